@@ -1,0 +1,305 @@
+"""Kraken spot account through ccxt, implementing `core.ports.Exchange`.
+
+Why it looks like this:
+- `api_url` is a base URL (`https://api.kraken.com` or a `zyn sim-exchange`); ccxt itself appends
+  `/0/public/...` and `/0/private/...`, so urls["api"] public/private = api_url (no `/0`).
+- Reads are retried with backoff behind the circuit breaker (`CallGuard.read`).
+- Orders are never blindly retried: each carries a client reference (`cl_ord_id`); after a lost
+  answer we look the order up by that reference in open + closed orders before placing again, so
+  a timeout cannot double a position.
+- `validate` mode sends AddOrder with `validate="true"` (the string: ccxt would send a Python bool
+  as `True`); Kraken checks the order and executes nothing. `paper` mode places no orders here.
+- Errors leave as `core.domain` errors with Kraken's text, never with the key or secret.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import replace
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, Literal
+
+import ccxt
+from loguru import logger
+
+from adapters.kraken.guard import BreakerOpen, CallGuard
+from adapters.kraken.mapping import (
+    balances_from_kraken,
+    candle_from_row,
+    dec,
+    fill_from_ccxt,
+    market_from_ccxt,
+    order_from_ccxt,
+)
+from core.circuit_breaker import CircuitBreaker
+from core.domain import (
+    Balances,
+    Candle,
+    ExchangeError,
+    ExchangeUnavailable,
+    Fill,
+    Market,
+    Order,
+    OrderNotFound,
+    OrderRequest,
+    Ticker,
+)
+from core.ports import Clock
+
+Mode = Literal["paper", "validate", "live"]
+DEFAULT_FEE_RATE = Decimal("0.0026")
+log = logger.bind(component="kraken")
+
+
+def new_client_ref() -> str:
+    """A fresh client order id Kraken accepts as `cl_ord_id` (a 32-hex 'short UUID')."""
+    return uuid.uuid4().hex
+
+
+class KrakenExchange:
+    """`core.ports.Exchange` over ccxt.kraken; see the module docstring for the guarantees."""
+
+    name = "kraken"
+
+    def __init__(
+        self,
+        api_url: str,
+        api_key: str,
+        api_secret: str,
+        mode: Mode,
+        clock: Clock,
+        breaker: CircuitBreaker,
+        retry_attempts: int = 3,
+        ccxt_options: dict[str, Any] | None = None,
+        *,
+        backoff_s: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+        fee_rate: Decimal = DEFAULT_FEE_RATE,
+    ) -> None:
+        if mode not in ("paper", "validate", "live"):
+            raise ValueError(f"mode must be paper, validate or live, not {mode!r}")
+        self.mode = mode
+        self.api_url = api_url.rstrip("/")
+        self._clock = clock
+        self._sleep = sleep
+        self._backoff_s = backoff_s
+        self._fee_rate = fee_rate
+        config: dict[str, Any] = {"apiKey": api_key, "secret": api_secret, "enableRateLimit": True}
+        config.update(ccxt_options or {})
+        self.ccxt = ccxt.kraken(config)
+        self.ccxt.urls["api"] = {**self.ccxt.urls["api"], "public": self.api_url, "private": self.api_url}
+        self.guard = CallGuard(breaker, retry_attempts, backoff_s, sleep=sleep, secrets=(api_key, api_secret))
+        self._markets: dict[str, Market] = {}
+        self._symbol_of: dict[str, str] = {}
+        self._pair_of: dict[str, str] = {}
+        self.staked: dict[str, Decimal] = {}
+
+    # ----------------------------------------------------------------- markets
+    def load_markets(self) -> dict[str, Market]:
+        """AssetPairs (+ Assets) -> {BTC/USD: Market}; cached until called again."""
+        raw = self.guard.read("load_markets", lambda: self.ccxt.load_markets(reload=True))
+        markets: dict[str, Market] = {}
+        for symbol, m in raw.items():
+            if not m.get("spot", True):
+                continue
+            market = market_from_ccxt(m)
+            markets[market.pair] = market
+            self._symbol_of[market.pair] = symbol
+            self._pair_of[symbol] = market.pair
+        self._markets = markets
+        return dict(markets)
+
+    def _symbol(self, pair: str) -> str:
+        if not self._markets:
+            self.load_markets()
+        try:
+            return self._symbol_of[pair]
+        except KeyError:
+            raise ExchangeError(f"Kraken: EQuery:Unknown asset pair ({pair})") from None
+
+    def _pair(self, symbol: str | None) -> str:
+        return self._pair_of.get(symbol or "", symbol or "")
+
+    # ------------------------------------------------------------------- reads
+    def fetch_balances(self) -> Balances:
+        """BalanceEx with Kraken asset names mapped (XXBT -> BTC); staking kept in `self.staked`."""
+        raw = self.guard.read("fetch_balances", lambda: self.ccxt.privatePostBalanceEx())
+        balances, staked = balances_from_kraken(raw.get("result") or {})
+        self.staked = staked
+        return balances
+
+    def fetch_ticker(self, pair: str) -> Ticker:
+        symbol = self._symbol(pair)
+        t = self.guard.read("fetch_ticker", lambda: self.ccxt.fetch_ticker(symbol))
+        last = dec(t.get("last")) or Decimal("0")
+        return Ticker(
+            pair=pair,
+            last=last,
+            bid=dec(t.get("bid")) or last,
+            ask=dec(t.get("ask")) or last,
+            ts_ms=int(t.get("timestamp") or self._clock.now_ms()),
+        )
+
+    def fetch_ohlcv(
+        self, pair: str, timeframe: str, since_ms: int | None = None, limit: int | None = None
+    ) -> list[Candle]:
+        """Kraken keeps only the last 720 candles; the last row may still be forming.
+
+        `limit` is applied here (ccxt 4.5.90 keeps the OLDEST `limit` rows when no `since` is
+        given): without `since` the newest `limit` candles, with `since` the first ones after it.
+        """
+        symbol = self._symbol(pair)
+        rows = self.guard.read("fetch_ohlcv", lambda: self.ccxt.fetch_ohlcv(symbol, timeframe, since_ms))
+        candles = [candle_from_row(r) for r in rows]
+        if limit is not None and limit >= 0:
+            candles = candles[:limit] if since_ms is not None else candles[-limit:] if limit else []
+        return candles
+
+    def fetch_order(self, order_id: str) -> Order:
+        o = self.guard.read("fetch_order", lambda: self.ccxt.fetch_order(order_id))
+        return self._order(o)
+
+    def find_order_by_client_ref(self, client_ref: str) -> Order | None:
+        """Open orders first, then closed ones, filtered by `cl_ord_id` (server-side and here)."""
+        if not client_ref:
+            return None
+        params = {"clientOrderId": client_ref}
+        for name, call in (
+            ("fetch_open_orders", lambda: self.ccxt.fetch_open_orders(None, None, None, params)),
+            ("fetch_closed_orders", lambda: self.ccxt.fetch_closed_orders(None, None, None, params)),
+        ):
+            for o in self.guard.read(name, call):
+                if str(o.get("clientOrderId") or "") == client_ref:
+                    return self._order(o)
+        return None
+
+    def fetch_open_orders(self, pair: str | None = None) -> list[Order]:
+        symbol = self._symbol(pair) if pair else None
+        raw = self.guard.read("fetch_open_orders", lambda: self.ccxt.fetch_open_orders(symbol))
+        return [self._order(o) for o in raw]
+
+    def fetch_closed_orders(self, since_ms: int | None = None) -> list[Order]:
+        """Closed and canceled orders (Kraken returns the 50 most recent per call)."""
+        if not self._markets:
+            self.load_markets()
+        raw = self.guard.read("fetch_closed_orders", lambda: self.ccxt.fetch_closed_orders(None, since_ms))
+        return [self._order(o) for o in raw]
+
+    def fetch_my_trades(self, since_ms: int | None = None) -> list[Fill]:
+        if not self._markets:
+            self.load_markets()
+        raw = self.guard.read("fetch_my_trades", lambda: self.ccxt.fetch_my_trades(None, since_ms))
+        return [fill_from_ccxt(t, self._pair(t.get("symbol"))) for t in raw]
+
+    def fee_rate(self, pair: str) -> Decimal:
+        """Kraken's base taker fee; the account's own tier is not queried."""
+        return self._fee_rate
+
+    def _order(self, o: dict[str, Any], client_ref: str = "", validated: bool = False) -> Order:
+        return order_from_ccxt(o, self._pair(o.get("symbol")), client_ref, validated)
+
+    # ------------------------------------------------------------------ orders
+    def create_order(self, request: OrderRequest) -> Order:
+        """Place (or in validate mode, check) an order; never place it twice."""
+        self._refuse_in_paper("place orders")
+        symbol = self._symbol(request.pair)
+        ref = request.client_ref or new_client_ref()
+        validate = self.mode == "validate" or request.validate
+        args = _order_args(request, symbol, ref, validate)
+        if validate:
+            raw = self.guard.read("AddOrder(validate)", lambda: self.ccxt.create_order(*args))
+            order = order_from_ccxt(raw, request.pair, ref, validated=True)
+            return _validated(order, ref)
+        return self._place_once(request, args, ref)
+
+    def _place_once(self, request: OrderRequest, args: tuple[Any, ...], ref: str) -> Order:
+        last: Exception | None = None
+        for attempt in range(1, self.guard.retry_attempts + 1):
+            try:
+                raw = self.guard.once("AddOrder", lambda: self.ccxt.create_order(*args))
+                return self._after_placed(raw, request, ref)
+            except BreakerOpen:
+                if attempt == 1:
+                    raise
+                raise ExchangeUnavailable(f"{last}; order not placed (client_ref={ref})") from None
+            except ExchangeUnavailable as exc:
+                last = exc
+            found = self._lookup_after_loss(ref, last)
+            if found is not None:
+                log.bind(call="AddOrder", client_ref=ref, order_id=found.id).warning(
+                    "AddOrder answer lost but order {} exists; not placing again", found.id
+                )
+                return found
+            if attempt < self.guard.retry_attempts:
+                self._sleep(self._backoff_s * 2 ** (attempt - 1))
+        raise ExchangeUnavailable(f"{last}; order not placed (client_ref={ref})")
+
+    def _lookup_after_loss(self, ref: str, cause: Exception | None) -> Order | None:
+        try:
+            return self.find_order_by_client_ref(ref)
+        except ExchangeUnavailable:
+            raise ExchangeUnavailable(
+                f"order state unknown after a lost AddOrder answer ({cause}); "
+                f"look up client_ref={ref} before placing again"
+            ) from None
+
+    def _after_placed(self, raw: dict[str, Any], request: OrderRequest, ref: str) -> Order:
+        """Read the order back for its real state (a market order is already filled)."""
+        placed = order_from_ccxt(raw, request.pair, ref)
+        if not placed.id:
+            return placed
+        try:
+            return self.fetch_order(placed.id)
+        except (ExchangeError, ExchangeUnavailable) as exc:
+            log.bind(call="fetch_order", order_id=placed.id).info("placed; state read-back failed: {}", exc)
+            return placed
+
+    def cancel_order(self, order_id: str) -> None:
+        """Cancel and confirm by reading the order back (some Kraken cancels do not happen)."""
+        self._refuse_in_paper("cancel orders")
+        if order_id.startswith("validate:"):
+            return
+        try:
+            self.guard.read("cancel_order", lambda: self.ccxt.cancel_order(order_id))
+        except OrderNotFound:
+            if self._status(order_id) != "canceled":  # an earlier try may have cancelled it
+                raise
+            return
+        status = self._status(order_id)
+        if status == "open":
+            raise ExchangeUnavailable(f"cancel of {order_id} not confirmed: Kraken still shows it open")
+
+    def _status(self, order_id: str) -> str | None:
+        try:
+            return self.fetch_order(order_id).status
+        except OrderNotFound:
+            return None
+
+    def _refuse_in_paper(self, what: str) -> None:
+        if self.mode == "paper":
+            raise ExchangeError(f"paper mode: the Kraken adapter does not {what} (the paper exchange does)")
+
+
+def _order_args(request: OrderRequest, symbol: str, ref: str, validate: bool) -> tuple[Any, ...]:
+    """ccxt create_order arguments; stop-loss / take-profit become Kraken ordertypes with price=trigger."""
+    params: dict[str, Any] = {"clientOrderId": ref}
+    if validate:
+        params["validate"] = "true"
+    amount = float(request.amount)
+    price = float(request.price) if request.price is not None else None
+    if request.type in ("limit", "stop-loss", "take-profit") and price is None:
+        raise ExchangeError(f"Kraken: EGeneral:Invalid arguments:price ({request.type} needs a price)")
+    if request.type == "limit":
+        return (symbol, "limit", request.side, amount, price, params)
+    if request.type == "stop-loss":
+        params["stopLossPrice"] = price
+    elif request.type == "take-profit":
+        params["takeProfitPrice"] = price
+    return (symbol, "market", request.side, amount, None, params)
+
+
+def _validated(order: Order, ref: str) -> Order:
+    """A validated order does not exist on Kraken: no txid, nothing to fill or cancel."""
+    return replace(order, id=f"validate:{ref}", status="canceled", client_ref=ref, validated_only=True)

@@ -1,0 +1,57 @@
+"""`/healthz` and `/api/status`: machine-readable state for monitors and the dashboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
+from loguru import logger
+
+
+def make_blueprint(zyn: Any) -> Blueprint:
+    bp = Blueprint("health", __name__)
+
+    @bp.get("/healthz")
+    def healthz() -> ResponseReturnValue:
+        body = health_report(zyn)
+        return jsonify(body), (200 if body["ok"] else 503)
+
+    @bp.get("/api/status")
+    def api_status() -> ResponseReturnValue:
+        try:
+            return jsonify(zyn.status.snapshot())
+        except Exception as exc:  # the snapshot itself must never take the page down
+            logger.bind(route="/api/status").exception("status snapshot failed")
+            return jsonify({"error": f"status unavailable: {type(exc).__name__}"}), 503
+
+    return bp
+
+
+def health_report(zyn: Any) -> dict[str, Any]:
+    """ok = the database answers and, when this process owns the scheduler, it is running."""
+    circuit = zyn.breaker.snapshot()
+    db_ok = _db_ok(zyn)
+    sched = zyn.scheduler_state() if hasattr(zyn, "scheduler_state") else {"running": False}
+    ok = db_ok and (not sched.get("owner") or bool(sched.get("running")))
+    return {
+        "ok": ok,
+        "mode": zyn.settings.mode,
+        "database": "ok" if db_ok else "error",
+        "scheduler": sched,
+        "exchange": {"name": getattr(zyn.exchange, "name", "?"), "circuit": circuit["state"]},
+        "circuit": circuit,
+        "market_data": zyn.feed_state() if hasattr(zyn, "feed_state") else None,
+    }
+
+
+def _db_ok(zyn: Any) -> bool:
+    from sqlalchemy import text
+
+    try:
+        with zyn.db.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        logger.bind(check="database").exception("health check: database unreachable")
+        return False

@@ -1,0 +1,92 @@
+"""The narrow shapes the agent needs from its colleagues' modules.
+
+The agent is built in parallel with `bot/envelope.py`, `bot/dispatcher.py` and
+`bot/offline_engine.py`; coding against these Protocols (structural typing) lets it work with the
+real classes and with the test fakes alike, without importing either at module load time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+
+@runtime_checkable
+class EnvelopeLike(Protocol):
+    """Who said what on which channel (pinned: `Envelope(channel, user_id, text)`)."""
+
+    @property
+    def channel(self) -> str: ...
+
+    @property
+    def user_id(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+@runtime_checkable
+class ReplyLike(Protocol):
+    """A channel-neutral answer (pinned: `Reply(text, kind, title, rows, buttons, image_png)`)."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+
+class DispatcherLike(Protocol):
+    """The one door to Zyn's handlers: every tool goes through it, so `yes` can never be skipped."""
+
+    def execute_command(self, env: Any, command_text: str) -> Any: ...
+
+
+class FreeTextEngine(Protocol):
+    """Answers text that is not a command (pinned: `answer(env, text, dispatcher) -> Reply`)."""
+
+    def answer(self, env: Any, text: str, dispatcher: Any) -> Any: ...
+
+
+class KeyValueLike(Protocol):
+    """The subset of `core.telemetry.kv.KeyValueStore` the prompt needs (preferences)."""
+
+    def get(self, key: str, default: str | None = None) -> str | None: ...
+
+    def keys(self, prefix: str) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class FallbackReply:
+    """Stand-in with the pinned Reply shape, used only while `bot/envelope.py` does not exist."""
+
+    text: str
+    kind: str = "text"
+    title: str = ""
+    rows: list[Any] = field(default_factory=list)
+    buttons: list[str] = field(default_factory=list)
+    image_png: bytes | None = None
+
+
+ReplyFactory = Callable[..., Any]
+
+
+def make_reply(text: str, kind: str = "text", **extra: Any) -> Any:
+    """Build the project's Reply when it exists, so channels render agent answers like any other."""
+    try:
+        from bot.envelope import Reply
+    except ImportError:
+        return FallbackReply(text=text, kind=kind, **extra)
+    return Reply(text=text, kind=kind, **extra)
+
+
+def with_text(reply: Any, text: str, factory: ReplyFactory = make_reply) -> Any:
+    """Same reply with new text — keeps kind/buttons (a confirmation must stay a confirmation)."""
+    if dataclasses.is_dataclass(reply) and not isinstance(reply, type):
+        return dataclasses.replace(reply, text=text)
+    replace = getattr(reply, "model_copy", None)
+    if callable(replace):  # a pydantic model
+        return replace(update={"text": text})
+    return factory(text, kind=str(getattr(reply, "kind", "text")), buttons=list(getattr(reply, "buttons", [])))

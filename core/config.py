@@ -1,0 +1,156 @@
+"""Settings: parsed once by the composition root from the environment (and `.env`).
+
+Parsing is pure (a mapping in, a frozen object out) so it can be tested without touching the
+process environment. A malformed value raises `UserError` naming the variable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from core.domain import UserError
+from core.pairs import normalize_pair
+from core.timeframes import timeframe_seconds
+
+MODES = ("paper", "validate", "live")
+FEEDS = ("auto", "live", "replay")
+
+
+@dataclass(frozen=True)
+class ChannelSettings:
+    telegram_token: str = ""
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_allowed_chat_ids: tuple[str, ...] = ()
+    slack_bot_token: str = ""
+    slack_signing_secret: str = ""
+    slack_api_url: str = "https://slack.com/api/"
+    slack_allowed_user_ids: tuple[str, ...] = ()
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from_number: str = ""
+    twilio_api_url: str = "https://api.twilio.com"
+    sms_allowed_numbers: tuple[str, ...] = ()
+    sms_alert_to: str = ""
+    public_url: str = ""
+    web_chat_token: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    mode: str = "paper"
+    live_confirm: bool = False
+    database_url: str = "sqlite:///var/zyn.db"
+    kraken_api_key: str = ""
+    kraken_api_secret: str = ""
+    kraken_api_url: str = "https://api.kraken.com"
+    paper_feed: str = "auto"
+    paper_data: str = ""
+    pairs: tuple[str, ...] = ("BTC/USD", "ETH/USD")
+    timeframe: str = "4h"
+    paper_speed: float = 60.0
+    paper_balance_usd: float = 10_000.0
+    openai_api_key: str = ""
+    openai_base_url: str = ""
+    openai_model: str = "gpt-4o"
+    user_name: str = "jimmy"
+    tz: str = "UTC"
+    channels: ChannelSettings = field(default_factory=ChannelSettings)
+
+    def redacted(self) -> dict[str, str]:
+        """What may be logged: secrets are replaced by whether they are set."""
+        secret_names = ("key", "secret", "token", "sid")
+        out: dict[str, str] = {}
+        for name, value in vars(self).items():
+            if name == "channels":
+                continue
+            out[name] = ("set" if value else "unset") if any(s in name for s in secret_names) else str(value)
+        return out
+
+
+def _list(value: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+def _float(env: Mapping[str, str], name: str, default: float, minimum: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise UserError(f"{name}={raw!r} is not a number") from None
+    if not value > minimum or value != value or value == float("inf"):
+        raise UserError(f"{name}={raw!r} must be a finite number above {minimum:g}")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env.get(name, "").strip().lower() or default
+    if value not in choices:
+        raise UserError(f"{name}={value!r} must be one of {', '.join(choices)}")
+    return value
+
+
+def load_settings(env: Mapping[str, str]) -> Settings:
+    """Build Settings from an environment mapping; raise UserError on the first bad value."""
+    mode = _choice(env, "ZYN_MODE", "paper", MODES)
+    live_confirm = env.get("ZYN_LIVE_CONFIRM", "").strip().lower() == "yes"
+    if mode == "live" and not live_confirm:
+        raise UserError("ZYN_MODE=live also needs ZYN_LIVE_CONFIRM=yes (real money); refusing to start")
+    key, secret = env.get("KRAKEN_API_KEY", "").strip(), env.get("KRAKEN_API_SECRET", "").strip()
+    if mode in ("validate", "live") and not (key and secret):
+        raise UserError(f"ZYN_MODE={mode} needs KRAKEN_API_KEY and KRAKEN_API_SECRET")
+    pairs = tuple(normalize_pair(p) for p in _list(env.get("ZYN_PAIRS", "")) ) or ("BTC/USD", "ETH/USD")
+    timeframe = env.get("ZYN_TIMEFRAME", "").strip() or "4h"
+    timeframe_seconds(timeframe)
+    tz = env.get("ZYN_TZ", "").strip() or "UTC"
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserError(f"ZYN_TZ={tz!r} is not a known time zone (e.g. UTC, Europe/Berlin)") from None
+    user = env.get("ZYN_USER_NAME", "").strip() or "jimmy"
+    if len(user) > 40 or not user.isprintable():
+        raise UserError("ZYN_USER_NAME must be a short printable name")
+    return Settings(
+        mode=mode,
+        live_confirm=live_confirm,
+        database_url=env.get("DATABASE_URL", "").strip() or "sqlite:///var/zyn.db",
+        kraken_api_key=key,
+        kraken_api_secret=secret,
+        kraken_api_url=(env.get("KRAKEN_API_URL", "").strip() or "https://api.kraken.com").rstrip("/"),
+        paper_feed=_choice(env, "PAPER_FEED", "auto", FEEDS),
+        paper_data=env.get("PAPER_DATA", "").strip(),
+        pairs=pairs,
+        timeframe=timeframe,
+        paper_speed=_float(env, "PAPER_SPEED", 60.0, 0.0),
+        paper_balance_usd=_float(env, "PAPER_BALANCE_USD", 10_000.0, 0.0),
+        openai_api_key=env.get("OPENAI_API_KEY", "").strip(),
+        openai_base_url=env.get("OPENAI_BASE_URL", "").strip(),
+        openai_model=env.get("OPENAI_MODEL", "").strip() or "gpt-4o",
+        user_name=user,
+        tz=tz,
+        channels=_channels(env),
+    )
+
+
+def _channels(env: Mapping[str, str]) -> ChannelSettings:
+    g = lambda name: env.get(name, "").strip()  # noqa: E731
+    return ChannelSettings(
+        telegram_token=g("TELEGRAM_BOT_TOKEN"),
+        telegram_api_url=(g("TELEGRAM_API_URL") or "https://api.telegram.org").rstrip("/"),
+        telegram_allowed_chat_ids=_list(g("TELEGRAM_ALLOWED_CHAT_IDS")),
+        slack_bot_token=g("SLACK_BOT_TOKEN"),
+        slack_signing_secret=g("SLACK_SIGNING_SECRET"),
+        slack_api_url=g("SLACK_API_URL") or "https://slack.com/api/",
+        slack_allowed_user_ids=_list(g("SLACK_ALLOWED_USER_IDS")),
+        twilio_account_sid=g("TWILIO_ACCOUNT_SID"),
+        twilio_auth_token=g("TWILIO_AUTH_TOKEN"),
+        twilio_from_number=g("TWILIO_FROM_NUMBER"),
+        twilio_api_url=(g("TWILIO_API_URL") or "https://api.twilio.com").rstrip("/"),
+        sms_allowed_numbers=_list(g("SMS_ALLOWED_NUMBERS")),
+        sms_alert_to=g("SMS_ALERT_TO"),
+        public_url=g("ZYN_PUBLIC_URL").rstrip("/"),
+        web_chat_token=g("WEB_CHAT_TOKEN"),
+    )

@@ -1,0 +1,67 @@
+"""Daily loss kill-switch (UTC days).
+
+start_equity of a day = equity at the close of the previous day's last candle (the first day:
+the starting equity). When equity at a candle close is <= (1 - limit) x start_equity the switch
+trips: flatten at the next open, no entry for the rest of that UTC day (or until `resume`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DAY_MS = 86_400_000
+
+
+@dataclass
+class DailyLossGuard:
+    limit: float = 0.03
+    day: int | None = None  # UTC day number of the last seen candle
+    start_equity: float | None = None
+    last_equity: float | None = None
+    tripped_day: int | None = None
+
+    def on_close(self, candle_ts: int, equity: float) -> bool:
+        """Feed the equity at a candle close; returns True if the switch trips now."""
+        day = candle_ts // DAY_MS
+        if self.day is None:
+            self.start_equity = self.start_equity if self.start_equity is not None else equity
+        elif day != self.day:
+            self.start_equity = self.last_equity
+        self.day = day
+        self.last_equity = equity
+        if self.tripped_day == day or self.start_equity is None:
+            return False
+        if equity <= (1.0 - self.limit) * self.start_equity:
+            self.tripped_day = day
+            return True
+        return False
+
+    def halted(self, candle_ts: int) -> bool:
+        return self.tripped_day is not None and self.tripped_day == candle_ts // DAY_MS
+
+    def daily_pnl(self) -> float:
+        if self.start_equity is None or self.last_equity is None:
+            return 0.0
+        return self.last_equity - self.start_equity
+
+    def resume(self) -> None:
+        self.tripped_day = None
+
+    def to_dict(self) -> dict[str, float | int | None]:
+        return {
+            "limit": self.limit, "day": self.day, "start_equity": self.start_equity,
+            "last_equity": self.last_equity, "tripped_day": self.tripped_day,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, float | int | None]) -> DailyLossGuard:
+        day = data.get("day")
+        tripped = data.get("tripped_day")
+        start, last = data.get("start_equity"), data.get("last_equity")
+        return cls(
+            limit=float(data.get("limit") or 0.03),
+            day=int(day) if day is not None else None,
+            start_equity=float(start) if start is not None else None,
+            last_equity=float(last) if last is not None else None,
+            tripped_day=int(tripped) if tripped is not None else None,
+        )

@@ -1,0 +1,103 @@
+"""Read candle CSVs strictly: a bad file is refused with one line naming the problem and the row.
+
+Accepted: header containing timestamp,open,high,low,close,volume (ms UTC, candle open time),
+rows strictly increasing. Refused: missing columns, unparsable/NaN/inf values, non-positive
+prices, high/low inconsistent with open/close, negative volume, unsorted or duplicate rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+from core.domain import Candle, UserError
+from core.pairs import pair_from_filename
+
+COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
+
+
+def load_csv(path: str | Path) -> list[Candle]:
+    p = Path(path)
+    if not p.is_file():
+        raise UserError(f"{p}: no such file")
+    try:
+        with p.open(newline="", encoding="utf-8") as fh:
+            return _parse(csv.reader(fh), p.name)
+    except UnicodeDecodeError:
+        raise UserError(f"{p.name}: not a text CSV file") from None
+    except csv.Error as exc:
+        raise UserError(f"{p.name}: unreadable CSV ({exc})") from None
+
+
+def _parse(reader: object, name: str) -> list[Candle]:
+    rows = iter(reader)  # type: ignore[call-overload]
+    header = next(rows, None)
+    if header is None:
+        raise UserError(f"{name}: empty file")
+    cols = [h.strip().lower() for h in header]
+    missing = [c for c in COLUMNS if c not in cols]
+    if missing:
+        raise UserError(f"{name}: missing column(s) {', '.join(missing)} (need {','.join(COLUMNS)})")
+    idx = [cols.index(c) for c in COLUMNS]
+    out: list[Candle] = []
+    for line_no, row in enumerate(rows, start=2):
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        candle = _row(row, idx, name, line_no)
+        if out and candle.ts <= out[-1].ts:
+            what = "duplicate timestamp" if candle.ts == out[-1].ts else "rows not in time order"
+            raise UserError(f"{name} line {line_no}: {what} ({candle.ts})")
+        out.append(candle)
+    if not out:
+        raise UserError(f"{name}: no candles")
+    return out
+
+
+def _row(row: list[str], idx: list[int], name: str, line_no: int) -> Candle:
+    if len(row) <= max(idx):
+        raise UserError(f"{name} line {line_no}: expected {len(COLUMNS)} values, got {len(row)}")
+    try:
+        ts_raw = row[idx[0]].strip()
+        ts = int(float(ts_raw)) if "." in ts_raw or "e" in ts_raw.lower() else int(ts_raw)
+        o, h, low, c, v = (float(row[i]) for i in idx[1:])
+    except ValueError:
+        raise UserError(f"{name} line {line_no}: not a number in {','.join(row)[:80]!r}") from None
+    values = (o, h, low, c, v)
+    if any(math.isnan(x) or math.isinf(x) for x in values):
+        raise UserError(f"{name} line {line_no}: NaN or infinite value")
+    if min(o, h, low, c) <= 0:
+        raise UserError(f"{name} line {line_no}: prices must be positive")
+    if v < 0:
+        raise UserError(f"{name} line {line_no}: negative volume")
+    if h < max(o, c, low) or low > min(o, c):
+        raise UserError(f"{name} line {line_no}: high/low inconsistent with open/close")
+    if ts < 10**11:
+        raise UserError(f"{name} line {line_no}: timestamp {ts} is not in milliseconds")
+    return Candle(ts, o, h, low, c, v)
+
+
+def csv_files(path: str | Path) -> list[Path]:
+    """A CSV file or every *.csv in a folder (sorted); UserError when there is none."""
+    p = Path(path)
+    if p.is_file():
+        return [p]
+    if p.is_dir():
+        files = sorted(f for f in p.iterdir() if f.suffix.lower() == ".csv")
+        if files:
+            return files
+        raise UserError(f"{p}: no .csv files in this folder")
+    raise UserError(f"{p}: no such file or folder")
+
+
+def load_dataset(path: str | Path) -> dict[str, tuple[str, list[Candle]]]:
+    """pair -> (timeframe, candles) for a file or folder; the finest timeframe wins per pair."""
+    from core.timeframes import timeframe_seconds
+
+    found: dict[str, tuple[str, list[Candle]]] = {}
+    for f in csv_files(path):
+        pair, tf = pair_from_filename(f.name)
+        if pair in found and timeframe_seconds(found[pair][0]) <= timeframe_seconds(tf):
+            continue
+        found[pair] = (tf, load_csv(f))
+    return found

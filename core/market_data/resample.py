@@ -1,0 +1,44 @@
+"""Coarser candles from finer ones (1h -> 4h), aligned to the Unix epoch (so 4h = 00,04,...UTC).
+
+Buckets with no source candle (a trading gap) produce no candle; a trailing bucket whose time
+is not over yet is dropped (it is still forming).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from core.domain import Candle, UserError
+from core.timeframes import bucket_start, timeframe_ms
+
+
+def resample(candles: Sequence[Candle], source_tf: str, target_tf: str) -> list[Candle]:
+    src, dst = timeframe_ms(source_tf), timeframe_ms(target_tf)
+    if dst == src:
+        return list(candles)
+    if dst < src or dst % src:
+        raise UserError(f"cannot build {target_tf} candles from {source_tf} candles")
+    out: list[Candle] = []
+    cur: list[Candle] = []
+    cur_start = -1
+    for c in candles:
+        start = bucket_start(c.ts, dst)
+        if start != cur_start and cur:
+            out.append(_merge(cur_start, cur))
+            cur = []
+        cur_start = start
+        cur.append(c)
+    if cur and cur[-1].ts + src >= cur_start + dst:
+        out.append(_merge(cur_start, cur))
+    return out
+
+
+def _merge(start: int, group: list[Candle]) -> Candle:
+    return Candle(
+        ts=start,
+        open=group[0].open,
+        high=max(c.high for c in group),
+        low=min(c.low for c in group),
+        close=group[-1].close,
+        volume=sum(c.volume for c in group),
+    )

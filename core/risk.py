@@ -1,0 +1,62 @@
+"""Position sizing and the bracket, as DESIGN.md pins them.
+
+amount = risk x equity / (1.5 x ATR), capped at 25 % of equity at the entry price, rounded DOWN
+to the pair's lot size; below the exchange minimum the entry is skipped with a reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
+
+from core.domain import Market
+
+
+@dataclass(frozen=True)
+class RiskConfig:
+    risk_per_trade: float = 0.01
+    stop_atr: float = 1.5
+    target_atr: float = 3.0
+    max_position_frac: float = 0.25
+    fee_rate: float = 0.0026
+    daily_loss_limit: float = 0.03
+    cooloff_losses: int = 2
+    cooloff_candles: int = 6
+
+
+@dataclass(frozen=True)
+class SizeResult:
+    amount: Decimal  # 0 when skipped
+    reason: str  # "" when sized, else why the entry is skipped
+    capped: bool = False
+
+
+def round_down(value: float, decimals: int) -> Decimal:
+    """Truncate toward zero at `decimals` places, via the float's shortest repr (no binary noise)."""
+    quantum = Decimal(1).scaleb(-decimals)
+    return Decimal(repr(value)).quantize(quantum, rounding=ROUND_DOWN)
+
+
+def size_entry(
+    equity: float, atr: float, entry_price: float, market: Market, cfg: RiskConfig, factor: float = 1.0
+) -> SizeResult:
+    """Amount to buy; `factor` is the learner's size multiplier (1.0 = the plain strategy)."""
+    if equity <= 0 or atr <= 0 or entry_price <= 0:
+        return SizeResult(Decimal(0), f"cannot size: equity {equity:.2f}, ATR {atr:.8g}, price {entry_price:.8g}")
+    raw = factor * cfg.risk_per_trade * equity / (cfg.stop_atr * atr)
+    cap = cfg.max_position_frac * equity / entry_price
+    capped = raw > cap
+    amount = round_down(min(raw, cap), market.lot_decimals)
+    if amount <= 0:
+        return SizeResult(Decimal(0), "size rounds to zero at the pair's lot size", capped)
+    if amount < market.ordermin:
+        return SizeResult(Decimal(0), f"amount {amount} below the exchange minimum {market.ordermin}", capped)
+    cost = amount * Decimal(repr(entry_price))
+    if cost < market.costmin:
+        return SizeResult(Decimal(0), f"order cost {cost:.2f} below the exchange minimum {market.costmin}", capped)
+    return SizeResult(amount, "", capped)
+
+
+def bracket(entry_price: float, atr: float, cfg: RiskConfig) -> tuple[float, float]:
+    """(stop, target) from the actual entry price and the signal candle's ATR."""
+    return entry_price - cfg.stop_atr * atr, entry_price + cfg.target_atr * atr

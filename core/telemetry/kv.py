@@ -1,0 +1,59 @@
+"""Durable small state (preferences, pending confirmations, autopilot state) in the `kv` table."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from core.telemetry.models import KeyValueRow
+
+
+class KeyValueStore:
+    def __init__(self, db: Engine) -> None:
+        self._db = db
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        with Session(self._db) as s:
+            row = s.get(KeyValueRow, key)
+            return row.value if row is not None else default
+
+    def set(self, key: str, value: str) -> None:
+        with Session(self._db) as s:
+            row = s.get(KeyValueRow, key)
+            now = time.time_ns() // 1_000_000
+            if row is None:
+                s.add(KeyValueRow(key=key, value=value, updated_ms=now))
+            else:
+                row.value, row.updated_ms = value, now
+                s.add(row)
+            s.commit()
+
+    def delete(self, key: str) -> None:
+        with Session(self._db) as s:
+            row = s.get(KeyValueRow, key)
+            if row is not None:
+                s.delete(row)
+                s.commit()
+
+    def get_json(self, key: str, default: Any = None) -> Any:
+        raw = self.get(key)
+        if raw is None:
+            return default
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return default
+
+    def set_json(self, key: str, value: Any) -> None:
+        self.set(key, json.dumps(value, sort_keys=True, default=str))
+
+    def keys(self, prefix: str) -> list[str]:
+        from sqlmodel import col, select
+
+        with Session(self._db) as s:
+            rows = s.exec(select(KeyValueRow.key).where(col(KeyValueRow.key).startswith(prefix))).all()
+            return list(rows)

@@ -1,0 +1,176 @@
+"""Telemetry tables: everything Zyn decided, did and was told, so it can explain and learn.
+
+One SQLModel metadata for the whole app (the paper exchange adds its own tables in
+`core/paper/store.py`). Money columns are floats here: telemetry is for analysis, the exchange
+(or the paper ledger) stays the source of truth for balances.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Field, SQLModel
+
+
+class DecisionRow(SQLModel, table=True):
+    """One autopilot decision per closed candle per pair — including every skip and its reason."""
+
+    __tablename__ = "decisions"
+    id: int | None = Field(default=None, primary_key=True)
+    ts_ms: int = Field(index=True)  # the decision candle's open time
+    decided_ms: int = 0  # clock time when decided
+    pair: str = Field(index=True)
+    timeframe: str = ""
+    action: str = ""  # enter, skip, exit, hold, halt, none
+    reason: str = ""  # e.g. "no cross", "cool-off", "kill-switch", "below ordermin"
+    price: float | None = None  # close of the decision candle
+    sma: float | None = None
+    atr: float | None = None
+    amount: float | None = None
+    stop: float | None = None
+    target: float | None = None
+    equity: float | None = None
+    learner_version: int | None = None
+    learner_note: str = ""
+    size_factor: float | None = None
+    context_json: str = "{}"  # time context features (hour, weekday, session, ...)
+    source: str = "paper"  # paper, validate, live, backtest, replay
+
+
+class OrderRow(SQLModel, table=True):
+    """Every order Zyn sent (or validated), with its client reference for idempotent retries."""
+
+    __tablename__ = "orders"
+    id: int | None = Field(default=None, primary_key=True)
+    client_ref: str = Field(index=True, unique=True)
+    exchange_id: str = Field(default="", index=True)
+    pair: str = ""
+    side: str = ""
+    type: str = ""
+    amount: float = 0.0
+    price: float | None = None
+    status: str = "new"  # new, open, closed, canceled, failed, validated
+    purpose: str = ""  # entry, stop, take_profit, flatten, manual, kill_switch
+    trade_id: int | None = Field(default=None, index=True)
+    created_ms: int = 0
+    updated_ms: int = 0
+    error: str = ""
+
+
+class TradeRow(SQLModel, table=True):
+    """A round trip (entry -> exit) with the context it was taken in, for the analyzer."""
+
+    __tablename__ = "trades"
+    id: int | None = Field(default=None, primary_key=True)
+    pair: str = Field(index=True)
+    source: str = "paper"  # paper, live, validate, backtest
+    status: str = "open"  # open, closed
+    entry_ms: int = 0
+    exit_ms: int | None = None
+    amount: float = 0.0
+    entry_price: float = 0.0
+    exit_price: float | None = None
+    stop_price: float | None = None
+    target_price: float | None = None
+    stop_order_id: str = ""
+    initial_risk: float = 0.0  # amount * (entry - stop)
+    fees: float = 0.0
+    pnl: float | None = None  # net of fees
+    r_multiple: float | None = None
+    exit_reason: str = ""  # stop, target, kill_switch, manual, flatten
+    atr: float | None = None
+    atr_pct: float | None = None
+    sma: float | None = None
+    trend_strength: float | None = None  # (close - sma) / atr at the signal
+    decision_id: int | None = None
+    learner_version: int | None = None
+    size_factor: float | None = None
+    context_json: str = "{}"
+
+
+class EquitySnapshotRow(SQLModel, table=True):
+    __tablename__ = "equity_snapshots"
+    id: int | None = Field(default=None, primary_key=True)
+    ts_ms: int = Field(index=True)
+    equity: float = 0.0
+    cash: float = 0.0
+    source: str = "paper"
+
+
+class ErrorRow(SQLModel, table=True):
+    __tablename__ = "errors"
+    id: int | None = Field(default=None, primary_key=True)
+    ts_ms: int = Field(index=True)
+    where: str = ""
+    kind: str = ""  # user, transient, fatal
+    message: str = ""
+
+
+class SafetyEventRow(SQLModel, table=True):
+    """Kill-switch trips, circuit-breaker changes, refused strangers, emergency flattens."""
+
+    __tablename__ = "safety_events"
+    id: int | None = Field(default=None, primary_key=True)
+    ts_ms: int = Field(index=True)
+    kind: str = ""  # kill_switch, circuit_open, circuit_closed, stranger, flatten, reconcile
+    detail: str = ""
+    channel: str = ""
+    user_id: str = ""
+
+
+class MessageRow(SQLModel, table=True):
+    """Every chat message in and out, per channel and user."""
+
+    __tablename__ = "conversations"
+    id: int | None = Field(default=None, primary_key=True)
+    ts_ms: int = Field(index=True)
+    channel: str = Field(index=True)
+    user_id: str = Field(index=True)
+    direction: str = "in"  # in, out
+    text: str = ""
+
+
+class KeyValueRow(SQLModel, table=True):
+    """Small durable state: pending confirmations, preferences, kill-switch day, pause flags."""
+
+    __tablename__ = "kv"
+    key: str = Field(primary_key=True)
+    value: str = ""
+    updated_ms: int = 0
+
+
+class InsightRow(SQLModel, table=True):
+    __tablename__ = "insights"
+    id: int | None = Field(default=None, primary_key=True)
+    ts_ms: int = Field(index=True)
+    learner_version: int = 0
+    title: str = ""
+    text: str = ""
+    evidence_json: str = "{}"
+    active: bool = True
+
+
+class LearnerStateRow(SQLModel, table=True):
+    __tablename__ = "learner_state"
+    version: int | None = Field(default=None, primary_key=True)
+    ts_ms: int = 0
+    trained_on: int = 0  # number of closed trades
+    model_json: str = "{}"
+    note: str = ""
+
+
+class MemoryRow(SQLModel, table=True):
+    """What the agent remembers about a user: a rolling summary (recent turns are messages)."""
+
+    __tablename__ = "memory"
+    id: int | None = Field(default=None, primary_key=True)
+    user_key: str = Field(index=True, unique=True)  # channel:user_id
+    summary: str = ""
+    updated_ms: int = 0
+
+
+class SchedulerLockRow(SQLModel, table=True):
+    """Exactly one scheduler per database: the holder renews its lease; others stand by."""
+
+    __tablename__ = "scheduler_lock"
+    name: str = Field(primary_key=True)
+    holder: str = ""
+    expires_ms: int = 0

@@ -1,0 +1,57 @@
+"""Exactly one scheduler per database.
+
+APScheduler has no cross-process locking: two `zyn run` on one database would both trade. The
+holder of the `scheduler_lock` row renews a short lease; a second process sees a live lease and
+keeps its scheduler (and so its autopilot) off. A crashed holder's lease simply expires.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+
+from loguru import logger
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from core.ports import Clock
+from core.telemetry.models import SchedulerLockRow
+
+
+class SchedulerLock:
+    def __init__(self, db: Engine, clock: Clock, name: str = "main", lease_s: int = 90) -> None:
+        self._db, self._clock, self._name, self._lease_ms = db, clock, name, lease_s * 1000
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    def acquire(self) -> bool:
+        """Take or renew the lease; False while another live process holds it."""
+        now = self._clock.now_ms()
+        try:
+            with Session(self._db) as s:
+                row = s.get(SchedulerLockRow, self._name, with_for_update=True)
+                if row is None:
+                    s.add(SchedulerLockRow(name=self._name, holder=self.holder, expires_ms=now + self._lease_ms))
+                elif row.holder == self.holder or row.expires_ms < now:
+                    row.holder, row.expires_ms = self.holder, now + self._lease_ms
+                    s.add(row)
+                else:
+                    return False
+                s.commit()
+                return True
+        except IntegrityError:  # another process inserted the row first
+            logger.bind(lock=self._name).info("scheduler lock taken by another process")
+            return False
+
+    def release(self) -> None:
+        with Session(self._db) as s:
+            row = s.get(SchedulerLockRow, self._name)
+            if row is not None and row.holder == self.holder:
+                s.delete(row)
+                s.commit()
+
+    def held(self) -> bool:
+        with Session(self._db) as s:
+            row = s.get(SchedulerLockRow, self._name)
+            return row is not None and row.holder == self.holder and row.expires_ms >= self._clock.now_ms()

@@ -1,0 +1,51 @@
+import pytest
+
+from core.config import load_settings
+from core.domain import UserError
+from core.pairs import common_asset, kraken_pair_id, normalize_pair
+
+
+@pytest.mark.parametrize("text", ["btc", "BTCUSD", "XBT/USD", "xbtusd", "XXBTZUSD", "btc-usd", "BTC/USD"])
+def test_forgiving_pairs(text: str) -> None:
+    assert normalize_pair(text) == "BTC/USD"
+
+
+def test_kraken_names() -> None:
+    assert common_asset("XXBT") == "BTC" and common_asset("XDG") == "DOGE" and common_asset("ZUSD") == "USD"
+    assert common_asset("XBT.F") == "BTC"
+    assert kraken_pair_id("BTC/USD") == "XXBTZUSD" and kraken_pair_id("SOL/USD") == "SOLUSD"
+
+
+@pytest.mark.parametrize("bad", ["", "!!", "b"])
+def test_unknown_pair_is_a_user_error(bad: str) -> None:
+    with pytest.raises(UserError):
+        normalize_pair(bad)
+
+
+def test_defaults_are_paper_and_safe() -> None:
+    s = load_settings({})
+    assert s.mode == "paper" and s.timeframe == "4h" and s.pairs == ("BTC/USD", "ETH/USD")
+    assert s.database_url == "sqlite:///var/zyn.db" and s.user_name == "jimmy"
+
+
+@pytest.mark.parametrize(
+    ("env", "needle"),
+    [
+        ({"ZYN_MODE": "live", "KRAKEN_API_KEY": "k", "KRAKEN_API_SECRET": "s"}, "ZYN_LIVE_CONFIRM"),
+        ({"ZYN_MODE": "validate"}, "KRAKEN_API_KEY"),
+        ({"ZYN_MODE": "yolo"}, "ZYN_MODE"),
+        ({"PAPER_SPEED": "fast"}, "PAPER_SPEED"),
+        ({"PAPER_SPEED": "-3"}, "PAPER_SPEED"),
+        ({"ZYN_TIMEFRAME": "4x"}, "timeframe"),
+        ({"ZYN_TZ": "Mars/Olympus"}, "ZYN_TZ"),
+        ({"ZYN_PAIRS": "BTC/USD,??"}, "pair"),
+    ],
+)
+def test_malformed_settings_name_the_variable(env: dict[str, str], needle: str) -> None:
+    with pytest.raises(UserError, match=needle.replace("?", r"\?")):
+        load_settings(env)
+
+
+def test_live_needs_both_settings() -> None:
+    s = load_settings({"ZYN_MODE": "live", "ZYN_LIVE_CONFIRM": "yes", "KRAKEN_API_KEY": "k", "KRAKEN_API_SECRET": "s"})
+    assert s.mode == "live" and s.redacted()["kraken_api_secret"] == "set"
