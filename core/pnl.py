@@ -42,6 +42,7 @@ class _Lot:
     amount: Decimal  # remaining units
     cost: Decimal  # remaining cost incl. the buy fee, in quote
     price: Decimal  # fill price (no fee), for the average entry price
+    ts_ms: int  # when it was bought
 
 
 @dataclass(frozen=True)
@@ -132,18 +133,15 @@ def _ordered(fills: Iterable[Fill]) -> list[Fill]:
 def match_fifo(fills: Iterable[Fill]) -> FifoResult:
     """Run every fill through per-pair FIFO lot queues."""
     queues: dict[str, deque[_Lot]] = {}
-    first_ms: dict[int, int] = {}
     out = FifoResult()
     for f in _ordered(fills):
         if f.amount <= 0:
             continue
         q = queues.setdefault(f.pair, deque())
         if f.side == "buy":
-            lot = _Lot(amount=f.amount, cost=f.amount * f.price + f.fee, price=f.price)
-            first_ms[id(lot)] = f.ts_ms
-            q.append(lot)
+            q.append(_Lot(amount=f.amount, cost=f.amount * f.price + f.fee, price=f.price, ts_ms=f.ts_ms))
             continue
-        real, left = _consume(q, f, first_ms)
+        real, left = _consume(q, f)
         if real is not None:
             out.realizations.append(real)
         if left > 0:
@@ -152,7 +150,7 @@ def match_fifo(fills: Iterable[Fill]) -> FifoResult:
     return out
 
 
-def _consume(q: deque[_Lot], f: Fill, first_ms: dict[int, int]) -> tuple[Realization | None, Decimal]:
+def _consume(q: deque[_Lot], f: Fill) -> tuple[Realization | None, Decimal]:
     """Take `f.amount` from the oldest lots; returns the matched part and what was left over."""
     need = f.amount
     cost = entry_value = buy_fees = ZERO
@@ -164,7 +162,7 @@ def _consume(q: deque[_Lot], f: Fill, first_ms: dict[int, int]) -> tuple[Realiza
         buy_fees += part_cost - take * lot.price
         cost += part_cost
         entry_value += take * lot.price
-        entry_ms = first_ms[id(lot)] if entry_ms is None else entry_ms
+        entry_ms = lot.ts_ms if entry_ms is None else entry_ms
         lot.amount -= take
         lot.cost -= part_cost
         need -= take

@@ -1,0 +1,118 @@
+"""What the channel adapters need from the rest of Zyn, as small Protocols.
+
+Channels depend on these shapes, not on `bot.app.Zyn`, so their tests can pass in-memory fakes
+and the composition root can pass the real object (its attribute names are pinned in
+docs/ARCHITECTURE.md). `Envelope`/`Reply` come from `bot.envelope` once it exists; until then a
+structurally identical fallback keeps the channels importable and testable on their own.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from core.config import ChannelSettings
+from core.domain import UserError
+
+try:  # the colleague's pinned value objects
+    from bot.envelope import Envelope, Reply
+except ImportError:  # pragma: no cover - only until bot/envelope.py lands
+
+    @dataclass(frozen=True)
+    class Envelope:  # type: ignore[no-redef]
+        """One inbound message: which channel, which user on it, what they wrote."""
+
+        channel: str
+        user_id: str
+        text: str
+
+    @dataclass(frozen=True)
+    class Reply:  # type: ignore[no-redef]
+        """A structured answer; each channel renders it its own way."""
+
+        text: str
+        kind: str = "text"  # text | confirm | error | refusal
+        title: str = ""
+        rows: list[Any] = field(default_factory=list)
+        buttons: list[str] = field(default_factory=list)
+        image_png: bytes | None = None
+
+
+__all__ = [
+    "ChannelConfigError",
+    "ChannelSettings",
+    "DispatcherLike",
+    "Envelope",
+    "Reply",
+    "StatusLike",
+    "ZynLike",
+    "channel_settings",
+    "is_loopback",
+]
+
+
+class ChannelConfigError(UserError):
+    """A channel is configured in a way that must not run (e.g. credentials but no allow-list)."""
+
+
+class DispatcherLike(Protocol):
+    """The one dispatch path: authorize, parse, confirm, run. Channels never decide."""
+
+    def handle(self, env: Envelope) -> Reply: ...
+
+
+class StatusLike(Protocol):
+    """The status service as the dashboard reads it (contract snapshot + equity curve)."""
+
+    def snapshot(self) -> dict[str, Any]: ...
+
+    def equity_curve(self) -> Sequence[tuple[int, float]]: ...
+
+
+class SettingsLike(Protocol):
+    channels: ChannelSettings
+
+
+class ZynLike(Protocol):
+    """The part of `bot.app.Zyn` that `make_blueprint(zyn)` reads."""
+
+    dispatcher: DispatcherLike
+    settings: SettingsLike
+    status: StatusLike
+    db: Any  # sqlalchemy Engine or None
+
+
+def channel_settings(settings: ChannelSettings | SettingsLike | Any) -> ChannelSettings:
+    """Accept either the whole Settings or its ChannelSettings (callers hold one or the other)."""
+    if isinstance(settings, ChannelSettings):
+        return settings
+    channels = getattr(settings, "channels", None)
+    if isinstance(channels, ChannelSettings):
+        return channels
+    raise TypeError("expected Settings or ChannelSettings")
+
+
+def is_loopback(host: str | None) -> bool:
+    """True for 127.0.0.0/8, ::1 and 'localhost' — the only addresses trusted without a token."""
+    if not host:
+        return False
+    host = host.strip().strip("[]")
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def reply_to_dict(reply: Reply) -> Mapping[str, Any]:
+    """Plain-data view of a Reply (for JSON answers); the PNG is left to the caller."""
+    return {
+        "text": reply.text,
+        "kind": reply.kind,
+        "title": reply.title,
+        "rows": [list(r) if isinstance(r, list | tuple) else r for r in (reply.rows or [])],
+        "buttons": list(reply.buttons or []),
+    }
