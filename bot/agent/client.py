@@ -41,7 +41,8 @@ def llm_settings_from(settings: Any) -> LLMSettings | None:
 
 def make_openai_client(cfg: LLMSettings) -> openai.OpenAI:
     """The real SDK client (httpx2 underneath: tests point it at a loopback server, not a patch)."""
-    kwargs: dict[str, Any] = {"api_key": cfg.api_key, "max_retries": cfg.max_retries, "timeout": cfg.timeout_s}
+    kwargs: dict[str, Any] = {"api_key": cfg.api_key, "max_retries": cfg.max_retries}
+    kwargs["timeout"] = cfg.timeout_s
     if cfg.base_url:
         kwargs["base_url"] = cfg.base_url
     return openai.OpenAI(**kwargs)

@@ -89,4 +89,5 @@ def with_text(reply: Any, text: str, factory: ReplyFactory = make_reply) -> Any:
     replace = getattr(reply, "model_copy", None)
     if callable(replace):  # a pydantic model
         return replace(update={"text": text})
-    return factory(text, kind=str(getattr(reply, "kind", "text")), buttons=list(getattr(reply, "buttons", [])))
+    buttons = list(getattr(reply, "buttons", None) or [])
+    return factory(text, kind=str(getattr(reply, "kind", "text")), buttons=buttons)

@@ -7,6 +7,7 @@ One SQLModel metadata for the whole app (the paper exchange adds its own tables 
 
 from __future__ import annotations
 
+from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel
 
 
@@ -15,8 +16,8 @@ class DecisionRow(SQLModel, table=True):
 
     __tablename__ = "decisions"
     id: int | None = Field(default=None, primary_key=True)
-    ts_ms: int = Field(index=True)  # the decision candle's open time
-    decided_ms: int = 0  # clock time when decided
+    ts_ms: int = Field(sa_type=BigInteger, index=True)  # the decision candle's open time
+    decided_ms: int = Field(default=0, sa_type=BigInteger)  # clock time when decided
     pair: str = Field(index=True)
     timeframe: str = ""
     action: str = ""  # enter, skip, exit, hold, halt, none
@@ -50,8 +51,8 @@ class OrderRow(SQLModel, table=True):
     status: str = "new"  # new, open, closed, canceled, failed, validated
     purpose: str = ""  # entry, stop, take_profit, flatten, manual, kill_switch
     trade_id: int | None = Field(default=None, index=True)
-    created_ms: int = 0
-    updated_ms: int = 0
+    created_ms: int = Field(default=0, sa_type=BigInteger)
+    updated_ms: int = Field(default=0, sa_type=BigInteger)
     error: str = ""
 
 
@@ -63,8 +64,8 @@ class TradeRow(SQLModel, table=True):
     pair: str = Field(index=True)
     source: str = "paper"  # paper, live, validate, backtest
     status: str = "open"  # open, closed
-    entry_ms: int = 0
-    exit_ms: int | None = None
+    entry_ms: int = Field(default=0, sa_type=BigInteger)
+    exit_ms: int | None = Field(default=None, sa_type=BigInteger)
     amount: float = 0.0
     entry_price: float = 0.0
     exit_price: float | None = None
@@ -89,7 +90,7 @@ class TradeRow(SQLModel, table=True):
 class EquitySnapshotRow(SQLModel, table=True):
     __tablename__ = "equity_snapshots"
     id: int | None = Field(default=None, primary_key=True)
-    ts_ms: int = Field(index=True)
+    ts_ms: int = Field(sa_type=BigInteger, index=True)
     equity: float = 0.0
     cash: float = 0.0
     source: str = "paper"
@@ -98,7 +99,7 @@ class EquitySnapshotRow(SQLModel, table=True):
 class ErrorRow(SQLModel, table=True):
     __tablename__ = "errors"
     id: int | None = Field(default=None, primary_key=True)
-    ts_ms: int = Field(index=True)
+    ts_ms: int = Field(sa_type=BigInteger, index=True)
     where: str = ""
     kind: str = ""  # user, transient, fatal
     message: str = ""
@@ -109,7 +110,7 @@ class SafetyEventRow(SQLModel, table=True):
 
     __tablename__ = "safety_events"
     id: int | None = Field(default=None, primary_key=True)
-    ts_ms: int = Field(index=True)
+    ts_ms: int = Field(sa_type=BigInteger, index=True)
     kind: str = ""  # kill_switch, circuit_open, circuit_closed, stranger, flatten, reconcile
     detail: str = ""
     channel: str = ""
@@ -121,7 +122,7 @@ class MessageRow(SQLModel, table=True):
 
     __tablename__ = "conversations"
     id: int | None = Field(default=None, primary_key=True)
-    ts_ms: int = Field(index=True)
+    ts_ms: int = Field(sa_type=BigInteger, index=True)
     channel: str = Field(index=True)
     user_id: str = Field(index=True)
     direction: str = "in"  # in, out
@@ -134,13 +135,13 @@ class KeyValueRow(SQLModel, table=True):
     __tablename__ = "kv"
     key: str = Field(primary_key=True)
     value: str = ""
-    updated_ms: int = 0
+    updated_ms: int = Field(default=0, sa_type=BigInteger)
 
 
 class InsightRow(SQLModel, table=True):
     __tablename__ = "insights"
     id: int | None = Field(default=None, primary_key=True)
-    ts_ms: int = Field(index=True)
+    ts_ms: int = Field(sa_type=BigInteger, index=True)
     learner_version: int = 0
     title: str = ""
     text: str = ""
@@ -151,7 +152,7 @@ class InsightRow(SQLModel, table=True):
 class LearnerStateRow(SQLModel, table=True):
     __tablename__ = "learner_state"
     version: int | None = Field(default=None, primary_key=True)
-    ts_ms: int = 0
+    ts_ms: int = Field(default=0, sa_type=BigInteger)
     trained_on: int = 0  # number of closed trades
     model_json: str = "{}"
     note: str = ""
@@ -164,7 +165,7 @@ class MemoryRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_key: str = Field(index=True, unique=True)  # channel:user_id
     summary: str = ""
-    updated_ms: int = 0
+    updated_ms: int = Field(default=0, sa_type=BigInteger)
 
 
 class SchedulerLockRow(SQLModel, table=True):
@@ -173,4 +174,4 @@ class SchedulerLockRow(SQLModel, table=True):
     __tablename__ = "scheduler_lock"
     name: str = Field(primary_key=True)
     holder: str = ""
-    expires_ms: int = 0
+    expires_ms: int = Field(default=0, sa_type=BigInteger)

@@ -1,0 +1,104 @@
+"""APScheduler in the same process, guarded so only one process per database runs jobs.
+
+Jobs are plain callables registered by the composition root. Every run first renews the
+database lease (`SchedulerLock`); a process that does not hold it skips the run, so a second
+`zyn run` on the same database cannot double-trade. Overlaps are skipped (`max_instances=1`)
+and missed runs coalesce into one catch-up.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from loguru import logger
+
+from scheduler.lock import SchedulerLock
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    func: Callable[[], Any]
+    trigger: BaseTrigger
+    needs_lock: bool = True
+
+
+def every(seconds: float) -> IntervalTrigger:
+    return IntervalTrigger(seconds=seconds)
+
+
+def daily_at(hour: int, minute: int, tz: str, day_of_week: str | None = None) -> CronTrigger:
+    return CronTrigger(hour=hour, minute=minute, day_of_week=day_of_week, timezone=tz)
+
+
+@dataclass
+class ZynScheduler:
+    lock: SchedulerLock
+    jobs: list[JobSpec]
+    _sched: BackgroundScheduler | None = None
+    _owner: bool = False
+    _runs: dict[str, int] = field(default_factory=dict)
+    _errors: dict[str, str] = field(default_factory=dict)
+    _guard: threading.Lock = field(default_factory=threading.Lock)
+
+    def start(self) -> None:
+        self._sched = BackgroundScheduler(
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}, timezone="UTC"
+        )
+        for spec in self.jobs:
+            self._sched.add_job(self._wrap(spec), spec.trigger, id=spec.name, name=spec.name, replace_existing=True)
+        self._sched.add_job(self._renew, every(30), id="scheduler_lease", replace_existing=True)
+        self._renew()
+        self._sched.start()
+        logger.bind(jobs=[j.name for j in self.jobs], owner=self._owner).info("scheduler started")
+
+    def stop(self) -> None:
+        if self._sched is not None and self._sched.running:
+            self._sched.shutdown(wait=True)
+        if self._owner:
+            self.lock.release()
+
+    def _renew(self) -> bool:
+        owner = self.lock.acquire()
+        if owner != self._owner:
+            logger.bind(owner=owner, holder=self.lock.holder).warning("scheduler ownership changed")
+        self._owner = owner
+        return owner
+
+    def _wrap(self, spec: JobSpec) -> Callable[[], None]:
+        def run() -> None:
+            if spec.needs_lock and not self._renew():
+                return
+            try:
+                spec.func()
+                with self._guard:
+                    self._runs[spec.name] = self._runs.get(spec.name, 0) + 1
+                    self._errors.pop(spec.name, None)
+            except Exception as exc:  # a failing job must not kill the scheduler
+                logger.bind(job=spec.name).exception("scheduled job failed")
+                with self._guard:
+                    self._errors[spec.name] = f"{type(exc).__name__}: {str(exc)[:120]}"
+
+        run.__name__ = f"job_{spec.name}"
+        return run
+
+    def state(self) -> dict[str, Any]:
+        running = bool(self._sched is not None and self._sched.running)
+        with self._guard:
+            return {"running": running, "owner": self._owner, "jobs": [j.name for j in self.jobs],
+                    "runs": dict(self._runs), "errors": dict(self._errors)}
+
+    def run_now(self, name: str) -> None:
+        """Run one job immediately in the caller's thread (CLI and tests)."""
+        for spec in self.jobs:
+            if spec.name == name:
+                self._wrap(spec)()
+                return
+        raise KeyError(name)
