@@ -76,8 +76,16 @@ class ConversationMemory:
             rows = list(s.exec(stmt).all())
         return [Turn(int(r.id or 0), r.ts_ms, r.direction, r.text) for r in reversed(rows)]
 
-    def recent_turns(self, channel: str, user_id: str) -> list[Turn]:
-        return self.turns_after_watermark(channel, user_id)[-self.keep_turns :]
+    def recent_turns(self, channel: str, user_id: str, current_text: str | None = None) -> list[Turn]:
+        """The last `keep_turns` conversational messages; `current_text` drops the message being
+        answered when the dispatcher already stored it (it goes to the model as the new message)."""
+        limit = self.keep_turns + 20
+        raw = self.turns_after_watermark(channel, user_id, limit=limit)
+        turns = conversational(raw, cut_at_start=len(raw) == limit)
+        if current_text is not None and turns and turns[-1].direction == "in":
+            if turns[-1].text.strip() == current_text.strip():
+                turns = turns[:-1]
+        return turns[-self.keep_turns :]
 
     def summary(self, channel: str, user_id: str) -> str:
         with Session(self._db) as s:
@@ -96,26 +104,56 @@ class ConversationMemory:
     def fold(self, channel: str, user_id: str, *, user_name: str = "user", now_ms: int = 0) -> int:
         """Fold turns beyond `keep_turns` into the summary; returns how many were folded."""
         turns = self.turns_after_watermark(channel, user_id, limit=10_000)
-        excess = turns[: max(0, len(turns) - self.keep_turns)]
+        cut = max(0, len(turns) - self.keep_turns)
+        if 0 < cut < len(turns) and turns[cut].direction == "out":
+            cut += 1  # never keep an answer whose question was folded away
+        excess = turns[:cut]
         if not excess:
             return 0
         old = self.summary(channel, user_id)
-        summary = fold_into_summary(old, excess, user_name=user_name, budget=self.summary_chars)
+        lines = conversational(excess)
+        summary = fold_into_summary(old, lines, user_name=user_name, budget=self.summary_chars)
         self._save_summary(user_key(channel, user_id), summary, now_ms)
         self._kv.set(_watermark_key(channel, user_id), str(excess[-1].id))
         logger.bind(user=user_key(channel, user_id), folded=len(excess)).debug("memory folded")
         return len(excess)
 
     def forget(self, channel: str, user_id: str, *, now_ms: int = 0) -> None:
+        """Everything up to now is forgotten. The `forget` message itself (already stored by the
+        dispatcher) stays past the watermark so that it and its reply are filtered as a pair."""
         with Session(self._db) as s:
             last = s.exec(
-                select(col(MessageRow.id))
+                select(MessageRow)
                 .where(MessageRow.channel == channel, MessageRow.user_id == user_id)
                 .order_by(col(MessageRow.id).desc())
             ).first()
+        upto = 0
+        if last is not None and last.id is not None:
+            upto = last.id - 1 if last.direction == "in" and is_memory_command(last.text) else last.id
         self._save_summary(user_key(channel, user_id), "", now_ms)
-        self._kv.set(_watermark_key(channel, user_id), str(last or 0))
+        self._kv.set(_watermark_key(channel, user_id), str(upto))
         logger.bind(user=user_key(channel, user_id)).info("memory forgotten")
+
+
+def is_memory_command(text: str) -> bool:
+    return text.strip().lower().lstrip("/").rstrip("?!.") in ("memory", "forget")
+
+
+def conversational(turns: Sequence[Turn], *, cut_at_start: bool = False) -> list[Turn]:
+    """Drop `memory`/`forget` exchanges (showing memory to the model again would only echo it);
+    with `cut_at_start`, also a leading answer whose question lies outside the window."""
+    kept: list[Turn] = []
+    skip_reply = cut_at_start
+    for t in turns:
+        if t.direction == "in":
+            skip_reply = is_memory_command(t.text)
+            if not skip_reply:
+                kept.append(t)
+        elif skip_reply:
+            skip_reply = False
+        else:
+            kept.append(t)
+    return kept
 
 
 def _clip(text: str, limit: int) -> str:

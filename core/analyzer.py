@@ -61,10 +61,18 @@ class TradeRecord:
 def from_closed_trade(t: ClosedTrade, source: str = "backtest") -> TradeRecord:
     close = t.signal_close or t.entry_price
     return TradeRecord(
-        pair=t.pair, entry_ts=t.entry_ts, exit_ts=t.exit_ts, pnl=t.pnl, r=t.r_multiple, fees=t.fees,
+        pair=t.pair,
+        entry_ts=t.entry_ts,
+        exit_ts=t.exit_ts,
+        pnl=t.pnl,
+        r=t.r_multiple,
+        fees=t.fees,
         atr_pct=t.atr / close if t.atr > 0 and close > 0 else None,
-        trend_strength=(t.signal_close - t.sma) / t.atr if t.atr > 0 and t.sma > 0 and t.signal_close > 0 else None,
-        exit_reason=t.reason, source=source,
+        trend_strength=(t.signal_close - t.sma) / t.atr
+        if t.atr > 0 and t.sma > 0 and t.signal_close > 0
+        else None,
+        exit_reason=t.reason,
+        source=source,
     )
 
 
@@ -79,13 +87,23 @@ def from_trade_row(row: TradeRow) -> TradeRecord | None:
     if atr_pct is None and row.atr and row.entry_price > 0:
         atr_pct = row.atr / row.entry_price
     return TradeRecord(
-        pair=row.pair, entry_ts=row.entry_ms, exit_ts=row.exit_ms, pnl=row.pnl, r=r, fees=row.fees,
-        atr_pct=atr_pct, trend_strength=row.trend_strength, exit_reason=row.exit_reason or "unknown",
-        source=row.source, trade_id=row.id,
+        pair=row.pair,
+        entry_ts=row.entry_ms,
+        exit_ts=row.exit_ms,
+        pnl=row.pnl,
+        r=r,
+        fees=row.fees,
+        atr_pct=atr_pct,
+        trend_strength=row.trend_strength,
+        exit_reason=row.exit_reason or "unknown",
+        source=row.source,
+        trade_id=row.id,
     )
 
 
-def load_records(db: Engine, sources: Iterable[str] | None = None, pair: str | None = None) -> list[TradeRecord]:
+def load_records(
+    db: Engine, sources: Iterable[str] | None = None, pair: str | None = None
+) -> list[TradeRecord]:
     """Closed trades from the database in exit order, optionally only some sources / one pair."""
     stmt = select(TradeRow).where(TradeRow.status == "closed")
     if sources is not None:
@@ -162,13 +180,21 @@ def group_stats(dimension: str, value: str, records: Sequence[TradeRecord]) -> G
     losses = [p for p in pnls if p <= 0]
     ci = mean_ci([r.r for r in records])
     return GroupStats(
-        dimension=dimension, value=value, n=len(records), wins=len(wins),
+        dimension=dimension,
+        value=value,
+        n=len(records),
+        wins=len(wins),
         win_rate=len(wins) / len(records) if records else None,
         win_ci=wilson(len(wins), len(records)),
-        profit_factor=profit_factor(pnls), expectancy_r=ci[0] if ci else None,
-        r_ci=(ci[1], ci[2]) if ci else None, avg_win=mean(wins), avg_loss=mean(losses),
-        total_pnl=sum(pnls), max_drawdown=max_drawdown_abs(pnls),
-        avg_holding_hours=mean([r.holding_hours for r in records]), small_sample=len(records) < SMALL_SAMPLE,
+        profit_factor=profit_factor(pnls),
+        expectancy_r=ci[0] if ci else None,
+        r_ci=(ci[1], ci[2]) if ci else None,
+        avg_win=mean(wins),
+        avg_loss=mean(losses),
+        total_pnl=sum(pnls),
+        max_drawdown=max_drawdown_abs(pnls),
+        avg_holding_hours=mean([r.holding_hours for r in records]),
+        small_sample=len(records) < SMALL_SAMPLE,
     )
 
 
@@ -187,7 +213,8 @@ class AnalyzerReport:
         out: dict[str, object] = {
             "overall": _finite(asdict(self.overall)),
             "groups": {d: [_finite(asdict(g)) for g in gs] for d, gs in self.groups.items()},
-            "atr_cuts": _finite(self.atr_cuts), "trend_cuts": _finite(self.trend_cuts),
+            "atr_cuts": _finite(self.atr_cuts),
+            "trend_cuts": _finite(self.trend_cuts),
         }
         return out
 

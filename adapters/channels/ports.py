@@ -2,43 +2,19 @@
 
 Channels depend on these shapes, not on `bot.app.Zyn`, so their tests can pass in-memory fakes
 and the composition root can pass the real object (its attribute names are pinned in
-docs/ARCHITECTURE.md). `Envelope`/`Reply` come from `bot.envelope` once it exists; until then a
-structurally identical fallback keeps the channels importable and testable on their own.
+docs/ARCHITECTURE.md). `Envelope`/`Reply` are the pinned value objects of `bot.envelope`.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from core.config import ChannelSettings
 from core.domain import UserError
 
-try:  # the colleague's pinned value objects
-    from bot.envelope import Envelope, Reply
-except ImportError:  # pragma: no cover - only until bot/envelope.py lands
-
-    @dataclass(frozen=True)
-    class Envelope:  # type: ignore[no-redef]
-        """One inbound message: which channel, which user on it, what they wrote."""
-
-        channel: str
-        user_id: str
-        text: str
-
-    @dataclass(frozen=True)
-    class Reply:  # type: ignore[no-redef]
-        """A structured answer; each channel renders it its own way."""
-
-        text: str
-        kind: str = "text"  # text | confirm | error | refusal
-        title: str = ""
-        rows: list[Any] = field(default_factory=list)
-        buttons: list[str] = field(default_factory=list)
-        image_png: bytes | None = None
-
+from bot.envelope import Envelope, Reply
 
 __all__ = [
     "ChannelConfigError",
@@ -114,5 +90,6 @@ def reply_to_dict(reply: Reply) -> Mapping[str, Any]:
         "kind": reply.kind,
         "title": reply.title,
         "rows": [list(r) if isinstance(r, list | tuple) else r for r in (reply.rows or [])],
+        "columns": list(getattr(reply, "columns", []) or []),
         "buttons": list(reply.buttons or []),
     }

@@ -70,10 +70,16 @@ def format_table(rows: Iterable[Any], max_width: int = 24) -> str:
     return "\n".join(lines)
 
 
+def table_rows(reply: Reply) -> list[Any]:
+    """The reply's rows, with its column headers first when it is a table."""
+    columns = list(getattr(reply, "columns", []) or [])
+    return ([columns] if columns and reply.rows else []) + list(reply.rows or [])
+
+
 def plain_text(reply: Reply) -> str:
     """Title, text and rows as plain lines: the base for SMS and the web chat's `reply` field."""
     parts = [p for p in (reply.title, reply.text) if p]
-    parts.extend(" · ".join(c for c in cells(r) if c) for r in reply.rows or [])
+    parts.extend(" · ".join(c for c in cells(r) if c) for r in table_rows(reply))
     if reply.kind == "confirm" and "yes" not in reply.text.lower():
         parts.append("Reply yes to confirm or no to cancel.")
     return "\n".join(parts)
@@ -95,7 +101,7 @@ def _cut(text: str, limit: int) -> str:
 
 def telegram_html(reply: Reply) -> str:
     """HTML for parse_mode=HTML, within Telegram's 4096-character limit (tags included)."""
-    table = format_table(reply.rows or [])
+    table = format_table(table_rows(reply))
     head = f"<b>{html_escape(_cut(reply.title, 200), quote=False)}</b>\n" if reply.title else ""
     pre = f"\n<pre>{html_escape(_cut(table, 2500), quote=False)}</pre>" if table else ""
     budget = TELEGRAM_MAX - len(head) - len(pre)
@@ -119,7 +125,7 @@ def slack_text(reply: Reply) -> str:
     """The mrkdwn fallback `text` (notifications, clients without blocks)."""
     out = f"*{slack_escape(reply.title)}*\n" if reply.title else ""
     out += slack_escape(reply.text)
-    table = format_table(reply.rows or [])
+    table = format_table(table_rows(reply))
     if table:
         out += f"\n```{slack_escape(table)}```"
     return _cut(out, SLACK_SECTION_MAX)
@@ -133,7 +139,7 @@ def slack_blocks(reply: Reply) -> list[dict[str, Any]]:
     if reply.text:
         text = _cut(slack_escape(reply.text), SLACK_SECTION_MAX)
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
-    table = format_table(reply.rows or [])
+    table = format_table(table_rows(reply))
     if table:
         text = "```" + _cut(slack_escape(table), SLACK_SECTION_MAX - 6) + "```"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -147,8 +147,8 @@ class KrakenExchange:
     ) -> list[Candle]:
         """Kraken keeps only the last 720 candles; the last row may still be forming.
 
-        `limit` is applied here (ccxt 4.5.90 keeps the OLDEST `limit` rows when no `since` is
-        given): without `since` the newest `limit` candles, with `since` the first ones after it.
+        `limit` is applied here, not sent (Kraken ignores it and always answers up to 720 rows):
+        without `since` the newest `limit` candles, with `since` the first ones from it.
         """
         symbol = self._symbol(pair)
         rows = self.guard.read("fetch_ohlcv", lambda: self.ccxt.fetch_ohlcv(symbol, timeframe, since_ms))

@@ -85,7 +85,8 @@ class CallGuard:
         if not self.breaker.allow():
             log.bind(call=name, breaker="open").warning("kraken {} refused: circuit breaker open", name)
             raise BreakerOpen(
-                f"Kraken temporarily unavailable (circuit breaker open after {self.breaker.failures} failures)"
+                "Kraken temporarily unavailable "
+                f"(circuit breaker open after {self.breaker.failures} failures)"
             )
 
     def _fail(self, name: str, exc: Exception) -> Exception:

@@ -47,7 +47,9 @@ class CandleBook:
             i = bisect.bisect_left([c.ts for c in rows[-2000:]], now_ms - 86_400_000)
             return list(rows[-2000:][i:])
 
-    def ohlc(self, pair: str, interval_ms: int, since_ms: int | None, now_ms: int) -> tuple[list[Candle], int]:
+    def ohlc(
+        self, pair: str, interval_ms: int, since_ms: int | None, now_ms: int
+    ) -> tuple[list[Candle], int]:
         """(candles incl. the forming one, `last` = open time in ms of the last closed one).
 
         Raises ValueError when the interval is finer than (or not a multiple of) the data's.

@@ -8,12 +8,12 @@ the JSON envelope.
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 from adapters.sim_exchange.candles import CandleBook
+from adapters.sim_exchange.closes import ConditionalCloses
 from adapters.sim_exchange.kraken_format import wsname
 from core.domain import (
     Candle,
@@ -87,7 +87,7 @@ class SimContext:
     candles: CandleBook
     markets: dict[str, Market] = field(default_factory=dict)
     userrefs: dict[str, int] = field(default_factory=dict)  # order id -> userref
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    closes: ConditionalCloses | None = None
 
     def __post_init__(self) -> None:
         if not self.markets:

@@ -118,21 +118,12 @@ def order_entry(
     price = num(order.price, market.pair_decimals) if order.price is not None else "0"
     entry: dict[str, Any] = {
         "refid": None,
-        "userref": userref if userref is not None else 0,
+        "userref": userref,
         "status": order.status,
         "opentm": order.created_ms / 1000,
         "starttm": 0,
         "expiretm": 0,
-        "descr": {
-            "pair": market.altname or kraken_altname(market.pair),
-            "type": order.side,
-            "ordertype": order.type,
-            "price": price,
-            "price2": "0",
-            "leverage": "none",
-            "order": descr_order(order.side, order.amount, market, order.type, order.price),
-            "close": descr_close(close, market),
-        },
+        "descr": _descr(order, market, price, close),
         "vol": num(order.amount, market.lot_decimals),
         "vol_exec": num(order.filled, market.lot_decimals),
         "cost": num((order.average_price or Decimal(0)) * order.filled),
@@ -151,6 +142,19 @@ def order_entry(
     if trades is not None:
         entry["trades"] = trades
     return entry
+
+
+def _descr(order: Order, market: Market, price: str, close: dict[str, str] | None) -> dict[str, str]:
+    return {
+        "pair": market.altname or kraken_altname(market.pair),
+        "type": order.side,
+        "ordertype": order.type,
+        "price": price,
+        "price2": "0",
+        "leverage": "none",
+        "order": descr_order(order.side, order.amount, market, order.type, order.price),
+        "close": descr_close(close, market),
+    }
 
 
 def trade_entry(fill: Fill, market: Market, ordertype: str, trade_no: int) -> dict[str, Any]:

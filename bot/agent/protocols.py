@@ -79,7 +79,8 @@ def make_reply(text: str, kind: str = "text", **extra: Any) -> Any:
         from bot.envelope import Reply
     except ImportError:
         return FallbackReply(text=text, kind=kind, **extra)
-    return Reply(text=text, kind=kind, **extra)
+    reply_kind: Any = kind  # validated by the callers: text, confirm, error or refusal
+    return Reply(text=text, kind=reply_kind, **extra)
 
 
 def with_text(reply: Any, text: str, factory: ReplyFactory = make_reply) -> Any:

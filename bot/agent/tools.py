@@ -43,39 +43,68 @@ class ToolOutcome:
         return self.reply is not None and str(getattr(self.reply, "kind", "")) == "confirm"
 
 
-def _fn(name: str, description: str, props: dict[str, Any] | None = None, required: list[str] | None = None
-        ) -> dict[str, Any]:
+def _fn(
+    name: str, description: str, props: dict[str, Any] | None = None, required: list[str] | None = None
+) -> dict[str, Any]:
     params: dict[str, Any] = {"type": "object", "properties": props or {}, "required": required or []}
     params["additionalProperties"] = False
     return {"type": "function", "function": {"name": name, "description": description, "parameters": params}}
 
 
+_WHY_HINT = "a trade id; or 'last' (latest trade) or 'skip' (the latest skipped entry and why)"
 _NUM = {"type": "number", "exclusiveMinimum": 0}
 _PAIR = {"type": "string", "description": "trading pair, e.g. BTC/USD"}
 
 TOOL_SCHEMAS: list[dict[str, Any]] = [
     _fn("get_status", "Zyn's status: mode, balances, equity, P&L, autopilot, kill-switch."),
     _fn("get_positions", "Open positions with entry, mark, stop and target."),
-    _fn("get_pnl", "Realized P&L for a period.",
-        {"period": {"type": "string", "enum": ["today", "week", "all"]}}, ["period"]),
-    _fn("get_trades", "The most recent trades.",
-        {"n": {"type": "integer", "minimum": 1, "maximum": 50}}, ["n"]),
+    _fn(
+        "get_pnl",
+        "Realized P&L for a period.",
+        {"period": {"type": "string", "enum": ["today", "week", "all"]}},
+        ["period"],
+    ),
+    _fn(
+        "get_trades",
+        "The most recent trades.",
+        {"n": {"type": "integer", "minimum": 1, "maximum": 50}},
+        ["n"],
+    ),
     _fn("get_insights", "What Zyn has learned from its own trades, with the evidence."),
-    _fn("explain_trade", "Why Zyn took (and exited) one trade, from its records.",
-        {"trade_id": {"type": "integer", "minimum": 1}}, ["trade_id"]),
-    _fn("run_backtest", "Backtest the autopilot's strategy on a pair's stored candles.",
-        {"pair": _PAIR}, ["pair"]),
-    _fn("set_preference", "Store one of the owner's preferences (e.g. report_hour 8).",
-        {"name": {"type": "string"}, "value": {"type": "string"}}, ["name", "value"]),
+    _fn(
+        "explain_trade",
+        "Why Zyn took (and exited) a trade, or skipped an entry, from its own records.",
+        {"trade_id": {"type": ["integer", "string"], "description": _WHY_HINT}},
+        ["trade_id"],
+    ),
+    _fn(
+        "run_backtest",
+        "Backtest the autopilot's strategy on a pair's stored candles.",
+        {"pair": _PAIR},
+        ["pair"],
+    ),
+    _fn(
+        "set_preference",
+        "Change a setting: report_time HH:MM, tz ZONE (e.g. Europe/Berlin), name NAME, "
+        "or alerts with value 'EVENT on|off'.",
+        {"name": {"type": "string"}, "value": {"type": "string"}},
+        ["name", "value"],
+    ),
     _fn("pause_trading", "Pause the autopilot (no new entries)."),
     _fn("resume_trading", "Ask to resume the autopilot; the owner must confirm with yes."),
-    _fn("request_order",
+    _fn(
+        "request_order",
         "Propose a manual order. It is NOT placed: the owner sees it and must answer yes.",
-        {"side": {"type": "string", "enum": ["buy", "sell"]}, "amount": _NUM, "pair": _PAIR,
-         "price": {**_NUM, "description": "limit price; omit for market"},
-         "stop": {**_NUM, "description": "stop-loss price"},
-         "target": {**_NUM, "description": "take-profit price"}},
-        ["side", "amount", "pair"]),
+        {
+            "side": {"type": "string", "enum": ["buy", "sell"]},
+            "amount": _NUM,
+            "pair": _PAIR,
+            "price": {**_NUM, "description": "limit price; omit for market"},
+            "stop": {**_NUM, "description": "stop-loss price"},
+            "target": {**_NUM, "description": "take-profit price"},
+        },
+        ["side", "amount", "pair"],
+    ),
 ]
 TOOL_NAMES = frozenset(t["function"]["name"] for t in TOOL_SCHEMAS)
 
@@ -86,7 +115,7 @@ def parse_arguments(raw: str | None) -> dict[str, Any]:
         return {}
     try:
         value = json.loads(raw)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise ToolArgError(f"arguments are not valid JSON ({exc.msg})") from None
     if not isinstance(value, dict):
         raise ToolArgError("arguments must be a JSON object")
@@ -154,6 +183,13 @@ def _order_command(args: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
+def _why_command(args: dict[str, Any]) -> str:
+    value = args.get("trade_id")
+    if isinstance(value, str) and value.strip().lower() in ("last", "skip"):
+        return f"why {value.strip().lower()}"
+    return f"why {_integer(args, 'trade_id', 1, 10**12)}"
+
+
 def _set_command(args: dict[str, Any]) -> str:
     name = _text(args, "name", _PREF_NAME_RE, "a short word like report_hour")
     value = _text(args, "value", _PREF_VALUE_RE, "short plain text, no line breaks")
@@ -166,7 +202,7 @@ _BUILDERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "get_pnl": lambda a: f"pnl {_choice(a, 'period', ('today', 'week', 'all'))}",
     "get_trades": lambda a: f"trades {_integer(a, 'n', 1, 50)}",
     "get_insights": lambda a: "insights",
-    "explain_trade": lambda a: f"why {_integer(a, 'trade_id', 1, 10**12)}",
+    "explain_trade": _why_command,
     "run_backtest": lambda a: f"backtest {_text(a, 'pair', _PAIR_RE, 'like BTC/USD').upper()}",
     "set_preference": _set_command,
     "pause_trading": lambda a: "pause",
@@ -184,12 +220,11 @@ def command_for(name: str, raw_arguments: str | None) -> str:
 
 
 def reply_to_content(reply: Any) -> str:
-    """The Reply as the model reads it: its text (plus title/rows when a handler used them)."""
-    parts: list[str] = []
-    title = str(getattr(reply, "title", "") or "")
-    if title:
-        parts.append(title)
-    parts.append(str(getattr(reply, "text", "") or ""))
+    """The Reply as the model reads it: title, text and rows (with the column header if any)."""
+    parts: list[str] = [str(getattr(reply, "title", "") or ""), str(getattr(reply, "text", "") or "")]
+    columns = list(getattr(reply, "columns", None) or [])
+    if columns:
+        parts.append(" | ".join(map(str, columns)))
     for row in list(getattr(reply, "rows", None) or [])[:30]:
         parts.append(" | ".join(map(str, row)) if isinstance(row, list | tuple) else str(row))
     kind = str(getattr(reply, "kind", "text"))

@@ -11,7 +11,7 @@ import json
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import BigInteger, Table, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Field, SQLModel
 
@@ -34,7 +34,7 @@ class PaperBalanceRow(SQLModel, table=True):
 class PaperOrderRow(SQLModel, table=True):
     __tablename__ = "paper_orders"
     id: str = Field(primary_key=True)
-    seq: int = Field(index=True)
+    seq: int = Field(index=True, sa_type=BigInteger)
     pair: str = ""
     side: str = ""
     type: str = ""
@@ -45,21 +45,21 @@ class PaperOrderRow(SQLModel, table=True):
     average_price: str | None = None
     fee: str = "0"
     client_ref: str = Field(default="", index=True)
-    created_ms: int = 0
-    closed_ms: int | None = None
+    created_ms: int = Field(default=0, sa_type=BigInteger)
+    closed_ms: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class PaperFillRow(SQLModel, table=True):
     __tablename__ = "paper_fills"
     id: str = Field(primary_key=True)
-    seq: int = Field(index=True)
+    seq: int = Field(index=True, sa_type=BigInteger)
     order_id: str = Field(index=True)
     pair: str = ""
     side: str = ""
     amount: str = "0"
     price: str = "0"
     fee: str = "0"
-    ts_ms: int = Field(default=0, index=True)
+    ts_ms: int = Field(default=0, index=True, sa_type=BigInteger)
 
 
 class PaperStateRow(SQLModel, table=True):

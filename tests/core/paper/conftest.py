@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
 
+import core.paper.store  # noqa: F401  (registers the paper tables)
 from core.clock import SimClock
 from core.domain import Market
 from core.markets_catalog import market_for
 from core.paper.exchange import PaperExchange
-from core.paper.store import PaperBalanceRow, PaperFillRow, PaperOrderRow, PaperStateRow
 from core.telemetry.db import make_engine
 
 T0 = 1_700_000_000_000
@@ -31,8 +32,8 @@ def shared_data_dir() -> Path:
 
 def _wipe(engine: Engine) -> None:
     with engine.begin() as conn:
-        for model in (PaperFillRow, PaperOrderRow, PaperBalanceRow, PaperStateRow):
-            conn.execute(delete(model.__table__))  # type: ignore[attr-defined]
+        for name in ("paper_fills", "paper_orders", "paper_balances", "paper_state"):
+            conn.execute(delete(SQLModel.metadata.tables[name]))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

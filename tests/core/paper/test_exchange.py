@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
 
 from core.domain import (
     ExchangeUnavailable,
@@ -17,7 +18,6 @@ from core.domain import (
     OrderRequest,
 )
 from core.paper.exchange import PaperExchange
-from core.paper.store import PaperFillRow, PaperOrderRow
 from tests.core.paper.conftest import T0, MakeExchange
 
 D = Decimal
@@ -37,9 +37,10 @@ def snapshot(ex: PaperExchange) -> tuple[object, ...]:
     )
 
 
-def row_count(db: Engine, model: type) -> int:
+def row_count(db: Engine, table: str) -> int:
     with db.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(model.__table__)).scalar_one())
+        query = select(func.count()).select_from(SQLModel.metadata.tables[table])
+        return int(conn.execute(query).scalar_one())
 
 
 def test_market_round_trip_and_listing(ex: PaperExchange) -> None:
@@ -80,7 +81,7 @@ def test_client_ref_is_idempotent(ex: PaperExchange, db: Engine) -> None:
     assert ex.find_order_by_client_ref("entry-1") == first
     assert ex.find_order_by_client_ref("missing") is None
     assert ex.fetch_balances().total["BTC"] == D("0.1")
-    assert row_count(db, PaperOrderRow) == 1 and row_count(db, PaperFillRow) == 1
+    assert row_count(db, "paper_orders") == 1 and row_count(db, "paper_fills") == 1
 
 
 def test_validate_changes_nothing(ex: PaperExchange, db: Engine) -> None:
@@ -90,7 +91,7 @@ def test_validate_changes_nothing(ex: PaperExchange, db: Engine) -> None:
     assert checked.validated_only and checked.id == "" and checked.amount == D("0.1")
     assert snapshot(ex) == before
     assert ex.find_order_by_client_ref("v-1") is None
-    assert row_count(db, PaperOrderRow) == 0
+    assert row_count(db, "paper_orders") == 0
     with pytest.raises(InsufficientFunds):
         ex.create_order(market("buy", "1", validate=True))
 

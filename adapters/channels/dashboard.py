@@ -1,0 +1,121 @@
+"""Data for the status dashboard: a snapshot that never raises, the equity chart, decisions.
+
+The chart is an inline SVG so the page needs no JS library and no CDN (Zyn runs offline):
+`bot.charts.equity_curve_svg` (the same matplotlib drawing as the PNGs sent to Telegram/Slack),
+or a plain polyline drawn here if that fails.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import text
+
+from loguru import logger as log
+
+from adapters.channels.ports import StatusLike
+
+_CACHE: dict[str, object] = {}
+_CACHE_LOCK = threading.Lock()
+EMPTY_SNAPSHOT: dict[str, Any] = {
+    "mode": "?",
+    "as_of": "",
+    "source": "",
+    "balances": {},
+    "equity_usd": None,
+    "positions": [],
+    "open_orders": [],
+    "pnl": {"today": None, "week": None, "all_time": None},
+    "trades": {},
+    "autopilot": {},
+    "kill_switch": {},
+    "circuit": {},
+}
+
+
+def safe_snapshot(status: StatusLike | None) -> dict[str, Any]:
+    """The status snapshot, or an empty one with `error` set (the page must still render)."""
+    if status is None:
+        return {**EMPTY_SNAPSHOT, "error": "no status service"}
+    try:
+        return {**EMPTY_SNAPSHOT, **status.snapshot()}
+    except Exception as exc:
+        log.warning("dashboard: snapshot failed: {}", type(exc).__name__)
+        return {**EMPTY_SNAPSHOT, "error": f"status unavailable ({type(exc).__name__})"}
+
+
+def decisions_from_db(db: Any, limit: int = 20) -> list[dict[str, Any]]:
+    """Latest autopilot decisions (the `decisions` telemetry table), newest first."""
+    query = text(
+        "SELECT ts_ms, pair, action, reason, price FROM decisions ORDER BY ts_ms DESC, id DESC LIMIT :n"
+    )
+    try:
+        with db.connect() as conn:
+            rows = conn.execute(query, {"n": int(limit)}).mappings().all()
+    except Exception as exc:
+        log.warning("dashboard: decisions unavailable: {}", type(exc).__name__)
+        return []
+    return [{**dict(r), "time": _iso(r["ts_ms"])} for r in rows]
+
+
+def _iso(ts_ms: Any) -> str:
+    try:
+        return datetime.fromtimestamp(int(ts_ms) / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
+    except (TypeError, ValueError, OverflowError, OSError):
+        return ""
+
+
+def equity_svg(points: Sequence[tuple[int, float]], width: int = 640, height: int = 200) -> str:
+    """Equity curve as inline SVG: bot.charts' matplotlib drawing if available, else a polyline.
+
+    The drawing is cached on the curve's length and last point: the page polls every few
+    seconds and the curve changes once a candle.
+    """
+    key = (len(points), tuple(points[-1]) if points else None, width, height)
+    with _CACHE_LOCK:
+        if _CACHE.get("key") == key:
+            return str(_CACHE["svg"])
+    svg = _charts_svg(points) or polyline_svg(points, width, height)
+    with _CACHE_LOCK:
+        _CACHE.update(key=key, svg=svg)
+    return svg
+
+
+def _charts_svg(points: Sequence[tuple[int, float]]) -> str:
+    try:
+        charts = importlib.import_module("bot.charts")
+        svg = str(charts.equity_curve_svg(list(points)))
+    except Exception as exc:  # a broken or missing chart module must not break the page
+        log.warning("dashboard: bot.charts unavailable: {}", type(exc).__name__)
+        return ""
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else ""
+
+
+def polyline_svg(points: Sequence[tuple[int, float]], width: int = 640, height: int = 200) -> str:
+    """A dependency-free line chart: min/max labels, one polyline; only numbers are interpolated."""
+    pts = [(float(t), float(v)) for t, v in points if v == v][-2000:]
+    head = (
+        f'<svg id="equity-chart-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="100%" height="{height}" role="img" aria-label="equity curve">'
+    )
+    if len(pts) < 2:
+        msg = "no equity history yet"
+        return f'{head}<text x="{width // 2}" y="{height // 2}" text-anchor="middle">{msg}</text></svg>'
+    t0, t1 = pts[0][0], pts[-1][0]
+    lo, hi = min(v for _, v in pts), max(v for _, v in pts)
+    span_t, span_v, pad = (t1 - t0) or 1.0, (hi - lo) or 1.0, 24
+    coords = " ".join(
+        f"{pad + (t - t0) / span_t * (width - 2 * pad):.1f},{height - pad - (v - lo) / span_v * (height - 2 * pad):.1f}"
+        for t, v in pts
+    )
+    colour = "#1a7f37" if pts[-1][1] >= pts[0][1] else "#cf222e"
+    return (
+        f'{head}<polyline fill="none" stroke="{colour}" stroke-width="2" points="{coords}"/>'
+        f'<text x="4" y="14" font-size="11">{hi:,.2f}</text>'
+        f'<text x="4" y="{height - 6}" font-size="11">{lo:,.2f}</text></svg>'
+    )

@@ -1,0 +1,185 @@
+"""Slack: slash command `/zyn`, app mentions and DMs at `POST /slack/events`, alerts by DM.
+
+slack-bolt verifies `X-Slack-Signature` and `X-Slack-Request-Timestamp` (wrong or older than
+5 minutes -> 401) before any listener runs. Listeners `ack()` at once (Slack gives 3 s) and do
+the work in bolt's background thread (`process_before_response=False`), then answer with
+`chat.postMessage` (mrkdwn fallback + Block Kit, yes/no buttons on confirmations) and charts
+with `files_upload_v2`. Slack redelivers events it thinks were missed, and a signed request can
+be replayed within the 5-minute window, so each `event_id` is acted on once (replays get 200).
+`token_verification_enabled=False` keeps `App()` from calling `auth.test` at construction (it
+would block start-up on the network); bolt still calls it once on the first request.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, Response, request
+from slack_bolt import App, BoltResponse
+from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from loguru import logger as log
+
+from adapters.channels.ports import (
+    ChannelConfigError,
+    ChannelSettings,
+    DispatcherLike,
+    Envelope,
+    Reply,
+    ZynLike,
+    channel_settings,
+)
+from adapters.channels.render import slack_blocks, slack_text
+from adapters.channels.replay_cache import ReplayCache
+
+MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+MAX_EVENT_BYTES = 256 * 1024
+_FALLBACK_ERRORS = ("channel_not_found", "not_in_channel", "is_archived")
+
+
+def slack_configured(channels: ChannelSettings) -> bool:
+    """True when Slack is fully configured; raise on a half or allow-list-less configuration."""
+    token, secret = channels.slack_bot_token, channels.slack_signing_secret
+    if not token and not secret:
+        return False
+    if not (token and secret):
+        raise ChannelConfigError("Slack: set both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET")
+    if not channels.slack_allowed_user_ids:
+        raise ChannelConfigError("Slack: credentials are set but SLACK_ALLOWED_USER_IDS is empty")
+    return True
+
+
+def make_blueprint(zyn: ZynLike) -> Blueprint:
+    """`POST /slack/events` for the composition root's Flask app (404 when Slack is not set up)."""
+    channels = channel_settings(zyn.settings)
+    if not slack_configured(channels):
+        return _unconfigured_blueprint()
+    return SlackChannel(channels, zyn.dispatcher).blueprint()
+
+
+def _unconfigured_blueprint() -> Blueprint:
+    bp = Blueprint("zyn_slack", __name__)
+
+    @bp.post("/slack/events")
+    def slack_events_off() -> Response:
+        return Response("Slack channel not configured\n", 404, mimetype="text/plain")
+
+    return bp
+
+
+def web_client(channels: ChannelSettings, timeout_s: int = 10) -> WebClient:
+    """WebClient on SLACK_API_URL; slack_sdk joins method names onto it, so it needs a slash."""
+    base = channels.slack_api_url.rstrip("/") + "/"
+    return WebClient(token=channels.slack_bot_token, base_url=base, timeout=timeout_s)
+
+
+class SlackChannel:
+    """One Slack workspace: the bolt app (inbound) and a WebClient (replies and alerts)."""
+
+    def __init__(self, channels: ChannelSettings, dispatcher: DispatcherLike | None = None) -> None:
+        slack_configured(channels)
+        self._channels = channels
+        self._dispatcher = dispatcher
+        self.client = web_client(channels)
+        self._seen = ReplayCache(ttl_s=900)
+        self._app: App | None = None
+
+    # --- outbound ---------------------------------------------------------------------------
+
+    def send(self, text: str, image_png: bytes | None = None) -> str:
+        """Alert the first allowed user by DM; returns the message ts. Raises on Slack errors."""
+        if not self._channels.slack_allowed_user_ids:
+            return ""
+        user = self._channels.slack_allowed_user_ids[0]
+        return self.post_reply(user, Reply(text=text, image_png=image_png))
+
+    def post_reply(self, channel: str, reply: Reply, thread_ts: str | None = None) -> str:
+        """Post a rendered reply (and its chart as a file) to a channel, DM or user id."""
+        kwargs: dict[str, Any] = {"text": slack_text(reply), "blocks": slack_blocks(reply), "mrkdwn": True}
+        if thread_ts:
+            kwargs["thread_ts"] = thread_ts
+        resp = self.client.chat_postMessage(channel=channel, **kwargs)
+        posted_in = str(resp.get("channel") or channel)
+        if reply.image_png:
+            self.client.files_upload_v2(
+                channel=posted_in, file=reply.image_png, filename="zyn-chart.png", title=reply.title or "chart"
+            )
+        return str(resp.get("ts") or "")
+
+    # --- inbound ----------------------------------------------------------------------------
+
+    def blueprint(self) -> Blueprint:
+        """Flask blueprint with `POST /slack/events` handled by bolt."""
+        handler = SlackRequestHandler(self.bolt_app())
+        bp = Blueprint("zyn_slack", __name__)
+
+        @bp.post("/slack/events")
+        def slack_events() -> Response:
+            if (request.content_length or 0) > MAX_EVENT_BYTES:
+                return Response("payload too large\n", 413, mimetype="text/plain")
+            return handler.handle(request)
+
+        return bp
+
+    def bolt_app(self) -> App:
+        """The bolt App with Zyn's listeners (built once)."""
+        if self._app is None:
+            app = App(
+                signing_secret=self._channels.slack_signing_secret,
+                client=self.client,
+                token_verification_enabled=False,
+                name="zyn",
+            )
+            app.use(self._drop_replays)
+            app.command("/zyn")(self._on_command)
+            app.event("app_mention")(self._on_mention)
+            app.event("message")(self._on_message)
+            app.action(re.compile(r"^zyn_reply_"))(self._on_button)
+            self._app = app
+        return self._app
+
+    def _drop_replays(self, body: dict[str, Any], next: Any) -> Any:  # noqa: A002 - bolt's name
+        event_id = body.get("event_id") if isinstance(body, dict) else None
+        if event_id and not self._seen.first_time(str(event_id)):
+            log.info("slack: ignored a redelivered or replayed event")
+            return BoltResponse(status=200, body="")
+        return next()
+
+    def _on_command(self, ack: Any, command: dict[str, Any]) -> None:
+        ack()
+        self._answer(command.get("user_id", ""), command.get("text", ""), command.get("channel_id", ""))
+
+    def _on_mention(self, event: dict[str, Any]) -> None:
+        text = MENTION.sub("", event.get("text", "")).strip()
+        self._answer(event.get("user", ""), text, event.get("channel", ""), event.get("thread_ts"))
+
+    def _on_message(self, event: dict[str, Any]) -> None:
+        """Direct messages only; our own and other bots' messages and edits are ignored."""
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        self._answer(event.get("user", ""), event.get("text", ""), event.get("channel", ""))
+
+    def _on_button(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        channel = (body.get("channel") or {}).get("id", "")
+        self._answer((body.get("user") or {}).get("id", ""), str(action.get("value", "")), channel)
+
+    def _answer(self, user: str, text: str, channel: str, thread_ts: str | None = None) -> None:
+        """Dispatch and post the reply; a failure is logged, never raised into bolt."""
+        if not user or self._dispatcher is None:
+            return
+        try:
+            reply = self._dispatcher.handle(Envelope("slack", user, text))
+        except Exception:
+            log.exception("slack: dispatcher failed")
+            reply = Reply(text="Sorry, something went wrong; nothing was done.", kind="error")
+        try:
+            self.post_reply(channel or user, reply, thread_ts)
+        except SlackApiError as exc:
+            if exc.response.get("error") not in _FALLBACK_ERRORS:
+                log.warning("slack: reply not posted: {}", exc.response.get("error"))
+                return
+            self.post_reply(user, reply)  # bot not in that channel: answer by DM instead

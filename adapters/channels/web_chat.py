@@ -1,0 +1,167 @@
+"""Web chat (`/`, `POST /api/chat`) and the status dashboard (`/status`, `/api/status/extra`).
+
+Who is talking: the web channel has no accounts. Without `WEB_CHAT_TOKEN` only loopback clients
+are served (and `check_bind` refuses to bind anything else); with a token every request must
+carry `Authorization: Bearer <token>` or `?token=` — loopback too, because behind a local
+reverse proxy every request looks like loopback. A trusted caller is the owner: the optional
+`"user"` field only names the conversation (default "owner"); the dispatcher's allow-list still
+decides what that user may do. Pages render server-side (work without JS) and poll JSON to
+refresh; the browser inserts text with textContent only, never as HTML.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, render_template, request
+
+from loguru import logger as log
+
+from adapters.channels.dashboard import decisions_from_db, equity_svg, safe_snapshot
+from adapters.channels.ports import (
+    ChannelConfigError,
+    ChannelSettings,
+    DispatcherLike,
+    Envelope,
+    StatusLike,
+    ZynLike,
+    channel_settings,
+    is_loopback,
+)
+from adapters.channels.render import cells, confirm_buttons, plain_text, table_rows
+
+MAX_BODY = 4096
+MAX_USER = 64
+Decisions = Callable[[int], Sequence[dict[str, Any]]]
+
+
+def check_bind(host: str, settings: Any) -> None:
+    """Refuse to serve the chat on a non-loopback address without WEB_CHAT_TOKEN."""
+    if not is_loopback(host) and not channel_settings(settings).web_chat_token:
+        raise ChannelConfigError(
+            f"refusing to bind the web chat to {host}: set WEB_CHAT_TOKEN or bind to 127.0.0.1"
+        )
+
+
+def make_blueprint(zyn: ZynLike) -> Blueprint:
+    """Chat page, chat API and dashboard for the composition root's Flask app."""
+    db = getattr(zyn, "db", None)
+    return web_blueprint(
+        zyn.dispatcher,
+        channel_settings(zyn.settings),
+        status=getattr(zyn, "status", None),
+        decisions=(lambda n: decisions_from_db(db, n)) if db is not None else None,
+    )
+
+
+def web_blueprint(
+    dispatcher: DispatcherLike,
+    channels: ChannelSettings,
+    status: StatusLike | None = None,
+    decisions: Decisions | None = None,
+) -> Blueprint:
+    """Build the blueprint from its parts (tests and the bench pass fakes)."""
+    bp = Blueprint(
+        "zyn_web", __name__, template_folder="templates", static_folder="static", static_url_path="/zyn-static"
+    )
+    token = channels.web_chat_token
+    recent = decisions or (lambda n: [])
+
+    @bp.get("/")
+    def chat_page() -> str:
+        return render_template("chat.html", token_required=bool(token))
+
+    @bp.get("/status")
+    def status_page() -> Response | tuple[str, int] | str:
+        denied = _deny(token)
+        if denied is not None:
+            return denied
+        snap = safe_snapshot(status)
+        curve = status.equity_curve() if status is not None and not snap.get("error") else []
+        return render_template("status.html", s=snap, chart=equity_svg(curve), decisions=recent(20))
+
+    @bp.get("/api/status/extra")
+    def status_extra() -> Response:
+        denied = _deny(token)
+        if denied is not None:
+            return denied
+        curve = list(status.equity_curve()) if status is not None else []
+        return jsonify({"equity_svg": equity_svg(curve), "decisions": list(recent(20))})
+
+    @bp.post("/api/chat")
+    def chat_api() -> Response | tuple[Response, int]:
+        denied = _deny(token)
+        if denied is not None:
+            return denied
+        parsed = _parse_chat(request.content_length)
+        if isinstance(parsed, str):
+            return _error(parsed, 400)
+        message, user = parsed
+        try:
+            reply = dispatcher.handle(Envelope("web", user, message))
+        except Exception:
+            log.exception("web: dispatcher failed")
+            return _error("internal error; nothing was done", 500)
+        body: dict[str, Any] = {
+            "reply": plain_text(reply),
+            "kind": reply.kind,
+            "title": reply.title,
+            "text": reply.text,
+            "rows": [cells(r) for r in table_rows(reply)],
+            "buttons": confirm_buttons(reply),
+        }
+        if reply.image_png:
+            body["image_png"] = base64.b64encode(reply.image_png).decode("ascii")
+        return jsonify(body)
+
+    return bp
+
+
+def _error(message: str, status: int) -> tuple[Response, int]:
+    return jsonify({"error": message}), status
+
+
+def _deny(token: str) -> Response | None:
+    """None when the caller may proceed, else the 401/403 answer."""
+    if token:
+        header = request.headers.get("Authorization", "")
+        given = header[7:].strip() if header.lower().startswith("bearer ") else request.args.get("token", "")
+        if given and hmac.compare_digest(given.encode(), token.encode()):
+            return None
+        resp = jsonify({"error": "missing or wrong token (Authorization: Bearer <WEB_CHAT_TOKEN>)"})
+        resp.status_code = 401
+        resp.headers["WWW-Authenticate"] = "Bearer"
+        return resp
+    if is_loopback(request.remote_addr):
+        return None
+    resp = jsonify({"error": "the web chat serves loopback only unless WEB_CHAT_TOKEN is set"})
+    resp.status_code = 403
+    return resp
+
+
+def _parse_chat(content_length: int | None) -> tuple[str, str] | str:
+    """(message, user) from the JSON body, or a one-line error."""
+    if content_length is not None and content_length > MAX_BODY:
+        return f"message too large (at most {MAX_BODY} bytes)"
+    raw = request.stream.read(MAX_BODY + 1)
+    if len(raw) > MAX_BODY:
+        return f"message too large (at most {MAX_BODY} bytes)"
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return 'body must be JSON like {"message": "status"}'
+    if not isinstance(data, dict):
+        return 'body must be a JSON object like {"message": "status"}'
+    message, user = data.get("message"), data.get("user") or "owner"
+    if not isinstance(message, str):
+        return 'missing "message" (a string)'
+    message = "".join(c for c in message if c in "\n\t" or c.isprintable()).strip()
+    if not message:
+        return "message is empty"
+    if not isinstance(user, str) or len(user) > MAX_USER or not user.isprintable():
+        return f'"user" must be a short printable name (at most {MAX_USER} characters)'
+    return message, user

@@ -1,0 +1,290 @@
+"""Kraken private endpoints of the sim, over the paper exchange.
+
+Balance, BalanceEx, OpenOrders, ClosedOrders, QueryOrders, AddOrder (validate, cl_ord_id,
+userref, close[...]), CancelOrder, CancelAll, TradesHistory. Why the checks are explicit here:
+Kraken refuses with specific strings (`EGeneral:Invalid arguments:volume`, `EOrder:Order minimum
+not met`, `EOrder:Insufficient funds`, `EOrder:Unknown order`) and clients map them to errors,
+so the sim must say the same words for the same mistakes.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, Decimal
+from typing import Any
+
+from adapters.sim_exchange.closes import CloseSpec
+from adapters.sim_exchange.context import KrakenError, SimContext, decimal_arg, kraken_error
+from adapters.sim_exchange.kraken_format import (
+    asset_code,
+    asset_decimals,
+    descr_close,
+    descr_order,
+    num,
+    order_entry,
+    trade_entry,
+)
+from core.domain import Market, Order, OrderRequest, OrderType, ZynError
+
+ORDER_TYPES: tuple[OrderType, ...] = ("market", "limit", "stop-loss", "take-profit")
+CLOSED_PAGE = 50
+
+
+def balance(ctx: SimContext, params: dict[str, str]) -> dict[str, str]:
+    b = ctx.exchange.fetch_balances()
+    return {asset_code(a): num(v, asset_decimals(a)) for a, v in sorted(b.total.items())}
+
+
+def balance_ex(ctx: SimContext, params: dict[str, str]) -> dict[str, dict[str, str]]:
+    b = ctx.exchange.fetch_balances()
+    out: dict[str, dict[str, str]] = {}
+    for asset, total in sorted(b.total.items()):
+        d = asset_decimals(asset)
+        hold = total - b.free.get(asset, total)
+        out[asset_code(asset)] = {"balance": num(total, d), "hold_trade": num(max(hold, Decimal(0)), d)}
+    return out
+
+
+def _entry(ctx: SimContext, order: Order, with_trades: bool) -> dict[str, Any]:
+    trades = [f.id for f in ctx.fills() if f.order_id == order.id] if with_trades else None
+    closes = ctx.closes.raw(order.id) if ctx.closes else None
+    return order_entry(order, ctx.market(order.pair), ctx.userrefs.get(order.id), closes, trades)
+
+
+def _matches(ctx: SimContext, order: Order, params: dict[str, str]) -> bool:
+    if params.get("cl_ord_id") and order.client_ref != params["cl_ord_id"]:
+        return False
+    if params.get("userref") and str(ctx.userrefs.get(order.id)) != params["userref"].strip():
+        return False
+    return True
+
+
+def _truthy(params: dict[str, str], name: str) -> bool:
+    return params.get(name, "").strip().lower() in ("true", "1")
+
+
+def open_orders(ctx: SimContext, params: dict[str, str]) -> dict[str, Any]:
+    orders = [o for o in ctx.exchange.fetch_open_orders() if _matches(ctx, o, params)]
+    return {"open": {o.id: _entry(ctx, o, _truthy(params, "trades")) for o in orders}}
+
+
+def closed_orders(ctx: SimContext, params: dict[str, str]) -> dict[str, Any]:
+    """Most recent first, 50 per page (`ofs`), `start`/`end` in Unix seconds, as Kraken pages them."""
+    start = _seconds(params, "start")
+    end = _seconds(params, "end")
+    orders = [o for o in ctx.exchange.fetch_closed_orders(start) if _matches(ctx, o, params)]
+    if end is not None:
+        orders = [o for o in orders if (o.closed_ms or o.created_ms) <= end]
+    orders.sort(key=lambda o: (o.closed_ms or o.created_ms, o.id), reverse=True)
+    ofs = int(params.get("ofs", "0") or 0)
+    page = orders[ofs : ofs + CLOSED_PAGE]
+    return {"closed": {o.id: _entry(ctx, o, _truthy(params, "trades")) for o in page}, "count": len(orders)}
+
+
+def query_orders(ctx: SimContext, params: dict[str, str]) -> dict[str, Any]:
+    ids = [t.strip() for t in params.get("txid", "").split(",") if t.strip()]
+    if not ids:
+        raise KrakenError("EGeneral:Invalid arguments:txid")
+    out: dict[str, Any] = {}
+    for oid in ids[:50]:
+        try:
+            out[oid] = _entry(ctx, ctx.exchange.fetch_order(oid), _truthy(params, "trades"))
+        except ZynError:
+            continue  # unknown ids are simply absent (ccxt then raises OrderNotFound)
+    return out
+
+
+def _seconds(params: dict[str, str], name: str) -> int | None:
+    raw = params.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return int(float(raw) * 1000)
+    except ValueError:
+        raise KrakenError(f"EGeneral:Invalid arguments:{name}") from None
+
+
+def add_order(ctx: SimContext, params: dict[str, str]) -> dict[str, Any]:
+    pair = ctx.pair(params.get("pair", ""))
+    market = ctx.market(pair)
+    request = _order_request(params, pair, market)
+    close = _close_fields(params)
+    text = descr_order(request.side, request.amount, market, request.type, request.price)
+    descr: dict[str, str] = {"order": text}
+    if close:
+        descr["close"] = descr_close(close, market)
+    if _validate_flag(params):
+        _check_like_kraken(ctx, request, market)
+        return {"descr": descr}
+    try:
+        order = ctx.exchange.create_order(request)
+    except ZynError as exc:
+        raise kraken_error(exc) from None
+    userref = _userref(params)
+    if userref is not None:
+        ctx.userrefs[order.id] = userref
+    if close and ctx.closes is not None:
+        spec = CloseSpec(_close_type(close), _close_price(close, market), userref)
+        ctx.closes.register(order, spec, close)
+    return {"descr": descr, "txid": [order.id]}
+
+
+def _order_request(params: dict[str, str], pair: str, market: Market) -> OrderRequest:
+    side = params.get("type", "")
+    if side not in ("buy", "sell"):
+        raise KrakenError("EGeneral:Invalid arguments:type")
+    otype = params.get("ordertype", "")
+    if otype not in ORDER_TYPES:
+        raise KrakenError("EGeneral:Invalid arguments:ordertype")
+    if "viqc" in params.get("oflags", ""):
+        raise KrakenError("EGeneral:Invalid arguments:oflags")
+    volume = decimal_arg(params, "volume")
+    assert volume is not None  # noqa: S101  (decimal_arg raises when required and missing)
+    volume = volume.quantize(Decimal(1).scaleb(-market.lot_decimals), rounding=ROUND_DOWN)
+    if volume <= 0:
+        raise KrakenError("EGeneral:Invalid arguments:volume")
+    price = None if otype == "market" else _price(params.get("price", ""), market, "price")
+    side_typed: Any = side
+    otype_typed: Any = otype
+    return OrderRequest(
+        pair=pair,
+        side=side_typed,
+        type=otype_typed,
+        amount=volume,
+        price=price,
+        client_ref=params.get("cl_ord_id", "").strip(),
+    )
+
+
+def _price(raw: str, market: Market, name: str) -> Decimal:
+    value = decimal_arg({name: raw}, name)
+    assert value is not None  # noqa: S101
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > market.pair_decimals:
+        raise KrakenError(
+            f"EOrder:Invalid price:{market.altname} price can only be specified up to "
+            f"{market.pair_decimals} decimals."
+        )
+    return value
+
+
+def _validate_flag(params: dict[str, str]) -> bool:
+    """Kraken's boolean is the string `true`; `True` (a Python bool urlencoded) is refused here."""
+    raw = params.get("validate")
+    if raw is None or raw in ("false", "0", ""):
+        return False
+    if raw in ("true", "1"):
+        return True
+    raise KrakenError("EGeneral:Invalid arguments:validate")
+
+
+def _userref(params: dict[str, str]) -> int | None:
+    raw = params.get("userref", "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise KrakenError("EGeneral:Invalid arguments:userref") from None
+
+
+def _close_fields(params: dict[str, str]) -> dict[str, str]:
+    return {k[6:-1]: v for k, v in params.items() if k.startswith("close[") and k.endswith("]")}
+
+
+def _close_type(close: dict[str, str]) -> OrderType:
+    otype = close.get("ordertype", "")
+    if otype not in ORDER_TYPES:
+        raise KrakenError("EGeneral:Invalid arguments:close[ordertype]")
+    return otype
+
+
+def _close_price(close: dict[str, str], market: Market) -> Decimal | None:
+    if _close_type(close) == "market":
+        return None
+    return _price(close.get("price", ""), market, "close[price]")
+
+
+def _check_like_kraken(ctx: SimContext, request: OrderRequest, market: Market) -> None:
+    """What AddOrder?validate=true checks: minimums and funds; nothing changes."""
+    price = request.price
+    if price is None:
+        try:
+            price = ctx.exchange.fetch_ticker(request.pair).last
+        except ZynError:
+            price = None
+    if request.amount < market.ordermin:
+        raise KrakenError("EOrder:Order minimum not met")
+    if price is not None and request.amount * price < market.costmin:
+        raise KrakenError("EOrder:Order minimum not met")
+    free = ctx.exchange.fetch_balances().free
+    if request.side == "sell" and free.get(market.base, Decimal(0)) < request.amount:
+        raise KrakenError("EOrder:Insufficient funds")
+    if request.side == "buy" and price is not None:
+        need = request.amount * price * (1 + ctx.exchange.fee_rate(request.pair))
+        if free.get(market.quote, Decimal(0)) < need:
+            raise KrakenError("EOrder:Insufficient funds")
+
+
+def cancel_order(ctx: SimContext, params: dict[str, str]) -> dict[str, Any]:
+    """`txid` may be an order id or a userref; `cl_ord_id` selects by client id."""
+    targets = _cancel_targets(ctx, params)
+    if not targets:
+        raise KrakenError("EOrder:Unknown order")
+    count = 0
+    for order in targets:
+        try:
+            ctx.exchange.cancel_order(order.id)
+            count += 1
+        except ZynError as exc:
+            if len(targets) == 1:
+                raise kraken_error(exc) from None
+    return {"count": count, "pending": False}
+
+
+def _cancel_targets(ctx: SimContext, params: dict[str, str]) -> list[Order]:
+    open_ = ctx.exchange.fetch_open_orders()
+    ref = params.get("cl_ord_id", "").strip()
+    if ref:
+        return [o for o in open_ if o.client_ref == ref]
+    txid = params.get("txid", "").strip()
+    if not txid:
+        raise KrakenError("EGeneral:Invalid arguments:txid")
+    if txid.lstrip("-").isdigit():
+        return [o for o in open_ if ctx.userrefs.get(o.id) == int(txid)]
+    return [o for o in open_ if o.id == txid]
+
+
+def cancel_all(ctx: SimContext, params: dict[str, str]) -> dict[str, Any]:
+    count = 0
+    for order in ctx.exchange.fetch_open_orders():
+        try:
+            ctx.exchange.cancel_order(order.id)
+            count += 1
+        except ZynError:
+            continue
+    return {"count": count}
+
+
+def trades_history(ctx: SimContext, params: dict[str, str]) -> dict[str, Any]:
+    start = _seconds(params, "start")
+    end = _seconds(params, "end")
+    types = {o.id: o.type for o in ctx.all_orders()}
+    fills = [f for f in ctx.fills(start) if end is None or f.ts_ms <= end]
+    fills.sort(key=lambda f: (f.ts_ms, f.id), reverse=True)
+    out: dict[str, Any] = {}
+    for n, f in enumerate(fills[:CLOSED_PAGE]):
+        out[f.id] = trade_entry(f, ctx.market(f.pair), types.get(f.order_id, "market"), len(fills) - n)
+    return {"trades": out, "count": len(fills)}
+
+
+PRIVATE = {
+    "Balance": balance,
+    "BalanceEx": balance_ex,
+    "OpenOrders": open_orders,
+    "ClosedOrders": closed_orders,
+    "QueryOrders": query_orders,
+    "AddOrder": add_order,
+    "CancelOrder": cancel_order,
+    "CancelAll": cancel_all,
+    "TradesHistory": trades_history,
+}

@@ -1,0 +1,173 @@
+"""A Kraken-REST-compatible paper exchange (Flask) over a `PaperExchange`.
+
+Why: clients (ccxt, Zyn's own Kraken adapter, anything written for Kraken) can be tried end to
+end with no account and no risk — the same matching engine as paper mode answers, with Kraken's
+paths (`/0/public/<Method>`, `/0/private/<Method>`), its `{"error": [...], "result": ...}`
+envelope on HTTP 200, its signature/nonce rules and its error strings.
+
+Test hooks (read on every request, so tests can change them on a running server):
+- `app.config["FAULTS"]`: a list of `Fault`s, consumed first-match per method, e.g.
+  `Fault("AddOrder", "drop")` executes the order then drops the connection (a lost answer),
+  `Fault("Balance*", "error", times=3)` answers `EService:Unavailable` three times,
+  `Fault("*", "http", status=502)` answers an HTTP 502 page.
+- `app.config["RATE_LIMIT"]`: a `RateLimit` (leaky bucket per key) or None.
+- `app.config["SIM"]`: the `SimContext` (paper exchange, candles, clock).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import socket
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import parse_qsl
+
+from flask import Flask, Response, jsonify, request
+from loguru import logger
+
+from adapters.sim_exchange.auth import NonceBook, RateLimit, RateLimiter, signature_ok
+from adapters.sim_exchange.candles import CandleBook
+from adapters.sim_exchange.closes import ConditionalCloses
+from adapters.sim_exchange.context import KrakenError, PaperLike, SimContext, kraken_error
+from adapters.sim_exchange.private import PRIVATE
+from adapters.sim_exchange.public import PUBLIC
+from core.domain import ZynError
+from core.ports import Clock
+
+log = logger.bind(component="sim_exchange")
+FaultKind = Literal["error", "http", "drop"]
+
+
+@dataclass
+class Fault:
+    """One injected failure. `method` is a glob over Kraken method names (`AddOrder`, `*`).
+
+    kind: `error` -> HTTP 200 with `{"error": [error]}`; `http` -> a bare HTTP `status` page;
+    `drop` -> run the request, then close the connection without an answer.
+    `after=True` makes `error`/`http` also run the request first (executed but answer lost).
+    """
+
+    method: str
+    kind: FaultKind = "error"
+    times: int = 1
+    error: str = "EService:Unavailable"
+    status: int = 502
+    after: bool = False
+
+    def runs_first(self) -> bool:
+        return self.kind == "drop" or self.after
+
+
+def create_sim_app(
+    exchange: PaperLike,
+    api_key: str,
+    api_secret: str,
+    clock: Clock,
+    *,
+    candles: CandleBook | None = None,
+    rate_limit: RateLimit | None = None,
+) -> Flask:
+    """Build the Flask app. `exchange` needs the paper extras (`add_fill_listener` for closes)."""
+    app = Flask("zyn_sim_exchange")
+    ctx = _context(exchange, clock, candles)
+    app.config.update(FAULTS=[], RATE_LIMIT=rate_limit, SIM=ctx)
+    keys = {api_key: api_secret}
+    nonces, limiter = NonceBook(), RateLimiter()
+
+    @app.route("/0/public/<method>", methods=["GET", "POST"])
+    def public(method: str) -> Any:
+        params = dict(request.args.items())
+        if request.method == "POST":
+            params.update(parse_qsl(request.get_data(as_text=True)))
+        return _serve(app, method, PUBLIC.get(method), ctx, params)
+
+    @app.route("/0/private/<method>", methods=["POST"])
+    def private(method: str) -> Any:
+        body = request.get_data(as_text=True)
+        params = dict(parse_qsl(body, keep_blank_values=True))
+        key = request.headers.get("API-Key", "")
+        refused = _authenticate(keys, key, request.path, params, body, nonces)
+        if refused is None and not limiter.allow(key, app.config.get("RATE_LIMIT")):
+            refused = "EAPI:Rate limit exceeded"
+        if refused is not None:
+            log.bind(method=method, error=refused).info("sim refused {}: {}", method, refused)
+            return _envelope([refused])
+        return _serve(app, method, PRIVATE.get(method), ctx, params)
+
+    app.extensions["zyn_sim_limiter"] = limiter
+    return app
+
+
+def _context(exchange: PaperLike, clock: Clock, candles: CandleBook | None) -> SimContext:
+    """The shared state, with conditional closes hooked to the paper exchange's fills."""
+    ctx = SimContext(exchange=exchange, clock=clock, candles=candles or CandleBook())
+    ctx.closes = ConditionalCloses(exchange, ctx.userrefs)
+    add_fill_listener = getattr(exchange, "add_fill_listener", None)
+    if add_fill_listener is not None:
+        add_fill_listener(ctx.closes.on_fill)
+    return ctx
+
+
+def _authenticate(
+    keys: dict[str, str], key: str, path: str, params: dict[str, str], body: str, nonces: NonceBook
+) -> str | None:
+    """Kraken's order of checks: key, signature, nonce. Returns the refusal or None."""
+    secret = keys.get(key)
+    if not key or secret is None:
+        return "EAPI:Invalid key"
+    nonce = params.get("nonce", "")
+    if not signature_ok(secret, path, nonce, body, request.headers.get("API-Sign", "")):
+        return "EAPI:Invalid signature"
+    if not nonces.accept(key, nonce):
+        return "EAPI:Invalid nonce"
+    return None
+
+
+def _serve(app: Flask, method: str, handler: Any, ctx: SimContext, params: dict[str, str]) -> Any:
+    if handler is None:
+        return _envelope(["EGeneral:Unknown method"])
+    fault = _take_fault(app, method)
+    if fault is not None and not fault.runs_first():
+        return _fault_response(fault)
+    try:
+        result = handler(ctx, params)
+        answer = _envelope([], result)
+    except KrakenError as exc:
+        answer = _envelope([exc.code])
+    except ZynError as exc:
+        answer = _envelope([kraken_error(exc).code])
+    if fault is not None:
+        return _fault_response(fault)
+    return answer
+
+
+def _take_fault(app: Flask, method: str) -> Fault | None:
+    faults: list[Fault] = app.config.get("FAULTS") or []
+    for fault in faults:
+        if fault.times > 0 and fnmatch.fnmatchcase(method, fault.method):
+            fault.times -= 1
+            return fault
+    return None
+
+
+def _fault_response(fault: Fault) -> Any:
+    if fault.kind == "drop":
+        sock = request.environ.get("werkzeug.socket")
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return Response("", status=200)
+        return Response("<html><body>504 Gateway Time-out</body></html>", status=504, mimetype="text/html")
+    if fault.kind == "http":
+        page = f"<html><body>{fault.status} error</body></html>"
+        return Response(page, status=fault.status, mimetype="text/html")
+    return _envelope([fault.error])
+
+
+def _envelope(errors: list[str], result: Any = None) -> Response:
+    payload: dict[str, Any] = {"error": errors}
+    if not errors:
+        payload["result"] = result
+    return jsonify(payload)

@@ -1,0 +1,26 @@
+"""The one Flask app: health/status JSON, the web chat + dashboard, and the SMS/Slack webhooks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def create_web_app(zyn: Any) -> Flask:
+    from adapters.channels import sms, web_chat
+    from adapters.web import health
+
+    app = Flask("zyn")
+    app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
+    app.register_blueprint(health.make_blueprint(zyn))
+    app.register_blueprint(web_chat.make_blueprint(zyn))
+    app.register_blueprint(sms.make_blueprint(zyn))
+    slack = zyn.channels.get("slack")
+    if slack is not None:
+        app.register_blueprint(slack.blueprint())
+    else:
+        from adapters.channels import slack as slack_module
+
+        app.register_blueprint(slack_module.make_blueprint(zyn))
+    return app

@@ -1,0 +1,48 @@
+"""The LLM agent: OpenAI Chat Completions with tools over the dispatcher's own commands.
+
+`build_free_text_engine` is what the composition root calls: with no `OPENAI_API_KEY` it hands
+back the offline engine unchanged, so Zyn works with no account at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.agent.client import LLMSettings, llm_settings_from, make_openai_client
+from bot.agent.engine import AgentEngine
+from bot.agent.prompt import performance_summary
+from bot.agent.protocols import FreeTextEngine
+from bot.memory import ConversationMemory
+
+__all__ = ["AgentEngine", "LLMSettings", "build_free_text_engine", "make_openai_client"]
+
+
+def build_free_text_engine(
+    settings: Any,
+    *,
+    db: Any,
+    fallback: FreeTextEngine,
+    clock: Any,
+    kv: Any = None,
+    status: Any = None,
+    analyzer: Any = None,
+    client: Any = None,
+) -> FreeTextEngine:
+    """The agent when a key is configured, else `fallback` (the offline engine) itself.
+
+    `status` (StatusService) and `analyzer` (core.analyzer.TradeAnalyzer) feed the prompt's
+    performance line; either may be None."""
+    cfg = llm_settings_from(settings)
+    if cfg is None:
+        return fallback
+    return AgentEngine(
+        client if client is not None else make_openai_client(cfg),
+        model=cfg.model,
+        fallback=fallback,
+        memory=ConversationMemory(db),
+        user_name=str(getattr(settings, "user_name", "jimmy") or "jimmy"),
+        kv=kv,
+        clock=clock,
+        tz=str(getattr(settings, "tz", "UTC") or "UTC"),
+        performance=performance_summary(status, analyzer),
+    )

@@ -1,0 +1,86 @@
+"""`zyn run` (web + scheduler + channels in one process) and `zyn sim-exchange`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from loguru import logger
+
+from core.domain import UserError
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def check_bind(host: str, web_chat_token: str) -> None:
+    """The web chat trades money: off loopback it needs WEB_CHAT_TOKEN."""
+    if host not in LOOPBACK and not web_chat_token:
+        raise UserError(f"refusing to serve the web chat on {host} without WEB_CHAT_TOKEN (set it, or use 127.0.0.1)")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import waitress
+
+    from adapters.web.app import create_web_app
+    from bot.app import build_zyn_from_env
+
+    if not 0 < args.port < 65536:
+        raise UserError(f"--port {args.port} is not a TCP port")
+    zyn = build_zyn_from_env(background=True, host=args.host)
+    check_bind(args.host, zyn.settings.channels.web_chat_token)
+    app = create_web_app(zyn)
+    logger.bind(host=args.host, port=args.port, mode=zyn.settings.mode, **zyn.describe()).info("zyn starting")
+    server = waitress.create_server(app, host=args.host, port=args.port, threads=8, ident="zyn")
+    signal.signal(signal.SIGTERM, lambda *_: server.close())
+    zyn.start()
+    print(f"Zyn ({zyn.settings.mode} mode) on http://{args.host}:{args.port} — Ctrl-C to stop", flush=True)
+    try:
+        server.run()
+    except (KeyboardInterrupt, OSError):
+        pass
+    finally:
+        zyn.close()
+    return 0
+
+
+def parse_balances(items: list[str]) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = {}
+    for item in items or ["USD=10000"]:
+        asset, sep, amount = item.partition("=")
+        try:
+            value = Decimal(amount)
+        except InvalidOperation:
+            raise UserError(f"--balance {item!r}: expected ASSET=AMOUNT, e.g. USD=10000") from None
+        if not sep or not asset.strip() or not value.is_finite() or value < 0:
+            raise UserError(f"--balance {item!r}: expected ASSET=AMOUNT with a non-negative amount")
+        out[asset.strip().upper()] = value
+    return out
+
+
+def cmd_sim_exchange(args: argparse.Namespace) -> int:
+    from adapters.sim_exchange.runner import run_sim_exchange
+    from core.config import load_settings
+
+    if bool(args.api_key) != bool(args.api_secret):
+        raise UserError("give both --api-key and --api-secret, or neither (a pair is generated)")
+    settings = load_settings(_env())
+    kwargs: dict[str, Any] = {
+        "host": args.host, "port": args.port, "data_path": args.data, "api_key": args.api_key,
+        "api_secret": args.api_secret, "balances": parse_balances(args.balance), "speed": settings.paper_speed,
+    }
+    db_url = os.environ.get("ZYN_SIM_DATABASE_URL")
+    if db_url:
+        kwargs["db_url"] = db_url
+    run_sim_exchange(**kwargs)
+    return 0
+
+
+def _env() -> dict[str, str]:
+    from dotenv import dotenv_values
+
+    env = {k: v for k, v in dotenv_values(".env").items() if v is not None} if os.path.exists(".env") else {}
+    env.update(os.environ)
+    return env

@@ -1,0 +1,146 @@
+"""Read-only commands: status, balance, positions, orders, pnl, trades, report, chart.
+
+Why they only read `services.status`: the status service already decides between the exchange
+and its cache and computes P&L; these handlers only choose what to show and label it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.charts import daily_pnl_from_equity, daily_pnl_png, equity_curve_png
+from bot.commands.context import CommandContext, field, fmt_money, fmt_num
+from bot.envelope import Reply, Row
+from bot.parser import Command
+from bot.reports import daily_summary, weekly_report
+
+
+def status(ctx: CommandContext, cmd: Command) -> Reply:
+    snap = ctx.services.status.snapshot()
+    pnl = _mapping(snap.get("pnl"))
+    auto = _mapping(snap.get("autopilot"))
+    circuit = _mapping(snap.get("circuit"))
+    positions, orders = snap.get("positions") or [], snap.get("open_orders") or []
+    running = "running" if auto.get("running") else "stopped"
+    if auto.get("paused_reason"):
+        running = f"paused ({auto['paused_reason']})"
+    rows: list[Row] = [
+        ("Mode", str(snap.get("mode", "-"))),
+        ("Equity", fmt_money(snap.get("equity_usd"))),
+        (
+            "P&L today / week / all",
+            " / ".join(fmt_money(pnl.get(k), signed=True) for k in ("today", "week", "all_time")),
+        ),
+        ("Positions", str(len(positions))),
+        ("Open orders", str(len(orders))),
+        ("Autopilot", running),
+        ("Kill-switch", "tripped" if _mapping(snap.get("kill_switch")).get("tripped") else "ok"),
+        ("Exchange link", str(circuit.get("state", "-"))),
+    ]
+    text = (
+        f"{str(snap.get('mode', '?')).capitalize()} mode: equity {fmt_money(snap.get('equity_usd'))}, "
+        f"today {fmt_money(pnl.get('today'), signed=True)}, {len(positions)} position(s), autopilot {running}."
+    )
+    if snap.get("source") == "cache":
+        text += " (exchange unreachable: cached figures)"
+    return Reply(text=text, title="Status", rows=rows)
+
+
+def balance(ctx: CommandContext, cmd: Command) -> Reply:
+    snap = ctx.services.status.snapshot()
+    balances = _mapping(snap.get("balances"))
+    rows: list[Row] = [(str(asset), fmt_num(amount)) for asset, amount in sorted(balances.items())]
+    rows.append(("Equity (USD)", fmt_money(snap.get("equity_usd"))))
+    text = "No balances yet." if not balances else f"Equity {fmt_money(snap.get('equity_usd'))}."
+    return Reply(text=text, title="Balances", rows=rows)
+
+
+def positions(ctx: CommandContext, cmd: Command) -> Reply:
+    items = ctx.services.status.positions()
+    if not items:
+        return Reply(text="No open positions.", title="Positions")
+    cols = ["Pair", "Amount", "Entry", "Mark", "Unrealized", "Stop", "Target"]
+    keys = [
+        "pair",
+        "amount",
+        "entry_price",
+        "mark_price",
+        "unrealized_pnl",
+        "stop_price",
+        "take_profit_price",
+    ]
+    rows: list[Row] = [tuple(field(p, k) for k in keys) for p in items]
+    return Reply(text=f"{len(items)} open position(s).", title="Positions", rows=rows, columns=cols)
+
+
+def orders(ctx: CommandContext, cmd: Command) -> Reply:
+    items = ctx.services.status.open_orders()
+    if not items:
+        return Reply(text="No open orders.", title="Open orders")
+    cols = ["ID", "Pair", "Side", "Type", "Price", "Amount"]
+    rows: list[Row] = [
+        tuple(field(o, k) for k in ("id", "pair", "side", "type", "price", "amount")) for o in items
+    ]
+    return Reply(text=f"{len(items)} open order(s).", title="Open orders", rows=rows, columns=cols)
+
+
+def pnl(ctx: CommandContext, cmd: Command) -> Reply:
+    """`pnl today` is the full daily summary; `pnl week|all` one figure; bare `pnl` all three."""
+    period = cmd.args[0] if cmd.args else ""
+    if period == "today":
+        return daily_summary(ctx.services, ctx.clock, ctx.tz, ctx.user_name)
+    status = ctx.services.status
+    if period in ("week", "all"):
+        label = "this week" if period == "week" else "all time"
+        value = fmt_money(status.pnl("week" if period == "week" else "all"), signed=True)
+        return Reply(text=f"P&L {label}: {value}.", title="P&L", rows=[(f"P&L {label}", value)])
+    rows: list[Row] = [
+        ("Today", fmt_money(status.pnl("today"), signed=True)),
+        ("This week", fmt_money(status.pnl("week"), signed=True)),
+        ("All time", fmt_money(status.pnl("all"), signed=True)),
+    ]
+    return Reply(text=" · ".join(f"{k} {v}" for k, v in rows) + ".", title="P&L", rows=rows)
+
+
+def trades(ctx: CommandContext, cmd: Command) -> Reply:
+    n = int(cmd.args[0]) if cmd.args else 10
+    items = ctx.services.status.recent_trades(n)
+    if not items:
+        return Reply(text="No trades yet.", title="Trades")
+    cols = ["#", "Pair", "Status", "Amount", "Entry", "Exit", "P&L", "Exit reason"]
+    keys = ["id", "pair", "status", "amount", "entry_price", "exit_price", "pnl", "exit_reason"]
+    rows: list[Row] = [tuple(field(t, k) for k in keys) for t in items[:n]]
+    return Reply(text=f"Last {len(rows)} trade(s).", title="Trades", rows=rows, columns=cols)
+
+
+def report(ctx: CommandContext, cmd: Command) -> Reply:
+    if cmd.args and cmd.args[0] == "today":
+        return daily_summary(ctx.services, ctx.clock, ctx.tz, ctx.user_name)
+    return weekly_report(ctx.services, ctx.clock, ctx.tz, ctx.user_name)
+
+
+def chart(ctx: CommandContext, cmd: Command) -> Reply:
+    curve = list(ctx.services.status.equity_curve())
+    if len(curve) < 2:
+        return Reply(text="Not enough equity history for a chart yet.", title="Chart")
+    if cmd.args and cmd.args[0] == "pnl":
+        png = daily_pnl_png(daily_pnl_from_equity(curve, ctx.tz)[-30:], "Daily P&L")
+        return Reply(text="Daily P&L, last 30 days.", title="Daily P&L", image_png=png)
+    return Reply(text="Equity curve.", title="Equity", image_png=equity_curve_png(curve, "Equity", ctx.tz))
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+HANDLERS = {
+    "status": status,
+    "balance": balance,
+    "positions": positions,
+    "orders": orders,
+    "pnl": pnl,
+    "trades": trades,
+    "report": report,
+    "chart": chart,
+}

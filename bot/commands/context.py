@@ -1,0 +1,96 @@
+"""What every handler gets, and the channel-neutral number/time formatting they share.
+
+Why one context object: handlers stay plain functions `(ctx, cmd) -> Reply` that tests can call
+directly, and the dispatcher is the only place that knows how the pieces are wired.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+
+from bot.confirmations import Confirmations
+from bot.envelope import Envelope, Reply
+from bot.parser import Command
+from bot.services import Services
+from core.ports import Clock
+from core.telemetry.kv import KeyValueStore
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    env: Envelope
+    services: Services
+    kv: KeyValueStore
+    db: Engine
+    clock: Clock
+    user_name: str
+    tz: str
+    confirmations: Confirmations
+
+
+Handler = Callable[[CommandContext, Command], Reply]
+DASH = "-"
+
+
+def to_decimal(value: object) -> Decimal | None:
+    """Decimal from a Decimal/float/int/str; None for None or anything unreadable."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        out = Decimal(str(value))
+    except ArithmeticError:
+        return None
+    return out if out.is_finite() else None
+
+
+def fmt_num(value: object, places: int | None = None) -> str:
+    """1234.5 -> '1,234.5'; amounts keep their significant decimals; None -> '-'."""
+    dec = to_decimal(value)
+    if dec is None:
+        return DASH
+    if places is not None:
+        return f"{dec:,.{places}f}"
+    text = f"{dec.normalize():,f}"
+    return text if "." not in text else text.rstrip("0").rstrip(".")
+
+
+def fmt_money(value: object, currency: str = "USD", signed: bool = False) -> str:
+    dec = to_decimal(value)
+    if dec is None:
+        return DASH
+    sign = "+" if signed and dec > 0 else ""
+    return f"{sign}{dec:,.2f} {currency}".strip()
+
+
+def fmt_time(ms: object, tz: str = "UTC") -> str:
+    if not isinstance(ms, int | float) or isinstance(ms, bool) or ms <= 0:
+        return DASH
+    when = datetime.fromtimestamp(ms / 1000, tz=ZoneInfo(tz))
+    return when.strftime("%Y-%m-%d %H:%M ") + (when.tzname() or tz)
+
+
+def field(row: Mapping[str, Any], key: str) -> str:
+    """A dict value as display text ('-' when missing)."""
+    value = row.get(key)
+    if value is None or value == "":
+        return DASH
+    return (
+        fmt_num(value)
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+        else str(value)
+    )
+
+
+def quote_of(pair: str) -> str:
+    return pair.partition("/")[2] or "USD"
+
+
+def base_of(pair: str) -> str:
+    return pair.partition("/")[0]

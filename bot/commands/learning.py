@@ -1,0 +1,208 @@
+"""Explanations and learning: insights, why, autopilot, learn, memory, forget, backtest.
+
+Why they read the telemetry tables directly: decisions, trades, insights and the agent's memory
+are pinned tables (core/telemetry/models.py) and explaining a trade is just reading them back —
+no service method to wait for. `learn` and `backtest` need the optional learning services.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot import memory as conversation_memory
+from bot.commands.context import CommandContext, fmt_money, fmt_num, fmt_time
+from bot.envelope import Reply, Row
+from bot.parser import Command
+from core.domain import UserError
+from core.telemetry.models import DecisionRow, InsightRow, TradeRow
+
+SKIP_ACTIONS = ("skip", "none", "halt", "hold")
+
+
+def insights(ctx: CommandContext, cmd: Command) -> Reply:
+    with Session(ctx.db) as s:
+        rows = s.exec(
+            select(InsightRow).where(col(InsightRow.active)).order_by(col(InsightRow.ts_ms).desc()).limit(10)
+        ).all()
+    if not rows:
+        return Reply(
+            text="No insights yet: they appear once the learner has seen enough closed trades "
+            "(send learn to run it now).",
+            title="Insights",
+        )
+    return Reply(
+        text=f"{len(rows)} current insight(s).",
+        title="Insights",
+        rows=[(r.title or "-", r.text) for r in rows],
+    )
+
+
+def why(ctx: CommandContext, cmd: Command) -> Reply:
+    """`why N` explains trade N, `why skip` the latest skip, bare `why` the latest trade (or skip)."""
+    arg = cmd.args[0] if cmd.args else "last"
+    with Session(ctx.db) as s:
+        if arg == "skip":
+            return _explain_skip(
+                ctx, s.exec(_decisions().where(col(DecisionRow.action).in_(SKIP_ACTIONS))).first()
+            )
+        if arg == "last":
+            trade = s.exec(select(TradeRow).order_by(col(TradeRow.entry_ms).desc()).limit(1)).first()
+            if trade is None:
+                return _explain_skip(ctx, s.exec(_decisions()).first())
+        else:
+            trade = s.get(TradeRow, int(arg))
+            if trade is None:
+                raise UserError(f"there is no trade #{arg}; send trades to see their numbers")
+        decision = s.get(DecisionRow, trade.decision_id) if trade.decision_id else None
+        return _explain_trade(ctx, trade, decision)
+
+
+def autopilot(ctx: CommandContext, cmd: Command) -> Reply:
+    """What the autopilot is doing: running/paused, and its latest decision per pair."""
+    snap = ctx.services.status.snapshot()
+    auto = snap.get("autopilot") or {}
+    state = (
+        "paused (" + str(auto.get("paused_reason")) + ")"
+        if auto.get("paused_reason")
+        else ("running" if auto.get("running") else "stopped")
+    )
+    latest: dict[str, DecisionRow] = {}
+    with Session(ctx.db) as s:
+        for d in s.exec(_decisions().limit(500)).all():
+            latest.setdefault(d.pair, d)
+    rows: list[Row] = [
+        (pair, f"{fmt_time(d.ts_ms, ctx.tz)}: {d.action or '-'} — {d.reason or 'no reason logged'}")
+        for pair, d in sorted(latest.items())
+    ]
+    text = f"The autopilot is {state}."
+    text += "" if rows else " It has made no decisions yet (no closed candles seen)."
+    return Reply(text=text, title="Autopilot", rows=rows)
+
+
+def learn(ctx: CommandContext, cmd: Command) -> Reply:
+    if ctx.services.learner is None:
+        return Reply(text="Learning is not set up in this build yet.", title="Learn")
+    changes = ctx.services.learner.relearn()
+    rows: list[Row] = [(str(k), str(v)) for k, v in list(changes.items())[:20] if k != "text"]
+    return Reply(text=str(changes.get("text") or "Learner ran."), title="Learn", rows=rows)
+
+
+def memory(ctx: CommandContext, cmd: Command) -> Reply:
+    """Exactly what the agent would be given about this user (bot/memory.py owns the format)."""
+    return Reply(
+        text=conversation_memory.show_memory(ctx.db, ctx.env.channel, ctx.env.user_id), title="Memory"
+    )
+
+
+def forget(ctx: CommandContext, cmd: Command) -> Reply:
+    """The agent forgets this user; the message audit log stays (it is a security record)."""
+    conversation_memory.forget(ctx.db, ctx.env.channel, ctx.env.user_id)
+    return Reply(
+        text="Done: I have forgotten our conversation. The audit log keeps the messages, "
+        "but I will not use them any more.",
+        title="Forget",
+    )
+
+
+def backtest(ctx: CommandContext, cmd: Command) -> Reply:
+    pair = cmd.args[0]
+    if ctx.services.backtester is None:
+        return Reply(text="Backtests are not available from chat here; use zyn backtest --data CSV.")
+    result = ctx.services.backtester.backtest(pair)
+    keys = (
+        "trades",
+        "wins",
+        "losses",
+        "win_rate",
+        "profit_factor",
+        "expectancy_r",
+        "total_return",
+        "max_drawdown",
+        "sharpe",
+        "final_equity",
+        "fees_paid",
+    )
+    rows: list[Row] = [
+        (k.replace("_", " "), fmt_num(result.get(k), 4 if isinstance(result.get(k), float) else None))
+        for k in keys
+        if k in result
+    ]
+    text = (
+        f"{pair} on {result.get('candles', '?')} {result.get('timeframe', '')} candles: "
+        f"{result.get('trades', 0)} trades, final equity {fmt_money(result.get('final_equity'))}."
+    )
+    return Reply(text=text, title=f"Backtest {pair}", rows=rows)
+
+
+def _decisions() -> Any:
+    return select(DecisionRow).order_by(col(DecisionRow.ts_ms).desc(), col(DecisionRow.id).desc())
+
+
+def _explain_trade(ctx: CommandContext, trade: TradeRow, decision: DecisionRow | None) -> Reply:
+    reason = (
+        decision.reason
+        if decision is not None and decision.reason
+        else "the entry signal (close crossed above SMA20)"
+    )
+    text = (
+        f"Trade #{trade.id} {trade.pair}: bought {fmt_num(trade.amount)} at {fmt_num(trade.entry_price)} on "
+        f"{fmt_time(trade.entry_ms, ctx.tz)} because of {reason}."
+    )
+    if trade.status == "closed":
+        text += (
+            f" Closed at {fmt_num(trade.exit_price)} ({trade.exit_reason or 'exit'}), "
+            f"P&L {fmt_money(trade.pnl, signed=True)}"
+            + (f", {trade.r_multiple:+.2f}R." if trade.r_multiple is not None else ".")
+        )
+    else:
+        text += " Still open."
+    rows: list[Row] = [
+        ("Stop", fmt_num(trade.stop_price)),
+        ("Target", fmt_num(trade.target_price)),
+        ("ATR", fmt_num(trade.atr, 2)),
+        ("SMA20", fmt_num(trade.sma, 2)),
+        ("Source", trade.source),
+    ]
+    if decision is not None and decision.learner_note:
+        rows.append(("Learner", f"{decision.learner_note} (size x{fmt_num(decision.size_factor, 2)})"))
+    context = _context(trade.context_json)
+    if context:
+        rows.append(("Context", context))
+    return Reply(text=text, title=f"Why trade #{trade.id}", rows=rows)
+
+
+def _explain_skip(ctx: CommandContext, d: DecisionRow | None) -> Reply:
+    if d is None:
+        return Reply(text="No trades and no autopilot decisions yet, so nothing to explain.", title="Why")
+    what = f"{d.action or 'no action'} — {d.reason or 'no reason logged'}"
+    text = f"{d.pair} at {fmt_time(d.ts_ms, ctx.tz)}: {what}."
+    rows: list[Row] = [
+        ("Close", fmt_num(d.price, 2)),
+        ("SMA20", fmt_num(d.sma, 2)),
+        ("ATR", fmt_num(d.atr, 2)),
+    ]
+    if d.learner_note:
+        rows.append(("Learner", d.learner_note))
+    return Reply(text=text, title="Why", rows=rows)
+
+
+def _context(raw: str) -> str:
+    try:
+        data = json.loads(raw or "{}")
+    except ValueError:
+        return ""
+    return ", ".join(f"{k}={v}" for k, v in sorted(data.items())[:6]) if isinstance(data, dict) else ""
+
+
+HANDLERS = {
+    "insights": insights,
+    "why": why,
+    "autopilot": autopilot,
+    "learn": learn,
+    "memory": memory,
+    "forget": forget,
+    "backtest": backtest,
+}

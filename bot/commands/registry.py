@@ -1,0 +1,8 @@
+"""Command name -> handler, assembled from the per-group modules."""
+
+from __future__ import annotations
+
+from bot.commands import account, learning, prefs, trading
+from bot.commands.context import Handler
+
+HANDLERS: dict[str, Handler] = {**account.HANDLERS, **trading.HANDLERS, **learning.HANDLERS, **prefs.HANDLERS}

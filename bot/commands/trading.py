@@ -1,0 +1,208 @@
+"""Money commands: buy, sell, cancel, flatten (echo + pending confirmation), pause, resume.
+
+Why two halves: the handler only *previews* and stores a pending action (nothing reaches the
+exchange); `execute_pending` runs it after the owner's `yes`. The stored payload is what was
+echoed — including a stop/target the trading service filled in — so `yes` runs exactly that.
+`pause` runs at once: stopping new entries is always safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from bot.commands.context import CommandContext, base_of, field, fmt_money, fmt_num, quote_of, to_decimal
+from bot.confirmations import Pending
+from bot.envelope import Reply, Row
+from bot.parser import Command
+from bot.services import ActionResultLike, OrderSpec, build_manual_order
+from core.domain import UserError
+
+
+def order(ctx: CommandContext, cmd: Command) -> Reply:
+    spec = cmd.order
+    if spec is None:
+        raise UserError(f"usage: {cmd.name} AMOUNT PAIR [at PRICE] [sl PRICE] [tp PRICE]")
+    preview = ctx.services.trading.preview_order(build_manual_order(spec))
+    final = replace(
+        spec,
+        amount=to_decimal(preview.amount) or spec.amount,
+        stop=spec.stop or to_decimal(preview.stop),
+        target=spec.target or to_decimal(preview.target),
+    )
+    pair = preview.pair or spec.pair
+    price = f"limit {fmt_num(spec.price)}" if spec.price else f"market, about {fmt_num(preview.price_est)}"
+    cost_label = "Est. cost" if spec.side == "buy" else "Est. proceeds"
+    rows: list[Row] = [
+        ("Side", spec.side),
+        ("Size", f"{fmt_num(final.amount)} {base_of(pair)}"),
+        ("Pair", pair),
+        ("Price", price),
+        ("Stop", fmt_num(final.stop) if final.stop else "none"),
+        ("Target", fmt_num(final.target) if final.target else "none"),
+        (cost_label, fmt_money(preview.est_cost, quote_of(pair))),
+    ]
+    summary = f"{spec.side} {fmt_num(final.amount)} {pair} ({price})"
+    line = (preview.text or "").strip() or (
+        f"{summary}, stop {rows[4][1]}, target {rows[5][1]}, {cost_label.lower()} {rows[6][1]}."
+    )
+    ctx.confirmations.put(ctx.env, spec.side, summary, _spec_payload(final))
+    return _confirm_reply(ctx, f"Confirm {spec.side}", line, rows)
+
+
+def cancel(ctx: CommandContext, cmd: Command) -> Reply:
+    target = cmd.args[0] if cmd.args else ""
+    open_orders = ctx.services.status.open_orders()
+    if target == "all":
+        if not open_orders:
+            return Reply(text="No open orders to cancel.")
+        rows: list[Row] = [_order_row(o) for o in open_orders]
+        summary = f"cancel all {len(open_orders)} open order(s)"
+        ctx.confirmations.put(ctx.env, "cancel", summary, {"order_id": None})
+        return _confirm_reply(ctx, "Confirm cancel", summary + ".", rows)
+    match = [o for o in open_orders if str(o.get("id")) == target]
+    if not match:
+        raise UserError(f"there is no open order {target}; send orders to see them")
+    summary = f"cancel order {target}"
+    ctx.confirmations.put(ctx.env, "cancel", summary, {"order_id": target})
+    return _confirm_reply(ctx, "Confirm cancel", summary + ".", [_order_row(match[0])])
+
+
+def flatten(ctx: CommandContext, cmd: Command) -> Reply:
+    status = ctx.services.status
+    held, open_orders = status.positions(), status.open_orders()
+    if not held and not open_orders:
+        return Reply(text="Nothing to flatten: no open positions and no open orders.")
+    rows: list[Row] = []
+    for p in held:
+        value = _mul(p.get("amount"), p.get("mark_price"))
+        rows.append(
+            (
+                field(p, "pair"),
+                f"sell {field(p, 'amount')} at about {field(p, 'mark_price')} ≈ {fmt_money(value)}",
+            )
+        )
+    if open_orders:
+        rows.append(("Open orders", f"cancel {len(open_orders)}"))
+    summary = f"flatten: sell {len(held)} position(s) at market and cancel {len(open_orders)} order(s)"
+    ctx.confirmations.put(ctx.env, "flatten", summary, {})
+    return _confirm_reply(ctx, "Confirm flatten", summary + ".", rows)
+
+
+def pause(ctx: CommandContext, cmd: Command) -> Reply:
+    result = ctx.services.trading.pause(f"paused by the owner on {ctx.env.channel}")
+    text = getattr(result, "text", "") or "Autopilot paused: no new entries. Open positions keep their stops."
+    return Reply(text=f"{text} Send resume to start again.", title="Paused")
+
+
+def resume(ctx: CommandContext, cmd: Command) -> Reply:
+    snap = ctx.services.status.snapshot()
+    auto = snap.get("autopilot") or {}
+    tripped = bool((snap.get("kill_switch") or {}).get("tripped"))
+    if auto.get("running") and not auto.get("paused_reason") and not tripped:
+        return Reply(text="The autopilot is already running; nothing to resume.")
+    rows: list[Row] = [("Paused because", str(auto.get("paused_reason") or "-"))]
+    summary = "resume the autopilot"
+    if tripped:
+        rows.append(("Kill-switch", "tripped today — resuming allows new entries again"))
+        summary += " (overriding today's kill-switch)"
+    ctx.confirmations.put(ctx.env, "resume", summary, {})
+    return _confirm_reply(ctx, "Confirm resume", summary + ".", rows)
+
+
+def execute_pending(ctx: CommandContext, pending: Pending) -> Reply:
+    """Run a confirmed action. Only the dispatcher calls this, after claiming the pending row."""
+    runner = _RUNNERS.get(pending.action)
+    if runner is None:
+        raise UserError(f"cannot run a pending {pending.action!r}")
+    result = runner(ctx, pending.payload)
+    text = (result.text or "").strip() or ("Done." if result.ok else "That did not go through.")
+    return Reply(text=text, kind="text" if result.ok else "error", title="Done" if result.ok else "Not done")
+
+
+def _run_order(ctx: CommandContext, payload: dict[str, Any]) -> ActionResultLike:
+    return ctx.services.trading.place_manual(build_manual_order(_spec_from_payload(payload)))
+
+
+def _run_cancel(ctx: CommandContext, payload: dict[str, Any]) -> ActionResultLike:
+    order_id = payload.get("order_id")
+    return ctx.services.trading.cancel(str(order_id) if order_id else None)
+
+
+def _run_flatten(ctx: CommandContext, payload: dict[str, Any]) -> ActionResultLike:
+    return ctx.services.trading.flatten(f"flatten confirmed by the owner on {ctx.env.channel}")
+
+
+def _run_resume(ctx: CommandContext, payload: dict[str, Any]) -> ActionResultLike:
+    return ctx.services.trading.resume()
+
+
+_RUNNERS: dict[str, Callable[[CommandContext, dict[str, Any]], ActionResultLike]] = {
+    "buy": _run_order,
+    "sell": _run_order,
+    "cancel": _run_cancel,
+    "flatten": _run_flatten,
+    "resume": _run_resume,
+}
+
+
+def _confirm_reply(ctx: CommandContext, title: str, line: str, rows: list[Row]) -> Reply:
+    minutes = max(1, ctx.confirmations.window_ms // 60_000)
+    text = (
+        f"{ctx.user_name}, please confirm: {line}\n"
+        f"Reply yes within {minutes} minutes to go ahead, or no to drop it."
+    )
+    return Reply(text=text, kind="confirm", title=title, rows=rows, buttons=["yes", "no"])
+
+
+def _order_row(o: Any) -> Row:
+    return (
+        field(o, "id"),
+        " ".join(field(o, k) for k in ("side", "amount", "pair", "type")) + f" @ {field(o, 'price')}",
+    )
+
+
+def _mul(a: object, b: object) -> Decimal | None:
+    x, y = to_decimal(a), to_decimal(b)
+    return x * y if x is not None and y is not None else None
+
+
+def _spec_payload(spec: OrderSpec) -> dict[str, Any]:
+    return {
+        k: (str(v) if v is not None else None)
+        for k, v in (
+            ("side", spec.side),
+            ("amount", spec.amount),
+            ("pair", spec.pair),
+            ("price", spec.price),
+            ("stop", spec.stop),
+            ("target", spec.target),
+        )
+    }
+
+
+def _spec_from_payload(payload: dict[str, Any]) -> OrderSpec:
+    side = payload.get("side")
+    amount = to_decimal(payload.get("amount"))
+    if side not in ("buy", "sell") or amount is None or not payload.get("pair"):
+        raise UserError("the pending order was unreadable; nothing was placed — send it again")
+    return OrderSpec(
+        side="buy" if side == "buy" else "sell",
+        amount=amount,
+        pair=str(payload["pair"]),
+        price=to_decimal(payload.get("price")),
+        stop=to_decimal(payload.get("stop")),
+        target=to_decimal(payload.get("target")),
+    )
+
+
+HANDLERS = {
+    "buy": order,
+    "sell": order,
+    "cancel": cancel,
+    "flatten": flatten,
+    "pause": pause,
+    "resume": resume,
+}

@@ -1,0 +1,192 @@
+"""The default free-text engine: answers common questions without any API key.
+
+Why keyword scoring and not a model: it must work offline, instantly and predictably. Each
+intent has weighted words and phrases; the best score above a threshold wins, and the answer is
+produced by running the matching chat command through `Dispatcher.execute_command` — so free
+text and commands always agree and free text can never place an order. When nothing scores, it
+says so plainly and suggests commands.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from bot.envelope import Envelope, Reply
+
+if TYPE_CHECKING:
+    from bot.dispatcher import Dispatcher
+
+THRESHOLD = 2.0
+_WORD = re.compile(r"[a-z0-9&']+")
+
+
+@dataclass(frozen=True)
+class Intent:
+    name: str
+    words: dict[str, float]
+    phrases: dict[str, float]
+
+
+INTENTS = (
+    Intent(
+        "balance",
+        {
+            "balance": 3,
+            "balances": 3,
+            "cash": 2,
+            "money": 2,
+            "funds": 2,
+            "equity": 2,
+            "worth": 2,
+            "usd": 1,
+            "wallet": 2,
+            "afford": 2,
+        },
+        {"how much": 1.5, "account value": 3},
+    ),
+    Intent(
+        "pnl",
+        {
+            "pnl": 3,
+            "p&l": 3,
+            "profit": 3,
+            "profits": 3,
+            "loss": 2,
+            "losses": 2,
+            "earn": 2,
+            "earned": 2,
+            "made": 1.5,
+            "lost": 2,
+            "performance": 3,
+            "return": 2,
+            "returns": 2,
+            "gains": 2,
+            "doing": 1,
+        },
+        {"how am i doing": 3, "how are we doing": 3, "how did i do": 3, "how's it going": 2, "up or down": 3},
+    ),
+    Intent(
+        "positions",
+        {
+            "position": 3,
+            "positions": 3,
+            "holding": 3,
+            "holdings": 3,
+            "hold": 2,
+            "own": 2,
+            "exposure": 3,
+            "bags": 2,
+        },
+        {"what do i have": 2, "in the market": 2},
+    ),
+    Intent(
+        "orders",
+        {"orders": 3, "order": 2, "pending": 1.5, "resting": 2},
+        {"open orders": 2, "limit orders": 2},
+    ),
+    Intent(
+        "trades",
+        {"trades": 3, "trade": 2, "history": 2, "fills": 2, "bought": 1.5, "sold": 1.5, "recent": 1},
+        {"last trades": 2, "recent trades": 2},
+    ),
+    Intent(
+        "why",
+        {"why": 4, "reason": 3, "reasons": 3, "explain": 3, "skip": 2, "skipped": 3, "didn't": 1},
+        {"how come": 3},
+    ),
+    Intent(
+        "autopilot",
+        {
+            "autopilot": 4,
+            "bot": 1.5,
+            "strategy": 2,
+            "plan": 2,
+            "watching": 2,
+            "waiting": 2,
+            "signal": 2,
+            "signals": 2,
+            "decisions": 3,
+            "currently": 1,
+        },
+        {"what are you doing": 4, "what are you up to": 4, "right now": 1, "what's happening": 2},
+    ),
+    Intent(
+        "help",
+        {"help": 4, "commands": 3, "command": 3, "options": 2, "usage": 3, "can": 0.5},
+        {"what can you do": 5, "how do i": 2, "how to": 1.5},
+    ),
+    Intent(
+        "greeting",
+        {"hi": 2, "hello": 2, "hey": 2, "yo": 2, "morning": 1.5, "thanks": 2, "thank": 2},
+        {"good morning": 2, "good evening": 2},
+    ),
+)
+PERIOD_WORDS = {
+    "today": "today",
+    "day": "today",
+    "tonight": "today",
+    "week": "week",
+    "weekly": "week",
+    "ever": "all",
+    "total": "all",
+    "overall": "all",
+    "all": "all",
+    "far": "all",
+    "since": "all",
+}
+SUGGESTION = "Try: status, balance, positions, pnl week, trades, why, autopilot, or help."
+
+
+def score(text: str) -> list[tuple[float, str]]:
+    """(score, intent) pairs, best first (ties keep the INTENTS order)."""
+    low = " ".join(text.lower().replace("’", "'").split())
+    words = _WORD.findall(low)
+    scored = []
+    for order, intent in enumerate(INTENTS):
+        value = sum(intent.words.get(w, 0.0) for w in words)
+        value += sum(weight for phrase, weight in intent.phrases.items() if phrase in low)
+        scored.append((value, -order, intent.name))
+    scored.sort(reverse=True)
+    return [(value, name) for value, _, name in scored]
+
+
+def classify(text: str) -> str | None:
+    best_score, best = score(text)[0]
+    return best if best_score >= THRESHOLD else None
+
+
+class OfflineEngine:
+    """`FreeTextEngine` that needs no key. Stateless; safe to share between threads."""
+
+    def answer(self, env: Envelope, text: str, dispatcher: Dispatcher) -> Reply:
+        intent = classify(text)
+        name = dispatcher.user_name
+        if intent is None:
+            return Reply(text=f"Sorry {name}, I didn't understand that. {SUGGESTION}")
+        if intent == "greeting":
+            return Reply(text=f"Hi {name}! Ask me how you're doing, or send help. {SUGGESTION}")
+        command = self._command_for(intent, text)
+        reply = dispatcher.execute_command(env, command)
+        if reply.kind == "error":
+            return reply
+        return replace(reply, text=f"{reply.text}\n(Same as the command: {command})")
+
+    @staticmethod
+    def _command_for(intent: str, text: str) -> str:
+        words = _WORD.findall(text.lower())
+        if intent == "pnl":
+            periods = [PERIOD_WORDS[w] for w in words if w in PERIOD_WORDS]
+            return f"pnl {periods[0]}" if periods else "pnl"
+        if intent == "why":
+            numbers = [w.lstrip("#") for w in re.findall(r"#?\d+", text)]
+            if numbers and ("trade" in words or "#" in text):
+                return f"why {numbers[0]}"
+            return (
+                "why skip" if any(w in words for w in ("skip", "skipped", "didn't", "not", "no")) else "why"
+            )
+        if intent == "trades":
+            numbers = [int(n) for n in re.findall(r"\b\d{1,3}\b", text)]
+            return f"trades {numbers[0]}" if numbers and 1 <= numbers[0] <= 100 else "trades 5"
+        return intent

@@ -1,0 +1,311 @@
+"""Chat command parser: text -> `Command`, `None` for free text, or `UserError` (one line).
+
+Why hand-written: the grammar is tiny (contract "Chat commands") and must be forgiving — slash
+optional, any case, Telegram's `/cmd@BotName`, pairs as `btc`, `BTCUSD`, `XBT/USD`, `BTC USD` —
+while being strict about money: amounts and prices must be finite, positive and sane, or the
+user gets one clear line and nothing runs. A sentence that merely starts with a command word
+("why did you buy?") is free text, not a malformed command.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from bot.services import OrderSpec
+from core.domain import UserError
+from core.pairs import QUOTES, normalize_pair
+
+MAX_AMOUNT = Decimal("10000000")
+MAX_PRICE = Decimal("100000000")
+MAX_TRADES = 100
+_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
+_ORDER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_PUNCT = "?!.,;:"
+
+NO_ARG = frozenset(
+    {
+        "help",
+        "status",
+        "balance",
+        "positions",
+        "orders",
+        "flatten",
+        "pause",
+        "resume",
+        "insights",
+        "learn",
+        "memory",
+        "forget",
+        "yes",
+        "no",
+        "autopilot",
+    }
+)
+ALIASES = {
+    "start": "help",
+    "commands": "help",
+    "balances": "balance",
+    "bal": "balance",
+    "position": "positions",
+    "pos": "positions",
+    "order": "orders",
+    "trade": "trades",
+    "history": "trades",
+    "p&l": "pnl",
+    "insight": "insights",
+    "y": "yes",
+    "n": "no",
+    "confirm": "yes",
+    "decisions": "autopilot",
+    "settings": "alerts",
+    "charts": "chart",
+}
+PERIODS = {
+    "today": "today",
+    "day": "today",
+    "daily": "today",
+    "24h": "today",
+    "week": "week",
+    "weekly": "week",
+    "7d": "week",
+    "all": "all",
+    "total": "all",
+    "ever": "all",
+    "alltime": "all",
+    "all-time": "all",
+    "overall": "all",
+}
+ORDER_KEYS = {
+    "at": "price",
+    "@": "price",
+    "price": "price",
+    "limit": "price",
+    "sl": "stop",
+    "stop": "stop",
+    "stop-loss": "stop",
+    "stoploss": "stop",
+    "tp": "target",
+    "target": "target",
+    "take-profit": "target",
+    "takeprofit": "target",
+}
+
+
+@dataclass(frozen=True)
+class Command:
+    """A recognised command; `args` are already validated and normalised strings."""
+
+    name: str
+    args: tuple[str, ...] = ()
+    order: OrderSpec | None = None
+
+
+def head_word(text: str) -> str:
+    """The command word: first token, lower-case, without slash, @BotName or trailing punctuation."""
+    words = text.split(maxsplit=1)
+    if not words:
+        return ""
+    head = words[0].lower().lstrip("/").split("@", 1)[0].rstrip(_PUNCT)
+    return ALIASES.get(head, head)
+
+
+def is_yes(text: str) -> bool:
+    return len(text.split()) == 1 and head_word(text) == "yes"
+
+
+def is_no(text: str) -> bool:
+    return len(text.split()) == 1 and head_word(text) == "no"
+
+
+def parse(text: str) -> Command | None:
+    """Parse one message. None means "not a command" (hand it to the free-text engine)."""
+    name = head_word(text)
+    if not name:
+        return None
+    rest = [w for w in text.split()[1:] if w.strip(_PUNCT)]
+    if name in NO_ARG:
+        return Command(name) if not rest or name == "help" else None
+    parser = _PARSERS.get(name)
+    return parser(name, rest) if parser else None
+
+
+# ---- numbers -------------------------------------------------------------------------------
+
+
+def parse_number(raw: str, what: str = "amount", maximum: Decimal = MAX_AMOUNT) -> Decimal:
+    """A positive, finite, not absurd Decimal; anything else is a UserError naming the input."""
+    shown = raw[:20]
+    text = raw.strip().lstrip("$")
+    if _THOUSANDS.fullmatch(text):
+        text = text.replace(",", "")
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, ValueError):
+        raise UserError(f"{what} {shown!r} is not a number (e.g. 0.01)") from None
+    if not value.is_finite():
+        raise UserError(f"{what} must be a finite number, not {shown!r}")
+    if value <= 0:
+        raise UserError(f"{what} must be more than zero (got {shown})")
+    if value > maximum:
+        raise UserError(f"{what} {shown} is too large (at most {maximum:,})")
+    return value
+
+
+def _is_number(raw: str) -> bool:
+    try:
+        return Decimal(raw.strip().lstrip("$").replace(",", "")).is_finite()
+    except (InvalidOperation, ValueError):
+        return False
+
+
+# ---- per-command parsers -------------------------------------------------------------------
+
+
+def _order(side: str, rest: list[str]) -> Command:
+    usage = f"usage: {side} AMOUNT PAIR [at PRICE] [sl PRICE] [tp PRICE], e.g. {side} 0.01 BTC"
+    if len(rest) < 2:
+        raise UserError(usage)
+    if not _is_number(rest[0]) and _is_number(rest[1]):  # "buy btc 0.01"
+        rest = [rest[1], rest[0], *rest[2:]]
+    amount = parse_number(rest[0], "amount")
+    pair_text, options = rest[1], rest[2:]
+    if options and options[0].upper() in QUOTES and "/" not in pair_text:  # "BTC USD"
+        pair_text, options = f"{pair_text}/{options[0]}", options[1:]
+    fields = _order_options(options)
+    price, stop, target = fields.get("price"), fields.get("stop"), fields.get("target")
+    if side == "buy" and price is not None:
+        if stop is not None and stop >= price:
+            raise UserError(f"the stop ({stop}) must be below the buy price ({price})")
+        if target is not None and target <= price:
+            raise UserError(f"the target ({target}) must be above the buy price ({price})")
+    spec = OrderSpec(
+        side="buy" if side == "buy" else "sell",
+        amount=amount,
+        pair=normalize_pair(pair_text),
+        price=price,
+        stop=stop,
+        target=target,
+    )
+    return Command(side, order=spec)
+
+
+def _order_options(tokens: list[str]) -> dict[str, Decimal]:
+    """`at 61000 sl 59000 tp 65000` (also `@61000`, `sl=59000`) -> {"price": .., "stop": .., ...}."""
+    flat: list[str] = []
+    for token in tokens:
+        low = token.lower()
+        if low.startswith("@") and len(low) > 1:
+            flat += ["@", low[1:]]
+        elif "=" in low:
+            flat += low.split("=", 1)
+        else:
+            flat.append(low)
+    out: dict[str, Decimal] = {}
+    i = 0
+    while i < len(flat):
+        key = ORDER_KEYS.get(flat[i])
+        if key is None:
+            raise UserError(
+                f"I don't understand {flat[i][:20]!r} in the order; use at PRICE, sl PRICE, tp PRICE"
+            )
+        if key in out:
+            raise UserError(f"{flat[i]} is given twice")
+        if i + 1 >= len(flat):
+            raise UserError(f"{flat[i]} needs a price after it")
+        out[key] = parse_number(
+            flat[i + 1], {"price": "price", "stop": "stop", "target": "target"}[key], MAX_PRICE
+        )
+        i += 2
+    return out
+
+
+def _pnl(name: str, rest: list[str]) -> Command:
+    if not rest:
+        return Command(name)
+    periods = [PERIODS[w.lower().strip(_PUNCT)] for w in rest if w.lower().strip(_PUNCT) in PERIODS]
+    if not periods:
+        raise UserError("pnl takes today, week or all (e.g. pnl week)")
+    return Command(name, (periods[0],))
+
+
+def _trades(name: str, rest: list[str]) -> Command:
+    if not rest:
+        return Command(name, ("10",))
+    raw = rest[0]
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_TRADES:
+        raise UserError(f"trades takes a count from 1 to {MAX_TRADES} (e.g. trades 5), not {raw[:20]!r}")
+    return Command(name, (str(int(raw)),))
+
+
+def _cancel(name: str, rest: list[str]) -> Command:
+    if len(rest) != 1:
+        raise UserError("cancel what? send cancel ORDER_ID or cancel all (orders lists them)")
+    target = rest[0].strip(_PUNCT)
+    if target.lower() == "all":
+        return Command(name, ("all",))
+    if not _ORDER_ID.fullmatch(target):
+        raise UserError(f"{target[:20]!r} is not an order id (orders lists them)")
+    return Command(name, (target,))
+
+
+def _why(name: str, rest: list[str]) -> Command | None:
+    if not rest:
+        return Command(name)
+    if len(rest) == 1:
+        word = rest[0].lstrip("#").strip(_PUNCT).lower()
+        if word.isdigit() and len(word) <= 12:
+            return Command(name, (str(int(word)),))
+        if word in ("skip", "skipped", "skips", "last"):
+            return Command(name, ("skip" if word.startswith("skip") else "last",))
+    return None  # "why did you buy?" is a question for the free-text engine
+
+
+def _backtest(name: str, rest: list[str]) -> Command:
+    if not rest:
+        raise UserError("backtest which pair? e.g. backtest BTC/USD")
+    text = "/".join(rest[:2]) if len(rest) >= 2 and rest[1].upper() in QUOTES else rest[0]
+    return Command(name, (normalize_pair(text),))
+
+
+def _set(name: str, rest: list[str]) -> Command:
+    if len(rest) < 2:
+        raise UserError("usage: set PREF VALUE, e.g. set alerts stop_hit off (send alerts to list them)")
+    return Command(name, (rest[0].lower(), *rest[1:]))
+
+
+def _alerts(name: str, rest: list[str]) -> Command:
+    if not rest:
+        return Command(name)
+    return _set("set", ["alerts", *rest])
+
+
+def _report(name: str, rest: list[str]) -> Command:
+    period = PERIODS.get(rest[0].lower().strip(_PUNCT), "") if rest else "week"
+    if period not in ("today", "week"):
+        raise UserError("report takes week or today (e.g. report week)")
+    return Command(name, (period,))
+
+
+def _chart(name: str, rest: list[str]) -> Command:
+    kind = rest[0].lower() if rest else "equity"
+    if kind not in ("equity", "pnl"):
+        raise UserError("chart takes equity or pnl")
+    return Command(name, (kind,))
+
+
+_PARSERS: dict[str, Callable[[str, list[str]], Command | None]] = {
+    "buy": _order,
+    "sell": _order,
+    "pnl": _pnl,
+    "trades": _trades,
+    "cancel": _cancel,
+    "why": _why,
+    "backtest": _backtest,
+    "set": _set,
+    "alerts": _alerts,
+    "report": _report,
+    "chart": _chart,
+}

@@ -1,0 +1,86 @@
+"""The scheduled jobs of `zyn run` (APScheduler, same process, one owner per database)."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from loguru import logger
+
+from scheduler.lock import SchedulerLock
+from scheduler.runner import JobSpec, ZynScheduler, daily_at, every
+
+if TYPE_CHECKING:
+    from bot.app import Zyn
+
+REPLAY_STEP_S = 1.0
+
+
+def build_scheduler(zyn: Zyn) -> ZynScheduler:
+    jobs = [
+        JobSpec("status_sync", lambda: _status_sync(zyn), every(60)),
+        JobSpec("daily_report", lambda: _report(zyn, "daily"), daily_at(20, 0, zyn.settings.tz)),
+        JobSpec("weekly_report", lambda: _report(zyn, "weekly"), daily_at(20, 5, zyn.settings.tz, "sun")),
+        JobSpec("nightly_learn", lambda: zyn.relearn(), daily_at(2, 30, "UTC")),
+    ]
+    if zyn.replay is not None:
+        jobs.append(JobSpec("replay", _ReplayJob(zyn), every(REPLAY_STEP_S)))
+    elif zyn.feed is not None:
+        jobs.append(JobSpec("autopilot", lambda: zyn.autopilot.run_once(), every(30)))
+        jobs.append(JobSpec("take_profit_watch", lambda: _watch_prices(zyn), every(10)))
+    return ZynScheduler(SchedulerLock(zyn.db, _WallClock()), jobs)
+
+
+class _WallClock:
+    """The lease is about real processes, so it runs on real time even during a replay."""
+
+    def now_ms(self) -> int:
+        return time.time_ns() // 1_000_000
+
+    def now(self) -> Any:
+        from datetime import UTC, datetime
+
+        return datetime.now(tz=UTC)
+
+
+class _ReplayJob:
+    """Moves simulated time on by PAPER_SPEED x the real time since the last run."""
+
+    def __init__(self, zyn: Zyn) -> None:
+        self._zyn = zyn
+        self._last = time.monotonic()
+        self._persisted = 0.0
+
+    def __call__(self) -> None:
+        now = time.monotonic()
+        elapsed, self._last = now - self._last, now
+        zyn = self._zyn
+        zyn.replay.advance(int(elapsed * zyn.settings.paper_speed * 1000))
+        if now - self._persisted > 5:
+            from bot.wiring_market import persist_replay_clock
+
+            persist_replay_clock(zyn.kv, zyn.clock)
+            self._persisted = now
+
+
+def _watch_prices(zyn: Zyn) -> None:
+    if zyn.pricer is not None:
+        zyn.pricer.poll_once()  # paper: walks prices through the engine; the watcher listens
+    else:
+        zyn.take_profit.poll_once()
+    zyn.trading.sync()
+
+
+def _status_sync(zyn: Zyn) -> None:
+    zyn.status.sync(force=True)
+    zyn.status.record_equity_snapshot()
+
+
+def _report(zyn: Zyn, which: str) -> None:
+    from bot.reports import daily_report_event, weekly_report_event
+
+    services = zyn.dispatcher.services
+    make = daily_report_event if which == "daily" else weekly_report_event
+    event = make(services, zyn.clock, zyn.settings.tz, zyn.settings.user_name)
+    zyn.notifier.notify(event)
+    logger.bind(report=which).info("report sent")

@@ -1,0 +1,191 @@
+"""Builds the services on top of the exchange: trading, autopilot, status, learning,
+conversation, notifications and channels. Part of the composition root (bot/app.py)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from loguru import logger
+
+from core.domain import Event
+
+if TYPE_CHECKING:
+    from bot.app import Zyn
+
+
+def wire_services(zyn: Zyn, *, host: str = "127.0.0.1") -> None:
+    from bot.notifier import Notifier
+    from core.markets_catalog import markets_for
+    from core.trading.autopilot import Autopilot
+    from core.trading.service import TradingService
+    from core.trading.take_profit import TakeProfitWatcher
+
+    s = zyn.settings
+    zyn.notifier = Notifier(zyn.kv, zyn.db, zyn.clock)
+    markets = markets_for(sorted(set(s.pairs))) if s.mode == "paper" else None
+    zyn.trading = TradingService(
+        zyn.exchange, zyn.db, zyn.clock, kv=zyn.kv, pairs=s.pairs, markets=markets, notifier=zyn.notifier,
+        breaker=zyn.breaker, source=s.mode, start_equity=s.paper_balance_usd if s.mode == "paper" else None,
+    )
+    zyn.take_profit = TakeProfitWatcher(zyn.trading).attach()
+    _wire_learning(zyn)
+    zyn.autopilot = Autopilot(zyn.trading, timeframe=s.timeframe, pairs=s.pairs, feed=zyn.feed,
+                              gate=_gate_provider(zyn))
+    _wire_market_drivers(zyn)
+    _wire_status(zyn)
+    _wire_conversation(zyn, host)
+    _wire_channels(zyn)
+    zyn.breaker_listener = _breaker_alerts(zyn)  # type: ignore[attr-defined]
+
+
+def _wire_market_drivers(zyn: Zyn) -> None:
+    from bot.wiring_market import LivePaperPricer
+
+    if zyn.market.kind == "replay":
+        from core.trading.replay import ReplayDriver
+
+        pairs = {p: v for p, v in zyn.market.dataset.items()}
+        zyn.replay = ReplayDriver(zyn.exchange, zyn.autopilot, zyn.clock, pairs,  # type: ignore[arg-type]
+                                  timeframe=zyn.settings.timeframe)
+        resume = zyn.clock.now_ms()
+        if resume > (zyn.replay.start_ms() or resume):
+            zyn.replay.skip_until(resume)
+    elif zyn.market.kind == "live" and zyn.settings.mode == "paper" and zyn.feed is not None:
+        zyn.pricer = LivePaperPricer(zyn.exchange, zyn.feed, zyn.settings.pairs, zyn.clock)
+
+
+def _wire_learning(zyn: Zyn) -> None:
+    try:
+        from core.analyzer import TradeAnalyzer
+        from core.learner import Learner
+        from core.learner_model import LearnerConfig
+
+        zyn.analyzer = TradeAnalyzer(zyn.db)
+        zyn.learner = Learner.load_latest(zyn.db, LearnerConfig(timeframe=zyn.settings.timeframe))
+    except Exception:  # learning is an add-on: trading must run without it
+        logger.bind(part="learner").exception("learner unavailable; trading the plain strategy")
+        zyn.learner = None
+
+
+def _gate_provider(zyn: Zyn) -> Any:
+    def provider() -> Any:
+        learner = zyn.learner
+        if learner is None or not getattr(learner, "version", 0):
+            return None
+        return learner.gate
+
+    return provider
+
+
+def _wire_status(zyn: Zyn) -> None:
+    from core.status import StatusService
+
+    zyn.status = StatusService(
+        zyn.exchange, zyn.clock, zyn.db, zyn.settings.mode, list(zyn.settings.pairs),
+        breaker_snapshot=zyn.breaker.snapshot, autopilot_state=zyn.autopilot_state,
+        kill_switch_state=zyn.kill_switch_state,
+    )
+
+
+def _wire_conversation(zyn: Zyn, host: str) -> None:
+    from bot.dispatcher import Dispatcher
+    from bot.offline_engine import OfflineEngine
+    from bot.services import Services
+
+    s = zyn.settings
+    services = Services(trading=zyn.trading, status=zyn.status, learner=_LearnerPort(zyn),
+                        backtester=_BacktestPort(zyn))
+    free_text: Any = OfflineEngine()
+    from bot.agent.client import llm_settings_from, make_openai_client
+
+    llm = llm_settings_from(s)
+    if llm is not None:
+        from bot.agent.engine import AgentEngine
+        from bot.memory import ConversationMemory
+        from core.time_context import describe
+
+        free_text = AgentEngine(
+            make_openai_client(llm), model=llm.model, fallback=free_text, memory=ConversationMemory(zyn.db),
+            user_name=s.user_name, kv=zyn.kv, clock=zyn.clock, tz=s.tz,
+            time_context=lambda: describe(zyn.clock, s.tz), performance=lambda: _performance(zyn),
+        )
+    ch = s.channels
+    allow = {"telegram": set(ch.telegram_allowed_chat_ids), "slack": set(ch.slack_allowed_user_ids),
+             "sms": set(ch.sms_allowed_numbers), "web": {"*"}}
+    zyn.dispatcher = Dispatcher(services, zyn.kv, zyn.db, zyn.clock, allow, s.user_name, free_text,
+                                zyn.notifier, tz=s.tz)
+
+
+def _performance(zyn: Zyn) -> str:
+    try:
+        snap = zyn.status.snapshot()
+        t, p = snap["trades"], snap["pnl"]
+        return (f"equity {snap['equity_usd']} USD; P&L today {p['today']}, week {p['week']}, all {p['all_time']}; "
+                f"{t['count']} trades, {t['wins']} wins")
+    except Exception:
+        return "performance unavailable"
+
+
+class _LearnerPort:
+    def __init__(self, zyn: Zyn) -> None:
+        self._zyn = zyn
+
+    def relearn(self) -> dict[str, Any]:
+        return self._zyn.relearn()
+
+
+class _BacktestPort:
+    """`backtest PAIR` in chat: the shipped candles for that pair (PAPER_DATA), same code as the CLI."""
+
+    def __init__(self, zyn: Zyn) -> None:
+        self._zyn = zyn
+
+    def backtest(self, pair: str) -> dict[str, Any]:
+        from core.backtest import Backtester
+        from core.domain import UserError
+        from core.market_data.resample import resample
+        from core.markets_catalog import market_for
+
+        data = self._zyn.market.dataset
+        if pair not in data:
+            raise UserError(f"no candles for {pair} here (set PAPER_DATA to a folder with its CSV)")
+        tf_file, candles = data[pair]
+        tf = self._zyn.settings.timeframe
+        return Backtester(pair, tf, market_for(pair)).run(resample(candles, tf_file, tf)).summary()
+
+
+def _wire_channels(zyn: Zyn) -> None:
+    from adapters.channels.slack import SlackChannel, slack_configured
+    from adapters.channels.sms import SmsChannel
+    from adapters.channels.telegram import TelegramChannel, telegram_configured
+
+    ch = zyn.settings.channels
+    if telegram_configured(ch):
+        zyn.channels["telegram"] = TelegramChannel(ch, zyn.dispatcher)
+    if slack_configured(ch):
+        zyn.channels["slack"] = SlackChannel(ch, zyn.dispatcher)
+    sms = SmsChannel(ch)
+    if sms.enabled:
+        zyn.channels["sms"] = sms
+    for name, channel in zyn.channels.items():
+        zyn.notifier.register(name, channel.send)
+    logger.bind(channels=sorted(zyn.channels)).info("channels configured")
+
+
+def _breaker_alerts(zyn: Zyn) -> Any:
+    def on_change(old: str, new: str) -> None:
+        from core.telemetry.models import SafetyEventRow
+
+        detail = f"exchange circuit breaker {old} -> {new}"
+        logger.bind(old=old, new=new).warning("circuit breaker changed")
+        try:
+            from sqlmodel import Session
+
+            with Session(zyn.db) as sess:
+                sess.add(SafetyEventRow(ts_ms=zyn.clock.now_ms(), kind=f"circuit_{new}", detail=detail))
+                sess.commit()
+            zyn.notifier.notify(Event("circuit", detail, {"old": old, "new": new}))
+        except Exception:
+            logger.exception("circuit alert failed")
+
+    return on_change

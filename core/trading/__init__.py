@@ -1,0 +1,1 @@
+"""Trading: the one serialized service that changes orders and positions, and its drivers."""

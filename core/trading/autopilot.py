@@ -1,0 +1,225 @@
+"""The autopilot: one decision per closed candle per pair, with the backtest's own code.
+
+`tick` drives `core.strategy.PairStrategy` and the account-wide `DailyLossGuard` exactly as
+`core/backtest.py` does (equity = cash + positions marked at the candle close; the guard sees
+the close BEFORE the decision; tripped while in position -> flatten now, i.e. at the next open;
+`enter` -> TradingService.enter). That sameness is what the replay parity test checks.
+Every decision, skips included, becomes a DecisionRow with the numbers behind it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from loguru import logger
+
+from core.domain import Candle, Market, ZynError
+from core.ports import MarketFeed
+from core.strategy import Decision, GateFn, PairStrategy
+from core.telemetry.models import DecisionRow
+from core.timeframes import bucket_start, timeframe_ms
+from core.trading.positions import TradeExit, dec
+from core.trading.service import TradingService
+
+GateProvider = Callable[[], GateFn | None]
+NO_DATA_EVERY_MS = 3_600_000
+
+
+@dataclass
+class _PairRun:
+    strategy: PairStrategy
+    last_ts: int | None  # last candle decided (persisted)
+    warmed_to: int | None = None  # last candle the indicators have seen in this process
+
+
+class Autopilot:
+    def __init__(  # noqa: PLR0913
+        self, service: TradingService, *, timeframe: str, pairs: Sequence[str] | None = None,
+        feed: MarketFeed | None = None, gate: GateProvider | None = None, history_limit: int = 200,
+        snapshot_equity: bool = True,
+    ) -> None:
+        self.service, self.timeframe, self.feed, self.gate = service, timeframe, feed, gate
+        self.pairs = tuple(pairs if pairs is not None else service.pairs)
+        self.history_limit, self.snapshot_equity = history_limit, snapshot_equity
+        self._tf_ms = timeframe_ms(timeframe)
+        self._runs: dict[str, _PairRun] = {}
+        self._marks: dict[str, float] = {}
+        self._atr: dict[str, float] = {}
+        self._no_data_at: dict[str, int] = {}
+        self._snapshot_ts: int | None = None
+        service.atr_of = self.atr
+        service.add_exit_listener(self._on_exit)
+
+    def atr(self, pair: str) -> float | None:
+        return self._atr.get(pair)
+
+    # ------------------------------------------------------------------ live loop
+    def run_once(self) -> list[DecisionRow]:
+        """Tick every pair's closed candles not yet decided; survive a feed without data."""
+        rows: list[DecisionRow] = []
+        for pair in self.pairs:
+            candles: list[Candle] = []
+            if self.feed is not None:
+                try:
+                    candles = self.feed.closed_candles(pair, self.timeframe, self.history_limit)
+                except ZynError as exc:
+                    logger.bind(pair=pair, action="feed").warning("no candles: {}", exc)
+            if not candles:
+                rows.extend(self._no_data(pair))
+                continue
+            run = self._run(pair)
+            if run.last_ts is None or candles[-1].ts > run.last_ts:
+                rows.append(self.tick(pair, candles))
+        return rows
+
+    def _no_data(self, pair: str) -> list[DecisionRow]:
+        now = self.service.clock.now_ms()
+        if now - self._no_data_at.get(pair, -NO_DATA_EVERY_MS) < NO_DATA_EVERY_MS:
+            return []
+        self._no_data_at[pair] = now
+        row = DecisionRow(ts_ms=now, pair=pair, timeframe=self.timeframe, action="none", reason="no market data")
+        return [self.service.journal.decision(row)]
+
+    # ------------------------------------------------------------------ one candle
+    def tick(self, pair: str, history: Sequence[Candle]) -> DecisionRow:
+        """Decide at the close of `history[-1]` (earlier candles only warm the indicators)."""
+        with self.service.lock:
+            self.service.sync()
+            candle = history[-1]
+            run = self._run(pair)
+            if run.last_ts is not None and candle.ts <= run.last_ts:
+                return DecisionRow(ts_ms=candle.ts, pair=pair, timeframe=self.timeframe, action="none",
+                                   reason="candle already decided")
+            self._warm(run, history, len(history) - 1)
+            self._marks[pair] = candle.close
+            equity, cash = self._equity(pair, candle)
+            guard = self.service.state.guard
+            tripped = guard.on_close(candle.ts, equity)
+            paused = self.service.paused_reason
+            gate = self.gate() if self.gate is not None else None
+            decision = run.strategy.on_close(
+                candle, equity=equity, flat=not self.service.has_position(pair),
+                halted=guard.halted(candle.ts) or paused is not None, next_open=self._next_open(pair, candle), gate=gate,
+            )
+            run.last_ts = run.warmed_to = candle.ts
+            if decision.atr is not None:
+                self._atr[pair] = decision.atr
+            if paused is not None and decision.action == "halted" and not guard.halted(candle.ts):
+                decision = replace(decision, reason=f"signal ignored: trading paused ({paused})")
+            extras: list[Any] = self.service.state.tick_rows(pair, run.strategy.cooloff, run.last_ts,
+                                                            self.service.clock.now_ms())
+            if self.snapshot_equity and self._snapshot_ts != candle.ts:
+                self._snapshot_ts = candle.ts
+                extras.append(self.service.journal.equity_row(candle.ts, equity, cash))
+            return self._act(pair, decision, tripped, extras)
+
+    def _act(self, pair: str, decision: Decision, tripped: bool, extras: list[Any]) -> DecisionRow:
+        """Write the decision (with the state it leaves behind, one commit), then carry it out."""
+        row = _row(decision, self.timeframe)
+        in_position = self.service.has_position(pair)
+        if tripped and in_position:
+            row.action, row.reason = "flatten", f"daily loss kill-switch tripped; {decision.reason}"
+        row = self.service.journal.decision(row, extras)
+        if tripped:
+            start = self.service.state.guard.start_equity or 0.0
+            self.service.trip_kill_switch(f"equity {decision.equity:.2f} <= {1 - self.service.cfg.daily_loss_limit:.2f}"
+                                          f" x day start {start:.2f} at candle {decision.ts}")
+        if decision.action == "enter":
+            result = self.service.enter(pair, decision, decision_id=row.id)
+            if not result.ok and row.id is not None:
+                self.service.journal.decision_update(row.id, action="skip", reason=f"entry refused: {result.text}")
+                row.action, row.reason = "skip", f"entry refused: {result.text}"
+        return row
+
+    # ------------------------------------------------------------------ state
+    def _run(self, pair: str) -> _PairRun:
+        run = self._runs.get(pair)
+        if run is None:
+            market = self._market(pair)
+            strategy = PairStrategy(pair, market, self.service.cfg)
+            cool, last_ts = self.service.state.load_pair(pair)
+            if cool is not None:
+                cool.losses_to_trigger, cool.candles = strategy.cooloff.losses_to_trigger, strategy.cooloff.candles
+                strategy.cooloff = cool
+            run = self._runs[pair] = _PairRun(strategy, last_ts)
+        return run
+
+    def _market(self, pair: str) -> Market:
+        markets: Mapping[str, Market] = self.service.markets
+        if pair not in markets:
+            raise ZynError(f"unknown pair {pair}")
+        return markets[pair]
+
+    def _warm(self, run: _PairRun, history: Sequence[Candle], end: int) -> None:
+        """Indicator warm-up from candles (not stored); cool-off counts candles missed while down.
+
+        Only the tail not seen yet is visited (found from the end), so a replay that passes its
+        whole growing history on every tick stays linear.
+        """
+        strategy = run.strategy
+        start = end
+        while start > 0 and (run.warmed_to is None or history[start - 1].ts > run.warmed_to):
+            start -= 1
+        for i in range(start, end):
+            c = history[i]
+            point = strategy.indicators.update(c)
+            strategy.prev_close, strategy.prev_sma = c.close, point.sma
+            if run.last_ts is not None and c.ts > run.last_ts:
+                strategy.cooloff.blocks(c.ts)
+            run.warmed_to = c.ts
+
+    def _equity(self, pair: str, candle: Candle) -> tuple[float, float]:
+        """Cash + every traded coin marked at its latest close (this pair: this candle's close)."""
+        quote = self._market(pair).quote
+        balances = self.service.exchange.fetch_balances()
+        cash = balances.total.get(quote, Decimal(0))
+        total = cash
+        for other, market in self.service.markets.items():
+            if market.quote != quote or (other not in self.pairs and not self.service.has_position(other)):
+                continue
+            amount = balances.total.get(market.base, Decimal(0))
+            mark = candle.close if other == pair else self._mark(other)
+            if amount and mark is not None:
+                total += amount * dec(mark)
+        return float(total), float(cash)
+
+    def _mark(self, pair: str) -> float | None:
+        if pair in self._marks:
+            return self._marks[pair]
+        try:
+            return float(self.service.exchange.fetch_ticker(pair).last)
+        except ZynError:
+            return None
+
+    def _next_open(self, pair: str, candle: Candle) -> float:
+        """The estimate of the next open is the exchange's price now (in replay: the next open)."""
+        try:
+            return float(self.service.exchange.fetch_ticker(pair).last)
+        except ZynError:
+            return candle.close
+
+    def _on_exit(self, done: TradeExit) -> None:
+        """Feed the closed trade back to the pair's strategy (cool-off), in trading-timeframe candles."""
+        if done.pair not in self.pairs:
+            return
+        run = self._run(done.pair)
+        started = run.strategy.record_exit(done.pnl, bucket_start(done.exit_ms, self._tf_ms))
+        self.service.state.save_pair(done.pair, run.strategy.cooloff, run.last_ts)
+        if started:
+            logger.bind(pair=done.pair, action="cooloff").info("cool-off started after trade {}", done.trade_id)
+
+
+def _row(d: Decision, timeframe: str) -> DecisionRow:
+    moment = datetime.fromtimestamp(d.ts / 1000, tz=UTC)
+    context = {"hour": moment.hour, "weekday": moment.weekday(), "entry_price_est": d.entry_price}
+    return DecisionRow(
+        ts_ms=d.ts, pair=d.pair, timeframe=timeframe, action=d.action, reason=d.reason, price=d.close,
+        sma=d.sma, atr=d.atr, amount=float(d.amount) if d.amount else None, stop=d.stop, target=d.target,
+        equity=d.equity, learner_version=d.gate.version, learner_note=d.gate.note, size_factor=d.gate.factor,
+        context_json=json.dumps(context),
+    )

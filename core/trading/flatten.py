@@ -1,0 +1,102 @@
+"""Emergency flatten: close every bracket, cancel every open order, sell every traded coin.
+
+Bounded retries with backoff on each step (3 attempts by default) and an honest report of
+what could not be done: in an emergency we must neither loop forever nor claim success.
+Callers hold the TradingService lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
+from typing import TypeVar
+
+from core.domain import ExchangeError, ExchangeUnavailable, Market, OrderRequest
+from core.ports import Exchange
+from core.trading.orders import OrderDesk, Sleep
+from core.trading.positions import Positions, TradeExit
+
+T = TypeVar("T")
+
+
+@dataclass
+class FlattenReport:
+    exits: list[TradeExit] = field(default_factory=list)
+    canceled: list[str] = field(default_factory=list)
+    sold: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def text(self) -> str:
+        parts = [f"closed {len(self.exits)} position(s)", f"canceled {len(self.canceled)} order(s)"]
+        if self.sold:
+            parts.append("sold " + ", ".join(self.sold))
+        if self.failed:
+            parts.append("FAILED: " + "; ".join(self.failed))
+        return "Flatten: " + ", ".join(parts)
+
+
+class Flattener:
+    def __init__(
+        self, exchange: Exchange, positions: Positions, desk: OrderDesk, *, attempts: int = 3,
+        backoff_s: float = 0.5, sleep: Sleep,
+    ) -> None:
+        self.exchange, self.positions, self.desk = exchange, positions, desk
+        self.attempts, self.backoff_s, self.sleep = max(1, attempts), backoff_s, sleep
+
+    def run(self, pairs: Sequence[str], markets: Mapping[str, Market], reason: str) -> FlattenReport:
+        report = FlattenReport()
+        for bracket in self.positions.book.all():
+            done = self._retry(f"exit {bracket.pair} trade {bracket.trade_id}", report,
+                               lambda b=bracket: self.positions.exit(b, reason))  # type: ignore[misc]
+            if done is not None:
+                report.exits.append(done)
+        self._cancel_all(report)
+        traded = sorted(set(pairs) | {b.pair for b in self.positions.book.all()})
+        for pair in traded:
+            market = markets.get(pair)
+            if market is not None:
+                self._sell_rest(market, reason, report)
+        return report
+
+    def _cancel_all(self, report: FlattenReport) -> None:
+        orders = self._retry("read open orders", report, lambda: self.exchange.fetch_open_orders())
+        for order in orders or []:
+            final = self._retry(f"cancel {order.id}", report, lambda o=order: self.desk.cancel_confirmed(o.id))  # type: ignore[misc]
+            if final is not None and final.status == "canceled":
+                report.canceled.append(order.id)
+
+    def _sell_rest(self, market: Market, reason: str, report: FlattenReport) -> None:
+        balances = self._retry("read balances", report, self.exchange.fetch_balances)
+        if balances is None:
+            return
+        raw = balances.free.get(market.base, Decimal(0))
+        amount = raw.quantize(Decimal(1).scaleb(-market.lot_decimals), rounding=ROUND_DOWN)
+        if amount <= 0:
+            return
+        if amount < market.ordermin:
+            report.failed.append(f"{amount} {market.base} is below the minimum {market.ordermin} (dust kept)")
+            return
+        req = OrderRequest(market.pair, "sell", "market", amount)
+        order = self._retry(f"sell {amount} {market.base}", report, lambda: self.desk.send(req, reason))
+        if order is not None:
+            report.sold.append(f"{order.filled} {market.base} at {order.average_price}")
+
+    def _retry(self, what: str, report: FlattenReport, action: Callable[[], T]) -> T | None:
+        """Up to `attempts` tries with exponential backoff; an exchange refusal is not retried."""
+        for attempt in range(self.attempts):
+            try:
+                return action()
+            except ExchangeUnavailable as exc:
+                if attempt == self.attempts - 1:
+                    report.failed.append(f"{what}: {exc}")
+                    return None
+                self.sleep(self.backoff_s * 2**attempt)
+            except ExchangeError as exc:
+                report.failed.append(f"{what}: {exc}")
+                return None
+        return None

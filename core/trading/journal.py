@@ -1,0 +1,186 @@
+"""Telemetry writes of the trading path: decisions, orders, trades, safety events, errors.
+
+Why a journal object: the order row is written BEFORE an order is sent (with its client
+reference) so a crash between send and response can be recovered by reconcile; keeping every
+write here keeps that rule in one place. One short transaction per call, rows come back
+detached (expire_on_commit=False) so callers can read them after the session is gone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from loguru import logger
+from sqlalchemy.engine import Engine
+from sqlalchemy import insert, update
+from sqlmodel import Session, col, select
+
+from core.domain import Order, OrderRequest
+from core.ports import Clock
+from core.telemetry.models import (
+    DecisionRow,
+    EquitySnapshotRow,
+    ErrorRow,
+    KeyValueRow,
+    OrderRow,
+    SafetyEventRow,
+    TradeRow,
+)
+
+
+class Journal:
+    def __init__(self, db: Engine, clock: Clock, source: str = "paper") -> None:
+        self.db = db
+        self.clock = clock
+        self.source = source
+
+    def _session(self) -> Session:
+        return Session(self.db, expire_on_commit=False)
+
+    def _add(self, row: Any, extras: Sequence[Any] = ()) -> Any:
+        """Insert `row` (and merge `extras`, e.g. kv state) in one transaction; ids come from the insert."""
+        with self._session() as s:
+            s.add(row)
+            for extra in extras:
+                if isinstance(extra, KeyValueRow):
+                    _upsert_kv(s, extra)
+                else:
+                    s.add(extra)
+            s.commit()
+            return row
+
+    # ------------------------------------------------------------------ decisions
+    def decision(self, row: DecisionRow, extras: Sequence[Any] = ()) -> DecisionRow:
+        """One decision row; `extras` (equity snapshot, persisted strategy state) share its commit."""
+        row.source = self.source if row.source in ("", "paper") else row.source
+        row.decided_ms = row.decided_ms or self.clock.now_ms()
+        saved: DecisionRow = self._add(row, extras)
+        logger.bind(pair=row.pair, action=row.action).info(
+            "decision ts={} price={} reason={}", row.ts_ms, row.price, row.reason
+        )
+        return saved
+
+    def decision_update(self, decision_id: int, **changes: Any) -> None:
+        with self._session() as s:
+            row = s.get(DecisionRow, decision_id)
+            if row is None:
+                return
+            for key, value in changes.items():
+                setattr(row, key, value)
+            s.add(row)
+            s.commit()
+
+    # ------------------------------------------------------------------ orders
+    def order_new(self, req: OrderRequest, purpose: str, trade_id: int | None = None) -> OrderRow:
+        now = self.clock.now_ms()
+        row = OrderRow(
+            client_ref=req.client_ref, pair=req.pair, side=req.side, type=req.type,
+            amount=float(req.amount), price=float(req.price) if req.price is not None else None,
+            status="new", purpose=purpose, trade_id=trade_id, created_ms=now, updated_ms=now,
+        )
+        saved: OrderRow = self._add(row)
+        return saved
+
+    def order_sent(self, client_ref: str, order: Order) -> None:
+        price = order.average_price if order.average_price is not None else order.price
+        self.order_update(
+            client_ref, exchange_id=order.id, status=order.status, amount=float(order.amount),
+            price=float(price) if price is not None else None,
+        )
+        logger.bind(pair=order.pair, action=f"order_{order.side}").info(
+            "order {} {} {} {} status={} ref={}", order.id, order.type, order.side, order.amount,
+            order.status, client_ref,
+        )
+
+    def order_update(self, client_ref: str, **changes: Any) -> None:
+        with self._session() as s:
+            row = s.exec(select(OrderRow).where(OrderRow.client_ref == client_ref)).first()
+            if row is None:
+                return
+            for key, value in changes.items():
+                setattr(row, key, value)
+            row.updated_ms = self.clock.now_ms()
+            s.add(row)
+            s.commit()
+
+    def orders_with_status(self, statuses: Iterable[str]) -> list[OrderRow]:
+        with self._session() as s:
+            rows = s.exec(select(OrderRow).where(col(OrderRow.status).in_(list(statuses)))).all()
+            return list(rows)
+
+    def order_by_exchange_id(self, exchange_id: str) -> OrderRow | None:
+        with self._session() as s:
+            return s.exec(select(OrderRow).where(OrderRow.exchange_id == exchange_id)).first()
+
+    # ------------------------------------------------------------------ trades
+    def trade_open(self, row: TradeRow, entry_ref: str = "") -> TradeRow:
+        """Insert the trade and link its entry order in ONE transaction (reconcile relies on it)."""
+        row.source = self.source
+        with self._session() as s:
+            s.add(row)
+            s.flush()
+            if entry_ref:
+                order = s.exec(select(OrderRow).where(OrderRow.client_ref == entry_ref)).first()
+                if order is not None:
+                    order.trade_id = row.id
+                    s.add(order)
+            s.commit()
+            s.refresh(row)
+        saved = row
+        logger.bind(pair=row.pair, action="trade_open").info(
+            "trade {} opened amount={} entry={} stop={} target={}", saved.id, row.amount,
+            row.entry_price, row.stop_price, row.target_price,
+        )
+        return saved
+
+    def trade_update(self, trade_id: int, **changes: Any) -> TradeRow | None:
+        with self._session() as s:
+            row = s.get(TradeRow, trade_id)
+            if row is None:
+                return None
+            for key, value in changes.items():
+                setattr(row, key, value)
+            s.add(row)
+            s.commit()
+            s.refresh(row)
+            return row
+
+    def trade(self, trade_id: int) -> TradeRow | None:
+        with self._session() as s:
+            return s.get(TradeRow, trade_id)
+
+    def open_trades(self) -> list[TradeRow]:
+        with self._session() as s:
+            rows = s.exec(select(TradeRow).where(TradeRow.status == "open").order_by(col(TradeRow.id))).all()
+            return list(rows)
+
+    def closed_trades(self, pair: str | None = None) -> list[TradeRow]:
+        with self._session() as s:
+            query = select(TradeRow).where(TradeRow.status == "closed")
+            if pair is not None:
+                query = query.where(TradeRow.pair == pair)
+            return list(s.exec(query.order_by(col(TradeRow.id))).all())
+
+    # ------------------------------------------------------------------ events
+    def safety(self, kind: str, detail: str) -> None:
+        self._add(SafetyEventRow(ts_ms=self.clock.now_ms(), kind=kind, detail=detail[:2000]))
+        logger.bind(action=kind).warning("safety {}: {}", kind, detail)
+
+    def error(self, where: str, kind: str, message: str) -> None:
+        self._add(ErrorRow(ts_ms=self.clock.now_ms(), where=where, kind=kind, message=message[:2000]))
+        logger.bind(action="error", where=where).error("{} error in {}: {}", kind, where, message)
+
+    def equity_row(self, ts_ms: int, equity: float, cash: float) -> EquitySnapshotRow:
+        return EquitySnapshotRow(ts_ms=ts_ms, equity=equity, cash=cash, source=self.source)
+
+    def equity(self, ts_ms: int, equity: float, cash: float) -> None:
+        self._add(self.equity_row(ts_ms, equity, cash))
+
+
+def _upsert_kv(s: Session, row: KeyValueRow) -> None:
+    """UPDATE, else INSERT: portable (SQLite and PostgreSQL) and cheaper than ORM merge per tick."""
+    values = {"value": row.value, "updated_ms": row.updated_ms}
+    result = s.execute(update(KeyValueRow).where(col(KeyValueRow.key) == row.key).values(**values))
+    if getattr(result, "rowcount", 0) == 0:
+        s.execute(insert(KeyValueRow).values(key=row.key, **values))

@@ -1,0 +1,118 @@
+"""Checks and the echo for manual chat orders (`buy|sell AMOUNT PAIR [at P] [sl P] [tp P]`).
+
+Every refusal is one line and happens before anything is sent, so a refused order leaves
+the account and the database exactly as they were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
+
+from core.domain import Balances, Market, UserError, ZynError
+from core.ports import Exchange
+from core.risk import RiskConfig
+from core.trading.bracket import Bracket
+from core.trading.types import ManualOrder, OrderPreview
+
+
+@dataclass(frozen=True)
+class Gatekeeping:
+    """Why buys are refused right now (None = allowed), computed by the service under its lock."""
+
+    halted: str | None
+    paused: str | None
+    circuit: str | None
+
+
+@dataclass
+class ManualChecker:
+    exchange: Exchange
+    markets: Mapping[str, Market]
+    cfg: RiskConfig
+    atr_of: Callable[[str], float | None]
+
+    def preview(self, req: ManualOrder, gates: Gatekeeping, brackets: list[Bracket]) -> OrderPreview:
+        market = self.markets.get(req.pair)
+        if market is None:
+            raise UserError(f"unknown pair {req.pair}; I trade {', '.join(sorted(self.markets)) or 'nothing'}")
+        if req.amount <= 0:
+            raise UserError("the amount must be above 0")
+        amount = req.amount.quantize(Decimal(1).scaleb(-market.lot_decimals), rounding=ROUND_DOWN)
+        if amount <= 0 or amount < market.ordermin:
+            raise UserError(f"amount {req.amount} is below the minimum {market.ordermin} for {req.pair}")
+        if gates.circuit:
+            raise UserError(gates.circuit)
+        price = req.price if req.price is not None else self._price(req.pair)
+        if price <= 0:
+            raise UserError("the price must be above 0")
+        if amount * price < market.costmin:
+            raise UserError(f"order value {amount * price:.2f} is below the minimum {market.costmin} {market.quote}")
+        balances = self._balances()
+        if req.side == "buy":
+            return self._buy(req, amount, price, market, gates, balances)
+        return self._sell(req, amount, price, market, balances, brackets)
+
+    def _buy(  # noqa: PLR0913
+        self, req: ManualOrder, amount: Decimal, price: Decimal, market: Market, gates: Gatekeeping, bal: Balances
+    ) -> OrderPreview:
+        if gates.halted or gates.paused:
+            raise UserError(gates.halted or gates.paused or "")
+        atr = self.atr_of(req.pair)
+        stop, target = req.stop, req.target
+        if stop is None:
+            if atr is None:
+                raise UserError(f"no stop given and the ATR of {req.pair} is not known yet: add sl PRICE")
+            stop = _q(price - Decimal(repr(self.cfg.stop_atr * atr)), market.pair_decimals)
+        if target is None and atr is not None:
+            target = _q(price + Decimal(repr(self.cfg.target_atr * atr)), market.pair_decimals)
+        if stop <= 0 or stop >= price:
+            raise UserError(f"the stop {stop} must be below the price {price}")
+        if target is not None and target <= price:
+            raise UserError(f"the target {target} must be above the price {price}")
+        cost = amount * price * (1 + Decimal(repr(self.cfg.fee_rate)))
+        free = bal.free.get(market.quote, Decimal(0))
+        if cost > free:
+            raise UserError(f"insufficient funds: {cost:.2f} {market.quote} needed, {free:.2f} free")
+        kind = f"limit {req.price}" if req.price is not None else f"market (~{price})"
+        text = (f"Buy {amount} {req.pair} at {kind}, est. cost {cost:.2f} {market.quote} incl. fee; "
+                f"stop {stop} (held on the exchange)"
+                + (f", target {target} (watched by Zyn)" if target is not None else ", no target"))
+        return OrderPreview(text, amount, req.pair, "buy", price, stop, target, cost)
+
+    def _sell(  # noqa: PLR0913
+        self, req: ManualOrder, amount: Decimal, price: Decimal, market: Market, bal: Balances,
+        brackets: list[Bracket],
+    ) -> OrderPreview:
+        if req.stop is not None or req.target is not None:
+            raise UserError("sl/tp only apply to buys")
+        held = sum((b.amount for b in brackets), Decimal(0))
+        free = bal.free.get(market.base, Decimal(0))
+        if brackets and req.price is not None:
+            raise UserError(f"the {req.pair} position's stop holds its coins: sell it at market")
+        if brackets and amount < held:
+            raise UserError(f"sell the whole {req.pair} position ({held}) or use a smaller manual position")
+        if amount > held + free:
+            raise UserError(f"insufficient funds: {amount} {market.base} to sell, {held + free} held")
+        proceeds = amount * price * (1 - Decimal(repr(self.cfg.fee_rate)))
+        kind = f"limit {req.price}" if req.price is not None else f"market (~{price})"
+        note = "; cancels its stop" if brackets else ""
+        text = f"Sell {amount} {req.pair} at {kind}, est. proceeds {proceeds:.2f} {market.quote}{note}"
+        return OrderPreview(text, amount, req.pair, "sell", price, None, None, proceeds)
+
+    def _price(self, pair: str) -> Decimal:
+        try:
+            return self.exchange.fetch_ticker(pair).last
+        except ZynError as exc:
+            raise UserError(f"no price for {pair} right now ({exc})") from None
+
+    def _balances(self) -> Balances:
+        try:
+            return self.exchange.fetch_balances()
+        except ZynError as exc:
+            raise UserError(f"cannot read balances right now ({exc})") from None
+
+
+def _q(value: Decimal, decimals: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-decimals))

@@ -1,0 +1,131 @@
+"""Reconcile on start: make the database agree with the exchange before trading resumes.
+
+- An order row still `new` (sent, response lost, or never sent) is looked up by its client
+  reference: found -> adopted; not there -> marked failed (it never reached the exchange).
+- A filled buy without a trade (crash between fill and bookkeeping) becomes a trade, bracketed
+  from the entry plan that was saved before it was sent.
+- An open trade whose stop filled while we were down is closed with reason `stop`; one whose
+  stop is missing (never placed, canceled) gets exactly one new stop.
+Nothing is placed twice: every placement follows a lookup that proved the order absent.
+Every action is written as a `reconcile` safety event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from decimal import Decimal
+
+from core.domain import ExchangeError, ExchangeUnavailable, Order, OrderNotFound
+from core.telemetry.models import OrderRow
+from core.trading.bracket import Bracket
+from core.trading.positions import EntryPlan
+from core.trading.service import LIMIT_ENTRY, TradingService
+
+ENTRY_PURPOSES = ("entry", "manual", LIMIT_ENTRY)
+
+
+@dataclass
+class ReconcileReport:
+    actions: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        if not self.actions and not self.problems:
+            return "Reconcile: database and exchange agree."
+        return "Reconcile: " + "; ".join(self.actions + [f"PROBLEM {p}" for p in self.problems])
+
+
+class Reconciler:
+    def __init__(self, service: TradingService) -> None:
+        self.svc = service
+
+    def run(self) -> ReconcileReport:
+        report = ReconcileReport()
+        with self.svc.lock:
+            self.svc.positions.load()
+            for row in self.svc.journal.orders_with_status(["new"]):
+                self._settle_new(row, report)
+            for row in self.svc.journal.orders_with_status(["closed", "open"]):
+                if row.side == "buy" and row.purpose in ENTRY_PURPOSES and row.trade_id is None:
+                    self._adopt_entry(row, report)
+            for bracket in self.svc.brackets():
+                self._check_stop(bracket, report)
+            try:
+                self.svc.sync(full=True)
+            except (ExchangeError, ExchangeUnavailable) as exc:
+                report.problems.append(f"sync: {exc}")
+        for line in report.actions + report.problems:
+            self.svc.journal.safety("reconcile", line)
+        return report
+
+    def _settle_new(self, row: OrderRow, report: ReconcileReport) -> None:
+        try:
+            order = self.svc.exchange.find_order_by_client_ref(row.client_ref)
+        except ExchangeUnavailable as exc:
+            report.problems.append(f"order {row.client_ref} unknown (exchange unreachable: {exc})")
+            return
+        if order is None:
+            self.svc.journal.order_update(row.client_ref, status="failed", error="never reached the exchange")
+            if row.purpose in ENTRY_PURPOSES:
+                self.svc.state.drop_plan(row.client_ref)
+            report.actions.append(f"{row.purpose} order {row.client_ref} never reached the exchange: marked failed")
+            return
+        self.svc.journal.order_sent(row.client_ref, order)
+        report.actions.append(f"adopted {row.purpose} order {order.id} ({order.status}) sent before the restart")
+        bracket = self.svc.positions.book.get(row.trade_id) if row.trade_id is not None else None
+        if bracket is None:
+            return
+        if row.purpose == "stop":
+            self.svc.positions.adopt_stop(bracket, order)
+        elif order.status == "closed" and order.side == "sell" and order.filled > 0:
+            self.svc.positions.close(bracket, order, row.purpose)
+            report.actions.append(f"trade {bracket.trade_id} closed by its {row.purpose} sell while down")
+
+    def _adopt_entry(self, row: OrderRow, report: ReconcileReport) -> None:
+        try:
+            order = self.svc.exchange.fetch_order(row.exchange_id)
+        except (OrderNotFound, ExchangeUnavailable) as exc:
+            report.problems.append(f"entry {row.client_ref}: cannot read order {row.exchange_id}: {exc}")
+            return
+        if order.status != "closed" or order.filled <= 0:
+            return  # an open limit entry: sync brackets it when it fills
+        plan = self.svc.state.load_plan(row.client_ref)
+        if plan is None:
+            report.problems.append(f"filled buy {order.id} has no saved plan: bracket it by hand (sell or flatten)")
+            return
+        bracket, _ = self.svc.positions.open_from_fill(EntryPlan.from_json(plan), order, row.client_ref)
+        report.actions.append(f"buy {order.id} filled before the restart: trade {bracket.trade_id} opened, "
+                              f"stop {bracket.stop_order_id or 'FAILED'}")
+
+    def _check_stop(self, bracket: Bracket, report: ReconcileReport) -> None:
+        order: Order | None = None
+        if bracket.stop_order_id:
+            try:
+                order = self.svc.exchange.fetch_order(bracket.stop_order_id)
+            except OrderNotFound:
+                order = None
+            except ExchangeUnavailable as exc:
+                report.problems.append(f"trade {bracket.trade_id}: stop unreadable: {exc}")
+                return
+        if order is not None and order.status == "open":
+            return
+        if order is not None and order.status == "closed" and order.filled > 0:
+            self.svc.positions.close(bracket, order, "stop")
+            report.actions.append(f"trade {bracket.trade_id} ({bracket.pair}) was stopped out while down")
+            return
+        if not self._holds(bracket):
+            self.svc.journal.trade_update(bracket.trade_id, status="closed", exit_reason="missing")
+            self.svc.positions.book.pop(bracket.trade_id)
+            self.svc.state.drop_bracket(bracket.trade_id)
+            report.problems.append(f"trade {bracket.trade_id}: the {bracket.pair} coins are gone; closed as missing")
+            return
+        _, hit = self.svc.positions.place_stop(bracket.with_stop_order(""))
+        placed = self.svc.positions.book.get(bracket.trade_id)
+        report.actions.append(f"trade {bracket.trade_id} ({bracket.pair}) had no stop: placed "
+                              f"{placed.stop_order_id if placed else 'one (filled at once)' if hit else '?'}")
+
+    def _holds(self, bracket: Bracket) -> bool:
+        base = self.svc.markets[bracket.pair].base if bracket.pair in self.svc.markets else bracket.pair.split("/")[0]
+        held = self.svc.exchange.fetch_balances().total.get(base, Decimal(0))
+        return held >= bracket.amount

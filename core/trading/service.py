@@ -1,0 +1,337 @@
+"""TradingService: the ONE serialized path for every action that changes orders or positions.
+
+Autopilot entries and exits, manual chat orders, cancel, flatten, the kill-switch and resume
+all take the same re-entrant lock, so two actions never interleave (e.g. a chat `sell` while
+the watcher exits at the target). Refusals are one-line `ActionResult(ok=False)` (or UserError
+from `preview_order`) and change nothing. See docs/ARCHITECTURE.md "Trading (as built)".
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import Protocol
+
+from loguru import logger
+from sqlalchemy.engine import Engine
+
+from core.domain import (
+    Event,
+    ExchangeError,
+    ExchangeUnavailable,
+    Fill,
+    Market,
+    Order,
+    OrderRequest,
+    OrderType,
+    UserError,
+)
+from core.ports import Clock, Exchange, Notifier
+from core.risk import RiskConfig
+from core.strategy import Decision
+from core.telemetry.kv import KeyValueStore
+from core.trading.bracket import Bracket
+from core.trading.flatten import Flattener
+from core.trading.journal import Journal
+from core.trading.manual import Gatekeeping, ManualChecker
+from core.trading.orders import OrderDesk, Sleep, new_client_ref
+from core.trading.positions import EntryPlan, ExitListener, Positions, TradeExit
+from core.trading.state import TradingState
+from core.trading.types import ActionResult, ManualOrder, OrderPreview
+
+LIMIT_ENTRY = "entry_limit"
+
+
+class BreakerView(Protocol):
+    @property
+    def state(self) -> str: ...
+
+
+class TradingService:
+    def __init__(  # noqa: PLR0913
+        self, exchange: Exchange, db: Engine, clock: Clock, *, kv: KeyValueStore | None = None,
+        pairs: Sequence[str] = (), markets: Mapping[str, Market] | None = None, cfg: RiskConfig | None = None,
+        notifier: Notifier | None = None, breaker: BreakerView | None = None, source: str = "paper",
+        start_equity: float | None = None, attempts: int = 3, backoff_s: float = 0.5, sleep: Sleep = time.sleep,
+    ) -> None:
+        self.lock = threading.RLock()
+        self.exchange, self.clock, self.pairs = exchange, clock, tuple(pairs)
+        self.cfg = cfg or RiskConfig()
+        self.notifier, self.breaker = notifier, breaker
+        self.journal = Journal(db, clock, source)
+        self.state = TradingState(kv or KeyValueStore(db), start_equity, self.cfg.daily_loss_limit)
+        self.desk = OrderDesk(exchange, self.journal, attempts=attempts, backoff_s=backoff_s, sleep=sleep)
+        self.positions = Positions(exchange, self.desk, self.journal, self.state, clock, self.cfg, notifier)
+        self.flattener = Flattener(exchange, self.positions, self.desk, attempts=attempts, backoff_s=backoff_s,
+                                   sleep=sleep)
+        self._markets = dict(markets) if markets is not None else None
+        self.atr_of: Callable[[str], float | None] = lambda _pair: None
+        self._hints: set[str] = set()
+        self._hint_lock = threading.Lock()
+        self._hinted = False
+        add_fill_listener = getattr(exchange, "add_fill_listener", None)
+        if callable(add_fill_listener):
+            add_fill_listener(self._on_fill)
+            self._hinted = True
+        self.positions.load()
+
+    # ------------------------------------------------------------------ queries
+    @property
+    def markets(self) -> dict[str, Market]:
+        if self._markets is None:
+            try:
+                self._markets = self.exchange.load_markets()
+            except ExchangeUnavailable as exc:
+                raise UserError(f"cannot load the exchange's markets right now ({exc})") from None
+        return self._markets
+
+    def has_position(self, pair: str) -> bool:
+        return bool(self.positions.book.for_pair(pair))
+
+    def brackets(self, pair: str | None = None) -> list[Bracket]:
+        book = self.positions.book
+        return book.all() if pair is None else book.for_pair(pair)
+
+    def targets(self, pair: str) -> list[Decimal]:
+        return self.positions.book.targets(pair)
+
+    @property
+    def paused_reason(self) -> str | None:
+        return self.state.paused_reason
+
+    def halted(self) -> bool:
+        return self.state.guard.halted(self.clock.now_ms())
+
+    def add_exit_listener(self, listener: ExitListener) -> None:
+        self.positions.exit_listeners.append(listener)
+
+    def gates(self) -> Gatekeeping:
+        halted = "the daily loss kill-switch is on until the next UTC day (or resume)" if self.halted() else None
+        paused = f"trading is paused ({self.paused_reason}); resume first" if self.paused_reason else None
+        circuit = None
+        if self.breaker is not None and self.breaker.state == "open":
+            circuit = "the exchange circuit breaker is open (exchange unreachable); try again later"
+        return Gatekeeping(halted, paused, circuit)
+
+    # ------------------------------------------------------------------ manual orders
+    def preview_order(self, req: ManualOrder) -> OrderPreview:
+        with self.lock:
+            checker = ManualChecker(self.exchange, self.markets, self.cfg, self.atr_of)
+            return checker.preview(req, self.gates(), self.brackets(req.pair))
+
+    def place_manual(self, req: ManualOrder) -> ActionResult:
+        with self.lock:
+            try:
+                preview = self.preview_order(req)
+            except UserError as exc:
+                return ActionResult(False, str(exc))
+            if req.side == "buy":
+                plan = EntryPlan(req.pair, atr=self.atr_of(req.pair), stop=preview.stop, target=preview.target,
+                                 meta={"manual": True})
+                if req.price is not None:
+                    return self._limit_entry(preview, plan)
+                return self._enter_market(req.pair, preview.amount, plan, "manual")
+            return self._manual_sell(req, preview)
+
+    def _manual_sell(self, req: ManualOrder, preview: OrderPreview) -> ActionResult:
+        exits, sold = [], preview.amount
+        try:
+            for bracket in self.brackets(req.pair):
+                exits.append(self.positions.exit(bracket, "manual"))
+                sold -= bracket.amount
+            order = None
+            if sold > 0:
+                kind: OrderType = "limit" if req.price is not None else "market"
+                order = self.desk.send(OrderRequest(req.pair, "sell", kind, sold, req.price), "manual")
+        except (ExchangeError, ExchangeUnavailable) as exc:
+            return self._failed("manual sell", req.pair, exc)
+        pnl = sum(e.pnl for e in exits)
+        text = f"Sold {preview.amount} {req.pair}" + (f" (closed {len(exits)} position(s), P&L {pnl:+.2f})"
+                                                       if exits else "")
+        if order is not None and order.status == "open":
+            text = f"Limit sell {order.amount} {req.pair} at {order.price} placed (order {order.id})"
+        return ActionResult(True, text, {"exits": [e.trade_id for e in exits], "order_id": order.id if order else ""})
+
+    def _limit_entry(self, preview: OrderPreview, plan: EntryPlan) -> ActionResult:
+        ref = new_client_ref()
+        self.state.save_plan(ref, plan.to_json())
+        req = OrderRequest(preview.pair, "buy", "limit", preview.amount, preview.price_est, client_ref=ref)
+        try:
+            order = self.desk.send(req, LIMIT_ENTRY)
+        except (ExchangeError, ExchangeUnavailable) as exc:
+            return self._failed("limit buy", preview.pair, exc)
+        if order.status == "closed":
+            self.positions.open_from_fill(plan, order, ref)
+            return ActionResult(True, f"Bought {order.filled} {preview.pair} at {order.average_price}; bracket set")
+        return ActionResult(True, f"Limit buy {order.amount} {preview.pair} at {order.price} placed "
+                                  f"(order {order.id}); the bracket is set when it fills", {"order_id": order.id})
+
+    # ------------------------------------------------------------------ autopilot
+    def enter(self, pair: str, plan: Decision, *, decision_id: int | None = None) -> ActionResult:
+        """Buy at market for an autopilot decision; stop/target come from the fill and the signal ATR."""
+        with self.lock:
+            gates = self.gates()
+            refusal = gates.halted or gates.paused or gates.circuit
+            if pair not in self.markets:
+                refusal = f"unknown pair {pair}"
+            if refusal or plan.amount <= 0 or plan.atr is None:
+                return ActionResult(False, refusal or "nothing to buy (amount 0 or no ATR)")
+            meta: dict[str, object] = {
+                "decision_id": decision_id, "sma": plan.sma, "size_factor": plan.gate.factor,
+                "learner_version": plan.gate.version, "atr_pct": plan.atr / plan.close if plan.close else None,
+                "trend_strength": (plan.close - plan.sma) / plan.atr if plan.sma is not None and plan.atr else None,
+            }
+            return self._enter_market(pair, plan.amount, EntryPlan(pair, atr=plan.atr, meta=meta), "entry")
+
+    def _enter_market(self, pair: str, amount: Decimal, plan: EntryPlan, purpose: str) -> ActionResult:
+        ref = new_client_ref()
+        self.state.save_plan(ref, plan.to_json())
+        try:
+            order = self.desk.send(OrderRequest(pair, "buy", "market", amount, client_ref=ref), purpose)
+        except ExchangeError as exc:
+            self.state.drop_plan(ref)
+            return self._failed("buy", pair, exc)
+        except ExchangeUnavailable as exc:
+            return self._failed("buy", pair, exc)  # outcome unknown: the plan stays for reconcile
+        if order.filled <= 0:
+            return ActionResult(False, f"buy {order.id} not filled yet; reconcile will bracket it when it is")
+        try:
+            bracket, hit = self.positions.open_from_fill(plan, order, ref)
+        except (ExchangeError, ExchangeUnavailable) as exc:
+            self.journal.safety("naked_position", f"{pair}: bought {order.filled} but the stop failed: {exc}")
+            return ActionResult(True, f"Bought {order.filled} {pair} but the stop failed ({exc}); retrying on sync")
+        text = f"Bought {bracket.amount} {pair} at {bracket.entry_price}, stop {bracket.stop}, target {bracket.target}"
+        data: dict[str, object] = {"trade_id": bracket.trade_id, "amount": bracket.amount,
+                                   "price": bracket.entry_price, "stop": bracket.stop, "target": bracket.target}
+        return ActionResult(True, text + (" (stopped out at once)" if hit else ""), data)
+
+    def exit_position(self, pair: str, reason: str) -> ActionResult:
+        with self.lock:
+            exits: list[TradeExit] = []
+            try:
+                for bracket in self.brackets(pair):
+                    exits.append(self.positions.exit(bracket, reason))
+            except (ExchangeError, ExchangeUnavailable) as exc:
+                return self._failed(f"exit ({reason})", pair, exc)
+            if not exits:
+                return ActionResult(False, f"no open {pair} position")
+            pnl = sum(e.pnl for e in exits)
+            return ActionResult(True, f"Closed {pair} ({reason}), P&L {pnl:+.2f}", {"exits": [e.trade_id for e in exits]})
+
+    def take_profit(self, pair: str, price: Decimal, ts_ms: int) -> list[TradeExit]:
+        """The watcher saw `price`: exit every bracket of `pair` whose target it reached."""
+        with self.lock:
+            exits: list[TradeExit] = []
+            for bracket in self.brackets(pair):
+                if bracket.target is None or price < bracket.target:
+                    continue
+                try:
+                    exits.append(self.positions.exit(bracket, "target"))
+                except (ExchangeError, ExchangeUnavailable) as exc:
+                    self.journal.error("trading.take_profit", "transient", f"{pair} target exit failed: {exc}")
+            return exits
+
+    # ------------------------------------------------------------------ safety
+    def cancel(self, order_id: str | None) -> ActionResult:
+        """Cancel one order or all; stops of open positions are kept (flatten closes those)."""
+        with self.lock:
+            stops = {b.stop_order_id for b in self.brackets()}
+            if order_id is not None and order_id in stops:
+                return ActionResult(False, f"{order_id} is the stop of an open position; sell it or flatten instead")
+            try:
+                targets = [order_id] if order_id else [o.id for o in self.exchange.fetch_open_orders()
+                                                       if o.id not in stops]
+                done = [self.desk.cancel_confirmed(oid) for oid in targets]
+            except (ExchangeError, ExchangeUnavailable) as exc:
+                return self._failed("cancel", order_id or "all", exc)
+            for order in done:
+                self._drop_limit_plan(order)
+            kept = f"; kept {len(stops)} stop(s) of open positions" if order_id is None and stops else ""
+            return ActionResult(True, f"Canceled {len(done)} order(s){kept}", {"canceled": [o.id for o in done]})
+
+    def flatten(self, reason: str) -> ActionResult:
+        with self.lock:
+            report = self.flattener.run(self.pairs, self.markets, reason)
+            self.journal.safety("flatten", f"{reason}: {report.text()}")
+            self._notify("flatten", report.text())
+            return ActionResult(report.ok, report.text(), {"exits": [e.trade_id for e in report.exits],
+                                                           "failed": report.failed})
+
+    def trip_kill_switch(self, detail: str) -> ActionResult:
+        """Daily loss limit reached: flatten everything and halt entries until the next UTC day."""
+        with self.lock:
+            self.state.save_guard()
+            self.journal.safety("kill_switch", detail)
+            self._notify("kill_switch", f"Kill-switch: {detail}. Flattening; no entries until tomorrow (UTC) "
+                                        "or resume.")
+            return self.flatten("kill_switch")
+
+    def pause(self, reason: str) -> ActionResult:
+        with self.lock:
+            self.state.set_paused(reason or "paused by the owner")
+            self.journal.safety("pause", reason)
+            return ActionResult(True, f"Paused: no new entries ({reason}). Stops and targets stay active.")
+
+    def resume(self) -> ActionResult:
+        with self.lock:
+            was = (self.paused_reason, self.halted())
+            self.state.set_paused(None)
+            self.state.guard.resume()
+            self.state.save_guard()
+            self.journal.safety("resume", f"was paused={was[0]!r} halted={was[1]}")
+            return ActionResult(True, "Resumed: the autopilot may enter again.")
+
+    # ------------------------------------------------------------------ fills
+    def _on_fill(self, order: Order, fill: Fill) -> None:
+        """Exchange fill listener (paper): only remembers the id; `sync` does the work under the lock."""
+        with self._hint_lock:
+            self._hints.add(order.id)
+
+    def sync(self, full: bool = False) -> list[TradeExit]:
+        """Book stop fills, bracket filled limit entries, re-place missing stops."""
+        with self.lock:
+            with self._hint_lock:
+                hints, self._hints = self._hints, set()
+            ids = None if full or not self._hinted else hints
+            exits = self.positions.check_stops(ids) if ids is None or ids else []
+            if full or not self._hinted or hints:
+                self._settle_limit_entries()
+            for bracket in self.brackets():
+                if not bracket.stop_order_id:
+                    exits.extend(x for x in [self.positions.place_stop(bracket)[1]] if x is not None)
+            return exits
+
+    def _settle_limit_entries(self) -> None:
+        for row in self.journal.orders_with_status(["open"]):
+            if row.purpose != LIMIT_ENTRY or not row.exchange_id:
+                continue
+            order = self.exchange.fetch_order(row.exchange_id)
+            if order.status == "open":
+                continue
+            self.journal.order_update(row.client_ref, status=order.status)
+            plan = self.state.load_plan(row.client_ref)
+            if order.status == "closed" and order.filled > 0 and plan is not None:
+                self.positions.open_from_fill(EntryPlan.from_json(plan), order, row.client_ref)
+            else:
+                self.state.drop_plan(row.client_ref)
+
+    def _drop_limit_plan(self, order: Order) -> None:
+        row = self.journal.order_by_exchange_id(order.id)
+        if row is not None and row.purpose == LIMIT_ENTRY:
+            self.state.drop_plan(row.client_ref)
+
+    # ------------------------------------------------------------------ helpers
+    def _failed(self, what: str, pair: str, exc: Exception) -> ActionResult:
+        kind = "transient" if isinstance(exc, ExchangeUnavailable) else "exchange"
+        self.journal.error(f"trading.{what}", kind, f"{pair}: {exc}")
+        return ActionResult(False, f"{what} {pair} failed: {exc}")
+
+    def _notify(self, kind: str, text: str) -> None:
+        if self.notifier is None:
+            return
+        try:
+            self.notifier.notify(Event(kind, text))
+        except Exception as exc:  # noqa: BLE001 - a failing channel must not stop trading
+            logger.bind(action="notify").warning("notifier failed: {}", exc)

@@ -1,0 +1,88 @@
+"""Durable strategy and safety state in the kv table, so a restart resumes where it stopped.
+
+Persisted: the account-wide DailyLossGuard (kill-switch day), the pause flag, per pair the
+cool-off and the last processed candle, every open bracket (trade -> stop order, target, exact
+entry cost) and every entry plan written BEFORE its order is sent (so reconcile can adopt a
+buy whose response was lost). Indicator warm-up is not stored: it is recomputed from candles.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from core.cooloff import CoolOff
+from core.kill_switch import DailyLossGuard
+from core.telemetry.kv import KeyValueStore
+from core.telemetry.models import KeyValueRow
+from core.trading.bracket import Bracket
+
+GUARD_KEY = "trading:guard"
+PAUSE_KEY = "trading:paused"
+PAIR_PREFIX = "autopilot:pair:"
+BRACKET_PREFIX = "trading:bracket:"
+PLAN_PREFIX = "trading:plan:"
+
+
+class TradingState:
+    def __init__(self, kv: KeyValueStore, start_equity: float | None = None, loss_limit: float = 0.03) -> None:
+        self.kv = kv
+        raw = kv.get_json(GUARD_KEY)
+        if isinstance(raw, dict):
+            self.guard = DailyLossGuard.from_dict(raw)
+        else:
+            self.guard = DailyLossGuard(limit=loss_limit, start_equity=start_equity)
+        pause = kv.get_json(PAUSE_KEY, {})
+        self.paused_reason: str | None = pause.get("reason") if isinstance(pause, dict) else None
+
+    # ------------------------------------------------------------------ guard / pause
+    def save_guard(self) -> None:
+        self.kv.set_json(GUARD_KEY, self.guard.to_dict())
+
+    def set_paused(self, reason: str | None) -> None:
+        self.paused_reason = reason
+        if reason is None:
+            self.kv.delete(PAUSE_KEY)
+        else:
+            self.kv.set_json(PAUSE_KEY, {"reason": reason})
+
+    # ------------------------------------------------------------------ per pair
+    def load_pair(self, pair: str) -> tuple[CoolOff | None, int | None]:
+        raw = self.kv.get_json(PAIR_PREFIX + pair)
+        if not isinstance(raw, dict):
+            return None, None
+        cool = CoolOff.from_dict(raw.get("cooloff") or {})
+        last = raw.get("last_ts")
+        return cool, int(last) if last is not None else None
+
+    def save_pair(self, pair: str, cooloff: CoolOff, last_ts: int | None) -> None:
+        self.kv.set_json(PAIR_PREFIX + pair, {"cooloff": cooloff.to_dict(), "last_ts": last_ts})
+
+    def tick_rows(self, pair: str, cooloff: CoolOff, last_ts: int | None, now_ms: int) -> list[KeyValueRow]:
+        """The guard and the pair's state as kv rows, to be committed with the decision row."""
+        pair_state = {"cooloff": cooloff.to_dict(), "last_ts": last_ts}
+        return [
+            KeyValueRow(key=GUARD_KEY, value=json.dumps(self.guard.to_dict(), sort_keys=True), updated_ms=now_ms),
+            KeyValueRow(key=PAIR_PREFIX + pair, value=json.dumps(pair_state, sort_keys=True), updated_ms=now_ms),
+        ]
+
+    # ------------------------------------------------------------------ brackets / plans
+    def save_bracket(self, bracket: Bracket) -> None:
+        self.kv.set_json(BRACKET_PREFIX + str(bracket.trade_id), bracket.to_json())
+
+    def drop_bracket(self, trade_id: int) -> None:
+        self.kv.delete(BRACKET_PREFIX + str(trade_id))
+
+    def load_bracket(self, trade_id: int) -> Bracket | None:
+        raw = self.kv.get_json(BRACKET_PREFIX + str(trade_id))
+        return Bracket.from_json(raw) if isinstance(raw, dict) else None
+
+    def save_plan(self, client_ref: str, plan: dict[str, Any]) -> None:
+        self.kv.set_json(PLAN_PREFIX + client_ref, plan)
+
+    def load_plan(self, client_ref: str) -> dict[str, Any] | None:
+        raw = self.kv.get_json(PLAN_PREFIX + client_ref)
+        return raw if isinstance(raw, dict) else None
+
+    def drop_plan(self, client_ref: str) -> None:
+        self.kv.delete(PLAN_PREFIX + client_ref)

@@ -1,0 +1,144 @@
+"""Money actions run only after `yes` from the same user on the same channel within 2 minutes."""
+
+import threading
+from collections.abc import Callable
+from decimal import Decimal
+
+from bot.dispatcher import Dispatcher
+from bot.envelope import Envelope, Reply
+from core.clock import SimClock
+from tests.fakes.services import FakeStatus, FakeTrading
+
+Say = Callable[..., Reply]
+
+
+def test_order_is_echoed_and_needs_yes(say: Say, trading: FakeTrading) -> None:
+    reply = say("buy 0.01 BTC at 61000 sl 59000 tp 65000")
+    assert reply.kind == "confirm" and reply.buttons == ["yes", "no"]
+    assert reply.text.startswith("jimmy, please confirm")
+    rows = dict(reply.rows)
+    assert rows["Size"] == "0.01 BTC" and rows["Stop"] == "59,000" and rows["Target"] == "65,000"
+    assert rows["Est. cost"] == "611.59 USD" and rows["Price"] == "limit 61,000"
+    assert trading.calls == []
+    done = say("yes")
+    assert done.kind == "text" and done.text == "Placed buy 0.01 BTC/USD."
+    (name, req), = trading.calls
+    assert (req.side, req.amount, req.pair, req.price, req.stop, req.target) == (
+        "buy", Decimal("0.01"), "BTC/USD", Decimal("61000"), Decimal("59000"), Decimal("65000"))
+    assert say("yes").text == "There is nothing waiting for a yes."
+    assert len(trading.calls) == 1
+
+
+def test_what_was_echoed_is_what_runs(say: Say, trading: FakeTrading) -> None:
+    rows = dict(say("buy 0.01 btc").rows)  # market: the preview fills in stop and target
+    assert rows["Stop"] == "59,170" and rows["Target"] == "64,660" and rows["Price"].startswith("market")
+    say("yes")
+    req = trading.calls[0][1]
+    assert (req.price, req.stop, req.target) == (None, Decimal("59170"), Decimal("64660"))
+
+
+def test_yes_from_another_user_or_channel_confirms_nothing(say: Say, trading: FakeTrading) -> None:
+    say("buy 0.01 btc")
+    assert say("yes", channel="slack", user="U1").text == "There is nothing waiting for a yes."
+    assert say("yes", channel="cli", user="owner").text == "There is nothing waiting for a yes."
+    assert trading.calls == []
+    say("yes")  # the owner's own yes on the same channel still works
+    assert len(trading.calls) == 1
+
+
+def test_yes_after_two_minutes_does_nothing(say: Say, trading: FakeTrading, clock: SimClock) -> None:
+    say("sell 0.01 btc")
+    clock.advance(120_001)
+    reply = say("yes")
+    assert "expired" in reply.text and trading.calls == []
+    assert say("yes").text == "There is nothing waiting for a yes."
+
+
+def test_yes_just_inside_the_window(say: Say, trading: FakeTrading, clock: SimClock) -> None:
+    say("sell 0.01 btc")
+    clock.advance(119_000)
+    say("yes")
+    assert len(trading.calls) == 1
+
+
+def test_no_drops_the_pending_action(say: Say, trading: FakeTrading) -> None:
+    say("buy 0.01 btc")
+    assert "Dropped the pending buy 0.01 BTC/USD" in say("no").text
+    assert say("yes").text == "There is nothing waiting for a yes."
+    assert say("no").text == "There is nothing to drop."
+    assert trading.calls == []
+
+
+def test_anything_else_drops_it_and_is_answered(say: Say, trading: FakeTrading) -> None:
+    say("buy 0.01 btc")
+    reply = say("status")
+    assert reply.text.startswith("Dropped the pending buy") and "equity 10,012.30 USD" in reply.text
+    say("yes")
+    assert trading.calls == []
+
+
+def test_a_new_order_replaces_the_pending_one(say: Say, trading: FakeTrading) -> None:
+    say("buy 0.01 btc")
+    reply = say("buy 0.02 eth")
+    assert reply.kind == "confirm" and "Dropped the pending buy 0.01 BTC/USD" in reply.text
+    say("yes")
+    assert trading.calls[0][1].pair == "ETH/USD"
+
+
+def test_confirmation_survives_a_new_dispatcher(
+    make_dispatcher: Callable[[], Dispatcher], trading: FakeTrading
+) -> None:
+    """zyn chat "buy ..." then a second process zyn chat "yes"."""
+    first = make_dispatcher().handle(Envelope("cli", "owner", "buy 0.01 btc"))
+    assert first.kind == "confirm"
+    second = make_dispatcher().handle(Envelope("cli", "owner", "yes"))
+    assert second.text.startswith("Placed") and len(trading.calls) == 1
+
+
+def test_two_concurrent_yes_run_once(make_dispatcher: Callable[[], Dispatcher], trading: FakeTrading) -> None:
+    make_dispatcher().handle(Envelope("cli", "owner", "buy 0.01 btc"))
+    dispatchers = [make_dispatcher() for _ in range(6)]
+    barrier = threading.Barrier(len(dispatchers))
+
+    def confirm(d: Dispatcher) -> None:
+        barrier.wait()
+        d.handle(Envelope("cli", "owner", "yes"))
+
+    threads = [threading.Thread(target=confirm, args=(d,)) for d in dispatchers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(trading.calls) == 1
+
+
+def test_cancel_flatten_resume_need_yes(say: Say, trading: FakeTrading, status: FakeStatus) -> None:
+    reply = say("cancel OABC12-XYZ")
+    assert reply.kind == "confirm" and trading.calls == []
+    say("yes")
+    assert say("cancel all").kind == "confirm"
+    say("yes")
+    flat = say("flatten")
+    assert flat.kind == "confirm" and "BTC/USD" in dict(flat.rows)
+    say("yes")
+    status.snap["autopilot"] = {"running": False, "paused_reason": "paused by owner"}
+    assert say("resume").kind == "confirm"
+    say("yes")
+    assert [c[0] for c in trading.calls] == ["cancel", "cancel", "flatten", "resume"]
+    assert [c[1] for c in trading.calls[:2]] == ["OABC12-XYZ", None]
+
+
+def test_pause_runs_at_once(say: Say, trading: FakeTrading) -> None:
+    reply = say("pause")
+    assert reply.kind == "text" and "resume" in reply.text
+    assert trading.calls[0][0] == "pause"
+
+
+def test_nothing_to_do_needs_no_confirmation(say: Say, trading: FakeTrading, status: FakeStatus) -> None:
+    assert "already running" in say("resume").text
+    assert "no open order NOPE" in say("cancel NOPE").text
+    status.snap["positions"], status.snap["open_orders"] = [], []
+    assert "Nothing to flatten" in say("flatten").text
+    assert "No open orders" in say("cancel all").text
+    assert say("yes").text == "There is nothing waiting for a yes."
+    assert trading.calls == []

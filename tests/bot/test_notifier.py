@@ -1,0 +1,135 @@
+"""Alerts fan out to every channel; one failing or hanging channel never blocks the others."""
+
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot.envelope import Reply
+from bot.notifier import (
+    ALERT_EVENTS,
+    Notifier,
+    circuit_changed,
+    error_event,
+    kill_switch_tripped,
+    set_alert,
+    stop_hit,
+    trade_closed,
+    trade_opened,
+)
+from core.clock import SimClock
+from core.domain import Event, UserError
+from core.telemetry.kv import KeyValueStore
+from core.telemetry.models import ErrorRow, MessageRow
+
+Say = Callable[..., Reply]
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.got: list[tuple[str, bytes | None]] = []
+
+    def send(self, text: str, image: bytes | None) -> None:
+        self.got.append((text, image))
+
+
+@pytest.fixture
+def notifier(kv: KeyValueStore, db: Engine, clock: SimClock):  # type: ignore[no-untyped-def]
+    n = Notifier(kv, db, clock, send_timeout_s=2.0)
+    yield n
+    n.close()
+
+
+def _broken(text: str, image: bytes | None) -> None:
+    raise ConnectionError("telegram down")
+
+
+def test_fan_out_with_one_failing_channel(notifier: Notifier, db: Engine) -> None:
+    a, c = Inbox(), Inbox()
+    notifier.register("slack", a.send)
+    notifier.register("telegram", _broken)
+    notifier.register("sms", c.send)
+    result = notifier.deliver(trade_opened("BTC/USD", 0.01, 61000, 59000, 65000))
+    assert result == {"slack": True, "telegram": False, "sms": True}
+    assert a.got == c.got == [("Bought 0.01 BTC/USD at 61,000 (stop 59,000, target 65,000).", None)]
+    with Session(db) as s:
+        errors = s.exec(select(ErrorRow)).all()
+        sent = s.exec(select(MessageRow)).all()
+    assert [(e.where, e.kind) for e in errors] == [("notifier:telegram", "transient")]
+    assert "telegram down" in errors[0].message
+    assert sorted(m.channel for m in sent) == ["slack", "sms"]
+
+
+def test_notify_never_waits_for_a_hanging_channel(notifier: Notifier) -> None:
+    release = threading.Event()
+    fast = Inbox()
+    notifier.register("hangs", lambda text, image: release.wait(5) and None)
+    notifier.register("fast", fast.send)
+    start = time.perf_counter()
+    notifier.notify(Event("error", "e1"))
+    assert time.perf_counter() - start < 0.5
+    deadline = time.time() + 3
+    while not fast.got and time.time() < deadline:
+        time.sleep(0.01)
+    assert fast.got == [("e1", None)]
+    release.set()
+    notifier.flush()
+
+
+def test_deliver_times_out_a_hanging_channel(kv: KeyValueStore, db: Engine, clock: SimClock) -> None:
+    n = Notifier(kv, db, clock, send_timeout_s=0.2)
+    release = threading.Event()
+    n.register("hangs", lambda text, image: release.wait(5) and None)
+    assert n.deliver(Event("error", "x")) == {"hangs": False}
+    release.set()
+    n.close()
+
+
+def test_alerts_can_be_switched_off_and_on(notifier: Notifier, kv: KeyValueStore) -> None:
+    box = Inbox()
+    notifier.register("web", box.send)
+    set_alert(kv, "stop_hit", False)
+    assert notifier.deliver(stop_hit("BTC/USD", 0.01, 59000, -20)) == {}
+    assert notifier.deliver(trade_closed("BTC/USD", 0.01, 65000, 40, "target"))["web"]
+    set_alert(kv, "all", False)
+    assert notifier.deliver(kill_switch_tripped(-301, -300)) == {}
+    set_alert(kv, "kill_switch", True)
+    assert notifier.deliver(kill_switch_tripped(-301, -300)) == {"web": True}
+    assert [t for t, _ in box.got][0] == "Closed 0.01 BTC/USD at 65,000 (target): P&L +40.00 USD."
+    with pytest.raises(UserError, match="unknown alert"):
+        set_alert(kv, "lunch", True)
+
+
+def test_set_alerts_from_chat(say: Say, kv: KeyValueStore, notifier: Notifier) -> None:
+    box = Inbox()
+    notifier.register("sms", box.send)
+    assert say("set alerts trade_opened off").text == "trade_opened alerts off."
+    rows = dict(say("alerts").rows)
+    assert rows["trade_opened"] == "off" and rows["stop_hit"] == "on" and set(rows) == set(ALERT_EVENTS)
+    assert notifier.deliver(trade_opened("BTC/USD", 0.01, 61000)) == {}
+    assert say("/alerts trade-opened ON").text == "trade_opened alerts on."
+    assert notifier.deliver(trade_opened("BTC/USD", 0.01, 61000)) == {"sms": True}
+    assert say("set alerts trade_opened maybe").kind == "error"
+    assert say("set alerts lunch on").text.startswith("Unknown alert 'lunch'")
+
+
+def test_images_and_event_texts(notifier: Notifier) -> None:
+    box = Inbox()
+    notifier.register("telegram", box.send)
+    notifier.deliver(Event("weekly_report", "week", {"image_png": b"\x89PNG..."}))
+    assert box.got == [("week", b"\x89PNG...")]
+    assert "open" in circuit_changed("closed", "open").text
+    assert error_event("autopilot", "boom").text == "Error in autopilot: boom"
+    assert notifier.channels == ["telegram"]
+    notifier.unregister("telegram")
+    assert notifier.deliver(Event("error", "x")) == {}
+
+
+def test_long_alerts_are_clipped(notifier: Notifier) -> None:
+    box = Inbox()
+    notifier.register("sms", box.send)
+    notifier.deliver(Event("error", "x" * 10_000))
+    assert len(box.got[0][0]) == 4000

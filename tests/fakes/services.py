@@ -1,0 +1,150 @@
+"""In-memory fakes of the services the dispatcher calls (bot/services.py Protocols).
+
+`FakeTrading.calls` records every money action, so a test can prove that nothing ran; its
+preview fills in a default stop/target like the real service may, so tests can check that the
+echoed values are the ones placed after `yes`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from core.domain import UserError
+
+PRICES = {"BTC/USD": Decimal("61000"), "ETH/USD": Decimal("3000")}
+T0 = 1_717_243_200_000  # 2024-06-01 12:00 UTC (a Saturday)
+HOUR = 3_600_000
+
+
+@dataclass(frozen=True)
+class FakePreview:
+    text: str
+    amount: Decimal
+    pair: str
+    side: str
+    price_est: Decimal | None
+    stop: Decimal | None
+    target: Decimal | None
+    est_cost: Decimal
+
+
+@dataclass(frozen=True)
+class FakeResult:
+    ok: bool
+    text: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class FakeTrading:
+    calls: list[tuple[str, Any]] = field(default_factory=list)
+    fail_with: BaseException | None = None
+    preview_text: str = ""
+
+    def _maybe_fail(self) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+
+    def preview_order(self, req: Any) -> FakePreview:
+        self._maybe_fail()
+        if req.pair not in PRICES:
+            raise UserError(f"unknown pair {req.pair}")
+        price = req.price or PRICES[req.pair]
+        stop = req.stop if req.stop is not None else (price * Decimal("0.97")).quantize(Decimal("1"))
+        target = req.target if req.target is not None else (price * Decimal("1.06")).quantize(Decimal("1"))
+        cost = (req.amount * price * Decimal("1.0026")).quantize(Decimal("0.01"))
+        return FakePreview(self.preview_text, req.amount, req.pair, req.side, price, stop, target, cost)
+
+    def place_manual(self, req: Any) -> FakeResult:
+        self._maybe_fail()
+        self.calls.append(("place_manual", req))
+        return FakeResult(True, f"Placed {req.side} {req.amount} {req.pair}.")
+
+    def cancel(self, order_id: str | None) -> FakeResult:
+        self.calls.append(("cancel", order_id))
+        return FakeResult(True, f"Cancelled {order_id or 'all'}.")
+
+    def flatten(self, reason: str) -> FakeResult:
+        self.calls.append(("flatten", reason))
+        return FakeResult(True, "Flattened.")
+
+    def pause(self, reason: str) -> None:
+        self.calls.append(("pause", reason))
+
+    def resume(self) -> FakeResult:
+        self.calls.append(("resume", None))
+        return FakeResult(True, "Autopilot resumed.")
+
+
+def default_snapshot() -> dict[str, Any]:
+    return {
+        "mode": "paper", "as_of": "2024-06-01T12:00:00Z", "source": "exchange",
+        "balances": {"USD": 9386.5, "BTC": 0.01}, "equity_usd": 10012.3,
+        "positions": [{"pair": "BTC/USD", "amount": 0.01, "entry_price": 61000.0, "mark_price": 62600.0,
+                       "unrealized_pnl": 16.0, "stop_price": 59000.0, "take_profit_price": 65000.0}],
+        "open_orders": [{"id": "OABC12-XYZ", "pair": "BTC/USD", "side": "sell", "type": "stop-loss",
+                         "price": 59000.0, "amount": 0.01}],
+        "pnl": {"today": 12.3, "week": -4.5, "all_time": 112.3},
+        "trades": {"count": 3, "wins": 2, "losses": 1, "win_rate": 0.667},
+        "autopilot": {"running": True, "paused_reason": ""},
+        "kill_switch": {"tripped": False, "daily_pnl": 12.3, "limit": -300.0},
+        "circuit": {"state": "closed", "failures": 0},
+    }
+
+
+def default_trades() -> list[dict[str, Any]]:
+    closed = [
+        (3, "BTC/USD", 30.0, T0 - 2 * HOUR),  # today
+        (2, "ETH/USD", -10.0, T0 - 30 * HOUR),  # yesterday
+        (1, "BTC/USD", 5.0, T0 - 10 * 24 * HOUR),  # older than a week
+    ]
+    return [{"id": i, "pair": p, "status": "closed", "amount": 0.01, "entry_price": 60000.0,
+             "exit_price": 61000.0, "pnl": pnl, "exit_reason": "target", "exit_ms": ts,
+             "entry_ms": ts - 5 * HOUR} for i, p, pnl, ts in closed]
+
+
+@dataclass
+class FakeStatus:
+    snap: dict[str, Any] = field(default_factory=default_snapshot)
+    pnls: dict[str, float] = field(default_factory=lambda: {"today": 12.3, "week": -4.5, "all": 112.3})
+    trades: list[dict[str, Any]] = field(default_factory=default_trades)
+    curve: list[tuple[int, float]] = field(
+        default_factory=lambda: [(T0 - (48 - i) * 4 * HOUR, 10_000 + 3.0 * i - (i % 5) * 4.0) for i in range(49)]
+    )
+
+    def snapshot(self) -> Mapping[str, Any]:
+        return self.snap
+
+    def pnl(self, period: str) -> float:
+        return self.pnls[period]
+
+    def recent_trades(self, n: int) -> Sequence[Mapping[str, Any]]:
+        return self.trades[:n]
+
+    def positions(self) -> Sequence[Mapping[str, Any]]:
+        return list(self.snap["positions"])
+
+    def open_orders(self) -> Sequence[Mapping[str, Any]]:
+        return list(self.snap["open_orders"])
+
+    def equity_curve(self) -> Sequence[tuple[int, float]]:
+        return self.curve
+
+
+@dataclass
+class FakeLearner:
+    runs: int = 0
+
+    def relearn(self) -> Mapping[str, Any]:
+        self.runs += 1
+        return {"text": "Learner v2 trained on 12 trades.", "version": 2}
+
+
+@dataclass
+class FakeBacktester:
+    def backtest(self, pair: str) -> Mapping[str, Any]:
+        return {"pair": pair, "timeframe": "4h", "candles": 500, "trades": 7, "wins": 4, "losses": 3,
+                "win_rate": 0.5714, "final_equity": 10250.0, "max_drawdown": 0.031}
