@@ -75,18 +75,21 @@ class Zyn:
                     logger.bind(channel=name).exception("channel stop failed")
         if self.scheduler is not None:
             self.scheduler.stop()
+        if self.notifier is not None:
+            self.notifier.close()
         persist_replay_clock(self.kv, self.clock)
         self.db.dispose()
 
     def reconcile(self) -> dict[str, Any]:
-        from core.trading.reconcile import reconcile
+        from core.trading.reconcile import Reconciler
 
         try:
-            report = reconcile(self.trading)
+            report = Reconciler(self.trading).run()
         except Exception as exc:  # an unreachable exchange must not stop chat and status
             logger.bind(step="reconcile").exception("reconcile failed; will retry on the next sync")
             return {"error": f"{type(exc).__name__}"}
-        return report if isinstance(report, dict) else {"report": str(report)}
+        logger.bind(step="reconcile", actions=len(report.actions), problems=len(report.problems)).info(report.text())
+        return {"actions": report.actions, "problems": report.problems, "text": report.text()}
 
     # ----------------------------------------------------------------- views
     def scheduler_state(self) -> dict[str, Any]:

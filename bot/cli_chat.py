@@ -14,9 +14,11 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
     zyn = build_zyn_from_env(background=False)
     try:
+        from bot.shell import chat_exit_code
+
         reply = zyn.dispatcher.handle(Envelope("cli", args.user or "owner", args.message))
         print(render_plain(reply))
-        return 0
+        return int(chat_exit_code(reply))
     finally:
         zyn.close()
 
@@ -63,17 +65,9 @@ def cmd_learn(args: argparse.Namespace) -> int:
 
 
 def render_plain(reply: Any) -> str:
-    """Plain-text rendering of a structured Reply for terminals."""
-    parts = []
-    if getattr(reply, "title", ""):
-        parts.append(reply.title)
-    if reply.text:
-        parts.append(reply.text)
-    for row in getattr(reply, "rows", None) or []:
-        parts.append("  " + "  ".join(str(cell) for cell in (row if isinstance(row, list | tuple) else [row])))
-    if getattr(reply, "buttons", None):
-        parts.append("reply: " + " / ".join(reply.buttons))
-    return "\n".join(parts)
+    from bot.envelope import render_plain as render
+
+    return str(render(reply))
 
 
 def format_snapshot(s: dict[str, Any]) -> str:

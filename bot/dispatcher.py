@@ -24,6 +24,7 @@ from bot.commands.registry import HANDLERS
 from bot.commands.trading import execute_pending
 from bot.confirmations import Confirmations
 from bot.envelope import Envelope, Reply, render_plain
+from bot.notifier import error_event
 from bot.parser import is_no, is_yes, parse
 from bot.services import Services
 from core.domain import ExchangeError, ExchangeUnavailable, UserError
@@ -196,7 +197,17 @@ class Dispatcher:
         except Exception as exc:  # the promise: never a traceback to a user
             logger.bind(channel=env.channel, user=env.user_id).exception("handler failed")
             error_id = self._record_error(env, "fatal", exc)
+            self._alert(f"chat on {env.channel}", f"error #{error_id}: {type(exc).__name__}: {exc}")
             return Reply(text=f"Something went wrong on my side (logged as error #{error_id}).", kind="error")
+
+    def _alert(self, where: str, message: str) -> None:
+        """Tell the owner about a bug everywhere (`notify` only queues; it never blocks the reply)."""
+        if self.notifier is None:
+            return
+        try:
+            self.notifier.notify(error_event(where, message))
+        except Exception:
+            logger.exception("could not queue the error alert")
 
     def _refuse(self, env: Envelope) -> Reply:
         logger.bind(channel=env.channel, user=env.user_id).warning("stranger refused")

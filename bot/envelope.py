@@ -45,6 +45,10 @@ class Reply:
     def is_table(self) -> bool:
         return bool(self.columns)
 
+    def row_dict(self) -> dict[str, str]:
+        """(label, value) rows as a dict — for label/value replies (not tables)."""
+        return {r[0]: " ".join(r[1:]) for r in self.rows if r}
+
 
 def render_plain(reply: Reply, max_rows: int = 50) -> str:
     """Channel-neutral plain text: title, text, then rows aligned in columns."""

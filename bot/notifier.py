@@ -35,7 +35,7 @@ ALERT_EVENTS = (
     "daily_report",
     "weekly_report",
 )
-Sender = Callable[[str, bytes | None], None]
+Sender = Callable[[str, bytes | None], object]  # return value ignored
 MAX_ALERT_CHARS = 4000
 
 

@@ -19,8 +19,7 @@ REPLAY_STEP_S = 1.0
 def build_scheduler(zyn: Zyn) -> ZynScheduler:
     jobs = [
         JobSpec("status_sync", lambda: _status_sync(zyn), every(60)),
-        JobSpec("daily_report", lambda: _report(zyn, "daily"), daily_at(20, 0, zyn.settings.tz)),
-        JobSpec("weekly_report", lambda: _report(zyn, "weekly"), daily_at(20, 5, zyn.settings.tz, "sun")),
+        JobSpec("reports", lambda: _reports_due(zyn), every(60)),
         JobSpec("nightly_learn", lambda: zyn.relearn(), daily_at(2, 30, "UTC")),
     ]
     if zyn.replay is not None:
@@ -74,6 +73,27 @@ def _watch_prices(zyn: Zyn) -> None:
 def _status_sync(zyn: Zyn) -> None:
     zyn.status.sync(force=True)
     zyn.status.record_equity_snapshot()
+
+
+def _reports_due(zyn: Zyn) -> None:
+    """Daily summary at the owner's report time (`set report_time`, default 20:00 in his time
+    zone) and the weekly report on Sunday at the same time; each at most once per local day."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    tz = zyn.kv.get("pref:tz") or zyn.settings.tz
+    at = zyn.kv.get("pref:daily_report_time") or "20:00"
+    local = datetime.fromtimestamp(zyn.clock.now_ms() / 1000, tz=ZoneInfo(tz))
+    hour, _, minute = at.partition(":")
+    if (local.hour, local.minute) < (int(hour), int(minute or 0)):
+        return
+    today = local.date().isoformat()
+    if zyn.kv.get("report:daily:last") != today:
+        zyn.kv.set("report:daily:last", today)
+        _report(zyn, "daily")
+    if local.weekday() == 6 and zyn.kv.get("report:weekly:last") != today:
+        zyn.kv.set("report:weekly:last", today)
+        _report(zyn, "weekly")
 
 
 def _report(zyn: Zyn, which: str) -> None:

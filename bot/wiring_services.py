@@ -95,35 +95,15 @@ def _wire_conversation(zyn: Zyn, host: str) -> None:
     s = zyn.settings
     services = Services(trading=zyn.trading, status=zyn.status, learner=_LearnerPort(zyn),
                         backtester=_BacktestPort(zyn))
-    free_text: Any = OfflineEngine()
-    from bot.agent.client import llm_settings_from, make_openai_client
+    from bot.agent import build_free_text_engine
 
-    llm = llm_settings_from(s)
-    if llm is not None:
-        from bot.agent.engine import AgentEngine
-        from bot.memory import ConversationMemory
-        from core.time_context import describe
-
-        free_text = AgentEngine(
-            make_openai_client(llm), model=llm.model, fallback=free_text, memory=ConversationMemory(zyn.db),
-            user_name=s.user_name, kv=zyn.kv, clock=zyn.clock, tz=s.tz,
-            time_context=lambda: describe(zyn.clock, s.tz), performance=lambda: _performance(zyn),
-        )
+    free_text = build_free_text_engine(s, db=zyn.db, fallback=OfflineEngine(), clock=zyn.clock, kv=zyn.kv,
+                                       status=zyn.status, analyzer=zyn.analyzer)
     ch = s.channels
     allow = {"telegram": set(ch.telegram_allowed_chat_ids), "slack": set(ch.slack_allowed_user_ids),
              "sms": set(ch.sms_allowed_numbers), "web": {"*"}}
     zyn.dispatcher = Dispatcher(services, zyn.kv, zyn.db, zyn.clock, allow, s.user_name, free_text,
                                 zyn.notifier, tz=s.tz)
-
-
-def _performance(zyn: Zyn) -> str:
-    try:
-        snap = zyn.status.snapshot()
-        t, p = snap["trades"], snap["pnl"]
-        return (f"equity {snap['equity_usd']} USD; P&L today {p['today']}, week {p['week']}, all {p['all_time']}; "
-                f"{t['count']} trades, {t['wins']} wins")
-    except Exception:
-        return "performance unavailable"
 
 
 class _LearnerPort:

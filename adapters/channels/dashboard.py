@@ -13,9 +13,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import text
-
 from loguru import logger as log
+from sqlalchemy import text
 
 from adapters.channels.ports import StatusLike
 
@@ -109,10 +108,9 @@ def polyline_svg(points: Sequence[tuple[int, float]], width: int = 640, height: 
     t0, t1 = pts[0][0], pts[-1][0]
     lo, hi = min(v for _, v in pts), max(v for _, v in pts)
     span_t, span_v, pad = (t1 - t0) or 1.0, (hi - lo) or 1.0, 24
-    coords = " ".join(
-        f"{pad + (t - t0) / span_t * (width - 2 * pad):.1f},{height - pad - (v - lo) / span_v * (height - 2 * pad):.1f}"
-        for t, v in pts
-    )
+    xs = [pad + (t - t0) / span_t * (width - 2 * pad) for t, _ in pts]
+    ys = [height - pad - (v - lo) / span_v * (height - 2 * pad) for _, v in pts]
+    coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
     colour = "#1a7f37" if pts[-1][1] >= pts[0][1] else "#cf222e"
     return (
         f'{head}<polyline fill="none" stroke="{colour}" stroke-width="2" points="{coords}"/>'

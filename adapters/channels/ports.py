@@ -11,10 +11,9 @@ import ipaddress
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from bot.envelope import Envelope, Reply
 from core.config import ChannelSettings
 from core.domain import UserError
-
-from bot.envelope import Envelope, Reply
 
 __all__ = [
     "ChannelConfigError",
@@ -48,16 +47,24 @@ class StatusLike(Protocol):
 
 
 class SettingsLike(Protocol):
-    channels: ChannelSettings
+    @property
+    def channels(self) -> ChannelSettings: ...
 
 
 class ZynLike(Protocol):
     """The part of `bot.app.Zyn` that `make_blueprint(zyn)` reads."""
 
-    dispatcher: DispatcherLike
-    settings: SettingsLike
-    status: StatusLike
-    db: Any  # sqlalchemy Engine or None
+    @property
+    def dispatcher(self) -> DispatcherLike: ...
+
+    @property
+    def settings(self) -> SettingsLike: ...
+
+    @property
+    def status(self) -> StatusLike: ...
+
+    @property
+    def db(self) -> Any: ...  # sqlalchemy Engine or None
 
 
 def channel_settings(settings: ChannelSettings | SettingsLike | Any) -> ChannelSettings:

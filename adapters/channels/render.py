@@ -108,7 +108,7 @@ def telegram_html(reply: Reply) -> str:
     raw = reply.text
     body = html_escape(raw, quote=False)
     while len(body) > budget:  # cut the raw text, never an entity, until the escaped text fits
-        raw = _cut(raw, len(raw) - (len(body) - budget) - 1)
+        raw = _cut(raw, min(len(raw) - 1, len(raw) * budget // len(body)))
         body = html_escape(raw, quote=False)
     return (head + body + pre).strip() or "…"
 

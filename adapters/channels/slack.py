@@ -16,12 +16,11 @@ import re
 from typing import Any
 
 from flask import Blueprint, Response, request
+from loguru import logger as log
 from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-
-from loguru import logger as log
 
 from adapters.channels.ports import (
     ChannelConfigError,
@@ -105,7 +104,10 @@ class SlackChannel:
         posted_in = str(resp.get("channel") or channel)
         if reply.image_png:
             self.client.files_upload_v2(
-                channel=posted_in, file=reply.image_png, filename="zyn-chart.png", title=reply.title or "chart"
+                channel=posted_in,
+                file=reply.image_png,
+                filename="zyn-chart.png",
+                title=reply.title or "chart",
             )
         return str(resp.get("ts") or "")
 

@@ -16,15 +16,13 @@ MMS needs a public media URL, so `send()` drops images and says so in the text.
 
 from __future__ import annotations
 
-
 from flask import Blueprint, Response, request
+from loguru import logger as log
 from twilio.base.exceptions import TwilioException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
-
-from loguru import logger as log
 
 from adapters.channels.ports import (
     ChannelConfigError,

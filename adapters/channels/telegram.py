@@ -25,12 +25,11 @@ from datetime import timedelta
 from html import escape as html_escape
 from typing import Any
 
+from loguru import logger as log
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
-
-from loguru import logger as log
 
 from adapters.channels.ports import (
     ChannelConfigError,
@@ -93,7 +92,9 @@ def command_text(text: str) -> str:
 class TelegramChannel:
     """The Telegram poller and sender; `start()`/`stop()` are idempotent and thread-safe."""
 
-    def __init__(self, channels: ChannelSettings, dispatcher: DispatcherLike, poll_timeout_s: int = 10) -> None:
+    def __init__(
+        self, channels: ChannelSettings, dispatcher: DispatcherLike, poll_timeout_s: int = 10
+    ) -> None:
         if not telegram_configured(channels):
             raise ChannelConfigError("Telegram: TELEGRAM_BOT_TOKEN is not set")
         self._channels = channels

@@ -18,7 +18,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request
-
 from loguru import logger as log
 
 from adapters.channels.dashboard import decisions_from_db, equity_svg, safe_snapshot
@@ -66,7 +65,11 @@ def web_blueprint(
 ) -> Blueprint:
     """Build the blueprint from its parts (tests and the bench pass fakes)."""
     bp = Blueprint(
-        "zyn_web", __name__, template_folder="templates", static_folder="static", static_url_path="/zyn-static"
+        "zyn_web",
+        __name__,
+        template_folder="templates",
+        static_folder="static",
+        static_url_path="/zyn-static",
     )
     token = channels.web_chat_token
     recent = decisions or (lambda n: [])

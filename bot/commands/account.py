@@ -40,7 +40,8 @@ def status(ctx: CommandContext, cmd: Command) -> Reply:
     ]
     text = (
         f"{str(snap.get('mode', '?')).capitalize()} mode: equity {fmt_money(snap.get('equity_usd'))}, "
-        f"today {fmt_money(pnl.get('today'), signed=True)}, {len(positions)} position(s), autopilot {running}."
+        f"today {fmt_money(pnl.get('today'), signed=True)}, {len(positions)} position(s), "
+        f"autopilot {running}."
     )
     if snap.get("source") == "cache":
         text += " (exchange unreachable: cached figures)"

@@ -88,6 +88,10 @@ def _buckets(candles: Sequence[Candle], width: int, now_ms: int) -> list[Candle]
 def merge_bucket(group: Sequence[Candle], width: int) -> Candle:
     """One coarser candle from consecutive finer ones of the same bucket (same as resample)."""
     return Candle(
-        ts=bucket_start(group[0].ts, width), open=group[0].open, high=max(c.high for c in group),
-        low=min(c.low for c in group), close=group[-1].close, volume=sum(c.volume for c in group),
+        ts=bucket_start(group[0].ts, width),
+        open=group[0].open,
+        high=max(c.high for c in group),
+        low=min(c.low for c in group),
+        close=group[-1].close,
+        volume=sum(c.volume for c in group),
     )

@@ -39,8 +39,14 @@ class _PairRun:
 
 class Autopilot:
     def __init__(  # noqa: PLR0913
-        self, service: TradingService, *, timeframe: str, pairs: Sequence[str] | None = None,
-        feed: MarketFeed | None = None, gate: GateProvider | None = None, history_limit: int = 200,
+        self,
+        service: TradingService,
+        *,
+        timeframe: str,
+        pairs: Sequence[str] | None = None,
+        feed: MarketFeed | None = None,
+        gate: GateProvider | None = None,
+        history_limit: int = 200,
         snapshot_equity: bool = True,
     ) -> None:
         self.service, self.timeframe, self.feed, self.gate = service, timeframe, feed, gate
@@ -82,7 +88,9 @@ class Autopilot:
         if now - self._no_data_at.get(pair, -NO_DATA_EVERY_MS) < NO_DATA_EVERY_MS:
             return []
         self._no_data_at[pair] = now
-        row = DecisionRow(ts_ms=now, pair=pair, timeframe=self.timeframe, action="none", reason="no market data")
+        row = DecisionRow(
+            ts_ms=now, pair=pair, timeframe=self.timeframe, action="none", reason="no market data"
+        )
         return [self.service.journal.decision(row)]
 
     # ------------------------------------------------------------------ one candle
@@ -93,8 +101,13 @@ class Autopilot:
             candle = history[-1]
             run = self._run(pair)
             if run.last_ts is not None and candle.ts <= run.last_ts:
-                return DecisionRow(ts_ms=candle.ts, pair=pair, timeframe=self.timeframe, action="none",
-                                   reason="candle already decided")
+                return DecisionRow(
+                    ts_ms=candle.ts,
+                    pair=pair,
+                    timeframe=self.timeframe,
+                    action="none",
+                    reason="candle already decided",
+                )
             self._warm(run, history, len(history) - 1)
             self._marks[pair] = candle.close
             equity, cash = self._equity(pair, candle)
@@ -103,16 +116,21 @@ class Autopilot:
             paused = self.service.paused_reason
             gate = self.gate() if self.gate is not None else None
             decision = run.strategy.on_close(
-                candle, equity=equity, flat=not self.service.has_position(pair),
-                halted=guard.halted(candle.ts) or paused is not None, next_open=self._next_open(pair, candle), gate=gate,
+                candle,
+                equity=equity,
+                flat=not self.service.has_position(pair),
+                halted=guard.halted(candle.ts) or paused is not None,
+                next_open=self._next_open(pair, candle),
+                gate=gate,
             )
             run.last_ts = run.warmed_to = candle.ts
             if decision.atr is not None:
                 self._atr[pair] = decision.atr
             if paused is not None and decision.action == "halted" and not guard.halted(candle.ts):
                 decision = replace(decision, reason=f"signal ignored: trading paused ({paused})")
-            extras: list[Any] = self.service.state.tick_rows(pair, run.strategy.cooloff, run.last_ts,
-                                                            self.service.clock.now_ms())
+            extras: list[Any] = self.service.state.tick_rows(
+                pair, run.strategy.cooloff, run.last_ts, self.service.clock.now_ms()
+            )
             if self.snapshot_equity and self._snapshot_ts != candle.ts:
                 self._snapshot_ts = candle.ts
                 extras.append(self.service.journal.equity_row(candle.ts, equity, cash))
@@ -127,12 +145,16 @@ class Autopilot:
         row = self.service.journal.decision(row, extras)
         if tripped:
             start = self.service.state.guard.start_equity or 0.0
-            self.service.trip_kill_switch(f"equity {decision.equity:.2f} <= {1 - self.service.cfg.daily_loss_limit:.2f}"
-                                          f" x day start {start:.2f} at candle {decision.ts}")
+            self.service.trip_kill_switch(
+                f"equity {decision.equity:.2f} <= {1 - self.service.cfg.daily_loss_limit:.2f}"
+                f" x day start {start:.2f} at candle {decision.ts}"
+            )
         if decision.action == "enter":
             result = self.service.enter(pair, decision, decision_id=row.id)
             if not result.ok and row.id is not None:
-                self.service.journal.decision_update(row.id, action="skip", reason=f"entry refused: {result.text}")
+                self.service.journal.decision_update(
+                    row.id, action="skip", reason=f"entry refused: {result.text}"
+                )
                 row.action, row.reason = "skip", f"entry refused: {result.text}"
         return row
 
@@ -144,7 +166,10 @@ class Autopilot:
             strategy = PairStrategy(pair, market, self.service.cfg)
             cool, last_ts = self.service.state.load_pair(pair)
             if cool is not None:
-                cool.losses_to_trigger, cool.candles = strategy.cooloff.losses_to_trigger, strategy.cooloff.candles
+                cool.losses_to_trigger, cool.candles = (
+                    strategy.cooloff.losses_to_trigger,
+                    strategy.cooloff.candles,
+                )
                 strategy.cooloff = cool
             run = self._runs[pair] = _PairRun(strategy, last_ts)
         return run
@@ -211,15 +236,29 @@ class Autopilot:
         started = run.strategy.record_exit(done.pnl, bucket_start(done.exit_ms, self._tf_ms))
         self.service.state.save_pair(done.pair, run.strategy.cooloff, run.last_ts)
         if started:
-            logger.bind(pair=done.pair, action="cooloff").info("cool-off started after trade {}", done.trade_id)
+            logger.bind(pair=done.pair, action="cooloff").info(
+                "cool-off started after trade {}", done.trade_id
+            )
 
 
 def _row(d: Decision, timeframe: str) -> DecisionRow:
     moment = datetime.fromtimestamp(d.ts / 1000, tz=UTC)
     context = {"hour": moment.hour, "weekday": moment.weekday(), "entry_price_est": d.entry_price}
     return DecisionRow(
-        ts_ms=d.ts, pair=d.pair, timeframe=timeframe, action=d.action, reason=d.reason, price=d.close,
-        sma=d.sma, atr=d.atr, amount=float(d.amount) if d.amount else None, stop=d.stop, target=d.target,
-        equity=d.equity, learner_version=d.gate.version, learner_note=d.gate.note, size_factor=d.gate.factor,
+        ts_ms=d.ts,
+        pair=d.pair,
+        timeframe=timeframe,
+        action=d.action,
+        reason=d.reason,
+        price=d.close,
+        sma=d.sma,
+        atr=d.atr,
+        amount=float(d.amount) if d.amount else None,
+        stop=d.stop,
+        target=d.target,
+        equity=d.equity,
+        learner_version=d.gate.version,
+        learner_note=d.gate.note,
+        size_factor=d.gate.factor,
         context_json=json.dumps(context),
     )

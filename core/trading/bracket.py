@@ -43,12 +43,17 @@ class Bracket:
     def from_json(cls, data: dict[str, Any]) -> Bracket:
         target = data.get("target")
         return cls(
-            trade_id=int(data["trade_id"]), pair=str(data["pair"]), amount=Decimal(data["amount"]),
-            entry_price=Decimal(data["entry_price"]), entry_cost=Decimal(data["entry_cost"]),
-            entry_fee=Decimal(data["entry_fee"]), stop=Decimal(data["stop"]),
+            trade_id=int(data["trade_id"]),
+            pair=str(data["pair"]),
+            amount=Decimal(data["amount"]),
+            entry_price=Decimal(data["entry_price"]),
+            entry_cost=Decimal(data["entry_cost"]),
+            entry_fee=Decimal(data["entry_fee"]),
+            stop=Decimal(data["stop"]),
             target=Decimal(target) if target not in (None, "None") else None,
             stop_order_id=str(data.get("stop_order_id") or ""),
-            initial_risk=float(data.get("initial_risk") or 0.0), entry_ms=int(data.get("entry_ms") or 0),
+            initial_risk=float(data.get("initial_risk") or 0.0),
+            entry_ms=int(data.get("entry_ms") or 0),
         )
 
     def with_stop_order(self, order_id: str) -> Bracket:

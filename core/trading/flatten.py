@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
+from functools import partial
 from typing import TypeVar
 
 from core.domain import ExchangeError, ExchangeUnavailable, Market, OrderRequest
@@ -42,8 +43,14 @@ class FlattenReport:
 
 class Flattener:
     def __init__(
-        self, exchange: Exchange, positions: Positions, desk: OrderDesk, *, attempts: int = 3,
-        backoff_s: float = 0.5, sleep: Sleep,
+        self,
+        exchange: Exchange,
+        positions: Positions,
+        desk: OrderDesk,
+        *,
+        attempts: int = 3,
+        backoff_s: float = 0.5,
+        sleep: Sleep,
     ) -> None:
         self.exchange, self.positions, self.desk = exchange, positions, desk
         self.attempts, self.backoff_s, self.sleep = max(1, attempts), backoff_s, sleep
@@ -51,8 +58,12 @@ class Flattener:
     def run(self, pairs: Sequence[str], markets: Mapping[str, Market], reason: str) -> FlattenReport:
         report = FlattenReport()
         for bracket in self.positions.book.all():
-            done = self._retry(f"exit {bracket.pair} trade {bracket.trade_id}", report,
-                               lambda b=bracket: self.positions.exit(b, reason))  # type: ignore[misc]
+            done = self._retry(
+                f"exit {bracket.pair} trade {bracket.trade_id}",
+                report,
+                partial(self.positions.exit, bracket, reason),
+                once=True,
+            )
             if done is not None:
                 report.exits.append(done)
         self._cancel_all(report)
@@ -65,8 +76,13 @@ class Flattener:
 
     def _cancel_all(self, report: FlattenReport) -> None:
         orders = self._retry("read open orders", report, lambda: self.exchange.fetch_open_orders())
+        keep = {b.stop_order_id for b in self.positions.book.all()}  # exits that failed stay protected
         for order in orders or []:
-            final = self._retry(f"cancel {order.id}", report, lambda o=order: self.desk.cancel_confirmed(o.id))  # type: ignore[misc]
+            if order.id in keep:
+                continue
+            final = self._retry(
+                f"cancel {order.id}", report, partial(self.desk.cancel_confirmed, order.id), once=True
+            )
             if final is not None and final.status == "canceled":
                 report.canceled.append(order.id)
 
@@ -82,17 +98,26 @@ class Flattener:
             report.failed.append(f"{amount} {market.base} is below the minimum {market.ordermin} (dust kept)")
             return
         req = OrderRequest(market.pair, "sell", "market", amount)
-        order = self._retry(f"sell {amount} {market.base}", report, lambda: self.desk.send(req, reason))
+        order = self._retry(
+            f"sell {amount} {market.base}", report, lambda: self.desk.send(req, reason), once=True
+        )
         if order is not None:
             report.sold.append(f"{order.filled} {market.base} at {order.average_price}")
 
-    def _retry(self, what: str, report: FlattenReport, action: Callable[[], T]) -> T | None:
-        """Up to `attempts` tries with exponential backoff; an exchange refusal is not retried."""
-        for attempt in range(self.attempts):
+    def _retry(
+        self, what: str, report: FlattenReport, action: Callable[[], T], once: bool = False
+    ) -> T | None:
+        """Up to `attempts` tries with exponential backoff; an exchange refusal is not retried.
+
+        `once`: the action retries by itself (OrderDesk sends and cancels already do, with a
+        client-ref lookup in between), so retrying it again here would multiply the attempts.
+        """
+        attempts = 1 if once else self.attempts
+        for attempt in range(attempts):
             try:
                 return action()
             except ExchangeUnavailable as exc:
-                if attempt == self.attempts - 1:
+                if attempt == attempts - 1:
                     report.failed.append(f"{what}: {exc}")
                     return None
                 self.sleep(self.backoff_s * 2**attempt)

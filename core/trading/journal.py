@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from loguru import logger
-from sqlalchemy.engine import Engine
 from sqlalchemy import insert, update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from core.domain import Order, OrderRequest
@@ -75,9 +75,17 @@ class Journal:
     def order_new(self, req: OrderRequest, purpose: str, trade_id: int | None = None) -> OrderRow:
         now = self.clock.now_ms()
         row = OrderRow(
-            client_ref=req.client_ref, pair=req.pair, side=req.side, type=req.type,
-            amount=float(req.amount), price=float(req.price) if req.price is not None else None,
-            status="new", purpose=purpose, trade_id=trade_id, created_ms=now, updated_ms=now,
+            client_ref=req.client_ref,
+            pair=req.pair,
+            side=req.side,
+            type=req.type,
+            amount=float(req.amount),
+            price=float(req.price) if req.price is not None else None,
+            status="new",
+            purpose=purpose,
+            trade_id=trade_id,
+            created_ms=now,
+            updated_ms=now,
         )
         saved: OrderRow = self._add(row)
         return saved
@@ -85,12 +93,20 @@ class Journal:
     def order_sent(self, client_ref: str, order: Order) -> None:
         price = order.average_price if order.average_price is not None else order.price
         self.order_update(
-            client_ref, exchange_id=order.id, status=order.status, amount=float(order.amount),
+            client_ref,
+            exchange_id=order.id,
+            status=order.status,
+            amount=float(order.amount),
             price=float(price) if price is not None else None,
         )
         logger.bind(pair=order.pair, action=f"order_{order.side}").info(
-            "order {} {} {} {} status={} ref={}", order.id, order.type, order.side, order.amount,
-            order.status, client_ref,
+            "order {} {} {} {} status={} ref={}",
+            order.id,
+            order.type,
+            order.side,
+            order.amount,
+            order.status,
+            client_ref,
         )
 
     def order_update(self, client_ref: str, **changes: Any) -> None:
@@ -129,8 +145,12 @@ class Journal:
             s.refresh(row)
         saved = row
         logger.bind(pair=row.pair, action="trade_open").info(
-            "trade {} opened amount={} entry={} stop={} target={}", saved.id, row.amount,
-            row.entry_price, row.stop_price, row.target_price,
+            "trade {} opened amount={} entry={} stop={} target={}",
+            saved.id,
+            row.amount,
+            row.entry_price,
+            row.stop_price,
+            row.target_price,
         )
         return saved
 

@@ -36,7 +36,9 @@ class ManualChecker:
     def preview(self, req: ManualOrder, gates: Gatekeeping, brackets: list[Bracket]) -> OrderPreview:
         market = self.markets.get(req.pair)
         if market is None:
-            raise UserError(f"unknown pair {req.pair}; I trade {', '.join(sorted(self.markets)) or 'nothing'}")
+            raise UserError(
+                f"unknown pair {req.pair}; I trade {', '.join(sorted(self.markets)) or 'nothing'}"
+            )
         if req.amount <= 0:
             raise UserError("the amount must be above 0")
         amount = req.amount.quantize(Decimal(1).scaleb(-market.lot_decimals), rounding=ROUND_DOWN)
@@ -48,14 +50,22 @@ class ManualChecker:
         if price <= 0:
             raise UserError("the price must be above 0")
         if amount * price < market.costmin:
-            raise UserError(f"order value {amount * price:.2f} is below the minimum {market.costmin} {market.quote}")
+            raise UserError(
+                f"order value {amount * price:.2f} is below the minimum {market.costmin} {market.quote}"
+            )
         balances = self._balances()
         if req.side == "buy":
             return self._buy(req, amount, price, market, gates, balances)
         return self._sell(req, amount, price, market, balances, brackets)
 
     def _buy(  # noqa: PLR0913
-        self, req: ManualOrder, amount: Decimal, price: Decimal, market: Market, gates: Gatekeeping, bal: Balances
+        self,
+        req: ManualOrder,
+        amount: Decimal,
+        price: Decimal,
+        market: Market,
+        gates: Gatekeeping,
+        bal: Balances,
     ) -> OrderPreview:
         if gates.halted or gates.paused:
             raise UserError(gates.halted or gates.paused or "")
@@ -76,13 +86,20 @@ class ManualChecker:
         if cost > free:
             raise UserError(f"insufficient funds: {cost:.2f} {market.quote} needed, {free:.2f} free")
         kind = f"limit {req.price}" if req.price is not None else f"market (~{price})"
-        text = (f"Buy {amount} {req.pair} at {kind}, est. cost {cost:.2f} {market.quote} incl. fee; "
-                f"stop {stop} (held on the exchange)"
-                + (f", target {target} (watched by Zyn)" if target is not None else ", no target"))
+        text = (
+            f"Buy {amount} {req.pair} at {kind}, est. cost {cost:.2f} {market.quote} incl. fee; "
+            f"stop {stop} (held on the exchange)"
+            + (f", target {target} (watched by Zyn)" if target is not None else ", no target")
+        )
         return OrderPreview(text, amount, req.pair, "buy", price, stop, target, cost)
 
     def _sell(  # noqa: PLR0913
-        self, req: ManualOrder, amount: Decimal, price: Decimal, market: Market, bal: Balances,
+        self,
+        req: ManualOrder,
+        amount: Decimal,
+        price: Decimal,
+        market: Market,
+        bal: Balances,
         brackets: list[Bracket],
     ) -> OrderPreview:
         if req.stop is not None or req.target is not None:

@@ -29,7 +29,12 @@ def new_client_ref() -> str:
 
 class OrderDesk:
     def __init__(
-        self, exchange: Exchange, journal: Journal, *, attempts: int = 3, backoff_s: float = 0.5,
+        self,
+        exchange: Exchange,
+        journal: Journal,
+        *,
+        attempts: int = 3,
+        backoff_s: float = 0.5,
         sleep: Sleep = time.sleep,
     ) -> None:
         self.exchange = exchange

@@ -65,7 +65,9 @@ class EntryPlan:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "pair": self.pair, "atr": self.atr, "meta": self.meta,
+            "pair": self.pair,
+            "atr": self.atr,
+            "meta": self.meta,
             "stop": str(self.stop) if self.stop is not None else None,
             "target": str(self.target) if self.target is not None else None,
         }
@@ -74,7 +76,9 @@ class EntryPlan:
     def from_json(cls, data: dict[str, Any]) -> EntryPlan:
         stop, target = data.get("stop"), data.get("target")
         return cls(
-            pair=str(data["pair"]), atr=data.get("atr"), meta=dict(data.get("meta") or {}),
+            pair=str(data["pair"]),
+            atr=data.get("atr"),
+            meta=dict(data.get("meta") or {}),
             stop=Decimal(stop) if stop is not None else None,
             target=Decimal(target) if target is not None else None,
         )
@@ -85,8 +89,14 @@ ExitListener = Callable[[TradeExit], None]
 
 class Positions:
     def __init__(  # noqa: PLR0913
-        self, exchange: Exchange, desk: OrderDesk, journal: Journal, state: TradingState, clock: Clock,
-        cfg: RiskConfig, notifier: Notifier | None = None,
+        self,
+        exchange: Exchange,
+        desk: OrderDesk,
+        journal: Journal,
+        state: TradingState,
+        clock: Clock,
+        cfg: RiskConfig,
+        notifier: Notifier | None = None,
     ) -> None:
         self.exchange, self.desk, self.journal, self.state = exchange, desk, journal, state
         self.clock, self.cfg, self.notifier = clock, cfg, notifier
@@ -103,30 +113,36 @@ class Positions:
             self.book.put(bracket)
 
     # ------------------------------------------------------------------ entry
-    def open_from_fill(self, plan: EntryPlan, order: Order, client_ref: str = "") -> tuple[Bracket, TradeExit | None]:
+    def open_from_fill(
+        self, plan: EntryPlan, order: Order, client_ref: str = ""
+    ) -> tuple[Bracket, TradeExit | None]:
         """Record the filled entry as a trade and put its stop on the exchange."""
         amount, price = order.filled, order.average_price or order.price or Decimal(0)
         stop_f, target_f = plan.levels(price, self.cfg)
         risk = float(amount) * (float(price) - stop_f)
-        meta = plan.meta
-        row = self.journal.trade_open(TradeRow(
-            pair=plan.pair, entry_ms=order.closed_ms or self.clock.now_ms(), amount=float(amount),
-            entry_price=float(price), stop_price=stop_f, target_price=target_f, initial_risk=risk,
-            fees=float(order.fee), atr=plan.atr, sma=meta.get("sma"), atr_pct=meta.get("atr_pct"),
-            trend_strength=meta.get("trend_strength"), decision_id=meta.get("decision_id"),
-            learner_version=meta.get("learner_version"), size_factor=meta.get("size_factor"),
-            context_json=str(meta.get("context_json") or "{}"),
-        ), entry_ref=client_ref)
+        entry_ms = order.closed_ms or self.clock.now_ms()
+        row = self.journal.trade_open(
+            _trade_row(plan, order, entry_ms, stop_f, target_f, risk), entry_ref=client_ref
+        )
         assert row.id is not None  # noqa: S101 - the database assigned it
         bracket = Bracket(
-            trade_id=row.id, pair=plan.pair, amount=amount, entry_price=price,
-            entry_cost=amount * price + order.fee, entry_fee=order.fee, stop=dec(stop_f),
-            target=dec(target_f) if target_f is not None else None, initial_risk=risk, entry_ms=row.entry_ms,
+            trade_id=row.id,
+            pair=plan.pair,
+            amount=amount,
+            entry_price=price,
+            entry_cost=amount * price + order.fee,
+            entry_fee=order.fee,
+            stop=dec(stop_f),
+            target=dec(target_f) if target_f is not None else None,
+            initial_risk=risk,
+            entry_ms=entry_ms,
         )
         self.state.save_bracket(bracket)
         self.book.put(bracket)
-        self._notify("trade_opened", f"Bought {amount} {plan.pair} at {price}; stop {stop_f:.8g}"
-                     + (f", target {target_f:.8g}" if target_f is not None else ""), bracket)
+        shown = f", target {target_f:.8g}" if target_f is not None else ""
+        self._notify(
+            "trade_opened", f"Bought {amount} {plan.pair} at {price}; stop {stop_f:.8g}{shown}", bracket
+        )
         result = self.place_stop(bracket)
         if client_ref:
             self.state.drop_plan(client_ref)
@@ -134,7 +150,9 @@ class Positions:
 
     def place_stop(self, bracket: Bracket, client_ref: str = "") -> tuple[Bracket, TradeExit | None]:
         """Put the bracket's stop-loss on the exchange; a stop already through the price fills now."""
-        req = OrderRequest(bracket.pair, "sell", "stop-loss", bracket.amount, bracket.stop, client_ref=client_ref)
+        req = OrderRequest(
+            bracket.pair, "sell", "stop-loss", bracket.amount, bracket.stop, client_ref=client_ref
+        )
         order = self.desk.send(req, "stop", bracket.trade_id)
         return self.adopt_stop(bracket, order)
 
@@ -160,8 +178,11 @@ class Positions:
         try:
             order = self.desk.send(req, reason, bracket.trade_id)
         except (ExchangeError, ExchangeUnavailable) as exc:
-            self.journal.error("trading.exit", "transient" if isinstance(exc, ExchangeUnavailable) else "fatal",
-                               f"{bracket.pair} exit ({reason}) failed: {exc}; re-placing the stop")
+            self.journal.error(
+                "trading.exit",
+                "transient" if isinstance(exc, ExchangeUnavailable) else "fatal",
+                f"{bracket.pair} exit ({reason}) failed: {exc}; re-placing the stop",
+            )
             self._restore_stop(bracket)
             raise
         return self.close(bracket, order, reason)
@@ -170,24 +191,39 @@ class Positions:
         try:
             self.place_stop(bracket)
         except (ExchangeError, ExchangeUnavailable) as exc:
-            self.journal.safety("naked_position", f"{bracket.pair} trade {bracket.trade_id}: stop not restored: {exc}")
+            self.journal.safety(
+                "naked_position", f"{bracket.pair} trade {bracket.trade_id}: stop not restored: {exc}"
+            )
 
     def close(self, bracket: Bracket, order: Order, reason: str) -> TradeExit:
         """Book the exit: net P&L (both fees), R multiple, exit time; tell the listeners."""
         amount, price = order.filled, order.average_price or order.price or Decimal(0)
-        cost = bracket.entry_cost if amount == bracket.amount else bracket.entry_cost * amount / bracket.amount
+        cost = (
+            bracket.entry_cost if amount == bracket.amount else bracket.entry_cost * amount / bracket.amount
+        )
         pnl = float(amount * price - order.fee - cost)
         r_mult = pnl / bracket.initial_risk if bracket.initial_risk > 0 else 0.0
         exit_ms = order.closed_ms or self.clock.now_ms()
         self.journal.trade_update(
-            bracket.trade_id, status="closed", exit_ms=exit_ms, exit_price=float(price), pnl=pnl,
-            r_multiple=r_mult, exit_reason=reason, fees=float(bracket.entry_fee + order.fee),
+            bracket.trade_id,
+            status="closed",
+            exit_ms=exit_ms,
+            exit_price=float(price),
+            pnl=pnl,
+            r_multiple=r_mult,
+            exit_reason=reason,
+            fees=float(bracket.entry_fee + order.fee),
         )
         self.book.pop(bracket.trade_id)
         self.state.drop_bracket(bracket.trade_id)
         done = TradeExit(bracket.trade_id, bracket.pair, reason, amount, price, pnl, r_mult, exit_ms)
         logger.bind(pair=bracket.pair, action="trade_close").info(
-            "trade {} closed reason={} price={} pnl={:.4f} R={:.2f}", bracket.trade_id, reason, price, pnl, r_mult
+            "trade {} closed reason={} price={} pnl={:.4f} R={:.2f}",
+            bracket.trade_id,
+            reason,
+            price,
+            pnl,
+            r_mult,
         )
         kind = "stop_hit" if reason == "stop" else "trade_closed"
         self._notify(kind, f"Sold {amount} {bracket.pair} at {price} ({reason}); P&L {pnl:+.2f}", bracket)
@@ -199,14 +235,19 @@ class Positions:
         """Close trades whose stop filled; a stop canceled behind our back is put back."""
         exits: list[TradeExit] = []
         for bracket in self.book.all():
-            if not bracket.stop_order_id or (order_ids is not None and bracket.stop_order_id not in order_ids):
+            if not bracket.stop_order_id or (
+                order_ids is not None and bracket.stop_order_id not in order_ids
+            ):
                 continue
             order = self.exchange.fetch_order(bracket.stop_order_id)
             if order.status == "closed" and order.filled > 0:
                 exits.append(self.close(bracket, order, "stop"))
             elif order.status != "open":
-                self.journal.safety("stop_missing", f"{bracket.pair} trade {bracket.trade_id}: stop "
-                                    f"{order.id} is {order.status}; re-placing it")
+                self.journal.safety(
+                    "stop_missing",
+                    f"{bracket.pair} trade {bracket.trade_id}: stop "
+                    f"{order.id} is {order.status}; re-placing it",
+                )
                 _, hit = self.place_stop(replace(bracket, stop_order_id=""))
                 exits.extend([hit] if hit else [])
         return exits
@@ -224,8 +265,40 @@ def _bracket_from_row(row: TradeRow) -> Bracket:
     amount, price = dec(row.amount), dec(row.entry_price)
     fee = dec(row.fees)
     return Bracket(
-        trade_id=row.id or 0, pair=row.pair, amount=amount, entry_price=price, entry_cost=amount * price + fee,
-        entry_fee=fee, stop=dec(row.stop_price or 0.0),
+        trade_id=row.id or 0,
+        pair=row.pair,
+        amount=amount,
+        entry_price=price,
+        entry_cost=amount * price + fee,
+        entry_fee=fee,
+        stop=dec(row.stop_price or 0.0),
         target=dec(row.target_price) if row.target_price is not None else None,
-        stop_order_id=row.stop_order_id, initial_risk=row.initial_risk, entry_ms=row.entry_ms,
+        stop_order_id=row.stop_order_id,
+        initial_risk=row.initial_risk,
+        entry_ms=row.entry_ms,
+    )
+
+
+def _trade_row(  # noqa: PLR0913
+    plan: EntryPlan, order: Order, entry_ms: int, stop: float, target: float | None, risk: float
+) -> TradeRow:
+    """The trade with the context it was taken in (the analyzer and learner read these)."""
+    meta = plan.meta
+    return TradeRow(
+        pair=plan.pair,
+        entry_ms=entry_ms,
+        amount=float(order.filled),
+        entry_price=float(order.average_price or order.price or 0),
+        stop_price=stop,
+        target_price=target,
+        initial_risk=risk,
+        fees=float(order.fee),
+        atr=plan.atr,
+        sma=meta.get("sma"),
+        atr_pct=meta.get("atr_pct"),
+        trend_strength=meta.get("trend_strength"),
+        decision_id=meta.get("decision_id"),
+        learner_version=meta.get("learner_version"),
+        size_factor=meta.get("size_factor"),
+        context_json=str(meta.get("context_json") or "{}"),
     )

@@ -13,7 +13,6 @@ Every action is written as a `reconcile` safety event.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
 from decimal import Decimal
 
 from core.domain import ExchangeError, ExchangeUnavailable, Order, OrderNotFound
@@ -69,10 +68,14 @@ class Reconciler:
             self.svc.journal.order_update(row.client_ref, status="failed", error="never reached the exchange")
             if row.purpose in ENTRY_PURPOSES:
                 self.svc.state.drop_plan(row.client_ref)
-            report.actions.append(f"{row.purpose} order {row.client_ref} never reached the exchange: marked failed")
+            report.actions.append(
+                f"{row.purpose} order {row.client_ref} never reached the exchange: marked failed"
+            )
             return
         self.svc.journal.order_sent(row.client_ref, order)
-        report.actions.append(f"adopted {row.purpose} order {order.id} ({order.status}) sent before the restart")
+        report.actions.append(
+            f"adopted {row.purpose} order {order.id} ({order.status}) sent before the restart"
+        )
         bracket = self.svc.positions.book.get(row.trade_id) if row.trade_id is not None else None
         if bracket is None:
             return
@@ -92,11 +95,15 @@ class Reconciler:
             return  # an open limit entry: sync brackets it when it fills
         plan = self.svc.state.load_plan(row.client_ref)
         if plan is None:
-            report.problems.append(f"filled buy {order.id} has no saved plan: bracket it by hand (sell or flatten)")
+            report.problems.append(
+                f"filled buy {order.id} has no saved plan: bracket it by hand (sell or flatten)"
+            )
             return
         bracket, _ = self.svc.positions.open_from_fill(EntryPlan.from_json(plan), order, row.client_ref)
-        report.actions.append(f"buy {order.id} filled before the restart: trade {bracket.trade_id} opened, "
-                              f"stop {bracket.stop_order_id or 'FAILED'}")
+        report.actions.append(
+            f"buy {order.id} filled before the restart: trade {bracket.trade_id} opened, "
+            f"stop {bracket.stop_order_id or 'FAILED'}"
+        )
 
     def _check_stop(self, bracket: Bracket, report: ReconcileReport) -> None:
         order: Order | None = None
@@ -118,14 +125,22 @@ class Reconciler:
             self.svc.journal.trade_update(bracket.trade_id, status="closed", exit_reason="missing")
             self.svc.positions.book.pop(bracket.trade_id)
             self.svc.state.drop_bracket(bracket.trade_id)
-            report.problems.append(f"trade {bracket.trade_id}: the {bracket.pair} coins are gone; closed as missing")
+            report.problems.append(
+                f"trade {bracket.trade_id}: the {bracket.pair} coins are gone; closed as missing"
+            )
             return
         _, hit = self.svc.positions.place_stop(bracket.with_stop_order(""))
         placed = self.svc.positions.book.get(bracket.trade_id)
-        report.actions.append(f"trade {bracket.trade_id} ({bracket.pair}) had no stop: placed "
-                              f"{placed.stop_order_id if placed else 'one (filled at once)' if hit else '?'}")
+        report.actions.append(
+            f"trade {bracket.trade_id} ({bracket.pair}) had no stop: placed "
+            f"{placed.stop_order_id if placed else 'one (filled at once)' if hit else '?'}"
+        )
 
     def _holds(self, bracket: Bracket) -> bool:
-        base = self.svc.markets[bracket.pair].base if bracket.pair in self.svc.markets else bracket.pair.split("/")[0]
+        base = (
+            self.svc.markets[bracket.pair].base
+            if bracket.pair in self.svc.markets
+            else bracket.pair.split("/")[0]
+        )
         held = self.svc.exchange.fetch_balances().total.get(base, Decimal(0))
         return held >= bracket.amount

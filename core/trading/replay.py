@@ -44,8 +44,13 @@ class _Track:
 
 class ReplayDriver:
     def __init__(
-        self, exchange: PaperMarket, autopilot: Autopilot, clock: SimClock,
-        data: Mapping[str, tuple[str, Sequence[Candle]]], *, timeframe: str | None = None,
+        self,
+        exchange: PaperMarket,
+        autopilot: Autopilot,
+        clock: SimClock,
+        data: Mapping[str, tuple[str, Sequence[Candle]]],
+        *,
+        timeframe: str | None = None,
     ) -> None:
         self.exchange, self.autopilot, self.clock = exchange, autopilot, clock
         self.timeframe = timeframe or autopilot.timeframe
@@ -94,6 +99,26 @@ class ReplayDriver:
             self._pos, self._ticked, walked = self._pos + 1, False, walked + 1
         self.clock.set(until_ms)
         return walked
+
+    def skip_until(self, until_ms: int) -> int:
+        """Resume a replay after a restart: rebuild the candle history up to `until_ms` without
+        walking those candles through the exchange again (their fills are already persisted)
+        and without deciding again (the autopilot remembers its last decided candle)."""
+        skipped = 0
+        while not self.done:
+            ts, pair, i = self._events[self._pos]
+            track = self._tracks[pair]
+            if ts + track.base_ms > until_ms:
+                break
+            bucket = bucket_start(ts, self._tf_ms)
+            if track.bucket is not None and bucket != track.bucket:
+                track.history.append(merge_bucket(track.current, self._tf_ms))
+                track.current = []
+            track.bucket = bucket
+            track.current.append(track.candles[i])
+            self._pos, skipped = self._pos + 1, skipped + 1
+        self.clock.set(until_ms)
+        return skipped
 
     def advance(self, sim_ms: int) -> int:
         """For the scheduler job: move simulated time on by `sim_ms` (PAPER_SPEED x real elapsed)."""

@@ -51,10 +51,22 @@ class BreakerView(Protocol):
 
 class TradingService:
     def __init__(  # noqa: PLR0913
-        self, exchange: Exchange, db: Engine, clock: Clock, *, kv: KeyValueStore | None = None,
-        pairs: Sequence[str] = (), markets: Mapping[str, Market] | None = None, cfg: RiskConfig | None = None,
-        notifier: Notifier | None = None, breaker: BreakerView | None = None, source: str = "paper",
-        start_equity: float | None = None, attempts: int = 3, backoff_s: float = 0.5, sleep: Sleep = time.sleep,
+        self,
+        exchange: Exchange,
+        db: Engine,
+        clock: Clock,
+        *,
+        kv: KeyValueStore | None = None,
+        pairs: Sequence[str] = (),
+        markets: Mapping[str, Market] | None = None,
+        cfg: RiskConfig | None = None,
+        notifier: Notifier | None = None,
+        breaker: BreakerView | None = None,
+        source: str = "paper",
+        start_equity: float | None = None,
+        attempts: int = 3,
+        backoff_s: float = 0.5,
+        sleep: Sleep = time.sleep,
     ) -> None:
         self.lock = threading.RLock()
         self.exchange, self.clock, self.pairs = exchange, clock, tuple(pairs)
@@ -64,8 +76,9 @@ class TradingService:
         self.state = TradingState(kv or KeyValueStore(db), start_equity, self.cfg.daily_loss_limit)
         self.desk = OrderDesk(exchange, self.journal, attempts=attempts, backoff_s=backoff_s, sleep=sleep)
         self.positions = Positions(exchange, self.desk, self.journal, self.state, clock, self.cfg, notifier)
-        self.flattener = Flattener(exchange, self.positions, self.desk, attempts=attempts, backoff_s=backoff_s,
-                                   sleep=sleep)
+        self.flattener = Flattener(
+            exchange, self.positions, self.desk, attempts=attempts, backoff_s=backoff_s, sleep=sleep
+        )
         self._markets = dict(markets) if markets is not None else None
         self.atr_of: Callable[[str], float | None] = lambda _pair: None
         self._hints: set[str] = set()
@@ -108,7 +121,9 @@ class TradingService:
         self.positions.exit_listeners.append(listener)
 
     def gates(self) -> Gatekeeping:
-        halted = "the daily loss kill-switch is on until the next UTC day (or resume)" if self.halted() else None
+        halted = (
+            "the daily loss kill-switch is on until the next UTC day (or resume)" if self.halted() else None
+        )
         paused = f"trading is paused ({self.paused_reason}); resume first" if self.paused_reason else None
         circuit = None
         if self.breaker is not None and self.breaker.state == "open":
@@ -128,8 +143,13 @@ class TradingService:
             except UserError as exc:
                 return ActionResult(False, str(exc))
             if req.side == "buy":
-                plan = EntryPlan(req.pair, atr=self.atr_of(req.pair), stop=preview.stop, target=preview.target,
-                                 meta={"manual": True})
+                plan = EntryPlan(
+                    req.pair,
+                    atr=self.atr_of(req.pair),
+                    stop=preview.stop,
+                    target=preview.target,
+                    meta={"manual": True},
+                )
                 if req.price is not None:
                     return self._limit_entry(preview, plan)
                 return self._enter_market(req.pair, preview.amount, plan, "manual")
@@ -148,11 +168,14 @@ class TradingService:
         except (ExchangeError, ExchangeUnavailable) as exc:
             return self._failed("manual sell", req.pair, exc)
         pnl = sum(e.pnl for e in exits)
-        text = f"Sold {preview.amount} {req.pair}" + (f" (closed {len(exits)} position(s), P&L {pnl:+.2f})"
-                                                       if exits else "")
+        text = f"Sold {preview.amount} {req.pair}" + (
+            f" (closed {len(exits)} position(s), P&L {pnl:+.2f})" if exits else ""
+        )
         if order is not None and order.status == "open":
             text = f"Limit sell {order.amount} {req.pair} at {order.price} placed (order {order.id})"
-        return ActionResult(True, text, {"exits": [e.trade_id for e in exits], "order_id": order.id if order else ""})
+        return ActionResult(
+            True, text, {"exits": [e.trade_id for e in exits], "order_id": order.id if order else ""}
+        )
 
     def _limit_entry(self, preview: OrderPreview, plan: EntryPlan) -> ActionResult:
         ref = new_client_ref()
@@ -164,9 +187,15 @@ class TradingService:
             return self._failed("limit buy", preview.pair, exc)
         if order.status == "closed":
             self.positions.open_from_fill(plan, order, ref)
-            return ActionResult(True, f"Bought {order.filled} {preview.pair} at {order.average_price}; bracket set")
-        return ActionResult(True, f"Limit buy {order.amount} {preview.pair} at {order.price} placed "
-                                  f"(order {order.id}); the bracket is set when it fills", {"order_id": order.id})
+            return ActionResult(
+                True, f"Bought {order.filled} {preview.pair} at {order.average_price}; bracket set"
+            )
+        return ActionResult(
+            True,
+            f"Limit buy {order.amount} {preview.pair} at {order.price} placed "
+            f"(order {order.id}); the bracket is set when it fills",
+            {"order_id": order.id},
+        )
 
     # ------------------------------------------------------------------ autopilot
     def enter(self, pair: str, plan: Decision, *, decision_id: int | None = None) -> ActionResult:
@@ -179,9 +208,14 @@ class TradingService:
             if refusal or plan.amount <= 0 or plan.atr is None:
                 return ActionResult(False, refusal or "nothing to buy (amount 0 or no ATR)")
             meta: dict[str, object] = {
-                "decision_id": decision_id, "sma": plan.sma, "size_factor": plan.gate.factor,
-                "learner_version": plan.gate.version, "atr_pct": plan.atr / plan.close if plan.close else None,
-                "trend_strength": (plan.close - plan.sma) / plan.atr if plan.sma is not None and plan.atr else None,
+                "decision_id": decision_id,
+                "sma": plan.sma,
+                "size_factor": plan.gate.factor,
+                "learner_version": plan.gate.version,
+                "atr_pct": plan.atr / plan.close if plan.close else None,
+                "trend_strength": (plan.close - plan.sma) / plan.atr
+                if plan.sma is not None and plan.atr
+                else None,
             }
             return self._enter_market(pair, plan.amount, EntryPlan(pair, atr=plan.atr, meta=meta), "entry")
 
@@ -201,10 +235,18 @@ class TradingService:
             bracket, hit = self.positions.open_from_fill(plan, order, ref)
         except (ExchangeError, ExchangeUnavailable) as exc:
             self.journal.safety("naked_position", f"{pair}: bought {order.filled} but the stop failed: {exc}")
-            return ActionResult(True, f"Bought {order.filled} {pair} but the stop failed ({exc}); retrying on sync")
-        text = f"Bought {bracket.amount} {pair} at {bracket.entry_price}, stop {bracket.stop}, target {bracket.target}"
-        data: dict[str, object] = {"trade_id": bracket.trade_id, "amount": bracket.amount,
-                                   "price": bracket.entry_price, "stop": bracket.stop, "target": bracket.target}
+            return ActionResult(
+                True, f"Bought {order.filled} {pair} but the stop failed ({exc}); retrying on sync"
+            )
+        b = bracket
+        text = f"Bought {b.amount} {pair} at {b.entry_price}, stop {b.stop}, target {b.target}"
+        data: dict[str, object] = {
+            "trade_id": bracket.trade_id,
+            "amount": bracket.amount,
+            "price": bracket.entry_price,
+            "stop": bracket.stop,
+            "target": bracket.target,
+        }
         return ActionResult(True, text + (" (stopped out at once)" if hit else ""), data)
 
     def exit_position(self, pair: str, reason: str) -> ActionResult:
@@ -218,7 +260,9 @@ class TradingService:
             if not exits:
                 return ActionResult(False, f"no open {pair} position")
             pnl = sum(e.pnl for e in exits)
-            return ActionResult(True, f"Closed {pair} ({reason}), P&L {pnl:+.2f}", {"exits": [e.trade_id for e in exits]})
+            return ActionResult(
+                True, f"Closed {pair} ({reason}), P&L {pnl:+.2f}", {"exits": [e.trade_id for e in exits]}
+            )
 
     def take_profit(self, pair: str, price: Decimal, ts_ms: int) -> list[TradeExit]:
         """The watcher saw `price`: exit every bracket of `pair` whose target it reached."""
@@ -230,7 +274,9 @@ class TradingService:
                 try:
                     exits.append(self.positions.exit(bracket, "target"))
                 except (ExchangeError, ExchangeUnavailable) as exc:
-                    self.journal.error("trading.take_profit", "transient", f"{pair} target exit failed: {exc}")
+                    self.journal.error(
+                        "trading.take_profit", "transient", f"{pair} target exit failed: {exc}"
+                    )
             return exits
 
     # ------------------------------------------------------------------ safety
@@ -239,33 +285,45 @@ class TradingService:
         with self.lock:
             stops = {b.stop_order_id for b in self.brackets()}
             if order_id is not None and order_id in stops:
-                return ActionResult(False, f"{order_id} is the stop of an open position; sell it or flatten instead")
+                return ActionResult(
+                    False, f"{order_id} is the stop of an open position; sell it or flatten instead"
+                )
             try:
-                targets = [order_id] if order_id else [o.id for o in self.exchange.fetch_open_orders()
-                                                       if o.id not in stops]
+                targets = (
+                    [order_id]
+                    if order_id
+                    else [o.id for o in self.exchange.fetch_open_orders() if o.id not in stops]
+                )
                 done = [self.desk.cancel_confirmed(oid) for oid in targets]
             except (ExchangeError, ExchangeUnavailable) as exc:
                 return self._failed("cancel", order_id or "all", exc)
             for order in done:
                 self._drop_limit_plan(order)
             kept = f"; kept {len(stops)} stop(s) of open positions" if order_id is None and stops else ""
-            return ActionResult(True, f"Canceled {len(done)} order(s){kept}", {"canceled": [o.id for o in done]})
+            return ActionResult(
+                True, f"Canceled {len(done)} order(s){kept}", {"canceled": [o.id for o in done]}
+            )
 
     def flatten(self, reason: str) -> ActionResult:
         with self.lock:
             report = self.flattener.run(self.pairs, self.markets, reason)
             self.journal.safety("flatten", f"{reason}: {report.text()}")
             self._notify("flatten", report.text())
-            return ActionResult(report.ok, report.text(), {"exits": [e.trade_id for e in report.exits],
-                                                           "failed": report.failed})
+            return ActionResult(
+                report.ok,
+                report.text(),
+                {"exits": [e.trade_id for e in report.exits], "failed": report.failed},
+            )
 
     def trip_kill_switch(self, detail: str) -> ActionResult:
         """Daily loss limit reached: flatten everything and halt entries until the next UTC day."""
         with self.lock:
             self.state.save_guard()
             self.journal.safety("kill_switch", detail)
-            self._notify("kill_switch", f"Kill-switch: {detail}. Flattening; no entries until tomorrow (UTC) "
-                                        "or resume.")
+            self._notify(
+                "kill_switch",
+                f"Kill-switch: {detail}. Flattening; no entries until tomorrow (UTC) or resume.",
+            )
             return self.flatten("kill_switch")
 
     def pause(self, reason: str) -> ActionResult:

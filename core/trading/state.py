@@ -25,7 +25,9 @@ PLAN_PREFIX = "trading:plan:"
 
 
 class TradingState:
-    def __init__(self, kv: KeyValueStore, start_equity: float | None = None, loss_limit: float = 0.03) -> None:
+    def __init__(
+        self, kv: KeyValueStore, start_equity: float | None = None, loss_limit: float = 0.03
+    ) -> None:
         self.kv = kv
         raw = kv.get_json(GUARD_KEY)
         if isinstance(raw, dict):
@@ -62,8 +64,12 @@ class TradingState:
         """The guard and the pair's state as kv rows, to be committed with the decision row."""
         pair_state = {"cooloff": cooloff.to_dict(), "last_ts": last_ts}
         return [
-            KeyValueRow(key=GUARD_KEY, value=json.dumps(self.guard.to_dict(), sort_keys=True), updated_ms=now_ms),
-            KeyValueRow(key=PAIR_PREFIX + pair, value=json.dumps(pair_state, sort_keys=True), updated_ms=now_ms),
+            KeyValueRow(
+                key=GUARD_KEY, value=json.dumps(self.guard.to_dict(), sort_keys=True), updated_ms=now_ms
+            ),
+            KeyValueRow(
+                key=PAIR_PREFIX + pair, value=json.dumps(pair_state, sort_keys=True), updated_ms=now_ms
+            ),
         ]
 
     # ------------------------------------------------------------------ brackets / plans

@@ -73,7 +73,7 @@ def test_daily_summary(services: Services, clock: SimClock) -> None:
         "jimmy, today +12.30 USD (week -4.50 USD, all time +112.30 USD). "
         "1 trade closed today (1 won, 0 lost); 1 open position."
     )
-    rows = dict(reply.rows)
+    rows = reply.row_dict()
     assert rows["Equity"] == "10,012.30 USD" and rows["Kill-switch"] == "ok (today 12.30)"
     text = build_daily_summary(services, clock)
     assert text.startswith("Daily summary") and "P&L this week" in text
@@ -90,7 +90,7 @@ def test_daily_summary_uses_the_owner_time_zone(services: Services, clock: SimCl
 def test_weekly_report(services: Services, clock: SimClock) -> None:
     reply = weekly_report(services, clock, "UTC", "jimmy")
     assert reply.text.startswith("jimmy, this week -4.50 USD over 2 closed trades")
-    rows = dict(reply.rows)
+    rows = reply.row_dict()
     assert rows["Win rate"] == "50%" and rows["Best trade"] == "#3 BTC/USD +30.00 USD"
     assert rows["Worst trade"] == "#2 ETH/USD -10.00 USD" and "Max drawdown" in rows
     assert reply.image_png is not None and reply.image_png.startswith(PNG)

@@ -16,21 +16,27 @@ def test_order_is_echoed_and_needs_yes(say: Say, trading: FakeTrading) -> None:
     reply = say("buy 0.01 BTC at 61000 sl 59000 tp 65000")
     assert reply.kind == "confirm" and reply.buttons == ["yes", "no"]
     assert reply.text.startswith("jimmy, please confirm")
-    rows = dict(reply.rows)
+    rows = reply.row_dict()
     assert rows["Size"] == "0.01 BTC" and rows["Stop"] == "59,000" and rows["Target"] == "65,000"
     assert rows["Est. cost"] == "611.59 USD" and rows["Price"] == "limit 61,000"
     assert trading.calls == []
     done = say("yes")
     assert done.kind == "text" and done.text == "Placed buy 0.01 BTC/USD."
-    (name, req), = trading.calls
+    ((name, req),) = trading.calls
     assert (req.side, req.amount, req.pair, req.price, req.stop, req.target) == (
-        "buy", Decimal("0.01"), "BTC/USD", Decimal("61000"), Decimal("59000"), Decimal("65000"))
+        "buy",
+        Decimal("0.01"),
+        "BTC/USD",
+        Decimal("61000"),
+        Decimal("59000"),
+        Decimal("65000"),
+    )
     assert say("yes").text == "There is nothing waiting for a yes."
     assert len(trading.calls) == 1
 
 
 def test_what_was_echoed_is_what_runs(say: Say, trading: FakeTrading) -> None:
-    rows = dict(say("buy 0.01 btc").rows)  # market: the preview fills in stop and target
+    rows = say("buy 0.01 btc").row_dict()  # market: the preview fills in stop and target
     assert rows["Stop"] == "59,170" and rows["Target"] == "64,660" and rows["Price"].startswith("market")
     say("yes")
     req = trading.calls[0][1]
@@ -119,7 +125,7 @@ def test_cancel_flatten_resume_need_yes(say: Say, trading: FakeTrading, status: 
     assert say("cancel all").kind == "confirm"
     say("yes")
     flat = say("flatten")
-    assert flat.kind == "confirm" and "BTC/USD" in dict(flat.rows)
+    assert flat.kind == "confirm" and "BTC/USD" in flat.row_dict()
     say("yes")
     status.snap["autopilot"] = {"running": False, "paused_reason": "paused by owner"}
     assert say("resume").kind == "confirm"

@@ -2,6 +2,7 @@
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -9,14 +10,18 @@ from sqlmodel import Session, select
 
 from bot.dispatcher import REFUSAL, Dispatcher
 from bot.envelope import Envelope, Reply
-from core.domain import ExchangeUnavailable, InsufficientFunds
+from bot.offline_engine import OfflineEngine
+from bot.services import Services
+from core.clock import SimClock
+from core.domain import Event, ExchangeUnavailable, InsufficientFunds
+from core.telemetry.kv import KeyValueStore
 from core.telemetry.models import ErrorRow, MessageRow, SafetyEventRow
 from tests.fakes.services import FakeTrading
 
 Say = Callable[..., Reply]
 
 
-def _rows(db: Engine, model: type) -> list:
+def _rows(db: Engine, model: type) -> list[Any]:
     with Session(db) as s:
         return list(s.exec(select(model)).all())
 
@@ -53,7 +58,10 @@ def test_cli_is_trusted_and_wildcard_channel(say: Say) -> None:
 def test_messages_in_and_out_are_stored(say: Say, db: Engine) -> None:
     say("status")
     rows = _rows(db, MessageRow)
-    assert [(r.direction, r.channel, r.user_id) for r in rows] == [("in", "telegram", "111"), ("out", "telegram", "111")]
+    assert [(r.direction, r.channel, r.user_id) for r in rows] == [
+        ("in", "telegram", "111"),
+        ("out", "telegram", "111"),
+    ]
     assert rows[0].text == "status" and "Equity" in rows[1].text
 
 
@@ -113,7 +121,9 @@ def test_exchange_errors_are_one_line(say: Say, db: Engine, trading: FakeTrading
     assert [e.kind for e in _rows(db, ErrorRow)] == ["transient", "user"]
 
 
-def test_execute_command_cannot_confirm_and_cannot_bypass_yes(dispatcher: Dispatcher, trading: FakeTrading) -> None:
+def test_execute_command_cannot_confirm_and_cannot_bypass_yes(
+    dispatcher: Dispatcher, trading: FakeTrading
+) -> None:
     env = Envelope("telegram", "111", "buy some btc for me")
     reply = dispatcher.execute_command(env, "buy 0.01 btc")
     assert reply.kind == "confirm" and trading.calls == []
@@ -128,3 +138,18 @@ def test_execute_command_refuses_strangers_and_free_text(dispatcher: Dispatcher)
     assert dispatcher.execute_command(Envelope("telegram", "999", ""), "status").kind == "refusal"
     reply = dispatcher.execute_command(Envelope("telegram", "111", ""), "tell me a joke")
     assert reply.kind == "error" and "not a command" in reply.text
+
+
+def test_handler_bug_alerts_the_owner(
+    services: Services, db: Engine, clock: SimClock, trading: FakeTrading
+) -> None:
+    sent: list[Event] = []
+
+    class Recorder:
+        def notify(self, event: Event) -> None:
+            sent.append(event)
+
+    d = Dispatcher(services, KeyValueStore(db), db, clock, {}, "jimmy", OfflineEngine(), Recorder())
+    trading.fail_with = RuntimeError("boom")
+    d.handle(Envelope("cli", "owner", "buy 0.01 btc"))
+    assert [e.kind for e in sent] == ["error"] and "RuntimeError: boom" in sent[0].text

@@ -107,7 +107,7 @@ def test_set_alerts_from_chat(say: Say, kv: KeyValueStore, notifier: Notifier) -
     box = Inbox()
     notifier.register("sms", box.send)
     assert say("set alerts trade_opened off").text == "trade_opened alerts off."
-    rows = dict(say("alerts").rows)
+    rows = say("alerts").row_dict()
     assert rows["trade_opened"] == "off" and rows["stop_hit"] == "on" and set(rows) == set(ALERT_EVENTS)
     assert notifier.deliver(trade_opened("BTC/USD", 0.01, 61000)) == {}
     assert say("/alerts trade-opened ON").text == "trade_opened alerts on."

@@ -48,7 +48,10 @@ def test_balance(say: Say) -> None:
 def test_pnl_for_a_period(say: Say) -> None:
     reply = say("how am I doing this week?")
     assert "P&L this week: -4.50 USD" in reply.text and "pnl week" in reply.text
-    assert "All time" in dict(say("how am I doing overall").rows) or "all time" in say("how did I do overall").text
+    assert (
+        "All time" in say("how am I doing overall").row_dict()
+        or "all time" in say("how did I do overall").text
+    )
 
 
 def test_positions_and_trades(say: Say) -> None:
@@ -59,19 +62,40 @@ def test_positions_and_trades(say: Say) -> None:
 
 def test_why_the_last_trade_was_taken(say: Say, db: Engine) -> None:
     with Session(db) as s:
-        d = DecisionRow(ts_ms=T0 - 4 * 3_600_000, pair="BTC/USD", action="enter",
-                        reason="close crossed above SMA20", price=61000, sma=60500, atr=800)
+        d = DecisionRow(
+            ts_ms=T0 - 4 * 3_600_000,
+            pair="BTC/USD",
+            action="enter",
+            reason="close crossed above SMA20",
+            price=61000,
+            sma=60500,
+            atr=800,
+        )
         s.add(d)
         s.commit()
         s.refresh(d)
-        s.add(TradeRow(pair="BTC/USD", status="closed", entry_ms=T0 - 3 * 3_600_000, exit_ms=T0, amount=0.01,
-                       entry_price=61000, exit_price=63400, stop_price=59800, target_price=63400, pnl=22.4,
-                       r_multiple=1.87, exit_reason="target", decision_id=d.id,
-                       context_json=json.dumps({"session": "eu"})))
+        s.add(
+            TradeRow(
+                pair="BTC/USD",
+                status="closed",
+                entry_ms=T0 - 3 * 3_600_000,
+                exit_ms=T0,
+                amount=0.01,
+                entry_price=61000,
+                exit_price=63400,
+                stop_price=59800,
+                target_price=63400,
+                pnl=22.4,
+                r_multiple=1.87,
+                exit_reason="target",
+                decision_id=d.id,
+                context_json=json.dumps({"session": "eu"}),
+            )
+        )
         s.commit()
     reply = say("why did you take the last trade?")
     assert "because of close crossed above SMA20" in reply.text and "target" in reply.text
-    assert dict(reply.rows)["Stop"] == "59,800"
+    assert reply.row_dict()["Stop"] == "59,800"
 
 
 def test_why_a_trade_was_skipped(say: Say, db: Engine) -> None:
@@ -95,7 +119,7 @@ def test_what_the_autopilot_is_doing(say: Say, db: Engine) -> None:
         s.commit()
     reply = say("what is the autopilot doing?")
     assert reply.text.startswith("The autopilot is running")
-    rows = dict(reply.rows)
+    rows = reply.row_dict()
     assert "hold — in position" in rows["BTC/USD"] and "skip — no cross" in rows["ETH/USD"]
 
 
@@ -106,6 +130,11 @@ def test_help_and_not_understood(say: Say) -> None:
 
 
 def test_free_text_never_trades(say: Say, trading: FakeTrading) -> None:
-    for text in ("sell everything now please", "flatten it all!!", "buy me some bitcoin", "please pause the bot"):
+    for text in (
+        "sell everything now please",
+        "flatten it all!!",
+        "buy me some bitcoin",
+        "please pause the bot",
+    ):
         say(text)
     assert trading.calls == []

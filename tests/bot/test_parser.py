@@ -69,7 +69,9 @@ def test_full_order() -> None:
     assert parse("sell 1 eth @3100").order.price == Decimal("3100")  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("text", ["how am I doing this week?", "why did you buy?", "pause the bot please", "hello"])
+@pytest.mark.parametrize(
+    "text", ["how am I doing this week?", "why did you buy?", "pause the bot please", "hello"]
+)
 def test_sentences_are_free_text(text: str) -> None:
     assert parse(text) is None
 

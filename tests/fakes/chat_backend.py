@@ -19,12 +19,32 @@ from adapters.channels.ports import Envelope, Reply
 from core.config import ChannelSettings, Settings
 
 SNAPSHOT: dict[str, Any] = {
-    "mode": "paper", "as_of": "2025-11-26T10:00:00Z", "source": "cache",
-    "balances": {"USD": 9386.5, "BTC": 0.01}, "equity_usd": 10012.3,
-    "positions": [{"pair": "BTC/USD", "amount": 0.01, "entry_price": 61000.0, "mark_price": 63600.0,
-                   "unrealized_pnl": 26.0, "stop_price": 59000.0, "take_profit_price": 65000.0}],
-    "open_orders": [{"id": "OABC12-XYZ", "pair": "BTC/USD", "side": "sell", "type": "stop-loss",
-                     "price": 59000.0, "amount": 0.01}],
+    "mode": "paper",
+    "as_of": "2025-11-26T10:00:00Z",
+    "source": "cache",
+    "balances": {"USD": 9386.5, "BTC": 0.01},
+    "equity_usd": 10012.3,
+    "positions": [
+        {
+            "pair": "BTC/USD",
+            "amount": 0.01,
+            "entry_price": 61000.0,
+            "mark_price": 63600.0,
+            "unrealized_pnl": 26.0,
+            "stop_price": 59000.0,
+            "take_profit_price": 65000.0,
+        }
+    ],
+    "open_orders": [
+        {
+            "id": "OABC12-XYZ",
+            "pair": "BTC/USD",
+            "side": "sell",
+            "type": "stop-loss",
+            "price": 59000.0,
+            "amount": 0.01,
+        }
+    ],
     "pnl": {"today": 12.3, "week": -4.5, "all_time": 12.3},
     "trades": {"count": 3, "wins": 2, "losses": 1, "win_rate": 0.667},
     "autopilot": {"running": True, "paused_reason": ""},
@@ -35,11 +55,15 @@ SNAPSHOT: dict[str, Any] = {
 
 def tiny_png(width: int = 4, height: int = 3) -> bytes:
     """A valid PNG (grey pixels) without any imaging library."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     raw = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    )
 
 
 class FakeStatus:
@@ -76,8 +100,12 @@ class FakeDispatcher:
         key = (env.channel, env.user_id)
         if cmd == "buy" and len(words) >= 3:
             self._pending[key] = " ".join(words)
-            return Reply(text=f"Buy {words[1]} {words[2].upper()} at market, stop 59000, est. cost $610.00. "
-                         "Confirm?", kind="confirm", title="Confirm order", buttons=["yes", "no"])
+            return Reply(
+                text=f"Buy {words[1]} {words[2].upper()} at market, stop 59000, est. cost $610.00. Confirm?",
+                kind="confirm",
+                title="Confirm order",
+                buttons=["yes", "no"],
+            )
         if cmd in ("yes", "no"):
             order = self._pending.pop(key, None)
             if order is None:
@@ -87,7 +115,11 @@ class FakeDispatcher:
             self.actions.append((env.channel, env.user_id, order))
             return Reply(text=f"Filled: {order} @ 61000 (fee $1.59).", title="Order filled")
         if cmd == "status":
-            rows = [("equity", "$10,012.30"), ("BTC/USD", "0.01 @ 61000 stop 59000 tp 65000"), ("P&L today", "+12.30")]
+            rows: list[tuple[str, ...]] = [
+                ("equity", "$10,012.30"),
+                ("BTC/USD", "0.01 @ 61000 stop 59000 tp 65000"),
+                ("P&L today", "+12.30"),
+            ]
             return Reply(text="All good, jimmy.", title="Status", rows=rows)
         if cmd == "chart":
             return Reply(text="Equity, last 48 h.", title="Equity", image_png=tiny_png())
@@ -109,7 +141,9 @@ class FakeZyn:
 def make_zyn(channels: ChannelSettings, allowed: dict[str, set[str]] | None = None) -> FakeZyn:
     """FakeZyn whose dispatcher allows the channel settings' allow-lists plus the web owner."""
     allowed = allowed or {
-        "telegram": set(channels.telegram_allowed_chat_ids), "slack": set(channels.slack_allowed_user_ids),
-        "sms": set(channels.sms_allowed_numbers), "web": {"owner"},
+        "telegram": set(channels.telegram_allowed_chat_ids),
+        "slack": set(channels.slack_allowed_user_ids),
+        "sms": set(channels.sms_allowed_numbers),
+        "web": {"owner"},
     }
     return FakeZyn(settings=Settings(channels=channels), dispatcher=FakeDispatcher(allowed))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
 
@@ -37,12 +37,15 @@ def parse_body(content_type: str, body: bytes) -> tuple[dict[str, Any], dict[str
         data = json.loads(body or b"{}")
         return (data if isinstance(data, dict) else {"_json": data}), {}
     if ctype == "multipart/form-data":
-        msg = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+        msg = BytesParser(policy=HTTP).parsebytes(
+            b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
+        )
         params: dict[str, Any] = {}
         files: dict[str, bytes] = {}
         for part in msg.iter_parts():
             name = part.get_param("name", header="content-disposition") or ""
-            payload = part.get_payload(decode=True) or b""
+            raw = part.get_payload(decode=True)
+            payload = raw if isinstance(raw, bytes) else b""
             if part.get_filename():
                 files[str(name)] = payload
             else:
@@ -95,10 +98,9 @@ class LoopbackServer:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def start(self) -> LoopbackServer:
+    def start(self) -> Self:
         self._thread.start()
         return self
 
@@ -106,7 +108,7 @@ class LoopbackServer:
         self._server.shutdown()
         self._server.server_close()
 
-    def __enter__(self) -> LoopbackServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -120,7 +122,11 @@ class LoopbackServer:
             return [c for c in self.calls if c.path.endswith(suffix)]
 
     def wait_for(
-        self, suffix: str, pred: Callable[[Call], bool] = lambda c: True, timeout: float = 10.0, count: int = 1
+        self,
+        suffix: str,
+        pred: Callable[[Call], bool] = lambda c: True,
+        timeout: float = 10.0,
+        count: int = 1,
     ) -> list[Call]:
         """Block until `count` calls to a path ending in `suffix` match `pred`; return them."""
         deadline = time.monotonic() + timeout

@@ -81,12 +81,32 @@ class FakeTrading:
 
 def default_snapshot() -> dict[str, Any]:
     return {
-        "mode": "paper", "as_of": "2024-06-01T12:00:00Z", "source": "exchange",
-        "balances": {"USD": 9386.5, "BTC": 0.01}, "equity_usd": 10012.3,
-        "positions": [{"pair": "BTC/USD", "amount": 0.01, "entry_price": 61000.0, "mark_price": 62600.0,
-                       "unrealized_pnl": 16.0, "stop_price": 59000.0, "take_profit_price": 65000.0}],
-        "open_orders": [{"id": "OABC12-XYZ", "pair": "BTC/USD", "side": "sell", "type": "stop-loss",
-                         "price": 59000.0, "amount": 0.01}],
+        "mode": "paper",
+        "as_of": "2024-06-01T12:00:00Z",
+        "source": "exchange",
+        "balances": {"USD": 9386.5, "BTC": 0.01},
+        "equity_usd": 10012.3,
+        "positions": [
+            {
+                "pair": "BTC/USD",
+                "amount": 0.01,
+                "entry_price": 61000.0,
+                "mark_price": 62600.0,
+                "unrealized_pnl": 16.0,
+                "stop_price": 59000.0,
+                "take_profit_price": 65000.0,
+            }
+        ],
+        "open_orders": [
+            {
+                "id": "OABC12-XYZ",
+                "pair": "BTC/USD",
+                "side": "sell",
+                "type": "stop-loss",
+                "price": 59000.0,
+                "amount": 0.01,
+            }
+        ],
         "pnl": {"today": 12.3, "week": -4.5, "all_time": 112.3},
         "trades": {"count": 3, "wins": 2, "losses": 1, "win_rate": 0.667},
         "autopilot": {"running": True, "paused_reason": ""},
@@ -101,9 +121,21 @@ def default_trades() -> list[dict[str, Any]]:
         (2, "ETH/USD", -10.0, T0 - 30 * HOUR),  # yesterday
         (1, "BTC/USD", 5.0, T0 - 10 * 24 * HOUR),  # older than a week
     ]
-    return [{"id": i, "pair": p, "status": "closed", "amount": 0.01, "entry_price": 60000.0,
-             "exit_price": 61000.0, "pnl": pnl, "exit_reason": "target", "exit_ms": ts,
-             "entry_ms": ts - 5 * HOUR} for i, p, pnl, ts in closed]
+    return [
+        {
+            "id": i,
+            "pair": p,
+            "status": "closed",
+            "amount": 0.01,
+            "entry_price": 60000.0,
+            "exit_price": 61000.0,
+            "pnl": pnl,
+            "exit_reason": "target",
+            "exit_ms": ts,
+            "entry_ms": ts - 5 * HOUR,
+        }
+        for i, p, pnl, ts in closed
+    ]
 
 
 @dataclass
@@ -112,7 +144,9 @@ class FakeStatus:
     pnls: dict[str, float] = field(default_factory=lambda: {"today": 12.3, "week": -4.5, "all": 112.3})
     trades: list[dict[str, Any]] = field(default_factory=default_trades)
     curve: list[tuple[int, float]] = field(
-        default_factory=lambda: [(T0 - (48 - i) * 4 * HOUR, 10_000 + 3.0 * i - (i % 5) * 4.0) for i in range(49)]
+        default_factory=lambda: [
+            (T0 - (48 - i) * 4 * HOUR, 10_000 + 3.0 * i - (i % 5) * 4.0) for i in range(49)
+        ]
     )
 
     def snapshot(self) -> Mapping[str, Any]:
@@ -146,5 +180,14 @@ class FakeLearner:
 @dataclass
 class FakeBacktester:
     def backtest(self, pair: str) -> Mapping[str, Any]:
-        return {"pair": pair, "timeframe": "4h", "candles": 500, "trades": 7, "wins": 4, "losses": 3,
-                "win_rate": 0.5714, "final_equity": 10250.0, "max_drawdown": 0.031}
+        return {
+            "pair": pair,
+            "timeframe": "4h",
+            "candles": 500,
+            "trades": 7,
+            "wins": 4,
+            "losses": 3,
+            "win_rate": 0.5714,
+            "final_equity": 10250.0,
+            "max_drawdown": 0.031,
+        }

@@ -29,21 +29,38 @@ def sign(secret: str, body: str, ts: int | None = None) -> dict[str, str]:
 
 def slash_command_body(user_id: str, text: str, channel_id: str = "C0GENERAL") -> str:
     """Form body of a `/zyn` slash command as Slack posts it."""
-    return urlencode({
-        "token": "legacy", "team_id": "T0TEAM", "team_domain": "zyn", "channel_id": channel_id,
-        "channel_name": "general", "user_id": user_id, "user_name": "jimmy", "command": "/zyn",
-        "text": text, "api_app_id": "A0APP", "response_url": "https://hooks.invalid/commands/1",
-        "trigger_id": "1.2.3",
-    })
+    return urlencode(
+        {
+            "token": "legacy",
+            "team_id": "T0TEAM",
+            "team_domain": "zyn",
+            "channel_id": channel_id,
+            "channel_name": "general",
+            "user_id": user_id,
+            "user_name": "jimmy",
+            "command": "/zyn",
+            "text": text,
+            "api_app_id": "A0APP",
+            "response_url": "https://hooks.invalid/commands/1",
+            "trigger_id": "1.2.3",
+        }
+    )
 
 
 def event_body(event: dict[str, Any], event_id: str) -> str:
     """JSON body of an Events API `event_callback`."""
-    return json.dumps({
-        "token": "legacy", "team_id": "T0TEAM", "api_app_id": "A0APP", "event": event,
-        "type": "event_callback", "event_id": event_id, "event_time": int(time.time()),
-        "authorizations": [{"team_id": "T0TEAM", "user_id": "U0ZYNBOT", "is_bot": True}],
-    })
+    return json.dumps(
+        {
+            "token": "legacy",
+            "team_id": "T0TEAM",
+            "api_app_id": "A0APP",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": "T0TEAM", "user_id": "U0ZYNBOT", "is_bot": True}],
+        }
+    )
 
 
 class FakeSlackAPI(LoopbackServer):
@@ -78,15 +95,23 @@ class FakeSlackAPI(LoopbackServer):
             return json_response(200, {"ok": False, "error": "not_authed"})
         if auth != f"Bearer {self.token}":
             return json_response(200, {"ok": False, "error": "invalid_auth"})
-        method = call.path[len("/api/"):].replace(".", "_")
+        method = call.path[len("/api/") :].replace(".", "_")
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return json_response(200, {"ok": False, "error": "unknown_method"})
         return json_response(200, handler(call.params))
 
     def _m_auth_test(self, p: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "url": "https://zyn.slack.invalid/", "team": "Zyn", "user": "zyn",
-                "team_id": "T0TEAM", "user_id": self.bot_user_id, "bot_id": "B0ZYN", "is_enterprise_install": False}
+        return {
+            "ok": True,
+            "url": "https://zyn.slack.invalid/",
+            "team": "Zyn",
+            "user": "zyn",
+            "team_id": "T0TEAM",
+            "user_id": self.bot_user_id,
+            "bot_id": "B0ZYN",
+            "is_enterprise_install": False,
+        }
 
     def _m_chat_postMessage(self, p: dict[str, Any]) -> dict[str, Any]:  # noqa: N802 - Slack's names
         channel = str(p.get("channel") or "")
@@ -102,8 +127,12 @@ class FakeSlackAPI(LoopbackServer):
         if channel.startswith("U"):
             channel = "D" + channel[1:]
         ts = f"{int(time.time())}.{next(self._ids):06d}"
-        return {"ok": True, "channel": channel, "ts": ts,
-                "message": {"type": "message", "text": p.get("text", ""), "bot_id": "B0ZYN", "ts": ts}}
+        return {
+            "ok": True,
+            "channel": channel,
+            "ts": ts,
+            "message": {"type": "message", "text": p.get("text", ""), "bot_id": "B0ZYN", "ts": ts},
+        }
 
     def _m_chat_update(self, p: dict[str, Any]) -> dict[str, Any]:
         if not p.get("channel") or not p.get("ts"):

@@ -21,8 +21,23 @@ from typing import Any
 
 from tests.fakes.loopback_http import Call, LoopbackServer, json_response
 
-ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre", "a", "tg-spoiler",
-                "blockquote", "span"}
+ALLOWED_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "code",
+    "pre",
+    "a",
+    "tg-spoiler",
+    "blockquote",
+    "span",
+}
 PATH = re.compile(r"^/bot(?P<token>[^/]+)/(?P<method>\w+)$")
 
 
@@ -35,12 +50,12 @@ class _HtmlCheck(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in ALLOWED_TAGS:
-            self.error = self.error or f"can't parse entities: unsupported start tag \"{tag}\""
+            self.error = self.error or f'can\'t parse entities: unsupported start tag "{tag}"'
         self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if not self.stack or self.stack.pop() != tag:
-            self.error = self.error or f"can't parse entities: unexpected end tag \"{tag}\""
+            self.error = self.error or f'can\'t parse entities: unexpected end tag "{tag}"'
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
@@ -54,7 +69,9 @@ def html_to_text(html: str) -> tuple[str, str]:
     parser.feed(html)
     parser.close()
     if parser.stack and not parser.error:
-        parser.error = f"can't parse entities: can't find end tag corresponding to start tag \"{parser.stack[-1]}\""
+        parser.error = (
+            f"can't parse entities: can't find end tag corresponding to start tag \"{parser.stack[-1]}\""
+        )
     return unescape("".join(parser.text)), parser.error
 
 
@@ -64,8 +81,15 @@ class FakeTelegramAPI(LoopbackServer):
     def __init__(self, token: str = "123456:TEST-token", username: str = "zyn_test_bot") -> None:
         super().__init__()
         self.token = token
-        self.bot = {"id": 123456, "is_bot": True, "first_name": "Zyn", "username": username,
-                    "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+        self.bot = {
+            "id": 123456,
+            "is_bot": True,
+            "first_name": "Zyn",
+            "username": username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
@@ -80,9 +104,11 @@ class FakeTelegramAPI(LoopbackServer):
     def push_message(self, chat_id: int, text: str, first_name: str = "Jimmy") -> int:
         """Queue a private message from a user (command entity added for '/...')."""
         msg: dict[str, Any] = {
-            "message_id": next(self._message_ids), "date": int(time.time()),
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
             "chat": {"id": chat_id, "type": "private", "first_name": first_name},
-            "from": {"id": chat_id, "is_bot": False, "first_name": first_name}, "text": text,
+            "from": {"id": chat_id, "is_bot": False, "first_name": first_name},
+            "text": text,
         }
         if text.startswith("/"):
             msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
@@ -93,9 +119,17 @@ class FakeTelegramAPI(LoopbackServer):
         qid = str(next(self._query_ids))
         message = self._messages[(chat_id, message_id)]
         self._open_queries.add(qid)
-        self._queue({"callback_query": {
-            "id": qid, "from": {"id": chat_id, "is_bot": False, "first_name": first_name},
-            "chat_instance": f"ci{chat_id}", "data": data, "message": message}})
+        self._queue(
+            {
+                "callback_query": {
+                    "id": qid,
+                    "from": {"id": chat_id, "is_bot": False, "first_name": first_name},
+                    "chat_instance": f"ci{chat_id}",
+                    "data": data,
+                    "message": message,
+                }
+            }
+        )
         return qid
 
     def fail_next(self, method: str, status: int, description: str, retry_after: int | None = None) -> None:
@@ -108,12 +142,20 @@ class FakeTelegramAPI(LoopbackServer):
     def message(self, chat_id: int, message_id: int) -> dict[str, Any]:
         return self._messages[(chat_id, message_id)]
 
+    def find_message(self, chat_id: int, contains: str) -> int:
+        """The id of the bot's latest message in a chat whose text contains `contains`."""
+        for (chat, mid), msg in reversed(list(self._messages.items())):
+            if chat == chat_id and contains in str(msg.get("text", "")):
+                return int(mid)
+        raise AssertionError(f"no bot message in chat {chat_id} containing {contains!r}")
+
     def _queue(self, update: dict[str, Any]) -> int:
         with self._lock:
             update["update_id"] = next(self._update_ids)
             self._updates.append(update)
             self._lock.notify_all()
-            return int(update["update_id"])
+            update_id: int = update["update_id"]
+            return update_id
 
     # --- the API ----------------------------------------------------------------------------
 
@@ -129,7 +171,9 @@ class FakeTelegramAPI(LoopbackServer):
             return json_response(status, body)
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
-            return json_response(404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"})
+            return json_response(
+                404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
+            )
         result = handler(call.params, call.files)
         if isinstance(result, tuple):
             return json_response(result[0], {"ok": False, "error_code": result[0], "description": result[1]})
@@ -153,8 +197,13 @@ class FakeTelegramAPI(LoopbackServer):
             return list(self._updates[:limit])
 
     def _new_message(self, chat_id: int, extra: dict[str, Any]) -> dict[str, Any]:
-        msg = {"message_id": next(self._message_ids), "date": int(time.time()),
-               "chat": {"id": chat_id, "type": "private"}, "from": self.bot, **extra}
+        msg = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "from": self.bot,
+            **extra,
+        }
         self._messages[(chat_id, msg["message_id"])] = msg
         return msg
 
@@ -187,8 +236,13 @@ class FakeTelegramAPI(LoopbackServer):
             return 400, "Bad Request: there is no photo in the request"
         if not photo.startswith(b"\x89PNG") and not photo.startswith(b"\xff\xd8"):
             return 400, "Bad Request: IMAGE_PROCESS_FAILED"
-        size = {"file_id": f"ph{len(photo)}", "file_unique_id": f"u{len(photo)}", "width": 640,
-                "height": 480, "file_size": len(photo)}
+        size = {
+            "file_id": f"ph{len(photo)}",
+            "file_unique_id": f"u{len(photo)}",
+            "width": 640,
+            "height": 480,
+            "file_size": len(photo),
+        }
         extra: dict[str, Any] = {"photo": [size]}
         if p.get("caption"):
             extra["caption"] = p["caption"]

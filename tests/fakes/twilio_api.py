@@ -27,8 +27,15 @@ def sign(auth_token: str, url: str, params: dict[str, str]) -> str:
 
 
 def _error(status: int, code: int, message: str) -> tuple[int, dict[str, str], bytes]:
-    return json_response(status, {"code": code, "message": message, "status": status,
-                                  "more_info": f"https://www.twilio.com/docs/errors/{code}"})
+    return json_response(
+        status,
+        {
+            "code": code,
+            "message": message,
+            "status": status,
+            "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        },
+    )
 
 
 class FakeTwilioAPI(LoopbackServer):
@@ -60,9 +67,20 @@ class FakeTwilioAPI(LoopbackServer):
         if len(body) > 1600:
             return _error(400, 21617, "The concatenated message body exceeds the 1600 character limit.")
         sid = f"SM{next(self._ids):032x}"
-        msg = {"sid": sid, "account_sid": self.account_sid, "to": to, "from": from_, "body": body,
-               "status": "queued", "num_segments": "1", "direction": "outbound-api", "api_version": "2010-04-01",
-               "date_created": "Wed, 26 Nov 2025 10:00:00 +0000", "price": None, "error_code": None,
-               "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json"}
+        msg = {
+            "sid": sid,
+            "account_sid": self.account_sid,
+            "to": to,
+            "from": from_,
+            "body": body,
+            "status": "queued",
+            "num_segments": "1",
+            "direction": "outbound-api",
+            "api_version": "2010-04-01",
+            "date_created": "Wed, 26 Nov 2025 10:00:00 +0000",
+            "price": None,
+            "error_code": None,
+            "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
+        }
         self.sent.append(msg)
         return json_response(201, msg)

@@ -27,23 +27,25 @@ SLACK_SECRET = "slack-signing-secret"  # noqa: S105 - test value
 @pytest.fixture
 def telegram_api() -> Iterator[FakeTelegramAPI]:
     with FakeTelegramAPI() as api:
-        yield api  # type: ignore[misc]
+        yield api
 
 
 @pytest.fixture
 def slack_api() -> Iterator[FakeSlackAPI]:
     with FakeSlackAPI() as api:
-        yield api  # type: ignore[misc]
+        yield api
 
 
 @pytest.fixture
 def twilio_api() -> Iterator[FakeTwilioAPI]:
     with FakeTwilioAPI() as api:
-        yield api  # type: ignore[misc]
+        yield api
 
 
 @pytest.fixture
-def channels(telegram_api: FakeTelegramAPI, slack_api: FakeSlackAPI, twilio_api: FakeTwilioAPI) -> ChannelSettings:
+def channels(
+    telegram_api: FakeTelegramAPI, slack_api: FakeSlackAPI, twilio_api: FakeTwilioAPI
+) -> ChannelSettings:
     return ChannelSettings(
         telegram_token=telegram_api.token,
         telegram_api_url=telegram_api.url,

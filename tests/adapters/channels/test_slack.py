@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -28,7 +29,7 @@ def command(app: Flask, user: str, text: str, channel: str = "C0GENERAL") -> int
     return post(app, slash_command_body(user, text, channel), "application/x-www-form-urlencoded")[0]
 
 
-def event(app: Flask, ev: dict[str, object], event_id: str) -> int:
+def event(app: Flask, ev: dict[str, Any], event_id: str) -> int:
     return post(app, event_body(ev, event_id), "application/json")[0]
 
 
@@ -52,11 +53,25 @@ def test_slash_command_confirm_then_yes(app: Flask, zyn: FakeZyn, slack_api: Fak
 def test_button_press_confirms(app: Flask, zyn: FakeZyn, slack_api: FakeSlackAPI) -> None:
     command(app, OWNER_SLACK, "buy 0.02 ETH")
     posted(slack_api, "Confirm order")
-    payload = {"type": "block_actions", "user": {"id": OWNER_SLACK}, "team": {"id": "T0TEAM"},
-               "api_app_id": "A0APP", "channel": {"id": "D0JIMMY"}, "trigger_id": "1.2",
-               "container": {"type": "message", "message_ts": "1.1"}, "message": {"ts": "1.1", "text": "x"},
-               "actions": [{"type": "button", "action_id": "zyn_reply_yes", "block_id": "zyn_confirm",
-                            "value": "yes", "action_ts": "1.3"}]}
+    payload = {
+        "type": "block_actions",
+        "user": {"id": OWNER_SLACK},
+        "team": {"id": "T0TEAM"},
+        "api_app_id": "A0APP",
+        "channel": {"id": "D0JIMMY"},
+        "trigger_id": "1.2",
+        "container": {"type": "message", "message_ts": "1.1"},
+        "message": {"ts": "1.1", "text": "x"},
+        "actions": [
+            {
+                "type": "button",
+                "action_id": "zyn_reply_yes",
+                "block_id": "zyn_confirm",
+                "value": "yes",
+                "action_ts": "1.3",
+            }
+        ],
+    }
     from urllib.parse import urlencode
 
     status, _ = post(app, urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
@@ -66,22 +81,50 @@ def test_button_press_confirms(app: Flask, zyn: FakeZyn, slack_api: FakeSlackAPI
 
 
 def test_mention_and_dm(app: Flask, slack_api: FakeSlackAPI) -> None:
-    mention = {"type": "app_mention", "user": OWNER_SLACK, "text": "<@U0ZYNBOT> status", "ts": "1.0",
-               "channel": "C0GENERAL", "event_ts": "1.0"}
+    mention = {
+        "type": "app_mention",
+        "user": OWNER_SLACK,
+        "text": "<@U0ZYNBOT> status",
+        "ts": "1.0",
+        "channel": "C0GENERAL",
+        "event_ts": "1.0",
+    }
     assert event(app, mention, "Ev1") == 200
     reply = posted(slack_api, "All good")[0].params
     assert reply["channel"] == "C0GENERAL" and "```" in reply["text"]
-    dm = {"type": "message", "channel_type": "im", "user": OWNER_SLACK, "text": "status", "ts": "2.0",
-          "channel": "D0JIMMY", "event_ts": "2.0"}
+    dm = {
+        "type": "message",
+        "channel_type": "im",
+        "user": OWNER_SLACK,
+        "text": "status",
+        "ts": "2.0",
+        "channel": "D0JIMMY",
+        "event_ts": "2.0",
+    }
     assert event(app, dm, "Ev2") == 200
     assert posted(slack_api, "D0JIMMY")[0].params["channel"] == "D0JIMMY"
 
 
 def test_own_and_channel_messages_are_ignored(app: Flask, zyn: FakeZyn) -> None:
-    own = {"type": "message", "channel_type": "im", "user": "U0ZYNBOT", "bot_id": "B0ZYN", "text": "hi",
-           "ts": "3.0", "channel": "D0JIMMY", "event_ts": "3.0"}
-    public = {"type": "message", "channel_type": "channel", "user": OWNER_SLACK, "text": "status",
-              "ts": "4.0", "channel": "C0GENERAL", "event_ts": "4.0"}
+    own = {
+        "type": "message",
+        "channel_type": "im",
+        "user": "U0ZYNBOT",
+        "bot_id": "B0ZYN",
+        "text": "hi",
+        "ts": "3.0",
+        "channel": "D0JIMMY",
+        "event_ts": "3.0",
+    }
+    public = {
+        "type": "message",
+        "channel_type": "channel",
+        "user": OWNER_SLACK,
+        "text": "status",
+        "ts": "4.0",
+        "channel": "C0GENERAL",
+        "event_ts": "4.0",
+    }
     assert event(app, own, "Ev3") == 200
     assert event(app, public, "Ev4") == 200
     time.sleep(0.3)
@@ -89,8 +132,15 @@ def test_own_and_channel_messages_are_ignored(app: Flask, zyn: FakeZyn) -> None:
 
 
 def test_replayed_event_acts_once(app: Flask, zyn: FakeZyn, slack_api: FakeSlackAPI) -> None:
-    dm = {"type": "message", "channel_type": "im", "user": OWNER_SLACK, "text": "status", "ts": "5.0",
-          "channel": "D0JIMMY", "event_ts": "5.0"}
+    dm = {
+        "type": "message",
+        "channel_type": "im",
+        "user": OWNER_SLACK,
+        "text": "status",
+        "ts": "5.0",
+        "channel": "D0JIMMY",
+        "event_ts": "5.0",
+    }
     assert event(app, dm, "EvSAME") == 200
     assert event(app, dm, "EvSAME") == 200
     posted(slack_api, "All good")
@@ -154,6 +204,8 @@ def test_configuration_rules(channels: ChannelSettings, zyn: FakeZyn) -> None:
         SlackChannel(without(channels, slack_allowed_user_ids=()))
     with pytest.raises(ChannelConfigError, match="both"):
         slack.slack_configured(without(channels, slack_signing_secret=""))
-    zyn.settings = zyn.settings.__class__(channels=without(channels, slack_bot_token="", slack_signing_secret=""))
+    zyn.settings = zyn.settings.__class__(
+        channels=without(channels, slack_bot_token="", slack_signing_secret="")
+    )
     resp = build_app(zyn).test_client().post("/slack/events", data="{}")
     assert resp.status_code == 404

@@ -21,11 +21,19 @@ _sids = iter(range(1, 10_000))
 
 
 def params(sender: str, body: str, sid: str | None = None) -> dict[str, str]:
-    return {"MessageSid": sid or f"SM{next(_sids):032d}", "AccountSid": "AC" + "0" * 32, "From": sender,
-            "To": "+15559990000", "Body": body, "NumMedia": "0"}
+    return {
+        "MessageSid": sid or f"SM{next(_sids):032d}",
+        "AccountSid": "AC" + "0" * 32,
+        "From": sender,
+        "To": "+15559990000",
+        "Body": body,
+        "NumMedia": "0",
+    }
 
 
-def webhook(app: Flask, form: dict[str, str], token: str | None, url: str = LOCAL_URL, path: str = "/sms") -> tuple[int, str]:
+def webhook(
+    app: Flask, form: dict[str, str], token: str | None, url: str = LOCAL_URL, path: str = "/sms"
+) -> tuple[int, str]:
     headers = {"X-Twilio-Signature": sign(token, url, form)} if token else {}
     resp = app.test_client().post(path, data=form, headers=headers)
     return resp.status_code, resp.get_data(as_text=True)
@@ -75,7 +83,9 @@ def test_public_url_is_what_is_verified(zyn: FakeZyn, channels: ChannelSettings)
     assert webhook(app, params(OWNER_PHONE, "status"), token, url=LOCAL_URL)[0] == 403
 
 
-def test_replayed_message_sid_is_200_without_action(app: Flask, zyn: FakeZyn, channels: ChannelSettings) -> None:
+def test_replayed_message_sid_is_200_without_action(
+    app: Flask, zyn: FakeZyn, channels: ChannelSettings
+) -> None:
     form = params(OWNER_PHONE, "buy 0.01 BTC", sid="SM" + "7" * 32)
     first = webhook(app, form, channels.twilio_auth_token)
     replay = webhook(app, form, channels.twilio_auth_token)
@@ -102,7 +112,9 @@ def test_dispatcher_failure_is_one_line(app: Flask, channels: ChannelSettings) -
     assert status == 200 and message_text(body) == "Sorry, something went wrong; nothing was done."
 
 
-def test_alert_goes_through_twilio_rest_with_basic_auth(channels: ChannelSettings, twilio_api: FakeTwilioAPI) -> None:
+def test_alert_goes_through_twilio_rest_with_basic_auth(
+    channels: ChannelSettings, twilio_api: FakeTwilioAPI
+) -> None:
     sid = SmsChannel(channels).send("Stop hit on BTC/USD: -12.40 USD " + "é" * 300)
     assert sid.startswith("SM")
     call = twilio_api.calls[-1]

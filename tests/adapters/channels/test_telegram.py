@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -12,8 +12,8 @@ from adapters.channels.telegram import TelegramChannel, command_text, make_chann
 from core.config import ChannelSettings
 from tests.adapters.channels.conftest import OWNER_CHAT, STRANGER_CHAT, without
 from tests.fakes.chat_backend import FakeZyn
-from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.loopback_http import Call
+from tests.fakes.telegram_api import FakeTelegramAPI
 
 
 @pytest.fixture
@@ -24,11 +24,13 @@ def bot(channels: ChannelSettings, zyn: FakeZyn) -> Iterator[TelegramChannel]:
     channel.stop()
 
 
-def to_chat(chat_id: int, text: str = "") -> "object":
+def to_chat(chat_id: int, text: str = "") -> Callable[[Call], bool]:
     return lambda c: c.params.get("chat_id") == str(chat_id) and text in str(c.params.get("text", ""))
 
 
-def test_polling_sequence_and_clean_stop(channels: ChannelSettings, zyn: FakeZyn, telegram_api: FakeTelegramAPI) -> None:
+def test_polling_sequence_and_clean_stop(
+    channels: ChannelSettings, zyn: FakeZyn, telegram_api: FakeTelegramAPI
+) -> None:
     channel = TelegramChannel(channels, zyn.dispatcher, poll_timeout_s=1)
     channel.start()
     assert channel.running
@@ -42,7 +44,9 @@ def test_polling_sequence_and_clean_stop(channels: ChannelSettings, zyn: FakeZyn
     channel.stop()  # idempotent
 
 
-def test_buy_confirm_button_yes_runs_once(bot: TelegramChannel, zyn: FakeZyn, telegram_api: FakeTelegramAPI) -> None:
+def test_buy_confirm_button_yes_runs_once(
+    bot: TelegramChannel, zyn: FakeZyn, telegram_api: FakeTelegramAPI
+) -> None:
     telegram_api.push_message(OWNER_CHAT, "/buy 0.01 btc")
     confirm = telegram_api.wait_for("/sendMessage", to_chat(OWNER_CHAT, "Confirm order"))[0]
     markup = confirm.params["reply_markup"]
@@ -50,8 +54,7 @@ def test_buy_confirm_button_yes_runs_once(bot: TelegramChannel, zyn: FakeZyn, te
     assert confirm.params["parse_mode"] == "HTML"
     assert zyn.dispatcher.actions == []  # nothing runs before yes
 
-    sent = [c for c in telegram_api.calls_to("/sendMessage")]
-    message_id = len(sent) and _message_id(telegram_api, OWNER_CHAT, "Confirm order")
+    message_id = telegram_api.find_message(OWNER_CHAT, "Confirm order")
     qid = telegram_api.push_callback(OWNER_CHAT, message_id, "yes")
 
     telegram_api.wait_for("/answerCallbackQuery", lambda c: c.params["callback_query_id"] == qid)
@@ -61,22 +64,17 @@ def test_buy_confirm_button_yes_runs_once(bot: TelegramChannel, zyn: FakeZyn, te
     assert zyn.dispatcher.actions == [("telegram", str(OWNER_CHAT), "buy 0.01 btc")]
 
 
-def _message_id(api: FakeTelegramAPI, chat_id: int, text: str) -> int:
-    for (chat, mid), msg in api._messages.items():  # noqa: SLF001 - test helper reading the fake
-        if chat == chat_id and text in msg.get("text", ""):
-            return mid
-    raise AssertionError("message not found")
-
-
 def test_no_button_cancels(bot: TelegramChannel, zyn: FakeZyn, telegram_api: FakeTelegramAPI) -> None:
     telegram_api.push_message(OWNER_CHAT, "buy 0.5 eth")
     telegram_api.wait_for("/sendMessage", to_chat(OWNER_CHAT, "Confirm"))
-    telegram_api.push_callback(OWNER_CHAT, _message_id(telegram_api, OWNER_CHAT, "Confirm"), "no")
+    telegram_api.push_callback(OWNER_CHAT, telegram_api.find_message(OWNER_CHAT, "Confirm"), "no")
     telegram_api.wait_for("/editMessageText", lambda c: "Cancelled" in c.params["text"])
     assert zyn.dispatcher.actions == []
 
 
-def test_stranger_is_refused_and_nothing_runs(bot: TelegramChannel, zyn: FakeZyn, telegram_api: FakeTelegramAPI) -> None:
+def test_stranger_is_refused_and_nothing_runs(
+    bot: TelegramChannel, zyn: FakeZyn, telegram_api: FakeTelegramAPI
+) -> None:
     telegram_api.push_message(STRANGER_CHAT, "buy 1 btc")
     reply = telegram_api.wait_for("/sendMessage", to_chat(STRANGER_CHAT))[0]
     assert "only talk to my owner" in reply.params["text"]
@@ -112,7 +110,9 @@ def test_send_notifies_every_allowed_chat_from_other_threads(
     channel.start()
     try:
         results: list[int] = []
-        threads = [threading.Thread(target=lambda i=i: results.append(channel.send(f"alert {i}"))) for i in range(4)]
+        threads = [
+            threading.Thread(target=lambda i=i: results.append(channel.send(f"alert {i}"))) for i in range(4)
+        ]
         for t in threads:
             t.start()
         for t in threads:
@@ -153,6 +153,3 @@ def test_configuration_rules(channels: ChannelSettings, zyn: FakeZyn) -> None:
 def test_command_text() -> None:
     assert command_text("/status@zyn_bot week") == "/status week"
     assert command_text("  buy 1 btc ") == "buy 1 btc"
-
-
-_ = Call  # re-exported type used in lambdas above

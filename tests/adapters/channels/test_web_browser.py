@@ -7,11 +7,19 @@ import tempfile
 from collections.abc import Iterator
 
 import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.chrome.webdriver import WebDriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.adapters.channels.conftest import LiveServer
 from tests.fakes.chat_backend import FakeZyn
 
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+SCREENSHOT = os.path.join(tempfile.gettempdir(), "zyn-status.png")
 pytestmark = pytest.mark.skipif(
     not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)),
     reason="needs Debian chromium + chromium-driver (apt-get install -y chromium chromium-driver)",
@@ -19,16 +27,23 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
+def browser() -> Iterator[WebDriver]:
     with tempfile.TemporaryDirectory(prefix="zyn-chromium-") as profile:
         options = webdriver.ChromeOptions()
         options.binary_location = CHROMIUM
-        for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--window-size=1280,1000"):
+        for arg in (
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            f"--user-data-dir={profile}",
+            "--window-size=1280,1000",
+        ):
             options.add_argument(arg)
         driver = webdriver.Chrome(options=options, service=Service(DRIVER))
         driver.set_page_load_timeout(20)
@@ -38,49 +53,41 @@ def browser() -> Iterator[object]:
             driver.quit()
 
 
-def test_chat_round_trip_with_confirmation_button(browser: object, live_server: LiveServer) -> None:
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    driver = browser  # type: ignore[assignment]
-    driver.get(live_server.url + "/")  # type: ignore[attr-defined]
-    wait = WebDriverWait(driver, 10)
+def test_chat_round_trip_with_confirmation_button(browser: WebDriver, live_server: LiveServer) -> None:
+    browser.get(live_server.url + "/")
+    wait = WebDriverWait(browser, 10)
     box = wait.until(ec.presence_of_element_located((By.ID, "message")))
     box.send_keys("status", Keys.ENTER)
     reply = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#messages li.zyn")))
     assert "All good" in reply.text and "BTC/USD" in reply.text
 
     box.send_keys("buy 0.01 btc", Keys.ENTER)
-    yes = wait.until(ec.element_to_be_clickable((By.XPATH, "//li[contains(@class,'kind-confirm')]//button[.='yes']")))
-    yes.click()
+    yes_button = (By.XPATH, "//li[contains(@class,'kind-confirm')]//button[.='yes']")
+    wait.until(ec.element_to_be_clickable(yes_button)).click()
     wait.until(ec.text_to_be_present_in_element((By.ID, "messages"), "Filled: buy 0.01 btc"))
 
     box.send_keys("<img src=x onerror=alert(1)>", Keys.ENTER)
     wait.until(ec.text_to_be_present_in_element((By.ID, "messages"), "I did not understand"))
-    assert not driver.find_elements(By.CSS_SELECTOR, "#messages img")  # type: ignore[attr-defined]
+    assert not browser.find_elements(By.CSS_SELECTOR, "#messages img")  # text stays text
 
 
-def test_status_page_shows_positions_and_chart(browser: object, live_server: LiveServer, zyn: FakeZyn) -> None:
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    driver = browser  # type: ignore[assignment]
-    driver.get(live_server.url + "/status?refresh=500")  # type: ignore[attr-defined]
-    wait = WebDriverWait(driver, 10)
+def test_status_page_shows_positions_and_chart(
+    browser: WebDriver, live_server: LiveServer, zyn: FakeZyn
+) -> None:
+    browser.get(live_server.url + "/status?refresh=500")
+    wait = WebDriverWait(browser, 10)
     table = wait.until(ec.presence_of_element_located((By.ID, "positions")))
     cells = [td.text for td in table.find_elements(By.CSS_SELECTOR, "tbody td")]
     assert cells[0] == "BTC/USD" and "59,000.00" in cells and "65,000.00" in cells
-    chart = driver.find_element(By.CSS_SELECTOR, "#equity-chart svg")  # type: ignore[attr-defined]
+    chart = browser.find_element(By.CSS_SELECTOR, "#equity-chart svg")
     assert chart.size["width"] > 100 and chart.size["height"] > 50
-    assert driver.find_element(By.ID, "mode").text == "paper"  # type: ignore[attr-defined]
-    driver.save_screenshot(os.path.join(tempfile.gettempdir(), "zyn-status.png"))  # type: ignore[attr-defined]
+    assert browser.find_element(By.ID, "mode").text == "paper"
+    browser.save_screenshot(SCREENSHOT)
+
     # the page refreshes itself from /api/status: change the snapshot and wait for it
     eth = dict(zyn.status.data["positions"][0], pair="ETH/USD", stop_price=2900.0)
     zyn.status.data = {**zyn.status.data, "positions": [eth], "mode": "validate"}
     wait.until(ec.text_to_be_present_in_element((By.ID, "positions"), "ETH/USD"))
-    assert "2,900.00" in driver.find_element(By.ID, "positions").text  # type: ignore[attr-defined]
-    assert driver.find_element(By.ID, "mode").text == "validate"  # type: ignore[attr-defined]
-    assert not driver.find_element(By.ID, "status-error").is_displayed()  # type: ignore[attr-defined]
+    assert "2,900.00" in browser.find_element(By.ID, "positions").text
+    assert browser.find_element(By.ID, "mode").text == "validate"
+    assert not browser.find_element(By.ID, "status-error").is_displayed()

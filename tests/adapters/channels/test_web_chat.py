@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -14,9 +15,9 @@ from tests.adapters.channels.conftest import build_app, without
 from tests.fakes.chat_backend import FakeZyn
 
 
-def chat(app: Flask, body: object, raw: bytes | None = None, **kw: object) -> tuple[int, dict[str, object]]:
+def chat(app: Flask, body: object, raw: bytes | None = None, **kw: Any) -> tuple[int, dict[str, Any]]:
     data = raw if raw is not None else json.dumps(body).encode()
-    resp = app.test_client().post("/api/chat", data=data, content_type="application/json", **kw)  # type: ignore[arg-type]
+    resp = app.test_client().post("/api/chat", data=data, content_type="application/json", **kw)
     return resp.status_code, resp.get_json()
 
 
@@ -77,7 +78,9 @@ def test_token_required_when_set(zyn: FakeZyn, channels: ChannelSettings) -> Non
 
 
 def test_remote_client_without_token_is_refused(app: Flask, zyn: FakeZyn) -> None:
-    resp = app.test_client().post("/api/chat", json={"message": "status"}, environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    resp = app.test_client().post(
+        "/api/chat", json={"message": "status"}, environ_base={"REMOTE_ADDR": "10.1.2.3"}
+    )
     assert resp.status_code == 403 and zyn.dispatcher.seen == []
 
 
@@ -100,19 +103,24 @@ def test_status_page_survives_a_failing_status_service(app: Flask, zyn: FakeZyn)
     def broken() -> dict[str, object]:
         raise ConnectionError("db down")
 
-    zyn.status.snapshot = broken  # type: ignore[method-assign]
+    zyn.status.snapshot = broken
     resp = app.test_client().get("/status")
     assert resp.status_code == 200 and "status unavailable (ConnectionError)" in resp.get_data(as_text=True)
 
 
 def test_status_extra_and_decisions_from_db(zyn: FakeZyn) -> None:
+    from sqlmodel import Session
+
     from core.telemetry.db import make_engine
     from core.telemetry.models import DecisionRow
-    from sqlmodel import Session
 
     zyn.db = make_engine("sqlite://")
     with Session(zyn.db) as s:
-        s.add(DecisionRow(ts_ms=1_700_000_000_000, pair="BTC/USD", action="skip", reason="no cross", price=61000.0))
+        s.add(
+            DecisionRow(
+                ts_ms=1_700_000_000_000, pair="BTC/USD", action="skip", reason="no cross", price=61000.0
+            )
+        )
         s.commit()
     body = build_app(zyn).test_client().get("/api/status/extra").get_json()
     assert body["decisions"][0]["reason"] == "no cross" and body["decisions"][0]["time"] == "2023-11-14 22:13"

@@ -224,43 +224,32 @@ def test_fold_never_splits_a_question_from_its_answer_and_skips_memory_commands(
     assert [t.text for t in memory.recent_turns("cli", "jimmy")] == ["status?", "All good."]
 
 
+def _closed(source: str, i: int, pnl: float) -> Any:
+    from core.telemetry.models import TradeRow
+
+    entry = T0 + i * 3_600_000
+    return TradeRow(
+        pair="BTC/USD",
+        source=source,
+        status="closed",
+        entry_ms=entry,
+        exit_ms=entry + 1_800_000,
+        amount=0.01,
+        entry_price=60_000.0,
+        exit_price=61_000.0,
+        initial_risk=20.0,
+        pnl=pnl,
+        r_multiple=pnl / 20.0,
+    )
+
+
 def test_performance_line_combines_status_and_the_analyzer(db: Engine) -> None:
     from bot.agent.prompt import performance_summary
     from core.analyzer import TradeAnalyzer
-    from core.telemetry.models import TradeRow
 
     with Session(db) as s:
-        for i, pnl in enumerate([50.0, -20.0, 30.0]):
-            s.add(
-                TradeRow(
-                    pair="BTC/USD",
-                    source="paper",
-                    status="closed",
-                    entry_ms=T0 + i * 3_600_000,
-                    exit_ms=T0 + i * 3_600_000 + 1_800_000,
-                    amount=0.01,
-                    entry_price=60_000.0,
-                    exit_price=61_000.0,
-                    initial_risk=20.0,
-                    pnl=pnl,
-                    r_multiple=pnl / 20.0,
-                )
-            )
-        s.add(
-            TradeRow(
-                pair="BTC/USD",
-                source="backtest",
-                status="closed",
-                entry_ms=T0,
-                exit_ms=T0 + 1,
-                amount=1.0,
-                entry_price=1.0,
-                exit_price=1.0,
-                initial_risk=1.0,
-                pnl=-5.0,
-                r_multiple=-5.0,
-            )
-        )
+        s.add_all([_closed("paper", 0, 50.0), _closed("paper", 1, -20.0), _closed("paper", 2, 30.0)])
+        s.add(_closed("backtest", 3, -5.0))
         s.commit()
 
     class BrokenStatus:
@@ -270,5 +259,5 @@ def test_performance_line_combines_status_and_the_analyzer(db: Engine) -> None:
     summary = performance_summary(BrokenStatus(), TradeAnalyzer(db))
     assert summary is not None
     line = summary()
-    assert line.startswith("overall: won 2") and "3" in line
+    assert line.startswith("overall: won 2 of 3 (") and "small sample" in line  # backtest trade excluded
     assert performance_summary(None, None) is None

@@ -17,7 +17,7 @@ from core.market_data.resample import resample
 DAY = 86_400_000
 
 
-def reference(c: list[Candle], fee: float = 0.0026) -> tuple[list[tuple[int, int, str]], float]:
+def reference(c: list[Candle], fee: float = 0.0026) -> tuple[list[tuple[int, int, str]], float]:  # noqa: C901
     n = len(c)
     sma = [None] * n
     atr = [None] * n

@@ -38,15 +38,29 @@ class Stack:
 
 
 def build_stack(  # noqa: PLR0913
-    markets: Mapping[str, Market], *, db_url: str = "sqlite://", start_ms: int = 0, timeframe: str = "1h",
-    pairs: Sequence[str] | None = None, balance: Decimal = Decimal(10000), db: Engine | None = None,
+    markets: Mapping[str, Market],
+    *,
+    db_url: str = "sqlite://",
+    start_ms: int = 0,
+    timeframe: str = "1h",
+    pairs: Sequence[str] | None = None,
+    balance: Decimal = Decimal(10000),
+    db: Engine | None = None,
     cfg: RiskConfig | None = None,
 ) -> Stack:
     clock = SimClock(start_ms)
     engine = db or make_engine(db_url)
     exchange = PaperExchange(engine, markets, clock, start_balances={"USD": balance})
-    service = TradingService(exchange, engine, clock, pairs=tuple(pairs or markets), markets=markets,
-                             cfg=cfg, start_equity=float(balance), sleep=lambda _s: None)
+    service = TradingService(
+        exchange,
+        engine,
+        clock,
+        pairs=tuple(pairs or markets),
+        markets=markets,
+        cfg=cfg,
+        start_equity=float(balance),
+        sleep=lambda _s: None,
+    )
     autopilot = Autopilot(service, timeframe=timeframe)
     watcher = TakeProfitWatcher(service).attach()
     return Stack(clock, engine, exchange, service, autopilot, watcher)

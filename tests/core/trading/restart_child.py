@@ -30,6 +30,7 @@ def main(db_path: str, mode: str) -> None:
     stack = build_stack({PAIR: market_for(PAIR)}, db_url=f"sqlite:///{db_path}", start_ms=START_MS)
     stack.exchange.set_price(PAIR, Decimal("30000"), START_MS)
     if mode == "crash_after_buy":
+
         def die_on_buy(order: Order, fill: Fill) -> None:
             if order.side == "buy":
                 os.kill(os.getpid(), signal.SIGKILL)

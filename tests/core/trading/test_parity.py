@@ -70,6 +70,6 @@ def test_replay_with_real_kraken_rules_trades_at_the_same_candles() -> None:
     pair = "BTC/USD"
     expected, got, _ = _both(pair, market_for(pair), 2000)
     assert len(expected) > 30
-    assert [(r.entry_ms, r.exit_ms // 3_600_000 * 3_600_000 if r.exit_ms else None, r.exit_reason) for r in got] == [
-        (t.entry_ts, t.exit_ts, t.reason) for t in expected
-    ]
+    assert [
+        (r.entry_ms, r.exit_ms // 3_600_000 * 3_600_000 if r.exit_ms else None, r.exit_reason) for r in got
+    ] == [(t.entry_ts, t.exit_ts, t.reason) for t in expected]

@@ -27,8 +27,12 @@ START_MS = 1_700_000_000_000
 def _spawn(db: Path, mode: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.Popen(  # noqa: S603 - our own interpreter and script
-        [sys.executable, str(CHILD), str(db), mode], cwd=REPO, env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL, text=True,
+        [sys.executable, str(CHILD), str(db), mode],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
 
 

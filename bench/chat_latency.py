@@ -1,0 +1,196 @@
+"""Latency of `POST /api/chat` ("status") under a steady loopback load.
+
+    .venv/bin/python bench/chat_latency.py [--rate 200] [--seconds 10] [--real] [--check]
+
+The web app runs under waitress (threads) in a child process, so the load generator's threads
+do not share its GIL and the numbers are the server's. The load is open-loop: request i is due
+at t0 + i/rate and its latency is counted from that due time, so a server that falls behind
+shows it (no coordinated omission). Each client thread keeps one HTTP/1.1 connection alive.
+By default the dispatcher is a stand-in answering "status" from a fixed snapshot (measures the
+channel: Flask, JSON, rendering); `--real` uses `bot.app.build_zyn` on a throw-away SQLite file.
+Target (issue 3): p99 < 50 ms at 200 requests/s on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import os
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TARGET_P99_MS = 50.0
+
+
+class StatusOnlyDispatcher:
+    """Answers like the real status command does, without a database or an exchange."""
+
+    def handle(self, env: Any) -> Any:
+        from bot.envelope import Reply
+
+        rows: list[tuple[str, ...]] = [
+            ("equity", "$10,012.30"),
+            ("BTC/USD", "0.01 @ 61,000 stop 59,000 tp 65,000"),
+            ("P&L today", "+12.30"),
+            ("autopilot", "running"),
+        ]
+        return Reply(text=f"All good, {env.user_id}.", title="Status", rows=rows)
+
+
+def build_app(real: bool) -> Any:
+    sys.path.insert(0, ROOT)
+    from flask import Flask
+
+    from adapters.channels.web_chat import web_blueprint
+    from core.config import ChannelSettings, load_settings
+
+    if not real:
+        app = Flask("zyn-bench")
+        app.register_blueprint(web_blueprint(StatusOnlyDispatcher(), ChannelSettings()))
+        return app
+    from adapters.channels.web_chat import make_blueprint
+    from bot.app import build_zyn
+
+    db = os.path.join(tempfile.mkdtemp(prefix="zyn-bench-"), "bench.db")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{db}",
+        "PAPER_FEED": os.environ.get("PAPER_FEED", "replay"),
+    }
+    zyn = build_zyn(load_settings(env))
+    app = Flask("zyn-bench")
+    app.register_blueprint(make_blueprint(zyn))
+    return app
+
+
+def serve(port_out: Any, stop: Any, real: bool, threads: int) -> None:
+    """Child process: waitress on 127.0.0.1:<free port> until `stop` is set."""
+    import logging
+
+    from waitress.server import create_server
+
+    logging.getLogger("waitress").setLevel(logging.ERROR)  # "Task queue depth" chatter
+
+    server = create_server(build_app(real), host="127.0.0.1", port=0, threads=threads, channel_timeout=30)
+    port_out.put(server.effective_port)
+    threading.Thread(target=server.run, daemon=True).start()
+    stop.wait()
+    server.close()
+
+
+@dataclass
+class Results:
+    latencies_ms: list[float] = field(default_factory=list)  # from the due time
+    service_ms: list[float] = field(default_factory=list)  # from the actual send
+    errors: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def client(port: int, due: list[float], next_index: Any, results: Results) -> None:
+    """One keep-alive connection; takes the next due request until none are left."""
+    body = json.dumps({"message": "status"}).encode()
+    headers = {"Content-Type": "application/json", "Connection": "keep-alive"}
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    while (i := next_index()) < len(due):
+        delay = due[i] - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        start = time.perf_counter()
+        try:
+            conn.request("POST", "/api/chat", body=body, headers=headers)
+            resp = conn.getresponse()
+            ok = resp.status == 200 and b'"reply"' in resp.read()
+        except (OSError, http.client.HTTPException):
+            ok = False
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        end = time.perf_counter()
+        with results.lock:
+            if ok:
+                results.latencies_ms.append((end - due[i]) * 1000)
+                results.service_ms.append((end - start) * 1000)
+            else:
+                results.errors += 1
+    conn.close()
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def run_load(port: int, rate: float, seconds: float, nthreads: int) -> tuple[Results, float]:
+    total = int(rate * seconds)
+    t0 = time.perf_counter() + 0.2
+    due = [t0 + i / rate for i in range(total)]
+    counter, lock = iter(range(total + nthreads)), threading.Lock()
+
+    def next_index() -> int:
+        with lock:
+            return next(counter)
+
+    results = Results()
+    threads = [
+        threading.Thread(target=client, args=(port, due, next_index, results)) for _ in range(nthreads)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(seconds + 60)
+    return results, time.perf_counter() - t0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rate", type=float, default=200.0, help="requests per second (default 200)")
+    ap.add_argument("--seconds", type=float, default=10.0, help="duration (default 10)")
+    ap.add_argument("--threads", type=int, default=16, help="client connections (default 16)")
+    ap.add_argument("--server-threads", type=int, default=8, help="waitress threads (default 8)")
+    ap.add_argument("--real", action="store_true", help="use bot.app.build_zyn's dispatcher")
+    ap.add_argument("--check", action="store_true", help=f"exit 1 unless p99 < {TARGET_P99_MS:g} ms")
+    args = ap.parse_args(argv)
+    if args.rate <= 0 or args.seconds <= 0 or args.threads < 1:
+        print("rate, seconds and threads must be positive", file=sys.stderr)
+        return 2
+    ctx = mp.get_context("spawn")
+    port_q, stop = ctx.Queue(), ctx.Event()
+    proc = ctx.Process(target=serve, args=(port_q, stop, args.real, args.server_threads), daemon=True)
+    proc.start()
+    try:
+        port = port_q.get(timeout=60)
+        run_load(port, 20, 0.5, 4)  # warm-up: imports, first requests, matplotlib-free path
+        results, elapsed = run_load(port, args.rate, args.seconds, args.threads)
+    finally:
+        stop.set()
+        proc.join(10)
+    return report(results, elapsed, args)
+
+
+def report(results: Results, elapsed: float, args: argparse.Namespace) -> int:
+    lat, svc = results.latencies_ms, results.service_ms
+    p99 = pct(lat, 0.99)
+    print(
+        f"POST /api/chat 'status' ({'real' if args.real else 'stand-in'} dispatcher), "
+        f"target {args.rate:g} req/s "
+        f"for {args.seconds:g} s, {args.threads} client connections, waitress threads={args.server_threads}"
+    )
+    print(f"  replies: {len(lat)} ok, {results.errors} errors, {len(lat) / elapsed:.1f} replies/s")
+    print(
+        f"  latency from due time (ms): p50 {pct(lat, 0.5):.2f}  p90 {pct(lat, 0.9):.2f}  "
+        f"p99 {p99:.2f}  max {max(lat, default=float('nan')):.2f}"
+    )
+    print(f"  service time (ms):          p50 {pct(svc, 0.5):.2f}  p99 {pct(svc, 0.99):.2f}")
+    ok = p99 < TARGET_P99_MS and results.errors == 0
+    print(f"  target p99 < {TARGET_P99_MS:g} ms: {'PASS' if ok else 'FAIL'}")
+    return 1 if args.check and not ok else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""Reply -> channel formats: escaping, limits, SMS segment arithmetic."""
+
+from __future__ import annotations
+
+from adapters.channels.ports import Reply
+from adapters.channels.render import (
+    fit_sms,
+    format_table,
+    is_gsm7,
+    plain_text,
+    slack_blocks,
+    slack_text,
+    sms_segments,
+    sms_text,
+    telegram_html,
+)
+from tests.fakes.telegram_api import html_to_text
+
+
+def test_sms_segment_arithmetic() -> None:
+    assert sms_segments("") == 0
+    assert sms_segments("a" * 160) == 1 and sms_segments("a" * 161) == 2
+    assert sms_segments("a" * 459) == 3 and sms_segments("a" * 460) == 4
+    assert sms_segments("€" * 80) == 1 and sms_segments("€" * 81) == 2  # extension chars cost 2
+    assert sms_segments("é" * 160) == 1  # é is GSM-7
+    assert sms_segments("ą" * 70) == 1 and sms_segments("ą" * 71) == 2 and sms_segments("ą" * 201) == 3
+
+
+def test_fit_sms_keeps_gsm7_and_three_segments() -> None:
+    text = fit_sms("“Stop hit” – BTC/USD… " + "x" * 1000)
+    assert is_gsm7(text) and text.endswith("...") and sms_segments(text) == 3 and len(text) == 459
+    ucs2 = fit_sms("Zyn 🚀 " + "ą" * 500)
+    assert ucs2.endswith("…") and sms_segments(ucs2) == 3
+    assert fit_sms("short\x00\x07 one") == "short one"
+
+
+def test_sms_text_for_confirm_says_how_to_answer() -> None:
+    reply = Reply(text="Buy 0.01 BTC/USD, stop 59000.", kind="confirm", title="Confirm order")
+    assert sms_text(reply).endswith("Reply yes to confirm or no to cancel.")
+
+
+def test_columns_become_a_header_row() -> None:
+    reply = Reply(text="", title="Trades", rows=[("1", "BTC/USD", "+12.30")], columns=["id", "pair", "pnl"])
+    assert plain_text(reply).splitlines() == ["Trades", "id · pair · pnl", "1 · BTC/USD · +12.30"]
+    assert format_table([("a", "bb"), ("ccc", "d")]) == "a    bb\nccc  d"
+
+
+def test_telegram_html_is_valid_and_bounded() -> None:
+    reply = Reply(text="<script>&" * 2000, title="A & <B>", rows=[("x<y", "1")])
+    html = telegram_html(reply)
+    text, error = html_to_text(html)
+    assert not error and len(html) <= 4096 and text.startswith("A & <B>\n<script>&")
+
+
+def test_slack_blocks_escape_and_buttons() -> None:
+    reply = Reply(text="ping <!channel> & <@U1>", kind="confirm", title="T" * 200, rows=[("k", "v")])
+    blocks = slack_blocks(reply)
+    assert blocks[0]["type"] == "header" and len(blocks[0]["text"]["text"]) <= 150
+    assert "&lt;!channel&gt; &amp; &lt;@U1&gt;" in blocks[1]["text"]["text"]
+    assert [e["value"] for e in blocks[-1]["elements"]] == ["yes", "no"]
+    assert blocks[-1]["elements"][0]["style"] == "primary"
+    assert slack_text(Reply(text="x" * 5000)).endswith("…")
