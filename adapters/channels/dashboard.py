@@ -47,6 +47,17 @@ def safe_snapshot(status: StatusLike | None) -> dict[str, Any]:
         return {**EMPTY_SNAPSHOT, "error": f"status unavailable ({type(exc).__name__})"}
 
 
+def safe_curve(status: StatusLike | None) -> list[tuple[int, float]]:
+    """The equity curve, or [] when the status service cannot give one."""
+    if status is None:
+        return []
+    try:
+        return [(int(t), float(v)) for t, v in status.equity_curve()]
+    except Exception as exc:
+        log.warning("dashboard: equity curve failed: {}", type(exc).__name__)
+        return []
+
+
 def decisions_from_db(db: Any, limit: int = 20) -> list[dict[str, Any]]:
     """Latest autopilot decisions (the `decisions` telemetry table), newest first."""
     query = text(

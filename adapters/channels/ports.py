@@ -8,7 +8,7 @@ docs/ARCHITECTURE.md). `Envelope`/`Reply` are the pinned value objects of `bot.e
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from bot.envelope import Envelope, Reply
@@ -85,18 +85,8 @@ def is_loopback(host: str | None) -> bool:
     if host.lower() == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host)
     except ValueError:
         return False
-
-
-def reply_to_dict(reply: Reply) -> Mapping[str, Any]:
-    """Plain-data view of a Reply (for JSON answers); the PNG is left to the caller."""
-    return {
-        "text": reply.text,
-        "kind": reply.kind,
-        "title": reply.title,
-        "rows": [list(r) if isinstance(r, list | tuple) else r for r in (reply.rows or [])],
-        "columns": list(getattr(reply, "columns", []) or []),
-        "buttons": list(reply.buttons or []),
-    }
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1 from dual-stack sockets
+    return bool(address.is_loopback or (mapped is not None and mapped.is_loopback))

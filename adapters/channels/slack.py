@@ -79,7 +79,8 @@ class SlackChannel:
     """One Slack workspace: the bolt app (inbound) and a WebClient (replies and alerts)."""
 
     def __init__(self, channels: ChannelSettings, dispatcher: DispatcherLike | None = None) -> None:
-        slack_configured(channels)
+        if not slack_configured(channels):
+            raise ChannelConfigError("Slack: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not set")
         self._channels = channels
         self._dispatcher = dispatcher
         self.client = web_client(channels)
@@ -179,9 +180,12 @@ class SlackChannel:
             log.exception("slack: dispatcher failed")
             reply = Reply(text="Sorry, something went wrong; nothing was done.", kind="error")
         try:
-            self.post_reply(channel or user, reply, thread_ts)
-        except SlackApiError as exc:
-            if exc.response.get("error") not in _FALLBACK_ERRORS:
-                log.warning("slack: reply not posted: {}", exc.response.get("error"))
-                return
-            self.post_reply(user, reply)  # bot not in that channel: answer by DM instead
+            try:
+                self.post_reply(channel or user, reply, thread_ts)
+            except SlackApiError as exc:
+                if exc.response.get("error") not in _FALLBACK_ERRORS:
+                    raise
+                self.post_reply(user, reply)  # bot not in that channel: answer by DM instead
+        except Exception as exc:  # Slack down or refusing: log it, bolt's thread must go on
+            error = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+            log.warning("slack: reply not posted: {}", error)

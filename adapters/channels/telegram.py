@@ -106,6 +106,7 @@ class TelegramChannel:
         self._stopping: asyncio.Event | None = None
         self._ready = threading.Event()
         self._error: BaseException | None = None
+        self._app: Any = None  # the PTB Application, owned by the poller thread
 
     @property
     def running(self) -> bool:

@@ -20,12 +20,13 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, render_template, request
 from loguru import logger as log
 
-from adapters.channels.dashboard import decisions_from_db, equity_svg, safe_snapshot
+from adapters.channels.dashboard import decisions_from_db, equity_svg, safe_curve, safe_snapshot
 from adapters.channels.ports import (
     ChannelConfigError,
     ChannelSettings,
     DispatcherLike,
     Envelope,
+    Reply,
     StatusLike,
     ZynLike,
     channel_settings,
@@ -72,28 +73,12 @@ def web_blueprint(
         static_url_path="/zyn-static",
     )
     token = channels.web_chat_token
-    recent = decisions or (lambda n: [])
 
     @bp.get("/")
     def chat_page() -> str:
         return render_template("chat.html", token_required=bool(token))
 
-    @bp.get("/status")
-    def status_page() -> Response | tuple[str, int] | str:
-        denied = _deny(token)
-        if denied is not None:
-            return denied
-        snap = safe_snapshot(status)
-        curve = status.equity_curve() if status is not None and not snap.get("error") else []
-        return render_template("status.html", s=snap, chart=equity_svg(curve), decisions=recent(20))
-
-    @bp.get("/api/status/extra")
-    def status_extra() -> Response:
-        denied = _deny(token)
-        if denied is not None:
-            return denied
-        curve = list(status.equity_curve()) if status is not None else []
-        return jsonify({"equity_svg": equity_svg(curve), "decisions": list(recent(20))})
+    _add_dashboard_routes(bp, token, status, decisions or (lambda n: []))
 
     @bp.post("/api/chat")
     def chat_api() -> Response | tuple[Response, int]:
@@ -109,19 +94,44 @@ def web_blueprint(
         except Exception:
             log.exception("web: dispatcher failed")
             return _error("internal error; nothing was done", 500)
-        body: dict[str, Any] = {
-            "reply": plain_text(reply),
-            "kind": reply.kind,
-            "title": reply.title,
-            "text": reply.text,
-            "rows": [cells(r) for r in table_rows(reply)],
-            "buttons": confirm_buttons(reply),
-        }
-        if reply.image_png:
-            body["image_png"] = base64.b64encode(reply.image_png).decode("ascii")
-        return jsonify(body)
+        return jsonify(reply_json(reply))
 
     return bp
+
+
+def _add_dashboard_routes(bp: Blueprint, token: str, status: StatusLike | None, recent: Decisions) -> None:
+    """`/status` (server-rendered) and `/api/status/extra` (chart + decisions for the refresh)."""
+
+    @bp.get("/status")
+    def status_page() -> Response | tuple[str, int] | str:
+        denied = _deny(token)
+        if denied is not None:
+            return denied
+        snap = safe_snapshot(status)
+        curve = safe_curve(status) if not snap.get("error") else []
+        return render_template("status.html", s=snap, chart=equity_svg(curve), decisions=recent(20))
+
+    @bp.get("/api/status/extra")
+    def status_extra() -> Response:
+        denied = _deny(token)
+        if denied is not None:
+            return denied
+        return jsonify({"equity_svg": equity_svg(safe_curve(status)), "decisions": list(recent(20))})
+
+
+def reply_json(reply: Reply) -> dict[str, Any]:
+    """The `/api/chat` answer: the contract's `reply` (plain text) plus the structure for the page."""
+    body: dict[str, Any] = {
+        "reply": plain_text(reply),
+        "kind": reply.kind,
+        "title": reply.title,
+        "text": reply.text,
+        "rows": [cells(r) for r in table_rows(reply)],
+        "buttons": confirm_buttons(reply),
+    }
+    if reply.image_png:
+        body["image_png"] = base64.b64encode(reply.image_png).decode("ascii")
+    return body
 
 
 def _error(message: str, status: int) -> tuple[Response, int]:

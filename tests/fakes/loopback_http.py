@@ -7,6 +7,7 @@ wire, and lets the test wait for a call made from another thread (`wait_for`).
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -57,6 +58,16 @@ def parse_body(content_type: str, body: bytes) -> tuple[dict[str, Any], dict[str
         return {}, {}
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up (e.g. a long poll cut by shutdown) is normal here, not an error."""
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class LoopbackServer:
     """Subclasses implement `route(call) -> (status, headers, body_bytes)`."""
 
@@ -92,8 +103,7 @@ class LoopbackServer:
 
             do_GET = do_POST = _serve  # noqa: N815 - http.server's naming
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     @property

@@ -209,3 +209,10 @@ def test_configuration_rules(channels: ChannelSettings, zyn: FakeZyn) -> None:
     )
     resp = build_app(zyn).test_client().post("/slack/events", data="{}")
     assert resp.status_code == 404
+
+
+def test_send_raises_on_slack_error_so_the_notifier_can_isolate_it(channels: ChannelSettings) -> None:
+    from slack_sdk.errors import SlackApiError
+
+    with pytest.raises(SlackApiError, match="invalid_auth"):
+        SlackChannel(without(channels, slack_bot_token="xoxb-revoked")).send("kill-switch tripped")
