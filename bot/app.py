@@ -123,8 +123,28 @@ class Zyn:
     def relearn(self) -> dict[str, Any]:
         if self.learner is None:
             return {"text": "learning is not available"}
-        changes = dict(self.learner.relearn(self.db, now_ms=self.clock.now_ms()))
+        now = self.clock.now_ms()
+        history = self._history_before(now)
+        if not getattr(self.learner, "version", 0) and history:
+            changes = dict(self.learner.bootstrap_from_backtest(self.db, history, self.settings.timeframe, now_ms=now))
+        else:
+            changes = dict(self.learner.relearn(self.db, now_ms=now))
         return changes
+
+    def _history_before(self, now_ms: int) -> dict[str, Any]:
+        """Candles that closed before now, for bootstrapping the learner from a backtest.
+
+        Only the past: in a replay, the learner must not learn from candles still to come."""
+        from core.market_data.resample import resample
+        from core.timeframes import timeframe_ms
+
+        out: dict[str, Any] = {}
+        for pair, (tf, candles) in self.market.dataset.items():
+            past = [c for c in candles if c.ts + timeframe_ms(tf) <= now_ms]
+            bars = resample(past, tf, self.settings.timeframe)
+            if len(bars) > 200:
+                out[pair] = bars
+        return out
 
 
 def build_zyn(settings: Settings, *, clock: Clock | None = None, host: str = "127.0.0.1") -> Zyn:

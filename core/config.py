@@ -136,7 +136,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
 
 
 def _channels(env: Mapping[str, str]) -> ChannelSettings:
-    g = lambda name: env.get(name, "").strip()  # noqa: E731
+    def g(name: str) -> str:
+        return env.get(name, "").strip()
+
     return ChannelSettings(
         telegram_token=g("TELEGRAM_BOT_TOKEN"),
         telegram_api_url=(g("TELEGRAM_API_URL") or "https://api.telegram.org").rstrip("/"),

@@ -81,3 +81,17 @@ def test_cli_status_and_two_step_chat_order_on_the_same_database(replayed) -> No
     after = json.loads(zyn_cli("status", "--json").stdout)
     assert after["balances"]["USD"] < usd_before
     assert any(o["type"] == "stop-loss" and o["pair"] == "ETH/USD" for o in after["open_orders"])
+
+
+def test_learn_bootstraps_from_past_candles_only_and_decisions_cite_the_version(replayed) -> None:  # type: ignore[no-untyped-def]
+    zyn, _ = replayed
+    now = zyn.clock.now_ms()
+    changes = zyn.relearn()
+    assert changes.get("bootstrapped_trades", 0) > 0
+    with Session(zyn.db) as s:
+        boot = s.exec(select(TradeRow).where(TradeRow.source == "bootstrap")).all()
+    assert boot and max(t.exit_ms or 0 for t in boot) < now  # nothing learned from the future
+    zyn.replay.step(now + 60 * DAY)
+    with Session(zyn.db) as s:
+        later = s.exec(select(DecisionRow).where(DecisionRow.ts_ms > now, DecisionRow.action == "enter")).all()
+    assert later and all(d.learner_version for d in later)
