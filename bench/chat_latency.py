@@ -44,7 +44,18 @@ class StatusOnlyDispatcher:
         return Reply(text=f"All good, {env.user_id}.", title="Status", rows=rows)
 
 
-def build_app(real: bool) -> Any:
+class SerializedDispatcher:
+    """`--serialize`: one dispatch at a time (tests whether concurrent SQLite writers cause the tail)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner, self._lock = inner, threading.Lock()
+
+    def handle(self, env: Any) -> Any:
+        with self._lock:
+            return self._inner.handle(env)
+
+
+def build_app(real: bool, serialize: bool = False) -> Any:
     sys.path.insert(0, ROOT)
     from flask import Flask
 
@@ -63,22 +74,33 @@ def build_app(real: bool) -> Any:
         **os.environ,
         "DATABASE_URL": f"sqlite:///{db}",
         "PAPER_FEED": os.environ.get("PAPER_FEED", "replay"),
+        "PAPER_DATA": os.environ.get(
+            "PAPER_DATA", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data", "kraken")
+        ),
     }
     zyn = build_zyn(load_settings(env))
+    if serialize:
+        zyn.dispatcher = SerializedDispatcher(zyn.dispatcher)
     app = Flask("zyn-bench")
     app.register_blueprint(make_blueprint(zyn))
     return app
 
 
-def serve(port_out: Any, stop: Any, real: bool, threads: int) -> None:
+def serve(port_out: Any, stop: Any, real: bool, threads: int, serialize: bool) -> None:
     """Child process: waitress on 127.0.0.1:<free port> until `stop` is set."""
     import logging
+
+    from loguru import logger
+
+    logger.remove()  # one log line per request would measure the terminal, not Zyn
 
     from waitress.server import create_server
 
     logging.getLogger("waitress").setLevel(logging.ERROR)  # "Task queue depth" chatter
 
-    server = create_server(build_app(real), host="127.0.0.1", port=0, threads=threads, channel_timeout=30)
+    server = create_server(
+        build_app(real, serialize), host="127.0.0.1", port=0, threads=threads, channel_timeout=30
+    )
     port_out.put(server.effective_port)
     threading.Thread(target=server.run, daemon=True).start()
     stop.wait()
@@ -154,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=16, help="client connections (default 16)")
     ap.add_argument("--server-threads", type=int, default=8, help="waitress threads (default 8)")
     ap.add_argument("--real", action="store_true", help="use bot.app.build_zyn's dispatcher")
+    ap.add_argument("--serialize", action="store_true", help="with --real: one dispatch at a time")
     ap.add_argument("--check", action="store_true", help=f"exit 1 unless p99 < {TARGET_P99_MS:g} ms")
     args = ap.parse_args(argv)
     if args.rate <= 0 or args.seconds <= 0 or args.threads < 1:
@@ -161,7 +184,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     ctx = mp.get_context("spawn")
     port_q, stop = ctx.Queue(), ctx.Event()
-    proc = ctx.Process(target=serve, args=(port_q, stop, args.real, args.server_threads), daemon=True)
+    proc = ctx.Process(
+        target=serve, args=(port_q, stop, args.real, args.server_threads, args.serialize), daemon=True
+    )
     proc.start()
     try:
         port = port_q.get(timeout=60)
@@ -176,8 +201,9 @@ def main(argv: list[str] | None = None) -> int:
 def report(results: Results, elapsed: float, args: argparse.Namespace) -> int:
     lat, svc = results.latencies_ms, results.service_ms
     p99 = pct(lat, 0.99)
+    kind = ("real" if args.real else "stand-in") + (", serialized" if args.serialize else "")
     print(
-        f"POST /api/chat 'status' ({'real' if args.real else 'stand-in'} dispatcher), "
+        f"POST /api/chat 'status' ({kind} dispatcher), "
         f"target {args.rate:g} req/s "
         f"for {args.seconds:g} s, {args.threads} client connections, waitress threads={args.server_threads}"
     )

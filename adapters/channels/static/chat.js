@@ -18,11 +18,15 @@
       img.alt = data.title || "chart";
       li.appendChild(img);
     }
-    for (const label of data.buttons || []) {
-      const b = Zyn.el("button", label);
-      b.type = "button";
-      b.addEventListener("click", () => { li.querySelectorAll("button").forEach(x => x.disabled = true); send(label); });
-      li.appendChild(b);
+    if ((data.buttons || []).length) {
+      const row = Zyn.el("div", null, "buttons");
+      for (const label of data.buttons) {
+        const b = Zyn.el("button", label);
+        b.type = "button";
+        b.addEventListener("click", () => { row.querySelectorAll("button").forEach(x => x.disabled = true); send(label); });
+        row.appendChild(b);
+      }
+      li.appendChild(row);
     }
     return add(li);
   }
