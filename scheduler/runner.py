@@ -3,7 +3,9 @@
 Jobs are plain callables registered by the composition root. Every run first renews the
 database lease (`SchedulerLock`); a process that does not hold it skips the run, so a second
 `zyn run` on the same database cannot double-trade. Overlaps are skipped (`max_instances=1`)
-and missed runs coalesce into one catch-up.
+and missed runs coalesce into one catch-up. A failing job is logged, shown in `state()` and
+reported through `on_error(job_name, one_line)` so the owner hears of it (the composition root
+wires it to the notifier's `error` alert); a broken reporter never takes the scheduler down.
 """
 
 from __future__ import annotations
@@ -38,10 +40,17 @@ def daily_at(hour: int, minute: int, tz: str, day_of_week: str | None = None) ->
     return CronTrigger(hour=hour, minute=minute, day_of_week=day_of_week, timezone=tz)
 
 
+def error_line(exc: BaseException, limit: int = 120) -> str:
+    """`Type: message` on one line, cut short: alerts go to SMS and chat, not to a log viewer."""
+    message = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {message[:limit]}" if message else type(exc).__name__
+
+
 @dataclass
 class ZynScheduler:
     lock: SchedulerLock
     jobs: list[JobSpec]
+    on_error: Callable[[str, str], None] | None = None
     _sched: BackgroundScheduler | None = None
     _owner: bool = False
     _runs: dict[str, int] = field(default_factory=dict)
@@ -83,11 +92,22 @@ class ZynScheduler:
                     self._errors.pop(spec.name, None)
             except Exception as exc:  # a failing job must not kill the scheduler
                 logger.bind(job=spec.name).exception("scheduled job failed")
+                line = error_line(exc)
                 with self._guard:
-                    self._errors[spec.name] = f"{type(exc).__name__}: {str(exc)[:120]}"
+                    self._errors[spec.name] = line
+                self._report(spec.name, line)
 
         run.__name__ = f"job_{spec.name}"
         return run
+
+    def _report(self, job: str, line: str) -> None:
+        """Tell `on_error`; its own failure is logged and swallowed (alerting must not break jobs)."""
+        if self.on_error is None:
+            return
+        try:
+            self.on_error(job, line)
+        except Exception:
+            logger.bind(job=job).exception("on_error callback failed")
 
     def state(self) -> dict[str, Any]:
         running = bool(self._sched is not None and self._sched.running)

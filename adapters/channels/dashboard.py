@@ -1,4 +1,5 @@
-"""Data for the status dashboard: a snapshot that never raises, the equity chart, decisions.
+"""Data for the status dashboard: a snapshot that never raises, the equity chart, decisions,
+and what Zyn has learned (active insights with the evidence behind each).
 
 The chart is an inline SVG so the page needs no JS library and no CDN (Zyn runs offline):
 `bot.charts.equity_curve_svg` (the same matplotlib drawing as the PNGs sent to Telegram/Slack),
@@ -8,6 +9,7 @@ or a plain polyline drawn here if that fails.
 from __future__ import annotations
 
 import importlib
+import json
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -70,6 +72,41 @@ def decisions_from_db(db: Any, limit: int = 20) -> list[dict[str, Any]]:
         log.warning("dashboard: decisions unavailable: {}", type(exc).__name__)
         return []
     return [{**dict(r), "time": _iso(r["ts_ms"])} for r in rows]
+
+
+def insights_from_db(db: Any) -> list[dict[str, Any]]:
+    """Active insights (telemetry `insights`) for the page: title, text and the evidence's n.
+
+    Only the sample size is shown next to each claim: the text already cites rates and
+    intervals, and n is what tells the owner how much to trust it. Never raises: a missing
+    table or a broken row must not take the status page down.
+    """
+    try:
+        from core.insights import list_insights
+
+        rows = list_insights(db)
+    except Exception as exc:
+        log.warning("dashboard: insights unavailable: {}", type(exc).__name__)
+        return []
+    return [
+        {
+            "title": r.title,
+            "text": r.text,
+            "n": _evidence_n(r.evidence_json),
+            "learner_version": r.learner_version,
+            "time": _iso(r.ts_ms) if r.ts_ms else "",
+        }
+        for r in rows
+    ]
+
+
+def _evidence_n(evidence_json: str) -> int | None:
+    """The sample size from a stored evidence blob, or None if absent or unreadable."""
+    try:
+        n = json.loads(evidence_json or "{}").get("n")
+    except (ValueError, AttributeError):
+        return None
+    return int(n) if isinstance(n, int | float) and not isinstance(n, bool) else None
 
 
 def _iso(ts_ms: Any) -> str:

@@ -20,7 +20,13 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, render_template, request
 from loguru import logger as log
 
-from adapters.channels.dashboard import decisions_from_db, equity_svg, safe_curve, safe_snapshot
+from adapters.channels.dashboard import (
+    decisions_from_db,
+    equity_svg,
+    insights_from_db,
+    safe_curve,
+    safe_snapshot,
+)
 from adapters.channels.ports import (
     ChannelConfigError,
     ChannelSettings,
@@ -37,6 +43,7 @@ from adapters.channels.render import cells, confirm_buttons, plain_text, table_r
 MAX_BODY = 4096
 MAX_USER = 64
 Decisions = Callable[[int], Sequence[dict[str, Any]]]
+Insights = Callable[[], Sequence[dict[str, Any]]]
 
 
 def check_bind(host: str, settings: Any) -> None:
@@ -55,6 +62,7 @@ def make_blueprint(zyn: ZynLike) -> Blueprint:
         channel_settings(zyn.settings),
         status=getattr(zyn, "status", None),
         decisions=(lambda n: decisions_from_db(db, n)) if db is not None else None,
+        insights=(lambda: insights_from_db(db)) if db is not None else None,
     )
 
 
@@ -63,6 +71,7 @@ def web_blueprint(
     channels: ChannelSettings,
     status: StatusLike | None = None,
     decisions: Decisions | None = None,
+    insights: Insights | None = None,
 ) -> Blueprint:
     """Build the blueprint from its parts (tests and the bench pass fakes)."""
     bp = Blueprint(
@@ -78,7 +87,7 @@ def web_blueprint(
     def chat_page() -> str:
         return render_template("chat.html", token_required=bool(token))
 
-    _add_dashboard_routes(bp, token, status, decisions or (lambda n: []))
+    _add_dashboard_routes(bp, token, status, decisions or (lambda n: []), insights or (lambda: []))
 
     @bp.post("/api/chat")
     def chat_api() -> Response | tuple[Response, int]:
@@ -99,8 +108,10 @@ def web_blueprint(
     return bp
 
 
-def _add_dashboard_routes(bp: Blueprint, token: str, status: StatusLike | None, recent: Decisions) -> None:
-    """`/status` (server-rendered) and `/api/status/extra` (chart + decisions for the refresh)."""
+def _add_dashboard_routes(
+    bp: Blueprint, token: str, status: StatusLike | None, recent: Decisions, learned: Insights
+) -> None:
+    """`/status` (server-rendered) and `/api/status/extra` (chart, decisions, insights for the refresh)."""
 
     @bp.get("/status")
     def status_page() -> Response | tuple[str, int] | str:
@@ -109,14 +120,22 @@ def _add_dashboard_routes(bp: Blueprint, token: str, status: StatusLike | None, 
             return denied
         snap = safe_snapshot(status)
         curve = safe_curve(status) if not snap.get("error") else []
-        return render_template("status.html", s=snap, chart=equity_svg(curve), decisions=recent(20))
+        return render_template(
+            "status.html", s=snap, chart=equity_svg(curve), decisions=recent(20), insights=learned()
+        )
 
     @bp.get("/api/status/extra")
     def status_extra() -> Response:
         denied = _deny(token)
         if denied is not None:
             return denied
-        return jsonify({"equity_svg": equity_svg(safe_curve(status)), "decisions": list(recent(20))})
+        return jsonify(
+            {
+                "equity_svg": equity_svg(safe_curve(status)),
+                "decisions": list(recent(20)),
+                "insights": list(learned()),
+            }
+        )
 
 
 def reply_json(reply: Reply) -> dict[str, Any]:

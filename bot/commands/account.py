@@ -15,6 +15,8 @@ from bot.envelope import Reply, Row
 from bot.parser import Command
 from bot.reports import daily_summary, weekly_report
 
+_LINK = {"closed": "ok", "open": "down (circuit breaker open; new entries paused)", "half_open": "probing"}
+
 
 def status(ctx: CommandContext, cmd: Command) -> Reply:
     snap = ctx.services.status.snapshot()
@@ -36,7 +38,7 @@ def status(ctx: CommandContext, cmd: Command) -> Reply:
         ("Open orders", str(len(orders))),
         ("Autopilot", running),
         ("Kill-switch", "tripped" if _mapping(snap.get("kill_switch")).get("tripped") else "ok"),
-        ("Exchange link", str(circuit.get("state", "-"))),
+        ("Exchange link", _LINK.get(str(circuit.get("state")), str(circuit.get("state", "-")))),
     ]
     text = (
         f"{str(snap.get('mode', '?')).capitalize()} mode: equity {fmt_money(snap.get('equity_usd'))}, "

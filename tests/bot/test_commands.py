@@ -22,7 +22,7 @@ def test_status(say: Say) -> None:
     rows = reply.row_dict()
     assert rows["Mode"] == "paper" and rows["Equity"] == "10,012.30 USD"
     assert rows["P&L today / week / all"] == "+12.30 USD / -4.50 USD / +112.30 USD"
-    assert rows["Autopilot"] == "running" and rows["Exchange link"] == "closed"
+    assert rows["Autopilot"] == "running" and rows["Exchange link"] == "ok"
 
 
 def test_status_paused_and_cached(say: Say, status: FakeStatus) -> None:

@@ -1,4 +1,4 @@
-// Dashboard refresh: poll /api/status (snapshot) and /api/status/extra (chart, decisions).
+// Dashboard refresh: poll /api/status (snapshot) and /api/status/extra (chart, decisions, insights).
 "use strict";
 (() => {
   const asked = Number(new URLSearchParams(location.search).get("refresh"));
@@ -45,6 +45,8 @@
     if (svg && svg.nodeName === "svg") document.getElementById("equity-chart").replaceChildren(document.importNode(svg, true));
     fill("decisions", (x.decisions || []).map(d => [d.time, d.pair, d.action, d.reason, fmt(d.price)]),
       "no decisions yet", 5);
+    fill("insights", (x.insights || []).map(i => [i.title, i.text, (i.n === null || i.n === undefined) ? "–" : String(i.n)]),
+      "none yet", 3);
   }
 
   async function refresh() {

@@ -1,0 +1,58 @@
+"""The command line's promises: one line and exit 2 for a user mistake, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("ZYN_", "PAPER_", "KRAKEN_", "DATABASE_URL"))}
+    full.update(env)
+    full["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=cwd,
+                          env=full, timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("dotenv", "needle"),
+    [
+        ("ZYN_MODE=yolo\n", "ZYN_MODE"),
+        ("ZYN_MODE=live\nKRAKEN_API_KEY=k\nKRAKEN_API_SECRET=s\n", "ZYN_LIVE_CONFIRM"),
+        ("PAPER_SPEED=fast\n", "PAPER_SPEED"),
+        ("ZYN_TIMEFRAME=4x\n", "timeframe"),
+        ("PAPER_FEED=replay\n", "PAPER_DATA"),
+    ],
+)
+def test_malformed_dotenv_is_one_line_exit_2(tmp_path: Path, dotenv: str, needle: str) -> None:
+    (tmp_path / ".env").write_text(dotenv)
+    out = run(["status", "--json"], tmp_path, DATABASE_URL=f"sqlite:///{tmp_path}/z.db")
+    assert out.returncode == 2, out.stderr
+    assert needle in out.stderr and out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+    assert out.stdout == ""
+
+
+def test_secret_never_printed(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("ZYN_MODE=live\nKRAKEN_API_KEY=key-123\nKRAKEN_API_SECRET=sEcReT-xyz\n")
+    out = run(["status"], tmp_path)
+    assert "sEcReT-xyz" not in out.stderr + out.stdout and "key-123" not in out.stderr + out.stdout
+
+
+def test_unknown_command_and_bad_args(tmp_path: Path) -> None:
+    assert run(["frobnicate"], tmp_path).returncode == 2
+    out = run(["backtest", "--data", str(tmp_path / "missing_BTC-USD_1h.csv")], tmp_path)
+    assert out.returncode == 2 and "no such file" in out.stderr
+
+
+def test_offline_status_without_market_data_still_answers(tmp_path: Path) -> None:
+    out = run(["chat", "status"], tmp_path, DATABASE_URL=f"sqlite:///{tmp_path}/z.db", PAPER_FEED="replay",
+              PAPER_DATA=str(tmp_path / "nowhere"))
+    assert out.returncode == 2 and "nowhere" in out.stderr
+    unreachable = run(["chat", "what is the autopilot doing?"], tmp_path, DATABASE_URL=f"sqlite:///{tmp_path}/y.db",
+                      PAPER_FEED="auto", KRAKEN_API_URL="http://127.0.0.1:9")
+    assert unreachable.returncode == 0, unreachable.stderr
+    assert unreachable.stdout.strip()
