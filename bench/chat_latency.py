@@ -74,9 +74,7 @@ def build_app(real: bool, serialize: bool = False) -> Any:
         **os.environ,
         "DATABASE_URL": f"sqlite:///{db}",
         "PAPER_FEED": os.environ.get("PAPER_FEED", "replay"),
-        "PAPER_DATA": os.environ.get(
-            "PAPER_DATA", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data", "kraken")
-        ),
+        "PAPER_DATA": os.environ.get("PAPER_DATA", os.path.join(ROOT, "..", "shared", "data", "kraken")),
     }
     zyn = build_zyn(load_settings(env))
     if serialize:
