@@ -95,7 +95,7 @@ class Journal:
         self.order_update(
             client_ref,
             exchange_id=order.id,
-            status=order.status,
+            status="validated" if order.validated_only else order.status,
             amount=float(order.amount),
             price=float(price) if price is not None else None,
         )

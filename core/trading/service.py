@@ -40,6 +40,7 @@ from core.trading.orders import OrderDesk, Sleep, new_client_ref
 from core.trading.positions import EntryPlan, ExitListener, Positions, TradeExit
 from core.trading.state import TradingState
 from core.trading.types import ActionResult, ManualOrder, OrderPreview
+from core.trading.validate import validated_entry
 
 LIMIT_ENTRY = "entry_limit"
 
@@ -229,6 +230,9 @@ class TradingService:
             return self._failed("buy", pair, exc)
         except ExchangeUnavailable as exc:
             return self._failed("buy", pair, exc)  # outcome unknown: the plan stays for reconcile
+        if order.validated_only:
+            self.state.drop_plan(ref)
+            return validated_entry(self, pair, amount, plan)
         if order.filled <= 0:
             return ActionResult(False, f"buy {order.id} not filled yet; reconcile will bracket it when it is")
         try:

@@ -1,0 +1,38 @@
+"""Validate mode: Kraken checks every order (validate=true) and nothing executes.
+
+The exchange answers an entry without a fill, so there is no position to bracket; instead the
+stop order Zyn would place is validated too, and the owner gets what would have happened.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from core.domain import ExchangeError, ExchangeUnavailable, OrderRequest
+from core.trading.positions import EntryPlan
+from core.trading.types import ActionResult
+
+if TYPE_CHECKING:
+    from core.trading.service import TradingService
+
+
+def validated_entry(svc: TradingService, pair: str, amount: Decimal, plan: EntryPlan) -> ActionResult:
+    try:
+        price = svc.exchange.fetch_ticker(pair).last
+    except (ExchangeError, ExchangeUnavailable) as exc:
+        return ActionResult(True, f"Kraken accepted buy {amount} {pair} (validate only, nothing executed); "
+                                  f"no price to validate the stop: {exc}")
+    stop, target = plan.levels(price, svc.cfg)
+    text = f"Kraken accepted buy {amount} {pair} at market (~{price}) — validate only, nothing executed"
+    try:
+        svc.desk.send(OrderRequest(pair, "sell", "stop-loss", amount, Decimal(repr(stop))), "stop")
+        text += f"; the stop-loss sell at {stop:.8g} would be accepted too"
+    except ExchangeError as exc:
+        text += f"; the stop-loss at {stop:.8g} would be REFUSED: {exc}"
+    except ExchangeUnavailable as exc:
+        text += f"; the stop-loss could not be checked: {exc}"
+    if target is not None:
+        text += f"; target {target:.8g} would be watched by Zyn"
+    svc.journal.safety("validate", text)
+    return ActionResult(True, text, {"validated": True, "stop": stop, "target": target})
