@@ -27,7 +27,20 @@ def build_scheduler(zyn: Zyn) -> ZynScheduler:
     elif zyn.feed is not None:
         jobs.append(JobSpec("autopilot", lambda: zyn.autopilot.run_once(), every(30)))
         jobs.append(JobSpec("take_profit_watch", lambda: _watch_prices(zyn), every(10)))
-    return ZynScheduler(SchedulerLock(zyn.db, _WallClock()), jobs)
+    return ZynScheduler(SchedulerLock(zyn.db, _WallClock()), jobs, on_error=lambda job, err: _job_failed(zyn, job, err))
+
+
+def _job_failed(zyn: Zyn, job: str, error: str) -> None:
+    """A failing job is an `error` alert for the owner (and an ErrorRow), not a silent log line."""
+    from sqlmodel import Session
+
+    from bot.notifier import error_event
+    from core.telemetry.models import ErrorRow
+
+    with Session(zyn.db) as s:
+        s.add(ErrorRow(ts_ms=zyn.clock.now_ms(), where=f"job.{job}", kind="transient", message=error[:500]))
+        s.commit()
+    zyn.notifier.notify(error_event(f"scheduled job {job}", error))
 
 
 class _WallClock:
