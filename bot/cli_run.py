@@ -34,7 +34,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     app = create_web_app(zyn)
     logger.bind(host=args.host, port=args.port, mode=zyn.settings.mode, **zyn.describe()).info("zyn starting")
     server = waitress.create_server(app, host=args.host, port=args.port, threads=8, ident="zyn")
-    signal.signal(signal.SIGTERM, lambda *_: server.close())
+    for sig in (signal.SIGTERM, signal.SIGINT):  # SIGINT too: it is ignored in background jobs
+        signal.signal(sig, lambda *_: server.close())
     zyn.start()
     print(f"Zyn ({zyn.settings.mode} mode) on http://{args.host}:{args.port} — Ctrl-C to stop", flush=True)
     try:
