@@ -6,7 +6,10 @@ Why it looks like this:
 - Reads are retried with backoff behind the circuit breaker (`CallGuard.read`).
 - Orders are never blindly retried: each carries a client reference (`cl_ord_id`); after a lost
   answer we look the order up by that reference in open + closed orders before placing again, so
-  a timeout cannot double a position.
+  a timeout cannot double a position. References Kraken would refuse are mapped to a UUID5 the
+  same way on placement and lookup (`client_ref.to_cl_ord_id`); orders come back with the
+  caller's reference.
+- Trade and closed-order history is paged (`history.page_all`): Kraken answers 50 per call.
 - `validate` mode sends AddOrder with `validate="true"` (the string: ccxt would send a Python bool
   as `True`); Kraken checks the order and executes nothing. `paper` mode places no orders here.
 - Errors leave as `core.domain` errors with Kraken's text, never with the key or secret.
@@ -15,7 +18,6 @@ Why it looks like this:
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
@@ -24,7 +26,9 @@ from typing import Any, Literal
 import ccxt
 from loguru import logger
 
+from adapters.kraken.client_ref import new_client_ref, same_cl_ord_id, to_cl_ord_id
 from adapters.kraken.guard import BreakerOpen, CallGuard
+from adapters.kraken.history import DEFAULT_MAX_PAGES, oldest_first, page_all, window
 from adapters.kraken.mapping import (
     balances_from_kraken,
     candle_from_row,
@@ -40,6 +44,7 @@ from core.domain import (
     ExchangeError,
     ExchangeUnavailable,
     Fill,
+    InvalidOrder,
     Market,
     Order,
     OrderNotFound,
@@ -53,9 +58,7 @@ DEFAULT_FEE_RATE = Decimal("0.0026")
 log = logger.bind(component="kraken")
 
 
-def new_client_ref() -> str:
-    """A fresh client order id Kraken accepts as `cl_ord_id` (a 32-hex 'short UUID')."""
-    return uuid.uuid4().hex
+__all__ = ["KrakenExchange", "new_client_ref"]
 
 
 class KrakenExchange:
@@ -77,6 +80,7 @@ class KrakenExchange:
         backoff_s: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
         fee_rate: Decimal = DEFAULT_FEE_RATE,
+        history_max_pages: int = DEFAULT_MAX_PAGES,
     ) -> None:
         if mode not in ("paper", "validate", "live"):
             raise ValueError(f"mode must be paper, validate or live, not {mode!r}")
@@ -86,6 +90,8 @@ class KrakenExchange:
         self._sleep = sleep
         self._backoff_s = backoff_s
         self._fee_rate = fee_rate
+        self._history_max_pages = history_max_pages
+        self._ref_of: dict[str, str] = {}  # cl_ord_id sent -> the caller's reference
         config: dict[str, Any] = {"apiKey": api_key, "secret": api_secret, "enableRateLimit": True}
         config.update(ccxt_options or {})
         self.ccxt = ccxt.kraken(config)
@@ -158,21 +164,33 @@ class KrakenExchange:
         return candles
 
     def fetch_order(self, order_id: str) -> Order:
-        o = self.guard.read("fetch_order", lambda: self.ccxt.fetch_order(order_id))
+        """QueryOrders; an id Kraken does not know is always `OrderNotFound`.
+
+        Kraken answers an unknown id with an empty result (ccxt: OrderNotFound) but a malformed
+        one with `EOrder:Invalid order` (freqtrade#8006) or `EGeneral:Invalid arguments:txid`;
+        loops that skip vanished orders catch OrderNotFound only, so all three mean "not found".
+        """
+        try:
+            o = self.guard.read("fetch_order", lambda: self.ccxt.fetch_order(order_id))
+        except InvalidOrder as exc:
+            if "EOrder:Invalid order" in str(exc) or "Invalid arguments:txid" in str(exc):
+                raise OrderNotFound(str(exc)) from None
+            raise
         return self._order(o)
 
     def find_order_by_client_ref(self, client_ref: str) -> Order | None:
         """Open orders first, then closed ones, filtered by `cl_ord_id` (server-side and here)."""
         if not client_ref:
             return None
-        params = {"clientOrderId": client_ref}
+        sent = to_cl_ord_id(client_ref)
+        params = {"clientOrderId": sent}
         for name, call in (
             ("fetch_open_orders", lambda: self.ccxt.fetch_open_orders(None, None, None, params)),
             ("fetch_closed_orders", lambda: self.ccxt.fetch_closed_orders(None, None, None, params)),
         ):
             for o in self.guard.read(name, call):
-                if str(o.get("clientOrderId") or "") == client_ref:
-                    return self._order(o)
+                if same_cl_ord_id(_echoed_ref(o), sent):
+                    return replace(self._order(o), client_ref=client_ref)
         return None
 
     def fetch_open_orders(self, pair: str | None = None) -> list[Order]:
@@ -181,24 +199,53 @@ class KrakenExchange:
         return [self._order(o) for o in raw]
 
     def fetch_closed_orders(self, since_ms: int | None = None) -> list[Order]:
-        """Closed and canceled orders (Kraken returns the 50 most recent per call)."""
+        """Every closed/canceled order closed at or after `since_ms`, oldest close first, once each.
+
+        All pages of ClosedOrders (see `adapters.kraken.history`). ccxt's parse_orders is called
+        without `since`: it would filter on the OPEN time and drop orders opened earlier.
+        """
         if not self._markets:
             self.load_markets()
-        raw = self.guard.read("fetch_closed_orders", lambda: self.ccxt.fetch_closed_orders(None, since_ms))
-        return [self._order(o) for o in raw]
+        rows = self._history("ClosedOrders", self.ccxt.privatePostClosedOrders, since_ms, "closed")
+        position = oldest_first([r["id"] for r in rows])
+        orders = [self._order(o) for o in self.ccxt.parse_orders(rows, None, None, None)]
+        orders = [o for o in orders if since_ms is None or (o.closed_ms or o.created_ms) >= since_ms]
+        return sorted(orders, key=lambda o: (o.closed_ms or o.created_ms, position.get(o.id, 0)))
 
     def fetch_my_trades(self, since_ms: int | None = None) -> list[Fill]:
+        """Every fill at or after `since_ms` (the whole history when None), oldest first, once each.
+
+        FIFO P&L is computed from this, so a missing page is a wrong P&L: all pages of
+        TradesHistory are read (see `adapters.kraken.history`).
+        """
         if not self._markets:
             self.load_markets()
-        raw = self.guard.read("fetch_my_trades", lambda: self.ccxt.fetch_my_trades(None, since_ms))
-        return [fill_from_ccxt(t, self._pair(t.get("symbol"))) for t in raw]
+        rows = self._history("TradesHistory", self.ccxt.privatePostTradesHistory, since_ms, "trades")
+        position = oldest_first([r["id"] for r in rows])
+        fills = [fill_from_ccxt(t, self._pair(t.get("symbol"))) for t in self.ccxt.parse_trades(rows)]
+        fills = [f for f in fills if since_ms is None or f.ts_ms >= since_ms]
+        return sorted(fills, key=lambda f: (f.ts_ms, position.get(f.id, 0)))
+
+    def _history(
+        self, method: str, call: Callable[[dict[str, Any]], Any], since_ms: int | None, key: str
+    ) -> list[dict[str, Any]]:
+        """All pages of one history endpoint; each page is its own guarded, retried read."""
+
+        def one_page(request: dict[str, Any]) -> dict[str, Any]:
+            answer: dict[str, Any] = self.guard.read(method, lambda: call(request))
+            return answer
+
+        return page_all(one_page, window(since_ms), key, self._history_max_pages)
 
     def fee_rate(self, pair: str) -> Decimal:
         """Kraken's base taker fee; the account's own tier is not queried."""
         return self._fee_rate
 
     def _order(self, o: dict[str, Any], client_ref: str = "", validated: bool = False) -> Order:
-        return order_from_ccxt(o, self._pair(o.get("symbol")), client_ref, validated)
+        """A ccxt order -> Order, with the caller's reference where we mapped it to a UUID5."""
+        order = order_from_ccxt(o, self._pair(o.get("symbol")), client_ref, validated)
+        original = self._ref_of.get(order.client_ref)
+        return replace(order, client_ref=original) if original else order
 
     # ------------------------------------------------------------------ orders
     def create_order(self, request: OrderRequest) -> Order:
@@ -206,8 +253,11 @@ class KrakenExchange:
         self._refuse_in_paper("place orders")
         symbol = self._symbol(request.pair)
         ref = request.client_ref or new_client_ref()
+        sent = to_cl_ord_id(ref)
+        if sent != ref:
+            self._ref_of[sent] = ref
         validate = self.mode == "validate" or request.validate
-        args = _order_args(request, symbol, ref, validate)
+        args = _order_args(request, symbol, sent, validate)
         if validate:
             raw = self.guard.read("AddOrder(validate)", lambda: self.ccxt.create_order(*args))
             order = order_from_ccxt(raw, request.pair, ref, validated=True)
@@ -247,11 +297,11 @@ class KrakenExchange:
 
     def _after_placed(self, raw: dict[str, Any], request: OrderRequest, ref: str) -> Order:
         """Read the order back for its real state (a market order is already filled)."""
-        placed = order_from_ccxt(raw, request.pair, ref)
+        placed = replace(order_from_ccxt(raw, request.pair, ref), client_ref=ref)
         if not placed.id:
             return placed
         try:
-            return self.fetch_order(placed.id)
+            return replace(self.fetch_order(placed.id), client_ref=ref)
         except (ExchangeError, ExchangeUnavailable) as exc:
             log.bind(call="fetch_order", order_id=placed.id).info("placed; state read-back failed: {}", exc)
             return placed
@@ -282,9 +332,15 @@ class KrakenExchange:
             raise ExchangeError(f"paper mode: the Kraken adapter does not {what} (the paper exchange does)")
 
 
-def _order_args(request: OrderRequest, symbol: str, ref: str, validate: bool) -> tuple[Any, ...]:
+def _echoed_ref(o: dict[str, Any]) -> str:
+    """The `cl_ord_id` Kraken echoed (ccxt's clientOrderId falls back to `userref`, so not that)."""
+    info = o.get("info") or {}
+    return str(info.get("cl_ord_id") or "")
+
+
+def _order_args(request: OrderRequest, symbol: str, cl_ord_id: str, validate: bool) -> tuple[Any, ...]:
     """ccxt create_order arguments; stop-loss / take-profit become Kraken ordertypes with price=trigger."""
-    params: dict[str, Any] = {"clientOrderId": ref}
+    params: dict[str, Any] = {"clientOrderId": cl_ord_id}
     if validate:
         params["validate"] = "true"
     amount = float(request.amount)

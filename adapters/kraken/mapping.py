@@ -100,11 +100,22 @@ def order_from_ccxt(o: dict[str, Any], pair: str, client_ref: str = "", validate
         filled=dec0(o.get("filled")),
         average_price=dec(o.get("average")) or None,
         fee=dec0(fee.get("cost")),
-        client_ref=str(o.get("clientOrderId") or client_ref or ""),
+        client_ref=_client_ref(o, client_ref),
         created_ms=int(ts) if ts else 0,
         closed_ms=int(closed) if closed else None,
         validated_only=validated,
     )
+
+
+def _client_ref(o: dict[str, Any], fallback: str) -> str:
+    """Kraken's `cl_ord_id`; ccxt's clientOrderId falls back to `userref`, which is not a reference."""
+    info = o.get("info") or {}
+    if info.get("cl_ord_id"):
+        return str(info["cl_ord_id"])
+    ccxt_ref = o.get("clientOrderId")
+    if ccxt_ref and str(ccxt_ref) != str(info.get("userref")):
+        return str(ccxt_ref)
+    return fallback or ""
 
 
 def fill_from_ccxt(t: dict[str, Any], pair: str) -> Fill:

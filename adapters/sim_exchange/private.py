@@ -5,12 +5,18 @@ userref, close[...]), CancelOrder, CancelAll, TradesHistory. Why the checks are 
 Kraken refuses with specific strings (`EGeneral:Invalid arguments:volume`, `EOrder:Order minimum
 not met`, `EOrder:Insufficient funds`, `EOrder:Unknown order`) and clients map them to errors,
 so the sim must say the same words for the same mistakes.
+
+History (ClosedOrders, TradesHistory) pages like Kraken's: newest first, at most 50 per call,
+`count` = all matches, `ofs` = offset, `start` exclusive and `end` inclusive (Unix seconds), so
+a client that reads only the first page is caught here, not with real money.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Sequence
 from decimal import ROUND_DOWN, Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from adapters.sim_exchange.closes import CloseSpec
 from adapters.sim_exchange.context import KrakenError, SimContext, decimal_arg, kraken_error
@@ -26,7 +32,13 @@ from adapters.sim_exchange.kraken_format import (
 from core.domain import Market, Order, OrderRequest, OrderType, ZynError
 
 ORDER_TYPES: tuple[OrderType, ...] = ("market", "limit", "stop-loss", "take-profit")
-CLOSED_PAGE = 50
+HISTORY_PAGE = 50
+CLOSED_PAGE = HISTORY_PAGE  # kept for callers of the old name
+CL_ORD_ID_FREE_TEXT_MAX = 18
+_UUID_LONG = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_UUID_SHORT = re.compile(r"^[0-9a-fA-F]{32}$")
+_TXID = re.compile(r"^[A-Z0-9]{6}-[A-Z0-9]{5}-[A-Z0-9]{6}$")  # OQCLML-BW3P3-BUCMWZ
+T = TypeVar("T")
 
 
 def balance(ctx: SimContext, params: dict[str, str]) -> dict[str, str]:
@@ -68,22 +80,37 @@ def open_orders(ctx: SimContext, params: dict[str, str]) -> dict[str, Any]:
 
 
 def closed_orders(ctx: SimContext, params: dict[str, str]) -> dict[str, Any]:
-    """Most recent first, 50 per page (`ofs`), `start`/`end` in Unix seconds, as Kraken pages them."""
+    """Closed/canceled orders, newest close first, one page of 50 (see the module docstring)."""
+    orders = [o for o in ctx.exchange.fetch_closed_orders() if _matches(ctx, o, params)]
+    orders = _in_window(orders, lambda o: o.closed_ms or o.created_ms, params)
+    page, count = _page(list(reversed(orders)), params)  # the engine lists oldest first
+    return {"closed": {o.id: _entry(ctx, o, _truthy(params, "trades")) for o in page}, "count": count}
+
+
+def _in_window(items: list[T], ts_ms: Callable[[T], int], params: dict[str, str]) -> list[T]:
+    """Kraken's window: `start` < time <= `end` (start is exclusive, end inclusive)."""
     start = _seconds(params, "start")
     end = _seconds(params, "end")
-    orders = [o for o in ctx.exchange.fetch_closed_orders(start) if _matches(ctx, o, params)]
-    if end is not None:
-        orders = [o for o in orders if (o.closed_ms or o.created_ms) <= end]
-    orders.sort(key=lambda o: (o.closed_ms or o.created_ms, o.id), reverse=True)
-    ofs = int(params.get("ofs", "0") or 0)
-    page = orders[ofs : ofs + CLOSED_PAGE]
-    return {"closed": {o.id: _entry(ctx, o, _truthy(params, "trades")) for o in page}, "count": len(orders)}
+    return [x for x in items if (start is None or ts_ms(x) > start) and (end is None or ts_ms(x) <= end)]
+
+
+def _page(newest_first: Sequence[T], params: dict[str, str]) -> tuple[list[T], int]:
+    """One page at offset `ofs` (a non-negative integer) and the total count."""
+    raw = params.get("ofs", "").strip() or "0"
+    if not raw.isdigit():
+        raise KrakenError("EGeneral:Invalid arguments:ofs")
+    ofs = int(raw)
+    return list(newest_first[ofs : ofs + HISTORY_PAGE]), len(newest_first)
 
 
 def query_orders(ctx: SimContext, params: dict[str, str]) -> dict[str, Any]:
+    """Unknown well-formed ids are absent (ccxt#8222); a malformed id is `EOrder:Invalid order`
+    (as Kraken answered an id like `['OHF36Q-XQSB6-UIBS3Q']`, freqtrade#8006)."""
     ids = [t.strip() for t in params.get("txid", "").split(",") if t.strip()]
     if not ids:
         raise KrakenError("EGeneral:Invalid arguments:txid")
+    if any(not _TXID.match(t) for t in ids):
+        raise KrakenError("EOrder:Invalid order")
     out: dict[str, Any] = {}
     for oid in ids[:50]:
         try:
@@ -151,8 +178,23 @@ def _order_request(params: dict[str, str], pair: str, market: Market) -> OrderRe
         type=otype_typed,
         amount=volume,
         price=price,
-        client_ref=params.get("cl_ord_id", "").strip(),
+        client_ref=_cl_ord_id(params),
     )
+
+
+def _cl_ord_id(params: dict[str, str]) -> str:
+    """Kraken takes a UUID (36 chars with dashes, or 32 hex) or free text of at most 18 chars.
+
+    Source: docs.kraken.com "Spot Client Order Identifiers" (three formats by length) and the
+    Kraken REST clients that follow it. The refusal string follows Kraken's pattern for a bad
+    argument (`EGeneral:Invalid arguments:<name>`); Kraken's exact words were not measured.
+    """
+    ref = params.get("cl_ord_id", "")
+    if ref == "" and "cl_ord_id" not in params:
+        return ""
+    if _UUID_LONG.match(ref) or _UUID_SHORT.match(ref) or 0 < len(ref) <= CL_ORD_ID_FREE_TEXT_MAX:
+        return ref
+    raise KrakenError("EGeneral:Invalid arguments:cl_ord_id")
 
 
 def _price(raw: str, market: Market, name: str) -> Decimal:
@@ -266,15 +308,16 @@ def cancel_all(ctx: SimContext, params: dict[str, str]) -> dict[str, Any]:
 
 
 def trades_history(ctx: SimContext, params: dict[str, str]) -> dict[str, Any]:
-    start = _seconds(params, "start")
-    end = _seconds(params, "end")
+    """Fills newest first, one page of 50; `trade_id` is the fill's place in the whole history."""
     types = {o.id: o.type for o in ctx.all_orders()}
-    fills = [f for f in ctx.fills(start) if end is None or f.ts_ms <= end]
-    fills.sort(key=lambda f: (f.ts_ms, f.id), reverse=True)
+    every = ctx.fills()  # oldest first, ties in execution order
+    number = {f.id: n for n, f in enumerate(every, start=1)}
+    chosen = _in_window(every, lambda f: f.ts_ms, params)
+    page, count = _page(list(reversed(chosen)), params)
     out: dict[str, Any] = {}
-    for n, f in enumerate(fills[:CLOSED_PAGE]):
-        out[f.id] = trade_entry(f, ctx.market(f.pair), types.get(f.order_id, "market"), len(fills) - n)
-    return {"trades": out, "count": len(fills)}
+    for f in page:
+        out[f.id] = trade_entry(f, ctx.market(f.pair), types.get(f.order_id, "market"), number[f.id])
+    return {"trades": out, "count": count}
 
 
 PRIVATE = {

@@ -69,6 +69,7 @@ def create_sim_app(
 ) -> Flask:
     """Build the Flask app. `exchange` needs the paper extras (`add_fill_listener` for closes)."""
     app = Flask("zyn_sim_exchange")
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # Kraken lists history newest first
     ctx = _context(exchange, clock, candles)
     app.config.update(FAULTS=[], RATE_LIMIT=rate_limit, SIM=ctx)
     keys = {api_key: api_secret}
