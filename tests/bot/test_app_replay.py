@@ -95,3 +95,13 @@ def test_learn_bootstraps_from_past_candles_only_and_decisions_cite_the_version(
     with Session(zyn.db) as s:
         later = s.exec(select(DecisionRow).where(DecisionRow.ts_ms > now, DecisionRow.action == "enter")).all()
     assert later and all(d.learner_version for d in later)
+
+
+def test_cli_learn_json(replayed) -> None:  # type: ignore[no-untyped-def]
+    zyn, env = replayed
+    zyn.close()
+    out = subprocess.run([sys.executable, "-m", "bot", "learn", "--json"], capture_output=True, text=True,
+                         env={**os.environ, **env, "ZYN_LOG_LEVEL": "ERROR"}, timeout=120)
+    assert out.returncode == 0, out.stderr
+    body = json.loads(out.stdout)
+    assert body["version"] >= 1 and body["bootstrapped_trades"] > 0
