@@ -55,12 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _setup_logging(command: str, quiet: bool) -> None:
+    # diagnose=False: loguru's default prints the values of the variables in every traceback
+    # frame (e.g. a ChannelSettings repr with every token), so secrets would reach the logs.
     logger.remove()
     level = os.environ.get("ZYN_LOG_LEVEL", "WARNING" if quiet else "INFO")
-    logger.add(sys.stderr, level=level, format="{time:YYYY-MM-DD HH:mm:ss} {level} {message} | {extra}")
+    fmt = "{time:YYYY-MM-DD HH:mm:ss} {level} {message} | {extra}"
+    logger.add(sys.stderr, level=level, format=fmt, diagnose=False)
     if command == "run":
         os.makedirs("var", exist_ok=True)
-        logger.add("var/zyn.log", level="INFO", rotation="10 MB", retention=5, serialize=True)
+        logger.add("var/zyn.log", level="INFO", rotation="10 MB", retention=5, serialize=True, diagnose=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

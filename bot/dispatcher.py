@@ -71,15 +71,17 @@ class Dispatcher:
         notifier: Notifier | None = None,
         *,
         tz: str = "UTC",
+        confirm_clock: Clock | None = None,
     ) -> None:
         """`allow_lists`: channel -> allowed user ids ("*" = anyone the channel let through, e.g.
         the web chat on loopback or behind WEB_CHAT_TOKEN). "cli" is always the owner; a channel
-        without an entry refuses everyone."""
+        without an entry refuses everyone. `confirm_clock` times the 2-minute window for `yes`
+        (default `clock`); a person answers in wall-clock time even when `clock` replays."""
         self.services, self.kv, self.db, self.clock = services, kv, db_engine, clock
         self.allow_lists = {ch: frozenset(users) for ch, users in allow_lists.items()}
         self.free_text, self.notifier = free_text, notifier
         self._user_name, self._tz = user_name, tz
-        self.confirmations = Confirmations(kv, db_engine, clock)
+        self.confirmations = Confirmations(kv, db_engine, confirm_clock or clock)
         # One writer at a time for the audit log: concurrent SQLite writers otherwise meet in
         # SQLite's busy-wait, which backs off in steps of up to 100 ms (measured: p99 242 ms).
         self._write_lock = threading.Lock()

@@ -91,6 +91,7 @@ def _wire_conversation(zyn: Zyn, host: str) -> None:
     from bot.dispatcher import Dispatcher
     from bot.offline_engine import OfflineEngine
     from bot.services import Services
+    from core.clock import RealClock, SimClock
 
     s = zyn.settings
     services = Services(trading=zyn.trading, status=zyn.status, learner=_LearnerPort(zyn),
@@ -102,8 +103,11 @@ def _wire_conversation(zyn: Zyn, host: str) -> None:
     ch = s.channels
     allow = {"telegram": set(ch.telegram_allowed_chat_ids), "slack": set(ch.slack_allowed_user_ids),
              "sms": set(ch.sms_allowed_numbers), "web": {"*"}}
+    # A replay clock runs PAPER_SPEED x faster (and stands still outside `zyn run`): the owner's
+    # 2 minutes to answer yes are wall-clock minutes.
+    confirm_clock = RealClock() if isinstance(zyn.clock, SimClock) else None
     zyn.dispatcher = Dispatcher(services, zyn.kv, zyn.db, zyn.clock, allow, s.user_name, free_text,
-                                zyn.notifier, tz=s.tz)
+                                zyn.notifier, tz=s.tz, confirm_clock=confirm_clock)
 
 
 class _LearnerPort:

@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 from loguru import logger as log
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -123,6 +123,10 @@ class SlackChannel:
         def slack_events() -> Response:
             if (request.content_length or 0) > MAX_EVENT_BYTES:
                 return Response("payload too large\n", 413, mimetype="text/plain")
+            ts = request.headers.get("X-Slack-Request-Timestamp")
+            if ts is not None and not (ts.isascii() and ts.isdigit() and len(ts) <= 12):
+                # bolt would int() it and answer 500; a malformed timestamp is just unsigned
+                return Response("invalid request signature\n", 401, mimetype="text/plain")
             return handler.handle(request)
 
         return bp
@@ -144,10 +148,17 @@ class SlackChannel:
             self._app = app
         return self._app
 
-    def _drop_replays(self, body: dict[str, Any], next: Any) -> Any:  # noqa: A002 - bolt's name
+    def _drop_replays(self, req: BoltRequest, body: dict[str, Any], next: Any) -> Any:  # noqa: A002
+        """Act once per event_id; and once per signature, which covers slash commands and button
+        presses (no event_id): a captured `/zyn yes` replayed within the 5-minute window has the
+        same timestamp and body, hence the same signature. Runs after bolt verified it."""
         event_id = body.get("event_id") if isinstance(body, dict) else None
-        if event_id and not self._seen.first_time(str(event_id)):
-            log.info("slack: ignored a redelivered or replayed event")
+        signature = (req.headers.get("x-slack-signature") or [""])[0]
+        keys = [f"event:{event_id}"] if event_id else []
+        keys += [f"sig:{signature}"] if signature else []
+        fresh = [self._seen.first_time(k) for k in keys]  # record every key, no short-circuit
+        if not all(fresh):
+            log.info("slack: ignored a redelivered or replayed request")
             return BoltResponse(status=200, body="")
         return next()
 

@@ -84,6 +84,14 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([[InlineKeyboardButton(lb, callback_data=lb[:64]) for lb in labels]])
 
 
+def redact(text: str, token: str) -> str:
+    """`text` with the bot token (and its secret half after the colon) replaced."""
+    for secret in (token, token.partition(":")[2]):
+        if len(secret) >= 8:
+            text = text.replace(secret, "<TELEGRAM_BOT_TOKEN>")
+    return text
+
+
 def command_text(text: str) -> str:
     """'/status@zyn_bot week' -> '/status week' (groups add the bot's name to commands)."""
     return BOT_SUFFIX.sub(r"\1", text.strip())
@@ -129,7 +137,9 @@ class TelegramChannel:
         if self._error is not None:
             error, self._error = self._error, None
             self.stop()
-            raise ChannelConfigError(f"Telegram: could not start ({type(error).__name__}: {error})")
+            # PTB's InvalidToken says "The token `123:ABC…` was rejected": never repeat the token.
+            detail = redact(str(error), self._channels.telegram_token)
+            raise ChannelConfigError(f"Telegram: could not start ({type(error).__name__}: {detail})")
 
     def stop(self, timeout_s: float = 20.0) -> None:
         """Stop polling (a final getUpdates acknowledges the offset) and join the thread."""

@@ -16,6 +16,7 @@ import hmac
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, jsonify, render_template, request
 from loguru import logger as log
@@ -94,6 +95,9 @@ def web_blueprint(
         denied = _deny(token)
         if denied is not None:
             return denied
+        if request.mimetype != "application/json":
+            # A cross-site page can POST text/plain without a CORS preflight; JSON cannot.
+            return _error('send JSON with "Content-Type: application/json"', 415)
         parsed = _parse_chat(request.content_length)
         if isinstance(parsed, str):
             return _error(parsed, 400)
@@ -157,8 +161,16 @@ def _error(message: str, status: int) -> tuple[Response, int]:
     return jsonify({"error": message}), status
 
 
+def access_denied(token: str) -> Response | None:
+    """The web chat's access rule for other routes showing the owner's data (e.g. /api/status)."""
+    return _deny(token)
+
+
 def _deny(token: str) -> Response | None:
-    """None when the caller may proceed, else the 401/403 answer."""
+    """None when the caller may proceed, else the 401/403 answer.
+
+    Without a token the Host header must name loopback too: a DNS-rebinding page (evil.example
+    resolving to 127.0.0.1) reaches a loopback socket but sends its own name as Host."""
     if token:
         header = request.headers.get("Authorization", "")
         given = header[7:].strip() if header.lower().startswith("bearer ") else request.args.get("token", "")
@@ -168,11 +180,19 @@ def _deny(token: str) -> Response | None:
         resp.status_code = 401
         resp.headers["WWW-Authenticate"] = "Bearer"
         return resp
-    if is_loopback(request.remote_addr):
+    if is_loopback(request.remote_addr) and is_loopback(_host_name(request.host)):
         return None
     resp = jsonify({"error": "the web chat serves loopback only unless WEB_CHAT_TOKEN is set"})
     resp.status_code = 403
     return resp
+
+
+def _host_name(host: str) -> str:
+    """'127.0.0.1:5000' -> '127.0.0.1', '[::1]:5000' -> '::1', 'localhost' -> 'localhost'."""
+    try:
+        return urlsplit(f"//{host}").hostname or ""
+    except ValueError:
+        return ""
 
 
 def _parse_chat(content_length: int | None) -> tuple[str, str] | str:

@@ -8,6 +8,9 @@ from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 from loguru import logger
 
+from adapters.channels.ports import channel_settings
+from adapters.channels.web_chat import access_denied
+
 
 def make_blueprint(zyn: Any) -> Blueprint:
     bp = Blueprint("health", __name__)
@@ -19,6 +22,10 @@ def make_blueprint(zyn: Any) -> Blueprint:
 
     @bp.get("/api/status")
     def api_status() -> ResponseReturnValue:
+        # Balances and positions: the same access rule as /status (WEB_CHAT_TOKEN, else loopback).
+        denied = access_denied(channel_settings(zyn.settings).web_chat_token)
+        if denied is not None:
+            return denied
         try:
             return jsonify(zyn.status.snapshot())
         except Exception as exc:  # the snapshot itself must never take the page down

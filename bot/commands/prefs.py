@@ -62,7 +62,7 @@ def set_command(ctx: CommandContext, cmd: Command) -> Reply:
     if pref in ("tz", "timezone"):
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a directory, not a zone
             raise UserError(f"{value[:40]!r} is not a time zone (e.g. UTC, Europe/Berlin)") from None
         ctx.kv.set(PREF_TZ, value)
         return Reply(text=f"Time zone set to {value}.")
