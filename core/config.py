@@ -20,30 +20,30 @@ FEEDS = ("auto", "live", "replay")
 
 @dataclass(frozen=True)
 class ChannelSettings:
-    telegram_token: str = ""
+    telegram_token: str = field(default="", repr=False)
     telegram_api_url: str = "https://api.telegram.org"
     telegram_allowed_chat_ids: tuple[str, ...] = ()
-    slack_bot_token: str = ""
-    slack_signing_secret: str = ""
+    slack_bot_token: str = field(default="", repr=False)
+    slack_signing_secret: str = field(default="", repr=False)
     slack_api_url: str = "https://slack.com/api/"
     slack_allowed_user_ids: tuple[str, ...] = ()
-    twilio_account_sid: str = ""
-    twilio_auth_token: str = ""
+    twilio_account_sid: str = field(default="", repr=False)
+    twilio_auth_token: str = field(default="", repr=False)
     twilio_from_number: str = ""
     twilio_api_url: str = "https://api.twilio.com"
     sms_allowed_numbers: tuple[str, ...] = ()
     sms_alert_to: str = ""
     public_url: str = ""
-    web_chat_token: str = ""
+    web_chat_token: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
 class Settings:
     mode: str = "paper"
     live_confirm: bool = False
-    database_url: str = "sqlite:///var/zyn.db"
-    kraken_api_key: str = ""
-    kraken_api_secret: str = ""
+    database_url: str = field(default="sqlite:///var/zyn.db", repr=False)
+    kraken_api_key: str = field(default="", repr=False)
+    kraken_api_secret: str = field(default="", repr=False)
     kraken_api_url: str = "https://api.kraken.com"
     paper_feed: str = "auto"
     paper_data: str = ""
@@ -51,7 +51,7 @@ class Settings:
     timeframe: str = "4h"
     paper_speed: float = 60.0
     paper_balance_usd: float = 10_000.0
-    openai_api_key: str = ""
+    openai_api_key: str = field(default="", repr=False)
     openai_base_url: str = ""
     openai_model: str = "gpt-4o"
     user_name: str = "jimmy"
@@ -66,7 +66,22 @@ class Settings:
             if name == "channels":
                 continue
             out[name] = ("set" if value else "unset") if any(s in name for s in secret_names) else str(value)
+        out["database_url"] = redact_url(self.database_url)
         return out
+
+
+def redact_url(url: str) -> str:
+    """postgresql://user:pw@host/db -> postgresql://user:***@host/db (for logs)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparsable url>"
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _list(value: str) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Any
 
 
 class ReplayCache:
@@ -38,3 +39,28 @@ class ReplayCache:
                 return False
             self._seen[key] = now
             return True
+
+
+class DurableReplayCache:
+    """Ids remembered in the database, so a replay is refused after a restart too.
+
+    Twilio signatures carry no timestamp: a captured, signed "yes" stays valid forever, so its
+    MessageSid must be remembered durably. The primary key makes "first time" one atomic insert.
+    """
+
+    def __init__(self, db: Any, prefix: str = "sms:sid:") -> None:
+        self._db, self._prefix = db, prefix
+
+    def first_time(self, key: str) -> bool:
+        from sqlalchemy.exc import IntegrityError
+        from sqlmodel import Session
+
+        from core.telemetry.models import KeyValueRow
+
+        try:
+            with Session(self._db) as s:
+                s.add(KeyValueRow(key=(self._prefix + key)[:250], value="1", updated_ms=int(time.time() * 1000)))
+                s.commit()
+            return True
+        except IntegrityError:
+            return False

@@ -34,7 +34,7 @@ from adapters.channels.ports import (
     channel_settings,
 )
 from adapters.channels.render import fit_sms, sms_text
-from adapters.channels.replay_cache import ReplayCache
+from adapters.channels.replay_cache import DurableReplayCache, ReplayCache
 
 TWIML = "application/xml"
 MAX_BODY = 1600  # Twilio's own limit for one inbound message
@@ -51,11 +51,13 @@ def sms_configured(channels: ChannelSettings) -> bool:
 
 def make_blueprint(zyn: ZynLike) -> Blueprint:
     """The `/sms` webhook for the composition root's Flask app."""
-    return sms_blueprint(zyn.dispatcher, channel_settings(zyn.settings))
+    db = getattr(zyn, "db", None)
+    durable = DurableReplayCache(db) if db is not None else None
+    return sms_blueprint(zyn.dispatcher, channel_settings(zyn.settings), durable)
 
 
 def sms_blueprint(
-    dispatcher: DispatcherLike, channels: ChannelSettings, replay_cache: ReplayCache | None = None
+    dispatcher: DispatcherLike, channels: ChannelSettings, replay_cache: ReplayCache | DurableReplayCache | None = None
 ) -> Blueprint:
     """Build the blueprint from its parts (tests pass fakes)."""
     configured = sms_configured(channels)

@@ -190,9 +190,17 @@ def _why_command(args: dict[str, Any]) -> str:
     return f"why {_integer(args, 'trade_id', 1, 10**12)}"
 
 
+SAFETY_ALERTS = ("kill_switch", "error", "circuit", "stop_hit", "all")
+
+
 def _set_command(args: dict[str, Any]) -> str:
     name = _text(args, "name", _PREF_NAME_RE, "a short word like report_hour")
     value = _text(args, "value", _PREF_VALUE_RE, "short plain text, no line breaks")
+    words = value.lower().split()
+    if name.lower().startswith("alert") and "off" in words and any(w in SAFETY_ALERTS for w in words):
+        # Text the model read (a trade note, a web page) must never be able to silence safety alerts.
+        raise ToolArgError("safety alerts (kill-switch, errors, circuit breaker, stops) can only be turned "
+                           "off by the owner typing the set command himself")
     return f"set {name} {value}"
 
 

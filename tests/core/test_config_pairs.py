@@ -49,3 +49,11 @@ def test_malformed_settings_name_the_variable(env: dict[str, str], needle: str) 
 def test_live_needs_both_settings() -> None:
     s = load_settings({"ZYN_MODE": "live", "ZYN_LIVE_CONFIRM": "yes", "KRAKEN_API_KEY": "k", "KRAKEN_API_SECRET": "s"})
     assert s.mode == "live" and s.redacted()["kraken_api_secret"] == "set"
+
+
+def test_secrets_are_not_in_repr_or_redacted_logs() -> None:
+    s = load_settings({"DATABASE_URL": "postgresql://zyn:hunter2@db/zyn", "TELEGRAM_BOT_TOKEN": "123:ABCsecret",
+                       "TELEGRAM_ALLOWED_CHAT_IDS": "1", "OPENAI_API_KEY": "sk-secret"})
+    text = repr(s) + str(s.redacted())
+    assert "hunter2" not in text and "ABCsecret" not in text and "sk-secret" not in text
+    assert s.redacted()["database_url"] == "postgresql://zyn:***@db/zyn"
