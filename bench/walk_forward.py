@@ -6,7 +6,10 @@ on. For each 1h CSV in kraken/, kraken_cdd/ and binance/ (resampled to --timefra
 drawdown for baseline vs learned, the average, the worst pair, and a control: the same number of
 entries skipped at random (does the learner beat "just trade less"?). By default each pair's
 model also learns from the other pairs of the same folder, over the same earlier period only.
+The control uses 20 seeds; the learner shows skill only if it beats >= 95 % of their set averages
+(pre-registered protocol: bench/results/learner_protocol.md).
 Usage: python bench/walk_forward.py [--timeframe 4h] [--folds 5] [--no-pool] [--data DIR]
+       [--folders kraken,kraken_cdd,binance] [--seeds 20] [--method cells|ridge] [--out FILE]
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ if str(REPO) not in sys.path:
 
 from core.backtest import Backtester  # noqa: E402
 from core.domain import Candle, Market  # noqa: E402
+from core.learner_model import LearnerConfig  # noqa: E402
 from core.market_data.csv_loader import load_csv  # noqa: E402
 from core.market_data.resample import resample  # noqa: E402
 from core.markets_catalog import market_for  # noqa: E402
@@ -33,7 +37,7 @@ from core.strategy import Gate, SignalContext  # noqa: E402
 from core.walk_forward import WalkForwardResult, fold_starts, walk_forward, window  # noqa: E402
 
 FOLDERS = ("kraken", "kraken_cdd", "binance")
-CONTROL_SEEDS = 5
+CONTROL_SEEDS = 20
 
 
 @dataclass
@@ -43,7 +47,11 @@ class Row:
     learned: dict[str, object]
     skipped: int
     signals: int
-    control_return: float | None
+    control_returns: list[float] | None  # one test-window return per random-skip seed
+
+    @property
+    def control_return(self) -> float | None:
+        return sum(self.control_returns) / len(self.control_returns) if self.control_returns else None
 
     @property
     def gain(self) -> float:
@@ -76,28 +84,44 @@ class RandomGate:
         return Gate(allow=self.rng.random() >= self.p, note="random control")
 
 
-def control_return(
-    candles: Sequence[Candle], pair: str, tf: str, market: Market, res: WalkForwardResult, folds: int
-) -> float | None:
-    """Mean test-window return when the learner's skip rate is applied at random (5 seeds)."""
+def control_returns(
+    candles: Sequence[Candle],
+    pair: str,
+    tf: str,
+    market: Market,
+    res: WalkForwardResult,
+    folds: int,
+    seeds: int = CONTROL_SEEDS,
+) -> list[float] | None:
+    """Test-window returns when the learner's skip rate is applied at random (one per seed)."""
     if not res.audit or res.skipped_by_learner == 0:
         return None
     first = fold_starts(len(candles), folds)[0]
     p = res.skipped_by_learner / len(res.audit)
     rets = []
-    for seed in range(CONTROL_SEEDS):
+    for seed in range(seeds):
         gate = RandomGate(p, candles[first].ts, random.Random(seed))
         run = Backtester(pair, tf, market, gate=gate).run(candles)
         rets.append(_f(window(run, first, candles, 0.0).summary()["total_return"]))
-    return sum(rets) / len(rets)
+    return rets
 
 
-def run(data: Path, timeframe: str, folds: int, pool: bool) -> list[Row]:
+def run(  # noqa: PLR0913
+    data: Path,
+    timeframe: str,
+    folds: int,
+    pool: bool,
+    folders: Sequence[str] = FOLDERS,
+    learner: LearnerConfig | None = None,
+    seeds: int = CONTROL_SEEDS,
+) -> list[Row]:
     rows: list[Row] = []
-    for folder in FOLDERS:
+    for folder in folders:
         pairs = load_folder(data / folder, timeframe)
         for pair, (candles, market) in pairs.items():
-            res = walk_forward(candles, pair, timeframe, market, folds, pool=pairs if pool else None)
+            res = walk_forward(
+                candles, pair, timeframe, market, folds, pool=pairs if pool else None, learner_config=learner
+            )
             rows.append(
                 Row(
                     f"{folder}:{pair}",
@@ -105,7 +129,7 @@ def run(data: Path, timeframe: str, folds: int, pool: bool) -> list[Row]:
                     res.learned.summary(),
                     res.skipped_by_learner,
                     len(res.audit),
-                    control_return(candles, pair, timeframe, market, res, folds),
+                    control_returns(candles, pair, timeframe, market, res, folds, seeds),
                 )
             )
     return rows
@@ -147,16 +171,36 @@ def summary(rows: list[Row]) -> list[str]:
         * sum(r.control_return if r.control_return is not None else _f(r.base["total_return"]) for r in rows)
         / n
     )
+    learned = avg("learned", "total_return")
+    beaten = _seeds_beaten(rows, learned)
     worst = min(rows, key=lambda r: r.gain)
     worse = [r.name for r in rows if r.gain < -1e-9]
     return [
         f"average return: baseline {avg('base', 'total_return'):+.2f} %, "
         f"learned {avg('learned', 'total_return'):+.2f} %, random-skip control {ctrl:+.2f} %",
+        f"random-skip control seeds (set averages) below the learner: {beaten[0]} of {beaten[1]}"
+        " (skill bar: >= 95 %)",
         f"average max drawdown: baseline {avg('base', 'max_drawdown'):.2f} %, "
         f"learned {avg('learned', 'max_drawdown'):.2f} %",
         f"worst pair for the learner: {worst.name} ({100 * worst.gain:+.2f} % return vs baseline)",
         f"learner worse than baseline on {len(worse)} of {n} pairs: {', '.join(worse) or 'none'}",
     ]
+
+
+def _seeds_beaten(rows: list[Row], learned_avg: float) -> tuple[int, int]:
+    """How many control seeds' set-average returns the learner's average beats."""
+    seeds = max((len(r.control_returns or []) for r in rows), default=0)
+    if seeds == 0:
+        return 0, 0
+    per_seed = [
+        100
+        * sum(
+            (r.control_returns[i] if r.control_returns else _f(r.base["total_return"])) for r in rows
+        )
+        / len(rows)
+        for i in range(seeds)
+    ]
+    return sum(1 for x in per_seed if learned_avg > x), seeds
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -166,14 +210,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeframe", default="4h")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--no-pool", action="store_true", help="train each pair only on its own trades")
+    ap.add_argument("--folders", default=",".join(FOLDERS), help="comma-separated data folders")
+    ap.add_argument("--seeds", type=int, default=CONTROL_SEEDS, help="random-skip control seeds")
+    ap.add_argument("--method", default="cells", choices=("cells", "ridge"), help="learner model")
     ap.add_argument("--out", default=str(REPO / "bench" / "results" / "walk_forward.txt"))
     args = ap.parse_args(argv)
-    rows = run(Path(args.data), args.timeframe, args.folds, not args.no_pool)
+    folders = [f for f in args.folders.split(",") if f]
+    learner = LearnerConfig(method=args.method)
+    rows = run(Path(args.data), args.timeframe, args.folds, not args.no_pool, folders, learner, args.seeds)
     mode = "own pair only" if args.no_pool else "pooled with same-folder pairs (earlier trades only)"
     text = table(
         rows,
-        f"walk-forward, {args.timeframe}, {args.folds} test folds, training: {mode}; "
-        "metrics over the test folds only",
+        f"walk-forward, {args.timeframe}, {args.folds} test folds, learner {args.method}, training: {mode}; "
+        f"metrics over the test folds only; folders {','.join(folders)}",
     )
     print(text)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -45,6 +45,10 @@ class DailyLossGuard:
         return self.last_equity - self.start_equity
 
     def resume(self) -> None:
+        """Entries may start again. After a trip the day's loss is counted from here: else the
+        next close, still below the limit, would trip again at once and flatten what was bought."""
+        if self.tripped_day is not None and self.last_equity is not None:
+            self.start_equity = self.last_equity
         self.tripped_day = None
 
     def to_dict(self) -> dict[str, float | int | None]:

@@ -28,7 +28,6 @@ from core.learner_model import (
     context_label,
     empty_model,
     fit_model,
-    signal_features,
 )
 from core.markets_catalog import market_for
 from core.metrics import ClosedTrade
@@ -54,7 +53,7 @@ class Learner:
         return self.model.version
 
     def gate(self, ctx: SignalContext) -> Gate:
-        return self.model.judge(signal_features(self.model, ctx))
+        return self.model.gate_signal(ctx)
 
     def fit(self, records: Sequence[TradeRecord]) -> LearnerModel:
         """Learn a new model (version = current + 1 until `save` assigns the stored one)."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from core.analyzer import TradeRecord, from_closed_trade
 from core.backtest import Backtester, BacktestResult
 from core.domain import Candle, Market, UserError
-from core.learner_model import LearnerConfig, LearnerModel, fit_model, signal_features
+from core.learner_model import LearnerConfig, LearnerModel, fit_model
 from core.risk import RiskConfig
 from core.strategy import Gate, SignalContext
 
@@ -51,7 +51,7 @@ class FoldGate:
         if k < 0:
             return Gate()  # training segment: the plain strategy
         model = self.models[k]
-        verdict = model.judge(signal_features(model, ctx))
+        verdict = model.gate_signal(ctx)
         self.audit.append(
             GateAudit(
                 k + 1,

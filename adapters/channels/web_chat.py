@@ -64,6 +64,7 @@ def make_blueprint(zyn: ZynLike) -> Blueprint:
         status=getattr(zyn, "status", None),
         decisions=(lambda n: decisions_from_db(db, n)) if db is not None else None,
         insights=(lambda: insights_from_db(db)) if db is not None else None,
+        user_name=str(getattr(zyn.dispatcher, "user_name", "") or ""),
     )
 
 
@@ -73,6 +74,7 @@ def web_blueprint(
     status: StatusLike | None = None,
     decisions: Decisions | None = None,
     insights: Insights | None = None,
+    user_name: str = "",
 ) -> Blueprint:
     """Build the blueprint from its parts (tests and the bench pass fakes)."""
     bp = Blueprint(
@@ -86,7 +88,7 @@ def web_blueprint(
 
     @bp.get("/")
     def chat_page() -> str:
-        return render_template("chat.html", token_required=bool(token))
+        return render_template("chat.html", token_required=bool(token), user_name=user_name)
 
     _add_dashboard_routes(bp, token, status, decisions or (lambda n: []), insights or (lambda: []))
 

@@ -61,6 +61,16 @@ def fmt_num(value: object, places: int | None = None) -> str:
     return text if "." not in text else text.rstrip("0").rstrip(".")
 
 
+def fmt_price(value: object) -> str:
+    """A price for people: cents above 1, six significant digits below (0.0812345)."""
+    dec = to_decimal(value)
+    if dec is None:
+        return DASH
+    if abs(dec) >= 1:
+        return f"{dec:,.2f}"
+    return f"{float(dec):.6g}"
+
+
 def fmt_money(value: object, currency: str = "USD", signed: bool = False) -> str:
     dec = to_decimal(value)
     if dec is None:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot import memory as conversation_memory
-from bot.commands.context import CommandContext, fmt_money, fmt_num, fmt_time
+from bot.commands.context import CommandContext, fmt_money, fmt_num, fmt_price, fmt_time
 from bot.envelope import Reply, Row
 from bot.parser import Command
 from core.domain import UserError
@@ -160,8 +160,8 @@ def _explain_trade(ctx: CommandContext, trade: TradeRow, decision: DecisionRow |
     else:
         text += " Still open."
     rows: list[Row] = [
-        ("Stop", fmt_num(trade.stop_price)),
-        ("Target", fmt_num(trade.target_price)),
+        ("Stop", fmt_price(trade.stop_price)),
+        ("Target", fmt_price(trade.target_price)),
         ("ATR", fmt_num(trade.atr, 2)),
         ("SMA20", fmt_num(trade.sma, 2)),
         ("Source", trade.source),

@@ -71,6 +71,7 @@ class PaperExchange:
         self._fill_listeners: list[FillListener] = []
         self._walk_ts: int | None = None
         self._walking = False
+        self._outer_lock: threading.RLock | None = None
         state = self._store.load()
         if state is None:
             self._book = PaperEngine(self._markets, fee_rate, PaperState(salt=new_salt()))
@@ -152,6 +153,15 @@ class PaperExchange:
         with self._lock:
             self._fill_listeners.append(listener)
 
+    def set_listener_lock(self, lock: threading.RLock) -> None:
+        """The lock a price listener takes in `on_price` (the TradingService lock).
+
+        `walk_candle` takes it BEFORE the engine lock, so the lock order is always service ->
+        paper: a walk whose listener exits a position cannot deadlock against a thread that
+        holds the service lock and is waiting for this exchange (e.g. a chat order).
+        """
+        self._outer_lock = lock
+
     def set_price(self, pair: str, price: Decimal, ts_ms: int) -> None:
         """Quote only: market orders use this price; resting orders wait for a walk."""
         with self._lock:
@@ -169,6 +179,14 @@ class PaperExchange:
         Stops at every resting order level and every listener watch level inside each leg, so
         a stop exits at min(open, stop) and a watched target at max(open, target), stop first.
         """
+        outer = self._outer_lock
+        if outer is not None:
+            with outer:
+                self._walk_locked(pair, candle, duration_ms)
+        else:
+            self._walk_locked(pair, candle, duration_ms)
+
+    def _walk_locked(self, pair: str, candle: Candle, duration_ms: int | None) -> None:
         with self._lock:
             if self._walking:
                 raise RuntimeError("walk_candle is not re-entrant (called from a listener?)")

@@ -68,6 +68,7 @@ class Autopilot:
     def run_once(self) -> list[DecisionRow]:
         """Tick every pair's closed candles not yet decided; survive a feed without data."""
         rows: list[DecisionRow] = []
+        failure: Exception | None = None
         for pair in self.pairs:
             candles: list[Candle] = []
             if self.feed is not None:
@@ -78,9 +79,15 @@ class Autopilot:
             if not candles:
                 rows.extend(self._no_data(pair))
                 continue
-            run = self._run(pair)
-            if run.last_ts is None or candles[-1].ts > run.last_ts:
-                rows.append(self.tick(pair, candles))
+            try:
+                run = self._run(pair)
+                if run.last_ts is None or candles[-1].ts > run.last_ts:
+                    rows.append(self.tick(pair, candles))
+            except Exception as exc:  # noqa: BLE001 - one pair's trouble must not stop the others
+                failure = failure or exc
+                logger.bind(pair=pair, action="tick").exception("tick failed: {}", exc)
+        if failure is not None:
+            raise failure  # after every pair had its turn: the job's error alert still fires
         return rows
 
     def _no_data(self, pair: str) -> list[DecisionRow]:
@@ -149,6 +156,11 @@ class Autopilot:
                 f"equity {decision.equity:.2f} <= {1 - self.service.cfg.daily_loss_limit:.2f}"
                 f" x day start {start:.2f} at candle {decision.ts}"
             )
+        elif in_position and self.service.state.guard.halted(decision.ts):
+            # Still holding while the kill-switch is on (its flatten failed, or the tick that
+            # tripped it did not finish): the kill-switch means flat, so try again now.
+            result = self.service.exit_position(pair, "kill_switch")
+            self.service.journal.safety("kill_switch", f"{pair}: retrying the flatten: {result.text}")
         if decision.action == "enter":
             result = self.service.enter(pair, decision, decision_id=row.id)
             if not result.ok and row.id is not None:

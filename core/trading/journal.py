@@ -125,6 +125,13 @@ class Journal:
             rows = s.exec(select(OrderRow).where(col(OrderRow.status).in_(list(statuses)))).all()
             return list(rows)
 
+    def orders_for_trade(self, trade_id: int, statuses: Iterable[str]) -> list[OrderRow]:
+        with self._session() as s:
+            query = select(OrderRow).where(
+                OrderRow.trade_id == trade_id, col(OrderRow.status).in_(list(statuses))
+            )
+            return list(s.exec(query.order_by(col(OrderRow.id))).all())
+
     def order_by_exchange_id(self, exchange_id: str) -> OrderRow | None:
         with self._session() as s:
             return s.exec(select(OrderRow).where(OrderRow.exchange_id == exchange_id)).first()

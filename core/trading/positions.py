@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from loguru import logger
 
-from core.domain import Event, ExchangeError, ExchangeUnavailable, Order, OrderRequest
+from core.domain import Event, ExchangeError, ExchangeUnavailable, Order, OrderNotFound, OrderRequest
 from core.ports import Clock, Exchange, Notifier
 from core.risk import RiskConfig
-from core.telemetry.models import TradeRow
+from core.telemetry.models import OrderRow, TradeRow
 from core.trading.bracket import Bracket, BracketBook
 from core.trading.journal import Journal
 from core.trading.orders import OrderDesk
@@ -102,6 +102,9 @@ class Positions:
         self.clock, self.cfg, self.notifier = clock, cfg, notifier
         self.book = BracketBook()
         self.exit_listeners: list[ExitListener] = []
+        # The pair's price decimals (Kraken pair_decimals) when known: stop prices are rounded
+        # to them here, so what is sent (and booked) is a price the exchange accepts as is.
+        self.pair_decimals: Callable[[str], int | None] = lambda _pair: None
 
     def load(self) -> None:
         """Rebuild the in-memory book from open trades (exact values from kv, else the row)."""
@@ -150,11 +153,48 @@ class Positions:
 
     def place_stop(self, bracket: Bracket, client_ref: str = "") -> tuple[Bracket, TradeExit | None]:
         """Put the bracket's stop-loss on the exchange; a stop already through the price fills now."""
+        decimals = self.pair_decimals(bracket.pair)
+        if decimals is not None:
+            stop = bracket.stop.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+            if stop != bracket.stop:
+                bracket = replace(bracket, stop=stop)
         req = OrderRequest(
             bracket.pair, "sell", "stop-loss", bracket.amount, bracket.stop, client_ref=client_ref
         )
         order = self.desk.send(req, "stop", bracket.trade_id)
         return self.adopt_stop(bracket, order)
+
+    def ensure_stop(self, bracket: Bracket) -> tuple[Bracket, TradeExit | None]:
+        """Protect a bracket without a known stop, never with two stops.
+
+        An exit sell whose answer was lost (row `new`) is looked up first: if it sold, the trade
+        is closed. A stop sent earlier whose answer was lost (row `new`) or whose bookkeeping
+        did not finish (row `open`) is adopted if it is still there. Only when the exchange
+        says every earlier order is gone is a new stop placed. Raises ExchangeError /
+        ExchangeUnavailable when that cannot be proved (the next sync tries again).
+        """
+        for row in self.journal.orders_for_trade(bracket.trade_id, ("new", "open")):
+            is_stop = row.purpose == "stop"
+            if row.side != "sell" or (not is_stop and row.status != "new"):
+                continue
+            order = self._lookup(row)
+            if order is None:
+                self.journal.order_update(row.client_ref, status="failed", error="not on the exchange")
+                continue
+            self.journal.order_sent(row.client_ref, order)
+            if order.status == "closed" and order.filled > 0:
+                return bracket, self.close(bracket, order, row.purpose)
+            if is_stop and order.status == "open":
+                return self.adopt_stop(bracket, order)
+        return self.place_stop(bracket)
+
+    def _lookup(self, row: OrderRow) -> Order | None:
+        if row.exchange_id:
+            try:
+                return self.exchange.fetch_order(row.exchange_id)
+            except OrderNotFound:
+                return None
+        return self.exchange.find_order_by_client_ref(row.client_ref)
 
     def adopt_stop(self, bracket: Bracket, order: Order) -> tuple[Bracket, TradeExit | None]:
         bracket = bracket.with_stop_order(order.id)
@@ -231,26 +271,47 @@ class Positions:
             listener(done)
         return done
 
-    def check_stops(self, order_ids: set[str] | None = None) -> list[TradeExit]:
-        """Close trades whose stop filled; a stop canceled behind our back is put back."""
+    def check_stops(
+        self, order_ids: set[str] | None = None, failed: set[str] | None = None
+    ) -> list[TradeExit]:
+        """Close trades whose stop filled; a stop canceled behind our back is put back.
+
+        One bracket's exchange trouble does not stop the others: its stop id goes to `failed`
+        (so the caller can look again) and the error is journaled.
+        """
         exits: list[TradeExit] = []
         for bracket in self.book.all():
             if not bracket.stop_order_id or (
                 order_ids is not None and bracket.stop_order_id not in order_ids
             ):
                 continue
-            order = self.exchange.fetch_order(bracket.stop_order_id)
-            if order.status == "closed" and order.filled > 0:
-                exits.append(self.close(bracket, order, "stop"))
-            elif order.status != "open":
-                self.journal.safety(
-                    "stop_missing",
-                    f"{bracket.pair} trade {bracket.trade_id}: stop "
-                    f"{order.id} is {order.status}; re-placing it",
+            try:
+                exits.extend(self._check_stop(bracket))
+            except (ExchangeError, ExchangeUnavailable) as exc:
+                if failed is not None:
+                    failed.add(bracket.stop_order_id)
+                self.journal.error(
+                    "trading.check_stops",
+                    "transient" if isinstance(exc, ExchangeUnavailable) else "exchange",
+                    f"{bracket.pair} trade {bracket.trade_id}: stop check failed: {exc}",
                 )
-                _, hit = self.place_stop(replace(bracket, stop_order_id=""))
-                exits.extend([hit] if hit else [])
         return exits
+
+    def _check_stop(self, bracket: Bracket) -> list[TradeExit]:
+        order = self.exchange.fetch_order(bracket.stop_order_id)
+        if order.status == "closed" and order.filled > 0:
+            return [self.close(bracket, order, "stop")]
+        if order.status == "open":
+            return []
+        self.journal.safety(
+            "stop_missing",
+            f"{bracket.pair} trade {bracket.trade_id}: stop {order.id} is {order.status}; re-placing it",
+        )
+        bare = replace(bracket, stop_order_id="")
+        self.book.put(bare)  # until a new stop is confirmed, the book says: no stop
+        self.state.save_bracket(bare)
+        _, hit = self.ensure_stop(bare)
+        return [hit] if hit else []
 
     def _notify(self, kind: str, text: str, bracket: Bracket) -> None:
         if self.notifier is None:

@@ -12,16 +12,16 @@ Every action is written as a `reconcile` safety event.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from core.domain import ExchangeError, ExchangeUnavailable, Order, OrderNotFound
 from core.telemetry.models import OrderRow
 from core.trading.bracket import Bracket
 from core.trading.positions import EntryPlan
-from core.trading.service import LIMIT_ENTRY, TradingService
-
-ENTRY_PURPOSES = ("entry", "manual", LIMIT_ENTRY)
+from core.trading.service import ENTRY_PURPOSES, TradingService
 
 
 @dataclass
@@ -44,12 +44,12 @@ class Reconciler:
         with self.svc.lock:
             self.svc.positions.load()
             for row in self.svc.journal.orders_with_status(["new"]):
-                self._settle_new(row, report)
+                self._guarded(report, f"order {row.client_ref}", self._settle_new, row, report)
             for row in self.svc.journal.orders_with_status(["closed", "open"]):
                 if row.side == "buy" and row.purpose in ENTRY_PURPOSES and row.trade_id is None:
-                    self._adopt_entry(row, report)
+                    self._guarded(report, f"entry {row.client_ref}", self._adopt_entry, row, report)
             for bracket in self.svc.brackets():
-                self._check_stop(bracket, report)
+                self._guarded(report, f"trade {bracket.trade_id}", self._check_stop, bracket, report)
             try:
                 self.svc.sync(full=True)
             except (ExchangeError, ExchangeUnavailable) as exc:
@@ -57,6 +57,14 @@ class Reconciler:
         for line in report.actions + report.problems:
             self.svc.journal.safety("reconcile", line)
         return report
+
+    @staticmethod
+    def _guarded(report: ReconcileReport, what: str, step: Callable[..., None], *args: Any) -> None:
+        """One item's exchange trouble is a reported problem, not the end of the reconcile."""
+        try:
+            step(*args)
+        except (ExchangeError, ExchangeUnavailable) as exc:
+            report.problems.append(f"{what}: {exc} (the next sync tries again)")
 
     def _settle_new(self, row: OrderRow, report: ReconcileReport) -> None:
         try:
@@ -129,7 +137,7 @@ class Reconciler:
                 f"trade {bracket.trade_id}: the {bracket.pair} coins are gone; closed as missing"
             )
             return
-        _, hit = self.svc.positions.place_stop(bracket.with_stop_order(""))
+        _, hit = self.svc.positions.ensure_stop(bracket.with_stop_order(""))
         placed = self.svc.positions.book.get(bracket.trade_id)
         report.actions.append(
             f"trade {bracket.trade_id} ({bracket.pair}) had no stop: placed "

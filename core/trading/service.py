@@ -27,11 +27,13 @@ from core.domain import (
     OrderRequest,
     OrderType,
     UserError,
+    ZynError,
 )
 from core.ports import Clock, Exchange, Notifier
 from core.risk import RiskConfig
 from core.strategy import Decision
 from core.telemetry.kv import KeyValueStore
+from core.telemetry.models import OrderRow
 from core.trading.bracket import Bracket
 from core.trading.flatten import Flattener
 from core.trading.journal import Journal
@@ -43,6 +45,7 @@ from core.trading.types import ActionResult, ManualOrder, OrderPreview
 from core.trading.validate import validated_entry
 
 LIMIT_ENTRY = "entry_limit"
+ENTRY_PURPOSES = ("entry", "manual", LIMIT_ENTRY)
 
 
 class BreakerView(Protocol):
@@ -77,6 +80,7 @@ class TradingService:
         self.state = TradingState(kv or KeyValueStore(db), start_equity, self.cfg.daily_loss_limit)
         self.desk = OrderDesk(exchange, self.journal, attempts=attempts, backoff_s=backoff_s, sleep=sleep)
         self.positions = Positions(exchange, self.desk, self.journal, self.state, clock, self.cfg, notifier)
+        self.positions.pair_decimals = self._pair_decimals
         self.flattener = Flattener(
             exchange, self.positions, self.desk, attempts=attempts, backoff_s=backoff_s, sleep=sleep
         )
@@ -100,6 +104,13 @@ class TradingService:
             except ExchangeUnavailable as exc:
                 raise UserError(f"cannot load the exchange's markets right now ({exc})") from None
         return self._markets
+
+    def _pair_decimals(self, pair: str) -> int | None:
+        try:
+            market = self.markets.get(pair)
+        except ZynError:
+            return None
+        return market.pair_decimals if market is not None else None
 
     def has_position(self, pair: str) -> bool:
         return bool(self.positions.book.for_pair(pair))
@@ -302,7 +313,10 @@ class TradingService:
             except (ExchangeError, ExchangeUnavailable) as exc:
                 return self._failed("cancel", order_id or "all", exc)
             for order in done:
-                self._drop_limit_plan(order)
+                try:
+                    self._drop_limit_plan(order)
+                except (ExchangeError, ExchangeUnavailable) as exc:  # the bought part has no stop yet
+                    self.journal.safety("naked_position", f"order {order.id}: stop not placed ({exc}); retrying")
             kept = f"; kept {len(stops)} stop(s) of open positions" if order_id is None and stops else ""
             return ActionResult(
                 True, f"Canceled {len(done)} order(s){kept}", {"canceled": [o.id for o in done]}
@@ -352,37 +366,79 @@ class TradingService:
             self._hints.add(order.id)
 
     def sync(self, full: bool = False) -> list[TradeExit]:
-        """Book stop fills, bracket filled limit entries, re-place missing stops."""
+        """Book stop fills, bracket filled entries, re-place missing stops.
+
+        Never raises for exchange trouble: it runs before every autopilot tick and after every
+        replay walk, so one failing call must not stop trading. Each failure is journaled and
+        what it concerned is looked at again on the next sync.
+        """
         with self.lock:
             with self._hint_lock:
                 hints, self._hints = self._hints, set()
             ids = None if full or not self._hinted else hints
-            exits = self.positions.check_stops(ids) if ids is None or ids else []
-            if full or not self._hinted or hints:
-                self._settle_limit_entries()
+            failed: set[str] = set()
+            exits = self.positions.check_stops(ids, failed) if ids is None or ids else []
+            if (full or not self._hinted or hints) and not self._settle_entries():
+                failed |= hints
+            if failed:
+                with self._hint_lock:
+                    self._hints |= failed
             for bracket in self.brackets():
                 if not bracket.stop_order_id:
-                    exits.extend(x for x in [self.positions.place_stop(bracket)[1]] if x is not None)
+                    try:
+                        exits.extend(x for x in [self.positions.ensure_stop(bracket)[1]] if x is not None)
+                    except (ExchangeError, ExchangeUnavailable) as exc:
+                        self.journal.safety(
+                            "naked_position",
+                            f"{bracket.pair} trade {bracket.trade_id}: stop not placed ({exc}); retrying",
+                        )
             return exits
 
-    def _settle_limit_entries(self) -> None:
-        for row in self.journal.orders_with_status(["open"]):
-            if row.purpose != LIMIT_ENTRY or not row.exchange_id:
+    def _settle_entries(self) -> bool:
+        """Bracket every entry that filled after its send returned: a limit buy, a market buy
+        whose fill was not reported in time, or one whose answer was lost (row `new`).
+        Returns False when some entry could not be settled now (journaled; tried again)."""
+        ok = True
+        for row in self.journal.orders_with_status(["new", "open"]):
+            if row.purpose not in ENTRY_PURPOSES or row.side != "buy" or row.trade_id is not None:
                 continue
+            try:
+                self._settle_entry(row)
+            except (ExchangeError, ExchangeUnavailable) as exc:
+                ok = False
+                kind = "transient" if isinstance(exc, ExchangeUnavailable) else "exchange"
+                self.journal.error("trading.sync", kind, f"entry {row.client_ref} not settled: {exc}")
+        return ok
+
+    def _settle_entry(self, row: OrderRow) -> None:
+        if row.exchange_id:
             order = self.exchange.fetch_order(row.exchange_id)
-            if order.status == "open":
-                continue
-            self.journal.order_update(row.client_ref, status=order.status)
-            plan = self.state.load_plan(row.client_ref)
-            if order.status == "closed" and order.filled > 0 and plan is not None:
-                self.positions.open_from_fill(EntryPlan.from_json(plan), order, row.client_ref)
-            else:
+        else:
+            found = self.exchange.find_order_by_client_ref(row.client_ref)
+            if found is None:  # proved absent: it never reached the exchange
+                self.journal.order_update(row.client_ref, status="failed", error="never reached the exchange")
                 self.state.drop_plan(row.client_ref)
+                return
+            order = found
+            self.journal.order_sent(row.client_ref, order)
+        if order.status == "open":
+            return
+        self.journal.order_update(row.client_ref, status=order.status)
+        self._bracket_filled(row.client_ref, order)
+
+    def _bracket_filled(self, client_ref: str, order: Order) -> None:
+        """A finished buy (closed, or canceled after a partial fill) gets its bracket."""
+        plan = self.state.load_plan(client_ref)
+        if order.filled > 0 and plan is not None:
+            self.positions.open_from_fill(EntryPlan.from_json(plan), order, client_ref)
+        else:
+            self.state.drop_plan(client_ref)
 
     def _drop_limit_plan(self, order: Order) -> None:
+        """A canceled limit entry: bracket what it bought before the cancel, else forget its plan."""
         row = self.journal.order_by_exchange_id(order.id)
-        if row is not None and row.purpose == LIMIT_ENTRY:
-            self.state.drop_plan(row.client_ref)
+        if row is not None and row.purpose == LIMIT_ENTRY and row.trade_id is None:
+            self._bracket_filled(row.client_ref, order)
 
     # ------------------------------------------------------------------ helpers
     def _failed(self, what: str, pair: str, exc: Exception) -> ActionResult:

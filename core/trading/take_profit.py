@@ -29,6 +29,9 @@ class TakeProfitWatcher:
         """Register with a paper exchange (no-op for exchanges without price listeners)."""
         add = getattr(self.exchange, "add_price_listener", None)
         if callable(add):
+            set_lock = getattr(self.exchange, "set_listener_lock", None)
+            if callable(set_lock):
+                set_lock(self.service.lock)  # on_price takes it: walks must take it first
             add(self)
         return self
 

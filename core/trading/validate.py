@@ -6,7 +6,7 @@ stop order Zyn would place is validated too, and the owner gets what would have 
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from core.domain import ExchangeError, ExchangeUnavailable, OrderRequest
@@ -26,7 +26,11 @@ def validated_entry(svc: TradingService, pair: str, amount: Decimal, plan: Entry
     stop, target = plan.levels(price, svc.cfg)
     text = f"Kraken accepted buy {amount} {pair} at market (~{price}) — validate only, nothing executed"
     try:
-        svc.desk.send(OrderRequest(pair, "sell", "stop-loss", amount, Decimal(repr(stop))), "stop")
+        price = Decimal(repr(stop))
+        decimals = svc.positions.pair_decimals(pair)
+        if decimals is not None:  # as a real stop is sent: rounded to the pair's price decimals
+            price = price.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+        svc.desk.send(OrderRequest(pair, "sell", "stop-loss", amount, price), "stop")
         text += f"; the stop-loss sell at {stop:.8g} would be accepted too"
     except ExchangeError as exc:
         text += f"; the stop-loss at {stop:.8g} would be REFUSED: {exc}"

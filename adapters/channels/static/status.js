@@ -6,6 +6,11 @@
   const fmt = (x, d = 2) => (x === null || x === undefined || x === "") ? "–"
     : Number(x).toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
 
+  // Cash to the cent, coins to the satoshi (trailing zeros dropped).
+  const FIAT = ["USD", "EUR", "GBP", "CAD", "JPY", "AUD", "CHF", "USDT", "USDC"];
+  const fmtAmount = (asset, x) => FIAT.includes(asset) ? fmt(x, 2)
+    : Number(x).toLocaleString("en-US", { maximumFractionDigits: 8 });
+
   function fill(id, rows, empty, width) {
     const body = document.querySelector("#" + id + " tbody");
     if (!body) return;
@@ -31,7 +36,8 @@
     document.getElementById("source").textContent = s.source || "";
     const pnl = Object.assign({}, s.pnl || {}, { equity_usd: s.equity_usd });
     document.querySelectorAll("#pnl td[data-k]").forEach(td => { td.textContent = fmt(pnl[td.dataset.k]); });
-    fill("balances", Object.entries(s.balances || {}), "none", 2);
+    fill("balances", Object.entries(s.balances || {}).map(([asset, amount]) => [asset, fmtAmount(asset, amount)]),
+      "none", 2);
     fill("positions", (s.positions || []).map(p => [p.pair, p.amount, fmt(p.entry_price), fmt(p.mark_price),
       fmt(p.unrealized_pnl), fmt(p.stop_price), fmt(p.take_profit_price)]), "no open positions", 7);
     fill("orders", (s.open_orders || []).map(o => [o.id, o.pair, o.side, o.type, fmt(o.price), o.amount]),

@@ -127,3 +127,23 @@ def test_relearn_reports_changes_and_refreshes_insights() -> None:
     assert len(list_insights(db, active_only=False)) > len(
         titles
     )  # the first set was deactivated, not deleted
+
+
+def test_ridge_variant_gates_a_planted_trend_effect_and_round_trips() -> None:
+    """The opt-in ridge model (tried on dev, not adopted) learns a planted trend effect, cites its
+    numbers, abstains where it has no edge, and survives a JSON round trip."""
+    recs = [
+        record(MONDAY + i * 4 * H, ([-1.0, -1.0, -0.8] if i % 2 else [2.0, -1.0, 0.6])[(i // 2) % 3],
+               trend=2.5 if i % 2 else 0.2)
+        for i in range(600)
+    ]
+    learner = Learner(LearnerConfig(method="ridge"))
+    model = learner.fit(recs)
+    assert model.ridge is not None
+    strong = SignalContext("BTC/USD", Candle(MONDAY, 100, 104, 99, 103.75, 1), sma=100.0, atr=1.5, equity=1e4)
+    weak = SignalContext("BTC/USD", Candle(MONDAY, 100, 101, 99, 100.3, 1), sma=100.0, atr=1.5, equity=1e4)
+    denied, allowed = learner.gate(strong), learner.gate(weak)
+    assert not denied.allow and "predicted" in denied.note and denied.version == model.version
+    assert allowed.allow and 0.5 <= allowed.factor <= 1.5
+    again = LearnerModel.from_json(model.to_json())
+    assert again.gate_signal(strong) == model.gate_signal(strong)
