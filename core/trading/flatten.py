@@ -2,6 +2,7 @@
 
 Bounded retries with backoff on each step (3 attempts by default) and an honest report of
 what could not be done: in an emergency we must neither loop forever nor claim success.
+Also the owner's `cancel`, which cancels orders but, unlike flatten, keeps the positions' stops.
 Callers hold the TradingService lock.
 """
 
@@ -11,12 +12,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from functools import partial
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from core.domain import ExchangeError, ExchangeUnavailable, Market, OrderRequest
 from core.ports import Exchange
-from core.trading.orders import OrderDesk, Sleep
+from core.trading.entries import drop_limit_plan
+from core.trading.orders import OrderDesk, Sleep, action_failed
 from core.trading.positions import Positions, TradeExit
+from core.trading.types import ActionResult
+
+if TYPE_CHECKING:
+    from core.trading.service import TradingService
 
 T = TypeVar("T")
 
@@ -125,3 +131,24 @@ class Flattener:
                 report.failed.append(f"{what}: {exc}")
                 return None
         return None
+
+
+def cancel_orders(svc: TradingService, order_id: str | None) -> ActionResult:
+    """Cancel one order or all but the positions' stops: a naked position needs flatten, not cancel."""
+    stops = {b.stop_order_id for b in svc.brackets()}
+    if order_id is not None and order_id in stops:
+        return ActionResult(False, f"{order_id} is the stop of an open position; sell it or flatten instead")
+    try:
+        targets = (
+            [order_id] if order_id else [o.id for o in svc.exchange.fetch_open_orders() if o.id not in stops]
+        )
+        done = [svc.desk.cancel_confirmed(oid) for oid in targets]
+    except (ExchangeError, ExchangeUnavailable) as exc:
+        return action_failed(svc.journal, "cancel", order_id or "all", exc)
+    for order in done:
+        try:
+            drop_limit_plan(svc, order)
+        except (ExchangeError, ExchangeUnavailable) as exc:  # the bought part has no stop yet
+            svc.journal.safety("naked_position", f"order {order.id}: stop not placed ({exc}); retrying")
+    kept = f"; kept {len(stops)} stop(s) of open positions" if order_id is None and stops else ""
+    return ActionResult(True, f"Canceled {len(done)} order(s){kept}", {"canceled": [o.id for o in done]})

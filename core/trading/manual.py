@@ -1,7 +1,8 @@
-"""Checks and the echo for manual chat orders (`buy|sell AMOUNT PAIR [at P] [sl P] [tp P]`).
+"""Manual chat orders (`buy|sell AMOUNT PAIR [at P] [sl P] [tp P]`): checks, the echo, and placing.
 
 Every refusal is one line and happens before anything is sent, so a refused order leaves
-the account and the database exactly as they were.
+the account and the database exactly as they were. `send_manual` runs under the
+TradingService lock (its caller holds it); nothing here locks.
 """
 
 from __future__ import annotations
@@ -9,12 +10,28 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
+from typing import TYPE_CHECKING
 
-from core.domain import Balances, Market, UserError, ZynError
+from core.domain import (
+    Balances,
+    ExchangeError,
+    ExchangeUnavailable,
+    Market,
+    OrderRequest,
+    OrderType,
+    UserError,
+    ZynError,
+)
 from core.ports import Exchange
 from core.risk import RiskConfig
 from core.trading.bracket import Bracket
-from core.trading.types import ManualOrder, OrderPreview
+from core.trading.entries import enter_market, limit_entry
+from core.trading.orders import action_failed
+from core.trading.positions import EntryPlan
+from core.trading.types import ActionResult, ManualOrder, OrderPreview
+
+if TYPE_CHECKING:
+    from core.trading.service import TradingService
 
 
 @dataclass(frozen=True)
@@ -133,3 +150,47 @@ class ManualChecker:
 
 def _q(value: Decimal, decimals: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-decimals))
+
+
+def send_manual(svc: TradingService, req: ManualOrder) -> ActionResult:
+    """Re-check the order under the lock (the market may have moved since the echo), then send it."""
+    try:
+        preview = svc.preview_order(req)
+    except UserError as exc:
+        return ActionResult(False, str(exc))
+    if req.side == "buy":
+        plan = EntryPlan(
+            req.pair,
+            atr=svc.atr_of(req.pair),
+            stop=preview.stop,
+            target=preview.target,
+            meta={"manual": True},
+        )
+        if req.price is not None:
+            return limit_entry(svc, preview, plan)
+        return enter_market(svc, req.pair, preview.amount, plan, "manual")
+    return _manual_sell(svc, req, preview)
+
+
+def _manual_sell(svc: TradingService, req: ManualOrder, preview: OrderPreview) -> ActionResult:
+    """Close the pair's positions (their stops hold the coins), then sell whatever is left over."""
+    exits, sold = [], preview.amount
+    try:
+        for bracket in svc.brackets(req.pair):
+            exits.append(svc.positions.exit(bracket, "manual"))
+            sold -= bracket.amount
+        order = None
+        if sold > 0:
+            kind: OrderType = "limit" if req.price is not None else "market"
+            order = svc.desk.send(OrderRequest(req.pair, "sell", kind, sold, req.price), "manual")
+    except (ExchangeError, ExchangeUnavailable) as exc:
+        return action_failed(svc.journal, "manual sell", req.pair, exc)
+    pnl = sum(e.pnl for e in exits)
+    text = f"Sold {preview.amount} {req.pair}" + (
+        f" (closed {len(exits)} position(s), P&L {pnl:+.2f})" if exits else ""
+    )
+    if order is not None and order.status == "open":
+        text = f"Limit sell {order.amount} {req.pair} at {order.price} placed (order {order.id})"
+    return ActionResult(
+        True, text, {"exits": [e.trade_id for e in exits], "order_id": order.id if order else ""}
+    )

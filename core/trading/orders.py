@@ -18,6 +18,7 @@ from dataclasses import replace
 from core.domain import ExchangeError, ExchangeUnavailable, Order, OrderNotFound, OrderRequest
 from core.ports import Exchange
 from core.trading.journal import Journal
+from core.trading.types import ActionResult
 
 Sleep = Callable[[float], None]
 
@@ -25,6 +26,13 @@ Sleep = Callable[[float], None]
 def new_client_ref() -> str:
     """A uuid: Kraken's cl_ord_id accepts it, and it is unique across restarts and processes."""
     return str(uuid.uuid4())
+
+
+def action_failed(journal: Journal, what: str, pair: str, exc: Exception) -> ActionResult:
+    """An exchange call refused or unreachable: journal it and answer with a one-line refusal."""
+    kind = "transient" if isinstance(exc, ExchangeUnavailable) else "exchange"
+    journal.error(f"trading.{what}", kind, f"{pair}: {exc}")
+    return ActionResult(False, f"{what} {pair} failed: {exc}")
 
 
 class OrderDesk:

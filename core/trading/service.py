@@ -4,6 +4,8 @@ Autopilot entries and exits, manual chat orders, cancel, flatten, the kill-switc
 all take the same re-entrant lock, so two actions never interleave (e.g. a chat `sell` while
 the watcher exits at the target). Refusals are one-line `ActionResult(ok=False)` (or UserError
 from `preview_order`) and change nothing. See docs/ARCHITECTURE.md "Trading (as built)".
+The steps live in sibling modules (entries, manual, flatten, positions); the methods here take
+the lock and delegate, so the lock is visibly held around every money action.
 """
 
 from __future__ import annotations
@@ -17,35 +19,22 @@ from typing import Protocol
 from loguru import logger
 from sqlalchemy.engine import Engine
 
-from core.domain import (
-    Event,
-    ExchangeError,
-    ExchangeUnavailable,
-    Fill,
-    Market,
-    Order,
-    OrderRequest,
-    OrderType,
-    UserError,
-    ZynError,
-)
+from core.domain import Event, ExchangeError, ExchangeUnavailable, Fill, Market, Order, UserError, ZynError
 from core.ports import Clock, Exchange, Notifier
 from core.risk import RiskConfig
 from core.strategy import Decision
 from core.telemetry.kv import KeyValueStore
-from core.telemetry.models import OrderRow
 from core.trading.bracket import Bracket
-from core.trading.flatten import Flattener
+from core.trading.entries import ENTRY_PURPOSES as ENTRY_PURPOSES
+from core.trading.entries import LIMIT_ENTRY as LIMIT_ENTRY
+from core.trading.entries import enter_market, settle_entries
+from core.trading.flatten import Flattener, cancel_orders
 from core.trading.journal import Journal
-from core.trading.manual import Gatekeeping, ManualChecker
-from core.trading.orders import OrderDesk, Sleep, new_client_ref
+from core.trading.manual import Gatekeeping, ManualChecker, send_manual
+from core.trading.orders import OrderDesk, Sleep, action_failed
 from core.trading.positions import EntryPlan, ExitListener, Positions, TradeExit
 from core.trading.state import TradingState
 from core.trading.types import ActionResult, ManualOrder, OrderPreview
-from core.trading.validate import validated_entry
-
-LIMIT_ENTRY = "entry_limit"
-ENTRY_PURPOSES = ("entry", "manual", LIMIT_ENTRY)
 
 
 class BreakerView(Protocol):
@@ -150,64 +139,7 @@ class TradingService:
 
     def place_manual(self, req: ManualOrder) -> ActionResult:
         with self.lock:
-            try:
-                preview = self.preview_order(req)
-            except UserError as exc:
-                return ActionResult(False, str(exc))
-            if req.side == "buy":
-                plan = EntryPlan(
-                    req.pair,
-                    atr=self.atr_of(req.pair),
-                    stop=preview.stop,
-                    target=preview.target,
-                    meta={"manual": True},
-                )
-                if req.price is not None:
-                    return self._limit_entry(preview, plan)
-                return self._enter_market(req.pair, preview.amount, plan, "manual")
-            return self._manual_sell(req, preview)
-
-    def _manual_sell(self, req: ManualOrder, preview: OrderPreview) -> ActionResult:
-        exits, sold = [], preview.amount
-        try:
-            for bracket in self.brackets(req.pair):
-                exits.append(self.positions.exit(bracket, "manual"))
-                sold -= bracket.amount
-            order = None
-            if sold > 0:
-                kind: OrderType = "limit" if req.price is not None else "market"
-                order = self.desk.send(OrderRequest(req.pair, "sell", kind, sold, req.price), "manual")
-        except (ExchangeError, ExchangeUnavailable) as exc:
-            return self._failed("manual sell", req.pair, exc)
-        pnl = sum(e.pnl for e in exits)
-        text = f"Sold {preview.amount} {req.pair}" + (
-            f" (closed {len(exits)} position(s), P&L {pnl:+.2f})" if exits else ""
-        )
-        if order is not None and order.status == "open":
-            text = f"Limit sell {order.amount} {req.pair} at {order.price} placed (order {order.id})"
-        return ActionResult(
-            True, text, {"exits": [e.trade_id for e in exits], "order_id": order.id if order else ""}
-        )
-
-    def _limit_entry(self, preview: OrderPreview, plan: EntryPlan) -> ActionResult:
-        ref = new_client_ref()
-        self.state.save_plan(ref, plan.to_json())
-        req = OrderRequest(preview.pair, "buy", "limit", preview.amount, preview.price_est, client_ref=ref)
-        try:
-            order = self.desk.send(req, LIMIT_ENTRY)
-        except (ExchangeError, ExchangeUnavailable) as exc:
-            return self._failed("limit buy", preview.pair, exc)
-        if order.status == "closed":
-            self.positions.open_from_fill(plan, order, ref)
-            return ActionResult(
-                True, f"Bought {order.filled} {preview.pair} at {order.average_price}; bracket set"
-            )
-        return ActionResult(
-            True,
-            f"Limit buy {order.amount} {preview.pair} at {order.price} placed "
-            f"(order {order.id}); the bracket is set when it fills",
-            {"order_id": order.id},
-        )
+            return send_manual(self, req)
 
     # ------------------------------------------------------------------ autopilot
     def enter(self, pair: str, plan: Decision, *, decision_id: int | None = None) -> ActionResult:
@@ -229,40 +161,7 @@ class TradingService:
                 if plan.sma is not None and plan.atr
                 else None,
             }
-            return self._enter_market(pair, plan.amount, EntryPlan(pair, atr=plan.atr, meta=meta), "entry")
-
-    def _enter_market(self, pair: str, amount: Decimal, plan: EntryPlan, purpose: str) -> ActionResult:
-        ref = new_client_ref()
-        self.state.save_plan(ref, plan.to_json())
-        try:
-            order = self.desk.send(OrderRequest(pair, "buy", "market", amount, client_ref=ref), purpose)
-        except ExchangeError as exc:
-            self.state.drop_plan(ref)
-            return self._failed("buy", pair, exc)
-        except ExchangeUnavailable as exc:
-            return self._failed("buy", pair, exc)  # outcome unknown: the plan stays for reconcile
-        if order.validated_only:
-            self.state.drop_plan(ref)
-            return validated_entry(self, pair, amount, plan)
-        if order.filled <= 0:
-            return ActionResult(False, f"buy {order.id} not filled yet; reconcile will bracket it when it is")
-        try:
-            bracket, hit = self.positions.open_from_fill(plan, order, ref)
-        except (ExchangeError, ExchangeUnavailable) as exc:
-            self.journal.safety("naked_position", f"{pair}: bought {order.filled} but the stop failed: {exc}")
-            return ActionResult(
-                True, f"Bought {order.filled} {pair} but the stop failed ({exc}); retrying on sync"
-            )
-        b = bracket
-        text = f"Bought {b.amount} {pair} at {b.entry_price}, stop {b.stop}, target {b.target}"
-        data: dict[str, object] = {
-            "trade_id": bracket.trade_id,
-            "amount": bracket.amount,
-            "price": bracket.entry_price,
-            "stop": bracket.stop,
-            "target": bracket.target,
-        }
-        return ActionResult(True, text + (" (stopped out at once)" if hit else ""), data)
+            return enter_market(self, pair, plan.amount, EntryPlan(pair, atr=plan.atr, meta=meta), "entry")
 
     def exit_position(self, pair: str, reason: str) -> ActionResult:
         with self.lock:
@@ -271,7 +170,7 @@ class TradingService:
                 for bracket in self.brackets(pair):
                     exits.append(self.positions.exit(bracket, reason))
             except (ExchangeError, ExchangeUnavailable) as exc:
-                return self._failed(f"exit ({reason})", pair, exc)
+                return action_failed(self.journal, f"exit ({reason})", pair, exc)
             if not exits:
                 return ActionResult(False, f"no open {pair} position")
             pnl = sum(e.pnl for e in exits)
@@ -298,29 +197,7 @@ class TradingService:
     def cancel(self, order_id: str | None) -> ActionResult:
         """Cancel one order or all; stops of open positions are kept (flatten closes those)."""
         with self.lock:
-            stops = {b.stop_order_id for b in self.brackets()}
-            if order_id is not None and order_id in stops:
-                return ActionResult(
-                    False, f"{order_id} is the stop of an open position; sell it or flatten instead"
-                )
-            try:
-                targets = (
-                    [order_id]
-                    if order_id
-                    else [o.id for o in self.exchange.fetch_open_orders() if o.id not in stops]
-                )
-                done = [self.desk.cancel_confirmed(oid) for oid in targets]
-            except (ExchangeError, ExchangeUnavailable) as exc:
-                return self._failed("cancel", order_id or "all", exc)
-            for order in done:
-                try:
-                    self._drop_limit_plan(order)
-                except (ExchangeError, ExchangeUnavailable) as exc:  # the bought part has no stop yet
-                    self.journal.safety("naked_position", f"order {order.id}: stop not placed ({exc}); retrying")
-            kept = f"; kept {len(stops)} stop(s) of open positions" if order_id is None and stops else ""
-            return ActionResult(
-                True, f"Canceled {len(done)} order(s){kept}", {"canceled": [o.id for o in done]}
-            )
+            return cancel_orders(self, order_id)
 
     def flatten(self, reason: str) -> ActionResult:
         with self.lock:
@@ -378,7 +255,7 @@ class TradingService:
             ids = None if full or not self._hinted else hints
             failed: set[str] = set()
             exits = self.positions.check_stops(ids, failed) if ids is None or ids else []
-            if (full or not self._hinted or hints) and not self._settle_entries():
+            if (full or not self._hinted or hints) and not settle_entries(self):
                 failed |= hints
             if failed:
                 with self._hint_lock:
@@ -394,58 +271,7 @@ class TradingService:
                         )
             return exits
 
-    def _settle_entries(self) -> bool:
-        """Bracket every entry that filled after its send returned: a limit buy, a market buy
-        whose fill was not reported in time, or one whose answer was lost (row `new`).
-        Returns False when some entry could not be settled now (journaled; tried again)."""
-        ok = True
-        for row in self.journal.orders_with_status(["new", "open"]):
-            if row.purpose not in ENTRY_PURPOSES or row.side != "buy" or row.trade_id is not None:
-                continue
-            try:
-                self._settle_entry(row)
-            except (ExchangeError, ExchangeUnavailable) as exc:
-                ok = False
-                kind = "transient" if isinstance(exc, ExchangeUnavailable) else "exchange"
-                self.journal.error("trading.sync", kind, f"entry {row.client_ref} not settled: {exc}")
-        return ok
-
-    def _settle_entry(self, row: OrderRow) -> None:
-        if row.exchange_id:
-            order = self.exchange.fetch_order(row.exchange_id)
-        else:
-            found = self.exchange.find_order_by_client_ref(row.client_ref)
-            if found is None:  # proved absent: it never reached the exchange
-                self.journal.order_update(row.client_ref, status="failed", error="never reached the exchange")
-                self.state.drop_plan(row.client_ref)
-                return
-            order = found
-            self.journal.order_sent(row.client_ref, order)
-        if order.status == "open":
-            return
-        self.journal.order_update(row.client_ref, status=order.status)
-        self._bracket_filled(row.client_ref, order)
-
-    def _bracket_filled(self, client_ref: str, order: Order) -> None:
-        """A finished buy (closed, or canceled after a partial fill) gets its bracket."""
-        plan = self.state.load_plan(client_ref)
-        if order.filled > 0 and plan is not None:
-            self.positions.open_from_fill(EntryPlan.from_json(plan), order, client_ref)
-        else:
-            self.state.drop_plan(client_ref)
-
-    def _drop_limit_plan(self, order: Order) -> None:
-        """A canceled limit entry: bracket what it bought before the cancel, else forget its plan."""
-        row = self.journal.order_by_exchange_id(order.id)
-        if row is not None and row.purpose == LIMIT_ENTRY and row.trade_id is None:
-            self._bracket_filled(row.client_ref, order)
-
     # ------------------------------------------------------------------ helpers
-    def _failed(self, what: str, pair: str, exc: Exception) -> ActionResult:
-        kind = "transient" if isinstance(exc, ExchangeUnavailable) else "exchange"
-        self.journal.error(f"trading.{what}", kind, f"{pair}: {exc}")
-        return ActionResult(False, f"{what} {pair} failed: {exc}")
-
     def _notify(self, kind: str, text: str) -> None:
         if self.notifier is None:
             return

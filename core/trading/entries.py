@@ -1,0 +1,133 @@
+"""Buying into a position: market entries, limit entries, and settling entries that fill later.
+
+Why one module: every entry saves its EntryPlan under the order's client reference BEFORE the
+buy is sent, and whichever path sees the fill (the send itself, `sync`, a cancel, reconcile)
+turns that plan into a bracket exactly once. Keeping the paths together keeps that rule visible.
+Callers hold the TradingService lock; nothing here locks.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from core.domain import ExchangeError, ExchangeUnavailable, Order, OrderRequest
+from core.telemetry.models import OrderRow
+from core.trading.orders import action_failed, new_client_ref
+from core.trading.positions import EntryPlan
+from core.trading.types import ActionResult, OrderPreview
+from core.trading.validate import validated_entry
+
+if TYPE_CHECKING:
+    from core.trading.service import TradingService
+
+LIMIT_ENTRY = "entry_limit"
+ENTRY_PURPOSES = ("entry", "manual", LIMIT_ENTRY)
+
+
+def enter_market(svc: TradingService, pair: str, amount: Decimal, plan: EntryPlan, purpose: str) -> ActionResult:
+    """Market buy then bracket; the plan is kept when the outcome is unknown so reconcile can finish it."""
+    ref = new_client_ref()
+    svc.state.save_plan(ref, plan.to_json())
+    try:
+        order = svc.desk.send(OrderRequest(pair, "buy", "market", amount, client_ref=ref), purpose)
+    except ExchangeError as exc:
+        svc.state.drop_plan(ref)
+        return action_failed(svc.journal, "buy", pair, exc)
+    except ExchangeUnavailable as exc:
+        return action_failed(svc.journal, "buy", pair, exc)  # outcome unknown: the plan stays for reconcile
+    if order.validated_only:
+        svc.state.drop_plan(ref)
+        return validated_entry(svc, pair, amount, plan)
+    if order.filled <= 0:
+        return ActionResult(False, f"buy {order.id} not filled yet; reconcile will bracket it when it is")
+    try:
+        bracket, hit = svc.positions.open_from_fill(plan, order, ref)
+    except (ExchangeError, ExchangeUnavailable) as exc:
+        svc.journal.safety("naked_position", f"{pair}: bought {order.filled} but the stop failed: {exc}")
+        return ActionResult(
+            True, f"Bought {order.filled} {pair} but the stop failed ({exc}); retrying on sync"
+        )
+    b = bracket
+    text = f"Bought {b.amount} {pair} at {b.entry_price}, stop {b.stop}, target {b.target}"
+    data: dict[str, object] = {
+        "trade_id": bracket.trade_id,
+        "amount": bracket.amount,
+        "price": bracket.entry_price,
+        "stop": bracket.stop,
+        "target": bracket.target,
+    }
+    return ActionResult(True, text + (" (stopped out at once)" if hit else ""), data)
+
+
+def limit_entry(svc: TradingService, preview: OrderPreview, plan: EntryPlan) -> ActionResult:
+    """Limit buy: bracketed now if it filled at once, otherwise by `sync` when it fills."""
+    ref = new_client_ref()
+    svc.state.save_plan(ref, plan.to_json())
+    req = OrderRequest(preview.pair, "buy", "limit", preview.amount, preview.price_est, client_ref=ref)
+    try:
+        order = svc.desk.send(req, LIMIT_ENTRY)
+    except (ExchangeError, ExchangeUnavailable) as exc:
+        return action_failed(svc.journal, "limit buy", preview.pair, exc)
+    if order.status == "closed":
+        svc.positions.open_from_fill(plan, order, ref)
+        return ActionResult(
+            True, f"Bought {order.filled} {preview.pair} at {order.average_price}; bracket set"
+        )
+    return ActionResult(
+        True,
+        f"Limit buy {order.amount} {preview.pair} at {order.price} placed "
+        f"(order {order.id}); the bracket is set when it fills",
+        {"order_id": order.id},
+    )
+
+
+def settle_entries(svc: TradingService) -> bool:
+    """Bracket every entry that filled after its send returned: a limit buy, a market buy
+    whose fill was not reported in time, or one whose answer was lost (row `new`).
+    Returns False when some entry could not be settled now (journaled; tried again)."""
+    ok = True
+    for row in svc.journal.orders_with_status(["new", "open"]):
+        if row.purpose not in ENTRY_PURPOSES or row.side != "buy" or row.trade_id is not None:
+            continue
+        try:
+            _settle_entry(svc, row)
+        except (ExchangeError, ExchangeUnavailable) as exc:
+            ok = False
+            kind = "transient" if isinstance(exc, ExchangeUnavailable) else "exchange"
+            svc.journal.error("trading.sync", kind, f"entry {row.client_ref} not settled: {exc}")
+    return ok
+
+
+def _settle_entry(svc: TradingService, row: OrderRow) -> None:
+    """Read one unsettled entry back; a row without an exchange id is looked up by client ref."""
+    if row.exchange_id:
+        order = svc.exchange.fetch_order(row.exchange_id)
+    else:
+        found = svc.exchange.find_order_by_client_ref(row.client_ref)
+        if found is None:  # proved absent: it never reached the exchange
+            svc.journal.order_update(row.client_ref, status="failed", error="never reached the exchange")
+            svc.state.drop_plan(row.client_ref)
+            return
+        order = found
+        svc.journal.order_sent(row.client_ref, order)
+    if order.status == "open":
+        return
+    svc.journal.order_update(row.client_ref, status=order.status)
+    _bracket_filled(svc, row.client_ref, order)
+
+
+def _bracket_filled(svc: TradingService, client_ref: str, order: Order) -> None:
+    """A finished buy (closed, or canceled after a partial fill) gets its bracket."""
+    plan = svc.state.load_plan(client_ref)
+    if order.filled > 0 and plan is not None:
+        svc.positions.open_from_fill(EntryPlan.from_json(plan), order, client_ref)
+    else:
+        svc.state.drop_plan(client_ref)
+
+
+def drop_limit_plan(svc: TradingService, order: Order) -> None:
+    """A canceled limit entry: bracket what it bought before the cancel, else forget its plan."""
+    row = svc.journal.order_by_exchange_id(order.id)
+    if row is not None and row.purpose == LIMIT_ENTRY and row.trade_id is None:
+        _bracket_filled(svc, row.client_ref, order)
