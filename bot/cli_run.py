@@ -12,25 +12,20 @@ from loguru import logger
 
 from core.domain import UserError
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
-
-def check_bind(host: str, web_chat_token: str) -> None:
-    """The web chat trades money: off loopback it needs WEB_CHAT_TOKEN."""
-    if host not in LOOPBACK and not web_chat_token:
-        raise UserError(f"refusing to serve the web chat on {host} without WEB_CHAT_TOKEN (set it, or use 127.0.0.1)")
-
 
 def cmd_run(args: argparse.Namespace) -> int:
     import waitress
 
     from adapters.web.app import create_web_app
-    from bot.app import build_zyn_from_env
+    from bot.app import build_zyn, load_env_settings
 
     if not 0 < args.port < 65536:
         raise UserError(f"--port {args.port} is not a TCP port")
-    zyn = build_zyn_from_env(background=True, host=args.host)
-    check_bind(args.host, zyn.settings.channels.web_chat_token)
+    from adapters.channels.web_chat import check_bind
+
+    settings = load_env_settings()
+    check_bind(args.host, settings)  # before anything starts: the chat can move money
+    zyn = build_zyn(settings, host=args.host)
     app = create_web_app(zyn)
     logger.bind(host=args.host, port=args.port, mode=zyn.settings.mode, **zyn.describe()).info("zyn starting")
     server = waitress.create_server(app, host=args.host, port=args.port, threads=8, ident="zyn")
@@ -63,11 +58,11 @@ def parse_balances(items: list[str]) -> dict[str, Decimal]:
 
 def cmd_sim_exchange(args: argparse.Namespace) -> int:
     from adapters.sim_exchange.runner import run_sim_exchange
-    from core.config import load_settings
+    from bot.app import load_env_settings
 
     if bool(args.api_key) != bool(args.api_secret):
         raise UserError("give both --api-key and --api-secret, or neither (a pair is generated)")
-    settings = load_settings(_env())
+    settings = load_env_settings()
     kwargs: dict[str, Any] = {
         "host": args.host, "port": args.port, "data_path": args.data, "api_key": args.api_key,
         "api_secret": args.api_secret, "balances": parse_balances(args.balance), "speed": settings.paper_speed,
@@ -77,11 +72,3 @@ def cmd_sim_exchange(args: argparse.Namespace) -> int:
         kwargs["db_url"] = db_url
     run_sim_exchange(**kwargs)
     return 0
-
-
-def _env() -> dict[str, str]:
-    from dotenv import dotenv_values
-
-    env = {k: v for k, v in dotenv_values(".env").items() if v is not None} if os.path.exists(".env") else {}
-    env.update(os.environ)
-    return env
