@@ -14,6 +14,7 @@ from pathlib import Path
 
 from core.domain import Candle, UserError
 from core.market_data.csv_loader import load_dataset
+from core.market_data.resample import merge_bucket
 from core.ports import Clock
 from core.timeframes import bucket_start, timeframe_ms
 
@@ -83,15 +84,3 @@ def _buckets(candles: Sequence[Candle], width: int, now_ms: int) -> list[Candle]
     if group and bucket_start(group[0].ts, width) + width <= now_ms:
         out.append(merge_bucket(group, width))
     return out
-
-
-def merge_bucket(group: Sequence[Candle], width: int) -> Candle:
-    """One coarser candle from consecutive finer ones of the same bucket (same as resample)."""
-    return Candle(
-        ts=bucket_start(group[0].ts, width),
-        open=group[0].open,
-        high=max(c.high for c in group),
-        low=min(c.low for c in group),
-        close=group[-1].close,
-        volume=sum(c.volume for c in group),
-    )

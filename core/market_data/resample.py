@@ -24,18 +24,19 @@ def resample(candles: Sequence[Candle], source_tf: str, target_tf: str) -> list[
     for c in candles:
         start = bucket_start(c.ts, dst)
         if start != cur_start and cur:
-            out.append(_merge(cur_start, cur))
+            out.append(merge_bucket(cur, dst))
             cur = []
         cur_start = start
         cur.append(c)
     if cur and cur[-1].ts + src >= cur_start + dst:
-        out.append(_merge(cur_start, cur))
+        out.append(merge_bucket(cur, dst))
     return out
 
 
-def _merge(start: int, group: list[Candle]) -> Candle:
+def merge_bucket(group: Sequence[Candle], width: int) -> Candle:
+    """One coarser candle from consecutive finer ones of the same bucket (replay uses it too)."""
     return Candle(
-        ts=start,
+        ts=bucket_start(group[0].ts, width),
         open=group[0].open,
         high=max(c.high for c in group),
         low=min(c.low for c in group),

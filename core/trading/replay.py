@@ -21,7 +21,7 @@ from loguru import logger
 
 from core.clock import SimClock
 from core.domain import Candle, UserError
-from core.market_data.replay_feed import merge_bucket
+from core.market_data.resample import merge_bucket
 from core.timeframes import bucket_start, timeframe_ms
 from core.trading.autopilot import Autopilot
 
