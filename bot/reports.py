@@ -17,6 +17,7 @@ from bot.commands.context import fmt_money, fmt_num
 from bot.envelope import Reply, Row, render_plain
 from bot.services import Services
 from core.domain import Event
+from core.metrics import max_drawdown
 from core.ports import Clock
 
 WEEK_MS = 7 * 24 * 3600 * 1000
@@ -102,16 +103,6 @@ def weekly_report_event(services: Services, clock: Clock, tz: str = "UTC", user_
     return Event(
         "weekly_report", render_plain(reply), {"image_png": reply.image_png} if reply.image_png else {}
     )
-
-
-def max_drawdown(equity: Sequence[float]) -> float:
-    """Largest peak-to-trough fall as a fraction of the peak (0.0 when it only rose)."""
-    peak, worst = float("-inf"), 0.0
-    for value in equity:
-        peak = max(peak, value)
-        if peak > 0:
-            worst = max(worst, (peak - value) / peak)
-    return worst
 
 
 def _closed_since(trades: Sequence[Mapping[str, Any]], since_ms: int) -> list[Mapping[str, Any]]:
