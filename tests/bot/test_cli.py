@@ -56,3 +56,19 @@ def test_offline_status_without_market_data_still_answers(tmp_path: Path) -> Non
                       PAPER_FEED="auto", KRAKEN_API_URL="http://127.0.0.1:9")
     assert unreachable.returncode == 0, unreachable.stderr
     assert unreachable.stdout.strip()
+
+
+def test_backtest_plot_and_learn_json(tmp_path: Path) -> None:
+    data = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "kraken_small" / "KRAKEN_BTC-USDT_5m.csv"
+    data = Path(os.environ.get("ZYN_SHARED_DATA", data.parents[1])) / "kraken_small" / data.name
+    png = tmp_path / "eq.png"
+    out = run(["backtest", "--data", str(data), "--plot", str(png)], tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "final_equity" in out.stdout
+    import json
+
+    learn = run(["backtest", "--data", str(data), "--timeframe", "15m", "--learn", "--json"], tmp_path)
+    assert learn.returncode == 0, learn.stderr
+    body = json.loads(learn.stdout)
+    assert set(body) == {"baseline", "learned", "folds", "skipped_by_learner"}
+    assert body["baseline"]["timeframe"] == "15m" and set(body["learned"]) == set(body["baseline"])
