@@ -31,6 +31,12 @@ class Bracket:
     stop_order_id: str = ""
     initial_risk: float = 0.0
     entry_ms: int = 0
+    # Parts already sold (a stop that filled partly): `amount` and `entry_cost` are what is
+    # still held; these keep the sold part's totals so the final close books the whole trade.
+    sold: Decimal = Decimal(0)
+    proceeds: Decimal = Decimal(0)  # sold x price (quote)
+    realized: Decimal = Decimal(0)  # net P&L of the sold part (its fees and share of the entry cost)
+    exit_fees: Decimal = Decimal(0)
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -54,6 +60,10 @@ class Bracket:
             stop_order_id=str(data.get("stop_order_id") or ""),
             initial_risk=float(data.get("initial_risk") or 0.0),
             entry_ms=int(data.get("entry_ms") or 0),
+            sold=Decimal(data.get("sold") or 0),
+            proceeds=Decimal(data.get("proceeds") or 0),
+            realized=Decimal(data.get("realized") or 0),
+            exit_fees=Decimal(data.get("exit_fees") or 0),
         )
 
     def with_stop_order(self, order_id: str) -> Bracket:

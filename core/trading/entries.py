@@ -39,8 +39,14 @@ def enter_market(svc: TradingService, pair: str, amount: Decimal, plan: EntryPla
     if order.validated_only:
         svc.state.drop_plan(ref)
         return validated_entry(svc, pair, amount, plan)
+    try:
+        order = _finish_market(svc, order)
+    except (ExchangeError, ExchangeUnavailable) as exc:
+        svc.journal.safety("naked_position", f"{pair}: buy {order.id} still open, {order.filled} filled: {exc}")
+        return ActionResult(False, f"buy {order.id} still open; sync cancels the rest and brackets what filled")
     if order.filled <= 0:
-        return ActionResult(False, f"buy {order.id} not filled yet; reconcile will bracket it when it is")
+        svc.state.drop_plan(ref)
+        return ActionResult(False, f"buy {order.id} was not filled ({order.status})")
     try:
         bracket, hit = svc.positions.open_from_fill(plan, order, ref)
     except (ExchangeError, ExchangeUnavailable) as exc:
@@ -111,10 +117,19 @@ def _settle_entry(svc: TradingService, row: OrderRow) -> None:
             return
         order = found
         svc.journal.order_sent(row.client_ref, order)
+    order = _finish_market(svc, order)
     if order.status == "open":
         return
     svc.journal.order_update(row.client_ref, status=order.status)
     _bracket_filled(svc, row.client_ref, order)
+
+
+def _finish_market(svc: TradingService, order: Order) -> Order:
+    """A market buy still open after the read-backs is canceled (confirmed) so that exactly
+    what filled is bracketed and nothing can fill later without a stop."""
+    if order.type == "market" and order.side == "buy" and order.status == "open":
+        return svc.desk.cancel_confirmed(order.id)
+    return order
 
 
 def _bracket_filled(svc: TradingService, client_ref: str, order: Order) -> None:

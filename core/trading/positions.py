@@ -5,31 +5,39 @@ amount goes to the exchange, the target goes to the watcher's book. Exit: cancel
 confirm it by reading it back (a stop that filled in the meantime closes the trade as `stop`),
 then sell at market; if that sell fails the stop is put back so the position is never left
 naked. P&L is net of both fees, computed exactly like the backtest's Decimal ledger.
+Partial fills: a stop (or exit sell) that sold only part of the coins is booked pro rata
+(`book_sell`) and the rest stays a bracket that is re-protected or sold, never left naked.
+Every stop and exit is capped at the coins actually free (a fee taken in coins, coins gone).
 Callers hold the TradingService lock; nothing here locks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from dataclasses import dataclass, replace
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from loguru import logger
 
-from core.domain import Event, ExchangeError, ExchangeUnavailable, Order, OrderNotFound, OrderRequest
+from core.domain import (
+    Event,
+    ExchangeError,
+    ExchangeUnavailable,
+    Market,
+    Order,
+    OrderNotFound,
+    OrderRequest,
+)
 from core.ports import Clock, Exchange, Notifier
 from core.risk import RiskConfig
-from core.telemetry.models import OrderRow, TradeRow
+from core.telemetry.models import OrderRow
 from core.trading.bracket import Bracket, BracketBook
 from core.trading.journal import Journal
 from core.trading.orders import OrderDesk
+from core.trading.plan import EntryPlan as EntryPlan
+from core.trading.plan import bracket_from_row, trade_row
+from core.trading.plan import dec as dec
 from core.trading.state import TradingState
-
-
-def dec(value: float) -> Decimal:
-    """Float -> Decimal through the shortest repr, as the backtest's ledger does."""
-    return Decimal(repr(value))
 
 
 @dataclass(frozen=True)
@@ -42,46 +50,6 @@ class TradeExit:
     pnl: float
     r_multiple: float
     exit_ms: int
-
-
-@dataclass(frozen=True)
-class EntryPlan:
-    """How to bracket an entry once it fills: ATR multiples (autopilot) or fixed levels (manual)."""
-
-    pair: str
-    atr: float | None = None
-    stop: Decimal | None = None
-    target: Decimal | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    def levels(self, fill_price: Decimal, cfg: RiskConfig) -> tuple[float, float | None]:
-        if self.atr is not None and self.stop is None:
-            entry = float(fill_price)
-            target = entry + cfg.target_atr * self.atr if self.target is None else float(self.target)
-            return entry - cfg.stop_atr * self.atr, target
-        if self.stop is None:
-            raise ValueError("entry plan without stop or ATR")
-        return float(self.stop), float(self.target) if self.target is not None else None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "pair": self.pair,
-            "atr": self.atr,
-            "meta": self.meta,
-            "stop": str(self.stop) if self.stop is not None else None,
-            "target": str(self.target) if self.target is not None else None,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> EntryPlan:
-        stop, target = data.get("stop"), data.get("target")
-        return cls(
-            pair=str(data["pair"]),
-            atr=data.get("atr"),
-            meta=dict(data.get("meta") or {}),
-            stop=Decimal(stop) if stop is not None else None,
-            target=Decimal(target) if target is not None else None,
-        )
 
 
 ExitListener = Callable[[TradeExit], None]
@@ -105,6 +73,9 @@ class Positions:
         # The pair's price decimals (Kraken pair_decimals) when known: stop prices are rounded
         # to them here, so what is sent (and booked) is a price the exchange accepts as is.
         self.pair_decimals: Callable[[str], int | None] = lambda _pair: None
+        # The pair's market when known: stops and exits are capped at the free base balance,
+        # truncated to its lot decimals.
+        self.market_of: Callable[[str], Market | None] = lambda _pair: None
 
     def load(self) -> None:
         """Rebuild the in-memory book from open trades (exact values from kv, else the row)."""
@@ -112,7 +83,7 @@ class Positions:
         for row in self.journal.open_trades():
             if row.id is None:
                 continue
-            bracket = self.state.load_bracket(row.id) or _bracket_from_row(row)
+            bracket = self.state.load_bracket(row.id) or bracket_from_row(row)
             self.book.put(bracket)
 
     # ------------------------------------------------------------------ entry
@@ -125,7 +96,7 @@ class Positions:
         risk = float(amount) * (float(price) - stop_f)
         entry_ms = order.closed_ms or self.clock.now_ms()
         row = self.journal.trade_open(
-            _trade_row(plan, order, entry_ms, stop_f, target_f, risk), entry_ref=client_ref
+            trade_row(plan, order, entry_ms, stop_f, target_f, risk), entry_ref=client_ref
         )
         assert row.id is not None  # noqa: S101 - the database assigned it
         bracket = Bracket(
@@ -153,6 +124,7 @@ class Positions:
 
     def place_stop(self, bracket: Bracket, client_ref: str = "") -> tuple[Bracket, TradeExit | None]:
         """Put the bracket's stop-loss on the exchange; a stop already through the price fills now."""
+        bracket = self._capped(bracket)
         decimals = self.pair_decimals(bracket.pair)
         if decimals is not None:
             stop = bracket.stop.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
@@ -174,18 +146,21 @@ class Positions:
         ExchangeUnavailable when that cannot be proved (the next sync tries again).
         """
         for row in self.journal.orders_for_trade(bracket.trade_id, ("new", "open")):
-            is_stop = row.purpose == "stop"
-            if row.side != "sell" or (not is_stop and row.status != "new"):
+            if row.side != "sell":
                 continue
             order = self._lookup(row)
             if order is None:
                 self.journal.order_update(row.client_ref, status="failed", error="not on the exchange")
                 continue
             self.journal.order_sent(row.client_ref, order)
-            if order.status == "closed" and order.filled > 0:
-                return bracket, self.close(bracket, order, row.purpose)
-            if is_stop and order.status == "open":
+            if order.status == "open" and row.purpose == "stop":
                 return self.adopt_stop(bracket, order)
+            if order.status == "open":  # an exit sell left open: finish it before anything else
+                order = self.desk.cancel_confirmed(order.id)
+            rest, done = self.book_sell(bracket, order, row.purpose)
+            if rest is None:
+                return bracket, done
+            bracket = rest
         return self.place_stop(bracket)
 
     def _lookup(self, row: OrderRow) -> Order | None:
@@ -201,19 +176,24 @@ class Positions:
         self.state.save_bracket(bracket)
         self.book.put(bracket)
         self.journal.trade_update(bracket.trade_id, stop_order_id=order.id)
-        if order.status == "closed":
-            return bracket, self.close(bracket, order, "stop")
-        return bracket, None
+        if order.status == "open" or order.filled <= 0:
+            return bracket, None
+        rest, done = self.book_sell(bracket, order, "stop")
+        return (bracket, done) if rest is None else self.place_stop(rest)
 
     # ------------------------------------------------------------------ exit
     def exit(self, bracket: Bracket, reason: str) -> TradeExit:
-        """Cancel the stop (confirmed), then sell at market; the stop comes back if the sell fails."""
+        """Cancel the stop (confirmed), then sell what is held at market; the stop comes back if
+        the sell fails. A stop that sold a part before the cancel is booked first, so the sell is
+        for exactly the rest; a sell that sells only a part books it and re-protects the rest."""
         if bracket.stop_order_id:
             final = self.desk.cancel_confirmed(bracket.stop_order_id)
-            if final.status == "closed" and final.filled > 0:
-                return self.close(bracket, final, "stop")
-            bracket = bracket.with_stop_order("")
+            rest, done = self.book_sell(bracket, final, "stop")
+            if rest is None and done is not None:
+                return done
+            bracket = (rest or bracket).with_stop_order("")
             self.book.put(bracket)
+        bracket = self._capped(bracket)
         req = OrderRequest(bracket.pair, "sell", "market", bracket.amount)
         try:
             order = self.desk.send(req, reason, bracket.trade_id)
@@ -225,7 +205,15 @@ class Positions:
             )
             self._restore_stop(bracket)
             raise
-        return self.close(bracket, order, reason)
+        if order.status == "open":  # still open after the read-backs: a failed cancel leaves it
+            order = self.desk.cancel_confirmed(order.id)  # to sync (ensure_stop finishes it)
+        rest, done = self.book_sell(bracket, order, reason)
+        if rest is None and done is not None:
+            return done
+        self._restore_stop(rest or bracket)
+        raise ExchangeError(
+            f"{bracket.pair} exit ({reason}) sold {order.filled} of {bracket.amount}; the rest keeps a stop"
+        )
 
     def _restore_stop(self, bracket: Bracket) -> None:
         try:
@@ -241,7 +229,12 @@ class Positions:
         cost = (
             bracket.entry_cost if amount == bracket.amount else bracket.entry_cost * amount / bracket.amount
         )
-        pnl = float(amount * price - order.fee - cost)
+        net, fees = amount * price - order.fee - cost, bracket.entry_fee + order.fee
+        if bracket.sold:  # earlier partial fills: the trade's totals and average exit price
+            net, fees = net + bracket.realized, fees + bracket.exit_fees
+            price = (bracket.proceeds + amount * price) / (bracket.sold + amount)
+            amount += bracket.sold
+        pnl = float(net)
         r_mult = pnl / bracket.initial_risk if bracket.initial_risk > 0 else 0.0
         exit_ms = order.closed_ms or self.clock.now_ms()
         self.journal.trade_update(
@@ -252,7 +245,7 @@ class Positions:
             pnl=pnl,
             r_multiple=r_mult,
             exit_reason=reason,
-            fees=float(bracket.entry_fee + order.fee),
+            fees=float(fees),
         )
         self.book.pop(bracket.trade_id)
         self.state.drop_bracket(bracket.trade_id)
@@ -270,6 +263,68 @@ class Positions:
         for listener in list(self.exit_listeners):
             listener(done)
         return done
+
+    def book_sell(
+        self, bracket: Bracket, order: Order, reason: str
+    ) -> tuple[Bracket | None, TradeExit | None]:
+        """A finished (not open) sell of the bracket's coins: all sold closes the trade -> (None,
+        exit); a part sold is booked pro rata -> (rest without a stop, None), which the caller
+        protects or sells; nothing sold -> (bracket, None). The order's row is marked done
+        first, so a crash in between can never book the same fill twice."""
+        row = self.journal.order_by_exchange_id(order.id)
+        if row is not None and row.status in ("new", "open"):
+            self.journal.order_update(row.client_ref, status=order.status)
+        if order.filled <= 0:
+            return bracket, None
+        if order.filled >= bracket.amount:
+            return None, self.close(bracket, order, reason)
+        amount, price = order.filled, order.average_price or order.price or Decimal(0)
+        cost = bracket.entry_cost * amount / bracket.amount
+        rest = replace(
+            bracket,
+            amount=bracket.amount - amount,
+            entry_cost=bracket.entry_cost - cost,
+            stop_order_id="",
+            sold=bracket.sold + amount,
+            proceeds=bracket.proceeds + amount * price,
+            realized=bracket.realized + amount * price - order.fee - cost,
+            exit_fees=bracket.exit_fees + order.fee,
+        )
+        self.state.save_bracket(rest)
+        self.book.put(rest)
+        text = f"{bracket.pair} trade {bracket.trade_id}: {reason} sold {amount} at {price}; {rest.amount} left"
+        self.journal.safety("partial_fill", text)
+        self._notify("partial_fill", text, rest)
+        return rest, None
+
+    def _capped(self, bracket: Bracket) -> Bracket:
+        """Never stop or sell more coins than are held (a fee taken in coins, coins gone): the
+        bracket shrinks to what it can hold, truncated to lot decimals; its cost stays.
+
+        What it can hold = the total balance minus the other brackets' coins on the pair, i.e.
+        free + what our own (just canceled) stop reserved: the total does not lag a cancel the
+        way Kraken's free balance (balance - hold_trade) can, so a lag never shrinks a bracket.
+        """
+        market = self.market_of(bracket.pair)
+        if market is None:
+            return bracket
+        try:
+            total = self.exchange.fetch_balances().total.get(market.base, Decimal(0))
+        except (ExchangeError, ExchangeUnavailable):
+            return bracket  # unknown: send the booked amount, the exchange refuses what is not there
+        others = [b.amount for b in self.book.for_pair(bracket.pair) if b.trade_id != bracket.trade_id]
+        total -= sum(others, Decimal(0))
+        held = total.quantize(Decimal(1).scaleb(-market.lot_decimals), rounding=ROUND_DOWN)
+        if held >= bracket.amount or held <= 0:
+            return bracket
+        self.journal.safety(
+            "amount_capped",
+            f"{bracket.pair} trade {bracket.trade_id}: {bracket.amount} booked but {held} held; using {held}",
+        )
+        capped = replace(bracket, amount=held)
+        self.state.save_bracket(capped)
+        self.book.put(capped)
+        return capped
 
     def check_stops(
         self, order_ids: set[str] | None = None, failed: set[str] | None = None
@@ -299,15 +354,16 @@ class Positions:
 
     def _check_stop(self, bracket: Bracket) -> list[TradeExit]:
         order = self.exchange.fetch_order(bracket.stop_order_id)
-        if order.status == "closed" and order.filled > 0:
-            return [self.close(bracket, order, "stop")]
         if order.status == "open":
             return []
+        rest, done = self.book_sell(bracket, order, "stop")
+        if rest is None:
+            return [done] if done is not None else []
         self.journal.safety(
             "stop_missing",
             f"{bracket.pair} trade {bracket.trade_id}: stop {order.id} is {order.status}; re-placing it",
         )
-        bare = replace(bracket, stop_order_id="")
+        bare = replace(rest, stop_order_id="")
         self.book.put(bare)  # until a new stop is confirmed, the book says: no stop
         self.state.save_bracket(bare)
         _, hit = self.ensure_stop(bare)
@@ -320,46 +376,3 @@ class Positions:
             self.notifier.notify(Event(kind, text, {"pair": bracket.pair, "trade_id": bracket.trade_id}))
         except Exception as exc:  # noqa: BLE001 - a failing channel must not stop trading
             logger.bind(action="notify").warning("notifier failed: {}", exc)
-
-
-def _bracket_from_row(row: TradeRow) -> Bracket:
-    amount, price = dec(row.amount), dec(row.entry_price)
-    fee = dec(row.fees)
-    return Bracket(
-        trade_id=row.id or 0,
-        pair=row.pair,
-        amount=amount,
-        entry_price=price,
-        entry_cost=amount * price + fee,
-        entry_fee=fee,
-        stop=dec(row.stop_price or 0.0),
-        target=dec(row.target_price) if row.target_price is not None else None,
-        stop_order_id=row.stop_order_id,
-        initial_risk=row.initial_risk,
-        entry_ms=row.entry_ms,
-    )
-
-
-def _trade_row(  # noqa: PLR0913
-    plan: EntryPlan, order: Order, entry_ms: int, stop: float, target: float | None, risk: float
-) -> TradeRow:
-    """The trade with the context it was taken in (the analyzer and learner read these)."""
-    meta = plan.meta
-    return TradeRow(
-        pair=plan.pair,
-        entry_ms=entry_ms,
-        amount=float(order.filled),
-        entry_price=float(order.average_price or order.price or 0),
-        stop_price=stop,
-        target_price=target,
-        initial_risk=risk,
-        fees=float(order.fee),
-        atr=plan.atr,
-        sma=meta.get("sma"),
-        atr_pct=meta.get("atr_pct"),
-        trend_strength=meta.get("trend_strength"),
-        decision_id=meta.get("decision_id"),
-        learner_version=meta.get("learner_version"),
-        size_factor=meta.get("size_factor"),
-        context_json=str(meta.get("context_json") or "{}"),
-    )

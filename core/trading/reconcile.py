@@ -89,9 +89,10 @@ class Reconciler:
             return
         if row.purpose == "stop":
             self.svc.positions.adopt_stop(bracket, order)
-        elif order.status == "closed" and order.side == "sell" and order.filled > 0:
-            self.svc.positions.close(bracket, order, row.purpose)
-            report.actions.append(f"trade {bracket.trade_id} closed by its {row.purpose} sell while down")
+        elif order.status != "open" and order.side == "sell" and order.filled > 0:
+            rest, _ = self.svc.positions.book_sell(bracket, order, row.purpose)  # a rest: sync protects it
+            done = "closed" if rest is None else f"partly sold ({rest.amount} left)"
+            report.actions.append(f"trade {bracket.trade_id} {done} by its {row.purpose} sell while down")
 
     def _adopt_entry(self, row: OrderRow, report: ReconcileReport) -> None:
         try:
@@ -125,10 +126,13 @@ class Reconciler:
                 return
         if order is not None and order.status == "open":
             return
-        if order is not None and order.status == "closed" and order.filled > 0:
-            self.svc.positions.close(bracket, order, "stop")
-            report.actions.append(f"trade {bracket.trade_id} ({bracket.pair}) was stopped out while down")
-            return
+        if order is not None and order.status != "open" and order.filled > 0:
+            rest, _ = self.svc.positions.book_sell(bracket, order, "stop")
+            if rest is None:
+                report.actions.append(f"trade {bracket.trade_id} ({bracket.pair}) was stopped out while down")
+                return
+            report.actions.append(f"trade {bracket.trade_id}: its stop sold part while down; {rest.amount} left")
+            bracket = rest
         if not self._holds(bracket):
             self.svc.journal.trade_update(bracket.trade_id, status="closed", exit_reason="missing")
             self.svc.positions.book.pop(bracket.trade_id)

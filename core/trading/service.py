@@ -70,6 +70,7 @@ class TradingService:
         self.desk = OrderDesk(exchange, self.journal, attempts=attempts, backoff_s=backoff_s, sleep=sleep)
         self.positions = Positions(exchange, self.desk, self.journal, self.state, clock, self.cfg, notifier)
         self.positions.pair_decimals = self._pair_decimals
+        self.positions.market_of = self._market
         self.flattener = Flattener(
             exchange, self.positions, self.desk, attempts=attempts, backoff_s=backoff_s, sleep=sleep
         )
@@ -94,11 +95,14 @@ class TradingService:
                 raise UserError(f"cannot load the exchange's markets right now ({exc})") from None
         return self._markets
 
-    def _pair_decimals(self, pair: str) -> int | None:
+    def _market(self, pair: str) -> Market | None:
         try:
-            market = self.markets.get(pair)
+            return self.markets.get(pair)
         except ZynError:
             return None
+
+    def _pair_decimals(self, pair: str) -> int | None:
+        market = self._market(pair)
         return market.pair_decimals if market is not None else None
 
     def has_position(self, pair: str) -> bool:

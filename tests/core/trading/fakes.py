@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
-from core.domain import Candle, Event, ExchangeUnavailable, Order, OrderRequest
+from core.domain import (
+    Balances,
+    Candle,
+    Event,
+    ExchangeUnavailable,
+    InsufficientFunds,
+    Order,
+    OrderNotFound,
+    OrderRequest,
+)
 from core.paper.exchange import PaperExchange
 
 
@@ -68,3 +79,107 @@ class ListFeed:
 
 class OpenBreaker:
     state = "open"
+
+
+class PartialFills:
+    """A PaperExchange that can fill in part (the paper engine always fills whole orders).
+
+    `buy_part`: the next market buy fills only this amount and stays open (cancel -> canceled
+    with that part filled). `partial_stop(id, amount)`: a resting stop sells `amount` now and
+    keeps resting for the rest (one part per stop). `coin_fee`: every market buy loses this many
+    coins, as if the fee were charged in the base currency. `cancel_down`: cancels that fail.
+    No fill listener, so the service checks every stop on each sync.
+    """
+
+    name = "partial"
+    add_fill_listener = None
+
+    def __init__(self, inner: PaperExchange) -> None:
+        self.inner = inner
+        self.buy_part: Decimal | None = None
+        self.coin_fee = Decimal(0)
+        self.cancel_down = 0
+        self.views: dict[str, Order] = {}  # partly filled market buys, as reported
+        self.rest_of: dict[str, str] = {}  # partly filled stop id -> inner stop holding the rest
+        self.parts: dict[str, Order] = {}  # partly filled stop id -> the sell of its part
+        self.withheld: dict[str, Decimal] = {}
+
+    def create_order(self, request: OrderRequest) -> Order:
+        base = request.pair.split("/")[0]
+        if request.type == "market" and request.side == "buy" and self.buy_part is not None:
+            part, self.buy_part = self.buy_part, None
+            done = self.inner.create_order(replace(request, amount=part))
+            self.views[done.id] = replace(done, amount=request.amount, status="open", closed_ms=None)
+            return self.views[done.id]
+        if request.side == "sell" and request.amount > self._free(base):
+            raise InsufficientFunds("EOrder:Insufficient funds")
+        order = self.inner.create_order(request)
+        if request.side == "buy" and request.type == "market" and self.coin_fee:
+            self.withheld[base] = self.withheld.get(base, Decimal(0)) + self.coin_fee
+        return order
+
+    def partial_stop(self, stop_id: str, amount: Decimal, at: Decimal, after: Decimal) -> None:
+        """The stop sells `amount` at `at`, then the price moves back up to `after`."""
+        stop = self.inner.fetch_order(stop_id)
+        ts = self.inner.fetch_ticker(stop.pair).ts_ms
+        self.inner.cancel_order(stop_id)
+        self.inner.set_price(stop.pair, at, ts)
+        self.parts[stop_id] = self.inner.create_order(OrderRequest(stop.pair, "sell", "market", amount))
+        self.inner.set_price(stop.pair, after, ts)
+        rest = self.inner.create_order(
+            OrderRequest(stop.pair, "sell", "stop-loss", stop.amount - amount, stop.price)
+        )
+        self.rest_of[stop_id] = rest.id
+
+    def fetch_order(self, order_id: str) -> Order:
+        if order_id in self.rest_of:
+            return self._stop_view(order_id)
+        return self.views.get(order_id) or self.inner.fetch_order(order_id)
+
+    def _stop_view(self, stop_id: str) -> Order:
+        part, rest = self.parts[stop_id], self.inner.fetch_order(self.rest_of[stop_id])
+        filled = part.filled + rest.filled
+        value = part.filled * (part.average_price or 0) + rest.filled * (rest.average_price or 0)
+        return replace(
+            self.inner.fetch_order(stop_id),
+            status=rest.status,
+            filled=filled,
+            average_price=value / filled,
+            fee=part.fee + rest.fee,
+            closed_ms=rest.closed_ms,
+        )
+
+    def cancel_order(self, order_id: str) -> None:
+        if self.cancel_down > 0:
+            self.cancel_down -= 1
+            raise ExchangeUnavailable("EService:Unavailable")
+        view = self.views.get(order_id)
+        if view is not None:
+            if view.status != "open":
+                raise OrderNotFound("EOrder:Unknown order")
+            self.views[order_id] = replace(view, status="canceled", closed_ms=view.created_ms)
+            return
+        self.inner.cancel_order(self.rest_of.get(order_id, order_id))
+
+    def find_order_by_client_ref(self, client_ref: str) -> Order | None:
+        found = self.inner.find_order_by_client_ref(client_ref)
+        return self.fetch_order(found.id) if found is not None else None
+
+    def fetch_open_orders(self, pair: str | None = None) -> list[Order]:
+        inner_of = {rest: stop for stop, rest in self.rest_of.items()}
+        orders = [self.fetch_order(inner_of.get(o.id, o.id)) for o in self.inner.fetch_open_orders(pair)]
+        return orders + [v for v in self.views.values() if v.status == "open"]
+
+    def fetch_balances(self) -> Balances:
+        bal = self.inner.fetch_balances()
+        less = self.withheld
+        return Balances(
+            total={a: v - less.get(a, Decimal(0)) for a, v in bal.total.items()},
+            free={a: v - less.get(a, Decimal(0)) for a, v in bal.free.items()},
+        )
+
+    def _free(self, asset: str) -> Decimal:
+        return self.fetch_balances().free.get(asset, Decimal(0))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)

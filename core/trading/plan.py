@@ -1,0 +1,104 @@
+"""What an entry is bracketed with (EntryPlan) and how a trade row becomes a bracket again.
+
+Kept apart from `positions` so that module holds only the order steps; `positions` re-exports
+these names for its callers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from core.domain import Order
+from core.risk import RiskConfig
+from core.telemetry.models import TradeRow
+from core.trading.bracket import Bracket
+
+
+def dec(value: float) -> Decimal:
+    """Float -> Decimal through the shortest repr, as the backtest's ledger does."""
+    return Decimal(repr(value))
+
+
+@dataclass(frozen=True)
+class EntryPlan:
+    """How to bracket an entry once it fills: ATR multiples (autopilot) or fixed levels (manual)."""
+
+    pair: str
+    atr: float | None = None
+    stop: Decimal | None = None
+    target: Decimal | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def levels(self, fill_price: Decimal, cfg: RiskConfig) -> tuple[float, float | None]:
+        if self.atr is not None and self.stop is None:
+            entry = float(fill_price)
+            target = entry + cfg.target_atr * self.atr if self.target is None else float(self.target)
+            return entry - cfg.stop_atr * self.atr, target
+        if self.stop is None:
+            raise ValueError("entry plan without stop or ATR")
+        return float(self.stop), float(self.target) if self.target is not None else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "pair": self.pair,
+            "atr": self.atr,
+            "meta": self.meta,
+            "stop": str(self.stop) if self.stop is not None else None,
+            "target": str(self.target) if self.target is not None else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> EntryPlan:
+        stop, target = data.get("stop"), data.get("target")
+        return cls(
+            pair=str(data["pair"]),
+            atr=data.get("atr"),
+            meta=dict(data.get("meta") or {}),
+            stop=Decimal(stop) if stop is not None else None,
+            target=Decimal(target) if target is not None else None,
+        )
+
+
+def bracket_from_row(row: TradeRow) -> Bracket:
+    amount, price = dec(row.amount), dec(row.entry_price)
+    fee = dec(row.fees)
+    return Bracket(
+        trade_id=row.id or 0,
+        pair=row.pair,
+        amount=amount,
+        entry_price=price,
+        entry_cost=amount * price + fee,
+        entry_fee=fee,
+        stop=dec(row.stop_price or 0.0),
+        target=dec(row.target_price) if row.target_price is not None else None,
+        stop_order_id=row.stop_order_id,
+        initial_risk=row.initial_risk,
+        entry_ms=row.entry_ms,
+    )
+
+
+def trade_row(  # noqa: PLR0913
+    plan: EntryPlan, order: Order, entry_ms: int, stop: float, target: float | None, risk: float
+) -> TradeRow:
+    """The trade with the context it was taken in (the analyzer and learner read these)."""
+    meta = plan.meta
+    return TradeRow(
+        pair=plan.pair,
+        entry_ms=entry_ms,
+        amount=float(order.filled),
+        entry_price=float(order.average_price or order.price or 0),
+        stop_price=stop,
+        target_price=target,
+        initial_risk=risk,
+        fees=float(order.fee),
+        atr=plan.atr,
+        sma=meta.get("sma"),
+        atr_pct=meta.get("atr_pct"),
+        trend_strength=meta.get("trend_strength"),
+        decision_id=meta.get("decision_id"),
+        learner_version=meta.get("learner_version"),
+        size_factor=meta.get("size_factor"),
+        context_json=str(meta.get("context_json") or "{}"),
+    )
