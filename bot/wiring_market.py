@@ -119,8 +119,9 @@ def build_feed(settings: Settings, wiring: MarketWiring, exchange: Exchange) -> 
     import ccxt
 
     public = ccxt.kraken({"enableRateLimit": True, "timeout": 10_000})
-    base = f"{settings.kraken_api_url}/0"
-    public.urls["api"] = {**public.urls["api"], "public": f"{base}/public", "private": f"{base}/private"}
+    # ccxt appends "/0/public/..." itself: the base URL alone (as in adapters.kraken.exchange)
+    base = settings.kraken_api_url
+    public.urls["api"] = {**public.urls["api"], "public": base, "private": base}
     return KrakenPublicFeed(public, wiring.clock, settings.pairs)
 
 

@@ -94,7 +94,7 @@ def _wire_conversation(zyn: Zyn, host: str) -> None:
     from core.clock import RealClock, SimClock
 
     s = zyn.settings
-    services = Services(trading=zyn.trading, status=zyn.status, learner=_LearnerPort(zyn),
+    services = Services(trading=_TradingPort(zyn), status=zyn.status, learner=_LearnerPort(zyn),
                         backtester=_BacktestPort(zyn))
     from bot.agent import build_free_text_engine
 
@@ -108,6 +108,31 @@ def _wire_conversation(zyn: Zyn, host: str) -> None:
     confirm_clock = RealClock() if isinstance(zyn.clock, SimClock) else None
     zyn.dispatcher = Dispatcher(services, zyn.kv, zyn.db, zyn.clock, allow, s.user_name, free_text,
                                 zyn.notifier, tz=s.tz, confirm_clock=confirm_clock)
+
+
+class _TradingPort:
+    """The trading service as chat sees it. After a money action the status cache is refreshed at
+    once (core.status: `sync(force=True)` after an order): otherwise `orders` or `positions` right
+    after a `yes` would show the account as it was before, for up to a minute."""
+
+    def __init__(self, zyn: Zyn) -> None:
+        self._zyn = zyn
+
+    def __getattr__(self, name: str) -> Any:  # preview_order, pause, resume, ...
+        return getattr(self._zyn.trading, name)
+
+    def _synced(self, result: Any) -> Any:
+        self._zyn.status.sync(force=True)
+        return result
+
+    def place_manual(self, req: Any) -> Any:
+        return self._synced(self._zyn.trading.place_manual(req))
+
+    def cancel(self, order_id: str | None) -> Any:
+        return self._synced(self._zyn.trading.cancel(order_id))
+
+    def flatten(self, reason: str) -> Any:
+        return self._synced(self._zyn.trading.flatten(reason))
 
 
 class _LearnerPort:

@@ -36,11 +36,12 @@ def make_blueprint(zyn: Any) -> Blueprint:
 
 
 def health_report(zyn: Any) -> dict[str, Any]:
-    """ok = the database answers and, when this process owns the scheduler, it is running."""
+    """ok = the database answers, the owned scheduler runs, and the exchange circuit is not open
+    (open = the exchange has been unreachable repeatedly; new entries are paused)."""
     circuit = zyn.breaker.snapshot()
     db_ok = _db_ok(zyn)
     sched = zyn.scheduler_state() if hasattr(zyn, "scheduler_state") else {"running": False}
-    ok = db_ok and (not sched.get("owner") or bool(sched.get("running")))
+    ok = db_ok and (not sched.get("owner") or bool(sched.get("running"))) and circuit["state"] != "open"
     return {
         "ok": ok,
         "mode": zyn.settings.mode,

@@ -55,7 +55,8 @@ def enter_market(svc: TradingService, pair: str, amount: Decimal, plan: EntryPla
             True, f"Bought {order.filled} {pair} but the stop failed ({exc}); retrying on sync"
         )
     b = bracket
-    text = f"Bought {b.amount} {pair} at {b.entry_price}, stop {b.stop}, target {b.target}"
+    target = f"target {b.target:.8g} (watched by Zyn)" if b.target is not None else "no target"
+    text = f"Bought {b.amount} {pair} at {b.entry_price}, stop {b.stop:.8g}, {target}"
     data: dict[str, object] = {
         "trade_id": bracket.trade_id,
         "amount": bracket.amount,
