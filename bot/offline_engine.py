@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from bot.envelope import Envelope, Reply
+from bot.parser import infer_stats_group
 
 if TYPE_CHECKING:
     from bot.dispatcher import Dispatcher
@@ -27,6 +28,80 @@ class Intent:
     name: str
     words: dict[str, float]
     phrases: dict[str, float]
+    patterns: tuple[tuple[re.Pattern[str], float], ...] = ()
+
+
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+STATS_WORDS: dict[str, float] = {
+    "stats": 4,
+    "statistics": 4,
+    "stat": 3,
+    "winrate": 3,
+    "best": 3,
+    "worst": 3,
+    "works": 2,
+    "work": 1.5,
+    "edge": 2,
+    **{d: 3.5 for d in _DAYS},
+    **{d + "s": 3.5 for d in _DAYS},
+    "weekend": 3.5,
+    "weekends": 3.5,
+    "weekday": 3,
+    "weekdays": 3,
+    "night": 2.5,
+    "nights": 2.5,
+    "overnight": 2.5,
+    "asia": 3,
+    "asian": 3,
+    "europe": 3,
+    "european": 3,
+    "london": 2,
+    "american": 2,
+    "session": 2.5,
+    "sessions": 2.5,
+    "pair": 2,
+    "pairs": 2,
+    "hour": 1.5,
+    "hours": 1.5,
+    "regime": 3,
+    "volatility": 2.5,
+    "volatile": 2,
+    "trend": 2,
+    "trending": 2,
+}
+STATS_PHRASES: dict[str, float] = {
+    "worth it": 3,
+    "doesn't work": 3,
+    "does not work": 3,
+    "don't work": 3,
+    "win rate": 3,
+    "hit rate": 3,
+    "how do you do": 2,
+    "new york": 3,
+}
+STATS_PATTERNS = (
+    (re.compile(r"\bbetween\s+\d{1,2}(?::\d\d)?\s*(?:h|utc)?\s*(?:and|to|-|–)\s*\d{1,2}"), 3.0),
+    (re.compile(r"\b\d{1,2}(?::00)?\s*(?:-|–|to)\s*\d{1,2}(?::00)?\s*utc\b"), 3.0),
+)
+STATS_DIMENSION_WORDS = {
+    "pair": "pair",
+    "pairs": "pair",
+    "hour": "hour",
+    "hours": "hour",
+    "time": "hour",
+    "weekday": "weekday",
+    "day": "weekday",
+    "days": "weekday",
+    "session": "session",
+    "sessions": "session",
+    "regime": "regime",
+    "volatility": "regime",
+    "trend": "trend",
+    "trends": "trend",
+    "exit": "exit",
+    "exits": "exit",
+}
+WORST_WORDS = frozenset({"worst", "worse", "doesn't", "don't", "not", "losing", "lose", "fails", "fail"})
 
 
 INTENTS = (
@@ -96,6 +171,7 @@ INTENTS = (
         {"why": 4, "reason": 3, "reasons": 3, "explain": 3, "skip": 2, "skipped": 3, "didn't": 1},
         {"how come": 3},
     ),
+    Intent("stats", STATS_WORDS, STATS_PHRASES, STATS_PATTERNS),
     Intent(
         "autopilot",
         {
@@ -136,7 +212,7 @@ PERIOD_WORDS = {
     "far": "all",
     "since": "all",
 }
-SUGGESTION = "Try: status, balance, positions, pnl week, trades, why, autopilot, or help."
+SUGGESTION = "Try: status, balance, positions, pnl week, trades, why, stats, autopilot, or help."
 
 
 def score(text: str) -> list[tuple[float, str]]:
@@ -147,6 +223,7 @@ def score(text: str) -> list[tuple[float, str]]:
     for order, intent in enumerate(INTENTS):
         value = sum(intent.words.get(w, 0.0) for w in words)
         value += sum(weight for phrase, weight in intent.phrases.items() if phrase in low)
+        value += sum(weight for pattern, weight in intent.patterns if pattern.search(low))
         scored.append((value, -order, intent.name))
     scored.sort(reverse=True)
     return [(value, name) for value, _, name in scored]
@@ -186,7 +263,26 @@ class OfflineEngine:
             return (
                 "why skip" if any(w in words for w in ("skip", "skipped", "didn't", "not", "no")) else "why"
             )
+        if intent == "stats":
+            return stats_command(text)
         if intent == "trades":
             numbers = [int(n) for n in re.findall(r"\b\d{1,3}\b", text)]
             return f"trades {numbers[0]}" if numbers and 1 <= numbers[0] <= 100 else "trades 5"
         return intent
+
+
+def stats_command(text: str) -> str:
+    """'are Sunday trades worth it?' -> 'stats weekday Sunday'; 'which pair is best?' -> 'stats pair';
+    'what works best?' -> 'stats best'; 'what doesn't work?' -> 'stats worst'."""
+    group = infer_stats_group(text)
+    if group is not None:
+        return f"stats {group[0]} {group[1]}"
+    words = _WORD.findall(text.lower().replace("’", "'"))
+    dimensions = [STATS_DIMENSION_WORDS[w] for w in words if w in STATS_DIMENSION_WORDS]
+    if dimensions:
+        return f"stats {dimensions[0]}"
+    if any(w in WORST_WORDS for w in words):
+        return "stats worst"
+    if any(w in ("best", "works", "work", "better", "edge") for w in words):
+        return "stats best"
+    return "stats"

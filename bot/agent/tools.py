@@ -51,6 +51,8 @@ def _fn(
     return {"type": "function", "function": {"name": name, "description": description, "parameters": params}}
 
 
+_STATS_DIMENSIONS = ("overall", "best", "worst", "pair", "hour", "weekday", "session", "regime", "trend", "exit")
+_STATS_GROUP_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 /+:_-]{0,23}$")
 _WHY_HINT = "a trade id; or 'last' (latest trade) or 'skip' (the latest skipped entry and why)"
 _NUM = {"type": "number", "exclusiveMinimum": 0}
 _PAIR = {"type": "string", "description": "trading pair, e.g. BTC/USD"}
@@ -71,6 +73,19 @@ TOOL_SCHEMAS: list[dict[str, Any]] = [
         ["n"],
     ),
     _fn("get_insights", "What Zyn has learned from its own trades, with the evidence."),
+    _fn(
+        "get_stats",
+        "Zyn's own record from its closed trades: n, win rate with its 95 % interval, expectancy in R, "
+        "small-sample flags. dimension 'overall' (plus the best and worst groups), 'best' / 'worst' "
+        "(ranked groups with enough data), or a breakdown by pair, hour (UTC), weekday, session, regime "
+        "(volatility), trend or exit. Optional group: the one group asked about, e.g. weekday 'Sunday' "
+        "or 'weekend', hour '0-4' or 'night', session 'Asia', pair 'ETH/USD', regime 'high'.",
+        {
+            "dimension": {"type": "string", "enum": list(_STATS_DIMENSIONS)},
+            "group": {"type": "string", "description": "optional: one group of that dimension"},
+        },
+        ["dimension"],
+    ),
     _fn(
         "explain_trade",
         "Why Zyn took (and exited) a trade, or skipped an entry, from its own records.",
@@ -190,6 +205,17 @@ def _why_command(args: dict[str, Any]) -> str:
     return f"why {_integer(args, 'trade_id', 1, 10**12)}"
 
 
+def _stats_command(args: dict[str, Any]) -> str:
+    """`stats`, `stats weekday`, `stats weekday Sunday`: the group is checked again by the parser."""
+    dimension = _choice(args, "dimension", _STATS_DIMENSIONS)
+    group = args.get("group")
+    if group is None or (isinstance(group, str) and not group.strip()):
+        return "stats" if dimension == "overall" else f"stats {dimension}"
+    if dimension in ("overall", "best", "worst"):
+        raise ToolArgError(f"'group' only goes with a breakdown dimension, not {dimension!r}")
+    return f"stats {dimension} {_text(args, 'group', _STATS_GROUP_RE, 'one short group name like Sunday or 0-4')}"
+
+
 SAFETY_ALERTS = ("kill_switch", "error", "circuit", "stop_hit", "all")
 
 
@@ -210,6 +236,7 @@ _BUILDERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "get_pnl": lambda a: f"pnl {_choice(a, 'period', ('today', 'week', 'all'))}",
     "get_trades": lambda a: f"trades {_integer(a, 'n', 1, 50)}",
     "get_insights": lambda a: "insights",
+    "get_stats": _stats_command,
     "explain_trade": _why_command,
     "run_backtest": lambda a: f"backtest {_text(a, 'pair', _PAIR_RE, 'like BTC/USD').upper()}",
     "set_preference": _set_command,

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.charts import daily_pnl_from_equity, daily_pnl_png, equity_curve_png
-from bot.commands.context import CommandContext, field, fmt_money, fmt_num
+from bot.commands.context import CommandContext, field, fmt_amount, fmt_money, fmt_price, quote_of
 from bot.envelope import Reply, Row
 from bot.parser import Command
 from bot.reports import daily_summary, weekly_report
@@ -53,7 +53,7 @@ def status(ctx: CommandContext, cmd: Command) -> Reply:
 def balance(ctx: CommandContext, cmd: Command) -> Reply:
     snap = ctx.services.status.snapshot()
     balances = _mapping(snap.get("balances"))
-    rows: list[Row] = [(str(asset), fmt_num(amount)) for asset, amount in sorted(balances.items())]
+    rows: list[Row] = [(str(asset), fmt_amount(amount)) for asset, amount in sorted(balances.items())]
     rows.append(("Equity (USD)", fmt_money(snap.get("equity_usd"))))
     text = "No balances yet." if not balances else f"Equity {fmt_money(snap.get('equity_usd'))}."
     return Reply(text=text, title="Balances", rows=rows)
@@ -64,16 +64,18 @@ def positions(ctx: CommandContext, cmd: Command) -> Reply:
     if not items:
         return Reply(text="No open positions.", title="Positions")
     cols = ["Pair", "Amount", "Entry", "Mark", "Unrealized", "Stop", "Target"]
-    keys = [
-        "pair",
-        "amount",
-        "entry_price",
-        "mark_price",
-        "unrealized_pnl",
-        "stop_price",
-        "take_profit_price",
+    rows: list[Row] = [
+        (
+            field(p, "pair"),
+            fmt_amount(p.get("amount")),
+            fmt_price(p.get("entry_price")),
+            fmt_price(p.get("mark_price")),
+            fmt_money(p.get("unrealized_pnl"), quote_of(str(p.get("pair") or "")), signed=True),
+            fmt_price(p.get("stop_price")),
+            fmt_price(p.get("take_profit_price")),
+        )
+        for p in items
     ]
-    rows: list[Row] = [tuple(field(p, k) for k in keys) for p in items]
     return Reply(text=f"{len(items)} open position(s).", title="Positions", rows=rows, columns=cols)
 
 
@@ -83,7 +85,12 @@ def orders(ctx: CommandContext, cmd: Command) -> Reply:
         return Reply(text="No open orders.", title="Open orders")
     cols = ["ID", "Pair", "Side", "Type", "Price", "Amount"]
     rows: list[Row] = [
-        tuple(field(o, k) for k in ("id", "pair", "side", "type", "price", "amount")) for o in items
+        (
+            *(field(o, k) for k in ("id", "pair", "side", "type")),
+            fmt_price(o.get("price")),
+            fmt_amount(o.get("amount")),
+        )
+        for o in items
     ]
     return Reply(text=f"{len(items)} open order(s).", title="Open orders", rows=rows, columns=cols)
 
@@ -112,8 +119,7 @@ def trades(ctx: CommandContext, cmd: Command) -> Reply:
     if not items:
         return Reply(text="No trades yet.", title="Trades")
     cols = ["#", "Pair", "Status", "Amount", "Entry", "Exit", "P&L", "Exit reason"]
-    keys = ["id", "pair", "status", "amount", "entry_price", "exit_price", "pnl", "exit_reason"]
-    rows: list[Row] = [tuple(field(t, k) for k in keys) for t in items[:n]]
+    rows: list[Row] = [_trade_row(t) for t in items[:n]]
     return Reply(text=f"Last {len(rows)} trade(s).", title="Trades", rows=rows, columns=cols)
 
 
@@ -131,6 +137,20 @@ def chart(ctx: CommandContext, cmd: Command) -> Reply:
         png = daily_pnl_png(daily_pnl_from_equity(curve, ctx.tz)[-30:], "Daily P&L")
         return Reply(text="Daily P&L, last 30 days.", title="Daily P&L", image_png=png)
     return Reply(text="Equity curve.", title="Equity", image_png=equity_curve_png(curve, "Equity", ctx.tz))
+
+
+def _trade_row(t: Mapping[str, Any]) -> Row:
+    """Money to cents, prices via fmt_price, amounts trimmed: never a raw float like 3,780.6789471363295."""
+    return (
+        field(t, "id"),
+        field(t, "pair"),
+        field(t, "status"),
+        fmt_amount(t.get("amount")),
+        fmt_price(t.get("entry_price")),
+        fmt_price(t.get("exit_price")),
+        fmt_money(t.get("pnl"), quote_of(str(t.get("pair") or "")), signed=True),
+        field(t, "exit_reason"),
+    )
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

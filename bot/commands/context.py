@@ -61,6 +61,18 @@ def fmt_num(value: object, places: int | None = None) -> str:
     return text if "." not in text else text.rstrip("0").rstrip(".")
 
 
+def fmt_amount(value: object, places: int = 8) -> str:
+    """A quantity for people: at most 8 decimals (Kraken's precision), trailing zeros trimmed.
+
+    0.015449999999999998 -> '0.01545'; 1234.5 -> '1,234.5'; None -> '-'."""
+    dec = to_decimal(value)
+    if dec is None:
+        return DASH
+    text = f"{round(dec, places):,f}"
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    return "0" if text in ("-0", "") else text
+
+
 def fmt_price(value: object) -> str:
     """A price for people: cents above 1, six significant digits below (0.0812345)."""
     dec = to_decimal(value)

@@ -8,15 +8,18 @@ no service method to wait for. `learn` and `backtest` need the optional learning
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from bot import memory as conversation_memory
-from bot.commands.context import CommandContext, fmt_money, fmt_num, fmt_price, fmt_time
+from bot.commands.context import CommandContext, fmt_amount, fmt_money, fmt_num, fmt_price, fmt_time
+from bot.commands.stats import context_record
 from bot.envelope import Reply, Row
 from bot.parser import Command
 from core.domain import UserError
+from core.stats import rate_text
 from core.telemetry.models import DecisionRow, InsightRow, TradeRow
 
 SKIP_ACTIONS = ("skip", "none", "halt", "hold")
@@ -112,29 +115,41 @@ def backtest(ctx: CommandContext, cmd: Command) -> Reply:
     if ctx.services.backtester is None:
         return Reply(text="Backtests are not available from chat here; use zyn backtest --data CSV.")
     result = ctx.services.backtester.backtest(pair)
-    keys = (
-        "trades",
-        "wins",
-        "losses",
-        "win_rate",
-        "profit_factor",
-        "expectancy_r",
-        "total_return",
-        "max_drawdown",
-        "sharpe",
-        "final_equity",
-        "fees_paid",
-    )
-    rows: list[Row] = [
-        (k.replace("_", " "), fmt_num(result.get(k), 4 if isinstance(result.get(k), float) else None))
-        for k in keys
-        if k in result
-    ]
+    rows: list[Row] = [(k.replace("_", " "), v) for k, v in _backtest_fields(result)]
     text = (
         f"{pair} on {result.get('candles', '?')} {result.get('timeframe', '')} candles: "
         f"{result.get('trades', 0)} trades, final equity {fmt_money(result.get('final_equity'))}."
     )
     return Reply(text=text, title=f"Backtest {pair}", rows=rows)
+
+
+_BACKTEST_MONEY = ("final_equity", "fees_paid")
+_BACKTEST_PERCENT = ("total_return", "max_drawdown")
+_BACKTEST_RATIO = ("profit_factor", "expectancy_r", "sharpe")
+
+
+def _backtest_fields(result: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The backtest summary for people: money to cents, fractions as %, the win rate with its n and CI."""
+    out: list[tuple[str, str]] = []
+    for key in ("trades", "wins", "losses"):
+        if key in result:
+            out.append((key, fmt_num(result.get(key))))
+    wins, n = result.get("wins"), result.get("trades")
+    if isinstance(wins, int) and isinstance(n, int) and n > 0:
+        out.append(("win_rate", rate_text(wins, n)))
+    elif "win_rate" in result:
+        out.append(("win_rate", _percent(result.get("win_rate"))))
+    for key in _BACKTEST_RATIO:
+        if key in result:
+            value = result.get(key)
+            out.append((key, "n/a" if value is None else fmt_num(value, 2)))
+    out += [(key, _percent(result.get(key))) for key in _BACKTEST_PERCENT if key in result]
+    out += [(key, fmt_money(result.get(key))) for key in _BACKTEST_MONEY if key in result]
+    return out
+
+
+def _percent(value: object) -> str:
+    return f"{100 * value:.1f} %" if isinstance(value, int | float) and not isinstance(value, bool) else "n/a"
 
 
 def _decisions() -> Any:
@@ -148,12 +163,12 @@ def _explain_trade(ctx: CommandContext, trade: TradeRow, decision: DecisionRow |
         else "the entry signal (close crossed above SMA20)"
     )
     text = (
-        f"Trade #{trade.id} {trade.pair}: bought {fmt_num(trade.amount)} at {fmt_num(trade.entry_price)} on "
+        f"Trade #{trade.id} {trade.pair}: bought {fmt_amount(trade.amount)} at {fmt_price(trade.entry_price)} on "
         f"{fmt_time(trade.entry_ms, ctx.tz)} because of {reason}."
     )
     if trade.status == "closed":
         text += (
-            f" Closed at {fmt_num(trade.exit_price)} ({trade.exit_reason or 'exit'}), "
+            f" Closed at {fmt_price(trade.exit_price)} ({trade.exit_reason or 'exit'}), "
             f"P&L {fmt_money(trade.pnl, signed=True)}"
             + (f", {trade.r_multiple:+.2f}R." if trade.r_multiple is not None else ".")
         )
@@ -162,8 +177,8 @@ def _explain_trade(ctx: CommandContext, trade: TradeRow, decision: DecisionRow |
     rows: list[Row] = [
         ("Stop", fmt_price(trade.stop_price)),
         ("Target", fmt_price(trade.target_price)),
-        ("ATR", fmt_num(trade.atr, 2)),
-        ("SMA20", fmt_num(trade.sma, 2)),
+        ("ATR", fmt_price(trade.atr)),
+        ("SMA20", fmt_price(trade.sma)),
         ("Source", trade.source),
     ]
     if decision is not None and decision.learner_note:
@@ -180,12 +195,15 @@ def _explain_skip(ctx: CommandContext, d: DecisionRow | None) -> Reply:
     what = f"{d.action or 'no action'} — {d.reason or 'no reason logged'}"
     text = f"{d.pair} at {fmt_time(d.ts_ms, ctx.tz)}: {what}."
     rows: list[Row] = [
-        ("Close", fmt_num(d.price, 2)),
-        ("SMA20", fmt_num(d.sma, 2)),
-        ("ATR", fmt_num(d.atr, 2)),
+        ("Close", fmt_price(d.price)),
+        ("SMA20", fmt_price(d.sma)),
+        ("ATR", fmt_price(d.atr)),
     ]
     if d.learner_note:
         rows.append(("Learner", d.learner_note))
+    if d.action in SKIP_ACTIONS:
+        record = context_record(ctx.db, d.ts_ms)
+        text += f"\n{record}" if record else ""
     return Reply(text=text, title="Why", rows=rows)
 
 

@@ -31,6 +31,10 @@ HELP_ROWS: list[Row] = [
     ("cancel ID|all, flatten", "cancel orders / close everything (needs yes)"),
     ("pause, resume", "stop or restart the autopilot's entries (resume needs yes)"),
     ("why [TRADE_ID|skip], autopilot", "why a trade was taken or skipped; what the autopilot is doing"),
+    (
+        "stats [best|worst|pair|hour|weekday|session|regime|trend|exit] [GROUP]",
+        "my own record: trades, win rate with its 95 % interval, expectancy in R (e.g. stats weekday Sunday)",
+    ),
     ("insights, learn, backtest PAIR", "what the learner found; re-run it; test the strategy"),
     ("memory, forget", "what I remember about you; wipe it"),
     ("report week, chart [equity|pnl]", "the weekly report; charts"),

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from bot.commands import account, learning, prefs, trading
+from bot.commands import account, learning, prefs, stats, trading
 from bot.commands.context import Handler
 
-HANDLERS: dict[str, Handler] = {**account.HANDLERS, **trading.HANDLERS, **learning.HANDLERS, **prefs.HANDLERS}
+HANDLERS: dict[str, Handler] = {
+    **account.HANDLERS,
+    **trading.HANDLERS,
+    **learning.HANDLERS,
+    **prefs.HANDLERS,
+    **stats.HANDLERS,
+}

@@ -13,7 +13,17 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from bot.commands.context import CommandContext, base_of, field, fmt_money, fmt_num, quote_of, to_decimal
+from bot.commands.context import (
+    CommandContext,
+    base_of,
+    field,
+    fmt_amount,
+    fmt_money,
+    fmt_num,
+    fmt_price,
+    quote_of,
+    to_decimal,
+)
 from bot.confirmations import Pending
 from bot.envelope import Reply, Row
 from bot.parser import Command
@@ -33,7 +43,7 @@ def order(ctx: CommandContext, cmd: Command) -> Reply:
         target=spec.target or to_decimal(preview.target),
     )
     pair = preview.pair or spec.pair
-    price = f"limit {fmt_num(spec.price)}" if spec.price else f"market, about {fmt_num(preview.price_est)}"
+    price = f"limit {fmt_num(spec.price)}" if spec.price else f"market, about {fmt_price(preview.price_est)}"
     cost_label = "Est. cost" if spec.side == "buy" else "Est. proceeds"
     rows: list[Row] = [
         ("Side", spec.side),
@@ -81,7 +91,8 @@ def flatten(ctx: CommandContext, cmd: Command) -> Reply:
         rows.append(
             (
                 field(p, "pair"),
-                f"sell {field(p, 'amount')} at about {field(p, 'mark_price')} ≈ {fmt_money(value)}",
+                f"sell {fmt_amount(p.get('amount'))} at about {fmt_price(p.get('mark_price'))} "
+                f"≈ {fmt_money(value, quote_of(str(p.get('pair') or '')))}",
             )
         )
     if open_orders:
@@ -160,7 +171,8 @@ def _confirm_reply(ctx: CommandContext, title: str, line: str, rows: list[Row]) 
 def _order_row(o: Any) -> Row:
     return (
         field(o, "id"),
-        " ".join(field(o, k) for k in ("side", "amount", "pair", "type")) + f" @ {field(o, 'price')}",
+        " ".join((field(o, "side"), fmt_amount(o.get("amount")), field(o, "pair"), field(o, "type")))
+        + f" @ {fmt_price(o.get('price'))}",
     )
 
 
