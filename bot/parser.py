@@ -20,9 +20,9 @@ from bot.parser_stats import STATS_DIMENSIONS as STATS_DIMENSIONS
 from bot.parser_stats import STATS_RANKINGS as STATS_RANKINGS
 from bot.parser_stats import STATS_USAGE as STATS_USAGE
 from bot.parser_stats import WEEKDAY_NAMES as WEEKDAY_NAMES
-from bot.parser_stats import parse_stats
 from bot.parser_stats import hour_range_in as hour_range_in
 from bot.parser_stats import infer_stats_group as infer_stats_group
+from bot.parser_stats import parse_stats
 from bot.parser_stats import stats_value as stats_value
 from bot.services import OrderSpec
 from core.domain import UserError
