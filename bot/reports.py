@@ -59,16 +59,16 @@ def weekly_report(
     status = services.status
     now_ms = clock.now_ms()
     closed = _closed_since(status.recent_trades(TRADE_SCAN), now_ms - WEEK_MS)
-    week = status.pnl("week")
+    week = sum(_pnl(t) for t in closed)  # the report's own window (last 7 days), not the ISO week
     wins = sum(1 for t in closed if _pnl(t) > 0)
     curve = [(ts, float(eq)) for ts, eq in status.equity_curve() if ts >= now_ms - WEEK_MS]
     rows: list[Row] = [
-        ("P&L this week", fmt_money(week, signed=True)),
+        ("P&L, last 7 days", fmt_money(week, signed=True)),
         ("Trades closed", str(len(closed))),
         ("Won / lost", f"{wins} / {len(closed) - wins}"),
         ("Win rate", f"{100 * wins / len(closed):.0f}%" if closed else "-"),
     ]
-    text = f"{user_name}, this week {fmt_money(week, signed=True)} over {_count(len(closed), 'closed trade')}"
+    text = f"{user_name}, the last 7 days: {fmt_money(week, signed=True)} over {_count(len(closed), 'closed trade')}"
     if closed:
         best, worst = max(closed, key=_pnl), min(closed, key=_pnl)
         rows += [("Best trade", _trade_label(best)), ("Worst trade", _trade_label(worst))]

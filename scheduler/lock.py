@@ -55,3 +55,10 @@ class SchedulerLock:
         with Session(self._db) as s:
             row = s.get(SchedulerLockRow, self._name)
             return row is not None and row.holder == self.holder and row.expires_ms >= self._clock.now_ms()
+
+
+def lease_alive(db: Engine, clock: Clock, name: str = "main") -> bool:
+    """Whether some process (this one or another) currently runs the scheduler on this database."""
+    with Session(db) as s:
+        row = s.get(SchedulerLockRow, name)
+        return row is not None and row.expires_ms >= clock.now_ms()

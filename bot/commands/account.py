@@ -15,6 +15,7 @@ from bot.envelope import Reply, Row
 from bot.parser import Command
 from bot.reports import daily_summary, weekly_report
 
+FIAT = frozenset({"USD", "EUR", "GBP", "CAD", "JPY", "AUD", "CHF", "USDT", "USDC"})
 _LINK = {"closed": "ok", "open": "down (circuit breaker open; new entries paused)", "half_open": "probing"}
 
 
@@ -53,7 +54,10 @@ def status(ctx: CommandContext, cmd: Command) -> Reply:
 def balance(ctx: CommandContext, cmd: Command) -> Reply:
     snap = ctx.services.status.snapshot()
     balances = _mapping(snap.get("balances"))
-    rows: list[Row] = [(str(asset), fmt_amount(amount)) for asset, amount in sorted(balances.items())]
+    rows: list[Row] = [
+        (str(asset), fmt_money(amount, "") if str(asset) in FIAT else fmt_amount(amount))
+        for asset, amount in sorted(balances.items())
+    ]
     rows.append(("Equity (USD)", fmt_money(snap.get("equity_usd"))))
     text = "No balances yet." if not balances else f"Equity {fmt_money(snap.get('equity_usd'))}."
     return Reply(text=text, title="Balances", rows=rows)

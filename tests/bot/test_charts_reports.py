@@ -89,8 +89,10 @@ def test_daily_summary_uses_the_owner_time_zone(services: Services, clock: SimCl
 
 def test_weekly_report(services: Services, clock: SimClock) -> None:
     reply = weekly_report(services, clock, "UTC", "jimmy")
-    assert reply.text.startswith("jimmy, this week -4.50 USD over 2 closed trades")
+    # the report's P&L is the sum of the trades it lists (its own 7-day window), not the ISO week's
+    assert reply.text.startswith("jimmy, the last 7 days: +20.00 USD over 2 closed trades")
     rows = reply.row_dict()
+    assert rows["P&L, last 7 days"] == "+20.00 USD"
     assert rows["Win rate"] == "50%" and rows["Best trade"] == "#3 BTC/USD +30.00 USD"
     assert rows["Worst trade"] == "#2 ETH/USD -10.00 USD" and "Max drawdown" in rows
     assert reply.image_png is not None and reply.image_png.startswith(PNG)

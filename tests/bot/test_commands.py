@@ -33,7 +33,7 @@ def test_status_paused_and_cached(say: Say, status: FakeStatus) -> None:
 
 
 def test_balance_positions_orders(say: Say) -> None:
-    assert say("balance").row_dict() == {"BTC": "0.01", "USD": "9,386.5", "Equity (USD)": "10,012.30 USD"}
+    assert say("balance").row_dict() == {"BTC": "0.01", "USD": "9,386.50", "Equity (USD)": "10,012.30 USD"}
     pos = say("positions")
     assert pos.columns[:2] == ["Pair", "Amount"] and pos.rows[0][-2:] == ("59,000.00", "65,000.00")
     orders = say("orders")

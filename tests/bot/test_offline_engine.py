@@ -42,7 +42,7 @@ def test_classify(text: str, intent: str | None) -> None:
 
 def test_balance(say: Say) -> None:
     reply = say("how much money do I have?")
-    assert reply.title == "Balances" and ("USD", "9,386.5") in reply.rows
+    assert reply.title == "Balances" and ("USD", "9,386.50") in reply.rows
 
 
 def test_pnl_for_a_period(say: Say) -> None:

@@ -70,6 +70,11 @@ def test_zyn_run_replays_trades_and_stops_cleanly(tmp_path: Path, data_dir: Path
             time.sleep(0.5)
         code, snap = get(f"http://127.0.0.1:{port}/api/status")
         assert code == 200 and snap["mode"] == "paper" and snap["autopilot"]["running"]
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/zyn.db", "PAPER_FEED": "replay",
+               "PAPER_DATA": str(data_dir / "kraken"), "ZYN_LOG_LEVEL": "ERROR"}
+        cli = subprocess.run([sys.executable, "-m", "bot", "status", "--json"], cwd=tmp_path, env=env,
+                             capture_output=True, text=True, timeout=120)
+        assert json.loads(cli.stdout)["autopilot"]["running"]  # another process sees the live scheduler
         second = start(tmp_path, data_dir, port2)
         other = wait_healthy(port2)
         assert not other["scheduler"]["owner"]  # one scheduler per database

@@ -134,7 +134,7 @@ def test_positions_orders_balance_and_flatten_are_formatted(say: Say, raw_floats
         "ETH/USD", "0.3", "3,888.49", "3,901.12", "+3.79 USD", "3,700.99", "4,100.00",
     )
     assert say("orders").rows[0] == ("O1", "ETH/USD", "sell", "limit", "4,100.00", "0.3")
-    assert say("balance").row_dict() == {"ETH": "0.3", "USD": "9,386.123456", "Equity (USD)": "10,012.30 USD"}
+    assert say("balance").row_dict() == {"ETH": "0.3", "USD": "9,386.12", "Equity (USD)": "10,012.30 USD"}
     flat = say("flatten")
     assert flat.rows[0] == ("ETH/USD", "sell 0.3 at about 3,901.12 ≈ 1,170.34 USD")
     assert flat.rows[1] == ("Open orders", "cancel 1")

@@ -58,3 +58,14 @@ def test_failing_job_is_recorded_not_raised(tmp_path: Path) -> None:
     sched = ZynScheduler(SchedulerLock(db, SimClock(0)), [JobSpec("boom", boom, every(3600))])
     sched.run_now("boom")
     assert "exchange down" in sched.state()["errors"]["boom"]
+
+
+def test_lease_alive_tells_other_processes_the_scheduler_runs(db) -> None:  # type: ignore[no-untyped-def]
+    from scheduler.lock import lease_alive
+
+    clock = SimClock(1_700_000_000_000)
+    assert not lease_alive(db, clock)
+    SchedulerLock(db, clock, lease_s=90).acquire()
+    assert lease_alive(db, clock)
+    clock.advance(91_000)
+    assert not lease_alive(db, clock)
