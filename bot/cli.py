@@ -58,7 +58,9 @@ def _setup_logging(command: str, quiet: bool) -> None:
     # diagnose=False: loguru's default prints the values of the variables in every traceback
     # frame (e.g. a ChannelSettings repr with every token), so secrets would reach the logs.
     logger.remove()
-    level = os.environ.get("ZYN_LOG_LEVEL", "WARNING" if quiet else "INFO")
+    # a conversation on the terminal should read like one: safety events are in the database
+    default = "ERROR" if command in ("chat", "shell") else ("WARNING" if quiet else "INFO")
+    level = os.environ.get("ZYN_LOG_LEVEL", default)
     fmt = "{time:YYYY-MM-DD HH:mm:ss} {level} {message} | {extra}"
     logger.add(sys.stderr, level=level, format=fmt, diagnose=False)
     if command == "run":
