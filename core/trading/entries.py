@@ -11,7 +11,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from core.domain import ExchangeError, ExchangeUnavailable, Order, OrderRequest
+from loguru import logger
+
+from core.domain import Event, ExchangeError, ExchangeUnavailable, Order, OrderRequest
 from core.telemetry.models import OrderRow
 from core.trading.orders import action_failed, new_client_ref
 from core.trading.positions import EntryPlan
@@ -118,7 +120,7 @@ def _settle_entry(svc: TradingService, row: OrderRow) -> None:
             return
         order = found
         svc.journal.order_sent(row.client_ref, order)
-    order = _finish_market(svc, order)
+    order = finish_partial_limit(svc, _finish_market(svc, order))
     if order.status == "open":
         return
     svc.journal.order_update(row.client_ref, status=order.status)
@@ -131,6 +133,41 @@ def _finish_market(svc: TradingService, order: Order) -> Order:
     if order.type == "market" and order.side == "buy" and order.status == "open":
         return svc.desk.cancel_confirmed(order.id)
     return order
+
+
+def finish_partial_limit(svc: TradingService, order: Order) -> Order:
+    """A limit buy still open with a part filled: cancel the rest (confirmed), so the caller
+    brackets exactly what filled, and tell the owner.
+
+    Why cancel instead of a stop that grows with the fills: the coins bought so far would
+    otherwise wait for the whole order, without a stop. A stop resized on every new fill needs
+    a cancel-and-replace each time, with windows where the old stop is gone and the new one is
+    not there (naked) or a fill lands between the read and the cancel (stop too small), and a
+    trade whose size changes under it. Once the cancel is confirmed by reading the order back,
+    nothing more can fill, so `filled` is final: it becomes ONE bracket with ONE stop, by the
+    same path as every other finished entry (the plan is dropped there, so never twice). If
+    the cancel cannot be confirmed, this raises and the next sync (or reconcile) tries again.
+    """
+    if order.side != "buy" or order.type != "limit" or order.status != "open" or order.filled <= 0:
+        return order
+    final = svc.desk.cancel_confirmed(order.id)
+    if final.status == "canceled":
+        text = (
+            f"{order.pair}: limit buy {order.id} filled {final.filled} of {order.amount}; "
+            f"the rest was canceled so what filled gets its stop now. Place a new order for more."
+        )
+        svc.journal.safety("partial_entry", text)
+        _tell(svc, text, order.pair)
+    return final
+
+
+def _tell(svc: TradingService, text: str, pair: str) -> None:
+    if svc.notifier is None:
+        return
+    try:
+        svc.notifier.notify(Event("partial_entry", text, {"pair": pair}))
+    except Exception as exc:  # noqa: BLE001 - a failing channel must not stop trading
+        logger.bind(action="notify").warning("notifier failed: {}", exc)
 
 
 def _bracket_filled(svc: TradingService, client_ref: str, order: Order) -> None:

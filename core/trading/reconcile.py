@@ -3,7 +3,8 @@
 - An order row still `new` (sent, response lost, or never sent) is looked up by its client
   reference: found -> adopted; not there -> marked failed (it never reached the exchange).
 - A filled buy without a trade (crash between fill and bookkeeping) becomes a trade, bracketed
-  from the entry plan that was saved before it was sent.
+  from the entry plan that was saved before it was sent. A limit buy still open with a part
+  filled has its rest canceled first (entries.finish_partial_limit), so what filled is stopped.
 - An open trade whose stop filled while we were down is closed with reason `stop`; one whose
   stop is missing (never placed, canceled) gets exactly one new stop.
 Nothing is placed twice: every placement follows a lookup that proved the order absent.
@@ -20,6 +21,7 @@ from typing import Any
 from core.domain import ExchangeError, ExchangeUnavailable, Order, OrderNotFound
 from core.telemetry.models import OrderRow
 from core.trading.bracket import Bracket
+from core.trading.entries import finish_partial_limit
 from core.trading.positions import EntryPlan
 from core.trading.service import ENTRY_PURPOSES, TradingService
 
@@ -45,8 +47,8 @@ class Reconciler:
             self.svc.positions.load()
             for row in self.svc.journal.orders_with_status(["new"]):
                 self._guarded(report, f"order {row.client_ref}", self._settle_new, row, report)
-            for row in self.svc.journal.orders_with_status(["closed", "open"]):
-                if row.side == "buy" and row.purpose in ENTRY_PURPOSES and row.trade_id is None:
+            for row in self.svc.journal.orders_with_status(["closed", "open", "canceled"]):
+                if self._unbracketed_entry(row):
                     self._guarded(report, f"entry {row.client_ref}", self._adopt_entry, row, report)
             for bracket in self.svc.brackets():
                 self._guarded(report, f"trade {bracket.trade_id}", self._check_stop, bracket, report)
@@ -94,14 +96,22 @@ class Reconciler:
             done = "closed" if rest is None else f"partly sold ({rest.amount} left)"
             report.actions.append(f"trade {bracket.trade_id} {done} by its {row.purpose} sell while down")
 
+    def _unbracketed_entry(self, row: OrderRow) -> bool:
+        """A buy entry without a trade: closed or open, or canceled (a partly filled entry whose
+        rest was canceled) while its plan is still saved, i.e. its bracket was never made."""
+        if row.side != "buy" or row.purpose not in ENTRY_PURPOSES or row.trade_id is not None:
+            return False
+        return row.status != "canceled" or self.svc.state.load_plan(row.client_ref) is not None
+
     def _adopt_entry(self, row: OrderRow, report: ReconcileReport) -> None:
         try:
             order = self.svc.exchange.fetch_order(row.exchange_id)
         except (OrderNotFound, ExchangeUnavailable) as exc:
             report.problems.append(f"entry {row.client_ref}: cannot read order {row.exchange_id}: {exc}")
             return
-        if order.status != "closed" or order.filled <= 0:
-            return  # an open limit entry: sync brackets it when it fills
+        order = finish_partial_limit(self.svc, order)  # a part filled: the rest is canceled
+        if order.status == "open" or order.filled <= 0:
+            return  # an open limit entry with nothing filled: sync brackets it when it fills
         plan = self.svc.state.load_plan(row.client_ref)
         if plan is None:
             report.problems.append(

@@ -103,6 +103,7 @@ class PartialFills:
         self.rest_of: dict[str, str] = {}  # partly filled stop id -> inner stop holding the rest
         self.parts: dict[str, Order] = {}  # partly filled stop id -> the sell of its part
         self.withheld: dict[str, Decimal] = {}
+        self.fill_on_cancel: Decimal | None = None  # a limit part that fills as the cancel arrives
 
     def create_order(self, request: OrderRequest) -> Order:
         base = request.pair.split("/")[0]
@@ -131,6 +132,26 @@ class PartialFills:
         )
         self.rest_of[stop_id] = rest.id
 
+    def fill_limit(self, order_id: str, amount: Decimal) -> None:
+        """The resting limit buy `order_id` fills `amount` more at its price and keeps resting for
+        the rest (held as a view; the inner order is canceled); all filled closes it."""
+        view = self.views.get(order_id)
+        if view is None:
+            view = self.inner.fetch_order(order_id)
+            self.inner.cancel_order(order_id)
+        assert view.price is not None  # noqa: S101 - a limit order
+        ticker = self.inner.fetch_ticker(view.pair)
+        self.inner.set_price(view.pair, view.price, ticker.ts_ms)
+        part = self.inner.create_order(OrderRequest(view.pair, "buy", "market", amount))
+        self.inner.set_price(view.pair, ticker.last, ticker.ts_ms)
+        filled = view.filled + part.filled
+        value = view.filled * (view.average_price or 0) + part.filled * (part.average_price or 0)
+        done = filled >= view.amount
+        self.views[order_id] = replace(
+            view, status="closed" if done else "open", filled=filled, average_price=value / filled,
+            fee=view.fee + part.fee, closed_ms=ticker.ts_ms if done else None,
+        )
+
     def fetch_order(self, order_id: str) -> Order:
         if order_id in self.rest_of:
             return self._stop_view(order_id)
@@ -154,6 +175,10 @@ class PartialFills:
             self.cancel_down -= 1
             raise ExchangeUnavailable("EService:Unavailable")
         view = self.views.get(order_id)
+        if view is not None and self.fill_on_cancel is not None:
+            part, self.fill_on_cancel = self.fill_on_cancel, None
+            self.fill_limit(order_id, part)
+            view = self.views[order_id]
         if view is not None:
             if view.status != "open":
                 raise OrderNotFound("EOrder:Unknown order")
