@@ -77,7 +77,11 @@ class ZynScheduler:
     def _renew(self) -> bool:
         owner = self.lock.acquire()
         if owner != self._owner:
-            logger.bind(owner=owner, holder=self.lock.holder).warning("scheduler ownership changed")
+            log = logger.bind(owner=owner, holder=self.lock.holder)
+            if owner:
+                log.info("this process runs the scheduler")
+            else:  # lost the lease (or another process holds it): trading jobs stand by here
+                log.warning("another process runs the scheduler on this database; standing by")
         self._owner = owner
         return owner
 
