@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from loguru import logger
 
+from core.clock import RealClock
 from scheduler.lock import SchedulerLock
 from scheduler.runner import JobSpec, ZynScheduler, daily_at, every
 
@@ -27,7 +28,8 @@ def build_scheduler(zyn: Zyn) -> ZynScheduler:
     elif zyn.feed is not None:
         jobs.append(JobSpec("autopilot", lambda: zyn.autopilot.run_once(), every(30)))
         jobs.append(JobSpec("take_profit_watch", lambda: _watch_prices(zyn), every(10)))
-    return ZynScheduler(SchedulerLock(zyn.db, _WallClock()), jobs, on_error=lambda job, err: _job_failed(zyn, job, err))
+    # the lease is about real processes, so it runs on real time even during a replay
+    return ZynScheduler(SchedulerLock(zyn.db, RealClock()), jobs, on_error=lambda job, err: _job_failed(zyn, job, err))
 
 
 def _job_failed(zyn: Zyn, job: str, error: str) -> None:
@@ -41,18 +43,6 @@ def _job_failed(zyn: Zyn, job: str, error: str) -> None:
         s.add(ErrorRow(ts_ms=zyn.clock.now_ms(), where=f"job.{job}", kind="transient", message=error[:500]))
         s.commit()
     zyn.notifier.notify(error_event(f"scheduled job {job}", error))
-
-
-class _WallClock:
-    """The lease is about real processes, so it runs on real time even during a replay."""
-
-    def now_ms(self) -> int:
-        return time.time_ns() // 1_000_000
-
-    def now(self) -> Any:
-        from datetime import UTC, datetime
-
-        return datetime.now(tz=UTC)
 
 
 class _ReplayJob:

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from core.clock import RealClock
+from core.ports import Clock
 from core.telemetry.models import KeyValueRow
 
 
 class KeyValueStore:
-    def __init__(self, db: Engine) -> None:
+    def __init__(self, db: Engine, clock: Clock | None = None) -> None:
         self._db = db
+        self._clock: Clock = clock or RealClock()  # updated_ms is bookkeeping: wall time unless told
 
     def get(self, key: str, default: str | None = None) -> str | None:
         with Session(self._db) as s:
@@ -24,7 +26,7 @@ class KeyValueStore:
     def set(self, key: str, value: str) -> None:
         with Session(self._db) as s:
             row = s.get(KeyValueRow, key)
-            now = time.time_ns() // 1_000_000
+            now = self._clock.now_ms()
             if row is None:
                 s.add(KeyValueRow(key=key, value=value, updated_ms=now))
             else:
