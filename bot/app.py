@@ -50,6 +50,7 @@ class Zyn:
     pricer: LivePaperPricer | None = None
     scheduler: Any = None
     channels: dict[str, Any] = field(default_factory=dict)
+    lease: Any = None  # scheduler.lock.SchedulerLock held by this process (zyn run / a CLI owning briefly)
     _started: bool = False
 
     # ----------------------------------------------------------------- lifecycle
@@ -66,6 +67,7 @@ class Zyn:
         self._started = True
 
     def close(self) -> None:
+        owner = self.lease is None or self.lease.still_valid_locally()
         for name, channel in self.channels.items():
             stop = getattr(channel, "stop", None)
             if callable(stop):
@@ -74,10 +76,13 @@ class Zyn:
                 except Exception:
                     logger.bind(channel=name).exception("channel stop failed")
         if self.scheduler is not None:
-            self.scheduler.stop()
+            self.scheduler.stop(release=self.lease is None)
         if self.notifier is not None:
             self.notifier.close()
-        persist_replay_clock(self.kv, self.clock)
+        if owner:
+            persist_replay_clock(self.kv, self.clock)  # only the owner's clock is the replay's time
+        if self.lease is not None:  # last: the next owner must find the clock already saved
+            self.lease.release()
         self.db.dispose()
 
     def reconcile(self) -> dict[str, Any]:
@@ -160,17 +165,22 @@ class Zyn:
         return out
 
 
-def build_zyn(settings: Settings, *, clock: Clock | None = None, host: str = "127.0.0.1") -> Zyn:
+def build_zyn(
+    settings: Settings, *, clock: Clock | None = None, host: str = "127.0.0.1", db: Engine | None = None,
+    lease: Any = None,
+) -> Zyn:
+    """Everything, wired. `lease`: the SchedulerLock this process already holds (it then owns the
+    money; the scheduler renews that same lease). Build only while holding it in a real process."""
     from bot.wiring_services import wire_services
 
-    db = make_engine(settings.database_url)
+    db = db if db is not None else make_engine(settings.database_url)
     kv = KeyValueStore(db)
     market = choose_market(settings, kv, clock)
     alerts = _Forward()
     breaker = CircuitBreaker(market.clock, on_change=alerts)
     exchange = build_exchange(settings, db, market, breaker)
     feed = build_feed(settings, market, exchange)
-    zyn = Zyn(settings, market.clock, db, kv, exchange, feed, breaker, market)
+    zyn = Zyn(settings, market.clock, db, kv, exchange, feed, breaker, market, lease=lease)
     wire_services(zyn, host=host)
     alerts.target = zyn.breaker_listener  # type: ignore[attr-defined]
     logger.bind(**settings.redacted()).info("zyn built")
@@ -187,7 +197,7 @@ class _Forward:
             self.target(old, new)
 
 
-def load_env_settings() -> Settings:
+def load_env() -> dict[str, str]:
     """Environment first, then `.env` for what the environment does not set."""
     from dotenv import dotenv_values
 
@@ -195,7 +205,16 @@ def load_env_settings() -> Settings:
     if os.path.exists(".env"):
         env.update({k: v for k, v in dotenv_values(".env").items() if v is not None})
     env.update(os.environ)
-    return load_settings(env)
+    return env
+
+
+def load_env_settings() -> Settings:
+    return load_settings(load_env())
+
+
+def pairs_set_explicitly() -> bool:
+    """Whether jimmy named the pairs (ZYN_PAIRS in the environment or .env), so they are checked."""
+    return bool(load_env().get("ZYN_PAIRS", "").strip())
 
 
 def build_zyn_from_env(*, background: bool = False, host: str = "127.0.0.1") -> Zyn:

@@ -16,6 +16,8 @@ from loguru import logger
 
 from core.domain import UserError
 
+LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL")
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # argparse prints usage; we keep it to one line
@@ -51,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--api-key")
     sim.add_argument("--api-secret")
     sim.add_argument("--balance", action="append", default=[], help="ASSET=AMOUNT, repeatable (USD=10000)")
+    sim.add_argument("--db", default="sqlite:///var/sim_exchange.db",
+                     help="the sim's own paper account (SQLAlchemy URL); not Zyn's DATABASE_URL")
     return p
 
 
@@ -60,7 +64,9 @@ def _setup_logging(command: str, quiet: bool) -> None:
     logger.remove()
     # a conversation on the terminal should read like one: safety events are in the database
     default = "ERROR" if command in ("chat", "shell") else ("WARNING" if quiet else "INFO")
-    level = os.environ.get("ZYN_LOG_LEVEL", default)
+    level = os.environ.get("ZYN_LOG_LEVEL", "").strip().upper() or default
+    if level not in LOG_LEVELS:
+        raise UserError(f"ZYN_LOG_LEVEL={level.lower()!r} must be one of {', '.join(LOG_LEVELS)}")
     fmt = "{time:YYYY-MM-DD HH:mm:ss} {level} {message} | {extra}"
     logger.add(sys.stderr, level=level, format=fmt, diagnose=False)
     if command == "run":
@@ -70,7 +76,11 @@ def _setup_logging(command: str, quiet: bool) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _setup_logging(args.command, quiet=args.command not in ("run", "sim-exchange"))
+    try:
+        _setup_logging(args.command, quiet=args.command not in ("run", "sim-exchange"))
+    except UserError as exc:
+        print(f"zyn: {exc}", file=sys.stderr)
+        return 2
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "run": _cmd("bot.cli_run", "cmd_run"),
         "chat": _cmd("bot.cli_chat", "cmd_chat"),

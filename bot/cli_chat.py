@@ -1,67 +1,95 @@
-"""`zyn chat`, `zyn shell`, `zyn status`, `zyn learn`: local access acts as the owner."""
+"""`zyn chat`, `zyn shell`, `zyn status`, `zyn learn`: local access acts as the owner.
+
+Each goes through `CliSession`: to the running `zyn run` when one owns the money for this
+database, else this command owns it for its own duration. Problems reaching the owner are one
+line on stderr and exit 1.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from bot.app import build_zyn_from_env
+from bot.app import load_env_settings
+from core.domain import UserError, ZynError
+
+
+@contextmanager
+def _session() -> Iterator[Any]:
+    from bot.cli_session import CliSession
+
+    session = CliSession(load_env_settings())
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def _one_line_errors(fn: Callable[[], int]) -> int:
+    try:
+        return fn()
+    except UserError:
+        raise
+    except ZynError as exc:
+        print(f"zyn: {exc}", file=sys.stderr)
+        return 1
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
     from bot.envelope import Envelope
+    from bot.shell import CLI_CHANNEL, OWNER, chat_exit_code
 
-    zyn = build_zyn_from_env(background=False)
-    try:
-        from bot.shell import chat_exit_code
+    def run() -> int:
+        with _session() as session:
+            reply = session.handle(Envelope(CLI_CHANNEL, args.user or OWNER, args.message))
+            print(render_plain(reply))
+            return int(chat_exit_code(reply))
 
-        reply = zyn.dispatcher.handle(Envelope("cli", args.user or "owner", args.message))
-        print(render_plain(reply))
-        return int(chat_exit_code(reply))
-    finally:
-        zyn.close()
+    return _one_line_errors(run)
 
 
 def cmd_shell(args: argparse.Namespace) -> int:
     from bot.shell import run_shell
 
-    zyn = build_zyn_from_env(background=False)
-    try:
-        run_shell(zyn.dispatcher, render=render_plain, stdin=sys.stdin, stdout=sys.stdout)
-        return 0
-    finally:
-        zyn.close()
+    def run() -> int:
+        with _session() as session:
+            run_shell(session, render=render_plain, stdin=sys.stdin, stdout=sys.stdout)
+            return 0
+
+    return _one_line_errors(run)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     from bot.cli import print_json
 
-    zyn = build_zyn_from_env(background=False)
-    try:
-        snap = zyn.status.snapshot()
-        if args.json:
-            print_json(snap)
-        else:
-            print(format_snapshot(snap))
-        return 0
-    finally:
-        zyn.close()
+    def run() -> int:
+        with _session() as session:
+            snap = session.status()
+            if args.json:
+                print_json(snap)
+            else:
+                print(format_snapshot(snap))
+            return 0
+
+    return _one_line_errors(run)
 
 
 def cmd_learn(args: argparse.Namespace) -> int:
     from bot.cli import print_json
 
-    zyn = build_zyn_from_env(background=False)
-    try:
-        changes = zyn.relearn()
-        if args.json:
-            print_json(changes)
-        else:
-            print(changes.get("text") or "\n".join(f"{k}: {v}" for k, v in changes.items()))
-        return 0
-    finally:
-        zyn.close()
+    def run() -> int:
+        with _session() as session:
+            changes = session.learn()
+            if args.json:
+                print_json(changes)
+            else:
+                print(changes.get("text") or "\n".join(f"{k}: {v}" for k, v in changes.items()))
+            return 0
+
+    return _one_line_errors(run)
 
 
 def render_plain(reply: Any) -> str:

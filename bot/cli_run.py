@@ -1,10 +1,18 @@
-"""`zyn run` (web + scheduler + channels in one process) and `zyn sim-exchange`."""
+"""`zyn run` (web + scheduler + channels in one process) and `zyn sim-exchange`.
+
+`zyn run` first checks every setting (one line, exit 2, nothing written), then asks for the lease
+on the money. With it, this process is the owner: it builds everything, publishes its loopback
+endpoint for the other `zyn` commands and trades. Without it (another process owns this
+database) it stands by: it serves the web page by forwarding to the owner and takes over — by
+restarting itself as a fresh `zyn run` — when the owner is gone.
+"""
 
 from __future__ import annotations
 
 import argparse
-import os
 import signal
+import sys
+import threading
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -14,32 +22,105 @@ from core.domain import UserError
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    import waitress
-
-    from adapters.web.app import create_web_app
-    from bot.app import build_zyn, load_env_settings
-
-    if not 0 < args.port < 65536:
-        raise UserError(f"--port {args.port} is not a TCP port")
     from adapters.channels.web_chat import check_bind
+    from bot.app import load_env_settings, pairs_set_explicitly
+    from bot.preflight import preflight
+    from core.clock import RealClock
+    from core.telemetry.db import make_engine
+    from core.telemetry.kv import KeyValueStore
+    from scheduler.lock import SchedulerLock
 
     settings = load_env_settings()
     check_bind(args.host, settings)  # before anything starts: the chat can move money
-    zyn = build_zyn(settings, host=args.host)
-    app = create_web_app(zyn)
-    logger.bind(host=args.host, port=args.port, mode=zyn.settings.mode, **zyn.describe()).info("zyn starting")
-    server = waitress.create_server(app, host=args.host, port=args.port, threads=8, ident="zyn")
+    preflight(settings, pairs_explicit=pairs_set_explicitly(), port=(args.host, args.port))
+    db = make_engine(settings.database_url)
+    lease = SchedulerLock(db, RealClock(), lease_s=settings.owner_lease_s)
+    if lease.acquire():
+        restart = _run_owner(settings, args, db, lease)
+    else:
+        restart = _run_standby(settings, args, db, KeyValueStore(db), lease.renew_every_s)
+    if restart:
+        from bot.standby import restart_process
+
+        restart_process(["run", "--host", args.host, "--port", str(args.port)])
+    return 0
+
+
+def _serve(app: Any, host: str, port: int) -> tuple[Any, threading.Event]:
+    import waitress
+
+    server = waitress.create_server(app, host=host, port=port, threads=8, ident="zyn")
+    restart = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):  # SIGINT too: it is ignored in background jobs
         signal.signal(sig, lambda *_: server.close())
-    zyn.start()
-    print(f"Zyn ({zyn.settings.mode} mode) on http://{args.host}:{args.port} — Ctrl-C to stop", flush=True)
+    return server, restart
+
+
+def _run_owner(settings: Any, args: argparse.Namespace, db: Any, lease: Any) -> bool:
+    from adapters.web.app import create_web_app
+    from bot.app import build_zyn
+    from bot.owner_actions import owner_actions
+    from bot.ownership import connect_host, ensure_token, publish_endpoint, withdraw_endpoint
+    from scheduler.lease_keeper import LeaseKeeper
+
+    lost = threading.Event()
+    holder: dict[str, Any] = {}
+
+    def on_lost() -> None:  # another process owns the money now: stop acting at once, start over
+        lost.set()
+        server = holder.get("server")
+        if server is not None:
+            server.close()
+
+    keeper = LeaseKeeper(lease, on_lost).start()
+    zyn = build_zyn(settings, host=args.host, db=db, lease=lease)
+    try:
+        app = create_web_app(zyn, owner=owner_actions(zyn, ensure_token(settings.database_url)))
+        server, _ = _serve(app, args.host, args.port)
+        holder["server"] = server
+        url = f"http://{connect_host(args.host)}:{server.effective_port}"
+        publish_endpoint(zyn.kv, lease.holder, url)
+        logger.bind(host=args.host, port=args.port, mode=settings.mode, **zyn.describe()).info("zyn starting (owner)")
+        zyn.start()
+        print(f"Zyn ({settings.mode} mode) on http://{args.host}:{args.port} — Ctrl-C to stop", flush=True)
+        if not lost.is_set():
+            try:
+                server.run()
+            except (KeyboardInterrupt, OSError):
+                pass
+    finally:
+        keeper.stop()
+        try:
+            withdraw_endpoint(zyn.kv, lease.holder)
+        except Exception:  # the database may be the reason we stop
+            logger.exception("could not withdraw the owner endpoint")
+        zyn.close()
+    return lost.is_set()
+
+
+def _run_standby(settings: Any, args: argparse.Namespace, db: Any, kv: Any, every_s: float) -> bool:
+    from bot.ownership import current_owner
+    from bot.standby import StandbyWatcher, create_standby_app
+
+    server, take_over = _serve(create_standby_app(settings, db, kv), args.host, args.port)
+
+    def on_free() -> None:
+        take_over.set()
+        server.close()
+
+    watcher = StandbyWatcher(db, kv, every_s, on_free).start()
+    owner = current_owner(db, kv)
+    where = f" at {owner.url}" if owner and owner.url else ""
+    logger.bind(owner=owner.holder if owner else None).warning("another process owns trading on this database")
+    print(f"Another Zyn process owns trading on this database{where}; this one forwards to it "
+          f"(standby) on http://{args.host}:{args.port} and takes over if it stops.", file=sys.stderr, flush=True)
     try:
         server.run()
     except (KeyboardInterrupt, OSError):
         pass
     finally:
-        zyn.close()
-    return 0
+        watcher.stop()
+    return take_over.is_set()
 
 
 def parse_balances(items: list[str]) -> dict[str, Decimal]:
@@ -59,16 +140,17 @@ def parse_balances(items: list[str]) -> dict[str, Decimal]:
 def cmd_sim_exchange(args: argparse.Namespace) -> int:
     from adapters.sim_exchange.runner import run_sim_exchange
     from bot.app import load_env_settings
+    from bot.preflight import check_port_free
 
     if bool(args.api_key) != bool(args.api_secret):
         raise UserError("give both --api-key and --api-secret, or neither (a pair is generated)")
     settings = load_env_settings()
-    kwargs: dict[str, Any] = {
-        "host": args.host, "port": args.port, "data_path": args.data, "api_key": args.api_key,
-        "api_secret": args.api_secret, "balances": parse_balances(args.balance), "speed": settings.paper_speed,
-    }
-    db_url = os.environ.get("ZYN_SIM_DATABASE_URL")
-    if db_url:
-        kwargs["db_url"] = db_url
-    run_sim_exchange(**kwargs)
+    balances = parse_balances(args.balance)
+    check_port_free(args.host, args.port)
+    if not args.db.startswith(("sqlite:///", "postgresql://", "postgresql+psycopg://", "postgres://")):
+        raise UserError(f"--db {args.db!r}: use sqlite:///PATH or postgresql://USER@HOST/DB")
+    run_sim_exchange(
+        host=args.host, port=args.port, data_path=args.data, api_key=args.api_key, api_secret=args.api_secret,
+        balances=balances, speed=settings.paper_speed, db_url=args.db,
+    )
     return 0

@@ -10,10 +10,19 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import TextIO
+from typing import Protocol, TextIO
 
-from bot.dispatcher import Dispatcher
 from bot.envelope import Envelope, Reply, render_plain
+
+
+class Dispatcher(Protocol):
+    """The dispatcher, or a session that forwards to the process owning the money."""
+
+    @property
+    def user_name(self) -> str: ...
+
+    def handle(self, env: Envelope) -> Reply: ...
+
 
 CLI_CHANNEL = "cli"
 OWNER = "owner"

@@ -29,7 +29,9 @@ def build_scheduler(zyn: Zyn) -> ZynScheduler:
         jobs.append(JobSpec("autopilot", lambda: zyn.autopilot.run_once(), every(30)))
         jobs.append(JobSpec("take_profit_watch", lambda: _watch_prices(zyn), every(10)))
     # the lease is about real processes, so it runs on real time even during a replay
-    return ZynScheduler(SchedulerLock(zyn.db, RealClock()), jobs, on_error=lambda job, err: _job_failed(zyn, job, err))
+    lock = zyn.lease if zyn.lease is not None else SchedulerLock(zyn.db, RealClock(),
+                                                                 lease_s=zyn.settings.owner_lease_s)
+    return ZynScheduler(lock, jobs, on_error=lambda job, err: _job_failed(zyn, job, err))
 
 
 def _job_failed(zyn: Zyn, job: str, error: str) -> None:

@@ -30,12 +30,27 @@ def wire_services(zyn: Zyn, *, host: str = "127.0.0.1") -> None:
     zyn.take_profit = TakeProfitWatcher(zyn.trading).attach()
     _wire_learning(zyn)
     zyn.autopilot = Autopilot(zyn.trading, timeframe=s.timeframe, pairs=s.pairs, feed=zyn.feed,
-                              gate=_gate_provider(zyn))
+                              gate=_gate_provider(zyn), atr_fallback=_atr_on_demand(zyn))
     _wire_market_drivers(zyn)
     _wire_status(zyn)
     _wire_conversation(zyn, host)
     _wire_channels(zyn)
     zyn.breaker_listener = _breaker_alerts(zyn)  # type: ignore[attr-defined]
+
+
+def _atr_on_demand(zyn: Zyn) -> Any:
+    """Recent closed candles from the feed (else the exchange's OHLC) for a stop-less chat order."""
+    from core.timeframes import timeframe_ms
+    from core.trading.atr_on_demand import AtrOnDemand
+
+    def fetch(pair: str, timeframe: str, limit: int) -> list[Any]:
+        if zyn.feed is not None:
+            return list(zyn.feed.closed_candles(pair, timeframe, limit))
+        now, tf_ms = zyn.clock.now_ms(), timeframe_ms(timeframe)
+        rows = zyn.exchange.fetch_ohlcv(pair, timeframe, None, limit + 1)
+        return [c for c in rows if c.ts + tf_ms <= now][-limit:]
+
+    return AtrOnDemand(fetch, zyn.settings.timeframe, zyn.clock)
 
 
 def _wire_market_drivers(zyn: Zyn) -> None:

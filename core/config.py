@@ -56,6 +56,7 @@ class Settings:
     openai_model: str = "gpt-4o"
     user_name: str = "jimmy"
     tz: str = "UTC"
+    owner_lease_s: float = 30.0
     channels: ChannelSettings = field(default_factory=ChannelSettings)
 
     def redacted(self) -> dict[str, str]:
@@ -131,7 +132,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     return Settings(
         mode=mode,
         live_confirm=live_confirm,
-        database_url=env.get("DATABASE_URL", "").strip() or "sqlite:///var/zyn.db",
+        database_url=_database_url(env),
         kraken_api_key=key,
         kraken_api_secret=secret,
         kraken_api_url=(env.get("KRAKEN_API_URL", "").strip() or "https://api.kraken.com").rstrip("/"),
@@ -146,8 +147,26 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         openai_model=env.get("OPENAI_MODEL", "").strip() or "gpt-4o",
         user_name=user,
         tz=tz,
+        owner_lease_s=_float(env, "ZYN_OWNER_LEASE_S", 30.0, 0.0),
         channels=_channels(env),
     )
+
+
+DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg", "postgres")
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    """SQLite or PostgreSQL only (the two the suite runs on); anything else is refused up front."""
+    url = env.get("DATABASE_URL", "").strip() or "sqlite:///var/zyn.db"
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in DATABASE_SCHEMES:
+        shown = scheme if sep else redact_url(url)[:40]
+        raise UserError(
+            f"DATABASE_URL: unsupported database {shown!r} (use sqlite:///PATH or postgresql://USER@HOST/DB)"
+        )
+    if scheme.lower() == "sqlite" and not rest.startswith("/"):
+        raise UserError("DATABASE_URL: a SQLite URL looks like sqlite:///var/zyn.db (three slashes)")
+    return url
 
 
 def _channels(env: Mapping[str, str]) -> ChannelSettings:

@@ -21,9 +21,23 @@ from core.telemetry.models import SchedulerLockRow
 
 
 class SchedulerLock:
-    def __init__(self, db: Engine, clock: Clock, name: str = "main", lease_s: int = 90) -> None:
-        self._db, self._clock, self._name, self._lease_ms = db, clock, name, lease_s * 1000
+    def __init__(self, db: Engine, clock: Clock, name: str = "main", lease_s: float = 30) -> None:
+        self._db, self._clock, self._name, self._lease_ms = db, clock, name, int(lease_s * 1000)
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._valid_until = 0  # when the last successful renewal runs out (this process's view)
+
+    @property
+    def lease_s(self) -> float:
+        return self._lease_ms / 1000
+
+    @property
+    def renew_every_s(self) -> float:
+        """Renew three times per lease, so one slow renewal never lets it lapse."""
+        return max(0.2, self.lease_s / 3)
+
+    def still_valid_locally(self) -> bool:
+        """Whether the last renewal has not run out yet (used when the database cannot be asked)."""
+        return self._clock.now_ms() < self._valid_until
 
     def acquire(self) -> bool:
         """Take or renew the lease; False while another live process holds it."""
@@ -39,6 +53,7 @@ class SchedulerLock:
                 else:
                     return False
                 s.commit()
+                self._valid_until = now + self._lease_ms
                 return True
         except IntegrityError:  # another process inserted the row first
             logger.bind(lock=self._name).info("scheduler lock taken by another process")
@@ -50,6 +65,7 @@ class SchedulerLock:
             if row is not None and row.holder == self.holder:
                 s.delete(row)
                 s.commit()
+        self._valid_until = 0
 
     def held(self) -> bool:
         with Session(self._db) as s:

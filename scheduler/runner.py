@@ -63,15 +63,16 @@ class ZynScheduler:
         )
         for spec in self.jobs:
             self._sched.add_job(self._wrap(spec), spec.trigger, id=spec.name, name=spec.name, replace_existing=True)
-        self._sched.add_job(self._renew, every(30), id="scheduler_lease", replace_existing=True)
+        self._sched.add_job(self._renew, every(self.lock.renew_every_s), id="scheduler_lease", replace_existing=True)
         self._renew()
         self._sched.start()
         logger.bind(jobs=[j.name for j in self.jobs], owner=self._owner).info("scheduler started")
 
-    def stop(self) -> None:
+    def stop(self, release: bool = True) -> None:
+        """Stop the jobs; `release=False` when the caller releases the lease itself, last."""
         if self._sched is not None and self._sched.running:
             self._sched.shutdown(wait=True)
-        if self._owner:
+        if self._owner and release:
             self.lock.release()
 
     def _renew(self) -> bool:

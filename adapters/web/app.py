@@ -6,16 +6,21 @@ from typing import Any
 
 from flask import Flask
 
+from adapters.web.owner_api import OwnerActions
 
-def create_web_app(zyn: Any) -> Flask:
+
+def create_web_app(zyn: Any, owner: OwnerActions | None = None) -> Flask:
+    """`owner`: the routes through which other local `zyn` processes act (only in the owner)."""
     from adapters.channels import sms, web_chat
-    from adapters.web import health
+    from adapters.web import health, owner_api
 
     app = Flask("zyn")
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     app.register_blueprint(health.make_blueprint(zyn))
     app.register_blueprint(web_chat.make_blueprint(zyn))
     app.register_blueprint(sms.make_blueprint(zyn))
+    if owner is not None:
+        app.register_blueprint(owner_api.make_blueprint(owner))
     slack = zyn.channels.get("slack")
     if slack is not None:
         app.register_blueprint(slack.blueprint())

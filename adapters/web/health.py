@@ -44,6 +44,7 @@ def health_report(zyn: Any) -> dict[str, Any]:
     ok = db_ok and (not sched.get("owner") or bool(sched.get("running"))) and circuit["state"] != "open"
     return {
         "ok": ok,
+        "role": "owner" if sched.get("owner") else "not trading",
         "mode": zyn.settings.mode,
         "database": "ok" if db_ok else "error",
         "scheduler": sched,

@@ -48,10 +48,12 @@ class Autopilot:
         gate: GateProvider | None = None,
         history_limit: int = 200,
         snapshot_equity: bool = True,
+        atr_fallback: Callable[[str], float | None] | None = None,
     ) -> None:
         self.service, self.timeframe, self.feed, self.gate = service, timeframe, feed, gate
         self.pairs = tuple(pairs if pairs is not None else service.pairs)
         self.history_limit, self.snapshot_equity = history_limit, snapshot_equity
+        self._atr_fallback = atr_fallback
         self._tf_ms = timeframe_ms(timeframe)
         self._runs: dict[str, _PairRun] = {}
         self._marks: dict[str, float] = {}
@@ -62,7 +64,11 @@ class Autopilot:
         service.add_exit_listener(self._on_exit)
 
     def atr(self, pair: str) -> float | None:
-        return self._atr.get(pair)
+        """The last signal candle's ATR14, else (chat orders) fetched from recent candles."""
+        known = self._atr.get(pair)
+        if known is None and self._atr_fallback is not None:
+            return self._atr_fallback(pair)
+        return known
 
     # ------------------------------------------------------------------ live loop
     def run_once(self) -> list[DecisionRow]:

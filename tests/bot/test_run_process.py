@@ -77,7 +77,8 @@ def test_zyn_run_replays_trades_and_stops_cleanly(tmp_path: Path, data_dir: Path
         assert json.loads(cli.stdout)["autopilot"]["running"]  # another process sees the live scheduler
         second = start(tmp_path, data_dir, port2)
         other = wait_healthy(port2)
-        assert not other["scheduler"]["owner"]  # one scheduler per database
+        assert other["role"] == "standby" and other["owner"]["serving"]  # one owner per database
+        assert health["role"] == "owner"
     finally:
         for proc in (second, first):
             if proc is not None:
