@@ -19,12 +19,13 @@ def free_port() -> int:
 
 
 def test_sim_exchange_cli_serves_kraken_to_ccxt(tmp_path: Path, data_dir: Path) -> None:
+    """The command line exactly as the README shows it, with no variable the README does not name."""
     port = free_port()
-    env = {**os.environ, "ZYN_SIM_DATABASE_URL": f"sqlite:///{tmp_path}/sim.db", "ZYN_LOG_LEVEL": "ERROR"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZYN_", "DATABASE_URL", "PAPER_", "KRAKEN_"))}
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "sim-exchange", "--port", str(port), "--data",
          str(data_dir / "kraken_small" / "KRAKEN_BTC-USDT_1h.csv"), "--balance", "USDT=5000"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
     )
     try:
         lines = [proc.stdout.readline() for _ in range(3)]  # type: ignore[union-attr]
@@ -54,6 +55,8 @@ def test_sim_exchange_cli_serves_kraken_to_ccxt(tmp_path: Path, data_dir: Path) 
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+    assert (tmp_path / "var" / "sim_exchange.db").is_file()  # its own database, not Zyn's
+    assert not (tmp_path / "var" / "zyn.db").exists()
 
 
 def test_sim_exchange_cli_bad_balance_is_exit_2() -> None:
