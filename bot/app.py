@@ -115,21 +115,12 @@ class Zyn:
             paused = "daily loss kill-switch (until the next UTC day or resume)"
         if paused is None and self.feed is None:
             paused = "no market data (Kraken unreachable and no PAPER_DATA)"
-        running = self._scheduler_somewhere() and paused is None
-        return {"running": running, "paused_reason": paused}
-
-    def _scheduler_somewhere(self) -> bool:
-        """This process's scheduler, or another `zyn run` on the same database (e.g. for `zyn chat`)."""
-        if self.scheduler_state().get("running"):
-            return True
-        from core.clock import RealClock
-        from scheduler.lock import lease_alive
-
-        try:
-            return lease_alive(self.db, RealClock())
-        except Exception:
-            logger.bind(check="scheduler_lease").exception("cannot read the scheduler lease")
-            return False
+        scheduled = bool(self.scheduler_state().get("running"))
+        if paused is None and not scheduled:
+            # Other processes ask the owner for status, so a Zyn without a scheduler answering
+            # here is a terminal command owning the money for a moment: nothing trades meanwhile.
+            paused = "the autopilot runs only in `zyn run`, which is not running"
+        return {"running": scheduled and paused is None, "paused_reason": paused}
 
     def kill_switch_state(self) -> dict[str, Any]:
         guard = self.trading.state.guard
