@@ -46,14 +46,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(app: Any, host: str, port: int) -> tuple[Any, threading.Event]:
+def _serve(app: Any, host: str, port: int) -> Any:
     import waitress
 
     server = waitress.create_server(app, host=host, port=port, threads=8, ident="zyn")
-    restart = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):  # SIGINT too: it is ignored in background jobs
         signal.signal(sig, lambda *_: server.close())
-    return server, restart
+    return server
 
 
 def _run_owner(settings: Any, args: argparse.Namespace, db: Any, lease: Any) -> bool:
@@ -73,10 +72,15 @@ def _run_owner(settings: Any, args: argparse.Namespace, db: Any, lease: Any) -> 
             server.close()
 
     keeper = LeaseKeeper(lease, on_lost).start()
-    zyn = build_zyn(settings, host=args.host, db=db, lease=lease)
+    try:
+        zyn = build_zyn(settings, host=args.host, db=db, lease=lease)
+    except BaseException:  # e.g. a malformed candle file: one line from main(), and the lease is free again
+        keeper.stop()
+        lease.release()
+        raise
     try:
         app = create_web_app(zyn, owner=owner_actions(zyn, ensure_token(settings.database_url)))
-        server, _ = _serve(app, args.host, args.port)
+        server = _serve(app, args.host, args.port)
         holder["server"] = server
         url = f"http://{connect_host(args.host)}:{server.effective_port}"
         publish_endpoint(zyn.kv, lease.holder, url)
@@ -102,7 +106,8 @@ def _run_standby(settings: Any, args: argparse.Namespace, db: Any, kv: Any, ever
     from bot.ownership import current_owner
     from bot.standby import StandbyWatcher, create_standby_app
 
-    server, take_over = _serve(create_standby_app(settings, db, kv), args.host, args.port)
+    server = _serve(create_standby_app(settings, db, kv), args.host, args.port)
+    take_over = threading.Event()
 
     def on_free() -> None:
         take_over.set()
