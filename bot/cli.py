@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--pair")
     bt.add_argument("--timeframe")
     bt.add_argument("--learn", action="store_true")
+    bt.add_argument("--seeds", type=int, default=20, help="random-skip control seeds (--data DIR --learn)")
     bt.add_argument("--json", action="store_true")
     bt.add_argument("--plot")
     ln = sub.add_parser("learn", help="re-run the analyzer + learner over the database")

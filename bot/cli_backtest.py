@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from pathlib import Path
 from typing import Any
 
 from core.backtest import Backtester, BacktestResult
@@ -29,6 +30,10 @@ def load_backtest_candles(args: argparse.Namespace) -> tuple[str, str, list[Any]
 def cmd_backtest(args: argparse.Namespace) -> int:
     from bot.cli import print_json
 
+    if args.learn and Path(args.data).is_dir():
+        from bot.cli_learn_pooled import cmd_pooled_learn
+
+        return cmd_pooled_learn(args)
     pair, tf, candles = load_backtest_candles(args)
     market = market_for(pair)
     if args.learn:

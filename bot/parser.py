@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
+from bot.learning_questions import learning_question
 from bot.parsed import PUNCT as _PUNCT
 from bot.parsed import Command as Command
 from bot.parser_stats import KNOWN_BASES as KNOWN_BASES
@@ -124,6 +125,9 @@ def is_no(text: str) -> bool:
 
 def parse(text: str) -> Command | None:
     """Parse one message. None means "not a command" (hand it to the free-text engine)."""
+    asked = learning_question(text)  # measured answers about learning (bot/learning_questions.py)
+    if asked is not None:
+        return asked
     name = head_word(text)
     if not name:
         return None

@@ -22,6 +22,7 @@ def build_scheduler(zyn: Zyn) -> ZynScheduler:
         JobSpec("status_sync", lambda: _status_sync(zyn), every(60)),
         JobSpec("reports", lambda: _reports_due(zyn), every(60)),
         JobSpec("nightly_learn", lambda: zyn.relearn(), daily_at(2, 30, "UTC")),
+        JobSpec("learning_check", lambda: _learning_check(zyn), daily_at(3, 0, "UTC")),
     ]
     if zyn.replay is not None:
         jobs.append(JobSpec("replay", _ReplayJob(zyn), every(REPLAY_STEP_S)))
@@ -32,6 +33,13 @@ def build_scheduler(zyn: Zyn) -> ZynScheduler:
     lock = zyn.lease if zyn.lease is not None else SchedulerLock(zyn.db, RealClock(),
                                                                  lease_s=zyn.settings.owner_lease_s)
     return ZynScheduler(lock, jobs, on_error=lambda job, err: _job_failed(zyn, job, err))
+
+
+def _learning_check(zyn: Zyn) -> None:
+    """Walk-forward re-run that keeps learning off unless it shows skill (bot/learning_check.py)."""
+    from bot.learning_check import run_learning_check
+
+    run_learning_check(zyn)
 
 
 def _job_failed(zyn: Zyn, job: str, error: str) -> None:

@@ -83,11 +83,14 @@ def _wire_learning(zyn: Zyn) -> None:
 
 
 def _gate_provider(zyn: Zyn) -> Any:
+    """The learner's gate behind the learning switch: plain strategy (and a note saying so)
+    unless the latest walk-forward showed skill (core/learning_switch.py)."""
+    from core.learning_switch import SwitchedGate, load_switch
+
     def provider() -> Any:
         learner = zyn.learner
-        if learner is None or not getattr(learner, "version", 0):
-            return None
-        return learner.gate
+        gate = learner.gate if learner is not None and learner.version else None
+        return SwitchedGate(lambda: load_switch(zyn.kv), gate)
 
     return provider
 

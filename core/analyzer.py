@@ -28,6 +28,7 @@ from core.stats import (
 )
 from core.telemetry.models import TradeRow
 from core.time_context import time_context
+from core.trade_sources import BACKTEST_SOURCES, counted_once
 
 SMALL_SAMPLE = 20
 VOL_NAMES = ("low", "mid", "high")
@@ -104,15 +105,23 @@ def from_trade_row(row: TradeRow) -> TradeRecord | None:
 def load_records(
     db: Engine, sources: Iterable[str] | None = None, pair: str | None = None
 ) -> list[TradeRecord]:
-    """Closed trades from the database in exit order, optionally only some sources / one pair."""
+    """Closed trades from the database in exit order, optionally only some sources / one pair.
+
+    Backtest (bootstrap) trades that overlap the pair's own trading are dropped
+    (`core.trade_sources.counted_once`): one trade is never counted twice."""
+    wanted = None if sources is None else set(sources)
     stmt = select(TradeRow).where(TradeRow.status == "closed")
-    if sources is not None:
-        stmt = stmt.where(col(TradeRow.source).in_(list(sources)))
+    if wanted is not None:
+        stmt = stmt.where(col(TradeRow.source).in_(sorted(wanted)))
     if pair is not None:
         stmt = stmt.where(TradeRow.pair == pair)
     with Session(db) as s:
         rows = s.exec(stmt).all()
     out = [rec for rec in (from_trade_row(r) for r in rows) if rec is not None]
+    if wanted is None or wanted & BACKTEST_SOURCES:
+        # whether a backtest trade counts depends on the pair's own trades: judge over all sources
+        pool = out if wanted is None else load_records(db, None, pair)
+        out = [r for r in counted_once(pool) if wanted is None or r.source in wanted]
     return sorted(out, key=lambda r: (r.exit_ts, r.entry_ts))
 
 

@@ -47,6 +47,7 @@ class Settings:
     kraken_api_url: str = "https://api.kraken.com"
     paper_feed: str = "auto"
     paper_data: str = ""
+    learn_data: str = ""  # ZYN_LEARN_DATA: folders (comma list) the learning switch's walk-forward adds
     pairs: tuple[str, ...] = ("BTC/USD", "ETH/USD")
     timeframe: str = "4h"
     paper_speed: float = 60.0
@@ -138,6 +139,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         kraken_api_url=(env.get("KRAKEN_API_URL", "").strip() or "https://api.kraken.com").rstrip("/"),
         paper_feed=_choice(env, "PAPER_FEED", "auto", FEEDS),
         paper_data=env.get("PAPER_DATA", "").strip(),
+        learn_data=env.get("ZYN_LEARN_DATA", "").strip(),
         pairs=pairs,
         timeframe=timeframe,
         paper_speed=_float(env, "PAPER_SPEED", 60.0, 0.0),

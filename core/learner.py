@@ -35,6 +35,7 @@ from core.risk import RiskConfig
 from core.strategy import Gate, SignalContext
 from core.telemetry.models import LearnerStateRow, TradeRow
 from core.time_context import features as time_features
+from core.trade_sources import source_split
 
 BOOTSTRAP_SOURCE = "bootstrap"
 
@@ -95,9 +96,12 @@ class Learner:
     def relearn(self, db: Engine, now_ms: int = 0) -> dict[str, object]:
         """Re-fit on every closed trade in the database, store it, refresh the insights, say what changed."""
         before = Learner.load_latest(db, self.config).model
-        self.model = fit_model(load_records(db), self.config, before.version + 1)
-        self.save(db, now_ms, note=f"relearn over {self.model.trained_on} closed trades")
+        records = load_records(db)  # each trade once: bootstrap trades overlapping own trading dropped
+        backtest, own = source_split(records)
+        self.model = fit_model(records, self.config, before.version + 1)
+        self.save(db, now_ms, note=f"relearn over {len(records)} closed trades ({backtest} backtest + {own} own)")
         changes = diff_models(before, self.model)
+        changes["trained_on_backtest"], changes["trained_on_own"] = backtest, own
         changes["insights"] = refresh_insights(db, self.model, now_ms)
         return changes
 

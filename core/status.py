@@ -32,6 +32,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from core.domain import Order, UserError
+from core.learning_switch import SwitchState, load_switch
 from core.pairs import split_pair
 from core.pnl import PnlReport, compute_pnl
 from core.ports import Clock, Exchange
@@ -234,7 +235,16 @@ class StatusService:
             "autopilot": _only(self._autopilot, AUTOPILOT_DEFAULT, "autopilot"),
             "kill_switch": _only(self._kill, KILL_DEFAULT, "kill-switch"),
             "circuit": _only(self._breaker, CIRCUIT_DEFAULT, "circuit"),
+            "learning": self._learning(),
         }
+
+    def _learning(self) -> dict[str, Any]:
+        """The learning switch (on only while the latest walk-forward shows skill) and its evidence."""
+        try:
+            return load_switch(self._kv).public()
+        except Exception as exc:  # an unreadable kv row must not break status
+            log.warning("status: learning switch unreadable (%s)", type(exc).__name__)
+            return SwitchState(reason="learning switch unreadable; plain strategy").public()
 
     @staticmethod
     def _balances(acc: Account | None) -> dict[str, float]:

@@ -215,7 +215,15 @@ def _context(raw: str) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(data.items())[:6]) if isinstance(data, dict) else ""
 
 
+def learning_question(ctx: CommandContext, cmd: Command) -> Reply:
+    """ "what have you learned?", "is learning helping?", "should I turn learning off?" """
+    from bot.commands.learning_answers import answer
+
+    return answer(ctx, cmd.args[0] if cmd.args else "helping")
+
+
 HANDLERS = {
+    "learning_question": learning_question,
     "insights": insights,
     "why": why,
     "autopilot": autopilot,

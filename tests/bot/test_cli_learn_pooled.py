@@ -1,0 +1,57 @@
+"""`zyn backtest --data DIR --learn --json`: the pooled walk-forward through the real command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.bot.test_cli import run
+
+SUMMARY_KEYS = {
+    "baseline_return", "learned_return", "control_return", "control_seeds", "seeds_beaten", "skill",
+    "baseline_max_drawdown", "learned_max_drawdown",
+}
+
+
+def _small_folder(data_dir: Path, tmp_path: Path) -> Path:
+    """Three real pair files cut to their first 6 000 hours (a temporary folder, not the repo)."""
+    folder = tmp_path / "universe"
+    folder.mkdir()
+    for name in ("KRAKEN-CDD_BTC-USD_1h.csv", "KRAKEN-CDD_ETH-USD_1h.csv", "KRAKEN-CDD_LTC-USD_1h.csv"):
+        lines = (data_dir / "kraken_cdd" / name).read_text(encoding="utf-8").splitlines()[:6001]
+        (folder / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "notes.txt").write_text("not a pair file", encoding="utf-8")
+    return folder
+
+
+def test_pooled_learn_json_has_the_contract_shape(data_dir: Path, tmp_path: Path) -> None:
+    folder = _small_folder(data_dir, tmp_path)
+    out = run(["backtest", "--data", str(folder), "--timeframe", "4h", "--learn", "--json", "--seeds", "3"],
+              tmp_path)
+    assert out.returncode == 0, out.stderr
+    body = json.loads(out.stdout)
+    assert set(body) == {"timeframe", "folds", "pairs", "summary"}
+    assert body["timeframe"] == "4h" and body["folds"] == 5
+    assert [p["pair"] for p in body["pairs"]] == ["BTC/USD", "ETH/USD", "LTC/USD"]
+    for p in body["pairs"]:
+        assert set(p) == {"pair", "baseline", "learned", "skipped", "signals", "control_return"}
+        assert p["baseline"]["trades"] > 0 and p["baseline"]["timeframe"] == "4h"
+    s = body["summary"]
+    assert set(s) == SUMMARY_KEYS and s["control_seeds"] == 3
+    mean = sum(p["baseline"]["total_return"] for p in body["pairs"]) / 3
+    assert abs(s["baseline_return"] - mean) < 1e-12  # a fraction, averaged over pairs
+    assert 0 <= s["seeds_beaten"] <= 3 and isinstance(s["skill"], bool)
+    assert "pooled walk-forward: 3 pairs" in out.stderr
+
+
+def test_pooled_learn_table_and_bad_folder(data_dir: Path, tmp_path: Path) -> None:
+    folder = _small_folder(data_dir, tmp_path)
+    out = run(["backtest", "--data", str(folder), "--learn", "--seeds", "2"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "random-skip control" in out.stdout and "skill:" in out.stdout
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    bad = run(["backtest", "--data", str(empty), "--learn", "--json"], tmp_path)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and bad.stdout == ""
+    seeds = run(["backtest", "--data", str(folder), "--learn", "--seeds", "0"], tmp_path)
+    assert seeds.returncode == 2 and "--seeds" in seeds.stderr
