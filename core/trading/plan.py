@@ -31,14 +31,15 @@ class EntryPlan:
     target: Decimal | None = None
     meta: dict[str, Any] = field(default_factory=dict)
 
-    def levels(self, fill_price: Decimal, cfg: RiskConfig) -> tuple[float, float | None]:
+    def levels(self, fill_price: Decimal, cfg: RiskConfig) -> tuple[Decimal, Decimal | None]:
+        """(stop, target) in Decimal from the fill: what goes to the exchange never passes a float."""
         if self.atr is not None and self.stop is None:
-            entry = float(fill_price)
-            target = entry + cfg.target_atr * self.atr if self.target is None else float(self.target)
-            return entry - cfg.stop_atr * self.atr, target
+            atr = dec(self.atr)
+            target = fill_price + dec(cfg.target_atr) * atr if self.target is None else self.target
+            return fill_price - dec(cfg.stop_atr) * atr, target
         if self.stop is None:
             raise ValueError("entry plan without stop or ATR")
-        return float(self.stop), float(self.target) if self.target is not None else None
+        return self.stop, self.target
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -80,7 +81,7 @@ def bracket_from_row(row: TradeRow) -> Bracket:
 
 
 def trade_row(  # noqa: PLR0913
-    plan: EntryPlan, order: Order, entry_ms: int, stop: float, target: float | None, risk: float
+    plan: EntryPlan, order: Order, entry_ms: int, stop: Decimal, target: Decimal | None, risk: float
 ) -> TradeRow:
     """The trade with the context it was taken in (the analyzer and learner read these)."""
     meta = plan.meta
@@ -89,8 +90,8 @@ def trade_row(  # noqa: PLR0913
         entry_ms=entry_ms,
         amount=float(order.filled),
         entry_price=float(order.average_price or order.price or 0),
-        stop_price=stop,
-        target_price=target,
+        stop_price=float(stop),
+        target_price=float(target) if target is not None else None,
         initial_risk=risk,
         fees=float(order.fee),
         atr=plan.atr,

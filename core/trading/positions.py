@@ -92,12 +92,10 @@ class Positions:
     ) -> tuple[Bracket, TradeExit | None]:
         """Record the filled entry as a trade and put its stop on the exchange."""
         amount, price = order.filled, order.average_price or order.price or Decimal(0)
-        stop_f, target_f = plan.levels(price, self.cfg)
-        risk = float(amount) * (float(price) - stop_f)
+        stop, target = plan.levels(price, self.cfg)
+        risk = float(amount * (price - stop))
         entry_ms = order.closed_ms or self.clock.now_ms()
-        row = self.journal.trade_open(
-            trade_row(plan, order, entry_ms, stop_f, target_f, risk), entry_ref=client_ref
-        )
+        row = self.journal.trade_open(trade_row(plan, order, entry_ms, stop, target, risk), entry_ref=client_ref)
         assert row.id is not None  # noqa: S101 - the database assigned it
         bracket = Bracket(
             trade_id=row.id,
@@ -106,17 +104,15 @@ class Positions:
             entry_price=price,
             entry_cost=amount * price + order.fee,
             entry_fee=order.fee,
-            stop=dec(stop_f),
-            target=dec(target_f) if target_f is not None else None,
+            stop=stop,
+            target=target,
             initial_risk=risk,
             entry_ms=entry_ms,
         )
         self.state.save_bracket(bracket)
         self.book.put(bracket)
-        shown = f", target {target_f:.8g}" if target_f is not None else ""
-        self._notify(
-            "trade_opened", f"Bought {amount} {plan.pair} at {price}; stop {stop_f:.8g}{shown}", bracket
-        )
+        shown = f", target {target:.8g}" if target is not None else ""
+        self._notify("trade_opened", f"Bought {amount} {plan.pair} at {price}; stop {stop:.8g}{shown}", bracket)
         result = self.place_stop(bracket)
         if client_ref:
             self.state.drop_plan(client_ref)
@@ -135,6 +131,25 @@ class Positions:
         )
         order = self.desk.send(req, "stop", bracket.trade_id)
         return self.adopt_stop(bracket, order)
+
+    def protect(self, bracket: Bracket) -> tuple[Bracket, TradeExit | None]:
+        """THE place the open-position invariant is enforced: afterwards the position has exactly
+        one live stop for the coins held (`ensure_stop`), or it was closed by an order resolved
+        on the way, or a `naked_position` safety event is open and the next sync tries again.
+
+        Every path that leaves a position without a stop (entry, failed exit, stop gone, sync,
+        restart) ends here, so "never two stops, never a stop for coins not held, never silent"
+        is one method to read. Never raises for exchange trouble.
+        """
+        try:
+            return self.ensure_stop(bracket)
+        except (ExchangeError, ExchangeUnavailable) as exc:
+            self.naked(bracket.pair, f"trade {bracket.trade_id}: stop not placed ({exc}); retrying on sync")
+            return bracket, None
+
+    def naked(self, pair: str, detail: str) -> None:
+        """Journal an open position without a stop; `sync` retries `protect` until it has one."""
+        self.journal.safety("naked_position", f"{pair} {detail}")
 
     def ensure_stop(self, bracket: Bracket) -> tuple[Bracket, TradeExit | None]:
         """Protect a bracket without a known stop, never with two stops.
@@ -201,27 +216,23 @@ class Positions:
             self.journal.error(
                 "trading.exit",
                 "transient" if isinstance(exc, ExchangeUnavailable) else "fatal",
-                f"{bracket.pair} exit ({reason}) failed: {exc}; re-placing the stop",
+                f"{bracket.pair} exit ({reason}) failed: {exc}; resolving it, then re-protecting",
             )
-            self._restore_stop(bracket)
+            # Not a blind re-place: if the sell's outcome is unknown, `protect` looks it up
+            # first (it may have sold), and places a stop only once the sell is proved absent.
+            _, done = self.protect(bracket)
+            if done is not None:
+                return done
             raise
         if order.status == "open":  # still open after the read-backs: a failed cancel leaves it
             order = self.desk.cancel_confirmed(order.id)  # to sync (ensure_stop finishes it)
         rest, done = self.book_sell(bracket, order, reason)
         if rest is None and done is not None:
             return done
-        self._restore_stop(rest or bracket)
+        self.protect(rest or bracket)
         raise ExchangeError(
             f"{bracket.pair} exit ({reason}) sold {order.filled} of {bracket.amount}; the rest keeps a stop"
         )
-
-    def _restore_stop(self, bracket: Bracket) -> None:
-        try:
-            self.place_stop(bracket)
-        except (ExchangeError, ExchangeUnavailable) as exc:
-            self.journal.safety(
-                "naked_position", f"{bracket.pair} trade {bracket.trade_id}: stop not restored: {exc}"
-            )
 
     def close(self, bracket: Bracket, order: Order, reason: str) -> TradeExit:
         """Book the exit: net P&L (both fees), R multiple, exit time; tell the listeners."""
@@ -297,26 +308,34 @@ class Positions:
         self._notify("partial_fill", text, rest)
         return rest, None
 
-    def _capped(self, bracket: Bracket) -> Bracket:
-        """Never stop or sell more coins than are held (a fee taken in coins, coins gone): the
-        bracket shrinks to what it can hold, truncated to lot decimals; its cost stays.
+    def held(self, bracket: Bracket) -> Decimal | None:
+        """The coins this bracket can hold: the total balance minus the other brackets' coins on
+        the pair, truncated to lot decimals; None when the market or the balance is unknown.
 
-        What it can hold = the total balance minus the other brackets' coins on the pair, i.e.
-        free + what our own (just canceled) stop reserved: the total does not lag a cancel the
-        way Kraken's free balance (balance - hold_trade) can, so a lag never shrinks a bracket.
+        The total (not Kraken's free balance) because free lags a cancel: free + what our own
+        just-canceled stop reserved is what the bracket owns.
         """
         market = self.market_of(bracket.pair)
         if market is None:
-            return bracket
+            return None
         try:
             total = self.exchange.fetch_balances().total.get(market.base, Decimal(0))
         except (ExchangeError, ExchangeUnavailable):
-            return bracket  # unknown: send the booked amount, the exchange refuses what is not there
+            return None
         others = [b.amount for b in self.book.for_pair(bracket.pair) if b.trade_id != bracket.trade_id]
         total -= sum(others, Decimal(0))
-        held = total.quantize(Decimal(1).scaleb(-market.lot_decimals), rounding=ROUND_DOWN)
-        if held >= bracket.amount or held <= 0:
-            return bracket
+        return total.quantize(Decimal(1).scaleb(-market.lot_decimals), rounding=ROUND_DOWN)
+
+    def _capped(self, bracket: Bracket) -> Bracket:
+        """Never stop or sell more coins than are held (a fee taken in coins, coins gone): the
+        bracket shrinks to what it holds; its cost stays. Nothing held raises: a stop for the
+        booked amount would only be refused (or, with other coins on the account, protect
+        coins that are not the position's)."""
+        held = self.held(bracket)
+        if held is None or held >= bracket.amount:
+            return bracket  # unknown: send the booked amount, the exchange refuses what is not there
+        if held <= 0:
+            raise ExchangeError(f"no {bracket.pair} coins held for trade {bracket.trade_id} ({bracket.amount} booked)")
         self.journal.safety(
             "amount_capped",
             f"{bracket.pair} trade {bracket.trade_id}: {bracket.amount} booked but {held} held; using {held}",

@@ -159,10 +159,10 @@ class Reconciler:
         )
 
     def _holds(self, bracket: Bracket) -> bool:
-        base = (
-            self.svc.markets[bracket.pair].base
-            if bracket.pair in self.svc.markets
-            else bracket.pair.split("/")[0]
-        )
-        held = self.svc.exchange.fetch_balances().total.get(base, Decimal(0))
-        return held >= bracket.amount
+        """Any of the position's coins still there. Fewer than booked (a fee taken in coins, a
+        part sold by hand) is still a position: `ensure_stop` caps the stop to what is held."""
+        held = self.svc.positions.held(bracket)
+        if held is None:
+            base = bracket.pair.split("/")[0]
+            held = self.svc.exchange.fetch_balances().total.get(base, Decimal(0))
+        return held > 0

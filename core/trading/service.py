@@ -266,13 +266,7 @@ class TradingService:
                     self._hints |= failed
             for bracket in self.brackets():
                 if not bracket.stop_order_id:
-                    try:
-                        exits.extend(x for x in [self.positions.ensure_stop(bracket)[1]] if x is not None)
-                    except (ExchangeError, ExchangeUnavailable) as exc:
-                        self.journal.safety(
-                            "naked_position",
-                            f"{bracket.pair} trade {bracket.trade_id}: stop not placed ({exc}); retrying",
-                        )
+                    exits.extend(x for x in [self.positions.protect(bracket)[1]] if x is not None)
             return exits
 
     # ------------------------------------------------------------------ helpers
