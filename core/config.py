@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.domain import UserError
 from core.pairs import normalize_pair
+from core.strategy_port import DEFAULT_STRATEGY, STRATEGIES
 from core.timeframes import timeframe_seconds
 
 MODES = ("paper", "validate", "live")
@@ -49,6 +50,7 @@ class Settings:
     paper_data: str = ""
     pairs: tuple[str, ...] = ("BTC/USD", "ETH/USD")
     timeframe: str = "4h"
+    strategy: str = "sma20_atr"  # a name registered in core/strategy_port.py (ZYN_STRATEGY)
     paper_speed: float = 60.0
     paper_balance_usd: float = 10_000.0
     openai_api_key: str = field(default="", repr=False)
@@ -120,6 +122,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     pairs = tuple(normalize_pair(p) for p in _list(env.get("ZYN_PAIRS", "")) ) or ("BTC/USD", "ETH/USD")
     timeframe = env.get("ZYN_TIMEFRAME", "").strip() or "4h"
     timeframe_seconds(timeframe)
+    strategy = _choice(env, "ZYN_STRATEGY", DEFAULT_STRATEGY, tuple(sorted(STRATEGIES)))
     tz = env.get("ZYN_TZ", "").strip() or "UTC"
     try:
         ZoneInfo(tz)
@@ -139,6 +142,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         paper_data=env.get("PAPER_DATA", "").strip(),
         pairs=pairs,
         timeframe=timeframe,
+        strategy=strategy,
         paper_speed=_float(env, "PAPER_SPEED", 60.0, 0.0),
         paper_balance_usd=_float(env, "PAPER_BALANCE_USD", 10_000.0, 0.0),
         openai_api_key=env.get("OPENAI_API_KEY", "").strip(),

@@ -62,8 +62,3 @@ def size_entry(
         reason = f"stop value {stop_value:.2f} below the exchange minimum {market.costmin}"
         return SizeResult(Decimal(0), reason, capped)
     return SizeResult(amount, "", capped)
-
-
-def bracket(entry_price: float, atr: float, cfg: RiskConfig) -> tuple[float, float]:
-    """(stop, target) from the actual entry price and the signal candle's ATR."""
-    return entry_price - cfg.stop_atr * atr, entry_price + cfg.target_atr * atr

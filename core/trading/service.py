@@ -153,19 +153,22 @@ class TradingService:
             refusal = gates.halted or gates.paused or gates.circuit
             if pair not in self.markets:
                 refusal = f"unknown pair {pair}"
-            if refusal or plan.amount <= 0 or plan.atr is None:
-                return ActionResult(False, refusal or "nothing to buy (amount 0 or no ATR)")
+            if refusal or plan.amount <= 0 or (plan.stop_distance is None and plan.atr is None):
+                return ActionResult(False, refusal or "nothing to buy (amount 0 or no stop)")
             meta: dict[str, object] = {
                 "decision_id": decision_id,
                 "sma": plan.sma,
                 "size_factor": plan.gate.factor,
                 "learner_version": plan.gate.version,
-                "atr_pct": plan.atr / plan.close if plan.close else None,
+                "atr_pct": plan.atr / plan.close if plan.close and plan.atr else None,
                 "trend_strength": (plan.close - plan.sma) / plan.atr
                 if plan.sma is not None and plan.atr
                 else None,
             }
-            return enter_market(self, pair, plan.amount, EntryPlan(pair, atr=plan.atr, meta=meta), "entry")
+            bracket = EntryPlan(
+                pair, atr=plan.atr, meta=meta, stop_distance=plan.stop_distance, target_distance=plan.target_distance
+            )
+            return enter_market(self, pair, plan.amount, bracket, "entry")
 
     def exit_position(self, pair: str, reason: str) -> ActionResult:
         with self.lock:

@@ -70,7 +70,8 @@ def test_restart_puts_a_stop_on_the_coins_still_held_instead_of_dropping_the_pos
     Zyn was down part of the coins went (sold by hand). The restart protects what is held."""
     sim, db = usd_only, make_engine(f"sqlite:///{tmp_path}/zyn.db")
     faults(sim).extend([Fault("BalanceEx", times=100), Fault("AddOrder", times=100, params={"ordertype": "stop-loss"})])
-    plan = Decision(PAIR, 0, "enter", "cross", 30000.0, 29800.0, 400.0, 10000.0, amount=D("0.01"))
+    plan = Decision(PAIR, 0, "enter", "cross", 30000.0, 29800.0, 400.0, 10000.0, amount=D("0.01"),
+                    stop_distance=D("600"), target_distance=D("1200"))
     result = service(kraken_for(sim), db, sim).enter(PAIR, plan)
     assert result.ok and "stop failed" in result.text, result.text
     faults(sim).clear()

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import Session, select
 
-from core.domain import ExchangeUnavailable, UserError
+from core.domain import ExchangeUnavailable, Market, UserError
 from core.markets_catalog import market_for
 from core.strategy import Decision
 from core.telemetry.models import SafetyEventRow
@@ -56,7 +56,10 @@ def stops(stack: Stack) -> list[tuple[str, Decimal]]:
 
 
 def entry(amount: str = "0.01") -> Decision:
-    return Decision(PAIR, T0, "enter", "cross", 30000.0, 29800.0, 400.0, 10000.0, amount=D(amount))
+    return Decision(
+        PAIR, T0, "enter", "cross", 30000.0, 29800.0, 400.0, 10000.0, amount=D(amount),
+        stop_distance=D("600"), target_distance=D("1200"),
+    )
 
 
 def test_restart_after_a_failed_stop_protects_the_coins_left_after_a_fee_in_coins(stack: Stack) -> None:
@@ -140,3 +143,19 @@ def test_a_manual_buy_whose_stop_is_below_the_order_minimum_is_refused_up_front(
     assert not svc.place_manual(order).ok
     assert ex.sent == [] and stack.exchange.fetch_balances().total.get("ETH", D(0)) == 0
     assert svc.preview_order(ManualOrder("buy", D("0.005"), ETH, None, D("100"), D("2200"))).amount == D("0.005")
+
+
+def test_a_manual_stop_reaches_the_exchange_digit_for_digit() -> None:
+    """Decimal end to end: a stop with more digits than a float holds is sent exactly as typed
+    (on a market that accepts them), and an autopilot stop is the fill minus an exact distance."""
+    market = Market(PAIR, "BTC", "USD", lot_decimals=8, pair_decimals=16)
+    s = build_stack({PAIR: market}, start_ms=T0)
+    s.exchange.set_price(PAIR, D("30000"), T0)
+    ex = Scripted(s.exchange)
+    svc = TradingService(ex, s.db, s.clock, pairs=(PAIR,), markets={PAIR: market}, sleep=lambda _s: None)  # type: ignore[arg-type]
+    stop = D("29000.12345678901234")
+    assert svc.place_manual(ManualOrder("buy", D("0.01"), PAIR, None, stop, None)).ok
+    assert [r.price for r in ex.sent if r.type == "stop-loss"] == [stop]
+    assert svc.exit_position(PAIR, "manual").ok
+    assert svc.enter(PAIR, entry()).ok
+    assert [r.price for r in ex.sent if r.type == "stop-loss"][-1] == D("30000") - D("600")
