@@ -144,9 +144,10 @@ class Reconciler:
             report.actions.append(f"trade {bracket.trade_id}: its stop sold part while down; {rest.amount} left")
             bracket = rest
         if not self._holds(bracket):
-            self.svc.journal.trade_update(bracket.trade_id, status="closed", exit_reason="missing")
+            with self.svc.uow.change() as tx:
+                tx.update_trade(bracket.trade_id, status="closed", exit_reason="missing")
+                tx.drop(bracket.trade_id)
             self.svc.positions.book.pop(bracket.trade_id)
-            self.svc.state.drop_bracket(bracket.trade_id)
             report.problems.append(
                 f"trade {bracket.trade_id}: the {bracket.pair} coins are gone; closed as missing"
             )

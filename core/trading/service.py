@@ -35,6 +35,7 @@ from core.trading.orders import OrderDesk, Sleep, action_failed
 from core.trading.positions import EntryPlan, ExitListener, Positions, TradeExit
 from core.trading.state import TradingState
 from core.trading.types import ActionResult, ManualOrder, OrderPreview
+from core.trading.unit_of_work import UnitOfWork
 
 
 class BreakerView(Protocol):
@@ -68,7 +69,8 @@ class TradingService:
         self.journal = Journal(db, clock, source)
         self.state = TradingState(kv or KeyValueStore(db), start_equity, self.cfg.daily_loss_limit)
         self.desk = OrderDesk(exchange, self.journal, attempts=attempts, backoff_s=backoff_s, sleep=sleep)
-        self.positions = Positions(exchange, self.desk, self.journal, self.state, clock, self.cfg, notifier)
+        self.uow = UnitOfWork(db, clock, source)
+        self.positions = Positions(exchange, self.desk, self.journal, self.uow, clock, self.cfg, notifier)
         self.positions.pair_decimals = self._pair_decimals
         self.positions.market_of = self._market
         self.flattener = Flattener(

@@ -1,10 +1,10 @@
 """Durable strategy and safety state in the kv table, so a restart resumes where it stopped.
 
 Persisted: the account-wide DailyLossGuard (kill-switch day), the pause flag, per pair the
-strategy's own state (the cool-off for sma20_atr) and the last processed candle, every open
-bracket (trade -> stop order, target, exact entry cost) and every entry plan written BEFORE its
-order is sent (so reconcile can adopt a buy whose response was lost). Indicator warm-up is not
-stored: it is recomputed from candles.
+strategy's own state (the cool-off for sma20_atr) and the last processed candle, and every
+entry plan written BEFORE its order is sent (so reconcile can adopt a buy whose response was
+lost). Indicator warm-up is not stored: it is recomputed from candles. Open positions live in
+their own table (`core.trading.unit_of_work`).
 """
 
 from __future__ import annotations
@@ -15,12 +15,10 @@ from typing import Any
 from core.kill_switch import DailyLossGuard
 from core.telemetry.kv import KeyValueStore
 from core.telemetry.models import KeyValueRow
-from core.trading.bracket import Bracket
 
 GUARD_KEY = "trading:guard"
 PAUSE_KEY = "trading:paused"
 PAIR_PREFIX = "autopilot:pair:"
-BRACKET_PREFIX = "trading:bracket:"
 PLAN_PREFIX = "trading:plan:"
 
 
@@ -75,17 +73,7 @@ class TradingState:
             ),
         ]
 
-    # ------------------------------------------------------------------ brackets / plans
-    def save_bracket(self, bracket: Bracket) -> None:
-        self.kv.set_json(BRACKET_PREFIX + str(bracket.trade_id), bracket.to_json())
-
-    def drop_bracket(self, trade_id: int) -> None:
-        self.kv.delete(BRACKET_PREFIX + str(trade_id))
-
-    def load_bracket(self, trade_id: int) -> Bracket | None:
-        raw = self.kv.get_json(BRACKET_PREFIX + str(trade_id))
-        return Bracket.from_json(raw) if isinstance(raw, dict) else None
-
+    # ------------------------------------------------------------------ plans
     def save_plan(self, client_ref: str, plan: dict[str, Any]) -> None:
         self.kv.set_json(PLAN_PREFIX + client_ref, plan)
 
