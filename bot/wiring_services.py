@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 def wire_services(zyn: Zyn, *, host: str = "127.0.0.1") -> None:
     from bot.notifier import Notifier
     from core.markets_catalog import markets_for
+    from core.strategy_port import strategy_named
     from core.trading.autopilot import Autopilot
     from core.trading.service import TradingService
     from core.trading.take_profit import TakeProfitWatcher
@@ -30,7 +31,8 @@ def wire_services(zyn: Zyn, *, host: str = "127.0.0.1") -> None:
     zyn.take_profit = TakeProfitWatcher(zyn.trading).attach()
     _wire_learning(zyn)
     zyn.autopilot = Autopilot(zyn.trading, timeframe=s.timeframe, pairs=s.pairs, feed=zyn.feed,
-                              gate=_gate_provider(zyn), atr_fallback=_atr_on_demand(zyn))
+                              gate=_gate_provider(zyn), strategy=strategy_named(s.strategy),
+                              atr_fallback=_atr_on_demand(zyn))
     _wire_market_drivers(zyn)
     _wire_status(zyn)
     _wire_conversation(zyn, host)
@@ -172,13 +174,15 @@ class _BacktestPort:
         from core.domain import UserError
         from core.market_data.resample import resample
         from core.markets_catalog import market_for
+        from core.strategy_port import strategy_named
 
         data = self._zyn.market.dataset
         if pair not in data:
             raise UserError(f"no candles for {pair} here (set PAPER_DATA to a folder with its CSV)")
         tf_file, candles = data[pair]
         tf = self._zyn.settings.timeframe
-        return Backtester(pair, tf, market_for(pair)).run(resample(candles, tf_file, tf)).summary()
+        strategy = strategy_named(self._zyn.settings.strategy)
+        return Backtester(pair, tf, market_for(pair), strategy=strategy).run(resample(candles, tf_file, tf)).summary()
 
 
 def _wire_channels(zyn: Zyn) -> None:

@@ -1,6 +1,6 @@
 """Fast backtest of the autopilot's own strategy/risk code over one pair's candles.
 
-Same `PairStrategy`, `DailyLossGuard` and sizing as the live autopilot; fills follow the pinned
+Same strategy (through `core.strategy_port`), `DailyLossGuard` and sizing as the live autopilot; fills follow the pinned
 rules: entries at the next candle's open, stop exit at min(open, stop), take-profit at
 max(open, target) (stop first), kill-switch flatten at the next open, 0.26 % fee per side.
 Cash is kept in Decimal like an exchange ledger, so the replay parity test can match it.
@@ -16,8 +16,9 @@ from decimal import Decimal
 from core.domain import Candle, Market
 from core.kill_switch import DailyLossGuard
 from core.metrics import ClosedTrade, summarize
-from core.risk import RiskConfig, bracket
-from core.strategy import Decision, GateFn, PairStrategy
+from core.risk import RiskConfig
+from core.strategy import CloseContext, Decision, GateFn, Sma20Atr
+from core.strategy_port import Strategy
 from core.timeframes import timeframe_seconds
 
 
@@ -66,6 +67,7 @@ class Backtester:
     gate: GateFn | None = None
     keep_decisions: bool = False
     on_trade: Callable[[ClosedTrade], None] | None = None
+    strategy: Strategy = field(default_factory=Sma20Atr)
 
     def run(self, candles: Sequence[Candle]) -> BacktestResult:
         t0 = time.perf_counter()
@@ -85,7 +87,7 @@ class _Run:
         self.bt, self.candles = bt, candles
         self.fee = D(bt.cfg.fee_rate)
         self.cash = D(bt.start_equity)
-        self.strategy = PairStrategy(bt.pair, bt.market, bt.cfg)
+        self.strategy = bt.strategy.for_pair(bt.pair, bt.market, bt.cfg)
         self.guard = DailyLossGuard(limit=bt.cfg.daily_loss_limit, start_equity=bt.start_equity)
         self.pos: _Position | None = None
         self.pending: Decision | None = None
@@ -103,10 +105,8 @@ class _Run:
             self.curve.append(equity)
             tripped = self.guard.on_close(c.ts, equity)
             next_open = self.candles[i + 1].open if i + 1 < n else c.close
-            d = self.strategy.on_close(
-                c, equity=equity, flat=self.pos is None, halted=self.guard.halted(c.ts),
-                next_open=next_open, gate=self.bt.gate,
-            )
+            ctx = CloseContext(equity, self.pos is None, self.guard.halted(c.ts), next_open, self.bt.gate)
+            d = self.strategy.decide(c, ctx)
             if self.bt.keep_decisions:
                 self.decisions.append(d)
             if tripped and self.pos is not None:
@@ -122,7 +122,7 @@ class _Run:
             d, self.pending = self.pending, None
             price = D(c.open)
             fee = d.amount * price * self.fee
-            stop, target = bracket(c.open, d.atr or 0.0, self.bt.cfg)
+            stop, target = _levels(c.open, d)
             self.cash -= d.amount * price + fee
             self.pos = _Position(d.amount, price, c.ts, d.amount * price + fee, fee, stop, target, d)
 
@@ -154,3 +154,10 @@ class _Run:
         self.pos = None
         if self.bt.on_trade is not None:
             self.bt.on_trade(trade)
+
+
+def _levels(entry: float, d: Decision) -> tuple[float, float]:
+    """The decision's bracket around the entry (no target: never reached)."""
+    stop = entry - float(d.stop_distance) if d.stop_distance is not None else 0.0
+    target = entry + float(d.target_distance) if d.target_distance is not None else float("inf")
+    return stop, target

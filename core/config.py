@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.domain import UserError
 from core.pairs import normalize_pair
+from core.strategy_port import DEFAULT_STRATEGY, STRATEGIES
 from core.timeframes import timeframe_seconds
 
 MODES = ("paper", "validate", "live")
@@ -50,6 +51,7 @@ class Settings:
     learn_data: str = ""  # ZYN_LEARN_DATA: folders (comma list) the learning switch's walk-forward adds
     pairs: tuple[str, ...] = ("BTC/USD", "ETH/USD")
     timeframe: str = "4h"
+    strategy: str = "sma20_atr"  # a name registered in core/strategy_port.py (ZYN_STRATEGY)
     paper_speed: float = 60.0
     paper_balance_usd: float = 10_000.0
     openai_api_key: str = field(default="", repr=False)
@@ -122,6 +124,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     pairs = tuple(normalize_pair(p) for p in _list(env.get("ZYN_PAIRS", "")) ) or ("BTC/USD", "ETH/USD")
     timeframe = env.get("ZYN_TIMEFRAME", "").strip() or "4h"
     timeframe_seconds(timeframe)
+    strategy = _choice(env, "ZYN_STRATEGY", DEFAULT_STRATEGY, tuple(sorted(STRATEGIES)))
     tz = env.get("ZYN_TZ", "").strip() or "UTC"
     try:
         ZoneInfo(tz)
@@ -142,6 +145,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         learn_data=env.get("ZYN_LEARN_DATA", "").strip(),
         pairs=pairs,
         timeframe=timeframe,
+        strategy=strategy,
         paper_speed=_float(env, "PAPER_SPEED", 60.0, 0.0),
         paper_balance_usd=_float(env, "PAPER_BALANCE_USD", 10_000.0, 0.0),
         openai_api_key=env.get("OPENAI_API_KEY", "").strip(),

@@ -1,7 +1,8 @@
 """Position sizing and the bracket, as DESIGN.md pins them.
 
 amount = risk x equity / (1.5 x ATR), capped at 25 % of equity at the entry price, rounded DOWN
-to the pair's lot size; below the exchange minimum the entry is skipped with a reason.
+to the pair's lot size; below the exchange minimum (the entry, or the stop it needs: amount x
+stop price) the entry is skipped with a reason.
 """
 
 from __future__ import annotations
@@ -54,9 +55,10 @@ def size_entry(
     cost = amount * Decimal(repr(entry_price))
     if cost < market.costmin:
         return SizeResult(Decimal(0), f"order cost {cost:.2f} below the exchange minimum {market.costmin}", capped)
+    # The stop is an order too: below the minimum it would be refused after the buy filled.
+    # Sizing up is never within the risk budget here (amount already spends it), so skip.
+    stop_value = amount * Decimal(repr(entry_price - cfg.stop_atr * atr))
+    if stop_value < market.costmin:
+        reason = f"stop value {stop_value:.2f} below the exchange minimum {market.costmin}"
+        return SizeResult(Decimal(0), reason, capped)
     return SizeResult(amount, "", capped)
-
-
-def bracket(entry_price: float, atr: float, cfg: RiskConfig) -> tuple[float, float]:
-    """(stop, target) from the actual entry price and the signal candle's ATR."""
-    return entry_price - cfg.stop_atr * atr, entry_price + cfg.target_atr * atr

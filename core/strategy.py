@@ -1,16 +1,18 @@
-"""The pinned SMA20 cross-up strategy: one decision per closed candle per pair.
+"""The pinned SMA20 cross-up strategy (`sma20_atr`): one decision per closed candle per pair.
 
-`PairStrategy` is the single implementation the backtest and the live autopilot both drive, so
-a parity test can compare them trade by trade. It owns the indicator state, the cool-off and
-the previous candle's values; the daily kill-switch is account-wide and passed in.
+The first implementation of the Strategy port (`core/strategy_port.py`): `Sma20Atr` is the
+strategy, `PairStrategy` one pair's state. The backtest and the live autopilot both drive it
+through the port, so a parity test can compare them trade by trade. It owns the indicator
+state, the cool-off and the previous candle's values; the daily kill-switch is account-wide
+and passed in. `Decision` and `Gate` are the port's value types (every strategy returns them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from core.cooloff import CoolOff
 from core.domain import Candle, Market
@@ -59,6 +61,24 @@ class Decision:
     stop: float | None = None
     target: float | None = None
     gate: Gate = field(default_factory=Gate)
+    # The bracket as exact distances below/above the actual fill (None: no target).
+    stop_distance: Decimal | None = None
+    target_distance: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class CloseContext:
+    """What the account knows at a candle's close, handed to the strategy with the candle.
+
+    `halted`: the kill-switch (already updated with this candle's equity) or a pause;
+    `next_open`: the price an entry is expected to fill at; `gate`: the learner's verdict, if any.
+    """
+
+    equity: float
+    flat: bool
+    halted: bool
+    next_open: float
+    gate: GateFn | None = None
 
 
 @dataclass
@@ -74,6 +94,27 @@ class PairStrategy:
     def __post_init__(self) -> None:
         self.cooloff.losses_to_trigger = self.cfg.cooloff_losses
         self.cooloff.candles = self.cfg.cooloff_candles
+
+    def decide(self, candle: Candle, ctx: CloseContext) -> Decision:
+        """The port's entry point (`core.strategy_port.PairSignal`)."""
+        return self.on_close(
+            candle, equity=ctx.equity, flat=ctx.flat, halted=ctx.halted, next_open=ctx.next_open, gate=ctx.gate
+        )
+
+    def warm(self, candle: Candle, *, missed: bool = False) -> None:
+        """See a closed candle without deciding; a missed one (closed while down) counts for the cool-off."""
+        point = self.indicators.update(candle)
+        self.prev_close, self.prev_sma = candle.close, point.sma
+        if missed:
+            self.cooloff.blocks(candle.ts)
+
+    def persisted(self) -> dict[str, Any]:
+        return self.cooloff.to_dict()
+
+    def restore(self, data: Mapping[str, Any]) -> None:
+        cool = CoolOff.from_dict(dict(data))
+        cool.losses_to_trigger, cool.candles = self.cfg.cooloff_losses, self.cfg.cooloff_candles
+        self.cooloff = cool
 
     def on_close(  # noqa: PLR0913
         self,
@@ -122,13 +163,25 @@ class PairStrategy:
         if size.amount <= 0:
             return _with(base, "skip", size.reason, entry_price=next_open, stop=stop, target=target, gate=verdict)
         reason = "close crossed above SMA20" + (" (size capped at 25% of equity)" if size.capped else "")
+        exact_atr = Decimal(repr(atr))
         return _with(
-            base, "enter", reason, amount=size.amount, entry_price=next_open, stop=stop, target=target, gate=verdict
+            base, "enter", reason, amount=size.amount, entry_price=next_open, stop=stop, target=target,
+            gate=verdict, stop_distance=Decimal(repr(self.cfg.stop_atr)) * exact_atr,
+            target_distance=Decimal(repr(self.cfg.target_atr)) * exact_atr,
         )
 
     def record_exit(self, pnl: float, exit_candle_ts: int) -> bool:
         """Tell the strategy a trade closed (net P&L); returns True if a cool-off starts."""
         return self.cooloff.record_exit(pnl, exit_candle_ts)
+
+
+class Sma20Atr:
+    """The pinned strategy as a `core.strategy_port.Strategy` (name `sma20_atr`)."""
+
+    name = "sma20_atr"
+
+    def for_pair(self, pair: str, market: Market, cfg: RiskConfig) -> PairStrategy:
+        return PairStrategy(pair, market, cfg)
 
 
 def _with(base: Decision, action: Action, reason: str, **changes: object) -> Decision:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import fnmatch
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 
@@ -45,6 +45,8 @@ class Fault:
     kind: `error` -> HTTP 200 with `{"error": [error]}`; `http` -> a bare HTTP `status` page;
     `drop` -> run the request, then close the connection without an answer.
     `after=True` makes `error`/`http` also run the request first (executed but answer lost).
+    `params`: only requests whose form fields all match (`{"ordertype": "stop-loss"}` fails the
+    stop but not the buy before it).
     """
 
     method: str
@@ -53,6 +55,7 @@ class Fault:
     error: str = "EService:Unavailable"
     status: int = 502
     after: bool = False
+    params: dict[str, str] = field(default_factory=dict)
 
     def runs_first(self) -> bool:
         return self.kind == "drop" or self.after
@@ -127,7 +130,7 @@ def _authenticate(
 def _serve(app: Flask, method: str, handler: Any, ctx: SimContext, params: dict[str, str]) -> Any:
     if handler is None:
         return _envelope(["EGeneral:Unknown method"])
-    fault = _take_fault(app, method)
+    fault = _take_fault(app, method, params)
     if fault is not None and not fault.runs_first():
         return _fault_response(fault)
     try:
@@ -142,10 +145,11 @@ def _serve(app: Flask, method: str, handler: Any, ctx: SimContext, params: dict[
     return answer
 
 
-def _take_fault(app: Flask, method: str) -> Fault | None:
+def _take_fault(app: Flask, method: str, params: dict[str, str]) -> Fault | None:
     faults: list[Fault] = app.config.get("FAULTS") or []
     for fault in faults:
-        if fault.times > 0 and fnmatch.fnmatchcase(method, fault.method):
+        wanted = all(params.get(k) == v for k, v in fault.params.items())
+        if fault.times > 0 and wanted and fnmatch.fnmatchcase(method, fault.method):
             fault.times -= 1
             return fault
     return None

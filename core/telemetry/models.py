@@ -2,13 +2,18 @@
 
 One SQLModel metadata for the whole app (the paper exchange adds its own tables in
 `core/paper/store.py`). Money columns are floats here: telemetry is for analysis, the exchange
-(or the paper ledger) stays the source of truth for balances.
+(or the paper ledger) stays the source of truth for balances. The one exception is
+`PositionRow`: the open position's money state, from which stops are sent, in exact Decimals.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel
+
+from core.telemetry.exact_decimal import ExactDecimal
 
 
 class DecisionRow(SQLModel, table=True):
@@ -175,3 +180,28 @@ class SchedulerLockRow(SQLModel, table=True):
     name: str = Field(primary_key=True)
     holder: str = ""
     expires_ms: int = Field(default=0, sa_type=BigInteger)
+
+
+class PositionRow(SQLModel, table=True):
+    """An open position's money state (`core.trading.bracket.Bracket`), exact, saved only through
+    `core.trading.unit_of_work.UnitOfWork` (one transaction per change, with its trade and order rows).
+    `amount`/`entry_cost` are what is still held; `sold`..`exit_fees` total the parts sold so far."""
+
+    __tablename__ = "positions"
+    trade_id: int = Field(primary_key=True)
+    pair: str = Field(index=True)
+    entry_ref: str = ""  # client reference of the entry order
+    amount: Decimal = Field(sa_type=ExactDecimal)
+    entry_price: Decimal = Field(sa_type=ExactDecimal)
+    entry_cost: Decimal = Field(sa_type=ExactDecimal)
+    entry_fee: Decimal = Field(sa_type=ExactDecimal)
+    stop: Decimal = Field(sa_type=ExactDecimal)
+    target: Decimal | None = Field(default=None, sa_type=ExactDecimal)
+    stop_order_id: str = ""
+    initial_risk: float = 0.0
+    entry_ms: int = Field(default=0, sa_type=BigInteger)
+    sold: Decimal = Field(default=Decimal(0), sa_type=ExactDecimal)
+    proceeds: Decimal = Field(default=Decimal(0), sa_type=ExactDecimal)
+    realized: Decimal = Field(default=Decimal(0), sa_type=ExactDecimal)
+    exit_fees: Decimal = Field(default=Decimal(0), sa_type=ExactDecimal)
+    updated_ms: int = Field(default=0, sa_type=BigInteger)

@@ -1,6 +1,7 @@
 """The autopilot: one decision per closed candle per pair, with the backtest's own code.
 
-`tick` drives `core.strategy.PairStrategy` and the account-wide `DailyLossGuard` exactly as
+`tick` drives the strategy (through the `core.strategy_port` port; `sma20_atr` unless another
+is given) and the account-wide `DailyLossGuard` exactly as
 `core/backtest.py` does (equity = cash + positions marked at the candle close; the guard sees
 the close BEFORE the decision; tripped while in position -> flatten now, i.e. at the next open;
 `enter` -> TradingService.enter). That sameness is what the replay parity test checks.
@@ -20,7 +21,8 @@ from loguru import logger
 
 from core.domain import Candle, Market, ZynError
 from core.ports import MarketFeed
-from core.strategy import Decision, GateFn, PairStrategy
+from core.strategy import CloseContext, Decision, GateFn, Sma20Atr
+from core.strategy_port import PairSignal, Strategy
 from core.telemetry.models import DecisionRow
 from core.timeframes import bucket_start, timeframe_ms
 from core.trading.positions import TradeExit, dec
@@ -32,7 +34,7 @@ NO_DATA_EVERY_MS = 3_600_000
 
 @dataclass
 class _PairRun:
-    strategy: PairStrategy
+    strategy: PairSignal
     last_ts: int | None  # last candle decided (persisted)
     warmed_to: int | None = None  # last candle the indicators have seen in this process
 
@@ -49,8 +51,10 @@ class Autopilot:
         history_limit: int = 200,
         snapshot_equity: bool = True,
         atr_fallback: Callable[[str], float | None] | None = None,
+        strategy: Strategy | None = None,
     ) -> None:
         self.service, self.timeframe, self.feed, self.gate = service, timeframe, feed, gate
+        self.strategy: Strategy = strategy or Sma20Atr()
         self.pairs = tuple(pairs if pairs is not None else service.pairs)
         self.history_limit, self.snapshot_equity = history_limit, snapshot_equity
         self._atr_fallback = atr_fallback
@@ -128,21 +132,16 @@ class Autopilot:
             tripped = guard.on_close(candle.ts, equity)
             paused = self.service.paused_reason
             gate = self.gate() if self.gate is not None else None
-            decision = run.strategy.on_close(
-                candle,
-                equity=equity,
-                flat=not self.service.has_position(pair),
-                halted=guard.halted(candle.ts) or paused is not None,
-                next_open=self._next_open(pair, candle),
-                gate=gate,
-            )
+            halted = guard.halted(candle.ts) or paused is not None
+            flat, next_open = not self.service.has_position(pair), self._next_open(pair, candle)
+            decision = run.strategy.decide(candle, CloseContext(equity, flat, halted, next_open, gate))
             run.last_ts = run.warmed_to = candle.ts
             if decision.atr is not None:
                 self._atr[pair] = decision.atr
             if paused is not None and decision.action == "halted" and not guard.halted(candle.ts):
                 decision = replace(decision, reason=f"signal ignored: trading paused ({paused})")
             extras: list[Any] = self.service.state.tick_rows(
-                pair, run.strategy.cooloff, run.last_ts, self.service.clock.now_ms()
+                pair, run.strategy.persisted(), run.last_ts, self.service.clock.now_ms()
             )
             if self.snapshot_equity and self._snapshot_ts != candle.ts:
                 self._snapshot_ts = candle.ts
@@ -180,16 +179,11 @@ class Autopilot:
     def _run(self, pair: str) -> _PairRun:
         run = self._runs.get(pair)
         if run is None:
-            market = self._market(pair)
-            strategy = PairStrategy(pair, market, self.service.cfg)
-            cool, last_ts = self.service.state.load_pair(pair)
-            if cool is not None:
-                cool.losses_to_trigger, cool.candles = (
-                    strategy.cooloff.losses_to_trigger,
-                    strategy.cooloff.candles,
-                )
-                strategy.cooloff = cool
-            run = self._runs[pair] = _PairRun(strategy, last_ts)
+            signal = self.strategy.for_pair(pair, self._market(pair), self.service.cfg)
+            saved, last_ts = self.service.state.load_pair(pair)
+            if saved is not None:
+                signal.restore(saved)
+            run = self._runs[pair] = _PairRun(signal, last_ts)
         return run
 
     def _market(self, pair: str) -> Market:
@@ -204,16 +198,12 @@ class Autopilot:
         Only the tail not seen yet is visited (found from the end), so a replay that passes its
         whole growing history on every tick stays linear.
         """
-        strategy = run.strategy
         start = end
         while start > 0 and (run.warmed_to is None or history[start - 1].ts > run.warmed_to):
             start -= 1
         for i in range(start, end):
             c = history[i]
-            point = strategy.indicators.update(c)
-            strategy.prev_close, strategy.prev_sma = c.close, point.sma
-            if run.last_ts is not None and c.ts > run.last_ts:
-                strategy.cooloff.blocks(c.ts)
+            run.strategy.warm(c, missed=run.last_ts is not None and c.ts > run.last_ts)
             run.warmed_to = c.ts
 
     def _equity(self, pair: str, candle: Candle) -> tuple[float, float]:
@@ -252,7 +242,7 @@ class Autopilot:
             return
         run = self._run(done.pair)
         started = run.strategy.record_exit(done.pnl, bucket_start(done.exit_ms, self._tf_ms))
-        self.service.state.save_pair(done.pair, run.strategy.cooloff, run.last_ts)
+        self.service.state.save_pair(done.pair, run.strategy.persisted(), run.last_ts)
         if started:
             logger.bind(pair=done.pair, action="cooloff").info(
                 "cool-off started after trade {}", done.trade_id

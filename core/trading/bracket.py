@@ -7,7 +7,7 @@ the exchange-side protection that survives our crash, and the take-profit is a l
 
 Money values are exact Decimals (what the exchange filled) so a trade's P&L equals the
 backtest's Decimal ledger; the book is in memory (the watcher asks for levels on every price
-pause) and persisted per trade in the kv store by `TradingState`.
+pause) and persisted per trade as a `PositionRow` through `core.trading.unit_of_work`.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ class Bracket:
     proceeds: Decimal = Decimal(0)  # sold x price (quote)
     realized: Decimal = Decimal(0)  # net P&L of the sold part (its fees and share of the entry cost)
     exit_fees: Decimal = Decimal(0)
+    entry_ref: str = ""  # client reference of the entry order (the position's own record of it)
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -64,6 +65,7 @@ class Bracket:
             proceeds=Decimal(data.get("proceeds") or 0),
             realized=Decimal(data.get("realized") or 0),
             exit_fees=Decimal(data.get("exit_fees") or 0),
+            entry_ref=str(data.get("entry_ref") or ""),
         )
 
     def with_stop_order(self, order_id: str) -> Bracket:

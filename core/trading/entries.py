@@ -49,13 +49,21 @@ def enter_market(svc: TradingService, pair: str, amount: Decimal, plan: EntryPla
     if order.filled <= 0:
         svc.state.drop_plan(ref)
         return ActionResult(False, f"buy {order.id} was not filled ({order.status})")
+    return bracket_fill(svc, plan, order, ref)
+
+
+def bracket_fill(svc: TradingService, plan: EntryPlan, order: Order, ref: str) -> ActionResult:
+    """A buy that filled (market, or a limit filled on arrival) becomes a trade with its stop.
+
+    The coins are bought whatever happens next, so a stop that cannot be placed is not an
+    error for the caller: the owner hears it, a naked_position event is open, sync retries.
+    """
+    pair = plan.pair
     try:
         bracket, hit = svc.positions.open_from_fill(plan, order, ref)
     except (ExchangeError, ExchangeUnavailable) as exc:
-        svc.journal.safety("naked_position", f"{pair}: bought {order.filled} but the stop failed: {exc}")
-        return ActionResult(
-            True, f"Bought {order.filled} {pair} but the stop failed ({exc}); retrying on sync"
-        )
+        svc.positions.naked(pair, f"bought {order.filled} but the stop failed: {exc}")
+        return ActionResult(True, f"Bought {order.filled} {pair} but the stop failed ({exc}); retrying on sync")
     b = bracket
     target = f"target {b.target:.8g} (watched by Zyn)" if b.target is not None else "no target"
     text = f"Bought {b.amount} {pair} at {b.entry_price}, stop {b.stop:.8g}, {target}"
@@ -79,10 +87,7 @@ def limit_entry(svc: TradingService, preview: OrderPreview, plan: EntryPlan) -> 
     except (ExchangeError, ExchangeUnavailable) as exc:
         return action_failed(svc.journal, "limit buy", preview.pair, exc)
     if order.status == "closed":
-        svc.positions.open_from_fill(plan, order, ref)
-        return ActionResult(
-            True, f"Bought {order.filled} {preview.pair} at {order.average_price}; bracket set"
-        )
+        return bracket_fill(svc, plan, order, ref)
     return ActionResult(
         True,
         f"Limit buy {order.amount} {preview.pair} at {order.price} placed "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from typing import TYPE_CHECKING
 
 from core.domain import (
@@ -27,6 +27,7 @@ from core.risk import RiskConfig
 from core.trading.bracket import Bracket
 from core.trading.entries import enter_market, limit_entry
 from core.trading.orders import action_failed
+from core.trading.plan import dec
 from core.trading.positions import EntryPlan
 from core.trading.types import ActionResult, ManualOrder, OrderPreview
 
@@ -91,11 +92,12 @@ class ManualChecker:
         if stop is None:
             if atr is None:
                 raise UserError(f"no stop given and the ATR of {req.pair} is not known yet: add sl PRICE")
-            stop = _q(price - Decimal(repr(self.cfg.stop_atr * atr)), market.pair_decimals)
+            stop = _q(price - dec(self.cfg.stop_atr) * dec(atr), market.pair_decimals)
         if target is None and atr is not None:
-            target = _q(price + Decimal(repr(self.cfg.target_atr * atr)), market.pair_decimals)
+            target = _q(price + dec(self.cfg.target_atr) * dec(atr), market.pair_decimals)
         if stop <= 0 or stop >= price:
             raise UserError(f"the stop {stop} must be below the price {price}")
+        _check_stop_minimum(amount, stop, market)
         if target is not None and target <= price:
             raise UserError(f"the target {target} must be above the price {price}")
         cost = amount * price * (1 + Decimal(repr(self.cfg.fee_rate)))
@@ -146,6 +148,19 @@ class ManualChecker:
             return self.exchange.fetch_balances()
         except ZynError as exc:
             raise UserError(f"cannot read balances right now ({exc})") from None
+
+
+def _check_stop_minimum(amount: Decimal, stop: Decimal, market: Market) -> None:
+    """The stop is an order too: below the exchange's minimum it would be refused for ever after
+    the buy filled, leaving the coins without a stop. Refuse the buy before anything is sent."""
+    if amount * stop >= market.costmin:
+        return
+    need = (market.costmin / stop).quantize(Decimal(1).scaleb(-market.lot_decimals), rounding=ROUND_UP)
+    raise UserError(
+        f"the stop's value {amount * stop:.2f} {market.quote} (amount x stop {stop}) is below the exchange "
+        f"minimum {market.costmin} {market.quote}: buy at least {need.normalize():f} {market.pair} "
+        f"or set the stop higher"
+    )
 
 
 def _q(value: Decimal, decimals: int) -> Decimal:

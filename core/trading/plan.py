@@ -30,15 +30,24 @@ class EntryPlan:
     stop: Decimal | None = None
     target: Decimal | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    # From the strategy's decision: the bracket as distances from the actual fill.
+    stop_distance: Decimal | None = None
+    target_distance: Decimal | None = None
 
-    def levels(self, fill_price: Decimal, cfg: RiskConfig) -> tuple[float, float | None]:
-        if self.atr is not None and self.stop is None:
-            entry = float(fill_price)
-            target = entry + cfg.target_atr * self.atr if self.target is None else float(self.target)
-            return entry - cfg.stop_atr * self.atr, target
+    def levels(self, fill_price: Decimal, cfg: RiskConfig) -> tuple[Decimal, Decimal | None]:
+        """(stop, target) in Decimal from the fill: what goes to the exchange never passes a float."""
+        if self.stop is None and self.stop_distance is not None:
+            target = self.target
+            if target is None and self.target_distance is not None:
+                target = fill_price + self.target_distance
+            return fill_price - self.stop_distance, target
+        if self.atr is not None and self.stop is None:  # a plan saved before the Strategy port
+            atr = dec(self.atr)
+            target = fill_price + dec(cfg.target_atr) * atr if self.target is None else self.target
+            return fill_price - dec(cfg.stop_atr) * atr, target
         if self.stop is None:
             raise ValueError("entry plan without stop or ATR")
-        return float(self.stop), float(self.target) if self.target is not None else None
+        return self.stop, self.target
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -47,6 +56,8 @@ class EntryPlan:
             "meta": self.meta,
             "stop": str(self.stop) if self.stop is not None else None,
             "target": str(self.target) if self.target is not None else None,
+            "stop_distance": _text(self.stop_distance),
+            "target_distance": _text(self.target_distance),
         }
 
     @classmethod
@@ -58,7 +69,17 @@ class EntryPlan:
             meta=dict(data.get("meta") or {}),
             stop=Decimal(stop) if stop is not None else None,
             target=Decimal(target) if target is not None else None,
+            stop_distance=_number(data.get("stop_distance")),
+            target_distance=_number(data.get("target_distance")),
         )
+
+
+def _text(value: Decimal | None) -> str | None:
+    return str(value) if value is not None else None
+
+
+def _number(value: object) -> Decimal | None:
+    return Decimal(str(value)) if value is not None else None
 
 
 def bracket_from_row(row: TradeRow) -> Bracket:
@@ -80,7 +101,7 @@ def bracket_from_row(row: TradeRow) -> Bracket:
 
 
 def trade_row(  # noqa: PLR0913
-    plan: EntryPlan, order: Order, entry_ms: int, stop: float, target: float | None, risk: float
+    plan: EntryPlan, order: Order, entry_ms: int, stop: Decimal, target: Decimal | None, risk: float
 ) -> TradeRow:
     """The trade with the context it was taken in (the analyzer and learner read these)."""
     meta = plan.meta
@@ -89,8 +110,8 @@ def trade_row(  # noqa: PLR0913
         entry_ms=entry_ms,
         amount=float(order.filled),
         entry_price=float(order.average_price or order.price or 0),
-        stop_price=stop,
-        target_price=target,
+        stop_price=float(stop),
+        target_price=float(target) if target is not None else None,
         initial_risk=risk,
         fees=float(order.fee),
         atr=plan.atr,

@@ -37,7 +37,7 @@ from core.trading.orders import OrderDesk
 from core.trading.plan import EntryPlan as EntryPlan
 from core.trading.plan import bracket_from_row, trade_row
 from core.trading.plan import dec as dec
-from core.trading.state import TradingState
+from core.trading.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -61,12 +61,12 @@ class Positions:
         exchange: Exchange,
         desk: OrderDesk,
         journal: Journal,
-        state: TradingState,
+        uow: UnitOfWork,
         clock: Clock,
         cfg: RiskConfig,
         notifier: Notifier | None = None,
     ) -> None:
-        self.exchange, self.desk, self.journal, self.state = exchange, desk, journal, state
+        self.exchange, self.desk, self.journal, self.uow = exchange, desk, journal, uow
         self.clock, self.cfg, self.notifier = clock, cfg, notifier
         self.book = BracketBook()
         self.exit_listeners: list[ExitListener] = []
@@ -78,13 +78,12 @@ class Positions:
         self.market_of: Callable[[str], Market | None] = lambda _pair: None
 
     def load(self) -> None:
-        """Rebuild the in-memory book from open trades (exact values from kv, else the row)."""
+        """Rebuild the in-memory book from open trades (exact positions rows, else the trade row)."""
         self.book.clear()
+        saved = self.uow.load()
         for row in self.journal.open_trades():
-            if row.id is None:
-                continue
-            bracket = self.state.load_bracket(row.id) or bracket_from_row(row)
-            self.book.put(bracket)
+            if row.id is not None:
+                self.book.put(saved.get(row.id) or bracket_from_row(row))
 
     # ------------------------------------------------------------------ entry
     def open_from_fill(
@@ -92,35 +91,33 @@ class Positions:
     ) -> tuple[Bracket, TradeExit | None]:
         """Record the filled entry as a trade and put its stop on the exchange."""
         amount, price = order.filled, order.average_price or order.price or Decimal(0)
-        stop_f, target_f = plan.levels(price, self.cfg)
-        risk = float(amount) * (float(price) - stop_f)
+        stop, target = plan.levels(price, self.cfg)
+        risk = float(amount * (price - stop))
         entry_ms = order.closed_ms or self.clock.now_ms()
-        row = self.journal.trade_open(
-            trade_row(plan, order, entry_ms, stop_f, target_f, risk), entry_ref=client_ref
+        with self.uow.change() as tx:  # the trade, its position and the entry's link: one commit
+            row = tx.open_trade(trade_row(plan, order, entry_ms, stop, target, risk), client_ref)
+            assert row.id is not None  # noqa: S101 - the database assigned it
+            bracket = Bracket(
+                trade_id=row.id,
+                pair=plan.pair,
+                amount=amount,
+                entry_price=price,
+                entry_cost=amount * price + order.fee,
+                entry_fee=order.fee,
+                stop=stop,
+                target=target,
+                initial_risk=risk,
+                entry_ms=entry_ms,
+                entry_ref=client_ref,
+            )
+            tx.save(bracket)
+        logger.bind(pair=plan.pair, action="trade_open").info(
+            "trade {} opened amount={} entry={} stop={} target={}", bracket.trade_id, amount, price, stop, target
         )
-        assert row.id is not None  # noqa: S101 - the database assigned it
-        bracket = Bracket(
-            trade_id=row.id,
-            pair=plan.pair,
-            amount=amount,
-            entry_price=price,
-            entry_cost=amount * price + order.fee,
-            entry_fee=order.fee,
-            stop=dec(stop_f),
-            target=dec(target_f) if target_f is not None else None,
-            initial_risk=risk,
-            entry_ms=entry_ms,
-        )
-        self.state.save_bracket(bracket)
         self.book.put(bracket)
-        shown = f", target {target_f:.8g}" if target_f is not None else ""
-        self._notify(
-            "trade_opened", f"Bought {amount} {plan.pair} at {price}; stop {stop_f:.8g}{shown}", bracket
-        )
-        result = self.place_stop(bracket)
-        if client_ref:
-            self.state.drop_plan(client_ref)
-        return result
+        shown = f", target {target:.8g}" if target is not None else ""
+        self._notify("trade_opened", f"Bought {amount} {plan.pair} at {price}; stop {stop:.8g}{shown}", bracket)
+        return self.place_stop(bracket)
 
     def place_stop(self, bracket: Bracket, client_ref: str = "") -> tuple[Bracket, TradeExit | None]:
         """Put the bracket's stop-loss on the exchange; a stop already through the price fills now."""
@@ -135,6 +132,25 @@ class Positions:
         )
         order = self.desk.send(req, "stop", bracket.trade_id)
         return self.adopt_stop(bracket, order)
+
+    def protect(self, bracket: Bracket) -> tuple[Bracket, TradeExit | None]:
+        """THE place the open-position invariant is enforced: afterwards the position has exactly
+        one live stop for the coins held (`ensure_stop`), or it was closed by an order resolved
+        on the way, or a `naked_position` safety event is open and the next sync tries again.
+
+        Every path that leaves a position without a stop (entry, failed exit, stop gone, sync,
+        restart) ends here, so "never two stops, never a stop for coins not held, never silent"
+        is one method to read. Never raises for exchange trouble.
+        """
+        try:
+            return self.ensure_stop(bracket)
+        except (ExchangeError, ExchangeUnavailable) as exc:
+            self.naked(bracket.pair, f"trade {bracket.trade_id}: stop not placed ({exc}); retrying on sync")
+            return bracket, None
+
+    def naked(self, pair: str, detail: str) -> None:
+        """Journal an open position without a stop; `sync` retries `protect` until it has one."""
+        self.journal.safety("naked_position", f"{pair} {detail}")
 
     def ensure_stop(self, bracket: Bracket) -> tuple[Bracket, TradeExit | None]:
         """Protect a bracket without a known stop, never with two stops.
@@ -173,9 +189,10 @@ class Positions:
 
     def adopt_stop(self, bracket: Bracket, order: Order) -> tuple[Bracket, TradeExit | None]:
         bracket = bracket.with_stop_order(order.id)
-        self.state.save_bracket(bracket)
+        with self.uow.change() as tx:
+            tx.save(bracket)
+            tx.update_trade(bracket.trade_id, stop_order_id=order.id)
         self.book.put(bracket)
-        self.journal.trade_update(bracket.trade_id, stop_order_id=order.id)
         if order.status == "open" or order.filled <= 0:
             return bracket, None
         rest, done = self.book_sell(bracket, order, "stop")
@@ -201,30 +218,27 @@ class Positions:
             self.journal.error(
                 "trading.exit",
                 "transient" if isinstance(exc, ExchangeUnavailable) else "fatal",
-                f"{bracket.pair} exit ({reason}) failed: {exc}; re-placing the stop",
+                f"{bracket.pair} exit ({reason}) failed: {exc}; resolving it, then re-protecting",
             )
-            self._restore_stop(bracket)
+            # Not a blind re-place: if the sell's outcome is unknown, `protect` looks it up
+            # first (it may have sold), and places a stop only once the sell is proved absent.
+            _, done = self.protect(bracket)
+            if done is not None:
+                return done
             raise
         if order.status == "open":  # still open after the read-backs: a failed cancel leaves it
             order = self.desk.cancel_confirmed(order.id)  # to sync (ensure_stop finishes it)
         rest, done = self.book_sell(bracket, order, reason)
         if rest is None and done is not None:
             return done
-        self._restore_stop(rest or bracket)
+        self.protect(rest or bracket)
         raise ExchangeError(
             f"{bracket.pair} exit ({reason}) sold {order.filled} of {bracket.amount}; the rest keeps a stop"
         )
 
-    def _restore_stop(self, bracket: Bracket) -> None:
-        try:
-            self.place_stop(bracket)
-        except (ExchangeError, ExchangeUnavailable) as exc:
-            self.journal.safety(
-                "naked_position", f"{bracket.pair} trade {bracket.trade_id}: stop not restored: {exc}"
-            )
-
-    def close(self, bracket: Bracket, order: Order, reason: str) -> TradeExit:
-        """Book the exit: net P&L (both fees), R multiple, exit time; tell the listeners."""
+    def close(self, bracket: Bracket, order: Order, reason: str, order_ref: str = "") -> TradeExit:
+        """Book the exit: net P&L (both fees), R multiple, exit time; tell the listeners. The trade,
+        the position and the selling order's row (`order_ref`) change in one commit."""
         amount, price = order.filled, order.average_price or order.price or Decimal(0)
         cost = (
             bracket.entry_cost if amount == bracket.amount else bracket.entry_cost * amount / bracket.amount
@@ -237,18 +251,21 @@ class Positions:
         pnl = float(net)
         r_mult = pnl / bracket.initial_risk if bracket.initial_risk > 0 else 0.0
         exit_ms = order.closed_ms or self.clock.now_ms()
-        self.journal.trade_update(
-            bracket.trade_id,
-            status="closed",
-            exit_ms=exit_ms,
-            exit_price=float(price),
-            pnl=pnl,
-            r_multiple=r_mult,
-            exit_reason=reason,
-            fees=float(fees),
-        )
+        with self.uow.change() as tx:
+            if order_ref:
+                tx.update_order(order_ref, status=order.status)
+            tx.update_trade(
+                bracket.trade_id,
+                status="closed",
+                exit_ms=exit_ms,
+                exit_price=float(price),
+                pnl=pnl,
+                r_multiple=r_mult,
+                exit_reason=reason,
+                fees=float(fees),
+            )
+            tx.drop(bracket.trade_id)
         self.book.pop(bracket.trade_id)
-        self.state.drop_bracket(bracket.trade_id)
         done = TradeExit(bracket.trade_id, bracket.pair, reason, amount, price, pnl, r_mult, exit_ms)
         logger.bind(pair=bracket.pair, action="trade_close").info(
             "trade {} closed reason={} price={} pnl={:.4f} R={:.2f}",
@@ -269,15 +286,17 @@ class Positions:
     ) -> tuple[Bracket | None, TradeExit | None]:
         """A finished (not open) sell of the bracket's coins: all sold closes the trade -> (None,
         exit); a part sold is booked pro rata -> (rest without a stop, None), which the caller
-        protects or sells; nothing sold -> (bracket, None). The order's row is marked done
-        first, so a crash in between can never book the same fill twice."""
+        protects or sells; nothing sold -> (bracket, None). The order's row is marked done in
+        the same commit as the booking, so a fill is booked exactly once, crash or not."""
         row = self.journal.order_by_exchange_id(order.id)
-        if row is not None and row.status in ("new", "open"):
-            self.journal.order_update(row.client_ref, status=order.status)
+        ref = row.client_ref if row is not None and row.status in ("new", "open") else ""
         if order.filled <= 0:
+            if ref:
+                with self.uow.change() as tx:
+                    tx.update_order(ref, status=order.status)
             return bracket, None
         if order.filled >= bracket.amount:
-            return None, self.close(bracket, order, reason)
+            return None, self.close(bracket, order, reason, ref)
         amount, price = order.filled, order.average_price or order.price or Decimal(0)
         cost = bracket.entry_cost * amount / bracket.amount
         rest = replace(
@@ -290,40 +309,50 @@ class Positions:
             realized=bracket.realized + amount * price - order.fee - cost,
             exit_fees=bracket.exit_fees + order.fee,
         )
-        self.state.save_bracket(rest)
+        with self.uow.change() as tx:
+            if ref:
+                tx.update_order(ref, status=order.status)
+            tx.save(rest)
         self.book.put(rest)
         text = f"{bracket.pair} trade {bracket.trade_id}: {reason} sold {amount} at {price}; {rest.amount} left"
         self.journal.safety("partial_fill", text)
         self._notify("partial_fill", text, rest)
         return rest, None
 
-    def _capped(self, bracket: Bracket) -> Bracket:
-        """Never stop or sell more coins than are held (a fee taken in coins, coins gone): the
-        bracket shrinks to what it can hold, truncated to lot decimals; its cost stays.
+    def held(self, bracket: Bracket) -> Decimal | None:
+        """The coins this bracket can hold: the total balance minus the other brackets' coins on
+        the pair, truncated to lot decimals; None when the market or the balance is unknown.
 
-        What it can hold = the total balance minus the other brackets' coins on the pair, i.e.
-        free + what our own (just canceled) stop reserved: the total does not lag a cancel the
-        way Kraken's free balance (balance - hold_trade) can, so a lag never shrinks a bracket.
+        The total (not Kraken's free balance) because free lags a cancel: free + what our own
+        just-canceled stop reserved is what the bracket owns.
         """
         market = self.market_of(bracket.pair)
         if market is None:
-            return bracket
+            return None
         try:
             total = self.exchange.fetch_balances().total.get(market.base, Decimal(0))
         except (ExchangeError, ExchangeUnavailable):
-            return bracket  # unknown: send the booked amount, the exchange refuses what is not there
+            return None
         others = [b.amount for b in self.book.for_pair(bracket.pair) if b.trade_id != bracket.trade_id]
         total -= sum(others, Decimal(0))
-        held = total.quantize(Decimal(1).scaleb(-market.lot_decimals), rounding=ROUND_DOWN)
-        if held >= bracket.amount or held <= 0:
-            return bracket
+        return total.quantize(Decimal(1).scaleb(-market.lot_decimals), rounding=ROUND_DOWN)
+
+    def _capped(self, bracket: Bracket) -> Bracket:
+        """Never stop or sell more coins than are held (a fee taken in coins, coins gone): the
+        bracket shrinks to what it holds; its cost stays. Nothing held raises: a stop for the
+        booked amount would only be refused (or, with other coins on the account, protect
+        coins that are not the position's)."""
+        held = self.held(bracket)
+        if held is None or held >= bracket.amount:
+            return bracket  # unknown: send the booked amount, the exchange refuses what is not there
+        if held <= 0:
+            raise ExchangeError(f"no {bracket.pair} coins held for trade {bracket.trade_id} ({bracket.amount} booked)")
         self.journal.safety(
             "amount_capped",
             f"{bracket.pair} trade {bracket.trade_id}: {bracket.amount} booked but {held} held; using {held}",
         )
         capped = replace(bracket, amount=held)
-        self.state.save_bracket(capped)
-        self.book.put(capped)
+        self.save(capped)
         return capped
 
     def check_stops(
@@ -364,10 +393,15 @@ class Positions:
             f"{bracket.pair} trade {bracket.trade_id}: stop {order.id} is {order.status}; re-placing it",
         )
         bare = replace(rest, stop_order_id="")
-        self.book.put(bare)  # until a new stop is confirmed, the book says: no stop
-        self.state.save_bracket(bare)
+        self.save(bare)  # until a new stop is confirmed, the saved position says: no stop
         _, hit = self.ensure_stop(bare)
         return [hit] if hit else []
+
+    def save(self, bracket: Bracket) -> None:
+        """A change of the position alone (no trade or order row with it)."""
+        with self.uow.change() as tx:
+            tx.save(bracket)
+        self.book.put(bracket)
 
     def _notify(self, kind: str, text: str, bracket: Bracket) -> None:
         if self.notifier is None:

@@ -144,9 +144,10 @@ class Reconciler:
             report.actions.append(f"trade {bracket.trade_id}: its stop sold part while down; {rest.amount} left")
             bracket = rest
         if not self._holds(bracket):
-            self.svc.journal.trade_update(bracket.trade_id, status="closed", exit_reason="missing")
+            with self.svc.uow.change() as tx:
+                tx.update_trade(bracket.trade_id, status="closed", exit_reason="missing")
+                tx.drop(bracket.trade_id)
             self.svc.positions.book.pop(bracket.trade_id)
-            self.svc.state.drop_bracket(bracket.trade_id)
             report.problems.append(
                 f"trade {bracket.trade_id}: the {bracket.pair} coins are gone; closed as missing"
             )
@@ -159,10 +160,10 @@ class Reconciler:
         )
 
     def _holds(self, bracket: Bracket) -> bool:
-        base = (
-            self.svc.markets[bracket.pair].base
-            if bracket.pair in self.svc.markets
-            else bracket.pair.split("/")[0]
-        )
-        held = self.svc.exchange.fetch_balances().total.get(base, Decimal(0))
-        return held >= bracket.amount
+        """Any of the position's coins still there. Fewer than booked (a fee taken in coins, a
+        part sold by hand) is still a position: `ensure_stop` caps the stop to what is held."""
+        held = self.svc.positions.held(bracket)
+        if held is None:
+            base = bracket.pair.split("/")[0]
+            held = self.svc.exchange.fetch_balances().total.get(base, Decimal(0))
+        return held > 0

@@ -35,6 +35,7 @@ from core.trading.orders import OrderDesk, Sleep, action_failed
 from core.trading.positions import EntryPlan, ExitListener, Positions, TradeExit
 from core.trading.state import TradingState
 from core.trading.types import ActionResult, ManualOrder, OrderPreview
+from core.trading.unit_of_work import UnitOfWork
 
 
 class BreakerView(Protocol):
@@ -68,7 +69,8 @@ class TradingService:
         self.journal = Journal(db, clock, source)
         self.state = TradingState(kv or KeyValueStore(db), start_equity, self.cfg.daily_loss_limit)
         self.desk = OrderDesk(exchange, self.journal, attempts=attempts, backoff_s=backoff_s, sleep=sleep)
-        self.positions = Positions(exchange, self.desk, self.journal, self.state, clock, self.cfg, notifier)
+        self.uow = UnitOfWork(db, clock, source)
+        self.positions = Positions(exchange, self.desk, self.journal, self.uow, clock, self.cfg, notifier)
         self.positions.pair_decimals = self._pair_decimals
         self.positions.market_of = self._market
         self.flattener = Flattener(
@@ -153,19 +155,22 @@ class TradingService:
             refusal = gates.halted or gates.paused or gates.circuit
             if pair not in self.markets:
                 refusal = f"unknown pair {pair}"
-            if refusal or plan.amount <= 0 or plan.atr is None:
-                return ActionResult(False, refusal or "nothing to buy (amount 0 or no ATR)")
+            if refusal or plan.amount <= 0 or (plan.stop_distance is None and plan.atr is None):
+                return ActionResult(False, refusal or "nothing to buy (amount 0 or no stop)")
             meta: dict[str, object] = {
                 "decision_id": decision_id,
                 "sma": plan.sma,
                 "size_factor": plan.gate.factor,
                 "learner_version": plan.gate.version,
-                "atr_pct": plan.atr / plan.close if plan.close else None,
+                "atr_pct": plan.atr / plan.close if plan.close and plan.atr else None,
                 "trend_strength": (plan.close - plan.sma) / plan.atr
                 if plan.sma is not None and plan.atr
                 else None,
             }
-            return enter_market(self, pair, plan.amount, EntryPlan(pair, atr=plan.atr, meta=meta), "entry")
+            bracket = EntryPlan(
+                pair, atr=plan.atr, meta=meta, stop_distance=plan.stop_distance, target_distance=plan.target_distance
+            )
+            return enter_market(self, pair, plan.amount, bracket, "entry")
 
     def exit_position(self, pair: str, reason: str) -> ActionResult:
         with self.lock:
@@ -266,13 +271,7 @@ class TradingService:
                     self._hints |= failed
             for bracket in self.brackets():
                 if not bracket.stop_order_id:
-                    try:
-                        exits.extend(x for x in [self.positions.ensure_stop(bracket)[1]] if x is not None)
-                    except (ExchangeError, ExchangeUnavailable) as exc:
-                        self.journal.safety(
-                            "naked_position",
-                            f"{bracket.pair} trade {bracket.trade_id}: stop not placed ({exc}); retrying",
-                        )
+                    exits.extend(x for x in [self.positions.protect(bracket)[1]] if x is not None)
             return exits
 
     # ------------------------------------------------------------------ helpers

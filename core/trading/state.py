@@ -1,9 +1,10 @@
 """Durable strategy and safety state in the kv table, so a restart resumes where it stopped.
 
 Persisted: the account-wide DailyLossGuard (kill-switch day), the pause flag, per pair the
-cool-off and the last processed candle, every open bracket (trade -> stop order, target, exact
-entry cost) and every entry plan written BEFORE its order is sent (so reconcile can adopt a
-buy whose response was lost). Indicator warm-up is not stored: it is recomputed from candles.
+strategy's own state (the cool-off for sma20_atr) and the last processed candle, and every
+entry plan written BEFORE its order is sent (so reconcile can adopt a buy whose response was
+lost). Indicator warm-up is not stored: it is recomputed from candles. Open positions live in
+their own table (`core.trading.unit_of_work`).
 """
 
 from __future__ import annotations
@@ -11,16 +12,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from core.cooloff import CoolOff
 from core.kill_switch import DailyLossGuard
 from core.telemetry.kv import KeyValueStore
 from core.telemetry.models import KeyValueRow
-from core.trading.bracket import Bracket
 
 GUARD_KEY = "trading:guard"
 PAUSE_KEY = "trading:paused"
 PAIR_PREFIX = "autopilot:pair:"
-BRACKET_PREFIX = "trading:bracket:"
 PLAN_PREFIX = "trading:plan:"
 
 
@@ -49,20 +47,23 @@ class TradingState:
             self.kv.set_json(PAUSE_KEY, {"reason": reason})
 
     # ------------------------------------------------------------------ per pair
-    def load_pair(self, pair: str) -> tuple[CoolOff | None, int | None]:
+    def load_pair(self, pair: str) -> tuple[dict[str, Any] | None, int | None]:
+        """(the strategy's persisted state, last decided candle); `cooloff` is the pre-port key."""
         raw = self.kv.get_json(PAIR_PREFIX + pair)
         if not isinstance(raw, dict):
             return None, None
-        cool = CoolOff.from_dict(raw.get("cooloff") or {})
+        saved = raw.get("strategy", raw.get("cooloff"))
         last = raw.get("last_ts")
-        return cool, int(last) if last is not None else None
+        return saved if isinstance(saved, dict) else None, int(last) if last is not None else None
 
-    def save_pair(self, pair: str, cooloff: CoolOff, last_ts: int | None) -> None:
-        self.kv.set_json(PAIR_PREFIX + pair, {"cooloff": cooloff.to_dict(), "last_ts": last_ts})
+    def save_pair(self, pair: str, strategy_state: dict[str, Any], last_ts: int | None) -> None:
+        self.kv.set_json(PAIR_PREFIX + pair, {"strategy": strategy_state, "last_ts": last_ts})
 
-    def tick_rows(self, pair: str, cooloff: CoolOff, last_ts: int | None, now_ms: int) -> list[KeyValueRow]:
+    def tick_rows(
+        self, pair: str, strategy_state: dict[str, Any], last_ts: int | None, now_ms: int
+    ) -> list[KeyValueRow]:
         """The guard and the pair's state as kv rows, to be committed with the decision row."""
-        pair_state = {"cooloff": cooloff.to_dict(), "last_ts": last_ts}
+        pair_state = {"strategy": strategy_state, "last_ts": last_ts}
         return [
             KeyValueRow(
                 key=GUARD_KEY, value=json.dumps(self.guard.to_dict(), sort_keys=True), updated_ms=now_ms
@@ -72,17 +73,7 @@ class TradingState:
             ),
         ]
 
-    # ------------------------------------------------------------------ brackets / plans
-    def save_bracket(self, bracket: Bracket) -> None:
-        self.kv.set_json(BRACKET_PREFIX + str(bracket.trade_id), bracket.to_json())
-
-    def drop_bracket(self, trade_id: int) -> None:
-        self.kv.delete(BRACKET_PREFIX + str(trade_id))
-
-    def load_bracket(self, trade_id: int) -> Bracket | None:
-        raw = self.kv.get_json(BRACKET_PREFIX + str(trade_id))
-        return Bracket.from_json(raw) if isinstance(raw, dict) else None
-
+    # ------------------------------------------------------------------ plans
     def save_plan(self, client_ref: str, plan: dict[str, Any]) -> None:
         self.kv.set_json(PLAN_PREFIX + client_ref, plan)
 

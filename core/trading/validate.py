@@ -26,7 +26,7 @@ def validated_entry(svc: TradingService, pair: str, amount: Decimal, plan: Entry
     stop, target = plan.levels(price, svc.cfg)
     text = f"Kraken accepted buy {amount} {pair} at market (~{price}) — validate only, nothing executed"
     try:
-        price = Decimal(repr(stop))
+        price = stop
         decimals = svc.positions.pair_decimals(pair)
         if decimals is not None:  # as a real stop is sent: rounded to the pair's price decimals
             price = price.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)

@@ -57,6 +57,15 @@ def test_size_below_minimum_is_a_skip_with_reason() -> None:
     assert r.amount == 0 and "below the exchange minimum" in r.reason
 
 
+def test_an_entry_whose_stop_would_be_below_the_order_minimum_is_skipped() -> None:
+    """Issue 13 defect 1 for the autopilot: 1.11 coins at 1.00 is a 1.11 USD buy, but the stop at
+    0.10 is a 0.11 USD sell, which Kraken (costmin 0.50) would refuse after the buy filled."""
+    market = Market("X/USD", "X", "USD", costmin=Decimal("0.5"))
+    r = size_entry(100, 0.6, 1.0, market, RiskConfig())
+    assert r.amount == 0 and "stop value 0.11 below the exchange minimum 0.5" in r.reason
+    assert size_entry(100, 0.6, 1.0, Market("X/USD", "X", "USD", costmin=Decimal("0.1")), RiskConfig()).amount > 0
+
+
 def test_kill_switch_trips_at_3_percent_of_previous_day_close() -> None:
     g = DailyLossGuard(start_equity=10_000)
     day = 86_400_000

@@ -208,3 +208,43 @@ class PartialFills:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
+
+
+class Scripted:
+    """A PaperExchange with scripted transient failures and a log of what was sent."""
+
+    name = "scripted"
+
+    def __init__(self, inner: PaperExchange) -> None:
+        self.inner = inner
+        self.sent: list[OrderRequest] = []
+        self.fail_create: dict[str, Exception] = {}  # order type -> error after placing (lost answer)
+        self.refuse_create: dict[str, list[Exception]] = {}  # order type -> errors before placing
+        self.lookup_down = 0
+        self.balances_down = 0  # fetch_balances calls that fail (exchange unreachable)
+
+    def create_order(self, request: OrderRequest) -> Order:
+        self.sent.append(request)
+        refused = self.refuse_create.get(request.type)
+        if refused:
+            raise refused.pop(0)
+        order = self.inner.create_order(request)
+        lost = self.fail_create.pop(request.type, None)
+        if lost is not None:
+            raise lost
+        return order
+
+    def find_order_by_client_ref(self, client_ref: str) -> Order | None:
+        if self.lookup_down > 0:
+            self.lookup_down -= 1
+            raise ExchangeUnavailable("EService:Unavailable")
+        return self.inner.find_order_by_client_ref(client_ref)
+
+    def fetch_balances(self) -> Balances:
+        if self.balances_down > 0:
+            self.balances_down -= 1
+            raise ExchangeUnavailable("EService:Unavailable")
+        return self.inner.fetch_balances()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)

@@ -14,6 +14,7 @@ from core.clock import SimClock
 from core.domain import Market
 from core.paper.exchange import PaperExchange
 from core.risk import RiskConfig
+from core.strategy_port import Strategy
 from core.telemetry.db import make_engine
 from core.trading.autopilot import Autopilot
 from core.trading.service import TradingService
@@ -47,6 +48,7 @@ def build_stack(  # noqa: PLR0913
     balance: Decimal = Decimal(10000),
     db: Engine | None = None,
     cfg: RiskConfig | None = None,
+    strategy: Strategy | None = None,
 ) -> Stack:
     clock = SimClock(start_ms)
     engine = db or make_engine(db_url)
@@ -61,6 +63,6 @@ def build_stack(  # noqa: PLR0913
         start_equity=float(balance),
         sleep=lambda _s: None,
     )
-    autopilot = Autopilot(service, timeframe=timeframe)
+    autopilot = Autopilot(service, timeframe=timeframe, strategy=strategy)
     watcher = TakeProfitWatcher(service).attach()
     return Stack(clock, engine, exchange, service, autopilot, watcher)

@@ -11,15 +11,14 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from core.domain import Candle, ExchangeUnavailable, InsufficientFunds, Order, OrderRequest
+from core.domain import Candle, ExchangeUnavailable, InsufficientFunds
 from core.kill_switch import DailyLossGuard
 from core.markets_catalog import market_for
-from core.paper.exchange import PaperExchange
 from core.telemetry.models import DecisionRow, OrderRow, SafetyEventRow
 from core.trading.autopilot import Autopilot
 from core.trading.service import TradingService
 from core.trading.types import ManualOrder
-from tests.core.trading.fakes import ListFeed
+from tests.core.trading.fakes import ListFeed, Scripted
 from tests.core.trading.helpers import Stack, build_stack
 
 PAIR = "BTC/USD"
@@ -39,39 +38,6 @@ def buy(sl: str = "29000", tp: str | None = "32000", **kw: Any) -> ManualOrder:
     return ManualOrder(
         "buy", Decimal("0.01"), PAIR, stop=Decimal(sl), target=Decimal(tp) if tp else None, **kw
     )
-
-
-class Scripted:
-    """A PaperExchange with scripted transient failures and a log of what was sent."""
-
-    name = "scripted"
-
-    def __init__(self, inner: PaperExchange) -> None:
-        self.inner = inner
-        self.sent: list[OrderRequest] = []
-        self.fail_create: dict[str, Exception] = {}  # order type -> error after placing (lost answer)
-        self.refuse_create: dict[str, list[Exception]] = {}  # order type -> errors before placing
-        self.lookup_down = 0
-
-    def create_order(self, request: OrderRequest) -> Order:
-        self.sent.append(request)
-        refused = self.refuse_create.get(request.type)
-        if refused:
-            raise refused.pop(0)
-        order = self.inner.create_order(request)
-        lost = self.fail_create.pop(request.type, None)
-        if lost is not None:
-            raise lost
-        return order
-
-    def find_order_by_client_ref(self, client_ref: str) -> Order | None:
-        if self.lookup_down > 0:
-            self.lookup_down -= 1
-            raise ExchangeUnavailable("EService:Unavailable")
-        return self.inner.find_order_by_client_ref(client_ref)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
 
 
 def scripted_service(stack: Stack) -> tuple[Scripted, TradingService]:
@@ -168,11 +134,13 @@ def test_stop_canceled_behind_our_back_and_refused_again_does_not_break_sync(sta
 
 
 def test_an_exit_sell_whose_answer_was_lost_closes_the_trade_on_the_next_sync(stack: Stack) -> None:
+    """With one failed look-up the exit itself finds the sell and closes the trade at once
+    (test_position_invariants); with both failing, the next sync does."""
     ex, svc = scripted_service(stack)
     assert svc.place_manual(buy()).ok
     ex.fail_create["market"] = ExchangeUnavailable("connection reset")  # the sell DID execute
-    ex.lookup_down = 1
-    assert not svc.exit_position(PAIR, "manual").ok  # the stop could not come back: coins gone
+    ex.lookup_down = 2  # the desk's look-up and the exit's own one both fail: outcome unknown
+    assert not svc.exit_position(PAIR, "manual").ok  # no stop comes back until the sell is resolved
     assert stack.exchange.fetch_balances().total["BTC"] == 0
     svc.sync()
     assert not svc.has_position(PAIR)
