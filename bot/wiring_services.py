@@ -29,8 +29,10 @@ def wire_services(zyn: Zyn, *, host: str = "127.0.0.1") -> None:
     )
     zyn.take_profit = TakeProfitWatcher(zyn.trading).attach()
     _wire_learning(zyn)
+    from bot.owner_settings import OwnerSettings
+
     zyn.autopilot = Autopilot(zyn.trading, timeframe=s.timeframe, pairs=s.pairs, feed=zyn.feed,
-                              gate=_gate_provider(zyn))
+                              gate=_gate_provider(zyn), policy=OwnerSettings(zyn.kv, s.tz))
     _wire_market_drivers(zyn)
     _wire_status(zyn)
     _wire_conversation(zyn, host)
@@ -95,7 +97,7 @@ def _wire_conversation(zyn: Zyn, host: str) -> None:
 
     s = zyn.settings
     services = Services(trading=_TradingPort(zyn), status=zyn.status, learner=_LearnerPort(zyn),
-                        backtester=_BacktestPort(zyn))
+                        backtester=_BacktestPort(zyn), market=_MarketPort(zyn), pairs=tuple(s.pairs))
     from bot.agent import build_free_text_engine
 
     free_text = build_free_text_engine(s, db=zyn.db, fallback=OfflineEngine(), clock=zyn.clock, kv=zyn.kv,
@@ -133,6 +135,32 @@ class _TradingPort:
 
     def flatten(self, reason: str) -> Any:
         return self._synced(self._zyn.trading.flatten(reason))
+
+
+class _MarketPort:
+    """Prices and lot/price decimals for chat (`price BTC`, `buy $100 of BTC`)."""
+
+    def __init__(self, zyn: Zyn) -> None:
+        self._zyn = zyn
+
+    def _market(self, pair: str) -> Any:
+        from core.markets_catalog import market_for
+
+        return self._zyn.trading.markets.get(pair) or market_for(pair)
+
+    def price(self, pair: str) -> Any:
+        from core.domain import UserError, ZynError
+
+        try:
+            return self._zyn.exchange.fetch_ticker(pair).last
+        except ZynError as exc:
+            raise UserError(f"no price for {pair} right now ({exc})") from None
+
+    def price_decimals(self, pair: str) -> int:
+        return int(self._market(pair).pair_decimals)
+
+    def lot_decimals(self, pair: str) -> int:
+        return int(self._market(pair).lot_decimals)
 
 
 class _LearnerPort:

@@ -94,9 +94,17 @@ def learn(ctx: CommandContext, cmd: Command) -> Reply:
 
 
 def memory(ctx: CommandContext, cmd: Command) -> Reply:
-    """Exactly what the agent would be given about this user (bot/memory.py owns the format)."""
+    """Kept facts and standing rules (durable, apart from the conversation), then exactly what the
+    agent would be given about this conversation (bot/memory.py owns that format)."""
+    from bot.commands.owner import facts_rows
+    from bot.owner_settings import StandingMemory
+
+    rows = facts_rows(ctx)
+    rows += [(f"rule {i}", r.text) for i, r in enumerate(StandingMemory(ctx.kv).rules(), 1)]
     return Reply(
-        text=conversation_memory.show_memory(ctx.db, ctx.env.channel, ctx.env.user_id), title="Memory"
+        text=conversation_memory.show_memory(ctx.db, ctx.env.channel, ctx.env.user_id),
+        title="Memory",
+        rows=rows,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from bot.commands.context import (
@@ -35,6 +35,7 @@ def order(ctx: CommandContext, cmd: Command) -> Reply:
     spec = cmd.order
     if spec is None:
         raise UserError(f"usage: {cmd.name} AMOUNT PAIR [at PRICE] [sl PRICE] [tp PRICE]")
+    spec = _from_quote_amount(ctx, spec)
     preview = ctx.services.trading.preview_order(build_manual_order(spec))
     final = replace(
         spec,
@@ -43,11 +44,12 @@ def order(ctx: CommandContext, cmd: Command) -> Reply:
         target=spec.target or to_decimal(preview.target),
     )
     pair = preview.pair or spec.pair
-    price = f"limit {fmt_num(spec.price)}" if spec.price else f"market, about {fmt_price(preview.price_est)}"
+    dp = ctx.services.market.price_decimals(pair) if ctx.services.market is not None else None
+    price = f"limit {fmt_num(spec.price)}" if spec.price else f"market, about {fmt_price(preview.price_est, dp)}"
     cost_label = "Est. cost" if spec.side == "buy" else "Est. proceeds"
     rows: list[Row] = [
         ("Side", spec.side),
-        ("Size", f"{fmt_num(final.amount)} {base_of(pair)}"),
+        ("Size", f"{fmt_amount(final.amount)} {base_of(pair)}"),
         ("Pair", pair),
         ("Price", price),
         ("Stop", fmt_num(final.stop) if final.stop else "none"),
@@ -60,6 +62,27 @@ def order(ctx: CommandContext, cmd: Command) -> Reply:
     )
     ctx.confirmations.put(ctx.env, spec.side, summary, _spec_payload(final))
     return _confirm_reply(ctx, f"Confirm {spec.side}", line, rows)
+
+
+def _from_quote_amount(ctx: CommandContext, spec: OrderSpec) -> OrderSpec:
+    """"buy $100 of BTC": the amount is the quote spent at the current price, rounded down to
+    the pair's lot; the echo then shows the usual size, stop, target and cost for `yes`."""
+    if spec.quote_amount is None:
+        return spec
+    market = ctx.services.market
+    if market is None:
+        raise UserError("orders in USD need a price feed; give the amount in coins, e.g. buy 0.01 BTC")
+    price = market.price(spec.pair)
+    if price <= 0:
+        raise UserError(f"no price for {spec.pair} right now")
+    quantum = Decimal(1).scaleb(-market.lot_decimals(spec.pair))
+    amount = (spec.quote_amount / price).quantize(quantum, rounding=ROUND_DOWN)
+    if amount <= 0:
+        raise UserError(
+            f"{fmt_money(spec.quote_amount, quote_of(spec.pair))} buys less than one lot of {spec.pair} "
+            f"at {fmt_price(price, market.price_decimals(spec.pair))}"
+        )
+    return replace(spec, amount=amount, quote_amount=None)
 
 
 def cancel(ctx: CommandContext, cmd: Command) -> Reply:
