@@ -96,7 +96,7 @@ class OfflineEngine:
 
     def answer(self, env: Envelope, text: str, dispatcher: Dispatcher) -> Reply:
         guess = self.classifier().classify(text)
-        if infer_stats_group(text) is not None:  # "are Sunday trades worth it?", "between 0 and 4"
+        if (not guess.sure or guess.intent == "stats") and infer_stats_group(text) is not None:
             guess = Guess("stats", 1.0, guess.intent, sure=True)
         name = dispatcher.user_name
         logger.bind(channel=env.channel, intent=guess.intent, p=round(guess.confidence, 2)).info("free text")

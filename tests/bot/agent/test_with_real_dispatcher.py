@@ -155,11 +155,11 @@ def test_memory_and_forget_commands_show_the_agents_memory(
     dispatcher = _dispatcher(db, kv, make_agent(fallback=OfflineEngine()), Trading())
     owner = "cli", "jimmy"
 
-    dispatcher.handle(Envelope(*owner, "remember that I like ETH"))
-    assert "remember that I like ETH" in dispatcher.handle(Envelope(*owner, "memory")).text
+    dispatcher.handle(Envelope(*owner, "by the way, I like ETH"))
+    assert "by the way, I like ETH" in dispatcher.handle(Envelope(*owner, "memory")).text
     dispatcher.handle(Envelope(*owner, "what do I like?"))
     second = server.chat_requests()[1]["messages"]
-    assert {"role": "user", "content": "remember that I like ETH"} in second
+    assert {"role": "user", "content": "by the way, I like ETH"} in second
     assert {"role": "assistant", "content": "Noted, you like ETH."} in second
     assert second[-1] == {"role": "user", "content": "what do I like?"}
     assert sum(m["content"] == "what do I like?" for m in second) == 1
