@@ -21,7 +21,7 @@ def wire_services(zyn: Zyn, *, host: str = "127.0.0.1") -> None:
     from core.trading.take_profit import TakeProfitWatcher
 
     s = zyn.settings
-    zyn.notifier = Notifier(zyn.kv, zyn.db, zyn.clock)
+    zyn.notifier = Notifier(zyn.kv, zyn.db, zyn.clock, tz=s.tz)
     markets = markets_for(sorted(set(s.pairs))) if s.mode == "paper" else None
     zyn.trading = TradingService(
         zyn.exchange, zyn.db, zyn.clock, kv=zyn.kv, pairs=s.pairs, markets=markets, notifier=zyn.notifier,

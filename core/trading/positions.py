@@ -31,6 +31,7 @@ from core.domain import (
 from core.ports import Clock, Exchange, Notifier
 from core.risk import RiskConfig
 from core.telemetry.models import OrderRow
+from core.text import amount_text, money_text, price_text
 from core.trading.bracket import Bracket, BracketBook
 from core.trading.journal import Journal
 from core.trading.orders import OrderDesk
@@ -113,9 +114,12 @@ class Positions:
         )
         self.state.save_bracket(bracket)
         self.book.put(bracket)
-        shown = f", target {target_f:.8g}" if target_f is not None else ""
+        shown = f", target {price_text(plan.pair, target_f)}" if target_f is not None else ""
         self._notify(
-            "trade_opened", f"Bought {amount} {plan.pair} at {price}; stop {stop_f:.8g}{shown}", bracket
+            "trade_opened",
+            f"Bought {amount_text(amount)} {plan.pair} at {price_text(plan.pair, price)}; "
+            f"stop {price_text(plan.pair, stop_f)}{shown}",
+            bracket,
         )
         result = self.place_stop(bracket)
         if client_ref:
@@ -259,7 +263,8 @@ class Positions:
             r_mult,
         )
         kind = "stop_hit" if reason == "stop" else "trade_closed"
-        self._notify(kind, f"Sold {amount} {bracket.pair} at {price} ({reason}); P&L {pnl:+.2f}", bracket)
+        sold = f"Sold {amount_text(amount)} {bracket.pair} at {price_text(bracket.pair, price)}"
+        self._notify(kind, f"{sold} ({reason}); P&L {money_text(pnl)} {bracket.pair.partition('/')[2]}", bracket)
         for listener in list(self.exit_listeners):
             listener(done)
         return done
