@@ -152,7 +152,7 @@ def why_command(text: str, words: list[str]) -> str:
     if any(w in words for w in ("skip", "skipped", "didn't", "not", "no")):
         return "why skip"
     pair = pair_in(text)
-    return f"why {pair}" if pair else "why"
+    return f"why {pair}" if pair else "why"  # "why did you buy ETH?" -> why ETH/USD
 
 
 def stats_command(text: str) -> str:

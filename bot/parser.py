@@ -310,6 +310,11 @@ def _why(name: str, rest: list[str]) -> Command | None:
             return Command(name, (str(int(word)),))
         if word in ("skip", "skipped", "skips", "last"):
             return Command(name, ("skip" if word.startswith("skip") else "last",))
+    words = [w.strip(_PUNCT) for w in rest]
+    if len(words) in (1, 2) and words[0].upper().partition("/")[0] in KNOWN_BASES:  # why ETH/USD
+        text = "/".join(words) if len(words) == 2 and words[1].upper() in QUOTES else words[0]
+        if len(words) == 1 or text.count("/") == 1:
+            return Command(name, ("pair", normalize_pair(text)))
     return None  # "why did you buy?" is a question for the free-text engine
 
 

@@ -9,7 +9,7 @@ echoed — including a stop/target the trading service filled in — so `yes` ru
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
@@ -157,7 +157,32 @@ def execute_pending(ctx: CommandContext, pending: Pending) -> Reply:
 
 
 def _run_order(ctx: CommandContext, payload: dict[str, Any]) -> ActionResultLike:
-    return ctx.services.trading.place_manual(build_manual_order(_spec_from_payload(payload)))
+    """Place it, and remember who placed it where (so `why` explains a manual trade as manual)."""
+    result = ctx.services.trading.place_manual(build_manual_order(_spec_from_payload(payload)))
+    data = getattr(result, "data", None)
+    if result.ok and isinstance(data, dict) and data.get("trade_id") is not None:
+        origin = {"user_name": ctx.user_name, "channel": ctx.env.channel, "ms": ctx.clock.now_ms()}
+        ctx.kv.set_json(f"manual:trade:{data['trade_id']}", origin)
+        return _Done(True, _bought_text(ctx, str(payload.get("pair") or ""), data), data)
+    return result
+
+
+@dataclass(frozen=True)
+class _Done:
+    ok: bool
+    text: str
+    data: dict[str, Any]
+
+
+def _bought_text(ctx: CommandContext, pair: str, data: dict[str, Any]) -> str:
+    """The trading service's fill, with prices at the pair's decimals."""
+    dp = ctx.services.market.price_decimals(pair) if ctx.services.market is not None else None
+    target = data.get("target")
+    watched = f"target {fmt_price(target, dp)} (watched by Zyn)" if target is not None else "no target"
+    return (
+        f"Bought {fmt_amount(data.get('amount'))} {pair} at {fmt_price(data.get('price'), dp)}, "
+        f"stop {fmt_price(data.get('stop'), dp)}, {watched}. Trade #{data['trade_id']}."
+    )
 
 
 def _run_cancel(ctx: CommandContext, payload: dict[str, Any]) -> ActionResultLike:
