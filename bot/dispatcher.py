@@ -177,7 +177,13 @@ class Dispatcher:
         return execute_pending(self._context(env), pending)
 
     def _run(self, env: Envelope, text: str, *, free_text: bool) -> Reply:
-        cmd = parse(text)
+        try:
+            cmd = parse(text)
+        except UserError:
+            if free_text and getattr(self.free_text, "takes_unparsed", False):  # the LLM agent
+                logger.bind(channel=env.channel).info("unparsed command handed to the agent")
+                return self.free_text.answer(env, text, self)
+            raise
         if cmd is None:
             if not free_text:
                 return Reply(
