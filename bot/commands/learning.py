@@ -116,7 +116,11 @@ def learn(ctx: CommandContext, cmd: Command) -> Reply:
     if ctx.services.learner is None:
         return Reply(text="Learning is not set up in this build yet.", title="Learn")
     changes = ctx.services.learner.relearn()
-    rows: list[Row] = [(str(k), str(v)) for k, v in list(changes.items())[:20] if k != "text"]
+    from bot.status_text import plain_value
+
+    rows: list[Row] = [
+        (str(k).replace("_", " "), plain_value(v)) for k, v in list(changes.items())[:20] if k != "text"
+    ]
     return Reply(text=str(changes.get("text") or "Learner ran."), title="Learn", rows=rows)
 
 
