@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -71,6 +71,32 @@ def _equity_figure(points: Sequence[tuple[int, float]], title: str, tz: str) -> 
     ax.xaxis_date(tz=zone)
     fig.autofmt_xdate()
     ax.set_ylabel("USD")
+    return fig
+
+
+def backtest_png(
+    times_ms: Sequence[int], curves: Mapping[str, Sequence[float]], title: str, tz: str = "UTC"
+) -> bytes:
+    return _png(backtest_figure(times_ms, curves, title, tz))
+
+
+def backtest_figure(
+    times_ms: Sequence[int], curves: Mapping[str, Sequence[float]], title: str, tz: str = "UTC"
+) -> Figure:
+    """Backtest equity (one line per curve, e.g. baseline and learned) against candle dates."""
+    fig, ax = _new_figure(title)
+    n = min([len(times_ms), *(len(c) for c in curves.values())]) if curves else 0
+    if n < 2:
+        _no_data(ax)
+        return fig
+    xs = [t / _MS_PER_DAY for t in times_ms[-n:]]
+    for label, curve in curves.items():
+        ax.plot(xs, [float(v) for v in curve[-n:]], linewidth=1.2, label=label)
+    if len(curves) > 1:
+        ax.legend(loc="best")
+    ax.xaxis_date(tz=ZoneInfo(tz))
+    fig.autofmt_xdate()
+    ax.set_ylabel("equity (USD)")
     return fig
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
-from core.backtest import Backtester, BacktestResult
+from core.backtest import Backtester
 from core.domain import UserError
 from core.market_data.csv_loader import load_csv
 from core.market_data.resample import resample
@@ -34,18 +36,24 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         from bot.cli_learn_pooled import cmd_pooled_learn
 
         return cmd_pooled_learn(args)
+    if args.plot:
+        _check_plot_path(args.plot)  # fail in one line before minutes of backtest, not after
     pair, tf, candles = load_backtest_candles(args)
     market = market_for(pair)
+    times = [c.ts for c in candles]
     if args.learn:
-        from core.walk_forward import run_walk_forward
+        from core.walk_forward import walk_forward
 
-        report = run_walk_forward(candles, pair, tf, market)
-        _out(report, args.json, _format_learn)
+        wf = walk_forward(candles, pair, tf, market)
+        if args.plot:
+            curves = {"baseline": wf.baseline.equity_curve, "learned": wf.learned.equity_curve}
+            _plot(args.plot, times, curves, f"{pair} {tf} walk-forward equity")
+        _out(wf.contract(), args.json, _format_learn)
         return 0
     result = Backtester(pair, tf, market).run(candles)
     summary = _clean(result.summary())
     if args.plot:
-        _plot(result, args.plot)
+        _plot(args.plot, times, {"equity": result.equity_curve}, f"{result.pair} {result.timeframe} equity")
     if args.json:
         print_json(summary)
     else:
@@ -93,19 +101,23 @@ def _format_learn(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _plot(result: BacktestResult, path: str) -> None:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+def _check_plot_path(path: str) -> None:
+    target = Path(path)
+    if target.is_dir():
+        raise UserError(f"--plot {path} is a directory; give a file name such as equity.png")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise UserError(f"--plot {path}: no such folder {folder}")
+    if not os.access(folder, os.W_OK):
+        raise UserError(f"--plot {path}: folder {folder} is not writable")
 
-    fig = Figure(figsize=(9, 4))
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1)
-    ax.plot(range(len(result.equity_curve)), result.equity_curve, linewidth=1)
-    ax.set_title(f"{result.pair} {result.timeframe} equity")
-    ax.set_xlabel("candle")
-    ax.set_ylabel("equity")
-    fig.tight_layout()
+
+def _plot(path: str, times: list[int], curves: dict[str, list[float]], title: str) -> None:
+    """Write the PNG (dates on the x-axis) or fail with one line; never silently skip."""
+    from bot.charts import backtest_png
+
     try:
-        fig.savefig(path, format="png")
+        Path(path).write_bytes(backtest_png(times, curves, title))
     except OSError as exc:
         raise UserError(f"cannot write plot {path}: {exc.strerror}") from None
+    print(f"plot written to {path}", file=sys.stderr)

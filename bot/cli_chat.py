@@ -86,7 +86,9 @@ def cmd_learn(args: argparse.Namespace) -> int:
             if args.json:
                 print_json(changes)
             else:
-                print(changes.get("text") or "\n".join(f"{k}: {v}" for k, v in changes.items()))
+                from bot.status_text import plain_value
+
+                print(changes.get("text") or "\n".join(f"{k}: {plain_value(v)}" for k, v in changes.items()))
             return 0
 
     return _one_line_errors(run)
@@ -99,17 +101,6 @@ def render_plain(reply: Any) -> str:
 
 
 def format_snapshot(s: dict[str, Any]) -> str:
-    lines = [f"mode {s['mode']}  source {s['source']}  as of {s['as_of']}",
-             f"equity {s['equity_usd']:,.2f} USD",
-             "balances: " + (", ".join(f"{k} {v:g}" for k, v in s["balances"].items()) or "none")]
-    for p in s["positions"]:
-        lines.append(f"position {p['pair']} {p['amount']:g} @ {p['entry_price']} stop {p['stop_price']} "
-                     f"target {p['take_profit_price']} uPnL {p['unrealized_pnl']}")
-    lines.append(f"open orders: {len(s['open_orders'])}")
-    pnl = s["pnl"]
-    lines.append(f"P&L today {pnl['today']:,.2f}  week {pnl['week']:,.2f}  all {pnl['all_time']:,.2f}")
-    t = s["trades"]
-    lines.append(f"trades {t['count']} (wins {t['wins']}, losses {t['losses']})")
-    lines.append(f"autopilot running={s['autopilot']['running']} paused={s['autopilot']['paused_reason']}")
-    lines.append(f"kill-switch tripped={s['kill_switch']['tripped']}  circuit {s['circuit']['state']}")
-    return "\n".join(lines)
+    from bot.status_text import format_snapshot as as_text
+
+    return as_text(s)

@@ -23,7 +23,7 @@ from bot.commands.context import CommandContext
 from bot.commands.prefs import PREF_TZ, PREF_USER_NAME
 from bot.commands.registry import HANDLERS
 from bot.commands.trading import execute_pending
-from bot.confirmations import Confirmations
+from bot.confirmations import Confirmations, Pending
 from bot.envelope import Envelope, Reply, render_plain
 from bot.notifier import error_event
 from bot.parser import is_no, is_yes, parse
@@ -128,23 +128,39 @@ class Dispatcher:
     # ---- the steps ----------------------------------------------------------------------------
 
     def _route(self, env: Envelope) -> Reply:
+        """A pending confirmation is resolved only by `yes`, `no` or expiry: any other message is
+        answered normally and the owner is reminded that the action still waits."""
         text = env.text
         problem = check_hygiene(text)
-        note = ""
         pending = self.confirmations.peek(env)
-        if pending is not None:
-            if problem is None and is_yes(text):
-                return self._confirm(env)
+        if pending is not None and self.confirmations.is_expired(pending):
             self.confirmations.discard(env)
-            if not self.confirmations.is_expired(pending):
-                note = f"Dropped the pending {pending.summary}; nothing was done."
-        elif problem is None and is_yes(text):
-            return Reply(text="There is nothing waiting for a yes.")
+            if problem is None and is_yes(text):
+                return self._confirm_expired(env, pending)
+            pending = None
         if problem is not None:
-            return _with_note(note, Reply(text=problem, kind="error"))
+            return Reply(text=problem, kind="error")
+        if is_yes(text):
+            return self._confirm(env) if pending is not None else Reply(text="There is nothing waiting for a yes.")
         if is_no(text):
-            return Reply(text=note or "There is nothing to drop.")
-        return _with_note(note, self._run(env, text, free_text=True))
+            if pending is None or self.confirmations.discard(env) is None:
+                return Reply(text="There is nothing to drop.")
+            return Reply(text=f"Dropped the pending {pending.summary}; nothing was done.")
+        reply = self._run(env, text, free_text=True)
+        if pending is None:
+            return reply
+        if reply.kind == "confirm":
+            return _with_note(f"Replaced the pending {pending.summary}.", reply)
+        if self.confirmations.peek(env) != pending:
+            return reply
+        return replace(
+            reply, text=f"{reply.text}\n(Still waiting for yes or no on: {pending.summary}.)".lstrip()
+        )
+
+    def _confirm_expired(self, env: Envelope, pending: Pending) -> Reply:
+        logger.bind(channel=env.channel, user=env.user_id, action=pending.action).info("confirmation expired")
+        minutes = self.confirmations.window_ms // 60_000
+        return Reply(text=f"That confirmation expired after {minutes} minutes; nothing was done. Send it again.")
 
     def _confirm(self, env: Envelope) -> Reply:
         pending = self.confirmations.claim(env)
@@ -161,7 +177,13 @@ class Dispatcher:
         return execute_pending(self._context(env), pending)
 
     def _run(self, env: Envelope, text: str, *, free_text: bool) -> Reply:
-        cmd = parse(text)
+        try:
+            cmd = parse(text)
+        except UserError:
+            if free_text and getattr(self.free_text, "takes_unparsed", False):  # the LLM agent
+                logger.bind(channel=env.channel).info("unparsed command handed to the agent")
+                return self.free_text.answer(env, text, self)
+            raise
         if cmd is None:
             if not free_text:
                 return Reply(

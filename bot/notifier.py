@@ -5,7 +5,8 @@ money lock), the scheduler and the web threads, so it must never wait on Telegra
 Twilio. Each channel gets its own single-thread queue — alerts stay in order per channel, and a
 channel that fails or hangs never delays or blocks the others. Every failure is logged and
 written as an ErrorRow; every alert sent is stored as an outgoing MessageRow.
-Per-event on/off settings live in the kv table (`set alerts EVENT on|off`), default on.
+Per-event on/off settings live in the kv table (`set alerts EVENT on|off`), default on; during
+the owner's quiet hours only safety alerts (stop hit, kill-switch, circuit breaker, errors) go out.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from loguru import logger
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.commands.context import fmt_money, fmt_num
+from bot.owner_settings import OwnerSettings, in_quiet_hours
 from core.domain import Event, UserError
 from core.ports import Clock
 from core.telemetry.kv import KeyValueStore
@@ -35,6 +39,7 @@ ALERT_EVENTS = (
     "daily_report",
     "weekly_report",
 )
+SAFETY_EVENTS = frozenset({"kill_switch", "circuit", "error", "stop_hit"})  # sent even in quiet hours
 Sender = Callable[[str, bytes | None], object]  # return value ignored
 MAX_ALERT_CHARS = 4000
 
@@ -59,8 +64,10 @@ def set_alert(kv: KeyValueStore, kind: str, on: bool) -> list[str]:
 
 
 class Notifier:
-    def __init__(self, kv: KeyValueStore, db: Engine, clock: Clock, *, send_timeout_s: float = 30.0) -> None:
-        self._kv, self._db, self._clock = kv, db, clock
+    def __init__(
+        self, kv: KeyValueStore, db: Engine, clock: Clock, *, send_timeout_s: float = 30.0, tz: str = "UTC"
+    ) -> None:
+        self._kv, self._db, self._clock, self._tz = kv, db, clock, tz
         self._timeout = send_timeout_s
         self._senders: dict[str, Sender] = {}
         self._pools: dict[str, ThreadPoolExecutor] = {}
@@ -117,9 +124,18 @@ class Notifier:
         for pool in pools:
             pool.shutdown(wait=True, cancel_futures=False)
 
+    def in_quiet_hours(self) -> bool:
+        """Inside the owner's quiet hours (`set quiet hours 22:00-07:00`, in the owner's zone)?"""
+        owner = OwnerSettings(self._kv, self._tz)
+        local = datetime.fromtimestamp(self._clock.now_ms() / 1000, tz=ZoneInfo(owner.tz()))
+        return in_quiet_hours(owner.quiet_hours(), local.strftime("%H:%M"))
+
     def _submit(self, event: Event) -> dict[str, Future[bool]]:
         if not self.enabled(event.kind):
             logger.bind(kind=event.kind).info("alert muted by settings")
+            return {}
+        if event.kind not in SAFETY_EVENTS and self.in_quiet_hours():
+            logger.bind(kind=event.kind).info("alert held back: quiet hours")
             return {}
         text = event.text if len(event.text) <= MAX_ALERT_CHARS else event.text[: MAX_ALERT_CHARS - 1] + "…"
         image = event.data.get("image_png")

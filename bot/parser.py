@@ -14,6 +14,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from bot.learning_questions import learning_question
+from bot.owner_settings import setting_name
 from bot.parsed import PUNCT as _PUNCT
 from bot.parsed import Command as Command
 from bot.parser_stats import KNOWN_BASES as KNOWN_BASES
@@ -28,6 +29,7 @@ from bot.parser_stats import stats_value as stats_value
 from bot.services import OrderSpec
 from core.domain import UserError
 from core.pairs import QUOTES, normalize_pair
+from core.rules import parse_rule
 
 MAX_AMOUNT = Decimal("10000000")
 MAX_PRICE = Decimal("100000000")
@@ -48,10 +50,13 @@ NO_ARG = frozenset(
         "insights",
         "learn",
         "memory",
-        "forget",
         "yes",
         "no",
         "autopilot",
+        "settings",
+        "rules",
+        "time",
+        "killswitch",
     }
 )
 ALIASES = {
@@ -70,7 +75,13 @@ ALIASES = {
     "n": "no",
     "confirm": "yes",
     "decisions": "autopilot",
-    "settings": "alerts",
+    "setting": "settings",
+    "config": "settings",
+    "rule": "rules",
+    "kill-switch": "killswitch",
+    "clock": "time",
+    "prices": "price",
+    "quote": "price",
     "charts": "chart",
     "stat": "stats",
     "statistics": "stats",
@@ -132,10 +143,14 @@ def parse(text: str) -> Command | None:
     if not name:
         return None
     rest = [w for w in text.split()[1:] if w.strip(_PUNCT)]
-    if name in NO_ARG:
-        return Command(name) if not rest or name == "help" else None
+    if name in NO_ARG and (not rest or name == "help"):
+        return Command(name)
     parser = _PARSERS.get(name)
-    return parser(name, rest) if parser else None
+    if parser is not None:
+        return parser(name, rest)
+    if name not in ("why", "what", "how") and parse_rule(text) is not None:  # "stop trading ETH"
+        return Command("remember", (" ".join(text.split()),))
+    return None
 
 
 # ---- numbers -------------------------------------------------------------------------------
@@ -170,8 +185,41 @@ def _is_number(raw: str) -> bool:
 # ---- per-command parsers -------------------------------------------------------------------
 
 
+_FILLER = frozenset({"of", "worth", "in"})
+
+
+def _quote_order(side: str, rest: list[str]) -> Command | None:
+    """`buy $100 of BTC`, `buy 100 USD of ETH`, `buy 100 usd worth of eth` -> spend 100 USD."""
+    words = [w.strip(_PUNCT) for w in rest]
+    if not words or not _is_number(words[0]):
+        return None
+    dollar = words[0].startswith("$")
+    tail = words[1:]
+    if not dollar:
+        if not tail or tail[0].upper() not in QUOTES:
+            return None
+        quote, tail = tail[0].upper(), tail[1:]
+    else:
+        quote = "USD"
+    if not tail or tail[0].lower() not in _FILLER:
+        return None
+    while tail and tail[0].lower() in _FILLER:
+        tail = tail[1:]
+    if len(tail) != 1:
+        raise UserError(f"usage: {side} $100 of BTC (spend an amount of {quote} at market)")
+    spend = parse_number(words[0], "amount")
+    pair = normalize_pair(tail[0], default_quote=quote)
+    if not pair.endswith("/" + quote):
+        raise UserError(f"{pair} is not quoted in {quote}")
+    spec = OrderSpec(side="buy" if side == "buy" else "sell", amount=Decimal(0), pair=pair, quote_amount=spend)
+    return Command(side, order=spec)
+
+
 def _order(side: str, rest: list[str]) -> Command:
     usage = f"usage: {side} AMOUNT PAIR [at PRICE] [sl PRICE] [tp PRICE], e.g. {side} 0.01 BTC"
+    quoted = _quote_order(side, rest)
+    if quoted is not None:
+        return quoted
     if len(rest) < 2:
         raise UserError(usage)
     if not _is_number(rest[0]) and _is_number(rest[1]):  # "buy btc 0.01"
@@ -266,6 +314,11 @@ def _why(name: str, rest: list[str]) -> Command | None:
             return Command(name, (str(int(word)),))
         if word in ("skip", "skipped", "skips", "last"):
             return Command(name, ("skip" if word.startswith("skip") else "last",))
+    words = [w.strip(_PUNCT) for w in rest]
+    if len(words) in (1, 2) and words[0].upper().partition("/")[0] in KNOWN_BASES:  # why ETH/USD
+        text = "/".join(words) if len(words) == 2 and words[1].upper() in QUOTES else words[0]
+        if len(words) == 1 or text.count("/") == 1:
+            return Command(name, ("pair", normalize_pair(text)))
     return None  # "why did you buy?" is a question for the free-text engine
 
 
@@ -278,8 +331,48 @@ def _backtest(name: str, rest: list[str]) -> Command:
 
 def _set(name: str, rest: list[str]) -> Command:
     if len(rest) < 2:
-        raise UserError("usage: set PREF VALUE, e.g. set alerts stop_hit off (send alerts to list them)")
+        raise UserError("usage: set PREF VALUE, e.g. set risk 0.5% or set alerts stop_hit off")
+    words = [w.lower() for w in rest]
+    if words[:2] == ["quiet", "hours"] or words[0] in ("quiet_hours", "quiet-hours"):
+        value = rest[2:] if words[0] == "quiet" else rest[1:]
+        return Command(name, ("quiet_hours", " ".join(value)))
+    if words[0] in ("pair", "pairs"):
+        return Command(name, ("pair", " ".join(rest[1:])))
+    for size in (3, 2, 1):  # "daily loss limit 3%", "max position 20%", "risk 0.5%"
+        setting = setting_name(words[:size]) if len(words) > size else None
+        if setting is not None:
+            value = [w for w in rest[size:] if w.lower() not in ("to", "=", "at")]
+            return Command(name, (setting, " ".join(value)))
     return Command(name, (rest[0].lower(), *rest[1:]))
+
+
+def _forget(name: str, rest: list[str]) -> Command | None:
+    """`forget` (the conversation), `forget rule 2`, `forget fact 1`."""
+    if not rest:
+        return Command(name)
+    words = [w.lower().strip(_PUNCT).lstrip("#") for w in rest]
+    if len(words) == 2 and words[0] in ("rule", "fact") and words[1].isdigit() and len(words[1]) < 4:
+        return Command("forget_item", (words[0], words[1]))
+    if words[0] in ("rule", "fact"):
+        raise UserError(f"usage: forget {words[0]} N ({'rules' if words[0] == 'rule' else 'memory'} lists them)")
+    return None
+
+
+def _remember(name: str, rest: list[str]) -> Command:
+    words = list(rest)
+    if words and words[0].lower() == "that":
+        words = words[1:]
+    if not words:
+        raise UserError('remember what? e.g. "remember that I don\'t trade on weekends"')
+    return Command(name, (" ".join(words),))
+
+
+def _price(name: str, rest: list[str]) -> Command:
+    words = [w for w in rest if w.lower().strip(_PUNCT) not in ("of", "for", "the")]
+    if not words:
+        raise UserError("price of what? e.g. price BTC")
+    text = "/".join(words[:2]) if len(words) >= 2 and words[1].upper().strip(_PUNCT) in QUOTES else words[0]
+    return Command(name, (normalize_pair(text.strip(_PUNCT)),))
 
 
 def _alerts(name: str, rest: list[str]) -> Command:
@@ -315,4 +408,7 @@ _PARSERS: dict[str, Callable[[str, list[str]], Command | None]] = {
     "report": _report,
     "chart": _chart,
     "stats": parse_stats,
+    "forget": _forget,
+    "remember": _remember,
+    "price": _price,
 }

@@ -29,6 +29,7 @@ class OrderSpec:
     price: Decimal | None = None
     stop: Decimal | None = None
     target: Decimal | None = None
+    quote_amount: Decimal | None = None  # "buy $100 of BTC": amount is computed from the price
 
 
 def build_manual_order(spec: OrderSpec) -> Any:
@@ -42,7 +43,9 @@ def build_manual_order(spec: OrderSpec) -> Any:
     except ImportError:
         return spec
     cls = getattr(module, "ManualOrder", None)
-    return spec if cls is None else cls(**asdict(spec))
+    fields = asdict(spec)
+    fields.pop("quote_amount", None)
+    return spec if cls is None else cls(**fields)
 
 
 class OrderPreviewLike(Protocol):
@@ -117,6 +120,14 @@ class BacktestPort(Protocol):
     def backtest(self, pair: str) -> Mapping[str, Any]: ...
 
 
+class MarketPort(Protocol):
+    """Prices and lot rules for chat: `price BTC` and orders given in quote currency."""
+
+    def price(self, pair: str) -> Decimal: ...
+    def price_decimals(self, pair: str) -> int: ...
+    def lot_decimals(self, pair: str) -> int: ...
+
+
 @dataclass
 class Services:
     """What the composition root hands the dispatcher. Learning parts are optional."""
@@ -125,3 +136,5 @@ class Services:
     status: StatusPort
     learner: LearnerPort | None = None
     backtester: BacktestPort | None = None
+    market: MarketPort | None = None
+    pairs: Sequence[str] = ()

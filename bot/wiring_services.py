@@ -22,7 +22,7 @@ def wire_services(zyn: Zyn, *, host: str = "127.0.0.1") -> None:
     from core.trading.take_profit import TakeProfitWatcher
 
     s = zyn.settings
-    zyn.notifier = Notifier(zyn.kv, zyn.db, zyn.clock)
+    zyn.notifier = Notifier(zyn.kv, zyn.db, zyn.clock, tz=s.tz)
     markets = markets_for(sorted(set(s.pairs))) if s.mode == "paper" else None
     zyn.trading = TradingService(
         zyn.exchange, zyn.db, zyn.clock, kv=zyn.kv, pairs=s.pairs, markets=markets, notifier=zyn.notifier,
@@ -30,9 +30,11 @@ def wire_services(zyn: Zyn, *, host: str = "127.0.0.1") -> None:
     )
     zyn.take_profit = TakeProfitWatcher(zyn.trading).attach()
     _wire_learning(zyn)
+    from bot.owner_settings import OwnerSettings
+
     zyn.autopilot = Autopilot(zyn.trading, timeframe=s.timeframe, pairs=s.pairs, feed=zyn.feed,
                               gate=_gate_provider(zyn), strategy=strategy_named(s.strategy),
-                              atr_fallback=_atr_on_demand(zyn))
+                              atr_fallback=_atr_on_demand(zyn), policy=OwnerSettings(zyn.kv, s.tz))
     _wire_market_drivers(zyn)
     _wire_status(zyn)
     _wire_conversation(zyn, host)
@@ -115,7 +117,7 @@ def _wire_conversation(zyn: Zyn, host: str) -> None:
 
     s = zyn.settings
     services = Services(trading=_TradingPort(zyn), status=zyn.status, learner=_LearnerPort(zyn),
-                        backtester=_BacktestPort(zyn))
+                        backtester=_BacktestPort(zyn), market=_MarketPort(zyn), pairs=tuple(s.pairs))
     from bot.agent import build_free_text_engine
 
     free_text = build_free_text_engine(s, db=zyn.db, fallback=OfflineEngine(), clock=zyn.clock, kv=zyn.kv,
@@ -153,6 +155,32 @@ class _TradingPort:
 
     def flatten(self, reason: str) -> Any:
         return self._synced(self._zyn.trading.flatten(reason))
+
+
+class _MarketPort:
+    """Prices and lot/price decimals for chat (`price BTC`, `buy $100 of BTC`)."""
+
+    def __init__(self, zyn: Zyn) -> None:
+        self._zyn = zyn
+
+    def _market(self, pair: str) -> Any:
+        from core.markets_catalog import market_for
+
+        return self._zyn.trading.markets.get(pair) or market_for(pair)
+
+    def price(self, pair: str) -> Any:
+        from core.domain import UserError, ZynError
+
+        try:
+            return self._zyn.exchange.fetch_ticker(pair).last
+        except ZynError as exc:
+            raise UserError(f"no price for {pair} right now ({exc})") from None
+
+    def price_decimals(self, pair: str) -> int:
+        return int(self._market(pair).pair_decimals)
+
+    def lot_decimals(self, pair: str) -> int:
+        return int(self._market(pair).lot_decimals)
 
 
 class _LearnerPort:

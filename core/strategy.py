@@ -108,6 +108,11 @@ class PairStrategy:
         if missed:
             self.cooloff.blocks(candle.ts)
 
+    def apply_risk(self, cfg: RiskConfig) -> None:
+        """The owner's risk settings from chat (sizing, cool-off) for the decisions that follow."""
+        self.cfg = cfg
+        self.cooloff.losses_to_trigger, self.cooloff.candles = cfg.cooloff_losses, cfg.cooloff_candles
+
     def persisted(self) -> dict[str, Any]:
         return self.cooloff.to_dict()
 

@@ -100,6 +100,25 @@ def insights_from_db(db: Any) -> list[dict[str, Any]]:
     ]
 
 
+def settings_from_db(db: Any, tz: str = "UTC") -> list[tuple[str, str]]:
+    """The owner's trading settings as (label, value) rows (same rows as `status` in chat)."""
+    try:
+        from bot.owner_settings import BOUNDS, OwnerSettings
+        from core.telemetry.kv import KeyValueStore
+
+        owner = OwnerSettings(KeyValueStore(db), tz)
+        rows = [(BOUNDS[name].label.capitalize(), owner.display(name)) for name in BOUNDS]
+        quiet = owner.quiet_hours()
+        rows.append(("Pairs off", ", ".join(owner.pairs_off()) or "none"))
+        rows.append(("Quiet hours", f"{quiet[0]}-{quiet[1]}" if quiet else "off"))
+        rules = owner.rules()
+        rows.append(("Standing rules", "; ".join(r.text for r in rules) if rules else "none"))
+        return rows
+    except Exception as exc:  # the page must render without them
+        log.warning("dashboard: settings unavailable: {}", type(exc).__name__)
+        return []
+
+
 def _evidence_n(evidence_json: str) -> int | None:
     """The sample size from a stored evidence blob, or None if absent or unreadable."""
     try:

@@ -99,11 +99,43 @@ def _cut(text: str, limit: int) -> str:
 # --- Telegram -----------------------------------------------------------------------------------
 
 
+TELEGRAM_PRE_WIDTH = 34  # monospace characters that fit a phone's chat bubble without wrapping
+
+
+def _esc(text: str) -> str:
+    return html_escape(text, quote=False)
+
+
+def telegram_rows(reply: Reply) -> str:
+    """Rows laid out for a phone: a narrow table stays a <pre> table; label/value rows become
+    "<b>label</b>: value" lines; a wide table becomes one block per row with its column names —
+    never a cut cell."""
+    rows = [cells(r) for r in reply.rows or []]
+    if not rows:
+        return ""
+    columns = [str(c) for c in getattr(reply, "columns", []) or []]
+    table = format_table(table_rows(reply), max_width=10_000)
+    if max(len(line) for line in table.splitlines()) <= TELEGRAM_PRE_WIDTH:
+        return f"<pre>{html_escape(table, quote=False)}</pre>"
+    if not columns:
+        return "\n".join(f"<b>{_esc(r[0])}</b>: {_esc(' '.join(c for c in r[1:] if c))}" for r in rows if r)
+    blocks = []
+    for r in rows:
+        names = [*columns, *([""] * len(r))]
+        named = [f"{_esc(names[i])}: {_esc(c)}" for i, c in enumerate(r[1:], 1) if c]
+        blocks.append(f"<b>{_esc(r[0])}</b>\n" + "\n".join(named))
+    return "\n\n".join(blocks)
+
+
 def telegram_html(reply: Reply) -> str:
     """HTML for parse_mode=HTML, within Telegram's 4096-character limit (tags included)."""
-    table = format_table(table_rows(reply))
     head = f"<b>{html_escape(_cut(reply.title, 200), quote=False)}</b>\n" if reply.title else ""
-    pre = f"\n<pre>{html_escape(_cut(table, 2500), quote=False)}</pre>" if table else ""
+    laid_out = telegram_rows(reply)
+    if len(laid_out) > 2500:  # keep whole rows: drop the last ones, say how many
+        kept = laid_out[:2500].rsplit("\n", 1)[0]
+        kept = kept if kept.count("<pre>") == kept.count("</pre>") else kept + "</pre>"
+        laid_out = kept + "\n… (more rows cut)"
+    pre = f"\n{laid_out}" if laid_out else ""
     budget = TELEGRAM_MAX - len(head) - len(pre)
     raw = reply.text
     body = html_escape(raw, quote=False)
@@ -209,6 +241,23 @@ def fit_sms(text: str, max_segments: int = SMS_MAX_SEGMENTS) -> str:
     return text[:lo].rstrip() + marker
 
 
+def sms_plain(reply: Reply) -> str:
+    """Plain lines for a text message: table cells named by their column ("BTC/USD: amount
+    0.01, stop 59,000.00"), label/value rows as "label: value"."""
+    parts = [p for p in (reply.title, reply.text) if p]
+    columns = [str(c) for c in getattr(reply, "columns", []) or []]
+    for r in reply.rows or []:
+        row = [c for c in cells(r)]
+        if columns:
+            named = [f"{columns[i]} {c}" for i, c in enumerate(row[1:], 1) if c and i < len(columns)]
+            parts.append(f"{row[0]}: " + ", ".join(named))
+        elif row:
+            parts.append(f"{row[0]}: {' '.join(c for c in row[1:] if c)}".rstrip(": "))
+    if reply.kind == "confirm" and "yes" not in reply.text.lower():
+        parts.append("Reply yes to confirm or no to cancel.")
+    return "\n".join(parts)
+
+
 def sms_text(reply: Reply) -> str:
     """The SMS body for a reply: plain text, ≤ 3 segments."""
-    return fit_sms(plain_text(reply))
+    return fit_sms(sms_plain(reply))

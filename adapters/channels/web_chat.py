@@ -27,6 +27,7 @@ from adapters.channels.dashboard import (
     insights_from_db,
     safe_curve,
     safe_snapshot,
+    settings_from_db,
 )
 from adapters.channels.ports import (
     ChannelConfigError,
@@ -65,6 +66,7 @@ def make_blueprint(zyn: ZynLike) -> Blueprint:
         decisions=(lambda n: decisions_from_db(db, n)) if db is not None else None,
         insights=(lambda: insights_from_db(db)) if db is not None else None,
         user_name=str(getattr(zyn.dispatcher, "user_name", "") or ""),
+        settings=(lambda: settings_from_db(db, str(getattr(zyn.settings, "tz", "UTC")))) if db is not None else None,
     )
 
 
@@ -75,6 +77,7 @@ def web_blueprint(
     decisions: Decisions | None = None,
     insights: Insights | None = None,
     user_name: str = "",
+    settings: Callable[[], list[tuple[str, str]]] | None = None,
 ) -> Blueprint:
     """Build the blueprint from its parts (tests and the bench pass fakes)."""
     bp = Blueprint(
@@ -90,7 +93,9 @@ def web_blueprint(
     def chat_page() -> str:
         return render_template("chat.html", token_required=bool(token), user_name=user_name)
 
-    _add_dashboard_routes(bp, token, status, decisions or (lambda n: []), insights or (lambda: []))
+    _add_dashboard_routes(
+        bp, token, status, decisions or (lambda n: []), insights or (lambda: []), settings or (lambda: [])
+    )
 
     @bp.post("/api/chat")
     def chat_api() -> Response | tuple[Response, int]:
@@ -114,8 +119,13 @@ def web_blueprint(
     return bp
 
 
-def _add_dashboard_routes(
-    bp: Blueprint, token: str, status: StatusLike | None, recent: Decisions, learned: Insights
+def _add_dashboard_routes(  # noqa: PLR0913
+    bp: Blueprint,
+    token: str,
+    status: StatusLike | None,
+    recent: Decisions,
+    learned: Insights,
+    owner_settings: Callable[[], list[tuple[str, str]]],
 ) -> None:
     """`/status` (server-rendered) and `/api/status/extra` (chart, decisions, insights for the refresh)."""
 
@@ -127,7 +137,12 @@ def _add_dashboard_routes(
         snap = safe_snapshot(status)
         curve = safe_curve(status) if not snap.get("error") else []
         return render_template(
-            "status.html", s=snap, chart=equity_svg(curve), decisions=recent(20), insights=learned()
+            "status.html",
+            s=snap,
+            chart=equity_svg(curve),
+            decisions=recent(20),
+            insights=learned(),
+            settings=owner_settings(),
         )
 
     @bp.get("/api/status/extra")

@@ -42,6 +42,10 @@ class LLMResponseError(Exception):
 class AgentEngine:
     """`FreeTextEngine` over Chat Completions with tools; see the module docstring for the rules."""
 
+    # The dispatcher hands this engine what the strict grammar cannot parse ("buy 0.001 BTC/USD
+    # for me now"); its order tools still end in the same confirmation.
+    takes_unparsed = True
+
     def __init__(
         self,
         client: Any,

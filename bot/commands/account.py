@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.charts import daily_pnl_from_equity, daily_pnl_png, equity_curve_png
 from bot.commands.context import CommandContext, field, fmt_amount, fmt_money, fmt_price, quote_of
+from bot.commands.owner import settings_rows
 from bot.envelope import Reply, Row
 from bot.parser import Command
 from bot.reports import daily_summary, weekly_report
@@ -40,6 +41,7 @@ def status(ctx: CommandContext, cmd: Command) -> Reply:
         ("Autopilot", running),
         ("Kill-switch", "tripped" if _mapping(snap.get("kill_switch")).get("tripped") else "ok"),
         ("Exchange link", _LINK.get(str(circuit.get("state")), str(circuit.get("state", "-")))),
+        *settings_rows(ctx),
     ]
     text = (
         f"{str(snap.get('mode', '?')).capitalize()} mode: equity {fmt_money(snap.get('equity_usd'))}, "

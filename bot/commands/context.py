@@ -73,11 +73,14 @@ def fmt_amount(value: object, places: int = 8) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def fmt_price(value: object) -> str:
-    """A price for people: cents above 1, six significant digits below (0.0812345)."""
+def fmt_price(value: object, decimals: int | None = None) -> str:
+    """A price for people: the pair's price decimals when known, else cents above 1 and six
+    significant digits below (0.0812345)."""
     dec = to_decimal(value)
     if dec is None:
         return DASH
+    if decimals is not None:
+        return f"{dec:,.{max(0, min(decimals, 10))}f}"
     if abs(dec) >= 1:
         return f"{dec:,.2f}"
     return f"{float(dec):.6g}"

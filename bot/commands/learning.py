@@ -20,7 +20,7 @@ from bot.envelope import Reply, Row
 from bot.parser import Command
 from core.domain import UserError
 from core.stats import rate_text
-from core.telemetry.models import DecisionRow, InsightRow, TradeRow
+from core.telemetry.models import DecisionRow, InsightRow, OrderRow, TradeRow
 
 SKIP_ACTIONS = ("skip", "none", "halt", "hold")
 
@@ -44,23 +44,50 @@ def insights(ctx: CommandContext, cmd: Command) -> Reply:
 
 
 def why(ctx: CommandContext, cmd: Command) -> Reply:
-    """`why N` explains trade N, `why skip` the latest skip, bare `why` the latest trade (or skip)."""
+    """`why N` explains trade N, `why skip` the latest skip, `why ETH/USD` the latest ETH/USD
+    trade (or decision), bare `why` the latest trade (or skip)."""
     arg = cmd.args[0] if cmd.args else "last"
+    pair = cmd.args[1] if arg == "pair" and len(cmd.args) > 1 else None
     with Session(ctx.db) as s:
         if arg == "skip":
             return _explain_skip(
                 ctx, s.exec(_decisions().where(col(DecisionRow.action).in_(SKIP_ACTIONS))).first()
             )
-        if arg == "last":
-            trade = s.exec(select(TradeRow).order_by(col(TradeRow.entry_ms).desc()).limit(1)).first()
+        if arg in ("last", "pair"):
+            query = select(TradeRow).order_by(col(TradeRow.entry_ms).desc(), col(TradeRow.id).desc())
+            if pair is not None:
+                query = query.where(TradeRow.pair == pair)
+            trade = s.exec(query.limit(1)).first()
             if trade is None:
-                return _explain_skip(ctx, s.exec(_decisions()).first())
+                decisions = _decisions() if pair is None else _decisions().where(DecisionRow.pair == pair)
+                found = s.exec(decisions).first()
+                if found is None and pair is not None:
+                    return Reply(text=f"No {pair} trades or decisions yet, so nothing to explain.", title="Why")
+                return _explain_skip(ctx, found)
         else:
             trade = s.get(TradeRow, int(arg))
             if trade is None:
                 raise UserError(f"there is no trade #{arg}; send trades to see their numbers")
         decision = s.get(DecisionRow, trade.decision_id) if trade.decision_id else None
-        return _explain_trade(ctx, trade, decision)
+        manual = manual_origin(ctx, s, trade) if decision is None else None
+        return _explain_trade(ctx, trade, decision, manual)
+
+
+MANUAL_PURPOSES = ("manual", "entry_limit")
+
+
+def manual_origin(ctx: CommandContext, s: Session, trade: TradeRow) -> str | None:
+    """"placed by jimmy on telegram at …" for a trade bought by hand; None for the autopilot's."""
+    origin = ctx.kv.get_json(f"manual:trade:{trade.id}")
+    if isinstance(origin, dict):
+        who = origin.get("user_name") or "you"
+        return f"placed by hand by {who} on {origin.get('channel', '?')} at {fmt_time(origin.get('ms'), ctx.tz)}"
+    order = s.exec(
+        select(OrderRow).where(OrderRow.trade_id == trade.id, col(OrderRow.purpose).in_(MANUAL_PURPOSES))
+    ).first()
+    if order is not None:
+        return f"placed by hand (a manual order, {order.purpose}) at {fmt_time(trade.entry_ms, ctx.tz)}"
+    return None
 
 
 def autopilot(ctx: CommandContext, cmd: Command) -> Reply:
@@ -89,14 +116,26 @@ def learn(ctx: CommandContext, cmd: Command) -> Reply:
     if ctx.services.learner is None:
         return Reply(text="Learning is not set up in this build yet.", title="Learn")
     changes = ctx.services.learner.relearn()
-    rows: list[Row] = [(str(k), str(v)) for k, v in list(changes.items())[:20] if k != "text"]
+    from bot.status_text import plain_value
+
+    rows: list[Row] = [
+        (str(k).replace("_", " "), plain_value(v)) for k, v in list(changes.items())[:20] if k != "text"
+    ]
     return Reply(text=str(changes.get("text") or "Learner ran."), title="Learn", rows=rows)
 
 
 def memory(ctx: CommandContext, cmd: Command) -> Reply:
-    """Exactly what the agent would be given about this user (bot/memory.py owns the format)."""
+    """Kept facts and standing rules (durable, apart from the conversation), then exactly what the
+    agent would be given about this conversation (bot/memory.py owns that format)."""
+    from bot.commands.owner import facts_rows
+    from bot.owner_settings import StandingMemory
+
+    rows = facts_rows(ctx)
+    rows += [(f"rule {i}", r.text) for i, r in enumerate(StandingMemory(ctx.kv).rules(), 1)]
     return Reply(
-        text=conversation_memory.show_memory(ctx.db, ctx.env.channel, ctx.env.user_id), title="Memory"
+        text=conversation_memory.show_memory(ctx.db, ctx.env.channel, ctx.env.user_id),
+        title="Memory",
+        rows=rows,
     )
 
 
@@ -156,16 +195,19 @@ def _decisions() -> Any:
     return select(DecisionRow).order_by(col(DecisionRow.ts_ms).desc(), col(DecisionRow.id).desc())
 
 
-def _explain_trade(ctx: CommandContext, trade: TradeRow, decision: DecisionRow | None) -> Reply:
+def _explain_trade(
+    ctx: CommandContext, trade: TradeRow, decision: DecisionRow | None, manual: str | None = None
+) -> Reply:
     reason = (
         decision.reason
         if decision is not None and decision.reason
         else "the entry signal (close crossed above SMA20)"
     )
-    text = (
-        f"Trade #{trade.id} {trade.pair}: bought {fmt_amount(trade.amount)} at {fmt_price(trade.entry_price)} on "
-        f"{fmt_time(trade.entry_ms, ctx.tz)} because of {reason}."
-    )
+    bought = f"Trade #{trade.id} {trade.pair}: bought {fmt_amount(trade.amount)} at {fmt_price(trade.entry_price)}"
+    if manual is not None:
+        text = f"{bought}: a manual trade, {manual}; not an autopilot signal."
+    else:
+        text = f"{bought} on {fmt_time(trade.entry_ms, ctx.tz)} by the autopilot, because of {reason}."
     if trade.status == "closed":
         text += (
             f" Closed at {fmt_price(trade.exit_price)} ({trade.exit_reason or 'exit'}), "
@@ -179,7 +221,7 @@ def _explain_trade(ctx: CommandContext, trade: TradeRow, decision: DecisionRow |
         ("Target", fmt_price(trade.target_price)),
         ("ATR", fmt_price(trade.atr)),
         ("SMA20", fmt_price(trade.sma)),
-        ("Source", trade.source),
+        ("Source", f"{trade.source}, {'manual' if manual is not None else 'autopilot'}"),
     ]
     if decision is not None and decision.learner_note:
         rows.append(("Learner", f"{decision.learner_note} (size x{fmt_num(decision.size_factor, 2)})"))

@@ -20,7 +20,11 @@ PREF_TZ = "pref:tz"
 PREF_REPORT_TIME = "pref:daily_report_time"
 DEFAULT_REPORT_TIME = "20:00"
 _HHMM = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
-PREFS_HELP = "alerts EVENT on|off, report_time HH:MM, tz ZONE, name NAME"
+PREFS_HELP = (
+    "risk N%, max position N%, daily loss N%, cooloff N, pair PAIR on|off, quiet hours HH:MM-HH:MM|off, "
+    "alerts EVENT on|off, report_time HH:MM, tz ZONE, name NAME"
+)
+TRADING_SETTINGS = frozenset({"risk", "max_position", "daily_loss", "cooloff", "pair", "quiet_hours"})
 
 HELP_ROWS: list[Row] = [
     ("status", "mode, equity, P&L, positions, autopilot state"),
@@ -36,7 +40,9 @@ HELP_ROWS: list[Row] = [
         "my own record: trades, win rate with its 95 % interval, expectancy in R (e.g. stats weekday Sunday)",
     ),
     ("insights, learn, backtest PAIR", "what the learner found; re-run it; test the strategy"),
-    ("memory, forget", "what I remember about you; wipe it"),
+    ("memory, forget [fact N]", "what I remember about you; wipe the conversation or one fact"),
+    ("remember ..., rules, forget rule N", 'standing rules the autopilot obeys, e.g. "no new trades after 22:00"'),
+    ("settings, price PAIR, time, killswitch", "risk settings; a price; the time; the kill-switch state"),
     ("report week, chart [equity|pnl]", "the weekly report; charts"),
     ("set PREF VALUE, alerts", f"preferences: {PREFS_HELP}"),
     ("yes / no", "confirm or drop the pending action"),
@@ -55,6 +61,10 @@ def set_command(ctx: CommandContext, cmd: Command) -> Reply:
     pref, values = cmd.args[0], list(cmd.args[1:])
     if pref in ("alert", "alerts"):
         return _set_alerts(ctx, values)
+    if pref in TRADING_SETTINGS:
+        from bot.commands.owner import set_trading
+
+        return set_trading(ctx, pref, " ".join(values))
     value = " ".join(values).strip()
     if pref in ("report_time", "report-time", "daily_report_time"):
         match = _HHMM.fullmatch(value)

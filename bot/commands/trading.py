@@ -9,8 +9,8 @@ echoed — including a stop/target the trading service filled in — so `yes` ru
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
-from decimal import Decimal
+from dataclasses import dataclass, replace
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from bot.commands.context import (
@@ -35,6 +35,7 @@ def order(ctx: CommandContext, cmd: Command) -> Reply:
     spec = cmd.order
     if spec is None:
         raise UserError(f"usage: {cmd.name} AMOUNT PAIR [at PRICE] [sl PRICE] [tp PRICE]")
+    spec = _from_quote_amount(ctx, spec)
     preview = ctx.services.trading.preview_order(build_manual_order(spec))
     final = replace(
         spec,
@@ -43,11 +44,12 @@ def order(ctx: CommandContext, cmd: Command) -> Reply:
         target=spec.target or to_decimal(preview.target),
     )
     pair = preview.pair or spec.pair
-    price = f"limit {fmt_num(spec.price)}" if spec.price else f"market, about {fmt_price(preview.price_est)}"
+    dp = ctx.services.market.price_decimals(pair) if ctx.services.market is not None else None
+    price = f"limit {fmt_num(spec.price)}" if spec.price else f"market, about {fmt_price(preview.price_est, dp)}"
     cost_label = "Est. cost" if spec.side == "buy" else "Est. proceeds"
     rows: list[Row] = [
         ("Side", spec.side),
-        ("Size", f"{fmt_num(final.amount)} {base_of(pair)}"),
+        ("Size", f"{fmt_amount(final.amount)} {base_of(pair)}"),
         ("Pair", pair),
         ("Price", price),
         ("Stop", fmt_num(final.stop) if final.stop else "none"),
@@ -60,6 +62,27 @@ def order(ctx: CommandContext, cmd: Command) -> Reply:
     )
     ctx.confirmations.put(ctx.env, spec.side, summary, _spec_payload(final))
     return _confirm_reply(ctx, f"Confirm {spec.side}", line, rows)
+
+
+def _from_quote_amount(ctx: CommandContext, spec: OrderSpec) -> OrderSpec:
+    """"buy $100 of BTC": the amount is the quote spent at the current price, rounded down to
+    the pair's lot; the echo then shows the usual size, stop, target and cost for `yes`."""
+    if spec.quote_amount is None:
+        return spec
+    market = ctx.services.market
+    if market is None:
+        raise UserError("orders in USD need a price feed; give the amount in coins, e.g. buy 0.01 BTC")
+    price = market.price(spec.pair)
+    if price <= 0:
+        raise UserError(f"no price for {spec.pair} right now")
+    quantum = Decimal(1).scaleb(-market.lot_decimals(spec.pair))
+    amount = (spec.quote_amount / price).quantize(quantum, rounding=ROUND_DOWN)
+    if amount <= 0:
+        raise UserError(
+            f"{fmt_money(spec.quote_amount, quote_of(spec.pair))} buys less than one lot of {spec.pair} "
+            f"at {fmt_price(price, market.price_decimals(spec.pair))}"
+        )
+    return replace(spec, amount=amount, quote_amount=None)
 
 
 def cancel(ctx: CommandContext, cmd: Command) -> Reply:
@@ -134,7 +157,32 @@ def execute_pending(ctx: CommandContext, pending: Pending) -> Reply:
 
 
 def _run_order(ctx: CommandContext, payload: dict[str, Any]) -> ActionResultLike:
-    return ctx.services.trading.place_manual(build_manual_order(_spec_from_payload(payload)))
+    """Place it, and remember who placed it where (so `why` explains a manual trade as manual)."""
+    result = ctx.services.trading.place_manual(build_manual_order(_spec_from_payload(payload)))
+    data = getattr(result, "data", None)
+    if result.ok and isinstance(data, dict) and data.get("trade_id") is not None:
+        origin = {"user_name": ctx.user_name, "channel": ctx.env.channel, "ms": ctx.clock.now_ms()}
+        ctx.kv.set_json(f"manual:trade:{data['trade_id']}", origin)
+        return _Done(True, _bought_text(ctx, str(payload.get("pair") or ""), data), data)
+    return result
+
+
+@dataclass(frozen=True)
+class _Done:
+    ok: bool
+    text: str
+    data: dict[str, Any]
+
+
+def _bought_text(ctx: CommandContext, pair: str, data: dict[str, Any]) -> str:
+    """The trading service's fill, with prices at the pair's decimals."""
+    dp = ctx.services.market.price_decimals(pair) if ctx.services.market is not None else None
+    target = data.get("target")
+    watched = f"target {fmt_price(target, dp)} (watched by Zyn)" if target is not None else "no target"
+    return (
+        f"Bought {fmt_amount(data.get('amount'))} {pair} at {fmt_price(data.get('price'), dp)}, "
+        f"stop {fmt_price(data.get('stop'), dp)}, {watched}. Trade #{data['trade_id']}."
+    )
 
 
 def _run_cancel(ctx: CommandContext, payload: dict[str, Any]) -> ActionResultLike:

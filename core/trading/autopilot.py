@@ -21,6 +21,7 @@ from loguru import logger
 
 from core.domain import Candle, Market, ZynError
 from core.ports import MarketFeed
+from core.rules import EntryContext, TradingPolicy, blocking_rule
 from core.strategy import CloseContext, Decision, GateFn, Sma20Atr
 from core.strategy_port import PairSignal, Strategy
 from core.telemetry.models import DecisionRow
@@ -52,9 +53,11 @@ class Autopilot:
         snapshot_equity: bool = True,
         atr_fallback: Callable[[str], float | None] | None = None,
         strategy: Strategy | None = None,
+        policy: TradingPolicy | None = None,
     ) -> None:
         self.service, self.timeframe, self.feed, self.gate = service, timeframe, feed, gate
         self.strategy: Strategy = strategy or Sma20Atr()
+        self.policy = policy  # the owner's risk settings and standing rules (None = the pinned ones)
         self.pairs = tuple(pairs if pairs is not None else service.pairs)
         self.history_limit, self.snapshot_equity = history_limit, snapshot_equity
         self._atr_fallback = atr_fallback
@@ -126,6 +129,7 @@ class Autopilot:
                     reason="candle already decided",
                 )
             self._warm(run, history, len(history) - 1)
+            self._apply_policy(run)
             self._marks[pair] = candle.close
             equity, cash = self._equity(pair, candle)
             guard = self.service.state.guard
@@ -140,6 +144,7 @@ class Autopilot:
                 self._atr[pair] = decision.atr
             if paused is not None and decision.action == "halted" and not guard.halted(candle.ts):
                 decision = replace(decision, reason=f"signal ignored: trading paused ({paused})")
+            decision = self._obey_rules(decision, candle.ts + self._tf_ms)
             extras: list[Any] = self.service.state.tick_rows(
                 pair, run.strategy.persisted(), run.last_ts, self.service.clock.now_ms()
             )
@@ -174,6 +179,27 @@ class Autopilot:
                 )
                 row.action, row.reason = "skip", f"entry refused: {result.text}"
         return row
+
+    # ------------------------------------------------------------------ owner policy
+    def _apply_policy(self, run: _PairRun) -> None:
+        """The owner's risk settings from chat: sizing, daily loss limit and cool-off length."""
+        if self.policy is None:
+            return
+        cfg = self.policy.risk(self.service.cfg)
+        run.strategy.apply_risk(cfg)
+        self.service.state.guard.limit = cfg.daily_loss_limit
+
+    def _obey_rules(self, decision: Decision, when_ms: int) -> Decision:
+        """An entry a standing rule forbids becomes a skip with the rule as its reason."""
+        if self.policy is None or decision.action != "enter":
+            return decision
+        held = sum(1 for p in self.service.markets if self.service.has_position(p))
+        ctx = EntryContext(decision.pair, when_ms, self.policy.tz(), held)
+        rule = blocking_rule(self.policy.rules(), ctx)
+        if rule is None:
+            return decision
+        logger.bind(pair=decision.pair, action="skip", rule=rule.kind).info("entry skipped by a standing rule")
+        return replace(decision, action="skip", reason=f"standing rule: {rule.text}")
 
     # ------------------------------------------------------------------ state
     def _run(self, pair: str) -> _PairRun:

@@ -31,6 +31,7 @@ from core.domain import (
 from core.ports import Clock, Exchange, Notifier
 from core.risk import RiskConfig
 from core.telemetry.models import OrderRow
+from core.text import amount_text, money_text, price_text
 from core.trading.bracket import Bracket, BracketBook
 from core.trading.journal import Journal
 from core.trading.orders import OrderDesk
@@ -115,8 +116,13 @@ class Positions:
             "trade {} opened amount={} entry={} stop={} target={}", bracket.trade_id, amount, price, stop, target
         )
         self.book.put(bracket)
-        shown = f", target {target:.8g}" if target is not None else ""
-        self._notify("trade_opened", f"Bought {amount} {plan.pair} at {price}; stop {stop:.8g}{shown}", bracket)
+        shown = f", target {price_text(plan.pair, target)}" if target is not None else ""
+        self._notify(
+            "trade_opened",
+            f"Bought {amount_text(amount)} {plan.pair} at {price_text(plan.pair, price)}; "
+            f"stop {price_text(plan.pair, stop)}{shown}",
+            bracket,
+        )
         return self.place_stop(bracket)
 
     def place_stop(self, bracket: Bracket, client_ref: str = "") -> tuple[Bracket, TradeExit | None]:
@@ -276,7 +282,8 @@ class Positions:
             r_mult,
         )
         kind = "stop_hit" if reason == "stop" else "trade_closed"
-        self._notify(kind, f"Sold {amount} {bracket.pair} at {price} ({reason}); P&L {pnl:+.2f}", bracket)
+        sold = f"Sold {amount_text(amount)} {bracket.pair} at {price_text(bracket.pair, price)}"
+        self._notify(kind, f"{sold} ({reason}); P&L {money_text(pnl)} {bracket.pair.partition('/')[2]}", bracket)
         for listener in list(self.exit_listeners):
             listener(done)
         return done

@@ -10,14 +10,21 @@ from sqlalchemy.engine import Engine
 
 from bot.dispatcher import Dispatcher
 from bot.envelope import Envelope, Reply
+from bot.intents import IntentClassifier
 from bot.offline_engine import OfflineEngine
 from bot.services import Services
 from core.clock import SimClock
 from core.telemetry.db import make_engine
 from core.telemetry.kv import KeyValueStore
-from tests.fakes.services import T0, FakeBacktester, FakeLearner, FakeStatus, FakeTrading
+from tests.fakes.services import T0, FakeBacktester, FakeLearner, FakeMarket, FakeStatus, FakeTrading
 
 ALLOW = {"telegram": {"111"}, "slack": {"U1"}, "sms": {"+15550001"}, "web": {"*"}}
+
+
+@pytest.fixture(scope="session")
+def intent_classifier() -> IntentClassifier:
+    """Trained once per test session on the repo's phrase set (training takes about a second)."""
+    return IntentClassifier.from_file()
 
 
 @pytest.fixture
@@ -47,15 +54,25 @@ def status() -> FakeStatus:
 
 @pytest.fixture
 def services(trading: FakeTrading, status: FakeStatus) -> Services:
-    return Services(trading=trading, status=status, learner=FakeLearner(), backtester=FakeBacktester())
+    return Services(
+        trading=trading,
+        status=status,
+        learner=FakeLearner(),
+        backtester=FakeBacktester(),
+        market=FakeMarket(),
+        pairs=("BTC/USD", "ETH/USD"),
+    )
 
 
 @pytest.fixture
-def make_dispatcher(services: Services, db: Engine, clock: SimClock) -> Callable[[], Dispatcher]:
+def make_dispatcher(
+    services: Services, db: Engine, clock: SimClock, intent_classifier: IntentClassifier
+) -> Callable[[], Dispatcher]:
     """A fresh Dispatcher on the same database (a second process, as far as state goes)."""
 
     def make() -> Dispatcher:
-        return Dispatcher(services, KeyValueStore(db), db, clock, ALLOW, "jimmy", OfflineEngine())
+        engine = OfflineEngine(intent_classifier)
+        return Dispatcher(services, KeyValueStore(db), db, clock, ALLOW, "jimmy", engine)
 
     return make
 

@@ -72,3 +72,24 @@ def test_backtest_plot_and_learn_json(tmp_path: Path) -> None:
     body = json.loads(learn.stdout)
     assert set(body) == {"baseline", "learned", "folds", "skipped_by_learner"}
     assert body["baseline"]["timeframe"] == "15m" and set(body["learned"]) == set(body["baseline"])
+
+
+def test_every_plot_is_written_or_fails_in_one_line(tmp_path: Path) -> None:
+    data = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "kraken_small" / "KRAKEN_BTC-USDT_5m.csv"
+    data = Path(os.environ.get("ZYN_SHARED_DATA", data.parents[1])) / "kraken_small" / data.name
+    png = tmp_path / "wf.png"
+    out = run(["backtest", "--data", str(data), "--timeframe", "1h", "--learn", "--plot", str(png)], tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and f"plot written to {png}" in out.stderr
+    bad = run(["backtest", "--data", str(data), "--plot", str(tmp_path / "nowhere" / "x.png")], tmp_path)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "no such folder" in bad.stderr
+
+
+def test_charts_put_dates_on_the_x_axis() -> None:
+    from bot.charts import backtest_figure
+
+    hours = [1_717_200_000_000 + i * 3_600_000 for i in range(48)]  # 2024-06-01 00:00 UTC on
+    fig = backtest_figure(hours, {"equity": [10_000.0 + i for i in range(48)]}, "t")
+    fig.canvas.draw()
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert any(label.startswith(("06-01", "06-02", "2024-06")) for label in labels), labels

@@ -75,18 +75,30 @@ def test_no_drops_the_pending_action(say: Say, trading: FakeTrading) -> None:
     assert trading.calls == []
 
 
-def test_anything_else_drops_it_and_is_answered(say: Say, trading: FakeTrading) -> None:
+def test_an_unrelated_message_is_answered_and_the_order_still_waits(say: Say, trading: FakeTrading) -> None:
     say("buy 0.01 btc")
     reply = say("status")
-    assert reply.text.startswith("Dropped the pending buy") and "equity 10,012.30 USD" in reply.text
-    say("yes")
+    assert "equity 10,012.30 USD" in reply.text and "Dropped" not in reply.text
+    assert reply.text.endswith("(Still waiting for yes or no on: buy 0.01 BTC/USD (market, about 61,000.0).)")
+    say("what's the price of ETH?")
+    assert trading.calls == []
+    assert say("yes").text.startswith("Placed buy 0.01 BTC/USD")
+    assert len(trading.calls) == 1
+
+
+def test_an_unrelated_message_after_expiry_just_drops_it(say: Say, trading: FakeTrading, clock: SimClock) -> None:
+    say("buy 0.01 btc")
+    clock.advance(120_001)
+    reply = say("status")
+    assert "Still waiting" not in reply.text and "Dropped" not in reply.text
+    assert say("yes").text == "There is nothing waiting for a yes."
     assert trading.calls == []
 
 
 def test_a_new_order_replaces_the_pending_one(say: Say, trading: FakeTrading) -> None:
     say("buy 0.01 btc")
     reply = say("buy 0.02 eth")
-    assert reply.kind == "confirm" and "Dropped the pending buy 0.01 BTC/USD" in reply.text
+    assert reply.kind == "confirm" and "Replaced the pending buy 0.01 BTC/USD" in reply.text
     say("yes")
     assert trading.calls[0][1].pair == "ETH/USD"
 

@@ -133,3 +133,19 @@ def test_long_alerts_are_clipped(notifier: Notifier) -> None:
     notifier.register("sms", box.send)
     notifier.deliver(Event("error", "x" * 10_000))
     assert len(box.got[0][0]) == 4000
+
+
+def test_quiet_hours_hold_back_trade_alerts_but_not_safety_alerts(
+    notifier: Notifier, kv: KeyValueStore, clock: SimClock
+) -> None:
+    """The fake clock starts at 12:00 UTC; quiet hours 11:00-13:00 cover it."""
+    from bot.owner_settings import OwnerSettings
+
+    inbox = Inbox()
+    notifier.register("telegram", inbox.send)
+    OwnerSettings(kv).set_quiet_hours("11:00-13:00")
+    assert notifier.deliver(trade_opened("BTC/USD", 0.01, 61000)) == {}
+    assert notifier.deliver(stop_hit("BTC/USD", 0.01, 59000, -20)) == {"telegram": True}
+    OwnerSettings(kv).set_quiet_hours("off")
+    assert notifier.deliver(trade_opened("BTC/USD", 0.01, 61000)) == {"telegram": True}
+    assert [t.split(" ")[0] for t, _ in inbox.got] == ["Stop", "Bought"]

@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.envelope import Reply
-from bot.offline_engine import classify
+from bot.intents import IntentClassifier
 from core.telemetry.models import DecisionRow, TradeRow
 from tests.fakes.services import T0, FakeTrading
 
@@ -36,8 +36,12 @@ Say = Callable[..., Reply]
         ("asdf qwer", None),
     ],
 )
-def test_classify(text: str, intent: str | None) -> None:
-    assert classify(text) == intent
+def test_classify(text: str, intent: str | None, intent_classifier: IntentClassifier) -> None:
+    guess = intent_classifier.classify(text)
+    if intent is None:  # not understood, or at most a question back ("Did you mean ...?")
+        assert guess.intent is None or not guess.sure
+    else:
+        assert guess.intent == intent and guess.sure
 
 
 def test_balance(say: Say) -> None:
@@ -134,7 +138,7 @@ def test_free_text_never_trades(say: Say, trading: FakeTrading) -> None:
         "sell everything now please",
         "flatten it all!!",
         "buy me some bitcoin",
-        "please pause the bot",
+        "please pause the bot",  # pausing is safe and runs at once; nothing else runs without yes
     ):
         say(text)
-    assert trading.calls == []
+    assert [name for name, _ in trading.calls] == ["pause"]

@@ -15,7 +15,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.envelope import Reply
-from bot.offline_engine import classify, stats_command
+from bot.intents import IntentClassifier
+from bot.offline_engine import stats_command
 from bot.parser import Command, parse
 from core.domain import UserError
 from core.telemetry.models import DecisionRow, TradeRow
@@ -239,8 +240,9 @@ def test_bad_stats_command_is_one_line(say: Say) -> None:
         ("what's your win rate?", "stats"),
     ],
 )
-def test_stats_questions_route_to_stats(text: str, command: str) -> None:
-    assert classify(text) == "stats" and stats_command(text) == command
+def test_stats_questions_route_to_stats(text: str, command: str, say: Say) -> None:
+    assert say(text).text != "" and stats_command(text) == command
+    assert "Same as the command: stats" in say(text).text
 
 
 @pytest.mark.parametrize(
@@ -253,5 +255,5 @@ def test_stats_questions_route_to_stats(text: str, command: str) -> None:
         ("what can you do?", "help"),
     ],
 )
-def test_other_intents_are_not_taken_over(text: str, intent: str) -> None:
-    assert classify(text) == intent
+def test_other_intents_are_not_taken_over(text: str, intent: str, intent_classifier: IntentClassifier) -> None:
+    assert intent_classifier.classify(text).intent == intent

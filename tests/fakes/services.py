@@ -79,6 +79,22 @@ class FakeTrading:
         return FakeResult(True, "Autopilot resumed.")
 
 
+@dataclass
+class FakeMarket:
+    """`MarketPort`: the fixed PRICES, Kraken's BTC/USD and ETH/USD decimals."""
+
+    def price(self, pair: str) -> Decimal:
+        if pair not in PRICES:
+            raise UserError(f"no price for {pair}")
+        return PRICES[pair]
+
+    def price_decimals(self, pair: str) -> int:
+        return 1 if pair == "BTC/USD" else 2
+
+    def lot_decimals(self, pair: str) -> int:
+        return 8
+
+
 def default_snapshot() -> dict[str, Any]:
     return {
         "mode": "paper",

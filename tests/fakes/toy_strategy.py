@@ -52,6 +52,9 @@ class EveryNthSignal:
     def record_exit(self, pnl: float, exit_candle_ts: int) -> bool:
         return False
 
+    def apply_risk(self, cfg: RiskConfig) -> None:
+        """The toy sizes nothing from the owner's settings."""
+
     def persisted(self) -> dict[str, Any]:
         return {"seen": self.seen}
 

@@ -23,9 +23,15 @@
       body.appendChild(tr);
       return;
     }
+    // Each cell carries its column name: on a phone the rows stack as "label value" cards.
+    const labels = Array.from(document.querySelectorAll("#" + id + " thead th")).map(th => th.textContent);
     for (const r of rows) {
       const tr = Zyn.el("tr");
-      for (const c of r) tr.appendChild(Zyn.el("td", c));
+      r.forEach((c, i) => {
+        const td = Zyn.el("td", c);
+        if (labels[i]) td.dataset.label = labels[i];
+        tr.appendChild(td);
+      });
       body.appendChild(tr);
     }
   }
@@ -38,9 +44,9 @@
     document.querySelectorAll("#pnl td[data-k]").forEach(td => { td.textContent = fmt(pnl[td.dataset.k]); });
     fill("balances", Object.entries(s.balances || {}).map(([asset, amount]) => [asset, fmtAmount(asset, amount)]),
       "none", 2);
-    fill("positions", (s.positions || []).map(p => [p.pair, p.amount, fmt(p.entry_price), fmt(p.mark_price),
+    fill("positions", (s.positions || []).map(p => [p.pair, fmtAmount(p.pair, p.amount), fmt(p.entry_price), fmt(p.mark_price),
       fmt(p.unrealized_pnl), fmt(p.stop_price), fmt(p.take_profit_price)]), "no open positions", 7);
-    fill("orders", (s.open_orders || []).map(o => [o.id, o.pair, o.side, o.type, fmt(o.price), o.amount]),
+    fill("orders", (s.open_orders || []).map(o => [o.id, o.pair, o.side, o.type, fmt(o.price), fmtAmount(o.pair, o.amount)]),
       "no open orders", 6);
   }
 

@@ -175,9 +175,12 @@ def test_order_echo_without_yes_leaves_the_paper_account_untouched(world: dict[s
     before, orders = balances(zyn), zyn.exchange.fetch_open_orders()
     echo = say(tg, OWNER_CHAT, f"buy 0.01 {PAIR} sl {stop_below_market(zyn)}", "confirm", buttons=True)
     assert "0.01" in shown(echo) and "stop" in shown(echo)
-    say(tg, OWNER_CHAT, "/balance", "USD")  # other traffic in between runs nothing either...
+    other = say(tg, OWNER_CHAT, "/balance", "USD")  # other traffic in between runs nothing either...
+    assert "Still waiting for yes or no" in other.params["text"]
     assert balances(zyn) == before and zyn.exchange.fetch_open_orders() == orders
-    assert pending(zyn, OWNER_CHAT) is None  # ...and, as anything but yes, drops the order
+    assert pending(zyn, OWNER_CHAT) is not None  # ...and the order still waits for yes or no
+    say(tg, OWNER_CHAT, "no", "nothing was done")
+    assert pending(zyn, OWNER_CHAT) is None
 
     stale = tg.find_message(OWNER_CHAT, "confirm")
     assert "nothing waiting" in press(tg, OWNER_CHAT, stale, "yes")  # its old button is dead
@@ -214,5 +217,5 @@ def test_buy_confirm_fill_alerts_then_exit_alert(world: dict[str, Any]) -> None:
 
     pnl = f"P&L {closed.pnl:+.2f}"  # the stop_hit alert, with P&L, on both channels
     alert = shown(tg.wait_for("/sendMessage", to_chat(OWNER_CHAT, pnl))[-1])
-    assert f"Sold 0.01000000 {PAIR}" in alert and "(stop)" in alert
+    assert f"Sold 0.01 {PAIR}" in alert and "(stop)" in alert
     sms_with(tw, "Sold", PAIR, "(stop)", pnl)

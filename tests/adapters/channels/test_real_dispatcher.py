@@ -108,7 +108,7 @@ def test_owner_gets_status_on_every_channel(world: dict[str, Any]) -> None:
     app, tg, tw = world["app"], world["tg"], world["twilio"]
     tg.push_message(OWNER_CHAT, "/status")
     msg = tg.wait_for("/sendMessage", lambda c: c.params["chat_id"] == str(OWNER_CHAT))[0]
-    assert "Status" in msg.params["text"] and "<pre>" in msg.params["text"]
+    assert "Status" in msg.params["text"] and "<b>Mode</b>: paper" in msg.params["text"]
     assert "Paper mode" in sms(app, OWNER_PHONE, "status", "SM" + "2" * 32, tw.auth_token)
     reply = app.test_client().post("/api/chat", json={"message": "status"}).get_json()
     assert reply["title"] == "Status" and "Paper mode" in reply["reply"]

@@ -60,3 +60,27 @@ def test_slack_blocks_escape_and_buttons() -> None:
     assert [e["value"] for e in blocks[-1]["elements"]] == ["yes", "no"]
     assert blocks[-1]["elements"][0]["style"] == "primary"
     assert slack_text(Reply(text="x" * 5000)).endswith("…")
+
+
+def test_telegram_never_cuts_a_cell() -> None:
+    """The help table's long descriptions used to be cut at 24 characters ("posi…")."""
+    long = "mode, equity, P&L, positions, autopilot state"
+    labelled = telegram_html(Reply(text="", title="Commands", rows=[("status", long)]))
+    assert f"<b>status</b>: {long.replace('&', '&amp;')}" in labelled and "…" not in labelled
+    wide = Reply(
+        text="",
+        title="Positions",
+        rows=[("BTC/USD", "0.01", "61,000.0", "62,600.0", "+16.00 USD", "59,000.0", "65,000.0")],
+        columns=["Pair", "Amount", "Entry", "Mark", "Unrealized", "Stop", "Target"],
+    )
+    text, error = html_to_text(telegram_html(wide))
+    assert not error and "BTC/USD\nAmount: 0.01\nEntry: 61,000.0" in text and "Target: 65,000.0" in text
+    narrow = telegram_html(Reply(text="", rows=[("1", "BTC")], columns=["#", "pair"]))
+    assert "<pre>#  pair\n1  BTC</pre>" in narrow  # a table that fits a phone stays a table
+
+
+def test_sms_names_table_cells_by_their_column() -> None:
+    reply = Reply(text="", title="Trades", rows=[("1", "BTC/USD", "+12.30")], columns=["#", "pair", "pnl"])
+    assert sms_text(reply).splitlines() == ["Trades", "1: pair BTC/USD, pnl +12.30"]
+    labelled = Reply(text="ok", rows=[("Equity", "10,000.00 USD")])
+    assert sms_text(labelled).splitlines() == ["ok", "Equity: 10,000.00 USD"]

@@ -87,7 +87,7 @@ def test_stranger_is_refused_and_nothing_runs(
 def test_status_table_and_chart_photo(bot: TelegramChannel, telegram_api: FakeTelegramAPI) -> None:
     telegram_api.push_message(OWNER_CHAT, "/status@zyn_test_bot")
     status = telegram_api.wait_for("/sendMessage", to_chat(OWNER_CHAT, "Status"))[0]
-    assert "<pre>" in status.params["text"] and "BTC/USD" in status.params["text"]
+    assert "<b>BTC/USD</b>: 0.01 @ 61000" in status.params["text"]  # label/value lines, no cut cells
     telegram_api.push_message(OWNER_CHAT, "chart")
     photo = telegram_api.wait_for("/sendPhoto")[0]
     assert photo.files["photo"].startswith(b"\x89PNG")

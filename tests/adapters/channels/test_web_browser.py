@@ -91,3 +91,39 @@ def test_status_page_shows_positions_and_chart(
     assert "2,900.00" in browser.find_element(By.ID, "positions").text
     assert browser.find_element(By.ID, "mode").text == "validate"
     assert not browser.find_element(By.ID, "status-error").is_displayed()
+
+
+PHONE_SCREENSHOT = os.path.join(tempfile.gettempdir(), "zyn-status-375.png")
+
+
+def test_dashboard_fits_a_375px_phone(browser: WebDriver, live_server: LiveServer, zyn: FakeZyn) -> None:
+    """At 375 CSS px nothing is clipped or scrolls sideways: every table cell lies inside the
+    viewport, balances are rounded, and a screenshot of the phone layout is written."""
+    zyn.status.data = {**zyn.status.data, "balances": {"USD": 7027.201328415064, "BTC": 0.015449999999999998}}
+    browser.set_window_size(375, 900)
+    try:
+        browser.get(live_server.url + "/status")
+        wait = WebDriverWait(browser, 10)
+        wait.until(ec.presence_of_element_located((By.ID, "positions")))
+        width = browser.execute_script("return window.innerWidth")
+        assert width <= 400  # the window really is phone-sized
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= width
+        overflowing = browser.execute_script(
+            """return Array.from(document.querySelectorAll('main.dash td, main.dash th'))
+                 .filter(c => c.getBoundingClientRect().width > 0)
+                 .filter(c => c.getBoundingClientRect().right > window.innerWidth + 0.5
+                           || c.scrollWidth > c.clientWidth + 1)
+                 .map(c => c.textContent)"""
+        )
+        assert overflowing == []
+        balances = browser.find_element(By.ID, "balances").text
+        assert "7,027.20" in balances and "0.01545" in balances and "7027.2013" not in balances
+        stop = browser.find_element(By.CSS_SELECTOR, '#positions td[data-label="stop"]')
+        assert stop.text == "59,000.00" and stop.value_of_css_property("display") == "block"  # a card
+        assert "win rate 67 %" in browser.find_element(By.ID, "trade-count").text
+        assert browser.save_screenshot(PHONE_SCREENSHOT)
+        with open(PHONE_SCREENSHOT, "rb") as f:
+            png = f.read()
+        assert png.startswith(b"\x89PNG") and int.from_bytes(png[16:20], "big") <= 400 * 2
+    finally:
+        browser.set_window_size(1280, 1000)

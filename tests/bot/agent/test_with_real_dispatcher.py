@@ -155,11 +155,11 @@ def test_memory_and_forget_commands_show_the_agents_memory(
     dispatcher = _dispatcher(db, kv, make_agent(fallback=OfflineEngine()), Trading())
     owner = "cli", "jimmy"
 
-    dispatcher.handle(Envelope(*owner, "remember that I like ETH"))
-    assert "remember that I like ETH" in dispatcher.handle(Envelope(*owner, "memory")).text
+    dispatcher.handle(Envelope(*owner, "by the way, I like ETH"))
+    assert "by the way, I like ETH" in dispatcher.handle(Envelope(*owner, "memory")).text
     dispatcher.handle(Envelope(*owner, "what do I like?"))
     second = server.chat_requests()[1]["messages"]
-    assert {"role": "user", "content": "remember that I like ETH"} in second
+    assert {"role": "user", "content": "by the way, I like ETH"} in second
     assert {"role": "assistant", "content": "Noted, you like ETH."} in second
     assert second[-1] == {"role": "user", "content": "what do I like?"}
     assert sum(m["content"] == "what do I like?" for m in second) == 1
@@ -168,3 +168,29 @@ def test_memory_and_forget_commands_show_the_agents_memory(
     dispatcher.handle(Envelope(*owner, "forget"))
 
     assert "don't remember anything" in dispatcher.handle(Envelope(*owner, "memory")).text
+
+
+def test_what_the_strict_grammar_cannot_parse_goes_to_the_agent(
+    server: fake.FakeOpenAIServer,
+    make_agent: Callable[..., AgentEngine],
+    db: Engine,
+    kv: KeyValueStore,
+) -> None:
+    order = {"side": "buy", "amount": 0.001, "pair": "BTC/USD"}
+    server.script(fake.tools(fake.tool_call("request_order", order, "o1")), fake.text("Please confirm."))
+    trading = Trading()
+    dispatcher = _dispatcher(db, kv, make_agent(fallback=OfflineEngine()), trading)
+
+    reply = dispatcher.handle(Envelope("cli", "jimmy", "buy 0.001 BTC/USD for me now"))
+
+    assert reply.kind == "confirm" and "don't understand" not in reply.text
+    assert server.chat_requests()[0]["messages"][-1]["content"] == "buy 0.001 BTC/USD for me now"
+    assert trading.placed == []
+    dispatcher.handle(Envelope("cli", "jimmy", "yes"))
+    assert [(o.side, o.amount, o.pair) for o in trading.placed] == [("buy", Decimal("0.001"), "BTC/USD")]
+
+
+def test_without_an_llm_a_malformed_order_is_still_one_clear_line(db: Engine, kv: KeyValueStore) -> None:
+    dispatcher = _dispatcher(db, kv, OfflineEngine(), Trading())  # type: ignore[arg-type]
+    reply = dispatcher.handle(Envelope("cli", "jimmy", "buy 0.001 BTC/USD for me now"))
+    assert reply.kind == "error" and "I don't understand 'for' in the order" in reply.text

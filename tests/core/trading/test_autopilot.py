@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
+import pytest
 from sqlmodel import Session, select
 
 from core.domain import Candle
 from core.markets_catalog import market_for
+from core.risk import RiskConfig
+from core.rules import Rule
 from core.strategy import Gate, SignalContext
 from core.telemetry.models import DecisionRow
 from core.trading.autopilot import Autopilot
@@ -101,3 +105,45 @@ def test_daily_loss_trips_kill_switch_and_flattens_at_the_next_open() -> None:
     [trade] = stack.service.journal.closed_trades()
     assert trade.exit_reason == "kill_switch" and trade.exit_price == 104.9 and trade.id == bracket.trade_id
     assert stack.service.halted() and stack.exchange.fetch_open_orders() == []
+
+
+class _Policy:
+    """The owner's settings as the composition root passes them (core.rules.TradingPolicy)."""
+
+    def __init__(self, rules: list[Rule] | None = None, risk: float | None = None, loss: float | None = None):
+        self._rules, self._risk, self._loss = rules or [], risk, loss
+
+    def risk(self, base: RiskConfig) -> RiskConfig:
+        out = replace(base, risk_per_trade=self._risk) if self._risk is not None else base
+        return replace(out, daily_loss_limit=self._loss) if self._loss is not None else out
+
+    def rules(self) -> list[Rule]:
+        return self._rules
+
+    def tz(self) -> str:
+        return "UTC"
+
+
+def test_a_standing_rule_turns_an_entry_into_a_recorded_skip() -> None:
+    candles = cross_up_candles()
+    stack = build_stack({PAIR: market_for(PAIR)}, start_ms=candles[-1].ts + HOUR)
+    stack.exchange.set_price(PAIR, Decimal("105"), candles[-1].ts + HOUR)
+    rule = Rule("no_entries_after", "15:00", "no new trades after 15:00")  # next open: 16:00 UTC
+    auto = Autopilot(stack.service, timeframe="1h", policy=_Policy([rule]))
+    row = auto.tick(PAIR, candles)
+    assert (row.action, row.reason) == ("skip", "standing rule: no new trades after 15:00")
+    assert not stack.service.has_position(PAIR)
+    assert [(r.action, r.reason) for r in rows(stack.db)] == [("skip", "standing rule: no new trades after 15:00")]
+
+
+def test_risk_settings_from_chat_size_the_entry_and_set_the_loss_limit() -> None:
+    amounts = []
+    for risk in (0.002, 0.001):  # both below the 25 % cap
+        candles = cross_up_candles()
+        stack = build_stack({PAIR: market_for(PAIR)}, start_ms=candles[-1].ts + HOUR)
+        stack.exchange.set_price(PAIR, Decimal("105"), candles[-1].ts + HOUR)
+        auto = Autopilot(stack.service, timeframe="1h", policy=_Policy(risk=risk, loss=0.02))
+        row = auto.tick(PAIR, candles)
+        assert row.action == "enter" and stack.service.state.guard.limit == 0.02
+        amounts.append(row.amount or 0.0)
+    assert amounts[1] == pytest.approx(amounts[0] / 2, rel=0.01)

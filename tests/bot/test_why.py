@@ -1,0 +1,52 @@
+"""`why` resolves the pair or trade asked about; manual trades are explained as manual."""
+
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.envelope import Reply
+from core.telemetry.kv import KeyValueStore
+from core.telemetry.models import DecisionRow, OrderRow, TradeRow
+from tests.fakes.services import HOUR, T0
+
+Say = Callable[..., Reply]
+
+
+@pytest.fixture
+def book(db: Engine, kv: KeyValueStore) -> Engine:
+    """Trade 1: the autopilot's ETH buy (older); trade 2: a manual BTC buy (newest); trade 3 a
+    manual ETH buy without a recorded origin (only its order says manual)."""
+    with Session(db) as s:
+        d = DecisionRow(ts_ms=T0 - 5 * HOUR, pair="ETH/USD", action="enter", reason="close crossed above SMA20")
+        s.add(d)
+        s.commit()
+        s.refresh(d)
+        eth = TradeRow(id=1, pair="ETH/USD", entry_ms=T0 - 5 * HOUR, amount=0.5, entry_price=3001.2, decision_id=d.id)
+        s.add(eth)
+        s.add(TradeRow(id=2, pair="BTC/USD", entry_ms=T0 - HOUR, amount=0.01, entry_price=61000.0, stop_price=5000.0))
+        s.add(TradeRow(id=3, pair="SOL/USD", entry_ms=T0 - 2 * HOUR, amount=1, entry_price=150.0))
+        s.add(OrderRow(client_ref="m3", pair="SOL/USD", side="buy", purpose="manual", trade_id=3))
+        s.commit()
+    kv.set_json("manual:trade:2", {"user_name": "jimmy", "channel": "telegram", "ms": T0 - HOUR})
+    return db
+
+
+def test_why_names_the_pair_asked_about(say: Say, book: Engine) -> None:
+    for question in ("why did you buy ETH?", "why ETH/USD", "why eth"):
+        reply = say(question)
+        assert reply.title == "Why trade #1", question
+        assert "by the autopilot, because of close crossed above SMA20" in reply.text
+
+
+def test_a_manual_trade_is_explained_as_manual(say: Say, book: Engine) -> None:
+    reply = say("why 2")
+    assert "a manual trade, placed by hand by jimmy on telegram at 2024-06-01 11:00 UTC" in reply.text
+    assert "SMA20" not in reply.text and reply.row_dict()["Source"] == "paper, manual"
+    assert "placed by hand (a manual order, manual)" in say("why 3").text
+    assert say("why").title == "Why trade #2"  # bare why: the newest trade
+
+
+def test_why_for_a_pair_without_trades(say: Say, book: Engine) -> None:
+    assert say("why XRP/USD").text == "No XRP/USD trades or decisions yet, so nothing to explain."
