@@ -55,6 +55,13 @@ def _serve(app: Any, host: str, port: int) -> Any:
     return server
 
 
+def _stop_serving(server: Any) -> None:
+    """Close the server from another thread: first let the request threads finish what they are
+    answering (closing under them makes waitress write to a closed socket and print a traceback)."""
+    server.task_dispatcher.shutdown(cancel_pending=False, timeout=10)
+    server.close()
+
+
 def _run_owner(settings: Any, args: argparse.Namespace, db: Any, lease: Any) -> bool:
     from adapters.web.app import create_web_app
     from bot.app import build_zyn
@@ -69,7 +76,7 @@ def _run_owner(settings: Any, args: argparse.Namespace, db: Any, lease: Any) -> 
         lost.set()
         server = holder.get("server")
         if server is not None:
-            server.close()
+            _stop_serving(server)
 
     keeper = LeaseKeeper(lease, on_lost).start()
     try:
@@ -111,7 +118,7 @@ def _run_standby(settings: Any, args: argparse.Namespace, db: Any, kv: Any, ever
 
     def on_free() -> None:
         take_over.set()
-        server.close()
+        _stop_serving(server)
 
     watcher = StandbyWatcher(db, kv, every_s, on_free).start()
     owner = current_owner(db, kv)

@@ -200,7 +200,7 @@ def test_a_standby_run_writes_nothing_and_takes_over_once_when_the_owner_dies(tm
     assert standby is not None
     err = standby.stderr.read() if standby.stderr else ""  # type: ignore[union-attr]
     assert err.count("Reconcile") == 1, err[-3000:]
-    assert "closed as missing" not in err and "Traceback" not in err
+    assert "closed as missing" not in err and "Traceback" not in err, err[-4000:]
 
 
 def test_validate_mode_chat_order_without_stop_is_priced_from_atr_and_only_validated(tmp_path: Path,
