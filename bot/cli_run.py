@@ -51,7 +51,7 @@ def _serve(app: Any, host: str, port: int) -> Any:
 
     server = waitress.create_server(app, host=host, port=port, threads=8, ident="zyn")
     for sig in (signal.SIGTERM, signal.SIGINT):  # SIGINT too: it is ignored in background jobs
-        signal.signal(sig, lambda *_: server.close())
+        signal.signal(sig, lambda *_: _stop_serving(server))
     return server
 
 
