@@ -49,6 +49,7 @@ class Zyn:
     take_profit: Any = None
     pricer: LivePaperPricer | None = None
     scheduler: Any = None
+    modules: Any = None  # bot.wiring_modules.Modules: feature flags, entry rules, universe, watchdog
     channels: dict[str, Any] = field(default_factory=dict)
     _started: bool = False
 

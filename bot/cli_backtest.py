@@ -37,8 +37,10 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         report = run_walk_forward(candles, pair, tf, market)
         _out(report, args.json, _format_learn)
         return 0
-    result = Backtester(pair, tf, market).run(candles)
+    features, rules = backtest_rules(args, tf)
+    result = Backtester(pair, tf, market, rules=rules).run(candles)
     summary = _clean(result.summary())
+    summary["features"] = list(features)
     if args.plot:
         _plot(result, args.plot)
     if args.json:
@@ -46,6 +48,28 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     else:
         print(_format(summary))
     return 0
+
+
+def backtest_rules(args: argparse.Namespace, tf: str) -> tuple[tuple[str, ...], Any]:
+    """`--features LIST` -> the same EntryRules the autopilot uses (settings from the environment)."""
+    import os
+
+    from core.entry_rules import EntryRules
+    from core.features import parse_feature_list
+    from core.module_settings import load_module_settings
+    from core.profit_target import DailyTarget
+
+    features = parse_feature_list(getattr(args, "features", "") or "")
+    if not features:
+        return features, None
+    if args.learn:
+        raise UserError("--features is not available with --learn yet; run them separately")
+    ms = load_module_settings(os.environ, tf, os.environ.get("ZYN_TZ", "").strip() or "UTC")
+    rules = EntryRules.fixed(
+        tf, features, target=DailyTarget(ms.profit_target_pct, ms.profit_target_action),
+        sessions=ms.sessions, mtf_timeframes=ms.mtf_timeframes,
+    )
+    return features, rules
 
 
 def _out(report: dict[str, Any], as_json: bool, fmt: Any) -> None:

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from bot.parsed import PUNCT as _PUNCT
 from bot.parsed import Command as Command
+from bot.parser_features import FEATURE_PARSERS
 from bot.parser_stats import KNOWN_BASES as KNOWN_BASES
 from bot.parser_stats import STATS_DIMENSIONS as STATS_DIMENSIONS
 from bot.parser_stats import STATS_RANKINGS as STATS_RANKINGS
@@ -311,4 +312,5 @@ _PARSERS: dict[str, Callable[[str, list[str]], Command | None]] = {
     "report": _report,
     "chart": _chart,
     "stats": parse_stats,
+    **FEATURE_PARSERS,
 }

@@ -125,3 +125,4 @@ class Services:
     status: StatusPort
     learner: LearnerPort | None = None
     backtester: BacktestPort | None = None
+    modules: Any = None  # bot.wiring_modules.Modules: feature flags, profit target, universe (issue 9)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.domain import UserError
+from core.module_settings import ModuleSettings, load_module_settings
 from core.pairs import normalize_pair
 from core.timeframes import timeframe_seconds
 
@@ -57,13 +58,14 @@ class Settings:
     user_name: str = "jimmy"
     tz: str = "UTC"
     channels: ChannelSettings = field(default_factory=ChannelSettings)
+    modules: ModuleSettings = field(default_factory=ModuleSettings)
 
     def redacted(self) -> dict[str, str]:
         """What may be logged: secrets are replaced by whether they are set."""
         secret_names = ("key", "secret", "token", "sid")
         out: dict[str, str] = {}
         for name, value in vars(self).items():
-            if name == "channels":
+            if name in ("channels", "modules"):
                 continue
             out[name] = ("set" if value else "unset") if any(s in name for s in secret_names) else str(value)
         out["database_url"] = redact_url(self.database_url)
@@ -147,6 +149,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         user_name=user,
         tz=tz,
         channels=_channels(env),
+        modules=load_module_settings(env, timeframe, tz),
     )
 
 

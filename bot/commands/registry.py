@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.commands import account, learning, prefs, stats, trading
+from bot.commands import account, learning, modules, prefs, stats, trading
 from bot.commands.context import Handler
 
 HANDLERS: dict[str, Handler] = {
@@ -11,4 +11,5 @@ HANDLERS: dict[str, Handler] = {
     **learning.HANDLERS,
     **prefs.HANDLERS,
     **stats.HANDLERS,
+    **modules.HANDLERS,
 }

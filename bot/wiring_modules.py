@@ -1,0 +1,142 @@
+"""Wires the advanced modules (issue 9): feature flags, entry rules (mtf, profit target, sessions),
+the universe and the watchdog. Part of the composition root (bot/app.py).
+
+Why its own file: the modules are optional add-ons built in parallel with the core; the rest of
+the wiring only passes `zyn.modules.rules` to the autopilot and asks `zyn.modules` for status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from core.entry_rules import EntryRules
+from core.features import FeatureSwitch
+from core.profit_target import DailyTarget
+from core.telemetry.kv import KeyValueStore
+
+if TYPE_CHECKING:
+    from bot.app import Zyn
+
+TARGET_PCT_KEY = "features:profit_target_pct"
+TARGET_STATE_KEY = "features:profit_target_state"
+
+
+@dataclass
+class Modules:
+    features: FeatureSwitch
+    rules: EntryRules
+    kv: KeyValueStore
+    universe: Any = None  # core.universe.UniverseService when the exchange can list its pairs
+    universe_at_ms: int | None = None  # last refresh (the job runs every minute, refreshes when stale)
+    watchdog: Any = None  # scheduler.watchdog.Watchdog in `zyn run`
+
+    def target_pct(self) -> float:
+        raw = self.kv.get(TARGET_PCT_KEY)
+        try:
+            return float(raw) if raw else self.rules.target.pct
+        except ValueError:
+            return self.rules.target.pct
+
+    def set_target_pct(self, pct: float) -> None:
+        self.kv.set(TARGET_PCT_KEY, repr(pct))
+        self.rules.target.pct = pct
+
+    def universe_rows(self) -> list[dict[str, Any]]:
+        return universe_rows(self)
+
+    def settings_of(self) -> dict[str, str]:
+        """Each module's settings in one line, for `features`."""
+        out = self.rules.describe()
+        out["profit_target"] = f"+{self.target_pct() * 100:g}% a day, then {self.rules.target.action}"
+        if self.universe is not None:
+            u = self.universe.cfg
+            out["universe"] = (f"{u.quote} pairs, 24h volume >= {u.min_volume_usd:,.0f}, spread <= "
+                               f"{u.max_spread_pct:g}%, top {u.max_pairs}")
+        out["watchdog"] = "heartbeats + restarts" if self.watchdog is not None else "runs in zyn run"
+        return out
+
+    def status(self) -> dict[str, Any]:
+        """What `status` and the dashboard show: which modules are on, and the day's target state."""
+        out: dict[str, Any] = {"on": list(self.features.on())}
+        if self.features.enabled("profit_target"):
+            target = self.rules.target
+            out["profit_target"] = {"pct": self.target_pct(), "reached_day": target.reached_day,
+                                    "sessions": self.rules.sessions.describe()}
+        return out
+
+
+def build_modules(zyn: Zyn) -> Modules:
+    s = zyn.settings
+    ms = s.modules
+    features = FeatureSwitch(ms.features, zyn.kv)
+    state = zyn.kv.get_json(TARGET_STATE_KEY, {}) or {}
+    target = DailyTarget(ms.profit_target_pct, ms.profit_target_action,
+                         reached_day=state.get("reached_day") if isinstance(state, dict) else None)
+    modules_ref: list[Modules] = []
+
+    def save(t: DailyTarget) -> None:
+        zyn.kv.set_json(TARGET_STATE_KEY, {"reached_day": t.reached_day})
+
+    rules = EntryRules(s.timeframe, features.enabled, target=target, sessions=ms.sessions,
+                       mtf_timeframes=ms.mtf_timeframes, on_change=save,
+                       target_pct=lambda: modules_ref[0].target_pct())
+    modules = Modules(features, rules, zyn.kv)
+    modules_ref.append(modules)
+    modules.universe = build_universe(zyn)
+    return modules
+
+
+def build_universe(zyn: Zyn) -> Any:
+    """The universe over the exchange's own pair list: Kraken (one batched Ticker) or, in paper
+    mode, the paper account's markets with figures from the candles. None without market data."""
+    from core.universe import UniverseService
+
+    s = zyn.settings
+    cfg = s.modules.universe
+    feed = zyn.feed
+
+    def history(pair: str) -> int:
+        return len(feed.closed_candles(pair, s.timeframe, cfg.min_history)) if feed is not None else 0
+
+    if s.mode != "paper":
+        from adapters.kraken.universe import KrakenUniverseSource
+
+        exchange: Any = zyn.exchange
+        return UniverseService(KrakenUniverseSource(exchange.ccxt, exchange.guard.read), cfg, history)
+    if feed is None:
+        return None
+    from core.universe_candles import CandleUniverseSource
+
+    return UniverseService(CandleUniverseSource(zyn.exchange.load_markets(), feed, s.timeframe), cfg, history)
+
+
+def refresh_universe(zyn: Zyn) -> tuple[str, ...]:
+    """The scheduled job: with `universe` on, the autopilot trades the filtered universe (plus held
+    pairs); switched off, it goes back to ZYN_PAIRS."""
+    modules: Modules = zyn.modules
+    if not modules.features.enabled("universe") or modules.universe is None:
+        return tuple(zyn.autopilot.set_pairs(zyn.settings.pairs))
+    now = zyn.clock.now_ms()
+    stale_ms = zyn.settings.modules.universe.refresh_minutes * 60_000
+    if modules.universe_at_ms is None or now - modules.universe_at_ms >= stale_ms:
+        modules.universe.refresh()
+        modules.universe_at_ms = now
+    return tuple(zyn.autopilot.set_pairs(modules.universe.pairs()))
+
+
+def module_jobs(zyn: Zyn) -> list[Any]:
+    from scheduler.runner import JobSpec, every
+
+    if zyn.modules is None or zyn.modules.universe is None:
+        return []
+    return [JobSpec("universe", lambda: refresh_universe(zyn), every(60))]
+
+
+def universe_rows(modules: Modules) -> list[dict[str, Any]]:
+    """Every pair with in/out and the reason (refreshed now if it never was). UserError without data."""
+    from core.domain import UserError
+
+    if modules.universe is None:
+        raise UserError("no universe here: there is no market data to rank pairs by (no feed)")
+    return [r.to_dict() for r in modules.universe.rows()]
