@@ -109,6 +109,8 @@ class Zyn:
         paused = self.trading.paused_reason if self.trading is not None else None
         if paused is None and self.trading is not None and self.trading.halted():
             paused = "daily loss kill-switch (until the next UTC day or resume)"
+        if paused is None and self.modules is not None:
+            paused = self.modules.entries_stopped(self.clock.now_ms())
         if paused is None and self.feed is None:
             paused = "no market data (Kraken unreachable and no PAPER_DATA)"
         running = self._scheduler_somewhere() and paused is None

@@ -56,6 +56,16 @@ class Modules:
         out["watchdog"] = "heartbeats + restarts" if self.watchdog is not None else "runs in zyn run"
         return out
 
+    def entries_stopped(self, now_ms: int) -> str | None:
+        """Why entries are off for now because of a module (the day's profit target), else None."""
+        if self.features.enabled("profit_target") and self.rules.target.reached(now_ms):
+            return f"daily profit target reached (+{self.target_pct() * 100:g}%): no new entries until the next UTC day"
+        return None
+
+    def status_line(self) -> str:
+        on = self.features.on()
+        return ", ".join(on) if on else "none"
+
     def status(self) -> dict[str, Any]:
         """What `status` and the dashboard show: which modules are on, and the day's target state."""
         out: dict[str, Any] = {"on": list(self.features.on())}

@@ -64,6 +64,8 @@ def test_chat_features_switch_target_and_universe(zyn: Zyn) -> None:
     listing = zyn.dispatcher.handle(Envelope("cli", "owner", "features"))
     assert {row[0]: row[1] for row in listing.rows} == {
         "universe": "on", "mtf": "on", "profit_target": "on", "watchdog": "on"}
+    status_rows = dict(zyn.dispatcher.handle(Envelope("cli", "owner", "status")).rows)
+    assert status_rows["Features on"] == "universe, mtf, profit_target, watchdog"
     assert "now off" in say(zyn, "set feature mtf off")
     assert not zyn.modules.features.enabled("mtf") and not zyn.modules.rules.enabled("mtf")
     assert "unknown feature" in say(zyn, "set feature turbo on").lower()
