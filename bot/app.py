@@ -64,9 +64,15 @@ class Zyn:
         telegram = self.channels.get("telegram")
         if telegram is not None:
             telegram.start()
+        from bot.wiring_modules import start_watchdog
+
+        start_watchdog(self)  # heartbeats, restarts, one notice (issue 9)
         self._started = True
 
     def close(self) -> None:
+        from bot.wiring_modules import stop_watchdog
+
+        stop_watchdog(self)
         for name, channel in self.channels.items():
             stop = getattr(channel, "stop", None)
             if callable(stop):

@@ -39,7 +39,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         pass
     finally:
         zyn.close()
-    return 0
+    from bot.wiring_modules import watchdog_exit_code
+
+    return watchdog_exit_code(zyn)  # non-zero when the watchdog could not heal: the supervisor restarts
 
 
 def parse_balances(items: list[str]) -> dict[str, Decimal]:

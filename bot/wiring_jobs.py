@@ -28,9 +28,9 @@ def build_scheduler(zyn: Zyn) -> ZynScheduler:
     elif zyn.feed is not None:
         jobs.append(JobSpec("autopilot", lambda: zyn.autopilot.run_once(), every(30)))
         jobs.append(JobSpec("take_profit_watch", lambda: _watch_prices(zyn), every(10)))
-    from bot.wiring_modules import module_jobs
+    from bot.wiring_modules import module_jobs, watch_scheduler_jobs
 
-    jobs += module_jobs(zyn)
+    jobs = watch_scheduler_jobs(zyn, jobs + module_jobs(zyn))
     # the lease is about real processes, so it runs on real time even during a replay
     return ZynScheduler(SchedulerLock(zyn.db, RealClock()), jobs, on_error=lambda job, err: _job_failed(zyn, job, err))
 

@@ -94,6 +94,7 @@ def build_modules(zyn: Zyn) -> Modules:
     modules = Modules(features, rules, zyn.kv)
     modules_ref.append(modules)
     modules.universe = build_universe(zyn)
+    modules.watchdog = build_watchdog(zyn, modules)
     return modules
 
 
@@ -150,3 +151,70 @@ def universe_rows(modules: Modules) -> list[dict[str, Any]]:
     if modules.universe is None:
         raise UserError("no universe here: there is no market data to rank pairs by (no feed)")
     return [r.to_dict() for r in modules.universe.rows()]
+
+
+def build_watchdog(zyn: Zyn, modules: Modules) -> Any:
+    """The watchdog (not started): the feed is wrapped to beat it; jobs are wrapped by the
+    scheduler wiring; `start_watchdog` adds the Telegram poller and starts the thread."""
+    from core.domain import Event
+    from scheduler.watchdog import Watchdog
+    from scheduler.watched import WatchedFeed
+
+    def notify(text: str) -> None:
+        zyn.notifier.notify(Event("watchdog", text))
+
+    wd = Watchdog(notify=notify, on_fatal=_exit_process, active=lambda: modules.features.enabled("watchdog"))
+    if zyn.feed is not None and zyn.market.kind == "live":
+        zyn.feed = WatchedFeed(zyn.feed, wd)
+        wd.register("feed", "feed", 150.0, expected=lambda: _owner(zyn))
+    return wd
+
+
+def _owner(zyn: Zyn) -> bool:
+    return bool(zyn.scheduler is not None and zyn.scheduler.state().get("owner"))
+
+
+def _exit_process(reason: str) -> None:
+    """Cannot heal: stop `zyn run` the way Ctrl-C does (its SIGTERM handler closes the server);
+    `zyn run` then exits non-zero (watchdog_exit_code) and the supervisor starts a fresh process."""
+    import os
+    import signal
+
+    del reason
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def watch_scheduler_jobs(zyn: Zyn, jobs: list[Any]) -> list[Any]:
+    from scheduler.watched import watch_jobs
+
+    modules: Modules | None = zyn.modules
+    if modules is None or modules.watchdog is None:
+        return jobs
+    return watch_jobs(modules.watchdog, jobs, restart=lambda: zyn.scheduler.restart(),
+                      expected=lambda: _owner(zyn))
+
+
+def start_watchdog(zyn: Zyn) -> None:
+    modules: Modules | None = zyn.modules
+    if modules is None or modules.watchdog is None:
+        return
+    wd = modules.watchdog
+    telegram = zyn.channels.get("telegram")
+    if telegram is not None:
+        def restart_telegram() -> None:
+            telegram.stop(5.0)
+            telegram.start(15.0)
+
+        wd.register("telegram", "poller", 60.0, probe=telegram.healthy, restart=restart_telegram)
+    wd.start()
+
+
+def stop_watchdog(zyn: Zyn) -> None:
+    if zyn.modules is not None and zyn.modules.watchdog is not None:
+        zyn.modules.watchdog.stop()
+
+
+def watchdog_exit_code(zyn: Zyn) -> int:
+    """3 when the watchdog gave up (so systemd's Restart=on-failure restarts Zyn), else 0."""
+    wd = zyn.modules.watchdog if zyn.modules is not None else None
+    return 3 if wd is not None and wd.failed else 0
