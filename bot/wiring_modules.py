@@ -201,12 +201,19 @@ def start_watchdog(zyn: Zyn) -> None:
     wd = modules.watchdog
     telegram = zyn.channels.get("telegram")
     if telegram is not None:
-        def restart_telegram() -> None:
-            telegram.stop(5.0)
-            telegram.start(15.0)
-
-        wd.register("telegram", "poller", 60.0, probe=telegram.healthy, restart=restart_telegram)
+        watch_telegram(wd, telegram)
     wd.start()
+
+
+def watch_telegram(wd: Any, telegram: Any) -> None:
+    """The poller is probed (getMe on its own loop) and restarted (stop + start) when it fails.
+    Not critical: an unreachable Telegram is retried with backoff forever, never a process exit."""
+
+    def restart_telegram() -> None:
+        telegram.stop(5.0)
+        telegram.start(15.0)
+
+    wd.register("telegram", "poller", 60.0, probe=telegram.healthy, restart=restart_telegram)
 
 
 def stop_watchdog(zyn: Zyn) -> None:

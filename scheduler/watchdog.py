@@ -39,6 +39,7 @@ class Component:
     running_since: float | None = None  # a job run in progress
     error: str = ""
     down: bool = False
+    down_at: float = 0.0
     down_reason: str = ""
     attempts: int = 0
     restarts: int = 0
@@ -104,13 +105,15 @@ class Watchdog:
                 self.beat(comp.name)
                 return None
             return comp.error or "health probe failed"
-        if comp.running_since is not None and now - comp.running_since > comp.stall_after_s:
-            return f"hung: a run has not finished for {now - comp.running_since:.0f}s"
+        if comp.down and comp.last_beat <= comp.down_at:
+            return comp.error or comp.down_reason  # back only after a real beat, not a restart
         if comp.error:
             return f"failing: {comp.error}"
-        if now - comp.last_beat > comp.stall_after_s:
-            return f"no heartbeat for {now - comp.last_beat:.0f}s"
-        return None
+        if now - min(comp.last_beat, comp.running_since or comp.last_beat) <= comp.stall_after_s:
+            return None
+        if comp.running_since is not None:
+            return f"hung: a run has not finished for {now - comp.running_since:.1f}s"
+        return f"no heartbeat for {now - comp.last_beat:.0f}s"
 
     def check_once(self) -> None:
         now = self.monotonic()
@@ -133,7 +136,7 @@ class Watchdog:
 
     def _unhealthy(self, comp: Component, problem: str, now: float) -> None:
         if not comp.down:
-            comp.down, comp.down_reason, comp.next_try = True, problem, now
+            comp.down, comp.down_reason, comp.next_try, comp.down_at = True, problem, now, now
             action = "restarting it" if comp.restart is not None else "waiting for it to come back"
             log.bind(part=comp.name, problem=problem).warning("{} is down; {}", comp.name, action)
             self.notify(f"Watchdog: {comp.name} ({comp.kind}) is down — {problem}; {action}. "
@@ -152,7 +155,7 @@ class Watchdog:
         try:
             comp.restart()
             comp.restarts += 1
-            comp.last_beat, comp.running_since, comp.error = self.monotonic(), None, ""
+            comp.running_since, comp.error = None, ""
             log.bind(part=comp.name, attempt=comp.attempts).info("restarted {}", comp.name)
         except Exception as exc:  # noqa: BLE001 - the next attempt comes after the backoff
             comp.error = f"restart failed: {type(exc).__name__}: {exc}"[:200]
