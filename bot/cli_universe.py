@@ -11,14 +11,20 @@ from typing import Any
 
 
 def cmd_universe(args: argparse.Namespace) -> int:
+    import sys
+
     from bot.app import build_zyn_from_env
     from bot.cli import print_json
     from bot.wiring_modules import universe_rows
+    from core.domain import ExchangeError, ExchangeUnavailable
 
     zyn = build_zyn_from_env()
     try:
         rows = universe_rows(zyn.modules)
         enabled = zyn.modules.features.enabled("universe")
+    except (ExchangeUnavailable, ExchangeError) as exc:  # a failure, not a bug: one line, exit 1
+        print(f"zyn: universe: the exchange did not answer ({exc})", file=sys.stderr)
+        return 1
     finally:
         zyn.close()
     inside = sum(1 for r in rows if r["included"])
