@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--learn", action="store_true")
     bt.add_argument("--json", action="store_true")
     bt.add_argument("--plot")
-    bt.add_argument("--features", default="", help="comma list of modules to apply, e.g. mtf,profit_target")
+    bt.add_argument("--features", default=None, help="comma list of modules to apply, e.g. mtf,profit_target")
     sub.add_parser("universe", help="every exchange pair with in/out and the reason").add_argument(
         "--json", action="store_true")
     ln = sub.add_parser("learn", help="re-run the analyzer + learner over the database")

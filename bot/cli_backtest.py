@@ -40,7 +40,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     features, rules = backtest_rules(args, tf)
     result = Backtester(pair, tf, market, rules=rules).run(candles)
     summary = _clean(result.summary())
-    summary["features"] = list(features)
+    if args.features is not None:  # only with --features: the contract's field list stays as it is
+        summary["features"] = list(features)
     if args.plot:
         _plot(result, args.plot)
     if args.json:
