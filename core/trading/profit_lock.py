@@ -10,7 +10,7 @@ caller holds the service lock; a failure is journaled and notified, never raised
 from __future__ import annotations
 
 from dataclasses import replace
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import TYPE_CHECKING
 
 from loguru import logger
@@ -52,6 +52,9 @@ def lock_in_profit(service: TradingService, action: str, target: DailyTarget | N
 def _raise_stop(service: TradingService, bracket: Bracket) -> str:
     fee = float(service.exchange.fee_rate(bracket.pair))
     floor = Decimal(repr(breakeven_stop(float(bracket.entry_price), fee)))
+    market = service.markets.get(bracket.pair)
+    if market is not None:  # up to the pair's price step: never a cent below break-even
+        floor = floor.quantize(Decimal(1).scaleb(-market.pair_decimals), rounding=ROUND_CEILING)
     if bracket.stop >= floor:
         return f"{bracket.pair}: stop {bracket.stop} already at or above break-even"
     positions = service.positions
