@@ -16,6 +16,9 @@ def create_web_app(zyn: Any) -> Flask:
     app.register_blueprint(health.make_blueprint(zyn))
     app.register_blueprint(web_chat.make_blueprint(zyn))
     app.register_blueprint(sms.make_blueprint(zyn))
+    modules = getattr(zyn, "modules", None)
+    if modules is not None:  # the dashboard shows which modules are on (issue 9)
+        app.context_processor(lambda: {"features_on": modules.status_line()})
     slack = zyn.channels.get("slack")
     if slack is not None:
         app.register_blueprint(slack.blueprint())

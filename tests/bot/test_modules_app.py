@@ -76,3 +76,13 @@ def test_chat_features_switch_target_and_universe(zyn: Zyn) -> None:
     uni = zyn.dispatcher.handle(Envelope("cli", "owner", "/universe"))
     assert uni.text.startswith("Universe: 2 of 4 pairs in")
     assert ("XRP/USD", "out", "on the deny-list") in uni.rows
+
+
+def test_dashboard_and_healthz_show_the_modules(zyn: Zyn) -> None:
+    from adapters.web.app import create_web_app
+
+    client = create_web_app(zyn).test_client()
+    page = client.get("/status").get_data(as_text=True)
+    assert 'modules on: <span id="features">universe, mtf, profit_target, watchdog</span>' in page
+    health = client.get("/healthz").get_json()
+    assert "components" in health
