@@ -50,7 +50,7 @@ class Component:
 class Watchdog:
     notify: Notify
     on_fatal: Callable[[str], None]
-    interval_s: float = 5.0
+    interval_s: float = 10.0  # also how often Telegram is probed (a getMe every 10 s)
     max_attempts: int = 5
     backoff_s: float = 5.0
     max_backoff_s: float = 300.0
@@ -60,6 +60,7 @@ class Watchdog:
     failed: str = ""  # why the watchdog gave up (the process should exit non-zero)
     active: Callable[[], bool] = field(default=lambda: True)  # `set feature watchdog off` pauses it
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _checking: threading.Lock = field(default_factory=threading.Lock)  # one check at a time
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -116,6 +117,10 @@ class Watchdog:
         return f"no heartbeat for {now - comp.last_beat:.0f}s"
 
     def check_once(self) -> None:
+        with self._checking:  # the thread and a caller (tests, CLI) must not notify twice
+            self._check_all()
+
+    def _check_all(self) -> None:
         now = self.monotonic()
         for comp in list(self.components.values()):
             problem = self._problem(comp, now)

@@ -36,10 +36,11 @@ def test_feed_fails_and_recovers_with_one_notice_each(tmp_path: Path) -> None:
         zyn.autopilot.run_once()
         assert health_report(zyn)["components"]["feed"]["last_heartbeat_ms"] is not None
         server.stop()
-        wait_until(lambda: any("feed (feed) is down" in n for n in notes), zyn.autopilot.run_once)
+        step = lambda: (zyn.autopilot.run_once(), wd.check_once())  # noqa: E731 - the thread checks too
+        wait_until(lambda: any("feed (feed) is down" in n for n in notes), step)
         assert health_report(zyn)["components"]["feed"]["state"] == "down"
         server = SimServer(sim.app, port=port).start()
-        wait_until(lambda: any("feed recovered" in n for n in notes), zyn.autopilot.run_once)
+        wait_until(lambda: any("feed recovered" in n for n in notes), step)
         zyn.notifier.flush()
         watchdog_notes = [n for n in notes if n.startswith("Watchdog")]
         assert len(watchdog_notes) == 2, watchdog_notes
