@@ -86,3 +86,14 @@ def test_dashboard_and_healthz_show_the_modules(zyn: Zyn) -> None:
     assert 'modules on: <span id="features">universe, mtf, profit_target, watchdog</span>' in page
     health = client.get("/healthz").get_json()
     assert "components" in health
+
+
+def test_circuit_breaker_transitions_reach_the_owner_once_each(zyn: Zyn) -> None:
+    notes: list[str] = []
+    zyn.notifier.register("test", lambda text, png=None: notes.append(text))
+    for _ in range(8):  # more failures than the threshold: one transition, one notice
+        zyn.breaker.record_failure()
+    zyn.breaker.record_success()
+    zyn.notifier.flush()
+    assert [n for n in notes if "circuit breaker" in n] == [
+        "exchange circuit breaker closed -> open", "exchange circuit breaker open -> closed"]
