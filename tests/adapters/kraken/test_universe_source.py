@@ -55,3 +55,16 @@ def test_sim_serves_every_pair_file_and_the_universe_uses_one_ticker_call(tmp_pa
     assert reasons["BTC/USDT"] == "quote USDT, not USD"
     assert sum(r.included for r in rows) <= 3
     assert any(r.startswith("24h volume") for r in reasons.values())
+
+
+def test_the_sims_24h_volume_never_counts_candles_after_now() -> None:
+    from adapters.sim_exchange.candles import CandleBook
+    from core.domain import Candle
+
+    hour = 3_600_000
+    book = CandleBook()
+    book.extend("BTC/USD", hour, [Candle(i * hour, 1, 1, 1, 1, 2.0) for i in range(100)])
+    now = 50 * hour
+    day = book.last_day("BTC/USD", now)
+    assert [c.ts // hour for c in day] == list(range(26, 50))
+    assert sum(c.volume for c in day) == 48.0
