@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from loguru import logger
+
+from core.domain import ZynError
 from core.entry_rules import EntryRules
 from core.features import FeatureSwitch
 from core.profit_target import DailyTarget
@@ -131,8 +134,14 @@ def refresh_universe(zyn: Zyn) -> tuple[str, ...]:
     now = zyn.clock.now_ms()
     stale_ms = zyn.settings.modules.universe.refresh_minutes * 60_000
     if modules.universe_at_ms is None or now - modules.universe_at_ms >= stale_ms:
-        modules.universe.refresh()
-        modules.universe_at_ms = now
+        try:
+            modules.universe.refresh()
+        except ZynError as exc:  # keep the last universe; retried next minute without an alert each time
+            logger.bind(action="universe").warning("universe refresh failed; keeping the last one: {}", exc)
+            if not modules.universe.refreshed:
+                return tuple(zyn.autopilot.set_pairs(zyn.settings.pairs))
+        else:
+            modules.universe_at_ms = now
     return tuple(zyn.autopilot.set_pairs(modules.universe.pairs()))
 
 
