@@ -33,6 +33,7 @@ test: lint typecheck pytest
 bench: $(STAMP)
 	$(BIN)/python bench/chat_latency.py
 	$(BIN)/python bench/walk_forward.py
+	$(BIN)/python bench/universe_tick.py
 
 clean:
 	rm -rf $(VENV) var/*.db

@@ -49,6 +49,7 @@ class Zyn:
     take_profit: Any = None
     pricer: LivePaperPricer | None = None
     scheduler: Any = None
+    modules: Any = None  # bot.wiring_modules.Modules: feature flags, entry rules, universe, watchdog
     channels: dict[str, Any] = field(default_factory=dict)
     lease: Any = None  # scheduler.lock.SchedulerLock held by this process (zyn run / a CLI owning briefly)
     _started: bool = False
@@ -64,9 +65,15 @@ class Zyn:
         telegram = self.channels.get("telegram")
         if telegram is not None:
             telegram.start()
+        from bot.wiring_modules import start_watchdog
+
+        start_watchdog(self)  # heartbeats, restarts, one notice (issue 9)
         self._started = True
 
     def close(self) -> None:
+        from bot.wiring_modules import stop_watchdog
+
+        stop_watchdog(self)
         owner = self.lease is None or self.lease.still_valid_locally()
         for name, channel in self.channels.items():
             stop = getattr(channel, "stop", None)
@@ -113,6 +120,8 @@ class Zyn:
         paused = self.trading.paused_reason if self.trading is not None else None
         if paused is None and self.trading is not None and self.trading.halted():
             paused = "daily loss kill-switch (until the next UTC day or resume)"
+        if paused is None and self.modules is not None:
+            paused = self.modules.entries_stopped(self.clock.now_ms())
         if paused is None and self.feed is None:
             paused = "no market data (Kraken unreachable and no PAPER_DATA)"
         scheduled = bool(self.scheduler_state().get("running"))

@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--seeds", type=int, default=20, help="random-skip control seeds (--data DIR --learn)")
     bt.add_argument("--json", action="store_true")
     bt.add_argument("--plot")
+    bt.add_argument("--features", default=None, help="comma list of modules to apply, e.g. mtf,profit_target")
+    sub.add_parser("universe", help="every exchange pair with in/out and the reason").add_argument(
+        "--json", action="store_true")
     ln = sub.add_parser("learn", help="re-run the analyzer + learner over the database")
     ln.add_argument("--json", action="store_true")
     sim = sub.add_parser("sim-exchange", help="Kraken-REST-compatible paper exchange server")
@@ -89,6 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "status": _cmd("bot.cli_chat", "cmd_status"),
         "backtest": _cmd("bot.cli_backtest", "cmd_backtest"),
         "learn": _cmd("bot.cli_chat", "cmd_learn"),
+        "universe": _cmd("bot.cli_universe", "cmd_universe"),
         "sim-exchange": _cmd("bot.cli_run", "cmd_sim_exchange"),
     }
     try:

@@ -50,8 +50,11 @@ def cmd_backtest(args: argparse.Namespace) -> int:
             _plot(args.plot, times, curves, f"{pair} {tf} walk-forward equity")
         _out(wf.contract(), args.json, _format_learn)
         return 0
-    result = Backtester(pair, tf, market).run(candles)
+    features, rules = backtest_rules(args, tf)
+    result = Backtester(pair, tf, market, rules=rules).run(candles)
     summary = _clean(result.summary())
+    if args.features is not None:  # only with --features: the contract's field list stays as it is
+        summary["features"] = list(features)
     if args.plot:
         _plot(args.plot, times, {"equity": result.equity_curve}, f"{result.pair} {result.timeframe} equity")
     if args.json:
@@ -59,6 +62,28 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     else:
         print(_format(summary))
     return 0
+
+
+def backtest_rules(args: argparse.Namespace, tf: str) -> tuple[tuple[str, ...], Any]:
+    """`--features LIST` -> the same EntryRules the autopilot uses (settings from the environment)."""
+    import os
+
+    from core.entry_rules import EntryRules
+    from core.features import parse_feature_list
+    from core.module_settings import load_module_settings
+    from core.profit_target import DailyTarget
+
+    features = parse_feature_list(getattr(args, "features", "") or "")
+    if not features:
+        return features, None
+    if args.learn:
+        raise UserError("--features is not available with --learn yet; run them separately")
+    ms = load_module_settings(os.environ, tf, os.environ.get("ZYN_TZ", "").strip() or "UTC")
+    rules = EntryRules.fixed(
+        tf, features, target=DailyTarget(ms.profit_target_pct, ms.profit_target_action),
+        sessions=ms.sessions, mtf_timeframes=ms.mtf_timeframes,
+    )
+    return features, rules
 
 
 def _out(report: dict[str, Any], as_json: bool, fmt: Any) -> None:

@@ -35,15 +35,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     preflight(settings, pairs_explicit=pairs_set_explicitly(), port=(args.host, args.port))
     db = make_engine(settings.database_url)
     lease = SchedulerLock(db, RealClock(), lease_s=settings.owner_lease_s)
+    code = 0
     if lease.acquire():
-        restart = _run_owner(settings, args, db, lease)
+        restart, code = _run_owner(settings, args, db, lease)
     else:
         restart = _run_standby(settings, args, db, KeyValueStore(db), lease.renew_every_s)
     if restart:
         from bot.standby import restart_process
 
         restart_process(["run", "--host", args.host, "--port", str(args.port)])
-    return 0
+    return code
 
 
 def _serve(app: Any, host: str, port: int) -> Any:
@@ -62,7 +63,8 @@ def _stop_serving(server: Any) -> None:
     server.close()
 
 
-def _run_owner(settings: Any, args: argparse.Namespace, db: Any, lease: Any) -> bool:
+def _run_owner(settings: Any, args: argparse.Namespace, db: Any, lease: Any) -> tuple[bool, int]:
+    """Serve and trade until stopped; (restart as a fresh process?, exit code)."""
     from adapters.web.app import create_web_app
     from bot.app import build_zyn
     from bot.owner_actions import owner_actions
@@ -106,7 +108,10 @@ def _run_owner(settings: Any, args: argparse.Namespace, db: Any, lease: Any) -> 
         except Exception:  # the database may be the reason we stop
             logger.exception("could not withdraw the owner endpoint")
         zyn.close()
-    return lost.is_set()
+    from bot.wiring_modules import watchdog_exit_code
+
+    # non-zero when the watchdog could not heal: the supervisor (deploy/zyn.service) restarts
+    return lost.is_set(), watchdog_exit_code(zyn)
 
 
 def _run_standby(settings: Any, args: argparse.Namespace, db: Any, kv: Any, every_s: float) -> bool:

@@ -17,6 +17,7 @@ from bot.learning_questions import learning_question
 from bot.owner_settings import setting_name
 from bot.parsed import PUNCT as _PUNCT
 from bot.parsed import Command as Command
+from bot.parser_features import FEATURE_PARSERS
 from bot.parser_stats import KNOWN_BASES as KNOWN_BASES
 from bot.parser_stats import STATS_DIMENSIONS as STATS_DIMENSIONS
 from bot.parser_stats import STATS_RANKINGS as STATS_RANKINGS
@@ -411,4 +412,5 @@ _PARSERS: dict[str, Callable[[str, list[str]], Command | None]] = {
     "forget": _forget,
     "remember": _remember,
     "price": _price,
+    **FEATURE_PARSERS,
 }

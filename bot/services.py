@@ -138,3 +138,4 @@ class Services:
     backtester: BacktestPort | None = None
     market: MarketPort | None = None
     pairs: Sequence[str] = ()
+    modules: Any = None  # bot.wiring_modules.Modules: feature flags, profit target, universe (issue 9)

@@ -29,6 +29,9 @@ def build_scheduler(zyn: Zyn) -> ZynScheduler:
     elif zyn.feed is not None:
         jobs.append(JobSpec("autopilot", lambda: zyn.autopilot.run_once(), every(30)))
         jobs.append(JobSpec("take_profit_watch", lambda: _watch_prices(zyn), every(10)))
+    from bot.wiring_modules import module_jobs, watch_scheduler_jobs
+
+    jobs = watch_scheduler_jobs(zyn, jobs + module_jobs(zyn))
     # the lease is about real processes, so it runs on real time even during a replay
     lock = zyn.lease if zyn.lease is not None else SchedulerLock(zyn.db, RealClock(),
                                                                  lease_s=zyn.settings.owner_lease_s)

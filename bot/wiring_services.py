@@ -23,7 +23,7 @@ def wire_services(zyn: Zyn, *, host: str = "127.0.0.1") -> None:
 
     s = zyn.settings
     zyn.notifier = Notifier(zyn.kv, zyn.db, zyn.clock, tz=s.tz)
-    markets = markets_for(sorted(set(s.pairs))) if s.mode == "paper" else None
+    markets = markets_for(sorted(set(s.pairs) | set(zyn.market.dataset))) if s.mode == "paper" else None
     zyn.trading = TradingService(
         zyn.exchange, zyn.db, zyn.clock, kv=zyn.kv, pairs=s.pairs, markets=markets, notifier=zyn.notifier,
         breaker=zyn.breaker, source=s.mode, start_equity=s.paper_balance_usd if s.mode == "paper" else None,
@@ -31,10 +31,13 @@ def wire_services(zyn: Zyn, *, host: str = "127.0.0.1") -> None:
     zyn.take_profit = TakeProfitWatcher(zyn.trading).attach()
     _wire_learning(zyn)
     from bot.owner_settings import OwnerSettings
+    from bot.wiring_modules import build_modules
 
+    zyn.modules = build_modules(zyn)
     zyn.autopilot = Autopilot(zyn.trading, timeframe=s.timeframe, pairs=s.pairs, feed=zyn.feed,
                               gate=_gate_provider(zyn), strategy=strategy_named(s.strategy),
-                              atr_fallback=_atr_on_demand(zyn), policy=OwnerSettings(zyn.kv, s.tz))
+                              atr_fallback=_atr_on_demand(zyn), policy=OwnerSettings(zyn.kv, s.tz),
+                              rules=zyn.modules.rules)
     _wire_market_drivers(zyn)
     _wire_status(zyn)
     _wire_conversation(zyn, host)
@@ -117,7 +120,8 @@ def _wire_conversation(zyn: Zyn, host: str) -> None:
 
     s = zyn.settings
     services = Services(trading=_TradingPort(zyn), status=zyn.status, learner=_LearnerPort(zyn),
-                        backtester=_BacktestPort(zyn), market=_MarketPort(zyn), pairs=tuple(s.pairs))
+                        backtester=_BacktestPort(zyn), market=_MarketPort(zyn), pairs=tuple(s.pairs),
+                        modules=zyn.modules)
     from bot.agent import build_free_text_engine
 
     free_text = build_free_text_engine(s, db=zyn.db, fallback=OfflineEngine(), clock=zyn.clock, kv=zyn.kv,

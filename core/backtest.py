@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from core.domain import Candle, Market
+from core.entry_rules import EntryRules
 from core.kill_switch import DailyLossGuard
 from core.metrics import ClosedTrade, summarize
+from core.profit_target import breakeven_stop
 from core.risk import RiskConfig
 from core.strategy import CloseContext, Decision, GateFn, Sma20Atr
 from core.strategy_port import Strategy
@@ -68,6 +70,7 @@ class Backtester:
     keep_decisions: bool = False
     on_trade: Callable[[ClosedTrade], None] | None = None
     strategy: Strategy = field(default_factory=Sma20Atr)
+    rules: EntryRules | None = None  # the optional modules (mtf, profit_target): same code as live
 
     def run(self, candles: Sequence[Candle]) -> BacktestResult:
         t0 = time.perf_counter()
@@ -92,6 +95,7 @@ class _Run:
         self.pos: _Position | None = None
         self.pending: Decision | None = None
         self.flatten_next = False
+        self.flatten_reason = "kill_switch"
         self.trades: list[ClosedTrade] = []
         self.curve: list[float] = []
         self.decisions: list[Decision] = []
@@ -107,16 +111,19 @@ class _Run:
             next_open = self.candles[i + 1].open if i + 1 < n else c.close
             ctx = CloseContext(equity, self.pos is None, self.guard.halted(c.ts), next_open, self.bt.gate)
             d = self.strategy.decide(c, ctx)
+            if self.bt.rules is not None:
+                self._modules(c, i, equity)
+                d = self.bt.rules.review(d, self.candles, i)
             if self.bt.keep_decisions:
                 self.decisions.append(d)
             if tripped and self.pos is not None:
-                self.flatten_next = True
+                self.flatten_next, self.flatten_reason = True, "kill_switch"
             if d.action == "enter" and i + 1 < n:
                 self.pending = d
 
     def _at_open(self, c: Candle) -> None:
         if self.flatten_next and self.pos is not None:
-            self._exit(c, D(c.open), "kill_switch")
+            self._exit(c, D(c.open), self.flatten_reason)
         self.flatten_next = False
         if self.pending is not None:
             d, self.pending = self.pending, None
@@ -125,6 +132,18 @@ class _Run:
             stop, target = _levels(c.open, d)
             self.cash -= d.amount * price + fee
             self.pos = _Position(d.amount, price, c.ts, d.amount * price + fee, fee, stop, target, d)
+
+    def _modules(self, c: Candle, i: int, equity: float) -> None:
+        """The daily profit target, as live: reached at this close -> act from the next candle."""
+        assert self.bt.rules is not None  # noqa: S101 - only called with rules
+        action = self.bt.rules.on_close(c.ts, equity, self.guard.start_equity)
+        if action is None or self.pos is None:
+            return
+        if action == "flatten":
+            self.flatten_next, self.flatten_reason = True, "profit_target"
+        elif action == "breakeven":
+            floor = breakeven_stop(float(self.pos.entry_price), self.bt.cfg.fee_rate)
+            self.pos.stop = max(self.pos.stop, floor)
 
     def _intrabar(self, c: Candle) -> None:
         if self.pos is None:

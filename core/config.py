@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.domain import UserError
+from core.module_settings import ModuleSettings, load_module_settings
 from core.pairs import normalize_pair
 from core.strategy_port import DEFAULT_STRATEGY, STRATEGIES
 from core.timeframes import timeframe_seconds
@@ -61,13 +62,14 @@ class Settings:
     tz: str = "UTC"
     owner_lease_s: float = 30.0
     channels: ChannelSettings = field(default_factory=ChannelSettings)
+    modules: ModuleSettings = field(default_factory=ModuleSettings)
 
     def redacted(self) -> dict[str, str]:
         """What may be logged: secrets are replaced by whether they are set."""
         secret_names = ("key", "secret", "token", "sid")
         out: dict[str, str] = {}
         for name, value in vars(self).items():
-            if name == "channels":
+            if name in ("channels", "modules"):
                 continue
             out[name] = ("set" if value else "unset") if any(s in name for s in secret_names) else str(value)
         out["database_url"] = redact_url(self.database_url)
@@ -155,6 +157,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         tz=tz,
         owner_lease_s=_float(env, "ZYN_OWNER_LEASE_S", 30.0, 0.0),
         channels=_channels(env),
+        modules=load_module_settings(env, timeframe, tz),
     )
 
 

@@ -68,6 +68,15 @@ class ZynScheduler:
         self._sched.start()
         logger.bind(jobs=[j.name for j in self.jobs], owner=self._owner).info("scheduler started")
 
+    def restart(self) -> None:
+        """A fresh APScheduler (new worker threads) for the same jobs: the watchdog's cure for a
+        hung job. The hung worker thread cannot be killed in Python; it is abandoned."""
+        old, self._sched = self._sched, None
+        if old is not None and old.running:
+            old.shutdown(wait=False)
+        logger.bind(jobs=[j.name for j in self.jobs]).warning("scheduler restarted by the watchdog")
+        self.start()
+
     def stop(self, release: bool = True) -> None:
         """Stop the jobs; `release=False` when the caller releases the lease itself, last."""
         if self._sched is not None and self._sched.running:

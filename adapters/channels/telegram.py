@@ -155,6 +155,19 @@ class TelegramChannel:
                 pass
         thread.join(timeout_s)
 
+    def healthy(self, timeout_s: float = 5.0) -> bool:
+        """getMe on the poller's own loop: proves the thread, its event loop and the Bot API answer
+        (the watchdog's probe; a dead thread, a wedged loop or an unreachable API all say False)."""
+        app = self._app
+        if not self.running or app is None:
+            return False
+        try:
+            self._submit(app.bot.get_me()).result(timeout_s)
+        except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
+            log.info("telegram: health probe failed: {}", type(exc).__name__)
+            return False
+        return True
+
     def send(self, text: str, image_png: bytes | None = None, timeout_s: float = 30.0) -> int:
         """Notify every allowed chat; returns how many got it. Raises if none did."""
         if threading.current_thread() is self._thread:

@@ -42,10 +42,15 @@ class CandleBook:
             return self._tf_ms.get(pair)
 
     def last_day(self, pair: str, now_ms: int) -> list[Candle]:
+        """The candles of the 24 hours before `now_ms` (the Ticker's 24h volume). Never a candle
+        that starts at or after `now_ms`: a data file that starts later than the others is
+        warmed up ahead of the clock, and its future must not leak into the volume."""
         with self._lock:
-            rows = self._candles.get(pair, [])
-            i = bisect.bisect_left([c.ts for c in rows[-2000:]], now_ms - 86_400_000)
-            return list(rows[-2000:][i:])
+            rows = self._candles.get(pair, [])[-2000:]
+            stamps = [c.ts for c in rows]
+            i = bisect.bisect_left(stamps, now_ms - 86_400_000)
+            j = bisect.bisect_left(stamps, now_ms)
+            return list(rows[i:j])
 
     def ohlc(
         self, pair: str, interval_ms: int, since_ms: int | None, now_ms: int

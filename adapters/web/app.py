@@ -21,6 +21,9 @@ def create_web_app(zyn: Any, owner: OwnerActions | None = None) -> Flask:
     app.register_blueprint(sms.make_blueprint(zyn))
     if owner is not None:
         app.register_blueprint(owner_api.make_blueprint(owner))
+    modules = getattr(zyn, "modules", None)
+    if modules is not None:  # the dashboard shows which modules are on (issue 9)
+        app.context_processor(lambda: {"features_on": modules.status_line()})
     slack = zyn.channels.get("slack")
     if slack is not None:
         app.register_blueprint(slack.blueprint())

@@ -51,7 +51,14 @@ def health_report(zyn: Any) -> dict[str, Any]:
         "exchange": {"name": getattr(zyn.exchange, "name", "?"), "circuit": circuit["state"]},
         "circuit": circuit,
         "market_data": zyn.feed_state() if hasattr(zyn, "feed_state") else None,
+        "components": _components(zyn),
     }
+
+
+def _components(zyn: Any) -> dict[str, Any]:
+    """Every job, poller and feed the watchdog guards, with its state and last heartbeat (issue 9)."""
+    watchdog = getattr(getattr(zyn, "modules", None), "watchdog", None)
+    return watchdog.snapshot() if watchdog is not None else {}
 
 
 def _db_ok(zyn: Any) -> bool:

@@ -10,6 +10,7 @@ import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.commands.context import CommandContext
+from bot.commands.modules import SETTERS as MODULE_SETTERS
 from bot.envelope import Reply, Row
 from bot.notifier import ALERT_EVENTS, alert_enabled, set_alert
 from bot.parser import Command
@@ -45,6 +46,7 @@ HELP_ROWS: list[Row] = [
     ("settings, price PAIR, time, killswitch", "risk settings; a price; the time; the kill-switch state"),
     ("report week, chart [equity|pnl]", "the weekly report; charts"),
     ("set PREF VALUE, alerts", f"preferences: {PREFS_HELP}"),
+    ("features, set feature NAME on|off, set target N%, universe", "the optional modules and their state"),
     ("yes / no", "confirm or drop the pending action"),
 ]
 
@@ -59,6 +61,8 @@ def help_command(ctx: CommandContext, cmd: Command) -> Reply:
 
 def set_command(ctx: CommandContext, cmd: Command) -> Reply:
     pref, values = cmd.args[0], list(cmd.args[1:])
+    if pref in MODULE_SETTERS:  # issue 9: set feature NAME on|off, set target N%
+        return MODULE_SETTERS[pref](ctx, values)
     if pref in ("alert", "alerts"):
         return _set_alerts(ctx, values)
     if pref in TRADING_SETTINGS:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.commands import account, learning, owner, prefs, stats, trading
+from bot.commands import account, learning, modules, owner, prefs, stats, trading
 from bot.commands.context import Handler
 
 HANDLERS: dict[str, Handler] = {
@@ -12,4 +12,5 @@ HANDLERS: dict[str, Handler] = {
     **prefs.HANDLERS,
     **stats.HANDLERS,
     **owner.HANDLERS,
+    **modules.HANDLERS,
 }

@@ -20,6 +20,7 @@ from typing import Any
 from loguru import logger
 
 from core.domain import Candle, Market, ZynError
+from core.entry_rules import EntryRules
 from core.ports import MarketFeed
 from core.rules import EntryContext, TradingPolicy, blocking_rule
 from core.strategy import CloseContext, Decision, GateFn, Sma20Atr
@@ -54,6 +55,7 @@ class Autopilot:
         atr_fallback: Callable[[str], float | None] | None = None,
         strategy: Strategy | None = None,
         policy: TradingPolicy | None = None,
+        rules: EntryRules | None = None,
     ) -> None:
         self.service, self.timeframe, self.feed, self.gate = service, timeframe, feed, gate
         self.strategy: Strategy = strategy or Sma20Atr()
@@ -61,6 +63,11 @@ class Autopilot:
         self.pairs = tuple(pairs if pairs is not None else service.pairs)
         self.history_limit, self.snapshot_equity = history_limit, snapshot_equity
         self._atr_fallback = atr_fallback
+        self.rules = rules  # the optional modules (mtf, profit_target): the backtest's same code
+        if rules is not None:
+            from core.mtf import history_needed
+
+            self.history_limit = max(history_limit, history_needed(timeframe, rules.confirming))
         self._tf_ms = timeframe_ms(timeframe)
         self._runs: dict[str, _PairRun] = {}
         self._marks: dict[str, float] = {}
@@ -69,6 +76,13 @@ class Autopilot:
         self._snapshot_ts: int | None = None
         service.atr_of = self.atr
         service.add_exit_listener(self._on_exit)
+
+    def set_pairs(self, pairs: Sequence[str]) -> tuple[str, ...]:
+        """Trade these pairs from the next tick on (the universe), plus every pair still held,
+        which keeps being managed after it drops out. Returns the pairs now traded."""
+        held = [b.pair for b in self.service.brackets()]
+        self.pairs = tuple(dict.fromkeys([*pairs, *held]))
+        return self.pairs
 
     def atr(self, pair: str) -> float | None:
         """The last signal candle's ATR14, else (chat orders) fetched from recent candles."""
@@ -144,6 +158,10 @@ class Autopilot:
                 self._atr[pair] = decision.atr
             if paused is not None and decision.action == "halted" and not guard.halted(candle.ts):
                 decision = replace(decision, reason=f"signal ignored: trading paused ({paused})")
+            target_action = None
+            if self.rules is not None:
+                target_action = self.rules.on_close(candle.ts, equity, guard.start_equity)
+                decision = self.rules.review(decision, history, len(history) - 1)
             decision = self._obey_rules(decision, candle.ts + self._tf_ms)
             extras: list[Any] = self.service.state.tick_rows(
                 pair, run.strategy.persisted(), run.last_ts, self.service.clock.now_ms()
@@ -151,7 +169,12 @@ class Autopilot:
             if self.snapshot_equity and self._snapshot_ts != candle.ts:
                 self._snapshot_ts = candle.ts
                 extras.append(self.service.journal.equity_row(candle.ts, equity, cash))
-            return self._act(pair, decision, tripped, extras)
+            row = self._act(pair, decision, tripped, extras)
+            if target_action is not None:
+                from core.trading.profit_lock import lock_in_profit
+
+                lock_in_profit(self.service, target_action, self.rules.target if self.rules else None)
+            return row
 
     def _act(self, pair: str, decision: Decision, tripped: bool, extras: list[Any]) -> DecisionRow:
         """Write the decision (with the state it leaves behind, one commit), then carry it out."""

@@ -61,6 +61,18 @@ def parse_body(content_type: str, body: bytes) -> tuple[dict[str, Any], dict[str
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.open_sockets: set[Any] = set()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.open_sockets.add(request)  # so `kill()` can cut keep-alive connections too
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        self.open_sockets.discard(request)
+        super().shutdown_request(request)
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hangs up (e.g. a long poll cut by shutdown) is normal here, not an error."""
         exc = sys.exc_info()[1]
@@ -71,7 +83,8 @@ class _QuietServer(ThreadingHTTPServer):
 class LoopbackServer:
     """Subclasses implement `route(call) -> (status, headers, body_bytes)`."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
+        """`port`: 0 = a free one; a fixed port brings a stopped fake back at the same URL."""
         self.calls: list[Call] = []
         self._cond = threading.Condition()
         fake = self
@@ -103,7 +116,7 @@ class LoopbackServer:
 
             do_GET = do_POST = _serve  # noqa: N815 - http.server's naming
 
-        self._server = _QuietServer(("127.0.0.1", 0), Handler)
+        self._server = _QuietServer(("127.0.0.1", port), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     @property
@@ -117,6 +130,17 @@ class LoopbackServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    def kill(self) -> None:
+        """Like a crashed service: stop listening AND cut every open (keep-alive) connection."""
+        import socket
+
+        self.stop()
+        for sock in list(self._server.open_sockets):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def __enter__(self) -> Self:
         return self.start()

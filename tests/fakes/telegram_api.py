@@ -78,8 +78,8 @@ def html_to_text(html: str) -> tuple[str, str]:
 class FakeTelegramAPI(LoopbackServer):
     """Bot API for one bot token; `url` is what TELEGRAM_API_URL should be set to."""
 
-    def __init__(self, token: str = "123456:TEST-token", username: str = "zyn_test_bot") -> None:
-        super().__init__()
+    def __init__(self, token: str = "123456:TEST-token", username: str = "zyn_test_bot", port: int = 0) -> None:
+        super().__init__(port)
         self.token = token
         self.bot = {
             "id": 123456,

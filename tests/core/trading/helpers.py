@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from core.clock import SimClock
 from core.domain import Market
+from core.entry_rules import EntryRules
 from core.paper.exchange import PaperExchange
 from core.risk import RiskConfig
 from core.strategy_port import Strategy
@@ -49,6 +50,7 @@ def build_stack(  # noqa: PLR0913
     db: Engine | None = None,
     cfg: RiskConfig | None = None,
     strategy: Strategy | None = None,
+    rules: EntryRules | None = None,
 ) -> Stack:
     clock = SimClock(start_ms)
     engine = db or make_engine(db_url)
@@ -63,6 +65,6 @@ def build_stack(  # noqa: PLR0913
         start_equity=float(balance),
         sleep=lambda _s: None,
     )
-    autopilot = Autopilot(service, timeframe=timeframe, strategy=strategy)
+    autopilot = Autopilot(service, timeframe=timeframe, strategy=strategy, rules=rules)
     watcher = TakeProfitWatcher(service).attach()
     return Stack(clock, engine, exchange, service, autopilot, watcher)

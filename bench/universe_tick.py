@@ -1,0 +1,102 @@
+"""200+ pair benchmark: one autopilot tick over every pair of the universe, with mtf and the
+profit target on, through the real composition root (paper replay, SQLite, the paper exchange).
+
+Why: with the universe on, Zyn may trade hundreds of pairs; one tick (every pair's decision at a
+candle close, indicators, mtf check, journal rows, equity) must finish well inside one candle.
+The data: the real Kraken BTC/USD and ETH/USD hourly files (symlinked, never copied) and
+synthetic thin and thick pairs on the same hours (bench/synthetic_pairs.py) in a temp dir.
+Prints the universe (default filters: how many pairs are out and why) and the tick times.
+Usage: python bench/universe_tick.py [--thick 130] [--thin 110] [--days 45] [--ticks 6]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from loguru import logger  # noqa: E402
+
+from bench.synthetic_pairs import build_folder  # noqa: E402
+from bot.app import build_zyn  # noqa: E402
+from bot.wiring_modules import refresh_universe  # noqa: E402
+from core.config import load_settings  # noqa: E402
+from core.module_settings import UniverseSettings  # noqa: E402
+from core.universe import select  # noqa: E402
+
+HOUR = 3_600_000
+DATA = Path(os.environ.get("ZYN_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+def reason_kind(reason: str) -> str:
+    """A reason without its figures, to count pairs per filter."""
+    if reason.startswith("#"):
+        return "beyond the top N by 24h volume" if "only the top" in reason else "in"
+    if reason.startswith("24h volume"):
+        return "24h volume below the minimum"
+    if reason.startswith("price"):
+        return "price below the minimum"
+    if reason.startswith("spread"):
+        return "spread above the maximum"
+    return reason
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--thick", type=int, default=130)
+    ap.add_argument("--thin", type=int, default=110)
+    ap.add_argument("--days", type=int, default=45)
+    ap.add_argument("--ticks", type=int, default=6)
+    args = ap.parse_args()
+    logger.remove()
+    logger.add(sys.stderr, level="CRITICAL")  # e.g. "insufficient funds" with 200+ pairs is expected
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "data"
+        real = [DATA / "kraken" / "KRAKEN_BTC-USD_1h.csv", DATA / "kraken" / "KRAKEN_ETH-USD_1h.csv"]
+        t0 = time.perf_counter()
+        build_folder(folder, real, args.thick, args.thin, hours=args.days * 24)
+        env = {"DATABASE_URL": f"sqlite:///{tmp}/zyn.db", "PAPER_FEED": "replay", "PAPER_DATA": str(folder),
+               "ZYN_TIMEFRAME": "1h", "ZYN_FEATURES": "universe,mtf,profit_target",
+               "ZYN_UNIVERSE_MIN_VOLUME_USD": "0", "ZYN_UNIVERSE_MAX_PAIRS": "1000", "ZYN_UNIVERSE_MIN_PRICE": "0",
+               "ZYN_UNIVERSE_MIN_HISTORY": "0"}
+        zyn = build_zyn(load_settings(env))
+        files = len(list(folder.iterdir()))
+        print(f"data: {files} pair files ({args.thick} thick + {args.thin} thin synthetic + 2 real), "
+              f"built in {time.perf_counter() - t0:.1f}s")
+        synth_start = max(c[0].ts for _, c in zyn.market.dataset.values())
+        start = synth_start + 30 * 24 * HOUR
+        zyn.replay.skip_until(start)
+        stats = zyn.modules.universe.source.pair_stats()
+        rows = select(stats, UniverseSettings())
+        kinds = Counter(reason_kind(r.reason) for r in rows)
+        print(f"universe with the default filters ({UniverseSettings()}):")
+        for kind, n in kinds.most_common():
+            print(f"  {n:4d}  {kind}")
+        pairs = refresh_universe(zyn)
+        print(f"benchmark universe (no volume/price/count limits, USD only): {len(pairs)} pairs traded")
+        times = []
+        for k in range(args.ticks):
+            before = zyn.replay.ticks
+            t = time.perf_counter()
+            zyn.replay.step(start + (k + 1) * HOUR)
+            times.append(time.perf_counter() - t)
+            print(f"tick {k + 1}: {zyn.replay.ticks - before} pair decisions in {times[-1]:.2f}s"
+                  + (" (first: indicator warm-up from the history)" if k == 0 else ""))
+        steady = times[1:] or times
+        print(f"one autopilot tick over {len(pairs)} pairs: median {statistics.median(steady):.2f}s, "
+              f"max {max(steady):.2f}s (first incl. warm-up {times[0]:.2f}s); one candle = 3600s")
+        zyn.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,70 @@
+"""What the live account does when the daily profit target is reached (feature `profit_target`).
+
+`breakeven`: every open position's exchange-side stop is moved up to break-even plus both fees
+(cancel the old stop, confirmed, then place the new one — the same steps an exit uses, so a stop
+that filled meanwhile is booked, not doubled); `flatten`: every position is sold at market;
+`hold`: nothing but the notice. Entries stop for the day either way (core.entry_rules). The
+caller holds the service lock; a failure is journaled and notified, never raised into the tick.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import ROUND_CEILING, Decimal
+from typing import TYPE_CHECKING
+
+from loguru import logger
+
+from core.domain import Event, ExchangeError, ExchangeUnavailable
+from core.profit_target import DailyTarget, breakeven_stop
+
+if TYPE_CHECKING:
+    from core.trading.bracket import Bracket
+    from core.trading.service import TradingService
+
+
+def lock_in_profit(service: TradingService, action: str, target: DailyTarget | None) -> list[str]:
+    """Carry out the action for every open position; returns one line per position."""
+    pct = f"+{target.pct * 100:g}%" if target is not None else "the target"
+    lines: list[str] = []
+    for bracket in service.brackets():
+        try:
+            if action == "flatten":
+                result = service.exit_position(bracket.pair, "profit_target")
+                lines.append(f"{bracket.pair}: {result.text}")
+            elif action == "breakeven":
+                lines.append(_raise_stop(service, bracket))
+        except (ExchangeError, ExchangeUnavailable) as exc:
+            lines.append(f"{bracket.pair}: could not {action}: {exc}")
+            service.journal.error("profit_target", "transient", f"{bracket.pair} {action} failed: {exc}")
+    text = f"Daily profit target reached ({pct} today): no new entries until the next UTC day"
+    text += (f"; {action}: " + "; ".join(lines)) if lines else "."
+    logger.bind(action="profit_target", mode=action).info(text)
+    service.journal.safety("profit_target", text)
+    if service.notifier is not None:
+        try:
+            service.notifier.notify(Event("profit_target", text))
+        except Exception as exc:  # noqa: BLE001 - a failing channel must not stop trading
+            logger.bind(action="notify").warning("notifier failed: {}", exc)
+    return lines
+
+
+def _raise_stop(service: TradingService, bracket: Bracket) -> str:
+    fee = float(service.exchange.fee_rate(bracket.pair))
+    floor = Decimal(repr(breakeven_stop(float(bracket.entry_price), fee)))
+    market = service.markets.get(bracket.pair)
+    if market is not None:  # up to the pair's price step: never a cent below break-even
+        floor = floor.quantize(Decimal(1).scaleb(-market.pair_decimals), rounding=ROUND_CEILING)
+    if bracket.stop >= floor:
+        return f"{bracket.pair}: stop {bracket.stop} already at or above break-even"
+    positions = service.positions
+    if bracket.stop_order_id:
+        final = service.desk.cancel_confirmed(bracket.stop_order_id)
+        rest, done = positions.book_sell(bracket, final, "stop")
+        if rest is None and done is not None:
+            return f"{bracket.pair}: the stop filled before it could be raised"
+        bracket = (rest or bracket).with_stop_order("")
+    moved, done = positions.place_stop(replace(bracket, stop=floor))
+    if done is not None:
+        return f"{bracket.pair}: price already below break-even {floor}; sold by the stop"
+    return f"{bracket.pair}: stop raised to break-even {moved.stop}"

@@ -1,0 +1,74 @@
+"""The universe filter: every pair gets one row with in/out and the reason."""
+
+from __future__ import annotations
+
+from core.module_settings import UniverseSettings
+from core.universe import PairStats, UniverseService, select
+
+
+def stats(pair: str, last: float | None, vol_base: float, bid: float | None = None, ask: float | None = None,
+          online: bool = True) -> PairStats:
+    return PairStats(pair, pair.split("/")[1], online, last, bid, ask, vol_base)
+
+
+CFG = UniverseSettings(quote="USD", min_volume_usd=100_000, max_spread_pct=0.5, max_pairs=2, min_price=0.001,
+                       min_history=50, deny=("LUNA/USD",))
+
+
+def test_each_filter_gives_its_reason_and_the_top_by_volume_are_in() -> None:
+    rows = select([
+        stats("BTC/USD", 30000, 100),  # 3,000,000
+        stats("ETH/USD", 2000, 1000),  # 2,000,000
+        stats("SOL/USD", 20, 50_000),  # 1,000,000 -> rank 3, over the cap
+        stats("BTC/EUR", 28000, 100),
+        stats("LUNA/USD", 1, 10**7),
+        stats("DUST/USD", 0.0001, 10**10),
+        stats("THIN/USD", 1, 500),
+        stats("WIDE/USD", 10, 10**6, bid=9.9, ask=10.1),
+        stats("OFF/USD", 1, 10**7, online=False),
+        stats("NEW/USD", None, 0),
+    ], CFG)
+    by = {r.pair: r for r in rows}
+    assert [r.pair for r in rows if r.included] == ["BTC/USD", "ETH/USD"]
+    assert by["BTC/USD"].reason == "#1 by 24h volume" and by["BTC/USD"].volume_quote_24h == 3_000_000
+    assert by["SOL/USD"].reason == "#3 by 24h volume; only the top 2 are traded"
+    assert by["BTC/EUR"].reason == "quote EUR, not USD"
+    assert by["LUNA/USD"].reason == "on the deny-list"
+    assert by["DUST/USD"].reason == "price 0.0001 below the minimum 0.001"
+    assert by["THIN/USD"].reason == "24h volume 500 USD below 100,000"
+    assert by["WIDE/USD"].reason == "spread 2.000% above 0.5%"
+    assert by["OFF/USD"].reason == "pair not online"
+    assert by["NEW/USD"].reason == "no price (no trades)"
+    assert len(rows) == 10
+
+
+def test_short_history_drops_a_pair_and_the_next_by_volume_takes_its_place() -> None:
+    rows = select([stats("BTC/USD", 30000, 100), stats("ETH/USD", 2000, 1000), stats("SOL/USD", 20, 50_000)],
+                  CFG, history=lambda pair: 10 if pair == "ETH/USD" else 500)
+    by = {r.pair: r for r in rows}
+    assert by["ETH/USD"].reason == "only 10 candles of history, 50 needed" and not by["ETH/USD"].included
+    assert by["SOL/USD"].included and by["SOL/USD"].reason == "#3 by 24h volume"
+
+
+class CountingSource:
+    def __init__(self, rows: list[PairStats]) -> None:
+        self.rows, self.calls = rows, 0
+
+    def pair_stats(self) -> list[PairStats]:
+        self.calls += 1
+        return self.rows
+
+
+def test_service_caches_until_refreshed_and_remembers_enough_history() -> None:
+    source = CountingSource([stats("BTC/USD", 30000, 100)])
+    asked: list[str] = []
+
+    def history(pair: str) -> int:
+        asked.append(pair)
+        return 100
+
+    svc = UniverseService(source, CFG, history)
+    assert svc.pairs() == ("BTC/USD",) and svc.pairs() == ("BTC/USD",)
+    assert source.calls == 1
+    svc.refresh()
+    assert source.calls == 2 and asked == ["BTC/USD"]  # history checked once: it only grows
