@@ -32,6 +32,7 @@ from core.trading.flatten import Flattener, cancel_orders
 from core.trading.journal import Journal
 from core.trading.manual import Gatekeeping, ManualChecker, send_manual
 from core.trading.orders import OrderDesk, Sleep, action_failed
+from core.trading.parts import TradingParts
 from core.trading.positions import EntryPlan, ExitListener, Positions, TradeExit
 from core.trading.state import TradingState
 from core.trading.types import ActionResult, ManualOrder, OrderPreview
@@ -73,6 +74,7 @@ class TradingService:
         self.positions = Positions(exchange, self.desk, self.journal, self.uow, clock, self.cfg, notifier)
         self.positions.pair_decimals = self._pair_decimals
         self.positions.market_of = self._market
+        self.parts = TradingParts(exchange, self.desk, self.positions, self.journal, self.state, self.cfg, notifier)
         self.flattener = Flattener(
             exchange, self.positions, self.desk, attempts=attempts, backoff_s=backoff_s, sleep=sleep
         )
@@ -145,7 +147,11 @@ class TradingService:
 
     def place_manual(self, req: ManualOrder) -> ActionResult:
         with self.lock:
-            return send_manual(self, req)
+            try:
+                preview = self.preview_order(req)  # again: the market may have moved since the echo
+            except UserError as exc:
+                return ActionResult(False, str(exc))
+            return send_manual(self.parts, req, preview, self.atr_of(req.pair))
 
     # ------------------------------------------------------------------ autopilot
     def enter(self, pair: str, plan: Decision, *, decision_id: int | None = None) -> ActionResult:
@@ -170,7 +176,7 @@ class TradingService:
             bracket = EntryPlan(
                 pair, atr=plan.atr, meta=meta, stop_distance=plan.stop_distance, target_distance=plan.target_distance
             )
-            return enter_market(self, pair, plan.amount, bracket, "entry")
+            return enter_market(self.parts, pair, plan.amount, bracket, "entry")
 
     def exit_position(self, pair: str, reason: str) -> ActionResult:
         with self.lock:
@@ -206,7 +212,7 @@ class TradingService:
     def cancel(self, order_id: str | None) -> ActionResult:
         """Cancel one order or all; stops of open positions are kept (flatten closes those)."""
         with self.lock:
-            return cancel_orders(self, order_id)
+            return cancel_orders(self.parts, order_id)
 
     def flatten(self, reason: str) -> ActionResult:
         with self.lock:
@@ -264,7 +270,7 @@ class TradingService:
             ids = None if full or not self._hinted else hints
             failed: set[str] = set()
             exits = self.positions.check_stops(ids, failed) if ids is None or ids else []
-            if (full or not self._hinted or hints) and not settle_entries(self):
+            if (full or not self._hinted or hints) and not settle_entries(self.parts):
                 failed |= hints
             if failed:
                 with self._hint_lock:
