@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.services import OrderSpec
+from core.trading.types import ManualOrder
 
 PUNCT = "?!.,;:"
 
@@ -15,4 +15,4 @@ class Command:
 
     name: str
     args: tuple[str, ...] = ()
-    order: OrderSpec | None = None
+    order: ManualOrder | None = None

@@ -24,9 +24,9 @@ from bot.parser_stats import hour_range_in as hour_range_in
 from bot.parser_stats import infer_stats_group as infer_stats_group
 from bot.parser_stats import parse_stats
 from bot.parser_stats import stats_value as stats_value
-from bot.services import OrderSpec
 from core.domain import UserError
 from core.pairs import QUOTES, normalize_pair
+from core.trading.types import ManualOrder
 
 MAX_AMOUNT = Decimal("10000000")
 MAX_PRICE = Decimal("100000000")
@@ -183,7 +183,7 @@ def _order(side: str, rest: list[str]) -> Command:
             raise UserError(f"the stop ({stop}) must be below the buy price ({price})")
         if target is not None and target <= price:
             raise UserError(f"the target ({target}) must be above the buy price ({price})")
-    spec = OrderSpec(
+    spec = ManualOrder(
         side="buy" if side == "buy" else "sell",
         amount=amount,
         pair=normalize_pair(pair_text),

@@ -27,15 +27,16 @@ from bot.commands.context import (
 from bot.confirmations import Pending
 from bot.envelope import Reply, Row
 from bot.parser import Command
-from bot.services import ActionResultLike, OrderSpec, build_manual_order
+from bot.services import ActionResultLike
 from core.domain import UserError
+from core.trading.types import ManualOrder
 
 
 def order(ctx: CommandContext, cmd: Command) -> Reply:
     spec = cmd.order
     if spec is None:
         raise UserError(f"usage: {cmd.name} AMOUNT PAIR [at PRICE] [sl PRICE] [tp PRICE]")
-    preview = ctx.services.trading.preview_order(build_manual_order(spec))
+    preview = ctx.services.trading.preview_order(spec)
     final = replace(
         spec,
         amount=to_decimal(preview.amount) or spec.amount,
@@ -134,7 +135,7 @@ def execute_pending(ctx: CommandContext, pending: Pending) -> Reply:
 
 
 def _run_order(ctx: CommandContext, payload: dict[str, Any]) -> ActionResultLike:
-    return ctx.services.trading.place_manual(build_manual_order(_spec_from_payload(payload)))
+    return ctx.services.trading.place_manual(_spec_from_payload(payload))
 
 
 def _run_cancel(ctx: CommandContext, payload: dict[str, Any]) -> ActionResultLike:
@@ -181,7 +182,7 @@ def _mul(a: object, b: object) -> Decimal | None:
     return x * y if x is not None and y is not None else None
 
 
-def _spec_payload(spec: OrderSpec) -> dict[str, Any]:
+def _spec_payload(spec: ManualOrder) -> dict[str, Any]:
     return {
         k: (str(v) if v is not None else None)
         for k, v in (
@@ -195,12 +196,12 @@ def _spec_payload(spec: OrderSpec) -> dict[str, Any]:
     }
 
 
-def _spec_from_payload(payload: dict[str, Any]) -> OrderSpec:
+def _spec_from_payload(payload: dict[str, Any]) -> ManualOrder:
     side = payload.get("side")
     amount = to_decimal(payload.get("amount"))
     if side not in ("buy", "sell") or amount is None or not payload.get("pair"):
         raise UserError("the pending order was unreadable; nothing was placed — send it again")
-    return OrderSpec(
+    return ManualOrder(
         side="buy" if side == "buy" else "sell",
         amount=amount,
         pair=str(payload["pair"]),

@@ -1,4 +1,4 @@
-"""Validate mode: Kraken checks every order (validate=true) and nothing executes.
+"""Validate mode: the exchange checks every order (Kraken: validate=true) and nothing executes.
 
 The exchange answers an entry without a fill, so there is no position to bracket; instead the
 stop order Zyn would place is validated too, and the owner gets what would have happened.
@@ -18,10 +18,10 @@ def validated_entry(parts: TradingParts, pair: str, amount: Decimal, plan: Entry
     try:
         price = parts.exchange.fetch_ticker(pair).last
     except (ExchangeError, ExchangeUnavailable) as exc:
-        return ActionResult(True, f"Kraken accepted buy {amount} {pair} (validate only, nothing executed); "
+        return ActionResult(True, f"{_venue(parts)} accepted buy {amount} {pair} (validate only, nothing executed); "
                                   f"no price to validate the stop: {exc}")
     stop, target = plan.levels(price, parts.cfg)
-    text = f"Kraken accepted buy {amount} {pair} at market (~{price}) — validate only, nothing executed"
+    text = f"{_venue(parts)} accepted buy {amount} {pair} at market (~{price}) — validate only, nothing executed"
     try:
         price = stop
         decimals = parts.positions.pair_decimals(pair)
@@ -37,3 +37,8 @@ def validated_entry(parts: TradingParts, pair: str, amount: Decimal, plan: Entry
         text += f"; target {target:.8g} would be watched by Zyn"
     parts.journal.safety("validate", text)
     return ActionResult(True, text, {"validated": True, "stop": stop, "target": target})
+
+
+def _venue(parts: TradingParts) -> str:
+    """The exchange's name as the owner knows it (kraken -> Kraken)."""
+    return parts.exchange.name.capitalize() or "The exchange"
