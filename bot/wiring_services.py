@@ -11,6 +11,7 @@ from core.domain import Event
 
 if TYPE_CHECKING:
     from bot.app import Zyn
+    from core.trading.types import ManualOrder
 
 
 def wire_services(zyn: Zyn, *, host: str = "127.0.0.1") -> None:
@@ -119,14 +120,20 @@ class _TradingPort:
     def __init__(self, zyn: Zyn) -> None:
         self._zyn = zyn
 
-    def __getattr__(self, name: str) -> Any:  # preview_order, pause, resume, ...
-        return getattr(self._zyn.trading, name)
+    def preview_order(self, req: ManualOrder) -> Any:
+        return self._zyn.trading.preview_order(req)
+
+    def pause(self, reason: str) -> Any:
+        return self._zyn.trading.pause(reason)
+
+    def resume(self) -> Any:
+        return self._zyn.trading.resume()
 
     def _synced(self, result: Any) -> Any:
         self._zyn.status.sync(force=True)
         return result
 
-    def place_manual(self, req: Any) -> Any:
+    def place_manual(self, req: ManualOrder) -> Any:
         return self._synced(self._zyn.trading.place_manual(req))
 
     def cancel(self, order_id: str | None) -> Any:

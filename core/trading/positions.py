@@ -65,17 +65,20 @@ class Positions:
         clock: Clock,
         cfg: RiskConfig,
         notifier: Notifier | None = None,
+        market_of: Callable[[str], Market | None] = lambda _pair: None,
     ) -> None:
         self.exchange, self.desk, self.journal, self.uow = exchange, desk, journal, uow
         self.clock, self.cfg, self.notifier = clock, cfg, notifier
         self.book = BracketBook()
         self.exit_listeners: list[ExitListener] = []
-        # The pair's price decimals (Kraken pair_decimals) when known: stop prices are rounded
-        # to them here, so what is sent (and booked) is a price the exchange accepts as is.
-        self.pair_decimals: Callable[[str], int | None] = lambda _pair: None
-        # The pair's market when known: stops and exits are capped at the free base balance,
-        # truncated to its lot decimals.
-        self.market_of: Callable[[str], Market | None] = lambda _pair: None
+        # The pair's market when known: stop prices are rounded to its price decimals (so what is
+        # sent and booked is a price the exchange accepts as is), and stops and exits are capped
+        # at the coins held, truncated to its lot decimals.
+        self.market_of = market_of
+
+    def pair_decimals(self, pair: str) -> int | None:
+        market = self.market_of(pair)
+        return market.pair_decimals if market is not None else None
 
     def load(self) -> None:
         """Rebuild the in-memory book from open trades (exact positions rows, else the trade row)."""

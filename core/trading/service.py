@@ -70,15 +70,15 @@ class TradingService:
         self.journal = Journal(db, clock, source)
         self.state = TradingState(kv or KeyValueStore(db), start_equity, self.cfg.daily_loss_limit)
         self.desk = OrderDesk(exchange, self.journal, attempts=attempts, backoff_s=backoff_s, sleep=sleep)
+        self._markets = dict(markets) if markets is not None else None
         self.uow = UnitOfWork(db, clock, source)
-        self.positions = Positions(exchange, self.desk, self.journal, self.uow, clock, self.cfg, notifier)
-        self.positions.pair_decimals = self._pair_decimals
-        self.positions.market_of = self._market
+        self.positions = Positions(
+            exchange, self.desk, self.journal, self.uow, clock, self.cfg, notifier, market_of=self._market
+        )
         self.parts = TradingParts(exchange, self.desk, self.positions, self.journal, self.state, self.cfg, notifier)
         self.flattener = Flattener(
             exchange, self.positions, self.desk, attempts=attempts, backoff_s=backoff_s, sleep=sleep
         )
-        self._markets = dict(markets) if markets is not None else None
         self.atr_of: Callable[[str], float | None] = lambda _pair: None
         self._hints: set[str] = set()
         self._hint_lock = threading.Lock()
@@ -104,10 +104,6 @@ class TradingService:
             return self.markets.get(pair)
         except ZynError:
             return None
-
-    def _pair_decimals(self, pair: str) -> int | None:
-        market = self._market(pair)
-        return market.pair_decimals if market is not None else None
 
     def has_position(self, pair: str) -> bool:
         return bool(self.positions.book.for_pair(pair))
