@@ -3,6 +3,7 @@ conversation, notifications and channels. Part of the composition root (bot/app.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from loguru import logger
@@ -37,7 +38,7 @@ def wire_services(zyn: Zyn, *, host: str = "127.0.0.1") -> None:
     _wire_status(zyn)
     _wire_conversation(zyn, host)
     _wire_channels(zyn)
-    zyn.breaker_listener = _breaker_alerts(zyn)  # type: ignore[attr-defined]
+    zyn.breaker_listener = _breaker_alerts(zyn)
 
 
 def _wire_market_drivers(zyn: Zyn) -> None:
@@ -191,7 +192,7 @@ def _wire_channels(zyn: Zyn) -> None:
     logger.bind(channels=sorted(zyn.channels)).info("channels configured")
 
 
-def _breaker_alerts(zyn: Zyn) -> Any:
+def _breaker_alerts(zyn: Zyn) -> Callable[[str, str], None]:
     def on_change(old: str, new: str) -> None:
         from core.telemetry.models import SafetyEventRow
 
