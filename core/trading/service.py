@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Protocol
 
@@ -79,7 +79,7 @@ class TradingService:
         self.flattener = Flattener(
             exchange, self.positions, self.desk, attempts=attempts, backoff_s=backoff_s, sleep=sleep
         )
-        self.atr_of: Callable[[str], float | None] = lambda _pair: None
+        self._atr: dict[str, float] = {}  # the signal ATR per pair, as the autopilot last saw it
         self._hints: set[str] = set()
         self._hint_lock = threading.Lock()
         self._hinted = False
@@ -104,6 +104,13 @@ class TradingService:
             return self.markets.get(pair)
         except ZynError:
             return None
+
+    def note_atr(self, pair: str, atr: float) -> None:
+        """The autopilot's latest ATR for `pair`: a manual buy without `sl` is stopped at 1.5 x ATR."""
+        self._atr[pair] = atr
+
+    def atr_of(self, pair: str) -> float | None:
+        return self._atr.get(pair)
 
     def has_position(self, pair: str) -> bool:
         return bool(self.positions.book.for_pair(pair))
