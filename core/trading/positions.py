@@ -213,10 +213,10 @@ class Positions:
                 return done
             bracket = (rest or bracket).with_stop_order("")
             self.book.put(bracket)
-        bracket = self._capped(bracket)
-        req = OrderRequest(bracket.pair, "sell", "market", bracket.amount)
         try:
-            order = self.desk.send(req, reason, bracket.trade_id)
+            bracket = self._capped(bracket)  # nothing held raises: the stop is gone, so protect
+            sell = OrderRequest(bracket.pair, "sell", "market", bracket.amount)
+            order = self.desk.send(sell, reason, bracket.trade_id)
         except (ExchangeError, ExchangeUnavailable) as exc:
             self.journal.error(
                 "trading.exit",
