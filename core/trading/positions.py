@@ -358,48 +358,6 @@ class Positions:
         self.save(capped)
         return capped
 
-    def check_stops(
-        self, order_ids: set[str] | None = None, failed: set[str] | None = None
-    ) -> list[TradeExit]:
-        """Close trades whose stop filled; a stop canceled behind our back is put back.
-
-        One bracket's exchange trouble does not stop the others: its stop id goes to `failed`
-        (so the caller can look again) and the error is journaled.
-        """
-        exits: list[TradeExit] = []
-        for bracket in self.book.all():
-            if not bracket.stop_order_id or (
-                order_ids is not None and bracket.stop_order_id not in order_ids
-            ):
-                continue
-            try:
-                exits.extend(self._check_stop(bracket))
-            except (ExchangeError, ExchangeUnavailable) as exc:
-                if failed is not None:
-                    failed.add(bracket.stop_order_id)
-                self.journal.error(
-                    "trading.check_stops",
-                    "transient" if isinstance(exc, ExchangeUnavailable) else "exchange",
-                    f"{bracket.pair} trade {bracket.trade_id}: stop check failed: {exc}",
-                )
-        return exits
-
-    def _check_stop(self, bracket: Bracket) -> list[TradeExit]:
-        order = self.exchange.fetch_order(bracket.stop_order_id)
-        if order.status == "open":
-            return []
-        rest, done = self.book_sell(bracket, order, "stop")
-        if rest is None:
-            return [done] if done is not None else []
-        self.journal.safety(
-            "stop_missing",
-            f"{bracket.pair} trade {bracket.trade_id}: stop {order.id} is {order.status}; re-placing it",
-        )
-        bare = replace(rest, stop_order_id="")
-        self.save(bare)  # until a new stop is confirmed, the saved position says: no stop
-        _, hit = self.ensure_stop(bare)
-        return [hit] if hit else []
-
     def save(self, bracket: Bracket) -> None:
         """A change of the position alone (no trade or order row with it)."""
         with self.uow.change() as tx:

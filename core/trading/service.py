@@ -35,6 +35,7 @@ from core.trading.orders import OrderDesk, Sleep, action_failed
 from core.trading.parts import TradingParts
 from core.trading.positions import EntryPlan, ExitListener, Positions, TradeExit
 from core.trading.state import TradingState
+from core.trading.stop_checks import check_stops
 from core.trading.types import ActionResult, ManualOrder, OrderPreview
 from core.trading.unit_of_work import UnitOfWork
 
@@ -272,7 +273,7 @@ class TradingService:
                 hints, self._hints = self._hints, set()
             ids = None if full or not self._hinted else hints
             failed: set[str] = set()
-            exits = self.positions.check_stops(ids, failed) if ids is None or ids else []
+            exits = check_stops(self.positions, ids, failed) if ids is None or ids else []
             if (full or not self._hinted or hints) and not settle_entries(self.parts):
                 failed |= hints
             if failed:
