@@ -7,8 +7,9 @@ no I/O at import time. `build_zyn` is used by `zyn run`, every CLI command and t
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 from sqlalchemy.engine import Engine
@@ -27,6 +28,19 @@ from core.ports import Clock, Exchange, MarketFeed
 from core.telemetry.db import make_engine
 from core.telemetry.kv import KeyValueStore
 
+if TYPE_CHECKING:
+    from bot.dispatcher import Dispatcher
+    from bot.notifier import Notifier
+    from core.analyzer import TradeAnalyzer
+    from core.learner import Learner
+    from core.status import StatusService
+    from core.trading.autopilot import Autopilot
+    from core.trading.replay import ReplayDriver
+    from core.trading.service import TradingService
+    from core.trading.take_profit import TakeProfitWatcher
+    from scheduler.lock import SchedulerLock
+    from scheduler.runner import ZynScheduler
+
 
 @dataclass
 class Zyn:
@@ -38,20 +52,22 @@ class Zyn:
     feed: MarketFeed | None
     breaker: CircuitBreaker
     market: MarketWiring
-    trading: Any = None
-    autopilot: Any = None
-    status: Any = None
-    notifier: Any = None
-    dispatcher: Any = None
-    learner: Any = None
-    analyzer: Any = None
-    replay: Any = None
-    take_profit: Any = None
+    # Built by bot/wiring_services.py right after this object (they need its parts).
+    trading: TradingService = field(init=False)
+    autopilot: Autopilot = field(init=False)
+    status: StatusService = field(init=False)
+    notifier: Notifier = field(init=False)
+    dispatcher: Dispatcher = field(init=False)
+    take_profit: TakeProfitWatcher = field(init=False)
+    breaker_listener: Callable[[str, str], None] | None = None
+    learner: Learner | None = None
+    analyzer: TradeAnalyzer | None = None
+    replay: ReplayDriver | None = None
     pricer: LivePaperPricer | None = None
-    scheduler: Any = None
+    scheduler: ZynScheduler | None = None
     modules: Any = None  # bot.wiring_modules.Modules: feature flags, entry rules, universe, watchdog
-    channels: dict[str, Any] = field(default_factory=dict)
-    lease: Any = None  # scheduler.lock.SchedulerLock held by this process (zyn run / a CLI owning briefly)
+    channels: dict[str, Any] = field(default_factory=dict)  # telegram also has start()/stop()
+    lease: SchedulerLock | None = None  # held by this process (zyn run, or a terminal command owning)
     _started: bool = False
 
     # ----------------------------------------------------------------- lifecycle
@@ -167,7 +183,7 @@ class Zyn:
 
 def build_zyn(
     settings: Settings, *, clock: Clock | None = None, host: str = "127.0.0.1", db: Engine | None = None,
-    lease: Any = None,
+    lease: SchedulerLock | None = None,
 ) -> Zyn:
     """Everything, wired. `lease`: the SchedulerLock this process already holds (it then owns the
     money; the scheduler renews that same lease). Build only while holding it in a real process."""
@@ -182,7 +198,7 @@ def build_zyn(
     feed = build_feed(settings, market, exchange)
     zyn = Zyn(settings, market.clock, db, kv, exchange, feed, breaker, market, lease=lease)
     wire_services(zyn, host=host)
-    alerts.target = zyn.breaker_listener  # type: ignore[attr-defined]
+    alerts.target = zyn.breaker_listener
     logger.bind(**settings.redacted()).info("zyn built")
     return zyn
 

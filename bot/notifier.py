@@ -22,7 +22,6 @@ from loguru import logger
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.commands.context import fmt_money, fmt_num
 from bot.owner_settings import OwnerSettings, in_quiet_hours
 from core.domain import Event, UserError
 from core.ports import Clock
@@ -186,45 +185,7 @@ class Notifier:
             logger.bind(channel=name).exception("could not store notifier error")
 
 
-# ---- event builders (for the trading service, kill-switch, breaker and scheduler) -----------
-
-
-def trade_opened(
-    pair: str, amount: object, price: object, stop: object = None, target: object = None
-) -> Event:
-    levels = f"stop {fmt_num(stop)}, target {fmt_num(target)}"
-    text = f"Bought {fmt_num(amount)} {pair} at {fmt_num(price)} ({levels})."
-    return Event("trade_opened", text, {"pair": pair})
-
-
-def trade_closed(pair: str, amount: object, price: object, pnl: object, reason: str = "") -> Event:
-    why = f" ({reason})" if reason else ""
-    text = f"Closed {fmt_num(amount)} {pair} at {fmt_num(price)}{why}: P&L {fmt_money(pnl, signed=True)}."
-    return Event("trade_closed", text, {"pair": pair, "pnl": pnl})
-
-
-def stop_hit(pair: str, amount: object, price: object, pnl: object) -> Event:
-    text = (
-        f"Stop hit on {pair}: sold {fmt_num(amount)} at {fmt_num(price)}, P&L {fmt_money(pnl, signed=True)}."
-    )
-    return Event("stop_hit", text, {"pair": pair, "pnl": pnl})
-
-
-def kill_switch_tripped(daily_pnl: object, limit: object) -> Event:
-    text = (
-        f"Kill-switch tripped: today's P&L {fmt_money(daily_pnl, signed=True)} hit the limit "
-        f"{fmt_money(limit)}. Positions closed; no new entries until tomorrow (UTC) or resume."
-    )
-    return Event("kill_switch", text)
-
-
-def circuit_changed(old: str, new: str) -> Event:
-    meaning = (
-        "Kraken calls are paused after repeated failures"
-        if new == "open"
-        else "Kraken calls are flowing again"
-    )
-    return Event("circuit", f"Exchange circuit breaker {old} -> {new}: {meaning}.", {"state": new})
+# ---- event builder (the dispatcher's and the scheduler's error alerts) -----------------------
 
 
 def error_event(where: str, message: str) -> Event:

@@ -17,6 +17,7 @@ from bot.learning_questions import learning_question
 from bot.owner_settings import setting_name
 from bot.parsed import PUNCT as _PUNCT
 from bot.parsed import Command as Command
+from bot.parsed import OrderSpec
 from bot.parser_features import FEATURE_PARSERS
 from bot.parser_stats import KNOWN_BASES as KNOWN_BASES
 from bot.parser_stats import STATS_DIMENSIONS as STATS_DIMENSIONS
@@ -27,7 +28,6 @@ from bot.parser_stats import hour_range_in as hour_range_in
 from bot.parser_stats import infer_stats_group as infer_stats_group
 from bot.parser_stats import parse_stats
 from bot.parser_stats import stats_value as stats_value
-from bot.services import OrderSpec
 from core.domain import UserError
 from core.pairs import QUOTES, normalize_pair
 from core.rules import parse_rule

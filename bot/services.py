@@ -9,43 +9,15 @@ services satisfy them structurally without importing `bot/`. Tests use the in-me
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
+from core.trading.types import ManualOrder
+
 Period = Literal["today", "week", "all"]
 Number = Decimal | float | int
-
-
-@dataclass(frozen=True)
-class OrderSpec:
-    """A chat order as parsed; same field names as `core.trading.types.ManualOrder`."""
-
-    side: Literal["buy", "sell"]
-    amount: Decimal
-    pair: str
-    price: Decimal | None = None
-    stop: Decimal | None = None
-    target: Decimal | None = None
-    quote_amount: Decimal | None = None  # "buy $100 of BTC": amount is computed from the price
-
-
-def build_manual_order(spec: OrderSpec) -> Any:
-    """Turn a spec into the trading service's own `ManualOrder` when that module exists.
-
-    Why dynamic: core/trading may not be importable yet (parallel build) and bot/ must not fail to
-    import because of it; until then the spec itself is passed (the fakes accept it).
-    """
-    try:
-        module = importlib.import_module("core.trading.types")
-    except ImportError:
-        return spec
-    cls = getattr(module, "ManualOrder", None)
-    fields = asdict(spec)
-    fields.pop("quote_amount", None)
-    return spec if cls is None else cls(**fields)
 
 
 class OrderPreviewLike(Protocol):
@@ -79,10 +51,10 @@ class ActionResultLike(Protocol):
 
 
 class TradingPort(Protocol):
-    """Money actions (all serialized by the real TradingService's lock). `req` is a ManualOrder."""
+    """Money actions (all serialized by the real TradingService's lock)."""
 
-    def preview_order(self, req: Any) -> OrderPreviewLike: ...
-    def place_manual(self, req: Any) -> ActionResultLike: ...
+    def preview_order(self, req: ManualOrder) -> OrderPreviewLike: ...
+    def place_manual(self, req: ManualOrder) -> ActionResultLike: ...
     def cancel(self, order_id: str | None) -> ActionResultLike: ...
     def flatten(self, reason: str) -> ActionResultLike: ...
     def pause(self, reason: str) -> object: ...

@@ -70,6 +70,8 @@ class _ReplayJob:
         now = time.monotonic()
         elapsed, self._last = now - self._last, now
         zyn = self._zyn
+        if zyn.replay is None:  # the job is only scheduled with a replay driver
+            return
         zyn.replay.advance(int(elapsed * zyn.settings.paper_speed * 1000))
         if now - self._persisted > 5:
             from bot.wiring_market import persist_replay_clock

@@ -179,6 +179,11 @@ def build_watchdog(zyn: Zyn, modules: Modules) -> Any:
     return wd
 
 
+def _restart_scheduler(zyn: Zyn) -> None:
+    if zyn.scheduler is not None:
+        zyn.scheduler.restart()
+
+
 def _owner(zyn: Zyn) -> bool:
     return bool(zyn.scheduler is not None and zyn.scheduler.state().get("owner"))
 
@@ -199,7 +204,7 @@ def watch_scheduler_jobs(zyn: Zyn, jobs: list[Any]) -> list[Any]:
     modules: Modules | None = zyn.modules
     if modules is None or modules.watchdog is None:
         return jobs
-    return watch_jobs(modules.watchdog, jobs, restart=lambda: zyn.scheduler.restart(),
+    return watch_jobs(modules.watchdog, jobs, restart=lambda: _restart_scheduler(zyn),
                       expected=lambda: _owner(zyn))
 
 

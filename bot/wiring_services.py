@@ -3,6 +3,7 @@ conversation, notifications and channels. Part of the composition root (bot/app.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from loguru import logger
@@ -11,6 +12,7 @@ from core.domain import Event
 
 if TYPE_CHECKING:
     from bot.app import Zyn
+    from core.trading.types import ManualOrder
 
 
 def wire_services(zyn: Zyn, *, host: str = "127.0.0.1") -> None:
@@ -42,7 +44,7 @@ def wire_services(zyn: Zyn, *, host: str = "127.0.0.1") -> None:
     _wire_status(zyn)
     _wire_conversation(zyn, host)
     _wire_channels(zyn)
-    zyn.breaker_listener = _breaker_alerts(zyn)  # type: ignore[attr-defined]
+    zyn.breaker_listener = _breaker_alerts(zyn)
 
 
 def _atr_on_demand(zyn: Zyn) -> Any:
@@ -144,14 +146,20 @@ class _TradingPort:
     def __init__(self, zyn: Zyn) -> None:
         self._zyn = zyn
 
-    def __getattr__(self, name: str) -> Any:  # preview_order, pause, resume, ...
-        return getattr(self._zyn.trading, name)
+    def preview_order(self, req: ManualOrder) -> Any:
+        return self._zyn.trading.preview_order(req)
+
+    def pause(self, reason: str) -> Any:
+        return self._zyn.trading.pause(reason)
+
+    def resume(self) -> Any:
+        return self._zyn.trading.resume()
 
     def _synced(self, result: Any) -> Any:
         self._zyn.status.sync(force=True)
         return result
 
-    def place_manual(self, req: Any) -> Any:
+    def place_manual(self, req: ManualOrder) -> Any:
         return self._synced(self._zyn.trading.place_manual(req))
 
     def cancel(self, order_id: str | None) -> Any:
@@ -235,7 +243,7 @@ def _wire_channels(zyn: Zyn) -> None:
     logger.bind(channels=sorted(zyn.channels)).info("channels configured")
 
 
-def _breaker_alerts(zyn: Zyn) -> Any:
+def _breaker_alerts(zyn: Zyn) -> Callable[[str, str], None]:
     def on_change(old: str, new: str) -> None:
         from core.telemetry.models import SafetyEventRow
 

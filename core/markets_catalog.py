@@ -1,8 +1,9 @@
-"""Kraken's trading rules for the pairs Zyn commonly trades, known without asking Kraken.
+"""The paper engine's rules table: lot/price decimals and minimums for the pairs Zyn commonly trades.
 
-Paper mode, the sim exchange and backtests must round and reject orders the way Kraken would,
-even offline; these values mirror Kraken's public AssetPairs (lot/price decimals, ordermin,
-costmin) closely enough for that. Live mode reads the real ones from the exchange instead.
+Paper mode, the sim exchange and backtests must round and reject orders the way the simulated
+exchange (Kraken) would, even offline; these values mirror Kraken's public AssetPairs (lot/price
+decimals, ordermin, costmin) closely enough for that. Only rules, no exchange names: the Kraken
+sim adds Kraken's pair ids and altnames itself. Live mode reads the real rules from the exchange.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from core.domain import Market
-from core.pairs import kraken_altname, kraken_pair_id, split_pair
+from core.pairs import split_pair
 
 # pair -> (lot_decimals, pair_decimals, ordermin, costmin); costmin is in the quote currency.
 _RULES: dict[str, tuple[int, int, str, str]] = {
@@ -35,8 +36,6 @@ def _build(pair: str, lot: int, pair_dec: int, ordermin: str, costmin: str) -> M
         pair=pair,
         base=base,
         quote=quote,
-        exchange_id=kraken_pair_id(pair),
-        altname=kraken_altname(pair),
         lot_decimals=lot,
         pair_decimals=pair_dec,
         ordermin=Decimal(ordermin),

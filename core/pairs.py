@@ -1,7 +1,9 @@
-"""Pair and asset names: Kraken's (XXBTZUSD, XBTUSD, XDG) versus common ones (BTC/USD, DOGE).
+"""Pair and asset names as Zyn uses them (`BASE/QUOTE`, common codes) and as people type them.
 
-Everything inside Zyn uses `BASE/QUOTE` with common asset names; the exchange adapter and the
-chat parser translate at the edge. Unknown input raises `UserError` with a one-line reason.
+Everything inside Zyn uses `BASE/QUOTE` with common asset names. The aliases below are what
+people and data files write (XBT, XXBTZUSD, `BTC.F` staking balances) and are read here; how
+an exchange NAMES a pair or an asset on the wire (Kraken: XXBTZUSD, XBTUSD, ZUSD) belongs to its
+adapter (`adapters/kraken/names.py`). Unknown input raises `UserError` with a one-line reason.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import re
 
 from core.domain import UserError
 
-# Kraken asset code -> common code (Kraken prefixes legacy assets with X / Z).
+# Alias -> common code (Kraken's legacy X / Z prefixed codes, XBT, XDG), as users and files write them.
 KRAKEN_TO_COMMON: dict[str, str] = {
     "XXBT": "BTC",
     "XBT": "BTC",
@@ -32,9 +34,6 @@ KRAKEN_TO_COMMON: dict[str, str] = {
     "ZAUD": "AUD",
     "ZCHF": "CHF",
 }
-COMMON_TO_KRAKEN_ALT: dict[str, str] = {"BTC": "XBT", "DOGE": "XDG"}
-LEGACY_X = {"BTC", "ETH", "LTC", "XRP", "DOGE", "XLM", "ETC", "XMR", "ZEC", "REP"}
-LEGACY_Z = {"USD", "EUR", "GBP", "CAD", "JPY", "AUD", "CHF"}
 QUOTES = ("USDT", "USDC", "USD", "EUR", "GBP", "CAD", "JPY", "AUD", "CHF", "BTC", "XBT", "ETH")
 _ASSET = re.compile(r"^[A-Z0-9]{2,10}$")
 
@@ -44,32 +43,6 @@ def common_asset(code: str) -> str:
     code = code.upper().strip()
     base = code.split(".", 1)[0]
     return KRAKEN_TO_COMMON.get(base, base)
-
-
-def kraken_asset(common: str) -> str:
-    """The Kraken 'Assets' key for a common code (BTC -> XXBT, USD -> ZUSD, SOL -> SOL)."""
-    alt = COMMON_TO_KRAKEN_ALT.get(common, common)
-    if common in LEGACY_X:
-        return "X" + alt if common != "DOGE" else "XXDG"
-    if common in LEGACY_Z:
-        return "Z" + alt
-    return alt
-
-
-def kraken_altname(pair: str) -> str:
-    """BTC/USD -> XBTUSD (the name Kraken shows in descr.order)."""
-    base, quote = split_pair(pair)
-    return COMMON_TO_KRAKEN_ALT.get(base, base) + COMMON_TO_KRAKEN_ALT.get(quote, quote)
-
-
-def kraken_pair_id(pair: str) -> str:
-    """BTC/USD -> XXBTZUSD, SOL/USD -> SOLUSD (the AssetPairs key)."""
-    base, quote = split_pair(pair)
-    if base in LEGACY_X and quote in LEGACY_Z | {"BTC"} and base != "DOGE":
-        return kraken_asset(base) + kraken_asset(quote)
-    if base == "DOGE" and quote in LEGACY_Z:
-        return "XDG" + quote
-    return kraken_altname(pair)
 
 
 def split_pair(pair: str) -> tuple[str, str]:

@@ -2,7 +2,8 @@
 
 Channels depend on these shapes, not on `bot.app.Zyn`, so their tests can pass in-memory fakes
 and the composition root can pass the real object (its attribute names are pinned in
-docs/ARCHITECTURE.md). `Envelope`/`Reply` are the pinned value objects of `bot.envelope`.
+docs/ARCHITECTURE.md). `Envelope`/`Reply` are the pinned value objects of `core.messages`
+(re-exported as `bot.envelope`).
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ import ipaddress
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from bot.envelope import Envelope, Reply
 from core.config import ChannelSettings
 from core.domain import UserError
+from core.messages import Envelope, Reply
 
 __all__ = [
     "ChannelConfigError",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
+from adapters.kraken.names import kraken_altname, kraken_pair_id
 from adapters.sim_exchange.candles import CandleBook
 from adapters.sim_exchange.closes import ConditionalCloses
 from adapters.sim_exchange.kraken_format import wsname
@@ -27,7 +28,6 @@ from core.domain import (
     UserError,
     ZynError,
 )
-from core.pairs import kraken_altname, kraken_pair_id
 from core.ports import Clock, Exchange
 
 _CODE = re.compile(r"(E[A-Z][A-Za-z]*:[^\n;]+)")

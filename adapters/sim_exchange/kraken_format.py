@@ -11,8 +11,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from adapters.kraken.names import COMMON_TO_KRAKEN_ALT, LEGACY_Z, kraken_altname, kraken_asset
 from core.domain import Candle, Fill, Market, Order, Ticker
-from core.pairs import COMMON_TO_KRAKEN_ALT, LEGACY_Z, kraken_altname, kraken_asset, split_pair
+from core.pairs import split_pair
 
 _DESCR_TYPE = {"stop-loss": "stop loss", "take-profit": "take profit"}
 

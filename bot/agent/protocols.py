@@ -38,12 +38,6 @@ class ReplyLike(Protocol):
     def kind(self) -> str: ...
 
 
-class DispatcherLike(Protocol):
-    """The one door to Zyn's handlers: every tool goes through it, so `yes` can never be skipped."""
-
-    def execute_command(self, env: Any, command_text: str) -> Any: ...
-
-
 class FreeTextEngine(Protocol):
     """Answers text that is not a command (pinned: `answer(env, text, dispatcher) -> Reply`)."""
 

@@ -26,8 +26,9 @@ from bot.commands.context import (
 )
 from bot.confirmations import Pending
 from bot.envelope import Reply, Row
+from bot.parsed import OrderSpec, build_manual_order
 from bot.parser import Command
-from bot.services import ActionResultLike, OrderSpec, build_manual_order
+from bot.services import ActionResultLike
 from core.domain import UserError
 
 

@@ -195,7 +195,7 @@ class PaperEngine:
         current = quote[0] if quote is not None else None
         reference = level if level is not None else current
         if reference is None:
-            raise InvalidOrder(f"EOrder:no price yet for {request.pair}")
+            raise InvalidOrder(rules.err_no_price(request.pair))
         rules.check_minimum(amount, reference, market)
         fills_now = current is not None and rules.is_triggered(
             request.side, request.type, level, current

@@ -28,6 +28,7 @@ from core.domain import (
     OrderRequest,
     Ticker,
 )
+from core.paper import rules
 from core.paper.engine import PaperEngine, PaperState
 from core.paper.ids import new_salt
 from core.paper.store import PaperStore
@@ -93,7 +94,7 @@ class PaperExchange:
             self._book.market(pair)
             quote = self._book.price(pair)
         if quote is None:
-            raise InvalidOrder(f"EOrder:no price yet for {pair}")
+            raise InvalidOrder(rules.err_no_price(pair))
         price, ts_ms = quote
         return Ticker(pair=pair, last=price, bid=price, ask=price, ts_ms=ts_ms)
 

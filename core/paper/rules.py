@@ -19,6 +19,11 @@ ERR_FUNDS = "EOrder:Insufficient funds"
 ERR_UNKNOWN_ORDER = "EOrder:Unknown order"
 ERR_UNKNOWN_PAIR = "EQuery:Unknown asset pair"
 
+
+def err_no_price(pair: str) -> str:
+    """The paper engine's own refusal (Kraken has no such case): a market order before any quote."""
+    return f"EOrder:no price yet for {pair}"
+
 ORDER_TYPES: tuple[OrderType, ...] = ("market", "limit", "stop-loss", "take-profit")
 SIDES: tuple[Side, ...] = ("buy", "sell")
 

@@ -74,7 +74,6 @@ class Autopilot:
         self._atr: dict[str, float] = {}
         self._no_data_at: dict[str, int] = {}
         self._snapshot_ts: int | None = None
-        service.atr_of = self.atr
         service.add_exit_listener(self._on_exit)
 
     def set_pairs(self, pairs: Sequence[str]) -> tuple[str, ...]:
@@ -156,6 +155,7 @@ class Autopilot:
             run.last_ts = run.warmed_to = candle.ts
             if decision.atr is not None:
                 self._atr[pair] = decision.atr
+                self.service.note_atr(pair, decision.atr)
             if paused is not None and decision.action == "halted" and not guard.halted(candle.ts):
                 decision = replace(decision, reason=f"signal ignored: trading paused ({paused})")
             target_action = None

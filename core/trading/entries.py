@@ -9,50 +9,47 @@ Callers hold the TradingService lock; nothing here locks.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from loguru import logger
 
 from core.domain import Event, ExchangeError, ExchangeUnavailable, Order, OrderRequest
 from core.telemetry.models import OrderRow
 from core.trading.orders import action_failed, new_client_ref
+from core.trading.parts import TradingParts
 from core.trading.positions import EntryPlan
 from core.trading.types import ActionResult, OrderPreview
 from core.trading.validate import validated_entry
-
-if TYPE_CHECKING:
-    from core.trading.service import TradingService
 
 LIMIT_ENTRY = "entry_limit"
 ENTRY_PURPOSES = ("entry", "manual", LIMIT_ENTRY)
 
 
-def enter_market(svc: TradingService, pair: str, amount: Decimal, plan: EntryPlan, purpose: str) -> ActionResult:
+def enter_market(parts: TradingParts, pair: str, amount: Decimal, plan: EntryPlan, purpose: str) -> ActionResult:
     """Market buy then bracket; the plan is kept when the outcome is unknown so reconcile can finish it."""
     ref = new_client_ref()
-    svc.state.save_plan(ref, plan.to_json())
+    parts.state.save_plan(ref, plan.to_json())
     try:
-        order = svc.desk.send(OrderRequest(pair, "buy", "market", amount, client_ref=ref), purpose)
+        order = parts.desk.send(OrderRequest(pair, "buy", "market", amount, client_ref=ref), purpose)
     except ExchangeError as exc:
-        svc.state.drop_plan(ref)
-        return action_failed(svc.journal, "buy", pair, exc)
+        parts.state.drop_plan(ref)
+        return action_failed(parts.journal, "buy", pair, exc)
     except ExchangeUnavailable as exc:
-        return action_failed(svc.journal, "buy", pair, exc)  # outcome unknown: the plan stays for reconcile
+        return action_failed(parts.journal, "buy", pair, exc)  # outcome unknown: the plan stays for reconcile
     if order.validated_only:
-        svc.state.drop_plan(ref)
-        return validated_entry(svc, pair, amount, plan)
+        parts.state.drop_plan(ref)
+        return validated_entry(parts, pair, amount, plan)
     try:
-        order = _finish_market(svc, order)
+        order = _finish_market(parts, order)
     except (ExchangeError, ExchangeUnavailable) as exc:
-        svc.journal.safety("naked_position", f"{pair}: buy {order.id} still open, {order.filled} filled: {exc}")
+        parts.journal.safety("naked_position", f"{pair}: buy {order.id} still open, {order.filled} filled: {exc}")
         return ActionResult(False, f"buy {order.id} still open; sync cancels the rest and brackets what filled")
     if order.filled <= 0:
-        svc.state.drop_plan(ref)
+        parts.state.drop_plan(ref)
         return ActionResult(False, f"buy {order.id} was not filled ({order.status})")
-    return bracket_fill(svc, plan, order, ref)
+    return bracket_fill(parts, plan, order, ref)
 
 
-def bracket_fill(svc: TradingService, plan: EntryPlan, order: Order, ref: str) -> ActionResult:
+def bracket_fill(parts: TradingParts, plan: EntryPlan, order: Order, ref: str) -> ActionResult:
     """A buy that filled (market, or a limit filled on arrival) becomes a trade with its stop.
 
     The coins are bought whatever happens next, so a stop that cannot be placed is not an
@@ -60,9 +57,9 @@ def bracket_fill(svc: TradingService, plan: EntryPlan, order: Order, ref: str) -
     """
     pair = plan.pair
     try:
-        bracket, hit = svc.positions.open_from_fill(plan, order, ref)
+        bracket, hit = parts.positions.open_from_fill(plan, order, ref)
     except (ExchangeError, ExchangeUnavailable) as exc:
-        svc.positions.naked(pair, f"bought {order.filled} but the stop failed: {exc}")
+        parts.positions.naked(pair, f"bought {order.filled} but the stop failed: {exc}")
         return ActionResult(True, f"Bought {order.filled} {pair} but the stop failed ({exc}); retrying on sync")
     b = bracket
     target = f"target {b.target:.8g} (watched by Zyn)" if b.target is not None else "no target"
@@ -77,17 +74,17 @@ def bracket_fill(svc: TradingService, plan: EntryPlan, order: Order, ref: str) -
     return ActionResult(True, text + (" (stopped out at once)" if hit else ""), data)
 
 
-def limit_entry(svc: TradingService, preview: OrderPreview, plan: EntryPlan) -> ActionResult:
+def limit_entry(parts: TradingParts, preview: OrderPreview, plan: EntryPlan) -> ActionResult:
     """Limit buy: bracketed now if it filled at once, otherwise by `sync` when it fills."""
     ref = new_client_ref()
-    svc.state.save_plan(ref, plan.to_json())
+    parts.state.save_plan(ref, plan.to_json())
     req = OrderRequest(preview.pair, "buy", "limit", preview.amount, preview.price_est, client_ref=ref)
     try:
-        order = svc.desk.send(req, LIMIT_ENTRY)
+        order = parts.desk.send(req, LIMIT_ENTRY)
     except (ExchangeError, ExchangeUnavailable) as exc:
-        return action_failed(svc.journal, "limit buy", preview.pair, exc)
+        return action_failed(parts.journal, "limit buy", preview.pair, exc)
     if order.status == "closed":
-        return bracket_fill(svc, plan, order, ref)
+        return bracket_fill(parts, plan, order, ref)
     return ActionResult(
         True,
         f"Limit buy {order.amount} {preview.pair} at {order.price} placed "
@@ -96,51 +93,51 @@ def limit_entry(svc: TradingService, preview: OrderPreview, plan: EntryPlan) -> 
     )
 
 
-def settle_entries(svc: TradingService) -> bool:
+def settle_entries(parts: TradingParts) -> bool:
     """Bracket every entry that filled after its send returned: a limit buy, a market buy
     whose fill was not reported in time, or one whose answer was lost (row `new`).
     Returns False when some entry could not be settled now (journaled; tried again)."""
     ok = True
-    for row in svc.journal.orders_with_status(["new", "open"]):
+    for row in parts.journal.orders_with_status(["new", "open"]):
         if row.purpose not in ENTRY_PURPOSES or row.side != "buy" or row.trade_id is not None:
             continue
         try:
-            _settle_entry(svc, row)
+            _settle_entry(parts, row)
         except (ExchangeError, ExchangeUnavailable) as exc:
             ok = False
             kind = "transient" if isinstance(exc, ExchangeUnavailable) else "exchange"
-            svc.journal.error("trading.sync", kind, f"entry {row.client_ref} not settled: {exc}")
+            parts.journal.error("trading.sync", kind, f"entry {row.client_ref} not settled: {exc}")
     return ok
 
 
-def _settle_entry(svc: TradingService, row: OrderRow) -> None:
+def _settle_entry(parts: TradingParts, row: OrderRow) -> None:
     """Read one unsettled entry back; a row without an exchange id is looked up by client ref."""
     if row.exchange_id:
-        order = svc.exchange.fetch_order(row.exchange_id)
+        order = parts.exchange.fetch_order(row.exchange_id)
     else:
-        found = svc.exchange.find_order_by_client_ref(row.client_ref)
+        found = parts.exchange.find_order_by_client_ref(row.client_ref)
         if found is None:  # proved absent: it never reached the exchange
-            svc.journal.order_update(row.client_ref, status="failed", error="never reached the exchange")
-            svc.state.drop_plan(row.client_ref)
+            parts.journal.order_update(row.client_ref, status="failed", error="never reached the exchange")
+            parts.state.drop_plan(row.client_ref)
             return
         order = found
-        svc.journal.order_sent(row.client_ref, order)
-    order = finish_partial_limit(svc, _finish_market(svc, order))
+        parts.journal.order_sent(row.client_ref, order)
+    order = finish_partial_limit(parts, _finish_market(parts, order))
     if order.status == "open":
         return
-    svc.journal.order_update(row.client_ref, status=order.status)
-    _bracket_filled(svc, row.client_ref, order)
+    parts.journal.order_update(row.client_ref, status=order.status)
+    _bracket_filled(parts, row.client_ref, order)
 
 
-def _finish_market(svc: TradingService, order: Order) -> Order:
+def _finish_market(parts: TradingParts, order: Order) -> Order:
     """A market buy still open after the read-backs is canceled (confirmed) so that exactly
     what filled is bracketed and nothing can fill later without a stop."""
     if order.type == "market" and order.side == "buy" and order.status == "open":
-        return svc.desk.cancel_confirmed(order.id)
+        return parts.desk.cancel_confirmed(order.id)
     return order
 
 
-def finish_partial_limit(svc: TradingService, order: Order) -> Order:
+def finish_partial_limit(parts: TradingParts, order: Order) -> Order:
     """A limit buy still open with a part filled: cancel the rest (confirmed), so the caller
     brackets exactly what filled, and tell the owner.
 
@@ -155,37 +152,37 @@ def finish_partial_limit(svc: TradingService, order: Order) -> Order:
     """
     if order.side != "buy" or order.type != "limit" or order.status != "open" or order.filled <= 0:
         return order
-    final = svc.desk.cancel_confirmed(order.id)
+    final = parts.desk.cancel_confirmed(order.id)
     if final.status == "canceled":
         text = (
             f"{order.pair}: limit buy {order.id} filled {final.filled} of {order.amount}; "
             f"the rest was canceled so what filled gets its stop now. Place a new order for more."
         )
-        svc.journal.safety("partial_entry", text)
-        _tell(svc, text, order.pair)
+        parts.journal.safety("partial_entry", text)
+        _tell(parts, text, order.pair)
     return final
 
 
-def _tell(svc: TradingService, text: str, pair: str) -> None:
-    if svc.notifier is None:
+def _tell(parts: TradingParts, text: str, pair: str) -> None:
+    if parts.notifier is None:
         return
     try:
-        svc.notifier.notify(Event("partial_entry", text, {"pair": pair}))
+        parts.notifier.notify(Event("partial_entry", text, {"pair": pair}))
     except Exception as exc:  # noqa: BLE001 - a failing channel must not stop trading
         logger.bind(action="notify").warning("notifier failed: {}", exc)
 
 
-def _bracket_filled(svc: TradingService, client_ref: str, order: Order) -> None:
+def _bracket_filled(parts: TradingParts, client_ref: str, order: Order) -> None:
     """A finished buy (closed, or canceled after a partial fill) gets its bracket."""
-    plan = svc.state.load_plan(client_ref)
+    plan = parts.state.load_plan(client_ref)
     if order.filled > 0 and plan is not None:
-        svc.positions.open_from_fill(EntryPlan.from_json(plan), order, client_ref)
+        parts.positions.open_from_fill(EntryPlan.from_json(plan), order, client_ref)
     else:
-        svc.state.drop_plan(client_ref)
+        parts.state.drop_plan(client_ref)
 
 
-def drop_limit_plan(svc: TradingService, order: Order) -> None:
+def drop_limit_plan(parts: TradingParts, order: Order) -> None:
     """A canceled limit entry: bracket what it bought before the cancel, else forget its plan."""
-    row = svc.journal.order_by_exchange_id(order.id)
+    row = parts.journal.order_by_exchange_id(order.id)
     if row is not None and row.purpose == LIMIT_ENTRY and row.trade_id is None:
-        _bracket_filled(svc, row.client_ref, order)
+        _bracket_filled(parts, row.client_ref, order)

@@ -12,17 +12,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from functools import partial
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from core.domain import ExchangeError, ExchangeUnavailable, Market, OrderRequest
 from core.ports import Exchange
 from core.trading.entries import drop_limit_plan
 from core.trading.orders import OrderDesk, Sleep, action_failed
+from core.trading.parts import TradingParts
 from core.trading.positions import Positions, TradeExit
 from core.trading.types import ActionResult
-
-if TYPE_CHECKING:
-    from core.trading.service import TradingService
 
 T = TypeVar("T")
 
@@ -133,22 +131,22 @@ class Flattener:
         return None
 
 
-def cancel_orders(svc: TradingService, order_id: str | None) -> ActionResult:
+def cancel_orders(parts: TradingParts, order_id: str | None) -> ActionResult:
     """Cancel one order or all but the positions' stops: a naked position needs flatten, not cancel."""
-    stops = {b.stop_order_id for b in svc.brackets()}
+    stops = {b.stop_order_id for b in parts.positions.book.all()}
     if order_id is not None and order_id in stops:
         return ActionResult(False, f"{order_id} is the stop of an open position; sell it or flatten instead")
     try:
         targets = (
-            [order_id] if order_id else [o.id for o in svc.exchange.fetch_open_orders() if o.id not in stops]
+            [order_id] if order_id else [o.id for o in parts.exchange.fetch_open_orders() if o.id not in stops]
         )
-        done = [svc.desk.cancel_confirmed(oid) for oid in targets]
+        done = [parts.desk.cancel_confirmed(oid) for oid in targets]
     except (ExchangeError, ExchangeUnavailable) as exc:
-        return action_failed(svc.journal, "cancel", order_id or "all", exc)
+        return action_failed(parts.journal, "cancel", order_id or "all", exc)
     for order in done:
         try:
-            drop_limit_plan(svc, order)
+            drop_limit_plan(parts, order)
         except (ExchangeError, ExchangeUnavailable) as exc:  # the bought part has no stop yet
-            svc.journal.safety("naked_position", f"order {order.id}: stop not placed ({exc}); retrying")
+            parts.journal.safety("naked_position", f"order {order.id}: stop not placed ({exc}); retrying")
     kept = f"; kept {len(stops)} stop(s) of open positions" if order_id is None and stops else ""
     return ActionResult(True, f"Canceled {len(done)} order(s){kept}", {"canceled": [o.id for o in done]})

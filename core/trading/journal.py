@@ -136,47 +136,7 @@ class Journal:
         with self._session() as s:
             return s.exec(select(OrderRow).where(OrderRow.exchange_id == exchange_id)).first()
 
-    # ------------------------------------------------------------------ trades
-    def trade_open(self, row: TradeRow, entry_ref: str = "") -> TradeRow:
-        """Insert the trade and link its entry order in ONE transaction (reconcile relies on it)."""
-        row.source = self.source
-        with self._session() as s:
-            s.add(row)
-            s.flush()
-            if entry_ref:
-                order = s.exec(select(OrderRow).where(OrderRow.client_ref == entry_ref)).first()
-                if order is not None:
-                    order.trade_id = row.id
-                    s.add(order)
-            s.commit()
-            s.refresh(row)
-        saved = row
-        logger.bind(pair=row.pair, action="trade_open").info(
-            "trade {} opened amount={} entry={} stop={} target={}",
-            saved.id,
-            row.amount,
-            row.entry_price,
-            row.stop_price,
-            row.target_price,
-        )
-        return saved
-
-    def trade_update(self, trade_id: int, **changes: Any) -> TradeRow | None:
-        with self._session() as s:
-            row = s.get(TradeRow, trade_id)
-            if row is None:
-                return None
-            for key, value in changes.items():
-                setattr(row, key, value)
-            s.add(row)
-            s.commit()
-            s.refresh(row)
-            return row
-
-    def trade(self, trade_id: int) -> TradeRow | None:
-        with self._session() as s:
-            return s.get(TradeRow, trade_id)
-
+    # ------------------------------------------------------------------ trades (written by unit_of_work)
     def open_trades(self) -> list[TradeRow]:
         with self._session() as s:
             rows = s.exec(select(TradeRow).where(TradeRow.status == "open").order_by(col(TradeRow.id))).all()

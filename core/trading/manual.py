@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
-from typing import TYPE_CHECKING
 
 from core.domain import (
     Balances,
@@ -27,12 +26,10 @@ from core.risk import RiskConfig
 from core.trading.bracket import Bracket
 from core.trading.entries import enter_market, limit_entry
 from core.trading.orders import action_failed
+from core.trading.parts import TradingParts
 from core.trading.plan import dec
 from core.trading.positions import EntryPlan
 from core.trading.types import ActionResult, ManualOrder, OrderPreview
-
-if TYPE_CHECKING:
-    from core.trading.service import TradingService
 
 
 @dataclass(frozen=True)
@@ -167,39 +164,36 @@ def _q(value: Decimal, decimals: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-decimals))
 
 
-def send_manual(svc: TradingService, req: ManualOrder) -> ActionResult:
-    """Re-check the order under the lock (the market may have moved since the echo), then send it."""
-    try:
-        preview = svc.preview_order(req)
-    except UserError as exc:
-        return ActionResult(False, str(exc))
+def send_manual(parts: TradingParts, req: ManualOrder, preview: OrderPreview, atr: float | None) -> ActionResult:
+    """Send an order its caller re-checked under the lock (`preview`: the market may have moved
+    since the echo); a buy is bracketed from the preview's stop and target."""
     if req.side == "buy":
         plan = EntryPlan(
             req.pair,
-            atr=svc.atr_of(req.pair),
+            atr=atr,
             stop=preview.stop,
             target=preview.target,
             meta={"manual": True},
         )
         if req.price is not None:
-            return limit_entry(svc, preview, plan)
-        return enter_market(svc, req.pair, preview.amount, plan, "manual")
-    return _manual_sell(svc, req, preview)
+            return limit_entry(parts, preview, plan)
+        return enter_market(parts, req.pair, preview.amount, plan, "manual")
+    return _manual_sell(parts, req, preview)
 
 
-def _manual_sell(svc: TradingService, req: ManualOrder, preview: OrderPreview) -> ActionResult:
+def _manual_sell(parts: TradingParts, req: ManualOrder, preview: OrderPreview) -> ActionResult:
     """Close the pair's positions (their stops hold the coins), then sell whatever is left over."""
     exits, sold = [], preview.amount
     try:
-        for bracket in svc.brackets(req.pair):
-            exits.append(svc.positions.exit(bracket, "manual"))
+        for bracket in parts.positions.book.for_pair(req.pair):
+            exits.append(parts.positions.exit(bracket, "manual"))
             sold -= bracket.amount
         order = None
         if sold > 0:
             kind: OrderType = "limit" if req.price is not None else "market"
-            order = svc.desk.send(OrderRequest(req.pair, "sell", kind, sold, req.price), "manual")
+            order = parts.desk.send(OrderRequest(req.pair, "sell", kind, sold, req.price), "manual")
     except (ExchangeError, ExchangeUnavailable) as exc:
-        return action_failed(svc.journal, "manual sell", req.pair, exc)
+        return action_failed(parts.journal, "manual sell", req.pair, exc)
     pnl = sum(e.pnl for e in exits)
     text = f"Sold {preview.amount} {req.pair}" + (
         f" (closed {len(exits)} position(s), P&L {pnl:+.2f})" if exits else ""

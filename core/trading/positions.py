@@ -66,17 +66,20 @@ class Positions:
         clock: Clock,
         cfg: RiskConfig,
         notifier: Notifier | None = None,
+        market_of: Callable[[str], Market | None] = lambda _pair: None,
     ) -> None:
         self.exchange, self.desk, self.journal, self.uow = exchange, desk, journal, uow
         self.clock, self.cfg, self.notifier = clock, cfg, notifier
         self.book = BracketBook()
         self.exit_listeners: list[ExitListener] = []
-        # The pair's price decimals (Kraken pair_decimals) when known: stop prices are rounded
-        # to them here, so what is sent (and booked) is a price the exchange accepts as is.
-        self.pair_decimals: Callable[[str], int | None] = lambda _pair: None
-        # The pair's market when known: stops and exits are capped at the free base balance,
-        # truncated to its lot decimals.
-        self.market_of: Callable[[str], Market | None] = lambda _pair: None
+        # The pair's market when known: stop prices are rounded to its price decimals (so what is
+        # sent and booked is a price the exchange accepts as is), and stops and exits are capped
+        # at the coins held, truncated to its lot decimals.
+        self.market_of = market_of
+
+    def pair_decimals(self, pair: str) -> int | None:
+        market = self.market_of(pair)
+        return market.pair_decimals if market is not None else None
 
     def load(self) -> None:
         """Rebuild the in-memory book from open trades (exact positions rows, else the trade row)."""
@@ -216,10 +219,10 @@ class Positions:
                 return done
             bracket = (rest or bracket).with_stop_order("")
             self.book.put(bracket)
-        bracket = self._capped(bracket)
-        req = OrderRequest(bracket.pair, "sell", "market", bracket.amount)
         try:
-            order = self.desk.send(req, reason, bracket.trade_id)
+            bracket = self._capped(bracket)  # nothing held raises: the stop is gone, so protect
+            sell = OrderRequest(bracket.pair, "sell", "market", bracket.amount)
+            order = self.desk.send(sell, reason, bracket.trade_id)
         except (ExchangeError, ExchangeUnavailable) as exc:
             self.journal.error(
                 "trading.exit",
@@ -361,48 +364,6 @@ class Positions:
         capped = replace(bracket, amount=held)
         self.save(capped)
         return capped
-
-    def check_stops(
-        self, order_ids: set[str] | None = None, failed: set[str] | None = None
-    ) -> list[TradeExit]:
-        """Close trades whose stop filled; a stop canceled behind our back is put back.
-
-        One bracket's exchange trouble does not stop the others: its stop id goes to `failed`
-        (so the caller can look again) and the error is journaled.
-        """
-        exits: list[TradeExit] = []
-        for bracket in self.book.all():
-            if not bracket.stop_order_id or (
-                order_ids is not None and bracket.stop_order_id not in order_ids
-            ):
-                continue
-            try:
-                exits.extend(self._check_stop(bracket))
-            except (ExchangeError, ExchangeUnavailable) as exc:
-                if failed is not None:
-                    failed.add(bracket.stop_order_id)
-                self.journal.error(
-                    "trading.check_stops",
-                    "transient" if isinstance(exc, ExchangeUnavailable) else "exchange",
-                    f"{bracket.pair} trade {bracket.trade_id}: stop check failed: {exc}",
-                )
-        return exits
-
-    def _check_stop(self, bracket: Bracket) -> list[TradeExit]:
-        order = self.exchange.fetch_order(bracket.stop_order_id)
-        if order.status == "open":
-            return []
-        rest, done = self.book_sell(bracket, order, "stop")
-        if rest is None:
-            return [done] if done is not None else []
-        self.journal.safety(
-            "stop_missing",
-            f"{bracket.pair} trade {bracket.trade_id}: stop {order.id} is {order.status}; re-placing it",
-        )
-        bare = replace(rest, stop_order_id="")
-        self.save(bare)  # until a new stop is confirmed, the saved position says: no stop
-        _, hit = self.ensure_stop(bare)
-        return [hit] if hit else []
 
     def save(self, bracket: Bracket) -> None:
         """A change of the position alone (no trade or order row with it)."""

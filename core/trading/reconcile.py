@@ -109,7 +109,7 @@ class Reconciler:
         except (OrderNotFound, ExchangeUnavailable) as exc:
             report.problems.append(f"entry {row.client_ref}: cannot read order {row.exchange_id}: {exc}")
             return
-        order = finish_partial_limit(self.svc, order)  # a part filled: the rest is canceled
+        order = finish_partial_limit(self.svc.parts, order)  # a part filled: the rest is canceled
         if order.status == "open" or order.filled <= 0:
             return  # an open limit entry with nothing filled: sync brackets it when it fills
         plan = self.svc.state.load_plan(row.client_ref)

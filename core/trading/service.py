@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Protocol
 
@@ -32,8 +32,10 @@ from core.trading.flatten import Flattener, cancel_orders
 from core.trading.journal import Journal
 from core.trading.manual import Gatekeeping, ManualChecker, send_manual
 from core.trading.orders import OrderDesk, Sleep, action_failed
+from core.trading.parts import TradingParts
 from core.trading.positions import EntryPlan, ExitListener, Positions, TradeExit
 from core.trading.state import TradingState
+from core.trading.stop_checks import check_stops
 from core.trading.types import ActionResult, ManualOrder, OrderPreview
 from core.trading.unit_of_work import UnitOfWork
 
@@ -69,15 +71,16 @@ class TradingService:
         self.journal = Journal(db, clock, source)
         self.state = TradingState(kv or KeyValueStore(db), start_equity, self.cfg.daily_loss_limit)
         self.desk = OrderDesk(exchange, self.journal, attempts=attempts, backoff_s=backoff_s, sleep=sleep)
+        self._markets = dict(markets) if markets is not None else None
         self.uow = UnitOfWork(db, clock, source)
-        self.positions = Positions(exchange, self.desk, self.journal, self.uow, clock, self.cfg, notifier)
-        self.positions.pair_decimals = self._pair_decimals
-        self.positions.market_of = self._market
+        self.positions = Positions(
+            exchange, self.desk, self.journal, self.uow, clock, self.cfg, notifier, market_of=self._market
+        )
+        self.parts = TradingParts(exchange, self.desk, self.positions, self.journal, self.state, self.cfg, notifier)
         self.flattener = Flattener(
             exchange, self.positions, self.desk, attempts=attempts, backoff_s=backoff_s, sleep=sleep
         )
-        self._markets = dict(markets) if markets is not None else None
-        self.atr_of: Callable[[str], float | None] = lambda _pair: None
+        self._atr: dict[str, float] = {}  # the signal ATR per pair, as the autopilot last saw it
         self._hints: set[str] = set()
         self._hint_lock = threading.Lock()
         self._hinted = False
@@ -103,9 +106,12 @@ class TradingService:
         except ZynError:
             return None
 
-    def _pair_decimals(self, pair: str) -> int | None:
-        market = self._market(pair)
-        return market.pair_decimals if market is not None else None
+    def note_atr(self, pair: str, atr: float) -> None:
+        """The autopilot's latest ATR for `pair`: a manual buy without `sl` is stopped at 1.5 x ATR."""
+        self._atr[pair] = atr
+
+    def atr_of(self, pair: str) -> float | None:
+        return self._atr.get(pair)
 
     def has_position(self, pair: str) -> bool:
         return bool(self.positions.book.for_pair(pair))
@@ -145,7 +151,11 @@ class TradingService:
 
     def place_manual(self, req: ManualOrder) -> ActionResult:
         with self.lock:
-            return send_manual(self, req)
+            try:
+                preview = self.preview_order(req)  # again: the market may have moved since the echo
+            except UserError as exc:
+                return ActionResult(False, str(exc))
+            return send_manual(self.parts, req, preview, self.atr_of(req.pair))
 
     # ------------------------------------------------------------------ autopilot
     def enter(self, pair: str, plan: Decision, *, decision_id: int | None = None) -> ActionResult:
@@ -170,7 +180,7 @@ class TradingService:
             bracket = EntryPlan(
                 pair, atr=plan.atr, meta=meta, stop_distance=plan.stop_distance, target_distance=plan.target_distance
             )
-            return enter_market(self, pair, plan.amount, bracket, "entry")
+            return enter_market(self.parts, pair, plan.amount, bracket, "entry")
 
     def exit_position(self, pair: str, reason: str) -> ActionResult:
         with self.lock:
@@ -206,7 +216,7 @@ class TradingService:
     def cancel(self, order_id: str | None) -> ActionResult:
         """Cancel one order or all; stops of open positions are kept (flatten closes those)."""
         with self.lock:
-            return cancel_orders(self, order_id)
+            return cancel_orders(self.parts, order_id)
 
     def flatten(self, reason: str) -> ActionResult:
         with self.lock:
@@ -263,8 +273,8 @@ class TradingService:
                 hints, self._hints = self._hints, set()
             ids = None if full or not self._hinted else hints
             failed: set[str] = set()
-            exits = self.positions.check_stops(ids, failed) if ids is None or ids else []
-            if (full or not self._hinted or hints) and not settle_entries(self):
+            exits = check_stops(self.positions, ids, failed) if ids is None or ids else []
+            if (full or not self._hinted or hints) and not settle_entries(self.parts):
                 failed |= hints
             if failed:
                 with self._hint_lock:

@@ -1,4 +1,4 @@
-"""Validate mode: Kraken checks every order (validate=true) and nothing executes.
+"""Validate mode: the exchange checks every order (Kraken: validate=true) and nothing executes.
 
 The exchange answers an entry without a fill, so there is no position to bracket; instead the
 stop order Zyn would place is validated too, and the owner gets what would have happened.
@@ -7,30 +7,27 @@ stop order Zyn would place is validated too, and the owner gets what would have 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
 
 from core.domain import ExchangeError, ExchangeUnavailable, OrderRequest
+from core.trading.parts import TradingParts
 from core.trading.positions import EntryPlan
 from core.trading.types import ActionResult
 
-if TYPE_CHECKING:
-    from core.trading.service import TradingService
 
-
-def validated_entry(svc: TradingService, pair: str, amount: Decimal, plan: EntryPlan) -> ActionResult:
+def validated_entry(parts: TradingParts, pair: str, amount: Decimal, plan: EntryPlan) -> ActionResult:
     try:
-        price = svc.exchange.fetch_ticker(pair).last
+        price = parts.exchange.fetch_ticker(pair).last
     except (ExchangeError, ExchangeUnavailable) as exc:
-        return ActionResult(True, f"Kraken accepted buy {amount} {pair} (validate only, nothing executed); "
+        return ActionResult(True, f"{_venue(parts)} accepted buy {amount} {pair} (validate only, nothing executed); "
                                   f"no price to validate the stop: {exc}")
-    stop, target = plan.levels(price, svc.cfg)
-    text = f"Kraken accepted buy {amount} {pair} at market (~{price}) — validate only, nothing executed"
+    stop, target = plan.levels(price, parts.cfg)
+    text = f"{_venue(parts)} accepted buy {amount} {pair} at market (~{price}) — validate only, nothing executed"
     try:
         price = stop
-        decimals = svc.positions.pair_decimals(pair)
+        decimals = parts.positions.pair_decimals(pair)
         if decimals is not None:  # as a real stop is sent: rounded to the pair's price decimals
             price = price.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-        svc.desk.send(OrderRequest(pair, "sell", "stop-loss", amount, price), "stop")
+        parts.desk.send(OrderRequest(pair, "sell", "stop-loss", amount, price), "stop")
         text += f"; the stop-loss sell at {stop:.8g} would be accepted too"
     except ExchangeError as exc:
         text += f"; the stop-loss at {stop:.8g} would be REFUSED: {exc}"
@@ -38,5 +35,10 @@ def validated_entry(svc: TradingService, pair: str, amount: Decimal, plan: Entry
         text += f"; the stop-loss could not be checked: {exc}"
     if target is not None:
         text += f"; target {target:.8g} would be watched by Zyn"
-    svc.journal.safety("validate", text)
+    parts.journal.safety("validate", text)
     return ActionResult(True, text, {"validated": True, "stop": stop, "target": target})
+
+
+def _venue(parts: TradingParts) -> str:
+    """The exchange's name as the owner knows it (kraken -> Kraken)."""
+    return parts.exchange.name.capitalize() or "The exchange"

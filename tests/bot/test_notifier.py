@@ -12,13 +12,8 @@ from bot.envelope import Reply
 from bot.notifier import (
     ALERT_EVENTS,
     Notifier,
-    circuit_changed,
     error_event,
-    kill_switch_tripped,
     set_alert,
-    stop_hit,
-    trade_closed,
-    trade_opened,
 )
 from core.clock import SimClock
 from core.domain import Event, UserError
@@ -52,7 +47,7 @@ def test_fan_out_with_one_failing_channel(notifier: Notifier, db: Engine) -> Non
     notifier.register("slack", a.send)
     notifier.register("telegram", _broken)
     notifier.register("sms", c.send)
-    result = notifier.deliver(trade_opened("BTC/USD", 0.01, 61000, 59000, 65000))
+    result = notifier.deliver(Event("trade_opened", "Bought 0.01 BTC/USD at 61,000 (stop 59,000, target 65,000)."))
     assert result == {"slack": True, "telegram": False, "sms": True}
     assert a.got == c.got == [("Bought 0.01 BTC/USD at 61,000 (stop 59,000, target 65,000).", None)]
     with Session(db) as s:
@@ -92,12 +87,12 @@ def test_alerts_can_be_switched_off_and_on(notifier: Notifier, kv: KeyValueStore
     box = Inbox()
     notifier.register("web", box.send)
     set_alert(kv, "stop_hit", False)
-    assert notifier.deliver(stop_hit("BTC/USD", 0.01, 59000, -20)) == {}
-    assert notifier.deliver(trade_closed("BTC/USD", 0.01, 65000, 40, "target"))["web"]
+    assert notifier.deliver(Event("stop_hit", "Stop hit on BTC/USD")) == {}
+    assert notifier.deliver(Event("trade_closed", "Closed 0.01 BTC/USD at 65,000 (target): P&L +40.00 USD."))["web"]
     set_alert(kv, "all", False)
-    assert notifier.deliver(kill_switch_tripped(-301, -300)) == {}
+    assert notifier.deliver(Event("kill_switch", "Kill-switch tripped")) == {}
     set_alert(kv, "kill_switch", True)
-    assert notifier.deliver(kill_switch_tripped(-301, -300)) == {"web": True}
+    assert notifier.deliver(Event("kill_switch", "Kill-switch tripped")) == {"web": True}
     assert [t for t, _ in box.got][0] == "Closed 0.01 BTC/USD at 65,000 (target): P&L +40.00 USD."
     with pytest.raises(UserError, match="unknown alert"):
         set_alert(kv, "lunch", True)
@@ -109,9 +104,9 @@ def test_set_alerts_from_chat(say: Say, kv: KeyValueStore, notifier: Notifier) -
     assert say("set alerts trade_opened off").text == "trade_opened alerts off."
     rows = say("alerts").row_dict()
     assert rows["trade_opened"] == "off" and rows["stop_hit"] == "on" and set(rows) == set(ALERT_EVENTS)
-    assert notifier.deliver(trade_opened("BTC/USD", 0.01, 61000)) == {}
+    assert notifier.deliver(Event("trade_opened", "Bought")) == {}
     assert say("/alerts trade-opened ON").text == "trade_opened alerts on."
-    assert notifier.deliver(trade_opened("BTC/USD", 0.01, 61000)) == {"sms": True}
+    assert notifier.deliver(Event("trade_opened", "Bought")) == {"sms": True}
     assert say("set alerts trade_opened maybe").kind == "error"
     assert say("set alerts lunch on").text.startswith("Unknown alert 'lunch'")
 
@@ -121,7 +116,6 @@ def test_images_and_event_texts(notifier: Notifier) -> None:
     notifier.register("telegram", box.send)
     notifier.deliver(Event("weekly_report", "week", {"image_png": b"\x89PNG..."}))
     assert box.got == [("week", b"\x89PNG...")]
-    assert "open" in circuit_changed("closed", "open").text
     assert error_event("autopilot", "boom").text == "Error in autopilot: boom"
     assert notifier.channels == ["telegram"]
     notifier.unregister("telegram")
@@ -144,8 +138,8 @@ def test_quiet_hours_hold_back_trade_alerts_but_not_safety_alerts(
     inbox = Inbox()
     notifier.register("telegram", inbox.send)
     OwnerSettings(kv).set_quiet_hours("11:00-13:00")
-    assert notifier.deliver(trade_opened("BTC/USD", 0.01, 61000)) == {}
-    assert notifier.deliver(stop_hit("BTC/USD", 0.01, 59000, -20)) == {"telegram": True}
+    assert notifier.deliver(Event("trade_opened", "Bought 0.01 BTC/USD at 61,000", {"pair": "BTC/USD"})) == {}
+    assert notifier.deliver(Event("stop_hit", "Stop hit on BTC/USD", {"pair": "BTC/USD", "pnl": -20})) == {"telegram": True}
     OwnerSettings(kv).set_quiet_hours("off")
-    assert notifier.deliver(trade_opened("BTC/USD", 0.01, 61000)) == {"telegram": True}
+    assert notifier.deliver(Event("trade_opened", "Bought 0.01 BTC/USD at 61,000", {"pair": "BTC/USD"})) == {"telegram": True}
     assert [t.split(" ")[0] for t, _ in inbox.got] == ["Stop", "Bought"]

@@ -1,8 +1,9 @@
 import pytest
 
+from adapters.kraken.names import kraken_pair_id
 from core.config import load_settings
 from core.domain import UserError
-from core.pairs import common_asset, kraken_pair_id, normalize_pair
+from core.pairs import common_asset, normalize_pair
 
 
 @pytest.mark.parametrize("text", ["btc", "BTCUSD", "XBT/USD", "xbtusd", "XXBTZUSD", "btc-usd", "BTC/USD"])

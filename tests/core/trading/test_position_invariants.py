@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import Session, select
 
-from core.domain import ExchangeUnavailable, Market, UserError
+from core.domain import ExchangeUnavailable, Market, OrderRequest, UserError
 from core.markets_catalog import market_for
 from core.strategy import Decision
 from core.telemetry.models import SafetyEventRow
@@ -159,3 +159,17 @@ def test_a_manual_stop_reaches_the_exchange_digit_for_digit() -> None:
     assert svc.exit_position(PAIR, "manual").ok
     assert svc.enter(PAIR, entry()).ok
     assert [r.price for r in ex.sent if r.type == "stop-loss"][-1] == D("30000") - D("600")
+
+
+def test_an_exit_when_the_coins_are_gone_says_so_at_once_and_sends_nothing(stack: Stack) -> None:
+    """The stop was canceled and the coins sold by hand on the exchange: the exit sells nothing it
+    does not hold and leaves an open naked_position event (the position has no stop, no coins)."""
+    ex = Scripted(stack.exchange)
+    svc = service(stack, ex)
+    assert svc.place_manual(ManualOrder("buy", D("0.01"), PAIR, None, D("29000"), None)).ok
+    stack.exchange.cancel_order(svc.brackets(PAIR)[0].stop_order_id)
+    stack.exchange.create_order(OrderRequest(PAIR, "sell", "market", D("0.01")))  # by hand
+    sent = len(ex.sent)
+    result = svc.exit_position(PAIR, "manual")
+    assert not result.ok and "no BTC/USD coins held" in result.text
+    assert ex.sent[sent:] == [] and safety(stack, "naked_position")

@@ -87,7 +87,7 @@ def test_refusals_are_one_line_and_change_nothing(stack: Stack, order: ManualOrd
 
 
 def test_default_stop_from_atr_when_known(stack: Stack) -> None:
-    stack.service.atr_of = lambda pair: 200.0
+    stack.service.note_atr(PAIR, 200.0)
     preview = stack.service.preview_order(buy(sl=None, tp=None))
     assert preview.stop == Decimal("29700.0") and preview.target == Decimal("30600.0")
     assert "stop 29700.0" in preview.text

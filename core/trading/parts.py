@@ -1,0 +1,35 @@
+"""What the order steps need from the trading core — the order sender, the open positions (saved
+through the unit of work), the journal and the saved entry plans — without the TradingService.
+
+Why: `entries`, `manual`, `flatten` and `validate` used to take the whole service, which imports
+them: an import cycle, and every step could reach every other part. The service builds one
+`TradingParts` and hands it over; the steps see exactly these and nothing above them.
+Callers hold the TradingService lock; nothing here locks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.ports import Exchange, Notifier
+from core.risk import RiskConfig
+from core.trading.journal import Journal
+from core.trading.orders import OrderDesk
+from core.trading.positions import Positions
+from core.trading.state import TradingState
+from core.trading.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class TradingParts:
+    exchange: Exchange
+    desk: OrderDesk  # the order sender: journal first, look up before any retry
+    positions: Positions
+    journal: Journal
+    state: TradingState  # entry plans saved before their order is sent
+    cfg: RiskConfig
+    notifier: Notifier | None = None
+
+    @property
+    def uow(self) -> UnitOfWork:
+        return self.positions.uow
