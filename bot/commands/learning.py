@@ -14,7 +14,15 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot import memory as conversation_memory
-from bot.commands.context import CommandContext, fmt_amount, fmt_money, fmt_num, fmt_price, fmt_time
+from bot.commands.context import (
+    CommandContext,
+    fmt_amount,
+    fmt_money,
+    fmt_num,
+    fmt_price,
+    fmt_time,
+    price_decimals,
+)
 from bot.commands.stats import context_record
 from bot.envelope import Reply, Row
 from bot.parser import Command
@@ -207,7 +215,7 @@ def _explain_trade(
         if decision is not None and decision.reason
         else "the entry signal (close crossed above SMA20)"
     )
-    dp = _price_decimals(ctx, trade.pair)
+    dp = price_decimals(ctx, trade.pair)
     bought = f"Trade #{trade.id} {trade.pair}: bought {fmt_amount(trade.amount)} at {fmt_price(trade.entry_price, dp)}"
     if manual is not None:
         text = f"{bought}: a manual trade, {manual}; not an autopilot signal."
@@ -234,14 +242,6 @@ def _explain_trade(
     if context:
         rows.append(("Context", context))
     return Reply(text=text, title=f"Why trade #{trade.id}", rows=rows)
-
-
-def _price_decimals(ctx: CommandContext, pair: str) -> int | None:
-    """The pair's price decimals when the market is known here (else the generic rounding)."""
-    try:
-        return ctx.services.market.price_decimals(pair) if ctx.services.market is not None else None
-    except Exception:  # noqa: BLE001 - formatting must never fail an explanation
-        return None
 
 
 def _explain_skip(ctx: CommandContext, d: DecisionRow | None) -> Reply:
