@@ -56,7 +56,7 @@ def main() -> None:
         f"phrases: {result['train']} train, {result['heldout']} held-out; "
         f"held-out accuracy {result['accuracy']:.1%} ({result['correct']}/{result['heldout']}); "
         f"{result['correct_but_asked']} of the correct ones asked 'Did you mean' first; "
-        f"trained in {result['train_seconds']} s"
+        f"import + training took {result['train_seconds']} s"
     )
     for miss in result["misses"]:  # type: ignore[attr-defined]
         print("  miss:", miss)

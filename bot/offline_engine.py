@@ -149,9 +149,9 @@ def why_command(text: str, words: list[str]) -> str:
     numbers = [w.lstrip("#") for w in re.findall(r"#?\d+", text)]
     if numbers and ("trade" in words or "#" in text):
         return f"why {numbers[0]}"
-    if any(w in words for w in ("skip", "skipped", "didn't", "not", "no")):
-        return "why skip"
     pair = pair_in(text)
+    if any(w in words for w in ("skip", "skipped", "didn't", "not", "no")):
+        return f"why skip {pair}" if pair else "why skip"  # "why didn't you buy ETH?"
     return f"why {pair}" if pair else "why"  # "why did you buy ETH?" -> why ETH/USD
 
 

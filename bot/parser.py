@@ -316,6 +316,10 @@ def _why(name: str, rest: list[str]) -> Command | None:
         if word in ("skip", "skipped", "skips", "last"):
             return Command(name, ("skip" if word.startswith("skip") else "last",))
     words = [w.strip(_PUNCT) for w in rest]
+    if len(words) in (2, 3) and words[0].lower() in ("skip", "skipped"):  # why skip ETH
+        inner = _why(name, words[1:])
+        if inner is not None and inner.args[:1] == ("pair",):
+            return Command(name, ("skip", inner.args[1]))
     if len(words) in (1, 2) and words[0].upper().partition("/")[0] in KNOWN_BASES:  # why ETH/USD
         text = "/".join(words) if len(words) == 2 and words[1].upper() in QUOTES else words[0]
         if len(words) == 1 or text.count("/") == 1:

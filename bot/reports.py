@@ -66,7 +66,7 @@ def weekly_report(
         ("P&L, last 7 days", fmt_money(week, signed=True)),
         ("Trades closed", str(len(closed))),
         ("Won / lost", f"{wins} / {len(closed) - wins}"),
-        ("Win rate", f"{100 * wins / len(closed):.0f}%" if closed else "-"),
+        ("Win rate", f"{100 * wins / len(closed):.0f} %" if closed else "n/a (no trades)"),
     ]
     text = f"{user_name}, the last 7 days: {fmt_money(week, signed=True)} over {_count(len(closed), 'closed trade')}"
     if closed:

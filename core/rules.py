@@ -19,6 +19,7 @@ from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from core.domain import UserError
+from core.markets_catalog import known_markets
 from core.pairs import normalize_pair
 from core.risk import RiskConfig
 
@@ -89,9 +90,12 @@ def parse_rule(text: str) -> Rule | None:
     stop = _STOP_PAIR.search(low)
     if stop is not None and stop.group(1) not in _NOT_A_PAIR:
         try:
-            return Rule("skip_pair", normalize_pair(stop.group(1)), said)
+            pair = normalize_pair(stop.group(1))
         except UserError:
             return None
+        known = {p.partition("/")[0] for p in known_markets()}
+        if "/" in stop.group(1) or pair.partition("/")[0] in known:  # "don't buy anything" is no pair
+            return Rule("skip_pair", pair, said)
     return None
 
 

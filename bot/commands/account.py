@@ -10,7 +10,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.charts import daily_pnl_from_equity, daily_pnl_png, equity_curve_png
-from bot.commands.context import CommandContext, field, fmt_amount, fmt_money, fmt_price, quote_of
+from bot.commands.context import (
+    CommandContext,
+    field,
+    fmt_amount,
+    fmt_money,
+    fmt_price,
+    price_decimals,
+    quote_of,
+)
 from bot.commands.owner import settings_rows
 from bot.envelope import Reply, Row
 from bot.parser import Command
@@ -72,18 +80,20 @@ def positions(ctx: CommandContext, cmd: Command) -> Reply:
     if not items:
         return Reply(text="No open positions.", title="Positions")
     cols = ["Pair", "Amount", "Entry", "Mark", "Unrealized", "Stop", "Target"]
-    rows: list[Row] = [
-        (
-            field(p, "pair"),
-            fmt_amount(p.get("amount")),
-            fmt_price(p.get("entry_price")),
-            fmt_price(p.get("mark_price")),
-            fmt_money(p.get("unrealized_pnl"), quote_of(str(p.get("pair") or "")), signed=True),
-            fmt_price(p.get("stop_price")),
-            fmt_price(p.get("take_profit_price")),
+    rows: list[Row] = []
+    for p in items:
+        dp = price_decimals(ctx, str(p.get("pair") or ""))
+        rows.append(
+            (
+                field(p, "pair"),
+                fmt_amount(p.get("amount")),
+                fmt_price(p.get("entry_price"), dp),
+                fmt_price(p.get("mark_price"), dp),
+                fmt_money(p.get("unrealized_pnl"), quote_of(str(p.get("pair") or "")), signed=True),
+                fmt_price(p.get("stop_price"), dp),
+                fmt_price(p.get("take_profit_price"), dp),
+            )
         )
-        for p in items
-    ]
     return Reply(text=f"{len(items)} open position(s).", title="Positions", rows=rows, columns=cols)
 
 
@@ -95,7 +105,7 @@ def orders(ctx: CommandContext, cmd: Command) -> Reply:
     rows: list[Row] = [
         (
             *(field(o, k) for k in ("id", "pair", "side", "type")),
-            fmt_price(o.get("price")),
+            fmt_price(o.get("price"), price_decimals(ctx, str(o.get("pair") or ""))),
             fmt_amount(o.get("amount")),
         )
         for o in items

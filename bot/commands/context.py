@@ -119,3 +119,14 @@ def quote_of(pair: str) -> str:
 
 def base_of(pair: str) -> str:
     return pair.partition("/")[0]
+
+
+def price_decimals(ctx: CommandContext, pair: str) -> int | None:
+    """The pair's Kraken price decimals when the market is known here, else None (generic)."""
+    market = ctx.services.market
+    if market is None or not pair:
+        return None
+    try:
+        return market.price_decimals(pair)
+    except Exception:  # noqa: BLE001 - formatting must never fail a reply
+        return None

@@ -14,7 +14,15 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot import memory as conversation_memory
-from bot.commands.context import CommandContext, fmt_amount, fmt_money, fmt_num, fmt_price, fmt_time
+from bot.commands.context import (
+    CommandContext,
+    fmt_amount,
+    fmt_money,
+    fmt_num,
+    fmt_price,
+    fmt_time,
+    price_decimals,
+)
 from bot.commands.stats import context_record
 from bot.envelope import Reply, Row
 from bot.parser import Command
@@ -47,12 +55,15 @@ def why(ctx: CommandContext, cmd: Command) -> Reply:
     """`why N` explains trade N, `why skip` the latest skip, `why ETH/USD` the latest ETH/USD
     trade (or decision), bare `why` the latest trade (or skip)."""
     arg = cmd.args[0] if cmd.args else "last"
-    pair = cmd.args[1] if arg == "pair" and len(cmd.args) > 1 else None
+    pair = cmd.args[1] if arg in ("pair", "skip") and len(cmd.args) > 1 else None
     with Session(ctx.db) as s:
         if arg == "skip":
-            return _explain_skip(
-                ctx, s.exec(_decisions().where(col(DecisionRow.action).in_(SKIP_ACTIONS))).first()
-            )
+            query = _decisions() if pair is None else _decisions().where(DecisionRow.pair == pair)
+            if pair is not None:  # a real skip of that pair first, else its latest non-entry
+                found = s.exec(query.where(col(DecisionRow.action).in_(("skip", "halted")))).first()
+                if found is not None:
+                    return _explain_skip(ctx, found)
+            return _explain_skip(ctx, s.exec(query.where(col(DecisionRow.action).in_(SKIP_ACTIONS))).first())
         if arg in ("last", "pair"):
             query = select(TradeRow).order_by(col(TradeRow.entry_ms).desc(), col(TradeRow.id).desc())
             if pair is not None:
@@ -60,7 +71,8 @@ def why(ctx: CommandContext, cmd: Command) -> Reply:
             trade = s.exec(query.limit(1)).first()
             if trade is None:
                 decisions = _decisions() if pair is None else _decisions().where(DecisionRow.pair == pair)
-                found = s.exec(decisions).first()
+                skipped = decisions.where(col(DecisionRow.action).in_(("skip", "halted")))
+                found = s.exec(skipped).first() or s.exec(decisions).first()
                 if found is None and pair is not None:
                     return Reply(text=f"No {pair} trades or decisions yet, so nothing to explain.", title="Why")
                 return _explain_skip(ctx, found)
@@ -203,22 +215,23 @@ def _explain_trade(
         if decision is not None and decision.reason
         else "the entry signal (close crossed above SMA20)"
     )
-    bought = f"Trade #{trade.id} {trade.pair}: bought {fmt_amount(trade.amount)} at {fmt_price(trade.entry_price)}"
+    dp = price_decimals(ctx, trade.pair)
+    bought = f"Trade #{trade.id} {trade.pair}: bought {fmt_amount(trade.amount)} at {fmt_price(trade.entry_price, dp)}"
     if manual is not None:
         text = f"{bought}: a manual trade, {manual}; not an autopilot signal."
     else:
         text = f"{bought} on {fmt_time(trade.entry_ms, ctx.tz)} by the autopilot, because of {reason}."
     if trade.status == "closed":
         text += (
-            f" Closed at {fmt_price(trade.exit_price)} ({trade.exit_reason or 'exit'}), "
+            f" Closed at {fmt_price(trade.exit_price, dp)} ({trade.exit_reason or 'exit'}), "
             f"P&L {fmt_money(trade.pnl, signed=True)}"
             + (f", {trade.r_multiple:+.2f}R." if trade.r_multiple is not None else ".")
         )
     else:
         text += " Still open."
     rows: list[Row] = [
-        ("Stop", fmt_price(trade.stop_price)),
-        ("Target", fmt_price(trade.target_price)),
+        ("Stop", fmt_price(trade.stop_price, dp)),
+        ("Target", fmt_price(trade.target_price, dp)),
         ("ATR", fmt_price(trade.atr)),
         ("SMA20", fmt_price(trade.sma)),
         ("Source", f"{trade.source}, {'manual' if manual is not None else 'autopilot'}"),

@@ -122,7 +122,7 @@ def price(ctx: CommandContext, cmd: Command) -> Reply:
         raise UserError("prices are not available here")
     last = ctx.services.market.price(pair)
     decimals = ctx.services.market.price_decimals(pair)
-    return Reply(text=f"{pair}: {fmt_price(last, decimals)}.", title="Price")
+    return Reply(text=f"{pair} is at {fmt_price(last, decimals)} (last trade).")
 
 
 def killswitch(ctx: CommandContext, cmd: Command) -> Reply:

@@ -21,6 +21,7 @@ from bot.commands.context import (
     fmt_money,
     fmt_num,
     fmt_price,
+    price_decimals,
     quote_of,
     to_decimal,
 )
@@ -45,7 +46,7 @@ def order(ctx: CommandContext, cmd: Command) -> Reply:
         target=spec.target or to_decimal(preview.target),
     )
     pair = preview.pair or spec.pair
-    dp = ctx.services.market.price_decimals(pair) if ctx.services.market is not None else None
+    dp = price_decimals(ctx, pair)
     price = f"limit {fmt_num(spec.price)}" if spec.price else f"market, about {fmt_price(preview.price_est, dp)}"
     cost_label = "Est. cost" if spec.side == "buy" else "Est. proceeds"
     rows: list[Row] = [
@@ -177,7 +178,7 @@ class _Done:
 
 def _bought_text(ctx: CommandContext, pair: str, data: dict[str, Any]) -> str:
     """The trading service's fill, with prices at the pair's decimals."""
-    dp = ctx.services.market.price_decimals(pair) if ctx.services.market is not None else None
+    dp = price_decimals(ctx, pair)
     target = data.get("target")
     watched = f"target {fmt_price(target, dp)} (watched by Zyn)" if target is not None else "no target"
     return (

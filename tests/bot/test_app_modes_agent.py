@@ -94,7 +94,7 @@ def test_an_order_the_model_requests_waits_for_the_owners_yes(agent_zyn, llm) ->
 
     done = say(zyn, "yes")
 
-    assert done.text.startswith("Bought 0.01") and f"stop {stop}" in done.text, done.text
+    assert done.text.startswith("Bought 0.01") and f"stop {stop:,}" in done.text, done.text
     assert len(llm.chat_requests()) == 1  # the owner's yes is a command, not a question for the model
     after = zyn.status.snapshot()
     assert after["balances"]["BTC"] == pytest.approx(0.01)

@@ -301,7 +301,7 @@ def test_live_chat_buy_executes_on_the_sim_with_its_stop_there(tmp_path: Path, d
             assert echo.kind == "confirm"
             assert sim.balances() == START_BALANCES  # nothing before the yes
             done = say(zyn, "yes")
-            assert done.text.startswith("Bought 0.01") and f"stop {stop}" in done.text, done.text
+            assert done.text.startswith("Bought 0.01") and f"stop {stop:,}" in done.text, done.text
 
             after = sim.balances()
             assert after["BTC"] == Decimal("0.51") and after["USD"] < 10_000 - Decimal("0.01") * price

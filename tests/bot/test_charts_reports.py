@@ -93,7 +93,7 @@ def test_weekly_report(services: Services, clock: SimClock) -> None:
     assert reply.text.startswith("jimmy, the last 7 days: +20.00 USD over 2 closed trades")
     rows = reply.row_dict()
     assert rows["P&L, last 7 days"] == "+20.00 USD"
-    assert rows["Win rate"] == "50%" and rows["Best trade"] == "#3 BTC/USD +30.00 USD"
+    assert rows["Win rate"] == "50 %" and rows["Best trade"] == "#3 BTC/USD +30.00 USD"
     assert rows["Worst trade"] == "#2 ETH/USD -10.00 USD" and "Max drawdown" in rows
     assert reply.image_png is not None and reply.image_png.startswith(PNG)
     assert "Weekly report" in build_weekly_report(services, clock)

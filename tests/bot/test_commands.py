@@ -35,7 +35,7 @@ def test_status_paused_and_cached(say: Say, status: FakeStatus) -> None:
 def test_balance_positions_orders(say: Say) -> None:
     assert say("balance").row_dict() == {"BTC": "0.01", "USD": "9,386.50", "Equity (USD)": "10,012.30 USD"}
     pos = say("positions")
-    assert pos.columns[:2] == ["Pair", "Amount"] and pos.rows[0][-2:] == ("59,000.00", "65,000.00")
+    assert pos.columns[:2] == ["Pair", "Amount"] and pos.rows[0][-2:] == ("59,000.0", "65,000.0")
     orders = say("orders")
     assert orders.rows[0][0] == "OABC12-XYZ" and orders.is_table
 

@@ -137,9 +137,11 @@ def test_quiet_hours_hold_back_trade_alerts_but_not_safety_alerts(
 
     inbox = Inbox()
     notifier.register("telegram", inbox.send)
+    opened = Event("trade_opened", "Bought 0.01 BTC/USD at 61,000", {"pair": "BTC/USD"})
+    stopped = Event("stop_hit", "Stop hit on BTC/USD", {"pair": "BTC/USD", "pnl": -20})
     OwnerSettings(kv).set_quiet_hours("11:00-13:00")
-    assert notifier.deliver(Event("trade_opened", "Bought 0.01 BTC/USD at 61,000", {"pair": "BTC/USD"})) == {}
-    assert notifier.deliver(Event("stop_hit", "Stop hit on BTC/USD", {"pair": "BTC/USD", "pnl": -20})) == {"telegram": True}
+    assert notifier.deliver(opened) == {}
+    assert notifier.deliver(stopped) == {"telegram": True}
     OwnerSettings(kv).set_quiet_hours("off")
-    assert notifier.deliver(Event("trade_opened", "Bought 0.01 BTC/USD at 61,000", {"pair": "BTC/USD"})) == {"telegram": True}
+    assert notifier.deliver(opened) == {"telegram": True}
     assert [t.split(" ")[0] for t, _ in inbox.got] == ["Stop", "Bought"]

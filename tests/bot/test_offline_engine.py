@@ -99,7 +99,7 @@ def test_why_the_last_trade_was_taken(say: Say, db: Engine) -> None:
         s.commit()
     reply = say("why did you take the last trade?")
     assert "because of close crossed above SMA20" in reply.text and "target" in reply.text
-    assert reply.row_dict()["Stop"] == "59,800.00"
+    assert reply.row_dict()["Stop"] == "59,800.0"
 
 
 def test_why_a_trade_was_skipped(say: Say, db: Engine) -> None:

@@ -89,8 +89,8 @@ def test_facts_are_kept_apart_from_the_conversation(say: Say) -> None:
 
 
 def test_price_time_and_kill_switch(say: Say) -> None:
-    assert say("price BTC").text == "BTC/USD: 61,000.0."
-    assert say("what's the price of ETH?").text.startswith("ETH/USD: 3,000.00.")
+    assert say("price BTC").text == "BTC/USD is at 61,000.0 (last trade)."
+    assert say("what's the price of ETH?").text.startswith("ETH/USD is at 3,000.00 (last trade).")
     assert say("what time is it?").text.startswith("It is Saturday 01 June 2024, 12:00 (UTC).")
     assert "not tripped" in say("kill switch").text
 

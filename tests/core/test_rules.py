@@ -30,7 +30,9 @@ def test_sentences_become_rules(text: str, kind: str, value: str) -> None:
     assert rule is not None and (rule.kind, rule.value, rule.text) == (kind, value, text)
 
 
-@pytest.mark.parametrize("text", ["stop trading", "trade on weekends", "I like ETH", "more than 2 positions"])
+@pytest.mark.parametrize(
+    "text", ["stop trading", "trade on weekends", "I like ETH", "more than 2 positions", "don't buy anything"]
+)
 def test_other_sentences_are_not_rules(text: str) -> None:
     assert parse_rule(text) is None
 
