@@ -44,7 +44,7 @@ VARIANTS: dict[str, MLSpec | None] = {
     "G-a": MLSpec("gbm", "margin"),
     "G-b": MLSpec("gbm", "q33"),
 }
-DEFAULT_VARIANT = "V0"  # the frozen choice of the round-2 selection rule (see the protocol file)
+DEFAULT_VARIANT = "G-b"  # frozen by the round-2 selection rule on dev (bench/results/learner_protocol_2026-11-30.md)
 
 Progress = Callable[[str], None]
 
@@ -66,11 +66,21 @@ class MLFoldModel:
     model: MLModel | None
     universe: Universe
     trained_on: int
+    ready: dict[tuple[str, int], float] = field(default_factory=dict)  # (pair, candle ts) -> P(win)
+
+    def prepare(self, pair: str, candle_ts: Sequence[int]) -> None:
+        """Compute P(win) for every candle a signal could come from, in one batch (same numbers
+        as one at a time; the features of a candle do not depend on the learned run)."""
+        if self.model is None:
+            return
+        vectors = [self.universe.vector(pair, ts) for ts in candle_ts]
+        self.ready.update(zip(((pair, ts) for ts in candle_ts), self.model.probs(vectors), strict=True))
 
     def decide(self, pair: str, ctx: SignalContext) -> Gate:
         if self.model is None:
             return Gate(True, 1.0, None, f"abstain: {self.trained_on} training trades")
-        return self.model.gate(self.universe.vector(pair, ctx.candle.ts))
+        x = self.universe.vector(pair, ctx.candle.ts)
+        return self.model.gate(x, self.ready.get((pair, ctx.candle.ts)))
 
 
 @dataclass(frozen=True)
@@ -265,6 +275,7 @@ def pooled_walk_forward(  # noqa: PLR0913
         idx = firsts[pair]
         starts = [candles[i].ts for i in idx]
         router = FoldRouter(pair, starts, [trainer.model_for(ts) for ts in starts])
+        _prepare(router, pair, candles)
         learned = Backtester(pair, timeframe, market, cfg, gate=router).run(candles)
         base = window(baselines[pair], idx[0], candles, baselines[pair].seconds)
         runs.append(
@@ -285,6 +296,14 @@ def pooled_walk_forward(  # noqa: PLR0913
         if job.seed == seeds - 1:
             tick(f"control {job.pair}")
     return PooledResult(timeframe, folds, variant, seeds, runs, trained_until=trainer.last_exit)
+
+
+def _prepare(router: FoldRouter, pair: str, candles: Sequence[Candle]) -> None:
+    """Batch the feature models' predictions over each test fold's candles."""
+    bounds = [*router.starts, candles[-1].ts + 1]
+    for k, model in enumerate(router.models):
+        if isinstance(model, MLFoldModel):
+            model.prepare(pair, [c.ts for c in candles if bounds[k] <= c.ts < bounds[k + 1]])
 
 
 @dataclass(frozen=True)
