@@ -60,14 +60,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeframe", default="4h")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seeds", type=int, default=20)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for the control runs")
     ap.add_argument("--out", default="")
     args = ap.parse_args(argv)
     folders = [f for f in args.folders.split(",") if f]
+    t_load = time.perf_counter()
     uni = merge([load_folder(Path(args.data) / f, args.timeframe, label=f"{f}:") for f in folders])
+    print(f"loaded {len(uni.data)} pairs in {time.perf_counter() - t_load:.1f} s", flush=True)
     texts = []
     for variant in [v for v in args.variants.split(",") if v]:
         t0 = time.perf_counter()
-        res = pooled_walk_forward(uni.data, args.timeframe, args.folds, args.seeds, variant)
+        res = pooled_walk_forward(uni.data, args.timeframe, args.folds, args.seeds, variant, workers=args.workers)
         res.seconds = time.perf_counter() - t0
         texts.append(table(res))
         print(texts[-1], flush=True)

@@ -8,6 +8,7 @@ bar on stderr (stdout stays one JSON object), print the contract JSON or a table
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from typing import Any
@@ -35,10 +36,11 @@ def cmd_pooled_learn(args: argparse.Namespace) -> int:
         print(f"left out {line}", file=sys.stderr)
     if not universe.data:
         raise UserError(f"{args.data}: no pair file with enough {tf} candles")
-    with tqdm(total=2 * len(universe.data), desc="walk-forward", unit="step", file=sys.stderr,
+    with tqdm(total=3 * len(universe.data), desc="walk-forward", unit="step", file=sys.stderr,
               disable=None) as bar:
         result = pooled_walk_forward(
-            universe.data, tf, seeds=args.seeds, progress=lambda label: _step(bar, label)
+            universe.data, tf, seeds=args.seeds, progress=lambda label: _step(bar, label),
+            workers=os.cpu_count() or 1,
         )
     result.seconds = time.perf_counter() - t0
     _out(result.contract(), args.json, _format)

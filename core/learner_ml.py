@@ -44,11 +44,18 @@ class MLModel:
     version: int = 0
 
     def prob(self, x: Sequence[float]) -> float:
-        row = [[v if math.isfinite(v) else m for v, m in zip(x, self.medians, strict=True)]]
-        return float(self.estimator.predict_proba(row)[0][1])
+        return self.probs([x])[0]
 
-    def gate(self, x: Sequence[float]) -> Gate:
-        p = self.prob(x)
+    def probs(self, xs: Sequence[Sequence[float]]) -> list[float]:
+        """P(win) for many rows at once (one call: the trees' per-call overhead is large)."""
+        if not xs:
+            return []
+        rows = [[v if math.isfinite(v) else m for v, m in zip(x, self.medians, strict=True)] for x in xs]
+        return [float(p[1]) for p in self.estimator.predict_proba(rows)]
+
+    def gate(self, x: Sequence[float], p: float | None = None) -> Gate:
+        """The verdict for one signal; `p` when its probability was already computed in a batch."""
+        p = self.prob(x) if p is None else p
         name = f"{self.spec.kind}/{self.spec.rule}"
         if p < self.threshold:
             return Gate(

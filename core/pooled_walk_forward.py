@@ -18,7 +18,7 @@ from __future__ import annotations
 import bisect
 import math
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -44,7 +44,7 @@ VARIANTS: dict[str, MLSpec | None] = {
     "G-a": MLSpec("gbm", "margin"),
     "G-b": MLSpec("gbm", "q33"),
 }
-DEFAULT_VARIANT = "V0"  # the frozen choice of the round-2 selection rule (see the protocol file)
+DEFAULT_VARIANT = "G-b"  # frozen by the round-2 selection rule on dev (bench/results/learner_protocol_2026-11-30.md)
 
 Progress = Callable[[str], None]
 
@@ -66,11 +66,21 @@ class MLFoldModel:
     model: MLModel | None
     universe: Universe
     trained_on: int
+    ready: dict[tuple[str, int], float] = field(default_factory=dict)  # (pair, candle ts) -> P(win)
+
+    def prepare(self, pair: str, candle_ts: Sequence[int]) -> None:
+        """Compute P(win) for every candle a signal could come from, in one batch (same numbers
+        as one at a time; the features of a candle do not depend on the learned run)."""
+        if self.model is None:
+            return
+        vectors = [self.universe.vector(pair, ts) for ts in candle_ts]
+        self.ready.update(zip(((pair, ts) for ts in candle_ts), self.model.probs(vectors), strict=True))
 
     def decide(self, pair: str, ctx: SignalContext) -> Gate:
         if self.model is None:
             return Gate(True, 1.0, None, f"abstain: {self.trained_on} training trades")
-        return self.model.gate(self.universe.vector(pair, ctx.candle.ts))
+        x = self.universe.vector(pair, ctx.candle.ts)
+        return self.model.gate(x, self.ready.get((pair, ctx.candle.ts)))
 
 
 @dataclass(frozen=True)
@@ -238,8 +248,12 @@ def pooled_walk_forward(  # noqa: PLR0913
     *,
     risk: RiskConfig | None = None,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> PooledResult:
-    """Baseline, learned and random-skip control for every pair, judged on its test folds."""
+    """Baseline, learned and random-skip control for every pair, judged on its test folds.
+
+    `progress` is called three times per pair (baseline, learned, control); `workers` > 1 runs
+    the control backtests in that many processes."""
     if variant not in VARIANTS:
         raise UserError(f"unknown learner variant {variant!r}; one of {', '.join(VARIANTS)}")
     if not data:
@@ -256,46 +270,73 @@ def pooled_walk_forward(  # noqa: PLR0913
     trades: dict[str, Sequence[ClosedTrade]] = {p: r.trades for p, r in baselines.items()}
     universe = Universe({p: c for p, (c, _m) in data.items()}, trades, timeframe)
     trainer = Trainer(_train_trades(baselines, universe, timeframe_ms(timeframe)), variant, timeframe, universe)
-    runs = []
+    runs, jobs = [], []
     for pair, (candles, market) in data.items():
         idx = firsts[pair]
         starts = [candles[i].ts for i in idx]
         router = FoldRouter(pair, starts, [trainer.model_for(ts) for ts in starts])
+        _prepare(router, pair, candles)
         learned = Backtester(pair, timeframe, market, cfg, gate=router).run(candles)
         base = window(baselines[pair], idx[0], candles, baselines[pair].seconds)
-        controls = _controls(pair, candles, market, cfg, timeframe, idx[0], router, _ret(base), seeds)
         runs.append(
-            PairRun(
-                pair,
-                base,
-                window(learned, idx[0], candles, learned.seconds),
-                router.skipped,
-                router.signals,
-                controls,
-            )
+            PairRun(pair, base, window(learned, idx[0], candles, learned.seconds), router.skipped, router.signals, [])
         )
-        tick(f"learned + control {pair}")
+        if router.skipped == 0:
+            runs[-1].control_returns = [_ret(base)] * seeds  # no skips: every control run is the baseline
+            tick(f"control {pair} (no skips: the baseline)")
+        else:
+            rate = router.skipped / router.signals
+            jobs += [
+                _ControlJob(len(runs) - 1, pair, candles, market, cfg, timeframe, idx[0], rate, seed)
+                for seed in range(seeds)
+            ]
+        tick(f"learned {pair}")
+    for job, ret in zip(jobs, _run_controls(jobs, workers), strict=True):
+        runs[job.run].control_returns.append(ret)
+        if job.seed == seeds - 1:
+            tick(f"control {job.pair}")
     return PooledResult(timeframe, folds, variant, seeds, runs, trained_until=trainer.last_exit)
 
 
-def _controls(  # noqa: PLR0913
-    pair: str,
-    candles: Sequence[Candle],
-    market: Market,
-    cfg: RiskConfig,
-    timeframe: str,
-    first: int,
-    router: FoldRouter,
-    baseline_return: float,
-    seeds: int,
-) -> list[float]:
-    """One test-window return per seed at the learner's skip rate (no skips: the baseline's)."""
-    if router.skipped == 0 or router.signals == 0:
-        return [baseline_return] * seeds
-    p = router.skipped / router.signals
-    out = []
-    for seed in range(seeds):
-        gate = RandomGate(p, candles[first].ts, random.Random(seed))  # noqa: S311 - a control, not crypto
-        run = Backtester(pair, timeframe, market, cfg, gate=gate).run(candles)
-        out.append(_ret(window(run, first, candles, 0.0)))
-    return out
+def _prepare(router: FoldRouter, pair: str, candles: Sequence[Candle]) -> None:
+    """Batch the feature models' predictions over each test fold's candles."""
+    bounds = [*router.starts, candles[-1].ts + 1]
+    for k, model in enumerate(router.models):
+        if isinstance(model, MLFoldModel):
+            model.prepare(pair, [c.ts for c in candles if bounds[k] <= c.ts < bounds[k + 1]])
+
+
+@dataclass(frozen=True)
+class _ControlJob:
+    """One random-skip control run: the pair's candles with a seeded RandomGate at rate p."""
+
+    run: int
+    pair: str
+    candles: Sequence[Candle]
+    market: Market
+    cfg: RiskConfig
+    timeframe: str
+    first: int
+    p: float
+    seed: int
+
+    def __call__(self) -> float:
+        rng = random.Random(self.seed)  # noqa: S311 - a control, not crypto
+        gate = RandomGate(self.p, self.candles[self.first].ts, rng)
+        result = Backtester(self.pair, self.timeframe, self.market, self.cfg, gate=gate).run(self.candles)
+        return _ret(window(result, self.first, self.candles, 0.0))
+
+
+def _call(job: _ControlJob) -> float:
+    return job()
+
+
+def _run_controls(jobs: list[_ControlJob], workers: int) -> Iterator[float]:
+    """The control runs are independent and most of the work: spread them over processes."""
+    if workers <= 1 or len(jobs) < 2:
+        yield from (job() for job in jobs)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(_call, jobs, chunksize=max(1, len(jobs) // (8 * workers)))

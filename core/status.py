@@ -50,8 +50,9 @@ CIRCUIT_DEFAULT: dict[str, Any] = {"state": "unknown", "failures": 0}
 EXIT_REASONS = {"take_profit": "target"}  # OrderRow.purpose -> TradeRow.exit_reason wording
 SNAPSHOT_KEYS = (
     "mode", "as_of", "source", "balances", "equity_usd", "positions", "open_orders", "pnl",
-    "trades", "autopilot", "kill_switch", "circuit",
+    "trades", "autopilot", "kill_switch", "circuit", "learning",
 )
+LIVE_ONLY_KEYS = frozenset({"learning"})  # always recomputed, so an older stored snapshot may lack them
 
 
 def iso_utc(ms: int | None) -> str | None:
@@ -331,8 +332,8 @@ class StatusService:
             data = self._kv.get_json(LAST_KEY)
         except Exception:
             return None
-        if isinstance(data, dict) and all(k in data for k in SNAPSHOT_KEYS):
-            return {k: data[k] for k in SNAPSHOT_KEYS}
+        if isinstance(data, dict) and all(k in data for k in SNAPSHOT_KEYS if k not in LIVE_ONLY_KEYS):
+            return {k: data.get(k) for k in SNAPSHOT_KEYS}
         return None
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from bot.app import build_zyn
 from core.config import load_settings
+from core.learning_switch import SwitchState, save_switch
 from core.telemetry.models import DecisionRow, TradeRow
 
 DAY = 86_400_000
@@ -91,6 +92,8 @@ def test_learn_bootstraps_from_past_candles_only_and_decisions_cite_the_version(
     with Session(zyn.db) as s:
         boot = s.exec(select(TradeRow).where(TradeRow.source == "bootstrap")).all()
     assert boot and max(t.exit_ms or 0 for t in boot) < now  # nothing learned from the future
+    # the learner acts only while the learning switch is on (a walk-forward showed skill)
+    save_switch(zyn.kv, SwitchState(True, "learning on: test", now, "V0", {"skill": True}))
     zyn.replay.step(now + 60 * DAY)
     with Session(zyn.db) as s:
         later = s.exec(select(DecisionRow).where(DecisionRow.ts_ms > now, DecisionRow.action == "enter")).all()

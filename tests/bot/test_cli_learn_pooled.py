@@ -13,12 +13,15 @@ SUMMARY_KEYS = {
 }
 
 
-def _small_folder(data_dir: Path, tmp_path: Path) -> Path:
-    """Three real pair files cut to their first 6 000 hours (a temporary folder, not the repo)."""
+NAMES = ("KRAKEN-CDD_BTC-USD_1h.csv", "KRAKEN-CDD_ETH-USD_1h.csv", "KRAKEN-CDD_LTC-USD_1h.csv")
+
+
+def _small_folder(data_dir: Path, tmp_path: Path, pairs: int = 3, hours: int = 6000) -> Path:
+    """Real pair files cut to their first `hours` hours (a temporary folder, not the repo)."""
     folder = tmp_path / "universe"
     folder.mkdir()
-    for name in ("KRAKEN-CDD_BTC-USD_1h.csv", "KRAKEN-CDD_ETH-USD_1h.csv", "KRAKEN-CDD_LTC-USD_1h.csv"):
-        lines = (data_dir / "kraken_cdd" / name).read_text(encoding="utf-8").splitlines()[:6001]
+    for name in NAMES[:pairs]:
+        lines = (data_dir / "kraken_cdd" / name).read_text(encoding="utf-8").splitlines()[: hours + 1]
         (folder / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
     (folder / "notes.txt").write_text("not a pair file", encoding="utf-8")
     return folder
@@ -45,7 +48,7 @@ def test_pooled_learn_json_has_the_contract_shape(data_dir: Path, tmp_path: Path
 
 
 def test_pooled_learn_table_and_bad_folder(data_dir: Path, tmp_path: Path) -> None:
-    folder = _small_folder(data_dir, tmp_path)
+    folder = _small_folder(data_dir, tmp_path, pairs=2, hours=2000)
     out = run(["backtest", "--data", str(folder), "--learn", "--seeds", "2"], tmp_path)
     assert out.returncode == 0, out.stderr
     assert "random-skip control" in out.stdout and "skill:" in out.stdout
