@@ -29,6 +29,7 @@ def wire_services(zyn: Zyn, *, host: str = "127.0.0.1") -> None:
     zyn.trading = TradingService(
         zyn.exchange, zyn.db, zyn.clock, kv=zyn.kv, pairs=s.pairs, markets=markets, notifier=zyn.notifier,
         breaker=zyn.breaker, source=s.mode, start_equity=s.paper_balance_usd if s.mode == "paper" else None,
+        atr_fallback=_atr_on_demand(zyn),
     )
     zyn.take_profit = TakeProfitWatcher(zyn.trading).attach()
     _wire_learning(zyn)
@@ -38,7 +39,7 @@ def wire_services(zyn: Zyn, *, host: str = "127.0.0.1") -> None:
     zyn.modules = build_modules(zyn)
     zyn.autopilot = Autopilot(zyn.trading, timeframe=s.timeframe, pairs=s.pairs, feed=zyn.feed,
                               gate=_gate_provider(zyn), strategy=strategy_named(s.strategy),
-                              atr_fallback=_atr_on_demand(zyn), policy=OwnerSettings(zyn.kv, s.tz),
+                              policy=OwnerSettings(zyn.kv, s.tz),
                               rules=zyn.modules.rules)
     _wire_market_drivers(zyn)
     _wire_status(zyn)

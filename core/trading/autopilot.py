@@ -52,7 +52,6 @@ class Autopilot:
         gate: GateProvider | None = None,
         history_limit: int = 200,
         snapshot_equity: bool = True,
-        atr_fallback: Callable[[str], float | None] | None = None,
         strategy: Strategy | None = None,
         policy: TradingPolicy | None = None,
         rules: EntryRules | None = None,
@@ -62,7 +61,6 @@ class Autopilot:
         self.policy = policy  # the owner's risk settings and standing rules (None = the pinned ones)
         self.pairs = tuple(pairs if pairs is not None else service.pairs)
         self.history_limit, self.snapshot_equity = history_limit, snapshot_equity
-        self._atr_fallback = atr_fallback
         self.rules = rules  # the optional modules (mtf, profit_target): the backtest's same code
         if rules is not None:
             from core.mtf import history_needed
@@ -84,11 +82,7 @@ class Autopilot:
         return self.pairs
 
     def atr(self, pair: str) -> float | None:
-        """The last signal candle's ATR14, else (chat orders) fetched from recent candles."""
-        known = self._atr.get(pair)
-        if known is None and self._atr_fallback is not None:
-            return self._atr_fallback(pair)
-        return known
+        return self._atr.get(pair)
 
     # ------------------------------------------------------------------ live loop
     def run_once(self) -> list[DecisionRow]:

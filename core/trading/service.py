@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Protocol
 
@@ -63,8 +63,10 @@ class TradingService:
         attempts: int = 3,
         backoff_s: float = 0.5,
         sleep: Sleep = time.sleep,
+        atr_fallback: Callable[[str], float | None] | None = None,
     ) -> None:
         self.lock = threading.RLock()
+        self._atr_fallback = atr_fallback  # recent candles when the autopilot has no ATR yet
         self.exchange, self.clock, self.pairs = exchange, clock, tuple(pairs)
         self.cfg = cfg or RiskConfig()
         self.notifier, self.breaker = notifier, breaker
@@ -111,7 +113,11 @@ class TradingService:
         self._atr[pair] = atr
 
     def atr_of(self, pair: str) -> float | None:
-        return self._atr.get(pair)
+        """The autopilot's ATR14 for `pair`, else (a stop-less chat order) fetched on demand."""
+        known = self._atr.get(pair)
+        if known is None and self._atr_fallback is not None:
+            return self._atr_fallback(pair)
+        return known
 
     def has_position(self, pair: str) -> bool:
         return bool(self.positions.book.for_pair(pair))
