@@ -76,6 +76,16 @@ def wait_role(port: int, role: str, deadline_s: float = 90) -> dict[str, Any]:
     raise AssertionError(f"no {role} on port {port} within {deadline_s} s")
 
 
+def wait_price(port: int, deadline_s: float = 60) -> None:
+    """The replay has quoted BTC (a positive signal before ordering): the web chat's `price BTC`."""
+    end = time.time() + deadline_s
+    while time.time() < end:
+        if "is at" in post_chat(port, "price BTC")["reply"]:
+            return
+        time.sleep(0.3)
+    raise AssertionError("the replay never quoted BTC/USD")
+
+
 def zyn(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=120)
@@ -120,6 +130,7 @@ def test_chat_from_another_process_acts_through_the_running_owner(tmp_path: Path
     owner = start_run(tmp_path, port, env)
     try:
         wait_role(port, "owner")
+        wait_price(port)
         errors_before = _errors(db)
         buy = zyn(tmp_path, env, "chat", "buy 0.01 BTC/USD sl 3000")
         assert buy.returncode == 0 and "confirm" in buy.stdout.lower(), buy.stdout + buy.stderr
@@ -178,6 +189,7 @@ def test_a_standby_run_writes_nothing_and_takes_over_once_when_the_owner_dies(tm
     standby = None
     try:
         wait_role(port, "owner")
+        wait_price(port)
         assert zyn(tmp_path, env, "chat", "buy 0.01 BTC/USD sl 3000").returncode == 0
         assert "Bought" in zyn(tmp_path, env, "chat", "yes").stdout
         before, paper_before = counts(db), ledger(db)
