@@ -10,21 +10,48 @@ which PTB accepts and no handler matches, so the updater confirms it with the ne
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from loguru import logger as log
 from telegram import Update
-from telegram.request import HTTPXRequest, RequestData
+from telegram._utils.types import ODVInput
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
+
+DEFAULT_NONE = BaseRequest.DEFAULT_NONE
 
 
 class TolerantUpdatesRequest(HTTPXRequest):
     """HTTPXRequest for the getUpdates connection; other methods pass through untouched."""
 
-    async def post(self, url: str, request_data: RequestData | None = None, **kwargs: Any) -> Any:
-        result = await super().post(url, request_data, **kwargs)
-        if url.endswith("/getUpdates") and isinstance(result, list):
-            return [u for u in (screen_update(item) for item in result) if u is not None]
-        return result
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = DEFAULT_NONE,
+        write_timeout: ODVInput[float] = DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        status, payload = await super().do_request(
+            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
+        )
+        if status != 200 or not url.endswith("/getUpdates"):
+            return status, payload
+        return status, screen_payload(payload)
+
+
+def screen_payload(payload: bytes) -> bytes:
+    """A getUpdates answer with every unparseable update replaced by its bare id."""
+    try:
+        body = json.loads(payload)
+    except ValueError:
+        return payload  # PTB reports an unreadable answer itself (and retries)
+    if not isinstance(body, dict) or not isinstance(body.get("result"), list):
+        return payload
+    body["result"] = [u for u in (screen_update(item) for item in body["result"]) if u is not None]
+    return json.dumps(body).encode()
 
 
 def screen_update(raw: Any) -> dict[str, Any] | None:
