@@ -11,15 +11,20 @@ Each refusal is one log line.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 from loguru import logger as log
 from slack_sdk.signature import SignatureVerifier
 
 
-def refusal(secret: str, body: bytes, headers: Mapping[str, str]) -> tuple[int, str] | None:
+class HeaderLookup(Protocol):
+    """Flask's case-insensitive `request.headers` (or a plain dict in tests)."""
+
+    def get(self, key: str) -> str | None: ...
+
+
+def refusal(secret: str, body: bytes, headers: HeaderLookup) -> tuple[int, str] | None:
     """None when bolt may handle the request, else (status, one-line reason)."""
     ts = headers.get("X-Slack-Request-Timestamp") or ""
     signature = headers.get("X-Slack-Signature") or ""
