@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from loguru import logger
 
-from adapters.channels.ports import channel_settings
-from adapters.channels.web_chat import access_denied
+from adapters.channels.ports import channel_settings, is_loopback
+from adapters.channels.web_chat import access_denied, token_given
 
 
 def make_blueprint(zyn: Any) -> Blueprint:
@@ -18,7 +18,10 @@ def make_blueprint(zyn: Any) -> Blueprint:
     @bp.get("/healthz")
     def healthz() -> ResponseReturnValue:
         body = health_report(zyn)
-        return jsonify(body), (200 if body["ok"] else 503)
+        code = 200 if body["ok"] else 503
+        if not _may_see_details(zyn):  # mode, exchange and jobs help an attacker, not a monitor
+            return jsonify({"ok": body["ok"]}), code
+        return jsonify(body), code
 
     @bp.get("/api/status")
     def api_status() -> ResponseReturnValue:
@@ -33,6 +36,13 @@ def make_blueprint(zyn: Any) -> Blueprint:
             return jsonify({"error": f"status unavailable: {type(exc).__name__}"}), 503
 
     return bp
+
+
+def _may_see_details(zyn: Any) -> bool:
+    """Loopback callers and callers with WEB_CHAT_TOKEN see the details; anyone else ok/not ok."""
+    if token_given(channel_settings(zyn.settings).web_chat_token):
+        return True
+    return is_loopback(request.remote_addr) and is_loopback((request.host or "").rsplit(":", 1)[0].strip("[]"))
 
 
 def health_report(zyn: Any) -> dict[str, Any]:
