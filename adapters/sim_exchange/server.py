@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import fnmatch
 import socket
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qsl
@@ -74,6 +75,7 @@ def create_sim_app(
     app.config.update(FAULTS=[], RATE_LIMIT=rate_limit, SIM=ctx)
     keys = {api_key: api_secret}
     nonces, limiter = NonceBook(), RateLimiter()
+    refusals: Counter[str] = Counter()  # what the sim refused, by Kraken error (tests read it)
 
     @app.route("/0/public/<method>", methods=["GET", "POST"])
     def public(method: str) -> Any:
@@ -91,11 +93,13 @@ def create_sim_app(
         if refused is None and not limiter.allow(key, app.config.get("RATE_LIMIT")):
             refused = "EAPI:Rate limit exceeded"
         if refused is not None:
+            refusals[refused] += 1
             log.bind(method=method, error=refused).info("sim refused {}: {}", method, refused)
             return _envelope([refused])
         return _serve(app, method, PRIVATE.get(method), ctx, params)
 
     app.extensions["zyn_sim_limiter"] = limiter
+    app.extensions["zyn_sim_refusals"] = refusals
     return app
 
 
