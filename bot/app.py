@@ -50,6 +50,7 @@ class Zyn:
     pricer: LivePaperPricer | None = None
     scheduler: Any = None
     channels: dict[str, Any] = field(default_factory=dict)
+    supervisors: dict[str, Any] = field(default_factory=dict)
     _started: bool = False
 
     # ----------------------------------------------------------------- lifecycle
@@ -61,11 +62,22 @@ class Zyn:
         self.scheduler = build_scheduler(self)
         self.scheduler.start()
         telegram = self.channels.get("telegram")
-        if telegram is not None:
-            telegram.start()
+        if telegram is not None:  # in the background: trading never waits for a chat channel
+            from bot.channel_supervisor import ChannelSupervisor
+
+            self.supervisors["telegram"] = ChannelSupervisor("telegram", telegram, self.notifier)
+            self.supervisors["telegram"].start()
         self._started = True
 
+    def channel_state(self) -> dict[str, Any]:
+        """Each channel: "up", or "retrying" with the last start error (for /healthz and status)."""
+        out: dict[str, Any] = {name: {"state": "up"} for name in self.channels}
+        out.update({name: sup.state() for name, sup in self.supervisors.items()})
+        return out
+
     def close(self) -> None:
+        for supervisor in self.supervisors.values():
+            supervisor.stop()
         for name, channel in self.channels.items():
             stop = getattr(channel, "stop", None)
             if callable(stop):

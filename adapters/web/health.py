@@ -60,6 +60,8 @@ def health_report(zyn: Any) -> dict[str, Any]:
         "exchange": {"name": getattr(zyn.exchange, "name", "?"), "circuit": circuit["state"]},
         "circuit": circuit,
         "market_data": zyn.feed_state() if hasattr(zyn, "feed_state") else None,
+        # a channel down does not make Zyn unhealthy (trading goes on), but it shows here
+        "channels": zyn.channel_state() if hasattr(zyn, "channel_state") else {},
     }
 
 
