@@ -51,6 +51,8 @@ class Zyn:
     scheduler: Any = None
     channels: dict[str, Any] = field(default_factory=dict)
     supervisors: dict[str, Any] = field(default_factory=dict)
+    storage: Any = None  # core.telemetry.storage_health.StorageHealth
+    _prober: Any = None
     _started: bool = False
 
     # ----------------------------------------------------------------- lifecycle
@@ -61,6 +63,11 @@ class Zyn:
         self.reconcile()
         self.scheduler = build_scheduler(self)
         self.scheduler.start()
+        if self.storage is not None:
+            from bot.storage_probe import StorageProber
+
+            self._prober = StorageProber(self.storage, self.db)
+            self._prober.start()
         telegram = self.channels.get("telegram")
         if telegram is not None:  # in the background: trading never waits for a chat channel
             from bot.channel_supervisor import ChannelSupervisor
@@ -78,6 +85,8 @@ class Zyn:
     def close(self) -> None:
         for supervisor in self.supervisors.values():
             supervisor.stop()
+        if self._prober is not None:
+            self._prober.stop()
         for name, channel in self.channels.items():
             stop = getattr(channel, "stop", None)
             if callable(stop):

@@ -70,7 +70,12 @@ def _setup_logging(command: str, quiet: bool) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _setup_logging(args.command, quiet=args.command not in ("run", "sim-exchange"))
+    try:
+        _setup_logging(args.command, quiet=args.command not in ("run", "sim-exchange"))
+    except OSError as exc:  # e.g. a read-only or full var/: one line, not a traceback
+        print(f"zyn: cannot write the log under var/ ({type(exc).__name__}: {exc.strerror or exc}); "
+              "make var/ writable or free some disk space", file=sys.stderr)
+        return 2
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "run": _cmd("bot.cli_run", "cmd_run"),
         "chat": _cmd("bot.cli_chat", "cmd_chat"),

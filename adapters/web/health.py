@@ -10,6 +10,7 @@ from loguru import logger
 
 from adapters.channels.ports import channel_settings, is_loopback
 from adapters.channels.web_chat import access_denied, token_given
+from core.clock import RealClock
 
 
 def make_blueprint(zyn: Any) -> Blueprint:
@@ -46,16 +47,21 @@ def _may_see_details(zyn: Any) -> bool:
 
 
 def health_report(zyn: Any) -> dict[str, Any]:
-    """ok = the database answers, the owned scheduler runs, and the exchange circuit is not open
-    (open = the exchange has been unreachable repeatedly; new entries are paused)."""
+    """ok = storage takes writes and answers, the owned scheduler runs, and the exchange circuit
+    is not open (open = the exchange has been unreachable repeatedly; new entries are paused).
+
+    Storage comes from memory (`zyn.storage`, fed by every statement and a prober thread), never
+    from a query here: a locked or hung database must not make the health check hang."""
     circuit = zyn.breaker.snapshot()
-    db_ok = _db_ok(zyn)
+    storage = getattr(zyn, "storage", None)
+    db_ok = _storage_ok(storage.snapshot()) if storage is not None else _db_ok(zyn)
     sched = zyn.scheduler_state() if hasattr(zyn, "scheduler_state") else {"running": False}
     ok = db_ok and (not sched.get("owner") or bool(sched.get("running"))) and circuit["state"] != "open"
     return {
         "ok": ok,
         "mode": zyn.settings.mode,
         "database": "ok" if db_ok else "error",
+        "storage": storage.snapshot() if storage is not None else None,
         "scheduler": sched,
         "exchange": {"name": getattr(zyn.exchange, "name", "?"), "circuit": circuit["state"]},
         "circuit": circuit,
@@ -63,6 +69,17 @@ def health_report(zyn: Any) -> dict[str, Any]:
         # a channel down does not make Zyn unhealthy (trading goes on), but it shows here
         "channels": zyn.channel_state() if hasattr(zyn, "channel_state") else {},
     }
+
+
+STALE_MS = 60_000
+
+
+def _storage_ok(snap: dict[str, Any]) -> bool:
+    """No write fault, the last probe worked, and (when a prober runs) it answered lately."""
+    if not snap["ok"]:
+        return False
+    last = snap["last_answer_ms"]
+    return last is None or RealClock().now_ms() - int(last) <= STALE_MS
 
 
 def _db_ok(zyn: Any) -> bool:
