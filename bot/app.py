@@ -52,6 +52,7 @@ class Zyn:
     channels: dict[str, Any] = field(default_factory=dict)
     supervisors: dict[str, Any] = field(default_factory=dict)
     storage: Any = None  # core.telemetry.storage_health.StorageHealth
+    reconciling: bool = False  # set by start() while it reconciles (the web already serves)
     _prober: Any = None
     _started: bool = False
 
@@ -60,7 +61,11 @@ class Zyn:
         """Reconcile with the exchange, then start the scheduler and pollers (zyn run only)."""
         from bot.wiring_jobs import build_scheduler
 
-        self.reconcile()
+        self.reconciling = True
+        try:
+            self.reconcile()
+        finally:
+            self.reconciling = False
         self.scheduler = build_scheduler(self)
         self.scheduler.start()
         if self.storage is not None:
@@ -127,6 +132,8 @@ class Zyn:
 
     def autopilot_state(self) -> dict[str, Any]:
         paused = self.trading.paused_reason if self.trading is not None else None
+        if paused is None and self.reconciling:
+            paused = "reconciling with the exchange after a start"
         if paused is None and self.trading is not None and self.trading.halted():
             paused = "daily loss kill-switch (until the next UTC day or resume)"
         if paused is None and self.feed is None:

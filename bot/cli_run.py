@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import threading
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -31,15 +32,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     server = waitress.create_server(app, host=args.host, port=args.port, threads=8, ident="zyn")
     for sig in (signal.SIGTERM, signal.SIGINT):  # SIGINT too: it is ignored in background jobs
         signal.signal(sig, lambda *_: server.close())
-    zyn.start()
+    # Reconciliation can take a while against a slow exchange: the page and /healthz already
+    # answer meanwhile (status says "reconciling"); the scheduler starts when it is done.
+    starter = threading.Thread(target=_start, args=(zyn,), name="zyn-start", daemon=True)
+    starter.start()
     print(f"Zyn ({zyn.settings.mode} mode) on http://{args.host}:{args.port} — Ctrl-C to stop", flush=True)
     try:
         server.run()
     except (KeyboardInterrupt, OSError):
         pass
     finally:
+        starter.join(120)
         zyn.close()
     return 0
+
+
+def _start(zyn: Any) -> None:
+    try:
+        zyn.start()
+    except Exception:  # /healthz shows the scheduler not running; the log has why
+        logger.bind(step="start").exception("zyn could not start its jobs")
 
 
 def parse_balances(items: list[str]) -> dict[str, Decimal]:

@@ -60,6 +60,7 @@ def health_report(zyn: Any) -> dict[str, Any]:
     return {
         "ok": ok,
         "mode": zyn.settings.mode,
+        "reconciling": bool(getattr(zyn, "reconciling", False)),
         "database": "ok" if db_ok else "error",
         "storage": storage.snapshot() if storage is not None else None,
         "scheduler": sched,
