@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--api-key")
     sim.add_argument("--api-secret")
     sim.add_argument("--balance", action="append", default=[], help="ASSET=AMOUNT, repeatable (USD=10000)")
+    sim.add_argument("--fault", action="append", default=[], help="inject a fault: METHOD=KIND[,times=N,...]")
+    sim.add_argument("--staked", action="append", default=[], help="a staking balance, e.g. DOT.S=12.5")
     return p
 
 

@@ -79,6 +79,10 @@ def cmd_sim_exchange(args: argparse.Namespace) -> int:
         "host": args.host, "port": args.port, "data_path": args.data, "api_key": args.api_key,
         "api_secret": args.api_secret, "balances": parse_balances(args.balance), "speed": settings.paper_speed,
     }
+    from adapters.sim_exchange.fault_spec import parse_fault, parse_staked
+
+    kwargs["faults"] = [parse_fault(spec) for spec in args.fault]
+    kwargs["staked"] = parse_staked(args.staked)
     db_url = os.environ.get("ZYN_SIM_DATABASE_URL")
     if db_url:
         kwargs["db_url"] = db_url
