@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 
 from adapters.web.app import create_web_app
 from bot.app import Zyn, build_zyn
+from bot.envelope import Envelope
 from core.clock import SimClock
 from core.config import load_settings
 from core.telemetry.db import make_engine
@@ -69,6 +70,8 @@ def test_a_full_disk_halts_entries_tells_the_owner_and_fails_healthz(zyn: Zyn) -
     assert "storage is failing" in (zyn.trading.gates().circuit or "")
     health = web.get("/healthz")
     assert health.status_code == 503 and health.get_json()["database"] == "error"
+    reply = zyn.dispatcher.handle(Envelope("cli", "owner", "buy 0.01 btc"))
+    assert "storage" in reply.text.lower() and "went wrong" not in reply.text, reply.text
     zyn.notifier.flush()
     assert len(told) == 1 and "halted" in told[0] and "stops stay" in told[0]
 
