@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck pytest bench clean
+.PHONY: run test install lint typecheck pytest bench soak clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -34,6 +34,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/chat_latency.py
 	$(BIN)/python bench/walk_forward.py
 	$(BIN)/python bench/universe_tick.py
+
+soak: $(STAMP)  # not part of `make test`: 30 simulated days, several minutes
+	$(BIN)/python bench/soak.py
 
 clean:
 	rm -rf $(VENV) var/*.db

@@ -68,6 +68,10 @@ class Zyn:
     modules: Any = None  # bot.wiring_modules.Modules: feature flags, entry rules, universe, watchdog
     channels: dict[str, Any] = field(default_factory=dict)  # telegram also has start()/stop()
     lease: SchedulerLock | None = None  # held by this process (zyn run, or a terminal command owning)
+    supervisors: dict[str, Any] = field(default_factory=dict)
+    storage: Any = None  # core.telemetry.storage_health.StorageHealth
+    reconciling: bool = False  # set by start() while it reconciles (the web already serves)
+    _prober: Any = None
     _started: bool = False
 
     # ----------------------------------------------------------------- lifecycle
@@ -75,21 +79,43 @@ class Zyn:
         """Reconcile with the exchange, then start the scheduler and pollers (zyn run only)."""
         from bot.wiring_jobs import build_scheduler
 
-        self.reconcile()
+        self.reconciling = True
+        try:
+            self.reconcile()
+        finally:
+            self.reconciling = False
         self.scheduler = build_scheduler(self)
         self.scheduler.start()
+        if self.storage is not None:
+            from bot.storage_probe import StorageProber
+
+            self._prober = StorageProber(self.storage, self.db)
+            self._prober.start()
         telegram = self.channels.get("telegram")
-        if telegram is not None:
-            telegram.start()
+        if telegram is not None:  # in the background: trading never waits for a chat channel
+            from bot.channel_supervisor import ChannelSupervisor
+
+            self.supervisors["telegram"] = ChannelSupervisor("telegram", telegram, self.notifier)
+            self.supervisors["telegram"].start()
         from bot.wiring_modules import start_watchdog
 
         start_watchdog(self)  # heartbeats, restarts, one notice (issue 9)
         self._started = True
 
+    def channel_state(self) -> dict[str, Any]:
+        """Each channel: "up", or "retrying" with the last start error (for /healthz and status)."""
+        out: dict[str, Any] = {name: {"state": "up"} for name in self.channels}
+        out.update({name: sup.state() for name, sup in self.supervisors.items()})
+        return out
+
     def close(self) -> None:
         from bot.wiring_modules import stop_watchdog
 
         stop_watchdog(self)
+        for supervisor in self.supervisors.values():
+            supervisor.stop()
+        if self._prober is not None:
+            self._prober.stop()
         owner = self.lease is None or self.lease.still_valid_locally()
         for name, channel in self.channels.items():
             stop = getattr(channel, "stop", None)
@@ -134,6 +160,8 @@ class Zyn:
 
     def autopilot_state(self) -> dict[str, Any]:
         paused = self.trading.paused_reason if self.trading is not None else None
+        if paused is None and self.reconciling:
+            paused = "reconciling with the exchange after a start"
         if paused is None and self.trading is not None and self.trading.halted():
             paused = "daily loss kill-switch (until the next UTC day or resume)"
         if paused is None and self.modules is not None:

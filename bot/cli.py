@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--balance", action="append", default=[], help="ASSET=AMOUNT, repeatable (USD=10000)")
     sim.add_argument("--db", default="sqlite:///var/sim_exchange.db",
                      help="the sim's own paper account (SQLAlchemy URL); not Zyn's DATABASE_URL")
+    sim.add_argument("--fault", action="append", default=[], help="inject a fault: METHOD=KIND[,times=N,...]")
+    sim.add_argument("--staked", action="append", default=[], help="a staking balance, e.g. DOT.S=12.5")
     return p
 
 
@@ -84,6 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _setup_logging(args.command, quiet=args.command not in ("run", "sim-exchange"))
     except UserError as exc:
         print(f"zyn: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # e.g. a read-only or full var/: one line, not a traceback
+        print(f"zyn: cannot write the log under var/ ({type(exc).__name__}: {exc.strerror or exc}); "
+              "make var/ writable or free some disk space", file=sys.stderr)
         return 2
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "run": _cmd("bot.cli_run", "cmd_run"),

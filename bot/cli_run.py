@@ -94,13 +94,17 @@ def _run_owner(settings: Any, args: argparse.Namespace, db: Any, lease: Any) -> 
         url = f"http://{connect_host(args.host)}:{server.effective_port}"
         publish_endpoint(zyn.kv, lease.holder, url)
         logger.bind(host=args.host, port=args.port, mode=settings.mode, **zyn.describe()).info("zyn starting (owner)")
-        zyn.start()
+        # Reconciliation can take a while against a slow exchange: the page and /healthz already
+        # answer meanwhile (status says "reconciling"); the scheduler starts when it is done.
+        starter = threading.Thread(target=_start, args=(zyn,), name="zyn-start", daemon=True)
+        starter.start()
         print(f"Zyn ({settings.mode} mode) on http://{args.host}:{args.port} — Ctrl-C to stop", flush=True)
         if not lost.is_set():
             try:
                 server.run()
             except (KeyboardInterrupt, OSError):
                 pass
+        starter.join(120)
     finally:
         keeper.stop()
         try:
@@ -140,6 +144,13 @@ def _run_standby(settings: Any, args: argparse.Namespace, db: Any, kv: Any, ever
     return take_over.is_set()
 
 
+def _start(zyn: Any) -> None:
+    try:
+        zyn.start()
+    except Exception:  # /healthz shows the scheduler not running; the log has why
+        logger.bind(step="start").exception("zyn could not start its jobs")
+
+
 def parse_balances(items: list[str]) -> dict[str, Decimal]:
     out: dict[str, Decimal] = {}
     for item in items or ["USD=10000"]:
@@ -166,8 +177,11 @@ def cmd_sim_exchange(args: argparse.Namespace) -> int:
     check_port_free(args.host, args.port)
     if not args.db.startswith(("sqlite:///", "postgresql://", "postgresql+psycopg://", "postgres://")):
         raise UserError(f"--db {args.db!r}: use sqlite:///PATH or postgresql://USER@HOST/DB")
+    from adapters.sim_exchange.fault_spec import parse_fault, parse_staked
+
     run_sim_exchange(
         host=args.host, port=args.port, data_path=args.data, api_key=args.api_key, api_secret=args.api_secret,
         balances=balances, speed=settings.paper_speed, db_url=args.db,
+        faults=[parse_fault(spec) for spec in args.fault], staked=parse_staked(args.staked),
     )
     return 0

@@ -37,6 +37,9 @@ MAX_MESSAGE_BYTES = 4096
 STORED_TEXT_CHARS = 4096
 TRUSTED_CHANNELS = frozenset({"cli"})
 ANYONE = "*"
+STORAGE_FAILING = (
+    "My storage is failing (disk full or read-only?), so nothing new was done; stops stay on the exchange."
+)
 REFUSAL = "Sorry, this is a private assistant and you are not on its allow-list."
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffd]")
 
@@ -223,6 +226,10 @@ class Dispatcher:
             self._record_error(env, "user", exc)
             return Reply(text=_one_line(f"The exchange refused: {exc}"), kind="error")
         except Exception as exc:  # the promise: never a traceback to a user
+            if _storage_fault(exc):  # not a bug: the disk (full, read-only); the owner is alerted once
+                line = _one_line(str(exc))[:200]
+                logger.bind(channel=env.channel, user=env.user_id).error("storage failed: {}", line)
+                return Reply(text=STORAGE_FAILING, kind="error")
             logger.bind(channel=env.channel, user=env.user_id).exception("handler failed")
             error_id = self._record_error(env, "fatal", exc)
             self._alert(f"chat on {env.channel}", f"error #{error_id}: {type(exc).__name__}: {exc}")
@@ -306,3 +313,12 @@ def _one_line(text: str, limit: int = 300) -> str:
 
 def _printable(text: str) -> str:
     return _BAD_CHARS.sub("?", text)
+
+
+def _storage_fault(exc: BaseException) -> bool:
+    """A database error that means the storage itself fails (see core.telemetry.storage_health)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from core.telemetry.storage_health import is_storage_fault
+
+    return isinstance(exc, DBAPIError) and is_storage_fault(exc.orig, bool(exc.connection_invalidated))

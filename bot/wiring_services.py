@@ -25,11 +25,12 @@ def wire_services(zyn: Zyn, *, host: str = "127.0.0.1") -> None:
 
     s = zyn.settings
     zyn.notifier = Notifier(zyn.kv, zyn.db, zyn.clock, tz=s.tz)
+    zyn.storage = _storage_health(zyn)
     markets = markets_for(sorted(set(s.pairs) | set(zyn.market.dataset))) if s.mode == "paper" else None
     zyn.trading = TradingService(
         zyn.exchange, zyn.db, zyn.clock, kv=zyn.kv, pairs=s.pairs, markets=markets, notifier=zyn.notifier,
-        breaker=zyn.breaker, source=s.mode, start_equity=s.paper_balance_usd if s.mode == "paper" else None,
-        atr_fallback=_atr_on_demand(zyn),
+        breaker=zyn.breaker, storage=zyn.storage, source=s.mode,
+        start_equity=s.paper_balance_usd if s.mode == "paper" else None, atr_fallback=_atr_on_demand(zyn),
     )
     zyn.take_profit = TakeProfitWatcher(zyn.trading).attach()
     _wire_learning(zyn)
@@ -242,6 +243,25 @@ def _wire_channels(zyn: Zyn) -> None:
     for name, channel in zyn.channels.items():
         zyn.notifier.register(name, channel.send)
     logger.bind(channels=sorted(zyn.channels)).info("channels configured")
+
+
+def _storage_health(zyn: Zyn) -> Any:
+    """Storage faults seen on any statement halt entries (the trading gate) and tell the owner."""
+    from bot.notifier import error_event
+    from core.clock import RealClock
+    from core.telemetry.storage_health import StorageHealth
+
+    def on_change(old: str | None, new: str | None) -> None:
+        if new is not None:
+            logger.bind(fault=new).error("storage fault: new entries halted, stops stay on the exchange")
+            zyn.notifier.notify(error_event("storage", f"{new}. New entries are halted; stops stay on the exchange."))
+        else:
+            logger.bind(was=old).warning("storage writes work again")
+            zyn.notifier.notify(Event("error", "Storage works again; new entries are allowed.", {"where": "storage"}))
+
+    health = StorageHealth(RealClock(), on_change)  # wall time: staleness is real time, also in a replay
+    health.watch(zyn.db)
+    return health
 
 
 def _breaker_alerts(zyn: Zyn) -> Callable[[str, str], None]:

@@ -47,6 +47,7 @@ PERIOD_ALIASES = {"today": "today", "day": "today", "week": "week", "all": "all_
 AUTOPILOT_DEFAULT: dict[str, Any] = {"running": False, "paused_reason": "unknown"}
 KILL_DEFAULT: dict[str, Any] = {"tripped": False, "daily_pnl": 0.0, "limit": 0.03}
 CIRCUIT_DEFAULT: dict[str, Any] = {"state": "unknown", "failures": 0}
+FRESH_S = 5.0  # data read longer ago than this is labelled "cache" (as_of gives its age), not "exchange"
 EXIT_REASONS = {"take_profit": "target"}  # OrderRow.purpose -> TradeRow.exit_reason wording
 SNAPSHOT_KEYS = (
     "mode", "as_of", "source", "balances", "equity_usd", "positions", "open_orders", "pnl",
@@ -216,10 +217,13 @@ class StatusService:
 
     def _build(self, view: CacheView, report: PnlReport) -> dict[str, Any]:
         acc = view.account
+        age_s = None if view.as_of_ms is None else max(0, self._clock.now_ms() - view.as_of_ms) / 1000
+        live = view.fresh and age_s is not None and age_s <= FRESH_S
         snap: dict[str, Any] = {
             "mode": self._mode,
             "as_of": iso_utc(view.as_of_ms),
-            "source": "exchange" if view.fresh else "cache",
+            # "exchange" only for data just read; older data is the cache's (`as_of` says how old)
+            "source": "exchange" if live else "cache",
             "balances": self._balances(acc),
             "equity_usd": self._equity(acc),
             "positions": self._positions_from(acc, report),

@@ -1,8 +1,9 @@
 """Slack: slash command `/zyn`, app mentions and DMs at `POST /slack/events`, alerts by DM.
 
-slack-bolt verifies `X-Slack-Signature` and `X-Slack-Request-Timestamp` (wrong or older than
-5 minutes -> 401) before any listener runs. Listeners `ack()` at once (Slack gives 3 s) and do
-the work in bolt's background thread (`process_before_response=False`), then answer with
+`X-Slack-Signature` and `X-Slack-Request-Timestamp` are verified on the raw body (wrong or older
+than 5 minutes -> 401, see slack_guard) before bolt parses anything; bolt verifies them again.
+Listeners `ack()` at once (Slack gives 3 s) and do the work in bolt's background thread
+(`process_before_response=False`), then answer with
 `chat.postMessage` (mrkdwn fallback + Block Kit, yes/no buttons on confirmations) and charts
 with `files_upload_v2`. Slack redelivers events it thinks were missed, and a signed request can
 be replayed within the 5-minute window, so each `event_id` is acted on once (replays get 200).
@@ -33,6 +34,7 @@ from adapters.channels.ports import (
 )
 from adapters.channels.render import slack_blocks, slack_text
 from adapters.channels.replay_cache import ReplayCache
+from adapters.channels.slack_guard import refusal
 
 MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 MAX_EVENT_BYTES = 256 * 1024
@@ -123,10 +125,9 @@ class SlackChannel:
         def slack_events() -> Response:
             if (request.content_length or 0) > MAX_EVENT_BYTES:
                 return Response("payload too large\n", 413, mimetype="text/plain")
-            ts = request.headers.get("X-Slack-Request-Timestamp")
-            if ts is not None and not (ts.isascii() and ts.isdigit() and len(ts) <= 12):
-                # bolt would int() it and answer 500; a malformed timestamp is just unsigned
-                return Response("invalid request signature\n", 401, mimetype="text/plain")
+            refused = refusal(self._channels.slack_signing_secret, request.get_data(cache=True), request.headers)
+            if refused is not None:
+                return Response(f"{refused[1]}\n", refused[0], mimetype="text/plain")
             return handler.handle(request)
 
         return bp

@@ -41,6 +41,7 @@ from adapters.channels.ports import (
     channel_settings,
 )
 from adapters.channels.render import TELEGRAM_MAX, confirm_buttons, telegram_html
+from adapters.channels.telegram_updates import TolerantUpdatesRequest
 
 BOT_SUFFIX = re.compile(r"^(/\w+)@\w+")
 MAX_RETRY_AFTER_S = 30.0
@@ -72,6 +73,7 @@ def build_application(channels: ChannelSettings) -> Application:  # type: ignore
         .connect_timeout(5)
         .read_timeout(15)
         .write_timeout(15)
+        .get_updates_request(TolerantUpdatesRequest(connect_timeout=5, read_timeout=15, write_timeout=15))
         .build()
     )
 

@@ -2,11 +2,15 @@
 
 Who is talking: the web channel has no accounts. Without `WEB_CHAT_TOKEN` only loopback clients
 are served (and `check_bind` refuses to bind anything else); with a token every request must
-carry `Authorization: Bearer <token>` or `?token=` — loopback too, because behind a local
-reverse proxy every request looks like loopback. A trusted caller is the owner: the optional
-`"user"` field only names the conversation (default "owner"); the dispatcher's allow-list still
-decides what that user may do. Pages render server-side (work without JS) and poll JSON to
-refresh; the browser inserts text with textContent only, never as HTML.
+carry `Authorization: Bearer <token>` or the `zyn_token` cookie that `POST /login` sets (HttpOnly,
+SameSite=Strict) — loopback too, because behind a local reverse proxy every request looks like
+loopback. Never `?token=`: a URL ends up in access logs, proxies and the browser's history.
+Every page of this blueprint says it must not be framed (X-Frame-Options and CSP
+frame-ancestors), so another site cannot overlay it to click "yes" for the owner.
+A trusted caller is the owner: the optional `"user"` field only names the conversation
+(default "owner"); the dispatcher's allow-list still decides what that user may do. Pages
+render server-side (work without JS) and poll JSON to refresh; the browser inserts text with
+textContent only, never as HTML.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from loguru import logger as log
 
 from adapters.channels.dashboard import (
@@ -43,6 +48,8 @@ from adapters.channels.ports import (
 from adapters.channels.render import cells, confirm_buttons, plain_text, table_rows
 
 MAX_BODY = 4096
+COOKIE = "zyn_token"
+NO_FRAMING = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'"}
 MAX_USER = 64
 Decisions = Callable[[int], Sequence[dict[str, Any]]]
 Insights = Callable[[], Sequence[dict[str, Any]]]
@@ -89,9 +96,25 @@ def web_blueprint(
     )
     token = channels.web_chat_token
 
+    @bp.after_request
+    def no_framing(resp: Response) -> Response:
+        resp.headers.update(NO_FRAMING)
+        return resp
+
     @bp.get("/")
     def chat_page() -> str:
-        return render_template("chat.html", token_required=bool(token), user_name=user_name)
+        signed_in = not token or _token_ok(token)
+        return render_template("chat.html", token_required=not signed_in, user_name=user_name)
+
+    @bp.post("/login")
+    def login() -> ResponseReturnValue:
+        given = request.form.get("token", "")
+        if not token or not given or not hmac.compare_digest(given.encode(), token.encode()):
+            log.bind(route="/login").warning("web: sign-in refused")
+            return _error("wrong token", 401)
+        resp = redirect(url_for("zyn_web.chat_page"), code=303)
+        resp.set_cookie(COOKIE, token, httponly=True, samesite="Strict", secure=request.is_secure)
+        return resp
 
     _add_dashboard_routes(
         bp, token, status, decisions or (lambda n: []), insights or (lambda: []), settings or (lambda: [])
@@ -189,11 +212,9 @@ def _deny(token: str) -> Response | None:
     Without a token the Host header must name loopback too: a DNS-rebinding page (evil.example
     resolving to 127.0.0.1) reaches a loopback socket but sends its own name as Host."""
     if token:
-        header = request.headers.get("Authorization", "")
-        given = header[7:].strip() if header.lower().startswith("bearer ") else request.args.get("token", "")
-        if given and hmac.compare_digest(given.encode(), token.encode()):
+        if _token_ok(token):
             return None
-        resp = jsonify({"error": "missing or wrong token (Authorization: Bearer <WEB_CHAT_TOKEN>)"})
+        resp = jsonify({"error": "missing or wrong token (Authorization: Bearer <WEB_CHAT_TOKEN>, or sign in)"})
         resp.status_code = 401
         resp.headers["WWW-Authenticate"] = "Bearer"
         return resp
@@ -202,6 +223,18 @@ def _deny(token: str) -> Response | None:
     resp = jsonify({"error": "the web chat serves loopback only unless WEB_CHAT_TOKEN is set"})
     resp.status_code = 403
     return resp
+
+
+def _token_ok(token: str) -> bool:
+    """The request carries the token in the Authorization header or the sign-in cookie."""
+    header = request.headers.get("Authorization", "")
+    given = header[7:].strip() if header.lower().startswith("bearer ") else request.cookies.get(COOKIE, "")
+    return bool(token and given) and hmac.compare_digest(given.encode(), token.encode())
+
+
+def token_given(token: str) -> bool:
+    """For other routes (e.g. /healthz): does this request prove it knows WEB_CHAT_TOKEN?"""
+    return _token_ok(token)
 
 
 def _host_name(host: str) -> str:

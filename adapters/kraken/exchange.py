@@ -23,9 +23,9 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any, Literal
 
-import ccxt
 from loguru import logger
 
+from adapters.kraken.budget import RateBudget
 from adapters.kraken.client_ref import new_client_ref, same_cl_ord_id, to_cl_ord_id
 from adapters.kraken.guard import BreakerOpen, CallGuard
 from adapters.kraken.history import DEFAULT_MAX_PAGES, oldest_first, page_all, window
@@ -37,6 +37,7 @@ from adapters.kraken.mapping import (
     market_from_ccxt,
     order_from_ccxt,
 )
+from adapters.kraken.serial_client import SerialKraken
 from core.circuit_breaker import CircuitBreaker
 from core.domain import (
     Balances,
@@ -81,6 +82,7 @@ class KrakenExchange:
         sleep: Callable[[float], None] = time.sleep,
         fee_rate: Decimal = DEFAULT_FEE_RATE,
         history_max_pages: int = DEFAULT_MAX_PAGES,
+        budget: RateBudget | None = None,
     ) -> None:
         if mode not in ("paper", "validate", "live"):
             raise ValueError(f"mode must be paper, validate or live, not {mode!r}")
@@ -94,7 +96,9 @@ class KrakenExchange:
         self._ref_of: dict[str, str] = {}  # cl_ord_id sent -> the caller's reference
         config: dict[str, Any] = {"apiKey": api_key, "secret": api_secret, "enableRateLimit": True}
         config.update(ccxt_options or {})
-        self.ccxt = ccxt.kraken(config)
+        # Kraken's counter rules instead of ccxt's fixed delay (`enableRateLimit: False` turns
+        # the budget off, e.g. against the sim); private calls are serialized: see serial_client.
+        self.ccxt = SerialKraken(config, budget or RateBudget())
         self.ccxt.urls["api"] = {**self.ccxt.urls["api"], "public": self.api_url, "private": self.api_url}
         self.guard = CallGuard(breaker, retry_attempts, backoff_s, sleep=sleep, secrets=(api_key, api_secret))
         self._markets: dict[str, Market] = {}

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from flask import Flask
 from loguru import logger
@@ -170,6 +171,8 @@ def run_sim_exchange(
     db_url: str,
     *,
     warmup_candles: int = 200,
+    faults: list[Any] | None = None,
+    staked: dict[str, str] | None = None,
 ) -> None:
     """Serve until interrupted (see the module docstring)."""
     import waitress
@@ -177,6 +180,7 @@ def run_sim_exchange(
     sim = build_sim_exchange(
         data_path, api_key, api_secret, balances, speed, db_url, warmup_candles=warmup_candles
     )
+    sim.app.config.update(FAULTS=list(faults or []), STAKED=dict(staked or {}))
     if sim.generated_keys:
         print(f"API key:    {sim.api_key}\nAPI secret: {sim.api_secret}", flush=True)
     pairs = ", ".join(sorted(sim.exchange.load_markets()))

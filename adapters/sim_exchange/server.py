@@ -10,6 +10,10 @@ Test hooks (read on every request, so tests can change them on a running server)
   `Fault("AddOrder", "drop")` executes the order then drops the connection (a lost answer),
   `Fault("Balance*", "error", times=3)` answers `EService:Unavailable` three times,
   `Fault("*", "http", status=502)` answers an HTTP 502 page.
+  `Fault("QueryOrders", "delay", delay_s=2)` answers late (beyond the client's timeout: a
+  timeout), `Fault("CancelOrder", "fake_cancel")` answers `{"count": 1}` and cancels nothing.
+- `app.config["STAKED"]`: extra balances under Kraken's staking names (`{"DOT.S": "12.5"}`),
+  reported by Balance/BalanceEx like Kraken does (not tradable; clients must not count them).
 - `app.config["RATE_LIMIT"]`: a `RateLimit` (leaky bucket per key) or None.
 - `app.config["SIM"]`: the `SimContext` (paper exchange, candles, clock).
 """
@@ -18,6 +22,8 @@ from __future__ import annotations
 
 import fnmatch
 import socket
+import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import parse_qsl
@@ -35,7 +41,7 @@ from core.domain import ZynError
 from core.ports import Clock
 
 log = logger.bind(component="sim_exchange")
-FaultKind = Literal["error", "http", "drop"]
+FaultKind = Literal["error", "http", "drop", "delay", "fake_cancel"]
 
 
 @dataclass
@@ -44,6 +50,7 @@ class Fault:
 
     kind: `error` -> HTTP 200 with `{"error": [error]}`; `http` -> a bare HTTP `status` page;
     `drop` -> run the request, then close the connection without an answer.
+    `delay` -> wait `delay_s`, then answer normally; `fake_cancel` -> `{"count": 1}`, no cancel.
     `after=True` makes `error`/`http` also run the request first (executed but answer lost).
     `params`: only requests whose form fields all match (`{"ordertype": "stop-loss"}` fails the
     stop but not the buy before it).
@@ -56,6 +63,7 @@ class Fault:
     status: int = 502
     after: bool = False
     params: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0
 
     def runs_first(self) -> bool:
         return self.kind == "drop" or self.after
@@ -74,9 +82,10 @@ def create_sim_app(
     app = Flask("zyn_sim_exchange")
     app.json.sort_keys = False  # type: ignore[attr-defined]  # Kraken lists history newest first
     ctx = _context(exchange, clock, candles)
-    app.config.update(FAULTS=[], RATE_LIMIT=rate_limit, SIM=ctx)
+    app.config.update(FAULTS=[], RATE_LIMIT=rate_limit, SIM=ctx, STAKED={})
     keys = {api_key: api_secret}
     nonces, limiter = NonceBook(), RateLimiter()
+    refusals: Counter[str] = Counter()  # what the sim refused, by Kraken error (tests read it)
 
     @app.route("/0/public/<method>", methods=["GET", "POST"])
     def public(method: str) -> Any:
@@ -94,11 +103,13 @@ def create_sim_app(
         if refused is None and not limiter.allow(key, app.config.get("RATE_LIMIT")):
             refused = "EAPI:Rate limit exceeded"
         if refused is not None:
+            refusals[refused] += 1
             log.bind(method=method, error=refused).info("sim refused {}: {}", method, refused)
             return _envelope([refused])
         return _serve(app, method, PRIVATE.get(method), ctx, params)
 
     app.extensions["zyn_sim_limiter"] = limiter
+    app.extensions["zyn_sim_refusals"] = refusals
     return app
 
 
@@ -131,10 +142,15 @@ def _serve(app: Flask, method: str, handler: Any, ctx: SimContext, params: dict[
     if handler is None:
         return _envelope(["EGeneral:Unknown method"])
     fault = _take_fault(app, method, params)
+    if fault is not None and fault.kind == "delay":
+        time.sleep(fault.delay_s)
+        fault = None
+    if fault is not None and fault.kind == "fake_cancel":
+        return _envelope([], {"count": 1, "pending": False})
     if fault is not None and not fault.runs_first():
         return _fault_response(fault)
     try:
-        result = handler(ctx, params)
+        result = _with_staked(app, method, handler(ctx, params))
         answer = _envelope([], result)
     except KrakenError as exc:
         answer = _envelope([exc.code])
@@ -143,6 +159,18 @@ def _serve(app: Flask, method: str, handler: Any, ctx: SimContext, params: dict[
     if fault is not None:
         return _fault_response(fault)
     return answer
+
+
+def _with_staked(app: Flask, method: str, result: Any) -> Any:
+    """Balance/BalanceEx also list the staking balances (`DOT.S`, `ETH2.S`...) as Kraken does."""
+    staked: dict[str, str] = app.config.get("STAKED") or {}
+    if not staked or method not in ("Balance", "BalanceEx") or not isinstance(result, dict):
+        return result
+    extra: dict[str, Any] = {
+        code: amount if method == "Balance" else {"balance": amount, "hold_trade": "0.0000000000"}
+        for code, amount in staked.items()
+    }
+    return {**result, **extra}
 
 
 def _take_fault(app: Flask, method: str, params: dict[str, str]) -> Fault | None:

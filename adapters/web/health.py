@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from loguru import logger
 
-from adapters.channels.ports import channel_settings
-from adapters.channels.web_chat import access_denied
+from adapters.channels.ports import channel_settings, is_loopback
+from adapters.channels.web_chat import access_denied, token_given
+from core.clock import RealClock
 
 
 def make_blueprint(zyn: Any) -> Blueprint:
@@ -18,7 +19,10 @@ def make_blueprint(zyn: Any) -> Blueprint:
     @bp.get("/healthz")
     def healthz() -> ResponseReturnValue:
         body = health_report(zyn)
-        return jsonify(body), (200 if body["ok"] else 503)
+        code = 200 if body["ok"] else 503
+        if not _may_see_details(zyn):  # mode, exchange and jobs help an attacker, not a monitor
+            return jsonify({"ok": body["ok"]}), code
+        return jsonify(body), code
 
     @bp.get("/api/status")
     def api_status() -> ResponseReturnValue:
@@ -35,23 +39,38 @@ def make_blueprint(zyn: Any) -> Blueprint:
     return bp
 
 
+def _may_see_details(zyn: Any) -> bool:
+    """Loopback callers and callers with WEB_CHAT_TOKEN see the details; anyone else ok/not ok."""
+    if token_given(channel_settings(zyn.settings).web_chat_token):
+        return True
+    return is_loopback(request.remote_addr) and is_loopback((request.host or "").rsplit(":", 1)[0].strip("[]"))
+
+
 def health_report(zyn: Any) -> dict[str, Any]:
-    """ok = the database answers, the owned scheduler runs, and the exchange circuit is not open
-    (open = the exchange has been unreachable repeatedly; new entries are paused)."""
+    """ok = storage takes writes and answers, the owned scheduler runs, and the exchange circuit
+    is not open (open = the exchange has been unreachable repeatedly; new entries are paused).
+
+    Storage comes from memory (`zyn.storage`, fed by every statement and a prober thread), never
+    from a query here: a locked or hung database must not make the health check hang."""
     circuit = zyn.breaker.snapshot()
-    db_ok = _db_ok(zyn)
+    storage = getattr(zyn, "storage", None)
+    db_ok = _storage_ok(storage.snapshot()) if storage is not None else _db_ok(zyn)
     sched = zyn.scheduler_state() if hasattr(zyn, "scheduler_state") else {"running": False}
     ok = db_ok and (not sched.get("owner") or bool(sched.get("running"))) and circuit["state"] != "open"
     return {
         "ok": ok,
         "role": "owner" if sched.get("owner") else "not trading",
         "mode": zyn.settings.mode,
+        "reconciling": bool(getattr(zyn, "reconciling", False)),
         "database": "ok" if db_ok else "error",
+        "storage": storage.snapshot() if storage is not None else None,
         "scheduler": sched,
         "exchange": {"name": getattr(zyn.exchange, "name", "?"), "circuit": circuit["state"]},
         "circuit": circuit,
         "market_data": zyn.feed_state() if hasattr(zyn, "feed_state") else None,
         "components": _components(zyn),
+        # a channel down does not make Zyn unhealthy (trading goes on), but it shows here
+        "channels": zyn.channel_state() if hasattr(zyn, "channel_state") else {},
     }
 
 
@@ -59,6 +78,17 @@ def _components(zyn: Any) -> dict[str, Any]:
     """Every job, poller and feed the watchdog guards, with its state and last heartbeat (issue 9)."""
     watchdog = getattr(getattr(zyn, "modules", None), "watchdog", None)
     return watchdog.snapshot() if watchdog is not None else {}
+
+
+STALE_MS = 60_000
+
+
+def _storage_ok(snap: dict[str, Any]) -> bool:
+    """No write fault, the last probe worked, and (when a prober runs) it answered lately."""
+    if not snap["ok"]:
+        return False
+    last = snap["last_answer_ms"]
+    return last is None or RealClock().now_ms() - int(last) <= STALE_MS
 
 
 def _db_ok(zyn: Any) -> bool:

@@ -58,7 +58,9 @@ def status(ctx: CommandContext, cmd: Command) -> Reply:
         f"today {fmt_money(pnl.get('today'), signed=True)}, {len(positions)} position(s), "
         f"autopilot {running}."
     )
-    if snap.get("source") == "cache":
+    if snap.get("source") == "cache" and circuit.get("state") in ("closed", None):
+        text += f" (cached figures as of {str(snap.get('as_of') or '?')[11:19]} UTC)"
+    elif snap.get("source") == "cache":
         text += " (exchange unreachable: cached figures)"
     return Reply(text=text, title="Status", rows=rows)
 

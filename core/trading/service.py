@@ -45,6 +45,13 @@ class BreakerView(Protocol):
     def state(self) -> str: ...
 
 
+class StorageView(Protocol):
+    """What is wrong with storage right now (None = writes work); see telemetry.storage_health."""
+
+    @property
+    def fault(self) -> str | None: ...
+
+
 class TradingService:
     def __init__(  # noqa: PLR0913
         self,
@@ -58,6 +65,7 @@ class TradingService:
         cfg: RiskConfig | None = None,
         notifier: Notifier | None = None,
         breaker: BreakerView | None = None,
+        storage: StorageView | None = None,
         source: str = "paper",
         start_equity: float | None = None,
         attempts: int = 3,
@@ -69,7 +77,7 @@ class TradingService:
         self._atr_fallback = atr_fallback  # recent candles when the autopilot has no ATR yet
         self.exchange, self.clock, self.pairs = exchange, clock, tuple(pairs)
         self.cfg = cfg or RiskConfig()
-        self.notifier, self.breaker = notifier, breaker
+        self.notifier, self.breaker, self.storage = notifier, breaker, storage
         self.journal = Journal(db, clock, source)
         self.state = TradingState(kv or KeyValueStore(db), start_equity, self.cfg.daily_loss_limit)
         self.desk = OrderDesk(exchange, self.journal, attempts=attempts, backoff_s=backoff_s, sleep=sleep)
@@ -147,6 +155,9 @@ class TradingService:
         circuit = None
         if self.breaker is not None and self.breaker.state == "open":
             circuit = "the exchange circuit breaker is open (exchange unreachable); try again later"
+        fault = self.storage.fault if self.storage is not None else None
+        if fault is not None:  # a trade Zyn cannot journal is a trade it cannot manage
+            circuit = "storage is failing (disk full or read-only?); new entries are halted, stops stay"
         return Gatekeeping(halted, paused, circuit)
 
     # ------------------------------------------------------------------ manual orders

@@ -63,3 +63,47 @@ def test_sim_exchange_cli_bad_balance_is_exit_2() -> None:
     out = subprocess.run([sys.executable, "-m", "bot", "sim-exchange", "--balance", "USD=lots"],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "USD=lots" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_sim_exchange_cli_injects_faults_and_staking_balances(tmp_path: Path, data_dir: Path) -> None:
+    """`--fault` and `--staked` reproduce the test suite's faults from the command line."""
+    port = free_port()
+    env = {**os.environ, "ZYN_SIM_DATABASE_URL": f"sqlite:///{tmp_path}/sim.db", "ZYN_LOG_LEVEL": "ERROR"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "sim-exchange", "--port", str(port), "--data",
+         str(data_dir / "kraken_small" / "KRAKEN_BTC-USDT_1h.csv"), "--balance", "USDT=5000",
+         "--fault", "BalanceEx=error,times=1,error=EAPI:Invalid nonce", "--staked", "DOT.S=12.5"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        lines = [proc.stdout.readline() for _ in range(3)]  # type: ignore[union-attr]
+        key = next(ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("API key"))
+        secret = next(ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("API secret"))
+        ex = ccxt.kraken({"apiKey": key, "secret": secret, "enableRateLimit": False})
+        base = f"http://127.0.0.1:{port}"
+        ex.urls["api"] = {**ex.urls["api"], "public": base, "private": base}
+        deadline = time.time() + 20
+        while True:
+            try:
+                ex.fetch_ticker("BTC/USDT")
+                break
+            except ccxt.NetworkError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.2)
+        try:
+            ex.privatePostBalanceEx()
+            raise AssertionError("the injected fault must answer first")
+        except ccxt.InvalidNonce as exc:
+            assert "EAPI:Invalid nonce" in str(exc)
+        balances = ex.privatePostBalanceEx()["result"]
+        assert balances["DOT.S"]["balance"] == "12.5" and "USDT" in balances
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_sim_exchange_cli_bad_fault_is_exit_2() -> None:
+    out = subprocess.run([sys.executable, "-m", "bot", "sim-exchange", "--fault", "AddOrder=explode"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and "--fault" in out.stderr

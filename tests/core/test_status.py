@@ -276,3 +276,16 @@ def test_concurrent_callers_share_one_fetch(ex: MemoryExchange, clock: SimClock,
     assert errors == [] and len(results) == 8
     assert ex.calls["fetch_balances"] == 1 and ex.calls["fetch_my_trades"] == 1
     assert all(r == results[0] for r in results)
+
+
+def test_data_read_a_while_ago_is_labelled_cache_with_its_time(
+    ex: MemoryExchange, clock: SimClock, db: Engine
+) -> None:
+    svc = make(ex, clock, db)
+    fresh = svc.snapshot()
+    assert fresh["source"] == "exchange"
+    clock.advance(20_000)  # within the cache's 30/60 s lifetimes: served from cache, not re-read
+    later = svc.snapshot()
+    assert later["source"] == "cache" and later["as_of"] == fresh["as_of"]
+    svc.sync(force=True)
+    assert svc.snapshot()["source"] == "exchange"

@@ -98,6 +98,7 @@ class FakeTelegramAPI(LoopbackServer):
         self._open_queries: set[str] = set()
         self._fail_next: dict[str, tuple[int, dict[str, Any]]] = {}
         self._lock = threading.Condition()
+        self.offsets: list[int] = []  # the offset of every getUpdates call, in order
 
     # --- test controls ----------------------------------------------------------------------
 
@@ -131,6 +132,10 @@ class FakeTelegramAPI(LoopbackServer):
             }
         )
         return qid
+
+    def push_raw(self, update: dict[str, Any]) -> int:
+        """Queue any update body as-is (malformed ones included); returns its update_id."""
+        return self._queue(dict(update))
 
     def fail_next(self, method: str, status: int, description: str, retry_after: int | None = None) -> None:
         """Make the next call of `method` fail like Telegram does (e.g. 429 with retry_after)."""
@@ -190,6 +195,7 @@ class FakeTelegramAPI(LoopbackServer):
         limit = int(p.get("limit") or 100)
         deadline = time.monotonic() + min(timeout, 30.0)
         with self._lock:
+            self.offsets.append(offset)
             if offset:  # confirms every update below offset
                 self._updates = [u for u in self._updates if u["update_id"] >= offset]
             while not self._updates and time.monotonic() < deadline:

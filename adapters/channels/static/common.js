@@ -1,13 +1,9 @@
-// Shared by the chat and status pages: the optional WEB_CHAT_TOKEN travels as a Bearer header.
+// Shared by the chat and status pages. The optional WEB_CHAT_TOKEN travels in the HttpOnly
+// sign-in cookie (POST /login), which same-origin fetches send by themselves; never in the URL.
 "use strict";
 const Zyn = (() => {
-  const params = new URLSearchParams(location.search);
-  if (params.get("token")) sessionStorage.setItem("zyn-token", params.get("token"));
-  const token = sessionStorage.getItem("zyn-token") || "";
   function headers(extra) {
-    const h = Object.assign({}, extra || {});
-    if (token) h.Authorization = "Bearer " + token;
-    return h;
+    return Object.assign({}, extra || {});
   }
   function el(tag, text, cls) {
     const e = document.createElement(tag);
@@ -24,5 +20,5 @@ const Zyn = (() => {
     }
     return t;
   }
-  return { headers, el, table, token };
+  return { headers, el, table };
 })();

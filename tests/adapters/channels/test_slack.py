@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from loguru import logger as log
 
 from adapters.channels import slack
 from adapters.channels.ports import ChannelConfigError
@@ -216,3 +217,21 @@ def test_send_raises_on_slack_error_so_the_notifier_can_isolate_it(channels: Cha
 
     with pytest.raises(SlackApiError, match="invalid_auth"):
         SlackChannel(without(channels, slack_bot_token="xoxb-revoked")).send("kill-switch tripped")
+
+
+@pytest.mark.parametrize("body", ["x", "{", "[1]", '{"type": 5}', "payload=%7Bnot-json", "\xff\x00"])
+@pytest.mark.parametrize("signed", [False, True])
+def test_malformed_body_is_refused_without_a_traceback(
+    app: Flask, zyn: FakeZyn, body: str, signed: bool
+) -> None:
+    lines: list[str] = []
+    sink = log.add(lambda m: lines.append(str(m)), level="DEBUG", format="{level} {message}")
+    try:
+        headers = sign(SLACK_SECRET, body) if signed else {}
+        status, text = post(app, body, "application/json", headers)
+    finally:
+        log.remove(sink)
+    assert status in (400, 404) if signed else status == 401  # 404: bolt's "unhandled request"
+    assert "Traceback" not in text and not [ln for ln in lines if "Traceback" in ln]
+    assert len([ln for ln in lines if "slack:" in ln]) == (0 if status == 404 else 1)
+    assert zyn.dispatcher.seen == []

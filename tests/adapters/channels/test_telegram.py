@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable, Iterator
 
 import pytest
+from loguru import logger as log
 
 from adapters.channels.ports import ChannelConfigError
 from adapters.channels.telegram import TelegramChannel, command_text, make_channel
@@ -153,3 +154,21 @@ def test_configuration_rules(channels: ChannelSettings, zyn: FakeZyn) -> None:
 def test_command_text() -> None:
     assert command_text("/status@zyn_bot week") == "/status week"
     assert command_text("  buy 1 btc ") == "buy 1 btc"
+
+
+def test_malformed_update_is_skipped_once_and_polling_goes_on(
+    bot: TelegramChannel, zyn: FakeZyn, telegram_api: FakeTelegramAPI
+) -> None:
+    lines: list[str] = []
+    sink = log.add(lambda m: lines.append(str(m)), level="DEBUG", format="{level} {message}")
+    try:
+        bad = telegram_api.push_raw({"message": {"message_id": 1}})  # no chat, no date
+        telegram_api.push_message(OWNER_CHAT, "/status")
+        telegram_api.wait_for("/sendMessage", to_chat(OWNER_CHAT, "Status"))
+        telegram_api.wait_for("/getUpdates", lambda c: int(c.params.get("offset") or 0) > bad)
+    finally:
+        log.remove(sink)
+    assert telegram_api.offsets.count(bad) <= 1  # asked for once at most, then confirmed
+    skipped = [ln for ln in lines if "malformed update" in ln]
+    assert len(skipped) == 1 and str(bad) in skipped[0]
+    assert not [ln for ln in lines if "Traceback" in ln]

@@ -72,9 +72,41 @@ def test_token_required_when_set(zyn: FakeZyn, channels: ChannelSettings) -> Non
     assert chat(app, {"message": "status"})[0] == 401
     assert chat(app, {"message": "status"}, headers={"Authorization": "Bearer wrong"})[0] == 401
     assert chat(app, {"message": "status"}, headers={"Authorization": "Bearer s3cret"})[0] == 200
-    assert app.test_client().post("/api/chat?token=s3cret", json={"message": "status"}).status_code == 200
     assert app.test_client().get("/status").status_code == 401
-    assert app.test_client().get("/status?token=s3cret").status_code == 200
+    assert app.test_client().get("/status", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+
+
+def test_token_in_the_url_is_not_accepted(zyn: FakeZyn, channels: ChannelSettings) -> None:
+    zyn.settings = Settings(channels=without(channels, web_chat_token="s3cret"))
+    client = build_app(zyn).test_client()
+    assert client.post("/api/chat?token=s3cret", json={"message": "status"}).status_code == 401
+    assert client.get("/status?token=s3cret").status_code == 401
+    assert zyn.dispatcher.seen == []
+
+
+def test_sign_in_sets_an_httponly_strict_cookie_that_opens_the_pages(
+    zyn: FakeZyn, channels: ChannelSettings
+) -> None:
+    zyn.settings = Settings(channels=without(channels, web_chat_token="s3cret"))
+    client = build_app(zyn).test_client()
+    assert 'name="token"' in client.get("/").get_data(as_text=True)  # the sign-in form
+    assert client.post("/login", data={"token": "wrong"}).status_code == 401
+    assert client.get("/status").status_code == 401
+    resp = client.post("/login", data={"token": "s3cret"})
+    assert resp.status_code == 303
+    cookie = resp.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert client.get("/status").status_code == 200
+    assert client.post("/api/chat", json={"message": "status"}).status_code == 200
+    assert 'name="token"' not in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/", "/status"])
+def test_pages_refuse_to_be_framed(app: Flask, path: str) -> None:
+    resp = app.test_client().get(path)
+    assert resp.status_code == 200
+    assert resp.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
 
 
 def test_remote_client_without_token_is_refused(app: Flask, zyn: FakeZyn) -> None:

@@ -1,0 +1,52 @@
+"""ccxt.kraken with one serialized private-call path and Kraken's own rate-limit counter.
+
+Why serialized: Kraken refuses a nonce that is not strictly greater than the last one it saw for
+the key (`EAPI:Invalid nonce`, and repeated ones can get the key locked). ccxt makes the nonce
+while signing, then sends; two threads sharing the client can sign in one order and arrive in
+the other. So every private call holds this client's lock from signing to answer. The adapter
+builds one client per API key (the composition root builds one `KrakenExchange`), so this is
+one path per key in the process. Public calls are not signed and run in parallel.
+Why not ccxt's limiter: see `adapters.kraken.budget`. ccxt's `throttle` is a no-op here and the
+budget is spent in `fetch2` instead, still switched by ccxt's own `enableRateLimit`.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import ccxt
+
+from adapters.kraken.budget import RateBudget
+
+
+class SerialKraken(ccxt.kraken):  # type: ignore[misc]  # ccxt ships no type hints
+    """`fetch2` (where ccxt signs and sends) under the private lock and the rate budget."""
+
+    def __init__(self, config: dict[str, Any], budget: RateBudget) -> None:
+        super().__init__(config)
+        self._private_lock = threading.Lock()
+        self._budget = budget
+
+    def throttle(self, cost: Any = None) -> None:
+        """ccxt's fixed delay per call: replaced by the budget (see the module docstring)."""
+        return None
+
+    def fetch2(
+        self,
+        path: str,
+        api: Any = "public",
+        method: str = "GET",
+        params: dict[str, Any] | None = None,
+        config: dict[str, Any] | None = None,
+    ) -> Any:
+        kind = api[0] if isinstance(api, list | tuple) and api else str(api)
+        params, config = params or {}, config or {}
+        if kind != "private":
+            if self.enableRateLimit:
+                self._budget.spend("public", path)
+            return super().fetch2(path, api, method, params, config)
+        with self._private_lock:
+            if self.enableRateLimit:
+                self._budget.spend("private", path)
+            return super().fetch2(path, api, method, params, config)

@@ -1,0 +1,131 @@
+"""Soak: 30 simulated days of replay in 1-minute steps across every pair the shared data has
+for one common period, with chat traffic on every channel each simulated hour; prints the RSS
+over time and the error count.
+
+    .venv/bin/python bench/soak.py [--days 30] [--every-min 60]
+
+Everything is in process and on loopback: a real Zyn from the composition root (paper mode,
+replay feed) with Telegram, Slack and Twilio on the test fakes and the web chat through Flask.
+Data: the shared 1h candles of the 15 Binance pairs and the 2 Kraken pairs, trimmed at run time
+into a temp folder to the same window (60 warm-up days + the soak), so all 17 pairs trade at
+once — the shared data has no 20 pairs for one common period, and no 1m candles beyond one
+week of BTC-USDT. Time advances one simulated minute per step (43,200 steps for 30 days).
+Errors = ERROR/CRITICAL log lines + ErrorRow rows + non-2xx chat answers. Not run by `make test`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DAY, MIN = 86_400_000, 60_000
+T0 = 1_640_995_200_000  # 2022-01-01 00:00 UTC: inside every file's range
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def trimmed_data(shared: Path, out: Path, days: int) -> list[str]:
+    """Write each 1h file, cut to [T0 - 60 d, T0 + days], into `out`; returns the pairs."""
+    pairs = []
+    files = sorted((shared / "binance").glob("*_1h.csv")) + sorted((shared / "kraken").glob("*_1h.csv"))
+    lo, hi = T0 - 60 * DAY, T0 + (days + 1) * DAY
+    for f in files:
+        with f.open() as src, (out / f.name).open("w", newline="") as dst:
+            rows = csv.reader(src)
+            w = csv.writer(dst)
+            w.writerow(next(rows))
+            w.writerows(r for r in rows if lo <= int(float(r[0])) < hi)
+        base, quote = f.name.split("_")[1].split("-")
+        pairs.append(f"{base}/{quote}")
+    return pairs
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--days", type=int, default=30)
+    ap.add_argument("--every-min", type=int, default=60, help="chat traffic every N simulated minutes")
+    args = ap.parse_args()
+
+    from loguru import logger
+    from sqlmodel import Session, func, select
+
+    from bot.envelope import Envelope
+    from core.telemetry.models import ErrorRow
+    from tests.conftest import shared_data
+    from tests.fakes.slack_api import sign, slash_command_body
+    from tests.fakes.twilio_api import sign as twilio_sign
+    from tests.reliability.world import OWNER_CHAT, OWNER_PHONE, OWNER_SLACK, SECRETS, world
+
+    logger.remove()
+    errors: list[str] = []
+    logger.add(lambda m: errors.append(str(m)), level="ERROR", format="{level} {name}:{function} {message}")
+    tmp = Path(tempfile.mkdtemp(prefix="zyn-soak-"))
+    (tmp / "data").mkdir()
+    pairs = trimmed_data(shared_data(), tmp / "data", args.days)
+    os.environ["ZYN_PAIRS"] = ",".join(pairs)
+    os.environ["ZYN_TIMEFRAME"] = "1h"
+    said = ["status", "pnl today", "trades", "balance", "why", "orders", "help", "pnl week"]
+    bad_answers, messages, samples = 0, 0, []
+    with world(tmp, tmp / "data") as w:
+        web = w.app.test_client()
+        auth = {"Authorization": f"Bearer {SECRETS['WEB_CHAT_TOKEN']}"}
+        start = w.zyn.replay.start_ms()
+        now = max(start or T0, T0)
+        w.zyn.replay.step(now)  # the warm-up
+        t_wall, n = time.monotonic(), 0
+        samples.append((0, rss_mb()))
+        for minute in range(1, args.days * 1440 + 1):
+            w.zyn.replay.step(now + minute * MIN)
+            if minute % args.every_min == 0:
+                text = said[(minute // args.every_min) % len(said)]
+                n += 1
+                r = web.post("/api/chat", json={"message": text}, headers=auth)
+                bad_answers += r.status_code != 200
+                w.tg.push_message(OWNER_CHAT, text)
+                body = slash_command_body(OWNER_SLACK, text)
+                r = web.post("/slack/events", data=body, content_type="application/x-www-form-urlencoded",
+                             headers=sign(SECRETS["SLACK_SIGNING_SECRET"], body))
+                bad_answers += r.status_code != 200
+                form = {"MessageSid": f"SM{n:032d}", "From": OWNER_PHONE, "To": "+15559990000", "Body": text}
+                r = web.post("/sms", data=form, headers={
+                    "X-Twilio-Signature": twilio_sign(SECRETS["TWILIO_AUTH_TOKEN"], "http://localhost/sms", form)})
+                bad_answers += r.status_code != 200
+                w.zyn.dispatcher.handle(Envelope("cli", "owner", "status"))
+                messages += 5
+            if minute % 1440 == 0:
+                samples.append((minute // 1440, rss_mb()))
+                print(f"day {minute // 1440:2d}: RSS {samples[-1][1]:7.1f} MB, wall {time.monotonic() - t_wall:6.0f} s,"
+                      f" errors so far {len(errors)}", flush=True)
+        w.tg.wait_for("/sendMessage", lambda c: c.params.get("chat_id") == str(OWNER_CHAT), count=n, timeout=300)
+        with Session(w.zyn.db) as s:
+            error_rows = int(s.exec(select(func.count()).select_from(ErrorRow)).one())
+        closed = w.zyn.status.snapshot()["trades"]
+    first = samples[1][1] if len(samples) > 1 else samples[0][1]
+    spread = (max(r for _, r in samples[1:]) - min(r for _, r in samples[1:])) / first * 100 if len(samples) > 2 else 0
+    print(json.dumps({
+        "pairs": len(pairs), "days": args.days, "minute_steps": args.days * 1440, "chat_messages": messages,
+        "rss_mb_by_day": [round(r, 1) for _, r in samples], "rss_spread_pct_after_day1": round(spread, 1),
+        "error_log_lines": len(errors), "error_rows": error_rows, "non_200_answers": bad_answers,
+        "trades": closed, "wall_s": round(time.monotonic() - t_wall),
+    }, indent=1))
+    for line in errors[:5]:
+        print("ERROR:", line[:300])
+    return 0 if not errors and not error_rows and not bad_answers else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
