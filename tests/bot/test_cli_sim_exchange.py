@@ -68,9 +68,10 @@ def test_sim_exchange_cli_bad_balance_is_exit_2() -> None:
 def test_sim_exchange_cli_injects_faults_and_staking_balances(tmp_path: Path, data_dir: Path) -> None:
     """`--fault` and `--staked` reproduce the test suite's faults from the command line."""
     port = free_port()
-    env = {**os.environ, "ZYN_SIM_DATABASE_URL": f"sqlite:///{tmp_path}/sim.db", "ZYN_LOG_LEVEL": "ERROR"}
+    env = {**os.environ, "ZYN_LOG_LEVEL": "ERROR"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "sim-exchange", "--port", str(port), "--data",
+        [sys.executable, "-m", "bot", "sim-exchange", "--port", str(port), "--db", f"sqlite:///{tmp_path}/sim.db",
+         "--data",
          str(data_dir / "kraken_small" / "KRAKEN_BTC-USDT_1h.csv"), "--balance", "USDT=5000",
          "--fault", "BalanceEx=error,times=1,error=EAPI:Invalid nonce", "--staked", "DOT.S=12.5"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
