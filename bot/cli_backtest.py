@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import argparse
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from core.backtest import Backtester, BacktestResult
+from core.backtest import BacktestResult
 from core.domain import UserError
 from core.market_data.csv_loader import load_csv
 from core.market_data.resample import resample
 from core.markets_catalog import market_for
 from core.pairs import normalize_pair, pair_from_filename
 from core.timeframes import timeframe_seconds
+
+if TYPE_CHECKING:
+    from core.kernel.backtest import KernelResult
 
 
 def load_backtest_candles(args: argparse.Namespace) -> tuple[str, str, list[Any]]:
@@ -27,17 +30,26 @@ def load_backtest_candles(args: argparse.Namespace) -> tuple[str, str, list[Any]
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from bot.cli import print_json
 
-    pair, tf, candles = load_backtest_candles(args)
-    market = market_for(pair)
+    if not args.learn and Path(args.data).is_dir():
+        from bot.backtest_folder import format_table, run_folder
+
+        _out(run_folder(args.data, args.timeframe), args.json, format_table)
+        return 0
     if args.learn:
         from core.walk_forward import run_walk_forward
 
-        report = run_walk_forward(candles, pair, tf, market)
+        pair, tf, candles = load_backtest_candles(args)
+        report = run_walk_forward(candles, pair, tf, market_for(pair))
         _out(report, args.json, _format_learn)
         return 0
-    result = Backtester(pair, tf, market).run(candles)
+    from core.kernel.jobs import backtest_file
+
+    file_pair, _ = pair_from_filename(args.data)
+    result = backtest_file(args.data, args.timeframe, normalize_pair(args.pair) if args.pair else file_pair)
     summary = _clean(result.summary())
     if args.plot:
         _plot(result, args.plot)
@@ -88,7 +100,7 @@ def _format_learn(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _plot(result: BacktestResult, path: str) -> None:
+def _plot(result: BacktestResult | KernelResult, path: str) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
