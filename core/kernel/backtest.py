@@ -104,6 +104,7 @@ class _KernelRun:
         self.fs = np.zeros(L.N_F, np.float64)
         self.st[L.I_CASH] = round(Decimal(repr(bt.start_equity)) * Decimal(int(L.MONEY_SCALE)))
         self.fs[L.F_GSTART] = bt.start_equity
+        self.fs[L.F_ERR] = 0.5
         self.ring = np.zeros(L.SMA_N, np.float64)
         self.equity = np.empty(n, np.float64)
         self.codes = np.zeros(n, np.int8)
@@ -142,8 +143,11 @@ class _KernelRun:
     def _ask_gate(self, i: int) -> None:
         """An entry candidate: exact equity from the Decimal ledger, then the gate's verdict."""
         self.deliver_trades()
-        eq = float(self.ledger.cash_after(self.trade_rows(self.booked, int(self.st[L.I_NTR]))))
+        cash = self.ledger.cash_after(self.trade_rows(self.booked, int(self.st[L.I_NTR])))
         self.booked = int(self.st[L.I_NTR])
+        self.st[L.I_CASH] = round(cash * Decimal(int(L.MONEY_SCALE)))  # re-sync the fixed-point cash
+        self.fs[L.F_ERR] = 0.5
+        eq = float(cash)
         self.fs[L.F_EQ] = eq
         self.exact_equity[i] = eq
         verdict = Gate()

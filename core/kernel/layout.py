@@ -67,7 +67,8 @@ F_EQ = 17
 F_SMA = 18
 F_NEXT_OPEN = 19
 F_FACTOR = 20  # the gate's size factor for the current candidate
-N_F = 21
+F_ERR = 21  # bound on |fixed-point cash - exact Decimal cash| in money units since the last sync
+N_F = 22
 
 # float64 parameters
 P_RISK = 0

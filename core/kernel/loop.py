@@ -60,9 +60,12 @@ def size_code(eq: float, atr: float, price: float, factor: float, fp: Arr, ip: A
 
 
 @njit_inline
-def money(k: int, price: float, rate: float, scale: float) -> int:
-    """k lot units x price x rate in money units, rounded half up."""
-    return int(math.floor(k * price / scale * rate * L.MONEY_SCALE + 0.5))
+def money(k: int, price: float, rate: float, scale: float, fs: Arr) -> int:
+    """k lot units x price x rate in money units, rounded half up; grows the error bound by half a
+    unit of rounding plus a generous 1e-15 relative for the float product and repr(price)."""
+    value = k * price / scale * rate * L.MONEY_SCALE
+    fs[L.F_ERR] += 0.5 + abs(value) * 1e-15
+    return int(math.floor(value + 0.5))
 
 
 @njit_inline
@@ -71,8 +74,8 @@ def close_position(i: int, price: float, reason: int, ts: Arr, st: Arr, fs: Arr,
     """Sell the whole position at `price`, write the trade row, feed the cool-off."""
     scale = 10.0 ** ip[L.Q_LOT]
     k = st[L.I_K]
-    proceeds = money(k, price, 1.0, scale)
-    fee = money(k, price, fp[L.P_FEE], scale)
+    proceeds = money(k, price, 1.0, scale, fs)
+    fee = money(k, price, fp[L.P_FEE], scale, fs)
     st[L.I_CASH] += proceeds - fee
     pnl = proceeds - fee - st[L.I_COST]
     j = st[L.I_NTR]
@@ -106,8 +109,8 @@ def open_position(i: int, price: float, st: Arr, fs: Arr, fp: Arr, ip: Arr) -> N
     """Fill the pending entry at this candle's open and place the bracket from the actual price."""
     scale = 10.0 ** ip[L.Q_LOT]
     k = st[L.I_PEND_K]
-    notional = money(k, price, 1.0, scale)
-    fee = money(k, price, fp[L.P_FEE], scale)
+    notional = money(k, price, 1.0, scale, fs)
+    fee = money(k, price, fp[L.P_FEE], scale, fs)
     st[L.I_CASH] -= notional + fee
     st[L.I_HASPOS] = 1
     st[L.I_K] = k
@@ -265,6 +268,23 @@ def decide_entry(st: Arr, fs: Arr, fp: Arr, ip: Arr) -> tuple[int, int]:
     return size_code(fs[L.F_EQ], fs[L.F_ATR], fs[L.F_NEXT_OPEN], fs[L.F_FACTOR], fp, ip)
 
 
+@njit_inline
+def size_if_certain(st: Arr, fs: Arr, fp: Arr, ip: Arr) -> tuple[int, int]:
+    """Size a candidate from the fixed-point cash when every equity within the error bound of the
+    exact Decimal cash gives the same decision; (-1, 0) when it might not (Python then syncs)."""
+    if ip[L.Q_GATE] == 1:
+        return -1, 0
+    cash, err = st[L.I_CASH] / L.MONEY_SCALE, (fs[L.F_ERR] + 1.0) / L.MONEY_SCALE
+    lo = (cash - err) * (1.0 - 1e-15)
+    hi = (cash + err) * (1.0 + 1e-15)
+    price, atr = fs[L.F_NEXT_OPEN], fs[L.F_ATR]
+    c_lo, k_lo = size_code(lo, atr, price, 1.0, fp, ip)
+    c_hi, k_hi = size_code(hi, atr, price, 1.0, fp, ip)
+    if c_lo != c_hi or k_lo != k_hi or c_lo == C.SKIP_CANNOT_SIZE:
+        return -1, 0
+    return c_lo, k_lo
+
+
 @njit_cached
 def run_loop(ts: Arr, op: Arr, hi: Arr, lo: Arr, cl: Arr, fp: Arr, ip: Arr, st: Arr, fs: Arr, ring: Arr,
              equity: Arr, codes: Arr, sma_out: Arr, atr_out: Arr, ti: Arr, tf: Arr) -> int:
@@ -274,6 +294,7 @@ def run_loop(ts: Arr, op: Arr, hi: Arr, lo: Arr, cl: Arr, fp: Arr, ip: Arr, st: 
     cap = ti.shape[0]
     while st[L.I_POS] < n:
         i = st[L.I_POS]
+        k = 0
         if st[L.I_PHASE] == 0:
             if st[L.I_NTR] + 2 > cap:
                 return C.BUF_FULL
@@ -282,12 +303,13 @@ def run_loop(ts: Arr, op: Arr, hi: Arr, lo: Arr, cl: Arr, fp: Arr, ip: Arr, st: 
                 sma_out[i], atr_out[i] = fs[L.F_SMA], fs[L.F_ATR] if st[L.I_HAS_ATR] == 1 else math.nan
             if abs(st[L.I_CASH]) > L.MONEY_LIMIT:
                 return C.OVERFLOW
+            if code == -1:
+                code, k = size_if_certain(st, fs, fp, ip)
             if code == -1:  # a candidate: Python hands in the exact equity and the gate's verdict
                 st[L.I_PHASE] = 1
                 return C.NEED_GATE
         else:
             code = -1
-        k = 0
         if code == -1:
             code, k = decide_entry(st, fs, fp, ip)
             if code == -1:
