@@ -110,7 +110,7 @@ class _KernelRun:
         self.codes = np.zeros(n, np.int8)
         keep = n if bt.keep_decisions else 0
         self.sma, self.atr = np.full(keep, math.nan), np.full(keep, math.nan)
-        cap = max(64, n // 50)
+        cap = max(256, n // 1000)  # grown on demand (BUF_FULL)
         self.ti, self.tf = np.zeros((cap, L.N_TI), np.int64), np.zeros((cap, L.N_TF), np.float64)
         self.gates: dict[int, Gate] = {}
         self.exact_equity: dict[int, float] = {}

@@ -5,31 +5,23 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import numpy as np
-
 from core.kernel.arrays import F64
 from core.metrics import ClosedTrade
 
 
 def max_drawdown(curve: F64, start: float) -> float:
-    values = np.concatenate(([start], curve))
-    peak = np.maximum.accumulate(values)
-    ok = peak > 0
-    if not ok.any():
-        return 0.0
-    return float(max(0.0, float(((peak[ok] - values[ok]) / peak[ok]).max())))
+    from core.kernel import curve as compiled
+
+    return float(compiled.max_drawdown(curve, start))
 
 
 def sharpe(curve: F64, start: float, periods_per_year: float) -> float | None:
-    prev = np.concatenate(([start], curve[:-1]))
-    ok = prev > 0
-    rets = curve[ok] / prev[ok] - 1.0
-    if rets.shape[0] < 2:
+    from core.kernel import curve as compiled
+
+    n, mean, var = compiled.return_moments(curve, start)
+    if n < 2 or var <= 0:
         return None
-    var = float(rets.var(ddof=1))
-    if var <= 0:
-        return None
-    return float(rets.mean()) / math.sqrt(var) * math.sqrt(periods_per_year)
+    return float(mean) / math.sqrt(var) * math.sqrt(periods_per_year)
 
 
 def summarize(

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from core.kernel.arrays import F64, I64, CandleArrays
+from core.kernel.arrays import F64, CandleArrays
 
 COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
 MAX_TS = 2**62  # far beyond any real date; keeps int64 arithmetic safe
+BLOCK = 1 << 20
 
 
 def read_columns(path: Path, volume: bool = True) -> CandleArrays | None:
@@ -29,24 +30,62 @@ def read_columns(path: Path, volume: bool = True) -> CandleArrays | None:
     if header is None or any(header.count(c) != 1 for c in COLUMNS):
         return None
     types = {c: (pa.int64() if c == "timestamp" else pa.float64()) for c in COLUMNS}
+    keep = [c for c in COLUMNS if volume or c != "volume"]
     try:
         reader = pacsv.open_csv(
             path,
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=8 << 20),
-            parse_options=pacsv.ParseOptions(),
+            # 1 MB blocks: larger ones make Arrow hold hundreds of MB of parsed text in flight
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=BLOCK),
             convert_options=pacsv.ConvertOptions(column_types=types, include_columns=list(COLUMNS),
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
-        parts: dict[str, list[np.ndarray]] = {c: [] for c in COLUMNS if volume or c != "volume"}
+        out = _Columns(keep, path.stat().st_size)
         for batch in reader:
-            if not _batch_ok(batch, parts):
+            cols = {name: batch.column(name) for name in COLUMNS}
+            if any(col.null_count for col in cols.values()) or batch.num_rows == 0:
                 return None
+            arrays = {name: col.to_numpy() for name, col in cols.items()}
+            if not _rows_ok(arrays, out.last_ts):
+                return None
+            out.append(arrays)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, OSError):
         return None
-    if not parts["timestamp"]:
-        return None
-    arrays = {c: _concat(v) for c, v in parts.items()}
-    return _checked(arrays)
+    finally:
+        pa.default_memory_pool().release_unused()  # hand the reader's blocks back before the backtest
+    return out.result()
+
+
+class _Columns:
+    """Output columns filled block by block: sized from the first block's bytes per row, grown if the
+    guess was short; the unused tail is never touched, so it costs address space, not memory."""
+
+    def __init__(self, names: list[str], file_bytes: int) -> None:
+        self.names, self.file_bytes = names, file_bytes
+        self.cols: dict[str, np.ndarray] = {}
+        self.n, self.last_ts = 0, -1
+
+    def append(self, block: dict[str, np.ndarray]) -> None:
+        m = len(block["timestamp"])
+        if not self.cols:
+            cap = int(self.file_bytes / BLOCK * m * 1.05) + m + 16
+            self.cols = {c: np.empty(cap, np.int64 if c == "timestamp" else np.float64) for c in self.names}
+        elif self.n + m > len(self.cols["timestamp"]):
+            cap = max(2 * len(self.cols["timestamp"]), self.n + m)
+            for c in self.names:
+                grown = np.empty(cap, self.cols[c].dtype)
+                grown[: self.n] = self.cols[c][: self.n]
+                self.cols[c] = grown
+        for c in self.names:
+            self.cols[c][self.n : self.n + m] = block[c]
+        self.n += m
+        self.last_ts = int(block["timestamp"][-1])
+
+    def result(self) -> CandleArrays | None:
+        if self.n == 0:
+            return None
+        c, n = self.cols, self.n
+        vol: F64 | None = c["volume"][:n] if "volume" in c else None
+        return CandleArrays(c["timestamp"][:n], c["open"][:n], c["high"][:n], c["low"][:n], c["close"][:n], vol)
 
 
 def _header(path: Path) -> list[str] | None:
@@ -60,36 +99,15 @@ def _header(path: Path) -> list[str] | None:
     return [h.strip().lower() for h in first]
 
 
-def _batch_ok(batch: object, parts: dict[str, list[np.ndarray]]) -> bool:
-    cols = {name: batch.column(name) for name in COLUMNS}  # type: ignore[attr-defined]
-    if any(col.null_count for col in cols.values()):
-        return False
-    vol = cols["volume"].to_numpy()
-    if not (np.isfinite(vol).all() and (vol >= 0).all()):
-        return False
-    for name in parts:
-        parts[name].append(cols[name].to_numpy())
-    return True
-
-
-def _concat(chunks: list[np.ndarray]) -> np.ndarray:
-    out = np.concatenate(chunks) if len(chunks) != 1 else chunks[0].copy()
-    chunks.clear()
-    return out
-
-
-def _checked(a: dict[str, np.ndarray]) -> CandleArrays | None:
-    ts: I64 = a["timestamp"].astype(np.int64, copy=False)
-    o, h, lo, c = (a[k].astype(np.float64, copy=False) for k in ("open", "high", "low", "close"))
-    vol: F64 | None = a["volume"].astype(np.float64, copy=False) if "volume" in a else None
-    if ts.shape[0] == 0:
-        return None
-    prices: tuple[F64, ...] = (o, h, lo, c)
-    for x in prices:
+def _rows_ok(a: dict[str, np.ndarray], last_ts: int) -> bool:
+    ts, o, h, lo, c, v = (a[k] for k in COLUMNS)
+    for x in (o, h, lo, c):
         if not (np.isfinite(x).all() and (x > 0).all()):
-            return None
+            return False
+    if not (np.isfinite(v).all() and (v >= 0).all()):
+        return False
     if (h < np.maximum(np.maximum(o, c), lo)).any() or (lo > np.minimum(o, c)).any():
-        return None
-    if (ts < 10**11).any() or (ts >= MAX_TS).any() or (np.diff(ts) <= 0).any():
-        return None
-    return CandleArrays(ts, o, h, lo, c, vol)
+        return False
+    if ts[0] <= last_ts or (ts < 10**11).any() or (ts >= MAX_TS).any():
+        return False
+    return not bool((np.diff(ts) <= 0).any())
