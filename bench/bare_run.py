@@ -18,7 +18,7 @@ def run(path: Path) -> int:
     t = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
         include_columns=["timestamp", "open", "high", "low", "close"]))
     cols = [np.ascontiguousarray(t.column(c).to_numpy()) for c in ("timestamp", "open", "high", "low", "close")]
-    trades, _ = bare_backtest(cols[0], *cols[1:], 8, 0.0, 0.0, 10_000.0)
+    trades, _ = bare_backtest(cols[0], *cols[1:], 8, 0.0001, 0.5, 10_000.0)  # Kraken BTC/USD minimums
     return int(trades)
 
 

@@ -19,7 +19,7 @@ warnings.filterwarnings("ignore")
 
 
 def frame(path: Path) -> pd.DataFrame:
-    df = pd.read_csv(path, engine="pyarrow")
+    df = pd.read_csv(path)
     df.index = pd.to_datetime(df["timestamp"], unit="ms")
     return df.rename(columns=str.capitalize)[["Open", "High", "Low", "Close", "Volume"]]
 
@@ -31,7 +31,8 @@ def atr14(high: pd.Series, low: pd.Series, close: pd.Series) -> pd.Series:
 
 
 def run_backtesting(df: pd.DataFrame) -> int:
-    from backtesting import Backtest, Strategy
+    from backtesting import Strategy
+    from backtesting.lib import FractionalBacktest  # whole units of a 30,000 USD coin would round to 0
 
     class SmaAtr(Strategy):  # type: ignore[misc]
         def init(self) -> None:
@@ -47,9 +48,15 @@ def run_backtesting(df: pd.DataFrame) -> int:
                 a = self.atr[-1]
                 self.buy(size=0.25, sl=c - 1.5 * a, tp=c + 3 * a)
 
-    stats = Backtest(df, SmaAtr, cash=10_000, commission=0.0026, exclusive_orders=True,
-                     finalize_trades=True).run()
+    stats = FractionalBacktest(df, SmaAtr, cash=10_000, commission=0.0026, exclusive_orders=True,
+                               finalize_trades=True).run()
     return int(stats["# Trades"])
+
+
+def _quiet_progress() -> None:
+    import os
+
+    os.environ.setdefault("TQDM_DISABLE", "1")
 
 
 def run_vectorbt(df: pd.DataFrame) -> int:
@@ -69,6 +76,7 @@ def run_vectorbt(df: pd.DataFrame) -> int:
 
 
 def main() -> None:
+    _quiet_progress()
     which, target = sys.argv[1], Path(sys.argv[2])
     files = sorted(target.glob("*.csv")) if target.is_dir() else [target]
     fn = run_backtesting if which == "backtesting" else run_vectorbt

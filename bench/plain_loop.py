@@ -84,7 +84,7 @@ def backtest(c: list[tuple[int, float, float, float, float]], start: float = 10_
         nxt = c[i + 1][1]
         x = min(0.01 * eq / (1.5 * atr), 0.25 * eq / nxt)
         size = int(x * 1e8) / 1e8
-        if size > 0:
+        if size > 0 and size >= 0.0001 and size * nxt >= 0.5:  # Kraken BTC/USD minimums
             pending = (size, atr)
     return trades
 

@@ -25,15 +25,23 @@ def _writable(path: Path) -> bool:
         return False
 
 
+def choose_cache_dir(package_dir: Path, env: dict[str, str]) -> str | None:
+    """Where numba should cache: None = its default (the package's `__pycache__`, or the user's
+    NUMBA_CACHE_DIR); else a writable folder under the system temp dir."""
+    if env.get("NUMBA_CACHE_DIR") or _writable(package_dir / "__pycache__"):
+        return None
+    fallback = Path(tempfile.gettempdir()) / "zyn-numba-cache"
+    return str(fallback) if _writable(fallback) else None
+
+
 def ensure_cache_dir() -> None:
     """Point numba at a writable cache when the package's own `__pycache__` is not."""
-    if os.environ.get("NUMBA_CACHE_DIR"):
+    chosen = choose_cache_dir(Path(__file__).resolve().parent, dict(os.environ))
+    if chosen is None:
         return
-    if _writable(Path(__file__).resolve().parent / "__pycache__"):
-        return
-    fallback = Path(tempfile.gettempdir()) / "zyn-numba-cache"
-    if _writable(fallback):
-        os.environ["NUMBA_CACHE_DIR"] = str(fallback)
+    # read by numba when it is first imported, which njit_cached does lazily, after this; if numba
+    # was imported earlier, its own user-wide locator or njit_cached's no-cache fallback applies
+    os.environ["NUMBA_CACHE_DIR"] = chosen
 
 
 def njit_cached(fn: F) -> F:

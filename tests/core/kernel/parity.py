@@ -31,6 +31,12 @@ def run_both(pair: str, tf: str, market: Market, candles: Sequence[Candle], *, g
     assert len(ker.equity_curve) == len(ref.equity_curve)
     worst = max((abs(x - y) for x, y in zip(ref.equity_curve, ker.equity_curve.tolist(), strict=True)), default=0.0)
     assert worst < 0.005, f"{label}: equity differs by {worst} at some candle"
+    want, got = ref.summary(), ker.summary()
+    for key, value in want.items():
+        if key != "seconds" and isinstance(value, float):
+            assert abs(got[key] - value) <= 1e-9 * max(1.0, abs(value)), f"{label}: {key} {got[key]} != {value}"
+        elif key != "seconds":
+            assert got[key] == value, f"{label}: {key}"
     if keep:
         assert [d.action for d in ker.decisions] == [d.action for d in ref.decisions]
         assert ker.decisions == ref.decisions or _same_decisions(ref.decisions, ker.decisions)
