@@ -23,7 +23,7 @@ DAY_MS = 86_400_000
 Arr = Any  # numpy arrays; numba needs them untyped at this level
 
 
-@njit_cached
+@njit_inline
 def floor_units(x: float, scale: float) -> int:
     """floor(x * scale) as core.risk.round_down computes it on repr(x); needs x * scale < 2**52."""
     k = math.floor(x * scale)

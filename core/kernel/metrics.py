@@ -5,23 +5,47 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
+
 from core.kernel.arrays import F64
 from core.metrics import ClosedTrade
 
+CHUNK = 1 << 20  # numpy over the curve a million values at a time: bounded temporaries
+
 
 def max_drawdown(curve: F64, start: float) -> float:
-    from core.kernel import curve as compiled
+    """Largest peak-to-trough fall as a fraction of the peak, like core.metrics.max_drawdown."""
+    peak, worst = start, 0.0
+    for lo in range(0, curve.shape[0], CHUNK):
+        part = curve[lo : lo + CHUNK]
+        peaks = np.maximum.accumulate(part)
+        np.maximum(peaks, peak, out=peaks)
+        ok = peaks > 0
+        if ok.any():
+            worst = max(worst, float(((peaks[ok] - part[ok]) / peaks[ok]).max()))
+        peak = float(peaks[-1])
+    return worst
 
-    return float(compiled.max_drawdown(curve, start))
+
+def _returns(curve: F64, start: float, lo: int) -> F64:
+    part = curve[lo : lo + CHUNK]
+    prev = np.concatenate(([start if lo == 0 else curve[lo - 1]], part[:-1]))
+    ok = prev > 0
+    out: F64 = part[ok] / prev[ok] - 1.0
+    return out
 
 
 def sharpe(curve: F64, start: float, periods_per_year: float) -> float | None:
-    from core.kernel import curve as compiled
-
-    n, mean, var = compiled.return_moments(curve, start)
-    if n < 2 or var <= 0:
+    """Annualised Sharpe of per-candle returns (two passes, like core.metrics.sharpe)."""
+    chunks = range(0, curve.shape[0], CHUNK)
+    n = sum(int(_returns(curve, start, lo).shape[0]) for lo in chunks)
+    if n < 2:
         return None
-    return float(mean) / math.sqrt(var) * math.sqrt(periods_per_year)
+    mean = sum(float(_returns(curve, start, lo).sum()) for lo in chunks) / n
+    var = sum(float(((_returns(curve, start, lo) - mean) ** 2).sum()) for lo in chunks) / (n - 1)
+    if var <= 0:
+        return None
+    return mean / math.sqrt(var) * math.sqrt(periods_per_year)
 
 
 def summarize(
