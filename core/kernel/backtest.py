@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -34,22 +35,39 @@ SIZE_CODES = {"cannot size": C.SKIP_CANNOT_SIZE, "size rounds": C.SKIP_ROUNDS_ZE
 
 
 @dataclass
+class TradeFigures:
+    """Per-trade P&L, fees and R as arrays: all a summary needs, without building objects."""
+
+    pnl: F64
+    fees: F64
+    r_multiple: F64
+
+
+@dataclass
 class KernelResult:
     pair: str
     timeframe: str
     candles: int
-    trades: list[ClosedTrade]
+    figures: TradeFigures
+    build_trades: Callable[[], list[ClosedTrade]]
     equity_curve: F64
     codes: npt.NDArray[np.int8]
-    cash: Decimal  # final cash, fixed point converted exactly
+    cash: Decimal  # final cash (an open position's cost paid), fixed point converted exactly
+    open_amount: float  # amount still held after the last candle (0.0 when flat)
     decisions: list[Decision] = field(default_factory=list)
     start_equity: float = 10_000.0
     seconds: float = 0.0
 
+    @cached_property
+    def trades(self) -> list[ClosedTrade]:
+        """ClosedTrade objects, built on first use (a summary does not need them)."""
+        return self.build_trades()
+
     def summary(self) -> dict[str, object]:
         ppy = 365 * 86400 / timeframe_seconds(self.timeframe)
         out: dict[str, object] = {"pair": self.pair, "timeframe": self.timeframe, "candles": self.candles}
-        out.update(summarize(self.trades, self.equity_curve, self.start_equity, ppy))
+        f = self.figures
+        out.update(summarize(f.pnl, f.fees, f.r_multiple, self.equity_curve, self.start_equity, ppy))
         out["seconds"] = round(self.seconds, 4)
         return out
 
@@ -84,10 +102,10 @@ class KernelBacktester:
         run = _KernelRun(self, arrays)
         run.loop()
         run.deliver_trades()
-        trades = run.closed_trades()
         decisions = decisions_from_codes(self, arrays, run) if self.keep_decisions else []
-        result = KernelResult(self.pair, self.timeframe, len(arrays), trades, run.equity, run.codes,
-                              run.final_cash(), decisions,
+        result = KernelResult(self.pair, self.timeframe, len(arrays), run.figures(), run.closed_trades, run.equity,
+                              run.codes,
+                              run.final_cash(), run.open_amount(), decisions,
                               self.start_equity)
         result.seconds = time.perf_counter() - t0
         return result
@@ -104,7 +122,7 @@ class _KernelRun:
         self.fs = np.zeros(L.N_F, np.float64)
         self.st[L.I_CASH] = round(Decimal(repr(bt.start_equity)) * Decimal(int(L.MONEY_SCALE)))
         self.fs[L.F_GSTART] = bt.start_equity
-        self.fs[L.F_ERR] = 0.5
+        self.fs[L.F_ERR] = 1e-3
         self.ring = np.zeros(L.SMA_N, np.float64)
         self.equity = np.empty(n, np.float64)
         self.codes = np.zeros(n, np.int8)
@@ -145,8 +163,10 @@ class _KernelRun:
         self.deliver_trades()
         cash = self.ledger.cash_after(self.trade_rows(self.booked, int(self.st[L.I_NTR])))
         self.booked = int(self.st[L.I_NTR])
-        self.st[L.I_CASH] = round(cash * Decimal(int(L.MONEY_SCALE)))  # re-sync the fixed-point cash
-        self.fs[L.F_ERR] = 0.5
+        exact = cash * Decimal(int(L.MONEY_SCALE))
+        self.st[L.I_CASH] = round(exact)  # re-sync the fixed-point cash
+        self.fs[L.F_RESID] = float(exact - int(self.st[L.I_CASH]))
+        self.fs[L.F_ERR] = 1e-3
         eq = float(cash)
         self.fs[L.F_EQ] = eq
         self.exact_equity[i] = eq
@@ -170,12 +190,11 @@ class _KernelRun:
             self.st[L.I_RESUME_K] = 0
 
     def final_cash(self) -> Decimal:
-        """The exact Decimal cash after every closed trade (an open position's cost included)."""
-        cash = self.ledger.cash_after(self.trade_rows(self.booked, int(self.st[L.I_NTR])))
-        self.booked = int(self.st[L.I_NTR])
-        if self.st[L.I_HASPOS] == 1:
-            cash -= self.ledger.entry_cost(int(self.st[L.I_K]), float(self.fs[L.F_ENTRY]))
-        return cash
+        """Cash at the end (an open position's cost paid), from the fixed-point ledger: to the cent."""
+        return Decimal(int(self.st[L.I_CASH])).scaleb(-10)
+
+    def open_amount(self) -> float:
+        return float(self.st[L.I_K]) / 10.0 ** self.bt.market.lot_decimals if self.st[L.I_HASPOS] == 1 else 0.0
 
     def deliver_trades(self) -> None:
         """Hand trades closed since the last call to `on_trade`, before a gate may depend on them."""
@@ -189,18 +208,33 @@ class _KernelRun:
     def trade_rows(self, first: int, last: int) -> list[tuple[list[int], list[float]]]:
         return list(zip(self.ti[first:last].tolist(), self.tf[first:last].tolist(), strict=True))
 
+    def figures(self) -> TradeFigures:
+        ti, tf = self.ti[: int(self.st[L.I_NTR])], self.tf[: int(self.st[L.I_NTR])]
+        scale = L.MONEY_SCALE
+        pnl = (ti[:, L.T_PROCEEDS] - ti[:, L.T_EXIT_FEE] - ti[:, L.T_COST]) / scale
+        fees = (ti[:, L.T_ENTRY_FEE] + ti[:, L.T_EXIT_FEE]) / scale
+        risk = ti[:, L.T_K] / 10.0 ** self.bt.market.lot_decimals * (tf[:, L.U_ENTRY] - tf[:, L.U_STOP])
+        r = np.divide(pnl, risk, out=np.zeros_like(pnl), where=risk > 0)
+        return TradeFigures(pnl, fees, r)
+
     def closed_trades(self, first: int = 0, last: int | None = None) -> list[ClosedTrade]:
-        """Trade rows as ClosedTrade objects, fees and P&L from Decimal exactly as the reference books them."""
+        """Trade rows as ClosedTrade objects; fees and P&L from the fixed-point ledger (to the cent;
+        the exact Decimal ledger is consulted only where a decision depends on it)."""
         bt, a = self.bt, self.a
         ntr = int(self.st[L.I_NTR]) if last is None else last
+        ti, tf = self.ti[first:ntr], self.tf[first:ntr]
+        lot, scale = 10.0 ** bt.market.lot_decimals, L.MONEY_SCALE
+        amount = (ti[:, L.T_K] / lot).tolist()
+        pnl = ((ti[:, L.T_PROCEEDS] - ti[:, L.T_EXIT_FEE] - ti[:, L.T_COST]) / scale).tolist()
+        fees = ((ti[:, L.T_ENTRY_FEE] + ti[:, L.T_EXIT_FEE]) / scale).tolist()
+        entry_ts, exit_ts = a.ts[ti[:, L.T_ENTRY_IDX]].tolist(), a.ts[ti[:, L.T_EXIT_IDX]].tolist()
         out: list[ClosedTrade] = []
-        for (e_idx, x_idx, k, reason, *_), f in self.trade_rows(first, ntr):
-            amount, fees, pnl = self.ledger.trade(k, f[L.U_ENTRY], f[L.U_EXIT])
-            risk = amount * (f[L.U_ENTRY] - f[L.U_STOP])
+        for j, ((*_, reason, _c, _e, _x, _p), f) in enumerate(zip(ti.tolist(), tf.tolist(), strict=True)):
+            risk = amount[j] * (f[L.U_ENTRY] - f[L.U_STOP])
             out.append(ClosedTrade(
-                pair=bt.pair, entry_ts=int(a.ts[e_idx]), exit_ts=int(a.ts[x_idx]), amount=amount,
+                pair=bt.pair, entry_ts=entry_ts[j], exit_ts=exit_ts[j], amount=amount[j],
                 entry_price=f[L.U_ENTRY], exit_price=f[L.U_EXIT], stop=f[L.U_STOP], target=f[L.U_TARGET],
-                fees=fees, pnl=pnl, r_multiple=pnl / risk if risk > 0 else 0.0,
+                fees=fees[j], pnl=pnl[j], r_multiple=pnl[j] / risk if risk > 0 else 0.0,
                 reason=C.EXIT_REASONS[reason], atr=f[L.U_ATR], sma=f[L.U_SMA], signal_close=f[L.U_SIGNAL_CLOSE],
                 size_factor=f[L.U_FACTOR],
             ))

@@ -67,8 +67,9 @@ F_EQ = 17
 F_SMA = 18
 F_NEXT_OPEN = 19
 F_FACTOR = 20  # the gate's size factor for the current candidate
-F_ERR = 21  # bound on |fixed-point cash - exact Decimal cash| in money units since the last sync
-N_F = 22
+F_ERR = 21  # bound on |fixed-point cash + F_RESID - exact Decimal cash|, money units, since the last sync
+F_RESID = 22  # what rounding each posting to whole money units left out (float, for sizing decisions)
+N_F = 23
 
 # float64 parameters
 P_RISK = 0

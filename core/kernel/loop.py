@@ -60,12 +60,14 @@ def size_code(eq: float, atr: float, price: float, factor: float, fp: Arr, ip: A
 
 
 @njit_inline
-def money(k: int, price: float, rate: float, scale: float, fs: Arr) -> int:
-    """k lot units x price x rate in money units, rounded half up; grows the error bound by half a
-    unit of rounding plus a generous 1e-15 relative for the float product and repr(price)."""
+def money(k: int, price: float, rate: float, scale: float, fs: Arr) -> tuple[int, float]:
+    """k lot units x price x rate in money units, rounded half up, and what the rounding left out.
+    The ledger's cash is the integer sum; integer + left-out parts tracks the exact Decimal cash
+    within the bound F_ERR, which grows by a generous 1e-15 relative (float product, repr(price))."""
     value = k * price / scale * rate * L.MONEY_SCALE
-    fs[L.F_ERR] += 0.5 + abs(value) * 1e-15
-    return int(math.floor(value + 0.5))
+    fs[L.F_ERR] += 1e-3 + abs(value) * 1e-15
+    units = math.floor(value + 0.5)
+    return int(units), value - units
 
 
 @njit_inline
@@ -74,9 +76,10 @@ def close_position(i: int, price: float, reason: int, ts: Arr, st: Arr, fs: Arr,
     """Sell the whole position at `price`, write the trade row, feed the cool-off."""
     scale = 10.0 ** ip[L.Q_LOT]
     k = st[L.I_K]
-    proceeds = money(k, price, 1.0, scale, fs)
-    fee = money(k, price, fp[L.P_FEE], scale, fs)
+    proceeds, r_p = money(k, price, 1.0, scale, fs)
+    fee, r_f = money(k, price, fp[L.P_FEE], scale, fs)
     st[L.I_CASH] += proceeds - fee
+    fs[L.F_RESID] += r_p - r_f
     pnl = proceeds - fee - st[L.I_COST]
     j = st[L.I_NTR]
     ti[j, L.T_ENTRY_IDX] = st[L.I_ENTRY_IDX]
@@ -109,9 +112,10 @@ def open_position(i: int, price: float, st: Arr, fs: Arr, fp: Arr, ip: Arr) -> N
     """Fill the pending entry at this candle's open and place the bracket from the actual price."""
     scale = 10.0 ** ip[L.Q_LOT]
     k = st[L.I_PEND_K]
-    notional = money(k, price, 1.0, scale, fs)
-    fee = money(k, price, fp[L.P_FEE], scale, fs)
+    notional, r_n = money(k, price, 1.0, scale, fs)
+    fee, r_f = money(k, price, fp[L.P_FEE], scale, fs)
     st[L.I_CASH] -= notional + fee
+    fs[L.F_RESID] -= r_n + r_f
     st[L.I_HASPOS] = 1
     st[L.I_K] = k
     st[L.I_COST] = notional + fee
@@ -272,9 +276,9 @@ def decide_entry(st: Arr, fs: Arr, fp: Arr, ip: Arr) -> tuple[int, int]:
 def size_if_certain(st: Arr, fs: Arr, fp: Arr, ip: Arr) -> tuple[int, int]:
     """Size a candidate from the fixed-point cash when every equity within the error bound of the
     exact Decimal cash gives the same decision; (-1, 0) when it might not (Python then syncs)."""
-    if ip[L.Q_GATE] == 1:
+    if ip[L.Q_GATE] == 1 or ip[L.Q_KEEP] == 1:  # a gate, or Decision objects, need the exact equity
         return -1, 0
-    cash, err = st[L.I_CASH] / L.MONEY_SCALE, (fs[L.F_ERR] + 1.0) / L.MONEY_SCALE
+    cash, err = (st[L.I_CASH] + fs[L.F_RESID]) / L.MONEY_SCALE, (fs[L.F_ERR] + 1.0) / L.MONEY_SCALE
     lo = (cash - err) * (1.0 - 1e-15)
     hi = (cash + err) * (1.0 + 1e-15)
     price, atr = fs[L.F_NEXT_OPEN], fs[L.F_ATR]

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 import numpy as np
 
 from core.kernel.arrays import F64
-from core.metrics import ClosedTrade
 
 CHUNK = 1 << 20  # numpy over the curve a million values at a time: bounded temporaries
 
@@ -49,22 +47,23 @@ def sharpe(curve: F64, start: float, periods_per_year: float) -> float | None:
 
 
 def summarize(
-    trades: Sequence[ClosedTrade], curve: F64, start_equity: float, periods_per_year: float
+    pnl: F64, fees: F64, r_multiple: F64, curve: F64, start_equity: float, periods_per_year: float
 ) -> dict[str, float | int | None]:
-    wins = [t.pnl for t in trades if t.pnl > 0]
-    losses = [t.pnl for t in trades if t.pnl <= 0]
-    gross_loss = -sum(losses)
+    """core.metrics.summarize's figures from per-trade arrays."""
+    n = int(pnl.shape[0])
+    wins, losses = pnl[pnl > 0], pnl[pnl <= 0]
+    gross_loss = -float(losses.sum())
     final = float(curve[-1]) if curve.shape[0] else start_equity
     return {
-        "trades": len(trades),
-        "wins": len(wins),
-        "losses": len(losses),
-        "win_rate": len(wins) / len(trades) if trades else None,
-        "profit_factor": (sum(wins) / gross_loss) if gross_loss > 0 else None,
-        "expectancy_r": sum(t.r_multiple for t in trades) / len(trades) if trades else None,
+        "trades": n,
+        "wins": int(wins.shape[0]),
+        "losses": int(losses.shape[0]),
+        "win_rate": int(wins.shape[0]) / n if n else None,
+        "profit_factor": (float(wins.sum()) / gross_loss) if gross_loss > 0 else None,
+        "expectancy_r": float(r_multiple.sum()) / n if n else None,
         "total_return": final / start_equity - 1.0,
         "max_drawdown": max_drawdown(curve, start_equity),
         "sharpe": sharpe(curve, start_equity, periods_per_year),
         "final_equity": final,
-        "fees_paid": sum(t.fees for t in trades),
+        "fees_paid": float(fees.sum()),
     }
