@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -18,6 +19,7 @@ from core.kernel.arrays import F64, CandleArrays
 COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
 MAX_TS = 2**62  # far beyond any real date; keeps int64 arithmetic safe
 BLOCK = 1 << 20
+WHOLE_FILE_BYTES = 64 << 20
 
 
 def read_columns(path: Path, volume: bool = True) -> CandleArrays | None:
@@ -31,14 +33,15 @@ def read_columns(path: Path, volume: bool = True) -> CandleArrays | None:
         return None
     types = {c: (pa.int64() if c == "timestamp" else pa.float64()) for c in COLUMNS}
     keep = [c for c in COLUMNS if volume or c != "volume"]
+    big = path.stat().st_size >= WHOLE_FILE_BYTES
     try:
-        reader = pacsv.open_csv(
-            path,
-            # 1 MB blocks: larger ones make Arrow hold hundreds of MB of parsed text in flight
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=BLOCK),
-            convert_options=pacsv.ConvertOptions(column_types=types, include_columns=list(COLUMNS),
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
+        read_options = pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=BLOCK)
+        convert = pacsv.ConvertOptions(column_types=types, include_columns=list(COLUMNS),
+                                       strings_can_be_null=False, quoted_strings_can_be_null=False)
+        if not big:  # small: one threaded read is quickest
+            reader: Any = pacsv.read_csv(path, read_options=read_options, convert_options=convert).to_batches()
+        else:  # big: stream 1 MB blocks (larger ones make Arrow hold hundreds of MB of parsed text)
+            reader = pacsv.open_csv(path, read_options=read_options, convert_options=convert)
         out = _Columns(keep, path.stat().st_size)
         for batch in reader:
             cols = {name: batch.column(name) for name in COLUMNS}
@@ -51,7 +54,8 @@ def read_columns(path: Path, volume: bool = True) -> CandleArrays | None:
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, OSError):
         return None
     finally:
-        pa.default_memory_pool().release_unused()  # hand the reader's blocks back before the backtest
+        if big:
+            pa.default_memory_pool().release_unused()  # hand the reader's blocks back before the backtest
     return out.result()
 
 
