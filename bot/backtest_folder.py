@@ -52,6 +52,7 @@ def _common_tf(rows: list[dict[str, Any]]) -> str:
 
 
 def _fan_out(files: list[str], timeframe: str | None) -> tuple[list[dict[str, Any]], str]:
+
     from core.kernel.jobs import summarize_file
 
     address = os.environ.get("ZYN_DASK_SCHEDULER", "").strip()
