@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck pytest bench soak clean
+.PHONY: run test install lint typecheck pytest bench bench-venv soak clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -30,7 +30,18 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest
 
+# peers for bench/backtest_speed.py live in their own venv, never in the runtime lock
+BENCH_VENV := .venv-bench
+$(BENCH_VENV)/.installed: bench/requirements-peers.txt
+	test -x $(BENCH_VENV)/bin/python || $(PY) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r bench/requirements-peers.txt
+	touch $(BENCH_VENV)/.installed
+
+bench-venv: $(BENCH_VENV)/.installed
+
 bench: $(STAMP)
+	-$(MAKE) bench-venv  # offline or failing: the table then shows Zyn, bare numba and plain Python only
+	$(BIN)/python bench/backtest_speed.py --out bench/results/backtest_speed.md
 	$(BIN)/python bench/chat_latency.py
 	$(BIN)/python bench/walk_forward.py
 	$(BIN)/python bench/universe_tick.py

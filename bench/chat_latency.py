@@ -1,13 +1,16 @@
 """Latency of `POST /api/chat` ("status") under a steady loopback load.
 
-    .venv/bin/python bench/chat_latency.py [--rate 200] [--seconds 10] [--real] [--check]
+    .venv/bin/python bench/chat_latency.py [--rate 200] [--seconds 10] [--stub | --in-process] [--check]
 
 The web app runs under waitress (threads) in a child process, so the load generator's threads
 do not share its GIL and the numbers are the server's. The load is open-loop: request i is due
 at t0 + i/rate and its latency is counted from that due time, so a server that falls behind
 shows it (no coordinated omission). Each client thread keeps one HTTP/1.1 connection alive.
-By default the dispatcher is a stand-in answering "status" from a fixed snapshot (measures the
-channel: Flask, JSON, rendering); `--real` uses `bot.app.build_zyn` on a throw-away SQLite file.
+By default this measures the real path: a real `zyn run` process (web app, real dispatcher,
+scheduler, audit and conversation writes) on a throw-away SQLite file with the replay feed, on a
+free loopback port. `--in-process` serves `bot.app.build_zyn`'s blueprint from a child process
+instead (no scheduler); `--stub` uses a stand-in dispatcher with a fixed reply (measures only the
+channel: Flask, JSON, rendering).
 Target (issue 3): p99 < 50 ms at 200 requests/s on a 2-core machine.
 """
 
@@ -167,19 +170,88 @@ def run_load(port: int, rate: float, seconds: float, nthreads: int) -> tuple[Res
     return results, time.perf_counter() - t0
 
 
+def start_zyn_run(tmp: str) -> tuple[Any, int]:
+    """A real `zyn run` on a free loopback port; returns (process, port) once /healthz answers."""
+    import socket
+    import subprocess
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZYN_", "TELEGRAM_", "SLACK_", "TWILIO_"))}
+    env.update({
+        "DATABASE_URL": f"sqlite:///{os.path.join(tmp, 'bench.db')}",
+        "PAPER_FEED": "replay",
+        "PAPER_DATA": os.environ.get("PAPER_DATA", os.path.join(ROOT, "..", "shared", "data", "kraken")),
+        "ZYN_LOG_LEVEL": "WARNING",
+    })
+    zyn = os.path.join(os.path.dirname(sys.executable), "zyn")
+    log = open(os.path.join(tmp, "zyn-run.log"), "wb")  # noqa: SIM115 - lives as long as the process
+    proc = subprocess.Popen([zyn, "run", "--host", "127.0.0.1", "--port", str(port)], cwd=tmp, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"zyn run exited with {proc.returncode}; see {tmp}/zyn-run.log")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as resp:  # noqa: S310
+                if resp.status in (200, 503):
+                    return proc, port
+        except OSError:
+            time.sleep(0.3)
+    proc.terminate()
+    raise SystemExit("zyn run did not answer /healthz within 120 s")
+
+
+def count_rows(tmp: str) -> dict[str, int]:
+    """Rows the run wrote (audit, conversation), to check no message was lost."""
+    import sqlite3
+
+    con = sqlite3.connect(os.path.join(tmp, "bench.db"))
+    try:
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {t: int(con.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0])  # noqa: S608 - table names from sqlite
+                for t in tables if any(k in t.lower() for k in ("audit", "conversation", "message", "chat"))}
+    finally:
+        con.close()
+
+
+def main_process(args: argparse.Namespace) -> int:
+    tmp = tempfile.mkdtemp(prefix="zyn-chat-bench-")
+    proc, port = start_zyn_run(tmp)
+    try:
+        run_load(port, 20, 0.5, 4)  # warm-up
+        before = count_rows(tmp)
+        results, elapsed = run_load(port, args.rate, args.seconds, args.threads)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    after = count_rows(tmp)
+    code = report(results, elapsed, args)
+    written = {t: after[t] - before.get(t, 0) for t in after}
+    print(f"  rows written during the load: {written} (replies: {len(results.latencies_ms)})")
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rate", type=float, default=200.0, help="requests per second (default 200)")
     ap.add_argument("--seconds", type=float, default=10.0, help="duration (default 10)")
     ap.add_argument("--threads", type=int, default=16, help="client connections (default 16)")
     ap.add_argument("--server-threads", type=int, default=8, help="waitress threads (default 8)")
-    ap.add_argument("--real", action="store_true", help="use bot.app.build_zyn's dispatcher")
-    ap.add_argument("--serialize", action="store_true", help="with --real: one dispatch at a time")
+    ap.add_argument("--stub", action="store_true", help="stand-in dispatcher with a fixed reply")
+    ap.add_argument("--in-process", dest="real", action="store_true",
+                    help="bot.app.build_zyn's blueprint in a child process instead of `zyn run`")
+    ap.add_argument("--serialize", action="store_true", help="with --in-process: one dispatch at a time")
     ap.add_argument("--check", action="store_true", help=f"exit 1 unless p99 < {TARGET_P99_MS:g} ms")
     args = ap.parse_args(argv)
     if args.rate <= 0 or args.seconds <= 0 or args.threads < 1:
         print("rate, seconds and threads must be positive", file=sys.stderr)
         return 2
+    args.process = not args.stub and not args.real
+    if args.process:
+        return main_process(args)
     ctx = mp.get_context("spawn")
     port_q, stop = ctx.Queue(), ctx.Event()
     proc = ctx.Process(
@@ -199,7 +271,8 @@ def main(argv: list[str] | None = None) -> int:
 def report(results: Results, elapsed: float, args: argparse.Namespace) -> int:
     lat, svc = results.latencies_ms, results.service_ms
     p99 = pct(lat, 0.99)
-    kind = ("real" if args.real else "stand-in") + (", serialized" if args.serialize else "")
+    kind = ("real `zyn run` process" if getattr(args, "process", False) else
+            "real, in-process" if args.real else "stand-in") + (", serialized" if args.serialize else "")
     print(
         f"POST /api/chat 'status' ({kind} dispatcher), "
         f"target {args.rate:g} req/s "

@@ -32,26 +32,43 @@ def load_backtest_candles(args: argparse.Namespace) -> tuple[str, str, list[Any]
 def cmd_backtest(args: argparse.Namespace) -> int:
     from bot.cli import print_json
 
-    if args.learn and Path(args.data).is_dir():
-        from bot.cli_learn_pooled import cmd_pooled_learn
+    if Path(args.data).is_dir():
+        if args.learn:
+            from bot.cli_learn_pooled import cmd_pooled_learn
 
-        return cmd_pooled_learn(args)
+            return cmd_pooled_learn(args)
+        if getattr(args, "features", None):
+            raise UserError("--features runs on one pair file; give --data FILE (a folder runs the plain strategy)")
+        from bot.backtest_folder import format_table, run_folder
+
+        _out(run_folder(args.data, args.timeframe), args.json, format_table)
+        return 0
     if args.plot:
         _check_plot_path(args.plot)  # fail in one line before minutes of backtest, not after
-    pair, tf, candles = load_backtest_candles(args)
-    market = market_for(pair)
-    times = [c.ts for c in candles]
     if args.learn:
         from core.walk_forward import walk_forward
 
-        wf = walk_forward(candles, pair, tf, market)
+        pair, tf, candles = load_backtest_candles(args)
+        wf = walk_forward(candles, pair, tf, market_for(pair))
         if args.plot:
             curves = {"baseline": wf.baseline.equity_curve, "learned": wf.learned.equity_curve}
-            _plot(args.plot, times, curves, f"{pair} {tf} walk-forward equity")
+            _plot(args.plot, [c.ts for c in candles], curves, f"{pair} {tf} walk-forward equity")
         _out(wf.contract(), args.json, _format_learn)
         return 0
+    file_pair, file_tf = pair_from_filename(args.data)
+    tf = args.timeframe or file_tf
+    timeframe_seconds(tf)
     features, rules = backtest_rules(args, tf)
-    result = Backtester(pair, tf, market, rules=rules).run(candles)
+    result: Any
+    times: list[int] = []
+    if rules is None and not args.plot:  # the compiled kernel (parity-tested against the reference)
+        from core.kernel.jobs import backtest_file
+
+        result = backtest_file(args.data, args.timeframe, normalize_pair(args.pair) if args.pair else file_pair)
+    else:  # modules (not in the kernel yet) and plots (dated x-axis) run the reference Backtester
+        pair, tf, candles = load_backtest_candles(args)
+        result = Backtester(pair, tf, market_for(pair), rules=rules).run(candles)
+        times = [c.ts for c in candles]
     summary = _clean(result.summary())
     if args.features is not None:  # only with --features: the contract's field list stays as it is
         summary["features"] = list(features)

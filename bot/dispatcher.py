@@ -10,7 +10,6 @@ ErrorRow. Strangers get one line, nothing runs, and a SafetyEventRow records the
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Mapping, Set
 from dataclasses import replace
 from typing import Protocol
@@ -19,6 +18,7 @@ from loguru import logger
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.audit_log import AuditLog
 from bot.commands.context import CommandContext
 from bot.commands.prefs import PREF_TZ, PREF_USER_NAME
 from bot.commands.registry import HANDLERS
@@ -31,7 +31,7 @@ from bot.services import Services
 from core.domain import ExchangeError, ExchangeUnavailable, UserError
 from core.ports import Clock, Notifier
 from core.telemetry.kv import KeyValueStore
-from core.telemetry.models import ErrorRow, MessageRow, SafetyEventRow
+from core.telemetry.models import ErrorRow, SafetyEventRow
 
 MAX_MESSAGE_BYTES = 4096
 STORED_TEXT_CHARS = 4096
@@ -85,9 +85,9 @@ class Dispatcher:
         self.free_text, self.notifier = free_text, notifier
         self._user_name, self._tz = user_name, tz
         self.confirmations = Confirmations(kv, db_engine, confirm_clock or clock)
-        # One writer at a time for the audit log: concurrent SQLite writers otherwise meet in
-        # SQLite's busy-wait, which backs off in steps of up to 100 ms (measured: p99 242 ms).
-        self._write_lock = threading.Lock()
+        # One writer at a time for the audit log (concurrent SQLite writers otherwise meet in
+        # SQLite's busy-wait, which backs off in steps of up to 100 ms), committing in groups.
+        self._audit = AuditLog(db_engine)
 
     @property
     def user_name(self) -> str:
@@ -269,17 +269,10 @@ class Dispatcher:
             text if len(text) <= STORED_TEXT_CHARS else text[:STORED_TEXT_CHARS] + f"…[{len(text)} chars]"
         )
         try:
-            with self._write_lock, Session(self.db) as s:
-                s.add(
-                    MessageRow(
-                        ts_ms=self.clock.now_ms(),
-                        channel=env.channel,
-                        user_id=env.user_id[:200],
-                        direction=direction,
-                        text=_printable(stored),
-                    )
-                )
-                s.commit()
+            self._audit.write({
+                "ts_ms": self.clock.now_ms(), "channel": env.channel, "user_id": env.user_id[:200],
+                "direction": direction, "text": _printable(stored),
+            })
         except Exception:  # the audit log failing must not cost the owner his answer
             logger.bind(channel=env.channel).exception("could not store message")
 

@@ -2,7 +2,9 @@
 
 Accepted: header containing timestamp,open,high,low,close,volume (ms UTC, candle open time),
 rows strictly increasing. Refused: missing columns, unparsable/NaN/inf values, non-positive
-prices, high/low inconsistent with open/close, negative volume, unsorted or duplicate rows.
+prices, high/low inconsistent with open/close, negative volume, unsorted or duplicate rows,
+timestamps out of range. Clean files are read column-wise (core.market_data.columnar); this
+row-by-row reader is the strict path that names the bad line.
 """
 
 from __future__ import annotations
@@ -10,17 +12,50 @@ from __future__ import annotations
 import csv
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.domain import Candle, UserError
 from core.pairs import pair_from_filename
 
+if TYPE_CHECKING:
+    from core.kernel.arrays import CandleArrays
+
 COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
+MAX_TS = 2**62
 
 
 def load_csv(path: str | Path) -> list[Candle]:
+    p = _existing(path)
+    from core.market_data.columnar import read_columns
+
+    arrays = read_columns(p)
+    if arrays is not None:
+        return arrays.to_candles()
+    return _load_rows(p)
+
+
+def load_arrays(path: str | Path, volume: bool = False) -> CandleArrays:
+    """Candle columns for the kernel; same checks and messages as `load_csv`. With
+    ZYN_CANDLE_CACHE set to a folder, clean files are cached there as .npz (keyed by path, size, mtime)."""
+    from core.kernel.arrays import CandleArrays
+    from core.market_data.candle_cache import cached
+    from core.market_data.columnar import read_columns
+
+    p = _existing(path)
+    arrays = cached(p, volume, read_columns)
+    if arrays is not None:
+        return arrays
+    return CandleArrays.from_candles(_load_rows(p))
+
+
+def _existing(path: str | Path) -> Path:
     p = Path(path)
     if not p.is_file():
         raise UserError(f"{p}: no such file")
+    return p
+
+
+def _load_rows(p: Path) -> list[Candle]:
     try:
         with p.open(newline="", encoding="utf-8") as fh:
             return _parse(csv.reader(fh), p.name)
@@ -63,6 +98,8 @@ def _row(row: list[str], idx: list[int], name: str, line_no: int) -> Candle:
         o, h, low, c, v = (float(row[i]) for i in idx[1:])
     except ValueError:
         raise UserError(f"{name} line {line_no}: not a number in {','.join(row)[:80]!r}") from None
+    except OverflowError:  # int(float("1e309")): infinity has no integer
+        raise UserError(f"{name} line {line_no}: timestamp {ts_raw[:40]} is out of range") from None
     values = (o, h, low, c, v)
     if any(math.isnan(x) or math.isinf(x) for x in values):
         raise UserError(f"{name} line {line_no}: NaN or infinite value")
@@ -74,6 +111,8 @@ def _row(row: list[str], idx: list[int], name: str, line_no: int) -> Candle:
         raise UserError(f"{name} line {line_no}: high/low inconsistent with open/close")
     if ts < 10**11:
         raise UserError(f"{name} line {line_no}: timestamp {ts} is not in milliseconds")
+    if ts >= MAX_TS:
+        raise UserError(f"{name} line {line_no}: timestamp {str(ts)[:40]} is out of range")
     return Candle(ts, o, h, low, c, v)
 
 

@@ -1,0 +1,58 @@
+"""Per-candle decision codes -> core.strategy.Decision objects, only when someone shows or stores them."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from core.kernel import codes as C
+from core.kernel.arrays import CandleArrays
+from core.risk import size_entry
+from core.strategy import Decision, Gate
+
+if TYPE_CHECKING:
+    from core.kernel.backtest import KernelBacktester, _KernelRun
+
+SIZED = (C.SKIP_CANNOT_SIZE, C.SKIP_ROUNDS_ZERO, C.SKIP_ORDERMIN, C.SKIP_COSTMIN, C.ENTER, C.ENTER_CAPPED)
+
+
+def _opt(x: float) -> float | None:
+    return None if math.isnan(x) else x
+
+
+def decisions_from_codes(bt: KernelBacktester, a: CandleArrays, run: _KernelRun) -> list[Decision]:
+    n = len(a)
+    out: list[Decision] = []
+    for i in range(n):
+        code = int(run.codes[i])
+        action, reason = C.ACTIONS[code]
+        sma, atr = _opt(float(run.sma[i])), _opt(float(run.atr[i]))
+        eq = run.exact_equity.get(i, float(run.equity[i]))
+        base = Decision(bt.pair, int(a.ts[i]), action, reason, float(a.close[i]), sma, atr, eq)  # type: ignore[arg-type]
+        verdict = run.gates.get(i, Gate())
+        if code == C.SKIP_GATE:
+            out.append(_replace(base, reason=f"learner gate: {verdict.note}", gate=verdict))
+        elif code in SIZED:
+            out.append(_sized(bt, base, float(a.open[i + 1]) if i + 1 < n else base.close, verdict))
+        else:
+            out.append(base)
+    return out
+
+
+def _sized(bt: KernelBacktester, base: Decision, next_open: float, verdict: Gate) -> Decision:
+    atr = base.atr or 0.0
+    size = size_entry(base.equity or 0.0, atr, next_open, bt.market, bt.cfg, verdict.factor)
+    stop = next_open - bt.cfg.stop_atr * atr
+    target = next_open + bt.cfg.target_atr * atr
+    if size.amount <= 0:
+        return _replace(base, action="skip", reason=size.reason, entry_price=next_open, stop=stop, target=target,
+                        gate=verdict)
+    reason = "close crossed above SMA20" + (" (size capped at 25% of equity)" if size.capped else "")
+    return _replace(base, action="enter", reason=reason, amount=size.amount, entry_price=next_open, stop=stop,
+                    target=target, gate=verdict)
+
+
+def _replace(base: Decision, **changes: object) -> Decision:
+    from dataclasses import replace
+
+    return replace(base, **changes)  # type: ignore[arg-type]

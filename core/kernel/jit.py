@@ -1,0 +1,62 @@
+"""numba's `njit` with the on-disk cache when a cache directory is writable, else without it.
+
+numba caches compiled code next to the module (`__pycache__`) or in NUMBA_CACHE_DIR; an installed,
+read-only tree with no usable fallback would make `cache=True` raise at import. Compiling every run
+is slower but still correct, so that is the fallback.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _writable(path: Path) -> bool:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            return True
+    except OSError:
+        return False
+
+
+def choose_cache_dir(package_dir: Path, env: dict[str, str]) -> str | None:
+    """Where numba should cache: None = its default (the package's `__pycache__`, or the user's
+    NUMBA_CACHE_DIR); else a writable folder under the system temp dir."""
+    if env.get("NUMBA_CACHE_DIR") or _writable(package_dir / "__pycache__"):
+        return None
+    fallback = Path(tempfile.gettempdir()) / "zyn-numba-cache"
+    return str(fallback) if _writable(fallback) else None
+
+
+def ensure_cache_dir() -> None:
+    """Point numba at a writable cache when the package's own `__pycache__` is not."""
+    chosen = choose_cache_dir(Path(__file__).resolve().parent, dict(os.environ))
+    if chosen is None:
+        return
+    # read by numba when it is first imported, which njit_cached does lazily, after this; if numba
+    # was imported earlier, its own user-wide locator or njit_cached's no-cache fallback applies
+    os.environ["NUMBA_CACHE_DIR"] = chosen
+
+
+def njit_cached(fn: F) -> F:
+    """Compile `fn` in nopython mode, cached on disk when possible."""
+    import numba
+
+    try:
+        return numba.njit(cache=True)(fn)  # type: ignore[return-value]
+    except RuntimeError:  # no cache locator available: compile in memory only
+        return numba.njit(fn)  # type: ignore[no-any-return]
+
+
+def njit_inline(fn: F) -> F:
+    """A helper of the loop, inlined into its caller at numba's IR level: separate calls would pass
+    every array (and touch its reference count) once per candle, which costs more than the work."""
+    import numba
+
+    return numba.njit(inline="always")(fn)  # type: ignore[return-value]

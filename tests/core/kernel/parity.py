@@ -1,0 +1,56 @@
+"""Compare a kernel run with the Python reference: trade by trade, and the equity to the cent."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from core.backtest import Backtester
+from core.domain import Candle, Market
+from core.kernel.arrays import CandleArrays
+from core.kernel.backtest import KernelBacktester, KernelResult
+from core.risk import RiskConfig
+from core.strategy import GateFn
+
+EXACT = ("pair", "entry_ts", "exit_ts", "amount", "entry_price", "exit_price", "stop", "target", "reason",
+         "atr", "sma", "signal_close", "size_factor")
+
+
+def run_both(pair: str, tf: str, market: Market, candles: Sequence[Candle], *, gate: GateFn | None = None,
+             cfg: RiskConfig | None = None, start_equity: float = 10_000.0,
+             keep: bool = False) -> KernelResult:
+    cfg = cfg or RiskConfig()
+    ref = Backtester(pair, tf, market, cfg, start_equity, gate=gate, keep_decisions=keep).run(candles)
+    ker = KernelBacktester(pair, tf, market, cfg, start_equity, gate=gate, keep_decisions=keep).run(
+        CandleArrays.from_candles(candles))
+    label = f"{pair} {tf} ({len(candles)} candles)"
+    assert len(ker.trades) == len(ref.trades), f"{label}: {len(ker.trades)} trades vs reference {len(ref.trades)}"
+    for n, (a, b) in enumerate(zip(ref.trades, ker.trades, strict=True)):
+        for key in EXACT:
+            want, got = getattr(a, key), getattr(b, key)
+            assert got == want, f"{label} trade {n}: {key} {got} != {want}"
+        assert abs(a.pnl - b.pnl) < 0.005 and abs(a.fees - b.fees) < 0.005, f"{label} trade {n}: P&L to the cent"
+    assert len(ker.equity_curve) == len(ref.equity_curve)
+    worst = max((abs(x - y) for x, y in zip(ref.equity_curve, ker.equity_curve.tolist(), strict=True)), default=0.0)
+    assert worst < 0.005, f"{label}: equity differs by {worst} at some candle"
+    ref_cash = ref.equity_curve[-1] - ker.open_amount * candles[-1].close  # the reference's cash at the end
+    assert abs(float(ker.cash) - ref_cash) < 0.005, f"{label}: cash to the cent"
+    want, got = ref.summary(), ker.summary()
+    for key, value in want.items():
+        if key != "seconds" and isinstance(value, float):
+            assert abs(got[key] - value) <= 1e-9 * max(1.0, abs(value)), f"{label}: {key} {got[key]} != {value}"
+        elif key != "seconds":
+            assert got[key] == value, f"{label}: {key}"
+    if keep:
+        assert [d.action for d in ker.decisions] == [d.action for d in ref.decisions]
+        assert ker.decisions == ref.decisions or _same_decisions(ref.decisions, ker.decisions)
+    return ker
+
+
+def _same_decisions(ref: list[object], ker: list[object]) -> bool:
+    for a, b in zip(ref, ker, strict=True):
+        da, db = vars(a).copy(), vars(b).copy()
+        ea, eb = da.pop("equity"), db.pop("equity")
+        assert da == db, f"decision differs: {db} != {da}"
+        assert abs(ea - eb) < 0.005
+    return True
+
