@@ -282,7 +282,7 @@ class StatusService:
             return []
         targets = self._targets()
         out = []
-        for pair in self._pairs:
+        for pair in dict.fromkeys([*self._pairs, *targets.held]):  # + pairs held outside the list
             amount = acc.balances.total.get(split_pair(pair)[0], Decimal(0))
             if amount <= 0:
                 continue
@@ -301,21 +301,25 @@ class StatusService:
             })
         return out
 
-    def _targets(self) -> dict[str, float]:
-        """Bot-watched take-profit per pair: the newest open trade of this mode (not backtests)."""
+    def _targets(self) -> _Targets:
+        """Bot-watched take-profit per pair: the newest open trade of this mode (not backtests).
+
+        `held` also names open trades' pairs outside the configured list (a universe pair that
+        dropped out, a manual buy of another pair): their positions must still show."""
         try:
             with Session(self._db) as s:
                 rows = s.exec(
                     select(TradeRow).where(
-                        TradeRow.status == "open", col(TradeRow.pair).in_(self._pairs),
-                        TradeRow.source != "backtest",
+                        TradeRow.status == "open", TradeRow.source != "backtest", TradeRow.source != "bootstrap",
                     ).order_by(col(TradeRow.entry_ms))
                 ).all()
         except Exception as exc:
             log.warning("status: trades table unreadable (%s)", type(exc).__name__)
-            return {}
-        out: dict[str, float] = {}
+            return _Targets()
+        out = _Targets()
         for r in sorted(rows, key=lambda r: (r.source == self._mode, r.entry_ms)):
+            if r.source == self._mode and r.pair not in out.held:
+                out.held.append(r.pair)
             if r.target_price is not None:
                 out[r.pair] = r.target_price
         return out
@@ -339,6 +343,14 @@ class StatusService:
         if isinstance(data, dict) and all(k in data for k in SNAPSHOT_KEYS if k not in LIVE_ONLY_KEYS):
             return {k: data.get(k) for k in SNAPSHOT_KEYS}
         return None
+
+
+class _Targets(dict[str, float]):
+    """pair -> watched target, plus the pairs of this mode's open trades (`held`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list[str] = []
 
 
 def _stop_price(orders: list[Order], pair: str) -> float | None:

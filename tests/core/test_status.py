@@ -289,3 +289,16 @@ def test_data_read_a_while_ago_is_labelled_cache_with_its_time(
     assert later["source"] == "cache" and later["as_of"] == fresh["as_of"]
     svc.sync(force=True)
     assert svc.snapshot()["source"] == "exchange"
+
+
+def test_a_position_held_outside_the_configured_pairs_still_shows(clock: SimClock, db: Engine) -> None:
+    """A universe pair that dropped out of the list (issue 9) is still held and protected."""
+    ex = MemoryExchange({"USD": "1000", "SOL": "3"}, clock=clock, markets=("BTC/USD", "ETH/USD", "SOL/USD"))
+    ex.add_fill("SOL/USD", "buy", "3", "100", "0.78", ts_ms=YESTERDAY)
+    ex.set_price("SOL/USD", "110")
+    ex.create_order(OrderRequest("SOL/USD", "sell", "stop-loss", Decimal("3"), Decimal("90")))
+    add_trade(db, "SOL/USD", 130.0)
+    add_trade(db, "DOGE/USD", 1.0, source="bootstrap")  # a backtest's open trade is no position
+    positions = make(ex, clock, db).snapshot()["positions"]
+    assert [(p["pair"], p["amount"], p["stop_price"], p["take_profit_price"]) for p in positions] == [
+        ("SOL/USD", 3.0, 90.0, 130.0)]
