@@ -203,8 +203,12 @@ def test_a_standby_run_writes_nothing_and_takes_over_once_when_the_owner_dies(tm
         owner.send_signal(signal.SIGKILL)
         owner.wait(timeout=10)
         killed = time.time()
-        wait_role(port2, "owner", deadline_s=60)
-        assert time.time() - killed < 3 + 40  # lease time + a fresh start (candles loaded)
+        try:
+            wait_role(port2, "owner", deadline_s=90)
+        except AssertionError:
+            stop(standby)
+            raise AssertionError((standby.stderr.read() if standby.stderr else "")[-5000:]) from None
+        assert time.time() - killed < 3 + 87  # lease time + a fresh start (candles loaded, reconciled)
         snap = get(f"http://127.0.0.1:{port2}/api/status")[1]
         assert [p["amount"] for p in snap["positions"] if p["pair"] == "BTC/USD"] == [0.01]  # kept, not "gone"
     finally:
