@@ -59,7 +59,7 @@ def _serve(app: Any, host: str, port: int) -> Any:
 def _stop_serving(server: Any) -> None:
     """Close the server from another thread: first let the request threads finish what they are
     answering (closing under them makes waitress write to a closed socket and print a traceback)."""
-    server.task_dispatcher.shutdown(cancel_pending=False, timeout=10)
+    server.task_dispatcher.shutdown(cancel_pending=True, timeout=10)  # queued: answered "closing"
     server.close()
 
 
@@ -126,8 +126,13 @@ def _run_standby(settings: Any, args: argparse.Namespace, db: Any, kv: Any, ever
     take_over = threading.Event()
 
     def on_free() -> None:
+        # Start over as a fresh `zyn run` right here: waiting for the serve loop to wind down can
+        # hang on a connection that arrived mid-shutdown, and this process must not act anyway.
         take_over.set()
-        _stop_serving(server)
+        from bot.standby import restart_process
+
+        logger.info("standby: restarting as the owner")
+        restart_process(["run", "--host", args.host, "--port", str(args.port)])
 
     watcher = StandbyWatcher(db, kv, every_s, on_free).start()
     owner = current_owner(db, kv)
