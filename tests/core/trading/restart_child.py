@@ -1,6 +1,6 @@
 """Child process for the restart test: opens a position through the real stack, then dies.
 
-Usage: python restart_child.py DB_PATH MODE
+Usage: python restart_child.py DB_URL MODE   (sqlite:///… or postgresql://…)
   open             buy with a bracket, print READY, wait to be SIGKILLed (position open)
   crash_after_buy  SIGKILL itself the moment the market buy fills on the (persisted) paper
                    exchange: the buy is done but its response and the stop never happen
@@ -26,8 +26,8 @@ START_MS = 1_700_000_000_000
 PAIR = "BTC/USD"
 
 
-def main(db_path: str, mode: str) -> None:
-    stack = build_stack({PAIR: market_for(PAIR)}, db_url=f"sqlite:///{db_path}", start_ms=START_MS)
+def main(db_url: str, mode: str) -> None:
+    stack = build_stack({PAIR: market_for(PAIR)}, db_url=db_url, start_ms=START_MS)
     stack.exchange.set_price(PAIR, Decimal("30000"), START_MS)
     if mode == "crash_after_buy":
 

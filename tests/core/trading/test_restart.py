@@ -1,4 +1,5 @@
-"""Kill a real process holding a position (SIGKILL), restart on the same SQLite file, reconcile.
+"""Kill a real process holding a position (SIGKILL), restart on the same database (SQLite file or
+PostgreSQL), reconcile.
 
 Expected every time: the position is intact, exactly one stop order rests on the exchange, no
 second buy was placed — and a second reconcile changes nothing.
@@ -18,16 +19,25 @@ import pytest
 from core.markets_catalog import market_for
 from core.trading.reconcile import Reconciler
 from tests.core.trading.helpers import REPO, Stack, build_stack
+from tests.pg import BACKENDS, fresh_engine
 
 CHILD = Path(__file__).with_name("restart_child.py")
 PAIR = "BTC/USD"
 START_MS = 1_700_000_000_000
 
 
-def _spawn(db: Path, mode: str) -> subprocess.Popen[str]:
+def _database(backend: str, tmp_path: Path) -> str:
+    """An empty database on the backend; its URL for the child and the restarted stack."""
+    engine = fresh_engine(backend, tmp_path)
+    url = engine.url.render_as_string(hide_password=False)
+    engine.dispose()
+    return url
+
+
+def _spawn(db: str, mode: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.Popen(  # noqa: S603 - our own interpreter and script
-        [sys.executable, str(CHILD), str(db), mode],
+        [sys.executable, str(CHILD), db, mode],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
@@ -36,8 +46,8 @@ def _spawn(db: Path, mode: str) -> subprocess.Popen[str]:
     )
 
 
-def _restart(db: Path) -> Stack:
-    stack = build_stack({PAIR: market_for(PAIR)}, db_url=f"sqlite:///{db}", start_ms=START_MS + 60_000)
+def _restart(db: str) -> Stack:
+    stack = build_stack({PAIR: market_for(PAIR)}, db_url=db, start_ms=START_MS + 60_000)
     stack.exchange.set_price(PAIR, Decimal("30100"), START_MS + 60_000)
     return stack
 
@@ -54,8 +64,9 @@ def _assert_intact(stack: Stack) -> None:
     assert stack.service.targets(PAIR) == [Decimal("32000")]
 
 
-def test_sigkill_with_open_position_then_restart(tmp_path: Path) -> None:
-    db = tmp_path / "zyn.db"
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_sigkill_with_open_position_then_restart(tmp_path: Path, backend: str) -> None:
+    db = _database(backend, tmp_path)
     child = _spawn(db, "open")
     assert child.stdout is not None
     line = child.stdout.readline().strip()
@@ -69,8 +80,9 @@ def test_sigkill_with_open_position_then_restart(tmp_path: Path) -> None:
     assert not Reconciler(stack.service).run().actions  # idempotent: nothing left to do
 
 
-def test_sigkill_between_buy_and_stop_then_restart(tmp_path: Path) -> None:
-    db = tmp_path / "zyn.db"
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_sigkill_between_buy_and_stop_then_restart(tmp_path: Path, backend: str) -> None:
+    db = _database(backend, tmp_path)
     child = _spawn(db, "crash_after_buy")
     assert child.wait(timeout=30) == -signal.SIGKILL
     stack = _restart(db)
@@ -83,10 +95,11 @@ def test_sigkill_between_buy_and_stop_then_restart(tmp_path: Path) -> None:
     _assert_intact(second)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("mode", ["open"])
-def test_restart_keeps_watching_the_target(tmp_path: Path, mode: str) -> None:
+def test_restart_keeps_watching_the_target(tmp_path: Path, mode: str, backend: str) -> None:
     """After a restart the watcher exits at the persisted target: stop canceled, sold once."""
-    db = tmp_path / "zyn.db"
+    db = _database(backend, tmp_path)
     child = _spawn(db, mode)
     assert child.stdout is not None and child.stdout.readline().strip() == "READY"
     child.send_signal(signal.SIGKILL)
