@@ -179,6 +179,18 @@ class Zyn:
         guard = self.trading.state.guard
         return {"tripped": self.trading.halted(), "daily_pnl": round(guard.daily_pnl(), 2), "limit": guard.limit}
 
+    def dashboard_settings(self) -> list[tuple[str, str]]:
+        """The owner's settings for the dashboard (the web adapter must not import bot)."""
+        from bot.owner_settings import dashboard_rows
+
+        return dashboard_rows(self.kv, self.settings.tz)
+
+    def equity_chart_svg(self, points: list[tuple[int, float]]) -> str:
+        """The dashboard's equity chart: the same matplotlib drawing as the chat's PNGs."""
+        from bot.charts import equity_curve_svg
+
+        return equity_curve_svg(points)
+
     def describe(self) -> dict[str, Any]:
         return {"feed": self.market.kind, "pairs": list(self.settings.pairs), "timeframe": self.settings.timeframe}
 

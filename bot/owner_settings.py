@@ -230,3 +230,15 @@ class StandingMemory:
         gone = facts.pop(number - 1)
         self.kv.set_json(FACTS_KEY, facts)
         return gone
+
+
+def dashboard_rows(kv: KeyValueStore, tz: str = "UTC") -> list[tuple[str, str]]:
+    """The owner's trading settings as (label, value) rows for the dashboard (as `status` in chat)."""
+    owner = OwnerSettings(kv, tz)
+    rows = [(BOUNDS[name].label.capitalize(), owner.display(name)) for name in BOUNDS]
+    quiet = owner.quiet_hours()
+    rows.append(("Pairs off", ", ".join(owner.pairs_off()) or "none"))
+    rows.append(("Quiet hours", f"{quiet[0]}-{quiet[1]}" if quiet else "off"))
+    rules = owner.rules()
+    rows.append(("Standing rules", "; ".join(r.text for r in rules) if rules else "none"))
+    return rows

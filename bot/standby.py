@@ -33,6 +33,8 @@ def create_standby_app(settings: Settings, db: Engine, kv: KeyValueStore) -> Fla
     from adapters.channels.dashboard import decisions_from_db, insights_from_db
     from adapters.channels.replay_cache import DurableReplayCache
     from adapters.channels.slack import SlackChannel, slack_configured
+    from bot.charts import equity_curve_svg
+    from bot.owner_settings import dashboard_rows
 
     lookup = OwnerLookup(db, kv, lambda: read_token(settings.database_url))
     dispatcher = ForwardingDispatcher(lookup, settings.user_name)
@@ -42,6 +44,7 @@ def create_standby_app(settings: Settings, db: Engine, kv: KeyValueStore) -> Fla
     app.register_blueprint(web_chat.web_blueprint(
         dispatcher, settings.channels, status=status, decisions=lambda n: decisions_from_db(db, n),
         insights=lambda: insights_from_db(db), user_name=settings.user_name,
+        settings=lambda: dashboard_rows(kv, settings.tz), chart=equity_curve_svg,
     ))
     app.register_blueprint(sms.sms_blueprint(dispatcher, settings.channels, DurableReplayCache(db)))
     if slack_configured(settings.channels):  # else Flask's 404, as in the owner

@@ -2,16 +2,15 @@
 and what Zyn has learned (active insights with the evidence behind each).
 
 The chart is an inline SVG so the page needs no JS library and no CDN (Zyn runs offline):
-`bot.charts.equity_curve_svg` (the same matplotlib drawing as the PNGs sent to Telegram/Slack),
-or a plain polyline drawn here if that fails.
+the composition root passes the matplotlib drawing (`bot.charts.equity_curve_svg`, the same as the
+PNGs sent to Telegram/Slack); a plain polyline drawn here is the fallback.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +19,7 @@ from sqlalchemy import text
 
 from adapters.channels.ports import StatusLike
 
+ChartSvg = Callable[[list[tuple[int, float]]], str]  # matplotlib's drawing (bot.charts), given by the root
 _CACHE: dict[str, object] = {}
 _CACHE_LOCK = threading.Lock()
 EMPTY_SNAPSHOT: dict[str, Any] = {
@@ -100,21 +100,13 @@ def insights_from_db(db: Any) -> list[dict[str, Any]]:
     ]
 
 
-def settings_from_db(db: Any, tz: str = "UTC") -> list[tuple[str, str]]:
-    """The owner's trading settings as (label, value) rows (same rows as `status` in chat)."""
+def safe_settings(rows: Callable[[], list[tuple[str, str]]] | None) -> list[tuple[str, str]]:
+    """The owner's trading settings as (label, value) rows, or [] (the page must render without)."""
+    if rows is None:
+        return []
     try:
-        from bot.owner_settings import BOUNDS, OwnerSettings
-        from core.telemetry.kv import KeyValueStore
-
-        owner = OwnerSettings(KeyValueStore(db), tz)
-        rows = [(BOUNDS[name].label.capitalize(), owner.display(name)) for name in BOUNDS]
-        quiet = owner.quiet_hours()
-        rows.append(("Pairs off", ", ".join(owner.pairs_off()) or "none"))
-        rows.append(("Quiet hours", f"{quiet[0]}-{quiet[1]}" if quiet else "off"))
-        rules = owner.rules()
-        rows.append(("Standing rules", "; ".join(r.text for r in rules) if rules else "none"))
-        return rows
-    except Exception as exc:  # the page must render without them
+        return list(rows())
+    except Exception as exc:
         log.warning("dashboard: settings unavailable: {}", type(exc).__name__)
         return []
 
@@ -135,8 +127,10 @@ def _iso(ts_ms: Any) -> str:
         return ""
 
 
-def equity_svg(points: Sequence[tuple[int, float]], width: int = 640, height: int = 200) -> str:
-    """Equity curve as inline SVG: bot.charts' matplotlib drawing if available, else a polyline.
+def equity_svg(
+    points: Sequence[tuple[int, float]], chart: ChartSvg | None = None, width: int = 640, height: int = 200
+) -> str:
+    """Equity curve as inline SVG: the composition root's `chart` drawing if given, else a polyline.
 
     The drawing is cached on the curve's length and last point: the page polls every few
     seconds and the curve changes once a candle.
@@ -145,18 +139,17 @@ def equity_svg(points: Sequence[tuple[int, float]], width: int = 640, height: in
     with _CACHE_LOCK:
         if _CACHE.get("key") == key:
             return str(_CACHE["svg"])
-    svg = _charts_svg(points) or polyline_svg(points, width, height)
+    svg = (_chart_svg(chart, points) if chart is not None else "") or polyline_svg(points, width, height)
     with _CACHE_LOCK:
         _CACHE.update(key=key, svg=svg)
     return svg
 
 
-def _charts_svg(points: Sequence[tuple[int, float]]) -> str:
+def _chart_svg(chart: ChartSvg, points: Sequence[tuple[int, float]]) -> str:
     try:
-        charts = importlib.import_module("bot.charts")
-        svg = str(charts.equity_curve_svg(list(points)))
-    except Exception as exc:  # a broken or missing chart module must not break the page
-        log.warning("dashboard: bot.charts unavailable: {}", type(exc).__name__)
+        svg = str(chart(list(points)))
+    except Exception as exc:  # a broken chart drawing must not break the page
+        log.warning("dashboard: equity chart unavailable: {}", type(exc).__name__)
         return ""
     start = svg.find("<svg")
     return svg[start:] if start >= 0 else ""

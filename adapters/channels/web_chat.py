@@ -27,12 +27,13 @@ from flask.typing import ResponseReturnValue
 from loguru import logger as log
 
 from adapters.channels.dashboard import (
+    ChartSvg,
     decisions_from_db,
     equity_svg,
     insights_from_db,
     safe_curve,
+    safe_settings,
     safe_snapshot,
-    settings_from_db,
 )
 from adapters.channels.ports import (
     ChannelConfigError,
@@ -73,7 +74,8 @@ def make_blueprint(zyn: ZynLike) -> Blueprint:
         decisions=(lambda n: decisions_from_db(db, n)) if db is not None else None,
         insights=(lambda: insights_from_db(db)) if db is not None else None,
         user_name=str(getattr(zyn.dispatcher, "user_name", "") or ""),
-        settings=(lambda: settings_from_db(db, str(getattr(zyn.settings, "tz", "UTC")))) if db is not None else None,
+        settings=getattr(zyn, "dashboard_settings", None),
+        chart=getattr(zyn, "equity_chart_svg", None),
     )
 
 
@@ -85,6 +87,7 @@ def web_blueprint(
     insights: Insights | None = None,
     user_name: str = "",
     settings: Callable[[], list[tuple[str, str]]] | None = None,
+    chart: ChartSvg | None = None,
 ) -> Blueprint:
     """Build the blueprint from its parts (tests and the bench pass fakes)."""
     bp = Blueprint(
@@ -117,7 +120,7 @@ def web_blueprint(
         return resp
 
     _add_dashboard_routes(
-        bp, token, status, decisions or (lambda n: []), insights or (lambda: []), settings or (lambda: [])
+        bp, token, status, decisions or (lambda n: []), insights or (lambda: []), lambda: safe_settings(settings), chart
     )
 
     @bp.post("/api/chat")
@@ -149,6 +152,7 @@ def _add_dashboard_routes(  # noqa: PLR0913
     recent: Decisions,
     learned: Insights,
     owner_settings: Callable[[], list[tuple[str, str]]],
+    chart: ChartSvg | None,
 ) -> None:
     """`/status` (server-rendered) and `/api/status/extra` (chart, decisions, insights for the refresh)."""
 
@@ -162,7 +166,7 @@ def _add_dashboard_routes(  # noqa: PLR0913
         return render_template(
             "status.html",
             s=snap,
-            chart=equity_svg(curve),
+            chart=equity_svg(curve, chart),
             decisions=recent(20),
             insights=learned(),
             settings=owner_settings(),
@@ -175,7 +179,7 @@ def _add_dashboard_routes(  # noqa: PLR0913
             return denied
         return jsonify(
             {
-                "equity_svg": equity_svg(safe_curve(status)),
+                "equity_svg": equity_svg(safe_curve(status), chart),
                 "decisions": list(recent(20)),
                 "insights": list(learned()),
             }
