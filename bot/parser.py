@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
 
 from bot.learning_questions import learning_question
 from bot.owner_settings import setting_name
 from bot.parsed import PUNCT as _PUNCT
 from bot.parsed import Command as Command
-from bot.parsed import OrderSpec
 from bot.parser_features import FEATURE_PARSERS
+from bot.parser_orders import MAX_AMOUNT as MAX_AMOUNT
+from bot.parser_orders import MAX_PRICE as MAX_PRICE
+from bot.parser_orders import order
+from bot.parser_orders import parse_number as parse_number
 from bot.parser_stats import KNOWN_BASES as KNOWN_BASES
 from bot.parser_stats import STATS_DIMENSIONS as STATS_DIMENSIONS
 from bot.parser_stats import STATS_RANKINGS as STATS_RANKINGS
@@ -32,10 +34,7 @@ from core.domain import UserError
 from core.pairs import QUOTES, normalize_pair
 from core.rules import parse_rule
 
-MAX_AMOUNT = Decimal("10000000")
-MAX_PRICE = Decimal("100000000")
 MAX_TRADES = 100
-_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
 _ORDER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 NO_ARG = frozenset(
@@ -102,20 +101,6 @@ PERIODS = {
     "all-time": "all",
     "overall": "all",
 }
-ORDER_KEYS = {
-    "at": "price",
-    "@": "price",
-    "price": "price",
-    "limit": "price",
-    "sl": "stop",
-    "stop": "stop",
-    "stop-loss": "stop",
-    "stoploss": "stop",
-    "tp": "target",
-    "target": "target",
-    "take-profit": "target",
-    "takeprofit": "target",
-}
 
 
 def head_word(text: str) -> str:
@@ -154,127 +139,7 @@ def parse(text: str) -> Command | None:
     return None
 
 
-# ---- numbers -------------------------------------------------------------------------------
-
-
-def parse_number(raw: str, what: str = "amount", maximum: Decimal = MAX_AMOUNT) -> Decimal:
-    """A positive, finite, not absurd Decimal; anything else is a UserError naming the input."""
-    shown = raw[:20]
-    text = raw.strip().lstrip("$")
-    if _THOUSANDS.fullmatch(text):
-        text = text.replace(",", "")
-    try:
-        value = Decimal(text)
-    except (InvalidOperation, ValueError):
-        raise UserError(f"{what} {shown!r} is not a number (e.g. 0.01)") from None
-    if not value.is_finite():
-        raise UserError(f"{what} must be a finite number, not {shown!r}")
-    if value <= 0:
-        raise UserError(f"{what} must be more than zero (got {shown})")
-    if value > maximum:
-        raise UserError(f"{what} {shown} is too large (at most {maximum:,})")
-    return value
-
-
-def _is_number(raw: str) -> bool:
-    try:
-        return Decimal(raw.strip().lstrip("$").replace(",", "")).is_finite()
-    except (InvalidOperation, ValueError):
-        return False
-
-
 # ---- per-command parsers -------------------------------------------------------------------
-
-
-_FILLER = frozenset({"of", "worth", "in"})
-
-
-def _quote_order(side: str, rest: list[str]) -> Command | None:
-    """`buy $100 of BTC`, `buy 100 USD of ETH`, `buy 100 usd worth of eth` -> spend 100 USD."""
-    words = [w.strip(_PUNCT) for w in rest]
-    if not words or not _is_number(words[0]):
-        return None
-    dollar = words[0].startswith("$")
-    tail = words[1:]
-    if not dollar:
-        if not tail or tail[0].upper() not in QUOTES:
-            return None
-        quote, tail = tail[0].upper(), tail[1:]
-    else:
-        quote = "USD"
-    if not tail or tail[0].lower() not in _FILLER:
-        return None
-    while tail and tail[0].lower() in _FILLER:
-        tail = tail[1:]
-    if len(tail) != 1:
-        raise UserError(f"usage: {side} $100 of BTC (spend an amount of {quote} at market)")
-    spend = parse_number(words[0], "amount")
-    pair = normalize_pair(tail[0], default_quote=quote)
-    if not pair.endswith("/" + quote):
-        raise UserError(f"{pair} is not quoted in {quote}")
-    spec = OrderSpec(side="buy" if side == "buy" else "sell", amount=Decimal(0), pair=pair, quote_amount=spend)
-    return Command(side, order=spec)
-
-
-def _order(side: str, rest: list[str]) -> Command:
-    usage = f"usage: {side} AMOUNT PAIR [at PRICE] [sl PRICE] [tp PRICE], e.g. {side} 0.01 BTC"
-    quoted = _quote_order(side, rest)
-    if quoted is not None:
-        return quoted
-    if len(rest) < 2:
-        raise UserError(usage)
-    if not _is_number(rest[0]) and _is_number(rest[1]):  # "buy btc 0.01"
-        rest = [rest[1], rest[0], *rest[2:]]
-    amount = parse_number(rest[0], "amount")
-    pair_text, options = rest[1], rest[2:]
-    if options and options[0].upper() in QUOTES and "/" not in pair_text:  # "BTC USD"
-        pair_text, options = f"{pair_text}/{options[0]}", options[1:]
-    fields = _order_options(options)
-    price, stop, target = fields.get("price"), fields.get("stop"), fields.get("target")
-    if side == "buy" and price is not None:
-        if stop is not None and stop >= price:
-            raise UserError(f"the stop ({stop}) must be below the buy price ({price})")
-        if target is not None and target <= price:
-            raise UserError(f"the target ({target}) must be above the buy price ({price})")
-    spec = OrderSpec(
-        side="buy" if side == "buy" else "sell",
-        amount=amount,
-        pair=normalize_pair(pair_text),
-        price=price,
-        stop=stop,
-        target=target,
-    )
-    return Command(side, order=spec)
-
-
-def _order_options(tokens: list[str]) -> dict[str, Decimal]:
-    """`at 61000 sl 59000 tp 65000` (also `@61000`, `sl=59000`) -> {"price": .., "stop": .., ...}."""
-    flat: list[str] = []
-    for token in tokens:
-        low = token.lower()
-        if low.startswith("@") and len(low) > 1:
-            flat += ["@", low[1:]]
-        elif "=" in low:
-            flat += low.split("=", 1)
-        else:
-            flat.append(low)
-    out: dict[str, Decimal] = {}
-    i = 0
-    while i < len(flat):
-        key = ORDER_KEYS.get(flat[i])
-        if key is None:
-            raise UserError(
-                f"I don't understand {flat[i][:20]!r} in the order; use at PRICE, sl PRICE, tp PRICE"
-            )
-        if key in out:
-            raise UserError(f"{flat[i]} is given twice")
-        if i + 1 >= len(flat):
-            raise UserError(f"{flat[i]} needs a price after it")
-        out[key] = parse_number(
-            flat[i + 1], {"price": "price", "stop": "stop", "target": "target"}[key], MAX_PRICE
-        )
-        i += 2
-    return out
 
 
 def _pnl(name: str, rest: list[str]) -> Command:
@@ -401,8 +266,8 @@ def _chart(name: str, rest: list[str]) -> Command:
 
 
 _PARSERS: dict[str, Callable[[str, list[str]], Command | None]] = {
-    "buy": _order,
-    "sell": _order,
+    "buy": order,
+    "sell": order,
     "pnl": _pnl,
     "trades": _trades,
     "cancel": _cancel,
