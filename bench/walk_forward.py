@@ -33,7 +33,7 @@ from core.market_data.csv_loader import load_csv  # noqa: E402
 from core.market_data.resample import resample  # noqa: E402
 from core.markets_catalog import market_for  # noqa: E402
 from core.pairs import pair_from_filename  # noqa: E402
-from core.strategy import Gate, SignalContext  # noqa: E402
+from core.pooled_walk_forward import RandomGate  # noqa: E402
 from core.walk_forward import WalkForwardResult, fold_starts, walk_forward, window  # noqa: E402
 
 FOLDERS = ("kraken", "kraken_cdd", "binance")
@@ -68,20 +68,6 @@ def load_folder(folder: Path, timeframe: str) -> dict[str, tuple[list[Candle], M
         pair, tf = pair_from_filename(f.name)
         out[pair] = (resample(load_csv(f), tf, timeframe), market_for(pair))
     return out
-
-
-@dataclass
-class RandomGate:
-    """Control: deny each entry after `start_ts` with probability p, regardless of context."""
-
-    p: float
-    start_ts: int
-    rng: random.Random
-
-    def __call__(self, ctx: SignalContext) -> Gate:
-        if ctx.candle.ts < self.start_ts:
-            return Gate()
-        return Gate(allow=self.rng.random() >= self.p, note="random control")
 
 
 def control_returns(

@@ -18,6 +18,25 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _client(proc: subprocess.Popen[str], port: int) -> tuple[ccxt.kraken, str]:
+    """ccxt on the key pair the sim printed, once the sim answers (ticker BTC/USDT)."""
+    lines = [proc.stdout.readline() for _ in range(3)]  # type: ignore[union-attr]
+    key = next(ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("API key"))
+    secret = next(ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("API secret"))
+    ex = ccxt.kraken({"apiKey": key, "secret": secret, "enableRateLimit": False})
+    base = f"http://127.0.0.1:{port}"
+    ex.urls["api"] = {**ex.urls["api"], "public": base, "private": base}
+    deadline = time.time() + 20
+    while True:
+        try:
+            ex.fetch_ticker("BTC/USDT")
+            return ex, key
+        except ccxt.NetworkError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def test_sim_exchange_cli_serves_kraken_to_ccxt(tmp_path: Path, data_dir: Path) -> None:
     """The command line exactly as the README shows it, with no variable the README does not name."""
     port = free_port()
@@ -28,21 +47,8 @@ def test_sim_exchange_cli_serves_kraken_to_ccxt(tmp_path: Path, data_dir: Path) 
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
     )
     try:
-        lines = [proc.stdout.readline() for _ in range(3)]  # type: ignore[union-attr]
-        key = next(ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("API key"))
-        secret = next(ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("API secret"))
-        ex = ccxt.kraken({"apiKey": key, "secret": secret, "enableRateLimit": False})
-        base = f"http://127.0.0.1:{port}"
-        ex.urls["api"] = {**ex.urls["api"], "public": base, "private": base}
-        deadline = time.time() + 20
-        while True:
-            try:
-                ticker = ex.fetch_ticker("BTC/USDT")
-                break
-            except ccxt.NetworkError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.2)
+        ex, key = _client(proc, port)
+        ticker = ex.fetch_ticker("BTC/USDT")
         assert ticker["last"] > 0
         assert ex.fetch_balance()["total"]["USDT"] == 5000
         bad = ccxt.kraken({"apiKey": key, "secret": "c2VjcmV0", "enableRateLimit": False})
@@ -77,21 +83,7 @@ def test_sim_exchange_cli_injects_faults_and_staking_balances(tmp_path: Path, da
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )
     try:
-        lines = [proc.stdout.readline() for _ in range(3)]  # type: ignore[union-attr]
-        key = next(ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("API key"))
-        secret = next(ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("API secret"))
-        ex = ccxt.kraken({"apiKey": key, "secret": secret, "enableRateLimit": False})
-        base = f"http://127.0.0.1:{port}"
-        ex.urls["api"] = {**ex.urls["api"], "public": base, "private": base}
-        deadline = time.time() + 20
-        while True:
-            try:
-                ex.fetch_ticker("BTC/USDT")
-                break
-            except ccxt.NetworkError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.2)
+        ex, _ = _client(proc, port)
         try:
             ex.privatePostBalanceEx()
             raise AssertionError("the injected fault must answer first")
