@@ -83,17 +83,17 @@ def from_trade_row(row: TradeRow) -> TradeRecord | None:
         return None
     r = row.r_multiple
     if r is None:
-        r = row.pnl / row.initial_risk if row.initial_risk > 0 else 0.0
+        r = float(row.pnl / row.initial_risk) if row.initial_risk > 0 else 0.0
     atr_pct = row.atr_pct
     if atr_pct is None and row.atr and row.entry_price > 0:
-        atr_pct = row.atr / row.entry_price
+        atr_pct = row.atr / float(row.entry_price)
     return TradeRecord(
         pair=row.pair,
         entry_ts=row.entry_ms,
         exit_ts=row.exit_ms,
-        pnl=row.pnl,
+        pnl=float(row.pnl),  # statistics are computed in floats; the row keeps the exact figure
         r=r,
-        fees=row.fees,
+        fees=float(row.fees),
         atr_pct=atr_pct,
         trend_strength=row.trend_strength,
         exit_reason=row.exit_reason or "unknown",

@@ -137,21 +137,21 @@ class Learner:
 def trade_row(t: ClosedTrade, source: str) -> TradeRow:
     """A backtest trade as a telemetry row, with the same context fields live trades carry."""
     rec = from_closed_trade(t, source)
-    amount = Decimal(repr(t.amount))
+    amount, entry, stop = Decimal(repr(t.amount)), Decimal(repr(t.entry_price)), Decimal(repr(t.stop))
     return TradeRow(
         pair=t.pair,
         source=source,
         status="closed",
         entry_ms=t.entry_ts,
         exit_ms=t.exit_ts,
-        amount=float(amount),
-        entry_price=t.entry_price,
-        exit_price=t.exit_price,
-        stop_price=t.stop,
-        target_price=t.target,
-        initial_risk=t.amount * (t.entry_price - t.stop),
-        fees=t.fees,
-        pnl=t.pnl,
+        amount=amount,
+        entry_price=entry,
+        exit_price=Decimal(repr(t.exit_price)),
+        stop_price=stop,
+        target_price=Decimal(repr(t.target)) if t.target is not None else None,
+        initial_risk=amount * (entry - stop),
+        fees=Decimal(repr(t.fees)),
+        pnl=Decimal(repr(t.pnl)),
         r_multiple=t.r_multiple,
         exit_reason=t.reason,
         atr=t.atr,

@@ -7,14 +7,17 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel, create_engine
+from sqlmodel import create_engine
 
 import core.paper.store  # noqa: F401  (registers the paper_* tables)
 import core.telemetry.models  # noqa: F401  (registers the tables)
+from core.telemetry.schema import upgrade
 
 
 def make_engine(url: str) -> Engine:
-    """Create the engine and every table. SQLite gets WAL so the web and the scheduler coexist."""
+    """Create the engine and bring the schema to the current revision (every table of a new
+    database; Alembic revisions for one written by an earlier version). SQLite gets WAL so the
+    web and the scheduler coexist."""
     if url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url[len("postgres://") :]
     elif url.startswith("postgresql://"):
@@ -30,7 +33,7 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
-    SQLModel.metadata.create_all(engine)
+    upgrade(engine)
     return engine
 
 

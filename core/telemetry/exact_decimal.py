@@ -25,10 +25,12 @@ class ExactDecimal(TypeDecorator[Decimal]):
             return dialect.type_descriptor(String(64))
         return dialect.type_descriptor(Numeric(38, 18, asdecimal=True))
 
-    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+    def process_bind_param(self, value: Decimal | float | int | str | None, dialect: Dialect) -> Any:
         if value is None:
             return None
-        exact = Decimal(value)
+        # A float (an analytics writer, an old caller) goes through its shortest repr, as the
+        # backtest's ledger does: 0.1 is stored as 0.1, not as its 55-digit binary expansion.
+        exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
         return str(exact) if dialect.name == "sqlite" else exact
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:

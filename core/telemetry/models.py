@@ -1,9 +1,11 @@
 """Telemetry tables: everything Zyn decided, did and was told, so it can explain and learn.
 
 One SQLModel metadata for the whole app (the paper exchange adds its own tables in
-`core/paper/store.py`). Money columns are floats here: telemetry is for analysis, the exchange
-(or the paper ledger) stays the source of truth for balances. The one exception is
-`PositionRow`: the open position's money state, from which stops are sent, in exact Decimals.
+`core/paper/store.py`). The schema is versioned by Alembic (`core/telemetry/migrations/`): a
+change here needs a new revision there. Money on orders, trades and positions (amounts, prices,
+fees, P&L) is exact: `ExactDecimal` columns, Decimals in Python, so what was sent to the exchange
+and what was booked never passes a float. Decisions and equity snapshots stay floats: they are
+indicator readings and statistics, never sent anywhere.
 """
 
 from __future__ import annotations
@@ -51,8 +53,8 @@ class OrderRow(SQLModel, table=True):
     pair: str = ""
     side: str = ""
     type: str = ""
-    amount: float = 0.0
-    price: float | None = None
+    amount: Decimal = Field(default=Decimal(0), sa_type=ExactDecimal)
+    price: Decimal | None = Field(default=None, sa_type=ExactDecimal)
     status: str = "new"  # new, open, closed, canceled, failed, validated
     purpose: str = ""  # entry, stop, take_profit, flatten, manual, kill_switch
     trade_id: int | None = Field(default=None, index=True)
@@ -71,15 +73,15 @@ class TradeRow(SQLModel, table=True):
     status: str = "open"  # open, closed
     entry_ms: int = Field(default=0, sa_type=BigInteger)
     exit_ms: int | None = Field(default=None, sa_type=BigInteger)
-    amount: float = 0.0
-    entry_price: float = 0.0
-    exit_price: float | None = None
-    stop_price: float | None = None
-    target_price: float | None = None
+    amount: Decimal = Field(default=Decimal(0), sa_type=ExactDecimal)
+    entry_price: Decimal = Field(default=Decimal(0), sa_type=ExactDecimal)
+    exit_price: Decimal | None = Field(default=None, sa_type=ExactDecimal)
+    stop_price: Decimal | None = Field(default=None, sa_type=ExactDecimal)
+    target_price: Decimal | None = Field(default=None, sa_type=ExactDecimal)
     stop_order_id: str = ""
-    initial_risk: float = 0.0  # amount * (entry - stop)
-    fees: float = 0.0
-    pnl: float | None = None  # net of fees
+    initial_risk: Decimal = Field(default=Decimal(0), sa_type=ExactDecimal)  # amount * (entry - stop)
+    fees: Decimal = Field(default=Decimal(0), sa_type=ExactDecimal)
+    pnl: Decimal | None = Field(default=None, sa_type=ExactDecimal)  # net of fees
     r_multiple: float | None = None
     exit_reason: str = ""  # stop, target, kill_switch, manual, flatten
     atr: float | None = None
@@ -183,7 +185,7 @@ class SchedulerLockRow(SQLModel, table=True):
 
 
 class PositionRow(SQLModel, table=True):
-    """An open position's money state (`core.trading.bracket.Bracket`), exact, saved only through
+    """One open position's money state (`core.trading.bracket.Bracket`), exact, saved only through
     `core.trading.unit_of_work.UnitOfWork` (one transaction per change, with its trade and order rows).
     `amount`/`entry_cost` are what is still held; `sold`..`exit_fees` total the parts sold so far."""
 
@@ -198,8 +200,10 @@ class PositionRow(SQLModel, table=True):
     stop: Decimal = Field(sa_type=ExactDecimal)
     target: Decimal | None = Field(default=None, sa_type=ExactDecimal)
     stop_order_id: str = ""
-    initial_risk: float = 0.0
+    initial_risk: Decimal = Field(default=Decimal(0), sa_type=ExactDecimal)
     entry_ms: int = Field(default=0, sa_type=BigInteger)
+    origin: str = "autopilot"  # autopilot or manual: a pair may hold one of each, apart
+    placed_by: str = ""  # a manual position's "who on which channel"
     sold: Decimal = Field(default=Decimal(0), sa_type=ExactDecimal)
     proceeds: Decimal = Field(default=Decimal(0), sa_type=ExactDecimal)
     realized: Decimal = Field(default=Decimal(0), sa_type=ExactDecimal)

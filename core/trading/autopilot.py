@@ -144,7 +144,8 @@ class Autopilot:
             paused = self.service.paused_reason
             gate = self.gate() if self.gate is not None else None
             halted = guard.halted(candle.ts) or paused is not None
-            flat, next_open = not self.service.has_position(pair), self._next_open(pair, candle)
+            flat = not self.service.has_position(pair, "autopilot")  # a manual position is not its own
+            next_open = self._next_open(pair, candle)
             decision = run.strategy.decide(candle, CloseContext(equity, flat, halted, next_open, gate))
             run.last_ts = run.warmed_to = candle.ts
             if decision.atr is not None:
@@ -280,11 +281,12 @@ class Autopilot:
             return candle.close
 
     def _on_exit(self, done: TradeExit) -> None:
-        """Feed the closed trade back to the pair's strategy (cool-off), in trading-timeframe candles."""
-        if done.pair not in self.pairs:
+        """Feed the closed trade back to the pair's strategy (cool-off), in trading-timeframe candles.
+        A manual position's exit is the owner's, not the strategy's: it starts no cool-off."""
+        if done.pair not in self.pairs or done.origin != "autopilot":
             return
         run = self._run(done.pair)
-        started = run.strategy.record_exit(done.pnl, bucket_start(done.exit_ms, self._tf_ms))
+        started = run.strategy.record_exit(float(done.pnl), bucket_start(done.exit_ms, self._tf_ms))
         self.service.state.save_pair(done.pair, run.strategy.persisted(), run.last_ts)
         if started:
             logger.bind(pair=done.pair, action="cooloff").info(

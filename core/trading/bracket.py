@@ -29,7 +29,7 @@ class Bracket:
     stop: Decimal
     target: Decimal | None
     stop_order_id: str = ""
-    initial_risk: float = 0.0
+    initial_risk: Decimal = Decimal(0)
     entry_ms: int = 0
     # Parts already sold (a stop that filled partly): `amount` and `entry_cost` are what is
     # still held; these keep the sold part's totals so the final close books the whole trade.
@@ -38,6 +38,10 @@ class Bracket:
     realized: Decimal = Decimal(0)  # net P&L of the sold part (its fees and share of the entry cost)
     exit_fees: Decimal = Decimal(0)
     entry_ref: str = ""  # client reference of the entry order (the position's own record of it)
+    # Whose position: the autopilot's, or one bought by hand ("manual", placed_by "jimmy on
+    # telegram"). A pair may hold one of each at once, each with its own stop and target.
+    origin: str = "autopilot"
+    placed_by: str = ""
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -59,13 +63,15 @@ class Bracket:
             stop=Decimal(data["stop"]),
             target=Decimal(target) if target not in (None, "None") else None,
             stop_order_id=str(data.get("stop_order_id") or ""),
-            initial_risk=float(data.get("initial_risk") or 0.0),
+            initial_risk=Decimal(str(data.get("initial_risk") or 0)),
             entry_ms=int(data.get("entry_ms") or 0),
             sold=Decimal(data.get("sold") or 0),
             proceeds=Decimal(data.get("proceeds") or 0),
             realized=Decimal(data.get("realized") or 0),
             exit_fees=Decimal(data.get("exit_fees") or 0),
             entry_ref=str(data.get("entry_ref") or ""),
+            origin=str(data.get("origin") or "autopilot"),
+            placed_by=str(data.get("placed_by") or ""),
         )
 
     def with_stop_order(self, order_id: str) -> Bracket:
@@ -105,6 +111,9 @@ class BracketBook:
 
     def by_stop(self, order_id: str) -> Bracket | None:
         return next((b for b in self.all() if b.stop_order_id == order_id), None)
+
+    def of_origin(self, pair: str, origin: str) -> list[Bracket]:
+        return [b for b in self.for_pair(pair) if b.origin == origin]
 
     def targets(self, pair: str) -> list[Decimal]:
         return [b.target for b in self.for_pair(pair) if b.target is not None]

@@ -9,6 +9,8 @@ detached (expire_on_commit=False) so callers can read them after the session is 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from loguru import logger
@@ -27,6 +29,38 @@ from core.telemetry.models import (
     SafetyEventRow,
     TradeRow,
 )
+
+
+@dataclass(frozen=True)
+class TradeFigures:
+    """A closed trade's figures in floats, for statistics (the analyzer, reports, parity checks)."""
+
+    id: int | None
+    pair: str
+    source: str
+    entry_ms: int
+    exit_ms: int | None
+    amount: float
+    entry_price: float
+    exit_price: float | None
+    stop_price: float | None
+    target_price: float | None
+    fees: float
+    pnl: float | None
+    r_multiple: float | None
+    exit_reason: str
+
+    @classmethod
+    def of(cls, row: TradeRow) -> TradeFigures:
+        return cls(
+            row.id, row.pair, row.source, row.entry_ms, row.exit_ms, float(row.amount), float(row.entry_price),
+            _float(row.exit_price), _float(row.stop_price), _float(row.target_price), float(row.fees),
+            _float(row.pnl), row.r_multiple, row.exit_reason,
+        )
+
+
+def _float(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
 
 
 class Journal:
@@ -79,8 +113,8 @@ class Journal:
             pair=req.pair,
             side=req.side,
             type=req.type,
-            amount=float(req.amount),
-            price=float(req.price) if req.price is not None else None,
+            amount=req.amount,
+            price=req.price,
             status="new",
             purpose=purpose,
             trade_id=trade_id,
@@ -96,8 +130,8 @@ class Journal:
             client_ref,
             exchange_id=order.id,
             status="validated" if order.validated_only else order.status,
-            amount=float(order.amount),
-            price=float(price) if price is not None else None,
+            amount=order.amount,
+            price=price,
         )
         logger.bind(pair=order.pair, action=f"order_{order.side}").info(
             "order {} {} {} {} status={} ref={}",
@@ -142,12 +176,18 @@ class Journal:
             rows = s.exec(select(TradeRow).where(TradeRow.status == "open").order_by(col(TradeRow.id))).all()
             return list(rows)
 
-    def closed_trades(self, pair: str | None = None) -> list[TradeRow]:
+    def closed_trade_rows(self, pair: str | None = None) -> list[TradeRow]:
+        """Closed trades as stored: money in exact Decimals."""
         with self._session() as s:
             query = select(TradeRow).where(TradeRow.status == "closed")
             if pair is not None:
                 query = query.where(TradeRow.pair == pair)
             return list(s.exec(query.order_by(col(TradeRow.id))).all())
+
+    def closed_trades(self, pair: str | None = None) -> list[TradeFigures]:
+        """Closed trades for statistics and reports (compared with the backtest's float trades):
+        the money converted to floats here, explicitly, once; the rows keep the exact figures."""
+        return [TradeFigures.of(row) for row in self.closed_trade_rows(pair)]
 
     # ------------------------------------------------------------------ events
     def safety(self, kind: str, detail: str) -> None:

@@ -6,6 +6,7 @@ these names for its callers.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -33,6 +34,15 @@ class EntryPlan:
     # From the strategy's decision: the bracket as distances from the actual fill.
     stop_distance: Decimal | None = None
     target_distance: Decimal | None = None
+
+    @property
+    def origin(self) -> str:
+        """`manual` for an order placed by hand (kept apart from the autopilot's position)."""
+        return "manual" if self.meta.get("manual") else "autopilot"
+
+    @property
+    def placed_by(self) -> str:
+        return str(self.meta.get("placed_by") or "")
 
     def levels(self, fill_price: Decimal, cfg: RiskConfig) -> tuple[Decimal, Decimal | None]:
         """(stop, target) in Decimal from the fill: what goes to the exchange never passes a float."""
@@ -83,8 +93,9 @@ def _number(value: object) -> Decimal | None:
 
 
 def bracket_from_row(row: TradeRow) -> Bracket:
-    amount, price = dec(row.amount), dec(row.entry_price)
-    fee = dec(row.fees)
+    """A trade without a saved position (a crash between the two writes): rebuilt from its row,
+    whose money columns are exact Decimals."""
+    amount, price, fee = Decimal(row.amount), Decimal(row.entry_price), Decimal(row.fees)
     return Bracket(
         trade_id=row.id or 0,
         pair=row.pair,
@@ -92,28 +103,37 @@ def bracket_from_row(row: TradeRow) -> Bracket:
         entry_price=price,
         entry_cost=amount * price + fee,
         entry_fee=fee,
-        stop=dec(row.stop_price or 0.0),
-        target=dec(row.target_price) if row.target_price is not None else None,
+        stop=Decimal(row.stop_price or 0),
+        target=Decimal(row.target_price) if row.target_price is not None else None,
         stop_order_id=row.stop_order_id,
-        initial_risk=row.initial_risk,
+        initial_risk=Decimal(row.initial_risk),
         entry_ms=row.entry_ms,
+        origin=origin_of(row.context_json),
     )
 
 
+def origin_of(context_json: str) -> str:
+    """`manual` for a trade bought by hand (its context says so), else `autopilot`."""
+    return "manual" if '"origin": "manual"' in (context_json or "") else "autopilot"
+
+
 def trade_row(  # noqa: PLR0913
-    plan: EntryPlan, order: Order, entry_ms: int, stop: Decimal, target: Decimal | None, risk: float
+    plan: EntryPlan, order: Order, entry_ms: int, stop: Decimal, target: Decimal | None, risk: Decimal
 ) -> TradeRow:
     """The trade with the context it was taken in (the analyzer and learner read these)."""
     meta = plan.meta
+    context = str(meta.get("context_json") or "{}")
+    if plan.origin == "manual":
+        context = json.dumps({**json.loads(context), "origin": "manual", "placed_by": plan.placed_by})
     return TradeRow(
         pair=plan.pair,
         entry_ms=entry_ms,
-        amount=float(order.filled),
-        entry_price=float(order.average_price or order.price or 0),
-        stop_price=float(stop),
-        target_price=float(target) if target is not None else None,
+        amount=order.filled,
+        entry_price=order.average_price or order.price or Decimal(0),
+        stop_price=stop,
+        target_price=target,
         initial_risk=risk,
-        fees=float(order.fee),
+        fees=order.fee,
         atr=plan.atr,
         sma=meta.get("sma"),
         atr_pct=meta.get("atr_pct"),
@@ -121,5 +141,5 @@ def trade_row(  # noqa: PLR0913
         decision_id=meta.get("decision_id"),
         learner_version=meta.get("learner_version"),
         size_factor=meta.get("size_factor"),
-        context_json=str(meta.get("context_json") or "{}"),
+        context_json=context,
     )

@@ -48,9 +48,10 @@ class TradeExit:
     reason: str  # stop, target, kill_switch, manual, flatten
     amount: Decimal
     exit_price: Decimal
-    pnl: float
+    pnl: Decimal
     r_multiple: float
     exit_ms: int
+    origin: str = "autopilot"  # whose position it was (the autopilot's cool-off ignores manual ones)
 
 
 ExitListener = Callable[[TradeExit], None]
@@ -96,7 +97,7 @@ class Positions:
         """Record the filled entry as a trade and put its stop on the exchange."""
         amount, price = order.filled, order.average_price or order.price or Decimal(0)
         stop, target = plan.levels(price, self.cfg)
-        risk = float(amount * (price - stop))
+        risk = amount * (price - stop)
         entry_ms = order.closed_ms or self.clock.now_ms()
         with self.uow.change() as tx:  # the trade, its position and the entry's link: one commit
             row = tx.open_trade(trade_row(plan, order, entry_ms, stop, target, risk), client_ref)
@@ -113,10 +114,13 @@ class Positions:
                 initial_risk=risk,
                 entry_ms=entry_ms,
                 entry_ref=client_ref,
+                origin=plan.origin,
+                placed_by=plan.placed_by,
             )
             tx.save(bracket)
         logger.bind(pair=plan.pair, action="trade_open").info(
-            "trade {} opened amount={} entry={} stop={} target={}", bracket.trade_id, amount, price, stop, target
+            "trade {} opened ({}) amount={} entry={} stop={} target={}",
+            bracket.trade_id, bracket.origin, amount, price, stop, target,
         )
         self.book.put(bracket)
         shown = f", target {price_text(plan.pair, target)}" if target is not None else ""
@@ -257,8 +261,8 @@ class Positions:
             net, fees = net + bracket.realized, fees + bracket.exit_fees
             price = (bracket.proceeds + amount * price) / (bracket.sold + amount)
             amount += bracket.sold
-        pnl = float(net)
-        r_mult = pnl / bracket.initial_risk if bracket.initial_risk > 0 else 0.0
+        pnl = net
+        r_mult = float(pnl / bracket.initial_risk) if bracket.initial_risk > 0 else 0.0
         exit_ms = order.closed_ms or self.clock.now_ms()
         with self.uow.change() as tx:
             if order_ref:
@@ -267,17 +271,19 @@ class Positions:
                 bracket.trade_id,
                 status="closed",
                 exit_ms=exit_ms,
-                exit_price=float(price),
+                exit_price=price,
                 pnl=pnl,
                 r_multiple=r_mult,
                 exit_reason=reason,
-                fees=float(fees),
+                fees=fees,
             )
             tx.drop(bracket.trade_id)
         self.book.pop(bracket.trade_id)
-        done = TradeExit(bracket.trade_id, bracket.pair, reason, amount, price, pnl, r_mult, exit_ms)
+        done = TradeExit(
+            bracket.trade_id, bracket.pair, reason, amount, price, pnl, r_mult, exit_ms, bracket.origin
+        )
         logger.bind(pair=bracket.pair, action="trade_close").info(
-            "trade {} closed reason={} price={} pnl={:.4f} R={:.2f}",
+            "trade {} closed reason={} price={} pnl={} R={:.2f}",
             bracket.trade_id,
             reason,
             price,
@@ -330,11 +336,17 @@ class Positions:
         return rest, None
 
     def held(self, bracket: Bracket) -> Decimal | None:
-        """The coins this bracket can hold: the total balance minus the other brackets' coins on
-        the pair, truncated to lot decimals; None when the market or the balance is unknown.
+        """The coins this position can hold, truncated to lot decimals; None when the market or
+        the balance is unknown.
+
+        A pair may hold several positions (a manual one beside the autopilot's) while the
+        exchange knows one balance. The balance is allocated to them oldest first (by trade id):
+        each older position takes its booked amount, or what is left. So a shortfall (a fee
+        taken in coins, coins sold by hand) falls on the newest positions, the same way on every
+        call, and the positions' stops together never exceed the coins on the account.
 
         The total (not Kraken's free balance) because free lags a cancel: free + what our own
-        just-canceled stop reserved is what the bracket owns.
+        just-canceled stop reserved is what the position owns.
         """
         market = self.market_of(bracket.pair)
         if market is None:
@@ -343,9 +355,11 @@ class Positions:
             total = self.exchange.fetch_balances().total.get(market.base, Decimal(0))
         except (ExchangeError, ExchangeUnavailable):
             return None
-        others = [b.amount for b in self.book.for_pair(bracket.pair) if b.trade_id != bracket.trade_id]
-        total -= sum(others, Decimal(0))
-        return total.quantize(Decimal(1).scaleb(-market.lot_decimals), rounding=ROUND_DOWN)
+        for older in self.book.for_pair(bracket.pair):  # sorted by trade id
+            if older.trade_id >= bracket.trade_id:
+                break
+            total -= min(older.amount, max(total, Decimal(0)))
+        return max(total, Decimal(0)).quantize(Decimal(1).scaleb(-market.lot_decimals), rounding=ROUND_DOWN)
 
     def _capped(self, bracket: Bracket) -> Bracket:
         """Never stop or sell more coins than are held (a fee taken in coins, coins gone): the

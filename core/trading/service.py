@@ -127,8 +127,11 @@ class TradingService:
             return self._atr_fallback(pair)
         return known
 
-    def has_position(self, pair: str) -> bool:
-        return bool(self.positions.book.for_pair(pair))
+    def has_position(self, pair: str, origin: str | None = None) -> bool:
+        """Any open position in `pair`, or (origin "autopilot"/"manual") one of that origin: the
+        autopilot holds at most one of its own per pair, whatever the owner bought by hand."""
+        book = self.positions.book
+        return bool(book.for_pair(pair) if origin is None else book.of_origin(pair, origin))
 
     def brackets(self, pair: str | None = None) -> list[Bracket]:
         book = self.positions.book

@@ -77,6 +77,7 @@ def test_snapshot_has_exactly_the_contract_fields(ex: MemoryExchange, clock: Sim
         "pair": "BTC/USD", "amount": 0.5, "entry_price": 40000.0, "mark_price": 42000.0,
         "unrealized_pnl": pytest.approx(948.0),  # 0.5 x 42000 - (20000 + 52)
         "stop_price": 38000.0, "take_profit_price": 46000.0,
+        "trade_id": 1, "origin": "autopilot",  # beyond the contract: whose position (several per pair)
     }]
     (order,) = snap["open_orders"]
     assert set(order) == {"id", "pair", "side", "type", "price", "amount"}
@@ -217,7 +218,8 @@ def test_position_without_stop_or_target_is_null(clock: SimClock, db: Engine) ->
     (pos,) = make(ex, clock, db).positions()
     # no buy in the history: entry unknown, so no unrealized P&L either
     assert pos == {"pair": "ETH/USD", "amount": 2.0, "entry_price": None, "mark_price": 2000.0,
-                   "unrealized_pnl": None, "stop_price": None, "take_profit_price": None}
+                   "unrealized_pnl": None, "stop_price": None, "take_profit_price": None,
+                   "trade_id": None, "origin": None}  # coins Zyn did not buy: nobody's position
 
 
 def test_unpriced_asset_listed_but_not_in_equity(

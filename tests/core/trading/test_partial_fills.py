@@ -49,13 +49,17 @@ def safety_kinds(stack: Stack) -> list[str]:
         return [r.kind for r in s.exec(select(SafetyEventRow)).all()]
 
 
-def expected_pnl(stack: Stack) -> float:
+def exact_pnl(stack: Stack) -> D:
     """Proceeds of every sell minus their fees minus the entry's cost and fee (one trade)."""
     fills = stack.exchange.fetch_my_trades()
     buys = [f for f in fills if f.side == "buy"]
     sells = [f for f in fills if f.side == "sell"]
     cost = sum((f.amount * f.price + f.fee for f in buys), D(0))
-    return float(sum((f.amount * f.price - f.fee for f in sells), D(0)) - cost)
+    return sum((f.amount * f.price - f.fee for f in sells), D(0)) - cost
+
+
+def expected_pnl(stack: Stack) -> float:
+    return float(exact_pnl(stack))
 
 
 def test_exit_after_a_partly_filled_stop_books_the_part_and_sells_exactly_the_rest(stack: Stack) -> None:
@@ -93,7 +97,7 @@ def test_a_partly_filled_stop_canceled_behind_our_back_is_re_placed_for_the_rest
     stack.exchange.walk_candle(PAIR, Candle(T0 + HOUR, 29500, 29500, 28000, 28500, 0), 1)
     [done] = svc.sync()
     assert done.reason == "stop" and done.amount == D("0.01")
-    assert done.pnl == pytest.approx(expected_pnl(stack), abs=1e-9)
+    assert done.pnl == exact_pnl(stack)  # exact: the booked P&L is the fills' Decimal arithmetic
     assert not svc.has_position(PAIR) and stack.exchange.fetch_balances().total["BTC"] == 0
 
 
@@ -104,7 +108,7 @@ def test_a_stop_that_fills_in_two_parts_closes_the_whole_trade(stack: Stack) -> 
     assert svc.sync() == [] and svc.brackets(PAIR)[0].amount == D("0.01")  # still resting: kept
     stack.exchange.walk_candle(PAIR, Candle(T0 + HOUR, 29500, 29500, 28000, 28500, 0), 1)
     [done] = svc.sync()
-    assert done.amount == D("0.01") and done.pnl == pytest.approx(expected_pnl(stack), abs=1e-9)
+    assert done.amount == D("0.01") and done.pnl == exact_pnl(stack)
 
 
 def test_a_partly_filled_market_buy_is_canceled_and_what_filled_is_bracketed(stack: Stack) -> None:
