@@ -245,6 +245,14 @@ def _price(name: str, rest: list[str]) -> Command:
     return Command(name, (normalize_pair(text.strip(_PUNCT)),))
 
 
+def _flatten(name: str, rest: list[str]) -> Command:
+    """`flatten` closes everything; `flatten BTC` every position in that pair (manual and autopilot)."""
+    words = [w for w in rest if w.lower().strip(_PUNCT) not in ("all", "my", "the", "position", "positions")]
+    if not words:
+        return Command(name)
+    return _price(name, words)
+
+
 def _alerts(name: str, rest: list[str]) -> Command:
     if not rest:
         return Command(name)
@@ -281,5 +289,6 @@ _PARSERS: dict[str, Callable[[str, list[str]], Command | None]] = {
     "forget": _forget,
     "remember": _remember,
     "price": _price,
+    "flatten": _flatten,
     **FEATURE_PARSERS,
 }

@@ -29,7 +29,7 @@ def format_snapshot(s: Mapping[str, Any]) -> str:
     ]
     for p in s.get("positions") or []:
         lines.append(
-            f"position {p.get('pair')} {fmt_amount(p.get('amount'))} @ {fmt_price(p.get('entry_price'))}"
+            f"position {p.get('pair')}{_whose(p)} {fmt_amount(p.get('amount'))} @ {fmt_price(p.get('entry_price'))}"
             f"  stop {fmt_price(p.get('stop_price'))}  target {fmt_price(p.get('take_profit_price'))}"
             f"  unrealized {fmt_money(p.get('unrealized_pnl'), signed=True)}"
         )
@@ -65,3 +65,8 @@ def plain_value(value: object) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(plain_value(v) for v in value)
     return str(value)
+
+
+def _whose(p: Mapping[str, Any]) -> str:
+    """" #3 manual": which of a pair's positions (a manual one beside the autopilot's)."""
+    return f" #{p.get('trade_id')} {p.get('origin') or ''}".rstrip() if p.get("trade_id") is not None else ""

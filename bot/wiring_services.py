@@ -170,6 +170,9 @@ class _TradingPort:
     def flatten(self, reason: str) -> Any:
         return self._synced(self._zyn.trading.flatten(reason))
 
+    def flatten_pair(self, pair: str, reason: str) -> Any:
+        return self._synced(self._zyn.trading.flatten_pair(pair, reason))
+
 
 class _MarketPort:
     """Prices and lot/price decimals for chat (`price BTC`, `buy $100 of BTC`)."""

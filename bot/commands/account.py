@@ -77,6 +77,14 @@ def balance(ctx: CommandContext, cmd: Command) -> Reply:
     return Reply(text=text, title="Balances", rows=rows)
 
 
+def position_label(p: Mapping[str, Any]) -> str:
+    """"BTC/USD #3 manual": a pair may hold a manual position beside the autopilot's, each its own."""
+    pair = field(p, "pair")
+    if p.get("trade_id") is None:
+        return pair
+    return f"{pair} #{p.get('trade_id')} {p.get('origin') or ''}".rstrip()
+
+
 def positions(ctx: CommandContext, cmd: Command) -> Reply:
     items = ctx.services.status.positions()
     if not items:
@@ -87,7 +95,7 @@ def positions(ctx: CommandContext, cmd: Command) -> Reply:
         dp = price_decimals(ctx, str(p.get("pair") or ""))
         rows.append(
             (
-                field(p, "pair"),
+                position_label(p),
                 fmt_amount(p.get("amount")),
                 fmt_price(p.get("entry_price"), dp),
                 fmt_price(p.get("mark_price"), dp),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -82,7 +83,29 @@ def why(ctx: CommandContext, cmd: Command) -> Reply:
                 raise UserError(f"there is no trade #{arg}; send trades to see their numbers")
         decision = s.get(DecisionRow, trade.decision_id) if trade.decision_id else None
         manual = manual_origin(ctx, s, trade) if decision is None else None
-        return _explain_trade(ctx, trade, decision, manual)
+        reply = _explain_trade(ctx, trade, decision, manual)
+        return _with_other_positions(ctx, s, trade, reply)
+
+
+def _with_other_positions(ctx: CommandContext, s: Session, trade: TradeRow, reply: Reply) -> Reply:
+    """A pair may hold a manual position beside the autopilot's: name the others, each with its
+    own stop and target, so `why BTC/USD` never reads as if there were one position."""
+    others = s.exec(
+        select(TradeRow).where(TradeRow.pair == trade.pair, TradeRow.status == "open", TradeRow.id != trade.id,
+                               TradeRow.source == trade.source)
+    ).all()
+    if not others:
+        return reply
+    dp = price_decimals(ctx, trade.pair)
+    rows = list(reply.rows or [])
+    for o in others:
+        whose = "manual" if manual_origin(ctx, s, o) is not None else "autopilot"
+        rows.append((
+            f"Also open #{o.id}",
+            f"{whose}, {fmt_amount(o.amount)} {trade.pair}, stop {fmt_price(o.stop_price, dp)}, "
+            f"target {fmt_price(o.target_price, dp)}",
+        ))
+    return replace(reply, rows=rows)
 
 
 MANUAL_PURPOSES = ("manual", "entry_limit")
@@ -94,6 +117,10 @@ def manual_origin(ctx: CommandContext, s: Session, trade: TradeRow) -> str | Non
     if isinstance(origin, dict):
         who = origin.get("user_name") or "you"
         return f"placed by hand by {who} on {origin.get('channel', '?')} at {fmt_time(origin.get('ms'), ctx.tz)}"
+    context = _context_dict(trade.context_json)
+    if context.get("origin") == "manual":
+        who = context.get("placed_by") or "the owner"
+        return f"placed by hand by {who} at {fmt_time(trade.entry_ms, ctx.tz)}"
     order = s.exec(
         select(OrderRow).where(OrderRow.trade_id == trade.id, col(OrderRow.purpose).in_(MANUAL_PURPOSES))
     ).first()
@@ -262,12 +289,17 @@ def _explain_skip(ctx: CommandContext, d: DecisionRow | None) -> Reply:
     return Reply(text=text, title="Why", rows=rows)
 
 
-def _context(raw: str) -> str:
+def _context_dict(raw: str) -> dict[str, Any]:
     try:
         data = json.loads(raw or "{}")
     except ValueError:
-        return ""
-    return ", ".join(f"{k}={v}" for k, v in sorted(data.items())[:6]) if isinstance(data, dict) else ""
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _context(raw: str) -> str:
+    data = {k: v for k, v in _context_dict(raw).items() if k not in ("origin", "placed_by")}
+    return ", ".join(f"{k}={v}" for k, v in sorted(data.items())[:6])
 
 
 def learning_question(ctx: CommandContext, cmd: Command) -> Reply:

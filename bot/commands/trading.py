@@ -8,7 +8,7 @@ echoed — including a stop/target the trading service filled in — so `yes` ru
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
@@ -108,18 +108,11 @@ def cancel(ctx: CommandContext, cmd: Command) -> Reply:
 def flatten(ctx: CommandContext, cmd: Command) -> Reply:
     status = ctx.services.status
     held, open_orders = status.positions(), status.open_orders()
+    if cmd.args:
+        return _flatten_pair(ctx, cmd.args[0], [p for p in held if p.get("pair") == cmd.args[0]])
     if not held and not open_orders:
         return Reply(text="Nothing to flatten: no open positions and no open orders.")
-    rows: list[Row] = []
-    for p in held:
-        value = _mul(p.get("amount"), p.get("mark_price"))
-        rows.append(
-            (
-                field(p, "pair"),
-                f"sell {fmt_amount(p.get('amount'))} at about {fmt_price(p.get('mark_price'))} "
-                f"≈ {fmt_money(value, quote_of(str(p.get('pair') or '')))}",
-            )
-        )
+    rows: list[Row] = [_sell_row(p) for p in held]
     if open_orders:
         rows.append(("Open orders", f"cancel {len(open_orders)}"))
     summary = f"flatten: sell {len(held)} position(s) at market and cancel {len(open_orders)} order(s)"
@@ -160,7 +153,9 @@ def execute_pending(ctx: CommandContext, pending: Pending) -> Reply:
 
 def _run_order(ctx: CommandContext, payload: dict[str, Any]) -> ActionResultLike:
     """Place it, and remember who placed it where (so `why` explains a manual trade as manual)."""
-    result = ctx.services.trading.place_manual(build_manual_order(_spec_from_payload(payload)))
+    placed_by = f"{ctx.user_name or 'the owner'} on {ctx.env.channel}"
+    order = replace(build_manual_order(_spec_from_payload(payload)), placed_by=placed_by)
+    result = ctx.services.trading.place_manual(order)
     data = getattr(result, "data", None)
     if result.ok and isinstance(data, dict) and data.get("trade_id") is not None:
         origin = {"user_name": ctx.user_name, "channel": ctx.env.channel, "ms": ctx.clock.now_ms()}
@@ -192,8 +187,40 @@ def _run_cancel(ctx: CommandContext, payload: dict[str, Any]) -> ActionResultLik
     return ctx.services.trading.cancel(str(order_id) if order_id else None)
 
 
+def _flatten_pair(ctx: CommandContext, pair: str, held: list[Mapping[str, Any]]) -> Reply:
+    """`flatten BTC/USD`: every position in the pair, manual and autopilot alike, and the echo
+    says so (a manual position beside the autopilot's is its own position with its own stop)."""
+    mine = [p for p in held if p.get("trade_id") is not None]
+    if not mine:
+        return Reply(text=f"Nothing to flatten in {pair}: no open {pair} position.")
+    names = ", ".join(_position_name(p) for p in mine)
+    closes = "its only position" if len(mine) == 1 else f"all {len(mine)} positions"
+    summary = f"flatten {pair}: closes {closes} ({names}) at market, each after canceling its own stop"
+    ctx.confirmations.put(ctx.env, "flatten", summary, {"pair": pair})
+    return _confirm_reply(ctx, f"Confirm flatten {pair}", summary + ".", [_sell_row(p) for p in mine])
+
+
+def _position_name(p: Mapping[str, Any]) -> str:
+    origin = str(p.get("origin") or "")
+    return f"#{p.get('trade_id')} {origin}".strip() if p.get("trade_id") is not None else "coins outside a position"
+
+
+def _sell_row(p: Mapping[str, Any]) -> Row:
+    value = _mul(p.get("amount"), p.get("mark_price"))
+    label = field(p, "pair") + (f" {_position_name(p)}" if p.get("trade_id") is not None else "")
+    return (
+        label,
+        f"sell {fmt_amount(p.get('amount'))} at about {fmt_price(p.get('mark_price'))} "
+        f"≈ {fmt_money(value, quote_of(str(p.get('pair') or '')))}",
+    )
+
+
 def _run_flatten(ctx: CommandContext, payload: dict[str, Any]) -> ActionResultLike:
-    return ctx.services.trading.flatten(f"flatten confirmed by the owner on {ctx.env.channel}")
+    reason = f"flatten confirmed by the owner on {ctx.env.channel}"
+    pair = payload.get("pair")
+    if isinstance(pair, str) and pair:
+        return ctx.services.trading.flatten_pair(pair, reason)
+    return ctx.services.trading.flatten(reason)
 
 
 def _run_resume(ctx: CommandContext, payload: dict[str, Any]) -> ActionResultLike:

@@ -37,7 +37,10 @@ class FlattenReport:
         return not self.failed
 
     def text(self) -> str:
-        parts = [f"closed {len(self.exits)} position(s)", f"canceled {len(self.canceled)} order(s)"]
+        closed = f"closed {len(self.exits)} position(s)"
+        if self.exits:  # a pair may hold a manual position beside the autopilot's: name each
+            closed += " (" + ", ".join(f"{e.pair} #{e.trade_id} {e.origin}" for e in self.exits) + ")"
+        parts = [closed, f"canceled {len(self.canceled)} order(s)"]
         if self.sold:
             parts.append("sold " + ", ".join(self.sold))
         if self.failed:

@@ -173,7 +173,7 @@ def send_manual(parts: TradingParts, req: ManualOrder, preview: OrderPreview, at
             atr=atr,
             stop=preview.stop,
             target=preview.target,
-            meta={"manual": True},
+            meta={"manual": True, "placed_by": req.placed_by},
         )
         if req.price is not None:
             return limit_entry(parts, preview, plan)

@@ -212,9 +212,12 @@ class TradingService:
                 return action_failed(self.journal, f"exit ({reason})", pair, exc)
             if not exits:
                 return ActionResult(False, f"no open {pair} position")
-            pnl = sum(e.pnl for e in exits)
+            pnl = sum((e.pnl for e in exits), Decimal(0))
+            closed = ", ".join(f"#{e.trade_id} {e.origin}" for e in exits)
             return ActionResult(
-                True, f"Closed {pair} ({reason}), P&L {pnl:+.2f}", {"exits": [e.trade_id for e in exits]}
+                True,
+                f"Closed {len(exits)} {pair} position(s) ({closed}; {reason}), P&L {pnl:+.2f}",
+                {"exits": [e.trade_id for e in exits]},
             )
 
     def take_profit(self, pair: str, price: Decimal, ts_ms: int) -> list[TradeExit]:
@@ -248,6 +251,13 @@ class TradingService:
                 report.text(),
                 {"exits": [e.trade_id for e in report.exits], "failed": report.failed},
             )
+
+    def flatten_pair(self, pair: str, reason: str) -> ActionResult:
+        """Close every position in `pair` (manual and autopilot alike), each after its own stop."""
+        with self.lock:
+            result = self.exit_position(pair, "flatten")
+            self.journal.safety("flatten", f"{pair} ({reason}): {result.text}")
+            return result
 
     def trip_kill_switch(self, detail: str) -> ActionResult:
         """Daily loss limit reached: flatten everything and halt entries until the next UTC day."""

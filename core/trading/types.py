@@ -21,6 +21,7 @@ class ManualOrder:
     price: Decimal | None = None  # limit price; None = market
     stop: Decimal | None = None
     target: Decimal | None = None
+    placed_by: str = ""  # "jimmy on telegram": a manual buy becomes a position of its own, named so
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@
     document.querySelectorAll("#pnl td[data-k]").forEach(td => { td.textContent = fmt(pnl[td.dataset.k]); });
     fill("balances", Object.entries(s.balances || {}).map(([asset, amount]) => [asset, fmtAmount(asset, amount)]),
       "none", 2);
-    fill("positions", (s.positions || []).map(p => [p.pair, fmtAmount(p.pair, p.amount), fmt(p.entry_price), fmt(p.mark_price),
+    fill("positions", (s.positions || []).map(p => [p.trade_id == null ? p.pair : `${p.pair} #${p.trade_id} ${p.origin || ""}`.trim(), fmtAmount(p.pair, p.amount), fmt(p.entry_price), fmt(p.mark_price),
       fmt(p.unrealized_pnl), fmt(p.stop_price), fmt(p.take_profit_price)]), "no open positions", 7);
     fill("orders", (s.open_orders || []).map(o => [o.id, o.pair, o.side, o.type, fmt(o.price), fmtAmount(o.pair, o.amount)]),
       "no open orders", 6);

@@ -1,0 +1,123 @@
+"""A manual and an autopilot position in the same pair stay two positions (issue 8 point 6) on
+the paper exchange; the same scenario runs through real ccxt against the Kraken sim in
+tests/adapters/kraken/test_manual_beside_autopilot.py."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+from sqlmodel import Session
+
+from core.domain import Candle
+from core.markets_catalog import market_for
+from core.status import StatusService
+from core.telemetry.models import PositionRow
+from core.trading.service import TradingService
+from tests.core.trading.helpers import Stack, build_stack
+from tests.core.trading.pair_positions import (
+    MANUAL,
+    PAIR,
+    Venue,
+    autopilot_target_sells_only_its_own,
+    by_origin,
+    open_both,
+    restart_keeps_both,
+)
+
+T0 = 1_700_006_400_000
+HOUR = 3_600_000
+D = Decimal
+
+
+def paper_venue(stack: Stack) -> Venue:
+    markets = {PAIR: market_for(PAIR)}
+
+    def service() -> TradingService:
+        return TradingService(stack.exchange, stack.db, stack.clock, pairs=(PAIR,), markets=markets,
+                              start_equity=10000.0, sleep=lambda _s: None)
+
+    return Venue(
+        service=service,
+        set_price=lambda price: stack.exchange.set_price(PAIR, price, stack.clock.now_ms()),
+        open_orders=stack.exchange.fetch_open_orders,
+        btc=lambda: stack.exchange.fetch_balances().total.get("BTC", D(0)),
+    )
+
+
+def paper_stack() -> Stack:
+    stack = build_stack({PAIR: market_for(PAIR)}, start_ms=T0)
+    stack.exchange.set_price(PAIR, D("30000"), T0)
+    return stack
+
+
+def test_a_manual_and_an_autopilot_buy_are_two_positions_each_with_its_own_stop_and_target() -> None:
+    stack = paper_stack()
+    venue = paper_venue(stack)
+    svc = open_both(venue)
+    with Session(stack.db) as s:  # each saved as its own exact row, with whose it is
+        rows = {r.origin: r for r in s.query(PositionRow).all()}
+    assert rows["manual"].placed_by == "jimmy on telegram" and rows["autopilot"].placed_by == ""
+    status = StatusService(stack.exchange, stack.clock, stack.db, "paper", [PAIR],
+                           lambda: {}, lambda: {}, lambda: {})
+    listed = status.positions()
+    positions = by_origin(svc)
+    assert [(p["trade_id"], p["origin"], p["amount"], p["stop_price"], p["take_profit_price"]) for p in listed] == [
+        (positions["manual"].trade_id, "manual", 0.01, 5000.0, 45000.0),
+        (positions["autopilot"].trade_id, "autopilot", 0.02, float(positions["autopilot"].stop),
+         float(positions["autopilot"].target or 0)),
+    ]
+
+
+def test_the_autopilots_target_sells_only_its_amount_and_leaves_the_manual_stop_after_a_restart() -> None:
+    stack = paper_stack()
+    venue = paper_venue(stack)
+    restarted = restart_keeps_both(venue, open_both(venue))
+    autopilot_target_sells_only_its_own(venue, restarted)
+
+
+def test_flatten_of_the_pair_closes_both_and_says_so() -> None:
+    stack = paper_stack()
+    venue = paper_venue(stack)
+    svc = open_both(venue)
+    ids = sorted(b.trade_id for b in svc.brackets(PAIR))
+    result = svc.flatten_pair(PAIR, "by the owner")
+    assert result.ok and f"Closed 2 {PAIR} position(s)" in result.text
+    assert f"#{ids[0]} manual" in result.text and f"#{ids[1]} autopilot" in result.text
+    assert svc.brackets(PAIR) == [] and venue.open_orders() == [] and venue.btc() == 0
+
+
+def test_a_stop_short_of_coins_is_allocated_to_the_newest_position_only() -> None:
+    """The exchange holds one BTC balance for both: when it is short (coins sold by hand, a fee
+    in coins), the oldest position keeps its amount and the newest takes the shortfall."""
+    stack = paper_stack()
+    venue = paper_venue(stack)
+    svc = open_both(venue)
+    positions = by_origin(svc)
+    manual, auto = positions["manual"], positions["autopilot"]
+    assert svc.positions.held(manual) == D("0.03") and svc.positions.held(auto) == D("0.02")
+    assert svc.positions.held(replace(auto, amount=D("0.025"))) == D("0.02")  # short: the newest is capped
+    assert svc.positions.held(replace(manual, amount=D("0.01"))) >= manual.amount  # the oldest never
+
+
+def cross_up_candles(n: int = 40) -> list[Candle]:
+    """Flat at 100 with a small wobble, then a jump above the SMA on the last candle."""
+    out = [Candle(T0 + i * HOUR, 100, 101, 99, 100 - 0.1 * ((i + 1) % 2), 1) for i in range(n - 1)]
+    out.append(Candle(T0 + (n - 1) * HOUR, 100, 106, 99.5, 105, 1))
+    return out
+
+
+def test_the_autopilot_enters_beside_a_manual_position_but_never_twice_for_itself() -> None:
+    candles = cross_up_candles()
+    stack = build_stack({PAIR: market_for(PAIR)}, start_ms=candles[-1].ts + HOUR)
+    stack.exchange.set_price(PAIR, D("105"), candles[-1].ts + HOUR)
+    manual = replace(MANUAL, amount=D("1"), stop=D("50"), target=D("200"))
+    assert stack.service.place_manual(manual).ok
+    row = stack.autopilot.tick(PAIR, candles)
+    assert row.action == "enter", row.reason  # the manual position is not the autopilot's
+    assert sorted(b.origin for b in stack.service.brackets(PAIR)) == ["autopilot", "manual"]
+    nxt = Candle(candles[-1].ts + HOUR, 105, 107, 104, 106.5, 1)
+    stack.exchange.set_price(PAIR, D("106.5"), nxt.ts + HOUR)
+    again = stack.autopilot.tick(PAIR, [*candles, nxt])
+    assert again.action != "enter"  # it holds one of its own already
+    assert sorted(b.origin for b in stack.service.brackets(PAIR)) == ["autopilot", "manual"]
