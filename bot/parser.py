@@ -245,12 +245,24 @@ def _price(name: str, rest: list[str]) -> Command:
     return Command(name, (normalize_pair(text.strip(_PUNCT)),))
 
 
-def _flatten(name: str, rest: list[str]) -> Command:
-    """`flatten` closes everything; `flatten BTC` every position in that pair (manual and autopilot)."""
-    words = [w for w in rest if w.lower().strip(_PUNCT) not in ("all", "my", "the", "position", "positions")]
+def _flatten(name: str, rest: list[str]) -> Command | None:
+    """`flatten` closes everything; `flatten BTC` every position in that pair (manual and
+    autopilot). Anything else ("flatten everything now") goes to the free-text engine."""
+    words = [w for w in rest if w.lower().strip(_PUNCT) not in _FLATTEN_FILLER]
     if not words:
         return Command(name)
-    return _price(name, words)
+    pair_like = len(words) == 1 and ("/" in words[0] or len(words[0].strip(_PUNCT)) <= 6)
+    if not pair_like and not (len(words) == 2 and words[1].upper().strip(_PUNCT) in QUOTES):
+        return None
+    try:
+        return _price(name, words)
+    except UserError:
+        return None
+
+
+_FLATTEN_FILLER = frozenset(
+    {"all", "my", "the", "position", "positions", "now", "please", "everything", "it", "them", "out", "asap", "pair"}
+)
 
 
 def _alerts(name: str, rest: list[str]) -> Command:

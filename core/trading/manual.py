@@ -120,6 +120,7 @@ class ManualChecker:
     ) -> OrderPreview:
         if req.stop is not None or req.target is not None:
             raise UserError("sl/tp only apply to buys")
+        brackets = sold_positions(brackets, amount)
         held = sum((b.amount for b in brackets), Decimal(0))
         free = bal.free.get(market.base, Decimal(0))
         if brackets and req.price is not None:
@@ -145,6 +146,15 @@ class ManualChecker:
             return self.exchange.fetch_balances()
         except ZynError as exc:
             raise UserError(f"cannot read balances right now ({exc})") from None
+
+
+def sold_positions(brackets: list[Bracket], amount: Decimal) -> list[Bracket]:
+    """The positions a manual sell closes: exactly the manual ones when it sells exactly their
+    coins (the autopilot's position beside them keeps its stop), else every position of the pair."""
+    manual = [b for b in brackets if b.origin == "manual"]
+    if manual and len(manual) < len(brackets) and amount == sum((b.amount for b in manual), Decimal(0)):
+        return manual
+    return brackets
 
 
 def _check_stop_minimum(amount: Decimal, stop: Decimal, market: Market) -> None:
@@ -185,7 +195,7 @@ def _manual_sell(parts: TradingParts, req: ManualOrder, preview: OrderPreview) -
     """Close the pair's positions (their stops hold the coins), then sell whatever is left over."""
     exits, sold = [], preview.amount
     try:
-        for bracket in parts.positions.book.for_pair(req.pair):
+        for bracket in sold_positions(parts.positions.book.for_pair(req.pair), preview.amount):
             exits.append(parts.positions.exit(bracket, "manual"))
             sold -= bracket.amount
         order = None

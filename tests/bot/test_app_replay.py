@@ -54,7 +54,7 @@ def test_replay_makes_decisions_and_status_agrees_with_the_paper_fills(replayed)
         assert pos["amount"] == pytest.approx(float(balances[base]))
         assert pos["stop_price"] is not None and pos["take_profit_price"] is not None
     # realized P&L from the exchange's own fills (FIFO) equals the sum of the journal's trades
-    assert snap["pnl"]["all_time"] == pytest.approx(sum(t.pnl or 0.0 for t in closed), rel=1e-9, abs=1e-6)
+    assert snap["pnl"]["all_time"] == pytest.approx(float(sum(t.pnl or 0 for t in closed)), rel=1e-9, abs=1e-6)
     assert snap["trades"]["count"] == len(closed)
     assert snap["trades"]["wins"] == sum(1 for t in closed if (t.pnl or 0) > 0)
 

@@ -160,3 +160,21 @@ def test_nothing_to_do_needs_no_confirmation(say: Say, trading: FakeTrading, sta
     assert "No open orders" in say("cancel all").text
     assert say("yes").text == "There is nothing waiting for a yes."
     assert trading.calls == []
+
+
+def test_flatten_a_pair_holding_two_positions_says_it_closes_both(
+    say: Say, trading: FakeTrading, status: FakeStatus
+) -> None:
+    """A manual position beside the autopilot's: `flatten BTC` names both, then closes the pair."""
+    manual = {**status.snap["positions"][0], "amount": 0.01, "trade_id": 3, "origin": "manual", "stop_price": 5000.0}
+    auto = {**status.snap["positions"][0], "amount": 0.02, "trade_id": 4, "origin": "autopilot"}
+    status.snap["positions"] = [manual, auto]
+    positions = say("positions")
+    assert [r[0] for r in positions.rows] == ["BTC/USD #3 manual", "BTC/USD #4 autopilot"]
+    echo = say("flatten btc")
+    assert echo.kind == "confirm" and trading.calls == []
+    assert "flatten BTC/USD: closes all 2 positions (#3 manual, #4 autopilot)" in echo.text
+    assert list(echo.row_dict()) == ["BTC/USD #3 manual", "BTC/USD #4 autopilot"]
+    say("yes")
+    assert trading.calls == [("flatten_pair", "BTC/USD")]
+    assert "Nothing to flatten in ETH/USD" in say("flatten ETH").text

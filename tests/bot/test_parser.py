@@ -129,3 +129,10 @@ def test_yes_no_detection() -> None:
     assert is_yes("yes") and is_yes("/YES") and is_yes("y") and is_yes("yes!")
     assert not is_yes("yes please") and not is_yes("yesterday")
     assert is_no("no") and is_no("N") and not is_no("nope, buy more")
+
+
+def test_flatten_takes_an_optional_pair_and_leaves_other_words_to_the_free_text_engine() -> None:
+    assert parse("flatten") == Command("flatten") and parse("flatten all positions") == Command("flatten")
+    assert parse("flatten btc") == Command("flatten", ("BTC/USD",))
+    assert parse("flatten my ETH USD position") == Command("flatten", ("ETH/USD",))
+    assert parse("flatten whatever you hold") is None

@@ -50,3 +50,26 @@ def test_a_manual_trade_is_explained_as_manual(say: Say, book: Engine) -> None:
 
 def test_why_for_a_pair_without_trades(say: Say, book: Engine) -> None:
     assert say("why XRP/USD").text == "No XRP/USD trades or decisions yet, so nothing to explain."
+
+
+def test_why_a_pair_holding_a_manual_and_an_autopilot_position_names_both(say: Say, db: Engine) -> None:
+    """Issue 8.6: two open BTC positions are two positions, each with its own stop and target."""
+    with Session(db) as s:
+        d = DecisionRow(ts_ms=T0 - HOUR, pair="BTC/USD", action="enter", reason="close crossed above SMA20")
+        s.add(d)
+        s.commit()
+        s.refresh(d)
+        s.add(TradeRow(id=7, pair="BTC/USD", entry_ms=T0 - 3 * HOUR, amount=0.01, entry_price=61000.0,
+                       stop_price=5000.0, target_price=70000.0,
+                       context_json='{"origin": "manual", "placed_by": "jimmy on telegram"}'))
+        s.add(TradeRow(id=8, pair="BTC/USD", entry_ms=T0 - HOUR, amount=0.02, entry_price=61500.0,
+                       stop_price=60600.0, target_price=63300.0, decision_id=d.id))
+        s.commit()
+    auto = say("why BTC/USD")
+    assert auto.title == "Why trade #8" and "by the autopilot" in auto.text
+    assert auto.row_dict()["Stop"] == "60,600.0" and auto.row_dict()["Target"] == "63,300.0"
+    assert auto.row_dict()["Also open #7"] == "manual, 0.01 BTC/USD, stop 5,000.0, target 70,000.0"
+    manual = say("why 7")
+    assert "a manual trade, placed by hand by jimmy on telegram" in manual.text
+    assert manual.row_dict()["Stop"] == "5,000.0" and "origin" not in manual.row_dict().get("Context", "")
+    assert manual.row_dict()["Also open #8"] == "autopilot, 0.02 BTC/USD, stop 60,600.0, target 63,300.0"

@@ -71,6 +71,10 @@ class FakeTrading:
         self.calls.append(("flatten", reason))
         return FakeResult(True, "Flattened.")
 
+    def flatten_pair(self, pair: str, reason: str) -> FakeResult:
+        self.calls.append(("flatten_pair", pair))
+        return FakeResult(True, f"Closed {pair}.")
+
     def pause(self, reason: str) -> None:
         self.calls.append(("pause", reason))
 

@@ -14,6 +14,7 @@ from core.markets_catalog import market_for
 from core.status import StatusService
 from core.telemetry.models import PositionRow
 from core.trading.service import TradingService
+from core.trading.types import ManualOrder
 from tests.core.trading.helpers import Stack, build_stack
 from tests.core.trading.pair_positions import (
     MANUAL,
@@ -121,3 +122,15 @@ def test_the_autopilot_enters_beside_a_manual_position_but_never_twice_for_itsel
     again = stack.autopilot.tick(PAIR, [*candles, nxt])
     assert again.action != "enter"  # it holds one of its own already
     assert sorted(b.origin for b in stack.service.brackets(PAIR)) == ["autopilot", "manual"]
+
+
+def test_selling_exactly_the_manual_amount_closes_only_the_manual_position() -> None:
+    stack = paper_stack()
+    venue = paper_venue(stack)
+    svc = open_both(venue)
+    auto = by_origin(svc)["autopilot"]
+    sold = svc.place_manual(ManualOrder("sell", D("0.01"), PAIR))
+    assert sold.ok, sold.text
+    assert [b.trade_id for b in svc.brackets(PAIR)] == [auto.trade_id]
+    assert [(o.id, o.amount) for o in venue.open_orders()] == [(auto.stop_order_id, D("0.02"))]
+    assert venue.btc() == D("0.02")
