@@ -340,10 +340,11 @@ class Positions:
         the balance is unknown.
 
         A pair may hold several positions (a manual one beside the autopilot's) while the
-        exchange knows one balance. The balance is allocated to them oldest first (by trade id):
-        each older position takes its booked amount, or what is left. So a shortfall (a fee
-        taken in coins, coins sold by hand) falls on the newest positions, the same way on every
-        call, and the positions' stops together never exceed the coins on the account.
+        exchange knows one balance. Coins under another position's live stop are that
+        position's (the exchange reserves them); the rest is shared among the positions without
+        a stop oldest first (by trade id). So a shortfall (a fee taken in coins, coins sold by
+        hand) falls on the position being re-protected, newest first, the same way on every
+        call, and the positions' stops together never ask for more coins than the account has.
 
         The total (not Kraken's free balance) because free lags a cancel: free + what our own
         just-canceled stop reserved is what the position owns.
@@ -355,10 +356,11 @@ class Positions:
             total = self.exchange.fetch_balances().total.get(market.base, Decimal(0))
         except (ExchangeError, ExchangeUnavailable):
             return None
-        for older in self.book.for_pair(bracket.pair):  # sorted by trade id
-            if older.trade_id >= bracket.trade_id:
-                break
-            total -= min(older.amount, max(total, Decimal(0)))
+        others = [b for b in self.book.for_pair(bracket.pair) if b.trade_id != bracket.trade_id]
+        total -= sum((b.amount for b in others if b.stop_order_id), Decimal(0))
+        for older in others:  # sorted by trade id
+            if not older.stop_order_id and older.trade_id < bracket.trade_id:
+                total -= min(older.amount, max(total, Decimal(0)))
         return max(total, Decimal(0)).quantize(Decimal(1).scaleb(-market.lot_decimals), rounding=ROUND_DOWN)
 
     def _capped(self, bracket: Bracket) -> Bracket:

@@ -9,10 +9,11 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from core.domain import Candle
+from core.domain import Candle, OrderRequest
 from core.markets_catalog import market_for
 from core.status import StatusService
 from core.telemetry.models import PositionRow
+from core.trading.reconcile import Reconciler
 from core.trading.service import TradingService
 from core.trading.types import ManualOrder
 from tests.core.trading.helpers import Stack, build_stack
@@ -88,17 +89,23 @@ def test_flatten_of_the_pair_closes_both_and_says_so() -> None:
     assert svc.brackets(PAIR) == [] and venue.open_orders() == [] and venue.btc() == 0
 
 
-def test_a_stop_short_of_coins_is_allocated_to_the_newest_position_only() -> None:
-    """The exchange holds one BTC balance for both: when it is short (coins sold by hand, a fee
-    in coins), the oldest position keeps its amount and the newest takes the shortfall."""
+def test_coins_under_a_live_stop_are_that_positions_and_the_rest_is_shared_oldest_first() -> None:
+    """The exchange holds one BTC balance for both positions (0.03)."""
     stack = paper_stack()
     venue = paper_venue(stack)
     svc = open_both(venue)
     positions = by_origin(svc)
     manual, auto = positions["manual"], positions["autopilot"]
-    assert svc.positions.held(manual) == D("0.03") and svc.positions.held(auto) == D("0.02")
-    assert svc.positions.held(replace(auto, amount=D("0.025"))) == D("0.02")  # short: the newest is capped
-    assert svc.positions.held(replace(manual, amount=D("0.01"))) >= manual.amount  # the oldest never
+    # Both stops live: each position holds the balance less the other's stopped coins.
+    assert svc.positions.held(manual) == D("0.01") and svc.positions.held(auto) == D("0.02")
+    # Neither has a stop (both vanished) and the account is short: the oldest is served first.
+    svc.positions.book.put(manual.with_stop_order(""))
+    svc.positions.book.put(auto.with_stop_order(""))
+    stack.exchange.cancel_order(manual.stop_order_id)
+    stack.exchange.cancel_order(auto.stop_order_id)
+    stack.exchange.create_order(OrderRequest(PAIR, "sell", "market", D("0.005")))
+    assert svc.positions.held(manual) == D("0.025")  # >= its 0.01: not capped
+    assert svc.positions.held(auto) == D("0.015")  # 0.025 - the older 0.01: the newest takes the shortfall
 
 
 def cross_up_candles(n: int = 40) -> list[Candle]:
@@ -134,3 +141,41 @@ def test_selling_exactly_the_manual_amount_closes_only_the_manual_position() -> 
     assert [b.trade_id for b in svc.brackets(PAIR)] == [auto.trade_id]
     assert [(o.id, o.amount) for o in venue.open_orders()] == [(auto.stop_order_id, D("0.02"))]
     assert venue.btc() == D("0.02")
+
+
+def test_a_restart_short_of_coins_caps_only_the_newest_positions_stop() -> None:
+    """Reconcile's shortfall with two positions: the autopilot's stop vanished and 0.005 BTC were
+    sold by hand while Zyn was down. The older (manual) position keeps its stop for 0.01; the
+    newest gets one stop for what is left of its coins (0.015); nothing is closed as missing."""
+    stack = paper_stack()
+    venue = paper_venue(stack)
+    svc = open_both(venue)
+    positions = by_origin(svc)
+    manual, auto = positions["manual"], positions["autopilot"]
+    stack.exchange.cancel_order(auto.stop_order_id)
+    stack.exchange.create_order(OrderRequest(PAIR, "sell", "market", D("0.005")))
+    restarted = venue.service()
+    report = Reconciler(restarted).run()
+    assert "missing" not in report.text() and "PROBLEM" not in report.text(), report.text()
+    after = by_origin(restarted)
+    assert after["manual"] == manual  # untouched: same stop order, same amount
+    assert after["autopilot"].amount == D("0.015") and after["autopilot"].stop_order_id != auto.stop_order_id
+    stops = {o.id: o.amount for o in venue.open_orders() if o.type == "stop-loss"}
+    assert stops == {manual.stop_order_id: D("0.01"), after["autopilot"].stop_order_id: D("0.015")}
+
+
+def test_a_restart_after_the_older_stop_vanished_and_coins_went_caps_the_older_to_the_coins_not_under_a_stop() -> None:
+    """The manual (older) stop vanished and 0.005 BTC were sold by hand: the autopilot's live stop
+    still reserves its 0.02, so the manual position is re-protected for the 0.005 left, never
+    with a stop the exchange would refuse for lack of coins."""
+    stack = paper_stack()
+    venue = paper_venue(stack)
+    svc = open_both(venue)
+    positions = by_origin(svc)
+    manual, auto = positions["manual"], positions["autopilot"]
+    stack.exchange.cancel_order(manual.stop_order_id)
+    stack.exchange.create_order(OrderRequest(PAIR, "sell", "market", D("0.005")))
+    report = Reconciler(venue.service()).run()
+    assert "PROBLEM" not in report.text(), report.text()
+    stops = {o.id: o.amount for o in venue.open_orders() if o.type == "stop-loss"}
+    assert stops[auto.stop_order_id] == D("0.02") and sorted(stops.values()) == [D("0.005"), D("0.02")]
