@@ -16,7 +16,10 @@ Position fields: `amount` = exchange balance of the pair's base asset; `entry_pr
 fill price of the FIFO open lots (no fees); `unrealized_pnl` = amount x (mark - average cost
 per unit INCLUDING the buy fees), i.e. before the exit fee; `stop_price` = the open stop-loss
 sell order on the exchange; `take_profit_price` = the open TradeRow's target (the bot watches
-it: Kraken spot cannot hold a stop and a take-profit on the same coins).
+it: Kraken spot cannot hold a stop and a take-profit on the same coins). Beyond the contract,
+each row says whose position it is (`trade_id`, `origin`); a pair holding several positions (a
+manual buy beside the autopilot's) gets one row per position with its own amount, entry, stop
+order and target, plus a row for coins no position holds.
 """
 
 from __future__ import annotations

@@ -6,28 +6,26 @@ crash between two commits could lose a partial fill's accounting (the order mark
 bracket not shrunk) or leave a closed trade with a live bracket. Every change of a position goes
 through `UnitOfWork.change()`: one session, one commit, so a crash leaves the old or the new state.
 
-One-shot upgrade: databases written before the positions table kept each bracket as JSON in the
-kv store (`trading:bracket:<trade_id>`). `load()` first moves those into the table, in one
-transaction, and deletes the kv rows; once done it finds nothing to move (a no-op on every later
-start). Open trades with neither (a crash before either was written) fall back to the trade row.
+Databases written before the positions table kept each bracket as JSON in the kv store; the
+schema revision `0002_exact_money` (core/telemetry/migrations) moves those into the table when the
+database is opened. Open trades without a position row (a crash before it was written) fall back
+to the trade row (`Positions.load`).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from core.ports import Clock
 from core.telemetry.models import KeyValueRow, OrderRow, PositionRow, TradeRow
 from core.trading.bracket import Bracket
 
-LEGACY_BRACKET_PREFIX = "trading:bracket:"
 PLAN_PREFIX = "trading:plan:"
 _BRACKET_FIELDS = tuple(f.name for f in fields(Bracket))
 
@@ -100,19 +98,6 @@ class UnitOfWork:
             s.commit()
 
     def load(self) -> dict[int, Bracket]:
-        """Every saved position by trade id (legacy kv brackets are moved in first)."""
-        self.upgrade_legacy_brackets()
+        """Every saved position by trade id."""
         with Session(self.db) as s:
             return {r.trade_id: from_row(r) for r in s.exec(select(PositionRow)).all()}
-
-    def upgrade_legacy_brackets(self) -> int:
-        """Move kv-JSON brackets (the pre-positions-table layout) into the table; returns how many."""
-        with self.change() as tx:
-            query = select(KeyValueRow).where(col(KeyValueRow.key).startswith(LEGACY_BRACKET_PREFIX))
-            legacy = list(tx.s.exec(query).all())
-            for kv in legacy:
-                bracket = Bracket.from_json(json.loads(kv.value))
-                if tx.s.get(PositionRow, bracket.trade_id) is None:
-                    tx.save(bracket)
-                tx.s.delete(kv)
-        return len(legacy)

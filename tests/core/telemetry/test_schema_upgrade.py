@@ -8,6 +8,7 @@ fill it. Then `make_engine` (what every command runs on start) upgrades it.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from decimal import Decimal as D
 from pathlib import Path
@@ -21,10 +22,12 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine, select
 
+from core.clock import SimClock
 from core.telemetry.db import make_engine
 from core.telemetry.kv import KeyValueStore
-from core.telemetry.models import OrderRow, PositionRow, TradeRow
+from core.telemetry.models import KeyValueRow, OrderRow, PositionRow, TradeRow
 from core.telemetry.schema import BASELINE, HEAD, alembic_config, current_revision
+from core.trading.unit_of_work import UnitOfWork
 from tests.pg import BACKENDS, PG_URL
 
 FIXTURE = Path(__file__).with_name("fixtures") / "main_before_alembic.sql"
@@ -142,3 +145,34 @@ def _columns(engine: Engine) -> dict[str, list[tuple[str, str, bool]]]:
         for name in insp.get_table_names()
         if name != "alembic_version"
     }
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_bracket_still_kept_as_kv_json_becomes_its_exact_position_row(backend: str, tmp_path: Path) -> None:
+    """The layout before the positions table: an open position as bracket JSON in the kv store
+    (what `Bracket.to_json` wrote then). The upgrade moves it into `positions` and drops the kv row."""
+    url = _old_database(backend, tmp_path)
+    legacy = {
+        "trade_id": 3, "pair": "ETH/USD", "amount": "0.4990", "entry_price": "1999.99",
+        "entry_cost": "1002.5948999999999", "entry_fee": "2.5999", "stop": "1900.123456789", "target": "2200.5",
+        "stop_order_id": "OSTOP-3", "initial_risk": 49.9, "entry_ms": 1700007300000, "sold": "0.001",
+        "proceeds": "2.00123456789", "realized": "-0.000123456789012345", "exit_fees": "0.0052", "entry_ref": "zyn-b3",
+    }
+    old = create_engine(url)
+    with old.begin() as conn:
+        conn.execute(text("DELETE FROM positions WHERE trade_id = 3"))
+        conn.execute(text("INSERT INTO kv (key, value, updated_ms) VALUES (:k, :v, 1)"),
+                     {"k": "trading:bracket:3", "v": json.dumps(legacy)})
+    old.dispose()
+    engine = make_engine(url)
+    with Session(engine) as s:
+        row = s.get(PositionRow, 3)
+        assert row is not None
+        assert s.exec(select(KeyValueRow).where(KeyValueRow.key == "trading:bracket:3")).first() is None
+    assert (row.amount, row.entry_cost, row.stop, row.target, row.realized, row.initial_risk) == (
+        D("0.4990"), D("1002.5948999999999"), D("1900.123456789"), D("2200.5"), D("-0.000123456789012345"), D("49.9"),
+    )
+    assert (row.stop_order_id, row.entry_ref, row.sold, row.exit_fees, row.origin) == (
+        "OSTOP-3", "zyn-b3", D("0.001"), D("0.0052"), "autopilot",
+    )
+    assert UnitOfWork(engine, SimClock(0)).load()[3].proceeds == D("2.00123456789")

@@ -1,5 +1,6 @@
-"""The open position as one exact record, changed in one transaction, and the one-shot upgrade of a
-database written before the positions table existed (brackets as JSON in the kv store)."""
+"""The open position as one exact record, changed in one transaction. (The move of a database
+written before the positions table, brackets as JSON in the kv store, is a schema revision now:
+tests/core/telemetry/test_schema_upgrade.py.)"""
 
 from __future__ import annotations
 
@@ -9,17 +10,16 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from core.clock import SimClock
 from core.markets_catalog import market_for
 from core.paper.exchange import PaperExchange
-from core.telemetry.kv import KeyValueStore
-from core.telemetry.models import KeyValueRow, OrderRow, PositionRow
+from core.telemetry.models import OrderRow
 from core.trading.bracket import Bracket
 from core.trading.service import TradingService
 from core.trading.types import ManualOrder
-from core.trading.unit_of_work import LEGACY_BRACKET_PREFIX, UnitOfWork
+from core.trading.unit_of_work import UnitOfWork
 from tests.pg import BACKENDS, fresh_engine
 
 PAIR = "BTC/USD"
@@ -30,43 +30,6 @@ D = Decimal
 def service(exchange: PaperExchange, clock: SimClock, db: Engine) -> TradingService:
     return TradingService(exchange, db, clock, pairs=(PAIR,), markets={PAIR: market_for(PAIR)},
                           start_equity=10000.0, sleep=lambda _s: None)
-
-
-def write_as_before_the_positions_table(svc: TradingService, bracket: Bracket) -> None:
-    """What the version before this change stored for an open position (core/trading/state.py
-    `save_bracket`): the bracket's JSON under `trading:bracket:<trade_id>` in the kv table."""
-    with Session(svc.journal.db) as s:
-        row = s.get(PositionRow, bracket.trade_id)
-        if row is not None:
-            s.delete(row)
-            s.commit()
-    KeyValueStore(svc.journal.db).set_json(LEGACY_BRACKET_PREFIX + str(bracket.trade_id), bracket.to_json())
-
-
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_a_database_from_before_the_positions_table_is_upgraded_exactly_on_load(
-    backend: str, tmp_path: Path
-) -> None:
-    db = fresh_engine(backend, tmp_path)
-    clock = SimClock(T0)
-    exchange = PaperExchange(db, {PAIR: market_for(PAIR)}, clock)
-    exchange.set_price(PAIR, D("30000"), T0)
-    svc = service(exchange, clock, db)
-    assert svc.place_manual(ManualOrder("buy", D("0.01"), PAIR, None, D("29000.1"), D("32000"))).ok
-    [opened] = svc.brackets(PAIR)
-    # a position that already sold a part: the fields the trade row's floats cannot rebuild
-    legacy = replace(opened, sold=D("0.00123457"), proceeds=D("37.0371"), realized=D("-0.123456789"),
-                     exit_fees=D("0.0962964600"))
-    write_as_before_the_positions_table(svc, legacy)
-
-    restarted = service(exchange, clock, db)  # a restart on the old database
-    assert restarted.brackets(PAIR) == [legacy]
-    with Session(db) as s:
-        assert s.exec(select(KeyValueRow).where(col(KeyValueRow.key).startswith("trading:bracket:"))).all() == []
-        assert s.get(PositionRow, legacy.trade_id) is not None
-    assert restarted.uow.upgrade_legacy_brackets() == 0  # one-shot: nothing left to move
-    restarted.sync(full=True)
-    assert [o.id for o in exchange.fetch_open_orders()] == [legacy.stop_order_id]  # still one stop
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

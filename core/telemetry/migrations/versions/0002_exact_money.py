@@ -8,6 +8,9 @@
 - positions.origin ("autopilot" for every existing row: before this revision a manual buy and
   the autopilot's were one position) and positions.placed_by: a pair may now hold a manual
   position beside the autopilot's, each with its own stop and target.
+- open positions still kept the oldest way, as bracket JSON in the kv store
+  (`trading:bracket:<trade_id>`, before the positions table), are moved into `positions` exactly
+  and their kv rows deleted (this replaces the move that used to run on every load).
 
 Revision ID: 0002_exact_money
 Revises: 0001_baseline
@@ -15,6 +18,7 @@ Revises: 0001_baseline
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -75,6 +79,37 @@ def upgrade() -> None:
     with op.batch_alter_table("positions") as batch:
         batch.add_column(sa.Column("origin", sa.String(), nullable=False, server_default="autopilot"))
         batch.add_column(sa.Column("placed_by", sa.String(), nullable=False, server_default=""))
+    _move_kv_brackets(conn)
+
+
+LEGACY_PREFIX = "trading:bracket:"
+_DECIMALS = ("amount", "entry_price", "entry_cost", "entry_fee", "stop", "sold", "proceeds", "realized", "exit_fees")
+
+
+def _move_kv_brackets(conn: sa.engine.Connection) -> None:
+    """Brackets stored as kv JSON (the layout before the positions table) become positions rows."""
+    kv = sa.table("kv", sa.column("key"), sa.column("value"))
+    cols = [sa.column(n, ExactDecimal()) for n in (*_DECIMALS, "target", "initial_risk")]
+    positions = sa.table(
+        "positions", sa.column("trade_id"), sa.column("pair"), sa.column("entry_ref"), sa.column("stop_order_id"),
+        sa.column("entry_ms"), sa.column("updated_ms"), sa.column("origin"), sa.column("placed_by"), *cols,
+    )
+    rows = conn.execute(sa.select(kv.c.key, kv.c.value).where(kv.c.key.startswith(LEGACY_PREFIX))).all()
+    for key, value in rows:
+        data = json.loads(value)
+        trade_id = int(data["trade_id"])
+        exists = conn.execute(sa.select(positions.c.trade_id).where(positions.c.trade_id == trade_id)).first()
+        if exists is None:
+            target = data.get("target")
+            conn.execute(positions.insert().values(
+                trade_id=trade_id, pair=str(data["pair"]), entry_ref=str(data.get("entry_ref") or ""),
+                stop_order_id=str(data.get("stop_order_id") or ""), entry_ms=int(data.get("entry_ms") or 0),
+                updated_ms=0, origin="autopilot", placed_by="",
+                target=Decimal(target) if target not in (None, "None") else None,
+                initial_risk=Decimal(repr(float(data.get("initial_risk") or 0))),
+                **{n: Decimal(str(data.get(n) or 0)) for n in _DECIMALS},
+            ))
+        conn.execute(kv.delete().where(kv.c.key == key))
 
 
 def downgrade() -> None:
