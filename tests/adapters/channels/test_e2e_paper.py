@@ -132,7 +132,7 @@ def sms_with(tw: FakeTwilioAPI, *parts: str) -> Call:
 def manual_trade(zyn: Zyn) -> TradeRow:
     with Session(zyn.db) as s:
         rows = s.exec(select(TradeRow).where(TradeRow.pair == PAIR).order_by(col(TradeRow.id))).all()
-    ours = [r for r in rows if abs(r.amount - 0.01) < 1e-12]
+    ours = [r for r in rows if r.amount == Decimal("0.01")]  # exact: money columns are decimals
     assert ours, f"no 0.01 {PAIR} trade in the journal: {rows}"
     return ours[-1]
 
@@ -208,7 +208,7 @@ def test_buy_confirm_fill_alerts_then_exit_alert(world: dict[str, Any]) -> None:
     assert not [c for c in tg.calls_to("/sendMessage") if to_chat(STRANGER_CHAT, "Bought")(c)]
 
     trade = manual_trade(zyn)
-    assert trade.id is not None and trade.status == "open" and trade.stop_price == pytest.approx(stop)
+    assert trade.id is not None and trade.status == "open" and trade.stop_price == Decimal(stop)
     assert trade.stop_order_id == stops[0].id
     closed = step_until_closed(zyn, trade.id)  # 1 % below market: the candles take the stop first
     assert closed.exit_reason == "stop" and closed.pnl is not None and closed.pnl < 0
