@@ -27,9 +27,11 @@ def lock_in_profit(service: TradingService, action: str, target: DailyTarget | N
     """Carry out the action for every open position; returns one line per position."""
     pct = f"+{target.pct * 100:g}%" if target is not None else "the target"
     lines: list[str] = []
+    flattened: set[str] = set()
     for bracket in service.brackets():
         try:
-            if action == "flatten":
+            if action == "flatten" and bracket.pair not in flattened:  # every position of the pair at once
+                flattened.add(bracket.pair)
                 result = service.exit_position(bracket.pair, "profit_target")
                 lines.append(f"{bracket.pair}: {result.text}")
             elif action == "breakeven":
