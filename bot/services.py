@@ -66,7 +66,8 @@ class StatusPort(Protocol):
     """Read side. `snapshot()` is the contract's status JSON; trades/positions/orders are dicts.
 
     Keys read by bot/: positions {pair, amount, entry_price, mark_price, unrealized_pnl,
-    stop_price, take_profit_price, trade_id, origin} (one per position: a pair may hold several); orders {id, pair, side, type, price, amount}; trades (TradeRow
+    stop_price, take_profit_price, trade_id, origin} (one per position: a pair may hold several);
+    orders {id, pair, side, type, price, amount}; trades (TradeRow
     fields) {id, pair, status, amount, entry_price, exit_price, pnl, exit_reason, entry_ms, exit_ms}.
     Missing keys are shown as "-".
     """
