@@ -13,6 +13,7 @@ from core.domain import Candle, OrderRequest
 from core.markets_catalog import market_for
 from core.status import StatusService
 from core.telemetry.models import PositionRow
+from core.trading.bracket import Bracket
 from core.trading.reconcile import Reconciler
 from core.trading.service import TradingService
 from core.trading.types import ManualOrder
@@ -143,17 +144,22 @@ def test_selling_exactly_the_manual_amount_closes_only_the_manual_position() -> 
     assert venue.btc() == D("0.02")
 
 
+def lose_a_stop_and_coins(whose: str) -> tuple[Venue, Bracket, Bracket]:
+    """Both positions open, then while Zyn is down: `whose` stop vanishes and 0.005 BTC are sold
+    by hand. Returns the venue and the (manual, autopilot) positions as they were."""
+    stack = paper_stack()
+    venue = paper_venue(stack)
+    positions = by_origin(open_both(venue))
+    stack.exchange.cancel_order(positions[whose].stop_order_id)
+    stack.exchange.create_order(OrderRequest(PAIR, "sell", "market", D("0.005")))
+    return venue, positions["manual"], positions["autopilot"]
+
+
 def test_a_restart_short_of_coins_caps_only_the_newest_positions_stop() -> None:
     """Reconcile's shortfall with two positions: the autopilot's stop vanished and 0.005 BTC were
     sold by hand while Zyn was down. The older (manual) position keeps its stop for 0.01; the
     newest gets one stop for what is left of its coins (0.015); nothing is closed as missing."""
-    stack = paper_stack()
-    venue = paper_venue(stack)
-    svc = open_both(venue)
-    positions = by_origin(svc)
-    manual, auto = positions["manual"], positions["autopilot"]
-    stack.exchange.cancel_order(auto.stop_order_id)
-    stack.exchange.create_order(OrderRequest(PAIR, "sell", "market", D("0.005")))
+    venue, manual, auto = lose_a_stop_and_coins("autopilot")
     restarted = venue.service()
     report = Reconciler(restarted).run()
     assert "missing" not in report.text() and "PROBLEM" not in report.text(), report.text()
@@ -168,13 +174,7 @@ def test_a_restart_after_the_older_stop_vanished_and_coins_went_caps_the_older_t
     """The manual (older) stop vanished and 0.005 BTC were sold by hand: the autopilot's live stop
     still reserves its 0.02, so the manual position is re-protected for the 0.005 left, never
     with a stop the exchange would refuse for lack of coins."""
-    stack = paper_stack()
-    venue = paper_venue(stack)
-    svc = open_both(venue)
-    positions = by_origin(svc)
-    manual, auto = positions["manual"], positions["autopilot"]
-    stack.exchange.cancel_order(manual.stop_order_id)
-    stack.exchange.create_order(OrderRequest(PAIR, "sell", "market", D("0.005")))
+    venue, manual, auto = lose_a_stop_and_coins("manual")
     report = Reconciler(venue.service()).run()
     assert "PROBLEM" not in report.text(), report.text()
     stops = {o.id: o.amount for o in venue.open_orders() if o.type == "stop-loss"}
