@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from loguru import logger
 
 from core.domain import Event, ExchangeError, ExchangeUnavailable
-from core.profit_target import DailyTarget, breakeven_stop
+from core.profit_target import DailyTarget
 
 if TYPE_CHECKING:
     from core.trading.bracket import Bracket
@@ -52,8 +52,8 @@ def lock_in_profit(service: TradingService, action: str, target: DailyTarget | N
 
 
 def _raise_stop(service: TradingService, bracket: Bracket) -> str:
-    fee = float(service.exchange.fee_rate(bracket.pair))
-    floor = Decimal(repr(breakeven_stop(float(bracket.entry_price), fee)))
+    fee = service.exchange.fee_rate(bracket.pair)  # the stop sent is computed in Decimals, never floats
+    floor = bracket.entry_price * (1 + fee) / (1 - fee)  # = core.profit_target.breakeven_stop
     market = service.markets.get(bracket.pair)
     if market is not None:  # up to the pair's price step: never a cent below break-even
         floor = floor.quantize(Decimal(1).scaleb(-market.pair_decimals), rounding=ROUND_CEILING)
