@@ -2,7 +2,8 @@
 
 - the exchange's open orders are exactly the orders Zyn believes open;
 - every position Zyn holds has exactly one stop on the exchange, for the amount held;
-- no client reference was used twice (on the exchange or in Zyn's journal);
+- no client reference was used twice (on the exchange or in Zyn's journal), and every order on
+  the exchange is in Zyn's journal (none lost, none sent twice behind its back);
 - the status snapshot agrees with the exchange, or says it is cached (with the time of its data);
 - the fault left a trace in the telemetry (a log line naming it), when it is one that errs.
 Each returns the list of broken rules, empty when all hold, so a failure says which and why.
@@ -53,6 +54,13 @@ def no_reference_twice(all_exchange_orders: list[Order], db: Any) -> list[str]:
     return [f"client reference used twice: {ref}" for ref in twice]
 
 
+def every_order_journalled(all_exchange_orders: list[Order], db: Any) -> list[str]:
+    rows = _rows(db, OrderRow)
+    known = {r.exchange_id for r in rows if r.exchange_id} | {r.client_ref for r in rows if r.client_ref}
+    lost = [o.id for o in all_exchange_orders if o.id not in known and (not o.client_ref or o.client_ref not in known)]
+    return [f"order {oid} is on the exchange but not in Zyn's journal" for oid in lost]
+
+
 def snapshot_agrees(snap: dict[str, Any], balances: dict[str, Decimal], exchange_open: list[Order]) -> list[str]:
     if snap.get("source") == "cache":
         return [] if snap.get("as_of") else ["a cached snapshot without the time of its data"]
@@ -75,14 +83,18 @@ def in_telemetry(log_lines: list[str], needle: str | None) -> list[str]:
 
 def check_all(zyn: Any, paper_exchange: Any, log_lines: list[str], needle: str | None) -> list[str]:
     """Every invariant at once, on the state after the fault was cleared and Zyn synced."""
+    return check_store(zyn.db, paper_exchange, zyn.status.snapshot()) + in_telemetry(log_lines, needle)
+
+
+def check_store(db: Any, paper_exchange: Any, snap: dict[str, Any]) -> list[str]:
+    """The invariants from Zyn's database and status snapshot alone: for a Zyn in another process."""
     exchange_open = paper_exchange.fetch_open_orders()
     everything = exchange_open + paper_exchange.fetch_closed_orders()
     balances = {k: v for k, v in paper_exchange.fetch_balances().total.items()}
-    snap = zyn.status.snapshot()
     return (
-        open_orders_agree(exchange_open, zyn.db)
-        + one_stop_per_position(exchange_open, zyn.db)
-        + no_reference_twice(everything, zyn.db)
+        open_orders_agree(exchange_open, db)
+        + one_stop_per_position(exchange_open, db)
+        + no_reference_twice(everything, db)
+        + every_order_journalled(everything, db)
         + snapshot_agrees(snap, balances, exchange_open)
-        + in_telemetry(log_lines, needle)
     )
