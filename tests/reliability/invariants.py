@@ -18,7 +18,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from core.domain import Order
-from core.telemetry.models import OrderRow, TradeRow
+from core.telemetry.models import OrderRow, PositionRow, TradeRow
 
 
 def _rows(db: Any, model: Any) -> list[Any]:
@@ -35,14 +35,19 @@ def open_orders_agree(exchange_open: list[Order], db: Any) -> list[str]:
 
 
 def one_stop_per_position(exchange_open: list[Order], db: Any) -> list[str]:
+    """The amount held is the position row's (what is left after parts sold), else the trade's."""
+    positions = {p.trade_id: p for p in _rows(db, PositionRow)}
     problems: list[str] = []
     for trade in (t for t in _rows(db, TradeRow) if t.status == "open"):
+        position = positions.get(trade.id)
+        held = Decimal(position.amount) if position is not None else Decimal(str(trade.amount))
+        stop_id = position.stop_order_id if position is not None else trade.stop_order_id
         stops = [o for o in exchange_open if o.pair == trade.pair and o.side == "sell" and o.type == "stop-loss"
-                 and o.id == trade.stop_order_id]
+                 and o.id == stop_id]
         if len(stops) != 1:
             problems.append(f"trade {trade.id} {trade.pair}: {len(stops)} stop(s) on the exchange, want 1")
-        elif stops[0].amount - stops[0].filled != Decimal(str(trade.amount)):
-            problems.append(f"trade {trade.id}: stop for {stops[0].amount}, position holds {trade.amount}")
+        elif stops[0].amount - stops[0].filled != held:
+            problems.append(f"trade {trade.id}: stop for {stops[0].amount - stops[0].filled}, position holds {held}")
     return problems
 
 

@@ -36,6 +36,7 @@ from tests.bot.test_app_modes_sim import RunningSim, build, kraken_sim, rows
 from tests.conftest import REPO, shared_data
 from tests.pg import BACKENDS, fresh_engine
 from tests.reliability.invariants import check_all
+from tests.reliability.table import Row, publish
 
 CHILD = Path(__file__).with_name("crash_child.py")
 PAIR = "BTC/USD"
@@ -144,7 +145,7 @@ STEPS = [
          _hang(True, ordertype="stop-loss"), stop_at("break-even"), price_up=True, backends=SQLITE_ONLY),
 ]
 CASES = [pytest.param(step, backend, id=f"{step.id}-{backend}") for step in STEPS for backend in step.backends]
-RESULTS: list[tuple[str, str, str, str, str]] = []
+RESULTS: list[Row] = []
 
 
 @pytest.fixture(scope="module")
@@ -234,7 +235,16 @@ def test_sigkill_at_a_step_then_restart_keeps_the_invariants(
     finally:
         zyn.close()
         logger.remove(sink)
-    did = "; ".join(report.get("actions") or []) or report.get("text", "nothing to do")
-    RESULTS.append((step.name, backend, " ".join(did.split())[:150], "all hold" if not broken else
-                    "; ".join(broken), "pass" if not broken else "FAIL"))
+    did = "reconcile: " + ("; ".join(report.get("actions") or []) or str(report.get("text", "nothing to do")))
+    RESULTS.append((f"{step.name} ({'PostgreSQL' if backend == 'postgres' else 'SQLite'})", did[:160],
+                    "all hold" if not broken else "; ".join(broken), "pass" if not broken else "FAIL"))
     assert broken == [], broken
+
+
+def test_write_the_crash_table() -> None:
+    """Runs last in this module: one row per step and backend that ran above."""
+    sqlite_cases = [c for c in CASES if c.values[1] == "sqlite"]
+    if len(RESULTS) < len(sqlite_cases):
+        pytest.skip("the table needs every step run first (in this module, in order)")
+    publish("crash", RESULTS)
+    assert all(r == "pass" for *_, r in RESULTS)
