@@ -12,6 +12,8 @@ SECTIONS = {
     "faults": "Faults injected at the Kraken sim",
     "partial": "Partial fills injected at the Kraken sim",
     "crash": "kill -9 at a step of an order's life, then restart",
+    "postgres": "PostgreSQL stopped and started under a running zyn run",
+    "locked": "SQLite locked while every request thread waits on it",
 }
 HEADER = "| fault | what Zyn did (its answer) | invariants | result |\n| --- | --- | --- | --- |"
 Row = tuple[str, str, str, str]

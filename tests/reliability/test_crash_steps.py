@@ -236,7 +236,7 @@ def test_sigkill_at_a_step_then_restart_keeps_the_invariants(
         zyn.close()
         logger.remove(sink)
     did = "reconcile: " + ("; ".join(report.get("actions") or []) or str(report.get("text", "nothing to do")))
-    RESULTS.append((f"{step.name} ({'PostgreSQL' if backend == 'postgres' else 'SQLite'})", did[:160],
+    RESULTS.append((f"{step.name} ({'PostgreSQL' if backend == 'postgres' else 'SQLite'})", did[:200],
                     "all hold" if not broken else "; ".join(broken), "pass" if not broken else "FAIL"))
     assert broken == [], broken
 
