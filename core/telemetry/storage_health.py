@@ -46,6 +46,7 @@ FAULT_WORDS = (
 )
 CONNECTION_WORDS = ("server closed the connection", "connection refused", "terminating connection")
 WRITES = ("insert", "update", "delete", "replace")
+FORGET_MS = 600_000  # a statement "running" this long is one whose end no event reported
 
 
 def is_storage_fault(exc: BaseException | None, disconnect: bool = False) -> bool:
@@ -89,6 +90,8 @@ class StorageHealth:
     def snapshot(self) -> dict[str, Any]:
         now = self._clock.now_ms()
         with self._lock:
+            for key in [k for k, began in self._running.items() if now - began > FORGET_MS]:
+                del self._running[key]  # never ended (an exception no event saw): the prober's staleness covers it
             waiting = now - min(self._running.values()) if self._running else 0
             stalled = waiting > self._stall_ms
             return {

@@ -27,7 +27,7 @@ from core.domain import Order
 from core.telemetry.db import make_engine
 from tests.bot.test_app_modes_sim import RunningSim, kraken_sim
 from tests.bot.test_run_process import free_port, get
-from tests.conftest import shared_data
+from tests.conftest import REPO, shared_data
 from tests.reliability.invariants import check_store
 from tests.reliability.pg_server import PrivateServer
 from tests.reliability.table import publish
@@ -91,7 +91,7 @@ def test_zyn_run_survives_a_postgresql_restart_halting_entries_meanwhile(
     port = free_port()
     with kraken_sim(tmp_path, shared_data(), {"USD": Decimal(10000)}) as sim:
         sim.sim.app.config["RATE_LIMIT"] = None
-        env = {"PATH": os.environ.get("PATH", ""), "DATABASE_URL": pg.url, "ZYN_MODE": "live",
+        env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), "DATABASE_URL": pg.url, "ZYN_MODE": "live",
                "ZYN_LIVE_CONFIRM": "yes", "KRAKEN_API_URL": sim.url, "KRAKEN_API_KEY": sim.sim.api_key,
                "KRAKEN_API_SECRET": sim.sim.api_secret, "ZYN_PAIRS": "BTC/USD,ETH/USD", "ZYN_TIMEFRAME": "4h"}
         with (tmp_path / "run.err").open("w") as err:

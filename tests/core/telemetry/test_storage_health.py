@@ -55,3 +55,13 @@ def test_real_statements_leave_nothing_waiting(tmp_path: Path) -> None:
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))
     assert health.snapshot()["waiting_ms"] == 0
+
+
+def test_a_statement_whose_end_no_event_reported_is_forgotten_after_ten_minutes() -> None:
+    clock = SimClock(0)
+    health = StorageHealth(clock)
+    health._on_start(None, _Cursor())  # noqa: SLF001 - never ended
+    clock.advance(60_000)
+    assert not health.snapshot()["ok"]
+    clock.advance(600_000)
+    assert health.snapshot()["ok"] and health.snapshot()["waiting_ms"] == 0
