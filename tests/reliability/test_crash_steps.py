@@ -1,4 +1,4 @@
-"""Crash-restart at the remaining steps of an order's life, with real processes and `kill -9`, on
+"""Crash-restart at each step of an order's life, with real processes and `kill -9`, on
 SQLite and PostgreSQL.
 
 A live-mode Zyn runs in a child process (`crash_child.py`, built by the composition root) against
