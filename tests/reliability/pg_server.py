@@ -42,7 +42,7 @@ class PrivateServer:
         self.bin: Path = found
         self.port = _free_port()
         # Not under pytest's tmp_path: that is private to root, and the server may run as postgres.
-        self.data = Path(tempfile.mkdtemp(prefix="zyn-pg-"))
+        self.data = Path(tempfile.mkdtemp(prefix="zyn-test-pg-"))
         self._as: list[str] = []
         if os.geteuid() == 0:
             shutil.chown(self.data, "postgres")
