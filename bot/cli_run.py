@@ -50,7 +50,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _serve(app: Any, host: str, port: int) -> Any:
     import waitress
 
-    server = waitress.create_server(app, host=host, port=port, threads=8, ident="zyn")
+    from adapters.web.fast_health import HealthFastLane
+
+    # /healthz has its own lane: it answers even while all 8 request threads wait on the database
+    server = waitress.create_server(app, host=host, port=port, threads=8, ident="zyn",
+                                    _dispatcher=HealthFastLane(threads=8))
     for sig in (signal.SIGTERM, signal.SIGINT):  # SIGINT too: it is ignored in background jobs
         signal.signal(sig, lambda *_: _stop_serving(server))
     return server

@@ -38,7 +38,8 @@ STORED_TEXT_CHARS = 4096
 TRUSTED_CHANNELS = frozenset({"cli"})
 ANYONE = "*"
 STORAGE_FAILING = (
-    "My storage is failing (disk full or read-only?), so nothing new was done; stops stay on the exchange."
+    "My storage is failing (database unreachable, disk full or read-only?), so nothing new was done; "
+    "stops stay on the exchange."
 )
 REFUSAL = "Sorry, this is a private assistant and you are not on its allow-list."
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffd]")
@@ -273,8 +274,11 @@ class Dispatcher:
                 "ts_ms": self.clock.now_ms(), "channel": env.channel, "user_id": env.user_id[:200],
                 "direction": direction, "text": _printable(stored),
             })
-        except Exception:  # the audit log failing must not cost the owner his answer
-            logger.bind(channel=env.channel).exception("could not store message")
+        except Exception as exc:  # the audit log failing must not cost the owner his answer
+            if _storage_fault(exc):  # the database is gone or full: one line (health shows it)
+                logger.bind(channel=env.channel).error("could not store message: {}", _one_line(str(exc))[:200])
+            else:
+                logger.bind(channel=env.channel).exception("could not store message")
 
     def _record_error(self, env: Envelope, kind: str, exc: BaseException) -> int | str:
         try:

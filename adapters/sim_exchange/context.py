@@ -25,6 +25,7 @@ from core.domain import (
     Market,
     Order,
     OrderNotFound,
+    OrderRequest,
     UserError,
     ZynError,
 )
@@ -39,6 +40,8 @@ class PaperLike(Exchange, Protocol):
     def set_price(self, pair: str, price: Decimal, ts_ms: int) -> None: ...
 
     def walk_candle(self, pair: str, candle: Candle) -> None: ...
+
+    def create_order(self, request: OrderRequest, fill_at_most: Decimal | None = None) -> Order: ...
 
 
 class KrakenError(Exception):

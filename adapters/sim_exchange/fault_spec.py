@@ -3,7 +3,9 @@
 SPEC is `METHOD=KIND` plus optional `,key=value` parts, e.g.
 `AddOrder=drop`, `BalanceEx=error,times=2,error=EAPI:Invalid nonce`, `*=http,status=502,times=5`,
 `QueryOrders=delay,delay=3`, `CancelOrder=fake_cancel`, `AddOrder=error,after` (executed, then
-the error: the answer is lost). See `adapters.sim_exchange.server.Fault` for the kinds.
+the error: the answer is lost), `AddOrder=hang,after,delay=30` (executed, the answer held 30 s
+then dropped), `AddOrder=partial,fraction=0.4` (40 % fills now, the rest stays open).
+See `adapters.sim_exchange.server.Fault` for the kinds.
 Why a flag: an outside probe (or a person) can reproduce a fault against a real client without
 writing Python; a wrong spec is a user mistake (one line, exit 2).
 """
@@ -36,14 +38,26 @@ def parse_fault(spec: str) -> Fault:
                 kwargs["delay_s"] = float(value)
             elif key == "error" and value:
                 kwargs["error"] = value
+            elif key == "fraction":
+                kwargs["fraction"] = _fraction(value)
             else:
                 raise ValueError(key)
         except ValueError:
-            raise UserError(f"--fault {spec!r}: bad part {part!r} (times=N, status=N, delay=S, error=TEXT, after)") \
-                from None
+            raise UserError(f"--fault {spec!r}: bad part {part!r} (times=N, status=N, delay=S, error=TEXT, "
+                            "fraction=F, after)") from None
     if kwargs.get("times", 1) < 1 or kwargs.get("delay_s", 0.0) < 0:
         raise UserError(f"--fault {spec!r}: times must be at least 1 and delay not negative")
     return Fault(method, cast(FaultKind, kind), **kwargs)
+
+
+def _fraction(value: str) -> Decimal:
+    try:
+        share = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(value) from None
+    if not share.is_finite() or not 0 < share < 1:
+        raise ValueError(value)
+    return share
 
 
 def parse_staked(items: list[str]) -> dict[str, str]:

@@ -130,7 +130,9 @@ def _seconds(params: dict[str, str], name: str) -> int | None:
         raise KrakenError(f"EGeneral:Invalid arguments:{name}") from None
 
 
-def add_order(ctx: SimContext, params: dict[str, str]) -> dict[str, Any]:
+def add_order(ctx: SimContext, params: dict[str, str], fill_fraction: Decimal | None = None) -> dict[str, Any]:
+    """`fill_fraction` (the `partial` fault): only that share of an order filling on arrival
+    executes now, rounded down to the lot; the rest stays open (Kraken: vol_exec < vol)."""
     pair = ctx.pair(params.get("pair", ""))
     market = ctx.market(pair)
     request = _order_request(params, pair, market)
@@ -143,7 +145,11 @@ def add_order(ctx: SimContext, params: dict[str, str]) -> dict[str, Any]:
         _check_like_kraken(ctx, request, market)
         return {"descr": descr}
     try:
-        order = ctx.exchange.create_order(request)
+        if fill_fraction is None:
+            order = ctx.exchange.create_order(request)
+        else:
+            part = (request.amount * fill_fraction).quantize(Decimal(1).scaleb(-market.lot_decimals), ROUND_DOWN)
+            order = ctx.exchange.create_order(request, fill_at_most=part)
     except ZynError as exc:
         raise kraken_error(exc) from None
     userref = _userref(params)

@@ -12,6 +12,11 @@ Test hooks (read on every request, so tests can change them on a running server)
   `Fault("*", "http", status=502)` answers an HTTP 502 page.
   `Fault("QueryOrders", "delay", delay_s=2)` answers late (beyond the client's timeout: a
   timeout), `Fault("CancelOrder", "fake_cancel")` answers `{"count": 1}` and cancels nothing.
+  `Fault("AddOrder", "hang", after=True, params={"ordertype": "stop-loss"})` places the stop,
+  then holds the answer until `release()`: the crash tests wait for `reached` and SIGKILL
+  the client while its call is in flight (a kill point at an exact step, no hook in Zyn).
+  `Fault("AddOrder", "partial", fraction=Decimal("0.4"))` fills 40 % of an order that fills
+  on arrival; the rest stays open, as a partly filled order does on Kraken.
 - `app.config["STAKED"]`: extra balances under Kraken's staking names (`{"DOT.S": "12.5"}`),
   reported by Balance/BalanceEx like Kraken does (not tradable; clients must not count them).
 - `app.config["RATE_LIMIT"]`: a `RateLimit` (leaky bucket per key) or None.
@@ -22,9 +27,12 @@ from __future__ import annotations
 
 import fnmatch
 import socket
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import partial
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 
@@ -41,7 +49,8 @@ from core.domain import ZynError
 from core.ports import Clock
 
 log = logger.bind(component="sim_exchange")
-FaultKind = Literal["error", "http", "drop", "delay", "fake_cancel"]
+FaultKind = Literal["error", "http", "drop", "delay", "fake_cancel", "hang", "partial"]
+HANG_MAX_S = 600.0  # a hang nobody releases ends (answer dropped) after this long
 
 
 @dataclass
@@ -51,7 +60,11 @@ class Fault:
     kind: `error` -> HTTP 200 with `{"error": [error]}`; `http` -> a bare HTTP `status` page;
     `drop` -> run the request, then close the connection without an answer.
     `delay` -> wait `delay_s`, then answer normally; `fake_cancel` -> `{"count": 1}`, no cancel.
-    `after=True` makes `error`/`http` also run the request first (executed but answer lost).
+    `hang` -> hold the request (set `reached`) until `release()` or `delay_s` (default
+    HANG_MAX_S), then drop the connection without an answer; never executed unless `after`.
+    `partial` -> AddOrder executes only `fraction` of an order that fills on arrival (the rest
+    stays open); for other methods it has no effect.
+    `after=True` makes `error`/`http`/`hang` also run the request first (executed but answer lost).
     `params`: only requests whose form fields all match (`{"ordertype": "stop-loss"}` fails the
     stop but not the buy before it).
     """
@@ -64,9 +77,20 @@ class Fault:
     after: bool = False
     params: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
+    fraction: Decimal = Decimal("0.5")
+    reached: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
+    _released: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
 
     def runs_first(self) -> bool:
         return self.kind == "drop" or self.after
+
+    def release(self) -> None:
+        """Let a held (`hang`) request end: its connection is dropped, nothing more is executed."""
+        self._released.set()
+
+    def hold(self) -> None:
+        self.reached.set()
+        self._released.wait(self.delay_s or HANG_MAX_S)
 
 
 def create_sim_app(
@@ -147,6 +171,10 @@ def _serve(app: Flask, method: str, handler: Any, ctx: SimContext, params: dict[
         fault = None
     if fault is not None and fault.kind == "fake_cancel":
         return _envelope([], {"count": 1, "pending": False})
+    if fault is not None and fault.kind == "partial":
+        if method == "AddOrder":
+            handler = partial(handler, fill_fraction=fault.fraction)
+        fault = None
     if fault is not None and not fault.runs_first():
         return _fault_response(fault)
     try:
@@ -184,7 +212,10 @@ def _take_fault(app: Flask, method: str, params: dict[str, str]) -> Fault | None
 
 
 def _fault_response(fault: Fault) -> Any:
-    if fault.kind == "drop":
+    if fault.kind == "hang":
+        log.bind(method=fault.method).info("sim holds a request (hang fault)")
+        fault.hold()
+    if fault.kind in ("drop", "hang"):
         sock = request.environ.get("werkzeug.socket")
         if sock is not None:
             try:

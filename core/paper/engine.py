@@ -179,11 +179,15 @@ class PaperEngine:
         self._prices[pair] = (value, ts_ms)
         self._changes.prices[pair] = (value, ts_ms)
 
-    def place(self, request: OrderRequest, now_ms: int) -> tuple[Order, Fill | None]:
+    def place(
+        self, request: OrderRequest, now_ms: int, fill_at_most: Decimal | None = None
+    ) -> tuple[Order, Fill | None]:
         """Create an order; market (or already marketable) orders fill at the current price.
 
         A repeated non-empty client_ref returns the existing order, so a retry after a lost
         response cannot double an order. validate=True runs every check and changes nothing.
+        `fill_at_most`: only that much of it finds liquidity now (the rest stays open), as the
+        Kraken sim's `partial` fault asks.
         """
         if request.client_ref and not request.validate:
             existing = self.find_by_client_ref(request.client_ref)
@@ -214,7 +218,16 @@ class PaperEngine:
         self._check_funds(order, market, current if fills_now else None)
         if request.validate:
             return replace(order, status="canceled", validated_only=True), None
-        return self._accept(order, market, current if fills_now else None, now_ms)
+        return self._accept(order, market, current if fills_now else None, now_ms, fill_at_most)
+
+    def fill_part(self, order_id: str, amount: Decimal, ts_ms: int) -> tuple[Order, Fill | None]:
+        """Execute `amount` (at most the rest) of an open order at the current price; the rest
+        stays open. A partly filled stop or sell, as the sim's tests stage one."""
+        order = self.order(order_id)
+        quote = self._prices.get(order.pair)
+        if order.status != "open" or quote is None or amount <= 0:
+            return order, None
+        return self._execute(order, self.market(order.pair), quote[0], ts_ms, amount)
 
     def cancel(self, order_id: str, now_ms: int) -> Order:
         """Cancel an open order; Kraken answers 'Unknown order' for closed ones too."""
@@ -244,18 +257,25 @@ class PaperEngine:
 
     # ----------------------------------------------------------------- internals
     def _accept(
-        self, order: Order, market: Market, fill_price: Decimal | None, now_ms: int
+        self,
+        order: Order,
+        market: Market,
+        fill_price: Decimal | None,
+        now_ms: int,
+        fill_at_most: Decimal | None = None,
     ) -> tuple[Order, Fill | None]:
         order = replace(order, id=self._next_id("O"))
         self._store_order(order, seq=self._counter)
-        if fill_price is None:
+        if fill_price is None or (fill_at_most is not None and fill_at_most <= 0):
             return order, None
-        return self._execute(order, market, fill_price, now_ms)
+        return self._execute(order, market, fill_price, now_ms, fill_at_most)
 
     def _execute(
-        self, order: Order, market: Market, price: Decimal, ts_ms: int
+        self, order: Order, market: Market, price: Decimal, ts_ms: int, part: Decimal | None = None
     ) -> tuple[Order, Fill]:
-        amount = order.amount - order.filled
+        """Fill the rest of the order, or only `part` of it (the order then stays open)."""
+        rest = order.amount - order.filled
+        amount = rest if part is None else min(part, rest)
         notional, fee = rules.fill_cost(amount, price, self.fee_rate)
         if order.side == "buy":
             self._add(market.quote, -(notional + fee))
@@ -276,13 +296,16 @@ class PaperEngine:
         self._fills.append(fill)
         self._fill_seq[fill.id] = self._counter
         self._changes.fills.append((self._counter, fill))
+        filled = order.filled + amount
+        average = (order.filled * (order.average_price or price) + amount * price) / filled
+        closed = filled >= order.amount
         done = replace(
             order,
-            status="closed",
-            filled=order.amount,
-            average_price=price,
+            status="closed" if closed else "open",
+            filled=filled,
+            average_price=price if order.filled == 0 else average,
             fee=order.fee + fee,
-            closed_ms=ts_ms,
+            closed_ms=ts_ms if closed else None,
         )
         self._store_order(done)
         return done, fill

@@ -106,9 +106,18 @@ class PaperExchange:
             raise ExchangeUnavailable("no market data")
         return self._candles(pair, timeframe, since_ms, limit)
 
-    def create_order(self, request: OrderRequest) -> Order:
+    def create_order(self, request: OrderRequest, fill_at_most: Decimal | None = None) -> Order:
+        """`fill_at_most`: the sim's `partial` fault (only that much fills now, the rest rests)."""
         with self._lock:
-            order, fill = self._act(lambda: self._book.place(request, self._now()))
+            order, fill = self._act(lambda: self._book.place(request, self._now(), fill_at_most))
+            if fill is not None:
+                self._tell_fill(order, fill)
+            return order
+
+    def fill_part(self, order_id: str, amount: Decimal) -> Order:
+        """Execute `amount` of an open order at the current price now; the rest stays open."""
+        with self._lock:
+            order, fill = self._act(lambda: self._book.fill_part(order_id, amount, self._now()))
             if fill is not None:
                 self._tell_fill(order, fill)
             return order

@@ -160,7 +160,10 @@ class TradingService:
             circuit = "the exchange circuit breaker is open (exchange unreachable); try again later"
         fault = self.storage.fault if self.storage is not None else None
         if fault is not None:  # a trade Zyn cannot journal is a trade it cannot manage
-            circuit = "storage is failing (disk full or read-only?); new entries are halted, stops stay"
+            circuit = (
+                "storage is failing (database unreachable, disk full or read-only?); new entries are halted, "
+                "stops stay"
+            )
         return Gatekeeping(halted, paused, circuit)
 
     # ------------------------------------------------------------------ manual orders

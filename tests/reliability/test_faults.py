@@ -1,15 +1,13 @@
 """Faults injected in front of a live-mode Zyn at the Kraken sim (real ccxt, real HTTP), one after
 another on the same account; after each the fault is cleared, Zyn syncs, and the invariants
 (tests/reliability/invariants.py) must all hold. The table in the README ("Reliability") is what
-this test prints (set ZYN_RELIABILITY_TABLE=path to have it written there)."""
+this test prints (set ZYN_RELIABILITY_TABLE=path to have it written there: tests/reliability/table.py)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from loguru import logger
@@ -20,6 +18,7 @@ from bot.wiring_jobs import build_scheduler
 from tests.bot.test_app_modes_sim import RunningSim, account_env, build, kraken_sim, say
 from tests.conftest import shared_data
 from tests.reliability.invariants import check_all
+from tests.reliability.table import publish
 
 
 @dataclass
@@ -137,11 +136,5 @@ def test_write_the_reliability_table() -> None:
     """Runs last in this module: the table of what happened above."""
     if len(RESULTS) < len(CASES):
         pytest.skip("the table needs every fault case run first (in this module, in order)")
-    rows = ["| fault | what Zyn did (its answer) | invariants | result |", "| --- | --- | --- | --- |"]
-    rows += [f"| {f} | {d.replace('|', '/')} | {i} | {r} |" for f, d, i, r in RESULTS]
-    table = "\n".join(rows)
-    print("\n" + table)
-    target = os.environ.get("ZYN_RELIABILITY_TABLE")
-    if target:
-        Path(target).write_text(table + "\n")
+    publish("faults", RESULTS)
     assert all(r == "pass" for *_, r in RESULTS)

@@ -3,6 +3,8 @@ PostgreSQL), reconcile.
 
 Expected every time: the position is intact, exactly one stop order rests on the exchange, no
 second buy was placed — and a second reconcile changes nothing.
+The other steps of an order's life (entry sent, stop placed, mid-exit, stop move) are killed
+against the Kraken sim with a live-mode Zyn in tests/reliability/test_crash_steps.py.
 """
 
 from __future__ import annotations
