@@ -78,7 +78,9 @@ class Zyn:
     def start(self) -> None:
         """Reconcile with the exchange, then start the scheduler and pollers (zyn run only)."""
         from bot.wiring_jobs import build_scheduler
+        from bot.wiring_services import warm_free_text
 
+        warm_free_text(self)  # the intent classifier, in the background: chat never waits for it
         self.reconciling = True
         try:
             self.reconcile()

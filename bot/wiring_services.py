@@ -127,8 +127,10 @@ def _wire_conversation(zyn: Zyn, host: str) -> None:
                         backtester=_BacktestPort(zyn), market=_MarketPort(zyn), pairs=tuple(s.pairs),
                         modules=zyn.modules)
     from bot.agent import build_free_text_engine
+    from bot.intent_cache import IntentModel, default_cache_dir
 
-    free_text = build_free_text_engine(s, db=zyn.db, fallback=OfflineEngine(), clock=zyn.clock, kv=zyn.kv,
+    offline = OfflineEngine(model=IntentModel(default_cache_dir()))  # loaded from the cache, not trained
+    free_text = build_free_text_engine(s, db=zyn.db, fallback=offline, clock=zyn.clock, kv=zyn.kv,
                                        status=zyn.status, analyzer=zyn.analyzer)
     ch = s.channels
     allow = {"telegram": set(ch.telegram_allowed_chat_ids), "slack": set(ch.slack_allowed_user_ids),
@@ -281,3 +283,13 @@ def _breaker_alerts(zyn: Zyn) -> Callable[[str, str], None]:
             logger.exception("circuit alert failed")
 
     return on_change
+
+
+def warm_free_text(zyn: Zyn) -> None:
+    """`zyn run`: load (or build once) the offline intent classifier in the background now, so
+    the first free-text message never waits for it (also behind the LLM agent, its fallback)."""
+    engine = zyn.dispatcher.free_text
+    for candidate in (engine, getattr(engine, "fallback", None)):
+        warm = getattr(candidate, "warm", None)
+        if callable(warm):
+            warm()
