@@ -3,6 +3,7 @@ conversation, notifications and channels. Part of the composition root (bot/app.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -189,8 +190,10 @@ class _MarketPort:
 
         try:
             return self._zyn.exchange.fetch_ticker(pair).last
-        except ZynError as exc:
-            raise UserError(f"no price for {pair} right now ({exc})") from None
+        except ZynError as exc:  # "EOrder:no price yet for X" reads badly: no code, no repetition
+            reason = re.sub(r"^E[A-Za-z]+:", "", str(exc)).strip()
+            detail = "no market data yet" if "no price yet" in reason else reason
+            raise UserError(f"no price for {pair} right now ({detail})") from None
 
     def price_decimals(self, pair: str) -> int:
         return int(self._market(pair).pair_decimals)
