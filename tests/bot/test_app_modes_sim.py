@@ -166,7 +166,7 @@ def test_paper_live_chat_order_fills_locally_and_the_pricer_walks_it_to_its_exit
 
     stop = int(price * Decimal("0.99"))
     echo = say(zyn, f"buy 0.01 btc/usd sl {stop}")
-    assert echo.kind == "confirm" and "0.01" in echo.text and str(stop) in echo.text
+    assert echo.kind == "confirm" and "0.01" in echo.text and f"{stop:,}" in echo.text
     assert rows(zyn, OrderRow) == []  # nothing sent before the yes
     done = say(zyn, "yes")
     assert done.text.startswith("Bought 0.01") and "BTC/USD" in done.text, done.text
