@@ -213,6 +213,7 @@ def test_paper_live_start_serves_health_and_runs_the_jobs_on_the_wall_clock(tmp_
             zyn.scheduler.run_now("take_profit_watch")
             zyn.scheduler.run_now("autopilot")
             zyn.scheduler.run_now("status_sync")
+            zyn.scheduler.run_now("alert_digest")  # quiet hours' digest (nothing held back here)
             assert zyn.exchange.fetch_ticker("ETH/USD").last == sim.price("ETH/USD")
             assert {d.pair for d in rows(zyn, DecisionRow)} == {"BTC/USD", "ETH/USD"}
             equity = rows(zyn, EquitySnapshotRow)  # the autopilot's and the status_sync job's
