@@ -78,7 +78,6 @@ class Zyn:
     def start(self) -> None:
         """Reconcile with the exchange, then start the scheduler and pollers (zyn run only)."""
         from bot.wiring_jobs import build_scheduler
-
         self.reconciling = True
         try:
             self.reconcile()
@@ -100,6 +99,9 @@ class Zyn:
         from bot.wiring_modules import start_watchdog
 
         start_watchdog(self)  # heartbeats, restarts, one notice (issue 9)
+        from bot.wiring_services import warm_free_text
+
+        warm_free_text(self)  # the intent classifier, in the background: chat never waits for it
         self._started = True
 
     def channel_state(self) -> dict[str, Any]:

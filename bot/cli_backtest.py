@@ -121,16 +121,19 @@ def _clean(obj: Any) -> Any:
     return obj
 
 
-def _fmt_value(v: Any) -> str:
+MONEY_FIELDS = frozenset({"final_equity", "fees_paid", "start_equity"})  # to the cent, like every reply
+
+
+def _fmt_value(v: Any, key: str = "") -> str:
     if v is None:
         return "n/a"
     if isinstance(v, float):
-        return f"{v:,.4f}"
+        return f"{v:,.2f}" if key in MONEY_FIELDS else f"{v:,.4f}"
     return str(v)
 
 
 def _format(summary: dict[str, Any]) -> str:
-    return "\n".join(f"{k:>14}: {_fmt_value(v)}" for k, v in summary.items())
+    return "\n".join(f"{k:>14}: {_fmt_value(v, k)}" for k, v in summary.items())
 
 
 def _format_learn(report: dict[str, Any]) -> str:
@@ -138,7 +141,7 @@ def _format_learn(report: dict[str, Any]) -> str:
     lines = [f"walk-forward {report['baseline'].get('pair')} {report['baseline'].get('timeframe')}: "
              f"{report['folds']} folds, {report['skipped_by_learner']} entries skipped by the learner",
              f"{'':>14}  {'baseline':>14}  {'learned':>14}"]
-    lines += [f"{k:>14}  {_fmt_value(report['baseline'][k]):>14}  {_fmt_value(report['learned'].get(k)):>14}"
+    lines += [f"{k:>14}  {_fmt_value(report['baseline'][k], k):>14}  {_fmt_value(report['learned'].get(k), k):>14}"
               for k in keys]
     return "\n".join(lines)
 

@@ -6,7 +6,11 @@ Twilio. Each channel gets its own single-thread queue — alerts stay in order p
 channel that fails or hangs never delays or blocks the others. Every failure is logged and
 written as an ErrorRow; every alert sent is stored as an outgoing MessageRow.
 Per-event on/off settings live in the kv table (`set alerts EVENT on|off`), default on; during
-the owner's quiet hours only safety alerts (stop hit, kill-switch, circuit breaker, errors) go out.
+the owner's quiet hours only safety alerts (stop hit or failed, naked position, kill-switch,
+flatten, circuit breaker, errors incl. storage faults, watchdog) go out at once. The others are
+deferred, not dropped: kept in the database (`bot/alert_digest.py`, so a restart loses none) and
+sent as one digest when quiet hours end — by the scheduler's `alert_digest` job every minute, or
+before the next alert, whichever comes first.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from loguru import logger
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.alert_digest import DeferredAlerts, digest_event
 from bot.owner_settings import OwnerSettings, in_quiet_hours
 from core.domain import Event, UserError
 from core.ports import Clock
@@ -38,7 +43,9 @@ ALERT_EVENTS = (
     "daily_report",
     "weekly_report",
 )
-SAFETY_EVENTS = frozenset({"kill_switch", "circuit", "error", "stop_hit"})  # sent even in quiet hours
+SAFETY_EVENTS = frozenset(  # sent at once even in quiet hours
+    {"kill_switch", "circuit", "error", "stop_hit", "stop_failed", "naked_position", "flatten", "watchdog"}
+)
 Sender = Callable[[str, bytes | None], object]  # return value ignored
 MAX_ALERT_CHARS = 4000
 
@@ -71,6 +78,7 @@ class Notifier:
         self._senders: dict[str, Sender] = {}
         self._pools: dict[str, ThreadPoolExecutor] = {}
         self._lock = threading.Lock()
+        self._deferred = DeferredAlerts(db, clock)
 
     def register(self, name: str, send: Sender) -> None:
         """Add (or replace) a channel's sender: `send(text, image_png_or_None)`; it may raise."""
@@ -129,14 +137,35 @@ class Notifier:
         local = datetime.fromtimestamp(self._clock.now_ms() / 1000, tz=ZoneInfo(owner.tz()))
         return in_quiet_hours(owner.quiet_hours(), local.strftime("%H:%M"))
 
+    def release_deferred(self) -> dict[str, Future[bool]]:
+        """Outside quiet hours: send everything held back as ONE digest (claimed first, so it
+        goes out once however many callers race). The scheduler calls this every minute."""
+        with self._lock:
+            nobody = not self._senders  # e.g. channels still starting: keep the rows for later
+        if nobody or self.in_quiet_hours():
+            return {}
+        rows = self._deferred.claim()
+        if not rows:
+            return {}
+        owner = OwnerSettings(self._kv, self._tz)
+        event = digest_event(rows, owner.tz(), owner.quiet_hours())
+        logger.bind(kind=event.kind, alerts=len(rows)).info("quiet hours over: digest of held-back alerts")
+        return self._fan_out(event, event.text)
+
     def _submit(self, event: Event) -> dict[str, Future[bool]]:
         if not self.enabled(event.kind):
             logger.bind(kind=event.kind).info("alert muted by settings")
             return {}
         if event.kind not in SAFETY_EVENTS and self.in_quiet_hours():
-            logger.bind(kind=event.kind).info("alert held back: quiet hours")
+            row_id = self._deferred.hold(event)
+            logger.bind(kind=event.kind, deferred_id=row_id).info("alert deferred: quiet hours")
             return {}
+        if event.kind not in SAFETY_EVENTS:
+            self.release_deferred()  # what waited since the night goes out before the news
         text = event.text if len(event.text) <= MAX_ALERT_CHARS else event.text[: MAX_ALERT_CHARS - 1] + "…"
+        return self._fan_out(event, text)
+
+    def _fan_out(self, event: Event, text: str) -> dict[str, Future[bool]]:
         image = event.data.get("image_png")
         png = image if isinstance(image, bytes) else None
         with self._lock:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from loguru import logger
 
 from bot.envelope import Envelope, Reply
+from bot.intent_cache import IntentModel
 from bot.intents import Guess, IntentClassifier
 from bot.parser import KNOWN_BASES, infer_stats_group
 from core.domain import UserError
@@ -81,18 +82,27 @@ _COMMAND_OF = {"learned": "insights"}
 
 
 class OfflineEngine:
-    """`FreeTextEngine` that needs no key. The classifier is trained once, on first use (the
-    CLI answering a plain command never pays for it); safe to share between threads after."""
+    """`FreeTextEngine` that needs no key. The classifier comes from `model` (the composition
+    root's on-disk cache, `bot/intent_cache.py`: loaded, not trained, when it exists; `zyn run`
+    warms it at start), else it is trained once on first use; safe to share between threads."""
 
-    def __init__(self, classifier: IntentClassifier | None = None) -> None:
+    def __init__(self, classifier: IntentClassifier | None = None, model: IntentModel | None = None) -> None:
         self._classifier = classifier
+        self._model = model
         self._lock = threading.Lock()
 
     def classifier(self) -> IntentClassifier:
+        if self._classifier is None and self._model is not None:
+            return self._model.get()
         with self._lock:
             if self._classifier is None:
                 self._classifier = IntentClassifier.from_file()
             return self._classifier
+
+    def warm(self) -> None:
+        """Prepare the classifier in the background (nothing to do without a model to load)."""
+        if self._classifier is None and self._model is not None:
+            self._model.warm()
 
     def answer(self, env: Envelope, text: str, dispatcher: Dispatcher) -> Reply:
         guess = self.classifier().classify(text)

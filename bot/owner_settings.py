@@ -152,7 +152,8 @@ class OwnerSettings:
             raise UserError("quiet hours take HH:MM-HH:MM (e.g. 22:00-07:00) or off")
         start, end = str(times[0]), str(times[1])
         self.kv.set(QUIET_KEY, f"{start}-{end}")
-        return f"Quiet hours {start}-{end} ({self.tz()}): only safety alerts then."
+        return (f"Quiet hours {start}-{end} ({self.tz()}): only safety alerts then; the others wait "
+                "and come as one digest when quiet hours end.")
 
     def _stored(self) -> dict[str, Any]:
         raw = self.kv.get_json(SETTINGS_KEY, {})

@@ -21,6 +21,7 @@ def build_scheduler(zyn: Zyn) -> ZynScheduler:
     jobs = [
         JobSpec("status_sync", lambda: _status_sync(zyn), every(60)),
         JobSpec("reports", lambda: _reports_due(zyn), every(60)),
+        JobSpec("alert_digest", lambda: zyn.notifier.release_deferred(), every(60)),  # after quiet hours
         JobSpec("nightly_learn", lambda: zyn.relearn(), daily_at(2, 30, "UTC")),
         JobSpec("learning_check", lambda: _learning_check(zyn), daily_at(3, 0, "UTC")),
     ]

@@ -3,6 +3,7 @@ conversation, notifications and channels. Part of the composition root (bot/app.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -127,8 +128,10 @@ def _wire_conversation(zyn: Zyn, host: str) -> None:
                         backtester=_BacktestPort(zyn), market=_MarketPort(zyn), pairs=tuple(s.pairs),
                         modules=zyn.modules)
     from bot.agent import build_free_text_engine
+    from bot.intent_cache import IntentModel, default_cache_dir
 
-    free_text = build_free_text_engine(s, db=zyn.db, fallback=OfflineEngine(), clock=zyn.clock, kv=zyn.kv,
+    offline = OfflineEngine(model=IntentModel(default_cache_dir()))  # loaded from the cache, not trained
+    free_text = build_free_text_engine(s, db=zyn.db, fallback=offline, clock=zyn.clock, kv=zyn.kv,
                                        status=zyn.status, analyzer=zyn.analyzer)
     ch = s.channels
     allow = {"telegram": set(ch.telegram_allowed_chat_ids), "slack": set(ch.slack_allowed_user_ids),
@@ -190,8 +193,10 @@ class _MarketPort:
 
         try:
             return self._zyn.exchange.fetch_ticker(pair).last
-        except ZynError as exc:
-            raise UserError(f"no price for {pair} right now ({exc})") from None
+        except ZynError as exc:  # "EOrder:no price yet for X" reads badly: no code, no repetition
+            reason = re.sub(r"^E[A-Za-z]+:", "", str(exc)).strip()
+            detail = "no market data yet" if "no price yet" in reason else reason
+            raise UserError(f"no price for {pair} right now ({detail})") from None
 
     def price_decimals(self, pair: str) -> int:
         return int(self._market(pair).pair_decimals)
@@ -284,3 +289,13 @@ def _breaker_alerts(zyn: Zyn) -> Callable[[str, str], None]:
             logger.exception("circuit alert failed")
 
     return on_change
+
+
+def warm_free_text(zyn: Zyn) -> None:
+    """`zyn run`: load (or build once) the offline intent classifier in the background now, so
+    the first free-text message never waits for it (also behind the LLM agent, its fallback)."""
+    engine = zyn.dispatcher.free_text
+    for candidate in (engine, getattr(engine, "fallback", None)):
+        warm = getattr(candidate, "warm", None)
+        if callable(warm):
+            warm()

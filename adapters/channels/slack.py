@@ -32,7 +32,7 @@ from adapters.channels.ports import (
     ZynLike,
     channel_settings,
 )
-from adapters.channels.render import slack_blocks, slack_text
+from adapters.channels.render import slack_messages
 from adapters.channels.replay_cache import ReplayCache
 from adapters.channels.slack_guard import refusal
 
@@ -99,12 +99,16 @@ class SlackChannel:
         return self.post_reply(user, Reply(text=text, image_png=image_png))
 
     def post_reply(self, channel: str, reply: Reply, thread_ts: str | None = None) -> str:
-        """Post a rendered reply (and its chart as a file) to a channel, DM or user id."""
-        kwargs: dict[str, Any] = {"text": slack_text(reply), "blocks": slack_blocks(reply), "mrkdwn": True}
-        if thread_ts:
-            kwargs["thread_ts"] = thread_ts
-        resp = self.client.chat_postMessage(channel=channel, **kwargs)
-        posted_in = str(resp.get("channel") or channel)
+        """Post a rendered reply (several messages when it is long; then its chart as a file)
+        to a channel, DM or user id; returns the first message's ts."""
+        first_ts, posted_in = "", channel
+        for text, blocks in slack_messages(reply):
+            kwargs: dict[str, Any] = {"text": text, "blocks": blocks, "mrkdwn": True}
+            if thread_ts:
+                kwargs["thread_ts"] = thread_ts
+            resp = self.client.chat_postMessage(channel=posted_in, **kwargs)
+            posted_in = str(resp.get("channel") or posted_in)
+            first_ts = first_ts or str(resp.get("ts") or "")
         if reply.image_png:
             self.client.files_upload_v2(
                 channel=posted_in,
@@ -112,7 +116,7 @@ class SlackChannel:
                 filename="zyn-chart.png",
                 title=reply.title or "chart",
             )
-        return str(resp.get("ts") or "")
+        return first_ts
 
     # --- inbound ----------------------------------------------------------------------------
 

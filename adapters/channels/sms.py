@@ -33,7 +33,7 @@ from adapters.channels.ports import (
     ZynLike,
     channel_settings,
 )
-from adapters.channels.render import fit_sms, sms_text
+from adapters.channels.render import sms_messages
 from adapters.channels.replay_cache import DurableReplayCache, ReplayCache
 
 TWIML = "application/xml"
@@ -82,7 +82,8 @@ def sms_blueprint(
         body = request.form.get("Body", "")[:MAX_BODY]
         reply = _dispatch(dispatcher, Envelope("sms", sender, body))
         twiml = MessagingResponse()
-        twiml.message(sms_text(reply))
+        for text in sms_messages(reply):  # a long reply: several texts, split between rows
+            twiml.message(text)
         return Response(str(twiml), 200, mimetype=TWIML)
 
     return bp
@@ -124,16 +125,20 @@ class SmsChannel:
         return self._client is not None
 
     def send(self, text: str, image_png: bytes | None = None) -> str:
-        """Send one alert SMS (≤ 3 segments); returns the message SID, '' when disabled."""
+        """Send an alert: one text of ≤ 3 segments, or a few split between lines when it is long
+        (a digest); returns the first message's SID, '' when disabled."""
         if self._client is None:
             return ""
         if image_png is not None:
             text += "\n(chart on the status page)"
-        try:
-            message = self._client.messages.create(
-                to=self._channels.sms_alert_to, from_=self._channels.twilio_from_number, body=fit_sms(text)
-            )
-        except TwilioException as exc:
-            log.warning("sms: alert not sent: {}", type(exc).__name__)
-            raise
-        return str(message.sid or "")
+        sids: list[str] = []
+        for body in sms_messages(Reply(text=text)):
+            try:
+                message = self._client.messages.create(
+                    to=self._channels.sms_alert_to, from_=self._channels.twilio_from_number, body=body
+                )
+            except TwilioException as exc:
+                log.warning("sms: alert not sent: {}", type(exc).__name__)
+                raise
+            sids.append(str(message.sid or ""))
+        return sids[0] if sids else ""

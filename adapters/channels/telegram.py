@@ -40,7 +40,7 @@ from adapters.channels.ports import (
     ZynLike,
     channel_settings,
 )
-from adapters.channels.render import TELEGRAM_MAX, confirm_buttons, telegram_html
+from adapters.channels.render import TELEGRAM_MAX, confirm_buttons, telegram_messages
 from adapters.channels.telegram_updates import TolerantUpdatesRequest
 
 BOT_SUFFIX = re.compile(r"^(/\w+)@\w+")
@@ -251,8 +251,12 @@ class TelegramChannel:
             await self._app.bot.send_photo(chat_id, photo=reply.image_png, caption=reply.title[:1024] or None)
 
     async def _edit_outcome(self, original: Message, choice: str, reply: Reply) -> bool:
-        """Replace the confirmation's buttons by the outcome; False if Telegram refused the edit."""
-        outcome = telegram_html(reply)
+        """Replace the confirmation's buttons by the outcome; False if Telegram refused the edit
+        or the outcome needs more than one message (then it is sent as new messages)."""
+        outcomes = telegram_messages(reply)
+        if len(outcomes) > 1:
+            return False
+        outcome = outcomes[0]
         head = f"{html_escape(original.text or '', quote=False)[:1500]}\n\n➜ <b>{html_escape(choice)}</b>\n"
         text = head + outcome if len(head) + len(outcome) <= TELEGRAM_MAX else outcome
         try:
@@ -286,9 +290,10 @@ class TelegramChannel:
     async def _send_once(self, chat_id: int, reply: Reply) -> None:
         bot = self._app.bot
         if reply.text or reply.title or reply.rows:
-            await bot.send_message(
-                chat_id, telegram_html(reply), parse_mode=ParseMode.HTML, reply_markup=keyboard(reply)
-            )
+            messages = telegram_messages(reply)
+            for n, html in enumerate(messages, 1):  # the buttons go under the last part
+                markup = keyboard(reply) if n == len(messages) else None
+                await bot.send_message(chat_id, html, parse_mode=ParseMode.HTML, reply_markup=markup)
         if reply.image_png:
             await bot.send_photo(chat_id, photo=reply.image_png, caption=reply.title[:1024] or None)
 

@@ -155,12 +155,35 @@ def learn(ctx: CommandContext, cmd: Command) -> Reply:
     if ctx.services.learner is None:
         return Reply(text="Learning is not set up in this build yet.", title="Learn")
     changes = ctx.services.learner.relearn()
+    return Reply(text=str(changes.get("text") or "Learner ran."), title="Learn", rows=learn_rows(changes))
+
+
+def _r_text(value: object) -> str:
+    return f"{value:+.2f}R" if isinstance(value, int | float) and not isinstance(value, bool) else "none"
+
+
+def learn_rows(changes: Mapping[str, object]) -> list[Row]:
+    """What a re-learn changed, for people: R figures as "+0.19R", each moved context on its own
+    row ("Asia session (23 trades)": "+0.10R -> +0.19R"), never a list or dict shown raw."""
     from bot.status_text import plain_value
 
-    rows: list[Row] = [
-        (str(k).replace("_", " "), plain_value(v)) for k, v in list(changes.items())[:20] if k != "text"
-    ]
-    return Reply(text=str(changes.get("text") or "Learner ran."), title="Learn", rows=rows)
+    rows: list[Row] = []
+    for key, value in changes.items():
+        label = str(key).replace("_", " ")
+        if key in ("text", "moved"):
+            continue
+        if key.endswith("overall_r"):
+            rows.append((label.replace(" r", " R per trade"), _r_text(value)))
+        elif key == "sized" and isinstance(value, Mapping):
+            rows.append((label, ", ".join(f"{c} x{f:g}" for c, f in value.items()) or "none"))
+        else:
+            rows.append((label, plain_value(value)))
+    moved = changes.get("moved")
+    for m in moved if isinstance(moved, list) else []:
+        if isinstance(m, Mapping):
+            before = "new" if m.get("before_r") is None else _r_text(m.get("before_r"))
+            rows.append((f"{m.get('context')} ({m.get('n')} trades)", f"{before} -> {_r_text(m.get('after_r'))}"))
+    return rows[:40]
 
 
 def memory(ctx: CommandContext, cmd: Command) -> Reply:

@@ -59,11 +59,22 @@ def order(ctx: CommandContext, cmd: Command) -> Reply:
         (cost_label, fmt_money(preview.est_cost, quote_of(pair))),
     ]
     summary = f"{spec.side} {fmt_num(final.amount)} {pair} ({price})"
-    line = (preview.text or "").strip() or (
-        f"{summary}, stop {rows[4][1]}, target {rows[5][1]}, {cost_label.lower()} {rows[6][1]}."
-    )
+    line = _preview_line(spec.side, final, pair, preview, dp)
     ctx.confirmations.put(ctx.env, spec.side, summary, _spec_payload(final))
     return _confirm_reply(ctx, f"Confirm {spec.side}", line, rows)
+
+
+def _preview_line(side: str, final: OrderSpec, pair: str, preview: Any, dp: int | None) -> str:
+    """The trading service's preview in words, its numbers as every reply shows them (amount
+    without padding zeros, prices at the pair's decimals with separators, money in cents)."""
+    at = f"limit {fmt_price(final.price, dp)}" if final.price else f"market (about {fmt_price(preview.price_est, dp)})"
+    money = fmt_money(preview.est_cost, quote_of(pair))
+    if side == "buy":
+        target = (f", target {fmt_price(final.target, dp)} (watched by Zyn)" if final.target else ", no target")
+        return (f"Buy {fmt_amount(final.amount)} {pair} at {at}, est. cost {money} incl. fee; "
+                f"stop {fmt_price(final.stop, dp)} (held on the exchange){target}")
+    note = "; cancels its stop" if "cancels its stop" in str(preview.text or "") else ""
+    return f"Sell {fmt_amount(final.amount)} {pair} at {at}, est. proceeds {money}{note}"
 
 
 def _from_quote_amount(ctx: CommandContext, spec: OrderSpec) -> OrderSpec:

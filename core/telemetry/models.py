@@ -136,6 +136,18 @@ class MessageRow(SQLModel, table=True):
     text: str = ""
 
 
+class DeferredAlertRow(SQLModel, table=True):
+    """An alert raised during the owner's quiet hours, kept until it goes out in the digest when
+    they end (`released_ms` set in the same statement that claims it, so it is sent once)."""
+
+    __tablename__ = "deferred_alerts"
+    id: int | None = Field(default=None, primary_key=True)
+    ts_ms: int = Field(sa_type=BigInteger, index=True)
+    kind: str = ""
+    text: str = ""
+    released_ms: int | None = Field(default=None, sa_type=BigInteger, index=True)
+
+
 class KeyValueRow(SQLModel, table=True):
     """Small durable state: pending confirmations, preferences, kill-switch day, pause flags."""
 

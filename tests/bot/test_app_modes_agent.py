@@ -88,7 +88,7 @@ def test_an_order_the_model_requests_waits_for_the_owners_yes(agent_zyn, llm) ->
     reply = say(zyn, "please buy 0.01 bitcoin with a stop 5% below the price")
 
     assert reply.kind == "confirm" and reply.buttons == ["yes", "no"]
-    assert "0.01" in reply.text and str(stop) in reply.text and "placed" not in reply.text.lower()
+    assert "0.01" in reply.text and f"{stop:,}" in reply.text and "placed" not in reply.text.lower()
     assert len(llm.chat_requests()) == 1  # the confirmation ends the conversation with the model
     assert rows(zyn, OrderRow) == [] and zyn.status.snapshot()["balances"] == before
 

@@ -65,6 +65,9 @@ def test_backtest_plot_and_learn_json(tmp_path: Path) -> None:
     out = run(["backtest", "--data", str(data), "--plot", str(png)], tmp_path)
     assert out.returncode == 0, out.stderr
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "final_equity" in out.stdout
+    money = {line.split(":")[0].strip(): line.split(":")[1].strip() for line in out.stdout.splitlines() if ":" in line}
+    for key in ("final_equity", "fees_paid"):  # money to the cent, like every reply
+        assert len(money[key].split(".")[1]) == 2, money[key]
     import json
 
     learn = run(["backtest", "--data", str(data), "--timeframe", "15m", "--learn", "--json"], tmp_path)

@@ -119,3 +119,22 @@ def test_shell_loop_and_chat_once(dispatcher: Dispatcher) -> None:
     reply = chat_once(dispatcher, "buy -1 btc")
     assert reply.kind == "error" and chat_exit_code(reply) == 2
     assert chat_exit_code(chat_once(dispatcher, "status")) == 0
+
+
+def test_the_learn_reply_reads_as_text_not_as_python() -> None:
+    """A real re-learn's changes (core.learner.diff_models) as the `learn` reply shows them."""
+    from bot.commands.learning import learn_rows
+
+    changes = {
+        "version": 2, "previous_version": None, "trained_on": 68, "previous_trained_on": 0,
+        "overall_r": 0.0114, "previous_overall_r": None, "ready": True, "gated": [], "newly_gated": [],
+        "no_longer_gated": [], "sized": {"Asia session": 0.8},
+        "moved": [{"context": "Asia session", "n": 23, "before_r": None, "after_r": 0.189},
+                  {"context": "US session", "n": 26, "before_r": 0.012, "after_r": -0.104}],
+    }
+    rows = dict(learn_rows(changes))
+    assert rows["overall R per trade"] == "+0.01R" and rows["previous overall R per trade"] == "none"
+    assert rows["Asia session (23 trades)"] == "new -> +0.19R" and rows["US session (26 trades)"] == "+0.01R -> -0.10R"
+    assert rows["sized"] == "Asia session x0.8" and rows["gated"] == "none" and rows["ready"] == "yes"
+    shown = " ".join(f"{k} {v}" for k, v in rows.items())
+    assert not any(t in shown for t in ("[", "{", "None", "True", "before_r", "'"))

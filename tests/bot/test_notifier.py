@@ -132,7 +132,8 @@ def test_long_alerts_are_clipped(notifier: Notifier) -> None:
 def test_quiet_hours_hold_back_trade_alerts_but_not_safety_alerts(
     notifier: Notifier, kv: KeyValueStore, clock: SimClock
 ) -> None:
-    """The fake clock starts at 12:00 UTC; quiet hours 11:00-13:00 cover it."""
+    """The fake clock starts at 12:00 UTC; quiet hours 11:00-13:00 cover it. The held-back alert
+    comes first, in the digest, before the next alert once quiet hours are over."""
     from bot.owner_settings import OwnerSettings
 
     inbox = Inbox()
@@ -144,4 +145,6 @@ def test_quiet_hours_hold_back_trade_alerts_but_not_safety_alerts(
     assert notifier.deliver(stopped) == {"telegram": True}
     OwnerSettings(kv).set_quiet_hours("off")
     assert notifier.deliver(opened) == {"telegram": True}
-    assert [t.split(" ")[0] for t, _ in inbox.got] == ["Stop", "Bought"]
+    notifier.flush()
+    assert [t.split(" ")[0] for t, _ in inbox.got] == ["Stop", "While", "Bought"]
+    assert "Bought 0.01 BTC/USD at 61,000" in inbox.got[1][0]

@@ -9,10 +9,13 @@ from adapters.channels.render import (
     is_gsm7,
     plain_text,
     slack_blocks,
+    slack_messages,
     slack_text,
+    sms_messages,
     sms_segments,
     sms_text,
     telegram_html,
+    telegram_messages,
 )
 from tests.fakes.telegram_api import html_to_text
 
@@ -59,7 +62,9 @@ def test_slack_blocks_escape_and_buttons() -> None:
     assert "&lt;!channel&gt; &amp; &lt;@U1&gt;" in blocks[1]["text"]["text"]
     assert [e["value"] for e in blocks[-1]["elements"]] == ["yes", "no"]
     assert blocks[-1]["elements"][0]["style"] == "primary"
-    assert slack_text(Reply(text="x" * 5000)).endswith("…")
+    long = slack_blocks(Reply(text="x" * 5000))  # split into sections, not cut
+    assert [len(b["text"]["text"]) for b in long] == [3000, 2000]
+    assert slack_text(Reply(text="x" * 5000)).replace("\n", "") == "x" * 5000
 
 
 def test_telegram_never_cuts_a_cell() -> None:
@@ -84,3 +89,33 @@ def test_sms_names_table_cells_by_their_column() -> None:
     assert sms_text(reply).splitlines() == ["Trades", "1: pair BTC/USD, pnl +12.30"]
     labelled = Reply(text="ok", rows=[("Equity", "10,000.00 USD")])
     assert sms_text(labelled).splitlines() == ["ok", "Equity: 10,000.00 USD"]
+
+
+def test_a_reply_longer_than_one_message_is_split_between_rows_not_cut() -> None:
+    rows = [(f"#{i}", "BTC/USD", "closed", "0.01", "61,000.0", "62,000.0", f"+{i}.00 USD", "target")
+            for i in range(120)]
+    reply = Reply(text="Last 120 trade(s).", title="Trades", rows=rows,
+                  columns=["#", "Pair", "Status", "Amount", "Entry", "Exit", "P&L", "Exit reason"])
+    telegram = [html_to_text(m) for m in telegram_messages(reply)]
+    assert len(telegram) > 1 and not any(error for _, error in telegram)
+    assert all(len(m) <= 4096 for m in telegram_messages(reply))
+    shown = "\n\n".join(t for t, _ in telegram)
+    assert all(f"#{i}\nPair: BTC/USD" in shown and f"P&L: +{i}.00 USD" in shown for i in range(120))
+    slack = slack_messages(reply)
+    sections = [b["text"]["text"] for _, blocks in slack for b in blocks if b["type"] == "section"]
+    assert all(len(s) <= 3000 for s in sections) and all(len(blocks) <= 50 for _, blocks in slack)
+    assert all(any(f"*#{i}*\nPair: BTC/USD" in s for s in sections) for i in range(120))
+    narrow = Reply(text="", rows=[(str(i), "BTC") for i in range(900)], columns=["#", "pair"])
+    chunks = telegram_messages(narrow)  # a narrow table stays a table in every part, header repeated
+    assert len(chunks) > 1 and all(c.startswith("<pre>#    pair\n") and c.endswith("</pre>") for c in chunks)
+
+
+def test_an_sms_reply_too_long_for_three_texts_names_what_was_left_out() -> None:
+    rows = [(f"BTC/USD #{i}", "amount 0.01, entry 61,000.0, stop 59,000.0") for i in range(60)]
+    texts = sms_messages(Reply(text="60 open position(s).", title="Positions", rows=rows))
+    assert len(texts) == 3 and all(sms_segments(t) <= 3 for t in texts)
+    sent = [line for t in texts for line in t.splitlines()]
+    assert sent[-1].startswith("(+") and "more line(s) not sent by SMS" in sent[-1]
+    whole = [line for line in sent if line.startswith("BTC/USD #")]
+    assert all(line.endswith("stop 59,000.0") for line in whole)  # every row sent is whole
+    assert int(sent[-1][2:].split()[0]) == 60 - len(whole)

@@ -92,7 +92,7 @@ def test_mention_and_dm(app: Flask, slack_api: FakeSlackAPI) -> None:
     }
     assert event(app, mention, "Ev1") == 200
     reply = posted(slack_api, "All good")[0].params
-    assert reply["channel"] == "C0GENERAL" and "```" in reply["text"]
+    assert reply["channel"] == "C0GENERAL" and "*BTC/USD*: 0.01 @ 61000 stop 59000 tp 65000" in reply["text"]
     dm = {
         "type": "message",
         "channel_type": "im",

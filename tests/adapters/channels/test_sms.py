@@ -125,6 +125,16 @@ def test_alert_goes_through_twilio_rest_with_basic_auth(
     assert sms_segments(sent["body"]) <= 3
 
 
+def test_a_long_digest_goes_as_a_few_whole_texts(channels: ChannelSettings, twilio_api: FakeTwilioAPI) -> None:
+    lines = [f"- Sat 23:{i:02d}: Bought 0.0{i} BTC/USD at 61,000.0; stop 59,000.0, target 65,000.0" for i in range(12)]
+    head = "While you were in quiet hours (22:00-07:00) I held back 12 alert(s):"
+    SmsChannel(channels).send("\n".join([head, *lines]))
+    bodies = [m["body"] for m in twilio_api.sent]
+    assert 1 < len(bodies) <= 3 and all(sms_segments(b) <= 3 for b in bodies)
+    sent = [line for b in bodies for line in b.splitlines()]
+    assert all(line in sent for line in lines)  # every alert line whole, none cut
+
+
 def test_alert_with_wrong_credentials_raises(channels: ChannelSettings) -> None:
     with pytest.raises(TwilioRestException) as info:
         SmsChannel(without(channels, twilio_auth_token="nope")).send("x")

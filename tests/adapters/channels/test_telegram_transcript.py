@@ -1,18 +1,23 @@
 """A conversation on Telegram through the real SDK and the real stack: settings, a standing
-instruction the autopilot obeys on real candles, a manual order in dollars, and `why`.
+instruction the autopilot obeys on real candles, a manual order in dollars, `why`, and the
+fill's alert held during quiet hours and delivered as the morning digest.
 
-The test prints the transcript (run with -s to see it); it is the closing note's example.
+The test prints the transcript (run with -s to see it; ZYN_TRANSCRIPT=PATH also saves it); it
+is the closing note's example.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlmodel import Session, col, select
 
 from adapters.channels.telegram import TelegramChannel
+from bot.alert_digest import DeferredAlerts
 from core.config import load_settings
 from core.telemetry.models import DecisionRow, MessageRow
 from tests.adapters.channels.conftest import OWNER_CHAT
@@ -111,11 +116,27 @@ def test_settings_a_rule_obeyed_and_why_on_telegram(world: dict[str, Any]) -> No
     price = chat(world, "price BTC")
     assert price.startswith("BTC/USD is at ") and price.split()[3].count(".") == 1
     assert len(price.split()[3].split(".")[1]) == 1  # Kraken's BTC/USD price decimals: 1
+    assert "Quiet hours 22:00-07:00" in chat(world, "set quiet hours 22:00-07:00")  # now: 00:00 UTC
     echo = chat(world, "buy $100 of BTC")
     assert "please confirm" in echo and "Size" in echo
     assert "Still waiting for yes or no" in chat(world, "what's my balance?")
     assert "Bought" in chat(world, "yes")
+    held = DeferredAlerts(zyn.db, zyn.clock).waiting()  # the fill's alert was processed: held back
+    assert [r.kind for r in held] == ["trade_opened"] and "Bought 0.02474634 BTC/USD" in held[0].text
     why = chat(world, "why did you buy BTC?")
     assert "a manual trade, placed by hand by jimmy on telegram" in why
+    tg: FakeTelegramAPI = world["tg"]
+    assert not [c for c in tg.calls_to("/sendMessage") if held[0].text in str(c.params["text"])]
 
-    print("\n--- Telegram transcript ---\n" + "\n".join(world["lines"]))
+    zyn.replay.step(zyn.clock.now_ms() + 8 * 3_600_000)  # 08:00 UTC: quiet hours are over
+    zyn.notifier.release_deferred()  # what the scheduler's alert_digest job does every minute
+    digest = tg.wait_for("/sendMessage", lambda c: "While you were in quiet hours" in str(c.params["text"]))
+    shown = html_to_text(str(digest[0].params["text"]))[0]
+    assert len(digest) == 1 and held[0].text in shown
+    world["lines"] += [f"  zyn (alert, 08:00 UTC): {line}" for line in shown.splitlines()]
+    assert DeferredAlerts(zyn.db, zyn.clock).waiting() == []
+
+    transcript = "\n".join(world["lines"])
+    print("\n--- Telegram transcript ---\n" + transcript)
+    if os.environ.get("ZYN_TRANSCRIPT"):  # saved for the closing note
+        Path(os.environ["ZYN_TRANSCRIPT"]).write_text(transcript + "\n", encoding="utf-8")
