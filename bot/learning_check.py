@@ -10,32 +10,44 @@ clock's now are left out, so a replay never learns from its own future.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from loguru import logger
 
-from core.domain import UserError
+from core.config import Settings
+from core.domain import Candle, UserError
 from core.learning_switch import SwitchState, save_switch, verdict
 from core.markets_catalog import market_for
 from core.pooled_data import load_folder
 from core.pooled_walk_forward import CONTROL_SEEDS, pooled_walk_forward
+from core.ports import Clock
+from core.telemetry.kv import KeyValueStore
 from core.timeframes import timeframe_ms
-
-if TYPE_CHECKING:
-    from bot.app import Zyn
 
 # The live learner is the cell model (core.learner), so its switch is judged on that variant.
 LIVE_VARIANT = "V0"
 MIN_CANDLES = 200
 
 
-def check_universe(zyn: Zyn, now_ms: int) -> tuple[dict[str, Any], list[str]]:
+class LearningContext(Protocol):
+    """What the check reads: `bot.learning_runner.LearningRunner` (and `bot.app.Zyn`) have it."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def kv(self) -> KeyValueStore: ...
+    def history_before(self, now_ms: int) -> dict[str, list[Candle]]: ...
+
+
+def check_universe(zyn: LearningContext, now_ms: int) -> tuple[dict[str, Any], list[str]]:
     """pair -> (candles, market) of traded pairs and ZYN_LEARN_DATA folders, closed before now."""
     tf = zyn.settings.timeframe
     tf_ms = timeframe_ms(tf)
     data: dict[str, Any] = {}
     notes: list[str] = []
-    for pair, candles in zyn._history_before(now_ms).items():
+    for pair, candles in zyn.history_before(now_ms).items():
         data[pair] = (candles, market_for(pair))
     for folder in [f.strip() for f in zyn.settings.learn_data.split(",") if f.strip()]:
         try:
@@ -50,7 +62,7 @@ def check_universe(zyn: Zyn, now_ms: int) -> tuple[dict[str, Any], list[str]]:
     return data, notes
 
 
-def run_learning_check(zyn: Zyn, seeds: int = CONTROL_SEEDS) -> dict[str, Any]:
+def run_learning_check(zyn: LearningContext, seeds: int = CONTROL_SEEDS) -> dict[str, Any]:
     """Walk forward, judge by the protocol's bar, store the switch; returns its public form."""
     now = zyn.clock.now_ms()
     data, notes = check_universe(zyn, now)
