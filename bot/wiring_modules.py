@@ -48,8 +48,8 @@ class Modules:
         return stored_target_pct(self.kv, self.rules.target.pct)
 
     def set_target_pct(self, pct: float) -> None:
+        """Stored only: the entry rules read it back at every close (`target_pct` callback)."""
         self.kv.set(TARGET_PCT_KEY, repr(pct))
-        self.rules.target.pct = pct
 
     def universe_rows(self) -> list[dict[str, Any]]:
         return universe_rows(self)
