@@ -162,6 +162,11 @@ class Zyn:
         return {"actions": report.actions, "problems": report.problems, "text": report.text()}
 
     # ----------------------------------------------------------------- views
+    @property
+    def reconciling(self) -> bool:
+        """Reconciling after a start (the web already serves; /healthz and status say so)."""
+        return self.lifecycle.reconciling
+
     def scheduler_state(self) -> dict[str, Any]:
         return dict(self.scheduler.state())
 

@@ -12,6 +12,8 @@ import ipaddress
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
+from sqlalchemy.engine import Engine
+
 from core.config import ChannelSettings
 from core.domain import UserError
 from core.messages import Envelope, Reply
@@ -88,7 +90,7 @@ class ZynLike(Protocol):
     def status(self) -> StatusLike: ...
 
     @property
-    def db(self) -> Any: ...  # sqlalchemy Engine or None
+    def db(self) -> Engine | None: ...
 
 
 def channel_settings(settings: ChannelSettings | SettingsLike | Any) -> ChannelSettings:
