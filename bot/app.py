@@ -206,15 +206,13 @@ class Zyn:
 
 
 def build_zyn(
-    settings: Settings, *, clock: Clock | None = None, host: str = "127.0.0.1", db: Engine | None = None,
-    lease: SchedulerLock | None = None,
+    settings: Settings, *, clock: Clock | None = None, db: Engine | None = None, lease: SchedulerLock | None = None,
 ) -> Zyn:
     """Everything, wired, in dependency order; `Zyn(...)` is constructed once, at the end.
 
     `lease`: the SchedulerLock this process already holds (it then owns the money; the scheduler
-    renews that same lease). Build only while holding it in a real process. `host` is unused (the
-    web server is built by `zyn run` around the finished object) and kept for the callers."""
-    del host
+    renews that same lease). Build only while holding it in a real process. The web server is not
+    a part: `zyn run` builds it around the finished object (`adapters.web.app.create_web_app`)."""
     from bot.notifier import Notifier
     from core.trading.take_profit import TakeProfitWatcher
 
@@ -269,8 +267,3 @@ def load_env_settings() -> Settings:
 def pairs_set_explicitly() -> bool:
     """Whether jimmy named the pairs (ZYN_PAIRS in the environment or .env), so they are checked."""
     return bool(load_env().get("ZYN_PAIRS", "").strip())
-
-
-def build_zyn_from_env(*, background: bool = False, host: str = "127.0.0.1") -> Zyn:
-    del background  # the scheduler is started by Zyn.start(), only in `zyn run`
-    return build_zyn(load_env_settings(), host=host)

@@ -11,6 +11,7 @@ the earlier through a callback given at construction (the breaker's alerts, the 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ from bot.wiring_market import LivePaperPricer, MarketWiring, paper_markets
 from bot.wiring_modules import Modules
 from core.circuit_breaker import CircuitBreaker
 from core.config import Settings
-from core.domain import Candle, Event
+from core.domain import Candle, Event, Market
 from core.ports import Clock, Exchange, MarketFeed
 from core.telemetry.kv import KeyValueStore
 
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from core.trading.autopilot import Autopilot
     from core.trading.replay import ReplayDriver
     from core.trading.service import TradingService
-    from core.trading.types import ManualOrder
+    from core.trading.types import ActionResult, ManualOrder, OrderPreview
 
 
 # ------------------------------------------------------------------------------- trading
@@ -206,26 +207,26 @@ class _TradingPort:
     def __init__(self, trading: TradingService, status: StatusService) -> None:
         self._trading, self._status = trading, status
 
-    def preview_order(self, req: ManualOrder) -> Any:
+    def preview_order(self, req: ManualOrder) -> OrderPreview:
         return self._trading.preview_order(req)
 
-    def pause(self, reason: str) -> Any:
+    def pause(self, reason: str) -> ActionResult:
         return self._trading.pause(reason)
 
-    def resume(self) -> Any:
+    def resume(self) -> ActionResult:
         return self._trading.resume()
 
-    def _synced(self, result: Any) -> Any:
+    def _synced(self, result: ActionResult) -> ActionResult:
         self._status.sync(force=True)
         return result
 
-    def place_manual(self, req: ManualOrder) -> Any:
+    def place_manual(self, req: ManualOrder) -> ActionResult:
         return self._synced(self._trading.place_manual(req))
 
-    def cancel(self, order_id: str | None) -> Any:
+    def cancel(self, order_id: str | None) -> ActionResult:
         return self._synced(self._trading.cancel(order_id))
 
-    def flatten(self, reason: str) -> Any:
+    def flatten(self, reason: str) -> ActionResult:
         return self._synced(self._trading.flatten(reason))
 
 
@@ -235,12 +236,12 @@ class _MarketPort:
     def __init__(self, trading: TradingService, exchange: Exchange) -> None:
         self._trading, self._exchange = trading, exchange
 
-    def _market(self, pair: str) -> Any:
+    def _market(self, pair: str) -> Market:
         from core.markets_catalog import market_for
 
         return self._trading.markets.get(pair) or market_for(pair)
 
-    def price(self, pair: str) -> Any:
+    def price(self, pair: str) -> Decimal:
         from core.domain import UserError, ZynError
 
         try:
