@@ -71,7 +71,7 @@ if TYPE_CHECKING:
     from scheduler.runner import ZynScheduler
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)  # identity, and no repr that would print the settings' keys
 class Zyn:
     """Every part of one Zyn process, built complete by `build_zyn` and never changed afterwards.
 
