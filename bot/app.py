@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from loguru import logger
 from sqlalchemy.engine import Engine
@@ -125,9 +125,9 @@ class Zyn:
                 supervisor.start()
         start_watchdog(self.modules, self.channels)  # heartbeats, restarts, one notice (issue 9)
 
-    def channel_state(self) -> dict[str, Any]:
+    def channel_state(self) -> dict[str, object]:
         """Each channel: "up", or "retrying" with the last start error (for /healthz and status)."""
-        out: dict[str, Any] = {name: {"state": "up"} for name in self.channels}
+        out: dict[str, object] = {name: {"state": "up"} for name in self.channels}
         out.update(self.lifecycle.supervisor_states())
         return out
 
@@ -150,7 +150,7 @@ class Zyn:
             self.lease.release()
         self.db.dispose()
 
-    def reconcile(self) -> dict[str, Any]:
+    def reconcile(self) -> dict[str, object]:
         from core.trading.reconcile import Reconciler
 
         try:
@@ -167,20 +167,20 @@ class Zyn:
         """Reconciling after a start (the web already serves; /healthz and status say so)."""
         return self.lifecycle.reconciling
 
-    def scheduler_state(self) -> dict[str, Any]:
+    def scheduler_state(self) -> dict[str, object]:
         return dict(self.scheduler.state())
 
-    def feed_state(self) -> dict[str, Any]:
-        state: dict[str, Any] = {"kind": self.market.kind, "note": self.market.note}
+    def feed_state(self) -> dict[str, object]:
+        state: dict[str, object] = {"kind": self.market.kind, "note": self.market.note}
         if self.replay is not None:
             state["sim_time_ms"] = self.clock.now_ms()
             state["done"] = self.replay.done
         return state
 
-    def autopilot_state(self) -> dict[str, Any]:
+    def autopilot_state(self) -> dict[str, object]:
         return autopilot_state(self.trading, self.modules, self.clock, self.feed, self.lifecycle)
 
-    def kill_switch_state(self) -> dict[str, Any]:
+    def kill_switch_state(self) -> dict[str, object]:
         return kill_switch_state(self.trading)
 
     def dashboard_settings(self) -> list[tuple[str, str]]:
@@ -195,10 +195,10 @@ class Zyn:
 
         return equity_curve_svg(points)
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> dict[str, object]:
         return {"feed": self.market.kind, "pairs": list(self.settings.pairs), "timeframe": self.settings.timeframe}
 
-    def relearn(self) -> dict[str, Any]:
+    def relearn(self) -> dict[str, object]:
         return self.learning.relearn()
 
     def history_before(self, now_ms: int) -> dict[str, list[Candle]]:
