@@ -53,7 +53,6 @@ from bot.wiring_services import (
 )
 from core.circuit_breaker import CircuitBreaker
 from core.config import Settings, load_settings
-from core.domain import Candle
 from core.ports import Clock, Exchange, MarketFeed
 from core.telemetry.db import make_engine
 from core.telemetry.kv import KeyValueStore
@@ -200,9 +199,6 @@ class Zyn:
 
     def relearn(self) -> dict[str, object]:
         return self.learning.relearn()
-
-    def history_before(self, now_ms: int) -> dict[str, list[Candle]]:
-        return self.learning.history_before(now_ms)
 
 
 def build_zyn(

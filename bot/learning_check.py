@@ -10,46 +10,34 @@ clock's now are left out, so a replay never learns from its own future.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
-from core.config import Settings
-from core.domain import Candle, UserError
+from core.domain import UserError
 from core.learning_switch import SwitchState, save_switch, verdict
 from core.markets_catalog import market_for
 from core.pooled_data import load_folder
 from core.pooled_walk_forward import CONTROL_SEEDS, pooled_walk_forward
-from core.ports import Clock
-from core.telemetry.kv import KeyValueStore
 from core.timeframes import timeframe_ms
+
+if TYPE_CHECKING:
+    from bot.learning_runner import LearningRunner
 
 # The live learner is the cell model (core.learner), so its switch is judged on that variant.
 LIVE_VARIANT = "V0"
 MIN_CANDLES = 200
 
 
-class LearningContext(Protocol):
-    """What the check reads: `bot.learning_runner.LearningRunner` (and `bot.app.Zyn`) have it."""
-
-    @property
-    def settings(self) -> Settings: ...
-    @property
-    def clock(self) -> Clock: ...
-    @property
-    def kv(self) -> KeyValueStore: ...
-    def history_before(self, now_ms: int) -> dict[str, list[Candle]]: ...
-
-
-def check_universe(zyn: LearningContext, now_ms: int) -> tuple[dict[str, Any], list[str]]:
+def check_universe(learning: LearningRunner, now_ms: int) -> tuple[dict[str, Any], list[str]]:
     """pair -> (candles, market) of traded pairs and ZYN_LEARN_DATA folders, closed before now."""
-    tf = zyn.settings.timeframe
+    tf = learning.settings.timeframe
     tf_ms = timeframe_ms(tf)
     data: dict[str, Any] = {}
     notes: list[str] = []
-    for pair, candles in zyn.history_before(now_ms).items():
+    for pair, candles in learning.history_before(now_ms).items():
         data[pair] = (candles, market_for(pair))
-    for folder in [f.strip() for f in zyn.settings.learn_data.split(",") if f.strip()]:
+    for folder in [f.strip() for f in learning.settings.learn_data.split(",") if f.strip()]:
         try:
             uni = load_folder(folder, tf, label=f"{Path(folder).name}:")
         except UserError as exc:
@@ -62,10 +50,10 @@ def check_universe(zyn: LearningContext, now_ms: int) -> tuple[dict[str, Any], l
     return data, notes
 
 
-def run_learning_check(zyn: LearningContext, seeds: int = CONTROL_SEEDS) -> dict[str, Any]:
+def run_learning_check(learning: LearningRunner, seeds: int = CONTROL_SEEDS) -> dict[str, Any]:
     """Walk forward, judge by the protocol's bar, store the switch; returns its public form."""
-    now = zyn.clock.now_ms()
-    data, notes = check_universe(zyn, now)
+    now = learning.clock.now_ms()
+    data, notes = check_universe(learning, now)
     if not data:
         state = SwitchState(
             False,
@@ -75,7 +63,7 @@ def run_learning_check(zyn: LearningContext, seeds: int = CONTROL_SEEDS) -> dict
             LIVE_VARIANT,
         )
     else:
-        res = pooled_walk_forward(data, zyn.settings.timeframe, seeds=seeds, variant=LIVE_VARIANT)
+        res = pooled_walk_forward(data, learning.settings.timeframe, seeds=seeds, variant=LIVE_VARIANT)
         state = verdict(
             res.summary(),
             len(res.pairs),
@@ -84,6 +72,6 @@ def run_learning_check(zyn: LearningContext, seeds: int = CONTROL_SEEDS) -> dict
             LIVE_VARIANT,
             now,
         )
-    save_switch(zyn.kv, state)
+    save_switch(learning.kv, state)
     logger.bind(action="learning_switch", on=state.on, pairs=len(data), notes=notes).info(state.reason)
     return state.public()
