@@ -1,19 +1,26 @@
 """The composition root: reads settings once, builds every object, wires them explicitly.
 
 Nothing else in Zyn constructs a service or reads the environment; no module-level singletons,
-no I/O at import time. `build_zyn` is used by `zyn run`, every CLI command and the tests.
+no I/O at import time. `build_zyn` is used by `zyn run`, every CLI command and the tests. Each part
+is built complete by one function of bot/wiring_*.py from the parts it needs, in dependency order,
+and the frozen `Zyn` is constructed once at the end: no attribute is set after construction
+(tests/bot/test_composition_root.py holds that line).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from loguru import logger
 from sqlalchemy.engine import Engine
 
+from adapters.channels.ports import Channel, PolledChannel
+from bot.learning_runner import LearningRunner
+from bot.lifecycle import Lifecycle
+from bot.wiring_jobs import JobParts, build_scheduler, scheduler_lock
 from bot.wiring_market import (
     LivePaperPricer,
     MarketWiring,
@@ -21,6 +28,29 @@ from bot.wiring_market import (
     build_feed,
     choose_market,
     persist_replay_clock,
+)
+from bot.wiring_modules import (
+    Modules,
+    build_modules,
+    build_universe,
+    start_watchdog,
+    stop_watchdog,
+    watched_feed,
+)
+from bot.wiring_services import (
+    autopilot_state,
+    breaker_alerts,
+    build_autopilot,
+    build_channels,
+    build_dispatcher,
+    build_learning,
+    build_pricer,
+    build_replay,
+    build_status,
+    build_storage_health,
+    build_trading,
+    kill_switch_state,
+    warm_free_text,
 )
 from core.circuit_breaker import CircuitBreaker
 from core.config import Settings, load_settings
@@ -31,9 +61,8 @@ from core.telemetry.kv import KeyValueStore
 if TYPE_CHECKING:
     from bot.dispatcher import Dispatcher
     from bot.notifier import Notifier
-    from core.analyzer import TradeAnalyzer
-    from core.learner import Learner
     from core.status import StatusService
+    from core.telemetry.storage_health import StorageHealth
     from core.trading.autopilot import Autopilot
     from core.trading.replay import ReplayDriver
     from core.trading.service import TradingService
@@ -42,101 +71,87 @@ if TYPE_CHECKING:
     from scheduler.runner import ZynScheduler
 
 
-@dataclass
+@dataclass(frozen=True, eq=False, repr=False)  # identity, and no repr that would print the settings' keys
 class Zyn:
+    """Every part of one Zyn process, built complete by `build_zyn` and never changed afterwards.
+
+    What does change while the process runs (reconciling, scheduler started, channel supervisors)
+    lives in `lifecycle`, an object built first and handed to the parts that ask about it."""
+
     settings: Settings
     clock: Clock
     db: Engine
     kv: KeyValueStore
-    exchange: Exchange
-    feed: MarketFeed | None
-    breaker: CircuitBreaker
     market: MarketWiring
-    # Built by bot/wiring_services.py right after this object (they need its parts).
-    trading: TradingService = field(init=False)
-    autopilot: Autopilot = field(init=False)
-    status: StatusService = field(init=False)
-    notifier: Notifier = field(init=False)
-    dispatcher: Dispatcher = field(init=False)
-    take_profit: TakeProfitWatcher = field(init=False)
-    breaker_listener: Callable[[str, str], None] | None = None
-    learner: Learner | None = None
-    analyzer: TradeAnalyzer | None = None
-    replay: ReplayDriver | None = None
-    pricer: LivePaperPricer | None = None
-    scheduler: ZynScheduler | None = None
-    modules: Any = None  # bot.wiring_modules.Modules: feature flags, entry rules, universe, watchdog
-    channels: dict[str, Any] = field(default_factory=dict)  # telegram also has start()/stop()
-    lease: SchedulerLock | None = None  # held by this process (zyn run, or a terminal command owning)
-    supervisors: dict[str, Any] = field(default_factory=dict)
-    storage: Any = None  # core.telemetry.storage_health.StorageHealth
-    reconciling: bool = False  # set by start() while it reconciles (the web already serves)
-    _prober: Any = None
-    _started: bool = False
+    exchange: Exchange
+    feed: MarketFeed | None  # None: no market data (chat and status still work)
+    breaker: CircuitBreaker
+    notifier: Notifier
+    storage: StorageHealth
+    trading: TradingService
+    take_profit: TakeProfitWatcher
+    learning: LearningRunner
+    modules: Modules
+    autopilot: Autopilot
+    replay: ReplayDriver | None  # paper + replay only
+    pricer: LivePaperPricer | None  # paper on live prices only
+    status: StatusService
+    dispatcher: Dispatcher
+    channels: Mapping[str, Channel]  # read-only; the polled ones (Telegram) start with `start()`
+    scheduler: ZynScheduler  # built here, started by `start()` (zyn run)
+    lease: SchedulerLock | None  # held by this process (zyn run, or a terminal command owning)
+    lifecycle: Lifecycle
 
     # ----------------------------------------------------------------- lifecycle
     def start(self) -> None:
         """Reconcile with the exchange, then start the scheduler and pollers (zyn run only)."""
-        from bot.wiring_jobs import build_scheduler
-        self.reconciling = True
+        self.lifecycle.begin_reconcile()
         try:
             self.reconcile()
         finally:
-            self.reconciling = False
-        self.scheduler = build_scheduler(self)
+            self.lifecycle.end_reconcile()
         self.scheduler.start()
-        if self.storage is not None:
-            from bot.storage_probe import StorageProber
+        self.lifecycle.mark_scheduled(True)
+        from bot.channel_supervisor import ChannelSupervisor
+        from bot.storage_probe import StorageProber
 
-            self._prober = StorageProber(self.storage, self.db)
-            self._prober.start()
-        telegram = self.channels.get("telegram")
-        if telegram is not None:  # in the background: trading never waits for a chat channel
-            from bot.channel_supervisor import ChannelSupervisor
+        prober = StorageProber(self.storage, self.db)
+        self.lifecycle.keep(prober)
+        prober.start()
+        for name, channel in self.channels.items():
+            if isinstance(channel, PolledChannel):  # in the background: trading never waits for a chat channel
+                supervisor = ChannelSupervisor(name, channel, self.notifier)
+                self.lifecycle.supervise(name, supervisor)
+                supervisor.start()
+        start_watchdog(self.modules, self.channels)  # heartbeats, restarts, one notice (issue 9)
+        warm_free_text(self.dispatcher)  # the intent classifier, in the background: chat never waits
 
-            self.supervisors["telegram"] = ChannelSupervisor("telegram", telegram, self.notifier)
-            self.supervisors["telegram"].start()
-        from bot.wiring_modules import start_watchdog
-
-        start_watchdog(self)  # heartbeats, restarts, one notice (issue 9)
-        from bot.wiring_services import warm_free_text
-
-        warm_free_text(self)  # the intent classifier, in the background: chat never waits for it
-        self._started = True
-
-    def channel_state(self) -> dict[str, Any]:
+    def channel_state(self) -> dict[str, object]:
         """Each channel: "up", or "retrying" with the last start error (for /healthz and status)."""
-        out: dict[str, Any] = {name: {"state": "up"} for name in self.channels}
-        out.update({name: sup.state() for name, sup in self.supervisors.items()})
+        out: dict[str, object] = {name: {"state": "up"} for name in self.channels}
+        out.update(self.lifecycle.supervisor_states())
         return out
 
     def close(self) -> None:
-        from bot.wiring_modules import stop_watchdog
-
-        stop_watchdog(self)
-        for supervisor in self.supervisors.values():
-            supervisor.stop()
-        if self._prober is not None:
-            self._prober.stop()
+        stop_watchdog(self.modules)
+        self.lifecycle.stop_all()
         owner = self.lease is None or self.lease.still_valid_locally()
         for name, channel in self.channels.items():
-            stop = getattr(channel, "stop", None)
-            if callable(stop):
+            if isinstance(channel, PolledChannel):
                 try:
-                    stop()
+                    channel.stop()
                 except Exception:
                     logger.bind(channel=name).exception("channel stop failed")
-        if self.scheduler is not None:
-            self.scheduler.stop(release=self.lease is None)
-        if self.notifier is not None:
-            self.notifier.close()
+        self.scheduler.stop(release=self.lease is None)
+        self.lifecycle.mark_scheduled(False)
+        self.notifier.close()
         if owner:
             persist_replay_clock(self.kv, self.clock)  # only the owner's clock is the replay's time
         if self.lease is not None:  # last: the next owner must find the clock already saved
             self.lease.release()
         self.db.dispose()
 
-    def reconcile(self) -> dict[str, Any]:
+    def reconcile(self) -> dict[str, object]:
         from core.trading.reconcile import Reconciler
 
         try:
@@ -148,38 +163,26 @@ class Zyn:
         return {"actions": report.actions, "problems": report.problems, "text": report.text()}
 
     # ----------------------------------------------------------------- views
-    def scheduler_state(self) -> dict[str, Any]:
-        if self.scheduler is None:
-            return {"running": False, "owner": False}
+    @property
+    def reconciling(self) -> bool:
+        """Reconciling after a start (the web already serves; /healthz and status say so)."""
+        return self.lifecycle.reconciling
+
+    def scheduler_state(self) -> dict[str, object]:
         return dict(self.scheduler.state())
 
-    def feed_state(self) -> dict[str, Any]:
-        state: dict[str, Any] = {"kind": self.market.kind, "note": self.market.note}
+    def feed_state(self) -> dict[str, object]:
+        state: dict[str, object] = {"kind": self.market.kind, "note": self.market.note}
         if self.replay is not None:
             state["sim_time_ms"] = self.clock.now_ms()
             state["done"] = self.replay.done
         return state
 
-    def autopilot_state(self) -> dict[str, Any]:
-        paused = self.trading.paused_reason if self.trading is not None else None
-        if paused is None and self.reconciling:
-            paused = "reconciling with the exchange after a start"
-        if paused is None and self.trading is not None and self.trading.halted():
-            paused = "daily loss kill-switch (until the next UTC day or resume)"
-        if paused is None and self.modules is not None:
-            paused = self.modules.entries_stopped(self.clock.now_ms())
-        if paused is None and self.feed is None:
-            paused = "no market data (Kraken unreachable and no PAPER_DATA)"
-        scheduled = bool(self.scheduler_state().get("running"))
-        if paused is None and not scheduled:
-            # Other processes ask the owner for status, so a Zyn without a scheduler answering
-            # here is a terminal command owning the money for a moment: nothing trades meanwhile.
-            paused = "the autopilot runs only in `zyn run`, which is not running"
-        return {"running": scheduled and paused is None, "paused_reason": paused}
+    def autopilot_state(self) -> dict[str, object]:
+        return autopilot_state(self.trading, self.modules, self.clock, self.feed, self.lifecycle)
 
-    def kill_switch_state(self) -> dict[str, Any]:
-        guard = self.trading.state.guard
-        return {"tripped": self.trading.halted(), "daily_pnl": round(guard.daily_pnl(), 2), "limit": guard.limit}
+    def kill_switch_state(self) -> dict[str, object]:
+        return kill_switch_state(self.trading)
 
     def dashboard_settings(self) -> list[tuple[str, str]]:
         """The owner's settings for the dashboard (the web adapter must not import bot)."""
@@ -193,66 +196,55 @@ class Zyn:
 
         return equity_curve_svg(points)
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> dict[str, object]:
         return {"feed": self.market.kind, "pairs": list(self.settings.pairs), "timeframe": self.settings.timeframe}
 
-    def relearn(self) -> dict[str, Any]:
-        if self.learner is None:
-            return {"text": "learning is not available"}
-        now = self.clock.now_ms()
-        history = self._history_before(now)
-        if not getattr(self.learner, "version", 0) and history:
-            changes = dict(self.learner.bootstrap_from_backtest(self.db, history, self.settings.timeframe, now_ms=now))
-        else:
-            changes = dict(self.learner.relearn(self.db, now_ms=now))
-        return changes
-
-    def _history_before(self, now_ms: int) -> dict[str, Any]:
-        """Candles that closed before now, for bootstrapping the learner from a backtest.
-
-        Only the past: in a replay, the learner must not learn from candles still to come."""
-        from core.market_data.resample import resample
-        from core.timeframes import timeframe_ms
-
-        out: dict[str, Any] = {}
-        for pair, (tf, candles) in self.market.dataset.items():
-            past = [c for c in candles if c.ts + timeframe_ms(tf) <= now_ms]
-            bars = resample(past, tf, self.settings.timeframe)
-            if len(bars) > 200:
-                out[pair] = bars
-        return out
+    def relearn(self) -> dict[str, object]:
+        return self.learning.relearn()
 
 
 def build_zyn(
-    settings: Settings, *, clock: Clock | None = None, host: str = "127.0.0.1", db: Engine | None = None,
-    lease: SchedulerLock | None = None,
+    settings: Settings, *, clock: Clock | None = None, db: Engine | None = None, lease: SchedulerLock | None = None,
 ) -> Zyn:
-    """Everything, wired. `lease`: the SchedulerLock this process already holds (it then owns the
-    money; the scheduler renews that same lease). Build only while holding it in a real process."""
-    from bot.wiring_services import wire_services
+    """Everything, wired, in dependency order; `Zyn(...)` is constructed once, at the end.
+
+    `lease`: the SchedulerLock this process already holds (it then owns the money; the scheduler
+    renews that same lease). Build only while holding it in a real process. The web server is not
+    a part: `zyn run` builds it around the finished object (`adapters.web.app.create_web_app`)."""
+    from bot.notifier import Notifier
+    from core.trading.take_profit import TakeProfitWatcher
 
     db = db if db is not None else make_engine(settings.database_url)
     kv = KeyValueStore(db)
     market = choose_market(settings, kv, clock)
-    alerts = _Forward()
-    breaker = CircuitBreaker(market.clock, on_change=alerts)
+    clock = market.clock
+    lock = scheduler_lock(db, settings, lease)
+    lifecycle = Lifecycle(lock)
+    notifier = Notifier(kv, db, clock, tz=settings.tz)
+    breaker = CircuitBreaker(clock, on_change=breaker_alerts(db, clock, notifier))
     exchange = build_exchange(settings, db, market, breaker)
-    feed = build_feed(settings, market, exchange)
-    zyn = Zyn(settings, market.clock, db, kv, exchange, feed, breaker, market, lease=lease)
-    wire_services(zyn, host=host)
-    alerts.target = zyn.breaker_listener
+    plain_feed = build_feed(settings, market, exchange)
+    modules = build_modules(settings, kv, build_universe(settings, exchange, plain_feed), notifier)
+    feed = watched_feed(plain_feed, market.kind, modules, expected=lifecycle.acting)
+    storage = build_storage_health(db, notifier)
+    trading = build_trading(settings, exchange, db, kv, market, feed, notifier, breaker, storage)
+    take_profit = TakeProfitWatcher(trading).attach()
+    learning = build_learning(settings, db, kv, market)
+    autopilot = build_autopilot(settings, trading, feed, kv, learning, modules)
+    replay = build_replay(settings, market, exchange, autopilot)
+    pricer = build_pricer(settings, market, exchange, feed)
+    status = build_status(settings, exchange, clock, db, breaker, trading, modules, feed, lifecycle)
+    dispatcher = build_dispatcher(settings, db, kv, clock, notifier, exchange, market, trading, status, learning,
+                                  modules)
+    channels = build_channels(settings, dispatcher, notifier)
+    scheduler = build_scheduler(JobParts(settings, db, kv, clock, notifier, trading, autopilot, take_profit, status,
+                                         dispatcher.services, learning, modules, feed, replay, pricer), lock)
+    zyn = Zyn(settings=settings, clock=clock, db=db, kv=kv, market=market, exchange=exchange, feed=feed,
+              breaker=breaker, notifier=notifier, storage=storage, trading=trading, take_profit=take_profit,
+              learning=learning, modules=modules, autopilot=autopilot, replay=replay, pricer=pricer, status=status,
+              dispatcher=dispatcher, channels=channels, scheduler=scheduler, lease=lease, lifecycle=lifecycle)
     logger.bind(**settings.redacted()).info("zyn built")
     return zyn
-
-
-class _Forward:
-    """Lets the breaker (built first) report to the notifier (built later)."""
-
-    target: Any = None
-
-    def __call__(self, old: str, new: str) -> None:
-        if self.target is not None:
-            self.target(old, new)
 
 
 def load_env() -> dict[str, str]:
@@ -273,8 +265,3 @@ def load_env_settings() -> Settings:
 def pairs_set_explicitly() -> bool:
     """Whether jimmy named the pairs (ZYN_PAIRS in the environment or .env), so they are checked."""
     return bool(load_env().get("ZYN_PAIRS", "").strip())
-
-
-def build_zyn_from_env(*, background: bool = False, host: str = "127.0.0.1") -> Zyn:
-    del background  # the scheduler is started by Zyn.start(), only in `zyn run`
-    return build_zyn(load_env_settings(), host=host)

@@ -86,7 +86,7 @@ def _run_owner(settings: Any, args: argparse.Namespace, db: Any, lease: Any) -> 
 
     keeper = LeaseKeeper(lease, on_lost).start()
     try:
-        zyn = build_zyn(settings, host=args.host, db=db, lease=lease)
+        zyn = build_zyn(settings, db=db, lease=lease)
     except BaseException:  # e.g. a malformed candle file: one line from main(), and the lease is free again
         keeper.stop()
         lease.release()

@@ -1,7 +1,9 @@
 """`zyn universe [--json]`: every exchange pair with in/out and the reason (feature `universe`).
 
-Read-only (public market data only), so it needs no ownership of the account: it builds Zyn from
-the environment, refreshes the universe once and prints it.
+Pure research: it reads public market data only (the candle files or the replay, else Kraken's
+public pair list and tickers) and the owner's feature switch. It touches neither the book nor the
+account, so it builds no `Zyn`, takes no lease and never asks the running owner: it builds just
+the universe (`bot.wiring_modules.research_universe`), refreshes it once and prints it.
 """
 
 from __future__ import annotations
@@ -13,20 +15,25 @@ from typing import Any
 def cmd_universe(args: argparse.Namespace) -> int:
     import sys
 
-    from bot.app import build_zyn_from_env
+    from bot.app import load_env_settings
     from bot.cli import print_json
-    from bot.wiring_modules import universe_rows
+    from bot.wiring_modules import research_universe, rows_of
     from core.domain import ExchangeError, ExchangeUnavailable
+    from core.features import FeatureSwitch
+    from core.telemetry.db import make_engine
+    from core.telemetry.kv import KeyValueStore
 
-    zyn = build_zyn_from_env()
+    settings = load_env_settings()
+    db = make_engine(settings.database_url)
     try:
-        rows = universe_rows(zyn.modules)
-        enabled = zyn.modules.features.enabled("universe")
+        kv = KeyValueStore(db)
+        enabled = FeatureSwitch(settings.modules.features, kv).enabled("universe")
+        rows = rows_of(research_universe(settings, kv))
     except (ExchangeUnavailable, ExchangeError) as exc:  # a failure, not a bug: one line, exit 1
         print(f"zyn: universe: the exchange did not answer ({exc})", file=sys.stderr)
         return 1
     finally:
-        zyn.close()
+        db.dispose()
     inside = sum(1 for r in rows if r["included"])
     if args.json:
         print_json({"feature_on": enabled, "pairs": len(rows), "included": inside, "universe": rows})

@@ -22,22 +22,22 @@ from core.pooled_walk_forward import CONTROL_SEEDS, pooled_walk_forward
 from core.timeframes import timeframe_ms
 
 if TYPE_CHECKING:
-    from bot.app import Zyn
+    from bot.learning_runner import LearningRunner
 
 # The live learner is the cell model (core.learner), so its switch is judged on that variant.
 LIVE_VARIANT = "V0"
 MIN_CANDLES = 200
 
 
-def check_universe(zyn: Zyn, now_ms: int) -> tuple[dict[str, Any], list[str]]:
+def check_universe(learning: LearningRunner, now_ms: int) -> tuple[dict[str, Any], list[str]]:
     """pair -> (candles, market) of traded pairs and ZYN_LEARN_DATA folders, closed before now."""
-    tf = zyn.settings.timeframe
+    tf = learning.settings.timeframe
     tf_ms = timeframe_ms(tf)
     data: dict[str, Any] = {}
     notes: list[str] = []
-    for pair, candles in zyn._history_before(now_ms).items():
+    for pair, candles in learning.history_before(now_ms).items():
         data[pair] = (candles, market_for(pair))
-    for folder in [f.strip() for f in zyn.settings.learn_data.split(",") if f.strip()]:
+    for folder in [f.strip() for f in learning.settings.learn_data.split(",") if f.strip()]:
         try:
             uni = load_folder(folder, tf, label=f"{Path(folder).name}:")
         except UserError as exc:
@@ -50,10 +50,10 @@ def check_universe(zyn: Zyn, now_ms: int) -> tuple[dict[str, Any], list[str]]:
     return data, notes
 
 
-def run_learning_check(zyn: Zyn, seeds: int = CONTROL_SEEDS) -> dict[str, Any]:
+def run_learning_check(learning: LearningRunner, seeds: int = CONTROL_SEEDS) -> dict[str, Any]:
     """Walk forward, judge by the protocol's bar, store the switch; returns its public form."""
-    now = zyn.clock.now_ms()
-    data, notes = check_universe(zyn, now)
+    now = learning.clock.now_ms()
+    data, notes = check_universe(learning, now)
     if not data:
         state = SwitchState(
             False,
@@ -63,7 +63,7 @@ def run_learning_check(zyn: Zyn, seeds: int = CONTROL_SEEDS) -> dict[str, Any]:
             LIVE_VARIANT,
         )
     else:
-        res = pooled_walk_forward(data, zyn.settings.timeframe, seeds=seeds, variant=LIVE_VARIANT)
+        res = pooled_walk_forward(data, learning.settings.timeframe, seeds=seeds, variant=LIVE_VARIANT)
         state = verdict(
             res.summary(),
             len(res.pairs),
@@ -72,6 +72,6 @@ def run_learning_check(zyn: Zyn, seeds: int = CONTROL_SEEDS) -> dict[str, Any]:
             LIVE_VARIANT,
             now,
         )
-    save_switch(zyn.kv, state)
+    save_switch(learning.kv, state)
     logger.bind(action="learning_switch", on=state.on, pairs=len(data), notes=notes).info(state.reason)
     return state.public()

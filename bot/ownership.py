@@ -21,12 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from core.clock import RealClock
 from core.domain import UserError
 from core.telemetry.kv import KeyValueStore
-from core.telemetry.models import SchedulerLockRow
+from scheduler.lock import live_holder
 
 ENDPOINT_KEY = "owner:endpoint"
 LEASE_NAME = "main"
@@ -42,12 +41,9 @@ class OwnerInfo:
 
 def current_owner(db: Engine, kv: KeyValueStore) -> OwnerInfo | None:
     """The process that holds a live lease on this database, or None when nobody does."""
-    now = RealClock().now_ms()
-    with Session(db) as s:
-        row = s.get(SchedulerLockRow, LEASE_NAME)
-        if row is None or row.expires_ms < now:
-            return None
-        holder = row.holder
+    holder = live_holder(db, RealClock(), LEASE_NAME)
+    if holder is None:
+        return None
     published = kv.get_json(ENDPOINT_KEY) or {}
     url = published.get("url") if isinstance(published, dict) and published.get("holder") == holder else None
     return OwnerInfo(holder, url if isinstance(url, str) else None)

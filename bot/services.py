@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
+from core.features import FeatureSwitch
 from core.trading.types import ManualOrder
 
 Period = Literal["today", "week", "all"]
@@ -102,7 +103,19 @@ class MarketPort(Protocol):
     def lot_decimals(self, pair: str) -> int: ...
 
 
-@dataclass
+class ModulesPort(Protocol):
+    """The optional modules (`bot.wiring_modules.Modules`) as chat uses them: `features`,
+    `set feature`, `set target`, `universe` and the status line."""
+
+    @property
+    def features(self) -> FeatureSwitch: ...
+    def status_line(self) -> str: ...
+    def settings_of(self) -> dict[str, str]: ...
+    def set_target_pct(self, pct: float) -> None: ...
+    def universe_rows(self) -> list[dict[str, Any]]: ...
+
+
+@dataclass(frozen=True)
 class Services:
     """What the composition root hands the dispatcher. Learning parts are optional."""
 
@@ -112,4 +125,4 @@ class Services:
     backtester: BacktestPort | None = None
     market: MarketPort | None = None
     pairs: Sequence[str] = ()
-    modules: Any = None  # bot.wiring_modules.Modules: feature flags, profit target, universe (issue 9)
+    modules: ModulesPort | None = None  # bot.wiring_modules.Modules: flags, profit target, universe (issue 9)

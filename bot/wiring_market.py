@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from core.circuit_breaker import CircuitBreaker
 from core.clock import RealClock, SimClock
 from core.config import Settings
-from core.domain import Candle, UserError
+from core.domain import Candle, Market, UserError
 from core.market_data.csv_loader import load_dataset
 from core.markets_catalog import markets_for
 from core.ports import Clock, Exchange, MarketFeed
@@ -73,14 +73,18 @@ def build_exchange(settings: Settings, db: Engine, wiring: MarketWiring, breaker
     if settings.mode == "paper":
         from core.paper.exchange import PaperExchange
 
-        pairs = set(settings.pairs) | set(wiring.dataset)
         start = {"USD": Decimal(repr(settings.paper_balance_usd))}
-        return PaperExchange(db, markets_for(sorted(pairs)), wiring.clock, start_balances=start,
+        return PaperExchange(db, paper_markets(settings, wiring), wiring.clock, start_balances=start,
                              candle_source=_candle_source(wiring))
     from adapters.kraken.exchange import KrakenExchange
 
     return KrakenExchange(settings.kraken_api_url, settings.kraken_api_key, settings.kraken_api_secret,
                           settings.mode, wiring.clock, breaker)  # type: ignore[arg-type]
+
+
+def paper_markets(settings: Settings, wiring: MarketWiring) -> dict[str, Market]:
+    """The paper account's markets: the configured pairs and every pair the candles cover."""
+    return markets_for(sorted(set(settings.pairs) | set(wiring.dataset)))
 
 
 def _candle_source(wiring: MarketWiring) -> Any:
@@ -106,6 +110,15 @@ def _candle_source(wiring: MarketWiring) -> Any:
 
 
 def build_feed(settings: Settings, wiring: MarketWiring, exchange: Exchange) -> MarketFeed | None:
+    if settings.mode != "paper":  # the account's own exchange client (its guard and rate budget)
+        from adapters.kraken.feed import KrakenPublicFeed
+
+        return KrakenPublicFeed(exchange, wiring.clock, settings.pairs)
+    return paper_feed(settings, wiring)
+
+
+def paper_feed(settings: Settings, wiring: MarketWiring) -> MarketFeed | None:
+    """Paper mode's candles: the replayed CSVs, public Kraken prices, or none."""
     if wiring.kind == "replay":
         from core.market_data.replay_feed import ReplayFeed
 
@@ -114,15 +127,17 @@ def build_feed(settings: Settings, wiring: MarketWiring, exchange: Exchange) -> 
         return None
     from adapters.kraken.feed import KrakenPublicFeed
 
-    if settings.mode != "paper":
-        return KrakenPublicFeed(exchange, wiring.clock, settings.pairs)
+    return KrakenPublicFeed(public_kraken(settings.kraken_api_url), wiring.clock, settings.pairs)
+
+
+def public_kraken(api_url: str) -> Any:
+    """A ccxt Kraken client without keys, for public market data only (prices, pairs, candles)."""
     import ccxt
 
     public = ccxt.kraken({"enableRateLimit": True, "timeout": 10_000})
     # ccxt appends "/0/public/..." itself: the base URL alone (as in adapters.kraken.exchange)
-    base = settings.kraken_api_url
-    public.urls["api"] = {**public.urls["api"], "public": base, "private": base}
-    return KrakenPublicFeed(public, wiring.clock, settings.pairs)
+    public.urls["api"] = {**public.urls["api"], "public": api_url, "private": api_url}
+    return public
 
 
 class LivePaperPricer:

@@ -1,146 +1,207 @@
-"""Builds the services on top of the exchange: trading, autopilot, status, learning,
-conversation, notifications and channels. Part of the composition root (bot/app.py)."""
+"""Builds the services on top of the exchange: trading, autopilot, status, learning, conversation,
+notifications and channels. Part of the composition root (bot/app.py).
+
+Each function takes the parts it needs and returns one complete, typed object; `bot.app.build_zyn`
+calls them in dependency order and then constructs the frozen `Zyn` once. Nothing here sets an
+attribute on an object after it was built. Where two parts need each other, the later one reaches
+the earlier through a callback given at construction (the breaker's alerts, the status service's
+"is the autopilot running?" via `bot.lifecycle.Lifecycle`).
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from loguru import logger
+from sqlalchemy.engine import Engine
 
-from core.domain import Event
+from adapters.channels.ports import Channel
+from bot.learning_runner import LearningRunner
+from bot.lifecycle import Lifecycle
+from bot.notifier import Notifier
+from bot.wiring_market import LivePaperPricer, MarketWiring, paper_markets
+from bot.wiring_modules import Modules
+from core.circuit_breaker import CircuitBreaker
+from core.config import Settings
+from core.domain import Candle, Event, Market
+from core.ports import Clock, Exchange, MarketFeed
+from core.telemetry.kv import KeyValueStore
 
 if TYPE_CHECKING:
-    from bot.app import Zyn
-    from core.trading.types import ManualOrder
-
-
-def wire_services(zyn: Zyn, *, host: str = "127.0.0.1") -> None:
-    from bot.notifier import Notifier
-    from core.markets_catalog import markets_for
-    from core.strategy_port import strategy_named
+    from bot.dispatcher import Dispatcher
+    from core.learning_switch import SwitchedGate
+    from core.status import StatusService
+    from core.telemetry.storage_health import StorageHealth
+    from core.trading.atr_on_demand import AtrOnDemand
     from core.trading.autopilot import Autopilot
+    from core.trading.replay import ReplayDriver
     from core.trading.service import TradingService
-    from core.trading.take_profit import TakeProfitWatcher
+    from core.trading.types import ActionResult, ManualOrder, OrderPreview
 
-    s = zyn.settings
-    zyn.notifier = Notifier(zyn.kv, zyn.db, zyn.clock, tz=s.tz)
-    zyn.storage = _storage_health(zyn)
-    markets = markets_for(sorted(set(s.pairs) | set(zyn.market.dataset))) if s.mode == "paper" else None
-    zyn.trading = TradingService(
-        zyn.exchange, zyn.db, zyn.clock, kv=zyn.kv, pairs=s.pairs, markets=markets, notifier=zyn.notifier,
-        breaker=zyn.breaker, storage=zyn.storage, source=s.mode,
-        start_equity=s.paper_balance_usd if s.mode == "paper" else None, atr_fallback=_atr_on_demand(zyn),
+
+# ------------------------------------------------------------------------------- trading
+def build_trading(settings: Settings, exchange: Exchange, db: Engine, kv: KeyValueStore, market: MarketWiring,
+                  feed: MarketFeed | None, notifier: Notifier, breaker: CircuitBreaker,
+                  storage: StorageHealth) -> TradingService:
+    from core.trading.service import TradingService
+
+    paper = settings.mode == "paper"
+    markets = paper_markets(settings, market) if paper else None
+    return TradingService(
+        exchange, db, market.clock, kv=kv, pairs=settings.pairs, markets=markets,
+        notifier=notifier, breaker=breaker, storage=storage, source=settings.mode,
+        start_equity=settings.paper_balance_usd if paper else None,
+        atr_fallback=atr_on_demand(settings, exchange, feed, market.clock),
     )
-    zyn.take_profit = TakeProfitWatcher(zyn.trading).attach()
-    _wire_learning(zyn)
-    from bot.owner_settings import OwnerSettings
-    from bot.wiring_modules import build_modules
-
-    zyn.modules = build_modules(zyn)
-    zyn.autopilot = Autopilot(zyn.trading, timeframe=s.timeframe, pairs=s.pairs, feed=zyn.feed,
-                              gate=_gate_provider(zyn), strategy=strategy_named(s.strategy),
-                              policy=OwnerSettings(zyn.kv, s.tz),
-                              rules=zyn.modules.rules)
-    _wire_market_drivers(zyn)
-    _wire_status(zyn)
-    _wire_conversation(zyn, host)
-    _wire_channels(zyn)
-    zyn.breaker_listener = _breaker_alerts(zyn)
 
 
-def _atr_on_demand(zyn: Zyn) -> Any:
+def atr_on_demand(settings: Settings, exchange: Exchange, feed: MarketFeed | None, clock: Clock) -> AtrOnDemand:
     """Recent closed candles from the feed (else the exchange's OHLC) for a stop-less chat order."""
     from core.timeframes import timeframe_ms
     from core.trading.atr_on_demand import AtrOnDemand
 
-    def fetch(pair: str, timeframe: str, limit: int) -> list[Any]:
-        if zyn.feed is not None:
-            return list(zyn.feed.closed_candles(pair, timeframe, limit))
-        now, tf_ms = zyn.clock.now_ms(), timeframe_ms(timeframe)
-        rows = zyn.exchange.fetch_ohlcv(pair, timeframe, None, limit + 1)
+    def fetch(pair: str, timeframe: str, limit: int) -> list[Candle]:
+        if feed is not None:
+            return list(feed.closed_candles(pair, timeframe, limit))
+        now, tf_ms = clock.now_ms(), timeframe_ms(timeframe)
+        rows = exchange.fetch_ohlcv(pair, timeframe, None, limit + 1)
         return [c for c in rows if c.ts + tf_ms <= now][-limit:]
 
-    return AtrOnDemand(fetch, zyn.settings.timeframe, zyn.clock)
+    return AtrOnDemand(fetch, settings.timeframe, clock)
 
 
-def _wire_market_drivers(zyn: Zyn) -> None:
-    from bot.wiring_market import LivePaperPricer
+def build_autopilot(settings: Settings, trading: TradingService, feed: MarketFeed | None, kv: KeyValueStore,
+                    learning: LearningRunner, modules: Modules) -> Autopilot:
+    from bot.owner_settings import OwnerSettings
+    from core.strategy_port import strategy_named
+    from core.trading.autopilot import Autopilot
 
-    if zyn.market.kind == "replay":
-        from core.trading.replay import ReplayDriver
-
-        pairs = {p: v for p, v in zyn.market.dataset.items()}
-        zyn.replay = ReplayDriver(zyn.exchange, zyn.autopilot, zyn.clock, pairs,  # type: ignore[arg-type]
-                                  timeframe=zyn.settings.timeframe)
-        resume = zyn.clock.now_ms()
-        if resume > (zyn.replay.start_ms() or resume):
-            zyn.replay.skip_until(resume)
-    elif zyn.market.kind == "live" and zyn.settings.mode == "paper" and zyn.feed is not None:
-        zyn.pricer = LivePaperPricer(zyn.exchange, zyn.feed, zyn.settings.pairs, zyn.clock)
+    return Autopilot(trading, timeframe=settings.timeframe, pairs=settings.pairs, feed=feed,
+                     gate=gate_provider(learning, kv), strategy=strategy_named(settings.strategy),
+                     policy=OwnerSettings(kv, settings.tz), rules=modules.rules)
 
 
-def _wire_learning(zyn: Zyn) -> None:
+def gate_provider(learning: LearningRunner, kv: KeyValueStore) -> Callable[[], SwitchedGate]:
+    """The learner's gate behind the learning switch: plain strategy (and a note saying so)
+    unless the latest walk-forward showed skill (core/learning_switch.py)."""
+    from core.learning_switch import SwitchedGate, load_switch
+
+    def provider() -> SwitchedGate:
+        learner = learning.learner
+        gate = learner.gate if learner is not None and learner.version else None
+        return SwitchedGate(lambda: load_switch(kv), gate)
+
+    return provider
+
+
+def build_replay(settings: Settings, market: MarketWiring, exchange: Exchange,
+                 autopilot: Autopilot) -> ReplayDriver | None:
+    """The replay driver (paper + PAPER_FEED=replay), resumed where the last run stopped."""
+    if market.kind != "replay":
+        return None
+    from core.trading.replay import ReplayDriver
+
+    replay = ReplayDriver(exchange, autopilot, market.clock, dict(market.dataset),  # type: ignore[arg-type]
+                          timeframe=settings.timeframe)
+    resume = market.clock.now_ms()
+    if resume > (replay.start_ms() or resume):
+        replay.skip_until(resume)
+    return replay
+
+
+def build_pricer(settings: Settings, market: MarketWiring, exchange: Exchange,
+                 feed: MarketFeed | None) -> LivePaperPricer | None:
+    """Paper trading on live public prices: walks them into the paper exchange."""
+    if market.kind == "live" and settings.mode == "paper" and feed is not None:
+        return LivePaperPricer(exchange, feed, settings.pairs, market.clock)
+    return None
+
+
+# ------------------------------------------------------------------------------- learning
+def build_learning(settings: Settings, db: Engine, kv: KeyValueStore, market: MarketWiring) -> LearningRunner:
+    learner, analyzer = None, None
     try:
         from core.analyzer import TradeAnalyzer
         from core.learner import Learner
         from core.learner_model import LearnerConfig
 
-        zyn.analyzer = TradeAnalyzer(zyn.db)
-        zyn.learner = Learner.load_latest(zyn.db, LearnerConfig(timeframe=zyn.settings.timeframe))
+        analyzer = TradeAnalyzer(db)
+        learner = Learner.load_latest(db, LearnerConfig(timeframe=settings.timeframe))
     except Exception:  # learning is an add-on: trading must run without it
         logger.bind(part="learner").exception("learner unavailable; trading the plain strategy")
-        zyn.learner = None
+        learner = None
+    return LearningRunner(settings, db, kv, market.clock, market, learner, analyzer)
 
 
-def _gate_provider(zyn: Zyn) -> Any:
-    """The learner's gate behind the learning switch: plain strategy (and a note saying so)
-    unless the latest walk-forward showed skill (core/learning_switch.py)."""
-    from core.learning_switch import SwitchedGate, load_switch
-
-    def provider() -> Any:
-        learner = zyn.learner
-        gate = learner.gate if learner is not None and learner.version else None
-        return SwitchedGate(lambda: load_switch(zyn.kv), gate)
-
-    return provider
-
-
-def _wire_status(zyn: Zyn) -> None:
+# ------------------------------------------------------------------------------- status
+def build_status(settings: Settings, exchange: Exchange, clock: Clock, db: Engine, breaker: CircuitBreaker,
+                 trading: TradingService, modules: Modules, feed: MarketFeed | None,
+                 lifecycle: Lifecycle) -> StatusService:
     from core.status import StatusService
 
-    zyn.status = StatusService(
-        zyn.exchange, zyn.clock, zyn.db, zyn.settings.mode, list(zyn.settings.pairs),
-        breaker_snapshot=zyn.breaker.snapshot, autopilot_state=zyn.autopilot_state,
-        kill_switch_state=zyn.kill_switch_state,
+    return StatusService(
+        exchange, clock, db, settings.mode, list(settings.pairs), breaker_snapshot=breaker.snapshot,
+        autopilot_state=lambda: autopilot_state(trading, modules, clock, feed, lifecycle),
+        kill_switch_state=lambda: kill_switch_state(trading),
     )
 
 
-def _wire_conversation(zyn: Zyn, host: str) -> None:
+def autopilot_state(trading: TradingService, modules: Modules, clock: Clock, feed: MarketFeed | None,
+                    lifecycle: Lifecycle) -> dict[str, Any]:
+    """Whether the autopilot trades now, and if not, why (the first reason that applies)."""
+    paused = trading.paused_reason
+    if paused is None and lifecycle.reconciling:
+        paused = "reconciling with the exchange after a start"
+    if paused is None and trading.halted():
+        paused = "daily loss kill-switch (until the next UTC day or resume)"
+    if paused is None:
+        paused = modules.entries_stopped(clock.now_ms())
+    if paused is None and feed is None:
+        paused = "no market data (Kraken unreachable and no PAPER_DATA)"
+    scheduled = lifecycle.scheduled
+    if paused is None and not scheduled:
+        # Other processes ask the owner for status, so a Zyn without a scheduler answering
+        # here is a terminal command owning the money for a moment: nothing trades meanwhile.
+        paused = "the autopilot runs only in `zyn run`, which is not running"
+    return {"running": scheduled and paused is None, "paused_reason": paused}
+
+
+def kill_switch_state(trading: TradingService) -> dict[str, Any]:
+    guard = trading.state.guard
+    return {"tripped": trading.halted(), "daily_pnl": round(guard.daily_pnl(), 2), "limit": guard.limit}
+
+
+# ------------------------------------------------------------------------------- conversation
+def build_dispatcher(settings: Settings, db: Engine, kv: KeyValueStore, clock: Clock, notifier: Notifier,
+                     exchange: Exchange, market: MarketWiring, trading: TradingService, status: StatusService,
+                     learning: LearningRunner, modules: Modules) -> Dispatcher:
+    from bot.agent import build_free_text_engine
     from bot.dispatcher import Dispatcher
     from bot.offline_engine import OfflineEngine
     from bot.services import Services
     from core.clock import RealClock, SimClock
 
-    s = zyn.settings
-    services = Services(trading=_TradingPort(zyn), status=zyn.status, learner=_LearnerPort(zyn),
-                        backtester=_BacktestPort(zyn), market=_MarketPort(zyn), pairs=tuple(s.pairs),
-                        modules=zyn.modules)
-    from bot.agent import build_free_text_engine
+    services = Services(trading=_TradingPort(trading, status), status=status, learner=learning,
+                        backtester=_BacktestPort(settings, market), market=_MarketPort(trading, exchange),
+                        pairs=tuple(settings.pairs), modules=modules)
     from bot.intent_cache import IntentModel, default_cache_dir
 
-    offline = OfflineEngine(model=IntentModel(default_cache_dir()))  # loaded from the cache, not trained
-    free_text = build_free_text_engine(s, db=zyn.db, fallback=offline, clock=zyn.clock, kv=zyn.kv,
-                                       status=zyn.status, analyzer=zyn.analyzer)
-    ch = s.channels
+    # loaded from the cache (or built once), not trained per process
+    offline = OfflineEngine(model=IntentModel(default_cache_dir()))
+    free_text = build_free_text_engine(settings, db=db, fallback=offline, clock=clock, kv=kv,
+                                       status=status, analyzer=learning.analyzer)
+    ch = settings.channels
     allow = {"telegram": set(ch.telegram_allowed_chat_ids), "slack": set(ch.slack_allowed_user_ids),
              "sms": set(ch.sms_allowed_numbers), "web": {"*"}}
     # A replay clock runs PAPER_SPEED x faster (and stands still outside `zyn run`): the owner's
     # 2 minutes to answer yes are wall-clock minutes.
-    confirm_clock = RealClock() if isinstance(zyn.clock, SimClock) else None
-    zyn.dispatcher = Dispatcher(services, zyn.kv, zyn.db, zyn.clock, allow, s.user_name, free_text,
-                                zyn.notifier, tz=s.tz, confirm_clock=confirm_clock)
+    confirm_clock = RealClock() if isinstance(clock, SimClock) else None
+    return Dispatcher(services, kv, db, clock, allow, settings.user_name, free_text, notifier, tz=settings.tz,
+                      confirm_clock=confirm_clock)
 
 
 class _TradingPort:
@@ -148,51 +209,51 @@ class _TradingPort:
     once (core.status: `sync(force=True)` after an order): otherwise `orders` or `positions` right
     after a `yes` would show the account as it was before, for up to a minute."""
 
-    def __init__(self, zyn: Zyn) -> None:
-        self._zyn = zyn
+    def __init__(self, trading: TradingService, status: StatusService) -> None:
+        self._trading, self._status = trading, status
 
-    def preview_order(self, req: ManualOrder) -> Any:
-        return self._zyn.trading.preview_order(req)
+    def preview_order(self, req: ManualOrder) -> OrderPreview:
+        return self._trading.preview_order(req)
 
-    def pause(self, reason: str) -> Any:
-        return self._zyn.trading.pause(reason)
+    def pause(self, reason: str) -> ActionResult:
+        return self._trading.pause(reason)
 
-    def resume(self) -> Any:
-        return self._zyn.trading.resume()
+    def resume(self) -> ActionResult:
+        return self._trading.resume()
 
-    def _synced(self, result: Any) -> Any:
-        self._zyn.status.sync(force=True)
+    def _synced(self, result: ActionResult) -> ActionResult:
+        self._status.sync(force=True)
         return result
 
-    def place_manual(self, req: ManualOrder) -> Any:
-        return self._synced(self._zyn.trading.place_manual(req))
+    def place_manual(self, req: ManualOrder) -> ActionResult:
+        return self._synced(self._trading.place_manual(req))
 
-    def cancel(self, order_id: str | None) -> Any:
-        return self._synced(self._zyn.trading.cancel(order_id))
+    def cancel(self, order_id: str | None) -> ActionResult:
+        return self._synced(self._trading.cancel(order_id))
 
-    def flatten(self, reason: str) -> Any:
-        return self._synced(self._zyn.trading.flatten(reason))
+    def flatten(self, reason: str) -> ActionResult:
+        return self._synced(self._trading.flatten(reason))
 
-    def flatten_pair(self, pair: str, reason: str) -> Any:
-        return self._synced(self._zyn.trading.flatten_pair(pair, reason))
+    def flatten_pair(self, pair: str, reason: str) -> ActionResult:
+        return self._synced(self._trading.flatten_pair(pair, reason))
 
 
 class _MarketPort:
     """Prices and lot/price decimals for chat (`price BTC`, `buy $100 of BTC`)."""
 
-    def __init__(self, zyn: Zyn) -> None:
-        self._zyn = zyn
+    def __init__(self, trading: TradingService, exchange: Exchange) -> None:
+        self._trading, self._exchange = trading, exchange
 
-    def _market(self, pair: str) -> Any:
+    def _market(self, pair: str) -> Market:
         from core.markets_catalog import market_for
 
-        return self._zyn.trading.markets.get(pair) or market_for(pair)
+        return self._trading.markets.get(pair) or market_for(pair)
 
-    def price(self, pair: str) -> Any:
+    def price(self, pair: str) -> Decimal:
         from core.domain import UserError, ZynError
 
         try:
-            return self._zyn.exchange.fetch_ticker(pair).last
+            return self._exchange.fetch_ticker(pair).last
         except ZynError as exc:  # "EOrder:no price yet for X" reads badly: no code, no repetition
             reason = re.sub(r"^E[A-Za-z]+:", "", str(exc)).strip()
             detail = "no market data yet" if "no price yet" in reason else reason
@@ -205,19 +266,11 @@ class _MarketPort:
         return int(self._market(pair).lot_decimals)
 
 
-class _LearnerPort:
-    def __init__(self, zyn: Zyn) -> None:
-        self._zyn = zyn
-
-    def relearn(self) -> dict[str, Any]:
-        return self._zyn.relearn()
-
-
 class _BacktestPort:
     """`backtest PAIR` in chat: the shipped candles for that pair (PAPER_DATA), same code as the CLI."""
 
-    def __init__(self, zyn: Zyn) -> None:
-        self._zyn = zyn
+    def __init__(self, settings: Settings, market: MarketWiring) -> None:
+        self._settings, self._market = settings, market
 
     def backtest(self, pair: str) -> dict[str, Any]:
         from core.backtest import Backtester
@@ -226,34 +279,44 @@ class _BacktestPort:
         from core.markets_catalog import market_for
         from core.strategy_port import strategy_named
 
-        data = self._zyn.market.dataset
+        data = self._market.dataset
         if pair not in data:
             raise UserError(f"no candles for {pair} here (set PAPER_DATA to a folder with its CSV)")
         tf_file, candles = data[pair]
-        tf = self._zyn.settings.timeframe
-        strategy = strategy_named(self._zyn.settings.strategy)
+        tf = self._settings.timeframe
+        strategy = strategy_named(self._settings.strategy)
         return Backtester(pair, tf, market_for(pair), strategy=strategy).run(resample(candles, tf_file, tf)).summary()
 
 
-def _wire_channels(zyn: Zyn) -> None:
+# ------------------------------------------------------------------------------- channels
+def build_channels(settings: Settings, dispatcher: Dispatcher, notifier: Notifier) -> Mapping[str, Channel]:
+    """The configured chat channels (read-only mapping), each put on the notifier for alerts.
+
+    The notifier is the one registry that changes at run time by design (a channel that is down is
+    taken off it by its supervisor and put back when it is up), so the senders are registered
+    here rather than passed to its constructor: the notifier must exist before the trading
+    service, which the channels' dispatcher needs."""
     from adapters.channels.slack import SlackChannel, slack_configured
     from adapters.channels.sms import SmsChannel
     from adapters.channels.telegram import TelegramChannel, telegram_configured
 
-    ch = zyn.settings.channels
+    ch = settings.channels
+    channels: dict[str, Channel] = {}
     if telegram_configured(ch):
-        zyn.channels["telegram"] = TelegramChannel(ch, zyn.dispatcher)
+        channels["telegram"] = TelegramChannel(ch, dispatcher)
     if slack_configured(ch):
-        zyn.channels["slack"] = SlackChannel(ch, zyn.dispatcher)
+        channels["slack"] = SlackChannel(ch, dispatcher)
     sms = SmsChannel(ch)
     if sms.enabled:
-        zyn.channels["sms"] = sms
-    for name, channel in zyn.channels.items():
-        zyn.notifier.register(name, channel.send)
-    logger.bind(channels=sorted(zyn.channels)).info("channels configured")
+        channels["sms"] = sms
+    for name, channel in channels.items():
+        notifier.register(name, channel.send)
+    logger.bind(channels=sorted(channels)).info("channels configured")
+    return MappingProxyType(channels)
 
 
-def _storage_health(zyn: Zyn) -> Any:
+# ------------------------------------------------------------------------------- alerts
+def build_storage_health(db: Engine, notifier: Notifier) -> StorageHealth:
     """Storage faults seen on any statement halt entries (the trading gate) and tell the owner."""
     from bot.notifier import error_event
     from core.clock import RealClock
@@ -262,17 +325,19 @@ def _storage_health(zyn: Zyn) -> Any:
     def on_change(old: str | None, new: str | None) -> None:
         if new is not None:
             logger.bind(fault=new).error("storage fault: new entries halted, stops stay on the exchange")
-            zyn.notifier.notify(error_event("storage", f"{new}. New entries are halted; stops stay on the exchange."))
+            notifier.notify(error_event("storage", f"{new}. New entries are halted; stops stay on the exchange."))
         else:
             logger.bind(was=old).warning("storage writes work again")
-            zyn.notifier.notify(Event("error", "Storage works again; new entries are allowed.", {"where": "storage"}))
+            notifier.notify(Event("error", "Storage works again; new entries are allowed.", {"where": "storage"}))
 
     health = StorageHealth(RealClock(), on_change)  # wall time: staleness is real time, also in a replay
-    health.watch(zyn.db)
+    health.watch(db)
     return health
 
 
-def _breaker_alerts(zyn: Zyn) -> Callable[[str, str], None]:
+def breaker_alerts(db: Engine, clock: Clock, notifier: Notifier) -> Callable[[str, str], None]:
+    """The circuit breaker's `on_change`: a safety event row and an alert to the owner."""
+
     def on_change(old: str, new: str) -> None:
         from core.telemetry.models import SafetyEventRow
 
@@ -281,20 +346,20 @@ def _breaker_alerts(zyn: Zyn) -> Callable[[str, str], None]:
         try:
             from sqlmodel import Session
 
-            with Session(zyn.db) as sess:
-                sess.add(SafetyEventRow(ts_ms=zyn.clock.now_ms(), kind=f"circuit_{new}", detail=detail))
+            with Session(db) as sess:
+                sess.add(SafetyEventRow(ts_ms=clock.now_ms(), kind=f"circuit_{new}", detail=detail))
                 sess.commit()
-            zyn.notifier.notify(Event("circuit", detail, {"old": old, "new": new}))
+            notifier.notify(Event("circuit", detail, {"old": old, "new": new}))
         except Exception:
             logger.exception("circuit alert failed")
 
     return on_change
 
 
-def warm_free_text(zyn: Zyn) -> None:
+def warm_free_text(dispatcher: Dispatcher) -> None:
     """`zyn run`: load (or build once) the offline intent classifier in the background now, so
     the first free-text message never waits for it (also behind the LLM agent, its fallback)."""
-    engine = zyn.dispatcher.free_text
+    engine = dispatcher.free_text
     for candidate in (engine, getattr(engine, "fallback", None)):
         warm = getattr(candidate, "warm", None)
         if callable(warm):

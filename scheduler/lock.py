@@ -73,8 +73,9 @@ class SchedulerLock:
             return row is not None and row.holder == self.holder and row.expires_ms >= self._clock.now_ms()
 
 
-def lease_alive(db: Engine, clock: Clock, name: str = "main") -> bool:
-    """Whether some process (this one or another) currently runs the scheduler on this database."""
+def live_holder(db: Engine, clock: Clock, name: str = "main") -> str | None:
+    """Who holds a live lease on this database (this process or another), or None: the one reading
+    of the lease row for other processes (`bot.ownership.current_owner` builds on it)."""
     with Session(db) as s:
         row = s.get(SchedulerLockRow, name)
-        return row is not None and row.expires_ms >= clock.now_ms()
+        return row.holder if row is not None and row.expires_ms >= clock.now_ms() else None

@@ -40,6 +40,9 @@ def daily_at(hour: int, minute: int, tz: str, day_of_week: str | None = None) ->
     return CronTrigger(hour=hour, minute=minute, day_of_week=day_of_week, timezone=tz)
 
 
+WatchJobs = Callable[[list[JobSpec], Callable[[], None], Callable[[], bool]], list[JobSpec]]
+
+
 def error_line(exc: BaseException, limit: int = 120) -> str:
     """`Type: message` on one line, cut short: alerts go to SMS and chat, not to a log viewer."""
     message = " ".join(str(exc).split())
@@ -51,11 +54,18 @@ class ZynScheduler:
     lock: SchedulerLock
     jobs: list[JobSpec]
     on_error: Callable[[str, str], None] | None = None
+    # `watch(jobs, restart, owner)` wraps the jobs so a watchdog sees them beat and can restart this
+    # scheduler (scheduler/watched.py); given here because the restart is this very object.
+    watch: WatchJobs | None = None
     _sched: BackgroundScheduler | None = None
     _owner: bool = False
     _runs: dict[str, int] = field(default_factory=dict)
     _errors: dict[str, str] = field(default_factory=dict)
     _guard: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        if self.watch is not None:
+            self.jobs = self.watch(list(self.jobs), self.restart, lambda: self._owner)
 
     def start(self) -> None:
         self._sched = BackgroundScheduler(

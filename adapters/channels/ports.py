@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
+
+from sqlalchemy.engine import Engine
 
 from core.config import ChannelSettings
 from core.domain import UserError
 from core.messages import Envelope, Reply
 
 __all__ = [
+    "Channel",
     "ChannelConfigError",
     "ChannelSettings",
     "DispatcherLike",
+    "PolledChannel",
     "Envelope",
     "Reply",
     "StatusLike",
@@ -37,6 +41,27 @@ class DispatcherLike(Protocol):
     """The one dispatch path: authorize, parse, confirm, run. Channels never decide."""
 
     def handle(self, env: Envelope) -> Reply: ...
+
+
+@runtime_checkable
+class Channel(Protocol):
+    """A configured chat channel as the rest of Zyn holds it: it can alert the owner.
+
+    `send` may raise (the notifier logs and records the failure); what it returns is ignored."""
+
+    def send(self, text: str, image_png: bytes | None = None) -> object: ...
+
+
+@runtime_checkable
+class PolledChannel(Channel, Protocol):
+    """A channel with its own poller thread (Telegram): started in the background by `zyn run`,
+    probed and restarted by the watchdog, stopped on close."""
+
+    def start(self, timeout_s: float = 20.0) -> None: ...
+
+    def stop(self, timeout_s: float = 20.0) -> None: ...
+
+    def healthy(self, timeout_s: float = 5.0) -> bool: ...
 
 
 class StatusLike(Protocol):
@@ -65,7 +90,7 @@ class ZynLike(Protocol):
     def status(self) -> StatusLike: ...
 
     @property
-    def db(self) -> Any: ...  # sqlalchemy Engine or None
+    def db(self) -> Engine | None: ...
 
 
 def channel_settings(settings: ChannelSettings | SettingsLike | Any) -> ChannelSettings:

@@ -51,8 +51,9 @@ def status(ctx: CommandContext, cmd: Command) -> Reply:
         ("Exchange link", _LINK.get(str(circuit.get("state")), str(circuit.get("state", "-")))),
         *settings_rows(ctx),
     ]
-    if getattr(ctx.services, "modules", None) is not None:  # issue 9: which modules are on
-        rows.append(("Features on", ctx.services.modules.status_line()))
+    modules = getattr(ctx.services, "modules", None)
+    if modules is not None:  # issue 9: which modules are on
+        rows.append(("Features on", modules.status_line()))
     text = (
         f"{str(snap.get('mode', '?')).capitalize()} mode: equity {fmt_money(snap.get('equity_usd'))}, "
         f"today {fmt_money(pnl.get('today'), signed=True)}, {len(positions)} position(s), "

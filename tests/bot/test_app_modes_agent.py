@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from bot.app import Zyn
-from bot.wiring_jobs import build_scheduler
 from core.telemetry.models import OrderRow
 from tests.bot.test_app_modes_sim import HOUR, RunningSim, build, kraken_sim, paper_env, rows, say
 from tests.fakes import openai_server as fake
@@ -33,7 +32,6 @@ def agent_zyn(tmp_path: Path, data_dir: Path, llm: fake.FakeOpenAIServer) -> Ite
         env = {**paper_env(tmp_path, sim.url), "OPENAI_API_KEY": API_KEY, "OPENAI_BASE_URL": llm.base_url,
                "OPENAI_MODEL": MODEL}
         zyn = build(env, clock=sim.sim.clock)
-        zyn.scheduler = build_scheduler(zyn)
         zyn.scheduler.run_now("autopilot")
         zyn.scheduler.run_now("take_profit_watch")  # local prices from the sim
         try:

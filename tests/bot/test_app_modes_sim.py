@@ -29,7 +29,6 @@ from adapters.sim_exchange.runner import SimExchange, build_sim_exchange
 from adapters.web.app import create_web_app
 from bot.app import Zyn, build_zyn
 from bot.envelope import Envelope, Reply
-from bot.wiring_jobs import build_scheduler
 from core.config import load_settings
 from core.domain import UserError
 from core.telemetry.models import DecisionRow, EquitySnapshotRow, OrderRow, TradeRow
@@ -124,7 +123,6 @@ def paper_live(tmp_path: Path, data_dir: Path) -> Iterator[tuple[Zyn, RunningSim
     """Zyn on the sim's clock, so "closed candle" means the same thing on both sides."""
     with kraken_sim(tmp_path, data_dir) as sim:
         zyn = build(paper_env(tmp_path, sim.url), clock=sim.sim.clock)
-        zyn.scheduler = build_scheduler(zyn)  # not started: the test runs the jobs itself
         try:
             yield zyn, sim
         finally:

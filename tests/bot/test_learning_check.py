@@ -30,7 +30,7 @@ def test_learning_check_sets_the_switch_and_decisions_and_status_say_so(tmp_path
         start = zyn.replay.start_ms()
         zyn.replay.step(start + 60 * DAY)
         assert zyn.status.snapshot()["learning"]["on"] is False  # off before any walk-forward
-        state = run_learning_check(zyn, seeds=3)
+        state = run_learning_check(zyn.learning, seeds=3)
         ev = state["evidence"]
         assert ev["pairs"] == 4 and ev["control_seeds"] == 3 and state["checked_at"]
         assert isinstance(state["on"], bool) and state["variant"] == "V0"

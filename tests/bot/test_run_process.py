@@ -41,12 +41,14 @@ def start(tmp_path: Path, data_dir: Path, port: int) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def wait_healthy(port: int, deadline_s: float = 60) -> dict[str, Any]:
+def wait_healthy(port: int, deadline_s: float = 60, scheduled: bool = False) -> dict[str, Any]:
+    """The first 200 from /healthz; with `scheduled`, the first once the owner's scheduler runs
+    (the page answers while `zyn run` still reconciles, before its scheduler has started)."""
     end = time.time() + deadline_s
     while time.time() < end:
         try:
             code, body = get(f"http://127.0.0.1:{port}/healthz")
-            if code == 200:
+            if code == 200 and (not scheduled or body["scheduler"].get("running")):
                 return dict(body)
         except OSError:
             pass
@@ -59,7 +61,7 @@ def test_zyn_run_replays_trades_and_stops_cleanly(tmp_path: Path, data_dir: Path
     first = start(tmp_path, data_dir, port)
     second = None
     try:
-        health = wait_healthy(port)
+        health = wait_healthy(port, scheduled=True)
         assert health["scheduler"]["owner"] and health["market_data"]["kind"] == "replay"
         db = make_engine(f"sqlite:///{tmp_path}/zyn.db")
         end = time.time() + 60

@@ -14,7 +14,6 @@ from loguru import logger
 
 from adapters.sim_exchange.server import Fault
 from bot.app import Zyn
-from bot.wiring_jobs import build_scheduler
 from tests.bot.test_app_modes_sim import RunningSim, account_env, build, kraken_sim, say
 from tests.conftest import shared_data
 from tests.reliability.invariants import check_all
@@ -97,7 +96,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Zyn, Runnin
     sink = logger.add(lambda m: lines.append(str(m)), level="INFO", diagnose=False, format="{message} | {extra}")
     with kraken_sim(tmp, data_dir) as sim:
         zyn = build({**account_env(tmp, sim, "live"), "ZYN_LIVE_CONFIRM": "yes"})
-        zyn.scheduler = build_scheduler(zyn)  # not started: the test runs the jobs itself
         zyn.notifier.register("owner", lambda text, png: told.append(text))
         try:
             yield zyn, sim, lines, told

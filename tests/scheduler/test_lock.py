@@ -60,12 +60,13 @@ def test_failing_job_is_recorded_not_raised(tmp_path: Path) -> None:
     assert "exchange down" in sched.state()["errors"]["boom"]
 
 
-def test_lease_alive_tells_other_processes_the_scheduler_runs(db) -> None:  # type: ignore[no-untyped-def]
-    from scheduler.lock import lease_alive
+def test_live_holder_tells_other_processes_who_runs_the_scheduler(db) -> None:  # type: ignore[no-untyped-def]
+    from scheduler.lock import live_holder
 
     clock = SimClock(1_700_000_000_000)
-    assert not lease_alive(db, clock)
-    SchedulerLock(db, clock, lease_s=90).acquire()
-    assert lease_alive(db, clock)
+    assert live_holder(db, clock) is None
+    lock = SchedulerLock(db, clock, lease_s=90)
+    lock.acquire()
+    assert live_holder(db, clock) == lock.holder
     clock.advance(91_000)
-    assert not lease_alive(db, clock)
+    assert live_holder(db, clock) is None

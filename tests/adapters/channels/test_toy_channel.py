@@ -24,7 +24,7 @@ def test_a_new_channel_needs_only_its_module_and_its_registration(tmp_path: Path
     dispatcher = Dispatcher(services, kv, db, clock, {"toy": {"ann"}}, "jimmy", OfflineEngine())
     toy = ToyChannel(dispatcher)
     notifier = Notifier(kv, db, clock)
-    notifier.register(toy.name, toy.send)  # what bot/wiring_services.py::_wire_channels does
+    notifier.register(toy.name, toy.send)  # what bot/wiring_services.py::build_channels does
 
     assert "not on its allow-list" in toy.receive("mallory: buy 0.01 BTC/USD sl 59000")
     echo = toy.receive("ann: buy 0.01 BTC/USD sl 59000")
