@@ -33,7 +33,8 @@ from core.strategy import Decision, Gate, GateFn, SignalContext
 from core.timeframes import timeframe_seconds
 
 SIZE_CODES = {"cannot size": C.SKIP_CANNOT_SIZE, "size rounds": C.SKIP_ROUNDS_ZERO,
-              "amount": C.SKIP_ORDERMIN, "order cost": C.SKIP_COSTMIN}
+              "amount": C.SKIP_ORDERMIN, "order cost": C.SKIP_COSTMIN,
+              "stop value": C.SKIP_STOPMIN}
 
 
 @dataclass

@@ -21,6 +21,7 @@ VETO_TARGET = 12  # the daily profit target was reached today
 VETO_SESSION = 13  # the entry would fall outside the trading sessions
 VETO_MTF = 14  # a confirming timeframe does not confirm
 VETOES = (VETO_TARGET, VETO_SESSION, VETO_MTF)
+SKIP_STOPMIN = 15  # the stop order (amount x stop price) would be below the exchange minimum
 
 # exit reasons
 EXIT_STOP = 1
@@ -51,6 +52,7 @@ ACTIONS = {
     SKIP_COSTMIN: ("skip", "order cost below the exchange minimum"),
     ENTER: ("enter", "close crossed above SMA20"),
     ENTER_CAPPED: ("enter", "close crossed above SMA20 (size capped at 25% of equity)"),
+    SKIP_STOPMIN: ("skip", "stop value below the exchange minimum"),
     VETO_TARGET: ("skip", "signal ignored: daily profit target reached"),
     VETO_SESSION: ("skip", "signal ignored: outside the trading sessions"),
     VETO_MTF: ("skip", "signal ignored: not confirmed by a higher timeframe"),

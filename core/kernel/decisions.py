@@ -14,7 +14,8 @@ from core.strategy import Decision, Gate
 if TYPE_CHECKING:
     from core.kernel.backtest import KernelBacktester, _KernelRun
 
-SIZED = (C.SKIP_CANNOT_SIZE, C.SKIP_ROUNDS_ZERO, C.SKIP_ORDERMIN, C.SKIP_COSTMIN, C.ENTER, C.ENTER_CAPPED, *C.VETOES)
+SIZED = (C.SKIP_CANNOT_SIZE, C.SKIP_ROUNDS_ZERO, C.SKIP_ORDERMIN, C.SKIP_COSTMIN, C.ENTER, C.ENTER_CAPPED,
+         C.SKIP_STOPMIN, *C.VETOES)
 
 
 def _opt(x: float) -> float | None:

@@ -58,6 +58,11 @@ def size_code(eq: float, atr: float, price: float, factor: float, fp: Arr, ip: A
         return -1, 0
     if cost < cm:
         return C.SKIP_COSTMIN, 0
+    stop_value = k * (price - fp[L.P_STOP_ATR] * atr) / scale
+    if abs(stop_value - cm) <= 1e-9 * cm:
+        return -1, 0
+    if stop_value < cm:
+        return C.SKIP_STOPMIN, 0
     return (C.ENTER_CAPPED if raw > cap else C.ENTER), k
 
 
@@ -438,3 +443,36 @@ def run_loop(ts: Arr, op: Arr, hi: Arr, lo: Arr, cl: Arr, fp: Arr, ip: Arr, st: 
                 return C.NEED_SIZE
         conclude(i, n, code, k, st, fs, ip, codes, ts, cl, hms, sess)
     return C.DONE
+
+
+# ---------------------------------------------------------------- the live autopilot's step
+@njit_cached
+def live_warm(t: int, h: float, lo: float, c: float, missed: bool, st: Arr, fs: Arr, ring: Arr) -> None:
+    """core.strategy.PairStrategy.warm: a closed candle seen without deciding."""
+    sma, _atr, _ready = indicators(h, lo, c, st, fs, ring)
+    remember(c, sma, st, fs)
+    if missed:
+        cool_blocks(t, st)
+
+
+@njit_cached
+def live_step(t: int, h: float, lo: float, c: float, in_position: bool, halted: bool, equity: float,
+              next_open: float, ask_gate: bool, st: Arr, fs: Arr, ring: Arr, fp: Arr, ip: Arr) -> tuple[int, int]:
+    """One candle's decision, as the backtest's loop makes it: (code, lot units); code -1 when a
+    learner's gate must be asked first (`ask_gate`) or the size needs exact Decimals."""
+    code = signal_core(t, h, lo, c, in_position, halted, st, fs, ring)
+    if code != -1 or ask_gate:
+        return code, 0
+    return size_code(equity, fs[L.F_ATR], next_open, 1.0, fp, ip)
+
+
+@njit_cached
+def live_size(equity: float, atr: float, next_open: float, factor: float, fp: Arr, ip: Arr) -> tuple[int, int]:
+    """Size an entry the gate allowed (its factor applied); code -1: size with Decimals."""
+    return size_code(equity, atr, next_open, factor, fp, ip)
+
+
+@njit_cached
+def live_record_exit(loss: bool, exit_ts: int, st: Arr, ip: Arr) -> bool:
+    """A closed trade comes back: True when a cool-off starts."""
+    return cool_record(loss, exit_ts, st, ip)
