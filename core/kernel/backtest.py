@@ -80,6 +80,7 @@ def _params(market: Market, cfg: RiskConfig, gate: bool, keep: bool) -> tuple[F6
     fp[[L.P_RISK, L.P_STOP_ATR, L.P_TARGET_ATR, L.P_MAXFRAC, L.P_FEE, L.P_LIMIT, L.P_COSTMIN]] = (
         cfg.risk_per_trade, cfg.stop_atr, cfg.target_atr, cfg.max_position_frac, cfg.fee_rate,
         cfg.daily_loss_limit, float(market.costmin))
+    fp[L.P_LOT_SCALE] = 10.0 ** market.lot_decimals
     ip = np.zeros(L.N_Q, np.int64)
     om = (market.ordermin.scaleb(market.lot_decimals)).to_integral_value(rounding=ROUND_CEILING)
     ip[[L.Q_LOT, L.Q_OM, L.Q_COOL_LOSSES, L.Q_COOL_CANDLES, L.Q_GATE, L.Q_KEEP]] = (

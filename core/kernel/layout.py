@@ -91,7 +91,8 @@ P_FEE = 4
 P_LIMIT = 5
 P_COSTMIN = 6
 P_PT_PCT = 7  # daily profit target, fraction of the day's start equity
-N_P = 8
+P_LOT_SCALE = 8  # 10 ** lot decimals (a power per candle costs more than the candle's own work)
+N_P = 9
 
 # int64 parameters
 Q_LOT = 0

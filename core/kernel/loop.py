@@ -44,7 +44,7 @@ def size_code(eq: float, atr: float, price: float, factor: float, fp: Arr, ip: A
     raw = factor * fp[L.P_RISK] * eq / (fp[L.P_STOP_ATR] * atr)
     cap = fp[L.P_MAXFRAC] * eq / price
     x = cap if cap < raw else raw
-    scale = 10.0 ** ip[L.Q_LOT]
+    scale = fp[L.P_LOT_SCALE]
     if not x * scale < 4.0e15:
         return -1, 0
     k = floor_units(x, scale)
@@ -81,7 +81,7 @@ def money(k: int, price: float, rate: float, scale: float, fs: Arr) -> tuple[int
 def close_position(i: int, price: float, reason: int, ts: Arr, st: Arr, fs: Arr, fp: Arr, ip: Arr,
                    ti: Arr, tf: Arr) -> None:
     """Sell the whole position at `price`, write the trade row, feed the cool-off."""
-    scale = 10.0 ** ip[L.Q_LOT]
+    scale = fp[L.P_LOT_SCALE]
     k = st[L.I_K]
     proceeds, r_p = money(k, price, 1.0, scale, fs)
     fee, r_f = money(k, price, fp[L.P_FEE], scale, fs)
@@ -131,7 +131,7 @@ def cool_record(loss: bool, exit_ts: int, st: Arr, ip: Arr) -> bool:
 @njit_inline
 def open_position(i: int, price: float, st: Arr, fs: Arr, fp: Arr, ip: Arr) -> None:
     """Fill the pending entry at this candle's open and place the bracket from the actual price."""
-    scale = 10.0 ** ip[L.Q_LOT]
+    scale = fp[L.P_LOT_SCALE]
     k = st[L.I_PEND_K]
     notional, r_n = money(k, price, 1.0, scale, fs)
     fee, r_f = money(k, price, fp[L.P_FEE], scale, fs)
@@ -366,7 +366,7 @@ def candle_start(i: int, n: int, ts: Arr, op: Arr, hi: Arr, lo: Arr, cl: Arr, st
     """Equity (after the fills), kill-switch and the signal of candle i: a decision code or -1 (candidate)."""
     eq = st[L.I_CASH] / L.MONEY_SCALE
     if st[L.I_HASPOS] == 1:
-        eq += st[L.I_K] / 10.0 ** ip[L.Q_LOT] * cl[i]
+        eq += st[L.I_K] / fp[L.P_LOT_SCALE] * cl[i]
     equity[i] = eq
     fs[L.F_EQ] = eq
     st[L.I_TRIPPED_NOW] = guard_close(ts[i], eq, st, fs, fp)
