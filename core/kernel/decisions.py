@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from core.domain import Candle
+from core.entry_rules import EntryRules
 from core.kernel import codes as C
 from core.kernel.arrays import CandleArrays
 from core.risk import size_entry
@@ -66,6 +68,12 @@ def veto_reason(bt: KernelBacktester, a: CandleArrays, i: int, code: int, cache:
     """The words core.entry_rules.EntryRules.veto gives for a vetoed entry (built only when shown)."""
     rules = bt.rules
     assert rules is not None  # noqa: S101 - a veto code needs the rules
+    if code == C.VETO_MTF and not cache:
+        cache.append(a.to_candles())
+    return veto_words(rules, cache[0] if cache else [], i, code)
+
+
+def veto_words(rules: EntryRules, candles: Sequence[Candle], i: int, code: int) -> str:
     if code == C.VETO_TARGET:
         return (f"signal ignored: daily profit target reached (+{rules.target.pct * 100:g}%);"
                 " no new entries until the next UTC day")
@@ -73,8 +81,4 @@ def veto_reason(bt: KernelBacktester, a: CandleArrays, i: int, code: int, cache:
         return f"signal ignored: outside the trading sessions ({rules.sessions.describe()})"
     from core.mtf import check
 
-    if not cache:
-        cache.append(a.to_candles())
-    reason = check(cache[0], i, rules.timeframe, rules.confirming)
-    return f"signal ignored: {reason}"
-
+    return f"signal ignored: {check(candles, i, rules.timeframe, rules.confirming)}"

@@ -326,18 +326,30 @@ def mtf_confirms(i: int, ts: Arr, cl: Arr, tf_ms: int, hms: Arr) -> bool:
 
 
 @njit_inline
-def veto(i: int, code: int, ts: Arr, cl: Arr, st: Arr, ip: Arr, hms: Arr, sess: Arr) -> int:
-    """core.entry_rules.EntryRules.veto on an entry: the code of the module that vetoes it, or `code`."""
+def veto_flags(i: int, code: int, pt_on: bool, reached: bool, session_open: bool, mtf_on: bool, ts: Arr, cl: Arr,
+               tf_ms: int, hms: Arr) -> int:
+    """core.entry_rules.EntryRules.veto on an entry, in its order: the code of the module that vetoes
+    it, or `code`."""
     if not (code == C.ENTER or code == C.ENTER_CAPPED):
         return code
-    if ip[L.Q_PT] == 1:
-        if st[L.I_PT_HAS] == 1 and st[L.I_PT_DAY] == ts[i] // DAY_MS:
+    if pt_on:
+        if reached:
             return C.VETO_TARGET
-        if sess.shape[0] > 0 and sess[i] == 0:
+        if not session_open:
             return C.VETO_SESSION
-    if ip[L.Q_MTF] == 1 and not mtf_confirms(i, ts, cl, ip[L.Q_TF_MS], hms):
+    if mtf_on and not mtf_confirms(i, ts, cl, tf_ms, hms):
         return C.VETO_MTF
     return code
+
+
+@njit_inline
+def veto(i: int, code: int, ts: Arr, cl: Arr, st: Arr, ip: Arr, hms: Arr, sess: Arr) -> int:
+    """The backtest's veto: the target's state is the loop's, the sessions one byte per candle."""
+    if not (code == C.ENTER or code == C.ENTER_CAPPED):
+        return code
+    reached = st[L.I_PT_HAS] == 1 and st[L.I_PT_DAY] == ts[i] // DAY_MS
+    session_open = sess.shape[0] == 0 or sess[i] == 1
+    return veto_flags(i, code, ip[L.Q_PT] == 1, reached, session_open, ip[L.Q_MTF] == 1, ts, cl, ip[L.Q_TF_MS], hms)
 
 
 @njit_inline
@@ -476,3 +488,10 @@ def live_size(equity: float, atr: float, next_open: float, factor: float, fp: Ar
 def live_record_exit(loss: bool, exit_ts: int, st: Arr, ip: Arr) -> bool:
     """A closed trade comes back: True when a cool-off starts."""
     return cool_record(loss, exit_ts, st, ip)
+
+
+@njit_cached
+def live_veto(code: int, pt_on: bool, reached: bool, session_open: bool, mtf_on: bool, ts: Arr, cl: Arr,
+              tf_ms: int, hms: Arr) -> int:
+    """The advanced modules' say over the live entry at the last candle of `ts`/`cl`."""
+    return veto_flags(ts.shape[0] - 1, code, pt_on, reached, session_open, mtf_on, ts, cl, tf_ms, hms)

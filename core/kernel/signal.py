@@ -42,13 +42,16 @@ class KernelPairSignal:
     def warm(self, candle: Candle, *, missed: bool = False) -> None:
         from core.kernel.loop import live_warm
 
-        live_warm(candle.ts, candle.high, candle.low, candle.close, missed, self.st, self.fs, self.ring)
+        live_warm(int(candle.ts), float(candle.high), float(candle.low), float(candle.close), bool(missed), self.st,
+                  self.fs, self.ring)
 
     def decide(self, candle: Candle, ctx: CloseContext) -> Decision:
         from core.kernel.loop import live_step
 
-        code, k = live_step(candle.ts, candle.high, candle.low, candle.close, not ctx.flat, ctx.halted, ctx.equity,
-                            ctx.next_open, ctx.gate is not None, self.st, self.fs, self.ring, self.fp, self.ip)
+        # one compiled signature: plain floats/ints/bools whatever the candle was built from
+        code, k = live_step(int(candle.ts), float(candle.high), float(candle.low), float(candle.close),
+                            not ctx.flat, bool(ctx.halted), float(ctx.equity), float(ctx.next_open),
+                            ctx.gate is not None, self.st, self.fs, self.ring, self.fp, self.ip)
         verdict = Gate()
         if code == -1 and ctx.gate is not None:
             code, k, verdict = self._gated(candle, ctx, ctx.gate)
@@ -59,7 +62,7 @@ class KernelPairSignal:
     def record_exit(self, pnl: float, exit_candle_ts: int) -> bool:
         from core.kernel.loop import live_record_exit
 
-        return bool(live_record_exit(pnl < 0, exit_candle_ts, self.st, self.ip))
+        return bool(live_record_exit(bool(pnl < 0), int(exit_candle_ts), self.st, self.ip))
 
     def apply_risk(self, cfg: RiskConfig) -> None:
         self.cfg = cfg
@@ -87,7 +90,8 @@ class KernelPairSignal:
         verdict = gate(SignalContext(self.pair, candle, float(self.fs[L.F_SMA]), float(self.fs[L.F_ATR]), ctx.equity))
         if not verdict.allow:
             return C.SKIP_GATE, 0, verdict
-        code, k = live_size(ctx.equity, float(self.fs[L.F_ATR]), ctx.next_open, verdict.factor, self.fp, self.ip)
+        code, k = live_size(float(ctx.equity), float(self.fs[L.F_ATR]), float(ctx.next_open), float(verdict.factor),
+                            self.fp, self.ip)
         return int(code), int(k), verdict
 
     def _size_exactly(self, ctx: CloseContext, factor: float) -> tuple[int, int]:

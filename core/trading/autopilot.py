@@ -155,7 +155,9 @@ class Autopilot:
             target_action = None
             if self.rules is not None:
                 target_action = self.rules.on_close(candle.ts, equity, guard.start_equity)
-                decision = self.rules.review(decision, history, len(history) - 1)
+                from core.kernel.live_rules import review  # the kernel's veto (mtf, the daily target)
+
+                decision = review(self.rules, decision, history)
             decision = self._obey_rules(decision, candle.ts + self._tf_ms)
             extras: list[Any] = self.service.state.tick_rows(
                 pair, run.strategy.persisted(), run.last_ts, self.service.clock.now_ms()
