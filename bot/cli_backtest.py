@@ -69,7 +69,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     if args.features is not None:  # only with --features: the contract's field list stays as it is
         summary["features"] = list(features)
     if args.plot:
-        _plot(args.plot, times, {"equity": list(result.equity_curve)}, f"{result.pair} {result.timeframe} equity")
+        _plot(args.plot, [int(t) for t in times], {"equity": [float(x) for x in result.equity_curve]},
+              f"{result.pair} {result.timeframe} equity")
     if args.json:
         print_json(summary)
     else:

@@ -38,7 +38,7 @@ def test_the_pinned_strategy_backtests_on_the_kernel_with_the_reference_trades()
     path = _real()
     rules = EntryRules.fixed("1h", ("mtf", "profit_target"))
     result, times = backtest_with(strategy_named("sma20_atr"), str(path), rules=rules)
-    assert isinstance(result, KernelResult) and len(times) == result.candles
+    assert isinstance(result, KernelResult) and len(list(times)) == result.candles
     ref = Backtester("BTC/USD", "1h", market_for("BTC/USD"), strategy=Sma20Atr(),
                      rules=EntryRules.fixed("1h", ("mtf", "profit_target"))).run(load_csv(path))
     assert [(t.entry_ts, t.exit_ts, t.amount, t.reason) for t in result.trades] == [
@@ -48,7 +48,7 @@ def test_the_pinned_strategy_backtests_on_the_kernel_with_the_reference_trades()
 def test_a_strategy_without_a_kernel_falls_back_to_the_reference_backtester() -> None:
     path = _real()
     result, times = backtest_with(EveryNth(), str(path), timeframe="4h")
-    assert not isinstance(result, KernelResult) and len(times) == result.candles
+    assert not isinstance(result, KernelResult) and len(list(times)) == result.candles
     from core.market_data.resample import resample
 
     direct = Backtester("BTC/USD", "4h", market_for("BTC/USD"), strategy=EveryNth()).run(
