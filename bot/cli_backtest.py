@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from core.backtest import Backtester
 from core.domain import UserError
 from core.market_data.csv_loader import load_csv
 from core.market_data.resample import resample
@@ -59,21 +58,19 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     tf = args.timeframe or file_tf
     timeframe_seconds(tf)
     features, rules = backtest_rules(args, tf)
-    result: Any
-    times: list[int] = []
-    if rules is None and not args.plot:  # the compiled kernel (parity-tested against the reference)
-        from core.kernel.jobs import backtest_file
+    from bot.backtest_strategy import backtest_with
+    from core.strategy_port import DEFAULT_STRATEGY, strategy_named
 
-        result = backtest_file(args.data, args.timeframe, normalize_pair(args.pair) if args.pair else file_pair)
-    else:  # modules (not in the kernel yet) and plots (dated x-axis) run the reference Backtester
-        pair, tf, candles = load_backtest_candles(args)
-        result = Backtester(pair, tf, market_for(pair), rules=rules).run(candles)
-        times = [c.ts for c in candles]
+    # through the Strategy port: the pinned strategy's compiled kernel, else the reference Backtester
+    strategy = strategy_named(os.environ.get("ZYN_STRATEGY", "").strip() or DEFAULT_STRATEGY)
+    result, times = backtest_with(strategy, args.data, args.timeframe,
+                                  normalize_pair(args.pair) if args.pair else file_pair, rules)
     summary = _clean(result.summary())
     if args.features is not None:  # only with --features: the contract's field list stays as it is
         summary["features"] = list(features)
     if args.plot:
-        _plot(args.plot, times, {"equity": result.equity_curve}, f"{result.pair} {result.timeframe} equity")
+        _plot(args.plot, [int(t) for t in times], {"equity": [float(x) for x in result.equity_curve]},
+              f"{result.pair} {result.timeframe} equity")
     if args.json:
         print_json(summary)
     else:

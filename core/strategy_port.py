@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 from core.domain import Candle, Market, UserError
 from core.risk import RiskConfig
-from core.strategy import CloseContext, Decision, Sma20Atr
+from core.strategy import CloseContext, Decision
 
 
 class PairSignal(Protocol):
@@ -53,8 +53,27 @@ class Strategy(Protocol):
     def for_pair(self, pair: str, market: Market, cfg: RiskConfig) -> PairSignal: ...
 
 
+class KernelStrategy(Strategy, Protocol):
+    """A strategy with a compiled whole-array backtest (the pinned one): `zyn backtest` runs it;
+    a strategy without one falls back to the reference `core.backtest.Backtester`."""
+
+    def backtester(self, pair: str, timeframe: str, market: Market, cfg: RiskConfig, *,
+                   rules: Any = None, gate: Any = None) -> Any: ...
+
+
+def kernel_of(strategy: Strategy) -> KernelStrategy | None:
+    return strategy if callable(getattr(strategy, "backtester", None)) else None  # type: ignore[return-value]
+
+
+def _sma20_atr() -> Strategy:
+    """The pinned strategy on the compiled kernel (imported on first use: numba starts slowly)."""
+    from core.kernel.signal import KernelSma20Atr
+
+    return KernelSma20Atr()
+
+
 # name (ZYN_STRATEGY) -> factory. A new strategy: one module + one line here.
-STRATEGIES: Mapping[str, Callable[[], Strategy]] = MappingProxyType({"sma20_atr": Sma20Atr})
+STRATEGIES: Mapping[str, Callable[[], Strategy]] = MappingProxyType({"sma20_atr": _sma20_atr})
 DEFAULT_STRATEGY = "sma20_atr"
 
 

@@ -19,19 +19,22 @@ import numpy as np
 import numpy.typing as npt
 
 from core.domain import Market
+from core.entry_rules import EntryRules
 from core.kernel import codes as C
 from core.kernel import layout as L
 from core.kernel.arrays import F64, I64, CandleArrays
 from core.kernel.decisions import decisions_from_codes
 from core.kernel.ledger import Ledger
 from core.kernel.metrics import summarize
+from core.kernel.modules import ModuleFlags
 from core.metrics import ClosedTrade
 from core.risk import RiskConfig, size_entry
 from core.strategy import Decision, Gate, GateFn, SignalContext
 from core.timeframes import timeframe_seconds
 
 SIZE_CODES = {"cannot size": C.SKIP_CANNOT_SIZE, "size rounds": C.SKIP_ROUNDS_ZERO,
-              "amount": C.SKIP_ORDERMIN, "order cost": C.SKIP_COSTMIN}
+              "amount": C.SKIP_ORDERMIN, "order cost": C.SKIP_COSTMIN,
+              "stop value": C.SKIP_STOPMIN}
 
 
 @dataclass
@@ -77,11 +80,16 @@ def _params(market: Market, cfg: RiskConfig, gate: bool, keep: bool) -> tuple[F6
     fp[[L.P_RISK, L.P_STOP_ATR, L.P_TARGET_ATR, L.P_MAXFRAC, L.P_FEE, L.P_LIMIT, L.P_COSTMIN]] = (
         cfg.risk_per_trade, cfg.stop_atr, cfg.target_atr, cfg.max_position_frac, cfg.fee_rate,
         cfg.daily_loss_limit, float(market.costmin))
+    fp[L.P_LOT_SCALE] = 10.0 ** market.lot_decimals
     ip = np.zeros(L.N_Q, np.int64)
     om = (market.ordermin.scaleb(market.lot_decimals)).to_integral_value(rounding=ROUND_CEILING)
     ip[[L.Q_LOT, L.Q_OM, L.Q_COOL_LOSSES, L.Q_COOL_CANDLES, L.Q_GATE, L.Q_KEEP]] = (
         market.lot_decimals, int(om), cfg.cooloff_losses, cfg.cooloff_candles, int(gate), int(keep))
     return fp, ip
+
+
+NO_HMS = np.zeros(0, np.int64)
+NO_SESSIONS = np.zeros(0, np.uint8)
 
 
 @dataclass
@@ -96,12 +104,14 @@ class KernelBacktester:
     gate: GateFn | None = None
     keep_decisions: bool = False
     on_trade: Callable[[ClosedTrade], None] | None = None
+    rules: EntryRules | None = None  # the advanced modules' flags (mtf, profit_target), as the reference's
 
     def run(self, arrays: CandleArrays) -> KernelResult:
         t0 = time.perf_counter()
         run = _KernelRun(self, arrays)
         run.loop()
         run.deliver_trades()
+        run.modules.finish(run.st)
         decisions = decisions_from_codes(self, arrays, run) if self.keep_decisions else []
         result = KernelResult(self.pair, self.timeframe, len(arrays), run.figures(), run.closed_trades, run.equity,
                               run.codes,
@@ -118,7 +128,9 @@ class _KernelRun:
         self.bt, self.a = bt, a
         n = len(a)
         self.fp, self.ip = _params(bt.market, bt.cfg, bt.gate is not None, bt.keep_decisions)
+        self.modules = ModuleFlags.of(bt.rules, bt.timeframe, a)
         self.st = np.zeros(L.N_I, np.int64)
+        self.modules.apply(self.fp, self.ip, self.st)
         self.fs = np.zeros(L.N_F, np.float64)
         self.st[L.I_CASH] = round(Decimal(repr(bt.start_equity)) * Decimal(int(L.MONEY_SCALE)))
         self.fs[L.F_GSTART] = bt.start_equity
@@ -132,6 +144,7 @@ class _KernelRun:
         self.ti, self.tf = np.zeros((cap, L.N_TI), np.int64), np.zeros((cap, L.N_TF), np.float64)
         self.gates: dict[int, Gate] = {}
         self.exact_equity: dict[int, float] = {}
+        self.exact_pnl: dict[int, tuple[float, float, float]] = {}  # trades whose P&L sign was near 0
         self.delivered = 0
         self.booked = 0
         self.ledger = Ledger(Decimal(repr(bt.start_equity)), Decimal(repr(bt.cfg.fee_rate)), bt.market.lot_decimals)
@@ -142,7 +155,8 @@ class _KernelRun:
         a = self.a
         while True:
             status = run_loop(a.ts, a.open, a.high, a.low, a.close, self.fp, self.ip, self.st, self.fs, self.ring,
-                              self.equity, self.codes, self.sma, self.atr, self.ti, self.tf)
+                              self.equity, self.codes, self.sma, self.atr, self.ti, self.tf, self.modules.hms,
+                              self.modules.sessions)
             if status == C.DONE:
                 return
             self._handle(int(status))
@@ -155,6 +169,8 @@ class _KernelRun:
             self._ask_gate(int(self.st[L.I_POS]))
         elif status == C.NEED_SIZE:
             self._size_in_python()
+        elif status == C.NEED_PNL:
+            self._settle_cooloff()
         else:
             raise OverflowError(f"{self.bt.pair}: equity outside the kernel's fixed-point range")
 
@@ -177,6 +193,20 @@ class _KernelRun:
             self.gates[i] = verdict
         self.st[L.I_RESUME_ALLOW] = 1 if verdict.allow else 0
         self.fs[L.F_FACTOR] = verdict.factor
+
+    def _settle_cooloff(self) -> None:
+        """Replay this candle's exits into the cool-off with the reference's exact Decimal P&L signs."""
+        st, ip = self.st, self.ip
+        st[L.I_STREAK], st[L.I_COOL_HAS] = st[L.I_SNAP_STREAK], st[L.I_SNAP_COOL_HAS]
+        st[L.I_COOL_EXIT_TS], st[L.I_COOL_REM] = st[L.I_SNAP_COOL_TS], st[L.I_SNAP_COOL_REM]
+        for j in range(int(st[L.I_SNAP_J]), int(st[L.I_NTR])):
+            k, entry, exit_price = int(self.ti[j, L.T_K]), float(self.tf[j, L.U_ENTRY]), float(self.tf[j, L.U_EXIT])
+            _amount, _fees, pnl = self.exact_pnl[j] = self.ledger.trade(k, entry, exit_price)
+            st[L.I_STREAK] = st[L.I_STREAK] + 1 if pnl < 0 else 0
+            if st[L.I_STREAK] >= ip[L.Q_COOL_LOSSES]:
+                st[L.I_COOL_HAS], st[L.I_COOL_REM] = 1, ip[L.Q_COOL_CANDLES]
+                st[L.I_COOL_EXIT_TS] = self.a.ts[int(self.ti[j, L.T_EXIT_IDX])]
+        st[L.I_UNSURE] = 0
 
     def _size_in_python(self) -> None:
         bt = self.bt
@@ -213,6 +243,8 @@ class _KernelRun:
         scale = L.MONEY_SCALE
         pnl = (ti[:, L.T_PROCEEDS] - ti[:, L.T_EXIT_FEE] - ti[:, L.T_COST]) / scale
         fees = (ti[:, L.T_ENTRY_FEE] + ti[:, L.T_EXIT_FEE]) / scale
+        for j, (_amount, _fees, exact) in self.exact_pnl.items():
+            pnl[j] = exact  # the sign (a win or not) as the exact Decimal ledger has it
         risk = ti[:, L.T_K] / 10.0 ** self.bt.market.lot_decimals * (tf[:, L.U_ENTRY] - tf[:, L.U_STOP])
         r = np.divide(pnl, risk, out=np.zeros_like(pnl), where=risk > 0)
         return TradeFigures(pnl, fees, r)
@@ -227,6 +259,9 @@ class _KernelRun:
         amount = (ti[:, L.T_K] / lot).tolist()
         pnl = ((ti[:, L.T_PROCEEDS] - ti[:, L.T_EXIT_FEE] - ti[:, L.T_COST]) / scale).tolist()
         fees = ((ti[:, L.T_ENTRY_FEE] + ti[:, L.T_EXIT_FEE]) / scale).tolist()
+        for j, (_amount, _fees, exact) in self.exact_pnl.items():
+            if first <= j < ntr:
+                pnl[j - first] = exact
         entry_ts, exit_ts = a.ts[ti[:, L.T_ENTRY_IDX]].tolist(), a.ts[ti[:, L.T_EXIT_IDX]].tolist()
         out: list[ClosedTrade] = []
         for j, ((*_, reason, _c, _e, _x, _p), f) in enumerate(zip(ti.tolist(), tf.tolist(), strict=True)):

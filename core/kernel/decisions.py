@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from core.domain import Candle
+from core.entry_rules import EntryRules
 from core.kernel import codes as C
 from core.kernel.arrays import CandleArrays
 from core.risk import size_entry
@@ -13,7 +16,8 @@ from core.strategy import Decision, Gate
 if TYPE_CHECKING:
     from core.kernel.backtest import KernelBacktester, _KernelRun
 
-SIZED = (C.SKIP_CANNOT_SIZE, C.SKIP_ROUNDS_ZERO, C.SKIP_ORDERMIN, C.SKIP_COSTMIN, C.ENTER, C.ENTER_CAPPED)
+SIZED = (C.SKIP_CANNOT_SIZE, C.SKIP_ROUNDS_ZERO, C.SKIP_ORDERMIN, C.SKIP_COSTMIN, C.ENTER, C.ENTER_CAPPED,
+         C.SKIP_STOPMIN, *C.VETOES)
 
 
 def _opt(x: float) -> float | None:
@@ -23,6 +27,7 @@ def _opt(x: float) -> float | None:
 def decisions_from_codes(bt: KernelBacktester, a: CandleArrays, run: _KernelRun) -> list[Decision]:
     n = len(a)
     out: list[Decision] = []
+    cache: list[list[Candle]] = []  # the candles as objects, built once if an mtf veto needs its words
     for i in range(n):
         code = int(run.codes[i])
         action, reason = C.ACTIONS[code]
@@ -33,7 +38,8 @@ def decisions_from_codes(bt: KernelBacktester, a: CandleArrays, run: _KernelRun)
         if code == C.SKIP_GATE:
             out.append(_replace(base, reason=f"learner gate: {verdict.note}", gate=verdict))
         elif code in SIZED:
-            out.append(_sized(bt, base, float(a.open[i + 1]) if i + 1 < n else base.close, verdict))
+            d = _sized(bt, base, float(a.open[i + 1]) if i + 1 < n else base.close, verdict)
+            out.append(_replace(d, action="skip", reason=veto_reason(bt, a, i, code, cache)) if code in C.VETOES else d)
         else:
             out.append(base)
     return out
@@ -56,3 +62,23 @@ def _replace(base: Decision, **changes: object) -> Decision:
     from dataclasses import replace
 
     return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def veto_reason(bt: KernelBacktester, a: CandleArrays, i: int, code: int, cache: list[list[Candle]]) -> str:
+    """The words core.entry_rules.EntryRules.veto gives for a vetoed entry (built only when shown)."""
+    rules = bt.rules
+    assert rules is not None  # noqa: S101 - a veto code needs the rules
+    if code == C.VETO_MTF and not cache:
+        cache.append(a.to_candles())
+    return veto_words(rules, cache[0] if cache else [], i, code)
+
+
+def veto_words(rules: EntryRules, candles: Sequence[Candle], i: int, code: int) -> str:
+    if code == C.VETO_TARGET:
+        return (f"signal ignored: daily profit target reached (+{rules.target.pct * 100:g}%);"
+                " no new entries until the next UTC day")
+    if code == C.VETO_SESSION:
+        return f"signal ignored: outside the trading sessions ({rules.sessions.describe()})"
+    from core.mtf import check
+
+    return f"signal ignored: {check(candles, i, rules.timeframe, rules.confirming)}"

@@ -11,7 +11,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,19 +44,44 @@ def ensure_cache_dir() -> None:
     os.environ["NUMBA_CACHE_DIR"] = chosen
 
 
+def import_numba() -> Any:
+    """numba, imported without its probe for scipy's BLAS when scipy is not loaded yet.
+
+    Why: at import numba asks for `scipy.linalg.cython_blas` (only np.dot/linalg in compiled code
+    need it; the kernel uses neither), which loads scipy and OpenBLAS: ~190 ms and ~30 MB in every
+    `zyn backtest` process. A None entry in sys.modules makes that one probe fail fast; it is
+    removed right after, so a later `import scipy.linalg` (the learner) loads it normally.
+    """
+    import sys
+
+    if "numba" in sys.modules:
+        return sys.modules["numba"]
+    probe = "scipy.linalg.cython_blas"
+    blocked = probe not in sys.modules
+    if blocked:
+        sys.modules[probe] = None  # type: ignore[assignment]
+    try:
+        import numba
+        import numba.np.arraymath  # noqa: F401 - the probe runs here; finish it while blocked
+    finally:
+        if blocked and sys.modules.get(probe, 0) is None:
+            del sys.modules[probe]
+    return numba
+
+
 def njit_cached(fn: F) -> F:
     """Compile `fn` in nopython mode, cached on disk when possible."""
-    import numba
+    numba = import_numba()
 
     try:
-        return numba.njit(cache=True)(fn)  # type: ignore[return-value]
+        return cast(F, numba.njit(cache=True)(fn))
     except RuntimeError:  # no cache locator available: compile in memory only
-        return numba.njit(fn)  # type: ignore[no-any-return]
+        return cast(F, numba.njit(fn))
 
 
 def njit_inline(fn: F) -> F:
     """A helper of the loop, inlined into its caller at numba's IR level: separate calls would pass
     every array (and touch its reference count) once per candle, which costs more than the work."""
-    import numba
+    numba = import_numba()
 
-    return numba.njit(inline="always")(fn)  # type: ignore[return-value]
+    return cast(F, numba.njit(inline="always")(fn))

@@ -14,7 +14,8 @@ ATR_N = 14
 
 # int64 state
 I_POS = 0  # next candle to process
-I_PHASE = 1  # 0 = start of candle, 1 = waiting for a gate verdict, 2 = waiting for a Python size
+I_PHASE = 1  # 0 = start of candle, 1 = waiting for a gate verdict, 2 = waiting for a Python size,
+# 3 = fills done, waiting for Python to settle the cool-off with exact P&L signs
 I_CASH = 2
 I_HASPOS = 3
 I_K = 4  # position amount in lot units (10**-lot_decimals)
@@ -43,7 +44,17 @@ I_TRIPPED_NOW = 26
 I_RESUME_ALLOW = 27  # gate verdict handed in by Python
 I_RESUME_K = 28  # size handed in by Python (phase 2)
 I_RESUME_CODE = 29
-N_I = 30
+I_PT_HAS = 30  # the daily profit target was reached on day I_PT_DAY (core.profit_target.DailyTarget)
+I_PT_DAY = 31
+I_FLAT_REASON = 32  # exit reason of a pending flatten (kill-switch or profit target)
+I_UNSURE = 33  # a trade closed this candle with a P&L too near 0 for its sign to be sure in fixed point
+I_SNAP_AT = 34  # candle of the cool-off snapshot below (taken at its first close), +1 (0 = none)
+I_SNAP_J = 35  # first trade closed in that candle
+I_SNAP_STREAK = 36
+I_SNAP_COOL_HAS = 37
+I_SNAP_COOL_TS = 38
+I_SNAP_COOL_REM = 39
+N_I = 40
 
 # float64 state
 F_ATR = 0
@@ -79,7 +90,9 @@ P_MAXFRAC = 3
 P_FEE = 4
 P_LIMIT = 5
 P_COSTMIN = 6
-N_P = 7
+P_PT_PCT = 7  # daily profit target, fraction of the day's start equity
+P_LOT_SCALE = 8  # 10 ** lot decimals (a power per candle costs more than the candle's own work)
+N_P = 9
 
 # int64 parameters
 Q_LOT = 0
@@ -88,7 +101,15 @@ Q_COOL_LOSSES = 2
 Q_COOL_CANDLES = 3
 Q_GATE = 4
 Q_KEEP = 5  # store SMA/ATR per candle (for Decision objects)
-N_Q = 6
+Q_TF_MS = 6  # the trading timeframe in ms (mtf buckets, sessions)
+Q_MTF = 7  # feature mtf on (with at least one confirming timeframe)
+Q_PT = 8  # feature profit_target on (the daily target and the trading sessions)
+Q_PT_ACTION = 9  # PT_BREAKEVEN | PT_FLATTEN | PT_HOLD
+N_Q = 10
+
+PT_BREAKEVEN, PT_FLATTEN, PT_HOLD = 0, 1, 2
+PT_ACTIONS = {"breakeven": PT_BREAKEVEN, "flatten": PT_FLATTEN, "hold": PT_HOLD}
+MTF_N = 20  # core.mtf.SMA_PERIOD
 
 # trade buffer columns: int64
 T_ENTRY_IDX = 0

@@ -23,8 +23,8 @@ from core.domain import Candle, Market, ZynError
 from core.entry_rules import EntryRules
 from core.ports import MarketFeed
 from core.rules import EntryContext, TradingPolicy, blocking_rule
-from core.strategy import CloseContext, Decision, GateFn, Sma20Atr
-from core.strategy_port import PairSignal, Strategy
+from core.strategy import CloseContext, Decision, GateFn
+from core.strategy_port import DEFAULT_STRATEGY, PairSignal, Strategy, strategy_named
 from core.telemetry.models import DecisionRow
 from core.timeframes import bucket_start, timeframe_ms
 from core.trading.positions import TradeExit, dec
@@ -57,7 +57,7 @@ class Autopilot:
         rules: EntryRules | None = None,
     ) -> None:
         self.service, self.timeframe, self.feed, self.gate = service, timeframe, feed, gate
-        self.strategy: Strategy = strategy or Sma20Atr()
+        self.strategy: Strategy = strategy or strategy_named(DEFAULT_STRATEGY)  # the compiled kernel
         self.policy = policy  # the owner's risk settings and standing rules (None = the pinned ones)
         self.pairs = tuple(pairs if pairs is not None else service.pairs)
         self.history_limit, self.snapshot_equity = history_limit, snapshot_equity
@@ -156,7 +156,9 @@ class Autopilot:
             target_action = None
             if self.rules is not None:
                 target_action = self.rules.on_close(candle.ts, equity, guard.start_equity)
-                decision = self.rules.review(decision, history, len(history) - 1)
+                from core.kernel.live_rules import review  # the kernel's veto (mtf, the daily target)
+
+                decision = review(self.rules, decision, history)
             decision = self._obey_rules(decision, candle.ts + self._tf_ms)
             extras: list[Any] = self.service.state.tick_rows(
                 pair, run.strategy.persisted(), run.last_ts, self.service.clock.now_ms()

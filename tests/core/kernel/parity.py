@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from core.backtest import Backtester
 from core.domain import Candle, Market
+from core.entry_rules import EntryRules
 from core.kernel.arrays import CandleArrays
 from core.kernel.backtest import KernelBacktester, KernelResult
 from core.risk import RiskConfig
@@ -20,11 +21,13 @@ REL = 1e-14
 
 def run_both(pair: str, tf: str, market: Market, candles: Sequence[Candle], *, gate: GateFn | None = None,
              cfg: RiskConfig | None = None, start_equity: float = 10_000.0,
-             keep: bool = False) -> KernelResult:
+             keep: bool = False, rules: Callable[[], EntryRules] | None = None) -> KernelResult:
+    """`rules` builds a fresh EntryRules per run (its daily target has state)."""
     cfg = cfg or RiskConfig()
-    ref = Backtester(pair, tf, market, cfg, start_equity, gate=gate, keep_decisions=keep).run(candles)
-    ker = KernelBacktester(pair, tf, market, cfg, start_equity, gate=gate, keep_decisions=keep).run(
-        CandleArrays.from_candles(candles))
+    ref = Backtester(pair, tf, market, cfg, start_equity, gate=gate, keep_decisions=keep,
+                     rules=rules() if rules else None).run(candles)
+    ker = KernelBacktester(pair, tf, market, cfg, start_equity, gate=gate, keep_decisions=keep,
+                           rules=rules() if rules else None).run(CandleArrays.from_candles(candles))
     label = f"{pair} {tf} ({len(candles)} candles)"
     assert len(ker.trades) == len(ref.trades), f"{label}: {len(ker.trades)} trades vs reference {len(ref.trades)}"
     for n, (a, b) in enumerate(zip(ref.trades, ker.trades, strict=True)):

@@ -26,3 +26,25 @@ def test_unwritable_package_falls_back_to_temp(tmp_path: Path) -> None:
     chosen = choose_cache_dir(blocked, {})
     assert chosen is not None and Path(chosen).is_dir()
     assert Path(chosen).parent == Path(tempfile.gettempdir())
+
+
+def test_the_kernel_runs_without_loading_scipys_blas_and_scipy_still_imports_after() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from core.kernel.arrays import CandleArrays\n"
+        "from core.kernel.backtest import KernelBacktester\n"
+        "from core.markets_catalog import market_for\n"
+        "from tests.core.kernel.test_kernel_parity_fuzz import fuzz_candles\n"
+        "r = KernelBacktester('BTC/USD', '1m', market_for('BTC/USD')).run("
+        "CandleArrays.from_candles(fuzz_candles(1, 500, 30000.0, 0.01)))\n"
+        "assert r.candles == 500\n"
+        "assert 'scipy.linalg' not in sys.modules, 'numba loaded scipy.linalg'\n"
+        "import scipy.linalg.cython_blas\n"
+        "print('ok')\n"
+    )
+    root = Path(__file__).resolve().parents[3]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-800:]

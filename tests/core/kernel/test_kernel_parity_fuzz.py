@@ -86,3 +86,15 @@ def test_tight_risk_config_with_quick_cooloff_and_kill_switch() -> None:
     ker = run_both("LTC/USD", "5m", market_for("LTC/USD"), candles, cfg=cfg, keep=True)
     reasons = {t.reason for t in ker.trades}
     assert "kill_switch" in reasons and "stop" in reasons
+
+
+def test_a_stop_order_below_the_exchange_minimum_skips_the_same_entries() -> None:
+    """An entry whose cost clears costmin but whose stop order (amount x stop) does not: skipped
+    by both, with the reference's words."""
+    market = Market("ETH/USD", "ETH", "USD", lot_decimals=8, pair_decimals=2, ordermin=Decimal("0.0001"),
+                    costmin=Decimal("5"))
+    skipped = 0
+    for start in (20.02, 20.05, 20.1, 20.2):  # 25 % of equity lands just above costmin
+        ker = run_both("ETH/USD", "1m", market, fuzz_candles(21, 3000, 2_000.0, 0.01), start_equity=start, keep=True)
+        skipped += sum(d.reason.startswith("stop value") for d in ker.decisions)
+    assert skipped > 0
