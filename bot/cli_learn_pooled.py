@@ -2,7 +2,10 @@
 
 Why its own module: the folder backtest without `--learn` and the fast kernel live elsewhere;
 this is only the learning path — load the folder, run `core.pooled_walk_forward` with a progress
-bar on stderr (stdout stays one JSON object), print the contract JSON or a table.
+bar on stderr (stdout stays one JSON object), print the contract JSON or a table. The strategy is
+the Strategy port's (ZYN_STRATEGY, default sma20_atr: the compiled kernel); the per-pair runs fan
+out through bot/dask_map.py (ZYN_DASK_SCHEDULER, else a local cluster when the universe is big
+enough to repay starting one, else this process).
 """
 
 from __future__ import annotations
@@ -19,12 +22,18 @@ from core.pooled_walk_forward import pooled_walk_forward
 from core.timeframes import timeframe_seconds
 
 DEFAULT_TIMEFRAME = "4h"
+# below this many candle-runs (pairs x candles x (2 + seeds)) starting worker processes (each
+# importing numpy, numba and scikit-learn) costs more than it saves on 2 cores
+LOCAL_CLUSTER_MIN_CANDLE_RUNS = 50_000_000
 
 
 def cmd_pooled_learn(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from bot.cli_backtest import _out
+    from bot.dask_map import task_map
+    from core.pair_backtest import PairBacktest
+    from core.strategy_port import DEFAULT_STRATEGY, strategy_named
 
     tf = args.timeframe or DEFAULT_TIMEFRAME
     timeframe_seconds(tf)
@@ -36,15 +45,20 @@ def cmd_pooled_learn(args: argparse.Namespace) -> int:
         print(f"left out {line}", file=sys.stderr)
     if not universe.data:
         raise UserError(f"{args.data}: no pair file with enough {tf} candles")
-    with tqdm(total=3 * len(universe.data), desc="walk-forward", unit="step", file=sys.stderr,
-              disable=None) as bar:
+    backtest = PairBacktest(strategy_named(os.environ.get("ZYN_STRATEGY", "").strip() or DEFAULT_STRATEGY))
+    runs = sum(len(c) for c, _m in universe.data.values()) * (2 + args.seeds)
+    with task_map(local_cluster=runs >= LOCAL_CLUSTER_MIN_CANDLE_RUNS) as (tasks, engine), \
+            tqdm(total=3 * len(universe.data), desc="walk-forward", unit="step", file=sys.stderr,
+                 disable=None) as bar:
         result = pooled_walk_forward(
             universe.data, tf, seeds=args.seeds, progress=lambda label: _step(bar, label),
-            workers=os.cpu_count() or 1,
+            tasks=tasks, backtest=backtest,
         )
     result.seconds = time.perf_counter() - t0
     _out(result.contract(), args.json, _format)
-    print(f"pooled walk-forward: {len(universe.data)} pairs in {result.seconds:.1f} s", file=sys.stderr)
+    print(f"pooled walk-forward: {len(universe.data)} pairs in {result.seconds:.1f} s ({engine}, "
+          f"{backtest.strategy.name} on the {'kernel' if backtest.compiled else 'reference backtester'})",
+          file=sys.stderr)
     return 0
 
 
