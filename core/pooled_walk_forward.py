@@ -84,6 +84,26 @@ class MLFit:
 Fitted = CellFoldModel | MLFit
 
 
+@dataclass(frozen=True)
+class FitJob:
+    """One fold model's fit: the trades closed before its cutoff (a job: picklable, independent)."""
+
+    train: list[TrainTrade]
+    variant: str
+    timeframe: str
+    version: int
+
+
+def fit_fold(job: FitJob) -> Fitted:
+    spec = VARIANTS[job.variant]
+    train = job.train
+    if spec is None:
+        cfg = replace(LearnerConfig(), timeframe=job.timeframe)
+        return CellFoldModel(fit_model([t.record for t in train], cfg, job.version))
+    ml = fit_ml([t.features for t in train], [t.record.r > 0 for t in train], spec, job.version)
+    return MLFit(ml, len(train))
+
+
 @dataclass
 class Trainer:
     """Fits (and caches) the model for a cutoff time from every pair's trades closed before it."""
@@ -95,29 +115,30 @@ class Trainer:
     cache: dict[int, Fitted] = field(default_factory=dict)
     last_exit: dict[int, int | None] = field(default_factory=dict)  # cutoff -> latest training exit
 
+    def fit_all(self, cutoffs: Sequence[int], tasks: TaskMap = serial_map) -> None:
+        """Fit the model of every cutoff not fitted yet, as independent jobs (versions in the
+        order the cutoffs are first asked for)."""
+        todo = [c for c in dict.fromkeys(cutoffs) if c not in self.cache]
+        exits = [t.record.exit_ts for t in self.trades]
+        jobs: list[FitJob] = []
+        for cutoff in todo:
+            train = self.trades[: bisect.bisect_left(exits, cutoff)]
+            self.last_exit[cutoff] = train[-1].record.exit_ts if train else None
+            jobs.append(FitJob(train, self.variant, self.timeframe, len(self.cache) + len(jobs) + 1))
+        self.cache.update(zip(todo, tasks(fit_fold, jobs), strict=True))
+
     def model_for(self, cutoff_ts: int) -> Fitted:
-        if cutoff_ts not in self.cache:
-            exits = [t.record.exit_ts for t in self.trades]
-            train = self.trades[: bisect.bisect_left(exits, cutoff_ts)]
-            self.last_exit[cutoff_ts] = train[-1].record.exit_ts if train else None
-            self.cache[cutoff_ts] = self._fit(train, len(self.cache) + 1)
+        self.fit_all([cutoff_ts])
         return self.cache[cutoff_ts]
 
-    def _fit(self, train: list[TrainTrade], version: int) -> Fitted:
-        spec = VARIANTS[self.variant]
-        if spec is None:
-            cfg = replace(LearnerConfig(), timeframe=self.timeframe)
-            return CellFoldModel(fit_model([t.record for t in train], cfg, version))
-        ml = fit_ml([t.features for t in train], [t.record.r > 0 for t in train], spec, version)
-        return MLFit(ml, len(train))
-
-    def fold_models(self, requests: Sequence[tuple[str, int, list[int]]]) -> list[FoldModel]:
+    def fold_models(
+        self, requests: Sequence[tuple[str, int, list[int]]], tasks: TaskMap = serial_map
+    ) -> list[FoldModel]:
         """What each learned run asks in one test fold; a request = (pair, fold cutoff, the fold's
         candle times). An ML model's P(win) is computed for every candle of every fold it serves
         in one batch (trees score each row on its own, so a batch gives each row's number; the
         features of a candle do not depend on the learned run)."""
-        for _pair, cutoff, _ts in requests:
-            self.model_for(cutoff)
+        self.fit_all([cutoff for _pair, cutoff, _ts in requests], tasks)
         batches: dict[int, list[int]] = {}
         for j, (_pair, cutoff, _ts) in enumerate(requests):
             batches.setdefault(cutoff, []).append(j)
@@ -258,7 +279,7 @@ def pooled_walk_forward(  # noqa: PLR0913
     trades: dict[str, Sequence[ClosedTrade]] = {p: r.trades for p, r in baselines.items()}
     universe = Universe({p: c for p, (c, _m) in data.items()}, trades, timeframe)
     trainer = Trainer(_train_trades(baselines, universe, timeframe_ms(timeframe)), variant, timeframe, universe)
-    learned = tasks(run_learned, _learned_jobs(trainer, inputs, data, folds))
+    learned = tasks(run_learned, _learned_jobs(trainer, inputs, data, folds, tasks))
     runs = []
     for d, out in zip(inputs, learned, strict=True):
         candles, first = data[d.pair][0], d.first
@@ -277,7 +298,8 @@ def pooled_walk_forward(  # noqa: PLR0913
 
 
 def _learned_jobs(
-    trainer: Trainer, inputs: Sequence[PairInput], data: Mapping[str, tuple[Sequence[Candle], Market]], folds: int
+    trainer: Trainer, inputs: Sequence[PairInput], data: Mapping[str, tuple[Sequence[Candle], Market]], folds: int,
+    tasks: TaskMap,
 ) -> list[LearnedJob]:
     """Per pair: fold k's model (fitted on the trades closed before fold k; the models' versions
     follow the order pairs and folds ask for them)."""
@@ -289,5 +311,5 @@ def _learned_jobs(
         bounds = [*starts[d.pair], candles[-1].ts + 1]
         requests += [(d.pair, ts, [c.ts for c in candles if bounds[k] <= c.ts < bounds[k + 1]])
                      for k, ts in enumerate(starts[d.pair])]
-    models = iter(trainer.fold_models(requests))
+    models = iter(trainer.fold_models(requests, tasks))
     return [LearnedJob(d, starts[d.pair], [next(models) for _ in starts[d.pair]]) for d in inputs]
