@@ -47,14 +47,20 @@ def command(zyn: str, folder: Path, seeds: int) -> list[str]:
     return [zyn, "backtest", "--data", str(folder), "--timeframe", "4h", "--learn", "--json", "--seeds", str(seeds)]
 
 
-def timed(cmd: list[str]) -> tuple[float, dict[str, object], str]:
+def timed(cmd: list[str], local: bool) -> tuple[float, float, dict[str, object], str]:
+    """(wall s, CPU s of the process and its children, the JSON, the last stderr line)."""
     env = {k: v for k, v in os.environ.items() if k != "ZYN_DASK_SCHEDULER"}
+    if local:
+        env["ZYN_DASK_SCHEDULER"] = "local"
+    before = os.times()
     t0 = time.perf_counter()
     res = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO, check=False)
     wall = time.perf_counter() - t0
+    after = os.times()
+    cpu = after.children_user + after.children_system - before.children_user - before.children_system
     if res.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed: {res.stderr.strip().splitlines()[-1:]}")
-    return wall, json.loads(res.stdout), res.stderr.strip().splitlines()[-1]
+    return wall, cpu, json.loads(res.stdout), res.stderr.strip().splitlines()[-1]
 
 
 def profile(folder: Path, seeds: int) -> None:
@@ -86,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dir", default=str(Path(tempfile.gettempdir()) / "zyn-bench"))
     ap.add_argument("--zyn", default=str(REPO / ".venv" / "bin" / "zyn"))
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--local-cluster", action="store_true", help="ZYN_DASK_SCHEDULER=local: force a local cluster")
     args = ap.parse_args(argv)
     folder = build(Path(args.dir), args.pairs, args.months)
     print(f"workload: {args.pairs} generated pairs (seeded) x {args.months} months of 1h in {folder}", flush=True)
@@ -96,10 +103,12 @@ def main(argv: list[str] | None = None) -> int:
     print("command: " + " ".join(cmd), flush=True)
     walls = []
     for _ in range(args.repeat):
-        wall, body, last = timed(cmd)
+        load = os.getloadavg()[0]
+        wall, cpu, body, last = timed(cmd, args.local_cluster)
         walls.append(wall)
         s = body["summary"]
-        print(f"wall {wall:.1f} s ({last}); {len(body['pairs'])} pairs, baseline {s['baseline_return']:+.4f}, "  # type: ignore[call-overload,index]
+        print(f"wall {wall:.1f} s, CPU {cpu:.1f} s, load average before {load:.1f} ({last}); "
+              f"{len(body['pairs'])} pairs, baseline {s['baseline_return']:+.4f}, "  # type: ignore[arg-type,index]
               f"learned {s['learned_return']:+.4f}, control {s['control_return']:+.4f}", flush=True)  # type: ignore[index]
     print(f"pooled walk-forward {args.pairs} pairs x {args.months} months 1h at 4h: "
           f"median {sorted(walls)[len(walls) // 2]:.1f} s over {len(walls)} run(s) on {os.cpu_count()} cores")

@@ -3,13 +3,15 @@
 Why one helper: `zyn backtest --data DIR` (one job per pair file) and the pooled walk-forward
 (`--learn`: per-pair baseline, learned and control runs) fan out the same way. With
 ZYN_DASK_SCHEDULER=tcp://host:port set, the jobs go to that cluster (unreachable: one-line
-UserError); otherwise a local cluster (`distributed.LocalCluster`, one single-threaded worker
-process per core) when the caller says the work repays starting one, else this process.
+UserError); with ZYN_DASK_SCHEDULER=local, or when the caller says the work repays starting one,
+a local cluster (`distributed.LocalCluster`, one single-threaded worker process per core);
+otherwise this process.
 The yielded `TaskMap` keeps the input order, so every engine gives the single-process result.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -33,6 +35,8 @@ def task_map(local_cluster: bool, workers: int | None = None) -> Iterator[tuple[
     """(map, engine name): the cluster at ZYN_DASK_SCHEDULER; else a local cluster of `workers`
     processes (default: one per core) when `local_cluster`; else this process."""
     address = scheduler_address()
+    if address == "local":
+        address, local_cluster = None, True
     if address is None and not local_cluster:
         yield serial_map, SINGLE
         return
@@ -48,7 +52,8 @@ def task_map(local_cluster: bool, workers: int | None = None) -> Iterator[tuple[
         return
     n = max(1, workers or os.cpu_count() or 1)
     cluster: Any = LocalCluster(  # type: ignore[no-untyped-call]
-        n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+        n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+        silence_logs=logging.ERROR)
     with cluster, Client(cluster) as local:  # type: ignore[no-untyped-call]
         yield _mapper(local), LOCAL
 

@@ -164,6 +164,7 @@ class Universe:
         self.timeframe = timeframe
         self.tf_ms = timeframe_ms(timeframe)
         self.series = {p: pair_series(cs, timeframe) for p, cs in candles.items()}
+        self._np: dict[str, tuple[Any, Any]] = {}
         self._pair_exits: dict[str, tuple[list[int], list[float]]] = {}
         for p, ts in trades.items():
             done = sorted((t.exit_ts, t.r_multiple) for t in ts)
@@ -196,10 +197,35 @@ class Universe:
         ]
 
     def vectors(self, pair: str, signal_ts: Sequence[int]) -> list[list[float]]:
-        """`vector` for many signals of one pair: the same values, the liquidity ranks of all of
-        them computed at once (the per-signal loop over every pair was most of the cost)."""
-        ranks = self.liquidity_ranks(pair, signal_ts)
-        return [self.vector(pair, ts, rank) for ts, rank in zip(signal_ts, ranks, strict=True)]
+        """`vector` for many signals of one pair (the same values)."""
+        out: list[list[float]] = self.matrix(pair, signal_ts).tolist()
+        return out
+
+    def matrix(self, pair: str, signal_ts: Sequence[int]) -> Any:
+        """`vector` for many signals of one pair as one numpy row each, computed column-wise with
+        the same float operations (lookups, the same subtractions and divisions, sin/cos from a
+        table of `time_features`' own values): the per-signal Python loop was most of the cost."""
+        import numpy as np
+
+        q = np.asarray(signal_ts, dtype=np.int64)
+        out = np.full((q.shape[0], len(FEATURE_NAMES)), NAN)
+        s = self.series[pair]
+        idx = np.searchsorted(self._columns(pair)[0], q, side="right") - 1
+        ok = idx >= 0
+        at = idx[ok]
+        for col, values in enumerate((s.trend_strength, s.atr_pct, s.htf_trend, s.htf_slope, s.vol_rank,
+                                      s.dist_sma100)):
+            out[ok, col] = np.asarray(values, dtype=np.float64)[at]
+        exits, cum = self._pair_exits.get(pair, ([], [0.0]))
+        out[ok, 6] = _recent_means(exits, cum, q[ok], PAIR_RECENT)
+        out[ok, 7] = _recent_means(self._all_exits, self._all_cum, q[ok], UNIVERSE_RECENT)
+        out[ok, 8] = np.asarray(self.liquidity_ranks(pair, q[ok].tolist()), dtype=np.float64)
+        decision = q[ok] + self.tf_ms
+        hour = (decision // 3_600_000) % 24
+        table = np.asarray([time_features(h * 3_600_000) for h in range(24)], dtype=np.float64)
+        out[ok, 9], out[ok, 10] = table[hour, 0], table[hour, 1]
+        out[ok, 11] = np.where((decision // DAY_MS + 3) % 7 >= 5, 1.0, 0.0)
+        return out
 
     def liquidity_rank(self, pair: str, signal_ts: int) -> float:
         """Share of the universe's pairs whose trailing quote volume (each at its latest candle
@@ -236,10 +262,19 @@ class Universe:
         whether it has one."""
         import numpy as np
 
-        s = self.series[pair]
-        idx = np.searchsorted(np.asarray(s.ts, dtype=np.int64), q, side="right") - 1
+        ts, volume = self._columns(pair)
+        idx = np.searchsorted(ts, q, side="right") - 1
         ok = idx >= 0
-        return np.asarray(s.quote_volume, dtype=np.float64)[np.maximum(idx, 0)], ok
+        return volume[np.maximum(idx, 0)], ok
+
+    def _columns(self, pair: str) -> tuple[Any, Any]:
+        """The pair's candle times and trailing quote volumes as numpy arrays (made once)."""
+        import numpy as np
+
+        if pair not in self._np:
+            s = self.series[pair]
+            self._np[pair] = (np.asarray(s.ts, dtype=np.int64), np.asarray(s.quote_volume, dtype=np.float64))
+        return self._np[pair]
 
 
 def _cumsum(xs: Sequence[float]) -> list[float]:
@@ -247,6 +282,18 @@ def _cumsum(xs: Sequence[float]) -> list[float]:
     for x in xs:
         out.append(out[-1] + x)
     return out
+
+
+def _recent_means(exits: list[int], cum: list[float], signal_ts: Any, k: int) -> Any:
+    """`_recent_mean` for an array of signal times (the same subtraction and division)."""
+    import numpy as np
+
+    j = np.searchsorted(np.asarray(exits, dtype=np.int64), signal_ts, side="right")
+    i = np.maximum(0, j - k)
+    c = np.asarray(cum, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = (c[j] - c[i]) / (j - i)
+    return np.where(j == 0, 0.0, means)
 
 
 def _recent_mean(exits: list[int], cum: list[float], signal_ts: int, k: int) -> float:

@@ -23,6 +23,8 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from core.analyzer import TradeRecord, from_closed_trade
 from core.backtest import BacktestResult
 from core.domain import Candle, Market, UserError
@@ -150,8 +152,8 @@ class Trainer:
             elif fit.model is None:
                 out.update((j, PreparedFold(None, fit.trained_on)) for j in members)
             else:
-                rows = [x for j in members for x in self.universe.vectors(requests[j][0], requests[j][2])]
-                probs = iter(fit.model.probs(rows))
+                rows = np.vstack([self.universe.matrix(requests[j][0], requests[j][2]) for j in members])
+                probs = iter(fit.model.probs_of_matrix(rows))
                 for j in members:
                     ts = requests[j][2]
                     out[j] = PreparedFold.of(fit.model, fit.trained_on, {t: next(probs) for t in ts})
