@@ -200,7 +200,12 @@ class Zyn:
         now = self.clock.now_ms()
         history = self._history_before(now)
         if not getattr(self.learner, "version", 0) and history:
-            changes = dict(self.learner.bootstrap_from_backtest(self.db, history, self.settings.timeframe, now_ms=now))
+            from core.pair_backtest import PairBacktest
+            from core.strategy_port import strategy_named
+
+            port = PairBacktest(strategy_named(self.settings.strategy))
+            changes = dict(self.learner.bootstrap_from_backtest(self.db, history, self.settings.timeframe, now_ms=now,
+                                                                backtest=port))
         else:
             changes = dict(self.learner.relearn(self.db, now_ms=now))
         return changes

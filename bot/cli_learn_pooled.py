@@ -14,12 +14,15 @@ import argparse
 import os
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.domain import UserError
 from core.pooled_data import load_folder
 from core.pooled_walk_forward import pooled_walk_forward
 from core.timeframes import timeframe_seconds
+
+if TYPE_CHECKING:
+    from core.pair_backtest import PairBacktest
 
 DEFAULT_TIMEFRAME = "4h"
 # below this many candle-runs (pairs x candles x (2 + seeds)) starting worker processes (each
@@ -32,8 +35,6 @@ def cmd_pooled_learn(args: argparse.Namespace) -> int:
 
     from bot.cli_backtest import _out
     from bot.dask_map import task_map
-    from core.pair_backtest import PairBacktest
-    from core.strategy_port import DEFAULT_STRATEGY, strategy_named
 
     tf = args.timeframe or DEFAULT_TIMEFRAME
     timeframe_seconds(tf)
@@ -45,7 +46,7 @@ def cmd_pooled_learn(args: argparse.Namespace) -> int:
         print(f"left out {line}", file=sys.stderr)
     if not universe.data:
         raise UserError(f"{args.data}: no pair file with enough {tf} candles")
-    backtest = PairBacktest(strategy_named(os.environ.get("ZYN_STRATEGY", "").strip() or DEFAULT_STRATEGY))
+    backtest = port_backtest()
     runs = sum(len(c) for c, _m in universe.data.values()) * (2 + args.seeds)
     with task_map(local_cluster=runs >= LOCAL_CLUSTER_MIN_CANDLE_RUNS) as (tasks, engine), \
             tqdm(total=3 * len(universe.data), desc="walk-forward", unit="step", file=sys.stderr,
@@ -60,6 +61,15 @@ def cmd_pooled_learn(args: argparse.Namespace) -> int:
           f"{backtest.strategy.name} on the {'kernel' if backtest.compiled else 'reference backtester'})",
           file=sys.stderr)
     return 0
+
+
+def port_backtest() -> PairBacktest:
+    """The strategy the learner evaluates: ZYN_STRATEGY from the Strategy port (default sma20_atr,
+    which runs on the compiled kernel); an unknown name is a one-line UserError."""
+    from core.pair_backtest import PairBacktest
+    from core.strategy_port import DEFAULT_STRATEGY, strategy_named
+
+    return PairBacktest(strategy_named(os.environ.get("ZYN_STRATEGY", "").strip() or DEFAULT_STRATEGY))
 
 
 def _step(bar: Any, label: str) -> None:
