@@ -238,11 +238,10 @@ def has_skill(learned: float, control_mean: float, beaten: int, seeds: int) -> b
 def _train_trades(
     baselines: Mapping[str, BacktestResult], universe: Universe, tf_ms: int
 ) -> list[TrainTrade]:
-    out = [
-        TrainTrade(from_closed_trade(t), universe.vector(pair, t.entry_ts - tf_ms))
-        for pair, res in baselines.items()
-        for t in res.trades
-    ]
+    out = []
+    for pair, res in baselines.items():  # the features at each trade's signal candle
+        rows = universe.vectors(pair, [t.entry_ts - tf_ms for t in res.trades])
+        out += [TrainTrade(from_closed_trade(t), x) for t, x in zip(res.trades, rows, strict=True)]
     return sorted(out, key=lambda t: (t.record.exit_ts, t.record.entry_ts))
 
 
