@@ -73,7 +73,7 @@ def test_pooled_learn_on_a_dask_cluster_equals_the_single_process_run(
 ) -> None:
     from distributed import Client
 
-    folder = _small_folder(data_dir, tmp_path, pairs=3, hours=30_000)  # whole files: enough trades to learn
+    folder = _small_folder(data_dir, tmp_path, pairs=2, hours=30_000)  # whole files: enough trades to learn
     args = ["backtest", "--data", str(folder), "--timeframe", "4h", "--learn", "--json", "--seeds", "3"]
     single = run(args, tmp_path)
     assert single.returncode == 0, single.stderr
@@ -83,8 +83,8 @@ def test_pooled_learn_on_a_dask_cluster_equals_the_single_process_run(
     assert f"({dask_cluster}, sma20_atr on the kernel)" in spread.stderr
     with Client(dask_cluster, timeout="10s") as client:
         done = client.run(lambda dask_worker: dask_worker.state.executed_count)
-    # 3 baselines + 5 fold fits + 3 learned runs + the control runs of the pairs the learner skipped in
-    assert sum(done.values()) >= 11 and len(done) == 2, done
+    # 2 baselines + 5 fold fits + 2 learned runs + the control runs of the pairs the learner skipped in
+    assert sum(done.values()) >= 9 and len(done) == 2, done
     a, b = json.loads(single.stdout), json.loads(spread.stdout)
     assert sum(p["skipped"] for p in a["pairs"]) > 0
     assert _without_seconds(b) == _without_seconds(a)
