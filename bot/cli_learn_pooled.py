@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMEFRAME = "4h"
 # below this many candle-runs (pairs x candles x (2 + seeds)) starting worker processes (each
-# importing numpy, numba and scikit-learn) costs more than it saves on 2 cores
+# importing numpy, numba and scikit-learn) costs more than it saves on 2 cores: 40 pairs x 18 months
+# (2.9 M) took 10-25 s in one process and 21-28 s on a local cluster (bench/pooled_speed.py)
 LOCAL_CLUSTER_MIN_CANDLE_RUNS = 50_000_000
 
 
@@ -40,13 +41,13 @@ def cmd_pooled_learn(args: argparse.Namespace) -> int:
     timeframe_seconds(tf)
     if args.seeds < 1:
         raise UserError("--seeds must be at least 1")
+    backtest = port_backtest()  # an unknown ZYN_STRATEGY fails here, before any file is read
     t0 = time.perf_counter()
     universe = load_folder(args.data, tf)
     for line in universe.skipped:
         print(f"left out {line}", file=sys.stderr)
     if not universe.data:
         raise UserError(f"{args.data}: no pair file with enough {tf} candles")
-    backtest = port_backtest()
     runs = sum(len(c) for c, _m in universe.data.values()) * (2 + args.seeds)
     with task_map(local_cluster=runs >= LOCAL_CLUSTER_MIN_CANDLE_RUNS) as (tasks, engine), \
             tqdm(total=3 * len(universe.data), desc="walk-forward", unit="step", file=sys.stderr,

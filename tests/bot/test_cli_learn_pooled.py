@@ -88,3 +88,10 @@ def test_pooled_learn_on_a_dask_cluster_equals_the_single_process_run(
     a, b = json.loads(single.stdout), json.loads(spread.stdout)
     assert sum(p["skipped"] for p in a["pairs"]) > 0
     assert _without_seconds(b) == _without_seconds(a)
+
+
+def test_pooled_learn_with_an_unknown_strategy_is_one_line(data_dir: Path, tmp_path: Path) -> None:
+    folder = _small_folder(data_dir, tmp_path, pairs=2, hours=2000)
+    out = run(["backtest", "--data", str(folder), "--learn", "--json"], tmp_path, ZYN_STRATEGY="nope")
+    assert out.returncode == 2 and out.stdout == "" and "Traceback" not in out.stderr
+    assert "unknown strategy 'nope'" in out.stderr and out.stderr.count("\n") == 1
