@@ -20,8 +20,8 @@ from core.backtest import Backtester, BacktestResult
 from core.domain import Market, UserError
 from core.kernel.arrays import CandleArrays
 from core.risk import RiskConfig
-from core.strategy import GateFn, Sma20Atr
-from core.strategy_port import DEFAULT_STRATEGY, Strategy, strategy_named
+from core.strategy import Sma20Atr  # the one strategy the kernel implements
+from core.strategy_port import DEFAULT_STRATEGY, GateFn, Strategy, strategy_named
 
 Engine = Literal["auto", "kernel", "reference"]
 ENGINES: tuple[Engine, ...] = ("auto", "kernel", "reference")
