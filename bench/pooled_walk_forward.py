@@ -20,6 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bot.dask_map import task_map  # noqa: E402
 from core.pooled_data import load_folder, merge  # noqa: E402
 from core.pooled_walk_forward import VARIANTS, PooledResult, pooled_walk_forward  # noqa: E402
 
@@ -60,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeframe", default="4h")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seeds", type=int, default=20)
-    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for the control runs")
+    ap.add_argument("--dask", action="store_true", help="run the per-pair jobs on a local Dask cluster "
+                    "(ZYN_DASK_SCHEDULER=tcp://host:port: on that cluster)")
     ap.add_argument("--out", default="")
     args = ap.parse_args(argv)
     folders = [f for f in args.folders.split(",") if f]
@@ -68,12 +70,13 @@ def main(argv: list[str] | None = None) -> int:
     uni = merge([load_folder(Path(args.data) / f, args.timeframe, label=f"{f}:") for f in folders])
     print(f"loaded {len(uni.data)} pairs in {time.perf_counter() - t_load:.1f} s", flush=True)
     texts = []
-    for variant in [v for v in args.variants.split(",") if v]:
-        t0 = time.perf_counter()
-        res = pooled_walk_forward(uni.data, args.timeframe, args.folds, args.seeds, variant, workers=args.workers)
-        res.seconds = time.perf_counter() - t0
-        texts.append(table(res))
-        print(texts[-1], flush=True)
+    with task_map(local_cluster=args.dask) as (tasks, _engine):
+        for variant in [v for v in args.variants.split(",") if v]:
+            t0 = time.perf_counter()
+            res = pooled_walk_forward(uni.data, args.timeframe, args.folds, args.seeds, variant, tasks=tasks)
+            res.seconds = time.perf_counter() - t0
+            texts.append(table(res))
+            print(texts[-1], flush=True)
     if args.out:
         Path(args.out).write_text(f"folders {','.join(folders)}\n\n" + "\n\n".join(texts) + "\n", encoding="utf-8")
     return 0

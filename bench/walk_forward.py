@@ -26,12 +26,13 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from core.backtest import Backtester  # noqa: E402
 from core.domain import Candle, Market  # noqa: E402
+from core.kernel.arrays import CandleArrays  # noqa: E402
 from core.learner_model import LearnerConfig  # noqa: E402
 from core.market_data.csv_loader import load_csv  # noqa: E402
 from core.market_data.resample import resample  # noqa: E402
 from core.markets_catalog import market_for  # noqa: E402
+from core.pair_backtest import PairBacktest  # noqa: E402
 from core.pairs import pair_from_filename  # noqa: E402
 from core.pooled_walk_forward import RandomGate  # noqa: E402
 from core.walk_forward import WalkForwardResult, fold_starts, walk_forward, window  # noqa: E402
@@ -85,9 +86,10 @@ def control_returns(
     first = fold_starts(len(candles), folds)[0]
     p = res.skipped_by_learner / len(res.audit)
     rets = []
+    arrays = CandleArrays.from_candles(candles)
     for seed in range(seeds):
         gate = RandomGate(p, candles[first].ts, random.Random(seed))
-        run = Backtester(pair, tf, market, gate=gate).run(candles)
+        run = PairBacktest().run(pair, tf, market, arrays, gate=gate)  # the learner's engine
         rets.append(_f(window(run, first, candles, 0.0).summary()["total_return"]))
     return rets
 

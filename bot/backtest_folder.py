@@ -1,7 +1,7 @@
 """`zyn backtest --data DIR` without --learn: every pair file in the folder, one row per pair and
 totals. The per-file work is core.kernel.jobs.summarize_file; it fans out through Dask
-(`distributed`) — ZYN_DASK_SCHEDULER=tcp://host:port uses an existing cluster, otherwise a local
-cluster when the folder is big enough to repay starting one, else this process runs the files."""
+(`distributed`, bot/dask_map.py) — ZYN_DASK_SCHEDULER=tcp://host:port uses an existing cluster,
+otherwise a local cluster when the folder is big enough to repay starting one, else this process."""
 
 from __future__ import annotations
 
@@ -52,38 +52,15 @@ def _common_tf(rows: list[dict[str, Any]]) -> str:
 
 
 def _fan_out(files: list[str], timeframe: str | None) -> tuple[list[dict[str, Any]], str]:
+    from functools import partial
 
+    from bot.dask_map import task_map
     from core.kernel.jobs import summarize_file
 
-    address = os.environ.get("ZYN_DASK_SCHEDULER", "").strip()
     big = sum(Path(f).stat().st_size for f in files) >= LOCAL_CLUSTER_MIN_CANDLE_BYTES
-    if not address and (len(files) < 2 or not big):
-        return [summarize_file(f, timeframe) for f in files], "single-process"
-    return _on_dask(files, timeframe, address or None), address or "dask-local"
-
-
-def _on_dask(files: list[str], timeframe: str | None, address: str | None) -> list[dict[str, Any]]:
-    from distributed import Client, LocalCluster
-
-    if address is not None:
-        try:
-            client: Any = Client(address, timeout="10s")  # type: ignore[no-untyped-call]
-        except OSError as exc:
-            raise UserError(f"ZYN_DASK_SCHEDULER={address}: cannot reach the Dask scheduler ({exc})") from None
-        with client:
-            return _gather(client, files, timeframe)
-    workers = max(1, min(len(files), os.cpu_count() or 1))
-    cluster: Any = LocalCluster(  # type: ignore[no-untyped-call]
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
-    with cluster, Client(cluster) as local:  # type: ignore[no-untyped-call]
-        return _gather(local, files, timeframe)
-
-
-def _gather(client: Any, files: list[str], timeframe: str | None) -> list[dict[str, Any]]:
-    from core.kernel.jobs import summarize_file
-
-    futures = client.map(summarize_file, files, timeframe=timeframe, pure=False)
-    return list(client.gather(futures))
+    with task_map(local_cluster=len(files) >= 2 and big, workers=min(len(files), os.cpu_count() or 1)) as (
+            run, engine):
+        return run(partial(summarize_file, timeframe=timeframe), files), engine
 
 
 def totals(rows: list[dict[str, Any]], seconds: float) -> dict[str, Any]:

@@ -45,10 +45,11 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     if args.plot:
         _check_plot_path(args.plot)  # fail in one line before minutes of backtest, not after
     if args.learn:
+        from bot.cli_learn_pooled import port_backtest
         from core.walk_forward import walk_forward
 
         pair, tf, candles = load_backtest_candles(args)
-        wf = walk_forward(candles, pair, tf, market_for(pair))
+        wf = walk_forward(candles, pair, tf, market_for(pair), backtest=port_backtest())
         if args.plot:
             curves = {"baseline": wf.baseline.equity_curve, "learned": wf.learned.equity_curve}
             _plot(args.plot, [c.ts for c in candles], curves, f"{pair} {tf} walk-forward equity")

@@ -2,7 +2,10 @@
 
 Why its own module: the folder backtest without `--learn` and the fast kernel live elsewhere;
 this is only the learning path — load the folder, run `core.pooled_walk_forward` with a progress
-bar on stderr (stdout stays one JSON object), print the contract JSON or a table.
+bar on stderr (stdout stays one JSON object), print the contract JSON or a table. The strategy is
+the Strategy port's (ZYN_STRATEGY, default sma20_atr: the compiled kernel); the per-pair runs fan
+out through bot/dask_map.py (ZYN_DASK_SCHEDULER, else a local cluster when the universe is big
+enough to repay starting one, else this process).
 """
 
 from __future__ import annotations
@@ -11,41 +14,63 @@ import argparse
 import os
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.domain import UserError
 from core.pooled_data import load_folder
 from core.pooled_walk_forward import pooled_walk_forward
 from core.timeframes import timeframe_seconds
 
+if TYPE_CHECKING:
+    from core.pair_backtest import PairBacktest
+
 DEFAULT_TIMEFRAME = "4h"
+# below this many candle-runs (pairs x candles x (2 + seeds)) starting worker processes (each
+# importing numpy, numba and scikit-learn) costs more than it saves on 2 cores: 40 pairs x 18 months
+# (2.9 M) took 10-25 s in one process and 21-28 s on a local cluster (bench/pooled_speed.py)
+LOCAL_CLUSTER_MIN_CANDLE_RUNS = 50_000_000
 
 
 def cmd_pooled_learn(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from bot.cli_backtest import _out
+    from bot.dask_map import task_map
 
     tf = args.timeframe or DEFAULT_TIMEFRAME
     timeframe_seconds(tf)
     if args.seeds < 1:
         raise UserError("--seeds must be at least 1")
+    backtest = port_backtest()  # an unknown ZYN_STRATEGY fails here, before any file is read
     t0 = time.perf_counter()
     universe = load_folder(args.data, tf)
     for line in universe.skipped:
         print(f"left out {line}", file=sys.stderr)
     if not universe.data:
         raise UserError(f"{args.data}: no pair file with enough {tf} candles")
-    with tqdm(total=3 * len(universe.data), desc="walk-forward", unit="step", file=sys.stderr,
-              disable=None) as bar:
+    runs = sum(len(c) for c, _m in universe.data.values()) * (2 + args.seeds)
+    with task_map(local_cluster=runs >= LOCAL_CLUSTER_MIN_CANDLE_RUNS) as (tasks, engine), \
+            tqdm(total=3 * len(universe.data), desc="walk-forward", unit="step", file=sys.stderr,
+                 disable=None) as bar:
         result = pooled_walk_forward(
             universe.data, tf, seeds=args.seeds, progress=lambda label: _step(bar, label),
-            workers=os.cpu_count() or 1,
+            tasks=tasks, backtest=backtest,
         )
     result.seconds = time.perf_counter() - t0
     _out(result.contract(), args.json, _format)
-    print(f"pooled walk-forward: {len(universe.data)} pairs in {result.seconds:.1f} s", file=sys.stderr)
+    print(f"pooled walk-forward: {len(universe.data)} pairs in {result.seconds:.1f} s ({engine}, "
+          f"{backtest.strategy.name} on the {'kernel' if backtest.compiled else 'reference backtester'})",
+          file=sys.stderr)
     return 0
+
+
+def port_backtest() -> PairBacktest:
+    """The strategy the learner evaluates: ZYN_STRATEGY from the Strategy port (default sma20_atr,
+    which runs on the compiled kernel); an unknown name is a one-line UserError."""
+    from core.pair_backtest import PairBacktest
+    from core.strategy_port import DEFAULT_STRATEGY, strategy_named
+
+    return PairBacktest(strategy_named(os.environ.get("ZYN_STRATEGY", "").strip() or DEFAULT_STRATEGY))
 
 
 def _step(bar: Any, label: str) -> None:

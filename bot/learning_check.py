@@ -17,8 +17,10 @@ from loguru import logger
 from core.domain import UserError
 from core.learning_switch import SwitchState, save_switch, verdict
 from core.markets_catalog import market_for
+from core.pair_backtest import PairBacktest
 from core.pooled_data import load_folder
 from core.pooled_walk_forward import CONTROL_SEEDS, pooled_walk_forward
+from core.strategy_port import strategy_named
 from core.timeframes import timeframe_ms
 
 if TYPE_CHECKING:
@@ -63,7 +65,9 @@ def run_learning_check(learning: LearningRunner, seeds: int = CONTROL_SEEDS) -> 
             LIVE_VARIANT,
         )
     else:
-        res = pooled_walk_forward(data, learning.settings.timeframe, seeds=seeds, variant=LIVE_VARIANT)
+        backtest = PairBacktest(strategy_named(learning.settings.strategy))  # the configured strategy, via the port
+        res = pooled_walk_forward(data, learning.settings.timeframe, seeds=seeds, variant=LIVE_VARIANT,
+                                  backtest=backtest)
         state = verdict(
             res.summary(),
             len(res.pairs),

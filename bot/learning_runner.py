@@ -40,7 +40,12 @@ class LearningRunner:
         now = self.clock.now_ms()
         history = self.history_before(now)
         if not self.learner.version and history:
-            return dict(self.learner.bootstrap_from_backtest(self.db, history, self.settings.timeframe, now_ms=now))
+            from core.pair_backtest import PairBacktest
+            from core.strategy_port import strategy_named
+
+            port = PairBacktest(strategy_named(self.settings.strategy))  # the configured strategy, via the port
+            return dict(self.learner.bootstrap_from_backtest(self.db, history, self.settings.timeframe, now_ms=now,
+                                                             backtest=port))
         return dict(self.learner.relearn(self.db, now_ms=now))
 
     def history_before(self, now_ms: int) -> dict[str, list[Candle]]:

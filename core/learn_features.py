@@ -15,6 +15,7 @@ import bisect
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from core.domain import Candle
 from core.indicators import indicator_series
@@ -163,6 +164,7 @@ class Universe:
         self.timeframe = timeframe
         self.tf_ms = timeframe_ms(timeframe)
         self.series = {p: pair_series(cs, timeframe) for p, cs in candles.items()}
+        self._np: dict[str, tuple[Any, Any]] = {}
         self._pair_exits: dict[str, tuple[list[int], list[float]]] = {}
         for p, ts in trades.items():
             done = sorted((t.exit_ts, t.r_multiple) for t in ts)
@@ -171,8 +173,9 @@ class Universe:
         self._all_exits = [e for e, _ in merged]
         self._all_cum = _cumsum([r for _, r in merged])
 
-    def vector(self, pair: str, signal_ts: int) -> list[float]:
-        """The FEATURE_NAMES values for a signal on `pair`'s candle opening at `signal_ts`."""
+    def vector(self, pair: str, signal_ts: int, liquidity: float | None = None) -> list[float]:
+        """The FEATURE_NAMES values for a signal on `pair`'s candle opening at `signal_ts`
+        (`liquidity`: its liquidity rank when already computed by `vectors`)."""
         s = self.series[pair]
         i = bisect.bisect_right(s.ts, signal_ts) - 1
         if i < 0:
@@ -189,9 +192,40 @@ class Universe:
             s.dist_sma100[i],
             pair_r,
             all_r,
-            self.liquidity_rank(pair, signal_ts),
+            self.liquidity_rank(pair, signal_ts) if liquidity is None else liquidity,
             *time_features(signal_ts + self.tf_ms),
         ]
+
+    def vectors(self, pair: str, signal_ts: Sequence[int]) -> list[list[float]]:
+        """`vector` for many signals of one pair (the same values)."""
+        out: list[list[float]] = self.matrix(pair, signal_ts).tolist()
+        return out
+
+    def matrix(self, pair: str, signal_ts: Sequence[int]) -> Any:
+        """`vector` for many signals of one pair as one numpy row each, computed column-wise with
+        the same float operations (lookups, the same subtractions and divisions, sin/cos from a
+        table of `time_features`' own values): the per-signal Python loop was most of the cost."""
+        import numpy as np
+
+        q = np.asarray(signal_ts, dtype=np.int64)
+        out = np.full((q.shape[0], len(FEATURE_NAMES)), NAN)
+        s = self.series[pair]
+        idx = np.searchsorted(self._columns(pair)[0], q, side="right") - 1
+        ok = idx >= 0
+        at = idx[ok]
+        for col, values in enumerate((s.trend_strength, s.atr_pct, s.htf_trend, s.htf_slope, s.vol_rank,
+                                      s.dist_sma100)):
+            out[ok, col] = np.asarray(values, dtype=np.float64)[at]
+        exits, cum = self._pair_exits.get(pair, ([], [0.0]))
+        out[ok, 6] = _recent_means(exits, cum, q[ok], PAIR_RECENT)
+        out[ok, 7] = _recent_means(self._all_exits, self._all_cum, q[ok], UNIVERSE_RECENT)
+        out[ok, 8] = np.asarray(self.liquidity_ranks(pair, q[ok].tolist()), dtype=np.float64)
+        decision = q[ok] + self.tf_ms
+        hour = (decision // 3_600_000) % 24
+        table = np.asarray([time_features(h * 3_600_000) for h in range(24)], dtype=np.float64)
+        out[ok, 9], out[ok, 10] = table[hour, 0], table[hour, 1]
+        out[ok, 11] = np.where((decision // DAY_MS + 3) % 7 >= 5, 1.0, 0.0)
+        return out
 
     def liquidity_rank(self, pair: str, signal_ts: int) -> float:
         """Share of the universe's pairs whose trailing quote volume (each at its latest candle
@@ -206,12 +240,60 @@ class Universe:
             return NAN
         return sum(1 for v in values.values() if v <= own) / len(values)
 
+    def liquidity_ranks(self, pair: str, signal_ts: Sequence[int]) -> list[float]:
+        """`liquidity_rank` for many signal times (same counts, same division)."""
+        import numpy as np
+
+        if pair not in self.series or not signal_ts:
+            return [NAN] * len(signal_ts)
+        q = np.asarray(signal_ts, dtype=np.int64)
+        own, own_ok = self._volume_at(pair, q)
+        at_or_below = np.zeros(q.shape[0], np.int64)
+        present = np.zeros(q.shape[0], np.int64)
+        for p in self.series:
+            v, ok = self._volume_at(p, q)
+            present += ok
+            at_or_below += ok & (v <= own)
+        return [int(c) / int(n) if has else NAN
+                for has, c, n in zip(own_ok.tolist(), at_or_below.tolist(), present.tolist(), strict=True)]
+
+    def _volume_at(self, pair: str, q: Any) -> tuple[Any, Any]:
+        """Trailing quote volume of `pair` at its latest candle at or before each time, and
+        whether it has one."""
+        import numpy as np
+
+        ts, volume = self._columns(pair)
+        idx = np.searchsorted(ts, q, side="right") - 1
+        ok = idx >= 0
+        return volume[np.maximum(idx, 0)], ok
+
+    def _columns(self, pair: str) -> tuple[Any, Any]:
+        """The pair's candle times and trailing quote volumes as numpy arrays (made once)."""
+        import numpy as np
+
+        if pair not in self._np:
+            s = self.series[pair]
+            self._np[pair] = (np.asarray(s.ts, dtype=np.int64), np.asarray(s.quote_volume, dtype=np.float64))
+        return self._np[pair]
+
 
 def _cumsum(xs: Sequence[float]) -> list[float]:
     out = [0.0]
     for x in xs:
         out.append(out[-1] + x)
     return out
+
+
+def _recent_means(exits: list[int], cum: list[float], signal_ts: Any, k: int) -> Any:
+    """`_recent_mean` for an array of signal times (the same subtraction and division)."""
+    import numpy as np
+
+    j = np.searchsorted(np.asarray(exits, dtype=np.int64), signal_ts, side="right")
+    i = np.maximum(0, j - k)
+    c = np.asarray(cum, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = (c[j] - c[i]) / (j - i)
+    return np.where(j == 0, 0.0, means)
 
 
 def _recent_mean(exits: list[int], cum: list[float], signal_ts: int, k: int) -> float:

@@ -18,7 +18,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from core.analyzer import TradeRecord, from_closed_trade, load_records
-from core.backtest import Backtester
 from core.domain import Candle, Market
 from core.insights import refresh_insights
 from core.learner_model import (
@@ -31,8 +30,9 @@ from core.learner_model import (
 )
 from core.markets_catalog import market_for
 from core.metrics import ClosedTrade
+from core.pair_backtest import PairBacktest
 from core.risk import RiskConfig
-from core.strategy import Gate, SignalContext
+from core.strategy_port import Gate, SignalContext
 from core.telemetry.models import LearnerStateRow, TradeRow
 from core.time_context import features as time_features
 from core.trade_sources import source_split
@@ -113,13 +113,18 @@ class Learner:
         markets: Mapping[str, Market] | None = None,
         cfg: RiskConfig | None = None,
         now_ms: int = 0,
+        backtest: PairBacktest | None = None,
     ) -> dict[str, object]:
         """Backtest the plain strategy on `data` (pair -> candles of `timeframe`), store the trades
-        as source 'bootstrap' (replacing earlier bootstrap trades of those pairs), then relearn."""
+        as source 'bootstrap' (replacing earlier bootstrap trades of those pairs), then relearn.
+        `backtest`: the strategy from the port and its engine (default: the default strategy)."""
+        from core.kernel.arrays import CandleArrays
+
+        bt = backtest or PairBacktest(cfg=cfg or RiskConfig())
         rows: list[TradeRow] = []
         for pair, candles in data.items():
             market = (markets or {}).get(pair) or market_for(pair)
-            result = Backtester(pair, timeframe, market, cfg or RiskConfig()).run(candles)
+            result = bt.run(pair, timeframe, market, CandleArrays.from_candles(candles))
             rows += [trade_row(t, BOOTSTRAP_SOURCE) for t in result.trades]
         with Session(db) as s:
             s.exec(

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from core.strategy import Gate
+from core.strategy_port import Gate
 
 KINDS = ("logistic", "gbm")
 RULES = ("margin", "q33")
@@ -51,7 +51,19 @@ class MLModel:
         if not xs:
             return []
         rows = [[v if math.isfinite(v) else m for v, m in zip(x, self.medians, strict=True)] for x in xs]
-        return [float(p[1]) for p in self.estimator.predict_proba(rows)]
+        with one_thread():
+            return [float(p[1]) for p in self.estimator.predict_proba(rows)]
+
+    def probs_of_matrix(self, x: Any) -> list[float]:
+        """`probs` of a numpy matrix's rows (the same imputed numbers, without a Python loop)."""
+        import numpy as np
+
+        if x.shape[0] == 0:
+            return []
+        filled = np.where(np.isfinite(x), x, np.asarray(self.medians, dtype=np.float64))
+        with one_thread():
+            out: list[float] = self.estimator.predict_proba(filled)[:, 1].tolist()
+        return out
 
     def gate(self, x: Sequence[float], p: float | None = None) -> Gate:
         """The verdict for one signal; `p` when its probability was already computed in a batch."""
@@ -66,6 +78,15 @@ class MLModel:
                 f"(win rate {self.win_rate:.2f} over {self.trained_on} trades)",
             )
         return Gate(True, 1.0, self.version, f"{name}: P(win) {p:.2f}")
+
+
+def one_thread() -> Any:
+    """The trees' OpenMP pool limited to one thread (same numbers: each thread scores or bins
+    whole rows/features). Why: the pooled walk-forward runs its jobs one per core already, and
+    on a busy 2-core machine OpenMP's spinning threads made fitting and scoring 2-5x slower."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="openmp")
 
 
 def _estimator(spec: MLSpec) -> Any:
@@ -101,7 +122,8 @@ def fit_ml(rows: Sequence[Sequence[float]], wins: Sequence[bool], spec: MLSpec, 
     med = medians(rows)
     x = [[v if math.isfinite(v) else m for v, m in zip(r, med, strict=True)] for r in rows]
     y = [1 if w else 0 for w in wins]
-    est = _estimator(spec).fit(x, y)
+    with one_thread():
+        est = _estimator(spec).fit(x, y)
     win_rate = sum(y) / len(y)
     if spec.rule == "margin":
         threshold = win_rate - MARGIN
@@ -120,8 +142,9 @@ def _oof_quantile(x: list[list[float]], y: list[int], spec: MLSpec) -> float:
         tx, ty = x[:lo] + x[hi:], y[:lo] + y[hi:]
         if len(set(ty)) < 2:
             continue
-        est = _estimator(spec).fit(tx, ty)
-        preds += [float(p[1]) for p in est.predict_proba(x[lo:hi])]
+        with one_thread():
+            est = _estimator(spec).fit(tx, ty)
+            preds += [float(p[1]) for p in est.predict_proba(x[lo:hi])]
     if not preds:
         return 0.0
     preds.sort()

@@ -33,7 +33,7 @@ from core.learner_ridge import fit_ridge as fit_ridge
 from core.learner_ridge import numeric_features as numeric_features
 from core.learner_ridge import ridge_gate
 from core.stats import Z95, mean_ci, shrink, stdev
-from core.strategy import Gate, SignalContext
+from core.strategy_port import Gate, SignalContext
 from core.timeframes import timeframe_ms
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from core.analyzer import TradeRecord
 from core.stats import stdev
-from core.strategy import Gate, SignalContext
+from core.strategy_port import Gate, SignalContext
 from core.timeframes import timeframe_ms
 
 if TYPE_CHECKING:

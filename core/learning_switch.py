@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from core.strategy import Gate, GateFn, SignalContext
+from core.strategy_port import Gate, GateFn, SignalContext
 from core.telemetry.kv import KeyValueStore
 
 KV_KEY = "learning_switch"

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.domain import Candle, Market, UserError
-from core.market_data.csv_loader import load_csv
-from core.market_data.resample import resample
+from core.market_data.csv_loader import load_arrays
+from core.market_data.resample_columns import resample_columns
 from core.markets_catalog import market_for
 from core.pairs import pair_from_filename
 from core.timeframes import timeframe_ms
@@ -53,7 +53,7 @@ def load_folder(folder: str | Path, timeframe: str, min_candles: int = 12, label
         raise UserError(f"{folder}: no <EXCHANGE>_<BASE>-<QUOTE>_<tf>.csv file that can build {timeframe} candles")
     out = FolderUniverse({})
     for pair, (f, tf) in sorted(files.items()):
-        candles = resample(load_csv(f), tf, timeframe)
+        candles = resample_columns(load_arrays(f, volume=True), tf, timeframe).to_candles()
         if len(candles) < min_candles:
             out.skipped.append(f"{f.name}: {len(candles)} {timeframe} candles")
             continue

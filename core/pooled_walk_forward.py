@@ -11,28 +11,48 @@ the learned average beats at least 95 % of the seeds' set averages
 (bench/results/learner_protocol.md, learner_protocol_2026-11-30.md).
 The plain-strategy trades of a full run are the training trades: the backtest is causal, so a
 trade that closed before a cutoff is exactly the trade a backtest cut at that time would make.
+The strategy comes from the Strategy port and runs on the compiled kernel when it has one
+(`core.pair_backtest`); the per-pair runs are jobs (`core.pooled_tasks`) handed to a `TaskMap`,
+so a Dask cluster runs them when the caller passes one — the result is the same either way.
 """
 
 from __future__ import annotations
 
 import bisect
 import math
-import random
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+
+import numpy as np
 
 from core.analyzer import TradeRecord, from_closed_trade
-from core.backtest import Backtester, BacktestResult
+from core.backtest import BacktestResult
 from core.domain import Candle, Market, UserError
+from core.kernel.arrays import CandleArrays
 from core.learn_features import Universe
 from core.learner_ml import MLModel, MLSpec, fit_ml
-from core.learner_model import LearnerConfig, LearnerModel, fit_model
+from core.learner_model import LearnerConfig, fit_model
 from core.metrics import ClosedTrade
+from core.pair_backtest import PairBacktest
+from core.pooled_tasks import (
+    CellFoldModel,
+    ControlJob,
+    FoldModel,
+    FoldRouter,
+    LearnedJob,
+    PairInput,
+    PreparedFold,
+    RandomGate,
+    run_baseline,
+    run_controls,
+    run_learned,
+)
 from core.risk import RiskConfig
-from core.strategy import Gate, SignalContext
+from core.task_map import TaskMap, serial_map
 from core.timeframes import timeframe_ms
 from core.walk_forward import fold_starts, window
+
+__all__ = ["FoldRouter", "RandomGate", "pooled_walk_forward", "PooledResult", "has_skill", "VARIANTS"]
 
 CONTROL_SEEDS = 20
 SKILL_SHARE = 0.95
@@ -49,44 +69,41 @@ DEFAULT_VARIANT = "G-b"  # frozen by the round-2 selection rule on dev (bench/re
 Progress = Callable[[str], None]
 
 
-class FoldModel(Protocol):
-    def decide(self, pair: str, ctx: SignalContext) -> Gate: ...
-
-
-@dataclass
-class CellFoldModel:
-    model: LearnerModel
-
-    def decide(self, pair: str, ctx: SignalContext) -> Gate:
-        return self.model.gate_signal(ctx)
-
-
-@dataclass
-class MLFoldModel:
-    model: MLModel | None
-    universe: Universe
-    trained_on: int
-    ready: dict[tuple[str, int], float] = field(default_factory=dict)  # (pair, candle ts) -> P(win)
-
-    def prepare(self, pair: str, candle_ts: Sequence[int]) -> None:
-        """Compute P(win) for every candle a signal could come from, in one batch (same numbers
-        as one at a time; the features of a candle do not depend on the learned run)."""
-        if self.model is None:
-            return
-        vectors = [self.universe.vector(pair, ts) for ts in candle_ts]
-        self.ready.update(zip(((pair, ts) for ts in candle_ts), self.model.probs(vectors), strict=True))
-
-    def decide(self, pair: str, ctx: SignalContext) -> Gate:
-        if self.model is None:
-            return Gate(True, 1.0, None, f"abstain: {self.trained_on} training trades")
-        x = self.universe.vector(pair, ctx.candle.ts)
-        return self.model.gate(x, self.ready.get((pair, ctx.candle.ts)))
-
-
 @dataclass(frozen=True)
 class TrainTrade:
     record: TradeRecord
     features: list[float]
+
+
+@dataclass(frozen=True)
+class MLFit:
+    """A fitted ML fold model (None: it abstains) and how many trades it saw."""
+
+    model: MLModel | None
+    trained_on: int
+
+
+Fitted = CellFoldModel | MLFit
+
+
+@dataclass(frozen=True)
+class FitJob:
+    """One fold model's fit: the trades closed before its cutoff (a job: picklable, independent)."""
+
+    train: list[TrainTrade]
+    variant: str
+    timeframe: str
+    version: int
+
+
+def fit_fold(job: FitJob) -> Fitted:
+    spec = VARIANTS[job.variant]
+    train = job.train
+    if spec is None:
+        cfg = replace(LearnerConfig(), timeframe=job.timeframe)
+        return CellFoldModel(fit_model([t.record for t in train], cfg, job.version))
+    ml = fit_ml([t.features for t in train], [t.record.r > 0 for t in train], spec, job.version)
+    return MLFit(ml, len(train))
 
 
 @dataclass
@@ -97,60 +114,50 @@ class Trainer:
     variant: str
     timeframe: str
     universe: Universe
-    cache: dict[int, FoldModel] = field(default_factory=dict)
+    cache: dict[int, Fitted] = field(default_factory=dict)
     last_exit: dict[int, int | None] = field(default_factory=dict)  # cutoff -> latest training exit
 
-    def model_for(self, cutoff_ts: int) -> FoldModel:
-        if cutoff_ts not in self.cache:
-            exits = [t.record.exit_ts for t in self.trades]
-            train = self.trades[: bisect.bisect_left(exits, cutoff_ts)]
-            self.last_exit[cutoff_ts] = train[-1].record.exit_ts if train else None
-            self.cache[cutoff_ts] = self._fit(train, len(self.cache) + 1)
+    def fit_all(self, cutoffs: Sequence[int], tasks: TaskMap = serial_map) -> None:
+        """Fit the model of every cutoff not fitted yet, as independent jobs (versions in the
+        order the cutoffs are first asked for)."""
+        todo = [c for c in dict.fromkeys(cutoffs) if c not in self.cache]
+        exits = [t.record.exit_ts for t in self.trades]
+        jobs: list[FitJob] = []
+        for cutoff in todo:
+            train = self.trades[: bisect.bisect_left(exits, cutoff)]
+            self.last_exit[cutoff] = train[-1].record.exit_ts if train else None
+            jobs.append(FitJob(train, self.variant, self.timeframe, len(self.cache) + len(jobs) + 1))
+        self.cache.update(zip(todo, tasks(fit_fold, jobs), strict=True))
+
+    def model_for(self, cutoff_ts: int) -> Fitted:
+        self.fit_all([cutoff_ts])
         return self.cache[cutoff_ts]
 
-    def _fit(self, train: list[TrainTrade], version: int) -> FoldModel:
-        spec = VARIANTS[self.variant]
-        if spec is None:
-            cfg = replace(LearnerConfig(), timeframe=self.timeframe)
-            return CellFoldModel(fit_model([t.record for t in train], cfg, version))
-        ml = fit_ml([t.features for t in train], [t.record.r > 0 for t in train], spec, version)
-        return MLFoldModel(ml, self.universe, len(train))
-
-
-@dataclass
-class FoldRouter:
-    """The learned run's GateFn: a signal in test fold k asks fold k's model; counts its verdicts."""
-
-    pair: str
-    starts: list[int]
-    models: list[FoldModel]
-    signals: int = 0
-    skipped: int = 0
-    last_note: str = ""
-
-    def __call__(self, ctx: SignalContext) -> Gate:
-        k = bisect.bisect_right(self.starts, ctx.candle.ts) - 1
-        if k < 0:
-            return Gate()  # training segment: the plain strategy
-        verdict = self.models[k].decide(self.pair, ctx)
-        self.signals += 1
-        self.skipped += 0 if verdict.allow else 1
-        self.last_note = verdict.note
-        return verdict
-
-
-@dataclass
-class RandomGate:
-    """Control: deny each entry from `start_ts` on with probability p, regardless of context."""
-
-    p: float
-    start_ts: int
-    rng: random.Random
-
-    def __call__(self, ctx: SignalContext) -> Gate:
-        if ctx.candle.ts < self.start_ts:
-            return Gate()
-        return Gate(allow=self.rng.random() >= self.p, note="random control")
+    def fold_models(
+        self, requests: Sequence[tuple[str, int, list[int]]], tasks: TaskMap = serial_map
+    ) -> list[FoldModel]:
+        """What each learned run asks in one test fold; a request = (pair, fold cutoff, the fold's
+        candle times). An ML model's P(win) is computed for every candle of every fold it serves
+        in one batch (trees score each row on its own, so a batch gives each row's number; the
+        features of a candle do not depend on the learned run)."""
+        self.fit_all([cutoff for _pair, cutoff, _ts in requests], tasks)
+        batches: dict[int, list[int]] = {}
+        for j, (_pair, cutoff, _ts) in enumerate(requests):
+            batches.setdefault(cutoff, []).append(j)
+        out: dict[int, FoldModel] = {}
+        for cutoff, members in batches.items():
+            fit = self.cache[cutoff]
+            if isinstance(fit, CellFoldModel):
+                out.update((j, fit) for j in members)
+            elif fit.model is None:
+                out.update((j, PreparedFold(None, fit.trained_on)) for j in members)
+            else:
+                rows = np.vstack([self.universe.matrix(requests[j][0], requests[j][2]) for j in members])
+                probs = iter(fit.model.probs_of_matrix(rows))
+                for j in members:
+                    ts = requests[j][2]
+                    out[j] = PreparedFold.of(fit.model, fit.trained_on, {t: next(probs) for t in ts})
+        return [out[j] for j in range(len(requests))]
 
 
 @dataclass
@@ -231,11 +238,10 @@ def has_skill(learned: float, control_mean: float, beaten: int, seeds: int) -> b
 def _train_trades(
     baselines: Mapping[str, BacktestResult], universe: Universe, tf_ms: int
 ) -> list[TrainTrade]:
-    out = [
-        TrainTrade(from_closed_trade(t), universe.vector(pair, t.entry_ts - tf_ms))
-        for pair, res in baselines.items()
-        for t in res.trades
-    ]
+    out = []
+    for pair, res in baselines.items():  # the features at each trade's signal candle
+        rows = universe.vectors(pair, [t.entry_ts - tf_ms for t in res.trades])
+        out += [TrainTrade(from_closed_trade(t), x) for t, x in zip(res.trades, rows, strict=True)]
     return sorted(out, key=lambda t: (t.record.exit_ts, t.record.entry_ts))
 
 
@@ -248,95 +254,63 @@ def pooled_walk_forward(  # noqa: PLR0913
     *,
     risk: RiskConfig | None = None,
     progress: Progress | None = None,
-    workers: int = 1,
+    tasks: TaskMap = serial_map,
+    backtest: PairBacktest | None = None,
 ) -> PooledResult:
     """Baseline, learned and random-skip control for every pair, judged on its test folds.
 
-    `progress` is called three times per pair (baseline, learned, control); `workers` > 1 runs
-    the control backtests in that many processes."""
+    `progress` is called three times per pair (baseline, learned, control); `tasks` runs the
+    per-pair jobs (default: in this process); `backtest` = the strategy from the port and its
+    engine (default: the configured default strategy, on the compiled kernel when it has one)."""
     if variant not in VARIANTS:
         raise UserError(f"unknown learner variant {variant!r}; one of {', '.join(VARIANTS)}")
     if not data:
         raise UserError("no pair files to walk forward over")
     if seeds < 1:
         raise UserError("--seeds must be at least 1")
-    cfg = risk or RiskConfig()
+    bt = backtest or PairBacktest(cfg=risk or RiskConfig())
     tick = progress or (lambda _label: None)
-    firsts = {pair: fold_starts(len(c), folds) for pair, (c, _m) in data.items()}
-    baselines: dict[str, BacktestResult] = {}
-    for pair, (candles, market) in data.items():
-        baselines[pair] = Backtester(pair, timeframe, market, cfg).run(candles)
+    inputs = [
+        PairInput(pair, timeframe, market, CandleArrays.from_candles(candles), fold_starts(len(candles), folds)[0], bt)
+        for pair, (candles, market) in data.items()
+    ]
+    baselines = dict(zip(data, tasks(run_baseline, inputs), strict=True))
+    for pair in data:
         tick(f"baseline {pair}")
     trades: dict[str, Sequence[ClosedTrade]] = {p: r.trades for p, r in baselines.items()}
     universe = Universe({p: c for p, (c, _m) in data.items()}, trades, timeframe)
     trainer = Trainer(_train_trades(baselines, universe, timeframe_ms(timeframe)), variant, timeframe, universe)
-    runs, jobs = [], []
-    for pair, (candles, market) in data.items():
-        idx = firsts[pair]
-        starts = [candles[i].ts for i in idx]
-        router = FoldRouter(pair, starts, [trainer.model_for(ts) for ts in starts])
-        _prepare(router, pair, candles)
-        learned = Backtester(pair, timeframe, market, cfg, gate=router).run(candles)
-        base = window(baselines[pair], idx[0], candles, baselines[pair].seconds)
-        runs.append(
-            PairRun(pair, base, window(learned, idx[0], candles, learned.seconds), router.skipped, router.signals, [])
-        )
-        if router.skipped == 0:
-            runs[-1].control_returns = [_ret(base)] * seeds  # no skips: every control run is the baseline
-            tick(f"control {pair} (no skips: the baseline)")
-        else:
-            rate = router.skipped / router.signals
-            jobs += [
-                _ControlJob(len(runs) - 1, pair, candles, market, cfg, timeframe, idx[0], rate, seed)
-                for seed in range(seeds)
-            ]
-        tick(f"learned {pair}")
-    for job, ret in zip(jobs, _run_controls(jobs, workers), strict=True):
-        runs[job.run].control_returns.append(ret)
-        if job.seed == seeds - 1:
-            tick(f"control {job.pair}")
+    learned = tasks(run_learned, _learned_jobs(trainer, inputs, data, folds, tasks))
+    runs = []
+    for d, out in zip(inputs, learned, strict=True):
+        candles, first = data[d.pair][0], d.first
+        base = window(baselines[d.pair], first, candles, baselines[d.pair].seconds)
+        runs.append(PairRun(d.pair, base, window(out.result, first, candles, out.result.seconds), out.skipped,
+                            out.signals, []))
+        tick(f"learned {d.pair}")
+    jobs = [ControlJob(d, run.skipped / run.signals, seeds) for d, run in zip(inputs, runs, strict=True)
+            if run.skipped > 0]
+    controls = dict(zip((j.data.pair for j in jobs), tasks(run_controls, jobs), strict=True))
+    for run in runs:
+        # no skips: every control run is the baseline
+        run.control_returns = controls.get(run.pair) or [_ret(run.baseline)] * seeds
+        tick(f"control {run.pair}" if run.pair in controls else f"control {run.pair} (no skips: the baseline)")
     return PooledResult(timeframe, folds, variant, seeds, runs, trained_until=trainer.last_exit)
 
 
-def _prepare(router: FoldRouter, pair: str, candles: Sequence[Candle]) -> None:
-    """Batch the feature models' predictions over each test fold's candles."""
-    bounds = [*router.starts, candles[-1].ts + 1]
-    for k, model in enumerate(router.models):
-        if isinstance(model, MLFoldModel):
-            model.prepare(pair, [c.ts for c in candles if bounds[k] <= c.ts < bounds[k + 1]])
-
-
-@dataclass(frozen=True)
-class _ControlJob:
-    """One random-skip control run: the pair's candles with a seeded RandomGate at rate p."""
-
-    run: int
-    pair: str
-    candles: Sequence[Candle]
-    market: Market
-    cfg: RiskConfig
-    timeframe: str
-    first: int
-    p: float
-    seed: int
-
-    def __call__(self) -> float:
-        rng = random.Random(self.seed)  # noqa: S311 - a control, not crypto
-        gate = RandomGate(self.p, self.candles[self.first].ts, rng)
-        result = Backtester(self.pair, self.timeframe, self.market, self.cfg, gate=gate).run(self.candles)
-        return _ret(window(result, self.first, self.candles, 0.0))
-
-
-def _call(job: _ControlJob) -> float:
-    return job()
-
-
-def _run_controls(jobs: list[_ControlJob], workers: int) -> Iterator[float]:
-    """The control runs are independent and most of the work: spread them over processes."""
-    if workers <= 1 or len(jobs) < 2:
-        yield from (job() for job in jobs)
-        return
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(_call, jobs, chunksize=max(1, len(jobs) // (8 * workers)))
+def _learned_jobs(
+    trainer: Trainer, inputs: Sequence[PairInput], data: Mapping[str, tuple[Sequence[Candle], Market]], folds: int,
+    tasks: TaskMap,
+) -> list[LearnedJob]:
+    """Per pair: fold k's model (fitted on the trades closed before fold k; the models' versions
+    follow the order pairs and folds ask for them)."""
+    requests: list[tuple[str, int, list[int]]] = []
+    starts: dict[str, list[int]] = {}
+    for d in inputs:
+        candles = data[d.pair][0]
+        starts[d.pair] = [candles[i].ts for i in fold_starts(len(candles), folds)]
+        bounds = [*starts[d.pair], candles[-1].ts + 1]
+        requests += [(d.pair, ts, [c.ts for c in candles if bounds[k] <= c.ts < bounds[k + 1]])
+                     for k, ts in enumerate(starts[d.pair])]
+    models = iter(trainer.fold_models(requests, tasks))
+    return [LearnedJob(d, starts[d.pair], [next(models) for _ in starts[d.pair]]) for d in inputs]

@@ -29,6 +29,9 @@ from typing import Any, Protocol
 from core.domain import Candle, Market, UserError
 from core.risk import RiskConfig
 from core.strategy import CloseContext, Decision
+from core.strategy import Gate as Gate  # the port's value types, re-exported: a learner imports them
+from core.strategy import GateFn as GateFn  # from here and never sees a concrete strategy
+from core.strategy import SignalContext as SignalContext
 
 
 class PairSignal(Protocol):

@@ -7,6 +7,8 @@ before the fold starts and no later candle exists for it), then one continuous l
 runs over all candles and, for a signal inside fold k, asks fold k's model. Baseline and learned
 are both measured over the test window only (segments 1..N), with the contract's backtest fields.
 Every gate call is recorded (`GateAudit`) so a test can prove no decision saw a later trade.
+The strategy is the Strategy port's (`core.pair_backtest.PairBacktest`): the compiled kernel runs
+it when it has one (asking the gate at each entry candidate), else the reference Backtester.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from core.analyzer import TradeRecord, from_closed_trade
-from core.backtest import Backtester, BacktestResult
+from core.backtest import BacktestResult
 from core.domain import Candle, Market, UserError
+from core.kernel.arrays import CandleArrays
 from core.learner_model import LearnerConfig, LearnerModel, fit_model
+from core.pair_backtest import PairBacktest
 from core.risk import RiskConfig
-from core.strategy import Gate, SignalContext
+from core.strategy_port import Gate, SignalContext
 
 
 @dataclass(frozen=True)
@@ -99,15 +103,15 @@ def fold_starts(n_candles: int, folds: int) -> list[int]:
 
 
 def training_records(
-    candles: Sequence[Candle], cutoff_ts: int, pair: str, timeframe: str, market: Market, cfg: RiskConfig
+    arrays: CandleArrays, cutoff_ts: int, pair: str, timeframe: str, market: Market, backtest: PairBacktest
 ) -> tuple[list[TradeRecord], int | None]:
     """Trades of a plain backtest given only the candles before `cutoff_ts` (all closed before it),
     and the latest candle time that backtest saw."""
-    end = bisect.bisect_left([c.ts for c in candles], cutoff_ts)
+    end = bisect.bisect_left(arrays.ts.tolist(), cutoff_ts)
     if end < 2:
         return [], None
-    result = Backtester(pair, timeframe, market, cfg).run(candles[:end])
-    return [from_closed_trade(t) for t in result.trades if t.exit_ts < cutoff_ts], candles[end - 1].ts
+    result = backtest.run(pair, timeframe, market, arrays.head(end))
+    return [from_closed_trade(t) for t in result.trades if t.exit_ts < cutoff_ts], int(arrays.ts[end - 1])
 
 
 @dataclass(frozen=True)
@@ -115,19 +119,19 @@ class _Setup:
     pair: str
     timeframe: str
     market: Market
-    risk: RiskConfig
+    backtest: PairBacktest
     learner: LearnerConfig
-    pool: Mapping[str, tuple[Sequence[Candle], Market]]
+    pool: Mapping[str, tuple[CandleArrays, Market]]
 
 
-def fold_model(candles: Sequence[Candle], cutoff_ts: int, version: int, st: _Setup) -> LearnerModel:
+def fold_model(arrays: CandleArrays, cutoff_ts: int, version: int, st: _Setup) -> LearnerModel:
     """The model fold `version` uses: trained on this pair's (and the pool's) trades before cutoff."""
-    records, seen = training_records(candles, cutoff_ts, st.pair, st.timeframe, st.market, st.risk)
-    for other, (other_candles, other_market) in st.pool.items():
+    records, seen = training_records(arrays, cutoff_ts, st.pair, st.timeframe, st.market, st.backtest)
+    for other, (other_arrays, other_market) in st.pool.items():
         if other == st.pair:
             continue
         more, other_seen = training_records(
-            other_candles, cutoff_ts, other, st.timeframe, other_market, st.risk
+            other_arrays, cutoff_ts, other, st.timeframe, other_market, st.backtest
         )
         records += more
         seen = max(seen or 0, other_seen or 0) or None
@@ -147,22 +151,26 @@ def walk_forward(  # noqa: PLR0913
     learner_config: LearnerConfig | None = None,
     start_equity: float = 10_000.0,
     pool: Mapping[str, tuple[Sequence[Candle], Market]] | None = None,
+    backtest: PairBacktest | None = None,
 ) -> WalkForwardResult:
     """Baseline and learned backtests judged on the test folds, with every fold's model and audit.
 
     `pool` (other pairs' candles of the same timeframe) adds their trades that closed before each
     fold's start to its training set: more evidence for shared context effects, still no peeking.
+    `backtest`: the strategy (from the port) and engine; default the default strategy with `cfg`.
     """
     t0 = time.perf_counter()
-    risk = cfg or RiskConfig()
+    bt = backtest or PairBacktest(cfg=cfg or RiskConfig())
     lcfg = replace(learner_config or LearnerConfig(), timeframe=timeframe)
     if min_train_trades is not None:
         lcfg = replace(lcfg, min_train_trades=min_train_trades)
-    setup = _Setup(pair, timeframe, market, risk, lcfg, pool or {})
+    arrays = CandleArrays.from_candles(candles)
+    pooled = {p: (CandleArrays.from_candles(c), m) for p, (c, m) in (pool or {}).items() if p != pair}
+    setup = _Setup(pair, timeframe, market, bt, lcfg, pooled)
     starts = [candles[i].ts for i in fold_starts(len(candles), folds)]
-    gate = FoldGate(starts, [fold_model(candles, ts, k + 1, setup) for k, ts in enumerate(starts)])
-    base = Backtester(pair, timeframe, market, risk, start_equity).run(candles)
-    learned = Backtester(pair, timeframe, market, risk, start_equity, gate=gate).run(candles)
+    gate = FoldGate(starts, [fold_model(arrays, ts, k + 1, setup) for k, ts in enumerate(starts)])
+    base = bt.run(pair, timeframe, market, arrays, start_equity=start_equity)
+    learned = bt.run(pair, timeframe, market, arrays, gate=gate, start_equity=start_equity)
     first = fold_starts(len(candles), folds)[0]
     elapsed = time.perf_counter() - t0
     return WalkForwardResult(
@@ -200,6 +208,7 @@ def run_walk_forward(  # noqa: PLR0913
     cfg: RiskConfig | None = None,
     learner_config: LearnerConfig | None = None,
     pool: Mapping[str, tuple[Sequence[Candle], Market]] | None = None,
+    backtest: PairBacktest | None = None,
 ) -> dict[str, object]:
     """`{"baseline": {...}, "learned": {...}, "folds": N, "skipped_by_learner": N}` (the contract)."""
     return walk_forward(
@@ -212,4 +221,5 @@ def run_walk_forward(  # noqa: PLR0913
         cfg=cfg,
         learner_config=learner_config,
         pool=pool,
+        backtest=backtest,
     ).contract()

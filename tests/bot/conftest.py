@@ -16,6 +16,7 @@ from bot.services import Services
 from core.clock import SimClock
 from core.telemetry.db import make_engine
 from core.telemetry.kv import KeyValueStore
+from tests.bot.dask_cluster import dask_cluster  # noqa: F401 - a fixture for tests/bot
 from tests.fakes.services import T0, FakeBacktester, FakeLearner, FakeMarket, FakeStatus, FakeTrading
 
 ALLOW = {"telegram": {"111"}, "slack": {"U1"}, "sms": {"+15550001"}, "web": {"*"}}

@@ -58,3 +58,40 @@ def test_pooled_learn_table_and_bad_folder(data_dir: Path, tmp_path: Path) -> No
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and bad.stdout == ""
     seeds = run(["backtest", "--data", str(folder), "--learn", "--seeds", "0"], tmp_path)
     assert seeds.returncode == 2 and "--seeds" in seeds.stderr
+
+
+def _without_seconds(obj: object) -> object:
+    if isinstance(obj, dict):
+        return {k: _without_seconds(v) for k, v in obj.items() if k != "seconds"}
+    if isinstance(obj, list):
+        return [_without_seconds(v) for v in obj]
+    return obj
+
+
+def test_pooled_learn_on_a_dask_cluster_equals_the_single_process_run(
+    data_dir: Path, tmp_path: Path, dask_cluster: str
+) -> None:
+    from distributed import Client
+
+    folder = _small_folder(data_dir, tmp_path, pairs=2, hours=30_000)  # whole files: enough trades to learn
+    args = ["backtest", "--data", str(folder), "--timeframe", "4h", "--learn", "--json", "--seeds", "3"]
+    single = run(args, tmp_path)
+    assert single.returncode == 0, single.stderr
+    spread = run(args, tmp_path, ZYN_DASK_SCHEDULER=dask_cluster)
+    assert spread.returncode == 0, spread.stderr
+    assert "(single-process, sma20_atr on the kernel)" in single.stderr
+    assert f"({dask_cluster}, sma20_atr on the kernel)" in spread.stderr
+    with Client(dask_cluster, timeout="10s") as client:
+        done = client.run(lambda dask_worker: dask_worker.state.executed_count)
+    # 2 baselines + 5 fold fits + 2 learned runs + the control runs of the pairs the learner skipped in
+    assert sum(done.values()) >= 9 and len(done) == 2, done
+    a, b = json.loads(single.stdout), json.loads(spread.stdout)
+    assert sum(p["skipped"] for p in a["pairs"]) > 0
+    assert _without_seconds(b) == _without_seconds(a)
+
+
+def test_pooled_learn_with_an_unknown_strategy_is_one_line(data_dir: Path, tmp_path: Path) -> None:
+    folder = _small_folder(data_dir, tmp_path, pairs=2, hours=2000)
+    out = run(["backtest", "--data", str(folder), "--learn", "--json"], tmp_path, ZYN_STRATEGY="nope")
+    assert out.returncode == 2 and out.stdout == "" and "Traceback" not in out.stderr
+    assert "unknown strategy 'nope'" in out.stderr and out.stderr.count("\n") == 1

@@ -1,0 +1,66 @@
+"""A real Dask cluster on loopback for tests: a `dask scheduler` and two `dask worker` processes
+(the fixture `dask_cluster`, registered in tests/bot/conftest.py, yields the scheduler address)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start(args: list[str], log: Path) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    dask = str(Path(sys.executable).parent / "dask")
+    return subprocess.Popen([dask, *args], stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env, cwd=log.parent)
+
+
+@pytest.fixture
+def dask_cluster(tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    procs = [_start(["scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                    tmp_path / "scheduler.log")]
+    try:
+        for n in range(2):
+            procs.append(_start(["worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard",
+                                 "--host", "127.0.0.1", "--name", f"w{n}"],
+                                tmp_path / f"worker{n}.log"))
+        _wait_for_workers(address, 2)
+        yield address
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def _wait_for_workers(address: str, n: int) -> None:
+    from distributed import Client
+
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with Client(address, timeout="5s") as client:
+                client.wait_for_workers(n, timeout=60)
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
