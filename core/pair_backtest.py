@@ -21,15 +21,22 @@ from core.domain import Market, UserError
 from core.kernel.arrays import CandleArrays
 from core.risk import RiskConfig
 from core.strategy import Sma20Atr  # the one strategy the kernel implements
-from core.strategy_port import DEFAULT_STRATEGY, GateFn, Strategy, strategy_named
+from core.strategy_port import DEFAULT_STRATEGY, GateFn, Strategy, kernel_of, strategy_named
 
 Engine = Literal["auto", "kernel", "reference"]
 ENGINES: tuple[Engine, ...] = ("auto", "kernel", "reference")
 
 
 def has_kernel(strategy: Strategy) -> bool:
-    """True when the compiled kernel implements exactly this strategy (the pinned sma20_atr)."""
-    return type(strategy) is Sma20Atr
+    """True when the compiled kernel implements exactly this strategy: the pinned sma20_atr, as the
+    reference class or as the port's compiled subclass (`core.kernel.signal.KernelSma20Atr`)."""
+    return type(strategy) is Sma20Atr or (isinstance(strategy, Sma20Atr) and kernel_of(strategy) is not None)
+
+
+def reference_of(strategy: Strategy) -> Strategy:
+    """What the reference loop runs: for the pinned strategy its pure-Python reference class (the
+    port's compiled subclass decides with the kernel's live step, which is not a reference)."""
+    return Sma20Atr() if has_kernel(strategy) else strategy
 
 
 def default_strategy() -> Strategy:
@@ -72,5 +79,6 @@ class PairBacktest:
                                  start_equity=start_equity)
             out.seconds = k.seconds
             return out
-        ref = Backtester(pair, timeframe, market, self.cfg, start_equity, gate=gate, strategy=self.strategy)
+        ref = Backtester(pair, timeframe, market, self.cfg, start_equity, gate=gate,
+                         strategy=reference_of(self.strategy))
         return ref.run(arrays.to_candles())
