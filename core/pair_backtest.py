@@ -75,10 +75,8 @@ class PairBacktest:
             from core.kernel.backtest import KernelBacktester
 
             k = KernelBacktester(pair, timeframe, market, self.cfg, start_equity, gate=gate).run(arrays)
-            out = BacktestResult(pair, timeframe, k.candles, k.trades, k.equity_curve.tolist(),
-                                 start_equity=start_equity)
-            out.seconds = k.seconds
-            return out
+            return BacktestResult(pair, timeframe, k.candles, k.trades, k.equity_curve.tolist(),
+                                  start_equity=start_equity, seconds=k.seconds)
         ref = Backtester(pair, timeframe, market, self.cfg, start_equity, gate=gate,
                          strategy=reference_of(self.strategy))
         return ref.run(arrays.to_candles())

@@ -19,7 +19,6 @@ from loguru import logger
 
 from adapters.sim_exchange.server import Fault
 from bot.app import Zyn
-from bot.wiring_jobs import build_scheduler
 from core.domain import Order
 from core.trading.bracket import Bracket
 from tests.bot.test_app_modes_sim import RunningSim, account_env, build, kraken_sim, say
@@ -38,7 +37,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Zyn, Runnin
     sink = logger.add(lambda m: lines.append(str(m)), level="INFO", format="{message} | {extra}")
     with kraken_sim(tmp, shared_data(), {"USD": D(10000)}) as sim:
         zyn = build({**account_env(tmp, sim, "live"), "ZYN_LIVE_CONFIRM": "yes"})
-        zyn.scheduler = build_scheduler(zyn)  # not started: the test runs the jobs itself
         try:
             yield zyn, sim, lines
         finally:
