@@ -44,7 +44,8 @@ ALERT_EVENTS = (
     "weekly_report",
 )
 SAFETY_EVENTS = frozenset(  # sent at once even in quiet hours
-    {"kill_switch", "circuit", "error", "stop_hit", "stop_failed", "naked_position", "flatten", "watchdog"}
+    {"kill_switch", "circuit", "error", "stop_hit", "stop_failed", "naked_position", "stop_restored", "flatten",
+     "watchdog"}
 )
 Sender = Callable[[str, bytes | None], object]  # return value ignored
 MAX_ALERT_CHARS = 4000

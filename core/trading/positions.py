@@ -77,6 +77,9 @@ class Positions:
         # sent and booked is a price the exchange accepts as is), and stops and exits are capped
         # at the coins held, truncated to its lot decimals.
         self.market_of = market_of
+        # Trades whose missing stop the owner has been told about in this process: one alert per
+        # outage, not one per sync retry; cleared when the trade has its stop again.
+        self._naked_told: set[int] = set()
 
     def pair_decimals(self, pair: str) -> int | None:
         market = self.market_of(pair)
@@ -156,10 +159,25 @@ class Positions:
         is one method to read. Never raises for exchange trouble.
         """
         try:
-            return self.ensure_stop(bracket)
+            done = self.ensure_stop(bracket)
         except (ExchangeError, ExchangeUnavailable) as exc:
             self.naked(bracket.pair, f"trade {bracket.trade_id}: stop not placed ({exc}); retrying on sync")
+            self._tell_naked(bracket, exc)
             return bracket, None
+        if bracket.trade_id in self._naked_told:
+            self._naked_told.discard(bracket.trade_id)
+            self._notify("stop_restored", f"{bracket.pair} trade #{bracket.trade_id}: protected again "
+                         "(its stop is on the exchange, or the position was closed)", bracket)
+        return done
+
+    def _tell_naked(self, bracket: Bracket, exc: Exception) -> None:
+        """Alert the owner once (a safety alert: it goes out even in quiet hours) that a position
+        has no stop on the exchange; the sync keeps retrying without repeating the alert."""
+        if bracket.trade_id in self._naked_told:
+            return
+        self._naked_told.add(bracket.trade_id)
+        self._notify("naked_position", f"{bracket.pair} trade #{bracket.trade_id} has NO stop on the exchange "
+                     f"({exc}); I retry on every sync. `flatten {bracket.pair}` closes it.", bracket)
 
     def naked(self, pair: str, detail: str) -> None:
         """Journal an open position without a stop; `sync` retries `protect` until it has one."""
