@@ -48,8 +48,17 @@ def format_snapshot(s: Mapping[str, Any]) -> str:
     if auto.get("paused_reason"):
         state = f"paused ({auto['paused_reason']})"
     lines.append(f"autopilot {state}")
-    lines.append(f"kill-switch {'TRIPPED' if ks.get('tripped') else 'ok'}  exchange link {circuit.get('state') or '-'}")
+    lines.append(f"kill-switch {'TRIPPED' if ks.get('tripped') else 'ok'}  exchange link {link_words(circuit)}")
     return "\n".join(lines)
+
+
+# The circuit breaker's states in the owner's words ("closed" means healthy to an engineer only).
+LINK_WORDS = {"closed": "ok", "open": "down (circuit breaker open; new entries paused)", "half_open": "probing"}
+
+
+def link_words(circuit: Mapping[str, object]) -> str:
+    state = str(circuit.get("state") or "-")
+    return LINK_WORDS.get(state, state)
 
 
 def plain_value(value: object) -> str:

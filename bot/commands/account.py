@@ -23,9 +23,9 @@ from bot.commands.owner import settings_rows
 from bot.envelope import Reply, Row
 from bot.parser import Command
 from bot.reports import daily_summary, weekly_report
+from bot.status_text import link_words
 
 FIAT = frozenset({"USD", "EUR", "GBP", "CAD", "JPY", "AUD", "CHF", "USDT", "USDC"})
-_LINK = {"closed": "ok", "open": "down (circuit breaker open; new entries paused)", "half_open": "probing"}
 
 
 def status(ctx: CommandContext, cmd: Command) -> Reply:
@@ -48,7 +48,7 @@ def status(ctx: CommandContext, cmd: Command) -> Reply:
         ("Open orders", str(len(orders))),
         ("Autopilot", running),
         ("Kill-switch", "tripped" if _mapping(snap.get("kill_switch")).get("tripped") else "ok"),
-        ("Exchange link", _LINK.get(str(circuit.get("state")), str(circuit.get("state", "-")))),
+        ("Exchange link", link_words(circuit)),
         *settings_rows(ctx),
     ]
     modules = getattr(ctx.services, "modules", None)
