@@ -14,6 +14,7 @@ from typing import Any
 import ccxt
 from loguru import logger
 
+from adapters.kraken.guard import own_decimal_context
 from adapters.kraken.mapping import candle_from_row
 from core.domain import Candle, ExchangeError, ExchangeUnavailable
 from core.ports import Clock, Exchange
@@ -60,7 +61,7 @@ class KrakenPublicFeed:
         if not self._raw:
             return list(self._source.fetch_ohlcv(pair, timeframe))
         try:
-            rows = self._source.fetch_ohlcv(pair, timeframe)
+            rows = own_decimal_context(lambda: self._source.fetch_ohlcv(pair, timeframe))()
         except ccxt.NetworkError as exc:
             raise ExchangeUnavailable(f"Kraken OHLC unavailable: {type(exc).__name__}") from None
         except ccxt.BaseError as exc:
@@ -70,5 +71,5 @@ class KrakenPublicFeed:
     def _ticker_last(self, pair: str) -> float | None:
         if not self._raw:
             return float(self._source.fetch_ticker(pair).last)
-        t = self._source.fetch_ticker(pair)
+        t = own_decimal_context(lambda: self._source.fetch_ticker(pair))()
         return float(t["last"]) if t.get("last") is not None else None

@@ -10,6 +10,7 @@ Each failed attempt is logged on one line (structured via loguru `bind`), never 
 
 from __future__ import annotations
 
+import decimal
 import time
 from collections.abc import Callable, Sequence
 from typing import TypeVar
@@ -62,7 +63,7 @@ class CallGuard:
             reraise=True,
         )
         try:
-            result = retrying(fn)
+            result = retrying(own_decimal_context(fn))
         except Exception as exc:
             raise self._fail(name, exc) from None
         self.breaker.record_success()
@@ -72,7 +73,7 @@ class CallGuard:
         """A call that must not be repeated blindly (AddOrder): one attempt, same accounting."""
         self._admit(name)
         try:
-            result = fn()
+            result = own_decimal_context(fn)()
         except Exception as exc:
             raise self._fail(name, exc) from None
         self.breaker.record_success()
@@ -112,6 +113,21 @@ class CallGuard:
             wait,
             one_line(exc, self._secrets) if exc else "?",
         )
+
+
+def own_decimal_context(fn: Callable[[], T]) -> Callable[[], T]:
+    """Run a ccxt call in a private copy of the decimal context.
+
+    Why: ccxt's `decimal_to_precision` (amounts and prices of every order) sets the CALLING
+    thread's context to ROUND_HALF_UP with Underflow trapped and never restores it, so after the
+    first order a thread would round Decimals (and format prices: 62,600.25 -> "62,600.3" here,
+    "62,600.2" on a thread that never called ccxt) differently from every other thread."""
+
+    def run() -> T:
+        with decimal.localcontext():
+            return fn()
+
+    return run
 
 
 def _is_ccxt(exc: BaseException) -> bool:

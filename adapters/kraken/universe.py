@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from adapters.kraken.guard import own_decimal_context
 from adapters.kraken.mapping import market_from_ccxt
 from core.universe import PairStats
 
@@ -21,7 +22,7 @@ Read = Callable[[str, Callable[[], Any]], Any]
 
 def _direct(name: str, fn: Callable[[], T]) -> T:
     del name
-    return fn()
+    return own_decimal_context(fn)()
 
 
 def _num(value: object) -> float | None:

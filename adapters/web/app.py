@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Flask
 
 from adapters.web.owner_api import OwnerActions
+from adapters.web.ports import WebZyn
 
 
-def create_web_app(zyn: Any, owner: OwnerActions | None = None) -> Flask:
+def create_web_app(zyn: WebZyn, owner: OwnerActions | None = None) -> Flask:
     """`owner`: the routes through which other local `zyn` processes act (only in the owner)."""
     from adapters.channels import sms, web_chat
     from adapters.web import health, owner_api
@@ -24,9 +23,9 @@ def create_web_app(zyn: Any, owner: OwnerActions | None = None) -> Flask:
     modules = getattr(zyn, "modules", None)
     if modules is not None:  # the dashboard shows which modules are on (issue 9)
         app.context_processor(lambda: {"features_on": modules.status_line()})
-    slack = zyn.channels.get("slack")
-    if slack is not None:
-        app.register_blueprint(slack.blueprint())
+    slack_blueprint = getattr(zyn.channels.get("slack"), "blueprint", None)
+    if callable(slack_blueprint):  # the configured Slack channel serves its own signed route
+        app.register_blueprint(slack_blueprint())
     else:
         from adapters.channels import slack as slack_module
 

@@ -10,10 +10,11 @@ from loguru import logger
 
 from adapters.channels.ports import channel_settings, is_loopback
 from adapters.channels.web_chat import access_denied, token_given
+from adapters.web.ports import WebZyn
 from core.clock import RealClock
 
 
-def make_blueprint(zyn: Any) -> Blueprint:
+def make_blueprint(zyn: WebZyn) -> Blueprint:
     bp = Blueprint("health", __name__)
 
     @bp.get("/healthz")
@@ -39,14 +40,14 @@ def make_blueprint(zyn: Any) -> Blueprint:
     return bp
 
 
-def _may_see_details(zyn: Any) -> bool:
+def _may_see_details(zyn: WebZyn) -> bool:
     """Loopback callers and callers with WEB_CHAT_TOKEN see the details; anyone else ok/not ok."""
     if token_given(channel_settings(zyn.settings).web_chat_token):
         return True
     return is_loopback(request.remote_addr) and is_loopback((request.host or "").rsplit(":", 1)[0].strip("[]"))
 
 
-def health_report(zyn: Any) -> dict[str, Any]:
+def health_report(zyn: WebZyn) -> dict[str, Any]:
     """ok = storage takes writes and answers, the owned scheduler runs, and the exchange circuit
     is not open (open = the exchange has been unreachable repeatedly; new entries are paused).
 
@@ -74,7 +75,7 @@ def health_report(zyn: Any) -> dict[str, Any]:
     }
 
 
-def _components(zyn: Any) -> dict[str, Any]:
+def _components(zyn: WebZyn) -> dict[str, Any]:
     """Every job, poller and feed the watchdog guards, with its state and last heartbeat (issue 9)."""
     watchdog = getattr(getattr(zyn, "modules", None), "watchdog", None)
     return watchdog.snapshot() if watchdog is not None else {}
@@ -91,9 +92,11 @@ def _storage_ok(snap: dict[str, Any]) -> bool:
     return last is None or RealClock().now_ms() - int(last) <= STALE_MS
 
 
-def _db_ok(zyn: Any) -> bool:
+def _db_ok(zyn: WebZyn) -> bool:
     from sqlalchemy import text
 
+    if zyn.db is None:
+        return False
     try:
         with zyn.db.connect() as conn:
             conn.execute(text("SELECT 1"))

@@ -123,3 +123,18 @@ def test_errors_never_show_the_secret(make_kraken: KrakenFactory, sim: PaperSim)
         kraken.fetch_balances()
     assert "EAPI:Invalid key" in str(info.value)
     assert "wrong-key" not in str(info.value) and sim.api_secret not in str(info.value)
+
+
+def test_talking_to_the_exchange_leaves_the_threads_decimal_context_as_it_was(kraken: KrakenExchange) -> None:
+    """ccxt sets the calling thread's decimal context (ROUND_HALF_UP, Underflow trapped) when it
+    rounds an order's amount; Zyn's Decimals and the prices it shows must not depend on which
+    thread last placed an order."""
+    import decimal
+
+    before = decimal.getcontext().copy()
+    kraken.create_order(OrderRequest("BTC/USD", "buy", "market", Decimal("0.01"), client_ref="ctx1"))
+    kraken.create_order(OrderRequest("BTC/USD", "sell", "stop-loss", Decimal("0.01"), Decimal("28000.25")))
+    kraken.fetch_ticker("BTC/USD")
+    after = decimal.getcontext()
+    assert (after.rounding, after.prec, after.traps) == (before.rounding, before.prec, before.traps)
+    assert f"{Decimal('62600.25'):,.1f}" == "62,600.2"  # the default half-even, as on every thread
