@@ -27,7 +27,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -41,9 +40,9 @@ from core.pairs import split_pair
 from core.pnl import PnlReport, compute_pnl
 from core.ports import Clock, Exchange
 from core.status_cache import Account, CacheView, ExchangeCache
+from core.status_positions import Held, Targets, position_rows, stop_price_of
 from core.telemetry.kv import KeyValueStore
 from core.telemetry.models import EquitySnapshotRow, OrderRow, PositionRow, TradeRow
-from core.trading.plan import origin_of
 
 log = logging.getLogger(__name__)
 
@@ -298,7 +297,7 @@ class StatusService:
             mark = acc.prices.get(pair)
             held = targets.open.get(pair, [])
             if len(held) > 1:
-                out.extend(_position_rows(held, amount, acc.orders, mark))
+                out.extend(position_rows(held, amount, acc.orders, mark))
                 continue
             lots = report.open_lots.get(pair)
             unrealized = None
@@ -309,14 +308,14 @@ class StatusService:
                 "entry_price": lots.entry_price if lots else None,
                 "mark_price": float(mark) if mark is not None else None,
                 "unrealized_pnl": unrealized,
-                "stop_price": _stop_price(acc.orders, pair),
+                "stop_price": stop_price_of(acc.orders, pair),
                 "take_profit_price": targets.get(pair),
                 "trade_id": held[0].trade_id if held else None,
                 "origin": held[0].origin if held else None,
             })
         return out
 
-    def _targets(self) -> _Targets:
+    def _targets(self) -> Targets:
         """Bot-watched take-profit per pair: the newest open trade of this mode (not backtests),
         and this mode's open positions per pair (`open`, oldest first).
 
@@ -332,15 +331,15 @@ class StatusService:
                 saved = {p.trade_id: p for p in s.exec(select(PositionRow)).all()}
         except Exception as exc:
             log.warning("status: trades table unreadable (%s)", type(exc).__name__)
-            return _Targets()
-        out = _Targets()
+            return Targets()
+        out = Targets()
         for r in sorted(rows, key=lambda r: (r.source == self._mode, r.entry_ms, r.id or 0)):
             if r.source == self._mode and r.pair not in out.held:
                 out.held.append(r.pair)
             if r.target_price is not None:
                 out[r.pair] = float(r.target_price)
             if r.source == self._mode and r.id is not None:
-                out.open.setdefault(r.pair, []).append(_Held.of(r, saved.get(r.id)))
+                out.open.setdefault(r.pair, []).append(Held.of(r, saved.get(r.id)))
         return out
 
     # -- persistence of the last good snapshot ------------------------------------------------
@@ -362,72 +361,3 @@ class StatusService:
         if isinstance(data, dict) and all(k in data for k in SNAPSHOT_KEYS if k not in LIVE_ONLY_KEYS):
             return {k: data.get(k) for k in SNAPSHOT_KEYS}
         return None
-
-
-@dataclass(frozen=True)
-class _Held:
-    """One open position of this mode as the status shows it (exact, from its saved row)."""
-
-    trade_id: int
-    pair: str
-    origin: str
-    amount: Decimal
-    entry_price: Decimal
-    entry_cost: Decimal
-    stop_order_id: str
-    target: Decimal | None
-
-    @classmethod
-    def of(cls, trade: TradeRow, saved: PositionRow | None) -> _Held:
-        if saved is not None:
-            return cls(saved.trade_id, saved.pair, saved.origin, saved.amount, saved.entry_price, saved.entry_cost,
-                       saved.stop_order_id, saved.target)
-        amount, price = Decimal(trade.amount), Decimal(trade.entry_price)
-        target = Decimal(trade.target_price) if trade.target_price is not None else None
-        cost = amount * price + Decimal(trade.fees)
-        return cls(trade.id or 0, trade.pair, origin_of(trade.context_json), amount, price, cost,
-                   trade.stop_order_id, target)
-
-
-class _Targets(dict[str, float]):
-    """pair -> watched target, plus the pairs of this mode's open trades (`held`) and their
-    positions (`open`)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.held: list[str] = []
-        self.open: dict[str, list[_Held]] = {}
-
-
-def _position_rows(
-    held: list[_Held], balance: Decimal, orders: list[Order], mark: Decimal | None
-) -> list[dict[str, Any]]:
-    """Several positions in one pair: each its own row; coins beyond them one more row."""
-    stops = {o.id: o for o in orders if o.side == "sell" and o.type == "stop-loss"}
-    rows: list[dict[str, Any]] = []
-    for h in held:
-        stop = stops.get(h.stop_order_id) if h.stop_order_id else None
-        unrealized = float(h.amount * mark - h.entry_cost) if mark is not None else None
-        rows.append({
-            "pair": h.pair, "amount": float(h.amount),
-            "entry_price": float(h.entry_price), "mark_price": float(mark) if mark is not None else None,
-            "unrealized_pnl": unrealized,
-            "stop_price": float(stop.price) if stop is not None and stop.price is not None else None,
-            "take_profit_price": float(h.target) if h.target is not None else None,
-            "trade_id": h.trade_id, "origin": h.origin,
-        })
-    rest = balance - sum((h.amount for h in held), Decimal(0))
-    if rest > 0:  # coins no position holds (bought elsewhere): shown, never claimed by a position
-        rows.append({
-            "pair": held[0].pair, "amount": float(rest), "entry_price": None,
-            "mark_price": float(mark) if mark is not None else None, "unrealized_pnl": None,
-            "stop_price": None, "take_profit_price": None, "trade_id": None, "origin": None,
-        })
-    return rows
-
-
-def _stop_price(orders: list[Order], pair: str) -> float | None:
-    """The protective stop on the exchange: the newest open stop-loss sell of the pair."""
-    stops = [o for o in orders if o.pair == pair and o.side == "sell" and o.type == "stop-loss"]
-    stops.sort(key=lambda o: o.created_ms)
-    return float(stops[-1].price) if stops and stops[-1].price is not None else None

@@ -2,15 +2,13 @@
 instruction the autopilot obeys on real candles, a manual order in dollars, `why`, and the
 fill's alert held during quiet hours and delivered as the morning digest.
 
-The test prints the transcript (run with -s to see it; ZYN_TRANSCRIPT=PATH also saves it); it
+The test prints the transcript (run with -s to see it); it
 is the closing note's example.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -138,5 +136,3 @@ def test_settings_a_rule_obeyed_and_why_on_telegram(world: dict[str, Any]) -> No
 
     transcript = "\n".join(world["lines"])
     print("\n--- Telegram transcript ---\n" + transcript)
-    if os.environ.get("ZYN_TRANSCRIPT"):  # saved for the closing note
-        Path(os.environ["ZYN_TRANSCRIPT"]).write_text(transcript + "\n", encoding="utf-8")
