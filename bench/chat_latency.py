@@ -8,7 +8,7 @@ at t0 + i/rate and its latency is counted from that due time, so a server that f
 shows it (no coordinated omission). Each client thread keeps one HTTP/1.1 connection alive.
 By default this measures the real path: a real `zyn run` process (web app, real dispatcher,
 scheduler, audit and conversation writes) on a throw-away SQLite file with the replay feed, on a
-free loopback port. `--in-process` serves `bot.app.build_zyn`'s blueprint from a child process
+free loopback port. `--in-process` serves `bot.wiring.app.build_zyn`'s blueprint from a child process
 instead (no scheduler); `--stub` uses a stand-in dispatcher with a fixed reply (measures only the
 channel: Flask, JSON, rendering).
 Target (issue 3): p99 < 50 ms at 200 requests/s on a 2-core machine.
@@ -36,7 +36,7 @@ class StatusOnlyDispatcher:
     """Answers like the real status command does, without a database or an exchange."""
 
     def handle(self, env: Any) -> Any:
-        from bot.envelope import Reply
+        from bot.conversation.envelope import Reply
 
         rows: list[tuple[str, ...]] = [
             ("equity", "$10,012.30"),
@@ -70,7 +70,7 @@ def build_app(real: bool, serialize: bool = False) -> Any:
         app.register_blueprint(web_blueprint(StatusOnlyDispatcher(), ChannelSettings()))
         return app
     from adapters.channels.web_chat import make_blueprint
-    from bot.app import build_zyn
+    from bot.wiring.app import build_zyn
 
     db = os.path.join(tempfile.mkdtemp(prefix="zyn-bench-"), "bench.db")
     env = {
@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--server-threads", type=int, default=8, help="waitress threads (default 8)")
     ap.add_argument("--stub", action="store_true", help="stand-in dispatcher with a fixed reply")
     ap.add_argument("--in-process", dest="real", action="store_true",
-                    help="bot.app.build_zyn's blueprint in a child process instead of `zyn run`")
+                    help="bot.wiring.app.build_zyn's blueprint in a child process instead of `zyn run`")
     ap.add_argument("--serialize", action="store_true", help="with --in-process: one dispatch at a time")
     ap.add_argument("--check", action="store_true", help=f"exit 1 unless p99 < {TARGET_P99_MS:g} ms")
     args = ap.parse_args(argv)

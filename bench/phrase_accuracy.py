@@ -1,6 +1,6 @@
-"""Held-out accuracy of the offline intent classifier (bot/intents.py).
+"""Held-out accuracy of the offline intent classifier (bot/conversation/intents.py).
 
-Trains on bot/phrases/train.tsv only and classifies every phrasing of bot/phrases/heldout.tsv
+Trains on bot/conversation/phrases/train.tsv only and classifies every phrasing of bot/conversation/phrases/heldout.tsv
 (written separately, never trained on). Prints the accuracy, how many the engine would have
 asked about ("Did you mean ...?") instead of acting, and each miss.
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.intents import HELDOUT_PATH, TRAIN_PATH, IntentClassifier, load_phrases  # noqa: E402
+from bot.conversation.intents import HELDOUT_PATH, TRAIN_PATH, IntentClassifier, load_phrases  # noqa: E402
 
 
 def measure() -> dict[str, object]:

@@ -68,7 +68,7 @@ def profile(folder: Path, seeds: int) -> None:
     import pstats
 
     sys.path.insert(0, str(REPO))
-    from bot.cli import main as zyn_main
+    from bot.cli.main import main as zyn_main
 
     prof = cProfile.Profile()
     prof.enable()

@@ -20,9 +20,9 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bot.dask_map import task_map  # noqa: E402
-from core.pooled_data import load_folder, merge  # noqa: E402
-from core.pooled_walk_forward import VARIANTS, PooledResult, pooled_walk_forward  # noqa: E402
+from bot.wiring.dask_map import task_map  # noqa: E402
+from core.learning.pooled_data import load_folder, merge  # noqa: E402
+from core.learning.pooled_walk_forward import VARIANTS, PooledResult, pooled_walk_forward  # noqa: E402
 
 
 def _pct(x: object) -> str:

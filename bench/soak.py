@@ -63,7 +63,7 @@ def main() -> int:
     from loguru import logger
     from sqlmodel import Session, func, select
 
-    from bot.envelope import Envelope
+    from bot.conversation.envelope import Envelope
     from core.telemetry.models import ErrorRow
     from tests.conftest import shared_data
     from tests.fakes.slack_api import sign, slash_command_body

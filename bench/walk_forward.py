@@ -2,7 +2,7 @@
 
 Why: the learner is only worth running if it beats the plain strategy on data it was not trained
 on. For each 1h CSV in kraken/, kraken_cdd/ and binance/ (resampled to --timeframe) this runs
-`core.walk_forward.walk_forward` and prints trades, win rate, profit factor, return and max
+`core.learning.walk_forward.walk_forward` and prints trades, win rate, profit factor, return and max
 drawdown for baseline vs learned, the average, the worst pair, and a control: the same number of
 entries skipped at random (does the learner beat "just trade less"?). By default each pair's
 model also learns from the other pairs of the same folder, over the same earlier period only.
@@ -28,14 +28,14 @@ if str(REPO) not in sys.path:
 
 from core.domain import Candle, Market  # noqa: E402
 from core.kernel.arrays import CandleArrays  # noqa: E402
-from core.learner_model import LearnerConfig  # noqa: E402
+from core.learning.learner_model import LearnerConfig  # noqa: E402
+from core.learning.pooled_walk_forward import RandomGate  # noqa: E402
+from core.learning.walk_forward import WalkForwardResult, fold_starts, walk_forward, window  # noqa: E402
 from core.market_data.csv_loader import load_csv  # noqa: E402
 from core.market_data.resample import resample  # noqa: E402
-from core.markets_catalog import market_for  # noqa: E402
-from core.pair_backtest import PairBacktest  # noqa: E402
-from core.pairs import pair_from_filename  # noqa: E402
-from core.pooled_walk_forward import RandomGate  # noqa: E402
-from core.walk_forward import WalkForwardResult, fold_starts, walk_forward, window  # noqa: E402
+from core.markets.catalog import market_for  # noqa: E402
+from core.markets.pairs import pair_from_filename  # noqa: E402
+from core.research.pair_backtest import PairBacktest  # noqa: E402
 
 FOLDERS = ("kraken", "kraken_cdd", "binance")
 CONTROL_SEEDS = 20

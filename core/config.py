@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.domain import UserError
-from core.module_settings import ModuleSettings, load_module_settings
-from core.pairs import normalize_pair
-from core.strategy_port import DEFAULT_STRATEGY, STRATEGIES
-from core.timeframes import timeframe_seconds
+from core.markets.pairs import normalize_pair
+from core.markets.timeframes import timeframe_seconds
+from core.strategy.module_settings import ModuleSettings, load_module_settings
+from core.strategy.port import DEFAULT_STRATEGY, STRATEGIES
 
 MODES = ("paper", "validate", "live")
 FEEDS = ("auto", "live", "replay")
@@ -52,7 +52,7 @@ class Settings:
     learn_data: str = ""  # ZYN_LEARN_DATA: folders (comma list) the learning switch's walk-forward adds
     pairs: tuple[str, ...] = ("BTC/USD", "ETH/USD")
     timeframe: str = "4h"
-    strategy: str = "sma20_atr"  # a name registered in core/strategy_port.py (ZYN_STRATEGY)
+    strategy: str = "sma20_atr"  # a name registered in core/strategy/port.py (ZYN_STRATEGY)
     paper_speed: float = 60.0
     paper_balance_usd: float = 10_000.0
     openai_api_key: str = field(default="", repr=False)

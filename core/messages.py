@@ -5,7 +5,7 @@ dispatcher, so the input is reduced to who said what where (`Envelope`) and the 
 structured `Reply` that each channel renders its own way. Nothing in `bot/` formats for one
 channel; `render_plain` is the neutral plain-text rendering (shell, SMS, logs, fallbacks).
 They live in core (they depend on nothing) so that both the channel adapters and the dispatcher
-import them downwards; `bot.envelope` re-exports them under their pinned name.
+import them downwards; `bot.conversation.envelope` re-exports them under their pinned name.
 """
 
 from __future__ import annotations

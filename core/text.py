@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from core.markets_catalog import market_for
+from core.markets.catalog import market_for
 
 
 def _dec(value: object) -> Decimal:

@@ -75,7 +75,7 @@ class SchedulerLock:
 
 def live_holder(db: Engine, clock: Clock, name: str = "main") -> str | None:
     """Who holds a live lease on this database (this process or another), or None: the one reading
-    of the lease row for other processes (`bot.ownership.current_owner` builds on it)."""
+    of the lease row for other processes (`bot.owner.ownership.current_owner` builds on it)."""
     with Session(db) as s:
         row = s.get(SchedulerLockRow, name)
         return row.holder if row is not None and row.expires_ms >= clock.now_ms() else None

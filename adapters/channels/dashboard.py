@@ -2,7 +2,7 @@
 and what Zyn has learned (active insights with the evidence behind each).
 
 The chart is an inline SVG so the page needs no JS library and no CDN (Zyn runs offline):
-the composition root passes the matplotlib drawing (`bot.charts.equity_curve_svg`, the same as the
+the composition root passes the matplotlib drawing (`bot.alerts.charts.equity_curve_svg`, the same as the
 PNGs sent to Telegram/Slack); a plain polyline drawn here is the fallback.
 """
 
@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from adapters.channels.ports import StatusLike
 
-ChartSvg = Callable[[list[tuple[int, float]]], str]  # matplotlib's drawing (bot.charts), given by the root
+ChartSvg = Callable[[list[tuple[int, float]]], str]  # matplotlib's drawing (bot.alerts.charts), given by the root
 _CACHE: dict[str, object] = {}
 _CACHE_LOCK = threading.Lock()
 EMPTY_SNAPSHOT: dict[str, Any] = {
@@ -82,7 +82,7 @@ def insights_from_db(db: Any) -> list[dict[str, Any]]:
     table or a broken row must not take the status page down.
     """
     try:
-        from core.insights import list_insights
+        from core.learning.insights import list_insights
 
         rows = list_insights(db)
     except Exception as exc:

@@ -1,9 +1,9 @@
 """What the channel adapters need from the rest of Zyn, as small Protocols.
 
-Channels depend on these shapes, not on `bot.app.Zyn`, so their tests can pass in-memory fakes
+Channels depend on these shapes, not on `bot.wiring.app.Zyn`, so their tests can pass in-memory fakes
 and the composition root can pass the real object (its attribute names are pinned in
 docs/ARCHITECTURE.md). `Envelope`/`Reply` are the pinned value objects of `core.messages`
-(re-exported as `bot.envelope`).
+(re-exported as `bot.conversation.envelope`).
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ class SettingsLike(Protocol):
 
 
 class ZynLike(Protocol):
-    """The part of `bot.app.Zyn` that `make_blueprint(zyn)` reads."""
+    """The part of `bot.wiring.app.Zyn` that `make_blueprint(zyn)` reads."""
 
     @property
     def dispatcher(self) -> DispatcherLike: ...

@@ -38,7 +38,6 @@ from adapters.kraken.mapping import (
     order_from_ccxt,
 )
 from adapters.kraken.serial_client import SerialKraken
-from core.circuit_breaker import CircuitBreaker
 from core.domain import (
     Balances,
     Candle,
@@ -53,6 +52,7 @@ from core.domain import (
     Ticker,
 )
 from core.ports import Clock
+from core.trading.circuit_breaker import CircuitBreaker
 
 Mode = Literal["paper", "validate", "live"]
 DEFAULT_FEE_RATE = Decimal("0.0026")

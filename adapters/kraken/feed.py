@@ -17,8 +17,8 @@ from loguru import logger
 from adapters.kraken.guard import own_decimal_context
 from adapters.kraken.mapping import candle_from_row
 from core.domain import Candle, ExchangeError, ExchangeUnavailable
+from core.markets.timeframes import timeframe_ms
 from core.ports import Clock, Exchange
-from core.timeframes import timeframe_ms
 
 log = logger.bind(component="kraken_feed")
 

@@ -20,8 +20,8 @@ from loguru import logger
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from adapters.kraken.errors import is_transient, one_line, to_domain_error
-from core.circuit_breaker import CircuitBreaker
 from core.domain import ExchangeUnavailable
+from core.trading.circuit_breaker import CircuitBreaker
 
 T = TypeVar("T")
 log = logger.bind(component="kraken")

@@ -3,7 +3,7 @@
 Why a separate module: the shapes ccxt returns for Kraken have traps (a stop-loss comes back with
 `type="market"` and its trigger in `stopLossPrice`; a fresh AddOrder answer has no status; staking
 balances appear as `XBT.F`), and keeping the translation pure makes it testable without a server.
-Asset names go through `core.pairs` so the whole bot agrees on BTC/USD, DOGE, ...
+Asset names go through `core.markets.pairs` so the whole bot agrees on BTC/USD, DOGE, ...
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from core.domain import Balances, Candle, Fill, Market, Order, OrderStatus, OrderType, Side
-from core.pairs import common_asset
+from core.markets.pairs import common_asset
 
 _STATUS: dict[str, OrderStatus] = {
     "open": "open",

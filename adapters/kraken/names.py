@@ -2,12 +2,12 @@
 
 Why here: these are Kraken's, not Zyn's; core speaks `BASE/QUOTE` with common codes. The
 Kraken adapter and the Kraken sim translate at the edge (reading Kraken's codes back is
-`core.pairs.common_asset`, which also serves typed input).
+`core.markets.pairs.common_asset`, which also serves typed input).
 """
 
 from __future__ import annotations
 
-from core.pairs import split_pair
+from core.markets.pairs import split_pair
 
 COMMON_TO_KRAKEN_ALT: dict[str, str] = {"BTC": "XBT", "DOGE": "XDG"}
 LEGACY_X = {"BTC", "ETH", "LTC", "XRP", "DOGE", "XLM", "ETC", "XMR", "ZEC", "REP"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import urllib.request
 
-from core.pairs import common_asset
+from core.markets.pairs import common_asset
 
 
 def listed_pairs(api_url: str, timeout_s: float = 5.0) -> set[str] | None:

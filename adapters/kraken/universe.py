@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from adapters.kraken.guard import own_decimal_context
 from adapters.kraken.mapping import market_from_ccxt
-from core.universe import PairStats
+from core.markets.universe import PairStats
 
 T = TypeVar("T")
 Read = Callable[[str, Callable[[], Any]], Any]

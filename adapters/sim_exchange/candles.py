@@ -13,7 +13,7 @@ import threading
 from collections.abc import Sequence
 
 from core.domain import Candle
-from core.timeframes import bucket_start
+from core.markets.timeframes import bucket_start
 
 MAX_ROWS = 720
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from adapters.kraken.names import COMMON_TO_KRAKEN_ALT, LEGACY_Z, kraken_altname, kraken_asset
 from core.domain import Candle, Fill, Market, Order, Ticker
-from core.pairs import split_pair
+from core.markets.pairs import split_pair
 
 _DESCR_TYPE = {"stop-loss": "stop loss", "take-profit": "take profit"}
 

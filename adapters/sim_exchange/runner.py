@@ -13,7 +13,7 @@ Public API (the CLI calls this; everything else here is a helper):
     ) -> None                           # blocks, serving with waitress until interrupted
 
 Pairs come from the file names (`KRAKEN_BTC-USD_1h.csv` -> BTC/USD, served as XXBTZUSD/XBTUSD)
-with Kraken's trading rules from `core.markets_catalog`. A background thread moves a `SimClock`
+with Kraken's trading rules from `core.markets.catalog`. A background thread moves a `SimClock`
 at `speed` and, as simulated time passes each candle's open and close, quotes the open
 (`set_price`) and then walks the candle (`walk_candle`), so resting orders fill the way the
 paper engine and the backtest agree on. `build_sim_exchange` does everything but serve (tests).
@@ -38,10 +38,10 @@ from adapters.sim_exchange.server import create_sim_app
 from core.clock import SimClock
 from core.domain import Candle, UserError
 from core.market_data.csv_loader import load_dataset
-from core.markets_catalog import market_for
+from core.markets.catalog import market_for
+from core.markets.timeframes import timeframe_ms
 from core.paper.exchange import PaperExchange
 from core.telemetry.db import make_engine
-from core.timeframes import timeframe_ms
 
 log = logger.bind(component="sim_exchange")
 

@@ -1,4 +1,4 @@
-"""What the web app reads from the application object: `bot.app.Zyn` satisfies it.
+"""What the web app reads from the application object: `bot.wiring.app.Zyn` satisfies it.
 
 Why a port: the adapters must not import `bot`, and an untyped `zyn: Any` let the web app read
 anything. The health check may see a smaller object in tests (no storage prober, no modules);
@@ -23,7 +23,7 @@ class WebSettings(SettingsLike, Protocol):
 
 
 class WebZyn(ZynLike, Protocol):
-    """The part of `bot.app.Zyn` the web app and `/healthz` read."""
+    """The part of `bot.wiring.app.Zyn` the web app and `/healthz` read."""
 
     @property
     def settings(self) -> WebSettings: ...

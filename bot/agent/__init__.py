@@ -12,7 +12,7 @@ from bot.agent.client import LLMSettings, llm_settings_from, make_openai_client
 from bot.agent.engine import AgentEngine
 from bot.agent.prompt import performance_summary
 from bot.agent.protocols import FreeTextEngine
-from bot.memory import ConversationMemory
+from bot.conversation.memory import ConversationMemory
 
 __all__ = ["AgentEngine", "LLMSettings", "build_free_text_engine", "make_openai_client"]
 
@@ -30,7 +30,7 @@ def build_free_text_engine(
 ) -> FreeTextEngine:
     """The agent when a key is configured, else `fallback` (the offline engine) itself.
 
-    `status` (StatusService) and `analyzer` (core.analyzer.TradeAnalyzer) feed the prompt's
+    `status` (StatusService) and `analyzer` (core.learning.analyzer.TradeAnalyzer) feed the prompt's
     performance line; either may be None."""
     cfg = llm_settings_from(settings)
     if cfg is None:

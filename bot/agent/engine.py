@@ -23,7 +23,7 @@ from bot.agent.client import describe_failure, failure_fields
 from bot.agent.prompt import PromptContext, build_system_prompt, default_time_context, read_preferences
 from bot.agent.protocols import FreeTextEngine, KeyValueLike, ReplyFactory, make_reply, with_text
 from bot.agent.tools import TOOL_SCHEMAS, ToolOutcome, run_tool
-from bot.memory import ConversationMemory, Turn
+from bot.conversation.memory import ConversationMemory, Turn
 
 MAX_ROUNDS = 4
 TURN_CHARS = 1000

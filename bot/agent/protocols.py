@@ -1,7 +1,7 @@
 """The narrow shapes the agent needs from its colleagues' modules.
 
-The agent is built in parallel with `bot/envelope.py`, `bot/dispatcher.py` and
-`bot/offline_engine.py`; coding against these Protocols (structural typing) lets it work with the
+The agent is built in parallel with `bot/conversation/envelope.py`, `bot/conversation/dispatcher.py` and
+`bot/conversation/offline_engine.py`; coding against these Protocols (structural typing) lets it work with the
 real classes and with the test fakes alike, without importing either at module load time.
 """
 
@@ -54,7 +54,7 @@ class KeyValueLike(Protocol):
 
 @dataclass(frozen=True)
 class FallbackReply:
-    """Stand-in with the pinned Reply shape, used only while `bot/envelope.py` does not exist."""
+    """Stand-in with the pinned Reply shape, used only while `bot/conversation/envelope.py` does not exist."""
 
     text: str
     kind: str = "text"
@@ -70,7 +70,7 @@ ReplyFactory = Callable[..., Any]
 def make_reply(text: str, kind: str = "text", **extra: Any) -> Any:
     """Build the project's Reply when it exists, so channels render agent answers like any other."""
     try:
-        from bot.envelope import Reply
+        from bot.conversation.envelope import Reply
     except ImportError:
         return FallbackReply(text=text, kind=kind, **extra)
     reply_kind: Any = kind  # validated by the callers: text, confirm, error or refusal

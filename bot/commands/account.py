@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.charts import daily_pnl_from_equity, daily_pnl_png, equity_curve_png
+from bot.alerts.charts import daily_pnl_from_equity, daily_pnl_png, equity_curve_png
+from bot.alerts.reports import daily_summary, weekly_report
+from bot.cli.status_text import link_words
 from bot.commands.context import (
     CommandContext,
     field,
@@ -20,10 +22,8 @@ from bot.commands.context import (
     quote_of,
 )
 from bot.commands.owner import settings_rows
-from bot.envelope import Reply, Row
-from bot.parser import Command
-from bot.reports import daily_summary, weekly_report
-from bot.status_text import link_words
+from bot.conversation.envelope import Reply, Row
+from bot.conversation.parser import Command
 
 FIAT = frozenset({"USD", "EUR", "GBP", "CAD", "JPY", "AUD", "CHF", "USDT", "USDC"})
 

@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
-from bot.confirmations import Confirmations
-from bot.envelope import Envelope, Reply
-from bot.parser import Command
-from bot.services import Services
+from bot.conversation.confirmations import Confirmations
+from bot.conversation.envelope import Envelope, Reply
+from bot.conversation.parser import Command
+from bot.conversation.services import Services
 from core.ports import Clock
 from core.telemetry.kv import KeyValueStore
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot import memory as conversation_memory
 from bot.commands.context import (
     CommandContext,
     fmt_amount,
@@ -25,10 +24,11 @@ from bot.commands.context import (
     price_decimals,
 )
 from bot.commands.stats import context_record
-from bot.envelope import Reply, Row
-from bot.parser import Command
+from bot.conversation import memory as conversation_memory
+from bot.conversation.envelope import Reply, Row
+from bot.conversation.parser import Command
 from core.domain import UserError
-from core.stats import rate_text
+from core.learning.stats import rate_text
 from core.telemetry.models import DecisionRow, InsightRow, OrderRow, TradeRow
 
 SKIP_ACTIONS = ("skip", "none", "halt", "hold")
@@ -165,7 +165,7 @@ def _r_text(value: object) -> str:
 def learn_rows(changes: Mapping[str, object]) -> list[Row]:
     """What a re-learn changed, for people: R figures as "+0.19R", each moved context on its own
     row ("Asia session (23 trades)": "+0.10R -> +0.19R"), never a list or dict shown raw."""
-    from bot.status_text import plain_value
+    from bot.cli.status_text import plain_value
 
     rows: list[Row] = []
     for key, value in changes.items():
@@ -188,9 +188,9 @@ def learn_rows(changes: Mapping[str, object]) -> list[Row]:
 
 def memory(ctx: CommandContext, cmd: Command) -> Reply:
     """Kept facts and standing rules (durable, apart from the conversation), then exactly what the
-    agent would be given about this conversation (bot/memory.py owns that format)."""
+    agent would be given about this conversation (bot/conversation/memory.py owns that format)."""
     from bot.commands.owner import facts_rows
-    from bot.owner_settings import StandingMemory
+    from bot.owner.settings import StandingMemory
 
     rows = facts_rows(ctx)
     rows += [(f"rule {i}", r.text) for i, r in enumerate(StandingMemory(ctx.kv).rules(), 1)]

@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from bot.commands.context import CommandContext
-from bot.envelope import Reply, Row
-from core.analyzer import load_records
-from core.learner import Learner
-from core.learning_switch import SwitchState, load_switch
-from core.stats import mean_ci
-from core.trade_sources import is_backtest, source_split
+from bot.conversation.envelope import Reply, Row
+from core.learning.analyzer import load_records
+from core.learning.learner import Learner
+from core.learning.stats import mean_ci
+from core.learning.switch import SwitchState, load_switch
+from core.learning.trade_sources import is_backtest, source_split
 
 
 def _pct(x: Any) -> str:

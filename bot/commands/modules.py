@@ -12,11 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.commands.context import CommandContext, fmt_num
-from bot.envelope import Reply, Row
-from bot.parser import Command
+from bot.conversation.envelope import Reply, Row
+from bot.conversation.parser import Command
 from core.domain import UserError
-from core.features import DESCRIPTIONS, FEATURES
-from core.profit_target import parse_pct
+from core.strategy.features import DESCRIPTIONS, FEATURES
+from core.strategy.profit_target import parse_pct
 
 UNIVERSE_SHOWN_OUT = 25
 

@@ -2,7 +2,7 @@
 
 Why a group of its own: these are what "a servant who knows the books" is told once and keeps —
 `set risk 0.5%`, "don't trade on weekends", "remember that I prefer ETH" — persisted in the kv
-table by `bot/owner_settings.py`, apart from the conversation log, and (for settings and rules)
+table by `bot/owner/settings.py`, apart from the conversation log, and (for settings and rules)
 read by the autopilot on every tick.
 """
 
@@ -12,11 +12,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.commands.context import CommandContext, fmt_money, fmt_price
-from bot.envelope import Reply, Row
-from bot.owner_settings import BOUNDS, OwnerSettings, StandingMemory
-from bot.parser import Command
+from bot.conversation.envelope import Reply, Row
+from bot.conversation.parser import Command
+from bot.owner.settings import BOUNDS, OwnerSettings, StandingMemory
 from core.domain import UserError
-from core.rules import parse_rule
+from core.trading.rules import parse_rule
 
 
 def owner_settings(ctx: CommandContext) -> OwnerSettings:

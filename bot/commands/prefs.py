@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.alerts.notifier import ALERT_EVENTS, alert_enabled, set_alert
 from bot.commands.context import CommandContext
 from bot.commands.modules import SETTERS as MODULE_SETTERS
-from bot.envelope import Reply, Row
-from bot.notifier import ALERT_EVENTS, alert_enabled, set_alert
-from bot.parser import Command
+from bot.conversation.envelope import Reply, Row
+from bot.conversation.parser import Command
 from core.domain import UserError
 
 PREF_USER_NAME = "pref:user_name"

@@ -1,7 +1,7 @@
 """stats [pair|hour|weekday|session|regime|trend|exit|best|worst] [GROUP]: Zyn's own record.
 
 Why a command of its own: "what works best for you?" and "are Sunday trades worth it?" must be
-answered from Zyn's closed trades with the same arithmetic the learner uses (core.analyzer), and
+answered from Zyn's closed trades with the same arithmetic the learner uses (core.learning.analyzer), and
 honestly: every figure carries its sample size, the win rate its Wilson 95 % interval, the
 expectancy is in R, and groups under `SMALL_SAMPLE` trades say so. "My trades" are paper and live
 trades; backtest ('bootstrap') trades are only used when there is nothing else, and the reply
@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from bot.commands.context import CommandContext, fmt_money
-from bot.envelope import Reply, Row
-from bot.parser import WEEKDAY_NAMES, Command
-from core.analyzer import SMALL_SAMPLE, AnalyzerReport, GroupStats, TradeAnalyzer, TradeRecord, group_stats
-from core.stats import rate_text, wilson
+from bot.conversation.envelope import Reply, Row
+from bot.conversation.parser import WEEKDAY_NAMES, Command
+from core.learning.analyzer import SMALL_SAMPLE, AnalyzerReport, GroupStats, TradeAnalyzer, TradeRecord, group_stats
+from core.learning.stats import rate_text, wilson
 from core.time_context import SESSION_HOURS, time_context
 
 EXCLUDED_SOURCES = frozenset({"bootstrap", "backtest"})

@@ -25,11 +25,11 @@ from bot.commands.context import (
     quote_of,
     to_decimal,
 )
-from bot.confirmations import Pending
-from bot.envelope import Reply, Row
-from bot.parsed import OrderSpec, build_manual_order
-from bot.parser import Command
-from bot.services import ActionResultLike
+from bot.conversation.confirmations import Pending
+from bot.conversation.envelope import Reply, Row
+from bot.conversation.parsed import OrderSpec, build_manual_order
+from bot.conversation.parser import Command
+from bot.conversation.services import ActionResultLike
 from core.domain import UserError
 
 

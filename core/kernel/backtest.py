@@ -1,6 +1,6 @@
 """Drive the compiled loop over a pair's candle arrays: the kernel's `Backtester`.
 
-Same inputs and figures as core.backtest.Backtester (the reference): the loop runs over whole
+Same inputs and figures as core.research.backtest.Backtester (the reference): the loop runs over whole
 arrays and comes back here only to ask a learner's gate, to size an entry exactly with Decimal
 when floats cannot decide it, or to grow the trade buffer. Trades become `ClosedTrade` objects at
 the end; per-candle decisions stay int8 codes unless `keep_decisions` asks for objects.
@@ -19,7 +19,6 @@ import numpy as np
 import numpy.typing as npt
 
 from core.domain import Market
-from core.entry_rules import EntryRules
 from core.kernel import codes as C
 from core.kernel import layout as L
 from core.kernel.arrays import F64, I64, CandleArrays
@@ -27,10 +26,11 @@ from core.kernel.decisions import decisions_from_codes
 from core.kernel.ledger import Ledger
 from core.kernel.metrics import summarize
 from core.kernel.modules import ModuleFlags
-from core.metrics import ClosedTrade
-from core.risk import RiskConfig, size_entry
-from core.strategy import Decision, Gate, GateFn, SignalContext
-from core.timeframes import timeframe_seconds
+from core.markets.timeframes import timeframe_seconds
+from core.research.metrics import ClosedTrade
+from core.strategy.entry_rules import EntryRules
+from core.strategy.pinned import Decision, Gate, GateFn, SignalContext
+from core.strategy.risk import RiskConfig, size_entry
 
 SIZE_CODES = {"cannot size": C.SKIP_CANNOT_SIZE, "size rounds": C.SKIP_ROUNDS_ZERO,
               "amount": C.SKIP_ORDERMIN, "order cost": C.SKIP_COSTMIN,
@@ -94,7 +94,7 @@ NO_SESSIONS = np.zeros(0, np.uint8)
 
 @dataclass
 class KernelBacktester:
-    """Drop-in for core.backtest.Backtester over `CandleArrays`."""
+    """Drop-in for core.research.backtest.Backtester over `CandleArrays`."""
 
     pair: str
     timeframe: str

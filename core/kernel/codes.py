@@ -16,7 +16,7 @@ SKIP_ORDERMIN = 8
 SKIP_COSTMIN = 9
 ENTER = 10
 ENTER_CAPPED = 11
-# an entry the advanced modules veto (core.entry_rules.EntryRules.veto), in its order of checks
+# an entry the advanced modules veto (core.strategy.entry_rules.EntryRules.veto), in its order of checks
 VETO_TARGET = 12  # the daily profit target was reached today
 VETO_SESSION = 13  # the entry would fall outside the trading sessions
 VETO_MTF = 14  # a confirming timeframe does not confirm

@@ -1,4 +1,4 @@
-"""Per-candle decision codes -> core.strategy.Decision objects, only when someone shows or stores them."""
+"""Per-candle decision codes -> core.strategy.pinned.Decision objects, only when someone shows or stores them."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from core.domain import Candle
-from core.entry_rules import EntryRules
 from core.kernel import codes as C
 from core.kernel.arrays import CandleArrays
-from core.risk import size_entry
-from core.strategy import Decision, Gate
+from core.strategy.entry_rules import EntryRules
+from core.strategy.pinned import Decision, Gate
+from core.strategy.risk import size_entry
 
 if TYPE_CHECKING:
     from core.kernel.backtest import KernelBacktester, _KernelRun
@@ -65,7 +65,7 @@ def _replace(base: Decision, **changes: object) -> Decision:
 
 
 def veto_reason(bt: KernelBacktester, a: CandleArrays, i: int, code: int, cache: list[list[Candle]]) -> str:
-    """The words core.entry_rules.EntryRules.veto gives for a vetoed entry (built only when shown)."""
+    """The words core.strategy.entry_rules.EntryRules.veto gives for a vetoed entry (built only when shown)."""
     rules = bt.rules
     assert rules is not None  # noqa: S101 - a veto code needs the rules
     if code == C.VETO_MTF and not cache:
@@ -79,6 +79,6 @@ def veto_words(rules: EntryRules, candles: Sequence[Candle], i: int, code: int) 
                 " no new entries until the next UTC day")
     if code == C.VETO_SESSION:
         return f"signal ignored: outside the trading sessions ({rules.sessions.describe()})"
-    from core.mtf import check
+    from core.strategy.mtf import check
 
     return f"signal ignored: {check(candles, i, rules.timeframe, rules.confirming)}"

@@ -10,10 +10,10 @@ from core.kernel.arrays import CandleArrays
 from core.kernel.backtest import KernelBacktester, KernelResult
 from core.market_data.csv_loader import load_arrays
 from core.market_data.resample import resample
-from core.markets_catalog import market_for
-from core.pairs import pair_from_filename
-from core.risk import RiskConfig
-from core.timeframes import timeframe_seconds
+from core.markets.catalog import market_for
+from core.markets.pairs import pair_from_filename
+from core.markets.timeframes import timeframe_seconds
+from core.strategy.risk import RiskConfig
 
 
 def load_for_backtest(path: str | Path, timeframe: str | None) -> tuple[str, str, CandleArrays]:

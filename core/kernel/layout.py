@@ -44,7 +44,7 @@ I_TRIPPED_NOW = 26
 I_RESUME_ALLOW = 27  # gate verdict handed in by Python
 I_RESUME_K = 28  # size handed in by Python (phase 2)
 I_RESUME_CODE = 29
-I_PT_HAS = 30  # the daily profit target was reached on day I_PT_DAY (core.profit_target.DailyTarget)
+I_PT_HAS = 30  # the daily profit target was reached on day I_PT_DAY (core.strategy.profit_target.DailyTarget)
 I_PT_DAY = 31
 I_FLAT_REASON = 32  # exit reason of a pending flatten (kill-switch or profit target)
 I_UNSURE = 33  # a trade closed this candle with a P&L too near 0 for its sign to be sure in fixed point
@@ -109,7 +109,7 @@ N_Q = 10
 
 PT_BREAKEVEN, PT_FLATTEN, PT_HOLD = 0, 1, 2
 PT_ACTIONS = {"breakeven": PT_BREAKEVEN, "flatten": PT_FLATTEN, "hold": PT_HOLD}
-MTF_N = 20  # core.mtf.SMA_PERIOD
+MTF_N = 20  # core.strategy.mtf.SMA_PERIOD
 
 # trade buffer columns: int64
 T_ENTRY_IDX = 0

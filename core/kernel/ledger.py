@@ -1,5 +1,5 @@
 """The exact Decimal cash ledger beside the loop's fixed-point one: books each closed trade with the
-very operations of core.backtest (amount x price, fee = notional x fee rate, 28-digit Decimal), so
+very operations of core.research.backtest (amount x price, fee = notional x fee rate, 28-digit Decimal), so
 the equity handed to sizing and to a learner's gate is the reference's float to the last bit."""
 
 from __future__ import annotations

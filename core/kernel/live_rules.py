@@ -15,11 +15,11 @@ from dataclasses import replace
 import numpy as np
 
 from core.domain import Candle
-from core.entry_rules import EntryRules
 from core.kernel import codes as C
 from core.kernel.decisions import veto_words
-from core.strategy import Decision
-from core.timeframes import timeframe_ms
+from core.markets.timeframes import timeframe_ms
+from core.strategy.entry_rules import EntryRules
+from core.strategy.pinned import Decision
 
 
 def review(rules: EntryRules, decision: Decision, history: Sequence[Candle]) -> Decision:

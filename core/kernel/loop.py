@@ -1,10 +1,10 @@
-"""The compiled loop: the strategy of core.strategy/core.risk/core.cooloff/core.kill_switch and the
-fills of core.backtest, step for step, over column arrays.
+"""The compiled loop: the strategy of core.strategy.pinned/core.risk/core.cooloff/core.kill_switch and the
+fills of core.research.backtest, step for step, over column arrays.
 
 Same floats as the Python reference where the reference uses floats (SMA as a fresh left-to-right
 sum of the 20-close window, Wilder ATR, sizing, the kill-switch's comparisons); money is int64 fixed
 point (core.kernel.layout.MONEY_SCALE) where the reference uses Decimal. Lot rounding is exact (the
-shortest-repr truncation of core.risk.round_down); when a size cannot be decided exactly in floats
+shortest-repr truncation of core.strategy.risk.round_down); when a size cannot be decided exactly in floats
 the loop returns NEED_SIZE and Python sizes it with Decimal.
 """
 
@@ -27,7 +27,7 @@ Arr = Any  # numpy arrays; numba needs them untyped at this level
 
 @njit_inline
 def floor_units(x: float, scale: float) -> int:
-    """floor(x * scale) as core.risk.round_down computes it on repr(x); needs x * scale < 2**52."""
+    """floor(x * scale) as core.strategy.risk.round_down computes it on repr(x); needs x * scale < 2**52."""
     k = math.floor(x * scale)
     while (k + 1) / scale <= x:
         k += 1
@@ -38,7 +38,7 @@ def floor_units(x: float, scale: float) -> int:
 
 @njit_inline
 def size_code(eq: float, atr: float, price: float, factor: float, fp: Arr, ip: Arr) -> tuple[int, int]:
-    """(decision code, lot units) as core.risk.size_entry decides; code -1: ask Python."""
+    """(decision code, lot units) as core.strategy.risk.size_entry decides; code -1: ask Python."""
     if eq <= 0 or atr <= 0 or price <= 0:
         return C.SKIP_CANNOT_SIZE, 0
     raw = factor * fp[L.P_RISK] * eq / (fp[L.P_STOP_ATR] * atr)
@@ -118,7 +118,7 @@ def close_position(i: int, price: float, reason: int, ts: Arr, st: Arr, fs: Arr,
 
 @njit_inline
 def cool_record(loss: bool, exit_ts: int, st: Arr, ip: Arr) -> bool:
-    """core.cooloff.CoolOff.record_exit: True when this exit starts a cool-off."""
+    """core.strategy.cooloff.CoolOff.record_exit: True when this exit starts a cool-off."""
     st[L.I_STREAK] = st[L.I_STREAK] + 1 if loss else 0
     if st[L.I_STREAK] >= ip[L.Q_COOL_LOSSES]:
         st[L.I_COOL_HAS] = 1
@@ -173,7 +173,7 @@ def fills(i: int, ts: Arr, op: Arr, hi: Arr, lo: Arr, st: Arr, fs: Arr, fp: Arr,
 
 @njit_inline
 def guard_close(t: int, equity: float, st: Arr, fs: Arr, fp: Arr) -> int:
-    """core.kill_switch.DailyLossGuard.on_close: 1 when the switch trips at this close."""
+    """core.trading.kill_switch.DailyLossGuard.on_close: 1 when the switch trips at this close."""
     day = t // DAY_MS
     if st[L.I_GHASDAY] == 1 and day != st[L.I_GDAY]:
         fs[L.F_GSTART] = fs[L.F_GLAST]
@@ -191,7 +191,7 @@ def guard_close(t: int, equity: float, st: Arr, fs: Arr, fp: Arr) -> int:
 
 @njit_inline
 def indicators(h: float, lo: float, c: float, st: Arr, fs: Arr, ring: Arr) -> tuple[float, float, bool]:
-    """core.indicators.IndicatorState.update: (sma, atr, both ready)."""
+    """core.strategy.indicators.IndicatorState.update: (sma, atr, both ready)."""
     at = st[L.I_RING_AT]
     ring[at] = c
     st[L.I_RING_AT] = at + 1 if at + 1 < L.SMA_N else 0
@@ -235,7 +235,7 @@ def remember(c: float, sma: float, st: Arr, fs: Arr) -> tuple[float, float, bool
 
 @njit_inline
 def cool_blocks(t: int, st: Arr) -> bool:
-    """core.cooloff.CoolOff.blocks: called once per closed candle, in order."""
+    """core.strategy.cooloff.CoolOff.blocks: called once per closed candle, in order."""
     if st[L.I_COOL_HAS] == 1 and t > st[L.I_COOL_EXIT_TS] and st[L.I_COOL_REM] > 0:
         st[L.I_COOL_REM] -= 1
         return True
@@ -245,7 +245,7 @@ def cool_blocks(t: int, st: Arr) -> bool:
 @njit_inline
 def signal_core(t: int, h: float, lo: float, c: float, in_position: bool, halted: bool, st: Arr, fs: Arr,
                 ring: Arr) -> int:
-    """core.strategy.PairStrategy.on_close up to the entry: a code, or -1 for an entry candidate."""
+    """core.strategy.pinned.PairStrategy.on_close up to the entry: a code, or -1 for an entry candidate."""
     sma, atr, ready = indicators(h, lo, c, st, fs, ring)
     prev_close, prev_sma, had_prev, had_prev_sma = remember(c, sma, st, fs)
     cooling = cool_blocks(t, st)
@@ -272,7 +272,7 @@ def signal(i: int, ts: Arr, hi: Arr, lo: Arr, cl: Arr, st: Arr, fs: Arr, ring: A
 
 @njit_inline
 def profit_target_close(t: int, equity: float, st: Arr, fs: Arr, fp: Arr, ip: Arr) -> None:
-    """core.entry_rules.EntryRules.on_close + core.backtest._Run._modules: the daily target reached
+    """core.strategy.entry_rules.EntryRules.on_close + core.research.backtest._Run._modules: the daily target reached
     at this close raises the stop to break-even plus fees, or flattens at the next open."""
     day = t // DAY_MS
     start = fs[L.F_GSTART]
@@ -289,13 +289,13 @@ def profit_target_close(t: int, equity: float, st: Arr, fs: Arr, fp: Arr, ip: Ar
         st[L.I_FLAT_REASON] = C.EXIT_PROFIT_TARGET
     elif ip[L.Q_PT_ACTION] == L.PT_BREAKEVEN:
         fee = fp[L.P_FEE]
-        floor = fs[L.F_ENTRY] * (1 + fee) / (1 - fee)  # core.profit_target.breakeven_stop
+        floor = fs[L.F_ENTRY] * (1 + fee) / (1 - fee)  # core.strategy.profit_target.breakeven_stop
         fs[L.F_STOP] = max(fs[L.F_STOP], floor)
 
 
 @njit_inline
 def mtf_confirms(i: int, ts: Arr, cl: Arr, tf_ms: int, hms: Arr) -> bool:
-    """core.mtf.check: for every confirming timeframe H, the last completed H bucket closed above
+    """core.strategy.mtf.check: for every confirming timeframe H, the last completed H bucket closed above
     the SMA20 of the last 20 completed bucket closes (read backwards from candle i only)."""
     close_time = ts[i] + tf_ms
     buf = np.empty(L.MTF_N, np.float64)
@@ -328,7 +328,7 @@ def mtf_confirms(i: int, ts: Arr, cl: Arr, tf_ms: int, hms: Arr) -> bool:
 @njit_inline
 def veto_flags(i: int, code: int, pt_on: bool, reached: bool, session_open: bool, mtf_on: bool, ts: Arr, cl: Arr,
                tf_ms: int, hms: Arr) -> int:
-    """core.entry_rules.EntryRules.veto on an entry, in its order: the code of the module that vetoes
+    """core.strategy.entry_rules.EntryRules.veto on an entry, in its order: the code of the module that vetoes
     it, or `code`."""
     if not (code == C.ENTER or code == C.ENTER_CAPPED):
         return code
@@ -460,7 +460,7 @@ def run_loop(ts: Arr, op: Arr, hi: Arr, lo: Arr, cl: Arr, fp: Arr, ip: Arr, st: 
 # ---------------------------------------------------------------- the live autopilot's step
 @njit_cached
 def live_warm(t: int, h: float, lo: float, c: float, missed: bool, st: Arr, fs: Arr, ring: Arr) -> None:
-    """core.strategy.PairStrategy.warm: a closed candle seen without deciding."""
+    """core.strategy.pinned.PairStrategy.warm: a closed candle seen without deciding."""
     sma, _atr, _ready = indicators(h, lo, c, st, fs, ring)
     remember(c, sma, st, fs)
     if missed:

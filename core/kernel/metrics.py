@@ -1,4 +1,4 @@
-"""core.metrics.summarize over a numpy equity curve: the same figures without a Python loop per candle."""
+"""core.research.metrics.summarize over a numpy equity curve: the same figures without a Python loop per candle."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ CHUNK = 1 << 18  # numpy over the curve 262,144 values at a time: bounded tempor
 
 
 def max_drawdown(curve: F64, start: float) -> float:
-    """Largest peak-to-trough fall as a fraction of the peak, like core.metrics.max_drawdown."""
+    """Largest peak-to-trough fall as a fraction of the peak, like core.research.metrics.max_drawdown."""
     peak, worst = start, 0.0
     for lo in range(0, curve.shape[0], CHUNK):
         part = curve[lo : lo + CHUNK]
@@ -34,7 +34,7 @@ def _returns(curve: F64, start: float, lo: int) -> F64:
 
 
 def sharpe(curve: F64, start: float, periods_per_year: float) -> float | None:
-    """Annualised Sharpe of per-candle returns (two passes, like core.metrics.sharpe)."""
+    """Annualised Sharpe of per-candle returns (two passes, like core.research.metrics.sharpe)."""
     chunks = range(0, curve.shape[0], CHUNK)
     n = sum(int(_returns(curve, start, lo).shape[0]) for lo in chunks)
     if n < 2:
@@ -49,7 +49,7 @@ def sharpe(curve: F64, start: float, periods_per_year: float) -> float | None:
 def summarize(
     pnl: F64, fees: F64, r_multiple: F64, curve: F64, start_equity: float, periods_per_year: float
 ) -> dict[str, float | int | None]:
-    """core.metrics.summarize's figures from per-trade arrays."""
+    """core.research.metrics.summarize's figures from per-trade arrays."""
     n = int(pnl.shape[0])
     wins, losses = pnl[pnl > 0], pnl[pnl <= 0]
     gross_loss = -float(losses.sum())

@@ -1,4 +1,4 @@
-"""The advanced modules' flags (core.entry_rules.EntryRules: mtf, profit_target with the trading
+"""The advanced modules' flags (core.strategy.entry_rules.EntryRules: mtf, profit_target with the trading
 sessions) as the kernel's parameters.
 
 Why here: the loop takes numbers and arrays, not the rules object. Which modules are on, the
@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
-from core.entry_rules import EntryRules
 from core.kernel import layout as L
 from core.kernel.arrays import F64, I64, CandleArrays
-from core.sessions import Sessions
-from core.timeframes import timeframe_ms
+from core.markets.timeframes import timeframe_ms
+from core.strategy.entry_rules import EntryRules
+from core.strategy.sessions import Sessions
 
 DAY_MS = 86_400_000
 MINUTE_MS = 60_000
@@ -67,7 +67,7 @@ class ModuleFlags:
 
 
 def session_mask(sessions: Sessions, when_ms: I64) -> npt.NDArray[np.uint8]:
-    """core.sessions.Sessions.open_at for every time in `when_ms` at once (empty: no sessions)."""
+    """core.strategy.sessions.Sessions.open_at for every time in `when_ms` at once (empty: no sessions)."""
     if sessions.always or len(when_ms) == 0:
         return np.zeros(0, np.uint8)
     local = when_ms + _offsets_ms(sessions.tz, when_ms)

@@ -18,18 +18,18 @@ from typing import Any
 
 import numpy as np
 
-from core.cooloff import CoolOff
 from core.domain import Candle, Market
-from core.entry_rules import EntryRules
 from core.kernel import codes as C
 from core.kernel import layout as L
 from core.kernel.backtest import SIZE_CODES, KernelBacktester, _params
-from core.risk import RiskConfig, size_entry
-from core.strategy import CloseContext, Decision, Gate, GateFn, SignalContext, Sma20Atr
+from core.strategy.cooloff import CoolOff
+from core.strategy.entry_rules import EntryRules
+from core.strategy.pinned import CloseContext, Decision, Gate, GateFn, SignalContext, Sma20Atr
+from core.strategy.risk import RiskConfig, size_entry
 
 
 class KernelPairSignal:
-    """One pair's `core.strategy_port.PairSignal`, decided by the compiled kernel."""
+    """One pair's `core.strategy.port.PairSignal`, decided by the compiled kernel."""
 
     def __init__(self, pair: str, market: Market, cfg: RiskConfig) -> None:
         self.pair, self.market, self.cfg = pair, market, cfg
@@ -101,7 +101,7 @@ class KernelPairSignal:
         return next(v for key, v in SIZE_CODES.items() if size.reason.startswith(key)), 0
 
     def decision(self, candle: Candle, ctx: CloseContext, code: int, k: int, verdict: Gate) -> Decision:
-        """The code as the Decision core.strategy.PairStrategy would have returned."""
+        """The code as the Decision core.strategy.pinned.PairStrategy would have returned."""
         sma = float(self.fs[L.F_SMA])
         atr = float(self.fs[L.F_ATR]) if self.st[L.I_HAS_ATR] == 1 else None
         action, reason = C.ACTIONS[code]

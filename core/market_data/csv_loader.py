@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.domain import Candle, UserError
-from core.pairs import pair_from_filename
+from core.markets.pairs import pair_from_filename
 
 if TYPE_CHECKING:
     from core.kernel.arrays import CandleArrays
@@ -131,7 +131,7 @@ def csv_files(path: str | Path) -> list[Path]:
 
 def load_dataset(path: str | Path) -> dict[str, tuple[str, list[Candle]]]:
     """pair -> (timeframe, candles) for a file or folder; the finest timeframe wins per pair."""
-    from core.timeframes import timeframe_seconds
+    from core.markets.timeframes import timeframe_seconds
 
     found: dict[str, tuple[str, list[Candle]]] = {}
     for f in csv_files(path):

@@ -15,8 +15,8 @@ from pathlib import Path
 from core.domain import Candle, UserError
 from core.market_data.csv_loader import load_dataset
 from core.market_data.resample import merge_bucket
+from core.markets.timeframes import bucket_start, timeframe_ms
 from core.ports import Clock
-from core.timeframes import bucket_start, timeframe_ms
 
 
 class ReplayFeed:

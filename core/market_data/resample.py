@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from core.domain import Candle, UserError
-from core.timeframes import bucket_start, timeframe_ms
+from core.markets.timeframes import bucket_start, timeframe_ms
 
 
 def resample(candles: Sequence[Candle], source_tf: str, target_tf: str) -> list[Candle]:

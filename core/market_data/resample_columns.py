@@ -14,7 +14,7 @@ import numpy as np
 
 from core.domain import UserError
 from core.kernel.arrays import CandleArrays
-from core.timeframes import timeframe_ms
+from core.markets.timeframes import timeframe_ms
 
 
 def resample_columns(a: CandleArrays, source_tf: str, target_tf: str) -> CandleArrays:

@@ -21,7 +21,7 @@ from core.domain import (
     OrderNotFound,
     OrderRequest,
 )
-from core.markets_catalog import market_for
+from core.markets.catalog import market_for
 from core.paper import rules
 from core.paper.ids import make_id
 

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from loguru import logger
 
 from core.domain import Candle
-from core.indicators import IndicatorState
 from core.ports import Clock
+from core.strategy.indicators import IndicatorState
 
 CandleFetch = Callable[[str, str, int], list[Candle]]  # (pair, timeframe, limit) -> closed candles
 

@@ -1,8 +1,8 @@
 """The autopilot: one decision per closed candle per pair, with the backtest's own code.
 
-`tick` drives the strategy (through the `core.strategy_port` port; `sma20_atr` unless another
+`tick` drives the strategy (through the `core.strategy.port` port; `sma20_atr` unless another
 is given) and the account-wide `DailyLossGuard` exactly as
-`core/backtest.py` does (equity = cash + positions marked at the candle close; the guard sees
+`core/research/backtest.py` does (equity = cash + positions marked at the candle close; the guard sees
 the close BEFORE the decision; tripped while in position -> flatten now, i.e. at the next open;
 `enter` -> TradingService.enter). That sameness is what the replay parity test checks.
 Every decision, skips included, becomes a DecisionRow with the numbers behind it.
@@ -20,14 +20,14 @@ from typing import Any
 from loguru import logger
 
 from core.domain import Candle, Market, ZynError
-from core.entry_rules import EntryRules
+from core.markets.timeframes import bucket_start, timeframe_ms
 from core.ports import MarketFeed
-from core.rules import EntryContext, TradingPolicy, blocking_rule
-from core.strategy import CloseContext, Decision, GateFn
-from core.strategy_port import DEFAULT_STRATEGY, PairSignal, Strategy, strategy_named
+from core.strategy.entry_rules import EntryRules
+from core.strategy.pinned import CloseContext, Decision, GateFn
+from core.strategy.port import DEFAULT_STRATEGY, PairSignal, Strategy, strategy_named
 from core.telemetry.models import DecisionRow
-from core.timeframes import bucket_start, timeframe_ms
 from core.trading.positions import TradeExit, dec
+from core.trading.rules import EntryContext, TradingPolicy, blocking_rule
 from core.trading.service import TradingService
 
 GateProvider = Callable[[], GateFn | None]
@@ -63,7 +63,7 @@ class Autopilot:
         self.history_limit, self.snapshot_equity = history_limit, snapshot_equity
         self.rules = rules  # the optional modules (mtf, profit_target): the backtest's same code
         if rules is not None:
-            from core.mtf import history_needed
+            from core.strategy.mtf import history_needed
 
             self.history_limit = max(history_limit, history_needed(timeframe, rules.confirming))
         self._tf_ms = timeframe_ms(timeframe)

@@ -22,7 +22,7 @@ from core.domain import (
     ZynError,
 )
 from core.ports import Exchange
-from core.risk import RiskConfig
+from core.strategy.risk import RiskConfig
 from core.trading.bracket import Bracket
 from core.trading.entries import enter_market, limit_entry
 from core.trading.orders import action_failed

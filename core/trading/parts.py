@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.ports import Exchange, Notifier
-from core.risk import RiskConfig
+from core.strategy.risk import RiskConfig
 from core.trading.journal import Journal
 from core.trading.orders import OrderDesk
 from core.trading.positions import Positions

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from core.domain import Order
-from core.risk import RiskConfig
+from core.strategy.risk import RiskConfig
 from core.telemetry.models import TradeRow
 from core.trading.bracket import Bracket
 

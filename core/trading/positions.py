@@ -29,7 +29,7 @@ from core.domain import (
     OrderRequest,
 )
 from core.ports import Clock, Exchange, Notifier
-from core.risk import RiskConfig
+from core.strategy.risk import RiskConfig
 from core.telemetry.models import OrderRow
 from core.text import amount_text, money_text, price_text
 from core.trading.bracket import Bracket, BracketBook

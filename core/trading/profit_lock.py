@@ -3,7 +3,7 @@
 `breakeven`: every open position's exchange-side stop is moved up to break-even plus both fees
 (cancel the old stop, confirmed, then place the new one — the same steps an exit uses, so a stop
 that filled meanwhile is booked, not doubled); `flatten`: every position is sold at market;
-`hold`: nothing but the notice. Entries stop for the day either way (core.entry_rules). The
+`hold`: nothing but the notice. Entries stop for the day either way (core.strategy.entry_rules). The
 caller holds the service lock; a failure is journaled and notified, never raised into the tick.
 """
 
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from loguru import logger
 
 from core.domain import Event, ExchangeError, ExchangeUnavailable
-from core.profit_target import DailyTarget
+from core.strategy.profit_target import DailyTarget
 
 if TYPE_CHECKING:
     from core.trading.bracket import Bracket
@@ -53,7 +53,7 @@ def lock_in_profit(service: TradingService, action: str, target: DailyTarget | N
 
 def _raise_stop(service: TradingService, bracket: Bracket) -> str:
     fee = service.exchange.fee_rate(bracket.pair)  # the stop sent is computed in Decimals, never floats
-    floor = bracket.entry_price * (1 + fee) / (1 - fee)  # = core.profit_target.breakeven_stop
+    floor = bracket.entry_price * (1 + fee) / (1 - fee)  # = core.strategy.profit_target.breakeven_stop
     market = service.markets.get(bracket.pair)
     if market is not None:  # up to the pair's price step: never a cent below break-even
         floor = floor.quantize(Decimal(1).scaleb(-market.pair_decimals), rounding=ROUND_CEILING)

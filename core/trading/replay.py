@@ -4,7 +4,7 @@ Per pair, base candles are processed in timestamp order (all pairs merged). When
 trading-timeframe candle has closed (the next base candle opens a new bucket) the order is:
 set_price(pair, open of that next base candle) -> autopilot.tick(pair, trading history up to
 the closed candle) -> walk_candle(next base candle). So an entry fills at the next open and any
-exit in that candle comes after the decision — as in core/backtest.py, where flatness is judged
+exit in that candle comes after the decision — as in core/research/backtest.py, where flatness is judged
 at the close. The tick is due at the bucket's end, the walk when the base candle is over.
 The service lock is held around each step (lock order: service, then paper) so the watcher,
 called from inside the walk, and a chat order on another thread cannot deadlock.
@@ -22,7 +22,7 @@ from loguru import logger
 from core.clock import SimClock
 from core.domain import Candle, UserError
 from core.market_data.resample import merge_bucket
-from core.timeframes import bucket_start, timeframe_ms
+from core.markets.timeframes import bucket_start, timeframe_ms
 from core.trading.autopilot import Autopilot
 
 

@@ -21,8 +21,8 @@ from sqlalchemy.engine import Engine
 
 from core.domain import Event, ExchangeError, ExchangeUnavailable, Fill, Market, Order, UserError, ZynError
 from core.ports import Clock, Exchange, Notifier
-from core.risk import RiskConfig
-from core.strategy import Decision
+from core.strategy.pinned import Decision
+from core.strategy.risk import RiskConfig
 from core.telemetry.kv import KeyValueStore
 from core.trading.bracket import Bracket
 from core.trading.entries import ENTRY_PURPOSES as ENTRY_PURPOSES

@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from core.kill_switch import DailyLossGuard
 from core.telemetry.kv import KeyValueStore
 from core.telemetry.models import KeyValueRow
+from core.trading.kill_switch import DailyLossGuard
 
 GUARD_KEY = "trading:guard"
 PAUSE_KEY = "trading:paused"

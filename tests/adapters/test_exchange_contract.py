@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.clock import SimClock
-from core.markets_catalog import market_for
+from core.markets.catalog import market_for
 from core.paper.exchange import PaperExchange
 from core.ports import Exchange
 from core.telemetry.db import make_engine
@@ -38,7 +38,7 @@ def exchange(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[E
         yield memory, clock
     else:
         from adapters.kraken.exchange import KrakenExchange
-        from core.circuit_breaker import CircuitBreaker
+        from core.trading.circuit_breaker import CircuitBreaker
 
         with running(build_paper_sim(tmp_path, PRICES, {"USD": D(10000)})) as sim:
             yield KrakenExchange(sim.url, sim.api_key, sim.api_secret, "live", sim.clock,

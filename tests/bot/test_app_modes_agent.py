@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Zyn
+from bot.wiring.app import Zyn
 from core.telemetry.models import OrderRow
 from tests.bot.test_app_modes_sim import HOUR, RunningSim, build, kraken_sim, paper_env, rows, say
 from tests.fakes import openai_server as fake

@@ -27,8 +27,8 @@ from sqlmodel import Session, select
 from adapters.kraken.exchange import KrakenExchange
 from adapters.sim_exchange.runner import SimExchange, build_sim_exchange
 from adapters.web.app import create_web_app
-from bot.app import Zyn, build_zyn
-from bot.envelope import Envelope, Reply
+from bot.conversation.envelope import Envelope, Reply
+from bot.wiring.app import Zyn, build_zyn
 from core.config import load_settings
 from core.domain import UserError
 from core.telemetry.models import DecisionRow, EquitySnapshotRow, OrderRow, TradeRow

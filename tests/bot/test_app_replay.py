@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from bot.app import build_zyn
+from bot.wiring.app import build_zyn
 from core.config import load_settings
-from core.learning_switch import SwitchState, save_switch
+from core.learning.switch import SwitchState, save_switch
 from core.telemetry.models import DecisionRow, TradeRow
 
 DAY = 86_400_000

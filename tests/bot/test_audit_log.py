@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from bot.audit_log import AuditLog
+from bot.conversation.audit_log import AuditLog
 from core.telemetry.db import make_engine
 from core.telemetry.models import MessageRow
 

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.backtest_strategy import backtest_with
-from core.backtest import Backtester
-from core.entry_rules import EntryRules
+from bot.cli.backtest_strategy import backtest_with
 from core.kernel.backtest import KernelResult
 from core.market_data.csv_loader import load_csv
-from core.markets_catalog import market_for
-from core.strategy import Sma20Atr
-from core.strategy_port import kernel_of, strategy_named
+from core.markets.catalog import market_for
+from core.research.backtest import Backtester
+from core.strategy.entry_rules import EntryRules
+from core.strategy.pinned import Sma20Atr
+from core.strategy.port import kernel_of, strategy_named
 from tests.bot.test_cli import run
 from tests.conftest import shared_data
 from tests.fakes.toy_strategy import EveryNth

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from adapters.channels.telegram import TelegramChannel
-from bot.channel_supervisor import ChannelSupervisor
+from bot.wiring.channel_supervisor import ChannelSupervisor
 from core.config import ChannelSettings
 from core.domain import Event
 from tests.bot.test_run_process import free_port, wait_healthy

@@ -4,8 +4,8 @@ import threading
 import xml.etree.ElementTree as ET  # noqa: S405  (parsing our own output)
 from datetime import date
 
-from bot.charts import daily_pnl_from_equity, daily_pnl_png, daily_pnl_svg, equity_curve_png, equity_curve_svg
-from bot.reports import (
+from bot.alerts.charts import daily_pnl_from_equity, daily_pnl_png, daily_pnl_svg, equity_curve_png, equity_curve_svg
+from bot.alerts.reports import (
     build_daily_summary,
     build_weekly_report,
     daily_report_event,
@@ -14,7 +14,7 @@ from bot.reports import (
     weekly_report,
     weekly_report_event,
 )
-from bot.services import Services
+from bot.conversation.services import Services
 from core.clock import SimClock
 from tests.fakes.services import HOUR, T0
 

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.dispatcher import Dispatcher
-from bot.envelope import Reply, render_plain
-from bot.shell import chat_exit_code, chat_once, run_shell
+from bot.cli.shell import chat_exit_code, chat_once, run_shell
+from bot.conversation.dispatcher import Dispatcher
+from bot.conversation.envelope import Reply, render_plain
 from core.telemetry.kv import KeyValueStore
 from core.telemetry.models import InsightRow
 from tests.fakes.services import T0, FakeStatus
@@ -122,7 +122,7 @@ def test_shell_loop_and_chat_once(dispatcher: Dispatcher) -> None:
 
 
 def test_the_learn_reply_reads_as_text_not_as_python() -> None:
-    """A real re-learn's changes (core.learner.diff_models) as the `learn` reply shows them."""
+    """A real re-learn's changes (core.learning.learner.diff_models) as the `learn` reply shows them."""
     from bot.commands.learning import learn_rows
 
     changes = {

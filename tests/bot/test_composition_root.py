@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Zyn, build_zyn
+from bot.wiring.app import Zyn, build_zyn
 from core.config import load_settings
 from tests.adapters.web.conftest import replay_env
 
@@ -27,13 +27,13 @@ ROOT_MODULES = sorted([ROOT / "bot" / "app.py", *(ROOT / "bot").glob("wiring_*.p
 # a port or the application object is never filled in after construction; a new entry here needs
 # the same reason.
 FILLED_BY_THEIR_BUILDER = {
-    ("bot/memory.py", "row.summary"), ("bot/memory.py", "row.updated_ms"),
-    ("core/backtest.py", "result.seconds"), ("core/kernel/backtest.py", "result.seconds"),
-    ("core/learner_ridge.py", "fit.coef"), ("core/learner_ridge.py", "fit.cov"),
-    ("core/learner_ridge.py", "fit.intercept"), ("core/learner_ridge.py", "fit.sigma"),
+    ("bot/conversation/memory.py", "row.summary"), ("bot/conversation/memory.py", "row.updated_ms"),
+    ("core/research/backtest.py", "result.seconds"), ("core/kernel/backtest.py", "result.seconds"),
+    ("core/learning/learner_ridge.py", "fit.coef"), ("core/learning/learner_ridge.py", "fit.cov"),
+    ("core/learning/learner_ridge.py", "fit.intercept"), ("core/learning/learner_ridge.py", "fit.sigma"),
     ("core/paper/store.py", "result.prices"), ("core/paper/store.py", "result.orders"),
-    ("core/paper/store.py", "result.fills"), ("core/pnl.py", "out.open_lots"),
-    ("core/pooled_data.py", "out.skipped"), ("core/walk_forward.py", "out.seconds"),
+    ("core/paper/store.py", "result.fills"), ("core/status/pnl.py", "out.open_lots"),
+    ("core/learning/pooled_data.py", "out.skipped"), ("core/learning/walk_forward.py", "out.seconds"),
 }
 
 
@@ -60,8 +60,8 @@ def test_no_field_of_the_application_object_is_typed_any() -> None:
 
 
 def test_the_application_module_names_no_any_at_all() -> None:
-    """bot/app.py holds no explicit `Any` (fields, views and builder alike); checked as syntax so
-    it costs nothing here (`mypy --disallow-any-explicit bot/app.py` says the same)."""
+    """bot/wiring/app.py holds no explicit `Any` (fields, views and builder alike); checked as syntax so
+    it costs nothing here (`mypy --disallow-any-explicit bot/wiring/app.py` says the same)."""
     tree = ast.parse((ROOT / "bot" / "app.py").read_text())
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     names |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}

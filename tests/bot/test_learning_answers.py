@@ -7,10 +7,10 @@ from collections.abc import Callable
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.envelope import Reply
-from bot.learning_questions import learning_question
-from bot.parser import parse
-from core.learning_switch import save_switch, verdict
+from bot.conversation.envelope import Reply
+from bot.conversation.learning_questions import learning_question
+from bot.conversation.parser import parse
+from core.learning.switch import save_switch, verdict
 from core.telemetry.kv import KeyValueStore
 from core.telemetry.models import TradeRow
 

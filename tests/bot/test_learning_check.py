@@ -6,8 +6,8 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from bot.app import build_zyn
-from bot.learning_check import run_learning_check
+from bot.learning.check import run_learning_check
+from bot.wiring.app import build_zyn
 from core.config import load_settings
 from core.telemetry.models import DecisionRow
 

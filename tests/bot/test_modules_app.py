@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from bot.app import Zyn, build_zyn
-from bot.envelope import Envelope
-from bot.wiring_modules import refresh_universe
+from bot.conversation.envelope import Envelope
+from bot.wiring.app import Zyn, build_zyn
+from bot.wiring.modules import refresh_universe
 from core.config import load_settings
 from core.telemetry.models import DecisionRow
 

@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.envelope import Reply
-from bot.notifier import (
+from bot.alerts.notifier import (
     ALERT_EVENTS,
     Notifier,
     error_event,
     set_alert,
 )
+from bot.conversation.envelope import Reply
 from core.clock import SimClock
 from core.domain import Event, UserError
 from core.telemetry.kv import KeyValueStore
@@ -134,7 +134,7 @@ def test_quiet_hours_hold_back_trade_alerts_but_not_safety_alerts(
 ) -> None:
     """The fake clock starts at 12:00 UTC; quiet hours 11:00-13:00 cover it. The held-back alert
     comes first, in the digest, before the next alert once quiet hours are over."""
-    from bot.owner_settings import OwnerSettings
+    from bot.owner.settings import OwnerSettings
 
     inbox = Inbox()
     notifier.register("telegram", inbox.send)

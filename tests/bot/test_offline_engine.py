@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.envelope import Reply
-from bot.intents import IntentClassifier
+from bot.conversation.envelope import Reply
+from bot.conversation.intents import IntentClassifier
 from core.telemetry.models import DecisionRow, TradeRow
 from tests.fakes.services import T0, FakeTrading
 

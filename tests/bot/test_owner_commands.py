@@ -3,9 +3,9 @@
 from collections.abc import Callable
 from decimal import Decimal
 
-from bot.envelope import Reply
-from bot.owner_settings import OwnerSettings, StandingMemory
-from core.risk import RiskConfig
+from bot.conversation.envelope import Reply
+from bot.owner.settings import OwnerSettings, StandingMemory
+from core.strategy.risk import RiskConfig
 from core.telemetry.kv import KeyValueStore
 from tests.fakes.services import FakeTrading
 

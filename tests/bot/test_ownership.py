@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.envelope import Reply
-from bot.owner_wire import reply_from_wire, reply_to_wire
-from bot.ownership import current_owner, ensure_token, publish_endpoint, read_token, token_path
+from bot.conversation.envelope import Reply
+from bot.owner.ownership import current_owner, ensure_token, publish_endpoint, read_token, token_path
+from bot.owner.wire import reply_from_wire, reply_to_wire
 from core.clock import RealClock
 from core.domain import UserError
 from core.telemetry.db import make_engine

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.parser import Command, is_no, is_yes, parse, parse_number
+from bot.conversation.parser import Command, is_no, is_yes, parse, parse_number
 from core.domain import UserError
 
 

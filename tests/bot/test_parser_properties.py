@@ -8,7 +8,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.parser import MAX_AMOUNT, MAX_PRICE, parse, parse_number
+from bot.conversation.parser import MAX_AMOUNT, MAX_PRICE, parse, parse_number
 from core.domain import UserError
 
 WORDS = ["buy", "sell", "/buy", "btc", "eth/usd", "XBTUSD", "BTC", "USD", "at", "@", "sl", "tp", "sl=",

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.alert_digest import DeferredAlerts
-from bot.notifier import SAFETY_EVENTS, Notifier
-from bot.owner_settings import OwnerSettings
+from bot.alerts.alert_digest import DeferredAlerts
+from bot.alerts.notifier import SAFETY_EVENTS, Notifier
+from bot.owner.settings import OwnerSettings
 from core.clock import SimClock
 from core.domain import Event
 from core.telemetry.db import make_engine

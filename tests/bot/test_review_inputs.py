@@ -11,10 +11,10 @@ from loguru import logger
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.dispatcher import Dispatcher
-from bot.envelope import Envelope, Reply
-from bot.offline_engine import OfflineEngine
-from bot.services import Services
+from bot.conversation.dispatcher import Dispatcher
+from bot.conversation.envelope import Envelope, Reply
+from bot.conversation.offline_engine import OfflineEngine
+from bot.conversation.services import Services
 from core.clock import SimClock
 from core.telemetry.kv import KeyValueStore
 from core.telemetry.models import ErrorRow
@@ -43,7 +43,7 @@ def cli_logging() -> Iterator[None]:
 def test_cli_tracebacks_do_not_print_variable_values(
     cli_logging: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot.cli import _setup_logging
+    from bot.cli.main import _setup_logging
 
     _setup_logging("chat", quiet=False)
 
@@ -79,7 +79,7 @@ def test_replay_mode_times_confirmations_on_the_wall_clock(tmp_path: Path) -> No
     data = shared_data() / "kraken_small"
     if not data.is_dir():
         pytest.skip(f"shared candles not found at {data}")
-    from bot.app import build_zyn
+    from bot.wiring.app import build_zyn
     from core.config import load_settings
 
     env = {"DATABASE_URL": f"sqlite:///{tmp_path}/z.db", "PAPER_FEED": "replay", "PAPER_DATA": str(data)}

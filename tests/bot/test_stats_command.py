@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.envelope import Reply
-from bot.intents import IntentClassifier
-from bot.offline_engine import stats_command
-from bot.parser import Command, parse
+from bot.conversation.envelope import Reply
+from bot.conversation.intents import IntentClassifier
+from bot.conversation.offline_engine import stats_command
+from bot.conversation.parser import Command, parse
 from core.domain import UserError
 from core.telemetry.models import DecisionRow, TradeRow
 

@@ -10,9 +10,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.agent.tools import TOOL_NAMES, TOOL_SCHEMAS, ToolArgError, command_for, run_tool
-from bot.dispatcher import Dispatcher
-from bot.envelope import Envelope, Reply, render_plain
-from bot.shell import chat_once
+from bot.cli.shell import chat_once
+from bot.conversation.dispatcher import Dispatcher
+from bot.conversation.envelope import Envelope, Reply, render_plain
 from core.telemetry.models import TradeRow
 from tests.bot.test_stats_command import WEEK, ms, plant
 from tests.fakes.services import T0, FakeStatus

@@ -16,8 +16,8 @@ from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from adapters.web.app import create_web_app
-from bot.app import Zyn, build_zyn
-from bot.envelope import Envelope
+from bot.conversation.envelope import Envelope
+from bot.wiring.app import Zyn, build_zyn
 from core.clock import SimClock
 from core.config import load_settings
 from core.telemetry.db import make_engine

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from adapters.web.health import health_report
-from bot.app import build_zyn
+from bot.wiring.app import build_zyn
 from core.config import load_settings
 from tests.fakes.sim_server import SimServer, build_paper_sim
 

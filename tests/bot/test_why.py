@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.envelope import Reply
+from bot.conversation.envelope import Reply
 from core.telemetry.kv import KeyValueStore
 from core.telemetry.models import DecisionRow, OrderRow, TradeRow
 from tests.fakes.services import HOUR, T0

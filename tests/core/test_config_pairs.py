@@ -3,7 +3,7 @@ import pytest
 from adapters.kraken.names import kraken_pair_id
 from core.config import load_settings
 from core.domain import UserError
-from core.pairs import common_asset, normalize_pair
+from core.markets.pairs import common_asset, normalize_pair
 
 
 @pytest.mark.parametrize("text", ["btc", "BTCUSD", "XBT/USD", "xbtusd", "XXBTZUSD", "btc-usd", "BTC/USD"])

@@ -9,7 +9,7 @@ import pytest
 
 from core.clock import SimClock
 from core.domain import Fill
-from core.pnl import compute_pnl, match_fifo, period_starts
+from core.status.pnl import compute_pnl, match_fifo, period_starts
 
 
 def ms(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0) -> int:

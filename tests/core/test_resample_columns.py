@@ -12,7 +12,7 @@ from core.kernel.arrays import CandleArrays
 from core.market_data.csv_loader import load_arrays, load_csv
 from core.market_data.resample import resample
 from core.market_data.resample_columns import resample_columns
-from core.pairs import pair_from_filename
+from core.markets.pairs import pair_from_filename
 
 CASES = [
     ("kraken/KRAKEN_BTC-USD_1h.csv", "4h"),  # Kraken's missing hours

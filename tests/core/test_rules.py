@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.rules import EntryContext, Rule, blocking_rule, parse_rule
+from core.trading.rules import EntryContext, Rule, blocking_rule, parse_rule
 
 SAT_10H = 1_717_236_000_000  # 2024-06-01 10:00 UTC, a Saturday
 MON_23H = 1_717_455_600_000  # 2024-06-03 23:00 UTC, a Monday

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from core.clock import SimClock
 from core.domain import ExchangeError, ExchangeUnavailable, OrderRequest, UserError
-from core.status import SNAPSHOT_KEYS, StatusService
+from core.status.service import SNAPSHOT_KEYS, StatusService
 from core.telemetry.db import make_engine
 from core.telemetry.kv import KeyValueStore
 from core.telemetry.models import OrderRow, TradeRow

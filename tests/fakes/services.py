@@ -1,4 +1,4 @@
-"""In-memory fakes of the services the dispatcher calls (bot/services.py Protocols).
+"""In-memory fakes of the services the dispatcher calls (bot/conversation/services.py Protocols).
 
 `FakeTrading.calls` records every money action, so a test can prove that nothing ran; its
 preview fills in a default stop/target like the real service may, so tests can check that the

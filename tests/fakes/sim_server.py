@@ -21,7 +21,7 @@ from adapters.sim_exchange.candles import CandleBook
 from adapters.sim_exchange.server import create_sim_app
 from core.clock import SimClock
 from core.domain import Candle
-from core.markets_catalog import market_for
+from core.markets.catalog import market_for
 from core.paper.exchange import PaperExchange
 from core.telemetry.db import make_engine
 

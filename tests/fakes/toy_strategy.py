@@ -2,7 +2,7 @@
 
 Buys every `every`-th candle while flat, 10 % of equity, stop 2 % below and target 3 % above the
 fill. Deliberately trivial: what it proves is that the autopilot and the backtest drive any
-`core.strategy_port.Strategy` the same way, with no edit to either.
+`core.strategy.port.Strategy` the same way, with no edit to either.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from core.domain import Candle, Market
-from core.risk import RiskConfig, round_down
-from core.strategy import CloseContext, Decision
+from core.strategy.pinned import CloseContext, Decision
+from core.strategy.risk import RiskConfig, round_down
 
 
 class EveryNth:

@@ -29,7 +29,7 @@ import pytest
 from loguru import logger
 
 from adapters.sim_exchange.server import Fault
-from bot.app import Zyn
+from bot.wiring.app import Zyn
 from core.domain import Order
 from core.telemetry.models import OrderRow, TradeRow
 from tests.bot.test_app_modes_sim import RunningSim, build, kraken_sim, rows

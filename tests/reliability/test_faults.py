@@ -13,7 +13,7 @@ import pytest
 from loguru import logger
 
 from adapters.sim_exchange.server import Fault
-from bot.app import Zyn
+from bot.wiring.app import Zyn
 from tests.bot.test_app_modes_sim import RunningSim, account_env, build, kraken_sim, say
 from tests.conftest import shared_data
 from tests.reliability.invariants import check_all

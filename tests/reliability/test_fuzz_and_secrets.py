@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, func, select
 
-from bot.envelope import Envelope
+from bot.conversation.envelope import Envelope
 from core.telemetry.models import OrderRow
 from tests.conftest import shared_data
 from tests.fakes.slack_api import sign, slash_command_body

@@ -18,7 +18,7 @@ import pytest
 from loguru import logger
 
 from adapters.sim_exchange.server import Fault
-from bot.app import Zyn
+from bot.wiring.app import Zyn
 from core.domain import Order
 from core.trading.bracket import Bracket
 from tests.bot.test_app_modes_sim import RunningSim, account_env, build, kraken_sim, say

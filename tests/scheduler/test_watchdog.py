@@ -8,8 +8,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.envelope import Envelope, Reply
-from bot.wiring_modules import watch_telegram
+from bot.conversation.envelope import Envelope, Reply
+from bot.wiring.modules import watch_telegram
 from core.clock import RealClock
 from core.config import ChannelSettings
 from core.telemetry.db import make_engine

@@ -18,8 +18,8 @@ import pytest
 from sqlmodel import Session, col, select
 
 from adapters.channels.telegram import TelegramChannel
-from bot.app import Zyn
-from bot.envelope import Envelope
+from bot.conversation.envelope import Envelope
+from bot.wiring.app import Zyn
 from core.config import load_settings
 from core.telemetry.models import TradeRow
 from tests.adapters.channels.conftest import OWNER_CHAT, OWNER_PHONE, STRANGER_CHAT
@@ -38,7 +38,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The real stack with Telegram polling and SMS alerts, replay advanced so prices exist."""
     if not DATA.is_dir():
         pytest.skip(f"shared candles not found at {DATA} (set ZYN_SHARED_DATA)")
-    from bot.app import build_zyn
+    from bot.wiring.app import build_zyn
 
     tg, tw = FakeTelegramAPI().start(), FakeTwilioAPI().start()
     env = {

@@ -20,11 +20,11 @@ from adapters.channels import sms
 from adapters.channels.render import sms_segments, to_gsm
 from adapters.channels.slack import SlackChannel
 from adapters.channels.telegram import TelegramChannel
-from bot.dispatcher import Dispatcher
-from bot.envelope import Envelope, Reply
-from bot.intents import IntentClassifier
-from bot.offline_engine import OfflineEngine
-from bot.services import Services
+from bot.conversation.dispatcher import Dispatcher
+from bot.conversation.envelope import Envelope, Reply
+from bot.conversation.intents import IntentClassifier
+from bot.conversation.offline_engine import OfflineEngine
+from bot.conversation.services import Services
 from core.clock import SimClock
 from core.config import ChannelSettings
 from core.telemetry.db import make_engine

@@ -1,4 +1,4 @@
-"""Every channel in front of the real composition root (bot.app.build_zyn, paper mode, replay data).
+"""Every channel in front of the real composition root (bot.wiring.app.build_zyn, paper mode, replay data).
 
 Proves the channel adapters and the real dispatcher fit: the owner gets answers, a stranger on
 every channel is refused and nothing runs (no pending confirmation is created). The full
@@ -31,7 +31,7 @@ DATA = shared_data() / "kraken_small"
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     if not DATA.is_dir():
         pytest.skip(f"shared candles not found at {DATA} (set ZYN_SHARED_DATA)")
-    from bot.app import build_zyn
+    from bot.wiring.app import build_zyn
 
     tg, sl, tw = FakeTelegramAPI().start(), FakeSlackAPI().start(), FakeTwilioAPI().start()
     env = {
@@ -66,7 +66,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
 def pending(world: dict[str, Any]) -> list[Any]:
     """Pending confirmations the strangers could have created (must stay empty)."""
-    from bot.envelope import Envelope
+    from bot.conversation.envelope import Envelope
 
     confirmations = world["zyn"].dispatcher.confirmations
     strangers = [("telegram", str(STRANGER_CHAT)), ("slack", "U0MALLORY"), ("sms", "+19998887777")]

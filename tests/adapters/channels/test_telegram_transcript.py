@@ -15,7 +15,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from adapters.channels.telegram import TelegramChannel
-from bot.alert_digest import DeferredAlerts
+from bot.alerts.alert_digest import DeferredAlerts
 from core.config import load_settings
 from core.telemetry.models import DecisionRow, MessageRow
 from tests.adapters.channels.conftest import OWNER_CHAT
@@ -31,7 +31,7 @@ RULE = "standing rule: stop trading ETH"
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     if not DATA.is_dir():
         pytest.skip(f"shared candles not found at {DATA} (set ZYN_SHARED_DATA)")
-    from bot.app import build_zyn
+    from bot.wiring.app import build_zyn
 
     tg = FakeTelegramAPI().start()
     env = {

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.dispatcher import Dispatcher
-from bot.notifier import Notifier
-from bot.offline_engine import OfflineEngine
-from bot.services import Services
+from bot.alerts.notifier import Notifier
+from bot.conversation.dispatcher import Dispatcher
+from bot.conversation.offline_engine import OfflineEngine
+from bot.conversation.services import Services
 from core.clock import SimClock
 from core.domain import Event
 from core.telemetry.db import make_engine
@@ -24,7 +24,7 @@ def test_a_new_channel_needs_only_its_module_and_its_registration(tmp_path: Path
     dispatcher = Dispatcher(services, kv, db, clock, {"toy": {"ann"}}, "jimmy", OfflineEngine())
     toy = ToyChannel(dispatcher)
     notifier = Notifier(kv, db, clock)
-    notifier.register(toy.name, toy.send)  # what bot/wiring_services.py::build_channels does
+    notifier.register(toy.name, toy.send)  # what bot/wiring/services.py::build_channels does
 
     assert "not on its allow-list" in toy.receive("mallory: buy 0.01 BTC/USD sl 59000")
     echo = toy.receive("ann: buy 0.01 BTC/USD sl 59000")

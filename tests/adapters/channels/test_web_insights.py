@@ -1,7 +1,7 @@
 """The "What I've learned" section of /status: active insights from the database (issue 4 item 6).
 
 Why a real database: the section reads the telemetry `insights` table through
-core.insights.list_insights, so a stored insight must show up with its title, text and the
+core.learning.insights.list_insights, so a stored insight must show up with its title, text and the
 evidence's sample size — on the server-rendered page and, via /api/status/extra, on refresh.
 """
 
@@ -18,7 +18,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from core.config import ChannelSettings
-from core.insights import Insight, store_insights
+from core.learning.insights import Insight, store_insights
 from core.telemetry.db import make_engine
 from tests.adapters.channels.conftest import LiveServer, build_app
 from tests.adapters.channels.test_web_browser import browser, pytestmark  # noqa: F401 - shared fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from core.learning_switch import verdict
+from core.learning.switch import verdict
 from tests.fakes.chat_backend import FakeZyn
 
 SUMMARY = {"baseline_return": -0.07, "learned_return": -0.05, "control_return": -0.03, "control_seeds": 20,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from adapters.kraken.exchange import KrakenExchange
-from core.circuit_breaker import CircuitBreaker
+from core.trading.circuit_breaker import CircuitBreaker
 from tests.fakes.sim_server import PaperSim, build_paper_sim, running
 
 PRICES = {

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from core.circuit_breaker import CircuitBreaker
 from core.clock import SimClock
+from core.trading.circuit_breaker import CircuitBreaker
 
 
 def test_opens_after_threshold_and_half_opens_after_timeout() -> None:

@@ -8,8 +8,8 @@ import pytest
 
 from adapters.sim_exchange.auth import RateLimit
 from adapters.sim_exchange.server import Fault
-from core.circuit_breaker import CircuitBreaker
 from core.domain import ExchangeUnavailable, OrderRequest
+from core.trading.circuit_breaker import CircuitBreaker
 from tests.adapters.kraken.conftest import KrakenFactory
 from tests.fakes.sim_server import PaperSim
 

@@ -14,11 +14,11 @@ from sqlmodel import Session, select
 
 from adapters.kraken.exchange import KrakenExchange
 from adapters.sim_exchange.server import Fault
-from core.circuit_breaker import CircuitBreaker
 from core.domain import OrderRequest
-from core.strategy import Decision
+from core.strategy.pinned import Decision
 from core.telemetry.db import make_engine
 from core.telemetry.models import SafetyEventRow
+from core.trading.circuit_breaker import CircuitBreaker
 from core.trading.reconcile import Reconciler
 from core.trading.service import TradingService
 from core.trading.types import ManualOrder

@@ -14,8 +14,8 @@ import ccxt
 from adapters.kraken.universe import KrakenUniverseSource
 from adapters.sim_exchange.runner import build_sim_exchange
 from bench.synthetic_pairs import build_folder
-from core.module_settings import UniverseSettings
-from core.universe import select
+from core.markets.universe import select
+from core.strategy.module_settings import UniverseSettings
 from tests.fakes.sim_server import SimServer
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Zyn, build_zyn
+from bot.wiring.app import Zyn, build_zyn
 from core.config import load_settings
 
 

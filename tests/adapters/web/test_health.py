@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from adapters.web.app import create_web_app
-from bot.app import Zyn
+from bot.wiring.app import Zyn
 
 REMOTE = {"REMOTE_ADDR": "203.0.113.7"}
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot.agent.engine import AgentEngine
-from bot.memory import ConversationMemory
+from bot.conversation.memory import ConversationMemory
 from core.telemetry.db import make_engine
 from core.telemetry.kv import KeyValueStore
 from tests.fakes.chat_fakes import FakeDispatcher, FakeEnvelope, FakeOfflineEngine

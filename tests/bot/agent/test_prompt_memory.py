@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from bot.agent import build_free_text_engine
 from bot.agent.engine import AgentEngine
 from bot.agent.prompt import default_time_context, status_performance
-from bot.memory import ConversationMemory, forget, show_memory
+from bot.conversation.memory import ConversationMemory, forget, show_memory
 from core.clock import SimClock
 from core.config import Settings
 from core.telemetry.kv import KeyValueStore
@@ -245,7 +245,7 @@ def _closed(source: str, i: int, pnl: float) -> Any:
 
 def test_performance_line_combines_status_and_the_analyzer(db: Engine) -> None:
     from bot.agent.prompt import performance_summary
-    from core.analyzer import TradeAnalyzer
+    from core.learning.analyzer import TradeAnalyzer
 
     with Session(db) as s:
         s.add_all([_closed("paper", 0, 50.0), _closed("paper", 1, -20.0), _closed("paper", 2, 30.0)])

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from core.backtest import Backtester
 from core.domain import Candle, Market
-from core.entry_rules import EntryRules
 from core.kernel.arrays import CandleArrays
 from core.kernel.backtest import KernelBacktester, KernelResult
-from core.risk import RiskConfig
-from core.strategy import GateFn
+from core.research.backtest import Backtester
+from core.strategy.entry_rules import EntryRules
+from core.strategy.pinned import GateFn
+from core.strategy.risk import RiskConfig
 
 EXACT = ("pair", "entry_ts", "exit_ts", "amount", "entry_price", "reason", "atr", "sma", "signal_close", "size_factor")
 # Since issue 12 the reference brackets with Decimal distances (1.5 x ATR as sent to the exchange),

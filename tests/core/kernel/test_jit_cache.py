@@ -36,7 +36,7 @@ def test_the_kernel_runs_without_loading_scipys_blas_and_scipy_still_imports_aft
         "import sys\n"
         "from core.kernel.arrays import CandleArrays\n"
         "from core.kernel.backtest import KernelBacktester\n"
-        "from core.markets_catalog import market_for\n"
+        "from core.markets.catalog import market_for\n"
         "from tests.core.kernel.test_kernel_parity_fuzz import fuzz_candles\n"
         "r = KernelBacktester('BTC/USD', '1m', market_for('BTC/USD')).run("
         "CandleArrays.from_candles(fuzz_candles(1, 500, 30000.0, 0.01)))\n"

@@ -1,12 +1,12 @@
-"""The kernel's drawdown and Sharpe (numpy, a million values at a time) equal core.metrics' on a
+"""The kernel's drawdown and Sharpe (numpy, a million values at a time) equal core.research.metrics' on a
 curve longer than one chunk, with a dip to zero and below."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from core import metrics as reference
 from core.kernel import metrics as kernel
+from core.research import metrics as reference
 
 
 def test_chunked_metrics_equal_the_reference() -> None:

@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 
 from core.domain import Candle, Market
-from core.markets_catalog import market_for
-from core.risk import RiskConfig
-from core.strategy import Gate, SignalContext
+from core.markets.catalog import market_for
+from core.strategy.pinned import Gate, SignalContext
+from core.strategy.risk import RiskConfig
 from tests.core.kernel.parity import run_both
 
 MIN = 60_000

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from core.entry_rules import EntryRules
 from core.market_data.csv_loader import load_csv
 from core.market_data.resample import resample
-from core.markets_catalog import market_for
-from core.pairs import pair_from_filename
-from core.profit_target import DailyTarget
-from core.sessions import parse_sessions
+from core.markets.catalog import market_for
+from core.markets.pairs import pair_from_filename
+from core.strategy.entry_rules import EntryRules
+from core.strategy.profit_target import DailyTarget
+from core.strategy.sessions import parse_sessions
 from tests.conftest import shared_data
 from tests.core.kernel.parity import run_both
 from tests.core.kernel.test_kernel_parity_fuzz import fuzz_candles

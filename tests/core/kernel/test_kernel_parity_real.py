@@ -9,8 +9,8 @@ import pytest
 
 from core.market_data.csv_loader import load_csv
 from core.market_data.resample import resample
-from core.markets_catalog import market_for
-from core.pairs import pair_from_filename
+from core.markets.catalog import market_for
+from core.markets.pairs import pair_from_filename
 from tests.conftest import shared_data
 from tests.core.kernel.parity import run_both
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.analyzer import TradeRecord
+from core.learning.analyzer import TradeRecord
 
 H = 3_600_000
 MONDAY = 1_704_067_200_000  # 2024-01-01 00:00 UTC, a Monday

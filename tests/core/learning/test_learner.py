@@ -7,10 +7,10 @@ import json
 from sqlmodel import Session, select
 
 from core.domain import Candle
-from core.insights import list_insights
-from core.learner import Learner
-from core.learner_model import LearnerConfig, LearnerModel, fit_model
-from core.strategy import SignalContext
+from core.learning.insights import list_insights
+from core.learning.learner import Learner
+from core.learning.learner_model import LearnerConfig, LearnerModel, fit_model
+from core.strategy.pinned import SignalContext
 from core.telemetry.db import make_engine
 from core.telemetry.models import LearnerStateRow, TradeRow
 

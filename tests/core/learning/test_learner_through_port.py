@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from core.backtest import Backtester
 from core.domain import UserError
-from core.pair_backtest import PairBacktest
-from core.pooled_data import load_folder
-from core.pooled_walk_forward import pooled_walk_forward
-from core.strategy_port import strategy_named
-from core.walk_forward import fold_starts, walk_forward
+from core.learning.pooled_data import load_folder
+from core.learning.pooled_walk_forward import pooled_walk_forward
+from core.learning.walk_forward import fold_starts, walk_forward
+from core.research.backtest import Backtester
+from core.research.pair_backtest import PairBacktest
+from core.strategy.port import strategy_named
 from tests.fakes.toy_strategy import EveryNth
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from core.domain import Candle
-from core.learning_switch import SwitchedGate, SwitchState, load_switch, save_switch, verdict
-from core.strategy import Gate, SignalContext
+from core.learning.switch import SwitchedGate, SwitchState, load_switch, save_switch, verdict
+from core.strategy.pinned import Gate, SignalContext
 from core.telemetry.db import make_engine
 from core.telemetry.kv import KeyValueStore
 

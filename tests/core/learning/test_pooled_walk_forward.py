@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from core.domain import UserError
-from core.pooled_data import load_folder
-from core.pooled_walk_forward import has_skill, pooled_walk_forward
+from core.learning.pooled_data import load_folder
+from core.learning.pooled_walk_forward import has_skill, pooled_walk_forward
 
 
 def test_pooled_models_train_on_earlier_trades_of_all_pairs_and_gate(data_dir: Path) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from core.clock import SimClock
 from core.domain import UserError
-from core.stats import max_drawdown_abs, mean_ci, profit_factor, rate_text, shrink, tercile_cuts, wilson
+from core.learning.stats import max_drawdown_abs, mean_ci, profit_factor, rate_text, shrink, tercile_cuts, wilson
 from core.time_context import describe, features, hour_bucket, session_of, time_context
 
 from .helpers import MONDAY, H

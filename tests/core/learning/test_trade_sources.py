@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from core.analyzer import TradeAnalyzer, load_records
-from core.learner import Learner
+from core.learning.analyzer import TradeAnalyzer, load_records
+from core.learning.learner import Learner
+from core.learning.trade_sources import counted_once, source_split
 from core.telemetry.db import make_engine
 from core.telemetry.models import TradeRow
-from core.trade_sources import counted_once, source_split
 
 H4 = 4 * 3_600_000
 T0 = 1_704_067_200_000

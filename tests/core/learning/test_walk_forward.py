@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from core.domain import Candle
-from core.learner_model import LearnerConfig
+from core.learning.learner_model import LearnerConfig
+from core.learning.walk_forward import run_walk_forward, walk_forward
 from core.market_data.csv_loader import load_csv
 from core.market_data.resample import resample
-from core.markets_catalog import market_for
-from core.walk_forward import run_walk_forward, walk_forward
+from core.markets.catalog import market_for
 
 FIELDS = {
     "pair",
@@ -101,7 +101,7 @@ def _scramble(c: Candle, rng: random.Random) -> Candle:
 def test_bootstrap_from_backtest_stores_trades_once_and_learns(btc_4h: list[Candle]) -> None:
     from sqlmodel import Session, func, select
 
-    from core.learner import Learner
+    from core.learning.learner import Learner
     from core.telemetry.db import make_engine
     from core.telemetry.models import TradeRow
 

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.backtest import BacktestResult
+from core.learning.pooled_data import load_folder
+from core.learning.pooled_walk_forward import pooled_walk_forward
+from core.learning.walk_forward import walk_forward
 from core.market_data.csv_loader import load_csv
 from core.market_data.resample import resample
-from core.markets_catalog import market_for
-from core.pair_backtest import PairBacktest
-from core.pairs import pair_from_filename
-from core.pooled_data import load_folder
-from core.pooled_walk_forward import pooled_walk_forward
-from core.walk_forward import walk_forward
+from core.markets.catalog import market_for
+from core.markets.pairs import pair_from_filename
+from core.research.backtest import BacktestResult
+from core.research.pair_backtest import PairBacktest
 from tests.core.kernel.parity import EXACT, REL, ULPS
 
 KERNEL, REFERENCE = PairBacktest(engine="kernel"), PairBacktest(engine="reference")

@@ -8,7 +8,7 @@ import pytest
 
 from core.config import load_settings
 from core.domain import UserError
-from core.features import FeatureSwitch, parse_feature_list, parse_features
+from core.strategy.features import FeatureSwitch, parse_feature_list, parse_features
 from core.telemetry.db import make_engine
 from core.telemetry.kv import KeyValueStore
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from core.backtest import Backtester
 from core.domain import Candle, UserError
-from core.entry_rules import EntryRules
 from core.market_data.csv_loader import load_csv
-from core.markets_catalog import market_for
-from core.mtf import check, completed_closes, confirming_timeframes, history_needed
+from core.markets.catalog import market_for
+from core.research.backtest import Backtester
+from core.strategy.entry_rules import EntryRules
+from core.strategy.mtf import check, completed_closes, confirming_timeframes, history_needed
 
 H = 3_600_000
 DAY = 24 * H

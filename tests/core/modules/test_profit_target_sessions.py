@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from core.backtest import Backtester
 from core.domain import Candle, UserError
-from core.entry_rules import EntryRules
-from core.markets_catalog import market_for
-from core.profit_target import DailyTarget, breakeven_stop, parse_pct
-from core.sessions import parse_sessions
+from core.markets.catalog import market_for
+from core.research.backtest import Backtester
+from core.strategy.entry_rules import EntryRules
+from core.strategy.profit_target import DailyTarget, breakeven_stop, parse_pct
+from core.strategy.sessions import parse_sessions
 
 H = 3_600_000
 DAY = 24 * H

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from core.module_settings import UniverseSettings
-from core.universe import PairStats, UniverseService, select
+from core.markets.universe import PairStats, UniverseService, select
+from core.strategy.module_settings import UniverseSettings
 
 
 def stats(pair: str, last: float | None, vol_base: float, bid: float | None = None, ask: float | None = None,

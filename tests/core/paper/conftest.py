@@ -16,7 +16,7 @@ from sqlmodel import SQLModel
 import core.paper.store  # noqa: F401  (registers the paper tables)
 from core.clock import SimClock
 from core.domain import Market
-from core.markets_catalog import market_for
+from core.markets.catalog import market_for
 from core.paper.exchange import PaperExchange
 from core.telemetry.db import make_engine
 

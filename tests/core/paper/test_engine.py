@@ -9,7 +9,7 @@ import pytest
 
 from adapters.kraken.names import kraken_altname, kraken_pair_id
 from core.domain import InsufficientFunds, InvalidOrder, OrderNotFound, OrderRequest
-from core.markets_catalog import known_markets, market_for
+from core.markets.catalog import known_markets, market_for
 from core.paper import rules
 from core.paper.engine import PaperEngine, PaperState
 from core.paper.ids import make_id

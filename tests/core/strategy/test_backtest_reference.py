@@ -9,10 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from core.backtest import Backtester
 from core.domain import Candle, Market
 from core.market_data.csv_loader import load_csv
 from core.market_data.resample import resample
+from core.research.backtest import Backtester
 
 DAY = 86_400_000
 

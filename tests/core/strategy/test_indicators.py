@@ -1,5 +1,5 @@
 from core.domain import Candle
-from core.indicators import IndicatorState, indicator_series
+from core.strategy.indicators import IndicatorState, indicator_series
 
 
 def c(i: int, o: float, h: float, low: float, cl: float) -> Candle:

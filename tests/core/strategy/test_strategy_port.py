@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from core.backtest import Backtester
 from core.config import load_settings
 from core.domain import Market, UserError
 from core.market_data.csv_loader import load_csv
-from core.strategy import Sma20Atr
-from core.strategy_port import strategy_named
+from core.research.backtest import Backtester
+from core.strategy.pinned import Sma20Atr
+from core.strategy.port import strategy_named
 from core.trading.replay import ReplayDriver
 from tests.core.trading.helpers import build_stack, shared_data
 from tests.fakes.toy_strategy import EveryNth

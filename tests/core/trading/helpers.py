@@ -12,10 +12,10 @@ from sqlalchemy.engine import Engine
 
 from core.clock import SimClock
 from core.domain import Market
-from core.entry_rules import EntryRules
 from core.paper.exchange import PaperExchange
-from core.risk import RiskConfig
-from core.strategy_port import Strategy
+from core.strategy.entry_rules import EntryRules
+from core.strategy.port import Strategy
+from core.strategy.risk import RiskConfig
 from core.telemetry.db import make_engine
 from core.trading.autopilot import Autopilot
 from core.trading.service import TradingService

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from core.domain import Order
-from core.strategy import Decision
+from core.strategy.pinned import Decision
 from core.trading.bracket import Bracket
 from core.trading.reconcile import Reconciler
 from core.trading.service import TradingService

@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
 from core.domain import Fill, Order  # noqa: E402
-from core.markets_catalog import market_for  # noqa: E402
+from core.markets.catalog import market_for  # noqa: E402
 from core.trading.types import ManualOrder  # noqa: E402
 from tests.core.trading.helpers import build_stack  # noqa: E402
 

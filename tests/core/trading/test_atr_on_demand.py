@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.clock import SimClock
 from core.domain import Candle, ExchangeUnavailable
-from core.indicators import indicator_series
+from core.strategy.indicators import indicator_series
 from core.trading.atr_on_demand import AtrOnDemand, atr14
 
 

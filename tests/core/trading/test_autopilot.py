@@ -9,12 +9,12 @@ import pytest
 from sqlmodel import Session, select
 
 from core.domain import Candle
-from core.markets_catalog import market_for
-from core.risk import RiskConfig
-from core.rules import Rule
-from core.strategy import Gate, SignalContext
+from core.markets.catalog import market_for
+from core.strategy.pinned import Gate, SignalContext
+from core.strategy.risk import RiskConfig
 from core.telemetry.models import DecisionRow
 from core.trading.autopilot import Autopilot
+from core.trading.rules import Rule
 from tests.core.trading.fakes import ListFeed
 from tests.core.trading.helpers import build_stack
 
@@ -108,7 +108,7 @@ def test_daily_loss_trips_kill_switch_and_flattens_at_the_next_open() -> None:
 
 
 class _Policy:
-    """The owner's settings as the composition root passes them (core.rules.TradingPolicy)."""
+    """The owner's settings as the composition root passes them (core.trading.rules.TradingPolicy)."""
 
     def __init__(self, rules: list[Rule] | None = None, risk: float | None = None, loss: float | None = None):
         self._rules, self._risk, self._loss = rules or [], risk, loss

@@ -11,12 +11,12 @@ import pytest
 from sqlmodel import Session, select
 
 from core.domain import Market
-from core.entry_rules import EntryRules
 from core.kernel.arrays import CandleArrays
 from core.kernel.backtest import KernelBacktester
 from core.kernel.signal import KernelPairSignal
-from core.profit_target import DailyTarget
-from core.sessions import parse_sessions
+from core.strategy.entry_rules import EntryRules
+from core.strategy.profit_target import DailyTarget
+from core.strategy.sessions import parse_sessions
 from core.telemetry.models import DecisionRow
 from core.trading.replay import ReplayDriver
 from tests.core.trading.helpers import build_stack

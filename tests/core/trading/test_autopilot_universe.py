@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from core.markets_catalog import market_for
+from core.markets.catalog import market_for
 from core.trading.types import ManualOrder
 from tests.core.trading.helpers import build_stack
 

@@ -10,8 +10,8 @@ from decimal import Decimal
 from sqlmodel import Session
 
 from core.domain import Candle, OrderRequest
-from core.markets_catalog import market_for
-from core.status import StatusService
+from core.markets.catalog import market_for
+from core.status.service import StatusService
 from core.telemetry.models import PositionRow
 from core.trading.bracket import Bracket
 from core.trading.reconcile import Reconciler

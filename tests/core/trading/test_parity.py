@@ -15,11 +15,11 @@ from decimal import Decimal
 
 import pytest
 
-from core.backtest import Backtester
 from core.domain import Candle, Market
 from core.market_data.csv_loader import load_csv
-from core.markets_catalog import market_for
-from core.metrics import ClosedTrade
+from core.markets.catalog import market_for
+from core.research.backtest import Backtester
+from core.research.metrics import ClosedTrade
 from core.telemetry.models import TradeRow
 from core.trading.replay import ReplayDriver
 from tests.core.trading.helpers import build_stack, shared_data

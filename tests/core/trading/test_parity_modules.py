@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from core.backtest import Backtester
 from core.domain import Market
-from core.entry_rules import EntryRules
-from core.profit_target import DailyTarget
-from core.sessions import parse_sessions
+from core.research.backtest import Backtester
+from core.strategy.entry_rules import EntryRules
+from core.strategy.profit_target import DailyTarget
+from core.strategy.sessions import parse_sessions
 from core.trading.replay import ReplayDriver
 from tests.core.trading.helpers import build_stack
 from tests.core.trading.test_parity import _candles, _close

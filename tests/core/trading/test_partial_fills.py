@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from core.domain import Candle
-from core.markets_catalog import market_for
+from core.markets.catalog import market_for
 from core.telemetry.models import SafetyEventRow
 from core.trading.reconcile import Reconciler
 from core.trading.service import TradingService

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import Session, select
 
-from core.markets_catalog import market_for
+from core.markets.catalog import market_for
 from core.telemetry.models import SafetyEventRow
 from core.trading.reconcile import Reconciler
 from core.trading.service import TradingService

@@ -12,8 +12,8 @@ import pytest
 from sqlmodel import Session, select
 
 from core.domain import Event, ExchangeUnavailable, Market, OrderRequest, UserError
-from core.markets_catalog import market_for
-from core.strategy import Decision
+from core.markets.catalog import market_for
+from core.strategy.pinned import Decision
 from core.telemetry.models import SafetyEventRow
 from core.trading.reconcile import Reconciler
 from core.trading.service import TradingService

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from sqlmodel import Session, select
 
-from core.markets_catalog import market_for
-from core.profit_target import DailyTarget, breakeven_stop
+from core.markets.catalog import market_for
+from core.strategy.profit_target import DailyTarget, breakeven_stop
 from core.telemetry.models import TradeRow
 from core.trading.profit_lock import lock_in_profit
 from core.trading.types import ManualOrder

@@ -6,7 +6,7 @@ from core.clock import SimClock
 from core.domain import Candle
 from core.market_data.replay_feed import ReplayFeed
 from core.market_data.resample import resample
-from core.markets_catalog import market_for
+from core.markets.catalog import market_for
 from core.trading.replay import ReplayDriver
 from tests.core.trading.helpers import build_stack
 

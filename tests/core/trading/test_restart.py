@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from core.markets_catalog import market_for
+from core.markets.catalog import market_for
 from core.trading.reconcile import Reconciler
 from tests.core.trading.helpers import REPO, Stack, build_stack
 from tests.pg import BACKENDS, fresh_engine

@@ -12,10 +12,10 @@ import pytest
 from sqlmodel import Session, select
 
 from core.domain import Candle, ExchangeUnavailable, InsufficientFunds
-from core.kill_switch import DailyLossGuard
-from core.markets_catalog import market_for
+from core.markets.catalog import market_for
 from core.telemetry.models import DecisionRow, OrderRow, SafetyEventRow
 from core.trading.autopilot import Autopilot
+from core.trading.kill_switch import DailyLossGuard
 from core.trading.service import TradingService
 from core.trading.types import ManualOrder
 from tests.core.trading.fakes import ListFeed, Scripted

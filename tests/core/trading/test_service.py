@@ -9,9 +9,9 @@ from sqlmodel import Session, select
 
 from core.clock import SimClock
 from core.domain import Candle
-from core.markets_catalog import market_for
+from core.markets.catalog import market_for
 from core.paper.exchange import PaperExchange
-from core.strategy import Decision
+from core.strategy.pinned import Decision
 from core.telemetry.db import make_engine
 from core.telemetry.models import OrderRow, SafetyEventRow
 from core.trading.service import TradingService

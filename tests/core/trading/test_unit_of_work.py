@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from core.clock import SimClock
-from core.markets_catalog import market_for
+from core.markets.catalog import market_for
 from core.paper.exchange import PaperExchange
 from core.telemetry.models import OrderRow
 from core.trading.bracket import Bracket

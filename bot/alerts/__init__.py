@@ -1,0 +1,1 @@
+"""Alerts, reports and charts sent to the owner."""

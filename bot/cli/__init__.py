@@ -1,0 +1,1 @@
+"""The `zyn` command line: one module per command family."""

@@ -1,0 +1,106 @@
+"""`zyn chat`, `zyn shell`, `zyn status`, `zyn learn`: local access acts as the owner.
+
+Each goes through `CliSession`: to the running `zyn run` when one owns the money for this
+database, else this command owns it for its own duration. Problems reaching the owner are one
+line on stderr and exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from bot.wiring.app import load_env_settings
+from core.domain import UserError, ZynError
+
+
+@contextmanager
+def _session() -> Iterator[Any]:
+    from bot.cli.session import CliSession
+
+    session = CliSession(load_env_settings())
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def _one_line_errors(fn: Callable[[], int]) -> int:
+    try:
+        return fn()
+    except UserError:
+        raise
+    except ZynError as exc:
+        print(f"zyn: {exc}", file=sys.stderr)
+        return 1
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.cli.shell import CLI_CHANNEL, OWNER, chat_exit_code
+    from bot.conversation.envelope import Envelope
+
+    def run() -> int:
+        with _session() as session:
+            reply = session.handle(Envelope(CLI_CHANNEL, args.user or OWNER, args.message))
+            print(render_plain(reply))
+            return int(chat_exit_code(reply))
+
+    return _one_line_errors(run)
+
+
+def cmd_shell(args: argparse.Namespace) -> int:
+    from bot.cli.shell import run_shell
+
+    def run() -> int:
+        with _session() as session:
+            run_shell(session, render=render_plain, stdin=sys.stdin, stdout=sys.stdout)
+            return 0
+
+    return _one_line_errors(run)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from bot.cli.main import print_json
+
+    def run() -> int:
+        with _session() as session:
+            snap = session.status()
+            if args.json:
+                print_json(snap)
+            else:
+                print(format_snapshot(snap))
+            return 0
+
+    return _one_line_errors(run)
+
+
+def cmd_learn(args: argparse.Namespace) -> int:
+    from bot.cli.main import print_json
+
+    def run() -> int:
+        with _session() as session:
+            changes = session.learn()
+            if args.json:
+                print_json(changes)
+            else:
+                from bot.cli.status_text import plain_value
+
+                print(changes.get("text") or "\n".join(f"{k}: {plain_value(v)}" for k, v in changes.items()))
+            return 0
+
+    return _one_line_errors(run)
+
+
+def render_plain(reply: Any) -> str:
+    from bot.conversation.envelope import render_plain as render
+
+    return str(render(reply))
+
+
+def format_snapshot(s: dict[str, Any]) -> str:
+    from bot.cli.status_text import format_snapshot as as_text
+
+    return as_text(s)

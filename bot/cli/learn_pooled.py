@@ -1,0 +1,102 @@
+"""`zyn backtest --data DIR --learn`: the pooled walk-forward over every pair file in DIR.
+
+Why its own module: the folder backtest without `--learn` and the fast kernel live elsewhere;
+this is only the learning path — load the folder, run `core.learning.pooled_walk_forward` with a progress
+bar on stderr (stdout stays one JSON object), print the contract JSON or a table. The strategy is
+the Strategy port's (ZYN_STRATEGY, default sma20_atr: the compiled kernel); the per-pair runs fan
+out through bot/wiring/dask_map.py (ZYN_DASK_SCHEDULER, else a local cluster when the universe is big
+enough to repay starting one, else this process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+from core.domain import UserError
+from core.learning.pooled_data import load_folder
+from core.learning.pooled_walk_forward import pooled_walk_forward
+from core.markets.timeframes import timeframe_seconds
+
+if TYPE_CHECKING:
+    from core.research.pair_backtest import PairBacktest
+
+DEFAULT_TIMEFRAME = "4h"
+# below this many candle-runs (pairs x candles x (2 + seeds)) starting worker processes (each
+# importing numpy, numba and scikit-learn) costs more than it saves on 2 cores: 40 pairs x 18 months
+# (2.9 M) took 10-25 s in one process and 21-28 s on a local cluster (bench/pooled_speed.py)
+LOCAL_CLUSTER_MIN_CANDLE_RUNS = 50_000_000
+
+
+def cmd_pooled_learn(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from bot.cli.backtest import _out
+    from bot.wiring.dask_map import task_map
+
+    tf = args.timeframe or DEFAULT_TIMEFRAME
+    timeframe_seconds(tf)
+    if args.seeds < 1:
+        raise UserError("--seeds must be at least 1")
+    backtest = port_backtest()  # an unknown ZYN_STRATEGY fails here, before any file is read
+    t0 = time.perf_counter()
+    universe = load_folder(args.data, tf)
+    for line in universe.skipped:
+        print(f"left out {line}", file=sys.stderr)
+    if not universe.data:
+        raise UserError(f"{args.data}: no pair file with enough {tf} candles")
+    runs = sum(len(c) for c, _m in universe.data.values()) * (2 + args.seeds)
+    with task_map(local_cluster=runs >= LOCAL_CLUSTER_MIN_CANDLE_RUNS) as (tasks, engine), \
+            tqdm(total=3 * len(universe.data), desc="walk-forward", unit="step", file=sys.stderr,
+                 disable=None) as bar:
+        result = pooled_walk_forward(
+            universe.data, tf, seeds=args.seeds, progress=lambda label: _step(bar, label),
+            tasks=tasks, backtest=backtest,
+        )
+    result.seconds = time.perf_counter() - t0
+    _out(result.contract(), args.json, _format)
+    print(f"pooled walk-forward: {len(universe.data)} pairs in {result.seconds:.1f} s ({engine}, "
+          f"{backtest.strategy.name} on the {'kernel' if backtest.compiled else 'reference backtester'})",
+          file=sys.stderr)
+    return 0
+
+
+def port_backtest() -> PairBacktest:
+    """The strategy the learner evaluates: ZYN_STRATEGY from the Strategy port (default sma20_atr,
+    which runs on the compiled kernel); an unknown name is a one-line UserError."""
+    from core.research.pair_backtest import PairBacktest
+    from core.strategy.port import DEFAULT_STRATEGY, strategy_named
+
+    return PairBacktest(strategy_named(os.environ.get("ZYN_STRATEGY", "").strip() or DEFAULT_STRATEGY))
+
+
+def _step(bar: Any, label: str) -> None:
+    bar.set_postfix_str(label, refresh=False)
+    bar.update(1)
+
+
+def _pct(x: Any) -> str:
+    return f"{100 * x:+.2f} %" if isinstance(x, int | float) else "n/a"
+
+
+def _format(report: dict[str, Any]) -> str:
+    s = report["summary"]
+    lines = [
+        f"pooled walk-forward {report['timeframe']}: {len(report['pairs'])} pairs, {report['folds']} folds "
+        f"(test folds only; averages over pairs)",
+        f"{'pair':16} {'baseline':>10} {'learned':>10} {'control':>10} {'skipped':>10}",
+    ]
+    for p in report["pairs"]:
+        lines.append(
+            f"{p['pair']:16} {_pct(p['baseline']['total_return']):>10} {_pct(p['learned']['total_return']):>10} "
+            f"{_pct(p['control_return']):>10} {p['skipped']:>4}/{p['signals']:<5}"
+        )
+    lines.append(
+        f"average: baseline {_pct(s['baseline_return'])}, learned {_pct(s['learned_return'])}, "
+        f"random-skip control {_pct(s['control_return'])} ({s['control_seeds']} seeds, learned above "
+        f"{s['seeds_beaten']}); skill: {'yes' if s['skill'] else 'no'}"
+    )
+    return "\n".join(lines)

@@ -1,0 +1,130 @@
+"""The `zyn` command line. User mistakes: one line on stderr, exit 2; failures: exit 1.
+
+`--json` prints exactly one JSON object on stdout; logs go to stderr (or the log file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from loguru import logger
+
+from core.domain import UserError
+
+LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse prints usage; we keep it to one line
+        print(f"zyn: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="zyn", description="Zyn — a self-learning trading assistant for Kraken")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run = sub.add_parser("run", help="web + scheduler + channels in one process")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=5000)
+    chat = sub.add_parser("chat", help="send one message through the dispatcher")
+    chat.add_argument("message")
+    chat.add_argument("--user", default="owner")
+    sub.add_parser("shell", help="interactive shell on the dispatcher")
+    st = sub.add_parser("status", help="status snapshot")
+    st.add_argument("--json", action="store_true")
+    bt = sub.add_parser("backtest", help="backtest the autopilot's strategy on candles")
+    bt.add_argument("--data", required=True)
+    bt.add_argument("--pair")
+    bt.add_argument("--timeframe")
+    bt.add_argument("--learn", action="store_true")
+    bt.add_argument("--seeds", type=int, default=20, help="random-skip control seeds (--data DIR --learn)")
+    bt.add_argument("--json", action="store_true")
+    bt.add_argument("--plot")
+    bt.add_argument("--features", default=None, help="comma list of modules to apply, e.g. mtf,profit_target")
+    sub.add_parser("universe", help="every exchange pair with in/out and the reason").add_argument(
+        "--json", action="store_true")
+    ln = sub.add_parser("learn", help="re-run the analyzer + learner over the database")
+    ln.add_argument("--json", action="store_true")
+    sim = sub.add_parser("sim-exchange", help="Kraken-REST-compatible paper exchange server")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=8090)
+    sim.add_argument("--data")
+    sim.add_argument("--api-key")
+    sim.add_argument("--api-secret")
+    sim.add_argument("--balance", action="append", default=[], help="ASSET=AMOUNT, repeatable (USD=10000)")
+    sim.add_argument("--db", default="sqlite:///var/sim_exchange.db",
+                     help="the sim's own paper account (SQLAlchemy URL); not Zyn's DATABASE_URL")
+    sim.add_argument("--fault", action="append", default=[], help="inject a fault: METHOD=KIND[,times=N,...]")
+    sim.add_argument("--staked", action="append", default=[], help="a staking balance, e.g. DOT.S=12.5")
+    return p
+
+
+def _setup_logging(command: str, quiet: bool) -> None:
+    # diagnose=False: loguru's default prints the values of the variables in every traceback
+    # frame (e.g. a ChannelSettings repr with every token), so secrets would reach the logs.
+    logger.remove()
+    # a conversation on the terminal should read like one: safety events are in the database
+    default = "ERROR" if command in ("chat", "shell") else ("WARNING" if quiet else "INFO")
+    level = os.environ.get("ZYN_LOG_LEVEL", "").strip().upper() or default
+    if level not in LOG_LEVELS:
+        raise UserError(f"ZYN_LOG_LEVEL={level.lower()!r} must be one of {', '.join(LOG_LEVELS)}")
+    fmt = "{time:YYYY-MM-DD HH:mm:ss} {level} {message} | {extra}"
+    logger.add(sys.stderr, level=level, format=fmt, diagnose=False)
+    if command == "run":
+        os.makedirs("var", exist_ok=True)
+        logger.add("var/zyn.log", level="INFO", rotation="10 MB", retention=5, serialize=True, diagnose=False)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        _setup_logging(args.command, quiet=args.command not in ("run", "sim-exchange"))
+    except UserError as exc:
+        print(f"zyn: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # e.g. a read-only or full var/: one line, not a traceback
+        print(f"zyn: cannot write the log under var/ ({type(exc).__name__}: {exc.strerror or exc}); "
+              "make var/ writable or free some disk space", file=sys.stderr)
+        return 2
+    handlers: dict[str, Callable[[argparse.Namespace], int]] = {
+        "run": _cmd("bot.cli.run", "cmd_run"),
+        "chat": _cmd("bot.cli.chat", "cmd_chat"),
+        "shell": _cmd("bot.cli.chat", "cmd_shell"),
+        "status": _cmd("bot.cli.chat", "cmd_status"),
+        "backtest": _cmd("bot.cli.backtest", "cmd_backtest"),
+        "learn": _cmd("bot.cli.chat", "cmd_learn"),
+        "universe": _cmd("bot.cli.universe", "cmd_universe"),
+        "sim-exchange": _cmd("bot.cli.run", "cmd_sim_exchange"),
+    }
+    try:
+        return handlers[args.command](args)
+    except UserError as exc:
+        print(f"zyn: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        logger.bind(command=args.command).exception("command failed")
+        print(f"zyn: {args.command} failed: {type(exc).__name__}: {str(exc)[:200]}", file=sys.stderr)
+        return 1
+
+
+def _cmd(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """Import a command lazily so `zyn backtest` does not load the Telegram SDK."""
+
+    def run(args: argparse.Namespace) -> int:
+        import importlib
+
+        fn: Callable[[argparse.Namespace], int] = getattr(importlib.import_module(module), name)
+        return fn(args)
+
+    return run
+
+
+def print_json(obj: object) -> None:
+    sys.stdout.write(json.dumps(obj, default=str, allow_nan=False) + "\n")

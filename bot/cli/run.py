@@ -1,0 +1,196 @@
+"""`zyn run` (web + scheduler + channels in one process) and `zyn sim-exchange`.
+
+`zyn run` first checks every setting (one line, exit 2, nothing written), then asks for the lease
+on the money. With it, this process is the owner: it builds everything, publishes its loopback
+endpoint for the other `zyn` commands and trades. Without it (another process owns this
+database) it stands by: it serves the web page by forwarding to the owner and takes over — by
+restarting itself as a fresh `zyn run` — when the owner is gone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from loguru import logger
+
+from core.domain import UserError
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from adapters.channels.web_chat import check_bind
+    from bot.cli.preflight import preflight
+    from bot.wiring.app import load_env_settings, pairs_set_explicitly
+    from core.clock import RealClock
+    from core.telemetry.db import make_engine
+    from core.telemetry.kv import KeyValueStore
+    from scheduler.lock import SchedulerLock
+
+    settings = load_env_settings()
+    check_bind(args.host, settings)  # before anything starts: the chat can move money
+    preflight(settings, pairs_explicit=pairs_set_explicitly(), port=(args.host, args.port))
+    db = make_engine(settings.database_url)
+    lease = SchedulerLock(db, RealClock(), lease_s=settings.owner_lease_s)
+    code = 0
+    if lease.acquire():
+        restart, code = _run_owner(settings, args, db, lease)
+    else:
+        restart = _run_standby(settings, args, db, KeyValueStore(db), lease.renew_every_s)
+    if restart:
+        from bot.wiring.standby import restart_process
+
+        restart_process(["run", "--host", args.host, "--port", str(args.port)])
+    return code
+
+
+def _serve(app: Any, host: str, port: int) -> Any:
+    import waitress
+
+    from adapters.web.fast_health import HealthFastLane
+
+    # /healthz has its own lane: it answers even while all 8 request threads wait on the database
+    server = waitress.create_server(app, host=host, port=port, threads=8, ident="zyn",
+                                    _dispatcher=HealthFastLane(threads=8))
+    for sig in (signal.SIGTERM, signal.SIGINT):  # SIGINT too: it is ignored in background jobs
+        signal.signal(sig, lambda *_: _stop_serving(server))
+    return server
+
+
+def _stop_serving(server: Any) -> None:
+    """Close the server from another thread: first let the request threads finish what they are
+    answering (closing under them makes waitress write to a closed socket and print a traceback)."""
+    server.task_dispatcher.shutdown(cancel_pending=True, timeout=10)  # queued: answered "closing"
+    server.close()
+
+
+def _run_owner(settings: Any, args: argparse.Namespace, db: Any, lease: Any) -> tuple[bool, int]:
+    """Serve and trade until stopped; (restart as a fresh process?, exit code)."""
+    from adapters.web.app import create_web_app
+    from bot.owner.actions import owner_actions
+    from bot.owner.ownership import connect_host, ensure_token, publish_endpoint, withdraw_endpoint
+    from bot.wiring.app import build_zyn
+    from scheduler.lease_keeper import LeaseKeeper
+
+    lost = threading.Event()
+    holder: dict[str, Any] = {}
+
+    def on_lost() -> None:  # another process owns the money now: stop acting at once, start over
+        lost.set()
+        server = holder.get("server")
+        if server is not None:
+            _stop_serving(server)
+
+    keeper = LeaseKeeper(lease, on_lost).start()
+    try:
+        zyn = build_zyn(settings, db=db, lease=lease)
+    except BaseException:  # e.g. a malformed candle file: one line from main(), and the lease is free again
+        keeper.stop()
+        lease.release()
+        raise
+    try:
+        app = create_web_app(zyn, owner=owner_actions(zyn, ensure_token(settings.database_url)))
+        server = _serve(app, args.host, args.port)
+        holder["server"] = server
+        url = f"http://{connect_host(args.host)}:{server.effective_port}"
+        publish_endpoint(zyn.kv, lease.holder, url)
+        logger.bind(host=args.host, port=args.port, mode=settings.mode, **zyn.describe()).info("zyn starting (owner)")
+        # Reconciliation can take a while against a slow exchange: the page and /healthz already
+        # answer meanwhile (status says "reconciling"); the scheduler starts when it is done.
+        starter = threading.Thread(target=_start, args=(zyn,), name="zyn-start", daemon=True)
+        starter.start()
+        print(f"Zyn ({settings.mode} mode) on http://{args.host}:{args.port} — Ctrl-C to stop", flush=True)
+        if not lost.is_set():
+            try:
+                server.run()
+            except (KeyboardInterrupt, OSError):
+                pass
+        starter.join(120)
+    finally:
+        keeper.stop()
+        try:
+            withdraw_endpoint(zyn.kv, lease.holder)
+        except Exception:  # the database may be the reason we stop
+            logger.exception("could not withdraw the owner endpoint")
+        zyn.close()
+    from bot.wiring.modules import watchdog_exit_code
+
+    # non-zero when the watchdog could not heal: the supervisor (deploy/zyn.service) restarts
+    return lost.is_set(), watchdog_exit_code(zyn)
+
+
+def _run_standby(settings: Any, args: argparse.Namespace, db: Any, kv: Any, every_s: float) -> bool:
+    from bot.owner.ownership import current_owner
+    from bot.wiring.standby import StandbyWatcher, create_standby_app
+
+    server = _serve(create_standby_app(settings, db, kv), args.host, args.port)
+    take_over = threading.Event()
+
+    def on_free() -> None:
+        # Start over as a fresh `zyn run` right here: waiting for the serve loop to wind down can
+        # hang on a connection that arrived mid-shutdown, and this process must not act anyway.
+        take_over.set()
+        from bot.wiring.standby import restart_process
+
+        logger.info("standby: restarting as the owner")
+        restart_process(["run", "--host", args.host, "--port", str(args.port)])
+
+    watcher = StandbyWatcher(db, kv, every_s, on_free).start()
+    owner = current_owner(db, kv)
+    where = f" at {owner.url}" if owner and owner.url else ""
+    logger.bind(owner=owner.holder if owner else None).warning("another process owns trading on this database")
+    print(f"Another Zyn process owns trading on this database{where}; this one forwards to it "
+          f"(standby) on http://{args.host}:{args.port} and takes over if it stops.", file=sys.stderr, flush=True)
+    try:
+        server.run()
+    except (KeyboardInterrupt, OSError):
+        pass
+    finally:
+        watcher.stop()
+    return take_over.is_set()
+
+
+def _start(zyn: Any) -> None:
+    try:
+        zyn.start()
+    except Exception:  # /healthz shows the scheduler not running; the log has why
+        logger.bind(step="start").exception("zyn could not start its jobs")
+
+
+def parse_balances(items: list[str]) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = {}
+    for item in items or ["USD=10000"]:
+        asset, sep, amount = item.partition("=")
+        try:
+            value = Decimal(amount)
+        except InvalidOperation:
+            raise UserError(f"--balance {item!r}: expected ASSET=AMOUNT, e.g. USD=10000") from None
+        if not sep or not asset.strip() or not value.is_finite() or value < 0:
+            raise UserError(f"--balance {item!r}: expected ASSET=AMOUNT with a non-negative amount")
+        out[asset.strip().upper()] = value
+    return out
+
+
+def cmd_sim_exchange(args: argparse.Namespace) -> int:
+    from adapters.sim_exchange.runner import run_sim_exchange
+    from bot.cli.preflight import check_port_free
+    from bot.wiring.app import load_env_settings
+
+    if bool(args.api_key) != bool(args.api_secret):
+        raise UserError("give both --api-key and --api-secret, or neither (a pair is generated)")
+    settings = load_env_settings()
+    balances = parse_balances(args.balance)
+    check_port_free(args.host, args.port)
+    if not args.db.startswith(("sqlite:///", "postgresql://", "postgresql+psycopg://", "postgres://")):
+        raise UserError(f"--db {args.db!r}: use sqlite:///PATH or postgresql://USER@HOST/DB")
+    from adapters.sim_exchange.fault_spec import parse_fault, parse_staked
+
+    run_sim_exchange(
+        host=args.host, port=args.port, data_path=args.data, api_key=args.api_key, api_secret=args.api_secret,
+        balances=balances, speed=settings.paper_speed, db_url=args.db,
+        faults=[parse_fault(spec) for spec in args.fault], staked=parse_staked(args.staked),
+    )
+    return 0

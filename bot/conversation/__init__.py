@@ -1,0 +1,1 @@
+"""The conversation: dispatcher, parser, intent classifier, confirmations and memory."""

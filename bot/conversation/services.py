@@ -1,0 +1,128 @@
+"""The exact slice of the core services the conversation layer calls — and nothing more.
+
+Why Protocols: `core/trading`, `core/status` and the learning modules are built in parallel and
+the dispatcher must be testable without them. Each Protocol lists only the members `bot/` uses,
+with read-only properties and covariant return types (`Sequence`, `Mapping`) so the real
+services satisfy them structurally without importing `bot/`. Tests use the in-memory fakes in
+`tests/fakes/services.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal, Protocol
+
+from core.strategy.features import FeatureSwitch
+from core.trading.types import ManualOrder
+
+Period = Literal["today", "week", "all"]
+Number = Decimal | float | int
+
+
+class OrderPreviewLike(Protocol):
+    """What `TradingService.preview_order` returns (`core.trading.types.OrderPreview`)."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def amount(self) -> Number: ...
+    @property
+    def pair(self) -> str: ...
+    @property
+    def side(self) -> str: ...
+    @property
+    def price_est(self) -> Number | None: ...
+    @property
+    def stop(self) -> Number | None: ...
+    @property
+    def target(self) -> Number | None: ...
+    @property
+    def est_cost(self) -> Number | None: ...
+
+
+class ActionResultLike(Protocol):
+    """`core.trading.types.ActionResult`."""
+
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def text(self) -> str: ...
+
+
+class TradingPort(Protocol):
+    """Money actions (all serialized by the real TradingService's lock)."""
+
+    def preview_order(self, req: ManualOrder) -> OrderPreviewLike: ...
+    def place_manual(self, req: ManualOrder) -> ActionResultLike: ...
+    def cancel(self, order_id: str | None) -> ActionResultLike: ...
+    def flatten(self, reason: str) -> ActionResultLike: ...
+    def flatten_pair(self, pair: str, reason: str) -> ActionResultLike: ...
+    def pause(self, reason: str) -> object: ...
+    def resume(self) -> ActionResultLike: ...
+
+
+class StatusPort(Protocol):
+    """Read side. `snapshot()` is the contract's status JSON; trades/positions/orders are dicts.
+
+    Keys read by bot/: positions {pair, amount, entry_price, mark_price, unrealized_pnl,
+    stop_price, take_profit_price, trade_id, origin} (one per position: a pair may hold several);
+    orders {id, pair, side, type, price, amount}; trades (TradeRow
+    fields) {id, pair, status, amount, entry_price, exit_price, pnl, exit_reason, entry_ms, exit_ms}.
+    Missing keys are shown as "-".
+    """
+
+    def snapshot(self) -> Mapping[str, Any]: ...
+    def pnl(self, period: Period) -> float: ...
+    def recent_trades(self, n: int) -> Sequence[Mapping[str, Any]]: ...
+    def positions(self) -> Sequence[Mapping[str, Any]]: ...
+    def open_orders(self) -> Sequence[Mapping[str, Any]]: ...
+    def equity_curve(self) -> Sequence[tuple[int, float]]: ...
+
+
+class LearnerPort(Protocol):
+    """`learn` chat command: re-run the analyzer + learner (same call as `zyn learn`).
+
+    Returns what changed as a JSON-able mapping; its "text" entry, if any, is the summary line."""
+
+    def relearn(self) -> Mapping[str, Any]: ...
+
+
+class BacktestPort(Protocol):
+    """`backtest PAIR`: the contract's `zyn backtest --json` fields for that pair's shipped data."""
+
+    def backtest(self, pair: str) -> Mapping[str, Any]: ...
+
+
+class MarketPort(Protocol):
+    """Prices and lot rules for chat: `price BTC` and orders given in quote currency."""
+
+    def price(self, pair: str) -> Decimal: ...
+    def price_decimals(self, pair: str) -> int: ...
+    def lot_decimals(self, pair: str) -> int: ...
+
+
+class ModulesPort(Protocol):
+    """The optional modules (`bot.wiring.modules.Modules`) as chat uses them: `features`,
+    `set feature`, `set target`, `universe` and the status line."""
+
+    @property
+    def features(self) -> FeatureSwitch: ...
+    def status_line(self) -> str: ...
+    def settings_of(self) -> dict[str, str]: ...
+    def set_target_pct(self, pct: float) -> None: ...
+    def universe_rows(self) -> list[dict[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the composition root hands the dispatcher. Learning parts are optional."""
+
+    trading: TradingPort
+    status: StatusPort
+    learner: LearnerPort | None = None
+    backtester: BacktestPort | None = None
+    market: MarketPort | None = None
+    pairs: Sequence[str] = ()
+    modules: ModulesPort | None = None  # bot.wiring.modules.Modules: flags, profit target, universe (issue 9)

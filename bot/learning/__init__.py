@@ -1,0 +1,1 @@
+"""Learning jobs run by the conversation layer: `learn` and the scheduled learning check."""

@@ -1,0 +1,64 @@
+"""`learn` (chat, `zyn learn`, the nightly job) and the candles the learning check walks over.
+
+Why its own object: the chat's learner port, the scheduler's nightly job and the owner's
+`/owner/v1/learn` all run the same relearn, and the learning check needs the same "candles that
+closed before now". Built by the composition root from its parts before the dispatcher and the
+scheduler, so neither has to reach back into the application object.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.engine import Engine
+
+from bot.wiring.market import MarketWiring
+from core.config import Settings
+from core.domain import Candle
+from core.ports import Clock
+from core.telemetry.kv import KeyValueStore
+
+if TYPE_CHECKING:  # learning is an add-on: this module must load even where the learner cannot
+    from core.learning.analyzer import TradeAnalyzer
+    from core.learning.learner import Learner
+
+MIN_BOOTSTRAP_CANDLES = 200
+
+
+class LearningRunner:
+    def __init__(self, settings: Settings, db: Engine, kv: KeyValueStore, clock: Clock, market: MarketWiring,
+                 learner: Learner | None, analyzer: TradeAnalyzer | None) -> None:
+        self.settings, self.db, self.kv, self.clock = settings, db, kv, clock
+        self._market = market
+        self.learner = learner  # None when learning could not load: trading runs the plain strategy
+        self.analyzer = analyzer
+
+    def relearn(self) -> dict[str, Any]:
+        """Re-fit the learner; the first time (no stored model) from a backtest over the history."""
+        if self.learner is None:
+            return {"text": "learning is not available"}
+        now = self.clock.now_ms()
+        history = self.history_before(now)
+        if not self.learner.version and history:
+            from core.research.pair_backtest import PairBacktest
+            from core.strategy.port import strategy_named
+
+            port = PairBacktest(strategy_named(self.settings.strategy))  # the configured strategy, via the port
+            return dict(self.learner.bootstrap_from_backtest(self.db, history, self.settings.timeframe, now_ms=now,
+                                                             backtest=port))
+        return dict(self.learner.relearn(self.db, now_ms=now))
+
+    def history_before(self, now_ms: int) -> dict[str, list[Candle]]:
+        """Candles that closed before now, in the trading timeframe (pairs with enough of them).
+
+        Only the past: in a replay, the learner must not learn from candles still to come."""
+        from core.market_data.resample import resample
+        from core.markets.timeframes import timeframe_ms
+
+        out: dict[str, list[Candle]] = {}
+        for pair, (tf, candles) in self._market.dataset.items():
+            past = [c for c in candles if c.ts + timeframe_ms(tf) <= now_ms]
+            bars = resample(past, tf, self.settings.timeframe)
+            if len(bars) > MIN_BOOTSTRAP_CANDLES:
+                out[pair] = bars
+        return out

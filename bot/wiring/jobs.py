@@ -1,0 +1,168 @@
+"""The scheduled jobs of `zyn run` (APScheduler, same process, one owner per database)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from loguru import logger
+from sqlalchemy.engine import Engine
+
+from bot.alerts.notifier import Notifier
+from bot.conversation.services import Services
+from bot.learning.runner import LearningRunner
+from bot.wiring.market import LivePaperPricer
+from bot.wiring.modules import Modules
+from core.clock import RealClock
+from core.config import Settings
+from core.ports import Clock, MarketFeed
+from core.telemetry.kv import KeyValueStore
+from scheduler.lock import SchedulerLock
+from scheduler.runner import JobSpec, ZynScheduler, daily_at, every
+
+if TYPE_CHECKING:
+    from core.status.service import StatusService
+    from core.trading.autopilot import Autopilot
+    from core.trading.replay import ReplayDriver
+    from core.trading.service import TradingService
+    from core.trading.take_profit import TakeProfitWatcher
+
+REPLAY_STEP_S = 1.0
+
+
+@dataclass(frozen=True)
+class JobParts:
+    """What the scheduled jobs run on: built before the scheduler, handed over complete."""
+
+    settings: Settings
+    db: Engine
+    kv: KeyValueStore
+    clock: Clock
+    notifier: Notifier
+    trading: TradingService
+    autopilot: Autopilot
+    take_profit: TakeProfitWatcher
+    status: StatusService
+    services: Services
+    learning: LearningRunner
+    modules: Modules
+    feed: MarketFeed | None
+    replay: ReplayDriver | None
+    pricer: LivePaperPricer | None
+
+
+def build_scheduler(parts: JobParts, lock: SchedulerLock) -> ZynScheduler:
+    """The scheduler (not started: `Zyn.start` does that, only in `zyn run` or a test that says so)."""
+    p = parts
+    jobs = [
+        JobSpec("status_sync", lambda: _status_sync(p.status), every(60)),
+        JobSpec("reports", lambda: _reports_due(p), every(60)),
+        JobSpec("alert_digest", p.notifier.release_deferred, every(60)),  # after quiet hours
+        JobSpec("nightly_learn", p.learning.relearn, daily_at(2, 30, "UTC")),
+        JobSpec("learning_check", lambda: _learning_check(p.learning), daily_at(3, 0, "UTC")),
+    ]
+    if p.replay is not None:
+        replay = _ReplayJob(p.replay, p.kv, p.clock, p.settings.paper_speed)
+        jobs.append(JobSpec("replay", replay, every(REPLAY_STEP_S)))
+    elif p.feed is not None:
+        jobs.append(JobSpec("autopilot", p.autopilot.run_once, every(30)))
+        jobs.append(JobSpec("take_profit_watch", lambda: _watch_prices(p), every(10)))
+    from bot.wiring.modules import job_watch, module_jobs
+
+    jobs += module_jobs(p.modules, p.autopilot, p.settings, p.clock)
+    return ZynScheduler(lock, jobs, on_error=lambda job, err: _job_failed(p.db, p.clock, p.notifier, job, err),
+                        watch=job_watch(p.modules))
+
+
+def scheduler_lock(db: Engine, settings: Settings, lease: SchedulerLock | None) -> SchedulerLock:
+    """The lease this process already holds, else one its scheduler takes when started.
+    The lease is about real processes, so it runs on real time even during a replay."""
+    return lease if lease is not None else SchedulerLock(db, RealClock(), lease_s=settings.owner_lease_s)
+
+
+def _learning_check(learning: LearningRunner) -> None:
+    """Walk-forward re-run that keeps learning off unless it shows skill (bot/learning/check.py)."""
+    from bot.learning.check import run_learning_check
+
+    run_learning_check(learning)
+
+
+def _job_failed(db: Engine, clock: Clock, notifier: Notifier, job: str, error: str) -> None:
+    """A failing job is an `error` alert for the owner (and an ErrorRow), not a silent log line."""
+    from sqlmodel import Session
+
+    from bot.alerts.notifier import error_event
+    from core.telemetry.models import ErrorRow
+
+    with Session(db) as s:
+        s.add(ErrorRow(ts_ms=clock.now_ms(), where=f"job.{job}", kind="transient", message=error[:500]))
+        s.commit()
+    notifier.notify(error_event(f"scheduled job {job}", error))
+
+
+class _ReplayJob:
+    """Moves simulated time on by PAPER_SPEED x the real time since the last run.
+
+    The first run only starts the count: the job is built with the rest of Zyn, possibly long
+    before `zyn run` starts its scheduler (reconciling first), and that wait is not replay time."""
+
+    def __init__(self, replay: ReplayDriver, kv: KeyValueStore, clock: Clock, speed: float) -> None:
+        self._replay, self._kv, self._clock, self._speed = replay, kv, clock, speed
+        self._last: float | None = None
+        self._persisted = 0.0
+
+    def __call__(self) -> None:
+        now = time.monotonic()
+        elapsed = 0.0 if self._last is None else now - self._last
+        self._last = now
+        self._replay.advance(int(elapsed * self._speed * 1000))
+        if now - self._persisted > 5:
+            from bot.wiring.market import persist_replay_clock
+
+            persist_replay_clock(self._kv, self._clock)
+            self._persisted = now
+
+
+def _watch_prices(p: JobParts) -> None:
+    if p.pricer is not None:
+        p.pricer.poll_once()  # paper: walks prices through the engine; the watcher listens
+    else:
+        p.take_profit.poll_once()
+    p.trading.sync()
+
+
+def _status_sync(status: StatusService) -> None:
+    status.sync(force=True)
+    status.record_equity_snapshot()
+
+
+def _reports_due(zyn: JobParts) -> None:
+    """Daily summary at the owner's report time (`set report_time`, default 20:00 in his time
+    zone) and the weekly report on Sunday at the same time; each at most once per local day."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    tz = zyn.kv.get("pref:tz") or zyn.settings.tz
+    at = zyn.kv.get("pref:daily_report_time") or "20:00"
+    local = datetime.fromtimestamp(zyn.clock.now_ms() / 1000, tz=ZoneInfo(tz))
+    hour, _, minute = at.partition(":")
+    if (local.hour, local.minute) < (int(hour), int(minute or 0)):
+        return
+    today = local.date().isoformat()
+    if zyn.kv.get("report:daily:last") != today:
+        zyn.kv.set("report:daily:last", today)
+        _report(zyn, "daily")
+    if local.weekday() == 6 and zyn.kv.get("report:weekly:last") != today:
+        zyn.kv.set("report:weekly:last", today)
+        _report(zyn, "weekly")
+
+
+def _report(zyn: JobParts, which: str) -> None:
+    from bot.alerts.reports import daily_report_event, weekly_report_event
+
+    services = zyn.services
+    make = daily_report_event if which == "daily" else weekly_report_event
+    event = make(services, zyn.clock, zyn.settings.tz, zyn.settings.user_name)
+    zyn.notifier.notify(event)
+    logger.bind(report=which).info("report sent")

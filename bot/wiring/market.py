@@ -1,0 +1,174 @@
+"""Which exchange and which market data Zyn runs on, chosen once from the settings.
+
+paper + replay: a SimClock that replays CSV candles through the PaperExchange (resuming where
+the last run stopped); paper + live: the wall clock, public Kraken prices walked into the
+PaperExchange; validate/live: the real Kraken account through ccxt. `auto` probes Kraken once
+with a short timeout and falls back to replay, else to "no market data" (chat still works).
+"""
+
+from __future__ import annotations
+
+import urllib.request
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from loguru import logger
+from sqlalchemy.engine import Engine
+
+from core.clock import RealClock, SimClock
+from core.config import Settings
+from core.domain import Candle, Market, UserError
+from core.market_data.csv_loader import load_dataset
+from core.markets.catalog import markets_for
+from core.ports import Clock, Exchange, MarketFeed
+from core.telemetry.kv import KeyValueStore
+from core.trading.circuit_breaker import CircuitBreaker
+
+REPLAY_CLOCK_KEY = "replay:clock"
+
+
+@dataclass
+class MarketWiring:
+    kind: str  # replay, live, none
+    clock: Clock
+    dataset: dict[str, tuple[str, list[Candle]]]
+    note: str = ""
+
+
+def choose_market(settings: Settings, kv: KeyValueStore, clock: Clock | None) -> MarketWiring:
+    if settings.mode != "paper":
+        return MarketWiring("live", clock or RealClock(), {}, "Kraken account")
+    feed = settings.paper_feed
+    if feed == "auto":
+        feed = "live" if kraken_reachable(settings.kraken_api_url) else ("replay" if settings.paper_data else "none")
+    if feed == "replay":
+        if not settings.paper_data:
+            raise UserError("PAPER_FEED=replay needs PAPER_DATA (a CSV file or a folder of CSVs)")
+        dataset = load_dataset(settings.paper_data)
+        if not dataset:
+            raise UserError(f"PAPER_DATA={settings.paper_data}: no candles")
+        start = min(c[0].ts for _, c in dataset.values())
+        resumed = kv.get(REPLAY_CLOCK_KEY)
+        sim = clock if clock is not None else SimClock(int(resumed) if resumed else start, settings.paper_speed)
+        return MarketWiring("replay", sim, dataset, f"replaying {', '.join(sorted(dataset))}")
+    if feed == "live":
+        return MarketWiring("live", clock or RealClock(), {}, "public Kraken prices")
+    return MarketWiring("none", clock or RealClock(), {}, "no market data: Kraken unreachable and no PAPER_DATA")
+
+
+def kraken_reachable(api_url: str, timeout_s: float = 3.0) -> bool:
+    """One GET of the public Time endpoint; any failure means 'not reachable'."""
+    if not api_url.startswith(("http://", "https://")):
+        return False
+    try:
+        with urllib.request.urlopen(f"{api_url}/0/public/Time", timeout=timeout_s) as resp:  # noqa: S310
+            return bool(resp.status == 200)
+    except Exception:  # offline is an expected state here, not an error
+        logger.bind(url=api_url).info("Kraken not reachable; paper mode falls back")
+        return False
+
+
+def build_exchange(settings: Settings, db: Engine, wiring: MarketWiring, breaker: CircuitBreaker) -> Exchange:
+    if settings.mode == "paper":
+        from core.paper.exchange import PaperExchange
+
+        start = {"USD": Decimal(repr(settings.paper_balance_usd))}
+        return PaperExchange(db, paper_markets(settings, wiring), wiring.clock, start_balances=start,
+                             candle_source=_candle_source(wiring))
+    from adapters.kraken.exchange import KrakenExchange
+
+    return KrakenExchange(settings.kraken_api_url, settings.kraken_api_key, settings.kraken_api_secret,
+                          settings.mode, wiring.clock, breaker)  # type: ignore[arg-type]
+
+
+def paper_markets(settings: Settings, wiring: MarketWiring) -> dict[str, Market]:
+    """The paper account's markets: the configured pairs and every pair the candles cover."""
+    return markets_for(sorted(set(settings.pairs) | set(wiring.dataset)))
+
+
+def _candle_source(wiring: MarketWiring) -> Any:
+    if wiring.kind != "replay":
+        return None
+
+    def source(pair: str, timeframe: str, since_ms: int | None, limit: int | None) -> list[Candle]:
+        from core.market_data.resample import resample
+
+        if pair not in wiring.dataset:
+            raise UserError(f"no candles for {pair}")
+        tf, candles = wiring.dataset[pair]
+        now = wiring.clock.now_ms()
+        from core.markets.timeframes import timeframe_ms
+
+        closed = [c for c in candles if c.ts + timeframe_ms(tf) <= now]
+        out = resample(closed, tf, timeframe)
+        if since_ms is not None:
+            out = [c for c in out if c.ts >= since_ms]
+        return out[-limit:] if limit else out
+
+    return source
+
+
+def build_feed(settings: Settings, wiring: MarketWiring, exchange: Exchange) -> MarketFeed | None:
+    if settings.mode != "paper":  # the account's own exchange client (its guard and rate budget)
+        from adapters.kraken.feed import KrakenPublicFeed
+
+        return KrakenPublicFeed(exchange, wiring.clock, settings.pairs)
+    return paper_feed(settings, wiring)
+
+
+def paper_feed(settings: Settings, wiring: MarketWiring) -> MarketFeed | None:
+    """Paper mode's candles: the replayed CSVs, public Kraken prices, or none."""
+    if wiring.kind == "replay":
+        from core.market_data.replay_feed import ReplayFeed
+
+        return ReplayFeed(wiring.dataset, wiring.clock)
+    if wiring.kind == "none":
+        return None
+    from adapters.kraken.feed import KrakenPublicFeed
+
+    return KrakenPublicFeed(public_kraken(settings.kraken_api_url), wiring.clock, settings.pairs)
+
+
+def public_kraken(api_url: str) -> Any:
+    """A ccxt Kraken client without keys, for public market data only (prices, pairs, candles)."""
+    import ccxt
+
+    public = ccxt.kraken({"enableRateLimit": True, "timeout": 10_000})
+    # ccxt appends "/0/public/..." itself: the base URL alone (as in adapters.kraken.exchange)
+    public.urls["api"] = {**public.urls["api"], "public": api_url, "private": api_url}
+    return public
+
+
+class LivePaperPricer:
+    """Walks public prices into the PaperExchange so stops and the take-profit watcher see them.
+
+    Each poll is a tiny candle from the previous price to the new one; the engine stops at every
+    level crossed in between, as it would on a real path.
+    """
+
+    def __init__(self, exchange: Any, feed: MarketFeed, pairs: tuple[str, ...], clock: Clock) -> None:
+        self._exchange, self._feed, self._pairs, self._clock = exchange, feed, pairs, clock
+        self._last: dict[str, float] = {}
+
+    def poll_once(self) -> int:
+        moved = 0
+        for pair in self._pairs:
+            price = self._feed.last_price(pair)
+            if price is None or price <= 0:
+                continue
+            now = self._clock.now_ms()
+            prev = self._last.get(pair)
+            if prev is None:
+                self._exchange.set_price(pair, Decimal(repr(price)), now)
+            else:
+                candle = Candle(now, prev, max(prev, price), min(prev, price), price, 0.0)
+                self._exchange.walk_candle(pair, candle, 1)
+            self._last[pair] = price
+            moved += 1
+        return moved
+
+
+def persist_replay_clock(kv: KeyValueStore, clock: Clock) -> None:
+    if isinstance(clock, SimClock):
+        kv.set(REPLAY_CLOCK_KEY, str(clock.now_ms()))

@@ -1,0 +1,366 @@
+"""Builds the services on top of the exchange: trading, autopilot, status, learning, conversation,
+notifications and channels. Part of the composition root (bot/wiring/app.py).
+
+Each function takes the parts it needs and returns one complete, typed object; `bot.wiring.app.build_zyn`
+calls them in dependency order and then constructs the frozen `Zyn` once. Nothing here sets an
+attribute on an object after it was built. Where two parts need each other, the later one reaches
+the earlier through a callback given at construction (the breaker's alerts, the status service's
+"is the autopilot running?" via `bot.wiring.lifecycle.Lifecycle`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from loguru import logger
+from sqlalchemy.engine import Engine
+
+from adapters.channels.ports import Channel
+from bot.alerts.notifier import Notifier
+from bot.learning.runner import LearningRunner
+from bot.wiring.lifecycle import Lifecycle
+from bot.wiring.market import LivePaperPricer, MarketWiring, paper_markets
+from bot.wiring.modules import Modules
+from core.config import Settings
+from core.domain import Candle, Event, Market
+from core.ports import Clock, Exchange, MarketFeed
+from core.telemetry.kv import KeyValueStore
+from core.trading.circuit_breaker import CircuitBreaker
+
+if TYPE_CHECKING:
+    from bot.conversation.dispatcher import Dispatcher
+    from core.learning.switch import SwitchedGate
+    from core.status.service import StatusService
+    from core.telemetry.storage_health import StorageHealth
+    from core.trading.atr_on_demand import AtrOnDemand
+    from core.trading.autopilot import Autopilot
+    from core.trading.replay import ReplayDriver
+    from core.trading.service import TradingService
+    from core.trading.types import ActionResult, ManualOrder, OrderPreview
+
+
+# ------------------------------------------------------------------------------- trading
+def build_trading(settings: Settings, exchange: Exchange, db: Engine, kv: KeyValueStore, market: MarketWiring,
+                  feed: MarketFeed | None, notifier: Notifier, breaker: CircuitBreaker,
+                  storage: StorageHealth) -> TradingService:
+    from core.trading.service import TradingService
+
+    paper = settings.mode == "paper"
+    markets = paper_markets(settings, market) if paper else None
+    return TradingService(
+        exchange, db, market.clock, kv=kv, pairs=settings.pairs, markets=markets,
+        notifier=notifier, breaker=breaker, storage=storage, source=settings.mode,
+        start_equity=settings.paper_balance_usd if paper else None,
+        atr_fallback=atr_on_demand(settings, exchange, feed, market.clock),
+    )
+
+
+def atr_on_demand(settings: Settings, exchange: Exchange, feed: MarketFeed | None, clock: Clock) -> AtrOnDemand:
+    """Recent closed candles from the feed (else the exchange's OHLC) for a stop-less chat order."""
+    from core.markets.timeframes import timeframe_ms
+    from core.trading.atr_on_demand import AtrOnDemand
+
+    def fetch(pair: str, timeframe: str, limit: int) -> list[Candle]:
+        if feed is not None:
+            return list(feed.closed_candles(pair, timeframe, limit))
+        now, tf_ms = clock.now_ms(), timeframe_ms(timeframe)
+        rows = exchange.fetch_ohlcv(pair, timeframe, None, limit + 1)
+        return [c for c in rows if c.ts + tf_ms <= now][-limit:]
+
+    return AtrOnDemand(fetch, settings.timeframe, clock)
+
+
+def build_autopilot(settings: Settings, trading: TradingService, feed: MarketFeed | None, kv: KeyValueStore,
+                    learning: LearningRunner, modules: Modules) -> Autopilot:
+    from bot.owner.settings import OwnerSettings
+    from core.strategy.port import strategy_named
+    from core.trading.autopilot import Autopilot
+
+    return Autopilot(trading, timeframe=settings.timeframe, pairs=settings.pairs, feed=feed,
+                     gate=gate_provider(learning, kv), strategy=strategy_named(settings.strategy),
+                     policy=OwnerSettings(kv, settings.tz), rules=modules.rules)
+
+
+def gate_provider(learning: LearningRunner, kv: KeyValueStore) -> Callable[[], SwitchedGate]:
+    """The learner's gate behind the learning switch: plain strategy (and a note saying so)
+    unless the latest walk-forward showed skill (core/learning/switch.py)."""
+    from core.learning.switch import SwitchedGate, load_switch
+
+    def provider() -> SwitchedGate:
+        learner = learning.learner
+        gate = learner.gate if learner is not None and learner.version else None
+        return SwitchedGate(lambda: load_switch(kv), gate)
+
+    return provider
+
+
+def build_replay(settings: Settings, market: MarketWiring, exchange: Exchange,
+                 autopilot: Autopilot) -> ReplayDriver | None:
+    """The replay driver (paper + PAPER_FEED=replay), resumed where the last run stopped."""
+    if market.kind != "replay":
+        return None
+    from core.trading.replay import ReplayDriver
+
+    replay = ReplayDriver(exchange, autopilot, market.clock, dict(market.dataset),  # type: ignore[arg-type]
+                          timeframe=settings.timeframe)
+    resume = market.clock.now_ms()
+    if resume > (replay.start_ms() or resume):
+        replay.skip_until(resume)
+    return replay
+
+
+def build_pricer(settings: Settings, market: MarketWiring, exchange: Exchange,
+                 feed: MarketFeed | None) -> LivePaperPricer | None:
+    """Paper trading on live public prices: walks them into the paper exchange."""
+    if market.kind == "live" and settings.mode == "paper" and feed is not None:
+        return LivePaperPricer(exchange, feed, settings.pairs, market.clock)
+    return None
+
+
+# ------------------------------------------------------------------------------- learning
+def build_learning(settings: Settings, db: Engine, kv: KeyValueStore, market: MarketWiring) -> LearningRunner:
+    learner, analyzer = None, None
+    try:
+        from core.learning.analyzer import TradeAnalyzer
+        from core.learning.learner import Learner
+        from core.learning.learner_model import LearnerConfig
+
+        analyzer = TradeAnalyzer(db)
+        learner = Learner.load_latest(db, LearnerConfig(timeframe=settings.timeframe))
+    except Exception:  # learning is an add-on: trading must run without it
+        logger.bind(part="learner").exception("learner unavailable; trading the plain strategy")
+        learner = None
+    return LearningRunner(settings, db, kv, market.clock, market, learner, analyzer)
+
+
+# ------------------------------------------------------------------------------- status
+def build_status(settings: Settings, exchange: Exchange, clock: Clock, db: Engine, breaker: CircuitBreaker,
+                 trading: TradingService, modules: Modules, feed: MarketFeed | None,
+                 lifecycle: Lifecycle) -> StatusService:
+    from core.status.service import StatusService
+
+    return StatusService(
+        exchange, clock, db, settings.mode, list(settings.pairs), breaker_snapshot=breaker.snapshot,
+        autopilot_state=lambda: autopilot_state(trading, modules, clock, feed, lifecycle),
+        kill_switch_state=lambda: kill_switch_state(trading),
+    )
+
+
+def autopilot_state(trading: TradingService, modules: Modules, clock: Clock, feed: MarketFeed | None,
+                    lifecycle: Lifecycle) -> dict[str, Any]:
+    """Whether the autopilot trades now, and if not, why (the first reason that applies)."""
+    paused = trading.paused_reason
+    if paused is None and lifecycle.reconciling:
+        paused = "reconciling with the exchange after a start"
+    if paused is None and trading.halted():
+        paused = "daily loss kill-switch (until the next UTC day or resume)"
+    if paused is None:
+        paused = modules.entries_stopped(clock.now_ms())
+    if paused is None and feed is None:
+        paused = "no market data (Kraken unreachable and no PAPER_DATA)"
+    scheduled = lifecycle.scheduled
+    if paused is None and not scheduled:
+        # Other processes ask the owner for status, so a Zyn without a scheduler answering
+        # here is a terminal command owning the money for a moment: nothing trades meanwhile.
+        paused = "the autopilot runs only in `zyn run`, which is not running"
+    return {"running": scheduled and paused is None, "paused_reason": paused}
+
+
+def kill_switch_state(trading: TradingService) -> dict[str, Any]:
+    guard = trading.state.guard
+    return {"tripped": trading.halted(), "daily_pnl": round(guard.daily_pnl(), 2), "limit": guard.limit}
+
+
+# ------------------------------------------------------------------------------- conversation
+def build_dispatcher(settings: Settings, db: Engine, kv: KeyValueStore, clock: Clock, notifier: Notifier,
+                     exchange: Exchange, market: MarketWiring, trading: TradingService, status: StatusService,
+                     learning: LearningRunner, modules: Modules) -> Dispatcher:
+    from bot.agent import build_free_text_engine
+    from bot.conversation.dispatcher import Dispatcher
+    from bot.conversation.offline_engine import OfflineEngine
+    from bot.conversation.services import Services
+    from core.clock import RealClock, SimClock
+
+    services = Services(trading=_TradingPort(trading, status), status=status, learner=learning,
+                        backtester=_BacktestPort(settings, market), market=_MarketPort(trading, exchange),
+                        pairs=tuple(settings.pairs), modules=modules)
+    from bot.conversation.intent_cache import IntentModel, default_cache_dir
+
+    # loaded from the cache (or built once), not trained per process
+    offline = OfflineEngine(model=IntentModel(default_cache_dir()))
+    free_text = build_free_text_engine(settings, db=db, fallback=offline, clock=clock, kv=kv,
+                                       status=status, analyzer=learning.analyzer)
+    ch = settings.channels
+    allow = {"telegram": set(ch.telegram_allowed_chat_ids), "slack": set(ch.slack_allowed_user_ids),
+             "sms": set(ch.sms_allowed_numbers), "web": {"*"}}
+    # A replay clock runs PAPER_SPEED x faster (and stands still outside `zyn run`): the owner's
+    # 2 minutes to answer yes are wall-clock minutes.
+    confirm_clock = RealClock() if isinstance(clock, SimClock) else None
+    return Dispatcher(services, kv, db, clock, allow, settings.user_name, free_text, notifier, tz=settings.tz,
+                      confirm_clock=confirm_clock)
+
+
+class _TradingPort:
+    """The trading service as chat sees it. After a money action the status cache is refreshed at
+    once (core.status.service: `sync(force=True)` after an order): otherwise `orders` or `positions` right
+    after a `yes` would show the account as it was before, for up to a minute."""
+
+    def __init__(self, trading: TradingService, status: StatusService) -> None:
+        self._trading, self._status = trading, status
+
+    def preview_order(self, req: ManualOrder) -> OrderPreview:
+        return self._trading.preview_order(req)
+
+    def pause(self, reason: str) -> ActionResult:
+        return self._trading.pause(reason)
+
+    def resume(self) -> ActionResult:
+        return self._trading.resume()
+
+    def _synced(self, result: ActionResult) -> ActionResult:
+        self._status.sync(force=True)
+        return result
+
+    def place_manual(self, req: ManualOrder) -> ActionResult:
+        return self._synced(self._trading.place_manual(req))
+
+    def cancel(self, order_id: str | None) -> ActionResult:
+        return self._synced(self._trading.cancel(order_id))
+
+    def flatten(self, reason: str) -> ActionResult:
+        return self._synced(self._trading.flatten(reason))
+
+    def flatten_pair(self, pair: str, reason: str) -> ActionResult:
+        return self._synced(self._trading.flatten_pair(pair, reason))
+
+
+class _MarketPort:
+    """Prices and lot/price decimals for chat (`price BTC`, `buy $100 of BTC`)."""
+
+    def __init__(self, trading: TradingService, exchange: Exchange) -> None:
+        self._trading, self._exchange = trading, exchange
+
+    def _market(self, pair: str) -> Market:
+        from core.markets.catalog import market_for
+
+        return self._trading.markets.get(pair) or market_for(pair)
+
+    def price(self, pair: str) -> Decimal:
+        from core.domain import UserError, ZynError
+
+        try:
+            return self._exchange.fetch_ticker(pair).last
+        except ZynError as exc:  # "EOrder:no price yet for X" reads badly: no code, no repetition
+            reason = re.sub(r"^E[A-Za-z]+:", "", str(exc)).strip()
+            detail = "no market data yet" if "no price yet" in reason else reason
+            raise UserError(f"no price for {pair} right now ({detail})") from None
+
+    def price_decimals(self, pair: str) -> int:
+        return int(self._market(pair).pair_decimals)
+
+    def lot_decimals(self, pair: str) -> int:
+        return int(self._market(pair).lot_decimals)
+
+
+class _BacktestPort:
+    """`backtest PAIR` in chat: the shipped candles for that pair (PAPER_DATA), same code as the CLI."""
+
+    def __init__(self, settings: Settings, market: MarketWiring) -> None:
+        self._settings, self._market = settings, market
+
+    def backtest(self, pair: str) -> dict[str, Any]:
+        from core.domain import UserError
+        from core.market_data.resample import resample
+        from core.markets.catalog import market_for
+        from core.research.backtest import Backtester
+        from core.strategy.port import strategy_named
+
+        data = self._market.dataset
+        if pair not in data:
+            raise UserError(f"no candles for {pair} here (set PAPER_DATA to a folder with its CSV)")
+        tf_file, candles = data[pair]
+        tf = self._settings.timeframe
+        strategy = strategy_named(self._settings.strategy)
+        return Backtester(pair, tf, market_for(pair), strategy=strategy).run(resample(candles, tf_file, tf)).summary()
+
+
+# ------------------------------------------------------------------------------- channels
+def build_channels(settings: Settings, dispatcher: Dispatcher, notifier: Notifier) -> Mapping[str, Channel]:
+    """The configured chat channels (read-only mapping), each put on the notifier for alerts.
+
+    The notifier is the one registry that changes at run time by design (a channel that is down is
+    taken off it by its supervisor and put back when it is up), so the senders are registered
+    here rather than passed to its constructor: the notifier must exist before the trading
+    service, which the channels' dispatcher needs."""
+    from adapters.channels.slack import SlackChannel, slack_configured
+    from adapters.channels.sms import SmsChannel
+    from adapters.channels.telegram import TelegramChannel, telegram_configured
+
+    ch = settings.channels
+    channels: dict[str, Channel] = {}
+    if telegram_configured(ch):
+        channels["telegram"] = TelegramChannel(ch, dispatcher)
+    if slack_configured(ch):
+        channels["slack"] = SlackChannel(ch, dispatcher)
+    sms = SmsChannel(ch)
+    if sms.enabled:
+        channels["sms"] = sms
+    for name, channel in channels.items():
+        notifier.register(name, channel.send)
+    logger.bind(channels=sorted(channels)).info("channels configured")
+    return MappingProxyType(channels)
+
+
+# ------------------------------------------------------------------------------- alerts
+def build_storage_health(db: Engine, notifier: Notifier) -> StorageHealth:
+    """Storage faults seen on any statement halt entries (the trading gate) and tell the owner."""
+    from bot.alerts.notifier import error_event
+    from core.clock import RealClock
+    from core.telemetry.storage_health import StorageHealth
+
+    def on_change(old: str | None, new: str | None) -> None:
+        if new is not None:
+            logger.bind(fault=new).error("storage fault: new entries halted, stops stay on the exchange")
+            notifier.notify(error_event("storage", f"{new}. New entries are halted; stops stay on the exchange."))
+        else:
+            logger.bind(was=old).warning("storage writes work again")
+            notifier.notify(Event("error", "Storage works again; new entries are allowed.", {"where": "storage"}))
+
+    health = StorageHealth(RealClock(), on_change)  # wall time: staleness is real time, also in a replay
+    health.watch(db)
+    return health
+
+
+def breaker_alerts(db: Engine, clock: Clock, notifier: Notifier) -> Callable[[str, str], None]:
+    """The circuit breaker's `on_change`: a safety event row and an alert to the owner."""
+
+    def on_change(old: str, new: str) -> None:
+        from core.telemetry.models import SafetyEventRow
+
+        detail = f"exchange circuit breaker {old} -> {new}"
+        logger.bind(old=old, new=new).warning("circuit breaker changed")
+        try:
+            from sqlmodel import Session
+
+            with Session(db) as sess:
+                sess.add(SafetyEventRow(ts_ms=clock.now_ms(), kind=f"circuit_{new}", detail=detail))
+                sess.commit()
+            notifier.notify(Event("circuit", detail, {"old": old, "new": new}))
+        except Exception:
+            logger.exception("circuit alert failed")
+
+    return on_change
+
+
+def warm_free_text(dispatcher: Dispatcher) -> None:
+    """`zyn run`: load (or build once) the offline intent classifier in the background now, so
+    the first free-text message never waits for it (also behind the LLM agent, its fallback)."""
+    engine = dispatcher.free_text
+    for candidate in (engine, getattr(engine, "fallback", None)):
+        warm = getattr(candidate, "warm", None)
+        if callable(warm):
+            warm()

@@ -1,0 +1,1 @@
+"""Markets: pair names, timeframes, the paper rules table and the tradable universe."""

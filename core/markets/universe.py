@@ -1,0 +1,147 @@
+"""The tradable universe (feature `universe`): every online spot pair, filtered for liquidity.
+
+Why: a fixed list of pairs misses the liquid movers and keeps dead ones. The filters, in the order
+their reason is reported: online, quote currency, deny-list, a price, minimum price, 24h volume in
+the quote currency, spread (best ask vs best bid from the book's top, % of the mid), then a rank
+by volume capped at `max_pairs`, and last the history length (only for the pairs that would make
+the cut, so the OHLC calls stay few). Every pair gets one row with in/out and the reason.
+The source makes one AssetPairs and ONE batched Ticker request per refresh (Kraken's public rate
+limit is about one call per second); the result is cached until the next scheduled refresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+from loguru import logger
+
+from core.strategy.module_settings import UniverseSettings
+
+
+@dataclass(frozen=True)
+class PairStats:
+    pair: str  # BASE/QUOTE
+    quote: str
+    online: bool
+    last: float | None
+    bid: float | None
+    ask: float | None
+    volume_base_24h: float | None
+
+
+@dataclass(frozen=True)
+class UniverseRow:
+    pair: str
+    included: bool
+    reason: str
+    price: float | None = None
+    volume_quote_24h: float | None = None
+    spread_pct: float | None = None
+    rank: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class UniverseSource(Protocol):
+    """Every pair the exchange lists with its 24h figures: AssetPairs + one batched Ticker."""
+
+    def pair_stats(self) -> list[PairStats]: ...
+
+
+HistoryFn = Callable[[str], int]  # pair -> closed candles available at the trading timeframe
+
+
+def _money(x: float) -> str:
+    return f"{x:,.0f}"
+
+
+def spread_pct(s: PairStats) -> float | None:
+    if not s.bid or not s.ask or s.bid <= 0 or s.ask < s.bid:
+        return None
+    return (s.ask - s.bid) / ((s.ask + s.bid) / 2) * 100.0
+
+
+def _prefilter(s: PairStats, cfg: UniverseSettings) -> UniverseRow:  # noqa: PLR0911 - one reason each
+    """A row for one pair before ranking: out with the reason, or in with 'candidate'."""
+    volume = (s.volume_base_24h or 0.0) * s.last if s.last is not None and s.last > 0 else None
+    base = UniverseRow(s.pair, False, "", s.last, volume, spread_pct(s))
+    if not s.online:
+        return _out(base, "pair not online")
+    if s.quote != cfg.quote:
+        return _out(base, f"quote {s.quote}, not {cfg.quote}")
+    if s.pair in cfg.deny:
+        return _out(base, "on the deny-list")
+    if s.last is None or s.last <= 0 or volume is None:
+        return _out(base, "no price (no trades)")
+    if s.last < cfg.min_price:
+        return _out(base, f"price {s.last:g} below the minimum {cfg.min_price:g}")
+    if volume < cfg.min_volume_usd:
+        return _out(base, f"24h volume {_money(volume)} {cfg.quote} below {_money(cfg.min_volume_usd)}")
+    if base.spread_pct is not None and base.spread_pct > cfg.max_spread_pct:
+        return _out(base, f"spread {base.spread_pct:.3f}% above {cfg.max_spread_pct:g}%")
+    return UniverseRow(s.pair, True, "candidate", s.last, volume, base.spread_pct)
+
+
+def _out(row: UniverseRow, reason: str) -> UniverseRow:
+    return UniverseRow(row.pair, False, reason, row.price, row.volume_quote_24h, row.spread_pct)
+
+
+def select(stats: Sequence[PairStats], cfg: UniverseSettings, history: HistoryFn | None = None) -> list[UniverseRow]:
+    """One row per pair: the included ones first (by volume), then the rest by volume."""
+    rows = [_prefilter(s, cfg) for s in stats]
+    candidates = sorted((r for r in rows if r.included), key=lambda r: -(r.volume_quote_24h or 0.0))
+    out: list[UniverseRow] = []
+    taken = 0
+    for rank, row in enumerate(candidates, start=1):
+        vol = f"#{rank} by 24h volume"
+        if taken >= cfg.max_pairs:
+            out.append(UniverseRow(row.pair, False, f"{vol}; only the top {cfg.max_pairs} are traded",
+                                   row.price, row.volume_quote_24h, row.spread_pct, rank))
+            continue
+        have = history(row.pair) if history is not None and cfg.min_history > 0 else None
+        if have is not None and have < cfg.min_history:
+            out.append(UniverseRow(row.pair, False, f"only {have} candles of history, {cfg.min_history} needed",
+                                   row.price, row.volume_quote_24h, row.spread_pct, rank))
+            continue
+        taken += 1
+        out.append(UniverseRow(row.pair, True, vol, row.price, row.volume_quote_24h, row.spread_pct, rank))
+    rest = sorted((r for r in rows if not r.included), key=lambda r: (-(r.volume_quote_24h or 0.0), r.pair))
+    included = [r for r in out if r.included]
+    return included + [r for r in out if not r.included] + rest
+
+
+class UniverseService:
+    """The cached universe: refreshed on a schedule (and on demand), read by the autopilot and chat."""
+
+    def __init__(self, source: UniverseSource, cfg: UniverseSettings, history: HistoryFn | None = None) -> None:
+        self.source, self.cfg, self.history = source, cfg, history
+        self._rows: list[UniverseRow] = []
+        self._history_ok: set[str] = set()  # enough history once: it only grows
+        self.refreshed = False
+
+    def refresh(self) -> list[UniverseRow]:
+        stats = self.source.pair_stats()
+        self._rows = select(stats, self.cfg, self._history if self.history is not None else None)
+        self.refreshed = True
+        inside = [r.pair for r in self._rows if r.included]
+        logger.bind(action="universe", pairs=len(stats), included=len(inside)).info(
+            "universe refreshed: {} of {} pairs in", len(inside), len(stats)
+        )
+        return list(self._rows)
+
+    def _history(self, pair: str) -> int:
+        if pair in self._history_ok or self.history is None:
+            return self.cfg.min_history
+        have = self.history(pair)
+        if have >= self.cfg.min_history:
+            self._history_ok.add(pair)
+        return have
+
+    def rows(self) -> list[UniverseRow]:
+        return list(self._rows) if self.refreshed else self.refresh()
+
+    def pairs(self) -> tuple[str, ...]:
+        return tuple(r.pair for r in self.rows() if r.included)

@@ -1,0 +1,1 @@
+"""Backtests of the autopilot's own code and the figures they report."""

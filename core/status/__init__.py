@@ -1,0 +1,1 @@
+"""What the owner sees: the status service, its exchange cache, position rows and P&L."""

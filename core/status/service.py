@@ -1,0 +1,363 @@
+"""The status service: the single source of truth for balances, positions, orders, trades and P&L.
+
+Why one service: the web page, `zyn status`, every chat channel and the scheduler must tell the
+owner the same numbers. They all come from here, and here they come from the exchange's own
+records (balances, open orders, trade history -> FIFO P&L in `core.status.pnl`), never from what the
+bot believes it did; the telemetry DB adds only what the exchange cannot hold (the bot-watched
+take-profit target) and the equity history.
+
+Freshness: exchange data is cached (`core.status.cache`): trade history 30 s, balances/orders
+60 s, `sync(force=True)` after an order. `source` is "exchange" when the latest fetches
+succeeded and "cache" when the exchange could not be reached (then `as_of` is the time of the
+data shown). Nothing here raises for exchange trouble; callers always get an answer.
+
+`snapshot()` returns exactly the contract's status JSON (CONTRACT.md, "Status snapshot").
+Position fields: `amount` = exchange balance of the pair's base asset; `entry_price` = average
+fill price of the FIFO open lots (no fees); `unrealized_pnl` = amount x (mark - average cost
+per unit INCLUDING the buy fees), i.e. before the exit fee; `stop_price` = the open stop-loss
+sell order on the exchange; `take_profit_price` = the open TradeRow's target (the bot watches
+it: Kraken spot cannot hold a stop and a take-profit on the same coins). Beyond the contract,
+each row says whose position it is (`trade_id`, `origin`); a pair holding several positions (a
+manual buy beside the autopilot's) gets one row per position with its own amount, entry, stop
+order and target, plus a row for coins no position holds.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from core.domain import Order, UserError
+from core.learning.switch import SwitchState, load_switch
+from core.markets.pairs import split_pair
+from core.ports import Clock, Exchange
+from core.status.cache import Account, CacheView, ExchangeCache
+from core.status.pnl import PnlReport, compute_pnl
+from core.status.positions import Held, Targets, position_rows, stop_price_of
+from core.telemetry.kv import KeyValueStore
+from core.telemetry.models import EquitySnapshotRow, OrderRow, PositionRow, TradeRow
+
+log = logging.getLogger(__name__)
+
+LAST_KEY = "status:last"
+PERIOD_ALIASES = {"today": "today", "day": "today", "week": "week", "all": "all_time", "all_time": "all_time"}
+AUTOPILOT_DEFAULT: dict[str, Any] = {"running": False, "paused_reason": "unknown"}
+KILL_DEFAULT: dict[str, Any] = {"tripped": False, "daily_pnl": 0.0, "limit": 0.03}
+CIRCUIT_DEFAULT: dict[str, Any] = {"state": "unknown", "failures": 0}
+FRESH_S = 5.0  # data read longer ago than this is labelled "cache" (as_of gives its age), not "exchange"
+EXIT_REASONS = {"take_profit": "target"}  # OrderRow.purpose -> TradeRow.exit_reason wording
+SNAPSHOT_KEYS = (
+    "mode", "as_of", "source", "balances", "equity_usd", "positions", "open_orders", "pnl",
+    "trades", "autopilot", "kill_switch", "circuit", "learning",
+)
+LIVE_ONLY_KEYS = frozenset({"learning"})  # always recomputed, so an older stored snapshot may lack them
+
+
+def iso_utc(ms: int | None) -> str | None:
+    if ms is None:
+        return None
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _only(fn: Callable[[], dict[str, Any]], default: dict[str, Any], what: str) -> dict[str, Any]:
+    """Exactly the contract's keys from a colleague's state callable; its failure is not ours."""
+    try:
+        got = fn()
+    except Exception as exc:
+        log.warning("status: %s state unavailable (%s)", what, type(exc).__name__)
+        return dict(default)
+    return {k: got.get(k, v) for k, v in default.items()}
+
+
+def _order_dict(o: Order) -> dict[str, Any]:
+    return {
+        "id": o.id, "pair": o.pair, "side": o.side, "type": o.type,
+        "price": None if o.price is None else float(o.price), "amount": float(o.amount),
+    }
+
+
+class StatusService:
+    def __init__(
+        self,
+        exchange: Exchange,
+        clock: Clock,
+        db_engine: Engine,
+        mode: str,
+        pairs: list[str],
+        breaker_snapshot: Callable[[], dict[str, Any]],
+        autopilot_state: Callable[[], dict[str, Any]],
+        kill_switch_state: Callable[[], dict[str, Any]],
+        quote: str = "USD",
+        trade_ttl_s: float = 30,
+        sync_interval_s: float = 60,
+    ) -> None:
+        self._clock, self._db, self._mode = clock, db_engine, mode
+        self._pairs, self._quote = list(pairs), quote
+        self._breaker, self._autopilot, self._kill = breaker_snapshot, autopilot_state, kill_switch_state
+        self._kv = KeyValueStore(db_engine)
+        self._cache = ExchangeCache(
+            exchange, clock, self._kv, self._pairs, quote, trade_ttl_s, sync_interval_s
+        )
+        self._lock = threading.Lock()  # guards the log-once sets and the persisted as_of
+        self._persisted_as_of: str | None = None
+        self._unpriced: frozenset[str] = frozenset()
+        self._unmatched_seen = 0
+
+    # -- public API ---------------------------------------------------------------------------
+    def sync(self, force: bool = False) -> None:
+        """Refresh what is due; `force=True` right after placing/cancelling an order."""
+        self._cache.refresh(force=force)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The contract's status JSON. Never raises for exchange trouble (see module doc)."""
+        self._cache.refresh()
+        view = self._cache.view()
+        if view.account is None and view.fills is None:
+            last = self._kv_last()
+            if last is not None:
+                return {**last, **self._live_parts(), "mode": self._mode, "source": "cache"}
+        report = self._report(view)
+        snap = self._build(view, report)
+        if snap["source"] == "exchange":
+            self._persist(snap)
+        return snap
+
+    def pnl(self, period: str = "today") -> float:
+        """Realized P&L of `today`, `week` or `all` (alias `all_time`), in the quote currency."""
+        key = PERIOD_ALIASES.get(period.strip().lower())
+        if key is None:
+            raise UserError(f"unknown period {period!r} (use today, week or all)")
+        value = self.snapshot()["pnl"][key]
+        return float(value) if value is not None else 0.0
+
+    def recent_trades(self, n: int = 10) -> list[dict[str, Any]]:
+        """The last `n` closed round trips (FIFO), newest first, each with its realized pnl.
+
+        Enriched from our `orders` table when the closing order is ours: `id` is then the
+        TradeRow id (what `why TRADE_ID` takes) and `exit_reason` comes from the order's purpose;
+        otherwise `id` is the exchange order id and `exit_reason` is "".
+        """
+        self._cache.refresh()
+        trips = self._report(self._cache.view()).round_trips
+        chosen = list(reversed(trips[-n:])) if n > 0 else []
+        known = self._our_orders([t.order_id for t in chosen])
+        out = []
+        for t in chosen:
+            purpose, trade_id = known.get(t.order_id, ("", None))
+            d = t.to_dict()
+            d.update(
+                id=trade_id if trade_id is not None else t.order_id, status="closed",
+                exit_reason=EXIT_REASONS.get(purpose, purpose), exit_at=iso_utc(t.exit_ms),
+            )
+            out.append(d)
+        return out
+
+    def _our_orders(self, exchange_ids: list[str]) -> dict[str, tuple[str, int | None]]:
+        if not exchange_ids:
+            return {}
+        try:
+            with Session(self._db) as s:
+                rows = s.exec(select(OrderRow).where(col(OrderRow.exchange_id).in_(exchange_ids))).all()
+        except Exception as exc:
+            log.warning("status: orders table unreadable (%s)", type(exc).__name__)
+            return {}
+        return {r.exchange_id: (r.purpose, r.trade_id) for r in rows}
+
+    def positions(self) -> list[dict[str, Any]]:
+        positions: list[dict[str, Any]] = self.snapshot()["positions"]
+        return positions
+
+    def open_orders(self) -> list[dict[str, Any]]:
+        orders: list[dict[str, Any]] = self.snapshot()["open_orders"]
+        return orders
+
+    def pnl_report(self) -> PnlReport:
+        """Everything FIFO knows (open lots, unmatched sells, per pair) for reports and the agent."""
+        self._cache.refresh()
+        return self._report(self._cache.view())
+
+    def equity_curve(self, since_ms: int | None = None) -> list[tuple[int, float]]:
+        """Recorded equity of this mode, oldest first: (ts_ms, equity)."""
+        stmt = select(EquitySnapshotRow).where(EquitySnapshotRow.source == self._mode)
+        if since_ms is not None:
+            stmt = stmt.where(EquitySnapshotRow.ts_ms >= since_ms)
+        with Session(self._db) as s:
+            rows = s.exec(stmt.order_by(col(EquitySnapshotRow.ts_ms))).all()
+        return [(r.ts_ms, r.equity) for r in rows]
+
+    def record_equity_snapshot(self) -> EquitySnapshotRow | None:
+        """Write the current equity (called by the scheduler). Skipped when the data is stale:
+        a cached number stamped with a new time would draw a flat line that never happened."""
+        snap = self.snapshot()
+        if snap["source"] != "exchange" or snap["equity_usd"] is None:
+            log.info("equity snapshot skipped: exchange data not fresh")
+            return None
+        row = EquitySnapshotRow(
+            ts_ms=self._clock.now_ms(), equity=float(snap["equity_usd"]),
+            cash=float(snap["balances"].get(self._quote, 0.0)), source=self._mode,
+        )
+        with Session(self._db) as s:
+            s.add(row)
+            s.commit()
+            s.refresh(row)
+        return row
+
+    # -- building the snapshot ----------------------------------------------------------------
+    def _report(self, view: CacheView) -> PnlReport:
+        report = compute_pnl(view.fills or [], self._clock.now_ms())
+        n = len(report.unmatched_sells)
+        with self._lock:
+            seen, self._unmatched_seen = self._unmatched_seen, n
+        if n > seen:
+            log.info("P&L excludes %d sell fill(s) with no recorded buy (unknown cost basis)", n)
+        return report
+
+    def _build(self, view: CacheView, report: PnlReport) -> dict[str, Any]:
+        acc = view.account
+        age_s = None if view.as_of_ms is None else max(0, self._clock.now_ms() - view.as_of_ms) / 1000
+        live = view.fresh and age_s is not None and age_s <= FRESH_S
+        snap: dict[str, Any] = {
+            "mode": self._mode,
+            "as_of": iso_utc(view.as_of_ms),
+            # "exchange" only for data just read; older data is the cache's (`as_of` says how old)
+            "source": "exchange" if live else "cache",
+            "balances": self._balances(acc),
+            "equity_usd": self._equity(acc),
+            "positions": self._positions_from(acc, report),
+            "open_orders": [_order_dict(o) for o in acc.orders] if acc else [],
+            "pnl": report.pnl if view.fills is not None else dict.fromkeys(("today", "week", "all_time")),
+            "trades": report.trades,
+        }
+        snap.update(self._live_parts())
+        return snap
+
+    def _live_parts(self) -> dict[str, Any]:
+        """Bot-side state: always current, even when the exchange part comes from cache."""
+        return {
+            "autopilot": _only(self._autopilot, AUTOPILOT_DEFAULT, "autopilot"),
+            "kill_switch": _only(self._kill, KILL_DEFAULT, "kill-switch"),
+            "circuit": _only(self._breaker, CIRCUIT_DEFAULT, "circuit"),
+            "learning": self._learning(),
+        }
+
+    def _learning(self) -> dict[str, Any]:
+        """The learning switch (on only while the latest walk-forward shows skill) and its evidence."""
+        try:
+            return load_switch(self._kv).public()
+        except Exception as exc:  # an unreadable kv row must not break status
+            log.warning("status: learning switch unreadable (%s)", type(exc).__name__)
+            return SwitchState(reason="learning switch unreadable; plain strategy").public()
+
+    @staticmethod
+    def _balances(acc: Account | None) -> dict[str, float]:
+        if acc is None:
+            return {}
+        return {a: float(v) for a, v in sorted(acc.balances.total.items()) if v != 0}
+
+    def _equity(self, acc: Account | None) -> float | None:
+        """Quote balance + every other asset at its last price; unpriced assets are left out."""
+        if acc is None:
+            return None
+        total = acc.balances.total.get(self._quote, Decimal(0))
+        unpriced: set[str] = set()
+        for asset, amount in acc.balances.total.items():
+            if asset == self._quote or amount == 0:
+                continue
+            price = acc.prices.get(f"{asset}/{self._quote}")
+            if price is None:
+                unpriced.add(asset)
+            else:
+                total += amount * price
+        with self._lock:
+            changed, self._unpriced = frozenset(unpriced) != self._unpriced, frozenset(unpriced)
+        if changed and unpriced:
+            log.info("equity_usd excludes %s: no %s price", ", ".join(sorted(unpriced)), self._quote)
+        return float(total)
+
+    def _positions_from(self, acc: Account | None, report: PnlReport) -> list[dict[str, Any]]:
+        """One row per open position. A pair holding one position (or coins Zyn did not buy)
+        is the exchange's balance with its FIFO entry; a pair holding several (a manual buy beside
+        the autopilot's) gets one row per position, each with its own amount, entry, stop order and
+        target, plus a row for any coins beyond them."""
+        if acc is None:
+            return []
+        targets = self._targets()
+        out: list[dict[str, Any]] = []
+        for pair in dict.fromkeys([*self._pairs, *targets.held]):  # + pairs held outside the list
+            amount = acc.balances.total.get(split_pair(pair)[0], Decimal(0))
+            if amount <= 0:
+                continue
+            mark = acc.prices.get(pair)
+            held = targets.open.get(pair, [])
+            if len(held) > 1:
+                out.extend(position_rows(held, amount, acc.orders, mark))
+                continue
+            lots = report.open_lots.get(pair)
+            unrealized = None
+            if lots is not None and mark is not None and lots.amount > 0:
+                unrealized = float(amount) * (float(mark) - lots.cost / lots.amount)
+            out.append({
+                "pair": pair, "amount": float(amount),
+                "entry_price": lots.entry_price if lots else None,
+                "mark_price": float(mark) if mark is not None else None,
+                "unrealized_pnl": unrealized,
+                "stop_price": stop_price_of(acc.orders, pair),
+                "take_profit_price": targets.get(pair),
+                "trade_id": held[0].trade_id if held else None,
+                "origin": held[0].origin if held else None,
+            })
+        return out
+
+    def _targets(self) -> Targets:
+        """Bot-watched take-profit per pair: the newest open trade of this mode (not backtests),
+        and this mode's open positions per pair (`open`, oldest first).
+
+        `held` also names open trades' pairs outside the configured list (a universe pair that
+        dropped out, a manual buy of another pair): their positions must still show."""
+        try:
+            with Session(self._db) as s:
+                rows = s.exec(
+                    select(TradeRow).where(
+                        TradeRow.status == "open", TradeRow.source != "backtest", TradeRow.source != "bootstrap",
+                    ).order_by(col(TradeRow.entry_ms))
+                ).all()
+                saved = {p.trade_id: p for p in s.exec(select(PositionRow)).all()}
+        except Exception as exc:
+            log.warning("status: trades table unreadable (%s)", type(exc).__name__)
+            return Targets()
+        out = Targets()
+        for r in sorted(rows, key=lambda r: (r.source == self._mode, r.entry_ms, r.id or 0)):
+            if r.source == self._mode and r.pair not in out.held:
+                out.held.append(r.pair)
+            if r.target_price is not None:
+                out[r.pair] = float(r.target_price)
+            if r.source == self._mode and r.id is not None:
+                out.open.setdefault(r.pair, []).append(Held.of(r, saved.get(r.id)))
+        return out
+
+    # -- persistence of the last good snapshot ------------------------------------------------
+    def _persist(self, snap: dict[str, Any]) -> None:
+        with self._lock:
+            if snap["as_of"] == self._persisted_as_of:
+                return
+            self._persisted_as_of = snap["as_of"]
+        try:
+            self._kv.set_json(LAST_KEY, snap)
+        except Exception as exc:
+            log.warning("status: could not persist snapshot (%s)", type(exc).__name__)
+
+    def _kv_last(self) -> dict[str, Any] | None:
+        try:
+            data = self._kv.get_json(LAST_KEY)
+        except Exception:
+            return None
+        if isinstance(data, dict) and all(k in data for k in SNAPSHOT_KEYS if k not in LIVE_ONLY_KEYS):
+            return {k: data.get(k) for k in SNAPSHOT_KEYS}
+        return None
