@@ -84,7 +84,7 @@ def _from_name(name: str) -> tuple[str | None, str | None]:
     found = KRAKEN_NAME.match(stem)
     if found:
         try:
-            return normalize_pair(found.group(1)), _minutes_tf(int(found.group(2)))
+            return normalize_pair(found.group(1)), minutes_timeframe(int(found.group(2)))
         except UserError:
             return None, None
     try:
@@ -93,7 +93,7 @@ def _from_name(name: str) -> tuple[str | None, str | None]:
         return None, None
 
 
-def _minutes_tf(minutes: int) -> str:
+def minutes_timeframe(minutes: int) -> str:
     """Kraken's interval in minutes -> Zyn's timeframe (60 -> 1h, 1440 -> 1d)."""
     if minutes <= 0:
         raise UserError(f"bad interval {minutes}")
