@@ -13,8 +13,9 @@ the rounding rest), so first = open, max = high, min = low, last = close and the
 to the candle's. A candle without volume has no trades (Kraken writes no candle for an interval
 without trades, so aggregation leaves the same gap). Only candles that have closed on the
 replay clock are on the tape: the sim never shows a trade from the future. Trade ids grow in
-time order (candle number x 4 + 1..4, so a candle without trades leaves a gap); a buy ("b") is a trade at or above the one before, a sell below;
-the open and close are limit ("l") trades, the extremes market ("m") ones.
+time order (candle number x 4 + 1..4, so a candle without trades leaves a gap); a buy ("b")
+is a trade at or above the one before, a sell below; the open and close are limit ("l")
+trades, the extremes market ("m") ones.
 """
 
 from __future__ import annotations
