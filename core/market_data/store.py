@@ -13,7 +13,9 @@ stored one that divides it, so a 4h reader sees the 1h history too (`merge_histo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import threading
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -85,19 +87,43 @@ def merge_history(
 
 
 class ClockBoundStore:
-    """A store that only ever holds and shows candles closed before the clock (the replay's).
+    """A store that only ever holds and shows candles closed before the clock (a replay's).
 
     A candle that has not closed by `clock.now_ms()` is not written, and `history` never reads
-    past now: in a replay the learning runner and a chat `backtest` see the past only."""
+    past now: in a replay the learning runner and a chat `backtest` see the past only. With
+    `replay` (the replay's candle files, pair -> (timeframe, candles)), the candles the replay
+    has passed are kept as it goes: `catch_up` writes those closed since the last call (the
+    background start-up pass does all pairs; `history` does its pair first), never one ahead."""
 
-    def __init__(self, inner: CandleStore, clock: Clock) -> None:
+    def __init__(self, inner: CandleStore, clock: Clock,
+                 replay: Mapping[str, tuple[str, Sequence[Candle]]] | None = None) -> None:
         self._inner, self._clock = inner, clock
+        self._replay = dict(replay or {})
+        self._kept: dict[str, int] = {}  # pair -> how many of its replay candles are stored
+        self._lock = threading.Lock()
+
+    def catch_up(self, pair: str | None = None) -> int:
+        """Store the replay candles of `pair` (all pairs when None) closed by now; returns how many."""
+        written = 0
+        for name in [pair] if pair is not None else sorted(self._replay):
+            if name not in self._replay:
+                continue
+            tf, candles = self._replay[name]
+            width = timeframe_ms(tf)
+            with self._lock:  # one writer per pair's marker (the start-up pass and a chat read)
+                start = self._kept.get(name, 0)
+                end = bisect_right([c.ts for c in candles], self._clock.now_ms() - width)
+                if end > start:
+                    written += self._inner.add(name, tf, list(candles[start:end]))
+                    self._kept[name] = end
+        return written
 
     def add(self, pair: str, timeframe: str, candles: Sequence[Candle]) -> int:
         past = closed_by(candles, timeframe_ms(timeframe), self._clock.now_ms())
         return self._inner.add(pair, timeframe, past) if past else 0
 
     def history(self, pair: str, timeframe: str, until_ms: int | None = None) -> list[Candle]:
+        self.catch_up(pair)
         now = self._clock.now_ms()
         return self._inner.history(pair, timeframe, now if until_ms is None else min(until_ms, now))
 

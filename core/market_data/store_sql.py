@@ -23,7 +23,7 @@ from core.market_data.store import Coverage, merge_history
 from core.markets.timeframes import timeframe_ms
 from core.telemetry.models import CandleRow
 
-CHUNK = 500  # rows per INSERT statement (8 values each: far below SQLite's variable limit)
+CHUNK = 5000  # rows per executemany batch
 log = logger.bind(component="candle_store")
 
 
@@ -42,22 +42,23 @@ class SqlCandleStore:
              "low": float(c.low), "close": float(c.close), "volume": float(c.volume)}
             for c in {c.ts: c for c in candles}.values()
         ]
+        stmt = self._upsert()
         with self._db.begin() as conn:
             for start in range(0, len(rows), CHUNK):
-                conn.execute(self._upsert(rows[start:start + CHUNK]))
+                conn.execute(stmt, rows[start:start + CHUNK])  # executemany: one compiled statement
         log.bind(pair=pair, timeframe=timeframe, candles=len(rows)).debug("candles stored")
         return len(rows)
 
-    def _upsert(self, rows: list[dict[str, Any]]) -> Any:
+    def _upsert(self) -> Any:
         table: Any = CandleRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table models
         if self._db.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-            stmt: Any = pg_insert(table).values(rows)
+            stmt: Any = pg_insert(table)
         else:
             from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-            stmt = sqlite_insert(table).values(rows)
+            stmt = sqlite_insert(table)
         fresh = {name: stmt.excluded[name] for name in ("open", "high", "low", "close", "volume")}
         return stmt.on_conflict_do_update(index_elements=["pair", "timeframe", "ts_ms"], set_=fresh)
 
