@@ -218,7 +218,7 @@ def backtest(ctx: CommandContext, cmd: Command) -> Reply:
     result = ctx.services.backtester.backtest(pair)
     rows: list[Row] = [(k.replace("_", " "), v) for k, v in _backtest_fields(result)]
     text = (
-        f"{pair} on {result.get('candles', '?')} {result.get('timeframe', '')} candles: "
+        f"{result.get('pair') or pair} on {result.get('candles', '?')} {result.get('timeframe', '')} candles: "
         f"{result.get('trades', 0)} trades, final equity {fmt_money(result.get('final_equity'))}."
     )
     return Reply(text=text, title=f"Backtest {pair}", rows=rows)

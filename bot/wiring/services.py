@@ -282,11 +282,22 @@ class _BacktestPort:
         from core.strategy.port import strategy_named
 
         tf = self._settings.timeframe
+        pair = self._known(pair)
         candles = self._candles.history(pair, tf, until_ms=self._market.clock.now_ms())
         if not candles:
             raise UserError(f"no {tf} candles for {pair} here yet (zyn data import PATH adds a candle file)")
         strategy = strategy_named(self._settings.strategy)
         return Backtester(pair, tf, market_for(pair), strategy=strategy).run(candles).summary()
+
+    def _known(self, pair: str) -> str:
+        """`backtest SOL` reads as SOL/USD; when Zyn knows SOL only against one other quote (the
+        configured pairs, the replay's, the stored ones), that pair is meant."""
+        known = set(self._settings.pairs) | set(self._market.dataset) | {c.pair for c in self._candles.coverage()}
+        if pair in known:
+            return pair
+        base = pair.split("/", 1)[0]
+        same = sorted(p for p in known if p.split("/", 1)[0] == base)
+        return same[0] if len(same) == 1 else pair
 
 
 # ------------------------------------------------------------------------------- channels
