@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from loguru import logger
 from sqlalchemy.engine import Engine
@@ -55,18 +55,27 @@ def history_timeframes(settings: Settings) -> tuple[str, ...]:
     return (settings.timeframe, *confirming_timeframes(settings.timeframe, settings.modules.mtf_timeframes))
 
 
+class Backfilling(Protocol):
+    done: threading.Event  # set when the pass has ended (finished, failed or stopped)
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
 def start_backfill(settings: Settings, market: MarketWiring, exchange: Exchange, store: CandleStore,
-                   lifecycle: Lifecycle) -> None:
-    """In the background, after start: fill the store (see the module docstring)."""
+                   lifecycle: Lifecycle) -> Backfilling | None:
+    """In the background, after start: fill the store (see the module docstring). Returns the
+    running pass (kept by `lifecycle`, which stops it on close), None when there is nothing to do."""
     if not settings.backfill:
-        return
+        return None
     if isinstance(store, ClockBoundStore):
         replay = _ReplayCatchUp(store)
         lifecycle.keep(replay)
         replay.start()
-        return
+        return replay
     if market.kind != "live":
-        return
+        return None
     from adapters.kraken.backfill import KrakenBackfill, budgeted_public
 
     call = budgeted_public(settings.kraken_api_url, _budget(exchange))
@@ -75,6 +84,7 @@ def start_backfill(settings: Settings, market: MarketWiring, exchange: Exchange,
     lifecycle.keep(backfill)
     backfill.start()
     log.bind(pairs=list(settings.pairs), days=settings.history_days).info("candle backfill started in the background")
+    return backfill
 
 
 def _budget(exchange: Exchange) -> RateBudget:
@@ -93,6 +103,7 @@ class _ReplayCatchUp:
 
     def __init__(self, store: ClockBoundStore) -> None:
         self._store = store
+        self.done = threading.Event()
         self._thread = threading.Thread(target=self._run, name="zyn-replay-history", daemon=True)
 
     def start(self) -> None:
@@ -107,3 +118,5 @@ class _ReplayCatchUp:
             log.bind(candles=written).info("replay candles up to the clock kept: {}", written)
         except Exception:  # history is not worth stopping the replay for
             log.exception("replay candles could not be kept")
+        finally:
+            self.done.set()
