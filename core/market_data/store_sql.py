@@ -86,12 +86,3 @@ class SqlCandleStore:
         with self._db.connect() as conn:
             rows = [Coverage(p, tf, int(lo), int(hi), int(n)) for p, tf, lo, hi, n in conn.execute(stmt)]
         return sorted(rows, key=lambda c: (c.pair, timeframe_ms(c.timeframe)))
-
-    def last_ms(self, pair: str, timeframe: str) -> int | None:
-        """Open time of the newest stored candle (where a backfill resumes), None when none."""
-        stmt = select(func.max(CandleRow.ts_ms)).where(
-            col(CandleRow.pair) == pair, col(CandleRow.timeframe) == timeframe
-        )
-        with self._db.connect() as conn:
-            value = conn.execute(stmt).scalar_one_or_none()
-        return int(value) if value is not None else None

@@ -1,6 +1,7 @@
 """The candle store: idempotent writes, history cut at a time, coarser timeframes built from finer
 ones, the replay's clock bound (nothing from the future is stored or read), the feed that keeps
-what it hands out — on the SQL store (the one Zyn builds) and the in-memory one alike."""
+what it hands out — on the SQL store (the one Zyn builds, on SQLite and PostgreSQL) and the
+in-memory one alike."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from core.market_data.store import CandleStore, ClockBoundStore, MemoryCandleSto
 from core.market_data.store_feed import StoringFeed
 from core.market_data.store_sql import SqlCandleStore
 from core.telemetry.db import make_engine
+from tests.pg import BACKENDS, fresh_engine
 
 H = 3_600_000
 T0 = 1_700_006_400_000  # a 4h boundary (1_700_006_400_000 % 14_400_000 == 0)
@@ -24,11 +26,11 @@ def hourly(n: int, start: int = T0, price: float = 100.0) -> list[Candle]:
     return [Candle(start + i * H, price + i, price + i + 2, price + i - 1, price + i + 1, 1.0 + i) for i in range(n)]
 
 
-@pytest.fixture(params=["sql", "memory"])
+@pytest.fixture(params=["memory", *BACKENDS])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> CandleStore:
     if request.param == "memory":
         return MemoryCandleStore()
-    return SqlCandleStore(make_engine(f"sqlite:///{tmp_path}/c.db"))
+    return SqlCandleStore(fresh_engine(request.param, tmp_path))  # SQLite, and PostgreSQL where CI runs one
 
 
 def test_adding_the_same_candles_twice_keeps_one_row_each_and_the_newer_reading(store: CandleStore) -> None:
