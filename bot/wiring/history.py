@@ -98,24 +98,30 @@ def _budget(exchange: Exchange) -> RateBudget:
 
 
 class _ReplayCatchUp:
-    """Stores the replay's candles up to the clock once, in a thread (a year of 1h candles takes
-    about a second on SQLite); the store then keeps up on every read."""
+    """Keeps the replay's candles up to the clock in the store, in a thread: once at start (a year
+    of 1h candles takes about a second on SQLite), then every `every_s` as the clock moves, so
+    `zyn data status` follows the replay (readers catch up on their own pair anyway)."""
 
-    def __init__(self, store: ClockBoundStore) -> None:
-        self._store = store
+    def __init__(self, store: ClockBoundStore, every_s: float = 10.0) -> None:
+        self._store, self._every = store, every_s
         self.done = threading.Event()
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="zyn-replay-history", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
 
     def stop(self) -> None:
+        self._stop.set()
         self._thread.join(15)
 
     def _run(self) -> None:
         try:
             written = self._store.catch_up()
             log.bind(candles=written).info("replay candles up to the clock kept: {}", written)
+            self.done.set()
+            while not self._stop.wait(self._every):
+                self._store.catch_up()
         except Exception:  # history is not worth stopping the replay for
             log.exception("replay candles could not be kept")
         finally:

@@ -65,3 +65,19 @@ def test_the_replay_store_writes_nothing_from_after_the_clock(tmp_path: Path, so
         assert row.last_ms + H <= REPLAY_DATE and row.last_ms + 2 * H > REPLAY_DATE
     finally:
         zyn.close()
+
+
+def test_the_start_up_pass_keeps_the_replay_candles_up_to_the_clock(tmp_path: Path, sol: Path) -> None:
+    from bot.wiring.history import start_backfill
+
+    settings = load_settings({"DATABASE_URL": f"sqlite:///{tmp_path}/zyn.db", "PAPER_FEED": "replay",
+                              "PAPER_DATA": str(sol.parent), "ZYN_TIMEFRAME": "1h", "ZYN_PAIRS": "SOL/USDT"})
+    zyn = build_zyn(settings, clock=SimClock(REPLAY_DATE))
+    try:
+        running = start_backfill(zyn.settings, zyn.market, zyn.exchange, zyn.candles, zyn.lifecycle)
+        assert running is not None and running.done.wait(60)
+        [row] = SqlCandleStore(zyn.db).coverage()
+        past = [c for c in load_csv(sol) if c.ts + H <= REPLAY_DATE]
+        assert (row.first_ms, row.last_ms, row.candles) == (past[0].ts, past[-1].ts, len(past))
+    finally:
+        zyn.close()  # stops the pass (it keeps following the clock until then)
