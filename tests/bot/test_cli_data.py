@@ -141,3 +141,22 @@ def test_a_bad_kraken_line_and_a_missing_file_are_one_line(tmp_path: Path, ours:
 def test_status_without_candles_says_so(tmp_path: Path) -> None:
     out = zyn(tmp_path, "status")
     assert out.returncode == 0 and "no candles stored yet" in out.stdout
+
+
+def test_our_csv_with_a_byte_order_mark_and_a_folder_of_files(tmp_path: Path, ours: Path) -> None:
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "KRAKEN_BTC-USD_1h.csv").write_bytes(b"\xef\xbb\xbf" + ours.read_bytes())
+    kraken_ohlcvt(folder / "XETHZUSD_60.csv", ours)
+    out = zyn(tmp_path, "import", str(folder))
+    assert out.returncode == 0, out.stderr
+    assert [(r["pair"], r["candles"]) for r in status(tmp_path)] == [("BTC/USD", 500), ("ETH/USD", 500)]
+
+
+def test_one_bad_file_in_a_folder_writes_none_of_them(tmp_path: Path, ours: Path) -> None:
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "KRAKEN_BTC-USD_1h.csv").write_text(ours.read_text())
+    (folder / "KRAKEN_ETH-USD_1h.csv").write_text(ours.read_text().replace("3694.5", "-1", 1))
+    one_line_refusal(zyn(tmp_path, "import", str(folder)), "KRAKEN_ETH-USD_1h.csv line 2: prices must be positive")
+    assert status(tmp_path) == []
