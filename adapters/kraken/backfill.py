@@ -22,7 +22,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 import ccxt
 from loguru import logger
@@ -41,6 +42,8 @@ from core.ports import Clock
 OHLC_MINUTES = (1, 5, 15, 30, 60, 240, 1440, 10080, 21600)  # the intervals Kraken's OHLC serves
 NS_PER_MS = 1_000_000
 DAY_MS = 86_400_000
+RETRIES = 3
+T = TypeVar("T")
 log = logger.bind(component="backfill")
 
 PublicCall = Callable[[str, dict[str, Any]], dict[str, Any]]
@@ -70,11 +73,13 @@ class KrakenBackfill:
     (finest) one back to `history_days` ago. `run()` in the caller's thread; `start()` in its own."""
 
     def __init__(self, call: PublicCall, store: CandleStore, clock: Clock, pairs: Sequence[str],
-                 timeframes: Sequence[str], history_days: float, *, progress_every_s: float = 10.0) -> None:
+                 timeframes: Sequence[str], history_days: float, *, progress_every_s: float = 10.0,
+                 backoff_s: float = 2.0) -> None:
         self._call, self._store, self._clock = call, store, clock
         self._pairs, self._tfs = tuple(pairs), tuple(dict.fromkeys(timeframes))
         self._days = history_days
         self._every = progress_every_s
+        self._backoff_s = backoff_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.report = BackfillReport()
@@ -92,27 +97,35 @@ class KrakenBackfill:
 
     # ------------------------------------------------------------------ work
     def run(self) -> BackfillReport:
+        """OHLC for every pair first (the newest 720 candles are what mtf and the gate need soonest),
+        then each pair's trade tape; one pair's failure is logged and the others go on."""
         try:
+            ends: dict[str, int] = {}
             for pair in self._pairs:
-                if self._stop.is_set():
-                    break
-                try:
-                    self._pair(pair)
-                except (ccxt.BaseError, KeyError, ValueError, TypeError) as exc:
-                    self.report.errors[pair] = f"{type(exc).__name__}: {str(exc)[:160]}"
-                    log.bind(pair=pair, error=type(exc).__name__).warning(
-                        "backfill {} stopped: {}", pair, self.report.errors[pair])
+                if not self._stop.is_set():
+                    firsts = self._guarded(pair, partial(self._ohlc_all, pair))
+                    if firsts is not None:
+                        ends[pair] = firsts.get(self._tfs[0]) or self._clock.now_ms()
+            for pair, end in ends.items():
+                if not self._stop.is_set():
+                    self._guarded(pair, partial(self._trades, pair, self._tfs[0], end))
             log.bind(calls=self.report.calls, candles=sum(self.report.candles.values())).info(
                 "backfill finished: {} calls, {} candles stored", self.report.calls, sum(self.report.candles.values()))
         finally:
             self.done.set()
         return self.report
 
-    def _pair(self, pair: str) -> None:
-        firsts = {tf: self._ohlc(pair, tf) for tf in self._tfs}
-        finest = self._tfs[0]
-        end = firsts.get(finest) or self._clock.now_ms()
-        self._trades(pair, finest, end)
+    def _guarded(self, pair: str, step: Callable[[], T]) -> T | None:
+        try:
+            return step()
+        except (ccxt.BaseError, KeyError, ValueError, TypeError) as exc:
+            self.report.errors[pair] = f"{type(exc).__name__}: {str(exc)[:160]}"
+            log.bind(pair=pair, error=type(exc).__name__).warning("backfill {} stopped: {}", pair,
+                                                                  self.report.errors[pair])
+            return None
+
+    def _ohlc_all(self, pair: str) -> dict[str, int | None]:
+        return {tf: self._ohlc(pair, tf) for tf in self._tfs}
 
     def _ohlc(self, pair: str, timeframe: str) -> int | None:
         """Store the closed OHLC candles; returns the first one's open time (None: none)."""
@@ -164,8 +177,16 @@ class KrakenBackfill:
             self.report.candles.get(key, 0))
 
     def _get(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        self.report.calls += 1
-        answer = self._call(method, params)
+        """One call; a network failure or Kraken's "too many requests" is tried again after a pause
+        (RETRIES times, doubling), any other refusal ends this pair's backfill."""
+        for attempt in range(RETRIES + 1):
+            self.report.calls += 1
+            try:
+                answer = self._call(method, params)
+                break
+            except ccxt.NetworkError:  # includes RateLimitExceeded / DDoSProtection
+                if attempt == RETRIES or self._stop.wait(self._backoff_s * 2**attempt):
+                    raise
         result = answer.get("result")
         if not isinstance(result, dict):
             raise ValueError(f"{method}: no result in Kraken's answer")

@@ -92,3 +92,22 @@ def test_backfill_reads_ohlc_then_the_trades_tape_inside_the_budget(sim: tuple[S
     again = KrakenBackfill(budgeted_public(url, RateBudget(public=BUCKET)), store, server.clock,
                            ["BTC/USD", "ETH/USD"], ["1h", "4h"], DAYS).run()
     assert again.calls == 4 and [c[0] for c in calls_seen(server)[len(calls):]] == ["OHLC"] * 4
+
+
+def test_a_busy_answer_is_tried_again_and_an_unknown_pair_stops_only_that_pair(sim: tuple[SimExchange, str],
+                                                                              tmp_path: Path) -> None:
+    from adapters.sim_exchange.server import Fault
+
+    server, url = sim
+    server.app.config["FAULTS"] = [Fault("Trades", "error", error="EGeneral:Too many requests", times=2)]
+    store = SqlCandleStore(make_engine(f"sqlite:///{tmp_path}/zyn.db"))
+    run = KrakenBackfill(budgeted_public(url, RateBudget(public=Bucket(10.0, 50.0))), store, server.clock,
+                         ["SOL/USD", "ETH/USD"], ["1h"], DAYS, backoff_s=0.01).run()
+    assert set(run.errors) == {"SOL/USD"} and "Unknown asset pair" in run.errors["SOL/USD"]
+    methods = [c[0] for c in calls_seen(server)]
+    assert methods[:2] == ["OHLC", "OHLC"]  # every pair's OHLC before any tape
+    assert methods.count("Trades") == 2 + 3  # two busy answers tried again, then the three pages
+    now = server.clock.now_ms()
+    target = now - now % H - DAYS * DAY
+    assert [c.ts for c in store.history("ETH/USD", "1h")] == [
+        c.ts for c in server.candles.closed_rows("ETH/USD", now) if c.ts >= target]
