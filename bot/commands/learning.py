@@ -216,9 +216,10 @@ def backtest(ctx: CommandContext, cmd: Command) -> Reply:
     if ctx.services.backtester is None:
         return Reply(text="Backtests are not available from chat here; use zyn backtest --data CSV.")
     result = ctx.services.backtester.backtest(pair)
+    pair = str(result.get("pair") or pair)  # `backtest SOL` may have found SOL/USDT
     rows: list[Row] = [(k.replace("_", " "), v) for k, v in _backtest_fields(result)]
     text = (
-        f"{result.get('pair') or pair} on {result.get('candles', '?')} {result.get('timeframe', '')} candles: "
+        f"{pair} on {result.get('candles', '?')} {result.get('timeframe', '')} candles: "
         f"{result.get('trades', 0)} trades, final equity {fmt_money(result.get('final_equity'))}."
     )
     return Reply(text=text, title=f"Backtest {pair}", rows=rows)

@@ -41,7 +41,8 @@ def test_chat_backtest_at_a_replay_date_uses_only_the_candles_before_it(tmp_path
         assert 0 < len(past) < len(every) - 1000
 
         reply = zyn.dispatcher.handle(Envelope("cli", "owner", "backtest SOL"))
-        assert f"on {len(past)} 1h candles" in reply.text, reply.text
+        assert reply.text.startswith(f"SOL/USDT on {len(past)} 1h candles"), reply.text
+        assert reply.title == "Backtest SOL/USDT"  # `SOL` reads as SOL/USD; the one SOL pair here is meant
         assert zyn.candles.history("SOL/USDT", "1h") == past
         assert zyn.candles.history("SOL/USDT", "1h", until_ms=REPLAY_DATE + 500 * H) == past
         learned_from = zyn.learning.history_before(clock.now_ms())["SOL/USDT"]
