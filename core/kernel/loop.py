@@ -18,6 +18,7 @@ import numpy as np
 from core.kernel import codes as C
 from core.kernel import layout as L
 from core.kernel.jit import ensure_cache_dir, njit_cached, njit_inline
+from core.kernel.unowned import unowned
 
 ensure_cache_dir()
 
@@ -422,6 +423,11 @@ def run_loop(ts: Arr, op: Arr, hi: Arr, lo: Arr, cl: Arr, fp: Arr, ip: Arr, st: 
              equity: Arr, codes: Arr, sma_out: Arr, atr_out: Arr, ti: Arr, tf: Arr, hms: Arr, sess: Arr) -> int:
     """Run from candle st[I_POS] (resuming a gate/size phase if set) to the end or the next
     reason to return to Python; returns a status code of core.kernel.codes."""
+    # views without reference counts: the inlined helpers take them once per candle (core/kernel/unowned.py)
+    ts, op, hi, lo, cl = unowned(ts), unowned(op), unowned(hi), unowned(lo), unowned(cl)
+    fp, ip, st, fs, ring = unowned(fp), unowned(ip), unowned(st), unowned(fs), unowned(ring)
+    equity, codes, sma_out, atr_out = unowned(equity), unowned(codes), unowned(sma_out), unowned(atr_out)
+    ti, tf, hms, sess = unowned(ti), unowned(tf), unowned(hms), unowned(sess)
     n = ts.shape[0]
     cap = ti.shape[0]
     while st[L.I_POS] < n:
