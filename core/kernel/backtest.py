@@ -167,8 +167,10 @@ class _KernelRun:
         from core.kernel.loop import run_loop
 
         a = self.a
+        # the loop reads the columns through raw pointers: C-contiguous (no copy when they already are)
+        ts, op, hi, lo, cl = (np.ascontiguousarray(x) for x in (a.ts, a.open, a.high, a.low, a.close))
         while True:
-            status = run_loop(a.ts, a.open, a.high, a.low, a.close, self.fp, self.ip, self.st, self.fs, self.ring,
+            status = run_loop(ts, op, hi, lo, cl, self.fp, self.ip, self.st, self.fs, self.ring,
                               self.equity, self.codes, self.sma, self.atr, self.ti, self.tf, self.modules.hms,
                               self.modules.sessions)
             if status == C.DONE:
