@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from core.domain import Market
 from core.evidence.account import PairTape, simulate
+from core.kernel.arrays import CandleArrays
 from core.markets.catalog import market_for
 from core.research.metrics import ClosedTrade
+from core.research.pair_backtest import PairBacktest
 from core.strategy.account_risk import MAX_POSITIONS, TOTAL_RISK_CAP, AccountRiskConfig
 from core.strategy.risk import RiskConfig
 
@@ -54,3 +56,16 @@ def test_the_account_is_marked_to_market_at_every_close() -> None:
     run = simulate([tape], {"A/USD": [True]}, H, RiskConfig(), AccountRiskConfig())
     assert run.equity[2] < run.equity[1] < run.equity[3]
     assert run.times == [(i + 1) * H for i in range(5)]
+
+
+def test_one_pair_alone_is_the_kernels_own_backtest(four_pairs_4h: dict[str, tuple[CandleArrays, Market]]) -> None:
+    """With one pair and every signal live the shared account IS the single-pair backtest, to the cent."""
+    arrays, market = four_pairs_4h["ETH/USD"]
+    result = PairBacktest().run("ETH/USD", "4h", market, arrays)
+    tape = PairTape.of("ETH/USD", market, arrays, result.trades)
+    run = simulate([tape], {"ETH/USD": [True] * len(result.trades)}, 4 * H, RiskConfig(), AccountRiskConfig())
+    assert sum(run.taken.values()) == len(result.trades) > 20
+    ts = arrays.ts.tolist()
+    for trade in result.trades[::7]:
+        i = ts.index(trade.exit_ts)
+        assert abs(run.equity[i] - result.equity_curve[i]) < 0.01
