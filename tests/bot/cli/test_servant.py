@@ -56,3 +56,14 @@ def test_the_variants_log_has_a_header_and_one_line_per_variant() -> None:
     lines = VARIANTS_LOG.read_text(encoding="utf-8").splitlines()
     assert lines[0].split("\t")[0] == "id"
     assert variants_tried() == len([ln for ln in lines[1:] if ln.strip()])
+
+
+def test_the_default_rule_is_a_logged_variant() -> None:
+    """The frozen rule must be one of the variants counted for the deflated Sharpe, with its thresholds."""
+    from core.evidence.rule import DEFAULT_RULE
+
+    rows = {r[0]: r for r in (ln.split("\t") for ln in VARIANTS_LOG.read_text(encoding="utf-8").splitlines()[1:])}
+    row = rows[DEFAULT_RULE.name]
+    logged = (int(row[1]), int(row[2]), float(row[3]), float(row[4]), float(row[5]), float(row[6]), int(row[7]))
+    d = DEFAULT_RULE
+    assert logged == (d.min_trades, d.lookback_days, d.prior_trades, d.z, d.enter_above, d.exit_below, d.review_days)
