@@ -147,6 +147,7 @@ def build_status(settings: Settings, exchange: Exchange, clock: Clock, db: Engin
         exchange, clock, db, settings.mode, list(settings.pairs), breaker_snapshot=breaker.snapshot,
         autopilot_state=lambda: autopilot_state(trading, modules, clock, feed, lifecycle),
         kill_switch_state=lambda: kill_switch_state(trading),
+        day_open_equity=lambda now_ms: trading.state.guard.day_open_equity(now_ms),
     )
 
 
