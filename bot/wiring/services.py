@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 def build_trading(settings: Settings, exchange: Exchange, db: Engine, kv: KeyValueStore, market: MarketWiring,
                   feed: MarketFeed | None, notifier: Notifier, breaker: CircuitBreaker,
                   storage: StorageHealth) -> TradingService:
+    from bot.owner.settings import OwnerSettings
     from core.trading.service import TradingService
 
     paper = settings.mode == "paper"
@@ -56,6 +57,7 @@ def build_trading(settings: Settings, exchange: Exchange, db: Engine, kv: KeyVal
         notifier=notifier, breaker=breaker, storage=storage, source=settings.mode,
         start_equity=settings.paper_balance_usd if paper else None,
         atr_fallback=atr_on_demand(settings, exchange, feed, market.clock),
+        policy=OwnerSettings(kv, settings.tz),  # manual orders meet the owner's settings too
     )
 
 

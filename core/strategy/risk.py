@@ -25,6 +25,14 @@ class RiskConfig:
     cooloff_candles: int = 6
 
 
+def entry_reason(cfg: RiskConfig, capped: bool) -> str:
+    """An entry's reason, quoting the cap in force (the owner's `set max position`, not 25 %)."""
+    if not capped:
+        return "close crossed above SMA20"
+    pct = f"{100 * cfg.max_position_frac:.4f}".rstrip("0").rstrip(".")
+    return f"close crossed above SMA20 (size capped at {pct}% of equity)"
+
+
 @dataclass(frozen=True)
 class SizeResult:
     amount: Decimal  # 0 when skipped
