@@ -22,6 +22,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from loguru import logger
 
 from scheduler.lock import SchedulerLock
+from scheduler.sim_time import SimSchedule
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ class ZynScheduler:
     # `watch(jobs, restart, owner)` wraps the jobs so a watchdog sees them beat and can restart this
     # scheduler (scheduler/watched.py); given here because the restart is this very object.
     watch: WatchJobs | None = None
+    # in a replay: the jobs due on the simulated clock, run by the replay job (scheduler/sim_time.py)
+    sim: SimSchedule | None = None
     _sched: BackgroundScheduler | None = None
     _owner: bool = False
     _runs: dict[str, int] = field(default_factory=dict)
