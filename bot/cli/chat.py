@@ -13,13 +13,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from bot.wiring.app import load_env_settings
 from core.domain import UserError, ZynError
 
 
 @contextmanager
 def _session() -> Iterator[Any]:
     from bot.cli.session import CliSession
+    from bot.wiring.app import load_env_settings
 
     session = CliSession(load_env_settings())
     try:
@@ -39,14 +39,13 @@ def _one_line_errors(fn: Callable[[], int]) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from bot.cli.shell import CLI_CHANNEL, OWNER, chat_exit_code
+    from bot.cli.chat_output import print_reply
+    from bot.cli.shell import CLI_CHANNEL, OWNER
     from bot.conversation.envelope import Envelope
 
     def run() -> int:
         with _session() as session:
-            reply = session.handle(Envelope(CLI_CHANNEL, args.user or OWNER, args.message))
-            print(render_plain(reply))
-            return int(chat_exit_code(reply))
+            return print_reply(session.handle(Envelope(CLI_CHANNEL, args.user or OWNER, args.message)))
 
     return _one_line_errors(run)
 
