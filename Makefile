@@ -3,6 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PORT ?= 5000
 
 .PHONY: run test install lint typecheck pytest bench bench-venv soak clean
 
@@ -15,8 +16,8 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
-	$(BIN)/zyn run
+run: $(STAMP)  # `make run PORT=5001` for another port
+	$(BIN)/zyn run --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -31,6 +31,8 @@ def load_backtest_candles(args: argparse.Namespace) -> tuple[str, str, list[Any]
 def cmd_backtest(args: argparse.Namespace) -> int:
     from bot.cli.main import print_json
 
+    if not Path(args.data).exists():  # before reading a pair from the name of a file that is not there
+        raise UserError(f"--data {args.data}: no such file or folder")
     if Path(args.data).is_dir():
         if args.learn:
             from bot.cli.learn_pooled import cmd_pooled_learn

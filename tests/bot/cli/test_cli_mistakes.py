@@ -1,0 +1,32 @@
+"""Issue 22.7: the terminal's small promises — a missing backtest file is "no such file" (not a
+complaint about its name), exit 2; `make run PORT=N` starts Zyn on that port."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def test_a_backtest_of_a_file_that_does_not_exist_says_no_such_file(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "bot", "backtest", "--data", "/nonexistent.csv"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == "zyn: --data /nonexistent.csv: no such file or folder\n"
+
+
+def test_make_run_takes_another_port() -> None:
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    dry = subprocess.run(["make", "-n", "-W", ".venv/.installed", "run", "PORT=5123"], cwd=REPO,
+                         capture_output=True, text=True, timeout=60)
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.strip().splitlines()[-1] == ".venv/bin/zyn run --port 5123"
+    default = subprocess.run(["make", "-n", "-W", ".venv/.installed", "run"], cwd=REPO, capture_output=True,
+                             text=True, timeout=60)
+    assert default.stdout.strip().splitlines()[-1] == ".venv/bin/zyn run --port 5000"
