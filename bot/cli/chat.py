@@ -85,12 +85,19 @@ def cmd_learn(args: argparse.Namespace) -> int:
             if args.json:
                 print_json(changes)
             else:
-                from bot.cli.status_text import plain_value
-
-                print(changes.get("text") or "\n".join(f"{k}: {plain_value(v)}" for k, v in changes.items()))
+                print(learn_text(changes))
             return 0
 
     return _one_line_errors(run)
+
+
+def learn_text(changes: dict[str, Any]) -> str:
+    """`zyn learn` for people: one line per figure, each moved context on its own line (issue 22.9:
+    not "moved: after_r -0.207, before_r …" run together on one line)."""
+    from bot.commands.learning import learn_rows
+
+    text = changes.get("text")
+    return str(text) if text else "\n".join(f"{label}: {value}" for label, value in learn_rows(changes))
 
 
 def render_plain(reply: Any) -> str:

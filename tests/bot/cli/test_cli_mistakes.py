@@ -30,3 +30,18 @@ def test_make_run_takes_another_port() -> None:
     default = subprocess.run(["make", "-n", "-W", ".venv/.installed", "run"], cwd=REPO, capture_output=True,
                              text=True, timeout=60)
     assert default.stdout.strip().splitlines()[-1] == ".venv/bin/zyn run --port 5000"
+
+
+def test_zyn_learn_prints_one_readable_line_per_figure_and_per_moved_context() -> None:
+    from bot.cli.chat import learn_text
+
+    changes = {
+        "version_before": 3, "version_after": 4, "overall_r": -0.0312,
+        "moved": [{"context": "Asia session", "n": 23, "before_r": 0.1, "after_r": -0.207},
+                  {"context": "weekend", "n": 9, "before_r": None, "after_r": 0.05}],
+        "trained_on_own": 13,
+    }
+    lines = learn_text(changes).splitlines()
+    assert "Asia session (23 trades): +0.10R -> -0.21R" in lines
+    assert "weekend (9 trades): new -> +0.05R" in lines
+    assert not [line for line in lines if "after_r" in line or "before_r" in line]
