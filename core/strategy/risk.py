@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from core.domain import Market
+from core.text import amount_text
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,8 @@ def size_entry(
     if amount <= 0:
         return SizeResult(Decimal(0), "size rounds to zero at the pair's lot size", capped)
     if amount < market.ordermin:
-        return SizeResult(Decimal(0), f"amount {amount} below the exchange minimum {market.ordermin}", capped)
+        below = f"amount {amount_text(amount)} below the exchange minimum {amount_text(market.ordermin)}"  # no 1E-8
+        return SizeResult(Decimal(0), below, capped)
     cost = amount * Decimal(repr(entry_price))
     if cost < market.costmin:
         return SizeResult(Decimal(0), f"order cost {cost:.2f} below the exchange minimum {market.costmin}", capped)
