@@ -19,9 +19,10 @@ from core.domain import UserError, ZynError
 @contextmanager
 def _session() -> Iterator[Any]:
     from bot.cli.session import CliSession
-    from bot.wiring.app import load_env_settings
+    from bot.wiring.env import load_env
+    from core.config import load_settings
 
-    session = CliSession(load_env_settings())
+    session = CliSession(load_settings(load_env()))  # not via bot.wiring.app: a client imports no root
     try:
         yield session
     finally:

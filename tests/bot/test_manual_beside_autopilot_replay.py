@@ -62,3 +62,21 @@ def test_a_manual_buy_beside_autopilot_trades_keeps_its_own_entry_and_every_trad
             assert f"P&L {fmt_money(t.pnl, signed=True)}" in say(f"why {t.id}")
     finally:
         zyn.close()
+
+
+def test_buy_in_dollars_over_the_owners_max_position_is_refused_in_one_line(tmp_path: Path, data_dir: Path) -> None:
+    """Issue 22.3 as the owner met it: `set max position 20%`, then `buy $5000 of BTC` (~50 % of
+    equity) went to confirmation. Now: one line naming the limit and what fits; nothing pending."""
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/zyn.db", "PAPER_FEED": "replay",
+           "PAPER_DATA": str(data_dir / "kraken"), "PAPER_SPEED": "36000", "ZYN_TIMEFRAME": "4h"}
+    zyn = build_zyn(load_settings(env))
+    try:
+        zyn.replay.step(zyn.replay.start_ms() + 10 * DAY)  # the ATR for the default stop is known
+        assert "20 %" in zyn.dispatcher.handle(Envelope("cli", "owner", "set max position 20%")).text
+        reply = zyn.dispatcher.handle(Envelope("cli", "owner", "buy $5000 of BTC"))
+        assert reply.kind in ("error", "refusal") and "\n" not in reply.text
+        assert "max position of 20%" in reply.text and "the most that fits is" in reply.text
+        assert zyn.dispatcher.handle(Envelope("cli", "owner", "yes")).text == "There is nothing waiting for a yes."
+        assert zyn.exchange.fetch_open_orders() == []
+    finally:
+        zyn.close()
