@@ -44,6 +44,7 @@ bench: $(STAMP)
 	-$(MAKE) bench-venv  # offline or failing: the table then shows Zyn, bare numba and plain Python only
 	$(BIN)/python bench/backtest_speed.py --out bench/results/backtest_speed.md
 	$(BIN)/python bench/chat_latency.py
+	$(BIN)/python bench/chat_client.py
 	$(BIN)/python bench/walk_forward.py
 	$(BIN)/python bench/universe_tick.py
 
