@@ -45,3 +45,11 @@ def test_zyn_learn_prints_one_readable_line_per_figure_and_per_moved_context() -
     assert "Asia session (23 trades): +0.10R -> -0.21R" in lines
     assert "weekend (9 trades): new -> +0.05R" in lines
     assert not [line for line in lines if "after_r" in line or "before_r" in line]
+
+
+def test_learner_and_report_values_never_use_exponent_notation() -> None:
+    from bot.cli.status_text import plain_value
+
+    assert plain_value(12345.678) == "12,346" and plain_value(0.0000123) == "0.0000123"
+    assert plain_value(1e-8) == "0.00000001" and plain_value(-0.20712) == "-0.2071"
+    assert "e" not in plain_value(1234567.0) + plain_value(3.5e-7)
