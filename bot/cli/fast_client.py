@@ -66,12 +66,14 @@ def owner_url(database_url: str) -> str | None:
 
 
 def client_for(env: dict[str, str]) -> OwnerClient | None:
-    url = owner_url(env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL)
+    """A client of the live owner of this database, or None (no owner with an endpoint)."""
+    database_url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+    url = owner_url(database_url)
     if url is None:
         return None
     from bot.owner.ownership import read_token
 
-    return OwnerClient(url, read_token(env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL))
+    return OwnerClient(url, read_token(database_url))
 
 
 def serve(args: argparse.Namespace, env: dict[str, str]) -> int | None:
