@@ -134,13 +134,21 @@ class _ReplayJob:
         self.schedule = schedule  # learning and reports, due on the simulated clock
         self._last: float | None = None
         self._persisted = 0.0
+        self._ended = False
 
     def __call__(self) -> None:
         now = time.monotonic()
         elapsed = 0.0 if self._last is None else now - self._last
         self._last = now
         start = self._clock.now_ms()
-        walk_with_jobs(self._replay.step, self.schedule, start, start + int(elapsed * self._speed * 1000))
+        until = start + int(elapsed * self._speed * 1000)
+        if self._replay.done:  # the candles are over: nothing new to learn or report (no SMS every 2 s)
+            if not self._ended:
+                self._ended = True
+                logger.bind(clock="simulated").info("replay finished: its learning and report jobs stop with it")
+            self._replay.step(until)
+        else:
+            walk_with_jobs(self._replay.step, self.schedule, start, until)
         if now - self._persisted > 5:
             from bot.wiring.market import persist_replay_clock
 

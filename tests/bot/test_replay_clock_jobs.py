@@ -67,3 +67,39 @@ def test_learning_and_reports_run_on_the_simulated_clock_and_the_weekly_report_r
     daily = [b for b in bodies if "closed today" in b]
     assert len(weekly) == len(sundays) >= 1  # every simulated Sunday at 20:00, by SMS
     assert 8 <= len(daily) <= 9  # every simulated evening
+
+
+class _EndedReplay:
+    """A replay driver whose candles are over (only what the replay job calls)."""
+
+    done = True
+
+    def __init__(self, clock: object) -> None:
+        self.clock, self.steps = clock, []
+
+    def step(self, until_ms: int) -> int:
+        self.steps.append(until_ms)
+        self.clock.set(until_ms)  # type: ignore[attr-defined]
+        return 0
+
+
+def test_after_the_last_candle_the_simulated_jobs_stop_no_report_every_two_seconds(tmp_path: Path) -> None:
+    import time
+
+    from bot.wiring.jobs import _ReplayJob
+    from core.clock import SimClock
+    from core.telemetry.db import make_engine
+    from core.telemetry.kv import KeyValueStore
+    from scheduler.sim_time import SimJob, SimSchedule, every_ms
+
+    clock = SimClock(1_700_000_000_000)
+    ran: list[int] = []
+    schedule = SimSchedule([SimJob("reports", lambda: ran.append(clock.now_ms()), every_ms(1000))])
+    replay = _EndedReplay(clock)
+    job = _ReplayJob(replay, KeyValueStore(make_engine(f"sqlite:///{tmp_path}/z.db")), clock, 36000.0,  # type: ignore[arg-type]
+                     schedule)
+    job()
+    time.sleep(0.05)  # 0.05 real s x 36000 = 30 simulated minutes: many due times passed
+    job()
+    assert replay.steps and clock.now_ms() > 1_700_000_000_000 + 1000
+    assert ran == []
