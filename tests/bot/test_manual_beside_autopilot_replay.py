@@ -60,6 +60,11 @@ def test_a_manual_buy_beside_autopilot_trades_keeps_its_own_entry_and_every_trad
             pnl = fmt_money(t.pnl, "USD", signed=True)
             assert by_id[str(t.id)][6] == pnl, t.id
             assert f"P&L {fmt_money(t.pnl, signed=True)}" in say(f"why {t.id}")
+        # issue 22.2 at the same instant: one "today" in the JSON, chat `status` and `kill switch`
+        snap = zyn.status.snapshot()
+        today = fmt_money(snap["pnl"]["today"], signed=True)
+        assert snap["pnl"]["today"] == snap["kill_switch"]["daily_pnl"]
+        assert f"today {today}" in say("status") and f"today {today}" in say("killswitch")
     finally:
         zyn.close()
 
