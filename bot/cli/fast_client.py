@@ -1,4 +1,4 @@
-"""`zyn chat` and `zyn status` as clients of a running owner, importing only what that takes.
+"""`zyn chat`, `zyn status` and `zyn shell` as clients of a running owner, importing only what that takes.
 
 Why (issue 22.6): the ordinary way (`bot.cli.session.CliSession`) imports SQLAlchemy, SQLModel,
 Alembic and — to be able to own the money itself — the whole composition root, 1.3-2.3 s before a
@@ -76,11 +76,55 @@ def client_for(env: dict[str, str]) -> OwnerClient | None:
     return OwnerClient(url, read_token(database_url))
 
 
+class ShellForwarder:
+    """`zyn shell` to a running owner: each line forwarded; if the owner goes away mid-session
+    (connection refused: it did nothing), the ordinary session takes over for the rest."""
+
+    def __init__(self, client: OwnerClient, env: dict[str, str]) -> None:
+        self._client, self._env = client, env
+        self._session: Any = None
+
+    @property
+    def user_name(self) -> str:
+        from core.config import load_settings
+
+        return load_settings(self._env).user_name
+
+    def handle(self, env: Envelope) -> Any:
+        from core.messages import Reply
+
+        if self._session is None:
+            try:
+                return self._client.dispatch(env)
+            except OwnerUnreachable as exc:
+                if not exc.retry_safe:
+                    return Reply(text=f"{exc}; if this was an order, check orders before repeating it", kind="error")
+            from bot.cli.session import CliSession
+            from core.config import load_settings
+
+            self._session = CliSession(load_settings(self._env))
+        return self._session.handle(env)
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+
+
 def serve(args: argparse.Namespace, env: dict[str, str]) -> int | None:
-    """Answer `zyn chat` / `zyn status` through the running owner; None = take the ordinary path."""
+    """Answer `zyn chat` / `zyn status` / `zyn shell` through the running owner; None = take the
+    ordinary path."""
     client = client_for(env)
     if client is None:
         return None
+    if args.command == "shell":
+        from bot.cli.shell import run_shell
+        from core.messages import render_plain
+
+        forwarder = ShellForwarder(client, env)
+        try:
+            return run_shell(forwarder, render=render_plain, stdin=sys.stdin, stdout=sys.stdout)
+        finally:
+            forwarder.close()
     try:
         if args.command == "chat":
             from bot.cli.chat_output import print_reply

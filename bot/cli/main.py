@@ -85,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "chat" and not args.message.strip():
         print("zyn: chat: the message is empty; try zyn chat \"help\"", file=sys.stderr)
         return 2
-    if args.command in ("chat", "status"):  # a running owner answers: import only the client (22.6)
+    if args.command in ("chat", "status", "shell"):  # a running owner answers: import only the client (22.6)
         served = _served_by_owner(args)
         if served is not None:
             return served

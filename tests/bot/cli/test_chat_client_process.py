@@ -68,14 +68,15 @@ def test_chat_and_status_to_a_running_owner_import_only_the_client(owner: tuple[
     assert not {m for m in imported(status.stderr) if m.split(".")[0] in HEAVY or m in HEAVY}
 
 
-def test_the_shell_to_a_running_owner_does_not_import_the_composition_root(
+def test_the_shell_to_a_running_owner_imports_only_the_client(
     owner: tuple[Path, dict[str, str]],
 ) -> None:
     tmp, env = owner
     done = subprocess.run([sys.executable, "-X", "importtime", "-m", "bot", "shell"], cwd=tmp, env=env,
                           input="status\n", capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "equity" in done.stdout.lower()
-    assert "bot.wiring.app" not in imported(done.stderr)
+    modules = imported(done.stderr)
+    assert "bot.cli.fast_client" in modules and not {m for m in modules if m.split(".")[0] in HEAVY or m in HEAVY}
 
 
 def test_an_empty_chat_message_is_one_line_and_exit_2(owner: tuple[Path, dict[str, str]]) -> None:
