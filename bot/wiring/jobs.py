@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from core.trading.take_profit import TakeProfitWatcher
 
 REPLAY_STEP_S = 1.0
+PAUSE_CHECK_S = 2.0  # a timed pause ("pause until tomorrow") ends within this many seconds of its time
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ def build_scheduler(parts: JobParts, lock: SchedulerLock) -> ZynScheduler:
         JobSpec("status_sync", lambda: _status_sync(p.status), every(60)),
         JobSpec("reports", lambda: _reports_due(p), every(60)),
         JobSpec("alert_digest", p.notifier.release_deferred, every(60)),  # after quiet hours
+        JobSpec("pause_end", lambda: p.trading.resume_if_due(p.clock.now_ms()), every(PAUSE_CHECK_S)),  # issue 22
         JobSpec("nightly_learn", p.learning.relearn, daily_at(2, 30, "UTC")),
         JobSpec("learning_check", lambda: _learning_check(p.learning), daily_at(3, 0, "UTC")),
     ]

@@ -147,6 +147,7 @@ def build_status(settings: Settings, exchange: Exchange, clock: Clock, db: Engin
         exchange, clock, db, settings.mode, list(settings.pairs), breaker_snapshot=breaker.snapshot,
         autopilot_state=lambda: autopilot_state(trading, modules, clock, feed, lifecycle),
         kill_switch_state=lambda: kill_switch_state(trading),
+        paused_until=lambda: trading.paused_until_ms,  # issue 22: a timed pause's end in the status JSON
     )
 
 
@@ -215,8 +216,8 @@ class _TradingPort:
     def preview_order(self, req: ManualOrder) -> OrderPreview:
         return self._trading.preview_order(req)
 
-    def pause(self, reason: str) -> ActionResult:
-        return self._trading.pause(reason)
+    def pause(self, reason: str, until_ms: int | None = None) -> ActionResult:
+        return self._trading.pause(reason, until_ms)
 
     def resume(self) -> ActionResult:
         return self._trading.resume()

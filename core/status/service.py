@@ -55,9 +55,9 @@ FRESH_S = 5.0  # data read longer ago than this is labelled "cache" (as_of gives
 EXIT_REASONS = {"take_profit": "target"}  # OrderRow.purpose -> TradeRow.exit_reason wording
 SNAPSHOT_KEYS = (
     "mode", "as_of", "source", "balances", "equity_usd", "positions", "open_orders", "pnl",
-    "trades", "autopilot", "kill_switch", "circuit", "learning",
+    "trades", "autopilot", "kill_switch", "circuit", "learning", "paused_until",
 )
-LIVE_ONLY_KEYS = frozenset({"learning"})  # always recomputed, so an older stored snapshot may lack them
+LIVE_ONLY_KEYS = frozenset({"learning", "paused_until"})  # always recomputed, so an older stored snapshot may lack them
 
 
 def iso_utc(ms: int | None) -> str | None:
@@ -97,7 +97,10 @@ class StatusService:
         quote: str = "USD",
         trade_ttl_s: float = 30,
         sync_interval_s: float = 60,
+        paused_until: Callable[[], int | None] | None = None,
     ) -> None:
+        """`paused_until`: when a timed pause ends (epoch ms) or None (issue 22: `paused_until` in the JSON)."""
+        self._paused_until = paused_until
         self._clock, self._db, self._mode = clock, db_engine, mode
         self._pairs, self._quote = list(pairs), quote
         self._breaker, self._autopilot, self._kill = breaker_snapshot, autopilot_state, kill_switch_state
@@ -245,6 +248,7 @@ class StatusService:
             "kill_switch": _only(self._kill, KILL_DEFAULT, "kill-switch"),
             "circuit": _only(self._breaker, CIRCUIT_DEFAULT, "circuit"),
             "learning": self._learning(),
+            "paused_until": iso_utc(self._paused_until()) if self._paused_until is not None else None,
         }
 
     def _learning(self) -> dict[str, Any]:
