@@ -88,6 +88,7 @@ ALIASES = {
     "charts": "chart",
     "stat": "stats",
     "statistics": "stats",
+    "purchase": "buy",  # issue 22.8
 }
 PERIODS = {
     "today": "today",
@@ -315,6 +316,19 @@ def _pause(name: str, rest: list[str]) -> Command | None:
     return timed_pause(rest)
 
 
+def _trend(name: str, rest: list[str]) -> Command | None:
+    """`trend [PAIR]` (issue 22.8): SMA20/ATR/mtf of a pair; a longer sentence is free text."""
+    words = [w for w in rest if w.lower().strip(_PUNCT) not in ("of", "for", "on", "the", "in")]
+    if not words:
+        return Command(name)
+    if len(words) > 2:
+        return None
+    try:
+        return Command(name, _price("price", words).args)
+    except UserError:
+        return None
+
+
 def _alerts(name: str, rest: list[str]) -> Command:
     if not rest:
         return Command(name)
@@ -353,6 +367,7 @@ _PARSERS: dict[str, Callable[[str, list[str]], Command | None]] = {
     "price": _price,
     "flatten": _flatten,
     "close": _close,
+    "trend": _trend,
     "pause": _pause,
     **FEATURE_PARSERS,
 }

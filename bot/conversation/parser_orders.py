@@ -111,6 +111,7 @@ def order(side: str, rest: list[str]) -> Command | None:
     `parser_plain.plain_order`, and words that are no order at all ("sell me on the idea") give
     None (free text), so an innocent sentence never gets an order's usage line."""
     usage = f"usage: {side} AMOUNT PAIR [at PRICE] [sl PRICE] [tp PRICE], e.g. {side} 0.01 BTC"
+    rest = [w for w in rest if w.lower() not in ("me", "us")]  # "buy me 0.01 btc"
     quoted = quote_order(side, rest)
     if quoted is not None:
         return quoted

@@ -9,7 +9,7 @@ services satisfy them structurally without importing `bot/`. Tests use the in-me
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal, Protocol
@@ -126,3 +126,4 @@ class Services:
     market: MarketPort | None = None
     pairs: Sequence[str] = ()
     modules: ModulesPort | None = None  # bot.wiring.modules.Modules: flags, profit target, universe (issue 9)
+    system_status: Callable[[], str] | None = None  # Kraken's SystemStatus word; None when replaying (issue 22)

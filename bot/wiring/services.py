@@ -188,7 +188,8 @@ def build_dispatcher(settings: Settings, db: Engine, kv: KeyValueStore, clock: C
 
     services = Services(trading=_TradingPort(trading, status), status=status, learner=learning,
                         backtester=_BacktestPort(settings, market), market=_MarketPort(trading, exchange),
-                        pairs=tuple(settings.pairs), modules=modules)
+                        pairs=tuple(settings.pairs), modules=modules,
+                        system_status=_system_status(settings, market))
     from bot.conversation.intent_cache import IntentModel, default_cache_dir
 
     # loaded from the cache (or built once), not trained per process
@@ -203,6 +204,16 @@ def build_dispatcher(settings: Settings, db: Engine, kv: KeyValueStore, clock: C
     confirm_clock = RealClock() if isinstance(clock, SimClock) else None
     return Dispatcher(services, kv, db, clock, allow, settings.user_name, free_text, notifier, tz=settings.tz,
                       confirm_clock=confirm_clock)
+
+
+def _system_status(settings: Settings, market: MarketWiring) -> Callable[[], str] | None:
+    """Kraken's SystemStatus for "is the market open?" (keyless; the sim serves it), or None when
+    the prices are replayed from files and no exchange is involved."""
+    if market.kind == "replay":
+        return None
+    from adapters.kraken.system_status import KrakenSystemStatus
+
+    return KrakenSystemStatus(settings.kraken_api_url).system_status
 
 
 class _TradingPort:
