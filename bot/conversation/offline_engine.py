@@ -78,14 +78,18 @@ PERIOD_WORDS = {
 ACTIONS = frozenset({"pause", "resume", "flatten", "cancel"})  # never run on a guess
 ACTION_SURE = 0.6
 MONEY_INTENTS = frozenset({"buy", "sell", "flatten", "cancel"})
-MONEY_WORDS = {
-    "buy": re.compile(r"\b(buy|buying|purchase|acquire|go long)\b"),
-    "sell": re.compile(r"\b(sell|selling|dump|offload|unload)\b"),
-    "flatten": re.compile(
-        r"\b(flatten|close|liquidate|exit|dump|cash out|get (me )?out|sell (it all|everything|all))\b"
-    ),
-    "cancel": re.compile(r"\b(cancel|cancell?ing|pull|withdraw|kill)\b.*\b(orders?|all|stops?|limits?)\b"),
+MONEY_VERBS = {  # the imperative a money instruction starts with (after a polite wrapper)
+    "buy": re.compile(r"(buy|purchase|acquire|grab|pick up|get me|go long)\b"),
+    "sell": re.compile(r"(sell|dump|offload|unload)\b"),
+    "flatten": re.compile(r"(flatten|close|liquidate|exit|dump|cash out|get (me |us )?out|go to cash|sell)\b"),
+    "cancel": re.compile(r"(cancel|pull|withdraw|kill|remove|scrap|delete)\b"),
 }
+QUESTION_WORDS = frozenset({"what", "why", "how", "when", "where", "who", "which", "is", "are", "do", "does", "did",
+                            "can", "could", "would", "should", "will", "was", "were", "if", "whats", "what's"})
+NEGATION = re.compile(r"\b(don't|dont|do not|never|no need to|not)\b")
+FLATTEN_OBJECTS = frozenset({"position", "positions", "everything", "all", "trades", "trade", "holdings", "it",
+                             "them", "market", "bags", "coins", "out", "cash"})
+CANCEL_OBJECTS = frozenset({"order", "orders", "all", "stops", "limit", "limits", "everything", "bids"})
 EXTREME_WORDS = frozenset({"best", "worst", "biggest", "largest", "winner", "winners", "loser", "losers",
                            "top", "greatest"})
 COMMAND_INTENT = {  # parsed command -> the phrase set's intent
@@ -173,11 +177,26 @@ def free_text_guess(text: str, classifier: IntentClassifier) -> Guess:
 
 
 def names_money_action(intent: str, text: str) -> bool:
-    """Whether the message itself names the money action `intent` (buy/sell need a coin too)."""
-    low = text.lower().replace("’", "'")
-    if not MONEY_WORDS[intent].search(low):
+    """Whether the message is an instruction to do the money action `intent` — the safety rule.
+
+    Grammatical, not statistical: the message (after a polite wrapper such as "could you") must
+    START with that action's verb (imperative), must not be a question or a negation ("what does
+    it mean to close a position?", "don't sell"), and must name what it acts on: a coin for buy and
+    sell, positions/everything/a coin for flatten, orders for cancel. "It's close to midnight",
+    "close call on the motorway" and "I'll close out the evening" are therefore never money."""
+    low = text.lower().replace("’", "'").strip()
+    core = (unwrap_polite(low) or low).strip()
+    words = _WORD.findall(core)
+    if not words or low.endswith("?") or words[0] in QUESTION_WORDS or NEGATION.search(low):
         return False
-    return intent not in ("buy", "sell") or asset_in(text) is not None
+    if not MONEY_VERBS[intent].match(core):
+        return False
+    objects = set(words[1:])
+    if intent in ("buy", "sell"):
+        return asset_in(core) is not None
+    if intent == "flatten":
+        return bool(objects & FLATTEN_OBJECTS) or asset_in(core) is not None
+    return bool(objects & CANCEL_OBJECTS) or any(c.isdigit() for c in core)
 
 
 def read(text: str, classifier: IntentClassifier) -> tuple[str | None, bool]:
