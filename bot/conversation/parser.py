@@ -60,6 +60,8 @@ NO_ARG = frozenset(
         "rules",
         "time",
         "killswitch",
+        "market_open",  # issue 22.8: "is the market open?" (Kraken's SystemStatus)
+        "extremes",  # best and worst trades and pairs
     }
 )
 ALIASES = {
@@ -89,6 +91,9 @@ ALIASES = {
     "stat": "stats",
     "statistics": "stats",
     "purchase": "buy",  # issue 22.8
+    "market": "market_open",
+    "best": "extremes",
+    "worst": "extremes",
 }
 PERIODS = {
     "today": "today",
@@ -329,6 +334,14 @@ def _trend(name: str, rest: list[str]) -> Command | None:
         return None
 
 
+def _pnl_days(name: str, rest: list[str]) -> Command:
+    """`pnl_days N`: the N days ending now ("last week" = 7), 1 to 366."""
+    raw = rest[0] if rest else "7"
+    if not raw.isdigit() or not 1 <= int(raw) <= 366:
+        raise UserError("pnl_days takes a number of days from 1 to 366 (e.g. pnl_days 7)")
+    return Command(name, (str(int(raw)),))
+
+
 def _alerts(name: str, rest: list[str]) -> Command:
     if not rest:
         return Command(name)
@@ -368,6 +381,7 @@ _PARSERS: dict[str, Callable[[str, list[str]], Command | None]] = {
     "flatten": _flatten,
     "close": _close,
     "trend": _trend,
+    "pnl_days": _pnl_days,
     "pause": _pause,
     **FEATURE_PARSERS,
 }
