@@ -59,9 +59,9 @@ def world(tmp_path: Path, data_dir: Path) -> Iterator[dict[str, Any]]:
 
 def _telegram_reply(tg: FakeTelegramAPI, text: str, marker: str) -> str:
     """Send as the owner; the owner's reply that contains `marker` (alerts may come between)."""
-    tg.push_message(OWNER_CHAT, text)
+    tg.push_message(OWNER_CHAT, text)  # the first message may train the classifier: a generous wait
     msgs = tg.wait_for("/sendMessage", lambda c: c.params["chat_id"] == str(OWNER_CHAT)
-                       and marker in str(c.params.get("text")), timeout=90)  # the first message may train the classifier
+                       and marker in str(c.params.get("text")), timeout=90)
     return str(msgs[-1].params["text"])
 
 
