@@ -191,8 +191,8 @@ def _cancel(name: str, rest: list[str]) -> Command | None:
     target = words[0].strip(_PUNCT)
     if target.lower() == "all":
         return Command(name, ("all",))
-    if len(rest) > 1 and not any(c.isdigit() for c in target):
-        return None  # "cancel the meeting"
+    if _ORDER_ID.fullmatch(target) and not any(c.isdigit() or c == "-" for c in target):
+        return None  # "cancel culture", "cancel the meeting": order ids have digits (OABC12-XYZ)
     if not _ORDER_ID.fullmatch(target):
         raise UserError(f"{target[:20]!r} is not an order id (orders lists them)")
     return Command(name, (target,))

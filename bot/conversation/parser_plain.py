@@ -154,7 +154,8 @@ def pause_span(rest: list[str]) -> tuple[str, str] | None:
                       r"(minutes?|mins?|hours?|hrs?|h|m|days?|d|weeks?)\b", text)
     if match:
         count_words = match.group(1).split()
-        count = Decimal("0.5") if count_words[0] == "half" else number_words(count_words)
+        count = (Decimal("0.5") if count_words[0] == "half" else Decimal(1) if count_words[0] in ("a", "an")
+                 else number_words(count_words))
         seconds = int((count or Decimal(0)) * _UNIT_S[match.group(2)])
         if 0 < seconds <= MAX_PAUSE_S:
             return ("for", str(seconds))
@@ -189,6 +190,8 @@ def pause_sentence(text: str) -> Command | None:
     words = text.split()
     if not words or words[0].lower().strip(PUNCT) not in _PAUSE_VERBS:
         return None
+    if any(asset_code(w) is not None for w in words[1:]):
+        return None  # "stop trading ETH for a week" is a standing rule for one pair, not a pause
     return timed_pause(words[1:])
 
 
