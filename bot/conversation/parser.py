@@ -91,6 +91,9 @@ ALIASES = {
     "stat": "stats",
     "statistics": "stats",
     "purchase": "buy",  # issue 22.8
+    "unpause": "resume",
+    "un-pause": "resume",
+    "unfreeze": "resume",
     "market": "market_open",
     "best": "extremes",
     "worst": "extremes",
