@@ -194,8 +194,8 @@ def _cancel(name: str, rest: list[str]) -> Command | None:
     target = words[0].strip(_PUNCT)
     if target.lower() == "all":
         return Command(name, ("all",))
-    if _ORDER_ID.fullmatch(target) and not any(c.isdigit() or c == "-" for c in target):
-        return None  # "cancel culture", "cancel the meeting": order ids have digits (OABC12-XYZ)
+    if target.isalpha() and not target.isupper():
+        return None  # "cancel culture", "cancel the meeting": order ids look like OABC12-XYZ or NOPE
     if not _ORDER_ID.fullmatch(target):
         raise UserError(f"{target[:20]!r} is not an order id (orders lists them)")
     return Command(name, (target,))
