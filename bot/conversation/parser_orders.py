@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from bot.conversation.parsed import PUNCT as _PUNCT
 from bot.conversation.parsed import Command, OrderSpec
-from bot.conversation.parser_plain import plain_order
+from bot.conversation.parser_plain import percent_of_holding, plain_order
 from core.domain import UserError
 from core.markets.asset_names import asset_code
 from core.markets.pairs import QUOTES
@@ -78,9 +78,10 @@ def quote_order(side: str, rest: list[str]) -> Command | None:
     dollar = words[0].startswith("$")
     tail = words[1:]
     if not dollar:
-        if not tail or tail[0].upper() not in QUOTES:
+        named = (asset_code(tail[0]) or tail[0].upper()) if tail else ""  # "100 dollars of btc"
+        if named not in QUOTES:
             return None
-        quote, tail = tail[0].upper(), tail[1:]
+        quote, tail = named, tail[1:]
     else:
         quote = "USD"
     if not tail or tail[0].lower() not in _FILLER:
@@ -115,6 +116,9 @@ def order(side: str, rest: list[str]) -> Command | None:
     quoted = quote_order(side, rest)
     if quoted is not None:
         return quoted
+    part = percent_of_holding(side, rest)  # "sell 50% of my eth"
+    if part is not None:
+        return part
     if rest and not any(is_number(w.strip(_PUNCT)) for w in rest):
         plain = plain_order(side, rest)
         if plain is not None or not any(asset_code(w) not in (None, *_FIAT) for w in rest):

@@ -101,6 +101,26 @@ def plain_order(side: str, rest: list[str]) -> Command | None:
     return None
 
 
+_PERCENT_WORD = re.compile(r"^(\d{1,3}(?:\.\d+)?)\s*%$")
+
+
+def percent_of_holding(side: str, rest: list[str]) -> Command | None:
+    """"sell 50% of my eth", "sell 25 percent of my bitcoin" -> sell_part (a sell only)."""
+    words = [w.strip(PUNCT) for w in rest if w.strip(PUNCT)]
+    if side != "sell" or not words:
+        return None
+    text = " ".join(words).lower().replace(" percent", "%").replace(" per cent", "%")
+    first, _, tail = text.partition(" ")
+    match = _PERCENT_WORD.match(first)
+    if match is None:
+        return None
+    value = Decimal(match.group(1))
+    codes = {c for c in (asset_code(w) for w in tail.split()) if c is not None}
+    if not 0 < value <= 100 or len(codes) != 1 or not set(tail.split()) - {"of", "my", "the"}:
+        return None
+    return Command("sell_part", (f"{codes.pop()}/USD", f"{(value / 100).normalize():f}"))
+
+
 def _only_asset(words: list[str]) -> bool:
     """"buy btc", "buy bitcoin please": an asset and nothing that could be an amount."""
     return all(asset_code(w) is not None or w in _ORDER_FILLER for w in words)

@@ -15,7 +15,7 @@ from core.markets.pairs import KRAKEN_TO_COMMON
 
 # common code -> the names people type for it (lower case; the code itself is always accepted)
 SPOKEN_NAMES: dict[str, tuple[str, ...]] = {
-    "BTC": ("bitcoin", "bitcoins", "btc", "xbt", "xxbt", "sats"),
+    "BTC": ("bitcoin", "bitcoins", "btc", "xbt", "xxbt"),  # not "sats": 1000 sats is not 1000 BTC
     "ETH": ("ether", "ethereum", "eth", "xeth"),
     "SOL": ("solana", "sol"),
     "XRP": ("ripple", "xrp", "xxrp"),
@@ -40,7 +40,7 @@ SPOKEN_NAMES: dict[str, tuple[str, ...]] = {
 }
 # words that are an asset's code but mostly ordinary English: only read as an asset when written
 # in capitals ("sell half my LINK", not "the link you sent")
-AMBIGUOUS_WORDS = frozenset({"dot", "link", "uni", "atom", "sol", "etc", "ada", "bucks", "sats"})
+AMBIGUOUS_WORDS = frozenset({"dot", "link", "uni", "atom", "etc"})
 
 
 def _table() -> dict[str, str]:

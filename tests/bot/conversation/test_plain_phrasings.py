@@ -44,10 +44,17 @@ def test_half_my_btc_is_half_the_holding_echoed_for_yes(say: Say, trading: FakeT
 
 @pytest.mark.parametrize(
     ("text", "fraction"),
-    [("sell a quarter of my bitcoin", "0.25"), ("sell all my xbt", "1"), ("please sell everything i have in btc", "1")],
+    [("sell a quarter of my bitcoin", "0.25"), ("sell all my xbt", "1"), ("please sell everything i have in btc", "1"),
+     ("sell 10% of my BTC", "0.1"), ("sell 25 percent of my bitcoin", "0.25")],
 )
 def test_fractions_of_a_holding(text: str, fraction: str) -> None:
     assert parse(text) is not None and parse(text).args == ("BTC/USD", fraction)  # type: ignore[union-attr]
+
+
+def test_dollars_by_name_are_the_quote_currency() -> None:
+    for text in ("buy 100 dollars of btc", "buy 50 bucks of bitcoin"):
+        cmd = parse(text)
+        assert cmd is not None and cmd.order is not None and cmd.order.pair == "BTC/USD" and cmd.order.quote_amount
 
 
 def test_number_words_in_a_setting(say: Say) -> None:
