@@ -15,6 +15,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from loguru import logger
 from sqlmodel import Session, col, select
 
 from bot.commands.context import (
@@ -147,38 +148,64 @@ def market_open(ctx: CommandContext, cmd: Command) -> Reply:
 
 # ---- trend ----------------------------------------------------------------------------------------
 def trend(ctx: CommandContext, cmd: Command) -> Reply:
-    """SMA20, ATR and the multi-timeframe (mtf) state of a pair, as the autopilot last computed them
-    at a candle close (its decision row), not recomputed here."""
+    """SMA20, ATR and the multi-timeframe (mtf) state of a pair: computed with the strategy's own
+    indicators on the feed's closed candles (`core/strategy/trend_view.py`); without a feed, as the
+    autopilot last computed them at a candle close (its decision row)."""
     pair = cmd.args[0] if cmd.args else (ctx.services.pairs[0] if ctx.services.pairs else "BTC/USD")
+    view = None
+    if ctx.services.trend is not None:
+        try:
+            view = ctx.services.trend(pair)
+        except (ZynError, OSError) as exc:  # no candles for that pair, exchange down: fall back
+            logger.bind(pair=pair).info("trend from the feed failed: {}", exc)
+    if view is not None and view.sma20 is not None:
+        return _trend_reply(ctx, pair, view.ts_ms, view.timeframe, view.close, view.sma20, view.atr,
+                            _mtf_rows(ctx, view.higher), None)
     with Session(ctx.db) as s:
         row = s.exec(
             select(DecisionRow).where(DecisionRow.pair == pair, col(DecisionRow.sma).is_not(None))
             .order_by(col(DecisionRow.ts_ms).desc()).limit(1)
         ).first()
     if row is None or row.price is None or row.sma is None:
-        return Reply(text=f"I have no indicators for {pair} yet: the autopilot has not closed a candle there.",
+        return Reply(text=f"I have no indicators for {pair} yet: no closed candles for it here.",
                      title=f"Trend {pair}")
+    return _trend_reply(ctx, pair, row.ts_ms, row.timeframe or "-", row.price, row.sma, row.atr,
+                        [("Higher timeframes (mtf)", _mtf_from_decision(ctx, row))], f"{row.action}: {row.reason}")
+
+
+def _trend_reply(ctx: CommandContext, pair: str, ts_ms: int, timeframe: str, close: float, sma: float,
+                 atr: float | None, mtf: list[Row], decision: str | None) -> Reply:
     dp = price_decimals(ctx, pair)
-    gap = (row.price - row.sma) / row.sma if row.sma else 0.0
+    gap = (close - sma) / sma if sma else 0.0
     side = "above" if gap > 0 else "below" if gap < 0 else "at"
     word = "up" if gap > 0 else "down" if gap < 0 else "flat"
     rows: list[Row] = [
-        ("Candle", f"{fmt_time(row.ts_ms, ctx.tz)} ({row.timeframe or '-'})"),
-        ("Close", fmt_price(row.price, dp)),
-        ("SMA20", f"{fmt_price(row.sma, dp)} (close {abs(gap):.2%} {side})"),
-        ("ATR", f"{fmt_price(row.atr, dp)} ({row.atr / row.price:.2%} of the price)" if row.atr else "-"),
-        ("Higher timeframes (mtf)", _mtf_state(ctx, row)),
-        ("Last decision", f"{row.action}: {row.reason}"),
+        ("Candle", f"{fmt_time(ts_ms, ctx.tz)} ({timeframe})"),
+        ("Close", fmt_price(close, dp)),
+        ("SMA20", f"{fmt_price(sma, dp)} (close {abs(gap):.2%} {side})"),
+        ("ATR", f"{fmt_price(atr, dp)} ({atr / close:.2%} of the price)" if atr and close else "-"),
+        *mtf,
     ]
-    text = f"{pair} is trending {word}: the close is {side} its 20-candle average."
+    if decision is not None:
+        rows.append(("Last decision", decision))
+    text = f"{pair} is trending {word}: the last closed candle is {side} its 20-candle average."
     return Reply(text=text, title=f"Trend {pair}", rows=rows)
 
 
-def _mtf_state(ctx: CommandContext, row: DecisionRow) -> str:
+def _mtf_rows(ctx: CommandContext, higher: tuple[tuple[str, str], ...]) -> list[Row]:
+    modules = ctx.services.modules
+    on = modules is not None and modules.features.enabled("mtf")
+    if not higher:
+        return [("Higher timeframes (mtf)", "none above the trading timeframe")]
+    note = "" if on else " (mtf module off: shown, not used)"
+    return [(f"{h} (mtf){note}", state) for h, state in higher]
+
+
+def _mtf_from_decision(ctx: CommandContext, row: DecisionRow) -> str:
     modules = ctx.services.modules
     if modules is None or not modules.features.enabled("mtf"):
         return "not checked (the mtf module is off)"
-    if "mtf" in row.reason.lower() or "higher timeframe" in row.reason.lower():
+    if "mtf" in row.reason.lower() or "sma20" in row.reason.lower():
         return f"against ({row.reason})"
     return "no objection at the last close"
 

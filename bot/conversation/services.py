@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, Literal, Protocol
 
 from core.strategy.features import FeatureSwitch
+from core.strategy.trend_view import TrendView
 from core.trading.types import ManualOrder
 
 Period = Literal["today", "week", "all"]
@@ -127,3 +128,4 @@ class Services:
     pairs: Sequence[str] = ()
     modules: ModulesPort | None = None  # bot.wiring.modules.Modules: flags, profit target, universe (issue 9)
     system_status: Callable[[], str] | None = None  # Kraken's SystemStatus word; None when replaying (issue 22)
+    trend: Callable[[str], TrendView | None] | None = None  # SMA20/ATR/mtf on the feed's closed candles (issue 22)

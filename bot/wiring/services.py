@@ -179,7 +179,7 @@ def kill_switch_state(trading: TradingService) -> dict[str, Any]:
 # ------------------------------------------------------------------------------- conversation
 def build_dispatcher(settings: Settings, db: Engine, kv: KeyValueStore, clock: Clock, notifier: Notifier,
                      exchange: Exchange, market: MarketWiring, trading: TradingService, status: StatusService,
-                     learning: LearningRunner, modules: Modules) -> Dispatcher:
+                     learning: LearningRunner, modules: Modules, feed: MarketFeed | None = None) -> Dispatcher:
     from bot.agent import build_free_text_engine
     from bot.conversation.dispatcher import Dispatcher
     from bot.conversation.offline_engine import OfflineEngine
@@ -189,7 +189,7 @@ def build_dispatcher(settings: Settings, db: Engine, kv: KeyValueStore, clock: C
     services = Services(trading=_TradingPort(trading, status), status=status, learner=learning,
                         backtester=_BacktestPort(settings, market), market=_MarketPort(trading, exchange),
                         pairs=tuple(settings.pairs), modules=modules,
-                        system_status=_system_status(settings, market))
+                        system_status=_system_status(settings, market), trend=_trend_source(settings, feed, modules))
     from bot.conversation.intent_cache import IntentModel, default_cache_dir
 
     # loaded from the cache (or built once), not trained per process
@@ -214,6 +214,23 @@ def _system_status(settings: Settings, market: MarketWiring) -> Callable[[], str
     from adapters.kraken.system_status import KrakenSystemStatus
 
     return KrakenSystemStatus(settings.kraken_api_url).system_status
+
+
+def _trend_source(settings: Settings, feed: MarketFeed | None, modules: Modules) -> Callable[[str], Any] | None:
+    """"What is the trend on BTC?": the strategy's indicators and mtf rule on the feed's closed candles."""
+    if feed is None:
+        return None
+    from core.strategy.mtf import history_needed
+    from core.strategy.trend_view import trend_view
+
+    confirming = modules.rules.confirming
+    limit = max(60, history_needed(settings.timeframe, confirming))
+
+    def view(pair: str) -> Any:
+        return trend_view(pair, list(feed.closed_candles(pair, settings.timeframe, limit)), settings.timeframe,
+                          confirming)
+
+    return view
 
 
 class _TradingPort:
