@@ -38,3 +38,18 @@ def test_the_end_of_a_pause_is_kept_across_a_restart_and_an_open_pause_has_none(
     stack.service.pause("no end")
     assert stack.service.paused_until_ms is None
     assert stack.service.resume_if_due(T0 + 100 * HOUR) is None and stack.service.paused_reason == "no end"
+
+
+def test_the_autopilot_decides_unpaused_at_the_first_close_after_the_end() -> None:
+    """In a fast replay the scheduler's job may run hours of simulated time late; the candle close
+    itself ends the pause, so no signal after the end is ignored."""
+    from core.domain import Candle
+
+    stack = build_stack({"BTC/USD": market_for("BTC/USD")}, start_ms=T0, timeframe="1h")
+    stack.service.pause("owner asked", T0 + 30 * HOUR)
+    history = [Candle(T0 + i * HOUR, 100.0, 101.0, 99.0, 100.0, 1.0) for i in range(30)]
+    row = stack.autopilot.tick("BTC/USD", history)  # closes at T0 + 30 h: the end
+    assert stack.service.paused_reason is None and "paused" not in row.reason
+    stack.service.pause("again", T0 + 40 * HOUR)
+    stack.autopilot.tick("BTC/USD", [*history, Candle(T0 + 30 * HOUR, 100.0, 101.0, 99.0, 100.0, 1.0)])
+    assert stack.service.paused_reason == "again"
