@@ -197,8 +197,8 @@ def _mtf_rows(ctx: CommandContext, higher: tuple[tuple[str, str], ...]) -> list[
     on = modules is not None and modules.features.enabled("mtf")
     if not higher:
         return [("Higher timeframes (mtf)", "none above the trading timeframe")]
-    note = "" if on else " (mtf module off: shown, not used)"
-    return [(f"{h} (mtf){note}", state) for h, state in higher]
+    note = "" if on else "; the mtf module is off: shown, not used"
+    return [(f"{h} trend (mtf{note})", state) for h, state in higher]
 
 
 def _mtf_from_decision(ctx: CommandContext, row: DecisionRow) -> str:

@@ -87,7 +87,7 @@ def test_a_vague_amount_by_sms_asks_how_much_and_prepares_nothing(world: dict[st
 def test_the_trend_in_web_chat_is_the_strategys_indicators_on_the_sims_candles(world: dict[str, Any]) -> None:
     reply = world["app"].test_client().post("/api/chat", json={"message": "what is the trend on bitcoin?"}).get_json()
     assert reply["title"] == "Trend BTC/USD" and "SMA20" in reply["reply"] and "ATR" in reply["reply"]
-    assert "1d (mtf" in reply["reply"]  # the 4h strategy's confirming timeframe, from the sim's candles
+    assert "1d trend (mtf" in reply["reply"]  # the 4h strategy's confirming timeframe, from the sim's candles
 
 
 def test_a_timed_pause_in_web_chat_ends_by_the_scheduler_and_says_so(world: dict[str, Any]) -> None:
