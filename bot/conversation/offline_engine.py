@@ -78,6 +78,7 @@ PERIOD_WORDS = {
 ACTIONS = frozenset({"pause", "resume", "flatten", "cancel"})  # never run on a guess
 ACTION_SURE = 0.6
 STATS_OVERRIDE_BELOW = 0.6  # a guess less sure than this yields to the stats grammar ("between 0 and 4")
+GENERAL_INTENTS = frozenset({"help", "status", "autopilot"})  # also yield to it ("good night" stays small talk)
 MONEY_INTENTS = frozenset({"buy", "sell", "flatten", "cancel"})
 MONEY_VERBS = {  # the imperative a money instruction starts with (after a polite wrapper)
     "buy": re.compile(r"(buy|purchase|acquire|grab|pick up|get me|go long)\b"),
@@ -170,7 +171,7 @@ def free_text_guess(text: str, classifier: IntentClassifier) -> Guess:
     sell, flatten, cancel) stands only when the message names that action — otherwise the
     sentence is treated as not understood, so no money command is ever suggested for it."""
     guess = classifier.classify(text)
-    weak = not guess.sure or guess.confidence < STATS_OVERRIDE_BELOW
+    weak = not guess.sure or guess.confidence < STATS_OVERRIDE_BELOW or guess.intent in GENERAL_INTENTS
     if (weak or guess.intent == "stats") and infer_stats_group(text) is not None:
         guess = Guess("stats", 1.0, guess.intent, sure=True)
     if guess.intent in MONEY_INTENTS and not names_money_action(guess.intent, text):
