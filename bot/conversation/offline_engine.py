@@ -20,6 +20,7 @@ from loguru import logger
 from bot.conversation.envelope import Envelope, Reply
 from bot.conversation.intent_cache import IntentModel
 from bot.conversation.intents import Guess, IntentClassifier
+from bot.conversation.money_safety import MONEY_INTENTS, names_money_action
 from bot.conversation.parser import KNOWN_BASES, Command, head_word, infer_stats_group, normalize_pair, parse
 from bot.conversation.parser_plain import unwrap_polite
 from core.domain import UserError
@@ -79,19 +80,6 @@ ACTIONS = frozenset({"pause", "resume", "flatten", "cancel"})  # never run on a 
 ACTION_SURE = 0.6
 STATS_OVERRIDE_BELOW = 0.6  # a guess less sure than this yields to the stats grammar ("between 0 and 4")
 GENERAL_INTENTS = frozenset({"help", "status", "autopilot"})  # also yield to it ("good night" stays small talk)
-MONEY_INTENTS = frozenset({"buy", "sell", "flatten", "cancel"})
-MONEY_VERBS = {  # the imperative a money instruction starts with (after a polite wrapper)
-    "buy": re.compile(r"(buy|purchase|acquire|grab|pick up|get me|go long)\b"),
-    "sell": re.compile(r"(sell|dump|offload|unload)\b"),
-    "flatten": re.compile(r"(flatten|close|liquidate|exit|dump|cash out|get (me |us )?out|go to cash|sell)\b"),
-    "cancel": re.compile(r"(cancel|pull|withdraw|kill|remove|scrap|delete)\b"),
-}
-QUESTION_WORDS = frozenset({"what", "why", "how", "when", "where", "who", "which", "is", "are", "do", "does", "did",
-                            "can", "could", "would", "should", "will", "was", "were", "if", "whats", "what's"})
-NEGATION = re.compile(r"\b(don't|dont|do not|never|no need to|not)\b")
-FLATTEN_OBJECTS = frozenset({"position", "positions", "everything", "all", "trades", "trade", "holdings", "it",
-                             "them", "market", "bags", "coins", "out", "cash"})
-CANCEL_OBJECTS = frozenset({"order", "orders", "all", "stops", "limit", "limits", "everything", "bids"})
 EXTREME_WORDS = frozenset({"best", "worst", "biggest", "largest", "winner", "winners", "loser", "losers",
                            "top", "greatest"})
 COMMAND_INTENT = {  # parsed command -> the phrase set's intent
@@ -177,29 +165,6 @@ def free_text_guess(text: str, classifier: IntentClassifier) -> Guess:
     if guess.intent in MONEY_INTENTS and not names_money_action(guess.intent, text):
         return Guess(None, guess.confidence, guess.intent)
     return guess
-
-
-def names_money_action(intent: str, text: str) -> bool:
-    """Whether the message is an instruction to do the money action `intent` — the safety rule.
-
-    Grammatical, not statistical: the message (after a polite wrapper such as "could you") must
-    START with that action's verb (imperative), must not be a question or a negation ("what does
-    it mean to close a position?", "don't sell"), and must name what it acts on: a coin for buy and
-    sell, positions/everything/a coin for flatten, orders for cancel. "It's close to midnight",
-    "close call on the motorway" and "I'll close out the evening" are therefore never money."""
-    low = text.lower().replace("’", "'").strip()
-    core = (unwrap_polite(low) or low).strip()
-    words = _WORD.findall(core)
-    if not words or low.endswith("?") or words[0] in QUESTION_WORDS or NEGATION.search(low):
-        return False
-    if not MONEY_VERBS[intent].match(core):
-        return False
-    objects = set(words[1:])
-    if intent in ("buy", "sell"):
-        return asset_in(core) is not None
-    if intent == "flatten":
-        return bool(objects & FLATTEN_OBJECTS) or asset_in(core) is not None
-    return bool(objects & CANCEL_OBJECTS) or any(c.isdigit() for c in core)
 
 
 def read(text: str, classifier: IntentClassifier) -> tuple[str | None, bool]:
