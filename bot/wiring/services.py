@@ -28,6 +28,7 @@ from bot.wiring.modules import Modules
 from core.config import Settings
 from core.domain import Candle, Event, Market
 from core.ports import Clock, Exchange, MarketFeed
+from core.strategy.trend_view import TrendView
 from core.telemetry.kv import KeyValueStore
 from core.trading.circuit_breaker import CircuitBreaker
 
@@ -216,7 +217,8 @@ def _system_status(settings: Settings, market: MarketWiring) -> Callable[[], str
     return KrakenSystemStatus(settings.kraken_api_url).system_status
 
 
-def _trend_source(settings: Settings, feed: MarketFeed | None, modules: Modules) -> Callable[[str], Any] | None:
+def _trend_source(settings: Settings, feed: MarketFeed | None,
+                  modules: Modules) -> Callable[[str], TrendView | None] | None:
     """"What is the trend on BTC?": the strategy's indicators and mtf rule on the feed's closed candles."""
     if feed is None:
         return None
@@ -226,7 +228,7 @@ def _trend_source(settings: Settings, feed: MarketFeed | None, modules: Modules)
     confirming = modules.rules.confirming
     limit = max(60, history_needed(settings.timeframe, confirming))
 
-    def view(pair: str) -> Any:
+    def view(pair: str) -> TrendView | None:
         return trend_view(pair, list(feed.closed_candles(pair, settings.timeframe, limit)), settings.timeframe,
                           confirming)
 
