@@ -218,15 +218,26 @@ def small_talk(text: str, name: str) -> str:
     return f"Noted, {name}. I'm here whenever you need me."
 
 
+def pnl_command(low: str, words: list[str]) -> str:
+    """"the last 30 days" -> pnl_days 30, "last week" -> pnl_days 7 (the 7 days ending now), "past
+    month" -> pnl_days 30, else pnl today|week|all as the words say."""
+    days = re.search(r"\b(?:last|past|previous) (\d{1,3}) days?\b", low)
+    if days and 1 <= int(days.group(1)) <= 366:
+        return f"pnl_days {int(days.group(1))}"
+    if re.search(r"\b(last|past|previous) (week|seven days)\b", low):
+        return "pnl_days 7"
+    if re.search(r"\b(last|past|previous) month\b", low):
+        return "pnl_days 30"
+    periods = [PERIOD_WORDS[w] for w in words if w in PERIOD_WORDS]
+    return f"pnl {periods[0]}" if periods else "pnl"
+
+
 def command_for(intent: str, text: str) -> str:
     """The chat command an intent runs for this sentence (pair, period, count filled in)."""
     words = _WORD.findall(text.lower())
     low = " ".join(words)
     if intent == "pnl":
-        if re.search(r"\b(last|past|previous) (week|7 days|seven days)\b", low):
-            return "pnl_days 7"
-        periods = [PERIOD_WORDS[w] for w in words if w in PERIOD_WORDS]
-        return f"pnl {periods[0]}" if periods else "pnl"
+        return pnl_command(low, words)
     if intent == "why":
         return why_command(text, words)
     if intent == "stats":

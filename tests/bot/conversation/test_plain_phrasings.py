@@ -121,6 +121,8 @@ def test_last_week_is_the_seven_days_ending_now(say: Say, db: Engine) -> None:
         s.commit()
     reply = say("how did last week go?")
     assert "+10.00 USD from 2 closed trades" in reply.text and "7 days ending now" in reply.text
+    assert reply.text.startswith(say("pnl last week").text)
+    assert "from 3 closed trades" in say("what did I make over the past 30 days?").text
 
 
 @pytest.mark.parametrize(("text", "fragment"), [("thanks!", "You're welcome"), ("good night", "Good night, jimmy")])
