@@ -44,6 +44,12 @@ class ExchangeUnavailable(ZynError):
     """A transient failure (network, rate limit, maintenance): retry later."""
 
 
+class OrderOutcomeUnknown(ExchangeUnavailable):
+    """An order was sent and may have executed (answer lost, empty or unreadable, order not yet
+    visible): neither placed nor absent is proved, so it must never be sent again nor called
+    "failed". Its journal row stays `new`/`open` and the next sync settles it (issue 19)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Candle:
     """One OHLCV candle; `ts` is the candle's OPEN time in Unix milliseconds UTC."""

@@ -35,7 +35,7 @@ from core.trading.orders import OrderDesk, Sleep, action_failed
 from core.trading.parts import TradingParts
 from core.trading.positions import EntryPlan, ExitListener, Positions, TradeExit
 from core.trading.state import TradingState
-from core.trading.stop_checks import check_stops
+from core.trading.stop_checks import StopReading, check_stops, read_stops
 from core.trading.types import ActionResult, ManualOrder, OrderPreview
 from core.trading.unit_of_work import UnitOfWork
 
@@ -72,6 +72,7 @@ class TradingService:
         backoff_s: float = 0.5,
         sleep: Sleep = time.sleep,
         atr_fallback: Callable[[str], float | None] | None = None,
+        order_grace_s: float = 60.0,
     ) -> None:
         self.lock = threading.RLock()
         self._atr_fallback = atr_fallback  # recent candles when the autopilot has no ATR yet
@@ -86,7 +87,12 @@ class TradingService:
         self.positions = Positions(
             exchange, self.desk, self.journal, self.uow, clock, self.cfg, notifier, market_of=self._market
         )
-        self.parts = TradingParts(exchange, self.desk, self.positions, self.journal, self.state, self.cfg, notifier)
+        # How long an order the exchange does not show may still appear (issue 19).
+        self.grace_ms = int(order_grace_s * 1000)
+        self.parts = TradingParts(
+            exchange, self.desk, self.positions, self.journal, self.state, self.cfg, notifier,
+            atr_of=self.atr_of, grace_ms=self.grace_ms,
+        )
         self.flattener = Flattener(
             exchange, self.positions, self.desk, attempts=attempts, backoff_s=backoff_s, sleep=sleep
         )
@@ -299,14 +305,24 @@ class TradingService:
 
         Never raises for exchange trouble: it runs before every autopilot tick and after every
         replay walk, so one failing call must not stop trading. Each failure is journaled and
-        what it concerned is looked at again on the next sync.
+        what it concerned is looked at again on the next sync. Every stop is read in ONE call,
+        before the lock is taken (a caller already holding it, the autopilot's tick, reads
+        under it): chat never waits behind the reads (issue 19).
         """
+        with self._hint_lock:
+            hints, self._hints = self._hints, set()
+        ids = None if full or not self._hinted else hints
+        failed: set[str] = set()
+        reading = StopReading(frozenset(), {})
+        if ids is None or ids:
+            try:
+                reading = read_stops(self.exchange, self.brackets(), ids)
+            except (ExchangeError, ExchangeUnavailable) as exc:
+                kind = "transient" if isinstance(exc, ExchangeUnavailable) else "exchange"
+                self.journal.error("trading.check_stops", kind, f"stops not read: {exc}")
+                failed |= hints
         with self.lock:
-            with self._hint_lock:
-                hints, self._hints = self._hints, set()
-            ids = None if full or not self._hinted else hints
-            failed: set[str] = set()
-            exits = check_stops(self.positions, ids, failed) if ids is None or ids else []
+            exits = check_stops(self.positions, reading, failed, self.grace_ms)
             if (full or not self._hinted or hints) and not settle_entries(self.parts):
                 failed |= hints
             if failed:
