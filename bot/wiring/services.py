@@ -56,6 +56,7 @@ def build_trading(settings: Settings, exchange: Exchange, db: Engine, kv: KeyVal
         notifier=notifier, breaker=breaker, storage=storage, source=settings.mode,
         start_equity=settings.paper_balance_usd if paper else None,
         atr_fallback=atr_on_demand(settings, exchange, feed, market.clock),
+        order_grace_s=settings.order_grace_s,
     )
 
 

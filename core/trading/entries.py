@@ -70,6 +70,7 @@ def outcome_unknown(parts: TradingParts, pair: str, amount: Decimal, ref: str, e
     """Sent, maybe executed, not seen yet: never "failed" (the owner might buy again). The plan
     stays; the sync that sees the fill puts the stop on; "not there" only counts after the grace."""
     parts.journal.safety("unknown_outcome", f"{pair}: buy {amount} ({ref}) sent, outcome unknown: {exc}")
+    parts.journal.order_update(ref, error=f"unknown outcome: {exc}"[:500])  # the sync says when it settles
     return ActionResult(
         False,
         f"Buy {amount} {pair} sent but its outcome is not known yet (the exchange has not shown it). "
