@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from core.domain import Candle, ExchangeUnavailable, InsufficientFunds, OrderOutcomeUnknown
+from core.domain import Candle, InsufficientFunds, OrderOutcomeUnknown
 from core.markets.catalog import market_for
 from core.telemetry.models import DecisionRow, OrderRow, SafetyEventRow
 from core.trading.autopilot import Autopilot
