@@ -192,12 +192,14 @@ class KrakenExchange:
         found: dict[str, Order] = {}
         ids = list(dict.fromkeys(i for i in order_ids if i and not i.startswith("validate:")))
         for start in range(0, len(ids), QUERY_ORDERS_MAX):
-            chunk = ids[start : start + QUERY_ORDERS_MAX]
-            raw = self.guard.read("fetch_orders", lambda chunk=chunk: self.ccxt.fetch_orders_by_ids(chunk))
-            for o in raw:
+            for o in self._query_orders(ids[start : start + QUERY_ORDERS_MAX]):
                 order = self._order(o)
                 found[order.id] = order
         return found
+
+    def _query_orders(self, ids: list[str]) -> list[dict[str, Any]]:
+        raw: list[dict[str, Any]] = self.guard.read("fetch_orders", lambda: self.ccxt.fetch_orders_by_ids(ids))
+        return raw
 
     def find_order_by_client_ref(self, client_ref: str) -> Order | None:
         """Open orders first, then closed ones, filtered by `cl_ord_id` (server-side and here)."""
