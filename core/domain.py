@@ -32,6 +32,11 @@ class InsufficientFunds(ExchangeError):
     """The account cannot pay for the order."""
 
 
+class LeaseLost(ExchangeError):
+    """This process does not (or can no longer prove it does) hold the lease on the money: the
+    order was refused before it reached the exchange (issue 19.4, lease fencing)."""
+
+
 class InvalidOrder(ExchangeError):
     """The order is malformed or below the exchange minimum."""
 

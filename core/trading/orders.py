@@ -30,6 +30,13 @@ from core.trading.journal import Journal
 from core.trading.types import ActionResult
 
 Sleep = Callable[[float], None]
+# Raises LeaseLost unless this process still holds the lease on the money (the database says so):
+# asked before every send and cancel, so a stale owner never reaches the exchange (issue 19.4).
+Fence = Callable[[], None]
+
+
+def no_fence() -> None:
+    """A process that holds no lease by design (in-process tests, backtests): nothing to check."""
 
 
 def new_client_ref() -> str:
@@ -53,7 +60,9 @@ class OrderDesk:
         attempts: int = 3,
         backoff_s: float = 0.5,
         sleep: Sleep = time.sleep,
+        fence: Fence = no_fence,
     ) -> None:
+        self.fence = fence
         self.exchange = exchange
         self.journal = journal
         self.attempts = max(1, attempts)
@@ -64,6 +73,7 @@ class OrderDesk:
         """Journal, send, and settle one order; raises ExchangeError/ExchangeUnavailable."""
         if not req.client_ref:
             req = replace(req, client_ref=new_client_ref())
+        self.fence()  # before anything is written or sent: a refused order leaves no trace but the log
         self.journal.order_new(req, purpose, trade_id)
         order = self._send_once_or_find(req)
         order = self.settle(order)
@@ -95,6 +105,7 @@ class OrderDesk:
 
     def cancel_confirmed(self, order_id: str) -> Order:
         """Cancel and read back; returns the final order (canceled, or closed if it filled first)."""
+        self.fence()
         last_error: Exception | None = None
         for attempt in range(self.attempts):
             try:

@@ -31,7 +31,7 @@ from core.trading.entries import enter_market, settle_entries
 from core.trading.flatten import Flattener, cancel_orders
 from core.trading.journal import Journal
 from core.trading.manual import Gatekeeping, ManualChecker, send_manual
-from core.trading.orders import OrderDesk, Sleep, action_failed
+from core.trading.orders import Fence, OrderDesk, Sleep, action_failed, no_fence
 from core.trading.parts import TradingParts
 from core.trading.positions import EntryPlan, ExitListener, Positions, TradeExit
 from core.trading.state import TradingState
@@ -73,6 +73,7 @@ class TradingService:
         sleep: Sleep = time.sleep,
         atr_fallback: Callable[[str], float | None] | None = None,
         order_grace_s: float = 60.0,
+        fence: Fence = no_fence,
     ) -> None:
         self.lock = threading.RLock()
         self._atr_fallback = atr_fallback  # recent candles when the autopilot has no ATR yet
@@ -81,7 +82,9 @@ class TradingService:
         self.notifier, self.breaker, self.storage = notifier, breaker, storage
         self.journal = Journal(db, clock, source)
         self.state = TradingState(kv or KeyValueStore(db), start_equity, self.cfg.daily_loss_limit)
-        self.desk = OrderDesk(exchange, self.journal, attempts=attempts, backoff_s=backoff_s, sleep=sleep)
+        self.desk = OrderDesk(
+            exchange, self.journal, attempts=attempts, backoff_s=backoff_s, sleep=sleep, fence=fence
+        )
         self._markets = dict(markets) if markets is not None else None
         self.uow = UnitOfWork(db, clock, source)
         self.positions = Positions(
