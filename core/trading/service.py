@@ -103,6 +103,7 @@ class TradingService:
         self._hints: set[str] = set()
         self._hint_lock = threading.Lock()
         self._hinted = False
+        self._read_at = -1e9  # when `sync` last read the stops (monotonic seconds)
         add_fill_listener = getattr(exchange, "add_fill_listener", None)
         if callable(add_fill_listener):
             add_fill_listener(self._on_fill)
@@ -303,21 +304,26 @@ class TradingService:
         with self._hint_lock:
             self._hints.add(order.id)
 
-    def sync(self, full: bool = False) -> list[TradeExit]:
+    def sync(self, full: bool = False, read_every_s: float = 0.0) -> list[TradeExit]:
         """Book stop fills, bracket filled entries, re-place missing stops.
 
         Never raises for exchange trouble: it runs before every autopilot tick and after every
         replay walk, so one failing call must not stop trading. Each failure is journaled and
         what it concerned is looked at again on the next sync. Every stop is read in ONE call,
         before the lock is taken (a caller already holding it, the autopilot's tick, reads
-        under it): chat never waits behind the reads (issue 19).
+        under it): chat never waits behind the reads (issue 19). `read_every_s`: a poller's sync
+        reads the stops only when the last reading is that old (Kraken's private-call budget is
+        shared with chat; a stop is executed by Kraken itself, booking it can wait that long).
         """
         with self._hint_lock:
             hints, self._hints = self._hints, set()
         ids = None if full or not self._hinted else hints
         failed: set[str] = set()
         reading = StopReading(frozenset(), {})
-        if ids is None or ids:
+        if time.monotonic() - self._read_at < read_every_s:
+            failed |= hints  # read recently: what was hinted waits for the next reading
+        elif ids is None or ids:
+            self._read_at = time.monotonic()
             try:
                 reading = read_stops(self.exchange, self.brackets(), ids)
             except (ExchangeError, ExchangeUnavailable) as exc:
