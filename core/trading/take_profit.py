@@ -19,7 +19,6 @@ from core.ports import Exchange
 from core.trading.positions import TradeExit
 from core.trading.service import TradingService
 
-
 # How often the live poll reads the stops (one private call): the poll itself runs every 10 s for
 # the targets (public tickers); stops are executed by Kraken, booking a fill can wait this long.
 STOP_READ_EVERY_S = 30.0
