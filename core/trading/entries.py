@@ -26,6 +26,7 @@ from core.domain import (
     OrderRequest,
 )
 from core.telemetry.models import OrderRow
+from core.text import amount_text, price_text
 from core.trading.orders import action_failed, new_client_ref
 from core.trading.parts import TradingParts
 from core.trading.positions import EntryPlan
@@ -73,7 +74,7 @@ def outcome_unknown(parts: TradingParts, pair: str, amount: Decimal, ref: str, e
     parts.journal.order_update(ref, error=f"unknown outcome: {exc}"[:500])  # the sync says when it settles
     return ActionResult(
         False,
-        f"Buy {amount} {pair} sent but its outcome is not known yet (the exchange has not shown it). "
+        f"Buy {amount_text(amount)} {pair} sent but its outcome is not known yet (the exchange has not shown it). "
         "Do not buy again: I keep checking, and if it filled I put its stop on and tell you.",
         {"client_ref": ref, "outcome": "unknown"},
     )
@@ -229,9 +230,10 @@ def _bracket_filled(parts: TradingParts, client_ref: str, order: Order) -> None:
     bracket, _ = parts.positions.open_from_fill(plan, order, client_ref)  # drops the plan
     row = parts.journal.order_by_exchange_id(order.id)
     if row is not None and row.error.startswith("unknown outcome"):
-        text = (f"{order.pair}: the buy whose outcome was unknown filled ({order.filled} at "
-                f"{order.average_price or order.price}); trade #{bracket.trade_id} is protected by its "
-                f"stop {bracket.stop}" + ("" if saved is not None else " (the strategy's ATR rule: no saved plan)"))
+        price = order.average_price or order.price or Decimal(0)
+        text = (f"{order.pair}: the buy whose outcome was unknown filled ({amount_text(order.filled)} at "
+                f"{price_text(order.pair, price)}); trade #{bracket.trade_id} is protected by its "
+                f"stop {price_text(order.pair, bracket.stop)}" + ("" if saved is not None else " (the strategy's ATR rule: no saved plan)"))
         parts.journal.safety("unknown_outcome", text)
         _tell(parts, text, order.pair, "unknown_outcome")
 

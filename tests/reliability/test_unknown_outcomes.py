@@ -30,8 +30,10 @@ from core.trading.orders import OrderDesk
 from tests.bot.test_app_modes_sim import RunningSim, account_env, build, kraken_sim, say
 from tests.conftest import shared_data
 from tests.reliability.invariants import check_all
+from tests.reliability.table import publish
 
 AMOUNT = Decimal("0.002")
+RESULTS: list[tuple[str, str, str, str]] = []  # the README's rows, one per case that passed
 
 
 class MethodCounter:
@@ -155,6 +157,8 @@ def test_a_buy_with_an_unknown_outcome_is_never_called_failed_and_its_fill_gets_
     assert bracket.amount == AMOUNT and bracket.stop_order_id == sim.sim.exchange.fetch_open_orders()[0].id
     zyn.scheduler.run_now("status_sync")
     assert check_all(zyn, sim.sim.exchange, [], None) == []
+    label = next(name for name, f in FAULTS.items() if f is fault)
+    RESULTS.append((f"buy: {label}", f"{reply} Then, once visible: {alerts[0]}", "all hold", "pass"))
 
 
 def test_a_stop_accepted_with_a_txid_the_exchange_never_placed_is_placed_again_once(
@@ -182,6 +186,9 @@ def test_a_stop_accepted_with_a_txid_the_exchange_never_placed_is_placed_again_o
     assert len(safety(zyn, "stop_missing")) == 1
     zyn.scheduler.run_now("status_sync")
     assert check_all(zyn, sim.sim.exchange, [], None) == []
+    alert = next(t for t in told if "does not know its stop" in t)
+    RESULTS.append(("stop AddOrder \"accepted\" with a txid the exchange never placed", f"{reply} After the grace: "
+                    f"{alert}", "all hold", "pass"))
 
 
 def row_created(zyn: Zyn, exchange_id: str) -> int:
@@ -217,3 +224,10 @@ def test_every_add_order_timing_out_sends_each_order_once_and_opens_the_breaker(
         with pytest.raises(BreakerOpen):
             desk.send(OrderRequest("BTC/USD", "buy", "market", AMOUNT), "manual")
         assert counter.counts.get("AddOrder") == 3  # refused before anything was sent
+
+
+def test_write_the_reliability_table() -> None:
+    """Runs last in this module: the rows of what happened above."""
+    if len(RESULTS) < len(FAULTS) + 1:
+        pytest.skip("the table needs every case of this module run first, in order")
+    publish("unknown", RESULTS)
