@@ -233,7 +233,8 @@ def _bracket_filled(parts: TradingParts, client_ref: str, order: Order) -> None:
         price = order.average_price or order.price or Decimal(0)
         text = (f"{order.pair}: the buy whose outcome was unknown filled ({amount_text(order.filled)} at "
                 f"{price_text(order.pair, price)}); trade #{bracket.trade_id} is protected by its "
-                f"stop {price_text(order.pair, bracket.stop)}" + ("" if saved is not None else " (the strategy's ATR rule: no saved plan)"))
+                f"stop {price_text(order.pair, bracket.stop)}"
+                + ("" if saved is not None else " (the strategy's ATR rule: no saved plan)"))
         parts.journal.safety("unknown_outcome", text)
         _tell(parts, text, order.pair, "unknown_outcome")
 

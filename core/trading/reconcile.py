@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from loguru import logger
+
 from core.domain import ExchangeError, ExchangeUnavailable, Order, OrderNotFound
 from core.telemetry.models import OrderRow
 from core.trading.bracket import Bracket
@@ -75,7 +77,8 @@ class Reconciler:
             report.problems.append(f"order {row.client_ref} unknown (exchange unreachable: {exc})")
             return
         if order is None and self.svc.clock.now_ms() - row.created_ms < self.svc.grace_ms:
-            report.actions.append(f"{row.purpose} order {row.client_ref} not shown yet: the sync keeps looking")
+            # not an action: it may still appear (Kraken lags new orders); the sync settles it
+            logger.bind(client_ref=row.client_ref).info("{} order not shown yet: the sync keeps looking", row.purpose)
             return
         if order is None:
             self.svc.journal.order_update(row.client_ref, status="failed", error="never reached the exchange")
