@@ -39,6 +39,8 @@ from core.trading.stop_checks import StopReading, check_stops, read_stops
 from core.trading.types import ActionResult, ManualOrder, OrderPreview
 from core.trading.unit_of_work import UnitOfWork
 
+STOP_GRACE_MAX_MS = 15_000
+
 
 class BreakerView(Protocol):
     @property
@@ -90,8 +92,11 @@ class TradingService:
         self.positions = Positions(
             exchange, self.desk, self.journal, self.uow, clock, self.cfg, notifier, market_of=self._market
         )
-        # How long an order the exchange does not show may still appear (issue 19).
+        # How long an order the exchange does not show may still appear (issue 19). A stop gets at
+        # most 15 s: its coins are unprotected while we wait, whereas an entry given up too early
+        # would leave a late fill without its plan.
         self.grace_ms = int(order_grace_s * 1000)
+        self.stop_grace_ms = min(self.grace_ms, STOP_GRACE_MAX_MS)
         self.parts = TradingParts(
             exchange, self.desk, self.positions, self.journal, self.state, self.cfg, notifier,
             atr_of=self.atr_of, grace_ms=self.grace_ms,
@@ -331,7 +336,7 @@ class TradingService:
                 self.journal.error("trading.check_stops", kind, f"stops not read: {exc}")
                 failed |= hints
         with self.lock:
-            exits = check_stops(self.positions, reading, failed, self.grace_ms)
+            exits = check_stops(self.positions, reading, failed, self.stop_grace_ms)
             if (full or not self._hinted or hints) and not settle_entries(self.parts):
                 failed |= hints
             if failed:
