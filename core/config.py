@@ -66,6 +66,9 @@ class Settings:
     order_grace_s: float = 60.0
     channels: ChannelSettings = field(default_factory=ChannelSettings)
     modules: ModuleSettings = field(default_factory=ModuleSettings)
+    # issue 17 point 3 (candle store): the start-up backfill (`zyn run`) from Kraken's OHLC and Trades
+    backfill: bool = True  # ZYN_BACKFILL=on|off
+    history_days: float = 365.0  # ZYN_HISTORY_DAYS: how far back the Trades tape is read (0: OHLC only)
 
     def redacted(self) -> dict[str, str]:
         """What may be logged: secrets are replaced by whether they are set."""
@@ -163,7 +166,24 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         order_grace_s=_float(env, "ZYN_ORDER_GRACE_S", 60.0, 0.0),
         channels=_channels(env),
         modules=load_module_settings(env, timeframe, tz),
+        # issue 17 point 3 (candle store)
+        backfill=_choice(env, "ZYN_BACKFILL", "on", ("on", "off")) == "on",
+        history_days=_history_days(env),
     )
+
+
+def _history_days(env: Mapping[str, str]) -> float:
+    """ZYN_HISTORY_DAYS (issue 17): 0 or more days, at most ten years."""
+    raw = env.get("ZYN_HISTORY_DAYS", "").strip()
+    if not raw:
+        return 365.0
+    try:
+        days = float(raw)
+    except ValueError:
+        raise UserError(f"ZYN_HISTORY_DAYS={raw!r} is not a number") from None
+    if not 0 <= days <= 3650:
+        raise UserError(f"ZYN_HISTORY_DAYS={raw!r} must be between 0 and 3650 days")
+    return days
 
 
 DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg", "postgres")

@@ -12,10 +12,6 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from loguru import logger
-
-from core.domain import UserError
-
 LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -42,7 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--pair")
     bt.add_argument("--timeframe")
     bt.add_argument("--learn", action="store_true")
-    bt.add_argument("--seeds", type=int, default=20, help="random-skip control seeds (--data DIR --learn)")
+    bt.add_argument("--seeds", type=int, default=20, help="control seeds (--data DIR --learn or --servant)")
+    bt.add_argument("--servant", action="store_true",
+                    help="--data DIR: the evidence gate + account-wide risk walked forward in one shared account")
     bt.add_argument("--json", action="store_true")
     bt.add_argument("--plot")
     bt.add_argument("--features", default=None, help="comma list of modules to apply, e.g. mtf,profit_target")
@@ -61,10 +59,17 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the sim's own paper account (SQLAlchemy URL); not Zyn's DATABASE_URL")
     sim.add_argument("--fault", action="append", default=[], help="inject a fault: METHOD=KIND[,times=N,...]")
     sim.add_argument("--staked", action="append", default=[], help="a staking balance, e.g. DOT.S=12.5")
+    from bot.cli.data import add_data_parser
+
+    add_data_parser(sub)  # zyn data import|status (issue 17: the candle store)
     return p
 
 
 def _setup_logging(command: str, quiet: bool) -> None:
+    from loguru import logger
+
+    from core.domain import UserError
+
     # diagnose=False: loguru's default prints the values of the variables in every traceback
     # frame (e.g. a ChannelSettings repr with every token), so secrets would reach the logs.
     logger.remove()
@@ -82,6 +87,17 @@ def _setup_logging(command: str, quiet: bool) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "chat" and not args.message.strip():
+        print("zyn: chat: the message is empty; try zyn chat \"help\"", file=sys.stderr)
+        return 2
+    if args.command in ("chat", "status", "shell"):  # a running owner answers: import only the client (22.6)
+        served = _served_by_owner(args)
+        if served is not None:
+            return served
+    from loguru import logger
+
+    from core.domain import UserError
+
     try:
         _setup_logging(args.command, quiet=args.command not in ("run", "sim-exchange"))
     except UserError as exc:
@@ -100,6 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "learn": _cmd("bot.cli.chat", "cmd_learn"),
         "universe": _cmd("bot.cli.universe", "cmd_universe"),
         "sim-exchange": _cmd("bot.cli.run", "cmd_sim_exchange"),
+        "data": _cmd("bot.cli.data", "cmd_data"),
     }
     try:
         return handlers[args.command](args)
@@ -112,6 +129,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger.bind(command=args.command).exception("command failed")
         print(f"zyn: {args.command} failed: {type(exc).__name__}: {str(exc)[:200]}", file=sys.stderr)
         return 1
+
+
+def _served_by_owner(args: argparse.Namespace) -> int | None:
+    """The light client path (bot/cli/fast_client.py); None when the ordinary path must answer."""
+    from bot.cli.fast_client import serve
+    from bot.wiring.env import load_env
+
+    try:
+        return serve(args, load_env())
+    except Exception as exc:  # noqa: BLE001 - e.g. the owner's token unreadable: one line, as below
+        from core.domain import UserError
+
+        print(f"zyn: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, UserError) else 1
 
 
 def _cmd(module: str, name: str) -> Callable[[argparse.Namespace], int]:

@@ -193,7 +193,7 @@ def memory(ctx: CommandContext, cmd: Command) -> Reply:
     from bot.owner.settings import StandingMemory
 
     rows = facts_rows(ctx)
-    rows += [(f"rule {i}", r.text) for i, r in enumerate(StandingMemory(ctx.kv).rules(), 1)]
+    rows += [(f"rule {n}", r.text) for n, r in StandingMemory(ctx.kv).numbered_rules()]
     return Reply(
         text=conversation_memory.show_memory(ctx.db, ctx.env.channel, ctx.env.user_id),
         title="Memory",
@@ -216,6 +216,7 @@ def backtest(ctx: CommandContext, cmd: Command) -> Reply:
     if ctx.services.backtester is None:
         return Reply(text="Backtests are not available from chat here; use zyn backtest --data CSV.")
     result = ctx.services.backtester.backtest(pair)
+    pair = str(result.get("pair") or pair)  # `backtest SOL` may have found SOL/USDT
     rows: list[Row] = [(k.replace("_", " "), v) for k, v in _backtest_fields(result)]
     text = (
         f"{pair} on {result.get('candles', '?')} {result.get('timeframe', '')} candles: "

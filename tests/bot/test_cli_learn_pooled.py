@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from tests.bot.test_cli import run
@@ -33,8 +34,8 @@ def test_pooled_learn_json_has_the_contract_shape(data_dir: Path, tmp_path: Path
               tmp_path)
     assert out.returncode == 0, out.stderr
     body = json.loads(out.stdout)
-    assert set(body) == {"timeframe", "folds", "pairs", "summary"}
-    assert body["timeframe"] == "4h" and body["folds"] == 5
+    assert set(body) == {"timeframe", "folds", "variant", "pairs", "summary"}
+    assert body["timeframe"] == "4h" and body["folds"] == 5 and body["variant"] == "G-b"  # the judged model
     assert [p["pair"] for p in body["pairs"]] == ["BTC/USD", "ETH/USD", "LTC/USD"]
     for p in body["pairs"]:
         assert set(p) == {"pair", "baseline", "learned", "skipped", "signals", "control_return"}
@@ -52,6 +53,7 @@ def test_pooled_learn_table_and_bad_folder(data_dir: Path, tmp_path: Path) -> No
     out = run(["backtest", "--data", str(folder), "--learn", "--seeds", "2"], tmp_path)
     assert out.returncode == 0, out.stderr
     assert "random-skip control" in out.stdout and "skill:" in out.stdout
+    assert re.search(r"learned above \d+ of 2 seeds\)", out.stdout)  # "17 of 20", not "above 17" (22.9)
     empty = tmp_path / "empty"
     empty.mkdir()
     bad = run(["backtest", "--data", str(empty), "--learn", "--json"], tmp_path)
