@@ -47,6 +47,9 @@ HELP_ROWS: list[Row] = [
     ("report week, chart [equity|pnl]", "the weekly report; charts"),
     ("set PREF VALUE, alerts", f"preferences: {PREFS_HELP}"),
     ("features, set feature NAME on|off, set target N%, universe", "the optional modules and their state"),
+    ("pause until tomorrow|18:00|monday, pause for N hours", "a timed pause: I resume by myself then and say so"),
+    ("trend PAIR, market, best, pnl_days N",
+     "SMA20/ATR/mtf of a pair; is Kraken online; best and worst trades and pairs; P&L of the last N days"),
     ("yes / no", "confirm or drop the pending action"),
 ]
 

@@ -240,7 +240,7 @@ def build_zyn(
     pricer = build_pricer(settings, market, exchange, feed)
     status = build_status(settings, exchange, clock, db, breaker, trading, modules, feed, lifecycle)
     dispatcher = build_dispatcher(settings, db, kv, clock, notifier, exchange, market, trading, status, learning,
-                                  modules, candles)
+                                  modules, candles, feed)
     channels = build_channels(settings, dispatcher, notifier)
     scheduler = build_scheduler(JobParts(settings, db, kv, clock, notifier, trading, autopilot, take_profit, status,
                                          dispatcher.services, learning, modules, feed, replay, pricer), lock)
