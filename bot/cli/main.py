@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
+from bot.cli.log_bridge import route_stdlib_logging
 from core.domain import UserError
 
 if TYPE_CHECKING:
@@ -77,6 +78,7 @@ def _setup_logging(command: str, quiet: bool, level: str = "") -> None:
     if command == "run":
         os.makedirs("var", exist_ok=True)
         logger.add("var/zyn.log", level="INFO", rotation="10 MB", retention=5, serialize=True, diagnose=False)
+    route_stdlib_logging()  # core's stdlib records reach the same sinks
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -37,7 +37,7 @@ def choose_cache_dir(package_dir: Path, env: Mapping[str, str]) -> str | None:
     return str(fallback) if _writable(fallback) else None
 
 
-def _point_cache(numba: Any) -> None:
+def point_cache(numba: Any, package_dir: Path | None = None) -> None:
     """Point numba at a writable cache when the package's own `__pycache__` is not.
 
     Done on numba's own config object, right after numba is first imported and before anything is
@@ -45,7 +45,8 @@ def _point_cache(numba: Any) -> None:
     is what numba itself read into `config.CACHE_DIR`. No process environment is read or changed.
     """
     configured = str(numba.config.CACHE_DIR or "")
-    chosen = choose_cache_dir(Path(__file__).resolve().parent, {"NUMBA_CACHE_DIR": configured})
+    package = package_dir if package_dir is not None else Path(__file__).resolve().parent
+    chosen = choose_cache_dir(package, {"NUMBA_CACHE_DIR": configured})
     if chosen is not None:
         numba.config.CACHE_DIR = chosen
 
@@ -72,7 +73,7 @@ def import_numba() -> Any:
     finally:
         if blocked and sys.modules.get(probe, 0) is None:
             del sys.modules[probe]
-    _point_cache(numba)
+    point_cache(numba)
     return numba
 
 
