@@ -10,6 +10,7 @@ filter by level); other libraries' loggers keep stdlib's default threshold (WARN
 from __future__ import annotations
 
 import logging
+from types import FrameType
 
 from loguru import logger
 
@@ -24,7 +25,8 @@ class LoguruHandler(logging.Handler):
             level: str | int = logger.level(record.levelname).name
         except ValueError:  # a custom stdlib level: keep its number
             level = record.levelno
-        depth, frame = 0, logging.currentframe()
+        depth = 0
+        frame: FrameType | None = logging.currentframe()
         while frame is not None and (depth == 0 or frame.f_code.co_filename == logging.__file__):
             frame, depth = frame.f_back, depth + 1
         logger.opt(depth=depth, exception=record.exc_info).bind(logger=record.name).log(level, record.getMessage())
