@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.cli.output import clean, print_json, print_report
 from core.domain import UserError
 from core.market_data.csv_loader import load_csv
 from core.market_data.resample import resample
@@ -32,8 +32,6 @@ def load_backtest_candles(args: argparse.Namespace) -> tuple[str, str, list[Any]
 
 
 def cmd_backtest(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli.main import print_json
-
     if Path(args.data).is_dir():
         if args.learn:
             from bot.cli.learn_pooled import cmd_pooled_learn
@@ -43,7 +41,7 @@ def cmd_backtest(args: argparse.Namespace, settings: Settings) -> int:
             raise UserError("--features runs on one pair file; give --data FILE (a folder runs the plain strategy)")
         from bot.cli.backtest_folder import format_table, run_folder
 
-        _out(run_folder(args.data, args.timeframe, settings), args.json, format_table)
+        print_report(run_folder(args.data, args.timeframe, settings), args.json, format_table)
         return 0
     if args.plot:
         _check_plot_path(args.plot)  # fail in one line before minutes of backtest, not after
@@ -56,7 +54,7 @@ def cmd_backtest(args: argparse.Namespace, settings: Settings) -> int:
         if args.plot:
             curves = {"baseline": wf.baseline.equity_curve, "learned": wf.learned.equity_curve}
             _plot(args.plot, [c.ts for c in candles], curves, f"{pair} {tf} walk-forward equity")
-        _out(wf.contract(), args.json, _format_learn)
+        print_report(wf.contract(), args.json, _format_learn)
         return 0
     file_pair, file_tf = pair_from_filename(args.data)
     tf = args.timeframe or file_tf
@@ -69,7 +67,7 @@ def cmd_backtest(args: argparse.Namespace, settings: Settings) -> int:
     strategy = strategy_named(settings.strategy)
     result, times = backtest_with(strategy, args.data, args.timeframe,
                                   normalize_pair(args.pair) if args.pair else file_pair, rules)
-    summary = _clean(result.summary())
+    summary = clean(result.summary())
     if args.features is not None:  # only with --features: the contract's field list stays as it is
         summary["features"] = list(features)
     if args.plot:
@@ -101,24 +99,6 @@ def backtest_rules(args: argparse.Namespace, tf: str, settings: Settings) -> tup
         sessions=ms.sessions, mtf_timeframes=ms.mtf_timeframes,
     )
     return features, rules
-
-
-def _out(report: dict[str, Any], as_json: bool, fmt: Any) -> None:
-    from bot.cli.main import print_json
-
-    report = _clean(report)
-    print_json(report) if as_json else print(fmt(report))
-
-
-def _clean(obj: Any) -> Any:
-    """JSON has no NaN/inf: an undefined figure is null."""
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_clean(v) for v in obj]
-    return obj
 
 
 MONEY_FIELDS = frozenset({"final_equity", "fees_paid", "start_equity"})  # to the cent, like every reply

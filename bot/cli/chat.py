@@ -63,7 +63,7 @@ def cmd_shell(args: argparse.Namespace, settings: ZynSettings) -> int:
 
 
 def cmd_status(args: argparse.Namespace, settings: ZynSettings) -> int:
-    from bot.cli.main import print_json
+    from bot.cli.output import print_json
 
     def run() -> int:
         with _session(settings) as session:
@@ -78,7 +78,7 @@ def cmd_status(args: argparse.Namespace, settings: ZynSettings) -> int:
 
 
 def cmd_learn(args: argparse.Namespace, settings: ZynSettings) -> int:
-    from bot.cli.main import print_json
+    from bot.cli.output import print_json
 
     def run() -> int:
         with _session(settings) as session:

@@ -15,6 +15,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
+from bot.cli.output import print_report
 from core.domain import UserError
 from core.learning.pooled_data import load_folder
 from core.learning.pooled_walk_forward import pooled_walk_forward
@@ -34,7 +35,6 @@ LOCAL_CLUSTER_MIN_CANDLE_RUNS = 50_000_000
 def cmd_pooled_learn(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
-    from bot.cli.backtest import _out
     from bot.wiring.dask_map import task_map
 
     tf = args.timeframe or DEFAULT_TIMEFRAME
@@ -58,7 +58,7 @@ def cmd_pooled_learn(args: argparse.Namespace, settings: Settings) -> int:
             tasks=tasks, backtest=backtest,
         )
     result.seconds = time.perf_counter() - t0
-    _out(result.contract(), args.json, _format)
+    print_report(result.contract(), args.json, _format)
     print(f"pooled walk-forward: {len(universe.data)} pairs in {result.seconds:.1f} s ({engine}, "
           f"{backtest.strategy.name} on the {'kernel' if backtest.compiled else 'reference backtester'})",
           file=sys.stderr)

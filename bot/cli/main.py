@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -133,7 +132,3 @@ def _cmd(module: str, name: str) -> Callable[[argparse.Namespace, ZynSettings], 
         return fn(args, settings)
 
     return run
-
-
-def print_json(obj: object) -> None:
-    sys.stdout.write(json.dumps(obj, default=str, allow_nan=False) + "\n")

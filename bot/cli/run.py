@@ -120,7 +120,7 @@ def _run_owner(settings: Any, args: argparse.Namespace, db: Any, lease: Any) -> 
     from bot.wiring.modules import watchdog_exit_code
 
     # non-zero when the watchdog could not heal: the supervisor (deploy/zyn.service) restarts
-    return lost.is_set(), watchdog_exit_code(zyn)
+    return lost.is_set(), watchdog_exit_code(zyn.modules)
 
 
 def _run_standby(settings: Any, args: argparse.Namespace, db: Any, kv: Any, every_s: float) -> bool:

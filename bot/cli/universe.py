@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def cmd_universe(args: argparse.Namespace, settings: ZynSettings) -> int:
     import sys
 
-    from bot.cli.main import print_json
+    from bot.cli.output import print_json
     from bot.wiring.modules import research_universe, rows_of
     from core.domain import ExchangeError, ExchangeUnavailable
     from core.strategy.features import FeatureSwitch

@@ -8,15 +8,17 @@ scheduler, so neither has to reach back into the application object.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
-from bot.wiring.market import MarketWiring
 from core.config import Settings
 from core.domain import Candle
 from core.ports import Clock
 from core.telemetry.kv import KeyValueStore
+
+CandleSets = Mapping[str, tuple[str, list[Candle]]]  # pair -> (timeframe, candles)
 
 if TYPE_CHECKING:  # learning is an add-on: this module must load even where the learner cannot
     from core.learning.analyzer import TradeAnalyzer
@@ -26,10 +28,10 @@ MIN_BOOTSTRAP_CANDLES = 200
 
 
 class LearningRunner:
-    def __init__(self, settings: Settings, db: Engine, kv: KeyValueStore, clock: Clock, market: MarketWiring,
+    def __init__(self, settings: Settings, db: Engine, kv: KeyValueStore, clock: Clock, dataset: CandleSets,
                  learner: Learner | None, analyzer: TradeAnalyzer | None) -> None:
         self.settings, self.db, self.kv, self.clock = settings, db, kv, clock
-        self._market = market
+        self._dataset = dataset  # the replay's candles per pair (empty on a live feed)
         self.learner = learner  # None when learning could not load: trading runs the plain strategy
         self.analyzer = analyzer
 
@@ -56,7 +58,7 @@ class LearningRunner:
         from core.markets.timeframes import timeframe_ms
 
         out: dict[str, list[Candle]] = {}
-        for pair, (tf, candles) in self._market.dataset.items():
+        for pair, (tf, candles) in self._dataset.items():
             past = [c for c in candles if c.ts + timeframe_ms(tf) <= now_ms]
             bars = resample(past, tf, self.settings.timeframe)
             if len(bars) > MIN_BOOTSTRAP_CANDLES:

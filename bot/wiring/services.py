@@ -135,7 +135,7 @@ def build_learning(settings: Settings, db: Engine, kv: KeyValueStore, market: Ma
     except Exception:  # learning is an add-on: trading must run without it
         logger.bind(part="learner").exception("learner unavailable; trading the plain strategy")
         learner = None
-    return LearningRunner(settings, db, kv, market.clock, market, learner, analyzer)
+    return LearningRunner(settings, db, kv, market.clock, market.dataset, learner, analyzer)
 
 
 # ------------------------------------------------------------------------------- status

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.domain import UserError
-from core.kernel.arrays import CandleArrays
 from core.kernel.backtest import KernelBacktester, KernelResult
+from core.market_data.arrays import CandleArrays
 from core.market_data.csv_loader import load_arrays
 from core.market_data.resample import resample
 from core.markets.catalog import market_for

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.kernel.arrays import CandleArrays
+from core.market_data.arrays import CandleArrays
 
 Reader = Callable[[Path, bool], CandleArrays | None]
 FIELDS = ("ts", "open", "high", "low", "close")

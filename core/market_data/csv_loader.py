@@ -18,7 +18,7 @@ from core.domain import Candle, UserError
 from core.markets.pairs import pair_from_filename
 
 if TYPE_CHECKING:
-    from core.kernel.arrays import CandleArrays
+    from core.market_data.arrays import CandleArrays
 
 COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
 MAX_TS = 2**62
@@ -37,7 +37,7 @@ def load_csv(path: str | Path) -> list[Candle]:
 def load_arrays(path: str | Path, volume: bool = False, cache: str | Path | None = None) -> CandleArrays:
     """Candle columns for the kernel; same checks and messages as `load_csv`. With `cache` a folder
     (the ZYN_CANDLE_CACHE setting), clean files are cached there as .npz (keyed by path, size, mtime)."""
-    from core.kernel.arrays import CandleArrays
+    from core.market_data.arrays import CandleArrays
     from core.market_data.candle_cache import cached
     from core.market_data.columnar import read_columns
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from core.domain import UserError
-from core.kernel.arrays import CandleArrays
 from core.market_data import csv_loader
+from core.market_data.arrays import CandleArrays
 from core.market_data.columnar import read_columns
 from tests.conftest import shared_data
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from core.domain import Candle, Market
-from core.kernel.arrays import CandleArrays
 from core.kernel.backtest import KernelBacktester, KernelResult
+from core.market_data.arrays import CandleArrays
 from core.research.backtest import Backtester
 from core.strategy.entry_rules import EntryRules
 from core.strategy.pinned import GateFn
