@@ -50,6 +50,9 @@ class Settings:
     dask_scheduler: str = ""  # ZYN_DASK_SCHEDULER: tcp://host:port or "local"; empty: decided per run
     cache_home: str = ""  # XDG_CACHE_HOME: where per-user caches go (the intent model); empty: ~/.cache
     pairs_explicit: bool = False  # ZYN_PAIRS was set (the start-up check then verifies each pair)
+    # issue 17 point 3 (candle store): the start-up backfill (`zyn run`) from Kraken's OHLC and Trades
+    backfill: bool = True  # ZYN_BACKFILL=on|off
+    history_days: float = 365.0  # ZYN_HISTORY_DAYS: how far back the Trades tape is read (0: OHLC only)
 
     def redacted(self) -> dict[str, str]:
         """What may be logged: secrets are replaced by whether they are set."""
@@ -144,6 +147,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         tz=tz,
         owner_lease_s=_float(env, "ZYN_OWNER_LEASE_S", 30.0, 0.0),
         modules=load_module_settings(env, timeframe, tz),
+        # issue 17 point 3 (candle store)
+        backfill=_choice(env, "ZYN_BACKFILL", "on", ("on", "off")) == "on",
+        history_days=_history_days(env),
         **_issue18(env),
     )
 
@@ -163,6 +169,20 @@ def _issue18(env: Mapping[str, str]) -> dict[str, Any]:
         "cache_home": env.get("XDG_CACHE_HOME", "").strip(),
         "pairs_explicit": bool(env.get("ZYN_PAIRS", "").strip()),
     }
+
+
+def _history_days(env: Mapping[str, str]) -> float:
+    """ZYN_HISTORY_DAYS (issue 17): 0 or more days, at most ten years."""
+    raw = env.get("ZYN_HISTORY_DAYS", "").strip()
+    if not raw:
+        return 365.0
+    try:
+        days = float(raw)
+    except ValueError:
+        raise UserError(f"ZYN_HISTORY_DAYS={raw!r} is not a number") from None
+    if not 0 <= days <= 3650:
+        raise UserError(f"ZYN_HISTORY_DAYS={raw!r} must be between 0 and 3650 days")
+    return days
 
 
 DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg", "postgres")

@@ -32,6 +32,12 @@ def load_backtest_candles(args: argparse.Namespace) -> tuple[str, str, list[Any]
 
 
 def cmd_backtest(args: argparse.Namespace, settings: Settings) -> int:
+    if getattr(args, "servant", False):
+        if not Path(args.data).is_dir():
+            raise UserError(f"--servant walks a folder of pair files forward; {args.data} is not a folder")
+        from bot.cli.servant import cmd_servant
+
+        return cmd_servant(args, settings)
     if Path(args.data).is_dir():
         if args.learn:
             from bot.cli.learn_pooled import cmd_pooled_learn

@@ -34,6 +34,7 @@ FILLED_BY_THEIR_BUILDER = {
     ("core/paper/store.py", "result.prices"), ("core/paper/store.py", "result.orders"),
     ("core/paper/store.py", "result.fills"), ("core/status/pnl.py", "out.open_lots"),
     ("core/learning/pooled_data.py", "out.skipped"), ("core/learning/walk_forward.py", "out.seconds"),
+    ("core/evidence/walk.py", "walk.evaluations"),  # the gate walk's count of evaluations (a result)
 }
 
 
