@@ -11,7 +11,6 @@ from typing import Any
 
 from bot.alerts.charts import daily_pnl_from_equity, daily_pnl_png, equity_curve_png
 from bot.alerts.reports import daily_summary, weekly_report
-from bot.cli.status_text import link_words
 from bot.commands.context import (
     CommandContext,
     field,
@@ -24,6 +23,7 @@ from bot.commands.context import (
 from bot.commands.owner import settings_rows
 from bot.conversation.envelope import Reply, Row
 from bot.conversation.parser import Command
+from bot.text.status_text import link_words
 
 FIAT = frozenset({"USD", "EUR", "GBP", "CAD", "JPY", "AUD", "CHF", "USDT", "USDC"})
 

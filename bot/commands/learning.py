@@ -165,7 +165,7 @@ def _r_text(value: object) -> str:
 def learn_rows(changes: Mapping[str, object]) -> list[Row]:
     """What a re-learn changed, for people: R figures as "+0.19R", each moved context on its own
     row ("Asia session (23 trades)": "+0.10R -> +0.19R"), never a list or dict shown raw."""
-    from bot.cli.status_text import plain_value
+    from bot.text.status_text import plain_value
 
     rows: list[Row] = []
     for key, value in changes.items():

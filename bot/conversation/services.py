@@ -44,12 +44,14 @@ class OrderPreviewLike(Protocol):
 
 
 class ActionResultLike(Protocol):
-    """`core.trading.types.ActionResult`."""
+    """`core.trading.types.ActionResult`: `data` carries what was done (e.g. `trade_id`, `amount`)."""
 
     @property
     def ok(self) -> bool: ...
     @property
     def text(self) -> str: ...
+    @property
+    def data(self) -> Mapping[str, Any]: ...
 
 
 class TradingPort(Protocol):
@@ -60,7 +62,7 @@ class TradingPort(Protocol):
     def cancel(self, order_id: str | None) -> ActionResultLike: ...
     def flatten(self, reason: str) -> ActionResultLike: ...
     def flatten_pair(self, pair: str, reason: str) -> ActionResultLike: ...
-    def pause(self, reason: str, until_ms: int | None = None) -> object: ...  # until_ms: a timed pause (issue 22)
+    def pause(self, reason: str, until_ms: int | None = None) -> ActionResultLike: ...  # until_ms: timed (22)
     def resume(self) -> ActionResultLike: ...
 
 

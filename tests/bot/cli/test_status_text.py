@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.cli.status_text import format_snapshot
+from bot.text.status_text import format_snapshot
 
 
 def snapshot(state: str) -> dict[str, object]:

@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from tests.bot.test_cli import run
+from tests.bot.cli.test_cli import run
 
 SUMMARY_KEYS = {
     "baseline_return", "learned_return", "control_return", "control_seeds", "seeds_beaten", "skill",
@@ -96,4 +96,4 @@ def test_pooled_learn_with_an_unknown_strategy_is_one_line(data_dir: Path, tmp_p
     folder = _small_folder(data_dir, tmp_path, pairs=2, hours=2000)
     out = run(["backtest", "--data", str(folder), "--learn", "--json"], tmp_path, ZYN_STRATEGY="nope")
     assert out.returncode == 2 and out.stdout == "" and "Traceback" not in out.stderr
-    assert "unknown strategy 'nope'" in out.stderr and out.stderr.count("\n") == 1
+    assert "ZYN_STRATEGY='nope' must be one of" in out.stderr and out.stderr.count("\n") == 1

@@ -30,7 +30,7 @@ def _own_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def zyn(tmp_path: Path, *args: str, process: bool = False) -> subprocess.CompletedProcess[str]:
     """`zyn data ARGS`: in this process (`main`, stdout/stderr captured), or as a real process."""
     if process:
-        env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+        env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[3]))
         return subprocess.run([sys.executable, "-m", "bot", "data", *args], capture_output=True, text=True,
                               cwd=tmp_path, env=env, timeout=120)
     from bot.cli.main import main

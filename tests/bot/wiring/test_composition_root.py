@@ -20,7 +20,7 @@ from bot.wiring.app import Zyn, build_zyn
 from core.config import load_settings
 from tests.adapters.web.conftest import replay_env
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ROOT_MODULES = sorted((ROOT / "bot" / "wiring").glob("*.py"))
 # Result values and ORM rows that the function creating them fills in before handing them on
 # (a backtest's timing, a loaded ledger's parts, a row's columns): data, not wired parts. A service,
@@ -34,6 +34,7 @@ FILLED_BY_THEIR_BUILDER = {
     ("core/paper/store.py", "result.prices"), ("core/paper/store.py", "result.orders"),
     ("core/paper/store.py", "result.fills"), ("core/status/pnl.py", "out.open_lots"),
     ("core/learning/pooled_data.py", "out.skipped"), ("core/learning/walk_forward.py", "out.seconds"),
+    ("core/evidence/walk.py", "walk.evaluations"),  # the gate walk's count of evaluations (a result)
 }
 
 
