@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.domain import UserError
@@ -63,6 +64,16 @@ class Settings:
     owner_lease_s: float = 30.0
     channels: ChannelSettings = field(default_factory=ChannelSettings)
     modules: ModuleSettings = field(default_factory=ModuleSettings)
+    # --- issue 17 (servant): the evidence gate, account-wide risk, paper funding in the quote ---
+    evidence: bool = True  # ZYN_EVIDENCE on|off: off = the plain strategy everywhere
+    max_total_risk_pct: float = 3.0  # ZYN_MAX_TOTAL_RISK_PCT: open risk of all live positions, % of equity
+    max_positions: int = 5  # ZYN_MAX_POSITIONS: live positions at most
+    paper_balance: float | None = None  # PAPER_BALANCE (quote currency); None = PAPER_BALANCE_USD
+
+    @property
+    def paper_start_balance(self) -> float:
+        """The paper account's starting balance in the pairs' quote currency (PAPER_BALANCE wins)."""
+        return self.paper_balance if self.paper_balance is not None else self.paper_balance_usd
 
     def redacted(self) -> dict[str, str]:
         """What may be logged: secrets are replaced by whether they are set."""
@@ -135,6 +146,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     user = env.get("ZYN_USER_NAME", "").strip() or "jimmy"
     if len(user) > 40 or not user.isprintable():
         raise UserError("ZYN_USER_NAME must be a short printable name")
+    servant = _servant_settings(env, mode, pairs)  # issue 17
     return Settings(
         mode=mode,
         live_confirm=live_confirm,
@@ -158,7 +170,54 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         owner_lease_s=_float(env, "ZYN_OWNER_LEASE_S", 30.0, 0.0),
         channels=_channels(env),
         modules=load_module_settings(env, timeframe, tz),
+        # issue 17 (servant)
+        evidence=servant.evidence,
+        max_total_risk_pct=servant.max_total_risk_pct,
+        max_positions=servant.max_positions,
+        paper_balance=servant.paper_balance,
     )
+
+
+# --- issue 17 (servant) -------------------------------------------------------------------------
+class _ServantSettings(NamedTuple):
+    evidence: bool
+    max_total_risk_pct: float
+    max_positions: int
+    paper_balance: float | None
+
+
+def _servant_settings(env: Mapping[str, str], mode: str, pairs: tuple[str, ...]) -> _ServantSettings:
+    """ZYN_EVIDENCE, ZYN_MAX_TOTAL_RISK_PCT, ZYN_MAX_POSITIONS and PAPER_BALANCE (contract extensions).
+
+    A paper account is funded in ONE quote currency (the pairs'): pairs quoted in different
+    currencies cannot share it, so paper mode refuses them up front rather than trading a
+    zero-equity account."""
+    evidence = _choice(env, "ZYN_EVIDENCE", "on", ("on", "off")) == "on"
+    total = _float(env, "ZYN_MAX_TOTAL_RISK_PCT", 3.0, 0.0)
+    if total > 100:
+        raise UserError(f"ZYN_MAX_TOTAL_RISK_PCT={total:g} must be at most 100 (a percentage of equity)")
+    raw = env.get("ZYN_MAX_POSITIONS", "").strip()
+    positions = 5
+    if raw:
+        try:
+            positions = int(raw)
+        except ValueError:
+            raise UserError(f"ZYN_MAX_POSITIONS={raw!r} is not a whole number") from None
+        if positions < 1:
+            raise UserError(f"ZYN_MAX_POSITIONS={raw!r} must be at least 1")
+    balance = _float(env, "PAPER_BALANCE", 0.0, 0.0) if env.get("PAPER_BALANCE", "").strip() else None
+    quotes = sorted({quote_of(p) for p in pairs})
+    if mode == "paper" and len(quotes) > 1:
+        raise UserError(
+            f"ZYN_PAIRS mixes quote currencies ({', '.join(quotes)}): a paper account is funded in one; "
+            "pick pairs with the same quote"
+        )
+    return _ServantSettings(evidence, total, positions, balance)
+
+
+def quote_of(pair: str) -> str:
+    """The quote currency of a normalized pair (BTC/USDT -> USDT)."""
+    return pair.partition("/")[2] or "USD"
 
 
 DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg", "postgres")

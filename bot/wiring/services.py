@@ -54,7 +54,7 @@ def build_trading(settings: Settings, exchange: Exchange, db: Engine, kv: KeyVal
     return TradingService(
         exchange, db, market.clock, kv=kv, pairs=settings.pairs, markets=markets,
         notifier=notifier, breaker=breaker, storage=storage, source=settings.mode,
-        start_equity=settings.paper_balance_usd if paper else None,
+        start_equity=settings.paper_start_balance if paper else None,
         atr_fallback=atr_on_demand(settings, exchange, feed, market.clock),
     )
 
