@@ -192,6 +192,7 @@ class StandingMemory:
                 "no_entries_after",
                 "max_positions",
                 "skip_pair",
+                "force_live",
             ):
                 out.append(Rule(item["kind"], str(item.get("value", "")), str(item.get("text", ""))))
         return out

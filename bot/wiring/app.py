@@ -37,6 +37,7 @@ from bot.wiring.modules import (
     stop_watchdog,
     watched_feed,
 )
+from bot.wiring.servant import build_evidence
 from bot.wiring.services import (
     autopilot_state,
     breaker_alerts,
@@ -230,10 +231,11 @@ def build_zyn(
     trading = build_trading(settings, exchange, db, kv, market, feed, notifier, breaker, storage)
     take_profit = TakeProfitWatcher(trading).attach()
     learning = build_learning(settings, db, kv, market)
-    autopilot = build_autopilot(settings, trading, feed, kv, learning, modules)
+    evidence = build_evidence(settings, market.dataset, feed, trading, kv)  # issue 17; None = ZYN_EVIDENCE=off
+    autopilot = build_autopilot(settings, trading, feed, kv, learning, modules, evidence)
     replay = build_replay(settings, market, exchange, autopilot)
     pricer = build_pricer(settings, market, exchange, feed)
-    status = build_status(settings, exchange, clock, db, breaker, trading, modules, feed, lifecycle)
+    status = build_status(settings, exchange, clock, db, breaker, trading, modules, feed, lifecycle, evidence)
     dispatcher = build_dispatcher(settings, db, kv, clock, notifier, exchange, market, trading, status, learning,
                                   modules)
     channels = build_channels(settings, dispatcher, notifier)

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from core.trading.atr_on_demand import AtrOnDemand
     from core.trading.autopilot import Autopilot
     from core.trading.replay import ReplayDriver
+    from core.trading.servant import LiveEvidence
     from core.trading.service import TradingService
     from core.trading.types import ActionResult, ManualOrder, OrderPreview
 
@@ -75,14 +76,19 @@ def atr_on_demand(settings: Settings, exchange: Exchange, feed: MarketFeed | Non
 
 
 def build_autopilot(settings: Settings, trading: TradingService, feed: MarketFeed | None, kv: KeyValueStore,
-                    learning: LearningRunner, modules: Modules) -> Autopilot:
+                    learning: LearningRunner, modules: Modules, evidence: LiveEvidence | None = None) -> Autopilot:
+    """`evidence`: the gate (issue 17; None = ZYN_EVIDENCE=off, the plain strategy everywhere)."""
     from bot.owner.settings import OwnerSettings
+    from bot.wiring.servant import account_risk
     from core.strategy.port import strategy_named
     from core.trading.autopilot import Autopilot
+    from core.trading.shadow import ShadowBook
 
     return Autopilot(trading, timeframe=settings.timeframe, pairs=settings.pairs, feed=feed,
                      gate=gate_provider(learning, kv), strategy=strategy_named(settings.strategy),
-                     policy=OwnerSettings(kv, settings.tz), rules=modules.rules)
+                     policy=OwnerSettings(kv, settings.tz), rules=modules.rules,
+                     evidence=evidence.verdict if evidence is not None else None,
+                     shadow=ShadowBook(kv) if evidence is not None else None, account_risk=account_risk(settings))
 
 
 def gate_provider(learning: LearningRunner, kv: KeyValueStore) -> Callable[[], SwitchedGate]:
@@ -140,13 +146,16 @@ def build_learning(settings: Settings, db: Engine, kv: KeyValueStore, market: Ma
 # ------------------------------------------------------------------------------- status
 def build_status(settings: Settings, exchange: Exchange, clock: Clock, db: Engine, breaker: CircuitBreaker,
                  trading: TradingService, modules: Modules, feed: MarketFeed | None,
-                 lifecycle: Lifecycle) -> StatusService:
+                 lifecycle: Lifecycle, evidence: LiveEvidence | None = None) -> StatusService:
+    from core.config import quote_of
     from core.status.service import StatusService
 
     return StatusService(
         exchange, clock, db, settings.mode, list(settings.pairs), breaker_snapshot=breaker.snapshot,
         autopilot_state=lambda: autopilot_state(trading, modules, clock, feed, lifecycle),
         kill_switch_state=lambda: kill_switch_state(trading),
+        quote=quote_of(settings.pairs[0]) if settings.mode == "paper" else "USD",
+        evidence_state=evidence.to_json if evidence is not None else None,
     )
 
 

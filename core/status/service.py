@@ -55,9 +55,9 @@ FRESH_S = 5.0  # data read longer ago than this is labelled "cache" (as_of gives
 EXIT_REASONS = {"take_profit": "target"}  # OrderRow.purpose -> TradeRow.exit_reason wording
 SNAPSHOT_KEYS = (
     "mode", "as_of", "source", "balances", "equity_usd", "positions", "open_orders", "pnl",
-    "trades", "autopilot", "kill_switch", "circuit", "learning",
+    "trades", "autopilot", "kill_switch", "circuit", "learning", "evidence",
 )
-LIVE_ONLY_KEYS = frozenset({"learning"})  # always recomputed, so an older stored snapshot may lack them
+LIVE_ONLY_KEYS = frozenset({"learning", "evidence"})  # always recomputed, so an older stored snapshot may lack them
 
 
 def iso_utc(ms: int | None) -> str | None:
@@ -97,10 +97,12 @@ class StatusService:
         quote: str = "USD",
         trade_ttl_s: float = 30,
         sync_interval_s: float = 60,
+        evidence_state: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         self._clock, self._db, self._mode = clock, db_engine, mode
         self._pairs, self._quote = list(pairs), quote
         self._breaker, self._autopilot, self._kill = breaker_snapshot, autopilot_state, kill_switch_state
+        self._evidence_state = evidence_state  # issue 17: live/shadow per pair ({} with ZYN_EVIDENCE=off)
         self._kv = KeyValueStore(db_engine)
         self._cache = ExchangeCache(
             exchange, clock, self._kv, self._pairs, quote, trade_ttl_s, sync_interval_s
@@ -245,7 +247,18 @@ class StatusService:
             "kill_switch": _only(self._kill, KILL_DEFAULT, "kill-switch"),
             "circuit": _only(self._breaker, CIRCUIT_DEFAULT, "circuit"),
             "learning": self._learning(),
+            "evidence": self._evidence(),
         }
+
+    def _evidence(self) -> dict[str, Any]:
+        """`evidence: {PAIR: {"state", "trades", "months", ...}}` (contract extension); {} when off."""
+        if self._evidence_state is None:
+            return {}
+        try:
+            return self._evidence_state()
+        except Exception as exc:  # the gate's trouble must not break status
+            log.warning("status: evidence unavailable (%s)", type(exc).__name__)
+            return {}
 
     def _learning(self) -> dict[str, Any]:
         """The learning switch (on only while the latest walk-forward shows skill) and its evidence."""

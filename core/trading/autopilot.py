@@ -20,6 +20,7 @@ from typing import Any
 from loguru import logger
 
 from core.domain import Candle, Market, ZynError
+from core.evidence import PairEvidence
 from core.markets.timeframes import bucket_start, timeframe_ms
 from core.ports import MarketFeed
 from core.strategy.account_risk import AccountRiskConfig, account_risk_refusal, position_risk
@@ -29,12 +30,12 @@ from core.strategy.port import DEFAULT_STRATEGY, PairSignal, Strategy, strategy_
 from core.telemetry.models import DecisionRow
 from core.trading.positions import TradeExit, dec
 from core.trading.rules import EntryContext, TradingPolicy, blocking_rule
-from core.trading.servant import PairEvidenceView, evidence_text
+from core.trading.servant import evidence_text
 from core.trading.service import TradingService
 from core.trading.shadow import ShadowBook
 
 GateProvider = Callable[[], GateFn | None]
-EvidenceFn = Callable[[str, int], PairEvidenceView]  # (pair, close ms) -> live/shadow (core.trading.servant)
+EvidenceFn = Callable[[str, int], PairEvidence]  # (pair, close ms) -> live/shadow (core.trading.servant)
 NO_DATA_EVERY_MS = 3_600_000
 
 
@@ -190,7 +191,7 @@ class Autopilot:
             return row
 
     def _act(
-        self, pair: str, decision: Decision, tripped: bool, extras: list[Any], verdict: PairEvidenceView | None = None
+        self, pair: str, decision: Decision, tripped: bool, extras: list[Any], verdict: PairEvidence | None = None
     ) -> DecisionRow:
         """Write the decision (with the state it leaves behind, one commit), then carry it out."""
         row = _row(decision, self.timeframe, verdict.state if verdict is not None else None)
@@ -221,7 +222,7 @@ class Autopilot:
         return row
 
     # ------------------------------------------------------------------ the servant (issue 17)
-    def _servant(self, decision: Decision, verdict: PairEvidenceView | None) -> Decision:
+    def _servant(self, decision: Decision, verdict: PairEvidence | None) -> Decision:
         """An entry on a pair in shadow becomes a `shadow` decision (same size, stop, target; no
         order); a live entry over the account-wide cap becomes a skip naming the cap."""
         if decision.action != "enter":

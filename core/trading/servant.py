@@ -15,57 +15,69 @@ a new rule counts from the next candle.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
+import numpy as np
 from loguru import logger
 
-from core.domain import Candle
+from core.domain import Candle, Market
+from core.evidence import EvidenceGate, EvidenceTrade, PairEvidence, plain_trades
+from core.evidence.records import unseen
+from core.kernel.arrays import CandleArrays
+from core.markets.timeframes import timeframe_ms
+from core.telemetry.kv import KeyValueStore
+
+EVIDENCE_KEY = "servant:evidence"
 
 
-class PairEvidenceView(Protocol):
-    """What Zyn shows and decides from (core.evidence.PairEvidence satisfies it)."""
+class PlainSource(Protocol):
+    """The plain strategy's record of one pair from the candles Zyn holds at a moment."""
 
-    @property
-    def pair(self) -> str: ...
-    @property
-    def state(self) -> str: ...  # "live" | "shadow"
-    @property
-    def trades(self) -> int: ...
-    @property
-    def months(self) -> float: ...
-    @property
-    def expectancy_r(self) -> float | None: ...
-    @property
-    def interval_low(self) -> float | None: ...
-    @property
-    def interval_high(self) -> float | None: ...
-    @property
-    def pooled_r(self) -> float | None: ...
-    @property
-    def forced(self) -> bool: ...
+    def last_closed(self, pair: str, at_ms: int) -> int | None:
+        """Open time of the last candle closed by `at_ms` (None: no candle yet)."""
+        ...
 
-    def to_json(self) -> dict[str, Any]: ...
+    def trades(self, pair: str, at_ms: int) -> Sequence[EvidenceTrade]:
+        """The plain strategy's closed trades on the pair's candles closed by `at_ms`."""
+        ...
 
 
-class TradeView(Protocol):
-    @property
-    def entered_ms(self) -> int: ...
-    @property
-    def closed_ms(self) -> int: ...
+class ArraySource:
+    """Candles already in memory (a replay's files, the candle store's columns): the record at
+    `at_ms` is the kernel's run over the first n candles — those closed by then, never a later one."""
+
+    def __init__(self, arrays: Mapping[str, CandleArrays], timeframe: str, market_of: Callable[[str], Market]) -> None:
+        self.arrays, self.timeframe, self.market_of = dict(arrays), timeframe, market_of
+        self._tf_ms = timeframe_ms(timeframe)
+
+    def _count(self, pair: str, at_ms: int) -> int:
+        a = self.arrays.get(pair)
+        return 0 if a is None else int(np.searchsorted(a.ts, at_ms - self._tf_ms, side="right"))
+
+    def last_closed(self, pair: str, at_ms: int) -> int | None:
+        n = self._count(pair, at_ms)
+        return int(self.arrays[pair].ts[n - 1]) if n else None
+
+    def trades(self, pair: str, at_ms: int) -> Sequence[EvidenceTrade]:
+        n = self._count(pair, at_ms)
+        if not n:
+            return []
+        return plain_trades(pair, self.timeframe, self.market_of(pair), self.arrays[pair].head(n))
 
 
-class GateView(Protocol):
-    """core.evidence.EvidenceGate, as far as the live side needs it."""
+class FeedSource(ArraySource):
+    """Live: the feed's recent closed candles (up to `limit`), fetched once per new candle."""
 
-    def add(self, trade: Any) -> None: ...
+    def __init__(self, closed: Callable[[str], Sequence[Candle]], timeframe: str,
+                 market_of: Callable[[str], Market]) -> None:
+        super().__init__({}, timeframe, market_of)
+        self._closed = closed
 
-    def evaluate(
-        self, pairs: Sequence[str], at_ms: int, forced: frozenset[str] = ...
-    ) -> Mapping[str, PairEvidenceView]: ...
-
-
-CandlesOf = Callable[[str, int], Sequence[Candle]]  # (pair, at_ms) -> candles closed by at_ms
-TradesOf = Callable[[str, Sequence[Candle]], Sequence[Any]]  # the plain strategy's trades on them
+    def last_closed(self, pair: str, at_ms: int) -> int | None:
+        candles = [c for c in self._closed(pair) if c.ts + self._tf_ms <= at_ms]
+        if candles:
+            self.arrays[pair] = CandleArrays.from_candles(candles)
+        return candles[-1].ts if candles else None
 
 
 class LiveEvidence:
@@ -73,28 +85,43 @@ class LiveEvidence:
 
     def __init__(
         self,
-        gate: GateView,
+        gate: EvidenceGate,
         pairs: Sequence[str],
-        candles_of: CandlesOf,
-        trades_of: TradesOf,
+        source: PlainSource,
         forced: Callable[[], frozenset[str]] = frozenset,
+        kv: KeyValueStore | None = None,
     ) -> None:
-        self.gate, self.pairs = gate, tuple(pairs)
-        self._candles_of, self._trades_of, self._forced = candles_of, trades_of, forced
+        self.gate, self.pairs, self.source, self._forced = gate, tuple(pairs), source, forced
+        self._kv = kv  # the last verdicts, for status in another process (`zyn status` without an owner)
         self._added: dict[str, set[tuple[int, int]]] = {}
         self._at: int | None = None
-        self._verdicts: Mapping[str, PairEvidenceView] = {}
-        self._seen: dict[str, int] = {}  # per pair: close time of the last candle its trades came from
+        self._verdicts: Mapping[str, PairEvidence] = {}
+        self._seen: dict[str, int] = {}  # per pair: the last candle its trades were computed to
 
-    def verdict(self, pair: str, at_ms: int) -> PairEvidenceView:
+    def verdict(self, pair: str, at_ms: int) -> PairEvidence:
         """The gate's state for `pair` at the close `at_ms` (computed once per close for all pairs)."""
         if self._at != at_ms or pair not in self._verdicts:
             self._refresh(at_ms, pair)
         return self._verdicts[pair]
 
-    def latest(self) -> Mapping[str, PairEvidenceView]:
-        """The verdicts of the last close evaluated (status, chat)."""
-        return dict(self._verdicts)
+    def latest(self) -> dict[str, PairEvidence]:
+        """Each configured pair's last evaluation (never evaluated yet: shadow with 0 trades,
+        or live when the owner forced it), for status, the dashboard and chat."""
+        forced = self._forced()
+        stored = self._kv.get_json(EVIDENCE_KEY, {}) if self._kv is not None and not self._verdicts else {}
+        out: dict[str, PairEvidence] = {}
+        for pair in self.pairs:
+            if pair in self._verdicts:
+                out[pair] = self._verdicts[pair]
+            elif isinstance(stored, dict) and isinstance(stored.get(pair), dict):
+                out[pair] = PairEvidence(pair, **stored[pair])
+            else:
+                out[pair] = unseen(pair, pair in forced)
+        return out
+
+    def to_json(self) -> dict[str, dict[str, object]]:
+        """The status JSON's `evidence` (contract keys per pair)."""
+        return {pair: ev.to_json() for pair, ev in self.latest().items()}
 
     def _refresh(self, at_ms: int, extra: str) -> None:
         pairs = tuple(dict.fromkeys([*self.pairs, extra]))
@@ -102,15 +129,17 @@ class LiveEvidence:
             self._extend(pair, at_ms)
         self._verdicts = self.gate.evaluate(pairs, at_ms, self._forced())
         self._at = at_ms
+        if self._kv is not None:
+            self._kv.set_json(EVIDENCE_KEY, {p: ev.to_json() for p, ev in self._verdicts.items()})
 
     def _extend(self, pair: str, at_ms: int) -> None:
-        candles = self._candles_of(pair, at_ms)
-        if not candles or self._seen.get(pair) == candles[-1].ts:
+        last = self.source.last_closed(pair, at_ms)
+        if last is None or self._seen.get(pair) == last:
             return
-        self._seen[pair] = candles[-1].ts
+        self._seen[pair] = last
         added = self._added.setdefault(pair, set())
         fresh = 0
-        for trade in self._trades_of(pair, candles):
+        for trade in self.source.trades(pair, at_ms):
             key = (trade.entered_ms, trade.closed_ms)
             if trade.closed_ms <= at_ms and key not in added:
                 added.add(key)
@@ -120,7 +149,7 @@ class LiveEvidence:
             logger.bind(pair=pair, action="evidence", trades=len(added)).info("{} new trade(s) in the evidence", fresh)
 
 
-def evidence_text(ev: PairEvidenceView) -> str:
+def evidence_text(ev: PairEvidence) -> str:
     """One line per pair, the same in status, the dashboard and chat:
     `BTC/USD: shadow — 41 trades over 14 months, expectancy -0.12R (90 % interval -0.31 to +0.06), pooled -0.09R`."""
     head = f"{ev.pair}: {ev.state}" + (" (forced by your rule)" if ev.forced else "")

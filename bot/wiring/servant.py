@@ -1,0 +1,74 @@
+"""Builds the servant's live parts (issue 17): the evidence gate fed from the candles Zyn holds,
+the shadow book, and the account-wide risk cap. Part of the composition root (bot/wiring/app.py).
+
+`ZYN_EVIDENCE=off` builds no gate: the autopilot trades the plain strategy everywhere, as before.
+In a replay the evidence comes from the replay's own files, cut at each candle's close (never a
+candle after the replay clock); live, from the feed's recent closed candles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+
+from core.config import Settings
+from core.domain import Candle, Market
+from core.kernel.arrays import CandleArrays
+from core.markets.catalog import market_for
+from core.ports import MarketFeed
+from core.strategy.account_risk import AccountRiskConfig
+from core.telemetry.kv import KeyValueStore
+from core.trading.servant import ArraySource, FeedSource, LiveEvidence, PlainSource
+from core.trading.service import TradingService
+
+LIVE_HISTORY = 720  # candles the feed keeps per pair (Kraken's OHLC depth)
+
+
+def account_risk(settings: Settings) -> AccountRiskConfig:
+    return AccountRiskConfig(Decimal(repr(settings.max_total_risk_pct)) / 100, settings.max_positions)
+
+
+def forced_live(kv: KeyValueStore, tz: str) -> Callable[[], frozenset[str]]:
+    """The pairs the owner forced live with `trade PAIR anyway` (read at every evaluation)."""
+    from bot.owner.settings import OwnerSettings
+    from core.trading.rules import forced_pairs
+
+    owner = OwnerSettings(kv, tz)
+    return lambda: forced_pairs(owner.rules())
+
+
+def build_evidence(settings: Settings, dataset: dict[str, tuple[str, list[Candle]]], feed: MarketFeed | None,
+                   trading: TradingService, kv: KeyValueStore) -> LiveEvidence | None:
+    """The evidence gate as the autopilot consumes it (None when ZYN_EVIDENCE=off)."""
+    if not settings.evidence:
+        return None
+    from core.evidence import DEFAULT_RULE, EvidenceGate
+
+    def market_of(pair: str) -> Market:
+        return trading.markets.get(pair) or market_for(pair)
+
+    source: PlainSource
+    if dataset:
+        source = ArraySource(replay_arrays(dataset, settings.timeframe), settings.timeframe, market_of)
+    else:
+        source = FeedSource(_closed(feed, settings.timeframe), settings.timeframe, market_of)
+    return LiveEvidence(EvidenceGate(DEFAULT_RULE), settings.pairs, source, forced_live(kv, settings.tz), kv)
+
+
+def replay_arrays(dataset: dict[str, tuple[str, list[Candle]]], timeframe: str) -> dict[str, CandleArrays]:
+    from core.market_data.resample import resample
+
+    return {pair: CandleArrays.from_candles(resample(candles, tf, timeframe))
+            for pair, (tf, candles) in dataset.items()}
+
+
+def _closed(feed: MarketFeed | None, timeframe: str) -> Callable[[str], Sequence[Candle]]:
+    def closed(pair: str) -> Sequence[Candle]:
+        if feed is None:
+            return []
+        try:
+            return feed.closed_candles(pair, timeframe, LIVE_HISTORY)
+        except Exception:  # noqa: BLE001 - no candles now: the pair keeps its last evidence
+            return []
+
+    return closed
