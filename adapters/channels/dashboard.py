@@ -35,6 +35,7 @@ EMPTY_SNAPSHOT: dict[str, Any] = {
     "autopilot": {},
     "kill_switch": {},
     "circuit": {},
+    "evidence": {},
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.commands import account, learning, modules, owner, prefs, stats, trading
+from bot.commands import account, learning, modules, owner, prefs, servant, stats, trading
 from bot.commands.context import Handler
 
 HANDLERS: dict[str, Handler] = {
@@ -13,4 +13,5 @@ HANDLERS: dict[str, Handler] = {
     **stats.HANDLERS,
     **owner.HANDLERS,
     **modules.HANDLERS,
+    **servant.HANDLERS,
 }

@@ -115,6 +115,16 @@ class ModulesPort(Protocol):
     def universe_rows(self) -> list[dict[str, Any]]: ...
 
 
+class ServantPort(Protocol):
+    """The servant's measured answers (issue 17; `bot.wiring.servant.ServantAnswers`): plain vs
+    plain + a module over the owner's pairs on the candles Zyn holds, and the shadow record."""
+
+    @property
+    def measurable(self) -> Sequence[str]: ...
+    def what_if(self, feature: str | None = None, since_ms: int | None = None) -> Any: ...  # WhatIf | None
+    def shadow_trades(self) -> Sequence[Any]: ...  # core.trading.shadow.ShadowTrade
+
+
 @dataclass(frozen=True)
 class Services:
     """What the composition root hands the dispatcher. Learning parts are optional."""
@@ -126,3 +136,4 @@ class Services:
     market: MarketPort | None = None
     pairs: Sequence[str] = ()
     modules: ModulesPort | None = None  # bot.wiring.modules.Modules: flags, profit target, universe (issue 9)
+    servant: ServantPort | None = None  # measured answers about the servant (issue 17)

@@ -37,7 +37,7 @@ from bot.wiring.modules import (
     stop_watchdog,
     watched_feed,
 )
-from bot.wiring.servant import build_evidence
+from bot.wiring.servant import ServantAnswers, build_evidence, build_plain_source
 from bot.wiring.services import (
     autopilot_state,
     breaker_alerts,
@@ -231,13 +231,14 @@ def build_zyn(
     trading = build_trading(settings, exchange, db, kv, market, feed, notifier, breaker, storage)
     take_profit = TakeProfitWatcher(trading).attach()
     learning = build_learning(settings, db, kv, market)
-    evidence = build_evidence(settings, market.dataset, feed, trading, kv)  # issue 17; None = ZYN_EVIDENCE=off
+    plain = build_plain_source(settings, market.dataset, feed, trading)  # issue 17: the candles held, per pair
+    evidence = build_evidence(settings, plain, kv)  # None = ZYN_EVIDENCE=off
     autopilot = build_autopilot(settings, trading, feed, kv, learning, modules, evidence)
     replay = build_replay(settings, market, exchange, autopilot)
     pricer = build_pricer(settings, market, exchange, feed)
     status = build_status(settings, exchange, clock, db, breaker, trading, modules, feed, lifecycle, evidence)
     dispatcher = build_dispatcher(settings, db, kv, clock, notifier, exchange, market, trading, status, learning,
-                                  modules)
+                                  modules, ServantAnswers(settings, plain, clock, kv))
     channels = build_channels(settings, dispatcher, notifier)
     scheduler = build_scheduler(JobParts(settings, db, kv, clock, notifier, trading, autopilot, take_profit, status,
                                          dispatcher.services, learning, modules, feed, replay, pricer), lock)

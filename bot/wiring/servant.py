@@ -15,11 +15,13 @@ from core.config import Settings
 from core.domain import Candle, Market
 from core.kernel.arrays import CandleArrays
 from core.markets.catalog import market_for
-from core.ports import MarketFeed
+from core.ports import Clock, MarketFeed
+from core.research.what_if import WhatIf
 from core.strategy.account_risk import AccountRiskConfig
 from core.telemetry.kv import KeyValueStore
 from core.trading.servant import ArraySource, FeedSource, LiveEvidence, PlainSource
 from core.trading.service import TradingService
+from core.trading.shadow import ShadowTrade
 
 LIVE_HISTORY = 720  # candles the feed keeps per pair (Kraken's OHLC depth)
 
@@ -37,22 +39,57 @@ def forced_live(kv: KeyValueStore, tz: str) -> Callable[[], frozenset[str]]:
     return lambda: forced_pairs(owner.rules())
 
 
-def build_evidence(settings: Settings, dataset: dict[str, tuple[str, list[Candle]]], feed: MarketFeed | None,
-                   trading: TradingService, kv: KeyValueStore) -> LiveEvidence | None:
+def build_plain_source(settings: Settings, dataset: dict[str, tuple[str, list[Candle]]], feed: MarketFeed | None,
+                       trading: TradingService) -> PlainSource:
+    """The candles Zyn holds per pair, and the plain strategy's record on them: a replay's files
+    (cut at each moment asked), else the feed's recent closed candles."""
+
+    def market_of(pair: str) -> Market:
+        return trading.markets.get(pair) or market_for(pair)
+
+    if dataset:
+        return ArraySource(replay_arrays(dataset, settings.timeframe), settings.timeframe, market_of)
+    return FeedSource(_closed(feed, settings.timeframe), settings.timeframe, market_of)
+
+
+def build_evidence(settings: Settings, source: PlainSource, kv: KeyValueStore) -> LiveEvidence | None:
     """The evidence gate as the autopilot consumes it (None when ZYN_EVIDENCE=off)."""
     if not settings.evidence:
         return None
     from core.evidence import DEFAULT_RULE, EvidenceGate
 
-    def market_of(pair: str) -> Market:
-        return trading.markets.get(pair) or market_for(pair)
-
-    source: PlainSource
-    if dataset:
-        source = ArraySource(replay_arrays(dataset, settings.timeframe), settings.timeframe, market_of)
-    else:
-        source = FeedSource(_closed(feed, settings.timeframe), settings.timeframe, market_of)
     return LiveEvidence(EvidenceGate(DEFAULT_RULE), settings.pairs, source, forced_live(kv, settings.tz), kv)
+
+
+class ServantAnswers:
+    """`ServantPort` for chat: plain vs plain + a module over the owner's pairs on the candles held
+    now (in a replay: before the replay clock), and the shadow trades recorded."""
+
+    measurable = ("mtf", "profit_target")
+
+    def __init__(self, settings: Settings, source: PlainSource, clock: Clock, kv: KeyValueStore) -> None:
+        self._settings, self._source, self._clock, self._kv = settings, source, clock, kv
+
+    def what_if(self, feature: str | None = None, since_ms: int | None = None) -> WhatIf | None:
+        from core.markets.catalog import market_for
+        from core.research.what_if import what_if
+        from core.strategy.entry_rules import EntryRules
+        from core.strategy.profit_target import DailyTarget
+
+        now, tf = self._clock.now_ms(), self._settings.timeframe
+        held = {p: a for p in self._settings.pairs if (a := self._source.held(p, now)) is not None}
+        rules = None
+        if feature in self.measurable:
+            ms = self._settings.modules
+            rules = EntryRules.fixed(tf, (feature,), target=DailyTarget(ms.profit_target_pct, ms.profit_target_action),
+                                     sessions=ms.sessions, mtf_timeframes=ms.mtf_timeframes)
+        markets = {p: market_for(p) for p in held}
+        return what_if(held, tf, markets, feature, rules, since_ms=since_ms)
+
+    def shadow_trades(self) -> list[ShadowTrade]:
+        from core.trading.shadow import ShadowBook
+
+        return ShadowBook(self._kv).records()
 
 
 def replay_arrays(dataset: dict[str, tuple[str, list[Candle]]], timeframe: str) -> dict[str, CandleArrays]:

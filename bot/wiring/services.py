@@ -33,6 +33,7 @@ from core.trading.circuit_breaker import CircuitBreaker
 
 if TYPE_CHECKING:
     from bot.conversation.dispatcher import Dispatcher
+    from bot.conversation.services import ServantPort
     from core.learning.switch import SwitchedGate
     from core.status.service import StatusService
     from core.telemetry.storage_health import StorageHealth
@@ -187,7 +188,7 @@ def kill_switch_state(trading: TradingService) -> dict[str, Any]:
 # ------------------------------------------------------------------------------- conversation
 def build_dispatcher(settings: Settings, db: Engine, kv: KeyValueStore, clock: Clock, notifier: Notifier,
                      exchange: Exchange, market: MarketWiring, trading: TradingService, status: StatusService,
-                     learning: LearningRunner, modules: Modules) -> Dispatcher:
+                     learning: LearningRunner, modules: Modules, servant: ServantPort | None = None) -> Dispatcher:
     from bot.agent import build_free_text_engine
     from bot.conversation.dispatcher import Dispatcher
     from bot.conversation.offline_engine import OfflineEngine
@@ -196,7 +197,7 @@ def build_dispatcher(settings: Settings, db: Engine, kv: KeyValueStore, clock: C
 
     services = Services(trading=_TradingPort(trading, status), status=status, learner=learning,
                         backtester=_BacktestPort(settings, market), market=_MarketPort(trading, exchange),
-                        pairs=tuple(settings.pairs), modules=modules)
+                        pairs=tuple(settings.pairs), modules=modules, servant=servant)
     from bot.conversation.intent_cache import IntentModel, default_cache_dir
 
     # loaded from the cache (or built once), not trained per process

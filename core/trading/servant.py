@@ -41,6 +41,10 @@ class PlainSource(Protocol):
         """The plain strategy's closed trades on the pair's candles closed by `at_ms`."""
         ...
 
+    def held(self, pair: str, at_ms: int) -> CandleArrays | None:
+        """The pair's candles closed by `at_ms` (None: none held)."""
+        ...
+
 
 class ArraySource:
     """Candles already in memory (a replay's files, the candle store's columns): the record at
@@ -59,10 +63,12 @@ class ArraySource:
         return int(self.arrays[pair].ts[n - 1]) if n else None
 
     def trades(self, pair: str, at_ms: int) -> Sequence[EvidenceTrade]:
+        held = self.held(pair, at_ms)
+        return [] if held is None else plain_trades(pair, self.timeframe, self.market_of(pair), held)
+
+    def held(self, pair: str, at_ms: int) -> CandleArrays | None:
         n = self._count(pair, at_ms)
-        if not n:
-            return []
-        return plain_trades(pair, self.timeframe, self.market_of(pair), self.arrays[pair].head(n))
+        return self.arrays[pair].head(n) if n else None
 
 
 class FeedSource(ArraySource):
@@ -78,6 +84,11 @@ class FeedSource(ArraySource):
         if candles:
             self.arrays[pair] = CandleArrays.from_candles(candles)
         return candles[-1].ts if candles else None
+
+    def held(self, pair: str, at_ms: int) -> CandleArrays | None:
+        if self.last_closed(pair, at_ms) is None:
+            return None
+        return super().held(pair, at_ms)
 
 
 class LiveEvidence:
