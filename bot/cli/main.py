@@ -42,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--pair")
     bt.add_argument("--timeframe")
     bt.add_argument("--learn", action="store_true")
-    bt.add_argument("--seeds", type=int, default=20, help="random-skip control seeds (--data DIR --learn)")
+    bt.add_argument("--seeds", type=int, default=20, help="control seeds (--data DIR --learn or --servant)")
+    bt.add_argument("--servant", action="store_true",
+                    help="--data DIR: the evidence gate + account-wide risk walked forward in one shared account")
     bt.add_argument("--json", action="store_true")
     bt.add_argument("--plot")
     bt.add_argument("--features", default=None, help="comma list of modules to apply, e.g. mtf,profit_target")

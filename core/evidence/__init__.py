@@ -10,7 +10,8 @@ interval, the pooled R, forced) and `state(pair)` returns the last one. Only tra
 `at_ms` count, so the gate cannot look ahead; the rule (`GateRule`, `DEFAULT_RULE`) is the one
 frozen by bench/results/servant_protocol.md. A shadow pair's entries are recorded, not sent. The
 `--servant` walk-forward (`core.evidence.servant`) drives the gate the same way over a folder of
-pair files in one shared account; `core.evidence.skill.has_skill` is the one skill rule.
+pair files in one shared account; its `walk.state_at(pair, close_ms)` is the state the autopilot must
+show at that close (the parity test compares them); `core.evidence.skill.has_skill` is the one skill rule.
 """
 
 from core.evidence.gate import EvidenceGate

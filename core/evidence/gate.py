@@ -74,7 +74,7 @@ class EvidenceGate:
         self._all = _Series()
         self._rule_state: dict[str, State] = {}  # the rule's own state (forcing does not feed hysteresis)
         self._last: dict[str, PairEvidence] = {}
-        self._period: int | None = None
+        self._period: dict[str, int] = {}  # pair -> review period of its last evaluation
 
     def add(self, trade: EvidenceTrade) -> None:
         """Book a closed plain-strategy trade (live or shadow) as evidence for its pair."""
@@ -93,10 +93,10 @@ class EvidenceGate:
         lo, hi = self._all.window(start, at_ms)
         pooled_n, pooled_mean, pooled_var = self._all.moments(lo, hi)
         period = self.rule.review_period(at_ms)
-        may_change = period != self._period
-        self._period = period
         out: dict[str, PairEvidence] = {}
         for pair in pairs:
+            may_change = not self.rule.review_days or self._period.get(pair) != period
+            self._period[pair] = period
             out[pair] = self._judge(pair, start, at_ms, (pooled_n, pooled_mean, pooled_var), may_change,
                                     pair in forced)
         self._last.update(out)

@@ -23,9 +23,9 @@ DAY_MS = 86_400_000
 class GateRule:
     """The thresholds (R multiples; windows in days; `review_days` 0 = may change at every candle)."""
 
-    name: str = "S1"
+    name: str = "S2"
     min_trades: int = 20  # fewer trades in the window: shadow, whatever the mean
-    lookback_days: int = 365  # trades closed within this many days count; 0 = all history
+    lookback_days: int = 0  # trades closed within this many days count; 0 = all history
     prior_trades: float = 20.0  # shrinkage strength toward the pooled mean (in trades)
     z: float = 1.645  # 90 % two-sided interval
     enter_above: float = 0.0  # live when interval_low > this
@@ -54,4 +54,6 @@ class GateRule:
         return "live" if low > self.enter_above else "shadow"
 
 
+# S2, picked on dev by the protocol's pre-registered selection rule (the best worst-case servant
+# return over binance_dev_4h 4h, binance 1h and kraken_cdd 1h; bench/results/servant_dev.md)
 DEFAULT_RULE = GateRule()

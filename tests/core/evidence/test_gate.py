@@ -105,3 +105,16 @@ def test_the_same_calls_give_the_same_states_whatever_order_trades_arrive_in(dat
     b.add_all(reversed(trades))
     times = [t.closed_ms for t in trades]
     assert [a.evaluate(["BTC/USD"], t) for t in times] == [b.evaluate(["BTC/USD"], t) for t in times]
+
+
+def test_evaluating_pairs_one_by_one_gives_the_states_of_evaluating_them_together() -> None:
+    for rule in (RULE, GateRule(name="q", min_trades=5, lookback_days=0, prior_trades=10.0, review_days=30)):
+        together, one_by_one = EvidenceGate(rule), EvidenceGate(rule)
+        for gate in (together, one_by_one):
+            gate.add_all(_trades("AAA/USD", [1.0, 1.2, 0.8, 1.1, 0.9] * 4))
+            gate.add_all(_trades("BBB/USD", [1.0, 1.1, 0.9, 1.05, 0.95] * 4))
+        for at in (3 * DAY_MS, 40 * DAY_MS, 80 * DAY_MS):
+            both = together.evaluate(["AAA/USD", "BBB/USD"], at)
+            single = {p: one_by_one.evaluate([p], at)[p] for p in ("AAA/USD", "BBB/USD")}
+            assert both == single, (rule.name, at)
+        assert together.state("BBB/USD").state == "live"
