@@ -102,17 +102,24 @@ class LiveEvidence:
         forced: Callable[[], frozenset[str]] = frozenset,
         kv: KeyValueStore | None = None,
     ) -> None:
-        self.gate, self.pairs, self.source, self._forced = gate, tuple(pairs), source, forced
+        self.gate, self.source, self._forced = gate, source, forced
+        self._known: dict[str, None] = dict.fromkeys(pairs)  # the configured pairs, then every pair asked about
         self._kv = kv  # the last verdicts, for status in another process (`zyn status` without an owner)
         self._added: dict[str, set[tuple[int, int]]] = {}
         self._at: int | None = None
         self._verdicts: Mapping[str, PairEvidence] = {}
         self._seen: dict[str, int] = {}  # per pair: the last candle its trades were computed to
 
+    @property
+    def pairs(self) -> tuple[str, ...]:
+        return tuple(self._known)
+
     def verdict(self, pair: str, at_ms: int) -> PairEvidence:
-        """The gate's state for `pair` at the close `at_ms` (computed once per close for all pairs)."""
+        """The gate's state for `pair` at the close `at_ms` (computed once per close for all pairs;
+        a pair the universe adds joins the evaluation from its first question on)."""
+        self._known.setdefault(pair)
         if self._at != at_ms or pair not in self._verdicts:
-            self._refresh(at_ms, pair)
+            self._refresh(at_ms)
         return self._verdicts[pair]
 
     def latest(self) -> dict[str, PairEvidence]:
@@ -134,8 +141,8 @@ class LiveEvidence:
         """The status JSON's `evidence` (contract keys per pair)."""
         return {pair: ev.to_json() for pair, ev in self.latest().items()}
 
-    def _refresh(self, at_ms: int, extra: str) -> None:
-        pairs = tuple(dict.fromkeys([*self.pairs, extra]))
+    def _refresh(self, at_ms: int) -> None:
+        pairs = self.pairs
         for pair in pairs:
             self._extend(pair, at_ms)
         self._verdicts = self.gate.evaluate(pairs, at_ms, self._forced())
