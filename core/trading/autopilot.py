@@ -229,7 +229,9 @@ class Autopilot:
             return decision
         if verdict is not None and verdict.state != "live":
             logger.bind(pair=decision.pair, action="shadow").info("entry kept in shadow: {}", evidence_text(verdict))
-            return replace(decision, action="shadow", reason=f"shadow: {evidence_text(verdict)}")
+            # the sized entry, kept: "evidence gate: shadow — 41 trades over 14 months, expectancy ..."
+            figures = evidence_text(verdict).partition(": ")[2]
+            return replace(decision, action="shadow", reason=f"evidence gate: {figures}")
         if self.account_risk is None:
             return decision
         open_risks = [position_risk(b.amount, b.entry_price, b.stop) for b in self.service.brackets()]

@@ -38,7 +38,7 @@ def test_a_shadow_pair_records_the_entry_with_its_size_and_sends_no_order() -> N
     book = ShadowBook(KeyValueStore(stack.db))
     auto = Autopilot(stack.service, timeframe="1h", evidence=shadow_of, shadow=book)
     row = auto.tick(PAIR, candles)
-    assert row.action == "shadow" and row.reason.startswith("shadow: BTC/USD: shadow")
+    assert row.action == "shadow" and row.reason.startswith("evidence gate: shadow — no trades in its record yet")
     assert row.amount and row.stop and row.target  # same sizing, stop and target as an entry
     assert not stack.service.has_position(PAIR) and stack.exchange.fetch_open_orders() == []
     assert book.holds(PAIR)
