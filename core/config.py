@@ -74,6 +74,9 @@ class Settings:
     def paper_start_balance(self) -> float:
         """The paper account's starting balance in the pairs' quote currency (PAPER_BALANCE wins)."""
         return self.paper_balance if self.paper_balance is not None else self.paper_balance_usd
+    # issue 17 point 3 (candle store): the start-up backfill (`zyn run`) from Kraken's OHLC and Trades
+    backfill: bool = True  # ZYN_BACKFILL=on|off
+    history_days: float = 365.0  # ZYN_HISTORY_DAYS: how far back the Trades tape is read (0: OHLC only)
 
     def redacted(self) -> dict[str, str]:
         """What may be logged: secrets are replaced by whether they are set."""
@@ -175,6 +178,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         max_total_risk_pct=servant.max_total_risk_pct,
         max_positions=servant.max_positions,
         paper_balance=servant.paper_balance,
+        # issue 17 point 3 (candle store)
+        backfill=_choice(env, "ZYN_BACKFILL", "on", ("on", "off")) == "on",
+        history_days=_history_days(env),
     )
 
 
@@ -218,6 +224,20 @@ def _servant_settings(env: Mapping[str, str], mode: str, pairs: tuple[str, ...])
 def quote_of(pair: str) -> str:
     """The quote currency of a normalized pair (BTC/USDT -> USDT)."""
     return pair.partition("/")[2] or "USD"
+
+
+def _history_days(env: Mapping[str, str]) -> float:
+    """ZYN_HISTORY_DAYS (issue 17): 0 or more days, at most ten years."""
+    raw = env.get("ZYN_HISTORY_DAYS", "").strip()
+    if not raw:
+        return 365.0
+    try:
+        days = float(raw)
+    except ValueError:
+        raise UserError(f"ZYN_HISTORY_DAYS={raw!r} is not a number") from None
+    if not 0 <= days <= 3650:
+        raise UserError(f"ZYN_HISTORY_DAYS={raw!r} must be between 0 and 3650 days")
+    return days
 
 
 DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg", "postgres")

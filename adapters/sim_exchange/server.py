@@ -21,6 +21,8 @@ Test hooks (read on every request, so tests can change them on a running server)
   reported by Balance/BalanceEx like Kraken does (not tradable; clients must not count them).
 - `app.config["RATE_LIMIT"]`: a `RateLimit` (leaky bucket per key) or None.
 - `app.config["SIM"]`: the `SimContext` (paper exchange, candles, clock).
+- `app.extensions["zyn_sim_public_calls"]`: every public call as (method, monotonic seconds,
+  params), the newest 10,000 (tests check a client's pacing against the rate budget with it).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import fnmatch
 import socket
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -110,12 +112,14 @@ def create_sim_app(
     keys = {api_key: api_secret}
     nonces, limiter = NonceBook(), RateLimiter()
     refusals: Counter[str] = Counter()  # what the sim refused, by Kraken error (tests read it)
+    public_calls: deque[tuple[str, float, dict[str, str]]] = deque(maxlen=10_000)
 
     @app.route("/0/public/<method>", methods=["GET", "POST"])
     def public(method: str) -> Any:
         params = dict(request.args.items())
         if request.method == "POST":
             params.update(parse_qsl(request.get_data(as_text=True)))
+        public_calls.append((method, time.monotonic(), dict(params)))
         return _serve(app, method, PUBLIC.get(method), ctx, params)
 
     @app.route("/0/private/<method>", methods=["POST"])
@@ -134,6 +138,7 @@ def create_sim_app(
 
     app.extensions["zyn_sim_limiter"] = limiter
     app.extensions["zyn_sim_refusals"] = refusals
+    app.extensions["zyn_sim_public_calls"] = public_calls
     return app
 
 

@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the sim's own paper account (SQLAlchemy URL); not Zyn's DATABASE_URL")
     sim.add_argument("--fault", action="append", default=[], help="inject a fault: METHOD=KIND[,times=N,...]")
     sim.add_argument("--staked", action="append", default=[], help="a staking balance, e.g. DOT.S=12.5")
+    from bot.cli.data import add_data_parser
+
+    add_data_parser(sub)  # zyn data import|status (issue 17: the candle store)
     return p
 
 
@@ -102,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "learn": _cmd("bot.cli.chat", "cmd_learn"),
         "universe": _cmd("bot.cli.universe", "cmd_universe"),
         "sim-exchange": _cmd("bot.cli.run", "cmd_sim_exchange"),
+        "data": _cmd("bot.cli.data", "cmd_data"),
     }
     try:
         return handlers[args.command](args)

@@ -3,7 +3,7 @@ the shadow book, and the account-wide risk cap. Part of the composition root (bo
 
 `ZYN_EVIDENCE=off` builds no gate: the autopilot trades the plain strategy everywhere, as before.
 In a replay the evidence comes from the replay's own files, cut at each candle's close (never a
-candle after the replay clock); live, from the feed's recent closed candles.
+candle after the replay clock); live, from the candle store (backfill + every candle fetched).
 """
 
 from __future__ import annotations
@@ -11,19 +11,20 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
+from loguru import logger
+
 from core.config import Settings
 from core.domain import Candle, Market
 from core.kernel.arrays import CandleArrays
+from core.market_data.store import CandleStore
 from core.markets.catalog import market_for
-from core.ports import Clock, MarketFeed
+from core.ports import Clock
 from core.research.what_if import WhatIf
 from core.strategy.account_risk import AccountRiskConfig
 from core.telemetry.kv import KeyValueStore
-from core.trading.servant import ArraySource, FeedSource, LiveEvidence, PlainSource
+from core.trading.servant import ArraySource, LiveEvidence, PlainSource, StoreSource
 from core.trading.service import TradingService
 from core.trading.shadow import ShadowTrade
-
-LIVE_HISTORY = 720  # candles the feed keeps per pair (Kraken's OHLC depth)
 
 
 def account_risk(settings: Settings) -> AccountRiskConfig:
@@ -39,17 +40,17 @@ def forced_live(kv: KeyValueStore, tz: str) -> Callable[[], frozenset[str]]:
     return lambda: forced_pairs(owner.rules())
 
 
-def build_plain_source(settings: Settings, dataset: dict[str, tuple[str, list[Candle]]], feed: MarketFeed | None,
+def build_plain_source(settings: Settings, dataset: dict[str, tuple[str, list[Candle]]], store: CandleStore,
                        trading: TradingService) -> PlainSource:
     """The candles Zyn holds per pair, and the plain strategy's record on them: a replay's files
-    (cut at each moment asked), else the feed's recent closed candles."""
+    (cut at each moment asked; the same candles its clock-bound store shows), else the candle store."""
 
     def market_of(pair: str) -> Market:
         return trading.markets.get(pair) or market_for(pair)
 
     if dataset:
         return ArraySource(replay_arrays(dataset, settings.timeframe), settings.timeframe, market_of)
-    return FeedSource(_closed(feed, settings.timeframe), settings.timeframe, market_of)
+    return StoreSource(_history(store, settings.timeframe), settings.timeframe, market_of)
 
 
 def build_evidence(settings: Settings, source: PlainSource, kv: KeyValueStore) -> LiveEvidence | None:
@@ -99,13 +100,12 @@ def replay_arrays(dataset: dict[str, tuple[str, list[Candle]]], timeframe: str) 
             for pair, (tf, candles) in dataset.items()}
 
 
-def _closed(feed: MarketFeed | None, timeframe: str) -> Callable[[str], Sequence[Candle]]:
-    def closed(pair: str) -> Sequence[Candle]:
-        if feed is None:
-            return []
+def _history(store: CandleStore, timeframe: str) -> Callable[[str, int], Sequence[Candle]]:
+    def history(pair: str, until_ms: int) -> Sequence[Candle]:
         try:
-            return feed.closed_candles(pair, timeframe, LIVE_HISTORY)
-        except Exception:  # noqa: BLE001 - no candles now: the pair keeps its last evidence
+            return store.history(pair, timeframe, until_ms)
+        except Exception:  # noqa: BLE001 - storage trouble: the pair keeps its last evidence
+            logger.bind(pair=pair, action="evidence").exception("candle history unavailable")
             return []
 
-    return closed
+    return history

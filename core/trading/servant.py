@@ -71,16 +71,17 @@ class ArraySource:
         return self.arrays[pair].head(n) if n else None
 
 
-class FeedSource(ArraySource):
-    """Live: the feed's recent closed candles (up to `limit`), fetched once per new candle."""
+class StoreSource(ArraySource):
+    """Live: the candle store's history of the pair (backfilled from Kraken, and every candle the
+    feed hands out), read once per new close."""
 
-    def __init__(self, closed: Callable[[str], Sequence[Candle]], timeframe: str,
+    def __init__(self, history: Callable[[str, int], Sequence[Candle]], timeframe: str,
                  market_of: Callable[[str], Market]) -> None:
         super().__init__({}, timeframe, market_of)
-        self._closed = closed
+        self._history = history  # (pair, until_ms) -> candles closed by then, oldest first
 
     def last_closed(self, pair: str, at_ms: int) -> int | None:
-        candles = [c for c in self._closed(pair) if c.ts + self._tf_ms <= at_ms]
+        candles = [c for c in self._history(pair, at_ms) if c.ts + self._tf_ms <= at_ms]
         if candles:
             self.arrays[pair] = CandleArrays.from_candles(candles)
         return candles[-1].ts if candles else None

@@ -68,3 +68,20 @@ def test_every_pair_starts_in_shadow_and_a_forced_pair_is_live(data_dir: Path) -
     # another process (zyn status without the owner) reads the same verdicts from the kv table
     again = LiveEvidence(EvidenceGate(RULE), PAIRS, ArraySource(real, TF, market_for), lambda: frozenset(), kv)
     assert again.to_json() == ev.to_json()
+
+
+def test_live_evidence_from_the_candle_store_equals_the_in_memory_record(data_dir: Path) -> None:
+    """Live, the candles come from the candle store (SQL): the same record as the same candles in memory."""
+    from core.market_data.store_sql import SqlCandleStore
+    from core.trading.servant import StoreSource
+
+    real = _arrays(data_dir)
+    store = SqlCandleStore(make_engine("sqlite://"))
+    for pair, a in real.items():
+        store.add(pair, TF, a.to_candles())
+    closes = [int(t) + timeframe_ms(TF) for t in real[PAIRS[0]].ts[200:2400:50]]
+    stored = LiveEvidence(EvidenceGate(RULE), PAIRS,
+                          StoreSource(lambda p, until: store.history(p, TF, until), TF, market_for))
+    memory = LiveEvidence(EvidenceGate(RULE), PAIRS, ArraySource(real, TF, market_for))
+    assert _states(stored, closes) == _states(memory, closes)
+    assert stored.latest()["BTC/USDT"].trades > 0
