@@ -26,6 +26,25 @@ from core.config import load_settings  # noqa: E402
 DAY = 86_400_000
 
 
+def _outcome(zyn: object) -> None:
+    """What the run did: decisions by action, equity, and each pair's evidence at the end."""
+    from collections import Counter
+
+    from sqlmodel import Session, select
+
+    from core.telemetry.models import DecisionRow
+    from core.trading.servant import evidence_text
+
+    with Session(zyn.db) as s:  # type: ignore[attr-defined]
+        actions = Counter(r.action for r in s.exec(select(DecisionRow)).all())
+    snap = zyn.status.snapshot()  # type: ignore[attr-defined]
+    print(f"  decisions {dict(sorted(actions.items()))}; equity {snap['equity_usd']:.2f}")
+    from core.evidence import PairEvidence
+
+    for pair, fig in snap["evidence"].items():
+        print("  " + evidence_text(PairEvidence(pair, **fig)))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--days", type=int, default=400)
@@ -45,6 +64,7 @@ def main() -> None:
             replay.step((replay.start_ms() or 0) + args.days * DAY)
             print(f"ZYN_EVIDENCE={flag}: {args.days} days at {args.timeframe} over {', '.join(zyn.settings.pairs)}: "
                   f"{time.process_time() - t0:.1f} CPU s, {replay.ticks} ticks")
+            _outcome(zyn)
             zyn.close()
 
 
