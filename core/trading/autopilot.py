@@ -151,7 +151,7 @@ class Autopilot:
             self._warm(run, history, len(history) - 1)
             self._apply_policy(run)
             self._marks[pair] = candle.close
-            self._walk_shadow(run, pair, candle)
+            self._walk_shadow(run, pair, history)
             equity, cash = self._equity(pair, candle)
             guard = self.service.state.guard
             tripped = self._feed_guard(pair, candle.ts, equity)
@@ -249,14 +249,20 @@ class Autopilot:
     def _in_shadow(self, pair: str) -> bool:
         return self.shadow is not None and self.shadow.holds(pair)
 
-    def _walk_shadow(self, run: _PairRun, pair: str, candle: Candle) -> None:
-        """Follow the pair's shadow position through this candle; its exit feeds the cool-off as a
+    def _walk_shadow(self, run: _PairRun, pair: str, history: Sequence[Candle]) -> None:
+        """Follow the pair's shadow position through every candle since the last decision (one in
+        normal running; all those missed while Zyn was down); its exit feeds the cool-off as a
         real exit does (the plain strategy would have taken that loss)."""
-        if self.shadow is None:
+        if self.shadow is None or not self.shadow.holds(pair):
             return
-        done = self.shadow.walk(pair, candle)
-        if done is not None:
-            run.strategy.record_exit(done.pnl, bucket_start(done.closed_ms, self._tf_ms))
+        start = len(history) - 1
+        while start > 0 and run.last_ts is not None and history[start - 1].ts > run.last_ts:
+            start -= 1
+        for candle in history[start:]:
+            done = self.shadow.walk(pair, candle)
+            if done is not None:
+                run.strategy.record_exit(done.pnl, bucket_start(done.closed_ms, self._tf_ms))
+                return
 
     def _feed_guard(self, pair: str, ts: int, equity: float) -> bool:
         """The kill-switch sees the close's equity, except on an account with nothing in it: a

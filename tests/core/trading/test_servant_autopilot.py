@@ -124,3 +124,21 @@ def test_a_zero_equity_account_does_not_trip_the_kill_switch_and_says_why() -> N
         events = s.exec(select(SafetyEventRow)).all()
     assert [e.kind for e in events] == ["zero_equity"]
     assert "holds no USD" in events[0].detail and "PAPER_BALANCE" in events[0].detail
+
+
+def test_a_shadow_stop_hit_while_zyn_was_down_closes_the_shadow_position_at_that_candle() -> None:
+    candles = cross_up_candles()
+    stack = build_stack({PAIR: market_for(PAIR)}, start_ms=candles[-1].ts + HOUR)
+    stack.exchange.set_price(PAIR, Decimal("105"), candles[-1].ts + HOUR)
+    kv = KeyValueStore(stack.db)
+    row = Autopilot(stack.service, timeframe="1h", evidence=shadow_of, shadow=ShadowBook(kv)).tick(PAIR, candles)
+    assert row.action == "shadow" and row.stop is not None
+    filled = Candle(candles[-1].ts + HOUR, 105, 105.5, 104.5, 105.2, 1)  # decided while down: missed
+    crash = Candle(filled.ts + HOUR, 105.2, 105.3, row.stop - 2, row.stop - 1, 1)  # missed too: the stop
+    now = Candle(crash.ts + HOUR, row.stop - 1, row.stop, row.stop - 1.5, row.stop - 0.5, 1)
+    book = ShadowBook(kv)  # a restart
+    later = Autopilot(stack.service, timeframe="1h", evidence=shadow_of, shadow=book)
+    later.tick(PAIR, [*candles, filled, crash, now])
+    [trade] = book.records()
+    assert (trade.entered_ms, trade.closed_ms, trade.reason) == (filled.ts, crash.ts, "stop")
+    assert not book.holds(PAIR)
