@@ -47,7 +47,7 @@ HELP_ROWS: list[Row] = [
     ("report week, chart [equity|pnl]", "the weekly report; charts"),
     ("set PREF VALUE, alerts", f"preferences: {PREFS_HELP}"),
     ("features, set feature NAME on|off, set target N%, universe", "the optional modules and their state"),
-    ("trade PAIR anyway; why aren't you trading PAIR?", "force a shadow pair live (needs yes); its live/shadow evidence"),
+    ("trade PAIR anyway; why aren't you trading PAIR?", "force a shadow pair live (needs yes); its evidence"),
     ("how are you doing? would mtf help? should I keep trading?", "answers measured on your pairs and my record"),
     ("yes / no", "confirm or drop the pending action"),
 ]
