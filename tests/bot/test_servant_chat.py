@@ -6,7 +6,12 @@ you doing?", "would mtf help?" and "should I keep trading?" answer with measured
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
@@ -21,17 +26,34 @@ DAY = 86_400_000
 KEYS = {"state", "trades", "months", "expectancy_r", "interval_low", "interval_high", "pooled_r", "forced"}
 
 
-@pytest.fixture(scope="module")
-def zyn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Zyn]:
+def servant_env(tmp: Path) -> dict[str, str]:
     from tests.conftest import shared_data
 
+    return {"DATABASE_URL": f"sqlite:///{tmp}/zyn.db", "PAPER_FEED": "replay",
+            "PAPER_DATA": str(shared_data() / "kraken"), "ZYN_TIMEFRAME": "4h"}
+
+
+@pytest.fixture(scope="module")
+def zyn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Zyn]:
     tmp = tmp_path_factory.mktemp("servant")
-    env = {"DATABASE_URL": f"sqlite:///{tmp}/zyn.db", "PAPER_FEED": "replay",
-           "PAPER_DATA": str(shared_data() / "kraken"), "ZYN_TIMEFRAME": "4h"}
-    z = build_zyn(load_settings(env))
+    z = build_zyn(load_settings(servant_env(tmp)))
     z.replay.step(z.replay.start_ms() + 150 * DAY)  # type: ignore[union-attr]
     yield z
     z.close()
+
+
+def test_zyn_status_json_in_another_process_shows_the_same_evidence(zyn: Zyn) -> None:
+    """`zyn status --json` as its own process (no owner running: it owns for its duration) reads the
+    verdicts the autopilot's process saved."""
+    db = zyn.settings.database_url.removeprefix("sqlite:///")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZYN_", "PAPER_", "KRAKEN_", "DATABASE_URL"))}
+    env.update(servant_env(Path(db).parent))
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    out = subprocess.run([sys.executable, "-m", "bot", "status", "--json"], capture_output=True, text=True,
+                         cwd=Path(db).parent, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    shown = json.loads(out.stdout)["evidence"]
+    assert shown == zyn.status.snapshot()["evidence"] and shown["BTC/USD"]["trades"] > 0
 
 
 def ask(zyn: Zyn, text: str) -> tuple[str, str, list[tuple[str, str]]]:
