@@ -186,8 +186,8 @@ def would_help(ctx: CommandContext, feature: str) -> Reply:
     if servant is None:
         raise UserError("I cannot measure that here (no candle history in this process)")
     if feature not in servant.measurable:
-        return Reply(text=f"I can measure {', '.join(servant.measurable)} on your pairs; {feature!r} is not a switch "
-                          "I have, so I have no evidence either way.", title="Would it help?")
+        return Reply(text=f"I can measure {', '.join(servant.measurable)} on your pairs; {feature!r} is not something "
+                          "I can backtest, so I have no evidence either way.", title="Would it help?")
     found = servant.what_if(feature)
     if not isinstance(found, WhatIf) or found.variant is None:
         return Reply(text="I hold too few candles of your pairs to measure that yet (at least 60 per pair).",
