@@ -184,7 +184,7 @@ class Zyn:
         return state
 
     def autopilot_state(self) -> dict[str, object]:
-        return autopilot_state(self.trading, self.modules, self.clock, self.feed, self.lifecycle)
+        return autopilot_state(self.trading, self.modules, self.clock, self.feed, self.lifecycle, self.autopilot)
 
     def kill_switch_state(self) -> dict[str, object]:
         return kill_switch_state(self.trading)
@@ -241,7 +241,8 @@ def build_zyn(
     autopilot = build_autopilot(settings, trading, feed, kv, learning, modules, evidence)
     replay = build_replay(settings, market, exchange, autopilot)
     pricer = build_pricer(settings, market, exchange, feed)
-    status = build_status(settings, exchange, clock, db, breaker, trading, modules, feed, lifecycle, evidence)
+    status = build_status(settings, exchange, clock, db, breaker, trading, modules, feed, lifecycle, evidence,
+                          autopilot)
     dispatcher = build_dispatcher(settings, db, kv, clock, notifier, exchange, market, trading, status, learning,
                                   modules, candles, ServantAnswers(settings, plain, clock, kv))
     channels = build_channels(settings, dispatcher, notifier)

@@ -149,13 +149,14 @@ def build_learning(settings: Settings, db: Engine, kv: KeyValueStore, market: Ma
 # ------------------------------------------------------------------------------- status
 def build_status(settings: Settings, exchange: Exchange, clock: Clock, db: Engine, breaker: CircuitBreaker,
                  trading: TradingService, modules: Modules, feed: MarketFeed | None,
-                 lifecycle: Lifecycle, evidence: LiveEvidence | None = None) -> StatusService:
+                 lifecycle: Lifecycle, evidence: LiveEvidence | None = None,
+                 autopilot: Autopilot | None = None) -> StatusService:
     from core.config import quote_of
     from core.status.service import StatusService
 
     return StatusService(
         exchange, clock, db, settings.mode, list(settings.pairs), breaker_snapshot=breaker.snapshot,
-        autopilot_state=lambda: autopilot_state(trading, modules, clock, feed, lifecycle),
+        autopilot_state=lambda: autopilot_state(trading, modules, clock, feed, lifecycle, autopilot),
         kill_switch_state=lambda: kill_switch_state(trading),
         quote=quote_of(settings.pairs[0]) if settings.mode == "paper" else "USD",
         evidence_state=evidence.to_json if evidence is not None else None,
@@ -163,9 +164,11 @@ def build_status(settings: Settings, exchange: Exchange, clock: Clock, db: Engin
 
 
 def autopilot_state(trading: TradingService, modules: Modules, clock: Clock, feed: MarketFeed | None,
-                    lifecycle: Lifecycle) -> dict[str, Any]:
+                    lifecycle: Lifecycle, autopilot: Autopilot | None = None) -> dict[str, Any]:
     """Whether the autopilot trades now, and if not, why (the first reason that applies)."""
     paused = trading.paused_reason
+    if paused is None and autopilot is not None:
+        paused = autopilot.cannot_trade  # issue 17: a zero-equity account says what is wrong
     if paused is None and lifecycle.reconciling:
         paused = "reconciling with the exchange after a start"
     if paused is None and trading.halted():

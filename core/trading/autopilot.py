@@ -246,6 +246,14 @@ class Autopilot:
         )
         return replace(decision, action="skip", reason=refusal)
 
+    @property
+    def cannot_trade(self) -> str | None:
+        """Why the autopilot cannot trade at all right now (status): an account with no money."""
+        if not self._zero_equity_told:
+            return None
+        quotes = sorted({self._market(p).quote for p in self._zero_equity_told})
+        return f"the account holds no {', '.join(quotes)} (equity 0): fund it in the pairs' quote currency"
+
     def _in_shadow(self, pair: str) -> bool:
         return self.shadow is not None and self.shadow.holds(pair)
 
@@ -269,6 +277,7 @@ class Autopilot:
         zero-equity account cannot lose a day's 3 %, it cannot trade at all — say what is wrong
         (once per pair and process) instead of tripping every day."""
         if equity > 0 or self.service.has_position(pair):
+            self._zero_equity_told.discard(pair)
             return self.service.state.guard.on_close(ts, equity)
         if pair not in self._zero_equity_told:
             self._zero_equity_told.add(pair)

@@ -124,6 +124,7 @@ def test_a_zero_equity_account_does_not_trip_the_kill_switch_and_says_why() -> N
         events = s.exec(select(SafetyEventRow)).all()
     assert [e.kind for e in events] == ["zero_equity"]
     assert "holds no USD" in events[0].detail and "PAPER_BALANCE" in events[0].detail
+    assert auto.cannot_trade is not None and "holds no USD (equity 0)" in auto.cannot_trade  # status says so
 
 
 def test_a_shadow_stop_hit_while_zyn_was_down_closes_the_shadow_position_at_that_candle() -> None:
