@@ -3,6 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PORT ?= 5000
 
 .PHONY: run test install lint typecheck pytest bench bench-venv soak clean
 
@@ -15,8 +16,8 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
-	$(BIN)/zyn run
+run: $(STAMP)  # `make run PORT=5001` for another port
+	$(BIN)/zyn run --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -43,6 +44,7 @@ bench: $(STAMP)
 	-$(MAKE) bench-venv  # offline or failing: the table then shows Zyn, bare numba and plain Python only
 	$(BIN)/python bench/backtest_speed.py --out bench/results/backtest_speed.md
 	$(BIN)/python bench/chat_latency.py
+	$(BIN)/python bench/chat_client.py
 	$(BIN)/python bench/walk_forward.py
 	$(BIN)/python bench/universe_tick.py
 

@@ -10,11 +10,13 @@ wires it to the notifier's `error` alert); a broken reporter never takes the sch
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
@@ -22,6 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from loguru import logger
 
 from scheduler.lock import SchedulerLock
+from scheduler.sim_time import SimSchedule
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,23 @@ def every(seconds: float) -> IntervalTrigger:
 
 def daily_at(hour: int, minute: int, tz: str, day_of_week: str | None = None) -> CronTrigger:
     return CronTrigger(hour=hour, minute=minute, day_of_week=day_of_week, timezone=tz)
+
+
+OVERLAP_WORDS = "maximum number of running instances reached"
+
+
+class _DropOverlapWarnings(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return OVERLAP_WORDS not in str(record.msg)
+
+
+def quiet_overlap_logger() -> logging.Logger:
+    """APScheduler's logger without its per-skip "maximum number of running instances" warning
+    (`ZynScheduler._overlapped` says it once instead); everything else it logs is kept."""
+    log = logging.getLogger("apscheduler.scheduler")
+    if not any(isinstance(f, _DropOverlapWarnings) for f in log.filters):
+        log.addFilter(_DropOverlapWarnings())
+    return log
 
 
 WatchJobs = Callable[[list[JobSpec], Callable[[], None], Callable[[], bool]], list[JobSpec]]
@@ -57,11 +77,14 @@ class ZynScheduler:
     # `watch(jobs, restart, owner)` wraps the jobs so a watchdog sees them beat and can restart this
     # scheduler (scheduler/watched.py); given here because the restart is this very object.
     watch: WatchJobs | None = None
+    # in a replay: the jobs due on the simulated clock, run by the replay job (scheduler/sim_time.py)
+    sim: SimSchedule | None = None
     _sched: BackgroundScheduler | None = None
     _owner: bool = False
     _runs: dict[str, int] = field(default_factory=dict)
     _errors: dict[str, str] = field(default_factory=dict)
     _guard: threading.Lock = field(default_factory=threading.Lock)
+    _overlaps: dict[str, int] = field(default_factory=dict)  # job -> runs skipped: still running
 
     def __post_init__(self) -> None:
         if self.watch is not None:
@@ -69,8 +92,10 @@ class ZynScheduler:
 
     def start(self) -> None:
         self._sched = BackgroundScheduler(
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}, timezone="UTC"
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}, timezone="UTC",
+            logger=quiet_overlap_logger(),
         )
+        self._sched.add_listener(self._overlapped, EVENT_JOB_MAX_INSTANCES)
         for spec in self.jobs:
             self._sched.add_job(self._wrap(spec), spec.trigger, id=spec.name, name=spec.name, replace_existing=True)
         self._sched.add_job(self._renew, every(self.lock.renew_every_s), id="scheduler_lease", replace_existing=True)
@@ -93,6 +118,17 @@ class ZynScheduler:
             self._sched.shutdown(wait=True)
         if self._owner and release:
             self.lock.release()
+
+    def _overlapped(self, event: JobSubmissionEvent) -> None:
+        """A job still running when its next run was due: said once per job, in Zyn's words
+        (APScheduler's own warning went to the console on every skipped run, issue 22.9)."""
+        with self._guard:
+            first = event.job_id not in self._overlaps
+            self._overlaps[event.job_id] = self._overlaps.get(event.job_id, 0) + 1
+        if first:
+            logger.bind(job=event.job_id).warning(
+                "job {} is still running when its next run is due; that run is skipped (said once)", event.job_id
+            )
 
     def _renew(self) -> bool:
         owner = self.lock.acquire()
@@ -137,7 +173,7 @@ class ZynScheduler:
         running = bool(self._sched is not None and self._sched.running)
         with self._guard:
             return {"running": running, "owner": self._owner, "jobs": [j.name for j in self.jobs],
-                    "runs": dict(self._runs), "errors": dict(self._errors)}
+                    "runs": dict(self._runs), "errors": dict(self._errors), "skipped": dict(self._overlaps)}
 
     def run_now(self, name: str) -> None:
         """Run one job immediately in the caller's thread (CLI and tests)."""

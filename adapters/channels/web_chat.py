@@ -194,6 +194,9 @@ def reply_json(reply: Reply) -> dict[str, Any]:
         "title": reply.title,
         "text": reply.text,
         "rows": [cells(r) for r in table_rows(reply)],
+        # a table's column names (also its first row above): the page lays it out per width like
+        # the other channels — a table when it fits, one card per row on a phone (issue 22.10)
+        "columns": [str(c) for c in reply.columns] if reply.columns and reply.rows else [],
         "buttons": confirm_buttons(reply),
     }
     if reply.image_png:

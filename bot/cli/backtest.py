@@ -28,26 +28,33 @@ def load_backtest_candles(args: argparse.Namespace) -> tuple[str, str, list[Any]
     return pair, tf, candles
 
 
-def cmd_backtest(args: argparse.Namespace) -> int:
-    from bot.cli.main import print_json
-
+def _cmd_folder(args: argparse.Namespace) -> int:
+    """`--servant`, `--learn` or the plain strategy over every pair file of a folder."""
     if getattr(args, "servant", False):
         if not Path(args.data).is_dir():
             raise UserError(f"--servant walks a folder of pair files forward; {args.data} is not a folder")
         from bot.cli.servant import cmd_servant
 
         return cmd_servant(args)
-    if Path(args.data).is_dir():
-        if args.learn:
-            from bot.cli.learn_pooled import cmd_pooled_learn
+    if args.learn:
+        from bot.cli.learn_pooled import cmd_pooled_learn
 
-            return cmd_pooled_learn(args)
-        if getattr(args, "features", None):
-            raise UserError("--features runs on one pair file; give --data FILE (a folder runs the plain strategy)")
-        from bot.cli.backtest_folder import format_table, run_folder
+        return cmd_pooled_learn(args)
+    if getattr(args, "features", None):
+        raise UserError("--features runs on one pair file; give --data FILE (a folder runs the plain strategy)")
+    from bot.cli.backtest_folder import format_table, run_folder
 
-        _out(run_folder(args.data, args.timeframe), args.json, format_table)
-        return 0
+    _out(run_folder(args.data, args.timeframe), args.json, format_table)
+    return 0
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from bot.cli.main import print_json
+
+    if not Path(args.data).exists():  # before reading a pair from the name of a file that is not there
+        raise UserError(f"--data {args.data}: no such file or folder")
+    if getattr(args, "servant", False) or Path(args.data).is_dir():
+        return _cmd_folder(args)
     if args.plot:
         _check_plot_path(args.plot)  # fail in one line before minutes of backtest, not after
     if args.learn:

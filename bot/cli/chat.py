@@ -13,15 +13,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from bot.wiring.app import load_env_settings
 from core.domain import UserError, ZynError
 
 
 @contextmanager
 def _session() -> Iterator[Any]:
     from bot.cli.session import CliSession
+    from bot.wiring.env import load_env
+    from core.config import load_settings
 
-    session = CliSession(load_env_settings())
+    session = CliSession(load_settings(load_env()))  # not via bot.wiring.app: a client imports no root
     try:
         yield session
     finally:
@@ -39,14 +40,13 @@ def _one_line_errors(fn: Callable[[], int]) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from bot.cli.shell import CLI_CHANNEL, OWNER, chat_exit_code
+    from bot.cli.chat_output import print_reply
+    from bot.cli.shell import CLI_CHANNEL, OWNER
     from bot.conversation.envelope import Envelope
 
     def run() -> int:
         with _session() as session:
-            reply = session.handle(Envelope(CLI_CHANNEL, args.user or OWNER, args.message))
-            print(render_plain(reply))
-            return int(chat_exit_code(reply))
+            return print_reply(session.handle(Envelope(CLI_CHANNEL, args.user or OWNER, args.message)))
 
     return _one_line_errors(run)
 
@@ -86,12 +86,19 @@ def cmd_learn(args: argparse.Namespace) -> int:
             if args.json:
                 print_json(changes)
             else:
-                from bot.cli.status_text import plain_value
-
-                print(changes.get("text") or "\n".join(f"{k}: {plain_value(v)}" for k, v in changes.items()))
+                print(learn_text(changes))
             return 0
 
     return _one_line_errors(run)
+
+
+def learn_text(changes: dict[str, Any]) -> str:
+    """`zyn learn` for people: one line per figure, each moved context on its own line (issue 22.9:
+    not "moved: after_r -0.207, before_r …" run together on one line)."""
+    from bot.commands.learning import learn_rows
+
+    text = changes.get("text")
+    return str(text) if text else "\n".join(f"{label}: {value}" for label, value in learn_rows(changes))
 
 
 def render_plain(reply: Any) -> str:

@@ -53,7 +53,7 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 def import_files(store: CandleStore, files: list[CandleFile]) -> list[str]:
     """Write each checked file; one summary line per file (how many candles were new)."""
-    from core.status.service import iso_utc
+    from core.status.trades import iso_utc
 
     lines: list[str] = []
     for f in files:
@@ -72,7 +72,7 @@ def _count(store: CandleStore, pair: str, timeframe: str) -> int:
 
 def coverage_rows(store: CandleStore) -> list[dict[str, Any]]:
     """The contract's rows: pair, timeframe, first, last (ISO times), candles."""
-    from core.status.service import iso_utc
+    from core.status.trades import iso_utc
 
     return [{"pair": c.pair, "timeframe": c.timeframe, "first": iso_utc(c.first_ms), "last": iso_utc(c.last_ms),
              "candles": c.candles} for c in store.coverage()]

@@ -96,7 +96,7 @@ def _format(report: dict[str, Any]) -> str:
         )
     lines.append(
         f"average: baseline {_pct(s['baseline_return'])}, learned {_pct(s['learned_return'])}, "
-        f"random-skip control {_pct(s['control_return'])} ({s['control_seeds']} seeds, learned above "
-        f"{s['seeds_beaten']}); skill: {'yes' if s['skill'] else 'no'}"
+        f"random-skip control {_pct(s['control_return'])} (learned above {s['seeds_beaten']} of "
+        f"{s['control_seeds']} seeds); skill: {'yes' if s['skill'] else 'no'}"
     )
     return "\n".join(lines)

@@ -12,10 +12,6 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from loguru import logger
-
-from core.domain import UserError
-
 LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -70,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _setup_logging(command: str, quiet: bool) -> None:
+    from loguru import logger
+
+    from core.domain import UserError
+
     # diagnose=False: loguru's default prints the values of the variables in every traceback
     # frame (e.g. a ChannelSettings repr with every token), so secrets would reach the logs.
     logger.remove()
@@ -87,6 +87,17 @@ def _setup_logging(command: str, quiet: bool) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "chat" and not args.message.strip():
+        print("zyn: chat: the message is empty; try zyn chat \"help\"", file=sys.stderr)
+        return 2
+    if args.command in ("chat", "status", "shell"):  # a running owner answers: import only the client (22.6)
+        served = _served_by_owner(args)
+        if served is not None:
+            return served
+    from loguru import logger
+
+    from core.domain import UserError
+
     try:
         _setup_logging(args.command, quiet=args.command not in ("run", "sim-exchange"))
     except UserError as exc:
@@ -118,6 +129,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger.bind(command=args.command).exception("command failed")
         print(f"zyn: {args.command} failed: {type(exc).__name__}: {str(exc)[:200]}", file=sys.stderr)
         return 1
+
+
+def _served_by_owner(args: argparse.Namespace) -> int | None:
+    """The light client path (bot/cli/fast_client.py); None when the ordinary path must answer."""
+    from bot.cli.fast_client import serve
+    from bot.wiring.env import load_env
+
+    try:
+        return serve(args, load_env())
+    except Exception as exc:  # noqa: BLE001 - e.g. the owner's token unreadable: one line, as below
+        from core.domain import UserError
+
+        print(f"zyn: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, UserError) else 1
 
 
 def _cmd(module: str, name: str) -> Callable[[argparse.Namespace], int]:

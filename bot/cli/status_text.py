@@ -3,6 +3,7 @@ noise, no Python reprs (`paused=None`, `[]`, `{}`) — the same rules as the cha
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -71,12 +72,22 @@ def plain_value(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:,.4g}"
+        return significant(value)
     if isinstance(value, Mapping):
         return ", ".join(f"{k} {plain_value(v)}" for k, v in value.items())
     if isinstance(value, list | tuple):
         return ", ".join(plain_value(v) for v in value)
     return str(value)
+
+
+def significant(value: float, digits: int = 4) -> str:
+    """About `digits` significant digits and never exponent notation (issue 22.9): 12345.678 ->
+    '12,346', 0.20712 -> '0.2071', 0.0000123 -> '0.0000123' (not '1.23e-05')."""
+    if value == 0 or not math.isfinite(value):
+        return "0" if value == 0 else str(value)
+    places = max(0, digits - 1 - math.floor(math.log10(abs(value))))
+    text = f"{value:,.{min(places, 12)}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _whose(p: Mapping[str, Any]) -> str:

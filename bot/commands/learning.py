@@ -194,7 +194,7 @@ def memory(ctx: CommandContext, cmd: Command) -> Reply:
     from bot.owner.settings import StandingMemory
 
     rows = facts_rows(ctx)
-    rows += [(f"rule {i}", r.text) for i, r in enumerate(StandingMemory(ctx.kv).rules(), 1)]
+    rows += [(f"rule {n}", r.text) for n, r in StandingMemory(ctx.kv).numbered_rules()]
     return Reply(
         text=conversation_memory.show_memory(ctx.db, ctx.env.channel, ctx.env.user_id),
         title="Memory",

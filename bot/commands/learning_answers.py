@@ -66,7 +66,8 @@ def answer(ctx: CommandContext, kind: str) -> Reply:
     live, live_rows = live_sentence(ctx)
     rows = _rows(state) + live_rows
     if kind == "learned":
-        text = f"{_learned_sentence(ctx)} {wf} {_switch_sentence(state)}"
+        own = source_split(load_records(ctx.db))[1]
+        text = f"{_learned_sentence(ctx, own)} {wf} {_switch_sentence(state)}"
         return Reply(text=text, title="What I have learned", rows=rows)
     if kind == "helping":
         verdict = "Yes, measurably." if state.on else "Not measurably."
@@ -86,10 +87,17 @@ def _switch_sentence(state: SwitchState) -> str:
     return "So I do not let it change any trade: I trade the plain strategy."
 
 
-def _learned_sentence(ctx: CommandContext) -> str:
+def _learned_sentence(ctx: CommandContext, own: int) -> str:
+    """What the model learned; when trades closed since it was last trained, say both counts (issue
+    22.9: not "has seen 0 closed trades" beside "own closed trades · 13" in one reply)."""
     model = Learner.load_latest(ctx.db).model
     if not model.ready:
-        return f"My learner has seen {model.trained_on} closed trades, too few to learn anything reliable."
+        since = (
+            f"; I now have {own} closed trades of my own, and it retrains on them nightly or when you send learn"
+            if own > model.trained_on else ""
+        )
+        return (f"My learner was last trained on {model.trained_on} closed trades, too few to learn anything "
+                f"reliable{since}.")
     gated = model.gated_cells()
     if not gated:
         return (

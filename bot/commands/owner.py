@@ -57,7 +57,7 @@ def set_trading(ctx: CommandContext, name: str, value: str) -> Reply:
 
 
 def rules(ctx: CommandContext, cmd: Command) -> Reply:
-    kept = StandingMemory(ctx.kv).rules()
+    kept = StandingMemory(ctx.kv).numbered_rules()
     off = owner_settings(ctx).pairs_off()
     if not kept and not off:
         return Reply(
@@ -65,7 +65,7 @@ def rules(ctx: CommandContext, cmd: Command) -> Reply:
             '22:00", "never more than 2 positions", "stop trading ETH".',
             title="Rules",
         )
-    rows: list[Row] = [(str(i), f"{r.text} — {r.describe()}") for i, r in enumerate(kept, 1)]
+    rows: list[Row] = [(str(n), f"{r.text} — {r.describe()}") for n, r in kept]
     rows += [("settings", f"{pair} switched off (set pair {pair} on)") for pair in off]
     return Reply(
         text="The autopilot obeys these for new trades; each skip is recorded with the rule. "

@@ -104,8 +104,15 @@ def cancel(ctx: CommandContext, cmd: Command) -> Reply:
     if target == "all":
         if not open_orders:
             return Reply(text="No open orders to cancel.")
-        rows: list[Row] = [_order_row(o) for o in open_orders]
-        summary = f"cancel all {len(open_orders)} open order(s)"
+        # echo what will really happen: the stops of open positions stay (flatten closes those)
+        stops = [o for o in open_orders if o.get("type") == "stop-loss" and o.get("side") == "sell"]
+        going = [o for o in open_orders if o not in stops]
+        kept = f"; the {_count(len(stops), 'stop')} of open positions stay (flatten closes positions)" if stops else ""
+        if not going:
+            return Reply(text=f"Nothing to cancel: the only open orders are the {_count(len(stops), 'stop')} of "
+                              "open positions, which stay (flatten closes positions).")
+        rows: list[Row] = [_order_row(o) for o in going]
+        summary = f"cancel {_count(len(going), 'open order')}{kept}"
         ctx.confirmations.put(ctx.env, "cancel", summary, {"order_id": None})
         return _confirm_reply(ctx, "Confirm cancel", summary + ".", rows)
     match = [o for o in open_orders if str(o.get("id")) == target]
@@ -114,6 +121,10 @@ def cancel(ctx: CommandContext, cmd: Command) -> Reply:
     summary = f"cancel order {target}"
     ctx.confirmations.put(ctx.env, "cancel", summary, {"order_id": target})
     return _confirm_reply(ctx, "Confirm cancel", summary + ".", [_order_row(match[0])])
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def flatten(ctx: CommandContext, cmd: Command) -> Reply:

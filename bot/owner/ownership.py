@@ -19,13 +19,15 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-
-from sqlalchemy.engine import Engine
+from typing import TYPE_CHECKING
 
 from core.clock import RealClock
 from core.domain import UserError
-from core.telemetry.kv import KeyValueStore
-from scheduler.lock import live_holder
+
+if TYPE_CHECKING:  # a terminal client reads only the token here: no SQLAlchemy import (issue 22.6)
+    from sqlalchemy.engine import Engine
+
+    from core.telemetry.kv import KeyValueStore
 
 ENDPOINT_KEY = "owner:endpoint"
 LEASE_NAME = "main"
@@ -41,6 +43,8 @@ class OwnerInfo:
 
 def current_owner(db: Engine, kv: KeyValueStore) -> OwnerInfo | None:
     """The process that holds a live lease on this database, or None when nobody does."""
+    from scheduler.lock import live_holder
+
     holder = live_holder(db, RealClock(), LEASE_NAME)
     if holder is None:
         return None

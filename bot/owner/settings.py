@@ -26,6 +26,7 @@ SETTINGS_KEY = "settings:risk"
 PAIRS_OFF_KEY = "settings:pairs_off"
 QUIET_KEY = "settings:quiet_hours"
 RULES_KEY = "memory:rules"
+RULES_NEXT_KEY = "memory:rules:next"  # the next rule number: numbers are never reused
 FACTS_KEY = "memory:facts"
 TZ_KEY = "pref:tz"
 MAX_RULES, MAX_FACTS, FACT_CHARS = 20, 50, 300
@@ -178,15 +179,21 @@ def in_quiet_hours(quiet: tuple[str, str] | None, local_hhmm: str) -> bool:
 
 
 class StandingMemory:
-    """Durable rules and facts the owner asked Zyn to keep, numbered from 1 in `rules`/`memory`."""
+    """Durable rules and facts the owner asked Zyn to keep. A rule keeps the number it was given
+    (`rules`, `forget rule N`): forgetting rule 1 does not turn rule 2 into rule 1 (issue 22.9);
+    numbers are never reused. Facts are numbered from 1 in `memory`."""
 
     def __init__(self, kv: KeyValueStore) -> None:
         self.kv = kv
 
     def rules(self) -> list[Rule]:
+        return [rule for _, rule in self.numbered_rules()]
+
+    def numbered_rules(self) -> list[tuple[int, Rule]]:
+        """(number, rule), oldest first; rules stored before numbers were kept get their position."""
         raw = self.kv.get_json(RULES_KEY, [])
-        out: list[Rule] = []
-        for item in raw if isinstance(raw, list) else []:
+        out: list[tuple[int, Rule]] = []
+        for i, item in enumerate(raw if isinstance(raw, list) else [], 1):
             if isinstance(item, dict) and item.get("kind") in (
                 "no_weekends",
                 "no_entries_after",
@@ -194,24 +201,43 @@ class StandingMemory:
                 "skip_pair",
                 "force_live",
             ):
-                out.append(Rule(item["kind"], str(item.get("value", "")), str(item.get("text", ""))))
+                number = item.get("no")
+                rule = Rule(item["kind"], str(item.get("value", "")), str(item.get("text", "")))
+                out.append((number if isinstance(number, int) else i, rule))
         return out
 
     def add_rule(self, rule: Rule) -> int:
-        rules = [r for r in self.rules() if (r.kind, r.value) != (rule.kind, rule.value)]
-        if len(rules) >= MAX_RULES:
+        """Keep `rule` (the same kind and value replaces the old one, under its old number)."""
+        kept = self.numbered_rules()
+        same = [n for n, r in kept if (r.kind, r.value) == (rule.kind, rule.value)]
+        kept = [(n, r) for n, r in kept if (r.kind, r.value) != (rule.kind, rule.value)]
+        if len(kept) >= MAX_RULES:
             raise UserError(f"I keep at most {MAX_RULES} rules; forget one first (rules lists them)")
-        rules.append(rule)
-        self.kv.set_json(RULES_KEY, [{"kind": r.kind, "value": r.value, "text": r.text} for r in rules])
-        return len(rules)
+        number = same[0] if same else self._next_number(kept)
+        self._save([*kept, (number, rule)])
+        return number
 
     def forget_rule(self, number: int) -> Rule:
-        rules = self.rules()
-        if not 1 <= number <= len(rules):
-            raise UserError(f"there is no rule {number}; rules lists them" if rules else "there are no rules")
-        gone = rules.pop(number - 1)
-        self.kv.set_json(RULES_KEY, [{"kind": r.kind, "value": r.value, "text": r.text} for r in rules])
-        return gone
+        kept = self.numbered_rules()
+        gone = [r for n, r in kept if n == number]
+        if not gone:
+            shown = ", ".join(str(n) for n, _ in kept)
+            raise UserError(f"there is no rule {number} (rules: {shown})" if kept else "there are no rules")
+        self._save([(n, r) for n, r in kept if n != number])
+        return gone[0]
+
+    def _next_number(self, kept: list[tuple[int, Rule]]) -> int:
+        counter = self.kv.get_json(RULES_NEXT_KEY, 0)
+        return max([counter if isinstance(counter, int) else 0, *(n + 1 for n, _ in kept), 1])
+
+    def _save(self, numbered: list[tuple[int, Rule]]) -> None:
+        numbered.sort(key=lambda nr: nr[0])
+        self.kv.set_json(
+            RULES_KEY, [{"no": n, "kind": r.kind, "value": r.value, "text": r.text} for n, r in numbered]
+        )
+        top = max((n for n, _ in numbered), default=0)
+        counter = self.kv.get_json(RULES_NEXT_KEY, 0)
+        self.kv.set_json(RULES_NEXT_KEY, max(top + 1, counter if isinstance(counter, int) else 0))
 
     def facts(self) -> list[str]:
         raw = self.kv.get_json(FACTS_KEY, [])

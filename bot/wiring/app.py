@@ -9,7 +9,6 @@ and the frozen `Zyn` is constructed once at the end: no attribute is set after c
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -19,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from adapters.channels.ports import Channel, PolledChannel
 from bot.learning.runner import LearningRunner
+from bot.wiring.env import load_env
 from bot.wiring.history import build_candle_store, keep_candles, start_backfill
 from bot.wiring.jobs import JobParts, build_scheduler, scheduler_lock
 from bot.wiring.lifecycle import Lifecycle
@@ -255,17 +255,6 @@ def build_zyn(
               dispatcher=dispatcher, channels=channels, scheduler=scheduler, lease=lease, lifecycle=lifecycle)
     logger.bind(**settings.redacted()).info("zyn built")
     return zyn
-
-
-def load_env() -> dict[str, str]:
-    """Environment first, then `.env` for what the environment does not set."""
-    from dotenv import dotenv_values
-
-    env: dict[str, str] = {}
-    if os.path.exists(".env"):
-        env.update({k: v for k, v in dotenv_values(".env").items() if v is not None})
-    env.update(os.environ)
-    return env
 
 
 def load_env_settings() -> Settings:

@@ -20,6 +20,7 @@ from core.ports import Clock, MarketFeed
 from core.telemetry.kv import KeyValueStore
 from scheduler.lock import SchedulerLock
 from scheduler.runner import JobSpec, ZynScheduler, daily_at, every
+from scheduler.sim_time import SimJob, SimSchedule, daily_at_ms, every_ms, walk_with_jobs
 
 if TYPE_CHECKING:
     from core.status.service import StatusService
@@ -55,24 +56,42 @@ class JobParts:
 def build_scheduler(parts: JobParts, lock: SchedulerLock) -> ZynScheduler:
     """The scheduler (not started: `Zyn.start` does that, only in `zyn run` or a test that says so)."""
     p = parts
-    jobs = [
-        JobSpec("status_sync", lambda: _status_sync(p.status), every(60)),
-        JobSpec("reports", lambda: _reports_due(p), every(60)),
-        JobSpec("alert_digest", p.notifier.release_deferred, every(60)),  # after quiet hours
-        JobSpec("nightly_learn", p.learning.relearn, daily_at(2, 30, "UTC")),
-        JobSpec("learning_check", lambda: _learning_check(p.learning), daily_at(3, 0, "UTC")),
-    ]
-    if p.replay is not None:
-        replay = _ReplayJob(p.replay, p.kv, p.clock, p.settings.paper_speed)
+
+    def on_error(job: str, err: str) -> None:
+        _job_failed(p.db, p.clock, p.notifier, job, err)
+
+    jobs = [JobSpec("status_sync", lambda: _status_sync(p.status), every(60))]
+    schedule = None
+    if p.replay is not None:  # replay is a clock: these run on simulated time (issues 17.8, 22.11)
+        schedule = SimSchedule(sim_clock_jobs(p), on_error=on_error)
+        replay = _ReplayJob(p.replay, p.kv, p.clock, p.settings.paper_speed, schedule)
         jobs.append(JobSpec("replay", replay, every(REPLAY_STEP_S)))
-    elif p.feed is not None:
+    else:
+        jobs += [
+            JobSpec("reports", lambda: _reports_due(p), every(60)),
+            JobSpec("alert_digest", p.notifier.release_deferred, every(60)),  # after quiet hours
+            JobSpec("nightly_learn", p.learning.relearn, daily_at(2, 30, "UTC")),
+            JobSpec("learning_check", lambda: _learning_check(p.learning), daily_at(3, 0, "UTC")),
+        ]
+    if p.replay is None and p.feed is not None:
         jobs.append(JobSpec("autopilot", p.autopilot.run_once, every(30)))
         jobs.append(JobSpec("take_profit_watch", lambda: _watch_prices(p), every(10)))
     from bot.wiring.modules import job_watch, module_jobs
 
     jobs += module_jobs(p.modules, p.autopilot, p.settings, p.clock)
-    return ZynScheduler(lock, jobs, on_error=lambda job, err: _job_failed(p.db, p.clock, p.notifier, job, err),
-                        watch=job_watch(p.modules))
+    return ZynScheduler(lock, jobs, on_error=on_error, watch=job_watch(p.modules), sim=schedule)
+
+
+def sim_clock_jobs(p: JobParts) -> list[SimJob]:
+    """The wall-clock jobs of a live run, due on the replay's clock instead: the learning at the
+    same UTC times, the report check and the quiet-hours digest every 15 simulated minutes."""
+    quarter = every_ms(15 * 60_000)
+    return [
+        SimJob("nightly_learn", p.learning.relearn, daily_at_ms(2, 30, "UTC")),
+        SimJob("learning_check", lambda: _learning_check(p.learning), daily_at_ms(3, 0, "UTC")),
+        SimJob("reports", lambda: _reports_due(p), quarter),
+        SimJob("alert_digest", p.notifier.release_deferred, quarter),
+    ]
 
 
 def scheduler_lock(db: Engine, settings: Settings, lease: SchedulerLock | None) -> SchedulerLock:
@@ -102,21 +121,34 @@ def _job_failed(db: Engine, clock: Clock, notifier: Notifier, job: str, error: s
 
 
 class _ReplayJob:
-    """Moves simulated time on by PAPER_SPEED x the real time since the last run.
+    """Moves simulated time on by PAPER_SPEED x the real time since the last run, stopping at the
+    simulated due time of each learning/report job on the way (`scheduler/sim_time.py`).
 
     The first run only starts the count: the job is built with the rest of Zyn, possibly long
     before `zyn run` starts its scheduler (reconciling first), and that wait is not replay time."""
 
-    def __init__(self, replay: ReplayDriver, kv: KeyValueStore, clock: Clock, speed: float) -> None:
+    def __init__(
+        self, replay: ReplayDriver, kv: KeyValueStore, clock: Clock, speed: float, schedule: SimSchedule
+    ) -> None:
         self._replay, self._kv, self._clock, self._speed = replay, kv, clock, speed
+        self.schedule = schedule  # learning and reports, due on the simulated clock
         self._last: float | None = None
         self._persisted = 0.0
+        self._ended = False
 
     def __call__(self) -> None:
         now = time.monotonic()
         elapsed = 0.0 if self._last is None else now - self._last
         self._last = now
-        self._replay.advance(int(elapsed * self._speed * 1000))
+        start = self._clock.now_ms()
+        until = start + int(elapsed * self._speed * 1000)
+        if self._replay.done:  # the candles are over: nothing new to learn or report (no SMS every 2 s)
+            if not self._ended:
+                self._ended = True
+                logger.bind(clock="simulated").info("replay finished: its learning and report jobs stop with it")
+            self._replay.step(until)
+        else:
+            walk_with_jobs(self._replay.step, self.schedule, start, until)
         if now - self._persisted > 5:
             from bot.wiring.market import persist_replay_clock
 

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 def build_trading(settings: Settings, exchange: Exchange, db: Engine, kv: KeyValueStore, market: MarketWiring,
                   feed: MarketFeed | None, notifier: Notifier, breaker: CircuitBreaker,
                   storage: StorageHealth) -> TradingService:
+    from bot.owner.settings import OwnerSettings
     from core.trading.service import TradingService
 
     paper = settings.mode == "paper"
@@ -59,6 +60,7 @@ def build_trading(settings: Settings, exchange: Exchange, db: Engine, kv: KeyVal
         notifier=notifier, breaker=breaker, storage=storage, source=settings.mode,
         start_equity=settings.paper_start_balance if paper else None,
         atr_fallback=atr_on_demand(settings, exchange, feed, market.clock),
+        policy=OwnerSettings(kv, settings.tz),  # manual orders meet the owner's settings too
     )
 
 
@@ -158,6 +160,7 @@ def build_status(settings: Settings, exchange: Exchange, clock: Clock, db: Engin
         exchange, clock, db, settings.mode, list(settings.pairs), breaker_snapshot=breaker.snapshot,
         autopilot_state=lambda: autopilot_state(trading, modules, clock, feed, lifecycle, autopilot),
         kill_switch_state=lambda: kill_switch_state(trading),
+        day_open_equity=lambda now_ms: trading.state.guard.day_open_equity(now_ms),
         quote=quote_of(settings.pairs[0]) if settings.mode == "paper" else "USD",
         evidence_state=evidence.to_json if evidence is not None else None,
     )

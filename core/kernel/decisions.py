@@ -11,7 +11,7 @@ from core.kernel import codes as C
 from core.kernel.arrays import CandleArrays
 from core.strategy.entry_rules import EntryRules
 from core.strategy.pinned import Decision, Gate
-from core.strategy.risk import size_entry
+from core.strategy.risk import entry_reason, size_entry
 
 if TYPE_CHECKING:
     from core.kernel.backtest import KernelBacktester, _KernelRun
@@ -53,7 +53,7 @@ def _sized(bt: KernelBacktester, base: Decision, next_open: float, verdict: Gate
     if size.amount <= 0:
         return _replace(base, action="skip", reason=size.reason, entry_price=next_open, stop=stop, target=target,
                         gate=verdict)
-    reason = "close crossed above SMA20" + (" (size capped at 25% of equity)" if size.capped else "")
+    reason = entry_reason(bt.cfg, size.capped)
     return _replace(base, action="enter", reason=reason, amount=size.amount, entry_price=next_open, stop=stop,
                     target=target, gate=verdict)
 

@@ -25,7 +25,7 @@ from core.kernel.backtest import SIZE_CODES, KernelBacktester, _params
 from core.strategy.cooloff import CoolOff
 from core.strategy.entry_rules import EntryRules
 from core.strategy.pinned import CloseContext, Decision, Gate, GateFn, SignalContext, Sma20Atr
-from core.strategy.risk import RiskConfig, size_entry
+from core.strategy.risk import RiskConfig, entry_reason, size_entry
 
 
 class KernelPairSignal:
@@ -120,6 +120,7 @@ class KernelPairSignal:
             return Decision(action="skip", reason=words, **base, **levels)  # type: ignore[arg-type]
         exact_atr = Decimal(repr(a))
         amount = Decimal(k).scaleb(-self.market.lot_decimals)
+        reason = entry_reason(self.cfg, code == C.ENTER_CAPPED)  # the owner's cap, not the table's default
         return Decision(action="enter", reason=reason, amount=amount, **base, **levels,  # type: ignore[arg-type]
                         stop_distance=Decimal(repr(self.cfg.stop_atr)) * exact_atr,
                         target_distance=Decimal(repr(self.cfg.target_atr)) * exact_atr)

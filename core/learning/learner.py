@@ -132,11 +132,23 @@ class Learner:
                     col(TradeRow.source) == BOOTSTRAP_SOURCE, col(TradeRow.pair).in_(list(data))
                 )
             )
+            number_below_owner_ids(s, rows)
             s.add_all(rows)
             s.commit()
         changes = self.relearn(db, now_ms)
         changes["bootstrapped_trades"] = len(rows)
         return changes
+
+
+def number_below_owner_ids(s: Session, rows: Sequence[TradeRow]) -> None:
+    """Give simulated (bootstrap) trades ids below every other trade's, counting down from -1:
+    the owner's trade numbers come from the same id column and must not jump from 33 to 71
+    because a `learn` stored 37 backtest trades (issue 22.9). SQLite and PostgreSQL both keep
+    counting new rows up from the highest id, so negative ids never take an owner's number."""
+    lowest = s.exec(select(func.min(TradeRow.id))).one()
+    next_id = min(int(lowest or 0), 0) - 1
+    for row in rows:
+        row.id, next_id = next_id, next_id - 1
 
 
 def trade_row(t: ClosedTrade, source: str) -> TradeRow:

@@ -18,7 +18,8 @@ Rules (all maths in Decimal, floats only in the returned report):
 - A round trip ("trade") is one sell order that closed lots (its fills grouped by order id);
   it is a win when its realized P&L > 0, otherwise a loss.
 - Period windows are by the sell fill's timestamp, in UTC: `today` from 00:00 of the clock's
-  UTC day, `week` from Monday 00:00 UTC of its ISO week, `all_time` everything.
+  UTC day, `week` from Monday 00:00 UTC of its ISO week, `all_time` everything. (The status
+  shows `today` as equity now - equity at 00:00 UTC instead, the kill-switch's figure: issue 22.2.)
 """
 
 from __future__ import annotations

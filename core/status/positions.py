@@ -28,6 +28,7 @@ class Held:
     entry_cost: Decimal
     stop_order_id: str
     target: Decimal | None
+    exact: bool = True  # from the position aggregate (its saved row), not rebuilt from the trade row
 
     @classmethod
     def of(cls, trade: TradeRow, saved: PositionRow | None) -> Held:
@@ -38,7 +39,7 @@ class Held:
         target = Decimal(trade.target_price) if trade.target_price is not None else None
         cost = amount * price + Decimal(trade.fees)
         return cls(trade.id or 0, trade.pair, origin_of(trade.context_json), amount, price, cost,
-                   trade.stop_order_id, target)
+                   trade.stop_order_id, target, exact=False)
 
 
 class Targets(dict[str, float]):

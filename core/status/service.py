@@ -12,9 +12,11 @@ succeeded and "cache" when the exchange could not be reached (then `as_of` is th
 data shown). Nothing here raises for exchange trouble; callers always get an answer.
 
 `snapshot()` returns exactly the contract's status JSON (CONTRACT.md, "Status snapshot").
-Position fields: `amount` = exchange balance of the pair's base asset; `entry_price` = average
-fill price of the FIFO open lots (no fees); `unrealized_pnl` = amount x (mark - average cost
-per unit INCLUDING the buy fees), i.e. before the exit fee; `stop_price` = the open stop-loss
+Position fields: a position Zyn opened is its aggregate (`core.trading.positions`, saved as a
+PositionRow): its own amount, entry, cost incl. the buy fee (`unrealized_pnl` = amount x mark -
+that cost, before the exit fee) — never FIFO over the pair's fills, which would give a manual
+position the entry of an autopilot lot (issue 22.1). Coins no position of Zyn holds: `amount` =
+the exchange balance, `entry_price` = average fill price of the FIFO open lots; `stop_price` = the open stop-loss
 sell order on the exchange; `take_profit_price` = the open TradeRow's target (the bot watches
 it: Kraken spot cannot hold a stop and a take-profit on the same coins). Beyond the contract,
 each row says whose position it is (`trade_id`, `origin`); a pair holding several positions (a
@@ -27,7 +29,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -41,6 +42,7 @@ from core.ports import Clock, Exchange
 from core.status.cache import Account, CacheView, ExchangeCache
 from core.status.pnl import PnlReport, compute_pnl
 from core.status.positions import Held, Targets, position_rows, stop_price_of
+from core.status.trades import closed_stats, iso_utc, journal_trades
 from core.telemetry.kv import KeyValueStore
 from core.telemetry.models import EquitySnapshotRow, OrderRow, PositionRow, TradeRow
 
@@ -52,18 +54,11 @@ AUTOPILOT_DEFAULT: dict[str, Any] = {"running": False, "paused_reason": "unknown
 KILL_DEFAULT: dict[str, Any] = {"tripped": False, "daily_pnl": 0.0, "limit": 0.03}
 CIRCUIT_DEFAULT: dict[str, Any] = {"state": "unknown", "failures": 0}
 FRESH_S = 5.0  # data read longer ago than this is labelled "cache" (as_of gives its age), not "exchange"
-EXIT_REASONS = {"take_profit": "target"}  # OrderRow.purpose -> TradeRow.exit_reason wording
 SNAPSHOT_KEYS = (
     "mode", "as_of", "source", "balances", "equity_usd", "positions", "open_orders", "pnl",
     "trades", "autopilot", "kill_switch", "circuit", "learning", "evidence",
 )
 LIVE_ONLY_KEYS = frozenset({"learning", "evidence"})  # always recomputed, so an older stored snapshot may lack them
-
-
-def iso_utc(ms: int | None) -> str | None:
-    if ms is None:
-        return None
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _only(fn: Callable[[], dict[str, Any]], default: dict[str, Any], what: str) -> dict[str, Any]:
@@ -97,9 +92,11 @@ class StatusService:
         quote: str = "USD",
         trade_ttl_s: float = 30,
         sync_interval_s: float = 60,
+        day_open_equity: Callable[[int], float | None] | None = None,
         evidence_state: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         self._clock, self._db, self._mode = clock, db_engine, mode
+        self._day_open = day_open_equity  # equity at 00:00 UTC of a moment's day (the kill-switch's)
         self._pairs, self._quote = list(pairs), quote
         self._breaker, self._autopilot, self._kill = breaker_snapshot, autopilot_state, kill_switch_state
         self._evidence_state = evidence_state  # issue 17: live/shadow per pair ({} with ZYN_EVIDENCE=off)
@@ -124,9 +121,9 @@ class StatusService:
         if view.account is None and view.fills is None:
             last = self._kv_last()
             if last is not None:
-                return {**last, **self._live_parts(), "mode": self._mode, "source": "cache"}
+                return self._one_today({**last, **self._live_parts(), "mode": self._mode, "source": "cache"})
         report = self._report(view)
-        snap = self._build(view, report)
+        snap = self._one_today(self._build(view, report))
         if snap["source"] == "exchange":
             self._persist(snap)
         return snap
@@ -140,26 +137,27 @@ class StatusService:
         return float(value) if value is not None else 0.0
 
     def recent_trades(self, n: int = 10) -> list[dict[str, Any]]:
-        """The last `n` closed round trips (FIFO), newest first, each with its realized pnl.
-
-        Enriched from our `orders` table when the closing order is ours: `id` is then the
-        TradeRow id (what `why TRADE_ID` takes) and `exit_reason` comes from the order's purpose;
-        otherwise `id` is the exchange order id and `exit_reason` is "".
-        """
+        """The last `n` trades, newest first, open ones included (`core.status.trades`): each of
+        Zyn's own is its journal row (`id` is what `why TRADE_ID` takes, P&L as the position booked
+        it); a sell no trade of ours closed is the FIFO round trip with the exchange's order id."""
         self._cache.refresh()
-        trips = self._report(self._cache.view()).round_trips
-        chosen = list(reversed(trips[-n:])) if n > 0 else []
-        known = self._our_orders([t.order_id for t in chosen])
-        out = []
-        for t in chosen:
-            purpose, trade_id = known.get(t.order_id, ("", None))
-            d = t.to_dict()
-            d.update(
-                id=trade_id if trade_id is not None else t.order_id, status="closed",
-                exit_reason=EXIT_REASONS.get(purpose, purpose), exit_at=iso_utc(t.exit_ms),
-            )
-            out.append(d)
-        return out
+        view = self._cache.view()
+        trades = self._all_trades(view, self._report(view))
+        return trades[:n] if n > 0 else []
+
+    def _all_trades(self, view: CacheView, report: PnlReport) -> list[dict[str, Any]]:
+        marks = view.account.prices if view.account is not None else {}
+        try:
+            with Session(self._db) as s:
+                rows = s.exec(select(TradeRow).where(TradeRow.source == self._mode)).all()
+                saved = {p.trade_id: p for p in s.exec(select(PositionRow)).all()}
+        except Exception as exc:
+            log.warning("status: trades table unreadable (%s)", type(exc).__name__)
+            rows, saved = [], {}
+        journaled = {r.id for r in rows}
+        known = self._our_orders([t.order_id for t in report.round_trips])
+        outside = [(t, *known.get(t.order_id, ("", None))) for t in report.round_trips]
+        return journal_trades(rows, saved, marks, [o for o in outside if o[2] not in journaled])
 
     def _our_orders(self, exchange_ids: list[str]) -> dict[str, tuple[str, int | None]]:
         if not exchange_ids:
@@ -235,10 +233,28 @@ class StatusService:
             "positions": self._positions_from(acc, report),
             "open_orders": [_order_dict(o) for o in acc.orders] if acc else [],
             "pnl": report.pnl if view.fills is not None else dict.fromkeys(("today", "week", "all_time")),
-            "trades": report.trades,
+            "trades": closed_stats(self._all_trades(view, report)),
         }
         snap.update(self._live_parts())
         return snap
+
+    def _one_today(self, snap: dict[str, Any]) -> dict[str, Any]:
+        """One figure for the day (issue 22.2): equity now - equity at 00:00 UTC, in `pnl.today`
+        and `kill_switch.daily_pnl` alike. Without the day's opening equity or a price for the
+        account, the kill-switch's own figure (its last candle close) stands for both."""
+        opened = None
+        if self._day_open is not None:
+            try:
+                opened = self._day_open(self._clock.now_ms())
+            except Exception as exc:  # a colleague's state; status still answers
+                log.warning("status: day start equity unavailable (%s)", type(exc).__name__)
+        equity, kill = snap.get("equity_usd"), dict(snap.get("kill_switch") or KILL_DEFAULT)
+        if opened is not None and equity is not None:
+            today = round(float(equity) - opened, 2)
+        else:
+            today = float(kill.get("daily_pnl") or 0.0)
+        kill["daily_pnl"] = today
+        return {**snap, "pnl": {**(snap.get("pnl") or {}), "today": today}, "kill_switch": kill}
 
     def _live_parts(self) -> dict[str, Any]:
         """Bot-side state: always current, even when the exchange part comes from cache."""
@@ -309,7 +325,9 @@ class StatusService:
                 continue
             mark = acc.prices.get(pair)
             held = targets.open.get(pair, [])
-            if len(held) > 1:
+            if len(held) > 1 or (held and all(h.exact for h in held)):
+                # the position aggregate is the truth: FIFO over the pair's fills would hand a
+                # manual position the entry of an autopilot lot bought after it (issue 22.1)
                 out.extend(position_rows(held, amount, acc.orders, mark))
                 continue
             lots = report.open_lots.get(pair)

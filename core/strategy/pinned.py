@@ -17,7 +17,7 @@ from typing import Any, Literal
 from core.domain import Candle, Market
 from core.strategy.cooloff import CoolOff
 from core.strategy.indicators import IndicatorState
-from core.strategy.risk import RiskConfig, size_entry
+from core.strategy.risk import RiskConfig, entry_reason, size_entry
 
 # "shadow": an entry the evidence gate keeps in shadow (recorded with its size, no order; issue 17)
 Action = Literal["enter", "skip", "hold", "none", "flatten", "halted", "shadow"]
@@ -168,7 +168,7 @@ class PairStrategy:
         target = next_open + self.cfg.target_atr * atr
         if size.amount <= 0:
             return _with(base, "skip", size.reason, entry_price=next_open, stop=stop, target=target, gate=verdict)
-        reason = "close crossed above SMA20" + (" (size capped at 25% of equity)" if size.capped else "")
+        reason = entry_reason(self.cfg, size.capped)
         exact_atr = Decimal(repr(atr))
         return _with(
             base, "enter", reason, amount=size.amount, entry_price=next_open, stop=stop, target=target,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from core.domain import Market
+from core.text import amount_text
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,14 @@ class RiskConfig:
     daily_loss_limit: float = 0.03
     cooloff_losses: int = 2
     cooloff_candles: int = 6
+
+
+def entry_reason(cfg: RiskConfig, capped: bool) -> str:
+    """An entry's reason, quoting the cap in force (the owner's `set max position`, not 25 %)."""
+    if not capped:
+        return "close crossed above SMA20"
+    pct = f"{100 * cfg.max_position_frac:.4f}".rstrip("0").rstrip(".")
+    return f"close crossed above SMA20 (size capped at {pct}% of equity)"
 
 
 @dataclass(frozen=True)
@@ -51,7 +60,8 @@ def size_entry(
     if amount <= 0:
         return SizeResult(Decimal(0), "size rounds to zero at the pair's lot size", capped)
     if amount < market.ordermin:
-        return SizeResult(Decimal(0), f"amount {amount} below the exchange minimum {market.ordermin}", capped)
+        below = f"amount {amount_text(amount)} below the exchange minimum {amount_text(market.ordermin)}"  # no 1E-8
+        return SizeResult(Decimal(0), below, capped)
     cost = amount * Decimal(repr(entry_price))
     if cost < market.costmin:
         return SizeResult(Decimal(0), f"order cost {cost:.2f} below the exchange minimum {market.costmin}", capped)

@@ -28,6 +28,7 @@ from core.strategy.entry_rules import EntryRules
 from core.strategy.pinned import CloseContext, Decision, GateFn
 from core.strategy.port import DEFAULT_STRATEGY, PairSignal, Strategy, strategy_named
 from core.telemetry.models import DecisionRow
+from core.trading.kill_switch import DailyLossGuard
 from core.trading.positions import TradeExit, dec
 from core.trading.rules import EntryContext, TradingPolicy, blocking_rule
 from core.trading.servant import evidence_text
@@ -200,11 +201,7 @@ class Autopilot:
             row.action, row.reason = "flatten", f"daily loss kill-switch tripped; {decision.reason}"
         row = self.service.journal.decision(row, extras)
         if tripped:
-            start = self.service.state.guard.start_equity or 0.0
-            self.service.trip_kill_switch(
-                f"equity {decision.equity:.2f} <= {1 - self.service.cfg.daily_loss_limit:.2f}"
-                f" x day start {start:.2f} at candle {decision.ts}"
-            )
+            self.service.trip_kill_switch(trip_detail(self.service.state.guard, decision))
         elif in_position and self.service.state.guard.halted(decision.ts):
             # Still holding while the kill-switch is on (its flatten failed, or the tick that
             # tripped it did not finish): the kill-switch means flat, so try again now.
@@ -391,6 +388,17 @@ def _stop_distance(d: Decision) -> Decimal:
     if d.entry_price is not None and d.stop is not None:
         return dec(d.entry_price - d.stop)
     return Decimal(0)
+
+
+def trip_detail(guard: DailyLossGuard, d: Decision) -> str:
+    """Why the kill-switch tripped, quoting the limit in force (the owner's `set daily loss`)."""
+    start, equity = guard.start_equity or 0.0, d.equity or 0.0
+    limit = f"{100 * guard.limit:.4f}".rstrip("0").rstrip(".")
+    when = datetime.fromtimestamp(d.ts / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"equity {equity:,.2f} is {start - equity:,.2f} below the day's start {start:,.2f}, "
+        f"at or past the daily loss limit of {limit}% (candle {when})"
+    )
 
 
 def _row(d: Decision, timeframe: str, evidence: str | None = None) -> DecisionRow:

@@ -14,6 +14,7 @@ from loguru import logger
 
 from core.domain import Event, ExchangeError, ExchangeUnavailable, Order, OrderRequest
 from core.telemetry.models import OrderRow
+from core.text import amount_text, price_text
 from core.trading.orders import action_failed, new_client_ref
 from core.trading.parts import TradingParts
 from core.trading.positions import EntryPlan
@@ -62,8 +63,10 @@ def bracket_fill(parts: TradingParts, plan: EntryPlan, order: Order, ref: str) -
         parts.positions.naked(pair, f"bought {order.filled} but the stop failed: {exc}")
         return ActionResult(True, f"Bought {order.filled} {pair} but the stop failed ({exc}); retrying on sync")
     b = bracket
-    target = f"target {b.target:.8g} (watched by Zyn)" if b.target is not None else "no target"
-    text = f"Bought {b.amount} {pair} at {b.entry_price}, stop {b.stop:.8g}, {target}"
+    # prices at the pair's decimals with separators, no exponent (issue 22.9)
+    target = f"target {price_text(pair, b.target)} (watched by Zyn)" if b.target is not None else "no target"
+    text = f"Bought {amount_text(b.amount)} {pair} at {price_text(pair, b.entry_price)}, " \
+           f"stop {price_text(pair, b.stop)}, {target}"
     data: dict[str, object] = {
         "trade_id": bracket.trade_id,
         "amount": bracket.amount,

@@ -23,8 +23,10 @@ from core.domain import (
 )
 from core.ports import Exchange
 from core.strategy.risk import RiskConfig
+from core.text import amount_text, money_text, price_text
 from core.trading.bracket import Bracket
 from core.trading.entries import enter_market, limit_entry
+from core.trading.manual_limits import account_equity, check_max_position
 from core.trading.orders import action_failed
 from core.trading.parts import TradingParts
 from core.trading.plan import dec
@@ -58,7 +60,9 @@ class ManualChecker:
             raise UserError("the amount must be above 0")
         amount = req.amount.quantize(Decimal(1).scaleb(-market.lot_decimals), rounding=ROUND_DOWN)
         if amount <= 0 or amount < market.ordermin:
-            raise UserError(f"amount {req.amount} is below the minimum {market.ordermin} for {req.pair}")
+            raise UserError(
+                f"amount {amount_text(req.amount)} is below the minimum {amount_text(market.ordermin)} for {req.pair}"
+            )
         if gates.circuit:
             raise UserError(gates.circuit)
         price = req.price if req.price is not None else self._price(req.pair)
@@ -66,7 +70,8 @@ class ManualChecker:
             raise UserError("the price must be above 0")
         if amount * price < market.costmin:
             raise UserError(
-                f"order value {amount * price:.2f} is below the minimum {market.costmin} {market.quote}"
+                f"order value {money_text(amount * price, signed=False)} is below the minimum "
+                f"{amount_text(market.costmin)} {market.quote}"
             )
         balances = self._balances()
         if req.side == "buy":
@@ -90,22 +95,37 @@ class ManualChecker:
             if atr is None:
                 raise UserError(f"no stop given and the ATR of {req.pair} is not known yet: add sl PRICE")
             stop = _q(price - dec(self.cfg.stop_atr) * dec(atr), market.pair_decimals)
+            if stop <= 0:  # never propose a stop below zero: the price is under 1.5 ATR
+                raise UserError(
+                    f"no stop given and {self.cfg.stop_atr:g} x ATR ({price_text(req.pair, atr)}) below "
+                    f"{price_text(req.pair, price)} is not a price: add sl PRICE"
+                )
         if target is None and atr is not None:
             target = _q(price + dec(self.cfg.target_atr) * dec(atr), market.pair_decimals)
-        if stop <= 0 or stop >= price:
-            raise UserError(f"the stop {stop} must be below the price {price}")
+        if stop <= 0:
+            raise UserError("the stop must be above 0")
+        if stop >= price:
+            raise UserError(
+                f"the stop {price_text(req.pair, stop)} must be below the price {price_text(req.pair, price)}"
+            )
         _check_stop_minimum(amount, stop, market)
         if target is not None and target <= price:
             raise UserError(f"the target {target} must be above the price {price}")
         cost = amount * price * (1 + Decimal(repr(self.cfg.fee_rate)))
         free = bal.free.get(market.quote, Decimal(0))
         if cost > free:
-            raise UserError(f"insufficient funds: {cost:.2f} {market.quote} needed, {free:.2f} free")
-        kind = f"limit {req.price}" if req.price is not None else f"market (~{price})"
+            raise UserError(
+                f"insufficient funds: {money_text(cost, signed=False)} {market.quote} needed, "
+                f"{money_text(free, signed=False)} free"
+            )
+        equity = account_equity(bal, market.quote, self.markets, self._price)
+        check_max_position(amount, price, market, equity, self.cfg.max_position_frac)
+        p = req.pair
+        kind = f"limit {price_text(p, req.price)}" if req.price is not None else f"market (~{price_text(p, price)})"
         text = (
-            f"Buy {amount} {req.pair} at {kind}, est. cost {cost:.2f} {market.quote} incl. fee; "
-            f"stop {stop} (held on the exchange)"
-            + (f", target {target} (watched by Zyn)" if target is not None else ", no target")
+            f"Buy {amount_text(amount)} {p} at {kind}, est. cost {money_text(cost, signed=False)} {market.quote} "
+            f"incl. fee; stop {price_text(p, stop)} (held on the exchange)"
+            + (f", target {price_text(p, target)} (watched by Zyn)" if target is not None else ", no target")
         )
         return OrderPreview(text, amount, req.pair, "buy", price, stop, target, cost)
 
@@ -126,13 +146,21 @@ class ManualChecker:
         if brackets and req.price is not None:
             raise UserError(f"the {req.pair} position's stop holds its coins: sell it at market")
         if brackets and amount < held:
-            raise UserError(f"sell the whole {req.pair} position ({held}) or use a smaller manual position")
+            raise UserError(
+                f"sell the whole {req.pair} position ({amount_text(held)}) or use a smaller manual position"
+            )
         if amount > held + free:
-            raise UserError(f"insufficient funds: {amount} {market.base} to sell, {held + free} held")
+            raise UserError(
+                f"insufficient funds: {amount_text(amount)} {market.base} to sell, {amount_text(held + free)} held"
+            )
         proceeds = amount * price * (1 - Decimal(repr(self.cfg.fee_rate)))
-        kind = f"limit {req.price}" if req.price is not None else f"market (~{price})"
+        p = req.pair
+        kind = f"limit {price_text(p, req.price)}" if req.price is not None else f"market (~{price_text(p, price)})"
         note = "; cancels its stop" if brackets else ""
-        text = f"Sell {amount} {req.pair} at {kind}, est. proceeds {proceeds:.2f} {market.quote}{note}"
+        text = (
+            f"Sell {amount_text(amount)} {p} at {kind}, est. proceeds {money_text(proceeds, signed=False)} "
+            f"{market.quote}{note}"
+        )
         return OrderPreview(text, amount, req.pair, "sell", price, None, None, proceeds)
 
     def _price(self, pair: str) -> Decimal:

@@ -34,6 +34,7 @@ from core.trading.manual import Gatekeeping, ManualChecker, send_manual
 from core.trading.orders import OrderDesk, Sleep, action_failed
 from core.trading.parts import TradingParts
 from core.trading.positions import EntryPlan, ExitListener, Positions, TradeExit
+from core.trading.rules import TradingPolicy
 from core.trading.state import TradingState
 from core.trading.stop_checks import check_stops
 from core.trading.types import ActionResult, ManualOrder, OrderPreview
@@ -72,8 +73,10 @@ class TradingService:
         backoff_s: float = 0.5,
         sleep: Sleep = time.sleep,
         atr_fallback: Callable[[str], float | None] | None = None,
+        policy: TradingPolicy | None = None,
     ) -> None:
         self.lock = threading.RLock()
+        self.policy = policy  # the owner's settings from chat: a manual order is judged by them too
         self._atr_fallback = atr_fallback  # recent candles when the autopilot has no ATR yet
         self.exchange, self.clock, self.pairs = exchange, clock, tuple(pairs)
         self.cfg = cfg or RiskConfig()
@@ -167,9 +170,13 @@ class TradingService:
         return Gatekeeping(halted, paused, circuit)
 
     # ------------------------------------------------------------------ manual orders
+    def owner_cfg(self) -> RiskConfig:
+        """The risk settings in force: the owner's (`set max position 20%`) over the pinned ones."""
+        return self.policy.risk(self.cfg) if self.policy is not None else self.cfg
+
     def preview_order(self, req: ManualOrder) -> OrderPreview:
         with self.lock:
-            checker = ManualChecker(self.exchange, self.markets, self.cfg, self.atr_of)
+            checker = ManualChecker(self.exchange, self.markets, self.owner_cfg(), self.atr_of)
             return checker.preview(req, self.gates(), self.brackets(req.pair))
 
     def place_manual(self, req: ManualOrder) -> ActionResult:

@@ -313,8 +313,11 @@ def test_live_chat_buy_executes_on_the_sim_with_its_stop_there(tmp_path: Path, d
             assert [r[0] for r in orders.rows] == [stop_order.id], orders
             snap = zyn.status.snapshot()
             assert snap["source"] == "exchange" and snap["balances"]["BTC"] == pytest.approx(0.51)
-            [pos] = snap["positions"]
-            assert pos["stop_price"] == pytest.approx(stop)
+            # the buy is its own position (issue 22.1: from its aggregate); the 0.5 BTC that was on the
+            # account before is one more row, claimed by no position
+            [pos, outside] = snap["positions"]
+            assert (pos["amount"], pos["origin"]) == (0.01, "manual") and pos["stop_price"] == pytest.approx(stop)
+            assert (outside["amount"], outside["trade_id"], outside["stop_price"]) == (pytest.approx(0.5), None, None)
             assert [o["id"] for o in snap["open_orders"]] == [stop_order.id]
             [trade] = rows(zyn, TradeRow)
             assert trade.status == "open" and trade.source == "live"

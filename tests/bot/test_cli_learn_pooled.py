@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from tests.bot.test_cli import run
@@ -52,6 +53,7 @@ def test_pooled_learn_table_and_bad_folder(data_dir: Path, tmp_path: Path) -> No
     out = run(["backtest", "--data", str(folder), "--learn", "--seeds", "2"], tmp_path)
     assert out.returncode == 0, out.stderr
     assert "random-skip control" in out.stdout and "skill:" in out.stdout
+    assert re.search(r"learned above \d+ of 2 seeds\)", out.stdout)  # "17 of 20", not "above 17" (22.9)
     empty = tmp_path / "empty"
     empty.mkdir()
     bad = run(["backtest", "--data", str(empty), "--learn", "--json"], tmp_path)

@@ -134,6 +134,8 @@ def test_cancel_flatten_resume_need_yes(say: Say, trading: FakeTrading, status: 
     reply = say("cancel OABC12-XYZ")
     assert reply.kind == "confirm" and trading.calls == []
     say("yes")
+    limit = {"id": "OLIM-1", "pair": "BTC/USD", "side": "buy", "type": "limit", "price": 55000.0, "amount": 0.01}
+    status.snap["open_orders"] = [*status.snap["open_orders"], limit]
     assert say("cancel all").kind == "confirm"
     say("yes")
     flat = say("flatten")
@@ -144,6 +146,21 @@ def test_cancel_flatten_resume_need_yes(say: Say, trading: FakeTrading, status: 
     say("yes")
     assert [c[0] for c in trading.calls] == ["cancel", "cancel", "flatten", "resume"]
     assert [c[1] for c in trading.calls[:2]] == ["OABC12-XYZ", None]
+
+
+def test_cancel_all_echoes_what_will_really_happen_the_stops_of_positions_stay(
+    say: Say, trading: FakeTrading, status: FakeStatus
+) -> None:
+    """Issue 22.9: not "cancel all 1 open order(s)" then "Canceled 0 order(s); kept 1 stop(s)"."""
+    only_stop = say("cancel all")  # the fake's one open order is the BTC position's stop
+    assert only_stop.kind == "text" and trading.calls == []
+    assert only_stop.text == ("Nothing to cancel: the only open orders are the 1 stop of open positions, "
+                              "which stay (flatten closes positions).")
+    limit = {"id": "OLIM-1", "pair": "BTC/USD", "side": "buy", "type": "limit", "price": 55000.0, "amount": 0.01}
+    status.snap["open_orders"] = [*status.snap["open_orders"], limit]
+    echo = say("cancel all")
+    assert echo.kind == "confirm" and echo.rows[0][0] == "OLIM-1" and len(echo.rows) == 1
+    assert "cancel 1 open order; the 1 stop of open positions stay (flatten closes positions)" in echo.text
 
 
 def test_pause_runs_at_once(say: Say, trading: FakeTrading) -> None:

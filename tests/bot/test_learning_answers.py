@@ -68,3 +68,12 @@ def test_when_on_it_says_keep_it_and_why(say: Say, db: Engine) -> None:
     reply = say("should I switch learning off?")
     assert reply.text.startswith("Keep it on") and "20 of 20" in reply.text
     assert say("is learning helping?").text.startswith("Yes, measurably.")
+
+
+def test_what_have_you_learned_counts_the_trades_closed_since_the_learner_was_trained(say: Say, db: Engine) -> None:
+    """Issue 22.9: not "My learner has seen 0 closed trades" beside "own closed trades · 13"."""
+    _own_trades(db, [0.5, -1.0] * 6 + [1.0])  # 13 closed, never trained on
+    reply = say("what have you learned?")
+    assert "My learner was last trained on 0 closed trades" in reply.text
+    assert "I now have 13 closed trades of my own" in reply.text
+    assert reply.row_dict()["own closed trades"] == "13"

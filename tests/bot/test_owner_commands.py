@@ -69,8 +69,13 @@ def test_standing_instructions_become_rules_and_can_be_forgotten(say: Say, kv: K
         "skip_pair",
     ]
     assert say("forget rule 1").text.startswith("Forgot rule 1 (I don't want to trade on weekends)")
-    assert say("forget rule 9").text == "There is no rule 9; rules lists them"
+    assert say("forget rule 9").text == "There is no rule 9 (rules: 2, 3, 4)"
     assert len(StandingMemory(kv).rules()) == 3
+    # issue 22.9: numbers are stable — rule 2 is still rule 2, and a new rule never takes a freed number
+    assert [r[0] for r in say("rules").rows] == ["2", "3", "4"]
+    assert say("forget rule 4").text.startswith("Forgot rule 4 (stop trading ETH)")
+    assert say("don't trade on weekends").text.startswith("Rule 5 kept")
+    assert [r[0] for r in say("rules").rows] == ["2", "3", "5"]
 
 
 def test_stop_trading_without_a_pair_pauses_instead(say: Say, trading: FakeTrading) -> None:

@@ -83,7 +83,8 @@ def test_snapshot_has_exactly_the_contract_fields(ex: MemoryExchange, clock: Sim
     assert set(order) == {"id", "pair", "side", "type", "price", "amount"}
     assert (order["type"], order["side"]) == ("stop-loss", "sell")
     assert (order["price"], order["amount"]) == (38000.0, 0.5)
-    assert snap["pnl"] == {"today": 0.0, "week": 0.0, "all_time": 0.0}
+    # no day-open equity given: the kill-switch's figure is today's, in both places (issue 22.2)
+    assert snap["pnl"] == {"today": -1.5, "week": 0.0, "all_time": 0.0}
     assert snap["trades"] == {"count": 0, "wins": 0, "losses": 0, "win_rate": None}
     assert snap["autopilot"] == {"running": True, "paused_reason": None}
     assert snap["kill_switch"] == {"tripped": False, "daily_pnl": -1.5, "limit": 0.03}
@@ -114,10 +115,10 @@ def test_new_fill_shows_after_ttl(ex: MemoryExchange, clock: SimClock, db: Engin
     svc.snapshot()
     ex.cancel_order(next(iter(ex.orders)))
     ex.add_fill("BTC/USD", "sell", "0.5", "44000", "57.2", ts_ms=clock.now_ms(), move_balances=True)
-    assert svc.pnl("today") == 0.0  # still cached
+    assert svc.pnl("week") == 0.0  # still cached
     clock.advance(30_000)
     # 22000 - 57.2 - 20052 = 1890.8
-    assert svc.pnl("today") == pytest.approx(1890.8)
+    assert svc.pnl("week") == pytest.approx(1890.8)
     assert svc.pnl("all") == pytest.approx(1890.8)
     clock.advance(60_000)
     snap = svc.snapshot()

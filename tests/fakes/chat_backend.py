@@ -121,6 +121,14 @@ class FakeDispatcher:
                 ("P&L today", "+12.30"),
             ]
             return Reply(text="All good, jimmy.", title="Status", rows=rows)
+        if cmd == "trades":  # the real `trades` command's columns: a wide table reply
+            columns = ["#", "Pair", "Status", "Amount", "Entry", "Exit", "P&L", "Exit reason"]
+            table = [
+                ("4", "BTC/USD", "closed", "0.0492", "4,011.4", "3,842.7", "-57.60 USD", "stop"),
+                ("3", "ETH/USD", "closed", "1.2345", "2,950.12", "3,101.55", "+180.43 USD", "target"),
+                ("1", "BTC/USD", "open", "0.05", "3,803.4", "-", "+10.15 USD", ""),
+            ]
+            return Reply(text="Last 3 trade(s).", title="Trades", rows=table, columns=columns)
         if cmd == "chart":
             return Reply(text="Equity, last 48 h.", title="Equity", image_png=tiny_png())
         if cmd == "boom":

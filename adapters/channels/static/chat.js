@@ -11,7 +11,9 @@
     const li = Zyn.el("li", null, "zyn kind-" + (data.kind || "text"));
     if (data.title) li.appendChild(Zyn.el("strong", data.title + "\n"));
     li.appendChild(Zyn.el("span", data.text !== undefined ? data.text : data.reply, "text"));
-    if (data.rows && data.rows.length) li.appendChild(Zyn.table(data.rows));
+    const columns = data.columns || [];
+    if (columns.length && data.rows && data.rows.length > 1) li.appendChild(Zyn.columnTable(columns, data.rows.slice(1)));
+    else if (data.rows && data.rows.length) li.appendChild(Zyn.table(data.rows));
     if (data.image_png) {
       const img = Zyn.el("img");
       img.src = "data:image/png;base64," + data.image_png;

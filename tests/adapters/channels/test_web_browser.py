@@ -127,3 +127,38 @@ def test_dashboard_fits_a_375px_phone(browser: WebDriver, live_server: LiveServe
         assert png.startswith(b"\x89PNG") and int.from_bytes(png[16:20], "big") <= 400 * 2
     finally:
         browser.set_window_size(1280, 1000)
+
+
+def test_a_table_reply_in_the_chat_fits_a_375px_phone(browser: WebDriver, live_server: LiveServer) -> None:
+    """Issue 22.10: `trades 5` at 375 CSS px — Exit, P&L and the reason are not clipped: each row
+    is a card with every value named by its column, as the other channels lay it out."""
+    browser.set_window_size(375, 900)
+    try:
+        browser.get(live_server.url + "/")
+        wait = WebDriverWait(browser, 10)
+        box = wait.until(ec.presence_of_element_located((By.ID, "message")))
+        box.send_keys("trades 5", Keys.ENTER)
+        table = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#messages li.zyn table.columns")))
+        width = browser.execute_script("return window.innerWidth")
+        assert width <= 400
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= width
+        clipped = browser.execute_script(
+            """return Array.from(arguments[0].querySelectorAll('td'))
+                 .filter(c => c.getBoundingClientRect().width > 0)
+                 .filter(c => c.getBoundingClientRect().right > window.innerWidth + 0.5
+                           || c.scrollWidth > c.clientWidth + 1)
+                 .map(c => c.textContent)""",
+            table,
+        )
+        assert clipped == []
+        exit_cell = table.find_element(By.CSS_SELECTOR, 'td[data-label="Exit"]')
+        assert exit_cell.text == "3,842.7" and exit_cell.value_of_css_property("display") == "block"
+        assert not table.find_element(By.TAG_NAME, "thead").is_displayed()  # the names are on the cells
+        label = browser.execute_script(
+            "return getComputedStyle(arguments[0], '::before').content", exit_cell
+        )
+        assert label == '"Exit: "'
+        shown = table.text
+        assert "-57.60 USD" in shown and "+180.43 USD" in shown and "target" in shown
+    finally:
+        browser.set_window_size(1280, 1000)

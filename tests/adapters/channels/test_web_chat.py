@@ -28,6 +28,15 @@ def test_chat_reply_is_structured(app: Flask) -> None:
     assert ["BTC/USD", "0.01 @ 61000 stop 59000 tp 65000"] in body["rows"]
 
 
+def test_a_table_reply_names_its_columns_so_the_page_can_lay_it_out_per_width(app: Flask) -> None:
+    """Issue 22.10: the page gets the column names (and a label/value reply none), so at phone
+    width it shows one card per row, each value named, like the other channels."""
+    _, body = chat(app, {"message": "trades 5"})
+    assert body["columns"] == ["#", "Pair", "Status", "Amount", "Entry", "Exit", "P&L", "Exit reason"]
+    assert body["rows"][0] == body["columns"] and body["rows"][1][5] == "3,842.7"
+    assert chat(app, {"message": "status"})[1]["columns"] == []
+
+
 def test_confirm_needs_yes_from_the_same_user(app: Flask, zyn: FakeZyn) -> None:
     assert chat(app, {"message": "buy 0.01 btc"})[1]["buttons"] == ["yes", "no"]
     assert chat(app, {"message": "yes", "user": "someone-else"})[1]["kind"] == "refusal"

@@ -113,3 +113,30 @@ def test_bootstrap_from_backtest_stores_trades_once_and_learns(btc_4h: list[Cand
         stored = s.exec(select(func.count()).select_from(TradeRow)).one()
     assert first["bootstrapped_trades"] == again["bootstrapped_trades"] == stored > 60
     assert (first["version"], again["version"]) == (1, 2) and Learner.load_latest(db).model.trained_on == stored
+
+
+def test_bootstrap_trades_take_no_number_from_the_owners_trades(btc_4h: list[Candle]) -> None:
+    """Issue 22.9: after `learn` bootstrapped the learner, the owner's next trade is #3 after #2
+    (not #71): simulated trades are numbered below every owner trade."""
+    from decimal import Decimal
+
+    from sqlmodel import Session, col, select
+
+    from core.learning.learner import Learner
+    from core.telemetry.db import make_engine
+    from core.telemetry.models import TradeRow
+
+    db = make_engine("sqlite://")
+    with Session(db) as s:
+        s.add_all([TradeRow(pair="BTC/USD", amount=Decimal("0.01"), entry_price=Decimal(30000)) for _ in range(2)])
+        s.commit()
+    learner = Learner()
+    for _ in range(2):  # a second bootstrap replaces the first's trades, still below the owner's
+        learner.bootstrap_from_backtest(db, {"BTC/USD": btc_4h}, "4h")
+    with Session(db) as s:
+        s.add(TradeRow(pair="BTC/USD", amount=Decimal("0.01"), entry_price=Decimal(31000)))
+        s.commit()
+        owner = s.exec(select(TradeRow.id).where(TradeRow.source == "paper").order_by(col(TradeRow.id))).all()
+        simulated = s.exec(select(TradeRow.id).where(TradeRow.source == "bootstrap")).all()
+    assert owner == [1, 2, 3]
+    assert simulated and max(i for i in simulated if i is not None) < 0

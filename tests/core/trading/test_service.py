@@ -90,7 +90,7 @@ def test_default_stop_from_atr_when_known(stack: Stack) -> None:
     stack.service.note_atr(PAIR, 200.0)
     preview = stack.service.preview_order(buy(sl=None, tp=None))
     assert preview.stop == Decimal("29700.0") and preview.target == Decimal("30600.0")
-    assert "stop 29700.0" in preview.text
+    assert "stop 29,700.0" in preview.text  # thousands separators (issue 22.9)
 
 
 def test_paused_halted_and_circuit_open_refuse_buys(stack: Stack) -> None:
