@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.commands import account, learning, modules, owner, prefs, servant, stats, trading
+from bot.commands import account, learning, modules, owner, plain, prefs, servant, stats, trading
 from bot.commands.context import Handler
 
 HANDLERS: dict[str, Handler] = {
@@ -13,5 +13,6 @@ HANDLERS: dict[str, Handler] = {
     **stats.HANDLERS,
     **owner.HANDLERS,
     **modules.HANDLERS,
+    **plain.HANDLERS,  # issue 22.8: plain phrasings
     **servant.HANDLERS,
 }

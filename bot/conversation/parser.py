@@ -18,8 +18,10 @@ from bot.conversation.parsed import Command as Command
 from bot.conversation.parser_features import FEATURE_PARSERS
 from bot.conversation.parser_orders import MAX_AMOUNT as MAX_AMOUNT
 from bot.conversation.parser_orders import MAX_PRICE as MAX_PRICE
+from bot.conversation.parser_orders import normalize_pair as normalize_pair
 from bot.conversation.parser_orders import order
 from bot.conversation.parser_orders import parse_number as parse_number
+from bot.conversation.parser_plain import pause_sentence, percent_value, timed_pause, unwrap_polite
 from bot.conversation.parser_stats import KNOWN_BASES as KNOWN_BASES
 from bot.conversation.parser_stats import STATS_DIMENSIONS as STATS_DIMENSIONS
 from bot.conversation.parser_stats import STATS_RANKINGS as STATS_RANKINGS
@@ -32,7 +34,8 @@ from bot.conversation.parser_stats import stats_value as stats_value
 from bot.conversation.servant_questions import servant_question
 from bot.owner.settings import setting_name
 from core.domain import UserError
-from core.markets.pairs import QUOTES, normalize_pair
+from core.markets.asset_names import asset_code
+from core.markets.pairs import QUOTES
 from core.trading.rules import parse_rule
 
 MAX_TRADES = 100
@@ -58,6 +61,8 @@ NO_ARG = frozenset(
         "rules",
         "time",
         "killswitch",
+        "market_open",  # issue 22.8: "is the market open?" (Kraken's SystemStatus)
+        "extremes",  # best and worst trades and pairs
     }
 )
 ALIASES = {
@@ -86,6 +91,13 @@ ALIASES = {
     "charts": "chart",
     "stat": "stats",
     "statistics": "stats",
+    "purchase": "buy",  # issue 22.8
+    "unpause": "resume",
+    "un-pause": "resume",
+    "unfreeze": "resume",
+    "market": "market_open",
+    "best": "extremes",
+    "worst": "extremes",
 }
 PERIODS = {
     "today": "today",
@@ -132,6 +144,13 @@ def parse(text: str) -> Command | None:
     name = head_word(text)
     if not name:
         return None
+    if name not in NO_ARG and name not in _PARSERS:  # "could you please pause until tomorrow"
+        inner = unwrap_polite(text)
+        if inner is not None and head_word(inner) in NO_ARG | _PARSERS.keys():
+            return parse(inner)
+    timed = pause_sentence(text)  # "stop trading until tomorrow" (before "stop trading ETH" rules)
+    if timed is not None:
+        return timed
     rest = [w for w in text.split()[1:] if w.strip(_PUNCT)]
     if name in NO_ARG and (not rest or name == "help"):
         return Command(name)
@@ -149,6 +168,9 @@ def parse(text: str) -> Command | None:
 def _pnl(name: str, rest: list[str]) -> Command:
     if not rest:
         return Command(name)
+    low = " ".join(w.lower().strip(_PUNCT) for w in rest)
+    if re.search(r"\b(last|past|previous) (week|7 days|seven days)\b", low):
+        return Command("pnl_days", ("7",))  # "last week" = the 7 days ending now (issue 22.8), said in the reply
     periods = [PERIODS[w.lower().strip(_PUNCT)] for w in rest if w.lower().strip(_PUNCT) in PERIODS]
     if not periods:
         raise UserError("pnl takes today, week or all (e.g. pnl week)")
@@ -164,12 +186,23 @@ def _trades(name: str, rest: list[str]) -> Command:
     return Command(name, (str(int(raw)),))
 
 
-def _cancel(name: str, rest: list[str]) -> Command:
-    if len(rest) != 1:
+_CANCEL_FILLER = frozenset({"my", "the", "open", "orders", "order", "please", "now", "pending", "every", "them"})
+
+
+def _cancel(name: str, rest: list[str]) -> Command | None:
+    """`cancel ID`, `cancel all [open orders]`; a sentence ("cancel culture is weird") is free text."""
+    if not rest:
         raise UserError("cancel what? send cancel ORDER_ID or cancel all (orders lists them)")
-    target = rest[0].strip(_PUNCT)
+    words = [w for w in rest if w.lower().strip(_PUNCT) not in _CANCEL_FILLER]
+    if not words and any(w.lower().strip(_PUNCT) in ("orders", "every") for w in rest):
+        return Command(name, ("all",))
+    if len(words) != 1:
+        return None
+    target = words[0].strip(_PUNCT)
     if target.lower() == "all":
         return Command(name, ("all",))
+    if target.isalpha() and not target.isupper():
+        return None  # "cancel culture", "cancel the meeting": order ids look like OABC12-XYZ or NOPE
     if not _ORDER_ID.fullmatch(target):
         raise UserError(f"{target[:20]!r} is not an order id (orders lists them)")
     return Command(name, (target,))
@@ -204,6 +237,10 @@ def _backtest(name: str, rest: list[str]) -> Command:
 
 
 def _set(name: str, rest: list[str]) -> Command:
+    rest = [w for w in rest if w.lower() not in ("my", "the")]  # "set my risk to half a percent"
+    percent = _percent_tail(rest)
+    if percent is not None:
+        rest = percent
     if len(rest) < 2:
         raise UserError("usage: set PREF VALUE, e.g. set risk 0.5% or set alerts stop_hit off")
     words = [w.lower() for w in rest]
@@ -218,6 +255,16 @@ def _set(name: str, rest: list[str]) -> Command:
             value = [w for w in rest[size:] if w.lower() not in ("to", "=", "at")]
             return Command(name, (setting, " ".join(value)))
     return Command(name, (rest[0].lower(), *rest[1:]))
+
+
+def _percent_tail(rest: list[str]) -> list[str] | None:
+    """The words with a spoken percentage at the end made a number ("risk to half a percent" ->
+    "risk to 0.5%"), else None."""
+    for start in range(1, len(rest)):
+        value = percent_value(rest[start:])
+        if value is not None:
+            return [*rest[:start], value]
+    return None
 
 
 def _forget(name: str, rest: list[str]) -> Command | None:
@@ -255,7 +302,8 @@ def _flatten(name: str, rest: list[str]) -> Command | None:
     words = [w for w in rest if w.lower().strip(_PUNCT) not in _FLATTEN_FILLER]
     if not words:
         return Command(name)
-    pair_like = len(words) == 1 and ("/" in words[0] or len(words[0].strip(_PUNCT)) <= 6)
+    first = words[0].strip(_PUNCT)
+    pair_like = len(words) == 1 and ("/" in first or first.upper() in KNOWN_BASES or asset_code(first) is not None)
     if not pair_like and not (len(words) == 2 and words[1].upper().strip(_PUNCT) in QUOTES):
         return None
     try:
@@ -267,6 +315,41 @@ def _flatten(name: str, rest: list[str]) -> Command | None:
 _FLATTEN_FILLER = frozenset(
     {"all", "my", "the", "position", "positions", "now", "please", "everything", "it", "them", "out", "asap", "pair"}
 )
+
+
+def _close(name: str, rest: list[str]) -> Command | None:
+    """"close everything", "close my BTC position", "close all positions" -> flatten (confirmed with
+    yes); anything else ("close the window") is free text."""
+    words = [w for w in rest if w.lower().strip(_PUNCT) not in _FLATTEN_FILLER]
+    if not rest or (words and asset_code(words[0]) is None and "/" not in words[0]):
+        return None
+    return _flatten("flatten", rest)
+
+
+def _pause(name: str, rest: list[str]) -> Command | None:
+    """`pause` alone is in NO_ARG; `pause [trading] until tomorrow|for 2 hours` is a timed pause."""
+    return timed_pause(rest)
+
+
+def _trend(name: str, rest: list[str]) -> Command | None:
+    """`trend [PAIR]` (issue 22.8): SMA20/ATR/mtf of a pair; a longer sentence is free text."""
+    words = [w for w in rest if w.lower().strip(_PUNCT) not in ("of", "for", "on", "the", "in")]
+    if not words:
+        return Command(name)
+    if len(words) > 2:
+        return None
+    try:
+        return Command(name, _price("price", words).args)
+    except UserError:
+        return None
+
+
+def _pnl_days(name: str, rest: list[str]) -> Command:
+    """`pnl_days N`: the N days ending now ("last week" = 7), 1 to 366."""
+    raw = rest[0] if rest else "7"
+    if not raw.isdigit() or not 1 <= int(raw) <= 366:
+        raise UserError("pnl_days takes a number of days from 1 to 366 (e.g. pnl_days 7)")
+    return Command(name, (str(int(raw)),))
 
 
 def _alerts(name: str, rest: list[str]) -> Command:
@@ -306,5 +389,9 @@ _PARSERS: dict[str, Callable[[str, list[str]], Command | None]] = {
     "remember": _remember,
     "price": _price,
     "flatten": _flatten,
+    "close": _close,
+    "trend": _trend,
+    "pnl_days": _pnl_days,
+    "pause": _pause,
     **FEATURE_PARSERS,
 }

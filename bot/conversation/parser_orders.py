@@ -12,8 +12,11 @@ from decimal import Decimal, InvalidOperation
 
 from bot.conversation.parsed import PUNCT as _PUNCT
 from bot.conversation.parsed import Command, OrderSpec
+from bot.conversation.parser_plain import percent_of_holding, plain_order
 from core.domain import UserError
-from core.markets.pairs import QUOTES, normalize_pair
+from core.markets.asset_names import asset_code
+from core.markets.pairs import QUOTES
+from core.markets.pairs import normalize_pair as _normalize_pair
 
 MAX_AMOUNT = Decimal("10000000")
 MAX_PRICE = Decimal("100000000")
@@ -64,6 +67,7 @@ def is_number(raw: str) -> bool:
 
 
 _FILLER = frozenset({"of", "worth", "in"})
+_FIAT = ("USD", "EUR", "GBP", "CAD", "JPY", "AUD", "CHF")
 
 
 def quote_order(side: str, rest: list[str]) -> Command | None:
@@ -74,9 +78,10 @@ def quote_order(side: str, rest: list[str]) -> Command | None:
     dollar = words[0].startswith("$")
     tail = words[1:]
     if not dollar:
-        if not tail or tail[0].upper() not in QUOTES:
+        named = (asset_code(tail[0]) or tail[0].upper()) if tail else ""  # "100 dollars of btc"
+        if named not in QUOTES:
             return None
-        quote, tail = tail[0].upper(), tail[1:]
+        quote, tail = named, tail[1:]
     else:
         quote = "USD"
     if not tail or tail[0].lower() not in _FILLER:
@@ -93,11 +98,31 @@ def quote_order(side: str, rest: list[str]) -> Command | None:
     return Command(side, order=spec)
 
 
-def order(side: str, rest: list[str]) -> Command:
+def normalize_pair(text: str, default_quote: str = "USD") -> str:
+    """A pair, also from an asset's name ("bitcoin" -> BTC/USD, "ether/eur" -> ETH/EUR)."""
+    base, slash, quote = text.strip().partition("/")
+    code = asset_code(base)
+    if code is not None:
+        return _normalize_pair(f"{code}/{(asset_code(quote) or quote) if slash else default_quote}")
+    return _normalize_pair(text, default_quote)
+
+
+def order(side: str, rest: list[str]) -> Command | None:
+    """An order; a plain phrasing ("buy some bitcoin", "sell half my BTC") goes to
+    `parser_plain.plain_order`, and words that are no order at all ("sell me on the idea") give
+    None (free text), so an innocent sentence never gets an order's usage line."""
     usage = f"usage: {side} AMOUNT PAIR [at PRICE] [sl PRICE] [tp PRICE], e.g. {side} 0.01 BTC"
+    rest = [w for w in rest if w.lower() not in ("me", "us")]  # "buy me 0.01 btc"
     quoted = quote_order(side, rest)
     if quoted is not None:
         return quoted
+    part = percent_of_holding(side, rest)  # "sell 50% of my eth"
+    if part is not None:
+        return part
+    if rest and not any(is_number(w.strip(_PUNCT)) for w in rest):
+        plain = plain_order(side, rest)
+        if plain is not None or not any(asset_code(w) not in (None, *_FIAT) for w in rest):
+            return plain
     if len(rest) < 2:
         raise UserError(usage)
     if not is_number(rest[0]) and is_number(rest[1]):  # "buy btc 0.01"

@@ -9,12 +9,13 @@ services satisfy them structurally without importing `bot/`. Tests use the in-me
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
 from core.strategy.features import FeatureSwitch
+from core.strategy.trend_view import TrendView
 from core.trading.types import ManualOrder
 
 Period = Literal["today", "week", "all"]
@@ -59,7 +60,7 @@ class TradingPort(Protocol):
     def cancel(self, order_id: str | None) -> ActionResultLike: ...
     def flatten(self, reason: str) -> ActionResultLike: ...
     def flatten_pair(self, pair: str, reason: str) -> ActionResultLike: ...
-    def pause(self, reason: str) -> object: ...
+    def pause(self, reason: str, until_ms: int | None = None) -> object: ...  # until_ms: a timed pause (issue 22)
     def resume(self) -> ActionResultLike: ...
 
 
@@ -136,4 +137,6 @@ class Services:
     market: MarketPort | None = None
     pairs: Sequence[str] = ()
     modules: ModulesPort | None = None  # bot.wiring.modules.Modules: flags, profit target, universe (issue 9)
+    system_status: Callable[[], str] | None = None  # Kraken's SystemStatus word; None when replaying (issue 22)
+    trend: Callable[[str], TrendView | None] | None = None  # SMA20/ATR/mtf on the feed's closed candles (issue 22)
     servant: ServantPort | None = None  # measured answers about the servant (issue 17)

@@ -244,7 +244,7 @@ def build_zyn(
     status = build_status(settings, exchange, clock, db, breaker, trading, modules, feed, lifecycle, evidence,
                           autopilot)
     dispatcher = build_dispatcher(settings, db, kv, clock, notifier, exchange, market, trading, status, learning,
-                                  modules, candles, ServantAnswers(settings, plain, clock, kv))
+                                  modules, candles, feed, ServantAnswers(settings, plain, clock, kv))
     channels = build_channels(settings, dispatcher, notifier)
     scheduler = build_scheduler(JobParts(settings, db, kv, clock, notifier, trading, autopilot, take_profit, status,
                                          dispatcher.services, learning, modules, feed, replay, pricer), lock)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from core.trading.take_profit import TakeProfitWatcher
 
 REPLAY_STEP_S = 1.0
+PAUSE_CHECK_S = 2.0  # a timed pause ("pause until tomorrow") ends within this many seconds of its time
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,10 @@ def build_scheduler(parts: JobParts, lock: SchedulerLock) -> ZynScheduler:
     def on_error(job: str, err: str) -> None:
         _job_failed(p.db, p.clock, p.notifier, job, err)
 
-    jobs = [JobSpec("status_sync", lambda: _status_sync(p.status), every(60))]
+    jobs = [
+        JobSpec("status_sync", lambda: _status_sync(p.status), every(60)),
+        JobSpec("pause_end", lambda: p.trading.resume_if_due(p.clock.now_ms()), every(PAUSE_CHECK_S)),  # issue 22
+    ]
     schedule = None
     if p.replay is not None:  # replay is a clock: these run on simulated time (issues 17.8, 22.11)
         schedule = SimSchedule(sim_clock_jobs(p), on_error=on_error)

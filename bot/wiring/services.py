@@ -28,6 +28,7 @@ from bot.wiring.modules import Modules
 from core.config import Settings
 from core.domain import Candle, Event, Market
 from core.ports import Clock, Exchange, MarketFeed
+from core.strategy.trend_view import TrendView
 from core.telemetry.kv import KeyValueStore
 from core.trading.circuit_breaker import CircuitBreaker
 
@@ -161,6 +162,7 @@ def build_status(settings: Settings, exchange: Exchange, clock: Clock, db: Engin
         autopilot_state=lambda: autopilot_state(trading, modules, clock, feed, lifecycle, autopilot),
         kill_switch_state=lambda: kill_switch_state(trading),
         day_open_equity=lambda now_ms: trading.state.guard.day_open_equity(now_ms),
+        paused_until=lambda: trading.paused_until_ms,  # issue 22: a timed pause's end in the status JSON
         quote=quote_of(settings.pairs[0]) if settings.mode == "paper" else "USD",
         evidence_state=evidence.to_json if evidence is not None else None,
     )
@@ -197,7 +199,7 @@ def kill_switch_state(trading: TradingService) -> dict[str, Any]:
 def build_dispatcher(settings: Settings, db: Engine, kv: KeyValueStore, clock: Clock, notifier: Notifier,
                      exchange: Exchange, market: MarketWiring, trading: TradingService, status: StatusService,
                      learning: LearningRunner, modules: Modules, candles: CandleStore,
-                     servant: ServantPort | None = None) -> Dispatcher:
+                     feed: MarketFeed | None = None, servant: ServantPort | None = None) -> Dispatcher:
     from bot.agent import build_free_text_engine
     from bot.conversation.dispatcher import Dispatcher
     from bot.conversation.offline_engine import OfflineEngine
@@ -206,7 +208,9 @@ def build_dispatcher(settings: Settings, db: Engine, kv: KeyValueStore, clock: C
 
     services = Services(trading=_TradingPort(trading, status), status=status, learner=learning,
                         backtester=_BacktestPort(settings, market, candles), market=_MarketPort(trading, exchange),
-                        pairs=tuple(settings.pairs), modules=modules, servant=servant)
+                        pairs=tuple(settings.pairs), modules=modules,
+                        system_status=_system_status(settings, market), trend=_trend_source(settings, feed, modules),
+                        servant=servant)
     from bot.conversation.intent_cache import IntentModel, default_cache_dir
 
     # loaded from the cache (or built once), not trained per process
@@ -223,6 +227,34 @@ def build_dispatcher(settings: Settings, db: Engine, kv: KeyValueStore, clock: C
                       confirm_clock=confirm_clock)
 
 
+def _system_status(settings: Settings, market: MarketWiring) -> Callable[[], str] | None:
+    """Kraken's SystemStatus for "is the market open?" (keyless; the sim serves it), or None when
+    the prices are replayed from files and no exchange is involved."""
+    if market.kind == "replay":
+        return None
+    from adapters.kraken.system_status import KrakenSystemStatus
+
+    return KrakenSystemStatus(settings.kraken_api_url).system_status
+
+
+def _trend_source(settings: Settings, feed: MarketFeed | None,
+                  modules: Modules) -> Callable[[str], TrendView | None] | None:
+    """"What is the trend on BTC?": the strategy's indicators and mtf rule on the feed's closed candles."""
+    if feed is None:
+        return None
+    from core.strategy.mtf import history_needed
+    from core.strategy.trend_view import trend_view
+
+    confirming = modules.rules.confirming
+    limit = max(60, history_needed(settings.timeframe, confirming))
+
+    def view(pair: str) -> TrendView | None:
+        return trend_view(pair, list(feed.closed_candles(pair, settings.timeframe, limit)), settings.timeframe,
+                          confirming)
+
+    return view
+
+
 class _TradingPort:
     """The trading service as chat sees it. After a money action the status cache is refreshed at
     once (core.status.service: `sync(force=True)` after an order): otherwise `orders` or `positions` right
@@ -234,8 +266,8 @@ class _TradingPort:
     def preview_order(self, req: ManualOrder) -> OrderPreview:
         return self._trading.preview_order(req)
 
-    def pause(self, reason: str) -> ActionResult:
-        return self._trading.pause(reason)
+    def pause(self, reason: str, until_ms: int | None = None) -> ActionResult:
+        return self._trading.pause(reason, until_ms)
 
     def resume(self) -> ActionResult:
         return self._trading.resume()

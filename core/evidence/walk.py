@@ -42,7 +42,8 @@ def walk_gate(pairs: Sequence[str], evidence: Sequence[EvidenceTrade], close_tim
     gate = EvidenceGate(rule)
     gate.add_all(evidence)
     closed = sorted(t.closed_ms for t in evidence)
-    walk = GateWalk({p: [] for p in pairs})
+    transitions: dict[str, list[tuple[int, State]]] = {p: [] for p in pairs}
+    evaluations = 0
     last: tuple[int, int, int] | None = None
     for at in close_times:
         period = rule.review_period(at) if rule.review_days else 0
@@ -50,9 +51,9 @@ def walk_gate(pairs: Sequence[str], evidence: Sequence[EvidenceTrade], close_tim
         if key == last:
             continue
         last = key
-        walk.evaluations += 1
+        evaluations += 1
         for pair, ev in gate.evaluate(pairs, at).items():
-            steps = walk.transitions[pair]
+            steps = transitions[pair]
             if (steps[-1][1] if steps else "shadow") != ev.state:
                 steps.append((at, ev.state))
-    return walk
+    return GateWalk(transitions, evaluations)

@@ -56,9 +56,10 @@ CIRCUIT_DEFAULT: dict[str, Any] = {"state": "unknown", "failures": 0}
 FRESH_S = 5.0  # data read longer ago than this is labelled "cache" (as_of gives its age), not "exchange"
 SNAPSHOT_KEYS = (
     "mode", "as_of", "source", "balances", "equity_usd", "positions", "open_orders", "pnl",
-    "trades", "autopilot", "kill_switch", "circuit", "learning", "evidence",
+    "trades", "autopilot", "kill_switch", "circuit", "learning", "paused_until", "evidence",
 )
-LIVE_ONLY_KEYS = frozenset({"learning", "evidence"})  # always recomputed, so an older stored snapshot may lack them
+# always recomputed, so an older stored snapshot may lack them
+LIVE_ONLY_KEYS = frozenset({"learning", "paused_until", "evidence"})
 
 
 def _only(fn: Callable[[], dict[str, Any]], default: dict[str, Any], what: str) -> dict[str, Any]:
@@ -93,8 +94,11 @@ class StatusService:
         trade_ttl_s: float = 30,
         sync_interval_s: float = 60,
         day_open_equity: Callable[[int], float | None] | None = None,
+        paused_until: Callable[[], int | None] | None = None,
         evidence_state: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
+        """`paused_until`: when a timed pause ends (epoch ms) or None (issue 22: `paused_until` in the JSON)."""
+        self._paused_until = paused_until
         self._clock, self._db, self._mode = clock, db_engine, mode
         self._day_open = day_open_equity  # equity at 00:00 UTC of a moment's day (the kill-switch's)
         self._pairs, self._quote = list(pairs), quote
@@ -263,6 +267,7 @@ class StatusService:
             "kill_switch": _only(self._kill, KILL_DEFAULT, "kill-switch"),
             "circuit": _only(self._breaker, CIRCUIT_DEFAULT, "circuit"),
             "learning": self._learning(),
+            "paused_until": iso_utc(self._paused_until()) if self._paused_until is not None else None,
             "evidence": self._evidence(),
         }
 

@@ -156,6 +156,7 @@ class Autopilot:
             equity, cash = self._equity(pair, candle)
             guard = self.service.state.guard
             tripped = self._feed_guard(pair, candle.ts, equity)
+            self.service.resume_if_due(candle.ts + self._tf_ms)  # a timed pause over by this close (replay-exact)
             paused = self.service.paused_reason
             gate = self.gate() if self.gate is not None else None
             halted = guard.halted(candle.ts) or paused is not None

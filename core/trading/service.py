@@ -280,11 +280,32 @@ class TradingService:
             )
             return self.flatten("kill_switch")
 
-    def pause(self, reason: str) -> ActionResult:
+    def pause(self, reason: str, until_ms: int | None = None) -> ActionResult:
+        """Stop new entries; with `until_ms` the scheduler resumes at that time (`resume_if_due`)."""
         with self.lock:
-            self.state.set_paused(reason or "paused by the owner")
-            self.journal.safety("pause", reason)
+            self.state.set_paused(reason or "paused by the owner", until_ms)
+            self.journal.safety("pause", reason if until_ms is None else f"{reason} (until {until_ms})")
             return ActionResult(True, f"Paused: no new entries ({reason}). Stops and targets stay active.")
+
+    @property
+    def paused_until_ms(self) -> int | None:
+        """When a timed pause ends (epoch ms), None for no pause or one without an end."""
+        return self.state.paused_until_ms
+
+    def resume_if_due(self, now_ms: int) -> ActionResult | None:
+        """End a timed pause whose time has come (a scheduler job calls this); tells the owner.
+
+        Only the pause is lifted: a tripped daily kill-switch stays until its own end."""
+        with self.lock:
+            until = self.state.paused_until_ms
+            if until is None or self.state.paused_reason is None or now_ms < until:
+                return None
+            was = self.state.paused_reason
+            self.state.set_paused(None)
+            self.journal.safety("resume", f"timed pause ended (was paused={was!r}, until {until})")
+            text = "Resumed as planned: the timed pause is over, the autopilot may enter again."
+            self._notify("resume", text)
+            return ActionResult(True, text)
 
     def resume(self) -> ActionResult:
         with self.lock:

@@ -34,17 +34,23 @@ class TradingState:
             self.guard = DailyLossGuard(limit=loss_limit, start_equity=start_equity)
         pause = kv.get_json(PAUSE_KEY, {})
         self.paused_reason: str | None = pause.get("reason") if isinstance(pause, dict) else None
+        until = pause.get("until_ms") if isinstance(pause, dict) else None
+        self.paused_until_ms: int | None = int(until) if isinstance(until, int | float) else None  # issue 22
 
     # ------------------------------------------------------------------ guard / pause
     def save_guard(self) -> None:
         self.kv.set_json(GUARD_KEY, self.guard.to_dict())
 
-    def set_paused(self, reason: str | None) -> None:
+    def set_paused(self, reason: str | None, until_ms: int | None = None) -> None:
+        """Pause (with an optional end, resumed by the scheduler) or, with None, unpause."""
         self.paused_reason = reason
+        self.paused_until_ms = until_ms if reason is not None else None
         if reason is None:
             self.kv.delete(PAUSE_KEY)
-        else:
+        elif until_ms is None:
             self.kv.set_json(PAUSE_KEY, {"reason": reason})
+        else:
+            self.kv.set_json(PAUSE_KEY, {"reason": reason, "until_ms": until_ms})
 
     # ------------------------------------------------------------------ per pair
     def load_pair(self, pair: str) -> tuple[dict[str, Any] | None, int | None]:

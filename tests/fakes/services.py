@@ -75,8 +75,8 @@ class FakeTrading:
         self.calls.append(("flatten_pair", pair))
         return FakeResult(True, f"Closed {pair}.")
 
-    def pause(self, reason: str) -> None:
-        self.calls.append(("pause", reason))
+    def pause(self, reason: str, until_ms: int | None = None) -> None:
+        self.calls.append(("pause", reason) if until_ms is None else ("pause_until", (reason, until_ms)))
 
     def resume(self) -> FakeResult:
         self.calls.append(("resume", None))

@@ -1,0 +1,55 @@
+"""A timed pause ("pause until tomorrow", issue 22.8): its end survives a restart, refuses buys
+meanwhile, and `resume_if_due` lifts it only once its time has come (and tells the owner)."""
+
+from __future__ import annotations
+
+from core.markets.catalog import market_for
+from core.trading.state import TradingState
+from tests.core.trading.fakes import RecordingNotifier
+from tests.core.trading.helpers import build_stack
+
+T0 = 1_700_000_000_000
+HOUR = 3_600_000
+
+
+def test_a_timed_pause_ends_at_its_time_and_says_so() -> None:
+    stack = build_stack({"BTC/USD": market_for("BTC/USD")}, start_ms=T0)
+    notifier = RecordingNotifier()
+    stack.service.notifier = notifier
+    stack.service.pause("owner asked", T0 + 2 * HOUR)
+    assert stack.service.paused_until_ms == T0 + 2 * HOUR
+
+    assert stack.service.resume_if_due(T0 + HOUR) is None  # not yet
+    assert stack.service.paused_reason == "owner asked"
+
+    result = stack.service.resume_if_due(T0 + 2 * HOUR)
+    assert result is not None and "Resumed as planned" in result.text
+    assert stack.service.paused_reason is None and stack.service.paused_until_ms is None
+    assert any("Resumed as planned" in e.text for e in notifier.events)
+    assert stack.service.resume_if_due(T0 + 3 * HOUR) is None  # nothing left to end
+
+
+def test_the_end_of_a_pause_is_kept_across_a_restart_and_an_open_pause_has_none() -> None:
+    stack = build_stack({"BTC/USD": market_for("BTC/USD")}, start_ms=T0)
+    stack.service.pause("owner asked", T0 + HOUR)
+    again = TradingState(stack.service.state.kv)
+    assert (again.paused_reason, again.paused_until_ms) == ("owner asked", T0 + HOUR)
+
+    stack.service.pause("no end")
+    assert stack.service.paused_until_ms is None
+    assert stack.service.resume_if_due(T0 + 100 * HOUR) is None and stack.service.paused_reason == "no end"
+
+
+def test_the_autopilot_decides_unpaused_at_the_first_close_after_the_end() -> None:
+    """In a fast replay the scheduler's job may run hours of simulated time late; the candle close
+    itself ends the pause, so no signal after the end is ignored."""
+    from core.domain import Candle
+
+    stack = build_stack({"BTC/USD": market_for("BTC/USD")}, start_ms=T0, timeframe="1h")
+    stack.service.pause("owner asked", T0 + 30 * HOUR)
+    history = [Candle(T0 + i * HOUR, 100.0, 101.0, 99.0, 100.0, 1.0) for i in range(30)]
+    row = stack.autopilot.tick("BTC/USD", history)  # closes at T0 + 30 h: the end
+    assert stack.service.paused_reason is None and "paused" not in row.reason
+    stack.service.pause("again", T0 + 40 * HOUR)
+    stack.autopilot.tick("BTC/USD", [*history, Candle(T0 + 30 * HOUR, 100.0, 101.0, 99.0, 100.0, 1.0)])
+    assert stack.service.paused_reason == "again"
