@@ -62,6 +62,9 @@ class Settings:
     user_name: str = "jimmy"
     tz: str = "UTC"
     owner_lease_s: float = 30.0
+    # issue 19 (money paths): how long an order the exchange does not show may still appear
+    # (Kraken's REST lags new orders); before that "not found" proves nothing.
+    order_grace_s: float = 60.0
     channels: ChannelSettings = field(default_factory=ChannelSettings)
     modules: ModuleSettings = field(default_factory=ModuleSettings)
     # --- issue 17 (servant): the evidence gate, account-wide risk, paper funding in the quote ---
@@ -171,6 +174,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         user_name=user,
         tz=tz,
         owner_lease_s=_float(env, "ZYN_OWNER_LEASE_S", 30.0, 0.0),
+        # issue 19 (money paths)
+        order_grace_s=_float(env, "ZYN_ORDER_GRACE_S", 60.0, 0.0),
         channels=_channels(env),
         modules=load_module_settings(env, timeframe, tz),
         # issue 17 (servant)

@@ -32,6 +32,11 @@ class InsufficientFunds(ExchangeError):
     """The account cannot pay for the order."""
 
 
+class LeaseLost(ExchangeError):
+    """This process does not (or can no longer prove it does) hold the lease on the money: the
+    order was refused before it reached the exchange (issue 19.4, lease fencing)."""
+
+
 class InvalidOrder(ExchangeError):
     """The order is malformed or below the exchange minimum."""
 
@@ -42,6 +47,12 @@ class OrderNotFound(ExchangeError):
 
 class ExchangeUnavailable(ZynError):
     """A transient failure (network, rate limit, maintenance): retry later."""
+
+
+class OrderOutcomeUnknown(ExchangeUnavailable):
+    """An order was sent and may have executed (answer lost, empty or unreadable, order not yet
+    visible): neither placed nor absent is proved, so it must never be sent again nor called
+    "failed". Its journal row stays `new`/`open` and the next sync settles it (issue 19)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,9 +4,11 @@ Why it looks like this:
 - `api_url` is a base URL (`https://api.kraken.com` or a `zyn sim-exchange`); ccxt itself appends
   `/0/public/...` and `/0/private/...`, so urls["api"] public/private = api_url (no `/0`).
 - Reads are retried with backoff behind the circuit breaker (`CallGuard.read`).
-- Orders are never blindly retried: each carries a client reference (`cl_ord_id`); after a lost
-  answer we look the order up by that reference in open + closed orders before placing again, so
-  a timeout cannot double a position. References Kraken would refuse are mapped to a UUID5 the
+- Orders are never blindly retried: each carries a client reference (`cl_ord_id`); after an
+  answered failure we look the order up by that reference in open + closed orders before placing
+  again; after an unanswered one (timeout, dropped connection, empty/HTML 200) it is looked up
+  once and never sent again (`OrderOutcomeUnknown`), so a timeout cannot double a position.
+  References Kraken would refuse are mapped to a UUID5 the
   same way on placement and lookup (`client_ref.to_cl_ord_id`); orders come back with the
   caller's reference.
 - Trade and closed-order history is paged (`history.page_all`): Kraken answers 50 per call.
@@ -18,7 +20,7 @@ Why it looks like this:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any, Literal
@@ -48,6 +50,7 @@ from core.domain import (
     Market,
     Order,
     OrderNotFound,
+    OrderOutcomeUnknown,
     OrderRequest,
     Ticker,
 )
@@ -56,6 +59,7 @@ from core.trading.circuit_breaker import CircuitBreaker
 
 Mode = Literal["paper", "validate", "live"]
 DEFAULT_FEE_RATE = Decimal("0.0026")
+QUERY_ORDERS_MAX = 50  # txids per QueryOrders call (Kraken's limit)
 log = logger.bind(component="kraken")
 
 
@@ -182,6 +186,21 @@ class KrakenExchange:
             raise
         return self._order(o)
 
+    def fetch_orders(self, order_ids: Sequence[str]) -> dict[str, Order]:
+        """QueryOrders for up to 50 txids per call (one private call for every stop of a sync);
+        ids Kraken does not know are absent from its answer, so they are absent here."""
+        found: dict[str, Order] = {}
+        ids = list(dict.fromkeys(i for i in order_ids if i and not i.startswith("validate:")))
+        for start in range(0, len(ids), QUERY_ORDERS_MAX):
+            for o in self._query_orders(ids[start : start + QUERY_ORDERS_MAX]):
+                order = self._order(o)
+                found[order.id] = order
+        return found
+
+    def _query_orders(self, ids: list[str]) -> list[dict[str, Any]]:
+        raw: list[dict[str, Any]] = self.guard.read("fetch_orders", lambda: self.ccxt.fetch_orders_by_ids(ids))
+        return raw
+
     def find_order_by_client_ref(self, client_ref: str) -> Order | None:
         """Open orders first, then closed ones, filtered by `cl_ord_id` (server-side and here)."""
         if not client_ref:
@@ -269,41 +288,67 @@ class KrakenExchange:
         return self._place_once(request, args, ref)
 
     def _place_once(self, request: OrderRequest, args: tuple[Any, ...], ref: str) -> Order:
+        """THE one layer that retries an order send (issue 18): only after an answered failure
+        (an error page or a Kraken error) AND a look-up by client reference proving it absent.
+
+        An unanswered send (timeout, dropped connection) or an answer without a txid (an empty
+        or HTML 200) may have executed and the order may not be visible yet, so it is looked up
+        once and, if not seen, raised as `OrderOutcomeUnknown`: never sent again, never called
+        "failed"; the order desk keeps its row and the next sync settles it."""
         last: Exception | None = None
         for attempt in range(1, self.guard.retry_attempts + 1):
             try:
                 raw = self.guard.once("AddOrder", lambda: self.ccxt.create_order(*args))
-                return self._after_placed(raw, request, ref)
             except BreakerOpen:
                 if attempt == 1:
                     raise
                 raise ExchangeUnavailable(f"{last}; order not placed (client_ref={ref})") from None
+            except OrderOutcomeUnknown as exc:
+                return self._found_or_unknown(ref, exc)
             except ExchangeUnavailable as exc:
                 last = exc
-            found = self._lookup_after_loss(ref, last)
-            if found is not None:
-                log.bind(call="AddOrder", client_ref=ref, order_id=found.id).warning(
-                    "AddOrder answer lost but order {} exists; not placing again", found.id
-                )
-                return found
-            if attempt < self.guard.retry_attempts:
-                self._sleep(self._backoff_s * 2 ** (attempt - 1))
+                found = self._lookup_after_loss(ref, exc)
+                if found is not None:
+                    log.bind(call="AddOrder", client_ref=ref, order_id=found.id).warning(
+                        "AddOrder answer lost but order {} exists; not placing again", found.id
+                    )
+                    return found
+                if attempt < self.guard.retry_attempts:
+                    self._sleep(self._backoff_s * 2 ** (attempt - 1))
+                continue
+            placed = replace(order_from_ccxt(raw, request.pair, ref), client_ref=ref)
+            if not placed.id:  # HTTP 200 without a txid (empty or HTML body): it may have executed
+                return self._found_or_unknown(ref, OrderOutcomeUnknown("AddOrder answered without a txid"))
+            return self._read_back(placed, ref)
         raise ExchangeUnavailable(f"{last}; order not placed (client_ref={ref})")
+
+    def _found_or_unknown(self, ref: str, cause: Exception) -> Order:
+        """After a send that may have executed: the order if a look-up sees it, else unknown."""
+        found = self._lookup_after_loss(ref, cause)
+        if found is not None:
+            log.bind(call="AddOrder", client_ref=ref, order_id=found.id).warning(
+                "AddOrder answer lost but order {} exists; not placing again", found.id
+            )
+            return found
+        log.bind(call="AddOrder", client_ref=ref).warning(
+            "AddOrder outcome unknown ({}): not visible yet; not placing again", cause
+        )
+        raise OrderOutcomeUnknown(
+            f"order outcome unknown ({cause}); client_ref={ref} is settled on the next sync"
+        )
 
     def _lookup_after_loss(self, ref: str, cause: Exception | None) -> Order | None:
         try:
             return self.find_order_by_client_ref(ref)
         except ExchangeUnavailable:
-            raise ExchangeUnavailable(
+            raise OrderOutcomeUnknown(
                 f"order state unknown after a lost AddOrder answer ({cause}); "
                 f"look up client_ref={ref} before placing again"
             ) from None
 
-    def _after_placed(self, raw: dict[str, Any], request: OrderRequest, ref: str) -> Order:
-        """Read the order back for its real state (a market order is already filled)."""
-        placed = replace(order_from_ccxt(raw, request.pair, ref), client_ref=ref)
-        if not placed.id:
-            return placed
+    def _read_back(self, placed: Order, ref: str) -> Order:
+        """Read the order back for its real state (a market order is already filled); an order
+        Kraken does not show yet keeps the state AddOrder gave (the desk settles it later)."""
         try:
             return replace(self.fetch_order(placed.id), client_ref=ref)
         except (ExchangeError, ExchangeUnavailable) as exc:

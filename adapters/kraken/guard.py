@@ -4,7 +4,11 @@ Why: read calls are safe to repeat, so transient failures (network, rate limit, 
 Unavailable`, an invalid nonce) are retried with exponential backoff (tenacity) — but only while
 the breaker is closed: a half-open breaker gets exactly one probe, an open one refuses at once
 with `ExchangeUnavailable` so a dead exchange does not block the trading lock for minutes.
-Order placement does NOT come through `read` (see `KrakenExchange.create_order`).
+Order placement does NOT come through `read` (see `KrakenExchange.create_order`): `once` sends
+it one time, counts it as a send for the breaker (a look-up's success never resets that count),
+and tells an answered failure (an HTTP error page, a Kraken error: nothing executed unless a
+look-up finds it) from an unanswered one (timeout, dropped connection: it may have executed,
+`OrderOutcomeUnknown`).
 Each failed attempt is logged on one line (structured via loguru `bind`), never with a secret.
 """
 
@@ -20,7 +24,7 @@ from loguru import logger
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from adapters.kraken.errors import is_transient, one_line, to_domain_error
-from core.domain import ExchangeUnavailable
+from core.domain import ExchangeUnavailable, OrderOutcomeUnknown
 from core.trading.circuit_breaker import CircuitBreaker
 
 T = TypeVar("T")
@@ -70,13 +74,17 @@ class CallGuard:
         return result
 
     def once(self, name: str, fn: Callable[[], T]) -> T:
-        """A call that must not be repeated blindly (AddOrder): one attempt, same accounting."""
+        """An order send (AddOrder): one attempt, counted as a send by the breaker. A transient
+        failure without an answer from the exchange raises `OrderOutcomeUnknown`."""
         self._admit(name)
         try:
             result = own_decimal_context(fn)()
         except Exception as exc:
-            raise self._fail(name, exc) from None
-        self.breaker.record_success()
+            err = self._fail(name, exc, send=True)
+            if isinstance(err, ExchangeUnavailable) and not answered(exc):
+                raise OrderOutcomeUnknown(str(err)) from None
+            raise err from None
+        self.breaker.record_send_success()
         return result
 
     def message(self, exc: BaseException) -> str:
@@ -90,10 +98,13 @@ class CallGuard:
                 f"(circuit breaker open after {self.breaker.failures} failures)"
             )
 
-    def _fail(self, name: str, exc: Exception) -> Exception:
+    def _fail(self, name: str, exc: Exception, send: bool = False) -> Exception:
         """Account for a failure and return the domain error to raise (non-ccxt bugs pass through)."""
         if is_transient(exc):
-            self.breaker.record_failure()
+            if send:
+                self.breaker.record_send_failure()
+            else:
+                self.breaker.record_failure()
         elif _is_ccxt(exc):
             self.breaker.record_success()  # the exchange answered; the request was the problem
         else:
@@ -128,6 +139,15 @@ def own_decimal_context(fn: Callable[[], T]) -> Callable[[], T]:
             return fn()
 
     return run
+
+
+def answered(exc: BaseException) -> bool:
+    """Did the exchange (or a proxy in front of it) answer? An HTTP error page, a Kraken error
+    envelope, a rate limit or a nonce refusal is an answer; a timeout or a dropped connection
+    (ccxt's plain NetworkError / RequestTimeout) is not: the request may have executed."""
+    if isinstance(exc, ccxt.RequestTimeout):
+        return False
+    return isinstance(exc, ccxt.ExchangeNotAvailable | ccxt.DDoSProtection | ccxt.InvalidNonce)
 
 
 def _is_ccxt(exc: BaseException) -> bool:

@@ -4,7 +4,10 @@ SPEC is `METHOD=KIND` plus optional `,key=value` parts, e.g.
 `AddOrder=drop`, `BalanceEx=error,times=2,error=EAPI:Invalid nonce`, `*=http,status=502,times=5`,
 `QueryOrders=delay,delay=3`, `CancelOrder=fake_cancel`, `AddOrder=error,after` (executed, then
 the error: the answer is lost), `AddOrder=hang,after,delay=30` (executed, the answer held 30 s
-then dropped), `AddOrder=partial,fraction=0.4` (40 % fills now, the rest stays open).
+then dropped), `AddOrder=partial,fraction=0.4` (40 % fills now, the rest stays open),
+`AddOrder=empty,hide=5` (executed, an empty 200 answer, the order unseen by reads for 5 s),
+`AddOrder=html200`, `AddOrder=fake_accept,ordertype=stop-loss` (a stop "accepted", never
+placed), `AddOrder=invisible,hide=5`.
 See `adapters.sim_exchange.server.Fault` for the kinds.
 Why a flag: an outside probe (or a person) can reproduce a fault against a real client without
 writing Python; a wrong spec is a user mistake (one line, exit 2).
@@ -36,6 +39,10 @@ def parse_fault(spec: str) -> Fault:
                 kwargs[key] = int(value)
             elif key == "delay":
                 kwargs["delay_s"] = float(value)
+            elif key == "ordertype" and value:
+                kwargs["params"] = {"ordertype": value}
+            elif key == "hide":
+                kwargs["hide_s"] = float(value)
             elif key == "error" and value:
                 kwargs["error"] = value
             elif key == "fraction":
@@ -44,8 +51,8 @@ def parse_fault(spec: str) -> Fault:
                 raise ValueError(key)
         except ValueError:
             raise UserError(f"--fault {spec!r}: bad part {part!r} (times=N, status=N, delay=S, error=TEXT, "
-                            "fraction=F, after)") from None
-    if kwargs.get("times", 1) < 1 or kwargs.get("delay_s", 0.0) < 0:
+                            "fraction=F, hide=S, ordertype=T, after)") from None
+    if kwargs.get("times", 1) < 1 or kwargs.get("delay_s", 0.0) < 0 or kwargs.get("hide_s", 0.0) < 0:
         raise UserError(f"--fault {spec!r}: times must be at least 1 and delay not negative")
     return Fault(method, cast(FaultKind, kind), **kwargs)
 

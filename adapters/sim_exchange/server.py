@@ -17,6 +17,11 @@ Test hooks (read on every request, so tests can change them on a running server)
   the client while its call is in flight (a kill point at an exact step, no hook in Zyn).
   `Fault("AddOrder", "partial", fraction=Decimal("0.4"))` fills 40 % of an order that fills
   on arrival; the rest stays open, as a partly filled order does on Kraken.
+  Unknown outcomes (issue 19): `Fault("AddOrder", "empty")` / `"html200"` executes the order,
+  then answers HTTP 200 with an empty body / an HTML page; `Fault("AddOrder", "fake_accept")`
+  answers a txid the sim never placed (nothing executed); `hide_s=5` on any executed AddOrder
+  (`Fault("AddOrder", "invisible", hide_s=5)` answers normally) keeps the new order out of every
+  read (QueryOrders, OpenOrders, ClosedOrders) for 5 s, as Kraken's REST can lag a fill.
 - `app.config["STAKED"]`: extra balances under Kraken's staking names (`{"DOT.S": "12.5"}`),
   reported by Balance/BalanceEx like Kraken does (not tradable; clients must not count them).
 - `app.config["RATE_LIMIT"]`: a `RateLimit` (leaky bucket per key) or None.
@@ -45,13 +50,18 @@ from adapters.sim_exchange.auth import NonceBook, RateLimit, RateLimiter, signat
 from adapters.sim_exchange.candles import CandleBook
 from adapters.sim_exchange.closes import ConditionalCloses
 from adapters.sim_exchange.context import KrakenError, PaperLike, SimContext, kraken_error
+from adapters.sim_exchange.kraken_format import descr_order
 from adapters.sim_exchange.private import PRIVATE
 from adapters.sim_exchange.public import PUBLIC
 from core.domain import ZynError
 from core.ports import Clock
 
 log = logger.bind(component="sim_exchange")
-FaultKind = Literal["error", "http", "drop", "delay", "fake_cancel", "hang", "partial"]
+FaultKind = Literal[
+    "error", "http", "drop", "delay", "fake_cancel", "hang", "partial", "empty", "html200", "fake_accept", "invisible"
+]
+ORDER_READS = ("QueryOrders", "OpenOrders", "ClosedOrders")
+FAKE_TXID = "OFAKEX-ACCPT-{:06d}"  # Kraken's txid shape, so reads answer "absent", not "malformed"
 HANG_MAX_S = 600.0  # a hang nobody releases ends (answer dropped) after this long
 
 
@@ -67,6 +77,10 @@ class Fault:
     `partial` -> AddOrder executes only `fraction` of an order that fills on arrival (the rest
     stays open); for other methods it has no effect.
     `after=True` makes `error`/`http`/`hang` also run the request first (executed but answer lost).
+    `empty` / `html200` -> run the request, then HTTP 200 with an empty body / an HTML page.
+    `fake_accept` -> AddOrder answers a txid nobody placed; nothing is executed.
+    `invisible` -> answer normally; with `hide_s` the order stays out of the reads meanwhile.
+    `hide_s`: an AddOrder this fault let execute is invisible to order reads for that long.
     `params`: only requests whose form fields all match (`{"ordertype": "stop-loss"}` fails the
     stop but not the buy before it).
     """
@@ -80,11 +94,12 @@ class Fault:
     params: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
     fraction: Decimal = Decimal("0.5")
+    hide_s: float = 0.0
     reached: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
     _released: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
 
     def runs_first(self) -> bool:
-        return self.kind == "drop" or self.after
+        return self.kind in ("drop", "empty", "html200", "invisible") or self.after
 
     def release(self) -> None:
         """Let a held (`hang`) request end: its connection is dropped, nothing more is executed."""
@@ -108,7 +123,7 @@ def create_sim_app(
     app = Flask("zyn_sim_exchange")
     app.json.sort_keys = False  # type: ignore[attr-defined]  # Kraken lists history newest first
     ctx = _context(exchange, clock, candles)
-    app.config.update(FAULTS=[], RATE_LIMIT=rate_limit, SIM=ctx, STAKED={})
+    app.config.update(FAULTS=[], RATE_LIMIT=rate_limit, SIM=ctx, STAKED={}, HIDDEN={})
     keys = {api_key: api_secret}
     nonces, limiter = NonceBook(), RateLimiter()
     refusals: Counter[str] = Counter()  # what the sim refused, by Kraken error (tests read it)
@@ -176,6 +191,8 @@ def _serve(app: Flask, method: str, handler: Any, ctx: SimContext, params: dict[
         fault = None
     if fault is not None and fault.kind == "fake_cancel":
         return _envelope([], {"count": 1, "pending": False})
+    if fault is not None and fault.kind == "fake_accept":
+        return _fake_accept(app, method, ctx, params)
     if fault is not None and fault.kind == "partial":
         if method == "AddOrder":
             handler = partial(handler, fill_fraction=fault.fraction)
@@ -184,14 +201,53 @@ def _serve(app: Flask, method: str, handler: Any, ctx: SimContext, params: dict[
         return _fault_response(fault)
     try:
         result = _with_staked(app, method, handler(ctx, params))
+        result = _hidden(app, method, result, fault)
         answer = _envelope([], result)
     except KrakenError as exc:
         answer = _envelope([exc.code])
     except ZynError as exc:
         answer = _envelope([kraken_error(exc).code])
-    if fault is not None:
+    if fault is not None and fault.kind != "invisible":
         return _fault_response(fault)
     return answer
+
+
+def _fake_accept(app: Flask, method: str, ctx: SimContext, params: dict[str, str]) -> Response:
+    """AddOrder "accepted" with a txid the sim never placed (Kraken answered, nothing happened)."""
+    if method != "AddOrder":
+        return _envelope(["EService:Unavailable"])
+    fakes: int = app.config.get("FAKE_ACCEPTS", 0) + 1
+    app.config["FAKE_ACCEPTS"] = fakes
+    try:
+        market = ctx.market(ctx.pair(params.get("pair", "")))
+        price = Decimal(params["price"]) if params.get("price") else None
+        text = descr_order(params.get("type", "buy"), Decimal(params.get("volume", "0")), market,
+                           params.get("ordertype", "market"), price)
+    except (KrakenError, ArithmeticError, ValueError):
+        text = "order accepted"
+    return _envelope([], {"descr": {"order": text}, "txid": [FAKE_TXID.format(fakes)]})
+
+
+def _hidden(app: Flask, method: str, result: Any, fault: Fault | None) -> Any:
+    """Remember the txids a hiding fault placed; leave hidden orders out of the order reads."""
+    hidden: dict[str, float] = app.config.setdefault("HIDDEN", {})
+    now = time.monotonic()
+    if method == "AddOrder" and fault is not None and fault.hide_s > 0 and isinstance(result, dict):
+        for txid in result.get("txid") or []:
+            hidden[txid] = now + fault.hide_s
+    if method not in ORDER_READS or not isinstance(result, dict):
+        return result
+    gone = {txid for txid, until in hidden.items() if until > now}
+    if not gone:
+        return result
+    if method == "QueryOrders":
+        return {k: v for k, v in result.items() if k not in gone}
+    key = "open" if method == "OpenOrders" else "closed"
+    kept = {k: v for k, v in (result.get(key) or {}).items() if k not in gone}
+    out = {**result, key: kept}
+    if "count" in out:
+        out["count"] = len(kept) + (out["count"] - len(result.get(key) or {}))
+    return out
 
 
 def _with_staked(app: Flask, method: str, result: Any) -> Any:
@@ -232,6 +288,11 @@ def _fault_response(fault: Fault) -> Any:
     if fault.kind == "http":
         page = f"<html><body>{fault.status} error</body></html>"
         return Response(page, status=fault.status, mimetype="text/html")
+    if fault.kind == "empty":
+        return Response("", status=200, mimetype="application/json")
+    if fault.kind == "html200":
+        page = "<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>checking</body></html>"
+        return Response(page, status=200, mimetype="text/html")
     return _envelope([fault.error])
 
 

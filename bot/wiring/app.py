@@ -233,7 +233,7 @@ def build_zyn(
     modules = build_modules(settings, kv, build_universe(settings, exchange, plain_feed), notifier)
     feed = watched_feed(plain_feed, market.kind, modules, expected=lifecycle.acting)
     storage = build_storage_health(db, notifier)
-    trading = build_trading(settings, exchange, db, kv, market, feed, notifier, breaker, storage)
+    trading = build_trading(settings, exchange, db, kv, market, feed, notifier, breaker, storage, lease)
     take_profit = TakeProfitWatcher(trading).attach()
     learning = build_learning(settings, db, kv, market, candles)
     plain = build_plain_source(settings, market.dataset, candles, trading)  # issue 17: the candles held, per pair

@@ -163,9 +163,9 @@ class _ReplayJob:
 def _watch_prices(p: JobParts) -> None:
     if p.pricer is not None:
         p.pricer.poll_once()  # paper: walks prices through the engine; the watcher listens
+        p.trading.sync()
     else:
-        p.take_profit.poll_once()
-    p.trading.sync()
+        p.take_profit.poll_once()  # syncs first (one read for every stop), then the targets
 
 
 def _status_sync(status: StatusService) -> None:

@@ -45,13 +45,16 @@ if TYPE_CHECKING:
     from core.trading.servant import LiveEvidence
     from core.trading.service import TradingService
     from core.trading.types import ActionResult, ManualOrder, OrderPreview
+    from scheduler.lock import SchedulerLock
 
 
 # ------------------------------------------------------------------------------- trading
 def build_trading(settings: Settings, exchange: Exchange, db: Engine, kv: KeyValueStore, market: MarketWiring,
                   feed: MarketFeed | None, notifier: Notifier, breaker: CircuitBreaker,
-                  storage: StorageHealth) -> TradingService:
+                  storage: StorageHealth, lease: SchedulerLock | None = None) -> TradingService:
+    """`lease`: the lease this process holds; every order send and cancel is fenced by it."""
     from bot.owner.settings import OwnerSettings
+    from core.trading.orders import no_fence
     from core.trading.service import TradingService
 
     paper = settings.mode == "paper"
@@ -61,6 +64,8 @@ def build_trading(settings: Settings, exchange: Exchange, db: Engine, kv: KeyVal
         notifier=notifier, breaker=breaker, storage=storage, source=settings.mode,
         start_equity=settings.paper_start_balance if paper else None,
         atr_fallback=atr_on_demand(settings, exchange, feed, market.clock),
+        order_grace_s=settings.order_grace_s,
+        fence=lease.fence if lease is not None else no_fence,
         policy=OwnerSettings(kv, settings.tz),  # manual orders meet the owner's settings too
     )
 

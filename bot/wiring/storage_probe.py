@@ -3,11 +3,17 @@
 Why: `/healthz` must answer at once even while the database is locked or hung, so it reads the
 in-memory `StorageHealth`; this thread is the only one that waits on the database for it, and
 the time of its last answer shows how fresh that state is.
+It also checks that the SQLite files can still be opened for writing (issue 19.6): a database
+made read-only under a running Zyn (`chattr +i`, a filesystem remounted read-only) ended in a
+SIGBUS with no log and no alert; seen here first, it fails like a full disk (entries halted,
+the owner told once, /healthz 503) before a write runs into it.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
@@ -29,6 +35,32 @@ class StorageProber:
 
     def _run(self) -> None:
         while True:
-            self._health.probe(self._db)
+            self.probe_once()
             if self._stop.wait(self._every):
                 return
+
+    def probe_once(self) -> None:
+        """One round: the database answers, and its files can still be written."""
+        self._health.probe(self._db)
+        refused = unwritable(self._db)
+        if refused is not None:
+            self._health.record_fault(f"the database is read-only ({refused})")
+
+
+def unwritable(db: Engine) -> str | None:
+    """Why a SQLite database's files cannot be opened for writing now, else None (nothing is
+    written: each file is opened read-write and closed; another database kind: None)."""
+    path = db.url.database if db.url.get_backend_name() == "sqlite" else None
+    if not path or path == ":memory:":
+        return None
+    for name in (path, f"{path}-wal", f"{path}-shm"):
+        if not Path(name).exists():
+            continue
+        try:
+            os.close(os.open(name, os.O_RDWR))
+        except OSError as exc:
+            return f"{Path(name).name}: {exc.strerror}"
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.access(directory, os.W_OK):
+        return f"{directory}: not writable"
+    return None

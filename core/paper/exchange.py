@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from functools import partial
 from typing import TypeVar
@@ -25,6 +25,7 @@ from core.domain import (
     InvalidOrder,
     Market,
     Order,
+    OrderNotFound,
     OrderRequest,
     Ticker,
 )
@@ -129,6 +130,17 @@ class PaperExchange:
     def fetch_order(self, order_id: str) -> Order:
         with self._lock:
             return self._book.order(order_id)
+
+    def fetch_orders(self, order_ids: Sequence[str]) -> dict[str, Order]:
+        """Every known order of `order_ids` (unknown ids left out), as Kraken's QueryOrders."""
+        found: dict[str, Order] = {}
+        with self._lock:
+            for order_id in order_ids:
+                try:
+                    found[order_id] = self._book.order(order_id)
+                except OrderNotFound:
+                    continue
+        return found
 
     def find_order_by_client_ref(self, client_ref: str) -> Order | None:
         with self._lock:

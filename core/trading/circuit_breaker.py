@@ -3,7 +3,10 @@
 Why: when Kraken is down or rate-limiting us, hammering it with retries makes things worse and
 floods the logs. After `failure_threshold` consecutive failed calls the breaker *opens*: calls are
 refused at once (the adapter raises `ExchangeUnavailable`) until `reset_timeout_s` has passed on
-the injected clock. Then it *half-opens* and lets exactly one probe call through: success closes
+the injected clock. Order sends are counted apart (`record_send_failure`): a look-up that
+succeeds after a lost AddOrder answer must not hide that every send is failing, so only a
+successful send resets that count (issue 18). Then it *half-opens* and lets exactly one
+probe call through: success closes
 it, failure re-opens it for another timeout. Time comes from a `Clock` so tests and replays
 drive it with a `SimClock`. Thread-safe: the web thread and the scheduler share one breaker.
 """
@@ -39,6 +42,7 @@ class CircuitBreaker:
         self._lock = threading.Lock()
         self._state: BreakerState = "closed"
         self._failures = 0
+        self._send_failures = 0  # consecutive failed order sends; only a good send resets it
         self._opened_ms = 0
         self._probe_in_flight = False
 
@@ -54,7 +58,7 @@ class CircuitBreaker:
     @property
     def failures(self) -> int:
         with self._lock:
-            return self._failures
+            return max(self._failures, self._send_failures)
 
     def allow(self) -> bool:
         """May a call go out now? In half_open only one probe is let through at a time."""
@@ -78,13 +82,26 @@ class CircuitBreaker:
             changed = self._set("closed")
         self._notify(changed)
 
+    def record_send_success(self) -> None:
+        """An order send was answered: the send count starts again (and the call succeeded)."""
+        with self._lock:
+            self._send_failures = 0
+        self.record_success()
+
+    def record_send_failure(self) -> None:
+        """An order send failed transiently: counted apart, so read successes cannot reset it."""
+        with self._lock:
+            self._send_failures += 1
+        self.record_failure()
+
     def record_failure(self) -> None:
         """A call failed transiently; open at the threshold, or again after a failed probe."""
         with self._lock:
             self._failures += 1
             self._probe_in_flight = False
             changed: tuple[str, str] | None = None
-            if self._state == "half_open" or (self._state == "closed" and self._failures >= self._threshold):
+            worst = max(self._failures, self._send_failures)
+            if self._state == "half_open" or (self._state == "closed" and worst >= self._threshold):
                 self._opened_ms = self._clock.now_ms()
                 changed = self._set("open")
         self._notify(changed)

@@ -3,6 +3,10 @@
 Why one module: every entry saves its EntryPlan under the order's client reference BEFORE the
 buy is sent, and whichever path sees the fill (the send itself, `sync`, a cancel, reconcile)
 turns that plan into a bracket exactly once. Keeping the paths together keeps that rule visible.
+Unknown outcomes (issue 19): a buy whose answer was lost, empty or unreadable, or that the
+exchange does not show yet, is never called "failed": its plan stays, the owner hears "outcome
+unknown", and the sync that sees the fill brackets it (a fill with no plan gets the strategy's
+ATR stop) and alerts once. Coins held on the exchange are always covered by a stop.
 Callers hold the TradingService lock; nothing here locks.
 """
 
@@ -12,7 +16,15 @@ from decimal import Decimal
 
 from loguru import logger
 
-from core.domain import Event, ExchangeError, ExchangeUnavailable, Order, OrderRequest
+from core.domain import (
+    Event,
+    ExchangeError,
+    ExchangeUnavailable,
+    Order,
+    OrderNotFound,
+    OrderOutcomeUnknown,
+    OrderRequest,
+)
 from core.telemetry.models import OrderRow
 from core.text import amount_text, price_text
 from core.trading.orders import action_failed, new_client_ref
@@ -34,13 +46,18 @@ def enter_market(parts: TradingParts, pair: str, amount: Decimal, plan: EntryPla
     except ExchangeError as exc:
         parts.state.drop_plan(ref)
         return action_failed(parts.journal, "buy", pair, exc)
-    except ExchangeUnavailable as exc:
-        return action_failed(parts.journal, "buy", pair, exc)  # outcome unknown: the plan stays for reconcile
+    except OrderOutcomeUnknown as exc:
+        return outcome_unknown(parts, pair, amount, ref, exc)  # the plan stays for the sync
+    except ExchangeUnavailable as exc:  # proved not placed by the adapter
+        parts.state.drop_plan(ref)
+        return action_failed(parts.journal, "buy", pair, exc)
     if order.validated_only:
         parts.state.drop_plan(ref)
         return validated_entry(parts, pair, amount, plan)
     try:
         order = _finish_market(parts, order)
+    except OrderNotFound as exc:  # accepted, but not visible yet: the fill may come any moment
+        return outcome_unknown(parts, pair, amount, ref, exc)
     except (ExchangeError, ExchangeUnavailable) as exc:
         parts.journal.safety("naked_position", f"{pair}: buy {order.id} still open, {order.filled} filled: {exc}")
         return ActionResult(False, f"buy {order.id} still open; sync cancels the rest and brackets what filled")
@@ -48,6 +65,19 @@ def enter_market(parts: TradingParts, pair: str, amount: Decimal, plan: EntryPla
         parts.state.drop_plan(ref)
         return ActionResult(False, f"buy {order.id} was not filled ({order.status})")
     return bracket_fill(parts, plan, order, ref)
+
+
+def outcome_unknown(parts: TradingParts, pair: str, amount: Decimal, ref: str, exc: Exception) -> ActionResult:
+    """Sent, maybe executed, not seen yet: never "failed" (the owner might buy again). The plan
+    stays; the sync that sees the fill puts the stop on; "not there" only counts after the grace."""
+    parts.journal.safety("unknown_outcome", f"{pair}: buy {amount} ({ref}) sent, outcome unknown: {exc}")
+    parts.journal.order_update(ref, error=f"unknown outcome: {exc}"[:500])  # the sync says when it settles
+    return ActionResult(
+        False,
+        f"Buy {amount_text(amount)} {pair} sent but its outcome is not known yet (the exchange has not shown it). "
+        "Do not buy again: I keep checking, and if it filled I put its stop on and tell you.",
+        {"client_ref": ref, "outcome": "unknown"},
+    )
 
 
 def bracket_fill(parts: TradingParts, plan: EntryPlan, order: Order, ref: str) -> ActionResult:
@@ -114,16 +144,26 @@ def settle_entries(parts: TradingParts) -> bool:
 
 
 def _settle_entry(parts: TradingParts, row: OrderRow) -> None:
-    """Read one unsettled entry back; a row without an exchange id is looked up by client ref."""
+    """Read one unsettled entry back; a row without an exchange id is looked up by client ref.
+    An order not shown is absent only after the grace period (Kraken's REST lags new orders)."""
+    young = parts.positions.clock.now_ms() - row.created_ms < parts.grace_ms
+    found: Order | None = None
     if row.exchange_id:
-        order = parts.exchange.fetch_order(row.exchange_id)
+        try:
+            found = parts.exchange.fetch_order(row.exchange_id)
+        except OrderNotFound:
+            found = parts.exchange.find_order_by_client_ref(row.client_ref)
     else:
         found = parts.exchange.find_order_by_client_ref(row.client_ref)
-        if found is None:  # proved absent: it never reached the exchange
-            parts.journal.order_update(row.client_ref, status="failed", error="never reached the exchange")
-            parts.state.drop_plan(row.client_ref)
-            return
-        order = found
+    if found is None:
+        if young:
+            return  # not visible yet: the next sync looks again
+        parts.journal.order_update(row.client_ref, status="failed", error="never reached the exchange")
+        parts.state.drop_plan(row.client_ref)
+        parts.journal.safety("unknown_outcome", f"{row.pair}: buy {row.client_ref} never reached the exchange")
+        return
+    order = found
+    if not row.exchange_id or row.status == "new":
         parts.journal.order_sent(row.client_ref, order)
     order = finish_partial_limit(parts, _finish_market(parts, order))
     if order.status == "open":
@@ -166,22 +206,51 @@ def finish_partial_limit(parts: TradingParts, order: Order) -> Order:
     return final
 
 
-def _tell(parts: TradingParts, text: str, pair: str) -> None:
+def _tell(parts: TradingParts, text: str, pair: str, kind: str = "partial_entry") -> None:
     if parts.notifier is None:
         return
     try:
-        parts.notifier.notify(Event("partial_entry", text, {"pair": pair}))
+        parts.notifier.notify(Event(kind, text, {"pair": pair}))
     except Exception as exc:  # noqa: BLE001 - a failing channel must not stop trading
         logger.bind(action="notify").warning("notifier failed: {}", exc)
 
 
 def _bracket_filled(parts: TradingParts, client_ref: str, order: Order) -> None:
-    """A finished buy (closed, or canceled after a partial fill) gets its bracket."""
-    plan = parts.state.load_plan(client_ref)
-    if order.filled > 0 and plan is not None:
-        parts.positions.open_from_fill(EntryPlan.from_json(plan), order, client_ref)
-    else:
+    """A finished buy (closed, or canceled after a partial fill) gets its bracket: from its saved
+    plan, else from the strategy's ATR rule (coins held are always under a stop)."""
+    saved = parts.state.load_plan(client_ref)
+    if order.filled <= 0:
         parts.state.drop_plan(client_ref)
+        return
+    plan = EntryPlan.from_json(saved) if saved is not None else atr_plan(parts, order.pair)
+    if plan is None:
+        text = (f"{order.pair}: buy {order.id} filled {order.filled} with no saved plan and no ATR known: "
+                f"it has NO stop. `flatten {order.pair}` closes it.")
+        parts.journal.safety("naked_position", text)
+        _tell(parts, text, order.pair, "naked_position")
+        return
+    bracket, _ = parts.positions.open_from_fill(plan, order, client_ref)  # drops the plan
+    row = parts.journal.order_by_exchange_id(order.id)
+    if row is not None and row.error.startswith("unknown outcome"):
+        price = order.average_price or order.price or Decimal(0)
+        text = (f"{order.pair}: the buy whose outcome was unknown filled ({amount_text(order.filled)} at "
+                f"{price_text(order.pair, price)}); trade #{bracket.trade_id} is protected by its "
+                f"stop {price_text(order.pair, bracket.stop)}"
+                + ("" if saved is not None else " (the strategy's ATR rule: no saved plan)"))
+        parts.journal.safety("unknown_outcome", text)
+        _tell(parts, text, order.pair, "unknown_outcome")
+
+
+def atr_plan(parts: TradingParts, pair: str) -> EntryPlan | None:
+    """A plan for a fill nobody planned (lost plan, bought behind Zyn's back): the strategy's ATR
+    stop and target from the fill price, kept apart as a manual position."""
+    try:
+        atr = parts.atr_of(pair)
+    except (ExchangeError, ExchangeUnavailable):
+        atr = None
+    if atr is None or atr <= 0:
+        return None
+    return EntryPlan(pair, atr=atr, meta={"manual": True, "placed_by": "adopted (no saved plan)"})
 
 
 def drop_limit_plan(parts: TradingParts, order: Order) -> None:

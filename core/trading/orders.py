@@ -1,9 +1,11 @@
-"""Sending and cancelling orders safely: client reference first, look up before any retry.
+"""Sending and cancelling orders safely: client reference first, sent once from here.
 
 Why: a lost response must never turn into a second order. Each order gets a uuid client
-reference and an OrderRow (status `new`) BEFORE it is sent. On a transient error we ask the
-exchange for that reference; only an explicit "not there" allows a resend. If even the
-lookup fails, the row stays `new` and reconcile settles it on the next start.
+reference and an OrderRow (status `new`) BEFORE it is sent. Transport retries live in ONE
+layer, the exchange adapter (issue 18: a retry here around the adapter's made one order nine
+sends and hid the failures from the circuit breaker). The adapter raises `OrderOutcomeUnknown`
+when the order may have executed: the row stays `new`, nothing says "failed", and the next
+sync (or reconcile) settles it by its client reference once the exchange shows it.
 Cancels are confirmed by reading the order back (about 1.5 % of Kraken cancels were seen
 not to happen).
 """
@@ -15,12 +17,26 @@ import uuid
 from collections.abc import Callable
 from dataclasses import replace
 
-from core.domain import ExchangeError, ExchangeUnavailable, Order, OrderNotFound, OrderRequest
+from core.domain import (
+    ExchangeError,
+    ExchangeUnavailable,
+    Order,
+    OrderNotFound,
+    OrderOutcomeUnknown,
+    OrderRequest,
+)
 from core.ports import Exchange
 from core.trading.journal import Journal
 from core.trading.types import ActionResult
 
 Sleep = Callable[[float], None]
+# Raises LeaseLost unless this process still holds the lease on the money (the database says so):
+# asked before every send and cancel, so a stale owner never reaches the exchange (issue 19.4).
+Fence = Callable[[], None]
+
+
+def no_fence() -> None:
+    """A process that holds no lease by design (in-process tests, backtests): nothing to check."""
 
 
 def new_client_ref() -> str:
@@ -44,7 +60,9 @@ class OrderDesk:
         attempts: int = 3,
         backoff_s: float = 0.5,
         sleep: Sleep = time.sleep,
+        fence: Fence = no_fence,
     ) -> None:
+        self.fence = fence
         self.exchange = exchange
         self.journal = journal
         self.attempts = max(1, attempts)
@@ -55,6 +73,7 @@ class OrderDesk:
         """Journal, send, and settle one order; raises ExchangeError/ExchangeUnavailable."""
         if not req.client_ref:
             req = replace(req, client_ref=new_client_ref())
+        self.fence()  # before anything is written or sent: a refused order leaves no trace but the log
         self.journal.order_new(req, purpose, trade_id)
         order = self._send_once_or_find(req)
         order = self.settle(order)
@@ -62,25 +81,15 @@ class OrderDesk:
         return order
 
     def _send_once_or_find(self, req: OrderRequest) -> Order:
-        for attempt in range(1, self.attempts + 1):
-            try:
-                return self.exchange.create_order(req)
-            except ExchangeError as exc:
-                self.journal.order_update(req.client_ref, status="failed", error=str(exc)[:500])
-                raise
-            except ExchangeUnavailable as exc:
-                try:
-                    found = self.exchange.find_order_by_client_ref(req.client_ref)
-                except ExchangeUnavailable:
-                    self.journal.order_update(req.client_ref, error=f"unknown outcome: {exc}"[:500])
-                    raise exc from None
-                if found is not None:
-                    return found
-                if attempt == self.attempts:
-                    self.journal.order_update(req.client_ref, status="failed", error=str(exc)[:500])
-                    raise
-                self.sleep(self.backoff_s * 2 ** (attempt - 1))
-        raise AssertionError("unreachable")  # pragma: no cover
+        """One send; the adapter already looked the order up after a lost answer."""
+        try:
+            return self.exchange.create_order(req)
+        except OrderOutcomeUnknown as exc:
+            self.journal.order_update(req.client_ref, error=f"unknown outcome: {exc}"[:500])
+            raise
+        except (ExchangeError, ExchangeUnavailable) as exc:  # refused, or proved not placed
+            self.journal.order_update(req.client_ref, status="failed", error=str(exc)[:500])
+            raise
 
     def settle(self, order: Order) -> Order:
         """A market order Kraken accepted may report its fill a moment later: read it back."""
@@ -90,12 +99,13 @@ class OrderDesk:
             self.sleep(self.backoff_s * 2**attempt)
             try:
                 order = self.exchange.fetch_order(order.id)
-            except ExchangeUnavailable:
+            except (ExchangeUnavailable, OrderNotFound):  # not visible yet: Kraken lags fills
                 continue
         return order
 
     def cancel_confirmed(self, order_id: str) -> Order:
         """Cancel and read back; returns the final order (canceled, or closed if it filled first)."""
+        self.fence()
         last_error: Exception | None = None
         for attempt in range(self.attempts):
             try:

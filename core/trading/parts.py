@@ -9,6 +9,7 @@ Callers hold the TradingService lock; nothing here locks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.ports import Exchange, Notifier
@@ -29,6 +30,12 @@ class TradingParts:
     state: TradingState  # entry plans saved before their order is sent
     cfg: RiskConfig
     notifier: Notifier | None = None
+    # The strategy's ATR per pair (None = unknown): how a filled buy without a saved plan is
+    # still bracketed (coins held are always under a stop, issue 19).
+    atr_of: Callable[[str], float | None] = lambda _pair: None
+    # How long an order the exchange does not show may still appear (Kraken's REST lags new
+    # orders): before that, "not found" proves nothing (issue 19).
+    grace_ms: int = 60_000
 
     @property
     def uow(self) -> UnitOfWork:

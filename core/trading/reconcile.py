@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from loguru import logger
+
 from core.domain import ExchangeError, ExchangeUnavailable, Order, OrderNotFound
 from core.telemetry.models import OrderRow
 from core.trading.bracket import Bracket
-from core.trading.entries import finish_partial_limit
+from core.trading.entries import atr_plan, finish_partial_limit
 from core.trading.positions import EntryPlan
 from core.trading.service import ENTRY_PURPOSES, TradingService
 
@@ -74,6 +76,10 @@ class Reconciler:
         except ExchangeUnavailable as exc:
             report.problems.append(f"order {row.client_ref} unknown (exchange unreachable: {exc})")
             return
+        if order is None and self.svc.clock.now_ms() - row.created_ms < self.svc.grace_ms:
+            # not an action: it may still appear (Kraken lags new orders); the sync settles it
+            logger.bind(client_ref=row.client_ref).info("{} order not shown yet: the sync keeps looking", row.purpose)
+            return
         if order is None:
             self.svc.journal.order_update(row.client_ref, status="failed", error="never reached the exchange")
             if row.purpose in ENTRY_PURPOSES:
@@ -112,13 +118,15 @@ class Reconciler:
         order = finish_partial_limit(self.svc.parts, order)  # a part filled: the rest is canceled
         if order.status == "open" or order.filled <= 0:
             return  # an open limit entry with nothing filled: sync brackets it when it fills
-        plan = self.svc.state.load_plan(row.client_ref)
+        saved = self.svc.state.load_plan(row.client_ref)
+        plan = EntryPlan.from_json(saved) if saved is not None else atr_plan(self.svc.parts, order.pair)
         if plan is None:
             report.problems.append(
-                f"filled buy {order.id} has no saved plan: bracket it by hand (sell or flatten)"
+                f"filled buy {order.id} has no saved plan and no ATR is known: it has NO stop; "
+                f"`flatten {order.pair}` closes it"
             )
             return
-        bracket, _ = self.svc.positions.open_from_fill(EntryPlan.from_json(plan), order, row.client_ref)
+        bracket, _ = self.svc.positions.open_from_fill(plan, order, row.client_ref)
         report.actions.append(
             f"buy {order.id} filled before the restart: trade {bracket.trade_id} opened, "
             f"stop {bracket.stop_order_id or 'FAILED'}"

@@ -31,14 +31,16 @@ from core.trading.entries import enter_market, settle_entries
 from core.trading.flatten import Flattener, cancel_orders
 from core.trading.journal import Journal
 from core.trading.manual import Gatekeeping, ManualChecker, send_manual
-from core.trading.orders import OrderDesk, Sleep, action_failed
+from core.trading.orders import Fence, OrderDesk, Sleep, action_failed, no_fence
 from core.trading.parts import TradingParts
 from core.trading.positions import EntryPlan, ExitListener, Positions, TradeExit
 from core.trading.rules import TradingPolicy
 from core.trading.state import TradingState
-from core.trading.stop_checks import check_stops
+from core.trading.stop_checks import StopReading, check_stops, read_stops
 from core.trading.types import ActionResult, ManualOrder, OrderPreview
 from core.trading.unit_of_work import UnitOfWork
+
+STOP_GRACE_MAX_MS = 15_000
 
 
 class BreakerView(Protocol):
@@ -73,6 +75,8 @@ class TradingService:
         backoff_s: float = 0.5,
         sleep: Sleep = time.sleep,
         atr_fallback: Callable[[str], float | None] | None = None,
+        order_grace_s: float = 60.0,
+        fence: Fence = no_fence,
         policy: TradingPolicy | None = None,
     ) -> None:
         self.lock = threading.RLock()
@@ -83,13 +87,23 @@ class TradingService:
         self.notifier, self.breaker, self.storage = notifier, breaker, storage
         self.journal = Journal(db, clock, source)
         self.state = TradingState(kv or KeyValueStore(db), start_equity, self.cfg.daily_loss_limit)
-        self.desk = OrderDesk(exchange, self.journal, attempts=attempts, backoff_s=backoff_s, sleep=sleep)
+        self.desk = OrderDesk(
+            exchange, self.journal, attempts=attempts, backoff_s=backoff_s, sleep=sleep, fence=fence
+        )
         self._markets = dict(markets) if markets is not None else None
         self.uow = UnitOfWork(db, clock, source)
         self.positions = Positions(
             exchange, self.desk, self.journal, self.uow, clock, self.cfg, notifier, market_of=self._market
         )
-        self.parts = TradingParts(exchange, self.desk, self.positions, self.journal, self.state, self.cfg, notifier)
+        # How long an order the exchange does not show may still appear (issue 19). A stop gets at
+        # most 15 s: its coins are unprotected while we wait, whereas an entry given up too early
+        # would leave a late fill without its plan.
+        self.grace_ms = int(order_grace_s * 1000)
+        self.stop_grace_ms = min(self.grace_ms, STOP_GRACE_MAX_MS)
+        self.parts = TradingParts(
+            exchange, self.desk, self.positions, self.journal, self.state, self.cfg, notifier,
+            atr_of=self.atr_of, grace_ms=self.grace_ms,
+        )
         self.flattener = Flattener(
             exchange, self.positions, self.desk, attempts=attempts, backoff_s=backoff_s, sleep=sleep
         )
@@ -97,6 +111,7 @@ class TradingService:
         self._hints: set[str] = set()
         self._hint_lock = threading.Lock()
         self._hinted = False
+        self._read_at = -1e9  # when `sync` last read the stops (monotonic seconds)
         add_fill_listener = getattr(exchange, "add_fill_listener", None)
         if callable(add_fill_listener):
             add_fill_listener(self._on_fill)
@@ -322,19 +337,34 @@ class TradingService:
         with self._hint_lock:
             self._hints.add(order.id)
 
-    def sync(self, full: bool = False) -> list[TradeExit]:
+    def sync(self, full: bool = False, read_every_s: float = 0.0) -> list[TradeExit]:
         """Book stop fills, bracket filled entries, re-place missing stops.
 
         Never raises for exchange trouble: it runs before every autopilot tick and after every
         replay walk, so one failing call must not stop trading. Each failure is journaled and
-        what it concerned is looked at again on the next sync.
+        what it concerned is looked at again on the next sync. Every stop is read in ONE call,
+        before the lock is taken (a caller already holding it, the autopilot's tick, reads
+        under it): chat never waits behind the reads (issue 19). `read_every_s`: a poller's sync
+        reads the stops only when the last reading is that old (Kraken's private-call budget is
+        shared with chat; a stop is executed by Kraken itself, booking it can wait that long).
         """
+        with self._hint_lock:
+            hints, self._hints = self._hints, set()
+        ids = None if full or not self._hinted else hints
+        failed: set[str] = set()
+        reading = StopReading(frozenset(), {})
+        if time.monotonic() - self._read_at < read_every_s:
+            failed |= hints  # read recently: what was hinted waits for the next reading
+        elif ids is None or ids:
+            self._read_at = time.monotonic()
+            try:
+                reading = read_stops(self.exchange, self.brackets(), ids)
+            except (ExchangeError, ExchangeUnavailable) as exc:
+                kind = "transient" if isinstance(exc, ExchangeUnavailable) else "exchange"
+                self.journal.error("trading.check_stops", kind, f"stops not read: {exc}")
+                failed |= hints
         with self.lock:
-            with self._hint_lock:
-                hints, self._hints = self._hints, set()
-            ids = None if full or not self._hinted else hints
-            failed: set[str] = set()
-            exits = check_stops(self.positions, ids, failed) if ids is None or ids else []
+            exits = check_stops(self.positions, reading, failed, self.stop_grace_ms)
             if (full or not self._hinted or hints) and not settle_entries(self.parts):
                 failed |= hints
             if failed:

@@ -19,6 +19,10 @@ from core.ports import Exchange
 from core.trading.positions import TradeExit
 from core.trading.service import TradingService
 
+# How often the live poll reads the stops (one private call): the poll itself runs every 10 s for
+# the targets (public tickers); stops are executed by Kraken, booking a fill can wait this long.
+STOP_READ_EVERY_S = 30.0
+
 
 class TakeProfitWatcher:
     def __init__(self, service: TradingService, exchange: Exchange | None = None) -> None:
@@ -44,14 +48,15 @@ class TakeProfitWatcher:
 
     def poll_once(self) -> list[TradeExit]:
         """Live/paper-live: book stop fills, then compare each watched pair's last price to its targets."""
-        with self.service.lock:
-            exits = self.service.sync(full=True)
-            for pair in sorted({b.pair for b in self.service.brackets() if b.target is not None}):
-                try:
-                    ticker = self.exchange.fetch_ticker(pair)
-                except (ExchangeError, ExchangeUnavailable) as exc:
-                    logger.bind(pair=pair, action="tp_poll").warning("no ticker: {}", exc)
-                    continue
-                if any(ticker.last >= t for t in self.service.targets(pair)):
-                    exits.extend(self.service.take_profit(pair, ticker.last, ticker.ts_ms))
-            return exits
+        # No trading lock here (issue 19.5): the sync reads every stop before taking it, the
+        # tickers are read outside it, and `take_profit` takes it and checks the targets again.
+        exits = self.service.sync(full=True, read_every_s=STOP_READ_EVERY_S)
+        for pair in sorted({b.pair for b in self.service.brackets() if b.target is not None}):
+            try:
+                ticker = self.exchange.fetch_ticker(pair)
+            except (ExchangeError, ExchangeUnavailable) as exc:
+                logger.bind(pair=pair, action="tp_poll").warning("no ticker: {}", exc)
+                continue
+            if any(ticker.last >= t for t in self.service.targets(pair)):
+                exits.extend(self.service.take_profit(pair, ticker.last, ticker.ts_ms))
+        return exits

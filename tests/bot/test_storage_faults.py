@@ -121,3 +121,32 @@ def test_healthz_does_not_touch_a_locked_database(zyn: Zyn, tmp_path: Path) -> N
         locker.close()
     assert resp.status_code == 200 and resp.get_json()["database"] == "ok"
     assert checkouts == []  # answered from memory: no connection taken, so no waiting on the lock
+
+
+def test_a_database_made_read_only_under_zyn_is_seen_by_the_probe_and_fails_like_a_full_disk(zyn: Zyn) -> None:
+    """Issue 19.6: `chattr +i` on the database file (root, a filesystem with attributes)."""
+    import shutil
+
+    from bot.wiring.storage_probe import StorageProber
+
+    db_file = Path(zyn.db.url.database or "")
+    if shutil.which("chattr") is None or os.geteuid() != 0:
+        pytest.skip("needs root and chattr")
+    told: list[str] = []
+    zyn.notifier.register("test", lambda text, png: told.append(text))
+    prober = StorageProber(zyn.storage, zyn.db)
+    prober.probe_once()
+    assert zyn.storage.fault is None  # writable: nothing to say
+    if subprocess.run(["chattr", "+i", str(db_file)], capture_output=True).returncode != 0:
+        pytest.skip("this filesystem has no immutable attribute")
+    try:
+        prober.probe_once()
+        assert "read-only" in (zyn.storage.fault or ""), zyn.storage.fault
+        assert "storage is failing" in (zyn.trading.gates().circuit or "")
+        reply = zyn.dispatcher.handle(Envelope("cli", "owner", "buy 0.01 btc sl 3000"))
+        assert "storage" in reply.text.lower(), reply.text
+        zyn.notifier.flush()
+        assert len(told) == 1 and "halted" in told[0], told
+    finally:
+        subprocess.run(["chattr", "-i", str(db_file)], check=True)
+        zyn.db.dispose()  # SQLite opened read-only meanwhile stays so: new connections from here

@@ -165,6 +165,11 @@ class MemoryExchange:
             self._call("fetch_order")
             return self._get(order_id)
 
+    def fetch_orders(self, order_ids: Iterable[str]) -> dict[str, Order]:
+        with self._lock:
+            self._call("fetch_orders")
+            return {i: self.orders[i] for i in order_ids if i in self.orders}
+
     def find_order_by_client_ref(self, client_ref: str) -> Order | None:
         with self._lock:
             self._call("find_order_by_client_ref")

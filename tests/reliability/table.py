@@ -11,6 +11,7 @@ from pathlib import Path
 SECTIONS = {
     "faults": "Faults injected at the Kraken sim",
     "partial": "Partial fills injected at the Kraken sim",
+    "unknown": "Orders whose outcome is unknown (issue 19), at the Kraken sim",
     "crash": "kill -9 at a step of an order's life, then restart",
     "postgres": "PostgreSQL stopped and started under a running zyn run",
     "locked": "SQLite locked while every request thread waits on it",

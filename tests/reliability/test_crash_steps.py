@@ -168,7 +168,9 @@ def fresh_account(sim: RunningSim) -> Iterator[RunningSim]:
 def _env(db_url: str, sim: RunningSim) -> dict[str, str]:
     return {"DATABASE_URL": db_url, "ZYN_MODE": "live", "ZYN_LIVE_CONFIRM": "yes", "KRAKEN_API_URL": sim.url,
             "KRAKEN_API_KEY": sim.sim.api_key, "KRAKEN_API_SECRET": sim.sim.api_secret, "ZYN_PAIRS": PAIR,
-            "ZYN_TIMEFRAME": "4h"}
+            # an order the sim does not show counts as never sent only after this grace (issue 19:
+            # Kraken lags new orders); the sim shows every order at once, and the restart comes later
+            "ZYN_TIMEFRAME": "4h", "ZYN_ORDER_GRACE_S": "0.5"}
 
 
 def _spawn(env: dict[str, str], step: str, stop: int, cwd: Path) -> subprocess.Popen[str]:

@@ -15,6 +15,7 @@ from core.domain import (
     InsufficientFunds,
     Order,
     OrderNotFound,
+    OrderOutcomeUnknown,
     OrderRequest,
 )
 from core.paper.exchange import PaperExchange
@@ -31,7 +32,8 @@ class RecordingNotifier:
 class FlakyExchange:
     """A PaperExchange whose create_order fails transiently.
 
-    `lose_responses`: the order IS placed, then the response is lost (ExchangeUnavailable).
+    `lose_responses`: the order IS placed, then the response is lost (OrderOutcomeUnknown, as the
+    adapter raises it when a look-up does not show the order yet).
     `refuse`: the call fails before reaching the exchange. Both count down per matching call.
     """
 
@@ -53,7 +55,7 @@ class FlakyExchange:
         order = self.inner.create_order(request)
         if self.lose_responses > 0:
             self.lose_responses -= 1
-            raise ExchangeUnavailable("connection reset")
+            raise OrderOutcomeUnknown("connection reset")
         return order
 
     def __getattr__(self, name: str) -> Any:
@@ -156,6 +158,10 @@ class PartialFills:
         if order_id in self.rest_of:
             return self._stop_view(order_id)
         return self.views.get(order_id) or self.inner.fetch_order(order_id)
+
+    def fetch_orders(self, order_ids: Sequence[str]) -> dict[str, Order]:
+        return {i: self.fetch_order(i) for i in order_ids if i in self.rest_of or i in self.views
+                or i in self.inner.fetch_orders([i])}
 
     def _stop_view(self, stop_id: str) -> Order:
         part, rest = self.parts[stop_id], self.inner.fetch_order(self.rest_of[stop_id])

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import Session, select
 
-from core.domain import Event, ExchangeUnavailable, Market, OrderRequest, UserError
+from core.domain import Event, ExchangeUnavailable, Market, OrderOutcomeUnknown, OrderRequest, UserError
 from core.markets.catalog import market_for
 from core.strategy.pinned import Decision
 from core.telemetry.models import SafetyEventRow
@@ -69,7 +69,7 @@ def test_restart_after_a_failed_stop_protects_the_coins_left_after_a_fee_in_coin
     coins.coin_fee = D("0.00002")
     down = Scripted(coins)  # type: ignore[arg-type]
     down.balances_down = 1
-    down.refuse_create["stop-loss"] = [ExchangeUnavailable("EService:Unavailable")] * 3
+    down.refuse_create["stop-loss"] = [ExchangeUnavailable("EService:Unavailable")]  # one port call (issue 18)
     result = service(stack, down).enter(PAIR, entry())
     assert result.ok and "stop failed" in result.text
     assert stops(stack) == [] and safety(stack, "naked_position")
@@ -88,7 +88,7 @@ def test_a_limit_buy_that_fills_at_once_and_whose_stop_fails_is_reported_and_ret
     the coins were bought without a stop yet, a naked_position event is open, sync places it."""
     ex = Scripted(stack.exchange)
     svc = service(stack, ex)
-    ex.refuse_create["stop-loss"] = [ExchangeUnavailable("EService:Unavailable")] * 3
+    ex.refuse_create["stop-loss"] = [ExchangeUnavailable("EService:Unavailable")]  # one port call (issue 18)
     result = svc.place_manual(ManualOrder("buy", D("0.01"), PAIR, D("30100"), D("29000"), D("32000")))
     assert result.ok and "stop failed" in result.text, result.text
     assert stack.exchange.fetch_balances().total["BTC"] == D("0.01")
@@ -107,8 +107,8 @@ def test_an_exit_whose_outcome_is_unknown_resolves_the_sell_before_any_new_stop(
     ex = Scripted(stack.exchange)
     svc = service(stack, ex)
     assert svc.place_manual(ManualOrder("buy", D("0.01"), PAIR, None, D("29000"), D("32000"))).ok
-    ex.fail_create["market"] = ExchangeUnavailable("connection reset")  # the sell DID execute
-    ex.lookup_down = 2  # ... and neither the desk nor the exit can find out yet
+    ex.fail_create["market"] = OrderOutcomeUnknown("connection reset")  # the sell DID execute
+    ex.lookup_down = 1  # ... and the exit cannot find out yet (the adapter already looked)
     assert not svc.exit_position(PAIR, "manual").ok
     assert stops(stack) == [], "a stop was put back before the unknown sell was resolved"
     assert safety(stack, "naked_position")
@@ -123,8 +123,8 @@ def test_an_exit_never_sends_the_booked_amount_when_no_coins_are_held(stack: Sta
     ex = Scripted(stack.exchange)
     svc = service(stack, ex)
     assert svc.place_manual(ManualOrder("buy", D("0.01"), PAIR, None, D("29000"), None)).ok
-    ex.fail_create["market"] = ExchangeUnavailable("connection reset")
-    ex.lookup_down = 2
+    ex.fail_create["market"] = OrderOutcomeUnknown("connection reset")
+    ex.lookup_down = 1
     assert not svc.exit_position(PAIR, "manual").ok
     assert [r.type for r in ex.sent].count("stop-loss") == 1, "a stop was sent for coins that are gone"
     svc.sync()

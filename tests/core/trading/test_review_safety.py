@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from core.domain import Candle, ExchangeUnavailable, InsufficientFunds
+from core.domain import Candle, InsufficientFunds, OrderOutcomeUnknown
 from core.markets.catalog import market_for
 from core.telemetry.models import DecisionRow, OrderRow, SafetyEventRow
 from core.trading.autopilot import Autopilot
@@ -93,7 +93,7 @@ def test_live_paper_walk_hitting_a_target_does_not_deadlock_with_a_chat_order(tm
 # --------------------------------------------------------------------------- stops
 def test_sync_survives_a_failed_stop_and_places_it_on_the_next_sync(stack: Stack) -> None:
     ex, svc = scripted_service(stack)
-    ex.refuse_create["stop-loss"] = [ExchangeUnavailable("EService:Unavailable")]
+    ex.refuse_create["stop-loss"] = [OrderOutcomeUnknown("connection reset")]  # not placed, unprovable
     ex.lookup_down = 10**6  # the stop's outcome cannot be proved: it is not re-sent blindly
     result = svc.place_manual(buy())
     assert result.ok and "stop failed" in result.text
@@ -108,8 +108,8 @@ def test_sync_survives_a_failed_stop_and_places_it_on_the_next_sync(stack: Stack
 
 def test_a_stop_whose_answer_was_lost_is_adopted_not_placed_twice(stack: Stack) -> None:
     ex, svc = scripted_service(stack)
-    ex.fail_create["stop-loss"] = ExchangeUnavailable("connection reset")  # placed, answer lost
-    ex.lookup_down = 1  # ... and the desk's look-up fails too: outcome unknown
+    ex.fail_create["stop-loss"] = OrderOutcomeUnknown("connection reset")  # placed, answer lost
+    # (the adapter looked it up and did not see it yet: outcome unknown)
     result = svc.place_manual(buy())
     assert result.ok and "stop failed" in result.text
     assert not svc.brackets(PAIR)[0].stop_order_id
@@ -138,8 +138,8 @@ def test_an_exit_sell_whose_answer_was_lost_closes_the_trade_on_the_next_sync(st
     (test_position_invariants); with both failing, the next sync does."""
     ex, svc = scripted_service(stack)
     assert svc.place_manual(buy()).ok
-    ex.fail_create["market"] = ExchangeUnavailable("connection reset")  # the sell DID execute
-    ex.lookup_down = 2  # the desk's look-up and the exit's own one both fail: outcome unknown
+    ex.fail_create["market"] = OrderOutcomeUnknown("connection reset")  # the sell DID execute
+    ex.lookup_down = 1  # the exit's own look-up fails (the adapter already looked): outcome unknown
     assert not svc.exit_position(PAIR, "manual").ok  # no stop comes back until the sell is resolved
     assert stack.exchange.fetch_balances().total["BTC"] == 0
     svc.sync()
@@ -160,11 +160,13 @@ def test_stop_price_is_rounded_to_the_pairs_price_decimals(stack: Stack) -> None
 # --------------------------------------------------------------------------- entries
 def test_a_buy_whose_answer_was_lost_is_bracketed_by_the_next_sync(stack: Stack) -> None:
     ex, svc = scripted_service(stack)
-    ex.fail_create["market"] = ExchangeUnavailable("connection reset")  # the buy DID fill
-    ex.lookup_down = 1
+    ex.fail_create["market"] = OrderOutcomeUnknown("connection reset")  # the buy DID fill
+    ex.lookup_down = 1  # the first sync cannot look it up either; the next one can
     assert not svc.place_manual(buy()).ok
     assert stack.exchange.fetch_balances().total["BTC"] == Decimal("0.01")
     assert not svc.has_position(PAIR)
+    svc.sync()
+    assert not svc.has_position(PAIR)  # the look-up failed: nothing decided, nothing sent
     svc.sync()
     assert svc.has_position(PAIR)
     assert [o.type for o in stack.exchange.fetch_open_orders()] == ["stop-loss"]
