@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.domain import UserError
@@ -53,6 +53,16 @@ class Settings:
     dask_scheduler: str = ""  # ZYN_DASK_SCHEDULER: tcp://host:port or "local"; empty: decided per run
     cache_home: str = ""  # XDG_CACHE_HOME: where per-user caches go (the intent model); empty: ~/.cache
     pairs_explicit: bool = False  # ZYN_PAIRS was set (the start-up check then verifies each pair)
+    # --- issue 17 (servant): the evidence gate, account-wide risk, paper funding in the quote ---
+    evidence: bool = True  # ZYN_EVIDENCE on|off: off = the plain strategy everywhere
+    max_total_risk_pct: float = 3.0  # ZYN_MAX_TOTAL_RISK_PCT: open risk of all live positions, % of equity
+    max_positions: int = 5  # ZYN_MAX_POSITIONS: live positions at most
+    paper_balance: float | None = None  # PAPER_BALANCE (quote currency); None = PAPER_BALANCE_USD
+
+    @property
+    def paper_start_balance(self) -> float:
+        """The paper account's starting balance in the pairs' quote currency (PAPER_BALANCE wins)."""
+        return self.paper_balance if self.paper_balance is not None else self.paper_balance_usd
     # issue 17 point 3 (candle store): the start-up backfill (`zyn run`) from Kraken's OHLC and Trades
     backfill: bool = True  # ZYN_BACKFILL=on|off
     history_days: float = 365.0  # ZYN_HISTORY_DAYS: how far back the Trades tape is read (0: OHLC only)
@@ -128,6 +138,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     user = env.get("ZYN_USER_NAME", "").strip() or "jimmy"
     if len(user) > 40 or not user.isprintable():
         raise UserError("ZYN_USER_NAME must be a short printable name")
+    servant = _servant_settings(env, mode, pairs)  # issue 17
     return Settings(
         mode=mode,
         live_confirm=live_confirm,
@@ -152,6 +163,11 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         # issue 19 (money paths)
         order_grace_s=_float(env, "ZYN_ORDER_GRACE_S", 60.0, 0.0),
         modules=load_module_settings(env, timeframe, tz),
+        # issue 17 (servant)
+        evidence=servant.evidence,
+        max_total_risk_pct=servant.max_total_risk_pct,
+        max_positions=servant.max_positions,
+        paper_balance=servant.paper_balance,
         # issue 17 point 3 (candle store)
         backfill=_choice(env, "ZYN_BACKFILL", "on", ("on", "off")) == "on",
         history_days=_history_days(env),
@@ -174,6 +190,48 @@ def _issue18(env: Mapping[str, str]) -> dict[str, Any]:
         "cache_home": env.get("XDG_CACHE_HOME", "").strip(),
         "pairs_explicit": bool(env.get("ZYN_PAIRS", "").strip()),
     }
+
+
+# --- issue 17 (servant) -------------------------------------------------------------------------
+class _ServantSettings(NamedTuple):
+    evidence: bool
+    max_total_risk_pct: float
+    max_positions: int
+    paper_balance: float | None
+
+
+def _servant_settings(env: Mapping[str, str], mode: str, pairs: tuple[str, ...]) -> _ServantSettings:
+    """ZYN_EVIDENCE, ZYN_MAX_TOTAL_RISK_PCT, ZYN_MAX_POSITIONS and PAPER_BALANCE (contract extensions).
+
+    A paper account is funded in ONE quote currency (the pairs'): pairs quoted in different
+    currencies cannot share it, so paper mode refuses them up front rather than trading a
+    zero-equity account."""
+    evidence = _choice(env, "ZYN_EVIDENCE", "on", ("on", "off")) == "on"
+    total = _float(env, "ZYN_MAX_TOTAL_RISK_PCT", 3.0, 0.0)
+    if total > 100:
+        raise UserError(f"ZYN_MAX_TOTAL_RISK_PCT={total:g} must be at most 100 (a percentage of equity)")
+    raw = env.get("ZYN_MAX_POSITIONS", "").strip()
+    positions = 5
+    if raw:
+        try:
+            positions = int(raw)
+        except ValueError:
+            raise UserError(f"ZYN_MAX_POSITIONS={raw!r} is not a whole number") from None
+        if positions < 1:
+            raise UserError(f"ZYN_MAX_POSITIONS={raw!r} must be at least 1")
+    balance = _float(env, "PAPER_BALANCE", 0.0, 0.0) if env.get("PAPER_BALANCE", "").strip() else None
+    quotes = sorted({quote_of(p) for p in pairs})
+    if mode == "paper" and len(quotes) > 1:
+        raise UserError(
+            f"ZYN_PAIRS mixes quote currencies ({', '.join(quotes)}): a paper account is funded in one; "
+            "pick pairs with the same quote"
+        )
+    return _ServantSettings(evidence, total, positions, balance)
+
+
+def quote_of(pair: str) -> str:
+    """The quote currency of a normalized pair (BTC/USDT -> USDT)."""
+    return pair.partition("/")[2] or "USD"
 
 
 def _history_days(env: Mapping[str, str]) -> float:

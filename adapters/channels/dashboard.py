@@ -33,6 +33,7 @@ EMPTY_SNAPSHOT: dict[str, Any] = {
     "autopilot": {},
     "kill_switch": {},
     "circuit": {},
+    "evidence": {},
 }
 
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.cli.output import print_report
 from core.domain import UserError
 from core.markets.timeframes import timeframe_seconds
+from core.strategy.account_risk import AccountRiskConfig
 
 if TYPE_CHECKING:
     from core.config import Settings
@@ -66,8 +68,11 @@ def cmd_servant(args: argparse.Namespace, settings: Settings) -> int:
             tasks, engine), \
             tqdm(total=3 + args.seeds, desc="servant walk-forward", unit="step", file=sys.stderr,
                  disable=None) as bar:
+        account = AccountRiskConfig(max_total_risk=Decimal(repr(settings.max_total_risk_pct)) / 100,
+                                    max_positions=settings.max_positions)  # the owner's cap, as live
         result = servant_walk_forward(data, tf, seeds=args.seeds, variants_tried=variants_tried(),
-                                      progress=lambda label: _step(bar, label), tasks=tasks, backtest=backtest)
+                                      progress=lambda label: _step(bar, label), tasks=tasks, backtest=backtest,
+                                      account=account)
     result.seconds = time.perf_counter() - t0
     print_report(result.contract(), args.json, _format)
     print(f"servant walk-forward: {len(data)} pairs, rule {result.rule.name}, {result.walk.evaluations} gate "

@@ -249,12 +249,21 @@ def _run_resume(ctx: CommandContext, payload: dict[str, Any]) -> ActionResultLik
     return ctx.services.trading.resume()
 
 
+def _run_force_live(ctx: CommandContext, payload: dict[str, Any]) -> ActionResultLike:
+    """`trade BTC anyway`, confirmed: a standing rule (bot/commands/servant.py, issue 17)."""
+    from bot.commands.servant import run_force_live
+
+    ok, text = run_force_live(ctx, payload)
+    return _Done(ok, text, {})
+
+
 _RUNNERS: dict[str, Callable[[CommandContext, dict[str, Any]], ActionResultLike]] = {
     "buy": _run_order,
     "sell": _run_order,
     "cancel": _run_cancel,
     "flatten": _run_flatten,
     "resume": _run_resume,
+    "force_live": _run_force_live,
 }
 
 

@@ -40,6 +40,7 @@ from bot.wiring.modules import (
     stop_watchdog,
     watched_feed,
 )
+from bot.wiring.servant import ServantAnswers, build_evidence, build_plain_source
 from bot.wiring.services import (
     autopilot_state,
     breaker_alerts,
@@ -185,7 +186,7 @@ class Zyn:
         return state
 
     def autopilot_state(self) -> dict[str, object]:
-        return autopilot_state(self.trading, self.modules, self.clock, self.feed, self.lifecycle)
+        return autopilot_state(self.trading, self.modules, self.clock, self.feed, self.lifecycle, self.autopilot)
 
     def kill_switch_state(self) -> dict[str, object]:
         return kill_switch_state(self.trading)
@@ -238,12 +239,15 @@ def build_zyn(
     trading = build_trading(settings, exchange, db, kv, market, feed, notifier, breaker, storage, lease)
     take_profit = TakeProfitWatcher(trading).attach()
     learning = build_learning(settings, db, kv, market, candles)
-    autopilot = build_autopilot(settings, trading, feed, kv, learning, modules)
+    plain = build_plain_source(settings, market.dataset, candles, trading)  # issue 17: the candles held, per pair
+    evidence = build_evidence(settings, plain, kv)  # None = ZYN_EVIDENCE=off
+    autopilot = build_autopilot(settings, trading, feed, kv, learning, modules, evidence)
     replay = build_replay(settings, market, exchange, autopilot)
     pricer = build_pricer(settings, market, exchange, feed)
-    status = build_status(settings, exchange, clock, db, breaker, trading, modules, feed, lifecycle)
+    status = build_status(settings, exchange, clock, db, breaker, trading, modules, feed, lifecycle, evidence,
+                          autopilot)
     dispatcher = build_dispatcher(settings, db, kv, clock, notifier, exchange, market, trading, status, learning,
-                                  modules, candles, feed)
+                                  modules, candles, feed, ServantAnswers(settings, plain, clock, kv))
     channels = build_channels(settings, dispatcher, notifier)
     scheduler = build_scheduler(JobParts(settings, db, kv, clock, notifier, trading, autopilot, take_profit, status,
                                          dispatcher.services, learning, modules, feed, replay, pricer), lock)

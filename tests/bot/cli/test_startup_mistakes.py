@@ -35,6 +35,12 @@ CASES: list[tuple[str, list[str], dict[str, str], str]] = [
      "ZYN_LIVE_CONFIRM"),
     ("time zone", ["run"], {"ZYN_TZ": "Mars/Olympus"}, "ZYN_TZ"),
     ("timeframe", ["run"], {"ZYN_TIMEFRAME": "3 days"}, "3 days"),
+    # issue 17: a paper account is funded in one quote currency; the servant's settings are checked
+    ("mixed quotes in paper", ["run"], {"ZYN_PAIRS": "BTC/USD,ETH/USDT"}, "quote currencies (USD, USDT)"),
+    ("evidence switch", ["run"], {"ZYN_EVIDENCE": "maybe"}, "ZYN_EVIDENCE"),
+    ("total risk cap", ["run"], {"ZYN_MAX_TOTAL_RISK_PCT": "-1"}, "ZYN_MAX_TOTAL_RISK_PCT"),
+    ("max positions", ["run"], {"ZYN_MAX_POSITIONS": "0"}, "ZYN_MAX_POSITIONS"),
+    ("paper balance", ["run"], {"PAPER_BALANCE": "lots"}, "PAPER_BALANCE"),
 ]
 
 

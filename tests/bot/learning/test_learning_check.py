@@ -32,6 +32,7 @@ def test_learning_check_sets_the_switch_and_decisions_and_status_say_so(tmp_path
         "DATABASE_URL": f"sqlite:///{tmp_path}/zyn.db", "PAPER_FEED": "replay",
         "PAPER_DATA": str(data_dir / "kraken"), "PAPER_SPEED": "36000", "ZYN_TIMEFRAME": "4h",
         "ZYN_LEARN_DATA": f"{extra},{tmp_path / 'missing'}",
+        "ZYN_EVIDENCE": "off",  # the autopilot must enter (every entry asks the switched gate)
     }
     zyn = build_zyn(load_settings(env))
     try:

@@ -107,8 +107,9 @@ def rows(zyn: Zyn, model: Any) -> list[Any]:
 
 
 def paper_env(tmp_path: Path, url: str) -> dict[str, str]:
+    """ZYN_EVIDENCE=off: the autopilot must place orders on these prices (the gate would shadow them)."""
     return {"DATABASE_URL": f"sqlite:///{tmp_path}/zyn.db", "PAPER_FEED": "live", "KRAKEN_API_URL": url,
-            "ZYN_PAIRS": "BTC/USD,ETH/USD", "ZYN_TIMEFRAME": "4h"}
+            "ZYN_PAIRS": "BTC/USD,ETH/USD", "ZYN_TIMEFRAME": "4h", "ZYN_EVIDENCE": "off"}
 
 
 def account_env(tmp_path: Path, sim: RunningSim, mode: str) -> dict[str, str]:

@@ -21,8 +21,9 @@ DAY = 86_400_000
 
 
 def env_for(tmp_path: Path, data_dir: Path) -> dict[str, str]:
+    """ZYN_EVIDENCE=off: these tests need the autopilot to place orders (the gate would keep new pairs in shadow)."""
     return {
-        "DATABASE_URL": f"sqlite:///{tmp_path}/zyn.db", "PAPER_FEED": "replay",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/zyn.db", "PAPER_FEED": "replay", "ZYN_EVIDENCE": "off",
         "PAPER_DATA": str(data_dir / "kraken"), "PAPER_SPEED": "36000", "ZYN_TIMEFRAME": "4h",
     }
 

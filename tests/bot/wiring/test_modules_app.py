@@ -32,6 +32,7 @@ def zyn(tmp_path: Path, data_dir: Path) -> Iterator[Zyn]:
         "ZYN_TIMEFRAME": "1h", "ZYN_PAIRS": "BTC/USD", "ZYN_FEATURES": "universe,mtf,profit_target",
         "ZYN_UNIVERSE_MIN_VOLUME_USD": "1000", "ZYN_UNIVERSE_MAX_PAIRS": "2", "ZYN_UNIVERSE_DENY": "XRP/USD",
         "ZYN_UNIVERSE_MIN_HISTORY": "24",
+        "ZYN_EVIDENCE": "off",  # the live autopilot path must place orders (the gate would shadow them)
     }
     z = build_zyn(load_settings(env))
     yield z
