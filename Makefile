@@ -20,6 +20,7 @@ run: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache  # layering + no cycles: .importlinter (issue 18)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy core

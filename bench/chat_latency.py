@@ -62,8 +62,9 @@ def build_app(real: bool, serialize: bool = False) -> Any:
     sys.path.insert(0, ROOT)
     from flask import Flask
 
+    from adapters.channels.settings import ChannelSettings
     from adapters.channels.web_chat import web_blueprint
-    from core.config import ChannelSettings, load_settings
+    from bot.settings import load_settings
 
     if not real:
         app = Flask("zyn-bench")

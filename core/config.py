@@ -1,4 +1,4 @@
-"""Settings: parsed once by the composition root from the environment (and `.env`).
+"""Settings: parsed once, in `zyn`'s entry point, from the environment (and `.env`).
 
 Parsing is pure (a mapping in, a frozen object out) so it can be tested without touching the
 process environment. A malformed value raises `UserError` naming the variable.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.domain import UserError
@@ -18,25 +19,6 @@ from core.strategy.port import DEFAULT_STRATEGY, STRATEGIES
 
 MODES = ("paper", "validate", "live")
 FEEDS = ("auto", "live", "replay")
-
-
-@dataclass(frozen=True)
-class ChannelSettings:
-    telegram_token: str = field(default="", repr=False)
-    telegram_api_url: str = "https://api.telegram.org"
-    telegram_allowed_chat_ids: tuple[str, ...] = ()
-    slack_bot_token: str = field(default="", repr=False)
-    slack_signing_secret: str = field(default="", repr=False)
-    slack_api_url: str = "https://slack.com/api/"
-    slack_allowed_user_ids: tuple[str, ...] = ()
-    twilio_account_sid: str = field(default="", repr=False)
-    twilio_auth_token: str = field(default="", repr=False)
-    twilio_from_number: str = ""
-    twilio_api_url: str = "https://api.twilio.com"
-    sms_allowed_numbers: tuple[str, ...] = ()
-    sms_alert_to: str = ""
-    public_url: str = ""
-    web_chat_token: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
@@ -61,11 +43,16 @@ class Settings:
     user_name: str = "jimmy"
     tz: str = "UTC"
     owner_lease_s: float = 30.0
-    channels: ChannelSettings = field(default_factory=ChannelSettings)
     modules: ModuleSettings = field(default_factory=ModuleSettings)
     # issue 17 point 3 (candle store): the start-up backfill (`zyn run`) from Kraken's OHLC and Trades
     backfill: bool = True  # ZYN_BACKFILL=on|off
     history_days: float = 365.0  # ZYN_HISTORY_DAYS: how far back the Trades tape is read (0: OHLC only)
+    # issue 18: settings once — every variable the code reads arrives here (channel blocks: bot/settings.py)
+    log_level: str = ""  # ZYN_LOG_LEVEL; empty: the command's default (bot/cli/main.py)
+    candle_cache: str = ""  # ZYN_CANDLE_CACHE: folder of .npz copies of clean candle files; empty: no cache
+    dask_scheduler: str = ""  # ZYN_DASK_SCHEDULER: tcp://host:port or "local"; empty: decided per run
+    cache_home: str = ""  # XDG_CACHE_HOME: where per-user caches go (the intent model); empty: ~/.cache
+    pairs_explicit: bool = False  # ZYN_PAIRS was set (the start-up check then verifies each pair)
 
     def redacted(self) -> dict[str, str]:
         """What may be logged: secrets are replaced by whether they are set."""
@@ -159,11 +146,11 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         user_name=user,
         tz=tz,
         owner_lease_s=_float(env, "ZYN_OWNER_LEASE_S", 30.0, 0.0),
-        channels=_channels(env),
         modules=load_module_settings(env, timeframe, tz),
         # issue 17 point 3 (candle store)
         backfill=_choice(env, "ZYN_BACKFILL", "on", ("on", "off")) == "on",
         history_days=_history_days(env),
+        **_issue18(env),
     )
 
 
@@ -181,6 +168,23 @@ def _history_days(env: Mapping[str, str]) -> float:
     return days
 
 
+LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL")
+
+
+def _issue18(env: Mapping[str, str]) -> dict[str, Any]:
+    """Issue 18: the variables that used to be read straight from os.environ elsewhere."""
+    level = env.get("ZYN_LOG_LEVEL", "").strip().upper()
+    if level and level not in LOG_LEVELS:
+        raise UserError(f"ZYN_LOG_LEVEL={level.lower()!r} must be one of {', '.join(LOG_LEVELS)}")
+    return {
+        "log_level": level,
+        "candle_cache": env.get("ZYN_CANDLE_CACHE", "").strip(),
+        "dask_scheduler": env.get("ZYN_DASK_SCHEDULER", "").strip(),
+        "cache_home": env.get("XDG_CACHE_HOME", "").strip(),
+        "pairs_explicit": bool(env.get("ZYN_PAIRS", "").strip()),
+    }
+
+
 DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg", "postgres")
 
 
@@ -196,26 +200,3 @@ def _database_url(env: Mapping[str, str]) -> str:
     if scheme.lower() == "sqlite" and not rest.startswith("/"):
         raise UserError("DATABASE_URL: a SQLite URL looks like sqlite:///var/zyn.db (three slashes)")
     return url
-
-
-def _channels(env: Mapping[str, str]) -> ChannelSettings:
-    def g(name: str) -> str:
-        return env.get(name, "").strip()
-
-    return ChannelSettings(
-        telegram_token=g("TELEGRAM_BOT_TOKEN"),
-        telegram_api_url=(g("TELEGRAM_API_URL") or "https://api.telegram.org").rstrip("/"),
-        telegram_allowed_chat_ids=_list(g("TELEGRAM_ALLOWED_CHAT_IDS")),
-        slack_bot_token=g("SLACK_BOT_TOKEN"),
-        slack_signing_secret=g("SLACK_SIGNING_SECRET"),
-        slack_api_url=g("SLACK_API_URL") or "https://slack.com/api/",
-        slack_allowed_user_ids=_list(g("SLACK_ALLOWED_USER_IDS")),
-        twilio_account_sid=g("TWILIO_ACCOUNT_SID"),
-        twilio_auth_token=g("TWILIO_AUTH_TOKEN"),
-        twilio_from_number=g("TWILIO_FROM_NUMBER"),
-        twilio_api_url=(g("TWILIO_API_URL") or "https://api.twilio.com").rstrip("/"),
-        sms_allowed_numbers=_list(g("SMS_ALLOWED_NUMBERS")),
-        sms_alert_to=g("SMS_ALERT_TO"),
-        public_url=g("ZYN_PUBLIC_URL").rstrip("/"),
-        web_chat_token=g("WEB_CHAT_TOKEN"),
-    )

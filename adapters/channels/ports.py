@@ -14,7 +14,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy.engine import Engine
 
-from core.config import ChannelSettings
+from adapters.channels.settings import ChannelSettings
 from core.domain import UserError
 from core.messages import Envelope, Reply
 

@@ -28,8 +28,8 @@ from loguru import logger as log
 
 from adapters.channels.dashboard import (
     ChartSvg,
+    EquityChart,
     decisions_from_db,
-    equity_svg,
     insights_from_db,
     safe_curve,
     safe_settings,
@@ -120,7 +120,8 @@ def web_blueprint(
         return resp
 
     _add_dashboard_routes(
-        bp, token, status, decisions or (lambda n: []), insights or (lambda: []), lambda: safe_settings(settings), chart
+        bp, token, status, decisions or (lambda n: []), insights or (lambda: []), lambda: safe_settings(settings),
+        EquityChart(chart),
     )
 
     @bp.post("/api/chat")
@@ -152,7 +153,7 @@ def _add_dashboard_routes(  # noqa: PLR0913
     recent: Decisions,
     learned: Insights,
     owner_settings: Callable[[], list[tuple[str, str]]],
-    chart: ChartSvg | None,
+    chart: EquityChart,
 ) -> None:
     """`/status` (server-rendered) and `/api/status/extra` (chart, decisions, insights for the refresh)."""
 
@@ -166,7 +167,7 @@ def _add_dashboard_routes(  # noqa: PLR0913
         return render_template(
             "status.html",
             s=snap,
-            chart=equity_svg(curve, chart),
+            chart=chart.svg(curve),
             decisions=recent(20),
             insights=learned(),
             settings=owner_settings(),
@@ -179,7 +180,7 @@ def _add_dashboard_routes(  # noqa: PLR0913
             return denied
         return jsonify(
             {
-                "equity_svg": equity_svg(safe_curve(status), chart),
+                "equity_svg": chart.svg(safe_curve(status)),
                 "decisions": list(recent(20)),
                 "insights": list(learned()),
             }

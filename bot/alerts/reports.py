@@ -13,12 +13,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.alerts.charts import equity_curve_png
-from bot.commands.context import fmt_money, fmt_num
 from bot.conversation.envelope import Reply, Row, render_plain
 from bot.conversation.services import Services
 from core.domain import Event
 from core.ports import Clock
 from core.research.metrics import max_drawdown
+from core.text import money_with_currency as fmt_money
+from core.text import number_text as fmt_num
 
 WEEK_MS = 7 * 24 * 3600 * 1000
 TRADE_SCAN = 500

@@ -13,15 +13,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from bot.wiring.app import load_env_settings
+from bot.settings import ZynSettings
 from core.domain import UserError, ZynError
 
 
 @contextmanager
-def _session() -> Iterator[Any]:
+def _session(settings: ZynSettings) -> Iterator[Any]:
     from bot.cli.session import CliSession
 
-    session = CliSession(load_env_settings())
+    session = CliSession(settings)
     try:
         yield session
     finally:
@@ -38,12 +38,12 @@ def _one_line_errors(fn: Callable[[], int]) -> int:
         return 1
 
 
-def cmd_chat(args: argparse.Namespace) -> int:
+def cmd_chat(args: argparse.Namespace, settings: ZynSettings) -> int:
     from bot.cli.shell import CLI_CHANNEL, OWNER, chat_exit_code
     from bot.conversation.envelope import Envelope
 
     def run() -> int:
-        with _session() as session:
+        with _session(settings) as session:
             reply = session.handle(Envelope(CLI_CHANNEL, args.user or OWNER, args.message))
             print(render_plain(reply))
             return int(chat_exit_code(reply))
@@ -51,22 +51,22 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return _one_line_errors(run)
 
 
-def cmd_shell(args: argparse.Namespace) -> int:
+def cmd_shell(args: argparse.Namespace, settings: ZynSettings) -> int:
     from bot.cli.shell import run_shell
 
     def run() -> int:
-        with _session() as session:
+        with _session(settings) as session:
             run_shell(session, render=render_plain, stdin=sys.stdin, stdout=sys.stdout)
             return 0
 
     return _one_line_errors(run)
 
 
-def cmd_status(args: argparse.Namespace) -> int:
-    from bot.cli.main import print_json
+def cmd_status(args: argparse.Namespace, settings: ZynSettings) -> int:
+    from bot.cli.output import print_json
 
     def run() -> int:
-        with _session() as session:
+        with _session(settings) as session:
             snap = session.status()
             if args.json:
                 print_json(snap)
@@ -77,11 +77,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     return _one_line_errors(run)
 
 
-def cmd_learn(args: argparse.Namespace) -> int:
-    from bot.cli.main import print_json
+def cmd_learn(args: argparse.Namespace, settings: ZynSettings) -> int:
+    from bot.cli.output import print_json
 
     def run() -> int:
-        with _session() as session:
+        with _session(settings) as session:
             changes = session.learn()
             if args.json:
                 print_json(changes)

@@ -6,17 +6,18 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
+from bot.cli.log_bridge import route_stdlib_logging
 from core.domain import UserError
 
-LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL")
+if TYPE_CHECKING:
+    from bot.settings import ZynSettings
 
 
 class _Parser(argparse.ArgumentParser):
@@ -67,26 +68,26 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _setup_logging(command: str, quiet: bool) -> None:
+def _setup_logging(command: str, quiet: bool, level: str = "") -> None:
     # diagnose=False: loguru's default prints the values of the variables in every traceback
     # frame (e.g. a ChannelSettings repr with every token), so secrets would reach the logs.
     logger.remove()
     # a conversation on the terminal should read like one: safety events are in the database
     default = "ERROR" if command in ("chat", "shell") else ("WARNING" if quiet else "INFO")
-    level = os.environ.get("ZYN_LOG_LEVEL", "").strip().upper() or default
-    if level not in LOG_LEVELS:
-        raise UserError(f"ZYN_LOG_LEVEL={level.lower()!r} must be one of {', '.join(LOG_LEVELS)}")
+    level = level or default  # ZYN_LOG_LEVEL, checked by the settings loader
     fmt = "{time:YYYY-MM-DD HH:mm:ss} {level} {message} | {extra}"
     logger.add(sys.stderr, level=level, format=fmt, diagnose=False)
     if command == "run":
         os.makedirs("var", exist_ok=True)
         logger.add("var/zyn.log", level="INFO", rotation="10 MB", retention=5, serialize=True, diagnose=False)
+    route_stdlib_logging()  # core's stdlib records reach the same sinks
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        _setup_logging(args.command, quiet=args.command not in ("run", "sim-exchange"))
+        settings = _load_settings()  # `.env` + environment, once, for every command
+        _setup_logging(args.command, quiet=args.command not in ("run", "sim-exchange"), level=settings.log_level)
     except UserError as exc:
         print(f"zyn: {exc}", file=sys.stderr)
         return 2
@@ -94,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"zyn: cannot write the log under var/ ({type(exc).__name__}: {exc.strerror or exc}); "
               "make var/ writable or free some disk space", file=sys.stderr)
         return 2
-    handlers: dict[str, Callable[[argparse.Namespace], int]] = {
+    handlers: dict[str, Callable[[argparse.Namespace, ZynSettings], int]] = {
         "run": _cmd("bot.cli.run", "cmd_run"),
         "chat": _cmd("bot.cli.chat", "cmd_chat"),
         "shell": _cmd("bot.cli.chat", "cmd_shell"),
@@ -106,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "data": _cmd("bot.cli.data", "cmd_data"),
     }
     try:
-        return handlers[args.command](args)
+        return handlers[args.command](args, settings)
     except UserError as exc:
         print(f"zyn: {exc}", file=sys.stderr)
         return 2
@@ -118,17 +119,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _cmd(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+def _load_settings() -> ZynSettings:
+    # local import: pydantic-settings stays off the path of `zyn --help` and argument mistakes
+    from bot.settings import load_settings, read_environment
+
+    return load_settings(read_environment())
+
+
+def _cmd(module: str, name: str) -> Callable[[argparse.Namespace, ZynSettings], int]:
     """Import a command lazily so `zyn backtest` does not load the Telegram SDK."""
 
-    def run(args: argparse.Namespace) -> int:
+    def run(args: argparse.Namespace, settings: ZynSettings) -> int:
         import importlib
 
-        fn: Callable[[argparse.Namespace], int] = getattr(importlib.import_module(module), name)
-        return fn(args)
+        fn: Callable[[argparse.Namespace, ZynSettings], int] = getattr(importlib.import_module(module), name)
+        return fn(args, settings)
 
     return run
-
-
-def print_json(obj: object) -> None:
-    sys.stdout.write(json.dumps(obj, default=str, allow_nan=False) + "\n")

@@ -14,25 +14,26 @@ import signal
 import sys
 import threading
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
 from core.domain import UserError
 
+if TYPE_CHECKING:
+    from bot.settings import ZynSettings
 
-def cmd_run(args: argparse.Namespace) -> int:
+
+def cmd_run(args: argparse.Namespace, settings: ZynSettings) -> int:
     from adapters.channels.web_chat import check_bind
     from bot.cli.preflight import preflight
-    from bot.wiring.app import load_env_settings, pairs_set_explicitly
     from core.clock import RealClock
     from core.telemetry.db import make_engine
     from core.telemetry.kv import KeyValueStore
     from scheduler.lock import SchedulerLock
 
-    settings = load_env_settings()
     check_bind(args.host, settings)  # before anything starts: the chat can move money
-    preflight(settings, pairs_explicit=pairs_set_explicitly(), port=(args.host, args.port))
+    preflight(settings, pairs_explicit=settings.pairs_explicit, port=(args.host, args.port))
     db = make_engine(settings.database_url)
     lease = SchedulerLock(db, RealClock(), lease_s=settings.owner_lease_s)
     code = 0
@@ -119,7 +120,7 @@ def _run_owner(settings: Any, args: argparse.Namespace, db: Any, lease: Any) -> 
     from bot.wiring.modules import watchdog_exit_code
 
     # non-zero when the watchdog could not heal: the supervisor (deploy/zyn.service) restarts
-    return lost.is_set(), watchdog_exit_code(zyn)
+    return lost.is_set(), watchdog_exit_code(zyn.modules)
 
 
 def _run_standby(settings: Any, args: argparse.Namespace, db: Any, kv: Any, every_s: float) -> bool:
@@ -174,14 +175,12 @@ def parse_balances(items: list[str]) -> dict[str, Decimal]:
     return out
 
 
-def cmd_sim_exchange(args: argparse.Namespace) -> int:
+def cmd_sim_exchange(args: argparse.Namespace, settings: ZynSettings) -> int:
     from adapters.sim_exchange.runner import run_sim_exchange
     from bot.cli.preflight import check_port_free
-    from bot.wiring.app import load_env_settings
 
     if bool(args.api_key) != bool(args.api_secret):
         raise UserError("give both --api-key and --api-secret, or neither (a pair is generated)")
-    settings = load_env_settings()
     balances = parse_balances(args.balance)
     check_port_free(args.host, args.port)
     if not args.db.startswith(("sqlite:///", "postgresql://", "postgresql+psycopg://", "postgres://")):

@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.commands.context import fmt_amount, fmt_money, fmt_price
+from core.text import amount_text as fmt_amount
+from core.text import money_with_currency as fmt_money
+from core.text import price_places_text as fmt_price
 
 
 def _map(value: object) -> Mapping[str, Any]:

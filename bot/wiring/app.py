@@ -1,6 +1,8 @@
-"""The composition root: reads settings once, builds every object, wires them explicitly.
+"""The composition root: receives the settings read once by `zyn`'s entry point, builds every
+object, wires them explicitly.
 
-Nothing else in Zyn constructs a service or reads the environment; no module-level singletons,
+Nothing else in Zyn constructs a service; only the settings loader (bot/settings.py) reads the
+environment; no module-level singletons,
 no I/O at import time. `build_zyn` is used by `zyn run`, every CLI command and the tests. Each part
 is built complete by one function of bot/wiring_*.py from the parts it needs, in dependency order,
 and the frozen `Zyn` is constructed once at the end: no attribute is set after construction
@@ -9,7 +11,6 @@ and the frozen `Zyn` is constructed once at the end: no attribute is set after c
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -19,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from adapters.channels.ports import Channel, PolledChannel
 from bot.learning.runner import LearningRunner
+from bot.settings import ZynSettings, with_channels
 from bot.wiring.history import build_candle_store, keep_candles, start_backfill
 from bot.wiring.jobs import JobParts, build_scheduler, scheduler_lock
 from bot.wiring.lifecycle import Lifecycle
@@ -53,7 +55,7 @@ from bot.wiring.services import (
     kill_switch_state,
     warm_free_text,
 )
-from core.config import Settings, load_settings
+from core.config import Settings
 from core.market_data.store import CandleStore
 from core.ports import Clock, Exchange, MarketFeed
 from core.telemetry.db import make_engine
@@ -80,7 +82,7 @@ class Zyn:
     What does change while the process runs (reconciling, scheduler started, channel supervisors)
     lives in `lifecycle`, an object built first and handed to the parts that ask about it."""
 
-    settings: Settings
+    settings: ZynSettings
     clock: Clock
     db: Engine
     kv: KeyValueStore
@@ -208,7 +210,7 @@ class Zyn:
 
 
 def build_zyn(
-    settings: Settings, *, clock: Clock | None = None, db: Engine | None = None, lease: SchedulerLock | None = None,
+    given: Settings, *, clock: Clock | None = None, db: Engine | None = None, lease: SchedulerLock | None = None,
 ) -> Zyn:
     """Everything, wired, in dependency order; `Zyn(...)` is constructed once, at the end.
 
@@ -218,6 +220,7 @@ def build_zyn(
     from bot.alerts.notifier import Notifier
     from core.trading.take_profit import TakeProfitWatcher
 
+    settings = with_channels(given)  # core-only Settings (tests, benchmarks): no channel configured
     db = db if db is not None else make_engine(settings.database_url)
     kv = KeyValueStore(db)
     market = choose_market(settings, kv, clock)
@@ -251,23 +254,3 @@ def build_zyn(
               dispatcher=dispatcher, channels=channels, scheduler=scheduler, lease=lease, lifecycle=lifecycle)
     logger.bind(**settings.redacted()).info("zyn built")
     return zyn
-
-
-def load_env() -> dict[str, str]:
-    """Environment first, then `.env` for what the environment does not set."""
-    from dotenv import dotenv_values
-
-    env: dict[str, str] = {}
-    if os.path.exists(".env"):
-        env.update({k: v for k, v in dotenv_values(".env").items() if v is not None})
-    env.update(os.environ)
-    return env
-
-
-def load_env_settings() -> Settings:
-    return load_settings(load_env())
-
-
-def pairs_set_explicitly() -> bool:
-    """Whether jimmy named the pairs (ZYN_PAIRS in the environment or .env), so they are checked."""
-    return bool(load_env().get("ZYN_PAIRS", "").strip())

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from adapters.channels.ports import Channel
 from bot.alerts.notifier import Notifier
 from bot.learning.runner import LearningRunner
+from bot.settings import ZynSettings
 from bot.wiring.lifecycle import Lifecycle
 from bot.wiring.market import LivePaperPricer, MarketWiring, paper_markets
 from bot.wiring.modules import Modules
@@ -136,7 +137,7 @@ def build_learning(settings: Settings, db: Engine, kv: KeyValueStore, market: Ma
     except Exception:  # learning is an add-on: trading must run without it
         logger.bind(part="learner").exception("learner unavailable; trading the plain strategy")
         learner = None
-    return LearningRunner(settings, db, kv, market.clock, market, learner, analyzer, candles)
+    return LearningRunner(settings, db, kv, market.clock, market.dataset, learner, analyzer, candles)
 
 
 # ------------------------------------------------------------------------------- status
@@ -178,7 +179,7 @@ def kill_switch_state(trading: TradingService) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------- conversation
-def build_dispatcher(settings: Settings, db: Engine, kv: KeyValueStore, clock: Clock, notifier: Notifier,
+def build_dispatcher(settings: ZynSettings, db: Engine, kv: KeyValueStore, clock: Clock, notifier: Notifier,
                      exchange: Exchange, market: MarketWiring, trading: TradingService, status: StatusService,
                      learning: LearningRunner, modules: Modules, candles: CandleStore) -> Dispatcher:
     from bot.agent import build_free_text_engine
@@ -193,7 +194,7 @@ def build_dispatcher(settings: Settings, db: Engine, kv: KeyValueStore, clock: C
     from bot.conversation.intent_cache import IntentModel, default_cache_dir
 
     # loaded from the cache (or built once), not trained per process
-    offline = OfflineEngine(model=IntentModel(default_cache_dir()))
+    offline = OfflineEngine(model=IntentModel(default_cache_dir(settings.cache_home)))
     free_text = build_free_text_engine(settings, db=db, fallback=offline, clock=clock, kv=kv,
                                        status=status, analyzer=learning.analyzer)
     ch = settings.channels
@@ -301,7 +302,7 @@ class _BacktestPort:
 
 
 # ------------------------------------------------------------------------------- channels
-def build_channels(settings: Settings, dispatcher: Dispatcher, notifier: Notifier) -> Mapping[str, Channel]:
+def build_channels(settings: ZynSettings, dispatcher: Dispatcher, notifier: Notifier) -> Mapping[str, Channel]:
     """The configured chat channels (read-only mapping), each put on the notifier for alerts.
 
     The notifier is the one registry that changes at run time by design (a channel that is down is

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from core.kernel.arrays import F64, CandleArrays
+from core.market_data.arrays import F64, CandleArrays
 
 COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
 MAX_TS = 2**62  # far beyond any real date; keeps int64 arithmetic safe

@@ -18,7 +18,7 @@ from core.domain import Candle, UserError
 from core.markets.pairs import pair_from_filename
 
 if TYPE_CHECKING:
-    from core.kernel.arrays import CandleArrays
+    from core.market_data.arrays import CandleArrays
 
 COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
 MAX_TS = 2**62
@@ -34,15 +34,15 @@ def load_csv(path: str | Path) -> list[Candle]:
     return _load_rows(p)
 
 
-def load_arrays(path: str | Path, volume: bool = False) -> CandleArrays:
-    """Candle columns for the kernel; same checks and messages as `load_csv`. With
-    ZYN_CANDLE_CACHE set to a folder, clean files are cached there as .npz (keyed by path, size, mtime)."""
-    from core.kernel.arrays import CandleArrays
+def load_arrays(path: str | Path, volume: bool = False, cache: str | Path | None = None) -> CandleArrays:
+    """Candle columns for the kernel; same checks and messages as `load_csv`. With `cache` a folder
+    (the ZYN_CANDLE_CACHE setting), clean files are cached there as .npz (keyed by path, size, mtime)."""
+    from core.market_data.arrays import CandleArrays
     from core.market_data.candle_cache import cached
     from core.market_data.columnar import read_columns
 
     p = _existing(path)
-    arrays = cached(p, volume, read_columns)
+    arrays = cached(p, volume, read_columns, cache)
     if arrays is not None:
         return arrays
     return CandleArrays.from_candles(_load_rows(p))

@@ -58,8 +58,9 @@ def test_a_strategy_without_a_kernel_falls_back_to_the_reference_backtester() ->
 
 
 def test_zyn_backtest_names_an_unknown_strategy_in_one_line(tmp_path: Path) -> None:
+    """The settings loader's one line, the same as `zyn run` gives (issue 18: settings read once)."""
     out = run(["backtest", "--data", str(_real()), "--json"], tmp_path, ZYN_STRATEGY="nope")
-    assert out.returncode == 2 and "unknown strategy 'nope'" in out.stderr
+    assert out.returncode == 2 and "ZYN_STRATEGY='nope' must be one of" in out.stderr
     assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
 
 

@@ -10,9 +10,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from adapters.channels.settings import ChannelSettings
 from adapters.channels.telegram import TelegramChannel
 from bot.wiring.channel_supervisor import ChannelSupervisor
-from core.config import ChannelSettings
 from core.domain import Event
 from tests.bot.test_run_process import free_port, wait_healthy
 from tests.fakes.chat_backend import make_zyn

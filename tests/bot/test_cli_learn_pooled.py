@@ -94,4 +94,4 @@ def test_pooled_learn_with_an_unknown_strategy_is_one_line(data_dir: Path, tmp_p
     folder = _small_folder(data_dir, tmp_path, pairs=2, hours=2000)
     out = run(["backtest", "--data", str(folder), "--learn", "--json"], tmp_path, ZYN_STRATEGY="nope")
     assert out.returncode == 2 and out.stdout == "" and "Traceback" not in out.stderr
-    assert "unknown strategy 'nope'" in out.stderr and out.stderr.count("\n") == 1
+    assert "ZYN_STRATEGY='nope' must be one of" in out.stderr and out.stderr.count("\n") == 1

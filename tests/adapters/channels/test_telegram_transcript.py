@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from adapters.channels.telegram import TelegramChannel
 from bot.alerts.alert_digest import DeferredAlerts
-from core.config import load_settings
+from bot.settings import load_settings
 from core.telemetry.models import DecisionRow, MessageRow
 from tests.adapters.channels.conftest import OWNER_CHAT
 from tests.conftest import shared_data
