@@ -34,7 +34,7 @@ from adapters.channels.ports import (
 )
 from adapters.channels.render import slack_messages
 from adapters.channels.replay_cache import ReplayCache
-from adapters.channels.slack_guard import refusal
+from adapters.channels.slack_guard import bolt_error, refusal
 
 MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 MAX_EVENT_BYTES = 256 * 1024
@@ -145,6 +145,7 @@ class SlackChannel:
                 token_verification_enabled=False,
                 name="zyn",
             )
+            app.error(bolt_error)  # a signed body bolt still chokes on: 400, not 500 (issue 19.7)
             app.use(self._drop_replays)
             app.command("/zyn")(self._on_command)
             app.event("app_mention")(self._on_mention)
