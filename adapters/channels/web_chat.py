@@ -26,6 +26,7 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, reque
 from flask.typing import ResponseReturnValue
 from loguru import logger as log
 
+from adapters.channels.config_checks import check_bind as bind_rule
 from adapters.channels.dashboard import (
     ChartSvg,
     EquityChart,
@@ -36,7 +37,6 @@ from adapters.channels.dashboard import (
     safe_snapshot,
 )
 from adapters.channels.ports import (
-    ChannelConfigError,
     ChannelSettings,
     DispatcherLike,
     Envelope,
@@ -58,10 +58,7 @@ Insights = Callable[[], Sequence[dict[str, Any]]]
 
 def check_bind(host: str, settings: Any) -> None:
     """Refuse to serve the chat on a non-loopback address without WEB_CHAT_TOKEN."""
-    if not is_loopback(host) and not channel_settings(settings).web_chat_token:
-        raise ChannelConfigError(
-            f"refusing to bind the web chat to {host}: set WEB_CHAT_TOKEN or bind to 127.0.0.1"
-        )
+    bind_rule(host, channel_settings(settings))
 
 
 def make_blueprint(zyn: ZynLike) -> Blueprint:

@@ -77,10 +77,18 @@ def _setup_logging(command: str, quiet: bool, level: str = "") -> None:
     level = level or default  # ZYN_LOG_LEVEL, checked by the settings loader
     fmt = "{time:YYYY-MM-DD HH:mm:ss} {level} {message} | {extra}"
     logger.add(sys.stderr, level=level, format=fmt, diagnose=False)
-    if command == "run":
+    route_stdlib_logging()  # core's stdlib records reach the same sinks
+
+
+def open_run_log() -> None:
+    """`zyn run`'s log file, added only once every startup check has passed (issue 19.8: a refused
+    start creates nothing, not even `var/` or an empty log). A read-only or full `var/` is one line."""
+    try:
         os.makedirs("var", exist_ok=True)
         logger.add("var/zyn.log", level="INFO", rotation="10 MB", retention=5, serialize=True, diagnose=False)
-    route_stdlib_logging()  # core's stdlib records reach the same sinks
+    except OSError as exc:
+        raise UserError(f"cannot write the log under var/ ({type(exc).__name__}: {exc.strerror or exc}); "
+                        "make var/ writable or free some disk space") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -90,10 +98,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         _setup_logging(args.command, quiet=args.command not in ("run", "sim-exchange"), level=settings.log_level)
     except UserError as exc:
         print(f"zyn: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:  # e.g. a read-only or full var/: one line, not a traceback
-        print(f"zyn: cannot write the log under var/ ({type(exc).__name__}: {exc.strerror or exc}); "
-              "make var/ writable or free some disk space", file=sys.stderr)
         return 2
     handlers: dict[str, Callable[[argparse.Namespace, ZynSettings], int]] = {
         "run": _cmd("bot.cli.run", "cmd_run"),

@@ -25,15 +25,18 @@ if TYPE_CHECKING:
 
 
 def cmd_run(args: argparse.Namespace, settings: ZynSettings) -> int:
-    from adapters.channels.web_chat import check_bind
     from bot.cli.preflight import preflight
+
+    # every check (the web chat's bind rule first: the chat can move money) before anything is
+    # created or the heavy modules load: a mistake is one line and leaves no var/, log or database
+    preflight(settings, pairs_explicit=settings.pairs_explicit, port=(args.host, args.port))
+    from bot.cli.main import open_run_log
     from core.clock import RealClock
     from core.telemetry.db import make_engine
     from core.telemetry.kv import KeyValueStore
     from scheduler.lock import SchedulerLock
 
-    check_bind(args.host, settings)  # before anything starts: the chat can move money
-    preflight(settings, pairs_explicit=settings.pairs_explicit, port=(args.host, args.port))
+    open_run_log()
     db = make_engine(settings.database_url)
     lease = SchedulerLock(db, RealClock(), lease_s=settings.owner_lease_s)
     code = 0
