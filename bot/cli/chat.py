@@ -39,8 +39,13 @@ def _one_line_errors(fn: Callable[[], int]) -> int:
 
 
 def cmd_chat(args: argparse.Namespace, settings: ZynSettings) -> int:
+    from adapters.web.owner_api import request_mistake
     from bot.cli.shell import CLI_CHANNEL, OWNER, chat_exit_code
     from bot.conversation.envelope import Envelope
+
+    mistake = request_mistake(CLI_CHANNEL, args.user or OWNER, args.message)
+    if mistake is not None:  # before any database or owner is touched: nothing can have been sent
+        raise UserError(mistake)
 
     def run() -> int:
         with _session(settings) as session:
