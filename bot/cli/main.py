@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--data")
     sim.add_argument("--api-key")
     sim.add_argument("--api-secret")
+    sim.add_argument("--api-secret-file", help="read the secret from this file (mode 0600): not in the process list")
     sim.add_argument("--balance", action="append", default=[], help="ASSET=AMOUNT, repeatable (USD=10000)")
     sim.add_argument("--db", default="sqlite:///var/sim_exchange.db",
                      help="the sim's own paper account (SQLAlchemy URL); not Zyn's DATABASE_URL")
