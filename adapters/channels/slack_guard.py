@@ -102,8 +102,9 @@ def _well_formed(data: Any) -> bool:
     event = data.get("event")
     if kind == "event_callback" and not (isinstance(event, dict) and isinstance(event.get("type"), str)):
         return False
-    if isinstance(event, dict):
-        return all(isinstance(event.get(k, ""), str) for k in ("type", "user", "text", "channel", "channel_type"))
+    if isinstance(event, dict):  # `user`/`channel` are objects in user_change or channel_created events
+        texts = all(isinstance(event.get(k, ""), str) for k in ("type", "text", "channel_type"))
+        return texts and all(isinstance(event.get(k, ""), (str, dict)) for k in ("user", "channel"))
     return True
 
 
