@@ -14,9 +14,13 @@ import os
 import socket
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import shared_data
 
 CLEAN = ("ZYN_", "DATABASE_URL", "PAPER_", "KRAKEN_", "TELEGRAM_", "SLACK_", "TWILIO_", "SMS_", "OPENAI_", "WEB_CHAT")
 LIVE = {"ZYN_MODE": "live", "ZYN_LIVE_CONFIRM": "yes", "KRAKEN_API_KEY": "key",
@@ -76,19 +80,41 @@ def run_zyn(tmp_path: Path, data_dir: Path, extra: dict[str, str], args: list[st
     return subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60)
 
 
-@pytest.mark.parametrize(("extra", "names"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_a_startup_mistake_is_one_line_exit_2_and_creates_nothing(tmp_path: Path, data_dir: Path,
-                                                                  extra: dict[str, str], names: str) -> None:
-    given = tmp_path / "given"
-    (given / "none").mkdir(parents=True)
-    (given / "empty.csv").write_bytes(b"")
-    (given / "junk.csv").write_text("this is not a candle file\n")
-    before = tree(tmp_path)
-    out = run_zyn(tmp_path, data_dir, extra, [])
-    lines = out.stderr.strip().splitlines()
-    assert out.returncode == 2, out.stderr
-    assert len(lines) == 1 and names in lines[0] and "Traceback" not in out.stderr, out.stderr
-    assert tree(tmp_path) == before, "created: " + ", ".join(sorted(tree(tmp_path) - before))
+@dataclass(frozen=True)
+class Outcome:
+    result: subprocess.CompletedProcess[str]
+    before: set[str]
+    after: set[str]
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
+    """Every case's `zyn run`, four at a time (each in its own empty directory), run once for the
+    module: the cases are independent processes, so the file takes seconds, not a minute."""
+    data_dir = shared_data()
+
+    def one(case: tuple[str, dict[str, str], str]) -> tuple[str, Outcome]:
+        run_dir = tmp_path_factory.mktemp("startup")
+        given = run_dir / "given"
+        (given / "none").mkdir(parents=True)
+        (given / "empty.csv").write_bytes(b"")
+        (given / "junk.csv").write_text("this is not a candle file\n")
+        before = tree(run_dir)
+        result = run_zyn(run_dir, data_dir, case[1], [])
+        return case[0], Outcome(result, before, tree(run_dir))
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(pool.map(one, CASES))
+
+
+@pytest.mark.parametrize(("case", "names"), [(c[0], c[2]) for c in CASES], ids=[c[0] for c in CASES])
+def test_a_startup_mistake_is_one_line_exit_2_and_creates_nothing(outcomes: dict[str, Outcome], case: str,
+                                                                  names: str) -> None:
+    out = outcomes[case]
+    lines = out.result.stderr.strip().splitlines()
+    assert out.result.returncode == 2, out.result.stderr
+    assert len(lines) == 1 and names in lines[0] and "Traceback" not in out.result.stderr, out.result.stderr
+    assert out.after == out.before, "created: " + ", ".join(sorted(out.after - out.before))
 
 
 def test_port_in_use_is_one_line_exit_2_and_creates_nothing(tmp_path: Path, data_dir: Path) -> None:
