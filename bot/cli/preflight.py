@@ -96,7 +96,8 @@ def check_database(url: str, timeout_s: int = 3) -> None:
     except psycopg.Error as exc:
         from core.config import redact_url
 
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[-1][:160]
+        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()] or [type(exc).__name__]
+        reason = lines[0].removeprefix("connection failed: ")[:160]  # libpq's first line says what failed
         raise UserError(f"DATABASE_URL={redact_url(url)}: cannot reach PostgreSQL ({reason})") from None
 
 
