@@ -19,8 +19,10 @@ from core.domain import UserError, ZynError
 
 @contextmanager
 def _session(settings: ZynSettings) -> Iterator[Any]:
+    from bot.cli.preflight import check_database
     from bot.cli.session import CliSession
 
+    check_database(settings.database_url)  # an unreachable PostgreSQL: one line, exit 2, not 100 lines
     session = CliSession(settings)
     try:
         yield session

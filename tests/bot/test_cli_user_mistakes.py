@@ -76,3 +76,19 @@ def test_an_owner_refusal_is_a_user_mistake_and_a_server_error_is_not(owner_serv
         assert not err.value.retry_safe  # an order may have gone out: the CLI adds the hint here
     finally:
         _Owner.status = 400
+
+
+@pytest.mark.parametrize("args", [["status"], ["chat", "status"]])
+def test_an_unreachable_postgresql_is_one_line_exit_2(tmp_path: Path, args: list[str]) -> None:
+    import socket
+
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(CLEAN)}
+    env["DATABASE_URL"] = f"postgresql://zyn:hunter2@127.0.0.1:{port}/zyn"
+    out = subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, capture_output=True, text=True,
+                         env=env, timeout=60)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1, out.stderr
+    assert "DATABASE_URL" in out.stderr and "cannot reach PostgreSQL" in out.stderr and "hunter2" not in out.stderr
+    assert list(tmp_path.iterdir()) == []
