@@ -228,7 +228,7 @@ LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL
 
 
 def _issue18(env: Mapping[str, str]) -> dict[str, Any]:
-    """Issue 18: the variables that used to be read straight from os.environ elsewhere."""
+    """Issue 18: variables other modules used to read from the process environment themselves."""
     level = env.get("ZYN_LOG_LEVEL", "").strip().upper()
     if level and level not in LOG_LEVELS:
         raise UserError(f"ZYN_LOG_LEVEL={level.lower()!r} must be one of {', '.join(LOG_LEVELS)}")

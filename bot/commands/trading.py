@@ -133,7 +133,7 @@ def flatten(ctx: CommandContext, cmd: Command) -> Reply:
 
 def pause(ctx: CommandContext, cmd: Command) -> Reply:
     result = ctx.services.trading.pause(f"paused by the owner on {ctx.env.channel}")
-    text = getattr(result, "text", "") or "Autopilot paused: no new entries. Open positions keep their stops."
+    text = result.text or "Autopilot paused: no new entries. Open positions keep their stops."
     return Reply(text=f"{text} Send resume to start again.", title="Paused")
 
 
@@ -167,8 +167,8 @@ def _run_order(ctx: CommandContext, payload: dict[str, Any]) -> ActionResultLike
     placed_by = f"{ctx.user_name or 'the owner'} on {ctx.env.channel}"
     order = replace(build_manual_order(_spec_from_payload(payload)), placed_by=placed_by)
     result = ctx.services.trading.place_manual(order)
-    data = getattr(result, "data", None)
-    if result.ok and isinstance(data, dict) and data.get("trade_id") is not None:
+    data = dict(result.data)
+    if result.ok and data.get("trade_id") is not None:
         origin = {"user_name": ctx.user_name, "channel": ctx.env.channel, "ms": ctx.clock.now_ms()}
         ctx.kv.set_json(f"manual:trade:{data['trade_id']}", origin)
         return _Done(True, _bought_text(ctx, str(payload.get("pair") or ""), data), data)

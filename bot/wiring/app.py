@@ -6,7 +6,7 @@ environment; no module-level singletons,
 no I/O at import time. `build_zyn` is used by `zyn run`, every CLI command and the tests. Each part
 is built complete by one function of bot/wiring_*.py from the parts it needs, in dependency order,
 and the frozen `Zyn` is constructed once at the end: no attribute is set after construction
-(tests/bot/test_composition_root.py holds that line).
+(tests/bot/wiring/test_composition_root.py holds that line).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import ZynSettings, load_settings, read_environment
-from tests.bot.test_startup_mistakes import CLEAN
+from tests.bot.cli.test_startup_mistakes import CLEAN
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("core", "bot", "adapters", "scheduler")

@@ -75,8 +75,9 @@ class FakeTrading:
         self.calls.append(("flatten_pair", pair))
         return FakeResult(True, f"Closed {pair}.")
 
-    def pause(self, reason: str) -> None:
+    def pause(self, reason: str) -> FakeResult:
         self.calls.append(("pause", reason))
+        return FakeResult(True, "")
 
     def resume(self) -> FakeResult:
         self.calls.append(("resume", None))

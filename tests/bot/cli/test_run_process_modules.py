@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.bot.test_run_process import free_port, get, wait_healthy
+from tests.bot.cli.test_run_process import free_port, get, wait_healthy
 
 
 def test_healthz_lists_components_with_heartbeats(tmp_path: Path, data_dir: Path) -> None:

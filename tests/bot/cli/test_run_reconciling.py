@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 from adapters.sim_exchange.server import Fault
-from tests.bot.test_app_modes_sim import account_env, build, kraken_sim, say
-from tests.bot.test_run_process import free_port, get
+from tests.bot.cli.test_run_process import free_port, get
+from tests.bot.wiring.test_app_modes_sim import account_env, build, kraken_sim, say
 
 
 def test_the_page_answers_while_reconciling(tmp_path: Path, data_dir: Path) -> None:

@@ -14,7 +14,7 @@ from bot.cli.shell import chat_once
 from bot.conversation.dispatcher import Dispatcher
 from bot.conversation.envelope import Envelope, Reply, render_plain
 from core.telemetry.models import TradeRow
-from tests.bot.test_stats_command import WEEK, ms, plant
+from tests.bot.commands.test_stats_command import WEEK, ms, plant
 from tests.fakes.services import T0, FakeStatus
 
 Say = Callable[..., Reply]

@@ -13,7 +13,7 @@ import pytest
 def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if not k.startswith(("ZYN_", "PAPER_", "KRAKEN_", "DATABASE_URL"))}
     full.update(env)
-    full["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    full["PYTHONPATH"] = str(Path(__file__).resolve().parents[3])
     return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=cwd,
                           env=full, timeout=120)
 
@@ -59,7 +59,7 @@ def test_offline_status_without_market_data_still_answers(tmp_path: Path) -> Non
 
 
 def test_backtest_plot_and_learn_json(tmp_path: Path) -> None:
-    data = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "kraken_small" / "KRAKEN_BTC-USDT_5m.csv"
+    data = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "kraken_small" / "KRAKEN_BTC-USDT_5m.csv"
     data = Path(os.environ.get("ZYN_SHARED_DATA", data.parents[1])) / "kraken_small" / data.name
     png = tmp_path / "eq.png"
     out = run(["backtest", "--data", str(data), "--plot", str(png)], tmp_path)
@@ -78,7 +78,7 @@ def test_backtest_plot_and_learn_json(tmp_path: Path) -> None:
 
 
 def test_every_plot_is_written_or_fails_in_one_line(tmp_path: Path) -> None:
-    data = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "kraken_small" / "KRAKEN_BTC-USDT_5m.csv"
+    data = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "kraken_small" / "KRAKEN_BTC-USDT_5m.csv"
     data = Path(os.environ.get("ZYN_SHARED_DATA", data.parents[1])) / "kraken_small" / data.name
     png = tmp_path / "wf.png"
     out = run(["backtest", "--data", str(data), "--timeframe", "1h", "--learn", "--plot", str(png)], tmp_path)

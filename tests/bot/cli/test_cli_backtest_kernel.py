@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot.test_cli import run
+from tests.bot.cli.test_cli import run
 from tests.conftest import shared_data
 
 HEADER = "timestamp,open,high,low,close,volume\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.bot.test_cli import run
+from tests.bot.cli.test_cli import run
 
 SUMMARY_KEYS = {
     "baseline_return", "learned_return", "control_return", "control_seeds", "seeds_beaten", "skill",

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.bot.cli.test_cli import run
 from tests.bot.dask_cluster import free_port
-from tests.bot.test_cli import run
 from tests.conftest import shared_data
 
 

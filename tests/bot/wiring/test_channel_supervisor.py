@@ -14,7 +14,7 @@ from adapters.channels.settings import ChannelSettings
 from adapters.channels.telegram import TelegramChannel
 from bot.wiring.channel_supervisor import ChannelSupervisor
 from core.domain import Event
-from tests.bot.test_run_process import free_port, wait_healthy
+from tests.bot.cli.test_run_process import free_port, wait_healthy
 from tests.fakes.chat_backend import make_zyn
 from tests.fakes.telegram_api import FakeTelegramAPI
 

@@ -13,7 +13,7 @@ import pytest
 
 from bot.wiring.app import Zyn
 from core.telemetry.models import OrderRow
-from tests.bot.test_app_modes_sim import HOUR, RunningSim, build, kraken_sim, paper_env, rows, say
+from tests.bot.wiring.test_app_modes_sim import HOUR, RunningSim, build, kraken_sim, paper_env, rows, say
 from tests.fakes import openai_server as fake
 
 API_KEY = "sk-test-zyn-0123456789"

@@ -17,7 +17,7 @@ from core.research.backtest import Backtester
 from core.strategy.entry_rules import EntryRules
 from core.strategy.pinned import Sma20Atr
 from core.strategy.port import kernel_of, strategy_named
-from tests.bot.test_cli import run
+from tests.bot.cli.test_cli import run
 from tests.conftest import shared_data
 from tests.fakes.toy_strategy import EveryNth
 

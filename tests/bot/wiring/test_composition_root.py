@@ -20,7 +20,7 @@ from bot.wiring.app import Zyn, build_zyn
 from core.config import load_settings
 from tests.adapters.web.conftest import replay_env
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ROOT_MODULES = sorted((ROOT / "bot" / "wiring").glob("*.py"))
 # Result values and ORM rows that the function creating them fills in before handing them on
 # (a backtest's timing, a loaded ledger's parts, a row's columns): data, not wired parts. A service,
