@@ -19,7 +19,7 @@ import pytest
 
 from bot.cli.secret_file import api_secret, read_secret_file
 from core.domain import UserError
-from tests.bot.test_cli_sim_exchange import free_port
+from tests.bot.cli.test_cli_sim_exchange import free_port
 
 SECRET = base64.b64encode(b"sim-secret-from-a-file-" + bytes(41)).decode()
 ENV = {k: v for k, v in os.environ.items() if not k.startswith(("ZYN_", "DATABASE_URL", "PAPER_", "KRAKEN_"))}

@@ -39,7 +39,7 @@ def db_url(tmp_path: Path) -> str:
 @pytest.fixture
 def live_holder(db_url: str) -> Iterator[subprocess.Popen[str]]:
     proc = subprocess.Popen([sys.executable, "-c", TAKE_LEASE, db_url], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
+                            stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[3])
     assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
     yield proc
     proc.kill()
