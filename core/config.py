@@ -120,15 +120,17 @@ def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str,
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Build Settings from an environment mapping; raise UserError on the first bad value."""
     mode = _choice(env, "ZYN_MODE", "paper", MODES)
-    live_confirm = env.get("ZYN_LIVE_CONFIRM", "").strip().lower() == "yes"
-    if mode == "live" and not live_confirm:
-        raise UserError("ZYN_MODE=live also needs ZYN_LIVE_CONFIRM=yes (real money); refusing to start")
+    live_confirm = _live_confirm(env, mode)
     key, secret = env.get("KRAKEN_API_KEY", "").strip(), env.get("KRAKEN_API_SECRET", "").strip()
     if mode in ("validate", "live") and not (key and secret):
         raise UserError(f"ZYN_MODE={mode} needs KRAKEN_API_KEY and KRAKEN_API_SECRET")
-    pairs = tuple(normalize_pair(p) for p in _list(env.get("ZYN_PAIRS", "")) ) or ("BTC/USD", "ETH/USD")
+    _check_secret(secret)
+    pairs = _pairs(env)
     timeframe = env.get("ZYN_TIMEFRAME", "").strip() or "4h"
-    timeframe_seconds(timeframe)
+    try:
+        timeframe_seconds(timeframe)
+    except UserError as exc:
+        raise UserError(f"ZYN_TIMEFRAME={timeframe!r}: {exc}") from None
     strategy = _choice(env, "ZYN_STRATEGY", DEFAULT_STRATEGY, tuple(sorted(STRATEGIES)))
     tz = env.get("ZYN_TZ", "").strip() or "UTC"
     try:
@@ -145,7 +147,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         database_url=_database_url(env),
         kraken_api_key=key,
         kraken_api_secret=secret,
-        kraken_api_url=(env.get("KRAKEN_API_URL", "").strip() or "https://api.kraken.com").rstrip("/"),
+        kraken_api_url=_kraken_url(env),
         paper_feed=_choice(env, "PAPER_FEED", "auto", FEEDS),
         paper_data=env.get("PAPER_DATA", "").strip(),
         learn_data=env.get("ZYN_LEARN_DATA", "").strip(),
@@ -173,6 +175,74 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         history_days=_history_days(env),
         **_issue18(env),
     )
+
+
+def _history_days(env: Mapping[str, str]) -> float:
+    """ZYN_HISTORY_DAYS (issue 17): 0 or more days, at most ten years."""
+    raw = env.get("ZYN_HISTORY_DAYS", "").strip()
+    if not raw:
+        return 365.0
+    try:
+        days = float(raw)
+    except ValueError:
+        raise UserError(f"ZYN_HISTORY_DAYS={raw!r} is not a number") from None
+    if not 0 <= days <= 3650:
+        raise UserError(f"ZYN_HISTORY_DAYS={raw!r} must be between 0 and 3650 days")
+    return days
+
+
+# issue 19.8 (startup mistakes): values that used to be accepted and only failed later, or never
+def _live_confirm(env: Mapping[str, str], mode: str) -> bool:
+    """Exactly `yes` (the contract's word, typed for real money): `YES` or `y` is refused in live
+    mode rather than guessed at, so the one place that arms real orders has one spelling."""
+    raw = env.get("ZYN_LIVE_CONFIRM", "").strip()
+    if mode == "live" and raw != "yes":
+        if raw:
+            raise UserError(f"ZYN_LIVE_CONFIRM={raw[:20]!r}: live mode needs exactly ZYN_LIVE_CONFIRM=yes "
+                            "(lower case, real money); refusing to start")
+        raise UserError("ZYN_MODE=live also needs ZYN_LIVE_CONFIRM=yes (real money); refusing to start")
+    return raw == "yes"
+
+
+def _check_secret(secret: str) -> None:
+    """Kraken's API secret is base64 (it signs every private call): anything else fails at the
+    first order, so it is refused at start. The value itself is never shown."""
+    if not secret:
+        return
+    import base64
+    import binascii
+
+    try:
+        base64.b64decode(secret, validate=True)
+    except (binascii.Error, ValueError):
+        raise UserError("KRAKEN_API_SECRET is not base64 (copy the private key exactly as Kraken shows it)") from None
+
+
+def _pairs(env: Mapping[str, str]) -> tuple[str, ...]:
+    """ZYN_PAIRS: a comma list; set but naming no pair (`" , "`) is a mistake, not the default."""
+    raw = env.get("ZYN_PAIRS", "")
+    pairs = tuple(normalize_pair(p) for p in _list(raw))
+    if raw.strip() and not pairs:
+        raise UserError(f"ZYN_PAIRS={raw.strip()[:40]!r} names no pair (e.g. ZYN_PAIRS=BTC/USD,ETH/USD)")
+    return pairs or ("BTC/USD", "ETH/USD")
+
+
+def _kraken_url(env: Mapping[str, str]) -> str:
+    """KRAKEN_API_URL: an http(s) URL with a host (the sim-exchange is http://127.0.0.1:PORT)."""
+    from urllib.parse import urlsplit
+
+    raw = env.get("KRAKEN_API_URL", "").strip()
+    if not raw:
+        return "https://api.kraken.com"
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or " " in raw:
+        raise UserError(f"KRAKEN_API_URL={redact_url(raw)[:60]!r} is not an http(s) URL "
+                        "(e.g. https://api.kraken.com)")
+    return raw.rstrip("/")
 
 
 LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL")
@@ -232,20 +302,6 @@ def _servant_settings(env: Mapping[str, str], mode: str, pairs: tuple[str, ...])
 def quote_of(pair: str) -> str:
     """The quote currency of a normalized pair (BTC/USDT -> USDT)."""
     return pair.partition("/")[2] or "USD"
-
-
-def _history_days(env: Mapping[str, str]) -> float:
-    """ZYN_HISTORY_DAYS (issue 17): 0 or more days, at most ten years."""
-    raw = env.get("ZYN_HISTORY_DAYS", "").strip()
-    if not raw:
-        return 365.0
-    try:
-        days = float(raw)
-    except ValueError:
-        raise UserError(f"ZYN_HISTORY_DAYS={raw!r} is not a number") from None
-    if not 0 <= days <= 3650:
-        raise UserError(f"ZYN_HISTORY_DAYS={raw!r} must be between 0 and 3650 days")
-    return days
 
 
 DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg", "postgres")

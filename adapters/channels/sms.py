@@ -24,8 +24,8 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
+from adapters.channels.config_checks import sms_configured as sms_configured
 from adapters.channels.ports import (
-    ChannelConfigError,
     ChannelSettings,
     DispatcherLike,
     Envelope,
@@ -40,13 +40,6 @@ TWIML = "application/xml"
 MAX_BODY = 1600  # Twilio's own limit for one inbound message
 
 
-def sms_configured(channels: ChannelSettings) -> bool:
-    """True when Twilio credentials are set; raises if they are set without an allow-list."""
-    if not (channels.twilio_account_sid and channels.twilio_auth_token):
-        return False
-    if not channels.sms_allowed_numbers:
-        raise ChannelConfigError("SMS: TWILIO_* is set but SMS_ALLOWED_NUMBERS is empty; refusing to start")
-    return True
 
 
 def make_blueprint(zyn: ZynLike) -> Blueprint:

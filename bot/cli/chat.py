@@ -19,8 +19,10 @@ from core.domain import UserError, ZynError
 
 @contextmanager
 def _session(settings: ZynSettings) -> Iterator[Any]:
+    from bot.cli.preflight import check_database
     from bot.cli.session import CliSession
 
+    check_database(settings.database_url)  # an unreachable PostgreSQL: one line, exit 2, not 100 lines
     session = CliSession(settings)
     try:
         yield session
@@ -39,9 +41,14 @@ def _one_line_errors(fn: Callable[[], int]) -> int:
 
 
 def cmd_chat(args: argparse.Namespace, settings: ZynSettings) -> int:
+    from adapters.web.owner_api import request_mistake
     from bot.cli.chat_output import print_reply
     from bot.cli.shell import CLI_CHANNEL, OWNER
     from bot.conversation.envelope import Envelope
+
+    mistake = request_mistake(CLI_CHANNEL, args.user or OWNER, args.message)
+    if mistake is not None:  # before any database or owner is touched: nothing can have been sent
+        raise UserError(mistake)
 
     def run() -> int:
         with _session(settings) as session:

@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--data")
     sim.add_argument("--api-key")
     sim.add_argument("--api-secret")
+    sim.add_argument("--api-secret-file", help="read the secret from this file (mode 0600): not in the process list")
     sim.add_argument("--balance", action="append", default=[], help="ASSET=AMOUNT, repeatable (USD=10000)")
     sim.add_argument("--db", default="sqlite:///var/sim_exchange.db",
                      help="the sim's own paper account (SQLAlchemy URL); not Zyn's DATABASE_URL")
@@ -79,10 +80,22 @@ def _setup_logging(command: str, quiet: bool, level: str = "") -> None:
     level = level or default  # ZYN_LOG_LEVEL, checked by the settings loader
     fmt = "{time:YYYY-MM-DD HH:mm:ss} {level} {message} | {extra}"
     logger.add(sys.stderr, level=level, format=fmt, diagnose=False)
-    if command == "run":
+    route_stdlib_logging()  # core's stdlib records reach the same sinks
+
+
+def open_run_log() -> None:
+    """`zyn run`'s log file, added only once every startup check has passed (issue 19.8: a refused
+    start creates nothing, not even `var/` or an empty log). A read-only or full `var/` is one line."""
+    from loguru import logger
+
+    from core.domain import UserError
+
+    try:
         os.makedirs("var", exist_ok=True)
         logger.add("var/zyn.log", level="INFO", rotation="10 MB", retention=5, serialize=True, diagnose=False)
-    route_stdlib_logging()  # core's stdlib records reach the same sinks
+    except OSError as exc:
+        raise UserError(f"cannot write the log under var/ ({type(exc).__name__}: {exc.strerror or exc}); "
+                        "make var/ writable or free some disk space") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -103,10 +116,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         _setup_logging(args.command, quiet=args.command not in ("run", "sim-exchange"), level=settings.log_level)
     except UserError as exc:
         print(f"zyn: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:  # e.g. a read-only or full var/: one line, not a traceback
-        print(f"zyn: cannot write the log under var/ ({type(exc).__name__}: {exc.strerror or exc}); "
-              "make var/ writable or free some disk space", file=sys.stderr)
         return 2
     handlers: dict[str, Callable[[argparse.Namespace, ZynSettings], int]] = {
         "run": _cmd("bot.cli.run", "cmd_run"),

@@ -94,7 +94,7 @@ class _Columns:
 
 def _header(path: Path) -> list[str] | None:
     try:
-        with path.open(newline="", encoding="utf-8") as fh:
+        with path.open(newline="", encoding="utf-8-sig") as fh:  # a byte-order mark is not a column name
             first = next(csv.reader(fh), None)
     except (UnicodeDecodeError, csv.Error, OSError):
         return None

@@ -55,14 +55,24 @@ def _existing(path: str | Path) -> Path:
     return p
 
 
-def _load_rows(p: Path) -> list[Candle]:
+def _load_rows(p: Path, limit: int | None = None) -> list[Candle]:
+    import itertools
+
     try:
-        with p.open(newline="", encoding="utf-8") as fh:
-            return _parse(csv.reader(fh), p.name)
+        with p.open(newline="", encoding="utf-8-sig") as fh:  # Excel writes a byte-order mark
+            reader = csv.reader(fh)
+            return _parse(reader if limit is None else itertools.islice(reader, limit + 1), p.name)
     except UnicodeDecodeError:
         raise UserError(f"{p.name}: not a text CSV file") from None
     except csv.Error as exc:
         raise UserError(f"{p.name}: unreadable CSV ({exc})") from None
+
+
+def check_head(path: str | Path, rows: int = 3) -> None:
+    """The strict checks on the header and the first rows only: what `zyn run` can afford before it
+    creates anything (an empty or foreign file is refused in milliseconds; a bad row deep in a
+    large file is still named when the file is loaded)."""
+    _load_rows(_existing(path), limit=rows)
 
 
 def _parse(reader: object, name: str) -> list[Candle]:

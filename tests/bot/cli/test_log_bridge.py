@@ -13,7 +13,7 @@ import pytest
 from loguru import logger
 
 from bot.cli.log_bridge import LoguruHandler, route_stdlib_logging
-from bot.cli.main import _setup_logging
+from bot.cli.main import _setup_logging, open_run_log
 
 
 @pytest.fixture
@@ -22,6 +22,7 @@ def run_logging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     monkeypatch.chdir(tmp_path)
     levels = {name: logging.getLogger(name).level for name in ("core", "bot", "adapters", "scheduler")}
     _setup_logging("run", quiet=False, level="ERROR")  # stderr quiet; var/zyn.log takes INFO and up
+    open_run_log()  # `zyn run` opens its file once the startup checks passed (issue 19.8)
     yield tmp_path / "var" / "zyn.log"
     logger.remove()
     logger.add(sys.stderr)  # loguru's default sink, as the other tests expect

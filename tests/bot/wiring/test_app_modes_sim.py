@@ -281,7 +281,7 @@ def test_validate_reads_the_sim_account_validates_orders_and_survives_the_sim_go
 
 # ----------------------------------------------------------------------------- live
 def test_live_mode_needs_the_explicit_confirmation(tmp_path: Path) -> None:
-    env = {"ZYN_MODE": "live", "KRAKEN_API_KEY": "k", "KRAKEN_API_SECRET": "s",
+    env = {"ZYN_MODE": "live", "KRAKEN_API_KEY": "k", "KRAKEN_API_SECRET": "c2VjcmV0",
            "DATABASE_URL": f"sqlite:///{tmp_path}/zyn.db"}
     with pytest.raises(UserError, match="ZYN_LIVE_CONFIRM=yes"):
         load_settings(env)
