@@ -295,8 +295,8 @@ def main_process(args: argparse.Namespace) -> int:
     code = report(results, elapsed, args)
     print(f"  positions opened: {opened} (status says {positions}); busy neighbour: {'yes' if args.busy else 'no'}")
     replies = max(1, len(results.latencies_ms))
-    print(f"  server CPU: {cpu:.2f} s for {len(results.latencies_ms)} replies = {cpu / replies * 1000:.2f} ms per request "
-          "(includes its scheduler and replay)")
+    print(f"  server CPU: {cpu:.2f} s for {len(results.latencies_ms)} replies = "
+          f"{cpu / replies * 1000:.2f} ms per request (includes its scheduler and replay)")
     written = {t: after[t] - before.get(t, 0) for t in after}
     print(f"  rows written during the load: {written} (replies: {len(results.latencies_ms)})")
     return code
