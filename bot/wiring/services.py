@@ -365,12 +365,14 @@ def build_channels(settings: ZynSettings, dispatcher: Dispatcher, notifier: Noti
     service, which the channels' dispatcher needs."""
     from adapters.channels.slack import SlackChannel, slack_configured
     from adapters.channels.sms import SmsChannel
-    from adapters.channels.telegram import TelegramChannel, telegram_configured
 
     ch = settings.channels
     channels: dict[str, Channel] = {}
-    if telegram_configured(ch):
-        channels["telegram"] = TelegramChannel(ch, dispatcher)
+    if ch.telegram_token:  # python-telegram-bot (~30 MB) only when there is a bot (issue 20.5)
+        from adapters.channels.telegram import TelegramChannel, telegram_configured
+
+        if telegram_configured(ch):
+            channels["telegram"] = TelegramChannel(ch, dispatcher)
     if slack_configured(ch):
         channels["slack"] = SlackChannel(ch, dispatcher)
     sms = SmsChannel(ch)

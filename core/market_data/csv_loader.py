@@ -24,8 +24,11 @@ COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
 MAX_TS = 2**62
 
 
-def load_csv(path: str | Path) -> list[Candle]:
+def load_csv(path: str | Path, columnar: bool = True) -> list[Candle]:
+    """`columnar=False`: the row reader only (same candles and messages, no pyarrow import)."""
     p = _existing(path)
+    if not columnar:
+        return _load_rows(p)
     from core.market_data.columnar import read_columns
 
     arrays = read_columns(p)
@@ -139,14 +142,24 @@ def csv_files(path: str | Path) -> list[Path]:
     raise UserError(f"{p}: no such file or folder")
 
 
-def load_dataset(path: str | Path) -> dict[str, tuple[str, list[Candle]]]:
-    """pair -> (timeframe, candles) for a file or folder; the finest timeframe wins per pair."""
+COLUMNAR_FROM_BYTES = 16 << 20  # `columnar=None`: pyarrow only for this much CSV (issue 20.5)
+
+
+def load_dataset(path: str | Path, columnar: bool | None = True) -> dict[str, tuple[str, list[Candle]]]:
+    """pair -> (timeframe, candles) for a file or folder; the finest timeframe wins per pair.
+
+    `columnar=None` (the paper replay of `zyn run`): pyarrow's reader (~44 MB resident for the
+    life of the process) only when the files add up to COLUMNAR_FROM_BYTES; two pairs of 1h
+    candles are read row by row in a fraction of a second, to the same candles."""
     from core.markets.timeframes import timeframe_seconds
 
+    files = csv_files(path)
+    if columnar is None:
+        columnar = sum(f.stat().st_size for f in files) >= COLUMNAR_FROM_BYTES
     found: dict[str, tuple[str, list[Candle]]] = {}
-    for f in csv_files(path):
+    for f in files:
         pair, tf = pair_from_filename(f.name)
         if pair in found and timeframe_seconds(found[pair][0]) <= timeframe_seconds(tf):
             continue
-        found[pair] = (tf, load_csv(f))
+        found[pair] = (tf, load_csv(f, columnar))
     return found

@@ -345,12 +345,18 @@ class Autopilot:
         balances = self.service.exchange.fetch_balances()
         cash = balances.total.get(quote, Decimal(0))
         total = cash
+        held = balances.total
         for other, market in self.service.markets.items():
-            if market.quote != quote or (other not in self.pairs and not self.service.has_position(other)):
+            # the balance first: a coin not held adds nothing, and asking that first keeps this
+            # loop O(markets) per pair (the tuple membership test and the position lookup only
+            # for coins held) instead of O(markets x pairs) (issue 20.4); same terms, same order
+            amount = held.get(market.base, Decimal(0))
+            if not amount or market.quote != quote:
                 continue
-            amount = balances.total.get(market.base, Decimal(0))
+            if other not in self.pairs and not self.service.has_position(other):
+                continue
             mark = candle.close if other == pair else self._mark(other)
-            if amount and mark is not None:
+            if mark is not None:
                 total += amount * dec(mark)
         return float(total), float(cash)
 
