@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from bot.cli.status_text import format_snapshot
 from bot.conversation.envelope import Envelope
+from bot.text.status_text import format_snapshot
 from bot.wiring.app import Zyn, build_zyn
 from core.config import load_settings
 from core.telemetry.models import DecisionRow
