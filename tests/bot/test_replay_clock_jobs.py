@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.settings import load_settings  # the channel blocks (SMS) are parsed here (issue 18)
 from bot.wiring.app import Zyn, build_zyn
-from core.config import load_settings
 from scheduler.sim_time import walk_with_jobs
 from tests.fakes.twilio_api import FakeTwilioAPI
 

@@ -28,8 +28,8 @@ from adapters.kraken.exchange import KrakenExchange
 from adapters.sim_exchange.runner import SimExchange, build_sim_exchange
 from adapters.web.app import create_web_app
 from bot.conversation.envelope import Envelope, Reply
+from bot.settings import load_settings  # core settings + the channel blocks (issue 18)
 from bot.wiring.app import Zyn, build_zyn
-from core.config import load_settings
 from core.domain import UserError
 from core.telemetry.models import DecisionRow, EquitySnapshotRow, OrderRow, TradeRow
 from tests.fakes.sim_server import SimServer
