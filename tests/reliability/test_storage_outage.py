@@ -1,0 +1,119 @@
+"""A storage outage longer than the owner's lease (issue 19 point 3), on a real `zyn run`.
+
+The test holds `BEGIN EXCLUSIVE` on the SQLite file for longer than a shortened lease
+(`ZYN_OWNER_LEASE_S=2`). Before, the lease keeper took the failed renewal for a lost lease: the web
+port closed while the process lived on, took the lease back and traded, unreachable, deaf to
+SIGTERM. Now the owner keeps its port and answers /healthz 503 while storage is gone, no order is
+journaled (every send is journaled after the lease fence, which needs the database), and it resumes
+by itself when the lock goes; if the outage outlasts `ZYN_STORAGE_OUTAGE_EXIT_S` it exits 3 with one
+line for its supervisor. (The owner: bot/cli/run.py; the keeper: scheduler/lease_keeper.py.)
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.bot.test_run_process import free_port, get, wait_healthy
+
+LEASE_S = 2.0
+
+
+def _start(tmp_path: Path, data_dir: Path, port: int, exit_s: float) -> subprocess.Popen[str]:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/zyn.db", "PAPER_FEED": "replay",
+           "PAPER_DATA": str(data_dir / "kraken"), "PAPER_SPEED": "60", "ZYN_PAIRS": "BTC/USD",
+           "ZYN_LOG_LEVEL": "WARNING", "ZYN_OWNER_LEASE_S": str(LEASE_S),
+           "ZYN_STORAGE_OUTAGE_EXIT_S": str(exit_s)}
+    return subprocess.Popen([sys.executable, "-m", "bot", "run", "--port", str(port)],  # noqa: S603
+                            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def _lock(tmp_path: Path) -> sqlite3.Connection:
+    locker = sqlite3.connect(tmp_path / "zyn.db", timeout=10, isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")
+    return locker
+
+
+def _orders(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT COUNT(*) FROM orders").fetchone()[0])
+
+
+def _stop(proc: subprocess.Popen[str]) -> str:
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        _, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
+    return err
+
+
+def test_owner_keeps_its_port_answers_503_and_resumes_when_a_lock_outlasting_its_lease_goes(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    port = free_port()
+    proc = _start(tmp_path, data_dir, port, exit_s=120)
+    locker: sqlite3.Connection | None = None
+    try:
+        wait_healthy(port, scheduled=True)
+        locker = _lock(tmp_path)
+        before = _orders(locker)
+        began = time.monotonic()
+        codes: list[int] = []
+        while time.monotonic() - began < 4 * LEASE_S + 6:  # well past the lease and the 5 s stall mark
+            code, _ = get(f"http://127.0.0.1:{port}/healthz")  # raises if the port closed
+            codes.append(code)
+            assert proc.poll() is None, "zyn run exited during the outage"
+            time.sleep(0.25)
+        assert codes[-1] == 503, f"/healthz during the outage: {codes}"
+        assert _orders(locker) == before, "an order was journaled while storage was locked"
+        locker.rollback()
+        locker.close()
+        locker = None
+        body = wait_healthy(port, deadline_s=30, scheduled=True)
+        assert body["database"] == "ok" and body["role"] == "owner"
+        assert proc.poll() is None
+        began = time.monotonic()
+    finally:
+        if locker is not None:
+            locker.rollback()
+            locker.close()
+        err = _stop(proc)
+    assert time.monotonic() - began < 20, "SIGTERM did not stop zyn run promptly"
+    assert proc.returncode == 0, err[-2000:]
+    assert "lost the lease" not in err, err[-2000:]
+    assert "Traceback" not in err, err[-2000:]
+
+
+def test_owner_exits_3_with_one_line_when_storage_stays_locked_past_the_outage_limit(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    port = free_port()
+    proc = _start(tmp_path, data_dir, port, exit_s=6)
+    locker: sqlite3.Connection | None = None
+    try:
+        wait_healthy(port, scheduled=True)
+        locker = _lock(tmp_path)
+        began = time.monotonic()
+        code, _ = get(f"http://127.0.0.1:{port}/healthz")  # still serving at first
+        assert proc.poll() is None
+        try:
+            rc = proc.wait(timeout=25)
+        except subprocess.TimeoutExpired:
+            rc = None
+        waited = time.monotonic() - began
+    finally:
+        if locker is not None:
+            locker.rollback()
+            locker.close()
+        err = _stop(proc)
+    assert rc == 3, f"exit {rc} after {waited:.1f} s: {err[-2000:]}"
+    assert 4 <= waited < 20, waited
+    said = [line for line in err.splitlines() if "ZYN_STORAGE_OUTAGE_EXIT_S" in line]
+    assert len(said) == 1 and "code 3" in said[0], err[-2000:]
+    assert "Traceback" not in err, err[-2000:]
