@@ -56,6 +56,8 @@ def health_report(zyn: WebZyn) -> dict[str, Any]:
     circuit = zyn.breaker.snapshot()
     storage = getattr(zyn, "storage", None)
     db_ok = _storage_ok(storage.snapshot()) if storage is not None else _db_ok(zyn)
+    lease_error = getattr(getattr(zyn, "lease", None), "unanswered", None)  # renewals failing (issue 19.3)
+    db_ok = db_ok and not lease_error
     sched = zyn.scheduler_state() if hasattr(zyn, "scheduler_state") else {"running": False}
     ok = db_ok and (not sched.get("owner") or bool(sched.get("running"))) and circuit["state"] != "open"
     return {
@@ -65,6 +67,7 @@ def health_report(zyn: WebZyn) -> dict[str, Any]:
         "reconciling": bool(getattr(zyn, "reconciling", False)),
         "database": "ok" if db_ok else "error",
         "storage": storage.snapshot() if storage is not None else None,
+        "lease": lease_error,
         "scheduler": sched,
         "exchange": {"name": getattr(zyn.exchange, "name", "?"), "circuit": circuit["state"]},
         "circuit": circuit,
