@@ -14,15 +14,33 @@ the locked database refuses — tests/reliability/test_stale_owner.py covers the
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
+from tests.bot.test_app_modes_sim import kraken_sim
 from tests.bot.test_run_process import free_port, get, wait_healthy
+from tests.conftest import REPO, shared_data
+from tests.reliability.pg_server import PrivateServer
+from tests.reliability.test_pg_restart import executed, health, order, wait_health
 
 LEASE_S = 2.0
+
+
+@pytest.fixture
+def postgres() -> Iterator[PrivateServer]:
+    server = PrivateServer().start()
+    try:
+        yield server
+    finally:
+        server.remove()
 
 
 def _start(tmp_path: Path, data_dir: Path, port: int, exit_s: float) -> subprocess.Popen[str]:
@@ -147,3 +165,51 @@ def test_sigterm_stops_the_owner_promptly_while_storage_is_locked(tmp_path: Path
     print(f"SIGTERM during the outage: exit {proc.returncode} after {took:.1f} s")
     assert proc.returncode is not None and took < 20, f"SIGTERM took {took:.1f} s: {err[-2000:]}"
     assert "Traceback" not in err, err[-2000:]
+
+
+def test_a_postgresql_stop_longer_than_the_lease_leaves_the_owner_serving_and_resuming(
+    postgres: PrivateServer, tmp_path: Path
+) -> None:
+    """Live mode against the Kraken sim on a private PostgreSQL server stopped for longer than a 3 s
+    lease: the owner stays up with its port, refuses a buy (it reaches no exchange), and trades
+    again as the same owner when the server is back. Before, it exited 1 with dozens of tracebacks."""
+    port = free_port()
+    with kraken_sim(tmp_path, shared_data(), {"USD": Decimal(10000)}) as sim:
+        sim.sim.app.config["RATE_LIMIT"] = None
+        env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), "DATABASE_URL": postgres.url,
+               "ZYN_MODE": "live",
+               "ZYN_LIVE_CONFIRM": "yes", "KRAKEN_API_URL": sim.url, "KRAKEN_API_KEY": sim.sim.api_key,
+               "KRAKEN_API_SECRET": sim.sim.api_secret, "ZYN_PAIRS": "BTC/USD,ETH/USD", "ZYN_TIMEFRAME": "4h",
+               "ZYN_OWNER_LEASE_S": "3", "ZYN_STORAGE_OUTAGE_EXIT_S": "120"}
+        with (tmp_path / "run.err").open("w") as err:
+            proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--port", str(port)],  # noqa: S603
+                                    cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        code: int | None = None
+        try:
+            wait_health(port, 200)
+            postgres.stop()  # ---------------------------------------------------------------- down
+            stopped = time.monotonic()
+            wait_health(port, 503, deadline_s=30)
+            eth_stop = int(sim.price("ETH/USD") * Decimal("0.95"))
+            refused = order(port, f"buy 0.05 eth/usd sl {eth_stop}")
+            assert "Bought" not in refused and not refused.startswith("HTTP 5"), refused
+            while time.monotonic() - stopped < 12:  # four leases: the old owner "lost the lease" here
+                status, _, _ = health(port)
+                assert status == 503 and proc.poll() is None, (status, proc.poll())
+                time.sleep(0.5)
+            assert executed(sim, "buy") == [], "a buy reached the exchange while the database was down"
+            postgres.start()  # --------------------------------------------------------------- back
+            back = wait_health(port, 200, deadline_s=60)[-1][1]
+            assert back["role"] == "owner"
+            assert "Bought 0.05" in order(port, f"buy 0.05 eth/usd sl {eth_stop}")
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                code = proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        log = (tmp_path / "run.err").read_text()
+        print(f"PostgreSQL stopped {time.monotonic() - stopped:.0f} s+ under a 3 s lease: "
+              f"{log.count('Traceback')} tracebacks, exit {code} on SIGTERM")
+        assert code == 0, log[-3000:]
+        assert "lost the lease" not in log, log[-3000:]
