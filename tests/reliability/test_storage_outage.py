@@ -213,3 +213,4 @@ def test_a_postgresql_stop_longer_than_the_lease_leaves_the_owner_serving_and_re
               f"{log.count('Traceback')} tracebacks, exit {code} on SIGTERM")
         assert code == 0, log[-3000:]
         assert "lost the lease" not in log, log[-3000:]
+        assert "Traceback" not in log, log[-3000:]  # no thread dies of the outage (watchdog, backfill)
