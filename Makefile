@@ -21,6 +21,7 @@ run: $(STAMP)  # `make run PORT=5001` for another port
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache  # layering + no cycles: .importlinter (issue 18)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy core

@@ -20,12 +20,12 @@ from typing import Any
 
 from threadpoolctl import threadpool_info
 
-from core.kernel.arrays import CandleArrays
 from core.learning.learn_features import Universe
 from core.learning.pooled_data import load_folder
 from core.learning.pooled_tasks import CellFoldModel, PairInput, run_baseline
 from core.learning.pooled_walk_forward import JUDGED_VARIANT, Trainer, _train_trades
 from core.learning.walk_forward import fold_starts
+from core.market_data.arrays import CandleArrays
 from core.markets.timeframes import timeframe_ms
 from core.research.pair_backtest import PairBacktest
 

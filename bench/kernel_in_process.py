@@ -27,8 +27,8 @@ from bare_loop import bare_backtest  # noqa: E402
 from bench_data import candles  # noqa: E402
 
 from core.domain import Market  # noqa: E402
-from core.kernel.arrays import CandleArrays  # noqa: E402
 from core.kernel.backtest import KernelBacktester  # noqa: E402
+from core.market_data.arrays import CandleArrays  # noqa: E402
 
 MARKET = Market("QAAA/USD", "QAAA", "USD", lot_decimals=8, pair_decimals=2, ordermin=Decimal("0.0001"),
                 costmin=Decimal("0.5"))

@@ -15,8 +15,8 @@ from pathlib import Path
 from bot.cli.servant import VARIANTS_LOG, variants_tried
 from core.evidence.rule import GateRule
 from core.evidence.servant import servant_walk_forward
-from core.kernel.arrays import CandleArrays
 from core.learning.pooled_data import load_folder
+from core.market_data.arrays import CandleArrays
 
 
 def rule_of(variant: str) -> GateRule:

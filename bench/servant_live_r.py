@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 from core.evidence.servant import servant_walk_forward
-from core.kernel.arrays import CandleArrays
 from core.learning.pooled_data import load_folder
+from core.market_data.arrays import CandleArrays
 
 REPO = Path(__file__).resolve().parents[1]
 

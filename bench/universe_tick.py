@@ -27,9 +27,9 @@ if str(REPO) not in sys.path:
 from loguru import logger  # noqa: E402
 
 from bench.synthetic_pairs import build_folder  # noqa: E402
+from bot.settings import load_settings  # noqa: E402
 from bot.wiring.app import build_zyn  # noqa: E402
 from bot.wiring.modules import refresh_universe  # noqa: E402
-from core.config import load_settings  # noqa: E402
 from core.markets.universe import select  # noqa: E402
 from core.strategy.module_settings import UniverseSettings  # noqa: E402
 

@@ -27,10 +27,10 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from core.domain import Candle, Market  # noqa: E402
-from core.kernel.arrays import CandleArrays  # noqa: E402
 from core.learning.learner_model import LearnerConfig  # noqa: E402
 from core.learning.pooled_walk_forward import RandomGate  # noqa: E402
 from core.learning.walk_forward import WalkForwardResult, fold_starts, walk_forward, window  # noqa: E402
+from core.market_data.arrays import CandleArrays  # noqa: E402
 from core.market_data.csv_loader import load_csv  # noqa: E402
 from core.market_data.resample import resample  # noqa: E402
 from core.markets.catalog import market_for  # noqa: E402

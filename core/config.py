@@ -1,4 +1,4 @@
-"""Settings: parsed once by the composition root from the environment (and `.env`).
+"""Settings: parsed once, in `zyn`'s entry point, from the environment (and `.env`).
 
 Parsing is pure (a mapping in, a frozen object out) so it can be tested without touching the
 process environment. A malformed value raises `UserError` naming the variable.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.domain import UserError
@@ -18,25 +19,6 @@ from core.strategy.port import DEFAULT_STRATEGY, STRATEGIES
 
 MODES = ("paper", "validate", "live")
 FEEDS = ("auto", "live", "replay")
-
-
-@dataclass(frozen=True)
-class ChannelSettings:
-    telegram_token: str = field(default="", repr=False)
-    telegram_api_url: str = "https://api.telegram.org"
-    telegram_allowed_chat_ids: tuple[str, ...] = ()
-    slack_bot_token: str = field(default="", repr=False)
-    slack_signing_secret: str = field(default="", repr=False)
-    slack_api_url: str = "https://slack.com/api/"
-    slack_allowed_user_ids: tuple[str, ...] = ()
-    twilio_account_sid: str = field(default="", repr=False)
-    twilio_auth_token: str = field(default="", repr=False)
-    twilio_from_number: str = ""
-    twilio_api_url: str = "https://api.twilio.com"
-    sms_allowed_numbers: tuple[str, ...] = ()
-    sms_alert_to: str = ""
-    public_url: str = ""
-    web_chat_token: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
@@ -67,8 +49,23 @@ class Settings:
     # issue 19 point 3 (storage outage): how long the owner waits for its database to come back
     # (serving /healthz 503, refusing money actions) before it exits with code 3 for its supervisor.
     storage_outage_exit_s: float = 300.0
-    channels: ChannelSettings = field(default_factory=ChannelSettings)
     modules: ModuleSettings = field(default_factory=ModuleSettings)
+    # issue 18: settings once — every variable the code reads arrives here (channel blocks: bot/settings.py)
+    log_level: str = ""  # ZYN_LOG_LEVEL; empty: the command's default (bot/cli/main.py)
+    candle_cache: str = ""  # ZYN_CANDLE_CACHE: folder of .npz copies of clean candle files; empty: no cache
+    dask_scheduler: str = ""  # ZYN_DASK_SCHEDULER: tcp://host:port or "local"; empty: decided per run
+    cache_home: str = ""  # XDG_CACHE_HOME: where per-user caches go (the intent model); empty: ~/.cache
+    pairs_explicit: bool = False  # ZYN_PAIRS was set (the start-up check then verifies each pair)
+    # --- issue 17 (servant): the evidence gate, account-wide risk, paper funding in the quote ---
+    evidence: bool = True  # ZYN_EVIDENCE on|off: off = the plain strategy everywhere
+    max_total_risk_pct: float = 3.0  # ZYN_MAX_TOTAL_RISK_PCT: open risk of all live positions, % of equity
+    max_positions: int = 5  # ZYN_MAX_POSITIONS: live positions at most
+    paper_balance: float | None = None  # PAPER_BALANCE (quote currency); None = PAPER_BALANCE_USD
+
+    @property
+    def paper_start_balance(self) -> float:
+        """The paper account's starting balance in the pairs' quote currency (PAPER_BALANCE wins)."""
+        return self.paper_balance if self.paper_balance is not None else self.paper_balance_usd
     # issue 17 point 3 (candle store): the start-up backfill (`zyn run`) from Kraken's OHLC and Trades
     backfill: bool = True  # ZYN_BACKFILL=on|off
     history_days: float = 365.0  # ZYN_HISTORY_DAYS: how far back the Trades tape is read (0: OHLC only)
@@ -126,15 +123,17 @@ def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str,
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Build Settings from an environment mapping; raise UserError on the first bad value."""
     mode = _choice(env, "ZYN_MODE", "paper", MODES)
-    live_confirm = env.get("ZYN_LIVE_CONFIRM", "").strip().lower() == "yes"
-    if mode == "live" and not live_confirm:
-        raise UserError("ZYN_MODE=live also needs ZYN_LIVE_CONFIRM=yes (real money); refusing to start")
+    live_confirm = _live_confirm(env, mode)
     key, secret = env.get("KRAKEN_API_KEY", "").strip(), env.get("KRAKEN_API_SECRET", "").strip()
     if mode in ("validate", "live") and not (key and secret):
         raise UserError(f"ZYN_MODE={mode} needs KRAKEN_API_KEY and KRAKEN_API_SECRET")
-    pairs = tuple(normalize_pair(p) for p in _list(env.get("ZYN_PAIRS", "")) ) or ("BTC/USD", "ETH/USD")
+    _check_secret(secret)
+    pairs = _pairs(env)
     timeframe = env.get("ZYN_TIMEFRAME", "").strip() or "4h"
-    timeframe_seconds(timeframe)
+    try:
+        timeframe_seconds(timeframe)
+    except UserError as exc:
+        raise UserError(f"ZYN_TIMEFRAME={timeframe!r}: {exc}") from None
     strategy = _choice(env, "ZYN_STRATEGY", DEFAULT_STRATEGY, tuple(sorted(STRATEGIES)))
     tz = env.get("ZYN_TZ", "").strip() or "UTC"
     try:
@@ -144,13 +143,14 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     user = env.get("ZYN_USER_NAME", "").strip() or "jimmy"
     if len(user) > 40 or not user.isprintable():
         raise UserError("ZYN_USER_NAME must be a short printable name")
+    servant = _servant_settings(env, mode, pairs)  # issue 17
     return Settings(
         mode=mode,
         live_confirm=live_confirm,
         database_url=_database_url(env),
         kraken_api_key=key,
         kraken_api_secret=secret,
-        kraken_api_url=(env.get("KRAKEN_API_URL", "").strip() or "https://api.kraken.com").rstrip("/"),
+        kraken_api_url=_kraken_url(env),
         paper_feed=_choice(env, "PAPER_FEED", "auto", FEEDS),
         paper_data=env.get("PAPER_DATA", "").strip(),
         learn_data=env.get("ZYN_LEARN_DATA", "").strip(),
@@ -169,11 +169,16 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         order_grace_s=_float(env, "ZYN_ORDER_GRACE_S", 60.0, 0.0),
         # issue 19 point 3 (storage outage)
         storage_outage_exit_s=_float(env, "ZYN_STORAGE_OUTAGE_EXIT_S", 300.0, 0.0),
-        channels=_channels(env),
         modules=load_module_settings(env, timeframe, tz),
+        # issue 17 (servant)
+        evidence=servant.evidence,
+        max_total_risk_pct=servant.max_total_risk_pct,
+        max_positions=servant.max_positions,
+        paper_balance=servant.paper_balance,
         # issue 17 point 3 (candle store)
         backfill=_choice(env, "ZYN_BACKFILL", "on", ("on", "off")) == "on",
         history_days=_history_days(env),
+        **_issue18(env),
     )
 
 
@@ -191,6 +196,119 @@ def _history_days(env: Mapping[str, str]) -> float:
     return days
 
 
+# issue 19.8 (startup mistakes): values that used to be accepted and only failed later, or never
+def _live_confirm(env: Mapping[str, str], mode: str) -> bool:
+    """Exactly `yes` (the contract's word, typed for real money): `YES` or `y` is refused in live
+    mode rather than guessed at, so the one place that arms real orders has one spelling."""
+    raw = env.get("ZYN_LIVE_CONFIRM", "").strip()
+    if mode == "live" and raw != "yes":
+        if raw:
+            raise UserError(f"ZYN_LIVE_CONFIRM={raw[:20]!r}: live mode needs exactly ZYN_LIVE_CONFIRM=yes "
+                            "(lower case, real money); refusing to start")
+        raise UserError("ZYN_MODE=live also needs ZYN_LIVE_CONFIRM=yes (real money); refusing to start")
+    return raw == "yes"
+
+
+def _check_secret(secret: str) -> None:
+    """Kraken's API secret is base64 (it signs every private call): anything else fails at the
+    first order, so it is refused at start. The value itself is never shown."""
+    if not secret:
+        return
+    import base64
+    import binascii
+
+    try:
+        base64.b64decode(secret, validate=True)
+    except (binascii.Error, ValueError):
+        raise UserError("KRAKEN_API_SECRET is not base64 (copy the private key exactly as Kraken shows it)") from None
+
+
+def _pairs(env: Mapping[str, str]) -> tuple[str, ...]:
+    """ZYN_PAIRS: a comma list; set but naming no pair (`" , "`) is a mistake, not the default."""
+    raw = env.get("ZYN_PAIRS", "")
+    pairs = tuple(normalize_pair(p) for p in _list(raw))
+    if raw.strip() and not pairs:
+        raise UserError(f"ZYN_PAIRS={raw.strip()[:40]!r} names no pair (e.g. ZYN_PAIRS=BTC/USD,ETH/USD)")
+    return pairs or ("BTC/USD", "ETH/USD")
+
+
+def _kraken_url(env: Mapping[str, str]) -> str:
+    """KRAKEN_API_URL: an http(s) URL with a host (the sim-exchange is http://127.0.0.1:PORT)."""
+    from urllib.parse import urlsplit
+
+    raw = env.get("KRAKEN_API_URL", "").strip()
+    if not raw:
+        return "https://api.kraken.com"
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or " " in raw:
+        raise UserError(f"KRAKEN_API_URL={redact_url(raw)[:60]!r} is not an http(s) URL "
+                        "(e.g. https://api.kraken.com)")
+    return raw.rstrip("/")
+
+
+LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL")
+
+
+def _issue18(env: Mapping[str, str]) -> dict[str, Any]:
+    """Issue 18: variables other modules used to read from the process environment themselves."""
+    level = env.get("ZYN_LOG_LEVEL", "").strip().upper()
+    if level and level not in LOG_LEVELS:
+        raise UserError(f"ZYN_LOG_LEVEL={level.lower()!r} must be one of {', '.join(LOG_LEVELS)}")
+    return {
+        "log_level": level,
+        "candle_cache": env.get("ZYN_CANDLE_CACHE", "").strip(),
+        "dask_scheduler": env.get("ZYN_DASK_SCHEDULER", "").strip(),
+        "cache_home": env.get("XDG_CACHE_HOME", "").strip(),
+        "pairs_explicit": bool(env.get("ZYN_PAIRS", "").strip()),
+    }
+
+
+# --- issue 17 (servant) -------------------------------------------------------------------------
+class _ServantSettings(NamedTuple):
+    evidence: bool
+    max_total_risk_pct: float
+    max_positions: int
+    paper_balance: float | None
+
+
+def _servant_settings(env: Mapping[str, str], mode: str, pairs: tuple[str, ...]) -> _ServantSettings:
+    """ZYN_EVIDENCE, ZYN_MAX_TOTAL_RISK_PCT, ZYN_MAX_POSITIONS and PAPER_BALANCE (contract extensions).
+
+    A paper account is funded in ONE quote currency (the pairs'): pairs quoted in different
+    currencies cannot share it, so paper mode refuses them up front rather than trading a
+    zero-equity account."""
+    evidence = _choice(env, "ZYN_EVIDENCE", "on", ("on", "off")) == "on"
+    total = _float(env, "ZYN_MAX_TOTAL_RISK_PCT", 3.0, 0.0)
+    if total > 100:
+        raise UserError(f"ZYN_MAX_TOTAL_RISK_PCT={total:g} must be at most 100 (a percentage of equity)")
+    raw = env.get("ZYN_MAX_POSITIONS", "").strip()
+    positions = 5
+    if raw:
+        try:
+            positions = int(raw)
+        except ValueError:
+            raise UserError(f"ZYN_MAX_POSITIONS={raw!r} is not a whole number") from None
+        if positions < 1:
+            raise UserError(f"ZYN_MAX_POSITIONS={raw!r} must be at least 1")
+    balance = _float(env, "PAPER_BALANCE", 0.0, 0.0) if env.get("PAPER_BALANCE", "").strip() else None
+    quotes = sorted({quote_of(p) for p in pairs})
+    if mode == "paper" and len(quotes) > 1:
+        raise UserError(
+            f"ZYN_PAIRS mixes quote currencies ({', '.join(quotes)}): a paper account is funded in one; "
+            "pick pairs with the same quote"
+        )
+    return _ServantSettings(evidence, total, positions, balance)
+
+
+def quote_of(pair: str) -> str:
+    """The quote currency of a normalized pair (BTC/USDT -> USDT)."""
+    return pair.partition("/")[2] or "USD"
+
+
 DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg", "postgres")
 
 
@@ -206,26 +324,3 @@ def _database_url(env: Mapping[str, str]) -> str:
     if scheme.lower() == "sqlite" and not rest.startswith("/"):
         raise UserError("DATABASE_URL: a SQLite URL looks like sqlite:///var/zyn.db (three slashes)")
     return url
-
-
-def _channels(env: Mapping[str, str]) -> ChannelSettings:
-    def g(name: str) -> str:
-        return env.get(name, "").strip()
-
-    return ChannelSettings(
-        telegram_token=g("TELEGRAM_BOT_TOKEN"),
-        telegram_api_url=(g("TELEGRAM_API_URL") or "https://api.telegram.org").rstrip("/"),
-        telegram_allowed_chat_ids=_list(g("TELEGRAM_ALLOWED_CHAT_IDS")),
-        slack_bot_token=g("SLACK_BOT_TOKEN"),
-        slack_signing_secret=g("SLACK_SIGNING_SECRET"),
-        slack_api_url=g("SLACK_API_URL") or "https://slack.com/api/",
-        slack_allowed_user_ids=_list(g("SLACK_ALLOWED_USER_IDS")),
-        twilio_account_sid=g("TWILIO_ACCOUNT_SID"),
-        twilio_auth_token=g("TWILIO_AUTH_TOKEN"),
-        twilio_from_number=g("TWILIO_FROM_NUMBER"),
-        twilio_api_url=(g("TWILIO_API_URL") or "https://api.twilio.com").rstrip("/"),
-        sms_allowed_numbers=_list(g("SMS_ALLOWED_NUMBERS")),
-        sms_alert_to=g("SMS_ALERT_TO"),
-        public_url=g("ZYN_PUBLIC_URL").rstrip("/"),
-        web_chat_token=g("WEB_CHAT_TOKEN"),
-    )

@@ -23,6 +23,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from loguru import logger
 
+from scheduler.error_text import error_line
 from scheduler.lock import SchedulerLock
 from scheduler.sim_time import SimSchedule
 
@@ -61,12 +62,6 @@ def quiet_overlap_logger() -> logging.Logger:
 
 
 WatchJobs = Callable[[list[JobSpec], Callable[[], None], Callable[[], bool]], list[JobSpec]]
-
-
-def error_line(exc: BaseException, limit: int = 120) -> str:
-    """`Type: message` on one line, cut short: alerts go to SMS and chat, not to a log viewer."""
-    message = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {message[:limit]}" if message else type(exc).__name__
 
 
 @dataclass

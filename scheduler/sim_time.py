@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 
 from loguru import logger
 
+from scheduler.error_text import error_line
+
 NextDue = Callable[[int], int]  # ms -> the first due time strictly after it (ms)
 
 
@@ -87,8 +89,6 @@ class SimSchedule:
             job.func()
             self.runs[job.name] = self.runs.get(job.name, 0) + 1
         except Exception as exc:  # a failing job must not stop the replay
-            from scheduler.runner import error_line
-
             logger.bind(job=job.name, clock="simulated").exception("scheduled job failed")
             if self._on_error is not None:
                 try:

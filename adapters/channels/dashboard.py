@@ -20,8 +20,6 @@ from sqlalchemy import text
 from adapters.channels.ports import StatusLike
 
 ChartSvg = Callable[[list[tuple[int, float]]], str]  # matplotlib's drawing (bot.alerts.charts), given by the root
-_CACHE: dict[str, object] = {}
-_CACHE_LOCK = threading.Lock()
 EMPTY_SNAPSHOT: dict[str, Any] = {
     "mode": "?",
     "as_of": "",
@@ -35,6 +33,7 @@ EMPTY_SNAPSHOT: dict[str, Any] = {
     "autopilot": {},
     "kill_switch": {},
     "circuit": {},
+    "evidence": {},
 }
 
 
@@ -127,22 +126,30 @@ def _iso(ts_ms: Any) -> str:
         return ""
 
 
-def equity_svg(
-    points: Sequence[tuple[int, float]], chart: ChartSvg | None = None, width: int = 640, height: int = 200
-) -> str:
+class EquityChart:
     """Equity curve as inline SVG: the composition root's `chart` drawing if given, else a polyline.
 
-    The drawing is cached on the curve's length and last point: the page polls every few
-    seconds and the curve changes once a candle.
+    The last drawing is kept, keyed on the curve's length and last point: the page polls every few
+    seconds and the curve changes once a candle. One per web app, built with its blueprint (no
+    module-level cache); safe to call from the server's request threads.
     """
-    key = (len(points), tuple(points[-1]) if points else None, width, height)
-    with _CACHE_LOCK:
-        if _CACHE.get("key") == key:
-            return str(_CACHE["svg"])
-    svg = (_chart_svg(chart, points) if chart is not None else "") or polyline_svg(points, width, height)
-    with _CACHE_LOCK:
-        _CACHE.update(key=key, svg=svg)
-    return svg
+
+    def __init__(self, chart: ChartSvg | None = None, width: int = 640, height: int = 200) -> None:
+        self._chart, self._width, self._height = chart, width, height
+        self._lock = threading.Lock()
+        self._key: object = None
+        self._svg = ""
+
+    def svg(self, points: Sequence[tuple[int, float]]) -> str:
+        key = (len(points), tuple(points[-1]) if points else None)
+        with self._lock:
+            if self._svg and self._key == key:
+                return self._svg
+        drawn = _chart_svg(self._chart, points) if self._chart is not None else ""
+        svg = drawn or polyline_svg(points, self._width, self._height)
+        with self._lock:
+            self._key, self._svg = key, svg
+        return svg
 
 
 def _chart_svg(chart: ChartSvg, points: Sequence[tuple[int, float]]) -> str:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from sqlalchemy.engine import Engine
-
-from core.config import ChannelSettings
+from adapters.channels.settings import ChannelSettings
 from core.domain import UserError
 from core.messages import Envelope, Reply
+
+if TYPE_CHECKING:  # only named: the start-up checks import this module before SQLAlchemy is needed
+    from sqlalchemy.engine import Engine
 
 __all__ = [
     "Channel",

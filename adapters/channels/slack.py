@@ -23,6 +23,7 @@ from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from adapters.channels.config_checks import slack_configured as slack_configured
 from adapters.channels.ports import (
     ChannelConfigError,
     ChannelSettings,
@@ -34,23 +35,13 @@ from adapters.channels.ports import (
 )
 from adapters.channels.render import slack_messages
 from adapters.channels.replay_cache import ReplayCache
-from adapters.channels.slack_guard import refusal
+from adapters.channels.slack_guard import bolt_error, refusal
 
 MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 MAX_EVENT_BYTES = 256 * 1024
 _FALLBACK_ERRORS = ("channel_not_found", "not_in_channel", "is_archived")
 
 
-def slack_configured(channels: ChannelSettings) -> bool:
-    """True when Slack is fully configured; raise on a half or allow-list-less configuration."""
-    token, secret = channels.slack_bot_token, channels.slack_signing_secret
-    if not token and not secret:
-        return False
-    if not (token and secret):
-        raise ChannelConfigError("Slack: set both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET")
-    if not channels.slack_allowed_user_ids:
-        raise ChannelConfigError("Slack: credentials are set but SLACK_ALLOWED_USER_IDS is empty")
-    return True
 
 
 def make_blueprint(zyn: ZynLike) -> Blueprint:
@@ -145,6 +136,7 @@ class SlackChannel:
                 token_verification_enabled=False,
                 name="zyn",
             )
+            app.error(bolt_error)  # a signed body bolt still chokes on: 400, not 500 (issue 19.7)
             app.use(self._drop_replays)
             app.command("/zyn")(self._on_command)
             app.event("app_mention")(self._on_mention)

@@ -16,16 +16,16 @@ MMS needs a public media URL, so `send()` drops images and says so in the text.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, request
 from loguru import logger as log
 from twilio.base.exceptions import TwilioException
-from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
-from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
+from adapters.channels.config_checks import sms_configured as sms_configured
 from adapters.channels.ports import (
-    ChannelConfigError,
     ChannelSettings,
     DispatcherLike,
     Envelope,
@@ -40,13 +40,6 @@ TWIML = "application/xml"
 MAX_BODY = 1600  # Twilio's own limit for one inbound message
 
 
-def sms_configured(channels: ChannelSettings) -> bool:
-    """True when Twilio credentials are set; raises if they are set without an allow-list."""
-    if not (channels.twilio_account_sid and channels.twilio_auth_token):
-        return False
-    if not channels.sms_allowed_numbers:
-        raise ChannelConfigError("SMS: TWILIO_* is set but SMS_ALLOWED_NUMBERS is empty; refusing to start")
-    return True
 
 
 def make_blueprint(zyn: ZynLike) -> Blueprint:
@@ -114,8 +107,12 @@ class SmsChannel:
 
     def __init__(self, channels: ChannelSettings, timeout_s: float = 10.0) -> None:
         self._channels = channels
-        self._client: Client | None = None
+        self._client: Any = None
         if sms_configured(channels) and channels.sms_alert_to and channels.twilio_from_number:
+            # the REST client is most of twilio's memory: only when alerts go out by SMS (issue 20.5)
+            from twilio.http.http_client import TwilioHttpClient
+            from twilio.rest import Client
+
             http = TwilioHttpClient(timeout=timeout_s)
             self._client = Client(channels.twilio_account_sid, channels.twilio_auth_token, http_client=http)
             self._client.api.base_url = channels.twilio_api_url.rstrip("/")

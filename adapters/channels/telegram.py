@@ -31,6 +31,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
+from adapters.channels.config_checks import telegram_configured as telegram_configured
 from adapters.channels.ports import (
     ChannelConfigError,
     ChannelSettings,
@@ -47,13 +48,6 @@ BOT_SUFFIX = re.compile(r"^(/\w+)@\w+")
 MAX_RETRY_AFTER_S = 30.0
 
 
-def telegram_configured(channels: ChannelSettings) -> bool:
-    """True when a token is set; raise when it is set without an allow-list."""
-    if not channels.telegram_token:
-        return False
-    if not channels.telegram_allowed_chat_ids:
-        raise ChannelConfigError("Telegram: TELEGRAM_BOT_TOKEN is set but TELEGRAM_ALLOWED_CHAT_IDS is empty")
-    return True
 
 
 def make_channel(zyn: ZynLike) -> TelegramChannel | None:

@@ -3,7 +3,8 @@
 Who is talking: the web channel has no accounts. Without `WEB_CHAT_TOKEN` only loopback clients
 are served (and `check_bind` refuses to bind anything else); with a token every request must
 carry `Authorization: Bearer <token>` or the `zyn_token` cookie that `POST /login` sets (HttpOnly,
-SameSite=Strict) — loopback too, because behind a local reverse proxy every request looks like
+SameSite=Strict, Secure over https; it holds a value derived from the token, see web_session.py;
+wrong tokens are throttled per client) — loopback too, because behind a local reverse proxy every request looks like
 loopback. Never `?token=`: a URL ends up in access logs, proxies and the browser's history.
 Every page of this blueprint says it must not be framed (X-Frame-Options and CSP
 frame-ancestors), so another site cannot overlay it to click "yes" for the owner.
@@ -18,25 +19,26 @@ from __future__ import annotations
 import base64
 import hmac
 import json
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from loguru import logger as log
 
+from adapters.channels.config_checks import check_bind as bind_rule
 from adapters.channels.dashboard import (
     ChartSvg,
+    EquityChart,
     decisions_from_db,
-    equity_svg,
     insights_from_db,
     safe_curve,
     safe_settings,
     safe_snapshot,
 )
 from adapters.channels.ports import (
-    ChannelConfigError,
     ChannelSettings,
     DispatcherLike,
     Envelope,
@@ -47,10 +49,12 @@ from adapters.channels.ports import (
     is_loopback,
 )
 from adapters.channels.render import cells, confirm_buttons, plain_text, table_rows
+from adapters.channels.web_session import NOSNIFF, SignInThrottle, cookie_ok, is_https, session_value
 
 MAX_BODY = 4096
 COOKIE = "zyn_token"
 NO_FRAMING = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'"}
+THROTTLE_KEY = "zyn_signin_throttle"  # the app's one SignInThrottle, in Flask's app.extensions
 MAX_USER = 64
 Decisions = Callable[[int], Sequence[dict[str, Any]]]
 Insights = Callable[[], Sequence[dict[str, Any]]]
@@ -58,10 +62,7 @@ Insights = Callable[[], Sequence[dict[str, Any]]]
 
 def check_bind(host: str, settings: Any) -> None:
     """Refuse to serve the chat on a non-loopback address without WEB_CHAT_TOKEN."""
-    if not is_loopback(host) and not channel_settings(settings).web_chat_token:
-        raise ChannelConfigError(
-            f"refusing to bind the web chat to {host}: set WEB_CHAT_TOKEN or bind to 127.0.0.1"
-        )
+    bind_rule(host, channel_settings(settings))
 
 
 def make_blueprint(zyn: ZynLike) -> Blueprint:
@@ -88,8 +89,10 @@ def web_blueprint(
     user_name: str = "",
     settings: Callable[[], list[tuple[str, str]]] | None = None,
     chart: ChartSvg | None = None,
+    throttle: SignInThrottle | None = None,
 ) -> Blueprint:
-    """Build the blueprint from its parts (tests and the bench pass fakes)."""
+    """Build the blueprint from its parts (tests and the bench pass fakes). `throttle`: the
+    wrong-token counter (one per app; tests pass one with their own clock)."""
     bp = Blueprint(
         "zyn_web",
         __name__,
@@ -98,10 +101,17 @@ def web_blueprint(
         static_url_path="/zyn-static",
     )
     token = channels.web_chat_token
+    guard = throttle if throttle is not None else SignInThrottle()
+    bp.record_once(lambda state: state.app.extensions.setdefault(THROTTLE_KEY, guard))
 
     @bp.after_request
     def no_framing(resp: Response) -> Response:
         resp.headers.update(NO_FRAMING)
+        return resp
+
+    @bp.after_app_request
+    def no_sniffing(resp: Response) -> Response:  # every route of the app, not only this blueprint's
+        resp.headers.update(NOSNIFF)
         return resp
 
     @bp.get("/")
@@ -112,15 +122,23 @@ def web_blueprint(
     @bp.post("/login")
     def login() -> ResponseReturnValue:
         given = request.form.get("token", "")
+        client = request.remote_addr or "?"
+        locked = _locked_out(guard, client)
+        if locked is not None:
+            return locked
         if not token or not given or not hmac.compare_digest(given.encode(), token.encode()):
             log.bind(route="/login").warning("web: sign-in refused")
+            guard.failed(client)
             return _error("wrong token", 401)
+        guard.succeeded(client)
         resp = redirect(url_for("zyn_web.chat_page"), code=303)
-        resp.set_cookie(COOKIE, token, httponly=True, samesite="Strict", secure=request.is_secure)
+        secure = is_https(request.is_secure, request.headers.get("X-Forwarded-Proto"))
+        resp.set_cookie(COOKIE, session_value(token), httponly=True, samesite="Strict", secure=secure)
         return resp
 
     _add_dashboard_routes(
-        bp, token, status, decisions or (lambda n: []), insights or (lambda: []), lambda: safe_settings(settings), chart
+        bp, token, status, decisions or (lambda n: []), insights or (lambda: []), lambda: safe_settings(settings),
+        EquityChart(chart),
     )
 
     @bp.post("/api/chat")
@@ -152,7 +170,7 @@ def _add_dashboard_routes(  # noqa: PLR0913
     recent: Decisions,
     learned: Insights,
     owner_settings: Callable[[], list[tuple[str, str]]],
-    chart: ChartSvg | None,
+    chart: EquityChart,
 ) -> None:
     """`/status` (server-rendered) and `/api/status/extra` (chart, decisions, insights for the refresh)."""
 
@@ -166,7 +184,7 @@ def _add_dashboard_routes(  # noqa: PLR0913
         return render_template(
             "status.html",
             s=snap,
-            chart=equity_svg(curve, chart),
+            chart=chart.svg(curve),
             decisions=recent(20),
             insights=learned(),
             settings=owner_settings(),
@@ -179,7 +197,7 @@ def _add_dashboard_routes(  # noqa: PLR0913
             return denied
         return jsonify(
             {
-                "equity_svg": equity_svg(safe_curve(status), chart),
+                "equity_svg": chart.svg(safe_curve(status)),
                 "decisions": list(recent(20)),
                 "insights": list(learned()),
             }
@@ -219,7 +237,12 @@ def _deny(token: str) -> Response | None:
     Without a token the Host header must name loopback too: a DNS-rebinding page (evil.example
     resolving to 127.0.0.1) reaches a loopback socket but sends its own name as Host."""
     if token:
-        if _token_ok(token):
+        guard: SignInThrottle | None = current_app.extensions.get(THROTTLE_KEY)
+        client = request.remote_addr or "?"
+        locked = _locked_out(guard, client) if guard is not None else None
+        if locked is not None:
+            return locked
+        if _verified(token, guard, client):
             return None
         resp = jsonify({"error": "missing or wrong token (Authorization: Bearer <WEB_CHAT_TOKEN>, or sign in)"})
         resp.status_code = 401
@@ -233,15 +256,46 @@ def _deny(token: str) -> Response | None:
 
 
 def _token_ok(token: str) -> bool:
-    """The request carries the token in the Authorization header or the sign-in cookie."""
+    """The request carries the token in the Authorization header, or the sign-in cookie (which
+    holds the session value derived from the token, never the token)."""
     header = request.headers.get("Authorization", "")
-    given = header[7:].strip() if header.lower().startswith("bearer ") else request.cookies.get(COOKIE, "")
-    return bool(token and given) and hmac.compare_digest(given.encode(), token.encode())
+    if header.lower().startswith("bearer "):
+        given = header[7:].strip()
+        return bool(token and given) and hmac.compare_digest(given.encode(), token.encode())
+    return cookie_ok(token, request.cookies.get(COOKIE, ""))
+
+
+def _verified(token: str, guard: SignInThrottle | None, client: str) -> bool:
+    """`_token_ok`, counting a wrong Bearer token against the client (a wrong cookie is not a guess
+    at the token — it is a 256-bit derived value — and a browser with a stale cookie must still be
+    able to sign in again)."""
+    if _token_ok(token):
+        return True
+    if guard is not None and request.headers.get("Authorization", "").lower().startswith("bearer "):
+        guard.failed(client)
+    return False
+
+
+def _locked_out(guard: SignInThrottle, client: str) -> Response | None:
+    """429 with Retry-After while this client is locked out after too many wrong tokens."""
+    wait = guard.wait_s(client)
+    if wait <= 0:
+        return None
+    log.bind(client=client, wait_s=round(wait, 1)).warning("web: sign-in locked out")
+    resp = jsonify({"error": f"too many wrong tokens; try again in {math.ceil(wait)} s"})
+    resp.status_code = 429
+    resp.headers["Retry-After"] = str(math.ceil(wait))
+    return resp
 
 
 def token_given(token: str) -> bool:
-    """For other routes (e.g. /healthz): does this request prove it knows WEB_CHAT_TOKEN?"""
-    return _token_ok(token)
+    """For other routes (e.g. /healthz): does this request prove it knows WEB_CHAT_TOKEN? Throttled
+    like the sign-in, or the longer /healthz answer would be an unthrottled way to test guesses."""
+    guard: SignInThrottle | None = current_app.extensions.get(THROTTLE_KEY)
+    client = request.remote_addr or "?"
+    if guard is not None and guard.wait_s(client) > 0:
+        return False
+    return _verified(token, guard, client)
 
 
 def _host_name(host: str) -> str:

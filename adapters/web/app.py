@@ -20,9 +20,8 @@ def create_web_app(zyn: WebZyn, owner: OwnerActions | None = None) -> Flask:
     app.register_blueprint(sms.make_blueprint(zyn))
     if owner is not None:
         app.register_blueprint(owner_api.make_blueprint(owner))
-    modules = getattr(zyn, "modules", None)
-    if modules is not None:  # the dashboard shows which modules are on (issue 9)
-        app.context_processor(lambda: {"features_on": modules.status_line()})
+    modules = zyn.modules  # the dashboard shows which modules are on (issue 9)
+    app.context_processor(lambda: {"features_on": modules.status_line()})
     slack_blueprint = getattr(zyn.channels.get("slack"), "blueprint", None)
     if callable(slack_blueprint):  # the configured Slack channel serves its own signed route
         app.register_blueprint(slack_blueprint())

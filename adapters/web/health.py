@@ -54,34 +54,33 @@ def health_report(zyn: WebZyn) -> dict[str, Any]:
     Storage comes from memory (`zyn.storage`, fed by every statement and a prober thread), never
     from a query here: a locked or hung database must not make the health check hang."""
     circuit = zyn.breaker.snapshot()
-    storage = getattr(zyn, "storage", None)
-    db_ok = _storage_ok(storage.snapshot()) if storage is not None else _db_ok(zyn)
+    storage = zyn.storage.snapshot()
     lease_error = getattr(getattr(zyn, "lease", None), "unanswered", None)  # renewals failing (issue 19.3)
-    db_ok = db_ok and not lease_error
-    sched = zyn.scheduler_state() if hasattr(zyn, "scheduler_state") else {"running": False}
+    db_ok = _storage_ok(storage) and not lease_error
+    sched = zyn.scheduler_state()
     ok = db_ok and (not sched.get("owner") or bool(sched.get("running"))) and circuit["state"] != "open"
     return {
         "ok": ok,
         "role": "owner" if sched.get("owner") else "not trading",
         "mode": zyn.settings.mode,
-        "reconciling": bool(getattr(zyn, "reconciling", False)),
+        "reconciling": bool(zyn.reconciling),
         "database": "ok" if db_ok else "error",
-        "storage": storage.snapshot() if storage is not None else None,
+        "storage": storage,
         "lease": lease_error,
         "scheduler": sched,
-        "exchange": {"name": getattr(zyn.exchange, "name", "?"), "circuit": circuit["state"]},
+        "exchange": {"name": zyn.exchange.name, "circuit": circuit["state"]},
         "circuit": circuit,
-        "market_data": zyn.feed_state() if hasattr(zyn, "feed_state") else None,
+        "market_data": zyn.feed_state(),
         "components": _components(zyn),
         # a channel down does not make Zyn unhealthy (trading goes on), but it shows here
-        "channels": zyn.channel_state() if hasattr(zyn, "channel_state") else {},
+        "channels": zyn.channel_state(),
     }
 
 
 def _components(zyn: WebZyn) -> dict[str, Any]:
     """Every job, poller and feed the watchdog guards, with its state and last heartbeat (issue 9)."""
-    watchdog = getattr(getattr(zyn, "modules", None), "watchdog", None)
-    return watchdog.snapshot() if watchdog is not None else {}
+    watchdog = zyn.modules.watchdog
+    return dict(watchdog.snapshot()) if watchdog is not None else {}
 
 
 STALE_MS = 60_000
@@ -93,17 +92,3 @@ def _storage_ok(snap: dict[str, Any]) -> bool:
         return False
     last = snap["last_answer_ms"]
     return last is None or RealClock().now_ms() - int(last) <= STALE_MS
-
-
-def _db_ok(zyn: WebZyn) -> bool:
-    from sqlalchemy import text
-
-    if zyn.db is None:
-        return False
-    try:
-        with zyn.db.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return True
-    except Exception:
-        logger.bind(check="database").exception("health check: database unreachable")
-        return False

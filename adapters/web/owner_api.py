@@ -22,6 +22,7 @@ from adapters.channels.ports import is_loopback
 
 TOKEN_HEADER = "X-Zyn-Owner-Token"  # noqa: S105 - a header name, not a secret
 MAX_TEXT = 4096
+MAX_USER = 64
 CHANNELS = frozenset({"cli", "web", "slack", "sms", "telegram"})
 
 
@@ -55,11 +56,10 @@ def make_blueprint(actions: OwnerActions) -> Blueprint:
         if not isinstance(body, dict):
             return _error('body must be JSON like {"channel": "cli", "user": "owner", "text": "status"}', 400)
         channel, user, text = body.get("channel"), body.get("user"), body.get("text")
-        if channel not in CHANNELS or not isinstance(user, str) or not user or len(user) > 64:
-            return _error("channel must be one of cli, web, slack, sms, telegram and user a short id", 400)
-        if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
-            return _error(f"text must be a non-empty string of at most {MAX_TEXT} characters", 400)
-        return jsonify({"reply": actions.dispatch(channel, user, text)})
+        refused = request_mistake(channel, user, text)
+        if refused is not None:
+            return _error(refused, 400)
+        return jsonify({"reply": actions.dispatch(str(channel), str(user), str(text))})  # checked: all str
 
     @bp.get("/owner/v1/status")
     def status() -> ResponseReturnValue:
@@ -70,6 +70,16 @@ def make_blueprint(actions: OwnerActions) -> Blueprint:
         return jsonify(actions.learn())
 
     return bp
+
+
+def request_mistake(channel: object, user: object, text: object) -> str | None:
+    """Why a dispatch request is refused before anything is done, or None. The CLI asks the same
+    question before it sends, so a user mistake is one line and exit 2 (issue 19.9)."""
+    if channel not in CHANNELS or not isinstance(user, str) or not user or len(user) > MAX_USER:
+        return f"channel must be one of cli, web, slack, sms, telegram and user a short id (1-{MAX_USER} characters)"
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
+        return f"the message must be non-empty text of at most {MAX_TEXT} characters"
+    return None
 
 
 def _error(message: str, code: int) -> ResponseReturnValue:

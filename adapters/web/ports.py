@@ -1,20 +1,44 @@
 """What the web app reads from the application object: `bot.wiring.app.Zyn` satisfies it.
 
 Why a port: the adapters must not import `bot`, and an untyped `zyn: Any` let the web app read
-anything. The health check may see a smaller object in tests (no storage prober, no modules);
-those two stay optional and are read with a default.
+anything. The port is complete: `/healthz` reads each part through it, never by a `getattr`
+probe (issue 18), so a part the root renames fails the type check, not the health check.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol
+from typing import Any, Protocol
 
 from adapters.channels.ports import SettingsLike, ZynLike
 
 
 class BreakerLike(Protocol):
     def snapshot(self) -> dict[str, object]: ...
+
+
+class StorageLike(Protocol):
+    """`core.telemetry.storage_health.StorageHealth`: storage state kept in memory."""
+
+    def snapshot(self) -> dict[str, Any]: ...
+
+
+class WatchdogLike(Protocol):
+    def snapshot(self) -> dict[str, dict[str, Any]]: ...
+
+
+class ModulesLike(Protocol):
+    """`bot.wiring.modules.Modules`: the watchdog exists only in `zyn run` (else None)."""
+
+    @property
+    def watchdog(self) -> WatchdogLike | None: ...
+
+    def status_line(self) -> str: ...
+
+
+class ExchangeLike(Protocol):
+    @property
+    def name(self) -> str: ...
 
 
 class WebSettings(SettingsLike, Protocol):
@@ -32,7 +56,16 @@ class WebZyn(ZynLike, Protocol):
     def breaker(self) -> BreakerLike: ...
 
     @property
-    def exchange(self) -> object: ...
+    def exchange(self) -> ExchangeLike: ...
+
+    @property
+    def storage(self) -> StorageLike: ...
+
+    @property
+    def modules(self) -> ModulesLike: ...
+
+    @property
+    def reconciling(self) -> bool: ...
 
     @property
     def channels(self) -> Mapping[str, object]: ...

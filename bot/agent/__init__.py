@@ -8,13 +8,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.agent.client import LLMSettings, llm_settings_from, make_openai_client
-from bot.agent.engine import AgentEngine
-from bot.agent.prompt import performance_summary
+from bot.agent.llm_settings import LLMSettings, llm_settings_from
 from bot.agent.protocols import FreeTextEngine
-from bot.conversation.memory import ConversationMemory
 
 __all__ = ["AgentEngine", "LLMSettings", "build_free_text_engine", "make_openai_client"]
+
+
+def __getattr__(name: str) -> Any:
+    """`AgentEngine` and `make_openai_client` import the OpenAI SDK: only when asked for (issue 20.5)."""
+    if name == "AgentEngine":
+        from bot.agent.engine import AgentEngine
+
+        return AgentEngine
+    if name == "make_openai_client":
+        from bot.agent.client import make_openai_client
+
+        return make_openai_client
+    raise AttributeError(name)
 
 
 def build_free_text_engine(
@@ -35,6 +45,11 @@ def build_free_text_engine(
     cfg = llm_settings_from(settings)
     if cfg is None:
         return fallback
+    from bot.agent.client import make_openai_client
+    from bot.agent.engine import AgentEngine
+    from bot.agent.prompt import performance_summary
+    from bot.conversation.memory import ConversationMemory
+
     return AgentEngine(
         client if client is not None else make_openai_client(cfg),
         model=cfg.model,

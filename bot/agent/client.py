@@ -7,36 +7,13 @@ once, so a slow or rate-limited LLM must fail fast instead of hanging the chat f
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import openai
 
-DEFAULT_MODEL = "gpt-4o"
-DEFAULT_TIMEOUT_S = 20.0
+from bot.agent.llm_settings import DEFAULT_MODEL, DEFAULT_TIMEOUT_S, LLMSettings, llm_settings_from
 
-
-@dataclass(frozen=True)
-class LLMSettings:
-    """What the agent needs to reach a Chat Completions server; the key never appears in repr."""
-
-    api_key: str = field(repr=False)
-    model: str = DEFAULT_MODEL
-    base_url: str = ""  # empty = the SDK default (api.openai.com or $OPENAI_BASE_URL)
-    timeout_s: float = DEFAULT_TIMEOUT_S
-    max_retries: int = 0
-
-
-def llm_settings_from(settings: Any) -> LLMSettings | None:
-    """From `core.config.Settings`; None when no key is set (then the offline engine answers)."""
-    key = str(getattr(settings, "openai_api_key", "") or "").strip()
-    if not key:
-        return None
-    return LLMSettings(
-        api_key=key,
-        model=str(getattr(settings, "openai_model", "") or DEFAULT_MODEL),
-        base_url=str(getattr(settings, "openai_base_url", "") or "").strip(),
-    )
+__all__ = ["DEFAULT_MODEL", "DEFAULT_TIMEOUT_S", "LLMSettings", "llm_settings_from", "make_openai_client"]
 
 
 def make_openai_client(cfg: LLMSettings) -> openai.OpenAI:

@@ -4,6 +4,8 @@ Why `Figure` + `FigureCanvasAgg` and never pyplot: pyplot keeps global current-f
 leaks between the web threads, the Telegram poller and the scheduler; a Figure owned by one call
 and drawn on its own Agg canvas is headless (no display needed) and shares nothing. A module lock
 serialises the actual drawing because matplotlib's font and text caches are not thread-safe.
+matplotlib (~55 MB resident) is imported by the first chart drawn, not when the chat commands are
+imported: most `zyn run` processes never draw one (issue 20.5).
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ import io
 import threading
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 _DRAW_LOCK = threading.Lock()
 _SIZE = (8.0, 4.0)
@@ -117,6 +120,9 @@ def _pnl_figure(days: Sequence[tuple[date, float]], title: str) -> Figure:
 
 
 def _new_figure(title: str) -> tuple[Figure, Axes]:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=_SIZE, dpi=_DPI)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
@@ -144,4 +150,9 @@ def _save(fig: Figure, fmt: str, metadata: dict[str, str | None] | None) -> byte
     with _DRAW_LOCK:
         fig.tight_layout()
         fig.savefig(buf, format=fmt, metadata=metadata)
+        # A Figure is a web of reference cycles: left to the cyclic collector, each chart's
+        # artists and Agg buffer outlived the request and `zyn run` grew ~40 MB a minute while
+        # the owner asked for charts (issue 20.5, bench/run_memory.py). Cleared here, freed now.
+        fig.clear()
+        fig.canvas = None  # type: ignore[assignment]
     return buf.getvalue()

@@ -13,12 +13,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.alerts.charts import equity_curve_png
-from bot.commands.context import fmt_money, fmt_num
 from bot.conversation.envelope import Reply, Row, render_plain
 from bot.conversation.services import Services
 from core.domain import Event
 from core.ports import Clock
 from core.research.metrics import max_drawdown
+from core.text import money_with_currency as fmt_money
+from core.text import number_text as fmt_num
 
 WEEK_MS = 7 * 24 * 3600 * 1000
 TRADE_SCAN = 500
@@ -73,6 +74,14 @@ def weekly_report(
         best, worst = max(closed, key=_pnl), min(closed, key=_pnl)
         rows += [("Best trade", _trade_label(best)), ("Worst trade", _trade_label(worst))]
         text += f"; best {_trade_label(best)}, worst {_trade_label(worst)}"
+    shadow = _shadow_since(services, now_ms - WEEK_MS)
+    if shadow is not None:  # issue 17: live vs shadow records of the same week
+        would = sum(t.pnl for t in shadow)
+        mean_r = f", mean {sum(t.r for t in shadow) / len(shadow):+.2f}R" if shadow else ""
+        rows += [("Live record", f"{len(closed)} trade(s), {fmt_money(week, signed=True)}"),
+                 ("Shadow record", f"{len(shadow)} trade(s) not sent, would have made {fmt_money(would, signed=True)}"
+                  f"{mean_r}")]
+        text += f"; in shadow {_count(len(shadow), 'trade')} not sent would have made {fmt_money(would, signed=True)}"
     if len(curve) >= 2:
         rows += [
             ("Equity", f"{fmt_money(curve[0][1])} -> {fmt_money(curve[-1][1])}"),
@@ -103,6 +112,14 @@ def weekly_report_event(services: Services, clock: Clock, tz: str = "UTC", user_
     return Event(
         "weekly_report", render_plain(reply), {"image_png": reply.image_png} if reply.image_png else {}
     )
+
+
+def _shadow_since(services: Services, since_ms: int) -> list[Any] | None:
+    """Shadow trades closed in the window (None: no servant here)."""
+    servant = getattr(services, "servant", None)
+    if servant is None:
+        return None
+    return [t for t in servant.shadow_trades() if t.closed_ms >= since_ms]
 
 
 def _closed_since(trades: Sequence[Mapping[str, Any]], since_ms: int) -> list[Mapping[str, Any]]:

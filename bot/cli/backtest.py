@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from bot.cli.output import clean, print_json, print_report
 from core.domain import UserError
 from core.market_data.csv_loader import load_csv
 from core.market_data.resample import resample
 from core.markets.catalog import market_for
 from core.markets.pairs import normalize_pair, pair_from_filename
 from core.markets.timeframes import timeframe_seconds
+
+if TYPE_CHECKING:
+    from core.config import Settings
 
 
 def load_backtest_candles(args: argparse.Namespace) -> tuple[str, str, list[Any]]:
@@ -28,33 +31,31 @@ def load_backtest_candles(args: argparse.Namespace) -> tuple[str, str, list[Any]
     return pair, tf, candles
 
 
-def _cmd_folder(args: argparse.Namespace) -> int:
+def _cmd_folder(args: argparse.Namespace, settings: Settings) -> int:
     """`--servant`, `--learn` or the plain strategy over every pair file of a folder."""
     if getattr(args, "servant", False):
         if not Path(args.data).is_dir():
             raise UserError(f"--servant walks a folder of pair files forward; {args.data} is not a folder")
         from bot.cli.servant import cmd_servant
 
-        return cmd_servant(args)
+        return cmd_servant(args, settings)
     if args.learn:
         from bot.cli.learn_pooled import cmd_pooled_learn
 
-        return cmd_pooled_learn(args)
+        return cmd_pooled_learn(args, settings)
     if getattr(args, "features", None):
         raise UserError("--features runs on one pair file; give --data FILE (a folder runs the plain strategy)")
     from bot.cli.backtest_folder import format_table, run_folder
 
-    _out(run_folder(args.data, args.timeframe), args.json, format_table)
+    print_report(run_folder(args.data, args.timeframe, settings), args.json, format_table)
     return 0
 
 
-def cmd_backtest(args: argparse.Namespace) -> int:
-    from bot.cli.main import print_json
-
+def cmd_backtest(args: argparse.Namespace, settings: Settings) -> int:
     if not Path(args.data).exists():  # before reading a pair from the name of a file that is not there
         raise UserError(f"--data {args.data}: no such file or folder")
     if getattr(args, "servant", False) or Path(args.data).is_dir():
-        return _cmd_folder(args)
+        return _cmd_folder(args, settings)
     if args.plot:
         _check_plot_path(args.plot)  # fail in one line before minutes of backtest, not after
     if args.learn:
@@ -62,24 +63,24 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         from core.learning.walk_forward import walk_forward
 
         pair, tf, candles = load_backtest_candles(args)
-        wf = walk_forward(candles, pair, tf, market_for(pair), backtest=port_backtest())
+        wf = walk_forward(candles, pair, tf, market_for(pair), backtest=port_backtest(settings))
         if args.plot:
             curves = {"baseline": wf.baseline.equity_curve, "learned": wf.learned.equity_curve}
             _plot(args.plot, [c.ts for c in candles], curves, f"{pair} {tf} walk-forward equity")
-        _out(wf.contract(), args.json, _format_learn)
+        print_report(wf.contract(), args.json, _format_learn)
         return 0
     file_pair, file_tf = pair_from_filename(args.data)
     tf = args.timeframe or file_tf
     timeframe_seconds(tf)
-    features, rules = backtest_rules(args, tf)
+    features, rules = backtest_rules(args, tf, settings)
     from bot.cli.backtest_strategy import backtest_with
-    from core.strategy.port import DEFAULT_STRATEGY, strategy_named
+    from core.strategy.port import strategy_named
 
     # through the Strategy port: the pinned strategy's compiled kernel, else the reference Backtester
-    strategy = strategy_named(os.environ.get("ZYN_STRATEGY", "").strip() or DEFAULT_STRATEGY)
+    strategy = strategy_named(settings.strategy)
     result, times = backtest_with(strategy, args.data, args.timeframe,
                                   normalize_pair(args.pair) if args.pair else file_pair, rules)
-    summary = _clean(result.summary())
+    summary = clean(result.summary())
     if args.features is not None:  # only with --features: the contract's field list stays as it is
         summary["features"] = list(features)
     if args.plot:
@@ -92,13 +93,11 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
-def backtest_rules(args: argparse.Namespace, tf: str) -> tuple[tuple[str, ...], Any]:
-    """`--features LIST` -> the same EntryRules the autopilot uses (settings from the environment)."""
-    import os
-
+def backtest_rules(args: argparse.Namespace, tf: str, settings: Settings) -> tuple[tuple[str, ...], Any]:
+    """`--features LIST` -> the same EntryRules the autopilot uses (its module settings, at `tf`)."""
     from core.strategy.entry_rules import EntryRules
     from core.strategy.features import parse_feature_list
-    from core.strategy.module_settings import load_module_settings
+    from core.strategy.mtf import confirming_timeframes
     from core.strategy.profit_target import DailyTarget
 
     features = parse_feature_list(getattr(args, "features", "") or "")
@@ -106,30 +105,13 @@ def backtest_rules(args: argparse.Namespace, tf: str) -> tuple[tuple[str, ...], 
         return features, None
     if args.learn:
         raise UserError("--features is not available with --learn yet; run them separately")
-    ms = load_module_settings(os.environ, tf, os.environ.get("ZYN_TZ", "").strip() or "UTC")
+    ms = settings.modules
+    confirming_timeframes(tf, ms.mtf_timeframes)  # ZYN_MTF_TIMEFRAMES checked against this run's timeframe
     rules = EntryRules.fixed(
         tf, features, target=DailyTarget(ms.profit_target_pct, ms.profit_target_action),
         sessions=ms.sessions, mtf_timeframes=ms.mtf_timeframes,
     )
     return features, rules
-
-
-def _out(report: dict[str, Any], as_json: bool, fmt: Any) -> None:
-    from bot.cli.main import print_json
-
-    report = _clean(report)
-    print_json(report) if as_json else print(fmt(report))
-
-
-def _clean(obj: Any) -> Any:
-    """JSON has no NaN/inf: an undefined figure is null."""
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_clean(v) for v in obj]
-    return obj
 
 
 MONEY_FIELDS = frozenset({"final_equity", "fees_paid", "start_equity"})  # to the cent, like every reply

@@ -8,12 +8,15 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.domain import UserError
 from core.market_data.csv_loader import csv_files
 from core.markets.pairs import pair_from_filename
 from core.markets.timeframes import timeframe_seconds
+
+if TYPE_CHECKING:
+    from core.config import Settings
 
 # below this much CSV in total, starting worker processes (each importing numba and loading the
 # kernel) costs more than the work: 200 pairs x 1 y of 1h (~100 MB) run faster in this process
@@ -36,12 +39,12 @@ def pair_files(folder: str) -> list[Path]:
     return [best[p][1] for p in sorted(best)]
 
 
-def run_folder(folder: str, timeframe: str | None) -> dict[str, Any]:
+def run_folder(folder: str, timeframe: str | None, settings: Settings) -> dict[str, Any]:
     t0 = time.perf_counter()
     files = [str(f) for f in pair_files(folder)]
     if timeframe:
         timeframe_seconds(timeframe)
-    rows, engine = _fan_out(files, timeframe)
+    rows, engine = _fan_out(files, timeframe, settings)
     return {"timeframe": timeframe or _common_tf(rows), "engine": engine, "pairs": rows,
             "totals": totals(rows, time.perf_counter() - t0)}
 
@@ -51,16 +54,16 @@ def _common_tf(rows: list[dict[str, Any]]) -> str:
     return tfs.pop() if len(tfs) == 1 else "mixed"
 
 
-def _fan_out(files: list[str], timeframe: str | None) -> tuple[list[dict[str, Any]], str]:
+def _fan_out(files: list[str], timeframe: str | None, settings: Settings) -> tuple[list[dict[str, Any]], str]:
     from functools import partial
 
     from bot.wiring.dask_map import task_map
     from core.kernel.jobs import summarize_file
 
     big = sum(Path(f).stat().st_size for f in files) >= LOCAL_CLUSTER_MIN_CANDLE_BYTES
-    with task_map(local_cluster=len(files) >= 2 and big, workers=min(len(files), os.cpu_count() or 1)) as (
-            run, engine):
-        return run(partial(summarize_file, timeframe=timeframe), files), engine
+    with task_map(local_cluster=len(files) >= 2 and big, workers=min(len(files), os.cpu_count() or 1),
+                  scheduler=settings.dask_scheduler) as (run, engine):
+        return run(partial(summarize_file, timeframe=timeframe, cache=settings.candle_cache or None), files), engine
 
 
 def totals(rows: list[dict[str, Any]], seconds: float) -> dict[str, Any]:

@@ -13,16 +13,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from bot.settings import ZynSettings
 from core.domain import UserError, ZynError
 
 
 @contextmanager
-def _session() -> Iterator[Any]:
+def _session(settings: ZynSettings) -> Iterator[Any]:
+    from bot.cli.preflight import check_database
     from bot.cli.session import CliSession
-    from bot.wiring.env import load_env
-    from core.config import load_settings
 
-    session = CliSession(load_settings(load_env()))  # not via bot.wiring.app: a client imports no root
+    check_database(settings.database_url)  # an unreachable PostgreSQL: one line, exit 2, not 100 lines
+    session = CliSession(settings)
     try:
         yield session
     finally:
@@ -39,34 +40,39 @@ def _one_line_errors(fn: Callable[[], int]) -> int:
         return 1
 
 
-def cmd_chat(args: argparse.Namespace) -> int:
+def cmd_chat(args: argparse.Namespace, settings: ZynSettings) -> int:
+    from adapters.web.owner_api import request_mistake
     from bot.cli.chat_output import print_reply
     from bot.cli.shell import CLI_CHANNEL, OWNER
     from bot.conversation.envelope import Envelope
 
+    mistake = request_mistake(CLI_CHANNEL, args.user or OWNER, args.message)
+    if mistake is not None:  # before any database or owner is touched: nothing can have been sent
+        raise UserError(mistake)
+
     def run() -> int:
-        with _session() as session:
+        with _session(settings) as session:
             return print_reply(session.handle(Envelope(CLI_CHANNEL, args.user or OWNER, args.message)))
 
     return _one_line_errors(run)
 
 
-def cmd_shell(args: argparse.Namespace) -> int:
+def cmd_shell(args: argparse.Namespace, settings: ZynSettings) -> int:
     from bot.cli.shell import run_shell
 
     def run() -> int:
-        with _session() as session:
+        with _session(settings) as session:
             run_shell(session, render=render_plain, stdin=sys.stdin, stdout=sys.stdout)
             return 0
 
     return _one_line_errors(run)
 
 
-def cmd_status(args: argparse.Namespace) -> int:
-    from bot.cli.main import print_json
+def cmd_status(args: argparse.Namespace, settings: ZynSettings) -> int:
+    from bot.cli.output import print_json
 
     def run() -> int:
-        with _session() as session:
+        with _session(settings) as session:
             snap = session.status()
             if args.json:
                 print_json(snap)
@@ -77,11 +83,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     return _one_line_errors(run)
 
 
-def cmd_learn(args: argparse.Namespace) -> int:
-    from bot.cli.main import print_json
+def cmd_learn(args: argparse.Namespace, settings: ZynSettings) -> int:
+    from bot.cli.output import print_json
 
     def run() -> int:
-        with _session() as session:
+        with _session(settings) as session:
             changes = session.learn()
             if args.json:
                 print_json(changes)
@@ -108,6 +114,6 @@ def render_plain(reply: Any) -> str:
 
 
 def format_snapshot(s: dict[str, Any]) -> str:
-    from bot.cli.status_text import format_snapshot as as_text
+    from bot.text.status_text import format_snapshot as as_text
 
     return as_text(s)

@@ -14,6 +14,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from bot.settings import ZynSettings
     from core.market_data.store import CandleStore
     from core.market_data.store_import import CandleFile
 
@@ -29,12 +30,10 @@ def add_data_parser(sub: Any) -> None:
     verbs.add_parser("status", help="coverage per pair and timeframe").add_argument("--json", action="store_true")
 
 
-def cmd_data(args: argparse.Namespace) -> int:
-    from bot.wiring.app import load_env_settings
+def cmd_data(args: argparse.Namespace, settings: ZynSettings) -> int:
     from core.market_data.store_sql import SqlCandleStore
     from core.telemetry.db import make_engine
 
-    settings = load_env_settings()
     if args.data_command == "import":
         from core.market_data.store_import import read_candle_files
 
@@ -79,7 +78,7 @@ def coverage_rows(store: CandleStore) -> list[dict[str, Any]]:
 
 
 def _status(store: CandleStore, as_json: bool) -> int:
-    from bot.cli.main import print_json
+    from bot.cli.output import print_json
 
     rows = coverage_rows(store)
     if as_json:

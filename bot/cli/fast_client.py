@@ -142,7 +142,7 @@ def print_status(snap: dict[str, Any], as_json: bool) -> int:
     if as_json:
         sys.stdout.write(json.dumps(snap, default=str, allow_nan=False) + "\n")
     else:
-        from bot.cli.status_text import format_snapshot
+        from bot.text.status_text import format_snapshot
 
         print(format_snapshot(snap))
     return 0

@@ -11,17 +11,18 @@ enough to repay starting one, else this process).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from typing import TYPE_CHECKING, Any
 
+from bot.cli.output import print_report
 from core.domain import UserError
 from core.learning.pooled_data import load_folder
 from core.learning.pooled_walk_forward import pooled_walk_forward
 from core.markets.timeframes import timeframe_seconds
 
 if TYPE_CHECKING:
+    from core.config import Settings
     from core.research.pair_backtest import PairBacktest
 
 DEFAULT_TIMEFRAME = "4h"
@@ -31,25 +32,25 @@ DEFAULT_TIMEFRAME = "4h"
 LOCAL_CLUSTER_MIN_CANDLE_RUNS = 50_000_000
 
 
-def cmd_pooled_learn(args: argparse.Namespace) -> int:
+def cmd_pooled_learn(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
-    from bot.cli.backtest import _out
     from bot.wiring.dask_map import task_map
 
     tf = args.timeframe or DEFAULT_TIMEFRAME
     timeframe_seconds(tf)
     if args.seeds < 1:
         raise UserError("--seeds must be at least 1")
-    backtest = port_backtest()  # an unknown ZYN_STRATEGY fails here, before any file is read
+    backtest = port_backtest(settings)  # an unknown ZYN_STRATEGY fails here, before any file is read
     t0 = time.perf_counter()
-    universe = load_folder(args.data, tf)
+    universe = load_folder(args.data, tf, cache=settings.candle_cache or None)
     for line in universe.skipped:
         print(f"left out {line}", file=sys.stderr)
     if not universe.data:
         raise UserError(f"{args.data}: no pair file with enough {tf} candles")
     runs = sum(len(c) for c, _m in universe.data.values()) * (2 + args.seeds)
-    with task_map(local_cluster=runs >= LOCAL_CLUSTER_MIN_CANDLE_RUNS) as (tasks, engine), \
+    with task_map(local_cluster=runs >= LOCAL_CLUSTER_MIN_CANDLE_RUNS, scheduler=settings.dask_scheduler) as (
+            tasks, engine), \
             tqdm(total=3 * len(universe.data), desc="walk-forward", unit="step", file=sys.stderr,
                  disable=None) as bar:
         result = pooled_walk_forward(
@@ -57,20 +58,20 @@ def cmd_pooled_learn(args: argparse.Namespace) -> int:
             tasks=tasks, backtest=backtest,
         )
     result.seconds = time.perf_counter() - t0
-    _out(result.contract(), args.json, _format)
+    print_report(result.contract(), args.json, _format)
     print(f"pooled walk-forward: {len(universe.data)} pairs in {result.seconds:.1f} s ({engine}, "
           f"{backtest.strategy.name} on the {'kernel' if backtest.compiled else 'reference backtester'})",
           file=sys.stderr)
     return 0
 
 
-def port_backtest() -> PairBacktest:
-    """The strategy the learner evaluates: ZYN_STRATEGY from the Strategy port (default sma20_atr,
-    which runs on the compiled kernel); an unknown name is a one-line UserError."""
+def port_backtest(settings: Settings) -> PairBacktest:
+    """The strategy the learner evaluates: the ZYN_STRATEGY setting through the Strategy port
+    (default sma20_atr, which runs on the compiled kernel; the settings loader refused unknown names)."""
     from core.research.pair_backtest import PairBacktest
-    from core.strategy.port import DEFAULT_STRATEGY, strategy_named
+    from core.strategy.port import strategy_named
 
-    return PairBacktest(strategy_named(os.environ.get("ZYN_STRATEGY", "").strip() or DEFAULT_STRATEGY))
+    return PairBacktest(strategy_named(settings.strategy))
 
 
 def _step(bar: Any, label: str) -> None:

@@ -6,13 +6,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL")
+if TYPE_CHECKING:
+    from bot.settings import ZynSettings
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--data")
     sim.add_argument("--api-key")
     sim.add_argument("--api-secret")
+    sim.add_argument("--api-secret-file", help="read the secret from this file (mode 0600): not in the process list")
     sim.add_argument("--balance", action="append", default=[], help="ASSET=AMOUNT, repeatable (USD=10000)")
     sim.add_argument("--db", default="sqlite:///var/sim_exchange.db",
                      help="the sim's own paper account (SQLAlchemy URL); not Zyn's DATABASE_URL")
@@ -65,24 +66,36 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _setup_logging(command: str, quiet: bool) -> None:
+def _setup_logging(command: str, quiet: bool, level: str = "") -> None:
+    # local imports: the client path to a running owner (22.6) must not pay for loguru
     from loguru import logger
 
-    from core.domain import UserError
+    from bot.cli.log_bridge import route_stdlib_logging
 
     # diagnose=False: loguru's default prints the values of the variables in every traceback
     # frame (e.g. a ChannelSettings repr with every token), so secrets would reach the logs.
     logger.remove()
     # a conversation on the terminal should read like one: safety events are in the database
     default = "ERROR" if command in ("chat", "shell") else ("WARNING" if quiet else "INFO")
-    level = os.environ.get("ZYN_LOG_LEVEL", "").strip().upper() or default
-    if level not in LOG_LEVELS:
-        raise UserError(f"ZYN_LOG_LEVEL={level.lower()!r} must be one of {', '.join(LOG_LEVELS)}")
+    level = level or default  # ZYN_LOG_LEVEL, checked by the settings loader
     fmt = "{time:YYYY-MM-DD HH:mm:ss} {level} {message} | {extra}"
     logger.add(sys.stderr, level=level, format=fmt, diagnose=False)
-    if command == "run":
+    route_stdlib_logging()  # core's stdlib records reach the same sinks
+
+
+def open_run_log() -> None:
+    """`zyn run`'s log file, added only once every startup check has passed (issue 19.8: a refused
+    start creates nothing, not even `var/` or an empty log). A read-only or full `var/` is one line."""
+    from loguru import logger
+
+    from core.domain import UserError
+
+    try:
         os.makedirs("var", exist_ok=True)
         logger.add("var/zyn.log", level="INFO", rotation="10 MB", retention=5, serialize=True, diagnose=False)
+    except OSError as exc:
+        raise UserError(f"cannot write the log under var/ ({type(exc).__name__}: {exc.strerror or exc}); "
+                        "make var/ writable or free some disk space") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -99,15 +112,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from core.domain import UserError
 
     try:
-        _setup_logging(args.command, quiet=args.command not in ("run", "sim-exchange"))
+        settings = _load_settings()  # `.env` + environment, once, for every command
+        _setup_logging(args.command, quiet=args.command not in ("run", "sim-exchange"), level=settings.log_level)
     except UserError as exc:
         print(f"zyn: {exc}", file=sys.stderr)
         return 2
-    except OSError as exc:  # e.g. a read-only or full var/: one line, not a traceback
-        print(f"zyn: cannot write the log under var/ ({type(exc).__name__}: {exc.strerror or exc}); "
-              "make var/ writable or free some disk space", file=sys.stderr)
-        return 2
-    handlers: dict[str, Callable[[argparse.Namespace], int]] = {
+    handlers: dict[str, Callable[[argparse.Namespace, ZynSettings], int]] = {
         "run": _cmd("bot.cli.run", "cmd_run"),
         "chat": _cmd("bot.cli.chat", "cmd_chat"),
         "shell": _cmd("bot.cli.chat", "cmd_shell"),
@@ -119,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "data": _cmd("bot.cli.data", "cmd_data"),
     }
     try:
-        return handlers[args.command](args)
+        return handlers[args.command](args, settings)
     except UserError as exc:
         print(f"zyn: {exc}", file=sys.stderr)
         return 2
@@ -134,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _served_by_owner(args: argparse.Namespace) -> int | None:
     """The light client path (bot/cli/fast_client.py); None when the ordinary path must answer."""
     from bot.cli.fast_client import serve
-    from bot.wiring.env import load_env
+    from bot.settings_light import load_env
 
     try:
         return serve(args, load_env())
@@ -145,17 +155,20 @@ def _served_by_owner(args: argparse.Namespace) -> int | None:
         return 2 if isinstance(exc, UserError) else 1
 
 
-def _cmd(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+def _load_settings() -> ZynSettings:
+    # local import: pydantic-settings stays off the path of `zyn --help` and argument mistakes
+    from bot.settings import load_settings, read_environment
+
+    return load_settings(read_environment())
+
+
+def _cmd(module: str, name: str) -> Callable[[argparse.Namespace, ZynSettings], int]:
     """Import a command lazily so `zyn backtest` does not load the Telegram SDK."""
 
-    def run(args: argparse.Namespace) -> int:
+    def run(args: argparse.Namespace, settings: ZynSettings) -> int:
         import importlib
 
-        fn: Callable[[argparse.Namespace], int] = getattr(importlib.import_module(module), name)
-        return fn(args)
+        fn: Callable[[argparse.Namespace, ZynSettings], int] = getattr(importlib.import_module(module), name)
+        return fn(args, settings)
 
     return run
-
-
-def print_json(obj: object) -> None:
-    sys.stdout.write(json.dumps(obj, default=str, allow_nan=False) + "\n")

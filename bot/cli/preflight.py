@@ -3,6 +3,11 @@
 Why: a mistake in a setting must cost jimmy one line on stderr and exit 2 — not a traceback
 after the database was created, and never a silently ignored typo (`ZYN_PAIRS=BTC/USDD` used to
 trade only ETH while /healthz still listed both). Each check names the setting it is about.
+
+Issue 19.8: everything is checked before anything is created — no `var/`, no log file, no
+database. So the candle files are read far enough to be sure they are candles and fit
+ZYN_TIMEFRAME, the channel allow-lists are checked without importing the channel SDKs, and a
+PostgreSQL DATABASE_URL must answer (one line, exit 2, instead of a page of tracebacks).
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ from loguru import logger
 
 from core.config import Settings
 from core.domain import UserError
+from core.market_data.csv_loader import check_head
+from core.markets.pairs import pair_from_filename
+from core.markets.timeframes import timeframe_seconds
 
 
 def check_port_free(host: str, port: int) -> None:
@@ -50,15 +58,52 @@ def check_paper_data(settings: Settings) -> None:
     files = [path] if path.is_file() else sorted(f for f in path.iterdir() if f.suffix.lower() == ".csv")
     if not files:
         raise UserError(f"PAPER_DATA={settings.paper_data}: no .csv files in this folder")
+    finest: dict[str, tuple[int, str, str]] = {}  # pair -> (seconds, timeframe, file name)
     for f in files:
         if not os.access(f, os.R_OK):
             raise UserError(f"PAPER_DATA: {f} is not readable")
+        try:
+            pair, tf = pair_from_filename(f.name)
+            seconds = timeframe_seconds(tf)
+            check_head(f)
+        except UserError as exc:
+            raise UserError(f"PAPER_DATA: {exc}") from None
+        if pair not in finest or seconds < finest[pair][0]:
+            finest[pair] = (seconds, tf, f.name)
+    want = timeframe_seconds(settings.timeframe)
+    for seconds, tf, name in finest.values():
+        if want < seconds or want % seconds:
+            raise UserError(f"ZYN_TIMEFRAME={settings.timeframe}: cannot be built from the {tf} candles of {name} "
+                            f"(use a whole multiple of {tf})")
+
+
+def check_database(url: str, timeout_s: int = 3) -> None:
+    """PostgreSQL must answer now (one line, exit 2, not a traceback per retry later); a SQLite
+    file must be creatable where the URL puts it. Nothing is created here."""
+    scheme, _, rest = url.partition("://")
+    if scheme.lower() == "sqlite":
+        target = Path(rest[1:] if rest.startswith("/") else rest).resolve().parent
+        while not target.exists():
+            target = target.parent
+        if not os.access(target, os.W_OK | os.X_OK):
+            raise UserError(f"DATABASE_URL: cannot create the database under {target} (not writable)")
+        return
+    import psycopg
+
+    conninfo = "postgresql://" + rest
+    try:
+        psycopg.connect(conninfo, connect_timeout=timeout_s).close()
+    except psycopg.Error as exc:
+        from core.config import redact_url
+
+        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()] or [type(exc).__name__]
+        reason = lines[0].removeprefix("connection failed: ")[:160]  # libpq's first line says what failed
+        raise UserError(f"DATABASE_URL={redact_url(url)}: cannot reach PostgreSQL ({reason})") from None
 
 
 def data_pairs(settings: Settings) -> set[str]:
     """Pairs named by the PAPER_DATA files (`KRAKEN_BTC-USD_1h.csv` -> BTC/USD)."""
     from core.market_data.csv_loader import csv_files
-    from core.markets.pairs import pair_from_filename
 
     return {pair_from_filename(f.name)[0] for f in csv_files(settings.paper_data)}
 
@@ -89,9 +134,15 @@ def _suggest(pair: str, known: Iterable[str]) -> str:
 
 def preflight(settings: Settings, *, pairs_explicit: bool, port: tuple[str, int] | None = None) -> None:
     """All startup checks, in the order a user would fix them; UserError on the first."""
+    channels = getattr(settings, "channels", None)
+    if channels is not None:  # ZynSettings (the CLI); a bare core Settings has no channels
+        from adapters.channels.config_checks import check_channels
+
+        check_channels(port[0] if port is not None else "127.0.0.1", channels)
     if port is not None:
         check_port_free(*port)
     check_paper_data(settings)
+    check_database(settings.database_url)
     exchange_pairs: set[str] | None = None
     if pairs_explicit and not (settings.mode == "paper" and settings.paper_feed == "replay"):
         from adapters.kraken.public_pairs import listed_pairs

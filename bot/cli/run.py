@@ -16,25 +16,29 @@ import sys
 import threading
 import time
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
 from core.domain import UserError
 
+if TYPE_CHECKING:
+    from bot.settings import ZynSettings
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from adapters.channels.web_chat import check_bind
+
+def cmd_run(args: argparse.Namespace, settings: ZynSettings) -> int:
     from bot.cli.preflight import preflight
-    from bot.wiring.app import load_env_settings, pairs_set_explicitly
+
+    # every check (the web chat's bind rule first: the chat can move money) before anything is
+    # created or the heavy modules load: a mistake is one line and leaves no var/, log or database
+    preflight(settings, pairs_explicit=settings.pairs_explicit, port=(args.host, args.port))
+    from bot.cli.main import open_run_log
     from core.clock import RealClock
     from core.telemetry.db import make_engine
     from core.telemetry.kv import KeyValueStore
     from scheduler.lock import SchedulerLock
 
-    settings = load_env_settings()
-    check_bind(args.host, settings)  # before anything starts: the chat can move money
-    preflight(settings, pairs_explicit=pairs_set_explicitly(), port=(args.host, args.port))
+    open_run_log()
     db = make_engine(settings.database_url)
     lease = SchedulerLock(db, RealClock(), lease_s=settings.owner_lease_s)
     code = 0
@@ -147,7 +151,7 @@ def _run_owner(settings: Any, args: argparse.Namespace, db: Any, lease: Any) -> 
     from bot.wiring.modules import watchdog_exit_code
 
     # non-zero when the watchdog could not heal: the supervisor (deploy/zyn.service) restarts
-    return lost.is_set(), watchdog_exit_code(zyn)
+    return lost.is_set(), watchdog_exit_code(zyn.modules)
 
 
 def _run_standby(settings: Any, args: argparse.Namespace, db: Any, kv: Any, every_s: float) -> bool:
@@ -202,14 +206,14 @@ def parse_balances(items: list[str]) -> dict[str, Decimal]:
     return out
 
 
-def cmd_sim_exchange(args: argparse.Namespace) -> int:
+def cmd_sim_exchange(args: argparse.Namespace, settings: ZynSettings) -> int:
     from adapters.sim_exchange.runner import run_sim_exchange
     from bot.cli.preflight import check_port_free
-    from bot.wiring.app import load_env_settings
+    from bot.cli.secret_file import api_secret
 
-    if bool(args.api_key) != bool(args.api_secret):
-        raise UserError("give both --api-key and --api-secret, or neither (a pair is generated)")
-    settings = load_env_settings()
+    secret = api_secret(args.api_secret, args.api_secret_file)  # a file keeps it out of the process list
+    if bool(args.api_key) != bool(secret):
+        raise UserError("give both --api-key and --api-secret (or --api-secret-file), or neither (a pair is generated)")
     balances = parse_balances(args.balance)
     check_port_free(args.host, args.port)
     if not args.db.startswith(("sqlite:///", "postgresql://", "postgresql+psycopg://", "postgres://")):
@@ -217,7 +221,7 @@ def cmd_sim_exchange(args: argparse.Namespace) -> int:
     from adapters.sim_exchange.fault_spec import parse_fault, parse_staked
 
     run_sim_exchange(
-        host=args.host, port=args.port, data_path=args.data, api_key=args.api_key, api_secret=args.api_secret,
+        host=args.host, port=args.port, data_path=args.data, api_key=args.api_key, api_secret=secret,
         balances=balances, speed=settings.paper_speed, db_url=args.db,
         faults=[parse_fault(spec) for spec in args.fault], staked=parse_staked(args.staked),
     )

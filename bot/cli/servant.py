@@ -13,11 +13,17 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from bot.cli.output import print_report
 from core.domain import UserError
 from core.markets.timeframes import timeframe_seconds
+from core.strategy.account_risk import AccountRiskConfig
+
+if TYPE_CHECKING:
+    from core.config import Settings
 
 DEFAULT_TIMEFRAME = "4h"  # as `--learn`
 VARIANTS_LOG = Path(__file__).resolve().parents[2] / "bench" / "results" / "servant_variants.tsv"
@@ -34,15 +40,14 @@ def variants_tried(log: Path = VARIANTS_LOG) -> int:
     return max(1, len(lines))
 
 
-def cmd_servant(args: argparse.Namespace) -> int:
+def cmd_servant(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
-    from bot.cli.backtest import _out
     from bot.cli.learn_pooled import port_backtest
     from bot.wiring.dask_map import task_map
     from core.evidence.servant import servant_walk_forward
-    from core.kernel.arrays import CandleArrays
     from core.learning.pooled_data import load_folder
+    from core.market_data.arrays import CandleArrays
 
     tf = args.timeframe or DEFAULT_TIMEFRAME
     timeframe_seconds(tf)
@@ -50,22 +55,26 @@ def cmd_servant(args: argparse.Namespace) -> int:
         raise UserError("--seeds must be at least 1")
     if args.learn:
         raise UserError("--servant already includes the learner (when its switch would be on); drop --learn")
-    backtest = port_backtest()
+    backtest = port_backtest(settings)
     t0 = time.perf_counter()
-    universe = load_folder(args.data, tf)
+    universe = load_folder(args.data, tf, cache=settings.candle_cache or None)
     for line in universe.skipped:
         print(f"left out {line}", file=sys.stderr)
     if not universe.data:
         raise UserError(f"{args.data}: no pair file with enough {tf} candles")
     data = {p: (CandleArrays.from_candles(c), m) for p, (c, m) in universe.data.items()}
     candles = sum(len(a) for a, _m in data.values())
-    with task_map(local_cluster=candles >= LOCAL_CLUSTER_MIN_CANDLES) as (tasks, engine), \
+    with task_map(local_cluster=candles >= LOCAL_CLUSTER_MIN_CANDLES, scheduler=settings.dask_scheduler) as (
+            tasks, engine), \
             tqdm(total=3 + args.seeds, desc="servant walk-forward", unit="step", file=sys.stderr,
                  disable=None) as bar:
+        account = AccountRiskConfig(max_total_risk=Decimal(repr(settings.max_total_risk_pct)) / 100,
+                                    max_positions=settings.max_positions)  # the owner's cap, as live
         result = servant_walk_forward(data, tf, seeds=args.seeds, variants_tried=variants_tried(),
-                                      progress=lambda label: _step(bar, label), tasks=tasks, backtest=backtest)
+                                      progress=lambda label: _step(bar, label), tasks=tasks, backtest=backtest,
+                                      account=account)
     result.seconds = time.perf_counter() - t0
-    _out(result.contract(), args.json, _format)
+    print_report(result.contract(), args.json, _format)
     print(f"servant walk-forward: {len(data)} pairs, rule {result.rule.name}, {result.walk.evaluations} gate "
           f"evaluations, {result.seconds:.1f} s ({engine})", file=sys.stderr)
     return 0

@@ -89,8 +89,10 @@ class CliSession:
                             from None
                     logger.bind(owner=owner.holder).info("owner did not take the request; looking again")
             if time.monotonic() > deadline:
-                raise OwnerBusy("another zyn command (zyn shell or zyn chat) is using the account; "
-                                "try again when it has finished")
+                from bot.cli.busy_text import busy_message
+
+                raise OwnerBusy(busy_message(owner.holder if owner else None, bool(owner and owner.url),
+                                             self._settings.owner_lease_s))
             time.sleep(0.25)
 
     def _take_lease(self) -> bool:

@@ -9,21 +9,22 @@ the universe (`bot.wiring.modules.research_universe`), refreshes it once and pri
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.settings import ZynSettings
 
 
-def cmd_universe(args: argparse.Namespace) -> int:
+def cmd_universe(args: argparse.Namespace, settings: ZynSettings) -> int:
     import sys
 
-    from bot.cli.main import print_json
-    from bot.wiring.app import load_env_settings
+    from bot.cli.output import print_json
     from bot.wiring.modules import research_universe, rows_of
     from core.domain import ExchangeError, ExchangeUnavailable
     from core.strategy.features import FeatureSwitch
     from core.telemetry.db import make_engine
     from core.telemetry.kv import KeyValueStore
 
-    settings = load_env_settings()
     db = make_engine(settings.database_url)
     try:
         kv = KeyValueStore(db)

@@ -11,7 +11,6 @@ from typing import Any
 
 from bot.alerts.charts import daily_pnl_from_equity, daily_pnl_png, equity_curve_png
 from bot.alerts.reports import daily_summary, weekly_report
-from bot.cli.status_text import link_words
 from bot.commands.context import (
     CommandContext,
     field,
@@ -24,6 +23,7 @@ from bot.commands.context import (
 from bot.commands.owner import settings_rows
 from bot.conversation.envelope import Reply, Row
 from bot.conversation.parser import Command
+from bot.text.status_text import link_words
 
 FIAT = frozenset({"USD", "EUR", "GBP", "CAD", "JPY", "AUD", "CHF", "USDT", "USDC"})
 
@@ -54,10 +54,13 @@ def status(ctx: CommandContext, cmd: Command) -> Reply:
     modules = getattr(ctx.services, "modules", None)
     if modules is not None:  # issue 9: which modules are on
         rows.append(("Features on", modules.status_line()))
+    from bot.text.evidence import evidence_line, evidence_rows
+
+    rows += evidence_rows(snap)  # issue 17: live/shadow per pair with its figures
     text = (
         f"{str(snap.get('mode', '?')).capitalize()} mode: equity {fmt_money(snap.get('equity_usd'))}, "
         f"today {fmt_money(pnl.get('today'), signed=True)}, {len(positions)} position(s), "
-        f"autopilot {running}."
+        f"autopilot {running}.{evidence_line(snap)}"
     )
     if snap.get("source") == "cache" and circuit.get("state") in ("closed", None):
         text += f" (cached figures as of {str(snap.get('as_of') or '?')[11:19]} UTC)"

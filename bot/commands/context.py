@@ -21,6 +21,8 @@ from bot.conversation.parser import Command
 from bot.conversation.services import Services
 from core.ports import Clock
 from core.telemetry.kv import KeyValueStore
+from core.text import DASH, amount_text, money_with_currency, number_text, price_places_text
+from core.text import to_decimal as to_decimal  # the handlers read numbers the way they format them
 
 
 @dataclass(frozen=True)
@@ -36,62 +38,28 @@ class CommandContext:
 
 
 Handler = Callable[[CommandContext, Command], Reply]
-DASH = "-"
-
-
-def to_decimal(value: object) -> Decimal | None:
-    """Decimal from a Decimal/float/int/str; None for None or anything unreadable."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        out = Decimal(str(value))
-    except ArithmeticError:
-        return None
-    return out if out.is_finite() else None
 
 
 def fmt_num(value: object, places: int | None = None) -> str:
-    """1234.5 -> '1,234.5'; amounts keep their significant decimals; None -> '-'."""
-    dec = to_decimal(value)
-    if dec is None:
-        return DASH
-    if places is not None:
-        return f"{dec:,.{places}f}"
-    text = f"{dec.normalize():,f}"
-    return text if "." not in text else text.rstrip("0").rstrip(".")
+    """1234.5 -> '1,234.5'; amounts keep their significant decimals; None -> '-' (core/text.py's rule)."""
+    return number_text(value, places)
 
 
 def fmt_amount(value: object, places: int = 8) -> str:
     """A quantity for people: at most 8 decimals (Kraken's precision), trailing zeros trimmed.
 
     0.015449999999999998 -> '0.01545'; 1234.5 -> '1,234.5'; None -> '-'."""
-    dec = to_decimal(value)
-    if dec is None:
-        return DASH
-    text = f"{round(dec, places):,f}"
-    text = text.rstrip("0").rstrip(".") if "." in text else text
-    return "0" if text in ("-0", "") else text
+    return amount_text(value, places)
 
 
 def fmt_price(value: object, decimals: int | None = None) -> str:
     """A price for people: the pair's price decimals when known, else cents above 1 and six
-    significant digits below (0.0812345)."""
-    dec = to_decimal(value)
-    if dec is None:
-        return DASH
-    if decimals is not None:
-        return f"{dec:,.{max(0, min(decimals, 10))}f}"
-    if abs(dec) >= 1:
-        return f"{dec:,.2f}"
-    return f"{float(dec):.6g}"
+    significant digits below (0.0812345) — rounded half-up like every alert (core/text.py)."""
+    return price_places_text(value, decimals)
 
 
 def fmt_money(value: object, currency: str = "USD", signed: bool = False) -> str:
-    dec = to_decimal(value)
-    if dec is None:
-        return DASH
-    sign = "+" if signed and dec > 0 else ""
-    return f"{sign}{dec:,.2f} {currency}".strip()
+    return money_with_currency(value, currency, signed)
 
 
 def fmt_time(ms: object, tz: str = "UTC") -> str:

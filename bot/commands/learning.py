@@ -31,7 +31,8 @@ from core.domain import UserError
 from core.learning.stats import rate_text
 from core.telemetry.models import DecisionRow, InsightRow, OrderRow, TradeRow
 
-SKIP_ACTIONS = ("skip", "none", "halt", "hold")
+SKIP_ACTIONS = ("skip", "shadow", "none", "halt", "hold")
+NOT_TAKEN = ("skip", "halted", "shadow")  # a signal not traded: skipped, halted, or held in shadow (issue 17)
 
 
 def insights(ctx: CommandContext, cmd: Command) -> Reply:
@@ -61,7 +62,7 @@ def why(ctx: CommandContext, cmd: Command) -> Reply:
         if arg == "skip":
             query = _decisions() if pair is None else _decisions().where(DecisionRow.pair == pair)
             if pair is not None:  # a real skip of that pair first, else its latest non-entry
-                found = s.exec(query.where(col(DecisionRow.action).in_(("skip", "halted")))).first()
+                found = s.exec(query.where(col(DecisionRow.action).in_(NOT_TAKEN))).first()
                 if found is not None:
                     return _explain_skip(ctx, found)
             return _explain_skip(ctx, s.exec(query.where(col(DecisionRow.action).in_(SKIP_ACTIONS))).first())
@@ -72,7 +73,7 @@ def why(ctx: CommandContext, cmd: Command) -> Reply:
             trade = s.exec(query.limit(1)).first()
             if trade is None:
                 decisions = _decisions() if pair is None else _decisions().where(DecisionRow.pair == pair)
-                skipped = decisions.where(col(DecisionRow.action).in_(("skip", "halted")))
+                skipped = decisions.where(col(DecisionRow.action).in_(NOT_TAKEN))
                 found = s.exec(skipped).first() or s.exec(decisions).first()
                 if found is None and pair is not None:
                     return Reply(text=f"No {pair} trades or decisions yet, so nothing to explain.", title="Why")
@@ -165,7 +166,7 @@ def _r_text(value: object) -> str:
 def learn_rows(changes: Mapping[str, object]) -> list[Row]:
     """What a re-learn changed, for people: R figures as "+0.19R", each moved context on its own
     row ("Asia session (23 trades)": "+0.10R -> +0.19R"), never a list or dict shown raw."""
-    from bot.cli.status_text import plain_value
+    from bot.text.status_text import plain_value
 
     rows: list[Row] = []
     for key, value in changes.items():

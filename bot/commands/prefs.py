@@ -50,6 +50,8 @@ HELP_ROWS: list[Row] = [
     ("pause until tomorrow|18:00|monday, pause for N hours", "a timed pause: I resume by myself then and say so"),
     ("trend PAIR, market, best, pnl_days N",
      "SMA20/ATR/mtf of a pair; is Kraken online; best and worst trades and pairs; P&L of the last N days"),
+    ("trade PAIR anyway; why aren't you trading PAIR?", "force a shadow pair live (needs yes); its evidence"),
+    ("how are you doing? would mtf help? should I keep trading?", "answers measured on your pairs and my record"),
     ("yes / no", "confirm or drop the pending action"),
 ]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.commands import account, learning, modules, owner, plain, prefs, stats, trading
+from bot.commands import account, learning, modules, owner, plain, prefs, servant, stats, trading
 from bot.commands.context import Handler
 
 HANDLERS: dict[str, Handler] = {
@@ -14,4 +14,5 @@ HANDLERS: dict[str, Handler] = {
     **owner.HANDLERS,
     **modules.HANDLERS,
     **plain.HANDLERS,  # issue 22.8: plain phrasings
+    **servant.HANDLERS,
 }

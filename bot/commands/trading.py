@@ -144,7 +144,7 @@ def flatten(ctx: CommandContext, cmd: Command) -> Reply:
 
 def pause(ctx: CommandContext, cmd: Command) -> Reply:
     result = ctx.services.trading.pause(f"paused by the owner on {ctx.env.channel}")
-    text = getattr(result, "text", "") or "Autopilot paused: no new entries. Open positions keep their stops."
+    text = result.text or "Autopilot paused: no new entries. Open positions keep their stops."
     return Reply(text=f"{text} Send resume to start again.", title="Paused")
 
 
@@ -178,8 +178,8 @@ def _run_order(ctx: CommandContext, payload: dict[str, Any]) -> ActionResultLike
     placed_by = f"{ctx.user_name or 'the owner'} on {ctx.env.channel}"
     order = replace(build_manual_order(_spec_from_payload(payload)), placed_by=placed_by)
     result = ctx.services.trading.place_manual(order)
-    data = getattr(result, "data", None)
-    if result.ok and isinstance(data, dict) and data.get("trade_id") is not None:
+    data = dict(result.data)
+    if result.ok and data.get("trade_id") is not None:
         origin = {"user_name": ctx.user_name, "channel": ctx.env.channel, "ms": ctx.clock.now_ms()}
         ctx.kv.set_json(f"manual:trade:{data['trade_id']}", origin)
         return _Done(True, _bought_text(ctx, str(payload.get("pair") or ""), data), data)
@@ -249,12 +249,21 @@ def _run_resume(ctx: CommandContext, payload: dict[str, Any]) -> ActionResultLik
     return ctx.services.trading.resume()
 
 
+def _run_force_live(ctx: CommandContext, payload: dict[str, Any]) -> ActionResultLike:
+    """`trade BTC anyway`, confirmed: a standing rule (bot/commands/servant.py, issue 17)."""
+    from bot.commands.servant import run_force_live
+
+    ok, text = run_force_live(ctx, payload)
+    return _Done(ok, text, {})
+
+
 _RUNNERS: dict[str, Callable[[CommandContext, dict[str, Any]], ActionResultLike]] = {
     "buy": _run_order,
     "sell": _run_order,
     "cancel": _run_cancel,
     "flatten": _run_flatten,
     "resume": _run_resume,
+    "force_live": _run_force_live,
 }
 
 

@@ -24,7 +24,7 @@ from core.telemetry.kv import KeyValueStore
 from core.telemetry.models import KeyValueRow
 
 CONFIRM_WINDOW_MS = 120_000
-CONFIRMABLE = ("buy", "sell", "cancel", "flatten", "resume")
+CONFIRMABLE = ("buy", "sell", "cancel", "flatten", "resume", "force_live")  # force_live: `trade BTC anyway`
 
 
 @dataclass(frozen=True)

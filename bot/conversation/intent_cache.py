@@ -49,9 +49,10 @@ def cache_key(train_path: Path = TRAIN_PATH) -> str:
     return digest.hexdigest()[:16]
 
 
-def default_cache_dir() -> Path:
-    """`$XDG_CACHE_HOME/zyn`, else `~/.cache/zyn`, else `var/` (no home, e.g. a bare service)."""
-    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+def default_cache_dir(cache_home: str = "") -> Path:
+    """`$XDG_CACHE_HOME/zyn` (`cache_home`, from settings), else `~/.cache/zyn`, else `var/`
+    (no home, e.g. a bare service)."""
+    base = cache_home.strip()
     if base:
         return Path(base) / "zyn"
     try:

@@ -31,6 +31,7 @@ from bot.conversation.parser_stats import hour_range_in as hour_range_in
 from bot.conversation.parser_stats import infer_stats_group as infer_stats_group
 from bot.conversation.parser_stats import parse_stats
 from bot.conversation.parser_stats import stats_value as stats_value
+from bot.conversation.servant_questions import servant_question
 from bot.owner.settings import setting_name
 from core.domain import UserError
 from core.markets.asset_names import asset_code
@@ -135,6 +136,9 @@ def is_no(text: str) -> bool:
 def parse(text: str) -> Command | None:
     """Parse one message. None means "not a command" (hand it to the free-text engine)."""
     asked = learning_question(text)  # measured answers about learning (bot/conversation/learning_questions.py)
+    if asked is not None:
+        return asked
+    asked = servant_question(text)  # the servant's measured answers and `trade PAIR anyway` (issue 17)
     if asked is not None:
         return asked
     name = head_word(text)

@@ -44,12 +44,14 @@ class OrderPreviewLike(Protocol):
 
 
 class ActionResultLike(Protocol):
-    """`core.trading.types.ActionResult`."""
+    """`core.trading.types.ActionResult`: `data` carries what was done (e.g. `trade_id`, `amount`)."""
 
     @property
     def ok(self) -> bool: ...
     @property
     def text(self) -> str: ...
+    @property
+    def data(self) -> Mapping[str, Any]: ...
 
 
 class TradingPort(Protocol):
@@ -60,7 +62,7 @@ class TradingPort(Protocol):
     def cancel(self, order_id: str | None) -> ActionResultLike: ...
     def flatten(self, reason: str) -> ActionResultLike: ...
     def flatten_pair(self, pair: str, reason: str) -> ActionResultLike: ...
-    def pause(self, reason: str, until_ms: int | None = None) -> object: ...  # until_ms: a timed pause (issue 22)
+    def pause(self, reason: str, until_ms: int | None = None) -> ActionResultLike: ...  # until_ms: timed (22)
     def resume(self) -> ActionResultLike: ...
 
 
@@ -116,6 +118,16 @@ class ModulesPort(Protocol):
     def universe_rows(self) -> list[dict[str, Any]]: ...
 
 
+class ServantPort(Protocol):
+    """The servant's measured answers (issue 17; `bot.wiring.servant.ServantAnswers`): plain vs
+    plain + a module over the owner's pairs on the candles Zyn holds, and the shadow record."""
+
+    @property
+    def measurable(self) -> Sequence[str]: ...
+    def what_if(self, feature: str | None = None, since_ms: int | None = None) -> Any: ...  # WhatIf | None
+    def shadow_trades(self) -> Sequence[Any]: ...  # core.trading.shadow.ShadowTrade
+
+
 @dataclass(frozen=True)
 class Services:
     """What the composition root hands the dispatcher. Learning parts are optional."""
@@ -129,3 +141,4 @@ class Services:
     modules: ModulesPort | None = None  # bot.wiring.modules.Modules: flags, profit target, universe (issue 9)
     system_status: Callable[[], str] | None = None  # Kraken's SystemStatus word; None when replaying (issue 22)
     trend: Callable[[str], TrendView | None] | None = None  # SMA20/ATR/mtf on the feed's closed candles (issue 22)
+    servant: ServantPort | None = None  # measured answers about the servant (issue 17)

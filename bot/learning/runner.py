@@ -8,15 +8,17 @@ scheduler, so neither has to reach back into the application object.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
-from bot.wiring.market import MarketWiring
 from core.config import Settings
 from core.domain import Candle
 from core.ports import Clock
 from core.telemetry.kv import KeyValueStore
+
+CandleSets = Mapping[str, tuple[str, list[Candle]]]  # pair -> (timeframe, candles)
 
 if TYPE_CHECKING:  # learning is an add-on: this module must load even where the learner cannot
     from core.learning.analyzer import TradeAnalyzer
@@ -27,10 +29,10 @@ MIN_BOOTSTRAP_CANDLES = 200
 
 
 class LearningRunner:
-    def __init__(self, settings: Settings, db: Engine, kv: KeyValueStore, clock: Clock, market: MarketWiring,
+    def __init__(self, settings: Settings, db: Engine, kv: KeyValueStore, clock: Clock, dataset: CandleSets,
                  learner: Learner | None, analyzer: TradeAnalyzer | None, candles: CandleStore) -> None:
         self.settings, self.db, self.kv, self.clock = settings, db, kv, clock
-        self._market = market
+        self._dataset = dataset  # the replay's candles per pair (empty on a live feed)
         self._candles = candles
         self.learner = learner  # None when learning could not load: trading runs the plain strategy
         self.analyzer = analyzer
@@ -55,7 +57,7 @@ class LearningRunner:
         from the candle store: the configured pairs, the replay's and any other pair stored.
 
         Only the past: in a replay, the learner must not learn from candles still to come."""
-        pairs = set(self.settings.pairs) | set(self._market.dataset) | {c.pair for c in self._candles.coverage()}
+        pairs = set(self.settings.pairs) | set(self._dataset) | {c.pair for c in self._candles.coverage()}
         out: dict[str, list[Candle]] = {}
         for pair in sorted(pairs):
             bars = self._candles.history(pair, self.settings.timeframe, until_ms=now_ms)

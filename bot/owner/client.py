@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.conversation.envelope import Envelope, Reply
 from bot.owner.wire import reply_from_wire
+from core.domain import UserError
 
 TOKEN_HEADER = "X-Zyn-Owner-Token"  # noqa: S105 - a header name, not a secret
 
@@ -60,6 +61,8 @@ class OwnerClient:
             with urllib.request.urlopen(req, timeout=self._timeout) as resp:  # noqa: S310
                 raw = resp.read()
         except urllib.error.HTTPError as exc:
+            if exc.code in (400, 413, 415):  # refused before anything was done: the caller's mistake
+                raise UserError(f"{_error_text(exc)}; nothing was done") from None
             raise OwnerUnreachable(_error_text(exc), retry_safe=exc.code == 409) from None
         except (urllib.error.URLError, OSError, TimeoutError) as exc:
             reason = getattr(exc, "reason", exc)

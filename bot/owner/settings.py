@@ -199,6 +199,7 @@ class StandingMemory:
                 "no_entries_after",
                 "max_positions",
                 "skip_pair",
+                "force_live",
             ):
                 number = item.get("no")
                 rule = Rule(item["kind"], str(item.get("value", "")), str(item.get("text", "")))

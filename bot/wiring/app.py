@@ -1,10 +1,12 @@
-"""The composition root: reads settings once, builds every object, wires them explicitly.
+"""The composition root: receives the settings read once by `zyn`'s entry point, builds every
+object, wires them explicitly.
 
-Nothing else in Zyn constructs a service or reads the environment; no module-level singletons,
+Nothing else in Zyn constructs a service; only the settings loader (bot/settings.py) reads the
+environment; no module-level singletons,
 no I/O at import time. `build_zyn` is used by `zyn run`, every CLI command and the tests. Each part
 is built complete by one function of bot/wiring_*.py from the parts it needs, in dependency order,
 and the frozen `Zyn` is constructed once at the end: no attribute is set after construction
-(tests/bot/test_composition_root.py holds that line).
+(tests/bot/wiring/test_composition_root.py holds that line).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from adapters.channels.ports import Channel, PolledChannel
 from bot.learning.runner import LearningRunner
-from bot.wiring.env import load_env
+from bot.settings import ZynSettings, with_channels
 from bot.wiring.history import build_candle_store, keep_candles, start_backfill
 from bot.wiring.jobs import JobParts, build_scheduler, scheduler_lock
 from bot.wiring.lifecycle import Lifecycle
@@ -38,6 +40,7 @@ from bot.wiring.modules import (
     stop_watchdog,
     watched_feed,
 )
+from bot.wiring.servant import ServantAnswers, build_evidence, build_plain_source
 from bot.wiring.services import (
     autopilot_state,
     breaker_alerts,
@@ -53,7 +56,7 @@ from bot.wiring.services import (
     kill_switch_state,
     warm_free_text,
 )
-from core.config import Settings, load_settings
+from core.config import Settings
 from core.market_data.store import CandleStore
 from core.ports import Clock, Exchange, MarketFeed
 from core.telemetry.db import make_engine
@@ -80,7 +83,7 @@ class Zyn:
     What does change while the process runs (reconciling, scheduler started, channel supervisors)
     lives in `lifecycle`, an object built first and handed to the parts that ask about it."""
 
-    settings: Settings
+    settings: ZynSettings
     clock: Clock
     db: Engine
     kv: KeyValueStore
@@ -183,7 +186,7 @@ class Zyn:
         return state
 
     def autopilot_state(self) -> dict[str, object]:
-        return autopilot_state(self.trading, self.modules, self.clock, self.feed, self.lifecycle)
+        return autopilot_state(self.trading, self.modules, self.clock, self.feed, self.lifecycle, self.autopilot)
 
     def kill_switch_state(self) -> dict[str, object]:
         return kill_switch_state(self.trading)
@@ -208,7 +211,7 @@ class Zyn:
 
 
 def build_zyn(
-    settings: Settings, *, clock: Clock | None = None, db: Engine | None = None, lease: SchedulerLock | None = None,
+    given: Settings, *, clock: Clock | None = None, db: Engine | None = None, lease: SchedulerLock | None = None,
 ) -> Zyn:
     """Everything, wired, in dependency order; `Zyn(...)` is constructed once, at the end.
 
@@ -218,6 +221,7 @@ def build_zyn(
     from bot.alerts.notifier import Notifier
     from core.trading.take_profit import TakeProfitWatcher
 
+    settings = with_channels(given)  # core-only Settings (tests, benchmarks): no channel configured
     db = db if db is not None else make_engine(settings.database_url)
     kv = KeyValueStore(db)
     market = choose_market(settings, kv, clock)
@@ -235,12 +239,15 @@ def build_zyn(
     trading = build_trading(settings, exchange, db, kv, market, feed, notifier, breaker, storage, lease)
     take_profit = TakeProfitWatcher(trading).attach()
     learning = build_learning(settings, db, kv, market, candles)
-    autopilot = build_autopilot(settings, trading, feed, kv, learning, modules)
+    plain = build_plain_source(settings, market.dataset, candles, trading)  # issue 17: the candles held, per pair
+    evidence = build_evidence(settings, plain, kv)  # None = ZYN_EVIDENCE=off
+    autopilot = build_autopilot(settings, trading, feed, kv, learning, modules, evidence)
     replay = build_replay(settings, market, exchange, autopilot)
     pricer = build_pricer(settings, market, exchange, feed)
-    status = build_status(settings, exchange, clock, db, breaker, trading, modules, feed, lifecycle)
+    status = build_status(settings, exchange, clock, db, breaker, trading, modules, feed, lifecycle, evidence,
+                          autopilot)
     dispatcher = build_dispatcher(settings, db, kv, clock, notifier, exchange, market, trading, status, learning,
-                                  modules, candles, feed)
+                                  modules, candles, feed, ServantAnswers(settings, plain, clock, kv))
     channels = build_channels(settings, dispatcher, notifier)
     scheduler = build_scheduler(JobParts(settings, db, kv, clock, notifier, trading, autopilot, take_profit, status,
                                          dispatcher.services, learning, modules, feed, replay, pricer), lock)
@@ -251,12 +258,3 @@ def build_zyn(
               dispatcher=dispatcher, channels=channels, scheduler=scheduler, lease=lease, lifecycle=lifecycle)
     logger.bind(**settings.redacted()).info("zyn built")
     return zyn
-
-
-def load_env_settings() -> Settings:
-    return load_settings(load_env())
-
-
-def pairs_set_explicitly() -> bool:
-    """Whether jimmy named the pairs (ZYN_PAIRS in the environment or .env), so they are checked."""
-    return bool(load_env().get("ZYN_PAIRS", "").strip())

@@ -12,7 +12,7 @@ The yielded `TaskMap` keeps the input order, so every engine gives the single-pr
 from __future__ import annotations
 
 import logging
-import os
+import os  # cpu_count only: the scheduler address comes from settings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -26,15 +26,11 @@ In = TypeVar("In")
 Out = TypeVar("Out")
 
 
-def scheduler_address() -> str | None:
-    return os.environ.get("ZYN_DASK_SCHEDULER", "").strip() or None
-
-
 @contextmanager
-def task_map(local_cluster: bool, workers: int | None = None) -> Iterator[tuple[TaskMap, str]]:
-    """(map, engine name): the cluster at ZYN_DASK_SCHEDULER; else a local cluster of `workers`
-    processes (default: one per core) when `local_cluster`; else this process."""
-    address = scheduler_address()
+def task_map(local_cluster: bool, workers: int | None = None, scheduler: str = "") -> Iterator[tuple[TaskMap, str]]:
+    """(map, engine name): the cluster at `scheduler` (the ZYN_DASK_SCHEDULER setting); else a local
+    cluster of `workers` processes (default: one per core) when `local_cluster`; else this process."""
+    address = scheduler.strip() or None
     if address == "local":
         address, local_cluster = None, True
     if address is None and not local_cluster:

@@ -45,7 +45,7 @@ def choose_market(settings: Settings, kv: KeyValueStore, clock: Clock | None) ->
     if feed == "replay":
         if not settings.paper_data:
             raise UserError("PAPER_FEED=replay needs PAPER_DATA (a CSV file or a folder of CSVs)")
-        dataset = load_dataset(settings.paper_data)
+        dataset = load_dataset(settings.paper_data, columnar=None)  # small replays skip pyarrow (20.5)
         if not dataset:
             raise UserError(f"PAPER_DATA={settings.paper_data}: no candles")
         start = min(c[0].ts for _, c in dataset.values())
@@ -71,9 +71,11 @@ def kraken_reachable(api_url: str, timeout_s: float = 3.0) -> bool:
 
 def build_exchange(settings: Settings, db: Engine, wiring: MarketWiring, breaker: CircuitBreaker) -> Exchange:
     if settings.mode == "paper":
+        from core.config import quote_of
         from core.paper.exchange import PaperExchange
 
-        start = {"USD": Decimal(repr(settings.paper_balance_usd))}
+        # funded in the pairs' quote currency (load_settings refused mixed quotes in paper mode)
+        start = {quote_of(settings.pairs[0]): Decimal(repr(settings.paper_start_balance))}
         return PaperExchange(db, paper_markets(settings, wiring), wiring.clock, start_balances=start,
                              candle_source=_candle_source(wiring))
     from adapters.kraken.exchange import KrakenExchange

@@ -9,7 +9,7 @@ here is built complete and handed over; nothing is filled in afterwards.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from loguru import logger
 
@@ -26,7 +26,6 @@ from scheduler.watchdog import Watchdog
 
 if TYPE_CHECKING:
     from bot.alerts.notifier import Notifier
-    from bot.wiring.app import Zyn
     from core.trading.autopilot import Autopilot
     from scheduler.runner import JobSpec, WatchJobs
 
@@ -181,7 +180,23 @@ def candle_history(settings: Settings, feed: MarketFeed | None) -> Callable[[str
     return history
 
 
-def refresh_universe(zyn: Zyn) -> tuple[str, ...]:
+class UniverseParts(Protocol):
+    """The parts of the built `Zyn` the universe job needs (named here: the root imports this module)."""
+
+    @property
+    def modules(self) -> Modules: ...
+
+    @property
+    def autopilot(self) -> Autopilot: ...
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+
+def refresh_universe(zyn: UniverseParts) -> tuple[str, ...]:
     """The scheduled job: with `universe` on, the autopilot trades the filtered universe (plus held
     pairs); switched off, it goes back to ZYN_PAIRS."""
     return universe_job(zyn.modules, zyn.autopilot, zyn.settings, zyn.clock)()
@@ -291,7 +306,7 @@ def stop_watchdog(modules: Modules) -> None:
         modules.watchdog.stop()
 
 
-def watchdog_exit_code(zyn: Zyn) -> int:
+def watchdog_exit_code(modules: Modules) -> int:
     """3 when the watchdog gave up (so systemd's Restart=on-failure restarts Zyn), else 0."""
-    wd = zyn.modules.watchdog
+    wd = modules.watchdog
     return 3 if wd is not None and wd.failed else 0

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from adapters.channels.ports import Channel
 from bot.alerts.notifier import Notifier
 from bot.learning.runner import LearningRunner
+from bot.settings import ZynSettings
 from bot.wiring.lifecycle import Lifecycle
 from bot.wiring.market import LivePaperPricer, MarketWiring, paper_markets
 from bot.wiring.modules import Modules
@@ -34,6 +35,7 @@ from core.trading.circuit_breaker import CircuitBreaker
 
 if TYPE_CHECKING:
     from bot.conversation.dispatcher import Dispatcher
+    from bot.conversation.services import ServantPort
     from core.learning.switch import SwitchedGate
     from core.market_data.store import CandleStore
     from core.status.service import StatusService
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     from core.trading.atr_on_demand import AtrOnDemand
     from core.trading.autopilot import Autopilot
     from core.trading.replay import ReplayDriver
+    from core.trading.servant import LiveEvidence
     from core.trading.service import TradingService
     from core.trading.types import ActionResult, ManualOrder, OrderPreview
     from scheduler.lock import SchedulerLock
@@ -60,7 +63,7 @@ def build_trading(settings: Settings, exchange: Exchange, db: Engine, kv: KeyVal
     return TradingService(
         exchange, db, market.clock, kv=kv, pairs=settings.pairs, markets=markets,
         notifier=notifier, breaker=breaker, storage=storage, source=settings.mode,
-        start_equity=settings.paper_balance_usd if paper else None,
+        start_equity=settings.paper_start_balance if paper else None,
         atr_fallback=atr_on_demand(settings, exchange, feed, market.clock),
         order_grace_s=settings.order_grace_s,
         fence=lease.fence if lease is not None else no_fence,
@@ -84,14 +87,19 @@ def atr_on_demand(settings: Settings, exchange: Exchange, feed: MarketFeed | Non
 
 
 def build_autopilot(settings: Settings, trading: TradingService, feed: MarketFeed | None, kv: KeyValueStore,
-                    learning: LearningRunner, modules: Modules) -> Autopilot:
+                    learning: LearningRunner, modules: Modules, evidence: LiveEvidence | None = None) -> Autopilot:
+    """`evidence`: the gate (issue 17; None = ZYN_EVIDENCE=off, the plain strategy everywhere)."""
     from bot.owner.settings import OwnerSettings
+    from bot.wiring.servant import account_risk
     from core.strategy.port import strategy_named
     from core.trading.autopilot import Autopilot
+    from core.trading.shadow import ShadowBook
 
     return Autopilot(trading, timeframe=settings.timeframe, pairs=settings.pairs, feed=feed,
                      gate=gate_provider(learning, kv), strategy=strategy_named(settings.strategy),
-                     policy=OwnerSettings(kv, settings.tz), rules=modules.rules)
+                     policy=OwnerSettings(kv, settings.tz), rules=modules.rules,
+                     evidence=evidence.verdict if evidence is not None else None,
+                     shadow=ShadowBook(kv) if evidence is not None else None, account_risk=account_risk(settings))
 
 
 def gate_provider(learning: LearningRunner, kv: KeyValueStore) -> Callable[[], SwitchedGate]:
@@ -144,28 +152,34 @@ def build_learning(settings: Settings, db: Engine, kv: KeyValueStore, market: Ma
     except Exception:  # learning is an add-on: trading must run without it
         logger.bind(part="learner").exception("learner unavailable; trading the plain strategy")
         learner = None
-    return LearningRunner(settings, db, kv, market.clock, market, learner, analyzer, candles)
+    return LearningRunner(settings, db, kv, market.clock, market.dataset, learner, analyzer, candles)
 
 
 # ------------------------------------------------------------------------------- status
 def build_status(settings: Settings, exchange: Exchange, clock: Clock, db: Engine, breaker: CircuitBreaker,
                  trading: TradingService, modules: Modules, feed: MarketFeed | None,
-                 lifecycle: Lifecycle) -> StatusService:
+                 lifecycle: Lifecycle, evidence: LiveEvidence | None = None,
+                 autopilot: Autopilot | None = None) -> StatusService:
+    from core.config import quote_of
     from core.status.service import StatusService
 
     return StatusService(
         exchange, clock, db, settings.mode, list(settings.pairs), breaker_snapshot=breaker.snapshot,
-        autopilot_state=lambda: autopilot_state(trading, modules, clock, feed, lifecycle),
+        autopilot_state=lambda: autopilot_state(trading, modules, clock, feed, lifecycle, autopilot),
         kill_switch_state=lambda: kill_switch_state(trading),
         day_open_equity=lambda now_ms: trading.state.guard.day_open_equity(now_ms),
         paused_until=lambda: trading.paused_until_ms,  # issue 22: a timed pause's end in the status JSON
+        quote=quote_of(settings.pairs[0]) if settings.mode == "paper" else "USD",
+        evidence_state=evidence.to_json if evidence is not None else None,
     )
 
 
 def autopilot_state(trading: TradingService, modules: Modules, clock: Clock, feed: MarketFeed | None,
-                    lifecycle: Lifecycle) -> dict[str, Any]:
+                    lifecycle: Lifecycle, autopilot: Autopilot | None = None) -> dict[str, Any]:
     """Whether the autopilot trades now, and if not, why (the first reason that applies)."""
     paused = trading.paused_reason
+    if paused is None and autopilot is not None:
+        paused = autopilot.cannot_trade  # issue 17: a zero-equity account says what is wrong
     if paused is None and lifecycle.reconciling:
         paused = "reconciling with the exchange after a start"
     if paused is None and trading.halted():
@@ -188,10 +202,10 @@ def kill_switch_state(trading: TradingService) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------- conversation
-def build_dispatcher(settings: Settings, db: Engine, kv: KeyValueStore, clock: Clock, notifier: Notifier,
+def build_dispatcher(settings: ZynSettings, db: Engine, kv: KeyValueStore, clock: Clock, notifier: Notifier,
                      exchange: Exchange, market: MarketWiring, trading: TradingService, status: StatusService,
                      learning: LearningRunner, modules: Modules, candles: CandleStore,
-                     feed: MarketFeed | None = None) -> Dispatcher:
+                     feed: MarketFeed | None = None, servant: ServantPort | None = None) -> Dispatcher:
     from bot.agent import build_free_text_engine
     from bot.conversation.dispatcher import Dispatcher
     from bot.conversation.offline_engine import OfflineEngine
@@ -201,11 +215,12 @@ def build_dispatcher(settings: Settings, db: Engine, kv: KeyValueStore, clock: C
     services = Services(trading=_TradingPort(trading, status), status=status, learner=learning,
                         backtester=_BacktestPort(settings, market, candles), market=_MarketPort(trading, exchange),
                         pairs=tuple(settings.pairs), modules=modules,
-                        system_status=_system_status(settings, market), trend=_trend_source(settings, feed, modules))
+                        system_status=_system_status(settings, market), trend=_trend_source(settings, feed, modules),
+                        servant=servant)
     from bot.conversation.intent_cache import IntentModel, default_cache_dir
 
     # loaded from the cache (or built once), not trained per process
-    offline = OfflineEngine(model=IntentModel(default_cache_dir()))
+    offline = OfflineEngine(model=IntentModel(default_cache_dir(settings.cache_home)))
     free_text = build_free_text_engine(settings, db=db, fallback=offline, clock=clock, kv=kv,
                                        status=status, analyzer=learning.analyzer)
     ch = settings.channels
@@ -341,7 +356,7 @@ class _BacktestPort:
 
 
 # ------------------------------------------------------------------------------- channels
-def build_channels(settings: Settings, dispatcher: Dispatcher, notifier: Notifier) -> Mapping[str, Channel]:
+def build_channels(settings: ZynSettings, dispatcher: Dispatcher, notifier: Notifier) -> Mapping[str, Channel]:
     """The configured chat channels (read-only mapping), each put on the notifier for alerts.
 
     The notifier is the one registry that changes at run time by design (a channel that is down is
@@ -350,12 +365,14 @@ def build_channels(settings: Settings, dispatcher: Dispatcher, notifier: Notifie
     service, which the channels' dispatcher needs."""
     from adapters.channels.slack import SlackChannel, slack_configured
     from adapters.channels.sms import SmsChannel
-    from adapters.channels.telegram import TelegramChannel, telegram_configured
 
     ch = settings.channels
     channels: dict[str, Channel] = {}
-    if telegram_configured(ch):
-        channels["telegram"] = TelegramChannel(ch, dispatcher)
+    if ch.telegram_token:  # python-telegram-bot (~30 MB) only when there is a bot (issue 20.5)
+        from adapters.channels.telegram import TelegramChannel, telegram_configured
+
+        if telegram_configured(ch):
+            channels["telegram"] = TelegramChannel(ch, dispatcher)
     if slack_configured(ch):
         channels["slack"] = SlackChannel(ch, dispatcher)
     sms = SmsChannel(ch)

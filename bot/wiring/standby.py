@@ -23,12 +23,12 @@ from sqlmodel import Session, col, select
 
 from bot.owner.forwarding import ForwardingDispatcher, ForwardingStatus, OwnerLookup
 from bot.owner.ownership import current_owner, read_token
-from core.config import Settings
+from bot.settings import ZynSettings
 from core.telemetry.kv import KeyValueStore
 from core.telemetry.models import EquitySnapshotRow
 
 
-def create_standby_app(settings: Settings, db: Engine, kv: KeyValueStore) -> Flask:
+def create_standby_app(settings: ZynSettings, db: Engine, kv: KeyValueStore) -> Flask:
     from adapters.channels import sms, web_chat
     from adapters.channels.dashboard import decisions_from_db, insights_from_db
     from adapters.channels.replay_cache import DurableReplayCache

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from core.domain import Market
 from core.evidence.records import EvidenceTrade
-from core.kernel.arrays import CandleArrays
+from core.market_data.arrays import CandleArrays
 from core.markets.timeframes import timeframe_ms
 from core.research.metrics import ClosedTrade
 from core.research.pair_backtest import PairBacktest

@@ -27,7 +27,7 @@ from core.evidence.plain import as_evidence
 from core.evidence.rule import DEFAULT_RULE, GateRule
 from core.evidence.skill import has_skill, seeds_beaten
 from core.evidence.walk import GateWalk, walk_gate
-from core.kernel.arrays import CandleArrays
+from core.market_data.arrays import CandleArrays
 from core.markets.timeframes import timeframe_ms
 from core.research.metrics import ClosedTrade
 from core.research.pair_backtest import PairBacktest

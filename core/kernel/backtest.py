@@ -21,11 +21,11 @@ import numpy.typing as npt
 from core.domain import Market
 from core.kernel import codes as C
 from core.kernel import layout as L
-from core.kernel.arrays import F64, I64, CandleArrays
 from core.kernel.decisions import decisions_from_codes
 from core.kernel.ledger import Ledger
 from core.kernel.metrics import summarize
 from core.kernel.modules import ModuleFlags
+from core.market_data.arrays import F64, I64, CandleArrays
 from core.markets.timeframes import timeframe_seconds
 from core.research.metrics import ClosedTrade
 from core.strategy.entry_rules import EntryRules

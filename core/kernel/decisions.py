@@ -4,17 +4,43 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-from core.domain import Candle
+from core.domain import Candle, Market
 from core.kernel import codes as C
-from core.kernel.arrays import CandleArrays
+from core.market_data.arrays import CandleArrays
 from core.strategy.entry_rules import EntryRules
 from core.strategy.pinned import Decision, Gate
-from core.strategy.risk import entry_reason, size_entry
+from core.strategy.risk import RiskConfig, entry_reason, size_entry
 
-if TYPE_CHECKING:
-    from core.kernel.backtest import KernelBacktester, _KernelRun
+
+class BacktestSetup(Protocol):
+    """What the words need from `core.kernel.backtest.KernelBacktester` (named here, so this module
+    does not import the backtester that imports it)."""
+
+    @property
+    def pair(self) -> str: ...
+
+    @property
+    def market(self) -> Market: ...
+
+    @property
+    def cfg(self) -> RiskConfig: ...
+
+    @property
+    def rules(self) -> EntryRules | None: ...
+
+
+class RunColumns(Protocol):
+    """What the words need from one kernel run's output columns (`core.kernel.backtest._KernelRun`)."""
+
+    codes: Any  # numpy int8 per candle
+    sma: Any
+    atr: Any
+    equity: Any
+    exact_equity: dict[int, float]
+    gates: dict[int, Gate]
+
 
 SIZED = (C.SKIP_CANNOT_SIZE, C.SKIP_ROUNDS_ZERO, C.SKIP_ORDERMIN, C.SKIP_COSTMIN, C.ENTER, C.ENTER_CAPPED,
          C.SKIP_STOPMIN, *C.VETOES)
@@ -24,7 +50,7 @@ def _opt(x: float) -> float | None:
     return None if math.isnan(x) else x
 
 
-def decisions_from_codes(bt: KernelBacktester, a: CandleArrays, run: _KernelRun) -> list[Decision]:
+def decisions_from_codes(bt: BacktestSetup, a: CandleArrays, run: RunColumns) -> list[Decision]:
     n = len(a)
     out: list[Decision] = []
     cache: list[list[Candle]] = []  # the candles as objects, built once if an mtf veto needs its words
@@ -45,7 +71,7 @@ def decisions_from_codes(bt: KernelBacktester, a: CandleArrays, run: _KernelRun)
     return out
 
 
-def _sized(bt: KernelBacktester, base: Decision, next_open: float, verdict: Gate) -> Decision:
+def _sized(bt: BacktestSetup, base: Decision, next_open: float, verdict: Gate) -> Decision:
     atr = base.atr or 0.0
     size = size_entry(base.equity or 0.0, atr, next_open, bt.market, bt.cfg, verdict.factor)
     stop = next_open - bt.cfg.stop_atr * atr
@@ -64,7 +90,7 @@ def _replace(base: Decision, **changes: object) -> Decision:
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
-def veto_reason(bt: KernelBacktester, a: CandleArrays, i: int, code: int, cache: list[list[Candle]]) -> str:
+def veto_reason(bt: BacktestSetup, a: CandleArrays, i: int, code: int, cache: list[list[Candle]]) -> str:
     """The words core.strategy.entry_rules.EntryRules.veto gives for a vetoed entry (built only when shown)."""
     rules = bt.rules
     assert rules is not None  # noqa: S101 - a veto code needs the rules

@@ -1,5 +1,9 @@
 """numba's `njit` with the on-disk cache when a cache directory is writable, else without it.
 
+Nothing happens when this module is imported: numba is imported (and its cache folder chosen) the
+first time the kernel compiles a function, i.e. when core/kernel/loop.py is first imported — which
+every caller does lazily, at the first backtest or live signal.
+
 numba caches compiled code next to the module (`__pycache__`) or in NUMBA_CACHE_DIR; an installed,
 read-only tree with no usable fallback would make `cache=True` raise at import. Compiling every run
 is slower but still correct, so that is the fallback.
@@ -7,9 +11,8 @@ is slower but still correct, so that is the fallback.
 
 from __future__ import annotations
 
-import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -25,7 +28,7 @@ def _writable(path: Path) -> bool:
         return False
 
 
-def choose_cache_dir(package_dir: Path, env: dict[str, str]) -> str | None:
+def choose_cache_dir(package_dir: Path, env: Mapping[str, str]) -> str | None:
     """Where numba should cache: None = its default (the package's `__pycache__`, or the user's
     NUMBA_CACHE_DIR); else a writable folder under the system temp dir."""
     if env.get("NUMBA_CACHE_DIR") or _writable(package_dir / "__pycache__"):
@@ -34,14 +37,18 @@ def choose_cache_dir(package_dir: Path, env: dict[str, str]) -> str | None:
     return str(fallback) if _writable(fallback) else None
 
 
-def ensure_cache_dir() -> None:
-    """Point numba at a writable cache when the package's own `__pycache__` is not."""
-    chosen = choose_cache_dir(Path(__file__).resolve().parent, dict(os.environ))
-    if chosen is None:
-        return
-    # read by numba when it is first imported, which njit_cached does lazily, after this; if numba
-    # was imported earlier, its own user-wide locator or njit_cached's no-cache fallback applies
-    os.environ["NUMBA_CACHE_DIR"] = chosen
+def point_cache(numba: Any, package_dir: Path | None = None) -> None:
+    """Point numba at a writable cache when the package's own `__pycache__` is not.
+
+    Done on numba's own config object, right after numba is first imported and before anything is
+    compiled (the locator is chosen per function when it is decorated); the user's NUMBA_CACHE_DIR
+    is what numba itself read into `config.CACHE_DIR`. No process environment is read or changed.
+    """
+    configured = str(numba.config.CACHE_DIR or "")
+    package = package_dir if package_dir is not None else Path(__file__).resolve().parent
+    chosen = choose_cache_dir(package, {"NUMBA_CACHE_DIR": configured})
+    if chosen is not None:
+        numba.config.CACHE_DIR = chosen
 
 
 def import_numba() -> Any:
@@ -66,6 +73,7 @@ def import_numba() -> Any:
     finally:
         if blocked and sys.modules.get(probe, 0) is None:
             del sys.modules[probe]
+    point_cache(numba)
     return numba
 
 

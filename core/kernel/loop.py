@@ -17,10 +17,8 @@ import numpy as np
 
 from core.kernel import codes as C
 from core.kernel import layout as L
-from core.kernel.jit import ensure_cache_dir, njit_cached, njit_inline
+from core.kernel.jit import njit_cached, njit_inline
 from core.kernel.unowned import pointer, unowned
-
-ensure_cache_dir()
 
 DAY_MS = 86_400_000
 Arr = Any  # numpy arrays; numba needs them untyped at this level

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from core.kernel.arrays import F64
+from core.market_data.arrays import F64
 
 CHUNK = 1 << 18  # numpy over the curve 262,144 values at a time: bounded temporaries (~6 MB)
 

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.kernel import layout as L
-from core.kernel.arrays import F64, I64, CandleArrays
+from core.market_data.arrays import F64, I64, CandleArrays
 from core.markets.timeframes import timeframe_ms
 from core.strategy.entry_rules import EntryRules
 from core.strategy.sessions import Sessions

@@ -118,7 +118,7 @@ class Learner:
         """Backtest the plain strategy on `data` (pair -> candles of `timeframe`), store the trades
         as source 'bootstrap' (replacing earlier bootstrap trades of those pairs), then relearn.
         `backtest`: the strategy from the port and its engine (default: the default strategy)."""
-        from core.kernel.arrays import CandleArrays
+        from core.market_data.arrays import CandleArrays
 
         bt = backtest or PairBacktest(cfg=cfg or RiskConfig())
         rows: list[TradeRow] = []

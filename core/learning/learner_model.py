@@ -27,32 +27,15 @@ from core.learning.analyzer import (
     record_features,
     sample_cuts,
 )
+from core.learning.learner_config import LearnerConfig as LearnerConfig
 from core.learning.learner_ridge import RIDGE_FEATURES as RIDGE_FEATURES
 from core.learning.learner_ridge import RidgeFit as RidgeFit
 from core.learning.learner_ridge import fit_ridge as fit_ridge
 from core.learning.learner_ridge import numeric_features as numeric_features
 from core.learning.learner_ridge import ridge_gate
-from core.learning.stats import Z95, mean_ci, shrink, stdev
+from core.learning.stats import mean_ci, shrink, stdev
 from core.markets.timeframes import timeframe_ms
 from core.strategy.port import Gate, SignalContext
-
-
-@dataclass(frozen=True)
-class LearnerConfig:
-    prior_k: float = 20.0  # pseudo-trades at the overall mean (shrinkage strength)
-    min_n: int = 30  # a context value with fewer trades is not acted on
-    min_train_trades: int = 60  # below this the whole model abstains
-    z: float = Z95  # interval width for "reliably negative"
-    deny_upper_r: float = 0.0  # deny only if the context's mean-R upper bound is below this
-    deny_margin_r: float = 0.15  # ... and its shrunk mean is this far below overall
-    size_z: float = 2.5  # |mean - overall| / se needed before size moves
-    size_gain: float = 1.0  # factor = 1 + gain x (shrunk - overall), clipped
-    min_factor: float = 0.5
-    max_factor: float = 1.5
-    features: tuple[str, ...] = CONTEXT_DIMENSIONS
-    timeframe: str = "4h"  # signal candle width: decision time = candle open + this
-    method: str = "cells"  # "cells": per-context shrunk means; "ridge": linear model of R
-    ridge_lambda: float = 200.0  # L2 prior strength (pseudo-trades per standardized feature)
 
 
 @dataclass(frozen=True)

@@ -12,15 +12,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from core.learning.analyzer import TradeRecord
+from core.learning.learner_config import LearnerConfig
 from core.learning.stats import stdev
 from core.markets.timeframes import timeframe_ms
 from core.strategy.port import Gate, SignalContext
-
-if TYPE_CHECKING:
-    from core.learning.learner_model import LearnerConfig
 
 RIDGE_FEATURES = ("trend", "trend_sq", "atr_rel", "hour_sin", "hour_cos", "weekend")
 

@@ -43,8 +43,10 @@ def pair_files(folder: Path, timeframe: str) -> dict[str, tuple[Path, str]]:
     return best
 
 
-def load_folder(folder: str | Path, timeframe: str, min_candles: int = 12, label: str = "") -> FolderUniverse:
-    """Every usable pair file of `folder`, resampled to `timeframe` (pair keys prefixed by `label`)."""
+def load_folder(folder: str | Path, timeframe: str, min_candles: int = 12, label: str = "",
+                cache: str | None = None) -> FolderUniverse:
+    """Every usable pair file of `folder`, resampled to `timeframe` (pair keys prefixed by `label`);
+    `cache`: the candle cache folder (ZYN_CANDLE_CACHE), if any."""
     path = Path(folder)
     if not path.is_dir():
         raise UserError(f"{folder}: no such folder")
@@ -53,7 +55,7 @@ def load_folder(folder: str | Path, timeframe: str, min_candles: int = 12, label
         raise UserError(f"{folder}: no <EXCHANGE>_<BASE>-<QUOTE>_<tf>.csv file that can build {timeframe} candles")
     out = FolderUniverse({})
     for pair, (f, tf) in sorted(files.items()):
-        candles = resample_columns(load_arrays(f, volume=True), tf, timeframe).to_candles()
+        candles = resample_columns(load_arrays(f, volume=True, cache=cache), tf, timeframe).to_candles()
         if len(candles) < min_candles:
             out.skipped.append(f"{f.name}: {len(candles)} {timeframe} candles")
             continue

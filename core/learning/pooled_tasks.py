@@ -17,9 +17,9 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from core.domain import Market
-from core.kernel.arrays import CandleArrays
 from core.learning.learner_ml import MLModel
 from core.learning.learner_model import LearnerModel
+from core.market_data.arrays import CandleArrays
 from core.research.backtest import BacktestResult
 from core.research.pair_backtest import PairBacktest
 from core.strategy.port import Gate, SignalContext

@@ -26,7 +26,6 @@ import numpy as np
 
 from core.domain import Candle, Market, UserError
 from core.evidence.skill import has_skill, seeds_beaten
-from core.kernel.arrays import CandleArrays
 from core.learning.analyzer import TradeRecord, from_closed_trade
 from core.learning.learn_features import Universe
 from core.learning.learner_ml import MLModel, MLSpec, fit_ml
@@ -45,6 +44,7 @@ from core.learning.pooled_tasks import (
     run_learned,
 )
 from core.learning.walk_forward import fold_starts, window
+from core.market_data.arrays import CandleArrays
 from core.markets.timeframes import timeframe_ms
 from core.research.backtest import BacktestResult
 from core.research.metrics import ClosedTrade

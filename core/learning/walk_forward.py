@@ -19,9 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from core.domain import Candle, Market, UserError
-from core.kernel.arrays import CandleArrays
 from core.learning.analyzer import TradeRecord, from_closed_trade
 from core.learning.learner_model import LearnerConfig, LearnerModel, fit_model
+from core.market_data.arrays import CandleArrays
 from core.research.backtest import BacktestResult
 from core.research.pair_backtest import PairBacktest
 from core.strategy.port import Gate, SignalContext

@@ -1,16 +1,16 @@
-"""Optional binary cache of clean candle files (ZYN_CANDLE_CACHE=folder): a .npz per source file,
-keyed by its absolute path, size and modification time, so an edited file is read again."""
+"""Optional binary cache of clean candle files (ZYN_CANDLE_CACHE=folder, passed in as `folder`): a
+.npz per source file, keyed by its absolute path, size and modification time, so an edited file is
+read again."""
 
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from core.kernel.arrays import CandleArrays
+from core.market_data.arrays import CandleArrays
 
 Reader = Callable[[Path, bool], CandleArrays | None]
 FIELDS = ("ts", "open", "high", "low", "close")
@@ -22,8 +22,7 @@ def _key(path: Path, volume: bool) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:24]
 
 
-def cached(path: Path, volume: bool, read: Reader) -> CandleArrays | None:
-    folder = os.environ.get("ZYN_CANDLE_CACHE")
+def cached(path: Path, volume: bool, read: Reader, folder: str | Path | None = None) -> CandleArrays | None:
     if not folder:
         return read(path, volume)
     target = Path(folder) / f"{path.stem}-{_key(path, volume)}.npz"

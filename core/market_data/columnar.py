@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from core.kernel.arrays import F64, CandleArrays
+from core.market_data.arrays import F64, CandleArrays
 
 COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
 MAX_TS = 2**62  # far beyond any real date; keeps int64 arithmetic safe
@@ -94,7 +94,7 @@ class _Columns:
 
 def _header(path: Path) -> list[str] | None:
     try:
-        with path.open(newline="", encoding="utf-8") as fh:
+        with path.open(newline="", encoding="utf-8-sig") as fh:  # a byte-order mark is not a column name
             first = next(csv.reader(fh), None)
     except (UnicodeDecodeError, csv.Error, OSError):
         return None

@@ -18,14 +18,17 @@ from core.domain import Candle, UserError
 from core.markets.pairs import pair_from_filename
 
 if TYPE_CHECKING:
-    from core.kernel.arrays import CandleArrays
+    from core.market_data.arrays import CandleArrays
 
 COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
 MAX_TS = 2**62
 
 
-def load_csv(path: str | Path) -> list[Candle]:
+def load_csv(path: str | Path, columnar: bool = True) -> list[Candle]:
+    """`columnar=False`: the row reader only (same candles and messages, no pyarrow import)."""
     p = _existing(path)
+    if not columnar:
+        return _load_rows(p)
     from core.market_data.columnar import read_columns
 
     arrays = read_columns(p)
@@ -34,15 +37,15 @@ def load_csv(path: str | Path) -> list[Candle]:
     return _load_rows(p)
 
 
-def load_arrays(path: str | Path, volume: bool = False) -> CandleArrays:
-    """Candle columns for the kernel; same checks and messages as `load_csv`. With
-    ZYN_CANDLE_CACHE set to a folder, clean files are cached there as .npz (keyed by path, size, mtime)."""
-    from core.kernel.arrays import CandleArrays
+def load_arrays(path: str | Path, volume: bool = False, cache: str | Path | None = None) -> CandleArrays:
+    """Candle columns for the kernel; same checks and messages as `load_csv`. With `cache` a folder
+    (the ZYN_CANDLE_CACHE setting), clean files are cached there as .npz (keyed by path, size, mtime)."""
+    from core.market_data.arrays import CandleArrays
     from core.market_data.candle_cache import cached
     from core.market_data.columnar import read_columns
 
     p = _existing(path)
-    arrays = cached(p, volume, read_columns)
+    arrays = cached(p, volume, read_columns, cache)
     if arrays is not None:
         return arrays
     return CandleArrays.from_candles(_load_rows(p))
@@ -55,14 +58,24 @@ def _existing(path: str | Path) -> Path:
     return p
 
 
-def _load_rows(p: Path) -> list[Candle]:
+def _load_rows(p: Path, limit: int | None = None) -> list[Candle]:
+    import itertools
+
     try:
-        with p.open(newline="", encoding="utf-8") as fh:
-            return _parse(csv.reader(fh), p.name)
+        with p.open(newline="", encoding="utf-8-sig") as fh:  # Excel writes a byte-order mark
+            reader = csv.reader(fh)
+            return _parse(reader if limit is None else itertools.islice(reader, limit + 1), p.name)
     except UnicodeDecodeError:
         raise UserError(f"{p.name}: not a text CSV file") from None
     except csv.Error as exc:
         raise UserError(f"{p.name}: unreadable CSV ({exc})") from None
+
+
+def check_head(path: str | Path, rows: int = 3) -> None:
+    """The strict checks on the header and the first rows only: what `zyn run` can afford before it
+    creates anything (an empty or foreign file is refused in milliseconds; a bad row deep in a
+    large file is still named when the file is loaded)."""
+    _load_rows(_existing(path), limit=rows)
 
 
 def _parse(reader: object, name: str) -> list[Candle]:
@@ -129,14 +142,24 @@ def csv_files(path: str | Path) -> list[Path]:
     raise UserError(f"{p}: no such file or folder")
 
 
-def load_dataset(path: str | Path) -> dict[str, tuple[str, list[Candle]]]:
-    """pair -> (timeframe, candles) for a file or folder; the finest timeframe wins per pair."""
+COLUMNAR_FROM_BYTES = 16 << 20  # `columnar=None`: pyarrow only for this much CSV (issue 20.5)
+
+
+def load_dataset(path: str | Path, columnar: bool | None = True) -> dict[str, tuple[str, list[Candle]]]:
+    """pair -> (timeframe, candles) for a file or folder; the finest timeframe wins per pair.
+
+    `columnar=None` (the paper replay of `zyn run`): pyarrow's reader (~44 MB resident for the
+    life of the process) only when the files add up to COLUMNAR_FROM_BYTES; two pairs of 1h
+    candles are read row by row in a fraction of a second, to the same candles."""
     from core.markets.timeframes import timeframe_seconds
 
+    files = csv_files(path)
+    if columnar is None:
+        columnar = sum(f.stat().st_size for f in files) >= COLUMNAR_FROM_BYTES
     found: dict[str, tuple[str, list[Candle]]] = {}
-    for f in csv_files(path):
+    for f in files:
         pair, tf = pair_from_filename(f.name)
         if pair in found and timeframe_seconds(found[pair][0]) <= timeframe_seconds(tf):
             continue
-        found[pair] = (tf, load_csv(f))
+        found[pair] = (tf, load_csv(f, columnar))
     return found

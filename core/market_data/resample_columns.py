@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.domain import UserError
-from core.kernel.arrays import CandleArrays
+from core.market_data.arrays import CandleArrays
 from core.markets.timeframes import timeframe_ms
 
 

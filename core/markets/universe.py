@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from loguru import logger
 
-from core.strategy.module_settings import UniverseSettings
+from core.markets.universe_settings import UniverseSettings
 
 
 @dataclass(frozen=True)

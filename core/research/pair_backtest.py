@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from core.domain import Market, UserError
-from core.kernel.arrays import CandleArrays
+from core.market_data.arrays import CandleArrays
 from core.research.backtest import Backtester, BacktestResult
 from core.strategy.pinned import Sma20Atr  # the one strategy the kernel implements
 from core.strategy.port import DEFAULT_STRATEGY, GateFn, Strategy, kernel_of, strategy_named

@@ -56,9 +56,10 @@ CIRCUIT_DEFAULT: dict[str, Any] = {"state": "unknown", "failures": 0}
 FRESH_S = 5.0  # data read longer ago than this is labelled "cache" (as_of gives its age), not "exchange"
 SNAPSHOT_KEYS = (
     "mode", "as_of", "source", "balances", "equity_usd", "positions", "open_orders", "pnl",
-    "trades", "autopilot", "kill_switch", "circuit", "learning", "paused_until",
+    "trades", "autopilot", "kill_switch", "circuit", "learning", "paused_until", "evidence",
 )
-LIVE_ONLY_KEYS = frozenset({"learning", "paused_until"})  # always recomputed, so an older stored snapshot may lack them
+# always recomputed, so an older stored snapshot may lack them
+LIVE_ONLY_KEYS = frozenset({"learning", "paused_until", "evidence"})
 
 
 def _only(fn: Callable[[], dict[str, Any]], default: dict[str, Any], what: str) -> dict[str, Any]:
@@ -94,6 +95,7 @@ class StatusService:
         sync_interval_s: float = 60,
         day_open_equity: Callable[[int], float | None] | None = None,
         paused_until: Callable[[], int | None] | None = None,
+        evidence_state: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         """`paused_until`: when a timed pause ends (epoch ms) or None (issue 22: `paused_until` in the JSON)."""
         self._paused_until = paused_until
@@ -101,6 +103,7 @@ class StatusService:
         self._day_open = day_open_equity  # equity at 00:00 UTC of a moment's day (the kill-switch's)
         self._pairs, self._quote = list(pairs), quote
         self._breaker, self._autopilot, self._kill = breaker_snapshot, autopilot_state, kill_switch_state
+        self._evidence_state = evidence_state  # issue 17: live/shadow per pair ({} with ZYN_EVIDENCE=off)
         self._kv = KeyValueStore(db_engine)
         self._cache = ExchangeCache(
             exchange, clock, self._kv, self._pairs, quote, trade_ttl_s, sync_interval_s
@@ -265,7 +268,18 @@ class StatusService:
             "circuit": _only(self._breaker, CIRCUIT_DEFAULT, "circuit"),
             "learning": self._learning(),
             "paused_until": iso_utc(self._paused_until()) if self._paused_until is not None else None,
+            "evidence": self._evidence(),
         }
+
+    def _evidence(self) -> dict[str, Any]:
+        """`evidence: {PAIR: {"state", "trades", "months", ...}}` (contract extension); {} when off."""
+        if self._evidence_state is None:
+            return {}
+        try:
+            return self._evidence_state()
+        except Exception as exc:  # the gate's trouble must not break status
+            log.warning("status: evidence unavailable (%s)", type(exc).__name__)
+            return {}
 
     def _learning(self) -> dict[str, Any]:
         """The learning switch (on only while the latest walk-forward shows skill) and its evidence."""

@@ -10,22 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from core.domain import UserError
+from core.markets.universe_settings import UniverseSettings as UniverseSettings
 from core.strategy.features import DEFAULT_ON, parse_features
 from core.strategy.mtf import confirming_timeframes
 from core.strategy.profit_target import ACTIONS, DEFAULT_PCT, parse_pct
 from core.strategy.sessions import Sessions, parse_sessions
-
-
-@dataclass(frozen=True)
-class UniverseSettings:
-    quote: str = "USD"
-    min_volume_usd: float = 250_000.0  # 24h volume in the quote currency
-    max_spread_pct: float = 0.5  # best ask vs best bid, % of the mid
-    max_pairs: int = 30
-    min_price: float = 0.0001
-    min_history: int = 50  # candles of the trading timeframe
-    deny: tuple[str, ...] = ()
-    refresh_minutes: int = 60
 
 
 @dataclass(frozen=True)

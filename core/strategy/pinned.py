@@ -19,7 +19,8 @@ from core.strategy.cooloff import CoolOff
 from core.strategy.indicators import IndicatorState
 from core.strategy.risk import RiskConfig, entry_reason, size_entry
 
-Action = Literal["enter", "skip", "hold", "none", "flatten", "halted"]
+# "shadow": an entry the evidence gate keeps in shadow (recorded with its size, no order; issue 17)
+Action = Literal["enter", "skip", "hold", "none", "flatten", "halted", "shadow"]
 
 
 @dataclass(frozen=True)

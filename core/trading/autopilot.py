@@ -20,8 +20,10 @@ from typing import Any
 from loguru import logger
 
 from core.domain import Candle, Market, ZynError
+from core.evidence import PairEvidence
 from core.markets.timeframes import bucket_start, timeframe_ms
 from core.ports import MarketFeed
+from core.strategy.account_risk import AccountRiskConfig, account_risk_refusal, position_risk
 from core.strategy.entry_rules import EntryRules
 from core.strategy.pinned import CloseContext, Decision, GateFn
 from core.strategy.port import DEFAULT_STRATEGY, PairSignal, Strategy, strategy_named
@@ -29,9 +31,12 @@ from core.telemetry.models import DecisionRow
 from core.trading.kill_switch import DailyLossGuard
 from core.trading.positions import TradeExit, dec
 from core.trading.rules import EntryContext, TradingPolicy, blocking_rule
+from core.trading.servant import evidence_text
 from core.trading.service import TradingService
+from core.trading.shadow import ShadowBook
 
 GateProvider = Callable[[], GateFn | None]
+EvidenceFn = Callable[[str, int], PairEvidence]  # (pair, close ms) -> live/shadow (core.trading.servant)
 NO_DATA_EVERY_MS = 3_600_000
 
 
@@ -56,6 +61,9 @@ class Autopilot:
         strategy: Strategy | None = None,
         policy: TradingPolicy | None = None,
         rules: EntryRules | None = None,
+        evidence: EvidenceFn | None = None,
+        shadow: ShadowBook | None = None,
+        account_risk: AccountRiskConfig | None = None,
     ) -> None:
         self.service, self.timeframe, self.feed, self.gate = service, timeframe, feed, gate
         self.strategy: Strategy = strategy or strategy_named(DEFAULT_STRATEGY)  # the compiled kernel
@@ -67,6 +75,11 @@ class Autopilot:
             from core.strategy.mtf import history_needed
 
             self.history_limit = max(history_limit, history_needed(timeframe, rules.confirming))
+        # issue 17: the evidence gate (None = ZYN_EVIDENCE=off, the plain strategy everywhere), the
+        # shadow positions it keeps, and the account-wide cap on live positions' risk
+        self.evidence, self.account_risk = evidence, account_risk
+        self.shadow = shadow if shadow is not None or evidence is None else ShadowBook(service.state.kv)
+        self._zero_equity_told: set[str] = set()
         self._tf_ms = timeframe_ms(timeframe)
         self._runs: dict[str, _PairRun] = {}
         self._marks: dict[str, float] = {}
@@ -139,14 +152,17 @@ class Autopilot:
             self._warm(run, history, len(history) - 1)
             self._apply_policy(run)
             self._marks[pair] = candle.close
+            self._walk_shadow(run, pair, history)
             equity, cash = self._equity(pair, candle)
             guard = self.service.state.guard
-            tripped = guard.on_close(candle.ts, equity)
+            tripped = self._feed_guard(pair, candle.ts, equity)
             self.service.resume_if_due(candle.ts + self._tf_ms)  # a timed pause over by this close (replay-exact)
             paused = self.service.paused_reason
             gate = self.gate() if self.gate is not None else None
             halted = guard.halted(candle.ts) or paused is not None
-            flat = not self.service.has_position(pair, "autopilot")  # a manual position is not its own
+            # a manual position is not its own; a shadow position is (the strategy holds it)
+            flat = not self.service.has_position(pair, "autopilot") and not self._in_shadow(pair)
+            verdict = self.evidence(pair, candle.ts + self._tf_ms) if self.evidence is not None else None
             next_open = self._next_open(pair, candle)
             decision = run.strategy.decide(candle, CloseContext(equity, flat, halted, next_open, gate))
             run.last_ts = run.warmed_to = candle.ts
@@ -162,22 +178,25 @@ class Autopilot:
 
                 decision = review(self.rules, decision, history)
             decision = self._obey_rules(decision, candle.ts + self._tf_ms)
+            decision = self._servant(decision, verdict)
             extras: list[Any] = self.service.state.tick_rows(
                 pair, run.strategy.persisted(), run.last_ts, self.service.clock.now_ms()
             )
             if self.snapshot_equity and self._snapshot_ts != candle.ts:
                 self._snapshot_ts = candle.ts
                 extras.append(self.service.journal.equity_row(candle.ts, equity, cash))
-            row = self._act(pair, decision, tripped, extras)
+            row = self._act(pair, decision, tripped, extras, verdict)
             if target_action is not None:
                 from core.trading.profit_lock import lock_in_profit
 
                 lock_in_profit(self.service, target_action, self.rules.target if self.rules else None)
             return row
 
-    def _act(self, pair: str, decision: Decision, tripped: bool, extras: list[Any]) -> DecisionRow:
+    def _act(
+        self, pair: str, decision: Decision, tripped: bool, extras: list[Any], verdict: PairEvidence | None = None
+    ) -> DecisionRow:
         """Write the decision (with the state it leaves behind, one commit), then carry it out."""
-        row = _row(decision, self.timeframe)
+        row = _row(decision, self.timeframe, verdict.state if verdict is not None else None)
         in_position = self.service.has_position(pair)
         if tripped and in_position:
             row.action, row.reason = "flatten", f"daily loss kill-switch tripped; {decision.reason}"
@@ -189,6 +208,8 @@ class Autopilot:
             # tripped it did not finish): the kill-switch means flat, so try again now.
             result = self.service.exit_position(pair, "kill_switch")
             self.service.journal.safety("kill_switch", f"{pair}: retrying the flatten: {result.text}")
+        if decision.action == "shadow" and self.shadow is not None:
+            self.shadow.open(pair, decision.ts, decision.amount, _stop_distance(decision), decision.target_distance)
         if decision.action == "enter":
             result = self.service.enter(pair, decision, decision_id=row.id)
             if not result.ok and row.id is not None:
@@ -197,6 +218,74 @@ class Autopilot:
                 )
                 row.action, row.reason = "skip", f"entry refused: {result.text}"
         return row
+
+    # ------------------------------------------------------------------ the servant (issue 17)
+    def _servant(self, decision: Decision, verdict: PairEvidence | None) -> Decision:
+        """An entry on a pair in shadow becomes a `shadow` decision (same size, stop, target; no
+        order); a live entry over the account-wide cap becomes a skip naming the cap."""
+        if decision.action != "enter":
+            return decision
+        if verdict is not None and verdict.state != "live":
+            logger.bind(pair=decision.pair, action="shadow").info("entry kept in shadow: {}", evidence_text(verdict))
+            # the sized entry, kept: "evidence gate: shadow — 41 trades over 14 months, expectancy ..."
+            figures = evidence_text(verdict).partition(": ")[2]
+            return replace(decision, action="shadow", reason=f"evidence gate: {figures}")
+        if self.account_risk is None:
+            return decision
+        open_risks = [position_risk(b.amount, b.entry_price, b.stop) for b in self.service.brackets()]
+        new_risk = decision.amount * _stop_distance(decision)
+        equity = dec(decision.equity or 0.0)
+        refusal = account_risk_refusal(open_risks, new_risk, equity, self.account_risk)
+        if not refusal:
+            return decision
+        logger.bind(pair=decision.pair, action="skip", reason=refusal).info(
+            "entry skipped: open risk {} + {} with {} live position(s) at equity {}",
+            sum(open_risks, Decimal(0)), new_risk, len(open_risks), equity,
+        )
+        return replace(decision, action="skip", reason=refusal)
+
+    @property
+    def cannot_trade(self) -> str | None:
+        """Why the autopilot cannot trade at all right now (status): an account with no money."""
+        if not self._zero_equity_told:
+            return None
+        quotes = sorted({self._market(p).quote for p in self._zero_equity_told})
+        return f"the account holds no {', '.join(quotes)} (equity 0): fund it in the pairs' quote currency"
+
+    def _in_shadow(self, pair: str) -> bool:
+        return self.shadow is not None and self.shadow.holds(pair)
+
+    def _walk_shadow(self, run: _PairRun, pair: str, history: Sequence[Candle]) -> None:
+        """Follow the pair's shadow position through every candle since the last decision (one in
+        normal running; all those missed while Zyn was down); its exit feeds the cool-off as a
+        real exit does (the plain strategy would have taken that loss)."""
+        if self.shadow is None or not self.shadow.holds(pair):
+            return
+        start = len(history) - 1
+        while start > 0 and run.last_ts is not None and history[start - 1].ts > run.last_ts:
+            start -= 1
+        for candle in history[start:]:
+            done = self.shadow.walk(pair, candle)
+            if done is not None:
+                run.strategy.record_exit(done.pnl, bucket_start(done.closed_ms, self._tf_ms))
+                return
+
+    def _feed_guard(self, pair: str, ts: int, equity: float) -> bool:
+        """The kill-switch sees the close's equity, except on an account with nothing in it: a
+        zero-equity account cannot lose a day's 3 %, it cannot trade at all — say what is wrong
+        (once per pair and process) instead of tripping every day."""
+        if equity > 0 or self.service.has_position(pair):
+            self._zero_equity_told.discard(pair)
+            return self.service.state.guard.on_close(ts, equity)
+        if pair not in self._zero_equity_told:
+            self._zero_equity_told.add(pair)
+            quote = self._market(pair).quote
+            detail = (
+                f"{pair}: the account holds no {quote} (equity 0): nothing to trade; fund it in {quote} "
+                f"(paper: PAPER_BALANCE is paid in the pairs' quote currency)"
+            )
+            self.service.journal.safety("zero_equity", detail)
+        return False
 
     # ------------------------------------------------------------------ owner policy
     def _apply_policy(self, run: _PairRun) -> None:
@@ -256,12 +345,18 @@ class Autopilot:
         balances = self.service.exchange.fetch_balances()
         cash = balances.total.get(quote, Decimal(0))
         total = cash
+        held = balances.total
         for other, market in self.service.markets.items():
-            if market.quote != quote or (other not in self.pairs and not self.service.has_position(other)):
+            # the balance first: a coin not held adds nothing, and asking that first keeps this
+            # loop O(markets) per pair (the tuple membership test and the position lookup only
+            # for coins held) instead of O(markets x pairs) (issue 20.4); same terms, same order
+            amount = held.get(market.base, Decimal(0))
+            if not amount or market.quote != quote:
                 continue
-            amount = balances.total.get(market.base, Decimal(0))
+            if other not in self.pairs and not self.service.has_position(other):
+                continue
             mark = candle.close if other == pair else self._mark(other)
-            if amount and mark is not None:
+            if mark is not None:
                 total += amount * dec(mark)
         return float(total), float(cash)
 
@@ -294,6 +389,14 @@ class Autopilot:
             )
 
 
+def _stop_distance(d: Decision) -> Decimal:
+    if d.stop_distance is not None:
+        return d.stop_distance
+    if d.entry_price is not None and d.stop is not None:
+        return dec(d.entry_price - d.stop)
+    return Decimal(0)
+
+
 def trip_detail(guard: DailyLossGuard, d: Decision) -> str:
     """Why the kill-switch tripped, quoting the limit in force (the owner's `set daily loss`)."""
     start, equity = guard.start_equity or 0.0, d.equity or 0.0
@@ -305,9 +408,11 @@ def trip_detail(guard: DailyLossGuard, d: Decision) -> str:
     )
 
 
-def _row(d: Decision, timeframe: str) -> DecisionRow:
+def _row(d: Decision, timeframe: str, evidence: str | None = None) -> DecisionRow:
     moment = datetime.fromtimestamp(d.ts / 1000, tz=UTC)
-    context = {"hour": moment.hour, "weekday": moment.weekday(), "entry_price_est": d.entry_price}
+    context: dict[str, Any] = {"hour": moment.hour, "weekday": moment.weekday(), "entry_price_est": d.entry_price}
+    if evidence is not None:
+        context["evidence"] = evidence  # the gate's state at this close (live | shadow)
     return DecisionRow(
         ts_ms=d.ts,
         pair=d.pair,

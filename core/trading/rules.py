@@ -23,7 +23,8 @@ from core.markets.catalog import known_markets
 from core.markets.pairs import normalize_pair
 from core.strategy.risk import RiskConfig
 
-RuleKind = Literal["no_weekends", "no_entries_after", "max_positions", "skip_pair"]
+# force_live (issue 17): "trade BTC anyway" — the pair trades live whatever its evidence says
+RuleKind = Literal["no_weekends", "no_entries_after", "max_positions", "skip_pair", "force_live"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class Rule:
             return f"no new trades from {self.value} until midnight"
         if self.kind == "max_positions":
             return f"never more than {self.value} open position(s)"
+        if self.kind == "force_live":
+            return f"trade {self.value} live whatever its evidence says"
         return f"no new {self.value} trades"
 
 
@@ -97,6 +100,11 @@ def parse_rule(text: str) -> Rule | None:
         if "/" in stop.group(1) or pair.partition("/")[0] in known:  # "don't buy anything" is no pair
             return Rule("skip_pair", pair, said)
     return None
+
+
+def forced_pairs(rules: Sequence[Rule]) -> frozenset[str]:
+    """The pairs the owner forced live (`trade BTC anyway`): the evidence gate's `forced`."""
+    return frozenset(r.value for r in rules if r.kind == "force_live")
 
 
 def blocking_rule(rules: Sequence[Rule], ctx: EntryContext) -> Rule | None:

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from core.domain import UserError
-from core.kernel.arrays import CandleArrays
 from core.market_data import csv_loader
+from core.market_data.arrays import CandleArrays
 from core.market_data.columnar import read_columns
 from tests.conftest import shared_data
 
@@ -38,16 +38,16 @@ def test_odd_but_valid_files_still_load(tmp_path: Path) -> None:
     assert len(csv_loader.load_arrays(p)) == 2
 
 
-def test_cache_returns_same_arrays_and_notices_edits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ZYN_CANDLE_CACHE", str(tmp_path / "cache"))
+def test_cache_returns_same_arrays_and_notices_edits(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"  # the ZYN_CANDLE_CACHE setting
     p = tmp_path / "KRAKEN_BTC-USD_1h.csv"
     p.write_text("timestamp,open,high,low,close,volume\n1546300800000,1,2,0.5,1.5,1\n")
-    first = csv_loader.load_arrays(p)
+    first = csv_loader.load_arrays(p, cache=cache)
     assert len(list((tmp_path / "cache").glob("*.npz"))) == 1
-    again = csv_loader.load_arrays(p)
+    again = csv_loader.load_arrays(p, cache=cache)
     assert np.array_equal(first.close, again.close)
     p.write_text("timestamp,open,high,low,close,volume\n1546300800000,1,2,0.5,1.5,1\n1546304400000,1,2,0.5,1.7,1\n")
-    assert csv_loader.load_arrays(p).close.tolist() == [1.5, 1.7]
+    assert csv_loader.load_arrays(p, cache=cache).close.tolist() == [1.5, 1.7]
     p.write_text("timestamp,open,high,low,close,volume\n1546300800000,1,2,0.5,1.5,-1\n")
     with pytest.raises(UserError, match="line 2: negative volume"):
-        csv_loader.load_arrays(p)
+        csv_loader.load_arrays(p, cache=cache)

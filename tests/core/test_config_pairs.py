@@ -48,7 +48,8 @@ def test_malformed_settings_name_the_variable(env: dict[str, str], needle: str) 
 
 
 def test_live_needs_both_settings() -> None:
-    s = load_settings({"ZYN_MODE": "live", "ZYN_LIVE_CONFIRM": "yes", "KRAKEN_API_KEY": "k", "KRAKEN_API_SECRET": "s"})
+    s = load_settings({"ZYN_MODE": "live", "ZYN_LIVE_CONFIRM": "yes", "KRAKEN_API_KEY": "k",
+                       "KRAKEN_API_SECRET": "c2VjcmV0"})  # Kraken's secrets are base64 (issue 19.8)
     assert s.mode == "live" and s.redacted()["kraken_api_secret"] == "set"
 
 

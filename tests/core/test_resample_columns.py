@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from core.domain import Candle, UserError
-from core.kernel.arrays import CandleArrays
+from core.market_data.arrays import CandleArrays
 from core.market_data.csv_loader import load_arrays, load_csv
 from core.market_data.resample import resample
 from core.market_data.resample_columns import resample_columns

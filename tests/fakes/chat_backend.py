@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.channels.ports import Envelope, Reply
-from core.config import ChannelSettings, Settings
+from adapters.channels.settings import ChannelSettings
+from bot.settings import ZynSettings as Settings
 
 SNAPSHOT: dict[str, Any] = {
     "mode": "paper",

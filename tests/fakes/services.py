@@ -75,8 +75,9 @@ class FakeTrading:
         self.calls.append(("flatten_pair", pair))
         return FakeResult(True, f"Closed {pair}.")
 
-    def pause(self, reason: str, until_ms: int | None = None) -> None:
+    def pause(self, reason: str, until_ms: int | None = None) -> FakeResult:
         self.calls.append(("pause", reason) if until_ms is None else ("pause_until", (reason, until_ms)))
+        return FakeResult(True, "")
 
     def resume(self) -> FakeResult:
         self.calls.append(("resume", None))

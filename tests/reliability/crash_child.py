@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from adapters.kraken.exchange import KrakenExchange  # noqa: E402
 from bot.conversation.envelope import Envelope  # noqa: E402
+from bot.settings import load_settings  # noqa: E402
 from bot.wiring.app import Zyn, build_zyn  # noqa: E402
-from core.config import load_settings  # noqa: E402
 from core.trading.profit_lock import lock_in_profit  # noqa: E402
 
 AMOUNT = "0.002"

@@ -32,7 +32,7 @@ from adapters.sim_exchange.server import Fault
 from bot.wiring.app import Zyn
 from core.domain import Order
 from core.telemetry.models import OrderRow, TradeRow
-from tests.bot.test_app_modes_sim import RunningSim, build, kraken_sim, rows
+from tests.bot.wiring.test_app_modes_sim import RunningSim, build, kraken_sim, rows
 from tests.conftest import REPO, shared_data
 from tests.pg import BACKENDS, fresh_engine
 from tests.reliability.invariants import check_all

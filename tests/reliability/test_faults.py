@@ -14,7 +14,7 @@ from loguru import logger
 
 from adapters.sim_exchange.server import Fault
 from bot.wiring.app import Zyn
-from tests.bot.test_app_modes_sim import RunningSim, account_env, build, kraken_sim, say
+from tests.bot.wiring.test_app_modes_sim import RunningSim, account_env, build, kraken_sim, say
 from tests.conftest import shared_data
 from tests.reliability.invariants import check_all
 from tests.reliability.table import publish

@@ -20,7 +20,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.bot.test_run_process import free_port, get, wait_healthy
+from tests.bot.cli.test_run_process import free_port, get, wait_healthy
 from tests.reliability.table import publish
 
 REQUESTS = 16

@@ -21,7 +21,7 @@ from adapters.sim_exchange.server import Fault
 from bot.wiring.app import Zyn
 from core.domain import Order
 from core.trading.bracket import Bracket
-from tests.bot.test_app_modes_sim import RunningSim, account_env, build, kraken_sim, say
+from tests.bot.wiring.test_app_modes_sim import RunningSim, account_env, build, kraken_sim, say
 from tests.conftest import shared_data
 from tests.reliability.invariants import check_all
 from tests.reliability.table import Row, publish

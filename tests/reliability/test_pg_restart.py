@@ -25,8 +25,8 @@ import pytest
 
 from core.domain import Order
 from core.telemetry.db import make_engine
-from tests.bot.test_app_modes_sim import RunningSim, kraken_sim
-from tests.bot.test_run_process import free_port, get
+from tests.bot.cli.test_run_process import free_port, get
+from tests.bot.wiring.test_app_modes_sim import RunningSim, kraken_sim
 from tests.conftest import REPO, shared_data
 from tests.reliability.invariants import check_store
 from tests.reliability.pg_server import PrivateServer

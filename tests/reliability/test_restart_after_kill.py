@@ -7,7 +7,7 @@ import signal
 import time
 from pathlib import Path
 
-from tests.bot.test_one_owner import base_env, free_port, post_chat, start_run, stop, wait_role, zyn
+from tests.bot.owner.test_one_owner import base_env, free_port, post_chat, start_run, stop, wait_role, zyn
 
 LEASE_S = 30
 

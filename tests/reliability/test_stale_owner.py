@@ -15,8 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from adapters.sim_exchange.server import Fault
-from tests.bot.test_app_modes_sim import kraken_sim
-from tests.bot.test_one_owner import base_env, free_port, post_chat, start_run, stop, wait_role
+from tests.bot.owner.test_one_owner import base_env, free_port, post_chat, start_run, stop, wait_role
+from tests.bot.wiring.test_app_modes_sim import kraken_sim
 from tests.reliability.test_unknown_outcomes import MethodCounter, count
 
 AMOUNT = Decimal("0.0037")  # no other order in this test has this amount

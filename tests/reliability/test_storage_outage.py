@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot.test_app_modes_sim import kraken_sim
-from tests.bot.test_run_process import free_port, get, wait_healthy
+from tests.bot.cli.test_run_process import free_port, get, wait_healthy
+from tests.bot.wiring.test_app_modes_sim import kraken_sim
 from tests.conftest import REPO, shared_data
 from tests.reliability.pg_server import PrivateServer
 from tests.reliability.test_pg_restart import executed, health, order, wait_health

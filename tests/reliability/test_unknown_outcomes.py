@@ -27,7 +27,7 @@ from core.telemetry.models import OrderRow, SafetyEventRow
 from core.trading.circuit_breaker import CircuitBreaker
 from core.trading.journal import Journal
 from core.trading.orders import OrderDesk
-from tests.bot.test_app_modes_sim import RunningSim, account_env, build, kraken_sim, say
+from tests.bot.wiring.test_app_modes_sim import RunningSim, account_env, build, kraken_sim, say
 from tests.conftest import shared_data
 from tests.reliability.invariants import check_all
 from tests.reliability.table import publish

@@ -18,8 +18,8 @@ from flask import Flask
 from loguru import logger
 
 from adapters.web.app import create_web_app
+from bot.settings import load_settings
 from bot.wiring.app import Zyn, build_zyn
-from core.config import load_settings
 from tests.fakes.openai_server import FakeOpenAIServer, text
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.fakes.telegram_api import FakeTelegramAPI

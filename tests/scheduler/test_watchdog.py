@@ -8,10 +8,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from adapters.channels.settings import ChannelSettings
 from bot.conversation.envelope import Envelope, Reply
 from bot.wiring.modules import watch_telegram
 from core.clock import RealClock
-from core.config import ChannelSettings
 from core.telemetry.db import make_engine
 from scheduler.lock import SchedulerLock
 from scheduler.runner import JobSpec, ZynScheduler, every

@@ -48,6 +48,13 @@
       fmt(p.unrealized_pnl), fmt(p.stop_price), fmt(p.take_profit_price)]), "no open positions", 7);
     fill("orders", (s.open_orders || []).map(o => [o.id, o.pair, o.side, o.type, fmt(o.price), fmtAmount(o.pair, o.amount)]),
       "no open orders", 6);
+    // issue 17: live/shadow per pair with the figures behind it
+    const r = x => (x === null || x === undefined) ? "–" : (x >= 0 ? "+" : "") + Number(x).toFixed(2);
+    fill("evidence", Object.entries(s.evidence || {}).map(([pair, e]) => [pair,
+      e.state + (e.forced ? " (forced by your rule)" : ""), String(e.trades), fmt(e.months, 0),
+      e.expectancy_r === null ? "–" : r(e.expectancy_r) + "R",
+      e.interval_low === null ? "–" : `${r(e.interval_low)} to ${r(e.interval_high)}`,
+      e.pooled_r === null ? "–" : r(e.pooled_r) + "R"]), "evidence gate off (ZYN_EVIDENCE=off): every pair trades", 7);
   }
 
   function showExtra(x) {

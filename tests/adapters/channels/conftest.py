@@ -11,7 +11,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from adapters.channels import slack, sms, web_chat
-from core.config import ChannelSettings
+from adapters.channels.settings import ChannelSettings
 from tests.fakes.chat_backend import FakeZyn, make_zyn
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.fakes.telegram_api import FakeTelegramAPI

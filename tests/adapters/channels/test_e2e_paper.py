@@ -19,8 +19,8 @@ from sqlmodel import Session, col, select
 
 from adapters.channels.telegram import TelegramChannel
 from bot.conversation.envelope import Envelope
+from bot.settings import load_settings
 from bot.wiring.app import Zyn
-from core.config import load_settings
 from core.telemetry.models import TradeRow
 from tests.adapters.channels.conftest import OWNER_CHAT, OWNER_PHONE, STRANGER_CHAT
 from tests.conftest import shared_data

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from adapters.channels import sms
 from adapters.channels.render import sms_segments, to_gsm
+from adapters.channels.settings import ChannelSettings
 from adapters.channels.slack import SlackChannel
 from adapters.channels.telegram import TelegramChannel
 from bot.conversation.dispatcher import Dispatcher
@@ -26,7 +27,6 @@ from bot.conversation.intents import IntentClassifier
 from bot.conversation.offline_engine import OfflineEngine
 from bot.conversation.services import Services
 from core.clock import SimClock
-from core.config import ChannelSettings
 from core.telemetry.db import make_engine
 from core.telemetry.kv import KeyValueStore
 from core.telemetry.models import TradeRow

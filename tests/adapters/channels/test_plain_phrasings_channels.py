@@ -22,7 +22,7 @@ from adapters.channels.telegram import TelegramChannel
 from adapters.web.app import create_web_app
 from bot.conversation.envelope import Envelope
 from tests.adapters.channels.conftest import OWNER_CHAT, OWNER_PHONE
-from tests.bot.test_app_modes_sim import build, kraken_sim, paper_env
+from tests.bot.wiring.test_app_modes_sim import build, kraken_sim, paper_env
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.twilio_api import FakeTwilioAPI
 from tests.fakes.twilio_api import sign as twilio_sign

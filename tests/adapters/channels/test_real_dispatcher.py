@@ -16,7 +16,7 @@ from flask import Flask
 
 from adapters.channels.telegram import TelegramChannel
 from adapters.web.app import create_web_app
-from core.config import load_settings
+from bot.settings import load_settings
 from tests.adapters.channels.conftest import OWNER_CHAT, OWNER_PHONE, OWNER_SLACK, SLACK_SECRET, STRANGER_CHAT
 from tests.conftest import shared_data
 from tests.fakes.slack_api import FakeSlackAPI, sign, slash_command_body

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from adapters.channels.ports import ChannelConfigError
+from adapters.channels.settings import ChannelSettings
 from adapters.channels.telegram import TelegramChannel, redact
-from core.config import ChannelSettings
 from tests.adapters.channels.conftest import without
 from tests.fakes.chat_backend import FakeZyn
 

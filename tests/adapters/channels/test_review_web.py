@@ -6,8 +6,9 @@ import json
 
 from flask import Flask
 
+from adapters.channels.settings import ChannelSettings
 from adapters.web import health
-from core.config import ChannelSettings, Settings
+from bot.settings import ZynSettings as Settings
 from tests.adapters.channels.conftest import without
 from tests.fakes.chat_backend import FakeZyn
 

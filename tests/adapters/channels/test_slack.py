@@ -12,8 +12,8 @@ from loguru import logger as log
 
 from adapters.channels import slack
 from adapters.channels.ports import ChannelConfigError
+from adapters.channels.settings import ChannelSettings
 from adapters.channels.slack import SlackChannel
-from core.config import ChannelSettings
 from tests.adapters.channels.conftest import OWNER_SLACK, SLACK_SECRET, build_app, without
 from tests.fakes.chat_backend import FakeZyn, tiny_png
 from tests.fakes.loopback_http import Call

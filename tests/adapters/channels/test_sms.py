@@ -10,8 +10,8 @@ from twilio.base.exceptions import TwilioRestException
 
 from adapters.channels.ports import ChannelConfigError
 from adapters.channels.render import sms_segments
+from adapters.channels.settings import ChannelSettings
 from adapters.channels.sms import SmsChannel, sms_configured
-from core.config import ChannelSettings
 from tests.adapters.channels.conftest import OWNER_PHONE, build_app, without
 from tests.fakes.chat_backend import FakeZyn
 from tests.fakes.twilio_api import FakeTwilioAPI, sign

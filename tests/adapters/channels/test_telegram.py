@@ -9,8 +9,8 @@ import pytest
 from loguru import logger as log
 
 from adapters.channels.ports import ChannelConfigError
+from adapters.channels.settings import ChannelSettings
 from adapters.channels.telegram import TelegramChannel, command_text, make_channel
-from core.config import ChannelSettings
 from tests.adapters.channels.conftest import OWNER_CHAT, STRANGER_CHAT, without
 from tests.fakes.chat_backend import FakeZyn
 from tests.fakes.loopback_http import Call

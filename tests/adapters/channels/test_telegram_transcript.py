@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from adapters.channels.telegram import TelegramChannel
 from bot.alerts.alert_digest import DeferredAlerts
-from core.config import load_settings
+from bot.settings import load_settings
 from core.telemetry.models import DecisionRow, MessageRow
 from tests.adapters.channels.conftest import OWNER_CHAT
 from tests.conftest import shared_data
@@ -41,6 +41,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         "TELEGRAM_BOT_TOKEN": tg.token,
         "TELEGRAM_API_URL": tg.url,
         "TELEGRAM_ALLOWED_CHAT_IDS": str(OWNER_CHAT),
+        "ZYN_EVIDENCE": "off",  # the autopilot's own entries are part of the transcript (no shadow)
     }
     zyn = build_zyn(load_settings(env))
     zyn.replay.step(zyn.replay.start_ms() + 3 * DAY)

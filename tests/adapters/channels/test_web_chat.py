@@ -9,8 +9,9 @@ import pytest
 from flask import Flask
 
 from adapters.channels.ports import ChannelConfigError
+from adapters.channels.settings import ChannelSettings
 from adapters.channels.web_chat import check_bind
-from core.config import ChannelSettings, Settings
+from bot.settings import ZynSettings as Settings
 from tests.adapters.channels.conftest import build_app, without
 from tests.fakes.chat_backend import FakeZyn
 

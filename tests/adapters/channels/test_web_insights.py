@@ -17,7 +17,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from core.config import ChannelSettings
+from adapters.channels.settings import ChannelSettings
 from core.learning.insights import Insight, store_insights
 from core.telemetry.db import make_engine
 from tests.adapters.channels.conftest import LiveServer, build_app

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.settings import load_settings
 from bot.wiring.app import Zyn, build_zyn
-from core.config import load_settings
 
 
 def replay_env(tmp_path: Path, data_dir: Path, **extra: str) -> dict[str, str]:

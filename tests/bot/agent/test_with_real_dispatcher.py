@@ -38,6 +38,7 @@ class Preview:
 class Result:
     ok: bool
     text: str
+    data: dict[str, Any] = field(default_factory=dict)  # the port's ActionResultLike has it
 
 
 @dataclass

@@ -20,7 +20,7 @@ import pytest
 
 from bot.cli.fast_client import DEFAULT_DATABASE_URL, owner_url, sqlite_path
 from core.config import Settings
-from tests.bot.test_run_process import free_port, wait_healthy
+from tests.bot.cli.test_run_process import free_port, wait_healthy
 from tests.conftest import shared_data
 
 HEAVY = ("bot.wiring.app", "sqlalchemy", "sqlmodel", "alembic", "ccxt", "flask")

@@ -48,7 +48,7 @@ def test_zyn_learn_prints_one_readable_line_per_figure_and_per_moved_context() -
 
 
 def test_learner_and_report_values_never_use_exponent_notation() -> None:
-    from bot.cli.status_text import plain_value
+    from bot.text.status_text import plain_value
 
     assert plain_value(12345.678) == "12,346" and plain_value(0.0000123) == "0.0000123"
     assert plain_value(1e-8) == "0.00000001" and plain_value(-0.20712) == "-0.2071"

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from bot.cli.servant import VARIANTS_LOG, variants_tried
-from tests.bot.test_cli import run
+from tests.bot.cli.test_cli import run
 
 SUMMARY_KEYS = {"baseline_return", "servant_return", "control_return", "control_seeds", "seeds_beaten", "skill",
                 "live_trades", "shadow_trades", "baseline_max_drawdown", "servant_max_drawdown", "deflated_sharpe",

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from core.domain import Market
-from core.kernel.arrays import CandleArrays
+from core.market_data.arrays import CandleArrays
 from core.market_data.csv_loader import load_arrays
 from core.market_data.resample_columns import resample_columns
 from core.markets.catalog import market_for

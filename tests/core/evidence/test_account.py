@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.domain import Market
 from core.evidence.account import PairTape, simulate
-from core.kernel.arrays import CandleArrays
+from core.market_data.arrays import CandleArrays
 from core.markets.catalog import market_for
 from core.research.metrics import ClosedTrade
 from core.research.pair_backtest import PairBacktest

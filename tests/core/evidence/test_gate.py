@@ -6,7 +6,7 @@ from pathlib import Path
 
 from core.evidence import DEFAULT_RULE, EvidenceGate, EvidenceTrade, GateRule, plain_trades
 from core.evidence.rule import DAY_MS
-from core.kernel.arrays import CandleArrays
+from core.market_data.arrays import CandleArrays
 from core.market_data.csv_loader import load_arrays
 from core.markets.catalog import market_for
 

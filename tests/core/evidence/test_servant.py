@@ -5,7 +5,7 @@ from __future__ import annotations
 from core.domain import Market
 from core.evidence import GateRule
 from core.evidence.servant import control_flags, servant_walk_forward
-from core.kernel.arrays import CandleArrays
+from core.market_data.arrays import CandleArrays
 
 SUMMARY_KEYS = {"baseline_return", "servant_return", "control_return", "control_seeds", "seeds_beaten", "skill",
                 "live_trades", "shadow_trades", "baseline_max_drawdown", "servant_max_drawdown", "deflated_sharpe",

@@ -6,7 +6,7 @@ from core.domain import Market
 from core.evidence import EvidenceGate, GateRule
 from core.evidence.plain import plain_trades
 from core.evidence.walk import walk_gate
-from core.kernel.arrays import CandleArrays
+from core.market_data.arrays import CandleArrays
 
 TF_MS = 4 * 3_600_000
 RULES = [

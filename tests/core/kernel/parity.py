@@ -6,8 +6,8 @@ import math
 from collections.abc import Callable, Sequence
 
 from core.domain import Candle, Market
-from core.kernel.arrays import CandleArrays
 from core.kernel.backtest import KernelBacktester, KernelResult
+from core.market_data.arrays import CandleArrays
 from core.research.backtest import Backtester
 from core.strategy.entry_rules import EntryRules
 from core.strategy.pinned import GateFn

@@ -28,13 +28,20 @@ def test_unwritable_package_falls_back_to_temp(tmp_path: Path) -> None:
     assert Path(chosen).parent == Path(tempfile.gettempdir())
 
 
-def test_the_kernel_runs_without_loading_scipys_blas_and_scipy_still_imports_after() -> None:
+def _prints_ok(code: str) -> None:
+    """Run `code` in a fresh interpreter at the repo root; it must print ok."""
     import subprocess
     import sys
 
+    root = Path(__file__).resolve().parents[3]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-800:]
+
+
+def test_the_kernel_runs_without_loading_scipys_blas_and_scipy_still_imports_after() -> None:
     code = (
         "import sys\n"
-        "from core.kernel.arrays import CandleArrays\n"
+        "from core.market_data.arrays import CandleArrays\n"
         "from core.kernel.backtest import KernelBacktester\n"
         "from core.markets.catalog import market_for\n"
         "from tests.core.kernel.test_kernel_parity_fuzz import fuzz_candles\n"
@@ -45,6 +52,35 @@ def test_the_kernel_runs_without_loading_scipys_blas_and_scipy_still_imports_aft
         "import scipy.linalg.cython_blas\n"
         "print('ok')\n"
     )
-    root = Path(__file__).resolve().parents[3]
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=120)
-    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-800:]
+    _prints_ok(code)
+
+
+def test_an_unwritable_package_points_numbas_own_config_at_the_temp_folder(tmp_path: Path) -> None:
+    from core.kernel.jit import import_numba, point_cache
+
+    numba = import_numba()
+    blocked = tmp_path / "a-file"
+    blocked.write_text("x")
+    before = numba.config.CACHE_DIR
+    try:
+        numba.config.CACHE_DIR = ""
+        point_cache(numba, blocked)
+        assert Path(numba.config.CACHE_DIR) == Path(tempfile.gettempdir()) / "zyn-numba-cache"
+        numba.config.CACHE_DIR = str(tmp_path / "users-choice")
+        point_cache(numba, blocked)  # the user's NUMBA_CACHE_DIR (as numba read it) is kept
+        assert numba.config.CACHE_DIR == str(tmp_path / "users-choice")
+    finally:
+        numba.config.CACHE_DIR = before
+
+
+def test_importing_the_kernel_leaves_the_process_environment_alone() -> None:
+    code = (
+        "import os, sys\n"
+        "before = dict(os.environ)\n"
+        "import core.kernel.jit\n"
+        "assert 'numba' not in sys.modules, 'importing jit imported numba'\n"
+        "import core.kernel.loop\n"
+        "assert dict(os.environ) == before, 'the kernel changed os.environ'\n"
+        "print('ok')\n"
+    )
+    _prints_ok(code)

@@ -11,9 +11,9 @@ import pytest
 from sqlmodel import Session, select
 
 from core.domain import Market
-from core.kernel.arrays import CandleArrays
 from core.kernel.backtest import KernelBacktester
 from core.kernel.signal import KernelPairSignal
+from core.market_data.arrays import CandleArrays
 from core.strategy.entry_rules import EntryRules
 from core.strategy.profit_target import DailyTarget
 from core.strategy.sessions import parse_sessions

@@ -1,0 +1,115 @@
+"""Resident memory of a real `zyn run` (two replayed pairs) at start and while the owner chats.
+
+    .venv/bin/python bench/run_memory.py [--minutes 10] [--rate 20] [--every 30]
+
+Issue 20.5's target: <= 250 MB after 10 minutes of chat. This starts `zyn run` exactly as
+bench/chat_latency.py does (throw-away SQLite file, replay feed of ../shared/data/kraken, free
+loopback port), reads its VmRSS from /proc once /healthz answers, then sends a steady mix of
+ordinary requests (status, price, positions, pnl, help, rules, a chart) for `--minutes`, sampling
+VmRSS every `--every` seconds. A run shorter than 10 minutes prints the straight-line
+extrapolation to 10 minutes from its own slope, labelled as such. Also prints which heavy
+libraries the process has loaded (from /proc/PID/maps), so a lazy import that regressed shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from chat_latency import say, start_zyn_run  # noqa: E402 - a sibling bench script
+
+MESSAGES = ("status", "price BTC", "positions", "pnl today", "help", "rules", "price ETH", "chart")
+HEAVY = ("matplotlib", "sklearn", "numba", "llvmlite", "pyarrow", "openai", "scipy", "lightgbm")
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def heavy_loaded(pid: int) -> list[str]:
+    """Heavy libraries with a shared object mapped into the process."""
+    with open(f"/proc/{pid}/maps") as fh:
+        maps = fh.read()
+    return [name for name in HEAVY if f"/site-packages/{name}" in maps]
+
+
+def chat(port: int, rate: float, stop: threading.Event, sent: list[int], messages: list[str]) -> None:
+    i = 0
+    next_due = time.monotonic()
+    while not stop.is_set():
+        try:
+            say(port, messages[i % len(messages)])
+            sent[0] += 1
+        except OSError:
+            sent[1] += 1
+        i += 1
+        next_due += 1 / rate
+        stop.wait(max(0.0, next_due - time.monotonic()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--minutes", type=float, default=10.0)
+    ap.add_argument("--rate", type=float, default=20.0, help="chat requests per second")
+    ap.add_argument("--every", type=float, default=30.0, help="seconds between RSS samples")
+    ap.add_argument("--label", default="", help="printed with the figures (e.g. the commit)")
+    ap.add_argument("--messages", default=",".join(MESSAGES), help="comma-separated chat messages, in turn")
+    args = ap.parse_args(argv)
+    if args.minutes <= 0 or args.rate <= 0 or args.every <= 0:
+        print("minutes, rate and every must be positive", file=sys.stderr)
+        return 2
+    tmp = tempfile.mkdtemp(prefix="zyn-mem-bench-")
+    proc, port = start_zyn_run(tmp)
+    stop, sent = threading.Event(), [0, 0]
+    try:
+        time.sleep(2)  # let the first scheduler jobs run: "at start" means serving, not importing
+        start = rss_mb(proc.pid)
+        print(f"zyn run {args.label}: RSS at start {start:.1f} MB; heavy libraries loaded: "
+              f"{heavy_loaded(proc.pid) or 'none'}")
+        messages = [m.strip() for m in args.messages.split(",") if m.strip()]
+        worker = threading.Thread(target=chat, args=(port, args.rate, stop, sent, messages), daemon=True)
+        worker.start()
+        t0, samples = time.monotonic(), [(0.0, start)]
+        while (elapsed := time.monotonic() - t0) < args.minutes * 60:
+            time.sleep(min(args.every, args.minutes * 60 - elapsed))
+            samples.append(((time.monotonic() - t0) / 60, rss_mb(proc.pid)))
+            print(f"  {samples[-1][0]:5.1f} min: RSS {samples[-1][1]:.1f} MB ({sent[0]} requests)", flush=True)
+        stop.set()
+        worker.join(30)
+        loaded = heavy_loaded(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    end_min, end = samples[-1]
+    # the first candle compiles the autopilot's kernel (numba, ~100 MB once): the slope that
+    # says whether memory keeps growing is the one after the first minute
+    late = [s for s in samples if s[0] >= 1.0]
+    slope = _slope(late if len(late) >= 2 else samples)
+    print(f"  after {end_min:.1f} min of chat ({sent[0]} requests, {sent[1]} failed): RSS {end:.1f} MB; "
+          f"slope after the first minute {slope:+.2f} MB/min; heavy libraries loaded: {loaded or 'none'}")
+    if end_min < 10:
+        print(f"  extrapolated to 10 min (straight line from this run's slope): {end + slope * (10 - end_min):.1f} MB")
+    print(f"  target <= 250 MB after 10 minutes; load average {os.getloadavg()}")
+    return 0
+
+
+def _slope(samples: list[tuple[float, float]]) -> float:
+    """Least-squares MB per minute."""
+    n = len(samples)
+    mx, my = sum(s[0] for s in samples) / n, sum(s[1] for s in samples) / n
+    var = sum((s[0] - mx) ** 2 for s in samples)
+    return sum((s[0] - mx) * (s[1] - my) for s in samples) / var if var else 0.0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

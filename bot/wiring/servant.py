@@ -1,0 +1,111 @@
+"""Builds the servant's live parts (issue 17): the evidence gate fed from the candles Zyn holds,
+the shadow book, and the account-wide risk cap. Part of the composition root (bot/wiring/app.py).
+
+`ZYN_EVIDENCE=off` builds no gate: the autopilot trades the plain strategy everywhere, as before.
+In a replay the evidence comes from the replay's own files, cut at each candle's close (never a
+candle after the replay clock); live, from the candle store (backfill + every candle fetched).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+
+from loguru import logger
+
+from core.config import Settings
+from core.domain import Candle, Market
+from core.kernel.arrays import CandleArrays
+from core.market_data.store import CandleStore
+from core.markets.catalog import market_for
+from core.ports import Clock
+from core.research.what_if import WhatIf
+from core.strategy.account_risk import AccountRiskConfig
+from core.telemetry.kv import KeyValueStore
+from core.trading.servant import ArraySource, LiveEvidence, PlainSource, StoreSource
+from core.trading.service import TradingService
+from core.trading.shadow import ShadowTrade
+
+
+def account_risk(settings: Settings) -> AccountRiskConfig:
+    return AccountRiskConfig(Decimal(repr(settings.max_total_risk_pct)) / 100, settings.max_positions)
+
+
+def forced_live(kv: KeyValueStore, tz: str) -> Callable[[], frozenset[str]]:
+    """The pairs the owner forced live with `trade PAIR anyway` (read at every evaluation)."""
+    from bot.owner.settings import OwnerSettings
+    from core.trading.rules import forced_pairs
+
+    owner = OwnerSettings(kv, tz)
+    return lambda: forced_pairs(owner.rules())
+
+
+def build_plain_source(settings: Settings, dataset: dict[str, tuple[str, list[Candle]]], store: CandleStore,
+                       trading: TradingService) -> PlainSource:
+    """The candles Zyn holds per pair, and the plain strategy's record on them: a replay's files
+    (cut at each moment asked; the same candles its clock-bound store shows), else the candle store."""
+
+    def market_of(pair: str) -> Market:
+        return trading.markets.get(pair) or market_for(pair)
+
+    if dataset:
+        return ArraySource(replay_arrays(dataset, settings.timeframe), settings.timeframe, market_of)
+    return StoreSource(_history(store, settings.timeframe), settings.timeframe, market_of)
+
+
+def build_evidence(settings: Settings, source: PlainSource, kv: KeyValueStore) -> LiveEvidence | None:
+    """The evidence gate as the autopilot consumes it (None when ZYN_EVIDENCE=off)."""
+    if not settings.evidence:
+        return None
+    from core.evidence import DEFAULT_RULE, EvidenceGate
+
+    return LiveEvidence(EvidenceGate(DEFAULT_RULE), settings.pairs, source, forced_live(kv, settings.tz), kv)
+
+
+class ServantAnswers:
+    """`ServantPort` for chat: plain vs plain + a module over the owner's pairs on the candles held
+    now (in a replay: before the replay clock), and the shadow trades recorded."""
+
+    measurable = ("mtf", "profit_target")
+
+    def __init__(self, settings: Settings, source: PlainSource, clock: Clock, kv: KeyValueStore) -> None:
+        self._settings, self._source, self._clock, self._kv = settings, source, clock, kv
+
+    def what_if(self, feature: str | None = None, since_ms: int | None = None) -> WhatIf | None:
+        from core.markets.catalog import market_for
+        from core.research.what_if import what_if
+        from core.strategy.entry_rules import EntryRules
+        from core.strategy.profit_target import DailyTarget
+
+        now, tf = self._clock.now_ms(), self._settings.timeframe
+        held = {p: a for p in self._settings.pairs if (a := self._source.held(p, now)) is not None}
+        rules = None
+        if feature in self.measurable:
+            ms = self._settings.modules
+            rules = EntryRules.fixed(tf, (feature,), target=DailyTarget(ms.profit_target_pct, ms.profit_target_action),
+                                     sessions=ms.sessions, mtf_timeframes=ms.mtf_timeframes)
+        markets = {p: market_for(p) for p in held}
+        return what_if(held, tf, markets, feature, rules, since_ms=since_ms)
+
+    def shadow_trades(self) -> list[ShadowTrade]:
+        from core.trading.shadow import ShadowBook
+
+        return ShadowBook(self._kv).records()
+
+
+def replay_arrays(dataset: dict[str, tuple[str, list[Candle]]], timeframe: str) -> dict[str, CandleArrays]:
+    from core.market_data.resample import resample
+
+    return {pair: CandleArrays.from_candles(resample(candles, tf, timeframe))
+            for pair, (tf, candles) in dataset.items()}
+
+
+def _history(store: CandleStore, timeframe: str) -> Callable[[str, int], Sequence[Candle]]:
+    def history(pair: str, until_ms: int) -> Sequence[Candle]:
+        try:
+            return store.history(pair, timeframe, until_ms)
+        except Exception:  # noqa: BLE001 - storage trouble: the pair keeps its last evidence
+            logger.bind(pair=pair, action="evidence").exception("candle history unavailable")
+            return []
+
+    return history

@@ -1,0 +1,111 @@
+"""The web sign-in after the outside probe (issue 19.9): the cookie never holds WEB_CHAT_TOKEN, it is
+`Secure` behind an https proxy, every response says `nosniff`, and guessing the token is throttled
+(300 wrong tokens then the right one used to be accepted)."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from adapters.channels import slack, sms, web_chat
+from adapters.channels.settings import ChannelSettings
+from adapters.channels.web_session import SignInThrottle, session_value
+from bot.settings import ZynSettings as Settings
+from tests.adapters.channels.conftest import build_app, without
+from tests.fakes.chat_backend import FakeZyn
+
+TOKEN = "s3cret-token-for-tests"  # noqa: S105 - test value
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def signed_app(zyn: FakeZyn, channels: ChannelSettings, clock: FakeClock | None = None) -> Flask:
+    zyn.settings = Settings(channels=without(channels, web_chat_token=TOKEN))
+    if clock is None:
+        return build_app(zyn)
+    app = Flask("zyn-signin-test")
+    app.register_blueprint(web_chat.web_blueprint(zyn.dispatcher, zyn.settings.channels,
+                                                  throttle=SignInThrottle(clock=clock)))
+    app.register_blueprint(sms.make_blueprint(zyn))
+    app.register_blueprint(slack.make_blueprint(zyn))
+    return app
+
+
+def test_the_cookie_holds_a_derived_value_not_the_token(zyn: FakeZyn, channels: ChannelSettings) -> None:
+    client = signed_app(zyn, channels).test_client()
+    resp = client.post("/login", data={"token": TOKEN})
+    cookie = resp.headers["Set-Cookie"]
+    assert resp.status_code == 303 and TOKEN not in cookie
+    assert f"{web_chat.COOKIE}={session_value(TOKEN)}" in cookie
+    assert client.post("/api/chat", json={"message": "status"}).status_code == 200  # the cookie signs in
+    other = signed_app(zyn, channels).test_client()
+    other.set_cookie(web_chat.COOKIE, TOKEN)  # the raw token as a cookie is no longer a session
+    assert other.post("/api/chat", json={"message": "status"}).status_code == 401
+
+
+@pytest.mark.parametrize(("headers", "secure"), [({}, False), ({"X-Forwarded-Proto": "https"}, True),
+                                                 ({"X-Forwarded-Proto": "https, http"}, True),
+                                                 ({"X-Forwarded-Proto": "http"}, False)])
+def test_the_cookie_is_secure_behind_an_https_proxy(zyn: FakeZyn, channels: ChannelSettings,
+                                                    headers: dict[str, str], secure: bool) -> None:
+    resp = signed_app(zyn, channels).test_client().post("/login", data={"token": TOKEN}, headers=headers)
+    assert resp.status_code == 303
+    assert ("; Secure" in resp.headers["Set-Cookie"]) is secure
+
+
+@pytest.mark.parametrize(("method", "path"), [("get", "/"), ("get", "/status"), ("post", "/api/chat"),
+                                              ("post", "/login"), ("post", "/slack/events"), ("post", "/sms"),
+                                              ("get", "/no-such-page"), ("get", "/api/status")])
+def test_every_response_says_nosniff(zyn: FakeZyn, channels: ChannelSettings, method: str, path: str) -> None:
+    resp = getattr(signed_app(zyn, channels).test_client(), method)(path)
+    assert resp.headers.get("X-Content-Type-Options") == "nosniff", (path, resp.status_code)
+
+
+def test_300_wrong_tokens_then_the_right_one_is_locked_out(zyn: FakeZyn, channels: ChannelSettings) -> None:
+    client = signed_app(zyn, channels).test_client()
+    codes = [client.post("/login", data={"token": f"guess-{i}"}).status_code for i in range(300)]
+    assert codes[:5] == [401] * 5 and set(codes[6:]) == {429}
+    resp = client.post("/login", data={"token": TOKEN})
+    assert resp.status_code == 429 and int(resp.headers["Retry-After"]) >= 1
+    assert "Set-Cookie" not in resp.headers
+
+
+def test_the_lockout_grows_and_ends_and_the_right_token_then_works(zyn: FakeZyn, channels: ChannelSettings) -> None:
+    clock = FakeClock()
+    client = signed_app(zyn, channels, clock).test_client()
+    for i in range(5):
+        assert client.post("/login", data={"token": f"guess-{i}"}).status_code == 401
+    waits = []
+    for i in range(4):  # each further wrong token doubles the wait: 1, 2, 4, 8 s
+        assert client.post("/login", data={"token": f"more-{i}"}).status_code == 401
+        resp = client.post("/login", data={"token": TOKEN})
+        assert resp.status_code == 429
+        waits.append(int(resp.headers["Retry-After"]))
+        clock.now += waits[-1]
+    assert waits == [1, 2, 4, 8]
+    assert client.post("/login", data={"token": TOKEN}).status_code == 303
+    assert client.post("/login", data={"token": "wrong-again"}).status_code == 401  # the count started over
+
+
+def test_wrong_bearer_tokens_count_too(zyn: FakeZyn, channels: ChannelSettings) -> None:
+    client = signed_app(zyn, channels).test_client()
+    for i in range(6):
+        client.post("/api/chat", json={"message": "status"}, headers={"Authorization": f"Bearer guess-{i}"})
+    right = client.post("/api/chat", json={"message": "status"}, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert right.status_code == 429
+    assert zyn.dispatcher.seen == []
+
+
+def test_a_locked_out_client_does_not_lock_out_another(zyn: FakeZyn, channels: ChannelSettings) -> None:
+    app = signed_app(zyn, channels)
+    attacker = app.test_client()
+    for i in range(10):
+        attacker.post("/login", data={"token": f"guess-{i}"}, environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    owner = app.test_client()
+    assert owner.post("/login", data={"token": TOKEN}).status_code == 303
