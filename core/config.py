@@ -46,6 +46,9 @@ class Settings:
     # issue 19 (money paths): how long an order the exchange does not show may still appear
     # (Kraken's REST lags new orders); before that "not found" proves nothing.
     order_grace_s: float = 60.0
+    # issue 19 point 3 (storage outage): how long the owner waits for its database to come back
+    # (serving /healthz 503, refusing money actions) before it exits with code 3 for its supervisor.
+    storage_outage_exit_s: float = 300.0
     modules: ModuleSettings = field(default_factory=ModuleSettings)
     # issue 18: settings once — every variable the code reads arrives here (channel blocks: bot/settings.py)
     log_level: str = ""  # ZYN_LOG_LEVEL; empty: the command's default (bot/cli/main.py)
@@ -164,6 +167,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         owner_lease_s=_float(env, "ZYN_OWNER_LEASE_S", 30.0, 0.0),
         # issue 19 (money paths)
         order_grace_s=_float(env, "ZYN_ORDER_GRACE_S", 60.0, 0.0),
+        # issue 19 point 3 (storage outage)
+        storage_outage_exit_s=_float(env, "ZYN_STORAGE_OUTAGE_EXIT_S", 300.0, 0.0),
         modules=load_module_settings(env, timeframe, tz),
         # issue 17 (servant)
         evidence=servant.evidence,

@@ -20,12 +20,14 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
 from loguru import logger
 from sqlalchemy import update
-from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -95,6 +97,7 @@ class SchedulerLock:
         self._db, self._clock, self._name, self._lease_ms = db, clock, name, int(lease_s * 1000)
         self.holder = new_holder()
         self._valid_until = 0  # when the last successful renewal runs out (this process's view)
+        self._unanswered: str | None = None  # why the last renewal got no answer (issue 19.3)
 
     @property
     def lease_s(self) -> float:
@@ -109,11 +112,26 @@ class SchedulerLock:
         """Whether the last renewal has not run out yet (used when the database cannot be asked)."""
         return self._clock.now_ms() < self._valid_until
 
+    @property
+    def unanswered(self) -> str | None:
+        """Why the last renewal got no answer from the database (locked, stopped), else None:
+        memory only, so /healthz can say 503 during a storage outage without a query."""
+        return self._unanswered
+
     def acquire(self) -> bool:
         """Take or renew the lease; False while another live process holds it."""
+        try:
+            held = self._acquire()
+        except Exception as exc:
+            self._unanswered = f"lease renewal failed: {type(exc).__name__}"
+            raise
+        self._unanswered = None
+        return held
+
+    def _acquire(self) -> bool:
         now = self._clock.now_ms()
         try:
-            with Session(self._db) as s:
+            with self._bounded_wait() as conn, Session(bind=conn) as s:
                 row = s.get(SchedulerLockRow, self._name, with_for_update=True)
                 if row is None:
                     s.add(SchedulerLockRow(name=self._name, holder=self.holder, expires_ms=now + self._lease_ms))
@@ -132,6 +150,25 @@ class SchedulerLock:
         except IntegrityError:  # another process inserted the row first
             logger.bind(lock=self._name).info("scheduler lock taken by another process")
             return False
+
+    @contextmanager
+    def _bounded_wait(self) -> Iterator[Connection]:
+        """A connection on which a SQLite lock is waited for at most one renewal interval, not the
+        engine's 30 s busy timeout (issue 19.3): a renewal that waits longer proves nothing, and the
+        keeper must learn of a storage outage while the lease still runs, not after it."""
+        with self._db.connect() as conn:
+            raw = conn.connection.dbapi_connection if conn.dialect.name == "sqlite" else None
+            if raw is None:
+                yield conn
+                return
+            cur = raw.cursor()
+            before = cur.execute("PRAGMA busy_timeout").fetchone()[0]
+            cur.execute(f"PRAGMA busy_timeout = {int(self.renew_every_s * 1000)}")
+            try:
+                yield conn
+            finally:
+                cur.execute(f"PRAGMA busy_timeout = {int(before)}")
+                cur.close()
 
     def fence(self) -> None:
         """Raise LeaseLost unless the database still says this process holds a live lease.

@@ -80,6 +80,7 @@ class ZynScheduler:
     _errors: dict[str, str] = field(default_factory=dict)
     _guard: threading.Lock = field(default_factory=threading.Lock)
     _overlaps: dict[str, int] = field(default_factory=dict)  # job -> runs skipped: still running
+    _storage_out: bool = False  # the last lease check could not reach the database (issue 19.3)
 
     def __post_init__(self) -> None:
         if self.watch is not None:
@@ -126,7 +127,17 @@ class ZynScheduler:
             )
 
     def _renew(self) -> bool:
-        owner = self.lock.acquire()
+        try:
+            owner = self.lock.acquire()
+        except Exception as exc:  # storage outage: skip this run; the lease keeper decides what it means
+            if not self._storage_out:
+                logger.bind(holder=self.lock.holder).warning(
+                    "lease check failed ({}): jobs that trade wait until storage answers", type(exc).__name__)
+            self._storage_out = True
+            return False
+        if self._storage_out:
+            logger.bind(holder=self.lock.holder).info("storage answers again: jobs resume")
+            self._storage_out = False
         if owner != self._owner:
             log = logger.bind(owner=owner, holder=self.lock.holder)
             if owner:

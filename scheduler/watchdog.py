@@ -185,12 +185,12 @@ class Watchdog:
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval_s):
-            if not self.active():
-                continue
             try:
+                if not self.active():  # reads the feature switch: the database may be out (issue 19.3)
+                    continue
                 self.check_once()
-            except Exception:  # the watchdog itself must not die of one bad check
-                log.exception("watchdog check failed")
+            except Exception as exc:  # the watchdog itself must not die of one bad check
+                log.warning("watchdog check failed: {}: {}", type(exc).__name__, str(exc)[:160])
             if self.failed:
                 return
 

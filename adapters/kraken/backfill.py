@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 import ccxt
 from loguru import logger
+from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.kraken.budget import RateBudget
 from adapters.kraken.guard import own_decimal_context
@@ -118,7 +119,7 @@ class KrakenBackfill:
     def _guarded(self, pair: str, step: Callable[[], T]) -> T | None:
         try:
             return step()
-        except (ccxt.BaseError, KeyError, ValueError, TypeError) as exc:
+        except (ccxt.BaseError, SQLAlchemyError, KeyError, ValueError, TypeError) as exc:  # storage out: issue 19.3
             self.report.errors[pair] = f"{type(exc).__name__}: {str(exc)[:160]}"
             log.bind(pair=pair, error=type(exc).__name__).warning("backfill {} stopped: {}", pair,
                                                                   self.report.errors[pair])

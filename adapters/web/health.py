@@ -55,7 +55,8 @@ def health_report(zyn: WebZyn) -> dict[str, Any]:
     from a query here: a locked or hung database must not make the health check hang."""
     circuit = zyn.breaker.snapshot()
     storage = zyn.storage.snapshot()
-    db_ok = _storage_ok(storage)
+    lease_error = getattr(getattr(zyn, "lease", None), "unanswered", None)  # renewals failing (issue 19.3)
+    db_ok = _storage_ok(storage) and not lease_error
     sched = zyn.scheduler_state()
     ok = db_ok and (not sched.get("owner") or bool(sched.get("running"))) and circuit["state"] != "open"
     return {
@@ -65,6 +66,7 @@ def health_report(zyn: WebZyn) -> dict[str, Any]:
         "reconciling": bool(zyn.reconciling),
         "database": "ok" if db_ok else "error",
         "storage": storage,
+        "lease": lease_error,
         "scheduler": sched,
         "exchange": {"name": zyn.exchange.name, "circuit": circuit["state"]},
         "circuit": circuit,

@@ -10,9 +10,11 @@ restarting itself as a fresh `zyn run` — when the owner is gone.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
+import time
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -60,8 +62,34 @@ def _serve(app: Any, host: str, port: int) -> Any:
     server = waitress.create_server(app, host=host, port=port, threads=8, ident="zyn",
                                     _dispatcher=HealthFastLane(threads=8))
     for sig in (signal.SIGTERM, signal.SIGINT):  # SIGINT too: it is ignored in background jobs
-        signal.signal(sig, lambda *_: _stop_serving(server))
+        signal.signal(sig, lambda *_: _on_stop_signal(server))
     return server
+
+
+STOP_GRACE_S = 15.0  # a clean stop waits on the database (withdraw the endpoint, release the lease)
+STORAGE_OUTAGE_EXIT = 3  # the supervisor restarts on it (deploy/zyn.service), like the watchdog's
+
+
+def _on_stop_signal(server: Any) -> None:
+    """SIGTERM/SIGINT always stop the process promptly: a clean stop first, and a hard exit if the
+    cleanup hangs (a locked or stopped database holds every statement for its busy timeout)."""
+    def force() -> None:
+        time.sleep(STOP_GRACE_S)
+        logger.error("could not stop cleanly within {:.0f} s (storage not answering?); exiting now", STOP_GRACE_S)
+        logger.complete()
+        os._exit(1)
+
+    threading.Thread(target=force, name="zyn-stop-deadline", daemon=True).start()
+    _stop_serving(server)
+
+
+def _give_up_on_storage(silent_s: float) -> None:
+    """Storage has not answered for ZYN_STORAGE_OUTAGE_EXIT_S: exit 3 in one line, right away
+    (a clean shutdown would itself wait on the database), so the supervisor starts a fresh Zyn."""
+    logger.error("storage has not answered for {:.0f} s (ZYN_STORAGE_OUTAGE_EXIT_S); exiting with code {} "
+                 "so the supervisor restarts Zyn", silent_s, STORAGE_OUTAGE_EXIT)
+    logger.complete()
+    os._exit(STORAGE_OUTAGE_EXIT)
 
 
 def _stop_serving(server: Any) -> None:
@@ -88,7 +116,7 @@ def _run_owner(settings: Any, args: argparse.Namespace, db: Any, lease: Any) -> 
         if server is not None:
             _stop_serving(server)
 
-    keeper = LeaseKeeper(lease, on_lost).start()
+    keeper = LeaseKeeper(lease, on_lost, settings.storage_outage_exit_s, _give_up_on_storage).start()
     try:
         zyn = build_zyn(settings, db=db, lease=lease)
     except BaseException:  # e.g. a malformed candle file: one line from main(), and the lease is free again

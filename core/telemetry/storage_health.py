@@ -70,7 +70,7 @@ class StorageHealth:
         self._clock = clock
         self._recover_after_ms = recover_after_ms
         self._stall_ms = stall_ms
-        self._running: dict[int, int] = {}  # id(cursor) -> when its statement started
+        self._running: dict[int, int] = {}  # thread -> when its statement started (one at a time each)
         self._connection_lost = False
         self._last_fault_ms = 0
         self._on_change = on_change
@@ -138,10 +138,8 @@ class StorageHealth:
         event.listen(engine, "commit", self._on_commit)
 
     def _on_error(self, context: Any) -> None:
-        cursor = getattr(context, "cursor", None)
-        if cursor is not None:
-            with self._lock:
-                self._running.pop(id(cursor), None)
+        with self._lock:  # by thread, not cursor: a failed statement's context may carry no cursor
+            self._running.pop(threading.get_ident(), None)
         exc = getattr(context, "original_exception", None)
         disconnect = bool(getattr(context, "is_disconnect", False))
         if is_storage_fault(exc, disconnect):
@@ -150,11 +148,11 @@ class StorageHealth:
 
     def _on_start(self, conn: Any, cursor: Any, *args: Any) -> None:
         with self._lock:
-            self._running[id(cursor)] = self._clock.now_ms()
+            self._running[threading.get_ident()] = self._clock.now_ms()
 
     def _on_execute(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         with self._lock:
-            self._running.pop(id(cursor), None)
+            self._running.pop(threading.get_ident(), None)
             clear = self._clear_pending and self._fault is not None
             self._clear_pending = False
         if clear:
