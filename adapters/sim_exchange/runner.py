@@ -49,7 +49,7 @@ log = logger.bind(component="sim_exchange")
 @dataclass(frozen=True)
 class _Event:
     ts: int
-    order: int  # 0 = close of a candle, 1 = open of the next: closes come first at a tie
+    order: int  # 0 = close of a candle, 1 = open of the next (closes first at a tie), 2 = mid-candle trade
     pair: str
     candle: Candle
 
@@ -69,14 +69,17 @@ class Replayer:
     _thread: threading.Thread | None = None
 
     def step(self) -> int:
-        """Apply every event whose time has come; returns how many were applied."""
+        """Apply every event whose time has come; returns how many opens and closes were applied."""
         now, applied = self.clock.now_ms(), 0
         while self._next < len(self.events) and self.events[self._next].ts <= now:
             ev = self.events[self._next]
             self._next += 1
-            applied += 1
+            applied += ev.order != 2  # a mid-candle trade only moves the streamed candle
             if ev.order == 1:
                 self.exchange.set_price(ev.pair, Decimal(str(ev.candle.open)), ev.ts)
+                self.book.traded(ev.pair, _opening(ev.candle))
+            elif ev.order == 2:
+                self.book.traded(ev.pair, _first_leg(ev.candle))
             else:
                 self.exchange.walk_candle(ev.pair, ev.candle)
                 self.book.add(ev.pair, self.tf_ms[ev.pair], ev.candle)
@@ -197,9 +200,20 @@ def _events(candles: dict[str, list[Candle]], tf_ms: dict[str, int]) -> list[_Ev
     for pair, rows in candles.items():
         for c in rows:
             events.append(_Event(c.ts, 1, pair, c))
+            events.append(_Event(c.ts + tf_ms[pair] // 2, 2, pair, c))
             events.append(_Event(c.ts + tf_ms[pair], 0, pair, c))
     events.sort(key=lambda e: (e.ts, e.order, e.pair))
     return events
+
+
+def _opening(c: Candle) -> Candle:
+    """The candle as its first trade prints it (at the open)."""
+    return Candle(ts=c.ts, open=c.open, high=c.open, low=c.open, close=c.open, volume=0.0)
+
+
+def _first_leg(c: Candle) -> Candle:
+    """The candle half way through: the paper path's first leg (open -> low) has traded."""
+    return Candle(ts=c.ts, open=c.open, high=c.open, low=c.low, close=c.low, volume=c.volume / 2)
 
 
 CandleSource = Callable[[str, str, int | None, int | None], list[Candle]]

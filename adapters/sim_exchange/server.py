@@ -45,6 +45,7 @@ from adapters.sim_exchange.closes import ConditionalCloses
 from adapters.sim_exchange.context import KrakenError, PaperLike, SimContext, kraken_error
 from adapters.sim_exchange.private import PRIVATE
 from adapters.sim_exchange.public import PUBLIC
+from adapters.sim_exchange.ws_public import add_public_socket
 from core.domain import ZynError
 from core.ports import Clock
 
@@ -132,6 +133,7 @@ def create_sim_app(
             return _envelope([refused])
         return _serve(app, method, PRIVATE.get(method), ctx, params)
 
+    add_public_socket(app, ctx)  # WebSocket v2 on this same port (issue 21)
     app.extensions["zyn_sim_limiter"] = limiter
     app.extensions["zyn_sim_refusals"] = refusals
     return app
