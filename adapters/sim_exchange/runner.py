@@ -10,7 +10,7 @@ Public API (the CLI calls this; everything else here is a helper):
         speed: float,                   # simulated seconds per real second (PAPER_SPEED)
         db_url: str,                    # SQLAlchemy URL of the paper account (survives restarts)
         *, warmup_candles: int = 200,   # history available at once (not walked: no fills)
-    ) -> None                           # blocks, serving with waitress until interrupted
+    ) -> None                           # blocks, serving (werkzeug, threaded) until interrupted
 
 Pairs come from the file names (`KRAKEN_BTC-USD_1h.csv` -> BTC/USD, served as XXBTZUSD/XBTUSD)
 with Kraken's trading rules from `core.markets.catalog`. A background thread moves a `SimClock`
@@ -177,8 +177,16 @@ def run_sim_exchange(
     faults: list[Any] | None = None,
     staked: dict[str, str] | None = None,
 ) -> None:
-    """Serve until interrupted (see the module docstring)."""
-    import waitress
+    """Serve until interrupted (see the module docstring).
+
+    werkzeug's threaded server, not waitress: the WebSocket endpoints take over the request's raw
+    socket (`werkzeug.socket`, see `ws_upgrade`), which waitress does not expose; a thread per
+    connection also lets the `drop` fault cut a REST answer as a network would."""
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class _Quiet(WSGIRequestHandler):  # one access line per call would drown the sim's own log
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            return None
 
     sim = build_sim_exchange(
         data_path, api_key, api_secret, balances, speed, db_url, warmup_candles=warmup_candles
@@ -187,11 +195,14 @@ def run_sim_exchange(
     if sim.generated_keys:
         print(f"API key:    {sim.api_key}\nAPI secret: {sim.api_secret}", flush=True)
     pairs = ", ".join(sorted(sim.exchange.load_markets()))
-    print(f"Kraken sim exchange on http://{host}:{port} ({pairs}; speed {speed:g}x)", flush=True)
+    server = make_server(host, port, sim.app, threaded=True, request_handler=_Quiet)
+    print(f"Kraken sim exchange on http://{host}:{port} ({pairs}; speed {speed:g}x); "
+          f"WebSocket v2 at ws://{host}:{port}/ws/v2", flush=True)
     sim.replayer.start()
     try:
-        waitress.serve(sim.app, host=host, port=port, threads=8)
+        server.serve_forever()
     finally:
+        server.server_close()
         sim.replayer.stop()
 
 
