@@ -18,6 +18,11 @@ from core.strategy.port import DEFAULT_STRATEGY, STRATEGIES
 
 MODES = ("paper", "validate", "live")
 FEEDS = ("auto", "live", "replay")
+# issue 21: Kraken's documented rate tiers and WebSocket v2 endpoints
+KRAKEN_TIERS = ("starter", "intermediate", "pro")
+KRAKEN_API_DEFAULT = "https://api.kraken.com"
+KRAKEN_WS_DEFAULT = "wss://ws.kraken.com/v2"
+KRAKEN_WS_AUTH_DEFAULT = "wss://ws-auth.kraken.com/v2"
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,10 @@ class Settings:
     user_name: str = "jimmy"
     tz: str = "UTC"
     owner_lease_s: float = 30.0
+    # issue 21: Kraken as it really is (rate tier, WebSocket v2 endpoints)
+    kraken_tier: str = "starter"  # KRAKEN_TIER
+    kraken_ws_url: str = KRAKEN_WS_DEFAULT  # KRAKEN_WS_URL (derived from KRAKEN_API_URL when only that is set)
+    kraken_ws_auth_url: str = KRAKEN_WS_AUTH_DEFAULT  # KRAKEN_WS_AUTH_URL
     channels: ChannelSettings = field(default_factory=ChannelSettings)
     modules: ModuleSettings = field(default_factory=ModuleSettings)
 
@@ -156,9 +165,30 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         user_name=user,
         tz=tz,
         owner_lease_s=_float(env, "ZYN_OWNER_LEASE_S", 30.0, 0.0),
+        **_kraken_extras(env),  # issue 21
         channels=_channels(env),
         modules=load_module_settings(env, timeframe, tz),
     )
+
+
+def _kraken_extras(env: Mapping[str, str]) -> dict[str, str]:
+    """issue 21: KRAKEN_TIER and the WebSocket endpoints.
+
+    KRAKEN_WS_URL / KRAKEN_WS_AUTH_URL win; else, with KRAKEN_API_URL pointing anywhere but Kraken
+    (a `zyn sim-exchange`), both follow it: `ws://HOST:PORT/ws/v2` and `.../ws/v2-auth` on its port."""
+    tier = _choice(env, "KRAKEN_TIER", "starter", KRAKEN_TIERS)
+    api = (env.get("KRAKEN_API_URL", "").strip() or KRAKEN_API_DEFAULT).rstrip("/")
+    ws, ws_auth = env.get("KRAKEN_WS_URL", "").strip(), env.get("KRAKEN_WS_AUTH_URL", "").strip()
+    for name, url in (("KRAKEN_WS_URL", ws), ("KRAKEN_WS_AUTH_URL", ws_auth)):
+        if url and not url.startswith(("ws://", "wss://")):
+            raise UserError(f"{name}={url!r} must start with ws:// or wss://")
+    if api != KRAKEN_API_DEFAULT and api.startswith(("http://", "https://")):
+        base = "ws" + api[len("http"):]
+        derived, derived_auth = f"{base}/ws/v2", f"{base}/ws/v2-auth"
+    else:
+        derived, derived_auth = KRAKEN_WS_DEFAULT, KRAKEN_WS_AUTH_DEFAULT
+    return {"kraken_tier": tier, "kraken_ws_url": (ws or derived).rstrip("/"),
+            "kraken_ws_auth_url": (ws_auth or derived_auth).rstrip("/")}
 
 
 DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg", "postgres")

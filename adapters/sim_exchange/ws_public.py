@@ -44,6 +44,7 @@ INTERVALS = (1, 5, 15, 30, 60, 240, 1440, 10080, 21600)
 SNAPSHOT_ROWS = 10
 HEARTBEAT_S = 1.0
 POLL_S = 0.02
+TRADES_PER_CANDLE = 3  # the replay prints each base candle's open, its first leg and its close
 
 
 def rfc3339(ms: int) -> str:
@@ -70,6 +71,7 @@ class MarketStream:
         self._ctx, self._faults, self._heartbeat_s = ctx, faults, heartbeat_s
         self._sessions: dict[int, _Session] = {}
         self._forming: dict[str, Candle] = {}  # pair -> the running base candle so far
+        self._prints: dict[str, int] = {}  # pair -> trades printed in the running base candle
         self._lock = threading.Lock()
         self._fault_lock = threading.Lock()
         self._ids = count(1)
@@ -80,8 +82,10 @@ class MarketStream:
         with self._lock:
             if closed:
                 self._forming.pop(pair, None)
+                self._prints.pop(pair, None)
             else:
                 self._forming[pair] = candle
+                self._prints[pair] = self._prints.get(pair, 0) + 1
             sessions = list(self._sessions.values())
         for s in sessions:
             for sub_pair, minutes in sorted(s.ohlc):
@@ -218,8 +222,10 @@ class MarketStream:
         interval_ms = minutes * 60_000
         rows = self._ctx.candles.bucket(pair, interval_ms, start)
         forming = self._forming.get(pair)
+        trades = TRADES_PER_CANDLE * len(rows)
         if forming is not None and start <= forming.ts < start + interval_ms:
             rows = [*rows, forming]
+            trades += self._prints.get(pair, 0)
         if not rows:
             return None
         c = merge(start, rows)
@@ -227,7 +233,7 @@ class MarketStream:
         vwap = sum((r.high + r.low + r.close) / 3 * r.volume for r in rows) / c.volume if c.volume else c.close
         return {
             "symbol": pair, "open": round(c.open, digits), "high": round(c.high, digits),
-            "low": round(c.low, digits), "close": round(c.close, digits), "trades": len(rows),
+            "low": round(c.low, digits), "close": round(c.close, digits), "trades": trades,
             "volume": round(c.volume, 8), "vwap": round(vwap, digits),
             "interval_begin": rfc3339(start), "interval": minutes,
             "timestamp": rfc3339(self._ctx.clock.now_ms()),

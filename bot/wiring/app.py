@@ -27,6 +27,8 @@ from bot.wiring.market import (
     build_exchange,
     build_feed,
     choose_market,
+    keep_stream,
+    market_data_state,
     persist_replay_clock,
 )
 from bot.wiring.modules import (
@@ -224,6 +226,7 @@ def build_zyn(
     breaker = CircuitBreaker(clock, on_change=breaker_alerts(db, clock, notifier))
     exchange = build_exchange(settings, db, market, breaker)
     plain_feed = build_feed(settings, market, exchange)
+    keep_stream(plain_feed, lifecycle.keep)  # the market socket stops with the process (issue 21)
     modules = build_modules(settings, kv, build_universe(settings, exchange, plain_feed), notifier)
     feed = watched_feed(plain_feed, market.kind, modules, expected=lifecycle.acting)
     storage = build_storage_health(db, notifier)
@@ -233,7 +236,8 @@ def build_zyn(
     autopilot = build_autopilot(settings, trading, feed, kv, learning, modules)
     replay = build_replay(settings, market, exchange, autopilot)
     pricer = build_pricer(settings, market, exchange, feed)
-    status = build_status(settings, exchange, clock, db, breaker, trading, modules, feed, lifecycle)
+    status = build_status(settings, exchange, clock, db, breaker, trading, modules, feed, lifecycle,
+                          market_data=lambda: market_data_state(plain_feed))
     dispatcher = build_dispatcher(settings, db, kv, clock, notifier, exchange, market, trading, status, learning,
                                   modules)
     channels = build_channels(settings, dispatcher, notifier)

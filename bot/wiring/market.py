@@ -9,6 +9,7 @@ with a short timeout and falls back to replay, else to "no market data" (chat st
 from __future__ import annotations
 
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -110,15 +111,19 @@ def _candle_source(wiring: MarketWiring) -> Any:
 
 
 def build_feed(settings: Settings, wiring: MarketWiring, exchange: Exchange) -> MarketFeed | None:
-    if settings.mode != "paper":  # the account's own exchange client (its guard and rate budget)
+    """Live market data streams over Kraken's WebSocket v2 with REST polling as its fallback
+    (issue 21); in validate/live mode the REST side is the account's own client (its guard and
+    rate budget)."""
+    if settings.mode != "paper":
         from adapters.kraken.feed import KrakenPublicFeed
 
-        return KrakenPublicFeed(exchange, wiring.clock, settings.pairs)
+        return streamed(settings, KrakenPublicFeed(exchange, wiring.clock, settings.pairs), wiring.clock)
     return paper_feed(settings, wiring)
 
 
-def paper_feed(settings: Settings, wiring: MarketWiring) -> MarketFeed | None:
-    """Paper mode's candles: the replayed CSVs, public Kraken prices, or none."""
+def paper_feed(settings: Settings, wiring: MarketWiring, *, stream: bool = True) -> MarketFeed | None:
+    """Paper mode's candles: the replayed CSVs, public Kraken prices (streamed unless `stream` is
+    False: a one-shot command polls), or none."""
     if wiring.kind == "replay":
         from core.market_data.replay_feed import ReplayFeed
 
@@ -127,7 +132,30 @@ def paper_feed(settings: Settings, wiring: MarketWiring) -> MarketFeed | None:
         return None
     from adapters.kraken.feed import KrakenPublicFeed
 
-    return KrakenPublicFeed(public_kraken(settings.kraken_api_url), wiring.clock, settings.pairs)
+    rest = KrakenPublicFeed(public_kraken(settings.kraken_api_url), wiring.clock, settings.pairs)
+    return streamed(settings, rest, wiring.clock) if stream else rest
+
+
+def streamed(settings: Settings, rest: Any, clock: Clock) -> MarketFeed:
+    """The WebSocket v2 feed over `rest` (`KRAKEN_WS_URL`, derived from KRAKEN_API_URL for a sim)."""
+    from adapters.kraken.stream_feed import StreamFeed
+
+    return StreamFeed(rest, settings.kraken_ws_url, clock)
+
+
+def keep_stream(feed: MarketFeed | None, keep: Callable[[Any], None]) -> None:
+    """Hand a streaming feed's socket to the lifecycle, so the process stops it on close."""
+    from adapters.kraken.stream_feed import StreamFeed
+
+    if isinstance(feed, StreamFeed):
+        keep(feed)
+
+
+def market_data_state(feed: MarketFeed | None) -> dict[str, str]:
+    """status `market_data`: which transport the live feed answers with now."""
+    from adapters.kraken.stream_feed import StreamFeed
+
+    return {"transport": feed.transport() if isinstance(feed, StreamFeed) else "rest"}
 
 
 def public_kraken(api_url: str) -> Any:

@@ -154,7 +154,7 @@ def research_universe(settings: Settings, kv: KeyValueStore) -> UniverseService 
 
     market = choose_market(settings, kv, None)
     if settings.mode == "paper":
-        feed = paper_feed(settings, market)
+        feed = paper_feed(settings, market, stream=False)
         return paper_universe(settings, paper_markets(settings, market), feed) if feed is not None else None
     from adapters.kraken.feed import KrakenPublicFeed
     from adapters.kraken.universe import KrakenUniverseSource
@@ -238,7 +238,18 @@ def watched_feed(feed: MarketFeed | None, market_kind: str, modules: Modules,
     if feed is None or market_kind != "live" or modules.watchdog is None:
         return feed
     modules.watchdog.register("feed", "feed", 150.0, expected=expected)
+    watch_stream(modules.watchdog, feed, expected)
     return WatchedFeed(feed, modules.watchdog)
+
+
+def watch_stream(wd: Watchdog, feed: MarketFeed, expected: Callable[[], bool]) -> None:
+    """issue 21: the market socket's heartbeats feed the watchdog (probe: a message within its
+    stall time); a dead socket is reconnected. Not critical: REST polling carries on meanwhile."""
+    from adapters.kraken.stream_feed import StreamFeed
+
+    if isinstance(feed, StreamFeed):
+        wd.register("market_socket", "socket", 60.0, probe=feed.healthy, restart=feed.socket.reconnect,
+                    expected=expected)
 
 
 def job_watch(modules: Modules) -> WatchJobs | None:

@@ -140,13 +140,14 @@ def build_learning(settings: Settings, db: Engine, kv: KeyValueStore, market: Ma
 # ------------------------------------------------------------------------------- status
 def build_status(settings: Settings, exchange: Exchange, clock: Clock, db: Engine, breaker: CircuitBreaker,
                  trading: TradingService, modules: Modules, feed: MarketFeed | None,
-                 lifecycle: Lifecycle) -> StatusService:
+                 lifecycle: Lifecycle, market_data: Callable[[], dict[str, Any]] | None = None) -> StatusService:
     from core.status.service import StatusService
 
     return StatusService(
         exchange, clock, db, settings.mode, list(settings.pairs), breaker_snapshot=breaker.snapshot,
         autopilot_state=lambda: autopilot_state(trading, modules, clock, feed, lifecycle),
         kill_switch_state=lambda: kill_switch_state(trading),
+        market_data_state=market_data,
     )
 
 

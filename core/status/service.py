@@ -97,10 +97,12 @@ class StatusService:
         quote: str = "USD",
         trade_ttl_s: float = 30,
         sync_interval_s: float = 60,
+        market_data_state: Callable[[], dict[str, Any]] | None = None,  # issue 21: {"transport": ...}
     ) -> None:
         self._clock, self._db, self._mode = clock, db_engine, mode
         self._pairs, self._quote = list(pairs), quote
         self._breaker, self._autopilot, self._kill = breaker_snapshot, autopilot_state, kill_switch_state
+        self._market_data = market_data_state or (lambda: {"transport": "rest"})
         self._kv = KeyValueStore(db_engine)
         self._cache = ExchangeCache(
             exchange, clock, self._kv, self._pairs, quote, trade_ttl_s, sync_interval_s
@@ -245,6 +247,7 @@ class StatusService:
             "kill_switch": _only(self._kill, KILL_DEFAULT, "kill-switch"),
             "circuit": _only(self._breaker, CIRCUIT_DEFAULT, "circuit"),
             "learning": self._learning(),
+            "market_data": _only(self._market_data, {"transport": "rest"}, "market data"),
         }
 
     def _learning(self) -> dict[str, Any]:
