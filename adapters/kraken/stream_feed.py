@@ -35,10 +35,10 @@ SEED_ROWS = 720  # Kraken's REST OHLC keeps 720 rows
 
 
 class StreamFeed:
-    def __init__(self, rest: KrakenPublicFeed, url: str, clock: Clock, *, grace_ms: int = 2_000,
-                 stall_s: float = 10.0, backoff_s: float = 0.5) -> None:
+    def __init__(self, rest: KrakenPublicFeed, url: str, clock: Clock, *, stall_s: float = 10.0,
+                 backoff_s: float = 0.5) -> None:
         self._rest, self._clock = rest, clock
-        self.candles = StreamCandles(grace_ms)
+        self.candles = StreamCandles()
         self._tickers: dict[str, float] = {}
         self._ticker_pairs: set[str] = set()
         self._lock = threading.Lock()

@@ -3,14 +3,14 @@
 Why this shape (docs.kraken.com, Spot WebSocket v2 `ohlc`): every update carries the running
 candle of its interval as it is so far (`interval_begin`, open/high/low/close, volume, `trades`),
 on every trade, with NO "closed" flag. So:
-- a candle is closed when its interval has ended by the clock — and the stream has shown it has
-  passed that instant (a message stamped later) or `grace_ms` has gone by (late trades of the
-  interval are still on the wire for a moment after it ends);
+- a candle is closed when its interval has ended by the clock. The stream CONFIRMS it once a
+  message stamped at or after the end has arrived (one connection delivers in order, so every
+  trade of the interval came before it); until then its last trades may still be on the wire;
 - updates may come twice or out of order (a socket fault, a reconnect's snapshot): a bar keeps
   the state with the latest (`timestamp`, `trades`), so a stale copy never rolls it back;
-- an interval with no update at all (no trade, or the socket was down), or one closed by the
-  grace period alone, is a gap: it is repaired ONCE from REST OHLC, so it is booked exactly as
-  Kraken's REST OHLC books it (a row, or none);
+- an interval with no update at all (no trade, or the socket was down), or one the stream has not
+  confirmed when it is asked for, is a gap: it is repaired ONCE from REST OHLC, so it is booked
+  exactly as Kraken's REST OHLC books it (a row, or none);
 - history older than the stream is seeded from REST once; REST is the authority for every
   interval it has already closed (`rest_to`).
 No I/O here: `adapters.kraken.stream_feed` asks REST and feeds the socket's messages in.
@@ -59,8 +59,7 @@ class Series:
 class StreamCandles:
     """Thread-safe store: the socket thread writes, the autopilot reads."""
 
-    def __init__(self, grace_ms: int = 2_000) -> None:
-        self.grace_ms = grace_ms
+    def __init__(self) -> None:
         self._series: dict[tuple[str, int], Series] = {}
         self._server_ms = 0  # the latest `timestamp` the stream has shown
         self.messages = 0  # ohlc messages applied (duplicates included)
@@ -145,27 +144,17 @@ class StreamCandles:
             s.rest_to = max(rest_to, s.rest_to or 0)
 
     # ------------------------------------------------------------------ reading
-    def closable_end(self, interval_ms: int, now_ms: int) -> int:
-        """The end of the newest interval that counts as closed now (see the module docstring)."""
-        end = bucket_start(now_ms, interval_ms)
-        with self._lock:
-            server = self._server_ms
-        if server > end or now_ms >= end + self.grace_ms:
-            return end
-        return end - interval_ms
-
     def gaps(self, pair: str, interval_ms: int, now_ms: int) -> list[int]:
         """Closed intervals after REST's that the stream has not confirmed and REST was not asked
-        about yet: no bar at all, or no message stamped after the interval's end has arrived (it
-        closed by the grace period alone, so its last trades may still be on the wire)."""
-        end = self.closable_end(interval_ms, now_ms)
+        about yet: no bar at all, or no message stamped at or after the interval's end yet."""
+        end = bucket_start(now_ms, interval_ms)
         with self._lock:
             s = self._series.get((pair, interval_ms // 60_000))
             if s is None or s.rest_to is None:
                 return []
             server = self._server_ms
             return [t for t in range(s.rest_to, end, interval_ms)
-                    if (t not in s.bars or t + interval_ms >= server) and t not in s.repaired]
+                    if (t not in s.bars or t + interval_ms > server) and t not in s.repaired]
 
     def mark_repaired(self, pair: str, interval_ms: int, starts: list[int]) -> None:
         with self._lock:
@@ -174,8 +163,8 @@ class StreamCandles:
                 s.repaired.update(starts)
 
     def closed(self, pair: str, interval_ms: int, now_ms: int, limit: int) -> list[Candle]:
-        """Up to `limit` closed candles, oldest first."""
-        end = self.closable_end(interval_ms, now_ms)
+        """Up to `limit` closed candles, oldest first (ask `gaps` first and repair them)."""
+        end = bucket_start(now_ms, interval_ms)
         with self._lock:
             s = self._series.get((pair, interval_ms // 60_000))
             if s is None:

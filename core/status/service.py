@@ -55,9 +55,9 @@ FRESH_S = 5.0  # data read longer ago than this is labelled "cache" (as_of gives
 EXIT_REASONS = {"take_profit": "target"}  # OrderRow.purpose -> TradeRow.exit_reason wording
 SNAPSHOT_KEYS = (
     "mode", "as_of", "source", "balances", "equity_usd", "positions", "open_orders", "pnl",
-    "trades", "autopilot", "kill_switch", "circuit", "learning",
+    "trades", "autopilot", "kill_switch", "circuit", "learning", "market_data",
 )
-LIVE_ONLY_KEYS = frozenset({"learning"})  # always recomputed, so an older stored snapshot may lack them
+LIVE_ONLY_KEYS = frozenset({"learning", "market_data"})  # always recomputed, so an older stored snapshot may lack them
 
 
 def iso_utc(ms: int | None) -> str | None:

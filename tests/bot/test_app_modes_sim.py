@@ -96,6 +96,17 @@ def build(env: dict[str, str], **kw: Any) -> Zyn:
     return zyn
 
 
+def priced(zyn: Zyn, sim: RunningSim, pair: str, timeout_s: float = 10.0) -> None:
+    """The sim's new price has reached Zyn: REST answers at once, the WebSocket ticker a moment later."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    assert zyn.feed is not None
+    while zyn.feed.last_price(pair) != float(sim.price(pair)):
+        assert time.monotonic() < deadline, "the sim's price never reached the feed"
+        time.sleep(0.01)
+
+
 def say(zyn: Zyn, text: str) -> Reply:
     reply: Reply = zyn.dispatcher.handle(Envelope("cli", "owner", text))
     return reply
@@ -181,6 +192,7 @@ def test_paper_live_chat_order_fills_locally_and_the_pricer_walks_it_to_its_exit
     target = Decimal(repr(pos["take_profit_price"]))
     for _ in range(24 * 60):  # hour by hour until the sim's price crosses the stop or the target
         sim.advance(HOUR)
+        priced(zyn, sim, "BTC/USD")
         zyn.scheduler.run_now("take_profit_watch")
         last = sim.price("BTC/USD")
         if last <= stop or last >= target:
