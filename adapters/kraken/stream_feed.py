@@ -82,6 +82,11 @@ class StreamFeed:
         return self._rest.last_price(pair)
 
     # ------------------------------------------------------------------ state
+    @property
+    def rest(self) -> KrakenPublicFeed:
+        """The REST polling feed underneath (the fallback)."""
+        return self._rest
+
     def transport(self) -> str:
         """"websocket" while the socket is alive and answering, else "rest"."""
         return "websocket" if self.socket.alive() else "rest"
