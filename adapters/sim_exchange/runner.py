@@ -34,6 +34,7 @@ from loguru import logger
 
 from adapters.sim_exchange.auth import RateLimit, generate_key_pair
 from adapters.sim_exchange.candles import CandleBook
+from adapters.sim_exchange.counters import KrakenCounters
 from adapters.sim_exchange.server import create_sim_app
 from core.clock import SimClock
 from core.domain import Candle, UserError
@@ -134,6 +135,7 @@ def build_sim_exchange(
     *,
     warmup_candles: int = 200,
     rate_limit: RateLimit | None = None,
+    tier: str | None = None,
 ) -> SimExchange:
     """Load the data, build the paper account, the candle book, the replayer and the Flask app."""
     if bool(api_key) != bool(api_secret):
@@ -158,8 +160,10 @@ def build_sim_exchange(
         if candles:
             exchange.set_price(pair, Decimal(str(candles[-1].close)), candles[-1].ts + tf_ms[pair])
     replayer = Replayer(exchange, clock, book, _events(rest, tf_ms), tf_ms)
-    limit = rate_limit or RateLimit()
+    limit = rate_limit or (None if tier else RateLimit())  # a tier: Kraken's own counters instead
     app = create_sim_app(exchange, api_key, api_secret, clock, candles=book, rate_limit=limit)
+    if tier:
+        app.config["KRAKEN_COUNTERS"] = KrakenCounters(tier)
     return SimExchange(app, exchange, clock, book, replayer, api_key, api_secret, generated)
 
 
@@ -176,6 +180,7 @@ def run_sim_exchange(
     warmup_candles: int = 200,
     faults: list[Any] | None = None,
     staked: dict[str, str] | None = None,
+    tier: str | None = "starter",
 ) -> None:
     """Serve until interrupted (see the module docstring).
 
@@ -189,7 +194,7 @@ def run_sim_exchange(
             return None
 
     sim = build_sim_exchange(
-        data_path, api_key, api_secret, balances, speed, db_url, warmup_candles=warmup_candles
+        data_path, api_key, api_secret, balances, speed, db_url, warmup_candles=warmup_candles, tier=tier
     )
     sim.app.config.update(FAULTS=list(faults or []), STAKED=dict(staked or {}))
     if sim.generated_keys:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from loguru import logger
 from sqlalchemy.engine import Engine
 
+from adapters.kraken.budget import RateBudget
 from core.clock import RealClock, SimClock
 from core.config import Settings
 from core.domain import Candle, Market, UserError
@@ -35,9 +36,16 @@ class MarketWiring:
     clock: Clock
     dataset: dict[str, tuple[str, list[Candle]]]
     note: str = ""
+    # issue 21: THE rate budget of this process (KRAKEN_TIER): every Kraken client built here
+    # spends from it — the account, the public market-data client, universe refreshes, backfills
+    budget: RateBudget = field(default_factory=RateBudget)
 
 
 def choose_market(settings: Settings, kv: KeyValueStore, clock: Clock | None) -> MarketWiring:
+    return replace(_choose_market(settings, kv, clock), budget=RateBudget.for_tier(settings.kraken_tier))
+
+
+def _choose_market(settings: Settings, kv: KeyValueStore, clock: Clock | None) -> MarketWiring:
     if settings.mode != "paper":
         return MarketWiring("live", clock or RealClock(), {}, "Kraken account")
     feed = settings.paper_feed
@@ -80,7 +88,7 @@ def build_exchange(settings: Settings, db: Engine, wiring: MarketWiring, breaker
     from adapters.kraken.exchange import KrakenExchange
 
     return KrakenExchange(settings.kraken_api_url, settings.kraken_api_key, settings.kraken_api_secret,
-                          settings.mode, wiring.clock, breaker)  # type: ignore[arg-type]
+                          settings.mode, wiring.clock, breaker, budget=wiring.budget)  # type: ignore[arg-type]
 
 
 def paper_markets(settings: Settings, wiring: MarketWiring) -> dict[str, Market]:
@@ -132,7 +140,7 @@ def paper_feed(settings: Settings, wiring: MarketWiring, *, stream: bool = True)
         return None
     from adapters.kraken.feed import KrakenPublicFeed
 
-    rest = KrakenPublicFeed(public_kraken(settings.kraken_api_url), wiring.clock, settings.pairs)
+    rest = KrakenPublicFeed(public_kraken(settings.kraken_api_url, wiring.budget), wiring.clock, settings.pairs)
     return streamed(settings, rest, wiring.clock) if stream else rest
 
 
@@ -158,11 +166,12 @@ def market_data_state(feed: MarketFeed | None) -> dict[str, str]:
     return {"transport": feed.transport() if isinstance(feed, StreamFeed) else "rest"}
 
 
-def public_kraken(api_url: str) -> Any:
-    """A ccxt Kraken client without keys, for public market data only (prices, pairs, candles)."""
-    import ccxt
+def public_kraken(api_url: str, budget: RateBudget) -> Any:
+    """A ccxt Kraken client without keys, for public market data only (prices, pairs, candles),
+    spending from the process's one rate budget (not ccxt's fixed 1 s per call)."""
+    from adapters.kraken.serial_client import SerialKraken
 
-    public = ccxt.kraken({"enableRateLimit": True, "timeout": 10_000})
+    public = SerialKraken({"enableRateLimit": True, "timeout": 10_000}, budget)
     # ccxt appends "/0/public/..." itself: the base URL alone (as in adapters.kraken.exchange)
     public.urls["api"] = {**public.urls["api"], "public": api_url, "private": api_url}
     return public

@@ -159,7 +159,7 @@ def research_universe(settings: Settings, kv: KeyValueStore) -> UniverseService 
     from adapters.kraken.feed import KrakenPublicFeed
     from adapters.kraken.universe import KrakenUniverseSource
 
-    public = public_kraken(settings.kraken_api_url)
+    public = public_kraken(settings.kraken_api_url, market.budget)
     feed = KrakenPublicFeed(public, market.clock, settings.pairs)
     return UniverseService(KrakenUniverseSource(public), settings.modules.universe, candle_history(settings, feed))
 
