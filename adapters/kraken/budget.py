@@ -11,6 +11,9 @@ when the counter really is full. What we chose (docs.kraken.com, "Spot REST rate
   QueryTrades add 2, other reads 1. AddOrder, CancelOrder, AmendOrder, EditOrder and the batch
   calls add nothing here: Kraken meters trading per pair in the matching engine (below).
 - public: Kraken limits per IP at about one call per second; we allow a burst of 10 then 1/s.
+  OHLC and Trades are limited per IP AND PAIR (Kraken support, "What are the API rate limits"):
+  each pair has its own counter (one call a second), so the universe's history check and the
+  backfill of many pairs are not serialized behind one another.
 A call waits (outside any lock but the caller's) until its cost fits, then spends it.
 
 Tiers and the matching engine (issue 21; docs.kraken.com "Spot REST rate limits" and "Spot
@@ -47,6 +50,8 @@ class Bucket:
 
 PRIVATE_STARTER = Bucket(ceiling=15.0, decay_per_s=0.33)
 PUBLIC = Bucket(ceiling=10.0, decay_per_s=1.0)
+PUBLIC_PER_PAIR = Bucket(ceiling=1.0, decay_per_s=1.0)  # OHLC, Trades: 1/s for each pair
+PER_PAIR_PUBLIC = frozenset({"OHLC", "Trades"})
 
 
 @dataclass(frozen=True)
@@ -119,9 +124,12 @@ class RateBudget:
         t = TIERS[tier]
         return cls(private=t.rest, engine=t.engine, **kw)
 
-    def spend(self, api: str, method: str) -> float:
-        """Wait until the call fits under the ceiling, then count it; returns the seconds waited."""
+    def spend(self, api: str, method: str, pair: str = "") -> float:
+        """Wait until the call fits under the ceiling, then count it; returns the seconds waited.
+        `pair`: the pair of a public OHLC/Trades call (its own counter)."""
         kind = "private" if api == "private" else "public"
+        if kind == "public" and method in PER_PAIR_PUBLIC and pair:
+            kind = f"pair:{pair}"
         cost = private_cost(method) if kind == "private" else 1.0
         return self._wait(kind, cost)
 
@@ -170,13 +178,15 @@ class RateBudget:
         over = self._level[kind] + cost - bucket.ceiling
         if over <= 1e-9 or cost == 0:  # a margin: float residue after an exact wait must not loop
             self._level[kind] += cost
-            total = "engine" if kind.startswith("engine:") else kind
+            total = kind.split(":", 1)[0].replace("pair", "public")
             self.spent[total] = self.spent.get(total, 0.0) + cost
             return 0.0
         return over / bucket.decay_per_s
 
     def _bucket(self, kind: str) -> Bucket:
-        return self._engine if kind.startswith("engine:") else self._buckets[kind]
+        if kind.startswith("engine:"):
+            return self._engine
+        return PUBLIC_PER_PAIR if kind.startswith("pair:") else self._buckets[kind]
 
     def _drain(self, kind: str) -> None:
         now = self._now()

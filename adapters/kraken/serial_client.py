@@ -46,7 +46,7 @@ class SerialKraken(ccxt.kraken):  # type: ignore[misc]  # ccxt ships no type hin
         params, config = params or {}, config or {}
         if kind != "private":
             if self.enableRateLimit:
-                self._budget.spend("public", path)
+                self._budget.spend("public", path, str(params.get("pair", "")))
             return super().fetch2(path, api, method, params, config)
         with self._private_lock:
             if self.enableRateLimit:

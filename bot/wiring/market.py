@@ -92,8 +92,39 @@ def build_exchange(settings: Settings, db: Engine, wiring: MarketWiring, breaker
 
 
 def paper_markets(settings: Settings, wiring: MarketWiring) -> dict[str, Market]:
-    """The paper account's markets: the configured pairs and every pair the candles cover."""
-    return markets_for(sorted(set(settings.pairs) | set(wiring.dataset)))
+    """The paper account's markets. On live prices: the exchange's own pair list and rules
+    (AssetPairs: lot and price decimals, ordermin, costmin), exactly what a live account trades
+    (issue 21); the configured pairs it does not list keep the rules table's. Replayed: the
+    configured pairs and every pair the candles cover."""
+    configured = markets_for(sorted(set(settings.pairs) | set(wiring.dataset)))
+    if wiring.kind != "live":
+        return configured
+    return {**configured, **exchange_markets(settings, wiring)}
+
+
+def exchange_markets(settings: Settings, wiring: MarketWiring) -> dict[str, Market]:
+    """Every spot pair Kraken (or the sim) lists, with its rules; {} when it cannot be asked."""
+    from adapters.kraken.guard import own_decimal_context
+    from adapters.kraken.mapping import market_from_ccxt
+
+    client = public_kraken(settings.kraken_api_url, wiring.budget)
+    try:
+        raw: dict[str, Any] = own_decimal_context(lambda: client.load_markets(reload=True))()
+    except Exception as exc:  # unreachable or not Kraken-shaped: the rules table stands in
+        logger.bind(url=settings.kraken_api_url, error=type(exc).__name__).warning(
+            "AssetPairs unavailable; paper markets from the rules table")
+        return {}
+    listed = (market_from_ccxt(m) for m in raw.values() if m.get("spot", True))
+    return {m.pair: m for m in listed}
+
+
+def public_client_of(feed: MarketFeed | None) -> Any | None:
+    """The key-less Kraken client behind a paper feed on live prices (streamed or polled), else None."""
+    from adapters.kraken.feed import KrakenPublicFeed
+    from adapters.kraken.stream_feed import StreamFeed
+
+    inner = feed.rest if isinstance(feed, StreamFeed) else feed
+    return inner.client if isinstance(inner, KrakenPublicFeed) else None
 
 
 def _candle_source(wiring: MarketWiring) -> Any:

@@ -143,6 +143,13 @@ def build_universe(settings: Settings, exchange: Exchange, feed: MarketFeed | No
                                candle_history(settings, feed))
     if feed is None:
         return None
+    from bot.wiring.market import public_client_of
+
+    client = public_client_of(feed)
+    if client is not None:  # paper on live prices: the exchange's pair list and tickers, as live mode (issue 21)
+        from adapters.kraken.universe import KrakenUniverseSource
+
+        return UniverseService(KrakenUniverseSource(client), settings.modules.universe, candle_history(settings, feed))
     return paper_universe(settings, exchange.load_markets(), feed)
 
 
@@ -153,7 +160,7 @@ def research_universe(settings: Settings, kv: KeyValueStore) -> UniverseService 
     from bot.wiring.market import choose_market, paper_feed, paper_markets, public_kraken
 
     market = choose_market(settings, kv, None)
-    if settings.mode == "paper":
+    if settings.mode == "paper" and market.kind != "live":  # on live prices: as the live universe (issue 21)
         feed = paper_feed(settings, market, stream=False)
         return paper_universe(settings, paper_markets(settings, market), feed) if feed is not None else None
     from adapters.kraken.feed import KrakenPublicFeed
@@ -161,7 +168,8 @@ def research_universe(settings: Settings, kv: KeyValueStore) -> UniverseService 
 
     public = public_kraken(settings.kraken_api_url, market.budget)
     feed = KrakenPublicFeed(public, market.clock, settings.pairs)
-    return UniverseService(KrakenUniverseSource(public), settings.modules.universe, candle_history(settings, feed))
+    return UniverseService(KrakenUniverseSource(public), settings.modules.universe,
+                           remembered_history(candle_history(settings, feed), kv, settings))
 
 
 def paper_universe(settings: Settings, markets: Mapping[str, Market], feed: MarketFeed) -> UniverseService:
@@ -179,6 +187,25 @@ def candle_history(settings: Settings, feed: MarketFeed | None) -> Callable[[str
         return len(feed.closed_candles(pair, settings.timeframe, need)) if feed is not None else 0
 
     return history
+
+
+def remembered_history(history: Callable[[str], int], kv: KeyValueStore, settings: Settings) -> Callable[[str], int]:
+    """The history filter with a memory: a pair that once had enough closed candles always will
+    (history only grows), so later `zyn universe` runs skip its OHLC call (issue 21: that call per
+    pair, through the public rate limit, was most of the command's time)."""
+    need = settings.modules.universe.min_history
+    key = f"universe:history_ok:{settings.timeframe}:{need}"
+
+    def check(pair: str) -> int:
+        known = kv.get_json(key, []) or []
+        if pair in known:
+            return need
+        have = history(pair)
+        if have >= need:
+            kv.set_json(key, sorted({*known, pair}))
+        return have
+
+    return check
 
 
 def refresh_universe(zyn: Zyn) -> tuple[str, ...]:

@@ -96,3 +96,14 @@ def test_without_the_budget_the_sim_refuses_as_kraken_does(sim: PaperSim, make_k
         for i in range(10):
             placed = raw.create_order("BTC/USD", "limit", "buy", 0.001, 20000 + i)
             raw.cancel_order(placed["id"])
+
+
+def test_ohlc_is_limited_per_pair_so_many_pairs_do_not_queue_behind_one_another() -> None:
+    clock = FakeTime()
+    budget = RateBudget.for_tier("starter", now=clock.now, sleep=clock.sleep)
+    for i in range(40):  # the universe's history check: one OHLC call for each of 40 pairs
+        assert budget.spend("public", "OHLC", f"P{i}USD") == 0
+    assert clock.slept == 0
+    assert budget.spend("public", "OHLC", "P0USD") == pytest.approx(1.0)  # the same pair again: 1 s apart
+    for _ in range(10):
+        assert budget.spend("public", "Ticker") == 0  # other public calls: the IP-wide counter, untouched
