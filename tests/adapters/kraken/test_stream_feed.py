@@ -137,3 +137,21 @@ def test_duplicate_and_out_of_order_updates_never_roll_a_candle_back(sim: PaperS
         assert latest is not None and latest.close == round(fourth.high, 1) and latest.volume == 1.0
     finally:
         feed.stop()
+
+
+def test_an_interval_without_trades_is_booked_as_rest_books_it_and_asked_once(sim: PaperSim) -> None:
+    feed = stream_feed(sim)
+    try:
+        streaming(feed)
+        quiet_end = START_MS + 4 * HOUR_MS  # the 4th hour passes with no trade at all
+        sim.clock.set(quiet_end + HOUR_MS // 2)
+        fifth = Candle(quiet_end, 30000.0, 30000.0, 30000.0, 30000.0, 0.0)
+        trade(sim, fifth)  # the next interval's first trade: the stream has passed the quiet one
+        wait_for(lambda: feed.candles.server_ms() > quiet_end)
+        before = feed.rest_calls
+        closed = feed.closed_candles(PAIR, "1h")
+        assert feed.rest_calls == before + 1  # the gap went to REST once...
+        assert [c.ts for c in closed] == [c.ts for c in rest_feed(sim).closed_candles(PAIR, "1h")]  # ...as it books it
+        assert feed.closed_candles(PAIR, "1h") == closed and feed.rest_calls == before + 1  # and only once
+    finally:
+        feed.stop()
