@@ -79,6 +79,12 @@ class MarketStream:
 
     # ------------------------------------------------------------------ the replay side
     def candle_traded(self, pair: str, candle: Candle, closed: bool) -> None:
+        """Stream the trade. Stamped with when it traded, not when the replay got to it: a closing
+        candle's last trade is before its end (so a message stamped at or after an interval's end
+        tells a client that interval is over, as on Kraken)."""
+        base = self._ctx.candles.base_tf_ms(pair) or 60_000
+        last_ms = candle.ts + base - 1
+        stamp = last_ms if closed else min(self._ctx.clock.now_ms(), last_ms)
         with self._lock:
             if closed:
                 self._forming.pop(pair, None)
@@ -90,9 +96,9 @@ class MarketStream:
         for s in sessions:
             for sub_pair, minutes in sorted(s.ohlc):
                 if sub_pair == pair:
-                    item = self._ohlc_item(pair, minutes, bucket_start(candle.ts, minutes * 60_000))
+                    item = self._ohlc_item(pair, minutes, bucket_start(candle.ts, minutes * 60_000), stamp)
                     if item is not None:
-                        s.out.append(self._message("ohlc", "update", [item]))
+                        s.out.append(self._message("ohlc", "update", [item], stamp))
             if pair in s.ticker:
                 item = self._ticker_item(pair)
                 if item is not None:
@@ -192,10 +198,11 @@ class MarketStream:
         s.out.append(self._message(channel, "snapshot", items))
 
     # ------------------------------------------------------------------ messages
-    def _message(self, channel: str, kind: str, data: list[dict[str, Any]]) -> dict[str, Any]:
+    def _message(self, channel: str, kind: str, data: list[dict[str, Any]], stamp_ms: int | None = None,
+                 ) -> dict[str, Any]:
         msg: dict[str, Any] = {"channel": channel, "type": kind, "data": data}
         if channel == "ohlc":
-            msg["timestamp"] = rfc3339(self._ctx.clock.now_ms())
+            msg["timestamp"] = rfc3339(self._ctx.clock.now_ms() if stamp_ms is None else stamp_ms)
         return msg
 
     def _reply(self, s: _Session, body: dict[str, Any], time_in: str, req_id: Any) -> None:
@@ -218,7 +225,7 @@ class MarketStream:
         out = [self._ohlc_item(pair, minutes, start) for start in starts[-SNAPSHOT_ROWS:]]
         return [item for item in out if item is not None]
 
-    def _ohlc_item(self, pair: str, minutes: int, start: int) -> dict[str, Any] | None:
+    def _ohlc_item(self, pair: str, minutes: int, start: int, stamp_ms: int | None = None) -> dict[str, Any] | None:
         interval_ms = minutes * 60_000
         rows = self._ctx.candles.bucket(pair, interval_ms, start)
         forming = self._forming.get(pair)
@@ -236,7 +243,7 @@ class MarketStream:
             "low": round(c.low, digits), "close": round(c.close, digits), "trades": trades,
             "volume": round(c.volume, 8), "vwap": round(vwap, digits),
             "interval_begin": rfc3339(start), "interval": minutes,
-            "timestamp": rfc3339(self._ctx.clock.now_ms()),
+            "timestamp": rfc3339(self._ctx.clock.now_ms() if stamp_ms is None else stamp_ms),
         }
 
     def _ticker_item(self, pair: str) -> dict[str, Any] | None:
