@@ -21,7 +21,6 @@ from itertools import count
 from typing import Any
 
 from loguru import logger
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from websockets.sync.client import ClientConnection, connect
 
 log = logger.bind(component="kraken_ws")
@@ -103,7 +102,7 @@ class KrakenSocket:
             self._delivered = False
             try:
                 self._session()
-            except (OSError, ConnectionClosed, InvalidHandshake, InvalidURI, TimeoutError, ValueError) as exc:
+            except Exception as exc:  # noqa: BLE001 - network, protocol, or the token/subscription call: retry
                 self.last_error = f"{type(exc).__name__}: {exc}"[:200]
                 log.bind(url=self.url, error=type(exc).__name__).warning("market socket lost: {}", self.last_error)
             finally:

@@ -47,6 +47,7 @@ from adapters.sim_exchange.closes import ConditionalCloses
 from adapters.sim_exchange.context import KrakenError, PaperLike, SimContext, kraken_error, pair_of
 from adapters.sim_exchange.private import PRIVATE
 from adapters.sim_exchange.public import PUBLIC
+from adapters.sim_exchange.ws_private import add_private_socket
 from adapters.sim_exchange.ws_public import add_public_socket
 from core.domain import ZynError
 from core.ports import Clock
@@ -113,6 +114,8 @@ def create_sim_app(
     keys = {api_key: api_secret}
     nonces, limiter = NonceBook(), RateLimiter()
     refusals: Counter[str] = Counter()  # what the sim refused, by Kraken error (tests read it)
+    executions = add_private_socket(app, ctx)  # `/ws/v2-auth` + its REST token (issue 21)
+    socket_methods = {"GetWebSocketsToken": executions.issue_token}
 
     @app.route("/0/public/<method>", methods=["GET", "POST"])
     def public(method: str) -> Any:
@@ -136,7 +139,7 @@ def create_sim_app(
             refusals[refused] += 1
             log.bind(method=method, error=refused).info("sim refused {}: {}", method, refused)
             return _envelope([refused])
-        answer = _serve(app, method, PRIVATE.get(method), ctx, params)
+        answer = _serve(app, method, PRIVATE.get(method) or socket_methods.get(method), ctx, params)
         if counters is not None and isinstance(answer, Response) and answer.is_json:
             counters.after(method, answer.get_json(silent=True))
         return answer
