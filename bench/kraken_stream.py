@@ -84,6 +84,8 @@ def main() -> None:
     ap.add_argument("--candles", type=int, default=6, help="4h closes to measure (6 = a day)")
     ap.add_argument("--speed", type=float, default=1440.0)
     ap.add_argument("--poll", type=float, default=0.05)
+    ap.add_argument("--mode", choices=("paper", "validate"), default="paper",
+                    help="validate: the sim account's key, private calls under the starter counters")
     args = ap.parse_args()
     logger.remove()
     logger.add(sys.stderr, level="WARNING")
@@ -94,14 +96,16 @@ def main() -> None:
     closes = Closes()
     sim.candles.listen(closes)
     server = SimServer(sim.app).start()
-    base = {"ZYN_MODE": "paper", "PAPER_FEED": "live", "KRAKEN_API_URL": server.url, "ZYN_PAIRS": ",".join(pairs),
-            "ZYN_TIMEFRAME": "4h", "ZYN_EVIDENCE": "off", "ZYN_LOG_LEVEL": "WARNING"}
+    keys = {"KRAKEN_API_KEY": sim.api_key, "KRAKEN_API_SECRET": sim.api_secret} if args.mode == "validate" else {}
+    base = {**keys, "ZYN_MODE": args.mode, "PAPER_FEED": "live", "KRAKEN_API_URL": server.url,
+            "ZYN_PAIRS": ",".join(pairs), "ZYN_TIMEFRAME": "4h", "ZYN_EVIDENCE": "off", "ZYN_LOG_LEVEL": "WARNING"}
     socket_zyn = build_zyn(load_settings({**base, "DATABASE_URL": f"sqlite:///{tmp}/socket.db"}), clock=sim.clock)
     rest_zyn = build_zyn(load_settings({**base, "DATABASE_URL": f"sqlite:///{tmp}/rest.db",
                                         "KRAKEN_WS_URL": "ws://127.0.0.1:9/ws/v2"}), clock=sim.clock)
     results: dict[str, dict[str, list[Any]]] = {m: {"runs": [], "decided": []} for m in ("socket", "rest")}
     stop = threading.Event()
-    print(f"{args.pairs} pairs, 4h, sim speed {args.speed:g}x ({FOUR_H / 1000 / args.speed:.1f} s per candle), "
+    print(f"{args.mode} mode, {args.pairs} pairs, 4h, sim speed {args.speed:g}x "
+          f"({FOUR_H / 1000 / args.speed:.1f} s per candle), "
           f"autopilot loop every {args.poll:g} s; warming up (seeds)...", flush=True)
     for zyn in (socket_zyn, rest_zyn):
         zyn.autopilot.run_once()  # the first run: REST history for every pair, the socket opens
@@ -139,8 +143,9 @@ def main() -> None:
               f"REST OHLC calls after warm-up {calls} ({calls / sim_hours:.0f} per sim hour; seed {seed}); "
               f"transport {feed.transport()}")
     counters = sim.app.config["KRAKEN_COUNTERS"]
-    print(f"sim refusals: {dict(counters.refused) or 'none'}; rate-limit refusals by the sim app: "
-          f"{dict(sim.app.extensions['zyn_sim_refusals']) or 'none'}")
+    print(f"sim (starter counters, its own code): refusals {dict(counters.refused) or 'none'}, peak REST counter "
+          f"{counters.peak['rest']:.1f}/15, peak engine counter {counters.peak['engine']:.1f}/60; all refusals by "
+          f"the sim app: {dict(sim.app.extensions['zyn_sim_refusals']) or 'none'}")
     for zyn in (socket_zyn, rest_zyn):
         zyn.close()
     server.stop()

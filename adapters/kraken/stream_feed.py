@@ -46,6 +46,7 @@ class StreamFeed:
                                    backoff_s=backoff_s)
         self.rest_calls = 0  # REST OHLC calls made by this feed (seed, repair, fallback)
         self._last_transport = "rest"
+        self._reads = 0
 
     # ------------------------------------------------------------------ MarketFeed
     def pairs(self) -> Sequence[str]:
@@ -68,6 +69,9 @@ class StreamFeed:
             self._book_rest(pair, timeframe, tf_ms, now)
             self.candles.mark_repaired(pair, tf_ms, gaps)
         self._transport("websocket")
+        self._reads += 1
+        if self._reads % 5_000 == 0:
+            self.candles.forget_before(2 * SEED_ROWS)  # bounded memory on a long run
         return self.candles.closed(pair, tf_ms, now, limit)
 
     def last_price(self, pair: str) -> float | None:
