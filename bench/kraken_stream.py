@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+import flask  # noqa: E402
 from loguru import logger  # noqa: E402
 
 from adapters.kraken.stream_feed import StreamFeed  # noqa: E402
@@ -95,6 +97,12 @@ def main() -> None:
                              f"sqlite:///{tmp}/sim.db", warmup_candles=220, tier="starter")
     closes = Closes()
     sim.candles.listen(closes)
+    requests: Counter[str] = Counter()  # every HTTP request the sim served, by path (both Zyns)
+
+    @sim.app.before_request
+    def count_request() -> None:
+        requests[flask.request.path] += 1
+
     server = SimServer(sim.app).start()
     keys = {"KRAKEN_API_KEY": sim.api_key, "KRAKEN_API_SECRET": sim.api_secret} if args.mode == "validate" else {}
     base = {**keys, "ZYN_MODE": args.mode, "PAPER_FEED": "live", "KRAKEN_API_URL": server.url,
@@ -142,6 +150,7 @@ def main() -> None:
               f"run_once p50 {statistics.median(got['runs']) * 1000:.0f} ms over {len(got['runs'])} runs; "
               f"REST OHLC calls after warm-up {calls} ({calls / sim_hours:.0f} per sim hour; seed {seed}); "
               f"transport {feed.transport()}")
+    print(f"sim requests by path (both Zyns, the whole run): {dict(sorted(requests.items()))}")
     counters = sim.app.config["KRAKEN_COUNTERS"]
     print(f"sim (starter counters, its own code): refusals {dict(counters.refused) or 'none'}, peak REST counter "
           f"{counters.peak['rest']:.1f}/15, peak engine counter {counters.peak['engine']:.1f}/60; all refusals by "
