@@ -72,6 +72,9 @@ class Settings:
     kraken_ws_auth_url: str = KRAKEN_WS_AUTH_DEFAULT  # KRAKEN_WS_AUTH_URL
     channels: ChannelSettings = field(default_factory=ChannelSettings)
     modules: ModuleSettings = field(default_factory=ModuleSettings)
+    # issue 17 point 3 (candle store): the start-up backfill (`zyn run`) from Kraken's OHLC and Trades
+    backfill: bool = True  # ZYN_BACKFILL=on|off
+    history_days: float = 365.0  # ZYN_HISTORY_DAYS: how far back the Trades tape is read (0: OHLC only)
 
     def redacted(self) -> dict[str, str]:
         """What may be logged: secrets are replaced by whether they are set."""
@@ -168,6 +171,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         **_kraken_extras(env),  # issue 21
         channels=_channels(env),
         modules=load_module_settings(env, timeframe, tz),
+        # issue 17 point 3 (candle store)
+        backfill=_choice(env, "ZYN_BACKFILL", "on", ("on", "off")) == "on",
+        history_days=_history_days(env),
     )
 
 
@@ -189,6 +195,20 @@ def _kraken_extras(env: Mapping[str, str]) -> dict[str, str]:
         derived, derived_auth = KRAKEN_WS_DEFAULT, KRAKEN_WS_AUTH_DEFAULT
     return {"kraken_tier": tier, "kraken_ws_url": (ws or derived).rstrip("/"),
             "kraken_ws_auth_url": (ws_auth or derived_auth).rstrip("/")}
+
+
+def _history_days(env: Mapping[str, str]) -> float:
+    """ZYN_HISTORY_DAYS (issue 17): 0 or more days, at most ten years."""
+    raw = env.get("ZYN_HISTORY_DAYS", "").strip()
+    if not raw:
+        return 365.0
+    try:
+        days = float(raw)
+    except ValueError:
+        raise UserError(f"ZYN_HISTORY_DAYS={raw!r} is not a number") from None
+    if not 0 <= days <= 3650:
+        raise UserError(f"ZYN_HISTORY_DAYS={raw!r} must be between 0 and 3650 days")
+    return days
 
 
 DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg", "postgres")

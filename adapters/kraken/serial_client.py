@@ -30,6 +30,11 @@ class SerialKraken(ccxt.kraken):  # type: ignore[misc]  # ccxt ships no type hin
         self._private_lock = threading.Lock()
         self._budget = budget
 
+    @property
+    def budget(self) -> RateBudget:
+        """The rate budget this client spends (the candle backfill shares it: one public counter)."""
+        return self._budget
+
     def throttle(self, cost: Any = None) -> None:
         """ccxt's fixed delay per call: replaced by the budget (see the module docstring)."""
         return None

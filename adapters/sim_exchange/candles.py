@@ -78,6 +78,13 @@ class CandleBook:
         with self._lock:
             return self._tf_ms.get(pair)
 
+    def closed_rows(self, pair: str, now_ms: int) -> list[Candle]:
+        """Every base candle that has closed by `now_ms`, oldest first (the Trades tape's source)."""
+        with self._lock:
+            rows = list(self._candles.get(pair, []))
+            tf = self._tf_ms.get(pair, 0)
+        return [c for c in rows if c.ts + tf <= now_ms]
+
     def last_day(self, pair: str, now_ms: int) -> list[Candle]:
         """The candles of the 24 hours before `now_ms` (the Ticker's 24h volume). Never a candle
         that starts at or after `now_ms`: a data file that starts later than the others is

@@ -1,4 +1,5 @@
-"""Kraken public endpoints of the sim: Time, SystemStatus, Assets, AssetPairs, Ticker, OHLC, Depth.
+"""Kraken public endpoints of the sim: Time, SystemStatus, Assets, AssetPairs, Ticker, OHLC, Depth,
+Trades (a tape synthesised from the candles: `adapters.sim_exchange.trades`).
 
 Why these shapes: they are what ccxt's kraken class reads in `load_markets`, `fetch_ticker`,
 `fetch_ohlcv` and `fetch_order_book` (see docs OUTSIDE.md); results are keyed by Kraken's pair
@@ -22,6 +23,7 @@ from adapters.sim_exchange.kraken_format import (
     pair_entry,
     ticker_entry,
 )
+from adapters.sim_exchange.trades import trades
 from core.domain import Ticker, ZynError
 
 Handler = Callable[[SimContext, dict[str, str]], Any]
@@ -123,6 +125,7 @@ PUBLIC: dict[str, Handler] = {
     "Ticker": ticker,
     "OHLC": ohlc,
     "Depth": depth,
+    "Trades": trades,
 }
 
 __all__ = ["PUBLIC", "Handler", "kraken_error"]

@@ -23,6 +23,8 @@ Test hooks (read on every request, so tests can change them on a running server)
 - `app.config["KRAKEN_COUNTERS"]`: a `counters.KrakenCounters` (Kraken's documented REST and
   matching-engine counters of one tier) or None.
 - `app.config["SIM"]`: the `SimContext` (paper exchange, candles, clock).
+- `app.extensions["zyn_sim_public_calls"]`: every public call as (method, monotonic seconds,
+  params), the newest 10,000 (tests check a client's pacing against the rate budget with it).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import fnmatch
 import socket
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -116,12 +118,14 @@ def create_sim_app(
     refusals: Counter[str] = Counter()  # what the sim refused, by Kraken error (tests read it)
     executions = add_private_socket(app, ctx)  # `/ws/v2-auth` + its REST token (issue 21)
     socket_methods = {"GetWebSocketsToken": executions.issue_token}
+    public_calls: deque[tuple[str, float, dict[str, str]]] = deque(maxlen=10_000)
 
     @app.route("/0/public/<method>", methods=["GET", "POST"])
     def public(method: str) -> Any:
         params = dict(request.args.items())
         if request.method == "POST":
             params.update(parse_qsl(request.get_data(as_text=True)))
+        public_calls.append((method, time.monotonic(), dict(params)))
         return _serve(app, method, PUBLIC.get(method), ctx, params)
 
     @app.route("/0/private/<method>", methods=["POST"])
@@ -147,6 +151,7 @@ def create_sim_app(
     add_public_socket(app, ctx)  # WebSocket v2 on this same port (issue 21)
     app.extensions["zyn_sim_limiter"] = limiter
     app.extensions["zyn_sim_refusals"] = refusals
+    app.extensions["zyn_sim_public_calls"] = public_calls
     return app
 
 

@@ -31,6 +31,12 @@ def load_backtest_candles(args: argparse.Namespace) -> tuple[str, str, list[Any]
 def cmd_backtest(args: argparse.Namespace) -> int:
     from bot.cli.main import print_json
 
+    if getattr(args, "servant", False):
+        if not Path(args.data).is_dir():
+            raise UserError(f"--servant walks a folder of pair files forward; {args.data} is not a folder")
+        from bot.cli.servant import cmd_servant
+
+        return cmd_servant(args)
     if Path(args.data).is_dir():
         if args.learn:
             from bot.cli.learn_pooled import cmd_pooled_learn

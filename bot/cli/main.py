@@ -42,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--pair")
     bt.add_argument("--timeframe")
     bt.add_argument("--learn", action="store_true")
-    bt.add_argument("--seeds", type=int, default=20, help="random-skip control seeds (--data DIR --learn)")
+    bt.add_argument("--seeds", type=int, default=20, help="control seeds (--data DIR --learn or --servant)")
+    bt.add_argument("--servant", action="store_true",
+                    help="--data DIR: the evidence gate + account-wide risk walked forward in one shared account")
     bt.add_argument("--json", action="store_true")
     bt.add_argument("--plot")
     bt.add_argument("--features", default=None, help="comma list of modules to apply, e.g. mtf,profit_target")
@@ -61,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the sim's own paper account (SQLAlchemy URL); not Zyn's DATABASE_URL")
     sim.add_argument("--fault", action="append", default=[], help="inject a fault: METHOD=KIND[,times=N,...]")
     sim.add_argument("--staked", action="append", default=[], help="a staking balance, e.g. DOT.S=12.5")
+    from bot.cli.data import add_data_parser
+
+    add_data_parser(sub)  # zyn data import|status (issue 17: the candle store)
     return p
 
 
@@ -100,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "learn": _cmd("bot.cli.chat", "cmd_learn"),
         "universe": _cmd("bot.cli.universe", "cmd_universe"),
         "sim-exchange": _cmd("bot.cli.run", "cmd_sim_exchange"),
+        "data": _cmd("bot.cli.data", "cmd_data"),
     }
     try:
         return handlers[args.command](args)

@@ -216,6 +216,7 @@ def backtest(ctx: CommandContext, cmd: Command) -> Reply:
     if ctx.services.backtester is None:
         return Reply(text="Backtests are not available from chat here; use zyn backtest --data CSV.")
     result = ctx.services.backtester.backtest(pair)
+    pair = str(result.get("pair") or pair)  # `backtest SOL` may have found SOL/USDT
     rows: list[Row] = [(k.replace("_", " "), v) for k, v in _backtest_fields(result)]
     text = (
         f"{pair} on {result.get('candles', '?')} {result.get('timeframe', '')} candles: "

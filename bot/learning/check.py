@@ -16,8 +16,8 @@ from loguru import logger
 
 from core.domain import UserError
 from core.learning.pooled_data import load_folder
-from core.learning.pooled_walk_forward import CONTROL_SEEDS, pooled_walk_forward
-from core.learning.switch import SwitchState, save_switch, verdict
+from core.learning.pooled_walk_forward import CONTROL_SEEDS, JUDGED_VARIANT, pooled_walk_forward
+from core.learning.switch import MIN_PAIRS, SwitchState, not_enough_pairs, save_switch, verdict
 from core.markets.catalog import market_for
 from core.markets.timeframes import timeframe_ms
 from core.research.pair_backtest import PairBacktest
@@ -26,7 +26,9 @@ from core.strategy.port import strategy_named
 if TYPE_CHECKING:
     from bot.learning.runner import LearningRunner
 
-# The live learner is the cell model (core.learning.learner), so its switch is judged on that variant.
+# The live learner is the cell model (core.learning.learner). The check judges the one frozen model
+# (JUDGED_VARIANT, the same as `zyn backtest --data DIR --learn`); while the live learner is another
+# model, a verdict of skill does not turn it on (issue 17 point 5: one model judged everywhere).
 LIVE_VARIANT = "V0"
 MIN_CANDLES = 200
 
@@ -62,19 +64,22 @@ def run_learning_check(learning: LearningRunner, seeds: int = CONTROL_SEEDS) -> 
             "learning off: no candles to walk forward over (traded pairs' history or ZYN_LEARN_DATA), "
             "so I trade the plain strategy",
             now,
-            LIVE_VARIANT,
+            JUDGED_VARIANT,
         )
+    elif len(data) < MIN_PAIRS:
+        state = not_enough_pairs(len(data), now, JUDGED_VARIANT)
     else:
         backtest = PairBacktest(strategy_named(learning.settings.strategy))  # the configured strategy, via the port
-        res = pooled_walk_forward(data, learning.settings.timeframe, seeds=seeds, variant=LIVE_VARIANT,
+        res = pooled_walk_forward(data, learning.settings.timeframe, seeds=seeds, variant=JUDGED_VARIANT,
                                   backtest=backtest)
         state = verdict(
             res.summary(),
             len(res.pairs),
             sum(p.signals for p in res.pairs),
             sum(p.skipped for p in res.pairs),
-            LIVE_VARIANT,
+            JUDGED_VARIANT,
             now,
+            live_variant=LIVE_VARIANT,
         )
     save_switch(learning.kv, state)
     logger.bind(action="learning_switch", on=state.on, pairs=len(data), notes=notes).info(state.reason)

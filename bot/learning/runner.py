@@ -21,15 +21,17 @@ from core.telemetry.kv import KeyValueStore
 if TYPE_CHECKING:  # learning is an add-on: this module must load even where the learner cannot
     from core.learning.analyzer import TradeAnalyzer
     from core.learning.learner import Learner
+    from core.market_data.store import CandleStore
 
 MIN_BOOTSTRAP_CANDLES = 200
 
 
 class LearningRunner:
     def __init__(self, settings: Settings, db: Engine, kv: KeyValueStore, clock: Clock, market: MarketWiring,
-                 learner: Learner | None, analyzer: TradeAnalyzer | None) -> None:
+                 learner: Learner | None, analyzer: TradeAnalyzer | None, candles: CandleStore) -> None:
         self.settings, self.db, self.kv, self.clock = settings, db, kv, clock
         self._market = market
+        self._candles = candles
         self.learner = learner  # None when learning could not load: trading runs the plain strategy
         self.analyzer = analyzer
 
@@ -49,16 +51,14 @@ class LearningRunner:
         return dict(self.learner.relearn(self.db, now_ms=now))
 
     def history_before(self, now_ms: int) -> dict[str, list[Candle]]:
-        """Candles that closed before now, in the trading timeframe (pairs with enough of them).
+        """Candles that closed before now, in the trading timeframe (pairs with enough of them),
+        from the candle store: the configured pairs, the replay's and any other pair stored.
 
         Only the past: in a replay, the learner must not learn from candles still to come."""
-        from core.market_data.resample import resample
-        from core.markets.timeframes import timeframe_ms
-
+        pairs = set(self.settings.pairs) | set(self._market.dataset) | {c.pair for c in self._candles.coverage()}
         out: dict[str, list[Candle]] = {}
-        for pair, (tf, candles) in self._market.dataset.items():
-            past = [c for c in candles if c.ts + timeframe_ms(tf) <= now_ms]
-            bars = resample(past, tf, self.settings.timeframe)
+        for pair in sorted(pairs):
+            bars = self._candles.history(pair, self.settings.timeframe, until_ms=now_ms)
             if len(bars) > MIN_BOOTSTRAP_CANDLES:
                 out[pair] = bars
         return out

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from adapters.channels.ports import Channel, PolledChannel
 from bot.learning.runner import LearningRunner
+from bot.wiring.history import build_candle_store, keep_candles, start_backfill
 from bot.wiring.jobs import JobParts, build_scheduler, scheduler_lock
 from bot.wiring.lifecycle import Lifecycle
 from bot.wiring.market import (
@@ -55,6 +56,7 @@ from bot.wiring.services import (
     warm_free_text,
 )
 from core.config import Settings, load_settings
+from core.market_data.store import CandleStore
 from core.ports import Clock, Exchange, MarketFeed
 from core.telemetry.db import make_engine
 from core.telemetry.kv import KeyValueStore
@@ -85,6 +87,7 @@ class Zyn:
     db: Engine
     kv: KeyValueStore
     market: MarketWiring
+    candles: CandleStore  # every candle seen, for history (clock-bound in a replay)
     exchange: Exchange
     feed: MarketFeed | None  # None: no market data (chat and status still work)
     breaker: CircuitBreaker
@@ -114,6 +117,7 @@ class Zyn:
             self.lifecycle.end_reconcile()
         self.scheduler.start()
         self.lifecycle.mark_scheduled(True)
+        start_backfill(self.settings, self.market, self.exchange, self.candles, self.lifecycle)  # background
         from bot.wiring.channel_supervisor import ChannelSupervisor
         from bot.wiring.storage_probe import StorageProber
 
@@ -220,31 +224,34 @@ def build_zyn(
     kv = KeyValueStore(db)
     market = choose_market(settings, kv, clock)
     clock = market.clock
+    candles = build_candle_store(db, market)
     lock = scheduler_lock(db, settings, lease)
     lifecycle = Lifecycle(lock)
     notifier = Notifier(kv, db, clock, tz=settings.tz)
     breaker = CircuitBreaker(clock, on_change=breaker_alerts(db, clock, notifier))
     exchange = build_exchange(settings, db, market, breaker)
-    plain_feed = build_feed(settings, market, exchange)
-    keep_stream(plain_feed, lifecycle.keep)  # the market socket stops with the process (issue 21)
-    modules = build_modules(settings, kv, build_universe(settings, exchange, plain_feed), notifier)
-    feed = watched_feed(plain_feed, market.kind, modules, expected=lifecycle.acting)
+    live_feed = build_feed(settings, market, exchange)  # streamed over WebSocket v2 where live (issue 21)
+    keep_stream(live_feed, lifecycle.keep)  # the market socket stops with the process
+    plain_feed = keep_candles(live_feed, candles)
+    modules = build_modules(settings, kv, build_universe(settings, exchange, plain_feed, live_feed), notifier)
+    feed = watched_feed(plain_feed, market.kind, modules, expected=lifecycle.acting, stream=live_feed)
     storage = build_storage_health(db, notifier)
     trading = build_trading(settings, exchange, db, kv, market, feed, notifier, breaker, storage)
     take_profit = TakeProfitWatcher(trading).attach()
-    learning = build_learning(settings, db, kv, market)
+    learning = build_learning(settings, db, kv, market, candles)
     autopilot = build_autopilot(settings, trading, feed, kv, learning, modules)
     replay = build_replay(settings, market, exchange, autopilot)
     pricer = build_pricer(settings, market, exchange, feed)
     status = build_status(settings, exchange, clock, db, breaker, trading, modules, feed, lifecycle,
-                          market_data=lambda: market_data_state(plain_feed))
+                          market_data=lambda: market_data_state(live_feed))
     dispatcher = build_dispatcher(settings, db, kv, clock, notifier, exchange, market, trading, status, learning,
-                                  modules)
+                                  modules, candles)
     channels = build_channels(settings, dispatcher, notifier)
     scheduler = build_scheduler(JobParts(settings, db, kv, clock, notifier, trading, autopilot, take_profit, status,
                                          dispatcher.services, learning, modules, feed, replay, pricer), lock)
     zyn = Zyn(settings=settings, clock=clock, db=db, kv=kv, market=market, exchange=exchange, feed=feed,
-              breaker=breaker, notifier=notifier, storage=storage, trading=trading, take_profit=take_profit,
+              candles=candles, breaker=breaker, notifier=notifier, storage=storage, trading=trading,
+              take_profit=take_profit,
               learning=learning, modules=modules, autopilot=autopilot, replay=replay, pricer=pricer, status=status,
               dispatcher=dispatcher, channels=channels, scheduler=scheduler, lease=lease, lifecycle=lifecycle)
     logger.bind(**settings.redacted()).info("zyn built")

@@ -129,7 +129,8 @@ def build_modules(settings: Settings, kv: KeyValueStore, universe: UniverseServi
     return Modules(features, rules, kv, universe, build_watchdog(notifier, features))
 
 
-def build_universe(settings: Settings, exchange: Exchange, feed: MarketFeed | None) -> UniverseService | None:
+def build_universe(settings: Settings, exchange: Exchange, feed: MarketFeed | None,
+                   live: MarketFeed | None = None) -> UniverseService | None:
     """The universe over the exchange's own pair list: Kraken (one batched Ticker, through the
     exchange's guard) or, in paper mode, the paper account's markets with figures from the candles.
     None without market data."""
@@ -145,7 +146,7 @@ def build_universe(settings: Settings, exchange: Exchange, feed: MarketFeed | No
         return None
     from bot.wiring.market import public_client_of
 
-    client = public_client_of(feed)
+    client = public_client_of(live if live is not None else feed)  # `live`: the feed under any wrapper
     if client is not None:  # paper on live prices: the exchange's pair list and tickers, as live mode (issue 21)
         from adapters.kraken.universe import KrakenUniverseSource
 
@@ -258,14 +259,14 @@ def build_watchdog(notifier: Notifier, features: FeatureSwitch) -> Watchdog:
 
 
 def watched_feed(feed: MarketFeed | None, market_kind: str, modules: Modules,
-                 expected: Callable[[], bool]) -> MarketFeed | None:
+                 expected: Callable[[], bool], stream: MarketFeed | None = None) -> MarketFeed | None:
     """A live feed wrapped to beat the watchdog (expected to beat only while this process acts)."""
     from scheduler.watched import WatchedFeed
 
     if feed is None or market_kind != "live" or modules.watchdog is None:
         return feed
     modules.watchdog.register("feed", "feed", 150.0, expected=expected)
-    watch_stream(modules.watchdog, feed, expected)
+    watch_stream(modules.watchdog, stream if stream is not None else feed, expected)
     return WatchedFeed(feed, modules.watchdog)
 
 

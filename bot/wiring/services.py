@@ -34,6 +34,7 @@ from core.trading.circuit_breaker import CircuitBreaker
 if TYPE_CHECKING:
     from bot.conversation.dispatcher import Dispatcher
     from core.learning.switch import SwitchedGate
+    from core.market_data.store import CandleStore
     from core.status.service import StatusService
     from core.telemetry.storage_health import StorageHealth
     from core.trading.atr_on_demand import AtrOnDemand
@@ -122,7 +123,8 @@ def build_pricer(settings: Settings, market: MarketWiring, exchange: Exchange,
 
 
 # ------------------------------------------------------------------------------- learning
-def build_learning(settings: Settings, db: Engine, kv: KeyValueStore, market: MarketWiring) -> LearningRunner:
+def build_learning(settings: Settings, db: Engine, kv: KeyValueStore, market: MarketWiring,
+                   candles: CandleStore) -> LearningRunner:
     learner, analyzer = None, None
     try:
         from core.learning.analyzer import TradeAnalyzer
@@ -134,7 +136,7 @@ def build_learning(settings: Settings, db: Engine, kv: KeyValueStore, market: Ma
     except Exception:  # learning is an add-on: trading must run without it
         logger.bind(part="learner").exception("learner unavailable; trading the plain strategy")
         learner = None
-    return LearningRunner(settings, db, kv, market.clock, market, learner, analyzer)
+    return LearningRunner(settings, db, kv, market.clock, market, learner, analyzer, candles)
 
 
 # ------------------------------------------------------------------------------- status
@@ -179,7 +181,7 @@ def kill_switch_state(trading: TradingService) -> dict[str, Any]:
 # ------------------------------------------------------------------------------- conversation
 def build_dispatcher(settings: Settings, db: Engine, kv: KeyValueStore, clock: Clock, notifier: Notifier,
                      exchange: Exchange, market: MarketWiring, trading: TradingService, status: StatusService,
-                     learning: LearningRunner, modules: Modules) -> Dispatcher:
+                     learning: LearningRunner, modules: Modules, candles: CandleStore) -> Dispatcher:
     from bot.agent import build_free_text_engine
     from bot.conversation.dispatcher import Dispatcher
     from bot.conversation.offline_engine import OfflineEngine
@@ -187,7 +189,7 @@ def build_dispatcher(settings: Settings, db: Engine, kv: KeyValueStore, clock: C
     from core.clock import RealClock, SimClock
 
     services = Services(trading=_TradingPort(trading, status), status=status, learner=learning,
-                        backtester=_BacktestPort(settings, market), market=_MarketPort(trading, exchange),
+                        backtester=_BacktestPort(settings, market, candles), market=_MarketPort(trading, exchange),
                         pairs=tuple(settings.pairs), modules=modules)
     from bot.conversation.intent_cache import IntentModel, default_cache_dir
 
@@ -268,25 +270,35 @@ class _MarketPort:
 
 
 class _BacktestPort:
-    """`backtest PAIR` in chat: the shipped candles for that pair (PAPER_DATA), same code as the CLI."""
+    """`backtest PAIR` in chat: the pair's history in the candle store up to now (in a replay, up to
+    the replay clock: never the future), same code as the CLI."""
 
-    def __init__(self, settings: Settings, market: MarketWiring) -> None:
-        self._settings, self._market = settings, market
+    def __init__(self, settings: Settings, market: MarketWiring, candles: CandleStore) -> None:
+        self._settings, self._market, self._candles = settings, market, candles
 
     def backtest(self, pair: str) -> dict[str, Any]:
         from core.domain import UserError
-        from core.market_data.resample import resample
         from core.markets.catalog import market_for
         from core.research.backtest import Backtester
         from core.strategy.port import strategy_named
 
-        data = self._market.dataset
-        if pair not in data:
-            raise UserError(f"no candles for {pair} here (set PAPER_DATA to a folder with its CSV)")
-        tf_file, candles = data[pair]
         tf = self._settings.timeframe
+        pair = self._known(pair)
+        candles = self._candles.history(pair, tf, until_ms=self._market.clock.now_ms())
+        if not candles:
+            raise UserError(f"no {tf} candles for {pair} here yet (zyn data import PATH adds a candle file)")
         strategy = strategy_named(self._settings.strategy)
-        return Backtester(pair, tf, market_for(pair), strategy=strategy).run(resample(candles, tf_file, tf)).summary()
+        return Backtester(pair, tf, market_for(pair), strategy=strategy).run(candles).summary()
+
+    def _known(self, pair: str) -> str:
+        """`backtest SOL` reads as SOL/USD; when Zyn knows SOL only against one other quote (the
+        configured pairs, the replay's, the stored ones), that pair is meant."""
+        known = set(self._settings.pairs) | set(self._market.dataset) | {c.pair for c in self._candles.coverage()}
+        if pair in known:
+            return pair
+        base = pair.split("/", 1)[0]
+        same = sorted(p for p in known if p.split("/", 1)[0] == base)
+        return same[0] if len(same) == 1 else pair
 
 
 # ------------------------------------------------------------------------------- channels

@@ -88,6 +88,20 @@ def _params(market: Market, cfg: RiskConfig, gate: bool, keep: bool) -> tuple[F6
     return fp, ip
 
 
+EXACT_INT = 2**53  # every int64 below this is exact as a float
+
+
+def lots_to_amounts(k: I64, lot_decimals: int) -> F64:
+    """Lot units -> amounts as the reference has them (float of the exact Decimal): one correctly
+    rounded division while the units are exact in a float, the Decimal beyond (a 1.9e16-unit SHIB
+    position would otherwise be rounded twice and differ from the reference in the last digit)."""
+    out = k / 10.0**lot_decimals
+    big = np.abs(k) >= EXACT_INT
+    for j in np.flatnonzero(big):
+        out[j] = float(Decimal(int(k[j])).scaleb(-lot_decimals))
+    return out
+
+
 NO_HMS = np.zeros(0, np.int64)
 NO_SESSIONS = np.zeros(0, np.uint8)
 
@@ -153,8 +167,10 @@ class _KernelRun:
         from core.kernel.loop import run_loop
 
         a = self.a
+        # the loop reads the columns through raw pointers: C-contiguous (no copy when they already are)
+        ts, op, hi, lo, cl = (np.ascontiguousarray(x) for x in (a.ts, a.open, a.high, a.low, a.close))
         while True:
-            status = run_loop(a.ts, a.open, a.high, a.low, a.close, self.fp, self.ip, self.st, self.fs, self.ring,
+            status = run_loop(ts, op, hi, lo, cl, self.fp, self.ip, self.st, self.fs, self.ring,
                               self.equity, self.codes, self.sma, self.atr, self.ti, self.tf, self.modules.hms,
                               self.modules.sessions)
             if status == C.DONE:
@@ -224,7 +240,9 @@ class _KernelRun:
         return Decimal(int(self.st[L.I_CASH])).scaleb(-10)
 
     def open_amount(self) -> float:
-        return float(self.st[L.I_K]) / 10.0 ** self.bt.market.lot_decimals if self.st[L.I_HASPOS] == 1 else 0.0
+        if self.st[L.I_HASPOS] != 1:
+            return 0.0
+        return float(lots_to_amounts(self.st[L.I_K : L.I_K + 1], self.bt.market.lot_decimals)[0])
 
     def deliver_trades(self) -> None:
         """Hand trades closed since the last call to `on_trade`, before a gate may depend on them."""
@@ -245,7 +263,7 @@ class _KernelRun:
         fees = (ti[:, L.T_ENTRY_FEE] + ti[:, L.T_EXIT_FEE]) / scale
         for j, (_amount, _fees, exact) in self.exact_pnl.items():
             pnl[j] = exact  # the sign (a win or not) as the exact Decimal ledger has it
-        risk = ti[:, L.T_K] / 10.0 ** self.bt.market.lot_decimals * (tf[:, L.U_ENTRY] - tf[:, L.U_STOP])
+        risk = lots_to_amounts(ti[:, L.T_K], self.bt.market.lot_decimals) * (tf[:, L.U_ENTRY] - tf[:, L.U_STOP])
         r = np.divide(pnl, risk, out=np.zeros_like(pnl), where=risk > 0)
         return TradeFigures(pnl, fees, r)
 
@@ -255,8 +273,8 @@ class _KernelRun:
         bt, a = self.bt, self.a
         ntr = int(self.st[L.I_NTR]) if last is None else last
         ti, tf = self.ti[first:ntr], self.tf[first:ntr]
-        lot, scale = 10.0 ** bt.market.lot_decimals, L.MONEY_SCALE
-        amount = (ti[:, L.T_K] / lot).tolist()
+        scale = L.MONEY_SCALE
+        amount = lots_to_amounts(ti[:, L.T_K], bt.market.lot_decimals).tolist()
         pnl = ((ti[:, L.T_PROCEEDS] - ti[:, L.T_EXIT_FEE] - ti[:, L.T_COST]) / scale).tolist()
         fees = ((ti[:, L.T_ENTRY_FEE] + ti[:, L.T_EXIT_FEE]) / scale).tolist()
         for j, (_amount, _fees, exact) in self.exact_pnl.items():

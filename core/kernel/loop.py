@@ -18,6 +18,7 @@ import numpy as np
 from core.kernel import codes as C
 from core.kernel import layout as L
 from core.kernel.jit import ensure_cache_dir, njit_cached, njit_inline
+from core.kernel.unowned import pointer, unowned
 
 ensure_cache_dir()
 
@@ -89,22 +90,22 @@ def close_position(i: int, price: float, reason: int, ts: Arr, st: Arr, fs: Arr,
     fs[L.F_RESID] += r_p - r_f
     pnl = proceeds - fee - st[L.I_COST]
     j = st[L.I_NTR]
-    ti[j, L.T_ENTRY_IDX] = st[L.I_ENTRY_IDX]
-    ti[j, L.T_EXIT_IDX] = i
-    ti[j, L.T_K] = k
-    ti[j, L.T_REASON] = reason
-    ti[j, L.T_COST] = st[L.I_COST]
-    ti[j, L.T_ENTRY_FEE] = st[L.I_FEE]
-    ti[j, L.T_EXIT_FEE] = fee
-    ti[j, L.T_PROCEEDS] = proceeds
-    tf[j, L.U_ENTRY] = fs[L.F_ENTRY]
-    tf[j, L.U_EXIT] = price
-    tf[j, L.U_STOP] = fs[L.F_STOP]
-    tf[j, L.U_TARGET] = fs[L.F_TARGET]
-    tf[j, L.U_ATR] = fs[L.F_PATR]
-    tf[j, L.U_SMA] = fs[L.F_PSMA]
-    tf[j, L.U_SIGNAL_CLOSE] = fs[L.F_PCLOSE]
-    tf[j, L.U_FACTOR] = fs[L.F_PFACTOR]
+    ti[j * L.N_TI + L.T_ENTRY_IDX] = st[L.I_ENTRY_IDX]
+    ti[j * L.N_TI + L.T_EXIT_IDX] = i
+    ti[j * L.N_TI + L.T_K] = k
+    ti[j * L.N_TI + L.T_REASON] = reason
+    ti[j * L.N_TI + L.T_COST] = st[L.I_COST]
+    ti[j * L.N_TI + L.T_ENTRY_FEE] = st[L.I_FEE]
+    ti[j * L.N_TI + L.T_EXIT_FEE] = fee
+    ti[j * L.N_TI + L.T_PROCEEDS] = proceeds
+    tf[j * L.N_TF + L.U_ENTRY] = fs[L.F_ENTRY]
+    tf[j * L.N_TF + L.U_EXIT] = price
+    tf[j * L.N_TF + L.U_STOP] = fs[L.F_STOP]
+    tf[j * L.N_TF + L.U_TARGET] = fs[L.F_TARGET]
+    tf[j * L.N_TF + L.U_ATR] = fs[L.F_PATR]
+    tf[j * L.N_TF + L.U_SMA] = fs[L.F_PSMA]
+    tf[j * L.N_TF + L.U_SIGNAL_CLOSE] = fs[L.F_PCLOSE]
+    tf[j * L.N_TF + L.U_FACTOR] = fs[L.F_PFACTOR]
     st[L.I_NTR] = j + 1
     st[L.I_HASPOS] = 0
     if st[L.I_SNAP_AT] != i + 1:  # the cool-off as it was before this candle's first exit
@@ -424,6 +425,13 @@ def run_loop(ts: Arr, op: Arr, hi: Arr, lo: Arr, cl: Arr, fp: Arr, ip: Arr, st: 
     reason to return to Python; returns a status code of core.kernel.codes."""
     n = ts.shape[0]
     cap = ti.shape[0]
+    # The inlined helpers take these once per candle: raw pointers (and two views) carry no reference
+    # count, so no atomic increment per array per candle (core/kernel/unowned.py). The trade buffer is
+    # C-contiguous (rows of N_TI / N_TF), indexed row * width + column.
+    ts, op, hi, lo, cl = pointer(ts), pointer(op), pointer(hi), pointer(lo), pointer(cl)
+    fp, ip, st, fs, ring = pointer(fp), pointer(ip), pointer(st), pointer(fs), pointer(ring)
+    equity, codes, sma_out, atr_out = pointer(equity), pointer(codes), pointer(sma_out), pointer(atr_out)
+    ti, tf, hms, sess = pointer(ti), pointer(tf), unowned(hms), unowned(sess)
     while st[L.I_POS] < n:
         i = st[L.I_POS]
         k = 0

@@ -81,12 +81,14 @@ class MLModel:
 
 
 def one_thread() -> Any:
-    """The trees' OpenMP pool limited to one thread (same numbers: each thread scores or bins
-    whole rows/features). Why: the pooled walk-forward runs its jobs one per core already, and
-    on a busy 2-core machine OpenMP's spinning threads made fitting and scoring 2-5x slower."""
+    """Every native thread pool held to one thread while fitting and scoring: the trees' OpenMP
+    and BLAS (OpenBLAS, MKL) alike. Why: the pooled walk-forward runs its jobs one per core
+    already; on a busy 2-core machine OpenMP's spinning threads made fitting 2-5x slower, and with
+    OpenMP alone limited, OpenBLAS's spinning `blas_thread_server` still took 46 % of the CPU
+    (issue 20; bench/fit_threads.py measures it)."""
     from threadpoolctl import threadpool_limits
 
-    return threadpool_limits(limits=1, user_api="openmp")
+    return threadpool_limits(limits=1)
 
 
 def _estimator(spec: MLSpec) -> Any:

@@ -19,13 +19,13 @@ so a Dask cluster runs them when the caller passes one — the result is the sam
 from __future__ import annotations
 
 import bisect
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from core.domain import Candle, Market, UserError
+from core.evidence.skill import has_skill, seeds_beaten
 from core.kernel.arrays import CandleArrays
 from core.learning.analyzer import TradeRecord, from_closed_trade
 from core.learning.learn_features import Universe
@@ -55,7 +55,6 @@ from core.strategy.risk import RiskConfig
 __all__ = ["FoldRouter", "RandomGate", "pooled_walk_forward", "PooledResult", "has_skill", "VARIANTS"]
 
 CONTROL_SEEDS = 20
-SKILL_SHARE = 0.95
 # The pre-registered variants (bench/results/learner_protocol_2026-11-30.md); None = the cell model.
 VARIANTS: dict[str, MLSpec | None] = {
     "V0": None,
@@ -65,6 +64,8 @@ VARIANTS: dict[str, MLSpec | None] = {
     "G-b": MLSpec("gbm", "q33"),
 }
 DEFAULT_VARIANT = "G-b"  # frozen by the round-2 selection rule on dev (bench/results/learner_protocol_2026-11-30.md)
+# The one model `zyn backtest --data DIR --learn` and the scheduled learning check both judge (issue 17 point 5).
+JUDGED_VARIANT = DEFAULT_VARIANT
 
 Progress = Callable[[str], None]
 
@@ -208,31 +209,28 @@ class PooledResult:
         n = len(self.pairs)
         learned = sum(_ret(p.learned) for p in self.pairs) / n
         control = sum(p.control_return for p in self.pairs) / n
-        beaten = sum(1 for s in self.seed_averages() if learned > s)
+        seeds = self.seed_averages()
+        skipped = sum(p.skipped for p in self.pairs)
         return {
             "baseline_return": sum(_ret(p.baseline) for p in self.pairs) / n,
             "learned_return": learned,
             "control_return": control,
             "control_seeds": self.seeds,
-            "seeds_beaten": beaten,
-            "skill": has_skill(learned, control, beaten, self.seeds),
+            "seeds_beaten": seeds_beaten(learned, seeds),
+            "skill": has_skill(learned, seeds, skipped),
             "baseline_max_drawdown": sum(_ret(p.baseline, "max_drawdown") for p in self.pairs) / n,
             "learned_max_drawdown": sum(_ret(p.learned, "max_drawdown") for p in self.pairs) / n,
         }
 
     def contract(self) -> dict[str, object]:
-        """Exactly the `zyn backtest --data DIR --learn --json` object."""
+        """Exactly the `zyn backtest --data DIR --learn --json` object (+ the judged `variant`)."""
         return {
             "timeframe": self.timeframe,
             "folds": self.folds,
+            "variant": self.variant,
             "pairs": [p.contract() for p in self.pairs],
             "summary": self.summary(),
         }
-
-
-def has_skill(learned: float, control_mean: float, beaten: int, seeds: int) -> bool:
-    """The protocol's bar: above the control mean and above >= 95 % of the seeds' set averages."""
-    return seeds > 0 and learned > control_mean and beaten >= math.ceil(SKILL_SHARE * seeds)
 
 
 def _train_trades(

@@ -19,6 +19,7 @@ from core.strategy.port import Gate, GateFn, SignalContext
 from core.telemetry.kv import KeyValueStore
 
 KV_KEY = "learning_switch"
+MIN_PAIRS = 10  # the scheduled check never judges fewer pairs (issue 17 point 5)
 
 
 @dataclass(frozen=True)
@@ -45,16 +46,30 @@ class SwitchState:
         }
 
 
-def verdict(summary: dict[str, Any], pairs: int, signals: int, skipped: int, variant: str, now_ms: int) -> SwitchState:
-    """The switch after a walk-forward: on exactly when the protocol's skill bar is met."""
+def verdict(  # noqa: PLR0913
+    summary: dict[str, Any], pairs: int, signals: int, skipped: int, variant: str, now_ms: int,
+    live_variant: str | None = None,
+) -> SwitchState:
+    """The switch after a walk-forward: on exactly when the contract's skill rule is met (the
+    summary's `skill`, core.evidence.skill) on at least MIN_PAIRS pairs, by the model that runs
+    live (`live_variant`, when given, must be the judged `variant`)."""
     evidence = {**summary, "pairs": pairs, "signals": signals, "skipped": skipped}
+    if pairs < MIN_PAIRS:
+        return not_enough_pairs(pairs, now_ms, variant, evidence)
     learned, control = summary.get("learned_return"), summary.get("control_return")
     beaten, seeds = summary.get("seeds_beaten"), summary.get("control_seeds")
     figures = (
         f"learned {_pct(learned)} vs random skips {_pct(control)} on average over {pairs} pairs, "
         f"above {beaten} of {seeds} random-skip runs"
     )
-    if summary.get("skill"):
+    if summary.get("skill") and live_variant not in (None, variant):
+        return SwitchState(
+            False,
+            f"learning off: the judged model {variant} shows skill ({figures}), but the live learner is "
+            f"{live_variant}, which was not judged, so I trade the plain strategy",
+            now_ms, variant, evidence,
+        )
+    if summary.get("skill") and skipped > 0:
         return SwitchState(True, f"learning on: walk-forward shows skill ({figures})", now_ms, variant, evidence)
     return SwitchState(
         False,
@@ -62,6 +77,16 @@ def verdict(summary: dict[str, Any], pairs: int, signals: int, skipped: int, var
         now_ms,
         variant,
         evidence,
+    )
+
+
+def not_enough_pairs(pairs: int, now_ms: int, variant: str, evidence: dict[str, Any] | None = None) -> SwitchState:
+    """Fewer than MIN_PAIRS pairs: no verdict at all, learning stays off."""
+    return SwitchState(
+        False,
+        f"learning off: not enough pairs to judge ({pairs}; at least {MIN_PAIRS}: the traded pairs or "
+        "ZYN_LEARN_DATA), so I trade the plain strategy",
+        now_ms, variant, evidence or {"pairs": pairs},
     )
 
 

@@ -221,3 +221,20 @@ class PositionRow(SQLModel, table=True):
     realized: Decimal = Field(default=Decimal(0), sa_type=ExactDecimal)
     exit_fees: Decimal = Field(default=Decimal(0), sa_type=ExactDecimal)
     updated_ms: int = Field(default=0, sa_type=BigInteger)
+
+
+class CandleRow(SQLModel, table=True):
+    """One candle Zyn has seen (fetched, backfilled from Kraken's OHLC or Trades, or imported), kept
+    for history: `core.market_data.store_sql.SqlCandleStore` reads and writes it. One row per pair,
+    timeframe and open time (re-imports and re-fetches replace it). Prices are floats: candles are
+    indicator inputs, never sent to the exchange."""
+
+    __tablename__ = "candles"
+    pair: str = Field(primary_key=True)
+    timeframe: str = Field(primary_key=True)
+    ts_ms: int = Field(sa_type=BigInteger, primary_key=True)  # the candle's open time
+    open: float = 0.0
+    high: float = 0.0
+    low: float = 0.0
+    close: float = 0.0
+    volume: float = 0.0

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 BASELINE = "0001_baseline"
-HEAD = "0003_deferred_alerts"
+HEAD = "0004_candles"
 _LOCK_KEY = 7_212_012  # any constant: the pg advisory lock of schema upgrades
 _SCRIPTS = Path(__file__).with_name("migrations")
 

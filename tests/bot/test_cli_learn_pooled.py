@@ -33,8 +33,8 @@ def test_pooled_learn_json_has_the_contract_shape(data_dir: Path, tmp_path: Path
               tmp_path)
     assert out.returncode == 0, out.stderr
     body = json.loads(out.stdout)
-    assert set(body) == {"timeframe", "folds", "pairs", "summary"}
-    assert body["timeframe"] == "4h" and body["folds"] == 5
+    assert set(body) == {"timeframe", "folds", "variant", "pairs", "summary"}
+    assert body["timeframe"] == "4h" and body["folds"] == 5 and body["variant"] == "G-b"  # the judged model
     assert [p["pair"] for p in body["pairs"]] == ["BTC/USD", "ETH/USD", "LTC/USD"]
     for p in body["pairs"]:
         assert set(p) == {"pair", "baseline", "learned", "skipped", "signals", "control_return"}

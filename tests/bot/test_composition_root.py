@@ -21,7 +21,7 @@ from core.config import load_settings
 from tests.adapters.web.conftest import replay_env
 
 ROOT = Path(__file__).resolve().parents[2]
-ROOT_MODULES = sorted([ROOT / "bot" / "app.py", *(ROOT / "bot").glob("wiring_*.py")])
+ROOT_MODULES = sorted((ROOT / "bot" / "wiring").glob("*.py"))
 # Result values and ORM rows that the function creating them fills in before handing them on
 # (a backtest's timing, a loaded ledger's parts, a row's columns): data, not wired parts. A service,
 # a port or the application object is never filled in after construction; a new entry here needs
@@ -62,7 +62,7 @@ def test_no_field_of_the_application_object_is_typed_any() -> None:
 def test_the_application_module_names_no_any_at_all() -> None:
     """bot/wiring/app.py holds no explicit `Any` (fields, views and builder alike); checked as syntax so
     it costs nothing here (`mypy --disallow-any-explicit bot/wiring/app.py` says the same)."""
-    tree = ast.parse((ROOT / "bot" / "app.py").read_text())
+    tree = ast.parse((ROOT / "bot" / "wiring" / "app.py").read_text())
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     names |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}

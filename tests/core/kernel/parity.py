@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 from core.domain import Candle, Market
@@ -12,11 +13,15 @@ from core.strategy.entry_rules import EntryRules
 from core.strategy.pinned import GateFn
 from core.strategy.risk import RiskConfig
 
-EXACT = ("pair", "entry_ts", "exit_ts", "amount", "entry_price", "reason", "atr", "sma", "signal_close", "size_factor")
+EXACT = ("pair", "entry_ts", "exit_ts", "entry_price", "reason", "atr", "sma", "signal_close", "size_factor")
 # Since issue 12 the reference brackets with Decimal distances (1.5 x ATR as sent to the exchange),
 # the kernel in float: the levels agree to the last bits, never in which candle or at which fill.
 ULPS = ("exit_price", "stop", "target")
 REL = 1e-14
+# Amounts agree exactly, except by one lot unit where that last-bit difference of a stop level moved
+# the equity by an ulp and the size sat on a lot boundary: seen on 4h SHIB/USDT and XEC/USDT (prices
+# near 1e-5, ~1e8 coins per trade, so one lot unit is 1e-8 coin, < 1e-12 USDT); the P&L still agrees
+# to the cent and every later trade in the same candles.
 
 
 def run_both(pair: str, tf: str, market: Market, candles: Sequence[Candle], *, gate: GateFn | None = None,
@@ -34,6 +39,9 @@ def run_both(pair: str, tf: str, market: Market, candles: Sequence[Candle], *, g
         for key in EXACT:
             want, got = getattr(a, key), getattr(b, key)
             assert got == want, f"{label} trade {n}: {key} {got} != {want}"
+        lot = 10.0 ** -market.lot_decimals
+        assert b.amount == a.amount or abs(b.amount - a.amount) <= lot + 2 * math.ulp(a.amount), (
+            f"{label} trade {n}: amount {b.amount} != {a.amount}")
         for key in ULPS:
             want, got = getattr(a, key), getattr(b, key)
             assert got == want or abs(got - want) <= REL * abs(want), f"{label} trade {n}: {key} {got} != {want}"

@@ -39,4 +39,4 @@ def test_kernel_matches_reference_on_4h_resample(rel: str) -> None:
 
 def test_every_real_folder_is_covered() -> None:
     folders = {p.parent.name for p in _files()}
-    assert {"kraken", "kraken_cdd", "kraken_small", "binance"} <= folders
+    assert {"kraken", "kraken_cdd", "kraken_small", "binance", "binance_dev_4h"} <= folders

@@ -1,0 +1,98 @@
+"""`zyn backtest --data DIR --timeframe TF --servant [--json] [--seeds N]`: the default servant walked
+forward over every pair file in DIR in one shared account (core.evidence.servant).
+
+Why its own module: loading the folder, the progress bar on stderr (stdout stays one JSON object),
+the Dask fan-out of the per-pair plain runs (as `--learn`), reading how many gate variants were
+tried while designing the rule (bench/results/servant_variants.tsv, one line per variant after
+the header: the deflated Sharpe needs it) and the table. The rule is core.evidence.DEFAULT_RULE,
+the risk cap core.strategy.account_risk's defaults (3 % total open risk, 5 positions).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from core.domain import UserError
+from core.markets.timeframes import timeframe_seconds
+
+DEFAULT_TIMEFRAME = "4h"  # as `--learn`
+VARIANTS_LOG = Path(__file__).resolve().parents[2] / "bench" / "results" / "servant_variants.tsv"
+# below this many candles in all, worker processes cost more than the per-pair runs they share
+LOCAL_CLUSTER_MIN_CANDLES = 2_000_000
+
+
+def variants_tried(log: Path = VARIANTS_LOG) -> int:
+    """Lines after the header of the committed variants log (at least 1: the rule itself)."""
+    if not log.is_file():
+        print(f"note: {log} not found; counting 1 variant for the deflated Sharpe", file=sys.stderr)
+        return 1
+    lines = [ln for ln in log.read_text(encoding="utf-8").splitlines()[1:] if ln.strip()]
+    return max(1, len(lines))
+
+
+def cmd_servant(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from bot.cli.backtest import _out
+    from bot.cli.learn_pooled import port_backtest
+    from bot.wiring.dask_map import task_map
+    from core.evidence.servant import servant_walk_forward
+    from core.kernel.arrays import CandleArrays
+    from core.learning.pooled_data import load_folder
+
+    tf = args.timeframe or DEFAULT_TIMEFRAME
+    timeframe_seconds(tf)
+    if args.seeds < 1:
+        raise UserError("--seeds must be at least 1")
+    if args.learn:
+        raise UserError("--servant already includes the learner (when its switch would be on); drop --learn")
+    backtest = port_backtest()
+    t0 = time.perf_counter()
+    universe = load_folder(args.data, tf)
+    for line in universe.skipped:
+        print(f"left out {line}", file=sys.stderr)
+    if not universe.data:
+        raise UserError(f"{args.data}: no pair file with enough {tf} candles")
+    data = {p: (CandleArrays.from_candles(c), m) for p, (c, m) in universe.data.items()}
+    candles = sum(len(a) for a, _m in data.values())
+    with task_map(local_cluster=candles >= LOCAL_CLUSTER_MIN_CANDLES) as (tasks, engine), \
+            tqdm(total=3 + args.seeds, desc="servant walk-forward", unit="step", file=sys.stderr,
+                 disable=None) as bar:
+        result = servant_walk_forward(data, tf, seeds=args.seeds, variants_tried=variants_tried(),
+                                      progress=lambda label: _step(bar, label), tasks=tasks, backtest=backtest)
+    result.seconds = time.perf_counter() - t0
+    _out(result.contract(), args.json, _format)
+    print(f"servant walk-forward: {len(data)} pairs, rule {result.rule.name}, {result.walk.evaluations} gate "
+          f"evaluations, {result.seconds:.1f} s ({engine})", file=sys.stderr)
+    return 0
+
+
+def _step(bar: Any, label: str) -> None:
+    bar.set_postfix_str(label, refresh=False)
+    bar.update(1)
+
+
+def _pct(x: Any) -> str:
+    return f"{100 * x:+.2f} %" if isinstance(x, int | float) else "n/a"
+
+
+def _format(report: dict[str, Any]) -> str:
+    s = report["summary"]
+    lines = [f"servant walk-forward {report['timeframe']}: {len(report['pairs'])} pairs, one shared account",
+             f"{'pair':16} {'signals':>8} {'live':>6} {'shadow':>7} {'servant':>9} {'plain':>9}"]
+    for p in report["pairs"]:
+        lines.append(f"{p['pair']:16} {p['signals']:>8} {p['live_trades']:>6} {p['shadow_trades']:>7} "
+                     f"{_pct(p['return_contribution']):>9} {_pct(p['baseline_contribution']):>9}")
+    dsr = s["deflated_sharpe"]
+    lines.append(
+        f"plain {_pct(s['baseline_return'])} (max drawdown {_pct(s['baseline_max_drawdown'])}), servant "
+        f"{_pct(s['servant_return'])} (max drawdown {_pct(s['servant_max_drawdown'])}), random gates "
+        f"{_pct(s['control_return'])} ({s['control_seeds']} seeds, servant above {s['seeds_beaten']}); "
+        f"{s['live_trades']} live, {s['shadow_trades']} shadow; deflated Sharpe "
+        f"{'n/a' if dsr is None else f'{dsr:.3f}'} over {s['variants_tried']} variants; "
+        f"skill: {'yes' if s['skill'] else 'no'}")
+    return "\n".join(lines)
