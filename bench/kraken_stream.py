@@ -12,6 +12,7 @@ autopilot run that decided it (every pair's decision of that close, journal rows
 and the REST OHLC calls each feed made. Printed: latency percentiles per mode, calls per sim
 hour, run_once durations, and the sim's rate-limit refusals (must be zero).
 Usage: python bench/kraken_stream.py [--pairs 200] [--candles 6] [--speed 1440] [--poll 0.05]
+       [--mode paper|validate] [--only socket|rest]
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ def main() -> None:
     ap.add_argument("--poll", type=float, default=0.05)
     ap.add_argument("--mode", choices=("paper", "validate"), default="paper",
                     help="validate: the sim account's key, private calls under the starter counters")
+    ap.add_argument("--only", choices=("socket", "rest"), default=None,
+                    help="run one Zyn (validate: two Zyns on ONE key would share Kraken's counter, not a budget)")
     args = ap.parse_args()
     logger.remove()
     logger.add(sys.stderr, level="WARNING")
@@ -107,25 +110,24 @@ def main() -> None:
     keys = {"KRAKEN_API_KEY": sim.api_key, "KRAKEN_API_SECRET": sim.api_secret} if args.mode == "validate" else {}
     base = {**keys, "ZYN_MODE": args.mode, "PAPER_FEED": "live", "KRAKEN_API_URL": server.url,
             "ZYN_PAIRS": ",".join(pairs), "ZYN_TIMEFRAME": "4h", "ZYN_EVIDENCE": "off", "ZYN_LOG_LEVEL": "WARNING"}
-    socket_zyn = build_zyn(load_settings({**base, "DATABASE_URL": f"sqlite:///{tmp}/socket.db"}), clock=sim.clock)
-    rest_zyn = build_zyn(load_settings({**base, "DATABASE_URL": f"sqlite:///{tmp}/rest.db",
-                                        "KRAKEN_WS_URL": "ws://127.0.0.1:9/ws/v2"}), clock=sim.clock)
-    results: dict[str, dict[str, list[Any]]] = {m: {"runs": [], "decided": []} for m in ("socket", "rest")}
+    envs = {"socket": {**base, "DATABASE_URL": f"sqlite:///{tmp}/socket.db"},
+            "rest": {**base, "DATABASE_URL": f"sqlite:///{tmp}/rest.db", "KRAKEN_WS_URL": "ws://127.0.0.1:9/ws/v2"}}
+    zyns = {m: build_zyn(load_settings(env), clock=sim.clock) for m, env in envs.items() if args.only in (None, m)}
+    results: dict[str, dict[str, list[Any]]] = {m: {"runs": [], "decided": []} for m in zyns}
     stop = threading.Event()
     print(f"{args.mode} mode, {args.pairs} pairs, 4h, sim speed {args.speed:g}x "
           f"({FOUR_H / 1000 / args.speed:.1f} s per candle), "
           f"autopilot loop every {args.poll:g} s; warming up (seeds)...", flush=True)
-    for zyn in (socket_zyn, rest_zyn):
+    for zyn in zyns.values():
         zyn.autopilot.run_once()  # the first run: REST history for every pair, the socket opens
     deadline = time.monotonic() + 30
-    while stream_of(socket_zyn).transport() != "websocket" and time.monotonic() < deadline:
+    while "socket" in zyns and stream_of(zyns["socket"]).transport() != "websocket" and time.monotonic() < deadline:
         time.sleep(0.05)
-    socket_seed_calls = stream_of(socket_zyn).rest_calls
-    rest_seed_calls = stream_of(rest_zyn).rest_calls
+    seeds = {m: stream_of(z).rest_calls for m, z in zyns.items()}
     start_sim = sim.clock.now_ms()
     first_close = (start_sim // FOUR_H + 1) * FOUR_H
     threads = [threading.Thread(target=run_loop, args=(z, args.poll, stop, results[m]), daemon=True)
-               for m, z in (("socket", socket_zyn), ("rest", rest_zyn))]
+               for m, z in zyns.items()]
     for t in threads:
         t.start()
     sim.replayer.start()
@@ -138,16 +140,17 @@ def main() -> None:
         t.join(timeout=60)
     sim_hours = (sim.clock.now_ms() - start_sim) / 3_600_000
     print(f"measured over {sim_hours:.1f} sim hours ({args.candles} closes of every pair)")
-    for mode, zyn in (("socket", socket_zyn), ("rest", rest_zyn)):
+    for mode, zyn in zyns.items():
         got = results[mode]
         lat = [done - closes.at[(p, ts)] for p, ts, done in got["decided"]
                if (p, ts) in closes.at and ts + FOUR_H >= first_close]
         feed = stream_of(zyn)
-        seed = socket_seed_calls if mode == "socket" else rest_seed_calls
+        seed = seeds[mode]
         calls = feed.rest_calls - seed
         print(f"{mode:>6}: decisions {len(lat)}; close->decision p50 {pct(lat, 0.5) * 1000:.0f} ms, "
               f"p95 {pct(lat, 0.95) * 1000:.0f} ms, max {max(lat, default=float('nan')) * 1000:.0f} ms; "
-              f"run_once p50 {statistics.median(got['runs']) * 1000:.0f} ms over {len(got['runs'])} runs; "
+              f"run_once p50 {statistics.median(got['runs'] or [float('nan')]) * 1000:.0f} ms over "
+              f"{len(got['runs'])} runs; "
               f"REST OHLC calls after warm-up {calls} ({calls / sim_hours:.0f} per sim hour; seed {seed}); "
               f"transport {feed.transport()}")
     print(f"sim requests by path (both Zyns, the whole run): {dict(sorted(requests.items()))}")
@@ -155,7 +158,7 @@ def main() -> None:
     print(f"sim (starter counters, its own code): refusals {dict(counters.refused) or 'none'}, peak REST counter "
           f"{counters.peak['rest']:.1f}/15, peak engine counter {counters.peak['engine']:.1f}/60; all refusals by "
           f"the sim app: {dict(sim.app.extensions['zyn_sim_refusals']) or 'none'}")
-    for zyn in (socket_zyn, rest_zyn):
+    for zyn in zyns.values():
         zyn.close()
     server.stop()
     os.environ.pop("ZYN_LOG_LEVEL", None)
