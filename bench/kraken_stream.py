@@ -59,9 +59,13 @@ class Closes:
 
 
 def stream_of(zyn: Zyn) -> StreamFeed:
-    inner: Any = getattr(zyn.feed, "_inner", zyn.feed)
-    assert isinstance(inner, StreamFeed)
-    return inner
+    """The WebSocket feed under the watchdog's and the candle store's wrappers."""
+    inner: Any = zyn.feed
+    for _ in range(4):
+        if isinstance(inner, StreamFeed):
+            return inner
+        inner = getattr(inner, "_inner", None) or getattr(inner, "_feed", None)
+    raise TypeError("no StreamFeed under zyn.feed")
 
 
 def run_loop(zyn: Zyn, poll_s: float, stop: threading.Event, out: dict[str, list[Any]]) -> None:
