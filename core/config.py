@@ -19,6 +19,11 @@ from core.strategy.port import DEFAULT_STRATEGY, STRATEGIES
 
 MODES = ("paper", "validate", "live")
 FEEDS = ("auto", "live", "replay")
+# issue 21: Kraken's documented rate tiers and WebSocket v2 endpoints
+KRAKEN_TIERS = ("starter", "intermediate", "pro")
+KRAKEN_API_DEFAULT = "https://api.kraken.com"
+KRAKEN_WS_DEFAULT = "wss://ws.kraken.com/v2"
+KRAKEN_WS_AUTH_DEFAULT = "wss://ws-auth.kraken.com/v2"
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,10 @@ class Settings:
     # issue 19 point 3 (storage outage): how long the owner waits for its database to come back
     # (serving /healthz 503, refusing money actions) before it exits with code 3 for its supervisor.
     storage_outage_exit_s: float = 300.0
+    # issue 21: Kraken as it really is (rate tier, WebSocket v2 endpoints)
+    kraken_tier: str = "starter"  # KRAKEN_TIER
+    kraken_ws_url: str = KRAKEN_WS_DEFAULT  # KRAKEN_WS_URL (derived from KRAKEN_API_URL when only that is set)
+    kraken_ws_auth_url: str = KRAKEN_WS_AUTH_DEFAULT  # KRAKEN_WS_AUTH_URL
     modules: ModuleSettings = field(default_factory=ModuleSettings)
     # issue 18: settings once — every variable the code reads arrives here (channel blocks: bot/settings.py)
     log_level: str = ""  # ZYN_LOG_LEVEL; empty: the command's default (bot/cli/main.py)
@@ -169,6 +178,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         order_grace_s=_float(env, "ZYN_ORDER_GRACE_S", 60.0, 0.0),
         # issue 19 point 3 (storage outage)
         storage_outage_exit_s=_float(env, "ZYN_STORAGE_OUTAGE_EXIT_S", 300.0, 0.0),
+        **_kraken_extras(env),  # issue 21
         modules=load_module_settings(env, timeframe, tz),
         # issue 17 (servant)
         evidence=servant.evidence,
@@ -180,6 +190,26 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         history_days=_history_days(env),
         **_issue18(env),
     )
+
+
+def _kraken_extras(env: Mapping[str, str]) -> dict[str, Any]:
+    """issue 21: KRAKEN_TIER and the WebSocket endpoints.
+
+    KRAKEN_WS_URL / KRAKEN_WS_AUTH_URL win; else, with KRAKEN_API_URL pointing anywhere but Kraken
+    (a `zyn sim-exchange`), both follow it: `ws://HOST:PORT/ws/v2` and `.../ws/v2-auth` on its port."""
+    tier = _choice(env, "KRAKEN_TIER", "starter", KRAKEN_TIERS)
+    api = (env.get("KRAKEN_API_URL", "").strip() or KRAKEN_API_DEFAULT).rstrip("/")
+    ws, ws_auth = env.get("KRAKEN_WS_URL", "").strip(), env.get("KRAKEN_WS_AUTH_URL", "").strip()
+    for name, url in (("KRAKEN_WS_URL", ws), ("KRAKEN_WS_AUTH_URL", ws_auth)):
+        if url and not url.startswith(("ws://", "wss://")):
+            raise UserError(f"{name}={url!r} must start with ws:// or wss://")
+    if api != KRAKEN_API_DEFAULT and api.startswith(("http://", "https://")):
+        base = "ws" + api[len("http"):]
+        derived, derived_auth = f"{base}/ws/v2", f"{base}/ws/v2-auth"
+    else:
+        derived, derived_auth = KRAKEN_WS_DEFAULT, KRAKEN_WS_AUTH_DEFAULT
+    return {"kraken_tier": tier, "kraken_ws_url": (ws or derived).rstrip("/"),
+            "kraken_ws_auth_url": (ws_auth or derived_auth).rstrip("/")}
 
 
 def _history_days(env: Mapping[str, str]) -> float:

@@ -9,10 +9,21 @@ when the counter really is full. What we chose (docs.kraken.com, "Spot REST rate
 - private: ceiling 15, decay 0.33/s (the Starter tier, the strictest; Intermediate/Pro keys have
   more headroom, so this never over-spends). TradesHistory, Ledgers, QueryLedgers and
   QueryTrades add 2, other reads 1. AddOrder, CancelOrder, AmendOrder, EditOrder and the batch
-  calls add nothing here: Kraken meters trading per pair in a separate matching-engine limit,
-  which a handful of orders per minute stays far below.
+  calls add nothing here: Kraken meters trading per pair in the matching engine (below).
 - public: Kraken limits per IP at about one call per second; we allow a burst of 10 then 1/s.
+  OHLC and Trades are limited per IP AND PAIR (Kraken support, "What are the API rate limits"):
+  each pair has its own counter (one call a second), so the universe's history check and the
+  backfill of many pairs are not serialized behind one another.
 A call waits (outside any lock but the caller's) until its cost fits, then spends it.
+
+Tiers and the matching engine (issue 21; docs.kraken.com "Spot REST rate limits" and "Spot
+Trading Limits"): `KRAKEN_TIER` picks the REST counter (starter 15 / 0.33 s⁻¹, intermediate
+20 / 0.5, pro 20 / 1) and the matching engine's per-pair counter (threshold 60 / 125 / 180, decay
+1 / 2.34 / 3.75 per second). On that engine AddOrder adds 1 and a cancel adds a penalty by the
+order's age (< 5 s: 8, < 10 s: 6, < 15 s: 5, < 45 s: 4, < 90 s: 2, < 300 s: 1); over the
+threshold Kraken answers `EOrder:Rate limit exceeded`. ONE budget per process (built with the
+market wiring) is shared by every Kraken client in it: the account's REST calls, the public
+client behind market data, universe refreshes and backfills.
 """
 
 from __future__ import annotations
@@ -21,6 +32,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 FREE_PRIVATE = frozenset(
     {"AddOrder", "AddOrderBatch", "CancelOrder", "CancelOrderBatch", "AmendOrder", "EditOrder"}
@@ -38,6 +50,43 @@ class Bucket:
 
 PRIVATE_STARTER = Bucket(ceiling=15.0, decay_per_s=0.33)
 PUBLIC = Bucket(ceiling=10.0, decay_per_s=1.0)
+PUBLIC_PER_PAIR = Bucket(ceiling=1.0, decay_per_s=1.0)  # OHLC, Trades: 1/s for each pair
+PER_PAIR_PUBLIC = frozenset({"OHLC", "Trades"})
+
+
+@dataclass(frozen=True)
+class Tier:
+    """Kraken's documented limits for one verification tier."""
+
+    name: str
+    rest: Bucket  # the private REST call counter, per API key
+    engine: Bucket  # the matching engine's counter, per pair
+
+
+TIERS: dict[str, Tier] = {
+    "starter": Tier("starter", PRIVATE_STARTER, Bucket(60.0, 1.0)),
+    "intermediate": Tier("intermediate", Bucket(20.0, 0.5), Bucket(125.0, 2.34)),
+    "pro": Tier("pro", Bucket(20.0, 1.0), Bucket(180.0, 3.75)),
+}
+CANCEL_PENALTY = ((5.0, 8.0), (10.0, 6.0), (15.0, 5.0), (45.0, 4.0), (90.0, 2.0), (300.0, 1.0))
+ENGINE_ADD = frozenset({"AddOrder", "EditOrder", "AmendOrder"})
+ENGINE_CANCEL = frozenset({"CancelOrder", "EditOrder"})
+
+
+def cancel_penalty(age_s: float) -> float:
+    """What cancelling an order of this age adds to its pair's matching-engine counter."""
+    for below, penalty in CANCEL_PENALTY:
+        if age_s < below:
+            return penalty
+    return 0.0
+
+
+def engine_cost(method: str, age_s: float | None = None) -> float:
+    """AddOrder +1; CancelOrder the age penalty (an unknown age counts as the worst, < 5 s)."""
+    cost = 1.0 if method in ENGINE_ADD else 0.0
+    if method in ENGINE_CANCEL:
+        cost += cancel_penalty(age_s if age_s is not None else 0.0)
+    return cost
 
 
 def private_cost(method: str) -> float:
@@ -56,18 +105,64 @@ class RateBudget:
         public: Bucket = PUBLIC,
         now: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        *,
+        engine: Bucket = TIERS["starter"].engine,
+        margin: float = 0.0,
     ) -> None:
         self._buckets = {"private": private, "public": public}
         self._level = {"private": 0.0, "public": 0.0}
         self._at = {"private": now(), "public": now()}
+        self._engine = engine
+        self._margin = margin  # units kept free on Kraken's own counters (network jitter, see for_tier)
+        self._placed: dict[str, tuple[str, float]] = {}  # order id -> (pair, placed at)
+        self.spent: dict[str, float] = {"private": 0.0, "public": 0.0, "engine": 0.0}  # totals (bench)
         self._now = now
         self._sleep = sleep
         self._lock = threading.Lock()
 
-    def spend(self, api: str, method: str) -> float:
-        """Wait until the call fits under the ceiling, then count it; returns the seconds waited."""
+    @classmethod
+    def for_tier(cls, tier: str = "starter", **kw: Any) -> RateBudget:
+        """The budget of one `KRAKEN_TIER` (starter, intermediate, pro), keeping half a unit free
+        on the key's counters: Kraken counts a call when it ARRIVES, so a call that travelled faster
+        than the one before finds less decay there than Zyn counted when it sent it (a 20-pair
+        validate run against the sim met one `EAPI:Rate limit exceeded` with no margin; this
+        arrival-time difference is the likely cause)."""
+        t = TIERS[tier]
+        kw.setdefault("margin", 0.5)
+        return cls(private=t.rest, engine=t.engine, **kw)
+
+    def spend(self, api: str, method: str, pair: str = "") -> float:
+        """Wait until the call fits under the ceiling, then count it; returns the seconds waited.
+        `pair`: the pair of a public OHLC/Trades call (its own counter)."""
         kind = "private" if api == "private" else "public"
+        if kind == "public" and method in PER_PAIR_PUBLIC and pair:
+            kind = f"pair:{pair}"
         cost = private_cost(method) if kind == "private" else 1.0
+        return self._wait(kind, cost)
+
+    # ------------------------------------------------------------------ matching engine
+    def spend_order(self, pair: str, method: str, order_id: str = "") -> float:
+        """Before AddOrder / CancelOrder: wait until the pair's engine counter has room. A cancel
+        finds its pair and age by `order_id`; an order this process did not place counts as
+        young (the worst penalty) on a shared "unknown pair" counter."""
+        age = None
+        if order_id and method in ENGINE_CANCEL:
+            with self._lock:
+                placed = self._placed.get(order_id)
+            if placed is not None:
+                pair, age = placed[0], self._now() - placed[1]
+        cost = engine_cost(method, age)
+        return self._wait(f"engine:{pair}", cost) if cost > 0 else 0.0
+
+    def placed(self, order_id: str, pair: str) -> None:
+        """Remember when an order was placed (its cancel penalty depends on its age)."""
+        with self._lock:
+            self._placed[order_id] = (pair, self._now())
+            if len(self._placed) > 10_000:  # bounded: the oldest are long past any penalty
+                for key in list(self._placed)[:5_000]:
+                    del self._placed[key]
+
+    def _wait(self, kind: str, cost: float) -> float:
         waited = 0.0
         while True:
             with self._lock:
@@ -86,15 +181,24 @@ class RateBudget:
     def _try(self, kind: str, cost: float) -> float:
         """Spend `cost` if it fits and return 0, else return how long until it would fit."""
         self._drain(kind)
-        bucket = self._buckets[kind]
-        over = self._level[kind] + cost - bucket.ceiling
-        if over <= 0 or cost == 0:
+        bucket = self._bucket(kind)
+        keep_free = self._margin if kind == "private" or kind.startswith("engine:") else 0.0
+        over = self._level[kind] + cost - (bucket.ceiling - keep_free)
+        if over <= 1e-9 or cost == 0:  # a margin: float residue after an exact wait must not loop
             self._level[kind] += cost
+            total = kind.split(":", 1)[0].replace("pair", "public")
+            self.spent[total] = self.spent.get(total, 0.0) + cost
             return 0.0
         return over / bucket.decay_per_s
 
+    def _bucket(self, kind: str) -> Bucket:
+        if kind.startswith("engine:"):
+            return self._engine
+        return PUBLIC_PER_PAIR if kind.startswith("pair:") else self._buckets[kind]
+
     def _drain(self, kind: str) -> None:
         now = self._now()
-        bucket = self._buckets[kind]
-        self._level[kind] = max(0.0, self._level[kind] - (now - self._at[kind]) * bucket.decay_per_s)
+        bucket = self._bucket(kind)
+        level, at = self._level.get(kind, 0.0), self._at.get(kind, now)
+        self._level[kind] = max(0.0, level - (now - at) * bucket.decay_per_s)
         self._at[kind] = now

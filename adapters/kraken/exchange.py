@@ -260,6 +260,16 @@ class KrakenExchange:
 
         return page_all(one_page, window(since_ms), key, self._history_max_pages)
 
+    def websocket_token(self) -> str:
+        """GetWebSocketsToken: a short-lived token for the private WebSocket (issue 21)."""
+        self._refuse_in_paper("open the private WebSocket")
+        answer: dict[str, Any] = self.guard.read("GetWebSocketsToken",
+                                                 lambda: self.ccxt.privatePostGetWebSocketsToken())
+        token = (answer.get("result") or {}).get("token")
+        if not token:
+            raise ExchangeError("Kraken: GetWebSocketsToken answered no token")
+        return str(token)
+
     def fee_rate(self, pair: str) -> Decimal:
         """Kraken's base taker fee; the account's own tier is not queried."""
         return self._fee_rate

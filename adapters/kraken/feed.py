@@ -36,6 +36,12 @@ class KrakenPublicFeed:
     def pairs(self) -> Sequence[str]:
         return self._pairs
 
+    @property
+    def client(self) -> Any | None:
+        """The key-less ccxt client underneath (paper on live prices), else None (an account's
+        exchange: its guard and budget are reached through it, not around it)."""
+        return self._source if self._raw else None
+
     def closed_candles(self, pair: str, timeframe: str, limit: int = 200) -> list[Candle]:
         """Up to `limit` most recent CLOSED candles, oldest first (Kraken keeps at most 720)."""
         tf_ms = timeframe_ms(timeframe)

@@ -7,7 +7,9 @@ the other. So every private call holds this client's lock from signing to answer
 builds one client per API key (the composition root builds one `KrakenExchange`), so this is
 one path per key in the process. Public calls are not signed and run in parallel.
 Why not ccxt's limiter: see `adapters.kraken.budget`. ccxt's `throttle` is a no-op here and the
-budget is spent in `fetch2` instead, still switched by ccxt's own `enableRateLimit`.
+budget is spent in `fetch2` instead, still switched by ccxt's own `enableRateLimit`: the REST
+counter for every call, the pair's matching-engine counter for AddOrder/CancelOrder (each
+placed txid is remembered, so its cancel pays the penalty of its age).
 """
 
 from __future__ import annotations
@@ -49,9 +51,14 @@ class SerialKraken(ccxt.kraken):  # type: ignore[misc]  # ccxt ships no type hin
         params, config = params or {}, config or {}
         if kind != "private":
             if self.enableRateLimit:
-                self._budget.spend("public", path)
+                self._budget.spend("public", path, str(params.get("pair", "")))
             return super().fetch2(path, api, method, params, config)
         with self._private_lock:
             if self.enableRateLimit:
                 self._budget.spend("private", path)
-            return super().fetch2(path, api, method, params, config)
+                self._budget.spend_order(str(params.get("pair", "?")), path, str(params.get("txid", "")))
+            answer = super().fetch2(path, api, method, params, config)
+        if path == "AddOrder" and isinstance(answer, dict):
+            for txid in (answer.get("result") or {}).get("txid") or []:
+                self._budget.placed(str(txid), str(params.get("pair", "?")))
+        return answer

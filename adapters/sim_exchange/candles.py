@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import threading
 from collections.abc import Sequence
+from typing import Protocol
 
 from core.domain import Candle
 from core.markets.timeframes import bucket_start
@@ -18,20 +19,56 @@ from core.markets.timeframes import bucket_start
 MAX_ROWS = 720
 
 
+class CandleListener(Protocol):
+    """Told as the replay trades (the sim's WebSocket streams from this)."""
+
+    def candle_traded(self, pair: str, candle: Candle, closed: bool) -> None: ...
+
+
 class CandleBook:
-    """Per pair: the base-timeframe candles closed so far (appended by the replay thread)."""
+    """Per pair: the base-timeframe candles closed so far (appended by the replay thread).
+
+    Listeners hear each base candle as it trades: its state so far while it forms (`traded`), then
+    the whole candle when it closes (`add`)."""
 
     def __init__(self) -> None:
         self._candles: dict[str, list[Candle]] = {}
         self._tf_ms: dict[str, int] = {}
         self._lock = threading.Lock()
+        self._listeners: list[CandleListener] = []
+
+    def listen(self, listener: CandleListener) -> None:
+        self._listeners.append(listener)
+
+    def traded(self, pair: str, forming: Candle) -> None:
+        """A trade inside the still-forming base candle (`forming` = its OHLC so far)."""
+        for listener in list(self._listeners):
+            listener.candle_traded(pair, forming, closed=False)
 
     def add(self, pair: str, tf_ms: int, candle: Candle) -> None:
         with self._lock:
             rows = self._candles.setdefault(pair, [])
             self._tf_ms.setdefault(pair, tf_ms)
-            if not rows or candle.ts > rows[-1].ts:
+            added = not rows or candle.ts > rows[-1].ts
+            if added:
                 rows.append(candle)
+        if added:
+            for listener in list(self._listeners):
+                listener.candle_traded(pair, candle, closed=True)
+
+    def bucket(self, pair: str, interval_ms: int, start_ms: int) -> list[Candle]:
+        """The closed base candles inside [start_ms, start_ms + interval_ms)."""
+        with self._lock:
+            rows = self._candles.get(pair, [])
+            stamps = [c.ts for c in rows[-2000:]]
+            tail = rows[-2000:]
+            i = bisect.bisect_left(stamps, start_ms)
+            j = bisect.bisect_left(stamps, start_ms + interval_ms)
+            return list(tail[i:j])
+
+    def pairs(self) -> list[str]:
+        with self._lock:
+            return list(self._candles)
 
     def extend(self, pair: str, tf_ms: int, candles: Sequence[Candle]) -> None:
         for c in candles:
@@ -92,16 +129,16 @@ def _aggregate(
             order.append(start)
         groups[start].append(c)
     current = bucket_start(now_ms, interval)
-    closed = [_merge(s, groups[s]) for s in order if s + interval <= now_ms]
+    closed = [merge(s, groups[s]) for s in order if s + interval <= now_ms]
     if current in groups:
-        return closed, _merge(current, groups[current])
+        return closed, merge(current, groups[current])
     if closed:
         p = closed[-1].close  # nothing traded yet in this bucket: a flat, empty forming candle
         return closed, Candle(ts=current, open=p, high=p, low=p, close=p, volume=0.0)
     return closed, None
 
 
-def _merge(start: int, group: list[Candle]) -> Candle:
+def merge(start: int, group: Sequence[Candle]) -> Candle:
     return Candle(
         ts=start,
         open=group[0].open,

@@ -136,3 +136,15 @@ def _with_names(m: Market) -> Market:
 
 def as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def pair_of(ctx: SimContext, name: str) -> str | None:
+    """The pair an order call is about: a pair name (AddOrder) or an order's txid (CancelOrder)."""
+    try:
+        return ctx.pair(name)
+    except KrakenError:
+        pass
+    try:
+        return ctx.exchange.fetch_order(name).pair
+    except ZynError:
+        return None

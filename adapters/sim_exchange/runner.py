@@ -10,7 +10,7 @@ Public API (the CLI calls this; everything else here is a helper):
         speed: float,                   # simulated seconds per real second (PAPER_SPEED)
         db_url: str,                    # SQLAlchemy URL of the paper account (survives restarts)
         *, warmup_candles: int = 200,   # history available at once (not walked: no fills)
-    ) -> None                           # blocks, serving with waitress until interrupted
+    ) -> None                           # blocks, serving (werkzeug, threaded) until interrupted
 
 Pairs come from the file names (`KRAKEN_BTC-USD_1h.csv` -> BTC/USD, served as XXBTZUSD/XBTUSD)
 with Kraken's trading rules from `core.markets.catalog`. A background thread moves a `SimClock`
@@ -34,6 +34,7 @@ from loguru import logger
 
 from adapters.sim_exchange.auth import RateLimit, generate_key_pair
 from adapters.sim_exchange.candles import CandleBook
+from adapters.sim_exchange.counters import KrakenCounters
 from adapters.sim_exchange.server import create_sim_app
 from core.clock import SimClock
 from core.domain import Candle, UserError
@@ -49,7 +50,7 @@ log = logger.bind(component="sim_exchange")
 @dataclass(frozen=True)
 class _Event:
     ts: int
-    order: int  # 0 = close of a candle, 1 = open of the next: closes come first at a tie
+    order: int  # 0 = close of a candle, 1 = open of the next (closes first at a tie), 2 = mid-candle trade
     pair: str
     candle: Candle
 
@@ -69,14 +70,17 @@ class Replayer:
     _thread: threading.Thread | None = None
 
     def step(self) -> int:
-        """Apply every event whose time has come; returns how many were applied."""
+        """Apply every event whose time has come; returns how many opens and closes were applied."""
         now, applied = self.clock.now_ms(), 0
         while self._next < len(self.events) and self.events[self._next].ts <= now:
             ev = self.events[self._next]
             self._next += 1
-            applied += 1
+            applied += ev.order != 2  # a mid-candle trade only moves the streamed candle
             if ev.order == 1:
                 self.exchange.set_price(ev.pair, Decimal(str(ev.candle.open)), ev.ts)
+                self.book.traded(ev.pair, _opening(ev.candle))
+            elif ev.order == 2:
+                self.book.traded(ev.pair, _first_leg(ev.candle))
             else:
                 self.exchange.walk_candle(ev.pair, ev.candle)
                 self.book.add(ev.pair, self.tf_ms[ev.pair], ev.candle)
@@ -131,6 +135,7 @@ def build_sim_exchange(
     *,
     warmup_candles: int = 200,
     rate_limit: RateLimit | None = None,
+    tier: str | None = None,
 ) -> SimExchange:
     """Load the data, build the paper account, the candle book, the replayer and the Flask app."""
     if bool(api_key) != bool(api_secret):
@@ -155,8 +160,10 @@ def build_sim_exchange(
         if candles:
             exchange.set_price(pair, Decimal(str(candles[-1].close)), candles[-1].ts + tf_ms[pair])
     replayer = Replayer(exchange, clock, book, _events(rest, tf_ms), tf_ms)
-    limit = rate_limit or RateLimit()
+    limit = rate_limit or (None if tier else RateLimit())  # a tier: Kraken's own counters instead
     app = create_sim_app(exchange, api_key, api_secret, clock, candles=book, rate_limit=limit)
+    if tier:
+        app.config["KRAKEN_COUNTERS"] = KrakenCounters(tier)
     return SimExchange(app, exchange, clock, book, replayer, api_key, api_secret, generated)
 
 
@@ -173,22 +180,34 @@ def run_sim_exchange(
     warmup_candles: int = 200,
     faults: list[Any] | None = None,
     staked: dict[str, str] | None = None,
+    tier: str | None = "starter",
 ) -> None:
-    """Serve until interrupted (see the module docstring)."""
-    import waitress
+    """Serve until interrupted (see the module docstring).
+
+    werkzeug's threaded server, not waitress: the WebSocket endpoints take over the request's raw
+    socket (`werkzeug.socket`, see `ws_upgrade`), which waitress does not expose; a thread per
+    connection also lets the `drop` fault cut a REST answer as a network would."""
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class _Quiet(WSGIRequestHandler):  # one access line per call would drown the sim's own log
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            return None
 
     sim = build_sim_exchange(
-        data_path, api_key, api_secret, balances, speed, db_url, warmup_candles=warmup_candles
+        data_path, api_key, api_secret, balances, speed, db_url, warmup_candles=warmup_candles, tier=tier
     )
     sim.app.config.update(FAULTS=list(faults or []), STAKED=dict(staked or {}))
     if sim.generated_keys:
         print(f"API key:    {sim.api_key}\nAPI secret: {sim.api_secret}", flush=True)
     pairs = ", ".join(sorted(sim.exchange.load_markets()))
-    print(f"Kraken sim exchange on http://{host}:{port} ({pairs}; speed {speed:g}x)", flush=True)
+    server = make_server(host, port, sim.app, threaded=True, request_handler=_Quiet)
+    print(f"Kraken sim exchange on http://{host}:{port} ({pairs}; speed {speed:g}x); "
+          f"WebSocket v2 at ws://{host}:{port}/ws/v2", flush=True)
     sim.replayer.start()
     try:
-        waitress.serve(sim.app, host=host, port=port, threads=8)
+        server.serve_forever()
     finally:
+        server.server_close()
         sim.replayer.stop()
 
 
@@ -197,9 +216,20 @@ def _events(candles: dict[str, list[Candle]], tf_ms: dict[str, int]) -> list[_Ev
     for pair, rows in candles.items():
         for c in rows:
             events.append(_Event(c.ts, 1, pair, c))
+            events.append(_Event(c.ts + tf_ms[pair] // 2, 2, pair, c))
             events.append(_Event(c.ts + tf_ms[pair], 0, pair, c))
     events.sort(key=lambda e: (e.ts, e.order, e.pair))
     return events
+
+
+def _opening(c: Candle) -> Candle:
+    """The candle as its first trade prints it (at the open)."""
+    return Candle(ts=c.ts, open=c.open, high=c.open, low=c.open, close=c.open, volume=0.0)
+
+
+def _first_leg(c: Candle) -> Candle:
+    """The candle half way through: the paper path's first leg (open -> low) has traded."""
+    return Candle(ts=c.ts, open=c.open, high=c.open, low=c.low, close=c.low, volume=c.volume / 2)
 
 
 CandleSource = Callable[[str, str, int | None, int | None], list[Candle]]

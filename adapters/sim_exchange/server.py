@@ -25,6 +25,8 @@ Test hooks (read on every request, so tests can change them on a running server)
 - `app.config["STAKED"]`: extra balances under Kraken's staking names (`{"DOT.S": "12.5"}`),
   reported by Balance/BalanceEx like Kraken does (not tradable; clients must not count them).
 - `app.config["RATE_LIMIT"]`: a `RateLimit` (leaky bucket per key) or None.
+- `app.config["KRAKEN_COUNTERS"]`: a `counters.KrakenCounters` (Kraken's documented REST and
+  matching-engine counters of one tier) or None.
 - `app.config["SIM"]`: the `SimContext` (paper exchange, candles, clock).
 - `app.extensions["zyn_sim_public_calls"]`: every public call as (method, monotonic seconds,
   params), the newest 10,000 (tests check a client's pacing against the rate budget with it).
@@ -49,10 +51,12 @@ from loguru import logger
 from adapters.sim_exchange.auth import NonceBook, RateLimit, RateLimiter, signature_ok
 from adapters.sim_exchange.candles import CandleBook
 from adapters.sim_exchange.closes import ConditionalCloses
-from adapters.sim_exchange.context import KrakenError, PaperLike, SimContext, kraken_error
+from adapters.sim_exchange.context import KrakenError, PaperLike, SimContext, kraken_error, pair_of
 from adapters.sim_exchange.kraken_format import descr_order
 from adapters.sim_exchange.private import PRIVATE
 from adapters.sim_exchange.public import PUBLIC
+from adapters.sim_exchange.ws_private import add_private_socket
+from adapters.sim_exchange.ws_public import add_public_socket
 from core.domain import ZynError
 from core.ports import Clock
 
@@ -123,10 +127,12 @@ def create_sim_app(
     app = Flask("zyn_sim_exchange")
     app.json.sort_keys = False  # type: ignore[attr-defined]  # Kraken lists history newest first
     ctx = _context(exchange, clock, candles)
-    app.config.update(FAULTS=[], RATE_LIMIT=rate_limit, SIM=ctx, STAKED={}, HIDDEN={})
+    app.config.update(FAULTS=[], RATE_LIMIT=rate_limit, SIM=ctx, STAKED={}, HIDDEN={}, KRAKEN_COUNTERS=None)
     keys = {api_key: api_secret}
     nonces, limiter = NonceBook(), RateLimiter()
     refusals: Counter[str] = Counter()  # what the sim refused, by Kraken error (tests read it)
+    executions = add_private_socket(app, ctx)  # `/ws/v2-auth` + its REST token (issue 21)
+    socket_methods = {"GetWebSocketsToken": executions.issue_token}
     public_calls: deque[tuple[str, float, dict[str, str]]] = deque(maxlen=10_000)
 
     @app.route("/0/public/<method>", methods=["GET", "POST"])
@@ -145,12 +151,19 @@ def create_sim_app(
         refused = _authenticate(keys, key, request.path, params, body, nonces)
         if refused is None and not limiter.allow(key, app.config.get("RATE_LIMIT")):
             refused = "EAPI:Rate limit exceeded"
+        counters = app.config.get("KRAKEN_COUNTERS")  # Kraken's documented counters (issue 21)
+        if refused is None and counters is not None:
+            refused = counters.before(key, method, params, partial(pair_of, ctx))
         if refused is not None:
             refusals[refused] += 1
             log.bind(method=method, error=refused).info("sim refused {}: {}", method, refused)
             return _envelope([refused])
-        return _serve(app, method, PRIVATE.get(method), ctx, params)
+        answer = _serve(app, method, PRIVATE.get(method) or socket_methods.get(method), ctx, params)
+        if counters is not None and isinstance(answer, Response) and answer.is_json:
+            counters.after(method, answer.get_json(silent=True))
+        return answer
 
+    add_public_socket(app, ctx)  # WebSocket v2 on this same port (issue 21)
     app.extensions["zyn_sim_limiter"] = limiter
     app.extensions["zyn_sim_refusals"] = refusals
     app.extensions["zyn_sim_public_calls"] = public_calls

@@ -224,5 +224,6 @@ def cmd_sim_exchange(args: argparse.Namespace, settings: ZynSettings) -> int:
         host=args.host, port=args.port, data_path=args.data, api_key=args.api_key, api_secret=secret,
         balances=balances, speed=settings.paper_speed, db_url=args.db,
         faults=[parse_fault(spec) for spec in args.fault], staked=parse_staked(args.staked),
+        tier=settings.kraken_tier,  # Kraken's documented counters of KRAKEN_TIER (default starter), issue 21
     )
     return 0

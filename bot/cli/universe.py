@@ -48,9 +48,16 @@ def format_universe(rows: list[dict[str, Any]], enabled: bool) -> str:
     head = f"universe: {inside} of {len(rows)} pairs in" + ("" if enabled else " (feature off: trading ZYN_PAIRS)")
     lines = [head, f"{'pair':<12} {'':<4} {'price':>14} {'24h volume':>16} {'spread%':>8}  reason"]
     for r in rows:
-        price = f"{r['price']:.6g}" if r.get("price") is not None else "-"
+        price = plain_number(r["price"]) if r.get("price") is not None else "-"
         vol = f"{r['volume_quote_24h']:,.0f}" if r.get("volume_quote_24h") is not None else "-"
         spread = f"{r['spread_pct']:.3f}" if r.get("spread_pct") is not None else "-"
         lines.append(f"{r['pair']:<12} {'in' if r['included'] else 'out':<4} {price:>14} {vol:>16} {spread:>8}  "
                      f"{r['reason']}")
     return "\n".join(lines)
+
+
+def plain_number(x: float, digits: int = 6) -> str:
+    """`digits` significant digits in fixed-point: 1.783e-05 -> 0.00001783, never exponent form."""
+    from decimal import Decimal
+
+    return f"{Decimal(f'{x:.{digits}g}'):f}"

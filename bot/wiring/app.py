@@ -30,6 +30,8 @@ from bot.wiring.market import (
     build_exchange,
     build_feed,
     choose_market,
+    keep_stream,
+    market_data_state,
     persist_replay_clock,
 )
 from bot.wiring.modules import (
@@ -232,9 +234,11 @@ def build_zyn(
     notifier = Notifier(kv, db, clock, tz=settings.tz)
     breaker = CircuitBreaker(clock, on_change=breaker_alerts(db, clock, notifier))
     exchange = build_exchange(settings, db, market, breaker)
-    plain_feed = keep_candles(build_feed(settings, market, exchange), candles)
-    modules = build_modules(settings, kv, build_universe(settings, exchange, plain_feed), notifier)
-    feed = watched_feed(plain_feed, market.kind, modules, expected=lifecycle.acting)
+    live_feed = build_feed(settings, market, exchange)  # streamed over WebSocket v2 where live (issue 21)
+    keep_stream(live_feed, lifecycle.keep)  # the market socket stops with the process
+    plain_feed = keep_candles(live_feed, candles)
+    modules = build_modules(settings, kv, build_universe(settings, exchange, plain_feed, live_feed), notifier)
+    feed = watched_feed(plain_feed, market.kind, modules, expected=lifecycle.acting, stream=live_feed)
     storage = build_storage_health(db, notifier)
     trading = build_trading(settings, exchange, db, kv, market, feed, notifier, breaker, storage, lease)
     take_profit = TakeProfitWatcher(trading).attach()
@@ -245,7 +249,7 @@ def build_zyn(
     replay = build_replay(settings, market, exchange, autopilot)
     pricer = build_pricer(settings, market, exchange, feed)
     status = build_status(settings, exchange, clock, db, breaker, trading, modules, feed, lifecycle, evidence,
-                          autopilot)
+                          autopilot, market_data=lambda: market_data_state(live_feed))
     dispatcher = build_dispatcher(settings, db, kv, clock, notifier, exchange, market, trading, status, learning,
                                   modules, candles, feed, ServantAnswers(settings, plain, clock, kv))
     channels = build_channels(settings, dispatcher, notifier)

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from loguru import logger
 from sqlalchemy.engine import Engine
@@ -25,9 +25,6 @@ from bot.wiring.market import MarketWiring
 from core.config import Settings
 from core.market_data.store import CandleStore, ClockBoundStore
 from core.ports import Exchange, MarketFeed
-
-if TYPE_CHECKING:
-    from adapters.kraken.budget import RateBudget
 
 log = logger.bind(component="candle_store")
 
@@ -78,23 +75,13 @@ def start_backfill(settings: Settings, market: MarketWiring, exchange: Exchange,
         return None
     from adapters.kraken.backfill import KrakenBackfill, budgeted_public
 
-    call = budgeted_public(settings.kraken_api_url, _budget(exchange))
+    call = budgeted_public(settings.kraken_api_url, market.budget)  # the process's one budget (issue 21)
     backfill = KrakenBackfill(call, store, market.clock, settings.pairs, history_timeframes(settings),
                               settings.history_days)
     lifecycle.keep(backfill)
     backfill.start()
     log.bind(pairs=list(settings.pairs), days=settings.history_days).info("candle backfill started in the background")
     return backfill
-
-
-def _budget(exchange: Exchange) -> RateBudget:
-    """The account client's rate budget (one public counter per process), else a fresh one."""
-    from adapters.kraken.budget import RateBudget
-    from adapters.kraken.exchange import KrakenExchange
-
-    if isinstance(exchange, KrakenExchange):
-        return exchange.ccxt.budget
-    return RateBudget()
 
 
 class _ReplayCatchUp:

@@ -9,13 +9,15 @@ with a short timeout and falls back to replay, else to "no market data" (chat st
 from __future__ import annotations
 
 import urllib.request
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from loguru import logger
 from sqlalchemy.engine import Engine
 
+from adapters.kraken.budget import RateBudget
 from core.clock import RealClock, SimClock
 from core.config import Settings
 from core.domain import Candle, Market, UserError
@@ -34,9 +36,16 @@ class MarketWiring:
     clock: Clock
     dataset: dict[str, tuple[str, list[Candle]]]
     note: str = ""
+    # issue 21: THE rate budget of this process (KRAKEN_TIER): every Kraken client built here
+    # spends from it — the account, the public market-data client, universe refreshes, backfills
+    budget: RateBudget = field(default_factory=RateBudget)
 
 
 def choose_market(settings: Settings, kv: KeyValueStore, clock: Clock | None) -> MarketWiring:
+    return replace(_choose_market(settings, kv, clock), budget=RateBudget.for_tier(settings.kraken_tier))
+
+
+def _choose_market(settings: Settings, kv: KeyValueStore, clock: Clock | None) -> MarketWiring:
     if settings.mode != "paper":
         return MarketWiring("live", clock or RealClock(), {}, "Kraken account")
     feed = settings.paper_feed
@@ -81,12 +90,43 @@ def build_exchange(settings: Settings, db: Engine, wiring: MarketWiring, breaker
     from adapters.kraken.exchange import KrakenExchange
 
     return KrakenExchange(settings.kraken_api_url, settings.kraken_api_key, settings.kraken_api_secret,
-                          settings.mode, wiring.clock, breaker)  # type: ignore[arg-type]
+                          settings.mode, wiring.clock, breaker, budget=wiring.budget)  # type: ignore[arg-type]
 
 
 def paper_markets(settings: Settings, wiring: MarketWiring) -> dict[str, Market]:
-    """The paper account's markets: the configured pairs and every pair the candles cover."""
-    return markets_for(sorted(set(settings.pairs) | set(wiring.dataset)))
+    """The paper account's markets. On live prices: the exchange's own pair list and rules
+    (AssetPairs: lot and price decimals, ordermin, costmin), exactly what a live account trades
+    (issue 21); the configured pairs it does not list keep the rules table's. Replayed: the
+    configured pairs and every pair the candles cover."""
+    configured = markets_for(sorted(set(settings.pairs) | set(wiring.dataset)))
+    if wiring.kind != "live":
+        return configured
+    return {**configured, **exchange_markets(settings, wiring)}
+
+
+def exchange_markets(settings: Settings, wiring: MarketWiring) -> dict[str, Market]:
+    """Every spot pair Kraken (or the sim) lists, with its rules; {} when it cannot be asked."""
+    from adapters.kraken.guard import own_decimal_context
+    from adapters.kraken.mapping import market_from_ccxt
+
+    client = public_kraken(settings.kraken_api_url, wiring.budget)
+    try:
+        raw: dict[str, Any] = own_decimal_context(lambda: client.load_markets(reload=True))()
+    except Exception as exc:  # unreachable or not Kraken-shaped: the rules table stands in
+        logger.bind(url=settings.kraken_api_url, error=type(exc).__name__).warning(
+            "AssetPairs unavailable; paper markets from the rules table")
+        return {}
+    listed = (market_from_ccxt(m) for m in raw.values() if m.get("spot", True))
+    return {m.pair: m for m in listed}
+
+
+def public_client_of(feed: MarketFeed | None) -> Any | None:
+    """The key-less Kraken client behind a paper feed on live prices (streamed or polled), else None."""
+    from adapters.kraken.feed import KrakenPublicFeed
+    from adapters.kraken.stream_feed import StreamFeed
+
+    inner = feed.rest if isinstance(feed, StreamFeed) else feed
+    return inner.client if isinstance(inner, KrakenPublicFeed) else None
 
 
 def _candle_source(wiring: MarketWiring) -> Any:
@@ -112,15 +152,19 @@ def _candle_source(wiring: MarketWiring) -> Any:
 
 
 def build_feed(settings: Settings, wiring: MarketWiring, exchange: Exchange) -> MarketFeed | None:
-    if settings.mode != "paper":  # the account's own exchange client (its guard and rate budget)
+    """Live market data streams over Kraken's WebSocket v2 with REST polling as its fallback
+    (issue 21); in validate/live mode the REST side is the account's own client (its guard and
+    rate budget)."""
+    if settings.mode != "paper":
         from adapters.kraken.feed import KrakenPublicFeed
 
-        return KrakenPublicFeed(exchange, wiring.clock, settings.pairs)
+        return streamed(settings, KrakenPublicFeed(exchange, wiring.clock, settings.pairs), wiring.clock)
     return paper_feed(settings, wiring)
 
 
-def paper_feed(settings: Settings, wiring: MarketWiring) -> MarketFeed | None:
-    """Paper mode's candles: the replayed CSVs, public Kraken prices, or none."""
+def paper_feed(settings: Settings, wiring: MarketWiring, *, stream: bool = True) -> MarketFeed | None:
+    """Paper mode's candles: the replayed CSVs, public Kraken prices (streamed unless `stream` is
+    False: a one-shot command polls), or none."""
     if wiring.kind == "replay":
         from core.market_data.replay_feed import ReplayFeed
 
@@ -129,14 +173,38 @@ def paper_feed(settings: Settings, wiring: MarketWiring) -> MarketFeed | None:
         return None
     from adapters.kraken.feed import KrakenPublicFeed
 
-    return KrakenPublicFeed(public_kraken(settings.kraken_api_url), wiring.clock, settings.pairs)
+    rest = KrakenPublicFeed(public_kraken(settings.kraken_api_url, wiring.budget), wiring.clock, settings.pairs)
+    return streamed(settings, rest, wiring.clock) if stream else rest
 
 
-def public_kraken(api_url: str) -> Any:
-    """A ccxt Kraken client without keys, for public market data only (prices, pairs, candles)."""
-    import ccxt
+def streamed(settings: Settings, rest: Any, clock: Clock) -> MarketFeed:
+    """The WebSocket v2 feed over `rest` (`KRAKEN_WS_URL`, derived from KRAKEN_API_URL for a sim)."""
+    from adapters.kraken.stream_feed import StreamFeed
 
-    public = ccxt.kraken({"enableRateLimit": True, "timeout": 10_000})
+    return StreamFeed(rest, settings.kraken_ws_url, clock)
+
+
+def keep_stream(feed: MarketFeed | None, keep: Callable[[Any], None]) -> None:
+    """Hand a streaming feed's socket to the lifecycle, so the process stops it on close."""
+    from adapters.kraken.stream_feed import StreamFeed
+
+    if isinstance(feed, StreamFeed):
+        keep(feed)
+
+
+def market_data_state(feed: MarketFeed | None) -> dict[str, str]:
+    """status `market_data`: which transport the live feed answers with now."""
+    from adapters.kraken.stream_feed import StreamFeed
+
+    return {"transport": feed.transport() if isinstance(feed, StreamFeed) else "rest"}
+
+
+def public_kraken(api_url: str, budget: RateBudget) -> Any:
+    """A ccxt Kraken client without keys, for public market data only (prices, pairs, candles),
+    spending from the process's one rate budget (not ccxt's fixed 1 s per call)."""
+    from adapters.kraken.serial_client import SerialKraken
+
+    public = SerialKraken({"enableRateLimit": True, "timeout": 10_000}, budget)
     # ccxt appends "/0/public/..." itself: the base URL alone (as in adapters.kraken.exchange)
     public.urls["api"] = {**public.urls["api"], "public": api_url, "private": api_url}
     return public

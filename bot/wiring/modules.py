@@ -128,7 +128,8 @@ def build_modules(settings: Settings, kv: KeyValueStore, universe: UniverseServi
     return Modules(features, rules, kv, universe, build_watchdog(notifier, features))
 
 
-def build_universe(settings: Settings, exchange: Exchange, feed: MarketFeed | None) -> UniverseService | None:
+def build_universe(settings: Settings, exchange: Exchange, feed: MarketFeed | None,
+                   live: MarketFeed | None = None) -> UniverseService | None:
     """The universe over the exchange's own pair list: Kraken (one batched Ticker, through the
     exchange's guard) or, in paper mode, the paper account's markets with figures from the candles.
     None without market data."""
@@ -142,6 +143,13 @@ def build_universe(settings: Settings, exchange: Exchange, feed: MarketFeed | No
                                candle_history(settings, feed))
     if feed is None:
         return None
+    from bot.wiring.market import public_client_of
+
+    client = public_client_of(live if live is not None else feed)  # `live`: the feed under any wrapper
+    if client is not None:  # paper on live prices: the exchange's pair list and tickers, as live mode (issue 21)
+        from adapters.kraken.universe import KrakenUniverseSource
+
+        return UniverseService(KrakenUniverseSource(client), settings.modules.universe, candle_history(settings, feed))
     return paper_universe(settings, exchange.load_markets(), feed)
 
 
@@ -152,15 +160,16 @@ def research_universe(settings: Settings, kv: KeyValueStore) -> UniverseService 
     from bot.wiring.market import choose_market, paper_feed, paper_markets, public_kraken
 
     market = choose_market(settings, kv, None)
-    if settings.mode == "paper":
-        feed = paper_feed(settings, market)
+    if settings.mode == "paper" and market.kind != "live":  # on live prices: as the live universe (issue 21)
+        feed = paper_feed(settings, market, stream=False)
         return paper_universe(settings, paper_markets(settings, market), feed) if feed is not None else None
     from adapters.kraken.feed import KrakenPublicFeed
     from adapters.kraken.universe import KrakenUniverseSource
 
-    public = public_kraken(settings.kraken_api_url)
+    public = public_kraken(settings.kraken_api_url, market.budget)
     feed = KrakenPublicFeed(public, market.clock, settings.pairs)
-    return UniverseService(KrakenUniverseSource(public), settings.modules.universe, candle_history(settings, feed))
+    return UniverseService(KrakenUniverseSource(public), settings.modules.universe,
+                           remembered_history(candle_history(settings, feed), kv, settings))
 
 
 def paper_universe(settings: Settings, markets: Mapping[str, Market], feed: MarketFeed) -> UniverseService:
@@ -178,6 +187,25 @@ def candle_history(settings: Settings, feed: MarketFeed | None) -> Callable[[str
         return len(feed.closed_candles(pair, settings.timeframe, need)) if feed is not None else 0
 
     return history
+
+
+def remembered_history(history: Callable[[str], int], kv: KeyValueStore, settings: Settings) -> Callable[[str], int]:
+    """The history filter with a memory: a pair that once had enough closed candles always will
+    (history only grows), so later `zyn universe` runs skip its OHLC call (issue 21: that call per
+    pair, through the public rate limit, was most of the command's time)."""
+    need = settings.modules.universe.min_history
+    key = f"universe:history_ok:{settings.timeframe}:{need}"
+
+    def check(pair: str) -> int:
+        known = kv.get_json(key, []) or []
+        if pair in known:
+            return need
+        have = history(pair)
+        if have >= need:
+            kv.set_json(key, sorted({*known, pair}))
+        return have
+
+    return check
 
 
 class UniverseParts(Protocol):
@@ -246,14 +274,25 @@ def build_watchdog(notifier: Notifier, features: FeatureSwitch) -> Watchdog:
 
 
 def watched_feed(feed: MarketFeed | None, market_kind: str, modules: Modules,
-                 expected: Callable[[], bool]) -> MarketFeed | None:
+                 expected: Callable[[], bool], stream: MarketFeed | None = None) -> MarketFeed | None:
     """A live feed wrapped to beat the watchdog (expected to beat only while this process acts)."""
     from scheduler.watched import WatchedFeed
 
     if feed is None or market_kind != "live" or modules.watchdog is None:
         return feed
     modules.watchdog.register("feed", "feed", 150.0, expected=expected)
+    watch_stream(modules.watchdog, stream if stream is not None else feed, expected)
     return WatchedFeed(feed, modules.watchdog)
+
+
+def watch_stream(wd: Watchdog, feed: MarketFeed, expected: Callable[[], bool]) -> None:
+    """issue 21: the market socket's heartbeats feed the watchdog (probe: a message within its
+    stall time); a dead socket is reconnected. Not critical: REST polling carries on meanwhile."""
+    from adapters.kraken.stream_feed import StreamFeed
+
+    if isinstance(feed, StreamFeed):
+        wd.register("market_socket", "socket", 60.0, probe=feed.healthy, restart=feed.socket.reconnect,
+                    expected=expected)
 
 
 def job_watch(modules: Modules) -> WatchJobs | None:

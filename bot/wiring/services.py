@@ -159,7 +159,8 @@ def build_learning(settings: Settings, db: Engine, kv: KeyValueStore, market: Ma
 def build_status(settings: Settings, exchange: Exchange, clock: Clock, db: Engine, breaker: CircuitBreaker,
                  trading: TradingService, modules: Modules, feed: MarketFeed | None,
                  lifecycle: Lifecycle, evidence: LiveEvidence | None = None,
-                 autopilot: Autopilot | None = None) -> StatusService:
+                 autopilot: Autopilot | None = None,
+                 market_data: Callable[[], dict[str, Any]] | None = None) -> StatusService:
     from core.config import quote_of
     from core.status.service import StatusService
 
@@ -171,6 +172,7 @@ def build_status(settings: Settings, exchange: Exchange, clock: Clock, db: Engin
         paused_until=lambda: trading.paused_until_ms,  # issue 22: a timed pause's end in the status JSON
         quote=quote_of(settings.pairs[0]) if settings.mode == "paper" else "USD",
         evidence_state=evidence.to_json if evidence is not None else None,
+        market_data_state=market_data,
     )
 
 

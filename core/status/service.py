@@ -56,10 +56,10 @@ CIRCUIT_DEFAULT: dict[str, Any] = {"state": "unknown", "failures": 0}
 FRESH_S = 5.0  # data read longer ago than this is labelled "cache" (as_of gives its age), not "exchange"
 SNAPSHOT_KEYS = (
     "mode", "as_of", "source", "balances", "equity_usd", "positions", "open_orders", "pnl",
-    "trades", "autopilot", "kill_switch", "circuit", "learning", "paused_until", "evidence",
+    "trades", "autopilot", "kill_switch", "circuit", "learning", "paused_until", "evidence", "market_data",
 )
 # always recomputed, so an older stored snapshot may lack them
-LIVE_ONLY_KEYS = frozenset({"learning", "paused_until", "evidence"})
+LIVE_ONLY_KEYS = frozenset({"learning", "paused_until", "evidence", "market_data"})
 
 
 def _only(fn: Callable[[], dict[str, Any]], default: dict[str, Any], what: str) -> dict[str, Any]:
@@ -96,6 +96,7 @@ class StatusService:
         day_open_equity: Callable[[int], float | None] | None = None,
         paused_until: Callable[[], int | None] | None = None,
         evidence_state: Callable[[], dict[str, Any]] | None = None,
+        market_data_state: Callable[[], dict[str, Any]] | None = None,  # issue 21: {"transport": ...}
     ) -> None:
         """`paused_until`: when a timed pause ends (epoch ms) or None (issue 22: `paused_until` in the JSON)."""
         self._paused_until = paused_until
@@ -104,6 +105,7 @@ class StatusService:
         self._pairs, self._quote = list(pairs), quote
         self._breaker, self._autopilot, self._kill = breaker_snapshot, autopilot_state, kill_switch_state
         self._evidence_state = evidence_state  # issue 17: live/shadow per pair ({} with ZYN_EVIDENCE=off)
+        self._market_data = market_data_state or (lambda: {"transport": "rest"})
         self._kv = KeyValueStore(db_engine)
         self._cache = ExchangeCache(
             exchange, clock, self._kv, self._pairs, quote, trade_ttl_s, sync_interval_s
@@ -269,6 +271,7 @@ class StatusService:
             "learning": self._learning(),
             "paused_until": iso_utc(self._paused_until()) if self._paused_until is not None else None,
             "evidence": self._evidence(),
+            "market_data": _only(self._market_data, {"transport": "rest"}, "market data"),
         }
 
     def _evidence(self) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from sqlmodel import Session, select
 
 from adapters.kraken.exchange import KrakenExchange
 from adapters.sim_exchange.runner import SimExchange, build_sim_exchange
+from adapters.sim_exchange.ws_faults import SocketFault
 from adapters.web.app import create_web_app
 from bot.conversation.envelope import Envelope, Reply
 from bot.settings import load_settings  # core settings + the channel blocks (issue 18)
@@ -85,7 +86,8 @@ def unthrottle(zyn: Zyn) -> None:
     test time (the wiring itself is unchanged: same clients, same URLs, same retries)."""
     if isinstance(zyn.exchange, KrakenExchange):
         zyn.exchange.ccxt.enableRateLimit = False
-    public = getattr(zyn.feed, "_source", None)
+    inner = getattr(zyn.feed, "_inner", zyn.feed)  # the watchdog's wrapper
+    public = getattr(getattr(inner, "rest", inner), "_source", None)  # under the WebSocket feed: REST
     if isinstance(public, ccxt.Exchange):
         public.enableRateLimit = False
 
@@ -94,6 +96,17 @@ def build(env: dict[str, str], **kw: Any) -> Zyn:
     zyn = build_zyn(load_settings(env), **kw)
     unthrottle(zyn)
     return zyn
+
+
+def priced(zyn: Zyn, sim: RunningSim, pair: str, timeout_s: float = 10.0) -> None:
+    """The sim's new price has reached Zyn: REST answers at once, the WebSocket ticker a moment later."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    assert zyn.feed is not None
+    while zyn.feed.last_price(pair) != float(sim.price(pair)):
+        assert time.monotonic() < deadline, "the sim's price never reached the feed"
+        time.sleep(0.01)
 
 
 def say(zyn: Zyn, text: str) -> Reply:
@@ -155,6 +168,24 @@ def test_paper_live_feed_drives_the_autopilot_on_closed_candles_only(paper_live)
     assert zyn.scheduler.state()["errors"] == {}
 
 
+def test_status_names_the_market_data_transport_websocket_then_rest_when_the_socket_goes(paper_live) -> None:  # type: ignore[no-untyped-def]
+    """issue 21: status `market_data.transport`; the sim's socket gone, REST polling carries on."""
+    import time
+
+    zyn, sim = paper_live
+    assert zyn.status.snapshot()["market_data"] == {"transport": "rest"}  # nothing streamed yet
+    zyn.scheduler.run_now("autopilot")  # asks for candles: the feed opens its socket
+    deadline = time.monotonic() + 10
+    while zyn.status.snapshot()["market_data"]["transport"] != "websocket":
+        assert time.monotonic() < deadline, "the market socket never came up"
+        time.sleep(0.02)
+    sim.stop()  # no new connections; the open socket is cut as a network would cut it
+    sim.sim.app.config["WS_FAULTS"].append(SocketFault("drop"))
+    while zyn.status.snapshot()["market_data"]["transport"] != "rest":
+        assert time.monotonic() < deadline + 10, "status never fell back to rest"
+        time.sleep(0.02)
+
+
 def test_paper_live_chat_order_fills_locally_and_the_pricer_walks_it_to_its_exit(paper_live) -> None:  # type: ignore[no-untyped-def]
     zyn, sim = paper_live
     sim_before = sim.balances()
@@ -182,6 +213,7 @@ def test_paper_live_chat_order_fills_locally_and_the_pricer_walks_it_to_its_exit
     target = Decimal(repr(pos["take_profit_price"]))
     for _ in range(24 * 60):  # hour by hour until the sim's price crosses the stop or the target
         sim.advance(HOUR)
+        priced(zyn, sim, "BTC/USD")
         zyn.scheduler.run_now("take_profit_watch")
         last = sim.price("BTC/USD")
         if last <= stop or last >= target:

@@ -1,0 +1,108 @@
+"""Fills as they happen: Kraken's WebSocket v2 `executions` channel, authenticated by a REST token.
+
+Why: REST shows a fill only when Zyn next asks (and Kraken's REST can lag fills by seconds); the
+`executions` channel pushes every execution the moment the engine makes it. Each (re)connection
+asks REST `GetWebSocketsToken` for a fresh token (they are short-lived) and subscribes with it.
+A `trade` event becomes an `ExecutionFill` whose `remaining` is computed from the amounts
+(`order_qty - cum_qty`): Kraken may label the fill that completes an order "partially_filled".
+REST reconciliation stays the authority at start-up and after a reconnect: this stream only tells
+Zyn early (`on_fill`), it books nothing itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from loguru import logger
+
+from adapters.kraken.ws_candles import parse_rfc3339_ms
+from adapters.kraken.ws_client import KrakenSocket
+
+log = logger.bind(component="kraken_ws")
+
+
+@dataclass(frozen=True)
+class ExecutionFill:
+    order_id: str
+    exec_id: str
+    pair: str  # v2 symbol = Zyn's BASE/QUOTE
+    side: str
+    amount: Decimal  # this fill
+    price: Decimal
+    cum_qty: Decimal
+    order_qty: Decimal
+    ts_ms: int
+    label: str  # Kraken's order_status on the event (not trusted for what remains)
+    client_ref: str = ""
+
+    @property
+    def remaining(self) -> Decimal:
+        return max(Decimal(0), self.order_qty - self.cum_qty)
+
+    @property
+    def complete(self) -> bool:
+        return self.remaining == 0
+
+
+def _dec(value: Any) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ValueError(f"not a number: {value!r}") from None
+
+
+def parse_fill(item: dict[str, Any]) -> ExecutionFill | None:
+    """A `trade` execution report -> ExecutionFill; anything else -> None."""
+    if item.get("exec_type") != "trade":
+        return None
+    return ExecutionFill(
+        order_id=str(item["order_id"]), exec_id=str(item.get("exec_id", "")), pair=str(item["symbol"]),
+        side=str(item["side"]), amount=_dec(item["last_qty"]), price=_dec(item["last_price"]),
+        cum_qty=_dec(item["cum_qty"]), order_qty=_dec(item["order_qty"]),
+        ts_ms=parse_rfc3339_ms(str(item["timestamp"])) if item.get("timestamp") else 0,
+        label=str(item.get("order_status", "")), client_ref=str(item.get("cl_ord_id", "")),
+    )
+
+
+class ExecutionStream:
+    def __init__(self, url: str, token: Callable[[], str], on_fill: Callable[[ExecutionFill], None],
+                 *, stall_s: float = 10.0, backoff_s: float = 0.5) -> None:
+        self._token, self._on_fill = token, on_fill
+        self.subscribed = False
+        self.refusal = ""
+        self.socket = KrakenSocket(url, self._subscriptions, self._on_message, stall_s=stall_s, backoff_s=backoff_s)
+
+    def start(self) -> None:
+        self.socket.start()
+
+    def stop(self) -> None:
+        self.socket.stop()
+
+    def _subscriptions(self) -> list[dict[str, Any]]:
+        self.subscribed = False
+        return [{"method": "subscribe", "params": {"channel": "executions", "token": self._token(),
+                                                   "snap_orders": True, "snap_trades": False},
+                 "req_id": self.socket.request_id()}]
+
+    def _on_message(self, message: dict[str, Any]) -> None:
+        if message.get("method") == "subscribe":
+            self.subscribed = bool(message.get("success"))
+            self.refusal = "" if self.subscribed else str(message.get("error", "refused"))
+            if not self.subscribed:
+                log.bind(error=self.refusal).warning("executions subscription refused: {}", self.refusal)
+            return
+        if message.get("channel") != "executions" or message.get("type") != "update":
+            return
+        for item in message.get("data") or []:
+            try:
+                fill = parse_fill(item) if isinstance(item, dict) else None
+            except (KeyError, ValueError) as exc:
+                log.bind(error=type(exc).__name__).warning("execution report skipped: {}", exc)
+                continue
+            if fill is not None:
+                log.bind(order_id=fill.order_id, pair=fill.pair, amount=str(fill.amount),
+                         remaining=str(fill.remaining)).info("fill pushed by executions")
+                self._on_fill(fill)
