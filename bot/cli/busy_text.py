@@ -14,9 +14,10 @@ import socket
 
 
 def holder_pid(holder: str, host: str | None = None) -> int | None:
-    """The pid in a `host:pid:nonce` holder id when it is on this machine, else None."""
-    parts = holder.rsplit(":", 2)
-    if len(parts) != 3 or not parts[1].isdigit():
+    """The pid in a `host:pid:nonce` or `host:pid:start:nonce` holder id (scheduler/lock.py) when it
+    is on this machine, else None (a host name has no colon)."""
+    parts = holder.split(":")
+    if len(parts) < 3 or not parts[1].isdigit():
         return None
     return int(parts[1]) if parts[0] == (host if host is not None else socket.gethostname()) else None
 
@@ -39,7 +40,7 @@ def busy_message(holder: str | None, has_endpoint: bool, lease_s: float, host: s
     if pid is not None and not pid_alive(pid):
         return (f"the previous owner of the account (pid {pid}) has stopped without releasing it; its lease "
                 f"runs out within {lease_s:g} s — try again then")
-    who = f"pid {pid}" if pid is not None else holder.rsplit(":", 1)[0]
+    who = f"pid {pid}" if pid is not None else ":".join(holder.split(":")[:2])
     if has_endpoint:
         return (f"the running Zyn ({who}) is not answering — it may be stopping or handing over to a standby; "
                 "try again in a moment")

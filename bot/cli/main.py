@@ -101,7 +101,7 @@ def open_run_log() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "chat" and not args.message.strip():
-        print("zyn: chat: the message is empty; try zyn chat \"help\"", file=sys.stderr)
+        print("zyn: chat: the message is empty (it must be non-empty text); try zyn chat \"help\"", file=sys.stderr)
         return 2
     if args.command in ("chat", "status", "shell"):  # a running owner answers: import only the client (22.6)
         served = _served_by_owner(args)
