@@ -44,7 +44,8 @@ def test_bad_servant_settings_are_one_clear_error(env: dict[str, str], named: st
 
 
 def test_mixed_quotes_are_fine_outside_paper_mode() -> None:
-    env = {"ZYN_MODE": "validate", "KRAKEN_API_KEY": "k", "KRAKEN_API_SECRET": "s", "ZYN_PAIRS": "BTC/USD,ETH/USDT"}
+    env = {"ZYN_MODE": "validate", "KRAKEN_API_KEY": "k", "KRAKEN_API_SECRET": "c2VjcmV0",  # base64, as Kraken's
+           "ZYN_PAIRS": "BTC/USD,ETH/USDT"}
     assert load_settings(env).pairs == ("BTC/USD", "ETH/USDT")
 
 

@@ -20,6 +20,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -224,6 +225,9 @@ def test_sigkill_at_a_step_then_restart_keeps_the_invariants(
         fault.release()  # the held request ends without an answer (and executes nothing more)
         sim.sim.app.config["FAULTS"] = []
 
+    # the restart comes after the order grace (ZYN_ORDER_GRACE_S=0.5) has run out, as a supervisor's
+    # restart would: only then may "the exchange does not show it" mean "it was never sent"
+    time.sleep(0.6)
     lines: list[str] = []
     sink = logger.add(lambda m: lines.append(str(m)), level="INFO", format="{message}")
     zyn = build(env)  # the restart: same database, same exchange account

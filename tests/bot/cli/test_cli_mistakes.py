@@ -23,12 +23,13 @@ def test_a_backtest_of_a_file_that_does_not_exist_says_no_such_file(tmp_path: Pa
 def test_make_run_takes_another_port() -> None:
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
-    dry = subprocess.run(["make", "-n", "-W", ".venv/.installed", "run", "PORT=5123"], cwd=REPO,
-                         capture_output=True, text=True, timeout=60)
+    # --no-print-directory: under `make test` this make is a sub-make and would add "Leaving directory"
+    dry = subprocess.run(["make", "--no-print-directory", "-n", "-W", ".venv/.installed", "run", "PORT=5123"],
+                         cwd=REPO, capture_output=True, text=True, timeout=60)
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout.strip().splitlines()[-1] == ".venv/bin/zyn run --port 5123"
-    default = subprocess.run(["make", "-n", "-W", ".venv/.installed", "run"], cwd=REPO, capture_output=True,
-                             text=True, timeout=60)
+    default = subprocess.run(["make", "--no-print-directory", "-n", "-W", ".venv/.installed", "run"], cwd=REPO,
+                             capture_output=True, text=True, timeout=60)
     assert default.stdout.strip().splitlines()[-1] == ".venv/bin/zyn run --port 5000"
 
 
