@@ -26,13 +26,12 @@ from typing import Any
 
 from flask import Flask, Response, request
 from loguru import logger
-from websockets.exceptions import ConnectionClosed
 from websockets.sync.connection import Connection
 
 from adapters.sim_exchange.context import SimContext
 from adapters.sim_exchange.ws_faults import SocketFault, first_fault
 from adapters.sim_exchange.ws_public import HEARTBEAT_S, POLL_S, rfc3339
-from adapters.sim_exchange.ws_upgrade import drop, serve_websocket
+from adapters.sim_exchange.ws_upgrade import drop, pump, serve_websocket
 from core.domain import Fill, Order, ZynError
 
 log = logger.bind(component="sim_ws")
@@ -96,19 +95,11 @@ class ExecutionStream:
         s = _Session(conn)
         with self._lock:
             self._sessions[sid] = s
+        hello = {"channel": "status", "type": "update", "data": [{
+            "api_version": "v2", "connection_id": sid, "system": "online", "version": "2.0.0"}]}
         try:
-            self._send(s, {"channel": "status", "type": "update", "data": [{
-                "api_version": "v2", "connection_id": sid, "system": "online", "version": "2.0.0"}]})
-            while not s.dropped:
-                try:
-                    raw = conn.recv(timeout=POLL_S)
-                except TimeoutError:
-                    raw = None
-                if raw is not None:
-                    self._request(s, raw)
-                self._flush(s)
-        except ConnectionClosed:
-            pass
+            pump(conn, POLL_S, lambda: self._send(s, hello), lambda: s.dropped,
+                 lambda raw: self._request(s, raw), lambda: self._flush(s))
         finally:
             with self._lock:
                 self._sessions.pop(sid, None)

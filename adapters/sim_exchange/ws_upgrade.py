@@ -20,6 +20,7 @@ from typing import Any
 
 from flask import Request, Response
 from loguru import logger
+from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request as WsRequest
 from websockets.server import ServerProtocol
 from websockets.sync.connection import Connection
@@ -73,4 +74,22 @@ def drop(conn: Connection) -> None:
     try:
         conn.socket.shutdown(socket.SHUT_RDWR)
     except OSError:
+        pass
+
+
+def pump(conn: Connection, poll_s: float, hello: Callable[[], None], dropped: Callable[[], bool],
+         on_message: Callable[[str | bytes], None], flush: Callable[[], None]) -> None:
+    """One socket session of the sim (public and private alike): the greeting, then read with a short
+    timeout, hand each message on and flush what is due, until a fault drops it or the client closes."""
+    try:
+        hello()
+        while not dropped():
+            try:
+                raw = conn.recv(timeout=poll_s)
+            except TimeoutError:
+                raw = None
+            if raw is not None:
+                on_message(raw)
+            flush()
+    except ConnectionClosed:
         pass

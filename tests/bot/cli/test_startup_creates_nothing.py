@@ -55,7 +55,7 @@ CASES: list[tuple[str, dict[str, str], str]] = [
     ("sqlite two slashes", {"DATABASE_URL": "sqlite://var/zyn.db"}, "DATABASE_URL"),
     ("postgres unreachable", {"DATABASE_URL": "postgresql://zyn@127.0.0.1:{closed_port}/zyn"}, "DATABASE_URL"),
     ("strategy", {"ZYN_STRATEGY": "moon"}, "ZYN_STRATEGY"),
-    ("public bind without token", {"ZYN_TEST_HOST": "0.0.0.0"}, "WEB_CHAT_TOKEN"),
+    ("public bind without token", {"--host": "0.0.0.0"}, "WEB_CHAT_TOKEN"),
 ]
 
 
@@ -75,7 +75,7 @@ def run_zyn(tmp_path: Path, data_dir: Path, extra: dict[str, str], args: list[st
     env["PAPER_FEED"] = "replay"  # never the internet from a test
     env["PAPER_DATA"] = str(data_dir / "kraken")
     env.update({k: v.format(tmp=tmp_path, closed_port=closed_port()) for k, v in extra.items()})
-    host = env.pop("ZYN_TEST_HOST", "127.0.0.1")
+    host = env.pop("--host", "127.0.0.1")  # a command-line argument in the case table, not a variable
     argv = [sys.executable, "-m", "bot", "run", "--host", host, "--port", str(closed_port()), *args]
     return subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60)
 
