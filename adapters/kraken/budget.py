@@ -84,9 +84,13 @@ CANCEL_PENALTY = ((5.0, 8.0), (10.0, 6.0), (15.0, 5.0), (45.0, 4.0), (90.0, 2.0)
 ENGINE_ADD = frozenset({"AddOrder", "EditOrder", "AmendOrder"})
 ENGINE_CANCEL = frozenset({"CancelOrder", "EditOrder"})
 
-# issue 19.5: the share of the private-key and the host's public counter that background calls
-# may not spend (starter: 15 - 0.5 margin -> background fills to 7.75, the owner has 6.75 more).
-OWNER_RESERVE = 0.45
+# issue 19.5: the share of a counter background calls may not spend. Small on the private key on
+# purpose: a background call that waits may be holding the trading lock (the autopilot's tick, the
+# sync's entry settling), and chat waits for that lock, not for the budget — a large reserve made
+# those waits longer (measured: 9-16 s with 0.7). Starter: background fills the key's counter to
+# 15 - 0.5 margin - 3 = 11.5; the owner always has the last 3 units, and goes first whenever it
+# waits. Public: half the host's counter stays free for chat's prices during a universe refresh.
+OWNER_RESERVE = {"private": 0.2, "public": 0.5}
 BACKGROUND_POLL_S = 0.1  # how often a background call waiting behind an owner call looks again
 _BACKGROUND: ContextVar[bool] = ContextVar("kraken_background_calls", default=False)
 
@@ -152,7 +156,7 @@ class RateBudget:
         *,
         engine: Bucket = TIERS["starter"].engine,
         margin: float = 0.0,
-        owner_reserve: float = OWNER_RESERVE,
+        owner_reserve: dict[str, float] | None = None,
     ) -> None:
         self._buckets = {"private": private, "public": public}
         self._level = {"private": 0.0, "public": 0.0}
@@ -160,7 +164,7 @@ class RateBudget:
         self._engine = engine
         self._margin = margin  # units kept free on Kraken's own counters (network jitter, see for_tier)
         self._placed: dict[str, tuple[str, float]] = {}  # order id -> (pair, placed at)
-        self._reserve = owner_reserve  # share of the private/public counters background calls leave alone
+        self._reserve = dict(OWNER_RESERVE if owner_reserve is None else owner_reserve)  # background keeps off
         self._owners_waiting: dict[str, int] = {}  # counter -> owner calls waiting on it now
         self.spent: dict[str, float] = {"private": 0.0, "public": 0.0, "engine": 0.0}  # totals (bench)
         # seconds spent waiting, by who waited (bench: does the owner ever wait?)
@@ -255,7 +259,7 @@ class RateBudget:
         if background and kind in ("private", "public") and cost > 0:
             if self._owners_waiting.get(kind, 0) > 0:
                 return BACKGROUND_POLL_S
-            keep_free += self._reserve * bucket.ceiling
+            keep_free += self._reserve.get(kind, 0.0) * bucket.ceiling
         over = self._level[kind] + cost - (bucket.ceiling - keep_free)
         if over <= 1e-9 or cost == 0:  # a margin: float residue after an exact wait must not loop
             self._level[kind] += cost

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from loguru import logger
@@ -95,6 +96,21 @@ class StreamFeed:
     def top(self, pair: str) -> TopOfBook | None:
         """The pair's best bid and ask from the checked book, while the socket is alive."""
         return self.books.top(pair) if self.socket.alive() else None
+
+    def quote_line(self, pair: str, side: str, amount: Decimal) -> str:
+        """One line for a market order's echo: the spread and the fill the book implies ("" when
+        there is no live, checked book for the pair)."""
+        top = self.top(pair)
+        fill = self.books.fill_estimate(pair, side, amount) if top is not None else None
+        if top is None or fill is None:
+            return ""
+        mid = (top.bid + top.ask) / 2
+        price, covered = fill
+        slip = abs(price - mid) / mid * 10_000
+        deeper = "" if covered else f" (more than the top {BOOK_DEPTH} levels hold: at least)"
+        return (f"Book: bid {top.bid:f} / ask {top.ask:f}, spread {top.spread_bps:.1f} bps; "
+                f"a market {side} of {amount:f} fills at about {price.quantize(top.ask):f}, "
+                f"{slip:.1f} bps from mid{deeper}.")
 
     # ------------------------------------------------------------------ state
     @property

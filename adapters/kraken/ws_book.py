@@ -84,6 +84,26 @@ class OrderBooks:
                 return None
             return TopOfBook(bid=max(bids), ask=min(asks))
 
+    def fill_estimate(self, pair: str, side: str, amount: Decimal) -> tuple[Decimal, bool] | None:
+        """The average price a market order of `amount` would get walking the book's levels (asks
+        for a buy, bids for a sell), and whether the book's depth covered all of it (if not, the
+        rest is priced at the last level seen: a floor on the real slippage)."""
+        with self._lock:
+            side_levels = self._asks.get(pair) if side == "buy" else self._bids.get(pair)
+            if not side_levels or amount <= 0:
+                return None
+            levels = sorted(side_levels.items(), reverse=side != "buy")
+        left, cost, price = amount, Decimal(0), levels[0][0]
+        for price, qty in levels:
+            take = min(left, qty)
+            cost += take * price
+            left -= take
+            if left <= 0:
+                break
+        covered = left <= 0
+        cost += max(left, Decimal(0)) * price
+        return cost / amount, covered
+
     def pairs(self) -> list[str]:
         with self._lock:
             return sorted(self._asks)
