@@ -169,6 +169,7 @@ class RateBudget:
         self.spent: dict[str, float] = {"private": 0.0, "public": 0.0, "engine": 0.0}  # totals (bench)
         # seconds spent waiting, by who waited (bench: does the owner ever wait?)
         self.waited: dict[str, float] = {"owner": 0.0, "background": 0.0}
+        self.calls: dict[str, int] = {"private": 0, "public": 0}  # REST calls paid from here (bench)
         self._now = now
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -191,7 +192,10 @@ class RateBudget:
         if kind == "public" and method in PER_PAIR_PUBLIC and pair:
             kind = f"pair:{pair}"
         cost = private_cost(method) if kind == "private" else 1.0
-        return self._wait(kind, cost)
+        waited = self._wait(kind, cost)
+        with self._lock:
+            self.calls["private" if api == "private" else "public"] += 1
+        return waited
 
     # ------------------------------------------------------------------ matching engine
     def spend_order(self, pair: str, method: str, order_id: str = "") -> float:
