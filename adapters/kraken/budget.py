@@ -28,7 +28,8 @@ client behind market data, universe refreshes and backfills.
 Owner first (issue 19.5): a chat buy + `yes` took 42 s with 5 positions open because the sync,
 the universe refresh and the backfill spent the same counter and the owner's calls queued behind
 them. A call made inside `background_calls()` (the composition root runs every scheduled job in
-it; the backfill and the socket feed's REST repairs mark themselves) may only fill a counter up
+it, so the sync, the autopilot with the socket feed's REST seeds and repairs, and the universe
+refresh are background; the backfill marks itself) may only fill a counter up
 to its ceiling less `OWNER_RESERVE` of it, and spends nothing while an owner call waits on that
 counter. Owner calls (everything else: chat, the web, the CLI) may fill it to the ceiling less
 the margin. Neither ever passes Kraken's ceiling: the reserve only splits what Kraken allows.
