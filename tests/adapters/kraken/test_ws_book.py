@@ -40,7 +40,7 @@ def test_updates_set_and_remove_levels_cut_to_depth_and_a_bad_checksum_drops_the
     # a better bid pushes 99.5 out of depth 2 (Kraken sends no removal for it); 100.5 ask is gone
     new_asks = [(Decimal("101.0"), Decimal("2.00000000"))]
     new_bids = [(Decimal("100.2"), Decimal("0.10000000")), (Decimal("100.0"), Decimal("0.50000000"))]
-    update = {"channel": "book", "type": "update", "data": [{
+    update: dict[str, Any] = {"channel": "book", "type": "update", "data": [{
         "symbol": "BTC/USD", "bids": [{"price": Decimal("100.2"), "qty": Decimal("0.10000000")}],
         "asks": [{"price": Decimal("100.5"), "qty": Decimal("0E-8")}],
         "checksum": book_checksum(new_asks, new_bids)}]}
