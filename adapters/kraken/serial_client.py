@@ -9,7 +9,8 @@ one path per key in the process. Public calls are not signed and run in parallel
 Why not ccxt's limiter: see `adapters.kraken.budget`. ccxt's `throttle` is a no-op here and the
 budget is spent in `fetch2` instead, still switched by ccxt's own `enableRateLimit`: the REST
 counter for every call, the pair's matching-engine counter for AddOrder/CancelOrder (each
-placed txid is remembered, so its cancel pays the penalty of its age).
+placed txid is remembered, so its cancel pays the penalty of its age). A refusal for the rate limit
+tells the budget Kraken's counter is full (`RateBudget.refused`), so the retry waits for it.
 """
 
 from __future__ import annotations
@@ -57,7 +58,12 @@ class SerialKraken(ccxt.kraken):  # type: ignore[misc]  # ccxt ships no type hin
             if self.enableRateLimit:
                 self._budget.spend("private", path)
                 self._budget.spend_order(str(params.get("pair", "?")), path, str(params.get("txid", "")))
-            answer = super().fetch2(path, api, method, params, config)
+            try:
+                answer = super().fetch2(path, api, method, params, config)
+            except ccxt.BaseError as exc:
+                if "EAPI:Rate limit exceeded" in str(exc):
+                    self._budget.refused("private")  # the next call waits for Kraken's counter to drain
+                raise
         if path == "AddOrder" and isinstance(answer, dict):
             for txid in (answer.get("result") or {}).get("txid") or []:
                 self._budget.placed(str(txid), str(params.get("pair", "?")))

@@ -17,6 +17,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from itertools import count
 from typing import Any
 
@@ -26,6 +27,7 @@ from websockets.sync.client import ClientConnection, connect
 log = logger.bind(component="kraken_ws")
 Handler = Callable[[dict[str, Any]], None]
 Requests = Callable[[], list[dict[str, Any]]]
+BOOK_MARK = '"book"'  # a message of the book channel (the only one read with Decimals)
 
 
 class KrakenSocket:
@@ -136,8 +138,8 @@ class KrakenSocket:
                     raise TimeoutError(f"no message for {self._stall_s:g}s (stalled)") from None
                 continue
             self.last_message_at = self._monotonic()
-            try:
-                message = json.loads(raw)
+            try:  # book levels as Decimals: their checksum is over the wire's digits (ws_book)
+                message = json.loads(raw, parse_float=Decimal) if BOOK_MARK in raw else json.loads(raw)
             except ValueError:
                 log.warning("market socket: a message that is not JSON was skipped")
                 continue

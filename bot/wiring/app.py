@@ -27,6 +27,7 @@ from bot.wiring.lifecycle import Lifecycle
 from bot.wiring.market import (
     LivePaperPricer,
     MarketWiring,
+    book_quote,
     build_exchange,
     build_feed,
     choose_market,
@@ -251,7 +252,8 @@ def build_zyn(
     status = build_status(settings, exchange, clock, db, breaker, trading, modules, feed, lifecycle, evidence,
                           autopilot, market_data=lambda: market_data_state(live_feed))
     dispatcher = build_dispatcher(settings, db, kv, clock, notifier, exchange, market, trading, status, learning,
-                                  modules, candles, feed, ServantAnswers(settings, plain, clock, kv))
+                                  modules, candles, feed, ServantAnswers(settings, plain, clock, kv),
+                                  book=book_quote(live_feed))
     channels = build_channels(settings, dispatcher, notifier)
     scheduler = build_scheduler(JobParts(settings, db, kv, clock, notifier, trading, autopilot, take_profit, status,
                                          dispatcher.services, learning, modules, feed, replay, pricer), lock)

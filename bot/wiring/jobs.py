@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from loguru import logger
 from sqlalchemy.engine import Engine
 
+from adapters.kraken.budget import in_background
 from bot.alerts.notifier import Notifier
 from bot.conversation.services import Services
 from bot.learning.runner import LearningRunner
@@ -83,6 +84,9 @@ def build_scheduler(parts: JobParts, lock: SchedulerLock) -> ZynScheduler:
     from bot.wiring.modules import job_watch, module_jobs
 
     jobs += module_jobs(p.modules, p.autopilot, p.settings, p.clock)
+    # issue 19.5: every scheduled job's Kraken calls are background calls: they leave the owner's
+    # reserve of the rate budget alone and step aside while a chat call waits (adapters/kraken/budget)
+    jobs = [replace(j, func=in_background(j.func)) for j in jobs]
     return ZynScheduler(lock, jobs, on_error=on_error, watch=job_watch(p.modules), sim=schedule)
 
 

@@ -199,6 +199,19 @@ def market_data_state(feed: MarketFeed | None) -> dict[str, str]:
     return {"transport": feed.transport() if isinstance(feed, StreamFeed) else "rest"}
 
 
+BookQuote = Callable[[str, str, Decimal], str]
+
+
+def book_quote(feed: MarketFeed | None) -> BookQuote:
+    """issue 21: the echo of a market order gets the spread and the fill the checked WebSocket book
+    implies (`StreamFeed.quote_line`); "" without a live book (REST, replay, paper CSVs)."""
+    from adapters.kraken.stream_feed import StreamFeed
+
+    if not isinstance(feed, StreamFeed):
+        return lambda pair, side, amount: ""
+    return feed.quote_line
+
+
 def public_kraken(api_url: str, budget: RateBudget) -> Any:
     """A ccxt Kraken client without keys, for public market data only (prices, pairs, candles),
     spending from the process's one rate budget (not ccxt's fixed 1 s per call)."""

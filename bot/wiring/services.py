@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from decimal import Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -207,14 +208,15 @@ def kill_switch_state(trading: TradingService) -> dict[str, Any]:
 def build_dispatcher(settings: ZynSettings, db: Engine, kv: KeyValueStore, clock: Clock, notifier: Notifier,
                      exchange: Exchange, market: MarketWiring, trading: TradingService, status: StatusService,
                      learning: LearningRunner, modules: Modules, candles: CandleStore,
-                     feed: MarketFeed | None = None, servant: ServantPort | None = None) -> Dispatcher:
+                     feed: MarketFeed | None = None, servant: ServantPort | None = None,
+                     book: Callable[[str, str, Decimal], str] | None = None) -> Dispatcher:
     from bot.agent import build_free_text_engine
     from bot.conversation.dispatcher import Dispatcher
     from bot.conversation.offline_engine import OfflineEngine
     from bot.conversation.services import Services
     from core.clock import RealClock, SimClock
 
-    services = Services(trading=_TradingPort(trading, status), status=status, learner=learning,
+    services = Services(trading=_TradingPort(trading, status, book), status=status, learner=learning,
                         backtester=_BacktestPort(settings, market, candles), market=_MarketPort(trading, exchange),
                         pairs=tuple(settings.pairs), modules=modules,
                         system_status=_system_status(settings, market), trend=_trend_source(settings, feed, modules),
@@ -268,11 +270,15 @@ class _TradingPort:
     once (core.status.service: `sync(force=True)` after an order): otherwise `orders` or `positions` right
     after a `yes` would show the account as it was before, for up to a minute."""
 
-    def __init__(self, trading: TradingService, status: StatusService) -> None:
+    def __init__(self, trading: TradingService, status: StatusService,
+                 book: Callable[[str, str, Decimal], str] | None = None) -> None:
         self._trading, self._status = trading, status
+        self._book = book  # issue 21: the spread and the book's fill estimate of a market order
 
     def preview_order(self, req: ManualOrder) -> OrderPreview:
-        return self._trading.preview_order(req)
+        preview = self._trading.preview_order(req)
+        line = self._book(req.pair, req.side, req.amount) if self._book and req.price is None else ""
+        return replace(preview, text=f"{preview.text}\n{line}") if line else preview
 
     def pause(self, reason: str, until_ms: int | None = None) -> ActionResult:
         return self._trading.pause(reason, until_ms)
