@@ -164,7 +164,7 @@ def build_status(settings: Settings, exchange: Exchange, clock: Clock, db: Engin
     from core.config import quote_of
     from core.status.service import StatusService
 
-    return StatusService(
+    status = StatusService(
         exchange, clock, db, settings.mode, list(settings.pairs), breaker_snapshot=breaker.snapshot,
         autopilot_state=lambda: autopilot_state(trading, modules, clock, feed, lifecycle, autopilot),
         kill_switch_state=lambda: kill_switch_state(trading),
@@ -174,6 +174,15 @@ def build_status(settings: Settings, exchange: Exchange, clock: Clock, db: Engin
         evidence_state=evidence.to_json if evidence is not None else None,
         market_data_state=market_data,
     )
+    connect_status_events(trading, status)
+    return status
+
+
+def connect_status_events(trading: TradingService, status: StatusService) -> None:
+    """Issue 20.1: the events that change the status snapshot (a committed position/trade/order
+    change, an exchange fill) invalidate it. The one place the snapshot subscribes: it moves to
+    the typed event bus when that lands."""
+    trading.add_change_listener(status.changed)
 
 
 def autopilot_state(trading: TradingService, modules: Modules, clock: Clock, feed: MarketFeed | None,
