@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ from core.telemetry.kv import KeyValueStore
 from core.trading.circuit_breaker import CircuitBreaker
 
 if TYPE_CHECKING:
+    from bot.conversation.audit_log import AuditSink
     from bot.conversation.dispatcher import Dispatcher
     from bot.conversation.services import ServantPort
     from core.learning.switch import SwitchedGate
@@ -241,7 +243,24 @@ def build_dispatcher(settings: ZynSettings, db: Engine, kv: KeyValueStore, clock
     # 2 minutes to answer yes are wall-clock minutes.
     confirm_clock = RealClock() if isinstance(clock, SimClock) else None
     return Dispatcher(services, kv, db, clock, allow, settings.user_name, free_text, notifier, tz=settings.tz,
-                      confirm_clock=confirm_clock)
+                      confirm_clock=confirm_clock, audit=build_chat_journal(settings, db))
+
+
+def build_chat_journal(settings: ZynSettings, db: Engine) -> AuditSink | None:
+    """Issue 20.1: the conversation audit log through a write-ahead journal (ZYN_CHAT_JOURNAL: a
+    folder; empty = `<database file>.chat-journal`; "off", or no database file: None, i.e. the
+    dispatcher commits each message before its reply)."""
+    from bot.conversation.chat_journal import JournaledAuditLog
+
+    folder = settings.chat_journal
+    if folder.lower() == "off":
+        return None
+    if not folder:
+        path = db.url.database or ""
+        if db.url.get_backend_name() != "sqlite" or not path or path == ":memory:" or path.startswith("file:"):
+            return None
+        folder = f"{path}.chat-journal"
+    return JournaledAuditLog(db, Path(folder), flush_s=settings.chat_journal_flush_s)
 
 
 def _system_status(settings: Settings, market: MarketWiring) -> Callable[[], str] | None:
