@@ -139,10 +139,12 @@ class IntentClassifier:
         union, logistic = pipeline.steps[0][1], pipeline.steps[-1][1]
         self._parts = [_Tfidf(vec) for _, vec in union.transformer_list]
         self._offsets = np.cumsum([0] + [len(p.idf) for p in self._parts[:-1]])
-        if logistic.coef_.shape[0] != len(logistic.classes_):
-            raise ValueError("only a multinomial logistic regression is exported")
-        self._coef_t = np.ascontiguousarray(np.asarray(logistic.coef_, dtype=np.float64).T)  # columns x classes
-        self._intercept = np.asarray(logistic.intercept_, dtype=np.float64)
+        coef = np.asarray(logistic.coef_, dtype=np.float64)
+        intercept = np.asarray(logistic.intercept_, dtype=np.float64)
+        if coef.shape[0] == 1 < len(logistic.classes_):  # two classes: P(second) = sigmoid(z) = softmax([0, z])
+            coef, intercept = np.vstack([np.zeros_like(coef), coef]), np.concatenate([[0.0], intercept])
+        self._coef_t = np.ascontiguousarray(coef.T)  # columns x classes
+        self._intercept = intercept
         self.classes: tuple[str, ...] = tuple(str(c) for c in logistic.classes_)
 
     def fit_pipeline(self, phrases: Sequence[tuple[str, str]]) -> Any:

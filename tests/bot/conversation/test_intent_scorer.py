@@ -82,3 +82,15 @@ def test_a_classifier_in_use_needs_neither_scikit_learn_nor_scipy(tmp_path: Path
     assert first.stdout.split()[:2] == ["trained", "status"], first.stderr
     second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert second.stdout.strip() == "cache status []", second.stderr
+
+
+def test_two_intents_score_as_scikit_learn_s_binary_model() -> None:
+    """With two classes scikit-learn keeps one weight row (a sigmoid); the export is its softmax twin."""
+    phrases = [(i, t) for i, t in load_phrases(TRAIN_PATH) if i in ("status", "help")]
+    clf = IntentClassifier(phrases)
+    pipeline = clf.fit_pipeline(phrases)
+    for text in [t for _, t in load_phrases(HELDOUT_PATH)] + ["stauts", "what can you do"]:
+        normalized = clf.normalize(text)
+        if normalized.strip():
+            want = pipeline.predict_proba([normalized])[0]
+            assert np.max(np.abs(clf.probabilities(normalized) - want)) < 1e-12, text
