@@ -144,7 +144,11 @@ class JournaledAuditLog:
         if lock is None:  # a fresh name nobody else can hold
             raise RuntimeError("chat journal: could not lock this process's journal")
         self._lock_fd = lock
-        replay(engine, directory, own=self._proc)
+        try:
+            replay(engine, directory, own=self._proc)
+        except Exception as exc:  # noqa: BLE001 - the files stay for the next start; chat must still start
+            logger.bind(folder=str(directory)).error("chat journal: replay failed ({}); kept for the next start",
+                                                     type(exc).__name__)
         self._cond = threading.Condition()
         self._seq = 0
         self._fd = self._open(self._seq)

@@ -90,6 +90,7 @@ class ExchangeCache:
         # stays valid while it has not moved, and the view itself is built once per generation
         self._generation = 0
         self._view: tuple[int, CacheView] | None = None
+        self._expiries = 0  # moved by `expire`: a refresh that overlapped one leaves everything due
         self._restore()
 
     # -- reading ------------------------------------------------------------------------------
@@ -110,6 +111,7 @@ class ExchangeCache:
         """Make everything due: the next `refresh` refetches (a fill moved the balances)."""
         with self._lock:
             self._s.account_try_ms = self._s.fills_try_ms = None
+            self._expiries += 1
 
     # -- refreshing ---------------------------------------------------------------------------
     def refresh(self, force: bool = False) -> None:
@@ -119,11 +121,15 @@ class ExchangeCache:
             with self._lock:
                 acc_due = force or self._due(self._s.account_try_ms, self._s.account_ok, self._sync_ms, now)
                 fills_due = force or self._due(self._s.fills_try_ms, self._s.fills_ok, self._ttl_ms, now)
+                expiries = self._expiries
             changed = False
             if acc_due:
                 changed |= self._refresh_account(now)
             if fills_due:
                 changed |= self._refresh_fills(now)
+            with self._lock:
+                if self._expiries != expiries:  # a fill landed while we read: what we got may predate it
+                    self._s.account_try_ms = self._s.fills_try_ms = None
             if changed:
                 self._persist()
 
