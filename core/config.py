@@ -54,6 +54,9 @@ class Settings:
     # issue 19 point 3 (storage outage): how long the owner waits for its database to come back
     # (serving /healthz 503, refusing money actions) before it exits with code 3 for its supervisor.
     storage_outage_exit_s: float = 300.0
+    # issue 20.1: the conversation audit log through a write-ahead journal, off the request path
+    chat_journal: str = ""  # ZYN_CHAT_JOURNAL: a folder; "" = beside the SQLite file; "off" = commit per reply
+    chat_journal_flush_s: float = 0.05  # ZYN_CHAT_JOURNAL_FLUSH_S: rows reach the database within this
     # issue 21: Kraken as it really is (rate tier, WebSocket v2 endpoints)
     kraken_tier: str = "starter"  # KRAKEN_TIER
     kraken_ws_url: str = KRAKEN_WS_DEFAULT  # KRAKEN_WS_URL (derived from KRAKEN_API_URL when only that is set)
@@ -178,6 +181,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         order_grace_s=_float(env, "ZYN_ORDER_GRACE_S", 60.0, 0.0),
         # issue 19 point 3 (storage outage)
         storage_outage_exit_s=_float(env, "ZYN_STORAGE_OUTAGE_EXIT_S", 300.0, 0.0),
+        # issue 20.1 (chat write-ahead journal)
+        chat_journal=env.get("ZYN_CHAT_JOURNAL", "").strip(),
+        chat_journal_flush_s=_float(env, "ZYN_CHAT_JOURNAL_FLUSH_S", 0.05, 0.0),
         **_kraken_extras(env),  # issue 21
         modules=load_module_settings(env, timeframe, tz),
         # issue 17 (servant)

@@ -10,6 +10,7 @@ restarting itself as a fresh `zyn run` — when the owner is gone.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import sys
@@ -58,6 +59,9 @@ def _serve(app: Any, host: str, port: int) -> Any:
 
     from adapters.web.fast_health import HealthFastLane
 
+    # waitress warns "Task queue depth is N" for every request queued behind busy threads: at
+    # 200 chat requests/s that was a log line per request written by the socket thread (issue 20.1)
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     # /healthz has its own lane: it answers even while all 8 request threads wait on the database
     server = waitress.create_server(app, host=host, port=port, threads=8, ident="zyn",
                                     _dispatcher=HealthFastLane(threads=8))

@@ -155,6 +155,7 @@ class Zyn:
         self.scheduler.stop(release=self.lease is None)
         self.lifecycle.mark_scheduled(False)
         self.notifier.close()
+        self.dispatcher.close()  # issue 20.1: the chat journal's queued messages reach the database
         if owner:
             persist_replay_clock(self.kv, self.clock)  # only the owner's clock is the replay's time
         if self.lease is not None:  # last: the next owner must find the clock already saved

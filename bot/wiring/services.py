@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from decimal import Decimal
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,7 @@ from core.telemetry.kv import KeyValueStore
 from core.trading.circuit_breaker import CircuitBreaker
 
 if TYPE_CHECKING:
+    from bot.conversation.audit_log import AuditSink
     from bot.conversation.dispatcher import Dispatcher
     from bot.conversation.services import ServantPort
     from core.learning.switch import SwitchedGate
@@ -165,7 +167,7 @@ def build_status(settings: Settings, exchange: Exchange, clock: Clock, db: Engin
     from core.config import quote_of
     from core.status.service import StatusService
 
-    return StatusService(
+    status = StatusService(
         exchange, clock, db, settings.mode, list(settings.pairs), breaker_snapshot=breaker.snapshot,
         autopilot_state=lambda: autopilot_state(trading, modules, clock, feed, lifecycle, autopilot),
         kill_switch_state=lambda: kill_switch_state(trading),
@@ -175,6 +177,15 @@ def build_status(settings: Settings, exchange: Exchange, clock: Clock, db: Engin
         evidence_state=evidence.to_json if evidence is not None else None,
         market_data_state=market_data,
     )
+    connect_status_events(trading, status)
+    return status
+
+
+def connect_status_events(trading: TradingService, status: StatusService) -> None:
+    """Issue 20.1: the events that change the status snapshot (a committed position/trade/order
+    change, an exchange fill) invalidate it. The one place the snapshot subscribes: it moves to
+    the typed event bus when that lands."""
+    trading.add_change_listener(status.changed)
 
 
 def autopilot_state(trading: TradingService, modules: Modules, clock: Clock, feed: MarketFeed | None,
@@ -234,7 +245,24 @@ def build_dispatcher(settings: ZynSettings, db: Engine, kv: KeyValueStore, clock
     # 2 minutes to answer yes are wall-clock minutes.
     confirm_clock = RealClock() if isinstance(clock, SimClock) else None
     return Dispatcher(services, kv, db, clock, allow, settings.user_name, free_text, notifier, tz=settings.tz,
-                      confirm_clock=confirm_clock)
+                      confirm_clock=confirm_clock, audit=build_chat_journal(settings, db))
+
+
+def build_chat_journal(settings: ZynSettings, db: Engine) -> AuditSink | None:
+    """Issue 20.1: the conversation audit log through a write-ahead journal (ZYN_CHAT_JOURNAL: a
+    folder; empty = `<database file>.chat-journal`; "off", or no database file: None, i.e. the
+    dispatcher commits each message before its reply)."""
+    from bot.conversation.chat_journal import JournaledAuditLog
+
+    folder = settings.chat_journal
+    if folder.lower() == "off":
+        return None
+    if not folder:
+        path = db.url.database or ""
+        if db.url.get_backend_name() != "sqlite" or not path or path == ":memory:" or path.startswith("file:"):
+            return None
+        folder = f"{path}.chat-journal"
+    return JournaledAuditLog(db, Path(folder), flush_s=settings.chat_journal_flush_s)
 
 
 def _system_status(settings: Settings, market: MarketWiring) -> Callable[[], str] | None:

@@ -112,6 +112,7 @@ class TradingService:
         self._hint_lock = threading.Lock()
         self._hinted = False
         self._read_at = -1e9  # when `sync` last read the stops (monotonic seconds)
+        self._fill_listeners: list[Callable[[bool], None]] = []
         add_fill_listener = getattr(exchange, "add_fill_listener", None)
         if callable(add_fill_listener):
             add_fill_listener(self._on_fill)
@@ -167,6 +168,14 @@ class TradingService:
 
     def add_exit_listener(self, listener: ExitListener) -> None:
         self.positions.exit_listeners.append(listener)
+
+    def add_change_listener(self, listener: Callable[[bool], None]) -> None:
+        """Told after every committed change of positions/trades/orders (`listener(False)`) and
+        on every exchange fill (`listener(True)`: balances moved, refetch them). Issue 20.1: the
+        status snapshot is a cached object these events invalidate; a listener only takes note
+        (it runs on the trading or the exchange's thread, possibly under their locks)."""
+        self.uow.committed.append(lambda: listener(False))
+        self._fill_listeners.append(listener)
 
     def gates(self) -> Gatekeeping:
         halted = (
@@ -336,6 +345,8 @@ class TradingService:
         """Exchange fill listener (paper): only remembers the id; `sync` does the work under the lock."""
         with self._hint_lock:
             self._hints.add(order.id)
+        for listener in self._fill_listeners:
+            listener(True)
 
     def sync(self, full: bool = False, read_every_s: float = 0.0) -> list[TradeExit]:
         """Book stop fills, bracket filled entries, re-place missing stops.

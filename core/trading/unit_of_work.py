@@ -14,7 +14,7 @@ to the trade row (`Positions.load`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from typing import Any
@@ -89,6 +89,9 @@ class PositionChange:
 class UnitOfWork:
     def __init__(self, db: Engine, clock: Clock, source: str = "paper") -> None:
         self.db, self.clock, self.source = db, clock, source
+        # told after each commit (issue 20.1: the status snapshot is rebuilt on the next read);
+        # a listener must only take note, never do I/O: it runs on the trading thread
+        self.committed: list[Callable[[], None]] = []
 
     @contextmanager
     def change(self) -> Iterator[PositionChange]:
@@ -96,6 +99,8 @@ class UnitOfWork:
         with Session(self.db, expire_on_commit=False) as s:
             yield PositionChange(s, self.clock.now_ms(), self.source)
             s.commit()
+        for listener in self.committed:
+            listener()
 
     def load(self) -> dict[int, Bracket]:
         """Every saved position by trade id."""
