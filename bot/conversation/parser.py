@@ -16,6 +16,7 @@ from bot.conversation.learning_questions import learning_question
 from bot.conversation.parsed import PUNCT as _PUNCT
 from bot.conversation.parsed import Command as Command
 from bot.conversation.parser_features import FEATURE_PARSERS
+from bot.conversation.parser_money import fix_verb_slip, money_idiom
 from bot.conversation.parser_orders import MAX_AMOUNT as MAX_AMOUNT
 from bot.conversation.parser_orders import MAX_PRICE as MAX_PRICE
 from bot.conversation.parser_orders import normalize_pair as normalize_pair
@@ -98,6 +99,10 @@ ALIASES = {
     "market": "market_open",
     "best": "extremes",
     "worst": "extremes",
+    "relearn": "learn",
+    "re-learn": "learn",
+    "retrain": "learn",
+    "re-train": "learn",
 }
 PERIODS = {
     "today": "today",
@@ -141,9 +146,14 @@ def parse(text: str) -> Command | None:
     asked = servant_question(text)  # the servant's measured answers and `trade PAIR anyway` (issue 17)
     if asked is not None:
         return asked
+    plain = _plain_form(text)
+    if plain is not None:
+        return plain
     name = head_word(text)
     if not name:
         return None
+    if len(text.split()) > 1 and text.split()[0].lower().lstrip("/").split("@")[0].rstrip(_PUNCT) == "start":
+        return None  # Telegram's /start is help; "start trading again" is a sentence for the free-text engine
     if name not in NO_ARG and name not in _PARSERS:  # "could you please pause until tomorrow"
         inner = unwrap_polite(text)
         if inner is not None and head_word(inner) in NO_ARG | _PARSERS.keys():
@@ -159,6 +169,44 @@ def parse(text: str) -> Command | None:
         return parser(name, rest)
     if name not in ("why", "what", "how") and parse_rule(text) is not None:  # "stop trading ETH"
         return Command("remember", (" ".join(text.split()),))
+    return None
+
+
+_PLAIN = (
+    (re.compile(r"^(?:re-?run|redo|run)\s+(?:the\s+)?learn(?:ing|er)(?:\s+again|\s+now)?$"
+                r"|^(?:re-?learn|re-?train|learn)(?:\s+(?:again|now|yourself|it\s+all|from\s+(?:my|the|our)\s+trades))+$"),
+     "learn"),
+    (re.compile(r"^(?:(?:the\s+)?(?:exchange|kraken)(?:'s)?\s+(?:system\s+)?status|"
+                r"is\s+(?:kraken|the\s+exchange)\s+(?:up|down|online|offline|working|open|live|ok|okay|running)"
+                r"(?:\s+(?:right\s+)?now|\s+today)?)$"
+                r"|^(?:is|are)\s+(?:the\s+)?(?:crypto\s+|bitcoin\s+|kraken\s+)?(?:market|markets|exchange)\s+"
+                r"(?:open|closed|shut)\b"
+                r"|^(?:can|could)\s+(?:i|we|you)\s+(?:trade|buy|sell)(?:\s+\S+)?\s+(?:on|at|during|over|in)\s+"
+                r"(?:the\s+)?(?:weekends?|sundays?|saturdays?|nights?|holidays?|christmas|bank\s+holidays?)$"),
+     "market_open"),
+    (re.compile(r"^forget\s+(?:that|about|what\s+i\s+said\s+about)\s+\S"), "memory"),
+)
+
+
+def _plain_form(text: str) -> Command | None:
+    """A verb slip ("byu 0.01 btc"), a money idiom ("cash out my ethereum", "go flat"; both in
+    bot/conversation/parser_money.py) or a fixed plain phrasing ("learn again"), read as its command."""
+    fixed = fix_verb_slip(text)
+    if fixed != text:
+        return parse(fixed)
+    idiom = money_idiom(unwrap_polite(text) or text)
+    said = parse(idiom) if idiom is not None else None
+    return said if said is not None else plain_command(text)
+
+
+def plain_command(text: str) -> Command | None:
+    """A few fixed plain phrasings of argument-less commands: "learn again", "relearn from my
+    trades" -> learn; "exchange status", "is kraken up?" -> market_open; "forget that I like
+    eth" -> memory (the facts with their numbers, so `forget fact N` removes the right one)."""
+    low = " ".join(text.lower().replace("’", "'").split()).strip(" ?!.")
+    for pattern, name in _PLAIN:
+        if pattern.match(low):
+            return Command(name)
     return None
 
 
