@@ -24,7 +24,7 @@ _REAL_WORDS = frozenset({"by", "bye", "bu", "uy", "set", "see", "self", "seal", 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
-def _one_slip(word: str) -> set[str]:
+def one_slip(word: str) -> set[str]:
     """Every word one slip away: a letter dropped, doubled, swapped with its neighbour or replaced."""
     out: set[str] = set()
     for i in range(len(word)):
@@ -40,7 +40,7 @@ def _one_slip(word: str) -> set[str]:
 
 _SLIPS: dict[str, str] = {}
 for _verb in MONEY_VERBS:
-    for _slip in _one_slip(_verb):
+    for _slip in one_slip(_verb):
         if len(_slip) >= 3 and _slip not in _REAL_WORDS:
             _SLIPS.setdefault(_slip, _verb)
 _SLIPS["sel"] = "sell"  # not an English word; "sel 0.1 eth" is common

@@ -119,3 +119,39 @@ def test_a_free_text_pause_keeps_its_time(text: str, command: str) -> None:
 def test_holdings_and_off_topic_sentences_are_not_read_as_stats(text: str, intent: str | None,
                                                                  clf: IntentClassifier) -> None:
     assert read(text, clf)[0] == intent
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("halp", "help"), ("tiem", "time"), ("postions", "positions"), ("ordres", "orders"), ("stauts", "status"),
+])
+def test_a_one_word_slip_of_a_command_is_that_command(text: str, name: str) -> None:
+    cmd = parse(text)
+    assert cmd is not None and cmd.name == name
+
+
+@pytest.mark.parametrize("text", ["state", "cause", "chat", "hello", "helo", "tide", "nice", "later", "pasue"])
+def test_english_words_and_actions_are_no_command_slip(text: str) -> None:
+    cmd = parse(text)
+    assert cmd is None or cmd.name not in ("stats", "pause", "chart", "help", "time")
+
+
+@pytest.mark.parametrize(("text", "args"), [
+    ("change my risk to 1 percent", ("risk", "1%")), ("lower the risk to 0.5%", ("risk", "0.5%")),
+    ("change the report time to 20:00", ("report_time", "20:00")),
+    ("raise max position to 25%", ("max_position", "25%")),
+    ("make my risk one and a half percent", ("risk", "1.5%")), ("set time zone Europe/London", ("tz", "Europe/London")),
+    ("call me jim", ("name", "Jim")),
+])
+def test_plain_setting_changes_are_the_set_command(text: str, args: tuple[str, ...]) -> None:
+    cmd = parse(text)
+    assert cmd is not None and (cmd.name, cmd.args) == ("set", args)
+
+
+@pytest.mark.parametrize("text", ["make me a coffee", "change the channel to 5", "trade again"])
+def test_sentences_that_name_no_setting_stay_free_text(text: str) -> None:
+    assert parse(text) is None
+
+
+def test_text_speak_reads_like_the_words(clf: IntentClassifier) -> None:
+    assert read("y did u buy eth", clf)[0] == "why"
+    assert read("wat r my positions rn", clf)[0] == "positions"
