@@ -8,10 +8,10 @@ owner) and, from other processes, `zyn chat "..."` and `zyn status --json` exact
 them in a second terminal. The day:
 
 1. morning status; a manual `buy 0.05 BTC sl 1000 tp 90000` + `yes`;
-2. the replay runs fast (PAPER_SPEED=36000) until the autopilot holds BTC/USD beside the manual
-   position; `positions` and `trades` show both, each with its own entry price;
-3. `kill -9` of `zyn run`, a restart at once (slower, PAPER_SPEED=720: 2 simulated hours = 10 s),
-   and the seconds until `zyn chat` is served again;
+2. the replay runs (PAPER_SPEED=7200) until the autopilot holds BTC/USD beside the manual position;
+3. then at once `kill -9` of `zyn run`, a restart (slower, PAPER_SPEED=720: 2 simulated hours =
+   10 s), the seconds until `zyn chat` is served again, and the replay's time before and after;
+   `positions` and `trades` from the restarted owner show both positions, each its own entry price;
 4. "pause for 2 hours": `status --json` shows `paused_until`; then the scheduler resumes by itself
    (the journal's safety event and the owner's alert text are printed) and status shows it;
 5. "is the market open?";
@@ -155,27 +155,23 @@ def main() -> int:
           "(real twilio client, loopback fake); every line below is a separate `zyn chat` / `zyn status --json` "
           "process; [sim ...] is the replay's time from the status JSON (as_of)\n")
     try:
-        print(f"zyn run (PAPER_SPEED=36000) serving after {day.start('36000'):.1f} s\n")
+        print(f"zyn run (PAPER_SPEED=7200: a 4-hour candle every 2 s) serving after {day.start('7200'):.1f} s\n")
         day.say("good morning")
         day.say("status")
         day.say("buy 0.05 BTC sl 1000 tp 90000")
         day.say("yes")
-        end = time.time() + args.wait
+        end, last = time.time() + args.wait, {}
         while time.time() < end:  # the replay runs on until the autopilot holds BTC beside the manual buy
-            rows = _btc_rows(day.status())
+            last = day.status()
+            rows = _btc_rows(last)
             if any(r.get("origin") == "autopilot" for r in rows) and any(r.get("origin") == "manual" for r in rows):
                 break
-            time.sleep(2)
+            time.sleep(0.5)
         else:
             print("(the autopilot did not enter BTC/USD within the wait; positions as they are)")
-        print("\n## the manual position beside the autopilot's, in the same pair")
-        day.say("positions")
-        day.say("trades 5")
-        for r in _btc_rows(day.status()):
-            print(f"  status JSON: BTC/USD {r.get('origin')} #{r.get('trade_id')} amount {r.get('amount')} "
-                  f"entry {r.get('entry_price')} stop {r.get('stop_price')} target {r.get('take_profit_price')}")
-
-        print("\n## kill -9 of zyn run, restarted at once (PAPER_SPEED=720: 2 simulated hours = 10 s)")
+        print("\n## kill -9 of zyn run as soon as the autopilot holds BTC beside the manual position; "
+              "restarted at once (PAPER_SPEED=720: 2 simulated hours = 10 s)")
+        before = last.get("as_of")
         day.kill9()
         t0 = time.perf_counter()
         day.start("720")
@@ -187,7 +183,14 @@ def main() -> int:
                 break
         print(f"chat served again {served:.1f} s after the restart began (a `zyn chat status` exited 0)"
               if served is not None else "chat NOT served within 120 s of the restart")
+        print(f"replay time: {before} before the kill, {day.clock()} after the restart (never back in time)")
+
+        print("\n## the manual position beside the autopilot's, in the same pair (after the restart)")
         day.say("positions")
+        day.say("trades 5")
+        for r in _btc_rows(day.status()):
+            print(f"  status JSON: BTC/USD {r.get('origin')} #{r.get('trade_id')} amount {r.get('amount')} "
+                  f"entry {r.get('entry_price')} stop {r.get('stop_price')} target {r.get('take_profit_price')}")
 
         print("\n## a timed pause")
         day.say("pause for 2 hours")
