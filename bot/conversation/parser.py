@@ -204,7 +204,7 @@ def _command_slips() -> dict[str, str]:
     command is that close and the slip is not itself a command word."""
     seen: dict[str, set[str]] = {}
     for command in _SLIP_COMMANDS:
-        for slip in one_slip(command):
+        for slip in one_slip(command, any_key=True):
             seen.setdefault(slip, set()).add(command)
     known = set(NO_ARG) | set(ALIASES) | set(_SLIP_COMMANDS)
     return {s: next(iter(c)) for s, c in seen.items()

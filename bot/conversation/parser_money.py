@@ -17,22 +17,33 @@ from core.markets.asset_names import asset_in
 
 MONEY_VERBS = ("buy", "sell", "cancel", "flatten")
 # English words one edit away from a money verb: never read as that verb ("bye", "by", "set", "see")
-_REAL_WORDS = frozenset({"by", "bye", "bu", "uy", "set", "see", "self", "seal", "tell", "ell", "bell", "cell",
-                         "dell", "fell", "hell", "well", "yell", "shell", "spell", "smell", "bus", "buoy", "guy",
+_REAL_WORDS = frozenset({"by", "bye", "bu", "uy", "but", "bug", "bud", "bun", "bum", "bur", "buh", "bit", "buoy",
+                         "set", "see", "self", "seal", "tell", "ell", "bell", "cell", "sill", "sall", "sekl",
+                         "dell", "fell", "hell", "well", "yell", "shell", "spell", "smell", "bus", "guy",
                          "boy", "bay", "buyer", "sells", "buys", "selly", "cancels", "flatter", "flatted",
                          "fatten", "batten", "flattens", "canceled", "cancer", "lancel", "sel"})
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_NEAR = {  # the keys beside each key on a QWERTY keyboard (same row, and the rows above and below)
+    c: "".join(
+        o for r2, row2 in enumerate(_ROWS) if abs(r2 - r) <= 1
+        for j2, o in enumerate(row2) if o != c and abs(j2 - j) <= (1 if r2 == r else 1)
+    )
+    for r, row in enumerate(_ROWS) for j, c in enumerate(row)
+}
 
 
-def one_slip(word: str) -> set[str]:
-    """Every word one slip away: a letter dropped, doubled, swapped with its neighbour or replaced."""
+def one_slip(word: str, any_key: bool = False) -> set[str]:
+    """Every word one typing slip away: a letter dropped, doubled, swapped with its neighbour, or
+    hit on a key beside it ("byu", "sel", "cancell", "flaten", "nuy"); `any_key`: or on any key
+    ("halp": for harmless words only, never for a money verb)."""
     out: set[str] = set()
     for i in range(len(word)):
         out.add(word[:i] + word[i + 1 :])
         out.add(word[:i] + word[i] + word[i:])
         if i + 1 < len(word):
             out.add(word[:i] + word[i + 1] + word[i] + word[i + 2 :])
-        for c in _LETTERS:
+        for c in (_LETTERS if any_key else _NEAR.get(word[i], "")):
             out.add(word[:i] + c + word[i + 1 :])
     out.discard(word)
     return out

@@ -23,6 +23,8 @@ def clf() -> IntentClassifier:
     ("byu 0.01 btc", "buy 0.01 btc"), ("sel 0.1 eth", "sell 0.1 eth"), ("sll 0.2 eth", "sell 0.2 eth"),
     ("cancell the pending order", "cancel the pending order"), ("flaten everything", "flatten everything"),
     ("bye 0.01 btc", "bye 0.01 btc"), ("set risk 1%", "set risk 1%"), ("see you", "see you"),
+    ("but 0.1 btc is too much", "but 0.1 btc is too much"), ("bud 1 eth", "bud 1 eth"), ("sill 1 eth", "sill 1 eth"),
+    ("nuy 0.01 btc", "buy 0.01 btc"),
 ])
 def test_a_one_letter_slip_of_a_money_verb_is_that_verb_but_real_words_stay(text: str, fixed: str) -> None:
     assert fix_verb_slip(text) == fixed
@@ -47,7 +49,7 @@ def test_money_idioms_become_the_canonical_command(text: str, command: str) -> N
 @pytest.mark.parametrize("text", [
     "get rid of the old logs", "dump the database to a file", "go flat out on the motorway", "grab a coffee",
     "get 2 coffees", "put 5 minutes into this", "take profit on what?", "cash out is a weird phrase",
-    "pick up milk", "put 10 on red",
+    "pick up milk", "put 10 on red", "but 0.1 btc is too much", "bug in the eth price?",
 ])
 def test_look_alikes_are_no_money_command(text: str, clf: IntentClassifier) -> None:
     assert money_idiom(text) is None or parse(text) is None
