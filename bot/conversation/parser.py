@@ -270,6 +270,8 @@ def _pnl(name: str, rest: list[str]) -> Command:
     if not rest:
         return Command(name)
     low = " ".join(w.lower().strip(_PUNCT) for w in rest)
+    if re.search(r"\b(chart|graph|plot|curve)\b", low):  # "pnl chart"
+        return Command("chart", ("pnl",))
     if re.search(r"\b(last|past|previous) (week|7 days|seven days)\b", low):
         return Command("pnl_days", ("7",))  # "last week" = the 7 days ending now (issue 22.8), said in the reply
     periods = [PERIODS[w.lower().strip(_PUNCT)] for w in rest if w.lower().strip(_PUNCT) in PERIODS]

@@ -75,8 +75,12 @@ _GRAB = re.compile(rf"^(?:grab|pick\s+up|get|snag|scoop\s+up)\s+(?:me\s+|us\s+)?
 _SELL_IDIOM = re.compile(r"^(?:cash\s+out(?:\s+of)?|get\s+rid\s+of|take\s+profits?\s+(?:on|in|from)|"
                          r"sell\s+off|offload|unload|dump|lighten\s+up\s+on|bank\s+(?:the\s+)?profits?\s+on)\s+(.+)$",
                          re.I)
-_FLAT = re.compile(r"^(?:go|get|make\s+me|make\s+us)\s+(?:completely\s+|fully\s+|all\s+)?(?:flat|to\s+cash)"
-                   r"(?:\s+(?:now|please|pls|asap|everything))*\s*[.!]?$", re.I)
+_FLAT = re.compile(r"^(?:(?:go|get|make\s+me|make\s+us)\s+(?:completely\s+|fully\s+|all\s+)?(?:flat|to\s+cash)"
+                   r"|liquidate|panic\s+(?:sell|close|flatten))"
+                   r"(?:\s+(?:of\s+)?(?:now|please|pls|asap|everything|it\s+all|all(?:\s+(?:my\s+)?positions)?|"
+                   r"the\s+market|my\s+positions))*\s*[.!]?$"
+                   r"|^i\s+want\s+(?:to\s+get\s+)?out\s+of\s+(?:everything|it\s+all|all(?:\s+my)?\s+positions|"
+                   r"the\s+market|my\s+positions)(?:\s+(?:now|please|asap))?\s*[.!]?$", re.I)
 _ORDER_WORDS = re.compile(r"\b(orders?|bids?|asks?|limits?)\b", re.I)
 _AMOUNT_WORDS = re.compile(r"\b(\d|half|quarter|third|all|everything|entire|whole|some|bit|little)", re.I)
 _CURRENCY = {"": "", "$": "", "quid": "GBP", "pounds": "GBP", "£": "GBP", "gbp": "GBP", "usd": "USD",

@@ -41,6 +41,9 @@ def test_a_one_letter_slip_of_a_money_verb_is_that_verb_but_real_words_stay(text
     ("get rid of the resting order on sol", "cancel the resting order on sol"),
     ("go flat", "flatten"),
     ("go flat now", "flatten"),
+    ("panic sell everything", "flatten"),
+    ("liquidate", "flatten"),
+    ("i want out of everything", "flatten"),
 ])
 def test_money_idioms_become_the_canonical_command(text: str, command: str) -> None:
     assert money_idiom(text) == command
@@ -49,7 +52,8 @@ def test_money_idioms_become_the_canonical_command(text: str, command: str) -> N
 @pytest.mark.parametrize("text", [
     "get rid of the old logs", "dump the database to a file", "go flat out on the motorway", "grab a coffee",
     "get 2 coffees", "put 5 minutes into this", "take profit on what?", "cash out is a weird phrase",
-    "pick up milk", "put 10 on red", "but 0.1 btc is too much", "bug in the eth price?",
+    "pick up milk", "put 10 on red", "but 0.1 btc is too much", "bug in the eth price?", "i want out",
+    "i want out of this job", "liquidate the company",
 ])
 def test_look_alikes_are_no_money_command(text: str, clf: IntentClassifier) -> None:
     assert money_idiom(text) is None or parse(text) is None
@@ -157,3 +161,11 @@ def test_sentences_that_name_no_setting_stay_free_text(text: str) -> None:
 def test_text_speak_reads_like_the_words(clf: IntentClassifier) -> None:
     assert read("y did u buy eth", clf)[0] == "why"
     assert read("wat r my positions rn", clf)[0] == "positions"
+
+
+def test_pnl_chart_is_the_pnl_chart_and_how_does_this_work_is_no_servant_question() -> None:
+    chart = parse("pnl chart")
+    assert chart is not None and (chart.name, chart.args) == ("chart", ("pnl",))
+    assert parse("how does this work") is None  # help, from the classifier
+    would = parse("would mtf help")
+    assert would is not None and would.args == ("would", "mtf")
