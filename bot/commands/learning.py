@@ -284,8 +284,8 @@ def _explain_trade(
     rows: list[Row] = [
         ("Stop", fmt_price(trade.stop_price, dp)),
         ("Target", fmt_price(trade.target_price, dp)),
-        ("ATR", fmt_price(trade.atr)),
-        ("SMA20", fmt_price(trade.sma)),
+        ("ATR", fmt_price(trade.atr, dp)),
+        ("SMA20", fmt_price(trade.sma, dp)),
         ("Source", f"{trade.source}, {'manual' if manual is not None else 'autopilot'}"),
     ]
     if decision is not None and decision.learner_note:
@@ -301,10 +301,11 @@ def _explain_skip(ctx: CommandContext, d: DecisionRow | None) -> Reply:
         return Reply(text="No trades and no autopilot decisions yet, so nothing to explain.", title="Why")
     what = f"{d.action or 'no action'} — {d.reason or 'no reason logged'}"
     text = f"{d.pair} at {fmt_time(d.ts_ms, ctx.tz)}: {what}."
+    dp = price_decimals(ctx, d.pair or "")
     rows: list[Row] = [
-        ("Close", fmt_price(d.price)),
-        ("SMA20", fmt_price(d.sma)),
-        ("ATR", fmt_price(d.atr)),
+        ("Close", fmt_price(d.price, dp)),
+        ("SMA20", fmt_price(d.sma, dp)),
+        ("ATR", fmt_price(d.atr, dp)),
     ]
     if d.learner_note:
         rows.append(("Learner", d.learner_note))

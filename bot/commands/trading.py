@@ -47,15 +47,15 @@ def order(ctx: CommandContext, cmd: Command) -> Reply:
     )
     pair = preview.pair or spec.pair
     dp = price_decimals(ctx, pair)
-    price = f"limit {fmt_num(spec.price)}" if spec.price else f"market, about {fmt_price(preview.price_est, dp)}"
+    price = f"limit {fmt_price(spec.price, dp)}" if spec.price else f"market, about {fmt_price(preview.price_est, dp)}"
     cost_label = "Est. cost" if spec.side == "buy" else "Est. proceeds"
     rows: list[Row] = [
         ("Side", spec.side),
         ("Size", f"{fmt_amount(final.amount)} {base_of(pair)}"),
         ("Pair", pair),
         ("Price", price),
-        ("Stop", fmt_num(final.stop) if final.stop else "none"),
-        ("Target", fmt_num(final.target) if final.target else "none"),
+        ("Stop", fmt_price(final.stop, dp) if final.stop else "none"),
+        ("Target", fmt_price(final.target, dp) if final.target else "none"),
         (cost_label, fmt_money(preview.est_cost, quote_of(pair))),
     ]
     summary = f"{spec.side} {fmt_num(final.amount)} {pair} ({price})"

@@ -61,10 +61,18 @@ def load_phrases(path: Path) -> list[tuple[str, str]]:
     return rows
 
 
+# text-speak jimmy types on a phone ("y did u buy eth", "wat r my positions rn")
+SHORTHAND = {"u": "you", "r": "are", "y": "why", "ur": "your", "wat": "what", "wats": "whats", "wot": "what",
+             "pls": "please", "plz": "please", "rn": "now", "hw": "how", "wk": "week", "tmrw": "tomorrow",
+             "bc": "because", "cuz": "because", "im": "i'm", "ive": "i've", "dont": "don't", "whts": "whats",
+             "hows": "how's", "thx": "thanks", "abt": "about", "yday": "yesterday", "2day": "today"}
+
+
 def _tokens(text: str) -> list[str]:
     low = text.lower().replace("’", "'")
     out: list[str] = []
     for raw in _TOKEN.findall(low.replace("/", " / ")):
+        raw = SHORTHAND.get(raw, raw)
         if raw in _COINS:
             out.append(COIN)
         elif raw.replace(".", "").isdigit():

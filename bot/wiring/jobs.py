@@ -141,7 +141,6 @@ class _ReplayJob:
         self._replay, self._kv, self._clock, self._speed = replay, kv, clock, speed
         self.schedule = schedule  # learning and reports, due on the simulated clock
         self._last: float | None = None
-        self._persisted = 0.0
         self._ended = False
 
     def __call__(self) -> None:
@@ -150,6 +149,12 @@ class _ReplayJob:
         self._last = now
         start = self._clock.now_ms()
         until = start + int(elapsed * self._speed * 1000)
+        if until > start:
+            # saved BEFORE the walk: a kill -9 mid-walk restarts at `until` (like any downtime, the
+            # rest of this step is skipped), never behind the fills and trades the walk wrote
+            from bot.wiring.market import persist_replay_clock_at
+
+            persist_replay_clock_at(self._kv, until)
         if self._replay.done:  # the candles are over: nothing new to learn or report (no SMS every 2 s)
             if not self._ended:
                 self._ended = True
@@ -157,11 +162,6 @@ class _ReplayJob:
             self._replay.step(until)
         else:
             walk_with_jobs(self._replay.step, self.schedule, start, until)
-        if now - self._persisted > 5:
-            from bot.wiring.market import persist_replay_clock
-
-            persist_replay_clock(self._kv, self._clock)
-            self._persisted = now
 
 
 def _watch_prices(p: JobParts) -> None:

@@ -254,4 +254,9 @@ class LivePaperPricer:
 
 def persist_replay_clock(kv: KeyValueStore, clock: Clock) -> None:
     if isinstance(clock, SimClock):
-        kv.set(REPLAY_CLOCK_KEY, str(clock.now_ms()))
+        persist_replay_clock_at(kv, clock.now_ms())
+
+
+def persist_replay_clock_at(kv: KeyValueStore, ms: int) -> None:
+    """Where a restarted replay resumes (the replay job saves each step's target before walking it)."""
+    kv.set(REPLAY_CLOCK_KEY, str(ms))

@@ -58,13 +58,17 @@ def import_numba() -> Any:
     need it; the kernel uses neither), which loads scipy and OpenBLAS: ~190 ms and ~30 MB in every
     `zyn backtest` process. A None entry in sys.modules makes that one probe fail fast; it is
     removed right after, so a later `import scipy.linalg` (the learner) loads it normally.
+    The entry is process-wide: while another thread runs (zyn run's chat classifier warming up
+    imports scikit-learn, hence scipy.linalg) it would make that thread's import fail, so the probe
+    is only blocked in a single-threaded process (`zyn backtest`, where the saving matters).
     """
     import sys
+    import threading
 
     if "numba" in sys.modules:
         return sys.modules["numba"]
     probe = "scipy.linalg.cython_blas"
-    blocked = probe not in sys.modules
+    blocked = probe not in sys.modules and threading.active_count() == 1
     if blocked:
         sys.modules[probe] = None  # type: ignore[assignment]
     try:

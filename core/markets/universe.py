@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from decimal import Decimal
 from typing import Any, Protocol
 
 from loguru import logger
@@ -77,7 +78,7 @@ def _prefilter(s: PairStats, cfg: UniverseSettings) -> UniverseRow:  # noqa: PLR
     if s.last is None or s.last <= 0 or volume is None:
         return _out(base, "no price (no trades)")
     if s.last < cfg.min_price:
-        return _out(base, f"price {s.last:g} below the minimum {cfg.min_price:g}")
+        return _out(base, f"price {_plain(s.last)} below the minimum {_plain(cfg.min_price)}")
     if volume < cfg.min_volume_usd:
         return _out(base, f"24h volume {_money(volume)} {cfg.quote} below {_money(cfg.min_volume_usd)}")
     if base.spread_pct is not None and base.spread_pct > cfg.max_spread_pct:
@@ -145,3 +146,8 @@ class UniverseService:
 
     def pairs(self) -> tuple[str, ...]:
         return tuple(r.pair for r in self.rows() if r.included)
+
+
+def _plain(value: float) -> str:
+    """0.00001234 as '0.00001234', never '1.234e-05' (issue 22.9; core.text imports this package)."""
+    return format(Decimal(repr(value)).normalize(), "f")

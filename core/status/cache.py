@@ -29,6 +29,9 @@ INPUTS_KEY = "status:inputs"
 FILL_OVERLAP_MS = 3_600_000  # refetch the last hour of fills: late-reported ones are not missed
 
 
+UNKNOWN_PAIR = "Unknown asset pair"  # Kraken's EQuery:Unknown asset pair (the paper engine says the same)
+
+
 @dataclass(frozen=True)
 class Account:
     """Balances, open orders and prices (pair -> last) as fetched together at `ms`."""
@@ -158,7 +161,9 @@ class ExchangeCache:
         """Last price of every traded pair and of every held asset against the quote.
 
         A pair the exchange does not list is remembered and skipped (logged once); its asset is
-        then left out of equity. An unreachable exchange aborts the whole sync instead.
+        then left out of equity. A pair with no price yet (a replay before its first candle) is
+        asked again at the next sync, never remembered as unpriced. An unreachable exchange
+        aborts the whole sync instead.
         """
         wanted = list(self._pairs)
         for asset, amount in balances.total.items():
@@ -177,9 +182,12 @@ class ExchangeCache:
             except Exception as exc:
                 if pair in old:
                     prices[pair] = old[pair]
-                else:
+                elif UNKNOWN_PAIR in str(exc):  # not listed: remembered, never asked again
                     self._s.no_ticker.add(pair)
                     log.info("no price for %s (%s); it is left out of equity", pair, type(exc).__name__)
+                else:  # no price YET (a replay before its first candle): asked again next sync
+                    log.info("no price for %s yet (%s); left out of equity until it has one", pair,
+                             type(exc).__name__)
         return prices
 
     def _refresh_fills(self, now: int) -> bool:

@@ -26,7 +26,7 @@ from core.domain import (
     OrderRequest,
 )
 from core.telemetry.models import OrderRow
-from core.text import amount_text, price_text
+from core.text import amount_text
 from core.trading.orders import action_failed, new_client_ref
 from core.trading.parts import TradingParts
 from core.trading.positions import EntryPlan
@@ -94,9 +94,9 @@ def bracket_fill(parts: TradingParts, plan: EntryPlan, order: Order, ref: str) -
         return ActionResult(True, f"Bought {order.filled} {pair} but the stop failed ({exc}); retrying on sync")
     b = bracket
     # prices at the pair's decimals with separators, no exponent (issue 22.9)
-    target = f"target {price_text(pair, b.target)} (watched by Zyn)" if b.target is not None else "no target"
-    text = f"Bought {amount_text(b.amount)} {pair} at {price_text(pair, b.entry_price)}, " \
-           f"stop {price_text(pair, b.stop)}, {target}"
+    px = parts.positions.price_shown
+    target = f"target {px(pair, b.target)} (watched by Zyn)" if b.target is not None else "no target"
+    text = f"Bought {amount_text(b.amount)} {pair} at {px(pair, b.entry_price)}, stop {px(pair, b.stop)}, {target}"
     data: dict[str, object] = {
         "trade_id": bracket.trade_id,
         "amount": bracket.amount,
@@ -234,8 +234,8 @@ def _bracket_filled(parts: TradingParts, client_ref: str, order: Order) -> None:
     if row is not None and row.error.startswith("unknown outcome"):
         price = order.average_price or order.price or Decimal(0)
         text = (f"{order.pair}: the buy whose outcome was unknown filled ({amount_text(order.filled)} at "
-                f"{price_text(order.pair, price)}); trade #{bracket.trade_id} is protected by its "
-                f"stop {price_text(order.pair, bracket.stop)}"
+                f"{parts.positions.price_shown(order.pair, price)}); trade #{bracket.trade_id} is protected by its "
+                f"stop {parts.positions.price_shown(order.pair, bracket.stop)}"
                 + ("" if saved is not None else " (the strategy's ATR rule: no saved plan)"))
         parts.journal.safety("unknown_outcome", text)
         _tell(parts, text, order.pair, "unknown_outcome")

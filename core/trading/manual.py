@@ -97,8 +97,8 @@ class ManualChecker:
             stop = _q(price - dec(self.cfg.stop_atr) * dec(atr), market.pair_decimals)
             if stop <= 0:  # never propose a stop below zero: the price is under 1.5 ATR
                 raise UserError(
-                    f"no stop given and {self.cfg.stop_atr:g} x ATR ({price_text(req.pair, atr)}) below "
-                    f"{price_text(req.pair, price)} is not a price: add sl PRICE"
+                    f"no stop given and {self.cfg.stop_atr:g} x ATR ({_px(market, atr)}) below "
+                    f"{_px(market, price)} is not a price: add sl PRICE"
                 )
         if target is None and atr is not None:
             target = _q(price + dec(self.cfg.target_atr) * dec(atr), market.pair_decimals)
@@ -106,11 +106,11 @@ class ManualChecker:
             raise UserError("the stop must be above 0")
         if stop >= price:
             raise UserError(
-                f"the stop {price_text(req.pair, stop)} must be below the price {price_text(req.pair, price)}"
+                f"the stop {_px(market, stop)} must be below the price {_px(market, price)}"
             )
         _check_stop_minimum(amount, stop, market)
         if target is not None and target <= price:
-            raise UserError(f"the target {target} must be above the price {price}")
+            raise UserError(f"the target {_px(market, target)} must be above the price {_px(market, price)}")
         cost = amount * price * (1 + Decimal(repr(self.cfg.fee_rate)))
         free = bal.free.get(market.quote, Decimal(0))
         if cost > free:
@@ -121,11 +121,11 @@ class ManualChecker:
         equity = account_equity(bal, market.quote, self.markets, self._price)
         check_max_position(amount, price, market, equity, self.cfg.max_position_frac)
         p = req.pair
-        kind = f"limit {price_text(p, req.price)}" if req.price is not None else f"market (~{price_text(p, price)})"
+        kind = f"limit {_px(market, req.price)}" if req.price is not None else f"market (~{_px(market, price)})"
         text = (
             f"Buy {amount_text(amount)} {p} at {kind}, est. cost {money_text(cost, signed=False)} {market.quote} "
-            f"incl. fee; stop {price_text(p, stop)} (held on the exchange)"
-            + (f", target {price_text(p, target)} (watched by Zyn)" if target is not None else ", no target")
+            f"incl. fee; stop {_px(market, stop)} (held on the exchange)"
+            + (f", target {_px(market, target)} (watched by Zyn)" if target is not None else ", no target")
         )
         return OrderPreview(text, amount, req.pair, "buy", price, stop, target, cost)
 
@@ -155,7 +155,7 @@ class ManualChecker:
             )
         proceeds = amount * price * (1 - Decimal(repr(self.cfg.fee_rate)))
         p = req.pair
-        kind = f"limit {price_text(p, req.price)}" if req.price is not None else f"market (~{price_text(p, price)})"
+        kind = f"limit {_px(market, req.price)}" if req.price is not None else f"market (~{_px(market, price)})"
         note = "; cancels its stop" if brackets else ""
         text = (
             f"Sell {amount_text(amount)} {p} at {kind}, est. proceeds {money_text(proceeds, signed=False)} "
@@ -192,7 +192,8 @@ def _check_stop_minimum(amount: Decimal, stop: Decimal, market: Market) -> None:
         return
     need = (market.costmin / stop).quantize(Decimal(1).scaleb(-market.lot_decimals), rounding=ROUND_UP)
     raise UserError(
-        f"the stop's value {amount * stop:.2f} {market.quote} (amount x stop {stop}) is below the exchange "
+        f"the stop's value {money_text(amount * stop, signed=False)} {market.quote} (amount x stop "
+        f"{_px(market, stop)}) is below the exchange "
         f"minimum {market.costmin} {market.quote}: buy at least {need.normalize():f} {market.pair} "
         f"or set the stop higher"
     )
@@ -241,3 +242,8 @@ def _manual_sell(parts: TradingParts, req: ManualOrder, preview: OrderPreview) -
     return ActionResult(
         True, text, {"exits": [e.trade_id for e in exits], "order_id": order.id if order else ""}
     )
+
+
+def _px(market: Market, value: object) -> str:
+    """A price at the market's own decimals (the same text the alerts and replies show)."""
+    return price_text(market.pair, value, market.pair_decimals)

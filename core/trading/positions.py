@@ -85,6 +85,10 @@ class Positions:
         market = self.market_of(pair)
         return market.pair_decimals if market is not None else None
 
+    def price_shown(self, pair: str, value: object) -> str:
+        """A price as every alert and reply shows it: the pair's own decimals, separators (issue 22.9)."""
+        return price_text(pair, value, self.pair_decimals(pair))
+
     def load(self) -> None:
         """Rebuild the in-memory book from open trades (exact positions rows, else the trade row)."""
         self.book.clear()
@@ -126,11 +130,11 @@ class Positions:
             bracket.trade_id, bracket.origin, amount, price, stop, target,
         )
         self.book.put(bracket)
-        shown = f", target {price_text(plan.pair, target)}" if target is not None else ""
+        shown = f", target {self.price_shown(plan.pair, target)}" if target is not None else ""
         self._notify(
             "trade_opened",
-            f"Bought {amount_text(amount)} {plan.pair} at {price_text(plan.pair, price)}; "
-            f"stop {price_text(plan.pair, stop)}{shown}",
+            f"Bought {amount_text(amount)} {plan.pair} at {self.price_shown(plan.pair, price)}; "
+            f"stop {self.price_shown(plan.pair, stop)}{shown}",
             bracket,
         )
         return self.place_stop(bracket)
@@ -309,7 +313,7 @@ class Positions:
             r_mult,
         )
         kind = "stop_hit" if reason == "stop" else "trade_closed"
-        sold = f"Sold {amount_text(amount)} {bracket.pair} at {price_text(bracket.pair, price)}"
+        sold = f"Sold {amount_text(amount)} {bracket.pair} at {self.price_shown(bracket.pair, price)}"
         self._notify(kind, f"{sold} ({reason}); P&L {money_text(pnl)} {bracket.pair.partition('/')[2]}", bracket)
         for listener in list(self.exit_listeners):
             listener(done)

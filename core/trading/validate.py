@@ -21,20 +21,22 @@ def validated_entry(parts: TradingParts, pair: str, amount: Decimal, plan: Entry
         return ActionResult(True, f"{_venue(parts)} accepted buy {amount} {pair} (validate only, nothing executed); "
                                   f"no price to validate the stop: {exc}")
     stop, target = plan.levels(price, parts.cfg)
-    text = f"{_venue(parts)} accepted buy {amount} {pair} at market (~{price}) — validate only, nothing executed"
+    px = parts.positions.price_shown
+    text = (f"{_venue(parts)} accepted buy {amount} {pair} at market (~{px(pair, price)}) — validate only, "
+            "nothing executed")
     try:
         price = stop
         decimals = parts.positions.pair_decimals(pair)
         if decimals is not None:  # as a real stop is sent: rounded to the pair's price decimals
             price = price.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
         parts.desk.send(OrderRequest(pair, "sell", "stop-loss", amount, price), "stop")
-        text += f"; the stop-loss sell at {stop:.8g} would be accepted too"
+        text += f"; the stop-loss sell at {px(pair, stop)} would be accepted too"
     except ExchangeError as exc:
-        text += f"; the stop-loss at {stop:.8g} would be REFUSED: {exc}"
+        text += f"; the stop-loss at {px(pair, stop)} would be REFUSED: {exc}"
     except ExchangeUnavailable as exc:
         text += f"; the stop-loss could not be checked: {exc}"
     if target is not None:
-        text += f"; target {target:.8g} would be watched by Zyn"
+        text += f"; target {px(pair, target)} would be watched by Zyn"
     parts.journal.safety("validate", text)
     return ActionResult(True, text, {"validated": True, "stop": stop, "target": target})
 

@@ -86,7 +86,7 @@ class FakeTrading:
 
 @dataclass
 class FakeMarket:
-    """`MarketPort`: the fixed PRICES, Kraken's BTC/USD and ETH/USD decimals."""
+    """`MarketPort`: the fixed PRICES, Kraken's price decimals (the paper catalog's)."""
 
     def price(self, pair: str) -> Decimal:
         if pair not in PRICES:
@@ -94,7 +94,9 @@ class FakeMarket:
         return PRICES[pair]
 
     def price_decimals(self, pair: str) -> int:
-        return 1 if pair == "BTC/USD" else 2
+        from core.markets.catalog import market_for
+
+        return market_for(pair).pair_decimals  # BTC/USD 1, ETH/USD 2, XRP/USD 5, DOGE/USD 7
 
     def lot_decimals(self, pair: str) -> int:
         return 8

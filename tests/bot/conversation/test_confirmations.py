@@ -17,8 +17,8 @@ def test_order_is_echoed_and_needs_yes(say: Say, trading: FakeTrading) -> None:
     assert reply.kind == "confirm" and reply.buttons == ["yes", "no"]
     assert reply.text.startswith("jimmy, please confirm")
     rows = reply.row_dict()
-    assert rows["Size"] == "0.01 BTC" and rows["Stop"] == "59,000" and rows["Target"] == "65,000"
-    assert rows["Est. cost"] == "611.59 USD" and rows["Price"] == "limit 61,000"
+    assert rows["Size"] == "0.01 BTC" and rows["Stop"] == "59,000.0" and rows["Target"] == "65,000.0"
+    assert rows["Est. cost"] == "611.59 USD" and rows["Price"] == "limit 61,000.0"
     assert trading.calls == []
     done = say("yes")
     assert done.kind == "text" and done.text == "Placed buy 0.01 BTC/USD."
@@ -37,7 +37,7 @@ def test_order_is_echoed_and_needs_yes(say: Say, trading: FakeTrading) -> None:
 
 def test_what_was_echoed_is_what_runs(say: Say, trading: FakeTrading) -> None:
     rows = say("buy 0.01 btc").row_dict()  # market: the preview fills in stop and target
-    assert rows["Stop"] == "59,170" and rows["Target"] == "64,660" and rows["Price"].startswith("market")
+    assert rows["Stop"] == "59,170.0" and rows["Target"] == "64,660.0" and rows["Price"].startswith("market")
     say("yes")
     req = trading.calls[0][1]
     assert (req.price, req.stop, req.target) == (None, Decimal("59170"), Decimal("64660"))

@@ -115,7 +115,7 @@ def test_the_dispatcher_answers_the_first_free_text_without_training_when_the_ca
     IntentModel(tmp_path, train=trainer).get()  # an earlier process built the cache
     model = IntentModel(tmp_path, train=never)
     dispatcher = Dispatcher(services, KeyValueStore(db), db, clock, ALLOW, "jimmy", OfflineEngine(model=model))
-    reply = dispatcher.handle(Envelope("telegram", "111", "stauts"))
+    reply = dispatcher.handle(Envelope("telegram", "111", "give me an overview please"))
     assert reply.title == "Status" and model.origin == "cache"
 
 

@@ -84,3 +84,30 @@ def test_importing_the_kernel_leaves_the_process_environment_alone() -> None:
         "print('ok')\n"
     )
     _prints_ok(code)
+
+
+def test_while_another_thread_runs_numba_loads_without_blocking_scipy() -> None:
+    """zyn run's start: the kernel loads numba while the chat's classifier thread imports
+    scikit-learn (and so scipy.linalg). The probe block is process-wide, so with another thread
+    alive it must not be set: it made that thread's import fail ("import of
+    scipy.linalg.cython_blas halted; None in sys.modules") and the first chat message with it.
+    Checked inside numba's own import (a meta-path finder sees every module it loads)."""
+    code = (
+        "import sys, threading, importlib.abc\n"
+        "done = threading.Event()\n"
+        "t = threading.Thread(target=done.wait)\n"
+        "t.start()\n"
+        "seen = []\n"
+        "class Look(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.startswith('numba') and sys.modules.get('scipy.linalg.cython_blas', 0) is None:\n"
+        "            seen.append(name)\n"
+        "        return None\n"
+        "sys.meta_path.insert(0, Look())\n"
+        "from core.kernel.jit import import_numba\n"
+        "import_numba()\n"
+        "done.set(); t.join()\n"
+        "assert not seen, f'scipy blocked while another thread ran, during {seen[:3]}'\n"
+        "print('ok')\n"
+    )
+    _prints_ok(code)
