@@ -16,6 +16,7 @@ from adapters.kraken.names import kraken_altname, kraken_pair_id
 from adapters.sim_exchange.candles import CandleBook
 from adapters.sim_exchange.closes import ConditionalCloses
 from adapters.sim_exchange.kraken_format import wsname
+from adapters.sim_exchange.lag import FillLag
 from core.domain import (
     Candle,
     ExchangeUnavailable,
@@ -91,6 +92,7 @@ class SimContext:
     markets: dict[str, Market] = field(default_factory=dict)
     userrefs: dict[str, int] = field(default_factory=dict)  # order id -> userref
     closes: ConditionalCloses | None = None
+    lag: FillLag = field(default_factory=FillLag)  # REST shows fills late (FILL_LAG_S, issue 21)
 
     def __post_init__(self) -> None:
         if not self.markets:
