@@ -94,6 +94,7 @@ class KrakenExchange:
         budget: RateBudget | None = None,
         deadline_s: float = DEADLINE_S,
         wall: Callable[[], float] = time.time,
+        conditional_close: bool = True,
     ) -> None:
         if mode not in ("paper", "validate", "live"):
             raise ValueError(f"mode must be paper, validate or live, not {mode!r}")
@@ -106,6 +107,7 @@ class KrakenExchange:
         self._history_max_pages = history_max_pages
         self._ref_of: dict[str, str] = {}  # cl_ord_id sent -> the caller's reference
         self._deadline_s, self._wall = deadline_s, wall
+        self._conditional_close = conditional_close  # KRAKEN_CONDITIONAL_CLOSE
         config: dict[str, Any] = {"apiKey": api_key, "secret": api_secret, "enableRateLimit": True}
         config.update(ccxt_options or {})
         # Kraken's counter rules instead of ccxt's fixed delay (`enableRateLimit: False` turns
@@ -225,8 +227,9 @@ class KrakenExchange:
         return None
 
     def supports_conditional_close(self, pair: str) -> bool:
-        """Every Kraken spot pair takes a conditional close on AddOrder (validate mode checks it too)."""
-        return self.mode != "paper"
+        """Every Kraken spot pair takes a conditional close on AddOrder (validate mode checks it
+        too); off by the owner's KRAKEN_CONDITIONAL_CLOSE=off, and never in paper mode."""
+        return self.mode != "paper" and self._conditional_close
 
     def conditional_stops(self, client_ref: str) -> list[Order]:
         """The open stop-losses Kraken placed for the entry sent with `client_ref` (one per fill):

@@ -225,7 +225,8 @@ class TradingService:
             bracket = EntryPlan(
                 pair, atr=plan.atr, meta=meta, stop_distance=plan.stop_distance, target_distance=plan.target_distance
             )
-            return enter_market(self.parts, pair, plan.amount, bracket, "entry")
+            ref_price = Decimal(str(plan.close)) if plan.close else None
+            return enter_market(self.parts, pair, plan.amount, bracket, "entry", ref_price)
 
     def exit_position(self, pair: str, reason: str) -> ActionResult:
         with self.lock:
