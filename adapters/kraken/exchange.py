@@ -295,6 +295,10 @@ class KrakenExchange:
             raise ExchangeError("Kraken: GetWebSocketsToken answered no token")
         return str(token)
 
+    def caller_ref(self, cl_ord_id: str) -> str:
+        """The caller's reference for a `cl_ord_id` Kraken echoes (see `client_ref.to_cl_ord_id`)."""
+        return self._ref_of.get(cl_ord_id, cl_ord_id)
+
     def fee_rate(self, pair: str) -> Decimal:
         """Kraken's base taker fee; the account's own tier is not queried."""
         return self._fee_rate

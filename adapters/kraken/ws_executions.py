@@ -37,6 +37,9 @@ class ExecutionFill:
     ts_ms: int
     label: str  # Kraken's order_status on the event (not trusted for what remains)
     client_ref: str = ""
+    order_type: str = ""
+    avg_price: Decimal | None = None  # the order's average so far (Kraken's `avg_price`)
+    fee: Decimal = Decimal(0)  # this fill's fees (Kraken's `fees[].qty`, in the quote currency)
 
     @property
     def remaining(self) -> Decimal:
@@ -64,16 +67,24 @@ def parse_fill(item: dict[str, Any]) -> ExecutionFill | None:
         cum_qty=_dec(item["cum_qty"]), order_qty=_dec(item["order_qty"]),
         ts_ms=parse_rfc3339_ms(str(item["timestamp"])) if item.get("timestamp") else 0,
         label=str(item.get("order_status", "")), client_ref=str(item.get("cl_ord_id", "")),
+        order_type=str(item.get("order_type", "")),
+        avg_price=_dec(item["avg_price"]) if item.get("avg_price") is not None else None,
+        fee=sum((_dec(f.get("qty", 0)) for f in item.get("fees") or [] if isinstance(f, dict)), Decimal(0)),
     )
 
 
 class ExecutionStream:
     def __init__(self, url: str, token: Callable[[], str], on_fill: Callable[[ExecutionFill], None],
-                 *, stall_s: float = 10.0, backoff_s: float = 0.5) -> None:
+                 *, stall_s: float = 10.0, backoff_s: float = 0.5,
+                 on_state: Callable[[str], None] | None = None) -> None:
+        """`on_state("subscribed" | "closed")`: the stream (re)started or ended; what the socket did
+        not carry meanwhile is for REST to find (the bridge wakes a sync on both)."""
         self._token, self._on_fill = token, on_fill
+        self._on_state = on_state or (lambda _state: None)
         self.subscribed = False
         self.refusal = ""
-        self.socket = KrakenSocket(url, self._subscriptions, self._on_message, stall_s=stall_s, backoff_s=backoff_s)
+        self.socket = KrakenSocket(url, self._subscriptions, self._on_message, stall_s=stall_s, backoff_s=backoff_s,
+                                   on_closed=self._closed)
 
     def start(self) -> None:
         self.socket.start()
@@ -87,12 +98,18 @@ class ExecutionStream:
                                                    "snap_orders": True, "snap_trades": False},
                  "req_id": self.socket.request_id()}]
 
+    def _closed(self) -> None:
+        self.subscribed = False
+        self._on_state("closed")
+
     def _on_message(self, message: dict[str, Any]) -> None:
         if message.get("method") == "subscribe":
             self.subscribed = bool(message.get("success"))
             self.refusal = "" if self.subscribed else str(message.get("error", "refused"))
             if not self.subscribed:
                 log.bind(error=self.refusal).warning("executions subscription refused: {}", self.refusal)
+            else:
+                self._on_state("subscribed")
             return
         if message.get("channel") != "executions" or message.get("type") != "update":
             return

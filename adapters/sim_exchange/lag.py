@@ -43,6 +43,12 @@ class FillLag:
             late.until = time.monotonic() + self.seconds
             late.fills.add(fill.id)
 
+    def reveal(self) -> None:
+        """Stop lagging: REST shows everything from now on (tests end the lag this way)."""
+        with self._lock:
+            self.seconds = 0.0
+            self._late.clear()
+
     def _current(self) -> dict[str, _Late]:
         now = time.monotonic()
         with self._lock:

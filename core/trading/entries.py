@@ -193,7 +193,13 @@ def _settle_entry(parts: TradingParts, row: OrderRow) -> None:
         parts.state.drop_plan(row.client_ref)
         parts.journal.safety("unknown_outcome", f"{row.pair}: buy {row.client_ref} never reached the exchange")
         return
-    order = found
+    settle_found(parts, row, found)
+
+
+def settle_found(parts: TradingParts, row: OrderRow, order: Order) -> None:
+    """One unsettled entry in the state the exchange reports (read by REST, or pushed by its
+    socket): finish what is still open, then bracket what filled, exactly once (the row links
+    the trade in the same commit, so a second report of the same fill finds it settled)."""
     if not row.exchange_id or row.status == "new":
         parts.journal.order_sent(row.client_ref, order)
     order = finish_partial_limit(parts, _finish_market(parts, order))

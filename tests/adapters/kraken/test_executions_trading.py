@@ -1,0 +1,88 @@
+"""Fills pushed by Kraken's `executions` socket reach the trading core before REST shows them,
+and count once when REST shows them later (issue 21 point 2). Real `websockets` client, real
+ccxt, the sim on 127.0.0.1 with its REST showing fills late (`SIM.lag`, the socket is not)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from adapters.kraken.exchange import KrakenExchange
+from adapters.kraken.exec_bridge import ExecutionBridge
+from core.domain import Candle
+from core.telemetry.db import make_engine
+from core.telemetry.models import TradeRow
+from core.trading.circuit_breaker import CircuitBreaker
+from core.trading.service import TradingService
+from core.trading.types import ManualOrder
+from tests.adapters.kraken.conftest import PRICES
+from tests.fakes.sim_server import HOUR_MS, PaperSim, build_paper_sim, running
+
+PAIR = "BTC/USD"
+D = Decimal
+
+
+def wait_for(what: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not what():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def usd_only(tmp_path: Path) -> Iterator[PaperSim]:
+    with running(build_paper_sim(tmp_path, PRICES, {"USD": D(10000)})) as s:
+        yield s
+
+
+def test_a_fill_reaches_zyn_through_executions_before_rest_shows_it_and_counts_once(
+    usd_only: PaperSim, tmp_path: Path
+) -> None:
+    sim = usd_only
+    kraken = KrakenExchange(sim.url, sim.api_key, sim.api_secret, "live", sim.clock,
+                            CircuitBreaker(sim.clock, failure_threshold=1000),
+                            ccxt_options={"enableRateLimit": False, "timeout": 3000}, backoff_s=0.0,
+                            sleep=lambda s: None)
+    db = make_engine(f"sqlite:///{tmp_path}/zyn.db")
+    svc = TradingService(kraken, db, sim.clock, pairs=(PAIR,), source="live", backoff_s=0.0, sleep=lambda s: None)
+    bridge = ExecutionBridge(svc, caller_ref=kraken.caller_ref)
+    stream = bridge.stream(sim.url.replace("http://", "ws://") + "/ws/v2-auth", kraken.websocket_token,
+                           backoff_s=0.05)
+    sim.app.config["SIM"].lag.seconds = 30.0  # REST shows a fill 30 s late; the socket at once
+    try:
+        bridge.start()
+        stream.start()
+        wait_for(lambda: stream.subscribed)
+        placed = svc.place_manual(ManualOrder("buy", D("0.01"), PAIR, price=D("29000"), stop=D("28000")))
+        assert placed.ok, placed.text
+        entry_id = str(placed.data["order_id"])
+        sim.exchange.fill_part(entry_id, D("0.01"))  # the sim's engine fills the whole entry
+        wait_for(lambda: [b for b in svc.brackets(PAIR) if b.stop_order_id] != [])
+        assert kraken.fetch_order(entry_id).status == "open"  # REST still shows no fill...
+        (bracket,) = svc.brackets(PAIR)  # ...Zyn booked it from the socket, with the exchange's stop
+        (fill,) = [f for f in sim.exchange.fetch_my_trades() if f.order_id == entry_id]
+        assert (bracket.amount, bracket.entry_price, bracket.stop) == (D("0.01"), fill.price, D("28000"))
+        assert bracket.entry_fee == fill.fee
+        stop_id = bracket.stop_order_id
+        assert stop_id and kraken.fetch_order(stop_id).status == "open"
+
+        ts = sim.clock.now_ms() - sim.clock.now_ms() % HOUR_MS
+        sim.walk(PAIR, Candle(ts, 29100.0, 29150.0, 27500.0, 27800.0, 2.0))  # through the stop
+        wait_for(lambda: svc.brackets(PAIR) == [])  # the stop's fill closed the trade: socket only
+        assert kraken.fetch_order(stop_id).status == "open"  # REST has not shown that fill either
+
+        sim.app.config["SIM"].lag.reveal()  # REST now shows every fill: the sync books nothing twice
+        svc.sync(full=True)
+        assert kraken.fetch_order(stop_id).status == "closed"
+        with Session(db) as s:
+            trades = s.exec(select(TradeRow)).all()
+        assert [(t.status, t.exit_reason, t.amount) for t in trades] == [("closed", "stop", D("0.01"))]
+        assert bridge.applied == 2
+    finally:
+        stream.stop()
+        bridge.stop()
