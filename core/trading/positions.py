@@ -35,7 +35,7 @@ from core.text import amount_text, money_text, price_text
 from core.trading.bracket import Bracket, BracketBook
 from core.trading.conditional import CONDITIONAL_KEY, capable, log_choice
 from core.trading.journal import Journal
-from core.trading.orders import OrderDesk
+from core.trading.orders import OrderDesk, new_client_ref
 from core.trading.plan import EntryPlan as EntryPlan
 from core.trading.plan import bracket_from_row, trade_row
 from core.trading.plan import dec as dec
@@ -171,6 +171,7 @@ class Positions:
         held = self._capped(bracket)
         if len(stops) == 1 and stops[0].amount == held.amount and stops[0].status == "open":
             log_choice(bracket.pair, bracket.trade_id, "adopted the exchange's stop", stops)
+            self._journal_adopted(bracket.trade_id, stops[0])
             return self.adopt_stop(replace(held, stop=stops[0].price or held.stop), stops[0])
         rest: Bracket = held
         for stop in stops:
@@ -185,6 +186,16 @@ class Positions:
             self.journal.safety("conditional_stop", f"{bracket.pair} trade {bracket.trade_id}: {what} ({rest.amount})")
         log_choice(bracket.pair, bracket.trade_id, "places its own stop" if not stops else "resized", stops)
         return self._send_stop(replace(rest, stop_order_id=""), client_ref)
+
+    def _journal_adopted(self, trade_id: int, stop: Order) -> None:
+        """The exchange-placed stop gets an order row like one Zyn sent (purpose `stop`, the
+        trade's), so every later step (cancel, restart, reconcile, status) treats it the same."""
+        if self.journal.order_by_exchange_id(stop.id) is not None:
+            return
+        ref = new_client_ref()
+        self.journal.order_new(OrderRequest(stop.pair, stop.side, stop.type, stop.amount, stop.price, client_ref=ref),
+                               "stop", trade_id)
+        self.journal.order_sent(ref, stop)
 
     def protect(self, bracket: Bracket) -> tuple[Bracket, TradeExit | None]:
         """THE place the open-position invariant is enforced: afterwards the position has exactly
