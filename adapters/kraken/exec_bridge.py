@@ -12,6 +12,8 @@ What it does, on the socket's thread:
   `apply_pushed`, which books it through the same steps as a REST reading; otherwise (a fill
   before this connection, or an event this cannot complete) the order is hinted and a REST
   sync is woken instead;
+- a status event without a fill (cancelled, expired, a stop triggered) hints the order and
+  wakes a REST sync at once (the cancel of a stop behind Zyn's back is answered in seconds);
 - the stream (re)subscribing or closing wakes a full REST sync: REST is the authority for
   anything that happened while no socket was listening (start-up and every reconnect).
 Syncs run on the bridge's own worker thread (never on the socket's), one at a time.
@@ -68,7 +70,7 @@ class ExecutionBridge:
 
     # ------------------------------------------------------------------ wiring
     def stream(self, url: str, token: Callable[[], str], **kw: Any) -> ExecutionStream:
-        return ExecutionStream(url, token, self.on_fill, on_state=self.on_state, **kw)
+        return ExecutionStream(url, token, self.on_fill, on_state=self.on_state, on_change=self.on_change, **kw)
 
     def start(self) -> None:
         if self._worker is None or not self._worker.is_alive():
@@ -85,6 +87,12 @@ class ExecutionBridge:
     # ------------------------------------------------------------------ socket side
     def on_state(self, state: str) -> None:
         log.bind(state=state).info("executions stream {}: REST sync woken", state)
+        self._wake.set()
+
+    def on_change(self, order_id: str, what: str) -> None:
+        """A cancellation, expiry or stop trigger: the order is read by a REST sync woken now
+        (a stop cancelled behind Zyn's back is put back at once, not at the next poll)."""
+        self._target.hint(order_id)
         self._wake.set()
 
     def on_fill(self, fill: ExecutionFill) -> None:

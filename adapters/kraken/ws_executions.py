@@ -22,6 +22,7 @@ from adapters.kraken.ws_candles import parse_rfc3339_ms
 from adapters.kraken.ws_client import KrakenSocket
 
 log = logger.bind(component="kraken_ws")
+CHANGES = ("canceled", "expired", "triggered", "restated")  # status events that move an order without a fill
 
 
 @dataclass(frozen=True)
@@ -76,11 +77,15 @@ def parse_fill(item: dict[str, Any]) -> ExecutionFill | None:
 class ExecutionStream:
     def __init__(self, url: str, token: Callable[[], str], on_fill: Callable[[ExecutionFill], None],
                  *, stall_s: float = 10.0, backoff_s: float = 0.5,
-                 on_state: Callable[[str], None] | None = None) -> None:
+                 on_state: Callable[[str], None] | None = None,
+                 on_change: Callable[[str, str], None] | None = None) -> None:
         """`on_state("subscribed" | "closed")`: the stream (re)started or ended; what the socket did
-        not carry meanwhile is for REST to find (the bridge wakes a sync on both)."""
+        not carry meanwhile is for REST to find (the bridge wakes a sync on both).
+        `on_change(order_id, exec_type)`: a status event without a fill that ends or moves an
+        order (`canceled`, `expired`, a stop `triggered`)."""
         self._token, self._on_fill = token, on_fill
         self._on_state = on_state or (lambda _state: None)
+        self._on_change = on_change or (lambda _order_id, _what: None)
         self.subscribed = False
         self.refusal = ""
         self.socket = KrakenSocket(url, self._subscriptions, self._on_message, stall_s=stall_s, backoff_s=backoff_s,
@@ -119,6 +124,10 @@ class ExecutionStream:
             except (KeyError, ValueError) as exc:
                 log.bind(error=type(exc).__name__).warning("execution report skipped: {}", exc)
                 continue
+            if fill is None and isinstance(item, dict) and item.get("exec_type") in CHANGES and item.get("order_id"):
+                log.bind(order_id=str(item["order_id"]), exec_type=str(item["exec_type"])).info(
+                    "order change pushed by executions")
+                self._on_change(str(item["order_id"]), str(item["exec_type"]))
             if fill is not None:
                 log.bind(order_id=fill.order_id, pair=fill.pair, amount=str(fill.amount),
                          remaining=str(fill.remaining)).info("fill pushed by executions")

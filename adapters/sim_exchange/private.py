@@ -288,6 +288,7 @@ def cancel_order(ctx: SimContext, params: dict[str, str]) -> dict[str, Any]:
     for order in targets:
         try:
             ctx.exchange.cancel_order(order.id)
+            ctx.canceled(order.id)
             count += 1
         except ZynError as exc:
             if len(targets) == 1:
@@ -313,6 +314,7 @@ def cancel_all(ctx: SimContext, params: dict[str, str]) -> dict[str, Any]:
     for order in ctx.exchange.fetch_open_orders():
         try:
             ctx.exchange.cancel_order(order.id)
+            ctx.canceled(order.id)
             count += 1
         except ZynError:
             continue

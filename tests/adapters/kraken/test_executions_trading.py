@@ -86,3 +86,38 @@ def test_a_fill_reaches_zyn_through_executions_before_rest_shows_it_and_counts_o
     finally:
         stream.stop()
         bridge.stop()
+
+
+def test_a_stop_cancelled_behind_zyns_back_is_put_back_as_soon_as_the_socket_reports_it(
+    usd_only: PaperSim, tmp_path: Path
+) -> None:
+    """Nothing polls here: only the `canceled` report on the socket can wake the REST sync that
+    puts the stop back (one stop again, for the coins held)."""
+    sim = usd_only
+    kraken = KrakenExchange(sim.url, sim.api_key, sim.api_secret, "live", sim.clock,
+                            CircuitBreaker(sim.clock, failure_threshold=1000),
+                            ccxt_options={"enableRateLimit": False, "timeout": 3000}, backoff_s=0.0,
+                            sleep=lambda s: None)
+    db = make_engine(f"sqlite:///{tmp_path}/zyn.db")
+    svc = TradingService(kraken, db, sim.clock, pairs=(PAIR,), source="live", backoff_s=0.0, sleep=lambda s: None)
+    bridge = ExecutionBridge(svc, caller_ref=kraken.caller_ref)
+    stream = bridge.stream(sim.url.replace("http://", "ws://") + "/ws/v2-auth", kraken.websocket_token,
+                           backoff_s=0.05)
+    try:
+        placed = svc.place_manual(ManualOrder("buy", D("0.01"), PAIR, stop=D("28000")))
+        assert placed.ok, placed.text
+        (bracket,) = svc.brackets(PAIR)
+        first_stop = bracket.stop_order_id
+        bridge.start()
+        stream.start()
+        wait_for(lambda: stream.subscribed and bridge.syncs >= 1)  # the start-up REST sync ran
+        other = KrakenExchange(sim.url, sim.api_key, sim.api_secret, "live", sim.clock,
+                               CircuitBreaker(sim.clock), ccxt_options={"enableRateLimit": False, "timeout": 3000})
+        other.cancel_order(first_stop)  # the owner cancels it on Kraken's website
+        wait_for(lambda: any(b.stop_order_id not in ("", first_stop) for b in svc.brackets(PAIR)))
+        (bracket,) = svc.brackets(PAIR)
+        live = [o for o in sim.exchange.fetch_open_orders() if o.type == "stop-loss"]
+        assert [(o.id, o.amount) for o in live] == [(bracket.stop_order_id, D("0.01"))]
+    finally:
+        stream.stop()
+        bridge.stop()
