@@ -121,3 +121,45 @@ def test_a_stop_cancelled_behind_zyns_back_is_put_back_as_soon_as_the_socket_rep
     finally:
         stream.stop()
         bridge.stop()
+
+
+def test_a_duplicated_report_and_a_dropped_socket_still_book_the_fill_exactly_once(
+    usd_only: PaperSim, tmp_path: Path
+) -> None:
+    """The sim sends the entry's fill twice, then drops the socket on the next report: the
+    duplicate is applied once, and the fill the socket lost is booked by the REST sync that the
+    socket's closing woke (nothing else syncs here)."""
+    from adapters.sim_exchange.ws_faults import SocketFault
+
+    sim = usd_only
+    kraken = KrakenExchange(sim.url, sim.api_key, sim.api_secret, "live", sim.clock,
+                            CircuitBreaker(sim.clock, failure_threshold=1000),
+                            ccxt_options={"enableRateLimit": False, "timeout": 3000}, backoff_s=0.0,
+                            sleep=lambda s: None)
+    db = make_engine(f"sqlite:///{tmp_path}/zyn.db")
+    svc = TradingService(kraken, db, sim.clock, pairs=(PAIR,), source="live", backoff_s=0.0, sleep=lambda s: None)
+    bridge = ExecutionBridge(svc, caller_ref=kraken.caller_ref)
+    stream = bridge.stream(sim.url.replace("http://", "ws://") + "/ws/v2-auth", kraken.websocket_token,
+                           backoff_s=0.05)
+    try:
+        bridge.start()
+        stream.start()
+        wait_for(lambda: stream.subscribed and bridge.syncs >= 1)
+        first = svc.place_manual(ManualOrder("buy", D("0.01"), PAIR, price=D("29000"), stop=D("28000")))
+        second = svc.place_manual(ManualOrder("buy", D("0.02"), PAIR, price=D("28900"), stop=D("28000")))
+        assert first.ok and second.ok
+        sim.app.config["WS_FAULTS"] = [SocketFault("duplicate", "executions")]
+        sim.exchange.fill_part(str(first.data["order_id"]), D("0.01"))
+        wait_for(lambda: len([b for b in svc.brackets(PAIR) if b.stop_order_id]) == 1)
+        assert bridge.applied == 1  # the copy was dropped by its exec id
+        syncs = bridge.syncs
+        sim.app.config["WS_FAULTS"] = [SocketFault("drop", "executions")]
+        sim.exchange.fill_part(str(second.data["order_id"]), D("0.02"))  # its report is lost with the socket
+        wait_for(lambda: len([b for b in svc.brackets(PAIR) if b.stop_order_id]) == 2)
+        assert bridge.applied == 1 and bridge.syncs > syncs  # booked by the woken REST sync
+        assert sorted(b.amount for b in svc.brackets(PAIR)) == [D("0.01"), D("0.02")]
+        with Session(db) as s:
+            assert len(s.exec(select(TradeRow)).all()) == 2
+    finally:
+        stream.stop()
+        bridge.stop()
