@@ -112,7 +112,7 @@ class KrakenExchange:
         config.update(ccxt_options or {})
         # Kraken's counter rules instead of ccxt's fixed delay (`enableRateLimit: False` turns
         # the budget off, e.g. against the sim); private calls are serialized: see serial_client.
-        self.ccxt = SerialKraken(config, budget or RateBudget())
+        self.ccxt = SerialKraken(config, budget or RateBudget(), deadline=self._deadline)
         self.ccxt.urls["api"] = {**self.ccxt.urls["api"], "public": self.api_url, "private": self.api_url}
         self.guard = CallGuard(breaker, retry_attempts, backoff_s, sleep=sleep, secrets=(api_key, api_secret))
         self._markets: dict[str, Market] = {}

@@ -7,10 +7,12 @@ a request that reaches the engine after its `deadline` is refused (`EService:Dea
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 import pytest
 
+from adapters.kraken.budget import Bucket, RateBudget
 from adapters.kraken.client_ref import userref_of
 from adapters.sim_exchange.server import Fault
 from core.domain import InvalidOrder, OrderRequest
@@ -59,3 +61,21 @@ def test_a_deadline_further_than_a_minute_ahead_is_a_bad_argument(
     kraken = make_kraken(deadline_s=120.0)
     with pytest.raises(InvalidOrder, match="Invalid arguments:deadline"):
         kraken.create_order(OrderRequest("BTC/USD", "buy", "market", Decimal("0.001")))
+
+
+def test_the_deadline_is_stamped_when_the_request_leaves_not_before_zyns_own_rate_wait(
+    sim: PaperSim, make_kraken: KrakenFactory
+) -> None:
+    """Zyn's budget holds the AddOrder ~0.5 s (the pair's matching-engine counter is full); a
+    deadline of 0.3 s computed before that wait would be past on arrival. Stamped as the request
+    leaves, it holds."""
+    budget = RateBudget(engine=Bucket(ceiling=2.0, decay_per_s=2.0))
+    kraken = make_kraken(ccxt_options={"enableRateLimit": True}, budget=budget, deadline_s=0.3)
+    kraken.load_markets()
+    pair_id = sim.app.config["SIM"].market("BTC/USD").exchange_id  # the `pair` ccxt sends
+    budget.spend_order(pair_id, "AddOrder")
+    budget.spend_order(pair_id, "AddOrder")  # full: the next AddOrder on the pair waits to drain
+    started = time.monotonic()
+    placed = kraken.create_order(OrderRequest("BTC/USD", "buy", "market", Decimal("0.001")))
+    assert placed.status == "closed"
+    assert time.monotonic() - started >= 0.3  # it did wait longer than the deadline window
