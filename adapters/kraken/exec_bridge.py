@@ -16,11 +16,14 @@ What it does, on the socket's thread:
   wakes a REST sync at once (the cancel of a stop behind Zyn's back is answered in seconds);
 - the stream (re)subscribing or closing wakes a full REST sync: REST is the authority for
   anything that happened while no socket was listening (start-up and every reconnect).
-Syncs run on the bridge's own worker thread (never on the socket's), one at a time.
+Applying and syncing run on the bridge's own worker thread, one at a time and in arrival
+order, never on the socket's: a trading lock held by a slow REST call must not stop the socket
+reading (its heartbeats, the next fills).
 """
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -62,7 +65,8 @@ class ExecutionBridge:
         self._orders: dict[str, _Seen] = {}
         self._seen_ids: dict[str, None] = {}
         self._lock = threading.Lock()
-        self._wake = threading.Event()
+        self._work: queue.Queue[Order | None] = queue.Queue()  # an order to apply, or None: a REST sync
+        self._sync_queued = False
         self._stop = threading.Event()
         self._worker: threading.Thread | None = None
         self.applied = 0  # orders applied from the socket (status / tests)
@@ -80,20 +84,27 @@ class ExecutionBridge:
 
     def stop(self) -> None:
         self._stop.set()
-        self._wake.set()
+        self._work.put(None)
         if self._worker is not None and self._worker is not threading.current_thread():
             self._worker.join(timeout=5)
 
     # ------------------------------------------------------------------ socket side
     def on_state(self, state: str) -> None:
         log.bind(state=state).info("executions stream {}: REST sync woken", state)
-        self._wake.set()
+        self._wake_sync()
+
+    def _wake_sync(self) -> None:
+        with self._lock:
+            if self._sync_queued:
+                return  # one pending sync reads everything anyway
+            self._sync_queued = True
+        self._work.put(None)
 
     def on_change(self, order_id: str, what: str) -> None:
         """A cancellation, expiry or stop trigger: the order is read by a REST sync woken now
         (a stop cancelled behind Zyn's back is put back at once, not at the next poll)."""
         self._target.hint(order_id)
-        self._wake.set()
+        self._wake_sync()
 
     def on_fill(self, fill: ExecutionFill) -> None:
         with self._lock:
@@ -114,25 +125,28 @@ class ExecutionBridge:
             return
         if not whole:  # this socket missed a fill of it: REST knows the whole order
             self._target.hint(fill.order_id)
-            self._wake.set()
+            self._wake_sync()
             return
-        order = finished_order(fill, seen.fee, self._caller_ref(fill.client_ref))
-        self._target.apply_pushed(order)
-        self.applied += 1
-        self._after_apply()
+        self._work.put(finished_order(fill, seen.fee, self._caller_ref(fill.client_ref)))
 
     # ------------------------------------------------------------------ REST side
     def _run(self) -> None:
         while not self._stop.is_set():
-            self._wake.wait()
-            self._wake.clear()
+            item = self._work.get()
             if self._stop.is_set():
                 break
             try:
-                self._target.sync(full=True)
-                self.syncs += 1
-            except Exception:  # noqa: BLE001 - sync journals its own failures; keep the worker alive
-                log.exception("REST sync after an executions stream change failed")
+                if item is None:
+                    with self._lock:
+                        self._sync_queued = False
+                    self._target.sync(full=True)
+                    self.syncs += 1
+                else:
+                    self._target.apply_pushed(item)
+                    self.applied += 1
+                    self._after_apply()
+            except Exception:  # noqa: BLE001 - the core journals its own failures; keep the worker alive
+                log.exception("applying an executions report failed")
 
 
 def finished_order(fill: ExecutionFill, fee: Decimal, client_ref: str) -> Order:
