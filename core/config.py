@@ -61,6 +61,11 @@ class Settings:
     kraken_tier: str = "starter"  # KRAKEN_TIER
     kraken_ws_url: str = KRAKEN_WS_DEFAULT  # KRAKEN_WS_URL (derived from KRAKEN_API_URL when only that is set)
     kraken_ws_auth_url: str = KRAKEN_WS_AUTH_DEFAULT  # KRAKEN_WS_AUTH_URL
+    # issue 21 points 2-3: entries carry Kraken's conditional close stop (KRAKEN_CONDITIONAL_CLOSE
+    # on|off; off: Zyn places every stop itself after the fill) and live mode applies fills pushed
+    # by the private `executions` socket (KRAKEN_EXECUTIONS on|off; off: REST polling only)
+    kraken_conditional_close: bool = True
+    kraken_executions: bool = True
     modules: ModuleSettings = field(default_factory=ModuleSettings)
     # issue 18: settings once — every variable the code reads arrives here (channel blocks: bot/settings.py)
     log_level: str = ""  # ZYN_LOG_LEVEL; empty: the command's default (bot/cli/main.py)
@@ -215,7 +220,9 @@ def _kraken_extras(env: Mapping[str, str]) -> dict[str, Any]:
     else:
         derived, derived_auth = KRAKEN_WS_DEFAULT, KRAKEN_WS_AUTH_DEFAULT
     return {"kraken_tier": tier, "kraken_ws_url": (ws or derived).rstrip("/"),
-            "kraken_ws_auth_url": (ws_auth or derived_auth).rstrip("/")}
+            "kraken_ws_auth_url": (ws_auth or derived_auth).rstrip("/"),
+            "kraken_conditional_close": _choice(env, "KRAKEN_CONDITIONAL_CLOSE", "on", ("on", "off")) == "on",
+            "kraken_executions": _choice(env, "KRAKEN_EXECUTIONS", "on", ("on", "off")) == "on"}
 
 
 def _history_days(env: Mapping[str, str]) -> float:

@@ -93,6 +93,9 @@ class OrderRequest:
     price: Decimal | None = None
     client_ref: str = ""
     validate: bool = False
+    # Issue 21: Kraken's conditional close on an entry (`close[ordertype]=stop-loss`,
+    # `close[price]`): the exchange itself places a stop-loss at this price for what fills.
+    close_stop: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)

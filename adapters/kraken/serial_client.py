@@ -16,6 +16,7 @@ tells the budget Kraken's counter is full (`RateBudget.refused`), so the retry w
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import ccxt
@@ -26,10 +27,15 @@ from adapters.kraken.budget import RateBudget
 class SerialKraken(ccxt.kraken):  # type: ignore[misc]  # ccxt ships no type hints
     """`fetch2` (where ccxt signs and sends) under the private lock and the rate budget."""
 
-    def __init__(self, config: dict[str, Any], budget: RateBudget) -> None:
+    def __init__(self, config: dict[str, Any], budget: RateBudget,
+                 deadline: Callable[[], str] | None = None) -> None:
+        """`deadline`: AddOrder's `deadline` is stamped from it when the request leaves, after
+        the lock and the budget's wait (issue 21): Zyn's own pacing must not eat the window
+        Kraken gives a request in transit."""
         super().__init__(config)
         self._private_lock = threading.Lock()
         self._budget = budget
+        self._deadline = deadline
 
     @property
     def budget(self) -> RateBudget:
@@ -58,6 +64,8 @@ class SerialKraken(ccxt.kraken):  # type: ignore[misc]  # ccxt ships no type hin
             if self.enableRateLimit:
                 self._budget.spend("private", path)
                 self._budget.spend_order(str(params.get("pair", "?")), path, str(params.get("txid", "")))
+            if path == "AddOrder" and "deadline" in params and self._deadline is not None:
+                params = {**params, "deadline": self._deadline()}
             try:
                 answer = super().fetch2(path, api, method, params, config)
             except ccxt.BaseError as exc:

@@ -42,8 +42,11 @@ class KrakenSocket:
         max_backoff_s: float = 30.0,
         open_timeout_s: float = 5.0,
         monotonic: Callable[[], float] = time.monotonic,
+        on_closed: Callable[[], None] | None = None,
     ) -> None:
+        """`on_closed`: called (on the socket's thread) each time a connection that was open ends."""
         self.url = url
+        self._on_closed = on_closed
         self._subscriptions, self._on_message = subscriptions, on_message
         self._stall_s, self._backoff_s, self._max_backoff_s = stall_s, backoff_s, max_backoff_s
         self._open_timeout_s = open_timeout_s
@@ -60,6 +63,7 @@ class KrakenSocket:
         self.connects = 0
         self.last_error = ""
         self._delivered = False
+        self._opened = False  # the current session's connection was established
 
     # ------------------------------------------------------------------ control
     def start(self) -> None:
@@ -108,7 +112,13 @@ class KrakenSocket:
                 self.last_error = f"{type(exc).__name__}: {exc}"[:200]
                 log.bind(url=self.url, error=type(exc).__name__).warning("market socket lost: {}", self.last_error)
             finally:
+                was_open, self._opened = self._opened, False
                 self._close_conn()
+                if was_open and self._on_closed is not None:
+                    try:
+                        self._on_closed()
+                    except Exception:  # a bug in the listener must not stop the reconnects
+                        log.exception("socket closed listener failed")
             if self._stop.is_set():
                 break
             delay = self._backoff_s if self._delivered else min(delay * 2, self._max_backoff_s)
@@ -118,6 +128,7 @@ class KrakenSocket:
     def _session(self) -> None:
         conn = connect(self.url, open_timeout=self._open_timeout_s, close_timeout=2, max_size=2**24)
         self._conn = conn
+        self._opened = True
         self.connects += 1
         self.connected_at = self._monotonic()
         self.last_message_at = self._monotonic()

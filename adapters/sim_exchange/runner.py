@@ -181,8 +181,9 @@ def run_sim_exchange(
     faults: list[Any] | None = None,
     staked: dict[str, str] | None = None,
     tier: str | None = "starter",
+    fill_lag_s: float = 0.0,
 ) -> None:
-    """Serve until interrupted (see the module docstring).
+    """Serve until interrupted (see the module docstring). `fill_lag_s`: REST shows fills late.
 
     werkzeug's threaded server, not waitress: the WebSocket endpoints take over the request's raw
     socket (`werkzeug.socket`, see `ws_upgrade`), which waitress does not expose; a thread per
@@ -197,6 +198,7 @@ def run_sim_exchange(
         data_path, api_key, api_secret, balances, speed, db_url, warmup_candles=warmup_candles, tier=tier
     )
     sim.app.config.update(FAULTS=list(faults or []), STAKED=dict(staked or {}))
+    sim.app.config["SIM"].lag.seconds = fill_lag_s  # `--fill-lag` (issue 21)
     if sim.generated_keys:
         print(f"API key:    {sim.api_key}\nAPI secret: {sim.api_secret}", flush=True)
     pairs = ", ".join(sorted(sim.exchange.load_markets()))

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from adapters.channels.ports import Channel, PolledChannel
 from bot.learning.runner import LearningRunner
 from bot.settings import ZynSettings, with_channels
+from bot.wiring.executions import start_executions
 from bot.wiring.history import build_candle_store, keep_candles, start_backfill
 from bot.wiring.jobs import JobParts, build_scheduler, scheduler_lock
 from bot.wiring.lifecycle import Lifecycle
@@ -252,6 +253,8 @@ def build_zyn(
     pricer = build_pricer(settings, market, exchange, feed)
     status = build_status(settings, exchange, clock, db, breaker, trading, modules, feed, lifecycle, evidence,
                           autopilot, market_data=lambda: market_data_state(live_feed))
+    start_executions(settings, exchange, trading, lambda: status.sync(force=True), lease is not None,
+                     lifecycle.keep)  # issue 21: fills pushed by Kraken's executions socket (live owner only)
     dispatcher = build_dispatcher(settings, db, kv, clock, notifier, exchange, market, trading, status, learning,
                                   modules, candles, feed, ServantAnswers(settings, plain, clock, kv),
                                   book=book_quote(live_feed))

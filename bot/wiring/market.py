@@ -90,7 +90,8 @@ def build_exchange(settings: Settings, db: Engine, wiring: MarketWiring, breaker
     from adapters.kraken.exchange import KrakenExchange
 
     return KrakenExchange(settings.kraken_api_url, settings.kraken_api_key, settings.kraken_api_secret,
-                          settings.mode, wiring.clock, breaker, budget=wiring.budget)  # type: ignore[arg-type]
+                          settings.mode, wiring.clock, breaker, budget=wiring.budget,  # type: ignore[arg-type]
+                          conditional_close=settings.kraken_conditional_close)
 
 
 def paper_markets(settings: Settings, wiring: MarketWiring) -> dict[str, Market]:

@@ -12,6 +12,7 @@ Callers hold the TradingService lock; nothing here locks.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from loguru import logger
@@ -27,6 +28,7 @@ from core.domain import (
 )
 from core.telemetry.models import OrderRow
 from core.text import amount_text
+from core.trading.conditional import CONDITIONAL_KEY, capable, rounded
 from core.trading.orders import action_failed, new_client_ref
 from core.trading.parts import TradingParts
 from core.trading.positions import EntryPlan
@@ -37,12 +39,39 @@ LIMIT_ENTRY = "entry_limit"
 ENTRY_PURPOSES = ("entry", "manual", LIMIT_ENTRY)
 
 
-def enter_market(parts: TradingParts, pair: str, amount: Decimal, plan: EntryPlan, purpose: str) -> ActionResult:
-    """Market buy then bracket; the plan is kept when the outcome is unknown so reconcile can finish it."""
+def with_conditional_stop(parts: TradingParts, plan: EntryPlan, ref_price: Decimal | None) -> EntryPlan:
+    """The plan with the stop price the entry asks the exchange to attach (Kraken's conditional
+    close), when the exchange can for this pair and a reference price is known; else unchanged
+    (Zyn places the stop itself after the fill, as before). See `core.trading.conditional`."""
+    if ref_price is None or ref_price <= 0 or capable(parts.exchange, plan.pair) is None:
+        return plan
+    try:
+        stop, _ = plan.levels(ref_price, parts.cfg)
+    except ValueError:
+        return plan
+    stop = rounded(stop, parts.positions.pair_decimals(plan.pair))
+    if stop <= 0 or stop >= ref_price:
+        return plan
+    return replace(plan, meta={**plan.meta, CONDITIONAL_KEY: str(stop)})
+
+
+def _close_stop(plan: EntryPlan) -> Decimal | None:
+    raw = plan.meta.get(CONDITIONAL_KEY)
+    return Decimal(str(raw)) if raw else None
+
+
+def enter_market(
+    parts: TradingParts, pair: str, amount: Decimal, plan: EntryPlan, purpose: str,
+    ref_price: Decimal | None = None,
+) -> ActionResult:
+    """Market buy then bracket; the plan is kept when the outcome is unknown so reconcile can finish it.
+    With `ref_price` (the price the decision saw) the buy carries the exchange-attached stop."""
     ref = new_client_ref()
+    plan = with_conditional_stop(parts, plan, ref_price)
     parts.state.save_plan(ref, plan.to_json())
     try:
-        order = parts.desk.send(OrderRequest(pair, "buy", "market", amount, client_ref=ref), purpose)
+        req = OrderRequest(pair, "buy", "market", amount, client_ref=ref, close_stop=_close_stop(plan))
+        order = parts.desk.send(req, purpose)
     except ExchangeError as exc:
         parts.state.drop_plan(ref)
         return action_failed(parts.journal, "buy", pair, exc)
@@ -110,8 +139,10 @@ def bracket_fill(parts: TradingParts, plan: EntryPlan, order: Order, ref: str) -
 def limit_entry(parts: TradingParts, preview: OrderPreview, plan: EntryPlan) -> ActionResult:
     """Limit buy: bracketed now if it filled at once, otherwise by `sync` when it fills."""
     ref = new_client_ref()
+    plan = with_conditional_stop(parts, plan, preview.price_est)
     parts.state.save_plan(ref, plan.to_json())
-    req = OrderRequest(preview.pair, "buy", "limit", preview.amount, preview.price_est, client_ref=ref)
+    req = OrderRequest(preview.pair, "buy", "limit", preview.amount, preview.price_est, client_ref=ref,
+                       close_stop=_close_stop(plan))
     try:
         order = parts.desk.send(req, LIMIT_ENTRY)
     except (ExchangeError, ExchangeUnavailable) as exc:
@@ -162,7 +193,13 @@ def _settle_entry(parts: TradingParts, row: OrderRow) -> None:
         parts.state.drop_plan(row.client_ref)
         parts.journal.safety("unknown_outcome", f"{row.pair}: buy {row.client_ref} never reached the exchange")
         return
-    order = found
+    settle_found(parts, row, found)
+
+
+def settle_found(parts: TradingParts, row: OrderRow, order: Order) -> None:
+    """One unsettled entry in the state the exchange reports (read by REST, or pushed by its
+    socket): finish what is still open, then bracket what filled, exactly once (the row links
+    the trade in the same commit, so a second report of the same fill finds it settled)."""
     if not row.exchange_id or row.status == "new":
         parts.journal.order_sent(row.client_ref, order)
     order = finish_partial_limit(parts, _finish_market(parts, order))

@@ -216,7 +216,7 @@ def send_manual(parts: TradingParts, req: ManualOrder, preview: OrderPreview, at
         )
         if req.price is not None:
             return limit_entry(parts, preview, plan)
-        return enter_market(parts, req.pair, preview.amount, plan, "manual")
+        return enter_market(parts, req.pair, preview.amount, plan, "manual", preview.price_est)
     return _manual_sell(parts, req, preview)
 
 

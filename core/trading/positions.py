@@ -33,8 +33,9 @@ from core.strategy.risk import RiskConfig
 from core.telemetry.models import OrderRow
 from core.text import amount_text, money_text, price_text
 from core.trading.bracket import Bracket, BracketBook
+from core.trading.conditional import CONDITIONAL_KEY, capable, log_choice
 from core.trading.journal import Journal
-from core.trading.orders import OrderDesk
+from core.trading.orders import OrderDesk, new_client_ref
 from core.trading.plan import EntryPlan as EntryPlan
 from core.trading.plan import bracket_from_row, trade_row
 from core.trading.plan import dec as dec
@@ -104,6 +105,9 @@ class Positions:
         """Record the filled entry as a trade and put its stop on the exchange."""
         amount, price = order.filled, order.average_price or order.price or Decimal(0)
         stop, target = plan.levels(price, self.cfg)
+        conditional = plan.meta.get(CONDITIONAL_KEY)
+        if conditional:  # the exchange holds (or held) the stop at the price the entry sent
+            stop = Decimal(str(conditional))
         risk = amount * (price - stop)
         entry_ms = order.closed_ms or self.clock.now_ms()
         with self.uow.change() as tx:  # the trade, its position and the entry's link: one commit
@@ -140,7 +144,16 @@ class Positions:
         return self.place_stop(bracket)
 
     def place_stop(self, bracket: Bracket, client_ref: str = "") -> tuple[Bracket, TradeExit | None]:
-        """Put the bracket's stop-loss on the exchange; a stop already through the price fills now."""
+        """Put the bracket's stop-loss on the exchange; a stop already through the price fills now.
+        Where the exchange attaches stops to entries (Kraken's conditional close), the ones it
+        placed for this position's entry are settled first: adopted, or cancelled and replaced
+        by one (`_settle_conditional`), so an exchange-placed and a Zyn-placed stop are never
+        both live. Found by the entry's reference, not remembered: a restart finds them too."""
+        if capable(self.exchange, bracket.pair) is not None and bracket.entry_ref:
+            return self._settle_conditional(bracket, client_ref)
+        return self._send_stop(bracket, client_ref)
+
+    def _send_stop(self, bracket: Bracket, client_ref: str = "") -> tuple[Bracket, TradeExit | None]:
         bracket = self._capped(bracket)
         decimals = self.pair_decimals(bracket.pair)
         if decimals is not None:
@@ -152,6 +165,41 @@ class Positions:
         )
         order = self.desk.send(req, "stop", bracket.trade_id)
         return self.adopt_stop(bracket, order)
+
+    def _settle_conditional(self, bracket: Bracket, client_ref: str) -> tuple[Bracket, TradeExit | None]:
+        """Adopt the exchange's stop when it is exactly one for the coins held; else cancel every
+        one of them (confirmed, booking what they sold) and place one of Zyn's own (see
+        `core.trading.conditional`). Raises exchange errors like `place_stop` (protect retries)."""
+        exchange = capable(self.exchange, bracket.pair)
+        stops = exchange.conditional_stops(bracket.entry_ref) if exchange is not None and bracket.entry_ref else []
+        held = self._capped(bracket)
+        if len(stops) == 1 and stops[0].amount == held.amount and stops[0].status == "open":
+            log_choice(bracket.pair, bracket.trade_id, "adopted the exchange's stop", stops)
+            self._journal_adopted(bracket.trade_id, stops[0])
+            return self.adopt_stop(replace(held, stop=stops[0].price or held.stop), stops[0])
+        rest: Bracket = held
+        for stop in stops:
+            final = self.desk.cancel_confirmed(stop.id)
+            if final.filled > 0:
+                after, done = self.book_sell(rest, final, "stop")
+                if after is None:
+                    return rest, done
+                rest = after
+        if stops:  # several (one per fill) or not the size held: one stop of Zyn's own instead
+            what = "resized: the exchange's stops cancelled, one stop of Zyn's own for what is held"
+            self.journal.safety("conditional_stop", f"{bracket.pair} trade {bracket.trade_id}: {what} ({rest.amount})")
+        log_choice(bracket.pair, bracket.trade_id, "places its own stop" if not stops else "resized", stops)
+        return self._send_stop(replace(rest, stop_order_id=""), client_ref)
+
+    def _journal_adopted(self, trade_id: int, stop: Order) -> None:
+        """The exchange-placed stop gets an order row like one Zyn sent (purpose `stop`, the
+        trade's), so every later step (cancel, restart, reconcile, status) treats it the same."""
+        if self.journal.order_by_exchange_id(stop.id) is not None:
+            return
+        ref = new_client_ref()
+        self.journal.order_new(OrderRequest(stop.pair, stop.side, stop.type, stop.amount, stop.price, client_ref=ref),
+                               "stop", trade_id)
+        self.journal.order_sent(ref, stop)
 
     def protect(self, bracket: Bracket) -> tuple[Bracket, TradeExit | None]:
         """THE place the open-position invariant is enforced: afterwards the position has exactly

@@ -27,7 +27,7 @@ from core.telemetry.kv import KeyValueStore
 from core.trading.bracket import Bracket
 from core.trading.entries import ENTRY_PURPOSES as ENTRY_PURPOSES
 from core.trading.entries import LIMIT_ENTRY as LIMIT_ENTRY
-from core.trading.entries import enter_market, settle_entries
+from core.trading.entries import enter_market, settle_entries, settle_found
 from core.trading.flatten import Flattener, cancel_orders
 from core.trading.journal import Journal
 from core.trading.manual import Gatekeeping, ManualChecker, send_manual
@@ -234,7 +234,8 @@ class TradingService:
             bracket = EntryPlan(
                 pair, atr=plan.atr, meta=meta, stop_distance=plan.stop_distance, target_distance=plan.target_distance
             )
-            return enter_market(self.parts, pair, plan.amount, bracket, "entry")
+            ref_price = Decimal(str(plan.close)) if plan.close else None
+            return enter_market(self.parts, pair, plan.amount, bracket, "entry", ref_price)
 
     def exit_position(self, pair: str, reason: str) -> ActionResult:
         with self.lock:
@@ -385,6 +386,41 @@ class TradingService:
                 if not bracket.stop_order_id:
                     exits.extend(x for x in [self.positions.protect(bracket)[1]] if x is not None)
             return exits
+
+    def hint(self, order_id: str) -> None:
+        """An order changed on the exchange (a socket said so): the next sync reads it."""
+        with self._hint_lock:
+            self._hints.add(order_id)
+
+    def apply_pushed(self, order: Order) -> list[TradeExit]:
+        """An order's final state as the exchange pushed it (Kraken's `executions` socket), applied
+        NOW through the steps `sync` runs on a REST reading, so a fill counts the moment it
+        happens rather than when REST shows it (issue 21). Only finished orders are applied
+        (closed or canceled, the amounts saying so); an open one is hinted for the next sync.
+
+        Exactly once whichever report comes first: a stop's fill closes (or shrinks) its trade
+        and drops it from the book, an entry's fill links its trade to the entry row in the same
+        commit; the later REST reading then finds nothing left to do, and a repeated push the
+        same. REST stays the authority: anything this cannot match is left to `sync`."""
+        if order.status == "open":
+            self.hint(order.id)
+            return []
+        with self.lock:
+            if self.positions.book.by_stop(order.id) is not None:
+                reading = StopReading(frozenset({order.id}), {order.id: order})
+                return check_stops(self.positions, reading, None, self.stop_grace_ms)
+            row = self.journal.order_by_exchange_id(order.id)
+            if row is None and order.client_ref:
+                row = next((r for r in self.journal.orders_with_status(["new"])
+                            if r.client_ref == order.client_ref), None)
+            if (row is not None and row.purpose in ENTRY_PURPOSES and row.side == "buy"
+                    and row.trade_id is None and row.status in ("new", "open")):
+                try:
+                    settle_found(self.parts, row, order)
+                except (ExchangeError, ExchangeUnavailable) as exc:
+                    self.journal.error("trading.apply_pushed", "transient", f"entry {row.client_ref}: {exc}")
+                    self.hint(order.id)
+            return []
 
     # ------------------------------------------------------------------ helpers
     def _notify(self, kind: str, text: str) -> None:

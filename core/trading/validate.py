@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from core.domain import ExchangeError, ExchangeUnavailable, OrderRequest
+from core.trading.conditional import CONDITIONAL_KEY
 from core.trading.parts import TradingParts
 from core.trading.positions import EntryPlan
 from core.trading.types import ActionResult
@@ -24,6 +25,11 @@ def validated_entry(parts: TradingParts, pair: str, amount: Decimal, plan: Entry
     px = parts.positions.price_shown
     text = (f"{_venue(parts)} accepted buy {amount} {pair} at market (~{px(pair, price)}) — validate only, "
             "nothing executed")
+    attached = plan.meta.get(CONDITIONAL_KEY)
+    if attached:  # what was sent: the exchange would attach the stop itself (issue 21)
+        stop = Decimal(str(attached))
+        text += (f"; sent with a conditional close (close[ordertype]=stop-loss, close[price]={attached}): "
+                 "the exchange would place the stop-loss the instant the buy fills")
     try:
         price = stop
         decimals = parts.positions.pair_decimals(pair)
