@@ -28,8 +28,9 @@ from core.strategy.entry_rules import EntryRules
 from core.strategy.pinned import CloseContext, Decision, GateFn
 from core.strategy.port import DEFAULT_STRATEGY, PairSignal, Strategy, strategy_named
 from core.telemetry.models import DecisionRow
+from core.trading.events import PositionClosed
 from core.trading.kill_switch import DailyLossGuard
-from core.trading.positions import TradeExit, dec
+from core.trading.positions import dec
 from core.trading.rules import EntryContext, TradingPolicy, blocking_rule
 from core.trading.servant import evidence_text
 from core.trading.service import TradingService
@@ -86,7 +87,7 @@ class Autopilot:
         self._atr: dict[str, float] = {}
         self._no_data_at: dict[str, int] = {}
         self._snapshot_ts: int | None = None
-        service.add_exit_listener(self._on_exit)
+        service.bus.subscribe(PositionClosed, self._on_exit)  # the cool-off learns of every exit
 
     def set_pairs(self, pairs: Sequence[str]) -> tuple[str, ...]:
         """Trade these pairs from the next tick on (the universe), plus every pair still held,
@@ -375,7 +376,7 @@ class Autopilot:
         except ZynError:
             return candle.close
 
-    def _on_exit(self, done: TradeExit) -> None:
+    def _on_exit(self, done: PositionClosed) -> None:
         """Feed the closed trade back to the pair's strategy (cool-off), in trading-timeframe candles.
         A manual position's exit is the owner's, not the strategy's: it starts no cool-off."""
         if done.pair not in self.pairs or done.origin != "autopilot":

@@ -9,7 +9,6 @@ caller holds the service lock; a failure is journaled and notified, never raised
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import ROUND_CEILING, Decimal
 from typing import TYPE_CHECKING
 
@@ -59,14 +58,8 @@ def _raise_stop(service: TradingService, bracket: Bracket) -> str:
         floor = floor.quantize(Decimal(1).scaleb(-market.pair_decimals), rounding=ROUND_CEILING)
     if bracket.stop >= floor:
         return f"{bracket.pair}: stop {bracket.stop} already at or above break-even"
-    positions = service.positions
-    if bracket.stop_order_id:
-        final = service.desk.cancel_confirmed(bracket.stop_order_id)
-        rest, done = positions.book_sell(bracket, final, "stop")
-        if rest is None and done is not None:
-            return f"{bracket.pair}: the stop filled before it could be raised"
-        bracket = (rest or bracket).with_stop_order("")
-    moved, done = positions.place_stop(replace(bracket, stop=floor))
-    if done is not None:
-        return f"{bracket.pair}: price already below break-even {floor}; sold by the stop"
+    moved, done = service.positions.move_stop(bracket, floor)
+    if moved is None:
+        price = done.exit_price if done is not None else "?"
+        return f"{bracket.pair}: closed by its stop at {price} while it was raised to break-even {floor}"
     return f"{bracket.pair}: stop raised to break-even {moved.stop}"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Protocol
 
@@ -25,15 +26,34 @@ from core.strategy.pinned import Decision
 from core.strategy.risk import RiskConfig
 from core.telemetry.kv import KeyValueStore
 from core.trading.bracket import Bracket
+from core.trading.bus import EventBus
+from core.trading.commands import (
+    CancelOrders,
+    Command,
+    EnterOnSignal,
+    ExitPosition,
+    Flatten,
+    FlattenPair,
+    MoveStop,
+    Pause,
+    PlaceManualOrder,
+    Resume,
+    ResumeIfDue,
+    TakeProfit,
+    TripKillSwitch,
+)
 from core.trading.entries import ENTRY_PURPOSES as ENTRY_PURPOSES
 from core.trading.entries import LIMIT_ENTRY as LIMIT_ENTRY
 from core.trading.entries import enter_market, settle_entries
+from core.trading.events import KillSwitchTripped, TradingPaused, TradingResumed
 from core.trading.flatten import Flattener, cancel_orders
 from core.trading.journal import Journal
 from core.trading.manual import Gatekeeping, ManualChecker, send_manual
 from core.trading.orders import Fence, OrderDesk, Sleep, action_failed, no_fence
+from core.trading.outcome import EXITS, exit_infos, to_result
 from core.trading.parts import TradingParts
-from core.trading.positions import EntryPlan, ExitListener, Positions, TradeExit
+from core.trading.positions import EntryPlan, Positions, TradeExit
+from core.trading.results import Code, TradeResult
 from core.trading.rules import TradingPolicy
 from core.trading.state import TradingState
 from core.trading.stop_checks import StopReading, check_stops, read_stops
@@ -78,14 +98,17 @@ class TradingService:
         order_grace_s: float = 60.0,
         fence: Fence = no_fence,
         policy: TradingPolicy | None = None,
+        bus: EventBus | None = None,
     ) -> None:
         self.lock = threading.RLock()
+        # issue 18: every change is published here as a typed event (core.trading.events)
+        self.bus = bus if bus is not None else EventBus()
         self.policy = policy  # the owner's settings from chat: a manual order is judged by them too
         self._atr_fallback = atr_fallback  # recent candles when the autopilot has no ATR yet
         self.exchange, self.clock, self.pairs = exchange, clock, tuple(pairs)
         self.cfg = cfg or RiskConfig()
         self.notifier, self.breaker, self.storage = notifier, breaker, storage
-        self.journal = Journal(db, clock, source)
+        self.journal = Journal(db, clock, source, self.bus)
         self.state = TradingState(kv or KeyValueStore(db), start_equity, self.cfg.daily_loss_limit)
         self.desk = OrderDesk(
             exchange, self.journal, attempts=attempts, backoff_s=backoff_s, sleep=sleep, fence=fence
@@ -93,7 +116,8 @@ class TradingService:
         self._markets = dict(markets) if markets is not None else None
         self.uow = UnitOfWork(db, clock, source)
         self.positions = Positions(
-            exchange, self.desk, self.journal, self.uow, clock, self.cfg, notifier, market_of=self._market
+            exchange, self.desk, self.journal, self.uow, clock, self.cfg, notifier, market_of=self._market,
+            bus=self.bus,
         )
         # How long an order the exchange does not show may still appear (issue 19). A stop gets at
         # most 15 s: its coins are unprotected while we wait, whereas an entry given up too early
@@ -165,9 +189,6 @@ class TradingService:
     def halted(self) -> bool:
         return self.state.guard.halted(self.clock.now_ms())
 
-    def add_exit_listener(self, listener: ExitListener) -> None:
-        self.positions.exit_listeners.append(listener)
-
     def gates(self) -> Gatekeeping:
         halted = (
             "the daily loss kill-switch is on until the next UTC day (or resume)" if self.halted() else None
@@ -199,7 +220,7 @@ class TradingService:
             try:
                 preview = self.preview_order(req)  # again: the market may have moved since the echo
             except UserError as exc:
-                return ActionResult(False, str(exc))
+                return ActionResult(False, str(exc), {"pair": req.pair}, Code.REFUSED)
             return send_manual(self.parts, req, preview, self.atr_of(req.pair))
 
     # ------------------------------------------------------------------ autopilot
@@ -211,7 +232,8 @@ class TradingService:
             if pair not in self.markets:
                 refusal = f"unknown pair {pair}"
             if refusal or plan.amount <= 0 or (plan.stop_distance is None and plan.atr is None):
-                return ActionResult(False, refusal or "nothing to buy (amount 0 or no stop)")
+                why = refusal or "nothing to buy (amount 0 or no stop)"
+                return ActionResult(False, why, {"pair": pair}, _refusal_code(gates, refusal))
             meta: dict[str, object] = {
                 "decision_id": decision_id,
                 "sma": plan.sma,
@@ -236,13 +258,14 @@ class TradingService:
             except (ExchangeError, ExchangeUnavailable) as exc:
                 return action_failed(self.journal, f"exit ({reason})", pair, exc)
             if not exits:
-                return ActionResult(False, f"no open {pair} position")
+                return ActionResult(False, f"no open {pair} position", {"pair": pair}, Code.NO_POSITION)
             pnl = sum((e.pnl for e in exits), Decimal(0))
             closed = ", ".join(f"#{e.trade_id} {e.origin}" for e in exits)
             return ActionResult(
                 True,
                 f"Closed {len(exits)} {pair} position(s) ({closed}; {reason}), P&L {pnl:+.2f}",
-                {"exits": [e.trade_id for e in exits]},
+                {"exits": [e.trade_id for e in exits], EXITS: exit_infos(exits), "pair": pair},
+                Code.CLOSED,
             )
 
     def take_profit(self, pair: str, price: Decimal, ts_ms: int) -> list[TradeExit]:
@@ -260,6 +283,63 @@ class TradingService:
                     )
             return exits
 
+    def move_stop(self, trade_id: int, stop: Decimal) -> ActionResult:
+        """Replace one position's stop (cancel confirmed, then place); publishes StopMoved."""
+        with self.lock:
+            bracket = next((b for b in self.brackets() if b.trade_id == trade_id), None)
+            if bracket is None:
+                return ActionResult(False, f"no open position #{trade_id}", {}, Code.NO_POSITION)
+            try:
+                moved, done = self.positions.move_stop(bracket, stop)
+            except (ExchangeError, ExchangeUnavailable) as exc:
+                self.positions.protect(bracket)
+                return action_failed(self.journal, "move stop", bracket.pair, exc)
+            if moved is None:
+                infos = exit_infos([done] if done is not None else [])
+                return ActionResult(True, f"#{trade_id} closed by its stop", {EXITS: infos}, Code.CLOSED)
+            return ActionResult(
+                True, f"#{trade_id} stop moved to {moved.stop}",
+                {"trade_id": trade_id, "stop_price": moved.stop, "pair": moved.pair}, Code.STOP_MOVED,
+            )
+
+    # ------------------------------------------------------------------ the door (issue 18)
+    def handle(self, cmd: Command) -> TradeResult:
+        """Carry out one typed command under the trading lock; the answer is data only."""
+        with self.lock:
+            match cmd:
+                case ResumeIfDue(now_ms=now_ms):
+                    done = self.resume_if_due(now_ms)
+                    return to_result(done) if done is not None else TradeResult(False, Code.NOTHING_TO_DO)
+                case TakeProfit(pair=pair, price=price, ts_ms=ts_ms):
+                    exits = self.take_profit(pair, price, ts_ms)
+                    code = Code.CLOSED if exits else Code.NOTHING_TO_DO
+                    return TradeResult(bool(exits), code, pair, "sell", exits=exit_infos(exits))
+            return self._act(cmd)
+
+    def _act(self, cmd: Command) -> TradeResult:  # noqa: PLR0911 - one line per command
+        match cmd:
+            case PlaceManualOrder(order=req):
+                return to_result(self.place_manual(req), req.pair, req.side)
+            case EnterOnSignal(pair=pair, decision=decision, decision_id=decision_id):
+                return to_result(self.enter(pair, decision, decision_id=decision_id), pair, "buy")
+            case ExitPosition(pair=pair, reason=reason):
+                return to_result(self.exit_position(pair, reason), pair, "sell")
+            case Flatten(reason=reason):
+                return to_result(self.flatten(reason))
+            case FlattenPair(pair=pair, reason=reason):
+                return to_result(self.flatten_pair(pair, reason), pair, "sell")
+            case MoveStop(trade_id=trade_id, stop=stop):
+                return to_result(self.move_stop(trade_id, stop))
+            case CancelOrders(order_id=order_id):
+                return to_result(self.cancel(order_id))
+            case Pause(reason=reason, until_ms=until_ms):
+                return to_result(self.pause(reason, until_ms))
+            case Resume():
+                return to_result(self.resume())
+            case TripKillSwitch(detail=detail):
+                return to_result(self.trip_kill_switch(detail))
+        raise TypeError(f"not a trading command: {cmd!r}")
+
     # ------------------------------------------------------------------ safety
     def cancel(self, order_id: str | None) -> ActionResult:
         """Cancel one order or all; stops of open positions are kept (flatten closes those)."""
@@ -274,7 +354,8 @@ class TradingService:
             return ActionResult(
                 report.ok,
                 report.text(),
-                {"exits": [e.trade_id for e in report.exits], "failed": report.failed},
+                {"exits": [e.trade_id for e in report.exits], EXITS: exit_infos(report.exits), "failed": report.failed},
+                Code.FLATTENED if report.ok else Code.PARTLY_FAILED,
             )
 
     def flatten_pair(self, pair: str, reason: str) -> ActionResult:
@@ -289,18 +370,23 @@ class TradingService:
         with self.lock:
             self.state.save_guard()
             self.journal.safety("kill_switch", detail)
+            self.bus.publish(KillSwitchTripped(detail))
             self._notify(
                 "kill_switch",
                 f"Kill-switch: {detail}. Flattening; no entries until tomorrow (UTC) or resume.",
             )
-            return self.flatten("kill_switch")
+            result = self.flatten("kill_switch")
+            return replace(result, code=Code.KILL_SWITCH) if result.ok else result
 
     def pause(self, reason: str, until_ms: int | None = None) -> ActionResult:
         """Stop new entries; with `until_ms` the scheduler resumes at that time (`resume_if_due`)."""
         with self.lock:
             self.state.set_paused(reason or "paused by the owner", until_ms)
             self.journal.safety("pause", reason if until_ms is None else f"{reason} (until {until_ms})")
-            return ActionResult(True, f"Paused: no new entries ({reason}). Stops and targets stay active.")
+            self.bus.publish(TradingPaused(reason, until_ms))
+            return ActionResult(
+                True, f"Paused: no new entries ({reason}). Stops and targets stay active.", {}, Code.PAUSED
+            )
 
     @property
     def paused_until_ms(self) -> int | None:
@@ -320,7 +406,8 @@ class TradingService:
             self.journal.safety("resume", f"timed pause ended (was paused={was!r}, until {until})")
             text = "Resumed as planned: the timed pause is over, the autopilot may enter again."
             self._notify("resume", text)
-            return ActionResult(True, text)
+            self.bus.publish(TradingResumed(was, False, timed=True))
+            return ActionResult(True, text, {}, Code.RESUMED)
 
     def resume(self) -> ActionResult:
         with self.lock:
@@ -329,7 +416,8 @@ class TradingService:
             self.state.guard.resume()
             self.state.save_guard()
             self.journal.safety("resume", f"was paused={was[0]!r} halted={was[1]}")
-            return ActionResult(True, "Resumed: the autopilot may enter again.")
+            self.bus.publish(TradingResumed(was[0], was[1]))
+            return ActionResult(True, "Resumed: the autopilot may enter again.", {}, Code.RESUMED)
 
     # ------------------------------------------------------------------ fills
     def _on_fill(self, order: Order, fill: Fill) -> None:
@@ -383,3 +471,15 @@ class TradingService:
             self.notifier.notify(Event(kind, text))
         except Exception as exc:  # noqa: BLE001 - a failing channel must not stop trading
             logger.bind(action="notify").warning("notifier failed: {}", exc)
+
+
+def _refusal_code(gates: Gatekeeping, refusal: str | None) -> Code:
+    if refusal is None:
+        return Code.NOTHING_TO_DO
+    if refusal == gates.halted:
+        return Code.HALTED
+    if refusal == gates.paused:
+        return Code.TRADING_PAUSED
+    if refusal == gates.circuit:
+        return Code.CIRCUIT_OPEN
+    return Code.UNKNOWN_PAIR

@@ -19,7 +19,7 @@ def validated_entry(parts: TradingParts, pair: str, amount: Decimal, plan: Entry
         price = parts.exchange.fetch_ticker(pair).last
     except (ExchangeError, ExchangeUnavailable) as exc:
         return ActionResult(True, f"{_venue(parts)} accepted buy {amount} {pair} (validate only, nothing executed); "
-                                  f"no price to validate the stop: {exc}")
+                                  f"no price to validate the stop: {exc}", {"validated": True}, "validated")
     stop, target = plan.levels(price, parts.cfg)
     text = f"{_venue(parts)} accepted buy {amount} {pair} at market (~{price}) — validate only, nothing executed"
     try:
@@ -36,7 +36,7 @@ def validated_entry(parts: TradingParts, pair: str, amount: Decimal, plan: Entry
     if target is not None:
         text += f"; target {target:.8g} would be watched by Zyn"
     parts.journal.safety("validate", text)
-    return ActionResult(True, text, {"validated": True, "stop": stop, "target": target})
+    return ActionResult(True, text, {"validated": True, "stop": stop, "target": target}, "validated")
 
 
 def _venue(parts: TradingParts) -> str:
