@@ -32,6 +32,8 @@ from core.ports import Clock, Exchange, MarketFeed
 from core.strategy.trend_view import TrendView
 from core.telemetry.kv import KeyValueStore
 from core.trading.circuit_breaker import CircuitBreaker
+from core.trading.commands import Command, Pause, Resume
+from core.trading.results import TradeResult
 
 if TYPE_CHECKING:
     from bot.conversation.dispatcher import Dispatcher
@@ -45,7 +47,7 @@ if TYPE_CHECKING:
     from core.trading.replay import ReplayDriver
     from core.trading.servant import LiveEvidence
     from core.trading.service import TradingService
-    from core.trading.types import ActionResult, ManualOrder, OrderPreview
+    from core.trading.types import ManualOrder, OrderPreview
     from scheduler.lock import SchedulerLock
 
 
@@ -54,12 +56,16 @@ def build_trading(settings: Settings, exchange: Exchange, db: Engine, kv: KeyVal
                   feed: MarketFeed | None, notifier: Notifier, breaker: CircuitBreaker,
                   storage: StorageHealth, lease: SchedulerLock | None = None) -> TradingService:
     """`lease`: the lease this process holds; every order send and cancel is fenced by it."""
+    from bot.alerts.trade_alerts import TradeAlerts
     from bot.owner.settings import OwnerSettings
+    from core.trading.bus import EventBus
     from core.trading.orders import no_fence
     from core.trading.service import TradingService
 
     paper = settings.mode == "paper"
     markets = paper_markets(settings, market) if paper else None
+    bus = EventBus()  # trading's events (issue 18): the owner's trade alerts subscribe here
+    TradeAlerts(notifier).subscribe(bus)
     return TradingService(
         exchange, db, market.clock, kv=kv, pairs=settings.pairs, markets=markets,
         notifier=notifier, breaker=breaker, storage=storage, source=settings.mode,
@@ -68,6 +74,7 @@ def build_trading(settings: Settings, exchange: Exchange, db: Engine, kv: KeyVal
         order_grace_s=settings.order_grace_s,
         fence=lease.fence if lease is not None else no_fence,
         policy=OwnerSettings(kv, settings.tz),  # manual orders meet the owner's settings too
+        bus=bus,
     )
 
 
@@ -274,27 +281,11 @@ class _TradingPort:
     def preview_order(self, req: ManualOrder) -> OrderPreview:
         return self._trading.preview_order(req)
 
-    def pause(self, reason: str, until_ms: int | None = None) -> ActionResult:
-        return self._trading.pause(reason, until_ms)
-
-    def resume(self) -> ActionResult:
-        return self._trading.resume()
-
-    def _synced(self, result: ActionResult) -> ActionResult:
-        self._status.sync(force=True)
+    def handle(self, cmd: Command) -> TradeResult:
+        result = self._trading.handle(cmd)
+        if not isinstance(cmd, Pause | Resume):  # the account changed: orders/positions show it now
+            self._status.sync(force=True)
         return result
-
-    def place_manual(self, req: ManualOrder) -> ActionResult:
-        return self._synced(self._trading.place_manual(req))
-
-    def cancel(self, order_id: str | None) -> ActionResult:
-        return self._synced(self._trading.cancel(order_id))
-
-    def flatten(self, reason: str) -> ActionResult:
-        return self._synced(self._trading.flatten(reason))
-
-    def flatten_pair(self, pair: str, reason: str) -> ActionResult:
-        return self._synced(self._trading.flatten_pair(pair, reason))
 
 
 class _MarketPort:

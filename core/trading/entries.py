@@ -98,14 +98,13 @@ def bracket_fill(parts: TradingParts, plan: EntryPlan, order: Order, ref: str) -
         parts.positions.naked(pair, f"bought {order.filled} but the stop failed: {exc}")
         return ActionResult(
             True, f"Bought {order.filled} {pair} but the stop failed ({exc}); retrying on sync",
-            {"amount": order.filled, "price": order.average_price or order.price, "order_id": order.id},
+            {"amount": order.filled, "price": order.average_price or order.price, "order_id": order.id,
+             "detail": str(exc)},
             "bought_stop_failed",
         )
-    b = bracket
-    # prices at the pair's decimals with separators, no exponent (issue 22.9)
-    target = f"target {price_text(pair, b.target)} (watched by Zyn)" if b.target is not None else "no target"
-    text = f"Bought {amount_text(b.amount)} {pair} at {price_text(pair, b.entry_price)}, " \
-           f"stop {price_text(pair, b.stop)}, {target}"
+    # a diagnostic for the journal and logs; the owner's "Bought …" is bot/text/trading.py's
+    text = (f"trade {bracket.trade_id} opened: {pair} amount={bracket.amount} price={bracket.entry_price} "
+            f"stop={bracket.stop} target={bracket.target}")
     data: dict[str, object] = {
         "trade_id": bracket.trade_id,
         "amount": bracket.amount,

@@ -162,7 +162,7 @@ class ManualChecker:
             f"Sell {amount_text(amount)} {p} at {kind}, est. proceeds {money_text(proceeds, signed=False)} "
             f"{market.quote}{note}"
         )
-        return OrderPreview(text, amount, req.pair, "sell", price, None, None, proceeds)
+        return OrderPreview(text, amount, req.pair, "sell", price, None, None, proceeds, len(brackets))
 
     def _price(self, pair: str) -> Decimal:
         try:

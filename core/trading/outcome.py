@@ -57,5 +57,5 @@ def to_result(r: ActionResult, pair: str = "", side: Side | None = None) -> Trad
         exits=tuple(e for e in exits if isinstance(e, ExitInfo)) if isinstance(exits, tuple | list) else (),
         failed=tuple(str(f) for f in failed) if isinstance(failed, list | tuple) else (),
         canceled=len(canceled) if isinstance(canceled, list | tuple) else 0,
-        detail="" if r.ok else r.text,
+        detail=str(data.get("detail") or ("" if r.ok else r.text)),
     )

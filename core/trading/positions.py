@@ -31,7 +31,6 @@ from core.domain import (
 from core.ports import Clock, Exchange, Notifier
 from core.strategy.risk import RiskConfig
 from core.telemetry.models import OrderRow
-from core.text import amount_text, money_text, price_text
 from core.trading.bracket import Bracket, BracketBook
 from core.trading.bus import EventBus
 from core.trading.events import OrderFilled, PositionClosed, PositionOpened, StopMoved, StopPlaced
@@ -133,13 +132,6 @@ class Positions:
         self.bus.publish(PositionOpened(
             bracket.trade_id, plan.pair, amount, price, stop, target, order.fee, plan.origin, plan.placed_by
         ))
-        shown = f", target {price_text(plan.pair, target)}" if target is not None else ""
-        self._notify(
-            "trade_opened",
-            f"Bought {amount_text(amount)} {plan.pair} at {price_text(plan.pair, price)}; "
-            f"stop {price_text(plan.pair, stop)}{shown}",
-            bracket,
-        )
         return self.place_stop(bracket)
 
     def place_stop(self, bracket: Bracket, client_ref: str = "") -> tuple[Bracket, TradeExit | None]:
@@ -333,9 +325,7 @@ class Positions:
             pnl,
             r_mult,
         )
-        kind = "stop_hit" if reason == "stop" else "trade_closed"
-        sold = f"Sold {amount_text(amount)} {bracket.pair} at {price_text(bracket.pair, price)}"
-        self._notify(kind, f"{sold} ({reason}); P&L {money_text(pnl)} {bracket.pair.partition('/')[2]}", bracket)
+        # the owner's alert: bot/alerts/trade_alerts.py from this event (bot/text/trading.py's words)
         self.bus.publish(PositionClosed(
             done.trade_id, done.pair, reason, amount, price, pnl, r_mult, exit_ms, bracket.origin
         ))

@@ -354,7 +354,8 @@ class TradingService:
             return ActionResult(
                 report.ok,
                 report.text(),
-                {"exits": [e.trade_id for e in report.exits], EXITS: exit_infos(report.exits), "failed": report.failed},
+                {"exits": [e.trade_id for e in report.exits], EXITS: exit_infos(report.exits), "failed": report.failed,
+                 "canceled": report.canceled},
                 Code.FLATTENED if report.ok else Code.PARTLY_FAILED,
             )
 

@@ -36,6 +36,7 @@ class OrderPreview:
     stop: Decimal | None
     target: Decimal | None
     est_cost: Decimal
+    closes_positions: int = 0  # a sell: how many open positions it closes (each cancels its stop)
 
 
 @dataclass(frozen=True)
