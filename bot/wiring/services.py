@@ -33,6 +33,7 @@ from core.strategy.trend_view import TrendView
 from core.telemetry.kv import KeyValueStore
 from core.trading.circuit_breaker import CircuitBreaker
 from core.trading.commands import Command, Pause, Resume
+from core.trading.kill_switch import cents
 from core.trading.results import TradeResult
 
 if TYPE_CHECKING:
@@ -207,7 +208,7 @@ def autopilot_state(trading: TradingService, modules: Modules, clock: Clock, fee
 
 def kill_switch_state(trading: TradingService) -> dict[str, Any]:
     guard = trading.state.guard
-    return {"tripped": trading.halted(), "daily_pnl": round(guard.daily_pnl(), 2), "limit": guard.limit}
+    return {"tripped": trading.halted(), "daily_pnl": cents(guard.daily_pnl()), "limit": guard.limit}
 
 
 # ------------------------------------------------------------------------------- conversation

@@ -29,7 +29,7 @@ from core.strategy.pinned import CloseContext, Decision, GateFn
 from core.strategy.port import DEFAULT_STRATEGY, PairSignal, Strategy, strategy_named
 from core.telemetry.models import DecisionRow
 from core.trading.events import PositionClosed
-from core.trading.kill_switch import DailyLossGuard
+from core.trading.kill_switch import DailyLossGuard, money
 from core.trading.positions import dec
 from core.trading.rules import EntryContext, TradingPolicy, blocking_rule
 from core.trading.servant import evidence_text
@@ -154,9 +154,10 @@ class Autopilot:
             self._apply_policy(run)
             self._marks[pair] = candle.close
             self._walk_shadow(run, pair, history)
-            equity, cash = self._equity(pair, candle)
+            exact, exact_cash = self._equity(pair, candle)
+            equity, cash = float(exact), float(exact_cash)  # the strategy (kernel) and the snapshot: floats
             guard = self.service.state.guard
-            tripped = self._feed_guard(pair, candle.ts, equity)
+            tripped = self._feed_guard(pair, candle.ts, exact)
             self.service.resume_if_due(candle.ts + self._tf_ms)  # a timed pause over by this close (replay-exact)
             paused = self.service.paused_reason
             gate = self.gate() if self.gate is not None else None
@@ -174,7 +175,8 @@ class Autopilot:
                 decision = replace(decision, reason=f"signal ignored: trading paused ({paused})")
             target_action = None
             if self.rules is not None:
-                target_action = self.rules.on_close(candle.ts, equity, guard.start_equity)
+                start = guard.start_equity
+                target_action = self.rules.on_close(candle.ts, equity, float(start) if start is not None else None)
                 from core.kernel.live_rules import review  # the kernel's veto (mtf, the daily target)
 
                 decision = review(self.rules, decision, history)
@@ -271,7 +273,7 @@ class Autopilot:
                 run.strategy.record_exit(done.pnl, bucket_start(done.closed_ms, self._tf_ms))
                 return
 
-    def _feed_guard(self, pair: str, ts: int, equity: float) -> bool:
+    def _feed_guard(self, pair: str, ts: int, equity: Decimal) -> bool:
         """The kill-switch sees the close's equity, except on an account with nothing in it: a
         zero-equity account cannot lose a day's 3 %, it cannot trade at all — say what is wrong
         (once per pair and process) instead of tripping every day."""
@@ -340,7 +342,7 @@ class Autopilot:
             run.strategy.warm(c, missed=run.last_ts is not None and c.ts > run.last_ts)
             run.warmed_to = c.ts
 
-    def _equity(self, pair: str, candle: Candle) -> tuple[float, float]:
+    def _equity(self, pair: str, candle: Candle) -> tuple[Decimal, Decimal]:
         """Cash + every traded coin marked at its latest close (this pair: this candle's close)."""
         quote = self._market(pair).quote
         balances = self.service.exchange.fetch_balances()
@@ -359,7 +361,7 @@ class Autopilot:
             mark = candle.close if other == pair else self._mark(other)
             if mark is not None:
                 total += amount * dec(mark)
-        return float(total), float(cash)
+        return total, cash
 
     def _mark(self, pair: str) -> float | None:
         if pair in self._marks:
@@ -400,7 +402,8 @@ def _stop_distance(d: Decision) -> Decimal:
 
 def trip_detail(guard: DailyLossGuard, d: Decision) -> str:
     """Why the kill-switch tripped, quoting the limit in force (the owner's `set daily loss`)."""
-    start, equity = guard.start_equity or 0.0, d.equity or 0.0
+    start = guard.start_equity or Decimal(0)
+    equity = guard.last_equity if guard.last_equity is not None else money(d.equity or 0.0)
     limit = f"{100 * guard.limit:.4f}".rstrip("0").rstrip(".")
     when = datetime.fromtimestamp(d.ts / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (

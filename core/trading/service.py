@@ -90,7 +90,7 @@ class TradingService:
         breaker: BreakerView | None = None,
         storage: StorageView | None = None,
         source: str = "paper",
-        start_equity: float | None = None,
+        start_equity: Decimal | float | None = None,
         attempts: int = 3,
         backoff_s: float = 0.5,
         sleep: Sleep = time.sleep,
