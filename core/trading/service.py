@@ -59,6 +59,7 @@ from core.trading.state import TradingState
 from core.trading.stop_checks import StopReading, check_stops, read_stops
 from core.trading.types import ActionResult, ManualOrder, OrderPreview
 from core.trading.unit_of_work import UnitOfWork
+from core.trading.uow_sql import SqlUnitOfWork
 
 STOP_GRACE_MAX_MS = 15_000
 
@@ -99,6 +100,7 @@ class TradingService:
         fence: Fence = no_fence,
         policy: TradingPolicy | None = None,
         bus: EventBus | None = None,
+        uow: UnitOfWork | None = None,
     ) -> None:
         self.lock = threading.RLock()
         # issue 18: every change is published here as a typed event (core.trading.events)
@@ -114,7 +116,7 @@ class TradingService:
             exchange, self.journal, attempts=attempts, backoff_s=backoff_s, sleep=sleep, fence=fence
         )
         self._markets = dict(markets) if markets is not None else None
-        self.uow = UnitOfWork(db, clock, source)
+        self.uow: UnitOfWork = uow if uow is not None else SqlUnitOfWork(db, clock, source)
         self.positions = Positions(
             exchange, self.desk, self.journal, self.uow, clock, self.cfg, notifier, market_of=self._market,
             bus=self.bus,
