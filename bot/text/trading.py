@@ -64,6 +64,24 @@ def _exits(exits: tuple[ExitInfo, ...]) -> str:
     return ", ".join(f"#{e.trade_id} {e.origin}".strip() for e in exits)
 
 
+def _validated(result: TradeResult, dp: int | None) -> str:
+    """Validate mode: what the exchange accepted, nothing executed, and what the stop would do."""
+    venue, pair = result.venue or "The exchange", result.pair
+    if result.stop_check == "no_price":
+        return (f"{venue} accepted buy {amount_text(result.amount)} {pair} (validate only, nothing executed); "
+                f"no price to validate the stop: {result.detail}")
+    text = (f"{venue} accepted buy {amount_text(result.amount)} {pair} at market (~{_price(result.price, dp)}) "
+            "— validate only, nothing executed")
+    stop = _price(result.stop, dp)
+    text += {
+        "accepted": f"; the stop-loss sell at {stop} would be accepted too",
+        "refused": f"; the stop-loss at {stop} would be REFUSED: {result.detail}",
+    }.get(result.stop_check, f"; the stop-loss could not be checked: {result.detail}")
+    if result.target is not None:
+        text += f"; target {_price(result.target, dp)} would be watched by Zyn"
+    return text
+
+
 def result_text(result: TradeResult, decimals: int | None = None) -> str:  # noqa: C901, PLR0911, PLR0912
     """A command's result as the reply to the owner (one line for every refusal)."""
     dp = decimals if decimals is not None else pair_decimals(result.pair) if result.pair else None
@@ -82,7 +100,7 @@ def result_text(result: TradeResult, decimals: int | None = None) -> str:  # noq
         return (f"Limit {side} {amount_text(result.amount)} {pair} at {_price(result.price, dp)} placed "
                 f"(order {result.order_id}){then}.")
     if code is Code.VALIDATED:
-        return f"The exchange accepted the {result.side or 'order'} on {pair} (validate only: nothing was executed)."
+        return _validated(result, dp)
     if code is Code.SOLD:
         closed = (f" (closed {len(result.exits)} position(s): {_exits(result.exits)}; P&L "
                   f"{money_text(result.pnl)} {_quote(pair)})") if result.exits else ""

@@ -83,6 +83,10 @@ class TradeResult:
     exits: tuple[ExitInfo, ...] = ()
     failed: tuple[str, ...] = ()  # pairs a flatten could not close
     canceled: int = 0
+    stop: Decimal | None = None  # a validated buy: the stop it would get
+    target: Decimal | None = None
+    venue: str = ""  # validate mode: the exchange that checked the order (Kraken)
+    stop_check: str = ""  # validate mode: accepted | refused | unchecked | no_price
     detail: str = ""
 
     @property

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from decimal import Decimal
 from typing import Protocol
@@ -138,11 +139,24 @@ class TradingService:
         self._hint_lock = threading.Lock()
         self._hinted = False
         self._read_at = -1e9  # when `sync` last read the stops (monotonic seconds)
+        # Bumped by every action that may change orders, positions or balances (under the lock):
+        # a caller that read the exchange before taking the lock compares it to know its reading
+        # is still current, else it reads again under the lock (issue 18: reads outside the lock).
+        self.version = 0
         add_fill_listener = getattr(exchange, "add_fill_listener", None)
         if callable(add_fill_listener):
             add_fill_listener(self._on_fill)
             self._hinted = True
         self.positions.load()
+
+    @contextmanager
+    def changing(self) -> Iterator[None]:
+        """The trading lock around an action that may change the account; bumps `version`."""
+        with self.lock:
+            try:
+                yield
+            finally:
+                self.version += 1
 
     # ------------------------------------------------------------------ queries
     @property
@@ -218,7 +232,7 @@ class TradingService:
             return checker.preview(req, self.gates(), self.brackets(req.pair))
 
     def place_manual(self, req: ManualOrder) -> ActionResult:
-        with self.lock:
+        with self.changing():
             try:
                 preview = self.preview_order(req)  # again: the market may have moved since the echo
             except UserError as exc:
@@ -228,7 +242,7 @@ class TradingService:
     # ------------------------------------------------------------------ autopilot
     def enter(self, pair: str, plan: Decision, *, decision_id: int | None = None) -> ActionResult:
         """Buy at market for an autopilot decision; stop/target come from the fill and the signal ATR."""
-        with self.lock:
+        with self.changing():
             gates = self.gates()
             refusal = gates.halted or gates.paused or gates.circuit
             if pair not in self.markets:
@@ -252,7 +266,7 @@ class TradingService:
             return enter_market(self.parts, pair, plan.amount, bracket, "entry")
 
     def exit_position(self, pair: str, reason: str) -> ActionResult:
-        with self.lock:
+        with self.changing():
             exits: list[TradeExit] = []
             try:
                 for bracket in self.brackets(pair):
@@ -272,7 +286,7 @@ class TradingService:
 
     def take_profit(self, pair: str, price: Decimal, ts_ms: int) -> list[TradeExit]:
         """The watcher saw `price`: exit every bracket of `pair` whose target it reached."""
-        with self.lock:
+        with self.changing():
             exits: list[TradeExit] = []
             for bracket in self.brackets(pair):
                 if bracket.target is None or price < bracket.target:
@@ -287,7 +301,7 @@ class TradingService:
 
     def move_stop(self, trade_id: int, stop: Decimal) -> ActionResult:
         """Replace one position's stop (cancel confirmed, then place); publishes StopMoved."""
-        with self.lock:
+        with self.changing():
             bracket = next((b for b in self.brackets() if b.trade_id == trade_id), None)
             if bracket is None:
                 return ActionResult(False, f"no open position #{trade_id}", {}, Code.NO_POSITION)
@@ -345,11 +359,11 @@ class TradingService:
     # ------------------------------------------------------------------ safety
     def cancel(self, order_id: str | None) -> ActionResult:
         """Cancel one order or all; stops of open positions are kept (flatten closes those)."""
-        with self.lock:
+        with self.changing():
             return cancel_orders(self.parts, order_id)
 
     def flatten(self, reason: str) -> ActionResult:
-        with self.lock:
+        with self.changing():
             report = self.flattener.run(self.pairs, self.markets, reason)
             self.journal.safety("flatten", f"{reason}: {report.text()}")
             self._notify("flatten", report.text())
@@ -363,14 +377,14 @@ class TradingService:
 
     def flatten_pair(self, pair: str, reason: str) -> ActionResult:
         """Close every position in `pair` (manual and autopilot alike), each after its own stop."""
-        with self.lock:
+        with self.changing():
             result = self.exit_position(pair, "flatten")
             self.journal.safety("flatten", f"{pair} ({reason}): {result.text}")
             return result
 
     def trip_kill_switch(self, detail: str) -> ActionResult:
         """Daily loss limit reached: flatten everything and halt entries until the next UTC day."""
-        with self.lock:
+        with self.changing():
             self.state.save_guard()
             self.journal.safety("kill_switch", detail)
             self.bus.publish(KillSwitchTripped(detail))
@@ -454,7 +468,7 @@ class TradingService:
                 kind = "transient" if isinstance(exc, ExchangeUnavailable) else "exchange"
                 self.journal.error("trading.check_stops", kind, f"stops not read: {exc}")
                 failed |= hints
-        with self.lock:
+        with self.changing():
             exits = check_stops(self.positions, reading, failed, self.stop_grace_ms)
             if (full or not self._hinted or hints) and not settle_entries(self.parts):
                 failed |= hints
