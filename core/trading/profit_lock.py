@@ -16,6 +16,7 @@ from loguru import logger
 
 from core.domain import Event, ExchangeError, ExchangeUnavailable
 from core.strategy.profit_target import DailyTarget
+from core.trading.commands import ExitPosition
 
 if TYPE_CHECKING:
     from core.trading.bracket import Bracket
@@ -31,8 +32,9 @@ def lock_in_profit(service: TradingService, action: str, target: DailyTarget | N
         try:
             if action == "flatten" and bracket.pair not in flattened:  # every position of the pair at once
                 flattened.add(bracket.pair)
-                result = service.exit_position(bracket.pair, "profit_target")
-                lines.append(f"{bracket.pair}: {result.text}")
+                result = service.handle(ExitPosition(bracket.pair, "profit_target"))
+                closed = ", ".join(f"#{e.trade_id} P&L {e.pnl:+.2f}" for e in result.exits)
+                lines.append(f"{bracket.pair}: closed {closed}" if result.ok else f"{bracket.pair}: {result.detail}")
             elif action == "breakeven":
                 lines.append(_raise_stop(service, bracket))
         except (ExchangeError, ExchangeUnavailable) as exc:
