@@ -46,6 +46,7 @@ class FakeTrading:
     calls: list[tuple[str, Any]] = field(default_factory=list)
     fail_with: BaseException | None = None
     preview_text: str = ""
+    closes_positions: int = 0  # what a sell's preview says it closes
 
     def _maybe_fail(self) -> None:
         if self.fail_with is not None:
@@ -59,7 +60,8 @@ class FakeTrading:
         stop = req.stop if req.stop is not None else (price * Decimal("0.97")).quantize(Decimal("1"))
         target = req.target if req.target is not None else (price * Decimal("1.06")).quantize(Decimal("1"))
         cost = (req.amount * price * Decimal("1.0026")).quantize(Decimal("0.01"))
-        return FakePreview(self.preview_text, req.amount, req.pair, req.side, price, stop, target, cost)
+        closes = self.closes_positions if req.side == "sell" else 0
+        return FakePreview(self.preview_text, req.amount, req.pair, req.side, price, stop, target, cost, closes)
 
     def place_manual(self, req: Any) -> FakeResult:
         self._maybe_fail()
