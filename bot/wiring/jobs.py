@@ -19,6 +19,7 @@ from core.clock import RealClock
 from core.config import Settings
 from core.ports import Clock, MarketFeed
 from core.telemetry.kv import KeyValueStore
+from core.trading.commands import ResumeIfDue
 from scheduler.lock import SchedulerLock
 from scheduler.runner import JobSpec, ZynScheduler, daily_at, every
 from scheduler.sim_time import SimJob, SimSchedule, daily_at_ms, every_ms, walk_with_jobs
@@ -64,7 +65,7 @@ def build_scheduler(parts: JobParts, lock: SchedulerLock) -> ZynScheduler:
 
     jobs = [
         JobSpec("status_sync", lambda: _status_sync(p.status), every(60)),
-        JobSpec("pause_end", lambda: p.trading.resume_if_due(p.clock.now_ms()), every(PAUSE_CHECK_S)),  # issue 22
+        JobSpec("pause_end", lambda: p.trading.handle(ResumeIfDue(p.clock.now_ms())), every(PAUSE_CHECK_S)),  # 22
     ]
     schedule = None
     if p.replay is not None:  # replay is a clock: these run on simulated time (issues 17.8, 22.11)

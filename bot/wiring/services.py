@@ -34,6 +34,9 @@ from core.ports import Clock, Exchange, MarketFeed
 from core.strategy.trend_view import TrendView
 from core.telemetry.kv import KeyValueStore
 from core.trading.circuit_breaker import CircuitBreaker
+from core.trading.commands import Command, Pause, Resume
+from core.trading.kill_switch import cents
+from core.trading.results import TradeResult
 
 if TYPE_CHECKING:
     from bot.conversation.audit_log import AuditSink
@@ -48,7 +51,7 @@ if TYPE_CHECKING:
     from core.trading.replay import ReplayDriver
     from core.trading.servant import LiveEvidence
     from core.trading.service import TradingService
-    from core.trading.types import ActionResult, ManualOrder, OrderPreview
+    from core.trading.types import ManualOrder, OrderPreview
     from scheduler.lock import SchedulerLock
 
 
@@ -57,12 +60,16 @@ def build_trading(settings: Settings, exchange: Exchange, db: Engine, kv: KeyVal
                   feed: MarketFeed | None, notifier: Notifier, breaker: CircuitBreaker,
                   storage: StorageHealth, lease: SchedulerLock | None = None) -> TradingService:
     """`lease`: the lease this process holds; every order send and cancel is fenced by it."""
+    from bot.alerts.trade_alerts import TradeAlerts
     from bot.owner.settings import OwnerSettings
+    from core.trading.bus import EventBus
     from core.trading.orders import no_fence
     from core.trading.service import TradingService
 
     paper = settings.mode == "paper"
     markets = paper_markets(settings, market) if paper else None
+    bus = EventBus()  # trading's events (issue 18): the owner's trade alerts subscribe here
+    TradeAlerts(notifier).subscribe(bus)
     return TradingService(
         exchange, db, market.clock, kv=kv, pairs=settings.pairs, markets=markets,
         notifier=notifier, breaker=breaker, storage=storage, source=settings.mode,
@@ -71,6 +78,7 @@ def build_trading(settings: Settings, exchange: Exchange, db: Engine, kv: KeyVal
         order_grace_s=settings.order_grace_s,
         fence=lease.fence if lease is not None else no_fence,
         policy=OwnerSettings(kv, settings.tz),  # manual orders meet the owner's settings too
+        bus=bus,
     )
 
 
@@ -212,7 +220,7 @@ def autopilot_state(trading: TradingService, modules: Modules, clock: Clock, fee
 
 def kill_switch_state(trading: TradingService) -> dict[str, Any]:
     guard = trading.state.guard
-    return {"tripped": trading.halted(), "daily_pnl": round(guard.daily_pnl(), 2), "limit": guard.limit}
+    return {"tripped": trading.halted(), "daily_pnl": cents(guard.daily_pnl()), "limit": guard.limit}
 
 
 # ------------------------------------------------------------------------------- conversation
@@ -308,27 +316,11 @@ class _TradingPort:
         line = self._book(req.pair, req.side, req.amount) if self._book and req.price is None else ""
         return replace(preview, text=f"{preview.text}\n{line}") if line else preview
 
-    def pause(self, reason: str, until_ms: int | None = None) -> ActionResult:
-        return self._trading.pause(reason, until_ms)
-
-    def resume(self) -> ActionResult:
-        return self._trading.resume()
-
-    def _synced(self, result: ActionResult) -> ActionResult:
-        self._status.sync(force=True)
+    def handle(self, cmd: Command) -> TradeResult:
+        result = self._trading.handle(cmd)
+        if not isinstance(cmd, Pause | Resume):  # the account changed: orders/positions show it now
+            self._status.sync(force=True)
         return result
-
-    def place_manual(self, req: ManualOrder) -> ActionResult:
-        return self._synced(self._trading.place_manual(req))
-
-    def cancel(self, order_id: str | None) -> ActionResult:
-        return self._synced(self._trading.cancel(order_id))
-
-    def flatten(self, reason: str) -> ActionResult:
-        return self._synced(self._trading.flatten(reason))
-
-    def flatten_pair(self, pair: str, reason: str) -> ActionResult:
-        return self._synced(self._trading.flatten_pair(pair, reason))
 
 
 class _MarketPort:

@@ -46,6 +46,7 @@ from core.status.positions import Held, Targets, position_rows, stop_price_of
 from core.status.trades import closed_stats, iso_utc, journal_trades
 from core.telemetry.kv import KeyValueStore
 from core.telemetry.models import EquitySnapshotRow, OrderRow, PositionRow, TradeRow
+from core.trading.kill_switch import cents, money
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ class StatusService:
         quote: str = "USD",
         trade_ttl_s: float = 30,
         sync_interval_s: float = 60,
-        day_open_equity: Callable[[int], float | None] | None = None,
+        day_open_equity: Callable[[int], Decimal | float | None] | None = None,
         paused_until: Callable[[], int | None] | None = None,
         evidence_state: Callable[[], dict[str, Any]] | None = None,
         market_data_state: Callable[[], dict[str, Any]] | None = None,  # issue 21: {"transport": ...}
@@ -294,7 +295,7 @@ class StatusService:
                 log.warning("status: day start equity unavailable (%s)", type(exc).__name__)
         equity, kill = snap.get("equity_usd"), dict(snap.get("kill_switch") or KILL_DEFAULT)
         if opened is not None and equity is not None:
-            today = round(float(equity) - opened, 2)
+            today = cents(money(equity) - money(opened))  # Decimal: the cent is the account's, not a float's
         else:
             today = float(kill.get("daily_pnl") or 0.0)
         kill["daily_pnl"] = today

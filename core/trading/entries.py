@@ -89,10 +89,14 @@ def enter_market(
         return outcome_unknown(parts, pair, amount, ref, exc)
     except (ExchangeError, ExchangeUnavailable) as exc:
         parts.journal.safety("naked_position", f"{pair}: buy {order.id} still open, {order.filled} filled: {exc}")
-        return ActionResult(False, f"buy {order.id} still open; sync cancels the rest and brackets what filled")
+        return ActionResult(
+            False, f"buy {order.id} still open; sync cancels the rest and brackets what filled",
+            {"order_id": order.id, "pair": pair}, "still_open",
+        )
     if order.filled <= 0:
         parts.state.drop_plan(ref)
-        return ActionResult(False, f"buy {order.id} was not filled ({order.status})")
+        why = f"buy {order.id} was not filled ({order.status})"
+        return ActionResult(False, why, {"order_id": order.id}, "not_filled")
     return bracket_fill(parts, plan, order, ref)
 
 
@@ -105,7 +109,8 @@ def outcome_unknown(parts: TradingParts, pair: str, amount: Decimal, ref: str, e
         False,
         f"Buy {amount_text(amount)} {pair} sent but its outcome is not known yet (the exchange has not shown it). "
         "Do not buy again: I keep checking, and if it filled I put its stop on and tell you.",
-        {"client_ref": ref, "outcome": "unknown"},
+        {"client_ref": ref, "outcome": "unknown", "amount": amount, "pair": pair},
+        "outcome_unknown",
     )
 
 
@@ -120,20 +125,26 @@ def bracket_fill(parts: TradingParts, plan: EntryPlan, order: Order, ref: str) -
         bracket, hit = parts.positions.open_from_fill(plan, order, ref)
     except (ExchangeError, ExchangeUnavailable) as exc:
         parts.positions.naked(pair, f"bought {order.filled} but the stop failed: {exc}")
-        return ActionResult(True, f"Bought {order.filled} {pair} but the stop failed ({exc}); retrying on sync")
-    b = bracket
-    # prices at the pair's decimals with separators, no exponent (issue 22.9)
-    px = parts.positions.price_shown
-    target = f"target {px(pair, b.target)} (watched by Zyn)" if b.target is not None else "no target"
-    text = f"Bought {amount_text(b.amount)} {pair} at {px(pair, b.entry_price)}, stop {px(pair, b.stop)}, {target}"
+        return ActionResult(
+            True, f"Bought {order.filled} {pair} but the stop failed ({exc}); retrying on sync",
+            {"amount": order.filled, "price": order.average_price or order.price, "order_id": order.id,
+             "detail": str(exc)},
+            "bought_stop_failed",
+        )
+    # a diagnostic for the journal and logs; the owner's "Bought …" is bot/text/trading.py's
+    text = (f"trade {bracket.trade_id} opened: {pair} amount={bracket.amount} price={bracket.entry_price} "
+            f"stop={bracket.stop} target={bracket.target}")
     data: dict[str, object] = {
         "trade_id": bracket.trade_id,
         "amount": bracket.amount,
         "price": bracket.entry_price,
         "stop": bracket.stop,
         "target": bracket.target,
+        "fee": order.fee,
+        "order_id": order.id,
+        "stopped_at_once": hit is not None,
     }
-    return ActionResult(True, text + (" (stopped out at once)" if hit else ""), data)
+    return ActionResult(True, text + (" (stopped out at once)" if hit else ""), data, "bought")
 
 
 def limit_entry(parts: TradingParts, preview: OrderPreview, plan: EntryPlan) -> ActionResult:
@@ -153,7 +164,8 @@ def limit_entry(parts: TradingParts, preview: OrderPreview, plan: EntryPlan) -> 
         True,
         f"Limit buy {order.amount} {preview.pair} at {order.price} placed "
         f"(order {order.id}); the bracket is set when it fills",
-        {"order_id": order.id},
+        {"order_id": order.id, "amount": order.amount, "price": order.price},
+        "limit_placed",
     )
 
 

@@ -28,6 +28,7 @@ from core.trading.bracket import Bracket
 from core.trading.entries import enter_market, limit_entry
 from core.trading.manual_limits import account_equity, check_max_position
 from core.trading.orders import action_failed
+from core.trading.outcome import EXITS, exit_infos
 from core.trading.parts import TradingParts
 from core.trading.plan import dec
 from core.trading.positions import EntryPlan
@@ -161,7 +162,7 @@ class ManualChecker:
             f"Sell {amount_text(amount)} {p} at {kind}, est. proceeds {money_text(proceeds, signed=False)} "
             f"{market.quote}{note}"
         )
-        return OrderPreview(text, amount, req.pair, "sell", price, None, None, proceeds)
+        return OrderPreview(text, amount, req.pair, "sell", price, None, None, proceeds, len(brackets))
 
     def _price(self, pair: str) -> Decimal:
         try:
@@ -239,9 +240,16 @@ def _manual_sell(parts: TradingParts, req: ManualOrder, preview: OrderPreview) -
     )
     if order is not None and order.status == "open":
         text = f"Limit sell {order.amount} {req.pair} at {order.price} placed (order {order.id})"
-    return ActionResult(
-        True, text, {"exits": [e.trade_id for e in exits], "order_id": order.id if order else ""}
-    )
+    resting = order is not None and order.status == "open"
+    data: dict[str, object] = {
+        "exits": [e.trade_id for e in exits],
+        EXITS: exit_infos(exits),
+        "order_id": order.id if order else "",
+        "amount": order.amount if resting and order is not None else preview.amount,
+    }
+    if resting and order is not None:
+        data["price"] = order.price
+    return ActionResult(True, text, data, "limit_placed" if resting else "sold")
 
 
 def _px(market: Market, value: object) -> str:

@@ -31,9 +31,11 @@ from core.domain import (
 from core.ports import Clock, Exchange, Notifier
 from core.strategy.risk import RiskConfig
 from core.telemetry.models import OrderRow
-from core.text import amount_text, money_text, price_text
+from core.text import price_text
 from core.trading.bracket import Bracket, BracketBook
+from core.trading.bus import EventBus
 from core.trading.conditional import CONDITIONAL_KEY, capable, log_choice
+from core.trading.events import OrderFilled, PositionClosed, PositionOpened, StopMoved, StopPlaced
 from core.trading.journal import Journal
 from core.trading.orders import OrderDesk, new_client_ref
 from core.trading.plan import EntryPlan as EntryPlan
@@ -55,9 +57,6 @@ class TradeExit:
     origin: str = "autopilot"  # whose position it was (the autopilot's cool-off ignores manual ones)
 
 
-ExitListener = Callable[[TradeExit], None]
-
-
 class Positions:
     def __init__(  # noqa: PLR0913
         self,
@@ -69,11 +68,12 @@ class Positions:
         cfg: RiskConfig,
         notifier: Notifier | None = None,
         market_of: Callable[[str], Market | None] = lambda _pair: None,
+        bus: EventBus | None = None,
     ) -> None:
         self.exchange, self.desk, self.journal, self.uow = exchange, desk, journal, uow
         self.clock, self.cfg, self.notifier = clock, cfg, notifier
         self.book = BracketBook()
-        self.exit_listeners: list[ExitListener] = []
+        self.bus = bus if bus is not None else EventBus()  # PositionOpened/Closed, StopPlaced/Moved
         # The pair's market when known: stop prices are rounded to its price decimals (so what is
         # sent and booked is a price the exchange accepts as is), and stops and exits are capped
         # at the coins held, truncated to its lot decimals.
@@ -134,13 +134,13 @@ class Positions:
             bracket.trade_id, bracket.origin, amount, price, stop, target,
         )
         self.book.put(bracket)
-        shown = f", target {self.price_shown(plan.pair, target)}" if target is not None else ""
-        self._notify(
-            "trade_opened",
-            f"Bought {amount_text(amount)} {plan.pair} at {self.price_shown(plan.pair, price)}; "
-            f"stop {self.price_shown(plan.pair, stop)}{shown}",
-            bracket,
-        )
+        self.bus.publish(OrderFilled(
+            order.id, plan.pair, "buy", amount, price, order.fee, "manual" if plan.origin == "manual" else "entry",
+            bracket.trade_id,
+        ))
+        self.bus.publish(PositionOpened(
+            bracket.trade_id, plan.pair, amount, price, stop, target, order.fee, plan.origin, plan.placed_by
+        ))
         return self.place_stop(bracket)
 
     def place_stop(self, bracket: Bracket, client_ref: str = "") -> tuple[Bracket, TradeExit | None]:
@@ -276,10 +276,28 @@ class Positions:
             tx.save(bracket)
             tx.update_trade(bracket.trade_id, stop_order_id=order.id)
         self.book.put(bracket)
+        self.bus.publish(StopPlaced(bracket.trade_id, bracket.pair, order.id, bracket.stop, bracket.amount))
         if order.status == "open" or order.filled <= 0:
             return bracket, None
         rest, done = self.book_sell(bracket, order, "stop")
         return (bracket, done) if rest is None else self.place_stop(rest)
+
+    def move_stop(self, bracket: Bracket, stop: Decimal) -> tuple[Bracket | None, TradeExit | None]:
+        """Replace the position's stop at `stop`: the old one is canceled and confirmed first (a
+        stop that filled meanwhile is booked, never doubled), then the new one is placed.
+        Returns (the bracket with its new stop, None), or (None, exit) when it closed on the way."""
+        old = bracket.stop
+        if bracket.stop_order_id:
+            final = self.desk.cancel_confirmed(bracket.stop_order_id)
+            rest, done = self.book_sell(bracket, final, "stop")
+            if rest is None:
+                return None, done
+            bracket = rest.with_stop_order("")
+        moved, done = self.place_stop(replace(bracket, stop=stop))
+        if done is not None:
+            return None, done
+        self.bus.publish(StopMoved(moved.trade_id, moved.pair, old, moved.stop))
+        return moved, None
 
     # ------------------------------------------------------------------ exit
     def exit(self, bracket: Bracket, reason: str) -> TradeExit:
@@ -360,11 +378,10 @@ class Positions:
             pnl,
             r_mult,
         )
-        kind = "stop_hit" if reason == "stop" else "trade_closed"
-        sold = f"Sold {amount_text(amount)} {bracket.pair} at {self.price_shown(bracket.pair, price)}"
-        self._notify(kind, f"{sold} ({reason}); P&L {money_text(pnl)} {bracket.pair.partition('/')[2]}", bracket)
-        for listener in list(self.exit_listeners):
-            listener(done)
+        # the owner's alert: bot/alerts/trade_alerts.py from this event (bot/text/trading.py's words)
+        self.bus.publish(PositionClosed(
+            done.trade_id, done.pair, reason, amount, price, pnl, r_mult, exit_ms, bracket.origin
+        ))
         return done
 
     def book_sell(
