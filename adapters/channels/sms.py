@@ -44,7 +44,7 @@ MAX_BODY = 1600  # Twilio's own limit for one inbound message
 
 def make_blueprint(zyn: ZynLike) -> Blueprint:
     """The `/sms` webhook for the composition root's Flask app."""
-    db = getattr(zyn, "db", None)
+    db = zyn.db
     durable = DurableReplayCache(db) if db is not None else None
     return sms_blueprint(zyn.dispatcher, channel_settings(zyn.settings), durable)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.agent.llm_settings import LLMSettings, llm_settings_from
 from bot.agent.protocols import FreeTextEngine
+from core.config import Settings
 
 __all__ = ["AgentEngine", "LLMSettings", "build_free_text_engine", "make_openai_client"]
 
@@ -28,7 +29,7 @@ def __getattr__(name: str) -> Any:
 
 
 def build_free_text_engine(
-    settings: Any,
+    settings: Settings,
     *,
     db: Any,
     fallback: FreeTextEngine,
@@ -55,9 +56,9 @@ def build_free_text_engine(
         model=cfg.model,
         fallback=fallback,
         memory=ConversationMemory(db),
-        user_name=str(getattr(settings, "user_name", "jimmy") or "jimmy"),
+        user_name=settings.user_name or "jimmy",
         kv=kv,
         clock=clock,
-        tz=str(getattr(settings, "tz", "UTC") or "UTC"),
+        tz=settings.tz or "UTC",
         performance=performance_summary(status, analyzer),
     )

@@ -41,6 +41,11 @@ class ReplyLike(Protocol):
 class FreeTextEngine(Protocol):
     """Answers text that is not a command (pinned: `answer(env, text, dispatcher) -> Reply`)."""
 
+    @property
+    def takes_unparsed(self) -> bool: ...
+
+    def warm(self) -> None: ...
+
     def answer(self, env: Any, text: str, dispatcher: Any) -> Any: ...
 
 

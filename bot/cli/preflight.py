@@ -21,6 +21,8 @@ from pathlib import Path
 
 from loguru import logger
 
+from adapters.channels.config_checks import check_channels
+from bot.settings import ZynSettings
 from core.config import Settings
 from core.domain import UserError
 from core.market_data.csv_loader import check_head
@@ -134,11 +136,8 @@ def _suggest(pair: str, known: Iterable[str]) -> str:
 
 def preflight(settings: Settings, *, pairs_explicit: bool, port: tuple[str, int] | None = None) -> None:
     """All startup checks, in the order a user would fix them; UserError on the first."""
-    channels = getattr(settings, "channels", None)
-    if channels is not None:  # ZynSettings (the CLI); a bare core Settings has no channels
-        from adapters.channels.config_checks import check_channels
-
-        check_channels(port[0] if port is not None else "127.0.0.1", channels)
+    if isinstance(settings, ZynSettings):  # the CLI's; a bare core Settings has no channels
+        check_channels(port[0] if port is not None else "127.0.0.1", settings.channels)
     if port is not None:
         check_port_free(*port)
     check_paper_data(settings)

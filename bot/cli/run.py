@@ -47,7 +47,7 @@ def cmd_run(args: argparse.Namespace, settings: ZynSettings) -> int:
     else:
         restart = _run_standby(settings, args, db, KeyValueStore(db), lease.renew_every_s)
     if restart:
-        from bot.wiring.standby import restart_process
+        from bot.owner.standby import restart_process
 
         restart_process(["run", "--host", args.host, "--port", str(args.port)])
     return code
@@ -156,7 +156,8 @@ def _run_owner(settings: Any, args: argparse.Namespace, db: Any, lease: Any) -> 
 
 def _run_standby(settings: Any, args: argparse.Namespace, db: Any, kv: Any, every_s: float) -> bool:
     from bot.owner.ownership import current_owner
-    from bot.wiring.standby import StandbyWatcher, create_standby_app
+    from bot.owner.standby import StandbyWatcher
+    from bot.wiring.standby import create_standby_app
 
     server = _serve(create_standby_app(settings, db, kv), args.host, args.port)
     take_over = threading.Event()
@@ -165,7 +166,7 @@ def _run_standby(settings: Any, args: argparse.Namespace, db: Any, kv: Any, ever
         # Start over as a fresh `zyn run` right here: waiting for the serve loop to wind down can
         # hang on a connection that arrived mid-shutdown, and this process must not act anyway.
         take_over.set()
-        from bot.wiring.standby import restart_process
+        from bot.owner.standby import restart_process
 
         logger.info("standby: restarting as the owner")
         restart_process(["run", "--host", args.host, "--port", str(args.port)])

@@ -14,12 +14,12 @@ from bot.commands.context import CommandContext
 from bot.commands.modules import SETTERS as MODULE_SETTERS
 from bot.conversation.envelope import Reply, Row
 from bot.conversation.parser import Command
+from bot.owner.settings import REPORT_TIME_KEY, TZ_KEY
 from core.domain import UserError
 
 PREF_USER_NAME = "pref:user_name"
-PREF_TZ = "pref:tz"
-PREF_REPORT_TIME = "pref:daily_report_time"
-DEFAULT_REPORT_TIME = "20:00"
+PREF_TZ = TZ_KEY  # one spelling of each key: bot/owner/settings.py
+PREF_REPORT_TIME = REPORT_TIME_KEY
 _HHMM = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 PREFS_HELP = (
     "risk N%, max position N%, daily loss N%, cooloff N, pair PAIR on|off, quiet hours HH:MM-HH:MM|off, "

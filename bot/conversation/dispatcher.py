@@ -46,7 +46,15 @@ _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufff
 
 
 class FreeTextEngine(Protocol):
-    """Answers what is not a command (offline engine by default, the LLM agent when configured)."""
+    """Answers what is not a command (offline engine by default, the LLM agent when configured).
+
+    `takes_unparsed`: the engine also gets what the strict grammar cannot parse (the LLM agent).
+    `warm()`: prepare in the background what the first answer would wait for (`zyn run`)."""
+
+    @property
+    def takes_unparsed(self) -> bool: ...
+
+    def warm(self) -> None: ...
 
     def answer(self, env: Envelope, text: str, dispatcher: Dispatcher) -> Reply: ...
 
@@ -184,7 +192,7 @@ class Dispatcher:
         try:
             cmd = parse(text)
         except UserError:
-            if free_text and getattr(self.free_text, "takes_unparsed", False):  # the LLM agent
+            if free_text and self.free_text.takes_unparsed:  # the LLM agent
                 logger.bind(channel=env.channel).info("unparsed command handed to the agent")
                 return self.free_text.answer(env, text, self)
             raise

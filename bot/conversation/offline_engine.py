@@ -121,6 +121,8 @@ class OfflineEngine:
                 self._classifier = IntentClassifier.from_file()
             return self._classifier
 
+    takes_unparsed = False  # unparsable commands get the strict grammar's answer, not a guess
+
     def warm(self) -> None:
         """Prepare the classifier in the background (nothing to do without a model to load)."""
         if self._classifier is None and self._model is not None:

@@ -29,6 +29,8 @@ RULES_KEY = "memory:rules"
 RULES_NEXT_KEY = "memory:rules:next"  # the next rule number: numbers are never reused
 FACTS_KEY = "memory:facts"
 TZ_KEY = "pref:tz"
+REPORT_TIME_KEY = "pref:daily_report_time"  # `set report_time`; the reports job reads it
+DEFAULT_REPORT_TIME = "20:00"
 MAX_RULES, MAX_FACTS, FACT_CHARS = 20, 50, 300
 _HHMM = re.compile(r"([01]?\d|2[0-3]):?([0-5]\d)?")
 

@@ -19,8 +19,10 @@ from loguru import logger
 from sqlalchemy.engine import Engine
 
 from adapters.channels.ports import Channel, PolledChannel
+from bot.alerts.safety import breaker_alerts
 from bot.learning.runner import LearningRunner
 from bot.settings import ZynSettings, with_channels
+from bot.status.autopilot import autopilot_state, kill_switch_state
 from bot.wiring.history import build_candle_store, keep_candles, start_backfill
 from bot.wiring.jobs import JobParts, build_scheduler, scheduler_lock
 from bot.wiring.lifecycle import Lifecycle
@@ -44,8 +46,6 @@ from bot.wiring.modules import (
 )
 from bot.wiring.servant import ServantAnswers, build_evidence, build_plain_source
 from bot.wiring.services import (
-    autopilot_state,
-    breaker_alerts,
     build_autopilot,
     build_channels,
     build_dispatcher,
@@ -55,7 +55,6 @@ from bot.wiring.services import (
     build_status,
     build_storage_health,
     build_trading,
-    kill_switch_state,
     warm_free_text,
 )
 from core.config import Settings

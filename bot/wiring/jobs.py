@@ -10,6 +10,8 @@ from loguru import logger
 from sqlalchemy.engine import Engine
 
 from bot.alerts.notifier import Notifier
+from bot.alerts.report_schedule import send_due_reports
+from bot.alerts.safety import job_failed
 from bot.conversation.services import Services
 from bot.learning.runner import LearningRunner
 from bot.wiring.market import LivePaperPricer
@@ -59,7 +61,7 @@ def build_scheduler(parts: JobParts, lock: SchedulerLock) -> ZynScheduler:
     p = parts
 
     def on_error(job: str, err: str) -> None:
-        _job_failed(p.db, p.clock, p.notifier, job, err)
+        job_failed(p.db, p.clock, p.notifier, job, err)
 
     jobs = [
         JobSpec("status_sync", lambda: _status_sync(p.status), every(60)),
@@ -111,19 +113,6 @@ def _learning_check(learning: LearningRunner) -> None:
     run_learning_check(learning)
 
 
-def _job_failed(db: Engine, clock: Clock, notifier: Notifier, job: str, error: str) -> None:
-    """A failing job is an `error` alert for the owner (and an ErrorRow), not a silent log line."""
-    from sqlmodel import Session
-
-    from bot.alerts.notifier import error_event
-    from core.telemetry.models import ErrorRow
-
-    with Session(db) as s:
-        s.add(ErrorRow(ts_ms=clock.now_ms(), where=f"job.{job}", kind="transient", message=error[:500]))
-        s.commit()
-    notifier.notify(error_event(f"scheduled job {job}", error))
-
-
 class _ReplayJob:
     """Moves simulated time on by PAPER_SPEED x the real time since the last run, stopping at the
     simulated due time of each learning/report job on the way (`scheduler/sim_time.py`).
@@ -173,32 +162,5 @@ def _status_sync(status: StatusService) -> None:
     status.record_equity_snapshot()
 
 
-def _reports_due(zyn: JobParts) -> None:
-    """Daily summary at the owner's report time (`set report_time`, default 20:00 in his time
-    zone) and the weekly report on Sunday at the same time; each at most once per local day."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    tz = zyn.kv.get("pref:tz") or zyn.settings.tz
-    at = zyn.kv.get("pref:daily_report_time") or "20:00"
-    local = datetime.fromtimestamp(zyn.clock.now_ms() / 1000, tz=ZoneInfo(tz))
-    hour, _, minute = at.partition(":")
-    if (local.hour, local.minute) < (int(hour), int(minute or 0)):
-        return
-    today = local.date().isoformat()
-    if zyn.kv.get("report:daily:last") != today:
-        zyn.kv.set("report:daily:last", today)
-        _report(zyn, "daily")
-    if local.weekday() == 6 and zyn.kv.get("report:weekly:last") != today:
-        zyn.kv.set("report:weekly:last", today)
-        _report(zyn, "weekly")
-
-
-def _report(zyn: JobParts, which: str) -> None:
-    from bot.alerts.reports import daily_report_event, weekly_report_event
-
-    services = zyn.services
-    make = daily_report_event if which == "daily" else weekly_report_event
-    event = make(services, zyn.clock, zyn.settings.tz, zyn.settings.user_name)
-    zyn.notifier.notify(event)
-    logger.bind(report=which).info("report sent")
+def _reports_due(p: JobParts) -> None:
+    send_due_reports(p.kv, p.clock, p.notifier, p.services, p.settings.tz, p.settings.user_name)

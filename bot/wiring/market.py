@@ -8,7 +8,6 @@ with a short timeout and falls back to replay, else to "no market data" (chat st
 
 from __future__ import annotations
 
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -18,6 +17,7 @@ from loguru import logger
 from sqlalchemy.engine import Engine
 
 from adapters.kraken.budget import RateBudget
+from adapters.kraken.reachable import kraken_reachable
 from core.clock import RealClock, SimClock
 from core.config import Settings
 from core.domain import Candle, Market, UserError
@@ -64,18 +64,6 @@ def _choose_market(settings: Settings, kv: KeyValueStore, clock: Clock | None) -
     if feed == "live":
         return MarketWiring("live", clock or RealClock(), {}, "public Kraken prices")
     return MarketWiring("none", clock or RealClock(), {}, "no market data: Kraken unreachable and no PAPER_DATA")
-
-
-def kraken_reachable(api_url: str, timeout_s: float = 3.0) -> bool:
-    """One GET of the public Time endpoint; any failure means 'not reachable'."""
-    if not api_url.startswith(("http://", "https://")):
-        return False
-    try:
-        with urllib.request.urlopen(f"{api_url}/0/public/Time", timeout=timeout_s) as resp:  # noqa: S310
-            return bool(resp.status == 200)
-    except Exception:  # offline is an expected state here, not an error
-        logger.bind(url=api_url).info("Kraken not reachable; paper mode falls back")
-        return False
 
 
 def build_exchange(settings: Settings, db: Engine, wiring: MarketWiring, breaker: CircuitBreaker) -> Exchange:

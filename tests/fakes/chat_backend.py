@@ -146,6 +146,14 @@ class FakeZyn:
     status: Any = field(default_factory=FakeStatus)
     db: Any = None
 
+    def dashboard_settings(self) -> list[tuple[str, str]]:
+        """No owner settings here (the page renders without)."""
+        return []
+
+    def equity_chart_svg(self, points: list[tuple[int, float]]) -> str:
+        """No chart drawn here."""
+        return ""
+
 
 def make_zyn(channels: ChannelSettings, allowed: dict[str, set[str]] | None = None) -> FakeZyn:
     """FakeZyn whose dispatcher allows the channel settings' allow-lists plus the web owner."""
