@@ -1,6 +1,6 @@
 """The narrow shapes the agent needs from its colleagues' modules.
 
-The agent is built in parallel with `bot/conversation/envelope.py`, `bot/conversation/dispatcher.py` and
+The agent is built in parallel with `bot/conversation/envelope.py`, `bot/dispatch/dispatcher.py` and
 `bot/conversation/offline_engine.py`; coding against these Protocols (structural typing) lets it work with the
 real classes and with the test fakes alike, without importing either at module load time.
 """

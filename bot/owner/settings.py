@@ -50,26 +50,6 @@ BOUNDS: dict[str, Bound] = {
     "daily_loss": Bound("daily_loss_limit", "daily loss limit", Decimal("0.5"), Decimal("10")),
     "cooloff": Bound("cooloff_candles", "cool-off length", Decimal("0"), Decimal("48"), percent=False),
 }
-SETTING_NAMES = {
-    "risk": "risk",
-    "risk_per_trade": "risk",
-    "max_position": "max_position",
-    "max_position_size": "max_position",
-    "position": "max_position",
-    "daily_loss": "daily_loss",
-    "daily_loss_limit": "daily_loss",
-    "loss_limit": "daily_loss",
-    "cooloff": "cooloff",
-    "cool_off": "cooloff",
-}
-
-
-def setting_name(words: Sequence[str]) -> str | None:
-    """`["max", "position"]` -> "max_position"; None when it is not a trading setting."""
-    joined = "_".join(w.lower().replace("-", "_") for w in words)
-    return SETTING_NAMES.get(joined)
-
-
 class OwnerSettings:
     """Implements `core.trading.rules.TradingPolicy`; every read goes to the kv table (no cache: the
     chat and the autopilot may run in different processes)."""

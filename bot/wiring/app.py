@@ -66,7 +66,7 @@ from core.trading.circuit_breaker import CircuitBreaker
 
 if TYPE_CHECKING:
     from bot.alerts.notifier import Notifier
-    from bot.conversation.dispatcher import Dispatcher
+    from bot.dispatch.dispatcher import Dispatcher
     from core.status.service import StatusService
     from core.telemetry.storage_health import StorageHealth
     from core.trading.autopilot import Autopilot

@@ -34,8 +34,8 @@ from core.telemetry.kv import KeyValueStore
 from core.trading.circuit_breaker import CircuitBreaker
 
 if TYPE_CHECKING:
-    from bot.conversation.dispatcher import Dispatcher
     from bot.conversation.services import ServantPort
+    from bot.dispatch.dispatcher import Dispatcher
     from core.learning.switch import SwitchedGate
     from core.market_data.store import CandleStore
     from core.status.service import StatusService
@@ -181,9 +181,9 @@ def build_dispatcher(settings: ZynSettings, db: Engine, kv: KeyValueStore, clock
                      learning: LearningRunner, modules: Modules, candles: CandleStore,
                      feed: MarketFeed | None = None, servant: ServantPort | None = None) -> Dispatcher:
     from bot.agent import build_free_text_engine
-    from bot.conversation.dispatcher import Dispatcher
     from bot.conversation.offline_engine import OfflineEngine
     from bot.conversation.services import Services
+    from bot.dispatch.dispatcher import Dispatcher
     from core.clock import RealClock, SimClock
 
     backtests = StoreBacktests(settings, market.clock, lambda: set(market.dataset), candles)

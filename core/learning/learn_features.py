@@ -17,9 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from core.domain import Candle
+from core.domain import Candle, ClosedTrade
 from core.markets.timeframes import timeframe_ms
-from core.research.metrics import ClosedTrade
 from core.strategy.indicators import indicator_series
 
 FEATURE_NAMES: tuple[str, ...] = (

@@ -17,7 +17,7 @@ from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from core.domain import Candle, Market
+from core.domain import Candle, ClosedTrade, Market
 from core.learning.analyzer import TradeRecord, from_closed_trade, load_records
 from core.learning.insights import refresh_insights
 from core.learning.learner_model import (
@@ -30,7 +30,6 @@ from core.learning.learner_model import (
 )
 from core.learning.trade_sources import source_split
 from core.markets.catalog import market_for
-from core.research.metrics import ClosedTrade
 from core.research.pair_backtest import PairBacktest
 from core.strategy.port import Gate, SignalContext
 from core.strategy.risk import RiskConfig
