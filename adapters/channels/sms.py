@@ -110,8 +110,8 @@ class SmsChannel:
         self._client: Any = None
         if sms_configured(channels) and channels.sms_alert_to and channels.twilio_from_number:
             # the REST client is most of twilio's memory: only when alerts go out by SMS (issue 20.5)
-            from twilio.http.http_client import TwilioHttpClient
-            from twilio.rest import Client
+            from twilio.http.http_client import TwilioHttpClient  # lazy: twilio loads only when used
+            from twilio.rest import Client  # lazy: twilio loads only when used
 
             http = TwilioHttpClient(timeout=timeout_s)
             self._client = Client(channels.twilio_account_sid, channels.twilio_auth_token, http_client=http)

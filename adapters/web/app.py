@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from flask import Flask
 
+from adapters.channels import sms, web_chat
+from adapters.web import health, owner_api
 from adapters.web.owner_api import OwnerActions
 from adapters.web.ports import WebZyn
 
 
 def create_web_app(zyn: WebZyn, owner: OwnerActions | None = None) -> Flask:
     """`owner`: the routes through which other local `zyn` processes act (only in the owner)."""
-    from adapters.channels import sms, web_chat
-    from adapters.web import health, owner_api
-
     app = Flask("zyn")
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     app.register_blueprint(health.make_blueprint(zyn))

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
+
+from bot.conversation.envelope import Reply
 
 
 @runtime_checkable
@@ -57,27 +58,11 @@ class KeyValueLike(Protocol):
     def keys(self, prefix: str) -> list[str]: ...
 
 
-@dataclass(frozen=True)
-class FallbackReply:
-    """Stand-in with the pinned Reply shape, used only while `bot/conversation/envelope.py` does not exist."""
-
-    text: str
-    kind: str = "text"
-    title: str = ""
-    rows: list[Any] = field(default_factory=list)
-    buttons: list[str] = field(default_factory=list)
-    image_png: bytes | None = None
-
-
 ReplyFactory = Callable[..., Any]
 
 
 def make_reply(text: str, kind: str = "text", **extra: Any) -> Any:
-    """Build the project's Reply when it exists, so channels render agent answers like any other."""
-    try:
-        from bot.conversation.envelope import Reply
-    except ImportError:
-        return FallbackReply(text=text, kind=kind, **extra)
+    """Build the project's Reply, so channels render agent answers like any other."""
     reply_kind: Any = kind  # validated by the callers: text, confirm, error or refusal
     return Reply(text=text, kind=reply_kind, **extra)
 

@@ -54,7 +54,7 @@ def status(ctx: CommandContext, cmd: Command) -> Reply:
     modules = ctx.services.modules
     if modules is not None:  # issue 9: which modules are on
         rows.append(("Features on", modules.status_line()))
-    from bot.text.evidence import evidence_line, evidence_rows
+    from bot.text.evidence import evidence_line, evidence_rows  # lazy: keeps numpy out of this import
 
     rows += evidence_rows(snap)  # issue 17: live/shadow per pair with its figures
     text = (

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.alerts.notifier import ALERT_EVENTS, alert_enabled, set_alert
 from bot.commands.context import CommandContext
 from bot.commands.modules import SETTERS as MODULE_SETTERS
+from bot.commands.owner import set_trading
 from bot.conversation.envelope import Reply, Row
 from bot.conversation.parser import Command
 from bot.owner.settings import REPORT_TIME_KEY, TZ_KEY
@@ -71,7 +72,6 @@ def set_command(ctx: CommandContext, cmd: Command) -> Reply:
     if pref in ("alert", "alerts"):
         return _set_alerts(ctx, values)
     if pref in TRADING_SETTINGS:
-        from bot.commands.owner import set_trading
 
         return set_trading(ctx, pref, " ".join(values))
     value = " ".join(values).strip()

@@ -39,8 +39,8 @@ _CODE = Path(__file__).with_name("intents.py")
 
 def cache_key(train_path: Path = TRAIN_PATH) -> str:
     """16 hex digits that change whenever the fitted model could differ."""
-    import joblib
-    import sklearn
+    import joblib  # lazy: joblib loads only when used
+    import sklearn  # lazy: sklearn loads only when used
 
     digest = hashlib.sha256()
     for part in (train_path.read_bytes(), _CODE.read_bytes()):
@@ -121,7 +121,7 @@ class IntentModel:
         return model
 
     def _load(self, path: Path) -> IntentClassifier | None:
-        import joblib
+        import joblib  # lazy: joblib loads only when used
 
         why = _unsafe(path)
         if why:
@@ -138,7 +138,7 @@ class IntentModel:
         return model
 
     def _save(self, model: IntentClassifier, path: Path) -> None:
-        import joblib
+        import joblib  # lazy: joblib loads only when used
 
         tmp = ""
         try:

@@ -76,9 +76,9 @@ class IntentClassifier:
     """Trained once at construction (a few hundred phrasings: tens of milliseconds)."""
 
     def __init__(self, phrases: Sequence[tuple[str, str]]) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import FeatureUnion, make_pipeline
+        from sklearn.feature_extraction.text import TfidfVectorizer  # lazy: sklearn loads only when used
+        from sklearn.linear_model import LogisticRegression  # lazy: sklearn loads only when used
+        from sklearn.pipeline import FeatureUnion, make_pipeline  # lazy: sklearn loads only when used
 
         if not phrases:
             raise ValueError("no phrases to train on")

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from loguru import logger
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from bot.alerts.notifier import error_event
@@ -32,6 +33,7 @@ from core.domain import ExchangeError, ExchangeUnavailable, UserError
 from core.ports import Clock, Notifier
 from core.telemetry.kv import KeyValueStore
 from core.telemetry.models import ErrorRow, SafetyEventRow
+from core.telemetry.storage_health import is_storage_fault
 
 MAX_MESSAGE_BYTES = 4096
 STORED_TEXT_CHARS = 4096
@@ -322,8 +324,4 @@ def _printable(text: str) -> str:
 
 def _storage_fault(exc: BaseException) -> bool:
     """A database error that means the storage itself fails (see core.telemetry.storage_health)."""
-    from sqlalchemy.exc import DBAPIError
-
-    from core.telemetry.storage_health import is_storage_fault
-
     return isinstance(exc, DBAPIError) and is_storage_fault(exc.orig, bool(exc.connection_invalidated))

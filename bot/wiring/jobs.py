@@ -14,8 +14,8 @@ from bot.alerts.report_schedule import send_due_reports
 from bot.alerts.safety import job_failed
 from bot.conversation.services import Services
 from bot.learning.runner import LearningRunner
-from bot.wiring.market import LivePaperPricer
-from bot.wiring.modules import Modules
+from bot.wiring.market import LivePaperPricer, persist_replay_clock
+from bot.wiring.modules import Modules, job_watch, module_jobs
 from core.clock import RealClock
 from core.config import Settings
 from core.ports import Clock, MarketFeed
@@ -82,7 +82,6 @@ def build_scheduler(parts: JobParts, lock: SchedulerLock) -> ZynScheduler:
     if p.replay is None and p.feed is not None:
         jobs.append(JobSpec("autopilot", p.autopilot.run_once, every(30)))
         jobs.append(JobSpec("take_profit_watch", lambda: _watch_prices(p), every(10)))
-    from bot.wiring.modules import job_watch, module_jobs
 
     jobs += module_jobs(p.modules, p.autopilot, p.settings, p.clock)
     return ZynScheduler(lock, jobs, on_error=on_error, watch=job_watch(p.modules), sim=schedule)
@@ -108,7 +107,7 @@ def scheduler_lock(db: Engine, settings: Settings, lease: SchedulerLock | None) 
 
 def _learning_check(learning: LearningRunner) -> None:
     """Walk-forward re-run that keeps learning off unless it shows skill (bot/learning/check.py)."""
-    from bot.learning.check import run_learning_check
+    from bot.learning.check import run_learning_check  # lazy: keeps numpy out of this import
 
     run_learning_check(learning)
 
@@ -143,7 +142,6 @@ class _ReplayJob:
         else:
             walk_with_jobs(self._replay.step, self.schedule, start, until)
         if now - self._persisted > 5:
-            from bot.wiring.market import persist_replay_clock
 
             persist_replay_clock(self._kv, self._clock)
             self._persisted = now

@@ -18,33 +18,48 @@ from loguru import logger
 from sqlalchemy.engine import Engine
 
 from adapters.channels.ports import Channel
+from adapters.kraken.system_status import KrakenSystemStatus
+from bot.agent import build_free_text_engine
 from bot.alerts.notifier import Notifier
 from bot.alerts.safety import storage_alerts
+from bot.conversation.intent_cache import IntentModel, default_cache_dir
+from bot.conversation.offline_engine import OfflineEngine
 from bot.conversation.service_ports import ExchangeMarket, StoreBacktests, SyncedTrading, trend_source
+from bot.conversation.services import Services
+from bot.dispatch.dispatcher import Dispatcher
 from bot.learning.runner import LearningRunner
+from bot.owner.settings import OwnerSettings
 from bot.settings import ZynSettings
 from bot.status.autopilot import autopilot_state, kill_switch_state
 from bot.wiring.lifecycle import Lifecycle
 from bot.wiring.market import LivePaperPricer, MarketWiring, paper_markets
 from bot.wiring.modules import Modules
-from core.config import Settings
+from bot.wiring.servant import account_risk
+from core.clock import RealClock, SimClock
+from core.config import Settings, quote_of
 from core.domain import Candle
+from core.learning.analyzer import TradeAnalyzer
+from core.learning.learner import Learner
+from core.learning.learner_model import LearnerConfig
+from core.learning.switch import SwitchedGate, load_switch
+from core.markets.timeframes import timeframe_ms
 from core.ports import Clock, Exchange, MarketFeed
+from core.status.service import StatusService
+from core.strategy.port import strategy_named
 from core.telemetry.kv import KeyValueStore
+from core.telemetry.storage_health import StorageHealth
+from core.trading.atr_on_demand import AtrOnDemand
+from core.trading.autopilot import Autopilot
 from core.trading.circuit_breaker import CircuitBreaker
+from core.trading.orders import no_fence
+from core.trading.replay import ReplayDriver
+from core.trading.service import TradingService
+from core.trading.shadow import ShadowBook
 
 if TYPE_CHECKING:
     from bot.conversation.services import ServantPort
-    from bot.dispatch.dispatcher import Dispatcher
-    from core.learning.switch import SwitchedGate
     from core.market_data.store import CandleStore
-    from core.status.service import StatusService
-    from core.telemetry.storage_health import StorageHealth
-    from core.trading.atr_on_demand import AtrOnDemand
-    from core.trading.autopilot import Autopilot
-    from core.trading.replay import ReplayDriver
     from core.trading.servant import LiveEvidence
-    from core.trading.service import TradingService
     from scheduler.lock import SchedulerLock
 
 
@@ -53,10 +68,6 @@ def build_trading(settings: Settings, exchange: Exchange, db: Engine, kv: KeyVal
                   feed: MarketFeed | None, notifier: Notifier, breaker: CircuitBreaker,
                   storage: StorageHealth, lease: SchedulerLock | None = None) -> TradingService:
     """`lease`: the lease this process holds; every order send and cancel is fenced by it."""
-    from bot.owner.settings import OwnerSettings
-    from core.trading.orders import no_fence
-    from core.trading.service import TradingService
-
     paper = settings.mode == "paper"
     markets = paper_markets(settings, market) if paper else None
     return TradingService(
@@ -72,9 +83,6 @@ def build_trading(settings: Settings, exchange: Exchange, db: Engine, kv: KeyVal
 
 def atr_on_demand(settings: Settings, exchange: Exchange, feed: MarketFeed | None, clock: Clock) -> AtrOnDemand:
     """Recent closed candles from the feed (else the exchange's OHLC) for a stop-less chat order."""
-    from core.markets.timeframes import timeframe_ms
-    from core.trading.atr_on_demand import AtrOnDemand
-
     def fetch(pair: str, timeframe: str, limit: int) -> list[Candle]:
         if feed is not None:
             return list(feed.closed_candles(pair, timeframe, limit))
@@ -88,12 +96,6 @@ def atr_on_demand(settings: Settings, exchange: Exchange, feed: MarketFeed | Non
 def build_autopilot(settings: Settings, trading: TradingService, feed: MarketFeed | None, kv: KeyValueStore,
                     learning: LearningRunner, modules: Modules, evidence: LiveEvidence | None = None) -> Autopilot:
     """`evidence`: the gate (issue 17; None = ZYN_EVIDENCE=off, the plain strategy everywhere)."""
-    from bot.owner.settings import OwnerSettings
-    from bot.wiring.servant import account_risk
-    from core.strategy.port import strategy_named
-    from core.trading.autopilot import Autopilot
-    from core.trading.shadow import ShadowBook
-
     return Autopilot(trading, timeframe=settings.timeframe, pairs=settings.pairs, feed=feed,
                      gate=gate_provider(learning, kv), strategy=strategy_named(settings.strategy),
                      policy=OwnerSettings(kv, settings.tz), rules=modules.rules,
@@ -104,8 +106,6 @@ def build_autopilot(settings: Settings, trading: TradingService, feed: MarketFee
 def gate_provider(learning: LearningRunner, kv: KeyValueStore) -> Callable[[], SwitchedGate]:
     """The learner's gate behind the learning switch: plain strategy (and a note saying so)
     unless the latest walk-forward showed skill (core/learning/switch.py)."""
-    from core.learning.switch import SwitchedGate, load_switch
-
     def provider() -> SwitchedGate:
         learner = learning.learner
         gate = learner.gate if learner is not None and learner.version else None
@@ -119,7 +119,6 @@ def build_replay(settings: Settings, market: MarketWiring, exchange: Exchange,
     """The replay driver (paper + PAPER_FEED=replay), resumed where the last run stopped."""
     if market.kind != "replay":
         return None
-    from core.trading.replay import ReplayDriver
 
     replay = ReplayDriver(exchange, autopilot, market.clock, dict(market.dataset),  # type: ignore[arg-type]
                           timeframe=settings.timeframe)
@@ -142,10 +141,6 @@ def build_learning(settings: Settings, db: Engine, kv: KeyValueStore, market: Ma
                    candles: CandleStore) -> LearningRunner:
     learner, analyzer = None, None
     try:
-        from core.learning.analyzer import TradeAnalyzer
-        from core.learning.learner import Learner
-        from core.learning.learner_model import LearnerConfig
-
         analyzer = TradeAnalyzer(db)
         learner = Learner.load_latest(db, LearnerConfig(timeframe=settings.timeframe))
     except Exception:  # learning is an add-on: trading must run without it
@@ -160,9 +155,6 @@ def build_status(settings: Settings, exchange: Exchange, clock: Clock, db: Engin
                  lifecycle: Lifecycle, evidence: LiveEvidence | None = None,
                  autopilot: Autopilot | None = None,
                  market_data: Callable[[], dict[str, Any]] | None = None) -> StatusService:
-    from core.config import quote_of
-    from core.status.service import StatusService
-
     return StatusService(
         exchange, clock, db, settings.mode, list(settings.pairs), breaker_snapshot=breaker.snapshot,
         autopilot_state=lambda: autopilot_state(trading, modules, clock, feed, lifecycle, autopilot),
@@ -180,18 +172,11 @@ def build_dispatcher(settings: ZynSettings, db: Engine, kv: KeyValueStore, clock
                      exchange: Exchange, market: MarketWiring, trading: TradingService, status: StatusService,
                      learning: LearningRunner, modules: Modules, candles: CandleStore,
                      feed: MarketFeed | None = None, servant: ServantPort | None = None) -> Dispatcher:
-    from bot.agent import build_free_text_engine
-    from bot.conversation.offline_engine import OfflineEngine
-    from bot.conversation.services import Services
-    from bot.dispatch.dispatcher import Dispatcher
-    from core.clock import RealClock, SimClock
-
     backtests = StoreBacktests(settings, market.clock, lambda: set(market.dataset), candles)
     services = Services(trading=SyncedTrading(trading, status), status=status, learner=learning,
                         backtester=backtests, market=ExchangeMarket(trading, exchange),
                         pairs=tuple(settings.pairs), modules=modules, system_status=_system_status(settings, market),
                         trend=trend_source(settings.timeframe, feed, modules.rules.confirming), servant=servant)
-    from bot.conversation.intent_cache import IntentModel, default_cache_dir
 
     # loaded from the cache (or built once), not trained per process
     offline = OfflineEngine(model=IntentModel(default_cache_dir(settings.cache_home)))
@@ -212,7 +197,6 @@ def _system_status(settings: Settings, market: MarketWiring) -> Callable[[], str
     the prices are replayed from files and no exchange is involved."""
     if market.kind == "replay":
         return None
-    from adapters.kraken.system_status import KrakenSystemStatus
 
     return KrakenSystemStatus(settings.kraken_api_url).system_status
 
@@ -225,12 +209,14 @@ def build_channels(settings: ZynSettings, dispatcher: Dispatcher, notifier: Noti
     taken off it by its supervisor and put back when it is up), so the senders are registered
     here rather than passed to its constructor: the notifier must exist before the trading
     service, which the channels' dispatcher needs."""
+    # lazy: keeps flask, slack_bolt, slack_sdk out of this import
     from adapters.channels.slack import SlackChannel, slack_configured
-    from adapters.channels.sms import SmsChannel
+    from adapters.channels.sms import SmsChannel  # lazy: keeps flask, twilio out of this import
 
     ch = settings.channels
     channels: dict[str, Channel] = {}
     if ch.telegram_token:  # python-telegram-bot (~30 MB) only when there is a bot (issue 20.5)
+        # lazy: keeps apscheduler, telegram out of this import
         from adapters.channels.telegram import TelegramChannel, telegram_configured
 
         if telegram_configured(ch):
@@ -254,9 +240,6 @@ def warm_free_text(dispatcher: Dispatcher) -> None:
 
 def build_storage_health(db: Engine, notifier: Notifier) -> StorageHealth:
     """Storage faults seen on any statement halt entries (the trading gate) and tell the owner."""
-    from core.clock import RealClock
-    from core.telemetry.storage_health import StorageHealth
-
     health = StorageHealth(RealClock(), storage_alerts(notifier))  # wall time: staleness is real time, also in a replay
     health.watch(db)
     return health

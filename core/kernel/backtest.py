@@ -163,7 +163,7 @@ class _KernelRun:
         self.ledger = Ledger(Decimal(repr(bt.start_equity)), Decimal(repr(bt.cfg.fee_rate)), bt.market.lot_decimals)
 
     def loop(self) -> None:
-        from core.kernel.loop import run_loop
+        from core.kernel.loop import run_loop  # lazy: keeps numba, scipy out of this import
 
         a = self.a
         # the loop reads the columns through raw pointers: C-contiguous (no copy when they already are)

@@ -29,6 +29,7 @@ from core.learning.learner_model import (
     fit_model,
 )
 from core.learning.trade_sources import source_split
+from core.market_data.arrays import CandleArrays
 from core.markets.catalog import market_for
 from core.research.pair_backtest import PairBacktest
 from core.strategy.port import Gate, SignalContext
@@ -117,8 +118,6 @@ class Learner:
         """Backtest the plain strategy on `data` (pair -> candles of `timeframe`), store the trades
         as source 'bootstrap' (replacing earlier bootstrap trades of those pairs), then relearn.
         `backtest`: the strategy from the port and its engine (default: the default strategy)."""
-        from core.market_data.arrays import CandleArrays
-
         bt = backtest or PairBacktest(cfg=cfg or RiskConfig())
         rows: list[TradeRow] = []
         for pair, candles in data.items():
