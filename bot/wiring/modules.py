@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from loguru import logger
 
 from adapters.channels.ports import Channel, PolledChannel
+from bot.text.universe import row_json
 from bot.wiring.market import choose_market, paper_feed, paper_markets, public_client_of, public_kraken
 from core.config import Settings
 from core.domain import Event, Market, UserError, ZynError
@@ -256,7 +257,7 @@ def universe_rows(modules: Modules) -> list[dict[str, Any]]:
 def rows_of(universe: UniverseService | None) -> list[dict[str, Any]]:
     if universe is None:
         raise UserError("no universe here: there is no market data to rank pairs by (no feed)")
-    return [r.to_dict() for r in universe.rows()]
+    return [row_json(r) for r in universe.rows()]
 
 
 def build_watchdog(notifier: Notifier, features: FeatureSwitch) -> Watchdog:
