@@ -6,9 +6,12 @@ process environment. A malformed value raises `UserError` naming the variable.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.domain import UserError
@@ -101,8 +104,6 @@ class Settings:
 
 def redact_url(url: str) -> str:
     """postgresql://user:pw@host/db -> postgresql://user:***@host/db (for logs)."""
-    from urllib.parse import urlsplit, urlunsplit
-
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -257,8 +258,6 @@ def _check_secret(secret: str) -> None:
     first order, so it is refused at start. The value itself is never shown."""
     if not secret:
         return
-    import base64
-    import binascii
 
     try:
         base64.b64decode(secret, validate=True)
@@ -277,8 +276,6 @@ def _pairs(env: Mapping[str, str]) -> tuple[str, ...]:
 
 def _kraken_url(env: Mapping[str, str]) -> str:
     """KRAKEN_API_URL: an http(s) URL with a host (the sim-exchange is http://127.0.0.1:PORT)."""
-    from urllib.parse import urlsplit
-
     raw = env.get("KRAKEN_API_URL", "").strip()
     if not raw:
         return "https://api.kraken.com"

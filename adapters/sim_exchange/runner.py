@@ -188,7 +188,7 @@ def run_sim_exchange(
     werkzeug's threaded server, not waitress: the WebSocket endpoints take over the request's raw
     socket (`werkzeug.socket`, see `ws_upgrade`), which waitress does not expose; a thread per
     connection also lets the `drop` fault cut a REST answer as a network would."""
-    from werkzeug.serving import WSGIRequestHandler, make_server
+    from werkzeug.serving import WSGIRequestHandler, make_server  # lazy: werkzeug loads only when used
 
     class _Quiet(WSGIRequestHandler):  # one access line per call would drown the sim's own log
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
@@ -239,7 +239,6 @@ CandleSource = Callable[[str, str, int | None, int | None], list[Candle]]
 
 def _candle_source(book: CandleBook, clock: SimClock) -> CandleSource:
     """PaperExchange.fetch_ohlcv answers from what has been replayed (closed candles only)."""
-
     def source(pair: str, timeframe: str, since_ms: int | None, limit: int | None) -> list[Candle]:
         tf = timeframe_ms(timeframe)
         try:

@@ -51,10 +51,10 @@ def status(ctx: CommandContext, cmd: Command) -> Reply:
         ("Exchange link", link_words(circuit)),
         *settings_rows(ctx),
     ]
-    modules = getattr(ctx.services, "modules", None)
+    modules = ctx.services.modules
     if modules is not None:  # issue 9: which modules are on
         rows.append(("Features on", modules.status_line()))
-    from bot.text.evidence import evidence_line, evidence_rows
+    from bot.text.evidence import evidence_line, evidence_rows  # lazy: keeps numpy out of this import
 
     rows += evidence_rows(snap)  # issue 17: live/shadow per pair with its figures
     text = (

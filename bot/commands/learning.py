@@ -23,10 +23,13 @@ from bot.commands.context import (
     fmt_time,
     price_decimals,
 )
+from bot.commands.owner import facts_rows
 from bot.commands.stats import context_record
 from bot.conversation import memory as conversation_memory
 from bot.conversation.envelope import Reply, Row
 from bot.conversation.parser import Command
+from bot.owner.settings import StandingMemory
+from bot.text.status_text import plain_value
 from core.domain import UserError
 from core.learning.stats import rate_text
 from core.telemetry.models import DecisionRow, InsightRow, OrderRow, TradeRow
@@ -166,8 +169,6 @@ def _r_text(value: object) -> str:
 def learn_rows(changes: Mapping[str, object]) -> list[Row]:
     """What a re-learn changed, for people: R figures as "+0.19R", each moved context on its own
     row ("Asia session (23 trades)": "+0.10R -> +0.19R"), never a list or dict shown raw."""
-    from bot.text.status_text import plain_value
-
     rows: list[Row] = []
     for key, value in changes.items():
         label = str(key).replace("_", " ")
@@ -190,9 +191,6 @@ def learn_rows(changes: Mapping[str, object]) -> list[Row]:
 def memory(ctx: CommandContext, cmd: Command) -> Reply:
     """Kept facts and standing rules (durable, apart from the conversation), then exactly what the
     agent would be given about this conversation (bot/conversation/memory.py owns that format)."""
-    from bot.commands.owner import facts_rows
-    from bot.owner.settings import StandingMemory
-
     rows = facts_rows(ctx)
     rows += [(f"rule {n}", r.text) for n, r in StandingMemory(ctx.kv).numbered_rules()]
     return Reply(
@@ -330,7 +328,7 @@ def _context(raw: str) -> str:
 
 def learning_question(ctx: CommandContext, cmd: Command) -> Reply:
     """ "what have you learned?", "is learning helping?", "should I turn learning off?" """
-    from bot.commands.learning_answers import answer
+    from bot.commands.learning_answers import answer  # lazy: keeps numpy out of this import
 
     return answer(ctx, cmd.args[0] if cmd.args else "helping")
 

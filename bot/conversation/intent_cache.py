@@ -124,7 +124,7 @@ class IntentModel:
         return model
 
     def _load(self, path: Path) -> IntentClassifier | None:
-        import joblib
+        import joblib  # lazy: joblib loads only when used
 
         why = _unsafe(path)
         if why:
@@ -141,7 +141,7 @@ class IntentModel:
         return model
 
     def _save(self, model: IntentClassifier, path: Path) -> None:
-        import joblib
+        import joblib  # lazy: joblib loads only when used
 
         tmp = ""
         try:

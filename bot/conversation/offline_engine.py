@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from loguru import logger
 
@@ -26,8 +26,15 @@ from bot.conversation.parser_plain import pause_span, unwrap_polite
 from core.domain import UserError
 from core.markets.asset_names import asset_code, asset_in
 
-if TYPE_CHECKING:
-    from bot.conversation.dispatcher import Dispatcher
+
+class CommandRunner(Protocol):
+    """What the offline engine needs of `bot.dispatch.dispatcher.Dispatcher`: the owner's name
+    and the one path that runs a command (confirmation and refusals included)."""
+
+    @property
+    def user_name(self) -> str: ...
+
+    def execute_command(self, env: Envelope, command_text: str) -> Reply: ...
 
 _WORD = re.compile(r"[a-z0-9&']+")
 
@@ -122,12 +129,14 @@ class OfflineEngine:
                 self._classifier = IntentClassifier.from_file()
             return self._classifier
 
+    takes_unparsed = False  # unparsable commands get the strict grammar's answer, not a guess
+
     def warm(self) -> None:
         """Prepare the classifier in the background (nothing to do without a model to load)."""
         if self._classifier is None and self._model is not None:
             self._model.warm()
 
-    def answer(self, env: Envelope, text: str, dispatcher: Dispatcher) -> Reply:
+    def answer(self, env: Envelope, text: str, dispatcher: CommandRunner) -> Reply:
         guess = free_text_guess(text, self.classifier())
         name = dispatcher.user_name
         logger.bind(channel=env.channel, intent=guess.intent, p=round(guess.confidence, 2)).info("free text")

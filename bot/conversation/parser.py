@@ -33,7 +33,7 @@ from bot.conversation.parser_stats import infer_stats_group as infer_stats_group
 from bot.conversation.parser_stats import parse_stats
 from bot.conversation.parser_stats import stats_value as stats_value
 from bot.conversation.servant_questions import servant_question
-from bot.owner.settings import setting_name
+from bot.conversation.setting_names import setting_name
 from core.domain import UserError
 from core.markets.asset_names import asset_code
 from core.markets.pairs import QUOTES

@@ -55,7 +55,7 @@ def format_snapshot(s: Mapping[str, Any]) -> str:
         state = f"paused ({auto['paused_reason']})"
     lines.append(f"autopilot {state}")
     lines.append(f"kill-switch {'TRIPPED' if ks.get('tripped') else 'ok'}  exchange link {link_words(circuit)}")
-    from bot.text.evidence import evidence_rows
+    from bot.text.evidence import evidence_rows  # lazy: keeps numpy, sqlalchemy, sqlmodel out of this import
 
     lines += [f"evidence {pair}: {line}" for pair, line in evidence_rows(s)]  # issue 17: live/shadow per pair
     return "\n".join(lines)

@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from core.domain import Candle, Market
+from core.domain import Candle, ClosedTrade, Market
 from core.markets.timeframes import timeframe_seconds
-from core.research.metrics import ClosedTrade, summarize
+from core.research.metrics import summarize
 from core.strategy.entry_rules import EntryRules
 from core.strategy.pinned import CloseContext, Decision, GateFn, Sma20Atr
 from core.strategy.port import Strategy

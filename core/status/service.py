@@ -41,6 +41,7 @@ from core.learning.switch import SwitchState, load_switch
 from core.markets.pairs import split_pair
 from core.ports import Clock, Exchange
 from core.status.cache import Account, CacheView, ExchangeCache
+from core.status.equity_curve import recorded_equity
 from core.status.pnl import PnlReport, compute_pnl
 from core.status.positions import Held, Targets, position_rows, stop_price_of
 from core.status.trades import closed_stats, iso_utc, journal_trades
@@ -229,12 +230,7 @@ class StatusService:
 
     def equity_curve(self, since_ms: int | None = None) -> list[tuple[int, float]]:
         """Recorded equity of this mode, oldest first: (ts_ms, equity)."""
-        stmt = select(EquitySnapshotRow).where(EquitySnapshotRow.source == self._mode)
-        if since_ms is not None:
-            stmt = stmt.where(EquitySnapshotRow.ts_ms >= since_ms)
-        with Session(self._db) as s:
-            rows = s.exec(stmt.order_by(col(EquitySnapshotRow.ts_ms))).all()
-        return [(r.ts_ms, r.equity) for r in rows]
+        return recorded_equity(self._db, self._mode, since_ms)
 
     def record_equity_snapshot(self) -> EquitySnapshotRow | None:
         """Write the current equity (called by the scheduler). Skipped when the data is stale:

@@ -92,7 +92,7 @@ class KeyValueStore:
         self.set(key, json.dumps(value, sort_keys=True, default=str))
 
     def keys(self, prefix: str) -> list[str]:
-        from sqlmodel import col, select
+        from sqlmodel import col, select  # lazy: sqlmodel loads only when used
 
         with Session(self._db) as s:
             rows = s.exec(select(KeyValueRow.key).where(col(KeyValueRow.key).startswith(prefix))).all()

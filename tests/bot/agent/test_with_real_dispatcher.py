@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from bot.agent.engine import AgentEngine
-from bot.conversation.dispatcher import Dispatcher
 from bot.conversation.envelope import Envelope
 from bot.conversation.offline_engine import OfflineEngine
 from bot.conversation.services import Services
+from bot.dispatch.dispatcher import Dispatcher
 from core.clock import SimClock
 from core.telemetry.kv import KeyValueStore
 from core.trading.commands import Command, Pause, PlaceManualOrder

@@ -7,8 +7,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.cli.shell import chat_exit_code, chat_once, run_shell
-from bot.conversation.dispatcher import Dispatcher
 from bot.conversation.envelope import Reply, render_plain
+from bot.dispatch.dispatcher import Dispatcher
 from core.telemetry.kv import KeyValueStore
 from core.telemetry.models import InsightRow
 from tests.fakes.services import T0, FakeStatus

@@ -4,8 +4,8 @@ import threading
 from collections.abc import Callable
 from decimal import Decimal
 
-from bot.conversation.dispatcher import Dispatcher
 from bot.conversation.envelope import Envelope, Reply
+from bot.dispatch.dispatcher import Dispatcher
 from core.clock import SimClock
 from tests.fakes.services import FakeStatus, FakeTrading
 

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.conversation.dispatcher import Dispatcher
 from bot.conversation.envelope import Envelope
 from bot.conversation.intent_cache import IntentModel
 from bot.conversation.intents import TRAIN_PATH, IntentClassifier
 from bot.conversation.offline_engine import OfflineEngine
 from bot.conversation.services import Services
+from bot.dispatch.dispatcher import Dispatcher
 from core.clock import SimClock
 from core.telemetry.kv import KeyValueStore
 from tests.bot.conftest import ALLOW

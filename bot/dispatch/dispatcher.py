@@ -16,6 +16,7 @@ from typing import Protocol
 
 from loguru import logger
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from bot.alerts.notifier import error_event
@@ -32,6 +33,7 @@ from core.domain import ExchangeError, ExchangeUnavailable, UserError
 from core.ports import Clock, Notifier
 from core.telemetry.kv import KeyValueStore
 from core.telemetry.models import ErrorRow, SafetyEventRow
+from core.telemetry.storage_health import is_storage_fault
 
 MAX_MESSAGE_BYTES = 4096
 STORED_TEXT_CHARS = 4096
@@ -46,7 +48,15 @@ _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufff
 
 
 class FreeTextEngine(Protocol):
-    """Answers what is not a command (offline engine by default, the LLM agent when configured)."""
+    """Answers what is not a command (offline engine by default, the LLM agent when configured).
+
+    `takes_unparsed`: the engine also gets what the strict grammar cannot parse (the LLM agent).
+    `warm()`: prepare in the background what the first answer would wait for (`zyn run`)."""
+
+    @property
+    def takes_unparsed(self) -> bool: ...
+
+    def warm(self) -> None: ...
 
     def answer(self, env: Envelope, text: str, dispatcher: Dispatcher) -> Reply: ...
 
@@ -194,7 +204,7 @@ class Dispatcher:
         try:
             cmd = parse(text)
         except UserError:
-            if free_text and getattr(self.free_text, "takes_unparsed", False):  # the LLM agent
+            if free_text and self.free_text.takes_unparsed:  # the LLM agent
                 logger.bind(channel=env.channel).info("unparsed command handed to the agent")
                 self._audit.flush()  # the agent reads the conversation back
                 return self.free_text.answer(env, text, self)
@@ -328,8 +338,4 @@ def _printable(text: str) -> str:
 
 def _storage_fault(exc: BaseException) -> bool:
     """A database error that means the storage itself fails (see core.telemetry.storage_health)."""
-    from sqlalchemy.exc import DBAPIError
-
-    from core.telemetry.storage_health import is_storage_fault
-
     return isinstance(exc, DBAPIError) and is_storage_fault(exc.orig, bool(exc.connection_invalidated))
