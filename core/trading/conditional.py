@@ -18,6 +18,7 @@ Exchanges without the capability (paper) get no `close_stop`: Zyn places the sto
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol, runtime_checkable
 
@@ -36,6 +37,8 @@ class ConditionalCloseExchange(Protocol):
     def supports_conditional_close(self, pair: str) -> bool: ...
 
     def conditional_stops(self, client_ref: str) -> list[Order]: ...
+
+    def conditional_stops_of(self, client_refs: Sequence[str]) -> dict[str, list[Order]]: ...
 
 
 def capable(exchange: Exchange, pair: str) -> ConditionalCloseExchange | None:
