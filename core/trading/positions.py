@@ -201,6 +201,21 @@ class Positions:
         log_choice(bracket.pair, bracket.trade_id, "places its own stop" if not stops else "resized", stops)
         return self._send_stop(replace(rest, stop_order_id=""), client_ref)
 
+    def _cancel_attached(self, bracket: Bracket) -> tuple[Bracket | None, TradeExit | None]:
+        """Before an exit sells a position that has no stop of its own yet: cancel (confirmed)
+        the stops the exchange attached to its entry, booking what they sold."""
+        exchange = capable(self.exchange, bracket.pair)
+        if exchange is None or not bracket.entry_ref:
+            return bracket, None
+        self._awaiting.pop(bracket.trade_id, None)
+        rest: Bracket = bracket
+        for stop in exchange.conditional_stops(bracket.entry_ref):
+            after, done = self.book_sell(rest, self.desk.cancel_confirmed(stop.id), "stop")
+            if after is None:
+                return None, done
+            rest = after
+        return rest, None
+
     def _still_awaited(self, bracket: Bracket) -> bool:
         """True while the entry's conditional stop may still show on REST (within the grace):
         the caller places nothing yet and the next sync looks again; after it, falls back."""
@@ -322,6 +337,11 @@ class Positions:
                 return done
             bracket = (rest or bracket).with_stop_order("")
             self.book.put(bracket)
+        else:  # waiting for the exchange's stop (see `_still_awaited`): take down any REST shows
+            rest, done = self._cancel_attached(bracket)
+            if rest is None and done is not None:
+                return done
+            bracket = rest or bracket
         try:
             bracket = self._capped(bracket)  # nothing held raises: the stop is gone, so protect
             sell = OrderRequest(bracket.pair, "sell", "market", bracket.amount)

@@ -123,12 +123,12 @@ def _strays(positions: Positions, bracket: Bracket, strays: list[Order]) -> list
         return []
     # the stray sold coins first: Zyn's own stop is now too large; down too, then one for the rest
     own = positions.desk.cancel_confirmed(bracket.stop_order_id)
-    rest: Bracket | None = bracket
+    rest = bracket
     for order in [*sold, own]:
-        assert rest is not None  # noqa: S101 - the loop returns once the trade is closed
-        rest, done = positions.book_sell(rest, order, "stop")
-        if rest is None:
+        after, done = positions.book_sell(rest, order, "stop")
+        if after is None:
             return [done] if done is not None else []
+        rest = after
     return _replace_stop(positions, rest)
 
 

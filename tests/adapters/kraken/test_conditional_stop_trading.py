@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from adapters.kraken.client_ref import userref_of
 from adapters.kraken.exchange import KrakenExchange
 from adapters.sim_exchange.server import Fault
-from adapters.kraken.client_ref import userref_of
 from core.domain import Order, OrderRequest
 from core.strategy.pinned import Decision
 from core.telemetry.db import make_engine
@@ -147,7 +147,9 @@ def test_an_exchange_stop_shown_late_on_rest_is_waited_for_never_doubled(usd_onl
     assert "naked_position" not in safety_kinds(db)
 
 
-def test_an_exchange_stop_shown_after_the_grace_is_adopted_and_never_doubled(usd_only: PaperSim, tmp_path: Path) -> None:
+def test_an_exchange_stop_shown_after_the_grace_is_adopted_and_never_doubled(
+    usd_only: PaperSim, tmp_path: Path
+) -> None:
     """REST shows the attached stop only after the stop grace (15 s): Zyn falls back to placing
     its own at the grace, which the exchange refuses (the coins are held by the stop REST does
     not show yet, as on Kraken): the owner is told of a naked position, and the stop is adopted
@@ -187,3 +189,20 @@ def test_an_exchange_stop_beside_the_positions_own_is_cancelled_with_one_alert(
         assert [(o.id, o.amount) for o in open_stops(sim)] == [(own, D("0.01"))]
     assert sim.exchange.fetch_order(stray.id).status == "canceled"
     assert safety_kinds(db).count("stray_stop") == 1
+
+
+def test_an_exit_while_zyn_waits_for_the_exchange_stop_cancels_that_stop_first(
+    usd_only: PaperSim, tmp_path: Path
+) -> None:
+    """The exchange's stop shows on REST before Zyn's next sync adopted it: an exit cancels it
+    (confirmed) before selling, so nothing stays behind for coins no longer held."""
+    sim, db = usd_only, make_engine(f"sqlite:///{tmp_path}/zyn.db")
+    sim.app.config["SIM"].close_lag.seconds = 10
+    svc = service(kraken_for(sim), db, sim)
+    assert svc.enter(PAIR, plan()).ok
+    (bracket,) = svc.brackets(PAIR)
+    assert bracket.stop_order_id == ""  # waiting: REST does not show the exchange's stop yet
+    sim.clock.advance(12_000)
+    done = svc.exit_position(PAIR, "manual")
+    assert done.ok, done.text
+    assert open_stops(sim) == [] and svc.brackets() == []
