@@ -11,7 +11,10 @@ reference, which the adapter turns into the `userref` the stops carry) and
 - adopts the one stop that covers exactly the position (the usual market entry);
 - otherwise (a partial fill gave several, or one of another size) cancels them all, confirmed,
   books anything they sold, and places ONE stop of its own for what is held (resizing);
-- finds none (the pair or mode cannot, or the exchange refused it): places its own (fallback).
+- finds none: REST may show it late, so for an entry sent with a close Zyn places nothing yet
+  and looks again on each sync within the stop grace; after it, places its own (fallback: the
+  pair or mode cannot, or the exchange refused it). One the exchange shows later, beside Zyn's
+  own, is cancelled by the stop check (`core.trading.stop_checks`, a "stray"), one alert.
 Never both live: Zyn's own stop is sent only after every exchange-placed one is confirmed gone.
 Exchanges without the capability (paper) get no `close_stop`: Zyn places the stop as before.
 """
