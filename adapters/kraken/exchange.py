@@ -241,6 +241,21 @@ class KrakenExchange:
         orders = [self._order(o) for o in raw if str((o.get("info") or {}).get("userref")) == str(params["userref"])]
         return [o for o in orders if o.type == "stop-loss" and o.side == "sell"]
 
+    def conditional_stops_of(self, client_refs: Sequence[str]) -> dict[str, list[Order]]:
+        """`conditional_stops` for several entries in ONE OpenOrders call (the per-sync stop
+        check: a stop REST showed late, beside Zyn's own, is found whatever the positions)."""
+        wanted = {str(userref_of(ref)): ref for ref in client_refs if ref}
+        if not wanted:
+            return {}
+        raw = self.guard.read("fetch_open_orders", lambda: self.ccxt.fetch_open_orders())
+        out: dict[str, list[Order]] = {}
+        for o in raw:
+            ref = wanted.get(str((o.get("info") or {}).get("userref")))
+            order = self._order(o) if ref is not None else None
+            if ref is not None and order is not None and order.type == "stop-loss" and order.side == "sell":
+                out.setdefault(ref, []).append(order)
+        return out
+
     def fetch_open_orders(self, pair: str | None = None) -> list[Order]:
         symbol = self._symbol(pair) if pair else None
         raw = self.guard.read("fetch_open_orders", lambda: self.ccxt.fetch_open_orders(symbol))

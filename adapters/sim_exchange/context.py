@@ -17,7 +17,7 @@ from adapters.kraken.names import kraken_altname, kraken_pair_id
 from adapters.sim_exchange.candles import CandleBook
 from adapters.sim_exchange.closes import ConditionalCloses
 from adapters.sim_exchange.kraken_format import wsname
-from adapters.sim_exchange.lag import FillLag
+from adapters.sim_exchange.lag import CloseLag, FillLag
 from core.domain import (
     Candle,
     ExchangeUnavailable,
@@ -94,6 +94,7 @@ class SimContext:
     userrefs: dict[str, int] = field(default_factory=dict)  # order id -> userref
     closes: ConditionalCloses | None = None
     lag: FillLag = field(default_factory=FillLag)  # REST shows fills late (FILL_LAG_S, issue 21)
+    close_lag: CloseLag = field(default_factory=CloseLag)  # REST shows conditional closes late
     # told of every order a client cancelled (the `executions` socket reports it, issue 21)
     cancel_listeners: list[Callable[[Order], None]] = field(default_factory=list)
 
@@ -106,6 +107,11 @@ class SimContext:
         for pair, m in self.markets.items():
             for name in (m.exchange_id, m.altname, wsname(pair), pair, pair.replace("/", "")):
                 self._by_name[name.upper()] = pair
+
+    def rest_hides(self, order: Order) -> bool:
+        """A conditional close REST does not show yet (`close_lag`)."""
+        refids = self.closes.refids if self.closes else {}
+        return self.close_lag.hidden(order, refids, self.clock.now_ms())
 
     def pair(self, name: str) -> str:
         """A Kraken pair name (XXBTZUSD, XBTUSD, XBT/USD) -> BASE/QUOTE, else EQuery:Unknown asset pair."""

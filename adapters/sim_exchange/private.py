@@ -79,7 +79,7 @@ def _truthy(params: dict[str, str], name: str) -> bool:
 
 def open_orders(ctx: SimContext, params: dict[str, str]) -> dict[str, Any]:
     shown = ctx.lag.open_view(ctx.exchange.fetch_open_orders(), ctx.exchange.fetch_closed_orders())
-    orders = [o for o in shown if _matches(ctx, o, params)]
+    orders = [o for o in shown if _matches(ctx, o, params) and not ctx.rest_hides(o)]
     return {"open": {o.id: _entry(ctx, o, _truthy(params, "trades")) for o in orders}}
 
 
@@ -118,7 +118,10 @@ def query_orders(ctx: SimContext, params: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for oid in ids[:50]:
         try:
-            out[oid] = _entry(ctx, ctx.lag.as_seen(ctx.exchange.fetch_order(oid)), _truthy(params, "trades"))
+            order = ctx.exchange.fetch_order(oid)
+            if ctx.rest_hides(order):
+                continue  # a conditional close REST does not show yet: unknown, as on Kraken
+            out[oid] = _entry(ctx, ctx.lag.as_seen(order), _truthy(params, "trades"))
         except ZynError:
             continue  # unknown ids are simply absent (ccxt then raises OrderNotFound)
     return out

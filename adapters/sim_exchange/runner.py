@@ -182,8 +182,10 @@ def run_sim_exchange(
     staked: dict[str, str] | None = None,
     tier: str | None = "starter",
     fill_lag_s: float = 0.0,
+    close_lag_s: float = 0.0,
 ) -> None:
-    """Serve until interrupted (see the module docstring). `fill_lag_s`: REST shows fills late.
+    """Serve until interrupted (see the module docstring). `fill_lag_s`: REST shows fills late;
+    `close_lag_s`: REST shows conditional closes late (by the sim's clock).
 
     werkzeug's threaded server, not waitress: the WebSocket endpoints take over the request's raw
     socket (`werkzeug.socket`, see `ws_upgrade`), which waitress does not expose; a thread per
@@ -199,6 +201,7 @@ def run_sim_exchange(
     )
     sim.app.config.update(FAULTS=list(faults or []), STAKED=dict(staked or {}))
     sim.app.config["SIM"].lag.seconds = fill_lag_s  # `--fill-lag` (issue 21)
+    sim.app.config["SIM"].close_lag.seconds = close_lag_s  # `--close-lag` (issue 21.3)
     if sim.generated_keys:
         print(f"API key:    {sim.api_key}\nAPI secret: {sim.api_secret}", flush=True)
     pairs = ", ".join(sorted(sim.exchange.load_markets()))

@@ -28,7 +28,9 @@ Test hooks (read on every request, so tests can change them on a running server)
 - `app.config["KRAKEN_COUNTERS"]`: a `counters.KrakenCounters` (Kraken's documented REST and
   matching-engine counters of one tier) or None.
 - `app.config["SIM"]`: the `SimContext` (paper exchange, candles, clock); `SIM.lag.seconds = S`
-  makes REST show each fill S seconds late (the `executions` socket is not delayed; issue 21).
+  makes REST show each fill S seconds late (the `executions` socket is not delayed; issue 21);
+  `SIM.close_lag.seconds = S` keeps each conditional close out of OpenOrders/QueryOrders for S
+  seconds of the sim's clock after it was placed (the exchange's stop shown late, issue 21.3).
 - `app.extensions["zyn_sim_public_calls"]`: every public call as (method, monotonic seconds,
   params), the newest 10,000 (tests check a client's pacing against the rate budget with it).
 """

@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--staked", action="append", default=[], help="a staking balance, e.g. DOT.S=12.5")
     sim.add_argument("--fill-lag", type=float, default=0.0, metavar="S",
                      help="REST shows each fill S seconds late; the executions socket at once (issue 21)")
+    sim.add_argument("--close-lag", type=float, default=0.0, metavar="S",
+                     help="REST shows each conditional close (the stop attached to an entry) S seconds late")
     from bot.cli.data import add_data_parser  # lazy: the slim terminal-client path
 
     add_data_parser(sub)  # zyn data import|status (issue 17: the candle store)

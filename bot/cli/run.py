@@ -230,11 +230,13 @@ def cmd_sim_exchange(args: argparse.Namespace, settings: ZynSettings) -> int:
 
     if not 0 <= args.fill_lag <= 3600:
         raise UserError(f"--fill-lag {args.fill_lag:g}: give seconds from 0 to 3600")
+    if not 0 <= args.close_lag <= 3600:
+        raise UserError(f"--close-lag {args.close_lag:g}: give seconds from 0 to 3600")
     run_sim_exchange(
         host=args.host, port=args.port, data_path=args.data, api_key=args.api_key, api_secret=secret,
         balances=balances, speed=settings.paper_speed, db_url=args.db,
         faults=[parse_fault(spec) for spec in args.fault], staked=parse_staked(args.staked),
         tier=settings.kraken_tier,  # Kraken's documented counters of KRAKEN_TIER (default starter), issue 21
-        fill_lag_s=args.fill_lag,
+        fill_lag_s=args.fill_lag, close_lag_s=args.close_lag,
     )
     return 0

@@ -11,13 +11,17 @@ reference, which the adapter turns into the `userref` the stops carry) and
 - adopts the one stop that covers exactly the position (the usual market entry);
 - otherwise (a partial fill gave several, or one of another size) cancels them all, confirmed,
   books anything they sold, and places ONE stop of its own for what is held (resizing);
-- finds none (the pair or mode cannot, or the exchange refused it): places its own (fallback).
+- finds none: REST may show it late, so for an entry sent with a close Zyn places nothing yet
+  and looks again on each sync within the stop grace; after it, places its own (fallback: the
+  pair or mode cannot, or the exchange refused it). One the exchange shows later, beside Zyn's
+  own, is cancelled by the stop check (`core.trading.stop_checks`, a "stray"), one alert.
 Never both live: Zyn's own stop is sent only after every exchange-placed one is confirmed gone.
 Exchanges without the capability (paper) get no `close_stop`: Zyn places the stop as before.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol, runtime_checkable
 
@@ -36,6 +40,8 @@ class ConditionalCloseExchange(Protocol):
     def supports_conditional_close(self, pair: str) -> bool: ...
 
     def conditional_stops(self, client_ref: str) -> list[Order]: ...
+
+    def conditional_stops_of(self, client_refs: Sequence[str]) -> dict[str, list[Order]]: ...
 
 
 def capable(exchange: Exchange, pair: str) -> ConditionalCloseExchange | None:

@@ -69,6 +69,7 @@ class Positions:
         notifier: Notifier | None = None,
         market_of: Callable[[str], Market | None] = lambda _pair: None,
         bus: EventBus | None = None,
+        stop_grace_ms: int = 15_000,
     ) -> None:
         self.exchange, self.desk, self.journal, self.uow = exchange, desk, journal, uow
         self.clock, self.cfg, self.notifier = clock, cfg, notifier
@@ -81,6 +82,13 @@ class Positions:
         # Trades whose missing stop the owner has been told about in this process: one alert per
         # outage, not one per sync retry; cleared when the trade has its stop again.
         self._naked_told: set[int] = set()
+        # Entries sent with a conditional close whose exchange stop REST has not shown yet:
+        # trade id -> when Zyn first looked. Zyn waits `stop_grace_ms` for it before placing
+        # its own (Kraken's REST can show the stop after the fill), so the two are never both
+        # live; a stop seen later beside Zyn's own is cancelled by the stop check.
+        self.stop_grace_ms = stop_grace_ms
+        self._awaiting: dict[int, int] = {}
+        self.strays_told: set[str] = set()  # exchange stops the owner has been alerted about
 
     def pair_decimals(self, pair: str) -> int | None:
         market = self.market_of(pair)
@@ -134,6 +142,8 @@ class Positions:
             bracket.trade_id, bracket.origin, amount, price, stop, target,
         )
         self.book.put(bracket)
+        if conditional:
+            self._awaiting[bracket.trade_id] = self.clock.now_ms()
         self.bus.publish(OrderFilled(
             order.id, plan.pair, "buy", amount, price, order.fee, "manual" if plan.origin == "manual" else "entry",
             bracket.trade_id,
@@ -174,9 +184,13 @@ class Positions:
         stops = exchange.conditional_stops(bracket.entry_ref) if exchange is not None and bracket.entry_ref else []
         held = self._capped(bracket)
         if len(stops) == 1 and stops[0].amount == held.amount and stops[0].status == "open":
+            self._awaiting.pop(bracket.trade_id, None)
             log_choice(bracket.pair, bracket.trade_id, "adopted the exchange's stop", stops)
             self._journal_adopted(bracket.trade_id, stops[0])
             return self.adopt_stop(replace(held, stop=stops[0].price or held.stop), stops[0])
+        if not stops and self._still_awaited(bracket):
+            return bracket, None
+        self._awaiting.pop(bracket.trade_id, None)
         rest: Bracket = held
         for stop in stops:
             final = self.desk.cancel_confirmed(stop.id)
@@ -190,6 +204,40 @@ class Positions:
             self.journal.safety("conditional_stop", f"{bracket.pair} trade {bracket.trade_id}: {what} ({rest.amount})")
         log_choice(bracket.pair, bracket.trade_id, "places its own stop" if not stops else "resized", stops)
         return self._send_stop(replace(rest, stop_order_id=""), client_ref)
+
+    def _cancel_attached(self, bracket: Bracket) -> tuple[Bracket | None, TradeExit | None]:
+        """Before an exit sells a position that has no stop of its own yet: cancel (confirmed)
+        the stops the exchange attached to its entry, booking what they sold."""
+        exchange = capable(self.exchange, bracket.pair)
+        if exchange is None or not bracket.entry_ref:
+            return bracket, None
+        self._awaiting.pop(bracket.trade_id, None)
+        rest: Bracket = bracket
+        for stop in exchange.conditional_stops(bracket.entry_ref):
+            after, done = self.book_sell(rest, self.desk.cancel_confirmed(stop.id), "stop")
+            if after is None:
+                return None, done
+            rest = after
+        return rest, None
+
+    def _still_awaited(self, bracket: Bracket) -> bool:
+        """True while the entry's conditional stop may still show on REST (within the grace):
+        the caller places nothing yet and the next sync looks again; after it, falls back."""
+        since = self._awaiting.get(bracket.trade_id)
+        if since is None:
+            return False
+        waited = self.clock.now_ms() - since
+        if waited < self.stop_grace_ms:
+            logger.bind(pair=bracket.pair, action="conditional_stop", trade_id=bracket.trade_id).info(
+                "trade {}: the exchange's stop is not shown yet ({} ms of {} ms): looking again on the next sync",
+                bracket.trade_id, waited, self.stop_grace_ms,
+            )
+            return True
+        logger.bind(pair=bracket.pair, action="conditional_stop", trade_id=bracket.trade_id).warning(
+            "trade {}: the exchange's stop did not show within {} ms: Zyn places its own (one seen later is cancelled)",
+            bracket.trade_id, self.stop_grace_ms,
+        )
+        return False
 
     def _journal_adopted(self, trade_id: int, stop: Order) -> None:
         """The exchange-placed stop gets an order row like one Zyn sent (purpose `stop`, the
@@ -311,6 +359,11 @@ class Positions:
                 return done
             bracket = (rest or bracket).with_stop_order("")
             self.book.put(bracket)
+        else:  # waiting for the exchange's stop (see `_still_awaited`): take down any REST shows
+            rest, done = self._cancel_attached(bracket)
+            if rest is None and done is not None:
+                return done
+            bracket = rest or bracket
         try:
             bracket = self._capped(bracket)  # nothing held raises: the stop is gone, so protect
             sell = OrderRequest(bracket.pair, "sell", "market", bracket.amount)

@@ -121,6 +121,7 @@ class TradingService:
         self.positions = Positions(
             exchange, self.desk, self.journal, self.uow, clock, self.cfg, notifier, market_of=self._market,
             bus=self.bus,
+            stop_grace_ms=min(int(order_grace_s * 1000), STOP_GRACE_MAX_MS),
         )
         # How long an order the exchange does not show may still appear (issue 19). A stop gets at
         # most 15 s: its coins are unprotected while we wait, whereas an entry given up too early
@@ -475,7 +476,7 @@ class TradingService:
         elif ids is None or ids:
             self._read_at = time.monotonic()
             try:
-                reading = read_stops(self.exchange, self.brackets(), ids)
+                reading = read_stops(self.exchange, self.brackets(), ids, self.clock.now_ms())
             except (ExchangeError, ExchangeUnavailable) as exc:
                 kind = "transient" if isinstance(exc, ExchangeUnavailable) else "exchange"
                 self.journal.error("trading.check_stops", kind, f"stops not read: {exc}")

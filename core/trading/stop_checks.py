@@ -9,19 +9,27 @@ waits behind a sync's reads and a sync costs the same whatever the number of pos
 changed meanwhile (the reading is about the stop ids it asked for, nothing else).
 A stop the exchange does not know (accepted with a txid it never placed) is given a grace
 period (Kraken's REST lags new orders), then re-placed like a cancelled one, with one alert.
+A stray (issue 21.3 / 19's invariant): an open stop the exchange attached to a position's entry
+(it carries the entry's `userref`) that is not the position's journalled stop -- REST showed it
+only after Zyn had fallen back to its own. It is cancelled, confirmed, with one safety alert;
+if it sold coins first, Zyn's own stop is taken down too and one stop for the rest put back, so
+exactly one stop of the amount held remains. Looked for only in the `STRAY_WINDOW_MS` after an
+entry (REST lags by seconds; one OpenOrders per sync in that window, none otherwise).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from core.domain import Event, ExchangeError, ExchangeUnavailable, Order
 from core.ports import Exchange
 from core.trading.bracket import Bracket
+from core.trading.conditional import ConditionalCloseExchange, capable
 from core.trading.positions import Positions, TradeExit
 
 DEFAULT_GRACE_MS = 60_000
+STRAY_WINDOW_MS = 600_000  # how long after an entry a late exchange-attached stop is looked for
 
 
 @dataclass(frozen=True)
@@ -30,16 +38,33 @@ class StopReading:
 
     asked: frozenset[str]
     found: dict[str, Order]
+    strays: dict[int, list[Order]] = field(default_factory=dict)  # trade id -> exchange stops not its own
 
 
-def read_stops(exchange: Exchange, brackets: Iterable[Bracket], order_ids: set[str] | None = None) -> StopReading:
-    """One read for every stop (or only `order_ids`): call it WITHOUT the trading lock."""
+def read_stops(
+    exchange: Exchange, brackets: Iterable[Bracket], order_ids: set[str] | None = None, now_ms: int | None = None
+) -> StopReading:
+    """One read for every stop (or only `order_ids`): call it WITHOUT the trading lock. With
+    `now_ms`, positions entered within `STRAY_WINDOW_MS` are also checked for strays."""
+    brackets = list(brackets)
     ids = sorted(
         {b.stop_order_id for b in brackets if b.stop_order_id and (order_ids is None or b.stop_order_id in order_ids)}
     )
+    strays = _read_strays(exchange, brackets, now_ms) if now_ms is not None else {}
     if not ids:
-        return StopReading(frozenset(), {})
-    return StopReading(frozenset(ids), exchange.fetch_orders(ids))
+        return StopReading(frozenset(), {}, strays)
+    return StopReading(frozenset(ids), exchange.fetch_orders(ids), strays)
+
+
+def _read_strays(exchange: Exchange, brackets: list[Bracket], now_ms: int) -> dict[int, list[Order]]:
+    young = [b for b in brackets if b.stop_order_id and b.entry_ref and now_ms - b.entry_ms < STRAY_WINDOW_MS
+             and capable(exchange, b.pair) is not None]
+    if not young:
+        return {}
+    assert isinstance(exchange, ConditionalCloseExchange)  # noqa: S101 - `capable` said so
+    by_ref = exchange.conditional_stops_of([b.entry_ref for b in young])
+    out = {b.trade_id: [o for o in by_ref.get(b.entry_ref, []) if o.id != b.stop_order_id] for b in young}
+    return {trade_id: orders for trade_id, orders in out.items() if orders}
 
 
 def check_stops(
@@ -56,7 +81,13 @@ def check_stops(
     """
     exits: list[TradeExit] = []
     for bracket in positions.book.all():
-        if bracket.stop_order_id not in reading.asked:
+        try:
+            exits.extend(_strays(positions, bracket, reading.strays.get(bracket.trade_id, [])))
+        except (ExchangeError, ExchangeUnavailable) as exc:
+            positions.journal.error("trading.check_stops", "exchange", f"{bracket.pair} trade {bracket.trade_id}: "
+                                    f"stray stop not cancelled: {exc}; again on the next sync")
+        current = positions.book.get(bracket.trade_id)  # a stray that sold may have changed it
+        if current is None or current.stop_order_id not in reading.asked:
             continue  # no stop, not asked about, or replaced since the reading
         try:
             order = reading.found.get(bracket.stop_order_id)
@@ -73,6 +104,40 @@ def check_stops(
                 f"{bracket.pair} trade {bracket.trade_id}: stop check failed: {exc}",
             )
     return exits
+
+
+def _strays(positions: Positions, bracket: Bracket, strays: list[Order]) -> list[TradeExit]:
+    """Cancel (confirmed) the exchange's stops beside the position's own; one alert per stray."""
+    strays = [o for o in strays if o.id != bracket.stop_order_id]
+    if not strays or not bracket.stop_order_id:
+        return []  # none, or adopted since the reading, or no stop of Zyn's yet (protect settles it)
+    fresh = [o for o in strays if o.id not in positions.strays_told]
+    if fresh:
+        positions.strays_told.update(o.id for o in fresh)
+        text = (f"{bracket.pair} trade #{bracket.trade_id}: the exchange's stop {', '.join(o.id for o in fresh)} "
+                f"showed beside Zyn's own {bracket.stop_order_id}: cancelling it (one stop stays)")
+        positions.journal.safety("stray_stop", text)
+        _notify(positions, "stray_stop", text, bracket)
+    sold = [final for final in (positions.desk.cancel_confirmed(o.id) for o in strays) if final.filled > 0]
+    if not sold:
+        return []
+    # the stray sold coins first: Zyn's own stop is now too large; down too, then one for the rest
+    own = positions.desk.cancel_confirmed(bracket.stop_order_id)
+    rest = bracket
+    for order in [*sold, own]:
+        after, done = positions.book_sell(rest, order, "stop")
+        if after is None:
+            return [done] if done is not None else []
+        rest = after
+    return _replace_stop(positions, rest)
+
+
+def _notify(positions: Positions, kind: str, text: str, bracket: Bracket) -> None:
+    if positions.notifier is not None:
+        try:
+            positions.notifier.notify(Event(kind, text, {"pair": bracket.pair, "trade_id": bracket.trade_id}))
+        except Exception:  # noqa: BLE001,S110 - a failing channel must not stop the stop check
+            pass
 
 
 def _check_stop(positions: Positions, bracket: Bracket, order: Order) -> list[TradeExit]:
@@ -99,11 +164,7 @@ def _not_found(positions: Positions, bracket: Bracket, grace_ms: int) -> list[Tr
         f"{bracket.stop_order_id} ({grace_ms // 1000} s after it was accepted): placing it again"
     )
     positions.journal.safety("stop_missing", text)
-    if positions.notifier is not None:
-        try:
-            positions.notifier.notify(Event("stop_missing", text, {"pair": bracket.pair, "trade_id": bracket.trade_id}))
-        except Exception:  # noqa: BLE001,S110 - a failing channel must not stop the re-placement
-            pass
+    _notify(positions, "stop_missing", text, bracket)
     return _replace_stop(positions, bracket)
 
 

@@ -10,12 +10,15 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
+from adapters.kraken.client_ref import userref_of
 from adapters.kraken.exchange import KrakenExchange
 from adapters.sim_exchange.server import Fault
-from core.domain import Order
+from core.domain import Order, OrderRequest
 from core.strategy.pinned import Decision
 from core.telemetry.db import make_engine
+from core.telemetry.models import SafetyEventRow
 from core.trading.circuit_breaker import CircuitBreaker
 from core.trading.service import TradingService
 from core.trading.types import ManualOrder
@@ -118,3 +121,88 @@ def test_validate_mode_shows_the_conditional_close_it_would_send(usd_only: Paper
     assert result.ok
     assert "close[ordertype]=stop-loss, close[price]=29400.0" in result.text
     assert open_stops(sim) == [] and sim.exchange.fetch_closed_orders() == []  # nothing executed
+
+
+def safety_kinds(db: Engine) -> list[str]:
+    with Session(db) as s:
+        return [r.kind for r in s.exec(select(SafetyEventRow)).all()]
+
+
+def test_an_exchange_stop_shown_late_on_rest_is_waited_for_never_doubled(usd_only: PaperSim, tmp_path: Path) -> None:
+    """Kraken places the attached stop at the fill but REST shows it 10 s later: Zyn does not
+    place its own meanwhile (it looks again on each sync within the stop grace) and adopts the
+    exchange's when it shows. At no sync are two stops open at the sim."""
+    sim, db = usd_only, make_engine(f"sqlite:///{tmp_path}/zyn.db")
+    sim.app.config["SIM"].close_lag.seconds = 10
+    svc = service(kraken_for(sim), db, sim)
+    result = svc.enter(PAIR, plan())
+    assert result.ok, result.text
+    (stop,) = open_stops(sim)  # the exchange's, invisible to REST for now
+    for _ in range(4):
+        sim.clock.advance(4_000)
+        svc.sync(full=True)
+        assert [(o.id, o.amount) for o in open_stops(sim)] == [(stop.id, D("0.01"))]
+    (bracket,) = svc.brackets(PAIR)
+    assert bracket.stop_order_id == stop.id  # adopted once REST showed it
+    assert "naked_position" not in safety_kinds(db)
+
+
+def test_an_exchange_stop_shown_after_the_grace_is_adopted_and_never_doubled(
+    usd_only: PaperSim, tmp_path: Path
+) -> None:
+    """REST shows the attached stop only after the stop grace (15 s): Zyn falls back to placing
+    its own at the grace, which the exchange refuses (the coins are held by the stop REST does
+    not show yet, as on Kraken): the owner is told of a naked position, and the stop is adopted
+    the moment it shows. Exactly one stop of the amount at the sim at every sync."""
+    sim, db = usd_only, make_engine(f"sqlite:///{tmp_path}/zyn.db")
+    sim.app.config["SIM"].close_lag.seconds = 30
+    svc = service(kraken_for(sim), db, sim)
+    assert svc.enter(PAIR, plan()).ok
+    (late,) = open_stops(sim)
+    for _ in range(7):
+        sim.clock.advance(5_000)
+        svc.sync(full=True)
+        assert [(o.id, o.amount) for o in open_stops(sim)] == [(late.id, D("0.01"))]
+    (bracket,) = svc.brackets(PAIR)
+    assert bracket.stop_order_id == late.id
+    assert "naked_position" in safety_kinds(db)  # the fallback was tried (and refused) after the grace
+
+
+def test_an_exchange_stop_beside_the_positions_own_is_cancelled_with_one_alert(
+    usd_only: PaperSim, tmp_path: Path
+) -> None:
+    """An open stop carrying the entry's userref that is not the position's journalled stop (the
+    exchange's, shown after Zyn placed its own) is cancelled, confirmed, by the next sync's stop
+    check, with one safety alert: one stop of the amount held remains."""
+    sim, db = usd_only, make_engine(f"sqlite:///{tmp_path}/zyn.db")
+    svc = service(kraken_for(sim), db, sim)
+    assert svc.enter(PAIR, plan()).ok
+    (bracket,) = svc.brackets(PAIR)
+    own = bracket.stop_order_id
+    # coins outside the position, so the sim accepts a second stop; tagged with the entry's userref
+    sim.exchange.create_order(OrderRequest(PAIR, "buy", "market", D("0.01")))
+    stray = sim.exchange.create_order(OrderRequest(PAIR, "sell", "stop-loss", D("0.01"), D("29400.0")))
+    sim.app.config["SIM"].userrefs[stray.id] = userref_of(bracket.entry_ref)
+    for _ in range(3):
+        sim.clock.advance(5_000)
+        svc.sync(full=True)
+        assert [(o.id, o.amount) for o in open_stops(sim)] == [(own, D("0.01"))]
+    assert sim.exchange.fetch_order(stray.id).status == "canceled"
+    assert safety_kinds(db).count("stray_stop") == 1
+
+
+def test_an_exit_while_zyn_waits_for_the_exchange_stop_cancels_that_stop_first(
+    usd_only: PaperSim, tmp_path: Path
+) -> None:
+    """The exchange's stop shows on REST before Zyn's next sync adopted it: an exit cancels it
+    (confirmed) before selling, so nothing stays behind for coins no longer held."""
+    sim, db = usd_only, make_engine(f"sqlite:///{tmp_path}/zyn.db")
+    sim.app.config["SIM"].close_lag.seconds = 10
+    svc = service(kraken_for(sim), db, sim)
+    assert svc.enter(PAIR, plan()).ok
+    (bracket,) = svc.brackets(PAIR)
+    assert bracket.stop_order_id == ""  # waiting: REST does not show the exchange's stop yet
+    sim.clock.advance(12_000)
+    done = svc.exit_position(PAIR, "manual")
+    assert done.ok, done.text
+    assert open_stops(sim) == [] and svc.brackets() == []
