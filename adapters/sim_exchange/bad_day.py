@@ -46,6 +46,7 @@ class Struck:
     kind: BadDayKind
     hide_s: float
     detail: str  # the order's type/side for AddOrder, else ""
+    ref: str = ""  # the order's client reference (cl_ord_id, else userref), else ""
 
     def __str__(self) -> str:
         hidden = f", unseen {self.hide_s:g} s" if self.hide_s else ""
@@ -92,7 +93,8 @@ class BadDay:
             hide_s = self.hide_s if kind == "late_fill" or (kind in ("answer_lost", "empty200", "html200")
                                                             and hide < 0.5) else 0.0
             detail = f"{params.get('ordertype', '')} {params.get('type', '')}".strip() if method == "AddOrder" else ""
-            self.struck.append(Struck(self.requests, method, kind, hide_s, detail))
+            ref = params.get("cl_ord_id") or params.get("userref") or ""
+            self.struck.append(Struck(self.requests, method, kind, hide_s, detail, ref))
         if kind == "socket_drop":
             return None, SocketFault("drop")
         return self._fault(method, kind, hide_s), None
