@@ -55,11 +55,13 @@ class Struck:
 
 @dataclass
 class BadDay:
-    """`rate`: the share of private requests that get a fault; `hide_s`: how long an executed order
-    may stay out of the reads; `kinds`: which faults may be dealt (all by default)."""
+    """`rate`: the share of private requests that get a fault; `order_rate`: the share of AddOrders
+    (default `rate`; orders are few beside the reads, and most kinds concern them); `hide_s`: how
+    long an executed order may stay out of the reads; `kinds`: which faults may be dealt (all)."""
 
     seed: int
     rate: float = 0.25
+    order_rate: float | None = None
     hide_s: float = 1.0
     kinds: tuple[BadDayKind, ...] = KINDS
     fraction: Decimal = Decimal("0.5")
@@ -70,8 +72,9 @@ class BadDay:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
-        if not 0 <= self.rate <= 1:
-            raise UserError(f"--bad-day-rate {self.rate}: expected a share between 0 and 1")
+        for name, share in (("--bad-day-rate", self.rate), ("--bad-day-order-rate", self.order_rate)):
+            if share is not None and not 0 <= share <= 1:
+                raise UserError(f"{name} {share}: expected a share between 0 and 1")
         unknown = [k for k in self.kinds if k not in KINDS]
         if unknown or not self.kinds:
             raise UserError(f"bad-day kinds {unknown or '(none)'}: expected some of {', '.join(KINDS)}")
@@ -84,7 +87,8 @@ class BadDay:
                 return None, None
             self.requests += 1
             strike, pick, hide = self._rng.random(), self._rng.random(), self._rng.random()
-            if strike >= self.rate:
+            rate = self.order_rate if method == "AddOrder" and self.order_rate is not None else self.rate
+            if strike >= rate:
                 return None, None
             kinds = [k for k in self.kinds if method == "AddOrder" or k not in ORDER_KINDS]
             if not kinds:
@@ -108,7 +112,8 @@ class BadDay:
 
     def schedule(self) -> str:
         """What was dealt so far, one fault a line (printed with a failing seed)."""
-        head = (f"bad day seed {self.seed} (rate {self.rate:g}): {len(self.struck)} fault(s) "
+        orders = f", AddOrder {self.order_rate:g}" if self.order_rate is not None else ""
+        head = (f"bad day seed {self.seed} (rate {self.rate:g}{orders}): {len(self.struck)} fault(s) "
                 f"in {self.requests} request(s)")
         return "\n".join([head, *(f"  {s}" for s in self.struck)])
 

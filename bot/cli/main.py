@@ -65,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="replay a fault schedule drawn from SEED over the private calls")
     sim.add_argument("--bad-day-rate", type=float, default=0.25, metavar="SHARE",
                      help="share of private calls that get a fault (default 0.25)")
+    sim.add_argument("--bad-day-order-rate", type=float, default=None, metavar="SHARE",
+                     help="share of AddOrder calls that get a fault (default: --bad-day-rate)")
     sim.add_argument("--bad-day-kinds", default=None, metavar="LIST",
                      help="comma list of faults to deal (default all: answer_lost, empty200, html200, "
                           "late_fill, fake_accept, rate_limit, partial, socket_drop)")

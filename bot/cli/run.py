@@ -241,4 +241,4 @@ def _bad_day(args: argparse.Namespace) -> BadDay | None:
             raise UserError("--bad-day-kinds needs --bad-day SEED")
         return None
     kinds = parse_kinds(args.bad_day_kinds) if args.bad_day_kinds is not None else KINDS
-    return BadDay(args.bad_day, rate=args.bad_day_rate, kinds=kinds)
+    return BadDay(args.bad_day, rate=args.bad_day_rate, order_rate=args.bad_day_order_rate, kinds=kinds)
