@@ -217,10 +217,13 @@ class Positions:
         return self.place_stop(bracket)
 
     def _unseen_within_grace(self, row: OrderRow) -> None:
-        """An order sent with an unknown outcome (answer lost, empty or HTML 200) that no read shows
-        yet may still appear: within the grace, raise (the next sync looks again) instead of calling
-        it failed and sending a second stop beside it (found by the bad-day property test)."""
-        unknown = row.status == "new" and (row.error or "").startswith("unknown outcome")
+        """An order sent with an unknown outcome (answer lost, empty or HTML 200), or accepted with a
+        txid that no read shows yet, may still appear: within the grace, raise (the next sync looks
+        again) instead of calling it failed and sending a stop beside it (or for coins it sold).
+        Found by the bad-day property test."""
+        unknown = (row.status == "new" and (row.error or "").startswith("unknown outcome")) or (
+            row.status == "open" and bool(row.exchange_id)  # accepted, yet no read shows it
+        )
         age = self.clock.now_ms() - row.created_ms
         if unknown and age < self.stop_grace_ms:
             raise OrderOutcomeUnknown(
@@ -276,7 +279,15 @@ class Positions:
                 return done
             raise
         if order.status == "open":  # still open after the read-backs: a failed cancel leaves it
-            order = self.desk.cancel_confirmed(order.id)  # to sync (ensure_stop finishes it)
+            try:  # to sync (ensure_stop finishes it)
+                order = self.desk.cancel_confirmed(order.id)
+            except (ExchangeError, ExchangeUnavailable) as exc:  # e.g. a txid the exchange never knew
+                self.journal.error("trading.exit", "transient", f"{bracket.pair} exit ({reason}) sell {order.id} "
+                                   f"not settled: {exc}; resolving it, then re-protecting")
+                _, done = self.protect(bracket)  # the sell is looked up first (after the grace), never doubled
+                if done is not None:
+                    return done
+                raise
         rest, done = self.book_sell(bracket, order, reason)
         if rest is None and done is not None:
             return done
