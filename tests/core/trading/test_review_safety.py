@@ -101,6 +101,9 @@ def test_sync_survives_a_failed_stop_and_places_it_on_the_next_sync(stack: Stack
     assert "naked_position" in safety_kinds(stack)
     assert [o.type for o in stack.exchange.fetch_open_orders()] == []
     ex.lookup_down = 0
+    svc.sync()  # within the stop grace an unseen stop may still appear (issue 19): nothing sent yet
+    assert stack.exchange.fetch_open_orders() == []
+    stack.clock.advance(svc.stop_grace_ms + 1)
     svc.sync()
     [stop] = stack.exchange.fetch_open_orders()
     assert stop.type == "stop-loss" and svc.brackets(PAIR)[0].stop_order_id == stop.id
