@@ -224,7 +224,7 @@ class Positions:
         unknown = (row.status == "new" and (row.error or "").startswith("unknown outcome")) or (
             row.status == "open" and bool(row.exchange_id)  # accepted, yet no read shows it
         )
-        age = self.clock.now_ms() - row.created_ms
+        age = self.clock.now_ms() - max(row.created_ms, row.updated_ms)  # from its last send (entries.last_sent_ms)
         if unknown and age < self.stop_grace_ms:
             raise OrderOutcomeUnknown(
                 f"{row.purpose} order {row.client_ref} sent {age / 1000:.1f} s ago is not visible yet; "

@@ -65,7 +65,7 @@ from tests.reliability.invariants import check_store
 PAIRS = ("BTC/USD", "ETH/USD")
 AMOUNTS = {"BTC/USD": ("0.002", "0.003"), "ETH/USD": ("0.05", "0.08")}
 FOUR_HOURS = 4 * 3_600_000
-GRACE_S = 1.0  # ZYN_ORDER_GRACE_S: "not found" proves nothing before it
+GRACE_S = 2.0  # ZYN_ORDER_GRACE_S: "not found" proves nothing before it (longer than HIDE_S: the documented promise)
 HIDE_S = 1.0  # how long the schedule keeps an executed order out of the reads
 SETTLE_S = GRACE_S + HIDE_S + 6.0  # the longest the checks wait for Zyn to converge after a step
 ORDER_CALLS = frozenset({"AddOrder", "CancelOrder", "CancelAll", "CancelAllOrdersAfter", "EditOrder", "AmendOrder"})
