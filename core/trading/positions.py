@@ -418,6 +418,12 @@ class Positions:
         held = self.held(bracket)
         if held is None or held >= bracket.amount:
             return bracket  # unknown: send the booked amount, the exchange refuses what is not there
+        busy = self._sell_in_flight(bracket)
+        if busy:  # the shortfall may be that sell's coins, not this position's: wait for it to settle
+            raise ExchangeUnavailable(
+                f"{bracket.pair} trade {bracket.trade_id}: {held} of {bracket.amount} held while the sell of "
+                f"trade {busy} is not settled yet; tried again on the next sync"
+            )
         if held <= 0:
             raise ExchangeError(f"no {bracket.pair} coins held for trade {bracket.trade_id} ({bracket.amount} booked)")
         self.journal.safety(
@@ -427,6 +433,18 @@ class Positions:
         capped = replace(bracket, amount=held)
         self.save(capped)
         return capped
+
+    def _sell_in_flight(self, bracket: Bracket) -> int | None:
+        """Another position of the pair whose sell (not a stop) was sent and is not settled: its
+        coins may be gone from the one balance already, and `held` would charge them to this
+        position, which then sold or stopped too little (found by the bad-day property test)."""
+        for other in self.book.for_pair(bracket.pair):
+            if other.trade_id == bracket.trade_id:
+                continue
+            rows = self.journal.orders_for_trade(other.trade_id, ("new", "open"))
+            if any(r.side == "sell" and r.purpose != "stop" for r in rows):
+                return other.trade_id
+        return None
 
     def save(self, bracket: Bracket) -> None:
         """A change of the position alone (no trade or order row with it)."""
