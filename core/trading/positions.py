@@ -438,12 +438,14 @@ class Positions:
         """Another position of the pair whose sell (not a stop) was sent and is not settled: its
         coins may be gone from the one balance already, and `held` would charge them to this
         position, which then sold or stopped too little (found by the bad-day property test)."""
+        now = self.clock.now_ms()
         for other in self.book.for_pair(bracket.pair):
             if other.trade_id == bracket.trade_id:
                 continue
-            rows = self.journal.orders_for_trade(other.trade_id, ("new", "open"))
-            if any(r.side == "sell" and r.purpose != "stop" for r in rows):
-                return other.trade_id
+            for r in self.journal.orders_for_trade(other.trade_id, ("new", "open")):
+                young = now - max(r.created_ms, r.updated_ms) < self.stop_grace_ms
+                if r.side == "sell" and (r.purpose != "stop" or young):  # a new stop may have sold unseen
+                    return other.trade_id
         return None
 
     def save(self, bracket: Bracket) -> None:
