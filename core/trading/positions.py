@@ -443,10 +443,21 @@ class Positions:
             if other.trade_id == bracket.trade_id:
                 continue
             for r in self.journal.orders_for_trade(other.trade_id, ("new", "open")):
+                if r.side != "sell":
+                    continue
                 young = now - max(r.created_ms, r.updated_ms) < self.stop_grace_ms
-                if r.side == "sell" and (r.purpose != "stop" or young):  # a new stop may have sold unseen
+                if r.purpose != "stop" or (young and not self._seen_open(r)):  # a new stop may have sold unseen
                     return other.trade_id
         return None
+
+    def _seen_open(self, row: OrderRow) -> bool:
+        """The exchange shows this order open now (so it really reserves its coins)."""
+        if not row.exchange_id:
+            return False
+        try:
+            return self.exchange.fetch_order(row.exchange_id).status == "open"
+        except (ExchangeError, ExchangeUnavailable):  # unseen, or cannot tell: not proved live
+            return False
 
     def save(self, bracket: Bracket) -> None:
         """A change of the position alone (no trade or order row with it)."""
