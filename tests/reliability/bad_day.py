@@ -297,9 +297,11 @@ class BadDayMachine(RuleBasedStateMachine):
         elif action == "move stop":  # the profit target's break-even step, as crash_child.py runs it
             with rig.zyn.trading.lock:
                 rig.said.extend(lock_in_profit(rig.zyn.trading, "breakeven", None))
-        elif action == "candles":
-            decided = rig.zyn.autopilot.run_once()
-            rig.said.append("autopilot: " + ", ".join(f"{d.pair} {d.action}" for d in decided))
+        elif action == "candles":  # the scheduler's own job wrapper: a failed tick is its error alert
+            rig.zyn.scheduler.run_now("autopilot")
+            state = rig.zyn.scheduler.state()
+            rig.said.append(f"autopilot job: runs {state['runs'].get('autopilot', 0)}, "
+                            f"errors {state['errors'].get('autopilot', 0)}")
         else:
             self._stale_tries(stale)
 
