@@ -338,7 +338,8 @@ class BadDayMachine(RuleBasedStateMachine):
             text = "; ".join(problems) + "\n" + self.rig.day.schedule()
             print(f"BROKEN after step {self.steps}: {text}\nsteps: {self.trail}", file=sys.stderr, flush=True)
             raise AssertionError(text)
-        tally(self.rig.day.struck[self.dealt_before:], " / ".join(self.rig.said))
+        answers = [line for line in self.rig.said if not line.startswith("jimmy, please confirm")]  # not echoes
+        tally(self.rig.day.struck[self.dealt_before:], " / ".join(answers) or "(no answer)")
         self.dealt_before = len(self.rig.day.struck)
 
     def teardown(self) -> None:
