@@ -44,7 +44,7 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 from urllib.parse import parse_qsl
 
 from flask import Flask, Response, jsonify, request
@@ -57,13 +57,11 @@ from adapters.sim_exchange.context import KrakenError, PaperLike, SimContext, kr
 from adapters.sim_exchange.kraken_format import descr_order
 from adapters.sim_exchange.private import PRIVATE
 from adapters.sim_exchange.public import PUBLIC
+from adapters.sim_exchange.ws_faults import SocketFault
 from adapters.sim_exchange.ws_private import add_private_socket
 from adapters.sim_exchange.ws_public import add_public_socket
 from core.domain import ZynError
 from core.ports import Clock
-
-if TYPE_CHECKING:
-    from adapters.sim_exchange.bad_day import BadDay
 
 log = logger.bind(component="sim_exchange")
 FaultKind = Literal[
@@ -72,6 +70,12 @@ FaultKind = Literal[
 ORDER_READS = ("QueryOrders", "OpenOrders", "ClosedOrders")
 FAKE_TXID = "OFAKEX-ACCPT-{:06d}"  # Kraken's txid shape, so reads answer "absent", not "malformed"
 HANG_MAX_S = 600.0  # a hang nobody releases ends (answer dropped) after this long
+
+
+class FaultSchedule(Protocol):
+    """What `app.config["BAD_DAY"]` holds (`bad_day.BadDay`): one fate per private request."""
+
+    def fault_for(self, method: str, params: dict[str, str]) -> tuple[Fault | None, SocketFault | None]: ...
 
 
 @dataclass
@@ -288,7 +292,7 @@ def _take_fault(app: Flask, method: str, params: dict[str, str]) -> Fault | None
         if fault.times > 0 and wanted and fnmatch.fnmatchcase(method, fault.method):
             fault.times -= 1
             return fault
-    bad_day: BadDay | None = app.config.get("BAD_DAY")
+    bad_day: FaultSchedule | None = app.config.get("BAD_DAY")
     if bad_day is None or not request.path.startswith("/0/private/"):
         return None
     dealt, cut = bad_day.fault_for(method, params)  # the seeded schedule (adapters/sim_exchange/bad_day.py)
