@@ -28,7 +28,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy bot adapters scheduler
 
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=30
 
 test: lint typecheck pytest
 

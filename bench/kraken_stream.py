@@ -128,6 +128,8 @@ def main() -> None:
     while "socket" in zyns and stream_of(zyns["socket"]).transport() != "websocket" and time.monotonic() < deadline:
         time.sleep(0.05)
     seeds = {m: stream_of(z).rest_calls for m, z in zyns.items()}
+    rest_before = {m: dict(z.market.budget.calls) for m, z in zyns.items()}  # every REST call, from its budget
+    wall_start = time.monotonic()
     start_sim = sim.clock.now_ms()
     first_close = (start_sim // FOUR_H + 1) * FOUR_H
     threads = [threading.Thread(target=run_loop, args=(z, args.poll, stop, results[m]), daemon=True)
@@ -143,6 +145,7 @@ def main() -> None:
     for t in threads:
         t.join(timeout=60)
     sim_hours = (sim.clock.now_ms() - start_sim) / 3_600_000
+    wall_hours = (time.monotonic() - wall_start) / 3600
     print(f"measured over {sim_hours:.1f} sim hours ({args.candles} closes of every pair)")
     for mode, zyn in zyns.items():
         got = results[mode]
@@ -157,6 +160,11 @@ def main() -> None:
               f"{len(got['runs'])} runs; "
               f"REST OHLC calls after warm-up {calls} ({calls / sim_hours:.0f} per sim hour; seed {seed}); "
               f"transport {feed.transport()}")
+    for mode, zyn in zyns.items():
+        calls = {k: n - rest_before[mode][k] for k, n in zyn.market.budget.calls.items()}
+        total = sum(calls.values())
+        print(f"{mode:>6}: REST calls after warm-up (all methods, from its rate budget) {total} {calls}: "
+              f"{total / sim_hours:.0f} per sim hour, {total / wall_hours:.0f} per real hour at this speed")
     print(f"sim requests by path (both Zyns, the whole run): {dict(sorted(requests.items()))}")
     counters = sim.app.config["KRAKEN_COUNTERS"]
     print(f"sim (starter counters, its own code): refusals {dict(counters.refused) or 'none'}, peak REST counter "

@@ -15,7 +15,10 @@ Label names: the held-out writer's labels are the classifier's intent names; par
 mapped to them by `offline_engine.COMMAND_INTENT` (e.g. `insights` -> learned, `pause_until` ->
 pause, `sell_part` -> sell, `set` -> settings); `none` means "not understood" (intent None).
 
-    .venv/bin/python bench/phrase_accuracy.py [--json] [--misses]
+    .venv/bin/python bench/phrase_accuracy.py [--json] [--misses] [--extra PATH]
+
+`--extra PATH` also scores another labelled file (intent<TAB>phrasing, e.g. a new held-out set) the
+same way, reported as "extra".
 """
 
 from __future__ import annotations
@@ -67,7 +70,7 @@ def _score(clf: IntentClassifier, rows: list[tuple[str, str]], known: set[str]) 
             "fresh_accuracy": fresh_correct / fresh if fresh else 0.0, "misses": misses}
 
 
-def measure() -> dict[str, object]:
+def measure(extra: Path | None = None) -> dict[str, object]:
     train = load_phrases(TRAIN_PATH)
     known = {text.strip().lower() for _, text in train}
     started = time.perf_counter()
@@ -82,6 +85,7 @@ def measure() -> dict[str, object]:
         "train_seconds": round(train_s, 3),
         "v2": _score(clf, load_phrases(HELDOUT_V2_PATH), known),
         "old": {**_score(clf, old, known), "classifier_only_accuracy": old_classifier_only / len(old)},
+        **({"extra": _score(clf, load_phrases(extra), known)} if extra is not None else {}),
         "safe_sentences": len(safe),
         "money_suggestions": len(flagged),
         "flagged": flagged,
@@ -98,8 +102,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--misses", action="store_true", help="print every miss")
+    parser.add_argument("--extra", type=Path, help="another labelled file to score the same way")
     args = parser.parse_args()
-    result = measure()
+    result = measure(args.extra)
     if args.json:
         print(json.dumps(result))
         return
@@ -108,12 +113,15 @@ def main() -> None:
     print(f"phrases: {result['train']} train; training took {result['train_seconds']} s")
     print(_line("held-out v2", v2))
     print(_line("old held-out", old) + f"; classifier alone {old['classifier_only_accuracy']:.1%}")
+    extra = result.get("extra")
+    if isinstance(extra, dict):
+        print(_line(f"extra ({args.extra})", extra))
     print(f"safety: {result['money_suggestions']} money-moving suggestions over {result['safe_sentences']} "
           "safe sentences")
     for line in result["flagged"]:  # type: ignore[attr-defined]
         print("  flagged:", line)
     if args.misses:
-        for name, r in (("v2", v2), ("old", old)):
+        for name, r in (("v2", v2), ("old", old), *((("extra", extra),) if isinstance(extra, dict) else ())):
             for miss in r["misses"]:
                 print(f"  {name} miss:", miss)
 

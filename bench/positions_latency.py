@@ -48,11 +48,13 @@ class Counter:
 
     def __init__(self, app: Any) -> None:
         self.app, self.counts, self.lock = app, dict[str, int](), threading.Lock()
+        self.timeline: list[tuple[float, str]] = []  # (perf_counter, method): written beside the log
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         method = str(environ.get("PATH_INFO", "")).rsplit("/", 1)[-1]
         with self.lock:
             self.counts[method] = self.counts.get(method, 0) + 1
+            self.timeline.append((time.perf_counter(), method))
         return self.app(environ, start_response)
 
     def private(self) -> int:
@@ -86,11 +88,15 @@ def wait_owner(port: int, deadline_s: float = 180) -> None:
     raise SystemExit("zyn run did not become the owner")
 
 
-def buy_yes(port: int, pair: str, price: Decimal) -> tuple[float, str]:
+def buy_yes(port: int, pair: str, price: Decimal, marks: list[tuple[float, str]] | None = None) -> tuple[float, str]:
     stop = int(price * Decimal("0.9"))
     start = time.perf_counter()
     echo = chat(port, f"buy {AMOUNTS[pair]} {pair} sl {stop}")
+    if marks is not None:
+        marks.append((time.perf_counter(), "-- echo answered"))
     done = chat(port, "yes") if "yes" in echo.lower() else echo
+    if marks is not None:
+        marks += [(start, f"-- buy {pair} sent"), (time.perf_counter(), "-- yes answered")]
     return time.perf_counter() - start, done
 
 
@@ -102,13 +108,15 @@ def main() -> int:
                         help="idle seconds before each measured buy (Kraken's private budget refills meanwhile)")
     args = parser.parse_args()
 
+    from adapters.kraken.budget import PRIVATE_STARTER
     from adapters.sim_exchange.runner import build_sim_exchange
     from tests.fakes.sim_server import SimServer
 
     tmp = Path(tempfile.mkdtemp(prefix="zyn-positions-"))
     balances = {"USD": Decimal(100_000)}
-    sim = build_sim_exchange(args.data, "", "", balances, 60.0, f"sqlite:///{tmp}/sim.db")
-    sim.app.config["RATE_LIMIT"] = None  # Zyn's own budget paces it, as against Kraken
+    # Kraken's starter-tier counters enforced by the sim's own code (adapters/sim_exchange/counters.py):
+    # a refusal there is Zyn exceeding Kraken's limits, counted and printed below.
+    sim = build_sim_exchange(args.data, "", "", balances, 60.0, f"sqlite:///{tmp}/sim.db", tier="starter")
     counter = Counter(sim.app.wsgi_app)
     sim.app.wsgi_app = counter  # type: ignore[method-assign]
     server = SimServer(sim.app).start()
@@ -121,6 +129,8 @@ def main() -> int:
                             stdout=subprocess.DEVNULL, stderr=open(tmp / "zyn.err", "w"), text=True)  # noqa: SIM115
     results: dict[str, Any] = {"latency_s": {}, "replies": {}}
     started = time.time()
+    marks: list[tuple[float, str]] = []
+    t0 = time.perf_counter()
     try:
         wait_owner(port)
         pairs = ["BTC/USD", "ETH/USD"]
@@ -128,13 +138,14 @@ def main() -> int:
         for measured_at in (0, 2, 5):
             while opened < measured_at:  # open positions up to the count, unmeasured
                 pair = pairs[opened % 2]
-                _, text = buy_yes(port, pair, sim.exchange.fetch_ticker(pair).last)
+                _, text = buy_yes(port, pair, sim.exchange.fetch_ticker(pair).last, marks)
                 if "Bought" not in text:
                     raise SystemExit(f"could not open position {opened + 1}: {text}")
                 opened += 1
             pair = pairs[opened % 2]
             time.sleep(args.settle)  # an owner does not buy five times a minute: the budget refills
-            seconds, text = buy_yes(port, pair, sim.exchange.fetch_ticker(pair).last)
+            marks.append((time.perf_counter(), f"-- measured buy with {measured_at} positions"))
+            seconds, text = buy_yes(port, pair, sim.exchange.fetch_ticker(pair).last, marks)
             results["latency_s"][str(measured_at)] = round(seconds, 3)
             results["replies"][str(measured_at)] = " ".join(text.split())[:90]
             opened += 1 if "Bought" in text else 0
@@ -144,12 +155,22 @@ def main() -> int:
             proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
             proc.kill()
+    with open(tmp / "requests.txt", "w") as fh:  # every request the sim served, with the chat's marks
+        for at, what in sorted(counter.timeline + marks):
+            fh.write(f"{at - t0:9.3f} {what}\n")
+    results["timeline"] = str(tmp / "requests.txt")
     results["private_calls_by_method"] = {m: n for m, n in sorted(counter.counts.items()) if m in PRIVATE}
     results["run_s"] = round(time.time() - started, 1)
+    # another process on the same key starts with an empty budget, while Kraken's counter (the
+    # sim's) may still be full from `zyn run`: wait until it has drained (15 / 0.33 s) first
+    time.sleep(PRIVATE_STARTER.ceiling / PRIVATE_STARTER.decay_per_s)
     results["calls_per_sync"] = calls_per_sync(env, counter, keep=5)
     server.stop()
     stops = [o for o in sim.exchange.fetch_open_orders() if o.type == "stop-loss"]
     results["open_positions_at_the_end"] = len(stops)
+    counters = sim.app.config["KRAKEN_COUNTERS"]
+    results["sim_refusals"] = dict(counters.refused)
+    results["sim_peak_rest_counter"] = round(counters.peak["rest"], 2)
     results["log"] = str(tmp / "zyn.err")
     if args.json:
         print(json.dumps(results))
@@ -159,7 +180,10 @@ def main() -> int:
         print(f"private Kraken calls per sync with {results['calls_per_sync']['positions']} positions: "
               f"{results['calls_per_sync']['per_sync']}")
         print(f"settle before each measured buy: {args.settle:g} s")
+        print(f"every request with the chat's marks: {results['timeline']}")
         print(f"private calls by method over the {results['run_s']} s run: {results['private_calls_by_method']}")
+        print(f"Kraken starter counters at the sim: refusals {results['sim_refusals'] or 0}, "
+              f"peak REST counter {results['sim_peak_rest_counter']} of 15")
         print(f"target: buy + yes <= {TARGET_S} s with 5 positions; <= 3 private calls per sync")
     return 0
 

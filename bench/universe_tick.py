@@ -28,26 +28,23 @@ from loguru import logger  # noqa: E402
 
 from bench.synthetic_pairs import build_folder  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
+from bot.text.universe import reason_text  # noqa: E402
 from bot.wiring.app import build_zyn  # noqa: E402
 from bot.wiring.modules import refresh_universe  # noqa: E402
-from core.markets.universe import select  # noqa: E402
+from core.markets.universe import UniverseRow, select  # noqa: E402
 from core.strategy.module_settings import UniverseSettings  # noqa: E402
 
 HOUR = 3_600_000
 DATA = Path(os.environ.get("ZYN_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
-def reason_kind(reason: str) -> str:
-    """A reason without its figures, to count pairs per filter."""
-    if reason.startswith("#"):
-        return "beyond the top N by 24h volume" if "only the top" in reason else "in"
-    if reason.startswith("24h volume"):
-        return "24h volume below the minimum"
-    if reason.startswith("price"):
-        return "price below the minimum"
-    if reason.startswith("spread"):
-        return "spread above the maximum"
-    return reason
+KINDS = {"ranked": "in", "top_n": "beyond the top N by 24h volume", "min_volume": "24h volume below the minimum",
+         "min_price": "price below the minimum", "max_spread": "spread above the maximum"}
+
+
+def reason_kind(row: UniverseRow) -> str:
+    """A row's reason without its figures, to count pairs per filter (the rest: its words)."""
+    return KINDS.get(row.why) or reason_text(row)
 
 
 def main() -> int:
@@ -77,7 +74,7 @@ def main() -> int:
         zyn.replay.skip_until(start)
         stats = zyn.modules.universe.source.pair_stats()
         rows = select(stats, UniverseSettings())
-        kinds = Counter(reason_kind(r.reason) for r in rows)
+        kinds = Counter(reason_kind(r) for r in rows)
         print(f"universe with the default filters ({UniverseSettings()}):")
         for kind, n in kinds.most_common():
             print(f"  {n:4d}  {kind}")

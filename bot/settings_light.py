@@ -13,7 +13,7 @@ import os
 
 def load_env() -> dict[str, str]:
     """Environment first, then `.env` for what the environment does not set."""
-    from dotenv import dotenv_values
+    from dotenv import dotenv_values  # lazy: the slim terminal-client path
 
     env: dict[str, str] = {}
     if os.path.exists(".env"):

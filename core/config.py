@@ -6,9 +6,12 @@ process environment. A malformed value raises `UserError` naming the variable.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.domain import UserError
@@ -54,10 +57,18 @@ class Settings:
     # issue 19 point 3 (storage outage): how long the owner waits for its database to come back
     # (serving /healthz 503, refusing money actions) before it exits with code 3 for its supervisor.
     storage_outage_exit_s: float = 300.0
+    # issue 20.1: the conversation audit log through a write-ahead journal, off the request path
+    chat_journal: str = ""  # ZYN_CHAT_JOURNAL: a folder; "" = beside the SQLite file; "off" = commit per reply
+    chat_journal_flush_s: float = 0.05  # ZYN_CHAT_JOURNAL_FLUSH_S: rows reach the database within this
     # issue 21: Kraken as it really is (rate tier, WebSocket v2 endpoints)
     kraken_tier: str = "starter"  # KRAKEN_TIER
     kraken_ws_url: str = KRAKEN_WS_DEFAULT  # KRAKEN_WS_URL (derived from KRAKEN_API_URL when only that is set)
     kraken_ws_auth_url: str = KRAKEN_WS_AUTH_DEFAULT  # KRAKEN_WS_AUTH_URL
+    # issue 21 points 2-3: entries carry Kraken's conditional close stop (KRAKEN_CONDITIONAL_CLOSE
+    # on|off; off: Zyn places every stop itself after the fill) and live mode applies fills pushed
+    # by the private `executions` socket (KRAKEN_EXECUTIONS on|off; off: REST polling only)
+    kraken_conditional_close: bool = True
+    kraken_executions: bool = True
     modules: ModuleSettings = field(default_factory=ModuleSettings)
     # issue 18: settings once — every variable the code reads arrives here (channel blocks: bot/settings.py)
     log_level: str = ""  # ZYN_LOG_LEVEL; empty: the command's default (bot/cli/main.py)
@@ -93,8 +104,6 @@ class Settings:
 
 def redact_url(url: str) -> str:
     """postgresql://user:pw@host/db -> postgresql://user:***@host/db (for logs)."""
-    from urllib.parse import urlsplit, urlunsplit
-
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -178,6 +187,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         order_grace_s=_float(env, "ZYN_ORDER_GRACE_S", 60.0, 0.0),
         # issue 19 point 3 (storage outage)
         storage_outage_exit_s=_float(env, "ZYN_STORAGE_OUTAGE_EXIT_S", 300.0, 0.0),
+        # issue 20.1 (chat write-ahead journal)
+        chat_journal=env.get("ZYN_CHAT_JOURNAL", "").strip(),
+        chat_journal_flush_s=_float(env, "ZYN_CHAT_JOURNAL_FLUSH_S", 0.05, 0.0),
         **_kraken_extras(env),  # issue 21
         modules=load_module_settings(env, timeframe, tz),
         # issue 17 (servant)
@@ -209,7 +221,9 @@ def _kraken_extras(env: Mapping[str, str]) -> dict[str, Any]:
     else:
         derived, derived_auth = KRAKEN_WS_DEFAULT, KRAKEN_WS_AUTH_DEFAULT
     return {"kraken_tier": tier, "kraken_ws_url": (ws or derived).rstrip("/"),
-            "kraken_ws_auth_url": (ws_auth or derived_auth).rstrip("/")}
+            "kraken_ws_auth_url": (ws_auth or derived_auth).rstrip("/"),
+            "kraken_conditional_close": _choice(env, "KRAKEN_CONDITIONAL_CLOSE", "on", ("on", "off")) == "on",
+            "kraken_executions": _choice(env, "KRAKEN_EXECUTIONS", "on", ("on", "off")) == "on"}
 
 
 def _history_days(env: Mapping[str, str]) -> float:
@@ -244,8 +258,6 @@ def _check_secret(secret: str) -> None:
     first order, so it is refused at start. The value itself is never shown."""
     if not secret:
         return
-    import base64
-    import binascii
 
     try:
         base64.b64decode(secret, validate=True)
@@ -264,8 +276,6 @@ def _pairs(env: Mapping[str, str]) -> tuple[str, ...]:
 
 def _kraken_url(env: Mapping[str, str]) -> str:
     """KRAKEN_API_URL: an http(s) URL with a host (the sim-exchange is http://127.0.0.1:PORT)."""
-    from urllib.parse import urlsplit
-
     raw = env.get("KRAKEN_API_URL", "").strip()
     if not raw:
         return "https://api.kraken.com"

@@ -93,6 +93,9 @@ class OrderRequest:
     price: Decimal | None = None
     client_ref: str = ""
     validate: bool = False
+    # Issue 21: Kraken's conditional close on an entry (`close[ordertype]=stop-loss`,
+    # `close[price]`): the exchange itself places a stop-loss at this price for what fills.
+    close_stop: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,3 +156,25 @@ class Event:
     kind: str  # trade_opened, trade_closed, stop_hit, kill_switch, circuit, error, report
     text: str
     data: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ClosedTrade:
+    """One finished backtest trade (the reference backtester's and the kernel's: float figures)."""
+
+    pair: str
+    entry_ts: int  # open time of the candle whose open filled the entry
+    exit_ts: int  # open time of the candle in which the exit filled
+    amount: float
+    entry_price: float
+    exit_price: float
+    stop: float
+    target: float
+    fees: float
+    pnl: float  # net of both fees
+    r_multiple: float  # pnl / (amount x (entry - stop))
+    reason: str  # stop, target, kill_switch, end
+    atr: float = 0.0
+    sma: float = 0.0
+    signal_close: float = 0.0
+    size_factor: float = 1.0

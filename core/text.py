@@ -87,9 +87,11 @@ def price_places_text(value: object, decimals: int | None = None) -> str:
     return _trimmed(fixed(dec, 5 - dec.adjusted()))
 
 
-def price_text(pair: str, value: object) -> str:
-    """4065.261561571868 on ETH/USD -> '4,065.26' (Kraken's pair decimals; at most 8)."""
-    return fixed(_dec(value), min(market_for(pair).pair_decimals, 8))
+def price_text(pair: str, value: object, decimals: int | None = None) -> str:
+    """4065.261561571868 on ETH/USD -> '4,065.26': the pair's price decimals (`decimals`, from the
+    market the trading service holds, else the catalog's; at most 10), the one rounding rule of
+    `price_places_text`, so an alert and a chat reply show the same price the same way."""
+    return price_places_text(value, market_for(pair).pair_decimals if decimals is None else decimals)
 
 
 def money_text(value: object, signed: bool = True) -> str:

@@ -89,14 +89,3 @@ def features(ts_ms: int, tz: str = "UTC") -> dict[str, str | int | bool]:
         "session": c.session,
         "weekend": c.weekend,
     }
-
-
-def describe(clock: Clock, tz: str = "UTC") -> str:
-    """One paragraph of time context for the agent's system prompt."""
-    c = from_clock(clock, tz)
-    local = c.local.strftime("%A %Y-%m-%d %H:%M")
-    utc = c.utc.strftime("%A %Y-%m-%d %H:%M")
-    where = f"{local} in {c.tz} ({utc} UTC)" if c.tz != "UTC" else f"{utc} UTC"
-    session = "no major session open" if c.session == "off" else f"{c.session} session"
-    day = "weekend" if c.weekend else "weekday"
-    return f"It is {where}; {session}; {day}; UTC hour bucket {c.hour_bucket}."

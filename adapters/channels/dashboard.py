@@ -81,7 +81,7 @@ def insights_from_db(db: Any) -> list[dict[str, Any]]:
     table or a broken row must not take the status page down.
     """
     try:
-        from core.learning.insights import list_insights
+        from core.learning.insights import list_insights  # lazy: keeps sqlmodel out of this import
 
         rows = list_insights(db)
     except Exception as exc:

@@ -31,7 +31,7 @@ def cells(row: Any) -> list[str]:
 
 def table_rows(reply: Reply) -> list[Any]:
     """The reply's rows, with its column headers first when it is a table."""
-    columns = list(getattr(reply, "columns", []) or [])
+    columns = list(reply.columns)
     return ([columns] if columns and reply.rows else []) + list(reply.rows or [])
 
 
@@ -70,7 +70,7 @@ def lay_out(reply: Reply, width: int) -> RowLayout:
     rows = [cells(r) for r in reply.rows or []]
     if not rows:
         return RowLayout([])
-    columns = [str(c) for c in getattr(reply, "columns", []) or []]
+    columns = [str(c) for c in reply.columns]
     lines = format_table(table_rows(reply)).splitlines()
     if max(len(line) for line in lines) <= width:
         header, body = (lines[0], lines[1:]) if columns else ("", lines)

@@ -77,6 +77,9 @@ class SettingsLike(Protocol):
     @property
     def channels(self) -> ChannelSettings: ...
 
+    @property
+    def user_name(self) -> str: ...
+
 
 class ZynLike(Protocol):
     """The part of `bot.wiring.app.Zyn` that `make_blueprint(zyn)` reads."""
@@ -93,15 +96,14 @@ class ZynLike(Protocol):
     @property
     def db(self) -> Engine | None: ...
 
+    def dashboard_settings(self) -> list[tuple[str, str]]: ...
 
-def channel_settings(settings: ChannelSettings | SettingsLike | Any) -> ChannelSettings:
+    def equity_chart_svg(self, points: list[tuple[int, float]]) -> str: ...
+
+
+def channel_settings(settings: ChannelSettings | SettingsLike) -> ChannelSettings:
     """Accept either the whole Settings or its ChannelSettings (callers hold one or the other)."""
-    if isinstance(settings, ChannelSettings):
-        return settings
-    channels = getattr(settings, "channels", None)
-    if isinstance(channels, ChannelSettings):
-        return channels
-    raise TypeError("expected Settings or ChannelSettings")
+    return settings if isinstance(settings, ChannelSettings) else settings.channels
 
 
 def is_loopback(host: str | None) -> bool:

@@ -268,7 +268,7 @@ def sms_lines(reply: Reply) -> list[str]:
     """Plain lines for a text message: table cells named by their column ("BTC/USD: amount
     0.01, stop 59,000.00"), label/value rows as "label: value"; one line per row."""
     parts = [p for p in (reply.title, *reply.text.splitlines()) if p]
-    columns = [str(c) for c in getattr(reply, "columns", []) or []]
+    columns = [str(c) for c in reply.columns]
     for r in reply.rows or []:
         row = cells(r)
         if columns:

@@ -52,10 +52,10 @@ class DurableReplayCache:
         self._db, self._prefix = db, prefix
 
     def first_time(self, key: str) -> bool:
-        from sqlalchemy.exc import IntegrityError
-        from sqlmodel import Session
+        from sqlalchemy.exc import IntegrityError  # lazy: sqlalchemy loads only when used
+        from sqlmodel import Session  # lazy: sqlmodel loads only when used
 
-        from core.telemetry.models import KeyValueRow
+        from core.telemetry.models import KeyValueRow  # lazy: keeps sqlalchemy, sqlmodel out of this import
 
         try:
             with Session(self._db) as s:

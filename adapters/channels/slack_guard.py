@@ -111,7 +111,7 @@ def _well_formed(data: Any) -> bool:
 def bolt_error(error: Exception) -> Any:
     """The bolt App's error handler: a signed request that still made bolt (or a listener before its
     ack) raise is answered 400 with one log line, never bolt's 500."""
-    from slack_bolt import BoltResponse
+    from slack_bolt import BoltResponse  # lazy: slack_bolt loads only when used
 
     log.bind(error=type(error).__name__, detail=str(error)[:200]).warning(
         "slack: refused a signed request bolt could not handle")

@@ -44,7 +44,7 @@ MAX_BODY = 1600  # Twilio's own limit for one inbound message
 
 def make_blueprint(zyn: ZynLike) -> Blueprint:
     """The `/sms` webhook for the composition root's Flask app."""
-    db = getattr(zyn, "db", None)
+    db = zyn.db
     durable = DurableReplayCache(db) if db is not None else None
     return sms_blueprint(zyn.dispatcher, channel_settings(zyn.settings), durable)
 
@@ -110,8 +110,8 @@ class SmsChannel:
         self._client: Any = None
         if sms_configured(channels) and channels.sms_alert_to and channels.twilio_from_number:
             # the REST client is most of twilio's memory: only when alerts go out by SMS (issue 20.5)
-            from twilio.http.http_client import TwilioHttpClient
-            from twilio.rest import Client
+            from twilio.http.http_client import TwilioHttpClient  # lazy: twilio loads only when used
+            from twilio.rest import Client  # lazy: twilio loads only when used
 
             http = TwilioHttpClient(timeout=timeout_s)
             self._client = Client(channels.twilio_account_sid, channels.twilio_auth_token, http_client=http)

@@ -43,6 +43,7 @@ from adapters.channels.ports import (
     DispatcherLike,
     Envelope,
     Reply,
+    SettingsLike,
     StatusLike,
     ZynLike,
     channel_settings,
@@ -60,23 +61,23 @@ Decisions = Callable[[int], Sequence[dict[str, Any]]]
 Insights = Callable[[], Sequence[dict[str, Any]]]
 
 
-def check_bind(host: str, settings: Any) -> None:
+def check_bind(host: str, settings: ChannelSettings | SettingsLike) -> None:
     """Refuse to serve the chat on a non-loopback address without WEB_CHAT_TOKEN."""
     bind_rule(host, channel_settings(settings))
 
 
 def make_blueprint(zyn: ZynLike) -> Blueprint:
     """Chat page, chat API and dashboard for the composition root's Flask app."""
-    db = getattr(zyn, "db", None)
+    db = zyn.db
     return web_blueprint(
         zyn.dispatcher,
         channel_settings(zyn.settings),
-        status=getattr(zyn, "status", None),
+        status=zyn.status,
         decisions=(lambda n: decisions_from_db(db, n)) if db is not None else None,
         insights=(lambda: insights_from_db(db)) if db is not None else None,
-        user_name=str(getattr(zyn.dispatcher, "user_name", "") or ""),
-        settings=getattr(zyn, "dashboard_settings", None),
-        chart=getattr(zyn, "equity_chart_svg", None),
+        user_name=zyn.settings.user_name,
+        settings=zyn.dashboard_settings,
+        chart=zyn.equity_chart_svg,
     )
 
 

@@ -29,7 +29,7 @@ import ccxt
 from loguru import logger
 from sqlalchemy.exc import SQLAlchemyError
 
-from adapters.kraken.budget import RateBudget
+from adapters.kraken.budget import RateBudget, background_calls
 from adapters.kraken.guard import own_decimal_context
 from adapters.kraken.names import kraken_altname
 from adapters.kraken.serial_client import SerialKraken
@@ -56,7 +56,8 @@ def budgeted_public(api_url: str, budget: RateBudget, timeout_ms: int = 10_000) 
     client.urls["api"] = {**client.urls["api"], "public": api_url, "private": api_url}
 
     def call(method: str, params: dict[str, Any]) -> dict[str, Any]:
-        answer: dict[str, Any] = own_decimal_context(lambda: getattr(client, f"publicGet{method}")(params))()
+        with background_calls():  # the backfill yields to the owner's calls (issue 19.5)
+            answer: dict[str, Any] = own_decimal_context(lambda: getattr(client, f"publicGet{method}")(params))()
         return answer
 
     return call

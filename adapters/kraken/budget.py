@@ -24,15 +24,28 @@ order's age (< 5 s: 8, < 10 s: 6, < 15 s: 5, < 45 s: 4, < 90 s: 2, < 300 s: 1); 
 threshold Kraken answers `EOrder:Rate limit exceeded`. ONE budget per process (built with the
 market wiring) is shared by every Kraken client in it: the account's REST calls, the public
 client behind market data, universe refreshes and backfills.
+
+Owner first (issue 19.5): a chat buy + `yes` took 42 s with 5 positions open because the sync,
+the universe refresh and the backfill spent the same counter and the owner's calls queued behind
+them. A call made inside `background_calls()` (the composition root runs every scheduled job in
+it, so the sync, the autopilot with the socket feed's REST seeds and repairs, and the universe
+refresh are background; the backfill marks itself) may only fill a counter up
+to its ceiling less `OWNER_RESERVE` of it, and spends nothing while an owner call waits on that
+counter. Owner calls (everything else: chat, the web, the CLI) may fill it to the ceiling less
+the margin. Neither ever passes Kraken's ceiling: the reserve only splits what Kraken allows.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 FREE_PRIVATE = frozenset(
     {"AddOrder", "AddOrderBatch", "CancelOrder", "CancelOrderBatch", "AmendOrder", "EditOrder"}
@@ -72,6 +85,42 @@ CANCEL_PENALTY = ((5.0, 8.0), (10.0, 6.0), (15.0, 5.0), (45.0, 4.0), (90.0, 2.0)
 ENGINE_ADD = frozenset({"AddOrder", "EditOrder", "AmendOrder"})
 ENGINE_CANCEL = frozenset({"CancelOrder", "EditOrder"})
 
+# issue 19.5: the share of a counter background calls may not spend. Small on the private key on
+# purpose: a background call that waits may be holding the trading lock (the autopilot's tick, the
+# sync's entry settling), and chat waits for that lock, not for the budget — a large reserve made
+# those waits longer (measured: 9-16 s with 0.7). Starter: background fills the key's counter to
+# 15 - 0.5 margin - 3 = 11.5; the owner always has the last 3 units, and goes first whenever it
+# waits. Public: half the host's counter stays free for chat's prices during a universe refresh.
+OWNER_RESERVE = {"private": 0.2, "public": 0.5}
+BACKGROUND_POLL_S = 0.1  # how often a background call waiting behind an owner call looks again
+_BACKGROUND: ContextVar[bool] = ContextVar("kraken_background_calls", default=False)
+
+
+@contextmanager
+def background_calls() -> Iterator[None]:
+    """Kraken calls made inside (this thread / task) are background: they yield to the owner."""
+    token = _BACKGROUND.set(True)
+    try:
+        yield
+    finally:
+        _BACKGROUND.reset(token)
+
+
+def in_background(fn: Callable[[], T]) -> Callable[[], T]:
+    """`fn` run inside `background_calls()` (how the composition root wraps scheduled jobs)."""
+
+    def run() -> T:
+        with background_calls():
+            return fn()
+
+    run.__name__ = getattr(fn, "__name__", "job")
+    run.__doc__ = fn.__doc__
+    return run
+
+
+def is_background() -> bool:
+    return _BACKGROUND.get()
+
 
 def cancel_penalty(age_s: float) -> float:
     """What cancelling an order of this age adds to its pair's matching-engine counter."""
@@ -108,6 +157,7 @@ class RateBudget:
         *,
         engine: Bucket = TIERS["starter"].engine,
         margin: float = 0.0,
+        owner_reserve: dict[str, float] | None = None,
     ) -> None:
         self._buckets = {"private": private, "public": public}
         self._level = {"private": 0.0, "public": 0.0}
@@ -115,7 +165,12 @@ class RateBudget:
         self._engine = engine
         self._margin = margin  # units kept free on Kraken's own counters (network jitter, see for_tier)
         self._placed: dict[str, tuple[str, float]] = {}  # order id -> (pair, placed at)
+        self._reserve = dict(OWNER_RESERVE if owner_reserve is None else owner_reserve)  # background keeps off
+        self._owners_waiting: dict[str, int] = {}  # counter -> owner calls waiting on it now
         self.spent: dict[str, float] = {"private": 0.0, "public": 0.0, "engine": 0.0}  # totals (bench)
+        # seconds spent waiting, by who waited (bench: does the owner ever wait?)
+        self.waited: dict[str, float] = {"owner": 0.0, "background": 0.0}
+        self.calls: dict[str, int] = {"private": 0, "public": 0}  # REST calls paid from here (bench)
         self._now = now
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -138,7 +193,10 @@ class RateBudget:
         if kind == "public" and method in PER_PAIR_PUBLIC and pair:
             kind = f"pair:{pair}"
         cost = private_cost(method) if kind == "private" else 1.0
-        return self._wait(kind, cost)
+        waited = self._wait(kind, cost)
+        with self._lock:
+            self.calls["private" if api == "private" else "public"] += 1
+        return waited
 
     # ------------------------------------------------------------------ matching engine
     def spend_order(self, pair: str, method: str, order_id: str = "") -> float:
@@ -163,14 +221,32 @@ class RateBudget:
                     del self._placed[key]
 
     def _wait(self, kind: str, cost: float) -> float:
-        waited = 0.0
-        while True:
+        background = is_background()
+        waited, queued = 0.0, False
+        try:
+            while True:
+                with self._lock:
+                    wait = self._try(kind, cost, background)
+                    if wait > 0 and not background and not queued:  # background steps aside now
+                        self._owners_waiting[kind] = self._owners_waiting.get(kind, 0) + 1
+                        queued = True
+                if wait <= 0:
+                    return waited
+                self._sleep(wait)
+                waited += wait
+        finally:
             with self._lock:
-                wait = self._try(kind, cost)
-            if wait <= 0:
-                return waited
-            self._sleep(wait)
-            waited += wait
+                self.waited["background" if background else "owner"] += waited
+                if queued:
+                    self._owners_waiting[kind] -= 1
+
+    def refused(self, api: str) -> None:
+        """Kraken answered `EAPI:Rate limit exceeded`: its counter is full whatever ours says (another
+        process on the key, or one started while the counter was still full): believe Kraken."""
+        kind = "private" if api == "private" else "public"
+        with self._lock:
+            self._drain(kind)
+            self._level[kind] = max(self._level[kind], self._buckets[kind].ceiling)
 
     def level(self, api: str) -> float:
         """The counter now (for tests and the status line)."""
@@ -178,11 +254,17 @@ class RateBudget:
             self._drain(api)
             return self._level[api]
 
-    def _try(self, kind: str, cost: float) -> float:
-        """Spend `cost` if it fits and return 0, else return how long until it would fit."""
+    def _try(self, kind: str, cost: float, background: bool = False) -> float:
+        """Spend `cost` if it fits and return 0, else return how long until it would fit.
+        A background call leaves the owner's reserve alone and steps aside while an owner call
+        waits on the same counter (only an owner call still waiting counts: it is not yet in)."""
         self._drain(kind)
         bucket = self._bucket(kind)
         keep_free = self._margin if kind == "private" or kind.startswith("engine:") else 0.0
+        if background and kind in ("private", "public") and cost > 0:
+            if self._owners_waiting.get(kind, 0) > 0:
+                return BACKGROUND_POLL_S
+            keep_free += self._reserve.get(kind, 0.0) * bucket.ceiling
         over = self._level[kind] + cost - (bucket.ceiling - keep_free)
         if over <= 1e-9 or cost == 0:  # a margin: float residue after an exact wait must not loop
             self._level[kind] += cost

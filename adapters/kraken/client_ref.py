@@ -55,3 +55,17 @@ def same_cl_ord_id(echoed: str, sent: str) -> bool:
     if a is not None and b is not None:
         return a == b
     return echoed == sent
+
+
+USERREF_BITS = 31  # Kraken's userref is a signed 32-bit integer; Zyn uses the positive half
+
+
+def userref_of(ref: str) -> int:
+    """The `userref` for an entry with a conditional close, derived from its client reference.
+
+    Why: the stop-loss Kraken places for a conditional close is a new order with its own txid
+    and no `cl_ord_id`, but it carries the parent's `userref`; deriving it (not storing it)
+    lets a restarted Zyn find the stop of an entry it only knows by client reference.
+    """
+    digest = uuid.uuid5(ZYN_NAMESPACE, "userref:" + to_cl_ord_id(ref)).int
+    return (digest >> (128 - USERREF_BITS)) or 1

@@ -62,6 +62,8 @@ def to_domain_error(exc: BaseException, secrets: Iterable[str] = ()) -> ZynError
     """Map a ccxt exception to the `core.domain` kind the rest of Zyn handles."""
     message = one_line(exc, secrets)
     raw = str(exc)
+    if "Deadline elapsed" in raw:  # refused by the engine, nothing executed: final, never retried
+        return InvalidOrder(message)
     if "EOrder:Unknown order" in raw or isinstance(exc, ccxt.OrderNotFound):
         return OrderNotFound(message)
     if isinstance(exc, ccxt.InsufficientFunds) or "Insufficient funds" in raw:

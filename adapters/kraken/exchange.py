@@ -22,13 +22,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 from loguru import logger
 
 from adapters.kraken.budget import RateBudget
-from adapters.kraken.client_ref import new_client_ref, same_cl_ord_id, to_cl_ord_id
+from adapters.kraken.client_ref import new_client_ref, same_cl_ord_id, to_cl_ord_id, userref_of
 from adapters.kraken.guard import BreakerOpen, CallGuard
 from adapters.kraken.history import DEFAULT_MAX_PAGES, oldest_first, page_all, window
 from adapters.kraken.mapping import (
@@ -60,6 +61,10 @@ from core.trading.circuit_breaker import CircuitBreaker
 Mode = Literal["paper", "validate", "live"]
 DEFAULT_FEE_RATE = Decimal("0.0026")
 QUERY_ORDERS_MAX = 50  # txids per QueryOrders call (Kraken's limit)
+# AddOrder's `deadline` (Kraken: at least now + 2 s, at most now + 60 s): a request delayed in
+# transit or queued longer than this is refused by the engine (`EService:Deadline elapsed`)
+# instead of executing late, on a price the decision no longer holds for.
+DEADLINE_S = 5.0
 log = logger.bind(component="kraken")
 
 
@@ -87,6 +92,9 @@ class KrakenExchange:
         fee_rate: Decimal = DEFAULT_FEE_RATE,
         history_max_pages: int = DEFAULT_MAX_PAGES,
         budget: RateBudget | None = None,
+        deadline_s: float = DEADLINE_S,
+        wall: Callable[[], float] = time.time,
+        conditional_close: bool = True,
     ) -> None:
         if mode not in ("paper", "validate", "live"):
             raise ValueError(f"mode must be paper, validate or live, not {mode!r}")
@@ -98,11 +106,13 @@ class KrakenExchange:
         self._fee_rate = fee_rate
         self._history_max_pages = history_max_pages
         self._ref_of: dict[str, str] = {}  # cl_ord_id sent -> the caller's reference
+        self._deadline_s, self._wall = deadline_s, wall
+        self._conditional_close = conditional_close  # KRAKEN_CONDITIONAL_CLOSE
         config: dict[str, Any] = {"apiKey": api_key, "secret": api_secret, "enableRateLimit": True}
         config.update(ccxt_options or {})
         # Kraken's counter rules instead of ccxt's fixed delay (`enableRateLimit: False` turns
         # the budget off, e.g. against the sim); private calls are serialized: see serial_client.
-        self.ccxt = SerialKraken(config, budget or RateBudget())
+        self.ccxt = SerialKraken(config, budget or RateBudget(), deadline=self._deadline)
         self.ccxt.urls["api"] = {**self.ccxt.urls["api"], "public": self.api_url, "private": self.api_url}
         self.guard = CallGuard(breaker, retry_attempts, backoff_s, sleep=sleep, secrets=(api_key, api_secret))
         self._markets: dict[str, Market] = {}
@@ -216,6 +226,21 @@ class KrakenExchange:
                     return replace(self._order(o), client_ref=client_ref)
         return None
 
+    def supports_conditional_close(self, pair: str) -> bool:
+        """Every Kraken spot pair takes a conditional close on AddOrder (validate mode checks it
+        too); off by the owner's KRAKEN_CONDITIONAL_CLOSE=off, and never in paper mode."""
+        return self.mode != "paper" and self._conditional_close
+
+    def conditional_stops(self, client_ref: str) -> list[Order]:
+        """The open stop-losses Kraken placed for the entry sent with `client_ref` (one per fill):
+        OpenOrders filtered by the `userref` the entry carried (`client_ref.userref_of`)."""
+        if not client_ref:
+            return []
+        params = {"userref": userref_of(client_ref)}
+        raw = self.guard.read("fetch_open_orders", lambda: self.ccxt.fetch_open_orders(None, None, None, params))
+        orders = [self._order(o) for o in raw if str((o.get("info") or {}).get("userref")) == str(params["userref"])]
+        return [o for o in orders if o.type == "stop-loss" and o.side == "sell"]
+
     def fetch_open_orders(self, pair: str | None = None) -> list[Order]:
         symbol = self._symbol(pair) if pair else None
         raw = self.guard.read("fetch_open_orders", lambda: self.ccxt.fetch_open_orders(symbol))
@@ -270,6 +295,10 @@ class KrakenExchange:
             raise ExchangeError("Kraken: GetWebSocketsToken answered no token")
         return str(token)
 
+    def caller_ref(self, cl_ord_id: str) -> str:
+        """The caller's reference for a `cl_ord_id` Kraken echoes (see `client_ref.to_cl_ord_id`)."""
+        return self._ref_of.get(cl_ord_id, cl_ord_id)
+
     def fee_rate(self, pair: str) -> Decimal:
         """Kraken's base taker fee; the account's own tier is not queried."""
         return self._fee_rate
@@ -290,12 +319,17 @@ class KrakenExchange:
         if sent != ref:
             self._ref_of[sent] = ref
         validate = self.mode == "validate" or request.validate
-        args = _order_args(request, symbol, sent, validate)
+        args = _order_args(request, symbol, sent, validate, self._deadline())
         if validate:
             raw = self.guard.read("AddOrder(validate)", lambda: self.ccxt.create_order(*args))
             order = order_from_ccxt(raw, request.pair, ref, validated=True)
             return _validated(order, ref)
         return self._place_once(request, args, ref)
+
+    def _deadline(self) -> str:
+        """Now + `deadline_s` on the wall clock (Kraken's server time), RFC3339 with milliseconds."""
+        at = datetime.fromtimestamp(self._wall() + self._deadline_s, tz=UTC)
+        return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
 
     def _place_once(self, request: OrderRequest, args: tuple[Any, ...], ref: str) -> Order:
         """THE one layer that retries an order send (issue 18): only after an answered failure
@@ -397,11 +431,21 @@ def _echoed_ref(o: dict[str, Any]) -> str:
     return str(info.get("cl_ord_id") or "")
 
 
-def _order_args(request: OrderRequest, symbol: str, cl_ord_id: str, validate: bool) -> tuple[Any, ...]:
-    """ccxt create_order arguments; stop-loss / take-profit become Kraken ordertypes with price=trigger."""
-    params: dict[str, Any] = {"clientOrderId": cl_ord_id}
+def _order_args(
+    request: OrderRequest, symbol: str, cl_ord_id: str, validate: bool, deadline: str
+) -> tuple[Any, ...]:
+    """ccxt create_order arguments; stop-loss / take-profit become Kraken ordertypes with price=trigger.
+
+    A `close_stop` becomes Kraken's conditional close: ccxt passes `params["close"]` as the
+    nested form fields `close[ordertype]` / `close[price]` (its price rounded to the market's
+    precision), and the `userref` derived from the client reference marks the close orders the
+    exchange places for it (they carry the parent's userref), so a restart finds them."""
+    params: dict[str, Any] = {"clientOrderId": cl_ord_id, "deadline": deadline}
     if validate:
         params["validate"] = "true"
+    if request.close_stop is not None:
+        params["close"] = {"ordertype": "stop-loss", "price": float(request.close_stop)}
+        params["userref"] = userref_of(request.client_ref or cl_ord_id)
     amount = float(request.amount)
     price = float(request.price) if request.price is not None else None
     if request.type in ("limit", "stop-loss", "take-profit") and price is None:

@@ -9,12 +9,14 @@ one path per key in the process. Public calls are not signed and run in parallel
 Why not ccxt's limiter: see `adapters.kraken.budget`. ccxt's `throttle` is a no-op here and the
 budget is spent in `fetch2` instead, still switched by ccxt's own `enableRateLimit`: the REST
 counter for every call, the pair's matching-engine counter for AddOrder/CancelOrder (each
-placed txid is remembered, so its cancel pays the penalty of its age).
+placed txid is remembered, so its cancel pays the penalty of its age). A refusal for the rate limit
+tells the budget Kraken's counter is full (`RateBudget.refused`), so the retry waits for it.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import ccxt
@@ -25,10 +27,15 @@ from adapters.kraken.budget import RateBudget
 class SerialKraken(ccxt.kraken):  # type: ignore[misc]  # ccxt ships no type hints
     """`fetch2` (where ccxt signs and sends) under the private lock and the rate budget."""
 
-    def __init__(self, config: dict[str, Any], budget: RateBudget) -> None:
+    def __init__(self, config: dict[str, Any], budget: RateBudget,
+                 deadline: Callable[[], str] | None = None) -> None:
+        """`deadline`: AddOrder's `deadline` is stamped from it when the request leaves, after
+        the lock and the budget's wait (issue 21): Zyn's own pacing must not eat the window
+        Kraken gives a request in transit."""
         super().__init__(config)
         self._private_lock = threading.Lock()
         self._budget = budget
+        self._deadline = deadline
 
     @property
     def budget(self) -> RateBudget:
@@ -57,7 +64,14 @@ class SerialKraken(ccxt.kraken):  # type: ignore[misc]  # ccxt ships no type hin
             if self.enableRateLimit:
                 self._budget.spend("private", path)
                 self._budget.spend_order(str(params.get("pair", "?")), path, str(params.get("txid", "")))
-            answer = super().fetch2(path, api, method, params, config)
+            if path == "AddOrder" and "deadline" in params and self._deadline is not None:
+                params = {**params, "deadline": self._deadline()}
+            try:
+                answer = super().fetch2(path, api, method, params, config)
+            except ccxt.BaseError as exc:
+                if "EAPI:Rate limit exceeded" in str(exc):
+                    self._budget.refused("private")  # the next call waits for Kraken's counter to drain
+                raise
         if path == "AddOrder" and isinstance(answer, dict):
             for txid in (answer.get("result") or {}).get("txid") or []:
                 self._budget.placed(str(txid), str(params.get("pair", "?")))

@@ -10,6 +10,9 @@ of symbols. What this feed does:
   from the stream, closed by the clock (`ws_candles`), repairing gaps once from REST;
 - falls back to plain REST polling (the `KrakenPublicFeed` it wraps) whenever the socket is not
   alive — and says which one answered (`transport()`: "websocket" | "rest", shown in status);
+- subscribes `book` (depth 10) for the traded pairs and keeps their top of book, checked by
+  Kraken's checksum (`ws_book`); a mismatch resubscribes that pair (a fresh snapshot); `top(pair)`
+  gives bid/ask and the spread while the socket is alive (status shows it);
 - starts its socket on first use (only the processes that read market data open one) and stops
   it with the process (`stop`, kept by the composition root's lifecycle).
 """
@@ -18,11 +21,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from loguru import logger
 
 from adapters.kraken.feed import KrakenPublicFeed
+from adapters.kraken.ws_book import OrderBooks, TopOfBook
 from adapters.kraken.ws_candles import StreamCandles
 from adapters.kraken.ws_client import KrakenSocket
 from core.domain import Candle
@@ -32,6 +37,7 @@ from core.ports import Clock
 log = logger.bind(component="kraken_ws")
 INTERVALS = (1, 5, 15, 30, 60, 240, 1440, 10080, 21600)  # minutes Kraken streams
 SEED_ROWS = 720  # Kraken's REST OHLC keeps 720 rows
+BOOK_DEPTH = 10  # the top of book is all Zyn uses; the checksum covers exactly 10 levels
 
 
 class StreamFeed:
@@ -39,6 +45,8 @@ class StreamFeed:
                  backoff_s: float = 0.5) -> None:
         self._rest, self._clock = rest, clock
         self.candles = StreamCandles()
+        self.books = OrderBooks(BOOK_DEPTH)
+        self.book_resubscribes = 0
         self._tickers: dict[str, float] = {}
         self._ticker_pairs: set[str] = set()
         self._lock = threading.Lock()
@@ -84,6 +92,25 @@ class StreamFeed:
         if price is not None and self.socket.alive():
             return price
         return self._rest.last_price(pair)
+
+    def top(self, pair: str) -> TopOfBook | None:
+        """The pair's best bid and ask from the checked book, while the socket is alive."""
+        return self.books.top(pair) if self.socket.alive() else None
+
+    def quote_line(self, pair: str, side: str, amount: Decimal) -> str:
+        """One line for a market order's echo: the spread and the fill the book implies ("" when
+        there is no live, checked book for the pair)."""
+        top = self.top(pair)
+        fill = self.books.fill_estimate(pair, side, amount) if top is not None else None
+        if top is None or fill is None:
+            return ""
+        mid = (top.bid + top.ask) / 2
+        price, covered = fill
+        slip = abs(price - mid) / mid * 10_000
+        deeper = "" if covered else f" (more than the top {BOOK_DEPTH} levels hold: at least)"
+        return (f"Book: bid {top.bid:f} / ask {top.ask:f}, spread {top.spread_bps:.1f} bps; "
+                f"a market {side} of {amount:f} fills at about {price.quantize(top.ask):f}, "
+                f"{slip:.1f} bps from mid{deeper}.")
 
     # ------------------------------------------------------------------ state
     @property
@@ -136,12 +163,33 @@ class StreamFeed:
         if tickers:
             out.append({"method": "subscribe", "params": {"channel": "ticker", "symbol": tickers},
                         "req_id": self.socket.request_id()})
+        traded = list(self._rest.pairs())
+        if traded:
+            out.append(self._book_request("subscribe", traded))
         return out
+
+    def _book_request(self, method: str, pairs: list[str]) -> dict[str, Any]:
+        params: dict[str, Any] = {"channel": "book", "symbol": pairs}
+        if method == "subscribe":
+            params.update(depth=BOOK_DEPTH, snapshot=True)
+        return {"method": method, "params": params, "req_id": self.socket.request_id()}
+
+    def _resubscribe_books(self, pairs: list[str]) -> None:
+        """A checksum mismatch: the book is wrong from here on; drop it and ask for a snapshot."""
+        log.bind(pairs=pairs, mismatches=self.books.mismatches).warning(
+            "book checksum mismatch: resubscribing {}", ", ".join(pairs))
+        self.book_resubscribes += 1
+        self.socket.send(self._book_request("unsubscribe", pairs))
+        self.socket.send(self._book_request("subscribe", pairs))
 
     def _on_message(self, message: dict[str, Any]) -> None:
         channel = message.get("channel")
         if channel == "ohlc":
             self.candles.apply(message)
+        elif channel == "book":
+            bad = self.books.apply(message)
+            if bad:
+                self._resubscribe_books(bad)
         elif channel == "ticker":
             with self._lock:
                 for item in message.get("data") or []:

@@ -23,7 +23,7 @@ class KrakenSystemStatus:
 
     def _ccxt(self) -> Any:
         if self._client is None:
-            import ccxt
+            import ccxt  # lazy: ccxt loads only when used
 
             client = ccxt.kraken({"enableRateLimit": False, "timeout": self._timeout_ms})
             client.urls["api"] = {**client.urls["api"], "public": self._api_url, "private": self._api_url}
@@ -31,7 +31,7 @@ class KrakenSystemStatus:
         return self._client
 
     def system_status(self) -> str:
-        import ccxt
+        import ccxt  # lazy: ccxt loads only when used
 
         try:
             response = self._ccxt().publicGetSystemStatus()

@@ -17,6 +17,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from itertools import count
 from typing import Any
 
@@ -26,6 +27,7 @@ from websockets.sync.client import ClientConnection, connect
 log = logger.bind(component="kraken_ws")
 Handler = Callable[[dict[str, Any]], None]
 Requests = Callable[[], list[dict[str, Any]]]
+BOOK_MARK = '"book"'  # a message of the book channel (the only one read with Decimals)
 
 
 class KrakenSocket:
@@ -40,8 +42,11 @@ class KrakenSocket:
         max_backoff_s: float = 30.0,
         open_timeout_s: float = 5.0,
         monotonic: Callable[[], float] = time.monotonic,
+        on_closed: Callable[[], None] | None = None,
     ) -> None:
+        """`on_closed`: called (on the socket's thread) each time a connection that was open ends."""
         self.url = url
+        self._on_closed = on_closed
         self._subscriptions, self._on_message = subscriptions, on_message
         self._stall_s, self._backoff_s, self._max_backoff_s = stall_s, backoff_s, max_backoff_s
         self._open_timeout_s = open_timeout_s
@@ -58,6 +63,7 @@ class KrakenSocket:
         self.connects = 0
         self.last_error = ""
         self._delivered = False
+        self._opened = False  # the current session's connection was established
 
     # ------------------------------------------------------------------ control
     def start(self) -> None:
@@ -106,7 +112,13 @@ class KrakenSocket:
                 self.last_error = f"{type(exc).__name__}: {exc}"[:200]
                 log.bind(url=self.url, error=type(exc).__name__).warning("market socket lost: {}", self.last_error)
             finally:
+                was_open, self._opened = self._opened, False
                 self._close_conn()
+                if was_open and self._on_closed is not None:
+                    try:
+                        self._on_closed()
+                    except Exception:  # a bug in the listener must not stop the reconnects
+                        log.exception("socket closed listener failed")
             if self._stop.is_set():
                 break
             delay = self._backoff_s if self._delivered else min(delay * 2, self._max_backoff_s)
@@ -116,6 +128,7 @@ class KrakenSocket:
     def _session(self) -> None:
         conn = connect(self.url, open_timeout=self._open_timeout_s, close_timeout=2, max_size=2**24)
         self._conn = conn
+        self._opened = True
         self.connects += 1
         self.connected_at = self._monotonic()
         self.last_message_at = self._monotonic()
@@ -136,8 +149,8 @@ class KrakenSocket:
                     raise TimeoutError(f"no message for {self._stall_s:g}s (stalled)") from None
                 continue
             self.last_message_at = self._monotonic()
-            try:
-                message = json.loads(raw)
+            try:  # book levels as Decimals: their checksum is over the wire's digits (ws_book)
+                message = json.loads(raw, parse_float=Decimal) if BOOK_MARK in raw else json.loads(raw)
             except ValueError:
                 log.warning("market socket: a message that is not JSON was skipped")
                 continue

@@ -8,6 +8,7 @@ the JSON envelope.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
@@ -16,6 +17,7 @@ from adapters.kraken.names import kraken_altname, kraken_pair_id
 from adapters.sim_exchange.candles import CandleBook
 from adapters.sim_exchange.closes import ConditionalCloses
 from adapters.sim_exchange.kraken_format import wsname
+from adapters.sim_exchange.lag import FillLag
 from core.domain import (
     Candle,
     ExchangeUnavailable,
@@ -91,6 +93,9 @@ class SimContext:
     markets: dict[str, Market] = field(default_factory=dict)
     userrefs: dict[str, int] = field(default_factory=dict)  # order id -> userref
     closes: ConditionalCloses | None = None
+    lag: FillLag = field(default_factory=FillLag)  # REST shows fills late (FILL_LAG_S, issue 21)
+    # told of every order a client cancelled (the `executions` socket reports it, issue 21)
+    cancel_listeners: list[Callable[[Order], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.markets:
@@ -117,6 +122,15 @@ class SimContext:
 
     def market(self, pair: str) -> Market:
         return self.markets[pair]
+
+    def canceled(self, order_id: str) -> None:
+        """A client's CancelOrder/CancelAll took `order_id` off the book: tell the listeners."""
+        try:
+            order = self.exchange.fetch_order(order_id)
+        except ZynError:
+            return
+        for listener in list(self.cancel_listeners):
+            listener(order)
 
     def all_orders(self) -> list[Order]:
         return self.exchange.fetch_open_orders() + self.exchange.fetch_closed_orders()

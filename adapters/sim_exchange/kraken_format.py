@@ -114,11 +114,13 @@ def order_entry(
     userref: int | None = None,
     close: dict[str, str] | None = None,
     trades: list[str] | None = None,
+    refid: str | None = None,
 ) -> dict[str, Any]:
-    """An OpenOrders/ClosedOrders/QueryOrders entry (keyed by txid by the caller)."""
+    """An OpenOrders/ClosedOrders/QueryOrders entry (keyed by txid by the caller); `refid` is
+    the order that created this one (a conditional close's parent), as Kraken reports it."""
     price = num(order.price, market.pair_decimals) if order.price is not None else "0"
     entry: dict[str, Any] = {
-        "refid": None,
+        "refid": refid,
         "userref": userref,
         "status": order.status,
         "opentm": order.created_ms / 1000,

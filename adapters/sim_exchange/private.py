@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from adapters.sim_exchange.closes import CloseSpec
 from adapters.sim_exchange.context import KrakenError, SimContext, decimal_arg, kraken_error
+from adapters.sim_exchange.deadline import check_deadline
 from adapters.sim_exchange.kraken_format import (
     asset_code,
     asset_decimals,
@@ -57,9 +58,11 @@ def balance_ex(ctx: SimContext, params: dict[str, str]) -> dict[str, dict[str, s
 
 
 def _entry(ctx: SimContext, order: Order, with_trades: bool) -> dict[str, Any]:
-    trades = [f.id for f in ctx.fills() if f.order_id == order.id] if with_trades else None
+    late = ctx.lag.hidden_fills() if with_trades else set()
+    trades = [f.id for f in ctx.fills() if f.order_id == order.id and f.id not in late] if with_trades else None
     closes = ctx.closes.raw(order.id) if ctx.closes else None
-    return order_entry(order, ctx.market(order.pair), ctx.userrefs.get(order.id), closes, trades)
+    refid = ctx.closes.refids.get(order.id) if ctx.closes else None
+    return order_entry(order, ctx.market(order.pair), ctx.userrefs.get(order.id), closes, trades, refid)
 
 
 def _matches(ctx: SimContext, order: Order, params: dict[str, str]) -> bool:
@@ -75,13 +78,14 @@ def _truthy(params: dict[str, str], name: str) -> bool:
 
 
 def open_orders(ctx: SimContext, params: dict[str, str]) -> dict[str, Any]:
-    orders = [o for o in ctx.exchange.fetch_open_orders() if _matches(ctx, o, params)]
+    shown = ctx.lag.open_view(ctx.exchange.fetch_open_orders(), ctx.exchange.fetch_closed_orders())
+    orders = [o for o in shown if _matches(ctx, o, params)]
     return {"open": {o.id: _entry(ctx, o, _truthy(params, "trades")) for o in orders}}
 
 
 def closed_orders(ctx: SimContext, params: dict[str, str]) -> dict[str, Any]:
     """Closed/canceled orders, newest close first, one page of 50 (see the module docstring)."""
-    orders = [o for o in ctx.exchange.fetch_closed_orders() if _matches(ctx, o, params)]
+    orders = [o for o in ctx.lag.closed_view(ctx.exchange.fetch_closed_orders()) if _matches(ctx, o, params)]
     orders = _in_window(orders, lambda o: o.closed_ms or o.created_ms, params)
     page, count = _page(list(reversed(orders)), params)  # the engine lists oldest first
     return {"closed": {o.id: _entry(ctx, o, _truthy(params, "trades")) for o in page}, "count": count}
@@ -114,7 +118,7 @@ def query_orders(ctx: SimContext, params: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for oid in ids[:50]:
         try:
-            out[oid] = _entry(ctx, ctx.exchange.fetch_order(oid), _truthy(params, "trades"))
+            out[oid] = _entry(ctx, ctx.lag.as_seen(ctx.exchange.fetch_order(oid)), _truthy(params, "trades"))
         except ZynError:
             continue  # unknown ids are simply absent (ccxt then raises OrderNotFound)
     return out
@@ -132,7 +136,9 @@ def _seconds(params: dict[str, str], name: str) -> int | None:
 
 def add_order(ctx: SimContext, params: dict[str, str], fill_fraction: Decimal | None = None) -> dict[str, Any]:
     """`fill_fraction` (the `partial` fault): only that share of an order filling on arrival
-    executes now, rounded down to the lot; the rest stays open (Kraken: vol_exec < vol)."""
+    executes now, rounded down to the lot; the rest stays open (Kraken: vol_exec < vol).
+    A request past its `deadline` is refused before anything else (`adapters.sim_exchange.deadline`)."""
+    check_deadline(params)
     pair = ctx.pair(params.get("pair", ""))
     market = ctx.market(pair)
     request = _order_request(params, pair, market)
@@ -282,6 +288,7 @@ def cancel_order(ctx: SimContext, params: dict[str, str]) -> dict[str, Any]:
     for order in targets:
         try:
             ctx.exchange.cancel_order(order.id)
+            ctx.canceled(order.id)
             count += 1
         except ZynError as exc:
             if len(targets) == 1:
@@ -307,6 +314,7 @@ def cancel_all(ctx: SimContext, params: dict[str, str]) -> dict[str, Any]:
     for order in ctx.exchange.fetch_open_orders():
         try:
             ctx.exchange.cancel_order(order.id)
+            ctx.canceled(order.id)
             count += 1
         except ZynError:
             continue
@@ -318,6 +326,8 @@ def trades_history(ctx: SimContext, params: dict[str, str]) -> dict[str, Any]:
     types = {o.id: o.type for o in ctx.all_orders()}
     every = ctx.fills()  # oldest first, ties in execution order
     number = {f.id: n for n, f in enumerate(every, start=1)}
+    late = ctx.lag.hidden_fills()  # FILL_LAG_S: fills REST does not show yet
+    every = [f for f in every if f.id not in late]
     chosen = _in_window(every, lambda f: f.ts_ms, params)
     page, count = _page(list(reversed(chosen)), params)
     out: dict[str, Any] = {}

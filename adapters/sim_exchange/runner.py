@@ -183,13 +183,14 @@ def run_sim_exchange(
     staked: dict[str, str] | None = None,
     tier: str | None = "starter",
     bad_day: BadDay | None = None,
+    fill_lag_s: float = 0.0,
 ) -> None:
-    """Serve until interrupted (see the module docstring).
+    """Serve until interrupted (see the module docstring). `fill_lag_s`: REST shows fills late.
 
     werkzeug's threaded server, not waitress: the WebSocket endpoints take over the request's raw
     socket (`werkzeug.socket`, see `ws_upgrade`), which waitress does not expose; a thread per
     connection also lets the `drop` fault cut a REST answer as a network would."""
-    from werkzeug.serving import WSGIRequestHandler, make_server
+    from werkzeug.serving import WSGIRequestHandler, make_server  # lazy: werkzeug loads only when used
 
     class _Quiet(WSGIRequestHandler):  # one access line per call would drown the sim's own log
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
@@ -199,6 +200,7 @@ def run_sim_exchange(
         data_path, api_key, api_secret, balances, speed, db_url, warmup_candles=warmup_candles, tier=tier
     )
     sim.app.config.update(FAULTS=list(faults or []), STAKED=dict(staked or {}), BAD_DAY=bad_day)
+    sim.app.config["SIM"].lag.seconds = fill_lag_s  # `--fill-lag` (issue 21)
     if sim.generated_keys:
         print(f"API key:    {sim.api_key}\nAPI secret: {sim.api_secret}", flush=True)
     pairs = ", ".join(sorted(sim.exchange.load_markets()))
@@ -242,7 +244,6 @@ CandleSource = Callable[[str, str, int | None, int | None], list[Candle]]
 
 def _candle_source(book: CandleBook, clock: SimClock) -> CandleSource:
     """PaperExchange.fetch_ohlcv answers from what has been replayed (closed candles only)."""
-
     def source(pair: str, timeframe: str, since_ms: int | None, limit: int | None) -> list[Candle]:
         tf = timeframe_ms(timeframe)
         try:

@@ -29,7 +29,8 @@ Test hooks (read on every request, so tests can change them on a running server)
 - `app.config["RATE_LIMIT"]`: a `RateLimit` (leaky bucket per key) or None.
 - `app.config["KRAKEN_COUNTERS"]`: a `counters.KrakenCounters` (Kraken's documented REST and
   matching-engine counters of one tier) or None.
-- `app.config["SIM"]`: the `SimContext` (paper exchange, candles, clock).
+- `app.config["SIM"]`: the `SimContext` (paper exchange, candles, clock); `SIM.lag.seconds = S`
+  makes REST show each fill S seconds late (the `executions` socket is not delayed; issue 21).
 - `app.extensions["zyn_sim_public_calls"]`: every public call as (method, monotonic seconds,
   params), the newest 10,000 (tests check a client's pacing against the rate budget with it).
 """
@@ -186,6 +187,7 @@ def _context(exchange: PaperLike, clock: Clock, candles: CandleBook | None) -> S
     ctx.closes = ConditionalCloses(exchange, ctx.userrefs)
     add_fill_listener = getattr(exchange, "add_fill_listener", None)
     if add_fill_listener is not None:
+        add_fill_listener(ctx.lag.on_fill)  # before the closes: the fill is late, the close is not
         add_fill_listener(ctx.closes.on_fill)
     return ctx
 

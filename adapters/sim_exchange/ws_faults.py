@@ -1,10 +1,11 @@
 """Fault flags for the sim's WebSocket: what a real connection does to a client on a bad day.
 
-Why these four: they are what a market-data client must survive — the connection `drop`s (TCP cut,
+Why these five: they are what a market-data client must survive — the connection `drop`s (TCP cut,
 no close frame: the client sees it only when it next reads), the server `stall`s (nothing at all,
 not even heartbeats, for `seconds`: only a client that watches its heartbeats notices), messages
-arrive `out_of_order` (this one after the next) or twice (`duplicate`). Tests put `SocketFault`s in
-`app.config["WS_FAULTS"]` on a running sim; each is consumed first-match by channel, after letting
+arrive `out_of_order` (this one after the next) or twice (`duplicate`), or one is lost (`lose`:
+never sent, the connection stays up — what the book channel's checksum is there to catch). Tests
+put `SocketFault`s in `app.config["WS_FAULTS"]` on a running sim; each is consumed first-match by channel, after letting
 `after` matching messages through, `times` times.
 """
 
@@ -15,7 +16,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Literal
 
-SocketFaultKind = Literal["drop", "stall", "out_of_order", "duplicate"]
+SocketFaultKind = Literal["drop", "stall", "out_of_order", "duplicate", "lose"]
 
 
 @dataclass

@@ -57,6 +57,7 @@ class ExecutionStream:
         add_fill_listener = getattr(ctx.exchange, "add_fill_listener", None)
         if add_fill_listener is not None:
             add_fill_listener(self.on_fill)
+        ctx.cancel_listeners.append(self.on_cancel)
 
     # ------------------------------------------------------------------ REST side
     def issue_token(self, ctx: SimContext, params: dict[str, str]) -> dict[str, Any]:
@@ -84,6 +85,17 @@ class ExecutionStream:
         if cum >= order.amount:
             reports.append({"exec_type": "filled", "order_id": order.id, "order_status": "filled",
                             "cum_qty": float(cum), "timestamp": rfc3339(fill.ts_ms)})
+        self._push(reports)
+
+    def on_cancel(self, order: Order) -> None:
+        """Kraken's `canceled` execution report (status event, no fill) for a cancelled order."""
+        report = {"exec_type": "canceled", "order_id": order.id, "order_status": "canceled",
+                  "symbol": order.pair, "side": order.side, "order_type": order.type,
+                  "order_qty": float(order.amount), "cum_qty": float(order.filled), "reason": "User requested",
+                  "timestamp": rfc3339(order.closed_ms or self._ctx.clock.now_ms())}
+        self._push([report])
+
+    def _push(self, reports: list[dict[str, Any]]) -> None:
         with self._lock:
             sessions = [s for s in self._sessions.values() if s.subscribed]
         for s in sessions:

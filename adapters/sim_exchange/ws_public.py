@@ -1,4 +1,4 @@
-"""The sim's public WebSocket v2 (`/ws/v2`): `ohlc` and `ticker` from its candle clock, heartbeats.
+"""The sim's public WebSocket v2 (`/ws/v2`): `ohlc`, `ticker` and `book` from its candle clock, heartbeats.
 
 Why like this (docs.kraken.com, Spot WebSocket v2): a client sends `{"method": "subscribe",
 "params": {"channel": "ohlc", "symbol": ["BTC/USD"], "interval": 60}, "req_id": 1}` and gets one
@@ -10,7 +10,8 @@ RFC 3339. `{"channel": "heartbeat"}` goes out every second; `{"method": "ping"}`
 `pong`. The candles are the replay's: each base candle trades at its open, half way (the paper
 path's first leg, open -> low) and at its close, so a client sees the running candle change
 inside its interval as it would on Kraken. The snapshot holds the last `SNAPSHOT_ROWS` candles
-(the forming one included); a client backfills older history from REST OHLC.
+(the forming one included); a client backfills older history from REST OHLC. `book` (level 2,
+with Kraken's CRC32 checksum on the snapshot and every update) is `ws_book`'s.
 Socket faults (`ws_faults.SocketFault`) apply to data and heartbeat messages, never to the
 acknowledgements.
 """
@@ -33,6 +34,7 @@ from websockets.sync.connection import Connection
 
 from adapters.sim_exchange.candles import merge
 from adapters.sim_exchange.context import SimContext
+from adapters.sim_exchange.ws_book import DEPTHS, Book, changes, checksum, dumps_numbers, levels_json, make_book
 from adapters.sim_exchange.ws_faults import SocketFault, first_fault
 from adapters.sim_exchange.ws_upgrade import drop, pump, serve_websocket
 from core.domain import Candle, ZynError
@@ -55,6 +57,7 @@ class _Session:
     conn: Connection
     ohlc: set[tuple[str, int]] = field(default_factory=set)  # (pair, interval minutes)
     ticker: set[str] = field(default_factory=set)
+    book: dict[str, tuple[int, Book]] = field(default_factory=dict)  # pair -> (depth, book as last sent)
     out: deque[dict[str, Any]] = field(default_factory=deque)  # append/popleft: thread-safe
     held: dict[str, Any] | None = None  # an out-of-order message waiting for the next one
     stalled_until: float = 0.0
@@ -71,6 +74,8 @@ class MarketStream:
         self._sessions: dict[int, _Session] = {}
         self._forming: dict[str, Candle] = {}  # pair -> the running base candle so far
         self._prints: dict[str, int] = {}  # pair -> trades printed in the running base candle
+        self._books: dict[str, Book] = {}  # pair -> the book after its last trade
+        self._book_lock = threading.Lock()  # a session's book state: the replay and the session thread
         self._lock = threading.Lock()
         self._fault_lock = threading.Lock()
         self._ids = count(1)
@@ -91,6 +96,8 @@ class MarketStream:
             else:
                 self._forming[pair] = candle
                 self._prints[pair] = self._prints.get(pair, 0) + 1
+            seed = candle.ts // 1000 + self._prints.get(pair, 0) + (7 if closed else 0)
+            book = self._books[pair] = make_book(candle.close, candle.volume, seed, self._decimals(pair))
             sessions = list(self._sessions.values())
         for s in sessions:
             for sub_pair, minutes in sorted(s.ohlc):
@@ -102,6 +109,8 @@ class MarketStream:
                 item = self._ticker_item(pair)
                 if item is not None:
                     s.out.append(self._message("ticker", "update", [item]))
+            if pair in s.book:
+                self._queue_book(s, pair, book, "update")
 
     # ------------------------------------------------------------------ one connection
     def session(self, conn: Connection) -> None:
@@ -141,13 +150,10 @@ class MarketStream:
                       req_id: Any) -> None:
         channel = params.get("channel")
         symbols = params.get("symbol") or []
-        interval = params.get("interval", 1)
-        if channel not in ("ohlc", "ticker") or not isinstance(symbols, list):
-            self._reply(s, {"error": f"Channel {channel} not supported", "method": method, "success": False},
-                        time_in, req_id)
-            return
-        if channel == "ohlc" and (interval not in INTERVALS or not self._streams(symbols, int(interval))):
-            self._reply(s, {"error": "Invalid interval", "method": method, "success": False}, time_in, req_id)
+        interval, depth = params.get("interval", 1), params.get("depth", 10)
+        error = self._refusal(channel, symbols, interval, depth)
+        if error:
+            self._reply(s, {"error": error, "method": method, "success": False}, time_in, req_id)
             return
         good: list[str] = []
         for symbol in symbols:
@@ -159,16 +165,33 @@ class MarketStream:
             result: dict[str, Any] = {"channel": channel, "symbol": pair}
             if channel == "ohlc":
                 result.update(interval=interval, snapshot=params.get("snapshot", True))
+            elif channel == "book":
+                result.update(depth=depth, snapshot=params.get("snapshot", True))
             self._reply(s, {"method": method, "result": result, "success": True}, time_in, req_id)
             good.append(pair)
         with self._lock:
             for pair in good:
                 if channel == "ohlc":
                     (s.ohlc.add if method == "subscribe" else s.ohlc.discard)((pair, int(interval)))
+                elif channel == "book":
+                    with self._book_lock:
+                        s.book.pop(pair, None)
+                        if method == "subscribe":
+                            s.book[pair] = (int(depth), Book((), ()))
                 else:
                     (s.ticker.add if method == "subscribe" else s.ticker.discard)(pair)
         if method == "subscribe" and good and params.get("snapshot", True):
-            self._snapshot(s, channel, good, int(interval))
+            self._snapshot(s, str(channel), good, int(interval))
+
+    def _refusal(self, channel: Any, symbols: Any, interval: Any, depth: Any) -> str:
+        """Kraken's words for a subscription it will not take ("" when it will)."""
+        if channel not in ("ohlc", "ticker", "book") or not isinstance(symbols, list):
+            return f"Channel {channel} not supported"
+        if channel == "ohlc" and (interval not in INTERVALS or not self._streams(symbols, int(interval))):
+            return "Invalid interval"
+        if channel == "book" and depth not in DEPTHS:
+            return "Invalid depth"
+        return ""
 
     def _streams(self, symbols: list[Any], minutes: int) -> bool:
         """The replayed data can make candles of this interval (a multiple of its timeframe)."""
@@ -179,6 +202,10 @@ class MarketStream:
         return True
 
     def _snapshot(self, s: _Session, channel: str, pairs: list[str], minutes: int) -> None:
+        if channel == "book":  # one snapshot message per symbol
+            for pair in pairs:
+                self._queue_book(s, pair, self._book_now(pair), "snapshot")
+            return
         items: list[dict[str, Any]] = []
         for pair in pairs:
             if channel == "ticker":
@@ -187,6 +214,34 @@ class MarketStream:
             else:
                 items += self._ohlc_history(pair, minutes)
         s.out.append(self._message(channel, "snapshot", items))
+
+    # ------------------------------------------------------------------ book
+    def _decimals(self, pair: str) -> int:
+        return int(self._ctx.market(pair).pair_decimals)
+
+    def _book_now(self, pair: str) -> Book:
+        with self._lock:
+            book = self._books.get(pair)
+        if book is None:
+            last = float(self._ctx.exchange.fetch_ticker(pair).last)
+            book = make_book(last, 1.0, self._ctx.clock.now_ms() // 1000, self._decimals(pair))
+            with self._lock:
+                book = self._books.setdefault(pair, book)
+        return book
+
+    def _queue_book(self, s: _Session, pair: str, book: Book, kind: str) -> None:
+        """Queue a snapshot, or the update from what this session was last sent (its depth only);
+        under one lock, so the replay's updates and a snapshot queue in the order they were made."""
+        digits = self._decimals(pair)
+        with self._book_lock:
+            depth, sent = s.book.get(pair, (10, Book((), ())))
+            now = book.top(depth)
+            s.book[pair] = (depth, now)
+            asks = now.asks if kind == "snapshot" else changes(sent.asks, now.asks)
+            bids = now.bids if kind == "snapshot" else changes(sent.bids, now.bids)
+            item = {"symbol": pair, "bids": levels_json(bids, digits), "asks": levels_json(asks, digits),
+                    "checksum": checksum(now), "timestamp": rfc3339(self._ctx.clock.now_ms())}
+            s.out.append({"channel": "book", "type": kind, "data": [item]})
 
     # ------------------------------------------------------------------ messages
     def _message(self, channel: str, kind: str, data: list[dict[str, Any]], stamp_ms: int | None = None,
@@ -276,6 +331,8 @@ class MarketStream:
         elif fault.kind == "duplicate":
             self._send(s, msg)
             self._send(s, msg)
+        elif fault.kind == "lose":
+            log.bind(channel=msg.get("channel")).info("sim websocket fault: a message lost")
         else:  # out_of_order: this one goes after the next
             s.held = msg
             return
@@ -284,7 +341,7 @@ class MarketStream:
             self._send(s, held)
 
     def _send(self, s: _Session, msg: dict[str, Any]) -> None:
-        s.conn.send(json.dumps(msg))
+        s.conn.send(dumps_numbers(json.dumps(msg)))  # book prices/quantities in full precision
         s.last_sent = time.monotonic()
 
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from flask import Flask
 
+from adapters.channels import sms, web_chat
+from adapters.web import health, owner_api
 from adapters.web.owner_api import OwnerActions
 from adapters.web.ports import WebZyn
 
 
 def create_web_app(zyn: WebZyn, owner: OwnerActions | None = None) -> Flask:
     """`owner`: the routes through which other local `zyn` processes act (only in the owner)."""
-    from adapters.channels import sms, web_chat
-    from adapters.web import health, owner_api
-
     app = Flask("zyn")
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     app.register_blueprint(health.make_blueprint(zyn))
@@ -22,11 +21,11 @@ def create_web_app(zyn: WebZyn, owner: OwnerActions | None = None) -> Flask:
         app.register_blueprint(owner_api.make_blueprint(owner))
     modules = zyn.modules  # the dashboard shows which modules are on (issue 9)
     app.context_processor(lambda: {"features_on": modules.status_line()})
-    slack_blueprint = getattr(zyn.channels.get("slack"), "blueprint", None)
-    if callable(slack_blueprint):  # the configured Slack channel serves its own signed route
-        app.register_blueprint(slack_blueprint())
-    else:
-        from adapters.channels import slack as slack_module
+    from adapters.channels import slack as slack_module  # lazy: slack-bolt, only when the web app is built
 
+    configured = zyn.channels.get("slack")
+    if isinstance(configured, slack_module.SlackChannel):  # the configured Slack channel serves its own signed route
+        app.register_blueprint(configured.blueprint())
+    else:
         app.register_blueprint(slack_module.make_blueprint(zyn))
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Blueprint, jsonify, request
@@ -15,24 +16,36 @@ from core.clock import RealClock
 
 
 def make_blueprint(zyn: WebZyn) -> Blueprint:
+    """The owner's (or a terminal command's) `/healthz` and `/api/status`."""
+    return health_blueprint(lambda: health_report(zyn), lambda: zyn.status.snapshot(),
+                            lambda: channel_settings(zyn.settings).web_chat_token)
+
+
+def health_blueprint(report: Callable[[], dict[str, Any]], snapshot: Callable[[], Mapping[str, Any]],
+                     token: Callable[[], str]) -> Blueprint:
+    """`/healthz` (200 when `report()["ok"]`, else 503; the details only for loopback callers or
+    callers with WEB_CHAT_TOKEN) and `/api/status` (`snapshot()`, same access rule as /status).
+
+    Why one blueprint for both roles: the standby (`bot/wiring/standby.py`) answers its monitors
+    with the same routes and the same access rule as the owner; only the report differs."""
     bp = Blueprint("health", __name__)
 
     @bp.get("/healthz")
     def healthz() -> ResponseReturnValue:
-        body = health_report(zyn)
+        body = report()
         code = 200 if body["ok"] else 503
-        if not _may_see_details(zyn):  # mode, exchange and jobs help an attacker, not a monitor
+        if not _may_see_details(token()):  # mode, exchange and jobs help an attacker, not a monitor
             return jsonify({"ok": body["ok"]}), code
         return jsonify(body), code
 
     @bp.get("/api/status")
     def api_status() -> ResponseReturnValue:
         # Balances and positions: the same access rule as /status (WEB_CHAT_TOKEN, else loopback).
-        denied = access_denied(channel_settings(zyn.settings).web_chat_token)
+        denied = access_denied(token())
         if denied is not None:
             return denied
         try:
-            return jsonify(zyn.status.snapshot())
+            return jsonify(dict(snapshot()))
         except Exception as exc:  # the snapshot itself must never take the page down
             logger.bind(route="/api/status").exception("status snapshot failed")
             return jsonify({"error": f"status unavailable: {type(exc).__name__}"}), 503
@@ -40,9 +53,9 @@ def make_blueprint(zyn: WebZyn) -> Blueprint:
     return bp
 
 
-def _may_see_details(zyn: WebZyn) -> bool:
+def _may_see_details(token: str) -> bool:
     """Loopback callers and callers with WEB_CHAT_TOKEN see the details; anyone else ok/not ok."""
-    if token_given(channel_settings(zyn.settings).web_chat_token):
+    if token_given(token):
         return True
     return is_loopback(request.remote_addr) and is_loopback((request.host or "").rsplit(":", 1)[0].strip("[]"))
 
@@ -55,7 +68,7 @@ def health_report(zyn: WebZyn) -> dict[str, Any]:
     from a query here: a locked or hung database must not make the health check hang."""
     circuit = zyn.breaker.snapshot()
     storage = zyn.storage.snapshot()
-    lease_error = getattr(getattr(zyn, "lease", None), "unanswered", None)  # renewals failing (issue 19.3)
+    lease_error = zyn.lease.unanswered if zyn.lease is not None else None  # renewals failing (issue 19.3)
     db_ok = _storage_ok(storage) and not lease_error
     sched = zyn.scheduler_state()
     ok = db_ok and (not sched.get("owner") or bool(sched.get("running"))) and circuit["state"] != "open"

@@ -36,6 +36,13 @@ class ModulesLike(Protocol):
     def status_line(self) -> str: ...
 
 
+class LeaseLike(Protocol):
+    """`scheduler.lock.SchedulerLock`: why the last renewal got no answer (memory only), else None."""
+
+    @property
+    def unanswered(self) -> str | None: ...
+
+
 class ExchangeLike(Protocol):
     @property
     def name(self) -> str: ...
@@ -66,6 +73,9 @@ class WebZyn(ZynLike, Protocol):
 
     @property
     def reconciling(self) -> bool: ...
+
+    @property
+    def lease(self) -> LeaseLike | None: ...
 
     @property
     def channels(self) -> Mapping[str, object]: ...

@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.agent.llm_settings import LLMSettings, llm_settings_from
+from bot.agent.prompt import performance_summary
 from bot.agent.protocols import FreeTextEngine
+from core.config import Settings
 
 __all__ = ["AgentEngine", "LLMSettings", "build_free_text_engine", "make_openai_client"]
 
@@ -17,18 +19,18 @@ __all__ = ["AgentEngine", "LLMSettings", "build_free_text_engine", "make_openai_
 def __getattr__(name: str) -> Any:
     """`AgentEngine` and `make_openai_client` import the OpenAI SDK: only when asked for (issue 20.5)."""
     if name == "AgentEngine":
-        from bot.agent.engine import AgentEngine
+        from bot.agent.engine import AgentEngine  # lazy: keeps openai, sqlalchemy, sqlmodel out of this import
 
         return AgentEngine
     if name == "make_openai_client":
-        from bot.agent.client import make_openai_client
+        from bot.agent.client import make_openai_client  # lazy: keeps openai out of this import
 
         return make_openai_client
     raise AttributeError(name)
 
 
 def build_free_text_engine(
-    settings: Any,
+    settings: Settings,
     *,
     db: Any,
     fallback: FreeTextEngine,
@@ -45,19 +47,18 @@ def build_free_text_engine(
     cfg = llm_settings_from(settings)
     if cfg is None:
         return fallback
-    from bot.agent.client import make_openai_client
-    from bot.agent.engine import AgentEngine
-    from bot.agent.prompt import performance_summary
-    from bot.conversation.memory import ConversationMemory
+    from bot.agent.client import make_openai_client  # lazy: keeps openai out of this import
+    from bot.agent.engine import AgentEngine  # lazy: keeps openai, sqlalchemy, sqlmodel out of this import
+    from bot.conversation.memory import ConversationMemory  # lazy: keeps sqlalchemy, sqlmodel out of this import
 
     return AgentEngine(
         client if client is not None else make_openai_client(cfg),
         model=cfg.model,
         fallback=fallback,
         memory=ConversationMemory(db),
-        user_name=str(getattr(settings, "user_name", "jimmy") or "jimmy"),
+        user_name=settings.user_name or "jimmy",
         kv=kv,
         clock=clock,
-        tz=str(getattr(settings, "tz", "UTC") or "UTC"),
+        tz=settings.tz or "UTC",
         performance=performance_summary(status, analyzer),
     )

@@ -77,6 +77,10 @@ class AgentEngine:
         self._reply = reply_factory
 
     # -- the FreeTextEngine protocol ---------------------------------------------------------
+    def warm(self) -> None:
+        """The offline fallback's classifier, loaded in the background (`zyn run`)."""
+        self.fallback.warm()
+
     def answer(self, env: Any, text: str, dispatcher: Any) -> Any:
         """Answer one message; never raises for an LLM problem (the chat must always reply)."""
         started = time.monotonic()

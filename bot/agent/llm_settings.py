@@ -7,7 +7,8 @@ import the OpenAI SDK (~48 MB resident): with no key, `zyn run` never loads it (
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+
+from core.config import Settings
 
 DEFAULT_MODEL = "gpt-4o"
 DEFAULT_TIMEOUT_S = 20.0
@@ -24,13 +25,10 @@ class LLMSettings:
     max_retries: int = 0
 
 
-def llm_settings_from(settings: Any) -> LLMSettings | None:
+def llm_settings_from(settings: Settings) -> LLMSettings | None:
     """From `core.config.Settings`; None when no key is set (then the offline engine answers)."""
-    key = str(getattr(settings, "openai_api_key", "") or "").strip()
+    key = settings.openai_api_key.strip()
     if not key:
         return None
-    return LLMSettings(
-        api_key=key,
-        model=str(getattr(settings, "openai_model", "") or DEFAULT_MODEL),
-        base_url=str(getattr(settings, "openai_base_url", "") or "").strip(),
-    )
+    return LLMSettings(api_key=key, model=settings.openai_model or DEFAULT_MODEL,
+                       base_url=settings.openai_base_url.strip())

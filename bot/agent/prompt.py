@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from loguru import logger
 
 from bot.agent.protocols import KeyValueLike
+from core.ports import Clock
+from core.time_context import from_clock
 
 PREF_PREFIX = "pref:"
 MAX_PREFS = 30
@@ -75,27 +76,21 @@ def read_preferences(kv: KeyValueLike | None) -> dict[str, str]:
         return {}
 
 
-def basic_time_context(clock: Any, tz: str) -> str:
-    """Used only until `core.time_context.describe` exists: date, weekday and time, UTC + local."""
-    now = clock.now()
-    local = now.astimezone(ZoneInfo(tz))
-    text = f"{now:%A %Y-%m-%d %H:%M} UTC"
-    if tz != "UTC":
-        text += f" ({local:%A %H:%M} {tz})"
-    return text
+def time_words(clock: Clock, tz: str = "UTC") -> str:
+    """One paragraph of time context for the agent's system prompt (core gives the facts:
+    `core.time_context.from_clock`; the words are the agent's)."""
+    c = from_clock(clock, tz)
+    local = c.local.strftime("%A %Y-%m-%d %H:%M")
+    utc = c.utc.strftime("%A %Y-%m-%d %H:%M")
+    where = f"{local} in {c.tz} ({utc} UTC)" if c.tz != "UTC" else f"{utc} UTC"
+    session = "no major session open" if c.session == "off" else f"{c.session} session"
+    day = "weekend" if c.weekend else "weekday"
+    return f"It is {where}; {session}; {day}; UTC hour bucket {c.hour_bucket}."
 
 
-def default_time_context(clock: Any, tz: str) -> Callable[[], str]:
-    """The pinned `core.time_context.describe(clock, tz)` when available, else the basic line."""
-
-    def describe_now() -> str:
-        try:
-            from core.time_context import describe
-        except ImportError:
-            return basic_time_context(clock, tz)
-        return str(describe(clock, tz))
-
-    return describe_now
+def default_time_context(clock: Clock, tz: str) -> Callable[[], str]:
+    """`time_words(clock, tz)` at each call (the prompt is built per message)."""
+    return lambda: time_words(clock, tz)
 
 
 def status_performance(status: Any) -> Callable[[], str]:

@@ -1,6 +1,6 @@
 """The narrow shapes the agent needs from its colleagues' modules.
 
-The agent is built in parallel with `bot/conversation/envelope.py`, `bot/conversation/dispatcher.py` and
+The agent is built in parallel with `bot/conversation/envelope.py`, `bot/dispatch/dispatcher.py` and
 `bot/conversation/offline_engine.py`; coding against these Protocols (structural typing) lets it work with the
 real classes and with the test fakes alike, without importing either at module load time.
 """
@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
+
+from bot.conversation.envelope import Reply
 
 
 @runtime_checkable
@@ -41,6 +42,11 @@ class ReplyLike(Protocol):
 class FreeTextEngine(Protocol):
     """Answers text that is not a command (pinned: `answer(env, text, dispatcher) -> Reply`)."""
 
+    @property
+    def takes_unparsed(self) -> bool: ...
+
+    def warm(self) -> None: ...
+
     def answer(self, env: Any, text: str, dispatcher: Any) -> Any: ...
 
 
@@ -52,27 +58,11 @@ class KeyValueLike(Protocol):
     def keys(self, prefix: str) -> list[str]: ...
 
 
-@dataclass(frozen=True)
-class FallbackReply:
-    """Stand-in with the pinned Reply shape, used only while `bot/conversation/envelope.py` does not exist."""
-
-    text: str
-    kind: str = "text"
-    title: str = ""
-    rows: list[Any] = field(default_factory=list)
-    buttons: list[str] = field(default_factory=list)
-    image_png: bytes | None = None
-
-
 ReplyFactory = Callable[..., Any]
 
 
 def make_reply(text: str, kind: str = "text", **extra: Any) -> Any:
-    """Build the project's Reply when it exists, so channels render agent answers like any other."""
-    try:
-        from bot.conversation.envelope import Reply
-    except ImportError:
-        return FallbackReply(text=text, kind=kind, **extra)
+    """Build the project's Reply, so channels render agent answers like any other."""
     reply_kind: Any = kind  # validated by the callers: text, confirm, error or refusal
     return Reply(text=text, kind=reply_kind, **extra)
 

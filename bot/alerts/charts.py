@@ -120,8 +120,8 @@ def _pnl_figure(days: Sequence[tuple[date, float]], title: str) -> Figure:
 
 
 def _new_figure(title: str) -> tuple[Figure, Axes]:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # lazy: matplotlib loads only when used
+    from matplotlib.figure import Figure  # lazy: matplotlib loads only when used
 
     fig = Figure(figsize=_SIZE, dpi=_DPI)
     FigureCanvasAgg(fig)

@@ -116,7 +116,7 @@ def weekly_report_event(services: Services, clock: Clock, tz: str = "UTC", user_
 
 def _shadow_since(services: Services, since_ms: int) -> list[Any] | None:
     """Shadow trades closed in the window (None: no servant here)."""
-    servant = getattr(services, "servant", None)
+    servant = services.servant
     if servant is None:
         return None
     return [t for t in servant.shadow_trades() if t.closed_ms >= since_ms]

@@ -8,13 +8,22 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.alerts.charts import backtest_png
+from bot.cli.backtest_folder import format_table, run_folder
+from bot.cli.backtest_strategy import backtest_with
 from bot.cli.output import clean, print_json, print_report
+from bot.cli.servant import cmd_servant
 from core.domain import UserError
 from core.market_data.csv_loader import load_csv
 from core.market_data.resample import resample
 from core.markets.catalog import market_for
 from core.markets.pairs import normalize_pair, pair_from_filename
 from core.markets.timeframes import timeframe_seconds
+from core.strategy.entry_rules import EntryRules
+from core.strategy.features import parse_feature_list
+from core.strategy.mtf import confirming_timeframes
+from core.strategy.port import strategy_named
+from core.strategy.profit_target import DailyTarget
 
 if TYPE_CHECKING:
     from core.config import Settings
@@ -36,16 +45,14 @@ def _cmd_folder(args: argparse.Namespace, settings: Settings) -> int:
     if getattr(args, "servant", False):
         if not Path(args.data).is_dir():
             raise UserError(f"--servant walks a folder of pair files forward; {args.data} is not a folder")
-        from bot.cli.servant import cmd_servant
 
         return cmd_servant(args, settings)
     if args.learn:
-        from bot.cli.learn_pooled import cmd_pooled_learn
+        from bot.cli.learn_pooled import cmd_pooled_learn  # lazy: keeps numpy, sqlalchemy, sqlmodel out of this import
 
         return cmd_pooled_learn(args, settings)
     if getattr(args, "features", None):
         raise UserError("--features runs on one pair file; give --data FILE (a folder runs the plain strategy)")
-    from bot.cli.backtest_folder import format_table, run_folder
 
     print_report(run_folder(args.data, args.timeframe, settings), args.json, format_table)
     return 0
@@ -59,7 +66,9 @@ def cmd_backtest(args: argparse.Namespace, settings: Settings) -> int:
     if args.plot:
         _check_plot_path(args.plot)  # fail in one line before minutes of backtest, not after
     if args.learn:
-        from bot.cli.learn_pooled import port_backtest
+        from bot.cli.learn_pooled import port_backtest  # lazy: keeps numpy, sqlalchemy, sqlmodel out of this import
+
+        # lazy: keeps numpy, sqlalchemy, sqlmodel out of this import
         from core.learning.walk_forward import walk_forward
 
         pair, tf, candles = load_backtest_candles(args)
@@ -73,8 +82,6 @@ def cmd_backtest(args: argparse.Namespace, settings: Settings) -> int:
     tf = args.timeframe or file_tf
     timeframe_seconds(tf)
     features, rules = backtest_rules(args, tf, settings)
-    from bot.cli.backtest_strategy import backtest_with
-    from core.strategy.port import strategy_named
 
     # through the Strategy port: the pinned strategy's compiled kernel, else the reference Backtester
     strategy = strategy_named(settings.strategy)
@@ -95,11 +102,6 @@ def cmd_backtest(args: argparse.Namespace, settings: Settings) -> int:
 
 def backtest_rules(args: argparse.Namespace, tf: str, settings: Settings) -> tuple[tuple[str, ...], Any]:
     """`--features LIST` -> the same EntryRules the autopilot uses (its module settings, at `tf`)."""
-    from core.strategy.entry_rules import EntryRules
-    from core.strategy.features import parse_feature_list
-    from core.strategy.mtf import confirming_timeframes
-    from core.strategy.profit_target import DailyTarget
-
     features = parse_feature_list(getattr(args, "features", "") or "")
     if not features:
         return features, None
@@ -152,8 +154,6 @@ def _check_plot_path(path: str) -> None:
 
 def _plot(path: str, times: list[int], curves: dict[str, list[float]], title: str) -> None:
     """Write the PNG (dates on the x-axis) or fail with one line; never silently skip."""
-    from bot.alerts.charts import backtest_png
-
     try:
         Path(path).write_bytes(backtest_png(times, curves, title))
     except OSError as exc:

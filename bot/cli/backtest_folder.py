@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import os
 import time
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.wiring.dask_map import task_map
 from core.domain import UserError
 from core.market_data.csv_loader import csv_files
 from core.markets.pairs import pair_from_filename
@@ -55,10 +57,7 @@ def _common_tf(rows: list[dict[str, Any]]) -> str:
 
 
 def _fan_out(files: list[str], timeframe: str | None, settings: Settings) -> tuple[list[dict[str, Any]], str]:
-    from functools import partial
-
-    from bot.wiring.dask_map import task_map
-    from core.kernel.jobs import summarize_file
+    from core.kernel.jobs import summarize_file  # lazy: keeps numpy out of this import
 
     big = sum(Path(f).stat().st_size for f in files) >= LOCAL_CLUSTER_MIN_CANDLE_BYTES
     with task_map(local_cluster=len(files) >= 2 and big, workers=min(len(files), os.cpu_count() or 1),

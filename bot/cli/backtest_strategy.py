@@ -9,8 +9,10 @@ without a kernel runs in the reference `core.research.backtest.Backtester` over 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
+from core.domain import UserError
 from core.market_data.csv_loader import load_csv
 from core.market_data.resample import resample
 from core.markets.catalog import market_for
@@ -25,10 +27,7 @@ def backtest_with(strategy: Strategy, path: str, timeframe: str | None = None, p
                   rules: EntryRules | None = None) -> tuple[Any, Iterable[int]]:
     """(result with `summary()` and `equity_curve`, candle open times) of one pair file. The kernel's
     times stay a numpy array: 10 y of 1m as Python ints would cost ~190 MB for a plot not asked for."""
-    from pathlib import Path
-
-    from core.domain import UserError
-    from core.kernel.jobs import load_for_backtest
+    from core.kernel.jobs import load_for_backtest  # lazy: keeps numpy out of this import
 
     kernel = kernel_of(strategy)
     file_pair, file_tf = pair_from_filename(Path(path).name)

@@ -13,14 +13,20 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from bot.cli.chat_output import print_reply
+from bot.cli.output import print_json
+from bot.cli.preflight import check_database
+from bot.cli.shell import CLI_CHANNEL, OWNER, run_shell
+from bot.conversation.envelope import Envelope
+from bot.conversation.envelope import render_plain as render
 from bot.settings import ZynSettings
+from bot.text.status_text import format_snapshot as as_text
 from core.domain import UserError, ZynError
 
 
 @contextmanager
 def _session(settings: ZynSettings) -> Iterator[Any]:
-    from bot.cli.preflight import check_database
-    from bot.cli.session import CliSession
+    from bot.cli.session import CliSession  # lazy: keeps alembic, sqlalchemy, sqlmodel out of this import
 
     check_database(settings.database_url)  # an unreachable PostgreSQL: one line, exit 2, not 100 lines
     session = CliSession(settings)
@@ -41,10 +47,7 @@ def _one_line_errors(fn: Callable[[], int]) -> int:
 
 
 def cmd_chat(args: argparse.Namespace, settings: ZynSettings) -> int:
-    from adapters.web.owner_api import request_mistake
-    from bot.cli.chat_output import print_reply
-    from bot.cli.shell import CLI_CHANNEL, OWNER
-    from bot.conversation.envelope import Envelope
+    from adapters.web.owner_api import request_mistake  # lazy: keeps flask out of this import
 
     mistake = request_mistake(CLI_CHANNEL, args.user or OWNER, args.message)
     if mistake is not None:  # before any database or owner is touched: nothing can have been sent
@@ -58,8 +61,6 @@ def cmd_chat(args: argparse.Namespace, settings: ZynSettings) -> int:
 
 
 def cmd_shell(args: argparse.Namespace, settings: ZynSettings) -> int:
-    from bot.cli.shell import run_shell
-
     def run() -> int:
         with _session(settings) as session:
             run_shell(session, render=render_plain, stdin=sys.stdin, stdout=sys.stdout)
@@ -69,8 +70,6 @@ def cmd_shell(args: argparse.Namespace, settings: ZynSettings) -> int:
 
 
 def cmd_status(args: argparse.Namespace, settings: ZynSettings) -> int:
-    from bot.cli.output import print_json
-
     def run() -> int:
         with _session(settings) as session:
             snap = session.status()
@@ -84,8 +83,6 @@ def cmd_status(args: argparse.Namespace, settings: ZynSettings) -> int:
 
 
 def cmd_learn(args: argparse.Namespace, settings: ZynSettings) -> int:
-    from bot.cli.output import print_json
-
     def run() -> int:
         with _session(settings) as session:
             changes = session.learn()
@@ -101,19 +98,15 @@ def cmd_learn(args: argparse.Namespace, settings: ZynSettings) -> int:
 def learn_text(changes: dict[str, Any]) -> str:
     """`zyn learn` for people: one line per figure, each moved context on its own line (issue 22.9:
     not "moved: after_r -0.207, before_r …" run together on one line)."""
-    from bot.commands.learning import learn_rows
+    from bot.commands.learning import learn_rows  # lazy: keeps sqlalchemy, sqlmodel out of this import
 
     text = changes.get("text")
     return str(text) if text else "\n".join(f"{label}: {value}" for label, value in learn_rows(changes))
 
 
 def render_plain(reply: Any) -> str:
-    from bot.conversation.envelope import render_plain as render
-
     return str(render(reply))
 
 
 def format_snapshot(s: dict[str, Any]) -> str:
-    from bot.text.status_text import format_snapshot as as_text
-
     return as_text(s)

@@ -13,6 +13,9 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from bot.cli.output import print_json
+from core.market_data.store_import import read_candle_files
+
 if TYPE_CHECKING:
     from bot.settings import ZynSettings
     from core.market_data.store import CandleStore
@@ -31,11 +34,10 @@ def add_data_parser(sub: Any) -> None:
 
 
 def cmd_data(args: argparse.Namespace, settings: ZynSettings) -> int:
-    from core.market_data.store_sql import SqlCandleStore
-    from core.telemetry.db import make_engine
+    from core.market_data.store_sql import SqlCandleStore  # lazy: keeps sqlalchemy, sqlmodel out of this import
+    from core.telemetry.db import make_engine  # lazy: keeps alembic, sqlalchemy, sqlmodel out of this import
 
     if args.data_command == "import":
-        from core.market_data.store_import import read_candle_files
 
         files = read_candle_files(args.path, args.pair, args.timeframe)  # everything checked before a write
     db = make_engine(settings.database_url)
@@ -52,7 +54,7 @@ def cmd_data(args: argparse.Namespace, settings: ZynSettings) -> int:
 
 def import_files(store: CandleStore, files: list[CandleFile]) -> list[str]:
     """Write each checked file; one summary line per file (how many candles were new)."""
-    from core.status.trades import iso_utc
+    from core.status.trades import iso_utc  # lazy: keeps sqlalchemy, sqlmodel out of this import
 
     lines: list[str] = []
     for f in files:
@@ -71,15 +73,13 @@ def _count(store: CandleStore, pair: str, timeframe: str) -> int:
 
 def coverage_rows(store: CandleStore) -> list[dict[str, Any]]:
     """The contract's rows: pair, timeframe, first, last (ISO times), candles."""
-    from core.status.trades import iso_utc
+    from core.status.trades import iso_utc  # lazy: keeps sqlalchemy, sqlmodel out of this import
 
     return [{"pair": c.pair, "timeframe": c.timeframe, "first": iso_utc(c.first_ms), "last": iso_utc(c.last_ms),
              "candles": c.candles} for c in store.coverage()]
 
 
 def _status(store: CandleStore, as_json: bool) -> int:
-    from bot.cli.output import print_json
-
     rows = coverage_rows(store)
     if as_json:
         print_json({"pairs": rows})

@@ -71,7 +71,7 @@ def client_for(env: dict[str, str]) -> OwnerClient | None:
     url = owner_url(database_url)
     if url is None:
         return None
-    from bot.owner.ownership import read_token
+    from bot.owner.ownership import read_token  # lazy: the slim terminal-client path
 
     return OwnerClient(url, read_token(database_url))
 
@@ -86,12 +86,12 @@ class ShellForwarder:
 
     @property
     def user_name(self) -> str:
-        from core.config import load_settings
+        from core.config import load_settings  # lazy: the slim terminal-client path
 
         return load_settings(self._env).user_name
 
     def handle(self, env: Envelope) -> Any:
-        from core.messages import Reply
+        from core.messages import Reply  # lazy: the slim terminal-client path
 
         if self._session is None:
             try:
@@ -99,8 +99,8 @@ class ShellForwarder:
             except OwnerUnreachable as exc:
                 if not exc.retry_safe:
                     return Reply(text=f"{exc}; if this was an order, check orders before repeating it", kind="error")
-            from bot.cli.session import CliSession
-            from core.config import load_settings
+            from bot.cli.session import CliSession  # lazy: the slim terminal-client path
+            from core.config import load_settings  # lazy: the slim terminal-client path
 
             self._session = CliSession(load_settings(self._env))
         return self._session.handle(env)
@@ -117,8 +117,8 @@ def serve(args: argparse.Namespace, env: dict[str, str]) -> int | None:
     if client is None:
         return None
     if args.command == "shell":
-        from bot.cli.shell import run_shell
-        from core.messages import render_plain
+        from bot.cli.shell import run_shell  # lazy: the slim terminal-client path
+        from core.messages import render_plain  # lazy: the slim terminal-client path
 
         forwarder = ShellForwarder(client, env)
         try:
@@ -127,7 +127,7 @@ def serve(args: argparse.Namespace, env: dict[str, str]) -> int | None:
             forwarder.close()
     try:
         if args.command == "chat":
-            from bot.cli.chat_output import print_reply
+            from bot.cli.chat_output import print_reply  # lazy: the slim terminal-client path
 
             return print_reply(client.dispatch(Envelope("cli", args.user or "owner", args.message)))
         return print_status(client.status(), bool(args.json))
@@ -142,7 +142,7 @@ def print_status(snap: dict[str, Any], as_json: bool) -> int:
     if as_json:
         sys.stdout.write(json.dumps(snap, default=str, allow_nan=False) + "\n")
     else:
-        from bot.text.status_text import format_snapshot
+        from bot.text.status_text import format_snapshot  # lazy: the slim terminal-client path
 
         print(format_snapshot(snap))
     return 0

@@ -16,16 +16,14 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from bot.cli.output import print_report
-from core.domain import UserError
-from core.learning.pooled_data import load_folder
+from bot.cli.walk_run import fanned_out, load_universe, walk_timeframe
 from core.learning.pooled_walk_forward import pooled_walk_forward
-from core.markets.timeframes import timeframe_seconds
+from core.research.pair_backtest import PairBacktest
+from core.strategy.port import strategy_named
 
 if TYPE_CHECKING:
     from core.config import Settings
-    from core.research.pair_backtest import PairBacktest
 
-DEFAULT_TIMEFRAME = "4h"
 # below this many candle-runs (pairs x candles x (2 + seeds)) starting worker processes (each
 # importing numpy, numba and scikit-learn) costs more than it saves on 2 cores: 40 pairs x 18 months
 # (2.9 M) took 10-25 s in one process and 21-28 s on a local cluster (bench/pooled_speed.py)
@@ -33,30 +31,15 @@ LOCAL_CLUSTER_MIN_CANDLE_RUNS = 50_000_000
 
 
 def cmd_pooled_learn(args: argparse.Namespace, settings: Settings) -> int:
-    from tqdm import tqdm
-
-    from bot.wiring.dask_map import task_map
-
-    tf = args.timeframe or DEFAULT_TIMEFRAME
-    timeframe_seconds(tf)
-    if args.seeds < 1:
-        raise UserError("--seeds must be at least 1")
+    tf = walk_timeframe(args)
     backtest = port_backtest(settings)  # an unknown ZYN_STRATEGY fails here, before any file is read
     t0 = time.perf_counter()
-    universe = load_folder(args.data, tf, cache=settings.candle_cache or None)
-    for line in universe.skipped:
-        print(f"left out {line}", file=sys.stderr)
-    if not universe.data:
-        raise UserError(f"{args.data}: no pair file with enough {tf} candles")
+    universe = load_universe(args.data, tf, settings.candle_cache)
     runs = sum(len(c) for c, _m in universe.data.values()) * (2 + args.seeds)
-    with task_map(local_cluster=runs >= LOCAL_CLUSTER_MIN_CANDLE_RUNS, scheduler=settings.dask_scheduler) as (
-            tasks, engine), \
-            tqdm(total=3 * len(universe.data), desc="walk-forward", unit="step", file=sys.stderr,
-                 disable=None) as bar:
-        result = pooled_walk_forward(
-            universe.data, tf, seeds=args.seeds, progress=lambda label: _step(bar, label),
-            tasks=tasks, backtest=backtest,
-        )
+    with fanned_out(runs >= LOCAL_CLUSTER_MIN_CANDLE_RUNS, settings.dask_scheduler, 3 * len(universe.data),
+                    "walk-forward") as (tasks, engine, progress):
+        result = pooled_walk_forward(universe.data, tf, seeds=args.seeds, progress=progress, tasks=tasks,
+                                     backtest=backtest)
     result.seconds = time.perf_counter() - t0
     print_report(result.contract(), args.json, _format)
     print(f"pooled walk-forward: {len(universe.data)} pairs in {result.seconds:.1f} s ({engine}, "
@@ -68,15 +51,7 @@ def cmd_pooled_learn(args: argparse.Namespace, settings: Settings) -> int:
 def port_backtest(settings: Settings) -> PairBacktest:
     """The strategy the learner evaluates: the ZYN_STRATEGY setting through the Strategy port
     (default sma20_atr, which runs on the compiled kernel; the settings loader refused unknown names)."""
-    from core.research.pair_backtest import PairBacktest
-    from core.strategy.port import strategy_named
-
     return PairBacktest(strategy_named(settings.strategy))
-
-
-def _step(bar: Any, label: str) -> None:
-    bar.set_postfix_str(label, refresh=False)
-    bar.update(1)
 
 
 def _pct(x: Any) -> str:

@@ -70,7 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--bad-day-kinds", default=None, metavar="LIST",
                      help="comma list of faults to deal (default all: answer_lost, empty200, html200, "
                           "late_fill, fake_accept, rate_limit, partial, socket_drop)")
-    from bot.cli.data import add_data_parser
+    sim.add_argument("--fill-lag", type=float, default=0.0, metavar="S",
+                     help="REST shows each fill S seconds late; the executions socket at once (issue 21)")
+    from bot.cli.data import add_data_parser  # lazy: the slim terminal-client path
 
     add_data_parser(sub)  # zyn data import|status (issue 17: the candle store)
     return p
@@ -78,9 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _setup_logging(command: str, quiet: bool, level: str = "") -> None:
     # local imports: the client path to a running owner (22.6) must not pay for loguru
-    from loguru import logger
+    from loguru import logger  # lazy: the slim terminal-client path
 
-    from bot.cli.log_bridge import route_stdlib_logging
+    from bot.cli.log_bridge import route_stdlib_logging  # lazy: the slim terminal-client path
 
     # diagnose=False: loguru's default prints the values of the variables in every traceback
     # frame (e.g. a ChannelSettings repr with every token), so secrets would reach the logs.
@@ -96,9 +98,9 @@ def _setup_logging(command: str, quiet: bool, level: str = "") -> None:
 def open_run_log() -> None:
     """`zyn run`'s log file, added only once every startup check has passed (issue 19.8: a refused
     start creates nothing, not even `var/` or an empty log). A read-only or full `var/` is one line."""
-    from loguru import logger
+    from loguru import logger  # lazy: the slim terminal-client path
 
-    from core.domain import UserError
+    from core.domain import UserError  # lazy: the slim terminal-client path
 
     try:
         os.makedirs("var", exist_ok=True)
@@ -117,9 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         served = _served_by_owner(args)
         if served is not None:
             return served
-    from loguru import logger
+    from loguru import logger  # lazy: the slim terminal-client path
 
-    from core.domain import UserError
+    from core.domain import UserError  # lazy: the slim terminal-client path
 
     try:
         settings = _load_settings()  # `.env` + environment, once, for every command
@@ -153,13 +155,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _served_by_owner(args: argparse.Namespace) -> int | None:
     """The light client path (bot/cli/fast_client.py); None when the ordinary path must answer."""
-    from bot.cli.fast_client import serve
-    from bot.settings_light import load_env
+    from bot.cli.fast_client import serve  # lazy: the slim terminal-client path
+    from bot.settings_light import load_env  # lazy: the slim terminal-client path
 
     try:
         return serve(args, load_env())
     except Exception as exc:  # noqa: BLE001 - e.g. the owner's token unreadable: one line, as below
-        from core.domain import UserError
+        from core.domain import UserError  # lazy: the slim terminal-client path
 
         print(f"zyn: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, UserError) else 1
@@ -167,16 +169,15 @@ def _served_by_owner(args: argparse.Namespace) -> int | None:
 
 def _load_settings() -> ZynSettings:
     # local import: pydantic-settings stays off the path of `zyn --help` and argument mistakes
-    from bot.settings import load_settings, read_environment
+    from bot.settings import load_settings, read_environment  # lazy: the slim terminal-client path
 
     return load_settings(read_environment())
 
 
 def _cmd(module: str, name: str) -> Callable[[argparse.Namespace, ZynSettings], int]:
     """Import a command lazily so `zyn backtest` does not load the Telegram SDK."""
-
     def run(args: argparse.Namespace, settings: ZynSettings) -> int:
-        import importlib
+        import importlib  # lazy: the slim terminal-client path
 
         fn: Callable[[argparse.Namespace, ZynSettings], int] = getattr(importlib.import_module(module), name)
         return fn(args, settings)

@@ -19,11 +19,15 @@ import socket
 from collections.abc import Iterable
 from pathlib import Path
 
+import psycopg
 from loguru import logger
 
-from core.config import Settings
+from adapters.channels.config_checks import check_channels
+from adapters.kraken.public_pairs import listed_pairs
+from bot.settings import ZynSettings
+from core.config import Settings, redact_url
 from core.domain import UserError
-from core.market_data.csv_loader import check_head
+from core.market_data.csv_loader import check_head, csv_files
 from core.markets.pairs import pair_from_filename
 from core.markets.timeframes import timeframe_seconds
 
@@ -88,14 +92,11 @@ def check_database(url: str, timeout_s: int = 3) -> None:
         if not os.access(target, os.W_OK | os.X_OK):
             raise UserError(f"DATABASE_URL: cannot create the database under {target} (not writable)")
         return
-    import psycopg
 
     conninfo = "postgresql://" + rest
     try:
         psycopg.connect(conninfo, connect_timeout=timeout_s).close()
     except psycopg.Error as exc:
-        from core.config import redact_url
-
         lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()] or [type(exc).__name__]
         reason = lines[0].removeprefix("connection failed: ")[:160]  # libpq's first line says what failed
         raise UserError(f"DATABASE_URL={redact_url(url)}: cannot reach PostgreSQL ({reason})") from None
@@ -103,8 +104,6 @@ def check_database(url: str, timeout_s: int = 3) -> None:
 
 def data_pairs(settings: Settings) -> set[str]:
     """Pairs named by the PAPER_DATA files (`KRAKEN_BTC-USD_1h.csv` -> BTC/USD)."""
-    from core.market_data.csv_loader import csv_files
-
     return {pair_from_filename(f.name)[0] for f in csv_files(settings.paper_data)}
 
 
@@ -134,18 +133,14 @@ def _suggest(pair: str, known: Iterable[str]) -> str:
 
 def preflight(settings: Settings, *, pairs_explicit: bool, port: tuple[str, int] | None = None) -> None:
     """All startup checks, in the order a user would fix them; UserError on the first."""
-    channels = getattr(settings, "channels", None)
-    if channels is not None:  # ZynSettings (the CLI); a bare core Settings has no channels
-        from adapters.channels.config_checks import check_channels
-
-        check_channels(port[0] if port is not None else "127.0.0.1", channels)
+    if isinstance(settings, ZynSettings):  # the CLI's; a bare core Settings has no channels
+        check_channels(port[0] if port is not None else "127.0.0.1", settings.channels)
     if port is not None:
         check_port_free(*port)
     check_paper_data(settings)
     check_database(settings.database_url)
     exchange_pairs: set[str] | None = None
     if pairs_explicit and not (settings.mode == "paper" and settings.paper_feed == "replay"):
-        from adapters.kraken.public_pairs import listed_pairs
 
         exchange_pairs = listed_pairs(settings.kraken_api_url)
     check_pairs(settings, pairs_explicit, exchange_pairs)

@@ -10,6 +10,7 @@ restarting itself as a fresh `zyn run` — when the owner is gone.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import sys
@@ -20,6 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
+from bot.cli.main import open_run_log
+from bot.cli.secret_file import api_secret
+from bot.owner.ownership import connect_host, current_owner, ensure_token, publish_endpoint, withdraw_endpoint
+from core.clock import RealClock
 from core.domain import UserError
 
 if TYPE_CHECKING:
@@ -28,16 +33,14 @@ if TYPE_CHECKING:
 
 
 def cmd_run(args: argparse.Namespace, settings: ZynSettings) -> int:
-    from bot.cli.preflight import preflight
+    from bot.cli.preflight import preflight  # lazy: keeps pydantic_settings out of this import
 
     # every check (the web chat's bind rule first: the chat can move money) before anything is
     # created or the heavy modules load: a mistake is one line and leaves no var/, log or database
     preflight(settings, pairs_explicit=settings.pairs_explicit, port=(args.host, args.port))
-    from bot.cli.main import open_run_log
-    from core.clock import RealClock
-    from core.telemetry.db import make_engine
-    from core.telemetry.kv import KeyValueStore
-    from scheduler.lock import SchedulerLock
+    from core.telemetry.db import make_engine  # lazy: keeps alembic, sqlalchemy, sqlmodel out of this import
+    from core.telemetry.kv import KeyValueStore  # lazy: keeps sqlalchemy, sqlmodel out of this import
+    from scheduler.lock import SchedulerLock  # lazy: keeps sqlalchemy, sqlmodel out of this import
 
     open_run_log()
     db = make_engine(settings.database_url)
@@ -48,17 +51,20 @@ def cmd_run(args: argparse.Namespace, settings: ZynSettings) -> int:
     else:
         restart = _run_standby(settings, args, db, KeyValueStore(db), lease.renew_every_s)
     if restart:
-        from bot.wiring.standby import restart_process
+        from bot.owner.standby import restart_process  # lazy: keeps sqlalchemy, sqlmodel out of this import
 
         restart_process(["run", "--host", args.host, "--port", str(args.port)])
     return code
 
 
 def _serve(app: Any, host: str, port: int) -> Any:
-    import waitress
+    import waitress  # lazy: waitress loads only when used
 
-    from adapters.web.fast_health import HealthFastLane
+    from adapters.web.fast_health import HealthFastLane  # lazy: keeps waitress out of this import
 
+    # waitress warns "Task queue depth is N" for every request queued behind busy threads: at
+    # 200 chat requests/s that was a log line per request written by the socket thread (issue 20.1)
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     # /healthz has its own lane: it answers even while all 8 request threads wait on the database
     server = waitress.create_server(app, host=host, port=port, threads=8, ident="zyn",
                                     _dispatcher=HealthFastLane(threads=8))
@@ -102,11 +108,10 @@ def _stop_serving(server: Any) -> None:
 
 def _run_owner(settings: Any, args: argparse.Namespace, db: Any, lease: Any) -> tuple[bool, int]:
     """Serve and trade until stopped; (restart as a fresh process?, exit code)."""
-    from adapters.web.app import create_web_app
-    from bot.owner.actions import owner_actions
-    from bot.owner.ownership import connect_host, ensure_token, publish_endpoint, withdraw_endpoint
-    from bot.wiring.app import build_zyn
-    from scheduler.lease_keeper import LeaseKeeper
+    from adapters.web.app import create_web_app  # lazy: keeps flask out of this import
+    from bot.owner.actions import owner_actions  # lazy: keeps flask out of this import
+    from bot.wiring.app import build_zyn  # lazy: keeps alembic, apscheduler, numpy out of this import
+    from scheduler.lease_keeper import LeaseKeeper  # lazy: keeps sqlalchemy, sqlmodel out of this import
 
     lost = threading.Event()
     holder: dict[str, Any] = {}
@@ -149,15 +154,17 @@ def _run_owner(settings: Any, args: argparse.Namespace, db: Any, lease: Any) -> 
         except Exception:  # the database may be the reason we stop
             logger.exception("could not withdraw the owner endpoint")
         zyn.close()
-    from bot.wiring.modules import watchdog_exit_code
+    from bot.wiring.modules import watchdog_exit_code  # lazy: keeps sqlalchemy, sqlmodel out of this import
 
     # non-zero when the watchdog could not heal: the supervisor (deploy/zyn.service) restarts
     return lost.is_set(), watchdog_exit_code(zyn.modules)
 
 
 def _run_standby(settings: Any, args: argparse.Namespace, db: Any, kv: Any, every_s: float) -> bool:
-    from bot.owner.ownership import current_owner
-    from bot.wiring.standby import StandbyWatcher, create_standby_app
+    from bot.owner.standby import StandbyWatcher  # lazy: keeps sqlalchemy, sqlmodel out of this import
+
+    # lazy: keeps flask, pydantic_settings, slack_bolt out of this import
+    from bot.wiring.standby import create_standby_app
 
     server = _serve(create_standby_app(settings, db, kv), args.host, args.port)
     take_over = threading.Event()
@@ -166,7 +173,7 @@ def _run_standby(settings: Any, args: argparse.Namespace, db: Any, kv: Any, ever
         # Start over as a fresh `zyn run` right here: waiting for the serve loop to wind down can
         # hang on a connection that arrived mid-shutdown, and this process must not act anyway.
         take_over.set()
-        from bot.wiring.standby import restart_process
+        from bot.owner.standby import restart_process  # lazy: keeps sqlalchemy, sqlmodel out of this import
 
         logger.info("standby: restarting as the owner")
         restart_process(["run", "--host", args.host, "--port", str(args.port)])
@@ -208,9 +215,9 @@ def parse_balances(items: list[str]) -> dict[str, Decimal]:
 
 
 def cmd_sim_exchange(args: argparse.Namespace, settings: ZynSettings) -> int:
+    # lazy: keeps alembic, flask, sqlalchemy out of this import
     from adapters.sim_exchange.runner import run_sim_exchange
-    from bot.cli.preflight import check_port_free
-    from bot.cli.secret_file import api_secret
+    from bot.cli.preflight import check_port_free  # lazy: keeps pydantic_settings out of this import
 
     secret = api_secret(args.api_secret, args.api_secret_file)  # a file keeps it out of the process list
     if bool(args.api_key) != bool(secret):
@@ -220,14 +227,18 @@ def cmd_sim_exchange(args: argparse.Namespace, settings: ZynSettings) -> int:
     check_port_free(args.host, args.port)
     if not args.db.startswith(("sqlite:///", "postgresql://", "postgresql+psycopg://", "postgres://")):
         raise UserError(f"--db {args.db!r}: use sqlite:///PATH or postgresql://USER@HOST/DB")
+    # lazy: keeps flask, websockets out of this import
     from adapters.sim_exchange.fault_spec import parse_fault, parse_staked
 
+    if not 0 <= args.fill_lag <= 3600:
+        raise UserError(f"--fill-lag {args.fill_lag:g}: give seconds from 0 to 3600")
     run_sim_exchange(
         host=args.host, port=args.port, data_path=args.data, api_key=args.api_key, api_secret=secret,
         balances=balances, speed=settings.paper_speed, db_url=args.db,
         faults=[parse_fault(spec) for spec in args.fault], staked=parse_staked(args.staked),
         tier=settings.kraken_tier,  # Kraken's documented counters of KRAKEN_TIER (default starter), issue 21
         bad_day=bad_day,
+        fill_lag_s=args.fill_lag,
     )
     return 0
 

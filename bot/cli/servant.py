@@ -17,15 +17,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.cli.learn_pooled import port_backtest
 from bot.cli.output import print_report
+from bot.cli.walk_run import fanned_out, load_universe, walk_timeframe
 from core.domain import UserError
-from core.markets.timeframes import timeframe_seconds
+from core.evidence.servant import servant_walk_forward
+from core.market_data.arrays import CandleArrays
 from core.strategy.account_risk import AccountRiskConfig
 
 if TYPE_CHECKING:
     from core.config import Settings
 
-DEFAULT_TIMEFRAME = "4h"  # as `--learn`
 VARIANTS_LOG = Path(__file__).resolve().parents[2] / "bench" / "results" / "servant_variants.tsv"
 # below this many candles in all, worker processes cost more than the per-pair runs they share
 LOCAL_CLUSTER_MIN_CANDLES = 2_000_000
@@ -41,48 +43,25 @@ def variants_tried(log: Path = VARIANTS_LOG) -> int:
 
 
 def cmd_servant(args: argparse.Namespace, settings: Settings) -> int:
-    from tqdm import tqdm
-
-    from bot.cli.learn_pooled import port_backtest
-    from bot.wiring.dask_map import task_map
-    from core.evidence.servant import servant_walk_forward
-    from core.learning.pooled_data import load_folder
-    from core.market_data.arrays import CandleArrays
-
-    tf = args.timeframe or DEFAULT_TIMEFRAME
-    timeframe_seconds(tf)
-    if args.seeds < 1:
-        raise UserError("--seeds must be at least 1")
+    tf = walk_timeframe(args)
     if args.learn:
         raise UserError("--servant already includes the learner (when its switch would be on); drop --learn")
     backtest = port_backtest(settings)
     t0 = time.perf_counter()
-    universe = load_folder(args.data, tf, cache=settings.candle_cache or None)
-    for line in universe.skipped:
-        print(f"left out {line}", file=sys.stderr)
-    if not universe.data:
-        raise UserError(f"{args.data}: no pair file with enough {tf} candles")
+    universe = load_universe(args.data, tf, settings.candle_cache)
     data = {p: (CandleArrays.from_candles(c), m) for p, (c, m) in universe.data.items()}
     candles = sum(len(a) for a, _m in data.values())
-    with task_map(local_cluster=candles >= LOCAL_CLUSTER_MIN_CANDLES, scheduler=settings.dask_scheduler) as (
-            tasks, engine), \
-            tqdm(total=3 + args.seeds, desc="servant walk-forward", unit="step", file=sys.stderr,
-                 disable=None) as bar:
+    with fanned_out(candles >= LOCAL_CLUSTER_MIN_CANDLES, settings.dask_scheduler, 3 + args.seeds,
+                    "servant walk-forward") as (tasks, engine, progress):
         account = AccountRiskConfig(max_total_risk=Decimal(repr(settings.max_total_risk_pct)) / 100,
                                     max_positions=settings.max_positions)  # the owner's cap, as live
         result = servant_walk_forward(data, tf, seeds=args.seeds, variants_tried=variants_tried(),
-                                      progress=lambda label: _step(bar, label), tasks=tasks, backtest=backtest,
-                                      account=account)
+                                      progress=progress, tasks=tasks, backtest=backtest, account=account)
     result.seconds = time.perf_counter() - t0
     print_report(result.contract(), args.json, _format)
     print(f"servant walk-forward: {len(data)} pairs, rule {result.rule.name}, {result.walk.evaluations} gate "
           f"evaluations, {result.seconds:.1f} s ({engine})", file=sys.stderr)
     return 0
-
-
-def _step(bar: Any, label: str) -> None:
-    bar.set_postfix_str(label, refresh=False)
-    bar.update(1)
 
 
 def _pct(x: Any) -> str:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from loguru import logger
 
+from bot.cli.busy_text import busy_message
 from bot.conversation.envelope import Envelope, Reply
 from bot.owner.client import OwnerClient, OwnerUnreachable
 from bot.owner.ownership import current_owner, read_token
@@ -89,14 +90,13 @@ class CliSession:
                             from None
                     logger.bind(owner=owner.holder).info("owner did not take the request; looking again")
             if time.monotonic() > deadline:
-                from bot.cli.busy_text import busy_message
 
                 raise OwnerBusy(busy_message(owner.holder if owner else None, bool(owner and owner.url),
                                              self._settings.owner_lease_s))
             time.sleep(0.25)
 
     def _take_lease(self) -> bool:
-        from bot.wiring.app import build_zyn
+        from bot.wiring.app import build_zyn  # lazy: keeps apscheduler, numpy, pydantic_settings out of this import
 
         lease = SchedulerLock(self._db, RealClock(), lease_s=self._settings.owner_lease_s)
         if not lease.acquire():

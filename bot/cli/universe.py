@@ -9,21 +9,22 @@ the universe (`bot.wiring.modules.research_universe`), refreshes it once and pri
 from __future__ import annotations
 
 import argparse
+import sys
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+
+from bot.cli.output import print_json
+from core.domain import ExchangeError, ExchangeUnavailable
+from core.strategy.features import FeatureSwitch
 
 if TYPE_CHECKING:
     from bot.settings import ZynSettings
 
 
 def cmd_universe(args: argparse.Namespace, settings: ZynSettings) -> int:
-    import sys
-
-    from bot.cli.output import print_json
-    from bot.wiring.modules import research_universe, rows_of
-    from core.domain import ExchangeError, ExchangeUnavailable
-    from core.strategy.features import FeatureSwitch
-    from core.telemetry.db import make_engine
-    from core.telemetry.kv import KeyValueStore
+    from bot.wiring.modules import research_universe, rows_of  # lazy: keeps sqlalchemy, sqlmodel out of this import
+    from core.telemetry.db import make_engine  # lazy: keeps alembic, sqlalchemy, sqlmodel out of this import
+    from core.telemetry.kv import KeyValueStore  # lazy: keeps sqlalchemy, sqlmodel out of this import
 
     db = make_engine(settings.database_url)
     try:
@@ -58,6 +59,4 @@ def format_universe(rows: list[dict[str, Any]], enabled: bool) -> str:
 
 def plain_number(x: float, digits: int = 6) -> str:
     """`digits` significant digits in fixed-point: 1.783e-05 -> 0.00001783, never exponent form."""
-    from decimal import Decimal
-
     return f"{Decimal(f'{x:.{digits}g}'):f}"

@@ -51,10 +51,10 @@ def status(ctx: CommandContext, cmd: Command) -> Reply:
         ("Exchange link", link_words(circuit)),
         *settings_rows(ctx),
     ]
-    modules = getattr(ctx.services, "modules", None)
+    modules = ctx.services.modules
     if modules is not None:  # issue 9: which modules are on
         rows.append(("Features on", modules.status_line()))
-    from bot.text.evidence import evidence_line, evidence_rows
+    from bot.text.evidence import evidence_line, evidence_rows  # lazy: keeps numpy out of this import
 
     rows += evidence_rows(snap)  # issue 17: live/shadow per pair with its figures
     text = (
@@ -151,7 +151,7 @@ def trades(ctx: CommandContext, cmd: Command) -> Reply:
     if not items:
         return Reply(text="No trades yet.", title="Trades")
     cols = ["#", "Pair", "Status", "Amount", "Entry", "Exit", "P&L", "Exit reason"]
-    rows: list[Row] = [_trade_row(t) for t in items[:n]]
+    rows: list[Row] = [_trade_row(t, price_decimals(ctx, str(t.get("pair") or ""))) for t in items[:n]]
     return Reply(text=f"Last {len(rows)} trade(s).", title="Trades", rows=rows, columns=cols)
 
 
@@ -171,15 +171,16 @@ def chart(ctx: CommandContext, cmd: Command) -> Reply:
     return Reply(text="Equity curve.", title="Equity", image_png=equity_curve_png(curve, "Equity", ctx.tz))
 
 
-def _trade_row(t: Mapping[str, Any]) -> Row:
-    """Money to cents, prices via fmt_price, amounts trimmed: never a raw float like 3,780.6789471363295."""
+def _trade_row(t: Mapping[str, Any], dp: int | None) -> Row:
+    """Money to cents, prices at the pair's own decimals `dp` (as positions, status and the alerts),
+    amounts trimmed: never a raw float like 3,780.6789471363295."""
     return (
         field(t, "id"),
         field(t, "pair"),
         field(t, "status"),
         fmt_amount(t.get("amount")),
-        fmt_price(t.get("entry_price")),
-        fmt_price(t.get("exit_price")),
+        fmt_price(t.get("entry_price"), dp),
+        fmt_price(t.get("exit_price"), dp),
         fmt_money(t.get("pnl"), quote_of(str(t.get("pair") or "")), signed=True),
         field(t, "exit_reason"),
     )

@@ -23,10 +23,13 @@ from bot.commands.context import (
     fmt_time,
     price_decimals,
 )
+from bot.commands.owner import facts_rows
 from bot.commands.stats import context_record
 from bot.conversation import memory as conversation_memory
 from bot.conversation.envelope import Reply, Row
 from bot.conversation.parser import Command
+from bot.owner.settings import StandingMemory
+from bot.text.status_text import plain_value
 from core.domain import UserError
 from core.learning.stats import rate_text
 from core.telemetry.models import DecisionRow, InsightRow, OrderRow, TradeRow
@@ -166,8 +169,6 @@ def _r_text(value: object) -> str:
 def learn_rows(changes: Mapping[str, object]) -> list[Row]:
     """What a re-learn changed, for people: R figures as "+0.19R", each moved context on its own
     row ("Asia session (23 trades)": "+0.10R -> +0.19R"), never a list or dict shown raw."""
-    from bot.text.status_text import plain_value
-
     rows: list[Row] = []
     for key, value in changes.items():
         label = str(key).replace("_", " ")
@@ -190,9 +191,6 @@ def learn_rows(changes: Mapping[str, object]) -> list[Row]:
 def memory(ctx: CommandContext, cmd: Command) -> Reply:
     """Kept facts and standing rules (durable, apart from the conversation), then exactly what the
     agent would be given about this conversation (bot/conversation/memory.py owns that format)."""
-    from bot.commands.owner import facts_rows
-    from bot.owner.settings import StandingMemory
-
     rows = facts_rows(ctx)
     rows += [(f"rule {n}", r.text) for n, r in StandingMemory(ctx.kv).numbered_rules()]
     return Reply(
@@ -284,8 +282,8 @@ def _explain_trade(
     rows: list[Row] = [
         ("Stop", fmt_price(trade.stop_price, dp)),
         ("Target", fmt_price(trade.target_price, dp)),
-        ("ATR", fmt_price(trade.atr)),
-        ("SMA20", fmt_price(trade.sma)),
+        ("ATR", fmt_price(trade.atr, dp)),
+        ("SMA20", fmt_price(trade.sma, dp)),
         ("Source", f"{trade.source}, {'manual' if manual is not None else 'autopilot'}"),
     ]
     if decision is not None and decision.learner_note:
@@ -301,10 +299,11 @@ def _explain_skip(ctx: CommandContext, d: DecisionRow | None) -> Reply:
         return Reply(text="No trades and no autopilot decisions yet, so nothing to explain.", title="Why")
     what = f"{d.action or 'no action'} — {d.reason or 'no reason logged'}"
     text = f"{d.pair} at {fmt_time(d.ts_ms, ctx.tz)}: {what}."
+    dp = price_decimals(ctx, d.pair or "")
     rows: list[Row] = [
-        ("Close", fmt_price(d.price)),
-        ("SMA20", fmt_price(d.sma)),
-        ("ATR", fmt_price(d.atr)),
+        ("Close", fmt_price(d.price, dp)),
+        ("SMA20", fmt_price(d.sma, dp)),
+        ("ATR", fmt_price(d.atr, dp)),
     ]
     if d.learner_note:
         rows.append(("Learner", d.learner_note))
@@ -329,7 +328,7 @@ def _context(raw: str) -> str:
 
 def learning_question(ctx: CommandContext, cmd: Command) -> Reply:
     """ "what have you learned?", "is learning helping?", "should I turn learning off?" """
-    from bot.commands.learning_answers import answer
+    from bot.commands.learning_answers import answer  # lazy: keeps numpy out of this import
 
     return answer(ctx, cmd.args[0] if cmd.args else "helping")
 

@@ -22,7 +22,7 @@ UNIVERSE_SHOWN_OUT = 25
 
 
 def _modules(ctx: CommandContext) -> Any:
-    modules = getattr(ctx.services, "modules", None)
+    modules = ctx.services.modules
     if modules is None:
         raise UserError("the feature modules are not available in this process")
     return modules

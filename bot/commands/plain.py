@@ -35,6 +35,7 @@ from bot.conversation.parsed import OrderSpec
 from bot.conversation.parser import Command
 from core.domain import ExchangeUnavailable, UserError, ZynError
 from core.telemetry.models import DecisionRow, TradeRow
+from core.trading.commands import Pause
 
 DAY_MS = 86_400_000
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -112,7 +113,7 @@ def pause_until(ctx: CommandContext, cmd: Command) -> Reply:
     now = ctx.clock.now_ms()
     until = pause_end_ms(now, kind, value, ctx.tz)
     when = fmt_time(until, ctx.tz)
-    ctx.services.trading.pause(f"paused by the owner on {ctx.env.channel} until {when}", until)
+    ctx.services.trading.handle(Pause(f"paused by the owner on {ctx.env.channel} until {when}", until))
     return Reply(
         text=f"Paused until {when}: no new entries; open positions keep their stops and targets. "
         f"I resume by myself then and tell you; send resume to start earlier.",

@@ -12,14 +12,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.alerts.notifier import ALERT_EVENTS, alert_enabled, set_alert
 from bot.commands.context import CommandContext
 from bot.commands.modules import SETTERS as MODULE_SETTERS
+from bot.commands.owner import set_trading
 from bot.conversation.envelope import Reply, Row
 from bot.conversation.parser import Command
+from bot.owner.settings import REPORT_TIME_KEY, TZ_KEY
 from core.domain import UserError
 
 PREF_USER_NAME = "pref:user_name"
-PREF_TZ = "pref:tz"
-PREF_REPORT_TIME = "pref:daily_report_time"
-DEFAULT_REPORT_TIME = "20:00"
+PREF_TZ = TZ_KEY  # one spelling of each key: bot/owner/settings.py
+PREF_REPORT_TIME = REPORT_TIME_KEY
 _HHMM = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 PREFS_HELP = (
     "risk N%, max position N%, daily loss N%, cooloff N, pair PAIR on|off, quiet hours HH:MM-HH:MM|off, "
@@ -71,7 +72,6 @@ def set_command(ctx: CommandContext, cmd: Command) -> Reply:
     if pref in ("alert", "alerts"):
         return _set_alerts(ctx, values)
     if pref in TRADING_SETTINGS:
-        from bot.commands.owner import set_trading
 
         return set_trading(ctx, pref, " ".join(values))
     value = " ".join(values).strip()

@@ -9,7 +9,7 @@ echoed — including a stop/target the trading service filled in — so `yes` ru
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
@@ -29,8 +29,11 @@ from bot.conversation.confirmations import Pending
 from bot.conversation.envelope import Reply, Row
 from bot.conversation.parsed import OrderSpec, build_manual_order
 from bot.conversation.parser import Command
-from bot.conversation.services import ActionResultLike
+from bot.conversation.services import OrderPreviewLike
+from bot.text.trading import result_text
 from core.domain import UserError
+from core.trading.commands import CancelOrders, Flatten, FlattenPair, Pause, PlaceManualOrder, Resume
+from core.trading.results import TradeResult
 
 
 def order(ctx: CommandContext, cmd: Command) -> Reply:
@@ -47,15 +50,15 @@ def order(ctx: CommandContext, cmd: Command) -> Reply:
     )
     pair = preview.pair or spec.pair
     dp = price_decimals(ctx, pair)
-    price = f"limit {fmt_num(spec.price)}" if spec.price else f"market, about {fmt_price(preview.price_est, dp)}"
+    price = f"limit {fmt_price(spec.price, dp)}" if spec.price else f"market, about {fmt_price(preview.price_est, dp)}"
     cost_label = "Est. cost" if spec.side == "buy" else "Est. proceeds"
     rows: list[Row] = [
         ("Side", spec.side),
         ("Size", f"{fmt_amount(final.amount)} {base_of(pair)}"),
         ("Pair", pair),
         ("Price", price),
-        ("Stop", fmt_num(final.stop) if final.stop else "none"),
-        ("Target", fmt_num(final.target) if final.target else "none"),
+        ("Stop", fmt_price(final.stop, dp) if final.stop else "none"),
+        ("Target", fmt_price(final.target, dp) if final.target else "none"),
         (cost_label, fmt_money(preview.est_cost, quote_of(pair))),
     ]
     summary = f"{spec.side} {fmt_num(final.amount)} {pair} ({price})"
@@ -64,7 +67,7 @@ def order(ctx: CommandContext, cmd: Command) -> Reply:
     return _confirm_reply(ctx, f"Confirm {spec.side}", line, rows)
 
 
-def _preview_line(side: str, final: OrderSpec, pair: str, preview: Any, dp: int | None) -> str:
+def _preview_line(side: str, final: OrderSpec, pair: str, preview: OrderPreviewLike, dp: int | None) -> str:
     """The trading service's preview in words, its numbers as every reply shows them (amount
     without padding zeros, prices at the pair's decimals with separators, money in cents)."""
     at = f"limit {fmt_price(final.price, dp)}" if final.price else f"market (about {fmt_price(preview.price_est, dp)})"
@@ -73,7 +76,7 @@ def _preview_line(side: str, final: OrderSpec, pair: str, preview: Any, dp: int 
         target = (f", target {fmt_price(final.target, dp)} (watched by Zyn)" if final.target else ", no target")
         return (f"Buy {fmt_amount(final.amount)} {pair} at {at}, est. cost {money} incl. fee; "
                 f"stop {fmt_price(final.stop, dp)} (held on the exchange){target}")
-    note = "; cancels its stop" if "cancels its stop" in str(preview.text or "") else ""
+    note = "; cancels its stop" if preview.closes_positions else ""
     return f"Sell {fmt_amount(final.amount)} {pair} at {at}, est. proceeds {money}{note}"
 
 
@@ -143,8 +146,8 @@ def flatten(ctx: CommandContext, cmd: Command) -> Reply:
 
 
 def pause(ctx: CommandContext, cmd: Command) -> Reply:
-    result = ctx.services.trading.pause(f"paused by the owner on {ctx.env.channel}")
-    text = result.text or "Autopilot paused: no new entries. Open positions keep their stops."
+    result = ctx.services.trading.handle(Pause(f"paused by the owner on {ctx.env.channel}"))
+    text = result_text(result) if result.ok else result.detail
     return Reply(text=f"{text} Send resume to start again.", title="Paused")
 
 
@@ -169,44 +172,24 @@ def execute_pending(ctx: CommandContext, pending: Pending) -> Reply:
     if runner is None:
         raise UserError(f"cannot run a pending {pending.action!r}")
     result = runner(ctx, pending.payload)
-    text = (result.text or "").strip() or ("Done." if result.ok else "That did not go through.")
-    return Reply(text=text, kind="text" if result.ok else "error", title="Done" if result.ok else "Not done")
+    if isinstance(result, tuple):
+        ok, text = result
+    else:
+        ok, text = result.ok, result_text(result, price_decimals(ctx, result.pair))
+    return Reply(text=text, kind="text" if ok else "error", title="Done" if ok else "Not done")
 
 
-def _run_order(ctx: CommandContext, payload: dict[str, Any]) -> ActionResultLike:
-    """Place it, and remember who placed it where (so `why` explains a manual trade as manual)."""
+def _run_order(ctx: CommandContext, payload: dict[str, Any]) -> TradeResult:
+    """Place it, named for who placed it where: core keeps `placed_by` on the position (so `why`
+    explains a manual trade as manual); nothing more is written here."""
     placed_by = f"{ctx.user_name or 'the owner'} on {ctx.env.channel}"
     order = replace(build_manual_order(_spec_from_payload(payload)), placed_by=placed_by)
-    result = ctx.services.trading.place_manual(order)
-    data = dict(result.data)
-    if result.ok and data.get("trade_id") is not None:
-        origin = {"user_name": ctx.user_name, "channel": ctx.env.channel, "ms": ctx.clock.now_ms()}
-        ctx.kv.set_json(f"manual:trade:{data['trade_id']}", origin)
-        return _Done(True, _bought_text(ctx, str(payload.get("pair") or ""), data), data)
-    return result
+    return ctx.services.trading.handle(PlaceManualOrder(order))
 
 
-@dataclass(frozen=True)
-class _Done:
-    ok: bool
-    text: str
-    data: dict[str, Any]
-
-
-def _bought_text(ctx: CommandContext, pair: str, data: dict[str, Any]) -> str:
-    """The trading service's fill, with prices at the pair's decimals."""
-    dp = price_decimals(ctx, pair)
-    target = data.get("target")
-    watched = f"target {fmt_price(target, dp)} (watched by Zyn)" if target is not None else "no target"
-    return (
-        f"Bought {fmt_amount(data.get('amount'))} {pair} at {fmt_price(data.get('price'), dp)}, "
-        f"stop {fmt_price(data.get('stop'), dp)}, {watched}. Trade #{data['trade_id']}."
-    )
-
-
-def _run_cancel(ctx: CommandContext, payload: dict[str, Any]) -> ActionResultLike:
+def _run_cancel(ctx: CommandContext, payload: dict[str, Any]) -> TradeResult:
     order_id = payload.get("order_id")
-    return ctx.services.trading.cancel(str(order_id) if order_id else None)
+    return ctx.services.trading.handle(CancelOrders(str(order_id) if order_id else None))
 
 
 def _flatten_pair(ctx: CommandContext, pair: str, held: list[Mapping[str, Any]]) -> Reply:
@@ -237,27 +220,27 @@ def _sell_row(p: Mapping[str, Any]) -> Row:
     )
 
 
-def _run_flatten(ctx: CommandContext, payload: dict[str, Any]) -> ActionResultLike:
+def _run_flatten(ctx: CommandContext, payload: dict[str, Any]) -> TradeResult:
     reason = f"flatten confirmed by the owner on {ctx.env.channel}"
     pair = payload.get("pair")
     if isinstance(pair, str) and pair:
-        return ctx.services.trading.flatten_pair(pair, reason)
-    return ctx.services.trading.flatten(reason)
+        return ctx.services.trading.handle(FlattenPair(pair, reason))
+    return ctx.services.trading.handle(Flatten(reason))
 
 
-def _run_resume(ctx: CommandContext, payload: dict[str, Any]) -> ActionResultLike:
-    return ctx.services.trading.resume()
+def _run_resume(ctx: CommandContext, payload: dict[str, Any]) -> TradeResult:
+    return ctx.services.trading.handle(Resume())
 
 
-def _run_force_live(ctx: CommandContext, payload: dict[str, Any]) -> ActionResultLike:
-    """`trade BTC anyway`, confirmed: a standing rule (bot/commands/servant.py, issue 17)."""
+def _run_force_live(ctx: CommandContext, payload: dict[str, Any]) -> tuple[bool, str]:
+    """`trade BTC anyway`, confirmed: a standing rule (bot/commands/servant.py, issue 17), not a
+    trading command: (ok, its words)."""
     from bot.commands.servant import run_force_live
 
-    ok, text = run_force_live(ctx, payload)
-    return _Done(ok, text, {})
+    return run_force_live(ctx, payload)
 
 
-_RUNNERS: dict[str, Callable[[CommandContext, dict[str, Any]], ActionResultLike]] = {
+_RUNNERS: dict[str, Callable[[CommandContext, dict[str, Any]], TradeResult | tuple[bool, str]]] = {
     "buy": _run_order,
     "sell": _run_order,
     "cancel": _run_cancel,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
@@ -23,6 +23,17 @@ class _Slot:
     row: dict[str, Any]
     done: bool = False
     error: BaseException | None = None
+
+
+class AuditSink(Protocol):
+    """Where the dispatcher stores each message: this group commit, or the write-ahead journal
+    (`bot.conversation.chat_journal`, issue 20.1) that takes the commit off the request path."""
+
+    def write(self, row: dict[str, Any]) -> None: ...
+
+    def flush(self) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class AuditLog:
@@ -44,6 +55,12 @@ class AuditLog:
                 self._commit(batch)
         if slot.error is not None:
             raise slot.error
+
+    def flush(self) -> None:
+        """Nothing to do: `write` returns only once its row is committed."""
+
+    def close(self) -> None:
+        """Nothing held."""
 
     def _commit(self, batch: list[_Slot]) -> None:
         error: BaseException | None = None

@@ -12,7 +12,8 @@ instead of training again. A missing or stale file is rebuilt (other keys' files
 after a month unused); an unreadable, corrupt or foreign file is logged and rebuilt, never
 trusted. joblib files are pickles, so a file is loaded only when this user owns it and nobody
 else can write it (like ssh's rules for its keys); it is written 0600 and replaced atomically.
-`zyn run` warms the model in a background thread at start (`IntentModel.warm`).
+`zyn run` warms the model in a background thread at start (`IntentModel.warm`). The cached
+classifier holds numpy arrays only (issue 20.5): loading it imports neither scikit-learn nor scipy.
 """
 
 from __future__ import annotations
@@ -39,13 +40,15 @@ _CODE = Path(__file__).with_name("intents.py")
 
 def cache_key(train_path: Path = TRAIN_PATH) -> str:
     """16 hex digits that change whenever the fitted model could differ."""
-    import joblib
-    import sklearn
+    from importlib.metadata import version
 
     digest = hashlib.sha256()
     for part in (train_path.read_bytes(), _CODE.read_bytes()):
         digest.update(hashlib.sha256(part).digest())
-    digest.update(f"sklearn {sklearn.__version__} joblib {joblib.__version__} py {sys.version_info[:2]}".encode())
+    # the installed versions from their metadata: importing scikit-learn here would load it (and
+    # scipy, ~60 MB) into every process that only loads the fitted weights (issue 20.5)
+    versions = " ".join(f"{name} {version(name)}" for name in ("scikit-learn", "joblib", "numpy"))
+    digest.update(f"{versions} py {sys.version_info[:2]}".encode())
     return digest.hexdigest()[:16]
 
 
@@ -121,7 +124,7 @@ class IntentModel:
         return model
 
     def _load(self, path: Path) -> IntentClassifier | None:
-        import joblib
+        import joblib  # lazy: joblib loads only when used
 
         why = _unsafe(path)
         if why:
@@ -138,7 +141,7 @@ class IntentModel:
         return model
 
     def _save(self, model: IntentClassifier, path: Path) -> None:
-        import joblib
+        import joblib  # lazy: joblib loads only when used
 
         tmp = ""
         try:

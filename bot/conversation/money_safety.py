@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from bot.conversation.parser_money import fix_verb_slip
 from bot.conversation.parser_plain import unwrap_polite
 from core.markets.asset_names import asset_in
 
@@ -20,9 +21,9 @@ _WORD = re.compile(r"[a-z0-9&']+")
 MONEY_INTENTS = frozenset({"buy", "sell", "flatten", "cancel"})
 MONEY_VERBS = {  # the imperative a money instruction starts with (after a polite wrapper)
     "buy": re.compile(r"(buy|purchase|acquire|grab|pick up|get me|go long)\b"),
-    "sell": re.compile(r"(sell|dump|offload|unload)\b"),
+    "sell": re.compile(r"(sell|dump|offload|unload|cash out|get rid of|take profits? (on|in|from))\b"),
     "flatten": re.compile(r"(flatten|close|liquidate|exit|dump|cash out|get (me |us )?out|go to cash|sell)\b"),
-    "cancel": re.compile(r"(cancel|pull|withdraw|kill|remove|scrap|delete)\b"),
+    "cancel": re.compile(r"(cancel|pull|withdraw|kill|remove|scrap|delete|get rid of)\b"),
 }
 QUESTION_WORDS = frozenset({"what", "why", "how", "when", "where", "who", "which", "is", "are", "do", "does", "did",
                             "can", "could", "would", "should", "will", "was", "were", "if", "whats", "what's"})
@@ -41,7 +42,7 @@ def names_money_action(intent: str, text: str) -> bool:
     sell, positions/everything/a coin for flatten, orders for cancel. "It's close to midnight",
     "close call on the motorway" and "I'll close out the evening" are therefore never money."""
     low = text.lower().replace("’", "'").strip()
-    core = (unwrap_polite(low) or low).strip()
+    core = fix_verb_slip((unwrap_polite(low) or low).strip())  # "cancell the order" names cancel
     words = _WORD.findall(core)
     if not words or low.endswith("?") or words[0] in QUESTION_WORDS or NEGATION.search(low):
         return False

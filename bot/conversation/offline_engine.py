@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from loguru import logger
 
@@ -22,12 +22,19 @@ from bot.conversation.intent_cache import IntentModel
 from bot.conversation.intents import Guess, IntentClassifier
 from bot.conversation.money_safety import MONEY_INTENTS, names_money_action
 from bot.conversation.parser import KNOWN_BASES, Command, head_word, infer_stats_group, normalize_pair, parse
-from bot.conversation.parser_plain import unwrap_polite
+from bot.conversation.parser_plain import pause_span, unwrap_polite
 from core.domain import UserError
 from core.markets.asset_names import asset_code, asset_in
 
-if TYPE_CHECKING:
-    from bot.conversation.dispatcher import Dispatcher
+
+class CommandRunner(Protocol):
+    """What the offline engine needs of `bot.dispatch.dispatcher.Dispatcher`: the owner's name
+    and the one path that runs a command (confirmation and refusals included)."""
+
+    @property
+    def user_name(self) -> str: ...
+
+    def execute_command(self, env: Envelope, command_text: str) -> Reply: ...
 
 _WORD = re.compile(r"[a-z0-9&']+")
 
@@ -85,7 +92,7 @@ EXTREME_WORDS = frozenset({"best", "worst", "biggest", "largest", "winner", "win
 COMMAND_INTENT = {  # parsed command -> the phrase set's intent
     "insights": "learned", "learn": "learned", "learning_question": "learned", "sell_part": "sell",
     "pause_until": "pause", "set": "settings", "alerts": "settings", "remember": "rules", "forget": "memory",
-    "pnl_days": "pnl", "extremes": "trades", "market_open": "market_open", "features": "settings",
+    "pnl_days": "pnl", "extremes": "stats", "market_open": "market_open", "features": "settings",
     "modules": "settings", "universe": "settings", "close": "flatten",
 }
 SMALL_TALK = (
@@ -94,7 +101,8 @@ SMALL_TALK = (
      "Good night, {name}. I keep watching; the stops stay on the exchange."),
     (r"\b(bye|goodbye|see you|see ya|later|ciao|talk soon)\b",
      "Bye, {name}. I keep an eye on things and message you if anything happens."),
-    (r"\b(how are you|how are u|how r u|you ok|how have you been|how's your day)\b",
+    (r"\b(how are you|how are u|how r u|you ok|how have you been|how's your day|how do you feel|"
+     r"how are you feeling|how's it going|hows it going)\b",
      "All good here, thanks for asking, {name}."),
     (r"\b(sorry|my bad|oops)\b", "No problem at all, {name}."),
     (r"\b(lol|haha|nice|cool|great|awesome|perfect|ok|okay|sweet|good bot|well done)\b", "Glad to hear it, {name}."),
@@ -121,12 +129,14 @@ class OfflineEngine:
                 self._classifier = IntentClassifier.from_file()
             return self._classifier
 
+    takes_unparsed = False  # unparsable commands get the strict grammar's answer, not a guess
+
     def warm(self) -> None:
         """Prepare the classifier in the background (nothing to do without a model to load)."""
         if self._classifier is None and self._model is not None:
             self._model.warm()
 
-    def answer(self, env: Envelope, text: str, dispatcher: Dispatcher) -> Reply:
+    def answer(self, env: Envelope, text: str, dispatcher: CommandRunner) -> Reply:
         guess = free_text_guess(text, self.classifier())
         name = dispatcher.user_name
         logger.bind(channel=env.channel, intent=guess.intent, p=round(guess.confidence, 2)).info("free text")
@@ -160,11 +170,19 @@ def free_text_guess(text: str, classifier: IntentClassifier) -> Guess:
     sentence is treated as not understood, so no money command is ever suggested for it."""
     guess = classifier.classify(text)
     weak = not guess.sure or guess.confidence < STATS_OVERRIDE_BELOW or guess.intent in GENERAL_INTENTS
-    if (weak or guess.intent == "stats") and infer_stats_group(text) is not None:
+    low = text.lower().replace("’", "'")
+    if (weak or guess.intent == "stats") and infer_stats_group(text) is not None and not _HOLDING.search(low) and (
+            guess.intent == "stats" or _TRADING_HINT.search(low)):
         guess = Guess("stats", 1.0, guess.intent, sure=True)
     if guess.intent in MONEY_INTENTS and not names_money_action(guess.intent, text):
         return Guess(None, guess.confidence, guess.intent)
     return guess
+
+
+_HOLDING = re.compile(r"\bhow (much|many)\b.*\b(own|hold|have|got)\b")  # "how much BTC do I own" is a balance
+_TRADING_HINT = re.compile(  # a stats question is about trading ("how do I do on sundays"), not the weather in London
+    r"\b(trad\w*|do|does|did|doing|perform\w*|win\w*|los\w*|profit\w*|stats?|statistics|works?|results?|"
+    r"money|pnl|p&l|make|made|earn\w*|best|worst|worth|edge|good|bad|better|worse|going|returns?|r)\b")
 
 
 def read(text: str, classifier: IntentClassifier) -> tuple[str | None, bool]:
@@ -178,6 +196,9 @@ def read(text: str, classifier: IntentClassifier) -> tuple[str | None, bool]:
     if cmd is not None:
         return command_intent(cmd), True
     guess = free_text_guess(text, classifier)
+    if guess.intent is not None and guess.intent not in ("greeting", "smalltalk", "buy", "sell"):
+        head = command_for(guess.intent, text).split()[0]  # the command it runs ("my best trade" -> extremes)
+        return COMMAND_INTENT.get(head, guess.intent), guess.sure
     return guess.intent, guess.sure
 
 
@@ -204,6 +225,8 @@ def command_intent(cmd: Command) -> str:
     """The phrase-set intent a parsed command answers (e.g. `sell_part` -> sell, `set` -> settings)."""
     if cmd.name == "ask_amount":
         return cmd.args[0]
+    if cmd.name == "servant_question" and cmd.args[:1] in (("how",), ("why_not",)):
+        return "pnl" if cmd.args[0] == "how" else "why"  # "how are we doing?" answers P&L; "why not BTC?"
     if cmd.name == "forget_item":
         return "rules" if cmd.args[:1] == ("rule",) else "memory"
     return COMMAND_INTENT.get(cmd.name, cmd.name)
@@ -257,6 +280,8 @@ def command_for(intent: str, text: str) -> str:
         return "report today" if re.search(r"\b(daily|today|day)\b", low) else "report week"
     if intent == "cancel":
         return "cancel all"
+    if intent == "pause":
+        return pause_command(text)
     return _COMMAND_OF.get(intent, intent)
 
 
@@ -273,6 +298,18 @@ def pair_in(text: str) -> str | None:
             except UserError:
                 continue
     return None
+
+
+def pause_command(text: str) -> str:
+    """"hold off trading till 6pm" -> "pause until 18:00", "take a break for an hour" -> "pause for 60
+    minutes": the time in the sentence kept (issue 22.8), else a plain "pause"."""
+    span = pause_span(text.split())
+    if span is None:
+        return "pause"
+    kind, value = span
+    if kind == "for":
+        return f"pause for {max(1, int(value) // 60)} minutes"
+    return "pause until tomorrow morning" if value == "tomorrow 08:00" else f"pause until {value}"
 
 
 def why_command(text: str, words: list[str]) -> str:

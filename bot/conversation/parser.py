@@ -16,12 +16,13 @@ from bot.conversation.learning_questions import learning_question
 from bot.conversation.parsed import PUNCT as _PUNCT
 from bot.conversation.parsed import Command as Command
 from bot.conversation.parser_features import FEATURE_PARSERS
+from bot.conversation.parser_money import fix_verb_slip, money_idiom, one_slip
 from bot.conversation.parser_orders import MAX_AMOUNT as MAX_AMOUNT
 from bot.conversation.parser_orders import MAX_PRICE as MAX_PRICE
 from bot.conversation.parser_orders import normalize_pair as normalize_pair
 from bot.conversation.parser_orders import order
 from bot.conversation.parser_orders import parse_number as parse_number
-from bot.conversation.parser_plain import pause_sentence, percent_value, timed_pause, unwrap_polite
+from bot.conversation.parser_plain import number_words, pause_sentence, percent_value, timed_pause, unwrap_polite
 from bot.conversation.parser_stats import KNOWN_BASES as KNOWN_BASES
 from bot.conversation.parser_stats import STATS_DIMENSIONS as STATS_DIMENSIONS
 from bot.conversation.parser_stats import STATS_RANKINGS as STATS_RANKINGS
@@ -32,7 +33,7 @@ from bot.conversation.parser_stats import infer_stats_group as infer_stats_group
 from bot.conversation.parser_stats import parse_stats
 from bot.conversation.parser_stats import stats_value as stats_value
 from bot.conversation.servant_questions import servant_question
-from bot.owner.settings import setting_name
+from bot.conversation.setting_names import setting_name
 from core.domain import UserError
 from core.markets.asset_names import asset_code
 from core.markets.pairs import QUOTES
@@ -98,6 +99,10 @@ ALIASES = {
     "market": "market_open",
     "best": "extremes",
     "worst": "extremes",
+    "relearn": "learn",
+    "re-learn": "learn",
+    "retrain": "learn",
+    "re-train": "learn",
 }
 PERIODS = {
     "today": "today",
@@ -141,9 +146,14 @@ def parse(text: str) -> Command | None:
     asked = servant_question(text)  # the servant's measured answers and `trade PAIR anyway` (issue 17)
     if asked is not None:
         return asked
+    plain = _plain_form(text)
+    if plain is not None:
+        return plain
     name = head_word(text)
     if not name:
         return None
+    if len(text.split()) > 1 and text.split()[0].lower().lstrip("/").split("@")[0].rstrip(_PUNCT) == "start":
+        return None  # Telegram's /start is help; "start trading again" is a sentence for the free-text engine
     if name not in NO_ARG and name not in _PARSERS:  # "could you please pause until tomorrow"
         inner = unwrap_polite(text)
         if inner is not None and head_word(inner) in NO_ARG | _PARSERS.keys():
@@ -162,6 +172,97 @@ def parse(text: str) -> Command | None:
     return None
 
 
+_PLAIN = (
+    (re.compile(r"^(?:re-?run|redo|run)\s+(?:the\s+)?learn(?:ing|er)(?:\s+again|\s+now)?$"
+                r"|^(?:re-?learn|re-?train|learn)(?:\s+(?:again|now|yourself|it\s+all|from\s+(?:my|the|our)\s+trades))+$"),
+     "learn"),
+    (re.compile(r"^(?:(?:the\s+)?(?:exchange|kraken)(?:'s)?\s+(?:system\s+)?status|"
+                r"is\s+(?:kraken|the\s+exchange)\s+(?:up|down|online|offline|working|open|live|ok|okay|running)"
+                r"(?:\s+(?:right\s+)?now|\s+today)?)$"
+                r"|^(?:is|are)\s+(?:the\s+)?(?:crypto\s+|bitcoin\s+|kraken\s+)?(?:market|markets|exchange)\s+"
+                r"(?:open|closed|shut)\b"
+                r"|^(?:can|could)\s+(?:i|we|you)\s+(?:trade|buy|sell)(?:\s+\S+)?\s+(?:on|at|during|over|in)\s+"
+                r"(?:the\s+)?(?:weekends?|sundays?|saturdays?|nights?|holidays?|christmas|bank\s+holidays?)$"),
+     "market_open"),
+    (re.compile(r"^forget\s+(?:that|about|what\s+i\s+said\s+about)\s+\S"), "memory"),
+)
+_CALL_ME = re.compile(r"^(?:please\s+)?call\s+me\s+([a-z][a-z' -]{0,30}?)(?:\s+(?:please|from\s+now\s+on))?$")
+
+
+_SLIP_COMMANDS = ("help", "time", "status", "balance", "positions", "orders", "trades", "insights", "memory",
+                  "settings", "rules", "killswitch", "autopilot", "report", "chart", "stats")  # no actions
+_ENGLISH = frozenset({"state", "tide", "tile", "tie", "tome", "tame", "tine", "chat", "item", "heap", "held", "hemp",
+                      "kelp", "yelp", "hell", "hello", "borders", "border", "grades", "traders", "trader", "rule",
+                      "rulers", "mules", "rates", "stars", "start", "starts", "stays", "setting", "sorted",
+                      "import", "deport", "support", "charm", "chert", "chant", "charts", "tim", "times", "hep",
+                      "memo", "helo", "traded", "tides", "ruled", "rude", "rues", "time's", "meme", "hall", "heal",
+                      "help's"})
+
+
+def _command_slips() -> dict[str, str]:
+    """One-slip spellings of the argument-less commands ("halp", "tiem", "postions"), where only one
+    command is that close and the slip is not itself a command word."""
+    seen: dict[str, set[str]] = {}
+    for command in _SLIP_COMMANDS:
+        for slip in one_slip(command, any_key=True):
+            seen.setdefault(slip, set()).add(command)
+    known = set(NO_ARG) | set(ALIASES) | set(_SLIP_COMMANDS)
+    return {s: next(iter(c)) for s, c in seen.items()
+            if len(c) == 1 and len(s) >= 4 and s not in known and s not in _ENGLISH}
+
+
+def slipped_command(text: str) -> Command | None:
+    """A one-word message that is a one-letter slip of a command ("halp" -> help, "tiem" -> time)."""
+    words = text.split()
+    if len(words) != 1:
+        return None
+    name = _COMMAND_SLIPS.get(words[0].lower().lstrip("/").rstrip(_PUNCT))
+    return Command(name) if name is not None else None
+
+
+def _plain_form(text: str) -> Command | None:
+    """A verb slip ("byu 0.01 btc"), a money idiom ("cash out my ethereum", "go flat"; both in
+    bot/conversation/parser_money.py) or a fixed plain phrasing ("learn again"), read as its command."""
+    fixed = fix_verb_slip(text)
+    if fixed != text:
+        return parse(fixed)
+    idiom = money_idiom(unwrap_polite(text) or text)
+    said = parse(idiom) if idiom is not None else None
+    return said if said is not None else plain_command(text) or slipped_command(text)
+
+
+def plain_command(text: str) -> Command | None:
+    """A few fixed plain phrasings of argument-less commands: "learn again", "relearn from my
+    trades" -> learn; "exchange status", "is kraken up?" -> market_open; "forget that I like
+    eth" -> memory (the facts with their numbers, so `forget fact N` removes the right one)."""
+    low = " ".join(text.lower().replace("’", "'").split()).strip(" ?!.")
+    for pattern, name in _PLAIN:
+        if pattern.match(low):
+            return Command(name)
+    called = _CALL_ME.match(low)  # "call me jim" -> set name jim
+    if called is not None:
+        return Command("set", ("name", called.group(1).strip().title()))
+    return _change_setting(text)
+
+
+_CHANGE = re.compile(r"^(?:change|update|make|adjust|lower|raise|increase|reduce|drop|bump|switch|move)\s+(.+)$", re.I)
+_PREF_NAMES = frozenset({"quiet_hours", "report_time", "tz", "name", "pair"})
+
+
+def _change_setting(text: str) -> Command | None:
+    """"change my risk to 1 percent", "lower the risk to 0.5%", "change the report time to 20:00" ->
+    the same `set` command; a sentence that names no setting ("make me a coffee") is free text."""
+    match = _CHANGE.match(" ".join((unwrap_polite(text) or text).split()).rstrip(" .!"))
+    if match is None or not any(c.isdigit() for c in match.group(1)) and " percent" not in match.group(1).lower():
+        return None
+    try:
+        cmd = _set("set", match.group(1).split())
+    except UserError:
+        return None
+    known = cmd.args[:1] and (cmd.args[0] in _PREF_NAMES or setting_name([cmd.args[0]]) is not None)
+    return cmd if known else None
+
+
 # ---- per-command parsers -------------------------------------------------------------------
 
 
@@ -169,6 +270,8 @@ def _pnl(name: str, rest: list[str]) -> Command:
     if not rest:
         return Command(name)
     low = " ".join(w.lower().strip(_PUNCT) for w in rest)
+    if re.search(r"\b(chart|graph|plot|curve)\b", low):  # "pnl chart"
+        return Command("chart", ("pnl",))
     if re.search(r"\b(last|past|previous) (week|7 days|seven days)\b", low):
         return Command("pnl_days", ("7",))  # "last week" = the 7 days ending now (issue 22.8), said in the reply
     periods = [PERIODS[w.lower().strip(_PUNCT)] for w in rest if w.lower().strip(_PUNCT) in PERIODS]
@@ -177,10 +280,15 @@ def _pnl(name: str, rest: list[str]) -> Command:
     return Command(name, (periods[0],))
 
 
-def _trades(name: str, rest: list[str]) -> Command:
+def _trades(name: str, rest: list[str]) -> Command | None:
     if not rest:
         return Command(name, ("10",))
     raw = rest[0]
+    if raw.isalpha():  # "trades ten" is a count; "trade again" is a sentence for the free-text engine
+        spelled = number_words([raw]) if len(rest) == 1 else None
+        if spelled is None or spelled != int(spelled) or not 1 <= spelled <= MAX_TRADES:
+            return None
+        raw = str(int(spelled))
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_TRADES:
         raise UserError(f"trades takes a count from 1 to {MAX_TRADES} (e.g. trades 5), not {raw[:20]!r}")
     return Command(name, (str(int(raw)),))
@@ -244,6 +352,9 @@ def _set(name: str, rest: list[str]) -> Command:
     if len(rest) < 2:
         raise UserError("usage: set PREF VALUE, e.g. set risk 0.5% or set alerts stop_hit off")
     words = [w.lower() for w in rest]
+    if words[:2] in (["report", "time"], ["time", "zone"], ["summary", "time"]):  # "set report time to 20:00"
+        rest = ["report_time" if words[0] != "time" else "tz", *[w for w in rest[2:] if w.lower() not in ("to", "=")]]
+        words = [w.lower() for w in rest]
     if words[:2] == ["quiet", "hours"] or words[0] in ("quiet_hours", "quiet-hours"):
         value = rest[2:] if words[0] == "quiet" else rest[1:]
         return Command(name, ("quiet_hours", " ".join(value)))
@@ -395,3 +506,6 @@ _PARSERS: dict[str, Callable[[str, list[str]], Command | None]] = {
     "pause": _pause,
     **FEATURE_PARSERS,
 }
+
+
+_COMMAND_SLIPS = _command_slips()

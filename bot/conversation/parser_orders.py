@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from bot.conversation.parsed import PUNCT as _PUNCT
 from bot.conversation.parsed import Command, OrderSpec
-from bot.conversation.parser_plain import percent_of_holding, plain_order
+from bot.conversation.parser_plain import leading_number_words, percent_of_holding, plain_order
 from core.domain import UserError
 from core.markets.asset_names import asset_code
 from core.markets.pairs import QUOTES
@@ -67,6 +67,7 @@ def is_number(raw: str) -> bool:
 
 
 _FILLER = frozenset({"of", "worth", "in"})
+_TRAILING = frozenset({"please", "pls", "plz", "now", "thanks", "thx", "asap", "ta", "cheers"})
 _FIAT = ("USD", "EUR", "GBP", "CAD", "JPY", "AUD", "CHF")
 
 
@@ -107,12 +108,22 @@ def normalize_pair(text: str, default_quote: str = "USD") -> str:
     return _normalize_pair(text, default_quote)
 
 
+def _tidy(rest: list[str]) -> list[str]:
+    """Without "me"/"us" ("buy me 0.01 btc") and a trailing "please"; a spelled amount as digits
+    ("buy two hundred dollars of btc" -> "200 dollars of btc")."""
+    rest = [w for w in rest if w.lower() not in ("me", "us")]
+    while rest and rest[-1].lower().strip(_PUNCT) in _TRAILING:
+        rest = rest[:-1]
+    spelled = leading_number_words(rest)
+    return [f"{spelled[0].normalize():f}", *rest[spelled[1]:]] if spelled is not None else rest
+
+
 def order(side: str, rest: list[str]) -> Command | None:
     """An order; a plain phrasing ("buy some bitcoin", "sell half my BTC") goes to
     `parser_plain.plain_order`, and words that are no order at all ("sell me on the idea") give
     None (free text), so an innocent sentence never gets an order's usage line."""
     usage = f"usage: {side} AMOUNT PAIR [at PRICE] [sl PRICE] [tp PRICE], e.g. {side} 0.01 BTC"
-    rest = [w for w in rest if w.lower() not in ("me", "us")]  # "buy me 0.01 btc"
+    rest = _tidy(rest)
     quoted = quote_order(side, rest)
     if quoted is not None:
         return quoted

@@ -20,8 +20,10 @@ from core.markets.asset_names import asset_code
 _UNITS = {
     "zero": 0, "one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
-    "forty": 40, "fifty": 50, "hundred": 100,
+    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+    "thirteen": 13, "fourteen": 14, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
 }
+_SCALES = {"hundred": 100, "thousand": 1000, "grand": 1000, "k": 1000}
 _FRACTIONS = {"half": Decimal("0.5"), "quarter": Decimal("0.25"), "third": Decimal(1) / Decimal(3),
               "tenth": Decimal("0.1")}
 _PERCENT = ("percent", "per cent", "pct", "%")
@@ -41,21 +43,48 @@ def number_words(words: list[str]) -> Decimal | None:
             pass
     if ws[0] in ("point", "zero") and len(ws) >= 2 and ws[-1] in _UNITS and len(ws) <= 3:  # "point five"
         return Decimal(f"0.{_UNITS[ws[-1]]}")
-    whole, frac, seen = Decimal(0), Decimal(0), False
+    return _spelled(ws)
+
+
+def _spelled(ws: list[str]) -> Decimal | None:
+    """The sum of number words: units add up, "hundred" multiplies, "thousand" closes a group."""
+    whole, group, frac, seen = Decimal(0), Decimal(0), Decimal(0), False
     for w in ws:
         if w in _FRACTIONS:
             frac, seen = _FRACTIONS[w], True
+        elif w in _SCALES:  # "two hundred" = 200, "a hundred" = 100, "five thousand" = 5000
+            group = (group or Decimal(1)) * _SCALES[w]
+            if _SCALES[w] >= 1000:
+                whole, group = whole + group, Decimal(0)
+            seen = True
         elif w in ("a", "an"):
             continue
         elif w in _UNITS:
-            whole, seen = whole + _UNITS[w], True
+            group, seen = group + _UNITS[w], True
         elif w.replace(".", "", 1).isdigit():
-            whole, seen = whole + Decimal(w), True
+            group, seen = group + Decimal(w), True
         elif w not in _FILLER_NUM:
             return None
     if not seen:
         return None
+    whole += group
     return whole + frac if whole or frac else Decimal(0)
+
+
+def leading_number_words(words: list[str]) -> tuple[Decimal, int] | None:
+    """"two hundred dollars of btc" -> (200, 2): the number spelled by the first words and how many
+    words it took; None unless a real number word leads ("a bitcoin" is not an amount)."""
+    best: tuple[Decimal, int] | None = None
+    for end in range(1, min(len(words), 6) + 1):
+        head = [w.lower().strip(PUNCT) for w in words[:end]]
+        if not any(w in _UNITS and w not in ("a", "an") or w in _SCALES for w in head):
+            continue
+        if head[-1] in _FILLER_NUM:
+            continue
+        value = number_words(head)
+        if value is not None and value > 0:
+            best = (value, end)
+    return best
 
 
 def percent_value(words: list[str]) -> str | None:
@@ -73,7 +102,7 @@ def percent_value(words: list[str]) -> str | None:
 
 
 # ---- amounts in orders ------------------------------------------------------------------------
-VAGUE = frozenset({"some", "bit", "little", "few", "more", "any", "couple", "several", "lot"})
+VAGUE = frozenset({"some", "sum", "som", "bit", "little", "few", "more", "any", "couple", "several", "lot"})
 HOLDING_FRACTIONS = {"half": Decimal("0.5"), "quarter": Decimal("0.25"), "third": Decimal(1) / Decimal(3),
                      "all": Decimal(1), "everything": Decimal(1), "entire": Decimal(1), "whole": Decimal(1)}
 _ORDER_FILLER = frozenset({"of", "my", "the", "a", "an", "me", "please", "now", "for", "some", "position",
@@ -85,7 +114,7 @@ def plain_order(side: str, rest: list[str]) -> Command | None:
     flatten (still echoed and confirmed). None when the words are not one of these."""
     words = [w.strip(PUNCT).lower() for w in rest if w.strip(PUNCT)]
     raw = [w.strip(PUNCT) for w in rest if w.strip(PUNCT)]
-    assets = [code for code in (asset_code(w) for w in raw) if code is not None and code not in ("USD", "EUR")]
+    assets = [code for code in (asset_code(w) for w in raw) if code is not None and code not in ("USD", "EUR", "GBP")]
     if len(set(assets)) > 1:
         return None
     asset = assets[0] if assets else None

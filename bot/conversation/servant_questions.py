@@ -37,6 +37,8 @@ _WOULD = re.compile(
 _KEEP = re.compile(r"\bshould\s+(?:i|we|you)\s+(?:keep|continue|carry\s+on|go\s+on)\s+"
                    r"(?:trading|with\s+(?:it|this|zyn))\b"
                    r"|\bshould\s+(?:i|we)\s+stop\s+trading\b(?!\s+[a-z0-9/]{2,12}\b)", re.I)
+_NOT_FEATURES = frozenset({"this", "that", "it", "zyn", "you", "everything", "thing", "things", "the", "bot",
+                           "app", "chat", "all"})
 _NOT_PAIRS = frozenset({"it", "that", "this", "now", "today", "anything", "more", "at", "the", "any"})
 
 
@@ -62,6 +64,8 @@ def servant_question(text: str) -> Command | None:
     would = _WOULD.search(t)
     if would is not None:
         word = next(g for g in would.groups() if g)
+        if word.lower() in _NOT_FEATURES:  # "how does this work?" asks for help, not a walk-forward
+            return None
         return Command(COMMAND, ("would", word.lower().replace(" ", "_")))
     return None
 

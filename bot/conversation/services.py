@@ -16,6 +16,8 @@ from typing import Any, Literal, Protocol
 
 from core.strategy.features import FeatureSwitch
 from core.strategy.trend_view import TrendView
+from core.trading.commands import Command
+from core.trading.results import TradeResult
 from core.trading.types import ManualOrder
 
 Period = Literal["today", "week", "all"]
@@ -41,29 +43,16 @@ class OrderPreviewLike(Protocol):
     def target(self) -> Number | None: ...
     @property
     def est_cost(self) -> Number | None: ...
-
-
-class ActionResultLike(Protocol):
-    """`core.trading.types.ActionResult`: `data` carries what was done (e.g. `trade_id`, `amount`)."""
-
     @property
-    def ok(self) -> bool: ...
-    @property
-    def text(self) -> str: ...
-    @property
-    def data(self) -> Mapping[str, Any]: ...
+    def closes_positions(self) -> int: ...  # a sell: the open positions it closes (their stops go)
 
 
 class TradingPort(Protocol):
-    """Money actions (all serialized by the real TradingService's lock)."""
+    """Money actions: typed commands through trading's one door (core/trading/commands.py), answered
+    with data (`TradeResult`); bot/text/trading.py turns that into words."""
 
     def preview_order(self, req: ManualOrder) -> OrderPreviewLike: ...
-    def place_manual(self, req: ManualOrder) -> ActionResultLike: ...
-    def cancel(self, order_id: str | None) -> ActionResultLike: ...
-    def flatten(self, reason: str) -> ActionResultLike: ...
-    def flatten_pair(self, pair: str, reason: str) -> ActionResultLike: ...
-    def pause(self, reason: str, until_ms: int | None = None) -> ActionResultLike: ...  # until_ms: timed (22)
-    def resume(self) -> ActionResultLike: ...
+    def handle(self, cmd: Command) -> TradeResult: ...
 
 
 class StatusPort(Protocol):

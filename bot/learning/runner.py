@@ -44,7 +44,7 @@ class LearningRunner:
         now = self.clock.now_ms()
         history = self.history_before(now)
         if not self.learner.version and history:
-            from core.research.pair_backtest import PairBacktest
+            from core.research.pair_backtest import PairBacktest  # lazy: keeps numpy out of this import
             from core.strategy.port import strategy_named
 
             port = PairBacktest(strategy_named(self.settings.strategy))  # the configured strategy, via the port

@@ -43,7 +43,7 @@ class OwnerInfo:
 
 def current_owner(db: Engine, kv: KeyValueStore) -> OwnerInfo | None:
     """The process that holds a live lease on this database, or None when nobody does."""
-    from scheduler.lock import live_holder
+    from scheduler.lock import live_holder  # lazy: keeps sqlalchemy, sqlmodel out of this import
 
     holder = live_holder(db, RealClock(), LEASE_NAME)
     if holder is None:

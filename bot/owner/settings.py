@@ -29,6 +29,8 @@ RULES_KEY = "memory:rules"
 RULES_NEXT_KEY = "memory:rules:next"  # the next rule number: numbers are never reused
 FACTS_KEY = "memory:facts"
 TZ_KEY = "pref:tz"
+REPORT_TIME_KEY = "pref:daily_report_time"  # `set report_time`; the reports job reads it
+DEFAULT_REPORT_TIME = "20:00"
 MAX_RULES, MAX_FACTS, FACT_CHARS = 20, 50, 300
 _HHMM = re.compile(r"([01]?\d|2[0-3]):?([0-5]\d)?")
 
@@ -48,26 +50,6 @@ BOUNDS: dict[str, Bound] = {
     "daily_loss": Bound("daily_loss_limit", "daily loss limit", Decimal("0.5"), Decimal("10")),
     "cooloff": Bound("cooloff_candles", "cool-off length", Decimal("0"), Decimal("48"), percent=False),
 }
-SETTING_NAMES = {
-    "risk": "risk",
-    "risk_per_trade": "risk",
-    "max_position": "max_position",
-    "max_position_size": "max_position",
-    "position": "max_position",
-    "daily_loss": "daily_loss",
-    "daily_loss_limit": "daily_loss",
-    "loss_limit": "daily_loss",
-    "cooloff": "cooloff",
-    "cool_off": "cooloff",
-}
-
-
-def setting_name(words: Sequence[str]) -> str | None:
-    """`["max", "position"]` -> "max_position"; None when it is not a trading setting."""
-    joined = "_".join(w.lower().replace("-", "_") for w in words)
-    return SETTING_NAMES.get(joined)
-
-
 class OwnerSettings:
     """Implements `core.trading.rules.TradingPolicy`; every read goes to the kv table (no cache: the
     chat and the autopilot may run in different processes)."""

@@ -7,6 +7,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from core.domain import UserError
+from core.markets.catalog import market_for
 from core.text import amount_text as fmt_amount
 from core.text import money_with_currency as fmt_money
 from core.text import price_places_text as fmt_price
@@ -31,9 +33,10 @@ def format_snapshot(s: Mapping[str, Any]) -> str:
         "balances: " + (shown or "none"),
     ]
     for p in s.get("positions") or []:
+        dp = _decimals(str(p.get("pair") or ""))
         lines.append(
-            f"position {p.get('pair')}{_whose(p)} {fmt_amount(p.get('amount'))} @ {fmt_price(p.get('entry_price'))}"
-            f"  stop {fmt_price(p.get('stop_price'))}  target {fmt_price(p.get('take_profit_price'))}"
+            f"position {p.get('pair')}{_whose(p)} {fmt_amount(p.get('amount'))} @ {fmt_price(p.get('entry_price'), dp)}"
+            f"  stop {fmt_price(p.get('stop_price'), dp)}  target {fmt_price(p.get('take_profit_price'), dp)}"
             f"  unrealized {fmt_money(p.get('unrealized_pnl'), signed=True)}"
         )
     lines.append(f"open orders: {len(s.get('open_orders') or [])}")
@@ -52,7 +55,7 @@ def format_snapshot(s: Mapping[str, Any]) -> str:
         state = f"paused ({auto['paused_reason']})"
     lines.append(f"autopilot {state}")
     lines.append(f"kill-switch {'TRIPPED' if ks.get('tripped') else 'ok'}  exchange link {link_words(circuit)}")
-    from bot.text.evidence import evidence_rows
+    from bot.text.evidence import evidence_rows  # lazy: keeps numpy, sqlalchemy, sqlmodel out of this import
 
     lines += [f"evidence {pair}: {line}" for pair, line in evidence_rows(s)]  # issue 17: live/shadow per pair
     return "\n".join(lines)
@@ -90,6 +93,15 @@ def significant(value: float, digits: int = 4) -> str:
     places = max(0, digits - 1 - math.floor(math.log10(abs(value))))
     text = f"{value:,.{min(places, 12)}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _decimals(pair: str) -> int | None:
+    """The pair's price decimals from the market catalog (this text has only the status JSON), as
+    the alerts use when the exchange's own rules are not at hand; None for a malformed pair."""
+    try:
+        return market_for(pair).pair_decimals
+    except UserError:
+        return None
 
 
 def _whose(p: Mapping[str, Any]) -> str:

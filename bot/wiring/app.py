@@ -19,14 +19,22 @@ from loguru import logger
 from sqlalchemy.engine import Engine
 
 from adapters.channels.ports import Channel, PolledChannel
+from bot.alerts.charts import equity_curve_svg
+from bot.alerts.notifier import Notifier
+from bot.alerts.safety import breaker_alerts
 from bot.learning.runner import LearningRunner
+from bot.owner.settings import dashboard_rows
 from bot.settings import ZynSettings, with_channels
+from bot.status.autopilot import autopilot_state, kill_switch_state
+from bot.wiring.channel_supervisor import ChannelSupervisor
+from bot.wiring.executions import start_executions
 from bot.wiring.history import build_candle_store, keep_candles, start_backfill
 from bot.wiring.jobs import JobParts, build_scheduler, scheduler_lock
 from bot.wiring.lifecycle import Lifecycle
 from bot.wiring.market import (
     LivePaperPricer,
     MarketWiring,
+    book_quote,
     build_exchange,
     build_feed,
     choose_market,
@@ -44,8 +52,6 @@ from bot.wiring.modules import (
 )
 from bot.wiring.servant import ServantAnswers, build_evidence, build_plain_source
 from bot.wiring.services import (
-    autopilot_state,
-    breaker_alerts,
     build_autopilot,
     build_channels,
     build_dispatcher,
@@ -55,25 +61,25 @@ from bot.wiring.services import (
     build_status,
     build_storage_health,
     build_trading,
-    kill_switch_state,
     warm_free_text,
 )
+from bot.wiring.storage_probe import StorageProber
 from core.config import Settings
 from core.market_data.store import CandleStore
 from core.ports import Clock, Exchange, MarketFeed
 from core.telemetry.db import make_engine
 from core.telemetry.kv import KeyValueStore
 from core.trading.circuit_breaker import CircuitBreaker
+from core.trading.reconcile import Reconciler
+from core.trading.take_profit import TakeProfitWatcher
 
 if TYPE_CHECKING:
-    from bot.alerts.notifier import Notifier
-    from bot.conversation.dispatcher import Dispatcher
+    from bot.dispatch.dispatcher import Dispatcher
     from core.status.service import StatusService
     from core.telemetry.storage_health import StorageHealth
     from core.trading.autopilot import Autopilot
     from core.trading.replay import ReplayDriver
     from core.trading.service import TradingService
-    from core.trading.take_profit import TakeProfitWatcher
     from scheduler.lock import SchedulerLock
     from scheduler.runner import ZynScheduler
 
@@ -121,8 +127,6 @@ class Zyn:
         self.scheduler.start()
         self.lifecycle.mark_scheduled(True)
         start_backfill(self.settings, self.market, self.exchange, self.candles, self.lifecycle)  # background
-        from bot.wiring.channel_supervisor import ChannelSupervisor
-        from bot.wiring.storage_probe import StorageProber
 
         prober = StorageProber(self.storage, self.db)
         self.lifecycle.keep(prober)
@@ -154,6 +158,7 @@ class Zyn:
         self.scheduler.stop(release=self.lease is None)
         self.lifecycle.mark_scheduled(False)
         self.notifier.close()
+        self.dispatcher.close()  # issue 20.1: the chat journal's queued messages reach the database
         if owner:
             persist_replay_clock(self.kv, self.clock)  # only the owner's clock is the replay's time
         if self.lease is not None:  # last: the next owner must find the clock already saved
@@ -161,8 +166,6 @@ class Zyn:
         self.db.dispose()
 
     def reconcile(self) -> dict[str, object]:
-        from core.trading.reconcile import Reconciler
-
         try:
             report = Reconciler(self.trading).run()
         except Exception as exc:  # an unreachable exchange must not stop chat and status
@@ -195,14 +198,10 @@ class Zyn:
 
     def dashboard_settings(self) -> list[tuple[str, str]]:
         """The owner's settings for the dashboard (the web adapter must not import bot)."""
-        from bot.owner.settings import dashboard_rows
-
         return dashboard_rows(self.kv, self.settings.tz)
 
     def equity_chart_svg(self, points: list[tuple[int, float]]) -> str:
         """The dashboard's equity chart: the same matplotlib drawing as the chat's PNGs."""
-        from bot.alerts.charts import equity_curve_svg
-
         return equity_curve_svg(points)
 
     def describe(self) -> dict[str, object]:
@@ -220,9 +219,6 @@ def build_zyn(
     `lease`: the SchedulerLock this process already holds (it then owns the money; the scheduler
     renews that same lease). Build only while holding it in a real process. The web server is not
     a part: `zyn run` builds it around the finished object (`adapters.web.app.create_web_app`)."""
-    from bot.alerts.notifier import Notifier
-    from core.trading.take_profit import TakeProfitWatcher
-
     settings = with_channels(given)  # core-only Settings (tests, benchmarks): no channel configured
     db = db if db is not None else make_engine(settings.database_url)
     kv = KeyValueStore(db)
@@ -250,8 +246,11 @@ def build_zyn(
     pricer = build_pricer(settings, market, exchange, feed)
     status = build_status(settings, exchange, clock, db, breaker, trading, modules, feed, lifecycle, evidence,
                           autopilot, market_data=lambda: market_data_state(live_feed))
+    start_executions(settings, exchange, trading, lambda: status.sync(force=True), lease is not None,
+                     lifecycle.keep)  # issue 21: fills pushed by Kraken's executions socket (live owner only)
     dispatcher = build_dispatcher(settings, db, kv, clock, notifier, exchange, market, trading, status, learning,
-                                  modules, candles, feed, ServantAnswers(settings, plain, clock, kv))
+                                  modules, candles, feed, ServantAnswers(settings, plain, clock, kv),
+                                  book=book_quote(live_feed))
     channels = build_channels(settings, dispatcher, notifier)
     scheduler = build_scheduler(JobParts(settings, db, kv, clock, notifier, trading, autopilot, take_profit, status,
                                          dispatcher.services, learning, modules, feed, replay, pricer), lock)

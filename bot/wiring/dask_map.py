@@ -36,7 +36,7 @@ def task_map(local_cluster: bool, workers: int | None = None, scheduler: str = "
     if address is None and not local_cluster:
         yield serial_map, SINGLE
         return
-    from distributed import Client, LocalCluster
+    from distributed import Client, LocalCluster  # lazy: distributed loads only when used
 
     if address is not None:
         try:

@@ -24,14 +24,15 @@ from bot.wiring.lifecycle import Lifecycle
 from bot.wiring.market import MarketWiring
 from core.config import Settings
 from core.market_data.store import CandleStore, ClockBoundStore
+from core.market_data.store_feed import StoringFeed
+from core.market_data.store_sql import SqlCandleStore
 from core.ports import Exchange, MarketFeed
+from core.strategy.mtf import confirming_timeframes
 
 log = logger.bind(component="candle_store")
 
 
 def build_candle_store(db: Engine, market: MarketWiring) -> CandleStore:
-    from core.market_data.store_sql import SqlCandleStore
-
     store = SqlCandleStore(db)
     if market.kind == "replay":
         return ClockBoundStore(store, market.clock, market.dataset)
@@ -40,15 +41,11 @@ def build_candle_store(db: Engine, market: MarketWiring) -> CandleStore:
 
 def keep_candles(feed: MarketFeed | None, store: CandleStore) -> MarketFeed | None:
     """The feed with every closed candle it hands out kept in `store`."""
-    from core.market_data.store_feed import StoringFeed
-
     return StoringFeed(feed, store) if feed is not None else None
 
 
 def history_timeframes(settings: Settings) -> tuple[str, ...]:
     """The trading timeframe first (the Trades tape is aggregated to it), then mtf's confirming ones."""
-    from core.strategy.mtf import confirming_timeframes
-
     return (settings.timeframe, *confirming_timeframes(settings.timeframe, settings.modules.mtf_timeframes))
 
 
@@ -73,6 +70,7 @@ def start_backfill(settings: Settings, market: MarketWiring, exchange: Exchange,
         return replay
     if market.kind != "live":
         return None
+    # lazy: keeps ccxt, requests out of this import
     from adapters.kraken.backfill import KrakenBackfill, budgeted_public
 
     call = budgeted_public(settings.kraken_api_url, market.budget)  # the process's one budget (issue 21)

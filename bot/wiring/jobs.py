@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from loguru import logger
 from sqlalchemy.engine import Engine
 
+from adapters.kraken.budget import in_background
 from bot.alerts.notifier import Notifier
+from bot.alerts.report_schedule import send_due_reports
+from bot.alerts.safety import job_failed
 from bot.conversation.services import Services
 from bot.learning.runner import LearningRunner
-from bot.wiring.market import LivePaperPricer
-from bot.wiring.modules import Modules
+from bot.wiring.market import LivePaperPricer, persist_replay_clock_at
+from bot.wiring.modules import Modules, job_watch, module_jobs
 from core.clock import RealClock
 from core.config import Settings
 from core.ports import Clock, MarketFeed
 from core.telemetry.kv import KeyValueStore
+from core.trading.commands import ResumeIfDue
 from scheduler.lock import SchedulerLock
 from scheduler.runner import JobSpec, ZynScheduler, daily_at, every
 from scheduler.sim_time import SimJob, SimSchedule, daily_at_ms, every_ms, walk_with_jobs
@@ -59,11 +63,11 @@ def build_scheduler(parts: JobParts, lock: SchedulerLock) -> ZynScheduler:
     p = parts
 
     def on_error(job: str, err: str) -> None:
-        _job_failed(p.db, p.clock, p.notifier, job, err)
+        job_failed(p.db, p.clock, p.notifier, job, err)
 
     jobs = [
         JobSpec("status_sync", lambda: _status_sync(p.status), every(60)),
-        JobSpec("pause_end", lambda: p.trading.resume_if_due(p.clock.now_ms()), every(PAUSE_CHECK_S)),  # issue 22
+        JobSpec("pause_end", lambda: p.trading.handle(ResumeIfDue(p.clock.now_ms())), every(PAUSE_CHECK_S)),  # 22
     ]
     schedule = None
     if p.replay is not None:  # replay is a clock: these run on simulated time (issues 17.8, 22.11)
@@ -80,9 +84,11 @@ def build_scheduler(parts: JobParts, lock: SchedulerLock) -> ZynScheduler:
     if p.replay is None and p.feed is not None:
         jobs.append(JobSpec("autopilot", p.autopilot.run_once, every(30)))
         jobs.append(JobSpec("take_profit_watch", lambda: _watch_prices(p), every(10)))
-    from bot.wiring.modules import job_watch, module_jobs
 
     jobs += module_jobs(p.modules, p.autopilot, p.settings, p.clock)
+    # issue 19.5: every scheduled job's Kraken calls are background calls: they leave the owner's
+    # reserve of the rate budget alone and step aside while a chat call waits (adapters/kraken/budget)
+    jobs = [replace(j, func=in_background(j.func)) for j in jobs]
     return ZynScheduler(lock, jobs, on_error=on_error, watch=job_watch(p.modules), sim=schedule)
 
 
@@ -106,22 +112,9 @@ def scheduler_lock(db: Engine, settings: Settings, lease: SchedulerLock | None) 
 
 def _learning_check(learning: LearningRunner) -> None:
     """Walk-forward re-run that keeps learning off unless it shows skill (bot/learning/check.py)."""
-    from bot.learning.check import run_learning_check
+    from bot.learning.check import run_learning_check  # lazy: keeps numpy out of this import
 
     run_learning_check(learning)
-
-
-def _job_failed(db: Engine, clock: Clock, notifier: Notifier, job: str, error: str) -> None:
-    """A failing job is an `error` alert for the owner (and an ErrorRow), not a silent log line."""
-    from sqlmodel import Session
-
-    from bot.alerts.notifier import error_event
-    from core.telemetry.models import ErrorRow
-
-    with Session(db) as s:
-        s.add(ErrorRow(ts_ms=clock.now_ms(), where=f"job.{job}", kind="transient", message=error[:500]))
-        s.commit()
-    notifier.notify(error_event(f"scheduled job {job}", error))
 
 
 class _ReplayJob:
@@ -137,7 +130,6 @@ class _ReplayJob:
         self._replay, self._kv, self._clock, self._speed = replay, kv, clock, speed
         self.schedule = schedule  # learning and reports, due on the simulated clock
         self._last: float | None = None
-        self._persisted = 0.0
         self._ended = False
 
     def __call__(self) -> None:
@@ -146,6 +138,10 @@ class _ReplayJob:
         self._last = now
         start = self._clock.now_ms()
         until = start + int(elapsed * self._speed * 1000)
+        if until > start:
+            # saved BEFORE the walk: a kill -9 mid-walk restarts at `until` (like any downtime, the
+            # rest of this step is skipped), never behind the fills and trades the walk wrote
+            persist_replay_clock_at(self._kv, until)
         if self._replay.done:  # the candles are over: nothing new to learn or report (no SMS every 2 s)
             if not self._ended:
                 self._ended = True
@@ -153,11 +149,6 @@ class _ReplayJob:
             self._replay.step(until)
         else:
             walk_with_jobs(self._replay.step, self.schedule, start, until)
-        if now - self._persisted > 5:
-            from bot.wiring.market import persist_replay_clock
-
-            persist_replay_clock(self._kv, self._clock)
-            self._persisted = now
 
 
 def _watch_prices(p: JobParts) -> None:
@@ -173,32 +164,5 @@ def _status_sync(status: StatusService) -> None:
     status.record_equity_snapshot()
 
 
-def _reports_due(zyn: JobParts) -> None:
-    """Daily summary at the owner's report time (`set report_time`, default 20:00 in his time
-    zone) and the weekly report on Sunday at the same time; each at most once per local day."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    tz = zyn.kv.get("pref:tz") or zyn.settings.tz
-    at = zyn.kv.get("pref:daily_report_time") or "20:00"
-    local = datetime.fromtimestamp(zyn.clock.now_ms() / 1000, tz=ZoneInfo(tz))
-    hour, _, minute = at.partition(":")
-    if (local.hour, local.minute) < (int(hour), int(minute or 0)):
-        return
-    today = local.date().isoformat()
-    if zyn.kv.get("report:daily:last") != today:
-        zyn.kv.set("report:daily:last", today)
-        _report(zyn, "daily")
-    if local.weekday() == 6 and zyn.kv.get("report:weekly:last") != today:
-        zyn.kv.set("report:weekly:last", today)
-        _report(zyn, "weekly")
-
-
-def _report(zyn: JobParts, which: str) -> None:
-    from bot.alerts.reports import daily_report_event, weekly_report_event
-
-    services = zyn.services
-    make = daily_report_event if which == "daily" else weekly_report_event
-    event = make(services, zyn.clock, zyn.settings.tz, zyn.settings.user_name)
-    zyn.notifier.notify(event)
-    logger.bind(report=which).info("report sent")
+def _reports_due(p: JobParts) -> None:
+    send_due_reports(p.kv, p.clock, p.notifier, p.services, p.settings.tz, p.settings.user_name)

@@ -8,7 +8,6 @@ with a short timeout and falls back to replay, else to "no market data" (chat st
 
 from __future__ import annotations
 
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -18,11 +17,17 @@ from loguru import logger
 from sqlalchemy.engine import Engine
 
 from adapters.kraken.budget import RateBudget
+from adapters.kraken.mapping import market_from_ccxt
+from adapters.kraken.reachable import kraken_reachable
 from core.clock import RealClock, SimClock
-from core.config import Settings
+from core.config import Settings, quote_of
 from core.domain import Candle, Market, UserError
 from core.market_data.csv_loader import load_dataset
+from core.market_data.replay_feed import ReplayFeed
+from core.market_data.resample import resample
 from core.markets.catalog import markets_for
+from core.markets.timeframes import timeframe_ms
+from core.paper.exchange import PaperExchange
 from core.ports import Clock, Exchange, MarketFeed
 from core.telemetry.kv import KeyValueStore
 from core.trading.circuit_breaker import CircuitBreaker
@@ -66,31 +71,18 @@ def _choose_market(settings: Settings, kv: KeyValueStore, clock: Clock | None) -
     return MarketWiring("none", clock or RealClock(), {}, "no market data: Kraken unreachable and no PAPER_DATA")
 
 
-def kraken_reachable(api_url: str, timeout_s: float = 3.0) -> bool:
-    """One GET of the public Time endpoint; any failure means 'not reachable'."""
-    if not api_url.startswith(("http://", "https://")):
-        return False
-    try:
-        with urllib.request.urlopen(f"{api_url}/0/public/Time", timeout=timeout_s) as resp:  # noqa: S310
-            return bool(resp.status == 200)
-    except Exception:  # offline is an expected state here, not an error
-        logger.bind(url=api_url).info("Kraken not reachable; paper mode falls back")
-        return False
-
-
 def build_exchange(settings: Settings, db: Engine, wiring: MarketWiring, breaker: CircuitBreaker) -> Exchange:
     if settings.mode == "paper":
-        from core.config import quote_of
-        from core.paper.exchange import PaperExchange
 
         # funded in the pairs' quote currency (load_settings refused mixed quotes in paper mode)
         start = {quote_of(settings.pairs[0]): Decimal(repr(settings.paper_start_balance))}
         return PaperExchange(db, paper_markets(settings, wiring), wiring.clock, start_balances=start,
                              candle_source=_candle_source(wiring))
-    from adapters.kraken.exchange import KrakenExchange
+    from adapters.kraken.exchange import KrakenExchange  # lazy: keeps ccxt, requests out of this import
 
     return KrakenExchange(settings.kraken_api_url, settings.kraken_api_key, settings.kraken_api_secret,
-                          settings.mode, wiring.clock, breaker, budget=wiring.budget)  # type: ignore[arg-type]
+                          settings.mode, wiring.clock, breaker, budget=wiring.budget,  # type: ignore[arg-type]
+                          conditional_close=settings.kraken_conditional_close)
 
 
 def paper_markets(settings: Settings, wiring: MarketWiring) -> dict[str, Market]:
@@ -106,8 +98,7 @@ def paper_markets(settings: Settings, wiring: MarketWiring) -> dict[str, Market]
 
 def exchange_markets(settings: Settings, wiring: MarketWiring) -> dict[str, Market]:
     """Every spot pair Kraken (or the sim) lists, with its rules; {} when it cannot be asked."""
-    from adapters.kraken.guard import own_decimal_context
-    from adapters.kraken.mapping import market_from_ccxt
+    from adapters.kraken.guard import own_decimal_context  # lazy: keeps ccxt, requests out of this import
 
     client = public_kraken(settings.kraken_api_url, wiring.budget)
     try:
@@ -122,8 +113,8 @@ def exchange_markets(settings: Settings, wiring: MarketWiring) -> dict[str, Mark
 
 def public_client_of(feed: MarketFeed | None) -> Any | None:
     """The key-less Kraken client behind a paper feed on live prices (streamed or polled), else None."""
-    from adapters.kraken.feed import KrakenPublicFeed
-    from adapters.kraken.stream_feed import StreamFeed
+    from adapters.kraken.feed import KrakenPublicFeed  # lazy: keeps ccxt, requests out of this import
+    from adapters.kraken.stream_feed import StreamFeed  # lazy: keeps ccxt, requests, websockets out of this import
 
     inner = feed.rest if isinstance(feed, StreamFeed) else feed
     return inner.client if isinstance(inner, KrakenPublicFeed) else None
@@ -134,13 +125,10 @@ def _candle_source(wiring: MarketWiring) -> Any:
         return None
 
     def source(pair: str, timeframe: str, since_ms: int | None, limit: int | None) -> list[Candle]:
-        from core.market_data.resample import resample
-
         if pair not in wiring.dataset:
             raise UserError(f"no candles for {pair}")
         tf, candles = wiring.dataset[pair]
         now = wiring.clock.now_ms()
-        from core.markets.timeframes import timeframe_ms
 
         closed = [c for c in candles if c.ts + timeframe_ms(tf) <= now]
         out = resample(closed, tf, timeframe)
@@ -156,7 +144,7 @@ def build_feed(settings: Settings, wiring: MarketWiring, exchange: Exchange) -> 
     (issue 21); in validate/live mode the REST side is the account's own client (its guard and
     rate budget)."""
     if settings.mode != "paper":
-        from adapters.kraken.feed import KrakenPublicFeed
+        from adapters.kraken.feed import KrakenPublicFeed  # lazy: keeps ccxt, requests out of this import
 
         return streamed(settings, KrakenPublicFeed(exchange, wiring.clock, settings.pairs), wiring.clock)
     return paper_feed(settings, wiring)
@@ -166,12 +154,11 @@ def paper_feed(settings: Settings, wiring: MarketWiring, *, stream: bool = True)
     """Paper mode's candles: the replayed CSVs, public Kraken prices (streamed unless `stream` is
     False: a one-shot command polls), or none."""
     if wiring.kind == "replay":
-        from core.market_data.replay_feed import ReplayFeed
 
         return ReplayFeed(wiring.dataset, wiring.clock)
     if wiring.kind == "none":
         return None
-    from adapters.kraken.feed import KrakenPublicFeed
+    from adapters.kraken.feed import KrakenPublicFeed  # lazy: keeps ccxt, requests out of this import
 
     rest = KrakenPublicFeed(public_kraken(settings.kraken_api_url, wiring.budget), wiring.clock, settings.pairs)
     return streamed(settings, rest, wiring.clock) if stream else rest
@@ -179,14 +166,14 @@ def paper_feed(settings: Settings, wiring: MarketWiring, *, stream: bool = True)
 
 def streamed(settings: Settings, rest: Any, clock: Clock) -> MarketFeed:
     """The WebSocket v2 feed over `rest` (`KRAKEN_WS_URL`, derived from KRAKEN_API_URL for a sim)."""
-    from adapters.kraken.stream_feed import StreamFeed
+    from adapters.kraken.stream_feed import StreamFeed  # lazy: keeps ccxt, requests, websockets out of this import
 
     return StreamFeed(rest, settings.kraken_ws_url, clock)
 
 
 def keep_stream(feed: MarketFeed | None, keep: Callable[[Any], None]) -> None:
     """Hand a streaming feed's socket to the lifecycle, so the process stops it on close."""
-    from adapters.kraken.stream_feed import StreamFeed
+    from adapters.kraken.stream_feed import StreamFeed  # lazy: keeps ccxt, requests, websockets out of this import
 
     if isinstance(feed, StreamFeed):
         keep(feed)
@@ -194,15 +181,28 @@ def keep_stream(feed: MarketFeed | None, keep: Callable[[Any], None]) -> None:
 
 def market_data_state(feed: MarketFeed | None) -> dict[str, str]:
     """status `market_data`: which transport the live feed answers with now."""
-    from adapters.kraken.stream_feed import StreamFeed
+    from adapters.kraken.stream_feed import StreamFeed  # lazy: keeps ccxt, requests, websockets out of this import
 
     return {"transport": feed.transport() if isinstance(feed, StreamFeed) else "rest"}
+
+
+BookQuote = Callable[[str, str, Decimal], str]
+
+
+def book_quote(feed: MarketFeed | None) -> BookQuote:
+    """issue 21: the echo of a market order gets the spread and the fill the checked WebSocket book
+    implies (`StreamFeed.quote_line`); "" without a live book (REST, replay, paper CSVs)."""
+    from adapters.kraken.stream_feed import StreamFeed
+
+    if not isinstance(feed, StreamFeed):
+        return lambda pair, side, amount: ""
+    return feed.quote_line
 
 
 def public_kraken(api_url: str, budget: RateBudget) -> Any:
     """A ccxt Kraken client without keys, for public market data only (prices, pairs, candles),
     spending from the process's one rate budget (not ccxt's fixed 1 s per call)."""
-    from adapters.kraken.serial_client import SerialKraken
+    from adapters.kraken.serial_client import SerialKraken  # lazy: keeps ccxt, requests out of this import
 
     public = SerialKraken({"enableRateLimit": True, "timeout": 10_000}, budget)
     # ccxt appends "/0/public/..." itself: the base URL alone (as in adapters.kraken.exchange)
@@ -241,4 +241,9 @@ class LivePaperPricer:
 
 def persist_replay_clock(kv: KeyValueStore, clock: Clock) -> None:
     if isinstance(clock, SimClock):
-        kv.set(REPLAY_CLOCK_KEY, str(clock.now_ms()))
+        persist_replay_clock_at(kv, clock.now_ms())
+
+
+def persist_replay_clock_at(kv: KeyValueStore, ms: int) -> None:
+    """Where a restarted replay resumes (the replay job saves each step's target before walking it)."""
+    kv.set(REPLAY_CLOCK_KEY, str(ms))

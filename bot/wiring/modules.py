@@ -8,15 +8,20 @@ here is built complete and handed over; nothing is filled in afterwards.
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from loguru import logger
 
 from adapters.channels.ports import Channel, PolledChannel
+from bot.text.universe import row_json
+from bot.wiring.market import choose_market, paper_feed, paper_markets, public_client_of, public_kraken
 from core.config import Settings
-from core.domain import Market, ZynError
+from core.domain import Event, Market, UserError, ZynError
 from core.markets.universe import UniverseService
+from core.markets.universe_candles import CandleUniverseSource
 from core.ports import Clock, Exchange, MarketFeed
 from core.strategy.entry_rules import EntryRules
 from core.strategy.features import FeatureSwitch
@@ -134,8 +139,8 @@ def build_universe(settings: Settings, exchange: Exchange, feed: MarketFeed | No
     exchange's guard) or, in paper mode, the paper account's markets with figures from the candles.
     None without market data."""
     if settings.mode != "paper":
-        from adapters.kraken.exchange import KrakenExchange
-        from adapters.kraken.universe import KrakenUniverseSource
+        from adapters.kraken.exchange import KrakenExchange  # lazy: keeps ccxt, requests out of this import
+        from adapters.kraken.universe import KrakenUniverseSource  # lazy: keeps ccxt, requests out of this import
 
         if not isinstance(exchange, KrakenExchange):
             raise TypeError(f"{settings.mode} mode trades through KrakenExchange, not {type(exchange).__name__}")
@@ -143,11 +148,10 @@ def build_universe(settings: Settings, exchange: Exchange, feed: MarketFeed | No
                                candle_history(settings, feed))
     if feed is None:
         return None
-    from bot.wiring.market import public_client_of
 
     client = public_client_of(live if live is not None else feed)  # `live`: the feed under any wrapper
     if client is not None:  # paper on live prices: the exchange's pair list and tickers, as live mode (issue 21)
-        from adapters.kraken.universe import KrakenUniverseSource
+        from adapters.kraken.universe import KrakenUniverseSource  # lazy: keeps ccxt, requests out of this import
 
         return UniverseService(KrakenUniverseSource(client), settings.modules.universe, candle_history(settings, feed))
     return paper_universe(settings, exchange.load_markets(), feed)
@@ -157,14 +161,12 @@ def research_universe(settings: Settings, kv: KeyValueStore) -> UniverseService 
     """The universe for `zyn universe`, from public market data only: no account, no ledger, no
     lease. Paper: the paper markets ranked by the candles (replay) or public Kraken prices; other
     modes: Kraken's public pair list and tickers through a key-less client."""
-    from bot.wiring.market import choose_market, paper_feed, paper_markets, public_kraken
-
     market = choose_market(settings, kv, None)
     if settings.mode == "paper" and market.kind != "live":  # on live prices: as the live universe (issue 21)
         feed = paper_feed(settings, market, stream=False)
         return paper_universe(settings, paper_markets(settings, market), feed) if feed is not None else None
-    from adapters.kraken.feed import KrakenPublicFeed
-    from adapters.kraken.universe import KrakenUniverseSource
+    from adapters.kraken.feed import KrakenPublicFeed  # lazy: keeps ccxt, requests out of this import
+    from adapters.kraken.universe import KrakenUniverseSource  # lazy: keeps ccxt, requests out of this import
 
     public = public_kraken(settings.kraken_api_url, market.budget)
     feed = KrakenPublicFeed(public, market.clock, settings.pairs)
@@ -173,8 +175,6 @@ def research_universe(settings: Settings, kv: KeyValueStore) -> UniverseService 
 
 
 def paper_universe(settings: Settings, markets: Mapping[str, Market], feed: MarketFeed) -> UniverseService:
-    from core.markets.universe_candles import CandleUniverseSource
-
     return UniverseService(CandleUniverseSource(markets, feed, settings.timeframe), settings.modules.universe,
                            candle_history(settings, feed))
 
@@ -242,7 +242,7 @@ def universe_job(modules: Modules, autopilot: Autopilot, settings: Settings, clo
 
 
 def module_jobs(modules: Modules, autopilot: Autopilot, settings: Settings, clock: Clock) -> list[JobSpec]:
-    from scheduler.runner import JobSpec, every
+    from scheduler.runner import JobSpec, every  # lazy: keeps apscheduler out of this import
 
     if modules.universe is None:
         return []
@@ -255,18 +255,14 @@ def universe_rows(modules: Modules) -> list[dict[str, Any]]:
 
 
 def rows_of(universe: UniverseService | None) -> list[dict[str, Any]]:
-    from core.domain import UserError
-
     if universe is None:
         raise UserError("no universe here: there is no market data to rank pairs by (no feed)")
-    return [r.to_dict() for r in universe.rows()]
+    return [row_json(r) for r in universe.rows()]
 
 
 def build_watchdog(notifier: Notifier, features: FeatureSwitch) -> Watchdog:
     """The watchdog (not started): `watched_feed` makes the feed beat it, the scheduler wraps its
     jobs (`watch_jobs`), `start_watchdog` adds the Telegram poller and starts the thread."""
-    from core.domain import Event
-
     def notify(text: str) -> None:
         notifier.notify(Event("watchdog", text))
 
@@ -276,7 +272,7 @@ def build_watchdog(notifier: Notifier, features: FeatureSwitch) -> Watchdog:
 def watched_feed(feed: MarketFeed | None, market_kind: str, modules: Modules,
                  expected: Callable[[], bool], stream: MarketFeed | None = None) -> MarketFeed | None:
     """A live feed wrapped to beat the watchdog (expected to beat only while this process acts)."""
-    from scheduler.watched import WatchedFeed
+    from scheduler.watched import WatchedFeed  # lazy: keeps apscheduler out of this import
 
     if feed is None or market_kind != "live" or modules.watchdog is None:
         return feed
@@ -288,7 +284,7 @@ def watched_feed(feed: MarketFeed | None, market_kind: str, modules: Modules,
 def watch_stream(wd: Watchdog, feed: MarketFeed, expected: Callable[[], bool]) -> None:
     """issue 21: the market socket's heartbeats feed the watchdog (probe: a message within its
     stall time); a dead socket is reconnected. Not critical: REST polling carries on meanwhile."""
-    from adapters.kraken.stream_feed import StreamFeed
+    from adapters.kraken.stream_feed import StreamFeed  # lazy: keeps ccxt, requests, websockets out of this import
 
     if isinstance(feed, StreamFeed):
         wd.register("market_socket", "socket", 60.0, probe=feed.healthy, restart=feed.socket.reconnect,
@@ -297,7 +293,7 @@ def watch_stream(wd: Watchdog, feed: MarketFeed, expected: Callable[[], bool]) -
 
 def job_watch(modules: Modules) -> WatchJobs | None:
     """The scheduler's `watch` hook: each job beats the watchdog, a hung one restarts it."""
-    from scheduler.watched import watch_jobs
+    from scheduler.watched import watch_jobs  # lazy: keeps apscheduler out of this import
 
     wd = modules.watchdog
     if wd is None:
@@ -312,9 +308,6 @@ def job_watch(modules: Modules) -> WatchJobs | None:
 def _exit_process(reason: str) -> None:
     """Cannot heal: stop `zyn run` the way Ctrl-C does (its SIGTERM handler closes the server);
     `zyn run` then exits non-zero (watchdog_exit_code) and the supervisor starts a fresh process."""
-    import os
-    import signal
-
     del reason
     os.kill(os.getpid(), signal.SIGTERM)
 
@@ -332,7 +325,6 @@ def start_watchdog(modules: Modules, channels: Mapping[str, Channel]) -> None:
 def watch_telegram(wd: Watchdog, telegram: PolledChannel) -> None:
     """The poller is probed (getMe on its own loop) and restarted (stop + start) when it fails.
     Not critical: an unreachable Telegram is retried with backoff forever, never a process exit."""
-
     def restart_telegram() -> None:
         telegram.stop(5.0)
         telegram.start(15.0)

@@ -13,18 +13,24 @@ from decimal import Decimal
 
 from loguru import logger
 
+from bot.owner.settings import OwnerSettings
 from core.config import Settings
 from core.domain import Candle, Market
+from core.evidence import DEFAULT_RULE, EvidenceGate
 from core.kernel.arrays import CandleArrays
+from core.market_data.resample import resample
 from core.market_data.store import CandleStore
 from core.markets.catalog import market_for
 from core.ports import Clock
-from core.research.what_if import WhatIf
+from core.research.what_if import WhatIf, what_if
 from core.strategy.account_risk import AccountRiskConfig
+from core.strategy.entry_rules import EntryRules
+from core.strategy.profit_target import DailyTarget
 from core.telemetry.kv import KeyValueStore
+from core.trading.rules import forced_pairs
 from core.trading.servant import ArraySource, LiveEvidence, PlainSource, StoreSource
 from core.trading.service import TradingService
-from core.trading.shadow import ShadowTrade
+from core.trading.shadow import ShadowBook, ShadowTrade
 
 
 def account_risk(settings: Settings) -> AccountRiskConfig:
@@ -33,9 +39,6 @@ def account_risk(settings: Settings) -> AccountRiskConfig:
 
 def forced_live(kv: KeyValueStore, tz: str) -> Callable[[], frozenset[str]]:
     """The pairs the owner forced live with `trade PAIR anyway` (read at every evaluation)."""
-    from bot.owner.settings import OwnerSettings
-    from core.trading.rules import forced_pairs
-
     owner = OwnerSettings(kv, tz)
     return lambda: forced_pairs(owner.rules())
 
@@ -44,7 +47,6 @@ def build_plain_source(settings: Settings, dataset: dict[str, tuple[str, list[Ca
                        trading: TradingService) -> PlainSource:
     """The candles Zyn holds per pair, and the plain strategy's record on them: a replay's files
     (cut at each moment asked; the same candles its clock-bound store shows), else the candle store."""
-
     def market_of(pair: str) -> Market:
         return trading.markets.get(pair) or market_for(pair)
 
@@ -57,7 +59,6 @@ def build_evidence(settings: Settings, source: PlainSource, kv: KeyValueStore) -
     """The evidence gate as the autopilot consumes it (None when ZYN_EVIDENCE=off)."""
     if not settings.evidence:
         return None
-    from core.evidence import DEFAULT_RULE, EvidenceGate
 
     return LiveEvidence(EvidenceGate(DEFAULT_RULE), settings.pairs, source, forced_live(kv, settings.tz), kv)
 
@@ -72,11 +73,6 @@ class ServantAnswers:
         self._settings, self._source, self._clock, self._kv = settings, source, clock, kv
 
     def what_if(self, feature: str | None = None, since_ms: int | None = None) -> WhatIf | None:
-        from core.markets.catalog import market_for
-        from core.research.what_if import what_if
-        from core.strategy.entry_rules import EntryRules
-        from core.strategy.profit_target import DailyTarget
-
         now, tf = self._clock.now_ms(), self._settings.timeframe
         held = {p: a for p in self._settings.pairs if (a := self._source.held(p, now)) is not None}
         rules = None
@@ -88,14 +84,10 @@ class ServantAnswers:
         return what_if(held, tf, markets, feature, rules, since_ms=since_ms)
 
     def shadow_trades(self) -> list[ShadowTrade]:
-        from core.trading.shadow import ShadowBook
-
         return ShadowBook(self._kv).records()
 
 
 def replay_arrays(dataset: dict[str, tuple[str, list[Candle]]], timeframe: str) -> dict[str, CandleArrays]:
-    from core.market_data.resample import resample
-
     return {pair: CandleArrays.from_candles(resample(candles, tf, timeframe))
             for pair, (tf, candles) in dataset.items()}
 

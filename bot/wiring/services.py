@@ -10,9 +10,9 @@ the earlier through a callback given at construction (the breaker's alerts, the 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -20,32 +20,52 @@ from loguru import logger
 from sqlalchemy.engine import Engine
 
 from adapters.channels.ports import Channel
+from adapters.kraken.system_status import KrakenSystemStatus
+from bot.agent import build_free_text_engine
 from bot.alerts.notifier import Notifier
+from bot.alerts.safety import storage_alerts
+from bot.alerts.trade_alerts import TradeAlerts
+from bot.conversation.intent_cache import IntentModel, default_cache_dir
+from bot.conversation.offline_engine import OfflineEngine
+from bot.conversation.service_ports import ExchangeMarket, StoreBacktests, SyncedTrading, trend_source
+from bot.conversation.services import Services
+from bot.dispatch.dispatcher import Dispatcher
 from bot.learning.runner import LearningRunner
+from bot.owner.settings import OwnerSettings
 from bot.settings import ZynSettings
+from bot.status.autopilot import autopilot_state, kill_switch_state
 from bot.wiring.lifecycle import Lifecycle
 from bot.wiring.market import LivePaperPricer, MarketWiring, paper_markets
 from bot.wiring.modules import Modules
-from core.config import Settings
-from core.domain import Candle, Event, Market
+from bot.wiring.servant import account_risk
+from core.clock import RealClock, SimClock
+from core.config import Settings, quote_of
+from core.domain import Candle
+from core.learning.analyzer import TradeAnalyzer
+from core.learning.learner import Learner
+from core.learning.learner_model import LearnerConfig
+from core.learning.switch import SwitchedGate, load_switch
+from core.markets.timeframes import timeframe_ms
 from core.ports import Clock, Exchange, MarketFeed
-from core.strategy.trend_view import TrendView
+from core.status.service import StatusService
+from core.strategy.port import strategy_named
 from core.telemetry.kv import KeyValueStore
+from core.telemetry.storage_health import StorageHealth
+from core.trading.atr_on_demand import AtrOnDemand
+from core.trading.autopilot import Autopilot
+from core.trading.bus import EventBus
 from core.trading.circuit_breaker import CircuitBreaker
+from core.trading.orders import no_fence
+from core.trading.replay import ReplayDriver
+from core.trading.service import TradingService
+from core.trading.shadow import ShadowBook
 
 if TYPE_CHECKING:
-    from bot.conversation.dispatcher import Dispatcher
+    from bot.conversation.audit_log import AuditSink
     from bot.conversation.services import ServantPort
-    from core.learning.switch import SwitchedGate
+    from bot.dispatch.dispatcher import Dispatcher
     from core.market_data.store import CandleStore
-    from core.status.service import StatusService
-    from core.telemetry.storage_health import StorageHealth
-    from core.trading.atr_on_demand import AtrOnDemand
-    from core.trading.autopilot import Autopilot
-    from core.trading.replay import ReplayDriver
     from core.trading.servant import LiveEvidence
-    from core.trading.service import TradingService
-    from core.trading.types import ActionResult, ManualOrder, OrderPreview
     from scheduler.lock import SchedulerLock
 
 
@@ -54,12 +74,10 @@ def build_trading(settings: Settings, exchange: Exchange, db: Engine, kv: KeyVal
                   feed: MarketFeed | None, notifier: Notifier, breaker: CircuitBreaker,
                   storage: StorageHealth, lease: SchedulerLock | None = None) -> TradingService:
     """`lease`: the lease this process holds; every order send and cancel is fenced by it."""
-    from bot.owner.settings import OwnerSettings
-    from core.trading.orders import no_fence
-    from core.trading.service import TradingService
-
     paper = settings.mode == "paper"
     markets = paper_markets(settings, market) if paper else None
+    bus = EventBus()  # trading's events (issue 18): the owner's trade alerts subscribe here
+    TradeAlerts(notifier).subscribe(bus)
     return TradingService(
         exchange, db, market.clock, kv=kv, pairs=settings.pairs, markets=markets,
         notifier=notifier, breaker=breaker, storage=storage, source=settings.mode,
@@ -68,14 +86,12 @@ def build_trading(settings: Settings, exchange: Exchange, db: Engine, kv: KeyVal
         order_grace_s=settings.order_grace_s,
         fence=lease.fence if lease is not None else no_fence,
         policy=OwnerSettings(kv, settings.tz),  # manual orders meet the owner's settings too
+        bus=bus,
     )
 
 
 def atr_on_demand(settings: Settings, exchange: Exchange, feed: MarketFeed | None, clock: Clock) -> AtrOnDemand:
     """Recent closed candles from the feed (else the exchange's OHLC) for a stop-less chat order."""
-    from core.markets.timeframes import timeframe_ms
-    from core.trading.atr_on_demand import AtrOnDemand
-
     def fetch(pair: str, timeframe: str, limit: int) -> list[Candle]:
         if feed is not None:
             return list(feed.closed_candles(pair, timeframe, limit))
@@ -89,12 +105,6 @@ def atr_on_demand(settings: Settings, exchange: Exchange, feed: MarketFeed | Non
 def build_autopilot(settings: Settings, trading: TradingService, feed: MarketFeed | None, kv: KeyValueStore,
                     learning: LearningRunner, modules: Modules, evidence: LiveEvidence | None = None) -> Autopilot:
     """`evidence`: the gate (issue 17; None = ZYN_EVIDENCE=off, the plain strategy everywhere)."""
-    from bot.owner.settings import OwnerSettings
-    from bot.wiring.servant import account_risk
-    from core.strategy.port import strategy_named
-    from core.trading.autopilot import Autopilot
-    from core.trading.shadow import ShadowBook
-
     return Autopilot(trading, timeframe=settings.timeframe, pairs=settings.pairs, feed=feed,
                      gate=gate_provider(learning, kv), strategy=strategy_named(settings.strategy),
                      policy=OwnerSettings(kv, settings.tz), rules=modules.rules,
@@ -105,8 +115,6 @@ def build_autopilot(settings: Settings, trading: TradingService, feed: MarketFee
 def gate_provider(learning: LearningRunner, kv: KeyValueStore) -> Callable[[], SwitchedGate]:
     """The learner's gate behind the learning switch: plain strategy (and a note saying so)
     unless the latest walk-forward showed skill (core/learning/switch.py)."""
-    from core.learning.switch import SwitchedGate, load_switch
-
     def provider() -> SwitchedGate:
         learner = learning.learner
         gate = learner.gate if learner is not None and learner.version else None
@@ -120,7 +128,6 @@ def build_replay(settings: Settings, market: MarketWiring, exchange: Exchange,
     """The replay driver (paper + PAPER_FEED=replay), resumed where the last run stopped."""
     if market.kind != "replay":
         return None
-    from core.trading.replay import ReplayDriver
 
     replay = ReplayDriver(exchange, autopilot, market.clock, dict(market.dataset),  # type: ignore[arg-type]
                           timeframe=settings.timeframe)
@@ -143,10 +150,6 @@ def build_learning(settings: Settings, db: Engine, kv: KeyValueStore, market: Ma
                    candles: CandleStore) -> LearningRunner:
     learner, analyzer = None, None
     try:
-        from core.learning.analyzer import TradeAnalyzer
-        from core.learning.learner import Learner
-        from core.learning.learner_model import LearnerConfig
-
         analyzer = TradeAnalyzer(db)
         learner = Learner.load_latest(db, LearnerConfig(timeframe=settings.timeframe))
     except Exception:  # learning is an add-on: trading must run without it
@@ -161,10 +164,7 @@ def build_status(settings: Settings, exchange: Exchange, clock: Clock, db: Engin
                  lifecycle: Lifecycle, evidence: LiveEvidence | None = None,
                  autopilot: Autopilot | None = None,
                  market_data: Callable[[], dict[str, Any]] | None = None) -> StatusService:
-    from core.config import quote_of
-    from core.status.service import StatusService
-
-    return StatusService(
+    status = StatusService(
         exchange, clock, db, settings.mode, list(settings.pairs), breaker_snapshot=breaker.snapshot,
         autopilot_state=lambda: autopilot_state(trading, modules, clock, feed, lifecycle, autopilot),
         kill_switch_state=lambda: kill_switch_state(trading),
@@ -174,52 +174,28 @@ def build_status(settings: Settings, exchange: Exchange, clock: Clock, db: Engin
         evidence_state=evidence.to_json if evidence is not None else None,
         market_data_state=market_data,
     )
+    connect_status_events(trading, status)
+    return status
 
 
-def autopilot_state(trading: TradingService, modules: Modules, clock: Clock, feed: MarketFeed | None,
-                    lifecycle: Lifecycle, autopilot: Autopilot | None = None) -> dict[str, Any]:
-    """Whether the autopilot trades now, and if not, why (the first reason that applies)."""
-    paused = trading.paused_reason
-    if paused is None and autopilot is not None:
-        paused = autopilot.cannot_trade  # issue 17: a zero-equity account says what is wrong
-    if paused is None and lifecycle.reconciling:
-        paused = "reconciling with the exchange after a start"
-    if paused is None and trading.halted():
-        paused = "daily loss kill-switch (until the next UTC day or resume)"
-    if paused is None:
-        paused = modules.entries_stopped(clock.now_ms())
-    if paused is None and feed is None:
-        paused = "no market data (Kraken unreachable and no PAPER_DATA)"
-    scheduled = lifecycle.scheduled
-    if paused is None and not scheduled:
-        # Other processes ask the owner for status, so a Zyn without a scheduler answering
-        # here is a terminal command owning the money for a moment: nothing trades meanwhile.
-        paused = "the autopilot runs only in `zyn run`, which is not running"
-    return {"running": scheduled and paused is None, "paused_reason": paused}
-
-
-def kill_switch_state(trading: TradingService) -> dict[str, Any]:
-    guard = trading.state.guard
-    return {"tripped": trading.halted(), "daily_pnl": round(guard.daily_pnl(), 2), "limit": guard.limit}
+def connect_status_events(trading: TradingService, status: StatusService) -> None:
+    """Issue 20.1: the events that change the status snapshot (a committed position/trade/order
+    change, an exchange fill) invalidate it. The one place the snapshot subscribes: it moves to
+    the typed event bus when that lands."""
+    trading.add_change_listener(status.changed)
 
 
 # ------------------------------------------------------------------------------- conversation
 def build_dispatcher(settings: ZynSettings, db: Engine, kv: KeyValueStore, clock: Clock, notifier: Notifier,
                      exchange: Exchange, market: MarketWiring, trading: TradingService, status: StatusService,
                      learning: LearningRunner, modules: Modules, candles: CandleStore,
-                     feed: MarketFeed | None = None, servant: ServantPort | None = None) -> Dispatcher:
-    from bot.agent import build_free_text_engine
-    from bot.conversation.dispatcher import Dispatcher
-    from bot.conversation.offline_engine import OfflineEngine
-    from bot.conversation.services import Services
-    from core.clock import RealClock, SimClock
-
-    services = Services(trading=_TradingPort(trading, status), status=status, learner=learning,
-                        backtester=_BacktestPort(settings, market, candles), market=_MarketPort(trading, exchange),
-                        pairs=tuple(settings.pairs), modules=modules,
-                        system_status=_system_status(settings, market), trend=_trend_source(settings, feed, modules),
-                        servant=servant)
-    from bot.conversation.intent_cache import IntentModel, default_cache_dir
+                     feed: MarketFeed | None = None, servant: ServantPort | None = None,
+                     book: Callable[[str, str, Decimal], str] | None = None) -> Dispatcher:
+    backtests = StoreBacktests(settings, market.clock, lambda: set(market.dataset), candles)
+    services = Services(trading=SyncedTrading(trading, status, book), status=status, learner=learning,
+                        backtester=backtests, market=ExchangeMarket(trading, exchange),
+                        pairs=tuple(settings.pairs), modules=modules, system_status=_system_status(settings, market),
+                        trend=trend_source(settings.timeframe, feed, modules.rules.confirming), servant=servant)
 
     # loaded from the cache (or built once), not trained per process
     offline = OfflineEngine(model=IntentModel(default_cache_dir(settings.cache_home)))
@@ -232,7 +208,24 @@ def build_dispatcher(settings: ZynSettings, db: Engine, kv: KeyValueStore, clock
     # 2 minutes to answer yes are wall-clock minutes.
     confirm_clock = RealClock() if isinstance(clock, SimClock) else None
     return Dispatcher(services, kv, db, clock, allow, settings.user_name, free_text, notifier, tz=settings.tz,
-                      confirm_clock=confirm_clock)
+                      confirm_clock=confirm_clock, audit=build_chat_journal(settings, db))
+
+
+def build_chat_journal(settings: ZynSettings, db: Engine) -> AuditSink | None:
+    """Issue 20.1: the conversation audit log through a write-ahead journal (ZYN_CHAT_JOURNAL: a
+    folder; empty = `<database file>.chat-journal`; "off", or no database file: None, i.e. the
+    dispatcher commits each message before its reply)."""
+    from bot.conversation.chat_journal import JournaledAuditLog
+
+    folder = settings.chat_journal
+    if folder.lower() == "off":
+        return None
+    if not folder:
+        path = db.url.database or ""
+        if db.url.get_backend_name() != "sqlite" or not path or path == ":memory:" or path.startswith("file:"):
+            return None
+        folder = f"{path}.chat-journal"
+    return JournaledAuditLog(db, Path(folder), flush_s=settings.chat_journal_flush_s)
 
 
 def _system_status(settings: Settings, market: MarketWiring) -> Callable[[], str] | None:
@@ -240,121 +233,8 @@ def _system_status(settings: Settings, market: MarketWiring) -> Callable[[], str
     the prices are replayed from files and no exchange is involved."""
     if market.kind == "replay":
         return None
-    from adapters.kraken.system_status import KrakenSystemStatus
 
     return KrakenSystemStatus(settings.kraken_api_url).system_status
-
-
-def _trend_source(settings: Settings, feed: MarketFeed | None,
-                  modules: Modules) -> Callable[[str], TrendView | None] | None:
-    """"What is the trend on BTC?": the strategy's indicators and mtf rule on the feed's closed candles."""
-    if feed is None:
-        return None
-    from core.strategy.mtf import history_needed
-    from core.strategy.trend_view import trend_view
-
-    confirming = modules.rules.confirming
-    limit = max(60, history_needed(settings.timeframe, confirming))
-
-    def view(pair: str) -> TrendView | None:
-        return trend_view(pair, list(feed.closed_candles(pair, settings.timeframe, limit)), settings.timeframe,
-                          confirming)
-
-    return view
-
-
-class _TradingPort:
-    """The trading service as chat sees it. After a money action the status cache is refreshed at
-    once (core.status.service: `sync(force=True)` after an order): otherwise `orders` or `positions` right
-    after a `yes` would show the account as it was before, for up to a minute."""
-
-    def __init__(self, trading: TradingService, status: StatusService) -> None:
-        self._trading, self._status = trading, status
-
-    def preview_order(self, req: ManualOrder) -> OrderPreview:
-        return self._trading.preview_order(req)
-
-    def pause(self, reason: str, until_ms: int | None = None) -> ActionResult:
-        return self._trading.pause(reason, until_ms)
-
-    def resume(self) -> ActionResult:
-        return self._trading.resume()
-
-    def _synced(self, result: ActionResult) -> ActionResult:
-        self._status.sync(force=True)
-        return result
-
-    def place_manual(self, req: ManualOrder) -> ActionResult:
-        return self._synced(self._trading.place_manual(req))
-
-    def cancel(self, order_id: str | None) -> ActionResult:
-        return self._synced(self._trading.cancel(order_id))
-
-    def flatten(self, reason: str) -> ActionResult:
-        return self._synced(self._trading.flatten(reason))
-
-    def flatten_pair(self, pair: str, reason: str) -> ActionResult:
-        return self._synced(self._trading.flatten_pair(pair, reason))
-
-
-class _MarketPort:
-    """Prices and lot/price decimals for chat (`price BTC`, `buy $100 of BTC`)."""
-
-    def __init__(self, trading: TradingService, exchange: Exchange) -> None:
-        self._trading, self._exchange = trading, exchange
-
-    def _market(self, pair: str) -> Market:
-        from core.markets.catalog import market_for
-
-        return self._trading.markets.get(pair) or market_for(pair)
-
-    def price(self, pair: str) -> Decimal:
-        from core.domain import UserError, ZynError
-
-        try:
-            return self._exchange.fetch_ticker(pair).last
-        except ZynError as exc:  # "EOrder:no price yet for X" reads badly: no code, no repetition
-            reason = re.sub(r"^E[A-Za-z]+:", "", str(exc)).strip()
-            detail = "no market data yet" if "no price yet" in reason else reason
-            raise UserError(f"no price for {pair} right now ({detail})") from None
-
-    def price_decimals(self, pair: str) -> int:
-        return int(self._market(pair).pair_decimals)
-
-    def lot_decimals(self, pair: str) -> int:
-        return int(self._market(pair).lot_decimals)
-
-
-class _BacktestPort:
-    """`backtest PAIR` in chat: the pair's history in the candle store up to now (in a replay, up to
-    the replay clock: never the future), same code as the CLI."""
-
-    def __init__(self, settings: Settings, market: MarketWiring, candles: CandleStore) -> None:
-        self._settings, self._market, self._candles = settings, market, candles
-
-    def backtest(self, pair: str) -> dict[str, Any]:
-        from core.domain import UserError
-        from core.markets.catalog import market_for
-        from core.research.backtest import Backtester
-        from core.strategy.port import strategy_named
-
-        tf = self._settings.timeframe
-        pair = self._known(pair)
-        candles = self._candles.history(pair, tf, until_ms=self._market.clock.now_ms())
-        if not candles:
-            raise UserError(f"no {tf} candles for {pair} here yet (zyn data import PATH adds a candle file)")
-        strategy = strategy_named(self._settings.strategy)
-        return Backtester(pair, tf, market_for(pair), strategy=strategy).run(candles).summary()
-
-    def _known(self, pair: str) -> str:
-        """`backtest SOL` reads as SOL/USD; when Zyn knows SOL only against one other quote (the
-        configured pairs, the replay's, the stored ones), that pair is meant."""
-        known = set(self._settings.pairs) | set(self._market.dataset) | {c.pair for c in self._candles.coverage()}
-        if pair in known:
-            return pair
-        base = pair.split("/", 1)[0]
-        same = sorted(p for p in known if p.split("/", 1)[0] == base)
-        return same[0] if len(same) == 1 else pair
 
 
 # ------------------------------------------------------------------------------- channels
@@ -365,12 +245,14 @@ def build_channels(settings: ZynSettings, dispatcher: Dispatcher, notifier: Noti
     taken off it by its supervisor and put back when it is up), so the senders are registered
     here rather than passed to its constructor: the notifier must exist before the trading
     service, which the channels' dispatcher needs."""
+    # lazy: keeps flask, slack_bolt, slack_sdk out of this import
     from adapters.channels.slack import SlackChannel, slack_configured
-    from adapters.channels.sms import SmsChannel
+    from adapters.channels.sms import SmsChannel  # lazy: keeps flask, twilio out of this import
 
     ch = settings.channels
     channels: dict[str, Channel] = {}
     if ch.telegram_token:  # python-telegram-bot (~30 MB) only when there is a bot (issue 20.5)
+        # lazy: keeps apscheduler, telegram out of this import
         from adapters.channels.telegram import TelegramChannel, telegram_configured
 
         if telegram_configured(ch):
@@ -386,52 +268,14 @@ def build_channels(settings: ZynSettings, dispatcher: Dispatcher, notifier: Noti
     return MappingProxyType(channels)
 
 
-# ------------------------------------------------------------------------------- alerts
-def build_storage_health(db: Engine, notifier: Notifier) -> StorageHealth:
-    """Storage faults seen on any statement halt entries (the trading gate) and tell the owner."""
-    from bot.alerts.notifier import error_event
-    from core.clock import RealClock
-    from core.telemetry.storage_health import StorageHealth
-
-    def on_change(old: str | None, new: str | None) -> None:
-        if new is not None:
-            logger.bind(fault=new).error("storage fault: new entries halted, stops stay on the exchange")
-            notifier.notify(error_event("storage", f"{new}. New entries are halted; stops stay on the exchange."))
-        else:
-            logger.bind(was=old).warning("storage writes work again")
-            notifier.notify(Event("error", "Storage works again; new entries are allowed.", {"where": "storage"}))
-
-    health = StorageHealth(RealClock(), on_change)  # wall time: staleness is real time, also in a replay
-    health.watch(db)
-    return health
-
-
-def breaker_alerts(db: Engine, clock: Clock, notifier: Notifier) -> Callable[[str, str], None]:
-    """The circuit breaker's `on_change`: a safety event row and an alert to the owner."""
-
-    def on_change(old: str, new: str) -> None:
-        from core.telemetry.models import SafetyEventRow
-
-        detail = f"exchange circuit breaker {old} -> {new}"
-        logger.bind(old=old, new=new).warning("circuit breaker changed")
-        try:
-            from sqlmodel import Session
-
-            with Session(db) as sess:
-                sess.add(SafetyEventRow(ts_ms=clock.now_ms(), kind=f"circuit_{new}", detail=detail))
-                sess.commit()
-            notifier.notify(Event("circuit", detail, {"old": old, "new": new}))
-        except Exception:
-            logger.exception("circuit alert failed")
-
-    return on_change
-
-
 def warm_free_text(dispatcher: Dispatcher) -> None:
     """`zyn run`: load (or build once) the offline intent classifier in the background now, so
     the first free-text message never waits for it (also behind the LLM agent, its fallback)."""
-    engine = dispatcher.free_text
-    for candidate in (engine, getattr(engine, "fallback", None)):
-        warm = getattr(candidate, "warm", None)
-        if callable(warm):
-            warm()
+    dispatcher.free_text.warm()
+
+
+def build_storage_health(db: Engine, notifier: Notifier) -> StorageHealth:
+    """Storage faults seen on any statement halt entries (the trading gate) and tell the owner."""
+    health = StorageHealth(RealClock(), storage_alerts(notifier))  # wall time: staleness is real time, also in a replay
+    health.watch(db)
+    return health

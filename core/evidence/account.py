@@ -20,9 +20,8 @@ from decimal import Decimal
 
 import numpy as np
 
-from core.domain import Market
+from core.domain import ClosedTrade, Market
 from core.market_data.arrays import CandleArrays
-from core.research.metrics import ClosedTrade
 from core.strategy.account_risk import AccountRiskConfig, account_risk_refusal, position_risk
 from core.strategy.risk import RiskConfig, size_entry
 

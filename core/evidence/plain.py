@@ -10,11 +10,10 @@ walk-forward over the whole file, handing the gate only trades already closed at
 
 from __future__ import annotations
 
-from core.domain import Market
+from core.domain import ClosedTrade, Market
 from core.evidence.records import EvidenceTrade
 from core.market_data.arrays import CandleArrays
 from core.markets.timeframes import timeframe_ms
-from core.research.metrics import ClosedTrade
 from core.research.pair_backtest import PairBacktest
 
 

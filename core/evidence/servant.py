@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from core.domain import Market, UserError
+from core.domain import ClosedTrade, Market, UserError
 from core.evidence.account import AccountRun, PairTape, simulate, union_times
 from core.evidence.deflated import deflated_sharpe
 from core.evidence.plain import as_evidence
@@ -29,7 +29,6 @@ from core.evidence.skill import has_skill, seeds_beaten
 from core.evidence.walk import GateWalk, walk_gate
 from core.market_data.arrays import CandleArrays
 from core.markets.timeframes import timeframe_ms
-from core.research.metrics import ClosedTrade
 from core.research.pair_backtest import PairBacktest
 from core.research.task_map import TaskMap, serial_map
 from core.strategy.account_risk import AccountRiskConfig

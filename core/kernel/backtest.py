@@ -18,7 +18,7 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 
-from core.domain import Market
+from core.domain import ClosedTrade, Market
 from core.kernel import codes as C
 from core.kernel import layout as L
 from core.kernel.decisions import decisions_from_codes
@@ -27,7 +27,6 @@ from core.kernel.metrics import summarize
 from core.kernel.modules import ModuleFlags
 from core.market_data.arrays import F64, I64, CandleArrays
 from core.markets.timeframes import timeframe_seconds
-from core.research.metrics import ClosedTrade
 from core.strategy.entry_rules import EntryRules
 from core.strategy.pinned import Decision, Gate, GateFn, SignalContext
 from core.strategy.risk import RiskConfig, size_entry
@@ -164,7 +163,7 @@ class _KernelRun:
         self.ledger = Ledger(Decimal(repr(bt.start_equity)), Decimal(repr(bt.cfg.fee_rate)), bt.market.lot_decimals)
 
     def loop(self) -> None:
-        from core.kernel.loop import run_loop
+        from core.kernel.loop import run_loop  # lazy: keeps numba, scipy out of this import
 
         a = self.a
         # the loop reads the columns through raw pointers: C-contiguous (no copy when they already are)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, Protocol
 
 from core.domain import Candle, Market
 from core.kernel import codes as C
 from core.market_data.arrays import CandleArrays
 from core.strategy.entry_rules import EntryRules
+from core.strategy.mtf import check
 from core.strategy.pinned import Decision, Gate
 from core.strategy.risk import RiskConfig, entry_reason, size_entry
 
@@ -85,8 +87,6 @@ def _sized(bt: BacktestSetup, base: Decision, next_open: float, verdict: Gate) -
 
 
 def _replace(base: Decision, **changes: object) -> Decision:
-    from dataclasses import replace
-
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
@@ -105,6 +105,5 @@ def veto_words(rules: EntryRules, candles: Sequence[Candle], i: int, code: int) 
                 " no new entries until the next UTC day")
     if code == C.VETO_SESSION:
         return f"signal ignored: outside the trading sessions ({rules.sessions.describe()})"
-    from core.strategy.mtf import check
 
     return f"signal ignored: {check(candles, i, rules.timeframe, rules.confirming)}"

@@ -11,6 +11,7 @@ is slower but still correct, so that is the fallback.
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -58,23 +59,65 @@ def import_numba() -> Any:
     need it; the kernel uses neither), which loads scipy and OpenBLAS: ~190 ms and ~30 MB in every
     `zyn backtest` process. A None entry in sys.modules makes that one probe fail fast; it is
     removed right after, so a later `import scipy.linalg` (the learner) loads it normally.
+    The entry is process-wide: while another thread runs (zyn run's chat classifier warming up
+    imports scikit-learn, hence scipy.linalg) it would make that thread's import fail, so the probe
+    is only blocked in a single-threaded process (`zyn backtest`, where the saving matters).
     """
-    import sys
+    import threading
 
     if "numba" in sys.modules:
         return sys.modules["numba"]
     probe = "scipy.linalg.cython_blas"
-    blocked = probe not in sys.modules
+    blocked = probe not in sys.modules and threading.active_count() == 1
     if blocked:
         sys.modules[probe] = None  # type: ignore[assignment]
     try:
-        import numba
+        import numba  # lazy: numba loads only when used
+
+        # lazy: numba loads only when used
         import numba.np.arraymath  # noqa: F401 - the probe runs here; finish it while blocked
     finally:
         if blocked and sys.modules.get(probe, 0) is None:
             del sys.modules[probe]
     point_cache(numba)
+    stamp_kernel_cache(numba)
     return numba
+
+
+def kernel_stamp(package_dir: Path) -> tuple[tuple[str, int, int], ...]:
+    """(name, mtime ns, size) of every module of the kernel package: the freshness of its cache."""
+    files = sorted(package_dir.glob("*.py"))
+    return tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+
+
+def stamp_kernel_cache(numba: Any, package_dir: Path | None = None) -> None:
+    """Make numba's on-disk cache of a kernel function stale when ANY kernel module changes.
+
+    Why: numba stamps a cached function with its own file only, so a compiled loop would keep an
+    old copy of a helper inlined from another module (loop.py's steps live in several modules).
+    Two locators (numba's own user-dir and in-tree ones, with the whole package as the stamp) go
+    first in numba's list, for the kernel's files only; done once, at the first compile."""
+    caching = numba.core.caching
+    kernel_dir = (package_dir or Path(__file__).resolve().parent).resolve()
+    classes: list[Any] = caching.CacheImpl._locator_classes
+    if any(getattr(k, "zyn_kernel_dir", None) == kernel_dir for k in classes):
+        return
+
+    class _PackageStamp:
+        zyn_kernel_dir = kernel_dir
+
+        def get_source_stamp(self) -> object:
+            return kernel_stamp(kernel_dir)
+
+        @classmethod
+        def from_function(cls, py_func: Any, py_file: str) -> Any:
+            if Path(py_file).resolve().parent != kernel_dir:
+                return None
+            return super().from_function(py_func, py_file)  # type: ignore[misc]
+
+    user = type("KernelUserDirLocator", (_PackageStamp, caching.UserProvidedCacheLocator), {})
+    tree = type("KernelInTreeLocator", (_PackageStamp, caching.InTreeCacheLocator), {})
+    classes[0:0] = [user, tree]
 
 
 def njit_cached(fn: F) -> F:

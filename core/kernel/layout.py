@@ -6,6 +6,11 @@ full trade buffer), hand control back to Python, and resume exactly where it was
 
 from __future__ import annotations
 
+from typing import Any
+
+DAY_MS = 86_400_000  # a UTC day: the kill switch's and the profit target's day number is ts // DAY_MS
+Arr = Any  # numpy arrays; numba needs them untyped at the loop's level
+
 # money in the loop: int64 units of 1e-10 of the quote currency (fixed point, no float drift)
 MONEY_SCALE = 10_000_000_000.0
 MONEY_LIMIT = 4.0e18

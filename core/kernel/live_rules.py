@@ -26,7 +26,7 @@ def review(rules: EntryRules, decision: Decision, history: Sequence[Candle]) -> 
     """`decision`, or a `skip` naming the module that vetoes the entry (as EntryRules.review)."""
     if decision.action != "enter":
         return decision
-    from core.kernel.loop import live_veto
+    from core.kernel.loop import live_veto  # lazy: keeps numba, scipy out of this import
 
     tf_ms = timeframe_ms(rules.timeframe)
     pt_on, mtf_on = bool(rules.enabled("profit_target")), bool(rules.enabled("mtf")) and bool(rules.confirming)

@@ -40,13 +40,13 @@ class KernelPairSignal:
 
     # ------------------------------------------------------------ the port
     def warm(self, candle: Candle, *, missed: bool = False) -> None:
-        from core.kernel.loop import live_warm
+        from core.kernel.loop import live_warm  # lazy: keeps numba, scipy out of this import
 
         live_warm(int(candle.ts), float(candle.high), float(candle.low), float(candle.close), bool(missed), self.st,
                   self.fs, self.ring)
 
     def decide(self, candle: Candle, ctx: CloseContext) -> Decision:
-        from core.kernel.loop import live_step
+        from core.kernel.loop import live_step  # lazy: keeps numba, scipy out of this import
 
         # one compiled signature: plain floats/ints/bools whatever the candle was built from
         code, k = live_step(int(candle.ts), float(candle.high), float(candle.low), float(candle.close),
@@ -60,7 +60,7 @@ class KernelPairSignal:
         return self.decision(candle, ctx, int(code), int(k), verdict)
 
     def record_exit(self, pnl: float, exit_candle_ts: int) -> bool:
-        from core.kernel.loop import live_record_exit
+        from core.kernel.loop import live_record_exit  # lazy: keeps numba, scipy out of this import
 
         return bool(live_record_exit(bool(pnl < 0), int(exit_candle_ts), self.st, self.ip))
 
@@ -85,7 +85,7 @@ class KernelPairSignal:
 
     # ------------------------------------------------------------ the Python side of a step
     def _gated(self, candle: Candle, ctx: CloseContext, gate: GateFn) -> tuple[int, int, Gate]:
-        from core.kernel.loop import live_size
+        from core.kernel.loop import live_size  # lazy: keeps numba, scipy out of this import
 
         verdict = gate(SignalContext(self.pair, candle, float(self.fs[L.F_SMA]), float(self.fs[L.F_ATR]), ctx.equity))
         if not verdict.allow:

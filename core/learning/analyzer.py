@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from core.domain import ClosedTrade
 from core.learning.stats import (
     max_drawdown_abs,
     mean,
@@ -26,7 +27,6 @@ from core.learning.stats import (
     wilson,
 )
 from core.learning.trade_sources import BACKTEST_SOURCES, counted_once
-from core.research.metrics import ClosedTrade
 from core.telemetry.models import TradeRow
 from core.time_context import time_context
 

@@ -15,7 +15,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from core.learning.analyzer import CONTEXT_DIMENSIONS, SMALL_SAMPLE, AnalyzerReport, GroupStats
+from core.learning.analyzer import CONTEXT_DIMENSIONS, SMALL_SAMPLE, AnalyzerReport, GroupStats, TradeAnalyzer
 from core.learning.learner_model import LearnerModel, context_label
 from core.learning.stats import rate_text
 from core.telemetry.models import InsightRow
@@ -167,7 +167,5 @@ def list_insights(db: Engine, active_only: bool = True) -> list[InsightRow]:
 
 def refresh_insights(db: Engine, model: LearnerModel, now_ms: int = 0) -> int:
     """Analyze every closed trade in the database and store the new active insight set."""
-    from core.learning.analyzer import TradeAnalyzer
-
     report = TradeAnalyzer(db).analyze()
     return store_insights(db, build_insights(report, model), model.version, now_ms)

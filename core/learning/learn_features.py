@@ -17,9 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from core.domain import Candle
+from core.domain import Candle, ClosedTrade
 from core.markets.timeframes import timeframe_ms
-from core.research.metrics import ClosedTrade
 from core.strategy.indicators import indicator_series
 
 FEATURE_NAMES: tuple[str, ...] = (
@@ -205,7 +204,7 @@ class Universe:
         """`vector` for many signals of one pair as one numpy row each, computed column-wise with
         the same float operations (lookups, the same subtractions and divisions, sin/cos from a
         table of `time_features`' own values): the per-signal Python loop was most of the cost."""
-        import numpy as np
+        import numpy as np  # lazy: numpy loads only when used
 
         q = np.asarray(signal_ts, dtype=np.int64)
         out = np.full((q.shape[0], len(FEATURE_NAMES)), NAN)
@@ -242,7 +241,7 @@ class Universe:
 
     def liquidity_ranks(self, pair: str, signal_ts: Sequence[int]) -> list[float]:
         """`liquidity_rank` for many signal times (same counts, same division)."""
-        import numpy as np
+        import numpy as np  # lazy: numpy loads only when used
 
         if pair not in self.series or not signal_ts:
             return [NAN] * len(signal_ts)
@@ -260,7 +259,7 @@ class Universe:
     def _volume_at(self, pair: str, q: Any) -> tuple[Any, Any]:
         """Trailing quote volume of `pair` at its latest candle at or before each time, and
         whether it has one."""
-        import numpy as np
+        import numpy as np  # lazy: numpy loads only when used
 
         ts, volume = self._columns(pair)
         idx = np.searchsorted(ts, q, side="right") - 1
@@ -269,7 +268,7 @@ class Universe:
 
     def _columns(self, pair: str) -> tuple[Any, Any]:
         """The pair's candle times and trailing quote volumes as numpy arrays (made once)."""
-        import numpy as np
+        import numpy as np  # lazy: numpy loads only when used
 
         if pair not in self._np:
             s = self.series[pair]
@@ -286,7 +285,7 @@ def _cumsum(xs: Sequence[float]) -> list[float]:
 
 def _recent_means(exits: list[int], cum: list[float], signal_ts: Any, k: int) -> Any:
     """`_recent_mean` for an array of signal times (the same subtraction and division)."""
-    import numpy as np
+    import numpy as np  # lazy: numpy loads only when used
 
     j = np.searchsorted(np.asarray(exits, dtype=np.int64), signal_ts, side="right")
     i = np.maximum(0, j - k)

@@ -17,7 +17,7 @@ from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from core.domain import Candle, Market
+from core.domain import Candle, ClosedTrade, Market
 from core.learning.analyzer import TradeRecord, from_closed_trade, load_records
 from core.learning.insights import refresh_insights
 from core.learning.learner_model import (
@@ -29,8 +29,8 @@ from core.learning.learner_model import (
     fit_model,
 )
 from core.learning.trade_sources import source_split
+from core.market_data.arrays import CandleArrays
 from core.markets.catalog import market_for
-from core.research.metrics import ClosedTrade
 from core.research.pair_backtest import PairBacktest
 from core.strategy.port import Gate, SignalContext
 from core.strategy.risk import RiskConfig
@@ -118,8 +118,6 @@ class Learner:
         """Backtest the plain strategy on `data` (pair -> candles of `timeframe`), store the trades
         as source 'bootstrap' (replacing earlier bootstrap trades of those pairs), then relearn.
         `backtest`: the strategy from the port and its engine (default: the default strategy)."""
-        from core.market_data.arrays import CandleArrays
-
         bt = backtest or PairBacktest(cfg=cfg or RiskConfig())
         rows: list[TradeRow] = []
         for pair, candles in data.items():

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from threadpoolctl import threadpool_limits
+
 from core.strategy.port import Gate
 
 KINDS = ("logistic", "gbm")
@@ -56,7 +58,7 @@ class MLModel:
 
     def probs_of_matrix(self, x: Any) -> list[float]:
         """`probs` of a numpy matrix's rows (the same imputed numbers, without a Python loop)."""
-        import numpy as np
+        import numpy as np  # lazy: numpy loads only when used
 
         if x.shape[0] == 0:
             return []
@@ -86,17 +88,15 @@ def one_thread() -> Any:
     already; on a busy 2-core machine OpenMP's spinning threads made fitting 2-5x slower, and with
     OpenMP alone limited, OpenBLAS's spinning `blas_thread_server` still took 46 % of the CPU
     (issue 20; bench/fit_threads.py measures it)."""
-    from threadpoolctl import threadpool_limits
-
     return threadpool_limits(limits=1)
 
 
 def _estimator(spec: MLSpec) -> Any:
-    from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+    from sklearn.calibration import CalibratedClassifierCV  # lazy: sklearn loads only when used
+    from sklearn.ensemble import HistGradientBoostingClassifier  # lazy: sklearn loads only when used
+    from sklearn.linear_model import LogisticRegression  # lazy: sklearn loads only when used
+    from sklearn.pipeline import make_pipeline  # lazy: sklearn loads only when used
+    from sklearn.preprocessing import StandardScaler  # lazy: sklearn loads only when used
 
     if spec.kind == "logistic":
         return make_pipeline(StandardScaler(), LogisticRegression(C=spec.c, max_iter=500))

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from core.domain import Candle, Market, UserError
+from core.domain import Candle, ClosedTrade, Market, UserError
 from core.evidence.skill import has_skill, seeds_beaten
 from core.learning.analyzer import TradeRecord, from_closed_trade
 from core.learning.learn_features import Universe
@@ -47,7 +47,6 @@ from core.learning.walk_forward import fold_starts, window
 from core.market_data.arrays import CandleArrays
 from core.markets.timeframes import timeframe_ms
 from core.research.backtest import BacktestResult
-from core.research.metrics import ClosedTrade
 from core.research.pair_backtest import PairBacktest
 from core.research.task_map import TaskMap, serial_map
 from core.strategy.risk import RiskConfig

@@ -25,8 +25,8 @@ WHOLE_FILE_BYTES = 64 << 20
 def read_columns(path: Path, volume: bool = True) -> CandleArrays | None:
     """Arrays of a clean file, or None when the strict reader must look at it; `volume=False`
     checks the volume column but does not keep it (a 10-year 1m backtest has no use for it)."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
+    import pyarrow as pa  # lazy: pyarrow loads only when used
+    import pyarrow.csv as pacsv  # lazy: pyarrow loads only when used
 
     header = _header(path)
     if header is None or any(header.count(c) != 1 for c in COLUMNS):

@@ -10,12 +10,14 @@ row-by-row reader is the strict path that names the bad line.
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.domain import Candle, UserError
 from core.markets.pairs import pair_from_filename
+from core.markets.timeframes import timeframe_seconds
 
 if TYPE_CHECKING:
     from core.market_data.arrays import CandleArrays
@@ -29,7 +31,7 @@ def load_csv(path: str | Path, columnar: bool = True) -> list[Candle]:
     p = _existing(path)
     if not columnar:
         return _load_rows(p)
-    from core.market_data.columnar import read_columns
+    from core.market_data.columnar import read_columns  # lazy: keeps numpy out of this import
 
     arrays = read_columns(p)
     if arrays is not None:
@@ -40,9 +42,9 @@ def load_csv(path: str | Path, columnar: bool = True) -> list[Candle]:
 def load_arrays(path: str | Path, volume: bool = False, cache: str | Path | None = None) -> CandleArrays:
     """Candle columns for the kernel; same checks and messages as `load_csv`. With `cache` a folder
     (the ZYN_CANDLE_CACHE setting), clean files are cached there as .npz (keyed by path, size, mtime)."""
-    from core.market_data.arrays import CandleArrays
-    from core.market_data.candle_cache import cached
-    from core.market_data.columnar import read_columns
+    from core.market_data.arrays import CandleArrays  # lazy: keeps numpy out of this import
+    from core.market_data.candle_cache import cached  # lazy: keeps numpy out of this import
+    from core.market_data.columnar import read_columns  # lazy: keeps numpy out of this import
 
     p = _existing(path)
     arrays = cached(p, volume, read_columns, cache)
@@ -59,8 +61,6 @@ def _existing(path: str | Path) -> Path:
 
 
 def _load_rows(p: Path, limit: int | None = None) -> list[Candle]:
-    import itertools
-
     try:
         with p.open(newline="", encoding="utf-8-sig") as fh:  # Excel writes a byte-order mark
             reader = csv.reader(fh)
@@ -151,8 +151,6 @@ def load_dataset(path: str | Path, columnar: bool | None = True) -> dict[str, tu
     `columnar=None` (the paper replay of `zyn run`): pyarrow's reader (~44 MB resident for the
     life of the process) only when the files add up to COLUMNAR_FROM_BYTES; two pairs of 1h
     candles are read row by row in a fraction of a second, to the same candles."""
-    from core.markets.timeframes import timeframe_seconds
-
     files = csv_files(path)
     if columnar is None:
         columnar = sum(f.stat().st_size for f in files) >= COLUMNAR_FROM_BYTES

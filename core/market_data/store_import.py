@@ -18,6 +18,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from core.domain import Candle, UserError
@@ -153,6 +154,4 @@ def _check_spacing(candles: list[Candle], tf_ms: int, timeframe: str, name: str)
 
 
 def _iso(ms: int) -> str:
-    from datetime import UTC, datetime
-
     return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -52,11 +52,11 @@ class SqlCandleStore:
     def _upsert(self) -> Any:
         table: Any = CandleRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table models
         if self._db.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
+            from sqlalchemy.dialects.postgresql import insert as pg_insert  # lazy: sqlalchemy loads only when used
 
             stmt: Any = pg_insert(table)
         else:
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert  # lazy: sqlalchemy loads only when used
 
             stmt = sqlite_insert(table)
         fresh = {name: stmt.excluded[name] for name in ("open", "high", "low", "close", "volume")}

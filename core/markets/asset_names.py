@@ -37,6 +37,7 @@ SPOKEN_NAMES: dict[str, tuple[str, ...]] = {
     "USDC": ("usdc",),
     "USD": ("dollar", "dollars", "usd", "zusd", "bucks"),
     "EUR": ("euro", "euros", "eur", "zeur"),
+    "GBP": ("pound", "pounds", "quid", "gbp", "zgbp"),
 }
 # words that are an asset's code but mostly ordinary English: only read as an asset when written
 # in capitals ("sell half my LINK", not "the link you sent")
@@ -81,6 +82,6 @@ def asset_in(text: str) -> str | None:
             return ALIASES[name]
     for word in text.replace("/", " / ").split():
         code = asset_code(word)
-        if code is not None and code not in ("USD", "EUR"):
+        if code is not None and code not in ("USD", "EUR", "GBP"):
             return code
     return None

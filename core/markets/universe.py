@@ -12,8 +12,9 @@ limit is about one call per second); the result is cached until the next schedul
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
 
 from loguru import logger
 
@@ -33,16 +34,22 @@ class PairStats:
 
 @dataclass(frozen=True)
 class UniverseRow:
+    """One pair's verdict. `why` is a code (bot/text/universe.py words it), `limit` the setting it
+    was measured against, `have` the pair's own figure where the code needs one (candles)."""
+
     pair: str
     included: bool
-    reason: str
+    why: str  # one of WHY
     price: float | None = None
     volume_quote_24h: float | None = None
     spread_pct: float | None = None
     rank: int | None = None
+    limit: float | str | None = None  # the setting: min price, min volume, max spread, max pairs, quote...
+    have: int | None = None  # candles of history (why == "history")
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+
+WHY = ("candidate", "ranked", "offline", "quote", "denied", "no_price", "min_price", "min_volume", "max_spread",
+       "top_n", "history")
 
 
 class UniverseSource(Protocol):
@@ -52,10 +59,6 @@ class UniverseSource(Protocol):
 
 
 HistoryFn = Callable[[str], int]  # pair -> closed candles available at the trading timeframe
-
-
-def _money(x: float) -> str:
-    return f"{x:,.0f}"
 
 
 def spread_pct(s: PairStats) -> float | None:
@@ -69,24 +72,24 @@ def _prefilter(s: PairStats, cfg: UniverseSettings) -> UniverseRow:  # noqa: PLR
     volume = (s.volume_base_24h or 0.0) * s.last if s.last is not None and s.last > 0 else None
     base = UniverseRow(s.pair, False, "", s.last, volume, spread_pct(s))
     if not s.online:
-        return _out(base, "pair not online")
+        return _out(base, "offline")
     if s.quote != cfg.quote:
-        return _out(base, f"quote {s.quote}, not {cfg.quote}")
+        return _out(base, "quote", cfg.quote)
     if s.pair in cfg.deny:
-        return _out(base, "on the deny-list")
+        return _out(base, "denied")
     if s.last is None or s.last <= 0 or volume is None:
-        return _out(base, "no price (no trades)")
+        return _out(base, "no_price")
     if s.last < cfg.min_price:
-        return _out(base, f"price {s.last:g} below the minimum {cfg.min_price:g}")
+        return _out(base, "min_price", cfg.min_price)
     if volume < cfg.min_volume_usd:
-        return _out(base, f"24h volume {_money(volume)} {cfg.quote} below {_money(cfg.min_volume_usd)}")
+        return _out(base, "min_volume", cfg.min_volume_usd)
     if base.spread_pct is not None and base.spread_pct > cfg.max_spread_pct:
-        return _out(base, f"spread {base.spread_pct:.3f}% above {cfg.max_spread_pct:g}%")
+        return _out(base, "max_spread", cfg.max_spread_pct)
     return UniverseRow(s.pair, True, "candidate", s.last, volume, base.spread_pct)
 
 
-def _out(row: UniverseRow, reason: str) -> UniverseRow:
-    return UniverseRow(row.pair, False, reason, row.price, row.volume_quote_24h, row.spread_pct)
+def _out(row: UniverseRow, why: str, limit: float | str | None = None) -> UniverseRow:
+    return UniverseRow(row.pair, False, why, row.price, row.volume_quote_24h, row.spread_pct, limit=limit)
 
 
 def select(stats: Sequence[PairStats], cfg: UniverseSettings, history: HistoryFn | None = None) -> list[UniverseRow]:
@@ -96,18 +99,17 @@ def select(stats: Sequence[PairStats], cfg: UniverseSettings, history: HistoryFn
     out: list[UniverseRow] = []
     taken = 0
     for rank, row in enumerate(candidates, start=1):
-        vol = f"#{rank} by 24h volume"
         if taken >= cfg.max_pairs:
-            out.append(UniverseRow(row.pair, False, f"{vol}; only the top {cfg.max_pairs} are traded",
-                                   row.price, row.volume_quote_24h, row.spread_pct, rank))
+            out.append(UniverseRow(row.pair, False, "top_n", row.price, row.volume_quote_24h, row.spread_pct, rank,
+                                   limit=cfg.max_pairs))
             continue
         have = history(row.pair) if history is not None and cfg.min_history > 0 else None
         if have is not None and have < cfg.min_history:
-            out.append(UniverseRow(row.pair, False, f"only {have} candles of history, {cfg.min_history} needed",
-                                   row.price, row.volume_quote_24h, row.spread_pct, rank))
+            out.append(UniverseRow(row.pair, False, "history", row.price, row.volume_quote_24h, row.spread_pct,
+                                   rank, limit=cfg.min_history, have=have))
             continue
         taken += 1
-        out.append(UniverseRow(row.pair, True, vol, row.price, row.volume_quote_24h, row.spread_pct, rank))
+        out.append(UniverseRow(row.pair, True, "ranked", row.price, row.volume_quote_24h, row.spread_pct, rank))
     rest = sorted((r for r in rows if not r.included), key=lambda r: (-(r.volume_quote_24h or 0.0), r.pair))
     included = [r for r in out if r.included]
     return included + [r for r in out if not r.included] + rest
@@ -145,3 +147,8 @@ class UniverseService:
 
     def pairs(self) -> tuple[str, ...]:
         return tuple(r.pair for r in self.rows() if r.included)
+
+
+def _plain(value: float) -> str:
+    """0.00001234 as '0.00001234', never '1.234e-05' (issue 22.9; core.text imports this package)."""
+    return format(Decimal(repr(value)).normalize(), "f")

@@ -13,15 +13,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from core.domain import Candle, Market
+from core.domain import Candle, ClosedTrade, Market
 from core.markets.timeframes import timeframe_seconds
-from core.research.metrics import ClosedTrade, summarize
+from core.research.metrics import summarize
 from core.strategy.entry_rules import EntryRules
 from core.strategy.pinned import CloseContext, Decision, GateFn, Sma20Atr
 from core.strategy.port import Strategy
 from core.strategy.profit_target import breakeven_stop
 from core.strategy.risk import RiskConfig
-from core.trading.kill_switch import DailyLossGuard
+from core.trading.kill_switch import DailyLossGuard, money
 
 
 def D(x: float) -> Decimal:  # noqa: N802 - short and local
@@ -91,7 +91,7 @@ class _Run:
         self.fee = D(bt.cfg.fee_rate)
         self.cash = D(bt.start_equity)
         self.strategy = bt.strategy.for_pair(bt.pair, bt.market, bt.cfg)
-        self.guard = DailyLossGuard(limit=bt.cfg.daily_loss_limit, start_equity=bt.start_equity)
+        self.guard = DailyLossGuard(limit=bt.cfg.daily_loss_limit, start_equity=money(bt.start_equity))
         self.pos: _Position | None = None
         self.pending: Decision | None = None
         self.flatten_next = False
@@ -105,9 +105,10 @@ class _Run:
         for i, c in enumerate(self.candles):
             self._at_open(c)
             self._intrabar(c)
-            equity = float(self.cash + (self.pos.amount * D(c.close) if self.pos else 0))
+            exact = self.cash + (self.pos.amount * D(c.close) if self.pos else 0)
+            equity = float(exact)  # the strategy and the curve work in floats; the guard in Decimal
             self.curve.append(equity)
-            tripped = self.guard.on_close(c.ts, equity)
+            tripped = self.guard.on_close(c.ts, exact)
             next_open = self.candles[i + 1].open if i + 1 < n else c.close
             ctx = CloseContext(equity, self.pos is None, self.guard.halted(c.ts), next_open, self.bt.gate)
             d = self.strategy.decide(c, ctx)
@@ -136,7 +137,8 @@ class _Run:
     def _modules(self, c: Candle, i: int, equity: float) -> None:
         """The daily profit target, as live: reached at this close -> act from the next candle."""
         assert self.bt.rules is not None  # noqa: S101 - only called with rules
-        action = self.bt.rules.on_close(c.ts, equity, self.guard.start_equity)
+        start = self.guard.start_equity
+        action = self.bt.rules.on_close(c.ts, equity, float(start) if start is not None else None)
         if action is None or self.pos is None:
             return
         if action == "flatten":

@@ -4,27 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class ClosedTrade:
-    pair: str
-    entry_ts: int  # open time of the candle whose open filled the entry
-    exit_ts: int  # open time of the candle in which the exit filled
-    amount: float
-    entry_price: float
-    exit_price: float
-    stop: float
-    target: float
-    fees: float
-    pnl: float  # net of both fees
-    r_multiple: float  # pnl / (amount x (entry - stop))
-    reason: str  # stop, target, kill_switch, end
-    atr: float = 0.0
-    sma: float = 0.0
-    signal_close: float = 0.0
-    size_factor: float = 1.0
+from core.domain import ClosedTrade
 
 
 def summarize(

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from core.domain import Market, UserError
+from core.kernel.backtest import KernelBacktester
 from core.market_data.arrays import CandleArrays
 from core.research.backtest import Backtester, BacktestResult
 from core.strategy.pinned import Sma20Atr  # the one strategy the kernel implements
@@ -72,7 +73,6 @@ class PairBacktest:
     ) -> BacktestResult:
         """The pair's backtest over `arrays` (a learner's `gate` asked at every entry candidate)."""
         if self.compiled:
-            from core.kernel.backtest import KernelBacktester
 
             k = KernelBacktester(pair, timeframe, market, self.cfg, start_equity, gate=gate).run(arrays)
             return BacktestResult(pair, timeframe, k.candles, k.trades, k.equity_curve.tolist(),

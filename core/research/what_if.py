@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.domain import Market
+from core.kernel.backtest import KernelBacktester
 from core.market_data.arrays import CandleArrays
 from core.markets.timeframes import timeframe_ms
 from core.research.pair_backtest import PairBacktest
@@ -72,8 +73,6 @@ def what_if(  # noqa: PLR0913
 
 def _variant(name: str, held: Mapping[str, CandleArrays], timeframe: str, market_of: Mapping[str, Market],
              rules: EntryRules | None, since_ms: int | None) -> VariantFigures:
-    from core.kernel.backtest import KernelBacktester
-
     returns: list[float] = []
     folds: list[list[float]] = [[] for _ in range(FOLDS)]
     trades = 0

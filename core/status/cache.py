@@ -29,6 +29,9 @@ INPUTS_KEY = "status:inputs"
 FILL_OVERLAP_MS = 3_600_000  # refetch the last hour of fills: late-reported ones are not missed
 
 
+UNKNOWN_PAIR = "Unknown asset pair"  # Kraken's EQuery:Unknown asset pair (the paper engine says the same)
+
+
 @dataclass(frozen=True)
 class Account:
     """Balances, open orders and prices (pair -> last) as fetched together at `ms`."""
@@ -86,14 +89,32 @@ class ExchangeCache:
         self._lock = threading.Lock()
         self._io = threading.Lock()
         self._s = _State()
+        # moves with every change of the state (issue 20.1): the status snapshot built from a view
+        # stays valid while it has not moved, and the view itself is built once per generation
+        self._generation = 0
+        self._view: tuple[int, CacheView] | None = None
+        self._expiries = 0  # moved by `expire`: a refresh that overlapped one leaves everything due
         self._restore()
 
     # -- reading ------------------------------------------------------------------------------
     def view(self) -> CacheView:
+        return self.stamped_view()[1]
+
+    def stamped_view(self) -> tuple[int, CacheView]:
+        """(generation, view): the same generation always comes with the same data."""
         with self._lock:
+            if self._view is not None and self._view[0] == self._generation:
+                return self._view
             s = self._s
             fills = sorted(s.fills.values(), key=lambda f: (f.ts_ms, f.id)) if s.fills is not None else None
-            return CacheView(s.account, s.account_ok, fills, s.fills_ms, s.fills_ok)
+            self._view = (self._generation, CacheView(s.account, s.account_ok, fills, s.fills_ms, s.fills_ok))
+            return self._view
+
+    def expire(self) -> None:
+        """Make everything due: the next `refresh` refetches (a fill moved the balances)."""
+        with self._lock:
+            self._s.account_try_ms = self._s.fills_try_ms = None
+            self._expiries += 1
 
     # -- refreshing ---------------------------------------------------------------------------
     def refresh(self, force: bool = False) -> None:
@@ -103,11 +124,15 @@ class ExchangeCache:
             with self._lock:
                 acc_due = force or self._due(self._s.account_try_ms, self._s.account_ok, self._sync_ms, now)
                 fills_due = force or self._due(self._s.fills_try_ms, self._s.fills_ok, self._ttl_ms, now)
+                expiries = self._expiries
             changed = False
             if acc_due:
                 changed |= self._refresh_account(now)
             if fills_due:
                 changed |= self._refresh_fills(now)
+            with self._lock:
+                if self._expiries != expiries:  # a fill landed while we read: what we got may predate it
+                    self._s.account_try_ms = self._s.fills_try_ms = None
             if changed:
                 self._persist()
 
@@ -124,17 +149,21 @@ class ExchangeCache:
             self._failed("balances/orders", exc)
             with self._lock:
                 self._s.account_ok, self._s.account_try_ms = False, now
+                self._generation += 1
             return False
         with self._lock:
             self._s.account = Account(balances, orders, prices, now)
             self._s.account_ok, self._s.account_try_ms = True, now
+            self._generation += 1
         return True
 
     def _fetch_prices(self, balances: Balances) -> dict[str, Decimal]:
         """Last price of every traded pair and of every held asset against the quote.
 
         A pair the exchange does not list is remembered and skipped (logged once); its asset is
-        then left out of equity. An unreachable exchange aborts the whole sync instead.
+        then left out of equity. A pair with no price yet (a replay before its first candle) is
+        asked again at the next sync, never remembered as unpriced. An unreachable exchange
+        aborts the whole sync instead.
         """
         wanted = list(self._pairs)
         for asset, amount in balances.total.items():
@@ -153,9 +182,12 @@ class ExchangeCache:
             except Exception as exc:
                 if pair in old:
                     prices[pair] = old[pair]
-                else:
+                elif UNKNOWN_PAIR in str(exc):  # not listed: remembered, never asked again
                     self._s.no_ticker.add(pair)
                     log.info("no price for %s (%s); it is left out of equity", pair, type(exc).__name__)
+                else:  # no price YET (a replay before its first candle): asked again next sync
+                    log.info("no price for %s yet (%s); left out of equity until it has one", pair,
+                             type(exc).__name__)
         return prices
 
     def _refresh_fills(self, now: int) -> bool:
@@ -170,12 +202,14 @@ class ExchangeCache:
             self._failed("trade history", exc)
             with self._lock:
                 self._s.fills_ok, self._s.fills_try_ms = False, now
+                self._generation += 1
             return False
         merged = known or {}
         merged.update({f.id: f for f in new})
         with self._lock:
             self._s.fills, self._s.fills_ms = merged, now
             self._s.fills_ok, self._s.fills_try_ms = True, now
+            self._generation += 1
         return True
 
     def _failed(self, what: str, exc: Exception) -> None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -40,11 +41,13 @@ from core.learning.switch import SwitchState, load_switch
 from core.markets.pairs import split_pair
 from core.ports import Clock, Exchange
 from core.status.cache import Account, CacheView, ExchangeCache
+from core.status.equity_curve import recorded_equity
 from core.status.pnl import PnlReport, compute_pnl
 from core.status.positions import Held, Targets, position_rows, stop_price_of
 from core.status.trades import closed_stats, iso_utc, journal_trades
 from core.telemetry.kv import KeyValueStore
 from core.telemetry.models import EquitySnapshotRow, OrderRow, PositionRow, TradeRow
+from core.trading.kill_switch import cents, money
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,10 @@ PERIOD_ALIASES = {"today": "today", "day": "today", "week": "week", "all": "all_
 AUTOPILOT_DEFAULT: dict[str, Any] = {"running": False, "paused_reason": "unknown"}
 KILL_DEFAULT: dict[str, Any] = {"tripped": False, "daily_pnl": 0.0, "limit": 0.03}
 CIRCUIT_DEFAULT: dict[str, Any] = {"state": "unknown", "failures": 0}
+DAY_MS = 86_400_000
+# issue 20.1: the held snapshot part is rebuilt at least this often even without an event, for
+# writers this process is not told about (another process on the same database, a hand edit)
+REBUILD_S = 1.0
 FRESH_S = 5.0  # data read longer ago than this is labelled "cache" (as_of gives its age), not "exchange"
 SNAPSHOT_KEYS = (
     "mode", "as_of", "source", "balances", "equity_usd", "positions", "open_orders", "pnl",
@@ -93,7 +100,7 @@ class StatusService:
         quote: str = "USD",
         trade_ttl_s: float = 30,
         sync_interval_s: float = 60,
-        day_open_equity: Callable[[int], float | None] | None = None,
+        day_open_equity: Callable[[int], Decimal | float | None] | None = None,
         paused_until: Callable[[], int | None] | None = None,
         evidence_state: Callable[[], dict[str, Any]] | None = None,
         market_data_state: Callable[[], dict[str, Any]] | None = None,  # issue 21: {"transport": ...}
@@ -114,6 +121,9 @@ class StatusService:
         self._persisted_as_of: str | None = None
         self._unpriced: frozenset[str] = frozenset()
         self._unmatched_seen = 0
+        self._changes = 0  # moved by `changed()` (trading events)
+        # (key, built at (monotonic s), base, report): the snapshot's held exchange/database part
+        self._held: tuple[tuple[int, int, int], float, dict[str, Any], PnlReport] | None = None
 
     # -- public API ---------------------------------------------------------------------------
     def sync(self, force: bool = False) -> None:
@@ -121,18 +131,46 @@ class StatusService:
         self._cache.refresh(force=force)
 
     def snapshot(self) -> dict[str, Any]:
-        """The contract's status JSON. Never raises for exchange trouble (see module doc)."""
+        """The contract's status JSON. Never raises for exchange trouble (see module doc).
+
+        Issue 20.1: the exchange/database part is a held object, rebuilt only when its inputs
+        moved (`_held_base`); `source`, the day's P&L and the bot-side parts are added per read."""
         self._cache.refresh()
-        view = self._cache.view()
+        gen, view = self._cache.stamped_view()
         if view.account is None and view.fills is None:
             last = self._kv_last()
             if last is not None:
                 return self._one_today({**last, **self._live_parts(), "mode": self._mode, "source": "cache"})
-        report = self._report(view)
-        snap = self._one_today(self._build(view, report))
+        base, _ = self._held_base(gen, view)
+        snap = self._one_today({**base, "source": self._source(view), **self._live_parts()})
         if snap["source"] == "exchange":
             self._persist(snap)
         return snap
+
+    def changed(self, refetch: bool = False) -> None:
+        """A trading event happened (position opened/closed, stop or target moved, order booked;
+        `refetch`: a fill moved the balances): the next read rebuilds the snapshot (and refetches
+        the exchange's data). Only takes note: it runs on the trading or the exchange's thread."""
+        with self._lock:
+            self._changes += 1
+        if refetch:
+            self._cache.expire()
+
+    def _held_base(self, gen: int, view: CacheView) -> tuple[dict[str, Any], PnlReport]:
+        """The snapshot's exchange and database part for this view, rebuilt when the view moved,
+        a trading event was reported (`changed`), the UTC day turned (P&L periods), or — for a
+        writer this process is not told about (another process, a hand edit) — REBUILD_S passed."""
+        now = time.monotonic()
+        with self._lock:
+            key = (gen, self._changes, self._clock.now_ms() // DAY_MS)
+            held = self._held
+            if held is not None and held[0] == key and now - held[1] < REBUILD_S:
+                return held[2], held[3]
+        report = self._report(view)
+        base = self._build(view, report)
+        with self._lock:
+            self._held = (key, now, base, report)
+        return base, report
 
     def pnl(self, period: str = "today") -> float:
         """Realized P&L of `today`, `week` or `all` (alias `all_time`), in the quote currency."""
@@ -147,8 +185,8 @@ class StatusService:
         Zyn's own is its journal row (`id` is what `why TRADE_ID` takes, P&L as the position booked
         it); a sell no trade of ours closed is the FIFO round trip with the exchange's order id."""
         self._cache.refresh()
-        view = self._cache.view()
-        trades = self._all_trades(view, self._report(view))
+        gen, view = self._cache.stamped_view()
+        trades = self._all_trades(view, self._held_base(gen, view)[1])
         return trades[:n] if n > 0 else []
 
     def _all_trades(self, view: CacheView, report: PnlReport) -> list[dict[str, Any]]:
@@ -187,16 +225,12 @@ class StatusService:
     def pnl_report(self) -> PnlReport:
         """Everything FIFO knows (open lots, unmatched sells, per pair) for reports and the agent."""
         self._cache.refresh()
-        return self._report(self._cache.view())
+        gen, view = self._cache.stamped_view()
+        return self._held_base(gen, view)[1]
 
     def equity_curve(self, since_ms: int | None = None) -> list[tuple[int, float]]:
         """Recorded equity of this mode, oldest first: (ts_ms, equity)."""
-        stmt = select(EquitySnapshotRow).where(EquitySnapshotRow.source == self._mode)
-        if since_ms is not None:
-            stmt = stmt.where(EquitySnapshotRow.ts_ms >= since_ms)
-        with Session(self._db) as s:
-            rows = s.exec(stmt.order_by(col(EquitySnapshotRow.ts_ms))).all()
-        return [(r.ts_ms, r.equity) for r in rows]
+        return recorded_equity(self._db, self._mode, since_ms)
 
     def record_equity_snapshot(self) -> EquitySnapshotRow | None:
         """Write the current equity (called by the scheduler). Skipped when the data is stale:
@@ -225,15 +259,18 @@ class StatusService:
             log.info("P&L excludes %d sell fill(s) with no recorded buy (unknown cost basis)", n)
         return report
 
-    def _build(self, view: CacheView, report: PnlReport) -> dict[str, Any]:
-        acc = view.account
+    def _source(self, view: CacheView) -> str:
+        """"exchange" only for data just read; older data is the cache's (`as_of` says how old)."""
         age_s = None if view.as_of_ms is None else max(0, self._clock.now_ms() - view.as_of_ms) / 1000
-        live = view.fresh and age_s is not None and age_s <= FRESH_S
-        snap: dict[str, Any] = {
+        return "exchange" if view.fresh and age_s is not None and age_s <= FRESH_S else "cache"
+
+    def _build(self, view: CacheView, report: PnlReport) -> dict[str, Any]:
+        """Everything but `source` and the bot-side parts (added per read)."""
+        acc = view.account
+        return {
             "mode": self._mode,
             "as_of": iso_utc(view.as_of_ms),
-            # "exchange" only for data just read; older data is the cache's (`as_of` says how old)
-            "source": "exchange" if live else "cache",
+            "source": "cache",  # replaced per read (`_source`); here to keep the contract's key order
             "balances": self._balances(acc),
             "equity_usd": self._equity(acc),
             "positions": self._positions_from(acc, report),
@@ -241,8 +278,6 @@ class StatusService:
             "pnl": report.pnl if view.fills is not None else dict.fromkeys(("today", "week", "all_time")),
             "trades": closed_stats(self._all_trades(view, report)),
         }
-        snap.update(self._live_parts())
-        return snap
 
     def _one_today(self, snap: dict[str, Any]) -> dict[str, Any]:
         """One figure for the day (issue 22.2): equity now - equity at 00:00 UTC, in `pnl.today`
@@ -256,7 +291,7 @@ class StatusService:
                 log.warning("status: day start equity unavailable (%s)", type(exc).__name__)
         equity, kill = snap.get("equity_usd"), dict(snap.get("kill_switch") or KILL_DEFAULT)
         if opened is not None and equity is not None:
-            today = round(float(equity) - opened, 2)
+            today = cents(money(equity) - money(opened))  # Decimal: the cent is the account's, not a float's
         else:
             today = float(kill.get("daily_pnl") or 0.0)
         kill["daily_pnl"] = today

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from core.domain import UserError
+from core.markets.pairs import normalize_pair
 from core.markets.universe_settings import UniverseSettings as UniverseSettings
 from core.strategy.features import DEFAULT_ON, parse_features
 from core.strategy.mtf import confirming_timeframes
@@ -45,8 +46,6 @@ def _list(raw: str) -> tuple[str, ...]:
 
 
 def _universe(env: Mapping[str, str]) -> UniverseSettings:
-    from core.markets.pairs import normalize_pair
-
     quote = env.get("ZYN_UNIVERSE_QUOTE", "").strip().upper() or "USD"
     if not quote.isalnum() or len(quote) > 8:
         raise UserError(f"ZYN_UNIVERSE_QUOTE={quote[:20]!r} is not a currency code (e.g. USD)")

@@ -10,7 +10,7 @@ and passed in. `Decision` and `Gate` are the port's value types (every strategy 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -191,6 +191,4 @@ class Sma20Atr:
 
 
 def _with(base: Decision, action: Action, reason: str, **changes: object) -> Decision:
-    from dataclasses import replace
-
     return replace(base, action=action, reason=reason, **changes)  # type: ignore[arg-type]

@@ -70,7 +70,7 @@ def kernel_of(strategy: Strategy) -> KernelStrategy | None:
 
 def _sma20_atr() -> Strategy:
     """The pinned strategy on the compiled kernel (imported on first use: numba starts slowly)."""
-    from core.kernel.signal import KernelSma20Atr
+    from core.kernel.signal import KernelSma20Atr  # lazy: keeps numpy out of this import
 
     return KernelSma20Atr()
 

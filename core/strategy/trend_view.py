@@ -14,6 +14,7 @@ from core.domain import Candle
 from core.markets.timeframes import timeframe_ms
 from core.strategy.indicators import IndicatorState
 from core.strategy.mtf import SMA_PERIOD, completed_closes
+from core.text import price_places_text
 
 
 @dataclass(frozen=True)
@@ -48,4 +49,5 @@ def _higher_state(candles: Sequence[Candle], timeframe: str, h: str) -> str:
     if len(closes) < SMA_PERIOD:
         return f"unknown (only {len(closes)} completed candles, {SMA_PERIOD} needed)"
     sma = sum(closes) / SMA_PERIOD
-    return f"{'above' if closes[-1] > sma else 'below'} its SMA20 ({closes[-1]:.6g} vs {sma:.6g})"
+    side = "above" if closes[-1] > sma else "below"
+    return f"{side} its SMA20 ({price_places_text(closes[-1])} vs {price_places_text(sma)})"

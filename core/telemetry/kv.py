@@ -29,12 +29,15 @@ class KeyValueStore:
         return value if value is not None else default
 
     def _read(self, key: str) -> str | None:
-        # a Core SELECT, not an ORM session: a chat request reads several keys, and the session's
+        done, value = self._shared.read(key)  # SQLite: the change probe's own connection, no engine
+        if done:
+            return value
+        # elsewhere a Core SELECT, not an ORM session: a chat request reads several keys, and the session's
         # identity-map machinery cost ~1 ms per read (a third of a `status` request's CPU)
         with self._db.connect() as conn:
             stmt = select(col(KeyValueRow.value)).where(col(KeyValueRow.key) == key)
-            value: str | None = conn.execute(stmt).scalar_one_or_none()
-        return value
+            found: str | None = conn.execute(stmt).scalar_one_or_none()
+        return found
 
     def set(self, key: str, value: str) -> None:
         with Session(self._db) as s:
@@ -89,7 +92,7 @@ class KeyValueStore:
         self.set(key, json.dumps(value, sort_keys=True, default=str))
 
     def keys(self, prefix: str) -> list[str]:
-        from sqlmodel import col, select
+        from sqlmodel import col, select  # lazy: sqlmodel loads only when used
 
         with Session(self._db) as s:
             rows = s.exec(select(KeyValueRow.key).where(col(KeyValueRow.key).startswith(prefix))).all()

@@ -19,7 +19,7 @@ from typing import Any
 
 from loguru import logger
 
-from core.domain import Candle, Market, ZynError
+from core.domain import Balances, Candle, Market, ZynError
 from core.evidence import PairEvidence
 from core.markets.timeframes import bucket_start, timeframe_ms
 from core.ports import MarketFeed
@@ -28,8 +28,10 @@ from core.strategy.entry_rules import EntryRules
 from core.strategy.pinned import CloseContext, Decision, GateFn
 from core.strategy.port import DEFAULT_STRATEGY, PairSignal, Strategy, strategy_named
 from core.telemetry.models import DecisionRow
-from core.trading.kill_switch import DailyLossGuard
-from core.trading.positions import TradeExit, dec
+from core.trading.commands import EnterOnSignal, ExitPosition, ResumeIfDue, TripKillSwitch
+from core.trading.events import PositionClosed
+from core.trading.kill_switch import DailyLossGuard, money
+from core.trading.positions import dec
 from core.trading.rules import EntryContext, TradingPolicy, blocking_rule
 from core.trading.servant import evidence_text
 from core.trading.service import TradingService
@@ -38,6 +40,15 @@ from core.trading.shadow import ShadowBook
 GateProvider = Callable[[], GateFn | None]
 EvidenceFn = Callable[[str, int], PairEvidence]  # (pair, close ms) -> live/shadow (core.trading.servant)
 NO_DATA_EVERY_MS = 3_600_000
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """The exchange as read before the lock: balances, the pair's price now, other coins' prices."""
+
+    balances: Balances
+    next_open: float | None
+    marks: dict[str, float | None]
 
 
 @dataclass
@@ -86,7 +97,7 @@ class Autopilot:
         self._atr: dict[str, float] = {}
         self._no_data_at: dict[str, int] = {}
         self._snapshot_ts: int | None = None
-        service.add_exit_listener(self._on_exit)
+        service.bus.subscribe(PositionClosed, self._on_exit)  # the cool-off learns of every exit
 
     def set_pairs(self, pairs: Sequence[str]) -> tuple[str, ...]:
         """Trade these pairs from the next tick on (the universe), plus every pair still held,
@@ -136,10 +147,19 @@ class Autopilot:
 
     # ------------------------------------------------------------------ one candle
     def tick(self, pair: str, history: Sequence[Candle]) -> DecisionRow:
-        """Decide at the close of `history[-1]` (earlier candles only warm the indicators)."""
+        """Decide at the close of `history[-1]` (earlier candles only warm the indicators).
+
+        The exchange is read first, without the trading lock (issue 18): the sync's stop reads,
+        the balances and the prices the equity and the next open need. The lock covers deciding
+        and sending; a reading that an action on another thread made stale meanwhile (the
+        service's `version` moved) is discarded and read again under the lock."""
+        candle = history[-1]
+        self.service.sync()  # reads the stops before it takes the lock
+        seen = self.service.version
+        reading = self._read(pair)
         with self.service.lock:
-            self.service.sync()
-            candle = history[-1]
+            if self.service.version != seen:
+                reading = self._read(pair)
             run = self._run(pair)
             if run.last_ts is not None and candle.ts <= run.last_ts:
                 return DecisionRow(
@@ -153,17 +173,18 @@ class Autopilot:
             self._apply_policy(run)
             self._marks[pair] = candle.close
             self._walk_shadow(run, pair, history)
-            equity, cash = self._equity(pair, candle)
+            exact, exact_cash = self._equity(pair, candle, reading)
+            equity, cash = float(exact), float(exact_cash)  # the strategy (kernel) and the snapshot: floats
             guard = self.service.state.guard
-            tripped = self._feed_guard(pair, candle.ts, equity)
-            self.service.resume_if_due(candle.ts + self._tf_ms)  # a timed pause over by this close (replay-exact)
+            tripped = self._feed_guard(pair, candle.ts, exact)
+            self.service.handle(ResumeIfDue(candle.ts + self._tf_ms))  # a timed pause over by this close (replay-exact)
             paused = self.service.paused_reason
             gate = self.gate() if self.gate is not None else None
             halted = guard.halted(candle.ts) or paused is not None
             # a manual position is not its own; a shadow position is (the strategy holds it)
             flat = not self.service.has_position(pair, "autopilot") and not self._in_shadow(pair)
             verdict = self.evidence(pair, candle.ts + self._tf_ms) if self.evidence is not None else None
-            next_open = self._next_open(pair, candle)
+            next_open = reading.next_open if reading.next_open is not None else candle.close
             decision = run.strategy.decide(candle, CloseContext(equity, flat, halted, next_open, gate))
             run.last_ts = run.warmed_to = candle.ts
             if decision.atr is not None:
@@ -173,7 +194,8 @@ class Autopilot:
                 decision = replace(decision, reason=f"signal ignored: trading paused ({paused})")
             target_action = None
             if self.rules is not None:
-                target_action = self.rules.on_close(candle.ts, equity, guard.start_equity)
+                start = guard.start_equity
+                target_action = self.rules.on_close(candle.ts, equity, float(start) if start is not None else None)
                 from core.kernel.live_rules import review  # the kernel's veto (mtf, the daily target)
 
                 decision = review(self.rules, decision, history)
@@ -202,21 +224,22 @@ class Autopilot:
             row.action, row.reason = "flatten", f"daily loss kill-switch tripped; {decision.reason}"
         row = self.service.journal.decision(row, extras)
         if tripped:
-            self.service.trip_kill_switch(trip_detail(self.service.state.guard, decision))
+            self.service.handle(TripKillSwitch(trip_detail(self.service.state.guard, decision)))
         elif in_position and self.service.state.guard.halted(decision.ts):
             # Still holding while the kill-switch is on (its flatten failed, or the tick that
             # tripped it did not finish): the kill-switch means flat, so try again now.
-            result = self.service.exit_position(pair, "kill_switch")
-            self.service.journal.safety("kill_switch", f"{pair}: retrying the flatten: {result.text}")
+            result = self.service.handle(ExitPosition(pair, "kill_switch"))
+            outcome = f"closed {len(result.exits)} position(s)" if result.ok else result.detail
+            self.service.journal.safety("kill_switch", f"{pair}: retrying the flatten: {outcome}")
         if decision.action == "shadow" and self.shadow is not None:
             self.shadow.open(pair, decision.ts, decision.amount, _stop_distance(decision), decision.target_distance)
         if decision.action == "enter":
-            result = self.service.enter(pair, decision, decision_id=row.id)
+            result = self.service.handle(EnterOnSignal(pair, decision, row.id))
             if not result.ok and row.id is not None:
                 self.service.journal.decision_update(
-                    row.id, action="skip", reason=f"entry refused: {result.text}"
+                    row.id, action="skip", reason=f"entry refused: {result.detail}"
                 )
-                row.action, row.reason = "skip", f"entry refused: {result.text}"
+                row.action, row.reason = "skip", f"entry refused: {result.detail}"
         return row
 
     # ------------------------------------------------------------------ the servant (issue 17)
@@ -270,7 +293,7 @@ class Autopilot:
                 run.strategy.record_exit(done.pnl, bucket_start(done.closed_ms, self._tf_ms))
                 return
 
-    def _feed_guard(self, pair: str, ts: int, equity: float) -> bool:
+    def _feed_guard(self, pair: str, ts: int, equity: Decimal) -> bool:
         """The kill-switch sees the close's equity, except on an account with nothing in it: a
         zero-equity account cannot lose a day's 3 %, it cannot trade at all — say what is wrong
         (once per pair and process) instead of tripping every day."""
@@ -339,10 +362,32 @@ class Autopilot:
             run.strategy.warm(c, missed=run.last_ts is not None and c.ts > run.last_ts)
             run.warmed_to = c.ts
 
-    def _equity(self, pair: str, candle: Candle) -> tuple[float, float]:
+    def _read(self, pair: str) -> _Reading:
+        """What the tick needs from the exchange, read without the trading lock: the balances,
+        the price now (the next open's estimate) and the price of every other coin held in the
+        same quote that no close of this process has marked yet."""
+        balances = self.service.exchange.fetch_balances()
+        quote = self._market(pair).quote
+        marks: dict[str, float | None] = {}
+        for other, market in self.service.markets.items():
+            if other == pair or other in self._marks or market.quote != quote:
+                continue
+            if not balances.total.get(market.base, Decimal(0)):
+                continue
+            if other in self.pairs or self.service.has_position(other):  # the terms `_equity` counts
+                marks[other] = self._ticker(other)
+        return _Reading(balances, self._ticker(pair), marks)
+
+    def _ticker(self, pair: str) -> float | None:
+        try:
+            return float(self.service.exchange.fetch_ticker(pair).last)
+        except ZynError:
+            return None
+
+    def _equity(self, pair: str, candle: Candle, reading: _Reading) -> tuple[Decimal, Decimal]:
         """Cash + every traded coin marked at its latest close (this pair: this candle's close)."""
         quote = self._market(pair).quote
-        balances = self.service.exchange.fetch_balances()
+        balances = reading.balances
         cash = balances.total.get(quote, Decimal(0))
         total = cash
         held = balances.total
@@ -355,27 +400,12 @@ class Autopilot:
                 continue
             if other not in self.pairs and not self.service.has_position(other):
                 continue
-            mark = candle.close if other == pair else self._mark(other)
+            mark = candle.close if other == pair else self._marks.get(other, reading.marks.get(other))
             if mark is not None:
                 total += amount * dec(mark)
-        return float(total), float(cash)
+        return total, cash
 
-    def _mark(self, pair: str) -> float | None:
-        if pair in self._marks:
-            return self._marks[pair]
-        try:
-            return float(self.service.exchange.fetch_ticker(pair).last)
-        except ZynError:
-            return None
-
-    def _next_open(self, pair: str, candle: Candle) -> float:
-        """The estimate of the next open is the exchange's price now (in replay: the next open)."""
-        try:
-            return float(self.service.exchange.fetch_ticker(pair).last)
-        except ZynError:
-            return candle.close
-
-    def _on_exit(self, done: TradeExit) -> None:
+    def _on_exit(self, done: PositionClosed) -> None:
         """Feed the closed trade back to the pair's strategy (cool-off), in trading-timeframe candles.
         A manual position's exit is the owner's, not the strategy's: it starts no cool-off."""
         if done.pair not in self.pairs or done.origin != "autopilot":
@@ -399,7 +429,8 @@ def _stop_distance(d: Decision) -> Decimal:
 
 def trip_detail(guard: DailyLossGuard, d: Decision) -> str:
     """Why the kill-switch tripped, quoting the limit in force (the owner's `set daily loss`)."""
-    start, equity = guard.start_equity or 0.0, d.equity or 0.0
+    start = guard.start_equity or Decimal(0)
+    equity = guard.last_equity if guard.last_equity is not None else money(d.equity or 0.0)
     limit = f"{100 * guard.limit:.4f}".rstrip("0").rstrip(".")
     when = datetime.fromtimestamp(d.ts / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (

@@ -12,6 +12,7 @@ Callers hold the TradingService lock; nothing here locks.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from loguru import logger
@@ -26,7 +27,8 @@ from core.domain import (
     OrderRequest,
 )
 from core.telemetry.models import OrderRow
-from core.text import amount_text, price_text
+from core.text import amount_text
+from core.trading.conditional import CONDITIONAL_KEY, capable, rounded
 from core.trading.orders import action_failed, new_client_ref
 from core.trading.parts import TradingParts
 from core.trading.positions import EntryPlan
@@ -37,12 +39,39 @@ LIMIT_ENTRY = "entry_limit"
 ENTRY_PURPOSES = ("entry", "manual", LIMIT_ENTRY)
 
 
-def enter_market(parts: TradingParts, pair: str, amount: Decimal, plan: EntryPlan, purpose: str) -> ActionResult:
-    """Market buy then bracket; the plan is kept when the outcome is unknown so reconcile can finish it."""
+def with_conditional_stop(parts: TradingParts, plan: EntryPlan, ref_price: Decimal | None) -> EntryPlan:
+    """The plan with the stop price the entry asks the exchange to attach (Kraken's conditional
+    close), when the exchange can for this pair and a reference price is known; else unchanged
+    (Zyn places the stop itself after the fill, as before). See `core.trading.conditional`."""
+    if ref_price is None or ref_price <= 0 or capable(parts.exchange, plan.pair) is None:
+        return plan
+    try:
+        stop, _ = plan.levels(ref_price, parts.cfg)
+    except ValueError:
+        return plan
+    stop = rounded(stop, parts.positions.pair_decimals(plan.pair))
+    if stop <= 0 or stop >= ref_price:
+        return plan
+    return replace(plan, meta={**plan.meta, CONDITIONAL_KEY: str(stop)})
+
+
+def _close_stop(plan: EntryPlan) -> Decimal | None:
+    raw = plan.meta.get(CONDITIONAL_KEY)
+    return Decimal(str(raw)) if raw else None
+
+
+def enter_market(
+    parts: TradingParts, pair: str, amount: Decimal, plan: EntryPlan, purpose: str,
+    ref_price: Decimal | None = None,
+) -> ActionResult:
+    """Market buy then bracket; the plan is kept when the outcome is unknown so reconcile can finish it.
+    With `ref_price` (the price the decision saw) the buy carries the exchange-attached stop."""
     ref = new_client_ref()
+    plan = with_conditional_stop(parts, plan, ref_price)
     parts.state.save_plan(ref, plan.to_json())
     try:
-        order = parts.desk.send(OrderRequest(pair, "buy", "market", amount, client_ref=ref), purpose)
+        req = OrderRequest(pair, "buy", "market", amount, client_ref=ref, close_stop=_close_stop(plan))
+        order = parts.desk.send(req, purpose)
     except ExchangeError as exc:
         parts.state.drop_plan(ref)
         return action_failed(parts.journal, "buy", pair, exc)
@@ -60,10 +89,14 @@ def enter_market(parts: TradingParts, pair: str, amount: Decimal, plan: EntryPla
         return outcome_unknown(parts, pair, amount, ref, exc)
     except (ExchangeError, ExchangeUnavailable) as exc:
         parts.journal.safety("naked_position", f"{pair}: buy {order.id} still open, {order.filled} filled: {exc}")
-        return ActionResult(False, f"buy {order.id} still open; sync cancels the rest and brackets what filled")
+        return ActionResult(
+            False, f"buy {order.id} still open; sync cancels the rest and brackets what filled",
+            {"order_id": order.id, "pair": pair}, "still_open",
+        )
     if order.filled <= 0:
         parts.state.drop_plan(ref)
-        return ActionResult(False, f"buy {order.id} was not filled ({order.status})")
+        why = f"buy {order.id} was not filled ({order.status})"
+        return ActionResult(False, why, {"order_id": order.id}, "not_filled")
     return bracket_fill(parts, plan, order, ref)
 
 
@@ -76,7 +109,8 @@ def outcome_unknown(parts: TradingParts, pair: str, amount: Decimal, ref: str, e
         False,
         f"Buy {amount_text(amount)} {pair} sent but its outcome is not known yet (the exchange has not shown it). "
         "Do not buy again: I keep checking, and if it filled I put its stop on and tell you.",
-        {"client_ref": ref, "outcome": "unknown"},
+        {"client_ref": ref, "outcome": "unknown", "amount": amount, "pair": pair},
+        "outcome_unknown",
     )
 
 
@@ -91,27 +125,35 @@ def bracket_fill(parts: TradingParts, plan: EntryPlan, order: Order, ref: str) -
         bracket, hit = parts.positions.open_from_fill(plan, order, ref)
     except (ExchangeError, ExchangeUnavailable) as exc:
         parts.positions.naked(pair, f"bought {order.filled} but the stop failed: {exc}")
-        return ActionResult(True, f"Bought {order.filled} {pair} but the stop failed ({exc}); retrying on sync")
-    b = bracket
-    # prices at the pair's decimals with separators, no exponent (issue 22.9)
-    target = f"target {price_text(pair, b.target)} (watched by Zyn)" if b.target is not None else "no target"
-    text = f"Bought {amount_text(b.amount)} {pair} at {price_text(pair, b.entry_price)}, " \
-           f"stop {price_text(pair, b.stop)}, {target}"
+        return ActionResult(
+            True, f"Bought {order.filled} {pair} but the stop failed ({exc}); retrying on sync",
+            {"amount": order.filled, "price": order.average_price or order.price, "order_id": order.id,
+             "detail": str(exc)},
+            "bought_stop_failed",
+        )
+    # a diagnostic for the journal and logs; the owner's "Bought …" is bot/text/trading.py's
+    text = (f"trade {bracket.trade_id} opened: {pair} amount={bracket.amount} price={bracket.entry_price} "
+            f"stop={bracket.stop} target={bracket.target}")
     data: dict[str, object] = {
         "trade_id": bracket.trade_id,
         "amount": bracket.amount,
         "price": bracket.entry_price,
         "stop": bracket.stop,
         "target": bracket.target,
+        "fee": order.fee,
+        "order_id": order.id,
+        "stopped_at_once": hit is not None,
     }
-    return ActionResult(True, text + (" (stopped out at once)" if hit else ""), data)
+    return ActionResult(True, text + (" (stopped out at once)" if hit else ""), data, "bought")
 
 
 def limit_entry(parts: TradingParts, preview: OrderPreview, plan: EntryPlan) -> ActionResult:
     """Limit buy: bracketed now if it filled at once, otherwise by `sync` when it fills."""
     ref = new_client_ref()
+    plan = with_conditional_stop(parts, plan, preview.price_est)
     parts.state.save_plan(ref, plan.to_json())
-    req = OrderRequest(preview.pair, "buy", "limit", preview.amount, preview.price_est, client_ref=ref)
+    req = OrderRequest(preview.pair, "buy", "limit", preview.amount, preview.price_est, client_ref=ref,
+                       close_stop=_close_stop(plan))
     try:
         order = parts.desk.send(req, LIMIT_ENTRY)
     except (ExchangeError, ExchangeUnavailable) as exc:
@@ -122,7 +164,8 @@ def limit_entry(parts: TradingParts, preview: OrderPreview, plan: EntryPlan) -> 
         True,
         f"Limit buy {order.amount} {preview.pair} at {order.price} placed "
         f"(order {order.id}); the bracket is set when it fills",
-        {"order_id": order.id},
+        {"order_id": order.id, "amount": order.amount, "price": order.price},
+        "limit_placed",
     )
 
 
@@ -170,7 +213,13 @@ def _settle_entry(parts: TradingParts, row: OrderRow) -> None:
         parts.state.drop_plan(row.client_ref)
         parts.journal.safety("unknown_outcome", f"{row.pair}: buy {row.client_ref} never reached the exchange")
         return
-    order = found
+    settle_found(parts, row, found)
+
+
+def settle_found(parts: TradingParts, row: OrderRow, order: Order) -> None:
+    """One unsettled entry in the state the exchange reports (read by REST, or pushed by its
+    socket): finish what is still open, then bracket what filled, exactly once (the row links
+    the trade in the same commit, so a second report of the same fill finds it settled)."""
     if not row.exchange_id or row.status == "new":
         parts.journal.order_sent(row.client_ref, order)
     order = finish_partial_limit(parts, _finish_market(parts, order))
@@ -242,8 +291,8 @@ def _bracket_filled(parts: TradingParts, client_ref: str, order: Order) -> None:
     if row is not None and row.error.startswith("unknown outcome"):
         price = order.average_price or order.price or Decimal(0)
         text = (f"{order.pair}: the buy whose outcome was unknown filled ({amount_text(order.filled)} at "
-                f"{price_text(order.pair, price)}); trade #{bracket.trade_id} is protected by its "
-                f"stop {price_text(order.pair, bracket.stop)}"
+                f"{parts.positions.price_shown(order.pair, price)}); trade #{bracket.trade_id} is protected by its "
+                f"stop {parts.positions.price_shown(order.pair, bracket.stop)}"
                 + ("" if saved is not None else " (the strategy's ATR rule: no saved plan)"))
         parts.journal.safety("unknown_outcome", text)
         _tell(parts, text, order.pair, "unknown_outcome")

@@ -142,7 +142,9 @@ def cancel_orders(parts: TradingParts, order_id: str | None) -> ActionResult:
     """Cancel one order or all but the positions' stops: a naked position needs flatten, not cancel."""
     stops = {b.stop_order_id for b in parts.positions.book.all()}
     if order_id is not None and order_id in stops:
-        return ActionResult(False, f"{order_id} is the stop of an open position; sell it or flatten instead")
+        return ActionResult(
+            False, f"{order_id} is the stop of an open position; sell it or flatten instead", {}, "refused"
+        )
     try:
         targets = (
             [order_id] if order_id else [o.id for o in parts.exchange.fetch_open_orders() if o.id not in stops]
@@ -156,4 +158,4 @@ def cancel_orders(parts: TradingParts, order_id: str | None) -> ActionResult:
         except (ExchangeError, ExchangeUnavailable) as exc:  # the bought part has no stop yet
             parts.journal.safety("naked_position", f"order {order.id}: stop not placed ({exc}); retrying")
     kept = f"; kept {len(stops)} stop(s) of open positions" if order_id is None and stops else ""
-    return ActionResult(True, f"Canceled {len(done)} order(s){kept}", {"canceled": [o.id for o in done]})
+    return ActionResult(True, f"Canceled {len(done)} order(s){kept}", {"canceled": [o.id for o in done]}, "canceled")

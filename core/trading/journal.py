@@ -29,6 +29,8 @@ from core.telemetry.models import (
     SafetyEventRow,
     TradeRow,
 )
+from core.trading.bus import EventBus
+from core.trading.events import SafetyEvent, SafetyKind
 
 
 @dataclass(frozen=True)
@@ -64,10 +66,11 @@ def _float(value: Decimal | None) -> float | None:
 
 
 class Journal:
-    def __init__(self, db: Engine, clock: Clock, source: str = "paper") -> None:
+    def __init__(self, db: Engine, clock: Clock, source: str = "paper", bus: EventBus | None = None) -> None:
         self.db = db
         self.clock = clock
         self.source = source
+        self.bus = bus  # a safety event journaled is also published (SafetyEvent) when given
 
     def _session(self) -> Session:
         return Session(self.db, expire_on_commit=False)
@@ -193,6 +196,9 @@ class Journal:
     def safety(self, kind: str, detail: str) -> None:
         self._add(SafetyEventRow(ts_ms=self.clock.now_ms(), kind=kind, detail=detail[:2000]))
         logger.bind(action=kind).warning("safety {}: {}", kind, detail)
+        if self.bus is not None:
+            pair = detail.partition(" ")[0].rstrip(":") if "/" in detail.partition(" ")[0] else ""
+            self.bus.publish(SafetyEvent(SafetyKind.of(kind), kind, detail, pair))
 
     def error(self, where: str, kind: str, message: str) -> None:
         self._add(ErrorRow(ts_ms=self.clock.now_ms(), where=where, kind=kind, message=message[:2000]))

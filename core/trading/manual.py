@@ -28,6 +28,7 @@ from core.trading.bracket import Bracket
 from core.trading.entries import enter_market, limit_entry
 from core.trading.manual_limits import account_equity, check_max_position
 from core.trading.orders import action_failed
+from core.trading.outcome import EXITS, exit_infos
 from core.trading.parts import TradingParts
 from core.trading.plan import dec
 from core.trading.positions import EntryPlan
@@ -97,8 +98,8 @@ class ManualChecker:
             stop = _q(price - dec(self.cfg.stop_atr) * dec(atr), market.pair_decimals)
             if stop <= 0:  # never propose a stop below zero: the price is under 1.5 ATR
                 raise UserError(
-                    f"no stop given and {self.cfg.stop_atr:g} x ATR ({price_text(req.pair, atr)}) below "
-                    f"{price_text(req.pair, price)} is not a price: add sl PRICE"
+                    f"no stop given and {self.cfg.stop_atr:g} x ATR ({_px(market, atr)}) below "
+                    f"{_px(market, price)} is not a price: add sl PRICE"
                 )
         if target is None and atr is not None:
             target = _q(price + dec(self.cfg.target_atr) * dec(atr), market.pair_decimals)
@@ -106,11 +107,11 @@ class ManualChecker:
             raise UserError("the stop must be above 0")
         if stop >= price:
             raise UserError(
-                f"the stop {price_text(req.pair, stop)} must be below the price {price_text(req.pair, price)}"
+                f"the stop {_px(market, stop)} must be below the price {_px(market, price)}"
             )
         _check_stop_minimum(amount, stop, market)
         if target is not None and target <= price:
-            raise UserError(f"the target {target} must be above the price {price}")
+            raise UserError(f"the target {_px(market, target)} must be above the price {_px(market, price)}")
         cost = amount * price * (1 + Decimal(repr(self.cfg.fee_rate)))
         free = bal.free.get(market.quote, Decimal(0))
         if cost > free:
@@ -121,11 +122,11 @@ class ManualChecker:
         equity = account_equity(bal, market.quote, self.markets, self._price)
         check_max_position(amount, price, market, equity, self.cfg.max_position_frac)
         p = req.pair
-        kind = f"limit {price_text(p, req.price)}" if req.price is not None else f"market (~{price_text(p, price)})"
+        kind = f"limit {_px(market, req.price)}" if req.price is not None else f"market (~{_px(market, price)})"
         text = (
             f"Buy {amount_text(amount)} {p} at {kind}, est. cost {money_text(cost, signed=False)} {market.quote} "
-            f"incl. fee; stop {price_text(p, stop)} (held on the exchange)"
-            + (f", target {price_text(p, target)} (watched by Zyn)" if target is not None else ", no target")
+            f"incl. fee; stop {_px(market, stop)} (held on the exchange)"
+            + (f", target {_px(market, target)} (watched by Zyn)" if target is not None else ", no target")
         )
         return OrderPreview(text, amount, req.pair, "buy", price, stop, target, cost)
 
@@ -155,13 +156,13 @@ class ManualChecker:
             )
         proceeds = amount * price * (1 - Decimal(repr(self.cfg.fee_rate)))
         p = req.pair
-        kind = f"limit {price_text(p, req.price)}" if req.price is not None else f"market (~{price_text(p, price)})"
+        kind = f"limit {_px(market, req.price)}" if req.price is not None else f"market (~{_px(market, price)})"
         note = "; cancels its stop" if brackets else ""
         text = (
             f"Sell {amount_text(amount)} {p} at {kind}, est. proceeds {money_text(proceeds, signed=False)} "
             f"{market.quote}{note}"
         )
-        return OrderPreview(text, amount, req.pair, "sell", price, None, None, proceeds)
+        return OrderPreview(text, amount, req.pair, "sell", price, None, None, proceeds, len(brackets))
 
     def _price(self, pair: str) -> Decimal:
         try:
@@ -192,7 +193,8 @@ def _check_stop_minimum(amount: Decimal, stop: Decimal, market: Market) -> None:
         return
     need = (market.costmin / stop).quantize(Decimal(1).scaleb(-market.lot_decimals), rounding=ROUND_UP)
     raise UserError(
-        f"the stop's value {amount * stop:.2f} {market.quote} (amount x stop {stop}) is below the exchange "
+        f"the stop's value {money_text(amount * stop, signed=False)} {market.quote} (amount x stop "
+        f"{_px(market, stop)}) is below the exchange "
         f"minimum {market.costmin} {market.quote}: buy at least {need.normalize():f} {market.pair} "
         f"or set the stop higher"
     )
@@ -215,7 +217,7 @@ def send_manual(parts: TradingParts, req: ManualOrder, preview: OrderPreview, at
         )
         if req.price is not None:
             return limit_entry(parts, preview, plan)
-        return enter_market(parts, req.pair, preview.amount, plan, "manual")
+        return enter_market(parts, req.pair, preview.amount, plan, "manual", preview.price_est)
     return _manual_sell(parts, req, preview)
 
 
@@ -238,6 +240,18 @@ def _manual_sell(parts: TradingParts, req: ManualOrder, preview: OrderPreview) -
     )
     if order is not None and order.status == "open":
         text = f"Limit sell {order.amount} {req.pair} at {order.price} placed (order {order.id})"
-    return ActionResult(
-        True, text, {"exits": [e.trade_id for e in exits], "order_id": order.id if order else ""}
-    )
+    resting = order is not None and order.status == "open"
+    data: dict[str, object] = {
+        "exits": [e.trade_id for e in exits],
+        EXITS: exit_infos(exits),
+        "order_id": order.id if order else "",
+        "amount": order.amount if resting and order is not None else preview.amount,
+    }
+    if resting and order is not None:
+        data["price"] = order.price
+    return ActionResult(True, text, data, "limit_placed" if resting else "sold")
+
+
+def _px(market: Market, value: object) -> str:
+    """A price at the market's own decimals (the same text the alerts and replies show)."""
+    return price_text(market.pair, value, market.pair_decimals)

@@ -48,7 +48,7 @@ def action_failed(journal: Journal, what: str, pair: str, exc: Exception) -> Act
     """An exchange call refused or unreachable: journal it and answer with a one-line refusal."""
     kind = "transient" if isinstance(exc, ExchangeUnavailable) else "exchange"
     journal.error(f"trading.{what}", kind, f"{pair}: {exc}")
-    return ActionResult(False, f"{what} {pair} failed: {exc}")
+    return ActionResult(False, f"{what} {pair} failed: {exc}", {"pair": pair}, "exchange_error")
 
 
 class OrderDesk:

@@ -32,10 +32,13 @@ from core.domain import (
 from core.ports import Clock, Exchange, Notifier
 from core.strategy.risk import RiskConfig
 from core.telemetry.models import OrderRow
-from core.text import amount_text, money_text, price_text
+from core.text import price_text
 from core.trading.bracket import Bracket, BracketBook
+from core.trading.bus import EventBus
+from core.trading.conditional import CONDITIONAL_KEY, capable, log_choice
+from core.trading.events import OrderFilled, PositionClosed, PositionOpened, StopMoved, StopPlaced
 from core.trading.journal import Journal
-from core.trading.orders import OrderDesk
+from core.trading.orders import OrderDesk, new_client_ref
 from core.trading.plan import EntryPlan as EntryPlan
 from core.trading.plan import bracket_from_row, trade_row
 from core.trading.plan import dec as dec
@@ -55,9 +58,6 @@ class TradeExit:
     origin: str = "autopilot"  # whose position it was (the autopilot's cool-off ignores manual ones)
 
 
-ExitListener = Callable[[TradeExit], None]
-
-
 class Positions:
     def __init__(  # noqa: PLR0913
         self,
@@ -70,6 +70,7 @@ class Positions:
         notifier: Notifier | None = None,
         market_of: Callable[[str], Market | None] = lambda _pair: None,
         stop_grace_ms: int = 0,
+        bus: EventBus | None = None,
     ) -> None:
         self.exchange, self.desk, self.journal, self.uow = exchange, desk, journal, uow
         # How long a stop whose send had an unknown outcome may stay unseen before "not on the
@@ -77,7 +78,7 @@ class Positions:
         self.stop_grace_ms = stop_grace_ms
         self.clock, self.cfg, self.notifier = clock, cfg, notifier
         self.book = BracketBook()
-        self.exit_listeners: list[ExitListener] = []
+        self.bus = bus if bus is not None else EventBus()  # PositionOpened/Closed, StopPlaced/Moved
         # The pair's market when known: stop prices are rounded to its price decimals (so what is
         # sent and booked is a price the exchange accepts as is), and stops and exits are capped
         # at the coins held, truncated to its lot decimals.
@@ -89,6 +90,10 @@ class Positions:
     def pair_decimals(self, pair: str) -> int | None:
         market = self.market_of(pair)
         return market.pair_decimals if market is not None else None
+
+    def price_shown(self, pair: str, value: object) -> str:
+        """A price as every alert and reply shows it: the pair's own decimals, separators (issue 22.9)."""
+        return price_text(pair, value, self.pair_decimals(pair))
 
     def load(self) -> None:
         """Rebuild the in-memory book from open trades (exact positions rows, else the trade row)."""
@@ -105,6 +110,9 @@ class Positions:
         """Record the filled entry as a trade and put its stop on the exchange."""
         amount, price = order.filled, order.average_price or order.price or Decimal(0)
         stop, target = plan.levels(price, self.cfg)
+        conditional = plan.meta.get(CONDITIONAL_KEY)
+        if conditional:  # the exchange holds (or held) the stop at the price the entry sent
+            stop = Decimal(str(conditional))
         risk = amount * (price - stop)
         entry_ms = order.closed_ms or self.clock.now_ms()
         with self.uow.change() as tx:  # the trade, its position and the entry's link: one commit
@@ -131,17 +139,26 @@ class Positions:
             bracket.trade_id, bracket.origin, amount, price, stop, target,
         )
         self.book.put(bracket)
-        shown = f", target {price_text(plan.pair, target)}" if target is not None else ""
-        self._notify(
-            "trade_opened",
-            f"Bought {amount_text(amount)} {plan.pair} at {price_text(plan.pair, price)}; "
-            f"stop {price_text(plan.pair, stop)}{shown}",
-            bracket,
-        )
+        self.bus.publish(OrderFilled(
+            order.id, plan.pair, "buy", amount, price, order.fee, "manual" if plan.origin == "manual" else "entry",
+            bracket.trade_id,
+        ))
+        self.bus.publish(PositionOpened(
+            bracket.trade_id, plan.pair, amount, price, stop, target, order.fee, plan.origin, plan.placed_by
+        ))
         return self.place_stop(bracket)
 
     def place_stop(self, bracket: Bracket, client_ref: str = "") -> tuple[Bracket, TradeExit | None]:
-        """Put the bracket's stop-loss on the exchange; a stop already through the price fills now."""
+        """Put the bracket's stop-loss on the exchange; a stop already through the price fills now.
+        Where the exchange attaches stops to entries (Kraken's conditional close), the ones it
+        placed for this position's entry are settled first: adopted, or cancelled and replaced
+        by one (`_settle_conditional`), so an exchange-placed and a Zyn-placed stop are never
+        both live. Found by the entry's reference, not remembered: a restart finds them too."""
+        if capable(self.exchange, bracket.pair) is not None and bracket.entry_ref:
+            return self._settle_conditional(bracket, client_ref)
+        return self._send_stop(bracket, client_ref)
+
+    def _send_stop(self, bracket: Bracket, client_ref: str = "") -> tuple[Bracket, TradeExit | None]:
         bracket = self._capped(bracket)
         decimals = self.pair_decimals(bracket.pair)
         if decimals is not None:
@@ -153,6 +170,41 @@ class Positions:
         )
         order = self.desk.send(req, "stop", bracket.trade_id)
         return self.adopt_stop(bracket, order)
+
+    def _settle_conditional(self, bracket: Bracket, client_ref: str) -> tuple[Bracket, TradeExit | None]:
+        """Adopt the exchange's stop when it is exactly one for the coins held; else cancel every
+        one of them (confirmed, booking what they sold) and place one of Zyn's own (see
+        `core.trading.conditional`). Raises exchange errors like `place_stop` (protect retries)."""
+        exchange = capable(self.exchange, bracket.pair)
+        stops = exchange.conditional_stops(bracket.entry_ref) if exchange is not None and bracket.entry_ref else []
+        held = self._capped(bracket)
+        if len(stops) == 1 and stops[0].amount == held.amount and stops[0].status == "open":
+            log_choice(bracket.pair, bracket.trade_id, "adopted the exchange's stop", stops)
+            self._journal_adopted(bracket.trade_id, stops[0])
+            return self.adopt_stop(replace(held, stop=stops[0].price or held.stop), stops[0])
+        rest: Bracket = held
+        for stop in stops:
+            final = self.desk.cancel_confirmed(stop.id)
+            if final.filled > 0:
+                after, done = self.book_sell(rest, final, "stop")
+                if after is None:
+                    return rest, done
+                rest = after
+        if stops:  # several (one per fill) or not the size held: one stop of Zyn's own instead
+            what = "resized: the exchange's stops cancelled, one stop of Zyn's own for what is held"
+            self.journal.safety("conditional_stop", f"{bracket.pair} trade {bracket.trade_id}: {what} ({rest.amount})")
+        log_choice(bracket.pair, bracket.trade_id, "places its own stop" if not stops else "resized", stops)
+        return self._send_stop(replace(rest, stop_order_id=""), client_ref)
+
+    def _journal_adopted(self, trade_id: int, stop: Order) -> None:
+        """The exchange-placed stop gets an order row like one Zyn sent (purpose `stop`, the
+        trade's), so every later step (cancel, restart, reconcile, status) treats it the same."""
+        if self.journal.order_by_exchange_id(stop.id) is not None:
+            return
+        ref = new_client_ref()
+        self.journal.order_new(OrderRequest(stop.pair, stop.side, stop.type, stop.amount, stop.price, client_ref=ref),
+                               "stop", trade_id)
+        self.journal.order_sent(ref, stop)
 
     def protect(self, bracket: Bracket) -> tuple[Bracket, TradeExit | None]:
         """THE place the open-position invariant is enforced: afterwards the position has exactly
@@ -245,10 +297,28 @@ class Positions:
             tx.save(bracket)
             tx.update_trade(bracket.trade_id, stop_order_id=order.id)
         self.book.put(bracket)
+        self.bus.publish(StopPlaced(bracket.trade_id, bracket.pair, order.id, bracket.stop, bracket.amount))
         if order.status == "open" or order.filled <= 0:
             return bracket, None
         rest, done = self.book_sell(bracket, order, "stop")
         return (bracket, done) if rest is None else self.place_stop(rest)
+
+    def move_stop(self, bracket: Bracket, stop: Decimal) -> tuple[Bracket | None, TradeExit | None]:
+        """Replace the position's stop at `stop`: the old one is canceled and confirmed first (a
+        stop that filled meanwhile is booked, never doubled), then the new one is placed.
+        Returns (the bracket with its new stop, None), or (None, exit) when it closed on the way."""
+        old = bracket.stop
+        if bracket.stop_order_id:
+            final = self.desk.cancel_confirmed(bracket.stop_order_id)
+            rest, done = self.book_sell(bracket, final, "stop")
+            if rest is None:
+                return None, done
+            bracket = rest.with_stop_order("")
+        moved, done = self.place_stop(replace(bracket, stop=stop))
+        if done is not None:
+            return None, done
+        self.bus.publish(StopMoved(moved.trade_id, moved.pair, old, moved.stop))
+        return moved, None
 
     # ------------------------------------------------------------------ exit
     def exit(self, bracket: Bracket, reason: str) -> TradeExit:
@@ -337,11 +407,10 @@ class Positions:
             pnl,
             r_mult,
         )
-        kind = "stop_hit" if reason == "stop" else "trade_closed"
-        sold = f"Sold {amount_text(amount)} {bracket.pair} at {price_text(bracket.pair, price)}"
-        self._notify(kind, f"{sold} ({reason}); P&L {money_text(pnl)} {bracket.pair.partition('/')[2]}", bracket)
-        for listener in list(self.exit_listeners):
-            listener(done)
+        # the owner's alert: bot/alerts/trade_alerts.py from this event (bot/text/trading.py's words)
+        self.bus.publish(PositionClosed(
+            done.trade_id, done.pair, reason, amount, price, pnl, r_mult, exit_ms, bracket.origin
+        ))
         return done
 
     def book_sell(

@@ -9,7 +9,6 @@ caller holds the service lock; a failure is journaled and notified, never raised
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import ROUND_CEILING, Decimal
 from typing import TYPE_CHECKING
 
@@ -17,6 +16,7 @@ from loguru import logger
 
 from core.domain import Event, ExchangeError, ExchangeUnavailable
 from core.strategy.profit_target import DailyTarget
+from core.trading.commands import ExitPosition
 
 if TYPE_CHECKING:
     from core.trading.bracket import Bracket
@@ -32,8 +32,9 @@ def lock_in_profit(service: TradingService, action: str, target: DailyTarget | N
         try:
             if action == "flatten" and bracket.pair not in flattened:  # every position of the pair at once
                 flattened.add(bracket.pair)
-                result = service.exit_position(bracket.pair, "profit_target")
-                lines.append(f"{bracket.pair}: {result.text}")
+                result = service.handle(ExitPosition(bracket.pair, "profit_target"))
+                closed = ", ".join(f"#{e.trade_id} P&L {e.pnl:+.2f}" for e in result.exits)
+                lines.append(f"{bracket.pair}: closed {closed}" if result.ok else f"{bracket.pair}: {result.detail}")
             elif action == "breakeven":
                 lines.append(_raise_stop(service, bracket))
         except (ExchangeError, ExchangeUnavailable) as exc:
@@ -59,14 +60,8 @@ def _raise_stop(service: TradingService, bracket: Bracket) -> str:
         floor = floor.quantize(Decimal(1).scaleb(-market.pair_decimals), rounding=ROUND_CEILING)
     if bracket.stop >= floor:
         return f"{bracket.pair}: stop {bracket.stop} already at or above break-even"
-    positions = service.positions
-    if bracket.stop_order_id:
-        final = service.desk.cancel_confirmed(bracket.stop_order_id)
-        rest, done = positions.book_sell(bracket, final, "stop")
-        if rest is None and done is not None:
-            return f"{bracket.pair}: the stop filled before it could be raised"
-        bracket = (rest or bracket).with_stop_order("")
-    moved, done = positions.place_stop(replace(bracket, stop=floor))
-    if done is not None:
-        return f"{bracket.pair}: price already below break-even {floor}; sold by the stop"
+    moved, done = service.positions.move_stop(bracket, floor)
+    if moved is None:
+        price = done.exit_price if done is not None else "?"
+        return f"{bracket.pair}: closed by its stop at {price} while it was raised to break-even {floor}"
     return f"{bracket.pair}: stop raised to break-even {moved.stop}"

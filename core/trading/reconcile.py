@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from loguru import logger
@@ -42,10 +43,51 @@ class ReconcileReport:
 class Reconciler:
     def __init__(self, service: TradingService) -> None:
         self.svc = service
+        self._read: dict[tuple[str, str], Order | None | Exception] = {}
+
+    def _prefetch(self) -> dict[tuple[str, str], Order | None | Exception]:
+        """Every order the reconcile will look at, read from the exchange WITHOUT the trading lock
+        (issue 18): the sent-but-unknown orders by client ref, the unbracketed entries and the
+        saved positions' stops by id. A failure is kept and raised where the read is used, so
+        the report reads exactly as when the reads ran under the lock."""
+        read: dict[tuple[str, str], Order | None | Exception] = {}
+
+        def keep(key: tuple[str, str], call: Callable[[], Order | None]) -> None:
+            if key in read:
+                return
+            try:
+                read[key] = call()
+            except (ExchangeError, ExchangeUnavailable) as exc:
+                read[key] = exc
+
+        ex = self.svc.exchange
+        for row in self.svc.journal.orders_with_status(["new"]):
+            keep(("ref", row.client_ref), partial(ex.find_order_by_client_ref, row.client_ref))
+        for row in self.svc.journal.orders_with_status(["closed", "open", "canceled"]):
+            if row.exchange_id and self._unbracketed_entry(row):
+                keep(("id", row.exchange_id), partial(ex.fetch_order, row.exchange_id))
+        stops = {b.stop_order_id for b in self.svc.uow.load().values()}
+        stops |= {t.stop_order_id or "" for t in self.svc.journal.open_trades()}
+        for stop_id in sorted(stops - {""}):
+            keep(("id", stop_id), partial(ex.fetch_order, stop_id))
+        return read
+
+    def _order(self, key: tuple[str, str], call: Callable[[], Order | None]) -> Order | None:
+        """The order as read before the lock, else (not read, or the reading was discarded) now."""
+        if key not in self._read:
+            return call()
+        found = self._read.pop(key)  # once: a second look at the same order reads it afresh
+        if isinstance(found, Exception):
+            raise found
+        return found
 
     def run(self) -> ReconcileReport:
         report = ReconcileReport()
-        with self.svc.lock:
+        seen = self.svc.version
+        self._read = self._prefetch()
+        with self.svc.changing():
+            if self.svc.version != seen:  # an action landed after the reads: they may be stale
+                self._read = {}
             self.svc.positions.load()
             for row in self.svc.journal.orders_with_status(["new"]):
                 self._guarded(report, f"order {row.client_ref}", self._settle_new, row, report)
@@ -72,7 +114,8 @@ class Reconciler:
 
     def _settle_new(self, row: OrderRow, report: ReconcileReport) -> None:
         try:
-            order = self.svc.exchange.find_order_by_client_ref(row.client_ref)
+            ref = row.client_ref
+            order = self._order(("ref", ref), lambda: self.svc.exchange.find_order_by_client_ref(ref))
         except ExchangeUnavailable as exc:
             report.problems.append(f"order {row.client_ref} unknown (exchange unreachable: {exc})")
             return
@@ -111,7 +154,7 @@ class Reconciler:
 
     def _adopt_entry(self, row: OrderRow, report: ReconcileReport) -> None:
         try:
-            order = self.svc.exchange.fetch_order(row.exchange_id)
+            order = self._fetch(row.exchange_id)
         except (OrderNotFound, ExchangeUnavailable) as exc:
             report.problems.append(f"entry {row.client_ref}: cannot read order {row.exchange_id}: {exc}")
             return
@@ -136,7 +179,7 @@ class Reconciler:
         order: Order | None = None
         if bracket.stop_order_id:
             try:
-                order = self.svc.exchange.fetch_order(bracket.stop_order_id)
+                order = self._fetch(bracket.stop_order_id)
             except OrderNotFound:
                 order = None
             except ExchangeUnavailable as exc:
@@ -166,6 +209,12 @@ class Reconciler:
             f"trade {bracket.trade_id} ({bracket.pair}) had no stop: placed "
             f"{placed.stop_order_id if placed else 'one (filled at once)' if hit else '?'}"
         )
+
+    def _fetch(self, order_id: str) -> Order:
+        found = self._order(("id", order_id), lambda: self.svc.exchange.fetch_order(order_id))
+        if found is None:  # fetch_order never answers None; kept for the type
+            raise OrderNotFound(order_id)
+        return found
 
     def _holds(self, bracket: Bracket) -> bool:
         """Any of the position's coins still there. Fewer than booked (a fee taken in coins, a

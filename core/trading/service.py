@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
 from decimal import Decimal
 from typing import Protocol
 
@@ -25,20 +27,40 @@ from core.strategy.pinned import Decision
 from core.strategy.risk import RiskConfig
 from core.telemetry.kv import KeyValueStore
 from core.trading.bracket import Bracket
+from core.trading.bus import EventBus
+from core.trading.commands import (
+    CancelOrders,
+    Command,
+    EnterOnSignal,
+    ExitPosition,
+    Flatten,
+    FlattenPair,
+    MoveStop,
+    Pause,
+    PlaceManualOrder,
+    Resume,
+    ResumeIfDue,
+    TakeProfit,
+    TripKillSwitch,
+)
 from core.trading.entries import ENTRY_PURPOSES as ENTRY_PURPOSES
 from core.trading.entries import LIMIT_ENTRY as LIMIT_ENTRY
-from core.trading.entries import enter_market, settle_entries
+from core.trading.entries import enter_market, settle_entries, settle_found
+from core.trading.events import KillSwitchTripped, TradingPaused, TradingResumed
 from core.trading.flatten import Flattener, cancel_orders
 from core.trading.journal import Journal
 from core.trading.manual import Gatekeeping, ManualChecker, send_manual
 from core.trading.orders import Fence, OrderDesk, Sleep, action_failed, no_fence
+from core.trading.outcome import EXITS, exit_infos, to_result
 from core.trading.parts import TradingParts
-from core.trading.positions import EntryPlan, ExitListener, Positions, TradeExit
+from core.trading.positions import EntryPlan, Positions, TradeExit
+from core.trading.results import Code, TradeResult
 from core.trading.rules import TradingPolicy
 from core.trading.state import TradingState
 from core.trading.stop_checks import StopReading, check_stops, read_stops
 from core.trading.types import ActionResult, ManualOrder, OrderPreview
 from core.trading.unit_of_work import UnitOfWork
+from core.trading.uow_sql import SqlUnitOfWork
 
 STOP_GRACE_MAX_MS = 15_000
 
@@ -70,7 +92,7 @@ class TradingService:
         breaker: BreakerView | None = None,
         storage: StorageView | None = None,
         source: str = "paper",
-        start_equity: float | None = None,
+        start_equity: Decimal | float | None = None,
         attempts: int = 3,
         backoff_s: float = 0.5,
         sleep: Sleep = time.sleep,
@@ -78,20 +100,24 @@ class TradingService:
         order_grace_s: float = 60.0,
         fence: Fence = no_fence,
         policy: TradingPolicy | None = None,
+        bus: EventBus | None = None,
+        uow: UnitOfWork | None = None,
     ) -> None:
         self.lock = threading.RLock()
+        # issue 18: every change is published here as a typed event (core.trading.events)
+        self.bus = bus if bus is not None else EventBus()
         self.policy = policy  # the owner's settings from chat: a manual order is judged by them too
         self._atr_fallback = atr_fallback  # recent candles when the autopilot has no ATR yet
         self.exchange, self.clock, self.pairs = exchange, clock, tuple(pairs)
         self.cfg = cfg or RiskConfig()
         self.notifier, self.breaker, self.storage = notifier, breaker, storage
-        self.journal = Journal(db, clock, source)
+        self.journal = Journal(db, clock, source, self.bus)
         self.state = TradingState(kv or KeyValueStore(db), start_equity, self.cfg.daily_loss_limit)
         self.desk = OrderDesk(
             exchange, self.journal, attempts=attempts, backoff_s=backoff_s, sleep=sleep, fence=fence
         )
         self._markets = dict(markets) if markets is not None else None
-        self.uow = UnitOfWork(db, clock, source)
+        self.uow: UnitOfWork = uow if uow is not None else SqlUnitOfWork(db, clock, source)
         # How long an order the exchange does not show may still appear (issue 19). A stop gets at
         # most 15 s: its coins are unprotected while we wait, whereas an entry given up too early
         # would leave a late fill without its plan.
@@ -99,7 +125,7 @@ class TradingService:
         self.stop_grace_ms = min(self.grace_ms, STOP_GRACE_MAX_MS)
         self.positions = Positions(
             exchange, self.desk, self.journal, self.uow, clock, self.cfg, notifier, market_of=self._market,
-            stop_grace_ms=self.stop_grace_ms,
+            bus=self.bus, stop_grace_ms=self.stop_grace_ms,
         )
         self.parts = TradingParts(
             exchange, self.desk, self.positions, self.journal, self.state, self.cfg, notifier,
@@ -113,11 +139,25 @@ class TradingService:
         self._hint_lock = threading.Lock()
         self._hinted = False
         self._read_at = -1e9  # when `sync` last read the stops (monotonic seconds)
+        self._fill_listeners: list[Callable[[bool], None]] = []
+        # Bumped by every action that may change orders, positions or balances (under the lock):
+        # a caller that read the exchange before taking the lock compares it to know its reading
+        # is still current, else it reads again under the lock (issue 18: reads outside the lock).
+        self.version = 0
         add_fill_listener = getattr(exchange, "add_fill_listener", None)
         if callable(add_fill_listener):
             add_fill_listener(self._on_fill)
             self._hinted = True
         self.positions.load()
+
+    @contextmanager
+    def changing(self) -> Iterator[None]:
+        """The trading lock around an action that may change the account; bumps `version`."""
+        with self.lock:
+            try:
+                yield
+            finally:
+                self.version += 1
 
     # ------------------------------------------------------------------ queries
     @property
@@ -166,8 +206,13 @@ class TradingService:
     def halted(self) -> bool:
         return self.state.guard.halted(self.clock.now_ms())
 
-    def add_exit_listener(self, listener: ExitListener) -> None:
-        self.positions.exit_listeners.append(listener)
+    def add_change_listener(self, listener: Callable[[bool], None]) -> None:
+        """Told after every committed change of positions/trades/orders (`listener(False)`) and
+        on every exchange fill (`listener(True)`: balances moved, refetch them). Issue 20.1: the
+        status snapshot is a cached object these events invalidate; a listener only takes note
+        (it runs on the trading or the exchange's thread, possibly under their locks)."""
+        self.uow.on_commit.append(lambda: listener(False))
+        self._fill_listeners.append(listener)
 
     def gates(self) -> Gatekeeping:
         halted = (
@@ -196,23 +241,24 @@ class TradingService:
             return checker.preview(req, self.gates(), self.brackets(req.pair))
 
     def place_manual(self, req: ManualOrder) -> ActionResult:
-        with self.lock:
+        with self.changing():
             try:
                 preview = self.preview_order(req)  # again: the market may have moved since the echo
             except UserError as exc:
-                return ActionResult(False, str(exc))
+                return ActionResult(False, str(exc), {"pair": req.pair}, Code.REFUSED)
             return send_manual(self.parts, req, preview, self.atr_of(req.pair))
 
     # ------------------------------------------------------------------ autopilot
     def enter(self, pair: str, plan: Decision, *, decision_id: int | None = None) -> ActionResult:
         """Buy at market for an autopilot decision; stop/target come from the fill and the signal ATR."""
-        with self.lock:
+        with self.changing():
             gates = self.gates()
             refusal = gates.halted or gates.paused or gates.circuit
             if pair not in self.markets:
                 refusal = f"unknown pair {pair}"
             if refusal or plan.amount <= 0 or (plan.stop_distance is None and plan.atr is None):
-                return ActionResult(False, refusal or "nothing to buy (amount 0 or no stop)")
+                why = refusal or "nothing to buy (amount 0 or no stop)"
+                return ActionResult(False, why, {"pair": pair}, _refusal_code(gates, refusal))
             meta: dict[str, object] = {
                 "decision_id": decision_id,
                 "sma": plan.sma,
@@ -226,10 +272,11 @@ class TradingService:
             bracket = EntryPlan(
                 pair, atr=plan.atr, meta=meta, stop_distance=plan.stop_distance, target_distance=plan.target_distance
             )
-            return enter_market(self.parts, pair, plan.amount, bracket, "entry")
+            ref_price = Decimal(str(plan.close)) if plan.close else None
+            return enter_market(self.parts, pair, plan.amount, bracket, "entry", ref_price)
 
     def exit_position(self, pair: str, reason: str) -> ActionResult:
-        with self.lock:
+        with self.changing():
             exits: list[TradeExit] = []
             try:
                 for bracket in self.brackets(pair):
@@ -237,18 +284,19 @@ class TradingService:
             except (ExchangeError, ExchangeUnavailable) as exc:
                 return action_failed(self.journal, f"exit ({reason})", pair, exc)
             if not exits:
-                return ActionResult(False, f"no open {pair} position")
+                return ActionResult(False, f"no open {pair} position", {"pair": pair}, Code.NO_POSITION)
             pnl = sum((e.pnl for e in exits), Decimal(0))
             closed = ", ".join(f"#{e.trade_id} {e.origin}" for e in exits)
             return ActionResult(
                 True,
                 f"Closed {len(exits)} {pair} position(s) ({closed}; {reason}), P&L {pnl:+.2f}",
-                {"exits": [e.trade_id for e in exits]},
+                {"exits": [e.trade_id for e in exits], EXITS: exit_infos(exits), "pair": pair},
+                Code.CLOSED,
             )
 
     def take_profit(self, pair: str, price: Decimal, ts_ms: int) -> list[TradeExit]:
         """The watcher saw `price`: exit every bracket of `pair` whose target it reached."""
-        with self.lock:
+        with self.changing():
             exits: list[TradeExit] = []
             for bracket in self.brackets(pair):
                 if bracket.target is None or price < bracket.target:
@@ -261,47 +309,111 @@ class TradingService:
                     )
             return exits
 
+    def move_stop(self, trade_id: int, stop: Decimal) -> ActionResult:
+        """Replace one position's stop (cancel confirmed, then place); publishes StopMoved."""
+        with self.changing():
+            bracket = next((b for b in self.brackets() if b.trade_id == trade_id), None)
+            if bracket is None:
+                return ActionResult(False, f"no open position #{trade_id}", {}, Code.NO_POSITION)
+            try:
+                moved, done = self.positions.move_stop(bracket, stop)
+            except (ExchangeError, ExchangeUnavailable) as exc:
+                self.positions.protect(bracket)
+                return action_failed(self.journal, "move stop", bracket.pair, exc)
+            if moved is None:
+                infos = exit_infos([done] if done is not None else [])
+                return ActionResult(True, f"#{trade_id} closed by its stop", {EXITS: infos}, Code.CLOSED)
+            return ActionResult(
+                True, f"#{trade_id} stop moved to {moved.stop}",
+                {"trade_id": trade_id, "stop_price": moved.stop, "pair": moved.pair}, Code.STOP_MOVED,
+            )
+
+    # ------------------------------------------------------------------ the door (issue 18)
+    def handle(self, cmd: Command) -> TradeResult:
+        """Carry out one typed command under the trading lock; the answer is data only."""
+        with self.lock:
+            match cmd:
+                case ResumeIfDue(now_ms=now_ms):
+                    done = self.resume_if_due(now_ms)
+                    return to_result(done) if done is not None else TradeResult(False, Code.NOTHING_TO_DO)
+                case TakeProfit(pair=pair, price=price, ts_ms=ts_ms):
+                    exits = self.take_profit(pair, price, ts_ms)
+                    code = Code.CLOSED if exits else Code.NOTHING_TO_DO
+                    return TradeResult(bool(exits), code, pair, "sell", exits=exit_infos(exits))
+            return self._act(cmd)
+
+    def _act(self, cmd: Command) -> TradeResult:  # noqa: PLR0911 - one line per command
+        match cmd:
+            case PlaceManualOrder(order=req):
+                return to_result(self.place_manual(req), req.pair, req.side)
+            case EnterOnSignal(pair=pair, decision=decision, decision_id=decision_id):
+                return to_result(self.enter(pair, decision, decision_id=decision_id), pair, "buy")
+            case ExitPosition(pair=pair, reason=reason):
+                return to_result(self.exit_position(pair, reason), pair, "sell")
+            case Flatten(reason=reason):
+                return to_result(self.flatten(reason))
+            case FlattenPair(pair=pair, reason=reason):
+                return to_result(self.flatten_pair(pair, reason), pair, "sell")
+            case MoveStop(trade_id=trade_id, stop=stop):
+                return to_result(self.move_stop(trade_id, stop))
+            case CancelOrders(order_id=order_id):
+                return to_result(self.cancel(order_id))
+            case Pause(reason=reason, until_ms=until_ms):
+                return to_result(self.pause(reason, until_ms))
+            case Resume():
+                return to_result(self.resume())
+            case TripKillSwitch(detail=detail):
+                return to_result(self.trip_kill_switch(detail))
+        raise TypeError(f"not a trading command: {cmd!r}")
+
     # ------------------------------------------------------------------ safety
     def cancel(self, order_id: str | None) -> ActionResult:
         """Cancel one order or all; stops of open positions are kept (flatten closes those)."""
-        with self.lock:
+        with self.changing():
             return cancel_orders(self.parts, order_id)
 
     def flatten(self, reason: str) -> ActionResult:
-        with self.lock:
+        with self.changing():
             report = self.flattener.run(self.pairs, self.markets, reason)
             self.journal.safety("flatten", f"{reason}: {report.text()}")
             self._notify("flatten", report.text())
             return ActionResult(
                 report.ok,
                 report.text(),
-                {"exits": [e.trade_id for e in report.exits], "failed": report.failed},
+                {"exits": [e.trade_id for e in report.exits], EXITS: exit_infos(report.exits), "failed": report.failed,
+                 "canceled": report.canceled},
+                Code.FLATTENED if report.ok else Code.PARTLY_FAILED,
             )
 
     def flatten_pair(self, pair: str, reason: str) -> ActionResult:
         """Close every position in `pair` (manual and autopilot alike), each after its own stop."""
-        with self.lock:
+        with self.changing():
             result = self.exit_position(pair, "flatten")
             self.journal.safety("flatten", f"{pair} ({reason}): {result.text}")
             return result
 
     def trip_kill_switch(self, detail: str) -> ActionResult:
         """Daily loss limit reached: flatten everything and halt entries until the next UTC day."""
-        with self.lock:
+        with self.changing():
             self.state.save_guard()
             self.journal.safety("kill_switch", detail)
+            self.bus.publish(KillSwitchTripped(detail))
             self._notify(
                 "kill_switch",
                 f"Kill-switch: {detail}. Flattening; no entries until tomorrow (UTC) or resume.",
             )
-            return self.flatten("kill_switch")
+            result = self.flatten("kill_switch")
+            return replace(result, code=Code.KILL_SWITCH) if result.ok else result
 
     def pause(self, reason: str, until_ms: int | None = None) -> ActionResult:
         """Stop new entries; with `until_ms` the scheduler resumes at that time (`resume_if_due`)."""
         with self.lock:
             self.state.set_paused(reason or "paused by the owner", until_ms)
             self.journal.safety("pause", reason if until_ms is None else f"{reason} (until {until_ms})")
-            return ActionResult(True, f"Paused: no new entries ({reason}). Stops and targets stay active.")
+            self.bus.publish(TradingPaused(reason, until_ms))
+            return ActionResult(
+                True, f"Paused: no new entries ({reason}). Stops and targets stay active.", {}, Code.PAUSED
+            )
 
     @property
     def paused_until_ms(self) -> int | None:
@@ -321,7 +433,8 @@ class TradingService:
             self.journal.safety("resume", f"timed pause ended (was paused={was!r}, until {until})")
             text = "Resumed as planned: the timed pause is over, the autopilot may enter again."
             self._notify("resume", text)
-            return ActionResult(True, text)
+            self.bus.publish(TradingResumed(was, False, timed=True))
+            return ActionResult(True, text, {}, Code.RESUMED)
 
     def resume(self) -> ActionResult:
         with self.lock:
@@ -330,13 +443,16 @@ class TradingService:
             self.state.guard.resume()
             self.state.save_guard()
             self.journal.safety("resume", f"was paused={was[0]!r} halted={was[1]}")
-            return ActionResult(True, "Resumed: the autopilot may enter again.")
+            self.bus.publish(TradingResumed(was[0], was[1]))
+            return ActionResult(True, "Resumed: the autopilot may enter again.", {}, Code.RESUMED)
 
     # ------------------------------------------------------------------ fills
     def _on_fill(self, order: Order, fill: Fill) -> None:
         """Exchange fill listener (paper): only remembers the id; `sync` does the work under the lock."""
         with self._hint_lock:
             self._hints.add(order.id)
+        for listener in self._fill_listeners:
+            listener(True)
 
     def sync(self, full: bool = False, read_every_s: float = 0.0) -> list[TradeExit]:
         """Book stop fills, bracket filled entries, re-place missing stops.
@@ -364,7 +480,7 @@ class TradingService:
                 kind = "transient" if isinstance(exc, ExchangeUnavailable) else "exchange"
                 self.journal.error("trading.check_stops", kind, f"stops not read: {exc}")
                 failed |= hints
-        with self.lock:
+        with self.changing():
             exits = check_stops(self.positions, reading, failed, self.stop_grace_ms)
             if (full or not self._hinted or hints) and not settle_entries(self.parts):
                 failed |= hints
@@ -376,6 +492,41 @@ class TradingService:
                     exits.extend(x for x in [self.positions.protect(bracket)[1]] if x is not None)
             return exits
 
+    def hint(self, order_id: str) -> None:
+        """An order changed on the exchange (a socket said so): the next sync reads it."""
+        with self._hint_lock:
+            self._hints.add(order_id)
+
+    def apply_pushed(self, order: Order) -> list[TradeExit]:
+        """An order's final state as the exchange pushed it (Kraken's `executions` socket), applied
+        NOW through the steps `sync` runs on a REST reading, so a fill counts the moment it
+        happens rather than when REST shows it (issue 21). Only finished orders are applied
+        (closed or canceled, the amounts saying so); an open one is hinted for the next sync.
+
+        Exactly once whichever report comes first: a stop's fill closes (or shrinks) its trade
+        and drops it from the book, an entry's fill links its trade to the entry row in the same
+        commit; the later REST reading then finds nothing left to do, and a repeated push the
+        same. REST stays the authority: anything this cannot match is left to `sync`."""
+        if order.status == "open":
+            self.hint(order.id)
+            return []
+        with self.lock:
+            if self.positions.book.by_stop(order.id) is not None:
+                reading = StopReading(frozenset({order.id}), {order.id: order})
+                return check_stops(self.positions, reading, None, self.stop_grace_ms)
+            row = self.journal.order_by_exchange_id(order.id)
+            if row is None and order.client_ref:
+                row = next((r for r in self.journal.orders_with_status(["new"])
+                            if r.client_ref == order.client_ref), None)
+            if (row is not None and row.purpose in ENTRY_PURPOSES and row.side == "buy"
+                    and row.trade_id is None and row.status in ("new", "open")):
+                try:
+                    settle_found(self.parts, row, order)
+                except (ExchangeError, ExchangeUnavailable) as exc:
+                    self.journal.error("trading.apply_pushed", "transient", f"entry {row.client_ref}: {exc}")
+                    self.hint(order.id)
+            return []
+
     # ------------------------------------------------------------------ helpers
     def _notify(self, kind: str, text: str) -> None:
         if self.notifier is None:
@@ -384,3 +535,15 @@ class TradingService:
             self.notifier.notify(Event(kind, text))
         except Exception as exc:  # noqa: BLE001 - a failing channel must not stop trading
             logger.bind(action="notify").warning("notifier failed: {}", exc)
+
+
+def _refusal_code(gates: Gatekeeping, refusal: str | None) -> Code:
+    if refusal is None:
+        return Code.NOTHING_TO_DO
+    if refusal == gates.halted:
+        return Code.HALTED
+    if refusal == gates.paused:
+        return Code.TRADING_PAUSED
+    if refusal == gates.circuit:
+        return Code.CIRCUIT_OPEN
+    return Code.UNKNOWN_PAIR

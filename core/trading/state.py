@@ -14,7 +14,7 @@ from typing import Any
 
 from core.telemetry.kv import KeyValueStore
 from core.telemetry.models import KeyValueRow
-from core.trading.kill_switch import DailyLossGuard
+from core.trading.kill_switch import DailyLossGuard, Money, money
 
 GUARD_KEY = "trading:guard"
 PAUSE_KEY = "trading:paused"
@@ -24,14 +24,15 @@ PLAN_PREFIX = "trading:plan:"
 
 class TradingState:
     def __init__(
-        self, kv: KeyValueStore, start_equity: float | None = None, loss_limit: float = 0.03
+        self, kv: KeyValueStore, start_equity: Money | None = None, loss_limit: float = 0.03
     ) -> None:
         self.kv = kv
         raw = kv.get_json(GUARD_KEY)
         if isinstance(raw, dict):
             self.guard = DailyLossGuard.from_dict(raw)
         else:
-            self.guard = DailyLossGuard(limit=loss_limit, start_equity=start_equity)
+            start = money(start_equity) if start_equity is not None else None
+            self.guard = DailyLossGuard(limit=loss_limit, start_equity=start)
         pause = kv.get_json(PAUSE_KEY, {})
         self.paused_reason: str | None = pause.get("reason") if isinstance(pause, dict) else None
         until = pause.get("until_ms") if isinstance(pause, dict) else None

@@ -16,6 +16,7 @@ from loguru import logger
 
 from core.domain import ExchangeError, ExchangeUnavailable
 from core.ports import Exchange
+from core.trading.commands import TakeProfit
 from core.trading.positions import TradeExit
 from core.trading.service import TradingService
 
@@ -44,7 +45,7 @@ class TakeProfitWatcher:
 
     def on_price(self, pair: str, price: Decimal, ts_ms: int) -> None:
         if any(price >= t for t in self.service.targets(pair)):
-            self.service.take_profit(pair, price, ts_ms)
+            self.service.handle(TakeProfit(pair, price, ts_ms))
 
     def poll_once(self) -> list[TradeExit]:
         """Live/paper-live: book stop fills, then compare each watched pair's last price to its targets."""

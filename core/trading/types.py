@@ -36,6 +36,7 @@ class OrderPreview:
     stop: Decimal | None
     target: Decimal | None
     est_cost: Decimal
+    closes_positions: int = 0  # a sell: how many open positions it closes (each cancels its stop)
 
 
 @dataclass(frozen=True)
@@ -43,5 +44,6 @@ class ActionResult:
     """Outcome of a money action: `ok=False` carries a one-line reason and changed nothing."""
 
     ok: bool
-    text: str
+    text: str  # the journal's diagnostic line; owners read bot's words for `code` + `data`
     data: dict[str, object] = field(default_factory=dict)
+    code: str = ""  # a `core.trading.results.Code` (empty: the generic done/refused by `ok`)

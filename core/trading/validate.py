@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from core.domain import ExchangeError, ExchangeUnavailable, OrderRequest
+from core.trading.conditional import CONDITIONAL_KEY
 from core.trading.parts import TradingParts
 from core.trading.positions import EntryPlan
 from core.trading.types import ActionResult
@@ -19,24 +20,41 @@ def validated_entry(parts: TradingParts, pair: str, amount: Decimal, plan: Entry
         price = parts.exchange.fetch_ticker(pair).last
     except (ExchangeError, ExchangeUnavailable) as exc:
         return ActionResult(True, f"{_venue(parts)} accepted buy {amount} {pair} (validate only, nothing executed); "
-                                  f"no price to validate the stop: {exc}")
+                                  f"no price to validate the stop: {exc}",
+                            {"validated": True, "venue": _venue(parts), "amount": amount, "stop_check": "no_price",
+                             "detail": str(exc)}, "validated")
     stop, target = plan.levels(price, parts.cfg)
-    text = f"{_venue(parts)} accepted buy {amount} {pair} at market (~{price}) — validate only, nothing executed"
+    px = parts.positions.price_shown
+    text = (f"{_venue(parts)} accepted buy {amount} {pair} at market (~{px(pair, price)}) — validate only, "
+            "nothing executed")
+    attached = plan.meta.get(CONDITIONAL_KEY)
+    if attached:  # what was sent: the exchange would attach the stop itself (issue 21)
+        stop = Decimal(str(attached))
+        text += (f"; sent with a conditional close (close[ordertype]=stop-loss, close[price]={attached}): "
+                 "the exchange would place the stop-loss the instant the buy fills")
+    market = price
     try:
         price = stop
         decimals = parts.positions.pair_decimals(pair)
         if decimals is not None:  # as a real stop is sent: rounded to the pair's price decimals
             price = price.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
         parts.desk.send(OrderRequest(pair, "sell", "stop-loss", amount, price), "stop")
-        text += f"; the stop-loss sell at {stop:.8g} would be accepted too"
+        text += f"; the stop-loss sell at {px(pair, stop)} would be accepted too"
+        check, why = "accepted", ""
     except ExchangeError as exc:
-        text += f"; the stop-loss at {stop:.8g} would be REFUSED: {exc}"
+        text += f"; the stop-loss at {px(pair, stop)} would be REFUSED: {exc}"
+        check, why = "refused", str(exc)
     except ExchangeUnavailable as exc:
         text += f"; the stop-loss could not be checked: {exc}"
+        check, why = "unchecked", str(exc)
     if target is not None:
-        text += f"; target {target:.8g} would be watched by Zyn"
+        text += f"; target {px(pair, target)} would be watched by Zyn"
     parts.journal.safety("validate", text)
-    return ActionResult(True, text, {"validated": True, "stop": stop, "target": target})
+    data: dict[str, object] = {
+        "validated": True, "venue": _venue(parts), "amount": amount, "market_price": market, "stop_level": stop,
+        "target": target, "stop_check": check, "detail": why,
+    }
+    return ActionResult(True, text, data, "validated")
 
 
 def _venue(parts: TradingParts) -> str:

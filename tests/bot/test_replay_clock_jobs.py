@@ -103,3 +103,40 @@ def test_after_the_last_candle_the_simulated_jobs_stop_no_report_every_two_secon
     job()
     assert replay.steps and clock.now_ms() > 1_700_000_000_000 + 1000
     assert ran == []
+
+
+class _KilledMidWalk:
+    """A replay driver killed (kill -9) while walking: it processed candles up to `until` but never returned."""
+
+    done = False
+
+    def __init__(self, clock: object) -> None:
+        self.clock = clock
+
+    def step(self, until_ms: int) -> int:
+        raise KeyboardInterrupt("killed mid-walk")
+
+
+def test_the_replay_clock_saved_before_a_walk_is_never_behind_what_the_walk_wrote(tmp_path: Path) -> None:
+    """A kill -9 during a replay step: the restart resumes from the saved clock. It used to be saved
+    every 5 real seconds (50 simulated hours at PAPER_SPEED=36000), so the restarted replay went back
+    in time behind its own fills and trades (bench/owner_day.py). Now the step's target is saved
+    before the walk: nothing written by the walk is later than the clock a restart resumes from."""
+    import time
+
+    from bot.wiring.jobs import _ReplayJob
+    from bot.wiring.market import REPLAY_CLOCK_KEY
+    from core.clock import SimClock
+    from core.telemetry.db import make_engine
+    from core.telemetry.kv import KeyValueStore
+    from scheduler.sim_time import SimSchedule
+
+    start = 1_700_000_000_000
+    clock = SimClock(start)
+    kv = KeyValueStore(make_engine(f"sqlite:///{tmp_path}/z.db"))
+    job = _ReplayJob(_KilledMidWalk(clock), kv, clock, 36000.0, SimSchedule([]))  # type: ignore[arg-type]
+    job._last = time.monotonic() - 1.0  # one real second since the last step: 10 simulated hours to walk
+    with pytest.raises(KeyboardInterrupt):
+        job()
+    saved = int(kv.get(REPLAY_CLOCK_KEY) or 0)
+    assert saved >= start + 10 * 3_600_000  # the walk's target, saved before it began

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from core.clock import SimClock
-from core.domain import ExchangeError, ExchangeUnavailable, OrderRequest, UserError
+from core.domain import Balances, ExchangeError, ExchangeUnavailable, OrderRequest, UserError
 from core.status.service import SNAPSHOT_KEYS, StatusService
 from core.telemetry.db import make_engine
 from core.telemetry.kv import KeyValueStore
@@ -305,3 +305,59 @@ def test_a_position_held_outside_the_configured_pairs_still_shows(clock: SimCloc
     positions = make(ex, clock, db).snapshot()["positions"]
     assert [(p["pair"], p["amount"], p["stop_price"], p["take_profit_price"]) for p in positions] == [
         ("SOL/USD", 3.0, 90.0, 130.0)]
+
+# --- issue 20.1: the snapshot's exchange/database part is held between reads and rebuilt by the
+# events that change it (a trading change: `changed()`; a fill: `changed(refetch=True)`, which
+# refetches even when the fill lands during a read); the bot-side parts are read fresh.
+
+
+def test_a_trading_change_shows_in_the_next_read_and_nothing_else_rebuilds(
+    ex: MemoryExchange, clock: SimClock, db: Engine
+) -> None:
+    svc = make(ex, clock, db)
+    first = svc.snapshot()
+    assert first["positions"][0]["take_profit_price"] is None
+    add_trade(db, "BTC/USD", 46000.0)  # written by the trading service, which then reports it
+    svc.changed()
+    assert svc.snapshot()["positions"][0]["take_profit_price"] == 46000.0
+    assert ex.calls["fetch_balances"] == 1  # a journal change needs no exchange read
+
+
+def test_a_fill_refetches_the_exchange_at_the_next_read(ex: MemoryExchange, clock: SimClock, db: Engine) -> None:
+    svc = make(ex, clock, db)
+    assert svc.snapshot()["balances"]["BTC"] == 0.5
+    ex.add_fill("BTC/USD", "buy", "0.25", "42000", "0", ts_ms=clock.now_ms(), move_balances=True)
+    assert svc.snapshot()["balances"]["BTC"] == 0.5  # nobody said: the 60 s cache stands
+    svc.changed(refetch=True)
+    snap = svc.snapshot()
+    assert snap["balances"]["BTC"] == 0.75 and ex.calls["fetch_balances"] == 2
+
+
+def test_a_fill_during_a_read_is_not_lost(ex: MemoryExchange, clock: SimClock, db: Engine) -> None:
+    """The fill is reported while the balances are being read (their answer predates it): the
+    next read fetches again instead of keeping the old answer for a minute."""
+    svc = make(ex, clock, db)
+    real = ex.fetch_balances
+    state: dict[str, Any] = {"calls": 0}
+
+    def fetch_then_fill() -> Balances:
+        got = real()
+        state["calls"] += 1
+        if state["calls"] == 1:  # the answer is taken, then the fill lands and is reported
+            ex.add_fill("BTC/USD", "buy", "0.25", "42000", "0", ts_ms=clock.now_ms(), move_balances=True)
+            svc.changed(refetch=True)
+        return got
+
+    ex.fetch_balances = fetch_then_fill  # type: ignore[method-assign]
+    assert svc.snapshot()["balances"]["BTC"] == 0.5
+    assert svc.snapshot()["balances"]["BTC"] == 0.75
+
+
+def test_bot_side_parts_are_read_fresh_from_a_held_snapshot(ex: MemoryExchange, clock: SimClock, db: Engine) -> None:
+    paused: dict[str, Any] = {"running": True, "paused_reason": None}
+    svc = StatusService(ex, clock, db, "paper", ["BTC/USD"], breaker_snapshot=lambda: {"state": "closed"},
+                        autopilot_state=lambda: paused, kill_switch_state=lambda: {"tripped": False})
+    assert svc.snapshot()["autopilot"] == {"running": True, "paused_reason": None}
+    paused.update(running=False, paused_reason="paused by the owner")
+    assert svc.snapshot()["autopilot"] == {"running": False, "paused_reason": "paused by the owner"}
+    assert ex.calls["fetch_balances"] == 1  # the exchange part is still the held one

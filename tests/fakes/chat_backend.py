@@ -4,7 +4,7 @@
 allow-list (strangers get a `refusal` and nothing runs), `buy ...` echoed as a `confirm` that
 runs only on `yes` from the same user on the same channel, `status` with rows, `chart` with a
 PNG. `actions` records what "ran", so tests can prove a stranger ran nothing. When the real
-`bot.conversation.dispatcher` lands, the same tests can be pointed at it through `FakeZyn(dispatcher=...)`.
+`bot.dispatch.dispatcher` lands, the same tests can be pointed at it through `FakeZyn(dispatcher=...)`.
 """
 
 from __future__ import annotations
@@ -145,6 +145,14 @@ class FakeZyn:
     dispatcher: Any
     status: Any = field(default_factory=FakeStatus)
     db: Any = None
+
+    def dashboard_settings(self) -> list[tuple[str, str]]:
+        """No owner settings here (the page renders without)."""
+        return []
+
+    def equity_chart_svg(self, points: list[tuple[int, float]]) -> str:
+        """No chart drawn here."""
+        return ""
 
 
 def make_zyn(channels: ChannelSettings, allowed: dict[str, set[str]] | None = None) -> FakeZyn:

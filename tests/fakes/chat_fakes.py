@@ -70,6 +70,11 @@ class FakeOfflineEngine:
     calls: list[str] = field(default_factory=list)
     fail: bool = False
 
+    takes_unparsed = False
+
+    def warm(self) -> None:
+        """Nothing to load."""
+
     def answer(self, env: Any, text: str, dispatcher: Any) -> Any:
         self.calls.append(text)
         if self.fail:

@@ -13,6 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from core.domain import UserError
+from core.trading.commands import CancelOrders, Command, Flatten, FlattenPair, Pause, PlaceManualOrder, Resume
+from core.trading.results import Code, EntryFill, TradeResult
 
 PRICES = {"BTC/USD": Decimal("61000"), "ETH/USD": Decimal("3000")}
 T0 = 1_717_243_200_000  # 2024-06-01 12:00 UTC (a Saturday)
@@ -29,6 +31,7 @@ class FakePreview:
     stop: Decimal | None
     target: Decimal | None
     est_cost: Decimal
+    closes_positions: int = 0
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class FakeTrading:
     calls: list[tuple[str, Any]] = field(default_factory=list)
     fail_with: BaseException | None = None
     preview_text: str = ""
+    closes_positions: int = 0  # what a sell's preview says it closes
 
     def _maybe_fail(self) -> None:
         if self.fail_with is not None:
@@ -56,7 +60,8 @@ class FakeTrading:
         stop = req.stop if req.stop is not None else (price * Decimal("0.97")).quantize(Decimal("1"))
         target = req.target if req.target is not None else (price * Decimal("1.06")).quantize(Decimal("1"))
         cost = (req.amount * price * Decimal("1.0026")).quantize(Decimal("0.01"))
-        return FakePreview(self.preview_text, req.amount, req.pair, req.side, price, stop, target, cost)
+        closes = self.closes_positions if req.side == "sell" else 0
+        return FakePreview(self.preview_text, req.amount, req.pair, req.side, price, stop, target, cost, closes)
 
     def place_manual(self, req: Any) -> FakeResult:
         self._maybe_fail()
@@ -83,10 +88,39 @@ class FakeTrading:
         self.calls.append(("resume", None))
         return FakeResult(True, "Autopilot resumed.")
 
+    def handle(self, cmd: Command) -> TradeResult:
+        """The trading door: records the call under the old method names and answers with data
+        (a buy fills at the fake's price with the stop and target it was given)."""
+        match cmd:
+            case PlaceManualOrder(order=req):
+                self.place_manual(req)
+                price = req.price or PRICES.get(req.pair, Decimal(1))
+                if req.side == "sell":
+                    return TradeResult(True, Code.SOLD, req.pair, "sell", req.amount, price)
+                stop = req.stop if req.stop is not None else price * Decimal("0.97")
+                entry = EntryFill(len(self.calls), req.amount, price, stop, req.target)
+                return TradeResult(True, Code.BOUGHT, req.pair, "buy", req.amount, price, entry=entry)
+            case CancelOrders(order_id=order_id):
+                self.cancel(order_id)
+                return TradeResult(True, Code.CANCELED, canceled=1 if order_id else 0)
+            case Flatten(reason=reason):
+                self.flatten(reason)
+                return TradeResult(True, Code.FLATTENED)
+            case FlattenPair(pair=pair, reason=reason):
+                self.flatten_pair(pair, reason)
+                return TradeResult(True, Code.CLOSED, pair)
+            case Pause(reason=reason, until_ms=until_ms):
+                self.pause(reason, until_ms)
+                return TradeResult(True, Code.PAUSED)
+            case Resume():
+                self.resume()
+                return TradeResult(True, Code.RESUMED)
+        raise AssertionError(f"the fake does not take {cmd!r}")
+
 
 @dataclass
 class FakeMarket:
-    """`MarketPort`: the fixed PRICES, Kraken's BTC/USD and ETH/USD decimals."""
+    """`MarketPort`: the fixed PRICES, Kraken's price decimals (the paper catalog's)."""
 
     def price(self, pair: str) -> Decimal:
         if pair not in PRICES:
@@ -94,7 +128,9 @@ class FakeMarket:
         return PRICES[pair]
 
     def price_decimals(self, pair: str) -> int:
-        return 1 if pair == "BTC/USD" else 2
+        from core.markets.catalog import market_for
+
+        return market_for(pair).pair_decimals  # BTC/USD 1, ETH/USD 2, XRP/USD 5, DOGE/USD 7
 
     def lot_decimals(self, pair: str) -> int:
         return 8

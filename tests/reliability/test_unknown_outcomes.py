@@ -2,6 +2,9 @@
 points 1 and 2, issue 18's nested retry). Judged by the sim's own state, never by Zyn's word.
 
 Order-path tests: ZYN_EVIDENCE=off (the evidence gate must not keep these buys from happening).
+Zyn places every stop itself here (KRAKEN_CONDITIONAL_CLOSE=off): these cases are about its own
+orders; the entry whose answer is lost while the exchange attaches the stop (issue 21) is in
+tests/adapters/kraken/test_conditional_stop_trading.py.
 """
 
 from __future__ import annotations
@@ -67,7 +70,7 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Zyn, Runn
     tmp = tmp_path_factory.mktemp("unknown")
     with kraken_sim(tmp, shared_data()) as sim:
         counter = count(sim)
-        zyn = build(env(tmp, sim, ZYN_ORDER_GRACE_S="2"))
+        zyn = build(env(tmp, sim, ZYN_ORDER_GRACE_S="2", KRAKEN_CONDITIONAL_CLOSE="off"))
         try:
             yield zyn, sim, counter
         finally:

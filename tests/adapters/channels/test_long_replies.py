@@ -21,11 +21,11 @@ from adapters.channels.render import sms_segments, to_gsm
 from adapters.channels.settings import ChannelSettings
 from adapters.channels.slack import SlackChannel
 from adapters.channels.telegram import TelegramChannel
-from bot.conversation.dispatcher import Dispatcher
 from bot.conversation.envelope import Envelope, Reply
 from bot.conversation.intents import IntentClassifier
 from bot.conversation.offline_engine import OfflineEngine
 from bot.conversation.services import Services
+from bot.dispatch.dispatcher import Dispatcher
 from core.clock import SimClock
 from core.telemetry.db import make_engine
 from core.telemetry.kv import KeyValueStore

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.alerts.notifier import Notifier
-from bot.conversation.dispatcher import Dispatcher
 from bot.conversation.offline_engine import OfflineEngine
 from bot.conversation.services import Services
+from bot.dispatch.dispatcher import Dispatcher
 from core.clock import SimClock
 from core.domain import Event
 from core.telemetry.db import make_engine

@@ -108,3 +108,23 @@ def test_ohlc_is_limited_per_pair_so_many_pairs_do_not_queue_behind_one_another(
     assert budget.spend("public", "OHLC", "P0USD") == pytest.approx(1.0)  # the same pair again: 1 s apart
     for _ in range(10):
         assert budget.spend("public", "Ticker") == 0  # other public calls: the IP-wide counter, untouched
+
+
+def test_a_process_that_finds_the_counter_full_believes_kraken_and_waits(
+    sim: PaperSim, make_kraken: KrakenFactory
+) -> None:
+    """Another process on the same key filled Kraken's counter: this process's first call is
+    refused once, then its budget takes the counter as full and the retry waits for the decay."""
+    clock = FakeTime()
+    counters = refereed(sim, "starter", clock)
+    other: KrakenExchange = make_kraken()  # no budget: fills the key's counter to the brim
+    for _ in range(15):
+        other.fetch_balances()
+    budget = RateBudget.for_tier("starter", now=clock.now, sleep=clock.sleep)
+    kraken: KrakenExchange = make_kraken(ccxt_options={"enableRateLimit": True}, budget=budget)
+    with decimal.localcontext(), pytest.raises(ccxt.DDoSProtection, match="Rate limit exceeded"):
+        kraken.ccxt.privatePostBalanceEx()  # raw, so the guard's retry does not hide the refusal
+    assert counters.refused["EAPI:Rate limit exceeded"] == 1
+    assert budget.level("private") >= TIERS["starter"].rest.ceiling - 1e-6
+    kraken.fetch_balances()  # waits for Kraken's counter, then passes
+    assert counters.refused["EAPI:Rate limit exceeded"] == 1 and clock.slept > 0

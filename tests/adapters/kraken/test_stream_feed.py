@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import ccxt
@@ -153,5 +154,27 @@ def test_an_interval_without_trades_is_booked_as_rest_books_it_and_asked_once(si
         assert feed.rest_calls == before + 1  # the gap went to REST once...
         assert [c.ts for c in closed] == [c.ts for c in rest_feed(sim).closed_candles(PAIR, "1h")]  # ...as it books it
         assert feed.closed_candles(PAIR, "1h") == closed and feed.rest_calls == before + 1  # and only once
+    finally:
+        feed.stop()
+
+
+def test_the_book_gives_the_spread_and_a_lost_update_is_caught_by_the_checksum_and_resubscribed(
+    sim: PaperSim,
+) -> None:
+    feed = stream_feed(sim)
+    try:
+        streaming(feed)
+        wait_for(lambda: feed.top(PAIR) is not None)  # the book snapshot (traded pairs) is in
+        top = feed.top(PAIR)
+        assert top is not None and top.bid < top.ask and 0 < top.spread_bps < 50
+        lose = SocketFault("lose", channel="book")
+        sim.app.config["WS_FAULTS"].append(lose)
+        hour = START_MS + 3 * HOUR_MS
+        trade(sim, Candle(hour, 30000.0, 30500.0, 30000.0, 30500.0, 1.0))  # this update is lost
+        wait_for(lose.fired.is_set)
+        trade(sim, Candle(hour, 30000.0, 30500.0, 29000.0, 29000.0, 2.0))  # applied on the wrong book
+        wait_for(lambda: feed.book_resubscribes >= 1)
+        assert feed.books.mismatches >= 1
+        wait_for(lambda: (t := feed.top(PAIR)) is not None and t.bid < Decimal("29000") < t.ask)
     finally:
         feed.stop()

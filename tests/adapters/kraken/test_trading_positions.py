@@ -36,11 +36,12 @@ def usd_only(tmp_path: Path) -> Iterator[PaperSim]:
         yield s
 
 
-def kraken_for(sim: PaperSim) -> KrakenExchange:
+def kraken_for(sim: PaperSim, conditional_close: bool = True) -> KrakenExchange:
     return KrakenExchange(
         sim.url, sim.api_key, sim.api_secret, "live", sim.clock,
         CircuitBreaker(sim.clock, failure_threshold=1000),
         ccxt_options={"enableRateLimit": False, "timeout": 3000}, backoff_s=0.0, sleep=lambda s: None,
+        conditional_close=conditional_close,
     )
 
 
@@ -67,16 +68,17 @@ def test_restart_puts_a_stop_on_the_coins_still_held_instead_of_dropping_the_pos
     usd_only: PaperSim, tmp_path: Path
 ) -> None:
     """Path 1: Kraken went away right after the buy (balances unreadable, the stop refused); while
-    Zyn was down part of the coins went (sold by hand). The restart protects what is held."""
+    Zyn was down part of the coins went (sold by hand). The restart protects what is held.
+    Zyn places the stop itself here (KRAKEN_CONDITIONAL_CLOSE=off: the fallback path)."""
     sim, db = usd_only, make_engine(f"sqlite:///{tmp_path}/zyn.db")
     faults(sim).extend([Fault("BalanceEx", times=100), Fault("AddOrder", times=100, params={"ordertype": "stop-loss"})])
     plan = Decision(PAIR, 0, "enter", "cross", 30000.0, 29800.0, 400.0, 10000.0, amount=D("0.01"),
                     stop_distance=D("600"), target_distance=D("1200"))
-    result = service(kraken_for(sim), db, sim).enter(PAIR, plan)
+    result = service(kraken_for(sim, conditional_close=False), db, sim).enter(PAIR, plan)
     assert result.ok and "stop failed" in result.text, result.text
     faults(sim).clear()
     sim.exchange.create_order(OrderRequest(PAIR, "sell", "market", D("0.0002")))  # by hand, while down
-    restarted = service(kraken_for(sim), db, sim)
+    restarted = service(kraken_for(sim, conditional_close=False), db, sim)
     report = Reconciler(restarted).run()
     [bracket] = restarted.brackets(PAIR)
     assert stops(sim) == [D("0.0098")] and bracket.amount == D("0.0098"), report.text()
@@ -86,9 +88,10 @@ def test_restart_puts_a_stop_on_the_coins_still_held_instead_of_dropping_the_pos
 def test_a_limit_buy_filled_at_once_whose_stop_is_refused_is_reported_and_retried(
     make_kraken: KrakenFactory, sim: PaperSim, tmp_path: Path
 ) -> None:
-    """Path 4: the answer says bought, the stop is refused; the owner hears it, sync retries."""
+    """Path 4: the answer says bought, the stop is refused; the owner hears it, sync retries.
+    Zyn places the stop itself here (KRAKEN_CONDITIONAL_CLOSE=off: the fallback path)."""
     db = make_engine(f"sqlite:///{tmp_path}/zyn.db")
-    svc = service(kraken_for(sim), db, sim)
+    svc = service(kraken_for(sim, conditional_close=False), db, sim)
     faults(sim).append(Fault("AddOrder", times=100, params={"ordertype": "stop-loss"}))
     result = svc.place_manual(ManualOrder("buy", D("0.01"), PAIR, D("31000"), D("29000"), D("33000")))
     assert result.ok and "stop failed" in result.text, result.text

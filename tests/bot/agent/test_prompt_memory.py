@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from bot.agent import build_free_text_engine
 from bot.agent.engine import AgentEngine
-from bot.agent.prompt import default_time_context, status_performance
+from bot.agent.prompt import default_time_context, status_performance, time_words
 from bot.conversation.memory import ConversationMemory, forget, show_memory
 from core.clock import SimClock
 from core.config import Settings
@@ -101,6 +101,12 @@ def test_default_time_context_and_status_summary() -> None:
     clock = SimClock(T0 + 14 * 3_600_000)
     text = default_time_context(clock, "Europe/Berlin")()
     assert "2024" in text and "06" in text
+
+
+def test_the_prompt_time_words_name_local_and_utc_time_and_the_weekend() -> None:
+    ts = 1_704_551_400_000  # Saturday 2024-01-06 14:30 UTC
+    text = time_words(SimClock(ts), "Europe/Berlin")
+    assert "Saturday 2024-01-06 15:30 in Europe/Berlin" in text and "14:30 UTC" in text and "weekend" in text
 
     class Status:
         def snapshot(self) -> dict[str, Any]:

@@ -11,12 +11,14 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from bot.agent.engine import AgentEngine
-from bot.conversation.dispatcher import Dispatcher
 from bot.conversation.envelope import Envelope
 from bot.conversation.offline_engine import OfflineEngine
 from bot.conversation.services import Services
+from bot.dispatch.dispatcher import Dispatcher
 from core.clock import SimClock
 from core.telemetry.kv import KeyValueStore
+from core.trading.commands import Command, Pause, PlaceManualOrder
+from core.trading.results import Code, TradeResult
 from tests.fakes import openai_server as fake
 
 T0 = 1_714_996_800_000  # 2024-05-06 12:00 UTC
@@ -32,6 +34,7 @@ class Preview:
     stop: Decimal | None
     target: Decimal | None
     est_cost: Decimal | None
+    closes_positions: int = 0
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,16 @@ class Trading:
 
     def resume(self) -> Result:
         return Result(True, "resumed")
+
+    def handle(self, cmd: Command) -> TradeResult:
+        if isinstance(cmd, PlaceManualOrder):
+            self.place_manual(cmd.order)
+            o = cmd.order
+            return TradeResult(True, Code.LIMIT_PLACED, o.pair, o.side, o.amount, o.price, order_id="O1")
+        if isinstance(cmd, Pause):
+            self.pause(cmd.reason)
+            return TradeResult(True, Code.PAUSED)
+        return TradeResult(True, Code.CLOSED)
 
 
 class Status:
@@ -128,7 +141,7 @@ def test_agent_order_waits_for_the_owners_yes(
     assert [(o.side, o.amount, o.pair, o.price, o.stop) for o in trading.placed] == [
         ("buy", Decimal("0.01"), "BTC/USD", Decimal(61000), Decimal(59000))
     ]
-    assert "Placed" in done.text
+    assert done.text.startswith("Limit buy 0.01 BTC/USD at 61,000.0 placed (order O1)")
 
 
 def test_rate_limited_agent_answers_with_the_real_offline_engine(

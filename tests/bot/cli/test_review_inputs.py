@@ -11,10 +11,10 @@ from loguru import logger
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.conversation.dispatcher import Dispatcher
 from bot.conversation.envelope import Envelope, Reply
 from bot.conversation.offline_engine import OfflineEngine
 from bot.conversation.services import Services
+from bot.dispatch.dispatcher import Dispatcher
 from core.clock import SimClock
 from core.telemetry.kv import KeyValueStore
 from core.telemetry.models import ErrorRow

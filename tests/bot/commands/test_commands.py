@@ -7,8 +7,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.cli.shell import chat_exit_code, chat_once, run_shell
-from bot.conversation.dispatcher import Dispatcher
 from bot.conversation.envelope import Reply, render_plain
+from bot.dispatch.dispatcher import Dispatcher
 from core.telemetry.kv import KeyValueStore
 from core.telemetry.models import InsightRow
 from tests.fakes.services import T0, FakeStatus
@@ -114,7 +114,7 @@ def test_shell_loop_and_chat_once(dispatcher: Dispatcher) -> None:
         == 0
     )
     text = out.getvalue()
-    assert "Status" in text and "please confirm" in text and "Placed buy 0.01 BTC/USD." in text
+    assert "Status" in text and "please confirm" in text and "Bought 0.01 BTC/USD at 61,000.0, stop 59,170.0" in text
     assert text.count("Status") == 1  # stopped at exit
     reply = chat_once(dispatcher, "buy -1 btc")
     assert reply.kind == "error" and chat_exit_code(reply) == 2

@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from bot.agent.tools import TOOL_NAMES, TOOL_SCHEMAS, ToolArgError, command_for, run_tool
 from bot.cli.shell import chat_once
-from bot.conversation.dispatcher import Dispatcher
 from bot.conversation.envelope import Envelope, Reply, render_plain
+from bot.dispatch.dispatcher import Dispatcher
 from core.telemetry.models import TradeRow
 from tests.bot.commands.test_stats_command import WEEK, ms, plant
 from tests.fakes.services import T0, FakeStatus

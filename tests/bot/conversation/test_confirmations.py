@@ -4,8 +4,8 @@ import threading
 from collections.abc import Callable
 from decimal import Decimal
 
-from bot.conversation.dispatcher import Dispatcher
 from bot.conversation.envelope import Envelope, Reply
+from bot.dispatch.dispatcher import Dispatcher
 from core.clock import SimClock
 from tests.fakes.services import FakeStatus, FakeTrading
 
@@ -17,11 +17,11 @@ def test_order_is_echoed_and_needs_yes(say: Say, trading: FakeTrading) -> None:
     assert reply.kind == "confirm" and reply.buttons == ["yes", "no"]
     assert reply.text.startswith("jimmy, please confirm")
     rows = reply.row_dict()
-    assert rows["Size"] == "0.01 BTC" and rows["Stop"] == "59,000" and rows["Target"] == "65,000"
-    assert rows["Est. cost"] == "611.59 USD" and rows["Price"] == "limit 61,000"
+    assert rows["Size"] == "0.01 BTC" and rows["Stop"] == "59,000.0" and rows["Target"] == "65,000.0"
+    assert rows["Est. cost"] == "611.59 USD" and rows["Price"] == "limit 61,000.0"
     assert trading.calls == []
     done = say("yes")
-    assert done.kind == "text" and done.text == "Placed buy 0.01 BTC/USD."
+    assert done.kind == "text" and done.text.startswith("Bought 0.01 BTC/USD at 61,000.0, stop ")
     ((name, req),) = trading.calls
     assert (req.side, req.amount, req.pair, req.price, req.stop, req.target) == (
         "buy",
@@ -37,7 +37,7 @@ def test_order_is_echoed_and_needs_yes(say: Say, trading: FakeTrading) -> None:
 
 def test_what_was_echoed_is_what_runs(say: Say, trading: FakeTrading) -> None:
     rows = say("buy 0.01 btc").row_dict()  # market: the preview fills in stop and target
-    assert rows["Stop"] == "59,170" and rows["Target"] == "64,660" and rows["Price"].startswith("market")
+    assert rows["Stop"] == "59,170.0" and rows["Target"] == "64,660.0" and rows["Price"].startswith("market")
     say("yes")
     req = trading.calls[0][1]
     assert (req.price, req.stop, req.target) == (None, Decimal("59170"), Decimal("64660"))
@@ -82,7 +82,7 @@ def test_an_unrelated_message_is_answered_and_the_order_still_waits(say: Say, tr
     assert reply.text.endswith("(Still waiting for yes or no on: buy 0.01 BTC/USD (market, about 61,000.0).)")
     say("what's the price of ETH?")
     assert trading.calls == []
-    assert say("yes").text.startswith("Placed buy 0.01 BTC/USD")
+    assert say("yes").text.startswith("Bought 0.01 BTC/USD")
     assert len(trading.calls) == 1
 
 
@@ -110,7 +110,7 @@ def test_confirmation_survives_a_new_dispatcher(
     first = make_dispatcher().handle(Envelope("cli", "owner", "buy 0.01 btc"))
     assert first.kind == "confirm"
     second = make_dispatcher().handle(Envelope("cli", "owner", "yes"))
-    assert second.text.startswith("Placed") and len(trading.calls) == 1
+    assert second.text.startswith("Bought") and len(trading.calls) == 1
 
 
 def test_two_concurrent_yes_run_once(make_dispatcher: Callable[[], Dispatcher], trading: FakeTrading) -> None:

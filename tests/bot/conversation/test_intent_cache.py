@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.conversation.dispatcher import Dispatcher
 from bot.conversation.envelope import Envelope
 from bot.conversation.intent_cache import IntentModel
 from bot.conversation.intents import TRAIN_PATH, IntentClassifier
 from bot.conversation.offline_engine import OfflineEngine
 from bot.conversation.services import Services
+from bot.dispatch.dispatcher import Dispatcher
 from core.clock import SimClock
 from core.telemetry.kv import KeyValueStore
 from tests.bot.conftest import ALLOW
@@ -115,7 +115,7 @@ def test_the_dispatcher_answers_the_first_free_text_without_training_when_the_ca
     IntentModel(tmp_path, train=trainer).get()  # an earlier process built the cache
     model = IntentModel(tmp_path, train=never)
     dispatcher = Dispatcher(services, KeyValueStore(db), db, clock, ALLOW, "jimmy", OfflineEngine(model=model))
-    reply = dispatcher.handle(Envelope("telegram", "111", "stauts"))
+    reply = dispatcher.handle(Envelope("telegram", "111", "give me an overview please"))
     assert reply.title == "Status" and model.origin == "cache"
 
 

@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.conversation.dispatcher import Dispatcher
 from bot.conversation.envelope import Envelope, Reply
 from bot.conversation.intents import IntentClassifier
 from bot.conversation.offline_engine import OfflineEngine
 from bot.conversation.parser import parse
 from bot.conversation.services import Services
+from bot.dispatch.dispatcher import Dispatcher
 from core.clock import SimClock
 from core.domain import ExchangeUnavailable
 from core.telemetry.kv import KeyValueStore

@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from bot.conversation.dispatcher import Dispatcher
 from bot.conversation.envelope import Envelope, Reply
 from bot.conversation.intents import PHRASES_DIR
+from bot.dispatch.dispatcher import Dispatcher
 from tests.fakes.services import FakeTrading
 
 SAFE = [line.strip() for line in (PHRASES_DIR / "safe_sentences.txt").read_text(encoding="utf-8").splitlines()

@@ -33,6 +33,7 @@ from bot.settings import load_settings  # core settings + the channel blocks (is
 from bot.wiring.app import Zyn, build_zyn
 from core.domain import UserError
 from core.telemetry.models import DecisionRow, EquitySnapshotRow, OrderRow, TradeRow
+from core.trading.types import ManualOrder
 from tests.fakes.sim_server import SimServer
 
 HOUR = 3_600_000
@@ -169,7 +170,8 @@ def test_paper_live_feed_drives_the_autopilot_on_closed_candles_only(paper_live)
 
 
 def test_status_names_the_market_data_transport_websocket_then_rest_when_the_socket_goes(paper_live) -> None:  # type: ignore[no-untyped-def]
-    """issue 21: status `market_data.transport`; the sim's socket gone, REST polling carries on."""
+    """issue 21: status `market_data.transport`; a market order's echo shows the checked book's
+    spread and fill estimate; the sim's socket gone, REST polling carries on."""
     import time
 
     zyn, sim = paper_live
@@ -179,6 +181,12 @@ def test_status_names_the_market_data_transport_websocket_then_rest_when_the_soc
     while zyn.status.snapshot()["market_data"]["transport"] != "websocket":
         assert time.monotonic() < deadline, "the market socket never came up"
         time.sleep(0.02)
+    zyn.scheduler.run_now("take_profit_watch")  # the pricer quotes the sim's price locally
+    order = ManualOrder(side="buy", amount=Decimal("0.01"), pair="BTC/USD")  # a market buy's echo
+    while "Book: bid" not in (text := zyn.dispatcher.services.trading.preview_order(order).text):
+        assert time.monotonic() < deadline + 5, f"the echo never showed the book: {text}"
+        time.sleep(0.02)
+    assert "spread" in text and "a market buy of 0.01 fills at about" in text
     sim.stop()  # no new connections; the open socket is cut as a network would cut it
     sim.sim.app.config["WS_FAULTS"].append(SocketFault("drop"))
     while zyn.status.snapshot()["market_data"]["transport"] != "rest":

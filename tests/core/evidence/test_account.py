@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from core.domain import Market
+from core.domain import ClosedTrade, Market
 from core.evidence.account import PairTape, simulate
 from core.market_data.arrays import CandleArrays
 from core.markets.catalog import market_for
-from core.research.metrics import ClosedTrade
 from core.research.pair_backtest import PairBacktest
 from core.strategy.account_risk import MAX_POSITIONS, TOTAL_RISK_CAP, AccountRiskConfig
 from core.strategy.risk import RiskConfig

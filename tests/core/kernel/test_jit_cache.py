@@ -84,3 +84,62 @@ def test_importing_the_kernel_leaves_the_process_environment_alone() -> None:
         "print('ok')\n"
     )
     _prints_ok(code)
+
+
+def test_while_another_thread_runs_numba_loads_without_blocking_scipy() -> None:
+    """zyn run's start: the kernel loads numba while the chat's classifier thread imports
+    scikit-learn (and so scipy.linalg). The probe block is process-wide, so with another thread
+    alive it must not be set: it made that thread's import fail ("import of
+    scipy.linalg.cython_blas halted; None in sys.modules") and the first chat message with it.
+    Checked inside numba's own import (a meta-path finder sees every module it loads)."""
+    code = (
+        "import sys, threading, importlib.abc\n"
+        "done = threading.Event()\n"
+        "t = threading.Thread(target=done.wait)\n"
+        "t.start()\n"
+        "seen = []\n"
+        "class Look(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.startswith('numba') and sys.modules.get('scipy.linalg.cython_blas', 0) is None:\n"
+        "            seen.append(name)\n"
+        "        return None\n"
+        "sys.meta_path.insert(0, Look())\n"
+        "from core.kernel.jit import import_numba\n"
+        "import_numba()\n"
+        "done.set(); t.join()\n"
+        "assert not seen, f'scipy blocked while another thread ran, during {seen[:3]}'\n"
+        "print('ok')\n"
+    )
+    _prints_ok(code)
+
+
+def test_a_change_to_any_kernel_module_makes_the_cached_loop_stale(tmp_path: Path) -> None:
+    """numba stamps a cached function with its own file only; the loop inlines helpers from other
+    kernel modules, so the kernel's locator stamps with every module of the package."""
+    from core.kernel.jit import import_numba, stamp_kernel_cache
+
+    numba = import_numba()
+    classes = numba.core.caching.CacheImpl._locator_classes
+    before = list(classes)
+    package = tmp_path / "kernel"
+    package.mkdir()
+    (package / "loop.py").write_text("def run():\n    return 1\n")
+    (package / "steps.py").write_text("X = 1\n")
+    elsewhere = tmp_path / "other.py"
+    elsewhere.write_text("def run():\n    return 1\n")
+
+    def run() -> int:
+        return 1
+
+    try:
+        stamp_kernel_cache(numba, package)
+        stamp_kernel_cache(numba, package)  # once only
+        assert len(classes) == len(before) + 2
+        ours = classes[:2]  # numba's user-dir and in-tree locators, stamped with the package
+        assert all(k.from_function(run, str(elsewhere)) is None for k in ours)  # other files: numba's own
+        locator = next(x for x in (k.from_function(run, str(package / "loop.py")) for k in ours) if x is not None)
+        stamp = locator.get_source_stamp()
+        (package / "steps.py").write_text("X = 22\n")  # a helper module changes, loop.py does not
+        assert locator.get_source_stamp() != stamp
+    finally:
+        classes[:] = before

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
+from core.domain import ClosedTrade
 from core.learning.analyzer import TradeAnalyzer, from_closed_trade
-from core.research.metrics import ClosedTrade
 from core.telemetry.db import make_engine
 from core.telemetry.models import TradeRow
 

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from core.domain import Candle
+from core.domain import Candle, ClosedTrade
 from core.learning.learn_features import FEATURE_NAMES, Universe, pair_series, time_features
 from core.market_data.csv_loader import load_csv
 from core.market_data.resample import resample
-from core.research.metrics import ClosedTrade
 
 CANDLE_FEATURES = ("trend_strength", "atr_pct", "htf_trend", "htf_slope", "vol_rank", "dist_sma100")
 H4 = 4 * 3_600_000

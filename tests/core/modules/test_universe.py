@@ -1,4 +1,4 @@
-"""The universe filter: every pair gets one row with in/out and the reason."""
+"""The universe filter: every pair gets one row with in/out and the reason's code (words: bot/text/universe.py)."""
 
 from __future__ import annotations
 
@@ -30,15 +30,15 @@ def test_each_filter_gives_its_reason_and_the_top_by_volume_are_in() -> None:
     ], CFG)
     by = {r.pair: r for r in rows}
     assert [r.pair for r in rows if r.included] == ["BTC/USD", "ETH/USD"]
-    assert by["BTC/USD"].reason == "#1 by 24h volume" and by["BTC/USD"].volume_quote_24h == 3_000_000
-    assert by["SOL/USD"].reason == "#3 by 24h volume; only the top 2 are traded"
-    assert by["BTC/EUR"].reason == "quote EUR, not USD"
-    assert by["LUNA/USD"].reason == "on the deny-list"
-    assert by["DUST/USD"].reason == "price 0.0001 below the minimum 0.001"
-    assert by["THIN/USD"].reason == "24h volume 500 USD below 100,000"
-    assert by["WIDE/USD"].reason == "spread 2.000% above 0.5%"
-    assert by["OFF/USD"].reason == "pair not online"
-    assert by["NEW/USD"].reason == "no price (no trades)"
+    assert (by["BTC/USD"].why, by["BTC/USD"].rank) == ("ranked", 1) and by["BTC/USD"].volume_quote_24h == 3_000_000
+    assert (by["SOL/USD"].why, by["SOL/USD"].rank, by["SOL/USD"].limit) == ("top_n", 3, 2)
+    assert (by["BTC/EUR"].why, by["BTC/EUR"].limit) == ("quote", "USD")
+    assert by["LUNA/USD"].why == "denied"
+    assert (by["DUST/USD"].why, by["DUST/USD"].limit) == ("min_price", 0.001)
+    assert (by["THIN/USD"].why, by["THIN/USD"].volume_quote_24h) == ("min_volume", 500)
+    assert (by["WIDE/USD"].why, by["WIDE/USD"].limit) == ("max_spread", 0.5)
+    assert by["OFF/USD"].why == "offline"
+    assert by["NEW/USD"].why == "no_price"
     assert len(rows) == 10
 
 
@@ -46,8 +46,9 @@ def test_short_history_drops_a_pair_and_the_next_by_volume_takes_its_place() -> 
     rows = select([stats("BTC/USD", 30000, 100), stats("ETH/USD", 2000, 1000), stats("SOL/USD", 20, 50_000)],
                   CFG, history=lambda pair: 10 if pair == "ETH/USD" else 500)
     by = {r.pair: r for r in rows}
-    assert by["ETH/USD"].reason == "only 10 candles of history, 50 needed" and not by["ETH/USD"].included
-    assert by["SOL/USD"].included and by["SOL/USD"].reason == "#3 by 24h volume"
+    assert (by["ETH/USD"].why, by["ETH/USD"].have, by["ETH/USD"].limit) == ("history", 10, 50)
+    assert not by["ETH/USD"].included
+    assert by["SOL/USD"].included and (by["SOL/USD"].why, by["SOL/USD"].rank) == ("ranked", 3)
 
 
 class CountingSource:

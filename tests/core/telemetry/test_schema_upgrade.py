@@ -27,7 +27,7 @@ from core.telemetry.db import make_engine
 from core.telemetry.kv import KeyValueStore
 from core.telemetry.models import KeyValueRow, OrderRow, PositionRow, TradeRow
 from core.telemetry.schema import BASELINE, HEAD, alembic_config, current_revision
-from core.trading.unit_of_work import UnitOfWork
+from core.trading.uow_sql import SqlUnitOfWork
 from tests.pg import BACKENDS, PG_URL
 
 FIXTURE = Path(__file__).with_name("fixtures") / "main_before_alembic.sql"
@@ -175,4 +175,4 @@ def test_a_bracket_still_kept_as_kv_json_becomes_its_exact_position_row(backend:
     assert (row.stop_order_id, row.entry_ref, row.sold, row.exit_fees, row.origin) == (
         "OSTOP-3", "zyn-b3", D("0.001"), D("0.0052"), "autopilot",
     )
-    assert UnitOfWork(engine, SimClock(0)).load()[3].proceeds == D("2.00123456789")
+    assert SqlUnitOfWork(engine, SimClock(0)).load()[3].proceeds == D("2.00123456789")

@@ -14,6 +14,7 @@ from core.paper.exchange import PaperExchange
 from core.strategy.pinned import Decision
 from core.telemetry.db import make_engine
 from core.telemetry.models import OrderRow, SafetyEventRow
+from core.trading.events import PositionClosed
 from core.trading.service import TradingService
 from core.trading.take_profit import TakeProfitWatcher
 from core.trading.types import ManualOrder
@@ -116,9 +117,9 @@ def test_watcher_exits_at_target_inside_a_candle_walk(stack: Stack) -> None:
     assert stack.exchange.fetch_open_orders() == [] and stack.exchange.fetch_balances().total["BTC"] == 0
 
 
-def test_stop_fill_closes_the_trade_and_feeds_listeners(stack: Stack) -> None:
+def test_stop_fill_closes_the_trade_and_publishes_position_closed(stack: Stack) -> None:
     seen: list[str] = []
-    stack.service.add_exit_listener(lambda e: seen.append(e.reason))
+    stack.service.bus.subscribe(PositionClosed, lambda e: seen.append(e.reason))
     stack.service.place_manual(buy())
     stack.exchange.walk_candle(PAIR, Candle(T0 + HOUR, 30000, 33000, 28000, 31000, 1), HOUR)
     stack.service.sync()

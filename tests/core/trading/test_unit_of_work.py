@@ -19,7 +19,7 @@ from core.telemetry.models import OrderRow
 from core.trading.bracket import Bracket
 from core.trading.service import TradingService
 from core.trading.types import ManualOrder
-from core.trading.unit_of_work import UnitOfWork
+from core.trading.uow_sql import SqlUnitOfWork
 from tests.pg import BACKENDS, fresh_engine
 
 PAIR = "BTC/USD"
@@ -42,7 +42,7 @@ def test_a_change_that_fails_midway_leaves_the_old_state(backend: str, tmp_path:
     svc = service(exchange, clock, db)
     assert svc.place_manual(ManualOrder("buy", D("0.01"), PAIR, None, D("29000"), None)).ok
     [before] = svc.brackets(PAIR)
-    uow = UnitOfWork(db, clock)
+    uow = SqlUnitOfWork(db, clock)
     with pytest.raises(RuntimeError), uow.change() as tx:
         tx.update_order(svc.journal.orders_for_trade(before.trade_id, ["open"])[0].client_ref, status="closed")
         tx.save(replace(before, amount=D("0.004"), sold=D("0.006")))
@@ -55,7 +55,7 @@ def test_a_change_that_fails_midway_leaves_the_old_state(backend: str, tmp_path:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_prices_and_amounts_come_back_digit_for_digit(backend: str, tmp_path: Path) -> None:
     db = fresh_engine(backend, tmp_path)
-    uow = UnitOfWork(db, SimClock(T0))
+    uow = SqlUnitOfWork(db, SimClock(T0))
     exact = Bracket(7, PAIR, D("0.00998"), D("30000.1"), D("300.080026"), D("0.780026"),
                     D("29000.12345678901234"), None, "O1", 10.0, T0, realized=D("-0.000000000000000001"))
     with uow.change() as tx:

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.conversation.dispatcher import REFUSAL, Dispatcher
 from bot.conversation.envelope import Envelope, Reply
 from bot.conversation.offline_engine import OfflineEngine
 from bot.conversation.services import Services
+from bot.dispatch.dispatcher import REFUSAL, Dispatcher
 from core.clock import SimClock
 from core.domain import Event, ExchangeUnavailable, InsufficientFunds
 from core.telemetry.kv import KeyValueStore

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from loguru import logger
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from bot.alerts.notifier import error_event
@@ -23,7 +24,7 @@ from bot.commands.context import CommandContext
 from bot.commands.prefs import PREF_TZ, PREF_USER_NAME
 from bot.commands.registry import HANDLERS
 from bot.commands.trading import execute_pending
-from bot.conversation.audit_log import AuditLog
+from bot.conversation.audit_log import AuditLog, AuditSink
 from bot.conversation.confirmations import Confirmations, Pending
 from bot.conversation.envelope import Envelope, Reply, render_plain
 from bot.conversation.parser import is_no, is_yes, parse
@@ -32,6 +33,7 @@ from core.domain import ExchangeError, ExchangeUnavailable, UserError
 from core.ports import Clock, Notifier
 from core.telemetry.kv import KeyValueStore
 from core.telemetry.models import ErrorRow, SafetyEventRow
+from core.telemetry.storage_health import is_storage_fault
 
 MAX_MESSAGE_BYTES = 4096
 STORED_TEXT_CHARS = 4096
@@ -46,7 +48,15 @@ _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufff
 
 
 class FreeTextEngine(Protocol):
-    """Answers what is not a command (offline engine by default, the LLM agent when configured)."""
+    """Answers what is not a command (offline engine by default, the LLM agent when configured).
+
+    `takes_unparsed`: the engine also gets what the strict grammar cannot parse (the LLM agent).
+    `warm()`: prepare in the background what the first answer would wait for (`zyn run`)."""
+
+    @property
+    def takes_unparsed(self) -> bool: ...
+
+    def warm(self) -> None: ...
 
     def answer(self, env: Envelope, text: str, dispatcher: Dispatcher) -> Reply: ...
 
@@ -60,6 +70,10 @@ def check_hygiene(text: str) -> str | None:
     if not text.strip():
         return "I got an empty message. Send help to see what I can do."
     return None
+
+
+# commands that read the stored conversation: the journal's queued rows are stored first
+READS_CONVERSATION = frozenset({"memory", "forget"})
 
 
 class Dispatcher:
@@ -76,6 +90,7 @@ class Dispatcher:
         *,
         tz: str = "UTC",
         confirm_clock: Clock | None = None,
+        audit: AuditSink | None = None,
     ) -> None:
         """`allow_lists`: channel -> allowed user ids ("*" = anyone the channel let through, e.g.
         the web chat on loopback or behind WEB_CHAT_TOKEN). "cli" is always the owner; a channel
@@ -88,7 +103,8 @@ class Dispatcher:
         self.confirmations = Confirmations(kv, db_engine, confirm_clock or clock)
         # One writer at a time for the audit log (concurrent SQLite writers otherwise meet in
         # SQLite's busy-wait, which backs off in steps of up to 100 ms), committing in groups.
-        self._audit = AuditLog(db_engine)
+        # `audit`: the write-ahead journal (issue 20.1, built by the composition root) or else this.
+        self._audit: AuditSink = audit if audit is not None else AuditLog(db_engine)
 
     @property
     def user_name(self) -> str:
@@ -97,6 +113,10 @@ class Dispatcher:
     @property
     def tz(self) -> str:
         return self.kv.get(PREF_TZ) or self._tz
+
+    def close(self) -> None:
+        """Store every message still queued (the write-ahead journal's writer)."""
+        self._audit.close()
 
     def is_allowed(self, channel: str, user_id: str) -> bool:
         if channel in TRUSTED_CHANNELS:
@@ -184,8 +204,9 @@ class Dispatcher:
         try:
             cmd = parse(text)
         except UserError:
-            if free_text and getattr(self.free_text, "takes_unparsed", False):  # the LLM agent
+            if free_text and self.free_text.takes_unparsed:  # the LLM agent
                 logger.bind(channel=env.channel).info("unparsed command handed to the agent")
+                self._audit.flush()  # the agent reads the conversation back
                 return self.free_text.answer(env, text, self)
             raise
         if cmd is None:
@@ -193,7 +214,10 @@ class Dispatcher:
                 return Reply(
                     text=f"{text.split()[0][:30]!r} is not a command; send help for the list.", kind="error"
                 )
+            self._audit.flush()  # the free-text engine may read the conversation back
             return self.free_text.answer(env, text, self)
+        if cmd.name in READS_CONVERSATION:
+            self._audit.flush()
         handler = HANDLERS.get(cmd.name)
         if handler is None:  # yes/no reach here only through execute_command, which refuses them
             return Reply(text="There is nothing waiting for a yes.")
@@ -314,8 +338,4 @@ def _printable(text: str) -> str:
 
 def _storage_fault(exc: BaseException) -> bool:
     """A database error that means the storage itself fails (see core.telemetry.storage_health)."""
-    from sqlalchemy.exc import DBAPIError
-
-    from core.telemetry.storage_health import is_storage_fault
-
     return isinstance(exc, DBAPIError) and is_storage_fault(exc.orig, bool(exc.connection_invalidated))

@@ -1,0 +1,124 @@
+"""Plain money phrasings read into the order grammar: verb typos and idioms for buy, sell, cancel, flatten.
+
+Why a module of its own: jimmy types "byu 0.01 btc", "sel 0.1 eth", "cancell the pending order",
+"cash out my ethereum", "get rid of my doge", "add 0.05 eth to my position", "put 100 quid into
+bitcoin" and "go flat". Each is rewritten into the canonical command words ("buy 0.01 btc",
+"sell all my ethereum", "flatten") and then parsed by the same strict grammar, so the money is still
+echoed and needs `yes`. The safety rule holds: only a message that STARTS with the action (or a
+one-letter slip of its verb) is rewritten; a question, a negation, or a sentence without a coin,
+an amount or an order never is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from core.markets.asset_names import asset_in
+
+MONEY_VERBS = ("buy", "sell", "cancel", "flatten")
+# English words one edit away from a money verb: never read as that verb ("bye", "by", "set", "see")
+_REAL_WORDS = frozenset({"by", "bye", "bu", "uy", "but", "bug", "bud", "bun", "bum", "bur", "buh", "bit", "buoy",
+                         "set", "see", "self", "seal", "tell", "ell", "bell", "cell", "sill", "sall", "sekl",
+                         "dell", "fell", "hell", "well", "yell", "shell", "spell", "smell", "bus", "guy",
+                         "boy", "bay", "buyer", "sells", "buys", "selly", "cancels", "flatter", "flatted",
+                         "fatten", "batten", "flattens", "canceled", "cancer", "lancel", "sel"})
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_NEAR = {  # the keys beside each key on a QWERTY keyboard (same row, and the rows above and below)
+    c: "".join(
+        o for r2, row2 in enumerate(_ROWS) if abs(r2 - r) <= 1
+        for j2, o in enumerate(row2) if o != c and abs(j2 - j) <= (1 if r2 == r else 1)
+    )
+    for r, row in enumerate(_ROWS) for j, c in enumerate(row)
+}
+
+
+def one_slip(word: str, any_key: bool = False) -> set[str]:
+    """Every word one typing slip away: a letter dropped, doubled, swapped with its neighbour, or
+    hit on a key beside it ("byu", "sel", "cancell", "flaten", "nuy"); `any_key`: or on any key
+    ("halp": for harmless words only, never for a money verb)."""
+    out: set[str] = set()
+    for i in range(len(word)):
+        out.add(word[:i] + word[i + 1 :])
+        out.add(word[:i] + word[i] + word[i:])
+        if i + 1 < len(word):
+            out.add(word[:i] + word[i + 1] + word[i] + word[i + 2 :])
+        for c in (_LETTERS if any_key else _NEAR.get(word[i], "")):
+            out.add(word[:i] + c + word[i + 1 :])
+    out.discard(word)
+    return out
+
+
+_SLIPS: dict[str, str] = {}
+for _verb in MONEY_VERBS:
+    for _slip in one_slip(_verb):
+        if len(_slip) >= 3 and _slip not in _REAL_WORDS:
+            _SLIPS.setdefault(_slip, _verb)
+_SLIPS["sel"] = "sell"  # not an English word; "sel 0.1 eth" is common
+
+
+def fix_verb_slip(text: str) -> str:
+    """"byu 0.01 btc" -> "buy 0.01 btc", "flaten everything" -> "flatten everything"; the text
+    unchanged when its first word is no slip of a money verb."""
+    stripped = text.lstrip()
+    head, sep, rest = stripped.partition(" ")
+    verb = _SLIPS.get(head.lower().lstrip("/"))
+    return f"{verb}{sep}{rest}" if verb is not None else text
+
+
+_AMOUNT = r"(\$?\d[\d,]*(?:\.\d+)?|\d*\.\d+)"
+_ADD = re.compile(rf"^add\s+{_AMOUNT}\s+(\S+)(?:\s+(?:more|extra))?(?:\s+(?:to|into|onto)\s+(?:my|the|our)?\s*"
+                  r"(?:position|positions|holding|holdings|bag|stack|pile|it))?\s*[.!]?$", re.I)
+_PUT = re.compile(rf"^(?:put|invest|stick|throw|chuck|drop)\s+(?:another\s+)?{_AMOUNT}\s*([a-z$€£]*)\s+"
+                  r"(?:in|into|on)\s+(?:some\s+)?(\S+)\s*[.!]?$", re.I)
+_GRAB = re.compile(rf"^(?:grab|pick\s+up|get|snag|scoop\s+up)\s+(?:me\s+|us\s+)?{_AMOUNT}\s+(\S+)\s*[.!]?$", re.I)
+_SELL_IDIOM = re.compile(r"^(?:cash\s+out(?:\s+of)?|get\s+rid\s+of|take\s+profits?\s+(?:on|in|from)|"
+                         r"sell\s+off|offload|unload|dump|lighten\s+up\s+on|bank\s+(?:the\s+)?profits?\s+on)\s+(.+)$",
+                         re.I)
+_FLAT = re.compile(r"^(?:(?:go|get|make\s+me|make\s+us)\s+(?:completely\s+|fully\s+|all\s+)?(?:flat|to\s+cash)"
+                   r"|liquidate|panic\s+(?:sell|close|flatten))"
+                   r"(?:\s+(?:of\s+)?(?:now|please|pls|asap|everything|it\s+all|all(?:\s+(?:my\s+)?positions)?|"
+                   r"the\s+market|my\s+positions))*\s*[.!]?$"
+                   r"|^i\s+want\s+(?:to\s+get\s+)?out\s+of\s+(?:everything|it\s+all|all(?:\s+my)?\s+positions|"
+                   r"the\s+market|my\s+positions)(?:\s+(?:now|please|asap))?\s*[.!]?$", re.I)
+_ORDER_WORDS = re.compile(r"\b(orders?|bids?|asks?|limits?)\b", re.I)
+_AMOUNT_WORDS = re.compile(r"\b(\d|half|quarter|third|all|everything|entire|whole|some|bit|little)", re.I)
+_CURRENCY = {"": "", "$": "", "quid": "GBP", "pounds": "GBP", "£": "GBP", "gbp": "GBP", "usd": "USD",
+             "dollars": "USD", "bucks": "USD", "eur": "EUR", "euros": "EUR", "€": "EUR"}
+
+
+def money_idiom(text: str) -> str | None:
+    """The canonical command for a plain money idiom, else None:
+    "add 0.05 eth to my position" -> "buy 0.05 eth"; "put 100 quid into bitcoin" -> "buy 100 GBP of
+    bitcoin"; "cash out my ethereum" -> "sell all my ethereum"; "take profit on half the eth" ->
+    "sell half the eth"; "get rid of the resting order on sol" -> "cancel the resting order on sol";
+    "go flat" -> "flatten"."""
+    t = " ".join(text.strip().replace("’", "'").split())
+    if not t or t.endswith("?"):
+        return None
+    if _FLAT.match(t):
+        return "flatten"
+    add = _ADD.match(t)
+    if add is not None and asset_in(add.group(2)) is not None:
+        return f"buy {add.group(1)} {add.group(2)}"
+    grab = _GRAB.match(t)
+    if grab is not None and asset_in(grab.group(2)) is not None:
+        return f"buy {grab.group(1)} {grab.group(2)}"
+    put = _PUT.match(t)
+    if put is not None and asset_in(put.group(3)) is not None:
+        amount, unit = put.group(1), put.group(2).lower()
+        if unit not in _CURRENCY:
+            return None
+        if unit in ("£", "€"):
+            unit = {"£": "gbp", "€": "eur"}[unit]
+        quote = _CURRENCY[unit] or "USD"
+        return f"buy {amount.lstrip('$')} {quote} of {put.group(3)}"
+    sell = _SELL_IDIOM.match(t)
+    if sell is not None:
+        rest = sell.group(1)
+        if _ORDER_WORDS.search(rest):
+            return f"cancel {rest}"
+        if asset_in(rest) is None:
+            return None
+        return f"sell {rest}" if _AMOUNT_WORDS.search(rest) else f"sell all {rest}"
+    return None
