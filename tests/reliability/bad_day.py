@@ -249,7 +249,7 @@ def settle(rig: Rig) -> list[str]:
 # ----------------------------------------------------------------------------- the machine
 class BadDayMachine(RuleBasedStateMachine):
     rate = 0.15  # the share of private calls that get a fault (the CLI runner may change it)
-    order_rate = 0.6  # the share of AddOrders: most kinds concern orders, and they are few beside the reads
+    order_rate = 0.9  # the share of AddOrders: most kinds concern orders, and they are few beside the reads
     left_out: frozenset[str] = frozenset()  # actions replaced by candles (the CI run's known open defect)
 
     def __init__(self) -> None:
@@ -392,7 +392,7 @@ def table_rows() -> list[tuple[str, str, str, str]]:
                  "no order without the lease", "pass"))
     return rows
 VERBOSE = False  # the CLI's --verbose: every chat line and reply on stderr
-CI_SETTINGS = settings(max_examples=3, stateful_step_count=10, deadline=None, database=None, derandomize=True,
+CI_SETTINGS = settings(max_examples=4, stateful_step_count=10, deadline=None, database=None, derandomize=True,
                        suppress_health_check=list(HealthCheck), print_blob=True)
 
 
