@@ -16,8 +16,8 @@ from tests.reliability.table import publish
 class CiBadDay(BadDayMachine):
     """OPEN DEFECT, left out of CI until fixed: a stop moved to break-even (above the price) that
     the sim fills only in part leaves the position's stop short of its coins (replay, exactly:
-    `python -m tests.reliability.bad_day --replay-open-defect`: schedule seed 2147483647, steps buy,
-    buy, buy, sell, buy, buy, move stop). The long run keeps it."""
+    `python -m tests.reliability.bad_day --replay-open-defect`: schedule seed 29865, steps buy,
+    resume, buy, candles, move stop). The long run keeps it."""
 
     left_out = frozenset({"move stop"})
 
