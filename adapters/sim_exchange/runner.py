@@ -33,6 +33,7 @@ from flask import Flask
 from loguru import logger
 
 from adapters.sim_exchange.auth import RateLimit, generate_key_pair
+from adapters.sim_exchange.bad_day import BadDay
 from adapters.sim_exchange.candles import CandleBook
 from adapters.sim_exchange.counters import KrakenCounters
 from adapters.sim_exchange.server import create_sim_app
@@ -181,6 +182,7 @@ def run_sim_exchange(
     faults: list[Any] | None = None,
     staked: dict[str, str] | None = None,
     tier: str | None = "starter",
+    bad_day: BadDay | None = None,
     fill_lag_s: float = 0.0,
     close_lag_s: float = 0.0,
 ) -> None:
@@ -199,7 +201,7 @@ def run_sim_exchange(
     sim = build_sim_exchange(
         data_path, api_key, api_secret, balances, speed, db_url, warmup_candles=warmup_candles, tier=tier
     )
-    sim.app.config.update(FAULTS=list(faults or []), STAKED=dict(staked or {}))
+    sim.app.config.update(FAULTS=list(faults or []), STAKED=dict(staked or {}), BAD_DAY=bad_day)
     sim.app.config["SIM"].lag.seconds = fill_lag_s  # `--fill-lag` (issue 21)
     sim.app.config["SIM"].close_lag.seconds = close_lag_s  # `--close-lag` (issue 21.3)
     if sim.generated_keys:
@@ -208,6 +210,9 @@ def run_sim_exchange(
     server = make_server(host, port, sim.app, threaded=True, request_handler=_Quiet)
     print(f"Kraken sim exchange on http://{host}:{port} ({pairs}; speed {speed:g}x); "
           f"WebSocket v2 at ws://{host}:{port}/ws/v2", flush=True)
+    if bad_day is not None:
+        print(f"bad day: seed {bad_day.seed}, {bad_day.rate:g} of private calls get one of "
+              f"{', '.join(bad_day.kinds)}", flush=True)
     sim.replayer.start()
     try:
         server.serve_forever()

@@ -22,6 +22,8 @@ Test hooks (read on every request, so tests can change them on a running server)
   answers a txid the sim never placed (nothing executed); `hide_s=5` on any executed AddOrder
   (`Fault("AddOrder", "invisible", hide_s=5)` answers normally) keeps the new order out of every
   read (QueryOrders, OpenOrders, ClosedOrders) for 5 s, as Kraken's REST can lag a fill.
+- `app.config["BAD_DAY"]`: a seeded `bad_day.BadDay` schedule (issue 19): after the explicit
+  `FAULTS`, every private request draws its fault from it (`zyn sim-exchange --bad-day SEED`).
 - `app.config["STAKED"]`: extra balances under Kraken's staking names (`{"DOT.S": "12.5"}`),
   reported by Balance/BalanceEx like Kraken does (not tradable; clients must not count them).
 - `app.config["RATE_LIMIT"]`: a `RateLimit` (leaky bucket per key) or None.
@@ -45,7 +47,7 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from urllib.parse import parse_qsl
 
 from flask import Flask, Response, jsonify, request
@@ -58,6 +60,7 @@ from adapters.sim_exchange.context import KrakenError, PaperLike, SimContext, kr
 from adapters.sim_exchange.kraken_format import descr_order
 from adapters.sim_exchange.private import PRIVATE
 from adapters.sim_exchange.public import PUBLIC
+from adapters.sim_exchange.ws_faults import SocketFault
 from adapters.sim_exchange.ws_private import add_private_socket
 from adapters.sim_exchange.ws_public import add_public_socket
 from core.domain import ZynError
@@ -70,6 +73,12 @@ FaultKind = Literal[
 ORDER_READS = ("QueryOrders", "OpenOrders", "ClosedOrders")
 FAKE_TXID = "OFAKEX-ACCPT-{:06d}"  # Kraken's txid shape, so reads answer "absent", not "malformed"
 HANG_MAX_S = 600.0  # a hang nobody releases ends (answer dropped) after this long
+
+
+class FaultSchedule(Protocol):
+    """What `app.config["BAD_DAY"]` holds (`bad_day.BadDay`): one fate per private request."""
+
+    def fault_for(self, method: str, params: dict[str, str]) -> tuple[Fault | None, SocketFault | None]: ...
 
 
 @dataclass
@@ -130,7 +139,8 @@ def create_sim_app(
     app = Flask("zyn_sim_exchange")
     app.json.sort_keys = False  # type: ignore[attr-defined]  # Kraken lists history newest first
     ctx = _context(exchange, clock, candles)
-    app.config.update(FAULTS=[], RATE_LIMIT=rate_limit, SIM=ctx, STAKED={}, HIDDEN={}, KRAKEN_COUNTERS=None)
+    app.config.update(FAULTS=[], RATE_LIMIT=rate_limit, SIM=ctx, STAKED={}, HIDDEN={}, KRAKEN_COUNTERS=None,
+                      BAD_DAY=None)
     keys = {api_key: api_secret}
     nonces, limiter = NonceBook(), RateLimiter()
     refusals: Counter[str] = Counter()  # what the sim refused, by Kraken error (tests read it)
@@ -286,7 +296,13 @@ def _take_fault(app: Flask, method: str, params: dict[str, str]) -> Fault | None
         if fault.times > 0 and wanted and fnmatch.fnmatchcase(method, fault.method):
             fault.times -= 1
             return fault
-    return None
+    bad_day: FaultSchedule | None = app.config.get("BAD_DAY")
+    if bad_day is None or not request.path.startswith("/0/private/"):
+        return None
+    dealt, cut = bad_day.fault_for(method, params)  # the seeded schedule (adapters/sim_exchange/bad_day.py)
+    if cut is not None:
+        app.config.setdefault("WS_FAULTS", []).append(cut)
+    return dealt
 
 
 def _fault_response(fault: Fault) -> Any:

@@ -60,6 +60,16 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the sim's own paper account (SQLAlchemy URL); not Zyn's DATABASE_URL")
     sim.add_argument("--fault", action="append", default=[], help="inject a fault: METHOD=KIND[,times=N,...]")
     sim.add_argument("--staked", action="append", default=[], help="a staking balance, e.g. DOT.S=12.5")
+    # issue 19 ("Also build"): a seeded schedule of the exchange's bad days, deterministic per request order
+    sim.add_argument("--bad-day", type=int, default=None, metavar="SEED",
+                     help="replay a fault schedule drawn from SEED over the private calls")
+    sim.add_argument("--bad-day-rate", type=float, default=0.25, metavar="SHARE",
+                     help="share of private calls that get a fault (default 0.25)")
+    sim.add_argument("--bad-day-order-rate", type=float, default=None, metavar="SHARE",
+                     help="share of AddOrder calls that get a fault (default: --bad-day-rate)")
+    sim.add_argument("--bad-day-kinds", default=None, metavar="LIST",
+                     help="comma list of faults to deal (default all: answer_lost, empty200, html200, "
+                          "late_fill, fake_accept, rate_limit, partial, socket_drop)")
     sim.add_argument("--fill-lag", type=float, default=0.0, metavar="S",
                      help="REST shows each fill S seconds late; the executions socket at once (issue 21)")
     sim.add_argument("--close-lag", type=float, default=0.0, metavar="S",

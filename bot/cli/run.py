@@ -28,6 +28,7 @@ from core.clock import RealClock
 from core.domain import UserError
 
 if TYPE_CHECKING:
+    from adapters.sim_exchange.bad_day import BadDay
     from bot.settings import ZynSettings
 
 
@@ -222,6 +223,7 @@ def cmd_sim_exchange(args: argparse.Namespace, settings: ZynSettings) -> int:
     if bool(args.api_key) != bool(secret):
         raise UserError("give both --api-key and --api-secret (or --api-secret-file), or neither (a pair is generated)")
     balances = parse_balances(args.balance)
+    bad_day = _bad_day(args)
     check_port_free(args.host, args.port)
     if not args.db.startswith(("sqlite:///", "postgresql://", "postgresql+psycopg://", "postgres://")):
         raise UserError(f"--db {args.db!r}: use sqlite:///PATH or postgresql://USER@HOST/DB")
@@ -237,6 +239,19 @@ def cmd_sim_exchange(args: argparse.Namespace, settings: ZynSettings) -> int:
         balances=balances, speed=settings.paper_speed, db_url=args.db,
         faults=[parse_fault(spec) for spec in args.fault], staked=parse_staked(args.staked),
         tier=settings.kraken_tier,  # Kraken's documented counters of KRAKEN_TIER (default starter), issue 21
+        bad_day=bad_day,
         fill_lag_s=args.fill_lag, close_lag_s=args.close_lag,
     )
     return 0
+
+
+def _bad_day(args: argparse.Namespace) -> BadDay | None:
+    """`--bad-day SEED` (issue 19): the seeded fault schedule, checked before anything starts."""
+    from adapters.sim_exchange.bad_day import KINDS, BadDay, parse_kinds
+
+    if args.bad_day is None:
+        if args.bad_day_kinds is not None:
+            raise UserError("--bad-day-kinds needs --bad-day SEED")
+        return None
+    kinds = parse_kinds(args.bad_day_kinds) if args.bad_day_kinds is not None else KINDS
+    return BadDay(args.bad_day, rate=args.bad_day_rate, order_rate=args.bad_day_order_rate, kinds=kinds)

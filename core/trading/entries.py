@@ -169,6 +169,12 @@ def limit_entry(parts: TradingParts, preview: OrderPreview, plan: EntryPlan) -> 
     )
 
 
+def last_sent_ms(row: OrderRow) -> int:
+    """When the order was last sent or answered: the row is written before the send and updated
+    right after its last attempt (an unknown outcome included)."""
+    return max(row.created_ms, row.updated_ms)
+
+
 def settle_entries(parts: TradingParts) -> bool:
     """Bracket every entry that filled after its send returned: a limit buy, a market buy
     whose fill was not reported in time, or one whose answer was lost (row `new`).
@@ -188,8 +194,10 @@ def settle_entries(parts: TradingParts) -> bool:
 
 def _settle_entry(parts: TradingParts, row: OrderRow) -> None:
     """Read one unsettled entry back; a row without an exchange id is looked up by client ref.
-    An order not shown is absent only after the grace period (Kraken's REST lags new orders)."""
-    young = parts.positions.clock.now_ms() - row.created_ms < parts.grace_ms
+    An order not shown is absent only after the grace period (Kraken's REST lags new orders),
+    counted from its last send: the adapter may resend after proving a refused send absent, and
+    that lookup can outlast the grace (found by the bad-day property test)."""
+    young = parts.positions.clock.now_ms() - last_sent_ms(row) < parts.grace_ms
     found: Order | None = None
     if row.exchange_id:
         try:

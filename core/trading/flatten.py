@@ -97,7 +97,11 @@ class Flattener:
         balances = self._retry("read balances", report, self.exchange.fetch_balances)
         if balances is None:
             return
-        raw = balances.free.get(market.base, Decimal(0))
+        # Coins of a position whose exit failed are its own: under its stop they are not free; without
+        # one yet (the sync re-protects it) they are, and sold here they would leave the trade open
+        # with coins it no longer has (found by the bad-day property test).
+        kept = sum((b.amount for b in self.positions.book.for_pair(market.pair) if not b.stop_order_id), Decimal(0))
+        raw = balances.free.get(market.base, Decimal(0)) - kept
         amount = raw.quantize(Decimal(1).scaleb(-market.lot_decimals), rounding=ROUND_DOWN)
         if amount <= 0:
             return

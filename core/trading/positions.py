@@ -26,6 +26,7 @@ from core.domain import (
     Market,
     Order,
     OrderNotFound,
+    OrderOutcomeUnknown,
     OrderRequest,
 )
 from core.ports import Clock, Exchange, Notifier
@@ -72,6 +73,9 @@ class Positions:
         stop_grace_ms: int = 15_000,
     ) -> None:
         self.exchange, self.desk, self.journal, self.uow = exchange, desk, journal, uow
+        # How long a stop whose send had an unknown outcome may stay unseen before "not on the
+        # exchange" is believed (issue 19; Kraken's reads can lag a new order).
+        self.stop_grace_ms = stop_grace_ms
         self.clock, self.cfg, self.notifier = clock, cfg, notifier
         self.book = BracketBook()
         self.bus = bus if bus is not None else EventBus()  # PositionOpened/Closed, StopPlaced/Moved
@@ -86,7 +90,6 @@ class Positions:
         # trade id -> when Zyn first looked. Zyn waits `stop_grace_ms` for it before placing
         # its own (Kraken's REST can show the stop after the fill), so the two are never both
         # live; a stop seen later beside Zyn's own is cancelled by the stop check.
-        self.stop_grace_ms = stop_grace_ms
         self._awaiting: dict[int, int] = {}
         self.strays_told: set[str] = set()  # exchange stops the owner has been alerted about
 
@@ -297,6 +300,7 @@ class Positions:
                 continue
             order = self._lookup(row)
             if order is None:
+                self._unseen_within_grace(row)
                 self.journal.order_update(row.client_ref, status="failed", error="not on the exchange")
                 continue
             self.journal.order_sent(row.client_ref, order)
@@ -309,6 +313,21 @@ class Positions:
                 return bracket, done
             bracket = rest
         return self.place_stop(bracket)
+
+    def _unseen_within_grace(self, row: OrderRow) -> None:
+        """An order sent with an unknown outcome (answer lost, empty or HTML 200), or accepted with a
+        txid that no read shows yet, may still appear: within the grace, raise (the next sync looks
+        again) instead of calling it failed and sending a stop beside it (or for coins it sold).
+        Found by the bad-day property test."""
+        unknown = (row.status == "new" and (row.error or "").startswith("unknown outcome")) or (
+            row.status == "open" and bool(row.exchange_id)  # accepted, yet no read shows it
+        )
+        age = self.clock.now_ms() - max(row.created_ms, row.updated_ms)  # from its last send (entries.last_sent_ms)
+        if unknown and age < self.stop_grace_ms:
+            raise OrderOutcomeUnknown(
+                f"{row.purpose} order {row.client_ref} sent {age / 1000:.1f} s ago is not visible yet; "
+                "looked for again on the next sync"
+            )
 
     def _lookup(self, row: OrderRow) -> Order | None:
         if row.exchange_id:
@@ -381,7 +400,15 @@ class Positions:
                 return done
             raise
         if order.status == "open":  # still open after the read-backs: a failed cancel leaves it
-            order = self.desk.cancel_confirmed(order.id)  # to sync (ensure_stop finishes it)
+            try:  # to sync (ensure_stop finishes it)
+                order = self.desk.cancel_confirmed(order.id)
+            except (ExchangeError, ExchangeUnavailable) as exc:  # e.g. a txid the exchange never knew
+                self.journal.error("trading.exit", "transient", f"{bracket.pair} exit ({reason}) sell {order.id} "
+                                   f"not settled: {exc}; resolving it, then re-protecting")
+                _, done = self.protect(bracket)  # the sell is looked up first (after the grace), never doubled
+                if done is not None:
+                    return done
+                raise
         rest, done = self.book_sell(bracket, order, reason)
         if rest is None and done is not None:
             return done
@@ -511,6 +538,12 @@ class Positions:
         held = self.held(bracket)
         if held is None or held >= bracket.amount:
             return bracket  # unknown: send the booked amount, the exchange refuses what is not there
+        busy = self._sell_in_flight(bracket)
+        if busy:  # the shortfall may be that sell's coins, not this position's: wait for it to settle
+            raise ExchangeUnavailable(
+                f"{bracket.pair} trade {bracket.trade_id}: {held} of {bracket.amount} held while the sell of "
+                f"trade {busy} is not settled yet; tried again on the next sync"
+            )
         if held <= 0:
             raise ExchangeError(f"no {bracket.pair} coins held for trade {bracket.trade_id} ({bracket.amount} booked)")
         self.journal.safety(
@@ -520,6 +553,31 @@ class Positions:
         capped = replace(bracket, amount=held)
         self.save(capped)
         return capped
+
+    def _sell_in_flight(self, bracket: Bracket) -> int | None:
+        """Another position of the pair whose sell (not a stop) was sent and is not settled: its
+        coins may be gone from the one balance already, and `held` would charge them to this
+        position, which then sold or stopped too little (found by the bad-day property test)."""
+        now = self.clock.now_ms()
+        for other in self.book.for_pair(bracket.pair):
+            if other.trade_id == bracket.trade_id:
+                continue
+            for r in self.journal.orders_for_trade(other.trade_id, ("new", "open")):
+                if r.side != "sell":
+                    continue
+                young = now - max(r.created_ms, r.updated_ms) < self.stop_grace_ms
+                if r.purpose != "stop" or (young and not self._seen_open(r)):  # a new stop may have sold unseen
+                    return other.trade_id
+        return None
+
+    def _seen_open(self, row: OrderRow) -> bool:
+        """The exchange shows this order open now (so it really reserves its coins)."""
+        if not row.exchange_id:
+            return False
+        try:
+            return self.exchange.fetch_order(row.exchange_id).status == "open"
+        except (ExchangeError, ExchangeUnavailable):  # unseen, or cannot tell: not proved live
+            return False
 
     def save(self, bracket: Bracket) -> None:
         """A change of the position alone (no trade or order row with it)."""

@@ -118,16 +118,15 @@ class TradingService:
         )
         self._markets = dict(markets) if markets is not None else None
         self.uow: UnitOfWork = uow if uow is not None else SqlUnitOfWork(db, clock, source)
-        self.positions = Positions(
-            exchange, self.desk, self.journal, self.uow, clock, self.cfg, notifier, market_of=self._market,
-            bus=self.bus,
-            stop_grace_ms=min(int(order_grace_s * 1000), STOP_GRACE_MAX_MS),
-        )
         # How long an order the exchange does not show may still appear (issue 19). A stop gets at
         # most 15 s: its coins are unprotected while we wait, whereas an entry given up too early
         # would leave a late fill without its plan.
         self.grace_ms = int(order_grace_s * 1000)
         self.stop_grace_ms = min(self.grace_ms, STOP_GRACE_MAX_MS)
+        self.positions = Positions(
+            exchange, self.desk, self.journal, self.uow, clock, self.cfg, notifier, market_of=self._market,
+            bus=self.bus, stop_grace_ms=self.stop_grace_ms,
+        )
         self.parts = TradingParts(
             exchange, self.desk, self.positions, self.journal, self.state, self.cfg, notifier,
             atr_of=self.atr_of, grace_ms=self.grace_ms,

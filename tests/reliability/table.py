@@ -15,6 +15,7 @@ SECTIONS = {
     "crash": "kill -9 at a step of an order's life, then restart",
     "postgres": "PostgreSQL stopped and started under a running zyn run",
     "locked": "SQLite locked while every request thread waits on it",
+    "bad_day": "A seeded bad day at the Kraken sim: random owner actions and candles (hypothesis stateful)",
 }
 HEADER = "| fault | what Zyn did (its answer) | invariants | result |\n| --- | --- | --- | --- |"
 Row = tuple[str, str, str, str]

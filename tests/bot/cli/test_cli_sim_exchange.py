@@ -100,3 +100,10 @@ def test_sim_exchange_cli_bad_fault_is_exit_2() -> None:
     out = subprocess.run([sys.executable, "-m", "bot", "sim-exchange", "--fault", "AddOrder=explode"],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "--fault" in out.stderr
+
+
+def test_sim_exchange_cli_bad_day_kind_is_exit_2() -> None:
+    """Issue 19: `--bad-day SEED --bad-day-kinds LIST` is checked before anything starts."""
+    out = subprocess.run([sys.executable, "-m", "bot", "sim-exchange", "--bad-day", "4", "--bad-day-kinds", "rain"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and "--bad-day-kinds 'rain'" in out.stderr

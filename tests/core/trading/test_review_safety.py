@@ -101,6 +101,9 @@ def test_sync_survives_a_failed_stop_and_places_it_on_the_next_sync(stack: Stack
     assert "naked_position" in safety_kinds(stack)
     assert [o.type for o in stack.exchange.fetch_open_orders()] == []
     ex.lookup_down = 0
+    svc.sync()  # within the stop grace an unseen stop may still appear (issue 19): nothing sent yet
+    assert stack.exchange.fetch_open_orders() == []
+    stack.clock.advance(svc.stop_grace_ms + 1)
     svc.sync()
     [stop] = stack.exchange.fetch_open_orders()
     assert stop.type == "stop-loss" and svc.brackets(PAIR)[0].stop_order_id == stop.id
@@ -225,3 +228,26 @@ def test_one_failing_pair_does_not_stop_the_others(stack: Stack) -> None:
     with Session(stack.db) as s:
         assert [r.pair for r in s.exec(select(DecisionRow)).all()] == [PAIR]
         assert all(r.status != "new" for r in s.exec(select(OrderRow)).all())
+
+
+def test_flatten_with_a_sell_in_flight_leaves_no_coins_of_the_pair_without_a_position(stack: Stack) -> None:
+    """Found by the bad-day property test (seed 143919585 of hypothesis seed 640952496): two
+    positions in one pair; the first's exit sell executed but its answer was lost and the look-up
+    failed; the second's exit then took the one balance's shortfall for its own, sold part of its
+    coins and closed, and the rest stayed on the exchange with no position and no stop."""
+    ex, svc = scripted_service(stack)
+    assert svc.place_manual(buy()).ok
+    assert svc.place_manual(ManualOrder("buy", Decimal("0.02"), PAIR, stop=Decimal("29000"))).ok
+    first, second = svc.brackets(PAIR)
+    ex.fail_create["market"] = OrderOutcomeUnknown("connection reset")  # the first exit sold; answer lost
+    ex.lookup_down = 1  # and the look-up right after it failed
+    result = svc.flatten("owner")
+    assert not result.ok
+    held = stack.exchange.fetch_balances().total.get("BTC", Decimal(0))
+    assert held == second.amount  # the second position's coins were not sold for the first's shortfall
+    svc.sync()
+    svc.sync()
+    [left] = svc.brackets(PAIR)
+    [stop] = [o for o in stack.exchange.fetch_open_orders() if o.type == "stop-loss"]
+    assert left.trade_id == second.trade_id and left.amount == held == stop.amount - stop.filled
+    assert first.trade_id not in [b.trade_id for b in svc.brackets()]
