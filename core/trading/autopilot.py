@@ -34,6 +34,7 @@ from core.trading.rules import EntryContext, TradingPolicy, blocking_rule
 from core.trading.servant import evidence_text
 from core.trading.service import TradingService
 from core.trading.shadow import ShadowBook
+from core.trading.tick_equity import HeldEquity
 
 GateProvider = Callable[[], GateFn | None]
 EvidenceFn = Callable[[str, int], PairEvidence]  # (pair, close ms) -> live/shadow (core.trading.servant)
@@ -86,6 +87,7 @@ class Autopilot:
         self._atr: dict[str, float] = {}
         self._no_data_at: dict[str, int] = {}
         self._snapshot_ts: int | None = None
+        self._held_equity = HeldEquity()
         service.add_exit_listener(self._on_exit)
 
     def set_pairs(self, pairs: Sequence[str]) -> tuple[str, ...]:
@@ -101,6 +103,10 @@ class Autopilot:
     # ------------------------------------------------------------------ live loop
     def run_once(self) -> list[DecisionRow]:
         """Tick every pair's closed candles not yet decided; survive a feed without data."""
+        with self.service.journal.batch.tick():  # the tick's decisions in one commit (issue 20.4)
+            return self._run_all()
+
+    def _run_all(self) -> list[DecisionRow]:
         rows: list[DecisionRow] = []
         failure: Exception | None = None
         for pair in self.pairs:
@@ -340,25 +346,16 @@ class Autopilot:
             run.warmed_to = c.ts
 
     def _equity(self, pair: str, candle: Candle) -> tuple[float, float]:
-        """Cash + every traded coin marked at its latest close (this pair: this candle's close)."""
+        """Cash + every traded coin marked at its latest close (this pair: this candle's close);
+        only the coins held are visited (`core/trading/tick_equity.py`, issue 20.4)."""
         quote = self._market(pair).quote
-        balances = self.service.exchange.fetch_balances()
-        cash = balances.total.get(quote, Decimal(0))
-        total = cash
-        held = balances.total
-        for other, market in self.service.markets.items():
-            # the balance first: a coin not held adds nothing, and asking that first keeps this
-            # loop O(markets) per pair (the tuple membership test and the position lookup only
-            # for coins held) instead of O(markets x pairs) (issue 20.4); same terms, same order
-            amount = held.get(market.base, Decimal(0))
-            if not amount or market.quote != quote:
-                continue
-            if other not in self.pairs and not self.service.has_position(other):
-                continue
-            mark = candle.close if other == pair else self._mark(other)
-            if mark is not None:
-                total += amount * dec(mark)
-        return float(total), float(cash)
+        held = self.service.exchange.fetch_balances().total
+        total = self._held_equity.total(
+            self.service.markets, held, quote,
+            lambda other: other in self.pairs or self.service.has_position(other),
+            lambda other: candle.close if other == pair else self._mark(other),
+        )
+        return float(total), float(held.get(quote, Decimal(0)))
 
     def _mark(self, pair: str) -> float | None:
         if pair in self._marks:
