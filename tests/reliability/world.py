@@ -8,6 +8,7 @@ import base64
 import json
 import logging
 import sqlite3
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -83,13 +84,14 @@ class _StdCapture(logging.Handler):
 
 
 @contextmanager
-def world(tmp: Path, data: Path) -> Iterator[World]:
+def world(tmp: Path, data: Path, keep_log_lines: int | None = None) -> Iterator[World]:
+    """`keep_log_lines`: only the last N log lines are kept (a long soak; default all)."""
     tg = FakeTelegramAPI(token=SECRETS["TELEGRAM_BOT_TOKEN"]).start()
     slack = FakeSlackAPI(token=SECRETS["SLACK_BOT_TOKEN"]).start()
     twilio = FakeTwilioAPI(auth_token=SECRETS["TWILIO_AUTH_TOKEN"]).start()
     llm = FakeOpenAIServer().start()
     llm.script(*[text("I can only help with your trading here.")] * 6000)
-    lines: list[str] = []
+    lines: Any = [] if keep_log_lines is None else deque(maxlen=keep_log_lines)
     sink = logger.add(lambda m: lines.append(str(m)), level="DEBUG", diagnose=False,
                       format="{time} {level} {name}:{function} {message} | {extra}\n{exception}")
     std = _StdCapture(lines)
