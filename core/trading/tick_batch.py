@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from loguru import logger
-from sqlalchemy import event, insert, update
+from sqlalchemy import bindparam, event, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col
 
@@ -82,8 +82,7 @@ class TickBatch:
                             else:
                                 s.add(extra)
                     s.flush()
-                    for extra in kv.values():
-                        upsert_kv(s, extra)
+                    upsert_kv_many(s.connection(), list(kv.values()))
                     s.commit()
             finally:
                 self._local.flushing = False
@@ -96,6 +95,23 @@ class TickBatch:
                 self.flush()
             except Exception as exc:  # noqa: BLE001 - reported; the rows are lost as a failed write's were
                 logger.bind(action="error", where="journal.tick_batch").error("held decisions not written: {}", exc)
+
+
+def upsert_kv_many(conn: Connection, rows: Sequence[KeyValueRow]) -> None:
+    """Many upserts in three statements (which keys exist; UPDATE those; INSERT the rest), not
+    two per key: a tick holds one state row per pair."""
+    table = KeyValueRow.__table__  # type: ignore[attr-defined]
+    existing: set[str] = set()
+    keys = [r.key for r in rows]
+    for i in range(0, len(keys), 500):
+        existing.update(conn.execute(select(table.c.key).where(table.c.key.in_(keys[i:i + 500]))).scalars())
+    updates = [{"k": r.key, "v": r.value, "u": r.updated_ms} for r in rows if r.key in existing]
+    inserts = [{"key": r.key, "value": r.value, "updated_ms": r.updated_ms} for r in rows if r.key not in existing]
+    if updates:
+        stmt = update(table).where(table.c.key == bindparam("k"))
+        conn.execute(stmt.values(value=bindparam("v"), updated_ms=bindparam("u")), updates)
+    if inserts:
+        conn.execute(insert(table), inserts)
 
 
 def upsert_kv(s: Session, row: KeyValueRow) -> None:
