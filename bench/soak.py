@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import sys
 import tempfile
 import time
@@ -80,7 +79,7 @@ def main() -> int:  # noqa: PLR0915 - one linear script
     from sqlmodel import Session, func, select
 
     from bot.conversation.envelope import Envelope
-    from core.telemetry.models import ErrorRow
+    from core.telemetry.models import DecisionRow, ErrorRow
     from tests.conftest import shared_data
     from tests.fakes.slack_api import sign, slash_command_body
     from tests.fakes.twilio_api import sign as twilio_sign
@@ -99,11 +98,12 @@ def main() -> int:  # noqa: PLR0915 - one linear script
         pairs = build_load_folder(tmp / "data", shared_data(), args.pairs, hours, end_ms=end)
     else:
         pairs = trimmed_data(shared_data(), tmp / "data", args.days)
-    os.environ["ZYN_PAIRS"] = ",".join(pairs)
-    os.environ["ZYN_TIMEFRAME"] = "1h"
+    # the settings are read from world()'s own mapping (load_settings(env)), not os.environ: before
+    # issue 20.5 these two were set in os.environ, never read, and only the default pairs traded
+    settings = {"ZYN_PAIRS": ",".join(pairs), "ZYN_TIMEFRAME": "1h"}
     said = ["status", "pnl today", "trades", "balance", "why", "orders", "help", "pnl week"]
     bad_answers, messages, samples = 0, 0, []
-    with world(tmp, tmp / "data", keep_log_lines=10_000) as w:
+    with world(tmp, tmp / "data", keep_log_lines=10_000, extra_env=settings) as w:
         web = w.app.test_client()
         auth = {"Authorization": f"Bearer {SECRETS['WEB_CHAT_TOKEN']}"}
         start = w.zyn.replay.start_ms()
@@ -136,11 +136,13 @@ def main() -> int:  # noqa: PLR0915 - one linear script
         w.tg.wait_for("/sendMessage", lambda c: c.params.get("chat_id") == str(OWNER_CHAT), count=n, timeout=300)
         with Session(w.zyn.db) as s:
             error_rows = int(s.exec(select(func.count()).select_from(ErrorRow)).one())
+            decisions = int(s.exec(select(func.count()).select_from(DecisionRow)).one())
         closed = w.zyn.status.snapshot()["trades"]
     first = samples[1][1] if len(samples) > 1 else samples[0][1]
     spread = (max(r for _, r in samples[1:]) - min(r for _, r in samples[1:])) / first * 100 if len(samples) > 2 else 0
     print(json.dumps({
-        "pairs": len(pairs), "load_pairs": bool(args.pairs), "days": args.days,
+        "pairs": len(pairs), "load_pairs": bool(args.pairs), "pairs_traded": len(w.zyn.autopilot.pairs),
+        "decisions": decisions, "days": args.days,
         "rss_slope_mb_per_day": round(slope_per_day(samples), 3),
         "load_average_end": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
         "minute_steps": args.days * 1440, "chat_messages": messages,
