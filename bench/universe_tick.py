@@ -87,6 +87,8 @@ def main() -> int:  # noqa: PLR0915 - one linear script
     ap.add_argument("--days", type=int, default=45)
     ap.add_argument("--ticks", type=int, default=6)
     ap.add_argument("--baseline", default="", help="a git revision to run first, same session")
+    ap.add_argument("--evidence", choices=("on", "off"), default="on",
+                    help="the evidence gate (issue 17; on by default in Zyn): off shows the tick without it")
     args = ap.parse_args()
     if args.baseline:
         argv = [a for a in sys.argv[1:] if a != args.baseline and not a.startswith("--baseline")]
@@ -104,9 +106,10 @@ def main() -> int:  # noqa: PLR0915 - one linear script
         env = {"DATABASE_URL": f"sqlite:///{tmp}/zyn.db", "PAPER_FEED": "replay", "PAPER_DATA": str(folder),
                "ZYN_TIMEFRAME": "1h", "ZYN_FEATURES": "universe,mtf,profit_target",
                "ZYN_UNIVERSE_MIN_VOLUME_USD": "0", "ZYN_UNIVERSE_MAX_PAIRS": "1000", "ZYN_UNIVERSE_MIN_PRICE": "0",
-               "ZYN_UNIVERSE_MIN_HISTORY": "0"}
+               "ZYN_UNIVERSE_MIN_HISTORY": "0", "ZYN_EVIDENCE": args.evidence}
         zyn = build_zyn(load_settings(env))
         files = len(list(folder.iterdir()))
+        print(f"modules: universe, mtf, profit_target; evidence gate {args.evidence}")
         recipe = ("LOAD pairs: real hourly candles time-shifted and price-scaled" if args.pairs
                   else f"{args.thick} thick + {args.thin} thin synthetic + 2 real")
         print(f"data: {files} pair files ({recipe}), built in {time.perf_counter() - t0:.1f}s; code from "

@@ -28,7 +28,7 @@ from core.telemetry.models import (
     SafetyEventRow,
     TradeRow,
 )
-from core.trading.tick_batch import TickBatch, upsert_kv
+from core.trading.tick_batch import KvWrite, TickBatch, upsert_kv
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class Journal:
         with self._session() as s:
             s.add(row)
             for extra in extras:
-                if isinstance(extra, KeyValueRow):
+                if isinstance(extra, KvWrite | KeyValueRow):
                     upsert_kv(s, extra)
                 else:
                     s.add(extra)

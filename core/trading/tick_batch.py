@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from loguru import logger
@@ -27,6 +28,19 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col
 
 from core.telemetry.models import KeyValueRow
+
+
+@dataclass(frozen=True, slots=True)
+class KvWrite:
+    """A kv upsert riding with a decision (the pair's state, the guard): the same row as a
+    `KeyValueRow`, without building a validated table model twice per pair per tick."""
+
+    key: str
+    value: str
+    updated_ms: int
+
+
+KvRow = KvWrite | KeyValueRow
 
 
 class TickBatch:
@@ -71,12 +85,12 @@ class TickBatch:
             held, self._held = self._held, []
             self._local.flushing = True
             try:
-                kv: dict[str, KeyValueRow] = {}
+                kv: dict[str, KvRow] = {}
                 with Session(self._db, expire_on_commit=False) as s:
                     for row, extras in held:
                         s.add(row)
                         for extra in extras:
-                            if isinstance(extra, KeyValueRow):
+                            if isinstance(extra, KvWrite | KeyValueRow):
                                 kv.pop(extra.key, None)
                                 kv[extra.key] = extra
                             else:
@@ -97,7 +111,7 @@ class TickBatch:
                 logger.bind(action="error", where="journal.tick_batch").error("held decisions not written: {}", exc)
 
 
-def upsert_kv_many(conn: Connection, rows: Sequence[KeyValueRow]) -> None:
+def upsert_kv_many(conn: Connection, rows: Sequence[KvRow]) -> None:
     """Many upserts in three statements (which keys exist; UPDATE those; INSERT the rest), not
     two per key: a tick holds one state row per pair."""
     table = KeyValueRow.__table__  # type: ignore[attr-defined]
@@ -114,7 +128,7 @@ def upsert_kv_many(conn: Connection, rows: Sequence[KeyValueRow]) -> None:
         conn.execute(insert(table), inserts)
 
 
-def upsert_kv(s: Session, row: KeyValueRow) -> None:
+def upsert_kv(s: Session, row: KvRow) -> None:
     """UPDATE, else INSERT: portable (SQLite and PostgreSQL) and cheaper than ORM merge per tick."""
     values = {"value": row.value, "updated_ms": row.updated_ms}
     result = s.execute(update(KeyValueRow).where(col(KeyValueRow.key) == row.key).values(**values))

@@ -15,8 +15,9 @@ from core.paper.exchange import PaperExchange
 from core.paper.store import PaperStore
 from core.telemetry.db import make_engine
 from core.telemetry.kv import KeyValueStore
-from core.telemetry.models import DecisionRow, EquitySnapshotRow, KeyValueRow
+from core.telemetry.models import DecisionRow, EquitySnapshotRow
 from core.trading.journal import Journal
+from core.trading.tick_batch import KvWrite
 
 BTC = Market("BTC/USD", "BTC", "USD")
 
@@ -32,8 +33,8 @@ def _decision(pair: str, ts: int, action: str = "none") -> DecisionRow:
     return DecisionRow(ts_ms=ts, pair=pair, timeframe="1h", action=action, reason="test")
 
 
-def _state(pair: str, value: int) -> KeyValueRow:
-    return KeyValueRow(key=f"autopilot:pair:{pair}", value=json.dumps({"last_ts": value}), updated_ms=value)
+def _state(pair: str, value: int) -> KvWrite:
+    return KvWrite(f"autopilot:pair:{pair}", json.dumps({"last_ts": value}), value)
 
 
 def _rows(journal: Journal) -> list[DecisionRow]:
