@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from loguru import logger
-from sqlalchemy import bindparam, event, insert, select, update
+from sqlalchemy import event, insert, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col
 
+from core.sql_upsert import upsert_many
 from core.telemetry.models import KeyValueRow
 
 
@@ -112,20 +113,9 @@ class TickBatch:
 
 
 def upsert_kv_many(conn: Connection, rows: Sequence[KvRow]) -> None:
-    """Many upserts in three statements (which keys exist; UPDATE those; INSERT the rest), not
-    two per key: a tick holds one state row per pair."""
+    """The held kv rows: three statements for the whole tick, not two per key."""
     table = KeyValueRow.__table__  # type: ignore[attr-defined]
-    existing: set[str] = set()
-    keys = [r.key for r in rows]
-    for i in range(0, len(keys), 500):
-        existing.update(conn.execute(select(table.c.key).where(table.c.key.in_(keys[i:i + 500]))).scalars())
-    updates = [{"k": r.key, "v": r.value, "u": r.updated_ms} for r in rows if r.key in existing]
-    inserts = [{"key": r.key, "value": r.value, "updated_ms": r.updated_ms} for r in rows if r.key not in existing]
-    if updates:
-        stmt = update(table).where(table.c.key == bindparam("k"))
-        conn.execute(stmt.values(value=bindparam("v"), updated_ms=bindparam("u")), updates)
-    if inserts:
-        conn.execute(insert(table), inserts)
+    upsert_many(conn, table, "key", [{"key": r.key, "value": r.value, "updated_ms": r.updated_ms} for r in rows])
 
 
 def upsert_kv(s: Session, row: KvRow) -> None:
