@@ -44,8 +44,12 @@ class KvWrite:
 KvRow = KvWrite | KeyValueRow
 
 
+MAX_HELD = 5_000  # a long catch-up step (a replay warming up over weeks) commits every this many
+
+
 class TickBatch:
-    """Holds decision rows of the current thread's tick; writes them in one commit."""
+    """Holds decision rows of the current thread's tick; writes them in one commit (more than
+    MAX_HELD: in commits of MAX_HELD, so a catch-up over many candles holds bounded memory)."""
 
     def __init__(self, db: Engine) -> None:
         self._db = db
@@ -71,6 +75,8 @@ class TickBatch:
             return False
         with self._lock:
             self._held.append((row, tuple(extras)))
+            if len(self._held) >= MAX_HELD:
+                self.flush()
         return True
 
     @property

@@ -17,7 +17,7 @@ from core.telemetry.db import make_engine
 from core.telemetry.kv import KeyValueStore
 from core.telemetry.models import DecisionRow, EquitySnapshotRow
 from core.trading.journal import Journal
-from core.trading.tick_batch import KvWrite
+from core.trading.tick_batch import MAX_HELD, KvWrite
 
 BTC = Market("BTC/USD", "BTC", "USD")
 
@@ -118,3 +118,12 @@ def test_quotes_moved_in_a_replay_step_are_written_once_and_an_order_writes_them
     loaded = store.load()
     assert loaded is not None
     assert loaded.prices == {"BTC/USD": (Decimal(101), 2_000), "ETH/USD": (Decimal(11), 3_000)}
+
+
+def test_a_long_catch_up_commits_every_max_held_decisions(tmp_path: Path) -> None:
+    journal, commits = _journal(tmp_path)
+    with journal.batch.tick():
+        for i in range(MAX_HELD + 1):
+            journal.decision(_decision("A/USD", i))
+        assert len(commits) == 1 and journal.batch.pending == 1
+    assert len(commits) == 2 and len(_rows(journal)) == MAX_HELD + 1
