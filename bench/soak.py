@@ -73,6 +73,8 @@ def main() -> int:  # noqa: PLR0915 - one linear script
     ap.add_argument("--days", type=int, default=30)
     ap.add_argument("--every-min", type=int, default=60, help="chat traffic every N simulated minutes")
     ap.add_argument("--pairs", type=int, default=0, help="N LOAD pairs from the real hourly candles instead")
+    ap.add_argument("--warmup-days", type=int, default=60,
+                    help="with --pairs: days of candles before the soak (decided in one catch-up step)")
     args = ap.parse_args()
 
     from loguru import logger
@@ -93,7 +95,7 @@ def main() -> int:  # noqa: PLR0915 - one linear script
     if args.pairs:
         from bench.load_pairs import build_load_folder
 
-        hours = (60 + args.days + 1) * 24
+        hours = (args.warmup_days + args.days + 1) * 24
         end = T0 + (args.days + 1) * DAY - 3_600_000
         pairs = build_load_folder(tmp / "data", shared_data(), args.pairs, hours, end_ms=end)
     else:
@@ -141,7 +143,8 @@ def main() -> int:  # noqa: PLR0915 - one linear script
     first = samples[1][1] if len(samples) > 1 else samples[0][1]
     spread = (max(r for _, r in samples[1:]) - min(r for _, r in samples[1:])) / first * 100 if len(samples) > 2 else 0
     print(json.dumps({
-        "pairs": len(pairs), "load_pairs": bool(args.pairs), "pairs_traded": len(w.zyn.autopilot.pairs),
+        "pairs": len(pairs), "load_pairs": bool(args.pairs), "warmup_days": args.warmup_days if args.pairs else 60,
+        "pairs_traded": len(w.zyn.autopilot.pairs),
         "decisions": decisions, "days": args.days,
         "rss_slope_mb_per_day": round(slope_per_day(samples), 3),
         "load_average_end": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
