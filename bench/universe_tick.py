@@ -125,16 +125,18 @@ def main() -> int:  # noqa: PLR0915 - one linear script
             print(f"  {n:4d}  {kind}")
         pairs = refresh_universe(zyn)
         print(f"benchmark universe (no volume/price/count limits, USD only): {len(pairs)} pairs traded")
-        times = []
+        times, cpu = [], []
         for k in range(args.ticks):
             before = zyn.replay.ticks
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             zyn.replay.step(start + (k + 1) * HOUR)
             times.append(time.perf_counter() - t)
-            print(f"tick {k + 1}: {zyn.replay.ticks - before} pair decisions in {times[-1]:.2f}s"
+            cpu.append(time.process_time() - c)  # this process's CPU: what the load cannot inflate
+            print(f"tick {k + 1}: {zyn.replay.ticks - before} pair decisions in {times[-1]:.2f}s (CPU {cpu[-1]:.2f}s)"
                   + (" (first: indicator warm-up from the history)" if k == 0 else ""))
         steady = times[1:] or times
-        print(f"one autopilot tick over {len(pairs)} pairs: median {statistics.median(steady):.2f}s, "
+        print(f"one autopilot tick over {len(pairs)} pairs: median {statistics.median(steady):.2f}s "
+              f"(CPU median {statistics.median(cpu[1:] or cpu):.2f}s), "
               f"max {max(steady):.2f}s (first incl. warm-up {times[0]:.2f}s); one candle = 3600s; "
               f"load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])}", flush=True)
         zyn.close()
