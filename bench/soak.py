@@ -2,7 +2,7 @@
 for one common period, with chat traffic on every channel each simulated hour; prints the RSS
 over time and the error count.
 
-    .venv/bin/python bench/soak.py [--days 30] [--every-min 60]
+    .venv/bin/python bench/soak.py [--days 30] [--every-min 60] [--pairs 240]
 
 Everything is in process and on loopback: a real Zyn from the composition root (paper mode,
 replay feed) with Telegram, Slack and Twilio on the test fakes and the web chat through Flask.
@@ -11,6 +11,11 @@ into a temp folder to the same window (60 warm-up days + the soak), so all 17 pa
 once — the shared data has no 20 pairs for one common period, and no 1m candles beyond one
 week of BTC-USDT. Time advances one simulated minute per step (43,200 steps for 30 days).
 Errors = ERROR/CRITICAL log lines + ErrorRow rows + non-2xx chat answers. Not run by `make test`.
+`--pairs N` (issue 20.5): N LOAD pairs instead (bench/load_pairs.py: the real hourly candles
+time-shifted and price-scaled onto the same window; load data, not market data). The RSS slope
+is the least-squares line through the daily RSS from day 1 on (MB per simulated day). The
+harness keeps only the last 10,000 log lines (the test world keeps all by default, which at
+240 pairs would be the harness's own growth, not Zyn's).
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import sys
 import tempfile
 import time
@@ -54,17 +58,30 @@ def trimmed_data(shared: Path, out: Path, days: int) -> list[str]:
     return pairs
 
 
-def main() -> int:
+def slope_per_day(samples: list[tuple[int, float]]) -> float:
+    """Least-squares MB per simulated day through (day, RSS) from day 1 on."""
+    pts = [(d, r) for d, r in samples if d >= 1]
+    if len(pts) < 2:
+        return float("nan")
+    mx = sum(d for d, _ in pts) / len(pts)
+    my = sum(r for _, r in pts) / len(pts)
+    return sum((d - mx) * (r - my) for d, r in pts) / sum((d - mx) ** 2 for d, _ in pts)
+
+
+def main() -> int:  # noqa: PLR0915 - one linear script
     ap = argparse.ArgumentParser()
     ap.add_argument("--days", type=int, default=30)
     ap.add_argument("--every-min", type=int, default=60, help="chat traffic every N simulated minutes")
+    ap.add_argument("--pairs", type=int, default=0, help="N LOAD pairs from the real hourly candles instead")
+    ap.add_argument("--warmup-days", type=int, default=60,
+                    help="with --pairs: days of candles before the soak (decided in one catch-up step)")
     args = ap.parse_args()
 
     from loguru import logger
     from sqlmodel import Session, func, select
 
     from bot.conversation.envelope import Envelope
-    from core.telemetry.models import ErrorRow
+    from core.telemetry.models import DecisionRow, ErrorRow
     from tests.conftest import shared_data
     from tests.fakes.slack_api import sign, slash_command_body
     from tests.fakes.twilio_api import sign as twilio_sign
@@ -75,12 +92,20 @@ def main() -> int:
     logger.add(lambda m: errors.append(str(m)), level="ERROR", format="{level} {name}:{function} {message}")
     tmp = Path(tempfile.mkdtemp(prefix="zyn-soak-"))
     (tmp / "data").mkdir()
-    pairs = trimmed_data(shared_data(), tmp / "data", args.days)
-    os.environ["ZYN_PAIRS"] = ",".join(pairs)
-    os.environ["ZYN_TIMEFRAME"] = "1h"
+    if args.pairs:
+        from bench.load_pairs import build_load_folder
+
+        hours = (args.warmup_days + args.days + 1) * 24
+        end = T0 + (args.days + 1) * DAY - 3_600_000
+        pairs = build_load_folder(tmp / "data", shared_data(), args.pairs, hours, end_ms=end)
+    else:
+        pairs = trimmed_data(shared_data(), tmp / "data", args.days)
+    # the settings are read from world()'s own mapping (load_settings(env)), not os.environ: before
+    # issue 20.5 these two were set in os.environ, never read, and only the default pairs traded
+    settings = {"ZYN_PAIRS": ",".join(pairs), "ZYN_TIMEFRAME": "1h"}
     said = ["status", "pnl today", "trades", "balance", "why", "orders", "help", "pnl week"]
     bad_answers, messages, samples = 0, 0, []
-    with world(tmp, tmp / "data") as w:
+    with world(tmp, tmp / "data", keep_log_lines=10_000, extra_env=settings) as w:
         web = w.app.test_client()
         auth = {"Authorization": f"Bearer {SECRETS['WEB_CHAT_TOKEN']}"}
         start = w.zyn.replay.start_ms()
@@ -113,11 +138,17 @@ def main() -> int:
         w.tg.wait_for("/sendMessage", lambda c: c.params.get("chat_id") == str(OWNER_CHAT), count=n, timeout=300)
         with Session(w.zyn.db) as s:
             error_rows = int(s.exec(select(func.count()).select_from(ErrorRow)).one())
+            decisions = int(s.exec(select(func.count()).select_from(DecisionRow)).one())
         closed = w.zyn.status.snapshot()["trades"]
     first = samples[1][1] if len(samples) > 1 else samples[0][1]
     spread = (max(r for _, r in samples[1:]) - min(r for _, r in samples[1:])) / first * 100 if len(samples) > 2 else 0
     print(json.dumps({
-        "pairs": len(pairs), "days": args.days, "minute_steps": args.days * 1440, "chat_messages": messages,
+        "pairs": len(pairs), "load_pairs": bool(args.pairs), "warmup_days": args.warmup_days if args.pairs else 60,
+        "pairs_traded": len(w.zyn.autopilot.pairs),
+        "decisions": decisions, "days": args.days,
+        "rss_slope_mb_per_day": round(slope_per_day(samples), 3),
+        "load_average_end": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
+        "minute_steps": args.days * 1440, "chat_messages": messages,
         "rss_mb_by_day": [round(r, 1) for _, r in samples], "rss_spread_pct_after_day1": round(spread, 1),
         "error_log_lines": len(errors), "error_rows": error_rows, "non_200_answers": bad_answers,
         "trades": closed, "wall_s": round(time.monotonic() - t_wall),

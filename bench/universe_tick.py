@@ -6,7 +6,13 @@ candle close, indicators, mtf check, journal rows, equity) must finish well insi
 The data: the real Kraken BTC/USD and ETH/USD hourly files (symlinked, never copied) and
 synthetic thin and thick pairs on the same hours (bench/synthetic_pairs.py) in a temp dir.
 Prints the universe (default filters: how many pairs are out and why) and the tick times.
+With `--pairs N` the data is N LOAD pairs instead (bench/load_pairs.py: the real hourly candles of
+../shared/data, time-shifted and price-scaled; load data, not market data), all traded.
+`--baseline REV` first runs the same bench (same data recipe, same session) on REV's code
+(`git archive REV core bot adapters scheduler` into a temp dir, first on sys.path), then on this
+tree, and prints both with the load average.
 Usage: python bench/universe_tick.py [--thick 130] [--thin 110] [--days 45] [--ticks 6]
+       python bench/universe_tick.py --pairs 1000 [--days 40] [--baseline main]
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -23,9 +30,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+CODE = os.environ.get("ZYN_BENCH_CODE")  # --baseline: another revision's core/bot/adapters first
+if CODE:
+    sys.path.insert(0, CODE)
 
 from loguru import logger  # noqa: E402
 
+from bench.load_pairs import build_load_folder  # noqa: E402
 from bench.synthetic_pairs import build_folder  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from bot.text.universe import reason_text  # noqa: E402
@@ -47,28 +58,59 @@ def reason_kind(row: UniverseRow) -> str:
     return KINDS.get(row.why) or reason_text(row)
 
 
-def main() -> int:
+def baseline_then_this(rev: str, argv: list[str]) -> int:
+    """Run this bench on `rev`'s code (exported to a temp dir), then on this tree; same arguments."""
+    with tempfile.TemporaryDirectory() as code:
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", rev, "core", "bot", "adapters", "scheduler"],
+                                 check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", code], input=archive, check=True)
+        head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], check=True,
+                              capture_output=True, text=True).stdout.strip()
+        base = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", rev], check=True,
+                              capture_output=True, text=True).stdout.strip()
+        rc = 0
+        for label, env in ((f"baseline: {rev} ({base})", {"ZYN_BENCH_CODE": code}),
+                           (f"this tree (HEAD {head} + working tree)", {})):
+            print(f"== {label}; load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])}", flush=True)
+            rc |= subprocess.run([sys.executable, __file__, *argv], env={**os.environ, **env}, check=False).returncode
+    return rc
+
+
+def main() -> int:  # noqa: PLR0915 - one linear script
     ap = argparse.ArgumentParser()
     ap.add_argument("--thick", type=int, default=130)
     ap.add_argument("--thin", type=int, default=110)
+    ap.add_argument("--pairs", type=int, default=0, help="N LOAD pairs from the real hourly candles instead")
     ap.add_argument("--days", type=int, default=45)
     ap.add_argument("--ticks", type=int, default=6)
+    ap.add_argument("--baseline", default="", help="a git revision to run first, same session")
+    ap.add_argument("--evidence", choices=("on", "off"), default="on",
+                    help="the evidence gate (issue 17; on by default in Zyn): off shows the tick without it")
     args = ap.parse_args()
+    if args.baseline:
+        argv = [a for a in sys.argv[1:] if a != args.baseline and not a.startswith("--baseline")]
+        return baseline_then_this(args.baseline, argv)
     logger.remove()
     logger.add(sys.stderr, level="CRITICAL")  # e.g. "insufficient funds" with 200+ pairs is expected
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "data"
         real = [DATA / "kraken" / "KRAKEN_BTC-USD_1h.csv", DATA / "kraken" / "KRAKEN_ETH-USD_1h.csv"]
         t0 = time.perf_counter()
-        build_folder(folder, real, args.thick, args.thin, hours=args.days * 24)
+        if args.pairs:
+            build_load_folder(folder, DATA, args.pairs, hours=args.days * 24)
+        else:
+            build_folder(folder, real, args.thick, args.thin, hours=args.days * 24)
         env = {"DATABASE_URL": f"sqlite:///{tmp}/zyn.db", "PAPER_FEED": "replay", "PAPER_DATA": str(folder),
                "ZYN_TIMEFRAME": "1h", "ZYN_FEATURES": "universe,mtf,profit_target",
                "ZYN_UNIVERSE_MIN_VOLUME_USD": "0", "ZYN_UNIVERSE_MAX_PAIRS": "1000", "ZYN_UNIVERSE_MIN_PRICE": "0",
-               "ZYN_UNIVERSE_MIN_HISTORY": "0"}
+               "ZYN_UNIVERSE_MIN_HISTORY": "0", "ZYN_EVIDENCE": args.evidence}
         zyn = build_zyn(load_settings(env))
         files = len(list(folder.iterdir()))
-        print(f"data: {files} pair files ({args.thick} thick + {args.thin} thin synthetic + 2 real), "
-              f"built in {time.perf_counter() - t0:.1f}s")
+        print(f"modules: universe, mtf, profit_target; evidence gate {args.evidence}")
+        recipe = ("LOAD pairs: real hourly candles time-shifted and price-scaled" if args.pairs
+                  else f"{args.thick} thick + {args.thin} thin synthetic + 2 real")
+        print(f"data: {files} pair files ({recipe}), built in {time.perf_counter() - t0:.1f}s; code from "
+              f"{CODE and 'the baseline export' or 'this tree'}", flush=True)
         synth_start = max(c[0].ts for _, c in zyn.market.dataset.values())
         start = synth_start + 30 * 24 * HOUR
         zyn.replay.skip_until(start)
@@ -80,17 +122,20 @@ def main() -> int:
             print(f"  {n:4d}  {kind}")
         pairs = refresh_universe(zyn)
         print(f"benchmark universe (no volume/price/count limits, USD only): {len(pairs)} pairs traded")
-        times = []
+        times, cpu = [], []
         for k in range(args.ticks):
             before = zyn.replay.ticks
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             zyn.replay.step(start + (k + 1) * HOUR)
             times.append(time.perf_counter() - t)
-            print(f"tick {k + 1}: {zyn.replay.ticks - before} pair decisions in {times[-1]:.2f}s"
+            cpu.append(time.process_time() - c)  # this process's CPU: what the load cannot inflate
+            print(f"tick {k + 1}: {zyn.replay.ticks - before} pair decisions in {times[-1]:.2f}s (CPU {cpu[-1]:.2f}s)"
                   + (" (first: indicator warm-up from the history)" if k == 0 else ""))
         steady = times[1:] or times
-        print(f"one autopilot tick over {len(pairs)} pairs: median {statistics.median(steady):.2f}s, "
-              f"max {max(steady):.2f}s (first incl. warm-up {times[0]:.2f}s); one candle = 3600s")
+        print(f"one autopilot tick over {len(pairs)} pairs: median {statistics.median(steady):.2f}s "
+              f"(CPU median {statistics.median(cpu[1:] or cpu):.2f}s), "
+              f"max {max(steady):.2f}s (first incl. warm-up {times[0]:.2f}s); one candle = 3600s; "
+              f"load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])}", flush=True)
         zyn.close()
     return 0
 

@@ -86,6 +86,11 @@ class PaperEngine:
     def has_changes(self) -> bool:
         return not self._changes.is_empty()
 
+    def only_prices_pending(self) -> bool:
+        """Whether the pending batch holds quotes and nothing else (they may wait; issue 20.4)."""
+        c = self._changes
+        return not (c.wipe or c.salt is not None or c.counter is not None or c.balances or c.orders or c.fills)
+
     def take_changes(self) -> Changes:
         """Hand the pending batch to the store and start a new one."""
         changes, self._changes = self._changes, Changes()

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from functools import partial
 from typing import TypeVar
@@ -74,6 +75,7 @@ class PaperExchange:
         self._walk_ts: int | None = None
         self._walking = False
         self._outer_lock: threading.RLock | None = None
+        self._prices_held = 0  # inside held_prices(): quote-only changes wait for one write
         state = self._store.load()
         if state is None:
             self._book = PaperEngine(self._markets, fee_rate, PaperState(salt=new_salt()))
@@ -187,7 +189,26 @@ class PaperExchange:
     def set_price(self, pair: str, price: Decimal, ts_ms: int) -> None:
         """Quote only: market orders use this price; resting orders wait for a walk."""
         with self._lock:
+            if self._prices_held:
+                self._book.set_price(pair, price, ts_ms)  # checks first, changes nothing when it raises
+                return
             self._act(lambda: self._book.set_price(pair, price, ts_ms))
+
+    @contextmanager
+    def held_prices(self) -> Iterator[None]:
+        """A replay step (issue 20.4): the quotes it moves (an open per pair, a walk per candle)
+        are written once at its end, not per pair. Anything else the account does in between
+        (an order, a fill, a reset) writes the waiting quotes first, as before, in their own
+        commit; a crash loses only quotes, which the replay sets again."""
+        with self._lock:
+            self._prices_held += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._prices_held -= 1
+                if not self._prices_held:
+                    self._flush()
 
     def reset(self, start_balances: Mapping[str, Decimal] | None = None) -> None:
         """Start the account over (tests, CLI): orders and fills go, prices and ids stay."""
@@ -219,7 +240,7 @@ class PaperExchange:
             finally:
                 self._walking = False
                 self._walk_ts = None
-                self._flush()
+                self._flush(quotes_may_wait=True)
 
     # ----------------------------------------------------------------- internals
     def _walk(self, pair: str, candle: Candle, clock: WalkClock) -> None:
@@ -272,7 +293,9 @@ class PaperExchange:
         self._flush()
         return result
 
-    def _flush(self) -> None:
+    def _flush(self, quotes_may_wait: bool = False) -> None:
+        if quotes_may_wait and self._prices_held and self._book.only_prices_pending():
+            return
         changes = self._book.take_changes()
         if changes.is_empty():
             return

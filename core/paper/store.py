@@ -17,6 +17,7 @@ from sqlmodel import Field, SQLModel
 
 from core.domain import Fill, Order
 from core.paper.engine import Changes, PaperState
+from core.sql_upsert import upsert_many
 
 _SALT = "salt"
 _COUNTER = "counter"
@@ -126,8 +127,12 @@ class PaperStore:
                 _upsert(conn, _table(PaperOrderRow), "id", _order_values(seq, order))
             if changes.fills:
                 conn.execute(insert(_table(PaperFillRow)), [_fill_values(s, f) for s, f in changes.fills])
-            for key, value in _state_values(changes).items():
-                _upsert(conn, _table(PaperStateRow), "key", {"key": key, "value": value})
+            state = [{"key": key, "value": value} for key, value in _state_values(changes).items()]
+            if len(state) > 1:  # a replay step's quotes, one per pair (issue 20.4)
+                upsert_many(conn, _table(PaperStateRow), "key", state)
+            else:
+                for row in state:
+                    _upsert(conn, _table(PaperStateRow), "key", row)
 
 
 def _upsert(conn: Connection, table: Table, key: str, values: dict[str, Any]) -> None:

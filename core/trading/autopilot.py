@@ -36,6 +36,7 @@ from core.trading.rules import EntryContext, TradingPolicy, blocking_rule
 from core.trading.servant import evidence_text
 from core.trading.service import TradingService
 from core.trading.shadow import ShadowBook
+from core.trading.tick_equity import HeldEquity
 
 GateProvider = Callable[[], GateFn | None]
 EvidenceFn = Callable[[str, int], PairEvidence]  # (pair, close ms) -> live/shadow (core.trading.servant)
@@ -97,6 +98,7 @@ class Autopilot:
         self._atr: dict[str, float] = {}
         self._no_data_at: dict[str, int] = {}
         self._snapshot_ts: int | None = None
+        self._held_equity = HeldEquity()
         service.bus.subscribe(PositionClosed, self._on_exit)  # the cool-off learns of every exit
 
     def set_pairs(self, pairs: Sequence[str]) -> tuple[str, ...]:
@@ -112,6 +114,10 @@ class Autopilot:
     # ------------------------------------------------------------------ live loop
     def run_once(self) -> list[DecisionRow]:
         """Tick every pair's closed candles not yet decided; survive a feed without data."""
+        with self.service.journal.batch.tick():  # the tick's decisions in one commit (issue 20.4)
+            return self._run_all()
+
+    def _run_all(self) -> list[DecisionRow]:
         rows: list[DecisionRow] = []
         failure: Exception | None = None
         for pair in self.pairs:
@@ -369,10 +375,9 @@ class Autopilot:
         balances = self.service.exchange.fetch_balances()
         quote = self._market(pair).quote
         marks: dict[str, float | None] = {}
-        for other, market in self.service.markets.items():
-            if other == pair or other in self._marks or market.quote != quote:
-                continue
-            if not balances.total.get(market.base, Decimal(0)):
+        # only the markets of coins held (issue 20.4: not every market for every pair)
+        for other in self._held_equity.held_markets(self.service.markets, balances.total, quote):
+            if other == pair or other in self._marks:
                 continue
             if other in self.pairs or self.service.has_position(other):  # the terms `_equity` counts
                 marks[other] = self._ticker(other)
@@ -385,25 +390,16 @@ class Autopilot:
             return None
 
     def _equity(self, pair: str, candle: Candle, reading: _Reading) -> tuple[Decimal, Decimal]:
-        """Cash + every traded coin marked at its latest close (this pair: this candle's close)."""
+        """Cash + every traded coin marked at its latest close (this pair: this candle's close);
+        only the coins held are visited (`core/trading/tick_equity.py`, issue 20.4)."""
         quote = self._market(pair).quote
-        balances = reading.balances
-        cash = balances.total.get(quote, Decimal(0))
-        total = cash
-        held = balances.total
-        for other, market in self.service.markets.items():
-            # the balance first: a coin not held adds nothing, and asking that first keeps this
-            # loop O(markets) per pair (the tuple membership test and the position lookup only
-            # for coins held) instead of O(markets x pairs) (issue 20.4); same terms, same order
-            amount = held.get(market.base, Decimal(0))
-            if not amount or market.quote != quote:
-                continue
-            if other not in self.pairs and not self.service.has_position(other):
-                continue
-            mark = candle.close if other == pair else self._marks.get(other, reading.marks.get(other))
-            if mark is not None:
-                total += amount * dec(mark)
-        return total, cash
+        held = reading.balances.total
+        total = self._held_equity.total(
+            self.service.markets, held, quote,
+            lambda other: other in self.pairs or self.service.has_position(other),
+            lambda other: candle.close if other == pair else self._marks.get(other, reading.marks.get(other)),
+        )
+        return total, held.get(quote, Decimal(0))
 
     def _on_exit(self, done: PositionClosed) -> None:
         """Feed the closed trade back to the pair's strategy (cool-off), in trading-timeframe candles.

@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 from loguru import logger
-from sqlalchemy import insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -31,6 +30,7 @@ from core.telemetry.models import (
 )
 from core.trading.bus import EventBus
 from core.trading.events import SafetyEvent, SafetyKind
+from core.trading.tick_batch import KvWrite, TickBatch, upsert_kv
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,7 @@ class Journal:
         self.clock = clock
         self.source = source
         self.bus = bus  # a safety event journaled is also published (SafetyEvent) when given
+        self.batch = TickBatch(db)  # a tick's decisions in one commit (issue 20.4)
 
     def _session(self) -> Session:
         return Session(self.db, expire_on_commit=False)
@@ -80,8 +81,8 @@ class Journal:
         with self._session() as s:
             s.add(row)
             for extra in extras:
-                if isinstance(extra, KeyValueRow):
-                    _upsert_kv(s, extra)
+                if isinstance(extra, KvWrite | KeyValueRow):
+                    upsert_kv(s, extra)
                 else:
                     s.add(extra)
             s.commit()
@@ -92,7 +93,10 @@ class Journal:
         """One decision row; `extras` (equity snapshot, persisted strategy state) share its commit."""
         row.source = self.source if row.source in ("", "paper") else row.source
         row.decided_ms = row.decided_ms or self.clock.now_ms()
-        saved: DecisionRow = self._add(row, extras)
+        # inside a tick, held for the tick's one commit, unless its id is needed now (an entry's
+        # orders point at it); anything else written meanwhile writes the held rows first
+        held = row.action != "enter" and self.batch.hold(row, extras)
+        saved: DecisionRow = row if held else self._add(row, extras)
         logger.bind(pair=row.pair, action=row.action).info(
             "decision ts={} price={} reason={}", row.ts_ms, row.price, row.reason
         )
@@ -209,11 +213,3 @@ class Journal:
 
     def equity(self, ts_ms: int, equity: float, cash: float) -> None:
         self._add(self.equity_row(ts_ms, equity, cash))
-
-
-def _upsert_kv(s: Session, row: KeyValueRow) -> None:
-    """UPDATE, else INSERT: portable (SQLite and PostgreSQL) and cheaper than ORM merge per tick."""
-    values = {"value": row.value, "updated_ms": row.updated_ms}
-    result = s.execute(update(KeyValueRow).where(col(KeyValueRow.key) == row.key).values(**values))
-    if getattr(result, "rowcount", 0) == 0:
-        s.execute(insert(KeyValueRow).values(key=row.key, **values))

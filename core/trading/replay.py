@@ -13,6 +13,7 @@ called from inside the walk, and a chat order on another thread cannot deadlock.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
@@ -30,6 +31,8 @@ class PaperMarket(Protocol):
     def set_price(self, pair: str, price: Decimal, ts_ms: int) -> None: ...
 
     def walk_candle(self, pair: str, candle: Candle, duration_ms: int | None = None) -> None: ...
+
+    def held_prices(self) -> AbstractContextManager[None]: ...
 
 
 @dataclass
@@ -78,7 +81,16 @@ class ReplayDriver:
         return list(self._tracks[pair].history)
 
     def step(self, until_ms: int) -> int:
-        """Process every decision and candle walk due by simulated time `until_ms`; returns walks done."""
+        """Process every decision and candle walk due by simulated time `until_ms`; returns walks done.
+        The step's decisions are committed together and its quotes written once (issue 20.4;
+        `core/trading/tick_batch.py`): the same rows, fewer commits."""
+        service = self.autopilot.service
+        with service.journal.batch.tick(), self.exchange.held_prices():
+            walked = self._step(until_ms)
+        self.clock.set(until_ms)
+        return walked
+
+    def _step(self, until_ms: int) -> int:
         walked = 0
         service = self.autopilot.service
         while not self.done:
@@ -97,7 +109,6 @@ class ReplayDriver:
                 self.exchange.walk_candle(pair, candle, track.base_ms)
                 service.sync()
             self._pos, self._ticked, walked = self._pos + 1, False, walked + 1
-        self.clock.set(until_ms)
         return walked
 
     def skip_until(self, until_ms: int) -> int:

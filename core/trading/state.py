@@ -13,8 +13,8 @@ import json
 from typing import Any
 
 from core.telemetry.kv import KeyValueStore
-from core.telemetry.models import KeyValueRow
 from core.trading.kill_switch import DailyLossGuard, Money, money
+from core.trading.tick_batch import KvWrite
 
 GUARD_KEY = "trading:guard"
 PAUSE_KEY = "trading:paused"
@@ -68,16 +68,12 @@ class TradingState:
 
     def tick_rows(
         self, pair: str, strategy_state: dict[str, Any], last_ts: int | None, now_ms: int
-    ) -> list[KeyValueRow]:
+    ) -> list[KvWrite]:
         """The guard and the pair's state as kv rows, to be committed with the decision row."""
         pair_state = {"strategy": strategy_state, "last_ts": last_ts}
         return [
-            KeyValueRow(
-                key=GUARD_KEY, value=json.dumps(self.guard.to_dict(), sort_keys=True), updated_ms=now_ms
-            ),
-            KeyValueRow(
-                key=PAIR_PREFIX + pair, value=json.dumps(pair_state, sort_keys=True), updated_ms=now_ms
-            ),
+            KvWrite(GUARD_KEY, json.dumps(self.guard.to_dict(), sort_keys=True), now_ms),
+            KvWrite(PAIR_PREFIX + pair, json.dumps(pair_state, sort_keys=True), now_ms),
         ]
 
     # ------------------------------------------------------------------ plans

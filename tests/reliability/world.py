@@ -8,7 +8,8 @@ import base64
 import json
 import logging
 import sqlite3
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,13 +84,16 @@ class _StdCapture(logging.Handler):
 
 
 @contextmanager
-def world(tmp: Path, data: Path) -> Iterator[World]:
+def world(tmp: Path, data: Path, keep_log_lines: int | None = None,
+          extra_env: Mapping[str, str] | None = None) -> Iterator[World]:
+    """`keep_log_lines`: only the last N log lines are kept (a long soak; default all);
+    `extra_env`: more settings (e.g. ZYN_PAIRS), read like the rest through load_settings."""
     tg = FakeTelegramAPI(token=SECRETS["TELEGRAM_BOT_TOKEN"]).start()
     slack = FakeSlackAPI(token=SECRETS["SLACK_BOT_TOKEN"]).start()
     twilio = FakeTwilioAPI(auth_token=SECRETS["TWILIO_AUTH_TOKEN"]).start()
     llm = FakeOpenAIServer().start()
     llm.script(*[text("I can only help with your trading here.")] * 6000)
-    lines: list[str] = []
+    lines: Any = [] if keep_log_lines is None else deque(maxlen=keep_log_lines)
     sink = logger.add(lambda m: lines.append(str(m)), level="DEBUG", diagnose=False,
                       format="{time} {level} {name}:{function} {message} | {extra}\n{exception}")
     std = _StdCapture(lines)
@@ -100,7 +104,7 @@ def world(tmp: Path, data: Path) -> Iterator[World]:
         "SLACK_API_URL": slack.api_url, "SLACK_ALLOWED_USER_IDS": OWNER_SLACK,
         "TWILIO_ACCOUNT_SID": twilio.account_sid, "TWILIO_FROM_NUMBER": "+15559990000",
         "TWILIO_API_URL": twilio.url, "SMS_ALLOWED_NUMBERS": OWNER_PHONE, "SMS_ALERT_TO": OWNER_PHONE,
-        "OPENAI_BASE_URL": llm.base_url, **SECRETS,
+        "OPENAI_BASE_URL": llm.base_url, **SECRETS, **(extra_env or {}),
     }
     zyn = build_zyn(load_settings(env))
     telegram: Any = zyn.channels["telegram"]
