@@ -29,6 +29,6 @@ def test_a_new_channel_needs_only_its_module_and_its_registration(tmp_path: Path
     assert "not on its allow-list" in toy.receive("mallory: buy 0.01 BTC/USD sl 59000")
     echo = toy.receive("ann: buy 0.01 BTC/USD sl 59000")
     assert "[yes | no]" in echo
-    assert "placed" in toy.receive("ann: yes").lower()
+    assert "bought 0.01 btc/usd" in toy.receive("ann: yes").lower()
     assert notifier.deliver(Event("error", "Error in autopilot: boom")) == {"toy": True}
     assert toy.outbox == ["Error in autopilot: boom"]
