@@ -21,8 +21,15 @@ from bot.conversation.envelope import Envelope, Reply
 from bot.conversation.intent_cache import IntentModel
 from bot.conversation.intents import Guess, IntentClassifier
 from bot.conversation.money_safety import MONEY_INTENTS, names_money_action
-from bot.conversation.parser import KNOWN_BASES, Command, head_word, infer_stats_group, normalize_pair, parse
-from bot.conversation.parser_plain import pause_span, unwrap_polite
+from bot.conversation.parser import (
+    KNOWN_BASES,
+    Command,
+    command_word,
+    infer_stats_group,
+    normalize_pair,
+    parse,
+)
+from bot.conversation.parser_plain import pause_span
 from core.domain import UserError
 from core.markets.asset_names import asset_code, asset_in
 
@@ -182,13 +189,15 @@ def read(text: str, classifier: IntentClassifier) -> tuple[str | None, bool]:
     try:
         cmd = parse(text)
     except UserError:
-        name = head_word(unwrap_polite(text) or text)
+        name = command_word(text)
         return COMMAND_INTENT.get(name, name), True
     if cmd is not None:
-        return command_intent(cmd), True
+        return (extremes_intent(text) if cmd.name == "extremes" else command_intent(cmd)), True
     guess = free_text_guess(text, classifier)
     if guess.intent is not None and guess.intent not in ("greeting", "smalltalk", "buy", "sell"):
         head = command_for(guess.intent, text).split()[0]  # the command it runs ("my best trade" -> extremes)
+        if head == "extremes":
+            return extremes_intent(text), guess.sure
         return COMMAND_INTENT.get(head, guess.intent), guess.sure
     return guess.intent, guess.sure
 
@@ -210,6 +219,18 @@ def money_suggestion(text: str, classifier: IntentClassifier) -> str:
         return f"command {cmd.name} {cmd.args}" if cmd.name in MONEY_COMMANDS else ""
     guess = free_text_guess(text, classifier)
     return f"free-text intent {guess.intent}" if guess.intent in MONEY_INTENTS else ""
+
+
+_ONE_TRADE = re.compile(r"\btrades?\b")
+_GROUP_WORDS = re.compile(r"\b(pairs?|coins?|assets?|markets?|days?|weekdays?|hours?|sessions?|times?)\b")
+
+
+def extremes_intent(text: str) -> str:
+    """Which question the `extremes` table (best and worst trade, best and worst pair) answers:
+    a question about a single trade ("what was my worst trade") is about `trades`, the help's
+    "trades" row; one about a pair or coin ("which coin is my biggest loser") is a `stats` question."""
+    low = text.lower()
+    return "trades" if _ONE_TRADE.search(low) and not _GROUP_WORDS.search(low) else "stats"
 
 
 def command_intent(cmd: Command) -> str:

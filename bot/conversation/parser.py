@@ -186,6 +186,10 @@ _PLAIN = (
      "market_open"),
     (re.compile(r"^forget\s+(?:that|about|what\s+i\s+said\s+about)\s+\S"), "memory"),
 )
+_ASIDE = re.compile(r"^\s*(?:(?:nvm|never\s*mind|actually|oops|oh|wait|hmm+|um+|erm|scratch\s+that|"
+                    r"on\s+second\s+thought)[,!.;:]*\s+)+", re.I)
+_NEW_RULE = re.compile(
+    r"^(?:new\s+|(?:add|make|set|create)\s+(?:a\s+)?(?:new\s+)?)rule\s*[:\-\u2013\u2014,]?\s+(\S.*)$", re.I)
 _CALL_ME = re.compile(r"^(?:please\s+)?call\s+me\s+([a-z][a-z' -]{0,30}?)(?:\s+(?:please|from\s+now\s+on))?$")
 
 
@@ -223,12 +227,32 @@ def slipped_command(text: str) -> Command | None:
 def _plain_form(text: str) -> Command | None:
     """A verb slip ("byu 0.01 btc"), a money idiom ("cash out my ethereum", "go flat"; both in
     bot/conversation/parser_money.py) or a fixed plain phrasing ("learn again"), read as its command."""
+    aside = without_aside(text)  # "nvm cancel that order", "actually, show my balance"
+    if aside != text:
+        return parse(aside)
     fixed = fix_verb_slip(text)
     if fixed != text:
         return parse(fixed)
     idiom = money_idiom(unwrap_polite(text) or text)
     said = parse(idiom) if idiom is not None else None
     return said if said is not None else plain_command(text) or slipped_command(text)
+
+
+def without_aside(text: str) -> str:
+    """The message without a leading aside ("nvm", "actually,", "oh", "scratch that"); unchanged
+    when nothing follows it ("never mind" alone is a no)."""
+    aside = _ASIDE.match(text)
+    return text[aside.end():] if aside is not None and text[aside.end():].strip() else text
+
+
+def command_word(text: str) -> str:
+    """The command word the grammar reads this message with: after an aside, a polite wrapper, a
+    verb slip or a money idiom ("pick up 0.1 eth ..." -> buy); used to name a usage line's command."""
+    inner = without_aside(text)
+    inner = unwrap_polite(inner) or inner
+    fixed = fix_verb_slip(inner)
+    idiom = money_idiom(fixed)
+    return head_word(idiom if idiom is not None else fixed)
 
 
 def plain_command(text: str) -> Command | None:
@@ -239,6 +263,9 @@ def plain_command(text: str) -> Command | None:
     for pattern, name in _PLAIN:
         if pattern.match(low):
             return Command(name)
+    rule = _NEW_RULE.match(" ".join(text.split()).strip(" .!"))  # "new rule - no more than 3 trades a day"
+    if rule is not None:
+        return Command("remember", (rule.group(1),))
     called = _CALL_ME.match(low)  # "call me jim" -> set name jim
     if called is not None:
         return Command("set", ("name", called.group(1).strip().title()))
@@ -297,6 +324,9 @@ def _trades(name: str, rest: list[str]) -> Command | None:
 _CANCEL_FILLER = frozenset({"my", "the", "open", "orders", "order", "please", "now", "pending", "every", "them"})
 
 
+_THAT = frozenset({"that", "this", "it", "last", "one", "latest"})
+
+
 def _cancel(name: str, rest: list[str]) -> Command | None:
     """`cancel ID`, `cancel all [open orders]`; a sentence ("cancel culture is weird") is free text."""
     if not rest:
@@ -304,6 +334,9 @@ def _cancel(name: str, rest: list[str]) -> Command | None:
     words = [w for w in rest if w.lower().strip(_PUNCT) not in _CANCEL_FILLER]
     if not words and any(w.lower().strip(_PUNCT) in ("orders", "every") for w in rest):
         return Command(name, ("all",))
+    if words and all(w.lower().strip(_PUNCT) in _THAT for w in words) and (
+            len(rest) > len(words) or len(words) == 1):  # "cancel that order", "cancel it": which one?
+        raise UserError("cancel which order? send cancel ORDER_ID or cancel all (orders lists them)")
     if len(words) != 1:
         return None
     target = words[0].strip(_PUNCT)
@@ -424,7 +457,8 @@ def _flatten(name: str, rest: list[str]) -> Command | None:
 
 
 _FLATTEN_FILLER = frozenset(
-    {"all", "my", "the", "position", "positions", "now", "please", "everything", "it", "them", "out", "asap", "pair"}
+    {"all", "my", "the", "position", "positions", "now", "please", "everything", "it", "them", "out", "asap", "pair",
+     "me", "us"}
 )
 
 

@@ -72,19 +72,38 @@ _ADD = re.compile(rf"^add\s+{_AMOUNT}\s+(\S+)(?:\s+(?:more|extra))?(?:\s+(?:to|i
 _PUT = re.compile(rf"^(?:put|invest|stick|throw|chuck|drop)\s+(?:another\s+)?{_AMOUNT}\s*([a-z$€£]*)\s+"
                   r"(?:in|into|on)\s+(?:some\s+)?(\S+)\s*[.!]?$", re.I)
 _GRAB = re.compile(rf"^(?:grab|pick\s+up|get|snag|scoop\s+up)\s+(?:me\s+|us\s+)?{_AMOUNT}\s+(\S+)\s*[.!]?$", re.I)
+# buy verbs of slang and plain speech ("pick up a bit of cardano", "ape into sol", "load up on eth"):
+# read as `buy REST`, so a vague amount is asked for and a number is echoed and confirmed
+_BUY_IDIOM = re.compile(r"^(?:pick\s+up|grab|snag|scoop\s+up|ape\s+(?:in(?:to)?|on)|load\s+up\s+on|"
+                        r"stock\s+up\s+on|top\s+up\s+(?:on|my)|stack|accumulate)\s+(.+)$", re.I)
+# "my link", "the dot position": an ambiguous ticker after a possessive names the coin
+_OWNED = re.compile(r"\b(?:my|our|the)\s+(dot|link|uni|atom|etc)\b(?=\s+(?:position|positions|bag|holding|holdings|"
+                    r"stack|coins?|tokens?)\b|\s*[.!]?$)", re.I)
 _SELL_IDIOM = re.compile(r"^(?:cash\s+out(?:\s+of)?|get\s+rid\s+of|take\s+profits?\s+(?:on|in|from)|"
-                         r"sell\s+off|offload|unload|dump|lighten\s+up\s+on|bank\s+(?:the\s+)?profits?\s+on)\s+(.+)$",
+                         r"sell\s+off|offload|unload|dump|ditch|bail\s+(?:out\s+)?(?:of|on)|lighten\s+up\s+on|bank\s+(?:the\s+)?profits?\s+on)\s+(.+)$",
                          re.I)
 _FLAT = re.compile(r"^(?:(?:go|get|make\s+me|make\s+us)\s+(?:completely\s+|fully\s+|all\s+)?(?:flat|to\s+cash)"
                    r"|liquidate|panic\s+(?:sell|close|flatten))"
                    r"(?:\s+(?:of\s+)?(?:now|please|pls|asap|everything|it\s+all|all(?:\s+(?:my\s+)?positions)?|"
                    r"the\s+market|my\s+positions))*\s*[.!]?$"
                    r"|^i\s+want\s+(?:to\s+get\s+)?out\s+of\s+(?:everything|it\s+all|all(?:\s+my)?\s+positions|"
-                   r"the\s+market|my\s+positions)(?:\s+(?:now|please|asap))?\s*[.!]?$", re.I)
+                   r"the\s+market|my\s+positions)(?:\s+(?:now|please|asap))?\s*[.!]?$"
+                   r"|^(?:shut|close|wind)\s+(?:(?:all|every|each)\s+(?:of\s+)?)?(?:my|the|our)?\s*"
+                   r"(?:positions|trades|everything)\s+(?:down|out)(?:\s+(?:now|please|asap))?"
+                   r"(?:\s+(?:and\s+)?go\s+(?:flat|to\s+cash))?\s*[.!]?$"
+                   r"|^(?:shut|close|wind)\s+(?:down|out)\s+(?:(?:all|every)\s+(?:of\s+)?)?(?:my|the|our)?\s*"
+                   r"(?:positions|trades|everything)(?:\s+(?:now|please|asap))?"
+                   r"(?:\s+(?:and\s+)?go\s+(?:flat|to\s+cash))?\s*[.!]?$", re.I)
 _ORDER_WORDS = re.compile(r"\b(orders?|bids?|asks?|limits?)\b", re.I)
 _AMOUNT_WORDS = re.compile(r"\b(\d|half|quarter|third|all|everything|entire|whole|some|bit|little)", re.I)
 _CURRENCY = {"": "", "$": "", "quid": "GBP", "pounds": "GBP", "£": "GBP", "gbp": "GBP", "usd": "USD",
              "dollars": "USD", "bucks": "USD", "eur": "EUR", "euros": "EUR", "€": "EUR"}
+
+
+def owned_asset(text: str) -> str:
+    """The text with an ambiguous ticker after a possessive in capitals ("offload my link" ->
+    "offload my LINK"), so it names the coin; unchanged otherwise."""
+    return _OWNED.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + m.group(1).upper(), text)
 
 
 def money_idiom(text: str) -> str | None:
@@ -93,7 +112,7 @@ def money_idiom(text: str) -> str | None:
     bitcoin"; "cash out my ethereum" -> "sell all my ethereum"; "take profit on half the eth" ->
     "sell half the eth"; "get rid of the resting order on sol" -> "cancel the resting order on sol";
     "go flat" -> "flatten"."""
-    t = " ".join(text.strip().replace("’", "'").split())
+    t = owned_asset(" ".join(text.strip().replace("’", "'").split()))
     if not t or t.endswith("?"):
         return None
     if _FLAT.match(t):
@@ -113,6 +132,9 @@ def money_idiom(text: str) -> str | None:
             unit = {"£": "gbp", "€": "eur"}[unit]
         quote = _CURRENCY[unit] or "USD"
         return f"buy {amount.lstrip('$')} {quote} of {put.group(3)}"
+    bought = _BUY_IDIOM.match(t)
+    if bought is not None and asset_in(bought.group(1)) is not None and not _ORDER_WORDS.search(bought.group(1)):
+        return f"buy {bought.group(1)}"
     sell = _SELL_IDIOM.match(t)
     if sell is not None:
         rest = sell.group(1)

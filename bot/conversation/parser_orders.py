@@ -160,6 +160,9 @@ def order(side: str, rest: list[str]) -> Command | None:
     return Command(side, order=spec)
 
 
+_OPTION_FILLER = frozenset({"with", "a", "an", "and", "the", "my", "plus", ","})
+
+
 def _order_options(tokens: list[str]) -> dict[str, Decimal]:
     """`at 61000 sl 59000 tp 65000` (also `@61000`, `sl=59000`) -> {"price": .., "stop": .., ...}."""
     flat: list[str] = []
@@ -171,10 +174,13 @@ def _order_options(tokens: list[str]) -> dict[str, Decimal]:
             flat += low.split("=", 1)
         else:
             flat.append(low)
+    flat = [w for w in flat if w not in _OPTION_FILLER]  # "with a stop at 2900 and a target of 3500"
     out: dict[str, Decimal] = {}
     i = 0
     while i < len(flat):
         key = ORDER_KEYS.get(flat[i])
+        if key in ("stop", "target") and i + 2 < len(flat) and flat[i + 1] in ("at", "@", "of", "to"):
+            del flat[i + 1]  # "stop at 2900", "target of 3500"
         if key is None:
             raise UserError(
                 f"I don't understand {flat[i][:20]!r} in the order; use at PRICE, sl PRICE, tp PRICE"
