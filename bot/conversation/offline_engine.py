@@ -29,6 +29,7 @@ from bot.conversation.parser import (
     normalize_pair,
     parse,
 )
+from bot.conversation.parser_money import owned_asset
 from bot.conversation.parser_plain import pause_span
 from core.domain import UserError
 from core.markets.asset_names import asset_code, asset_in
@@ -166,10 +167,13 @@ def free_text_guess(text: str, classifier: IntentClassifier) -> Guess:
     grammar can read goes to stats, and the SAFETY RULE (issue 22): a money-moving intent (buy,
     sell, flatten, cancel) stands only when the message names that action — otherwise the
     sentence is treated as not understood, so no money command is ever suggested for it."""
+    text = owned_asset(text)  # "what's link going for" names LINK
     guess = classifier.classify(text)
     weak = not guess.sure or guess.confidence < STATS_OVERRIDE_BELOW or guess.intent in GENERAL_INTENTS
     low = text.lower().replace("’", "'")
+    asks_price = guess.intent == "price" and _PRICE_ASK.search(low) is not None  # "what's sol going for"
     if (weak or guess.intent == "stats") and infer_stats_group(text) is not None and not _HOLDING.search(low) and (
+            not asks_price) and (
             guess.intent == "stats" or _TRADING_HINT.search(low)):
         guess = Guess("stats", 1.0, guess.intent, sure=True)
     if guess.intent in MONEY_INTENTS and not names_money_action(guess.intent, text):
@@ -177,6 +181,7 @@ def free_text_guess(text: str, classifier: IntentClassifier) -> Guess:
     return guess
 
 
+_PRICE_ASK = re.compile(r"\b(going for|worth|trading at|cost|costs|price|priced|quote|selling for)\b")
 _HOLDING = re.compile(r"\bhow (much|many)\b.*\b(own|hold|have|got)\b")  # "how much BTC do I own" is a balance
 _TRADING_HINT = re.compile(  # a stats question is about trading ("how do I do on sundays"), not the weather in London
     r"\b(trad\w*|do|does|did|doing|perform\w*|win\w*|los\w*|profit\w*|stats?|statistics|works?|results?|"
@@ -299,6 +304,7 @@ def command_for(intent: str, text: str) -> str:
 
 def pair_in(text: str) -> str | None:
     """The first pair or coin named in a sentence ("why did you buy ETH?" -> ETH/USD)."""
+    text = owned_asset(text)
     named = asset_in(text)
     if named is not None and named in KNOWN_BASES:
         return normalize_pair(named)

@@ -67,7 +67,7 @@ def is_number(raw: str) -> bool:
 
 
 _FILLER = frozenset({"of", "worth", "in"})
-_TRAILING = frozenset({"please", "pls", "plz", "now", "thanks", "thx", "asap", "ta", "cheers"})
+_TRAILING = frozenset({"please", "pls", "plz", "now", "thanks", "thx", "asap", "ta", "cheers", "rn", "today", "mate"})
 _FIAT = ("USD", "EUR", "GBP", "CAD", "JPY", "AUD", "CHF")
 
 
