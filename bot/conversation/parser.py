@@ -157,7 +157,8 @@ def parse(text: str) -> Command | None:
     if name not in NO_ARG and name not in _PARSERS:  # "could you please pause until tomorrow"
         inner = unwrap_polite(text)
         if inner is not None and head_word(inner) in NO_ARG | _PARSERS.keys():
-            return parse(inner)
+            said = parse(inner)
+            return None if said is not None and said.name == "ask_amount" and _OPINION.match(text) else said
     timed = pause_sentence(text)  # "stop trading until tomorrow" (before "stop trading ETH" rules)
     if timed is not None:
         return timed
@@ -186,6 +187,8 @@ _PLAIN = (
      "market_open"),
     (re.compile(r"^forget\s+(?:that|about|what\s+i\s+said\s+about)\s+\S"), "memory"),
 )
+# "would you buy bitcoin now?" asks an opinion when it names no amount: not an order to ask the amount of
+_OPINION = re.compile(r"^\s*(?:would|wouldn't|should|do)\s+(?:you|u)\b.*\?\s*$", re.I)
 _ASIDE = re.compile(r"^\s*(?:(?:nvm|never\s*mind|actually|oops|oh|wait|hmm+|um+|erm|scratch\s+that|"
                     r"on\s+second\s+thought)[,!.;:]*\s+)+", re.I)
 _NEW_RULE = re.compile(

@@ -101,7 +101,9 @@ _FLAT = re.compile(r"^(?:(?:go|get|make\s+me|make\s+us)\s+(?:completely\s+|fully
                    r"(?:\s+(?:and\s+)?go\s+(?:flat|to\s+cash))?\s*[.!]?$"
                    r"|^(?:shut|close|wind)\s+(?:down|out)\s+(?:(?:all|every)\s+(?:of\s+)?)?(?:my|the|our)?\s*"
                    r"(?:positions|trades|everything)(?:\s+(?:now|please|asap))?"
-                   r"(?:\s+(?:and\s+)?go\s+(?:flat|to\s+cash))?\s*[.!]?$", re.I)
+                   r"(?:\s+(?:and\s+)?go\s+(?:flat|to\s+cash))?\s*[.!]?$"
+                   r"|^(?:kill|exit|dump|ditch)\s+(?:all|every)\s+(?:of\s+)?(?:my|the|our)?\s*(?:positions?|trades)"
+                   r"(?:\s+(?:now|please|asap))?\s*[.!]?$", re.I)
 _ORDER_WORDS = re.compile(r"\b(orders?|bids?|asks?|limits?)\b", re.I)
 _AMOUNT_WORDS = re.compile(r"\b(\d|half|quarter|third|all|everything|entire|whole|some|bit|little)", re.I)
 _CURRENCY = {"": "", "$": "", "quid": "GBP", "pounds": "GBP", "£": "GBP", "gbp": "GBP", "usd": "USD",
@@ -134,7 +136,14 @@ def money_idiom(text: str) -> str | None:
     return _buy_idiom(t) or _sell_idiom(t)
 
 
+_ADD_VAGUE = re.compile(r"^add\s+(?:(?:some\s+)?more\s+|some\s+|a\s+(?:bit|little)\s+(?:more\s+)?)?(?:to|into|onto)\s+"
+                        r"(?:my|the|our)\s+(\S+)(?:\s+(?:position|holding|bag|stack))?\s*[.!]?$", re.I)
+
+
 def _buy_idiom(t: str) -> str | None:
+    vague = _ADD_VAGUE.match(t)  # "add to my eth position": how much is asked
+    if vague is not None and asset_in(vague.group(1)) is not None:
+        return f"buy some {vague.group(1)}"
     add = _ADD.match(t)
     if add is not None and asset_in(add.group(2)) is not None:
         return f"buy {add.group(1)} {add.group(2)}"

@@ -111,7 +111,7 @@ def normalize_pair(text: str, default_quote: str = "USD") -> str:
 def _tidy(rest: list[str]) -> list[str]:
     """Without "me"/"us" ("buy me 0.01 btc") and a trailing "please"; a spelled amount as digits
     ("buy two hundred dollars of btc" -> "200 dollars of btc")."""
-    rest = [w for w in rest if w.lower() not in ("me", "us")]
+    rest = [w for w in rest if w.lower().strip(_PUNCT) not in ("me", "us")]
     while rest and rest[-1].lower().strip(_PUNCT) in _TRAILING:
         rest = rest[:-1]
     spelled = leading_number_words(rest)
@@ -160,7 +160,7 @@ def order(side: str, rest: list[str]) -> Command | None:
     return Command(side, order=spec)
 
 
-_OPTION_FILLER = frozenset({"with", "a", "an", "and", "the", "my", "plus", ","})
+_OPTION_FILLER = frozenset({"with", "a", "an", "and", "the", "my", "plus", ",", "for"})
 
 
 def _order_options(tokens: list[str]) -> dict[str, Decimal]:

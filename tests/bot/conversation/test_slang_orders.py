@@ -118,3 +118,25 @@ def test_plain_questions_read_as_their_command(text: str, intent: str, clf: Inte
 ])
 def test_slang_in_a_question_never_suggests_money(text: str, clf: IntentClassifier) -> None:
     assert money_suggestion(text, clf) == ""
+
+
+@pytest.mark.parametrize("text", ["add to my eth position", "add a bit more to my sol bag"])
+def test_adding_to_a_position_without_an_amount_asks_how_much(text: str) -> None:
+    cmd = parse(text)
+    assert cmd is not None and cmd.name == "ask_amount" and cmd.args[0] == "buy"
+
+
+@pytest.mark.parametrize("text", ["kill all positions", "exit every position", "dump all my positions"])
+def test_killing_every_position_is_flatten(text: str) -> None:
+    cmd = parse(text)
+    assert cmd is not None and cmd.name == "flatten"
+
+
+@pytest.mark.parametrize("text", ["would you buy bitcoin now?", "would you sell my eth?", "should you buy sol?"])
+def test_an_opinion_question_without_an_amount_is_no_order(text: str, clf: IntentClassifier) -> None:
+    assert parse(text) is None
+
+
+def test_a_polite_request_with_an_amount_is_still_an_echoed_order() -> None:
+    cmd = parse("would you buy 0.01 btc for me?")
+    assert cmd is not None and cmd.name == "buy" and cmd.order is not None and cmd.order.amount == Decimal("0.01")
