@@ -140,3 +140,17 @@ def test_an_opinion_question_without_an_amount_is_no_order(text: str, clf: Inten
 def test_a_polite_request_with_an_amount_is_still_an_echoed_order() -> None:
     cmd = parse("would you buy 0.01 btc for me?")
     assert cmd is not None and cmd.name == "buy" and cmd.order is not None and cmd.order.amount == Decimal("0.01")
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("i need buy 0.1 eth", "buy"), ("please to buy 0.01 btc", "buy"), ("i want buy bitcoin", "ask_amount"),
+    ("i'd be grateful if you could buy a little bitcoin", "ask_amount"), ("i need help", "help"),
+])
+def test_non_native_and_british_wrappers_reach_the_command(text: str, name: str) -> None:
+    cmd = parse(text)
+    assert cmd is not None and cmd.name == name
+
+
+@pytest.mark.parametrize("text", ["i need a break", "i need money", "i want some peace and quiet"])
+def test_wrappers_without_a_command_stay_free_text(text: str) -> None:
+    assert parse(text) is None
