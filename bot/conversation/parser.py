@@ -138,6 +138,17 @@ def is_no(text: str) -> bool:
     return len(text.split()) == 1 and head_word(text) == "no"
 
 
+_DROP = re.compile(r"^(?:(?:no|nope|nah|nvm|never\s*mind|scratch\s+that|forget\s+(?:it|that)|changed\s+my\s+mind|"
+                   r"actually(?:\s+no)?|don'?t(?:\s+do\s+it)?|abort|cancel\s+(?:that|it|this)(?:\s+order)?)"
+                   r"[\s,.!]*)+$", re.I)
+
+
+def drops_pending(text: str) -> bool:
+    """"nvm", "never mind, cancel that", "forget it", "don't": the owner drops the action that waits
+    for yes (said only while one waits; dropping changes nothing, so a wide reading is safe)."""
+    return _DROP.match(" ".join(text.replace("’", "'").split())) is not None
+
+
 def parse(text: str) -> Command | None:
     """Parse one message. None means "not a command" (hand it to the free-text engine)."""
     asked = learning_question(text)  # measured answers about learning (bot/conversation/learning_questions.py)
