@@ -154,3 +154,22 @@ def test_non_native_and_british_wrappers_reach_the_command(text: str, name: str)
 @pytest.mark.parametrize("text", ["i need a break", "i need money", "i want some peace and quiet"])
 def test_wrappers_without_a_command_stay_free_text(text: str) -> None:
     assert parse(text) is None
+
+
+@pytest.mark.parametrize(("intent", "text", "named"), [
+    ("cancel", "kill all notifications", False), ("cancel", "cancel all pending", True),
+    ("cancel", "kill everything", True), ("flatten", "get me out of here", False),
+    ("flatten", "get me out", True), ("flatten", "close", False), ("flatten", "close all positions", True),
+])
+def test_all_or_out_name_the_action_only_without_another_object(intent: str, text: str, named: bool) -> None:
+    from bot.conversation.money_safety import names_money_action
+
+    assert names_money_action(intent, text) is named
+
+
+@pytest.mark.parametrize("text", [
+    "kill all notifications", "get me out of here", "grab the latest report", "load up the chart",
+    "halve the risk", "cut my risk by half", "add more detail to the report", "exit the app", "ape mode on",
+])
+def test_everyday_sentences_with_money_verbs_suggest_no_money(text: str, clf: IntentClassifier) -> None:
+    assert money_suggestion(text, clf) == ""
