@@ -30,6 +30,8 @@ QUESTION_WORDS = frozenset({"what", "why", "how", "when", "where", "who", "which
 NEGATION = re.compile(r"\b(don't|dont|do not|never|no need to|not)\b")
 FLATTEN_OBJECTS = frozenset({"position", "positions", "everything", "all", "trades", "trade", "holdings", "it",
                              "them", "market", "bags", "coins", "out", "cash"})
+_BARE_FILLER = frozenset({"all", "everything", "my", "the", "of", "it", "now", "please", "pls", "asap", "them", "me",
+                          "us", "pending", "open", "that", "these", "those", "right", "away"})
 CANCEL_OBJECTS = frozenset({"order", "orders", "all", "stops", "limit", "limits", "everything", "bids"})
 
 
@@ -51,6 +53,10 @@ def names_money_action(intent: str, text: str) -> bool:
     objects = set(words[1:])
     if intent in ("buy", "sell"):
         return asset_in(core) is not None
-    if intent == "flatten":
-        return bool(objects & FLATTEN_OBJECTS) or asset_in(core) is not None
-    return bool(objects & CANCEL_OBJECTS) or any(c.isdigit() for c in core)
+    if intent == "flatten":  # "out" alone names nothing: "get me out of here" is no flatten
+        return (bool(objects & (FLATTEN_OBJECTS - {"out"})) or asset_in(core) is not None
+                or (bool(objects) and objects <= _BARE_FILLER | {"out"}))
+    if objects & (CANCEL_OBJECTS - {"all", "everything"}) or any(c.isdigit() for c in core):
+        return True
+    return bool(objects & {"all", "everything"}) and objects <= _BARE_FILLER  # "kill all notifications" is not
+

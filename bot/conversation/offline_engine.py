@@ -21,8 +21,16 @@ from bot.conversation.envelope import Envelope, Reply
 from bot.conversation.intent_cache import IntentModel
 from bot.conversation.intents import Guess, IntentClassifier
 from bot.conversation.money_safety import MONEY_INTENTS, names_money_action
-from bot.conversation.parser import KNOWN_BASES, Command, head_word, infer_stats_group, normalize_pair, parse
-from bot.conversation.parser_plain import pause_span, unwrap_polite
+from bot.conversation.parser import (
+    KNOWN_BASES,
+    Command,
+    command_word,
+    infer_stats_group,
+    normalize_pair,
+    parse,
+)
+from bot.conversation.parser_money import owned_asset
+from bot.conversation.parser_plain import pause_span
 from core.domain import UserError
 from core.markets.asset_names import asset_code, asset_in
 
@@ -168,10 +176,13 @@ def free_text_guess(text: str, classifier: IntentClassifier) -> Guess:
     grammar can read goes to stats, and the SAFETY RULE (issue 22): a money-moving intent (buy,
     sell, flatten, cancel) stands only when the message names that action — otherwise the
     sentence is treated as not understood, so no money command is ever suggested for it."""
+    text = owned_asset(text)  # "what's link going for" names LINK
     guess = classifier.classify(text)
     weak = not guess.sure or guess.confidence < STATS_OVERRIDE_BELOW or guess.intent in GENERAL_INTENTS
     low = text.lower().replace("’", "'")
+    asks_price = guess.intent == "price" and _PRICE_ASK.search(low) is not None  # "what's sol going for"
     if (weak or guess.intent == "stats") and infer_stats_group(text) is not None and not _HOLDING.search(low) and (
+            not asks_price) and (
             guess.intent == "stats" or _TRADING_HINT.search(low)):
         guess = Guess("stats", 1.0, guess.intent, sure=True)
     if guess.intent in MONEY_INTENTS and not names_money_action(guess.intent, text):
@@ -179,6 +190,7 @@ def free_text_guess(text: str, classifier: IntentClassifier) -> Guess:
     return guess
 
 
+_PRICE_ASK = re.compile(r"\b(going for|worth|trading at|cost|costs|price|priced|quote|selling for)\b")
 _HOLDING = re.compile(r"\bhow (much|many)\b.*\b(own|hold|have|got)\b")  # "how much BTC do I own" is a balance
 _TRADING_HINT = re.compile(  # a stats question is about trading ("how do I do on sundays"), not the weather in London
     r"\b(trad\w*|do|does|did|doing|perform\w*|win\w*|los\w*|profit\w*|stats?|statistics|works?|results?|"
@@ -191,13 +203,15 @@ def read(text: str, classifier: IntentClassifier) -> tuple[str | None, bool]:
     try:
         cmd = parse(text)
     except UserError:
-        name = head_word(unwrap_polite(text) or text)
+        name = command_word(text)
         return COMMAND_INTENT.get(name, name), True
     if cmd is not None:
-        return command_intent(cmd), True
+        return (extremes_intent(text) if cmd.name == "extremes" else command_intent(cmd)), True
     guess = free_text_guess(text, classifier)
     if guess.intent is not None and guess.intent not in ("greeting", "smalltalk", "buy", "sell"):
         head = command_for(guess.intent, text).split()[0]  # the command it runs ("my best trade" -> extremes)
+        if head == "extremes":
+            return extremes_intent(text), guess.sure
         return COMMAND_INTENT.get(head, guess.intent), guess.sure
     return guess.intent, guess.sure
 
@@ -219,6 +233,18 @@ def money_suggestion(text: str, classifier: IntentClassifier) -> str:
         return f"command {cmd.name} {cmd.args}" if cmd.name in MONEY_COMMANDS else ""
     guess = free_text_guess(text, classifier)
     return f"free-text intent {guess.intent}" if guess.intent in MONEY_INTENTS else ""
+
+
+_ONE_TRADE = re.compile(r"\btrades?\b")
+_GROUP_WORDS = re.compile(r"\b(pairs?|coins?|assets?|markets?|days?|weekdays?|hours?|sessions?|times?)\b")
+
+
+def extremes_intent(text: str) -> str:
+    """Which question the `extremes` table (best and worst trade, best and worst pair) answers:
+    a question about a single trade ("what was my worst trade") is about `trades`, the help's
+    "trades" row; one about a pair or coin ("which coin is my biggest loser") is a `stats` question."""
+    low = text.lower()
+    return "trades" if _ONE_TRADE.search(low) and not _GROUP_WORDS.search(low) else "stats"
 
 
 def command_intent(cmd: Command) -> str:
@@ -287,6 +313,7 @@ def command_for(intent: str, text: str) -> str:
 
 def pair_in(text: str) -> str | None:
     """The first pair or coin named in a sentence ("why did you buy ETH?" -> ETH/USD)."""
+    text = owned_asset(text)
     named = asset_in(text)
     if named is not None and named in KNOWN_BASES:
         return normalize_pair(named)

@@ -138,6 +138,17 @@ def is_no(text: str) -> bool:
     return len(text.split()) == 1 and head_word(text) == "no"
 
 
+_DROP = re.compile(r"^(?:(?:no|nope|nah|nvm|never\s*mind|scratch\s+that|forget\s+(?:it|that)|changed\s+my\s+mind|"
+                   r"actually(?:\s+no)?|don'?t(?:\s+do\s+it)?|abort|cancel\s+(?:that|it|this)(?:\s+order)?)"
+                   r"[\s,.!]*)+$", re.I)
+
+
+def drops_pending(text: str) -> bool:
+    """"nvm", "never mind, cancel that", "forget it", "don't": the owner drops the action that waits
+    for yes (said only while one waits; dropping changes nothing, so a wide reading is safe)."""
+    return _DROP.match(" ".join(text.replace("’", "'").split())) is not None
+
+
 def parse(text: str) -> Command | None:
     """Parse one message. None means "not a command" (hand it to the free-text engine)."""
     asked = learning_question(text)  # measured answers about learning (bot/conversation/learning_questions.py)
@@ -157,7 +168,8 @@ def parse(text: str) -> Command | None:
     if name not in NO_ARG and name not in _PARSERS:  # "could you please pause until tomorrow"
         inner = unwrap_polite(text)
         if inner is not None and head_word(inner) in NO_ARG | _PARSERS.keys():
-            return parse(inner)
+            said = parse(inner)
+            return None if said is not None and said.name == "ask_amount" and _OPINION.match(text) else said
     timed = pause_sentence(text)  # "stop trading until tomorrow" (before "stop trading ETH" rules)
     if timed is not None:
         return timed
@@ -186,6 +198,12 @@ _PLAIN = (
      "market_open"),
     (re.compile(r"^forget\s+(?:that|about|what\s+i\s+said\s+about)\s+\S"), "memory"),
 )
+# "would you buy bitcoin now?" asks an opinion when it names no amount: not an order to ask the amount of
+_OPINION = re.compile(r"^\s*(?:would|wouldn't|should|do)\s+(?:you|u)\b.*\?\s*$", re.I)
+_ASIDE = re.compile(r"^\s*(?:(?:nvm|never\s*mind|actually|oops|oh|wait|hmm+|um+|erm|scratch\s+that|"
+                    r"on\s+second\s+thought)[,!.;:]*\s+)+", re.I)
+_NEW_RULE = re.compile(
+    r"^(?:new\s+|(?:add|make|set|create)\s+(?:a\s+)?(?:new\s+)?)rule\s*[:\-\u2013\u2014,]?\s+(\S.*)$", re.I)
 _CALL_ME = re.compile(r"^(?:please\s+)?call\s+me\s+([a-z][a-z' -]{0,30}?)(?:\s+(?:please|from\s+now\s+on))?$")
 
 
@@ -223,12 +241,32 @@ def slipped_command(text: str) -> Command | None:
 def _plain_form(text: str) -> Command | None:
     """A verb slip ("byu 0.01 btc"), a money idiom ("cash out my ethereum", "go flat"; both in
     bot/conversation/parser_money.py) or a fixed plain phrasing ("learn again"), read as its command."""
+    aside = without_aside(text)  # "nvm cancel that order", "actually, show my balance"
+    if aside != text:
+        return parse(aside)
     fixed = fix_verb_slip(text)
     if fixed != text:
         return parse(fixed)
     idiom = money_idiom(unwrap_polite(text) or text)
     said = parse(idiom) if idiom is not None else None
     return said if said is not None else plain_command(text) or slipped_command(text)
+
+
+def without_aside(text: str) -> str:
+    """The message without a leading aside ("nvm", "actually,", "oh", "scratch that"); unchanged
+    when nothing follows it ("never mind" alone is a no)."""
+    aside = _ASIDE.match(text)
+    return text[aside.end():] if aside is not None and text[aside.end():].strip() else text
+
+
+def command_word(text: str) -> str:
+    """The command word the grammar reads this message with: after an aside, a polite wrapper, a
+    verb slip or a money idiom ("pick up 0.1 eth ..." -> buy); used to name a usage line's command."""
+    inner = without_aside(text)
+    inner = unwrap_polite(inner) or inner
+    fixed = fix_verb_slip(inner)
+    idiom = money_idiom(fixed)
+    return head_word(idiom if idiom is not None else fixed)
 
 
 def plain_command(text: str) -> Command | None:
@@ -239,6 +277,9 @@ def plain_command(text: str) -> Command | None:
     for pattern, name in _PLAIN:
         if pattern.match(low):
             return Command(name)
+    rule = _NEW_RULE.match(" ".join(text.split()).strip(" .!"))  # "new rule - no more than 3 trades a day"
+    if rule is not None:
+        return Command("remember", (rule.group(1),))
     called = _CALL_ME.match(low)  # "call me jim" -> set name jim
     if called is not None:
         return Command("set", ("name", called.group(1).strip().title()))
@@ -297,6 +338,9 @@ def _trades(name: str, rest: list[str]) -> Command | None:
 _CANCEL_FILLER = frozenset({"my", "the", "open", "orders", "order", "please", "now", "pending", "every", "them"})
 
 
+_THAT = frozenset({"that", "this", "it", "last", "one", "latest"})
+
+
 def _cancel(name: str, rest: list[str]) -> Command | None:
     """`cancel ID`, `cancel all [open orders]`; a sentence ("cancel culture is weird") is free text."""
     if not rest:
@@ -304,6 +348,9 @@ def _cancel(name: str, rest: list[str]) -> Command | None:
     words = [w for w in rest if w.lower().strip(_PUNCT) not in _CANCEL_FILLER]
     if not words and any(w.lower().strip(_PUNCT) in ("orders", "every") for w in rest):
         return Command(name, ("all",))
+    if words and all(w.lower().strip(_PUNCT) in _THAT for w in words) and (
+            len(rest) > len(words) or len(words) == 1):  # "cancel that order", "cancel it": which one?
+        raise UserError("cancel which order? send cancel ORDER_ID or cancel all (orders lists them)")
     if len(words) != 1:
         return None
     target = words[0].strip(_PUNCT)
@@ -424,7 +471,8 @@ def _flatten(name: str, rest: list[str]) -> Command | None:
 
 
 _FLATTEN_FILLER = frozenset(
-    {"all", "my", "the", "position", "positions", "now", "please", "everything", "it", "them", "out", "asap", "pair"}
+    {"all", "my", "the", "position", "positions", "now", "please", "everything", "it", "them", "out", "asap", "pair",
+     "me", "us"}
 )
 
 

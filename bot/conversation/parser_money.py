@@ -72,32 +72,78 @@ _ADD = re.compile(rf"^add\s+{_AMOUNT}\s+(\S+)(?:\s+(?:more|extra))?(?:\s+(?:to|i
 _PUT = re.compile(rf"^(?:put|invest|stick|throw|chuck|drop)\s+(?:another\s+)?{_AMOUNT}\s*([a-z$€£]*)\s+"
                   r"(?:in|into|on)\s+(?:some\s+)?(\S+)\s*[.!]?$", re.I)
 _GRAB = re.compile(rf"^(?:grab|pick\s+up|get|snag|scoop\s+up)\s+(?:me\s+|us\s+)?{_AMOUNT}\s+(\S+)\s*[.!]?$", re.I)
-_SELL_IDIOM = re.compile(r"^(?:cash\s+out(?:\s+of)?|get\s+rid\s+of|take\s+profits?\s+(?:on|in|from)|"
-                         r"sell\s+off|offload|unload|dump|lighten\s+up\s+on|bank\s+(?:the\s+)?profits?\s+on)\s+(.+)$",
+# buy verbs of slang and plain speech ("pick up a bit of cardano", "ape into sol", "load up on eth"):
+# read as `buy REST`, so a vague amount is asked for and a number is echoed and confirmed
+_BUY_IDIOM = re.compile(r"^(?:pick\s+(?:me\s+|us\s+)?up|(?:grab|snag|scoop|nab)(?:\s+me|\s+us)?(?:\s+up)?|"
+                        r"ap(?:e|ing)\s+(?:in(?:to)?|on)|load(?:ing)?\s+(?:me\s+|us\s+)?up\s+on|"
+                        r"stock\s+up\s+on|top\s+up\s+(?:on|my)|stack|accumulate)\s+(.+)$", re.I)
+# "trim my btc position by half", "halve my eth", "cut my sol bag by a quarter" -> sell that part
+_TRIM = re.compile(r"^(?:(?:trim|reduce|cut|shrink)\s+(?:my|the|our)\s+(\S+)(?:\s+(?:position|holding|bag|stack))?"
+                   r"\s+by\s+(half|a\s+quarter|a\s+third|\d{1,2}(?:\.\d+)?\s*%)"
+                   r"|halve\s+(?:my|the|our)\s+(\S+)(?:\s+(?:position|holding|bag|stack))?)\s*[.!]?$", re.I)
+# "my link", "the dot position": an ambiguous ticker after a possessive names the coin
+_OWNED = re.compile(r"\b(?:my|our|the)\s+(dot|link|uni|atom|etc)\b(?=\s+(?:position|positions|bag|holding|holdings|"
+                    r"stack|coins?|tokens?)\b|\s*[.!]?$)"
+                    r"|\b(?:price\s+of|trend\s+(?:on|of|for)|chart\s+(?:of|for)|is|what's|whats|what\s+is|how's|hows)\s+"
+                    r"(dot|link|uni|atom)\b(?=\s+(?:going\s+for|worth|trading|at|price|priced|doing|trending|moving)\b|"
+                    r"\s*[?.!]?$)", re.I)
+_SELL_IDIOM = re.compile(r"^(?:cash\s+out(?:\s+of)?|get\s+rid\s+of|take\s+(?:some\s+)?profits?\s+(?:on|in|from)|"
+                         r"sell\s+off|offload|unload|dump|ditch|bail\s+(?:out\s+)?(?:of|on)|lighten\s+up\s+on|bank\s+(?:the\s+)?profits?\s+on)\s+(.+)$",
                          re.I)
 _FLAT = re.compile(r"^(?:(?:go|get|make\s+me|make\s+us)\s+(?:completely\s+|fully\s+|all\s+)?(?:flat|to\s+cash)"
                    r"|liquidate|panic\s+(?:sell|close|flatten))"
                    r"(?:\s+(?:of\s+)?(?:now|please|pls|asap|everything|it\s+all|all(?:\s+(?:my\s+)?positions)?|"
                    r"the\s+market|my\s+positions))*\s*[.!]?$"
                    r"|^i\s+want\s+(?:to\s+get\s+)?out\s+of\s+(?:everything|it\s+all|all(?:\s+my)?\s+positions|"
-                   r"the\s+market|my\s+positions)(?:\s+(?:now|please|asap))?\s*[.!]?$", re.I)
+                   r"the\s+market|my\s+positions)(?:\s+(?:now|please|asap))?\s*[.!]?$"
+                   r"|^(?:shut|close|wind)\s+(?:(?:all|every|each)\s+(?:of\s+)?)?(?:my|the|our)?\s*"
+                   r"(?:positions|trades|everything)\s+(?:down|out)(?:\s+(?:now|please|asap))?"
+                   r"(?:\s+(?:and\s+)?go\s+(?:flat|to\s+cash))?\s*[.!]?$"
+                   r"|^(?:shut|close|wind)\s+(?:down|out)\s+(?:(?:all|every)\s+(?:of\s+)?)?(?:my|the|our)?\s*"
+                   r"(?:positions|trades|everything)(?:\s+(?:now|please|asap))?"
+                   r"(?:\s+(?:and\s+)?go\s+(?:flat|to\s+cash))?\s*[.!]?$"
+                   r"|^(?:kill|exit|dump|ditch)\s+(?:all|every)\s+(?:of\s+)?(?:my|the|our)?\s*(?:positions?|trades)"
+                   r"(?:\s+(?:now|please|asap))?\s*[.!]?$", re.I)
 _ORDER_WORDS = re.compile(r"\b(orders?|bids?|asks?|limits?)\b", re.I)
 _AMOUNT_WORDS = re.compile(r"\b(\d|half|quarter|third|all|everything|entire|whole|some|bit|little)", re.I)
 _CURRENCY = {"": "", "$": "", "quid": "GBP", "pounds": "GBP", "£": "GBP", "gbp": "GBP", "usd": "USD",
              "dollars": "USD", "bucks": "USD", "eur": "EUR", "euros": "EUR", "€": "EUR"}
 
 
+def owned_asset(text: str) -> str:
+    """The text with an ambiguous ticker in capitals where the words around it make it a coin
+    ("offload my link" -> "offload my LINK", "what's dot going for" -> "what's DOT going for",
+    "price of link" -> "price of LINK"); unchanged otherwise ("the link you sent")."""
+    def upper(m: re.Match[str]) -> str:
+        group = 1 if m.group(1) is not None else 2
+        return m.group(0)[: m.start(group) - m.start(0)] + m.group(group).upper()
+
+    return _OWNED.sub(upper, text)
+
+
 def money_idiom(text: str) -> str | None:
     """The canonical command for a plain money idiom, else None:
     "add 0.05 eth to my position" -> "buy 0.05 eth"; "put 100 quid into bitcoin" -> "buy 100 GBP of
-    bitcoin"; "cash out my ethereum" -> "sell all my ethereum"; "take profit on half the eth" ->
-    "sell half the eth"; "get rid of the resting order on sol" -> "cancel the resting order on sol";
-    "go flat" -> "flatten"."""
-    t = " ".join(text.strip().replace("’", "'").split())
+    bitcoin"; "pick up a bit of cardano" -> "buy a bit of cardano" (how much is asked); "cash out my
+    ethereum" -> "sell all my ethereum"; "take profit on half the eth" -> "sell half the eth";
+    "trim my btc by half" -> "sell half of my btc"; "get rid of the resting order on sol" -> "cancel
+    the resting order on sol"; "go flat", "shut my positions down" -> "flatten"."""
+    t = owned_asset(" ".join(text.strip().replace("’", "'").split()))
     if not t or t.endswith("?"):
         return None
     if _FLAT.match(t):
         return "flatten"
+    return _buy_idiom(t) or _sell_idiom(t)
+
+
+_ADD_VAGUE = re.compile(r"^add\s+(?:(?:some\s+)?more\s+|some\s+|a\s+(?:bit|little)\s+(?:more\s+)?)?(?:to|into|onto)\s+"
+                        r"(?:my|the|our)\s+(\S+)(?:\s+(?:position|holding|bag|stack))?\s*[.!]?$", re.I)
+
+
+def _buy_idiom(t: str) -> str | None:
+    vague = _ADD_VAGUE.match(t)  # "add to my eth position": how much is asked
+    if vague is not None and asset_in(vague.group(1)) is not None:
+        return f"buy some {vague.group(1)}"
     add = _ADD.match(t)
     if add is not None and asset_in(add.group(2)) is not None:
         return f"buy {add.group(1)} {add.group(2)}"
@@ -113,12 +159,26 @@ def money_idiom(text: str) -> str | None:
             unit = {"£": "gbp", "€": "eur"}[unit]
         quote = _CURRENCY[unit] or "USD"
         return f"buy {amount.lstrip('$')} {quote} of {put.group(3)}"
-    sell = _SELL_IDIOM.match(t)
-    if sell is not None:
-        rest = sell.group(1)
-        if _ORDER_WORDS.search(rest):
-            return f"cancel {rest}"
-        if asset_in(rest) is None:
-            return None
-        return f"sell {rest}" if _AMOUNT_WORDS.search(rest) else f"sell all {rest}"
+    bought = _BUY_IDIOM.match(t)
+    if bought is not None and asset_in(bought.group(1)) is not None and not _ORDER_WORDS.search(bought.group(1)):
+        return f"buy {bought.group(1)}"
     return None
+
+
+def _sell_idiom(t: str) -> str | None:
+    trim = _TRIM.match(t)
+    if trim is not None and asset_in(trim.group(1) or trim.group(3)) is not None:
+        part = (trim.group(2) or "half").lower().replace("a ", "")
+        part = f"{part.replace(' ', '').rstrip('%')}%" if part[0].isdigit() else part
+        return f"sell {part} of my {trim.group(1) or trim.group(3)}"
+    sell = _SELL_IDIOM.match(t)
+    if sell is None:
+        return None
+    rest = sell.group(1)
+    if re.match(r"take\s+some\s+profit", t, re.I) and asset_in(rest) is not None:
+        return f"sell some {rest}"  # "take some profit on eth": how much is asked
+    if _ORDER_WORDS.search(rest):
+        return f"cancel {rest}"
+    if asset_in(rest) is None:
+        return None
+    return f"sell {rest}" if _AMOUNT_WORDS.search(rest) else f"sell all {rest}"

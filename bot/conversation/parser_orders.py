@@ -67,7 +67,7 @@ def is_number(raw: str) -> bool:
 
 
 _FILLER = frozenset({"of", "worth", "in"})
-_TRAILING = frozenset({"please", "pls", "plz", "now", "thanks", "thx", "asap", "ta", "cheers"})
+_TRAILING = frozenset({"please", "pls", "plz", "now", "thanks", "thx", "asap", "ta", "cheers", "rn", "today", "mate"})
 _FIAT = ("USD", "EUR", "GBP", "CAD", "JPY", "AUD", "CHF")
 
 
@@ -111,7 +111,7 @@ def normalize_pair(text: str, default_quote: str = "USD") -> str:
 def _tidy(rest: list[str]) -> list[str]:
     """Without "me"/"us" ("buy me 0.01 btc") and a trailing "please"; a spelled amount as digits
     ("buy two hundred dollars of btc" -> "200 dollars of btc")."""
-    rest = [w for w in rest if w.lower() not in ("me", "us")]
+    rest = [w for w in rest if w.lower().strip(_PUNCT) not in ("me", "us")]
     while rest and rest[-1].lower().strip(_PUNCT) in _TRAILING:
         rest = rest[:-1]
     spelled = leading_number_words(rest)
@@ -160,6 +160,9 @@ def order(side: str, rest: list[str]) -> Command | None:
     return Command(side, order=spec)
 
 
+_OPTION_FILLER = frozenset({"with", "a", "an", "and", "the", "my", "plus", ",", "for"})
+
+
 def _order_options(tokens: list[str]) -> dict[str, Decimal]:
     """`at 61000 sl 59000 tp 65000` (also `@61000`, `sl=59000`) -> {"price": .., "stop": .., ...}."""
     flat: list[str] = []
@@ -171,10 +174,13 @@ def _order_options(tokens: list[str]) -> dict[str, Decimal]:
             flat += low.split("=", 1)
         else:
             flat.append(low)
+    flat = [w for w in flat if w not in _OPTION_FILLER]  # "with a stop at 2900 and a target of 3500"
     out: dict[str, Decimal] = {}
     i = 0
     while i < len(flat):
         key = ORDER_KEYS.get(flat[i])
+        if key in ("stop", "target") and i + 2 < len(flat) and flat[i + 1] in ("at", "@", "of", "to"):
+            del flat[i + 1]  # "stop at 2900", "target of 3500"
         if key is None:
             raise UserError(
                 f"I don't understand {flat[i][:20]!r} in the order; use at PRICE, sl PRICE, tp PRICE"

@@ -247,9 +247,12 @@ def pause_sentence(text: str) -> Command | None:
 # ---- polite wrappers ----------------------------------------------------------------------------
 _POLITE = re.compile(
     r"^\s*(?:(?:hey|hi|ok|okay|right|so|zyn|jimmy here)[,!.]?\s+)*"
-    r"(?:please\s+|pls\s+|kindly\s+|can you\s+|could you\s+|would you\s+|will you\s+|can u\s+|"
+    r"(?:please to\s+|please\s+|pls\s+|kindly\s+|can you\s+|could you\s+|would you\s+|will you\s+|can u\s+|"
     r"i want to\s+|i wanna\s+|i'd like to\s+|id like to\s+|i would like to\s+|let's\s+|lets\s+|"
-    r"go ahead and\s+|i need you to\s+|time to\s+|now\s+)+",
+    r"go ahead and\s+|i need you to\s+|i need to\s+|i need\s+|time to\s+|now\s+|be a dear and\s+|"
+    r"do me a favou?r and\s+|"
+    r"i'?d be (?:very )?grateful if you (?:could|would)\s+|if you (?:could|would)\s+|"
+    r"i want\s+|i wanna\s+|i would like\s+|you can\s+|just\s+)+",
     re.I,
 )
 

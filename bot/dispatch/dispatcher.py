@@ -27,7 +27,7 @@ from bot.commands.trading import execute_pending
 from bot.conversation.audit_log import AuditLog, AuditSink
 from bot.conversation.confirmations import Confirmations, Pending
 from bot.conversation.envelope import Envelope, Reply, render_plain
-from bot.conversation.parser import is_no, is_yes, parse
+from bot.conversation.parser import drops_pending, is_no, is_yes, parse
 from bot.conversation.services import Services
 from core.domain import ExchangeError, ExchangeUnavailable, UserError
 from core.ports import Clock, Notifier
@@ -166,7 +166,7 @@ class Dispatcher:
             return Reply(text=problem, kind="error")
         if is_yes(text):
             return self._confirm(env) if pending is not None else Reply(text="There is nothing waiting for a yes.")
-        if is_no(text):
+        if is_no(text) or (pending is not None and drops_pending(text)):  # "nvm, cancel that"
             if pending is None or self.confirmations.discard(env) is None:
                 return Reply(text="There is nothing to drop.")
             return Reply(text=f"Dropped the pending {pending.summary}; nothing was done.")

@@ -195,3 +195,14 @@ def test_flatten_a_pair_holding_two_positions_says_it_closes_both(
     say("yes")
     assert trading.calls == [("flatten_pair", "BTC/USD")]
     assert "Nothing to flatten in ETH/USD" in say("flatten ETH").text
+
+
+def test_never_mind_drops_the_pending_action_only_while_one_waits(say: Say, trading: FakeTrading) -> None:
+    """"nvm, cancel that" drops the order waiting for yes; with nothing waiting it is read as usual."""
+    say("buy 0.01 btc")
+    assert "Dropped the pending buy 0.01 BTC/USD" in say("nvm, cancel that").text
+    assert say("yes").text == "There is nothing waiting for a yes."
+    say("sell 0.01 btc")
+    assert "Dropped the pending sell 0.01 BTC/USD" in say("never mind").text
+    assert "Dropped" not in say("cancel that order").text
+    assert trading.calls == []

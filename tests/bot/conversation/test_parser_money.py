@@ -120,7 +120,8 @@ def test_a_free_text_pause_keeps_its_time(text: str, command: str) -> None:
 @pytest.mark.parametrize(("text", "intent"), [
     ("how much BTC do I own", "balance"), ("how much doge do i own", "balance"),
     ("what's the weather like in berlin", None), ("who won the match last night", None),
-    ("how do I do on mondays", "stats"), ("my best trade", "stats"), ("how are you feeling", "smalltalk"),
+    ("how do I do on mondays", "stats"), ("my best trade", "trades"), ("which coin is my biggest loser", "stats"),
+    ("how are you feeling", "smalltalk"),
 ])
 def test_holdings_and_off_topic_sentences_are_not_read_as_stats(text: str, intent: str | None,
                                                                  clf: IntentClassifier) -> None:
