@@ -14,6 +14,7 @@ import ccxt
 from adapters.kraken.universe import KrakenUniverseSource
 from adapters.sim_exchange.runner import build_sim_exchange
 from bench.synthetic_pairs import build_folder
+from bot.text.universe import reason_text
 from core.markets.universe import select
 from core.strategy.module_settings import UniverseSettings
 from tests.fakes.sim_server import SimServer
@@ -51,7 +52,7 @@ def test_sim_serves_every_pair_file_and_the_universe_uses_one_ticker_call(tmp_pa
     assert btc.volume_base_24h is not None and abs(btc.volume_base_24h - sum(c.volume for c in day)) < 1e-6
     assert btc.last is not None and abs(btc.last - day[-1].close) <= 0.05  # BTC/USDT: 1 price decimal
     rows = select(stats, UniverseSettings(quote="USD", min_volume_usd=1_000_000, max_pairs=3, min_history=0))
-    reasons = {r.pair: r.reason for r in rows}
+    reasons = {r.pair: reason_text(r) for r in rows}  # the words bot/ gives the row's code
     assert reasons["BTC/USDT"] == "quote USDT, not USD"
     assert sum(r.included for r in rows) <= 3
     assert any(r.startswith("24h volume") for r in reasons.values())

@@ -127,7 +127,7 @@ def test_agent_order_waits_for_the_owners_yes(
     server.script(fake.tools(fake.tool_call("request_order", order, "o1")), fake.text("Order placed!"))
     trading = Trading()
     dispatcher = _dispatcher(db, kv, make_agent(fallback=OfflineEngine()), trading)
-    env = Envelope("cli", "jimmy", "please buy 0.01 bitcoin at 61000 with a stop at 59000")
+    env = Envelope("cli", "jimmy", "i reckon a hundredth of the orange coin at 61k with a floor at 59k")
 
     reply = dispatcher.handle(env)
 
@@ -195,10 +195,10 @@ def test_what_the_strict_grammar_cannot_parse_goes_to_the_agent(
     trading = Trading()
     dispatcher = _dispatcher(db, kv, make_agent(fallback=OfflineEngine()), trading)
 
-    reply = dispatcher.handle(Envelope("cli", "jimmy", "buy 0.001 BTC/USD for me now"))
+    reply = dispatcher.handle(Envelope("cli", "jimmy", "buy 0.001 BTC/USD zork now"))
 
     assert reply.kind == "confirm" and "don't understand" not in reply.text
-    assert server.chat_requests()[0]["messages"][-1]["content"] == "buy 0.001 BTC/USD for me now"
+    assert server.chat_requests()[0]["messages"][-1]["content"] == "buy 0.001 BTC/USD zork now"
     assert trading.placed == []
     dispatcher.handle(Envelope("cli", "jimmy", "yes"))
     assert [(o.side, o.amount, o.pair) for o in trading.placed] == [("buy", Decimal("0.001"), "BTC/USD")]
@@ -206,5 +206,5 @@ def test_what_the_strict_grammar_cannot_parse_goes_to_the_agent(
 
 def test_without_an_llm_a_malformed_order_is_still_one_clear_line(db: Engine, kv: KeyValueStore) -> None:
     dispatcher = _dispatcher(db, kv, OfflineEngine(), Trading())  # type: ignore[arg-type]
-    reply = dispatcher.handle(Envelope("cli", "jimmy", "buy 0.001 BTC/USD for me now"))
-    assert reply.kind == "error" and "I don't understand 'for' in the order" in reply.text
+    reply = dispatcher.handle(Envelope("cli", "jimmy", "buy 0.001 BTC/USD zork now"))
+    assert reply.kind == "error" and "I don't understand 'zork' in the order" in reply.text
