@@ -321,6 +321,45 @@ def test_a_stop_that_sold_unseen_is_not_charged_to_the_next_position_of_the_pair
             zyn.close()
 
 
+def test_a_break_even_stop_the_exchange_fills_in_part_shrinks_the_position_and_its_stop_covers_the_rest(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    """Found by the bad-day property test (schedule seed 29865, README "Known limits"): the stop moved
+    to break-even (above the price: it sells at once) filled only in part and stayed open for the
+    rest. Zyn adopted it as a live stop for the whole position, so the position kept 0.08 while the
+    exchange held 0.04 under a stop of 0.04. The part sold must be booked and exactly one stop of
+    the coins held must remain. Order path: ZYN_EVIDENCE=off."""
+    amount = Decimal("0.08")
+    with kraken_sim(tmp_path, data_dir, {"USD": Decimal(10000)}) as sim:
+        zyn = build(env(tmp_path, sim, ZYN_ORDER_GRACE_S="2"))
+        try:
+            stop = int(sim.price("ETH/USD") * Decimal("0.95"))
+            assert say(zyn, f"buy {amount} eth sl {stop}").kind == "confirm"
+            assert say(zyn, "yes").text.startswith(f"Bought {amount}")
+            zyn.trading.sync(full=True)  # the entry's stop settled (adopted or Zyn's own)
+            half = Fault("AddOrder", "partial", fraction=Decimal("0.5"), params={"ordertype": "stop-loss"})
+            sim.sim.app.config["FAULTS"] = [half]
+            with zyn.trading.lock:
+                lines = lock_in_profit(zyn.trading, "breakeven", None)
+            sim.sim.app.config["FAULTS"] = []
+            zyn.trading.sync(full=True)
+            [part] = [o for o in sim.sim.exchange.fetch_closed_orders() + sim.sim.exchange.fetch_open_orders()
+                      if o.type == "stop-loss" and 0 < o.filled < o.amount]
+            assert part.filled == amount / 2, lines  # the fault really sold half, the rest stayed open
+            held = sim.balances().get("ETH", Decimal(0))
+            assert sum((b.amount for b in zyn.trading.brackets("ETH/USD")), Decimal(0)) == held, lines
+            # the rest under one stop of exactly its amount (here at break-even, above the price:
+            # the replacement sells it at once and the trade closes)
+            assert sim_stops(sim) == ([held] if held else []), lines
+            assert [b.stop_order_id for b in zyn.trading.brackets("ETH/USD")] == [
+                o.id for o in sim.sim.exchange.fetch_open_orders() if o.type == "stop-loss"]
+            assert any("stop sold 0.04" in s for s in safety(zyn, "partial_fill")), safety(zyn, "partial_fill")
+            zyn.scheduler.run_now("status_sync")
+            assert check_all(zyn, sim.sim.exchange, [], None) == []
+        finally:
+            zyn.close()
+
+
 def row_last_sent(zyn: Zyn, exchange_id: str) -> int:
     """When the order was last sent or answered (the grace counts from there: entries.last_sent_ms)."""
     with Session(zyn.db) as s:
