@@ -97,11 +97,15 @@ class Flattener:
         balances = self._retry("read balances", report, self.exchange.fetch_balances)
         if balances is None:
             return
-        # Coins of a position whose exit failed are its own: under its stop they are not free; without
-        # one yet (the sync re-protects it) they are, and sold here they would leave the trade open
-        # with coins it no longer has (found by the bad-day property test).
-        kept = sum((b.amount for b in self.positions.book.for_pair(market.pair) if not b.stop_order_id), Decimal(0))
-        raw = balances.free.get(market.base, Decimal(0)) - kept
+        # Coins of a position whose exit failed are its own, whether or not its stop is known to
+        # reserve them: the sweep sells only the coins beyond every position's (of the total held),
+        # and never more than is free. Counting a position with a stop id as reserved sold its
+        # coins unbooked when that stop was never placed (a fake accept), and without a stop yet
+        # they would leave the trade open with coins it no longer has (both found by the bad-day
+        # property test).
+        kept = sum((b.amount for b in self.positions.book.for_pair(market.pair)), Decimal(0))
+        total, free = balances.total.get(market.base, Decimal(0)), balances.free.get(market.base, Decimal(0))
+        raw = min(free, total - kept)
         amount = raw.quantize(Decimal(1).scaleb(-market.lot_decimals), rounding=ROUND_DOWN)
         if amount <= 0:
             return

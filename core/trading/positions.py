@@ -344,10 +344,25 @@ class Positions:
             tx.update_trade(bracket.trade_id, stop_order_id=order.id)
         self.book.put(bracket)
         self.bus.publish(StopPlaced(bracket.trade_id, bracket.pair, order.id, bracket.stop, bracket.amount))
+        if order.status == "open" and order.filled > 0:
+            order = self.cancel_part_sold(bracket, order)
         if order.status == "open" or order.filled <= 0:
             return bracket, None
         rest, done = self.book_sell(bracket, order, "stop")
         return (bracket, done) if rest is None else self.place_stop(rest)
+
+    def cancel_part_sold(self, bracket: Bracket, order: Order) -> Order:
+        """A stop that sold a part and stays open for the rest (Kraken: vol_exec < vol; a stop at
+        break-even above the price sells at once): cancel the rest, confirmed, and return the
+        final order, which the caller books (`book_sell`: the position shrinks by what sold) and
+        replaces by one stop of exactly the coins left. Left open, the stop would cover fewer
+        coins than the position books and its later fill would be booked against the wrong
+        amount (found by the bad-day property test, schedule seed 29865)."""
+        logger.bind(pair=bracket.pair, action="stop_part_sold", trade_id=bracket.trade_id).warning(
+            "trade {}: stop {} sold {} of {} and stays open: cancelling the rest, one stop for what is held",
+            bracket.trade_id, order.id, order.filled, order.amount,
+        )
+        return self.desk.cancel_confirmed(order.id)
 
     def move_stop(self, bracket: Bracket, stop: Decimal) -> tuple[Bracket | None, TradeExit | None]:
         """Replace the position's stop at `stop`: the old one is canceled and confirmed first (a

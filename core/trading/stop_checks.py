@@ -141,15 +141,19 @@ def _notify(positions: Positions, kind: str, text: str, bracket: Bracket) -> Non
 
 
 def _check_stop(positions: Positions, bracket: Bracket, order: Order) -> list[TradeExit]:
-    if order.status == "open":
+    if order.status == "open" and order.filled <= 0:
         return []
+    part_sold = order.status == "open"
+    if part_sold:  # sold a part, open for the rest: booked, and one stop for exactly what is held
+        order = positions.cancel_part_sold(bracket, order)
     rest, done = positions.book_sell(bracket, order, "stop")
     if rest is None:
         return [done] if done is not None else []
-    positions.journal.safety(
-        "stop_missing",
-        f"{bracket.pair} trade {bracket.trade_id}: stop {order.id} is {order.status}; re-placing it",
-    )
+    if not part_sold:  # (a part sold is journalled by book_sell as `partial_fill`)
+        positions.journal.safety(
+            "stop_missing",
+            f"{bracket.pair} trade {bracket.trade_id}: stop {order.id} is {order.status}; re-placing it",
+        )
     return _replace_stop(positions, rest)
 
 

@@ -7,25 +7,28 @@ Derandomized, so CI runs the same sequences every time; a failure prints the hyp
 
 from __future__ import annotations
 
+from hypothesis import seed, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from tests.reliability.bad_day import CI_SETTINGS, KINDS, STATS, TALLY, BadDayMachine, table_rows
 from tests.reliability.table import publish
 
-
-class CiBadDay(BadDayMachine):
-    """OPEN DEFECT, left out of CI until fixed: a stop moved to break-even (above the price) that
-    the sim fills only in part leaves the position's stop short of its coins (replay, exactly:
-    `python -m tests.reliability.bad_day --replay-open-defect`: schedule seed 29865, steps buy,
-    resume, buy, candles, move stop). The long run keeps it."""
-
-    left_out = frozenset({"move stop"})
+# Extra passes, each two sequences under a fixed hypothesis seed, run only while some fault kind
+# was not dealt yet: the schedule follows the order of the private requests, and background threads
+# (the sockets' reconnects, the executions stream) move it a little from run to run, so a kind the
+# derandomized sequences deal once (fake_accept) may miss a run.
+EXTRA_SEEDS = (1, 2, 3)
+EXTRA_SETTINGS = settings(CI_SETTINGS, max_examples=2, derandomize=False)
 
 
 def test_money_stays_safe_through_a_seeded_bad_day() -> None:
     TALLY.clear()
     STATS.clear()
-    run_state_machine_as_test(CiBadDay, settings=CI_SETTINGS)
+    run_state_machine_as_test(BadDayMachine, settings=CI_SETTINGS)
+    for extra in EXTRA_SEEDS:
+        if all(kind in TALLY for kind in KINDS):
+            break
+        seed(extra)(lambda: run_state_machine_as_test(BadDayMachine, settings=EXTRA_SETTINGS))()
     assert STATS["steps"] >= 25 and STATS["stale attempts"] >= 10, STATS
     missing = [kind for kind in KINDS if kind not in TALLY]
     print({kind: row["dealt"] for kind, row in TALLY.items()}, dict(STATS))

@@ -321,6 +321,112 @@ def test_a_stop_that_sold_unseen_is_not_charged_to_the_next_position_of_the_pair
             zyn.close()
 
 
+def test_a_break_even_stop_the_exchange_fills_in_part_shrinks_the_position_and_its_stop_covers_the_rest(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    """Found by the bad-day property test (schedule seed 29865, README "Known limits"): the stop moved
+    to break-even (above the price: it sells at once) filled only in part and stayed open for the
+    rest. Zyn adopted it as a live stop for the whole position, so the position kept 0.08 while the
+    exchange held 0.04 under a stop of 0.04. The part sold must be booked and exactly one stop of
+    the coins held must remain. Order path: ZYN_EVIDENCE=off."""
+    amount = Decimal("0.08")
+    with kraken_sim(tmp_path, data_dir, {"USD": Decimal(10000)}) as sim:
+        zyn = build(env(tmp_path, sim, ZYN_ORDER_GRACE_S="2"))
+        try:
+            stop = int(sim.price("ETH/USD") * Decimal("0.95"))
+            assert say(zyn, f"buy {amount} eth sl {stop}").kind == "confirm"
+            assert say(zyn, "yes").text.startswith(f"Bought {amount}")
+            zyn.trading.sync(full=True)  # the entry's stop settled (adopted or Zyn's own)
+            half = Fault("AddOrder", "partial", fraction=Decimal("0.5"), params={"ordertype": "stop-loss"})
+            sim.sim.app.config["FAULTS"] = [half]
+            with zyn.trading.lock:
+                lines = lock_in_profit(zyn.trading, "breakeven", None)
+            sim.sim.app.config["FAULTS"] = []
+            zyn.trading.sync(full=True)
+            [part] = [o for o in sim.sim.exchange.fetch_closed_orders() + sim.sim.exchange.fetch_open_orders()
+                      if o.type == "stop-loss" and 0 < o.filled < o.amount]
+            assert part.filled == amount / 2, lines  # the fault really sold half, the rest stayed open
+            held = sim.balances().get("ETH", Decimal(0))
+            assert sum((b.amount for b in zyn.trading.brackets("ETH/USD")), Decimal(0)) == held, lines
+            # the rest under one stop of exactly its amount (here at break-even, above the price:
+            # the replacement sells it at once and the trade closes)
+            assert sim_stops(sim) == ([held] if held else []), lines
+            assert [b.stop_order_id for b in zyn.trading.brackets("ETH/USD")] == [
+                o.id for o in sim.sim.exchange.fetch_open_orders() if o.type == "stop-loss"]
+            assert any("stop sold 0.04" in s for s in safety(zyn, "partial_fill")), safety(zyn, "partial_fill")
+            zyn.scheduler.run_now("status_sync")
+            assert check_all(zyn, sim.sim.exchange, [], None) == []
+        finally:
+            zyn.close()
+
+
+def test_a_flatten_whose_exit_sells_half_and_whose_new_stop_is_a_fake_accept_never_sweeps_the_position_s_coins(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    """Found by the bad-day property test (hypothesis seed 20261207, 5th sequence, schedule seed
+    19022): flatten's exit sell filled half (the rest canceled, booked), the stop put back on the
+    rest was "accepted" with a txid the exchange never placed, so the rest's coins were free; the
+    sweep after the exits counted coins under a stop as reserved and sold them without booking
+    them: Zyn's position kept 0.025 ETH, the exchange held none. Order path: ZYN_EVIDENCE=off."""
+    amount = Decimal("0.05")
+    with kraken_sim(tmp_path, data_dir, {"USD": Decimal(10000)}) as sim:
+        zyn = build(env(tmp_path, sim, ZYN_ORDER_GRACE_S="2", KRAKEN_CONDITIONAL_CLOSE="off"))
+        try:
+            stop = int(sim.price("ETH/USD") * Decimal("0.95"))
+            assert say(zyn, f"buy {amount} eth sl {stop}").kind == "confirm"
+            assert say(zyn, "yes").text.startswith(f"Bought {amount}")
+            sim.sim.app.config["FAULTS"] = [
+                Fault("AddOrder", "partial", fraction=Decimal("0.5"), params={"ordertype": "market", "type": "sell"}),
+                Fault("AddOrder", "fake_accept", params={"ordertype": "stop-loss"}),
+            ]
+            assert say(zyn, "flatten").kind == "confirm"
+            reply = say(zyn, "yes").text
+            sim.sim.app.config["FAULTS"] = []
+            held = sim.balances().get("ETH", Decimal(0))
+            assert held == amount / 2, reply  # the exit sold half; the sweep sold nothing of the rest
+            assert sum((b.amount for b in zyn.trading.brackets("ETH/USD")), Decimal(0)) == held, reply
+            [bracket] = zyn.trading.brackets("ETH/USD")
+            wait_until(lambda: time.time() * 1000 - row_created(zyn, bracket.stop_order_id) > 2_000)
+            zyn.trading.sync(full=True)  # the stop the exchange never placed is placed again
+            assert sim_stops(sim) == [held], reply
+            [again] = zyn.trading.brackets("ETH/USD")
+            assert again.stop_order_id == next(o.id for o in sim.sim.exchange.fetch_open_orders()
+                                               if o.type == "stop-loss")
+            zyn.scheduler.run_now("status_sync")
+            assert check_all(zyn, sim.sim.exchange, [], None) == []
+        finally:
+            zyn.close()
+
+
+def test_a_flatten_of_a_position_whose_stop_the_exchange_never_placed_does_not_sell_its_coins_unbooked(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    """The same sweep, the other way in: the position's stop was "accepted" with a txid the exchange
+    never placed, so its exit cannot confirm the stop's cancel and fails; its coins are free, and
+    the sweep must leave them to the position (the sync puts its stop back after the grace) rather
+    than sell them with the trade still open. Order path: ZYN_EVIDENCE=off."""
+    with kraken_sim(tmp_path, data_dir, {"USD": Decimal(10000)}) as sim:
+        zyn = build(env(tmp_path, sim, ZYN_ORDER_GRACE_S="2", KRAKEN_CONDITIONAL_CLOSE="off"))
+        try:
+            sim.sim.app.config["FAULTS"] = [Fault("AddOrder", "fake_accept", params={"ordertype": "stop-loss"})]
+            assert buy_yes(zyn, sim).startswith(f"Bought {AMOUNT}")
+            sim.sim.app.config["FAULTS"] = []
+            assert say(zyn, "flatten").kind == "confirm"
+            reply = say(zyn, "yes").text
+            held = btc(sim)
+            assert sum((b.amount for b in zyn.trading.brackets("BTC/USD")), Decimal(0)) == held, reply
+            [bracket] = zyn.trading.brackets("BTC/USD")
+            wait_until(lambda: time.time() * 1000 - row_created(zyn, bracket.stop_order_id) > 2_000)
+            zyn.trading.sync(full=True)
+            held = btc(sim)
+            assert sum((b.amount for b in zyn.trading.brackets("BTC/USD")), Decimal(0)) == held, reply
+            assert sim_stops(sim) == ([held] if held else []), reply
+            zyn.scheduler.run_now("status_sync")
+            assert check_all(zyn, sim.sim.exchange, [], None) == []
+        finally:
+            zyn.close()
+
+
 def row_last_sent(zyn: Zyn, exchange_id: str) -> int:
     """When the order was last sent or answered (the grace counts from there: entries.last_sent_ms)."""
     with Session(zyn.db) as s:

@@ -102,10 +102,17 @@ def test_a_partly_filled_stop_canceled_behind_our_back_is_re_placed_for_the_rest
 
 
 def test_a_stop_that_fills_in_two_parts_closes_the_whole_trade(stack: Stack) -> None:
+    """The first part shrinks the position at once and its stop is replaced by one of exactly the
+    coins left (issue 19's invariant: a resting stop short of the position's coins is never kept)."""
     ex, svc = service(stack)
     assert svc.place_manual(buy()).ok
-    ex.partial_stop(svc.brackets(PAIR)[0].stop_order_id, D("0.003"), at=D("28990"), after=D("29500"))
-    assert svc.sync() == [] and svc.brackets(PAIR)[0].amount == D("0.01")  # still resting: kept
+    first = svc.brackets(PAIR)[0].stop_order_id
+    ex.partial_stop(first, D("0.003"), at=D("28990"), after=D("29500"))
+    assert svc.sync() == []
+    [bracket] = svc.brackets(PAIR)
+    [stop] = stack.exchange.fetch_open_orders()
+    assert bracket.amount == stop.amount == D("0.007") and bracket.stop_order_id == stop.id != first
+    assert svc.sync() == [] and len(stack.exchange.fetch_open_orders()) == 1  # never a second stop
     stack.exchange.walk_candle(PAIR, Candle(T0 + HOUR, 29500, 29500, 28000, 28500, 0), 1)
     [done] = svc.sync()
     assert done.amount == D("0.01") and done.pnl == exact_pnl(stack)
