@@ -90,6 +90,9 @@ _OWNED = re.compile(r"\b(?:my|our|the)\s+(dot|link|uni|atom|etc)\b(?=\s+(?:posit
 _SELL_IDIOM = re.compile(r"^(?:cash\s+out(?:\s+of)?|get\s+rid\s+of|take\s+(?:some\s+)?profits?\s+(?:on|in|from)|"
                          r"sell\s+off|offload|unload|dump|ditch|bail\s+(?:out\s+)?(?:of|on)|lighten\s+up\s+on|bank\s+(?:the\s+)?profits?\s+on)\s+(.+)$",
                          re.I)
+_AMBIGUOUS = re.compile(r"\b(?:dot|link|uni|atom)\b", re.I)
+_SELL_ALL_TAIL = re.compile(r"\s*[,;-]?\s*(?:and\s+|then\s+)?(?:sell|close|dump|exit)\s+(?:it\s+all|all(?:\s+of\s+it)?|"
+                            r"everything|the\s+lot|the\s+whole\s+(?:thing|position|bag))\s*[.!]?$", re.I)
 _FLAT = re.compile(r"^(?:(?:go|get|make\s+me|make\s+us)\s+(?:completely\s+|fully\s+|all\s+)?(?:flat|to\s+cash)"
                    r"|liquidate|panic\s+(?:sell|close|flatten))"
                    r"(?:\s+(?:of\s+)?(?:now|please|pls|asap|everything|it\s+all|all(?:\s+(?:my\s+)?positions)?|"
@@ -133,7 +136,30 @@ def money_idiom(text: str) -> str | None:
         return None
     if _FLAT.match(t):
         return "flatten"
-    return _buy_idiom(t) or _sell_idiom(t)
+    return order_phrase(t) or _buy_idiom(t) or _sell_idiom(t)
+
+
+# "place a limit buy for 5 DOT at 6.20", "put in a sell order for 0.1 eth", "market sell 0.1 btc",
+# "long sol 2 with stop 130": the order verb is in the words, read as `buy|sell REST` (echoed, needs yes)
+_PLACE = re.compile(r"^(?:place|put\s+in|put\s+up|make|submit|enter|set\s+up|open|fire\s+off)\s+(?:me\s+)?(?:a|an)?\s*"
+                    r"(?:(?:limit|market|new)\s+)?(buy|sell|purchase)(?:\s+order)?\s+(?:for\s+|of\s+)?(\S.*)$", re.I)
+_KIND_FIRST = re.compile(r"^(?:limit|market|spot)\s+(buy|sell|purchase)(?:\s+order)?\s+(?:for\s+|of\s+)?(\S.*)$", re.I)
+_LONG = re.compile(r"^(?:go\s+|going\s+)?long\s+(?:on\s+)?(\S.*)$", re.I)
+
+
+def order_phrase(t: str) -> str | None:
+    """"place a limit buy for 5 DOT at 6.20" -> "buy 5 DOT at 6.20"; "market sell 0.1 btc now" ->
+    "sell 0.1 btc now"; "long sol 2 with stop 130" -> "buy sol 2 with stop 130" (only with a number
+    and a coin: "long time no see" stays free text). None when the words name no order."""
+    for pattern in (_PLACE, _KIND_FIRST):
+        match = pattern.match(t)
+        if match is not None:
+            verb = "sell" if match.group(1).lower() == "sell" else "buy"
+            return f"{verb} {match.group(2)}"
+    long = _LONG.match(t)
+    if long is not None and re.search(r"\d", long.group(1)) and asset_in(long.group(1)) is not None:
+        return f"buy {long.group(1)}"
+    return None
 
 
 _ADD_VAGUE = re.compile(r"^add\s+(?:(?:some\s+)?more\s+|some\s+|a\s+(?:bit|little)\s+(?:more\s+)?)?(?:to|into|onto)\s+"
@@ -175,10 +201,14 @@ def _sell_idiom(t: str) -> str | None:
     if sell is None:
         return None
     rest = sell.group(1)
+    every = _SELL_ALL_TAIL.search(rest)  # "take profit on link, sell it all"
+    if every is not None:
+        rest = f"all {rest[: every.start()]}"
     if re.match(r"take\s+some\s+profit", t, re.I) and asset_in(rest) is not None:
         return f"sell some {rest}"  # "take some profit on eth": how much is asked
     if _ORDER_WORDS.search(rest):
         return f"cancel {rest}"
+    rest = _AMBIGUOUS.sub(lambda m: m.group(0).upper(), rest)  # after a sell verb "link" is the coin
     if asset_in(rest) is None:
         return None
     return f"sell {rest}" if _AMOUNT_WORDS.search(rest) else f"sell all {rest}"

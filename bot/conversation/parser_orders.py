@@ -111,7 +111,8 @@ def normalize_pair(text: str, default_quote: str = "USD") -> str:
 def _tidy(rest: list[str]) -> list[str]:
     """Without "me"/"us" ("buy me 0.01 btc") and a trailing "please"; a spelled amount as digits
     ("buy two hundred dollars of btc" -> "200 dollars of btc")."""
-    rest = [w for w in rest if w.lower().strip(_PUNCT) not in ("me", "us")]
+    rest = [w.rstrip(",;.!?") if w[-1:] in ",;.!?" and len(w) > 1 else w for w in rest]  # "58,000," "6.20."
+    rest = [w for w in rest if w.lower().strip(_PUNCT) not in ("me", "us") and w not in (",", ";", ".", "-")]
     while rest and rest[-1].lower().strip(_PUNCT) in _TRAILING:
         rest = rest[:-1]
     spelled = leading_number_words(rest)

@@ -187,7 +187,7 @@ def pause_span(rest: list[str]) -> tuple[str, str] | None:
         return ("until", "tomorrow")
     if re.search(r"\b(overnight|for the night|tonight)\b", text):
         return ("until", "tomorrow 08:00")
-    if re.search(r"\b(for the weekend|over the weekend)\b", text):
+    if re.search(r"\b(for the weekend|over the weekend|this weekend|on the weekend|at the weekend)\b", text):
         return ("until", "monday")
     match = re.search(r"\buntil (tomorrow|tmrw|tmr|tomorow)( morning)?\b", text)
     if match:
@@ -234,8 +234,16 @@ def timed_pause(rest: list[str]) -> Command | None:
 _PAUSE_VERBS = frozenset({"pause", "stop", "halt", "freeze", "suspend"})
 
 
+_NO_NEW = re.compile(r"^(?:please\s+|pls\s+|kindly\s+)?(?:don'?t|dont|do\s+not|no)\s+(?:open|take|start|make|enter|place|"
+                     r"put\s+on)\s+(?:any\s+)?(?:new\s+|more\s+)?(?:positions|trades|entries|orders)\b(.*)$", re.I)
+
+
 def pause_sentence(text: str) -> Command | None:
-    """"stop trading for 2 hours", "halt the bot until tomorrow": a pause verb first, a time in the rest."""
+    """"stop trading for 2 hours", "halt the bot until tomorrow": a pause verb first, a time in the
+    rest; "don't open any new positions this weekend" too (a pause: no entries, nothing closed)."""
+    no_new = _NO_NEW.match(" ".join(text.replace("’", "'").split()))
+    if no_new is not None and not any(asset_code(w.strip(PUNCT)) is not None for w in no_new.group(1).split()):
+        return timed_pause(no_new.group(1).split())
     words = text.split()
     if not words or words[0].lower().strip(PUNCT) not in _PAUSE_VERBS:
         return None
@@ -248,6 +256,7 @@ def pause_sentence(text: str) -> Command | None:
 _POLITE = re.compile(
     r"^\s*(?:(?:hey|hi|ok|okay|right|so|zyn|jimmy here)[,!.]?\s+)*"
     r"(?:please to\s+|please\s+|pls\s+|kindly\s+|can you\s+|could you\s+|would you\s+|will you\s+|can u\s+|"
+    r"i should like to\s+|i'?d like you to\s+|i would like you to\s+|would you be so kind as to\s+|"
     r"i want to\s+|i wanna\s+|i'd like to\s+|id like to\s+|i would like to\s+|let's\s+|lets\s+|"
     r"go ahead and\s+|i need you to\s+|i need to\s+|i need\s+|time to\s+|now\s+|be a dear and\s+|"
     r"do me a favou?r and\s+|"
