@@ -480,7 +480,8 @@ def _set(name: str, rest: list[str]) -> Command:
     return Command(name, (rest[0].lower(), *rest[1:]))
 
 
-_TIME_OF = re.compile(r"^(?:the\s+)?(?:time|hour)\s+(?:of|for)\s+(?:the\s+|my\s+)?(?:daily\s+)?(?:report|summary)\b", re.I)
+_TIME_OF = re.compile(r"^(?:the\s+)?(?:time|hour)\s+(?:of|for)\s+(?:the\s+|my\s+)?(?:daily\s+)?"
+                      r"(?:report|summary)\b", re.I)
 _HOUR_WORDS = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*(?:(am|a\.m\.|in\s+(?:the\s+)?morning)|"
                          r"(pm|p\.m\.|in\s+(?:the\s+)?(?:evening|afternoon)|at\s+night))?\s*$", re.I)
 

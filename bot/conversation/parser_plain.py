@@ -234,8 +234,9 @@ def timed_pause(rest: list[str]) -> Command | None:
 _PAUSE_VERBS = frozenset({"pause", "stop", "halt", "freeze", "suspend"})
 
 
-_NO_NEW = re.compile(r"^(?:please\s+|pls\s+|kindly\s+)?(?:don'?t|dont|do\s+not|no)\s+(?:open|take|start|make|enter|place|"
-                     r"put\s+on)\s+(?:any\s+)?(?:new\s+|more\s+)?(?:positions|trades|entries|orders)\b(.*)$", re.I)
+_NO_NEW = re.compile(r"^(?:please\s+|pls\s+|kindly\s+)?(?:don'?t|dont|do\s+not|no)\s+"
+                     r"(?:open|take|start|make|enter|place|put\s+on)\s+(?:any\s+)?(?:new\s+|more\s+)?"
+                     r"(?:positions|trades|entries|orders)\b(.*)$", re.I)
 
 
 def pause_sentence(text: str) -> Command | None:
