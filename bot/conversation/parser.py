@@ -339,7 +339,8 @@ def _bare_setting(low: str) -> Command | None:
         if len(words) > size and setting_name(words[:size]) is not None and words[:size] != ["position"]:
             value = " ".join(w for w in words[size:] if w not in ("to", "=", "at", "of", "is"))
             if _VALUE.match(value):
-                return Command("set", (setting_name(words[:size]) or "", value.replace(" ", "")))
+                value = re.sub(r"\s*(?:percent|pct)$", "%", value).replace(" ", "")
+                return Command("set", (setting_name(words[:size]) or "", value))
     return None
 
 
