@@ -316,10 +316,16 @@ _PRICE_Q = re.compile(
     r"(?:\s+(?:now|right\s+now|today|currently|at\s+the\s+moment|at\s+present|please|pls|in\s+dollars|in\s+usd))*$")
 
 
+_HOW_MUCH = re.compile(
+    r"^how\s+much\s+(?:is|does|are|'s)\s+(?:a\s+|one\s+|1\s+)?([a-z0-9]+)(?:\s+(?:worth|cost|costing|going\s+for|"
+    r"selling\s+for|trading\s+at|at))?(?:\s+(?:now|right\s+now|today|currently|at\s+the\s+moment|these\s+days))*$")
+
+
 def _price_question(low: str) -> Command | None:
-    """"What is the current price of Cardano?", "tell me the price of sol now" -> price of that coin;
-    None when the word after "of" is no coin ("the price of fame")."""
-    match = _PRICE_Q.match(low)
+    """"What is the current price of Cardano?", "tell me the price of sol now", "how much is cardano?"
+    -> price of that coin; None when the word is no coin ("the price of fame"), or a holding is
+    asked about ("how much is my btc worth" names no single word after "is": the balance)."""
+    match = _PRICE_Q.match(low) or _HOW_MUCH.match(low)
     if match is None:
         return None
     code = asset_code(match.group(1))

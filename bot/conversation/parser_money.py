@@ -143,6 +143,9 @@ def money_idiom(text: str) -> str | None:
 # "long sol 2 with stop 130": the order verb is in the words, read as `buy|sell REST` (echoed, needs yes)
 _PLACE = re.compile(r"^(?:place|put\s+in|put\s+up|make|submit|enter|set\s+up|open|fire\s+off)\s+(?:me\s+)?(?:a|an)?\s*"
                     r"(?:(?:limit|market|new)\s+)?(buy|sell|purchase)(?:\s+order)?\s+(?:for\s+|of\s+)?(\S.*)$", re.I)
+_ORDER_TO = re.compile(r"^(?:place|put\s+in|put\s+up|make|submit|enter|set\s+up|open|create)\s+(?:me\s+)?(?:a|an)?\s*"
+                       r"(?:(?:limit|market|new)\s+)?order\s+(?:to|for\s+me\s+to)\s+(buy|sell|purchase)\s+(\S.*)$",
+                       re.I)
 _KIND_FIRST = re.compile(r"^(?:limit|market|spot)\s+(buy|sell|purchase)(?:\s+order)?\s+(?:for\s+|of\s+)?(\S.*)$", re.I)
 _LONG = re.compile(r"^(?:go\s+|going\s+)?long\s+(?:on\s+)?(\S.*)$", re.I)
 
@@ -151,7 +154,7 @@ def order_phrase(t: str) -> str | None:
     """"place a limit buy for 5 DOT at 6.20" -> "buy 5 DOT at 6.20"; "market sell 0.1 btc now" ->
     "sell 0.1 btc now"; "long sol 2 with stop 130" -> "buy sol 2 with stop 130" (only with a number
     and a coin: "long time no see" stays free text). None when the words name no order."""
-    for pattern in (_PLACE, _KIND_FIRST):
+    for pattern in (_PLACE, _ORDER_TO, _KIND_FIRST):
         match = pattern.match(t)
         if match is not None:
             verb = "sell" if match.group(1).lower() == "sell" else "buy"

@@ -25,6 +25,7 @@ def clf() -> IntentClassifier:
      "2900", None),
     ("Kindly place a limit sell for 3 SOL at 180.50.", "sell", "3", "SOL/USD", "180.50", None, None),
     ("please put in a buy order for 0.5 eth at 3000", "buy", "0.5", "ETH/USD", "3000", None, None),
+    ("place an order to sell 2 sol at 210", "sell", "2", "SOL/USD", "210", None, None),
     ("market buy 0.2 eth now", "buy", "0.2", "ETH/USD", None, None, None),
     ("limit sell 1 sol at 200", "sell", "1", "SOL/USD", "200", None, None),
     ("go long eth 0.5 with stop 2800 target 3600", "buy", "0.5", "ETH/USD", None, "2800", "3600"),
@@ -89,7 +90,8 @@ def test_a_bare_position_number_is_no_setting() -> None:
 
 @pytest.mark.parametrize(("text", "pair"), [
     ("What is the current price of Solana?", "SOL/USD"), ("tell me the latest price of ethereum now", "ETH/USD"),
-    ("whats the price of dogecoin right now", "DOGE/USD"),
+    ("whats the price of dogecoin right now", "DOGE/USD"), ("how much is solana?", "SOL/USD"),
+    ("how much is one ether worth right now", "ETH/USD"),
 ])
 def test_a_price_question_naming_a_coin_is_price(text: str, pair: str) -> None:
     assert parse(text) == Command("price", (pair,))
@@ -98,6 +100,7 @@ def test_a_price_question_naming_a_coin_is_price(text: str, pair: str) -> None:
 def test_a_price_question_about_no_coin_is_free_text() -> None:
     assert parse("what is the price of freedom") is None
     assert parse("what is the current price of usd") is None
+    assert parse("how much is my btc worth") is None  # a holding: the balance, not the price
 
 
 def test_forget_rule_n_please_forgets_that_rule() -> None:
