@@ -247,6 +247,9 @@ def _plain_form(text: str) -> Command | None:
     fixed = fix_verb_slip(text)
     if fixed != text:
         return parse(fixed)
+    by = _by_order(text)
+    if by is not None:
+        return by
     idiom = money_idiom(unwrap_polite(text) or text)
     said = parse(idiom) if idiom is not None else None
     return said if said is not None else plain_command(text) or slipped_command(text) or _after_preface(text)
@@ -271,6 +274,22 @@ def preface_request(text: str) -> str | None:
     if match is None or _NEGATION.search(match.group(1)) or len(match.group(1).split()) > 8:
         return None
     return match.group(2) if unwrap_polite(match.group(2)) is not None else None
+
+
+_BY = re.compile(r"^\s*by\s+(\$?\d[\d,]*(?:\.\d+)?|\.\d+)\s+(\S.*)$", re.I)
+
+
+def _by_order(text: str) -> Command | None:
+    """"by 0.01 btc" (the verb "buy" slipped into the real word "by"): read as the order only when
+    the whole rest is a complete order with a number first; anything else ("by 5 pm") stays free text."""
+    match = _BY.match(text)
+    if match is None or asset_code(match.group(2).split()[0].strip(_PUNCT)) is None:
+        return None
+    try:
+        cmd = order("buy", f"{match.group(1)} {match.group(2)}".split())
+    except UserError:
+        return None
+    return cmd if cmd is not None and cmd.order is not None else None
 
 
 def without_aside(text: str) -> str:

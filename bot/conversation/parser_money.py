@@ -55,6 +55,8 @@ for _verb in MONEY_VERBS:
         if len(_slip) >= 3 and _slip not in _REAL_WORDS:
             _SLIPS.setdefault(_slip, _verb)
 _SLIPS["sel"] = "sell"  # not an English word; "sel 0.1 eth" is common
+for _slip in one_slip("purchase"):  # "purchse 1 sol", "purcahse", "purchace" (no English word is that close)
+    _SLIPS.setdefault(_slip, "buy")
 
 
 def fix_verb_slip(text: str) -> str:

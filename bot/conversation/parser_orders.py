@@ -113,10 +113,22 @@ def _tidy(rest: list[str]) -> list[str]:
     ("buy two hundred dollars of btc" -> "200 dollars of btc")."""
     rest = [w.rstrip(",;.!?") if w[-1:] in ",;.!?" and len(w) > 1 else w for w in rest]  # "58,000," "6.20."
     rest = [w for w in rest if w.lower().strip(_PUNCT) not in ("me", "us") and w not in (",", ";", ".", "-")]
+    rest = [part for w in rest for part in _unglued(w)]
     while rest and rest[-1].lower().strip(_PUNCT) in _TRAILING:
         rest = rest[:-1]
     spelled = leading_number_words(rest)
     return [f"{spelled[0].normalize():f}", *rest[spelled[1]:]] if spelled is not None else rest
+
+
+_GLUED = re.compile(r"^(\d*\.?\d+)([a-z]{3,})$", re.I)
+
+
+def _unglued(word: str) -> list[str]:
+    """"0.01btc" -> ["0.01", "btc"] when the letters are a coin; any other word unchanged."""
+    match = _GLUED.match(word)
+    if match is None or asset_code(match.group(2)) is None:
+        return [word]
+    return [match.group(1), match.group(2)]
 
 
 def order(side: str, rest: list[str]) -> Command | None:

@@ -256,7 +256,8 @@ def pause_sentence(text: str) -> Command | None:
 # ---- polite wrappers ----------------------------------------------------------------------------
 _POLITE = re.compile(
     r"^\s*(?:(?:hey|hi|ok|okay|right|so|zyn|jimmy here)[,!.]?\s+)*"
-    r"(?:please to\s+|please\s+|pls\s+|kindly\s+|can you\s+|could you\s+|would you\s+|will you\s+|can u\s+|"
+    r"(?:please to\s+|please\s+|pls\s+|plz\s+|plse\s+|kindly\s+|"
+    r"can you\s+|could you\s+|would you\s+|will you\s+|can u\s+|"
     r"i should like to\s+|i'?d like you to\s+|i would like you to\s+|would you be so kind as to\s+|"
     r"i want to\s+|i wanna\s+|i'd like to\s+|id like to\s+|i would like to\s+|let's\s+|lets\s+|"
     r"go ahead and\s+|i need you to\s+|i need to\s+|i need\s+|time to\s+|now\s+|be a dear and\s+|"

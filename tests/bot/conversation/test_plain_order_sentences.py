@@ -110,3 +110,18 @@ def test_forget_rule_n_please_forgets_that_rule() -> None:
 def test_no_new_positions_over_a_span_is_a_timed_pause() -> None:
     assert parse("please don't open any new trades this weekend") == Command("pause_until", ("until", "monday"))
     assert parse("do not take new positions until tomorrow") == Command("pause_until", ("until", "tomorrow"))
+
+
+@pytest.mark.parametrize(("text", "amount", "pair"), [
+    ("purchse 1 sol", "1", "SOL/USD"), ("plz buy 0.5 eth", "0.5", "ETH/USD"), ("buy 0.01btc", "0.01", "BTC/USD"),
+    ("by 0.02 btc", "0.02", "BTC/USD"),
+])
+def test_typed_slips_of_a_buy_are_that_buy(text: str, amount: str, pair: str) -> None:
+    cmd = parse(text)
+    assert cmd is not None and cmd.name == "buy" and cmd.order is not None
+    assert (cmd.order.amount, cmd.order.pair) == (Decimal(amount), pair)
+
+
+@pytest.mark.parametrize("text", ["by 5 pm", "by 2 tomorrow", "by the way", "by 100 of them"])
+def test_by_is_a_buy_only_before_an_amount_and_a_coin(text: str, clf: IntentClassifier) -> None:
+    assert money_suggestion(text, clf) == ""
