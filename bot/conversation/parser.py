@@ -22,7 +22,14 @@ from bot.conversation.parser_orders import MAX_PRICE as MAX_PRICE
 from bot.conversation.parser_orders import normalize_pair as normalize_pair
 from bot.conversation.parser_orders import order
 from bot.conversation.parser_orders import parse_number as parse_number
-from bot.conversation.parser_plain import number_words, pause_sentence, percent_value, timed_pause, unwrap_polite
+from bot.conversation.parser_plain import (
+    number_words,
+    pause_sentence,
+    percent_value,
+    plain_order,
+    timed_pause,
+    unwrap_polite,
+)
 from bot.conversation.parser_stats import KNOWN_BASES as KNOWN_BASES
 from bot.conversation.parser_stats import STATS_DIMENSIONS as STATS_DIMENSIONS
 from bot.conversation.parser_stats import STATS_RANKINGS as STATS_RANKINGS
@@ -600,6 +607,10 @@ def _close(name: str, rest: list[str]) -> Command | None:
     low = [w.lower().strip(_PUNCT) for w in rest]
     if any(w in ("every", "each") for w in low):  # "close every trade right now"
         rest = [w for w, lw in zip(rest, low, strict=True) if lw not in _EVERY_FILLER] or ["all"]
+    if any(w in ("half", "quarter", "third") for w in low) and any(asset_code(w) is not None for w in rest):
+        return plain_order("sell", rest)  # "close half my eth position": a part, never the whole
+    if any(asset_code(w.strip(_PUNCT)) is not None for w in rest):  # "close the eth trade"
+        rest = [w for w in rest if w.lower().strip(_PUNCT) not in ("trade", "trades", "long", "short")]
     words = [w for w in rest if w.lower().strip(_PUNCT) not in _FLATTEN_FILLER]
     if not rest or (words and asset_code(words[0]) is None and "/" not in words[0]):
         return None

@@ -125,3 +125,10 @@ def test_typed_slips_of_a_buy_are_that_buy(text: str, amount: str, pair: str) ->
 @pytest.mark.parametrize("text", ["by 5 pm", "by 2 tomorrow", "by the way", "by 100 of them"])
 def test_by_is_a_buy_only_before_an_amount_and_a_coin(text: str, clf: IntentClassifier) -> None:
     assert money_suggestion(text, clf) == ""
+
+
+def test_closing_a_coin_closes_that_pair_and_closing_half_sells_half() -> None:
+    assert parse("close the eth trade") == Command("flatten", ("ETH/USD",))
+    assert parse("close my sol long") == Command("flatten", ("SOL/USD",))
+    assert parse("close half my eth position") == Command("sell_part", ("ETH/USD", "0.5"))
+    assert parse("close the trade") is None  # which one? never everything from a vague "the trade"
