@@ -73,7 +73,8 @@ _ADD = re.compile(rf"^add\s+{_AMOUNT}\s+(\S+)(?:\s+(?:more|extra))?(?:\s+(?:to|i
                   r"(?:position|positions|holding|holdings|bag|stack|pile|it))?\s*[.!]?$", re.I)
 _PUT = re.compile(rf"^(?:put|invest|stick|throw|chuck|drop)\s+(?:another\s+)?{_AMOUNT}\s*([a-z$€£]*)\s+"
                   r"(?:in|into|on)\s+(?:some\s+)?(\S+)\s*[.!]?$", re.I)
-_GRAB = re.compile(rf"^(?:grab|pick\s+up|get|snag|scoop\s+up)\s+(?:me\s+|us\s+)?{_AMOUNT}\s+(\S+)\s*[.!]?$", re.I)
+_GRAB = re.compile(rf"^(?:grab|pick\s+up|get|snag|scoop\s+up)\s+(?:me\s+|us\s+)?{_AMOUNT}\s+(\S+)"
+                   r"(?:\s+(?:at|@)\s+(?:the\s+)?market(?:\s+price)?)?\s*[.!]?$", re.I)
 # buy verbs of slang and plain speech ("pick up a bit of cardano", "ape into sol", "load up on eth"):
 # read as `buy REST`, so a vague amount is asked for and a number is echoed and confirmed
 _BUY_IDIOM = re.compile(r"^(?:pick\s+(?:me\s+|us\s+)?up|(?:grab|snag|scoop|nab)(?:\s+me|\s+us)?(?:\s+up)?|"
@@ -149,7 +150,8 @@ _ORDER_TO = re.compile(r"^(?:place|put\s+in|put\s+up|make|submit|enter|set\s+up|
                        r"(?:(?:limit|market|new)\s+)?order\s+(?:to|for\s+me\s+to)\s+(buy|sell|purchase)\s+(\S.*)$",
                        re.I)
 _KIND_FIRST = re.compile(r"^(?:limit|market|spot)\s+(buy|sell|purchase)(?:\s+order)?\s+(?:for\s+|of\s+)?(\S.*)$", re.I)
-_LONG = re.compile(r"^(?:go\s+|going\s+)?long\s+(?:on\s+)?(\S.*)$", re.I)
+_LONG = re.compile(r"^(?:go\s+|going\s+|open\s+(?:a\s+|me\s+a\s+)?)?long(?:\s+position)?\s+(?:on\s+|in\s+)?"
+                   r"((?:\S+\s+\d[\d,.]*|\d[\d,.]*\s+\S+)(?:\s.*)?)$", re.I)
 
 
 def order_phrase(t: str) -> str | None:
@@ -162,7 +164,7 @@ def order_phrase(t: str) -> str | None:
             verb = "sell" if match.group(1).lower() == "sell" else "buy"
             return f"{verb} {match.group(2)}"
     long = _LONG.match(t)
-    if long is not None and re.search(r"\d", long.group(1)) and asset_in(long.group(1)) is not None:
+    if long is not None and asset_in(" ".join(long.group(1).split()[:2])) is not None:
         return f"buy {long.group(1)}"
     return None
 

@@ -114,6 +114,8 @@ def _tidy(rest: list[str]) -> list[str]:
     rest = [w.rstrip(",;.!?") if w[-1:] in ",;.!?" and len(w) > 1 else w for w in rest]  # "58,000," "6.20."
     rest = [w for w in rest if w.lower().strip(_PUNCT) not in ("me", "us") and w not in (",", ";", ".", "-")]
     rest = [part for w in rest for part in _unglued(w)]
+    if len(rest) > 1 and rest[0].lower() in ("my", "the") and is_number(rest[1]):
+        rest = rest[1:]  # "sell my 2 sol"
     while rest and rest[-1].lower().strip(_PUNCT) in _TRAILING:
         rest = rest[:-1]
     spelled = leading_number_words(rest)

@@ -29,6 +29,10 @@ def clf() -> IntentClassifier:
     ("market buy 0.2 eth now", "buy", "0.2", "ETH/USD", None, None, None),
     ("limit sell 1 sol at 200", "sell", "1", "SOL/USD", "200", None, None),
     ("go long eth 0.5 with stop 2800 target 3600", "buy", "0.5", "ETH/USD", None, "2800", "3600"),
+    ("open a long on sol 3", "buy", "3", "SOL/USD", None, None, None),
+    ("Would you be so kind as to buy 0.02 ether for me?", "buy", "0.02", "ETH/USD", None, None, None),
+    ("I wish to sell my 2 sol", "sell", "2", "SOL/USD", None, None, None),
+    ("get 0.3 sol at market", "buy", "0.3", "SOL/USD", None, None, None),
 ])
 def test_a_plain_or_polite_order_sentence_is_that_order(text: str, side: str, amount: str, pair: str,
                                                         price: str | None, stop: str | None,
@@ -67,6 +71,8 @@ def test_close_every_trade_is_flatten_which_is_echoed(text: str) -> None:
     "honestly, the market is wild",
     "long time no see, how are you",
     "long story short, I lost my keys",
+    "long story, I have 2 btc",
+    "long 2 days ago i bought btc",
     "place a bet on the football",
     "I wonder, could you explain the stop loss?",
 ])
