@@ -138,3 +138,10 @@ def test_closing_a_coin_closes_that_pair_and_closing_half_sells_half() -> None:
     assert parse("close my sol long") == Command("flatten", ("SOL/USD",))
     assert parse("close half my eth position") == Command("sell_part", ("ETH/USD", "0.5"))
     assert parse("close the trade") is None  # which one? never everything from a vague "the trade"
+
+
+@pytest.mark.parametrize(("text", "pair"), [("buy 0.1 etherium", "ETH/USD"), ("buy 0.01 bitcon", "BTC/USD"),
+                                            ("buy 2 solona", "SOL/USD")])
+def test_the_coin_names_owners_misspell_most_are_read(text: str, pair: str) -> None:
+    cmd = parse(text)
+    assert cmd is not None and cmd.order is not None and cmd.order.pair == pair
