@@ -122,7 +122,8 @@ def plain_order(side: str, rest: list[str]) -> Command | None:
     if side == "sell" and fraction is not None:
         if asset is not None:
             return Command("sell_part", (f"{asset}/USD", str(fraction)))
-        if fraction == 1 and set(words) <= {"everything", "all", "of", "it", "my", "positions", "now", "please"}:
+        if fraction == 1 and set(words) <= {"everything", "all", "of", "it", "my", "positions", "now", "please",
+                                            "coins", "crypto", "holdings", "bags", "the", "lot", "right"}:
             return Command("flatten")
         return None
     if asset is not None and (any(w in VAGUE for w in words) or _only_asset(words)):
@@ -236,15 +237,18 @@ _PAUSE_VERBS = frozenset({"pause", "stop", "halt", "freeze", "suspend"})
 
 _NO_NEW = re.compile(r"^(?:please\s+|pls\s+|kindly\s+)?(?:don'?t|dont|do\s+not|no)\s+"
                      r"(?:open|take|start|make|enter|place|put\s+on)\s+(?:any\s+)?(?:new\s+|more\s+)?"
-                     r"(?:positions|trades|entries|orders)\b(.*)$", re.I)
+                     r"(?:positions|trades|entries|orders)\b(.*)$"
+                     r"|^(?:please\s+|pls\s+)?(?:don'?t|dont|do\s+not|no)\s+(?:trade|trading)(?:\s+any\s*more)?\b(.*)$",
+                     re.I)
 
 
 def pause_sentence(text: str) -> Command | None:
     """"stop trading for 2 hours", "halt the bot until tomorrow": a pause verb first, a time in the
     rest; "don't open any new positions this weekend" too (a pause: no entries, nothing closed)."""
     no_new = _NO_NEW.match(" ".join(text.replace("’", "'").split()))
-    if no_new is not None and not any(asset_code(w.strip(PUNCT)) is not None for w in no_new.group(1).split()):
-        return timed_pause(no_new.group(1).split())
+    tail = "" if no_new is None else no_new.group(1) if no_new.group(1) is not None else no_new.group(2)
+    if no_new is not None and not any(asset_code(w.strip(PUNCT)) is not None for w in tail.split()):
+        return timed_pause(tail.split())
     words = text.split()
     if not words or words[0].lower().strip(PUNCT) not in _PAUSE_VERBS:
         return None

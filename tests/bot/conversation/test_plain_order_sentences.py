@@ -145,3 +145,12 @@ def test_closing_a_coin_closes_that_pair_and_closing_half_sells_half() -> None:
 def test_the_coin_names_owners_misspell_most_are_read(text: str, pair: str) -> None:
     cmd = parse(text)
     assert cmd is not None and cmd.order is not None and cmd.order.pair == pair
+
+
+def test_no_trading_today_is_a_timed_pause_but_one_coin_is_a_rule() -> None:
+    assert parse("dont trade anymore today") == Command("pause_until", ("until", "tomorrow"))
+    assert parse("don't trade doge today") == Command("remember", ("don't trade doge today",))
+
+
+def test_sell_all_my_coins_is_flatten_which_is_echoed() -> None:
+    assert parse("sell all my coins") == Command("flatten")
