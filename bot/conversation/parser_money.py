@@ -72,8 +72,9 @@ _AMOUNT = r"(\$?\d[\d,]*(?:\.\d+)?|\d*\.\d+)"
 _ADD = re.compile(rf"^add\s+{_AMOUNT}\s+(\S+)(?:\s+(?:more|extra))?(?:\s+(?:to|into|onto)\s+(?:my|the|our)?\s*"
                   r"(?:position|positions|holding|holdings|bag|stack|pile|it))?\s*[.!]?$", re.I)
 _PUT = re.compile(rf"^(?:put|invest|stick|throw|chuck|drop)\s+(?:another\s+)?{_AMOUNT}\s*([a-z$€£]*)\s+"
-                  r"(?:in|into|on)\s+(?:some\s+)?(\S+)\s*[.!]?$", re.I)
-_GRAB = re.compile(rf"^(?:grab|pick\s+up|get|snag|scoop\s+up)\s+(?:me\s+|us\s+)?{_AMOUNT}\s+(\S+)"
+                  r"(?:in|into|on|at)\s+(?:some\s+)?(\S+)\s*[.!]?$", re.I)
+_GRAB = re.compile(r"^(?:grab|pick\s+up|get|snag|scoop\s+up|ape|aping|yolo|cop|nab)\s+(?:in(?:to)?\s+)?(?:me\s+|us\s+)?"
+                   rf"{_AMOUNT}\s+(\S+)"
                    r"(?:\s+(?:at|@)\s+(?:the\s+)?market(?:\s+price)?)?\s*[.!]?$", re.I)
 # buy verbs of slang and plain speech ("pick up a bit of cardano", "ape into sol", "load up on eth"):
 # read as `buy REST`, so a vague amount is asked for and a number is echoed and confirmed

@@ -154,3 +154,18 @@ def test_no_trading_today_is_a_timed_pause_but_one_coin_is_a_rule() -> None:
 
 def test_sell_all_my_coins_is_flatten_which_is_echoed() -> None:
     assert parse("sell all my coins") == Command("flatten")
+
+
+@pytest.mark.parametrize(("text", "amount", "pair"), [
+    ("aping 0.5 sol", "0.5", "SOL/USD"), ("cop 1 sol", "1", "SOL/USD"), ("yolo 0.01 btc", "0.01", "BTC/USD"),
+])
+def test_buy_slang_with_an_amount_and_a_coin_is_that_buy(text: str, amount: str, pair: str) -> None:
+    cmd = parse(text)
+    assert cmd is not None and cmd.name == "buy" and cmd.order is not None
+    assert (cmd.order.amount, cmd.order.pair) == (Decimal(amount), pair)
+
+
+def test_throwing_dollars_at_a_coin_is_a_buy_in_dollars() -> None:
+    cmd = parse("throw $50 at eth")
+    assert cmd is not None and cmd.order is not None
+    assert (cmd.order.quote_amount, cmd.order.pair) == (Decimal(50), "ETH/USD")
