@@ -331,7 +331,14 @@ def plain_command(text: str) -> Command | None:
     called = _CALL_ME.match(low)  # "call me jim" -> set name jim
     if called is not None:
         return Command("set", ("name", called.group(1).strip().title()))
+    plot = _PLOT.match(low)  # "plot my pnl", "graph the equity"
+    if plot is not None:
+        return Command("chart", ("equity" if plot.group(1) == "equity" else "pnl",))
     return _change_setting(text) or _bare_setting(low) or _price_question(low)
+
+
+_PLOT = re.compile(r"^(?:plot|graph|chart|draw)\s+(?:(?:me\s+)?(?:my|the|our)\s+)?(pnl|p&l|equity|profits?|gains)"
+                   r"(?:\s+(?:curve|chart|graph|please|pls))*$")
 
 
 _PRICE_Q = re.compile(

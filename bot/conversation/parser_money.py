@@ -148,7 +148,7 @@ def money_idiom(text: str) -> str | None:
 _PLACE = re.compile(r"^(?:place|put\s+in|put\s+up|make|submit|enter|set\s+up|open|fire\s+off)\s+(?:me\s+)?(?:a|an)?\s*"
                     r"(?:(?:limit|market|new)\s+)?(buy|sell|purchase)(?:\s+order)?\s+(?:for\s+|of\s+)?(\S.*)$", re.I)
 _ORDER_TO = re.compile(r"^(?:place|put\s+in|put\s+up|make|submit|enter|set\s+up|open|create)\s+(?:me\s+)?(?:a|an)?\s*"
-                       r"(?:(?:limit|market|new)\s+)?order\s+(?:to|for\s+me\s+to)\s+(buy|sell|purchase)\s+(\S.*)$",
+                       r"(?:(?:limit|market|new)\s+)?order\s+(?:(?:to|for\s+me\s+to)\s+)?(buy|sell|purchase)\s+(\S.*)$",
                        re.I)
 _KIND_FIRST = re.compile(r"^(?:limit|market|spot)\s+(buy|sell|purchase)(?:\s+order)?\s+(?:for\s+|of\s+)?(\S.*)$", re.I)
 _LONG = re.compile(r"^(?:go\s+|going\s+|open\s+(?:a\s+|me\s+a\s+)?)?long(?:\s+position)?\s+(?:on\s+|in\s+)?"

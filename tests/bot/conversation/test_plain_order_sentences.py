@@ -169,3 +169,15 @@ def test_throwing_dollars_at_a_coin_is_a_buy_in_dollars() -> None:
     cmd = parse("throw $50 at eth")
     assert cmd is not None and cmd.order is not None
     assert (cmd.order.quote_amount, cmd.order.pair) == (Decimal(50), "ETH/USD")
+
+
+def test_make_order_buy_is_that_order() -> None:
+    cmd = parse("make order buy 0.5 eth price 3000")
+    assert cmd is not None and cmd.order is not None
+    assert (cmd.order.amount, cmd.order.pair, cmd.order.price) == (Decimal("0.5"), "ETH/USD", Decimal(3000))
+
+
+@pytest.mark.parametrize(("text", "kind"), [("plot my pnl", "pnl"), ("graph the equity curve", "equity"),
+                                            ("draw me my profits", "pnl")])
+def test_plot_my_pnl_is_the_chart(text: str, kind: str) -> None:
+    assert parse(text) == Command("chart", (kind,))
