@@ -205,8 +205,9 @@ _PLAIN = (
      "market_open"),
     (re.compile(r"^forget\s+(?:that|about|what\s+i\s+said\s+about)\s+\S"), "memory"),
 )
-# "would you buy bitcoin now?" asks an opinion when it names no amount: not an order to ask the amount of
-_OPINION = re.compile(r"^\s*(?:would|wouldn't|should|do)\s+(?:you|u)\b.*\?\s*$", re.I)
+# "would you buy bitcoin now?", "can I sell my eth?" ask an opinion or a permission
+# when they name no amount: not an order to ask the amount of
+_OPINION = re.compile(r"^\s*(?:(?:would|wouldn't|should|do)\s+(?:you|u)|(?:can|could|may|should)\s+i)\b.*\?\s*$", re.I)
 _ASIDE = re.compile(r"^\s*(?:(?:nvm|never\s*mind|actually|oops|oh|wait|hmm+|um+|erm|scratch\s+that|"
                     r"on\s+second\s+thought)[,!.;:]*\s+)+", re.I)
 _NEW_RULE = re.compile(
@@ -432,7 +433,8 @@ def _trades(name: str, rest: list[str]) -> Command | None:
     return Command(name, (str(int(raw)),))
 
 
-_CANCEL_FILLER = frozenset({"my", "the", "open", "orders", "order", "please", "now", "pending", "every", "them"})
+_CANCEL_FILLER = frozenset({"my", "the", "open", "orders", "order", "please", "now", "pending", "every", "them", "of",
+                            "outstanding", "waiting", "resting", "active", "existing", "current", "live", "unfilled"})
 
 
 _THAT = frozenset({"that", "this", "it", "last", "one", "latest"})

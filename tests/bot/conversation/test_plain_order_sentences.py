@@ -181,3 +181,19 @@ def test_make_order_buy_is_that_order() -> None:
                                             ("draw me my profits", "pnl")])
 def test_plot_my_pnl_is_the_chart(text: str, kind: str) -> None:
     assert parse(text) == Command("chart", (kind,))
+
+
+@pytest.mark.parametrize("text", ["Could I please purchase 1 SOL?", "would it be possible to buy 1 sol",
+                                  "is it ok if you buy 1 sol for me"])
+def test_asking_leave_to_buy_an_amount_is_that_order(text: str) -> None:
+    cmd = parse(text)
+    assert cmd is not None and cmd.order is not None and cmd.order.pair == "SOL/USD"
+
+
+def test_asking_leave_to_buy_without_an_amount_is_a_question_not_an_order(clf: IntentClassifier) -> None:
+    assert money_suggestion("can i buy bitcoin?", clf) == ""
+    assert money_suggestion("can i sell my eth?", clf) == ""
+
+
+def test_cancel_all_of_my_outstanding_orders_cancels_all() -> None:
+    assert parse("Would you cancel all of my outstanding orders, please?") == Command("cancel", ("all",))
