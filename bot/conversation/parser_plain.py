@@ -259,7 +259,8 @@ def pause_sentence(text: str) -> Command | None:
 
 # ---- polite wrappers ----------------------------------------------------------------------------
 _POLITE = re.compile(
-    r"^\s*(?:(?:hey|hi|ok|okay|right|so|zyn|jimmy here)[,!.]?\s+)*"
+    r"^\s*(?:(?:hey|hi|hello|ok|okay|right|so|zyn|jimmy here|good\s+(?:morning|afternoon|evening)|morning|evening)"
+    r"[,!.]?\s+)*"
     r"(?:please to\s+|please\s+|pls\s+|plz\s+|plse\s+|kindly\s+|"
     r"can you\s+|could you\s+|would you\s+|will you\s+|can u\s+|"
     r"i should like to\s+|(?:be\s+)?so\s+kind\s+as\s+to\s+|be\s+so\s+good\s+as\s+to\s+|i\s+wish\s+to\s+|"
