@@ -22,7 +22,14 @@ from bot.conversation.parser_orders import MAX_PRICE as MAX_PRICE
 from bot.conversation.parser_orders import normalize_pair as normalize_pair
 from bot.conversation.parser_orders import order
 from bot.conversation.parser_orders import parse_number as parse_number
-from bot.conversation.parser_plain import number_words, pause_sentence, percent_value, timed_pause, unwrap_polite
+from bot.conversation.parser_plain import (
+    number_words,
+    pause_sentence,
+    percent_value,
+    plain_order,
+    timed_pause,
+    unwrap_polite,
+)
 from bot.conversation.parser_stats import KNOWN_BASES as KNOWN_BASES
 from bot.conversation.parser_stats import STATS_DIMENSIONS as STATS_DIMENSIONS
 from bot.conversation.parser_stats import STATS_RANKINGS as STATS_RANKINGS
@@ -198,8 +205,9 @@ _PLAIN = (
      "market_open"),
     (re.compile(r"^forget\s+(?:that|about|what\s+i\s+said\s+about)\s+\S"), "memory"),
 )
-# "would you buy bitcoin now?" asks an opinion when it names no amount: not an order to ask the amount of
-_OPINION = re.compile(r"^\s*(?:would|wouldn't|should|do)\s+(?:you|u)\b.*\?\s*$", re.I)
+# "would you buy bitcoin now?", "can I sell my eth?" ask an opinion or a permission
+# when they name no amount: not an order to ask the amount of
+_OPINION = re.compile(r"^\s*(?:(?:would|wouldn't|should|do)\s+(?:you|u)|(?:can|could|may|should)\s+i)\b.*\?\s*$", re.I)
 _ASIDE = re.compile(r"^\s*(?:(?:nvm|never\s*mind|actually|oops|oh|wait|hmm+|um+|erm|scratch\s+that|"
                     r"on\s+second\s+thought)[,!.;:]*\s+)+", re.I)
 _NEW_RULE = re.compile(
@@ -247,9 +255,49 @@ def _plain_form(text: str) -> Command | None:
     fixed = fix_verb_slip(text)
     if fixed != text:
         return parse(fixed)
+    by = _by_order(text)
+    if by is not None:
+        return by
     idiom = money_idiom(unwrap_polite(text) or text)
     said = parse(idiom) if idiom is not None else None
-    return said if said is not None else plain_command(text) or slipped_command(text)
+    return said if said is not None else plain_command(text) or slipped_command(text) or _after_preface(text)
+
+
+_PREFACE = re.compile(r"^\s*([^,;:]{1,60})[,;:]\s+(\S.*)$")
+_NEGATION = re.compile(r"\b(?:not|never|no|don'?t|dont|do\s+not|won'?t|can'?t|cannot|shouldn'?t|wouldn'?t)\b", re.I)
+
+
+def _after_preface(text: str) -> Command | None:
+    """"I'm scared, can you just close every trade right now?", "I made a mistake, could you cancel
+    the order I just placed?": a short preface, then a POLITE request; the request is read alone.
+    Only a polite request after it (can you, please, ...), and never after a negation ("I don't
+    think so, could you ..."), so a sentence that merely contains a comma stays free text."""
+    request = preface_request(text)
+    return parse(request) if request is not None else None
+
+
+def preface_request(text: str) -> str | None:
+    """The polite request after a short preface without a negation, else None (see _after_preface)."""
+    match = _PREFACE.match(text.replace("’", "'"))
+    if match is None or _NEGATION.search(match.group(1)) or len(match.group(1).split()) > 8:
+        return None
+    return match.group(2) if unwrap_polite(match.group(2)) is not None else None
+
+
+_BY = re.compile(r"^\s*by\s+(\$?\d[\d,]*(?:\.\d+)?|\.\d+)\s+(\S.*)$", re.I)
+
+
+def _by_order(text: str) -> Command | None:
+    """"by 0.01 btc" (the verb "buy" slipped into the real word "by"): read as the order only when
+    the whole rest is a complete order with a number first; anything else ("by 5 pm") stays free text."""
+    match = _BY.match(text)
+    if match is None or asset_code(match.group(2).split()[0].strip(_PUNCT)) is None:
+        return None
+    try:
+        cmd = order("buy", f"{match.group(1)} {match.group(2)}".split())
+    except UserError:
+        return None
+    return cmd if cmd is not None and cmd.order is not None else None
 
 
 def without_aside(text: str) -> str:
@@ -263,6 +311,7 @@ def command_word(text: str) -> str:
     """The command word the grammar reads this message with: after an aside, a polite wrapper, a
     verb slip or a money idiom ("pick up 0.1 eth ..." -> buy); used to name a usage line's command."""
     inner = without_aside(text)
+    inner = preface_request(inner) or inner
     inner = unwrap_polite(inner) or inner
     fixed = fix_verb_slip(inner)
     idiom = money_idiom(fixed)
@@ -283,7 +332,56 @@ def plain_command(text: str) -> Command | None:
     called = _CALL_ME.match(low)  # "call me jim" -> set name jim
     if called is not None:
         return Command("set", ("name", called.group(1).strip().title()))
-    return _change_setting(text)
+    plot = _PLOT.match(low)  # "plot my pnl", "graph the equity"
+    if plot is not None:
+        return Command("chart", ("equity" if plot.group(1) == "equity" else "pnl",))
+    return _change_setting(text) or _bare_setting(low) or _price_question(low)
+
+
+_PLOT = re.compile(r"^(?:plot|graph|chart|draw)\s+(?:(?:me\s+)?(?:my|the|our)\s+)?(pnl|p&l|equity|profits?|gains)"
+                   r"(?:\s+(?:curve|chart|graph|please|pls))*$")
+
+
+_PRICE_Q = re.compile(
+    r"^(?:(?:please\s+)?(?:what(?:'s|s|\s+is|\s+are)|whats|tell\s+me|show\s+me|give\s+me|get\s+me|check|"
+    r"can\s+(?:you|u)\s+(?:tell|show|give)\s+me|could\s+you\s+(?:tell|show|give)\s+me|i'?d\s+like\s+to\s+know|"
+    r"do\s+you\s+know)\s+)?(?:the\s+)?(?:current|latest|live|spot|present|today'?s|market|actual)?\s*"
+    r"(?:price|value|rate|quote)\s+(?:of|for|on)\s+(?:one\s+|1\s+|a\s+)?([a-z0-9$]+)"
+    r"(?:\s+(?:now|right\s+now|today|currently|at\s+the\s+moment|at\s+present|please|pls|in\s+dollars|in\s+usd))*$")
+
+
+_HOW_MUCH = re.compile(
+    r"^how\s+much\s+(?:is|does|are|'s)\s+(?:a\s+|one\s+|1\s+)?([a-z0-9]+)(?:\s+(?:worth|cost|costing|going\s+for|"
+    r"selling\s+for|trading\s+at|at))?(?:\s+(?:now|right\s+now|today|currently|at\s+the\s+moment|these\s+days))*$")
+
+
+def _price_question(low: str) -> Command | None:
+    """"What is the current price of Cardano?", "tell me the price of sol now", "how much is cardano?"
+    -> price of that coin; None when the word is no coin ("the price of fame"), or a holding is
+    asked about ("how much is my btc worth" names no single word after "is": the balance)."""
+    match = _PRICE_Q.match(low) or _HOW_MUCH.match(low)
+    if match is None:
+        return None
+    code = asset_code(match.group(1))
+    if code is None or code in ("USD", "EUR", "GBP", "CAD", "JPY", "AUD", "CHF", "USDT", "USDC"):
+        return None
+    return Command("price", (normalize_pair(code),))
+
+
+_VALUE = re.compile(r"^\$?\d+(?:\.\d+)?\s*(?:%|percent|pct|usd|dollars|\$)?$")
+
+
+def _bare_setting(low: str) -> Command | None:
+    """"daily loss limit 50", "risk 1%", "max position 20 percent": a trading setting's name then one
+    value reads as `set NAME VALUE` (no money moves; the setting's own parser checks the value)."""
+    words = low.split()
+    for size in (3, 2, 1):
+        if len(words) > size and setting_name(words[:size]) is not None and words[:size] != ["position"]:
+            value = " ".join(w for w in words[size:] if w not in ("to", "=", "at", "of", "is"))
+            if _VALUE.match(value):
+                value = re.sub(r"\s*(?:percent|pct)$", "%", value).replace(" ", "")
+                return Command("set", (setting_name(words[:size]) or "", value))
+    return None
 
 
 _CHANGE = re.compile(r"^(?:change|update|make|adjust|lower|raise|increase|reduce|drop|bump|switch|move)\s+(.+)$", re.I)
@@ -335,10 +433,15 @@ def _trades(name: str, rest: list[str]) -> Command | None:
     return Command(name, (str(int(raw)),))
 
 
-_CANCEL_FILLER = frozenset({"my", "the", "open", "orders", "order", "please", "now", "pending", "every", "them"})
+_CANCEL_FILLER = frozenset({"my", "the", "open", "orders", "order", "please", "now", "pending", "every", "them", "of",
+                            "outstanding", "waiting", "resting", "active", "existing", "current", "live", "unfilled"})
 
 
 _THAT = frozenset({"that", "this", "it", "last", "one", "latest"})
+# "the order I just placed", "my most recent order": the owner means one order without naming it
+_RECENT = frozenset({"i", "we", "you", "just", "placed", "made", "put", "sent", "entered", "submitted", "set",
+                     "last", "latest", "recent", "most", "newest", "new", "previous", "earlier", "before", "in",
+                     "up", "that", "this", "one", "a", "ago", "minute", "moment", "there"})
 
 
 def _cancel(name: str, rest: list[str]) -> Command | None:
@@ -350,6 +453,9 @@ def _cancel(name: str, rest: list[str]) -> Command | None:
         return Command(name, ("all",))
     if words and all(w.lower().strip(_PUNCT) in _THAT for w in words) and (
             len(rest) > len(words) or len(words) == 1):  # "cancel that order", "cancel it": which one?
+        raise UserError("cancel which order? send cancel ORDER_ID or cancel all (orders lists them)")
+    if words and any(w.lower().strip(_PUNCT) in ("order", "orders") for w in rest) and all(
+            w.lower().strip(_PUNCT) in _RECENT for w in words):
         raise UserError("cancel which order? send cancel ORDER_ID or cancel all (orders lists them)")
     if len(words) != 1:
         return None
@@ -398,6 +504,7 @@ def _set(name: str, rest: list[str]) -> Command:
         rest = percent
     if len(rest) < 2:
         raise UserError("usage: set PREF VALUE, e.g. set risk 0.5% or set alerts stop_hit off")
+    rest = _report_time_words(rest)
     words = [w.lower() for w in rest]
     if words[:2] in (["report", "time"], ["time", "zone"], ["summary", "time"]):  # "set report time to 20:00"
         rest = ["report_time" if words[0] != "time" else "tz", *[w for w in rest[2:] if w.lower() not in ("to", "=")]]
@@ -415,6 +522,31 @@ def _set(name: str, rest: list[str]) -> Command:
     return Command(name, (rest[0].lower(), *rest[1:]))
 
 
+_TIME_OF = re.compile(r"^(?:the\s+)?(?:time|hour)\s+(?:of|for)\s+(?:the\s+|my\s+)?(?:daily\s+)?"
+                      r"(?:report|summary)\b", re.I)
+_HOUR_WORDS = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*(?:(am|a\.m\.|in\s+(?:the\s+)?morning)|"
+                         r"(pm|p\.m\.|in\s+(?:the\s+)?(?:evening|afternoon)|at\s+night))?\s*$", re.I)
+
+
+def _report_time_words(rest: list[str]) -> list[str]:
+    """"time of report to 8 in morning" -> ["report_time", "08:00"]; "report time 8pm" ->
+    ["report_time", "20:00"]; other words unchanged (the setting's own parser judges the value)."""
+    text = " ".join(rest)
+    head = _TIME_OF.match(text)
+    if head is None and not re.match(r"^(?:daily\s+)?(?:report|summary)(?:_|\s+)time\b", text, re.I):
+        return rest
+    body = text[head.end():] if head is not None else re.sub(r"^(?:daily\s+)?\S+(?:\s+time)?", "", text, count=1)
+    value = re.sub(r"^\s*(?:to|=|at|is)\s+", "", body.strip()).strip(" .!")
+    clock = _HOUR_WORDS.fullmatch(value)
+    if clock is not None:
+        hour, minute = int(clock.group(1)), int(clock.group(2) or 0)
+        hour += 12 if clock.group(4) and hour < 12 else 0
+        hour -= 12 if clock.group(3) and hour == 12 else 0
+        if hour <= 23 and minute <= 59:
+            value = f"{hour:02d}:{minute:02d}"
+    return ["report_time", *value.split()]
+
+
 def _percent_tail(rest: list[str]) -> list[str] | None:
     """The words with a spoken percentage at the end made a number ("risk to half a percent" ->
     "risk to 0.5%"), else None."""
@@ -430,6 +562,8 @@ def _forget(name: str, rest: list[str]) -> Command | None:
     if not rest:
         return Command(name)
     words = [w.lower().strip(_PUNCT).lstrip("#") for w in rest]
+    while len(words) > 2 and words[-1] in ("please", "pls", "plz", "thanks", "now", "thx", ""):
+        words = words[:-1]  # "forget rule 3, please"
     if len(words) == 2 and words[0] in ("rule", "fact") and words[1].isdigit() and len(words[1]) < 4:
         return Command("forget_item", (words[0], words[1]))
     if words[0] in ("rule", "fact"):
@@ -479,10 +613,20 @@ _FLATTEN_FILLER = frozenset(
 def _close(name: str, rest: list[str]) -> Command | None:
     """"close everything", "close my BTC position", "close all positions" -> flatten (confirmed with
     yes); anything else ("close the window") is free text."""
+    low = [w.lower().strip(_PUNCT) for w in rest]
+    if any(w in ("every", "each") for w in low):  # "close every trade right now"
+        rest = [w for w, lw in zip(rest, low, strict=True) if lw not in _EVERY_FILLER] or ["all"]
+    if any(w in ("half", "quarter", "third") for w in low) and any(asset_code(w) is not None for w in rest):
+        return plain_order("sell", rest)  # "close half my eth position": a part, never the whole
+    if any(asset_code(w.strip(_PUNCT)) is not None for w in rest):  # "close the eth trade"
+        rest = [w for w in rest if w.lower().strip(_PUNCT) not in ("trade", "trades", "long", "short")]
     words = [w for w in rest if w.lower().strip(_PUNCT) not in _FLATTEN_FILLER]
     if not rest or (words and asset_code(words[0]) is None and "/" not in words[0]):
         return None
     return _flatten("flatten", rest)
+
+
+_EVERY_FILLER = frozenset({"every", "each", "single", "trade", "position", "open", "right", "of", "one", "just"})
 
 
 def _pause(name: str, rest: list[str]) -> Command | None:

@@ -55,6 +55,8 @@ for _verb in MONEY_VERBS:
         if len(_slip) >= 3 and _slip not in _REAL_WORDS:
             _SLIPS.setdefault(_slip, _verb)
 _SLIPS["sel"] = "sell"  # not an English word; "sel 0.1 eth" is common
+for _slip in one_slip("purchase"):  # "purchse 1 sol", "purcahse", "purchace" (no English word is that close)
+    _SLIPS.setdefault(_slip, "buy")
 
 
 def fix_verb_slip(text: str) -> str:
@@ -70,8 +72,10 @@ _AMOUNT = r"(\$?\d[\d,]*(?:\.\d+)?|\d*\.\d+)"
 _ADD = re.compile(rf"^add\s+{_AMOUNT}\s+(\S+)(?:\s+(?:more|extra))?(?:\s+(?:to|into|onto)\s+(?:my|the|our)?\s*"
                   r"(?:position|positions|holding|holdings|bag|stack|pile|it))?\s*[.!]?$", re.I)
 _PUT = re.compile(rf"^(?:put|invest|stick|throw|chuck|drop)\s+(?:another\s+)?{_AMOUNT}\s*([a-z$€£]*)\s+"
-                  r"(?:in|into|on)\s+(?:some\s+)?(\S+)\s*[.!]?$", re.I)
-_GRAB = re.compile(rf"^(?:grab|pick\s+up|get|snag|scoop\s+up)\s+(?:me\s+|us\s+)?{_AMOUNT}\s+(\S+)\s*[.!]?$", re.I)
+                  r"(?:in|into|on|at)\s+(?:some\s+)?(\S+)\s*[.!]?$", re.I)
+_GRAB = re.compile(r"^(?:grab|pick\s+up|get|snag|scoop\s+up|ape|aping|yolo|cop|nab)\s+(?:in(?:to)?\s+)?(?:me\s+|us\s+)?"
+                   rf"{_AMOUNT}\s+(\S+)"
+                   r"(?:\s+(?:at|@)\s+(?:the\s+)?market(?:\s+price)?)?\s*[.!]?$", re.I)
 # buy verbs of slang and plain speech ("pick up a bit of cardano", "ape into sol", "load up on eth"):
 # read as `buy REST`, so a vague amount is asked for and a number is echoed and confirmed
 _BUY_IDIOM = re.compile(r"^(?:pick\s+(?:me\s+|us\s+)?up|(?:grab|snag|scoop|nab)(?:\s+me|\s+us)?(?:\s+up)?|"
@@ -90,6 +94,9 @@ _OWNED = re.compile(r"\b(?:my|our|the)\s+(dot|link|uni|atom|etc)\b(?=\s+(?:posit
 _SELL_IDIOM = re.compile(r"^(?:cash\s+out(?:\s+of)?|get\s+rid\s+of|take\s+(?:some\s+)?profits?\s+(?:on|in|from)|"
                          r"sell\s+off|offload|unload|dump|ditch|bail\s+(?:out\s+)?(?:of|on)|lighten\s+up\s+on|bank\s+(?:the\s+)?profits?\s+on)\s+(.+)$",
                          re.I)
+_AMBIGUOUS = re.compile(r"\b(?:dot|link|uni|atom)\b", re.I)
+_SELL_ALL_TAIL = re.compile(r"\s*[,;-]?\s*(?:and\s+|then\s+)?(?:sell|close|dump|exit)\s+(?:it\s+all|all(?:\s+of\s+it)?|"
+                            r"everything|the\s+lot|the\s+whole\s+(?:thing|position|bag))\s*[.!]?$", re.I)
 _FLAT = re.compile(r"^(?:(?:go|get|make\s+me|make\s+us)\s+(?:completely\s+|fully\s+|all\s+)?(?:flat|to\s+cash)"
                    r"|liquidate|panic\s+(?:sell|close|flatten))"
                    r"(?:\s+(?:of\s+)?(?:now|please|pls|asap|everything|it\s+all|all(?:\s+(?:my\s+)?positions)?|"
@@ -133,7 +140,34 @@ def money_idiom(text: str) -> str | None:
         return None
     if _FLAT.match(t):
         return "flatten"
-    return _buy_idiom(t) or _sell_idiom(t)
+    return order_phrase(t) or _buy_idiom(t) or _sell_idiom(t)
+
+
+# "place a limit buy for 5 DOT at 6.20", "put in a sell order for 0.1 eth", "market sell 0.1 btc",
+# "long sol 2 with stop 130": the order verb is in the words, read as `buy|sell REST` (echoed, needs yes)
+_PLACE = re.compile(r"^(?:place|put\s+in|put\s+up|make|submit|enter|set\s+up|open|fire\s+off)\s+(?:me\s+)?(?:a|an)?\s*"
+                    r"(?:(?:limit|market|new)\s+)?(buy|sell|purchase)(?:\s+order)?\s+(?:for\s+|of\s+)?(\S.*)$", re.I)
+_ORDER_TO = re.compile(r"^(?:place|put\s+in|put\s+up|make|submit|enter|set\s+up|open|create)\s+(?:me\s+)?(?:a|an)?\s*"
+                       r"(?:(?:limit|market|new)\s+)?order\s+(?:(?:to|for\s+me\s+to)\s+)?(buy|sell|purchase)\s+(\S.*)$",
+                       re.I)
+_KIND_FIRST = re.compile(r"^(?:limit|market|spot)\s+(buy|sell|purchase)(?:\s+order)?\s+(?:for\s+|of\s+)?(\S.*)$", re.I)
+_LONG = re.compile(r"^(?:go\s+|going\s+|open\s+(?:a\s+|me\s+a\s+)?)?long(?:\s+position)?\s+(?:on\s+|in\s+)?"
+                   r"((?:\S+\s+\d[\d,.]*|\d[\d,.]*\s+\S+)(?:\s.*)?)$", re.I)
+
+
+def order_phrase(t: str) -> str | None:
+    """"place a limit buy for 5 DOT at 6.20" -> "buy 5 DOT at 6.20"; "market sell 0.1 btc now" ->
+    "sell 0.1 btc now"; "long sol 2 with stop 130" -> "buy sol 2 with stop 130" (only with a number
+    and a coin: "long time no see" stays free text). None when the words name no order."""
+    for pattern in (_PLACE, _ORDER_TO, _KIND_FIRST):
+        match = pattern.match(t)
+        if match is not None:
+            verb = "sell" if match.group(1).lower() == "sell" else "buy"
+            return f"{verb} {match.group(2)}"
+    long = _LONG.match(t)
+    if long is not None and asset_in(" ".join(long.group(1).split()[:2])) is not None:
+        return f"buy {long.group(1)}"
+    return None
 
 
 _ADD_VAGUE = re.compile(r"^add\s+(?:(?:some\s+)?more\s+|some\s+|a\s+(?:bit|little)\s+(?:more\s+)?)?(?:to|into|onto)\s+"
@@ -175,10 +209,14 @@ def _sell_idiom(t: str) -> str | None:
     if sell is None:
         return None
     rest = sell.group(1)
+    every = _SELL_ALL_TAIL.search(rest)  # "take profit on link, sell it all"
+    if every is not None:
+        rest = f"all {rest[: every.start()]}"
     if re.match(r"take\s+some\s+profit", t, re.I) and asset_in(rest) is not None:
         return f"sell some {rest}"  # "take some profit on eth": how much is asked
     if _ORDER_WORDS.search(rest):
         return f"cancel {rest}"
+    rest = _AMBIGUOUS.sub(lambda m: m.group(0).upper(), rest)  # after a sell verb "link" is the coin
     if asset_in(rest) is None:
         return None
     return f"sell {rest}" if _AMOUNT_WORDS.search(rest) else f"sell all {rest}"

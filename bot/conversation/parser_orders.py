@@ -111,11 +111,26 @@ def normalize_pair(text: str, default_quote: str = "USD") -> str:
 def _tidy(rest: list[str]) -> list[str]:
     """Without "me"/"us" ("buy me 0.01 btc") and a trailing "please"; a spelled amount as digits
     ("buy two hundred dollars of btc" -> "200 dollars of btc")."""
-    rest = [w for w in rest if w.lower().strip(_PUNCT) not in ("me", "us")]
+    rest = [w.rstrip(",;.!?") if w[-1:] in ",;.!?" and len(w) > 1 else w for w in rest]  # "58,000," "6.20."
+    rest = [w for w in rest if w.lower().strip(_PUNCT) not in ("me", "us") and w not in (",", ";", ".", "-")]
+    rest = [part for w in rest for part in _unglued(w)]
+    if len(rest) > 1 and rest[0].lower() in ("my", "the") and is_number(rest[1]):
+        rest = rest[1:]  # "sell my 2 sol"
     while rest and rest[-1].lower().strip(_PUNCT) in _TRAILING:
         rest = rest[:-1]
     spelled = leading_number_words(rest)
     return [f"{spelled[0].normalize():f}", *rest[spelled[1]:]] if spelled is not None else rest
+
+
+_GLUED = re.compile(r"^(\d*\.?\d+)([a-z]{3,})$", re.I)
+
+
+def _unglued(word: str) -> list[str]:
+    """"0.01btc" -> ["0.01", "btc"] when the letters are a coin; any other word unchanged."""
+    match = _GLUED.match(word)
+    if match is None or asset_code(match.group(2)) is None:
+        return [word]
+    return [match.group(1), match.group(2)]
 
 
 def order(side: str, rest: list[str]) -> Command | None:

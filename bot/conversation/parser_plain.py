@@ -122,7 +122,8 @@ def plain_order(side: str, rest: list[str]) -> Command | None:
     if side == "sell" and fraction is not None:
         if asset is not None:
             return Command("sell_part", (f"{asset}/USD", str(fraction)))
-        if fraction == 1 and set(words) <= {"everything", "all", "of", "it", "my", "positions", "now", "please"}:
+        if fraction == 1 and set(words) <= {"everything", "all", "of", "it", "my", "positions", "now", "please",
+                                            "coins", "crypto", "holdings", "bags", "the", "lot", "right"}:
             return Command("flatten")
         return None
     if asset is not None and (any(w in VAGUE for w in words) or _only_asset(words)):
@@ -187,7 +188,7 @@ def pause_span(rest: list[str]) -> tuple[str, str] | None:
         return ("until", "tomorrow")
     if re.search(r"\b(overnight|for the night|tonight)\b", text):
         return ("until", "tomorrow 08:00")
-    if re.search(r"\b(for the weekend|over the weekend)\b", text):
+    if re.search(r"\b(for the weekend|over the weekend|this weekend|on the weekend|at the weekend)\b", text):
         return ("until", "monday")
     match = re.search(r"\buntil (tomorrow|tmrw|tmr|tomorow)( morning)?\b", text)
     if match:
@@ -234,8 +235,20 @@ def timed_pause(rest: list[str]) -> Command | None:
 _PAUSE_VERBS = frozenset({"pause", "stop", "halt", "freeze", "suspend"})
 
 
+_NO_NEW = re.compile(r"^(?:please\s+|pls\s+|kindly\s+)?(?:don'?t|dont|do\s+not|no)\s+"
+                     r"(?:open|take|start|make|enter|place|put\s+on)\s+(?:any\s+)?(?:new\s+|more\s+)?"
+                     r"(?:positions|trades|entries|orders)\b(.*)$"
+                     r"|^(?:please\s+|pls\s+)?(?:don'?t|dont|do\s+not|no)\s+(?:trade|trading)(?:\s+any\s*more)?\b(.*)$",
+                     re.I)
+
+
 def pause_sentence(text: str) -> Command | None:
-    """"stop trading for 2 hours", "halt the bot until tomorrow": a pause verb first, a time in the rest."""
+    """"stop trading for 2 hours", "halt the bot until tomorrow": a pause verb first, a time in the
+    rest; "don't open any new positions this weekend" too (a pause: no entries, nothing closed)."""
+    no_new = _NO_NEW.match(" ".join(text.replace("’", "'").split()))
+    tail = "" if no_new is None else no_new.group(1) if no_new.group(1) is not None else no_new.group(2)
+    if no_new is not None and not any(asset_code(w.strip(PUNCT)) is not None for w in tail.split()):
+        return timed_pause(tail.split())
     words = text.split()
     if not words or words[0].lower().strip(PUNCT) not in _PAUSE_VERBS:
         return None
@@ -246,8 +259,14 @@ def pause_sentence(text: str) -> Command | None:
 
 # ---- polite wrappers ----------------------------------------------------------------------------
 _POLITE = re.compile(
-    r"^\s*(?:(?:hey|hi|ok|okay|right|so|zyn|jimmy here)[,!.]?\s+)*"
-    r"(?:please to\s+|please\s+|pls\s+|kindly\s+|can you\s+|could you\s+|would you\s+|will you\s+|can u\s+|"
+    r"^\s*(?:(?:hey|hi|hello|ok|okay|right|so|zyn|jimmy here|good\s+(?:morning|afternoon|evening)|morning|evening)"
+    r"[,!.]?\s+)*"
+    r"(?:please to\s+|please\s+|pls\s+|plz\s+|plse\s+|kindly\s+|"
+    r"can you\s+|could you\s+|would you\s+|will you\s+|can u\s+|"
+    r"i should like to\s+|(?:be\s+)?so\s+kind\s+as\s+to\s+|be\s+so\s+good\s+as\s+to\s+|i\s+wish\s+to\s+|"
+    r"i\s+would\s+wish\s+to\s+|can\s+i\s+|could\s+i\s+|may\s+i\s+|would\s+it\s+be\s+possible\s+to\s+|"
+    r"is\s+it\s+(?:ok|okay|alright|possible)\s+(?:if\s+you\s+|to\s+)|"
+    r"i'?d like you to\s+|i would like you to\s+|would you be so kind as to\s+|"
     r"i want to\s+|i wanna\s+|i'd like to\s+|id like to\s+|i would like to\s+|let's\s+|lets\s+|"
     r"go ahead and\s+|i need you to\s+|i need to\s+|i need\s+|time to\s+|now\s+|be a dear and\s+|"
     r"do me a favou?r and\s+|"

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 from core.markets.pairs import KRAKEN_TO_COMMON
 
-# common code -> the names people type for it (lower case; the code itself is always accepted)
+# common code -> the names people type for it (lower case; the code itself is always accepted), with
+# the few misspellings owners type most ("etherium", "bitcon"; issue 22.8) — a fixed list, no guessing
 SPOKEN_NAMES: dict[str, tuple[str, ...]] = {
-    "BTC": ("bitcoin", "bitcoins", "btc", "xbt", "xxbt"),  # not "sats": 1000 sats is not 1000 BTC
-    "ETH": ("ether", "ethereum", "eth", "xeth"),
-    "SOL": ("solana", "sol"),
+    # not "sats": 1000 sats is not 1000 BTC
+    "BTC": ("bitcoin", "bitcoins", "btc", "xbt", "xxbt", "bitcon", "bitcion", "bticoin", "bitcoi", "bitocin"),
+    "ETH": ("ether", "ethereum", "eth", "xeth", "etherium", "etherum", "ethereium", "ethreum", "etheruem"),
+    "SOL": ("solana", "sol", "solona", "solanna"),
     "XRP": ("ripple", "xrp", "xxrp"),
     "LTC": ("litecoin", "litecoins", "ltc", "xltc"),
-    "DOGE": ("dogecoin", "doge", "xdg", "xxdg"),
-    "ADA": ("cardano", "ada"),
+    "DOGE": ("dogecoin", "doge", "xdg", "xxdg", "dogcoin", "dogecoins"),
+    "ADA": ("cardano", "ada", "cardona"),
     "DOT": ("polkadot", "dot"),
     "LINK": ("chainlink", "link"),
     "AVAX": ("avalanche", "avax"),
