@@ -19,7 +19,7 @@ from core.market_data.store import CandleStore
 from core.markets.catalog import market_for
 from core.ports import Clock, Exchange, MarketFeed
 from core.research.backtest import Backtester
-from core.status.service import StatusService
+from core.status.service import READ_WAIT_S, StatusService
 from core.strategy.mtf import history_needed
 from core.strategy.port import strategy_named
 from core.strategy.trend_view import TrendView, trend_view
@@ -49,7 +49,8 @@ class SyncedTrading:
     def handle(self, cmd: Command) -> TradeResult:
         result = self._trading.handle(cmd)
         if not isinstance(cmd, Pause | Resume):  # the account changed: orders/positions show it now
-            self._status.sync(force=True)
+            # bounded: a reply never waits long on Kraken's rate budget for the status refresh
+            self._status.sync(force=True, wait_s=READ_WAIT_S)
         return result
 
 

@@ -246,7 +246,7 @@ def build_zyn(
     pricer = build_pricer(settings, market, exchange, feed)
     status = build_status(settings, exchange, clock, db, breaker, trading, modules, feed, lifecycle, evidence,
                           autopilot, market_data=lambda: market_data_state(live_feed))
-    start_executions(settings, exchange, trading, lambda: status.sync(force=True), lease is not None,
+    start_executions(settings, exchange, trading, lambda: status.changed(True), lease is not None,
                      lifecycle.keep)  # issue 21: fills pushed by Kraken's executions socket (live owner only)
     dispatcher = build_dispatcher(settings, db, kv, clock, notifier, exchange, market, trading, status, learning,
                                   modules, candles, feed, ServantAnswers(settings, plain, clock, kv),

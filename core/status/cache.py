@@ -88,6 +88,7 @@ class ExchangeCache:
         self._retry_ms = int(min(retry_s, sync_interval_s) * 1000)
         self._lock = threading.Lock()
         self._io = threading.Lock()
+        self._refresher: threading.Thread | None = None  # a status read's fetch (see `refresh`)
         self._s = _State()
         # moves with every change of the state (issue 20.1): the status snapshot built from a view
         # stays valid while it has not moved, and the view itself is built once per generation
@@ -117,24 +118,56 @@ class ExchangeCache:
             self._expiries += 1
 
     # -- refreshing ---------------------------------------------------------------------------
-    def refresh(self, force: bool = False) -> None:
-        """Fetch what is due (everything when forced). Never raises for exchange trouble."""
+    def refresh(self, force: bool = False, wait_s: float | None = None) -> None:
+        """Fetch what is due (everything when forced). Never raises for exchange trouble.
+
+        `wait_s` (a status read): when something is due, the fetch runs on a refresher thread of
+        its own and the reader waits for it at most `wait_s`, then serves what is held; the fetch
+        lands for the next read. A status read must never hang behind Kraken's rate budget (its
+        counter drained by orders and syncs) or a refresh another thread has in flight. None: the
+        caller does the fetch itself and waits as long as it takes (after an order, `sync`)."""
+        if wait_s is None:
+            with self._io:
+                self._refresh_due(force)
+            return
+        if not force and not self._anything_due():
+            return
+        with self._lock:
+            worker = self._refresher
+            if worker is None or not worker.is_alive():
+                worker = threading.Thread(target=self._refresh_in_turn, args=(force,), name="status-refresh",
+                                          daemon=True)
+                self._refresher = worker
+                worker.start()
+        worker.join(wait_s)
+
+    def _refresh_in_turn(self, force: bool) -> None:
         with self._io:
-            now = self._clock.now_ms()
-            with self._lock:
-                acc_due = force or self._due(self._s.account_try_ms, self._s.account_ok, self._sync_ms, now)
-                fills_due = force or self._due(self._s.fills_try_ms, self._s.fills_ok, self._ttl_ms, now)
-                expiries = self._expiries
-            changed = False
-            if acc_due:
-                changed |= self._refresh_account(now)
-            if fills_due:
-                changed |= self._refresh_fills(now)
-            with self._lock:
-                if self._expiries != expiries:  # a fill landed while we read: what we got may predate it
-                    self._s.account_try_ms = self._s.fills_try_ms = None
-            if changed:
-                self._persist()
+            self._refresh_due(force)
+
+    def _anything_due(self) -> bool:
+        now = self._clock.now_ms()
+        with self._lock:
+            return self._due(self._s.account_try_ms, self._s.account_ok, self._sync_ms, now) or self._due(
+                self._s.fills_try_ms, self._s.fills_ok, self._ttl_ms, now)
+
+    def _refresh_due(self, force: bool) -> None:
+        """Called with the refresher's lock held."""
+        now = self._clock.now_ms()
+        with self._lock:
+            acc_due = force or self._due(self._s.account_try_ms, self._s.account_ok, self._sync_ms, now)
+            fills_due = force or self._due(self._s.fills_try_ms, self._s.fills_ok, self._ttl_ms, now)
+            expiries = self._expiries
+        changed = False
+        if acc_due:
+            changed |= self._refresh_account(now)
+        if fills_due:
+            changed |= self._refresh_fills(now)
+        with self._lock:
+            if self._expiries != expiries:  # a fill landed while we read: what we got may predate it
+                self._s.account_try_ms = self._s.fills_try_ms = None
+        if changed:
+            self._persist()
 
     def _due(self, tried: int | None, ok: bool, every_ms: int, now: int) -> bool:
         """After a failure retry sooner (`retry_s`) so a short blip does not stick for a minute."""

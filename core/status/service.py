@@ -86,6 +86,10 @@ def _order_dict(o: Order) -> dict[str, Any]:
     }
 
 
+# How long a status read waits for a refresh already in flight before serving what is held.
+READ_WAIT_S = 5.0
+
+
 class StatusService:
     def __init__(
         self,
@@ -126,16 +130,17 @@ class StatusService:
         self._held: tuple[tuple[int, int, int], float, dict[str, Any], PnlReport] | None = None
 
     # -- public API ---------------------------------------------------------------------------
-    def sync(self, force: bool = False) -> None:
-        """Refresh what is due; `force=True` right after placing/cancelling an order."""
-        self._cache.refresh(force=force)
+    def sync(self, force: bool = False, wait_s: float | None = None) -> None:
+        """Refresh what is due; `force=True` right after placing/cancelling an order. `wait_s`:
+        wait at most that long for the fetch (it finishes on its own thread, for the next read)."""
+        self._cache.refresh(force=force, wait_s=wait_s)
 
     def snapshot(self) -> dict[str, Any]:
         """The contract's status JSON. Never raises for exchange trouble (see module doc).
 
         Issue 20.1: the exchange/database part is a held object, rebuilt only when its inputs
         moved (`_held_base`); `source`, the day's P&L and the bot-side parts are added per read."""
-        self._cache.refresh()
+        self._cache.refresh(wait_s=READ_WAIT_S)
         gen, view = self._cache.stamped_view()
         if view.account is None and view.fills is None:
             last = self._kv_last()
@@ -184,7 +189,7 @@ class StatusService:
         """The last `n` trades, newest first, open ones included (`core.status.trades`): each of
         Zyn's own is its journal row (`id` is what `why TRADE_ID` takes, P&L as the position booked
         it); a sell no trade of ours closed is the FIFO round trip with the exchange's order id."""
-        self._cache.refresh()
+        self._cache.refresh(wait_s=READ_WAIT_S)
         gen, view = self._cache.stamped_view()
         trades = self._all_trades(view, self._held_base(gen, view)[1])
         return trades[:n] if n > 0 else []
@@ -224,7 +229,7 @@ class StatusService:
 
     def pnl_report(self) -> PnlReport:
         """Everything FIFO knows (open lots, unmatched sells, per pair) for reports and the agent."""
-        self._cache.refresh()
+        self._cache.refresh(wait_s=READ_WAIT_S)
         gen, view = self._cache.stamped_view()
         return self._held_base(gen, view)[1]
 
