@@ -95,6 +95,7 @@ class KrakenExchange:
         deadline_s: float = DEADLINE_S,
         wall: Callable[[], float] = time.time,
         conditional_close: bool = True,
+        fence: Callable[[], None] | None = None,
     ) -> None:
         if mode not in ("paper", "validate", "live"):
             raise ValueError(f"mode must be paper, validate or live, not {mode!r}")
@@ -112,7 +113,7 @@ class KrakenExchange:
         config.update(ccxt_options or {})
         # Kraken's counter rules instead of ccxt's fixed delay (`enableRateLimit: False` turns
         # the budget off, e.g. against the sim); private calls are serialized: see serial_client.
-        self.ccxt = SerialKraken(config, budget or RateBudget(), deadline=self._deadline)
+        self.ccxt = SerialKraken(config, budget or RateBudget(), deadline=self._deadline, fence=fence)
         self.ccxt.urls["api"] = {**self.ccxt.urls["api"], "public": self.api_url, "private": self.api_url}
         self.guard = CallGuard(breaker, retry_attempts, backoff_s, sleep=sleep, secrets=(api_key, api_secret))
         self._markets: dict[str, Market] = {}

@@ -28,7 +28,7 @@ class SerialKraken(ccxt.kraken):  # type: ignore[misc]  # ccxt ships no type hin
     """`fetch2` (where ccxt signs and sends) under the private lock and the rate budget."""
 
     def __init__(self, config: dict[str, Any], budget: RateBudget,
-                 deadline: Callable[[], str] | None = None) -> None:
+                 deadline: Callable[[], str] | None = None, fence: Callable[[], None] | None = None) -> None:
         """`deadline`: AddOrder's `deadline` is stamped from it when the request leaves, after
         the lock and the budget's wait (issue 21): Zyn's own pacing must not eat the window
         Kraken gives a request in transit."""
@@ -36,6 +36,10 @@ class SerialKraken(ccxt.kraken):  # type: ignore[misc]  # ccxt ships no type hin
         self._private_lock = threading.Lock()
         self._budget = budget
         self._deadline = deadline
+        # The lease fence checked again as AddOrder leaves (issue 19.4): the order desk checks it
+        # before journalling, but a wait for this lock or the rate budget can outlast the lease
+        # (a frozen or stalled owner); raising LeaseLost here sends nothing.
+        self._fence = fence
 
     @property
     def budget(self) -> RateBudget:
@@ -66,6 +70,8 @@ class SerialKraken(ccxt.kraken):  # type: ignore[misc]  # ccxt ships no type hin
                 self._budget.spend_order(str(params.get("pair", "?")), path, str(params.get("txid", "")))
             if path == "AddOrder" and "deadline" in params and self._deadline is not None:
                 params = {**params, "deadline": self._deadline()}
+            if path == "AddOrder" and self._fence is not None:
+                self._fence()
             try:
                 answer = super().fetch2(path, api, method, params, config)
             except ccxt.BaseError as exc:

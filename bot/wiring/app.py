@@ -229,7 +229,7 @@ def build_zyn(
     lifecycle = Lifecycle(lock)
     notifier = Notifier(kv, db, clock, tz=settings.tz)
     breaker = CircuitBreaker(clock, on_change=breaker_alerts(db, clock, notifier))
-    exchange = build_exchange(settings, db, market, breaker)
+    exchange = build_exchange(settings, db, market, breaker, lease.fence if lease is not None else None)
     live_feed = build_feed(settings, market, exchange)  # streamed over WebSocket v2 where live (issue 21)
     keep_stream(live_feed, lifecycle.keep)  # the market socket stops with the process
     plain_feed = keep_candles(live_feed, candles)

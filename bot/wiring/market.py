@@ -71,7 +71,8 @@ def _choose_market(settings: Settings, kv: KeyValueStore, clock: Clock | None) -
     return MarketWiring("none", clock or RealClock(), {}, "no market data: Kraken unreachable and no PAPER_DATA")
 
 
-def build_exchange(settings: Settings, db: Engine, wiring: MarketWiring, breaker: CircuitBreaker) -> Exchange:
+def build_exchange(settings: Settings, db: Engine, wiring: MarketWiring, breaker: CircuitBreaker,
+                   fence: Callable[[], None] | None = None) -> Exchange:
     if settings.mode == "paper":
 
         # funded in the pairs' quote currency (load_settings refused mixed quotes in paper mode)
@@ -82,7 +83,7 @@ def build_exchange(settings: Settings, db: Engine, wiring: MarketWiring, breaker
 
     return KrakenExchange(settings.kraken_api_url, settings.kraken_api_key, settings.kraken_api_secret,
                           settings.mode, wiring.clock, breaker, budget=wiring.budget,  # type: ignore[arg-type]
-                          conditional_close=settings.kraken_conditional_close)
+                          conditional_close=settings.kraken_conditional_close, fence=fence)
 
 
 def paper_markets(settings: Settings, wiring: MarketWiring) -> dict[str, Market]:

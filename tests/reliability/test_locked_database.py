@@ -28,7 +28,9 @@ ANSWER_WITHIN_S = 1.0
 
 
 def _chat(port: int, results: list[int]) -> None:
-    body = json.dumps({"message": "status", "user": "owner"}).encode()
+    # `memory` reads the stored conversation (the chat journal is flushed first): it needs the database,
+    # whereas `status` is served from memory since issue 20.1
+    body = json.dumps({"message": "memory", "user": "owner"}).encode()
     req = urllib.request.Request(f"http://127.0.0.1:{port}/api/chat", data=body,
                                  headers={"Content-Type": "application/json"})
     try:
