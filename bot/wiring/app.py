@@ -242,7 +242,7 @@ def build_zyn(
     plain = build_plain_source(settings, market.dataset, candles, trading)  # issue 17: the candles held, per pair
     evidence = build_evidence(settings, plain, kv)  # None = ZYN_EVIDENCE=off
     autopilot = build_autopilot(settings, trading, feed, kv, learning, modules, evidence)
-    replay = build_replay(settings, market, exchange, autopilot)
+    replay = build_replay(settings, market, exchange, autopilot, trading)
     pricer = build_pricer(settings, market, exchange, feed)
     status = build_status(settings, exchange, clock, db, breaker, trading, modules, feed, lifecycle, evidence,
                           autopilot, market_data=lambda: market_data_state(live_feed))

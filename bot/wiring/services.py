@@ -124,13 +124,13 @@ def gate_provider(learning: LearningRunner, kv: KeyValueStore) -> Callable[[], S
 
 
 def build_replay(settings: Settings, market: MarketWiring, exchange: Exchange,
-                 autopilot: Autopilot) -> ReplayDriver | None:
+                 autopilot: Autopilot, trading: TradingService) -> ReplayDriver | None:
     """The replay driver (paper + PAPER_FEED=replay), resumed where the last run stopped."""
     if market.kind != "replay":
         return None
 
     replay = ReplayDriver(exchange, autopilot, market.clock, dict(market.dataset),  # type: ignore[arg-type]
-                          timeframe=settings.timeframe)
+                          trading=trading, timeframe=settings.timeframe)
     resume = market.clock.now_ms()
     if resume > (replay.start_ms() or resume):
         replay.skip_until(resume)

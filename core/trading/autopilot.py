@@ -28,13 +28,13 @@ from core.strategy.entry_rules import EntryRules
 from core.strategy.pinned import CloseContext, Decision, GateFn
 from core.strategy.port import DEFAULT_STRATEGY, PairSignal, Strategy, strategy_named
 from core.telemetry.models import DecisionRow
-from core.trading.commands import EnterOnSignal, ExitPosition, ResumeIfDue, TripKillSwitch
+from core.trading.commands import EnterOnSignal, ExitPosition, LockInProfit, ResumeIfDue, TripKillSwitch
+from core.trading.door import TradingDoor
 from core.trading.events import PositionClosed
 from core.trading.kill_switch import DailyLossGuard, money
 from core.trading.positions import dec
 from core.trading.rules import EntryContext, TradingPolicy, blocking_rule
 from core.trading.servant import evidence_text
-from core.trading.service import TradingService
 from core.trading.shadow import ShadowBook
 from core.trading.tick_equity import HeldEquity
 
@@ -62,7 +62,7 @@ class _PairRun:
 class Autopilot:
     def __init__(  # noqa: PLR0913
         self,
-        service: TradingService,
+        service: TradingDoor,
         *,
         timeframe: str,
         pairs: Sequence[str] | None = None,
@@ -90,7 +90,7 @@ class Autopilot:
         # issue 17: the evidence gate (None = ZYN_EVIDENCE=off, the plain strategy everywhere), the
         # shadow positions it keeps, and the account-wide cap on live positions' risk
         self.evidence, self.account_risk = evidence, account_risk
-        self.shadow = shadow if shadow is not None or evidence is None else ShadowBook(service.state.kv)
+        self.shadow = shadow  # the root builds it with the evidence gate (None: no shadow positions)
         self._zero_equity_told: set[str] = set()
         self._tf_ms = timeframe_ms(timeframe)
         self._runs: dict[str, _PairRun] = {}
@@ -99,7 +99,7 @@ class Autopilot:
         self._no_data_at: dict[str, int] = {}
         self._snapshot_ts: int | None = None
         self._held_equity = HeldEquity()
-        service.bus.subscribe(PositionClosed, self._on_exit)  # the cool-off learns of every exit
+        service.subscribe(PositionClosed, self._on_exit)  # the cool-off learns of every exit
 
     def set_pairs(self, pairs: Sequence[str]) -> tuple[str, ...]:
         """Trade these pairs from the next tick on (the universe), plus every pair still held,
@@ -114,7 +114,7 @@ class Autopilot:
     # ------------------------------------------------------------------ live loop
     def run_once(self) -> list[DecisionRow]:
         """Tick every pair's closed candles not yet decided; survive a feed without data."""
-        with self.service.journal.batch.tick():  # the tick's decisions in one commit (issue 20.4)
+        with self.service.decisions_batch():  # the tick's decisions in one commit (issue 20.4)
             return self._run_all()
 
     def _run_all(self) -> list[DecisionRow]:
@@ -142,14 +142,14 @@ class Autopilot:
         return rows
 
     def _no_data(self, pair: str) -> list[DecisionRow]:
-        now = self.service.clock.now_ms()
+        now = self.service.now_ms()
         if now - self._no_data_at.get(pair, -NO_DATA_EVERY_MS) < NO_DATA_EVERY_MS:
             return []
         self._no_data_at[pair] = now
         row = DecisionRow(
             ts_ms=now, pair=pair, timeframe=self.timeframe, action="none", reason="no market data"
         )
-        return [self.service.journal.decision(row)]
+        return [self.service.record_decision(row)]
 
     # ------------------------------------------------------------------ one candle
     def tick(self, pair: str, history: Sequence[Candle]) -> DecisionRow:
@@ -159,66 +159,61 @@ class Autopilot:
         the balances and the prices the equity and the next open need. The lock covers deciding
         and sending; a reading that an action on another thread made stale meanwhile (the
         service's `version` moved) is discarded and read again under the lock."""
-        candle = history[-1]
         self.service.sync()  # reads the stops before it takes the lock
-        seen = self.service.version
-        reading = self._read(pair)
-        with self.service.lock:
-            if self.service.version != seen:
-                reading = self._read(pair)
-            run = self._run(pair)
-            if run.last_ts is not None and candle.ts <= run.last_ts:
-                return DecisionRow(
-                    ts_ms=candle.ts,
-                    pair=pair,
-                    timeframe=self.timeframe,
-                    action="none",
-                    reason="candle already decided",
-                )
-            self._warm(run, history, len(history) - 1)
-            self._apply_policy(run)
-            self._marks[pair] = candle.close
-            self._walk_shadow(run, pair, history)
-            exact, exact_cash = self._equity(pair, candle, reading)
-            equity, cash = float(exact), float(exact_cash)  # the strategy (kernel) and the snapshot: floats
-            guard = self.service.state.guard
-            tripped = self._feed_guard(pair, candle.ts, exact)
-            self.service.handle(ResumeIfDue(candle.ts + self._tf_ms))  # a timed pause over by this close (replay-exact)
-            paused = self.service.paused_reason
-            gate = self.gate() if self.gate is not None else None
-            halted = guard.halted(candle.ts) or paused is not None
-            # a manual position is not its own; a shadow position is (the strategy holds it)
-            flat = not self.service.has_position(pair, "autopilot") and not self._in_shadow(pair)
-            verdict = self.evidence(pair, candle.ts + self._tf_ms) if self.evidence is not None else None
-            next_open = reading.next_open if reading.next_open is not None else candle.close
-            decision = run.strategy.decide(candle, CloseContext(equity, flat, halted, next_open, gate))
-            run.last_ts = run.warmed_to = candle.ts
-            if decision.atr is not None:
-                self._atr[pair] = decision.atr
-                self.service.note_atr(pair, decision.atr)
-            if paused is not None and decision.action == "halted" and not guard.halted(candle.ts):
-                decision = replace(decision, reason=f"signal ignored: trading paused ({paused})")
-            target_action = None
-            if self.rules is not None:
-                start = guard.start_equity
-                target_action = self.rules.on_close(candle.ts, equity, float(start) if start is not None else None)
-                from core.kernel.live_rules import review  # the kernel's veto (mtf, the daily target)
+        return self.service.read_then_act(lambda: self._read(pair), lambda read: self._decide(pair, history, read))
 
-                decision = review(self.rules, decision, history)
-            decision = self._obey_rules(decision, candle.ts + self._tf_ms)
-            decision = self._servant(decision, verdict)
-            extras: list[Any] = self.service.state.tick_rows(
-                pair, run.strategy.persisted(), run.last_ts, self.service.clock.now_ms()
+    def _decide(self, pair: str, history: Sequence[Candle], reading: _Reading) -> DecisionRow:
+        """The decision at the close of `history[-1]`, under the trading lock, from `reading`."""
+        candle = history[-1]
+        run = self._run(pair)
+        if run.last_ts is not None and candle.ts <= run.last_ts:
+            return DecisionRow(
+                ts_ms=candle.ts,
+                pair=pair,
+                timeframe=self.timeframe,
+                action="none",
+                reason="candle already decided",
             )
-            if self.snapshot_equity and self._snapshot_ts != candle.ts:
-                self._snapshot_ts = candle.ts
-                extras.append(self.service.journal.equity_row(candle.ts, equity, cash))
-            row = self._act(pair, decision, tripped, extras, verdict)
-            if target_action is not None:
-                from core.trading.profit_lock import lock_in_profit
+        self._warm(run, history, len(history) - 1)
+        self._apply_policy(run)
+        self._marks[pair] = candle.close
+        self._walk_shadow(run, pair, history)
+        exact, exact_cash = self._equity(pair, candle, reading)
+        equity, cash = float(exact), float(exact_cash)  # the strategy (kernel) and the snapshot: floats
+        tripped = self._feed_guard(pair, candle.ts, exact)
+        self.service.handle(ResumeIfDue(candle.ts + self._tf_ms))  # a timed pause over by this close (replay-exact)
+        paused = self.service.paused_reason
+        gate = self.gate() if self.gate is not None else None
+        guard_halted = self.service.halted(candle.ts)
+        halted = guard_halted or paused is not None
+        # a manual position is not its own; a shadow position is (the strategy holds it)
+        flat = not self.service.has_position(pair, "autopilot") and not self._in_shadow(pair)
+        verdict = self.evidence(pair, candle.ts + self._tf_ms) if self.evidence is not None else None
+        next_open = reading.next_open if reading.next_open is not None else candle.close
+        decision = run.strategy.decide(candle, CloseContext(equity, flat, halted, next_open, gate))
+        run.last_ts = run.warmed_to = candle.ts
+        if decision.atr is not None:
+            self._atr[pair] = decision.atr
+            self.service.note_atr(pair, decision.atr)
+        if paused is not None and decision.action == "halted" and not guard_halted:
+            decision = replace(decision, reason=f"signal ignored: trading paused ({paused})")
+        target_action = None
+        if self.rules is not None:
+            start = self.service.loss_guard().start_equity
+            target_action = self.rules.on_close(candle.ts, equity, float(start) if start is not None else None)
+            from core.kernel.live_rules import review  # the kernel's veto (mtf, the daily target)
 
-                lock_in_profit(self.service, target_action, self.rules.target if self.rules else None)
-            return row
+            decision = review(self.rules, decision, history)
+        decision = self._obey_rules(decision, candle.ts + self._tf_ms)
+        decision = self._servant(decision, verdict)
+        extras: list[Any] = self.service.pair_state_rows(pair, run.strategy.persisted(), run.last_ts)
+        if self.snapshot_equity and self._snapshot_ts != candle.ts:
+            self._snapshot_ts = candle.ts
+            extras.append(self.service.equity_row(candle.ts, equity, cash))
+        row = self._act(pair, decision, tripped, extras, verdict)
+        if target_action is not None:
+            self.service.handle(LockInProfit(target_action, self.rules.target if self.rules else None))
+        return row
 
     def _act(
         self, pair: str, decision: Decision, tripped: bool, extras: list[Any], verdict: PairEvidence | None = None
@@ -228,23 +223,21 @@ class Autopilot:
         in_position = self.service.has_position(pair)
         if tripped and in_position:
             row.action, row.reason = "flatten", f"daily loss kill-switch tripped; {decision.reason}"
-        row = self.service.journal.decision(row, extras)
+        row = self.service.record_decision(row, extras)
         if tripped:
-            self.service.handle(TripKillSwitch(trip_detail(self.service.state.guard, decision)))
-        elif in_position and self.service.state.guard.halted(decision.ts):
+            self.service.handle(TripKillSwitch(trip_detail(self.service.loss_guard(), decision)))
+        elif in_position and self.service.halted(decision.ts):
             # Still holding while the kill-switch is on (its flatten failed, or the tick that
             # tripped it did not finish): the kill-switch means flat, so try again now.
             result = self.service.handle(ExitPosition(pair, "kill_switch"))
             outcome = f"closed {len(result.exits)} position(s)" if result.ok else result.detail
-            self.service.journal.safety("kill_switch", f"{pair}: retrying the flatten: {outcome}")
+            self.service.note_safety("kill_switch", f"{pair}: retrying the flatten: {outcome}")
         if decision.action == "shadow" and self.shadow is not None:
             self.shadow.open(pair, decision.ts, decision.amount, _stop_distance(decision), decision.target_distance)
         if decision.action == "enter":
             result = self.service.handle(EnterOnSignal(pair, decision, row.id))
             if not result.ok and row.id is not None:
-                self.service.journal.decision_update(
-                    row.id, action="skip", reason=f"entry refused: {result.detail}"
-                )
+                self.service.amend_decision(row.id, action="skip", reason=f"entry refused: {result.detail}")
                 row.action, row.reason = "skip", f"entry refused: {result.detail}"
         return row
 
@@ -305,7 +298,7 @@ class Autopilot:
         (once per pair and process) instead of tripping every day."""
         if equity > 0 or self.service.has_position(pair):
             self._zero_equity_told.discard(pair)
-            return self.service.state.guard.on_close(ts, equity)
+            return self.service.mark_close(ts, equity)
         if pair not in self._zero_equity_told:
             self._zero_equity_told.add(pair)
             quote = self._market(pair).quote
@@ -313,7 +306,7 @@ class Autopilot:
                 f"{pair}: the account holds no {quote} (equity 0): nothing to trade; fund it in {quote} "
                 f"(paper: PAPER_BALANCE is paid in the pairs' quote currency)"
             )
-            self.service.journal.safety("zero_equity", detail)
+            self.service.note_safety("zero_equity", detail)
         return False
 
     # ------------------------------------------------------------------ owner policy
@@ -323,7 +316,7 @@ class Autopilot:
             return
         cfg = self.policy.risk(self.service.cfg)
         run.strategy.apply_risk(cfg)
-        self.service.state.guard.limit = cfg.daily_loss_limit
+        self.service.set_loss_limit(cfg.daily_loss_limit)
 
     def _obey_rules(self, decision: Decision, when_ms: int) -> Decision:
         """An entry a standing rule forbids becomes a skip with the rule as its reason."""
@@ -342,7 +335,7 @@ class Autopilot:
         run = self._runs.get(pair)
         if run is None:
             signal = self.strategy.for_pair(pair, self._market(pair), self.service.cfg)
-            saved, last_ts = self.service.state.load_pair(pair)
+            saved, last_ts = self.service.pair_state(pair)
             if saved is not None:
                 signal.restore(saved)
             run = self._runs[pair] = _PairRun(signal, last_ts)
@@ -372,7 +365,7 @@ class Autopilot:
         """What the tick needs from the exchange, read without the trading lock: the balances,
         the price now (the next open's estimate) and the price of every other coin held in the
         same quote that no close of this process has marked yet."""
-        balances = self.service.exchange.fetch_balances()
+        balances = self.service.balances()
         quote = self._market(pair).quote
         marks: dict[str, float | None] = {}
         # only the markets of coins held (issue 20.4: not every market for every pair)
@@ -385,7 +378,7 @@ class Autopilot:
 
     def _ticker(self, pair: str) -> float | None:
         try:
-            return float(self.service.exchange.fetch_ticker(pair).last)
+            return float(self.service.price_now(pair))
         except ZynError:
             return None
 
@@ -408,7 +401,7 @@ class Autopilot:
             return
         run = self._run(done.pair)
         started = run.strategy.record_exit(float(done.pnl), bucket_start(done.exit_ms, self._tf_ms))
-        self.service.state.save_pair(done.pair, run.strategy.persisted(), run.last_ts)
+        self.service.save_pair_state(done.pair, run.strategy.persisted(), run.last_ts)
         if started:
             logger.bind(pair=done.pair, action="cooloff").info(
                 "cool-off started after trade {}", done.trade_id

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from core.strategy.pinned import Decision
+from core.strategy.profit_target import DailyTarget
 from core.trading.types import ManualOrder
 
 
@@ -101,6 +102,15 @@ class TakeProfit:
     ts_ms: int
 
 
+@dataclass(frozen=True)
+class LockInProfit:
+    """The day's profit target was reached: `breakeven` raises every stop to break-even plus
+    fees, `flatten` sells every position, `hold` only tells (core/trading/profit_lock.py)."""
+
+    action: str
+    target: DailyTarget | None = None
+
+
 Command = (
     PlaceManualOrder
     | EnterOnSignal
@@ -114,4 +124,5 @@ Command = (
     | ResumeIfDue
     | TripKillSwitch
     | TakeProfit
+    | LockInProfit
 )

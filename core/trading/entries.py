@@ -7,13 +7,15 @@ Unknown outcomes (issue 19): a buy whose answer was lost, empty or unreadable, o
 exchange does not show yet, is never called "failed": its plan stays, the owner hears "outcome
 unknown", and the sync that sees the fill brackets it (a fill with no plan gets the strategy's
 ATR stop) and alerts once. Coins held on the exchange are always covered by a stop.
-Callers hold the TradingService lock; nothing here locks.
+Callers hold the TradingService lock; nothing here locks (`read_entries` is the one read made
+without it, before).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
+from functools import partial
 
 from loguru import logger
 
@@ -32,6 +34,7 @@ from core.trading.conditional import CONDITIONAL_KEY, capable, rounded
 from core.trading.orders import action_failed, new_client_ref
 from core.trading.parts import TradingParts
 from core.trading.positions import EntryPlan
+from core.trading.prefetch import Prefetch
 from core.trading.types import ActionResult, OrderPreview
 from core.trading.validate import validated_entry
 
@@ -175,16 +178,27 @@ def last_sent_ms(row: OrderRow) -> int:
     return max(row.created_ms, row.updated_ms)
 
 
-def settle_entries(parts: TradingParts) -> bool:
-    """Bracket every entry that filled after its send returned: a limit buy, a market buy
-    whose fill was not reported in time, or one whose answer was lost (row `new`).
+def unsettled_entries(parts: TradingParts) -> list[OrderRow]:
+    """Entries sent whose fill is not bracketed yet: a limit buy, a market buy whose fill was not
+    reported in time, or one whose answer was lost (row `new`)."""
+    return [row for row in parts.journal.orders_with_status(["new", "open"])
+            if row.purpose in ENTRY_PURPOSES and row.side == "buy" and row.trade_id is None]
+
+
+def read_entries(parts: TradingParts, pre: Prefetch) -> None:
+    """Read every unsettled entry's order into `pre`, WITHOUT the trading lock (issue 18)."""
+    for row in unsettled_entries(parts):
+        pre.read(("entry", row.client_ref), partial(_look_up, parts, row))
+
+
+def settle_entries(parts: TradingParts, pre: Prefetch | None = None) -> bool:
+    """Bracket every entry that filled after its send returned (`unsettled_entries`), from the
+    reading `pre` took before the lock while it is current, else read now.
     Returns False when some entry could not be settled now (journaled; tried again)."""
     ok = True
-    for row in parts.journal.orders_with_status(["new", "open"]):
-        if row.purpose not in ENTRY_PURPOSES or row.side != "buy" or row.trade_id is not None:
-            continue
+    for row in unsettled_entries(parts):
         try:
-            _settle_entry(parts, row)
+            _settle_entry(parts, row, pre if pre is not None else Prefetch())
         except (ExchangeError, ExchangeUnavailable) as exc:
             ok = False
             kind = "transient" if isinstance(exc, ExchangeUnavailable) else "exchange"
@@ -192,20 +206,23 @@ def settle_entries(parts: TradingParts) -> bool:
     return ok
 
 
-def _settle_entry(parts: TradingParts, row: OrderRow) -> None:
+def _look_up(parts: TradingParts, row: OrderRow) -> Order | None:
+    """The entry's order as the exchange shows it, by id, else by client ref; None = not shown."""
+    if row.exchange_id:
+        try:
+            return parts.exchange.fetch_order(row.exchange_id)
+        except OrderNotFound:
+            return parts.exchange.find_order_by_client_ref(row.client_ref)
+    return parts.exchange.find_order_by_client_ref(row.client_ref)
+
+
+def _settle_entry(parts: TradingParts, row: OrderRow, pre: Prefetch) -> None:
     """Read one unsettled entry back; a row without an exchange id is looked up by client ref.
     An order not shown is absent only after the grace period (Kraken's REST lags new orders),
     counted from its last send: the adapter may resend after proving a refused send absent, and
     that lookup can outlast the grace (found by the bad-day property test)."""
     young = parts.positions.clock.now_ms() - last_sent_ms(row) < parts.grace_ms
-    found: Order | None = None
-    if row.exchange_id:
-        try:
-            found = parts.exchange.fetch_order(row.exchange_id)
-        except OrderNotFound:
-            found = parts.exchange.find_order_by_client_ref(row.client_ref)
-    else:
-        found = parts.exchange.find_order_by_client_ref(row.client_ref)
+    found = pre.take(("entry", row.client_ref), lambda: _look_up(parts, row))
     if found is None:
         if young:
             return  # not visible yet: the next sync looks again

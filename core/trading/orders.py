@@ -27,6 +27,7 @@ from core.domain import (
 )
 from core.ports import Exchange
 from core.trading.journal import Journal
+from core.trading.prefetch import Moves
 from core.trading.types import ActionResult
 
 Sleep = Callable[[float], None]
@@ -68,12 +69,14 @@ class OrderDesk:
         self.attempts = max(1, attempts)
         self.backoff_s = backoff_s
         self.sleep = sleep
+        self.moves = Moves()  # every send and cancel: a reading taken before it is no longer current
 
     def send(self, req: OrderRequest, purpose: str, trade_id: int | None = None) -> Order:
         """Journal, send, and settle one order; raises ExchangeError/ExchangeUnavailable."""
         if not req.client_ref:
             req = replace(req, client_ref=new_client_ref())
         self.fence()  # before anything is written or sent: a refused order leaves no trace but the log
+        self.moves.bump()
         self.journal.order_new(req, purpose, trade_id)
         order = self._send_once_or_find(req)
         order = self.settle(order)
@@ -106,6 +109,7 @@ class OrderDesk:
     def cancel_confirmed(self, order_id: str) -> Order:
         """Cancel and read back; returns the final order (canceled, or closed if it filled first)."""
         self.fence()
+        self.moves.bump()
         last_error: Exception | None = None
         for attempt in range(self.attempts):
             try:

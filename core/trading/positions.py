@@ -13,9 +13,10 @@ Callers hold the TradingService lock; nothing here locks.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from functools import partial
 
 from loguru import logger
 
@@ -42,6 +43,7 @@ from core.trading.orders import OrderDesk, new_client_ref
 from core.trading.plan import EntryPlan as EntryPlan
 from core.trading.plan import bracket_from_row, trade_row
 from core.trading.plan import dec as dec
+from core.trading.prefetch import Prefetch
 from core.trading.unit_of_work import UnitOfWork
 
 
@@ -156,18 +158,23 @@ class Positions:
         ))
         return self.place_stop(bracket)
 
-    def place_stop(self, bracket: Bracket, client_ref: str = "") -> tuple[Bracket, TradeExit | None]:
+    def place_stop(
+        self, bracket: Bracket, client_ref: str = "", pre: Prefetch | None = None
+    ) -> tuple[Bracket, TradeExit | None]:
         """Put the bracket's stop-loss on the exchange; a stop already through the price fills now.
         Where the exchange attaches stops to entries (Kraken's conditional close), the ones it
         placed for this position's entry are settled first: adopted, or cancelled and replaced
         by one (`_settle_conditional`), so an exchange-placed and a Zyn-placed stop are never
         both live. Found by the entry's reference, not remembered: a restart finds them too."""
+        pre = pre if pre is not None else Prefetch()
         if capable(self.exchange, bracket.pair) is not None and bracket.entry_ref:
-            return self._settle_conditional(bracket, client_ref)
-        return self._send_stop(bracket, client_ref)
+            return self._settle_conditional(bracket, client_ref, pre)
+        return self._send_stop(bracket, client_ref, pre)
 
-    def _send_stop(self, bracket: Bracket, client_ref: str = "") -> tuple[Bracket, TradeExit | None]:
-        bracket = self._capped(bracket)
+    def _send_stop(
+        self, bracket: Bracket, client_ref: str = "", pre: Prefetch | None = None
+    ) -> tuple[Bracket, TradeExit | None]:
+        bracket = self._capped(bracket, pre)
         decimals = self.pair_decimals(bracket.pair)
         if decimals is not None:
             stop = bracket.stop.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
@@ -179,13 +186,14 @@ class Positions:
         order = self.desk.send(req, "stop", bracket.trade_id)
         return self.adopt_stop(bracket, order)
 
-    def _settle_conditional(self, bracket: Bracket, client_ref: str) -> tuple[Bracket, TradeExit | None]:
+    def _settle_conditional(self, bracket: Bracket, client_ref: str, pre: Prefetch) -> tuple[Bracket, TradeExit | None]:
         """Adopt the exchange's stop when it is exactly one for the coins held; else cancel every
         one of them (confirmed, booking what they sold) and place one of Zyn's own (see
         `core.trading.conditional`). Raises exchange errors like `place_stop` (protect retries)."""
         exchange = capable(self.exchange, bracket.pair)
-        stops = exchange.conditional_stops(bracket.entry_ref) if exchange is not None and bracket.entry_ref else []
-        held = self._capped(bracket)
+        ref = bracket.entry_ref
+        stops = pre.take(("conditional", ref), partial(exchange.conditional_stops, ref)) if exchange and ref else []
+        held = self._capped(bracket, pre)
         if len(stops) == 1 and stops[0].amount == held.amount and stops[0].status == "open":
             self._awaiting.pop(bracket.trade_id, None)
             log_choice(bracket.pair, bracket.trade_id, "adopted the exchange's stop", stops)
@@ -206,7 +214,7 @@ class Positions:
             what = "resized: the exchange's stops cancelled, one stop of Zyn's own for what is held"
             self.journal.safety("conditional_stop", f"{bracket.pair} trade {bracket.trade_id}: {what} ({rest.amount})")
         log_choice(bracket.pair, bracket.trade_id, "places its own stop" if not stops else "resized", stops)
-        return self._send_stop(replace(rest, stop_order_id=""), client_ref)
+        return self._send_stop(replace(rest, stop_order_id=""), client_ref, pre)
 
     def _cancel_attached(self, bracket: Bracket) -> tuple[Bracket | None, TradeExit | None]:
         """Before an exit sells a position that has no stop of its own yet: cancel (confirmed)
@@ -252,17 +260,18 @@ class Positions:
                                "stop", trade_id)
         self.journal.order_sent(ref, stop)
 
-    def protect(self, bracket: Bracket) -> tuple[Bracket, TradeExit | None]:
+    def protect(self, bracket: Bracket, pre: Prefetch | None = None) -> tuple[Bracket, TradeExit | None]:
         """THE place the open-position invariant is enforced: afterwards the position has exactly
         one live stop for the coins held (`ensure_stop`), or it was closed by an order resolved
         on the way, or a `naked_position` safety event is open and the next sync tries again.
 
         Every path that leaves a position without a stop (entry, failed exit, stop gone, sync,
         restart) ends here, so "never two stops, never a stop for coins not held, never silent"
-        is one method to read. Never raises for exchange trouble.
+        is one method to read. Never raises for exchange trouble. `pre`: what `read_unprotected`
+        read before the lock (used only while current, `core.trading.prefetch`).
         """
         try:
-            done = self.ensure_stop(bracket)
+            done = self.ensure_stop(bracket, pre)
         except (ExchangeError, ExchangeUnavailable) as exc:
             self.naked(bracket.pair, f"trade {bracket.trade_id}: stop not placed ({exc}); retrying on sync")
             self._tell_naked(bracket, exc)
@@ -286,7 +295,22 @@ class Positions:
         """Journal an open position without a stop; `sync` retries `protect` until it has one."""
         self.journal.safety("naked_position", f"{pair} {detail}")
 
-    def ensure_stop(self, bracket: Bracket) -> tuple[Bracket, TradeExit | None]:
+    def read_unprotected(self, pre: Prefetch, also: Iterable[Bracket] = ()) -> None:
+        """Read, WITHOUT the trading lock, what `protect` will look at for every position that has
+        no stop (and those in `also`, whose stop a reading shows gone): its earlier sells whose
+        outcome is open, the balances, the exchange's attached stops."""
+        bare = [b for b in self.book.all() if not b.stop_order_id] + list(also)
+        for bracket in bare:
+            for row in self.journal.orders_for_trade(bracket.trade_id, ("new", "open")):
+                if row.side == "sell" and row.exchange_id != bracket.stop_order_id:  # (a gone stop: read)
+                    pre.read(("order", row.client_ref), partial(self._lookup_now, row))
+            exchange = capable(self.exchange, bracket.pair)
+            if exchange is not None and bracket.entry_ref:
+                pre.read(("conditional", bracket.entry_ref), partial(exchange.conditional_stops, bracket.entry_ref))
+        if bare:
+            pre.read(("balances", ""), self.exchange.fetch_balances, keep=True)
+
+    def ensure_stop(self, bracket: Bracket, pre: Prefetch | None = None) -> tuple[Bracket, TradeExit | None]:
         """Protect a bracket without a known stop, never with two stops.
 
         An exit sell whose answer was lost (row `new`) is looked up first: if it sold, the trade
@@ -298,7 +322,7 @@ class Positions:
         for row in self.journal.orders_for_trade(bracket.trade_id, ("new", "open")):
             if row.side != "sell":
                 continue
-            order = self._lookup(row)
+            order = (pre or Prefetch()).take(("order", row.client_ref), partial(self._lookup_now, row))
             if order is None:
                 self._unseen_within_grace(row)
                 self.journal.order_update(row.client_ref, status="failed", error="not on the exchange")
@@ -312,7 +336,7 @@ class Positions:
             if rest is None:
                 return bracket, done
             bracket = rest
-        return self.place_stop(bracket)
+        return self.place_stop(bracket, pre=pre)
 
     def _unseen_within_grace(self, row: OrderRow) -> None:
         """An order sent with an unknown outcome (answer lost, empty or HTML 200), or accepted with a
@@ -329,7 +353,7 @@ class Positions:
                 "looked for again on the next sync"
             )
 
-    def _lookup(self, row: OrderRow) -> Order | None:
+    def _lookup_now(self, row: OrderRow) -> Order | None:
         if row.exchange_id:
             try:
                 return self.exchange.fetch_order(row.exchange_id)
@@ -517,7 +541,7 @@ class Positions:
         self._notify("partial_fill", text, rest)
         return rest, None
 
-    def held(self, bracket: Bracket) -> Decimal | None:
+    def held(self, bracket: Bracket, pre: Prefetch | None = None) -> Decimal | None:
         """The coins this position can hold, truncated to lot decimals; None when the market or
         the balance is unknown.
 
@@ -535,7 +559,8 @@ class Positions:
         if market is None:
             return None
         try:
-            total = self.exchange.fetch_balances().total.get(market.base, Decimal(0))
+            balances = (pre or Prefetch()).take(("balances", ""), self.exchange.fetch_balances)
+            total = balances.total.get(market.base, Decimal(0))
         except (ExchangeError, ExchangeUnavailable):
             return None
         others = [b for b in self.book.for_pair(bracket.pair) if b.trade_id != bracket.trade_id]
@@ -545,12 +570,12 @@ class Positions:
                 total -= min(older.amount, max(total, Decimal(0)))
         return max(total, Decimal(0)).quantize(Decimal(1).scaleb(-market.lot_decimals), rounding=ROUND_DOWN)
 
-    def _capped(self, bracket: Bracket) -> Bracket:
+    def _capped(self, bracket: Bracket, pre: Prefetch | None = None) -> Bracket:
         """Never stop or sell more coins than are held (a fee taken in coins, coins gone): the
         bracket shrinks to what it holds; its cost stays. Nothing held raises: a stop for the
         booked amount would only be refused (or, with other coins on the account, protect
         coins that are not the position's)."""
-        held = self.held(bracket)
+        held = self.held(bracket, pre)
         if held is None or held >= bracket.amount:
             return bracket  # unknown: send the booked amount, the exchange refuses what is not there
         busy = self._sell_in_flight(bracket)

@@ -25,6 +25,7 @@ from core.domain import Candle, UserError
 from core.market_data.resample import merge_bucket
 from core.markets.timeframes import bucket_start, timeframe_ms
 from core.trading.autopilot import Autopilot
+from core.trading.service import TradingService
 
 
 class PaperMarket(Protocol):
@@ -53,9 +54,12 @@ class ReplayDriver:
         clock: SimClock,
         data: Mapping[str, tuple[str, Sequence[Candle]]],
         *,
+        trading: TradingService,
         timeframe: str | None = None,
     ) -> None:
-        self.exchange, self.autopilot, self.clock = exchange, autopilot, clock
+        # `trading`: the service the autopilot acts through; the replay holds its lock around each
+        # walk of the paper market (the lock order), which the autopilot itself never touches
+        self.exchange, self.autopilot, self.clock, self.trading = exchange, autopilot, clock, trading
         self.timeframe = timeframe or autopilot.timeframe
         self._tf_ms = timeframe_ms(self.timeframe)
         self._tracks: dict[str, _Track] = {}
@@ -84,15 +88,14 @@ class ReplayDriver:
         """Process every decision and candle walk due by simulated time `until_ms`; returns walks done.
         The step's decisions are committed together and its quotes written once (issue 20.4;
         `core/trading/tick_batch.py`): the same rows, fewer commits."""
-        service = self.autopilot.service
-        with service.journal.batch.tick(), self.exchange.held_prices():
+        with self.trading.decisions_batch(), self.exchange.held_prices():
             walked = self._step(until_ms)
         self.clock.set(until_ms)
         return walked
 
     def _step(self, until_ms: int) -> int:
         walked = 0
-        service = self.autopilot.service
+        service = self.trading
         while not self.done:
             ts, pair, i = self._events[self._pos]
             track = self._tracks[pair]
@@ -159,4 +162,4 @@ class ReplayDriver:
             self.ticks += 1
         except Exception as exc:  # noqa: BLE001 - one bad tick must not stop the replay
             logger.bind(pair=track.pair, action="tick").exception("tick failed: {}", exc)
-            self.autopilot.service.journal.error("replay.tick", "fatal", f"{track.pair}: {exc}")
+            self.trading.journal.error("replay.tick", "fatal", f"{track.pair}: {exc}")

@@ -31,6 +31,7 @@ class Code(StrEnum):
     RESUMED = "resumed"
     KILL_SWITCH = "kill_switch"
     STOP_MOVED = "stop_moved"
+    PROFIT_LOCKED = "profit_locked"  # the daily profit target's action was carried out (detail: per position)
     # refusals and failures (ok=False); nothing changed unless the code says otherwise
     REFUSED = "refused"  # a check refused it before anything was sent (detail says which)
     HALTED = "halted"

@@ -13,19 +13,20 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from loguru import logger
 from sqlalchemy.engine import Engine
 
-from core.domain import Event, ExchangeError, ExchangeUnavailable, Fill, Market, Order, UserError, ZynError
+from core.domain import Balances, Event, ExchangeError, ExchangeUnavailable, Fill, Market, Order, UserError, ZynError
 from core.ports import Clock, Exchange, Notifier
 from core.strategy.pinned import Decision
 from core.strategy.risk import RiskConfig
 from core.telemetry.kv import KeyValueStore
+from core.telemetry.models import DecisionRow, EquitySnapshotRow
 from core.trading.bracket import Bracket
 from core.trading.bus import EventBus
 from core.trading.commands import (
@@ -35,6 +36,7 @@ from core.trading.commands import (
     ExitPosition,
     Flatten,
     FlattenPair,
+    LockInProfit,
     MoveStop,
     Pause,
     PlaceManualOrder,
@@ -45,24 +47,31 @@ from core.trading.commands import (
 )
 from core.trading.entries import ENTRY_PURPOSES as ENTRY_PURPOSES
 from core.trading.entries import LIMIT_ENTRY as LIMIT_ENTRY
-from core.trading.entries import enter_market, settle_entries, settle_found
+from core.trading.entries import enter_market, read_entries, settle_entries, settle_found
 from core.trading.events import KillSwitchTripped, TradingPaused, TradingResumed
 from core.trading.flatten import Flattener, cancel_orders
 from core.trading.journal import Journal
+from core.trading.kill_switch import DailyLossGuard
 from core.trading.manual import Gatekeeping, ManualChecker, send_manual
 from core.trading.orders import Fence, OrderDesk, Sleep, action_failed, no_fence
 from core.trading.outcome import EXITS, exit_infos, to_result
 from core.trading.parts import TradingParts
 from core.trading.positions import EntryPlan, Positions, TradeExit
+from core.trading.prefetch import Prefetch
+from core.trading.profit_lock import lock_in_profit
 from core.trading.results import Code, TradeResult
 from core.trading.rules import TradingPolicy
 from core.trading.state import TradingState
-from core.trading.stop_checks import StopReading, check_stops, read_stops
+from core.trading.stop_checks import StopReading, check_stops, read_stops, stops_gone
+from core.trading.tick_batch import KvWrite
 from core.trading.types import ActionResult, ManualOrder, OrderPreview
 from core.trading.unit_of_work import UnitOfWork
 from core.trading.uow_sql import SqlUnitOfWork
 
 STOP_GRACE_MAX_MS = 15_000
+E = TypeVar("E")
+R = TypeVar("R")
+T = TypeVar("T")
 
 
 class BreakerView(Protocol):
@@ -203,8 +212,82 @@ class TradingService:
     def paused_reason(self) -> str | None:
         return self.state.paused_reason
 
-    def halted(self) -> bool:
-        return self.state.guard.halted(self.clock.now_ms())
+    def halted(self, at_ms: int | None = None) -> bool:
+        """Whether the daily kill-switch holds entries at `at_ms` (a candle's time; default now)."""
+        return self.state.guard.halted(self.clock.now_ms() if at_ms is None else at_ms)
+
+    def now_ms(self) -> int:
+        return self.clock.now_ms()
+
+    def balances(self) -> Balances:
+        """The account's balances, read from the exchange WITHOUT the trading lock."""
+        return self.exchange.fetch_balances()
+
+    def price_now(self, pair: str) -> Decimal:
+        """The pair's last traded price, read WITHOUT the trading lock (raises ZynError)."""
+        return self.exchange.fetch_ticker(pair).last
+
+    def subscribe(self, event_type: type[E], handler: Callable[[E], None]) -> Callable[[], None]:
+        """Be told of every published trading event of `event_type` (core.trading.events)."""
+        return self.bus.subscribe(event_type, handler)
+
+    def read_then_act(self, read: Callable[[], R], act: Callable[[R], T]) -> T:
+        """Read the exchange without the trading lock, then decide and send under it (issue 18).
+
+        A reading that an action on another thread made stale meanwhile (the `version` moved
+        between the read and the lock) is thrown away and read again under the lock."""
+        seen = self.version
+        reading = read()
+        with self.lock:
+            if self.version != seen:
+                reading = read()
+            return act(reading)
+
+    # ------------------------------------------------------------------ the daily loss guard
+    def loss_guard(self) -> DailyLossGuard:
+        """A copy of the kill-switch's state: reading it never changes it."""
+        with self.lock:
+            return replace(self.state.guard)
+
+    def set_loss_limit(self, limit: float) -> None:
+        """The owner's `set daily loss` in force from this close on (persisted with the tick)."""
+        with self.lock:
+            self.state.guard.limit = limit
+
+    def mark_close(self, ts_ms: int, equity: Decimal) -> bool:
+        """Feed a candle close's equity to the kill-switch; True when it trips now."""
+        with self.lock:
+            return self.state.guard.on_close(ts_ms, equity)
+
+    # ------------------------------------------------------------------ the autopilot's records
+    def decisions_batch(self) -> AbstractContextManager[None]:
+        """A tick's decisions in one commit (issue 20.4)."""
+        return self.journal.batch.tick()
+
+    def record_decision(self, row: DecisionRow, extras: Sequence[Any] = ()) -> DecisionRow:
+        """One decision; `extras` (the equity snapshot, the pair's state rows) share its commit."""
+        return self.journal.decision(row, extras)
+
+    def amend_decision(self, decision_id: int, **changes: Any) -> None:
+        self.journal.decision_update(decision_id, **changes)
+
+    def equity_row(self, ts_ms: int, equity: float, cash: float) -> EquitySnapshotRow:
+        return self.journal.equity_row(ts_ms, equity, cash)
+
+    def note_safety(self, kind: str, detail: str) -> None:
+        """A safety event (journaled, logged and published as SafetyEvent)."""
+        self.journal.safety(kind, detail)
+
+    def pair_state(self, pair: str) -> tuple[dict[str, Any] | None, int | None]:
+        """The pair's persisted strategy state and last decided candle."""
+        return self.state.load_pair(pair)
+
+    def save_pair_state(self, pair: str, strategy_state: Mapping[str, Any], last_ts: int | None) -> None:
+        self.state.save_pair(pair, dict(strategy_state), last_ts)
+
+    def pair_state_rows(self, pair: str, strategy_state: Mapping[str, Any], last_ts: int | None) -> list[KvWrite]:
+        """The guard and the pair's state as kv rows, committed with the decision row."""
+        return self.state.tick_rows(pair, dict(strategy_state), last_ts, self.clock.now_ms())
 
     def add_change_listener(self, listener: Callable[[bool], None]) -> None:
         """Told after every committed change of positions/trades/orders (`listener(False)`) and
@@ -340,6 +423,10 @@ class TradingService:
                     exits = self.take_profit(pair, price, ts_ms)
                     code = Code.CLOSED if exits else Code.NOTHING_TO_DO
                     return TradeResult(bool(exits), code, pair, "sell", exits=exit_infos(exits))
+                case LockInProfit(action=action, target=target):
+                    with self.changing():
+                        lines = lock_in_profit(self, action, target)
+                    return TradeResult(True, Code.PROFIT_LOCKED, detail="; ".join(lines))
             return self._act(cmd)
 
     def _act(self, cmd: Command) -> TradeResult:  # noqa: PLR0911 - one line per command
@@ -460,8 +547,11 @@ class TradingService:
         Never raises for exchange trouble: it runs before every autopilot tick and after every
         replay walk, so one failing call must not stop trading. Each failure is journaled and
         what it concerned is looked at again on the next sync. Every stop is read in ONE call,
-        before the lock is taken (a caller already holding it, the autopilot's tick, reads
-        under it): chat never waits behind the reads (issue 19). `read_every_s`: a poller's sync
+        before the lock is taken (a caller already holding it, reconcile or the replay's walk,
+        reads under it): chat never waits behind the reads (issue 19). So are the unsettled
+        entries' orders and what re-protecting a position without a stop looks at (issue 18):
+        under the lock they are used only while current (`core.trading.prefetch`: no action
+        since, on any thread), else read again there. `read_every_s`: a poller's sync
         reads the stops only when the last reading is that old (Kraken's private-call budget is
         shared with chat; a stop is executed by Kraken itself, booking it can wait that long).
         """
@@ -470,6 +560,7 @@ class TradingService:
         ids = None if full or not self._hinted else hints
         failed: set[str] = set()
         reading = StopReading(frozenset(), {})
+        seen = self.version
         if time.monotonic() - self._read_at < read_every_s:
             failed |= hints  # read recently: what was hinted waits for the next reading
         elif ids is None or ids:
@@ -480,16 +571,23 @@ class TradingService:
                 kind = "transient" if isinstance(exc, ExchangeUnavailable) else "exchange"
                 self.journal.error("trading.check_stops", kind, f"stops not read: {exc}")
                 failed |= hints
+        settle = full or not self._hinted or bool(hints)
+        pre = Prefetch(self.desk.moves)  # the entries to settle and the positions to protect, read now
+        if settle:
+            read_entries(self.parts, pre)
+        self.positions.read_unprotected(pre, stops_gone(reading, self.brackets()))
         with self.changing():
-            exits = check_stops(self.positions, reading, failed, self.stop_grace_ms)
-            if (full or not self._hinted or hints) and not settle_entries(self.parts):
+            if self.version != seen:  # an action landed after the reads: what they said may be stale
+                pre = Prefetch()
+            exits = check_stops(self.positions, reading, failed, self.stop_grace_ms, pre)
+            if settle and not settle_entries(self.parts, pre):
                 failed |= hints
             if failed:
                 with self._hint_lock:
                     self._hints |= failed
             for bracket in self.brackets():
                 if not bracket.stop_order_id:
-                    exits.extend(x for x in [self.positions.protect(bracket)[1]] if x is not None)
+                    exits.extend(x for x in [self.positions.protect(bracket, pre)[1]] if x is not None)
             return exits
 
     def hint(self, order_id: str) -> None:
@@ -510,7 +608,7 @@ class TradingService:
         if order.status == "open":
             self.hint(order.id)
             return []
-        with self.lock:
+        with self.changing():  # a reading another thread took before this is no longer current
             if self.positions.book.by_stop(order.id) is not None:
                 reading = StopReading(frozenset({order.id}), {order.id: order})
                 return check_stops(self.positions, reading, None, self.stop_grace_ms)

@@ -6,7 +6,9 @@ Why two steps (issue 19): `read_stops` asks the exchange about EVERY stop in one
 (`Exchange.fetch_orders`: one QueryOrders) and runs OUTSIDE the trading lock, so chat never
 waits behind a sync's reads and a sync costs the same whatever the number of positions;
 `check_stops` then decides under the lock from that reading, skipping any position whose stop
-changed meanwhile (the reading is about the stop ids it asked for, nothing else).
+changed meanwhile (the reading is about the stop ids it asked for, nothing else). What
+re-placing a stop looks at (the balances) is read with it when the reading shows a stop gone
+(`stops_gone`), and used under the lock only while current (`core.trading.prefetch`).
 A stop the exchange does not know (accepted with a txid it never placed) is given a grace
 period (Kraken's REST lags new orders), then re-placed like a cancelled one, with one alert.
 A stray (issue 21.3 / 19's invariant): an open stop the exchange attached to a position's entry
@@ -27,6 +29,7 @@ from core.ports import Exchange
 from core.trading.bracket import Bracket
 from core.trading.conditional import ConditionalCloseExchange, capable
 from core.trading.positions import Positions, TradeExit
+from core.trading.prefetch import Prefetch
 
 DEFAULT_GRACE_MS = 60_000
 STRAY_WINDOW_MS = 600_000  # how long after an entry a late exchange-attached stop is looked for
@@ -56,6 +59,12 @@ def read_stops(
     return StopReading(frozenset(ids), exchange.fetch_orders(ids), strays)
 
 
+def stops_gone(reading: StopReading, brackets: Iterable[Bracket]) -> list[Bracket]:
+    """The positions whose stop the reading shows finished or unknown: `check_stops` re-places those."""
+    return [b for b in brackets if b.stop_order_id in reading.asked
+            and (b.stop_order_id not in reading.found or reading.found[b.stop_order_id].status != "open")]
+
+
 def _read_strays(exchange: Exchange, brackets: list[Bracket], now_ms: int) -> dict[int, list[Order]]:
     young = [b for b in brackets if b.stop_order_id and b.entry_ref and now_ms - b.entry_ms < STRAY_WINDOW_MS
              and capable(exchange, b.pair) is not None]
@@ -72,6 +81,7 @@ def check_stops(
     reading: StopReading,
     failed: set[str] | None = None,
     grace_ms: int = DEFAULT_GRACE_MS,
+    pre: Prefetch | None = None,
 ) -> list[TradeExit]:
     """Close trades whose stop filled; a stop canceled behind our back, or unknown to the
     exchange after the grace period, is put back. Callers hold the TradingService lock.
@@ -92,9 +102,9 @@ def check_stops(
         try:
             order = reading.found.get(bracket.stop_order_id)
             if order is None:
-                exits.extend(_not_found(positions, bracket, grace_ms))
+                exits.extend(_not_found(positions, bracket, grace_ms, pre))
             else:
-                exits.extend(_check_stop(positions, bracket, order))
+                exits.extend(_check_stop(positions, bracket, order, pre))
         except (ExchangeError, ExchangeUnavailable) as exc:
             if failed is not None:
                 failed.add(bracket.stop_order_id)
@@ -140,7 +150,7 @@ def _notify(positions: Positions, kind: str, text: str, bracket: Bracket) -> Non
             pass
 
 
-def _check_stop(positions: Positions, bracket: Bracket, order: Order) -> list[TradeExit]:
+def _check_stop(positions: Positions, bracket: Bracket, order: Order, pre: Prefetch | None) -> list[TradeExit]:
     if order.status == "open" and order.filled <= 0:
         return []
     part_sold = order.status == "open"
@@ -154,10 +164,10 @@ def _check_stop(positions: Positions, bracket: Bracket, order: Order) -> list[Tr
             "stop_missing",
             f"{bracket.pair} trade {bracket.trade_id}: stop {order.id} is {order.status}; re-placing it",
         )
-    return _replace_stop(positions, rest)
+    return _replace_stop(positions, rest, pre)
 
 
-def _not_found(positions: Positions, bracket: Bracket, grace_ms: int) -> list[TradeExit]:
+def _not_found(positions: Positions, bracket: Bracket, grace_ms: int, pre: Prefetch | None) -> list[TradeExit]:
     """The exchange does not know the stop: young -> not visible yet; old -> never placed."""
     row = positions.journal.order_by_exchange_id(bracket.stop_order_id)
     placed_ms = row.created_ms if row is not None else 0
@@ -169,11 +179,11 @@ def _not_found(positions: Positions, bracket: Bracket, grace_ms: int) -> list[Tr
     )
     positions.journal.safety("stop_missing", text)
     _notify(positions, "stop_missing", text, bracket)
-    return _replace_stop(positions, bracket)
+    return _replace_stop(positions, bracket, pre)
 
 
-def _replace_stop(positions: Positions, bracket: Bracket) -> list[TradeExit]:
+def _replace_stop(positions: Positions, bracket: Bracket, pre: Prefetch | None = None) -> list[TradeExit]:
     bare = replace(bracket, stop_order_id="")
     positions.save(bare)  # until a new stop is confirmed, the saved position says: no stop
-    _, hit = positions.protect(bare)
+    _, hit = positions.protect(bare, pre)
     return [hit] if hit else []

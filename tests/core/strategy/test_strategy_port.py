@@ -38,7 +38,8 @@ def test_a_second_strategy_trades_the_same_candles_in_backtest_and_replay() -> N
     market = Market(PAIR, "BTC", "USD", lot_decimals=8, pair_decimals=16)
     expected = Backtester(PAIR, "1h", market, strategy=EveryNth()).run(candles).trades
     stack = build_stack({PAIR: market}, start_ms=candles[0].ts, strategy=EveryNth())
-    ReplayDriver(stack.exchange, stack.autopilot, stack.clock, {PAIR: ("1h", candles)}).run_to_end()
+    ReplayDriver(stack.exchange, stack.autopilot, stack.clock, {PAIR: ("1h", candles)},
+                 trading=stack.service).run_to_end()
     got = stack.service.journal.closed_trades(PAIR)
     assert len(expected) >= 10
     assert [(r.entry_ms, r.exit_reason) for r in got] == [(t.entry_ts, t.reason) for t in expected]

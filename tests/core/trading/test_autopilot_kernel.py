@@ -45,7 +45,8 @@ def test_autopilot_decisions_equal_the_kernel_backtest_candle_by_candle(
     kernel = KernelBacktester(pair, "1h", market, keep_decisions=True, rules=rules() if rules else None).run(
         CandleArrays.from_candles(candles))
     stack = build_stack({pair: market}, start_ms=candles[0].ts, rules=rules() if rules else None)
-    ReplayDriver(stack.exchange, stack.autopilot, stack.clock, {pair: ("1h", candles)}).run_to_end()
+    ReplayDriver(stack.exchange, stack.autopilot, stack.clock, {pair: ("1h", candles)},
+                 trading=stack.service).run_to_end()
     assert isinstance(stack.autopilot._run(pair).strategy, KernelPairSignal)  # the live path is the kernel's
     with Session(stack.db) as s:
         live = sorted(s.exec(select(DecisionRow).where(DecisionRow.pair == pair)).all(), key=lambda r: r.ts_ms)

@@ -38,7 +38,7 @@ def _both(pair: str, market: Market, n: int) -> tuple[list[ClosedTrade], list[Tr
     candles = _candles(pair, n)
     backtest = Backtester(pair, "1h", market).run(candles)
     stack = build_stack({pair: market}, start_ms=candles[0].ts)
-    driver = ReplayDriver(stack.exchange, stack.autopilot, stack.clock, {pair: ("1h", candles)})
+    driver = ReplayDriver(stack.exchange, stack.autopilot, stack.clock, {pair: ("1h", candles)}, trading=stack.service)
     driver.run_to_end()
     return backtest.trades, stack.service.journal.closed_trades(pair), driver.ticks
 

@@ -28,7 +28,8 @@ def test_replay_matches_backtest_with_the_modules_on(pair: str) -> None:
     bt = Backtester(pair, "1h", market, rules=rules(), keep_decisions=True).run(candles)
     plain = Backtester(pair, "1h", market).run(candles)
     stack = build_stack({pair: market}, start_ms=candles[0].ts, rules=rules())
-    ReplayDriver(stack.exchange, stack.autopilot, stack.clock, {pair: ("1h", candles)}).run_to_end()
+    ReplayDriver(stack.exchange, stack.autopilot, stack.clock, {pair: ("1h", candles)},
+                 trading=stack.service).run_to_end()
     got = stack.service.journal.closed_trades(pair)
     assert 10 < len(bt.trades) < len(plain.trades)
     reasons = {d.reason.split(" (")[0] for d in bt.decisions if d.action == "skip"}

@@ -47,7 +47,8 @@ def test_resampled_candles_match_resample_and_wait_for_the_bucket_end() -> None:
 
 def test_driver_ticks_each_closed_trading_candle_once_and_only_when_due() -> None:
     stack = build_stack({"BTC/USD": market_for("BTC/USD")}, start_ms=T0, timeframe="4h")
-    driver = ReplayDriver(stack.exchange, stack.autopilot, stack.clock, {"BTC/USD": ("1h", hourly(24))})
+    driver = ReplayDriver(stack.exchange, stack.autopilot, stack.clock, {"BTC/USD": ("1h", hourly(24))},
+                 trading=stack.service)
     assert driver.step(T0 + 4 * H - 1) == 3 and driver.ticks == 0
     driver.step(T0 + 4 * H)  # the first 4h candle closed: decided at the next open
     assert driver.ticks == 1 and stack.exchange.fetch_ticker("BTC/USD").last == 104

@@ -67,7 +67,8 @@ def test_the_autopilots_live_and_shadow_decisions_equal_the_servant_walk_forward
     autopilot = Autopilot(service, timeframe=TF, evidence=live.verdict, shadow=ShadowBook(kv),
                           account_risk=AccountRiskConfig())
     TakeProfitWatcher(service).attach()
-    replay = ReplayDriver(exchange, autopilot, clock, {p: ("1h", c) for p, c in raw.items()}, timeframe=TF)
+    replay = ReplayDriver(exchange, autopilot, clock, {p: ("1h", c) for p, c in raw.items()}, trading=service,
+                          timeframe=TF)
     replay.run_to_end()
 
     with Session(engine) as s:
