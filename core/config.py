@@ -15,10 +15,10 @@ from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.domain import UserError
+from core.kernel.strategies import DEFAULT_STRATEGY, STRATEGIES
 from core.markets.pairs import normalize_pair
 from core.markets.timeframes import timeframe_seconds
 from core.strategy.module_settings import ModuleSettings, load_module_settings
-from core.strategy.port import DEFAULT_STRATEGY, STRATEGIES
 
 MODES = ("paper", "validate", "live")
 FEEDS = ("auto", "live", "replay")

@@ -14,6 +14,7 @@ from bot.cli.backtest_strategy import backtest_with
 from bot.cli.output import clean, print_json, print_report
 from bot.cli.servant import cmd_servant
 from core.domain import UserError
+from core.kernel.strategies import strategy_named
 from core.market_data.csv_loader import load_csv
 from core.market_data.resample import resample
 from core.markets.catalog import market_for
@@ -22,7 +23,6 @@ from core.markets.timeframes import timeframe_seconds
 from core.strategy.entry_rules import EntryRules
 from core.strategy.features import parse_feature_list
 from core.strategy.mtf import confirming_timeframes
-from core.strategy.port import strategy_named
 from core.strategy.profit_target import DailyTarget
 
 if TYPE_CHECKING:

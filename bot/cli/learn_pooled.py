@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from bot.cli.output import print_report
 from bot.cli.walk_run import fanned_out, load_universe, walk_timeframe
+from core.kernel.strategies import strategy_named
 from core.learning.pooled_walk_forward import pooled_walk_forward
 from core.research.pair_backtest import PairBacktest
-from core.strategy.port import strategy_named
 
 if TYPE_CHECKING:
     from core.config import Settings

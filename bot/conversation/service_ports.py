@@ -15,13 +15,13 @@ from typing import Any
 
 from core.config import Settings
 from core.domain import Market, UserError, ZynError
+from core.kernel.strategies import strategy_named
 from core.market_data.store import CandleStore
 from core.markets.catalog import market_for
 from core.ports import Clock, Exchange, MarketFeed
 from core.research.backtest import Backtester
 from core.status.service import READ_WAIT_S, StatusService
 from core.strategy.mtf import history_needed
-from core.strategy.port import strategy_named
 from core.strategy.trend_view import TrendView, trend_view
 from core.trading.commands import Command, Pause, Resume
 from core.trading.results import TradeResult

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 from loguru import logger
 
 from core.domain import UserError
+from core.kernel.strategies import strategy_named
 from core.learning.pooled_data import load_folder
 from core.learning.pooled_walk_forward import CONTROL_SEEDS, JUDGED_VARIANT, pooled_walk_forward
 from core.learning.switch import MIN_PAIRS, SwitchState, not_enough_pairs, save_switch, verdict
 from core.markets.catalog import market_for
 from core.markets.timeframes import timeframe_ms
 from core.research.pair_backtest import PairBacktest
-from core.strategy.port import strategy_named
 
 if TYPE_CHECKING:
     from bot.learning.runner import LearningRunner

@@ -44,8 +44,8 @@ class LearningRunner:
         now = self.clock.now_ms()
         history = self.history_before(now)
         if not self.learner.version and history:
+            from core.kernel.strategies import strategy_named
             from core.research.pair_backtest import PairBacktest  # lazy: keeps numpy out of this import
-            from core.strategy.port import strategy_named
 
             port = PairBacktest(strategy_named(self.settings.strategy))  # the configured strategy, via the port
             return dict(self.learner.bootstrap_from_backtest(self.db, history, self.settings.timeframe, now_ms=now,

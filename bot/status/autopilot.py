@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from core.ports import Clock, MarketFeed
+from core.strategy.daily_loss import cents
 from core.trading.autopilot import Autopilot
-from core.trading.kill_switch import cents
 from core.trading.service import TradingService
 
 

@@ -41,6 +41,7 @@ from bot.wiring.servant import account_risk
 from core.clock import RealClock, SimClock
 from core.config import Settings, quote_of
 from core.domain import Candle
+from core.kernel.strategies import strategy_named
 from core.learning.analyzer import TradeAnalyzer
 from core.learning.learner import Learner
 from core.learning.learner_model import LearnerConfig
@@ -48,7 +49,6 @@ from core.learning.switch import SwitchedGate, load_switch
 from core.markets.timeframes import timeframe_ms
 from core.ports import Clock, Exchange, MarketFeed
 from core.status.service import StatusService
-from core.strategy.port import strategy_named
 from core.telemetry.kv import KeyValueStore
 from core.telemetry.storage_health import StorageHealth
 from core.trading.atr_on_demand import AtrOnDemand

@@ -165,7 +165,7 @@ def fills(i: int, ts: Arr, op: Arr, hi: Arr, lo: Arr, st: Arr, fs: Arr, fp: Arr,
 
 @njit_inline
 def guard_close(t: int, equity: float, st: Arr, fs: Arr, fp: Arr) -> int:
-    """core.trading.kill_switch.DailyLossGuard.on_close: 1 when the switch trips at this close."""
+    """core.strategy.daily_loss.DailyLossGuard.on_close: 1 when the switch trips at this close."""
     day = t // DAY_MS
     if st[L.I_GHASDAY] == 1 and day != st[L.I_GDAY]:
         fs[L.F_GSTART] = fs[L.F_GLAST]

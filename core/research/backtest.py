@@ -16,12 +16,12 @@ from decimal import Decimal
 from core.domain import Candle, ClosedTrade, Market
 from core.markets.timeframes import timeframe_seconds
 from core.research.metrics import summarize
+from core.strategy.daily_loss import DailyLossGuard, money
 from core.strategy.entry_rules import EntryRules
 from core.strategy.pinned import CloseContext, Decision, GateFn, Sma20Atr
 from core.strategy.port import Strategy
 from core.strategy.profit_target import breakeven_stop
 from core.strategy.risk import RiskConfig
-from core.trading.kill_switch import DailyLossGuard, money
 
 
 def D(x: float) -> Decimal:  # noqa: N802 - short and local

@@ -18,10 +18,11 @@ from typing import Literal
 
 from core.domain import Market, UserError
 from core.kernel.backtest import KernelBacktester
+from core.kernel.strategies import DEFAULT_STRATEGY, strategy_named
 from core.market_data.arrays import CandleArrays
 from core.research.backtest import Backtester, BacktestResult
 from core.strategy.pinned import Sma20Atr  # the one strategy the kernel implements
-from core.strategy.port import DEFAULT_STRATEGY, GateFn, Strategy, kernel_of, strategy_named
+from core.strategy.port import GateFn, Strategy, kernel_of
 from core.strategy.risk import RiskConfig
 
 Engine = Literal["auto", "kernel", "reference"]

@@ -45,9 +45,9 @@ from core.status.equity_curve import recorded_equity
 from core.status.pnl import PnlReport, compute_pnl
 from core.status.positions import Held, Targets, position_rows, stop_price_of
 from core.status.trades import closed_stats, iso_utc, journal_trades
+from core.strategy.daily_loss import cents, money
 from core.telemetry.kv import KeyValueStore
 from core.telemetry.models import EquitySnapshotRow, OrderRow, PositionRow, TradeRow
-from core.trading.kill_switch import cents, money
 
 log = logging.getLogger(__name__)
 

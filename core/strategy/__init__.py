@@ -1,1 +1,2 @@
-"""The pinned SMA20/ATR strategy, its port, indicators, sizing and the optional modules' rules."""
+"""The pinned SMA20/ATR strategy, its port, indicators, sizing, the daily loss guard (shared by the
+backtest and live trading) and the optional modules' rules."""

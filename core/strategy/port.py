@@ -2,7 +2,9 @@
 
 Why a port: the live autopilot, the fast backtest (and later a compiled kernel or a learner)
 must drive the SAME strategy code, or the replay parity test means nothing; and a second
-strategy must be one new module plus one line in `STRATEGIES`, not edits across the core.
+strategy must be one new module plus one line in `core/kernel/strategies.py::STRATEGIES`, not
+edits across the core (the registry lives beside the kernel because it names the kernel's strategy;
+the port names no implementation, so nothing here imports the kernel).
 
 The contract, per pair (`PairSignal`, one instance per pair, owning its indicator state):
 - `warm(candle, missed)` sees a closed candle without deciding (warm-up after a restart;
@@ -22,11 +24,10 @@ bot) stay outside: they are risk rules of the account, not of a strategy.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from types import MappingProxyType
+from collections.abc import Mapping
 from typing import Any, Protocol
 
-from core.domain import Candle, Market, UserError
+from core.domain import Candle, Market
 from core.strategy.pinned import CloseContext, Decision
 from core.strategy.pinned import Gate as Gate  # the port's value types, re-exported: a learner imports them
 from core.strategy.pinned import GateFn as GateFn  # from here and never sees a concrete strategy
@@ -66,23 +67,3 @@ class KernelStrategy(Strategy, Protocol):
 
 def kernel_of(strategy: Strategy) -> KernelStrategy | None:
     return strategy if callable(getattr(strategy, "backtester", None)) else None  # type: ignore[return-value]
-
-
-def _sma20_atr() -> Strategy:
-    """The pinned strategy on the compiled kernel (imported on first use: numba starts slowly)."""
-    from core.kernel.signal import KernelSma20Atr  # lazy: keeps numpy out of this import
-
-    return KernelSma20Atr()
-
-
-# name (ZYN_STRATEGY) -> factory. A new strategy: one module + one line here.
-STRATEGIES: Mapping[str, Callable[[], Strategy]] = MappingProxyType({"sma20_atr": _sma20_atr})
-DEFAULT_STRATEGY = "sma20_atr"
-
-
-def strategy_named(name: str) -> Strategy:
-    """The registered strategy called `name`; an unknown name is a one-line UserError."""
-    factory = STRATEGIES.get(name.strip().lower())
-    if factory is None:
-        raise UserError(f"unknown strategy {name!r}; known: {', '.join(sorted(STRATEGIES))}")
-    return factory()

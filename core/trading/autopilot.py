@@ -21,17 +21,18 @@ from loguru import logger
 
 from core.domain import Balances, Candle, Market, ZynError
 from core.evidence import PairEvidence
+from core.kernel.strategies import DEFAULT_STRATEGY, strategy_named
 from core.markets.timeframes import bucket_start, timeframe_ms
 from core.ports import MarketFeed
 from core.strategy.account_risk import AccountRiskConfig, account_risk_refusal, position_risk
+from core.strategy.daily_loss import DailyLossGuard, money
 from core.strategy.entry_rules import EntryRules
 from core.strategy.pinned import CloseContext, Decision, GateFn
-from core.strategy.port import DEFAULT_STRATEGY, PairSignal, Strategy, strategy_named
+from core.strategy.port import PairSignal, Strategy
 from core.telemetry.models import DecisionRow
 from core.trading.commands import EnterOnSignal, ExitPosition, LockInProfit, ResumeIfDue, TripKillSwitch
 from core.trading.door import TradingDoor
 from core.trading.events import PositionClosed
-from core.trading.kill_switch import DailyLossGuard, money
 from core.trading.positions import dec
 from core.trading.rules import EntryContext, TradingPolicy, blocking_rule
 from core.trading.servant import evidence_text

@@ -19,11 +19,11 @@ from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from core.domain import Balances, Market
+from core.strategy.daily_loss import DailyLossGuard
 from core.strategy.risk import RiskConfig
 from core.telemetry.models import DecisionRow, EquitySnapshotRow
 from core.trading.bracket import Bracket
 from core.trading.commands import Command
-from core.trading.kill_switch import DailyLossGuard
 from core.trading.results import TradeResult
 from core.trading.tick_batch import KvWrite
 

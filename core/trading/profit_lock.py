@@ -10,20 +10,37 @@ caller holds the service lock; a failure is journaled and notified, never raised
 from __future__ import annotations
 
 from decimal import ROUND_CEILING, Decimal
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from loguru import logger
 
-from core.domain import Event, ExchangeError, ExchangeUnavailable
+from core.domain import Event, ExchangeError, ExchangeUnavailable, Market
+from core.ports import Exchange, Notifier
 from core.strategy.profit_target import DailyTarget
-from core.trading.commands import ExitPosition
+from core.trading.bracket import Bracket
+from core.trading.commands import Command, ExitPosition
+from core.trading.journal import Journal
+from core.trading.positions import Positions
+from core.trading.results import TradeResult
 
-if TYPE_CHECKING:
-    from core.trading.bracket import Bracket
-    from core.trading.service import TradingService
+
+class ProfitLockTrading(Protocol):
+    """The trading service as this step uses it (the service runs it for `LockInProfit`)."""
+
+    journal: Journal
+    exchange: Exchange
+    positions: Positions
+    notifier: Notifier | None
+
+    @property
+    def markets(self) -> dict[str, Market]: ...
+
+    def brackets(self, pair: str | None = None) -> list[Bracket]: ...
+
+    def handle(self, cmd: Command) -> TradeResult: ...
 
 
-def lock_in_profit(service: TradingService, action: str, target: DailyTarget | None) -> list[str]:
+def lock_in_profit(service: ProfitLockTrading, action: str, target: DailyTarget | None) -> list[str]:
     """Carry out the action for every open position; returns one line per position."""
     pct = f"+{target.pct * 100:g}%" if target is not None else "the target"
     lines: list[str] = []
@@ -52,7 +69,7 @@ def lock_in_profit(service: TradingService, action: str, target: DailyTarget | N
     return lines
 
 
-def _raise_stop(service: TradingService, bracket: Bracket) -> str:
+def _raise_stop(service: ProfitLockTrading, bracket: Bracket) -> str:
     fee = service.exchange.fee_rate(bracket.pair)  # the stop sent is computed in Decimals, never floats
     floor = bracket.entry_price * (1 + fee) / (1 - fee)  # = core.strategy.profit_target.breakeven_stop
     market = service.markets.get(bracket.pair)

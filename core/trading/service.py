@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 
 from core.domain import Balances, Event, ExchangeError, ExchangeUnavailable, Fill, Market, Order, UserError, ZynError
 from core.ports import Clock, Exchange, Notifier
+from core.strategy.daily_loss import DailyLossGuard
 from core.strategy.pinned import Decision
 from core.strategy.risk import RiskConfig
 from core.telemetry.kv import KeyValueStore
@@ -51,7 +52,6 @@ from core.trading.entries import enter_market, read_entries, settle_entries, set
 from core.trading.events import KillSwitchTripped, TradingPaused, TradingResumed
 from core.trading.flatten import Flattener, cancel_orders
 from core.trading.journal import Journal
-from core.trading.kill_switch import DailyLossGuard
 from core.trading.manual import Gatekeeping, ManualChecker, send_manual
 from core.trading.orders import Fence, OrderDesk, Sleep, action_failed, no_fence
 from core.trading.outcome import EXITS, exit_infos, to_result

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from core.strategy.daily_loss import DailyLossGuard, Money, money
 from core.telemetry.kv import KeyValueStore
-from core.trading.kill_switch import DailyLossGuard, Money, money
 from core.trading.tick_batch import KvWrite
 
 GUARD_KEY = "trading:guard"

@@ -11,12 +11,13 @@ import pytest
 
 from bot.cli.backtest_strategy import backtest_with
 from core.kernel.backtest import KernelResult
+from core.kernel.strategies import strategy_named
 from core.market_data.csv_loader import load_csv
 from core.markets.catalog import market_for
 from core.research.backtest import Backtester
 from core.strategy.entry_rules import EntryRules
 from core.strategy.pinned import Sma20Atr
-from core.strategy.port import kernel_of, strategy_named
+from core.strategy.port import kernel_of
 from tests.bot.cli.test_cli import run
 from tests.conftest import shared_data
 from tests.fakes.toy_strategy import EveryNth

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from core.domain import UserError
+from core.kernel.strategies import strategy_named
 from core.learning.pooled_data import load_folder
 from core.learning.pooled_walk_forward import pooled_walk_forward
 from core.learning.walk_forward import fold_starts, walk_forward
 from core.research.backtest import Backtester
 from core.research.pair_backtest import PairBacktest
-from core.strategy.port import strategy_named
 from tests.fakes.toy_strategy import EveryNth
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from core.clock import SimClock
 from core.status.service import StatusService
+from core.strategy.daily_loss import DAY_MS, DailyLossGuard
 from core.telemetry.db import make_engine
-from core.trading.kill_switch import DAY_MS, DailyLossGuard
 from tests.fakes.memory_exchange import MemoryExchange
 
 NOON = int(datetime(2024, 1, 10, 12, tzinfo=UTC).timestamp() * 1000)

@@ -1,9 +1,9 @@
 from decimal import Decimal
 
 from core.domain import Candle, Market
+from core.strategy.daily_loss import DailyLossGuard
 from core.strategy.pinned import Gate, PairStrategy
 from core.strategy.risk import RiskConfig, round_down, size_entry
-from core.trading.kill_switch import DailyLossGuard
 
 MKT = Market("BTC/USD", "BTC", "USD")
 

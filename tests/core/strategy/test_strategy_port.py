@@ -7,10 +7,10 @@ import pytest
 
 from core.config import load_settings
 from core.domain import Market, UserError
+from core.kernel.strategies import strategy_named
 from core.market_data.csv_loader import load_csv
 from core.research.backtest import Backtester
 from core.strategy.pinned import Sma20Atr
-from core.strategy.port import strategy_named
 from core.trading.replay import ReplayDriver
 from tests.core.trading.helpers import build_stack, shared_data
 from tests.fakes.toy_strategy import EveryNth

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from core.trading.kill_switch import DAY_MS, DailyLossGuard, cents
+from core.strategy.daily_loss import DAY_MS, DailyLossGuard, cents
 
 DAY0 = 19_700 * DAY_MS
 

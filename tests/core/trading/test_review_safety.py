@@ -13,9 +13,9 @@ from sqlmodel import Session, select
 
 from core.domain import Candle, InsufficientFunds, OrderOutcomeUnknown
 from core.markets.catalog import market_for
+from core.strategy.daily_loss import DailyLossGuard
 from core.telemetry.models import DecisionRow, OrderRow, SafetyEventRow
 from core.trading.autopilot import Autopilot
-from core.trading.kill_switch import DailyLossGuard
 from core.trading.service import TradingService
 from core.trading.types import ManualOrder
 from tests.core.trading.fakes import ListFeed, Scripted
