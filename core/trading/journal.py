@@ -65,6 +65,36 @@ def _float(value: Decimal | None) -> float | None:
     return float(value) if value is not None else None
 
 
+def order_row(req: OrderRequest, purpose: str, trade_id: int | None, now_ms: int) -> OrderRow:
+    """The row an order gets BEFORE it is sent (status `new`, its client reference)."""
+    return OrderRow(
+        client_ref=req.client_ref,
+        pair=req.pair,
+        side=req.side,
+        type=req.type,
+        amount=req.amount,
+        price=req.price,
+        status="new",
+        purpose=purpose,
+        trade_id=trade_id,
+        created_ms=now_ms,
+        updated_ms=now_ms,
+    )
+
+
+def sent_changes(order: Order) -> dict[str, Any]:
+    """What an order's row learns from the exchange's answer."""
+    price = order.average_price if order.average_price is not None else order.price
+    status = "validated" if order.validated_only else order.status
+    return {"exchange_id": order.id, "status": status, "amount": order.amount, "price": price}
+
+
+def safety_event(kind: str, detail: str) -> SafetyEvent:
+    """A journaled safety event as published on the bus (the pair when the detail starts with one)."""
+    first = detail.partition(" ")[0]
+    return SafetyEvent(SafetyKind.of(kind), kind, detail, first.rstrip(":") if "/" in first else "")
+
+
 class Journal:
     def __init__(self, db: Engine, clock: Clock, source: str = "paper", bus: EventBus | None = None) -> None:
         self.db = db
@@ -114,32 +144,11 @@ class Journal:
 
     # ------------------------------------------------------------------ orders
     def order_new(self, req: OrderRequest, purpose: str, trade_id: int | None = None) -> OrderRow:
-        now = self.clock.now_ms()
-        row = OrderRow(
-            client_ref=req.client_ref,
-            pair=req.pair,
-            side=req.side,
-            type=req.type,
-            amount=req.amount,
-            price=req.price,
-            status="new",
-            purpose=purpose,
-            trade_id=trade_id,
-            created_ms=now,
-            updated_ms=now,
-        )
-        saved: OrderRow = self._add(row)
+        saved: OrderRow = self._add(order_row(req, purpose, trade_id, self.clock.now_ms()))
         return saved
 
     def order_sent(self, client_ref: str, order: Order) -> None:
-        price = order.average_price if order.average_price is not None else order.price
-        self.order_update(
-            client_ref,
-            exchange_id=order.id,
-            status="validated" if order.validated_only else order.status,
-            amount=order.amount,
-            price=price,
-        )
+        self.order_update(client_ref, **sent_changes(order))
         logger.bind(pair=order.pair, action=f"order_{order.side}").info(
             "order {} {} {} {} status={} ref={}",
             order.id,
@@ -201,8 +210,7 @@ class Journal:
         self._add(SafetyEventRow(ts_ms=self.clock.now_ms(), kind=kind, detail=detail[:2000]))
         logger.bind(action=kind).warning("safety {}: {}", kind, detail)
         if self.bus is not None:
-            pair = detail.partition(" ")[0].rstrip(":") if "/" in detail.partition(" ")[0] else ""
-            self.bus.publish(SafetyEvent(SafetyKind.of(kind), kind, detail, pair))
+            self.bus.publish(safety_event(kind, detail))
 
     def error(self, where: str, kind: str, message: str) -> None:
         self._add(ErrorRow(ts_ms=self.clock.now_ms(), where=where, kind=kind, message=message[:2000]))

@@ -26,9 +26,9 @@ from core.domain import (
     OrderRequest,
 )
 from core.ports import Exchange
-from core.trading.journal import Journal
 from core.trading.prefetch import Moves
 from core.trading.types import ActionResult
+from core.trading.unit_of_work import TradingJournal
 
 Sleep = Callable[[float], None]
 # Raises LeaseLost unless this process still holds the lease on the money (the database says so):
@@ -45,7 +45,7 @@ def new_client_ref() -> str:
     return str(uuid.uuid4())
 
 
-def action_failed(journal: Journal, what: str, pair: str, exc: Exception) -> ActionResult:
+def action_failed(journal: TradingJournal, what: str, pair: str, exc: Exception) -> ActionResult:
     """An exchange call refused or unreachable: journal it and answer with a one-line refusal."""
     kind = "transient" if isinstance(exc, ExchangeUnavailable) else "exchange"
     journal.error(f"trading.{what}", kind, f"{pair}: {exc}")
@@ -56,7 +56,7 @@ class OrderDesk:
     def __init__(
         self,
         exchange: Exchange,
-        journal: Journal,
+        journal: TradingJournal,
         *,
         attempts: int = 3,
         backoff_s: float = 0.5,
@@ -72,7 +72,7 @@ class OrderDesk:
         self.moves = Moves()  # every send and cancel: a reading taken before it is no longer current
 
     def send(self, req: OrderRequest, purpose: str, trade_id: int | None = None) -> Order:
-        """Journal, send, and settle one order; raises ExchangeError/ExchangeUnavailable."""
+        """TradingJournal, send, and settle one order; raises ExchangeError/ExchangeUnavailable."""
         if not req.client_ref:
             req = replace(req, client_ref=new_client_ref())
         self.fence()  # before anything is written or sent: a refused order leaves no trace but the log

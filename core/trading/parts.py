@@ -14,11 +14,10 @@ from dataclasses import dataclass
 
 from core.ports import Exchange, Notifier
 from core.strategy.risk import RiskConfig
-from core.trading.journal import Journal
 from core.trading.orders import OrderDesk
 from core.trading.positions import Positions
 from core.trading.state import TradingState
-from core.trading.unit_of_work import UnitOfWork
+from core.trading.unit_of_work import TradingJournal, UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -26,7 +25,7 @@ class TradingParts:
     exchange: Exchange
     desk: OrderDesk  # the order sender: journal first, look up before any retry
     positions: Positions
-    journal: Journal
+    journal: TradingJournal
     state: TradingState  # entry plans saved before their order is sent
     cfg: RiskConfig
     notifier: Notifier | None = None

@@ -38,13 +38,12 @@ from core.trading.bracket import Bracket, BracketBook
 from core.trading.bus import EventBus
 from core.trading.conditional import CONDITIONAL_KEY, capable, log_choice
 from core.trading.events import OrderFilled, PositionClosed, PositionOpened, StopMoved, StopPlaced
-from core.trading.journal import Journal
 from core.trading.orders import OrderDesk, new_client_ref
 from core.trading.plan import EntryPlan as EntryPlan
 from core.trading.plan import bracket_from_row, trade_row
 from core.trading.plan import dec as dec
 from core.trading.prefetch import Prefetch
-from core.trading.unit_of_work import UnitOfWork
+from core.trading.unit_of_work import TradingJournal, UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -65,7 +64,7 @@ class Positions:
         self,
         exchange: Exchange,
         desk: OrderDesk,
-        journal: Journal,
+        journal: TradingJournal,
         uow: UnitOfWork,
         clock: Clock,
         cfg: RiskConfig,
@@ -292,7 +291,7 @@ class Positions:
                      f"({exc}); I retry on every sync. `flatten {bracket.pair}` closes it.", bracket)
 
     def naked(self, pair: str, detail: str) -> None:
-        """Journal an open position without a stop; `sync` retries `protect` until it has one."""
+        """TradingJournal an open position without a stop; `sync` retries `protect` until it has one."""
         self.journal.safety("naked_position", f"{pair} {detail}")
 
     def read_unprotected(self, pre: Prefetch, also: Iterable[Bracket] = ()) -> None:

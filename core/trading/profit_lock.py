@@ -19,15 +19,15 @@ from core.ports import Exchange, Notifier
 from core.strategy.profit_target import DailyTarget
 from core.trading.bracket import Bracket
 from core.trading.commands import Command, ExitPosition
-from core.trading.journal import Journal
 from core.trading.positions import Positions
 from core.trading.results import TradeResult
+from core.trading.unit_of_work import TradingJournal
 
 
 class ProfitLockTrading(Protocol):
     """The trading service as this step uses it (the service runs it for `LockInProfit`)."""
 
-    journal: Journal
+    journal: TradingJournal
     exchange: Exchange
     positions: Positions
     notifier: Notifier | None

@@ -51,7 +51,6 @@ from core.trading.entries import LIMIT_ENTRY as LIMIT_ENTRY
 from core.trading.entries import enter_market, read_entries, settle_entries, settle_found
 from core.trading.events import KillSwitchTripped, TradingPaused, TradingResumed
 from core.trading.flatten import Flattener, cancel_orders
-from core.trading.journal import Journal
 from core.trading.manual import Gatekeeping, ManualChecker, send_manual
 from core.trading.orders import Fence, OrderDesk, Sleep, action_failed, no_fence
 from core.trading.outcome import EXITS, exit_infos, to_result
@@ -65,7 +64,7 @@ from core.trading.state import TradingState
 from core.trading.stop_checks import StopReading, check_stops, read_stops, stops_gone
 from core.trading.tick_batch import KvWrite
 from core.trading.types import ActionResult, ManualOrder, OrderPreview
-from core.trading.unit_of_work import UnitOfWork
+from core.trading.unit_of_work import TradingJournal, UnitOfWork
 from core.trading.uow_sql import SqlUnitOfWork
 
 STOP_GRACE_MAX_MS = 15_000
@@ -90,7 +89,7 @@ class TradingService:
     def __init__(  # noqa: PLR0913
         self,
         exchange: Exchange,
-        db: Engine,
+        db: Engine | None,
         clock: Clock,
         *,
         kv: KeyValueStore | None = None,
@@ -120,13 +119,19 @@ class TradingService:
         self.exchange, self.clock, self.pairs = exchange, clock, tuple(pairs)
         self.cfg = cfg or RiskConfig()
         self.notifier, self.breaker, self.storage = notifier, breaker, storage
-        self.journal = Journal(db, clock, source, self.bus)
-        self.state = TradingState(kv or KeyValueStore(db), start_equity, self.cfg.daily_loss_limit)
+        if uow is None:
+            if db is None:
+                raise ValueError("TradingService needs a database or a unit of work")
+            uow = SqlUnitOfWork(db, clock, source, self.bus, kv)
+        # the positions, the journal and the kv state, all behind the unit of work (issue 18):
+        # SqlUnitOfWork in the database, tests' FakeUnitOfWork in dictionaries
+        self.uow: UnitOfWork = uow
+        self.journal: TradingJournal = uow.journal
+        self.state = TradingState(uow.kv, start_equity, self.cfg.daily_loss_limit)
         self.desk = OrderDesk(
             exchange, self.journal, attempts=attempts, backoff_s=backoff_s, sleep=sleep, fence=fence
         )
         self._markets = dict(markets) if markets is not None else None
-        self.uow: UnitOfWork = uow if uow is not None else SqlUnitOfWork(db, clock, source)
         # How long an order the exchange does not show may still appear (issue 19). A stop gets at
         # most 15 s: its coins are unprotected while we wait, whereas an entry given up too early
         # would leave a late fill without its plan.

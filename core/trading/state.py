@@ -13,8 +13,8 @@ import json
 from typing import Any
 
 from core.strategy.daily_loss import DailyLossGuard, Money, money
-from core.telemetry.kv import KeyValueStore
 from core.trading.tick_batch import KvWrite
+from core.trading.unit_of_work import KeyValues
 
 GUARD_KEY = "trading:guard"
 PAUSE_KEY = "trading:paused"
@@ -24,7 +24,7 @@ PLAN_PREFIX = "trading:plan:"
 
 class TradingState:
     def __init__(
-        self, kv: KeyValueStore, start_equity: Money | None = None, loss_limit: float = 0.03
+        self, kv: KeyValues, start_equity: Money | None = None, loss_limit: float = 0.03
     ) -> None:
         self.kv = kv
         raw = kv.get_json(GUARD_KEY)

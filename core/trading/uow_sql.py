@@ -23,8 +23,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from core.ports import Clock
+from core.telemetry.kv import KeyValueStore
 from core.telemetry.models import KeyValueRow, OrderRow, PositionRow, TradeRow
 from core.trading.bracket import Bracket
+from core.trading.bus import EventBus
+from core.trading.journal import Journal
 
 PLAN_PREFIX = "trading:plan:"
 _BRACKET_FIELDS = tuple(f.name for f in fields(Bracket))
@@ -87,8 +90,14 @@ class PositionChange:
 
 
 class SqlUnitOfWork:
-    def __init__(self, db: Engine, clock: Clock, source: str = "paper") -> None:
+    def __init__(
+        self, db: Engine, clock: Clock, source: str = "paper", bus: EventBus | None = None,
+        kv: KeyValueStore | None = None,
+    ) -> None:
         self.db, self.clock, self.source = db, clock, source
+        # the records beside the positions: a safety event journaled is published on `bus` too
+        self.journal = Journal(db, clock, source, bus)
+        self.kv = kv if kv is not None else KeyValueStore(db)
         # told after each commit (issue 20.1: the status snapshot is rebuilt on the next read);
         # a listener must only take note, never do I/O: it runs on the trading thread
         self.on_commit: list[Callable[[], None]] = []

@@ -1,9 +1,10 @@
-"""Builds the real trading stack (PaperExchange + TradingService + Autopilot + watcher) for tests."""
+"""Builds the real trading stack (PaperExchange + TradingService + Autopilot + watcher) for tests, and the
+same service without a database (`build_fake_stack`: MemoryExchange + FakeUnitOfWork)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -12,14 +13,19 @@ from sqlalchemy.engine import Engine
 
 from core.clock import SimClock
 from core.domain import Market
+from core.markets.catalog import market_for
 from core.paper.exchange import PaperExchange
+from core.ports import Exchange, Notifier
 from core.strategy.entry_rules import EntryRules
 from core.strategy.port import Strategy
 from core.strategy.risk import RiskConfig
 from core.telemetry.db import make_engine
 from core.trading.autopilot import Autopilot
+from core.trading.bus import EventBus
 from core.trading.service import TradingService
 from core.trading.take_profit import TakeProfitWatcher
+from tests.fakes.memory_exchange import MemoryExchange
+from tests.fakes.unit_of_work import FakeUnitOfWork
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -68,3 +74,31 @@ def build_stack(  # noqa: PLR0913
     autopilot = Autopilot(service, timeframe=timeframe, strategy=strategy, rules=rules)
     watcher = TakeProfitWatcher(service).attach()
     return Stack(clock, engine, exchange, service, autopilot, watcher)
+
+
+@dataclass
+class FakeStack:
+    """The trading service without a database: MemoryExchange + FakeUnitOfWork (issue 18)."""
+
+    clock: SimClock
+    exchange: MemoryExchange
+    uow: FakeUnitOfWork
+    service: TradingService
+    watcher: TakeProfitWatcher
+
+
+def build_fake_stack(
+    markets: Sequence[str] = ("BTC/USD", "ETH/USD"), *, start_ms: int = 0, balance: Decimal = Decimal(10000),
+    wrap: Callable[[MemoryExchange], Exchange] | None = None, notifier: Notifier | None = None,
+) -> FakeStack:
+    """`wrap`: the exchange the service sees around the stack's MemoryExchange (e.g. one that loses answers)."""
+    clock = SimClock(start_ms)
+    memory = MemoryExchange({"USD": balance}, clock, markets=markets)
+    bus = EventBus()
+    uow = FakeUnitOfWork(clock, bus=bus)
+    service = TradingService(
+        wrap(memory) if wrap is not None else memory, None, clock, pairs=tuple(markets),
+        markets={p: market_for(p) for p in markets}, start_equity=float(balance), sleep=lambda _s: None,
+        bus=bus, uow=uow, notifier=notifier,
+    )
+    return FakeStack(clock, memory, uow, service, TakeProfitWatcher(service).attach())

@@ -1,6 +1,7 @@
 """Trading's unit of work keeps one promise — a change of a position commits whole or not at all —
-and the SQL implementation and the FakeUnitOfWork keep it alike. The fake runs without a
-database: these are the position-bookkeeping tests that need no SQLite."""
+and the SQL implementation and the FakeUnitOfWork keep it alike, with the journal and the kv state
+beside it. The fake runs without a database, so trading's own tests can run on it
+(tests/core/trading/test_service_on_fake.py)."""
 
 from __future__ import annotations
 
@@ -11,18 +12,19 @@ from decimal import Decimal
 import pytest
 
 from core.clock import SimClock
+from core.domain import OrderRequest
 from core.telemetry.db import make_engine
 from core.telemetry.models import TradeRow
 from core.trading.bracket import Bracket
 from core.trading.unit_of_work import UnitOfWork
-from core.trading.uow_sql import SqlUnitOfWork
+from core.trading.uow_sql import PLAN_PREFIX, SqlUnitOfWork
 from tests.fakes.unit_of_work import FakeUnitOfWork
 
 PAIR, T0, D = "BTC/USD", 1_700_006_400_000, Decimal
 
 MAKERS: dict[str, Callable[[], UnitOfWork]] = {
     "sql": lambda: SqlUnitOfWork(make_engine("sqlite://"), SimClock(T0)),
-    "fake": FakeUnitOfWork,
+    "fake": lambda: FakeUnitOfWork(SimClock(T0)),
 }
 
 
@@ -77,13 +79,53 @@ def test_a_close_drops_the_position_with_its_trade_update(uow: UnitOfWork) -> No
     assert uow.load() == {}
 
 
-def test_the_fake_links_the_entry_order_and_drops_its_plan_in_the_same_commit() -> None:
-    uow = FakeUnitOfWork()
+def entry_order(uow: UnitOfWork, ref: str) -> None:
+    uow.journal.order_new(OrderRequest(PAIR, "buy", "market", D("0.01"), client_ref=ref), "entry")
+    uow.kv.set_json(PLAN_PREFIX + ref, {"pair": PAIR})
+
+
+def test_opening_a_trade_links_its_entry_order_and_drops_its_plan_in_the_same_commit(uow: UnitOfWork) -> None:
+    entry_order(uow, "ref-1")
     with uow.change() as tx:
         row = tx.open_trade(trade(), entry_ref="ref-1")
-    assert uow.committed.orders["ref-1"]["trade_id"] == row.id
-    assert uow.committed.plans_dropped == {"ref-1"} and uow.commits == 1
+    [order] = uow.journal.orders_with_status(["new"])
+    assert order.client_ref == "ref-1" and order.trade_id == row.id
+    assert uow.kv.get_json(PLAN_PREFIX + "ref-1") is None
+    assert [t.id for t in uow.journal.open_trades()] == [row.id]
+
+
+def test_a_failed_change_links_nothing_and_keeps_the_plan(uow: UnitOfWork) -> None:
+    entry_order(uow, "ref-2")
     with pytest.raises(RuntimeError), uow.change() as tx:
+        tx.open_trade(trade(), entry_ref="ref-2")
         tx.update_order("ref-2", status="closed")
         raise RuntimeError("no commit")
-    assert "ref-2" not in uow.committed.orders and uow.commits == 1
+    [order] = uow.journal.orders_with_status(["new"])
+    assert order.trade_id is None and uow.kv.get_json(PLAN_PREFIX + "ref-2") == {"pair": PAIR}
+    assert uow.journal.open_trades() == [] and uow.load() == {}
+
+
+def test_a_row_handed_out_is_a_copy(uow: UnitOfWork) -> None:
+    entry_order(uow, "ref-3")
+    [order] = uow.journal.orders_with_status(["new"])
+    order.status = "closed"  # a caller's change of its copy is not stored
+    assert [o.client_ref for o in uow.journal.orders_with_status(["new"])] == ["ref-3"]
+
+
+def test_a_closed_trade_is_read_back_with_its_exact_money(uow: UnitOfWork) -> None:
+    before = open_position(uow)
+    with uow.change() as tx:
+        tx.update_trade(before.trade_id, status="closed", exit_price=D("31000.12345678"), pnl=D("9.87654321"))
+        tx.drop(before.trade_id)
+    [closed] = uow.journal.closed_trade_rows(PAIR)
+    assert (closed.exit_price, closed.pnl) == (D("31000.12345678"), D("9.87654321"))
+    assert uow.journal.open_trades() == [] and uow.journal.closed_trade_rows("ETH/USD") == []
+
+
+def test_the_fake_counts_only_whole_commits() -> None:
+    uow = FakeUnitOfWork()
+    open_position(uow)
+    with pytest.raises(RuntimeError), uow.change() as tx:
+        tx.drop(1)
+        raise RuntimeError("no commit")
+    assert uow.commits == 1 and set(uow.load()) == {1}
