@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
@@ -21,13 +21,14 @@ from typing import Any, Protocol, TypeVar
 from loguru import logger
 from sqlalchemy.engine import Engine
 
-from core.domain import Balances, Event, ExchangeError, ExchangeUnavailable, Fill, Market, Order, UserError, ZynError
+from core.domain import Balances, Event, ExchangeError, ExchangeUnavailable, Market, Order, UserError, ZynError
 from core.ports import Clock, Exchange, Notifier
 from core.strategy.daily_loss import DailyLossGuard
 from core.strategy.pinned import Decision
 from core.strategy.risk import RiskConfig
 from core.telemetry.kv import KeyValueStore
 from core.telemetry.models import DecisionRow, EquitySnapshotRow
+from core.trading.book_sync import BookSync
 from core.trading.bracket import Bracket
 from core.trading.bus import EventBus
 from core.trading.commands import (
@@ -48,7 +49,7 @@ from core.trading.commands import (
 )
 from core.trading.entries import ENTRY_PURPOSES as ENTRY_PURPOSES
 from core.trading.entries import LIMIT_ENTRY as LIMIT_ENTRY
-from core.trading.entries import enter_market, read_entries, settle_entries, settle_found
+from core.trading.entries import enter_market
 from core.trading.events import KillSwitchTripped, TradingPaused, TradingResumed
 from core.trading.flatten import Flattener, cancel_orders
 from core.trading.manual import Gatekeeping, ManualChecker, send_manual
@@ -56,13 +57,12 @@ from core.trading.orders import Fence, OrderDesk, Sleep, action_failed, no_fence
 from core.trading.outcome import EXITS, exit_infos, to_result
 from core.trading.parts import TradingParts
 from core.trading.positions import EntryPlan, Positions, TradeExit
-from core.trading.prefetch import Prefetch
 from core.trading.profit_lock import lock_in_profit
 from core.trading.results import Code, TradeResult
 from core.trading.rules import TradingPolicy
 from core.trading.state import TradingState
-from core.trading.stop_checks import StopReading, check_stops, read_stops, stops_gone
 from core.trading.tick_batch import KvWrite
+from core.trading.trading_lock import TradingLock
 from core.trading.types import ActionResult, ManualOrder, OrderPreview
 from core.trading.unit_of_work import TradingJournal, UnitOfWork
 from core.trading.uow_sql import SqlUnitOfWork
@@ -111,7 +111,7 @@ class TradingService:
         bus: EventBus | None = None,
         uow: UnitOfWork | None = None,
     ) -> None:
-        self.lock = threading.RLock()
+        self._door = TradingLock()
         # issue 18: every change is published here as a typed event (core.trading.events)
         self.bus = bus if bus is not None else EventBus()
         self.policy = policy  # the owner's settings from chat: a manual order is judged by them too
@@ -149,29 +149,24 @@ class TradingService:
             exchange, self.positions, self.desk, attempts=attempts, backoff_s=backoff_s, sleep=sleep
         )
         self._atr: dict[str, float] = {}  # the signal ATR per pair, as the autopilot last saw it
-        self._hints: set[str] = set()
-        self._hint_lock = threading.Lock()
-        self._hinted = False
-        self._read_at = -1e9  # when `sync` last read the stops (monotonic seconds)
-        self._fill_listeners: list[Callable[[bool], None]] = []
-        # Bumped by every action that may change orders, positions or balances (under the lock):
-        # a caller that read the exchange before taking the lock compares it to know its reading
-        # is still current, else it reads again under the lock (issue 18: reads outside the lock).
-        self.version = 0
-        add_fill_listener = getattr(exchange, "add_fill_listener", None)
-        if callable(add_fill_listener):
-            add_fill_listener(self._on_fill)
-            self._hinted = True
+        self.book_sync = BookSync(self._door, self.parts, self.stop_grace_ms)
         self.positions.load()
 
-    @contextmanager
-    def changing(self) -> Iterator[None]:
+    @property
+    def lock(self) -> threading.RLock:
+        """The one trading lock (`TradingLock`): every money action holds it."""
+        return self._door.lock
+
+    @property
+    def version(self) -> int:
+        """Bumped by every action that may change orders, positions or balances (under the lock):
+        a caller that read the exchange before taking the lock compares it to know its reading is
+        still current, else it reads again under the lock (issue 18: reads outside the lock)."""
+        return self._door.version
+
+    def changing(self) -> AbstractContextManager[None]:
         """The trading lock around an action that may change the account; bumps `version`."""
-        with self.lock:
-            try:
-                yield
-            finally:
-                self.version += 1
+        return self._door.changing()
 
     # ------------------------------------------------------------------ queries
     @property
@@ -237,16 +232,9 @@ class TradingService:
         return self.bus.subscribe(event_type, handler)
 
     def read_then_act(self, read: Callable[[], R], act: Callable[[R], T]) -> T:
-        """Read the exchange without the trading lock, then decide and send under it (issue 18).
-
-        A reading that an action on another thread made stale meanwhile (the `version` moved
-        between the read and the lock) is thrown away and read again under the lock."""
-        seen = self.version
-        reading = read()
-        with self.lock:
-            if self.version != seen:
-                reading = read()
-            return act(reading)
+        """Read the exchange without the trading lock, then decide and send under it (issue 18);
+        a reading an action on another thread made stale meanwhile is read again under the lock."""
+        return self._door.read_then_act(read, act)
 
     # ------------------------------------------------------------------ the daily loss guard
     def loss_guard(self) -> DailyLossGuard:
@@ -300,7 +288,7 @@ class TradingService:
         status snapshot is a cached object these events invalidate; a listener only takes note
         (it runs on the trading or the exchange's thread, possibly under their locks)."""
         self.uow.on_commit.append(lambda: listener(False))
-        self._fill_listeners.append(listener)
+        self.book_sync.fill_listeners.append(listener)
 
     def gates(self) -> Gatekeeping:
         halted = (
@@ -538,97 +526,18 @@ class TradingService:
             self.bus.publish(TradingResumed(was[0], was[1]))
             return ActionResult(True, "Resumed: the autopilot may enter again.", {}, Code.RESUMED)
 
-    # ------------------------------------------------------------------ fills
-    def _on_fill(self, order: Order, fill: Fill) -> None:
-        """Exchange fill listener (paper): only remembers the id; `sync` does the work under the lock."""
-        with self._hint_lock:
-            self._hints.add(order.id)
-        for listener in self._fill_listeners:
-            listener(True)
-
+    # ------------------------------------------------------------------ fills (core/trading/book_sync.py)
     def sync(self, full: bool = False, read_every_s: float = 0.0) -> list[TradeExit]:
-        """Book stop fills, bracket filled entries, re-place missing stops.
-
-        Never raises for exchange trouble: it runs before every autopilot tick and after every
-        replay walk, so one failing call must not stop trading. Each failure is journaled and
-        what it concerned is looked at again on the next sync. Every stop is read in ONE call,
-        before the lock is taken (a caller already holding it, reconcile or the replay's walk,
-        reads under it): chat never waits behind the reads (issue 19). So are the unsettled
-        entries' orders and what re-protecting a position without a stop looks at (issue 18):
-        under the lock they are used only while current (`core.trading.prefetch`: no action
-        since, on any thread), else read again there. `read_every_s`: a poller's sync
-        reads the stops only when the last reading is that old (Kraken's private-call budget is
-        shared with chat; a stop is executed by Kraken itself, booking it can wait that long).
-        """
-        with self._hint_lock:
-            hints, self._hints = self._hints, set()
-        ids = None if full or not self._hinted else hints
-        failed: set[str] = set()
-        reading = StopReading(frozenset(), {})
-        seen = self.version
-        if time.monotonic() - self._read_at < read_every_s:
-            failed |= hints  # read recently: what was hinted waits for the next reading
-        elif ids is None or ids:
-            self._read_at = time.monotonic()
-            try:
-                reading = read_stops(self.exchange, self.brackets(), ids, self.clock.now_ms())
-            except (ExchangeError, ExchangeUnavailable) as exc:
-                kind = "transient" if isinstance(exc, ExchangeUnavailable) else "exchange"
-                self.journal.error("trading.check_stops", kind, f"stops not read: {exc}")
-                failed |= hints
-        settle = full or not self._hinted or bool(hints)
-        pre = Prefetch(self.desk.moves)  # the entries to settle and the positions to protect, read now
-        if settle:
-            read_entries(self.parts, pre)
-        self.positions.read_unprotected(pre, stops_gone(reading, self.brackets()))
-        with self.changing():
-            if self.version != seen:  # an action landed after the reads: what they said may be stale
-                pre = Prefetch()
-            exits = check_stops(self.positions, reading, failed, self.stop_grace_ms, pre)
-            if settle and not settle_entries(self.parts, pre):
-                failed |= hints
-            if failed:
-                with self._hint_lock:
-                    self._hints |= failed
-            for bracket in self.brackets():
-                if not bracket.stop_order_id:
-                    exits.extend(x for x in [self.positions.protect(bracket, pre)[1]] if x is not None)
-            return exits
+        """Book stop fills, bracket filled entries, re-place missing stops (`BookSync.sync`)."""
+        return self.book_sync.sync(full, read_every_s)
 
     def hint(self, order_id: str) -> None:
         """An order changed on the exchange (a socket said so): the next sync reads it."""
-        with self._hint_lock:
-            self._hints.add(order_id)
+        self.book_sync.hint(order_id)
 
     def apply_pushed(self, order: Order) -> list[TradeExit]:
-        """An order's final state as the exchange pushed it (Kraken's `executions` socket), applied
-        NOW through the steps `sync` runs on a REST reading, so a fill counts the moment it
-        happens rather than when REST shows it (issue 21). Only finished orders are applied
-        (closed or canceled, the amounts saying so); an open one is hinted for the next sync.
-
-        Exactly once whichever report comes first: a stop's fill closes (or shrinks) its trade
-        and drops it from the book, an entry's fill links its trade to the entry row in the same
-        commit; the later REST reading then finds nothing left to do, and a repeated push the
-        same. REST stays the authority: anything this cannot match is left to `sync`."""
-        if order.status == "open":
-            self.hint(order.id)
-            return []
-        with self.changing():  # a reading another thread took before this is no longer current
-            if self.positions.book.by_stop(order.id) is not None:
-                reading = StopReading(frozenset({order.id}), {order.id: order})
-                return check_stops(self.positions, reading, None, self.stop_grace_ms)
-            row = self.journal.order_by_exchange_id(order.id)
-            if row is None and order.client_ref:
-                row = next((r for r in self.journal.orders_with_status(["new"])
-                            if r.client_ref == order.client_ref), None)
-            if (row is not None and row.purpose in ENTRY_PURPOSES and row.side == "buy"
-                    and row.trade_id is None and row.status in ("new", "open")):
-                try:
-                    settle_found(self.parts, row, order)
-                except (ExchangeError, ExchangeUnavailable) as exc:
-                    self.journal.error("trading.apply_pushed", "transient", f"entry {row.client_ref}: {exc}")
-                    self.hint(order.id)
-            return []
+        """An order's final state as the exchange pushed it, applied now (`BookSync.apply_pushed`)."""
+        return self.book_sync.apply_pushed(order)
 
     # ------------------------------------------------------------------ helpers
     def _notify(self, kind: str, text: str) -> None:
