@@ -19,7 +19,7 @@ from typing import Any
 
 from loguru import logger
 
-from core.domain import Balances, Candle, Market, ZynError
+from core.domain import Candle, Market, ZynError
 from core.evidence import PairEvidence
 from core.kernel.strategies import DEFAULT_STRATEGY, strategy_named
 from core.markets.timeframes import bucket_start, timeframe_ms
@@ -37,20 +37,11 @@ from core.trading.positions import dec
 from core.trading.rules import EntryContext, TradingPolicy, blocking_rule
 from core.trading.servant import evidence_text
 from core.trading.shadow import ShadowBook
-from core.trading.tick_equity import HeldEquity
+from core.trading.tick_reading import TickReader, TickReading
 
 GateProvider = Callable[[], GateFn | None]
 EvidenceFn = Callable[[str, int], PairEvidence]  # (pair, close ms) -> live/shadow (core.trading.servant)
 NO_DATA_EVERY_MS = 3_600_000
-
-
-@dataclass(frozen=True)
-class _Reading:
-    """The exchange as read before the lock: balances, the pair's price now, other coins' prices."""
-
-    balances: Balances
-    next_open: float | None
-    marks: dict[str, float | None]
 
 
 @dataclass
@@ -99,7 +90,7 @@ class Autopilot:
         self._atr: dict[str, float] = {}
         self._no_data_at: dict[str, int] = {}
         self._snapshot_ts: int | None = None
-        self._held_equity = HeldEquity()
+        self._reader = TickReader(service, self._counted)  # the exchange read before the lock, the equity
         service.subscribe(PositionClosed, self._on_exit)  # the cool-off learns of every exit
 
     def set_pairs(self, pairs: Sequence[str]) -> tuple[str, ...]:
@@ -161,9 +152,12 @@ class Autopilot:
         and sending; a reading that an action on another thread made stale meanwhile (the
         service's `version` moved) is discarded and read again under the lock."""
         self.service.sync()  # reads the stops before it takes the lock
-        return self.service.read_then_act(lambda: self._read(pair), lambda read: self._decide(pair, history, read))
+        quote = self._market(pair).quote
+        return self.service.read_then_act(
+            lambda: self._reader.read(pair, quote, self._marks), lambda read: self._decide(pair, history, read)
+        )
 
-    def _decide(self, pair: str, history: Sequence[Candle], reading: _Reading) -> DecisionRow:
+    def _decide(self, pair: str, history: Sequence[Candle], reading: TickReading) -> DecisionRow:
         """The decision at the close of `history[-1]`, under the trading lock, from `reading`."""
         candle = history[-1]
         run = self._run(pair)
@@ -179,7 +173,7 @@ class Autopilot:
         self._apply_policy(run)
         self._marks[pair] = candle.close
         self._walk_shadow(run, pair, history)
-        exact, exact_cash = self._equity(pair, candle, reading)
+        exact, exact_cash = self._reader.equity(pair, self._market(pair).quote, candle, reading, self._marks)
         equity, cash = float(exact), float(exact_cash)  # the strategy (kernel) and the snapshot: floats
         tripped = self._feed_guard(pair, candle.ts, exact)
         self.service.handle(ResumeIfDue(candle.ts + self._tf_ms))  # a timed pause over by this close (replay-exact)
@@ -362,38 +356,9 @@ class Autopilot:
             run.strategy.warm(c, missed=run.last_ts is not None and c.ts > run.last_ts)
             run.warmed_to = c.ts
 
-    def _read(self, pair: str) -> _Reading:
-        """What the tick needs from the exchange, read without the trading lock: the balances,
-        the price now (the next open's estimate) and the price of every other coin held in the
-        same quote that no close of this process has marked yet."""
-        balances = self.service.balances()
-        quote = self._market(pair).quote
-        marks: dict[str, float | None] = {}
-        # only the markets of coins held (issue 20.4: not every market for every pair)
-        for other in self._held_equity.held_markets(self.service.markets, balances.total, quote):
-            if other == pair or other in self._marks:
-                continue
-            if other in self.pairs or self.service.has_position(other):  # the terms `_equity` counts
-                marks[other] = self._ticker(other)
-        return _Reading(balances, self._ticker(pair), marks)
-
-    def _ticker(self, pair: str) -> float | None:
-        try:
-            return float(self.service.price_now(pair))
-        except ZynError:
-            return None
-
-    def _equity(self, pair: str, candle: Candle, reading: _Reading) -> tuple[Decimal, Decimal]:
-        """Cash + every traded coin marked at its latest close (this pair: this candle's close);
-        only the coins held are visited (`core/trading/tick_equity.py`, issue 20.4)."""
-        quote = self._market(pair).quote
-        held = reading.balances.total
-        total = self._held_equity.total(
-            self.service.markets, held, quote,
-            lambda other: other in self.pairs or self.service.has_position(other),
-            lambda other: candle.close if other == pair else self._marks.get(other, reading.marks.get(other)),
-        )
-        return total, held.get(quote, Decimal(0))
+    def _counted(self, pair: str) -> bool:
+        """Whether a pair's coin is part of the equity: traded now, or still held."""
+        return pair in self.pairs or self.service.has_position(pair)
 
     def _on_exit(self, done: PositionClosed) -> None:
         """Feed the closed trade back to the pair's strategy (cool-off), in trading-timeframe candles.
