@@ -1,27 +1,27 @@
-"""The live side of the daily profit target: stops raised to break-even plus fees on the paper
-exchange (old stop cancelled, new one resting), or positions flattened; the owner is told."""
+"""The live side of the daily profit target: stops raised to break-even plus fees on the exchange
+(old stop cancelled, new one resting), or positions flattened; the owner is told. Asked through
+the door (`LockInProfit`), as the autopilot asks; runs without a database (MemoryExchange +
+FakeUnitOfWork)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 import pytest
-from sqlmodel import Session, select
 
-from core.markets.catalog import market_for
 from core.strategy.profit_target import DailyTarget, breakeven_stop
-from core.telemetry.models import TradeRow
-from core.trading.profit_lock import lock_in_profit
+from core.trading.commands import LockInProfit
+from core.trading.results import Code
 from core.trading.types import ManualOrder
-from tests.core.trading.helpers import Stack, build_stack
+from tests.core.trading.helpers import FakeStack, build_fake_stack
 
 PAIR = "BTC/USD"
 T0 = 1_700_000_000_000
 
 
 @pytest.fixture
-def stack() -> Stack:
-    s = build_stack({PAIR: market_for(PAIR)}, start_ms=T0)
+def stack() -> FakeStack:
+    s = build_fake_stack((PAIR,), start_ms=T0)
     s.exchange.set_price(PAIR, Decimal("30000"), T0)
     result = s.service.place_manual(ManualOrder("buy", Decimal("0.01"), PAIR, stop=Decimal("29000"),
                                                 target=Decimal("33000")))
@@ -30,10 +30,11 @@ def stack() -> Stack:
     return s
 
 
-def test_breakeven_moves_the_exchange_stop_up_to_cover_both_fees(stack: Stack) -> None:
+def test_breakeven_moves_the_exchange_stop_up_to_cover_both_fees(stack: FakeStack) -> None:
     [before] = stack.exchange.fetch_open_orders()
-    with stack.service.lock:
-        lines = lock_in_profit(stack.service, "breakeven", DailyTarget(0.02))
+    result = stack.service.handle(LockInProfit("breakeven", DailyTarget(0.02)))
+    assert result.ok and result.code == Code.PROFIT_LOCKED
+    lines = result.detail.split("; ")
     [after] = stack.exchange.fetch_open_orders()
     [bracket] = stack.service.brackets(PAIR)
     fee = float(stack.exchange.fee_rate(PAIR))
@@ -42,16 +43,13 @@ def test_breakeven_moves_the_exchange_stop_up_to_cover_both_fees(stack: Stack) -
     assert expected <= float(after.price) < expected + 0.1  # rounded UP to BTC/USD's 1 price decimal
     assert bracket.stop == after.price and bracket.stop_order_id == after.id
     assert lines and "stop raised to break-even" in lines[0]
-    with stack.service.lock:  # a second time: already there, nothing moves
-        again = lock_in_profit(stack.service, "breakeven", DailyTarget(0.02))
+    again = stack.service.handle(LockInProfit("breakeven", DailyTarget(0.02))).detail.split("; ")  # nothing moves
     assert "already at or above break-even" in again[0]
     assert [o.id for o in stack.exchange.fetch_open_orders()] == [after.id]
 
 
-def test_flatten_sells_the_position_with_its_own_reason(stack: Stack) -> None:
-    with stack.service.lock:
-        lock_in_profit(stack.service, "flatten", DailyTarget(0.02, "flatten"))
+def test_flatten_sells_the_position_with_its_own_reason(stack: FakeStack) -> None:
+    stack.service.handle(LockInProfit("flatten", DailyTarget(0.02, "flatten")))
     assert not stack.service.has_position(PAIR) and stack.exchange.fetch_open_orders() == []
-    with Session(stack.db) as s:
-        [trade] = s.exec(select(TradeRow)).all()
+    [trade] = stack.service.journal.closed_trade_rows()
     assert trade.status == "closed" and trade.exit_reason == "profit_target"

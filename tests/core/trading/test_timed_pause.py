@@ -1,21 +1,22 @@
 """A timed pause ("pause until tomorrow", issue 22.8): its end survives a restart, refuses buys
-meanwhile, and `resume_if_due` lifts it only once its time has come (and tells the owner)."""
+meanwhile, and `resume_if_due` lifts it only once its time has come (and tells the owner).
+Runs without a database (MemoryExchange + FakeUnitOfWork: the pause lives in the fake's kv)."""
 
 from __future__ import annotations
 
-from core.markets.catalog import market_for
+from core.domain import Candle
+from core.trading.autopilot import Autopilot
 from core.trading.state import TradingState
 from tests.core.trading.fakes import RecordingNotifier
-from tests.core.trading.helpers import build_stack
+from tests.core.trading.helpers import build_fake_stack
 
 T0 = 1_700_000_000_000
 HOUR = 3_600_000
 
 
 def test_a_timed_pause_ends_at_its_time_and_says_so() -> None:
-    stack = build_stack({"BTC/USD": market_for("BTC/USD")}, start_ms=T0)
     notifier = RecordingNotifier()
-    stack.service.notifier = notifier
+    stack = build_fake_stack(("BTC/USD",), start_ms=T0, notifier=notifier)
     stack.service.pause("owner asked", T0 + 2 * HOUR)
     assert stack.service.paused_until_ms == T0 + 2 * HOUR
 
@@ -30,9 +31,9 @@ def test_a_timed_pause_ends_at_its_time_and_says_so() -> None:
 
 
 def test_the_end_of_a_pause_is_kept_across_a_restart_and_an_open_pause_has_none() -> None:
-    stack = build_stack({"BTC/USD": market_for("BTC/USD")}, start_ms=T0)
+    stack = build_fake_stack(("BTC/USD",), start_ms=T0)
     stack.service.pause("owner asked", T0 + HOUR)
-    again = TradingState(stack.service.state.kv)
+    again = TradingState(stack.uow.kv)  # what a restart reads back
     assert (again.paused_reason, again.paused_until_ms) == ("owner asked", T0 + HOUR)
 
     stack.service.pause("no end")
@@ -43,13 +44,13 @@ def test_the_end_of_a_pause_is_kept_across_a_restart_and_an_open_pause_has_none(
 def test_the_autopilot_decides_unpaused_at_the_first_close_after_the_end() -> None:
     """In a fast replay the scheduler's job may run hours of simulated time late; the candle close
     itself ends the pause, so no signal after the end is ignored."""
-    from core.domain import Candle
-
-    stack = build_stack({"BTC/USD": market_for("BTC/USD")}, start_ms=T0, timeframe="1h")
+    stack = build_fake_stack(("BTC/USD",), start_ms=T0)
+    stack.exchange.set_price("BTC/USD", 100, T0)
+    autopilot = Autopilot(stack.service, timeframe="1h")
     stack.service.pause("owner asked", T0 + 30 * HOUR)
     history = [Candle(T0 + i * HOUR, 100.0, 101.0, 99.0, 100.0, 1.0) for i in range(30)]
-    row = stack.autopilot.tick("BTC/USD", history)  # closes at T0 + 30 h: the end
+    row = autopilot.tick("BTC/USD", history)  # closes at T0 + 30 h: the end
     assert stack.service.paused_reason is None and "paused" not in row.reason
     stack.service.pause("again", T0 + 40 * HOUR)
-    stack.autopilot.tick("BTC/USD", [*history, Candle(T0 + 30 * HOUR, 100.0, 101.0, 99.0, 100.0, 1.0)])
+    autopilot.tick("BTC/USD", [*history, Candle(T0 + 30 * HOUR, 100.0, 101.0, 99.0, 100.0, 1.0)])
     assert stack.service.paused_reason == "again"
