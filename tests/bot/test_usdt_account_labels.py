@@ -71,3 +71,20 @@ def test_a_usd_account_keeps_its_usd_label(tmp_path: Path) -> None:
         assert rows["Equity"].endswith(" USD") and "USDT" not in text
     finally:
         z.close()
+
+
+def test_zyn_status_text_of_a_usdt_account_says_usdt(zyn: Zyn) -> None:
+    """`zyn status` prints the snapshot in a terminal client that has no settings: the paper
+    account's one quote balance names the currency."""
+    from bot.text.status_text import format_snapshot
+
+    lines = format_snapshot(zyn.status.snapshot()).splitlines()
+    assert "equity 2,500.00 USDT" in lines
+    assert next(ln for ln in lines if ln.startswith("P&L today")).count("USDT") == 3
+
+
+def test_an_exchange_accounts_status_text_stays_in_usd() -> None:
+    from bot.text.status_text import format_snapshot
+
+    snap = {"mode": "live", "balances": {"USDT": 100.0, "BTC": 0.1}, "equity_usd": 6100.0, "pnl": {}}
+    assert "equity 6,100.00 USD" in format_snapshot(snap).splitlines()
