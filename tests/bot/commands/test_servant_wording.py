@@ -61,3 +61,15 @@ def test_a_short_history_is_said_in_tenths_of_a_month_not_zero_months(
     for question in ("would mtf help?", "should I keep trading?"):
         text = dispatcher.handle(Envelope("telegram", "111", question)).text
         assert "over 0.4 months of candles" in text and "over 0 months" not in text, text
+
+
+def test_the_evidence_line_of_a_young_record_says_tenths_of_a_month() -> None:
+    """The one line status, the dashboard and chat share: "3 trades over 0 months" said nothing."""
+    from core.evidence import PairEvidence
+    from core.trading.servant import evidence_text
+
+    young = PairEvidence("BTC/USDT", "shadow", 3, 0.4, -0.16, -1.09, 0.77, -0.16, False)
+    old = PairEvidence("BTC/USD", "shadow", 41, 14.2, -0.12, -0.31, 0.06, -0.09, False)
+    assert evidence_text(young).startswith("BTC/USDT: shadow — 3 trades over 0.4 months, expectancy -0.16R")
+    assert evidence_text(old) == ("BTC/USD: shadow — 41 trades over 14 months, expectancy -0.12R "
+                                  "(90 % interval -0.31 to +0.06), pooled -0.09R")
