@@ -28,14 +28,14 @@ def zyn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Zyn]:
     env = {"DATABASE_URL": f"sqlite:///{tmp}/zyn.db", "PAPER_FEED": "replay", "ZYN_TIMEFRAME": "4h",
            "PAPER_DATA": str(shared_data() / "binance"), "ZYN_PAIRS": "BTC/USDT,ETH/USDT", "PAPER_BALANCE": "2500"}
     z = build_zyn(load_settings(env))
-    z.replay.step(z.replay.start_ms() + 10 * DAY)  # type: ignore[union-attr]
+    z.replay.step(z.replay.start_ms() + 10 * DAY)  # type: ignore[union-attr,operator]
     yield z
     z.close()
 
 
 def say(zyn: Zyn, text: str) -> tuple[str, dict[str, str]]:
     reply = zyn.dispatcher.handle(Envelope("web", "owner", text))
-    return reply.text, dict(reply.rows)
+    return reply.text, {row[0]: row[1] for row in reply.rows}
 
 
 def test_status_balance_and_pnl_of_a_usdt_account_say_usdt_not_usd(zyn: Zyn) -> None:
@@ -54,7 +54,7 @@ def test_status_balance_and_pnl_of_a_usdt_account_say_usdt_not_usd(zyn: Zyn) -> 
 def test_the_dashboard_labels_a_usdt_accounts_equity_usdt(zyn: Zyn) -> None:
     from adapters.web.app import create_web_app
 
-    client = create_web_app(zyn).test_client()  # type: ignore[arg-type]
+    client = create_web_app(zyn).test_client()
     token = zyn.settings.channels.web_chat_token
     page = client.get("/status", headers={"Authorization": f"Bearer {token}"} if token else {}).get_data(as_text=True)
     assert "<th>equity (USDT)</th>" in page and "equity (USD)" not in page
