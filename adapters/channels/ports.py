@@ -98,6 +98,9 @@ class ZynLike(Protocol):
 
     def dashboard_settings(self) -> list[tuple[str, str]]: ...
 
+    @property
+    def currency(self) -> str: ...  # what equity is counted in (a USDT paper account: USDT)
+
     def equity_chart_svg(self, points: list[tuple[int, float]]) -> str: ...
 
 

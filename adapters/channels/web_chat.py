@@ -78,6 +78,7 @@ def make_blueprint(zyn: ZynLike) -> Blueprint:
         user_name=zyn.settings.user_name,
         settings=zyn.dashboard_settings,
         chart=zyn.equity_chart_svg,
+        currency=zyn.currency,
     )
 
 
@@ -91,6 +92,7 @@ def web_blueprint(
     settings: Callable[[], list[tuple[str, str]]] | None = None,
     chart: ChartSvg | None = None,
     throttle: SignInThrottle | None = None,
+    currency: str = "USD",
 ) -> Blueprint:
     """Build the blueprint from its parts (tests and the bench pass fakes). `throttle`: the
     wrong-token counter (one per app; tests pass one with their own clock)."""
@@ -139,7 +141,7 @@ def web_blueprint(
 
     _add_dashboard_routes(
         bp, token, status, decisions or (lambda n: []), insights or (lambda: []), lambda: safe_settings(settings),
-        EquityChart(chart),
+        EquityChart(chart), currency,
     )
 
     @bp.post("/api/chat")
@@ -172,6 +174,7 @@ def _add_dashboard_routes(  # noqa: PLR0913
     learned: Insights,
     owner_settings: Callable[[], list[tuple[str, str]]],
     chart: EquityChart,
+    currency: str = "USD",
 ) -> None:
     """`/status` (server-rendered) and `/api/status/extra` (chart, decisions, insights for the refresh)."""
 
@@ -189,6 +192,7 @@ def _add_dashboard_routes(  # noqa: PLR0913
             decisions=recent(20),
             insights=learned(),
             settings=owner_settings(),
+            currency=currency,
         )
 
     @bp.get("/api/status/extra")

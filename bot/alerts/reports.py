@@ -27,7 +27,7 @@ TRADE_SCAN = 500
 
 def daily_summary(services: Services, clock: Clock, tz: str = "UTC", user_name: str = "jimmy") -> Reply:
     """Today's P&L (local day), week and all-time, trades closed today, equity and open positions."""
-    status = services.status
+    status, cur = services.status, services.currency  # the account's currency (issue 17.9)
     now = clock.now().astimezone(ZoneInfo(tz))
     start_ms = int(datetime.combine(now.date(), time(0), tzinfo=ZoneInfo(tz)).timestamp() * 1000)
     closed = _closed_since(status.recent_trades(TRADE_SCAN), start_ms)
@@ -36,17 +36,17 @@ def daily_summary(services: Services, clock: Clock, tz: str = "UTC", user_name: 
     positions = snap.get("positions") or []
     wins = sum(1 for t in closed if _pnl(t) > 0)
     text = (
-        f"{user_name}, today {fmt_money(today, signed=True)} (week {fmt_money(week, signed=True)}, "
-        f"all time {fmt_money(total, signed=True)}). {_count(len(closed), 'trade')} closed today"
+        f"{user_name}, today {fmt_money(today, cur, signed=True)} (week {fmt_money(week, cur, signed=True)}, "
+        f"all time {fmt_money(total, cur, signed=True)}). {_count(len(closed), 'trade')} closed today"
         f"{f' ({wins} won, {len(closed) - wins} lost)' if closed else ''}; "
         f"{_count(len(positions), 'open position')}."
     )
     rows: list[Row] = [
-        ("P&L today", fmt_money(today, signed=True)),
-        ("P&L this week", fmt_money(week, signed=True)),
-        ("P&L all time", fmt_money(total, signed=True)),
+        ("P&L today", fmt_money(today, cur, signed=True)),
+        ("P&L this week", fmt_money(week, cur, signed=True)),
+        ("P&L all time", fmt_money(total, cur, signed=True)),
         ("Closed today", f"{len(closed)} ({wins} won, {len(closed) - wins} lost)"),
-        ("Equity", fmt_money(snap.get("equity_usd"))),
+        ("Equity", fmt_money(snap.get("equity_usd"), cur)),
         ("Open positions", str(len(positions))),
         ("Kill-switch", _kill_switch(snap)),
     ]
@@ -57,34 +57,35 @@ def weekly_report(
     services: Services, clock: Clock, tz: str = "UTC", user_name: str = "jimmy", with_chart: bool = True
 ) -> Reply:
     """The last 7 days: P&L, trades (wins/losses/win rate, best/worst), equity change, drawdown."""
-    status = services.status
+    status, cur = services.status, services.currency  # the account's currency (issue 17.9)
     now_ms = clock.now_ms()
     closed = _closed_since(status.recent_trades(TRADE_SCAN), now_ms - WEEK_MS)
     week = sum(_pnl(t) for t in closed)  # the report's own window (last 7 days), not the ISO week
     wins = sum(1 for t in closed if _pnl(t) > 0)
     curve = [(ts, float(eq)) for ts, eq in status.equity_curve() if ts >= now_ms - WEEK_MS]
     rows: list[Row] = [
-        ("P&L, last 7 days", fmt_money(week, signed=True)),
+        ("P&L, last 7 days", fmt_money(week, cur, signed=True)),
         ("Trades closed", str(len(closed))),
         ("Won / lost", f"{wins} / {len(closed) - wins}"),
         ("Win rate", f"{100 * wins / len(closed):.0f} %" if closed else "n/a (no trades)"),
     ]
-    text = f"{user_name}, the last 7 days: {fmt_money(week, signed=True)} over {_count(len(closed), 'closed trade')}"
+    text = (f"{user_name}, the last 7 days: {fmt_money(week, cur, signed=True)} over "
+            f"{_count(len(closed), 'closed trade')}")
     if closed:
         best, worst = max(closed, key=_pnl), min(closed, key=_pnl)
         rows += [("Best trade", _trade_label(best)), ("Worst trade", _trade_label(worst))]
         text += f"; best {_trade_label(best)}, worst {_trade_label(worst)}"
     shadow = _shadow_since(services, now_ms - WEEK_MS)
     if shadow is not None:  # issue 17: live vs shadow records of the same week
-        would = sum(t.pnl for t in shadow)
+        would = fmt_money(sum(t.pnl for t in shadow), cur, signed=True)
         mean_r = f", mean {sum(t.r for t in shadow) / len(shadow):+.2f}R" if shadow else ""
-        rows += [("Live record", f"{len(closed)} trade(s), {fmt_money(week, signed=True)}"),
-                 ("Shadow record", f"{len(shadow)} trade(s) not sent, would have made {fmt_money(would, signed=True)}"
+        rows += [("Live record", f"{len(closed)} trade(s), {fmt_money(week, cur, signed=True)}"),
+                 ("Shadow record", f"{len(shadow)} trade(s) not sent, would have made {would}"
                   f"{mean_r}")]
-        text += f"; in shadow {_count(len(shadow), 'trade')} not sent would have made {fmt_money(would, signed=True)}"
+        text += f"; in shadow {_count(len(shadow), 'trade')} not sent would have made {would}"
     if len(curve) >= 2:
         rows += [
-            ("Equity", f"{fmt_money(curve[0][1])} -> {fmt_money(curve[-1][1])}"),
+            ("Equity", f"{fmt_money(curve[0][1], cur)} -> {fmt_money(curve[-1][1], cur)}"),
             ("Max drawdown", f"{100 * max_drawdown([e for _, e in curve]):.1f}%"),
         ]
     image = equity_curve_png(curve, "Equity, last 7 days", tz) if with_chart and len(curve) >= 2 else None
@@ -136,7 +137,9 @@ def _pnl(trade: Mapping[str, Any]) -> float:
 
 
 def _trade_label(trade: Mapping[str, Any]) -> str:
-    return f"#{trade.get('id', '?')} {trade.get('pair', '')} {fmt_money(_pnl(trade), signed=True)}"
+    pair = str(trade.get("pair") or "")
+    quote = pair.partition("/")[2] or "USD"  # a trade's P&L is in its pair's quote
+    return f"#{trade.get('id', '?')} {pair} {fmt_money(_pnl(trade), quote, signed=True)}"
 
 
 def _kill_switch(snap: Mapping[str, Any]) -> str:

@@ -59,12 +59,25 @@ def import_files(store: CandleStore, files: list[CandleFile]) -> list[str]:
     lines: list[str] = []
     for f in files:
         before = _count(store, f.pair, f.timeframe)
+        changed = _changed(store, f)
         store.add(f.pair, f.timeframe, f.candles)
         new = _count(store, f.pair, f.timeframe) - before
         kind = "Kraken OHLCVT" if f.fmt == "kraken" else "CSV"
+        replaced = f", {changed} stored with other prices replaced" if changed else ""
         lines.append(f"imported {f.name} ({kind}): {f.pair} {f.timeframe}, {len(f.candles)} candles "
-                     f"({new} new), {iso_utc(f.candles[0].ts)} to {iso_utc(f.candles[-1].ts)}")
+                     f"({new} new{replaced}), {iso_utc(f.candles[0].ts)} to {iso_utc(f.candles[-1].ts)}")
     return lines
+
+
+def _changed(store: CandleStore, f: CandleFile) -> int:
+    """How many of the file's candles are already stored with other prices (the import replaces them:
+    the newer reading wins). Said on the summary line, so a file of the wrong pair does not pass as
+    "0 new" while it rewrites that pair's history."""
+    first, last = f.candles[0].ts, f.candles[-1].ts
+    stored = {c.ts: c for c in store.history(f.pair, f.timeframe) if first <= c.ts <= last}
+    return sum(1 for c in f.candles
+               if (old := stored.get(c.ts)) is not None
+               and (old.open, old.high, old.low, old.close, old.volume) != (c.open, c.high, c.low, c.close, c.volume))
 
 
 def _count(store: CandleStore, pair: str, timeframe: str) -> int:

@@ -34,15 +34,16 @@ def status(ctx: CommandContext, cmd: Command) -> Reply:
     auto = _mapping(snap.get("autopilot"))
     circuit = _mapping(snap.get("circuit"))
     positions, orders = snap.get("positions") or [], snap.get("open_orders") or []
+    cur = ctx.services.currency  # a USDT-funded paper account is not counted in USD (issue 17.9)
     running = "running" if auto.get("running") else "stopped"
     if auto.get("paused_reason"):
         running = f"paused ({auto['paused_reason']})"
     rows: list[Row] = [
         ("Mode", str(snap.get("mode", "-"))),
-        ("Equity", fmt_money(snap.get("equity_usd"))),
+        ("Equity", fmt_money(snap.get("equity_usd"), cur)),
         (
             "P&L today / week / all",
-            " / ".join(fmt_money(pnl.get(k), signed=True) for k in ("today", "week", "all_time")),
+            " / ".join(fmt_money(pnl.get(k), cur, signed=True) for k in ("today", "week", "all_time")),
         ),
         ("Positions", str(len(positions))),
         ("Open orders", str(len(orders))),
@@ -58,8 +59,8 @@ def status(ctx: CommandContext, cmd: Command) -> Reply:
 
     rows += evidence_rows(snap)  # issue 17: live/shadow per pair with its figures
     text = (
-        f"{str(snap.get('mode', '?')).capitalize()} mode: equity {fmt_money(snap.get('equity_usd'))}, "
-        f"today {fmt_money(pnl.get('today'), signed=True)}, {len(positions)} position(s), "
+        f"{str(snap.get('mode', '?')).capitalize()} mode: equity {fmt_money(snap.get('equity_usd'), cur)}, "
+        f"today {fmt_money(pnl.get('today'), cur, signed=True)}, {len(positions)} position(s), "
         f"autopilot {running}.{evidence_line(snap)}"
     )
     if snap.get("source") == "cache" and circuit.get("state") in ("closed", None):
@@ -76,8 +77,9 @@ def balance(ctx: CommandContext, cmd: Command) -> Reply:
         (str(asset), fmt_money(amount, "") if str(asset) in FIAT else fmt_amount(amount))
         for asset, amount in sorted(balances.items())
     ]
-    rows.append(("Equity (USD)", fmt_money(snap.get("equity_usd"))))
-    text = "No balances yet." if not balances else f"Equity {fmt_money(snap.get('equity_usd'))}."
+    cur = ctx.services.currency
+    rows.append((f"Equity ({cur})", fmt_money(snap.get("equity_usd"), cur)))
+    text = "No balances yet." if not balances else f"Equity {fmt_money(snap.get('equity_usd'), cur)}."
     return Reply(text=text, title="Balances", rows=rows)
 
 
@@ -132,15 +134,15 @@ def pnl(ctx: CommandContext, cmd: Command) -> Reply:
     period = cmd.args[0] if cmd.args else ""
     if period == "today":
         return daily_summary(ctx.services, ctx.clock, ctx.tz, ctx.user_name)
-    status = ctx.services.status
+    status, cur = ctx.services.status, ctx.services.currency
     if period in ("week", "all"):
         label = "this week" if period == "week" else "all time"
-        value = fmt_money(status.pnl("week" if period == "week" else "all"), signed=True)
+        value = fmt_money(status.pnl("week" if period == "week" else "all"), cur, signed=True)
         return Reply(text=f"P&L {label}: {value}.", title="P&L", rows=[(f"P&L {label}", value)])
     rows: list[Row] = [
-        ("Today", fmt_money(status.pnl("today"), signed=True)),
-        ("This week", fmt_money(status.pnl("week"), signed=True)),
-        ("All time", fmt_money(status.pnl("all"), signed=True)),
+        ("Today", fmt_money(status.pnl("today"), cur, signed=True)),
+        ("This week", fmt_money(status.pnl("week"), cur, signed=True)),
+        ("All time", fmt_money(status.pnl("all"), cur, signed=True)),
     ]
     return Reply(text=" · ".join(f"{k} {v}" for k, v in rows) + ".", title="P&L", rows=rows)
 

@@ -19,7 +19,6 @@ from bot.conversation.envelope import Reply, Row
 from bot.conversation.parser import Command
 from bot.owner.settings import StandingMemory
 from bot.text.evidence import evidence_line, evidence_of, evidence_rows  # noqa: F401  (re-exported for callers)
-from core.config import quote_of
 from core.domain import UserError
 from core.evidence import DEFAULT_RULE, PairEvidence
 from core.research.what_if import WhatIf
@@ -80,7 +79,8 @@ def why_not(ctx: CommandContext, pair: str) -> Reply:
         why += ": I do trade it when its signal comes"
         text = f"{evidence_text(ev)}. {why}" + (f", but now nothing trades because {paused}." if paused else ".")
     else:
-        needs = (f"it goes live when at least {rule.min_trades} trades of the last {rule.lookback_days} days put the "
+        window = f"the last {rule.lookback_days} days" if rule.lookback_days else "its whole record"
+        needs = (f"it goes live when at least {rule.min_trades} trades of {window} put the "
                  f"90 % interval's low end above {rule.enter_above:+.2f}R")
         text = (f"{evidence_text(ev)}. In shadow I record each signal with its size, stop and target and send no "
                 f"order; {needs}. `trade {pair} anyway` forces it live (a standing rule, undone by forget rule N).")
@@ -125,7 +125,7 @@ def how_doing(ctx: CommandContext) -> Reply:
     of the same period on the same candles; live and shadow records."""
     status = ctx.services.status
     snap = status.snapshot()
-    quote = quote_of(ctx.services.pairs[0]) if ctx.services.pairs else "USD"
+    quote = ctx.services.currency
     today, week, total = status.pnl("today"), status.pnl("week"), status.pnl("all")
     curve = list(status.equity_curve())
     start_ms, start_eq = (curve[0][0], curve[0][1]) if curve else (None, None)
@@ -167,7 +167,7 @@ def would_help(ctx: CommandContext, feature: str) -> Reply:
     plain, other = found.plain, found.variant
     better = found.folds_better()
     diff = other.mean_return - plain.mean_return
-    text = (f"On your {len(found.pairs)} pair(s) over {found.months:.0f} months of candles I hold, {feature} would "
+    text = (f"On your {len(found.pairs)} pair(s) over {_span(found.months)} of candles I hold, {feature} would "
             f"have {_made(other.mean_return)} (per pair) instead of {100 * plain.mean_return:+.1f} % for the plain "
             f"strategy; better in {better} of {len(plain.fold_returns)} quarters.")
     if diff > MARGIN and better * 4 >= 3 * len(plain.fold_returns):
@@ -192,7 +192,7 @@ def keep_trading(ctx: CommandContext) -> Reply:
                           _states(evidence), title="Should you keep trading?")
     plain = found.plain
     positive = sum(r > 0 for r in plain.fold_returns)
-    text = (f"On your {len(found.pairs)} pair(s) over {found.months:.0f} months of candles I hold, the plain strategy "
+    text = (f"On your {len(found.pairs)} pair(s) over {_span(found.months)} of candles I hold, the plain strategy "
             f"{_made(plain.mean_return)} per pair ({plain.trades} trades; positive in {positive} of "
             f"{len(plain.fold_returns)} quarters) against 0 % for standing aside.")
     if plain.mean_return < -MARGIN:
@@ -208,6 +208,11 @@ def keep_trading(ctx: CommandContext) -> Reply:
 
 
 # ------------------------------------------------------------------------------- helpers
+def _span(months: float) -> str:
+    """"14 months", but "0.4 months" for a short history (never "over 0 months")."""
+    return f"{months:.0f} months" if months >= 2 else f"{months:.1f} months"
+
+
 def _made(r: float) -> str:
     return f"{'made' if r >= 0 else 'lost'} {abs(100 * r):.1f} %"
 

@@ -131,3 +131,5 @@ class Services:
     system_status: Callable[[], str] | None = None  # Kraken's SystemStatus word; None when replaying (issue 22)
     trend: Callable[[str], TrendView | None] | None = None  # SMA20/ATR/mtf on the feed's closed candles (issue 22)
     servant: ServantPort | None = None  # measured answers about the servant (issue 17)
+    # the account's currency: equity and P&L are counted in it (paper: the pairs' quote, e.g. USDT; issue 17.9)
+    currency: str = "USD"

@@ -18,31 +18,44 @@ def _map(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+QUOTES = ("USD", "EUR", "USDT", "USDC")
+
+
+def snapshot_currency(s: Mapping[str, Any]) -> str:
+    """What the snapshot's equity and P&L are counted in, from the snapshot alone (this terminal
+    client has no settings): a paper account is funded in one quote currency (PAPER_BALANCE, issue
+    17 point 9), so its one quote balance names it; an exchange account is valued in USD."""
+    held = [k for k in _map(s.get("balances")) if k in QUOTES]
+    return held[0] if s.get("mode") == "paper" and len(held) == 1 else "USD"
+
+
 def format_snapshot(s: Mapping[str, Any]) -> str:
     """The status snapshot as lines a person reads."""
     pnl, trades, auto = _map(s.get("pnl")), _map(s.get("trades")), _map(s.get("autopilot"))
+    cur = snapshot_currency(s)
     ks, circuit = _map(s.get("kill_switch")), _map(s.get("circuit"))
     balances = _map(s.get("balances"))
     shown = ", ".join(
-        f"{k} {fmt_money(v, '') if k in ('USD', 'EUR', 'USDT', 'USDC') else fmt_amount(v)}"
+        f"{k} {fmt_money(v, '') if k in QUOTES else fmt_amount(v)}"
         for k, v in balances.items()
     )
     lines = [
         f"mode {s.get('mode', '?')}  source {s.get('source') or '-'}  as of {s.get('as_of') or '-'}",
-        f"equity {fmt_money(s.get('equity_usd'))}",
+        f"equity {fmt_money(s.get('equity_usd'), cur)}",
         "balances: " + (shown or "none"),
     ]
     for p in s.get("positions") or []:
         dp = _decimals(str(p.get("pair") or ""))
+        quote = str(p.get("pair") or "").partition("/")[2] or "USD"  # a position's P&L is in its pair's quote
         lines.append(
             f"position {p.get('pair')}{_whose(p)} {fmt_amount(p.get('amount'))} @ {fmt_price(p.get('entry_price'), dp)}"
             f"  stop {fmt_price(p.get('stop_price'), dp)}  target {fmt_price(p.get('take_profit_price'), dp)}"
-            f"  unrealized {fmt_money(p.get('unrealized_pnl'), signed=True)}"
+            f"  unrealized {fmt_money(p.get('unrealized_pnl'), quote, signed=True)}"
         )
     lines.append(f"open orders: {len(s.get('open_orders') or [])}")
     lines.append(
         "P&L today {}  week {}  all time {}".format(
-            *(fmt_money(pnl.get(k), signed=True) for k in ("today", "week", "all_time"))
+            *(fmt_money(pnl.get(k), cur, signed=True) for k in ("today", "week", "all_time"))
         )
     )
     count = int(trades.get("count") or 0)

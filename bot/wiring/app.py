@@ -52,6 +52,7 @@ from bot.wiring.modules import (
 )
 from bot.wiring.servant import ServantAnswers, build_evidence, build_plain_source
 from bot.wiring.services import (
+    account_currency,
     build_autopilot,
     build_channels,
     build_dispatcher,
@@ -199,6 +200,11 @@ class Zyn:
     def dashboard_settings(self) -> list[tuple[str, str]]:
         """The owner's settings for the dashboard (the web adapter must not import bot)."""
         return dashboard_rows(self.kv, self.settings.tz)
+
+    @property
+    def currency(self) -> str:
+        """What equity and P&L are counted in (the dashboard labels them with it; issue 17.9)."""
+        return account_currency(self.settings)
 
     def equity_chart_svg(self, points: list[tuple[int, float]]) -> str:
         """The dashboard's equity chart: the same matplotlib drawing as the chat's PNGs."""

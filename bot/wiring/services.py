@@ -159,6 +159,12 @@ def build_learning(settings: Settings, db: Engine, kv: KeyValueStore, market: Ma
 
 
 # ------------------------------------------------------------------------------- status
+def account_currency(settings: Settings) -> str:
+    """What equity and P&L are counted in: a paper account is funded in its pairs' quote (PAPER_BALANCE,
+    issue 17 point 9), a Kraken account is valued in USD. Status and chat label their figures with it."""
+    return quote_of(settings.pairs[0]) if settings.mode == "paper" else "USD"
+
+
 def build_status(settings: Settings, exchange: Exchange, clock: Clock, db: Engine, breaker: CircuitBreaker,
                  trading: TradingService, modules: Modules, feed: MarketFeed | None,
                  lifecycle: Lifecycle, evidence: LiveEvidence | None = None,
@@ -170,7 +176,7 @@ def build_status(settings: Settings, exchange: Exchange, clock: Clock, db: Engin
         kill_switch_state=lambda: kill_switch_state(trading),
         day_open_equity=lambda now_ms: trading.state.guard.day_open_equity(now_ms),
         paused_until=lambda: trading.paused_until_ms,  # issue 22: a timed pause's end in the status JSON
-        quote=quote_of(settings.pairs[0]) if settings.mode == "paper" else "USD",
+        quote=account_currency(settings),
         evidence_state=evidence.to_json if evidence is not None else None,
         market_data_state=market_data,
     )
@@ -195,7 +201,8 @@ def build_dispatcher(settings: ZynSettings, db: Engine, kv: KeyValueStore, clock
     services = Services(trading=SyncedTrading(trading, status, book), status=status, learner=learning,
                         backtester=backtests, market=ExchangeMarket(trading, exchange),
                         pairs=tuple(settings.pairs), modules=modules, system_status=_system_status(settings, market),
-                        trend=trend_source(settings.timeframe, feed, modules.rules.confirming), servant=servant)
+                        trend=trend_source(settings.timeframe, feed, modules.rules.confirming), servant=servant,
+                        currency=account_currency(settings))
 
     # loaded from the cache (or built once), not trained per process
     offline = OfflineEngine(model=IntentModel(default_cache_dir(settings.cache_home)))

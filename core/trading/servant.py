@@ -174,7 +174,7 @@ def evidence_text(ev: PairEvidence) -> str:
     head = f"{ev.pair}: {ev.state}" + (" (forced by your rule)" if ev.forced else "")
     if ev.trades == 0 or ev.expectancy_r is None:
         return f"{head} — no trades in its record yet"
-    months = f"{ev.months:.0f} month{'s' if round(ev.months) != 1 else ''}"
+    months = f"{ev.months:.0f} months" if ev.months >= 2 else f"{ev.months:.1f} months"  # never "over 0 months"
     trades = f"{ev.trades} trade{'s' if ev.trades != 1 else ''}"
     line = f"{head} — {trades} over {months}, expectancy {ev.expectancy_r:+.2f}R"
     if ev.interval_low is not None and ev.interval_high is not None:

@@ -145,6 +145,7 @@ class FakeZyn:
     dispatcher: Any
     status: Any = field(default_factory=FakeStatus)
     db: Any = None
+    currency: str = "USD"
 
     def dashboard_settings(self) -> list[tuple[str, str]]:
         """No owner settings here (the page renders without)."""

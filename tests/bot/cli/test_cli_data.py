@@ -100,6 +100,22 @@ def test_reimport_changes_nothing(tmp_path: Path, ours: Path) -> None:
     assert [r["candles"] for r in status(tmp_path)] == [500]
 
 
+def test_importing_other_prices_over_stored_candles_says_how_many_it_replaced(tmp_path: Path, ours: Path) -> None:
+    """Found by the acceptance audit: ETH's prices imported as XBTUSD_60.csv rewrote BTC/USD's candles
+    and the line said "(0 new)". The newer reading still wins; the line now says it replaced them."""
+    assert zyn(tmp_path, "import", str(ours)).returncode == 0
+    rows = ours.read_text().splitlines()
+    other = tmp_path / "other" / ours.name
+    other.parent.mkdir()
+    doubled = [",".join([r.split(",")[0], *(f"{2 * float(v):g}" for v in r.split(",")[1:])]) for r in rows[1:11]]
+    other.write_text("\n".join([rows[0], *doubled]) + "\n")
+    out = zyn(tmp_path, "import", str(other))
+    assert out.returncode == 0 and "(0 new, 10 stored with other prices replaced)" in out.stdout, out.stdout
+    again = zyn(tmp_path, "import", str(other))
+    assert "(0 new)" in again.stdout and "replaced" not in again.stdout
+    assert [r["candles"] for r in status(tmp_path)] == [500]
+
+
 def test_a_name_without_pair_needs_the_flags(tmp_path: Path, ours: Path) -> None:
     plain = tmp_path / "candles.csv"
     plain.write_text(ours.read_text())

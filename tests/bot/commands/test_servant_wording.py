@@ -1,0 +1,75 @@
+"""The servant's answers say what the rule and the record really are (issue 17, acceptance audit).
+
+Found running `zyn chat` against a replay: "why aren't you trading BTC?" said the pair goes live
+"when at least 20 trades of the last 0 days" put the interval above 0 R — the pinned rule counts
+its whole record (lookback 0 = all history) — and "would mtf help?" on 12 days of candles said
+"over 0 months". No order path here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from bot.conversation.envelope import Envelope, Reply
+from bot.conversation.intents import IntentClassifier
+from bot.conversation.offline_engine import OfflineEngine
+from bot.conversation.services import Services
+from bot.dispatch.dispatcher import Dispatcher
+from core.clock import SimClock
+from core.evidence import DEFAULT_RULE
+from core.research.what_if import VariantFigures, WhatIf
+from core.telemetry.kv import KeyValueStore
+from tests.bot.conftest import ALLOW
+from tests.fakes.services import FakeStatus
+
+Say = Callable[..., Reply]
+EVIDENCE = {"state": "shadow", "trades": 11, "months": 0.4, "expectancy_r": -0.7, "interval_low": -0.99,
+            "interval_high": -0.41, "pooled_r": -0.6, "forced": False}
+
+
+class ShortHistory:
+    """The servant port over 0.4 months of candles: plain loses, mtf loses less."""
+
+    measurable = ("mtf", "profit_target")
+
+    def what_if(self, feature: str | None = None, since_ms: int | None = None) -> Any:
+        plain = VariantFigures("plain", -0.075, (-0.02, -0.03, 0.01, -0.035), 29)
+        other = VariantFigures(feature or "", -0.016, (0.0, -0.01, 0.0, -0.006), 9) if feature else None
+        return WhatIf(("BTC/USD", "ETH/USD"), 0.4, plain, other)
+
+    def shadow_trades(self) -> Sequence[Any]:
+        return []
+
+
+def test_why_not_trading_names_the_whole_record_when_the_rule_has_no_lookback(say: Say, status: FakeStatus) -> None:
+    assert DEFAULT_RULE.lookback_days == 0  # the pinned rule counts every trade of the pair's record
+    status.snap["evidence"] = {"BTC/USD": EVIDENCE, "ETH/USD": EVIDENCE}
+    text = say("why aren't you trading BTC?").text
+    assert "at least 20 trades of its whole record" in text and "last 0 days" not in text
+
+
+def test_a_short_history_is_said_in_tenths_of_a_month_not_zero_months(
+    services: Services, status: FakeStatus, db: Engine, clock: SimClock, intent_classifier: IntentClassifier
+) -> None:
+    status.snap["evidence"] = {"BTC/USD": EVIDENCE, "ETH/USD": EVIDENCE}
+    dispatcher = Dispatcher(dataclasses.replace(services, servant=ShortHistory()), KeyValueStore(db), db, clock,
+                            ALLOW, "jimmy", OfflineEngine(intent_classifier))
+    for question in ("would mtf help?", "should I keep trading?"):
+        text = dispatcher.handle(Envelope("telegram", "111", question)).text
+        assert "over 0.4 months of candles" in text and "over 0 months" not in text, text
+
+
+def test_the_evidence_line_of_a_young_record_says_tenths_of_a_month() -> None:
+    """The one line status, the dashboard and chat share: "3 trades over 0 months" said nothing."""
+    from core.evidence import PairEvidence
+    from core.trading.servant import evidence_text
+
+    young = PairEvidence("BTC/USDT", "shadow", 3, 0.4, -0.16, -1.09, 0.77, -0.16, False)
+    old = PairEvidence("BTC/USD", "shadow", 41, 14.2, -0.12, -0.31, 0.06, -0.09, False)
+    assert evidence_text(young).startswith("BTC/USDT: shadow — 3 trades over 0.4 months, expectancy -0.16R")
+    assert evidence_text(old) == ("BTC/USD: shadow — 41 trades over 14 months, expectancy -0.12R "
+                                  "(90 % interval -0.31 to +0.06), pooled -0.09R")
