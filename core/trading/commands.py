@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from core.strategy.pinned import Decision
+from core.trading.events import DailyLoss
 from core.trading.types import ManualOrder
 
 
@@ -89,7 +90,7 @@ class ResumeIfDue:
 class TripKillSwitch:
     """Daily loss limit reached: flatten everything, halt entries until the next UTC day."""
 
-    detail: str
+    loss: DailyLoss
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ def test_62600_25_is_the_same_in_the_alert_and_the_reply(say: Callable[..., Repl
     stack.exchange.set_price(PAIR, Decimal("62600.25"), T0)
     alerts = Alerts()
     service = TradingService(stack.exchange, stack.db, stack.clock, pairs=(PAIR,), markets={PAIR: market_for(PAIR)},
-                             start_equity=10000.0, sleep=lambda _s: None, notifier=alerts)
+                             start_equity=10000.0, sleep=lambda _s: None)
     TradeAlerts(alerts).subscribe(service.bus)
     result = service.handle(PlaceManualOrder(ManualOrder("buy", Decimal("0.0001"), PAIR, Decimal("62600.25"),
                                                          Decimal("61000.05"))))

@@ -11,8 +11,10 @@ from sqlmodel import Session, select
 from core.markets.catalog import market_for
 from core.strategy.profit_target import DailyTarget, breakeven_stop
 from core.telemetry.models import TradeRow
+from core.trading.events import ProfitLockOutcome, ProfitTargetReached
 from core.trading.profit_lock import lock_in_profit
 from core.trading.types import ManualOrder
+from tests.core.trading.fakes import Heard
 from tests.core.trading.helpers import Stack, build_stack
 
 PAIR = "BTC/USD"
@@ -33,6 +35,7 @@ def stack() -> Stack:
 def test_breakeven_moves_the_exchange_stop_up_to_cover_both_fees(stack: Stack) -> None:
     [before] = stack.exchange.fetch_open_orders()
     with stack.service.lock:
+        heard = Heard(stack.service.bus, ProfitTargetReached)
         lines = lock_in_profit(stack.service, "breakeven", DailyTarget(0.02))
     [after] = stack.exchange.fetch_open_orders()
     [bracket] = stack.service.brackets(PAIR)
@@ -41,17 +44,19 @@ def test_breakeven_moves_the_exchange_stop_up_to_cover_both_fees(stack: Stack) -
     assert after.id != before.id and after.type == "stop-loss" and after.amount == Decimal("0.01")
     assert expected <= float(after.price) < expected + 0.1  # rounded UP to BTC/USD's 1 price decimal
     assert bracket.stop == after.price and bracket.stop_order_id == after.id
-    assert lines and "stop raised to break-even" in lines[0]
+    assert lines == (ProfitLockOutcome(PAIR, "raised", stop=after.price),)
+    assert heard.events == [ProfitTargetReached(Decimal("0.02"), "breakeven", lines)]
     with stack.service.lock:  # a second time: already there, nothing moves
         again = lock_in_profit(stack.service, "breakeven", DailyTarget(0.02))
-    assert "already at or above break-even" in again[0]
+    assert again == (ProfitLockOutcome(PAIR, "at_breakeven", stop=after.price),)
     assert [o.id for o in stack.exchange.fetch_open_orders()] == [after.id]
 
 
 def test_flatten_sells_the_position_with_its_own_reason(stack: Stack) -> None:
     with stack.service.lock:
-        lock_in_profit(stack.service, "flatten", DailyTarget(0.02, "flatten"))
+        [closed] = lock_in_profit(stack.service, "flatten", DailyTarget(0.02, "flatten"))
     assert not stack.service.has_position(PAIR) and stack.exchange.fetch_open_orders() == []
     with Session(stack.db) as s:
         [trade] = s.exec(select(TradeRow)).all()
     assert trade.status == "closed" and trade.exit_reason == "profit_target"
+    assert closed.what == "closed" and [e.trade_id for e in closed.exits] == [trade.id]

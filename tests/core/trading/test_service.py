@@ -14,11 +14,12 @@ from core.paper.exchange import PaperExchange
 from core.strategy.pinned import Decision
 from core.telemetry.db import make_engine
 from core.telemetry.models import OrderRow, SafetyEventRow
-from core.trading.events import PositionClosed
+from core.trading.events import DailyLoss, Flattened, KillSwitchTripped, PositionClosed
+from core.trading.results import FlattenFailure
 from core.trading.service import TradingService
 from core.trading.take_profit import TakeProfitWatcher
 from core.trading.types import ManualOrder
-from tests.core.trading.fakes import FlakyExchange, OpenBreaker, RecordingNotifier
+from tests.core.trading.fakes import FlakyExchange, Heard, OpenBreaker
 from tests.core.trading.helpers import Stack, build_stack
 
 PAIR = "BTC/USD"
@@ -160,7 +161,7 @@ def test_flatten_retries_are_bounded_and_failures_reported(stack: Stack) -> None
     stack.service.exchange = stack.service.desk.exchange = stack.service.flattener.exchange = flaky  # type: ignore[assignment]
     stack.service.positions.exchange = flaky  # type: ignore[assignment]
     result = stack.service.flatten("emergency")
-    assert not result.ok and "FAILED" in result.text
+    assert not result.ok and result.data["failed"] == [FlattenFailure("exit", "BTC/USD #1", "EService:Unavailable")]
     # the market sell is sent once (transport retries are the adapter's, below this port: issue
     # 18); refused, the stop goes back
     assert flaky.create_calls == 1 + 1
@@ -168,19 +169,21 @@ def test_flatten_retries_are_bounded_and_failures_reported(stack: Stack) -> None
     assert [o.type for o in stack.exchange.fetch_open_orders()] == ["stop-loss"]  # never left naked
 
 
-def test_kill_switch_flattens_notifies_and_halts_until_resume(stack: Stack) -> None:
-    notifier = RecordingNotifier()
-    stack.service.notifier = notifier
+def test_kill_switch_flattens_publishes_and_halts_until_resume(stack: Stack) -> None:
+    heard = Heard(stack.service.bus, KillSwitchTripped, Flattened)
     stack.service.place_manual(buy())
     stack.service.place_manual(
         ManualOrder("buy", Decimal("1"), "ETH/USD", stop=Decimal("1900"), price=Decimal("1500"))
     )
     stack.service.state.guard.tripped_day = T0 // 86_400_000
-    result = stack.service.trip_kill_switch("equity down 3%")
+    loss = DailyLoss(Decimal("9700"), Decimal("10000"), Decimal("0.03"), T0)
+    result = stack.service.trip_kill_switch(loss)
     assert result.ok, result.text
     assert stack.exchange.fetch_open_orders() == [] and stack.exchange.fetch_balances().total["BTC"] == 0
     assert [t.exit_reason for t in stack.service.journal.closed_trades()] == ["kill_switch"]
-    assert "kill_switch" in [e.kind for e in notifier.events]
+    assert heard.events[0] == KillSwitchTripped(loss)  # the owner is told first, then the flatten's report
+    [flattened] = heard.of(Flattened)
+    assert flattened.reason == "kill_switch" and [e.pair for e in flattened.exits] == ["BTC/USD"]
     with Session(stack.db) as s:
         assert {"kill_switch", "flatten"} <= {r.kind for r in s.exec(select(SafetyEventRow)).all()}
     assert not stack.service.place_manual(buy()).ok

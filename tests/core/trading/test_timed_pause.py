@@ -4,8 +4,9 @@ meanwhile, and `resume_if_due` lifts it only once its time has come (and tells t
 from __future__ import annotations
 
 from core.markets.catalog import market_for
+from core.trading.events import TradingResumed
 from core.trading.state import TradingState
-from tests.core.trading.fakes import RecordingNotifier
+from tests.core.trading.fakes import Heard
 from tests.core.trading.helpers import build_stack
 
 T0 = 1_700_000_000_000
@@ -14,8 +15,7 @@ HOUR = 3_600_000
 
 def test_a_timed_pause_ends_at_its_time_and_says_so() -> None:
     stack = build_stack({"BTC/USD": market_for("BTC/USD")}, start_ms=T0)
-    notifier = RecordingNotifier()
-    stack.service.notifier = notifier
+    heard = Heard(stack.service.bus, TradingResumed)
     stack.service.pause("owner asked", T0 + 2 * HOUR)
     assert stack.service.paused_until_ms == T0 + 2 * HOUR
 
@@ -23,9 +23,9 @@ def test_a_timed_pause_ends_at_its_time_and_says_so() -> None:
     assert stack.service.paused_reason == "owner asked"
 
     result = stack.service.resume_if_due(T0 + 2 * HOUR)
-    assert result is not None and "Resumed as planned" in result.text
+    assert result is not None and result.ok
     assert stack.service.paused_reason is None and stack.service.paused_until_ms is None
-    assert any("Resumed as planned" in e.text for e in notifier.events)
+    assert heard.events == [TradingResumed("owner asked", False, timed=True)]  # the owner's alert is made of it
     assert stack.service.resume_if_due(T0 + 3 * HOUR) is None  # nothing left to end
 
 
