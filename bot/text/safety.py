@@ -28,6 +28,7 @@ from core.trading.events import (
     OutcomeResolved,
     PartialEntry,
     PartialFill,
+    PositionNotice,
     ProfitLockOutcome,
     ProfitTargetReached,
     StopMissing,
@@ -38,20 +39,7 @@ from core.trading.events import (
 )
 
 Notice = tuple[str, str, dict[str, object]]  # (alert kind, text, data)
-SafetyNotice = (
-    NakedPosition
-    | UnplannedFill
-    | StopRestored
-    | PartialFill
-    | PartialEntry
-    | OutcomeResolved
-    | StrayStops
-    | StopMissing
-    | KillSwitchTripped
-    | Flattened
-    | TradingResumed
-    | ProfitTargetReached
-)
+SafetyNotice = PositionNotice | KillSwitchTripped | Flattened | TradingResumed | ProfitTargetReached
 NOTICE_TYPES: tuple[type, ...] = get_args(SafetyNotice)  # the bus subscribes to each
 
 

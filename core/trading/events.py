@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from core.domain import Side
+from core.domain import Order
 from core.trading.results import ExitInfo, FlattenFailure, FlattenSold
 
 
@@ -43,16 +43,16 @@ class SafetyKind(StrEnum):
 
 @dataclass(frozen=True)
 class OrderFilled:
-    """An order of Zyn's filled (wholly or the part shown in `amount`)."""
+    """An order of Zyn's filled, as the exchange reported it (`order.filled` of its amount, at
+    `order.average_price`, its fee in the quote currency)."""
 
-    order_id: str
-    pair: str
-    side: Side
-    amount: Decimal
-    price: Decimal
-    fee: Decimal
+    order: Order
     purpose: str  # entry, manual, entry_limit, stop, exit, ...
     trade_id: int | None = None
+
+    @property
+    def price(self) -> Decimal:
+        return self.order.average_price or self.order.price or Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -265,6 +265,12 @@ class ProfitTargetReached:
     outcomes: tuple[ProfitLockOutcome, ...]
 
 
+PositionNotice = (
+    NakedPosition | UnplannedFill | StopRestored | PartialFill | PartialEntry | OutcomeResolved | StrayStops
+    | StopMissing
+)
+"""What the owner hears about one position (bot/text/safety.py words each)."""
+
 TradingEvent = (
     OrderFilled
     | PositionOpened
@@ -275,14 +281,7 @@ TradingEvent = (
     | TradingPaused
     | TradingResumed
     | KillSwitchTripped
-    | NakedPosition
-    | UnplannedFill
-    | StopRestored
-    | PartialFill
-    | PartialEntry
-    | OutcomeResolved
-    | StrayStops
-    | StopMissing
     | Flattened
     | ProfitTargetReached
+    | PositionNotice
 )

@@ -154,10 +154,7 @@ class Positions:
         self.book.put(bracket)
         if conditional:
             self._awaiting[bracket.trade_id] = self.clock.now_ms()
-        self.bus.publish(OrderFilled(
-            order.id, plan.pair, "buy", amount, price, order.fee, "manual" if plan.origin == "manual" else "entry",
-            bracket.trade_id,
-        ))
+        self.bus.publish(OrderFilled(order, "manual" if plan.origin == "manual" else "entry", bracket.trade_id))
         self.bus.publish(PositionOpened(
             bracket.trade_id, plan.pair, amount, price, stop, target, order.fee, plan.origin, plan.placed_by
         ))

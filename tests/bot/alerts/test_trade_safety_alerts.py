@@ -9,24 +9,14 @@ from decimal import Decimal as D
 
 from bot.alerts.notifier import SAFETY_EVENTS
 from bot.alerts.trade_alerts import TradeAlerts
-from core.domain import Event
 from core.markets.catalog import market_for
 from core.trading.bus import EventBus
 from core.trading.events import DailyLoss, NakedPosition, TradingResumed
 from core.trading.types import ManualOrder
 from tests.core.trading.helpers import build_stack
+from tests.fakes.notifier import Told
 
 PAIR, T0 = "BTC/USD", 1_700_000_000_000
-
-
-class Told:
-    """The core `Notifier` port, keeping what it was told (the real one fans out to the channels)."""
-
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-
-    def notify(self, event: Event) -> None:
-        self.events.append(event)
 
 
 def test_a_naked_position_is_one_safety_alert_with_its_pair_and_trade() -> None:
