@@ -25,7 +25,6 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +35,10 @@ if str(REPO) not in sys.path:
 import flask  # noqa: E402
 from loguru import logger  # noqa: E402
 
-from adapters.kraken.stream_feed import StreamFeed  # noqa: E402
-from adapters.sim_exchange.runner import build_sim_exchange  # noqa: E402
 from bot.wiring.app import Zyn, build_zyn  # noqa: E402
 from core.config import load_settings  # noqa: E402
 from core.domain import Candle  # noqa: E402
-from tests.fakes.load_pairs import generate  # noqa: E402
+from tests.fakes.load_sim import load_sim, stream_of  # noqa: E402
 from tests.fakes.sim_server import SimServer  # noqa: E402
 
 FOUR_H = 4 * 3_600_000
@@ -56,16 +53,6 @@ class Closes:
     def candle_traded(self, pair: str, candle: Candle, closed: bool) -> None:
         if closed:
             self.at[(pair, candle.ts)] = time.monotonic()
-
-
-def stream_of(zyn: Zyn) -> StreamFeed:
-    """The WebSocket feed under the watchdog's and the candle store's wrappers."""
-    inner: Any = zyn.feed
-    for _ in range(4):
-        if isinstance(inner, StreamFeed):
-            return inner
-        inner = getattr(inner, "_inner", None) or getattr(inner, "_feed", None)
-    raise TypeError("no StreamFeed under zyn.feed")
 
 
 def run_loop(zyn: Zyn, poll_s: float, stop: threading.Event, out: dict[str, list[Any]]) -> None:
@@ -99,9 +86,7 @@ def main() -> None:
     logger.remove()
     logger.add(sys.stderr, level="WARNING")
     tmp = Path(tempfile.mkdtemp(prefix="zyn-stream-bench-"))
-    pairs = generate(tmp / "load", args.pairs, rows=260)
-    sim = build_sim_exchange(str(tmp / "load"), "", "", {"USD": Decimal(10000)}, args.speed,
-                             f"sqlite:///{tmp}/sim.db", warmup_candles=220, tier="starter")
+    sim, pairs = load_sim(tmp, args.pairs, rows=260, speed=args.speed)
     closes = Closes()
     sim.candles.listen(closes)
     requests: Counter[str] = Counter()  # every HTTP request the sim served, by path (both Zyns)

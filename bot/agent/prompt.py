@@ -14,6 +14,7 @@ from typing import Any
 from loguru import logger
 
 from bot.agent.protocols import KeyValueLike
+from bot.text.learning import group_line
 from core.ports import Clock
 from core.time_context import from_clock
 
@@ -126,7 +127,7 @@ def analyzer_performance(analyzer: Any) -> Callable[[], str]:
 
     def summary() -> str:
         report = analyzer.analyze(analyzer.records(sources=LIVE_SOURCES))
-        return "" if report.overall.n == 0 else str(report.overall.text())
+        return "" if report.overall.n == 0 else group_line(report.overall)
 
     return summary
 

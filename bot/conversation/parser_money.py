@@ -76,11 +76,21 @@ _PUT = re.compile(rf"^(?:put|invest|stick|throw|chuck|drop)\s+(?:another\s+)?{_A
 _GRAB = re.compile(r"^(?:grab|pick\s+up|get|snag|scoop\s+up|ape|aping|yolo|cop|nab)\s+(?:in(?:to)?\s+)?(?:me\s+|us\s+)?"
                    rf"{_AMOUNT}\s+(\S+)"
                    r"(?:\s+(?:at|@)\s+(?:the\s+)?market(?:\s+price)?)?\s*[.!]?$", re.I)
+
+
+def _lead_in(*phrases: str) -> re.Pattern[str]:
+    """An idiom table as one pattern: any of `phrases` (regex pieces) opening the sentence, the
+    rest (group 1) being what it is said of."""
+    return re.compile(rf"^(?:{'|'.join(phrases)})\s+(.+)$", re.I)
+
+
 # buy verbs of slang and plain speech ("pick up a bit of cardano", "ape into sol", "load up on eth"):
 # read as `buy REST`, so a vague amount is asked for and a number is echoed and confirmed
-_BUY_IDIOM = re.compile(r"^(?:pick\s+(?:me\s+|us\s+)?up|(?:grab|snag|scoop|nab)(?:\s+me|\s+us)?(?:\s+up)?|"
-                        r"ap(?:e|ing)\s+(?:in(?:to)?|on)|load(?:ing)?\s+(?:me\s+|us\s+)?up\s+on|"
-                        r"stock\s+up\s+on|top\s+up\s+(?:on|my)|stack|accumulate)\s+(.+)$", re.I)
+_BUY_IDIOM = _lead_in(
+    r"pick\s+(?:me\s+|us\s+)?up", r"(?:grab|snag|scoop|nab)(?:\s+me|\s+us)?(?:\s+up)?",
+    r"ap(?:e|ing)\s+(?:in(?:to)?|on)", r"load(?:ing)?\s+(?:me\s+|us\s+)?up\s+on", r"stock\s+up\s+on",
+    r"top\s+up\s+(?:on|my)", "stack", "accumulate",
+)
 # "trim my btc position by half", "halve my eth", "cut my sol bag by a quarter" -> sell that part
 _TRIM = re.compile(r"^(?:(?:trim|reduce|cut|shrink)\s+(?:my|the|our)\s+(\S+)(?:\s+(?:position|holding|bag|stack))?"
                    r"\s+by\s+(half|a\s+quarter|a\s+third|\d{1,2}(?:\.\d+)?\s*%)"
@@ -91,9 +101,12 @@ _OWNED = re.compile(r"\b(?:my|our|the)\s+(dot|link|uni|atom|etc)\b(?=\s+(?:posit
                     r"|\b(?:price\s+of|trend\s+(?:on|of|for)|chart\s+(?:of|for)|is|what's|whats|what\s+is|how's|hows)\s+"
                     r"(dot|link|uni|atom)\b(?=\s+(?:going\s+for|worth|trading|at|price|priced|doing|trending|moving)\b|"
                     r"\s*[?.!]?$)", re.I)
-_SELL_IDIOM = re.compile(r"^(?:cash\s+out(?:\s+of)?|get\s+rid\s+of|take\s+(?:some\s+)?profits?\s+(?:on|in|from)|"
-                         r"sell\s+off|offload|unload|dump|ditch|bail\s+(?:out\s+)?(?:of|on)|lighten\s+up\s+on|bank\s+(?:the\s+)?profits?\s+on)\s+(.+)$",
-                         re.I)
+# sell verbs of slang and plain speech ("cash out of eth", "take profits on sol", "dump my doge")
+_SELL_IDIOM = _lead_in(
+    r"cash\s+out(?:\s+of)?", r"get\s+rid\s+of", r"take\s+(?:some\s+)?profits?\s+(?:on|in|from)", r"sell\s+off",
+    "offload", "unload", "dump", "ditch", r"bail\s+(?:out\s+)?(?:of|on)", r"lighten\s+up\s+on",
+    r"bank\s+(?:the\s+)?profits?\s+on",
+)
 _AMBIGUOUS = re.compile(r"\b(?:dot|link|uni|atom)\b", re.I)
 _SELL_ALL_TAIL = re.compile(r"\s*[,;-]?\s*(?:and\s+|then\s+)?(?:sell|close|dump|exit)\s+(?:it\s+all|all(?:\s+of\s+it)?|"
                             r"everything|the\s+lot|the\s+whole\s+(?:thing|position|bag))\s*[.!]?$", re.I)

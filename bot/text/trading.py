@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from bot.text.flatten import flatten_text
 from core.markets.catalog import market_for
 from core.text import amount_text, money_text, price_places_text
 from core.trading.events import PositionClosed, PositionOpened
@@ -125,5 +126,5 @@ def result_text(result: TradeResult, decimals: int | None = None) -> str:  # noq
         return (f"Buy {amount_text(result.amount)} {pair} sent but its outcome is not known yet (the exchange has "
                 "not shown it). Do not buy again: I keep checking, and if it filled I put its stop on and tell you.")
     if code is Code.PARTLY_FAILED:
-        return f"Flatten did not finish: {result.detail}"
+        return f"Flatten did not finish: {flatten_text(result.exits, result.canceled, failed=result.failed)}"
     return result.detail.strip().splitlines()[0] if result.detail.strip() else "That did not go through."

@@ -76,11 +76,11 @@ def build_trading(settings: Settings, exchange: Exchange, db: Engine, kv: KeyVal
     """`lease`: the lease this process holds; every order send and cancel is fenced by it."""
     paper = settings.mode == "paper"
     markets = paper_markets(settings, market) if paper else None
-    bus = EventBus()  # trading's events (issue 18): the owner's trade alerts subscribe here
+    bus = EventBus()  # trading's events (issue 18): the owner's trade and safety alerts subscribe here
     TradeAlerts(notifier).subscribe(bus)
     return TradingService(
         exchange, db, market.clock, kv=kv, pairs=settings.pairs, markets=markets,
-        notifier=notifier, breaker=breaker, storage=storage, source=settings.mode,
+        breaker=breaker, storage=storage, source=settings.mode,
         start_equity=settings.paper_start_balance if paper else None,
         atr_fallback=atr_on_demand(settings, exchange, feed, market.clock),
         order_grace_s=settings.order_grace_s,

@@ -21,7 +21,6 @@ from core.learning.stats import (
     mean,
     mean_ci,
     profit_factor,
-    rate_text,
     tercile_cuts,
     tercile_label,
     wilson,
@@ -173,14 +172,7 @@ class GroupStats:
     total_pnl: float
     max_drawdown: float
     avg_holding_hours: float | None
-    small_sample: bool
-
-    def text(self) -> str:
-        """One line that never states a bare percentage: n and the interval are always there."""
-        label = "overall" if self.dimension == "all" else f"{self.dimension}={self.value}"
-        exp = "n/a" if self.expectancy_r is None else f"{self.expectancy_r:+.2f}R"
-        pf = "n/a (no loss)" if self.profit_factor is None else f"{self.profit_factor:.2f}"
-        return f"{label}: won {rate_text(self.wins, self.n, SMALL_SAMPLE)}; expectancy {exp}; PF {pf}"
+    small_sample: bool  # the words for a group: bot/text/learning.py (`group_line`)
 
 
 def group_stats(dimension: str, value: str, records: Sequence[TradeRecord]) -> GroupStats:
@@ -226,12 +218,6 @@ class AnalyzerReport:
             "trend_cuts": _finite(self.trend_cuts),
         }
         return out
-
-    def text(self, dimensions: Sequence[str] = DIMENSIONS) -> str:
-        lines = [self.overall.text()]
-        for d in dimensions:
-            lines += ["  " + g.text() for g in self.groups.get(d, [])]
-        return "\n".join(lines)
 
 
 def _finite(x: object) -> object:

@@ -32,7 +32,7 @@ from core.strategy.port import PairSignal, Strategy
 from core.telemetry.models import DecisionRow
 from core.trading.commands import EnterOnSignal, ExitPosition, LockInProfit, ResumeIfDue, TripKillSwitch
 from core.trading.door import TradingDoor
-from core.trading.events import PositionClosed
+from core.trading.events import DailyLoss, PositionClosed
 from core.trading.positions import dec
 from core.trading.rules import EntryContext, TradingPolicy, blocking_rule
 from core.trading.servant import evidence_text
@@ -382,16 +382,11 @@ def _stop_distance(d: Decision) -> Decimal:
     return Decimal(0)
 
 
-def trip_detail(guard: DailyLossGuard, d: Decision) -> str:
+def trip_detail(guard: DailyLossGuard, d: Decision) -> DailyLoss:
     """Why the kill-switch tripped, quoting the limit in force (the owner's `set daily loss`)."""
     start = guard.start_equity or Decimal(0)
     equity = guard.last_equity if guard.last_equity is not None else money(d.equity or 0.0)
-    limit = f"{100 * guard.limit:.4f}".rstrip("0").rstrip(".")
-    when = datetime.fromtimestamp(d.ts / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return (
-        f"equity {equity:,.2f} is {start - equity:,.2f} below the day's start {start:,.2f}, "
-        f"at or past the daily loss limit of {limit}% (candle {when})"
-    )
+    return DailyLoss(equity, start, Decimal(str(guard.limit)), d.ts)
 
 
 def _row(d: Decision, timeframe: str, evidence: str | None = None) -> DecisionRow:

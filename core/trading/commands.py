@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from core.strategy.pinned import Decision
 from core.strategy.profit_target import DailyTarget
+from core.trading.events import DailyLoss
 from core.trading.types import ManualOrder
 
 
@@ -90,7 +91,7 @@ class ResumeIfDue:
 class TripKillSwitch:
     """Daily loss limit reached: flatten everything, halt entries until the next UTC day."""
 
-    detail: str
+    loss: DailyLoss
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,7 @@ from dataclasses import replace
 from decimal import Decimal
 from functools import partial
 
-from loguru import logger
-
 from core.domain import (
-    Event,
     ExchangeError,
     ExchangeUnavailable,
     Order,
@@ -31,6 +28,7 @@ from core.domain import (
 from core.telemetry.models import OrderRow
 from core.text import amount_text
 from core.trading.conditional import CONDITIONAL_KEY, capable, rounded
+from core.trading.events import OutcomeResolved, PartialEntry, UnplannedFill
 from core.trading.orders import action_failed, new_client_ref
 from core.trading.parts import TradingParts
 from core.trading.positions import EntryPlan
@@ -276,17 +274,8 @@ def finish_partial_limit(parts: TradingParts, order: Order) -> Order:
             f"the rest was canceled so what filled gets its stop now. Place a new order for more."
         )
         parts.journal.safety("partial_entry", text)
-        _tell(parts, text, order.pair)
+        parts.positions.bus.publish(PartialEntry(order.pair, order.id, final.filled, order.amount))
     return final
-
-
-def _tell(parts: TradingParts, text: str, pair: str, kind: str = "partial_entry") -> None:
-    if parts.notifier is None:
-        return
-    try:
-        parts.notifier.notify(Event(kind, text, {"pair": pair}))
-    except Exception as exc:  # noqa: BLE001 - a failing channel must not stop trading
-        logger.bind(action="notify").warning("notifier failed: {}", exc)
 
 
 def _bracket_filled(parts: TradingParts, client_ref: str, order: Order) -> None:
@@ -301,18 +290,16 @@ def _bracket_filled(parts: TradingParts, client_ref: str, order: Order) -> None:
         text = (f"{order.pair}: buy {order.id} filled {order.filled} with no saved plan and no ATR known: "
                 f"it has NO stop. `flatten {order.pair}` closes it.")
         parts.journal.safety("naked_position", text)
-        _tell(parts, text, order.pair, "naked_position")
+        parts.positions.bus.publish(UnplannedFill(order.pair, order.id, order.filled))
         return
     bracket, _ = parts.positions.open_from_fill(plan, order, client_ref)  # drops the plan
     row = parts.journal.order_by_exchange_id(order.id)
     if row is not None and row.error.startswith("unknown outcome"):
         price = order.average_price or order.price or Decimal(0)
-        text = (f"{order.pair}: the buy whose outcome was unknown filled ({amount_text(order.filled)} at "
-                f"{parts.positions.price_shown(order.pair, price)}); trade #{bracket.trade_id} is protected by its "
-                f"stop {parts.positions.price_shown(order.pair, bracket.stop)}"
-                + ("" if saved is not None else " (the strategy's ATR rule: no saved plan)"))
-        parts.journal.safety("unknown_outcome", text)
-        _tell(parts, text, order.pair, "unknown_outcome")
+        resolved = OutcomeResolved(order.pair, bracket.trade_id, order.filled, price, bracket.stop, saved is not None)
+        parts.journal.safety("unknown_outcome", f"{order.pair} buy {order.id} filled {order.filled} at {price}: "
+                             f"trade {bracket.trade_id}, stop {bracket.stop}, planned={saved is not None}")
+        parts.positions.bus.publish(resolved)
 
 
 def atr_plan(parts: TradingParts, pair: str) -> EntryPlan | None:

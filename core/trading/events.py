@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from core.domain import Side
+from core.domain import Order
+from core.trading.results import ExitInfo, FlattenFailure, FlattenSold
 
 
 class SafetyKind(StrEnum):
@@ -42,16 +43,16 @@ class SafetyKind(StrEnum):
 
 @dataclass(frozen=True)
 class OrderFilled:
-    """An order of Zyn's filled (wholly or the part shown in `amount`)."""
+    """An order of Zyn's filled, as the exchange reported it (`order.filled` of its amount, at
+    `order.average_price`, its fee in the quote currency)."""
 
-    order_id: str
-    pair: str
-    side: Side
-    amount: Decimal
-    price: Decimal
-    fee: Decimal
+    order: Order
     purpose: str  # entry, manual, entry_limit, stop, exit, ...
     trade_id: int | None = None
+
+    @property
+    def price(self) -> Decimal:
+        return self.order.average_price or self.order.price or Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -123,9 +124,152 @@ class TradingResumed:
 
 
 @dataclass(frozen=True)
-class KillSwitchTripped:
-    detail: str
+class DailyLoss:
+    """Why a daily-loss kill-switch tripped: equity against the day's start, the limit in force
+    (a fraction: 0.03 is 3 %, the owner's `set daily loss`), at the close of the candle seen."""
 
+    equity: Decimal
+    start_equity: Decimal
+    limit: Decimal
+    candle_ms: int
+
+    def detail(self) -> str:
+        """The journal's diagnostic line (the owner's words: bot/text/safety.py)."""
+        return (f"equity={self.equity} start={self.start_equity} loss={self.start_equity - self.equity} "
+                f"limit={self.limit} candle_ms={self.candle_ms}")
+
+
+@dataclass(frozen=True)
+class KillSwitchTripped:
+    loss: DailyLoss
+
+
+# --- Safety notices: what the owner must hear about a position or the account (issue 18). Each
+# is published once, where the change happens; bot/alerts/trade_alerts.py words it through
+# bot/text/safety.py. `error` fields carry the exchange's own message (a diagnostic, quoted).
+
+
+@dataclass(frozen=True)
+class NakedPosition:
+    """A position's stop could not be placed: its coins have NO stop (told once; sync retries)."""
+
+    pair: str
+    trade_id: int
+    error: str
+
+
+@dataclass(frozen=True)
+class UnplannedFill:
+    """A buy filled with no saved plan and no ATR known: its coins have NO stop."""
+
+    pair: str
+    order_id: str
+    filled: Decimal
+
+
+@dataclass(frozen=True)
+class StopRestored:
+    """A position told as naked is protected again (its stop is on, or it was closed)."""
+
+    pair: str
+    trade_id: int
+
+
+@dataclass(frozen=True)
+class PartialFill:
+    """A sell (stop or exit) sold part of a position; `left` stays, its stop re-sized."""
+
+    pair: str
+    trade_id: int
+    reason: str
+    sold: Decimal
+    price: Decimal
+    left: Decimal
+
+
+@dataclass(frozen=True)
+class PartialEntry:
+    """A limit buy filled in part; the rest was canceled so what filled gets its stop now."""
+
+    pair: str
+    order_id: str
+    filled: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class OutcomeResolved:
+    """A buy whose outcome was unknown turned out filled; its trade is protected by `stop`.
+    `planned`: the stop is the saved plan's (else the strategy's ATR rule made one)."""
+
+    pair: str
+    trade_id: int
+    amount: Decimal
+    price: Decimal
+    stop: Decimal
+    planned: bool
+
+
+@dataclass(frozen=True)
+class StrayStops:
+    """The exchange showed stops beside the position's own: they are being canceled."""
+
+    pair: str
+    trade_id: int
+    stray_ids: tuple[str, ...]
+    own_id: str
+
+
+@dataclass(frozen=True)
+class StopMissing:
+    """The exchange does not know a stop `grace_s` seconds after accepting it: placed again."""
+
+    pair: str
+    trade_id: int
+    stop_order_id: str
+    grace_s: int
+
+
+@dataclass(frozen=True)
+class Flattened:
+    """A flatten ran: what it closed, canceled, sold, and what it could not do."""
+
+    reason: str
+    exits: tuple[ExitInfo, ...]
+    canceled: int
+    sold: tuple[FlattenSold, ...]
+    failed: tuple[FlattenFailure, ...]
+
+
+@dataclass(frozen=True)
+class ProfitLockOutcome:
+    """What the daily profit target did to one pair's positions. `what`: closed (the `exits`),
+    failed (`error`), at_breakeven (the stop already was), raised (to `stop`), or
+    closed_by_stop (filled at `price` while being raised to `stop`)."""
+
+    pair: str
+    what: str
+    exits: tuple[ExitInfo, ...] = ()
+    stop: Decimal | None = None
+    price: Decimal | None = None
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class ProfitTargetReached:
+    """The daily profit target (`pct`, a fraction; None when unknown) was reached: no entries
+    until the next UTC day, and `action` (breakeven | flatten | hold) was carried out."""
+
+    pct: Decimal | None
+    action: str
+    outcomes: tuple[ProfitLockOutcome, ...]
+
+
+PositionNotice = (
+    NakedPosition | UnplannedFill | StopRestored | PartialFill | PartialEntry | OutcomeResolved | StrayStops
+    | StopMissing
+)
+"""What the owner hears about one position (bot/text/safety.py words each)."""
 
 TradingEvent = (
     OrderFilled
@@ -137,4 +281,7 @@ TradingEvent = (
     | TradingPaused
     | TradingResumed
     | KillSwitchTripped
+    | Flattened
+    | ProfitTargetReached
+    | PositionNotice
 )

@@ -17,9 +17,12 @@ from typing import TypeVar
 from core.domain import ExchangeError, ExchangeUnavailable, Market, OrderRequest
 from core.ports import Exchange
 from core.trading.entries import drop_limit_plan
+from core.trading.events import Flattened
 from core.trading.orders import OrderDesk, Sleep, action_failed
+from core.trading.outcome import exit_infos
 from core.trading.parts import TradingParts
 from core.trading.positions import Positions, TradeExit
+from core.trading.results import FlattenFailure, FlattenSold
 from core.trading.types import ActionResult
 
 T = TypeVar("T")
@@ -27,25 +30,26 @@ T = TypeVar("T")
 
 @dataclass
 class FlattenReport:
+    """What a flatten did, as data: the owner's words come from bot/text/safety.py (`Flattened`)."""
+
     exits: list[TradeExit] = field(default_factory=list)
     canceled: list[str] = field(default_factory=list)
-    sold: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
+    sold: list[FlattenSold] = field(default_factory=list)
+    failed: list[FlattenFailure] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.failed
 
+    def event(self, reason: str) -> Flattened:
+        return Flattened(reason, exit_infos(self.exits), len(self.canceled), tuple(self.sold), tuple(self.failed))
+
     def text(self) -> str:
-        closed = f"closed {len(self.exits)} position(s)"
-        if self.exits:  # a pair may hold a manual position beside the autopilot's: name each
-            closed += " (" + ", ".join(f"{e.pair} #{e.trade_id} {e.origin}" for e in self.exits) + ")"
-        parts = [closed, f"canceled {len(self.canceled)} order(s)"]
-        if self.sold:
-            parts.append("sold " + ", ".join(self.sold))
-        if self.failed:
-            parts.append("FAILED: " + "; ".join(self.failed))
-        return "Flatten: " + ", ".join(parts)
+        """The diagnostic line for the journal and `ActionResult.text` (not the owner's alert)."""
+        exits = " ".join(f"{e.pair}#{e.trade_id}:{e.origin}" for e in self.exits)
+        sold = " ".join(f"{s.amount}{s.base}@{s.price}" for s in self.sold)
+        failed = "; ".join(str(f) for f in self.failed)
+        return f"flatten exits=[{exits}] canceled={len(self.canceled)} sold=[{sold}] failed=[{failed}]"
 
 
 class Flattener:
@@ -66,7 +70,7 @@ class Flattener:
         report = FlattenReport()
         for bracket in self.positions.book.all():
             done = self._retry(
-                f"exit {bracket.pair} trade {bracket.trade_id}",
+                ("exit", f"{bracket.pair} #{bracket.trade_id}"),
                 report,
                 partial(self.positions.exit, bracket, reason),
                 once=True,
@@ -82,19 +86,19 @@ class Flattener:
         return report
 
     def _cancel_all(self, report: FlattenReport) -> None:
-        orders = self._retry("read open orders", report, lambda: self.exchange.fetch_open_orders())
+        orders = self._retry(("read_orders", ""), report, lambda: self.exchange.fetch_open_orders())
         keep = {b.stop_order_id for b in self.positions.book.all()}  # exits that failed stay protected
         for order in orders or []:
             if order.id in keep:
                 continue
             final = self._retry(
-                f"cancel {order.id}", report, partial(self.desk.cancel_confirmed, order.id), once=True
+                ("cancel", order.id), report, partial(self.desk.cancel_confirmed, order.id), once=True
             )
             if final is not None and final.status == "canceled":
                 report.canceled.append(order.id)
 
     def _sell_rest(self, market: Market, reason: str, report: FlattenReport) -> None:
-        balances = self._retry("read balances", report, self.exchange.fetch_balances)
+        balances = self._retry(("read_balances", market.pair), report, self.exchange.fetch_balances)
         if balances is None:
             return
         # Coins of a position whose exit failed are its own, whether or not its stop is known to
@@ -110,19 +114,20 @@ class Flattener:
         if amount <= 0:
             return
         if amount < market.ordermin:
-            report.failed.append(f"{amount} {market.base} is below the minimum {market.ordermin} (dust kept)")
+            report.failed.append(FlattenFailure("dust", f"{amount} {market.base}", str(market.ordermin)))
             return
         req = OrderRequest(market.pair, "sell", "market", amount)
         order = self._retry(
-            f"sell {amount} {market.base}", report, lambda: self.desk.send(req, reason), once=True
+            ("sell", f"{amount} {market.base}"), report, lambda: self.desk.send(req, reason), once=True
         )
         if order is not None:
-            report.sold.append(f"{order.filled} {market.base} at {order.average_price}")
+            report.sold.append(FlattenSold(market.base, order.filled, order.average_price))
 
     def _retry(
-        self, what: str, report: FlattenReport, action: Callable[[], T], once: bool = False
+        self, what: tuple[str, str], report: FlattenReport, action: Callable[[], T], once: bool = False
     ) -> T | None:
         """Up to `attempts` tries with exponential backoff; an exchange refusal is not retried.
+        `what`: the step and its subject, kept in the FlattenFailure when it fails.
 
         `once`: the action retries by itself (OrderDesk sends and cancels already do, with a
         client-ref lookup in between), so retrying it again here would multiply the attempts.
@@ -133,11 +138,11 @@ class Flattener:
                 return action()
             except ExchangeUnavailable as exc:
                 if attempt == attempts - 1:
-                    report.failed.append(f"{what}: {exc}")
+                    report.failed.append(FlattenFailure(*what, str(exc)))
                     return None
                 self.sleep(self.backoff_s * 2**attempt)
             except ExchangeError as exc:
-                report.failed.append(f"{what}: {exc}")
+                report.failed.append(FlattenFailure(*what, str(exc)))
                 return None
         return None
 

@@ -12,14 +12,14 @@ from decimal import Decimal
 
 from core.domain import Side
 from core.trading.positions import TradeExit
-from core.trading.results import Code, EntryFill, ExitInfo, TradeResult
+from core.trading.results import Code, EntryFill, ExitInfo, FlattenFailure, TradeResult
 from core.trading.types import ActionResult
 
 EXITS = "exit_infos"
 
 
 def exit_infos(exits: Iterable[TradeExit]) -> tuple[ExitInfo, ...]:
-    return tuple(ExitInfo(e.trade_id, e.origin, e.reason, e.amount, e.exit_price, e.pnl) for e in exits)
+    return tuple(ExitInfo(e.trade_id, e.origin, e.reason, e.amount, e.exit_price, e.pnl, e.pair) for e in exits)
 
 
 def _dec(value: object) -> Decimal | None:
@@ -55,7 +55,7 @@ def to_result(r: ActionResult, pair: str = "", side: Side | None = None) -> Trad
         client_ref=str(data.get("client_ref") or ""),
         entry=entry,
         exits=tuple(e for e in exits if isinstance(e, ExitInfo)) if isinstance(exits, tuple | list) else (),
-        failed=tuple(str(f) for f in failed) if isinstance(failed, list | tuple) else (),
+        failed=tuple(f for f in failed if isinstance(f, FlattenFailure)) if isinstance(failed, list | tuple) else (),
         canceled=len(canceled) if isinstance(canceled, list | tuple) else 0,
         stop=_dec(data.get("stop_level")),
         target=_dec(data.get("target")),

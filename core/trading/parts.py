@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from core.ports import Exchange, Notifier
+from core.ports import Exchange
 from core.strategy.risk import RiskConfig
 from core.trading.orders import OrderDesk
 from core.trading.positions import Positions
@@ -28,7 +28,6 @@ class TradingParts:
     journal: TradingJournal
     state: TradingState  # entry plans saved before their order is sent
     cfg: RiskConfig
-    notifier: Notifier | None = None
     # The strategy's ATR per pair (None = unknown): how a filled buy without a saved plan is
     # still bracketed (coins held are always under a stop, issue 19).
     atr_of: Callable[[str], float | None] = lambda _pair: None

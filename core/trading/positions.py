@@ -21,7 +21,6 @@ from functools import partial
 from loguru import logger
 
 from core.domain import (
-    Event,
     ExchangeError,
     ExchangeUnavailable,
     Market,
@@ -30,14 +29,23 @@ from core.domain import (
     OrderOutcomeUnknown,
     OrderRequest,
 )
-from core.ports import Clock, Exchange, Notifier
+from core.ports import Clock, Exchange
 from core.strategy.risk import RiskConfig
 from core.telemetry.models import OrderRow
 from core.text import price_text
 from core.trading.bracket import Bracket, BracketBook
 from core.trading.bus import EventBus
 from core.trading.conditional import CONDITIONAL_KEY, capable, log_choice
-from core.trading.events import OrderFilled, PositionClosed, PositionOpened, StopMoved, StopPlaced
+from core.trading.events import (
+    NakedPosition,
+    OrderFilled,
+    PartialFill,
+    PositionClosed,
+    PositionOpened,
+    StopMoved,
+    StopPlaced,
+    StopRestored,
+)
 from core.trading.orders import OrderDesk, new_client_ref
 from core.trading.plan import EntryPlan as EntryPlan
 from core.trading.plan import bracket_from_row, trade_row
@@ -68,7 +76,6 @@ class Positions:
         uow: UnitOfWork,
         clock: Clock,
         cfg: RiskConfig,
-        notifier: Notifier | None = None,
         market_of: Callable[[str], Market | None] = lambda _pair: None,
         bus: EventBus | None = None,
         stop_grace_ms: int = 15_000,
@@ -77,7 +84,7 @@ class Positions:
         # How long a stop whose send had an unknown outcome may stay unseen before "not on the
         # exchange" is believed (issue 19; Kraken's reads can lag a new order).
         self.stop_grace_ms = stop_grace_ms
-        self.clock, self.cfg, self.notifier = clock, cfg, notifier
+        self.clock, self.cfg = clock, cfg
         self.book = BracketBook()
         self.bus = bus if bus is not None else EventBus()  # PositionOpened/Closed, StopPlaced/Moved
         # The pair's market when known: stop prices are rounded to its price decimals (so what is
@@ -148,10 +155,7 @@ class Positions:
         self.book.put(bracket)
         if conditional:
             self._awaiting[bracket.trade_id] = self.clock.now_ms()
-        self.bus.publish(OrderFilled(
-            order.id, plan.pair, "buy", amount, price, order.fee, "manual" if plan.origin == "manual" else "entry",
-            bracket.trade_id,
-        ))
+        self.bus.publish(OrderFilled(order, "manual" if plan.origin == "manual" else "entry", bracket.trade_id))
         self.bus.publish(PositionOpened(
             bracket.trade_id, plan.pair, amount, price, stop, target, order.fee, plan.origin, plan.placed_by
         ))
@@ -277,8 +281,7 @@ class Positions:
             return bracket, None
         if bracket.trade_id in self._naked_told:
             self._naked_told.discard(bracket.trade_id)
-            self._notify("stop_restored", f"{bracket.pair} trade #{bracket.trade_id}: protected again "
-                         "(its stop is on the exchange, or the position was closed)", bracket)
+            self.bus.publish(StopRestored(bracket.pair, bracket.trade_id))
         return done
 
     def _tell_naked(self, bracket: Bracket, exc: Exception) -> None:
@@ -287,8 +290,7 @@ class Positions:
         if bracket.trade_id in self._naked_told:
             return
         self._naked_told.add(bracket.trade_id)
-        self._notify("naked_position", f"{bracket.pair} trade #{bracket.trade_id} has NO stop on the exchange "
-                     f"({exc}); I retry on every sync. `flatten {bracket.pair}` closes it.", bracket)
+        self.bus.publish(NakedPosition(bracket.pair, bracket.trade_id, str(exc)))
 
     def naked(self, pair: str, detail: str) -> None:
         """TradingJournal an open position without a stop; `sync` retries `protect` until it has one."""
@@ -537,7 +539,7 @@ class Positions:
         self.book.put(rest)
         text = f"{bracket.pair} trade {bracket.trade_id}: {reason} sold {amount} at {price}; {rest.amount} left"
         self.journal.safety("partial_fill", text)
-        self._notify("partial_fill", text, rest)
+        self.bus.publish(PartialFill(bracket.pair, bracket.trade_id, reason, amount, price, rest.amount))
         return rest, None
 
     def held(self, bracket: Bracket, pre: Prefetch | None = None) -> Decimal | None:
@@ -624,10 +626,3 @@ class Positions:
             tx.save(bracket)
         self.book.put(bracket)
 
-    def _notify(self, kind: str, text: str, bracket: Bracket) -> None:
-        if self.notifier is None:
-            return
-        try:
-            self.notifier.notify(Event(kind, text, {"pair": bracket.pair, "trade_id": bracket.trade_id}))
-        except Exception as exc:  # noqa: BLE001 - a failing channel must not stop trading
-            logger.bind(action="notify").warning("notifier failed: {}", exc)

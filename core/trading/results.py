@@ -68,6 +68,30 @@ class ExitInfo:
     amount: Decimal
     price: Decimal
     pnl: Decimal
+    pair: str = ""  # a flatten's exits span pairs: each names its own
+
+
+@dataclass(frozen=True)
+class FlattenSold:
+    """Coins beyond every position's, sold by a flatten."""
+
+    base: str
+    amount: Decimal
+    price: Decimal | None
+
+
+@dataclass(frozen=True)
+class FlattenFailure:
+    """One step a flatten could not do. `step`: exit, read_orders, cancel, read_balances, sell,
+    dust; `subject`: what it concerned (a pair and trade, an order id, an amount and coin);
+    `error`: the exchange's message, or for `dust` the pair's minimum order."""
+
+    step: str
+    subject: str
+    error: str
+
+    def __str__(self) -> str:
+        return f"{self.step} {self.subject}: {self.error}"
 
 
 @dataclass(frozen=True)
@@ -82,7 +106,7 @@ class TradeResult:
     client_ref: str = ""
     entry: EntryFill | None = None
     exits: tuple[ExitInfo, ...] = ()
-    failed: tuple[str, ...] = ()  # pairs a flatten could not close
+    failed: tuple[FlattenFailure, ...] = ()  # the steps a flatten could not do
     canceled: int = 0
     stop: Decimal | None = None  # a validated buy: the stop it would get
     target: Decimal | None = None

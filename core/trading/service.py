@@ -18,11 +18,10 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
-from loguru import logger
 from sqlalchemy.engine import Engine
 
-from core.domain import Balances, Event, ExchangeError, ExchangeUnavailable, Market, Order, UserError, ZynError
-from core.ports import Clock, Exchange, Notifier
+from core.domain import Balances, ExchangeError, ExchangeUnavailable, Market, Order, UserError, ZynError
+from core.ports import Clock, Exchange
 from core.strategy.daily_loss import DailyLossGuard
 from core.strategy.pinned import Decision
 from core.strategy.risk import RiskConfig
@@ -50,7 +49,7 @@ from core.trading.commands import (
 from core.trading.entries import ENTRY_PURPOSES as ENTRY_PURPOSES
 from core.trading.entries import LIMIT_ENTRY as LIMIT_ENTRY
 from core.trading.entries import enter_market
-from core.trading.events import KillSwitchTripped, TradingPaused, TradingResumed
+from core.trading.events import DailyLoss, KillSwitchTripped, TradingPaused, TradingResumed
 from core.trading.flatten import Flattener, cancel_orders
 from core.trading.manual import Gatekeeping, ManualChecker, send_manual
 from core.trading.orders import Fence, OrderDesk, Sleep, action_failed, no_fence
@@ -96,7 +95,6 @@ class TradingService:
         pairs: Sequence[str] = (),
         markets: Mapping[str, Market] | None = None,
         cfg: RiskConfig | None = None,
-        notifier: Notifier | None = None,
         breaker: BreakerView | None = None,
         storage: StorageView | None = None,
         source: str = "paper",
@@ -118,7 +116,7 @@ class TradingService:
         self._atr_fallback = atr_fallback  # recent candles when the autopilot has no ATR yet
         self.exchange, self.clock, self.pairs = exchange, clock, tuple(pairs)
         self.cfg = cfg or RiskConfig()
-        self.notifier, self.breaker, self.storage = notifier, breaker, storage
+        self.breaker, self.storage = breaker, storage
         if uow is None:
             if db is None:
                 raise ValueError("TradingService needs a database or a unit of work")
@@ -138,11 +136,11 @@ class TradingService:
         self.grace_ms = int(order_grace_s * 1000)
         self.stop_grace_ms = min(self.grace_ms, STOP_GRACE_MAX_MS)
         self.positions = Positions(
-            exchange, self.desk, self.journal, self.uow, clock, self.cfg, notifier, market_of=self._market,
+            exchange, self.desk, self.journal, self.uow, clock, self.cfg, market_of=self._market,
             bus=self.bus, stop_grace_ms=self.stop_grace_ms,
         )
         self.parts = TradingParts(
-            exchange, self.desk, self.positions, self.journal, self.state, self.cfg, notifier,
+            exchange, self.desk, self.positions, self.journal, self.state, self.cfg,
             atr_of=self.atr_of, grace_ms=self.grace_ms,
         )
         self.flattener = Flattener(
@@ -418,8 +416,9 @@ class TradingService:
                     return TradeResult(bool(exits), code, pair, "sell", exits=exit_infos(exits))
                 case LockInProfit(action=action, target=target):
                     with self.changing():
-                        lines = lock_in_profit(self, action, target)
-                    return TradeResult(True, Code.PROFIT_LOCKED, detail="; ".join(lines))
+                        outcomes = lock_in_profit(self, action, target)
+                    detail = "; ".join(f"{o.pair}:{o.what}" for o in outcomes)  # diagnostic (words: bot/text/safety)
+                    return TradeResult(True, Code.PROFIT_LOCKED, detail=detail)
             return self._act(cmd)
 
     def _act(self, cmd: Command) -> TradeResult:  # noqa: PLR0911 - one line per command
@@ -442,8 +441,8 @@ class TradingService:
                 return to_result(self.pause(reason, until_ms))
             case Resume():
                 return to_result(self.resume())
-            case TripKillSwitch(detail=detail):
-                return to_result(self.trip_kill_switch(detail))
+            case TripKillSwitch(loss=loss):
+                return to_result(self.trip_kill_switch(loss))
         raise TypeError(f"not a trading command: {cmd!r}")
 
     # ------------------------------------------------------------------ safety
@@ -456,7 +455,7 @@ class TradingService:
         with self.changing():
             report = self.flattener.run(self.pairs, self.markets, reason)
             self.journal.safety("flatten", f"{reason}: {report.text()}")
-            self._notify("flatten", report.text())
+            self.bus.publish(report.event(reason))
             return ActionResult(
                 report.ok,
                 report.text(),
@@ -472,16 +471,12 @@ class TradingService:
             self.journal.safety("flatten", f"{pair} ({reason}): {result.text}")
             return result
 
-    def trip_kill_switch(self, detail: str) -> ActionResult:
+    def trip_kill_switch(self, loss: DailyLoss) -> ActionResult:
         """Daily loss limit reached: flatten everything and halt entries until the next UTC day."""
         with self.changing():
             self.state.save_guard()
-            self.journal.safety("kill_switch", detail)
-            self.bus.publish(KillSwitchTripped(detail))
-            self._notify(
-                "kill_switch",
-                f"Kill-switch: {detail}. Flattening; no entries until tomorrow (UTC) or resume.",
-            )
+            self.journal.safety("kill_switch", loss.detail())
+            self.bus.publish(KillSwitchTripped(loss))
             result = self.flatten("kill_switch")
             return replace(result, code=Code.KILL_SWITCH) if result.ok else result
 
@@ -511,10 +506,8 @@ class TradingService:
             was = self.state.paused_reason
             self.state.set_paused(None)
             self.journal.safety("resume", f"timed pause ended (was paused={was!r}, until {until})")
-            text = "Resumed as planned: the timed pause is over, the autopilot may enter again."
-            self._notify("resume", text)
-            self.bus.publish(TradingResumed(was, False, timed=True))
-            return ActionResult(True, text, {}, Code.RESUMED)
+            self.bus.publish(TradingResumed(was, False, timed=True))  # the owner's alert: bot/alerts
+            return ActionResult(True, "timed pause ended", {}, Code.RESUMED)
 
     def resume(self) -> ActionResult:
         with self.lock:
@@ -539,14 +532,6 @@ class TradingService:
         """An order's final state as the exchange pushed it, applied now (`BookSync.apply_pushed`)."""
         return self.book_sync.apply_pushed(order)
 
-    # ------------------------------------------------------------------ helpers
-    def _notify(self, kind: str, text: str) -> None:
-        if self.notifier is None:
-            return
-        try:
-            self.notifier.notify(Event(kind, text))
-        except Exception as exc:  # noqa: BLE001 - a failing channel must not stop trading
-            logger.bind(action="notify").warning("notifier failed: {}", exc)
 
 
 def _refusal_code(gates: Gatekeeping, refusal: str | None) -> Code:

@@ -24,10 +24,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from core.domain import Event, ExchangeError, ExchangeUnavailable, Order
+from core.domain import ExchangeError, ExchangeUnavailable, Order
 from core.ports import Exchange
 from core.trading.bracket import Bracket
 from core.trading.conditional import ConditionalCloseExchange, capable
+from core.trading.events import StopMissing, StrayStops
 from core.trading.positions import Positions, TradeExit
 from core.trading.prefetch import Prefetch
 
@@ -127,7 +128,8 @@ def _strays(positions: Positions, bracket: Bracket, strays: list[Order]) -> list
         text = (f"{bracket.pair} trade #{bracket.trade_id}: the exchange's stop {', '.join(o.id for o in fresh)} "
                 f"showed beside Zyn's own {bracket.stop_order_id}: cancelling it (one stop stays)")
         positions.journal.safety("stray_stop", text)
-        _notify(positions, "stray_stop", text, bracket)
+        positions.bus.publish(StrayStops(bracket.pair, bracket.trade_id, tuple(o.id for o in fresh),
+                                         bracket.stop_order_id))
     sold = [final for final in (positions.desk.cancel_confirmed(o.id) for o in strays) if final.filled > 0]
     if not sold:
         return []
@@ -140,14 +142,6 @@ def _strays(positions: Positions, bracket: Bracket, strays: list[Order]) -> list
             return [done] if done is not None else []
         rest = after
     return _replace_stop(positions, rest)
-
-
-def _notify(positions: Positions, kind: str, text: str, bracket: Bracket) -> None:
-    if positions.notifier is not None:
-        try:
-            positions.notifier.notify(Event(kind, text, {"pair": bracket.pair, "trade_id": bracket.trade_id}))
-        except Exception:  # noqa: BLE001,S110 - a failing channel must not stop the stop check
-            pass
 
 
 def _check_stop(positions: Positions, bracket: Bracket, order: Order, pre: Prefetch | None) -> list[TradeExit]:
@@ -178,7 +172,7 @@ def _not_found(positions: Positions, bracket: Bracket, grace_ms: int, pre: Prefe
         f"{bracket.stop_order_id} ({grace_ms // 1000} s after it was accepted): placing it again"
     )
     positions.journal.safety("stop_missing", text)
-    _notify(positions, "stop_missing", text, bracket)
+    positions.bus.publish(StopMissing(bracket.pair, bracket.trade_id, bracket.stop_order_id, grace_ms // 1000))
     return _replace_stop(positions, bracket, pre)
 
 

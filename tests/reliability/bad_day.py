@@ -48,6 +48,7 @@ from adapters.kraken.exchange import KrakenExchange
 from adapters.sim_exchange.bad_day import KINDS, BadDay, Struck
 from adapters.sim_exchange.runner import SimExchange, build_sim_exchange
 from bot.conversation.envelope import Envelope
+from bot.text.safety import profit_lock_lines
 from bot.wiring.app import Zyn
 from core.clock import RealClock
 from core.domain import ZynError
@@ -296,7 +297,7 @@ class BadDayMachine(RuleBasedStateMachine):
             say(rig, action)
         elif action == "move stop":  # the profit target's break-even step, as crash_child.py runs it
             with rig.zyn.trading.lock:
-                rig.said.extend(lock_in_profit(rig.zyn.trading, "breakeven", None))
+                rig.said.extend(profit_lock_lines("breakeven", lock_in_profit(rig.zyn.trading, "breakeven", None)))
         elif action == "candles":  # the scheduler's own job wrapper: a failed tick is its error alert
             rig.zyn.scheduler.run_now("autopilot")
             state = rig.zyn.scheduler.state()

@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from adapters.kraken.exchange import KrakenExchange  # noqa: E402
 from bot.conversation.envelope import Envelope  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
+from bot.text.safety import profit_lock_lines  # noqa: E402
 from bot.wiring.app import Zyn, build_zyn  # noqa: E402
 from core.trading.profit_lock import lock_in_profit  # noqa: E402
 
@@ -51,7 +52,7 @@ def main(step: str, stop: str) -> None:
         print(chat(zyn, f"sell {AMOUNT} btc/usd"), flush=True)
     else:
         with zyn.trading.lock:
-            print(lock_in_profit(zyn.trading, "breakeven", None), flush=True)
+            print(profit_lock_lines("breakeven", lock_in_profit(zyn.trading, "breakeven", None)), flush=True)
     print("DONE (the kill should have come first)", flush=True)
 
 

@@ -27,6 +27,25 @@ def sim(tmp_path: Path) -> Iterator[PaperSim]:
         yield s
 
 
+class FakeTime:
+    """The rate budget's clock and sleep, as one: a sleep moves the time on at once (and is kept)."""
+
+    def __init__(self, start: float = 0.0) -> None:
+        self.t = start
+        self.sleeps: list[float] = []
+
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, s: float) -> None:
+        self.sleeps.append(s)
+        self.t += s
+
+    @property
+    def slept(self) -> float:
+        return sum(self.sleeps)
+
+
 KrakenFactory = Callable[..., KrakenExchange]
 
 

@@ -4,20 +4,7 @@ from __future__ import annotations
 
 from adapters.kraken.budget import PRIVATE_STARTER, RateBudget, private_cost
 from adapters.kraken.exchange import KrakenExchange
-from tests.adapters.kraken.conftest import KrakenFactory
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.t = 0.0
-        self.sleeps: list[float] = []
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep(self, s: float) -> None:
-        self.sleeps.append(s)
-        self.t += s
+from tests.adapters.kraken.conftest import FakeTime, KrakenFactory
 
 
 def test_a_burst_up_to_the_ceiling_does_not_wait_then_the_decay_paces_it() -> None:

@@ -15,19 +15,7 @@ from adapters.kraken.budget import (
     in_background,
     is_background,
 )
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.t = 0.0
-        self.sleeps: list[float] = []
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep(self, s: float) -> None:
-        self.sleeps.append(s)
-        self.t += s
+from tests.adapters.kraken.conftest import FakeTime
 
 
 def test_background_calls_stop_at_the_reserve_and_the_owner_still_gets_through_at_once() -> None:

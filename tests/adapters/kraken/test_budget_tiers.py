@@ -18,21 +18,8 @@ from adapters.kraken.budget import TIERS, RateBudget, cancel_penalty, engine_cos
 from adapters.kraken.exchange import KrakenExchange
 from adapters.sim_exchange.counters import KrakenCounters
 from core.domain import ExchangeUnavailable, OrderRequest
-from tests.adapters.kraken.conftest import KrakenFactory
+from tests.adapters.kraken.conftest import FakeTime, KrakenFactory
 from tests.fakes.sim_server import PaperSim
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.t = 1000.0
-        self.slept = 0.0
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep(self, s: float) -> None:
-        self.t += s
-        self.slept += s
 
 
 def test_documented_tier_numbers_and_cancel_penalties() -> None:
@@ -53,7 +40,7 @@ def refereed(sim: PaperSim, tier: str, clock: FakeTime) -> KrakenCounters:
 def test_reads_and_history_stay_under_the_rest_counter_of_the_tier(
     sim: PaperSim, make_kraken: KrakenFactory, tier: str
 ) -> None:
-    clock = FakeTime()
+    clock = FakeTime(1000.0)
     counters = refereed(sim, tier, clock)
     budget = RateBudget.for_tier(tier, now=clock.now, sleep=clock.sleep)
     kraken: KrakenExchange = make_kraken(ccxt_options={"enableRateLimit": True}, budget=budget)
@@ -69,7 +56,7 @@ def test_reads_and_history_stay_under_the_rest_counter_of_the_tier(
 def test_order_churn_waits_for_the_matching_engine_instead_of_being_refused(
     sim: PaperSim, make_kraken: KrakenFactory
 ) -> None:
-    clock = FakeTime()
+    clock = FakeTime(1000.0)
     counters = refereed(sim, "starter", clock)
     budget = RateBudget.for_tier("starter", now=clock.now, sleep=clock.sleep)
     kraken: KrakenExchange = make_kraken(ccxt_options={"enableRateLimit": True}, budget=budget)
@@ -83,7 +70,7 @@ def test_order_churn_waits_for_the_matching_engine_instead_of_being_refused(
 
 
 def test_without_the_budget_the_sim_refuses_as_kraken_does(sim: PaperSim, make_kraken: KrakenFactory) -> None:
-    clock = FakeTime()
+    clock = FakeTime(1000.0)
     counters = refereed(sim, "starter", clock)
     kraken: KrakenExchange = make_kraken()  # enableRateLimit False: no budget at all
     with pytest.raises(ExchangeUnavailable, match="Rate limit exceeded"):
@@ -100,7 +87,7 @@ def test_without_the_budget_the_sim_refuses_as_kraken_does(sim: PaperSim, make_k
 
 
 def test_ohlc_is_limited_per_pair_so_many_pairs_do_not_queue_behind_one_another() -> None:
-    clock = FakeTime()
+    clock = FakeTime(1000.0)
     budget = RateBudget.for_tier("starter", now=clock.now, sleep=clock.sleep)
     for i in range(40):  # the universe's history check: one OHLC call for each of 40 pairs
         assert budget.spend("public", "OHLC", f"P{i}USD") == 0
@@ -115,7 +102,7 @@ def test_a_process_that_finds_the_counter_full_believes_kraken_and_waits(
 ) -> None:
     """Another process on the same key filled Kraken's counter: this process's first call is
     refused once, then its budget takes the counter as full and the retry waits for the decay."""
-    clock = FakeTime()
+    clock = FakeTime(1000.0)
     counters = refereed(sim, "starter", clock)
     other: KrakenExchange = make_kraken()  # no budget: fills the key's counter to the brim
     for _ in range(15):

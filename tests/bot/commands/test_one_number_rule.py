@@ -11,34 +11,24 @@ from decimal import Decimal
 from bot.alerts.trade_alerts import TradeAlerts
 from bot.conversation.envelope import Reply
 from bot.text.trading import result_text
-from core.domain import Event
 from core.markets.catalog import market_for
 from core.telemetry.db import make_engine
 from core.trading.commands import PlaceManualOrder
 from core.trading.service import TradingService
 from core.trading.types import ManualOrder
 from tests.core.trading.helpers import build_stack
+from tests.fakes.notifier import Told
 from tests.fakes.services import FakeStatus
 
 PAIR, T0 = "BTC/USD", 1_700_006_400_000
 
 
-class Alerts:
-    """The core `Notifier` port, keeping what it was told (the real one fans out to the channels)."""
-
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-
-    def notify(self, event: Event) -> None:
-        self.events.append(event)
-
-
 def test_62600_25_is_the_same_in_the_alert_and_the_reply(say: Callable[..., Reply], status: FakeStatus) -> None:
     stack = build_stack({PAIR: market_for(PAIR)}, start_ms=T0, db=make_engine("sqlite://"))
     stack.exchange.set_price(PAIR, Decimal("62600.25"), T0)
-    alerts = Alerts()
+    alerts = Told()
     service = TradingService(stack.exchange, stack.db, stack.clock, pairs=(PAIR,), markets={PAIR: market_for(PAIR)},
-                             start_equity=10000.0, sleep=lambda _s: None, notifier=alerts)
+                             start_equity=10000.0, sleep=lambda _s: None)
     TradeAlerts(alerts).subscribe(service.bus)
     result = service.handle(PlaceManualOrder(ManualOrder("buy", Decimal("0.0001"), PAIR, Decimal("62600.25"),
                                                          Decimal("61000.05"))))

@@ -16,18 +16,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
 
-from adapters.kraken.stream_feed import StreamFeed
-from adapters.sim_exchange.runner import SimExchange, build_sim_exchange
-from bot.wiring.app import Zyn, build_zyn
+from adapters.sim_exchange.runner import SimExchange
+from bot.wiring.app import build_zyn
 from core.config import load_settings
 from core.telemetry.models import ErrorRow
-from tests.fakes.load_pairs import SOURCE, generate
+from tests.fakes.load_pairs import SOURCE
+from tests.fakes.load_sim import load_sim, stream_of
 from tests.fakes.sim_server import SimServer
 
 pytestmark = pytest.mark.skipif(not SOURCE.exists(), reason="shared data not present")
@@ -39,23 +38,12 @@ CLOSES = 6  # a day of 4h candles
 
 @pytest.fixture
 def running_sim(tmp_path: Path) -> Iterator[tuple[SimExchange, SimServer, list[str]]]:
-    pairs = generate(tmp_path / "load", PAIRS, rows=232)
-    sim = build_sim_exchange(str(tmp_path / "load"), "", "", {"USD": Decimal(10000)}, 1.0,
-                             f"sqlite:///{tmp_path}/sim.db", warmup_candles=220, tier="starter")
+    sim, pairs = load_sim(tmp_path, PAIRS, rows=232)
     server = SimServer(sim.app).start()
     try:
         yield sim, server, pairs
     finally:
         server.stop()
-
-
-def stream_of(zyn: Zyn) -> StreamFeed:
-    inner: object = zyn.feed
-    for _ in range(4):
-        if isinstance(inner, StreamFeed):
-            return inner
-        inner = getattr(inner, "_inner", None) or getattr(inner, "_feed", None)
-    raise TypeError("no StreamFeed under zyn.feed")
 
 
 def test_two_hundred_pairs_run_a_day_under_the_starter_counters_with_no_refusal(

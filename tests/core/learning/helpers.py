@@ -43,3 +43,9 @@ def planted(n: int = 360) -> list[TradeRecord]:
         cycle = asia if hour < 8 else other
         out.append(record(ts, cycle[(i // 6) % 5], atr_pct=0.01 + 0.001 * (i % 7), trend=0.1 * (i % 9)))
     return out
+
+
+# Five trades: R = +2, -1, +1, -1, +2 ; P&L = 100 x R
+SAMPLE = [
+    record(MONDAY + i * 24 * H, r, hold_h=4 * (i + 1)) for i, r in enumerate([2.0, -1.0, 1.0, -1.0, 2.0])
+]

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from core.domain import (
     Balances,
     Candle,
-    Event,
     ExchangeUnavailable,
     InsufficientFunds,
     Order,
@@ -19,14 +18,21 @@ from core.domain import (
     OrderRequest,
 )
 from core.paper.exchange import PaperExchange
+from core.trading.bus import EventBus
+
+T = TypeVar("T")
 
 
-class RecordingNotifier:
-    def __init__(self) -> None:
-        self.events: list[Event] = []
+class Heard:
+    """What trading published on its bus, in order (the owner's alerts are made of these)."""
 
-    def notify(self, event: Event) -> None:
-        self.events.append(event)
+    def __init__(self, bus: EventBus, *kinds: type) -> None:
+        self.events: list[object] = []
+        for kind in kinds or (object,):
+            bus.subscribe(kind, self.events.append)
+
+    def of(self, kind: type[T]) -> list[T]:
+        return [e for e in self.events if isinstance(e, kind)]
 
 
 class FlakyExchange:

@@ -15,7 +15,7 @@ from core.clock import SimClock
 from core.domain import Market
 from core.markets.catalog import market_for
 from core.paper.exchange import PaperExchange
-from core.ports import Exchange, Notifier
+from core.ports import Exchange
 from core.strategy.entry_rules import EntryRules
 from core.strategy.port import Strategy
 from core.strategy.risk import RiskConfig
@@ -89,7 +89,7 @@ class FakeStack:
 
 def build_fake_stack(
     markets: Sequence[str] = ("BTC/USD", "ETH/USD"), *, start_ms: int = 0, balance: Decimal = Decimal(10000),
-    wrap: Callable[[MemoryExchange], Exchange] | None = None, notifier: Notifier | None = None,
+    wrap: Callable[[MemoryExchange], Exchange] | None = None,
 ) -> FakeStack:
     """`wrap`: the exchange the service sees around the stack's MemoryExchange (e.g. one that loses answers)."""
     clock = SimClock(start_ms)
@@ -99,6 +99,6 @@ def build_fake_stack(
     service = TradingService(
         wrap(memory) if wrap is not None else memory, None, clock, pairs=tuple(markets),
         markets={p: market_for(p) for p in markets}, start_equity=float(balance), sleep=lambda _s: None,
-        bus=bus, uow=uow, notifier=notifier,
+        bus=bus, uow=uow,
     )
     return FakeStack(clock, memory, uow, service, TakeProfitWatcher(service).attach())

@@ -72,6 +72,9 @@ def test_manual_buy_through_the_door_returns_data_and_publishes_events_in_order(
     assert isinstance(result.entry.price, Decimal) and result.entry.fee > 0
     kinds = [type(e) for e in seen]
     assert kinds == [OrderFilled, PositionOpened, StopPlaced]
+    filled = seen[0]
+    assert isinstance(filled, OrderFilled) and (filled.order.filled, filled.order.side) == (Decimal("0.01"), "buy")
+    assert filled.purpose == "manual" and filled.price == result.entry.price
     opened = seen[1]
     assert isinstance(opened, PositionOpened) and opened.trade_id == result.entry.trade_id
     assert opened.origin == "manual"

@@ -105,4 +105,4 @@ def test_the_autopilots_reasons_quote_the_owners_max_position_and_daily_loss_lim
     auto.tick(PAIR, [*history, drop])
     with Session(stack.db) as s:
         [event] = s.exec(select(SafetyEventRow).where(SafetyEventRow.kind == "kill_switch")).all()
-    assert "daily loss limit of 0.5%" in event.detail and "0.97" not in event.detail
+    assert "limit=0.005 " in event.detail and "0.97" not in event.detail  # the owner's limit, as data

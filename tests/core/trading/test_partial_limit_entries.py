@@ -11,10 +11,11 @@ from sqlmodel import Session, select
 
 from core.markets.catalog import market_for
 from core.telemetry.models import SafetyEventRow
+from core.trading.events import PartialEntry
 from core.trading.reconcile import Reconciler
 from core.trading.service import TradingService
 from core.trading.types import ManualOrder
-from tests.core.trading.fakes import PartialFills, RecordingNotifier
+from tests.core.trading.fakes import Heard, PartialFills
 from tests.core.trading.helpers import Stack, build_stack
 
 PAIR = "BTC/USD"
@@ -30,12 +31,12 @@ def stack() -> Stack:
 
 
 def service(
-    stack: Stack, ex: PartialFills | None = None, notifier: RecordingNotifier | None = None
+    stack: Stack, ex: PartialFills | None = None
 ) -> tuple[PartialFills, TradingService]:
     ex = ex or PartialFills(stack.exchange)
     svc = TradingService(
         ex, stack.db, stack.clock, pairs=(PAIR,), markets={PAIR: market_for(PAIR)},
-        start_equity=10000.0, sleep=lambda _s: None, notifier=notifier,
+        start_equity=10000.0, sleep=lambda _s: None,
     )
     return ex, svc
 
@@ -67,8 +68,8 @@ def test_an_unfilled_limit_entry_stays_open_on_sync(stack: Stack) -> None:
 
 
 def test_a_partly_filled_limit_entry_is_cut_and_what_filled_is_stopped(stack: Stack) -> None:
-    notifier = RecordingNotifier()
-    ex, svc = service(stack, notifier=notifier)
+    ex, svc = service(stack)
+    heard = Heard(svc.bus, PartialEntry)
     order_id = place_limit(svc)
     ex.fill_limit(order_id, D("0.004"))
     assert svc.sync() == []
@@ -77,7 +78,7 @@ def test_a_partly_filled_limit_entry_is_cut_and_what_filled_is_stopped(stack: St
     assert bracket.entry_price == D("29500") and bracket.stop == D("29000")
     assert ex.fetch_order(order_id).status == "canceled"
     assert "partial_entry" in safety_kinds(stack) and "naked_position" not in safety_kinds(stack)
-    assert "partial_entry" in [e.kind for e in notifier.events]
+    assert heard.events == [PartialEntry(PAIR, order_id, D("0.004"), D("0.01"))]
     for _ in range(2):  # never a second bracket or stop
         svc.sync(full=True)
         assert len(svc.brackets(PAIR)) == 1 and only_stop(stack) == D("0.004")

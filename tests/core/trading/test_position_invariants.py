@@ -11,14 +11,15 @@ from decimal import Decimal
 import pytest
 from sqlmodel import Session, select
 
-from core.domain import Event, ExchangeUnavailable, Market, OrderOutcomeUnknown, OrderRequest, UserError
+from core.domain import ExchangeUnavailable, Market, OrderOutcomeUnknown, OrderRequest, UserError
 from core.markets.catalog import market_for
 from core.strategy.pinned import Decision
 from core.telemetry.models import SafetyEventRow
+from core.trading.events import NakedPosition, StopRestored
 from core.trading.reconcile import Reconciler
 from core.trading.service import TradingService
 from core.trading.types import ManualOrder
-from tests.core.trading.fakes import PartialFills, Scripted
+from tests.core.trading.fakes import Heard, PartialFills, Scripted
 from tests.core.trading.helpers import Stack, build_stack
 
 PAIR, ETH = "BTC/USD", "ETH/USD"
@@ -175,38 +176,25 @@ def test_an_exit_when_the_coins_are_gone_says_so_at_once_and_sends_nothing(stack
     assert ex.sent[sent:] == [] and safety(stack, "naked_position")
 
 
-class Heard:
-    """The owner's side of the notifier port: every event, in order."""
-
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-
-    def notify(self, event: Event) -> None:
-        self.events.append(event)
-
-    def kinds(self) -> list[str]:
-        return [e.kind for e in self.events]
-
-
 def test_a_position_without_a_stop_alerts_the_owner_once_and_again_when_it_is_protected(stack: Stack) -> None:
     """The stop is refused on every try: the owner hears it once (not once per sync retry), and
     hears again when the retried stop finally reaches the exchange."""
     ex = Scripted(stack.exchange)
-    heard = Heard()
     svc = TradingService(ex, stack.db, stack.clock, pairs=(PAIR, ETH),  # type: ignore[arg-type]
                          markets={PAIR: market_for(PAIR), ETH: market_for(ETH)}, start_equity=10000.0,
-                         sleep=lambda _s: None, notifier=heard)
+                         sleep=lambda _s: None)
+    heard = Heard(svc.bus, NakedPosition, StopRestored)
     ex.refuse_create["stop-loss"] = [ExchangeUnavailable("EService:Unavailable")] * 12
     assert svc.place_manual(ManualOrder("buy", D("0.01"), PAIR, None, D("29000"), D("32000"))).ok
     svc.sync()
     svc.sync()
     assert len(safety(stack, "naked_position")) >= 3, "each try is journalled"
-    naked = [e for e in heard.events if e.kind == "naked_position"]
-    assert len(naked) == 1 and "NO stop" in naked[0].text and "BTC/USD" in naked[0].text
+    [naked] = heard.of(NakedPosition)
+    assert naked.pair == PAIR and "EService:Unavailable" in naked.error
     assert stops(stack) == []
 
     ex.refuse_create["stop-loss"] = []
     svc.sync()
     [bracket] = svc.brackets(PAIR)
     assert stops(stack) == [(bracket.stop_order_id, D("0.01"))]
-    assert heard.kinds().count("stop_restored") == 1 and heard.kinds().count("naked_position") == 1
+    assert heard.events == [naked, StopRestored(PAIR, bracket.trade_id)]

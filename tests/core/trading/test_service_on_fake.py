@@ -17,10 +17,11 @@ from sqlalchemy.engine import Engine
 from core.domain import Order
 from core.strategy.pinned import Decision
 from core.telemetry.models import OrderRow
-from core.trading.events import PositionClosed
+from core.trading.events import DailyLoss, Flattened, KillSwitchTripped, PositionClosed
+from core.trading.results import FlattenFailure
 from core.trading.take_profit import TakeProfitWatcher
 from core.trading.types import ManualOrder
-from tests.core.trading.fakes import FlakyExchange, OpenBreaker, RecordingNotifier
+from tests.core.trading.fakes import FlakyExchange, Heard, OpenBreaker
 from tests.core.trading.helpers import FakeStack, build_fake_stack
 
 PAIR, ETH = "BTC/USD", "ETH/USD"
@@ -158,7 +159,7 @@ def test_flatten_retries_are_bounded_and_failures_reported() -> None:
     assert stack.service.place_manual(buy()).ok
     flaky[0].refuse, flaky[0].create_calls = 1, 0
     result = stack.service.flatten("emergency")
-    assert not result.ok and "FAILED" in result.text
+    assert not result.ok and result.data["failed"] == [FlattenFailure("exit", "BTC/USD #1", "EService:Unavailable")]
     # the market sell is sent once (transport retries are the adapter's, below this port: issue
     # 18); refused, the stop goes back
     assert flaky[0].create_calls == 1 + 1
@@ -166,19 +167,22 @@ def test_flatten_retries_are_bounded_and_failures_reported() -> None:
     assert [o.type for o in open_orders(stack)] == ["stop-loss"]  # never left naked
 
 
-def test_kill_switch_flattens_notifies_and_halts_until_resume() -> None:
-    notifier = RecordingNotifier()
-    stack = build_fake_stack(start_ms=T0, notifier=notifier)
+def test_kill_switch_flattens_publishes_and_halts_until_resume() -> None:
+    stack = build_fake_stack(start_ms=T0)
+    heard = Heard(stack.service.bus, KillSwitchTripped, Flattened)
     stack.exchange.set_price(PAIR, Decimal("30000"), T0)
     stack.exchange.set_price(ETH, Decimal("2000"), T0)
     stack.service.place_manual(buy())
     stack.service.place_manual(ManualOrder("buy", Decimal("1"), ETH, stop=Decimal("1900"), price=Decimal("1500")))
     stack.service.state.guard.tripped_day = T0 // 86_400_000
-    result = stack.service.trip_kill_switch("equity down 3%")
+    loss = DailyLoss(Decimal("9700"), Decimal("10000"), Decimal("0.03"), T0)
+    result = stack.service.trip_kill_switch(loss)
     assert result.ok, result.text
     assert open_orders(stack) == [] and stack.exchange.fetch_balances().total["BTC"] == 0
     assert [t.exit_reason for t in stack.service.journal.closed_trade_rows()] == ["kill_switch"]
-    assert "kill_switch" in [e.kind for e in notifier.events]
+    assert heard.events[0] == KillSwitchTripped(loss)  # the owner is told first, then the flatten's report
+    [flattened] = heard.of(Flattened)
+    assert flattened.reason == "kill_switch" and [e.pair for e in flattened.exits] == ["BTC/USD"]
     assert {"kill_switch", "flatten"} <= {r.kind for r in stack.uow.stored.safety}
     assert not stack.service.place_manual(buy()).ok
     assert stack.service.resume().ok and stack.service.place_manual(buy()).ok

@@ -1,13 +1,15 @@
 """A timed pause ("pause until tomorrow", issue 22.8): its end survives a restart, refuses buys
-meanwhile, and `resume_if_due` lifts it only once its time has come (and tells the owner).
+meanwhile, and `resume_if_due` lifts it only once its time has come (and tells the owner through a
+typed `TradingResumed(timed=True)`).
 Runs without a database (MemoryExchange + FakeUnitOfWork: the pause lives in the fake's kv)."""
 
 from __future__ import annotations
 
 from core.domain import Candle
 from core.trading.autopilot import Autopilot
+from core.trading.events import TradingResumed
 from core.trading.state import TradingState
-from tests.core.trading.fakes import RecordingNotifier
+from tests.core.trading.fakes import Heard
 from tests.core.trading.helpers import build_fake_stack
 
 T0 = 1_700_000_000_000
@@ -15,8 +17,8 @@ HOUR = 3_600_000
 
 
 def test_a_timed_pause_ends_at_its_time_and_says_so() -> None:
-    notifier = RecordingNotifier()
-    stack = build_fake_stack(("BTC/USD",), start_ms=T0, notifier=notifier)
+    stack = build_fake_stack(("BTC/USD",), start_ms=T0)
+    heard = Heard(stack.service.bus, TradingResumed)
     stack.service.pause("owner asked", T0 + 2 * HOUR)
     assert stack.service.paused_until_ms == T0 + 2 * HOUR
 
@@ -24,9 +26,9 @@ def test_a_timed_pause_ends_at_its_time_and_says_so() -> None:
     assert stack.service.paused_reason == "owner asked"
 
     result = stack.service.resume_if_due(T0 + 2 * HOUR)
-    assert result is not None and "Resumed as planned" in result.text
+    assert result is not None and result.ok
     assert stack.service.paused_reason is None and stack.service.paused_until_ms is None
-    assert any("Resumed as planned" in e.text for e in notifier.events)
+    assert heard.events == [TradingResumed("owner asked", False, timed=True)]  # the owner's alert is made of it
     assert stack.service.resume_if_due(T0 + 3 * HOUR) is None  # nothing left to end
 
 
