@@ -28,11 +28,14 @@ from core.trading.servant import evidence_text
 MARGIN = 0.001  # a variant "better" by less than 0.1 % of the account is a tie, not a finding
 
 
-def _pair_of(ctx: CommandContext, pair: str) -> str:
-    """`BTC` means the configured BTC pair whatever its quote (BTC/USDT when that is traded)."""
+def _pair_of(ctx: CommandContext, pair: str, explicit: bool = False) -> str:
+    """`BTC` means the configured BTC pair whatever its quote (BTC/USDT when that is traded);
+    `BTC/USD` (`explicit`: the quote was named) means that pair only."""
     pairs = list(ctx.services.pairs)
     if pair in pairs or not pairs:
         return pair
+    if explicit:
+        raise UserError(f"I don't trade {pair}; my pairs are {', '.join(pairs)}")
     base = pair.partition("/")[0]
     same = [p for p in pairs if p.partition("/")[0] == base]
     if len(same) == 1:
@@ -89,7 +92,7 @@ def why_not(ctx: CommandContext, pair: str) -> Reply:
 
 def trade_anyway(ctx: CommandContext, cmd: Command) -> Reply:
     """Echo the evidence, then wait for `yes` (the rule is stored by `run_force_live`)."""
-    pair = _pair_of(ctx, cmd.args[0] if cmd.args else "")
+    pair = _pair_of(ctx, cmd.args[0] if cmd.args else "", explicit=cmd.args[1:2] == ("explicit",))
     snap = ctx.services.status.snapshot()
     evidence = evidence_of(snap)
     if not evidence:

@@ -18,6 +18,7 @@ from core.strategy.features import FEATURES
 
 COMMAND = "servant_question"
 ANYWAY = "trade_anyway"
+EXPLICIT = "explicit"  # trade_anyway's second argument: the owner named the quote too
 
 _PAIR = r"([a-z0-9]{2,10}(?:/[a-z0-9]{2,6})?)"
 _ANYWAY = re.compile(rf"^\s*trade\s+{_PAIR}\s+anyway\s*[.!]?\s*$", re.I)
@@ -50,7 +51,9 @@ def servant_question(text: str) -> Command | None:
         return None
     anyway = _ANYWAY.match(t)
     if anyway is not None:
-        return Command(ANYWAY, (_pair(anyway.group(1)),))
+        word = anyway.group(1)
+        pair = _pair(word)
+        return Command(ANYWAY, (pair, EXPLICIT) if _names_quote(word, pair) else (pair,))
     why = _WHY_NOT.search(t)
     if why is not None and why.group(1).lower() not in _NOT_PAIRS:
         try:
@@ -72,3 +75,12 @@ def servant_question(text: str) -> Command | None:
 
 def _pair(word: str) -> str:
     return normalize_pair(word)  # a UserError here is the parser's one-line refusal
+
+
+def _names_quote(word: str, pair: str) -> bool:
+    """Did the owner name the quote ("BTC/USD", "btcusd") rather than only the coin ("BTC", "bitcoin")?
+    Only then is a pair he does not trade refused instead of read as his BTC pair (a standing rule
+    that sends real orders must be about the pair he typed)."""
+    quote = pair.partition("/")[2]
+    w = word.upper()
+    return "/" in w or "-" in w or (len(w) > len(quote) and w.endswith(quote))

@@ -73,3 +73,26 @@ def test_the_evidence_line_of_a_young_record_says_tenths_of_a_month() -> None:
     assert evidence_text(young).startswith("BTC/USDT: shadow — 3 trades over 0.4 months, expectancy -0.16R")
     assert evidence_text(old) == ("BTC/USD: shadow — 41 trades over 14 months, expectancy -0.12R "
                                   "(90 % interval -0.31 to +0.06), pooled -0.09R")
+
+
+def test_trade_anyway_naming_a_quote_he_does_not_trade_is_refused_the_bare_coin_finds_his_pair(
+    services: Services, status: FakeStatus, db: Engine, clock: SimClock, intent_classifier: IntentClassifier
+) -> None:
+    """A standing rule that sends orders must be about the pair the owner typed: on a USDT account
+    `trade BTC/USD anyway` used to become a rule for BTC/USDT (its confirmation said so, but the owner
+    asked for another pair). `trade BTC anyway` still means his BTC pair."""
+    status.snap["evidence"] = {"BTC/USDT": EVIDENCE, "ETH/USDT": EVIDENCE}
+    usdt = dataclasses.replace(services, pairs=("BTC/USDT", "ETH/USDT"))
+    dispatcher = Dispatcher(usdt, KeyValueStore(db), db, clock, ALLOW, "jimmy", OfflineEngine(intent_classifier))
+
+    def ask(text: str) -> Reply:
+        return dispatcher.handle(Envelope("telegram", "111", text))
+
+    for typed in ("trade BTC/USD anyway", "trade btcusd anyway"):
+        refused = ask(typed)
+        assert refused.kind == "error" and "I don't trade BTC/USD; my pairs are BTC/USDT, ETH/USDT" in refused.text
+        assert "no pending" in ask("yes").text.lower() or ask("rules").text.startswith("No standing rules")
+    for typed in ("trade BTC anyway", "trade xbt anyway", "trade BTC/USDT anyway"):
+        echoed = ask(typed)
+        assert echoed.kind == "confirm" and "trade BTC/USDT live whatever its evidence says" in echoed.text, typed
+        assert "Dropped" in ask("no").text
