@@ -11,11 +11,11 @@ from dataclasses import replace
 from bot.wiring.warm import StartupWarm, settle_heap, warm_compiled
 from core.kernel.backtest import KernelBacktester
 from core.kernel.live_rules import review
+from core.kernel.signal import KernelSma20Atr  # the default strategy (sma20_atr) the autopilot runs
 from core.market_data.arrays import CandleArrays
 from core.market_data.csv_loader import load_csv
 from core.markets.catalog import market_for
 from core.strategy.pinned import CloseContext, Gate, SignalContext
-from core.strategy.port import strategy_named
 from core.strategy.risk import RiskConfig
 from tests.conftest import shared_data
 from tests.core.kernel.test_kernel_parity_modules import rules_of
@@ -35,7 +35,7 @@ def _allow(_ctx: SignalContext) -> Gate:
 
 def test_warm_loads_every_compiled_function_with_the_signatures_real_use_needs() -> None:
     market, cfg = market_for("BTC/USD"), RiskConfig()
-    assert warm_compiled(strategy_named("sma20_atr"), market, cfg, "1h")
+    assert warm_compiled(KernelSma20Atr(), market, cfg, "1h")
     warmed = _compiled()
     assert all(warmed.values()), warmed
 
@@ -43,7 +43,7 @@ def test_warm_loads_every_compiled_function_with_the_signatures_real_use_needs()
     arrays = CandleArrays.from_candles(candles)
     result = KernelBacktester("BTC/USD", "1h", market, cfg, gate=_allow).run(arrays)  # the evidence gate's call
     assert result.trades, "the real series must reach entries (the gate and sizing paths)"
-    signal = strategy_named("sma20_atr").for_pair("BTC/USD", market, cfg)  # the autopilot's calls
+    signal = KernelSma20Atr().for_pair("BTC/USD", market, cfg)  # the autopilot's calls
     rules = rules_of("1h", ("mtf", "profit_target"))()
     entered = 0
     for i, candle in enumerate(candles[:-1]):
