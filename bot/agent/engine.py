@@ -12,6 +12,7 @@ the API key never reaches a log line or a reply.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -77,9 +78,9 @@ class AgentEngine:
         self._reply = reply_factory
 
     # -- the FreeTextEngine protocol ---------------------------------------------------------
-    def warm(self) -> None:
-        """The offline fallback's classifier, loaded in the background (`zyn run`)."""
-        self.fallback.warm()
+    def warm(self) -> threading.Thread | None:
+        """The offline fallback's classifier, loaded in the background (`zyn run`); the thread."""
+        return self.fallback.warm()
 
     def answer(self, env: Any, text: str, dispatcher: Any) -> Any:
         """Answer one message; never raises for an LLM problem (the chat must always reply)."""

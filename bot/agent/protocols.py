@@ -8,6 +8,7 @@ real classes and with the test fakes alike, without importing either at module l
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
@@ -45,7 +46,7 @@ class FreeTextEngine(Protocol):
     @property
     def takes_unparsed(self) -> bool: ...
 
-    def warm(self) -> None: ...
+    def warm(self) -> threading.Thread | None: ...
 
     def answer(self, env: Any, text: str, dispatcher: Any) -> Any: ...
 

@@ -198,6 +198,8 @@ def _start(zyn: Any) -> None:
         zyn.start()
     except Exception:  # /healthz shows the scheduler not running; the log has why
         logger.bind(step="start").exception("zyn could not start its jobs")
+        return
+    zyn.warm_up()  # the compiled kernel and the heap, in the background (issue 20.1)
 
 
 def parse_balances(items: list[str]) -> dict[str, Decimal]:

@@ -26,7 +26,7 @@ def owner_settings(ctx: CommandContext) -> OwnerSettings:
 def settings_rows(ctx: CommandContext) -> list[Row]:
     """Settings as (label, value) rows: shown by `settings`, `status` and the dashboard."""
     owner = owner_settings(ctx)
-    rows: list[Row] = [(BOUNDS[name].label.capitalize(), owner.display(name)) for name in BOUNDS]
+    rows: list[Row] = [(BOUNDS[name].label.capitalize(), shown) for name, shown in owner.displays().items()]
     off = owner.pairs_off()
     rows.append(("Pairs off", ", ".join(off) if off else "none"))
     quiet = owner.quiet_hours()

@@ -139,10 +139,12 @@ class OfflineEngine:
 
     takes_unparsed = False  # unparsable commands get the strict grammar's answer, not a guess
 
-    def warm(self) -> None:
-        """Prepare the classifier in the background (nothing to do without a model to load)."""
+    def warm(self) -> threading.Thread | None:
+        """Prepare the classifier in the background (nothing to do without a model to load); the
+        thread doing it, for whoever waits on it (zyn run's start-up warm)."""
         if self._classifier is None and self._model is not None:
-            self._model.warm()
+            return self._model.warm()
+        return None
 
     def answer(self, env: Envelope, text: str, dispatcher: CommandRunner) -> Reply:
         guess = free_text_guess(text, self.classifier())

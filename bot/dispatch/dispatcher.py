@@ -10,6 +10,7 @@ ErrorRow. Strangers get one line, nothing runs, and a SafetyEventRow records the
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Mapping, Set
 from dataclasses import replace
 from typing import Protocol
@@ -56,7 +57,7 @@ class FreeTextEngine(Protocol):
     @property
     def takes_unparsed(self) -> bool: ...
 
-    def warm(self) -> None: ...
+    def warm(self) -> threading.Thread | None: ...
 
     def answer(self, env: Envelope, text: str, dispatcher: Dispatcher) -> Reply: ...
 

@@ -99,11 +99,13 @@ class OwnerSettings:
         return f"{bound.label[:1].upper()}{bound.label[1:]} set to {self.display(name)}."
 
     def display(self, name: str, base: RiskConfig | None = None) -> str:
-        bound = BOUNDS[name]
-        value = getattr(self.risk(base or RiskConfig()), bound.field)
-        if bound.percent:
-            return f"{Decimal(str(value)) * 100:.2f}".rstrip("0").rstrip(".") + " %"
-        return f"{value} candles"
+        return _shown(name, self.risk(base or RiskConfig()))
+
+    def displays(self, base: RiskConfig | None = None) -> dict[str, str]:
+        """Every bounded setting as `display` shows it, from one read of the stored settings (the
+        status reply and the dashboard show them all; issue 20.1)."""
+        risk = self.risk(base or RiskConfig())
+        return {name: _shown(name, risk) for name in BOUNDS}
 
     def pairs_off(self) -> list[str]:
         raw = self.kv.get_json(PAIRS_OFF_KEY, [])
@@ -141,6 +143,14 @@ class OwnerSettings:
     def _stored(self) -> dict[str, Any]:
         raw = self.kv.get_json(SETTINGS_KEY, {})
         return raw if isinstance(raw, dict) else {}
+
+
+def _shown(name: str, risk: RiskConfig) -> str:
+    bound = BOUNDS[name]
+    value = getattr(risk, bound.field)
+    if bound.percent:
+        return f"{Decimal(str(value)) * 100:.2f}".rstrip("0").rstrip(".") + " %"
+    return f"{value} candles"
 
 
 def _hhmm(text: str) -> str | None:
@@ -245,7 +255,7 @@ class StandingMemory:
 def dashboard_rows(kv: KeyValueStore, tz: str = "UTC") -> list[tuple[str, str]]:
     """The owner's trading settings as (label, value) rows for the dashboard (as `status` in chat)."""
     owner = OwnerSettings(kv, tz)
-    rows = [(BOUNDS[name].label.capitalize(), owner.display(name)) for name in BOUNDS]
+    rows = [(BOUNDS[name].label.capitalize(), shown) for name, shown in owner.displays().items()]
     quiet = owner.quiet_hours()
     rows.append(("Pairs off", ", ".join(owner.pairs_off()) or "none"))
     rows.append(("Quiet hours", f"{quiet[0]}-{quiet[1]}" if quiet else "off"))

@@ -11,6 +11,7 @@ and the frozen `Zyn` is constructed once at the end: no attribute is set after c
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -65,6 +66,7 @@ from bot.wiring.services import (
     warm_free_text,
 )
 from bot.wiring.storage_probe import StorageProber
+from bot.wiring.warm import StartupWarm, warm_compiled
 from core.config import Settings
 from core.market_data.store import CandleStore
 from core.ports import Clock, Exchange, MarketFeed
@@ -139,6 +141,17 @@ class Zyn:
                 supervisor.start()
         start_watchdog(self.modules, self.channels)  # heartbeats, restarts, one notice (issue 9)
         warm_free_text(self.dispatcher)  # the intent classifier, in the background: chat never waits
+
+    def warm_up(self) -> threading.Thread:
+        """`zyn run` only, after `start()`: load the compiled kernel and settle the heap in the
+        background, so neither stalls chat later (bot/wiring/warm.py, issue 20.1)."""
+        pairs = [p for p in self.settings.pairs if p in self.trading.markets] or sorted(self.trading.markets)
+        strategy, cfg, timeframe = self.autopilot.strategy, self.trading.cfg, self.settings.timeframe
+
+        def kernel() -> bool:
+            return bool(pairs) and warm_compiled(strategy, self.trading.markets[pairs[0]], cfg, timeframe)
+
+        return StartupWarm(kernel, self.dispatcher.free_text.warm).start()
 
     def channel_state(self) -> dict[str, object]:
         """Each channel: "up", or "retrying" with the last start error (for /healthz and status)."""

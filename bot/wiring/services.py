@@ -61,6 +61,8 @@ from core.trading.service import TradingService
 from core.trading.shadow import ShadowBook
 
 if TYPE_CHECKING:
+    import threading
+
     from bot.conversation.audit_log import AuditSink
     from bot.conversation.services import ServantPort
     from bot.dispatch.dispatcher import Dispatcher
@@ -275,10 +277,10 @@ def build_channels(settings: ZynSettings, dispatcher: Dispatcher, notifier: Noti
     return MappingProxyType(channels)
 
 
-def warm_free_text(dispatcher: Dispatcher) -> None:
+def warm_free_text(dispatcher: Dispatcher) -> threading.Thread | None:
     """`zyn run`: load (or build once) the offline intent classifier in the background now, so
     the first free-text message never waits for it (also behind the LLM agent, its fallback)."""
-    dispatcher.free_text.warm()
+    return dispatcher.free_text.warm()
 
 
 def build_storage_health(db: Engine, notifier: Notifier) -> StorageHealth:

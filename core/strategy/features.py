@@ -73,11 +73,17 @@ class FeatureSwitch:
         return {str(k): bool(v) for k, v in raw.items() if k in FEATURES}
 
     def enabled(self, name: str) -> bool:
-        override = self._overrides().get(name)
-        return (name in self._defaults) if override is None else override
+        return self._state(name, self._overrides())
 
     def states(self) -> dict[str, bool]:
-        return {name: self.enabled(name) for name in FEATURES}
+        """Every feature from one read of the overrides (a status reply shows them all: one
+        consistent view, one `kv` lookup instead of one per feature; issue 20.1)."""
+        overrides = self._overrides()
+        return {name: self._state(name, overrides) for name in FEATURES}
+
+    def _state(self, name: str, overrides: Mapping[str, bool]) -> bool:
+        override = overrides.get(name)
+        return (name in self._defaults) if override is None else override
 
     def on(self) -> tuple[str, ...]:
         return tuple(name for name, state in self.states().items() if state)

@@ -104,3 +104,12 @@ def test_unsure_actions_are_asked_not_run(say: Say, trading: FakeTrading) -> Non
     reply = say("pau")  # an unsure guess of pause (issue 22.8 grew the phrase set: "halp" is no longer near a command)
     assert reply.text.startswith("Did you mean `") and trading.calls == []
     assert say("asdf qwer").text.startswith("Sorry jimmy, I didn't understand")
+
+
+def test_every_setting_is_shown_from_one_read_and_as_each_is_shown_alone(kv: KeyValueStore) -> None:
+    owner = OwnerSettings(kv)
+    owner.set_value("risk", "0.7%")
+    owner.set_value("cooloff", "6")
+    shown = owner.displays()
+    assert shown == {name: owner.display(name) for name in shown}
+    assert shown["risk"] == "0.7 %" and shown["cooloff"] == "6 candles"

@@ -58,3 +58,26 @@ def test_module_settings_come_from_the_environment_and_bad_ones_are_one_line() -
         with pytest.raises(UserError) as err:
             load_settings(env)
         assert "\n" not in str(err.value) and next(iter(env)) in str(err.value)
+
+
+class _CountingStore:
+    """A JsonStore that counts reads (the features' overrides as chat set them)."""
+
+    def __init__(self, value: object) -> None:
+        self.value, self.reads = value, 0
+
+    def get_json(self, key: str, default: object = None) -> object:
+        self.reads += 1
+        return self.value
+
+    def set_json(self, key: str, value: object) -> None:
+        self.value = value
+
+
+def test_all_features_are_shown_from_one_read_of_the_overrides() -> None:
+    store = _CountingStore({"universe": True, "mtf": False})
+    switch = FeatureSwitch({"mtf", "watchdog"}, store)
+    assert switch.states() == {"universe": True, "mtf": False, "profit_target": False, "watchdog": True}
+    assert store.reads == 1  # issue 20.1: one lookup per status reply, not one per feature
+    assert switch.on() == ("universe", "watchdog")
+    assert store.reads == 2

@@ -1,0 +1,96 @@
+"""Where a chat request's CPU goes: the HTTP channel alone vs Zyn's dispatcher (issue 20.1).
+
+    .venv/bin/python bench/chat_cpu_split.py [--rate 200] [--seconds 10] [--calls 3000]
+
+Why: `bench/chat_latency.py` reports the whole `zyn run` process's CPU per request (target <= 1 ms).
+This splits it in two figures, both CPU time (not inflated by the machine's load the way wall time is):
+- channel: the `--stub` server of bench/chat_latency.py (waitress + Flask + JSON + a fixed-reply
+  dispatcher, in a child process) under the same open-loop load, its /proc CPU over the load divided by
+  the replies. It is the floor of that server stack, whatever Zyn does (labelled as such: the reply is
+  the stand-in's, not Zyn's);
+- dispatcher: the real `Dispatcher.handle("status")` built by `bot.wiring.app.build_zyn` on a throw-away
+  SQLite file with the replay data (ZYN_EVIDENCE=off: nothing is traded here; no scheduler), with
+  `zyn run`'s JSON log sink, the calling thread's CPU per call after a warm-up.
+The machine's load average is printed beside each figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import chat_latency as cl  # noqa: E402 - the sibling bench's server and load generator
+
+
+def channel_cpu(rate: float, seconds: float) -> str:
+    ctx = mp.get_context("spawn")
+    port_q, stop = ctx.Queue(), ctx.Event()
+    proc = ctx.Process(target=cl.serve, args=(port_q, stop, False, 8, False), daemon=True)
+    proc.start()
+    pid = proc.pid
+    assert pid is not None  # started above
+    try:
+        port = port_q.get(timeout=60)
+        cl.run_load(port, 20, 0.5, 4)  # warm-up
+        cpu0 = cl.cpu_seconds(pid)
+        results, _ = cl.run_load(port, rate, seconds, 16)
+        cpu = cl.cpu_seconds(pid) - cpu0
+    finally:
+        stop.set()
+        proc.join(10)
+    lat = results.latencies_ms
+    return (f"channel floor (stand-in dispatcher): {len(lat)} replies, {results.errors} errors, "
+            f"p50 {cl.pct(lat, 0.5):.2f} ms, p99 {cl.pct(lat, 0.99):.2f} ms; server CPU {cpu:.2f} s = "
+            f"{cpu / max(1, len(lat)) * 1000:.2f} ms per request; load average {os.getloadavg()}")
+
+
+def dispatcher_cpu(calls: int) -> str:
+    sys.path.insert(0, ROOT)
+    from loguru import logger
+
+    from bot.conversation.envelope import Envelope
+    from bot.settings import load_settings
+    from bot.wiring.app import build_zyn
+
+    tmp = tempfile.mkdtemp(prefix="zyn-cpu-split-")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZYN_")}
+    env.update({"DATABASE_URL": f"sqlite:///{os.path.join(tmp, 'bench.db')}", "PAPER_FEED": "replay",
+                "PAPER_DATA": os.environ.get("PAPER_DATA", os.path.join(ROOT, "..", "shared", "data", "kraken")),
+                "ZYN_EVIDENCE": "off"})  # order paths are not exercised; said explicitly all the same
+    logger.remove()
+    logger.add(os.path.join(tmp, "zyn.log"), level="INFO", serialize=True, diagnose=False)  # as `zyn run`'s sink
+    zyn = build_zyn(load_settings(env))
+    try:
+        handle = zyn.dispatcher.handle
+        for _ in range(200):  # warm-up: imports, caches
+            handle(Envelope("web", "bench", "status"))
+        cpu0 = time.thread_time()
+        for _ in range(calls):
+            handle(Envelope("web", "bench", "status"))
+        cpu = time.thread_time() - cpu0
+    finally:
+        zyn.close()
+    return (f"dispatcher.handle('status') in process: {cpu / calls * 1e6:.0f} us CPU per call over {calls} calls; "
+            f"load average {os.getloadavg()}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rate", type=float, default=200.0)
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--calls", type=int, default=3000)
+    args = ap.parse_args(argv)
+    print(channel_cpu(args.rate, args.seconds), flush=True)
+    print(dispatcher_cpu(args.calls), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
