@@ -21,7 +21,8 @@ import numpy as np
 from loguru import logger
 
 from core.domain import Candle, Market
-from core.evidence import EvidenceGate, EvidenceTrade, PairEvidence, plain_trades
+from core.evidence import EvidenceGate, EvidenceTrade, PairEvidence
+from core.evidence.plain_record import PlainRecord
 from core.evidence.records import unseen
 from core.kernel.arrays import CandleArrays
 from core.markets.timeframes import timeframe_ms
@@ -48,11 +49,14 @@ class PlainSource(Protocol):
 
 class ArraySource:
     """Candles already in memory (a replay's files, the candle store's columns): the record at
-    `at_ms` is the kernel's run over the first n candles — those closed by then, never a later one."""
+    `at_ms` is the kernel's run over the first n candles — those closed by then, never a later one.
+    Each pair's record is extended by the candles new since the last question (`PlainRecord`),
+    not recomputed over the whole history at every close."""
 
     def __init__(self, arrays: Mapping[str, CandleArrays], timeframe: str, market_of: Callable[[str], Market]) -> None:
         self.arrays, self.timeframe, self.market_of = dict(arrays), timeframe, market_of
         self._tf_ms = timeframe_ms(timeframe)
+        self._records: dict[str, PlainRecord] = {}
 
     def _count(self, pair: str, at_ms: int) -> int:
         a = self.arrays.get(pair)
@@ -64,7 +68,12 @@ class ArraySource:
 
     def trades(self, pair: str, at_ms: int) -> Sequence[EvidenceTrade]:
         held = self.held(pair, at_ms)
-        return [] if held is None else plain_trades(pair, self.timeframe, self.market_of(pair), held)
+        if held is None:
+            return []
+        record = self._records.get(pair)
+        if record is None:
+            record = self._records[pair] = PlainRecord(pair, self.timeframe)
+        return record.trades(self.market_of(pair), held)
 
     def held(self, pair: str, at_ms: int) -> CandleArrays | None:
         n = self._count(pair, at_ms)
