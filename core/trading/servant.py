@@ -82,21 +82,27 @@ class ArraySource:
 
 class StoreSource(ArraySource):
     """Live: the candle store's history of the pair (backfilled from Kraken, and every candle the
-    feed hands out), read once per new close."""
+    feed hands out), read once per new close (the evidence asks `last_closed` then `trades` for
+    the same close: the second answer reuses the first read)."""
 
     def __init__(self, history: Callable[[str, int], Sequence[Candle]], timeframe: str,
                  market_of: Callable[[str], Market]) -> None:
         super().__init__({}, timeframe, market_of)
         self._history = history  # (pair, until_ms) -> candles closed by then, oldest first
+        self._read: dict[str, tuple[int, int | None]] = {}  # pair -> (at_ms, its last closed candle) of the last read
 
     def last_closed(self, pair: str, at_ms: int) -> int | None:
         candles = [c for c in self._history(pair, at_ms) if c.ts + self._tf_ms <= at_ms]
         if candles:
             self.arrays[pair] = CandleArrays.from_candles(candles)
-        return candles[-1].ts if candles else None
+        last = candles[-1].ts if candles else None
+        self._read[pair] = (at_ms, last)
+        return last
 
     def held(self, pair: str, at_ms: int) -> CandleArrays | None:
-        if self.last_closed(pair, at_ms) is None:
+        read = self._read.get(pair)
+        last = read[1] if read is not None and read[0] == at_ms else self.last_closed(pair, at_ms)
+        if last is None:
             return None
         return super().held(pair, at_ms)
 
