@@ -53,6 +53,14 @@ KINDS = {"ranked": "in", "top_n": "beyond the top N by 24h volume", "min_volume"
          "min_price": "price below the minimum", "max_spread": "spread above the maximum"}
 
 
+def sched() -> tuple[float, float]:
+    """The main thread's (seconds on a CPU, seconds waiting for one) since it started, from the
+    kernel's schedstat: a tick's wall time = CPU + waiting for a core (the machine's load) + blocked
+    (sleeps, locks, I/O: the process's own waits)."""
+    run, wait, _ = Path("/proc/thread-self/schedstat").read_text().split()
+    return int(run) / 1e9, int(wait) / 1e9
+
+
 def reason_kind(row: UniverseRow) -> str:
     """A row's reason without its figures, to count pairs per filter (the rest: its words)."""
     return KINDS.get(row.why) or reason_text(row)
@@ -122,18 +130,24 @@ def main() -> int:  # noqa: PLR0915 - one linear script
             print(f"  {n:4d}  {kind}")
         pairs = refresh_universe(zyn)
         print(f"benchmark universe (no volume/price/count limits, USD only): {len(pairs)} pairs traded")
-        times, cpu = [], []
+        times, cpu, queued, blocked = [], [], [], []
         for k in range(args.ticks):
             before = zyn.replay.ticks
-            t, c = time.perf_counter(), time.process_time()
+            t, c, (run0, wait0) = time.perf_counter(), time.process_time(), sched()
             zyn.replay.step(start + (k + 1) * HOUR)
             times.append(time.perf_counter() - t)
             cpu.append(time.process_time() - c)  # this process's CPU: what the load cannot inflate
-            print(f"tick {k + 1}: {zyn.replay.ticks - before} pair decisions in {times[-1]:.2f}s (CPU {cpu[-1]:.2f}s)"
+            run1, wait1 = sched()
+            queued.append(wait1 - wait0)
+            blocked.append(times[-1] - (run1 - run0) - queued[-1])
+            print(f"tick {k + 1}: {zyn.replay.ticks - before} pair decisions in {times[-1]:.2f}s (CPU {cpu[-1]:.2f}s; "
+                  f"main thread waiting for a core {queued[-1]:.2f}s, blocked {blocked[-1]:.2f}s)"
                   + (" (first: indicator warm-up from the history)" if k == 0 else ""))
         steady = times[1:] or times
         print(f"one autopilot tick over {len(pairs)} pairs: median {statistics.median(steady):.2f}s "
-              f"(CPU median {statistics.median(cpu[1:] or cpu):.2f}s), "
+              f"(CPU median {statistics.median(cpu[1:] or cpu):.2f}s, waiting for a core median "
+              f"{statistics.median(queued[1:] or queued):.2f}s, blocked median "
+              f"{statistics.median(blocked[1:] or blocked):.2f}s), "
               f"max {max(steady):.2f}s (first incl. warm-up {times[0]:.2f}s); one candle = 3600s; "
               f"load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])}", flush=True)
         zyn.close()

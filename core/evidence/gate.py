@@ -14,6 +14,7 @@ Deterministic: trades are ordered by (closed_ms, entered_ms, r), never by arriva
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,32 +25,46 @@ from core.evidence.rule import DAY_MS, DEFAULT_RULE, GateRule
 MONTH_MS = 30.4375 * DAY_MS
 
 
+def _key(t: EvidenceTrade) -> tuple[int, int, float]:
+    return t.closed_ms, t.entered_ms, t.r
+
+
 @dataclass
 class _Series:
-    """One set of trades sorted by close time, with prefix sums for O(log n) window figures."""
+    """One set of trades sorted by close time, with prefix sums for O(log n) window figures.
+
+    Trades added since the last window are merged in at the next one: sorted among themselves and
+    merged into the sorted tail from the first position they reach, and the prefix sums redone
+    from there, left to right — the same order (stable: earlier trades first among equal keys) and
+    the same float sums as sorting everything again, at the cost of the tail (a close's new trades
+    land at the end), not of the universe's whole record at every evaluation."""
 
     trades: list[EvidenceTrade] = field(default_factory=list)
+    keys: list[tuple[int, int, float]] = field(default_factory=list)
     closed: list[int] = field(default_factory=list)
     sums: list[float] = field(default_factory=lambda: [0.0])
     squares: list[float] = field(default_factory=lambda: [0.0])
-    dirty: bool = False
+    pending: list[EvidenceTrade] = field(default_factory=list)
 
     def add(self, t: EvidenceTrade) -> None:
-        self.trades.append(t)
-        self.dirty = True
+        self.pending.append(t)
 
     def _index(self) -> None:
-        self.trades.sort(key=lambda t: (t.closed_ms, t.entered_ms, t.r))
-        self.closed = [t.closed_ms for t in self.trades]
-        self.sums, self.squares = [0.0], [0.0]
-        for t in self.trades:
+        new = sorted(self.pending, key=_key)
+        self.pending = []
+        first = bisect.bisect_right(self.keys, _key(new[0]))  # the sorted trades before it stay as they are
+        merged = list(heapq.merge(self.trades[first:], new, key=_key))  # ties: the earlier trade first
+        self.trades[first:] = merged
+        self.keys[first:] = [_key(t) for t in merged]
+        self.closed[first:] = [t.closed_ms for t in merged]
+        del self.sums[first + 1:], self.squares[first + 1:]
+        for t in merged:
             self.sums.append(self.sums[-1] + t.r)
             self.squares.append(self.squares[-1] + t.r * t.r)
-        self.dirty = False
 
     def window(self, start_ms: int, at_ms: int) -> tuple[int, int]:
         """Index range of the trades with start_ms <= closed_ms <= at_ms."""
-        if self.dirty:
+        if self.pending:
             self._index()
         return bisect.bisect_left(self.closed, start_ms), bisect.bisect_right(self.closed, at_ms)
 

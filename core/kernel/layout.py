@@ -59,7 +59,9 @@ I_SNAP_STREAK = 36
 I_SNAP_COOL_HAS = 37
 I_SNAP_COOL_TS = 38
 I_SNAP_COOL_REM = 39
-N_I = 40
+I_END = 40  # stop before this candle (0 = the end): an incremental run (core/kernel/resumable.py)
+# stays one candle short of what it holds, so the candle it stops before still has its next open
+N_I = 41
 
 # float64 state
 F_ATR = 0

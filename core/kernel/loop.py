@@ -95,8 +95,8 @@ def size_if_certain(st: Arr, fs: Arr, fp: Arr, ip: Arr) -> tuple[int, int]:
 @njit_cached
 def run_loop(ts: Arr, op: Arr, hi: Arr, lo: Arr, cl: Arr, fp: Arr, ip: Arr, st: Arr, fs: Arr, ring: Arr,
              equity: Arr, codes: Arr, sma_out: Arr, atr_out: Arr, ti: Arr, tf: Arr, hms: Arr, sess: Arr) -> int:
-    """Run from candle st[I_POS] (resuming a gate/size phase if set) to the end or the next
-    reason to return to Python; returns a status code of core.kernel.codes."""
+    """Run from candle st[I_POS] (resuming a gate/size phase if set) to the end (or to st[I_END]
+    when set) or the next reason to return to Python; returns a status code of core.kernel.codes."""
     n = ts.shape[0]
     cap = ti.shape[0]
     # The inlined helpers take these once per candle: raw pointers (and two views) carry no reference
@@ -106,7 +106,8 @@ def run_loop(ts: Arr, op: Arr, hi: Arr, lo: Arr, cl: Arr, fp: Arr, ip: Arr, st: 
     fp, ip, st, fs, ring = pointer(fp), pointer(ip), pointer(st), pointer(fs), pointer(ring)
     equity, codes, sma_out, atr_out = pointer(equity), pointer(codes), pointer(sma_out), pointer(atr_out)
     ti, tf, hms, sess = pointer(ti), pointer(tf), unowned(hms), unowned(sess)
-    while st[L.I_POS] < n:
+    end = st[L.I_END] if 0 < st[L.I_END] < n else n  # candle_start still sees n: the next open is known
+    while st[L.I_POS] < end:
         i = st[L.I_POS]
         k = 0
         if st[L.I_PHASE] == 0:

@@ -21,7 +21,8 @@ import numpy as np
 from loguru import logger
 
 from core.domain import Candle, Market
-from core.evidence import EvidenceGate, EvidenceTrade, PairEvidence, plain_trades
+from core.evidence import EvidenceGate, EvidenceTrade, PairEvidence
+from core.evidence.plain_record import PlainRecord
 from core.evidence.records import unseen
 from core.kernel.arrays import CandleArrays
 from core.markets.timeframes import timeframe_ms
@@ -48,11 +49,14 @@ class PlainSource(Protocol):
 
 class ArraySource:
     """Candles already in memory (a replay's files, the candle store's columns): the record at
-    `at_ms` is the kernel's run over the first n candles — those closed by then, never a later one."""
+    `at_ms` is the kernel's run over the first n candles — those closed by then, never a later one.
+    Each pair's record is extended by the candles new since the last question (`PlainRecord`),
+    not recomputed over the whole history at every close."""
 
     def __init__(self, arrays: Mapping[str, CandleArrays], timeframe: str, market_of: Callable[[str], Market]) -> None:
         self.arrays, self.timeframe, self.market_of = dict(arrays), timeframe, market_of
         self._tf_ms = timeframe_ms(timeframe)
+        self._records: dict[str, PlainRecord] = {}
 
     def _count(self, pair: str, at_ms: int) -> int:
         a = self.arrays.get(pair)
@@ -64,7 +68,12 @@ class ArraySource:
 
     def trades(self, pair: str, at_ms: int) -> Sequence[EvidenceTrade]:
         held = self.held(pair, at_ms)
-        return [] if held is None else plain_trades(pair, self.timeframe, self.market_of(pair), held)
+        if held is None:
+            return []
+        record = self._records.get(pair)
+        if record is None:
+            record = self._records[pair] = PlainRecord(pair, self.timeframe)
+        return record.trades(self.market_of(pair), held)
 
     def held(self, pair: str, at_ms: int) -> CandleArrays | None:
         n = self._count(pair, at_ms)
@@ -73,21 +82,27 @@ class ArraySource:
 
 class StoreSource(ArraySource):
     """Live: the candle store's history of the pair (backfilled from Kraken, and every candle the
-    feed hands out), read once per new close."""
+    feed hands out), read once per new close (the evidence asks `last_closed` then `trades` for
+    the same close: the second answer reuses the first read)."""
 
     def __init__(self, history: Callable[[str, int], Sequence[Candle]], timeframe: str,
                  market_of: Callable[[str], Market]) -> None:
         super().__init__({}, timeframe, market_of)
         self._history = history  # (pair, until_ms) -> candles closed by then, oldest first
+        self._read: dict[str, tuple[int, int | None]] = {}  # pair -> (at_ms, its last closed candle) of the last read
 
     def last_closed(self, pair: str, at_ms: int) -> int | None:
         candles = [c for c in self._history(pair, at_ms) if c.ts + self._tf_ms <= at_ms]
         if candles:
             self.arrays[pair] = CandleArrays.from_candles(candles)
-        return candles[-1].ts if candles else None
+        last = candles[-1].ts if candles else None
+        self._read[pair] = (at_ms, last)
+        return last
 
     def held(self, pair: str, at_ms: int) -> CandleArrays | None:
-        if self.last_closed(pair, at_ms) is None:
+        read = self._read.get(pair)
+        last = read[1] if read is not None and read[0] == at_ms else self.last_closed(pair, at_ms)
+        if last is None:
             return None
         return super().held(pair, at_ms)
 
