@@ -73,3 +73,16 @@ def test_the_evidence_line_of_a_young_record_says_tenths_of_a_month() -> None:
     assert evidence_text(young).startswith("BTC/USDT: shadow — 3 trades over 0.4 months, expectancy -0.16R")
     assert evidence_text(old) == ("BTC/USD: shadow — 41 trades over 14 months, expectancy -0.12R "
                                   "(90 % interval -0.31 to +0.06), pooled -0.09R")
+
+
+def test_a_one_trade_record_says_too_few_trades_instead_of_a_zero_width_interval() -> None:
+    """Against the sim-exchange one pooled trade gave "(90 % interval +1.83 to +1.83)": a certainty it lacks."""
+    from core.evidence import PairEvidence
+    from core.trading.servant import evidence_text
+
+    one = PairEvidence("BTC/USD", "shadow", 1, 0.1, 1.83, 1.83, 1.83, 1.83, False)
+    assert evidence_text(one) == ("BTC/USD: shadow — 1 trade over 0.1 months, expectancy +1.83R "
+                                  "(too few trades for an interval), pooled +1.83R")
+    flat = PairEvidence("ETH/USD", "shadow", 5, 1.0, 0.5, 0.5, 0.5, 0.5, False)
+    assert "too few trades for an interval" in evidence_text(flat) and "0.50 to +0.50" not in evidence_text(flat)
+    assert (one.to_json()["interval_low"], one.to_json()["interval_high"]) == (1.83, 1.83)  # JSON keeps its numbers
