@@ -24,7 +24,9 @@ def _folder(data_dir: Path, tmp_path: Path, hours: int = 4000) -> Path:
     return folder
 
 
-def test_servant_json_has_the_contract_shape_and_a_captured_run_shows_progress_on_stderr(data_dir: Path, tmp_path: Path) -> None:
+def test_servant_json_has_the_contract_shape_and_a_captured_run_shows_progress_on_stderr(
+    data_dir: Path, tmp_path: Path
+) -> None:
     folder = _folder(data_dir, tmp_path)
     out = run(["backtest", "--data", str(folder), "--timeframe", "1h", "--servant", "--json", "--seeds", "3"],
               tmp_path)
