@@ -35,7 +35,7 @@ def test_plain_is_the_kernel_backtests_mean_return_and_folds_cover_the_span(data
     single = what_if({PAIRS[0]: held[PAIRS[0]]}, TF, markets)
     assert single is not None
     compounded = 1.0
-    for f in single.plain.fold_returns:  # for one pair the quarters compound to the whole
+    for f in single.plain.fold_returns:  # for one pair the folds compound to the whole
         compounded *= 1 + f
     assert compounded - 1 == pytest.approx(single.plain.mean_return, abs=1e-9)
     assert 3.5 < found.months < 4.5  # 3000 hourly candles
