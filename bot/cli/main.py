@@ -112,7 +112,33 @@ def open_run_log() -> None:
                         "make var/ writable or free some disk space") from None
 
 
+SIGPIPE_EXIT = 141
+"""128 + SIGPIPE: what a shell shows for a command whose reader closed the pipe (`zyn chat … | head`)."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command; a reader that closes stdout early (`| head`) ends it quietly, not with a traceback
+    or "zyn: [Errno 32] Broken pipe" — closing the pipe is the reader's choice, not a failure of Zyn."""
+    try:
+        try:
+            return _main(argv)
+        finally:  # also after argparse's --help: a closed pipe shows here, not in the interpreter's exit
+            sys.stdout.flush()
+    except BrokenPipeError:
+        return _reader_went_away()
+
+
+def _reader_went_away() -> int:
+    """Point stdout at /dev/null so the interpreter's flush at exit has nowhere to fail, and exit 141."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
+    return SIGPIPE_EXIT
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "chat" and not args.message.strip():
         print("zyn: chat: the message is empty (it must be non-empty text); try zyn chat \"help\"", file=sys.stderr)
@@ -149,6 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        raise  # the reader closed stdout: main() ends quietly
     except Exception as exc:
         logger.bind(command=args.command).exception("command failed")
         print(f"zyn: {args.command} failed: {type(exc).__name__}: {str(exc)[:200]}", file=sys.stderr)
@@ -162,6 +190,8 @@ def _served_by_owner(args: argparse.Namespace) -> int | None:
 
     try:
         return serve(args, load_env())
+    except BrokenPipeError:
+        raise  # the reader closed stdout: main() ends quietly
     except Exception as exc:  # noqa: BLE001 - e.g. the owner's token unreadable: one line, as below
         from core.domain import UserError  # lazy: the slim terminal-client path
 

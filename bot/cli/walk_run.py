@@ -1,7 +1,7 @@
 """What the two folder walk-forwards of `zyn backtest --data DIR` (`--learn` and `--servant`) share:
 checking their arguments, loading the folder (the pairs left out named on stderr), and running
-with the Dask fan-out (bot/wiring/dask_map.py) and a progress bar on stderr (stdout stays one
-JSON object).
+with the Dask fan-out (bot/wiring/dask_map.py) and progress on stderr — a bar on a terminal, a plain
+line every ~10 % otherwise (bot/cli/plain_progress.py) — while stdout stays one JSON object.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from bot.cli.plain_progress import PlainProgress
 from bot.wiring.dask_map import task_map
 from core.domain import UserError
 from core.learning.pooled_data import FolderUniverse, load_folder
@@ -43,12 +44,16 @@ def load_universe(folder: str, timeframe: str, cache: str) -> FolderUniverse:
 @contextmanager
 def fanned_out(local_cluster: bool, scheduler: str, steps: int,
                desc: str) -> Iterator[tuple[TaskMap, str, Callable[[str], None]]]:
-    """(tasks, engine name, progress): the Dask fan-out and a `steps`-long progress bar on stderr."""
-    from tqdm import tqdm  # lazy: tqdm loads only when a walk-forward runs
+    """(tasks, engine name, progress): the Dask fan-out and `steps`-long progress on stderr: tqdm's bar
+    on a terminal; off one (tqdm would hide its bar) a plain line every ~10 %."""
+    with task_map(local_cluster=local_cluster, scheduler=scheduler) as (tasks, engine):
+        if not sys.stderr.isatty():
+            yield tasks, engine, PlainProgress(steps, desc, sys.stderr).step
+            return
+        from tqdm import tqdm  # lazy: tqdm loads only when a walk-forward runs on a terminal
 
-    with task_map(local_cluster=local_cluster, scheduler=scheduler) as (tasks, engine), \
-            tqdm(total=steps, desc=desc, unit="step", file=sys.stderr, disable=None) as bar:
-        yield tasks, engine, lambda label: _step(bar, label)
+        with tqdm(total=steps, desc=desc, unit="step", file=sys.stderr) as bar:
+            yield tasks, engine, lambda label: _step(bar, label)
 
 
 def _step(bar: Any, label: str) -> None:

@@ -21,11 +21,12 @@ from bot.owner.settings import StandingMemory
 from bot.text.evidence import evidence_line, evidence_of, evidence_rows  # noqa: F401  (re-exported for callers)
 from core.domain import UserError
 from core.evidence import DEFAULT_RULE, PairEvidence
-from core.research.what_if import WhatIf
+from core.research.what_if import MIN_VERDICT_MONTHS, MIN_VERDICT_TRADES, WhatIf
 from core.trading.rules import Rule
 from core.trading.servant import evidence_text
 
 MARGIN = 0.001  # a variant "better" by less than 0.1 % of the account is a tie, not a finding
+QUARTER_SLACK_MONTHS = 0.5  # a fold of 2.5-3.5 months may be called a quarter; otherwise "equal parts"
 
 
 def _pair_of(ctx: CommandContext, pair: str, explicit: bool = False) -> str:
@@ -170,19 +171,23 @@ def would_help(ctx: CommandContext, feature: str) -> Reply:
     plain, other = found.plain, found.variant
     better = found.folds_better()
     diff = other.mean_return - plain.mean_return
+    parts = _parts(found)
     text = (f"On your {len(found.pairs)} pair(s) over {_span(found.months)} of candles I hold, {feature} would "
             f"have {_made(other.mean_return)} (per pair) instead of {100 * plain.mean_return:+.1f} % for the plain "
-            f"strategy; better in {better} of {len(plain.fold_returns)} quarters.")
-    if diff > MARGIN and better * 4 >= 3 * len(plain.fold_returns):
-        text += f" {feature} measured better here"
-    elif diff < -MARGIN:
-        text += f" {feature} measured worse here"
+            f"strategy ({plain.trades} trades); better in {better} of {len(plain.fold_returns)} {parts}.")
+    if not found.enough_for_verdict():
+        text += " " + _too_little() + _states(evidence_of(ctx.services.status.snapshot()))
     else:
-        text += " No clear difference"
-    text += _standing(other.mean_return, plain.mean_return, evidence_of(ctx.services.status.snapshot()))
+        if diff > MARGIN and better * 4 >= 3 * len(plain.fold_returns):
+            text += f" {feature} measured better here"
+        elif diff < -MARGIN:
+            text += f" {feature} measured worse here"
+        else:
+            text += " No clear difference"
+        text += _standing(other.mean_return, plain.mean_return, evidence_of(ctx.services.status.snapshot()))
     rows: list[Row] = [("plain", f"{100 * plain.mean_return:+.2f} % ({plain.trades} trades)"),
                        (feature, f"{100 * other.mean_return:+.2f} % ({other.trades} trades)"),
-                       ("quarters better", f"{better} of {len(plain.fold_returns)}")]
+                       (f"{_row_parts(found)} better", f"{better} of {len(plain.fold_returns)}")]
     return Reply(text=text, title=f"Would {feature} help?", rows=rows)
 
 
@@ -197,20 +202,42 @@ def keep_trading(ctx: CommandContext) -> Reply:
     positive = sum(r > 0 for r in plain.fold_returns)
     text = (f"On your {len(found.pairs)} pair(s) over {_span(found.months)} of candles I hold, the plain strategy "
             f"{_made(plain.mean_return)} per pair ({plain.trades} trades; positive in {positive} of "
-            f"{len(plain.fold_returns)} quarters) against 0 % for standing aside.")
-    if plain.mean_return < -MARGIN:
+            f"{len(plain.fold_returns)} {_parts(found)}) against 0 % for standing aside.")
+    if not found.enough_for_verdict():
+        text += " " + _too_little()
+    elif plain.mean_return < -MARGIN:
         text += " On this record standing aside did better."
     elif plain.mean_return > MARGIN and positive * 4 >= 3 * len(plain.fold_returns):
-        text += " On this record trading paid, in most quarters."
+        text += f" On this record trading paid, in most {_parts(found)}."
     else:
         text += " On this record trading and standing aside are close."
     text += _states(evidence)
     rows: list[Row] = [("plain strategy", f"{100 * plain.mean_return:+.2f} % per pair"), ("standing aside", "0 %"),
-                       ("quarters positive", f"{positive} of {len(plain.fold_returns)}")]
+                       (f"{_row_parts(found)} positive", f"{positive} of {len(plain.fold_returns)}")]
     return Reply(text=text, title="Should you keep trading?", rows=rows)
 
 
 # ------------------------------------------------------------------------------- helpers
+def _is_quarterly(found: WhatIf) -> bool:
+    """Each fold is called a quarter only when it really spans about three months."""
+    return abs(found.fold_months() - 3.0) <= QUARTER_SLACK_MONTHS
+
+
+def _parts(found: WhatIf) -> str:
+    """"quarters" when each fold is ~3 months, else "equal parts of that period" (never a false "quarter")."""
+    return "quarters" if _is_quarterly(found) else "equal parts of that period"
+
+
+def _row_parts(found: WhatIf) -> str:
+    return "quarters" if _is_quarterly(found) else "equal parts"
+
+
+def _too_little() -> str:
+    """The plain admission when the history is below the minimum for a verdict (figures are still given)."""
+    return (f"That is too little history to tell: I need at least {MIN_VERDICT_MONTHS:.0f} months of candles and "
+            f"{MIN_VERDICT_TRADES} trades of the plain strategy before I call a difference a finding.")
+
+
 def _span(months: float) -> str:
     """"14 months", but "0.4 months" for a short history (never "over 0 months")."""
     return f"{months:.0f} months" if months >= 2 else f"{months:.1f} months"

@@ -13,6 +13,7 @@ import re
 
 from bot.conversation.parsed import Command
 from core.domain import UserError
+from core.markets.asset_names import asset_code
 from core.markets.pairs import normalize_pair
 from core.strategy.features import FEATURES
 
@@ -57,7 +58,7 @@ def servant_question(text: str) -> Command | None:
     why = _WHY_NOT.search(t)
     if why is not None and why.group(1).lower() not in _NOT_PAIRS:
         try:
-            return Command(COMMAND, ("why_not", normalize_pair(why.group(1))))
+            return Command(COMMAND, ("why_not", _pair(why.group(1))))
         except UserError:
             return None
     if _HOW.search(t):
@@ -74,6 +75,12 @@ def servant_question(text: str) -> Command | None:
 
 
 def _pair(word: str) -> str:
+    """"bitcoin", "xbt", "ether/eur" name the same pair as BTC, ETH/EUR: the asset names the rest of
+    the chat knows (core.markets.asset_names), so `trade bitcoin anyway` is not "I don't trade BITCOIN/USD"."""
+    base, slash, quote = word.partition("/")
+    code = asset_code(base)
+    if code is not None:
+        word = f"{code}/{asset_code(quote) or quote}" if slash else code
     return normalize_pair(word)  # a UserError here is the parser's one-line refusal
 
 

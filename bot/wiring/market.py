@@ -59,7 +59,8 @@ def _choose_market(settings: Settings, kv: KeyValueStore, clock: Clock | None) -
     if feed == "replay":
         if not settings.paper_data:
             raise UserError("PAPER_FEED=replay needs PAPER_DATA (a CSV file or a folder of CSVs)")
-        dataset = load_dataset(settings.paper_data, columnar=None)  # small replays skip pyarrow (20.5)
+        # small replays skip pyarrow (20.5); a pair with several files: its file of the trading timeframe
+        dataset = load_dataset(settings.paper_data, columnar=None, timeframe=settings.timeframe)
         if not dataset:
             raise UserError(f"PAPER_DATA={settings.paper_data}: no candles")
         start = min(c[0].ts for _, c in dataset.values())

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.domain import Candle, UserError
+from core.market_data.pair_files import files_for_timeframe
 from core.markets.pairs import pair_from_filename
 from core.markets.timeframes import timeframe_seconds
 
@@ -69,6 +70,14 @@ def _load_rows(p: Path, limit: int | None = None) -> list[Candle]:
         raise UserError(f"{p.name}: not a text CSV file") from None
     except csv.Error as exc:
         raise UserError(f"{p.name}: unreadable CSV ({exc})") from None
+
+
+def _first_ts(p: Path) -> int:
+    """The time of a file's first candle (rows are strictly increasing, so its earliest)."""
+    rows = _load_rows(p, limit=1)
+    if not rows:
+        raise UserError(f"{p.name}: no candles")
+    return rows[0].ts
 
 
 def check_head(path: str | Path, rows: int = 3) -> None:
@@ -145,13 +154,18 @@ def csv_files(path: str | Path) -> list[Path]:
 COLUMNAR_FROM_BYTES = 16 << 20  # `columnar=None`: pyarrow only for this much CSV (issue 20.5)
 
 
-def load_dataset(path: str | Path, columnar: bool | None = True) -> dict[str, tuple[str, list[Candle]]]:
-    """pair -> (timeframe, candles) for a file or folder; the finest timeframe wins per pair.
+def load_dataset(path: str | Path, columnar: bool | None = True,
+                 timeframe: str | None = None) -> dict[str, tuple[str, list[Candle]]]:
+    """pair -> (timeframe, candles) for a file or folder. With `timeframe` (the replay's trading
+    timeframe) a pair with several files reads the one `core.market_data.pair_files` picks (its file
+    of that timeframe first); without it the finest timeframe wins per pair.
 
     `columnar=None` (the paper replay of `zyn run`): pyarrow's reader (~44 MB resident for the
     life of the process) only when the files add up to COLUMNAR_FROM_BYTES; two pairs of 1h
     candles are read row by row in a fraction of a second, to the same candles."""
     files = csv_files(path)
+    if timeframe is not None:
+        files = files_for_timeframe(files, timeframe, _first_ts)
     if columnar is None:
         columnar = sum(f.stat().st_size for f in files) >= COLUMNAR_FROM_BYTES
     found: dict[str, tuple[str, list[Candle]]] = {}

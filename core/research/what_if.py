@@ -4,8 +4,9 @@ Why here: the owner's questions must be answered from his own pairs and the cand
 (in a replay only those before the replay clock), never from canned text. Each variant is the
 compiled kernel's backtest of the pinned strategy (through `core.research.pair_backtest`), once
 plain and once with the asked module on, over the same candles; the history is also cut into
-consecutive folds (quarters of the span) so the answer can say in how many the variant beat the
-plain strategy — one number over a lucky stretch is not evidence. Standing aside is 0 %.
+consecutive equal folds so the answer can say in how many the variant beat the plain strategy —
+one number over a lucky stretch is not evidence. Standing aside is 0 %. Below a minimum of history
+(`MIN_VERDICT_MONTHS`, `MIN_VERDICT_TRADES`) the figures are still given but no verdict is drawn.
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ from core.strategy.entry_rules import EntryRules
 
 MONTH_MS = 30.4375 * 86_400_000
 FOLDS = 4
+MIN_VERDICT_MONTHS = 3.0
+"""Fewer months than this and one regime (a single trend or chop) is all the candles show: a
+difference between variants there is noise about that stretch, not a finding about the strategy."""
+MIN_VERDICT_TRADES = 20
+"""Fewer plain-strategy trades than this (over all the owner's pairs) and one or two lucky or
+unlucky trades decide the sign; the same floor the evidence gate asks of a pair before live."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,14 @@ class WhatIf:
     months: float
     plain: VariantFigures
     variant: VariantFigures | None  # None: only the plain strategy was asked about
+
+    def enough_for_verdict(self) -> bool:
+        """Whether the history is long enough, and the plain strategy traded enough, to draw a verdict."""
+        return self.months >= MIN_VERDICT_MONTHS and self.plain.trades >= MIN_VERDICT_TRADES
+
+    def fold_months(self) -> float:
+        """How many months each of the equal folds spans (a "quarter" only when this is about 3)."""
+        return self.months / max(len(self.plain.fold_returns), 1)
 
     def folds_better(self) -> int:
         if self.variant is None:

@@ -29,6 +29,8 @@ from core.markets.timeframes import timeframe_ms
 from core.telemetry.kv import KeyValueStore
 
 EVIDENCE_KEY = "servant:evidence"
+MIN_TRADES_FOR_INTERVAL = 2
+"""Below two trades there is no spread to measure: the interval shown would be a single point."""
 
 
 class PlainSource(Protocol):
@@ -192,8 +194,22 @@ def evidence_text(ev: PairEvidence) -> str:
     months = f"{ev.months:.0f} months" if ev.months >= 2 else f"{ev.months:.1f} months"  # never "over 0 months"
     trades = f"{ev.trades} trade{'s' if ev.trades != 1 else ''}"
     line = f"{head} — {trades} over {months}, expectancy {ev.expectancy_r:+.2f}R"
-    if ev.interval_low is not None and ev.interval_high is not None:
+    if _interval_says_something(ev):
         line += f" (90 % interval {ev.interval_low:+.2f} to {ev.interval_high:+.2f})"
+    elif ev.interval_low is not None and ev.interval_high is not None:
+        line += " (too few trades for an interval)"
     if ev.pooled_r is not None:
         line += f", pooled {ev.pooled_r:+.2f}R"
     return line
+
+
+def _interval_says_something(ev: PairEvidence) -> bool:
+    """Whether the interval is worth showing to the owner.
+
+    With one trade (or identical outcomes) the interval collapses to a point — "+1.83 to +1.83" —
+    which reads as a certainty the record does not have; the wording says "too few trades" instead.
+    The gate's own arithmetic and the status JSON keep the numbers as they are."""
+    low, high = ev.interval_low, ev.interval_high
+    if low is None or high is None or ev.trades < MIN_TRADES_FOR_INTERVAL:
+        return False
+    return round(high - low, 2) > 0

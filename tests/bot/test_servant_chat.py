@@ -110,6 +110,14 @@ def test_trade_anyway_is_echoed_with_the_evidence_confirmed_and_undone(zyn: Zyn)
     assert zyn.status.snapshot()["evidence"]["BTC/USD"]["forced"] is False
 
 
+def test_trade_bitcoin_anyway_is_the_same_confirmation_as_trade_btc_anyway(zyn: Zyn) -> None:
+    """The audit saw "I don't trade BITCOIN/USD" while `BTC` and `xbt` worked."""
+    kind, text, rows = ask(zyn, "trade bitcoin anyway")
+    assert kind == "confirm" and "trade BTC/USD live" in text and rows == ask(zyn, "trade BTC anyway")[2]
+    ask(zyn, "no")
+    assert ask(zyn, "rules")[2] == []  # no rule kept without yes
+
+
 def test_how_are_you_doing_gives_pnl_against_standing_aside_and_the_backtest(zyn: Zyn) -> None:
     _, text, rows = ask(zyn, "how are you doing?")
     table = dict(rows)

@@ -24,7 +24,9 @@ def _folder(data_dir: Path, tmp_path: Path, hours: int = 4000) -> Path:
     return folder
 
 
-def test_servant_json_has_the_contract_shape(data_dir: Path, tmp_path: Path) -> None:
+def test_servant_json_has_the_contract_shape_and_a_captured_run_shows_progress_on_stderr(
+    data_dir: Path, tmp_path: Path
+) -> None:
     folder = _folder(data_dir, tmp_path)
     out = run(["backtest", "--data", str(folder), "--timeframe", "1h", "--servant", "--json", "--seeds", "3"],
               tmp_path)
@@ -39,6 +41,9 @@ def test_servant_json_has_the_contract_shape(data_dir: Path, tmp_path: Path) -> 
         assert {"pair", "states", "live_trades", "shadow_trades", "return_contribution"} <= set(p)
         assert p["live_trades"] + p["shadow_trades"] <= p["signals"]
     assert "servant walk-forward: 3 pairs" in out.stderr
+    # stderr is a pipe here (no tty, tqdm would hide its bar): plain progress lines, ending at 100 %
+    assert "servant walk-forward: 6 of 6 steps (100 %)" in out.stderr, out.stderr
+    assert "steps (" not in out.stdout  # stdout stays the one JSON object
 
 
 def test_servant_table_and_mistakes_are_one_line(data_dir: Path, tmp_path: Path) -> None:

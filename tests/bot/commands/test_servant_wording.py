@@ -45,6 +45,60 @@ class ShortHistory:
         return []
 
 
+class MeasuredHistory:
+    """The servant port over `months` of candles where mtf beats plain in 3 of 4 folds."""
+
+    measurable = ("mtf", "profit_target")
+
+    def __init__(self, months: float, plain_trades: int) -> None:
+        self.months, self.plain_trades = months, plain_trades
+
+    def what_if(self, feature: str | None = None, since_ms: int | None = None) -> Any:
+        plain = VariantFigures("plain", -0.05, (-0.02, -0.03, 0.01, -0.01), self.plain_trades)
+        other = VariantFigures(feature or "", 0.02, (0.01, 0.0, 0.02, -0.01), 9) if feature else None
+        return WhatIf(("BTC/USD", "ETH/USD"), self.months, plain, other)
+
+    def shadow_trades(self) -> Sequence[Any]:
+        return []
+
+
+def _ask(port: Any, services: Services, db: Engine, clock: SimClock, classifier: IntentClassifier,
+         question: str) -> str:
+    dispatcher = Dispatcher(dataclasses.replace(services, servant=port), KeyValueStore(db), db, clock,
+                            ALLOW, "jimmy", OfflineEngine(classifier))
+    return dispatcher.handle(Envelope("telegram", "111", question)).text
+
+
+def test_a_short_or_thin_history_gives_the_figures_but_says_it_is_too_little_to_tell(
+    services: Services, status: FakeStatus, db: Engine, clock: SimClock, intent_classifier: IntentClassifier
+) -> None:
+    """0.4 months, or 14 months with 5 plain trades: the measured numbers, and no verdict drawn from noise."""
+    status.snap["evidence"] = {"BTC/USD": EVIDENCE, "ETH/USD": EVIDENCE}
+    for port in (ShortHistory(), MeasuredHistory(14.0, 5)):
+        for question in ("would mtf help?", "should I turn on mtf?", "should I keep trading?"):
+            text = _ask(port, services, db, clock, intent_classifier, question)
+            assert "too little history to tell" in text and "in shadow" in text, text
+            assert "trades" in text and "%" in text, text
+            for verdict in ("measured better", "measured worse", "No clear difference", "standing aside did better",
+                            "trading paid", "are close"):
+                assert verdict not in text, text
+
+
+def test_enough_history_gives_a_verdict_and_only_three_month_folds_are_called_quarters(
+    services: Services, status: FakeStatus, db: Engine, clock: SimClock, intent_classifier: IntentClassifier
+) -> None:
+    status.snap["evidence"] = {"BTC/USD": EVIDENCE, "ETH/USD": EVIDENCE}
+    year = _ask(MeasuredHistory(12.0, 40), services, db, clock, intent_classifier, "would mtf help?")
+    assert "mtf measured better here" in year and "better in 3 of 4 quarters" in year, year
+    assert "too little history" not in year
+    half_year = _ask(MeasuredHistory(6.0, 40), services, db, clock, intent_classifier, "would mtf help?")
+    assert "better in 3 of 4 equal parts of that period" in half_year and "quarter" not in half_year, half_year
+    keep = _ask(MeasuredHistory(6.0, 40), services, db, clock, intent_classifier, "should I keep trading?")
+    assert "standing aside did better" in keep and "positive in 1 of 4 equal parts" in keep, keep
+    short = _ask(ShortHistory(), services, db, clock, intent_classifier, "would mtf help?")
+    assert "quarter" not in short and "equal parts of that period" in short, short
+
+
 def test_why_not_trading_names_the_whole_record_when_the_rule_has_no_lookback(say: Say, status: FakeStatus) -> None:
     assert DEFAULT_RULE.lookback_days == 0  # the pinned rule counts every trade of the pair's record
     status.snap["evidence"] = {"BTC/USD": EVIDENCE, "ETH/USD": EVIDENCE}
@@ -96,3 +150,16 @@ def test_trade_anyway_naming_a_quote_he_does_not_trade_is_refused_the_bare_coin_
         echoed = ask(typed)
         assert echoed.kind == "confirm" and "trade BTC/USDT live whatever its evidence says" in echoed.text, typed
         assert "Dropped" in ask("no").text
+
+
+def test_a_one_trade_record_says_too_few_trades_instead_of_a_zero_width_interval() -> None:
+    """Against the sim-exchange one pooled trade gave "(90 % interval +1.83 to +1.83)": a certainty it lacks."""
+    from core.evidence import PairEvidence
+    from core.trading.servant import evidence_text
+
+    one = PairEvidence("BTC/USD", "shadow", 1, 0.1, 1.83, 1.83, 1.83, 1.83, False)
+    assert evidence_text(one) == ("BTC/USD: shadow — 1 trade over 0.1 months, expectancy +1.83R "
+                                  "(too few trades for an interval), pooled +1.83R")
+    flat = PairEvidence("ETH/USD", "shadow", 5, 1.0, 0.5, 0.5, 0.5, 0.5, False)
+    assert "too few trades for an interval" in evidence_text(flat) and "0.50 to +0.50" not in evidence_text(flat)
+    assert (one.to_json()["interval_low"], one.to_json()["interval_high"]) == (1.83, 1.83)  # JSON keeps its numbers

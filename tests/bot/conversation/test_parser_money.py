@@ -170,3 +170,16 @@ def test_pnl_chart_is_the_pnl_chart_and_how_does_this_work_is_no_servant_questio
     assert parse("how does this work") is None  # help, from the classifier
     would = parse("would mtf help")
     assert would is not None and would.args == ("would", "mtf")
+
+
+@pytest.mark.parametrize(("text", "pair"), [("trade bitcoin anyway", "BTC/USD"), ("trade xbt anyway", "BTC/USD"),
+                                            ("trade BTC anyway", "BTC/USD"), ("trade ether anyway", "ETH/USD"),
+                                            ("trade ethereum/eur anyway", "ETH/EUR")])
+def test_trade_anyway_knows_the_asset_names_the_chat_knows(text: str, pair: str) -> None:
+    cmd = parse(text)
+    assert cmd is not None and (cmd.name, cmd.args) == ("trade_anyway", (pair,))
+
+
+def test_why_not_trading_bitcoin_asks_about_btc() -> None:
+    cmd = parse("why aren't you trading bitcoin?")
+    assert cmd is not None and cmd.args == ("why_not", "BTC/USD")

@@ -35,7 +35,7 @@ def test_plain_is_the_kernel_backtests_mean_return_and_folds_cover_the_span(data
     single = what_if({PAIRS[0]: held[PAIRS[0]]}, TF, markets)
     assert single is not None
     compounded = 1.0
-    for f in single.plain.fold_returns:  # for one pair the quarters compound to the whole
+    for f in single.plain.fold_returns:  # for one pair the folds compound to the whole
         compounded *= 1 + f
     assert compounded - 1 == pytest.approx(single.plain.mean_return, abs=1e-9)
     assert 3.5 < found.months < 4.5  # 3000 hourly candles
@@ -55,3 +55,15 @@ def test_a_module_runs_with_its_flags_and_since_measures_only_the_later_part(dat
 
 def test_too_little_history_says_nothing(data_dir: Path) -> None:
     assert what_if(_held(data_dir, 30), TF, {p: market_for(p) for p in PAIRS}) is None
+
+
+def test_a_verdict_needs_the_minimum_months_and_plain_trades() -> None:
+    from core.research.what_if import MIN_VERDICT_MONTHS, MIN_VERDICT_TRADES, VariantFigures, WhatIf
+
+    def found(months: float, trades: int) -> WhatIf:
+        return WhatIf(PAIRS, months, VariantFigures("plain", 0.01, (0.0,) * FOLDS, trades), None)
+
+    assert found(MIN_VERDICT_MONTHS, MIN_VERDICT_TRADES).enough_for_verdict()
+    assert not found(MIN_VERDICT_MONTHS - 0.1, 500).enough_for_verdict()
+    assert not found(24.0, MIN_VERDICT_TRADES - 1).enough_for_verdict()
+    assert found(12.0, 40).fold_months() == pytest.approx(3.0)
