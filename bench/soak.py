@@ -97,13 +97,13 @@ def main() -> int:  # noqa: PLR0915 - one linear script
     ap.add_argument("--warmup-days", type=int, default=60,
                     help="with --pairs: days of candles before the soak (decided in one catch-up step)")
     ap.add_argument("--trace", action="store_true",
-                    help="where the growth is: Python's traced size beside RSS each day, then the allocation "
-                         "sites and object types that grew from day 1 to the last day (tracemalloc: slower)")
+                    help="where the growth is: Python's live allocations made since the warm-up beside RSS "
+                         "each day, then the allocation sites and object types that grew from day 1 to the "
+                         "last day (tracemalloc: slower)")
+    ap.add_argument("--trim-every-min", type=int, default=0,
+                    help="experiment: glibc malloc_trim(0) every N simulated minutes (0: never)")
     args = ap.parse_args()
-    if args.trace:
-        import tracemalloc
-
-        tracemalloc.start(1)
+    import tracemalloc  # --trace starts it after the warm-up: the growth, not the imports, is traced
 
     from loguru import logger
     from sqlmodel import Session, func, select
@@ -139,6 +139,8 @@ def main() -> int:  # noqa: PLR0915 - one linear script
         start = w.zyn.replay.start_ms()
         now = max(start or T0, T0)
         w.zyn.replay.step(now)  # the warm-up
+        if args.trace:
+            tracemalloc.start(1)
         t_wall, n = time.monotonic(), 0
         samples.append((0, rss_mb()))
         for minute in range(1, args.days * 1440 + 1):
@@ -159,9 +161,14 @@ def main() -> int:  # noqa: PLR0915 - one linear script
                 bad_answers += r.status_code != 200
                 w.zyn.dispatcher.handle(Envelope("cli", "owner", "status"))
                 messages += 5
+            if args.trim_every_min and minute % args.trim_every_min == 0:
+                import ctypes
+
+                ctypes.CDLL(None).malloc_trim(0)
             if minute % 1440 == 0:
                 samples.append((minute // 1440, rss_mb()))
-                traced = f", traced {tracemalloc.get_traced_memory()[0] / 2**20:7.1f} MB" if args.trace else ""
+                traced = (f", traced since warm-up {tracemalloc.get_traced_memory()[0] / 2**20:7.1f} MB"
+                          if args.trace else "")
                 print(f"day {minute // 1440:2d}: RSS {samples[-1][1]:7.1f} MB{traced}, wall "
                       f"{time.monotonic() - t_wall:6.0f} s, errors so far {len(errors)}", flush=True)
                 if args.trace and minute // 1440 == 1:

@@ -26,5 +26,4 @@ def limit_malloc_arenas(arenas: int = ARENAS) -> bool:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
         return False
-    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    return bool(mallopt(M_ARENA_MAX, arenas))
+    return bool(mallopt(ctypes.c_int(M_ARENA_MAX), ctypes.c_int(arenas)))  # int mallopt(int, int)
