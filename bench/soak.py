@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import ctypes
 import json
 import sys
 import tempfile
@@ -66,6 +67,25 @@ def slope_per_day(samples: list[tuple[int, float]]) -> float:
     mx = sum(d for d, _ in pts) / len(pts)
     my = sum(r for _, r in pts) / len(pts)
     return sum((d - mx) * (r - my) for d, r in pts) / sum((d - mx) ** 2 for d, _ in pts)
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+                 "keepcost")]
+
+
+def native_heap() -> str:
+    """glibc's heap (in use / free but kept) and SQLite's own heap: what RSS holds beside Python's."""
+    libc = ctypes.CDLL(None)
+    libc.mallinfo2.restype = _MallInfo2
+    info = libc.mallinfo2()
+    try:
+        sqlite_mb = f"{ctypes.CDLL('libsqlite3.so.0').sqlite3_memory_used() / 2**20:.1f} MB"
+    except OSError:
+        sqlite_mb = "?"
+    return (f"malloc in use {(info.uordblks + info.hblkhd) / 2**20:.1f} MB, free kept {info.fordblks / 2**20:.1f} MB, "
+            f"sqlite {sqlite_mb}")
 
 
 def object_types() -> dict[str, int]:
@@ -167,8 +187,8 @@ def main() -> int:  # noqa: PLR0915 - one linear script
                 ctypes.CDLL(None).malloc_trim(0)
             if minute % 1440 == 0:
                 samples.append((minute // 1440, rss_mb()))
-                traced = (f", traced since warm-up {tracemalloc.get_traced_memory()[0] / 2**20:7.1f} MB"
-                          if args.trace else "")
+                traced = (f", traced since warm-up {tracemalloc.get_traced_memory()[0] / 2**20:7.1f} MB, "
+                          f"{native_heap()}" if args.trace else "")
                 print(f"day {minute // 1440:2d}: RSS {samples[-1][1]:7.1f} MB{traced}, wall "
                       f"{time.monotonic() - t_wall:6.0f} s, errors so far {len(errors)}", flush=True)
                 if args.trace and minute // 1440 == 1:

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from loguru import logger
 from sqlalchemy.engine import Engine
@@ -124,13 +124,17 @@ def stream_of(feed: object) -> StreamFeed | None:
     ~45 MB of a replay's ~200 MB at start), requests and websockets (issue 20.5); and a feed can
     only be a `StreamFeed` once the module that defines it was imported by whoever built it."""
     module = sys.modules.get("adapters.kraken.stream_feed")
-    return feed if module is not None and isinstance(feed, module.StreamFeed) else None
+    if module is None or not isinstance(feed, module.StreamFeed):
+        return None
+    return cast("StreamFeed", feed)
 
 
 def polled_of(feed: object) -> KrakenPublicFeed | None:
     """`feed` when it is Kraken's REST feed, else None — without importing it (see `stream_of`)."""
     module = sys.modules.get("adapters.kraken.feed")
-    return feed if module is not None and isinstance(feed, module.KrakenPublicFeed) else None
+    if module is None or not isinstance(feed, module.KrakenPublicFeed):
+        return None
+    return cast("KrakenPublicFeed", feed)
 
 
 def public_client_of(feed: MarketFeed | None) -> Any | None:
