@@ -158,6 +158,8 @@ def report(args: argparse.Namespace, meter: ImportMeter, port: int, base: float)
         print(f"after {args.settle:.0f} s of chat to settle ({sent} requests): RSS {rss_mb():.1f} MB; "
               f"load average {os.getloadavg()}")
         print_packages(meter, [n for n in meter.own if n not in at_start_pkgs], args.top)
+    if args.tracemalloc:
+        tracemalloc.start(1)  # after the settling: what is traced is what the measured chat allocates
     rss0 = rss_mb()
     traced0 = tracemalloc.get_traced_memory()[0] if tracemalloc.is_tracing() else 0
     snap0 = tracemalloc.take_snapshot() if tracemalloc.is_tracing() else None
@@ -180,7 +182,7 @@ def report(args: argparse.Namespace, meter: ImportMeter, port: int, base: float)
         print(f"tracemalloc: traced {traced0 / 2**20:.1f} MB -> {now / 2**20:.1f} MB ({(now - traced0) / 2**20:+.1f}); "
               f"RSS {rss0:.1f} -> {rss_mb():.1f} MB ({rss_mb() - rss0:+.1f})")
         snap1 = tracemalloc.take_snapshot()
-        print("  top files by traced size now:")
+        print("  top files by live allocations made during the measured chat:")
         for stat in snap1.statistics("filename")[: args.top]:
             print(f"  {stat.size / 2**20:7.2f} MB  {os.path.relpath(stat.traceback[0].filename, ROOT)}")
         print("  top growth over the measured chat, by line:")
@@ -198,12 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--chat", type=float, default=0.0, help="seconds of chat measured after --settle (0: none)")
     ap.add_argument("--top", type=int, default=30, help="rows listed")
     ap.add_argument("--who", default="", help="comma-separated packages whose first importer is printed")
-    ap.add_argument("--tracemalloc", action="store_true", help="trace Python's allocations from the start")
+    ap.add_argument("--tracemalloc", action="store_true", help="trace Python's allocations during the measured chat")
     args = ap.parse_args(argv)
-    if args.tracemalloc:
-        import tracemalloc
-
-        tracemalloc.start(1)
     base = rss_mb()
     meter = ImportMeter(tuple(w.strip() for w in args.who.split(",") if w.strip()))
     meter.install()
