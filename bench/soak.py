@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import ctypes
 import json
 import sys
 import tempfile
@@ -68,6 +69,46 @@ def slope_per_day(samples: list[tuple[int, float]]) -> float:
     return sum((d - mx) * (r - my) for d, r in pts) / sum((d - mx) ** 2 for d, _ in pts)
 
 
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+                 "keepcost")]
+
+
+def native_heap() -> str:
+    """glibc's heap (in use / free but kept) and SQLite's own heap: what RSS holds beside Python's."""
+    libc = ctypes.CDLL(None)
+    libc.mallinfo2.restype = _MallInfo2
+    info = libc.mallinfo2()
+    try:
+        sqlite_mb = f"{ctypes.CDLL('libsqlite3.so.0').sqlite3_memory_used() / 2**20:.1f} MB"
+    except OSError:
+        sqlite_mb = "?"
+    return (f"malloc in use {(info.uordblks + info.hblkhd) / 2**20:.1f} MB, free kept {info.fordblks / 2**20:.1f} MB, "
+            f"sqlite {sqlite_mb}")
+
+
+def object_types() -> dict[str, int]:
+    """Live objects tracked by the cyclic collector, by type name."""
+    import gc
+    from collections import Counter
+
+    return dict(Counter(type(o).__qualname__ for o in gc.get_objects()))
+
+
+def print_growth(before: object, after: object, types_before: dict[str, int], types_after: dict[str, int]) -> None:
+    """The allocation sites and object types that grew between two snapshots (--trace)."""
+    import tracemalloc
+
+    assert isinstance(before, tracemalloc.Snapshot) and isinstance(after, tracemalloc.Snapshot)
+    print("growth from day 1 to the last day, by allocation site:")
+    for stat in after.compare_to(before, "lineno")[:15]:
+        frame = stat.traceback[0]
+        print(f"  {stat.size_diff / 2**20:+8.2f} MB {stat.count_diff:+9d} blocks  {frame.filename}:{frame.lineno}")
+    grown = sorted(((types_after.get(t, 0) - types_before.get(t, 0), t) for t in types_after), reverse=True)
+    print("objects (gc-tracked) grown from day 1 to the last day:", ", ".join(f"{t} {d:+d}" for d, t in grown[:12]))
+
+
 def main() -> int:  # noqa: PLR0915 - one linear script
     ap = argparse.ArgumentParser()
     ap.add_argument("--days", type=int, default=30)
@@ -75,7 +116,14 @@ def main() -> int:  # noqa: PLR0915 - one linear script
     ap.add_argument("--pairs", type=int, default=0, help="N LOAD pairs from the real hourly candles instead")
     ap.add_argument("--warmup-days", type=int, default=60,
                     help="with --pairs: days of candles before the soak (decided in one catch-up step)")
+    ap.add_argument("--trace", action="store_true",
+                    help="where the growth is: Python's live allocations made since the warm-up beside RSS "
+                         "each day, then the allocation sites and object types that grew from day 1 to the "
+                         "last day (tracemalloc: slower)")
+    ap.add_argument("--trim-every-min", type=int, default=0,
+                    help="experiment: glibc malloc_trim(0) every N simulated minutes (0: never)")
     args = ap.parse_args()
+    import tracemalloc  # --trace starts it after the warm-up: the growth, not the imports, is traced
 
     from loguru import logger
     from sqlmodel import Session, func, select
@@ -111,6 +159,8 @@ def main() -> int:  # noqa: PLR0915 - one linear script
         start = w.zyn.replay.start_ms()
         now = max(start or T0, T0)
         w.zyn.replay.step(now)  # the warm-up
+        if args.trace:
+            tracemalloc.start(1)
         t_wall, n = time.monotonic(), 0
         samples.append((0, rss_mb()))
         for minute in range(1, args.days * 1440 + 1):
@@ -131,10 +181,20 @@ def main() -> int:  # noqa: PLR0915 - one linear script
                 bad_answers += r.status_code != 200
                 w.zyn.dispatcher.handle(Envelope("cli", "owner", "status"))
                 messages += 5
+            if args.trim_every_min and minute % args.trim_every_min == 0:
+                import ctypes
+
+                ctypes.CDLL(None).malloc_trim(0)
             if minute % 1440 == 0:
                 samples.append((minute // 1440, rss_mb()))
-                print(f"day {minute // 1440:2d}: RSS {samples[-1][1]:7.1f} MB, wall {time.monotonic() - t_wall:6.0f} s,"
-                      f" errors so far {len(errors)}", flush=True)
+                traced = (f", traced since warm-up {tracemalloc.get_traced_memory()[0] / 2**20:7.1f} MB, "
+                          f"{native_heap()}" if args.trace else "")
+                print(f"day {minute // 1440:2d}: RSS {samples[-1][1]:7.1f} MB{traced}, wall "
+                      f"{time.monotonic() - t_wall:6.0f} s, errors so far {len(errors)}", flush=True)
+                if args.trace and minute // 1440 == 1:
+                    first_snap, first_types = tracemalloc.take_snapshot(), object_types()
+        if args.trace and args.days > 1:
+            print_growth(first_snap, tracemalloc.take_snapshot(), first_types, object_types())
         w.tg.wait_for("/sendMessage", lambda c: c.params.get("chat_id") == str(OWNER_CHAT), count=n, timeout=300)
         with Session(w.zyn.db) as s:
             error_rows = int(s.exec(select(func.count()).select_from(ErrorRow)).one())

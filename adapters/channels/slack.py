@@ -36,6 +36,7 @@ from adapters.channels.ports import (
 from adapters.channels.render import slack_messages
 from adapters.channels.replay_cache import ReplayCache
 from adapters.channels.slack_guard import bolt_error, refusal
+from adapters.channels.slack_off import unconfigured_blueprint
 
 MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 MAX_EVENT_BYTES = 256 * 1024
@@ -48,18 +49,8 @@ def make_blueprint(zyn: ZynLike) -> Blueprint:
     """`POST /slack/events` for the composition root's Flask app (404 when Slack is not set up)."""
     channels = channel_settings(zyn.settings)
     if not slack_configured(channels):
-        return _unconfigured_blueprint()
+        return unconfigured_blueprint()
     return SlackChannel(channels, zyn.dispatcher).blueprint()
-
-
-def _unconfigured_blueprint() -> Blueprint:
-    bp = Blueprint("zyn_slack", __name__)
-
-    @bp.post("/slack/events")
-    def slack_events_off() -> Response:
-        return Response("Slack channel not configured\n", 404, mimetype="text/plain")
-
-    return bp
 
 
 def web_client(channels: ChannelSettings, timeout_s: int = 10) -> WebClient:

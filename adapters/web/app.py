@@ -5,6 +5,9 @@ from __future__ import annotations
 from flask import Flask
 
 from adapters.channels import sms, web_chat
+from adapters.channels.config_checks import slack_configured
+from adapters.channels.ports import channel_settings
+from adapters.channels.slack_off import unconfigured_blueprint
 from adapters.web import health, owner_api
 from adapters.web.owner_api import OwnerActions
 from adapters.web.ports import WebZyn
@@ -21,9 +24,12 @@ def create_web_app(zyn: WebZyn, owner: OwnerActions | None = None) -> Flask:
         app.register_blueprint(owner_api.make_blueprint(owner))
     modules = zyn.modules  # the dashboard shows which modules are on (issue 9)
     app.context_processor(lambda: {"features_on": modules.status_line()})
-    from adapters.channels import slack as slack_module  # lazy: slack-bolt, only when the web app is built
-
     configured = zyn.channels.get("slack")
+    if configured is None and not slack_configured(channel_settings(zyn.settings)):
+        app.register_blueprint(unconfigured_blueprint())  # a 404, and slack_bolt stays unloaded (issue 20.5)
+        return app
+    from adapters.channels import slack as slack_module  # lazy: slack-bolt, only when Slack is set up
+
     if isinstance(configured, slack_module.SlackChannel):  # the configured Slack channel serves its own signed route
         app.register_blueprint(configured.blueprint())
     else:

@@ -19,7 +19,6 @@ import socket
 from collections.abc import Iterable
 from pathlib import Path
 
-import psycopg
 from loguru import logger
 
 from adapters.channels.config_checks import check_channels
@@ -92,6 +91,8 @@ def check_database(url: str, timeout_s: int = 3) -> None:
         if not os.access(target, os.W_OK | os.X_OK):
             raise UserError(f"DATABASE_URL: cannot create the database under {target} (not writable)")
         return
+
+    import psycopg  # lazy: PostgreSQL's driver (~9 MB) only where the database is PostgreSQL (issue 20.5)
 
     conninfo = "postgresql://" + rest
     try:

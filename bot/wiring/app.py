@@ -32,6 +32,7 @@ from bot.wiring.executions import start_executions
 from bot.wiring.history import build_candle_store, keep_candles, start_backfill
 from bot.wiring.jobs import JobParts, build_scheduler, scheduler_lock
 from bot.wiring.lifecycle import Lifecycle
+from bot.wiring.malloc_arenas import limit_malloc_arenas
 from bot.wiring.market import (
     LivePaperPricer,
     MarketWiring,
@@ -239,6 +240,7 @@ def build_zyn(
     renews that same lease). Build only while holding it in a real process. The web server is not
     a part: `zyn run` builds it around the finished object (`adapters.web.app.create_web_app`)."""
     settings = with_channels(given)  # core-only Settings (tests, benchmarks): no channel configured
+    limit_malloc_arenas()  # before this process's threads start: each would keep an arena of its own
     db = db if db is not None else make_engine(settings.database_url)
     kv = KeyValueStore(db)
     market = choose_market(settings, kv, clock)

@@ -8,10 +8,11 @@ with a short timeout and falls back to replay, else to "no market data" (chat st
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from loguru import logger
 from sqlalchemy.engine import Engine
@@ -28,6 +29,10 @@ from core.market_data.resample import resample
 from core.markets.catalog import markets_for
 from core.markets.timeframes import timeframe_ms
 from core.paper.exchange import PaperExchange
+
+if TYPE_CHECKING:
+    from adapters.kraken.feed import KrakenPublicFeed
+    from adapters.kraken.stream_feed import StreamFeed
 from core.ports import Clock, Exchange, MarketFeed
 from core.telemetry.kv import KeyValueStore
 from core.trading.circuit_breaker import CircuitBreaker
@@ -113,13 +118,31 @@ def exchange_markets(settings: Settings, wiring: MarketWiring) -> dict[str, Mark
     return {m.pair: m for m in listed}
 
 
+def stream_of(feed: object) -> StreamFeed | None:
+    """`feed` when it is Kraken's WebSocket feed, else None — without importing it.
+
+    Why not a plain isinstance: importing the class loads ccxt (every exchange class it ships,
+    ~45 MB of a replay's ~200 MB at start), requests and websockets (issue 20.5); and a feed can
+    only be a `StreamFeed` once the module that defines it was imported by whoever built it."""
+    module = sys.modules.get("adapters.kraken.stream_feed")
+    if module is None or not isinstance(feed, module.StreamFeed):
+        return None
+    return cast("StreamFeed", feed)
+
+
+def polled_of(feed: object) -> KrakenPublicFeed | None:
+    """`feed` when it is Kraken's REST feed, else None — without importing it (see `stream_of`)."""
+    module = sys.modules.get("adapters.kraken.feed")
+    if module is None or not isinstance(feed, module.KrakenPublicFeed):
+        return None
+    return cast("KrakenPublicFeed", feed)
+
+
 def public_client_of(feed: MarketFeed | None) -> Any | None:
     """The key-less Kraken client behind a paper feed on live prices (streamed or polled), else None."""
-    from adapters.kraken.feed import KrakenPublicFeed  # lazy: keeps ccxt, requests out of this import
-    from adapters.kraken.stream_feed import StreamFeed  # lazy: keeps ccxt, requests, websockets out of this import
-
-    inner = feed.rest if isinstance(feed, StreamFeed) else feed
-    return inner.client if isinstance(inner, KrakenPublicFeed) else None
+    stream = stream_of(feed)
+    inner = polled_of(stream.rest if stream is not None else feed)
+    return inner.client if inner is not None else None
 
 
 def _candle_source(wiring: MarketWiring) -> Any:
@@ -175,17 +198,15 @@ def streamed(settings: Settings, rest: Any, clock: Clock) -> MarketFeed:
 
 def keep_stream(feed: MarketFeed | None, keep: Callable[[Any], None]) -> None:
     """Hand a streaming feed's socket to the lifecycle, so the process stops it on close."""
-    from adapters.kraken.stream_feed import StreamFeed  # lazy: keeps ccxt, requests, websockets out of this import
-
-    if isinstance(feed, StreamFeed):
-        keep(feed)
+    stream = stream_of(feed)
+    if stream is not None:
+        keep(stream)
 
 
 def market_data_state(feed: MarketFeed | None) -> dict[str, str]:
     """status `market_data`: which transport the live feed answers with now."""
-    from adapters.kraken.stream_feed import StreamFeed  # lazy: keeps ccxt, requests, websockets out of this import
-
-    return {"transport": feed.transport() if isinstance(feed, StreamFeed) else "rest"}
+    stream = stream_of(feed)
+    return {"transport": stream.transport() if stream is not None else "rest"}
 
 
 BookQuote = Callable[[str, str, Decimal], str]
@@ -194,11 +215,10 @@ BookQuote = Callable[[str, str, Decimal], str]
 def book_quote(feed: MarketFeed | None) -> BookQuote:
     """issue 21: the echo of a market order gets the spread and the fill the checked WebSocket book
     implies (`StreamFeed.quote_line`); "" without a live book (REST, replay, paper CSVs)."""
-    from adapters.kraken.stream_feed import StreamFeed
-
-    if not isinstance(feed, StreamFeed):
+    stream = stream_of(feed)
+    if stream is None:
         return lambda pair, side, amount: ""
-    return feed.quote_line
+    return stream.quote_line
 
 
 def public_kraken(api_url: str, budget: RateBudget) -> Any:

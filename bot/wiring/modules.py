@@ -17,7 +17,7 @@ from loguru import logger
 
 from adapters.channels.ports import Channel, PolledChannel
 from bot.text.universe import row_json
-from bot.wiring.market import choose_market, paper_feed, paper_markets, public_client_of, public_kraken
+from bot.wiring.market import choose_market, paper_feed, paper_markets, public_client_of, public_kraken, stream_of
 from core.config import Settings
 from core.domain import Event, Market, UserError, ZynError
 from core.markets.universe import UniverseService
@@ -284,10 +284,9 @@ def watched_feed(feed: MarketFeed | None, market_kind: str, modules: Modules,
 def watch_stream(wd: Watchdog, feed: MarketFeed, expected: Callable[[], bool]) -> None:
     """issue 21: the market socket's heartbeats feed the watchdog (probe: a message within its
     stall time); a dead socket is reconnected. Not critical: REST polling carries on meanwhile."""
-    from adapters.kraken.stream_feed import StreamFeed  # lazy: keeps ccxt, requests, websockets out of this import
-
-    if isinstance(feed, StreamFeed):
-        wd.register("market_socket", "socket", 60.0, probe=feed.healthy, restart=feed.socket.reconnect,
+    stream = stream_of(feed)
+    if stream is not None:
+        wd.register("market_socket", "socket", 60.0, probe=stream.healthy, restart=stream.socket.reconnect,
                     expected=expected)
 
 

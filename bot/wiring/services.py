@@ -254,8 +254,7 @@ def build_channels(settings: ZynSettings, dispatcher: Dispatcher, notifier: Noti
     taken off it by its supervisor and put back when it is up), so the senders are registered
     here rather than passed to its constructor: the notifier must exist before the trading
     service, which the channels' dispatcher needs."""
-    # lazy: keeps flask, slack_bolt, slack_sdk out of this import
-    from adapters.channels.slack import SlackChannel, slack_configured
+    from adapters.channels.config_checks import slack_configured  # lazy: like the channels below
     from adapters.channels.sms import SmsChannel  # lazy: keeps flask, twilio out of this import
 
     ch = settings.channels
@@ -266,7 +265,9 @@ def build_channels(settings: ZynSettings, dispatcher: Dispatcher, notifier: Noti
 
         if telegram_configured(ch):
             channels["telegram"] = TelegramChannel(ch, dispatcher)
-    if slack_configured(ch):
+    if slack_configured(ch):  # slack_bolt and slack_sdk (~2.5 MB) only when there is an app (issue 20.5)
+        from adapters.channels.slack import SlackChannel  # lazy: keeps slack_bolt, slack_sdk out of this import
+
         channels["slack"] = SlackChannel(ch, dispatcher)
     sms = SmsChannel(ch)
     if sms.enabled:

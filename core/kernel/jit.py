@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -52,33 +53,52 @@ def point_cache(numba: Any, package_dir: Path | None = None) -> None:
         numba.config.CACHE_DIR = chosen
 
 
+class _ScipyProbeBlock:
+    """A meta-path finder that fails `import scipy.linalg` on one thread only: the one importing
+    numba, while it does (`thread`); every other thread, and that one afterwards, imports it as
+    usual. Inserted into `sys.meta_path` once and never removed (removing a finder while another
+    thread walks the list could make that thread skip the next finder)."""
+
+    def __init__(self) -> None:
+        self.thread: int | None = None
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name == "scipy.linalg" and self.thread == threading.get_ident():
+            raise ModuleNotFoundError(f"{name} is not loaded for numba's BLAS probe (core.kernel.jit)", name=name)
+
+
+def _probe_block() -> _ScipyProbeBlock:
+    for finder in sys.meta_path:
+        if isinstance(finder, _ScipyProbeBlock):
+            return finder
+    block = _ScipyProbeBlock()
+    sys.meta_path.insert(0, block)
+    return block
+
+
 def import_numba() -> Any:
-    """numba, imported without its probe for scipy's BLAS when scipy is not loaded yet.
+    """numba, imported without its probe for scipy's BLAS when scipy.linalg is not loaded yet.
 
     Why: at import numba asks for `scipy.linalg.cython_blas` (only np.dot/linalg in compiled code
-    need it; the kernel uses neither), which loads scipy and OpenBLAS: ~190 ms and ~30 MB in every
-    `zyn backtest` process. A None entry in sys.modules makes that one probe fail fast; it is
-    removed right after, so a later `import scipy.linalg` (the learner) loads it normally.
-    The entry is process-wide: while another thread runs (zyn run's chat classifier warming up
-    imports scikit-learn, hence scipy.linalg) it would make that thread's import fail, so the probe
-    is only blocked in a single-threaded process (`zyn backtest`, where the saving matters).
+    need it; the kernel uses neither), which loads scipy.linalg, OpenBLAS and, through numpy.f2py,
+    charset_normalizer: ~190 ms and 17-30 MB in every process that runs the kernel (issue 20.5:
+    +87.9 MB for numba in `zyn run` against +70.5 MB without the probe). The probe is failed on
+    the importing thread only (`_ScipyProbeBlock`): `zyn run` has other threads (the chat's
+    classifier may import scikit-learn, hence scipy.linalg, at the same moment), and a process-wide
+    block (a None entry in sys.modules, as before) made such a thread's import fail. A later
+    `import scipy.linalg` (the learner) loads it normally.
     """
-    import threading
-
     if "numba" in sys.modules:
         return sys.modules["numba"]
-    probe = "scipy.linalg.cython_blas"
-    blocked = probe not in sys.modules and threading.active_count() == 1
-    if blocked:
-        sys.modules[probe] = None  # type: ignore[assignment]
+    block = _probe_block()
+    block.thread = threading.get_ident() if "scipy.linalg" not in sys.modules else None
     try:
         import numba  # lazy: numba loads only when used
 
         # lazy: numba loads only when used
         import numba.np.arraymath  # noqa: F401 - the probe runs here; finish it while blocked
     finally:
-        if blocked and sys.modules.get(probe, 0) is None:
-            del sys.modules[probe]
+        block.thread = None
     point_cache(numba)
     stamp_kernel_cache(numba)
     return numba

@@ -1,6 +1,8 @@
 """`zyn run`'s composition root loads no heavy library it does not need yet (issue 20.5):
 matplotlib waits for the first chart, the OpenAI SDK for a key, python-telegram-bot for a bot
-token, and pyarrow for a replay big enough to need its reader."""
+token, and pyarrow for a replay big enough to need its reader; ccxt (every exchange class it
+ships, ~45 MB), requests and websockets wait for Kraken, psycopg for a PostgreSQL URL, and
+slack_bolt/slack_sdk for a Slack app. The web app and the start-up checks are built too."""
 
 from __future__ import annotations
 
@@ -10,16 +12,22 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("matplotlib", "openai", "telegram", "pyarrow", "twilio.rest")
+HEAVY = ("matplotlib", "openai", "telegram", "pyarrow", "twilio.rest", "ccxt", "requests", "websockets", "psycopg",
+         "slack_bolt", "slack_sdk")
 
 SCRIPT = """
 import json, sys
 from loguru import logger
 logger.remove()
+from adapters.web.app import create_web_app
+from bot.cli.preflight import check_database
 from bot.wiring.app import build_zyn
 from core.config import load_settings
+check_database("sqlite:///%(db)s")
 zyn = build_zyn(load_settings({"DATABASE_URL": "sqlite:///%(db)s", "PAPER_FEED": "replay",
                                "PAPER_DATA": "%(data)s"}))
+app = create_web_app(zyn)
+assert app.test_client().post("/slack/events").status_code == 404  # the route exists: Slack not set up
 print(json.dumps({name: name in sys.modules for name in %(heavy)r}))
 zyn.close()
 """

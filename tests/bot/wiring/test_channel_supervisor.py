@@ -72,7 +72,9 @@ def test_zyn_run_keeps_trading_with_telegram_unreachable(tmp_path: Path, data_di
     proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--port", str(port)], cwd=tmp_path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        health = wait_healthy(port)
+        # the page answers while `zyn run` still reconciles: wait for its scheduler (a lighter
+        # start-up, issue 20.5, answered /healthz before the scheduler had started)
+        health = wait_healthy(port, scheduled=True)
         assert health["scheduler"]["running"]
         end = time.monotonic() + 30
         while health["channels"]["telegram"]["state"] != "retrying":
