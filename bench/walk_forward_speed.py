@@ -28,6 +28,7 @@ import argparse
 import hashlib
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -213,9 +214,9 @@ def main(argv: list[str] | None = None) -> int:
                 show(run, None if src is not None and not local else baseline)
         print(f" {case} summary (median over {args.rounds} round(s)):")
         for label, rs in runs.items():
-            walls = sorted(r.wall for r in rs)
-            cpus = sorted(r.user + r.system for r in rs)
-            print(f"  {label:34} wall {walls[len(walls) // 2]:7.1f} s  CPU {cpus[len(cpus) // 2]:7.1f} s")
+            wall = statistics.median(r.wall for r in rs)
+            cpu = statistics.median(r.user + r.system for r in rs)
+            print(f"  {label:34} wall {wall:7.1f} s  CPU {cpu:7.1f} s")
     print(f"\nload average at the end {os.getloadavg()}")
     return 0
 
