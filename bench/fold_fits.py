@@ -1,10 +1,11 @@
 """How many fold models a pooled walk-forward fits, and how many of them could be shared (issue 20.3).
 
-Why: fold fits are cached per distinct cutoff (`core/learning/pooled_walk_forward.py::Trainer`),
-so pairs on one calendar share them. Two different cutoffs with no trade closing between them
-train on the same trades and could share a fit too. This counts, on a real folder, the fold
-requests, the distinct cutoffs (fits today) and the distinct training sets (fits at best), then
-stops before the first fit (the baselines run; nothing is fitted).
+Why: fold fits were cached per distinct cutoff (`core/learning/pooled_walk_forward.py::Trainer`),
+so pairs on one calendar shared them; two different cutoffs with no trade closing between them
+train on the same trades, and since issue 20.3 (session 5) an ML fold model is fitted once per
+training set. This counts, on a real folder, the fold requests, the distinct cutoffs (the fits
+per cutoff, as before) and the distinct training sets (the ML fits now), then stops before the
+first fit (the baselines run; nothing is fitted).
 
     .venv/bin/python bench/fold_fits.py ../shared/data/binance_dev_4h [--timeframe 4h]
 """
@@ -36,8 +37,8 @@ class CountingTrainer(pw.Trainer):
         exits = [t.record.exit_ts for t in self.trades]
         distinct = list(dict.fromkeys(cutoffs))
         sizes = [bisect.bisect_left(exits, c) for c in distinct]
-        print(f"fold requests {len(cutoffs)}, distinct cutoffs {len(distinct)} (fitted today), "
-              f"distinct training sets {len(set(sizes))} (at best); {len(self.trades)} training trades; "
+        print(f"fold requests {len(cutoffs)}, distinct cutoffs {len(distinct)} (fits per cutoff), "
+              f"distinct training sets {len(set(sizes))} (ML fits now); {len(self.trades)} training trades; "
               f"rows fitted {sum(sizes)} (per cutoff) vs {sum(set(sizes))} (per training set)")
         raise _Counted
 

@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 
 # below this many candle-runs (pairs x candles x (2 + seeds)) starting worker processes (each
 # importing numpy, numba and scikit-learn) costs more than it saves on 2 cores: 40 pairs x 18 months
-# (2.9 M) took 10-25 s in one process and 21-28 s on a local cluster (bench/pooled_speed.py)
+# (2.9 M) took 10-25 s in one process and 21-28 s on a local cluster (bench/pooled_speed.py); 10
+# binance_dev_4h pairs x up to 5 y (50 fold fits, 1.6 M) 41 CPU-s / 163 s in one process against 65 CPU-s / 221 s
+# on a local cluster at load 6-12 (bench/walk_forward_speed.py, bench/results/walk_forward_20_3_s5.txt)
 LOCAL_CLUSTER_MIN_CANDLE_RUNS = 50_000_000
 
 

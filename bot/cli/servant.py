@@ -29,7 +29,9 @@ if TYPE_CHECKING:
     from core.config import Settings
 
 VARIANTS_LOG = Path(__file__).resolve().parents[2] / "bench" / "results" / "servant_variants.tsv"
-# below this many candles in all, worker processes cost more than the per-pair runs they share
+# below this many candles in all, worker processes cost more than the per-pair runs they share: the 50
+# binance_dev_4h pairs (0.34 M candles, 20 seeds) took 5-7 CPU-s / 19-32 s in one process against
+# 11-13 CPU-s / 47-53 s on a local cluster at load 15-20 (bench/results/walk_forward_20_3_s5.txt)
 LOCAL_CLUSTER_MIN_CANDLES = 2_000_000
 
 

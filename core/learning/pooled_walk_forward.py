@@ -116,18 +116,39 @@ class Trainer:
     universe: Universe
     cache: dict[int, Fitted] = field(default_factory=dict)
     last_exit: dict[int, int | None] = field(default_factory=dict)  # cutoff -> latest training exit
+    by_size: dict[int, MLFit] = field(default_factory=dict)  # training trades -> the ML fit on them
 
     def fit_all(self, cutoffs: Sequence[int], tasks: TaskMap = serial_map) -> None:
         """Fit the model of every cutoff not fitted yet, as independent jobs (versions in the
-        order the cutoffs are first asked for)."""
+        order the cutoffs are first asked for). Cutoffs with no trade closing between them train
+        on the same trades (the first n by exit time), so an ML model is fitted once per training
+        set and each cutoff gets that fit under its own version: the fit is deterministic and the
+        version only names the model (issue 20.3; 237 -> 225 fits on binance_dev_4h). The cell
+        model is fitted per cutoff (its version is part of what it fits)."""
         todo = [c for c in dict.fromkeys(cutoffs) if c not in self.cache]
         exits = [t.record.exit_ts for t in self.trades]
+        shared = VARIANTS.get(self.variant) is not None
+        versions: dict[int, int] = {}
+        sizes: dict[int, int] = {}
         jobs: list[FitJob] = []
+        keys: list[int] = []  # per job: its training size (ML) or its cutoff (cells)
         for cutoff in todo:
-            train = self.trades[: bisect.bisect_left(exits, cutoff)]
-            self.last_exit[cutoff] = train[-1].record.exit_ts if train else None
-            jobs.append(FitJob(train, self.variant, self.timeframe, len(self.cache) + len(jobs) + 1))
-        self.cache.update(zip(todo, tasks(fit_fold, jobs), strict=True))
+            n = bisect.bisect_left(exits, cutoff)
+            self.last_exit[cutoff] = self.trades[n - 1].record.exit_ts if n else None
+            versions[cutoff], sizes[cutoff] = len(self.cache) + len(versions) + 1, n
+            if shared and (n in self.by_size or n in keys):
+                continue
+            keys.append(n if shared else cutoff)
+            jobs.append(FitJob(self.trades[:n], self.variant, self.timeframe, versions[cutoff]))
+        fitted = dict(zip(keys, tasks(fit_fold, jobs), strict=True))
+        if not shared:
+            self.cache.update((c, fitted[c]) for c in todo)
+            return
+        self.by_size.update((n, f) for n, f in fitted.items() if isinstance(f, MLFit))
+        for cutoff in todo:
+            fit = self.by_size[sizes[cutoff]]
+            model = None if fit.model is None else replace(fit.model, version=versions[cutoff])
+            self.cache[cutoff] = MLFit(model, fit.trained_on)
 
     def model_for(self, cutoff_ts: int) -> Fitted:
         self.fit_all([cutoff_ts])
