@@ -27,8 +27,9 @@ typecheck: $(STAMP)
 	$(BIN)/mypy core
 	$(BIN)/mypy bot adapters scheduler
 
+PYTEST_ARGS ?=  # e.g. PYTEST_ARGS="-n 2" (pytest-xdist; see README "Tests and benchmarks")
 pytest: $(STAMP)
-	$(BIN)/pytest --durations=30
+	$(BIN)/pytest --durations=30 $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 

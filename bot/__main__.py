@@ -1,5 +1,5 @@
 """`python -m bot` is the same as the `zyn` console script."""
 
-from bot.cli.main import main
+from bot.cli.entry import main
 
 raise SystemExit(main())

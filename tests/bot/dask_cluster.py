@@ -42,13 +42,20 @@ def dask_cluster(tmp_path: Path) -> Iterator[str]:
         _wait_for_workers(address, 2)
         yield address
     finally:
-        for p in reversed(procs):
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        # The workers first, while their scheduler still answers: stopped together, a worker could
+        # wait on the gone scheduler until killed (20 s, exit -9); workers first, 1.5-2 s in all.
+        _stop(procs[1:])
+        _stop(procs[:1])
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
 
 
 def _wait_for_workers(address: str, n: int) -> None:

@@ -9,6 +9,7 @@ from core.clock import SimClock
 from core.telemetry.db import make_engine
 from scheduler.lock import SchedulerLock
 from scheduler.runner import JobSpec, ZynScheduler, every
+from tests.pg import pg_url
 
 URLS = ["sqlite"] + (["postgres"] if os.environ.get("ZYN_TEST_POSTGRES_URL") else [])
 
@@ -17,7 +18,7 @@ URLS = ["sqlite"] + (["postgres"] if os.environ.get("ZYN_TEST_POSTGRES_URL") els
 def db(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
     if request.param == "sqlite":
         return make_engine(f"sqlite:///{tmp_path}/lock.db")
-    engine = make_engine(os.environ["ZYN_TEST_POSTGRES_URL"])
+    engine = make_engine(pg_url())  # this worker's database (tests/pg.py)
     from sqlmodel import Session, delete
 
     from core.telemetry.models import SchedulerLockRow

@@ -17,7 +17,7 @@ from core.clock import SimClock
 from core.domain import Event
 from core.telemetry.db import make_engine
 from core.telemetry.kv import KeyValueStore
-from tests.pg import BACKENDS, PG_URL, fresh_engine
+from tests.pg import BACKENDS, fresh_engine, pg_url
 
 OPENED = "Bought 0.01 BTC/USD at 61,000.0; stop 59,000.0, target 65,000.0"
 CLOSED = "Sold 0.01 BTC/USD at 65,000.0 (target); P&L +38.41 USD"
@@ -47,7 +47,7 @@ def notifier_on(db: Engine, clock: SimClock) -> tuple[Notifier, Inbox]:
 
 def reopen(backend: str, tmp_path: Path) -> Engine:
     """The same database as a new process sees it (no schema reset)."""
-    return make_engine(f"sqlite:///{tmp_path}/zyn.db" if backend == "sqlite" else PG_URL)
+    return make_engine(f"sqlite:///{tmp_path}/zyn.db" if backend == "sqlite" else pg_url())
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -19,6 +19,7 @@ from core.domain import Market
 from core.markets.catalog import market_for
 from core.paper.exchange import PaperExchange
 from core.telemetry.db import make_engine
+from tests.pg import pg_url
 
 T0 = 1_700_000_000_000
 PAIRS = ("BTC/USD", "ETH/USD", "BTC/USDT", "ETH/BTC")
@@ -40,7 +41,7 @@ def _wipe(engine: Engine) -> None:
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'paper.db'}"
-    url = os.environ.get("ZYN_TEST_POSTGRES_URL", "")
+    url = pg_url()  # this worker's database (tests/pg.py)
     if not url:
         pytest.skip("ZYN_TEST_POSTGRES_URL not set")
     engine = make_engine(url)

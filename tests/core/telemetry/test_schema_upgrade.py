@@ -28,7 +28,7 @@ from core.telemetry.kv import KeyValueStore
 from core.telemetry.models import KeyValueRow, OrderRow, PositionRow, TradeRow
 from core.telemetry.schema import BASELINE, HEAD, alembic_config, current_revision
 from core.trading.uow_sql import SqlUnitOfWork
-from tests.pg import BACKENDS, PG_URL
+from tests.pg import BACKENDS, pg_url
 
 FIXTURE = Path(__file__).with_name("fixtures") / "main_before_alembic.sql"
 
@@ -45,9 +45,9 @@ def _old_database(backend: str, tmp_path: Path) -> str:
         con.executescript(FIXTURE.read_text())
         con.close()
         return f"sqlite:///{path}"
-    if not PG_URL:
+    if not pg_url():
         pytest.skip("ZYN_TEST_POSTGRES_URL not set (.ci/run sets it)")
-    url = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    url = pg_url().replace("postgresql://", "postgresql+psycopg://", 1)
     raw = create_engine(url)
     with raw.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
