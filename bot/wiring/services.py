@@ -55,6 +55,7 @@ from core.trading.atr_on_demand import AtrOnDemand
 from core.trading.autopilot import Autopilot
 from core.trading.bus import EventBus
 from core.trading.circuit_breaker import CircuitBreaker
+from core.trading.events import BookChanged
 from core.trading.orders import no_fence
 from core.trading.replay import ReplayDriver
 from core.trading.service import TradingService
@@ -188,9 +189,8 @@ def build_status(settings: Settings, exchange: Exchange, clock: Clock, db: Engin
 
 def connect_status_events(trading: TradingService, status: StatusService) -> None:
     """Issue 20.1: the events that change the status snapshot (a committed position/trade/order
-    change, an exchange fill) invalidate it. The one place the snapshot subscribes: it moves to
-    the typed event bus when that lands."""
-    trading.add_change_listener(status.changed)
+    change, an exchange fill) invalidate it. The one place the snapshot subscribes to trading's bus."""
+    trading.subscribe(BookChanged, lambda event: status.changed(event.fill))
 
 
 # ------------------------------------------------------------------------------- conversation

@@ -265,6 +265,16 @@ class ProfitTargetReached:
     outcomes: tuple[ProfitLockOutcome, ...]
 
 
+@dataclass(frozen=True)
+class BookChanged:
+    """Trading committed a change of positions, trades or orders (`fill=False`), or the exchange
+    reported a fill (`fill=True`: balances moved). It carries no figures on purpose: a reader that
+    holds a copy of the book (the status snapshot, issue 20.1) only learns that its copy is stale
+    and re-reads it. Published right after the commit, possibly on the exchange's thread."""
+
+    fill: bool
+
+
 PositionNotice = (
     NakedPosition | UnplannedFill | StopRestored | PartialFill | PartialEntry | OutcomeResolved | StrayStops
     | StopMissing
@@ -284,4 +294,5 @@ TradingEvent = (
     | Flattened
     | ProfitTargetReached
     | PositionNotice
+    | BookChanged
 )

@@ -49,7 +49,7 @@ from core.trading.commands import (
 from core.trading.entries import ENTRY_PURPOSES as ENTRY_PURPOSES
 from core.trading.entries import LIMIT_ENTRY as LIMIT_ENTRY
 from core.trading.entries import enter_market
-from core.trading.events import DailyLoss, KillSwitchTripped, TradingPaused, TradingResumed
+from core.trading.events import BookChanged, DailyLoss, KillSwitchTripped, TradingPaused, TradingResumed
 from core.trading.flatten import Flattener, cancel_orders
 from core.trading.manual import Gatekeeping, ManualChecker, send_manual
 from core.trading.orders import Fence, OrderDesk, Sleep, action_failed, no_fence
@@ -148,6 +148,9 @@ class TradingService:
         )
         self._atr: dict[str, float] = {}  # the signal ATR per pair, as the autopilot last saw it
         self.book_sync = BookSync(self._door, self.parts, self.stop_grace_ms)
+        # readers holding a copy of the book (the status snapshot) hear of every change on the bus
+        self.uow.on_commit.append(lambda: self.bus.publish(BookChanged(False)))
+        self.book_sync.fill_listeners.append(lambda fill: self.bus.publish(BookChanged(fill)))
         self.positions.load()
 
     @property
@@ -279,14 +282,6 @@ class TradingService:
     def pair_state_rows(self, pair: str, strategy_state: Mapping[str, Any], last_ts: int | None) -> list[KvWrite]:
         """The guard and the pair's state as kv rows, committed with the decision row."""
         return self.state.tick_rows(pair, dict(strategy_state), last_ts, self.clock.now_ms())
-
-    def add_change_listener(self, listener: Callable[[bool], None]) -> None:
-        """Told after every committed change of positions/trades/orders (`listener(False)`) and
-        on every exchange fill (`listener(True)`: balances moved, refetch them). Issue 20.1: the
-        status snapshot is a cached object these events invalidate; a listener only takes note
-        (it runs on the trading or the exchange's thread, possibly under their locks)."""
-        self.uow.on_commit.append(lambda: listener(False))
-        self.book_sync.fill_listeners.append(listener)
 
     def gates(self) -> Gatekeeping:
         halted = (
