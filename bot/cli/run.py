@@ -249,7 +249,11 @@ def cmd_sim_exchange(args: argparse.Namespace, settings: ZynSettings) -> int:
 
 def _bad_day(args: argparse.Namespace) -> BadDay | None:
     """`--bad-day SEED` (issue 19): the seeded fault schedule, checked before anything starts."""
-    from adapters.sim_exchange.bad_day import KINDS, BadDay, parse_kinds
+    from adapters.sim_exchange.bad_day import (  # lazy: the sim (Flask app) loads only with --bad-day
+        KINDS,
+        BadDay,
+        parse_kinds,
+    )
 
     if args.bad_day is None:
         if args.bad_day_kinds is not None:

@@ -25,6 +25,7 @@ from bot.commands.context import (
     quote_of,
     to_decimal,
 )
+from bot.commands.servant import run_force_live
 from bot.conversation.confirmations import Pending
 from bot.conversation.envelope import Reply, Row
 from bot.conversation.parsed import OrderSpec, build_manual_order
@@ -235,7 +236,6 @@ def _run_resume(ctx: CommandContext, payload: dict[str, Any]) -> TradeResult:
 def _run_force_live(ctx: CommandContext, payload: dict[str, Any]) -> tuple[bool, str]:
     """`trade BTC anyway`, confirmed: a standing rule (bot/commands/servant.py, issue 17), not a
     trading command: (ok, its words)."""
-    from bot.commands.servant import run_force_live
 
     return run_force_live(ctx, payload)
 

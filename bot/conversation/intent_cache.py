@@ -26,6 +26,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from importlib.metadata import version
 from pathlib import Path
 
 from loguru import logger
@@ -40,7 +41,6 @@ _CODE = Path(__file__).with_name("intents.py")
 
 def cache_key(train_path: Path = TRAIN_PATH) -> str:
     """16 hex digits that change whenever the fitted model could differ."""
-    from importlib.metadata import version
 
     digest = hashlib.sha256()
     for part in (train_path.read_bytes(), _CODE.read_bytes()):

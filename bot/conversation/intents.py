@@ -157,8 +157,10 @@ class IntentClassifier:
 
     def fit_pipeline(self, phrases: Sequence[tuple[str, str]]) -> Any:
         """The scikit-learn pipeline fitted on `phrases` (normalised as at scoring time)."""
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
+        from sklearn.feature_extraction.text import (
+            TfidfVectorizer,  # lazy: scikit-learn only when the classifier is fitted
+        )
+        from sklearn.linear_model import LogisticRegression  # lazy: as above
         from sklearn.pipeline import FeatureUnion, make_pipeline
 
         features = FeatureUnion(

@@ -44,7 +44,7 @@ class LearningRunner:
         now = self.clock.now_ms()
         history = self.history_before(now)
         if not self.learner.version and history:
-            from core.kernel.strategies import strategy_named
+            from core.kernel.strategies import strategy_named  # lazy: with the next line, only for a bootstrap
             from core.research.pair_backtest import PairBacktest  # lazy: keeps numpy out of this import
 
             port = PairBacktest(strategy_named(self.settings.strategy))  # the configured strategy, via the port

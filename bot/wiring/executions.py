@@ -33,8 +33,8 @@ def start_executions(
     """Start the executions bridge where it applies; returns it (or None)."""
     if settings.mode != "live" or not settings.kraken_executions or not owns_money:
         return None
-    from adapters.kraken.exchange import KrakenExchange
-    from adapters.kraken.exec_bridge import ExecutionBridge
+    from adapters.kraken.exchange import KrakenExchange  # lazy: ccxt loads only in live mode with executions on
+    from adapters.kraken.exec_bridge import ExecutionBridge  # lazy: as above
 
     if not isinstance(exchange, KrakenExchange):
         return None

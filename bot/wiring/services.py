@@ -25,6 +25,7 @@ from bot.agent import build_free_text_engine
 from bot.alerts.notifier import Notifier
 from bot.alerts.safety import storage_alerts
 from bot.alerts.trade_alerts import TradeAlerts
+from bot.conversation.chat_journal import JournaledAuditLog
 from bot.conversation.intent_cache import IntentModel, default_cache_dir
 from bot.conversation.offline_engine import OfflineEngine
 from bot.conversation.service_ports import ExchangeMarket, StoreBacktests, SyncedTrading, trend_source
@@ -224,7 +225,6 @@ def build_chat_journal(settings: ZynSettings, db: Engine) -> AuditSink | None:
     """Issue 20.1: the conversation audit log through a write-ahead journal (ZYN_CHAT_JOURNAL: a
     folder; empty = `<database file>.chat-journal`; "off", or no database file: None, i.e. the
     dispatcher commits each message before its reply)."""
-    from bot.conversation.chat_journal import JournaledAuditLog
 
     folder = settings.chat_journal
     if folder.lower() == "off":

@@ -21,12 +21,14 @@ from loguru import logger
 
 from core.domain import Candle, Market, ZynError
 from core.evidence import PairEvidence
+from core.kernel.live_rules import review
 from core.kernel.strategies import DEFAULT_STRATEGY, strategy_named
 from core.markets.timeframes import bucket_start, timeframe_ms
 from core.ports import MarketFeed
 from core.strategy.account_risk import AccountRiskConfig, account_risk_refusal, position_risk
 from core.strategy.daily_loss import DailyLossGuard, money
 from core.strategy.entry_rules import EntryRules
+from core.strategy.mtf import history_needed
 from core.strategy.pinned import CloseContext, Decision, GateFn
 from core.strategy.port import PairSignal, Strategy
 from core.telemetry.models import DecisionRow
@@ -76,7 +78,6 @@ class Autopilot:
         self.history_limit, self.snapshot_equity = history_limit, snapshot_equity
         self.rules = rules  # the optional modules (mtf, profit_target): the backtest's same code
         if rules is not None:
-            from core.strategy.mtf import history_needed
 
             self.history_limit = max(history_limit, history_needed(timeframe, rules.confirming))
         # issue 17: the evidence gate (None = ZYN_EVIDENCE=off, the plain strategy everywhere), the
@@ -196,7 +197,6 @@ class Autopilot:
         if self.rules is not None:
             start = self.service.loss_guard().start_equity
             target_action = self.rules.on_close(candle.ts, equity, float(start) if start is not None else None)
-            from core.kernel.live_rules import review  # the kernel's veto (mtf, the daily target)
 
             decision = review(self.rules, decision, history)
         decision = self._obey_rules(decision, candle.ts + self._tf_ms)
