@@ -15,9 +15,9 @@ bracket of SR* above: the observed Sharpe's z-score minus the luck of N trials. 
 the DSR a probability in [0, 1], so series the textbook formula leaves undefined get the value that
 formula takes in the limit, never "no number" (a servant that never trades must still be judged):
 
-- Fewer than two returns: one day says nothing about a Sharpe (its estimator's variance, V x (T - 1)
-  / (T - 1) with T - 1 = 0, is unbounded), so the z-score is 0 and the DSR is Phi(-c(N)), the same
-  as for no excess return at all.
+- Fewer than two returns: none or one day says nothing about a Sharpe (the estimator's variance
+  divides by T - 1 = 0, or there is no return at all), so the z-score is 0 and the DSR is
+  Phi(-c(N)), the same as for no excess return at all.
 - All returns identical and zero (the servant never moved the account): SR = 0, no excess return.
   At SR = 0 the skewness and kurtosis terms vanish (they multiply SR and SR^2), so whatever the
   convention for the undefined moments of a flat series the z-score is 0 and the DSR is Phi(-c(N)):
