@@ -83,6 +83,6 @@ def _format(report: dict[str, Any]) -> str:
         f"{_pct(s['servant_return'])} (max drawdown {_pct(s['servant_max_drawdown'])}), random gates "
         f"{_pct(s['control_return'])} ({s['control_seeds']} seeds, servant above {s['seeds_beaten']}); "
         f"{s['live_trades']} live, {s['shadow_trades']} shadow; deflated Sharpe "
-        f"{'n/a' if dsr is None else f'{dsr:.3f}'} over {s['variants_tried']} variants; "
+        f"{dsr:.3f} over {s['variants_tried']} variants; "
         f"skill: {'yes' if s['skill'] else 'no'}")
     return "\n".join(lines)

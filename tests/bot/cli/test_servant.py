@@ -36,6 +36,10 @@ def test_servant_json_has_the_contract_shape_and_a_captured_run_shows_progress_o
     s = body["summary"]
     assert set(s) == SUMMARY_KEYS and s["control_seeds"] == 3 and isinstance(s["skill"], bool)
     assert s["variants_tried"] == variants_tried() >= 5  # read from the committed log
+    dsr = s["deflated_sharpe"]  # a number even when the servant never trades (no null in the contract's JSON)
+    assert isinstance(dsr, float) and 0.0 <= dsr <= 1.0
+    if s["live_trades"] == 0:  # a flat account: SR = 0, so P(true SR > SR*) is below a coin flip for > 1 variant
+        assert dsr < 0.5
     assert [p["pair"] for p in body["pairs"]] == ["BTC/USD", "ETH/USD", "LTC/USD"]
     for p in body["pairs"]:
         assert {"pair", "states", "live_trades", "shadow_trades", "return_contribution"} <= set(p)
@@ -51,6 +55,7 @@ def test_servant_table_and_mistakes_are_one_line(data_dir: Path, tmp_path: Path)
     out = run(["backtest", "--data", str(folder), "--servant", "--seeds", "2"], tmp_path)
     assert out.returncode == 0, out.stderr
     assert "random gates" in out.stdout and "skill:" in out.stdout and "deflated Sharpe" in out.stdout
+    assert "deflated Sharpe n/a" not in out.stdout
     for args in (["--data", str(folder / NAMES[0]), "--servant"], ["--data", str(folder), "--servant", "--seeds", "0"],
                  ["--data", str(folder), "--servant", "--learn"]):
         bad = run(["backtest", *args], tmp_path)

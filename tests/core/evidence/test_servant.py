@@ -22,7 +22,7 @@ def test_summary_and_rows_have_the_contract_shape(four_pairs_4h: dict[str, tuple
     assert s["live_trades"] + s["shadow_trades"] <= sum(len(t.trades) for t in res.tapes)  # type: ignore[operator]
     assert s["shadow_trades"] > 0 and s["live_trades"] > 0  # type: ignore[operator]
     dsr = s["deflated_sharpe"]
-    assert dsr is None or 0.0 <= dsr <= 1.0  # type: ignore[operator]
+    assert isinstance(dsr, float) and 0.0 <= dsr <= 1.0
     rows = body["pairs"]
     assert [r["pair"] for r in rows] == sorted(four_pairs_4h)  # type: ignore[index]
     contribution = sum(r["return_contribution"] for r in rows)  # type: ignore[index]
