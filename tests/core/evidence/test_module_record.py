@@ -35,7 +35,7 @@ def _rules(features: tuple[str, ...], action: str = "breakeven") -> Callable[[],
 
 CASES = (
     ("binance/BINANCE_BTC-USDT_1h.csv", "BTC/USDT", 0, 1400, ("mtf",), "breakeven"),
-    ("binance/BINANCE_ETH-USDT_1h.csv", "ETH/USDT", 2000, 1400, ("profit_target",), "flatten"),  # spans a DST change
+    ("binance/BINANCE_ETH-USDT_1h.csv", "ETH/USDT", 3500, 1400, ("profit_target",), "flatten"),  # over DST, 27 Mar
     ("kraken/KRAKEN_ETH-USD_1h.csv", "ETH/USD", 2000, 1400, ("mtf", "profit_target"), "breakeven"),
 )
 
