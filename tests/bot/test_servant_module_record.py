@@ -7,7 +7,6 @@ the kernel backtest with mtf in tests/core/trading/test_live_evidence_modules.py
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -29,13 +28,14 @@ def zyn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Zyn]:
 
 def ask(zyn: Zyn, text: str) -> tuple[str, dict[str, str]]:
     reply = zyn.dispatcher.handle(Envelope("web", "owner", text))
-    return reply.text, dict(reply.rows)
+    return reply.text, {str(row[0]): str(row[1]) for row in reply.rows}
 
 
 def test_the_record_is_of_the_modules_switched_on_and_status_says_so_only_then(zyn: Zyn) -> None:
     replay = zyn.replay
     assert replay is not None
     start = replay.start_ms()
+    assert start is not None
     replay.step(start + 120 * DAY)
     plain = zyn.status.snapshot()["evidence"]["BTC/USD"]
     assert plain["trades"] > 0 and record_modules_of(zyn.kv) == frozenset()
