@@ -55,9 +55,10 @@ def status(ctx: CommandContext, cmd: Command) -> Reply:
     modules = ctx.services.modules
     if modules is not None:  # issue 9: which modules are on
         rows.append(("Features on", modules.status_line()))
-    from bot.text.evidence import evidence_line, evidence_rows  # lazy: keeps numpy out of this import
+    from bot.text.evidence import evidence_line, evidence_rows, record_rows  # lazy: keeps numpy out of this import
 
     rows += evidence_rows(snap)  # issue 17: live/shadow per pair with its figures
+    rows += record_rows(ctx.kv, snap)  # ... and of which module set, when not the plain strategy
     text = (
         f"{str(snap.get('mode', '?')).capitalize()} mode: equity {fmt_money(snap.get('equity_usd'), cur)}, "
         f"today {fmt_money(pnl.get('today'), cur, signed=True)}, {len(positions)} position(s), "

@@ -18,7 +18,7 @@ from bot.commands.context import CommandContext, fmt_money
 from bot.conversation.envelope import Reply, Row
 from bot.conversation.parser import Command
 from bot.owner.settings import StandingMemory
-from bot.text.evidence import evidence_line, evidence_of, evidence_rows  # noqa: F401  (re-exported for callers)
+from bot.text.evidence import evidence_line, evidence_of, evidence_rows, record_rows, record_words  # noqa: F401
 from core.domain import UserError
 from core.evidence import DEFAULT_RULE, PairEvidence
 from core.research.what_if import MIN_VERDICT_MONTHS, MIN_VERDICT_TRADES, WhatIf
@@ -73,6 +73,9 @@ def why_not(ctx: CommandContext, pair: str) -> Reply:
     if ev is None:
         raise UserError(f"I don't trade {pair}; my pairs are {', '.join(evidence)}")
     rows.append((pair, evidence_text(ev).partition(": ")[2]))
+    rows += record_rows(ctx.kv, snap)
+    record = record_words(ctx.kv)
+    of = f" Its record is that of {record} (the modules on at the last candle)." if record else ""
     shadow = [t for t in _shadow_trades(ctx) if t.pair == pair]
     if shadow:
         mean_r = sum(t.r for t in shadow) / len(shadow)
@@ -81,13 +84,13 @@ def why_not(ctx: CommandContext, pair: str) -> Reply:
     if ev.state == "live":
         why = "It is live" + (" because your rule forces it" if ev.forced else "")
         why += ": I do trade it when its signal comes"
-        text = f"{evidence_text(ev)}. {why}" + (f", but now nothing trades because {paused}." if paused else ".")
+        text = f"{evidence_text(ev)}. {why}" + (f", but now nothing trades because {paused}." if paused else ".") + of
     else:
         window = f"the last {rule.lookback_days} days" if rule.lookback_days else "its whole record"
         needs = (f"it goes live when at least {rule.min_trades} trades of {window} put the "
                  f"90 % interval's low end above {rule.enter_above:+.2f}R")
         text = (f"{evidence_text(ev)}. In shadow I record each signal with its size, stop and target and send no "
-                f"order; {needs}. `trade {pair} anyway` forces it live (a standing rule, undone by forget rule N).")
+                f"order; {needs}. `trade {pair} anyway` forces it live (a standing rule, undone by forget rule N).{of}")
     return Reply(text=text, title=f"Why not {pair}?", rows=rows)
 
 

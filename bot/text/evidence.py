@@ -9,8 +9,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from core.evidence import PairEvidence
+from core.evidence.module_set import describe
 from core.messages import Row
-from core.trading.servant import evidence_text
+from core.telemetry.kv import KeyValueStore
+from core.trading.servant import evidence_text, record_modules_of
 
 
 def evidence_of(snap: Mapping[str, Any]) -> dict[str, PairEvidence]:
@@ -39,3 +41,16 @@ def evidence_line(snap: Mapping[str, Any]) -> str:
     live = [p for p, e in evidence.items() if e.state == "live"]
     shadow = [p for p, e in evidence.items() if e.state != "live"]
     return f" Live: {', '.join(live) or 'none'}; shadow: {', '.join(shadow) or 'none'}."
+
+
+def record_words(kv: KeyValueStore) -> str:
+    """"the strategy with mtf" when the evidence is the record of a module set other than the
+    default (the plain strategy), else "" — the default is not mentioned (issue 17 point 1)."""
+    modules = describe(record_modules_of(kv))
+    return f"the strategy with {modules}" if modules else ""
+
+
+def record_rows(kv: KeyValueStore, snap: Mapping[str, Any]) -> list[Row]:
+    """The row naming the module set the evidence figures are of, only when it is not the default."""
+    words = record_words(kv) if evidence_of(snap) else ""
+    return [("evidence record of", words)] if words else []

@@ -260,8 +260,8 @@ def build_zyn(
     trading = build_trading(settings, exchange, db, kv, market, feed, notifier, breaker, storage, lease)
     take_profit = TakeProfitWatcher(trading).attach()
     learning = build_learning(settings, db, kv, market, candles)
-    plain = build_plain_source(settings, market.dataset, candles, trading)  # issue 17: the candles held, per pair
-    evidence = build_evidence(settings, plain, kv)  # None = ZYN_EVIDENCE=off
+    plain = build_plain_source(settings, market.dataset, candles, trading, kv)  # issue 17: the candles held, per pair
+    evidence = build_evidence(settings, plain, kv, modules.features)  # None = ZYN_EVIDENCE=off
     autopilot = build_autopilot(settings, trading, feed, kv, learning, modules, evidence)
     replay = build_replay(settings, market, exchange, autopilot, trading)
     pricer = build_pricer(settings, market, exchange, feed)

@@ -14,9 +14,11 @@ from decimal import Decimal
 from loguru import logger
 
 from bot.owner.settings import OwnerSettings
+from bot.wiring.modules import stored_target_pct
 from core.config import Settings
 from core.domain import Candle, Market
 from core.evidence import DEFAULT_RULE, EvidenceGate
+from core.evidence.module_set import ModuleSet, module_set
 from core.kernel.arrays import CandleArrays
 from core.market_data.resample import resample
 from core.market_data.store import CandleStore
@@ -25,6 +27,7 @@ from core.ports import Clock
 from core.research.what_if import WhatIf, what_if
 from core.strategy.account_risk import AccountRiskConfig
 from core.strategy.entry_rules import EntryRules
+from core.strategy.features import FeatureSwitch
 from core.strategy.profit_target import DailyTarget
 from core.telemetry.kv import KeyValueStore
 from core.trading.rules import forced_pairs
@@ -44,23 +47,40 @@ def forced_live(kv: KeyValueStore, tz: str) -> Callable[[], frozenset[str]]:
 
 
 def build_plain_source(settings: Settings, dataset: dict[str, tuple[str, list[Candle]]], store: CandleStore,
-                       trading: TradingService) -> PlainSource:
-    """The candles Zyn holds per pair, and the plain strategy's record on them: a replay's files
-    (cut at each moment asked; the same candles its clock-bound store shows), else the candle store."""
+                       trading: TradingService, kv: KeyValueStore) -> PlainSource:
+    """The candles Zyn holds per pair, and the strategy's record on them (plain, or with the modules
+    the autopilot trades with): a replay's files (cut at each moment asked; the same candles its
+    clock-bound store shows), else the candle store."""
     def market_of(pair: str) -> Market:
         return trading.markets.get(pair) or market_for(pair)
 
+    def rules_for(modules: ModuleSet) -> EntryRules:
+        return record_rules(settings, modules, stored_target_pct(kv, settings.modules.profit_target_pct))
+
     if dataset:
-        return ArraySource(replay_arrays(dataset, settings.timeframe), settings.timeframe, market_of)
-    return StoreSource(_history(store, settings.timeframe), settings.timeframe, market_of)
+        return ArraySource(replay_arrays(dataset, settings.timeframe), settings.timeframe, market_of, rules_for)
+    return StoreSource(_history(store, settings.timeframe), settings.timeframe, market_of, rules_for)
 
 
-def build_evidence(settings: Settings, source: PlainSource, kv: KeyValueStore) -> LiveEvidence | None:
-    """The evidence gate as the autopilot consumes it (None when ZYN_EVIDENCE=off)."""
+def record_rules(settings: Settings, modules: ModuleSet, target_pct: float) -> EntryRules:
+    """The modules of an evidence record as `zyn backtest --features` builds them (the autopilot's
+    module settings, on for the whole run), a fresh object per run: the run keeps the target's state.
+    The target's percentage is the owner's at the time the record (re)starts."""
+    ms = settings.modules
+    return EntryRules.fixed(settings.timeframe, tuple(sorted(modules)),
+                            target=DailyTarget(target_pct, ms.profit_target_action),
+                            sessions=ms.sessions, mtf_timeframes=ms.mtf_timeframes)
+
+
+def build_evidence(settings: Settings, source: PlainSource, kv: KeyValueStore,
+                   features: FeatureSwitch) -> LiveEvidence | None:
+    """The evidence gate as the autopilot consumes it (None when ZYN_EVIDENCE=off); its record is
+    the strategy's with the modules switched on now (`set feature mtf on` applies from the next close)."""
     if not settings.evidence:
         return None
 
-    return LiveEvidence(EvidenceGate(DEFAULT_RULE), settings.pairs, source, forced_live(kv, settings.tz), kv)
+    return LiveEvidence(EvidenceGate(DEFAULT_RULE), settings.pairs, source, forced_live(kv, settings.tz), kv,
+                        modules=lambda: module_set(features.enabled))
 
 
 class ServantAnswers:

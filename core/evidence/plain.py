@@ -15,6 +15,7 @@ from core.evidence.records import EvidenceTrade
 from core.market_data.arrays import CandleArrays
 from core.markets.timeframes import timeframe_ms
 from core.research.pair_backtest import PairBacktest
+from core.strategy.entry_rules import EntryRules
 
 
 def closed_ms(trade: ClosedTrade, timeframe: str) -> int:
@@ -26,14 +27,15 @@ def as_evidence(trades: list[ClosedTrade], timeframe: str) -> list[EvidenceTrade
     return [EvidenceTrade(t.pair, t.entry_ts, closed_ms(t, timeframe), t.r_multiple) for t in trades]
 
 
-def plain_run(pair: str, timeframe: str, market: Market, arrays: CandleArrays,
-              backtest: PairBacktest | None = None) -> list[ClosedTrade]:
-    """The plain strategy's closed trades (a position still open at the last candle is not one)."""
+def plain_run(pair: str, timeframe: str, market: Market, arrays: CandleArrays,  # noqa: PLR0913
+              backtest: PairBacktest | None = None, rules: EntryRules | None = None) -> list[ClosedTrade]:
+    """The plain strategy's closed trades (a position still open at the last candle is not one);
+    with `rules`, the strategy with those advanced modules on (core/evidence/module_set.py)."""
     bt = backtest or PairBacktest()
-    return list(bt.run(pair, timeframe, market, arrays).trades)
+    return list(bt.run(pair, timeframe, market, arrays, rules=rules).trades)
 
 
-def plain_trades(pair: str, timeframe: str, market: Market, arrays: CandleArrays,
-                 backtest: PairBacktest | None = None) -> list[EvidenceTrade]:
+def plain_trades(pair: str, timeframe: str, market: Market, arrays: CandleArrays,  # noqa: PLR0913
+                 backtest: PairBacktest | None = None, rules: EntryRules | None = None) -> list[EvidenceTrade]:
     """The plain strategy's closed trades on this pair's candles, as evidence (R, fees included)."""
-    return as_evidence(plain_run(pair, timeframe, market, arrays, backtest), timeframe)
+    return as_evidence(plain_run(pair, timeframe, market, arrays, backtest, rules), timeframe)

@@ -23,20 +23,27 @@ import numpy as np
 from core.domain import ClosedTrade, Market
 from core.kernel import layout as L
 from core.kernel.backtest import KernelBacktester, _KernelRun
+from core.kernel.modules import session_mask
 from core.market_data.arrays import CandleArrays
+from core.strategy.entry_rules import EntryRules
 from core.strategy.risk import RiskConfig
 
 
 class ResumableRun:
-    """The plain kernel run (no gate, no modules) of one pair, extended call by call.
+    """The kernel run (no gate; the advanced modules of `rules`, if any) of one pair, extended call by call.
+
+    The modules stay exact: mtf reads candle i and earlier ones only, the daily target's state is in
+    the loop's state, and the sessions' byte per candle is a function of that candle's time alone,
+    so it is extended with the candles (`_hold`). `rules` must be this run's own object.
 
     Every call must hand the candles of the previous call (the same values) plus any newer ones;
     a caller that cannot promise that starts a new `ResumableRun` (core/evidence/plain_record.py
     checks it).
     """
 
-    def __init__(self, pair: str, timeframe: str, market: Market, cfg: RiskConfig, start_equity: float) -> None:
-        self._bt = KernelBacktester(pair, timeframe, market, cfg, start_equity)
+    def __init__(self, pair: str, timeframe: str, market: Market, cfg: RiskConfig, start_equity: float,  # noqa: PLR0913
+                 rules: EntryRules | None = None) -> None:
+        self._bt = KernelBacktester(pair, timeframe, market, cfg, start_equity, rules=rules)
         self._run: _KernelRun | None = None
         self._sent = 0  # trades already returned (the kept state's first ones, then the copy's)
 
@@ -70,6 +77,11 @@ def _hold(run: _KernelRun, arrays: CandleArrays) -> None:
     them through raw pointers, so they must be at least as long as the candles)."""
     run.a = arrays
     n = len(arrays)
+    flags, rules = run.modules, run.bt.rules
+    held = len(flags.sessions)
+    if held and held < n and rules is not None:  # the sessions' byte of each new candle (empty: always open)
+        more = session_mask(rules.sessions, arrays.ts[held:] + flags.tf_ms)
+        flags.sessions = np.concatenate((flags.sessions, more))
     if len(run.equity) < n:
         cap = max(n, 2 * len(run.equity))
         equity, codes = np.empty(cap, np.float64), np.zeros(cap, np.int8)

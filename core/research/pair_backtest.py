@@ -21,6 +21,7 @@ from core.kernel.backtest import KernelBacktester
 from core.kernel.strategies import DEFAULT_STRATEGY, strategy_named
 from core.market_data.arrays import CandleArrays
 from core.research.backtest import Backtester, BacktestResult
+from core.strategy.entry_rules import EntryRules
 from core.strategy.pinned import Sma20Atr  # the one strategy the kernel implements
 from core.strategy.port import GateFn, Strategy, kernel_of
 from core.strategy.risk import RiskConfig
@@ -71,13 +72,15 @@ class PairBacktest:
         arrays: CandleArrays,
         gate: GateFn | None = None,
         start_equity: float = 10_000.0,
+        rules: EntryRules | None = None,
     ) -> BacktestResult:
-        """The pair's backtest over `arrays` (a learner's `gate` asked at every entry candidate)."""
+        """The pair's backtest over `arrays` (a learner's `gate` asked at every entry candidate; `rules`:
+        the advanced modules on for the whole run, a fresh object per run as the run keeps its state)."""
         if self.compiled:
 
-            k = KernelBacktester(pair, timeframe, market, self.cfg, start_equity, gate=gate).run(arrays)
+            k = KernelBacktester(pair, timeframe, market, self.cfg, start_equity, gate=gate, rules=rules).run(arrays)
             return BacktestResult(pair, timeframe, k.candles, k.trades, k.equity_curve.tolist(),
                                   start_equity=start_equity, seconds=k.seconds)
         ref = Backtester(pair, timeframe, market, self.cfg, start_equity, gate=gate,
-                         strategy=reference_of(self.strategy))
+                         strategy=reference_of(self.strategy), rules=rules)
         return ref.run(arrays.to_candles())
