@@ -177,7 +177,8 @@ def test_pnl_chart_is_the_pnl_chart_and_how_does_this_work_is_no_servant_questio
                                             ("trade ethereum/eur anyway", "ETH/EUR")])
 def test_trade_anyway_knows_the_asset_names_the_chat_knows(text: str, pair: str) -> None:
     cmd = parse(text)
-    assert cmd is not None and (cmd.name, cmd.args) == ("trade_anyway", (pair,))
+    named_quote = ("explicit",) if "/" in text else ()  # a pair typed with its quote must be that pair
+    assert cmd is not None and (cmd.name, cmd.args) == ("trade_anyway", (pair, *named_quote))
 
 
 def test_why_not_trading_bitcoin_asks_about_btc() -> None:
