@@ -17,6 +17,7 @@ The chat id is the identity: in a group on the allow-list any member can confirm
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import re
 import threading
@@ -111,6 +112,9 @@ class TelegramChannel:
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._app: Any = None  # the PTB Application, owned by the poller thread
+        # sends handed to the poller's loop and not finished yet: failed at once when the loop ends,
+        # so an alert queued while the channel stops never waits out its whole timeout
+        self._inflight: set[concurrent.futures.Future[Any]] = set()
 
     @property
     def running(self) -> bool:
@@ -174,7 +178,7 @@ class TelegramChannel:
             try:
                 self._submit(self._deliver(int(chat_id), reply)).result(timeout_s)
                 delivered += 1
-            except (TelegramError, ValueError, TimeoutError) as exc:
+            except (TelegramError, ValueError, TimeoutError, RuntimeError, concurrent.futures.CancelledError) as exc:
                 log.warning("telegram: alert to chat {} failed: {}", chat_id, type(exc).__name__)
                 errors.append(exc)
         if errors and not delivered:
@@ -186,7 +190,27 @@ class TelegramChannel:
         if loop is None or not self.running:
             coro.close()
             raise RuntimeError("Telegram channel is not running")
-        return asyncio.run_coroutine_threadsafe(coro, loop)
+        future = asyncio.run_coroutine_threadsafe(coro, loop)
+        with self._lock:
+            self._inflight.add(future)
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, future: concurrent.futures.Future[Any]) -> None:
+        with self._lock:
+            self._inflight.discard(future)
+
+    def _fail_inflight(self) -> None:
+        """The poller's loop has ended: whatever was handed to it will never run (a send queued
+        while the channel stopped); its caller learns that now instead of after its timeout."""
+        with self._lock:
+            pending, self._inflight = list(self._inflight), set()
+        for future in pending:
+            if not future.cancel():  # already started on the loop that is gone
+                try:
+                    future.set_exception(RuntimeError("Telegram channel stopped"))
+                except concurrent.futures.InvalidStateError:
+                    pass  # it finished after all
 
     # --- the poller thread ------------------------------------------------------------------
 
@@ -201,6 +225,7 @@ class TelegramChannel:
         finally:
             self._ready.set()
             loop.close()
+            self._fail_inflight()
 
     async def _main(self) -> None:
         self._stopping = asyncio.Event()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import threading
 from collections.abc import Callable, Iterator
 
@@ -43,6 +44,27 @@ def test_polling_sequence_and_clean_stop(
     assert "getUpdates" in methods
     assert not [t for t in threading.enumerate() if t.name == "zyn-telegram"]
     channel.stop()  # idempotent
+
+
+def test_a_send_still_on_the_loop_when_the_channel_stops_fails_at_once(
+    channels: ChannelSettings, zyn: FakeZyn, telegram_api: FakeTelegramAPI
+) -> None:
+    """An alert handed to the poller's loop as the channel stops used to wait out its whole 30 s
+    timeout (every `zyn` stop with an alert in flight, and two suite teardowns, paid it)."""
+    import asyncio
+
+    channel = TelegramChannel(channels, zyn.dispatcher, poll_timeout_s=1)
+    channel.start()
+    telegram_api.wait_for("/getUpdates")
+
+    async def never_answers() -> None:
+        await asyncio.Event().wait()
+
+    in_flight = channel._submit(never_answers())  # what send() hands the loop
+    channel.stop()
+    assert not channel.running
+    with pytest.raises((RuntimeError, concurrent.futures.CancelledError)):
+        in_flight.result(timeout=1)  # failed when the loop ended, not after a timeout
 
 
 def test_buy_confirm_button_yes_runs_once(
