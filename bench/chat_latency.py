@@ -179,6 +179,19 @@ def run_load(port: int, rate: float, seconds: float, nthreads: int) -> tuple[Res
     return results, time.perf_counter() - t0
 
 
+def replay_env(tmp: str) -> dict[str, str]:
+    """The environment of a benched `zyn run`: paper replay of the shared Kraken candles on a fresh
+    SQLite file in `tmp`, none of the caller's Zyn or channel settings (bench/import_memory.py too)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZYN_", "TELEGRAM_", "SLACK_", "TWILIO_"))}
+    env.update({
+        "DATABASE_URL": f"sqlite:///{os.path.join(tmp, 'bench.db')}",
+        "PAPER_FEED": "replay",
+        "PAPER_DATA": os.environ.get("PAPER_DATA", os.path.join(ROOT, "..", "shared", "data", "kraken")),
+        "ZYN_LOG_LEVEL": "WARNING", "PAPER_SPEED": os.environ.get("PAPER_SPEED", "720"),
+    })
+    return env
+
+
 def start_zyn_run(tmp: str) -> tuple[Any, int]:
     """A real `zyn run` on a free loopback port; returns (process, port) once /healthz answers."""
     import socket
@@ -188,13 +201,7 @@ def start_zyn_run(tmp: str) -> tuple[Any, int]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZYN_", "TELEGRAM_", "SLACK_", "TWILIO_"))}
-    env.update({
-        "DATABASE_URL": f"sqlite:///{os.path.join(tmp, 'bench.db')}",
-        "PAPER_FEED": "replay",
-        "PAPER_DATA": os.environ.get("PAPER_DATA", os.path.join(ROOT, "..", "shared", "data", "kraken")),
-        "ZYN_LOG_LEVEL": "WARNING", "PAPER_SPEED": os.environ.get("PAPER_SPEED", "720"),
-    })
+    env = replay_env(tmp)
     zyn = os.path.join(os.path.dirname(sys.executable), "zyn")
     log = open(os.path.join(tmp, "zyn-run.log"), "wb")  # noqa: SIM115 - lives as long as the process
     proc = subprocess.Popen([zyn, "run", "--host", "127.0.0.1", "--port", str(port)], cwd=tmp, env=env,

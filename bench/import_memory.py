@@ -35,7 +35,7 @@ from typing import Any
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from chat_latency import say  # noqa: E402 - a sibling bench script
+from chat_latency import replay_env, say  # noqa: E402 - a sibling bench script
 from run_memory import MESSAGES  # noqa: E402 - a sibling bench script
 
 
@@ -86,17 +86,6 @@ class ImportMeter:
                 if f.filename.startswith(ROOT) and not f.filename.startswith(os.path.join(ROOT, "bench"))]
         chain = " <- ".join(f"{os.path.relpath(f.filename, ROOT)}:{f.lineno}" for f in reversed(ours[-14:]))
         print(f"first import of {top}: {chain or '(outside Zyn)'}", flush=True)
-
-
-def environment(tmp: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZYN_", "TELEGRAM_", "SLACK_", "TWILIO_"))}
-    env.update({
-        "DATABASE_URL": f"sqlite:///{os.path.join(tmp, 'bench.db')}",
-        "PAPER_FEED": "replay",
-        "PAPER_DATA": os.environ.get("PAPER_DATA", os.path.join(ROOT, "..", "shared", "data", "kraken")),
-        "ZYN_LOG_LEVEL": "WARNING", "PAPER_SPEED": os.environ.get("PAPER_SPEED", "720"),
-    })
-    return env
 
 
 def wait_healthz(port: int, deadline_s: float = 120) -> bool:
@@ -210,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
     os.environ.clear()
-    os.environ.update(environment(tmp))
+    os.environ.update(replay_env(tmp))
     os.chdir(tmp)
     sys.argv = ["zyn", "run", "--host", "127.0.0.1", "--port", str(port)]
     from bot.cli.main import main as zyn_main
