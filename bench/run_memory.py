@@ -8,21 +8,31 @@ loopback port), reads its VmRSS from /proc once /healthz answers, then sends a s
 ordinary requests (status, price, positions, pnl, help, rules, a chart) for `--minutes`, sampling
 VmRSS every `--every` seconds. A run shorter than 10 minutes prints the straight-line
 extrapolation to 10 minutes from its own slope, labelled as such. Also prints which heavy
-libraries the process has loaded (from /proc/PID/maps), so a lazy import that regressed shows.
+libraries the process has loaded (from /proc/PID/maps), so a lazy import that regressed shows,
+the process's CPU seconds, and the latency of the "chart" requests (median and max).
+
+`--baseline REV` runs REV's code (`git archive REV core bot adapters scheduler` into a temp dir,
+first on PYTHONPATH) and this tree side by side, started together, so both see the same minutes
+of the machine's load; both blocks print when both end.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from chat_latency import say, start_zyn_run  # noqa: E402 - a sibling bench script
+from chat_latency import cpu_seconds, say, start_zyn_run  # noqa: E402 - a sibling bench script
+
+REPO = Path(__file__).resolve().parent.parent
 
 MESSAGES = ("status", "price BTC", "positions", "pnl today", "help", "rules", "price ETH", "chart")
 HEAVY = ("matplotlib", "sklearn", "numba", "llvmlite", "pyarrow", "openai", "scipy", "lightgbm")
@@ -43,12 +53,17 @@ def heavy_loaded(pid: int) -> list[str]:
     return [name for name in HEAVY if f"/site-packages/{name}" in maps]
 
 
-def chat(port: int, rate: float, stop: threading.Event, sent: list[int], messages: list[str]) -> None:
+def chat(port: int, rate: float, stop: threading.Event, sent: list[int], messages: list[str],
+         chart_s: list[float]) -> None:
     i = 0
     next_due = time.monotonic()
     while not stop.is_set():
+        text = messages[i % len(messages)]
         try:
-            say(port, messages[i % len(messages)])
+            t0 = time.monotonic()
+            reply = say(port, text)
+            if text.startswith("chart") and "not enough" not in reply.lower():  # a drawn chart, not the notice
+                chart_s.append(time.monotonic() - t0)
             sent[0] += 1
         except OSError:
             sent[1] += 1
@@ -64,20 +79,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--every", type=float, default=30.0, help="seconds between RSS samples")
     ap.add_argument("--label", default="", help="printed with the figures (e.g. the commit)")
     ap.add_argument("--messages", default=",".join(MESSAGES), help="comma-separated chat messages, in turn")
+    ap.add_argument("--baseline", default="", help="a git revision run side by side with this tree")
     args = ap.parse_args(argv)
+    if args.baseline:
+        rest = [a for a in (argv if argv is not None else sys.argv[1:])
+                if a != args.baseline and not a.startswith("--baseline")]
+        return side_by_side(args.baseline, rest)
     if args.minutes <= 0 or args.rate <= 0 or args.every <= 0:
         print("minutes, rate and every must be positive", file=sys.stderr)
         return 2
     tmp = tempfile.mkdtemp(prefix="zyn-mem-bench-")
     proc, port = start_zyn_run(tmp)
-    stop, sent = threading.Event(), [0, 0]
+    stop, sent, chart_s = threading.Event(), [0, 0], []
     try:
         time.sleep(2)  # let the first scheduler jobs run: "at start" means serving, not importing
         start = rss_mb(proc.pid)
         print(f"zyn run {args.label}: RSS at start {start:.1f} MB; heavy libraries loaded: "
               f"{heavy_loaded(proc.pid) or 'none'}")
         messages = [m.strip() for m in args.messages.split(",") if m.strip()]
-        worker = threading.Thread(target=chat, args=(port, args.rate, stop, sent, messages), daemon=True)
+        worker = threading.Thread(target=chat, args=(port, args.rate, stop, sent, messages, chart_s), daemon=True)
         worker.start()
         t0, samples = time.monotonic(), [(0.0, start)]
         while (elapsed := time.monotonic() - t0) < args.minutes * 60:
@@ -86,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {samples[-1][0]:5.1f} min: RSS {samples[-1][1]:.1f} MB ({sent[0]} requests)", flush=True)
         stop.set()
         worker.join(30)
-        loaded = heavy_loaded(proc.pid)
+        loaded, cpu = heavy_loaded(proc.pid), cpu_seconds(proc.pid)
     finally:
         proc.terminate()
         proc.wait(30)
@@ -97,10 +117,35 @@ def main(argv: list[str] | None = None) -> int:
     slope = _slope(late if len(late) >= 2 else samples)
     print(f"  after {end_min:.1f} min of chat ({sent[0]} requests, {sent[1]} failed): RSS {end:.1f} MB; "
           f"slope after the first minute {slope:+.2f} MB/min; heavy libraries loaded: {loaded or 'none'}")
+    if chart_s:
+        print(f"  charts drawn: {len(chart_s)}, latency median {statistics.median(chart_s) * 1000:.0f} ms, "
+              f"max {max(chart_s) * 1000:.0f} ms; zyn run's CPU {cpu:.1f} s")
     if end_min < 10:
         print(f"  extrapolated to 10 min (straight line from this run's slope): {end + slope * (10 - end_min):.1f} MB")
     print(f"  target <= 250 MB after 10 minutes; load average {os.getloadavg()}")
     return 0
+
+
+def side_by_side(rev: str, argv: list[str]) -> int:
+    """REV's code and this tree, each in its own `zyn run`, started together; both outputs printed."""
+    with tempfile.TemporaryDirectory() as code:
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", rev, "core", "bot", "adapters", "scheduler"],
+                                 check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", code], input=archive, check=True)
+        git = ["git", "-C", str(REPO), "rev-parse", "--short"]
+        base = subprocess.run([*git, rev], check=True, capture_output=True, text=True).stdout.strip()
+        head = subprocess.run([*git, "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+        print(f"started {time.strftime('%H:%M:%S', time.gmtime())} UTC side by side; load average "
+              f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])}", flush=True)
+        runs = []
+        for label, extra in ((f"baseline {rev} ({base})", {"PYTHONPATH": code}), (f"this tree ({head}+)", {})):
+            env = {**os.environ, **extra}
+            runs.append(subprocess.Popen([sys.executable, __file__, *argv, "--label", label], env=env,
+                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+        outputs = [p.communicate()[0] for p in runs]
+    for out in outputs:
+        print(out, end="")
+    return max(p.returncode for p in runs)
 
 
 def _slope(samples: list[tuple[float, float]]) -> float:
