@@ -16,6 +16,12 @@ time-shifted and price-scaled onto the same window; load data, not market data).
 is the least-squares line through the daily RSS from day 1 on (MB per simulated day). The
 harness keeps only the last 10,000 log lines (the test world keeps all by default, which at
 240 pairs would be the harness's own growth, not Zyn's).
+
+The test world starts no scheduler: every TRIM_EVERY_S seconds of wall time the soak runs the
+scheduler's own `native_heap_trim` job, as `zyn run` would (none on a revision without it).
+`--baseline REV` runs REV's code (`git archive REV core bot adapters scheduler`, first on
+sys.path) side by side with this tree, started together; both outputs print when both end.
+`make soak` = `--pairs 240 --days 30 --baseline main`: the issue's 30 simulated days at 240 pairs.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ import argparse
 import csv
 import ctypes
 import json
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,8 +39,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+CODE = os.environ.get("ZYN_BENCH_CODE")  # --baseline: another revision's core/bot/adapters/scheduler first
+if CODE:
+    sys.path.insert(0, CODE)
 
 DAY, MIN = 86_400_000, 60_000
+TRIM_EVERY_S = 60.0  # bot/wiring/malloc_trim.py's (a baseline revision may not have that module)
 T0 = 1_640_995_200_000  # 2022-01-01 00:00 UTC: inside every file's range
 
 
@@ -109,6 +121,31 @@ def print_growth(before: object, after: object, types_before: dict[str, int], ty
     print("objects (gc-tracked) grown from day 1 to the last day:", ", ".join(f"{t} {d:+d}" for d, t in grown[:12]))
 
 
+def side_by_side(rev: str, argv: list[str]) -> int:
+    """REV's code and this tree, each soaked in its own process, started together."""
+    with tempfile.TemporaryDirectory() as code:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "core", "bot", "adapters", "scheduler"],
+                                 check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", code], input=archive, check=True)
+        git = ["git", "-C", str(ROOT), "rev-parse", "--short"]
+        base = subprocess.run([*git, rev], check=True, capture_output=True, text=True).stdout.strip()
+        head = subprocess.run([*git, "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+        print(f"started {time.strftime('%H:%M:%S', time.gmtime())} UTC side by side; load average "
+              f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])}", flush=True)
+        runs = []
+        for label, extra in ((f"baseline {rev} ({base})", {"ZYN_BENCH_CODE": code}), (f"this tree ({head}+)", {})):
+            log = tempfile.TemporaryFile("w+")  # noqa: SIM115 - read back below
+            proc = subprocess.Popen([sys.executable, __file__, *argv], env={**os.environ, **extra},
+                                    stdout=log, stderr=subprocess.STDOUT, text=True)
+            runs.append((label, proc, log))
+        rcs = []
+        for label, proc, log in runs:
+            rcs.append(proc.wait())
+            log.seek(0)
+            print(f"== {label}: exit {rcs[-1]}\n{log.read()}", end="", flush=True)
+    return max(rcs)
+
+
 def main() -> int:  # noqa: PLR0915 - one linear script
     ap = argparse.ArgumentParser()
     ap.add_argument("--days", type=int, default=30)
@@ -122,7 +159,11 @@ def main() -> int:  # noqa: PLR0915 - one linear script
                          "last day (tracemalloc: slower)")
     ap.add_argument("--trim-every-min", type=int, default=0,
                     help="experiment: glibc malloc_trim(0) every N simulated minutes (0: never)")
+    ap.add_argument("--baseline", default="", help="a git revision soaked side by side with this tree")
     args = ap.parse_args()
+    if args.baseline:
+        return side_by_side(args.baseline, [a for a in sys.argv[1:] if a != args.baseline
+                                            and not a.startswith("--baseline")])
     import tracemalloc  # --trace starts it after the warm-up: the growth, not the imports, is traced
 
     from loguru import logger
@@ -162,6 +203,8 @@ def main() -> int:  # noqa: PLR0915 - one linear script
         if args.trace:
             tracemalloc.start(1)
         t_wall, n = time.monotonic(), 0
+        trim_job = [j for j in w.zyn.scheduler.jobs if j.name == "native_heap_trim"]
+        next_trim = t_wall + TRIM_EVERY_S
         samples.append((0, rss_mb()))
         for minute in range(1, args.days * 1440 + 1):
             w.zyn.replay.step(now + minute * MIN)
@@ -181,6 +224,9 @@ def main() -> int:  # noqa: PLR0915 - one linear script
                 bad_answers += r.status_code != 200
                 w.zyn.dispatcher.handle(Envelope("cli", "owner", "status"))
                 messages += 5
+            if trim_job and time.monotonic() >= next_trim:  # the scheduler's cadence, in wall time
+                w.zyn.scheduler.run_now("native_heap_trim")
+                next_trim += TRIM_EVERY_S
             if args.trim_every_min and minute % args.trim_every_min == 0:
                 import ctypes
 
@@ -203,6 +249,7 @@ def main() -> int:  # noqa: PLR0915 - one linear script
     first = samples[1][1] if len(samples) > 1 else samples[0][1]
     spread = (max(r for _, r in samples[1:]) - min(r for _, r in samples[1:])) / first * 100 if len(samples) > 2 else 0
     print(json.dumps({
+        "code": CODE or "this tree", "heap_trim_job": bool(trim_job),
         "pairs": len(pairs), "load_pairs": bool(args.pairs), "warmup_days": args.warmup_days if args.pairs else 60,
         "pairs_traded": len(w.zyn.autopilot.pairs),
         "decisions": decisions, "days": args.days,
