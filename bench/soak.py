@@ -113,10 +113,15 @@ def print_growth(before: object, after: object, types_before: dict[str, int], ty
     import tracemalloc
 
     assert isinstance(before, tracemalloc.Snapshot) and isinstance(after, tracemalloc.Snapshot)
-    print("growth from day 1 to the last day, by allocation site:")
-    for stat in after.compare_to(before, "lineno")[:15]:
+    print("growth from day 1 to the last day, by allocation site (and, with --trace-frames > 1, the "
+          "nearest caller in Zyn's own code):")
+    for stat in after.compare_to(before, "traceback")[:20]:
         frame = stat.traceback[0]
-        print(f"  {stat.size_diff / 2**20:+8.2f} MB {stat.count_diff:+9d} blocks  {frame.filename}:{frame.lineno}")
+        ours = next((f for f in stat.traceback if str(ROOT) in f.filename and "/.venv/" not in f.filename
+                     and f is not frame), None)
+        via = f"  <- {ours.filename.replace(str(ROOT) + '/', '')}:{ours.lineno}" if ours else ""
+        print(f"  {stat.size_diff / 2**20:+8.2f} MB {stat.count_diff:+9d} blocks  "
+              f"{frame.filename.replace(str(ROOT) + '/', '')}:{frame.lineno}{via}")
     grown = sorted(((types_after.get(t, 0) - types_before.get(t, 0), t) for t in types_after), reverse=True)
     print("objects (gc-tracked) grown from day 1 to the last day:", ", ".join(f"{t} {d:+d}" for d, t in grown[:12]))
 
@@ -157,6 +162,7 @@ def main() -> int:  # noqa: PLR0915 - one linear script
                     help="where the growth is: Python's live allocations made since the warm-up beside RSS "
                          "each day, then the allocation sites and object types that grew from day 1 to the "
                          "last day (tracemalloc: slower)")
+    ap.add_argument("--trace-frames", type=int, default=1, help="with --trace: frames kept per allocation")
     ap.add_argument("--trim-every-min", type=int, default=0,
                     help="experiment: glibc malloc_trim(0) every N simulated minutes (0: never)")
     ap.add_argument("--baseline", default="", help="a git revision soaked side by side with this tree")
@@ -201,7 +207,7 @@ def main() -> int:  # noqa: PLR0915 - one linear script
         now = max(start or T0, T0)
         w.zyn.replay.step(now)  # the warm-up
         if args.trace:
-            tracemalloc.start(1)
+            tracemalloc.start(args.trace_frames)
         t_wall, n = time.monotonic(), 0
         trim_job = [j for j in w.zyn.scheduler.jobs if j.name == "native_heap_trim"]
         next_trim = t_wall + TRIM_EVERY_S
