@@ -51,7 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/universe_tick.py
 
 soak: $(STAMP)  # not part of `make test`: 30 simulated days at 240 pairs, main side by side (tens of minutes)
-	$(BIN)/python bench/soak.py --pairs 240 --days 30 --baseline main
+	$(BIN)/python bench/soak.py --pairs 240 --days 30 --warmup-days 12 --baseline main
 
 clean:
 	rm -rf $(VENV) var/*.db

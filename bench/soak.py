@@ -21,7 +21,8 @@ The test world starts no scheduler: every TRIM_EVERY_S seconds of wall time the 
 scheduler's own `native_heap_trim` job, as `zyn run` would (none on a revision without it).
 `--baseline REV` runs REV's code (`git archive REV core bot adapters scheduler`, first on
 sys.path) side by side with this tree, started together; both outputs print when both end.
-`make soak` = `--pairs 240 --days 30 --baseline main`: the issue's 30 simulated days at 240 pairs.
+`make soak` = `--pairs 240 --days 30 --warmup-days 12 --baseline main`: the issue's 30 simulated days at
+240 pairs (12 days of warm-up: 60 at 240 pairs is ~350,000 catch-up decisions before day 0).
 """
 
 from __future__ import annotations
