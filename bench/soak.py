@@ -117,9 +117,9 @@ def print_growth(before: object, after: object, types_before: dict[str, int], ty
     print("growth from day 1 to the last day, by allocation site (and, with --trace-frames > 1, the "
           "nearest caller in Zyn's own code):")
     for stat in after.compare_to(before, "traceback")[:20]:
-        frame = stat.traceback[0]
-        ours = next((f for f in stat.traceback if str(ROOT) in f.filename and "/.venv/" not in f.filename
-                     and f is not frame), None)
+        frames = list(stat.traceback)[::-1]  # tracemalloc lists the oldest frame first: the site is the last
+        frame = frames[0]
+        ours = next((f for f in frames[1:] if str(ROOT) in f.filename and "/.venv/" not in f.filename), None)
         via = f"  <- {ours.filename.replace(str(ROOT) + '/', '')}:{ours.lineno}" if ours else ""
         print(f"  {stat.size_diff / 2**20:+8.2f} MB {stat.count_diff:+9d} blocks  "
               f"{frame.filename.replace(str(ROOT) + '/', '')}:{frame.lineno}{via}")
