@@ -97,8 +97,18 @@ def native_heap() -> str:
         sqlite_mb = f"{ctypes.CDLL('libsqlite3.so.0').sqlite3_memory_used() / 2**20:.1f} MB"
     except OSError:
         sqlite_mb = "?"
+    nrt = ""
+    if "numba" in sys.modules:  # the kernel's arrays come from numba's own runtime (malloc, not traced)
+        from numba.core.runtime import rtsys  # lazy: only when the process already has numba
+
+        try:
+            stats = rtsys.get_allocation_stats()
+            alive, infos = stats.alloc - stats.free, stats.mi_alloc - stats.mi_free
+            nrt = f", numba NRT blocks alive {alive}, meminfos alive {infos}"
+        except RuntimeError:
+            nrt = ", numba NRT stats off"
     return (f"malloc in use {(info.uordblks + info.hblkhd) / 2**20:.1f} MB, free kept {info.fordblks / 2**20:.1f} MB, "
-            f"sqlite {sqlite_mb}")
+            f"sqlite {sqlite_mb}{nrt}")
 
 
 def object_types() -> dict[str, int]:
@@ -152,7 +162,7 @@ def side_by_side(rev: str, argv: list[str]) -> int:
     return max(rcs)
 
 
-def main() -> int:  # noqa: PLR0915 - one linear script
+def main() -> int:  # noqa: C901, PLR0915 - one linear script
     ap = argparse.ArgumentParser()
     ap.add_argument("--days", type=int, default=30)
     ap.add_argument("--every-min", type=int, default=60, help="chat traffic every N simulated minutes")
@@ -168,6 +178,8 @@ def main() -> int:  # noqa: PLR0915 - one linear script
                     help="experiment: glibc malloc_trim(0) every N simulated minutes (0: never)")
     ap.add_argument("--baseline", default="", help="a git revision soaked side by side with this tree")
     args = ap.parse_args()
+    if args.trace:  # numba counts its runtime's allocations only when told before it is imported
+        os.environ["NUMBA_NRT_STATS"] = "1"
     if args.baseline:
         return side_by_side(args.baseline, [a for a in sys.argv[1:] if a != args.baseline
                                             and not a.startswith("--baseline")])
