@@ -108,7 +108,30 @@ def native_heap() -> str:
         except RuntimeError:
             nrt = ", numba NRT stats off"
     return (f"malloc in use {(info.uordblks + info.hblkhd) / 2**20:.1f} MB, free kept {info.fordblks / 2**20:.1f} MB, "
-            f"sqlite {sqlite_mb}{nrt}")
+            f"sqlite {sqlite_mb}{nrt}, {python_arenas()}")
+
+
+def python_arenas() -> str:
+    """CPython's small-object allocator: arenas held (mmap'd, outside malloc) against bytes in live
+    blocks; an arena goes back only when every block in it is free, so the gap is fragmentation."""
+    import re
+
+    with tempfile.TemporaryFile() as out:
+        saved = os.dup(2)
+        os.dup2(out.fileno(), 2)
+        try:
+            sys._debugmallocstats()  # noqa: SLF001 - CPython's own report, printed on fd 2
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        out.seek(0)
+        text = out.read().decode()
+    held = re.search(r"# bytes in allocated blocks\s*=\s*([\d,]+)", text)
+    arenas = re.search(r"# arenas allocated current\s*=\s*([\d,]+)", text)
+    if not held or not arenas:
+        return "python arenas ?"
+    blocks = int(held.group(1).replace(",", "")) / 2**20
+    return f"python arenas {int(arenas.group(1).replace(',', ''))} (1 MiB each) holding {blocks:.1f} MB of live blocks"
 
 
 def object_types() -> dict[str, int]:
