@@ -128,8 +128,8 @@ def python_arenas() -> str:
         text = out.read().decode()
     held = re.search(r"# bytes in allocated blocks\s*=\s*([\d,]+)", text)
     arenas = re.search(r"# arenas allocated current\s*=\s*([\d,]+)", text)
-    if not held or not arenas:
-        return "python arenas ?"
+    if not held or not arenas:  # tracemalloc's hooks replace pymalloc's entry points: no report then
+        return "python arenas n/a while tracemalloc traces"
     blocks = int(held.group(1).replace(",", "")) / 2**20
     return f"python arenas {int(arenas.group(1).replace(',', ''))} (1 MiB each) holding {blocks:.1f} MB of live blocks"
 
@@ -276,7 +276,7 @@ def main() -> int:  # noqa: C901, PLR0915 - one linear script
             if minute % 1440 == 0:
                 samples.append((minute // 1440, rss_mb()))
                 traced = (f", traced since warm-up {tracemalloc.get_traced_memory()[0] / 2**20:7.1f} MB, "
-                          f"{native_heap()}" if args.trace else "")
+                          f"{native_heap()}" if args.trace else f", {python_arenas()}")
                 print(f"day {minute // 1440:2d}: RSS {samples[-1][1]:7.1f} MB{traced}, wall "
                       f"{time.monotonic() - t_wall:6.0f} s, errors so far {len(errors)}", flush=True)
                 if args.trace and minute // 1440 == 1:
