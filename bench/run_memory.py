@@ -143,23 +143,39 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def side_by_side(rev: str, argv: list[str]) -> int:
-    """REV's code and this tree, each in its own `zyn run`, started together; both outputs printed."""
-    with tempfile.TemporaryDirectory() as code:
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", rev, "core", "bot", "adapters", "scheduler"],
+def exported(repo: Path, rev: str) -> str:
+    """REV's core/bot/adapters/scheduler in a folder kept per commit under the temp dir: numba's
+    on-disk kernel cache lives beside the kernel's source, so a fresh folder per run would make the
+    baseline compile the kernel (~60 MB more of LLVM in the process) while this tree loads it."""
+    sha = subprocess.run(["git", "-C", str(repo), "rev-parse", rev], check=True, capture_output=True,
+                         text=True).stdout.strip()
+    code = Path(tempfile.gettempdir()) / f"zyn-bench-code-{sha}"
+    if not code.is_dir():
+        part = Path(tempfile.mkdtemp(prefix="zyn-bench-code-"))
+        archive = subprocess.run(["git", "-C", str(repo), "archive", sha, "core", "bot", "adapters", "scheduler"],
                                  check=True, capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", code], input=archive, check=True)
-        git = ["git", "-C", str(REPO), "rev-parse", "--short"]
-        base = subprocess.run([*git, rev], check=True, capture_output=True, text=True).stdout.strip()
-        head = subprocess.run([*git, "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
-        print(f"started {time.strftime('%H:%M:%S', time.gmtime())} UTC side by side; load average "
-              f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])}", flush=True)
-        runs = []
-        for label, extra in ((f"baseline {rev} ({base})", {"PYTHONPATH": code}), (f"this tree ({head}+)", {})):
-            env = {**os.environ, **extra}
-            runs.append(subprocess.Popen([sys.executable, __file__, *argv, "--label", label], env=env,
-                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
-        outputs = [p.communicate()[0] for p in runs]
+        subprocess.run(["tar", "-x", "-C", str(part)], input=archive, check=True)
+        part.rename(code)
+    return str(code)
+
+
+def side_by_side(rev: str, argv: list[str]) -> int:
+    """REV's code and this tree, each in its own `zyn run`, started together; both outputs printed.
+    A one-minute pass of both first (not reported) fills each tree's kernel cache."""
+    code = exported(REPO, rev)
+    git = ["git", "-C", str(REPO), "rev-parse", "--short"]
+    base = subprocess.run([*git, rev], check=True, capture_output=True, text=True).stdout.strip()
+    head = subprocess.run([*git, "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+    trees = ((f"baseline {rev} ({base})", {"PYTHONPATH": code}), (f"this tree ({head}+)", {}))
+    warm = [subprocess.Popen([sys.executable, __file__, "--minutes", "1", "--every", "60"], env={**os.environ, **extra},
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _, extra in trees]
+    for p in warm:
+        p.wait()
+    print(f"started {time.strftime('%H:%M:%S', time.gmtime())} UTC side by side (after a one-minute warm-up "
+          f"pass of both); load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])}", flush=True)
+    runs = [subprocess.Popen([sys.executable, __file__, *argv, "--label", label], env={**os.environ, **extra},
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for label, extra in trees]
+    outputs = [p.communicate()[0] for p in runs]
     for out in outputs:
         print(out, end="")
     return max(p.returncode for p in runs)

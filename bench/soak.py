@@ -160,28 +160,48 @@ def print_growth(before: object, after: object, types_before: dict[str, int], ty
     print("objects (gc-tracked) grown from day 1 to the last day:", ", ".join(f"{t} {d:+d}" for d, t in grown[:12]))
 
 
-def side_by_side(rev: str, argv: list[str]) -> int:
-    """REV's code and this tree, each soaked in its own process, started together."""
-    with tempfile.TemporaryDirectory() as code:
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "core", "bot", "adapters", "scheduler"],
+def exported(repo: Path, rev: str) -> str:
+    """REV's core/bot/adapters/scheduler in a folder kept per commit under the temp dir: numba's
+    on-disk kernel cache lives beside the kernel's source, so a fresh folder per run would make the
+    baseline compile the kernel (~60 MB more of LLVM in the process) while this tree loads it."""
+    sha = subprocess.run(["git", "-C", str(repo), "rev-parse", rev], check=True, capture_output=True,
+                         text=True).stdout.strip()
+    code = Path(tempfile.gettempdir()) / f"zyn-bench-code-{sha}"
+    if not code.is_dir():
+        part = Path(tempfile.mkdtemp(prefix="zyn-bench-code-"))
+        archive = subprocess.run(["git", "-C", str(repo), "archive", sha, "core", "bot", "adapters", "scheduler"],
                                  check=True, capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", code], input=archive, check=True)
-        git = ["git", "-C", str(ROOT), "rev-parse", "--short"]
-        base = subprocess.run([*git, rev], check=True, capture_output=True, text=True).stdout.strip()
-        head = subprocess.run([*git, "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
-        print(f"started {time.strftime('%H:%M:%S', time.gmtime())} UTC side by side; load average "
-              f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])}", flush=True)
-        runs = []
-        for label, extra in ((f"baseline {rev} ({base})", {"ZYN_BENCH_CODE": code}), (f"this tree ({head}+)", {})):
-            log = tempfile.TemporaryFile("w+")  # noqa: SIM115 - read back below
-            proc = subprocess.Popen([sys.executable, __file__, *argv], env={**os.environ, **extra},
-                                    stdout=log, stderr=subprocess.STDOUT, text=True)
-            runs.append((label, proc, log))
-        rcs = []
-        for label, proc, log in runs:
-            rcs.append(proc.wait())
-            log.seek(0)
-            print(f"== {label}: exit {rcs[-1]}\n{log.read()}", end="", flush=True)
+        subprocess.run(["tar", "-x", "-C", str(part)], input=archive, check=True)
+        part.rename(code)
+    return str(code)
+
+
+def side_by_side(rev: str, argv: list[str]) -> int:
+    """REV's code and this tree, each soaked in its own process, started together. A one-day
+    two-pair pass of both first (not reported) fills each tree's kernel cache."""
+    code = exported(ROOT, rev)
+    git = ["git", "-C", str(ROOT), "rev-parse", "--short"]
+    base = subprocess.run([*git, rev], check=True, capture_output=True, text=True).stdout.strip()
+    head = subprocess.run([*git, "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+    trees = ((f"baseline {rev} ({base})", {"ZYN_BENCH_CODE": code}), (f"this tree ({head}+)", {}))
+    warm = [subprocess.Popen([sys.executable, __file__, "--pairs", "2", "--days", "1", "--warmup-days", "1"],
+                             env={**os.environ, **extra}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for _, extra in trees]
+    for p in warm:
+        p.wait()
+    print(f"started {time.strftime('%H:%M:%S', time.gmtime())} UTC side by side (after a warm-up pass of both); "
+          f"load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])}", flush=True)
+    runs = []
+    for label, extra in trees:
+        log = tempfile.TemporaryFile("w+")  # noqa: SIM115 - read back below
+        proc = subprocess.Popen([sys.executable, __file__, *argv], env={**os.environ, **extra},
+                                stdout=log, stderr=subprocess.STDOUT, text=True)
+        runs.append((label, proc, log))
+    rcs = []
+    for label, proc, log in runs:
+        rcs.append(proc.wait())
+        log.seek(0)
+        print(f"== {label}: exit {rcs[-1]}\n{log.read()}", end="", flush=True)
     return max(rcs)
 
 
