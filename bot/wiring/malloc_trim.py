@@ -34,9 +34,8 @@ def native_trimmer() -> Callable[[], bool] | None:
         trim = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):
         return None
-    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int  # int malloc_trim(size_t pad)
 
     def run() -> bool:
-        return bool(trim(0))
+        return bool(trim(ctypes.c_size_t(0)))  # int malloc_trim(size_t pad): ctypes' default int result
 
     return run
