@@ -32,6 +32,7 @@ import csv
 import ctypes
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -114,8 +115,6 @@ def native_heap() -> str:
 def python_arenas() -> str:
     """CPython's small-object allocator: arenas held (mmap'd, outside malloc) against bytes in live
     blocks; an arena goes back only when every block in it is free, so the gap is fragmentation."""
-    import re
-
     with tempfile.TemporaryFile() as out:
         saved = os.dup(2)
         os.dup2(out.fileno(), 2)

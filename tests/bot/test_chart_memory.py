@@ -11,6 +11,8 @@ import sys
 import pytest
 
 from bot.alerts import chart_figures, charts
+from bot.commands import account
+from bot.conversation.parsed import Command
 
 CURVE = [(1_700_000_000_000 + i * 3_600_000, 10_000.0 + i) for i in range(48)]
 
@@ -58,9 +60,6 @@ def test_a_failed_chart_is_one_line_naming_the_cause() -> None:
 
 
 def test_the_chat_says_one_line_when_the_chart_process_fails() -> None:
-    from bot.commands import account
-    from bot.conversation.parsed import Command
-
     class Status:
         def equity_curve(self) -> list[tuple[int, float]]:
             return CURVE

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import inspect, text
 
 from core.telemetry.db import make_engine
@@ -41,8 +42,6 @@ def test_a_start_at_the_head_reads_the_version_without_importing_alembic(backend
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_database_behind_the_head_is_still_upgraded(backend: str, tmp_path: Path) -> None:
-    from alembic import command
-
     engine = fresh_engine(backend, tmp_path)
     url = engine.url.render_as_string(hide_password=False)
     with engine.connect() as conn:  # back to the revision before the head: the candles table goes
