@@ -1,0 +1,90 @@
+"""The kernel's one source in two flavours: interpreted (plain Python, numba never imported) when
+the work is small, compiled by numba when it is big; the results are identical (tests/core/kernel/
+test_flavours.py).
+
+Why (issue 20.5): loading numba and the first compiled function costs ~120 MB of RSS (~75 MB of
+LLVM library pages, ~45 MB for the first function loaded, whichever it is) and ~0.7 s of CPU. A
+`zyn run` on two pairs asks the kernel for one candle per pair per close (the autopilot's step,
+the evidence record's extension), and a handful of short histories at start: microseconds of
+work each, interpreted. Paying LLVM's memory for that is the waste.
+
+How: kernel modules define plain functions and mark them with `inline` (a helper numba inlines
+into its caller) or `entry` (a function called from Python, cached on disk when compiled). The
+marks only tag the function; nothing here imports numba. The interpreted flavour is those very
+functions, with `pointer`/`unowned` (this module's) as flat views of the same arrays. The
+compiled flavour (core/kernel/compiled.py, imported on first need) clones every tagged function
+with globals in which the tagged functions and `pointer`/`unowned` are numba dispatchers and
+intrinsics (core/kernel/unowned.py), so numba compiles the same bytecode.
+
+Who picks: the call site, by the size of its work (`by_work`: candles the loop will run through in
+this call). Below `COMPILE_FROM` candles the interpreted flavour is cheaper than loading numba
+(measured by bench/kernel_flavours.py; the figures are in the constant's comment), unless the
+compiled flavour is already loaded in this process: then LLVM's price is paid and compiled is
+faster at every size. The choice is the import system's own state (is core.kernel.compiled
+imported?), read at each call; this module holds none.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any, Literal, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+Flavour = Literal["interpreted", "compiled"]
+
+MARK = "zyn_kernel"  # the attribute a tagged function carries: "inline" or "entry"
+COMPILED_MODULE = "core.kernel.compiled"
+
+# Candles in one call from which the compiled flavour pays for itself (bench/kernel_flavours.py,
+# 2026-12-07, load average 1.4): interpreted ~11 us per candle; numba's import and the loop's load
+# from the on-disk cache ~0.9 s of CPU (and ~120 MB). 0.9 s / 11 us ~ 80,000 candles: a year of
+# 1m candles or 9 years of hourly ones is compiled; a live step (1 candle), an evidence record's
+# extension (1 candle) or its start on a month or two of history (1,000-2,000 candles) is not.
+COMPILE_FROM = 80_000
+
+
+def inline(fn: F) -> F:
+    """Tag a helper of the loop: the compiled flavour inlines it into its caller at numba's IR
+    level (separate calls would pass every array, touching its reference count, once per candle)."""
+    setattr(fn, MARK, "inline")
+    return fn
+
+
+def entry(fn: F) -> F:
+    """Tag a function called from Python: the compiled flavour compiles it, cached on disk."""
+    setattr(fn, MARK, "entry")
+    return fn
+
+
+def pointer(arr: Any) -> Any:
+    """Interpreted twin of core.kernel.unowned.pointer: the C-contiguous array's elements as one
+    flat view (indexed row * width + column, like the raw pointer)."""
+    return arr.reshape(-1)
+
+
+def unowned(arr: Any) -> Any:
+    """Interpreted twin of core.kernel.unowned.unowned: reference counts are numba's concern only."""
+    return arr
+
+
+def compiled_loaded() -> bool:
+    """True once the compiled flavour is imported in this process (LLVM's cost already paid)."""
+    return COMPILED_MODULE in sys.modules
+
+
+def by_work(candles: int) -> Flavour:
+    """The flavour for a call that runs the loop over `candles` candles."""
+    return "compiled" if candles >= COMPILE_FROM or compiled_loaded() else "interpreted"
+
+
+def entry_points(flavour: Flavour) -> ModuleType:
+    """The module whose `run_loop`, `live_*` to call: core.kernel.loop itself, or its compiled clone."""
+    if flavour == "compiled":
+        from core.kernel import compiled  # lazy: imports numba and builds the dispatchers
+
+        return compiled
+    from core.kernel import loop  # lazy: the kernel's modules load at the first backtest or signal
+
+    return loop
