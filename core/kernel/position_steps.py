@@ -2,9 +2,10 @@
 exact fixed point, fees, opening and closing a position, the fills of a candle, the cool-off
 record, the daily-loss guard and the daily profit target's close.
 
-Why apart from the loop: one job per module; numba inlines them into the loop's compiled entry
-points (tagged `inline`, core/kernel/flavour.py; interpreted as plain Python when the work is small), and the kernel's on-disk cache is stamped with every kernel module
-(core/kernel/jit.py::stamp_kernel_cache), so a change here recompiles the loop.
+Why apart from the loop: one job per module; tagged `inline` (core/kernel/flavour.py): plain Python
+when the work is small, inlined by numba into the loop's compiled entry points when it is big; the
+kernel's on-disk cache is stamped with every kernel module (core/kernel/jit.py::stamp_kernel_cache),
+so a change here recompiles the loop.
 """
 
 from __future__ import annotations

@@ -48,14 +48,15 @@ class KernelPairSignal:
 
     # ------------------------------------------------------------ the port
     def warm(self, candle: Candle, *, missed: bool = False) -> None:
-        self._kernel().live_warm(int(candle.ts), float(candle.high), float(candle.low), float(candle.close), bool(missed), self.st,
-                  self.fs, self.ring)
+        self._kernel().live_warm(int(candle.ts), float(candle.high), float(candle.low), float(candle.close),
+                                 bool(missed), self.st, self.fs, self.ring)
 
     def decide(self, candle: Candle, ctx: CloseContext) -> Decision:
         # one compiled signature: plain floats/ints/bools whatever the candle was built from
-        code, k = self._kernel().live_step(int(candle.ts), float(candle.high), float(candle.low), float(candle.close),
-                            not ctx.flat, bool(ctx.halted), float(ctx.equity), float(ctx.next_open),
-                            ctx.gate is not None, self.st, self.fs, self.ring, self.fp, self.ip)
+        code, k = self._kernel().live_step(int(candle.ts), float(candle.high), float(candle.low),
+                                           float(candle.close), not ctx.flat, bool(ctx.halted), float(ctx.equity),
+                                           float(ctx.next_open), ctx.gate is not None, self.st, self.fs, self.ring,
+                                           self.fp, self.ip)
         verdict = Gate()
         if code == -1 and ctx.gate is not None:
             code, k, verdict = self._gated(candle, ctx, ctx.gate)
@@ -90,8 +91,8 @@ class KernelPairSignal:
         verdict = gate(SignalContext(self.pair, candle, float(self.fs[L.F_SMA]), float(self.fs[L.F_ATR]), ctx.equity))
         if not verdict.allow:
             return C.SKIP_GATE, 0, verdict
-        code, k = self._kernel().live_size(float(ctx.equity), float(self.fs[L.F_ATR]), float(ctx.next_open), float(verdict.factor),
-                            self.fp, self.ip)
+        code, k = self._kernel().live_size(float(ctx.equity), float(self.fs[L.F_ATR]), float(ctx.next_open),
+                                           float(verdict.factor), self.fp, self.ip)
         return int(code), int(k), verdict
 
     def _size_exactly(self, ctx: CloseContext, factor: float) -> tuple[int, int]:

@@ -2,7 +2,8 @@
 closes, the cool-off block, the entry signal, and the advanced modules' veto (mtf confirmation,
 profit target, trading sessions).
 
-Why apart from the loop: one job per module; numba inlines them (tagged `inline`, core/kernel/flavour.py; interpreted as plain Python when the work is small), and the kernel's
+Why apart from the loop: one job per module; tagged `inline` (core/kernel/flavour.py): plain Python
+when the work is small, inlined by numba into the compiled loop when it is big; the kernel's
 on-disk cache is stamped with every kernel module (core/kernel/jit.py::stamp_kernel_cache).
 """
 
