@@ -37,12 +37,16 @@ Flavour = Literal["interpreted", "compiled"]
 MARK = "zyn_kernel"  # the attribute a tagged function carries: "inline" or "entry"
 COMPILED_MODULE = "core.kernel.compiled"
 
-# Candles in one call from which the compiled flavour pays for itself (bench/kernel_flavours.py,
-# 2026-12-07, load average 1.4): interpreted ~11 us per candle; numba's import and the loop's load
-# from the on-disk cache ~0.9 s of CPU (and ~120 MB). 0.9 s / 11 us ~ 80,000 candles: a year of
-# 1m candles or 9 years of hourly ones is compiled; a live step (1 candle), an evidence record's
-# extension (1 candle) or its start on a month or two of history (1,000-2,000 candles) is not.
-COMPILE_FROM = 80_000
+# Candles in one call from which the compiled flavour is used. Measured by bench/kernel_flavours.py
+# (2026-12-07, load average 5.1, real BTC/USD 1h candles): interpreted 12.0 us of CPU per candle,
+# compiled 0.035 us; a fresh process loading the compiled flavour from numba's on-disk cache (numba's
+# import, the loop and the live steps) pays 0.36 s of CPU and +113 MB of RSS, the interpreted one
+# 0.002 s and +0.4 MB. On CPU alone the two meet at ~30,000 candles; the threshold sits above that
+# because the memory counts too: below 50,000 candles the interpreted run costs at most ~0.24 s more
+# CPU than loading numba would, and saves ~113 MB. A live step (1 candle), an evidence record's
+# extension (1 candle) or its start on a live history (Kraken backfills 720 candles) is interpreted;
+# a backtest of a year of 1m candles (525,600) or of six years of hourly ones is compiled.
+COMPILE_FROM = 50_000
 
 
 def inline(fn: F) -> F:
