@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.kernel import flavour, loop, position_steps, signal_steps
+from core.kernel import loop, position_steps, signal_steps, tags
 from core.kernel import unowned as intrinsics
 from core.kernel.jit import compile_tagged
 
 _built = compile_tagged((signal_steps, position_steps, loop),
-                        {id(flavour.pointer): intrinsics.pointer, id(flavour.unowned): intrinsics.unowned})
+                        {id(tags.pointer): intrinsics.pointer, id(tags.unowned): intrinsics.unowned})
 
 run_loop: Any = _built["run_loop"]
 live_warm: Any = _built["live_warm"]

@@ -9,9 +9,10 @@ the evidence record's extension), and a handful of short histories at start: mic
 work each, interpreted. Paying LLVM's memory for that is the waste.
 
 How: kernel modules define plain functions and mark them with `inline` (a helper numba inlines
-into its caller) or `entry` (a function called from Python, cached on disk when compiled). The
-marks only tag the function; nothing here imports numba. The interpreted flavour is those very
-functions, with `pointer`/`unowned` (this module's) as flat views of the same arrays. The
+into its caller) or `entry` (a function called from Python, cached on disk when compiled), from
+core/kernel/tags.py. The marks only tag the function; nothing imports numba. The interpreted
+flavour is those very functions, with `pointer`/`unowned` (tags.py's) as flat views of the same
+arrays. The
 compiled flavour (core/kernel/compiled.py, imported on first need) clones every tagged function
 with globals in which the tagged functions and `pointer`/`unowned` are numba dispatchers and
 intrinsics (core/kernel/unowned.py), so numba compiles the same bytecode.
@@ -27,14 +28,11 @@ imported?), read at each call; this module holds none.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from types import ModuleType
-from typing import Any, Literal, TypeVar
+from typing import Literal
 
-F = TypeVar("F", bound=Callable[..., Any])
 Flavour = Literal["interpreted", "compiled"]
 
-MARK = "zyn_kernel"  # the attribute a tagged function carries: "inline" or "entry"
 COMPILED_MODULE = "core.kernel.compiled"
 
 # Candles in one call from which the compiled flavour is used. Measured by bench/kernel_flavours.py
@@ -47,30 +45,6 @@ COMPILED_MODULE = "core.kernel.compiled"
 # extension (1 candle) or its start on a live history (Kraken backfills 720 candles) is interpreted;
 # a backtest of a year of 1m candles (525,600) or of six years of hourly ones is compiled.
 COMPILE_FROM = 50_000
-
-
-def inline(fn: F) -> F:
-    """Tag a helper of the loop: the compiled flavour inlines it into its caller at numba's IR
-    level (separate calls would pass every array, touching its reference count, once per candle)."""
-    setattr(fn, MARK, "inline")
-    return fn
-
-
-def entry(fn: F) -> F:
-    """Tag a function called from Python: the compiled flavour compiles it, cached on disk."""
-    setattr(fn, MARK, "entry")
-    return fn
-
-
-def pointer(arr: Any) -> Any:
-    """Interpreted twin of core.kernel.unowned.pointer: the C-contiguous array's elements as one
-    flat view (indexed row * width + column, like the raw pointer)."""
-    return arr.reshape(-1)
-
-
-def unowned(arr: Any) -> Any:
-    """Interpreted twin of core.kernel.unowned.unowned: reference counts are numba's concern only."""
-    return arr
 
 
 def compiled_loaded() -> bool:

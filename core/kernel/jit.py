@@ -21,6 +21,8 @@ from pathlib import Path
 from types import FunctionType, ModuleType
 from typing import Any
 
+from core.kernel.tags import MARK
+
 
 def _writable(path: Path) -> bool:
     try:
@@ -152,8 +154,6 @@ def compile_tagged(modules: Sequence[ModuleType], swaps: Mapping[int, object]) -
     are all made first and the globals filled in after. `inline` helpers are inlined at numba's IR
     level; `entry` functions are cached on disk when a cache directory is writable.
     """
-    from core.kernel.flavour import MARK  # lazy: flavour's tags, no cycle at import
-
     numba = import_numba()
     dispatchers: dict[int, Any] = {}  # id(plain function) -> dispatcher
     names: dict[str, Any] = {}

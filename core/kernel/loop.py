@@ -14,7 +14,6 @@ import math
 
 from core.kernel import codes as C
 from core.kernel import layout as L
-from core.kernel.flavour import entry, inline, pointer, unowned
 from core.kernel.layout import Arr
 from core.kernel.position_steps import (
     cool_record,
@@ -24,6 +23,7 @@ from core.kernel.position_steps import (
     size_code,
 )
 from core.kernel.signal_steps import cool_blocks, indicators, remember, signal, signal_core, veto, veto_flags
+from core.kernel.tags import entry, inline, pointer, unowned
 
 
 @inline

@@ -14,8 +14,8 @@ import math
 
 from core.kernel import codes as C
 from core.kernel import layout as L
-from core.kernel.flavour import inline
 from core.kernel.layout import DAY_MS, Arr
+from core.kernel.tags import inline
 
 
 @inline
