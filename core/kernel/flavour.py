@@ -2,8 +2,8 @@
 the work is small, compiled by numba when it is big; the results are identical (tests/core/kernel/
 test_flavours.py).
 
-Why (issue 20.5): loading numba and the first compiled function costs ~120 MB of RSS (~75 MB of
-LLVM library pages, ~45 MB for the first function loaded, whichever it is) and ~0.7 s of CPU. A
+Why (issue 20.5): loading numba and the first compiled function costs ~115 MB of RSS (~75 MB of
+LLVM library pages, ~45 MB for the first function loaded, whichever it is) and ~0.4 s of CPU. A
 `zyn run` on two pairs asks the kernel for one candle per pair per close (the autopilot's step,
 the evidence record's extension), and a handful of short histories at start: microseconds of
 work each, interpreted. Paying LLVM's memory for that is the waste.
@@ -12,10 +12,14 @@ How: kernel modules define plain functions and mark them with `inline` (a helper
 into its caller) or `entry` (a function called from Python, cached on disk when compiled), from
 core/kernel/tags.py. The marks only tag the function; nothing imports numba. The interpreted
 flavour is those very functions, with `pointer`/`unowned` (tags.py's) as flat views of the same
-arrays. The
-compiled flavour (core/kernel/compiled.py, imported on first need) clones every tagged function
-with globals in which the tagged functions and `pointer`/`unowned` are numba dispatchers and
-intrinsics (core/kernel/unowned.py), so numba compiles the same bytecode.
+arrays. The compiled flavour (core/kernel/compiled.py, imported on first need) clones every
+tagged function with globals in which the tagged functions and `pointer`/`unowned` are numba
+dispatchers and intrinsics (core/kernel/unowned.py), so numba compiles the same bytecode; the
+inline helpers, the on-disk cache and its stamp over every kernel module (core/kernel/jit.py)
+work as before, because a clone has its original's code object, file and qualified name.
+
+Why not two copies of the source, or numba's own `py_func` as the interpreted flavour: a copy
+drifts; and `njit` at import is what loads LLVM, so the decorators must not call numba at all.
 
 Who picks: the call site, by the size of its work (`by_work`: candles the loop will run through in
 this call). Below `COMPILE_FROM` candles the interpreted flavour is cheaper than loading numba
