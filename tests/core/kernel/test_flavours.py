@@ -6,6 +6,8 @@ live steps and for the resumable evidence run."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +18,7 @@ import pytest
 from core.domain import Candle, Market
 from core.kernel import codes as C
 from core.kernel.backtest import KernelBacktester, _KernelRun
-from core.kernel.flavour import COMPILE_FROM, Flavour, by_work, entry_points
+from core.kernel.flavour import Flavour, entry_points
 from core.kernel.resumable import ResumableRun
 from core.kernel.signal import KernelPairSignal
 from core.market_data.arrays import CandleArrays
@@ -43,6 +45,7 @@ MODULES: dict[str, tuple[tuple[str, ...], dict[str, object]]] = {
                                                                "tz": "Europe/Berlin"}),
     "mtf and profit_target": (("mtf", "profit_target"), {}),
 }
+ROOT = Path(__file__).resolve().parents[3]
 SHIB = Market("SHIB/USD", "SHIB", "USD", lot_decimals=0, pair_decimals=8, ordermin=Decimal(50_000),
               costmin=Decimal("5"))
 
@@ -160,10 +163,22 @@ def test_the_resumable_evidence_run_closes_the_same_trades_in_both_flavours() ->
     assert got[0] == got[1] and len(got[0]) > 5
 
 
-def test_small_work_is_interpreted_and_big_work_compiled() -> None:
-    assert by_work(COMPILE_FROM) == "compiled"
-    small = by_work(1)
-    assert small in FLAVOURS  # interpreted unless this process has loaded the compiled flavour already
-    assert entry_points("interpreted").run_loop.__module__ == "core.kernel.loop"
-    assert not hasattr(entry_points("interpreted").run_loop, "py_func")  # plain Python, no dispatcher
-    assert entry_points("compiled").run_loop.py_func.__code__ is entry_points("interpreted").run_loop.__code__
+def test_small_work_is_interpreted_and_big_work_compiled_and_once_loaded_compiled_serves_all() -> None:
+    code = (
+        "from core.kernel.flavour import COMPILE_FROM, by_work, entry_points\n"
+        "got = [by_work(1), by_work(COMPILE_FROM - 1), by_work(COMPILE_FROM)]\n"
+        "entry_points('compiled')\n"
+        "got.append(by_work(1))\n"
+        "print(' '.join(got))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-800:]
+    assert out.stdout.split() == ["interpreted", "interpreted", "compiled", "compiled"]
+
+
+def test_the_compiled_flavour_is_numba_over_the_interpreted_flavours_own_bytecode() -> None:
+    plain, compiled = entry_points("interpreted"), entry_points("compiled")
+    assert plain.run_loop.__module__ == "core.kernel.loop"
+    assert not hasattr(plain.run_loop, "py_func")  # plain Python, no dispatcher
+    for name in ("run_loop", "live_warm", "live_step", "live_size", "live_record_exit", "live_veto"):
+        assert getattr(compiled, name).py_func.__code__ is getattr(plain, name).__code__, name
