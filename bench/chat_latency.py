@@ -1,7 +1,7 @@
 """Latency of `POST /api/chat` ("status") under a steady loopback load.
 
     .venv/bin/python bench/chat_latency.py [--rate 200] [--seconds 10] [--stub | --in-process] [--check]
-        [--positions 5] [--busy]
+        [--positions 5] [--busy] [--baseline REV [--rounds 3]]
 
 The web app runs under waitress (threads) in a child process, so the load generator's threads
 do not share its GIL and the numbers are the server's. The load is open-loop: request i is due
@@ -20,6 +20,9 @@ process spinning a pure-Python loop on one core for the length of the load, and 
 the server's CPU per request (its /proc user+system time over the load, divided by the replies;
 and the same less its CPU over as many seconds without requests just before, i.e. the scheduler and
 replay) and the machine's load average.
+`--baseline REV` (real path only): REV's core/bot/adapters/scheduler exported to a temp dir and put
+first on the benched `zyn run`'s PYTHONPATH, measured alternately with this tree for `--rounds`
+rounds (interleaved A/B in the same minutes, so both see the same machine load).
 """
 
 from __future__ import annotations
@@ -192,8 +195,9 @@ def replay_env(tmp: str) -> dict[str, str]:
     return env
 
 
-def start_zyn_run(tmp: str) -> tuple[Any, int]:
-    """A real `zyn run` on a free loopback port; returns (process, port) once /healthz answers."""
+def start_zyn_run(tmp: str, code: str = "") -> tuple[Any, int]:
+    """A real `zyn run` on a free loopback port; returns (process, port) once /healthz answers.
+    `code`: a directory whose packages come first on the process's path (`--baseline`)."""
     import socket
     import subprocess
     import urllib.request
@@ -202,6 +206,8 @@ def start_zyn_run(tmp: str) -> tuple[Any, int]:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
     env = replay_env(tmp)
+    if code:
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (code, env.get("PYTHONPATH", "")) if p)
     zyn = os.path.join(os.path.dirname(sys.executable), "zyn")
     log = open(os.path.join(tmp, "zyn-run.log"), "wb")  # noqa: SIM115 - lives as long as the process
     proc = subprocess.Popen([zyn, "run", "--host", "127.0.0.1", "--port", str(port)], cwd=tmp, env=env,
@@ -279,9 +285,32 @@ def count_rows(tmp: str) -> dict[str, int]:
         con.close()
 
 
-def main_process(args: argparse.Namespace) -> int:
+def export_code(rev: str, into: str) -> str:
+    """`rev`'s core, bot, adapters and scheduler in `into`; returns `rev`'s short hash."""
+    import subprocess
+
+    archive = subprocess.run(["git", "-C", ROOT, "archive", rev, "core", "bot", "adapters", "scheduler"],
+                             check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", into], input=archive, check=True)
+    return subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", rev], check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def main_ab(args: argparse.Namespace) -> int:
+    """`--baseline REV`: REV's code and this tree alternately, `--rounds` times each."""
+    code_dir = tempfile.mkdtemp(prefix="zyn-chat-baseline-")
+    base = export_code(args.baseline, code_dir)
+    rc = 0
+    for n in range(1, args.rounds + 1):
+        for label, code in ((f"baseline {args.baseline} ({base})", code_dir), ("this tree", "")):
+            print(f"== round {n}: {label}; load average {os.getloadavg()}", flush=True)
+            rc |= main_process(args, code)
+    return rc
+
+
+def main_process(args: argparse.Namespace, code: str = "") -> int:
     tmp = tempfile.mkdtemp(prefix="zyn-chat-bench-")
-    proc, port = start_zyn_run(tmp)
+    proc, port = start_zyn_run(tmp, code)
     busy: Any = None
     try:
         opened = open_positions(port, args.positions) if args.positions else 0
@@ -330,13 +359,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--positions", type=int, default=5, help="positions opened before the load (real path)")
     ap.add_argument("--busy", action="store_true", help="a CPU-bound neighbour process during the load")
     ap.add_argument("--check", action="store_true", help=f"exit 1 unless p99 < {TARGET_P99_MS:g} ms")
+    ap.add_argument("--baseline", default="", help="real path: a git revision measured alternately with this tree")
+    ap.add_argument("--rounds", type=int, default=3, help="with --baseline: rounds of the pair (default 3)")
     args = ap.parse_args(argv)
     if args.rate <= 0 or args.seconds <= 0 or args.threads < 1:
         print("rate, seconds and threads must be positive", file=sys.stderr)
         return 2
     args.process = not args.stub and not args.real
     if args.process:
-        return main_process(args)
+        return main_ab(args) if args.baseline else main_process(args)
     ctx = mp.get_context("spawn")
     port_q, stop = ctx.Queue(), ctx.Event()
     proc = ctx.Process(
