@@ -316,7 +316,7 @@ def main_process(args: argparse.Namespace, code: str = "") -> int:
         opened = open_positions(port, args.positions) if args.positions else 0
         positions = say(port, "status").split("position(s)")[0].rsplit(",", 1)[-1].strip()
         run_load(port, 20, 0.5, 4)  # warm-up
-        time.sleep(0.5)  # the chat journal stores rows within 50 ms (issue 20.1): count after it did
+        time.sleep(0.6)  # the chat journal stores rows within 250 ms (issue 20.1): count after it did
         before = count_rows(tmp)
         if args.busy:
             busy = mp.get_context("spawn").Process(target=spin, daemon=True)
