@@ -6,6 +6,7 @@ counting stay the only ones."""
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 import pytest
@@ -42,9 +43,8 @@ def pair(token: str = "") -> tuple[Client, Client, list[str], FakeDispatcher]:
                                                       throttle=guard))
         if lane:
             app.before_request(lambda: routed.append("route") and None)
-            provider = app.json
             app.wsgi_app = ChatLane(  # type: ignore[method-assign]
-                app.wsgi_app, dispatcher, token, guard, lambda obj: provider.dumps(obj, separators=(",", ":")))
+                app.wsgi_app, dispatcher, token, guard, partial(app.json.dumps, separators=(",", ":")))
         clients.append(Client(app))
     return clients[0], clients[1], routed, dispatcher
 
@@ -72,7 +72,8 @@ def test_an_ordinary_request_is_answered_by_the_lane_with_the_routes_bytes(messa
 def test_a_named_user_and_a_charset_are_ordinary_too() -> None:
     lane, route, routed, dispatcher = pair()
     kw: dict[str, Any] = {"content_type": "application/json; charset=utf-8"}
-    same(post(lane, {"message": "status", "user": "owner"}, **kw), post(route, {"message": "status", "user": "owner"}, **kw))
+    body = {"message": "status", "user": "owner"}
+    same(post(lane, body, **kw), post(route, body, **kw))
     assert routed == []
     assert [e.user_id for e in dispatcher.seen] == ["owner", "owner"]
 
