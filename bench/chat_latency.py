@@ -69,17 +69,26 @@ class SerializedDispatcher:
             return self._inner.handle(env)
 
 
-def build_app(real: bool, serialize: bool = False) -> Any:
+def build_app(real: bool, serialize: bool = False, lane: bool = False) -> Any:
+    """`lane`: with the stand-in, an ordinary POST /api/chat is answered by the chat fast lane
+    (adapters/web/chat_lane.py) in front of Flask, as `zyn run`'s app does; else by Flask's route."""
     sys.path.insert(0, ROOT)
+    from functools import partial
+
     from flask import Flask
 
     from adapters.channels.settings import ChannelSettings
     from adapters.channels.web_chat import web_blueprint
+    from adapters.channels.web_session import SignInThrottle
+    from adapters.web.chat_lane import ChatLane
     from bot.settings import load_settings
 
     if not real:
         app = Flask("zyn-bench")
-        app.register_blueprint(web_blueprint(StatusOnlyDispatcher(), ChannelSettings()))
+        guard, dispatcher = SignInThrottle(), StatusOnlyDispatcher()
+        app.register_blueprint(web_blueprint(dispatcher, ChannelSettings(), throttle=guard))
+        if lane:
+            app.wsgi_app = ChatLane(app.wsgi_app, dispatcher, "", guard, partial(app.json.dumps, separators=(",", ":")))
         return app
     from adapters.channels.web_chat import make_blueprint
     from bot.wiring.app import build_zyn
@@ -99,7 +108,7 @@ def build_app(real: bool, serialize: bool = False) -> Any:
     return app
 
 
-def serve(port_out: Any, stop: Any, real: bool, threads: int, serialize: bool) -> None:
+def serve(port_out: Any, stop: Any, real: bool, threads: int, serialize: bool, lane: bool = False) -> None:
     """Child process: waitress on 127.0.0.1:<free port> until `stop` is set."""
     import logging
 
@@ -112,7 +121,7 @@ def serve(port_out: Any, stop: Any, real: bool, threads: int, serialize: bool) -
     logging.getLogger("waitress").setLevel(logging.ERROR)  # "Task queue depth" chatter
 
     server = create_server(
-        build_app(real, serialize), host="127.0.0.1", port=0, threads=threads, channel_timeout=30
+        build_app(real, serialize, lane), host="127.0.0.1", port=0, threads=threads, channel_timeout=30
     )
     port_out.put(server.effective_port)
     threading.Thread(target=server.run, daemon=True).start()
