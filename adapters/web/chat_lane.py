@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
+from flask import Flask
 from loguru import logger as log
 from werkzeug.http import parse_cookie
 
@@ -96,3 +98,9 @@ class ChatLane:
             return False
         cookie = parse_cookie(environ.get("HTTP_COOKIE", "")).get(COOKIE, "")
         return token_matches(self._token, str(environ.get("HTTP_AUTHORIZATION", "")), cookie)
+
+
+def chat_lane_for(app: Flask, dispatcher: DispatcherLike, token: str, guard: SignInThrottle) -> ChatLane:
+    """The lane in front of `app` (to become its `wsgi_app` while the app is built), answering with
+    the app's own JSON provider as `jsonify` does outside debug mode (compact separators)."""
+    return ChatLane(app.wsgi_app, dispatcher, token, guard, partial(app.json.dumps, separators=(",", ":")))

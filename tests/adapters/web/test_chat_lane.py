@@ -6,7 +6,6 @@ counting stay the only ones."""
 from __future__ import annotations
 
 import json
-from functools import partial
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ from werkzeug.test import Client, TestResponse
 from adapters.channels import web_chat
 from adapters.channels.settings import ChannelSettings
 from adapters.channels.web_session import SignInThrottle, session_value
-from adapters.web.chat_lane import ChatLane
+from adapters.web.chat_lane import chat_lane_for
 from tests.fakes.chat_backend import FakeDispatcher
 
 TOKEN = "lane-token-for-tests"  # noqa: S105 - test value
@@ -42,9 +41,8 @@ def pair(token: str = "") -> tuple[Client, Client, list[str], FakeDispatcher]:
         app.register_blueprint(web_chat.web_blueprint(dispatcher, ChannelSettings(web_chat_token=token),
                                                       throttle=guard))
         if lane:
-            app.before_request(lambda: routed.append("route") and None)
-            app.wsgi_app = ChatLane(  # type: ignore[method-assign]
-                app.wsgi_app, dispatcher, token, guard, partial(app.json.dumps, separators=(",", ":")))
+            app.before_request(lambda: routed.append("route"))
+            app.wsgi_app = chat_lane_for(app, dispatcher, token, guard)  # type: ignore[method-assign]
         clients.append(Client(app))
     return clients[0], clients[1], routed, dispatcher
 
@@ -106,7 +104,7 @@ def test_other_routes_and_methods_go_to_flask() -> None:
 
 def test_with_a_token_the_bearer_and_the_cookie_are_served_by_the_lane() -> None:
     lane, route, routed, _ = pair(TOKEN)
-    bearer = {"headers": {"Authorization": f"Bearer {TOKEN}"}}
+    bearer: dict[str, Any] = {"headers": {"Authorization": f"Bearer {TOKEN}"}}
     same(post(lane, {"message": "status"}, **bearer), post(route, {"message": "status"}, **bearer))
     for client in (lane, route):
         client.set_cookie(web_chat.COOKIE, session_value(TOKEN))
@@ -116,11 +114,11 @@ def test_with_a_token_the_bearer_and_the_cookie_are_served_by_the_lane() -> None
 
 def test_wrong_tokens_are_counted_once_by_the_route_and_lock_the_lane_out_too() -> None:
     lane, route, routed, _ = pair(TOKEN)
-    wrong = {"headers": {"Authorization": "Bearer nope"}}
+    wrong: dict[str, Any] = {"headers": {"Authorization": "Bearer nope"}}
     for _ in range(6):  # 5 free wrong tokens, the 6th locks this client out
         same(post(lane, {"message": "status"}, **wrong), post(route, {"message": "status"}, **wrong))
     assert routed == ["route"] * 6
-    right = {"headers": {"Authorization": f"Bearer {TOKEN}"}}
+    right: dict[str, Any] = {"headers": {"Authorization": f"Bearer {TOKEN}"}}
     locked = post(lane, {"message": "status"}, **right)
     same(locked, post(route, {"message": "status"}, **right))
     assert locked.status_code == 429
