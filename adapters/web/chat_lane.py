@@ -64,10 +64,12 @@ class ChatLane:
             return self._app(environ, start_response)
         message, user = parsed
         try:
-            status, body = 200, reply_json(self._dispatcher.handle(Envelope("web", user, message)))
-        except Exception:
+            reply = self._dispatcher.handle(Envelope("web", user, message))
+        except Exception:  # as the route: only a failed dispatch is "nothing was done"
             log.exception("web: dispatcher failed")
             status, body = 500, {"error": DISPATCH_FAILED}
+        else:
+            status, body = 200, reply_json(reply)
         data = (self._dumps(body) + "\n").encode()
         start_response(_STATUS[status], [("Content-Type", "application/json"),
                                          ("Content-Length", str(len(data))), *_EXTRA_HEADERS])
