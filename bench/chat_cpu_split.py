@@ -1,13 +1,15 @@
 """Where a chat request's CPU goes: the HTTP channel alone vs Zyn's dispatcher (issue 20.1).
 
-    .venv/bin/python bench/chat_cpu_split.py [--rate 200] [--seconds 10] [--calls 3000]
+    .venv/bin/python bench/chat_cpu_split.py [--rate 200] [--seconds 10] [--calls 3000] [--rounds 2]
 
 Why: `bench/chat_latency.py` reports the whole `zyn run` process's CPU per request (target <= 1 ms).
 This splits it in two figures, both CPU time (not inflated by the machine's load the way wall time is):
 - channel: the `--stub` server of bench/chat_latency.py (waitress + Flask + JSON + a fixed-reply
   dispatcher, in a child process) under the same open-loop load, its /proc CPU over the load divided by
   the replies. It is the floor of that server stack, whatever Zyn does (labelled as such: the reply is
-  the stand-in's, not Zyn's);
+  the stand-in's, not Zyn's). Measured twice per round, alternately, for `--rounds` rounds: through
+  Flask's route (the baseline) and through the chat fast lane in front of it (`zyn run`'s app,
+  adapters/web/chat_lane.py);
 - dispatcher: the real `Dispatcher.handle("status")` built by `bot.wiring.app.build_zyn` on a throw-away
   SQLite file with the replay data (ZYN_EVIDENCE=off: nothing is traded here; no scheduler), with
   `zyn run`'s JSON log sink, the calling thread's CPU per call after a warm-up.
@@ -29,10 +31,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import chat_latency as cl  # noqa: E402 - the sibling bench's server and load generator
 
 
-def channel_cpu(rate: float, seconds: float) -> str:
+def channel_cpu(rate: float, seconds: float, lane: bool) -> str:
     ctx = mp.get_context("spawn")
     port_q, stop = ctx.Queue(), ctx.Event()
-    proc = ctx.Process(target=cl.serve, args=(port_q, stop, False, 8, False), daemon=True)
+    proc = ctx.Process(target=cl.serve, args=(port_q, stop, False, 8, False, lane), daemon=True)
     proc.start()
     pid = proc.pid
     assert pid is not None  # started above
@@ -46,7 +48,8 @@ def channel_cpu(rate: float, seconds: float) -> str:
         stop.set()
         proc.join(10)
     lat = results.latencies_ms
-    return (f"channel floor (stand-in dispatcher): {len(lat)} replies, {results.errors} errors, "
+    how = "waitress + chat fast lane" if lane else "waitress + Flask route (baseline)"
+    return (f"channel floor, {how} (stand-in dispatcher): {len(lat)} replies, {results.errors} errors, "
             f"p50 {cl.pct(lat, 0.5):.2f} ms, p99 {cl.pct(lat, 0.99):.2f} ms; server CPU {cpu:.2f} s = "
             f"{cpu / max(1, len(lat)) * 1000:.2f} ms per request; load average {os.getloadavg()}")
 
@@ -86,8 +89,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rate", type=float, default=200.0)
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--calls", type=int, default=3000)
+    ap.add_argument("--rounds", type=int, default=2, help="rounds of the channel pair (Flask route, fast lane)")
     args = ap.parse_args(argv)
-    print(channel_cpu(args.rate, args.seconds), flush=True)
+    for n in range(1, args.rounds + 1):
+        for lane in (False, True):
+            print(f"[round {n}] {channel_cpu(args.rate, args.seconds, lane)}", flush=True)
     print(dispatcher_cpu(args.calls), flush=True)
     return 0
 

@@ -1,7 +1,7 @@
 """Latency of `POST /api/chat` ("status") under a steady loopback load.
 
     .venv/bin/python bench/chat_latency.py [--rate 200] [--seconds 10] [--stub | --in-process] [--check]
-        [--positions 5] [--busy]
+        [--positions 5] [--busy] [--baseline REV [--rounds 3]] [--by-thread]
 
 The web app runs under waitress (threads) in a child process, so the load generator's threads
 do not share its GIL and the numbers are the server's. The load is open-loop: request i is due
@@ -20,6 +20,9 @@ process spinning a pure-Python loop on one core for the length of the load, and 
 the server's CPU per request (its /proc user+system time over the load, divided by the replies;
 and the same less its CPU over as many seconds without requests just before, i.e. the scheduler and
 replay) and the machine's load average.
+`--baseline REV` (real path only): REV's core/bot/adapters/scheduler exported to a temp dir and put
+first on the benched `zyn run`'s PYTHONPATH, measured alternately with this tree for `--rounds`
+rounds (interleaved A/B in the same minutes, so both see the same machine load).
 """
 
 from __future__ import annotations
@@ -66,17 +69,24 @@ class SerializedDispatcher:
             return self._inner.handle(env)
 
 
-def build_app(real: bool, serialize: bool = False) -> Any:
+def build_app(real: bool, serialize: bool = False, lane: bool = False) -> Any:
+    """`lane`: with the stand-in, an ordinary POST /api/chat is answered by the chat fast lane
+    (adapters/web/chat_lane.py) in front of Flask, as `zyn run`'s app does; else by Flask's route."""
     sys.path.insert(0, ROOT)
     from flask import Flask
 
     from adapters.channels.settings import ChannelSettings
     from adapters.channels.web_chat import web_blueprint
+    from adapters.channels.web_session import SignInThrottle
+    from adapters.web.chat_lane import chat_lane_for
     from bot.settings import load_settings
 
     if not real:
         app = Flask("zyn-bench")
-        app.register_blueprint(web_blueprint(StatusOnlyDispatcher(), ChannelSettings()))
+        guard, dispatcher = SignInThrottle(), StatusOnlyDispatcher()
+        app.register_blueprint(web_blueprint(dispatcher, ChannelSettings(), throttle=guard))
+        if lane:
+            app.wsgi_app = chat_lane_for(app, dispatcher, "", guard)  # type: ignore[method-assign]
         return app
     from adapters.channels.web_chat import make_blueprint
     from bot.wiring.app import build_zyn
@@ -96,7 +106,7 @@ def build_app(real: bool, serialize: bool = False) -> Any:
     return app
 
 
-def serve(port_out: Any, stop: Any, real: bool, threads: int, serialize: bool) -> None:
+def serve(port_out: Any, stop: Any, real: bool, threads: int, serialize: bool, lane: bool = False) -> None:
     """Child process: waitress on 127.0.0.1:<free port> until `stop` is set."""
     import logging
 
@@ -109,7 +119,7 @@ def serve(port_out: Any, stop: Any, real: bool, threads: int, serialize: bool) -
     logging.getLogger("waitress").setLevel(logging.ERROR)  # "Task queue depth" chatter
 
     server = create_server(
-        build_app(real, serialize), host="127.0.0.1", port=0, threads=threads, channel_timeout=30
+        build_app(real, serialize, lane), host="127.0.0.1", port=0, threads=threads, channel_timeout=30
     )
     port_out.put(server.effective_port)
     threading.Thread(target=server.run, daemon=True).start()
@@ -192,8 +202,9 @@ def replay_env(tmp: str) -> dict[str, str]:
     return env
 
 
-def start_zyn_run(tmp: str) -> tuple[Any, int]:
-    """A real `zyn run` on a free loopback port; returns (process, port) once /healthz answers."""
+def start_zyn_run(tmp: str, code: str = "") -> tuple[Any, int]:
+    """A real `zyn run` on a free loopback port; returns (process, port) once /healthz answers.
+    `code`: a directory whose packages come first on the process's path (`--baseline`)."""
     import socket
     import subprocess
     import urllib.request
@@ -202,6 +213,8 @@ def start_zyn_run(tmp: str) -> tuple[Any, int]:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
     env = replay_env(tmp)
+    if code:
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (code, env.get("PYTHONPATH", "")) if p)
     zyn = os.path.join(os.path.dirname(sys.executable), "zyn")
     log = open(os.path.join(tmp, "zyn-run.log"), "wb")  # noqa: SIM115 - lives as long as the process
     proc = subprocess.Popen([zyn, "run", "--host", "127.0.0.1", "--port", str(port)], cwd=tmp, env=env,
@@ -232,6 +245,60 @@ def cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as fh:
         fields = fh.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def thread_cpu(pid: int) -> dict[int, float]:
+    """User + system CPU so far of each thread of a process, by native thread id (Linux /proc)."""
+    out: dict[int, float] = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:  # the thread ended meanwhile
+            continue
+        out[int(tid)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
+
+
+def thread_names(pid: int) -> dict[int, str]:
+    """Python thread names by native id, from `py-spy dump` (a diagnostic tool installed beside this
+    Python by hand, not a dependency of Zyn: `--by-thread` says so when it is missing)."""
+    import re
+    import subprocess
+
+    spy = os.path.join(os.path.dirname(sys.executable), "py-spy")
+    if not os.path.exists(spy):
+        return {}
+    dump = subprocess.run([spy, "dump", "--nonblocking", "--pid", str(pid)], capture_output=True, text=True,
+                          check=False).stdout
+    return {int(m.group(1)): m.group(2) for m in re.finditer(r'Thread (\d+) \(\w+\): "([^"]+)"', dump)}
+
+
+def by_thread(before: dict[int, float], after: dict[int, float], names: dict[int, str], replies: int) -> str:
+    """CPU per request of each kind of thread ("waitress-3" counts as "waitress"), biggest first."""
+    import re
+
+    groups: dict[str, float] = {}
+    for tid, cpu in after.items():
+        name = names.get(tid, "?")
+        kind = re.sub(r"[-_\d]+$", "", name) or name
+        groups[kind] = groups.get(kind, 0.0) + cpu - before.get(tid, 0.0)
+    labels = {"MainThread": "MainThread (waitress's socket loop)", "waitress": "waitress request threads"}
+    return ", ".join(f"{labels.get(k, k)} {v / max(1, replies) * 1000:.3f}"
+                     for k, v in sorted(groups.items(), key=lambda kv: -kv[1]) if v > 0)
+
+
+def settle(pid: int, busy_share: float = 0.05, limit_s: float = 180.0) -> float:
+    """Wait until the process uses under `busy_share` of a core over one second (its start-up work
+    — the kernel's compile and warm, the classifier — is done), at most `limit_s`; returns the seconds
+    waited. Without it the "without requests" window can hold start-up CPU and hide the background."""
+    start = time.monotonic()
+    while time.monotonic() - start < limit_s:
+        before = cpu_seconds(pid)
+        time.sleep(1.0)
+        if cpu_seconds(pid) - before < busy_share:
+            break
+    return time.monotonic() - start
 
 
 def say(port: int, text: str) -> str:
@@ -279,25 +346,50 @@ def count_rows(tmp: str) -> dict[str, int]:
         con.close()
 
 
-def main_process(args: argparse.Namespace) -> int:
+def export_code(rev: str, into: str) -> str:
+    """`rev`'s core, bot, adapters and scheduler in `into`; returns `rev`'s short hash."""
+    import subprocess
+
+    archive = subprocess.run(["git", "-C", ROOT, "archive", rev, "core", "bot", "adapters", "scheduler"],
+                             check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", into], input=archive, check=True)
+    return subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", rev], check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def main_ab(args: argparse.Namespace) -> int:
+    """`--baseline REV`: REV's code and this tree alternately, `--rounds` times each."""
+    code_dir = tempfile.mkdtemp(prefix="zyn-chat-baseline-")
+    base = export_code(args.baseline, code_dir)
+    rc = 0
+    for n in range(1, args.rounds + 1):
+        for label, code in ((f"baseline {args.baseline} ({base})", code_dir), ("this tree", "")):
+            print(f"== round {n}: {label}; load average {os.getloadavg()}", flush=True)
+            rc |= main_process(args, code)
+    return rc
+
+
+def main_process(args: argparse.Namespace, code_dir: str = "") -> int:
     tmp = tempfile.mkdtemp(prefix="zyn-chat-bench-")
-    proc, port = start_zyn_run(tmp)
+    proc, port = start_zyn_run(tmp, code_dir)
     busy: Any = None
     try:
         opened = open_positions(port, args.positions) if args.positions else 0
         positions = say(port, "status").split("position(s)")[0].rsplit(",", 1)[-1].strip()
         run_load(port, 20, 0.5, 4)  # warm-up
-        time.sleep(0.5)  # the chat journal stores rows within 50 ms (issue 20.1): count after it did
+        time.sleep(0.6)  # the chat journal stores rows within 250 ms (issue 20.1): count after it did
         before = count_rows(tmp)
+        settled = settle(proc.pid)
         if args.busy:
             busy = mp.get_context("spawn").Process(target=spin, daemon=True)
             busy.start()
+        names = thread_names(proc.pid) if args.by_thread else {}
         idle0 = cpu_seconds(proc.pid)  # the same seconds without requests: its scheduler and replay
         time.sleep(args.seconds)
         idle = cpu_seconds(proc.pid) - idle0
-        cpu0 = cpu_seconds(proc.pid)
+        cpu0, threads0 = cpu_seconds(proc.pid), thread_cpu(proc.pid)
         results, elapsed = run_load(port, args.rate, args.seconds, args.threads)
-        cpu = cpu_seconds(proc.pid) - cpu0
+        cpu, threads1 = cpu_seconds(proc.pid) - cpu0, thread_cpu(proc.pid)
     finally:
         if busy is not None:
             busy.terminate()
@@ -310,8 +402,12 @@ def main_process(args: argparse.Namespace) -> int:
     replies = max(1, len(results.latencies_ms))
     print(f"  server CPU: {cpu:.2f} s for {len(results.latencies_ms)} replies = "
           f"{cpu / replies * 1000:.2f} ms per request (includes its scheduler and replay)")
-    print(f"  server CPU without requests over the same {args.seconds:g} s before: {idle:.2f} s; the difference "
-          f"per request: {max(0.0, cpu - idle) / replies * 1000:.2f} ms")
+    print(f"  server CPU without requests over the same {args.seconds:g} s before (after {settled:.0f} s for its "
+          f"start-up work to end): {idle:.2f} s; the difference per request: "
+          f"{max(0.0, cpu - idle) / replies * 1000:.2f} ms")
+    if args.by_thread:
+        print(f"  server CPU per request by thread (ms): {by_thread(threads0, threads1, names, replies)}"
+              + ("" if names else " (names need py-spy beside this Python: pip install py-spy)"))
     written = {t: after[t] - before.get(t, 0) for t in after}
     print(f"  rows written during the load: {written} (replies: {len(results.latencies_ms)})")
     return code
@@ -330,13 +426,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--positions", type=int, default=5, help="positions opened before the load (real path)")
     ap.add_argument("--busy", action="store_true", help="a CPU-bound neighbour process during the load")
     ap.add_argument("--check", action="store_true", help=f"exit 1 unless p99 < {TARGET_P99_MS:g} ms")
+    ap.add_argument("--baseline", default="", help="real path: a git revision measured alternately with this tree")
+    ap.add_argument("--rounds", type=int, default=3, help="with --baseline: rounds of the pair (default 3)")
+    ap.add_argument("--by-thread", action="store_true",
+                    help="real path: the server's CPU per request split by thread (names from py-spy)")
     args = ap.parse_args(argv)
     if args.rate <= 0 or args.seconds <= 0 or args.threads < 1:
         print("rate, seconds and threads must be positive", file=sys.stderr)
         return 2
     args.process = not args.stub and not args.real
     if args.process:
-        return main_process(args)
+        return main_ab(args) if args.baseline else main_process(args)
     ctx = mp.get_context("spawn")
     port_q, stop = ctx.Queue(), ctx.Event()
     proc = ctx.Process(

@@ -50,7 +50,7 @@ def main() -> int:
     args = ap.parse_args()
     cols = candles(7, args.candles, 60_000, 100.0, 0.002)
     a = CandleArrays(cols["timestamp"], cols["open"], cols["high"], cols["low"], cols["close"])
-    bt = KernelBacktester("QAAA/USD", "1m", MARKET)
+    bt = KernelBacktester("QAAA/USD", "1m", MARKET, flavour="compiled")  # whatever --candles: the compiled loop
     lot, om, cm = MARKET.lot_decimals, float(MARKET.ordermin), float(MARKET.costmin)
     zyn_trades = len(bt.run(a).figures.pnl)  # warm both JITs
     bare_trades, _eq = bare_backtest(a.ts, a.open, a.high, a.low, a.close, lot, om, cm, 10_000.0)

@@ -1,4 +1,5 @@
-"""What the compiled kernel costs a process in memory, step by step, in a fresh interpreter.
+"""What the compiled kernel (the compiled flavour, core/kernel/flavour.py) costs a process in memory,
+step by step, in a fresh interpreter.
 
     .venv/bin/python bench/kernel_memory.py [--order numba,live_step,live_warm,run_loop]
 
@@ -8,7 +9,7 @@ loop the evidence gate runs) help? Each step is timed (CPU) and measured as the 
 process's anonymous and file-backed resident memory (/proc/self/status RssAnon, RssFile):
 - `numba`: importing numba (and llvmlite's 179 MB shared library) through core.kernel.jit;
 - `live_step`, `live_warm`: the autopilot's kernels, loaded from numba's on-disk cache;
-- `run_loop`: the backtest loop, through PairBacktest as the evidence gate runs it, over 2,000
+- `run_loop`: the backtest loop, through KernelBacktester as the evidence gate runs it, over 2,000
   synthetic candles (a sine walk: load data, not market data; only the load is measured).
 Run it twice: the first run of a changed kernel compiles and writes the cache.
 """
@@ -44,7 +45,7 @@ def live_step() -> None:
     import numpy as np
 
     from core.kernel import layout as L
-    from core.kernel.loop import live_step as step
+    from core.kernel.compiled import live_step as step  # the compiled flavour (core/kernel/flavour.py)
 
     fp, ip = np.zeros(L.N_P, np.float64), np.zeros(L.N_Q, np.int64)
     fp[L.P_LOT_SCALE] = 1e8
@@ -56,7 +57,7 @@ def live_warm() -> None:
     import numpy as np
 
     from core.kernel import layout as L
-    from core.kernel.loop import live_warm as warm
+    from core.kernel.compiled import live_warm as warm  # the compiled flavour
 
     st, fs, ring = np.zeros(L.N_I, np.int64), np.zeros(L.N_F, np.float64), np.zeros(L.SMA_N, np.float64)
     warm(0, 1.0, 1.0, 1.0, False, st, fs, ring)
@@ -65,15 +66,16 @@ def live_warm() -> None:
 def run_loop() -> None:
     import numpy as np
 
+    from core.kernel.backtest import KernelBacktester
     from core.market_data.arrays import CandleArrays
     from core.markets.catalog import market_for
-    from core.research.pair_backtest import PairBacktest
 
     n = 2000
     ts = np.arange(n, dtype=np.int64) * 3_600_000 + 1_600_000_000_000
     close = 100 + np.cumsum(np.sin(np.arange(n)))
     arrays = CandleArrays(ts, close, close + 1, close - 1, close)
-    PairBacktest().run("BTC/USD", "1h", market_for("BTC/USD"), arrays)
+    # the evidence gate's call (PairBacktest's kernel), forced compiled: 2,000 candles alone run interpreted
+    KernelBacktester("BTC/USD", "1h", market_for("BTC/USD"), flavour="compiled").run(arrays)
 
 
 STEPS: dict[str, Callable[[], None]] = {"numba": load_numba, "live_step": live_step, "live_warm": live_warm,

@@ -57,6 +57,7 @@ COOKIE = "zyn_token"
 NO_FRAMING = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'"}
 THROTTLE_KEY = "zyn_signin_throttle"  # the app's one SignInThrottle, in Flask's app.extensions
 MAX_USER = 64
+DISPATCH_FAILED = "internal error; nothing was done"
 Decisions = Callable[[int], Sequence[dict[str, Any]]]
 Insights = Callable[[], Sequence[dict[str, Any]]]
 
@@ -66,8 +67,9 @@ def check_bind(host: str, settings: ChannelSettings | SettingsLike) -> None:
     bind_rule(host, channel_settings(settings))
 
 
-def make_blueprint(zyn: ZynLike) -> Blueprint:
-    """Chat page, chat API and dashboard for the composition root's Flask app."""
+def make_blueprint(zyn: ZynLike, throttle: SignInThrottle | None = None) -> Blueprint:
+    """Chat page, chat API and dashboard for the composition root's Flask app. `throttle`: the
+    app's wrong-token counter when something else shares it (the chat fast lane)."""
     db = zyn.db
     return web_blueprint(
         zyn.dispatcher,
@@ -79,6 +81,7 @@ def make_blueprint(zyn: ZynLike) -> Blueprint:
         settings=zyn.dashboard_settings,
         chart=zyn.equity_chart_svg,
         currency=zyn.currency,
+        throttle=throttle,
     )
 
 
@@ -160,7 +163,7 @@ def web_blueprint(
             reply = dispatcher.handle(Envelope("web", user, message))
         except Exception:
             log.exception("web: dispatcher failed")
-            return _error("internal error; nothing was done", 500)
+            return _error(DISPATCH_FAILED, 500)
         return jsonify(reply_json(reply))
 
     return bp
@@ -253,7 +256,7 @@ def _deny(token: str) -> Response | None:
         resp.status_code = 401
         resp.headers["WWW-Authenticate"] = "Bearer"
         return resp
-    if is_loopback(request.remote_addr) and is_loopback(_host_name(request.host)):
+    if loopback_caller(request.remote_addr, request.host):
         return None
     resp = jsonify({"error": "the web chat serves loopback only unless WEB_CHAT_TOKEN is set"})
     resp.status_code = 403
@@ -261,13 +264,23 @@ def _deny(token: str) -> Response | None:
 
 
 def _token_ok(token: str) -> bool:
+    return token_matches(token, request.headers.get("Authorization", ""), request.cookies.get(COOKIE, ""))
+
+
+def token_matches(token: str, authorization: str, cookie: str) -> bool:
     """The request carries the token in the Authorization header, or the sign-in cookie (which
-    holds the session value derived from the token, never the token)."""
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        given = header[7:].strip()
+    holds the session value derived from the token, never the token). No side effect: counting a
+    wrong guess is `_verified`'s (the WSGI fast lane asks this too, adapters/web/chat_lane.py)."""
+    if authorization.lower().startswith("bearer "):
+        given = authorization[7:].strip()
         return bool(token and given) and hmac.compare_digest(given.encode(), token.encode())
-    return cookie_ok(token, request.cookies.get(COOKIE, ""))
+    return cookie_ok(token, cookie)
+
+
+def loopback_caller(remote_addr: str | None, host: str) -> bool:
+    """Without a token: the client is on loopback AND the Host header names loopback (a
+    DNS-rebinding page reaches a loopback socket but sends its own name as Host)."""
+    return is_loopback(remote_addr) and is_loopback(_host_name(host))
 
 
 def _verified(token: str, guard: SignInThrottle | None, client: str) -> bool:
@@ -315,7 +328,11 @@ def _parse_chat(content_length: int | None) -> tuple[str, str] | str:
     """(message, user) from the JSON body, or a one-line error."""
     if content_length is not None and content_length > MAX_BODY:
         return f"message too large (at most {MAX_BODY} bytes)"
-    raw = request.stream.read(MAX_BODY + 1)
+    return parse_chat_body(request.stream.read(MAX_BODY + 1))
+
+
+def parse_chat_body(raw: bytes) -> tuple[str, str] | str:
+    """(message, user) from the raw JSON body (at most MAX_BODY + 1 bytes read), or a one-line error."""
     if len(raw) > MAX_BODY:
         return f"message too large (at most {MAX_BODY} bytes)"
     try:

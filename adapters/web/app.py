@@ -8,7 +8,9 @@ from adapters.channels import sms, web_chat
 from adapters.channels.config_checks import slack_configured
 from adapters.channels.ports import channel_settings
 from adapters.channels.slack_off import unconfigured_blueprint
+from adapters.channels.web_session import SignInThrottle
 from adapters.web import health, owner_api
+from adapters.web.chat_lane import chat_lane_for
 from adapters.web.owner_api import OwnerActions
 from adapters.web.ports import WebZyn
 
@@ -18,7 +20,12 @@ def create_web_app(zyn: WebZyn, owner: OwnerActions | None = None) -> Flask:
     app = Flask("zyn")
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     app.register_blueprint(health.make_blueprint(zyn))
-    app.register_blueprint(web_chat.make_blueprint(zyn))
+    guard = SignInThrottle()  # one wrong-token count for the chat routes and the lane before them
+    app.register_blueprint(web_chat.make_blueprint(zyn, throttle=guard))
+    # an ordinary POST /api/chat is answered before Flask's request cycle (issue 20.1; Flask's
+    # documented middleware seam, set here while the app is built): adapters/web/chat_lane.py
+    token = channel_settings(zyn.settings).web_chat_token
+    app.wsgi_app = chat_lane_for(app, zyn.dispatcher, token, guard)  # type: ignore[method-assign]
     app.register_blueprint(sms.make_blueprint(zyn))
     if owner is not None:
         app.register_blueprint(owner_api.make_blueprint(owner))

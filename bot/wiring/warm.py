@@ -2,9 +2,12 @@
 settle the heap, so neither stalls chat later (issue 20.1).
 
 Why, measured with py-spy and timing in `zyn run` under `bench/chat_latency.py` (200 req/s):
-- the kernel's compiled functions (numba) were imported and loaded from numba's on-disk cache at the
-  autopilot's first candle and the evidence gate's first entry candidate: one replay step of ~0.7 s
-  of CPU holding the GIL (numba's import and typing context, the cached code);
+- the kernel's functions were loaded at the autopilot's first candle and the evidence gate's
+  first entry candidate: when they were always compiled, one replay step of ~0.7 s of CPU holding
+  the GIL (numba's import and typing context, the cached code). Since issue 20.5 a live step and a
+  short history run interpreted (core/kernel/flavour.py): warming them costs milliseconds and
+  never imports numba (~120 MB); the compiled flavour is warmed only when this process has
+  loaded it already (then live steps use it, core.kernel.flavour.by_work);
 - those imports (and scikit-learn's, for the intent classifier) leave ~470,000 objects, and each full
   (generation 2) garbage collection walked all of them: 100-200 ms of CPU holding the GIL, in
   whichever thread happened to allocate. `gc.freeze()` after start-up moves what start-up built into
@@ -14,7 +17,8 @@ Both run once, in a background thread, before the scheduler's first job and the 
 
 The kernel is warmed through the call sites the autopilot and the evidence gate use
 (`backtester(...).run`, `for_pair(...)`'s warm/decide/record_exit) on a throw-away state and a
-short flat series: the same argument types, hence the same compiled signatures (another signature
+short flat series: the same flavour those calls pick for small work and, when that flavour is the
+compiled one, the same argument types, hence the same compiled signatures (another signature
 would be compiled anew). Nothing is kept.
 """
 
@@ -49,8 +53,9 @@ def flat_series(timeframe: str, n: int = WARM_CANDLES, price: float = 100.0) -> 
 
 
 def warm_compiled(strategy: Strategy, market: Market, cfg: RiskConfig, timeframe: str) -> bool:
-    """Load every compiled function the live autopilot and the evidence gate call; False when the
-    strategy has no compiled kernel (nothing to load)."""
+    """Load every kernel function the live autopilot and the evidence gate call, in the flavour
+    their small work picks (interpreted unless the compiled one is loaded already); False when the
+    strategy has no kernel (nothing to load)."""
     kernel = kernel_of(strategy)
     if kernel is None:
         return False
@@ -67,10 +72,14 @@ def warm_compiled(strategy: Strategy, market: Market, cfg: RiskConfig, timeframe
 
 
 def _warm_helpers(signal: Any, series: CandleArrays, timeframe: str) -> None:
-    """The two compiled helpers a flat series never reaches (an allowed entry's size, the modules'
-    veto), with the argument types of their call sites (core/kernel/signal.py, live_rules.py)."""
-    from core.kernel import codes as C  # lazy: keeps numba out of this import
-    from core.kernel.loop import live_size, live_veto  # lazy: keeps numba out of this import
+    """The two kernel helpers a flat series never reaches (an allowed entry's size, the modules'
+    veto), in the flavour of one candle's work and with the argument types of their call sites
+    (core/kernel/signal.py, live_rules.py)."""
+    from core.kernel import codes as C  # lazy: the kernel's modules load with the first pair
+    from core.kernel.flavour import by_work, entry_points  # lazy: the kernel's modules load with the first pair
+
+    kernel = entry_points(by_work(1))
+    live_size, live_veto = kernel.live_size, kernel.live_veto
 
     fp, ip = getattr(signal, "fp", None), getattr(signal, "ip", None)
     if fp is not None and ip is not None:

@@ -1,8 +1,9 @@
-"""Drive the compiled loop over a pair's candle arrays: the kernel's `Backtester`.
+"""Drive the kernel's loop over a pair's candle arrays: the kernel's `Backtester`.
 
 Same inputs and figures as core.research.backtest.Backtester (the reference): the loop runs over whole
 arrays and comes back here only to ask a learner's gate, to size an entry exactly with Decimal
-when floats cannot decide it, or to grow the trade buffer. Trades become `ClosedTrade` objects at
+when floats cannot decide it, or to grow the trade buffer. The loop is interpreted or compiled by
+the size of each call's work (core/kernel/flavour.py), with identical results. Trades become `ClosedTrade` objects at
 the end; per-candle decisions stay int8 codes unless `keep_decisions` asks for objects.
 """
 
@@ -22,6 +23,7 @@ from core.domain import ClosedTrade, Market
 from core.kernel import codes as C
 from core.kernel import layout as L
 from core.kernel.decisions import decisions_from_codes
+from core.kernel.flavour import Flavour, by_work, entry_points
 from core.kernel.ledger import Ledger
 from core.kernel.metrics import summarize
 from core.kernel.modules import ModuleFlags
@@ -118,6 +120,7 @@ class KernelBacktester:
     keep_decisions: bool = False
     on_trade: Callable[[ClosedTrade], None] | None = None
     rules: EntryRules | None = None  # the advanced modules' flags (mtf, profit_target), as the reference's
+    flavour: Flavour | None = None  # None: chosen by each call's work (core/kernel/flavour.py)
 
     def run(self, arrays: CandleArrays) -> KernelResult:
         t0 = time.perf_counter()
@@ -163,9 +166,10 @@ class _KernelRun:
         self.ledger = Ledger(Decimal(repr(bt.start_equity)), Decimal(repr(bt.cfg.fee_rate)), bt.market.lot_decimals)
 
     def loop(self) -> None:
-        from core.kernel.loop import run_loop  # lazy: keeps numba, scipy out of this import
-
         a = self.a
+        n, pos, stop = len(a), int(self.st[L.I_POS]), int(self.st[L.I_END])
+        work = (stop if 0 < stop < n else n) - pos  # candles this call runs through
+        run_loop = entry_points(self.bt.flavour or by_work(work)).run_loop
         # the loop reads the columns through raw pointers: C-contiguous (no copy when they already are)
         ts, op, hi, lo, cl = (np.ascontiguousarray(x) for x in (a.ts, a.open, a.high, a.low, a.close))
         while True:

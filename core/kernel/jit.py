@@ -1,11 +1,13 @@
-"""numba's `njit` with the on-disk cache when a cache directory is writable, else without it.
+"""numba for the kernel's compiled flavour: imported on first need, with the on-disk cache when a
+cache directory is writable, and every kernel function tagged by core.kernel.flavour compiled
+from the very bytecode the interpreted flavour runs (`compile_tagged`).
 
 Nothing happens when this module is imported: numba is imported (and its cache folder chosen) the
-first time the kernel compiles a function, i.e. when core/kernel/loop.py is first imported — which
-every caller does lazily, at the first backtest or live signal.
+first time core/kernel/compiled.py is imported, i.e. at the first call whose work is big enough
+for the compiled flavour (core/kernel/flavour.py).
 
 numba caches compiled code next to the module (`__pycache__`) or in NUMBA_CACHE_DIR; an installed,
-read-only tree with no usable fallback would make `cache=True` raise at import. Compiling every run
+read-only tree with no usable fallback would make `cache=True` raise. Compiling every run
 is slower but still correct, so that is the fallback.
 """
 
@@ -14,11 +16,12 @@ from __future__ import annotations
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from types import FunctionType, ModuleType
+from typing import Any
 
-F = TypeVar("F", bound=Callable[..., Any])
+from core.kernel.tags import MARK
 
 
 def _writable(path: Path) -> bool:
@@ -140,19 +143,44 @@ def stamp_kernel_cache(numba: Any, package_dir: Path | None = None) -> None:
     classes[0:0] = [user, tree]
 
 
-def njit_cached(fn: F) -> F:
-    """Compile `fn` in nopython mode, cached on disk when possible."""
-    numba = import_numba()
+def compile_tagged(modules: Sequence[ModuleType], swaps: Mapping[int, object]) -> dict[str, Any]:
+    """numba dispatchers for every function of `modules` tagged by core.kernel.flavour: name -> dispatcher.
 
+    Each tagged function is cloned (same code object, hence the same source file, qualified name
+    and on-disk cache entry) with a copy of its module's globals in which every tagged function
+    (its own module's or an imported one) is the dispatcher of its clone, and every object whose
+    id is a key of `swaps` (the interpreted `pointer`/`unowned`) is its value (the intrinsics).
+    numba reads a function's globals when it compiles it, at the first call, so the dispatchers
+    are all made first and the globals filled in after. `inline` helpers are inlined at numba's IR
+    level; `entry` functions are cached on disk when a cache directory is writable.
+    """
+    numba = import_numba()
+    dispatchers: dict[int, Any] = {}  # id(plain function) -> dispatcher
+    names: dict[str, Any] = {}
+    spaces: list[dict[str, Any]] = []
+    for module in modules:
+        space = dict(vars(module))
+        spaces.append(space)
+        for name, fn in vars(module).items():
+            mark = getattr(fn, MARK, None) if isinstance(fn, FunctionType) else None
+            if mark is None or fn.__module__ != module.__name__:
+                continue
+            clone = FunctionType(fn.__code__, space, fn.__name__, fn.__defaults__, fn.__closure__)
+            clone.__qualname__, clone.__doc__, clone.__module__ = fn.__qualname__, fn.__doc__, fn.__module__
+            clone.__kwdefaults__ = fn.__kwdefaults__
+            dispatchers[id(fn)] = names[name] = _dispatcher(numba, clone, mark)
+    for space in spaces:
+        for name, value in list(space.items()):
+            swapped = dispatchers.get(id(value), swaps.get(id(value), value))
+            if swapped is not value:
+                space[name] = swapped
+    return names
+
+
+def _dispatcher(numba: Any, fn: Callable[..., Any], mark: str) -> Any:
+    if mark == "inline":
+        return numba.njit(inline="always")(fn)
     try:
-        return cast(F, numba.njit(cache=True)(fn))
+        return numba.njit(cache=True)(fn)
     except RuntimeError:  # no cache locator available: compile in memory only
-        return cast(F, numba.njit(fn))
-
-
-def njit_inline(fn: F) -> F:
-    """A helper of the loop, inlined into its caller at numba's IR level: separate calls would pass
-    every array (and touch its reference count) once per candle, which costs more than the work."""
-    numba = import_numba()
-
-    return cast(F, numba.njit(inline="always")(fn))
+        return numba.njit(fn)

@@ -17,6 +17,7 @@ import numpy as np
 from core.domain import Candle
 from core.kernel import codes as C
 from core.kernel.decisions import veto_words
+from core.kernel.flavour import by_work, entry_points
 from core.markets.timeframes import timeframe_ms
 from core.strategy.entry_rules import EntryRules
 from core.strategy.pinned import Decision
@@ -26,8 +27,6 @@ def review(rules: EntryRules, decision: Decision, history: Sequence[Candle]) -> 
     """`decision`, or a `skip` naming the module that vetoes the entry (as EntryRules.review)."""
     if decision.action != "enter":
         return decision
-    from core.kernel.loop import live_veto  # lazy: keeps numba, scipy out of this import
-
     tf_ms = timeframe_ms(rules.timeframe)
     pt_on, mtf_on = bool(rules.enabled("profit_target")), bool(rules.enabled("mtf")) and bool(rules.confirming)
     session_open = rules.sessions.open_at(decision.ts + tf_ms) if pt_on else True
@@ -35,6 +34,7 @@ def review(rules: EntryRules, decision: Decision, history: Sequence[Candle]) -> 
     ts = np.fromiter((c.ts for c in window), np.int64, len(window))
     cl = np.fromiter((c.close for c in window), np.float64, len(window))
     hms = np.array([timeframe_ms(h) for h in rules.confirming] if mtf_on else [], np.int64)
+    live_veto = entry_points(by_work(len(window))).live_veto
     code = int(live_veto(C.ENTER, pt_on, rules.target.reached(decision.ts), session_open, mtf_on, ts, cl, tf_ms,
                          hms))
     if code == C.ENTER:

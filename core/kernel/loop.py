@@ -14,7 +14,6 @@ import math
 
 from core.kernel import codes as C
 from core.kernel import layout as L
-from core.kernel.jit import njit_cached, njit_inline
 from core.kernel.layout import Arr
 from core.kernel.position_steps import (
     cool_record,
@@ -24,10 +23,10 @@ from core.kernel.position_steps import (
     size_code,
 )
 from core.kernel.signal_steps import cool_blocks, indicators, remember, signal, signal_core, veto, veto_flags
-from core.kernel.unowned import pointer, unowned
+from core.kernel.tags import entry, inline, pointer, unowned
 
 
-@njit_inline
+@inline
 def conclude(i: int, n: int, code: int, k: int, st: Arr, fs: Arr, ip: Arr, codes: Arr, ts: Arr, cl: Arr,
              hms: Arr, sess: Arr) -> None:
     """Record the candle's decision (after the modules' veto); an entry becomes pending for the next open."""
@@ -47,7 +46,7 @@ def conclude(i: int, n: int, code: int, k: int, st: Arr, fs: Arr, ip: Arr, codes
     st[L.I_POS] = i + 1
 
 
-@njit_inline
+@inline
 def candle_start(i: int, n: int, ts: Arr, op: Arr, hi: Arr, lo: Arr, cl: Arr, st: Arr, fs: Arr, fp: Arr,
                  ip: Arr, ring: Arr, equity: Arr, ti: Arr, tf: Arr) -> int:
     """Equity (after the fills), kill-switch and the signal of candle i: a decision code or -1 (candidate)."""
@@ -65,7 +64,7 @@ def candle_start(i: int, n: int, ts: Arr, op: Arr, hi: Arr, lo: Arr, cl: Arr, st
     return code
 
 
-@njit_inline
+@inline
 def decide_entry(st: Arr, fs: Arr, fp: Arr, ip: Arr) -> tuple[int, int]:
     """Size a candidate (after the gate, if any): (code, lot units); code -1 means ask Python."""
     if st[L.I_PHASE] == 2:
@@ -75,7 +74,7 @@ def decide_entry(st: Arr, fs: Arr, fp: Arr, ip: Arr) -> tuple[int, int]:
     return size_code(fs[L.F_EQ], fs[L.F_ATR], fs[L.F_NEXT_OPEN], fs[L.F_FACTOR], fp, ip)
 
 
-@njit_inline
+@inline
 def size_if_certain(st: Arr, fs: Arr, fp: Arr, ip: Arr) -> tuple[int, int]:
     """Size a candidate from the fixed-point cash when every equity within the error bound of the
     exact Decimal cash gives the same decision; (-1, 0) when it might not (Python then syncs)."""
@@ -92,7 +91,7 @@ def size_if_certain(st: Arr, fs: Arr, fp: Arr, ip: Arr) -> tuple[int, int]:
     return c_lo, k_lo
 
 
-@njit_cached
+@entry
 def run_loop(ts: Arr, op: Arr, hi: Arr, lo: Arr, cl: Arr, fp: Arr, ip: Arr, st: Arr, fs: Arr, ring: Arr,
              equity: Arr, codes: Arr, sma_out: Arr, atr_out: Arr, ti: Arr, tf: Arr, hms: Arr, sess: Arr) -> int:
     """Run from candle st[I_POS] (resuming a gate/size phase if set) to the end (or to st[I_END]
@@ -141,7 +140,7 @@ def run_loop(ts: Arr, op: Arr, hi: Arr, lo: Arr, cl: Arr, fp: Arr, ip: Arr, st: 
 
 
 # ---------------------------------------------------------------- the live autopilot's step
-@njit_cached
+@entry
 def live_warm(t: int, h: float, lo: float, c: float, missed: bool, st: Arr, fs: Arr, ring: Arr) -> None:
     """core.strategy.pinned.PairStrategy.warm: a closed candle seen without deciding."""
     sma, _atr, _ready = indicators(h, lo, c, st, fs, ring)
@@ -150,7 +149,7 @@ def live_warm(t: int, h: float, lo: float, c: float, missed: bool, st: Arr, fs: 
         cool_blocks(t, st)
 
 
-@njit_cached
+@entry
 def live_step(t: int, h: float, lo: float, c: float, in_position: bool, halted: bool, equity: float,
               next_open: float, ask_gate: bool, st: Arr, fs: Arr, ring: Arr, fp: Arr, ip: Arr) -> tuple[int, int]:
     """One candle's decision, as the backtest's loop makes it: (code, lot units); code -1 when a
@@ -161,19 +160,19 @@ def live_step(t: int, h: float, lo: float, c: float, in_position: bool, halted: 
     return size_code(equity, fs[L.F_ATR], next_open, 1.0, fp, ip)
 
 
-@njit_cached
+@entry
 def live_size(equity: float, atr: float, next_open: float, factor: float, fp: Arr, ip: Arr) -> tuple[int, int]:
     """Size an entry the gate allowed (its factor applied); code -1: size with Decimals."""
     return size_code(equity, atr, next_open, factor, fp, ip)
 
 
-@njit_cached
+@entry
 def live_record_exit(loss: bool, exit_ts: int, st: Arr, ip: Arr) -> bool:
     """A closed trade comes back: True when a cool-off starts."""
     return cool_record(loss, exit_ts, st, ip)
 
 
-@njit_cached
+@entry
 def live_veto(code: int, pt_on: bool, reached: bool, session_open: bool, mtf_on: bool, ts: Arr, cl: Arr,
               tf_ms: int, hms: Arr) -> int:
     """The advanced modules' say over the live entry at the last candle of `ts`/`cl`."""

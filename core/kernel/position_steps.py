@@ -2,9 +2,10 @@
 exact fixed point, fees, opening and closing a position, the fills of a candle, the cool-off
 record, the daily-loss guard and the daily profit target's close.
 
-Why apart from the loop: one job per module; numba inlines them into the loop's compiled entry
-points (`njit_inline`), and the kernel's on-disk cache is stamped with every kernel module
-(core/kernel/jit.py::stamp_kernel_cache), so a change here recompiles the loop.
+Why apart from the loop: one job per module; tagged `inline` (core/kernel/flavour.py): plain Python
+when the work is small, inlined by numba into the loop's compiled entry points when it is big; the
+kernel's on-disk cache is stamped with every kernel module (core/kernel/jit.py::stamp_kernel_cache),
+so a change here recompiles the loop.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import math
 
 from core.kernel import codes as C
 from core.kernel import layout as L
-from core.kernel.jit import njit_inline
 from core.kernel.layout import DAY_MS, Arr
+from core.kernel.tags import inline
 
 
-@njit_inline
+@inline
 def floor_units(x: float, scale: float) -> int:
     """floor(x * scale) as core.strategy.risk.round_down computes it on repr(x); needs x * scale < 2**52."""
     k = math.floor(x * scale)
@@ -28,7 +29,7 @@ def floor_units(x: float, scale: float) -> int:
     return int(k)
 
 
-@njit_inline
+@inline
 def size_code(eq: float, atr: float, price: float, factor: float, fp: Arr, ip: Arr) -> tuple[int, int]:
     """(decision code, lot units) as core.strategy.risk.size_entry decides; code -1: ask Python."""
     if eq <= 0 or atr <= 0 or price <= 0:
@@ -58,7 +59,7 @@ def size_code(eq: float, atr: float, price: float, factor: float, fp: Arr, ip: A
     return (C.ENTER_CAPPED if raw > cap else C.ENTER), k
 
 
-@njit_inline
+@inline
 def money(k: int, price: float, rate: float, scale: float, fs: Arr) -> tuple[int, float]:
     """k lot units x price x rate in money units, rounded half up, and what the rounding left out.
     The ledger's cash is the integer sum; integer + left-out parts tracks the exact Decimal cash
@@ -69,7 +70,7 @@ def money(k: int, price: float, rate: float, scale: float, fs: Arr) -> tuple[int
     return int(units), value - units
 
 
-@njit_inline
+@inline
 def close_position(i: int, price: float, reason: int, ts: Arr, st: Arr, fs: Arr, fp: Arr, ip: Arr,
                    ti: Arr, tf: Arr) -> None:
     """Sell the whole position at `price`, write the trade row, feed the cool-off."""
@@ -108,7 +109,7 @@ def close_position(i: int, price: float, reason: int, ts: Arr, st: Arr, fs: Arr,
     cool_record(pnl < 0, ts[i], st, ip)
 
 
-@njit_inline
+@inline
 def cool_record(loss: bool, exit_ts: int, st: Arr, ip: Arr) -> bool:
     """core.strategy.cooloff.CoolOff.record_exit: True when this exit starts a cool-off."""
     st[L.I_STREAK] = st[L.I_STREAK] + 1 if loss else 0
@@ -120,7 +121,7 @@ def cool_record(loss: bool, exit_ts: int, st: Arr, ip: Arr) -> bool:
     return False
 
 
-@njit_inline
+@inline
 def open_position(i: int, price: float, st: Arr, fs: Arr, fp: Arr, ip: Arr) -> None:
     """Fill the pending entry at this candle's open and place the bracket from the actual price."""
     scale = fp[L.P_LOT_SCALE]
@@ -145,7 +146,7 @@ def open_position(i: int, price: float, st: Arr, fs: Arr, fp: Arr, ip: Arr) -> N
     st[L.I_PENDING] = 0
 
 
-@njit_inline
+@inline
 def fills(i: int, ts: Arr, op: Arr, hi: Arr, lo: Arr, st: Arr, fs: Arr, fp: Arr, ip: Arr, ti: Arr,
           tf: Arr) -> None:
     """What happens inside candle i: kill-switch flatten and pending entry at the open, then the
@@ -163,7 +164,7 @@ def fills(i: int, ts: Arr, op: Arr, hi: Arr, lo: Arr, st: Arr, fs: Arr, fp: Arr,
             close_position(i, max(o, fs[L.F_TARGET]), C.EXIT_TARGET, ts, st, fs, fp, ip, ti, tf)
 
 
-@njit_inline
+@inline
 def guard_close(t: int, equity: float, st: Arr, fs: Arr, fp: Arr) -> int:
     """core.strategy.daily_loss.DailyLossGuard.on_close: 1 when the switch trips at this close."""
     day = t // DAY_MS
@@ -181,7 +182,7 @@ def guard_close(t: int, equity: float, st: Arr, fs: Arr, fp: Arr) -> int:
     return 0
 
 
-@njit_inline
+@inline
 def profit_target_close(t: int, equity: float, st: Arr, fs: Arr, fp: Arr, ip: Arr) -> None:
     """core.strategy.entry_rules.EntryRules.on_close + core.research.backtest._Run._modules: the daily target reached
     at this close raises the stop to break-even plus fees, or flattens at the next open."""

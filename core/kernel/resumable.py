@@ -23,6 +23,7 @@ import numpy as np
 from core.domain import ClosedTrade, Market
 from core.kernel import layout as L
 from core.kernel.backtest import KernelBacktester, _KernelRun
+from core.kernel.flavour import Flavour
 from core.kernel.modules import session_mask
 from core.market_data.arrays import CandleArrays
 from core.strategy.entry_rules import EntryRules
@@ -38,12 +39,14 @@ class ResumableRun:
 
     Every call must hand the candles of the previous call (the same values) plus any newer ones;
     a caller that cannot promise that starts a new `ResumableRun` (core/evidence/plain_record.py
-    checks it).
+    checks it). Each call runs interpreted or compiled by its own work (`flavour` None: the first
+    call over a long history may be compiled, the one-candle extensions are interpreted unless the
+    compiled flavour is loaded already; core/kernel/flavour.py); the results are the same.
     """
 
     def __init__(self, pair: str, timeframe: str, market: Market, cfg: RiskConfig, start_equity: float,  # noqa: PLR0913
-                 rules: EntryRules | None = None) -> None:
-        self._bt = KernelBacktester(pair, timeframe, market, cfg, start_equity, rules=rules)
+                 rules: EntryRules | None = None, flavour: Flavour | None = None) -> None:
+        self._bt = KernelBacktester(pair, timeframe, market, cfg, start_equity, rules=rules, flavour=flavour)
         self._run: _KernelRun | None = None
         self._sent = 0  # trades already returned (the kept state's first ones, then the copy's)
 

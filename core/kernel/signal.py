@@ -2,7 +2,8 @@
 
 Why: the autopilot must decide with the very code the backtest runs, not a Python twin of it.
 `KernelPairSignal` keeps one pair's state in the kernel's arrays (indicators, previous values,
-cool-off) and calls the compiled step (`core.kernel.loop.live_step`) once per closed candle: a
+cool-off) and calls the kernel's step (`core.kernel.loop.live_step`; interpreted, one candle's work
+is small: core/kernel/flavour.py) once per closed candle: a
 code comes back, the learner's gate is asked only for an entry candidate, the size is the
 loop's (or exact Decimals when floats cannot decide), and the code becomes a `Decision` only here,
 because the autopilot stores every decision. `KernelSma20Atr` is the port's pinned `sma20_atr`:
@@ -14,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from decimal import Decimal
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -22,6 +24,7 @@ from core.domain import Candle, Market
 from core.kernel import codes as C
 from core.kernel import layout as L
 from core.kernel.backtest import SIZE_CODES, KernelBacktester, _params
+from core.kernel.flavour import Flavour, by_work, entry_points
 from core.strategy.cooloff import CoolOff
 from core.strategy.entry_rules import EntryRules
 from core.strategy.pinned import CloseContext, Decision, Gate, GateFn, SignalContext, Sma20Atr
@@ -31,27 +34,29 @@ from core.strategy.risk import RiskConfig, entry_reason, size_entry
 class KernelPairSignal:
     """One pair's `core.strategy.port.PairSignal`, decided by the compiled kernel."""
 
-    def __init__(self, pair: str, market: Market, cfg: RiskConfig) -> None:
+    def __init__(self, pair: str, market: Market, cfg: RiskConfig, flavour: Flavour | None = None) -> None:
         self.pair, self.market, self.cfg = pair, market, cfg
+        self.flavour = flavour  # None: by the work of a step (core/kernel/flavour.py)
         self.st = np.zeros(L.N_I, np.int64)
         self.fs = np.zeros(L.N_F, np.float64)
         self.ring = np.zeros(L.SMA_N, np.float64)
         self.fp, self.ip = _params(market, cfg, False, False)
 
+    def _kernel(self) -> ModuleType:
+        """One candle's work: interpreted, unless the compiled flavour is loaded already (or forced)."""
+        return entry_points(self.flavour or by_work(1))
+
     # ------------------------------------------------------------ the port
     def warm(self, candle: Candle, *, missed: bool = False) -> None:
-        from core.kernel.loop import live_warm  # lazy: keeps numba, scipy out of this import
-
-        live_warm(int(candle.ts), float(candle.high), float(candle.low), float(candle.close), bool(missed), self.st,
-                  self.fs, self.ring)
+        self._kernel().live_warm(int(candle.ts), float(candle.high), float(candle.low), float(candle.close),
+                                 bool(missed), self.st, self.fs, self.ring)
 
     def decide(self, candle: Candle, ctx: CloseContext) -> Decision:
-        from core.kernel.loop import live_step  # lazy: keeps numba, scipy out of this import
-
         # one compiled signature: plain floats/ints/bools whatever the candle was built from
-        code, k = live_step(int(candle.ts), float(candle.high), float(candle.low), float(candle.close),
-                            not ctx.flat, bool(ctx.halted), float(ctx.equity), float(ctx.next_open),
-                            ctx.gate is not None, self.st, self.fs, self.ring, self.fp, self.ip)
+        code, k = self._kernel().live_step(int(candle.ts), float(candle.high), float(candle.low),
+                                           float(candle.close), not ctx.flat, bool(ctx.halted), float(ctx.equity),
+                                           float(ctx.next_open), ctx.gate is not None, self.st, self.fs, self.ring,
+                                           self.fp, self.ip)
         verdict = Gate()
         if code == -1 and ctx.gate is not None:
             code, k, verdict = self._gated(candle, ctx, ctx.gate)
@@ -60,9 +65,7 @@ class KernelPairSignal:
         return self.decision(candle, ctx, int(code), int(k), verdict)
 
     def record_exit(self, pnl: float, exit_candle_ts: int) -> bool:
-        from core.kernel.loop import live_record_exit  # lazy: keeps numba, scipy out of this import
-
-        return bool(live_record_exit(bool(pnl < 0), int(exit_candle_ts), self.st, self.ip))
+        return bool(self._kernel().live_record_exit(bool(pnl < 0), int(exit_candle_ts), self.st, self.ip))
 
     def apply_risk(self, cfg: RiskConfig) -> None:
         self.cfg = cfg
@@ -85,13 +88,11 @@ class KernelPairSignal:
 
     # ------------------------------------------------------------ the Python side of a step
     def _gated(self, candle: Candle, ctx: CloseContext, gate: GateFn) -> tuple[int, int, Gate]:
-        from core.kernel.loop import live_size  # lazy: keeps numba, scipy out of this import
-
         verdict = gate(SignalContext(self.pair, candle, float(self.fs[L.F_SMA]), float(self.fs[L.F_ATR]), ctx.equity))
         if not verdict.allow:
             return C.SKIP_GATE, 0, verdict
-        code, k = live_size(float(ctx.equity), float(self.fs[L.F_ATR]), float(ctx.next_open), float(verdict.factor),
-                            self.fp, self.ip)
+        code, k = self._kernel().live_size(float(ctx.equity), float(self.fs[L.F_ATR]), float(ctx.next_open),
+                                           float(verdict.factor), self.fp, self.ip)
         return int(code), int(k), verdict
 
     def _size_exactly(self, ctx: CloseContext, factor: float) -> tuple[int, int]:

@@ -2,7 +2,8 @@
 closes, the cool-off block, the entry signal, and the advanced modules' veto (mtf confirmation,
 profit target, trading sessions).
 
-Why apart from the loop: one job per module; numba inlines them (`njit_inline`), and the kernel's
+Why apart from the loop: one job per module; tagged `inline` (core/kernel/flavour.py): plain Python
+when the work is small, inlined by numba into the compiled loop when it is big; the kernel's
 on-disk cache is stamped with every kernel module (core/kernel/jit.py::stamp_kernel_cache).
 """
 
@@ -14,11 +15,11 @@ import numpy as np
 
 from core.kernel import codes as C
 from core.kernel import layout as L
-from core.kernel.jit import njit_inline
 from core.kernel.layout import DAY_MS, Arr
+from core.kernel.tags import inline
 
 
-@njit_inline
+@inline
 def indicators(h: float, lo: float, c: float, st: Arr, fs: Arr, ring: Arr) -> tuple[float, float, bool]:
     """core.strategy.indicators.IndicatorState.update: (sma, atr, both ready)."""
     at = st[L.I_RING_AT]
@@ -50,7 +51,7 @@ def indicators(h: float, lo: float, c: float, st: Arr, fs: Arr, ring: Arr) -> tu
     return sma, fs[L.F_ATR], st[L.I_RING_N] == L.SMA_N and st[L.I_HAS_ATR] == 1
 
 
-@njit_inline
+@inline
 def remember(c: float, sma: float, st: Arr, fs: Arr) -> tuple[float, float, bool, bool]:
     """Keep this candle's close and SMA as the next candle's previous ones; returns the old ones."""
     prev_close, prev_sma = fs[L.F_PREV_CLOSE], fs[L.F_PREV_SMA]
@@ -62,7 +63,7 @@ def remember(c: float, sma: float, st: Arr, fs: Arr) -> tuple[float, float, bool
     return prev_close, prev_sma, had_prev, had_prev_sma
 
 
-@njit_inline
+@inline
 def cool_blocks(t: int, st: Arr) -> bool:
     """core.strategy.cooloff.CoolOff.blocks: called once per closed candle, in order."""
     if st[L.I_COOL_HAS] == 1 and t > st[L.I_COOL_EXIT_TS] and st[L.I_COOL_REM] > 0:
@@ -71,7 +72,7 @@ def cool_blocks(t: int, st: Arr) -> bool:
     return False
 
 
-@njit_inline
+@inline
 def signal_core(t: int, h: float, lo: float, c: float, in_position: bool, halted: bool, st: Arr, fs: Arr,
                 ring: Arr) -> int:
     """core.strategy.pinned.PairStrategy.on_close up to the entry: a code, or -1 for an entry candidate."""
@@ -92,14 +93,14 @@ def signal_core(t: int, h: float, lo: float, c: float, in_position: bool, halted
     return -1
 
 
-@njit_inline
+@inline
 def signal(i: int, ts: Arr, hi: Arr, lo: Arr, cl: Arr, st: Arr, fs: Arr, ring: Arr) -> int:
     """The backtest's signal: the kill-switch state is the loop's own."""
     halted = st[L.I_HAS_TRIPPED] == 1 and st[L.I_TRIPPED_DAY] == ts[i] // DAY_MS
     return signal_core(ts[i], hi[i], lo[i], cl[i], st[L.I_HASPOS] == 1, halted, st, fs, ring)
 
 
-@njit_inline
+@inline
 def mtf_confirms(i: int, ts: Arr, cl: Arr, tf_ms: int, hms: Arr) -> bool:
     """core.strategy.mtf.check: for every confirming timeframe H, the last completed H bucket closed above
     the SMA20 of the last 20 completed bucket closes (read backwards from candle i only)."""
@@ -131,7 +132,7 @@ def mtf_confirms(i: int, ts: Arr, cl: Arr, tf_ms: int, hms: Arr) -> bool:
     return True
 
 
-@njit_inline
+@inline
 def veto_flags(i: int, code: int, pt_on: bool, reached: bool, session_open: bool, mtf_on: bool, ts: Arr, cl: Arr,
                tf_ms: int, hms: Arr) -> int:
     """core.strategy.entry_rules.EntryRules.veto on an entry, in its order: the code of the module that vetoes
@@ -148,7 +149,7 @@ def veto_flags(i: int, code: int, pt_on: bool, reached: bool, session_open: bool
     return code
 
 
-@njit_inline
+@inline
 def veto(i: int, code: int, ts: Arr, cl: Arr, st: Arr, ip: Arr, hms: Arr, sess: Arr) -> int:
     """The backtest's veto: the target's state is the loop's, the sessions one byte per candle."""
     if not (code == C.ENTER or code == C.ENTER_CAPPED):

@@ -18,7 +18,7 @@ from core.kernel.jit import import_numba
 
 T = TypeVar("T")
 
-_numba = import_numba()  # numba itself, loaded the kernel's way (this module is imported by loop.py only)
+_numba = import_numba()  # numba itself, loaded the kernel's way (imported by core/kernel/compiled.py only)
 _types: Any = importlib.import_module("numba.core.types")
 _arrayobj: Any = importlib.import_module("numba.np.arrayobj")
 _intrinsic: Any = importlib.import_module("numba.extending").intrinsic

@@ -6,35 +6,37 @@ is given) and the account-wide `DailyLossGuard` exactly as
 the close BEFORE the decision; tripped while in position -> flatten now, i.e. at the next open;
 `enter` -> TradingService.enter). That sameness is what the replay parity test checks.
 Every decision, skips included, becomes a DecisionRow with the numbers behind it.
+The exit side (the cool-off each exit feeds, shadow exits, the kill-switch's feed, the pair's
+restored run) is the base class `AutopilotExits` in `core/trading/autopilot_exits.py`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from loguru import logger
 
-from core.domain import Candle, Market, ZynError
+from core.domain import Candle, ZynError
 from core.evidence import PairEvidence
 from core.kernel.live_rules import review
 from core.kernel.strategies import DEFAULT_STRATEGY, strategy_named
-from core.markets.timeframes import bucket_start, timeframe_ms
+from core.markets.timeframes import timeframe_ms
 from core.ports import MarketFeed
 from core.strategy.account_risk import AccountRiskConfig, account_risk_refusal, position_risk
-from core.strategy.daily_loss import DailyLossGuard, money
 from core.strategy.entry_rules import EntryRules
 from core.strategy.mtf import history_needed
 from core.strategy.pinned import CloseContext, Decision, GateFn
-from core.strategy.port import PairSignal, Strategy
+from core.strategy.port import Strategy
 from core.telemetry.models import DecisionRow
+from core.trading.autopilot_exits import AutopilotExits, PairRun, trip_detail
 from core.trading.commands import EnterOnSignal, ExitPosition, LockInProfit, ResumeIfDue, TripKillSwitch
 from core.trading.door import TradingDoor
-from core.trading.events import DailyLoss, PositionClosed
+from core.trading.events import PositionClosed
 from core.trading.positions import dec
 from core.trading.rules import EntryContext, TradingPolicy, blocking_rule
 from core.trading.servant import evidence_text
@@ -46,14 +48,7 @@ EvidenceFn = Callable[[str, int], PairEvidence]  # (pair, close ms) -> live/shad
 NO_DATA_EVERY_MS = 3_600_000
 
 
-@dataclass
-class _PairRun:
-    strategy: PairSignal
-    last_ts: int | None  # last candle decided (persisted)
-    warmed_to: int | None = None  # last candle the indicators have seen in this process
-
-
-class Autopilot:
+class Autopilot(AutopilotExits):
     def __init__(  # noqa: PLR0913
         self,
         service: TradingDoor,
@@ -86,7 +81,7 @@ class Autopilot:
         self.shadow = shadow  # the root builds it with the evidence gate (None: no shadow positions)
         self._zero_equity_told: set[str] = set()
         self._tf_ms = timeframe_ms(timeframe)
-        self._runs: dict[str, _PairRun] = {}
+        self._runs: dict[str, PairRun] = {}
         self._marks: dict[str, float] = {}
         self._atr: dict[str, float] = {}
         self._no_data_at: dict[str, int] = {}
@@ -261,51 +256,8 @@ class Autopilot:
         )
         return replace(decision, action="skip", reason=refusal)
 
-    @property
-    def cannot_trade(self) -> str | None:
-        """Why the autopilot cannot trade at all right now (status): an account with no money."""
-        if not self._zero_equity_told:
-            return None
-        quotes = sorted({self._market(p).quote for p in self._zero_equity_told})
-        return f"the account holds no {', '.join(quotes)} (equity 0): fund it in the pairs' quote currency"
-
-    def _in_shadow(self, pair: str) -> bool:
-        return self.shadow is not None and self.shadow.holds(pair)
-
-    def _walk_shadow(self, run: _PairRun, pair: str, history: Sequence[Candle]) -> None:
-        """Follow the pair's shadow position through every candle since the last decision (one in
-        normal running; all those missed while Zyn was down); its exit feeds the cool-off as a
-        real exit does (the plain strategy would have taken that loss)."""
-        if self.shadow is None or not self.shadow.holds(pair):
-            return
-        start = len(history) - 1
-        while start > 0 and run.last_ts is not None and history[start - 1].ts > run.last_ts:
-            start -= 1
-        for candle in history[start:]:
-            done = self.shadow.walk(pair, candle)
-            if done is not None:
-                run.strategy.record_exit(done.pnl, bucket_start(done.closed_ms, self._tf_ms))
-                return
-
-    def _feed_guard(self, pair: str, ts: int, equity: Decimal) -> bool:
-        """The kill-switch sees the close's equity, except on an account with nothing in it: a
-        zero-equity account cannot lose a day's 3 %, it cannot trade at all — say what is wrong
-        (once per pair and process) instead of tripping every day."""
-        if equity > 0 or self.service.has_position(pair):
-            self._zero_equity_told.discard(pair)
-            return self.service.mark_close(ts, equity)
-        if pair not in self._zero_equity_told:
-            self._zero_equity_told.add(pair)
-            quote = self._market(pair).quote
-            detail = (
-                f"{pair}: the account holds no {quote} (equity 0): nothing to trade; fund it in {quote} "
-                f"(paper: PAPER_BALANCE is paid in the pairs' quote currency)"
-            )
-            self.service.note_safety("zero_equity", detail)
-        return False
-
     # ------------------------------------------------------------------ owner policy
-    def _apply_policy(self, run: _PairRun) -> None:
+    def _apply_policy(self, run: PairRun) -> None:
         """The owner's risk settings from chat: sizing, daily loss limit and cool-off length."""
         if self.policy is None:
             return
@@ -326,23 +278,7 @@ class Autopilot:
         return replace(decision, action="skip", reason=f"standing rule: {rule.text}")
 
     # ------------------------------------------------------------------ state
-    def _run(self, pair: str) -> _PairRun:
-        run = self._runs.get(pair)
-        if run is None:
-            signal = self.strategy.for_pair(pair, self._market(pair), self.service.cfg)
-            saved, last_ts = self.service.pair_state(pair)
-            if saved is not None:
-                signal.restore(saved)
-            run = self._runs[pair] = _PairRun(signal, last_ts)
-        return run
-
-    def _market(self, pair: str) -> Market:
-        markets: Mapping[str, Market] = self.service.markets
-        if pair not in markets:
-            raise ZynError(f"unknown pair {pair}")
-        return markets[pair]
-
-    def _warm(self, run: _PairRun, history: Sequence[Candle], end: int) -> None:
+    def _warm(self, run: PairRun, history: Sequence[Candle], end: int) -> None:
         """Indicator warm-up from candles (not stored); cool-off counts candles missed while down.
 
         Only the tail not seen yet is visited (found from the end), so a replay that passes its
@@ -360,19 +296,6 @@ class Autopilot:
         """Whether a pair's coin is part of the equity: traded now, or still held."""
         return pair in self.pairs or self.service.has_position(pair)
 
-    def _on_exit(self, done: PositionClosed) -> None:
-        """Feed the closed trade back to the pair's strategy (cool-off), in trading-timeframe candles.
-        A manual position's exit is the owner's, not the strategy's: it starts no cool-off."""
-        if done.pair not in self.pairs or done.origin != "autopilot":
-            return
-        run = self._run(done.pair)
-        started = run.strategy.record_exit(float(done.pnl), bucket_start(done.exit_ms, self._tf_ms))
-        self.service.save_pair_state(done.pair, run.strategy.persisted(), run.last_ts)
-        if started:
-            logger.bind(pair=done.pair, action="cooloff").info(
-                "cool-off started after trade {}", done.trade_id
-            )
-
 
 def _stop_distance(d: Decision) -> Decimal:
     if d.stop_distance is not None:
@@ -380,13 +303,6 @@ def _stop_distance(d: Decision) -> Decimal:
     if d.entry_price is not None and d.stop is not None:
         return dec(d.entry_price - d.stop)
     return Decimal(0)
-
-
-def trip_detail(guard: DailyLossGuard, d: Decision) -> DailyLoss:
-    """Why the kill-switch tripped, quoting the limit in force (the owner's `set daily loss`)."""
-    start = guard.start_equity or Decimal(0)
-    equity = guard.last_equity if guard.last_equity is not None else money(d.equity or 0.0)
-    return DailyLoss(equity, start, Decimal(str(guard.limit)), d.ts)
 
 
 def _row(d: Decision, timeframe: str, evidence: str | None = None) -> DecisionRow:

@@ -6,29 +6,26 @@ the watcher exits at the target). Refusals are one-line `ActionResult(ok=False)`
 from `preview_order`) and change nothing. See docs/ARCHITECTURE.md "Trading (as built)".
 The steps live in sibling modules (entries, manual, flatten, positions); the methods here take
 the lock and delegate, so the lock is visibly held around every money action.
+The read side (queries, the autopilot's records, the gates, the order preview) is the base
+class `TradingQueries` in `core/trading/service_queries.py`; this module is the commands.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.engine import Engine
 
-from core.domain import Balances, ExchangeError, ExchangeUnavailable, Market, Order, UserError, ZynError
+from core.domain import ExchangeError, ExchangeUnavailable, Market, Order, UserError
 from core.ports import Clock, Exchange
-from core.strategy.daily_loss import DailyLossGuard
 from core.strategy.pinned import Decision
 from core.strategy.risk import RiskConfig
 from core.telemetry.kv import KeyValueStore
-from core.telemetry.models import DecisionRow, EquitySnapshotRow
 from core.trading.book_sync import BookSync
-from core.trading.bracket import Bracket
 from core.trading.bus import EventBus
 from core.trading.commands import (
     CancelOrders,
@@ -51,7 +48,7 @@ from core.trading.entries import LIMIT_ENTRY as LIMIT_ENTRY
 from core.trading.entries import enter_market
 from core.trading.events import BookChanged, DailyLoss, KillSwitchTripped, TradingPaused, TradingResumed
 from core.trading.flatten import Flattener, cancel_orders
-from core.trading.manual import Gatekeeping, ManualChecker, send_manual
+from core.trading.manual import Gatekeeping, send_manual
 from core.trading.orders import Fence, OrderDesk, Sleep, action_failed, no_fence
 from core.trading.outcome import EXITS, exit_infos, to_result
 from core.trading.parts import TradingParts
@@ -59,32 +56,17 @@ from core.trading.positions import EntryPlan, Positions, TradeExit
 from core.trading.profit_lock import lock_in_profit
 from core.trading.results import Code, TradeResult
 from core.trading.rules import TradingPolicy
+from core.trading.service_queries import BreakerView, StorageView, TradingQueries
 from core.trading.state import TradingState
-from core.trading.tick_batch import KvWrite
 from core.trading.trading_lock import TradingLock
-from core.trading.types import ActionResult, ManualOrder, OrderPreview
+from core.trading.types import ActionResult, ManualOrder
 from core.trading.unit_of_work import TradingJournal, UnitOfWork
 from core.trading.uow_sql import SqlUnitOfWork
 
 STOP_GRACE_MAX_MS = 15_000
-E = TypeVar("E")
-R = TypeVar("R")
-T = TypeVar("T")
 
 
-class BreakerView(Protocol):
-    @property
-    def state(self) -> str: ...
-
-
-class StorageView(Protocol):
-    """What is wrong with storage right now (None = writes work); see telemetry.storage_health."""
-
-    @property
-    def fault(self) -> str | None: ...
-
-
-class TradingService:
+class TradingService(TradingQueries):
     def __init__(  # noqa: PLR0913
         self,
         exchange: Exchange,
@@ -153,162 +135,11 @@ class TradingService:
         self.book_sync.fill_listeners.append(lambda fill: self.bus.publish(BookChanged(fill)))
         self.positions.load()
 
-    @property
-    def lock(self) -> threading.RLock:
-        """The one trading lock (`TradingLock`): every money action holds it."""
-        return self._door.lock
-
-    @property
-    def version(self) -> int:
-        """Bumped by every action that may change orders, positions or balances (under the lock):
-        a caller that read the exchange before taking the lock compares it to know its reading is
-        still current, else it reads again under the lock (issue 18: reads outside the lock)."""
-        return self._door.version
-
     def changing(self) -> AbstractContextManager[None]:
         """The trading lock around an action that may change the account; bumps `version`."""
         return self._door.changing()
 
-    # ------------------------------------------------------------------ queries
-    @property
-    def markets(self) -> dict[str, Market]:
-        if self._markets is None:
-            try:
-                self._markets = self.exchange.load_markets()
-            except ExchangeUnavailable as exc:
-                raise UserError(f"cannot load the exchange's markets right now ({exc})") from None
-        return self._markets
-
-    def _market(self, pair: str) -> Market | None:
-        try:
-            return self.markets.get(pair)
-        except ZynError:
-            return None
-
-    def note_atr(self, pair: str, atr: float) -> None:
-        """The autopilot's latest ATR for `pair`: a manual buy without `sl` is stopped at 1.5 x ATR."""
-        self._atr[pair] = atr
-
-    def atr_of(self, pair: str) -> float | None:
-        """The autopilot's ATR14 for `pair`, else (a stop-less chat order) fetched on demand."""
-        known = self._atr.get(pair)
-        if known is None and self._atr_fallback is not None:
-            return self._atr_fallback(pair)
-        return known
-
-    def has_position(self, pair: str, origin: str | None = None) -> bool:
-        """Any open position in `pair`, or (origin "autopilot"/"manual") one of that origin: the
-        autopilot holds at most one of its own per pair, whatever the owner bought by hand."""
-        book = self.positions.book
-        return bool(book.for_pair(pair) if origin is None else book.of_origin(pair, origin))
-
-    def brackets(self, pair: str | None = None) -> list[Bracket]:
-        book = self.positions.book
-        return book.all() if pair is None else book.for_pair(pair)
-
-    def targets(self, pair: str) -> list[Decimal]:
-        return self.positions.book.targets(pair)
-
-    @property
-    def paused_reason(self) -> str | None:
-        return self.state.paused_reason
-
-    def halted(self, at_ms: int | None = None) -> bool:
-        """Whether the daily kill-switch holds entries at `at_ms` (a candle's time; default now)."""
-        return self.state.guard.halted(self.clock.now_ms() if at_ms is None else at_ms)
-
-    def now_ms(self) -> int:
-        return self.clock.now_ms()
-
-    def balances(self) -> Balances:
-        """The account's balances, read from the exchange WITHOUT the trading lock."""
-        return self.exchange.fetch_balances()
-
-    def price_now(self, pair: str) -> Decimal:
-        """The pair's last traded price, read WITHOUT the trading lock (raises ZynError)."""
-        return self.exchange.fetch_ticker(pair).last
-
-    def subscribe(self, event_type: type[E], handler: Callable[[E], None]) -> Callable[[], None]:
-        """Be told of every published trading event of `event_type` (core.trading.events)."""
-        return self.bus.subscribe(event_type, handler)
-
-    def read_then_act(self, read: Callable[[], R], act: Callable[[R], T]) -> T:
-        """Read the exchange without the trading lock, then decide and send under it (issue 18);
-        a reading an action on another thread made stale meanwhile is read again under the lock."""
-        return self._door.read_then_act(read, act)
-
-    # ------------------------------------------------------------------ the daily loss guard
-    def loss_guard(self) -> DailyLossGuard:
-        """A copy of the kill-switch's state: reading it never changes it."""
-        with self.lock:
-            return replace(self.state.guard)
-
-    def set_loss_limit(self, limit: float) -> None:
-        """The owner's `set daily loss` in force from this close on (persisted with the tick)."""
-        with self.lock:
-            self.state.guard.limit = limit
-
-    def mark_close(self, ts_ms: int, equity: Decimal) -> bool:
-        """Feed a candle close's equity to the kill-switch; True when it trips now."""
-        with self.lock:
-            return self.state.guard.on_close(ts_ms, equity)
-
-    # ------------------------------------------------------------------ the autopilot's records
-    def decisions_batch(self) -> AbstractContextManager[None]:
-        """A tick's decisions in one commit (issue 20.4)."""
-        return self.journal.batch.tick()
-
-    def record_decision(self, row: DecisionRow, extras: Sequence[Any] = ()) -> DecisionRow:
-        """One decision; `extras` (the equity snapshot, the pair's state rows) share its commit."""
-        return self.journal.decision(row, extras)
-
-    def amend_decision(self, decision_id: int, **changes: Any) -> None:
-        self.journal.decision_update(decision_id, **changes)
-
-    def equity_row(self, ts_ms: int, equity: float, cash: float) -> EquitySnapshotRow:
-        return self.journal.equity_row(ts_ms, equity, cash)
-
-    def note_safety(self, kind: str, detail: str) -> None:
-        """A safety event (journaled, logged and published as SafetyEvent)."""
-        self.journal.safety(kind, detail)
-
-    def pair_state(self, pair: str) -> tuple[dict[str, Any] | None, int | None]:
-        """The pair's persisted strategy state and last decided candle."""
-        return self.state.load_pair(pair)
-
-    def save_pair_state(self, pair: str, strategy_state: Mapping[str, Any], last_ts: int | None) -> None:
-        self.state.save_pair(pair, dict(strategy_state), last_ts)
-
-    def pair_state_rows(self, pair: str, strategy_state: Mapping[str, Any], last_ts: int | None) -> list[KvWrite]:
-        """The guard and the pair's state as kv rows, committed with the decision row."""
-        return self.state.tick_rows(pair, dict(strategy_state), last_ts, self.clock.now_ms())
-
-    def gates(self) -> Gatekeeping:
-        halted = (
-            "the daily loss kill-switch is on until the next UTC day (or resume)" if self.halted() else None
-        )
-        paused = f"trading is paused ({self.paused_reason}); resume first" if self.paused_reason else None
-        circuit = None
-        if self.breaker is not None and self.breaker.state == "open":
-            circuit = "the exchange circuit breaker is open (exchange unreachable); try again later"
-        fault = self.storage.fault if self.storage is not None else None
-        if fault is not None:  # a trade Zyn cannot journal is a trade it cannot manage
-            circuit = (
-                "storage is failing (database unreachable, disk full or read-only?); new entries are halted, "
-                "stops stay"
-            )
-        return Gatekeeping(halted, paused, circuit)
-
     # ------------------------------------------------------------------ manual orders
-    def owner_cfg(self) -> RiskConfig:
-        """The risk settings in force: the owner's (`set max position 20%`) over the pinned ones."""
-        return self.policy.risk(self.cfg) if self.policy is not None else self.cfg
-
-    def preview_order(self, req: ManualOrder) -> OrderPreview:
-        with self.lock:
-            checker = ManualChecker(self.exchange, self.markets, self.owner_cfg(), self.atr_of)
-            return checker.preview(req, self.gates(), self.brackets(req.pair))
-
     def place_manual(self, req: ManualOrder) -> ActionResult:
         with self.changing():
             try:
@@ -485,10 +316,6 @@ class TradingService:
                 True, f"Paused: no new entries ({reason}). Stops and targets stay active.", {}, Code.PAUSED
             )
 
-    @property
-    def paused_until_ms(self) -> int | None:
-        """When a timed pause ends (epoch ms), None for no pause or one without an end."""
-        return self.state.paused_until_ms
 
     def resume_if_due(self, now_ms: int) -> ActionResult | None:
         """End a timed pause whose time has come (a scheduler job calls this); tells the owner.

@@ -11,7 +11,10 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from adapters.channels import slack, sms, web_chat
+from adapters.channels.ports import channel_settings
 from adapters.channels.settings import ChannelSettings
+from adapters.channels.web_session import SignInThrottle
+from adapters.web.chat_lane import chat_lane_for
 from tests.fakes.chat_backend import FakeZyn, make_zyn
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.fakes.telegram_api import FakeTelegramAPI
@@ -69,9 +72,13 @@ def zyn(channels: ChannelSettings) -> FakeZyn:
 
 
 def build_app(zyn: FakeZyn) -> Flask:
-    """The Flask app as the composition root builds it, from the channel blueprints."""
+    """The Flask app as the composition root builds it, from the channel blueprints, with the chat
+    fast lane in front (adapters/web/app.py)."""
     app = Flask("zyn-test")
-    app.register_blueprint(web_chat.make_blueprint(zyn))
+    guard = SignInThrottle()
+    app.register_blueprint(web_chat.make_blueprint(zyn, throttle=guard))
+    app.wsgi_app = chat_lane_for(  # type: ignore[method-assign]
+        app, zyn.dispatcher, channel_settings(zyn.settings).web_chat_token, guard)
     app.register_blueprint(sms.make_blueprint(zyn))
     app.register_blueprint(slack.make_blueprint(zyn))
 

@@ -1,15 +1,21 @@
-"""zyn run's start-up warm (issue 20.1): the compiled kernel is loaded with the very signatures the
-autopilot and the evidence gate use later (so a candle never loads or compiles one under chat), and
-the heap is settled only once the intent classifier is ready."""
+"""zyn run's start-up warm (issue 20.1): the kernel is loaded in the flavour small live work uses
+(interpreted: numba is never imported, issue 20.5) or, in a process that has loaded the compiled
+flavour, with the very signatures the autopilot and the evidence gate use later (so a candle
+never loads or compiles one under chat), and the heap is settled only once the intent classifier
+is ready."""
 
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 import threading
 from dataclasses import replace
+from pathlib import Path
 
 from bot.wiring.warm import StartupWarm, settle_heap, warm_compiled
 from core.kernel.backtest import KernelBacktester
+from core.kernel.flavour import entry_points
 from core.kernel.live_rules import review
 from core.kernel.signal import KernelSma20Atr  # the default strategy (sma20_atr) the autopilot runs
 from core.market_data.arrays import CandleArrays
@@ -23,17 +29,38 @@ from tests.fakes.toy_strategy import EveryNth
 
 
 def _compiled() -> dict[str, list[object]]:
-    from core.kernel import loop
+    from core.kernel import compiled
 
-    fns = (loop.run_loop, loop.live_warm, loop.live_step, loop.live_size, loop.live_record_exit, loop.live_veto)
+    fns = (compiled.run_loop, compiled.live_warm, compiled.live_step, compiled.live_size, compiled.live_record_exit,
+           compiled.live_veto)
     return {fn.py_func.__name__: list(fn.signatures) for fn in fns}
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _allow(_ctx: SignalContext) -> Gate:
     return Gate(allow=True, factor=0.5)
 
 
+def test_warming_for_small_work_runs_the_kernel_without_importing_numba() -> None:
+    code = (
+        "import sys\n"
+        "from bot.wiring.warm import warm_compiled\n"
+        "from core.kernel.signal import KernelSma20Atr\n"
+        "from core.markets.catalog import market_for\n"
+        "from core.strategy.risk import RiskConfig\n"
+        "assert warm_compiled(KernelSma20Atr(), market_for('BTC/USD'), RiskConfig(), '1h')\n"
+        "assert 'core.kernel.loop' in sys.modules, 'the kernel did not run'\n"
+        "print('numba' in sys.modules, 'core.kernel.compiled' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-800:]
+    assert out.stdout.split() == ["False", "False"]
+
+
 def test_warm_loads_every_compiled_function_with_the_signatures_real_use_needs() -> None:
+    """In a process that has loaded the compiled flavour (a big backtest ran), small work uses it too."""
+    entry_points("compiled")
     market, cfg = market_for("BTC/USD"), RiskConfig()
     assert warm_compiled(KernelSma20Atr(), market, cfg, "1h")
     warmed = _compiled()

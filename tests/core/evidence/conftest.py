@@ -25,3 +25,16 @@ def four_pairs_4h(data_dir: Path) -> dict[str, tuple[CandleArrays, Market]]:
         candles = four.to_candles()[:5000]
         out[f"{base}/USD"] = (CandleArrays.from_candles(candles), market_for(f"{base}/USD"))
     return out
+
+
+@pytest.fixture
+def compiled_kernel() -> None:
+    """Load the kernel's compiled flavour, so every later call in this process uses it.
+
+    Why: the record-vs-fresh-run tests re-run the kernel at every close (O(n²) candles, millions); the
+    interpreted flavour (chosen for small calls while the compiled one is not loaded) made each of them
+    take 20-45 s. Both flavours are bit-equal (tests/core/kernel/test_flavours.py); these tests check the
+    record's incremental bookkeeping, which is the same code in either."""
+    import importlib
+
+    importlib.import_module("core.kernel.compiled")

@@ -24,6 +24,8 @@ from core.strategy.profit_target import DailyTarget
 from core.strategy.risk import RiskConfig
 from core.strategy.sessions import Sessions
 
+pytestmark = pytest.mark.usefixtures("compiled_kernel")  # O(n²) re-runs: see conftest.compiled_kernel
+
 TF = "1h"
 BERLIN_DAY = Sessions(windows=((7 * 60, 21 * 60),), tz="Europe/Berlin")
 

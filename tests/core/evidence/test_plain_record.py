@@ -19,6 +19,8 @@ from core.market_data.csv_loader import load_arrays
 from core.markets.catalog import market_for
 from core.strategy.risk import RiskConfig
 
+pytestmark = pytest.mark.usefixtures("compiled_kernel")  # O(n²) re-runs: see conftest.compiled_kernel
+
 # (file, pair whose Kraken rules apply, first candle, candles): different lot decimals and order
 # minimums, trends and volatility (the USDT files' candles under the USD pair's market rules)
 SLICES = (

@@ -45,7 +45,7 @@ def test_the_kernel_runs_without_loading_scipys_blas_and_scipy_still_imports_aft
         "from core.kernel.backtest import KernelBacktester\n"
         "from core.markets.catalog import market_for\n"
         "from tests.core.kernel.test_kernel_parity_fuzz import fuzz_candles\n"
-        "r = KernelBacktester('BTC/USD', '1m', market_for('BTC/USD')).run("
+        "r = KernelBacktester('BTC/USD', '1m', market_for('BTC/USD'), flavour='compiled').run("
         "CandleArrays.from_candles(fuzz_candles(1, 500, 30000.0, 0.01)))\n"
         "assert r.candles == 500\n"
         "assert 'scipy.linalg' not in sys.modules, 'numba loaded scipy.linalg'\n"
@@ -80,6 +80,8 @@ def test_importing_the_kernel_leaves_the_process_environment_alone() -> None:
         "import core.kernel.jit\n"
         "assert 'numba' not in sys.modules, 'importing jit imported numba'\n"
         "import core.kernel.loop\n"
+        "assert 'numba' not in sys.modules, 'the interpreted kernel imported numba'\n"
+        "import core.kernel.compiled\n"
         "assert dict(os.environ) == before, 'the kernel changed os.environ'\n"
         "print('ok')\n"
     )
