@@ -10,11 +10,12 @@ scheduler's other work has had its turn. The measurement that justified it is be
 On a C library that is not glibc (musl, macOS) there is no `malloc_trim`: nothing happens.
 
 Measured: `bench/run_memory.py --minutes 10 --every 60 --baseline 7b00ff7` (a real `zyn run`, two
-replayed pairs, 20 chat requests/s; 7b00ff7 is this branch just before the job), both started
-19:12:54 UTC side by side, load average 12-18: without the trim 189.5 MB at start, 305.4 MB after
-10 minutes (10,746 requests, +0.02 MB/min after the first minute); with it 190.0 MB, 241.8 MB
-(10,726 requests, +0.11 MB/min). The ~64 MB are pages freed after start-up (the kernel's warm-up,
-the replay's loading) that glibc kept in the middle of its heap. A trim holds each arena's lock
+replayed pairs, 20 chat requests/s; 7b00ff7 is this branch just before the job; both trees'
+kernel caches warm), side by side from 19:41:16 UTC, load average 8-13: without the trim 256.0 MB
+after 10 minutes (10,751 requests), with it 242.3 MB (10,757 requests): -13.7 MB, pages freed after
+start-up that glibc kept in the middle of its heap. (A first run, 19:12 UTC, showed 305.4 against
+241.8 MB, but its baseline's kernel cache was cold — a compile's ~60 MB of LLVM: not the trim's.)
+A trim holds each arena's lock
 while it walks it: 12.8 ms CPU (25 ms wall, load 14) right after 100 MB were freed from a 180 MB
 heap, under 1 ms on a steady heap.
 bench/results/run_memory_20_5_s6.txt.
