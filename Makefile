@@ -50,8 +50,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/walk_forward.py
 	$(BIN)/python bench/universe_tick.py
 
-soak: $(STAMP)  # not part of `make test`: 30 simulated days, several minutes
-	$(BIN)/python bench/soak.py
+soak: $(STAMP)  # not part of `make test`: 30 simulated days at 240 pairs, main side by side (tens of minutes)
+	$(BIN)/python bench/soak.py --pairs 240 --days 30 --warmup-days 12 --baseline main
 
 clean:
 	rm -rf $(VENV) var/*.db

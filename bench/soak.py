@@ -16,6 +16,13 @@ time-shifted and price-scaled onto the same window; load data, not market data).
 is the least-squares line through the daily RSS from day 1 on (MB per simulated day). The
 harness keeps only the last 10,000 log lines (the test world keeps all by default, which at
 240 pairs would be the harness's own growth, not Zyn's).
+
+The test world starts no scheduler: every TRIM_EVERY_S seconds of wall time the soak runs the
+scheduler's own `native_heap_trim` job, as `zyn run` would (none on a revision without it).
+`--baseline REV` runs REV's code (`git archive REV core bot adapters scheduler`, first on
+sys.path) side by side with this tree, started together; both outputs print when both end.
+`make soak` = `--pairs 240 --days 30 --warmup-days 12 --baseline main`: the issue's 30 simulated days at
+240 pairs (12 days of warm-up: 60 at 240 pairs is ~350,000 catch-up decisions before day 0).
 """
 
 from __future__ import annotations
@@ -24,6 +31,9 @@ import argparse
 import csv
 import ctypes
 import json
+import os
+import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,8 +41,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+CODE = os.environ.get("ZYN_BENCH_CODE")  # --baseline: another revision's core/bot/adapters/scheduler first
+if CODE:
+    sys.path.insert(0, CODE)
 
 DAY, MIN = 86_400_000, 60_000
+TRIM_EVERY_S = 60.0  # bot/wiring/malloc_trim.py's (a baseline revision may not have that module)
 T0 = 1_640_995_200_000  # 2022-01-01 00:00 UTC: inside every file's range
 
 
@@ -84,8 +98,39 @@ def native_heap() -> str:
         sqlite_mb = f"{ctypes.CDLL('libsqlite3.so.0').sqlite3_memory_used() / 2**20:.1f} MB"
     except OSError:
         sqlite_mb = "?"
+    nrt = ""
+    if "numba" in sys.modules:  # the kernel's arrays come from numba's own runtime (malloc, not traced)
+        from numba.core.runtime import rtsys  # lazy: only when the process already has numba
+
+        try:
+            stats = rtsys.get_allocation_stats()
+            alive, infos = stats.alloc - stats.free, stats.mi_alloc - stats.mi_free
+            nrt = f", numba NRT blocks alive {alive}, meminfos alive {infos}"
+        except RuntimeError:
+            nrt = ", numba NRT stats off"
     return (f"malloc in use {(info.uordblks + info.hblkhd) / 2**20:.1f} MB, free kept {info.fordblks / 2**20:.1f} MB, "
-            f"sqlite {sqlite_mb}")
+            f"sqlite {sqlite_mb}{nrt}, {python_arenas()}")
+
+
+def python_arenas() -> str:
+    """CPython's small-object allocator: arenas held (mmap'd, outside malloc) against bytes in live
+    blocks; an arena goes back only when every block in it is free, so the gap is fragmentation."""
+    with tempfile.TemporaryFile() as out:
+        saved = os.dup(2)
+        os.dup2(out.fileno(), 2)
+        try:
+            sys._debugmallocstats()  # noqa: SLF001 - CPython's own report, printed on fd 2
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        out.seek(0)
+        text = out.read().decode()
+    held = re.search(r"# bytes in allocated blocks\s*=\s*([\d,]+)", text)
+    arenas = re.search(r"# arenas allocated current\s*=\s*([\d,]+)", text)
+    if not held or not arenas:  # tracemalloc's hooks replace pymalloc's entry points: no report then
+        return "python arenas n/a while tracemalloc traces"
+    blocks = int(held.group(1).replace(",", "")) / 2**20
+    return f"python arenas {int(arenas.group(1).replace(',', ''))} (1 MiB each) holding {blocks:.1f} MB of live blocks"
 
 
 def object_types() -> dict[str, int]:
@@ -101,15 +146,65 @@ def print_growth(before: object, after: object, types_before: dict[str, int], ty
     import tracemalloc
 
     assert isinstance(before, tracemalloc.Snapshot) and isinstance(after, tracemalloc.Snapshot)
-    print("growth from day 1 to the last day, by allocation site:")
-    for stat in after.compare_to(before, "lineno")[:15]:
-        frame = stat.traceback[0]
-        print(f"  {stat.size_diff / 2**20:+8.2f} MB {stat.count_diff:+9d} blocks  {frame.filename}:{frame.lineno}")
+    print("growth from day 1 to the last day, by allocation site (and, with --trace-frames > 1, the "
+          "nearest caller in Zyn's own code):")
+    for stat in after.compare_to(before, "traceback")[:20]:
+        frames = list(stat.traceback)[::-1]  # tracemalloc lists the oldest frame first: the site is the last
+        frame = frames[0]
+        ours = next((f for f in frames[1:] if str(ROOT) in f.filename and "/.venv/" not in f.filename), None)
+        via = f"  <- {ours.filename.replace(str(ROOT) + '/', '')}:{ours.lineno}" if ours else ""
+        print(f"  {stat.size_diff / 2**20:+8.2f} MB {stat.count_diff:+9d} blocks  "
+              f"{frame.filename.replace(str(ROOT) + '/', '')}:{frame.lineno}{via}")
     grown = sorted(((types_after.get(t, 0) - types_before.get(t, 0), t) for t in types_after), reverse=True)
     print("objects (gc-tracked) grown from day 1 to the last day:", ", ".join(f"{t} {d:+d}" for d, t in grown[:12]))
 
 
-def main() -> int:  # noqa: PLR0915 - one linear script
+def exported(repo: Path, rev: str) -> str:
+    """REV's core/bot/adapters/scheduler in a folder kept per commit under the temp dir: numba's
+    on-disk kernel cache lives beside the kernel's source, so a fresh folder per run would make the
+    baseline compile the kernel (~60 MB more of LLVM in the process) while this tree loads it."""
+    sha = subprocess.run(["git", "-C", str(repo), "rev-parse", rev], check=True, capture_output=True,
+                         text=True).stdout.strip()
+    code = Path(tempfile.gettempdir()) / f"zyn-bench-code-{sha}"
+    if not code.is_dir():
+        part = Path(tempfile.mkdtemp(prefix="zyn-bench-code-"))
+        archive = subprocess.run(["git", "-C", str(repo), "archive", sha, "core", "bot", "adapters", "scheduler"],
+                                 check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(part)], input=archive, check=True)
+        part.rename(code)
+    return str(code)
+
+
+def side_by_side(rev: str, argv: list[str]) -> int:
+    """REV's code and this tree, each soaked in its own process, started together. A one-day
+    two-pair pass of both first (not reported) fills each tree's kernel cache."""
+    code = exported(ROOT, rev)
+    git = ["git", "-C", str(ROOT), "rev-parse", "--short"]
+    base = subprocess.run([*git, rev], check=True, capture_output=True, text=True).stdout.strip()
+    head = subprocess.run([*git, "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+    trees = ((f"baseline {rev} ({base})", {"ZYN_BENCH_CODE": code}), (f"this tree ({head}+)", {}))
+    warm = [subprocess.Popen([sys.executable, __file__, "--pairs", "2", "--days", "1", "--warmup-days", "1"],
+                             env={**os.environ, **extra}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for _, extra in trees]
+    for p in warm:
+        p.wait()
+    print(f"started {time.strftime('%H:%M:%S', time.gmtime())} UTC side by side (after a warm-up pass of both); "
+          f"load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])}", flush=True)
+    runs = []
+    for label, extra in trees:
+        log = tempfile.TemporaryFile("w+")  # noqa: SIM115 - read back below
+        proc = subprocess.Popen([sys.executable, __file__, *argv], env={**os.environ, **extra},
+                                stdout=log, stderr=subprocess.STDOUT, text=True)
+        runs.append((label, proc, log))
+    rcs = []
+    for label, proc, log in runs:
+        rcs.append(proc.wait())
+        log.seek(0)
+        print(f"== {label}: exit {rcs[-1]}\n{log.read()}", end="", flush=True)
+    return max(rcs)
+
+
+def main() -> int:  # noqa: C901, PLR0915 - one linear script
     ap = argparse.ArgumentParser()
     ap.add_argument("--days", type=int, default=30)
     ap.add_argument("--every-min", type=int, default=60, help="chat traffic every N simulated minutes")
@@ -120,9 +215,16 @@ def main() -> int:  # noqa: PLR0915 - one linear script
                     help="where the growth is: Python's live allocations made since the warm-up beside RSS "
                          "each day, then the allocation sites and object types that grew from day 1 to the "
                          "last day (tracemalloc: slower)")
+    ap.add_argument("--trace-frames", type=int, default=1, help="with --trace: frames kept per allocation")
     ap.add_argument("--trim-every-min", type=int, default=0,
                     help="experiment: glibc malloc_trim(0) every N simulated minutes (0: never)")
+    ap.add_argument("--baseline", default="", help="a git revision soaked side by side with this tree")
     args = ap.parse_args()
+    if args.trace:  # numba counts its runtime's allocations only when told before it is imported
+        os.environ["NUMBA_NRT_STATS"] = "1"
+    if args.baseline:
+        return side_by_side(args.baseline, [a for a in sys.argv[1:] if a != args.baseline
+                                            and not a.startswith("--baseline")])
     import tracemalloc  # --trace starts it after the warm-up: the growth, not the imports, is traced
 
     from loguru import logger
@@ -160,8 +262,10 @@ def main() -> int:  # noqa: PLR0915 - one linear script
         now = max(start or T0, T0)
         w.zyn.replay.step(now)  # the warm-up
         if args.trace:
-            tracemalloc.start(1)
+            tracemalloc.start(args.trace_frames)
         t_wall, n = time.monotonic(), 0
+        trim_job = [j for j in w.zyn.scheduler.jobs if j.name == "native_heap_trim"]
+        next_trim = t_wall + TRIM_EVERY_S
         samples.append((0, rss_mb()))
         for minute in range(1, args.days * 1440 + 1):
             w.zyn.replay.step(now + minute * MIN)
@@ -181,6 +285,9 @@ def main() -> int:  # noqa: PLR0915 - one linear script
                 bad_answers += r.status_code != 200
                 w.zyn.dispatcher.handle(Envelope("cli", "owner", "status"))
                 messages += 5
+            if trim_job and time.monotonic() >= next_trim:  # the scheduler's cadence, in wall time
+                w.zyn.scheduler.run_now("native_heap_trim")
+                next_trim += TRIM_EVERY_S
             if args.trim_every_min and minute % args.trim_every_min == 0:
                 import ctypes
 
@@ -188,7 +295,7 @@ def main() -> int:  # noqa: PLR0915 - one linear script
             if minute % 1440 == 0:
                 samples.append((minute // 1440, rss_mb()))
                 traced = (f", traced since warm-up {tracemalloc.get_traced_memory()[0] / 2**20:7.1f} MB, "
-                          f"{native_heap()}" if args.trace else "")
+                          f"{native_heap()}" if args.trace else f", {python_arenas()}")
                 print(f"day {minute // 1440:2d}: RSS {samples[-1][1]:7.1f} MB{traced}, wall "
                       f"{time.monotonic() - t_wall:6.0f} s, errors so far {len(errors)}", flush=True)
                 if args.trace and minute // 1440 == 1:
@@ -203,6 +310,7 @@ def main() -> int:  # noqa: PLR0915 - one linear script
     first = samples[1][1] if len(samples) > 1 else samples[0][1]
     spread = (max(r for _, r in samples[1:]) - min(r for _, r in samples[1:])) / first * 100 if len(samples) > 2 else 0
     print(json.dumps({
+        "code": CODE or "this tree", "heap_trim_job": bool(trim_job),
         "pairs": len(pairs), "load_pairs": bool(args.pairs), "warmup_days": args.warmup_days if args.pairs else 60,
         "pairs_traded": len(w.zyn.autopilot.pairs),
         "decisions": decisions, "days": args.days,

@@ -156,7 +156,7 @@ def _chart_svg(chart: ChartSvg, points: Sequence[tuple[int, float]]) -> str:
     try:
         svg = str(chart(list(points)))
     except Exception as exc:  # a broken chart drawing must not break the page
-        log.warning("dashboard: equity chart unavailable: {}", type(exc).__name__)
+        log.warning("dashboard: equity chart unavailable: {}: {}", type(exc).__name__, str(exc)[:200])
         return ""
     start = svg.find("<svg")
     return svg[start:] if start >= 0 else ""

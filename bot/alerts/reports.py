@@ -12,7 +12,9 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.alerts.charts import equity_curve_png
+from loguru import logger
+
+from bot.alerts.charts import ChartUnavailable, equity_curve_png
 from bot.conversation.envelope import Reply, Row, render_plain
 from bot.conversation.services import Services
 from core.domain import Event
@@ -88,7 +90,12 @@ def weekly_report(
             ("Equity", f"{fmt_money(curve[0][1], cur)} -> {fmt_money(curve[-1][1], cur)}"),
             ("Max drawdown", f"{100 * max_drawdown([e for _, e in curve]):.1f}%"),
         ]
-    image = equity_curve_png(curve, "Equity, last 7 days", tz) if with_chart and len(curve) >= 2 else None
+    image = None
+    if with_chart and len(curve) >= 2:
+        try:
+            image = equity_curve_png(curve, "Equity, last 7 days", tz)
+        except ChartUnavailable as exc:  # the report goes out without its picture, said once in the log
+            logger.warning("weekly report: {}", exc)
     end = clock.now().astimezone(ZoneInfo(tz))
     title = f"Weekly report — {(end - timedelta(days=7)):%d %b} to {end:%d %b %Y}"
     return Reply(text=text + ".", title=title, rows=rows, image_png=image)

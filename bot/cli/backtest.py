@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.alerts.charts import backtest_png
+from bot.alerts.charts import ChartUnavailable, backtest_png
 from bot.cli.backtest_folder import format_table, run_folder
 from bot.cli.backtest_strategy import backtest_with
 from bot.cli.output import clean, print_json, print_report
@@ -158,4 +158,6 @@ def _plot(path: str, times: list[int], curves: dict[str, list[float]], title: st
         Path(path).write_bytes(backtest_png(times, curves, title))
     except OSError as exc:
         raise UserError(f"cannot write plot {path}: {exc.strerror}") from None
+    except ChartUnavailable as exc:
+        raise UserError(f"--plot {path}: {exc}") from None
     print(f"plot written to {path}", file=sys.stderr)

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.alerts.charts import daily_pnl_from_equity, daily_pnl_png, equity_curve_png
+from loguru import logger
+
+from bot.alerts.charts import ChartUnavailable, daily_pnl_from_equity, daily_pnl_png, equity_curve_png
 from bot.alerts.reports import daily_summary, weekly_report
 from bot.commands.context import (
     CommandContext,
@@ -168,10 +170,14 @@ def chart(ctx: CommandContext, cmd: Command) -> Reply:
     curve = list(ctx.services.status.equity_curve())
     if len(curve) < 2:
         return Reply(text="Not enough equity history for a chart yet.", title="Chart")
-    if cmd.args and cmd.args[0] == "pnl":
-        png = daily_pnl_png(daily_pnl_from_equity(curve, ctx.tz)[-30:], "Daily P&L")
-        return Reply(text="Daily P&L, last 30 days.", title="Daily P&L", image_png=png)
-    return Reply(text="Equity curve.", title="Equity", image_png=equity_curve_png(curve, "Equity", ctx.tz))
+    try:
+        if cmd.args and cmd.args[0] == "pnl":
+            png = daily_pnl_png(daily_pnl_from_equity(curve, ctx.tz)[-30:], "Daily P&L")
+            return Reply(text="Daily P&L, last 30 days.", title="Daily P&L", image_png=png)
+        return Reply(text="Equity curve.", title="Equity", image_png=equity_curve_png(curve, "Equity", ctx.tz))
+    except ChartUnavailable as exc:  # the chart process failed: one clear line, never a traceback
+        logger.warning("chart: {}", exc)
+        return Reply(text=f"Sorry, the chart could not be drawn ({exc}).", title="Chart")
 
 
 def _trade_row(t: Mapping[str, Any], dp: int | None) -> Row:

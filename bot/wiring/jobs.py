@@ -15,6 +15,7 @@ from bot.alerts.report_schedule import send_due_reports
 from bot.alerts.safety import job_failed
 from bot.conversation.services import Services
 from bot.learning.runner import LearningRunner
+from bot.wiring.malloc_trim import TRIM_EVERY_S, native_trimmer
 from bot.wiring.market import LivePaperPricer, persist_replay_clock_at
 from bot.wiring.modules import Modules, job_watch, module_jobs
 from core.clock import RealClock
@@ -89,6 +90,9 @@ def build_scheduler(parts: JobParts, lock: SchedulerLock) -> ZynScheduler:
     # issue 19.5: every scheduled job's Kraken calls are background calls: they leave the owner's
     # reserve of the rate budget alone and step aside while a chat call waits (adapters/kraken/budget)
     jobs = [replace(j, func=in_background(j.func)) for j in jobs]
+    trim = native_trimmer()
+    if trim is not None:  # this process's own heap: no lease needed (bot/wiring/malloc_trim.py)
+        jobs.append(JobSpec("native_heap_trim", trim, every(TRIM_EVERY_S), needs_lock=False))
     return ZynScheduler(lock, jobs, on_error=on_error, watch=job_watch(p.modules), sim=schedule)
 
 

@@ -11,6 +11,10 @@ Three cases, decided by what is in the database:
 - tables but no `alembic_version` (written by the version before Alembic): that is exactly the
   baseline revision's schema, so it is stamped `BASELINE` and upgraded from there.
 - versioned and behind: upgraded to the head. At the head: nothing to do.
+
+Alembic itself (~10 MB resident with mako, ~0.3-2 s to import) is imported only when a database is
+behind: the version table is read with plain SQLAlchemy, and a database at the head (every start
+but the first after an upgrade) or a new one never loads it (issue 20.5).
 On PostgreSQL an advisory lock keeps two processes starting at once (web, scheduler) from running
 the same revision twice; on SQLite the revisions' transactions serialize them.
 """
@@ -18,13 +22,15 @@ the same revision twice; on SQLite the revisions' transactions serialize them.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from loguru import logger
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 BASELINE = "0001_baseline"
 HEAD = "0004_candles"
@@ -33,6 +39,8 @@ _SCRIPTS = Path(__file__).with_name("migrations")
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config  # lazy: alembic loads only for a database that is behind
+
     cfg = Config()
     cfg.set_main_option("script_location", str(_SCRIPTS))
     cfg.attributes["connection"] = connection
@@ -71,6 +79,8 @@ def _upgrade(conn: Connection) -> str:
         _stamp(conn, HEAD)
         conn.commit()
         return "created"
+    from alembic import command  # lazy: alembic loads only for a database that is behind
+
     cfg = alembic_config(conn)
     if version is None:
         logger.bind(action="schema").info("database written before Alembic: stamped {}", BASELINE)

@@ -8,6 +8,12 @@ exit in that candle comes after the decision — as in core/research/backtest.py
 at the close. The tick is due at the bucket's end, the walk when the base candle is over.
 The service lock is held around each step (lock order: service, then paper) so the watcher,
 called from inside the walk, and a chat order on another thread cannot deadlock.
+
+Bounded (issue 20.5): a pair's closed trading candles are kept back to the autopilot's
+`history_limit` (what the live path fetches: the strategy warms incrementally from its last
+decided candle, and mtf's SMA20 of the longest confirming timeframe reads `history_needed`), at
+most twice that between trims. Before, every closed candle of every pair stayed for the whole
+replay: ~0.8 MB per simulated day at 240 pairs of 1h candles (bench/soak.py).
 """
 
 from __future__ import annotations
@@ -56,12 +62,15 @@ class ReplayDriver:
         *,
         trading: TradingService,
         timeframe: str | None = None,
+        keep: int | None = None,
     ) -> None:
         # `trading`: the service the autopilot acts through; the replay holds its lock around each
         # walk of the paper market (the lock order), which the autopilot itself never touches
         self.exchange, self.autopilot, self.clock, self.trading = exchange, autopilot, clock, trading
         self.timeframe = timeframe or autopilot.timeframe
         self._tf_ms = timeframe_ms(self.timeframe)
+        # `keep`: closed candles kept per pair (default the autopilot's window; a test sets it)
+        self._keep = max(1, keep if keep is not None else autopilot.history_limit)
         self._tracks: dict[str, _Track] = {}
         for pair, (tf, candles) in data.items():
             base_ms = timeframe_ms(tf)
@@ -126,8 +135,7 @@ class ReplayDriver:
                 break
             bucket = bucket_start(ts, self._tf_ms)
             if track.bucket is not None and bucket != track.bucket:
-                track.history.append(merge_bucket(track.current, self._tf_ms))
-                track.current = []
+                self._close_bucket(track)
             track.bucket = bucket
             track.current.append(track.candles[i])
             self._pos, skipped = self._pos + 1, skipped + 1
@@ -144,14 +152,20 @@ class ReplayDriver:
             return 0
         return self.step(last[0] + self._tracks[last[1]].base_ms)
 
+    def _close_bucket(self, track: _Track) -> None:
+        """The trading candle of the bucket just over joins the history; the oldest go past 2 x keep."""
+        track.history.append(merge_bucket(track.current, self._tf_ms))
+        track.current = []
+        if len(track.history) >= 2 * self._keep:  # trimmed in chunks: amortised O(1) per candle
+            del track.history[: len(track.history) - self._keep]
+
     def _open(self, track: _Track, candle: Candle) -> None:
         """The base candle opens: close the previous trading candle if its bucket is over, decide."""
         self.clock.set(candle.ts)
         bucket = bucket_start(candle.ts, self._tf_ms)
         closed = track.bucket is not None and bucket != track.bucket
         if closed:
-            track.history.append(merge_bucket(track.current, self._tf_ms))
-            track.current = []
+            self._close_bucket(track)
         track.bucket = bucket
         track.current.append(candle)
         if not closed or track.pair not in self.autopilot.pairs:

@@ -1,8 +1,9 @@
 """`zyn run`'s composition root loads no heavy library it does not need yet (issue 20.5):
-matplotlib waits for the first chart, the OpenAI SDK for a key, python-telegram-bot for a bot
+matplotlib never (charts are drawn in a child process), the OpenAI SDK for a key, python-telegram-bot for a bot
 token, and pyarrow for a replay big enough to need its reader; ccxt (every exchange class it
 ships, ~45 MB), requests and websockets wait for Kraken, psycopg for a PostgreSQL URL, and
-slack_bolt/slack_sdk for a Slack app. The web app and the start-up checks are built too."""
+slack_bolt/slack_sdk for a Slack app, alembic (and mako) for a database behind the schema head. The web
+app and the start-up checks are built too."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("matplotlib", "openai", "telegram", "pyarrow", "twilio.rest", "ccxt", "requests", "websockets", "psycopg",
-         "slack_bolt", "slack_sdk")
+         "slack_bolt", "slack_sdk", "alembic", "mako")
 
 SCRIPT = """
 import json, sys

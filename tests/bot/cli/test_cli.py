@@ -89,7 +89,7 @@ def test_every_plot_is_written_or_fails_in_one_line(tmp_path: Path) -> None:
 
 
 def test_charts_put_dates_on_the_x_axis() -> None:
-    from bot.alerts.charts import backtest_figure
+    from bot.alerts.chart_figures import backtest_figure
 
     hours = [1_717_200_000_000 + i * 3_600_000 for i in range(48)]  # 2024-06-01 00:00 UTC on
     fig = backtest_figure(hours, {"equity": [10_000.0 + i for i in range(48)]}, "t")
