@@ -165,9 +165,11 @@ def compile_tagged(modules: Sequence[ModuleType], swaps: Mapping[int, object]) -
             mark = getattr(fn, MARK, None) if isinstance(fn, FunctionType) else None
             if mark is None or fn.__module__ != module.__name__:
                 continue
+            if fn.__kwdefaults__:  # FunctionType cannot take them; the kernel's functions have none
+                raise TypeError(f"{fn.__qualname__}: keyword-only defaults are not supported in the kernel")
+            # the clone takes its qualified name from the code object and its module from `space`
+            # (a copy of the module's globals), so numba's cache keys it as the original
             clone = FunctionType(fn.__code__, space, fn.__name__, fn.__defaults__, fn.__closure__)
-            clone.__qualname__, clone.__doc__, clone.__module__ = fn.__qualname__, fn.__doc__, fn.__module__
-            clone.__kwdefaults__ = fn.__kwdefaults__
             dispatchers[id(fn)] = names[name] = _dispatcher(numba, clone, mark)
     for space in spaces:
         for name, value in list(space.items()):
