@@ -64,7 +64,7 @@ def _wait_for_workers(address: str, n: int) -> None:
     deadline = time.monotonic() + 90
     while True:
         try:
-            with Client(address, timeout="5s") as client:
+            with Client(address, timeout="5s") as client:  # type: ignore[no-untyped-call]
                 client.wait_for_workers(n, timeout=60)
                 return
         except OSError:
