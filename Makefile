@@ -27,7 +27,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy core
 	$(BIN)/mypy bot adapters scheduler
 
-PYTEST_ARGS ?=  # e.g. PYTEST_ARGS="-n 2" (pytest-xdist; see README "Tests and benchmarks")
+PYTEST_ARGS ?=  # e.g. PYTEST_ARGS="-n 2 --dist loadfile" (pytest-xdist; see README "Tests and benchmarks")
 pytest: $(STAMP)
 	$(BIN)/pytest --durations=30 $(PYTEST_ARGS)
 

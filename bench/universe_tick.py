@@ -113,6 +113,9 @@ def main() -> int:  # noqa: PLR0915 - one linear script
                "ZYN_UNIVERSE_MIN_VOLUME_USD": "0", "ZYN_UNIVERSE_MAX_PAIRS": "1000", "ZYN_UNIVERSE_MIN_PRICE": "0",
                "ZYN_UNIVERSE_MIN_HISTORY": "0", "ZYN_EVIDENCE": args.evidence}
         zyn = build_zyn(load_settings(env))
+        replay, universe = zyn.replay, zyn.modules.universe
+        if replay is None or universe is None:  # PAPER_FEED=replay and the universe module are set above
+            raise SystemExit("no replay driver or no universe module: the bench's environment did not apply")
         files = len(list(folder.iterdir()))
         print(f"modules: universe, mtf, profit_target; evidence gate {args.evidence}")
         recipe = ("LOAD pairs: real hourly candles time-shifted and price-scaled" if args.pairs
@@ -121,8 +124,8 @@ def main() -> int:  # noqa: PLR0915 - one linear script
               f"{CODE and 'the baseline export' or 'this tree'}", flush=True)
         synth_start = max(c[0].ts for _, c in zyn.market.dataset.values())
         start = synth_start + 30 * 24 * HOUR
-        zyn.replay.skip_until(start)
-        stats = zyn.modules.universe.source.pair_stats()
+        replay.skip_until(start)
+        stats = universe.source.pair_stats()
         rows = select(stats, UniverseSettings())
         kinds = Counter(reason_kind(r) for r in rows)
         print(f"universe with the default filters ({UniverseSettings()}):")
@@ -132,15 +135,15 @@ def main() -> int:  # noqa: PLR0915 - one linear script
         print(f"benchmark universe (no volume/price/count limits, USD only): {len(pairs)} pairs traded")
         times, cpu, queued, blocked = [], [], [], []
         for k in range(args.ticks):
-            before = zyn.replay.ticks
+            before = replay.ticks
             t, c, (run0, wait0) = time.perf_counter(), time.process_time(), sched()
-            zyn.replay.step(start + (k + 1) * HOUR)
+            replay.step(start + (k + 1) * HOUR)
             times.append(time.perf_counter() - t)
             cpu.append(time.process_time() - c)  # this process's CPU: what the load cannot inflate
             run1, wait1 = sched()
             queued.append(wait1 - wait0)
             blocked.append(times[-1] - (run1 - run0) - queued[-1])
-            print(f"tick {k + 1}: {zyn.replay.ticks - before} pair decisions in {times[-1]:.2f}s (CPU {cpu[-1]:.2f}s; "
+            print(f"tick {k + 1}: {replay.ticks - before} pair decisions in {times[-1]:.2f}s (CPU {cpu[-1]:.2f}s; "
                   f"main thread waiting for a core {queued[-1]:.2f}s, blocked {blocked[-1]:.2f}s)"
                   + (" (first: indicator warm-up from the history)" if k == 0 else ""))
         steady = times[1:] or times

@@ -31,6 +31,10 @@ class TelegramSettings:
     telegram_token: str = field(default="", repr=False)
     telegram_api_url: str = "https://api.telegram.org"
     telegram_allowed_chat_ids: tuple[str, ...] = ()
+    # How long one getUpdates long poll waits for a message (seconds). It also bounds how long the
+    # channel's stop() takes: the poller ends after the poll in flight. Not an environment variable
+    # (the contract has none for it): tests build their settings with 1 (dataclasses.replace).
+    telegram_poll_timeout_s: int = 10
 
 
 def telegram_from_env(env: Mapping[str, str]) -> dict[str, Any]:

@@ -98,13 +98,15 @@ class TelegramChannel:
     """The Telegram poller and sender; `start()`/`stop()` are idempotent and thread-safe."""
 
     def __init__(
-        self, channels: ChannelSettings, dispatcher: DispatcherLike, poll_timeout_s: int = 10
+        self, channels: ChannelSettings, dispatcher: DispatcherLike, poll_timeout_s: int | None = None
     ) -> None:
+        """`poll_timeout_s`: one getUpdates long poll (and so the longest stop()); the settings'
+        `telegram_poll_timeout_s` unless given."""
         if not telegram_configured(channels):
             raise ChannelConfigError("Telegram: TELEGRAM_BOT_TOKEN is not set")
         self._channels = channels
         self._dispatcher = dispatcher
-        self._poll_timeout = poll_timeout_s
+        self._poll_timeout = channels.telegram_poll_timeout_s if poll_timeout_s is None else poll_timeout_s
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None

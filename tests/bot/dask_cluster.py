@@ -1,5 +1,9 @@
 """A real Dask cluster on loopback for tests: a `dask scheduler` and two `dask worker` processes
-(the fixture `dask_cluster`, registered in tests/bot/conftest.py, yields the scheduler address)."""
+(the fixture `dask_cluster`, registered in tests/bot/conftest.py, yields the scheduler address).
+
+One cluster per test session (per xdist worker): starting three processes that import dask and
+stopping them cost seconds, and the tests only submit work to it and read what their own work did
+(`executed_counts` before and after), so sharing it hides nothing."""
 
 from __future__ import annotations
 
@@ -28,8 +32,9 @@ def _start(args: list[str], log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen([dask, *args], stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env, cwd=log.parent)
 
 
-@pytest.fixture
-def dask_cluster(tmp_path: Path) -> Iterator[str]:
+@pytest.fixture(scope="session")
+def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tmp_path = tmp_path_factory.mktemp("dask")
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     procs = [_start(["scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
@@ -58,13 +63,21 @@ def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
             p.kill()
 
 
+def executed_counts(address: str) -> dict[str, int]:
+    """Tasks each worker of the cluster has run so far (by worker address)."""
+    from distributed import Client
+
+    with Client(address, timeout="10s") as client:  # type: ignore[no-untyped-call]
+        return dict(client.run(lambda dask_worker: dask_worker.state.executed_count))
+
+
 def _wait_for_workers(address: str, n: int) -> None:
     from distributed import Client
 
     deadline = time.monotonic() + 90
     while True:
         try:
-            with Client(address, timeout="5s") as client:
+            with Client(address, timeout="5s") as client:  # type: ignore[no-untyped-call]
                 client.wait_for_workers(n, timeout=60)
                 return
         except OSError:

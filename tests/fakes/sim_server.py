@@ -42,7 +42,9 @@ class SimServer:
             "127.0.0.1", port, app, threaded=True, request_handler=_QuietHandler
         )
         self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # polled every 50 ms, not werkzeug's 500 ms: shutdown() waits for the loop to look, and
+        # every test that runs the sim paid up to half a second in its teardown (109 in tests/adapters)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     def start(self) -> SimServer:
         self._thread.start()

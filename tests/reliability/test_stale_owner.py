@@ -3,12 +3,22 @@ lease never reaches the exchange (issue 19.4: lease fencing). Real processes: tw
 live mode on one SQLite database, against the Kraken sim on loopback, judged by the sim's orders.
 
 Order path: ZYN_EVIDENCE=off.
+
+Why the freeze is taken with the database's write lock held by the test (it was flaky): SQLite has
+one writer at a time, and a process stopped inside a write transaction (its lease renewal, a status
+write: a few ms every second) keeps that lock while stopped, so the standby could not write its
+takeover until the owner resumed, and the test waited out its deadline. Holding the write lock
+while sending SIGSTOP, and letting it go only once every thread of the owner is seen stopped,
+freezes the owner between writes every time. The delay on the balance read also applies to every
+BalanceEx until the freeze: a one-shot fault could be taken by a background job's read (the status
+sync) instead of the yes's, letting the yes reach the exchange before the freeze.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import threading
 import time
 from decimal import Decimal
@@ -30,6 +40,35 @@ def wait_count(counter: MethodCounter, method: str, above: int, deadline_s: floa
         time.sleep(0.02)
 
 
+def all_threads_stopped(pid: int) -> bool:
+    """Every thread of `pid` is in the stopped state (T), as /proc/PID/task/*/stat says."""
+    states = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            states.append((task / "stat").read_text().rsplit(")", 1)[-1].split()[0])
+        except OSError:  # a thread that ended meanwhile
+            continue
+    return bool(states) and all(state in ("T", "t") for state in states)
+
+
+def freeze_between_writes(pid: int, db: Path, deadline_s: float = 30) -> None:
+    """SIGSTOP `pid` while this test holds the SQLite write lock, so the frozen process cannot be
+    inside a write transaction (which would keep the lock, and every other writer out, while it is
+    stopped); the lock is let go once every thread of `pid` is stopped."""
+    holder = sqlite3.connect(db, timeout=deadline_s, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # waits for the owner's write in progress, if any, to end
+        os.kill(pid, signal.SIGSTOP)
+        end = time.time() + deadline_s
+        while not all_threads_stopped(pid):
+            if time.time() > end:
+                raise AssertionError(f"process {pid} did not stop")
+            time.sleep(0.01)
+        holder.execute("ROLLBACK")
+    finally:
+        holder.close()
+
+
 def test_an_owner_frozen_during_a_yes_and_resumed_after_a_takeover_sends_nothing(
     tmp_path: Path, data_dir: Path
 ) -> None:
@@ -49,7 +88,8 @@ def test_an_owner_frozen_during_a_yes_and_resumed_after_a_takeover_sends_nothing
             echo = post_chat(port_a, f"buy {AMOUNT} btc sl {stop_price}")["reply"]
             assert "yes" in echo.lower(), echo
             seen = counter.counts.get("BalanceEx", 0)
-            sim.sim.app.config["FAULTS"] = [Fault("BalanceEx", "delay", delay_s=6)]  # the yes's balance read
+            # the yes's balance read waits (so does any background read until the freeze: see above)
+            sim.sim.app.config["FAULTS"] = [Fault("BalanceEx", "delay", delay_s=6, times=1_000)]
             answer: dict[str, str] = {}
 
             def say_yes() -> None:
@@ -61,8 +101,10 @@ def test_an_owner_frozen_during_a_yes_and_resumed_after_a_takeover_sends_nothing
             worker = threading.Thread(target=say_yes, daemon=True)
             worker.start()
             wait_count(counter, "BalanceEx", seen)  # the yes is in flight, waiting on the exchange
-            os.kill(a.pid, signal.SIGSTOP)
             try:
+                freeze_between_writes(a.pid, tmp_path / "zyn.db")
+                sim.sim.app.config["FAULTS"] = []  # the held read keeps its delay; the standby's reads do not wait
+                assert worker.is_alive()  # frozen during the yes: no answer yet
                 wait_role(port_b, "owner", deadline_s=90)  # the standby took the lease over
             finally:
                 os.kill(a.pid, signal.SIGCONT)

@@ -23,7 +23,7 @@ from bot.settings import load_settings
 from bot.wiring.app import Zyn, build_zyn
 from tests.fakes.openai_server import FakeOpenAIServer, text
 from tests.fakes.slack_api import FakeSlackAPI
-from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.fakes.telegram_api import FakeTelegramAPI, quick_poll
 from tests.fakes.twilio_api import FakeTwilioAPI
 
 OWNER_CHAT, STRANGER_CHAT = 4242, 6666
@@ -106,9 +106,8 @@ def world(tmp: Path, data: Path, keep_log_lines: int | None = None,
         "TWILIO_API_URL": twilio.url, "SMS_ALLOWED_NUMBERS": OWNER_PHONE, "SMS_ALERT_TO": OWNER_PHONE,
         "OPENAI_BASE_URL": llm.base_url, **SECRETS, **(extra_env or {}),
     }
-    zyn = build_zyn(load_settings(env))
+    zyn = build_zyn(quick_poll(load_settings(env)))
     telegram: Any = zyn.channels["telegram"]
-    telegram._poll_timeout = 1  # noqa: SLF001 - keep stop() quick in tests
     telegram.start()
     try:
         yield World(zyn, create_web_app(zyn), tg, slack, twilio, llm, tmp / "zyn.db", lines)

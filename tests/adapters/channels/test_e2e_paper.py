@@ -25,7 +25,7 @@ from core.telemetry.models import TradeRow
 from tests.adapters.channels.conftest import OWNER_CHAT, OWNER_PHONE, STRANGER_CHAT
 from tests.conftest import shared_data
 from tests.fakes.loopback_http import Call
-from tests.fakes.telegram_api import FakeTelegramAPI, html_to_text
+from tests.fakes.telegram_api import FakeTelegramAPI, html_to_text, quick_poll
 from tests.fakes.twilio_api import FakeTwilioAPI
 
 DATA = shared_data() / "kraken"
@@ -55,10 +55,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         "SMS_ALLOWED_NUMBERS": OWNER_PHONE,
         "SMS_ALERT_TO": OWNER_PHONE,
     }
-    zyn = build_zyn(load_settings(env))
+    zyn = build_zyn(quick_poll(load_settings(env)))
     zyn.replay.step(zyn.replay.start_ms() + 3 * DAY)  # prices for both pairs, too early for the autopilot
     telegram: TelegramChannel = zyn.channels["telegram"]
-    telegram._poll_timeout = 1  # noqa: SLF001 - keep stop() quick in tests
     telegram.start()
     try:
         yield {"zyn": zyn, "tg": tg, "twilio": tw}

@@ -21,9 +21,11 @@ import pytest
 from adapters.channels.telegram import TelegramChannel
 from adapters.web.app import create_web_app
 from bot.conversation.envelope import Envelope
+from bot.settings import load_settings
+from bot.wiring.app import build_zyn
 from tests.adapters.channels.conftest import OWNER_CHAT, OWNER_PHONE
-from tests.bot.wiring.test_app_modes_sim import build, kraken_sim, paper_env
-from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.bot.wiring.test_app_modes_sim import kraken_sim, paper_env, unthrottle
+from tests.fakes.telegram_api import FakeTelegramAPI, quick_poll
 from tests.fakes.twilio_api import FakeTwilioAPI
 from tests.fakes.twilio_api import sign as twilio_sign
 
@@ -45,9 +47,9 @@ def world(tmp_path: Path, data_dir: Path) -> Iterator[dict[str, Any]]:
             "TWILIO_API_URL": tw.url,
             "SMS_ALLOWED_NUMBERS": OWNER_PHONE,
         }
-        zyn = build(env, clock=sim.sim.clock)
+        zyn = build_zyn(quick_poll(load_settings(env)), clock=sim.sim.clock)
+        unthrottle(zyn)
         telegram: TelegramChannel = zyn.channels["telegram"]
-        telegram._poll_timeout = 1  # noqa: SLF001 - keep stop() quick in tests
         telegram.start()
         try:
             yield {"zyn": zyn, "sim": sim, "app": create_web_app(zyn), "tg": tg, "tw": tw}

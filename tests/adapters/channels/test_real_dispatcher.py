@@ -20,7 +20,7 @@ from bot.settings import load_settings
 from tests.adapters.channels.conftest import OWNER_CHAT, OWNER_PHONE, OWNER_SLACK, SLACK_SECRET, STRANGER_CHAT
 from tests.conftest import shared_data
 from tests.fakes.slack_api import FakeSlackAPI, sign, slash_command_body
-from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.fakes.telegram_api import FakeTelegramAPI, quick_poll
 from tests.fakes.twilio_api import FakeTwilioAPI
 from tests.fakes.twilio_api import sign as twilio_sign
 
@@ -52,9 +52,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         "SMS_ALLOWED_NUMBERS": OWNER_PHONE,
         "SMS_ALERT_TO": OWNER_PHONE,
     }
-    zyn = build_zyn(load_settings(env))
+    zyn = build_zyn(quick_poll(load_settings(env)))
     telegram: TelegramChannel = zyn.channels["telegram"]
-    telegram._poll_timeout = 1  # noqa: SLF001 - keep stop() quick in tests
     telegram.start()
     try:
         yield {"zyn": zyn, "app": create_web_app(zyn), "tg": tg, "slack": sl, "twilio": tw}

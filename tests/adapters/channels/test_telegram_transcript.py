@@ -20,7 +20,7 @@ from bot.settings import load_settings
 from core.telemetry.models import DecisionRow, MessageRow
 from tests.adapters.channels.conftest import OWNER_CHAT
 from tests.conftest import shared_data
-from tests.fakes.telegram_api import FakeTelegramAPI, html_to_text
+from tests.fakes.telegram_api import FakeTelegramAPI, html_to_text, quick_poll
 
 DATA = shared_data() / "kraken"
 DAY = 86_400_000
@@ -43,10 +43,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         "TELEGRAM_ALLOWED_CHAT_IDS": str(OWNER_CHAT),
         "ZYN_EVIDENCE": "off",  # the autopilot's own entries are part of the transcript (no shadow)
     }
-    zyn = build_zyn(load_settings(env))
+    zyn = build_zyn(quick_poll(load_settings(env)))
     zyn.replay.step(zyn.replay.start_ms() + 3 * DAY)
     telegram: TelegramChannel = zyn.channels["telegram"]
-    telegram._poll_timeout = 1  # noqa: SLF001 - keep stop() quick in tests
     telegram.start()
     try:
         yield {"zyn": zyn, "tg": tg, "lines": []}

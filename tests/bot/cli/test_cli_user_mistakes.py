@@ -58,7 +58,7 @@ class _Owner(BaseHTTPRequestHandler):
 @pytest.fixture
 def owner_server() -> Iterator[ThreadingHTTPServer]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Owner)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)  # a quick shutdown()
     thread.start()
     yield server
     server.shutdown()

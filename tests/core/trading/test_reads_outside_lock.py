@@ -25,6 +25,9 @@ ETH = "ETH/USD"
 
 def lock_is_free(service: TradingService) -> bool:
     """Whether another thread can take the trading lock right now (it is not held by the caller)."""
+    if service.lock._is_owned():  # type: ignore[attr-defined]  # CPython's RLock says so
+        # held by this very thread, which waits below: the probe could only time out (2 s each time)
+        return False
     got: list[bool] = []
 
     def probe() -> None:
