@@ -145,8 +145,10 @@ def test_a_duplicated_report_and_a_dropped_socket_still_book_the_fill_exactly_on
     sim.app.config["WS_FAULTS"] = [SocketFault("drop", "executions")]
     sim.exchange.fill_part(str(second.data["order_id"]), D("0.02"))  # its report is lost with the socket
     wait_for(lambda: len([b for b in svc.brackets(PAIR) if b.stop_order_id]) == 2)
-    assert bridge.applied == 1 and bridge.syncs > syncs  # the copy was dropped by its exec id; the
-    # lost report's fill was booked by the woken REST sync
+    # the woken REST sync booked the lost report's fill; it is counted once that sync has returned,
+    # a moment after the fill it booked is visible, so wait for the count, not just the booking
+    wait_for(lambda: bridge.syncs > syncs)
+    assert bridge.applied == 1  # the copy was dropped by its exec id
     assert sorted(b.amount for b in svc.brackets(PAIR)) == [D("0.01"), D("0.02")]
     with Session(db) as s:
         assert len(s.exec(select(TradeRow)).all()) == 2
