@@ -216,6 +216,8 @@ def main() -> int:  # noqa: C901, PLR0915 - one linear script
                          "each day, then the allocation sites and object types that grew from day 1 to the "
                          "last day (tracemalloc: slower)")
     ap.add_argument("--trace-frames", type=int, default=1, help="with --trace: frames kept per allocation")
+    ap.add_argument("--holders", action="store_true",
+                    help="who holds the gc-tracked objects grown from day 1 to the last day (bench/holders.py)")
     ap.add_argument("--trim-every-min", type=int, default=0,
                     help="experiment: glibc malloc_trim(0) every N simulated minutes (0: never)")
     ap.add_argument("--baseline", default="", help="a git revision soaked side by side with this tree")
@@ -300,8 +302,16 @@ def main() -> int:  # noqa: C901, PLR0915 - one linear script
                       f"{time.monotonic() - t_wall:6.0f} s, errors so far {len(errors)}", flush=True)
                 if args.trace and minute // 1440 == 1:
                     first_snap, first_types = tracemalloc.take_snapshot(), object_types()
+                if args.holders and minute // 1440 == 1:
+                    from bench.holders import snapshot_ids  # lazy: only with --holders
+
+                    first_ids = snapshot_ids()
         if args.trace and args.days > 1:
             print_growth(first_snap, tracemalloc.take_snapshot(), first_types, object_types())
+        if args.holders and args.days > 1:
+            from bench.holders import print_holders  # lazy: only with --holders
+
+            print_holders(first_ids, ("Candle", "tuple", "Call", "EvidenceTrade", "dict", "list"))
         w.tg.wait_for("/sendMessage", lambda c: c.params.get("chat_id") == str(OWNER_CHAT), count=n, timeout=300)
         with Session(w.zyn.db) as s:
             error_rows = int(s.exec(select(func.count()).select_from(ErrorRow)).one())
