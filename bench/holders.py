@@ -77,8 +77,8 @@ def chain(obj: object, ignore: set[int], depth: int = 10) -> str:
     return " <- ".join(parts)
 
 
-def print_holders(before: set[int], type_names: tuple[str, ...], samples: int = 12) -> None:
-    """For each type in `type_names`: how many appeared since `before`, and who holds a sample."""
+def print_holders(before: set[int], top: int = 10, samples: int = 12) -> None:
+    """For the `top` types with the most objects new since `before`: how many, who holds a sample."""
     gc.collect()
     everything = gc.get_objects()
     new = [o for o in everything if id(o) not in before]
@@ -89,8 +89,8 @@ def print_holders(before: set[int], type_names: tuple[str, ...], samples: int = 
         by_type.setdefault(type(o).__qualname__, []).append(o)
     ignore |= {id(v) for v in by_type.values()} | {id(by_type)}
     print("holders of the objects grown since day 1 (a sample of each type, first referrer chain):")
-    for name in type_names:
-        objs = by_type.get(name, [])
+    for name in sorted(by_type, key=lambda t: -len(by_type[t]))[:top]:
+        objs = by_type[name]
         step = max(1, len(objs) // samples)
         picked = objs[::step][:samples]
         counts: Counter[str] = Counter()

@@ -311,7 +311,7 @@ def main() -> int:  # noqa: C901, PLR0915 - one linear script
         if args.holders and args.days > 1:
             from bench.holders import print_holders  # lazy: only with --holders
 
-            print_holders(first_ids, ("Candle", "tuple", "Call", "EvidenceTrade", "dict", "list"))
+            print_holders(first_ids)
         w.tg.wait_for("/sendMessage", lambda c: c.params.get("chat_id") == str(OWNER_CHAT), count=n, timeout=300)
         with Session(w.zyn.db) as s:
             error_rows = int(s.exec(select(func.count()).select_from(ErrorRow)).one())
