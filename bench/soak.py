@@ -301,13 +301,17 @@ def main() -> int:  # noqa: C901, PLR0915 - one linear script
                 print(f"day {minute // 1440:2d}: RSS {samples[-1][1]:7.1f} MB{traced}, wall "
                       f"{time.monotonic() - t_wall:6.0f} s, errors so far {len(errors)}", flush=True)
                 if args.trace and minute // 1440 == 1:
-                    first_snap, first_types = tracemalloc.take_snapshot(), object_types()
+                    # the types first: a snapshot's own traces are tuples, and were counted as growth
+                    # (the "tuple +6436" of bench/results/soak_20_5_s6.txt was the second snapshot)
+                    first_types = object_types()
+                    first_snap = tracemalloc.take_snapshot()
                 if args.holders and minute // 1440 == 1:
                     from bench.holders import snapshot_ids  # lazy: only with --holders
 
                     first_ids = snapshot_ids()
         if args.trace and args.days > 1:
-            print_growth(first_snap, tracemalloc.take_snapshot(), first_types, object_types())
+            last_types = object_types()
+            print_growth(first_snap, tracemalloc.take_snapshot(), first_types, last_types)
         if args.holders and args.days > 1:
             from bench.holders import print_holders  # lazy: only with --holders
 
