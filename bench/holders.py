@@ -39,7 +39,8 @@ def _owner(d: dict[str, object], seen: set[int]) -> object | None:
         if id(r) in seen:
             continue
         if getattr(r, "__dict__", None) is d:
-            return r
+            owner: object = r
+            return owner
     return None
 
 
