@@ -9,6 +9,7 @@ an instance attribute (`Class.attr`) or a module global is printed, counted over
 from __future__ import annotations
 
 import gc
+import sys
 import types
 from collections import Counter
 
@@ -82,7 +83,7 @@ def print_holders(before: set[int], top: int = 10, samples: int = 12) -> None:
     """For the `top` types with the most objects new since `before`: how many, who holds a sample."""
     gc.collect()
     everything = gc.get_objects()
-    new = [o for o in everything if id(o) not in before]
+    new = [o for o in everything if id(o) not in before and o is not before]  # `before` itself: 8 MB
     del everything
     ignore = {id(new)}
     by_type: dict[str, list[object]] = {}
@@ -90,13 +91,18 @@ def print_holders(before: set[int], top: int = 10, samples: int = 12) -> None:
         by_type.setdefault(type(o).__qualname__, []).append(o)
     ignore |= {id(v) for v in by_type.values()} | {id(by_type)}
     print("holders of the objects grown since day 1 (a sample of each type, first referrer chain):")
-    for name in sorted(by_type, key=lambda t: -len(by_type[t]))[:top]:
+    total = sum(sys.getsizeof(o) for o in new)
+    print(f"  all types: +{len(new)} objects, {total / 2**20:.3f} MB shallow")
+    sizes = {t: sum(sys.getsizeof(o) for o in objs) for t, objs in by_type.items()}
+    heavy = sorted(sizes, key=lambda t: -sizes[t])[:3]
+    for name in dict.fromkeys([*heavy, *sorted(by_type, key=lambda t: -len(by_type[t]))[:top]]):
         objs = by_type[name]
         step = max(1, len(objs) // samples)
         picked = objs[::step][:samples]
         counts: Counter[str] = Counter()
         for o in picked:
             counts[chain(o, ignore | {id(picked)})] += 1
-        print(f"  {name}: +{len(objs)}")
+        size = sizes[name]  # shallow: the object itself, not what it holds
+        print(f"  {name}: +{len(objs)} objects, {size / 2**20:.3f} MB shallow")
         for path, n in counts.most_common():
             print(f"    {n:3d} x {path}")
