@@ -106,3 +106,17 @@ def print_holders(before: set[int], top: int = 10, samples: int = 12) -> None:
         print(f"  {name}: +{len(objs)} objects, {size / 2**20:.3f} MB shallow")
         for path, n in counts.most_common():
             print(f"    {n:3d} x {path}")
+
+
+def deep_mb(root: object) -> float:
+    """MB reachable from `root` through gc referents (strings and numbers included), each object once."""
+    seen: set[int] = set()
+    todo, total = [root], 0
+    while todo:
+        o = todo.pop()
+        if id(o) in seen or isinstance(o, (type, types.ModuleType, types.FunctionType)):
+            continue
+        seen.add(id(o))
+        total += sys.getsizeof(o)
+        todo.extend(gc.get_referents(o))
+    return total / 2**20

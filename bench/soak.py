@@ -23,6 +23,8 @@ scheduler's own `native_heap_trim` job, as `zyn run` would (none on a revision w
 sys.path) side by side with this tree, started together; both outputs print when both end.
 `make soak` = `--pairs 240 --days 30 --warmup-days 12 --baseline main`: the issue's 30 simulated days at
 240 pairs (12 days of warm-up: 60 at 240 pairs is ~350,000 catch-up decisions before day 0).
+`--holders` prints who holds the objects grown from day 1 (bench/holders.py) and what the fakes kept;
+`--forget-replies` (experiment) has the fakes forget each day's recorded calls, the harness' own growth.
 """
 
 from __future__ import annotations
@@ -216,6 +218,9 @@ def main() -> int:  # noqa: C901, PLR0915 - one linear script
                          "each day, then the allocation sites and object types that grew from day 1 to the "
                          "last day (tracemalloc: slower)")
     ap.add_argument("--trace-frames", type=int, default=1, help="with --trace: frames kept per allocation")
+    ap.add_argument("--forget-replies", action="store_true",
+                    help="experiment: each simulated day, once its Telegram replies arrived, the fakes forget "
+                         "the calls they recorded (the harness' own growth, not Zyn's, out of the slope)")
     ap.add_argument("--holders", action="store_true",
                     help="who holds the gc-tracked objects grown from day 1 to the last day (bench/holders.py)")
     ap.add_argument("--trim-every-min", type=int, default=0,
@@ -265,7 +270,7 @@ def main() -> int:  # noqa: C901, PLR0915 - one linear script
         w.zyn.replay.step(now)  # the warm-up
         if args.trace:
             tracemalloc.start(args.trace_frames)
-        t_wall, n = time.monotonic(), 0
+        t_wall, n, forgotten = time.monotonic(), 0, 0
         trim_job = [j for j in w.zyn.scheduler.jobs if j.name == "native_heap_trim"]
         next_trim = t_wall + TRIM_EVERY_S
         samples.append((0, rss_mb()))
@@ -294,6 +299,13 @@ def main() -> int:  # noqa: C901, PLR0915 - one linear script
                 import ctypes
 
                 ctypes.CDLL(None).malloc_trim(0)
+            if args.forget_replies and minute % 1440 == 0:
+                w.tg.wait_for("/sendMessage", lambda c: c.params.get("chat_id") == str(OWNER_CHAT),
+                              count=n - forgotten, timeout=300)
+                for fake in (w.tg, w.slack):
+                    with fake._cond:  # noqa: SLF001 - the fake's own lock around its record
+                        fake.calls.clear()
+                forgotten = n
             if minute % 1440 == 0:
                 samples.append((minute // 1440, rss_mb()))
                 traced = (f", traced since warm-up {tracemalloc.get_traced_memory()[0] / 2**20:7.1f} MB, "
@@ -316,7 +328,14 @@ def main() -> int:  # noqa: C901, PLR0915 - one linear script
             from bench.holders import print_holders  # lazy: only with --holders
 
             print_holders(first_ids)
-        w.tg.wait_for("/sendMessage", lambda c: c.params.get("chat_id") == str(OWNER_CHAT), count=n, timeout=300)
+        if args.holders:
+            from bench.holders import deep_mb  # lazy: only with --holders
+
+            kept = {"tg.calls": w.tg.calls, "slack.calls": w.slack.calls, "twilio.sent": w.twilio.sent,
+                    "log_lines": w.log_lines}
+            print("MB (deep) the harness keeps at the end:", {k: round(deep_mb(v), 2) for k, v in kept.items()})
+        w.tg.wait_for("/sendMessage", lambda c: c.params.get("chat_id") == str(OWNER_CHAT), count=n - forgotten,
+                      timeout=300)
         with Session(w.zyn.db) as s:
             error_rows = int(s.exec(select(func.count()).select_from(ErrorRow)).one())
             decisions = int(s.exec(select(func.count()).select_from(DecisionRow)).one())
