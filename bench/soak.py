@@ -218,6 +218,8 @@ def main() -> int:  # noqa: C901, PLR0915 - one linear script
                          "each day, then the allocation sites and object types that grew from day 1 to the "
                          "last day (tracemalloc: slower)")
     ap.add_argument("--trace-frames", type=int, default=1, help="with --trace: frames kept per allocation")
+    ap.add_argument("--said", default="status,pnl today,trades,balance,why,orders,help,pnl week",
+                    help="the chat texts sent in turn (comma-separated): which answers grow the heap")
     ap.add_argument("--forget-replies", action="store_true",
                     help="experiment: each simulated day, once its Telegram replies arrived, the fakes forget "
                          "the calls they recorded (the harness' own growth, not Zyn's, out of the slope)")
@@ -260,7 +262,7 @@ def main() -> int:  # noqa: C901, PLR0915 - one linear script
     # the settings are read from world()'s own mapping (load_settings(env)), not os.environ: before
     # issue 20.5 these two were set in os.environ, never read, and only the default pairs traded
     settings = {"ZYN_PAIRS": ",".join(pairs), "ZYN_TIMEFRAME": "1h"}
-    said = ["status", "pnl today", "trades", "balance", "why", "orders", "help", "pnl week"]
+    said = args.said.split(",")
     bad_answers, messages, samples = 0, 0, []
     with world(tmp, tmp / "data", keep_log_lines=10_000, extra_env=settings) as w:
         web = w.app.test_client()
