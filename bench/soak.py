@@ -23,6 +23,8 @@ scheduler's own `native_heap_trim` job, as `zyn run` would (none on a revision w
 sys.path) side by side with this tree, started together; both outputs print when both end.
 `make soak` = `--pairs 240 --days 30 --warmup-days 12 --baseline main`: the issue's 30 simulated days at
 240 pairs (12 days of warm-up: 60 at 240 pairs is ~350,000 catch-up decisions before day 0).
+`--holders` prints who holds the objects grown from day 1 (bench/holders.py) and what the fakes kept;
+`--forget-replies` (experiment) has the fakes forget each day's recorded calls, the harness' own growth.
 """
 
 from __future__ import annotations
@@ -216,6 +218,13 @@ def main() -> int:  # noqa: C901, PLR0915 - one linear script
                          "each day, then the allocation sites and object types that grew from day 1 to the "
                          "last day (tracemalloc: slower)")
     ap.add_argument("--trace-frames", type=int, default=1, help="with --trace: frames kept per allocation")
+    ap.add_argument("--said", default="status,pnl today,trades,balance,why,orders,help,pnl week",
+                    help="the chat texts sent in turn (comma-separated): which answers grow the heap")
+    ap.add_argument("--forget-replies", action="store_true",
+                    help="experiment: each simulated day, once its Telegram replies arrived, the fakes forget "
+                         "the calls they recorded (the harness' own growth, not Zyn's, out of the slope)")
+    ap.add_argument("--holders", action="store_true",
+                    help="who holds the gc-tracked objects grown from day 1 to the last day (bench/holders.py)")
     ap.add_argument("--trim-every-min", type=int, default=0,
                     help="experiment: glibc malloc_trim(0) every N simulated minutes (0: never)")
     ap.add_argument("--baseline", default="", help="a git revision soaked side by side with this tree")
@@ -253,7 +262,7 @@ def main() -> int:  # noqa: C901, PLR0915 - one linear script
     # the settings are read from world()'s own mapping (load_settings(env)), not os.environ: before
     # issue 20.5 these two were set in os.environ, never read, and only the default pairs traded
     settings = {"ZYN_PAIRS": ",".join(pairs), "ZYN_TIMEFRAME": "1h"}
-    said = ["status", "pnl today", "trades", "balance", "why", "orders", "help", "pnl week"]
+    said = args.said.split(",")
     bad_answers, messages, samples = 0, 0, []
     with world(tmp, tmp / "data", keep_log_lines=10_000, extra_env=settings) as w:
         web = w.app.test_client()
@@ -263,7 +272,7 @@ def main() -> int:  # noqa: C901, PLR0915 - one linear script
         w.zyn.replay.step(now)  # the warm-up
         if args.trace:
             tracemalloc.start(args.trace_frames)
-        t_wall, n = time.monotonic(), 0
+        t_wall, n, forgotten = time.monotonic(), 0, 0
         trim_job = [j for j in w.zyn.scheduler.jobs if j.name == "native_heap_trim"]
         next_trim = t_wall + TRIM_EVERY_S
         samples.append((0, rss_mb()))
@@ -292,6 +301,13 @@ def main() -> int:  # noqa: C901, PLR0915 - one linear script
                 import ctypes
 
                 ctypes.CDLL(None).malloc_trim(0)
+            if args.forget_replies and minute % 1440 == 0:
+                w.tg.wait_for("/sendMessage", lambda c: c.params.get("chat_id") == str(OWNER_CHAT),
+                              count=n - forgotten, timeout=300)
+                for fake in (w.tg, w.slack):
+                    with fake._cond:  # noqa: SLF001 - the fake's own lock around its record
+                        fake.calls.clear()
+                forgotten = n
             if minute % 1440 == 0:
                 samples.append((minute // 1440, rss_mb()))
                 traced = (f", traced since warm-up {tracemalloc.get_traced_memory()[0] / 2**20:7.1f} MB, "
@@ -299,10 +315,29 @@ def main() -> int:  # noqa: C901, PLR0915 - one linear script
                 print(f"day {minute // 1440:2d}: RSS {samples[-1][1]:7.1f} MB{traced}, wall "
                       f"{time.monotonic() - t_wall:6.0f} s, errors so far {len(errors)}", flush=True)
                 if args.trace and minute // 1440 == 1:
-                    first_snap, first_types = tracemalloc.take_snapshot(), object_types()
+                    # the types first: a snapshot's own traces are tuples, and were counted as growth
+                    # (the "tuple +6436" of bench/results/soak_20_5_s6.txt was the second snapshot)
+                    first_types = object_types()
+                    first_snap = tracemalloc.take_snapshot()
+                if args.holders and minute // 1440 == 1:
+                    from bench.holders import snapshot_ids  # lazy: only with --holders
+
+                    first_ids = snapshot_ids()
         if args.trace and args.days > 1:
-            print_growth(first_snap, tracemalloc.take_snapshot(), first_types, object_types())
-        w.tg.wait_for("/sendMessage", lambda c: c.params.get("chat_id") == str(OWNER_CHAT), count=n, timeout=300)
+            last_types = object_types()
+            print_growth(first_snap, tracemalloc.take_snapshot(), first_types, last_types)
+        if args.holders and args.days > 1:
+            from bench.holders import print_holders  # lazy: only with --holders
+
+            print_holders(first_ids)
+        if args.holders:
+            from bench.holders import deep_mb  # lazy: only with --holders
+
+            kept = {"tg.calls": w.tg.calls, "slack.calls": w.slack.calls, "twilio.sent": w.twilio.sent,
+                    "log_lines": w.log_lines}
+            print("MB (deep) the harness keeps at the end:", {k: round(deep_mb(v), 2) for k, v in kept.items()})
+        w.tg.wait_for("/sendMessage", lambda c: c.params.get("chat_id") == str(OWNER_CHAT), count=n - forgotten,
+                      timeout=300)
         with Session(w.zyn.db) as s:
             error_rows = int(s.exec(select(func.count()).select_from(ErrorRow)).one())
             decisions = int(s.exec(select(func.count()).select_from(DecisionRow)).one())
