@@ -161,25 +161,11 @@ def print_growth(before: object, after: object, types_before: dict[str, int], ty
     print("objects (gc-tracked) grown from day 1 to the last day:", ", ".join(f"{t} {d:+d}" for d, t in grown[:12]))
 
 
-def exported(repo: Path, rev: str) -> str:
-    """REV's core/bot/adapters/scheduler in a folder kept per commit under the temp dir: numba's
-    on-disk kernel cache lives beside the kernel's source, so a fresh folder per run would make the
-    baseline compile the kernel (~60 MB more of LLVM in the process) while this tree loads it."""
-    sha = subprocess.run(["git", "-C", str(repo), "rev-parse", rev], check=True, capture_output=True,
-                         text=True).stdout.strip()
-    code = Path(tempfile.gettempdir()) / f"zyn-bench-code-{sha}"
-    if not code.is_dir():
-        part = Path(tempfile.mkdtemp(prefix="zyn-bench-code-"))
-        archive = subprocess.run(["git", "-C", str(repo), "archive", sha, "core", "bot", "adapters", "scheduler"],
-                                 check=True, capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(part)], input=archive, check=True)
-        part.rename(code)
-    return str(code)
-
-
 def side_by_side(rev: str, argv: list[str]) -> int:
     """REV's code and this tree, each soaked in its own process, started together. A one-day
     two-pair pass of both first (not reported) fills each tree's kernel cache."""
+    from run_memory import exported  # lazy: the sibling bench's export, kept per commit (one copy)
+
     code = exported(ROOT, rev)
     git = ["git", "-C", str(ROOT), "rev-parse", "--short"]
     base = subprocess.run([*git, rev], check=True, capture_output=True, text=True).stdout.strip()
