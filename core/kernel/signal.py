@@ -132,11 +132,18 @@ SIZED = (C.SKIP_CANNOT_SIZE, C.SKIP_ROUNDS_ZERO, C.SKIP_ORDERMIN, C.SKIP_COSTMIN
 
 
 class KernelSma20Atr(Sma20Atr):
-    """The pinned `sma20_atr` with its compiled kernel: live signals and whole-array backtests."""
+    """The pinned `sma20_atr` with its compiled kernel: live signals and whole-array backtests.
+
+    `flavour`: the kernel flavour every signal and backtester it builds runs in; None = each call by
+    its own work. The composition root passes "compiled" for a universe big enough
+    (core.kernel.flavour.by_universe)."""
+
+    def __init__(self, flavour: Flavour | None = None) -> None:
+        self.flavour = flavour
 
     def for_pair(self, pair: str, market: Market, cfg: RiskConfig) -> KernelPairSignal:  # type: ignore[override]
-        return KernelPairSignal(pair, market, cfg)
+        return KernelPairSignal(pair, market, cfg, flavour=self.flavour)
 
     def backtester(self, pair: str, timeframe: str, market: Market, cfg: RiskConfig, *,
                    rules: EntryRules | None = None, gate: GateFn | None = None) -> KernelBacktester:
-        return KernelBacktester(pair, timeframe, market, cfg, gate=gate, rules=rules)
+        return KernelBacktester(pair, timeframe, market, cfg, gate=gate, rules=rules, flavour=self.flavour)
