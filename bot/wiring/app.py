@@ -84,6 +84,7 @@ if TYPE_CHECKING:
     from core.telemetry.storage_health import StorageHealth
     from core.trading.autopilot import Autopilot
     from core.trading.replay import ReplayDriver
+    from core.trading.servant import LiveEvidence
     from core.trading.service import TradingService
     from scheduler.lock import SchedulerLock
     from scheduler.runner import ZynScheduler
@@ -112,6 +113,7 @@ class Zyn:
     learning: LearningRunner
     modules: Modules
     autopilot: Autopilot
+    evidence: LiveEvidence | None  # the evidence gate (issue 17; None = ZYN_EVIDENCE=off)
     replay: ReplayDriver | None  # paper + replay only
     pricer: LivePaperPricer | None  # paper on live prices only
     status: StatusService
@@ -277,11 +279,13 @@ def build_zyn(
                                   book=book_quote(live_feed))
     channels = build_channels(settings, dispatcher, notifier)
     scheduler = build_scheduler(JobParts(settings, db, kv, clock, notifier, trading, autopilot, take_profit, status,
-                                         dispatcher.services, learning, modules, feed, replay, pricer), lock)
+                                         dispatcher.services, learning, modules, feed, replay, pricer, evidence),
+                                lock)
     zyn = Zyn(settings=settings, clock=clock, db=db, kv=kv, market=market, exchange=exchange, feed=feed,
               candles=candles, breaker=breaker, notifier=notifier, storage=storage, trading=trading,
               take_profit=take_profit,
-              learning=learning, modules=modules, autopilot=autopilot, replay=replay, pricer=pricer, status=status,
+              learning=learning, modules=modules, autopilot=autopilot, evidence=evidence, replay=replay, pricer=pricer,
+              status=status,
               dispatcher=dispatcher, channels=channels, scheduler=scheduler, lease=lease, lifecycle=lifecycle)
     logger.bind(**settings.redacted()).info("zyn built")
     return zyn

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.wiring.app import Zyn, build_zyn
+from bot.wiring.modules import refresh_universe
 from core.config import load_settings
 from tests.fakes.load_pairs import SOURCE, generate
 
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.skipif(not SOURCE.exists(), reason="shared data not pre
 
 ROOT = Path(__file__).resolve().parents[3]
 PAIRS = 250  # x 200 candles = COMPILE_FROM
+FOUR_H = 4 * 3_600_000
 
 
 def _env(tmp: Path, data: Path, **extra: str) -> dict[str, str]:
@@ -33,8 +35,8 @@ def _env(tmp: Path, data: Path, **extra: str) -> dict[str, str]:
 
 def _flavours(zyn: Zyn) -> tuple[object, object]:
     """The flavour of the autopilot's strategy and of the evidence gate's records."""
-    live = zyn.autopilot.evidence.__self__  # type: ignore[union-attr]
-    return zyn.autopilot.strategy.flavour, live.source.flavour  # type: ignore[attr-defined]
+    assert zyn.evidence is not None
+    return zyn.autopilot.strategy.flavour, zyn.evidence.source.flavour  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="module")
@@ -72,10 +74,10 @@ numba_at_build = "numba" in sys.modules
 pairs = sorted(zyn.trading.markets)
 warmed = warm_compiled(zyn.autopilot.strategy, zyn.trading.markets[pairs[0]], zyn.trading.cfg, "4h")  # zyn run's warm
 numba_after_warm = "numba" in sys.modules
-start = zyn.replay.start_ms() + 230 * 4 * 3_600_000
+start = zyn.replay.start_ms() + 230 * %(four_h)d
 zyn.replay.skip_until(start)
 traded = refresh_universe(zyn)
-zyn.replay.step(start + 4 * 3_600_000)
+zyn.replay.step(start + %(four_h)d)
 from core.kernel import compiled
 print(json.dumps({"numba_at_build": numba_at_build, "warmed": warmed, "numba_after_warm": numba_after_warm,
                   "traded": len(traded), "ticks": zyn.replay.ticks,
@@ -89,7 +91,8 @@ def test_a_big_universe_loads_the_compiled_kernel_up_front_and_steps_every_pair_
     tmp_path: Path, load_data: Path
 ) -> None:
     env = _env(tmp_path, load_data, ZYN_FEATURES="universe", ZYN_UNIVERSE_MAX_PAIRS=str(PAIRS))
-    out = subprocess.run([sys.executable, "-c", SCRIPT % {"env": env}], cwd=ROOT, capture_output=True, text=True,
+    code = SCRIPT % {"env": env, "four_h": FOUR_H}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}, timeout=600)
     assert out.returncode == 0, out.stderr[-1500:]
     got = json.loads(out.stdout.strip().splitlines()[-1])
@@ -97,3 +100,21 @@ def test_a_big_universe_loads_the_compiled_kernel_up_front_and_steps_every_pair_
     assert got["warmed"] and got["numba_after_warm"], got
     assert got["traded"] == PAIRS and got["ticks"] > PAIRS // 2, got  # the pairs with a candle at that close decided
     assert got["steps"] and got["warms"] and got["loops"], got  # ... by the compiled kernel
+
+
+def test_the_universe_job_tells_the_evidence_gate_every_pair_before_their_first_close(
+    tmp_path: Path, load_data: Path
+) -> None:
+    """So the first close evaluates the universe once, not once per pair joining (issue 20.4 s7)."""
+    env = _env(tmp_path, load_data, ZYN_FEATURES="universe", ZYN_UNIVERSE_MAX_PAIRS=str(PAIRS))
+    zyn = build_zyn(load_settings(env))
+    try:
+        assert zyn.evidence is not None
+        before = set(zyn.evidence.pairs)
+        assert zyn.replay is not None
+        zyn.replay.skip_until(zyn.replay.start_ms() + 230 * FOUR_H)  # the universe ranks pairs by their candles
+        traded = refresh_universe(zyn)
+        assert len(traded) == PAIRS and set(traded) <= set(zyn.evidence.pairs)
+        assert not set(traded) <= before  # the universe's pairs were not known before the job
+    finally:
+        zyn.close()
