@@ -31,8 +31,9 @@ imported?), read at each call; this module holds none.
 A universe is the exception a call cannot see (issue 20.4, session 7): the autopilot steps every
 pair of it at each close, one small call per pair (a live step, an evidence record's extension),
 and at its first close warms every pair from its history, one call per candle. Each call is
-small, so each ran interpreted, while the tick as a whole is big work: 1,000 pairs went from 0.46 s
-to 0.72 s a tick and the first tick from 18.2 s to 25.8 s when small calls stopped being compiled.
+small, so each ran interpreted, while the tick as a whole is big work: at 1,000 pairs the first
+tick went from 18.2 s to 25.8 s when small calls stopped being compiled (a later close's kernel
+work is only ~38 ms per 1,000 pairs either way: bench/kernel_flavours.py).
 So the composition root, which knows how many pairs the autopilot will step, asks `by_universe`
 once and passes the answer to the objects it builds (the strategy, the evidence record):
 "compiled" when the first tick's warm-up alone (pairs x the candles each pair is warmed from) is
