@@ -8,7 +8,14 @@ measured in fresh interpreters with numba's on-disk cache already filled (as in 
 after the first): numba's import, the dispatchers, the loop loaded from the cache and its first run
 over 40 candles; RSS is VmRSS before and after.
 
-    .venv/bin/python bench/kernel_flavours.py [--candles 35000] [--rounds 3]
+A universe (issue 20.4, session 7; core.kernel.flavour.by_universe): one pair's share of a tick,
+on the same real path the autopilot and the evidence gate take (`KernelPairSignal.warm`/`decide`,
+`PlainRecord.trades`): its first close (warmed from `--warm` candles, the evidence record's first
+run over `--history`) and a later close (one step, the record extended by one candle), in both
+flavours; then how many pairs pay the compiled flavour's load back at the first close, against
+the pairs from which `by_universe` picks it.
+
+    .venv/bin/python bench/kernel_flavours.py [--candles 35000] [--rounds 3] [--warm 528] [--history 840]
 """
 
 from __future__ import annotations
@@ -26,8 +33,9 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from core.evidence.plain_record import PlainRecord  # noqa: E402
 from core.kernel.backtest import KernelBacktester  # noqa: E402
-from core.kernel.flavour import COMPILE_FROM, Flavour  # noqa: E402
+from core.kernel.flavour import COMPILE_FROM, Flavour, by_universe  # noqa: E402
 from core.kernel.signal import KernelPairSignal  # noqa: E402
 from core.market_data.arrays import CandleArrays  # noqa: E402
 from core.market_data.csv_loader import load_csv  # noqa: E402
@@ -91,6 +99,27 @@ def per_step(flavour: Flavour, candles: list) -> float:  # type: ignore[type-arg
     return (time.process_time() - c0) / (len(candles) - 31)
 
 
+def per_pair_tick(flavour: Flavour, candles: list, warm: int, history: int, closes: int = 24) -> tuple[float, float]:  # type: ignore[type-arg]
+    """CPU seconds of one pair's share of a universe tick: its first close (warm from `warm`
+    candles, decide, the evidence record's first run over `history` candles) and a later close
+    (decide, the record extended by one candle; mean of `closes`)."""
+    market = market_for("BTC/USD")
+    signal = KernelPairSignal("BTC/USD", market, RiskConfig(), flavour=flavour)
+    record = PlainRecord("BTC/USD", "1h", flavour=flavour)
+    arrays = CandleArrays.from_candles(candles[: history + closes + 1])
+    c0 = time.process_time()
+    for c in candles[history - 1 - warm: history - 1]:
+        signal.warm(c)
+    signal.decide(candles[history - 1], CloseContext(10_000.0, True, False, candles[history].open))
+    record.trades(market, arrays.head(history))
+    first = time.process_time() - c0
+    c0 = time.process_time()
+    for k in range(history, history + closes):
+        signal.decide(candles[k], CloseContext(10_000.0, True, False, candles[k + 1].open))
+        record.trades(market, arrays.head(k + 1))
+    return first, (time.process_time() - c0) / closes
+
+
 def load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -99,6 +128,8 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--candles", type=int, default=35_000)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--warm", type=int, default=528, help="candles a pair is warmed from (1h with mtf: 528)")
+    ap.add_argument("--history", type=int, default=840, help="candles of the evidence record's first run")
     args = ap.parse_args()
     candles = load_csv(FILE)[: args.candles]
     arrays = CandleArrays.from_candles(candles)
@@ -107,12 +138,17 @@ def main() -> int:
     runs: dict[str, list[float]] = {"interpreted": [], "compiled": []}
     steps: dict[str, list[float]] = {"interpreted": [], "compiled": []}
     fresh: dict[str, list[dict[str, float]]] = {"interpreted": [], "compiled": []}
+    pair_first: dict[str, list[float]] = {"interpreted": [], "compiled": []}
+    pair_later: dict[str, list[float]] = {"interpreted": [], "compiled": []}
     per_candle("compiled", arrays.head(100))  # this process's compiled flavour, loaded once
     for _ in range(args.rounds):  # interleaved rounds
         for flavour in ("interpreted", "compiled"):
             runs[flavour].append(per_candle(flavour, arrays))  # type: ignore[arg-type]
             steps[flavour].append(per_step(flavour, candles[:3_000]))  # type: ignore[arg-type]
             fresh[flavour].append(load_cost(flavour))  # type: ignore[arg-type]
+            first, later = per_pair_tick(flavour, candles, args.warm, args.history)  # type: ignore[arg-type]
+            pair_first[flavour].append(first)
+            pair_later[flavour].append(later)
     med = {f: statistics.median(v) * 1e6 for f, v in runs.items()}
     step = {f: statistics.median(v) * 1e6 for f, v in steps.items()}
     cost = {f: {k: statistics.median(r[k] for r in rows) for k in ("cpu", "wall", "rss_before", "rss_after")}
@@ -128,6 +164,20 @@ def main() -> int:
     print(f"compiled flavour's load costs {extra:.3f} s CPU and "
           f"{cost['compiled']['rss_after'] - cost['interpreted']['rss_after']:.1f} MB more than the interpreted one; "
           f"break-even {even:,.0f} candles in one call; COMPILE_FROM = {COMPILE_FROM:,}")
+    first_ms = {f: statistics.median(v) * 1e3 for f, v in pair_first.items()}
+    later_us = {f: statistics.median(v) * 1e6 for f, v in pair_later.items()}
+    print(f"a universe, per pair: first close (warm {args.warm} + evidence over {args.history} candles) "
+          f"interpreted {first_ms['interpreted']:.2f} ms CPU, compiled {first_ms['compiled']:.2f} ms; a later "
+          f"close (step + evidence by one candle) interpreted {later_us['interpreted']:.1f} us, compiled "
+          f"{later_us['compiled']:.1f} us")
+    saved_first = (first_ms["interpreted"] - first_ms["compiled"]) * 1e-3
+    saved_later = (later_us["interpreted"] - later_us["compiled"]) * 1e-6
+    print(f"the compiled load ({extra:.3f} s CPU) is paid back at the first close from {extra / saved_first:,.0f} "
+          f"pairs (with {extra + 0.24:.2f} s, COMPILE_FROM's memory margin: {(extra + 0.24) / saved_first:,.0f}); "
+          f"every later close saves {saved_later * 1e3 * 1000:.1f} ms per 1,000 pairs; by_universe picks compiled "
+          f"from {-(-COMPILE_FROM // args.warm):,} pairs at {args.warm} warm candles "
+          f"(by_universe(231, {args.warm}) = {by_universe(231, args.warm)}, "
+          f"by_universe(30, {args.warm}) = {by_universe(30, args.warm)})")
     print(f"load average at end {load()}")
     return 0
 

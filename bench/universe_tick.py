@@ -133,6 +133,9 @@ def main() -> int:  # noqa: PLR0915 - one linear script
             print(f"  {n:4d}  {kind}")
         pairs = refresh_universe(zyn)
         print(f"benchmark universe (no volume/price/count limits, USD only): {len(pairs)} pairs traded")
+        flavour = getattr(zyn.autopilot.strategy, "flavour", None)  # issue 20.4 s7: the root picks it
+        print(f"kernel flavour from the root: {flavour or 'none (each call by its own work)'}; numba loaded before "
+              f"the first tick: {'numba' in sys.modules}", flush=True)
         times, cpu, queued, blocked = [], [], [], []
         for k in range(args.ticks):
             before = replay.ticks
@@ -152,7 +155,8 @@ def main() -> int:  # noqa: PLR0915 - one linear script
               f"{statistics.median(queued[1:] or queued):.2f}s, blocked median "
               f"{statistics.median(blocked[1:] or blocked):.2f}s), "
               f"max {max(steady):.2f}s (first incl. warm-up {times[0]:.2f}s); one candle = 3600s; "
-              f"load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])}", flush=True)
+              f"load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])}; numba loaded: "
+              f"{'numba' in sys.modules}", flush=True)
         zyn.close()
     return 0
 

@@ -31,6 +31,7 @@ from bot.wiring.channel_supervisor import ChannelSupervisor
 from bot.wiring.executions import start_executions
 from bot.wiring.history import build_candle_store, keep_candles, start_backfill
 from bot.wiring.jobs import JobParts, build_scheduler, scheduler_lock
+from bot.wiring.kernel_flavour import universe_flavour
 from bot.wiring.lifecycle import Lifecycle
 from bot.wiring.malloc_arenas import limit_malloc_arenas
 from bot.wiring.market import (
@@ -83,6 +84,7 @@ if TYPE_CHECKING:
     from core.telemetry.storage_health import StorageHealth
     from core.trading.autopilot import Autopilot
     from core.trading.replay import ReplayDriver
+    from core.trading.servant import LiveEvidence
     from core.trading.service import TradingService
     from scheduler.lock import SchedulerLock
     from scheduler.runner import ZynScheduler
@@ -111,6 +113,7 @@ class Zyn:
     learning: LearningRunner
     modules: Modules
     autopilot: Autopilot
+    evidence: LiveEvidence | None  # the evidence gate (issue 17; None = ZYN_EVIDENCE=off)
     replay: ReplayDriver | None  # paper + replay only
     pricer: LivePaperPricer | None  # paper on live prices only
     status: StatusService
@@ -144,8 +147,9 @@ class Zyn:
         warm_free_text(self.dispatcher)  # the intent classifier, in the background: chat never waits
 
     def warm_up(self) -> threading.Thread:
-        """`zyn run` only, after `start()`: load the compiled kernel and settle the heap in the
-        background, so neither stalls chat later (bot/wiring/warm.py, issue 20.1)."""
+        """`zyn run` only, after `start()`: load the kernel and settle the heap in the background, so
+        neither stalls chat later (bot/wiring/warm.py, issue 20.1); in the autopilot's strategy's
+        flavour: compiled up front for a big universe (bot/wiring/kernel_flavour.py)."""
         pairs = [p for p in self.settings.pairs if p in self.trading.markets] or sorted(self.trading.markets)
         strategy, cfg, timeframe = self.autopilot.strategy, self.trading.cfg, self.settings.timeframe
 
@@ -260,9 +264,10 @@ def build_zyn(
     trading = build_trading(settings, exchange, db, kv, market, feed, notifier, breaker, storage, lease)
     take_profit = TakeProfitWatcher(trading).attach()
     learning = build_learning(settings, db, kv, market, candles)
-    plain = build_plain_source(settings, market.dataset, candles, trading, kv)  # issue 17: the candles held, per pair
+    flavour = universe_flavour(settings, modules, market)  # issue 20.4: a big universe runs the kernel compiled
+    plain = build_plain_source(settings, market.dataset, candles, trading, kv, flavour)  # issue 17: the candles held
     evidence = build_evidence(settings, plain, kv, modules.features)  # None = ZYN_EVIDENCE=off
-    autopilot = build_autopilot(settings, trading, feed, kv, learning, modules, evidence)
+    autopilot = build_autopilot(settings, trading, feed, kv, learning, modules, evidence, flavour)
     replay = build_replay(settings, market, exchange, autopilot, trading)
     pricer = build_pricer(settings, market, exchange, feed)
     status = build_status(settings, exchange, clock, db, breaker, trading, modules, feed, lifecycle, evidence,
@@ -274,11 +279,13 @@ def build_zyn(
                                   book=book_quote(live_feed))
     channels = build_channels(settings, dispatcher, notifier)
     scheduler = build_scheduler(JobParts(settings, db, kv, clock, notifier, trading, autopilot, take_profit, status,
-                                         dispatcher.services, learning, modules, feed, replay, pricer), lock)
+                                         dispatcher.services, learning, modules, feed, replay, pricer, evidence),
+                                lock)
     zyn = Zyn(settings=settings, clock=clock, db=db, kv=kv, market=market, exchange=exchange, feed=feed,
               candles=candles, breaker=breaker, notifier=notifier, storage=storage, trading=trading,
               take_profit=take_profit,
-              learning=learning, modules=modules, autopilot=autopilot, replay=replay, pricer=pricer, status=status,
+              learning=learning, modules=modules, autopilot=autopilot, evidence=evidence, replay=replay, pricer=pricer,
+              status=status,
               dispatcher=dispatcher, channels=channels, scheduler=scheduler, lease=lease, lifecycle=lifecycle)
     logger.bind(**settings.redacted()).info("zyn built")
     return zyn

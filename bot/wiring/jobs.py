@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from core.status.service import StatusService
     from core.trading.autopilot import Autopilot
     from core.trading.replay import ReplayDriver
+    from core.trading.servant import LiveEvidence
     from core.trading.service import TradingService
     from core.trading.take_profit import TakeProfitWatcher
 
@@ -57,6 +58,7 @@ class JobParts:
     feed: MarketFeed | None
     replay: ReplayDriver | None
     pricer: LivePaperPricer | None
+    evidence: LiveEvidence | None = None  # the universe job tells it the pairs (None = ZYN_EVIDENCE=off)
 
 
 def build_scheduler(parts: JobParts, lock: SchedulerLock) -> ZynScheduler:
@@ -86,7 +88,7 @@ def build_scheduler(parts: JobParts, lock: SchedulerLock) -> ZynScheduler:
         jobs.append(JobSpec("autopilot", p.autopilot.run_once, every(30)))
         jobs.append(JobSpec("take_profit_watch", lambda: _watch_prices(p), every(10)))
 
-    jobs += module_jobs(p.modules, p.autopilot, p.settings, p.clock)
+    jobs += module_jobs(p.modules, p.autopilot, p.settings, p.clock, p.evidence)
     # issue 19.5: every scheduled job's Kraken calls are background calls: they leave the owner's
     # reserve of the rate budget alone and step aside while a chat call waits (adapters/kraken/budget)
     jobs = [replace(j, func=in_background(j.func)) for j in jobs]

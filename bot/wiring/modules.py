@@ -32,6 +32,7 @@ from scheduler.watchdog import Watchdog
 if TYPE_CHECKING:
     from bot.alerts.notifier import Notifier
     from core.trading.autopilot import Autopilot
+    from core.trading.servant import LiveEvidence
     from scheduler.runner import JobSpec, WatchJobs
 
 TARGET_PCT_KEY = "features:profit_target_pct"
@@ -223,30 +224,39 @@ class UniverseParts(Protocol):
     @property
     def clock(self) -> Clock: ...
 
+    @property
+    def evidence(self) -> LiveEvidence | None: ...
+
 
 def refresh_universe(zyn: UniverseParts) -> tuple[str, ...]:
     """The scheduled job: with `universe` on, the autopilot trades the filtered universe (plus held
     pairs); switched off, it goes back to ZYN_PAIRS."""
-    return universe_job(zyn.modules, zyn.autopilot, zyn.settings, zyn.clock)()
+    return universe_job(zyn.modules, zyn.autopilot, zyn.settings, zyn.clock, zyn.evidence)()
 
 
 def universe_job(modules: Modules, autopilot: Autopilot, settings: Settings, clock: Clock,
-                 ) -> Callable[[], tuple[str, ...]]:
+                 evidence: LiveEvidence | None = None) -> Callable[[], tuple[str, ...]]:
+    """The pairs go to the autopilot and to the evidence gate (`join`: the next close evaluates
+    them together once, not once per pair joining)."""
     stale_ms = settings.modules.universe.refresh_minutes * 60_000
 
     def run() -> tuple[str, ...]:
         pairs = modules.universe_pairs(clock.now_ms(), stale_ms)
-        return tuple(autopilot.set_pairs(settings.pairs if pairs is None else pairs))
+        traded = tuple(autopilot.set_pairs(settings.pairs if pairs is None else pairs))
+        if evidence is not None:
+            evidence.join(traded)
+        return traded
 
     return run
 
 
-def module_jobs(modules: Modules, autopilot: Autopilot, settings: Settings, clock: Clock) -> list[JobSpec]:
+def module_jobs(modules: Modules, autopilot: Autopilot, settings: Settings, clock: Clock,
+                evidence: LiveEvidence | None = None) -> list[JobSpec]:
     from scheduler.runner import JobSpec, every  # lazy: keeps apscheduler out of this import
 
     if modules.universe is None:
         return []
-    return [JobSpec("universe", universe_job(modules, autopilot, settings, clock), every(60))]
+    return [JobSpec("universe", universe_job(modules, autopilot, settings, clock, evidence), every(60))]
 
 
 def universe_rows(modules: Modules) -> list[dict[str, Any]]:

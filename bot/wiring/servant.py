@@ -20,6 +20,7 @@ from core.domain import Candle, Market
 from core.evidence import DEFAULT_RULE, EvidenceGate
 from core.evidence.module_set import ModuleSet, module_set
 from core.kernel.arrays import CandleArrays
+from core.kernel.flavour import Flavour
 from core.market_data.resample import resample
 from core.market_data.store import CandleStore
 from core.markets.catalog import market_for
@@ -47,10 +48,11 @@ def forced_live(kv: KeyValueStore, tz: str) -> Callable[[], frozenset[str]]:
 
 
 def build_plain_source(settings: Settings, dataset: dict[str, tuple[str, list[Candle]]], store: CandleStore,
-                       trading: TradingService, kv: KeyValueStore) -> PlainSource:
+                       trading: TradingService, kv: KeyValueStore, flavour: Flavour | None = None) -> PlainSource:
     """The candles Zyn holds per pair, and the strategy's record on them (plain, or with the modules
     the autopilot trades with): a replay's files (cut at each moment asked; the same candles its
-    clock-bound store shows), else the candle store."""
+    clock-bound store shows), else the candle store. `flavour`: the kernel's for the universe
+    (bot/wiring/kernel_flavour.py; None: by each call's work)."""
     def market_of(pair: str) -> Market:
         return trading.markets.get(pair) or market_for(pair)
 
@@ -58,8 +60,9 @@ def build_plain_source(settings: Settings, dataset: dict[str, tuple[str, list[Ca
         return record_rules(settings, modules, stored_target_pct(kv, settings.modules.profit_target_pct))
 
     if dataset:
-        return ArraySource(replay_arrays(dataset, settings.timeframe), settings.timeframe, market_of, rules_for)
-    return StoreSource(_history(store, settings.timeframe), settings.timeframe, market_of, rules_for)
+        return ArraySource(replay_arrays(dataset, settings.timeframe), settings.timeframe, market_of, rules_for,
+                           flavour)
+    return StoreSource(_history(store, settings.timeframe), settings.timeframe, market_of, rules_for, flavour)
 
 
 def record_rules(settings: Settings, modules: ModuleSet, target_pct: float) -> EntryRules:

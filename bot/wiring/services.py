@@ -42,6 +42,7 @@ from bot.wiring.servant import account_risk
 from core.clock import RealClock, SimClock
 from core.config import Settings, quote_of
 from core.domain import Candle
+from core.kernel.flavour import Flavour
 from core.kernel.strategies import strategy_named
 from core.learning.analyzer import TradeAnalyzer
 from core.learning.learner import Learner
@@ -107,10 +108,12 @@ def atr_on_demand(settings: Settings, exchange: Exchange, feed: MarketFeed | Non
 
 
 def build_autopilot(settings: Settings, trading: TradingService, feed: MarketFeed | None, kv: KeyValueStore,
-                    learning: LearningRunner, modules: Modules, evidence: LiveEvidence | None = None) -> Autopilot:
-    """`evidence`: the gate (issue 17; None = ZYN_EVIDENCE=off, the plain strategy everywhere)."""
+                    learning: LearningRunner, modules: Modules, evidence: LiveEvidence | None = None,
+                    flavour: Flavour | None = None) -> Autopilot:
+    """`evidence`: the gate (issue 17; None = ZYN_EVIDENCE=off, the plain strategy everywhere);
+    `flavour`: the kernel's for the universe (bot/wiring/kernel_flavour.py; None: by each call's work)."""
     return Autopilot(trading, timeframe=settings.timeframe, pairs=settings.pairs, feed=feed,
-                     gate=gate_provider(learning, kv), strategy=strategy_named(settings.strategy),
+                     gate=gate_provider(learning, kv), strategy=strategy_named(settings.strategy, flavour),
                      policy=OwnerSettings(kv, settings.tz), rules=modules.rules,
                      evidence=evidence.verdict if evidence is not None else None,
                      shadow=ShadowBook(kv) if evidence is not None else None, account_risk=account_risk(settings))

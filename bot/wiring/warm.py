@@ -6,8 +6,9 @@ Why, measured with py-spy and timing in `zyn run` under `bench/chat_latency.py` 
   first entry candidate: when they were always compiled, one replay step of ~0.7 s of CPU holding
   the GIL (numba's import and typing context, the cached code). Since issue 20.5 a live step and a
   short history run interpreted (core/kernel/flavour.py): warming them costs milliseconds and
-  never imports numba (~120 MB); the compiled flavour is warmed only when this process has
-  loaded it already (then live steps use it, core.kernel.flavour.by_work);
+  never imports numba (~120 MB); the compiled flavour is warmed when the strategy runs in it (a
+  universe big enough, bot/wiring/kernel_flavour.py: loaded here, up front, not at the first
+  close) or when this process has loaded it already (then live steps use it, by_work);
 - those imports (and scikit-learn's, for the intent classifier) leave ~470,000 objects, and each full
   (generation 2) garbage collection walked all of them: 100-200 ms of CPU holding the GIL, in
   whichever thread happened to allocate. `gc.freeze()` after start-up moves what start-up built into
@@ -53,9 +54,9 @@ def flat_series(timeframe: str, n: int = WARM_CANDLES, price: float = 100.0) -> 
 
 
 def warm_compiled(strategy: Strategy, market: Market, cfg: RiskConfig, timeframe: str) -> bool:
-    """Load every kernel function the live autopilot and the evidence gate call, in the flavour
-    their small work picks (interpreted unless the compiled one is loaded already); False when the
-    strategy has no kernel (nothing to load)."""
+    """Load every kernel function the live autopilot and the evidence gate call, in the strategy's
+    flavour (compiled for a big universe) or the one their small work picks (interpreted unless the
+    compiled one is loaded already); False when the strategy has no kernel (nothing to load)."""
     kernel = kernel_of(strategy)
     if kernel is None:
         return False
@@ -73,12 +74,12 @@ def warm_compiled(strategy: Strategy, market: Market, cfg: RiskConfig, timeframe
 
 def _warm_helpers(signal: Any, series: CandleArrays, timeframe: str) -> None:
     """The two kernel helpers a flat series never reaches (an allowed entry's size, the modules'
-    veto), in the flavour of one candle's work and with the argument types of their call sites
-    (core/kernel/signal.py, live_rules.py)."""
+    veto), in the signal's flavour or that of one candle's work, with the argument types of their
+    call sites (core/kernel/signal.py, live_rules.py)."""
     from core.kernel import codes as C  # lazy: the kernel's modules load with the first pair
     from core.kernel.flavour import by_work, entry_points  # lazy: the kernel's modules load with the first pair
 
-    kernel = entry_points(by_work(1))
+    kernel = entry_points(getattr(signal, "flavour", None) or by_work(1))
     live_size, live_veto = kernel.live_size, kernel.live_veto
 
     fp, ip = getattr(signal, "fp", None), getattr(signal, "ip", None)

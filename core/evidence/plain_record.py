@@ -19,6 +19,7 @@ import numpy as np
 from core.domain import Market
 from core.evidence.plain import as_evidence, plain_trades
 from core.evidence.records import EvidenceTrade
+from core.kernel.flavour import Flavour
 from core.kernel.resumable import ResumableRun
 from core.market_data.arrays import CandleArrays
 from core.research.pair_backtest import PairBacktest
@@ -31,10 +32,11 @@ class PlainRecord:
     """The plain strategy's closed trades on one pair, as evidence, for candles that only grow."""
 
     def __init__(self, pair: str, timeframe: str, backtest: PairBacktest | None = None,
-                 rules: Callable[[], EntryRules] | None = None) -> None:
+                 rules: Callable[[], EntryRules] | None = None, flavour: Flavour | None = None) -> None:
         self.pair, self.timeframe = pair, timeframe
         self._bt = backtest or PairBacktest()
         self._rules = rules  # the advanced modules the record is of (None: plain); a fresh object per run
+        self._flavour = flavour  # the kernel's flavour (None: by each call's work; core/kernel/flavour.py)
         self._market: Market | None = None
         self._seen: CandleArrays | None = None  # the candles the record covers
         self._run: ResumableRun | None = None
@@ -47,7 +49,7 @@ class PlainRecord:
             return plain_trades(self.pair, self.timeframe, market, held, self._bt, rules() if rules else None)
         if self._run is None or market != self._market or not _extends(held, self._seen):
             self._run = ResumableRun(self.pair, self.timeframe, market, self._bt.cfg, START_EQUITY,
-                                     rules() if rules else None)
+                                     rules() if rules else None, flavour=self._flavour)
             self._market, self._trades = market, []
         self._trades.extend(as_evidence(self._run.closed(held), self.timeframe))
         self._seen = held

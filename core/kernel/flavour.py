@@ -27,6 +27,18 @@ this call). Below `COMPILE_FROM` candles the interpreted flavour is cheaper than
 compiled flavour is already loaded in this process: then LLVM's price is paid and compiled is
 faster at every size. The choice is the import system's own state (is core.kernel.compiled
 imported?), read at each call; this module holds none.
+
+A universe is the exception a call cannot see (issue 20.4, session 7): the autopilot steps every
+pair of it at each close, one small call per pair (a live step, an evidence record's extension),
+and at its first close warms every pair from its history, one call per candle. Each call is
+small, so each ran interpreted, while the tick as a whole is big work: at 1,000 pairs the first
+tick went from 18.2 s to 25.8 s when small calls stopped being compiled (a later close's kernel
+work is only ~38 ms per 1,000 pairs either way: bench/kernel_flavours.py).
+So the composition root, which knows how many pairs the autopilot will step, asks `by_universe`
+once and passes the answer to the objects it builds (the strategy, the evidence record):
+"compiled" when the first tick's warm-up alone (pairs x the candles each pair is warmed from) is
+as much work as one call that `by_work` would compile. Nothing here changes later; a small
+universe keeps None (each call by its own work), so a two-pair `zyn run` never loads numba.
 """
 
 from __future__ import annotations
@@ -59,6 +71,15 @@ def compiled_loaded() -> bool:
 def by_work(candles: int) -> Flavour:
     """The flavour for a call that runs the loop over `candles` candles."""
     return "compiled" if candles >= COMPILE_FROM or compiled_loaded() else "interpreted"
+
+
+def by_universe(pairs: int, warm_candles: int) -> Flavour | None:
+    """The flavour for every kernel call of a universe of `pairs` pairs stepped together, each warmed
+    from `warm_candles` candles of history at its first close: "compiled" when that warm-up is at
+    least COMPILE_FROM candles of work (the same break-even as one call: numba's load is then paid
+    back by the first tick alone, and every later tick is cheaper too), else None (by each call's work).
+    """
+    return "compiled" if pairs * warm_candles >= COMPILE_FROM else None
 
 
 def entry_points(flavour: Flavour) -> ModuleType:

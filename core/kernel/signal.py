@@ -37,14 +37,22 @@ class KernelPairSignal:
     def __init__(self, pair: str, market: Market, cfg: RiskConfig, flavour: Flavour | None = None) -> None:
         self.pair, self.market, self.cfg = pair, market, cfg
         self.flavour = flavour  # None: by the work of a step (core/kernel/flavour.py)
+        self._entry: ModuleType | None = None  # the given flavour's entry points, resolved at the first call
         self.st = np.zeros(L.N_I, np.int64)
         self.fs = np.zeros(L.N_F, np.float64)
         self.ring = np.zeros(L.SMA_N, np.float64)
         self.fp, self.ip = _params(market, cfg, False, False)
 
     def _kernel(self) -> ModuleType:
-        """One candle's work: interpreted, unless the compiled flavour is loaded already (or forced)."""
-        return entry_points(self.flavour or by_work(1))
+        """One candle's work: interpreted, unless the compiled flavour is loaded already (or given).
+        A given flavour is resolved once: a universe's first close warms each pair one call per
+        candle (1,000 pairs x 720 calls), and resolving it at each call cost a third of a compiled warm."""
+        if self._entry is not None:
+            return self._entry
+        if self.flavour is None:
+            return entry_points(by_work(1))
+        self._entry = entry_points(self.flavour)
+        return self._entry
 
     # ------------------------------------------------------------ the port
     def warm(self, candle: Candle, *, missed: bool = False) -> None:
@@ -132,11 +140,18 @@ SIZED = (C.SKIP_CANNOT_SIZE, C.SKIP_ROUNDS_ZERO, C.SKIP_ORDERMIN, C.SKIP_COSTMIN
 
 
 class KernelSma20Atr(Sma20Atr):
-    """The pinned `sma20_atr` with its compiled kernel: live signals and whole-array backtests."""
+    """The pinned `sma20_atr` with its compiled kernel: live signals and whole-array backtests.
+
+    `flavour`: the kernel flavour every signal and backtester it builds runs in; None = each call by
+    its own work. The composition root passes "compiled" for a universe big enough
+    (core.kernel.flavour.by_universe)."""
+
+    def __init__(self, flavour: Flavour | None = None) -> None:
+        self.flavour = flavour
 
     def for_pair(self, pair: str, market: Market, cfg: RiskConfig) -> KernelPairSignal:  # type: ignore[override]
-        return KernelPairSignal(pair, market, cfg)
+        return KernelPairSignal(pair, market, cfg, flavour=self.flavour)
 
     def backtester(self, pair: str, timeframe: str, market: Market, cfg: RiskConfig, *,
                    rules: EntryRules | None = None, gate: GateFn | None = None) -> KernelBacktester:
-        return KernelBacktester(pair, timeframe, market, cfg, gate=gate, rules=rules)
+        return KernelBacktester(pair, timeframe, market, cfg, gate=gate, rules=rules, flavour=self.flavour)

@@ -30,6 +30,7 @@ from core.evidence.module_set import PLAIN, ModuleSet, describe
 from core.evidence.plain_record import PlainRecord
 from core.evidence.records import unseen
 from core.kernel.arrays import CandleArrays
+from core.kernel.flavour import Flavour
 from core.markets.timeframes import timeframe_ms
 from core.strategy.entry_rules import EntryRules
 from core.telemetry.kv import KeyValueStore
@@ -62,13 +63,16 @@ class ArraySource:
     `at_ms` is the kernel's run over the first n candles — those closed by then, never a later one.
     Each pair's record is extended by the candles new since the last question (`PlainRecord`),
     not recomputed over the whole history at every close. One record per pair and module set
-    (`rules_for` builds the modules' EntryRules for a set; without it only the plain record exists)."""
+    (`rules_for` builds the modules' EntryRules for a set; without it only the plain record exists).
+    `flavour`: the kernel flavour the records run in (None: by each call's work; the root passes
+    "compiled" for a big universe, core.kernel.flavour.by_universe)."""
 
     def __init__(self, arrays: Mapping[str, CandleArrays], timeframe: str, market_of: Callable[[str], Market],
-                 rules_for: Callable[[ModuleSet], EntryRules] | None = None) -> None:
+                 rules_for: Callable[[ModuleSet], EntryRules] | None = None, flavour: Flavour | None = None) -> None:
         self.arrays, self.timeframe, self.market_of = dict(arrays), timeframe, market_of
         self._tf_ms = timeframe_ms(timeframe)
         self._rules_for = rules_for
+        self.flavour = flavour
         self._records: dict[tuple[str, ModuleSet], PlainRecord] = {}
 
     def _count(self, pair: str, at_ms: int) -> int:
@@ -85,7 +89,8 @@ class ArraySource:
             return []
         record = self._records.get((pair, modules))
         if record is None:
-            record = self._records[(pair, modules)] = PlainRecord(pair, self.timeframe, rules=self._rules(modules))
+            record = self._records[(pair, modules)] = PlainRecord(pair, self.timeframe, rules=self._rules(modules),
+                                                                 flavour=self.flavour)
         return record.trades(self.market_of(pair), held)
 
     def _rules(self, modules: ModuleSet) -> Callable[[], EntryRules] | None:
@@ -108,8 +113,8 @@ class StoreSource(ArraySource):
 
     def __init__(self, history: Callable[[str, int], Sequence[Candle]], timeframe: str,
                  market_of: Callable[[str], Market],
-                 rules_for: Callable[[ModuleSet], EntryRules] | None = None) -> None:
-        super().__init__({}, timeframe, market_of, rules_for)
+                 rules_for: Callable[[ModuleSet], EntryRules] | None = None, flavour: Flavour | None = None) -> None:
+        super().__init__({}, timeframe, market_of, rules_for, flavour)
         self._history = history  # (pair, until_ms) -> candles closed by then, oldest first
         self._read: dict[str, tuple[int, int | None]] = {}  # pair -> (at_ms, its last closed candle) of the last read
 
@@ -170,6 +175,14 @@ class LiveEvidence:
     @property
     def pairs(self) -> tuple[str, ...]:
         return tuple(self._known)
+
+    def join(self, pairs: Sequence[str]) -> None:
+        """The pairs the autopilot steps from now on (the universe's), known before their first
+        question, so each close evaluates them all together once. Asked one at a time, each new
+        pair re-evaluated (and stored) the whole universe known so far: a universe of 1,000 pairs
+        joining at one close cost ~500,000 judgements and 1,000 kv writes (issue 20.4, session 7)."""
+        for pair in pairs:
+            self._known.setdefault(pair)
 
     @property
     def record_modules(self) -> ModuleSet:
