@@ -38,10 +38,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import chat_latency as cl  # noqa: E402 - the sibling bench's server and load generator
 
 
-def channel_cpu(rate: float, seconds: float, lane: bool) -> str:
+def loaded_cpu(target: Any, args: tuple[Any, ...], rate: float, seconds: float) -> tuple[Any, float]:
+    """Start `target(port_q, stop, *args)` in a child process, load it open-loop at `rate` for
+    `seconds`, and return (the results, its /proc CPU seconds over the load)."""
     ctx = mp.get_context("spawn")
     port_q, stop = ctx.Queue(), ctx.Event()
-    proc = ctx.Process(target=cl.serve, args=(port_q, stop, False, 8, False, lane), daemon=True)
+    proc = ctx.Process(target=target, args=(port_q, stop, *args), daemon=True)
     proc.start()
     pid = proc.pid
     assert pid is not None  # started above
@@ -50,10 +52,14 @@ def channel_cpu(rate: float, seconds: float, lane: bool) -> str:
         cl.run_load(port, 20, 0.5, 4)  # warm-up
         cpu0 = cl.cpu_seconds(pid)
         results, _ = cl.run_load(port, rate, seconds, 16)
-        cpu = cl.cpu_seconds(pid) - cpu0
+        return results, cl.cpu_seconds(pid) - cpu0
     finally:
         stop.set()
         proc.join(10)
+
+
+def channel_cpu(rate: float, seconds: float, lane: bool) -> str:
+    results, cpu = loaded_cpu(cl.serve, (False, 8, False, lane), rate, seconds)
     lat = results.latencies_ms
     how = "waitress + chat fast lane" if lane else "waitress + Flask route (baseline)"
     return (f"channel floor, {how} (stand-in dispatcher): {len(lat)} replies, {results.errors} errors, "
@@ -103,21 +109,7 @@ def serve_with(port_out: Any, stop: Any, kind: str) -> None:
 
 
 def server_cpu(kind: str, rate: float, seconds: float) -> str:
-    ctx = mp.get_context("spawn")
-    port_q, stop = ctx.Queue(), ctx.Event()
-    proc = ctx.Process(target=serve_with, args=(port_q, stop, kind), daemon=True)
-    proc.start()
-    pid = proc.pid
-    assert pid is not None  # started above
-    try:
-        port = port_q.get(timeout=60)
-        cl.run_load(port, 20, 0.5, 4)  # warm-up
-        cpu0 = cl.cpu_seconds(pid)
-        results, _ = cl.run_load(port, rate, seconds, 16)
-        cpu = cl.cpu_seconds(pid) - cpu0
-    finally:
-        stop.set()
-        proc.join(10)
+    results, cpu = loaded_cpu(serve_with, (kind,), rate, seconds)
     lat = results.latencies_ms
     return (f"channel floor under {kind}: {len(lat)} replies, {results.errors} errors, p99 {cl.pct(lat, 0.99):.2f} ms; "
             f"server CPU {cpu:.2f} s = {cpu / max(1, len(lat)) * 1000:.3f} ms per request; "
