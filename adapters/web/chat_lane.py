@@ -46,6 +46,7 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 Dumps = Callable[[Any], str]
 _EXTRA_HEADERS = [*NO_FRAMING.items(), *NOSNIFF.items()]
 _STATUS = {200: "200 OK", 500: "500 INTERNAL SERVER ERROR"}
+_MEMO_LIMIT = 256  # distinct (client address, Host) pairs remembered; a flood of new ones resets it
 
 
 class ChatLane:
@@ -55,6 +56,9 @@ class ChatLane:
                  dumps: Dumps) -> None:
         """`dumps`: the Flask app's JSON provider as its `jsonify` uses it (compact, sorted keys)."""
         self._app, self._dispatcher, self._token, self._guard, self._dumps = app, dispatcher, token, guard, dumps
+        # `loopback_caller` is a pure function of (address, Host) that parses both with `ipaddress`:
+        # a quarter of the lane's own CPU per request (issue 20.1, session 7), so its answers are kept
+        self._loopback: dict[tuple[str | None, str], bool] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST":
@@ -95,7 +99,13 @@ class ChatLane:
     def _trusted(self, environ: dict[str, Any]) -> bool:
         remote = environ.get("REMOTE_ADDR")
         if not self._token:
-            return loopback_caller(remote, str(environ["HTTP_HOST"]))
+            key = (remote, str(environ["HTTP_HOST"]))
+            known = self._loopback.get(key)
+            if known is None:
+                if len(self._loopback) >= _MEMO_LIMIT:
+                    self._loopback.clear()
+                known = self._loopback[key] = loopback_caller(*key)
+            return known
         if self._guard.wait_s(remote or "?") > 0:
             return False
         cookie = parse_cookie(environ.get("HTTP_COOKIE", "")).get(COOKIE, "")

@@ -132,13 +132,15 @@ class Dispatcher:
         return ANYONE in allowed or (bool(user_id) and user_id in allowed)
 
     def handle(self, env: Envelope) -> Reply:
-        """Answer one message from any channel. Never raises for anything a user can send."""
-        self._store(env, "in", env.text)
-        if not self.is_allowed(env.channel, env.user_id):
-            reply = self._refuse(env)
-        else:
-            reply = self._guarded(env, lambda: self._route(env))
-        self._store(env, "out", render_plain(reply))
+        """Answer one message from any channel. Never raises for anything a user can send.
+        The held settings are checked for another process's change once per message (issue 20.1)."""
+        with self.kv.request():
+            self._store(env, "in", env.text)
+            if not self.is_allowed(env.channel, env.user_id):
+                reply = self._refuse(env)
+            else:
+                reply = self._guarded(env, lambda: self._route(env))
+            self._store(env, "out", render_plain(reply))
         return reply
 
     def execute_command(self, env: Envelope, command_text: str) -> Reply:

@@ -6,6 +6,7 @@ any process changes one (issue 20.1); every other key is read from the table eac
 from __future__ import annotations
 
 import json
+from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import select
@@ -27,6 +28,11 @@ class KeyValueStore:
     def get(self, key: str, default: str | None = None) -> str | None:
         value = self._shared.lookup(key, self._read) if is_shared(key) else self._read(key)
         return value if value is not None else default
+
+    def request(self) -> AbstractContextManager[None]:
+        """The held settings checked for another process's change once for this request, at its
+        first read, instead of at every read (issue 20.1): `with kv.request(): ...` around one message."""
+        return self._shared.request()
 
     def _read(self, key: str) -> str | None:
         done, value = self._shared.read(key)  # SQLite: the change probe's own connection, no engine

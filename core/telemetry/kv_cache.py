@@ -13,13 +13,20 @@ other connection commits), elsewhere it is the version row itself. Only when the
 does it read the version row, and only when that moved does it drop what it holds. So a change
 made by any process is seen by the next read in every process, and a quiet database costs one
 pragma per read.
+
+Inside a request (`SharedKeyCache.request()`, opened by the dispatcher around one chat message) the
+probe runs once, at the request's first read of a held setting, not at each of its ~10 reads
+(issue 20.1, session 7): one request sees one consistent set of settings, and a change committed
+by any process before a request begins is still seen by that request. A write made by this process
+inside the request (`forget()`) makes the next read check again.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy.engine import Engine
 
@@ -93,16 +100,31 @@ class SharedKeyCache:
         self._values: dict[str, str | None] = {}
         self._generation = 0  # moves whenever the values are dropped; a read begun before keeps out
         self._lock = threading.Lock()
+        self._scope = threading.local()  # this thread's open request: depth, and whether it has probed
+
+    @contextmanager
+    def request(self) -> Iterator[None]:
+        """One change probe for the reads of one request on this thread (nested: the outermost counts)."""
+        scope = self._scope
+        depth = getattr(scope, "depth", 0)
+        scope.depth = depth + 1
+        if depth == 0:
+            scope.probed = False
+        try:
+            yield
+        finally:
+            scope.depth = depth
+            if depth == 0:
+                scope.probed = False
 
     def lookup(self, key: str, load: Callable[[str], str | None]) -> str | None:
+        scope = self._scope
+        in_request = getattr(scope, "depth", 0) > 0
         with self._lock:
-            if self._probe.changed():
-                read, version = self._probe.read_version()
-                if not read:
-                    version = self._read_version()
-                if version != self._version:
-                    self._drop()
-                    self._version = version
+            if not (in_request and scope.probed and self._version is not _MISSING):
+                self._check()
+                if in_request:
+                    scope.probed = True
             if key in self._values:
                 return self._values[key]
             generation = self._generation
@@ -111,6 +133,16 @@ class SharedKeyCache:
             if generation == self._generation:  # else a change landed meanwhile: do not keep it
                 self._values[key] = value
         return value
+
+    def _check(self) -> None:
+        """Drop what is held when `kv:version` moved (read only when the probe saw a commit). Under `_lock`."""
+        if self._probe.changed() or self._version is _MISSING:
+            read, version = self._probe.read_version()
+            if not read:
+                version = self._read_version()
+            if version != self._version:
+                self._drop()
+                self._version = version
 
     def forget(self) -> None:
         """After this process's own write: the next read re-checks the version."""

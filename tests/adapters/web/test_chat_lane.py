@@ -123,3 +123,24 @@ def test_wrong_tokens_are_counted_once_by_the_route_and_lock_the_lane_out_too() 
     same(locked, post(route, {"message": "status"}, **right))
     assert locked.status_code == 429
     assert routed == ["route"] * 7
+
+
+def test_the_loopback_answer_is_remembered_per_address_and_host_and_stays_right() -> None:
+    """The lane keeps `loopback_caller`'s answers (issue 20.1): the same caller is served the same
+    way every time, a foreign Host or address still goes to the route, and the memo stays bounded."""
+    lane, route, routed, _ = pair()
+    for _ in range(3):
+        same(post(lane, {"message": "status"}), post(route, {"message": "status"}))
+    assert routed == []
+    for _ in range(2):  # DNS rebinding: loopback socket, foreign Host -> the route refuses it
+        same(post(lane, {"message": "status"}, headers={"Host": "evil.example"}),
+             post(route, {"message": "status"}, headers={"Host": "evil.example"}))
+    assert routed == ["route", "route"]
+    stranger = {"REMOTE_ADDR": "10.0.0.7"}
+    same(post(lane, {"message": "status"}, environ_base=stranger),
+         post(route, {"message": "status"}, environ_base=stranger))
+    assert routed == ["route", "route", "route"]
+    for n in range(600):  # many distinct Host headers: the memo is reset, never grows past its limit
+        post(lane, {"message": "status"}, headers={"Host": f"h{n}.example"})
+    memo = lane.application.wsgi_app._loopback  # type: ignore[attr-defined]  # noqa: SLF001
+    assert 0 < len(memo) <= 256
