@@ -91,6 +91,14 @@ class _MallInfo2(ctypes.Structure):
                  "keepcost")]
 
 
+def anon_and_threads() -> str:
+    """RssAnon/RssFile and the thread count (thread stacks and glibc's per-thread arenas are anonymous memory)."""
+    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+    anon, file = (int(fields[k].split()[0]) / 1024 for k in ("RssAnon", "RssFile"))
+    return (f"anon {anon:.1f} MB, file {file:.1f} MB,"
+            f" threads {fields['Threads'].strip()}")
+
+
 def native_heap() -> str:
     """glibc's heap (in use / free but kept) and SQLite's own heap: what RSS holds beside Python's."""
     libc = ctypes.CDLL(None)
@@ -110,7 +118,8 @@ def native_heap() -> str:
             nrt = f", numba NRT blocks alive {alive}, meminfos alive {infos}"
         except RuntimeError:
             nrt = ", numba NRT stats off"
-    return (f"malloc in use {(info.uordblks + info.hblkhd) / 2**20:.1f} MB, free kept {info.fordblks / 2**20:.1f} MB, "
+    return (f"{anon_and_threads()}, malloc in use {(info.uordblks + info.hblkhd) / 2**20:.1f} MB, "
+            f"free kept {info.fordblks / 2**20:.1f} MB, mmapped {info.hblkhd / 2**20:.1f} MB, "
             f"sqlite {sqlite_mb}{nrt}, {python_arenas()}")
 
 
@@ -297,7 +306,7 @@ def main() -> int:  # noqa: C901, PLR0915 - one linear script
             if minute % 1440 == 0:
                 samples.append((minute // 1440, rss_mb()))
                 traced = (f", traced since warm-up {tracemalloc.get_traced_memory()[0] / 2**20:7.1f} MB, "
-                          f"{native_heap()}" if args.trace else f", {python_arenas()}")
+                          f"{native_heap()}" if args.trace else f", {native_heap()}")
                 print(f"day {minute // 1440:2d}: RSS {samples[-1][1]:7.1f} MB{traced}, wall "
                       f"{time.monotonic() - t_wall:6.0f} s, errors so far {len(errors)}", flush=True)
                 if args.trace and minute // 1440 == 1:
