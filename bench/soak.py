@@ -24,7 +24,13 @@ sys.path) side by side with this tree, started together; both outputs print when
 `make soak` = `--pairs 240 --days 30 --warmup-days 12 --baseline main`: the issue's 30 simulated days at
 240 pairs (12 days of warm-up: 60 at 240 pairs is ~350,000 catch-up decisions before day 0).
 `--holders` prints who holds the objects grown from day 1 (bench/holders.py) and what the fakes kept;
-`--forget-replies` (experiment) has the fakes forget each day's recorded calls, the harness' own growth.
+The fakes (Telegram, Slack: test servers on threads of THIS process, not Zyn) record every call they
+get, every reply Zyn sends included: ~1.1 MB per simulated day at 240 pairs, the harness' growth, which
+a deployed Zyn does not have (the replies live on Telegram's and Slack's servers). So each simulated
+day, once that day's Telegram replies arrived, the fakes forget the calls they recorded (since issue
+20.5 session 7; `--keep-replies` keeps them, as before). What the process still holds beside Zyn: the
+fakes' servers and threads, Flask's test client, the last 10,000 log lines, and the
+harness' own few lists; the JSON says `fakes_forget_replies`.
 """
 
 from __future__ import annotations
@@ -215,8 +221,12 @@ def main() -> int:  # noqa: C901, PLR0915 - one linear script
     ap.add_argument("--trace-frames", type=int, default=1, help="with --trace: frames kept per allocation")
     ap.add_argument("--said", default="status,pnl today,trades,balance,why,orders,help,pnl week",
                     help="the chat texts sent in turn (comma-separated): which answers grow the heap")
+    ap.add_argument("--keep-replies", action="store_true",
+                    help="the fakes keep every call they recorded (before session 7's default: the harness' "
+                         "own growth in the slope)")
     ap.add_argument("--forget-replies", action="store_true",
-                    help="experiment: each simulated day, once its Telegram replies arrived, the fakes forget "
+                    help="the default since session 7 (kept for old command lines): each simulated day, once "
+                         "its Telegram replies arrived, the fakes forget "
                          "the calls they recorded (the harness' own growth, not Zyn's, out of the slope)")
     ap.add_argument("--holders", action="store_true",
                     help="who holds the gc-tracked objects grown from day 1 to the last day (bench/holders.py)")
@@ -296,7 +306,7 @@ def main() -> int:  # noqa: C901, PLR0915 - one linear script
                 import ctypes
 
                 ctypes.CDLL(None).malloc_trim(0)
-            if args.forget_replies and minute % 1440 == 0:
+            if not args.keep_replies and minute % 1440 == 0:
                 w.tg.wait_for("/sendMessage", lambda c: c.params.get("chat_id") == str(OWNER_CHAT),
                               count=n - forgotten, timeout=300)
                 for fake in (w.tg, w.slack):
@@ -340,7 +350,7 @@ def main() -> int:  # noqa: C901, PLR0915 - one linear script
     first = samples[1][1] if len(samples) > 1 else samples[0][1]
     spread = (max(r for _, r in samples[1:]) - min(r for _, r in samples[1:])) / first * 100 if len(samples) > 2 else 0
     print(json.dumps({
-        "code": CODE or "this tree", "heap_trim_job": bool(trim_job),
+        "code": CODE or "this tree", "heap_trim_job": bool(trim_job), "fakes_forget_replies": not args.keep_replies,
         "pairs": len(pairs), "load_pairs": bool(args.pairs), "warmup_days": args.warmup_days if args.pairs else 60,
         "pairs_traded": len(w.zyn.autopilot.pairs),
         "decisions": decisions, "days": args.days,
