@@ -17,8 +17,11 @@ is the least-squares line through the daily RSS from day 1 on (MB per simulated 
 harness keeps only the last 10,000 log lines (the test world keeps all by default, which at
 240 pairs would be the harness's own growth, not Zyn's).
 
-The test world starts no scheduler: every TRIM_EVERY_S seconds of wall time the soak runs the
-scheduler's own `native_heap_trim` job, as `zyn run` would (none on a revision without it).
+The test world starts no scheduler: the soak runs the scheduler's own `native_heap_trim` job (none on
+a revision without it) every TRIM_EVERY_S seconds of SIMULATED time, the interval `zyn run` runs it at:
+1,440 times a simulated day, as a deployed Zyn does in a day. (Before session 7 it ran every 60 s of
+wall time: at 240 pairs a simulated day takes 15-30 s, so the soak trimmed once in 2-4 simulated days,
+~3,000 times less often than the process it stands for; `--trim-wall` runs it so again.)
 `--baseline REV` runs REV's code (`git archive REV core bot adapters scheduler`, first on
 sys.path) side by side with this tree, started together; both outputs print when both end.
 `make soak` = `--pairs 240 --days 30 --warmup-days 12 --baseline main`: the issue's 30 simulated days at
@@ -230,6 +233,8 @@ def main() -> int:  # noqa: C901, PLR0915 - one linear script
                          "the calls they recorded (the harness' own growth, not Zyn's, out of the slope)")
     ap.add_argument("--holders", action="store_true",
                     help="who holds the gc-tracked objects grown from day 1 to the last day (bench/holders.py)")
+    ap.add_argument("--trim-wall", action="store_true",
+                    help="the heap-trim job every TRIM_EVERY_S of wall time (before session 7), not simulated time")
     ap.add_argument("--trim-every-min", type=int, default=0,
                     help="experiment: glibc malloc_trim(0) every N simulated minutes (0: never)")
     ap.add_argument("--baseline", default="", help="a git revision soaked side by side with this tree")
@@ -299,7 +304,9 @@ def main() -> int:  # noqa: C901, PLR0915 - one linear script
                 bad_answers += r.status_code != 200
                 w.zyn.dispatcher.handle(Envelope("cli", "owner", "status"))
                 messages += 5
-            if trim_job and time.monotonic() >= next_trim:  # the scheduler's cadence, in wall time
+            if trim_job and not args.trim_wall and minute % max(1, round(TRIM_EVERY_S / 60)) == 0:
+                w.zyn.scheduler.run_now("native_heap_trim")  # the scheduler's interval, on the soak's clock
+            if trim_job and args.trim_wall and time.monotonic() >= next_trim:  # its interval in wall time
                 w.zyn.scheduler.run_now("native_heap_trim")
                 next_trim += TRIM_EVERY_S
             if args.trim_every_min and minute % args.trim_every_min == 0:
@@ -350,7 +357,8 @@ def main() -> int:  # noqa: C901, PLR0915 - one linear script
     first = samples[1][1] if len(samples) > 1 else samples[0][1]
     spread = (max(r for _, r in samples[1:]) - min(r for _, r in samples[1:])) / first * 100 if len(samples) > 2 else 0
     print(json.dumps({
-        "code": CODE or "this tree", "heap_trim_job": bool(trim_job), "fakes_forget_replies": not args.keep_replies,
+        "code": CODE or "this tree", "fakes_forget_replies": not args.keep_replies,
+        "heap_trim_job": ("every 60 s wall" if args.trim_wall else "every simulated minute") if trim_job else "none",
         "pairs": len(pairs), "load_pairs": bool(args.pairs), "warmup_days": args.warmup_days if args.pairs else 60,
         "pairs_traded": len(w.zyn.autopilot.pairs),
         "decisions": decisions, "days": args.days,
