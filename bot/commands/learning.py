@@ -259,7 +259,7 @@ def _decisions() -> Any:
 
 def _latest(s: Session, query: Any) -> DecisionRow | None:
     """The newest decision of `query`, read with LIMIT 1 (issue 20.5): without it the ORM builds a
-    DecisionRow for EVERY matching row before `first()` keeps one — at 240 pairs ~8,000 more a
+    DecisionRow for EVERY matching row before `first()` keeps one — at 240 pairs up to 5,760 more a
     day, a transient of several MB per `why` that grew with the run and left the heap behind."""
     found: DecisionRow | None = s.exec(query.limit(1)).first()
     return found

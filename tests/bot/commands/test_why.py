@@ -77,7 +77,7 @@ def test_why_a_pair_holding_a_manual_and_an_autopilot_position_names_both(say: S
 
 def test_why_reads_one_decision_however_many_there_are(say: Say, db: Engine) -> None:
     """Issue 20.5: `first()` without LIMIT made the ORM build every matching DecisionRow (at 240
-    pairs ~8,000 more a day) to keep one; each `why` is now one row, and still the newest."""
+    pairs up to 5,760 more a day) to keep one; each `why` is now one row, and still the newest."""
     from sqlalchemy import event
 
     with Session(db) as s:
