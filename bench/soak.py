@@ -17,14 +17,23 @@ is the least-squares line through the daily RSS from day 1 on (MB per simulated 
 harness keeps only the last 10,000 log lines (the test world keeps all by default, which at
 240 pairs would be the harness's own growth, not Zyn's).
 
-The test world starts no scheduler: every TRIM_EVERY_S seconds of wall time the soak runs the
-scheduler's own `native_heap_trim` job, as `zyn run` would (none on a revision without it).
+The test world starts no scheduler: the soak runs the scheduler's own `native_heap_trim` job (none on
+a revision without it) every TRIM_EVERY_S seconds of SIMULATED time, the interval `zyn run` runs it at:
+1,440 times a simulated day, as a deployed Zyn does in a day. (Before session 7 it ran every 60 s of
+wall time: at 240 pairs a simulated day takes 15-30 s, so the soak trimmed once in 2-4 simulated days,
+~3,000 times less often than the process it stands for; `--trim-wall` runs it so again.)
 `--baseline REV` runs REV's code (`git archive REV core bot adapters scheduler`, first on
 sys.path) side by side with this tree, started together; both outputs print when both end.
 `make soak` = `--pairs 240 --days 30 --warmup-days 12 --baseline main`: the issue's 30 simulated days at
 240 pairs (12 days of warm-up: 60 at 240 pairs is ~350,000 catch-up decisions before day 0).
 `--holders` prints who holds the objects grown from day 1 (bench/holders.py) and what the fakes kept;
-`--forget-replies` (experiment) has the fakes forget each day's recorded calls, the harness' own growth.
+The fakes (Telegram, Slack: test servers on threads of THIS process, not Zyn) record every call they
+get, every reply Zyn sends included: ~1.1 MB per simulated day at 240 pairs, the harness' growth, which
+a deployed Zyn does not have (the replies live on Telegram's and Slack's servers). So each simulated
+day, once that day's Telegram replies arrived, the fakes forget the calls they recorded (since issue
+20.5 session 7; `--keep-replies` keeps them, as before). What the process still holds beside Zyn: the
+fakes' servers and threads, Flask's test client, the last 10,000 log lines, and the
+harness' own few lists; the JSON says `fakes_forget_replies`.
 """
 
 from __future__ import annotations
@@ -91,6 +100,14 @@ class _MallInfo2(ctypes.Structure):
                  "keepcost")]
 
 
+def anon_and_threads() -> str:
+    """RssAnon/RssFile and the thread count (thread stacks and glibc's per-thread arenas are anonymous memory)."""
+    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+    anon, file = (int(fields[k].split()[0]) / 1024 for k in ("RssAnon", "RssFile"))
+    return (f"anon {anon:.1f} MB, file {file:.1f} MB,"
+            f" threads {fields['Threads'].strip()}")
+
+
 def native_heap() -> str:
     """glibc's heap (in use / free but kept) and SQLite's own heap: what RSS holds beside Python's."""
     libc = ctypes.CDLL(None)
@@ -110,7 +127,8 @@ def native_heap() -> str:
             nrt = f", numba NRT blocks alive {alive}, meminfos alive {infos}"
         except RuntimeError:
             nrt = ", numba NRT stats off"
-    return (f"malloc in use {(info.uordblks + info.hblkhd) / 2**20:.1f} MB, free kept {info.fordblks / 2**20:.1f} MB, "
+    return (f"{anon_and_threads()}, malloc in use {(info.uordblks + info.hblkhd) / 2**20:.1f} MB, "
+            f"free kept {info.fordblks / 2**20:.1f} MB, mmapped {info.hblkhd / 2**20:.1f} MB, "
             f"sqlite {sqlite_mb}{nrt}, {python_arenas()}")
 
 
@@ -206,11 +224,17 @@ def main() -> int:  # noqa: C901, PLR0915 - one linear script
     ap.add_argument("--trace-frames", type=int, default=1, help="with --trace: frames kept per allocation")
     ap.add_argument("--said", default="status,pnl today,trades,balance,why,orders,help,pnl week",
                     help="the chat texts sent in turn (comma-separated): which answers grow the heap")
+    ap.add_argument("--keep-replies", action="store_true",
+                    help="the fakes keep every call they recorded (before session 7's default: the harness' "
+                         "own growth in the slope)")
     ap.add_argument("--forget-replies", action="store_true",
-                    help="experiment: each simulated day, once its Telegram replies arrived, the fakes forget "
+                    help="the default since session 7 (kept for old command lines): each simulated day, once "
+                         "its Telegram replies arrived, the fakes forget "
                          "the calls they recorded (the harness' own growth, not Zyn's, out of the slope)")
     ap.add_argument("--holders", action="store_true",
                     help="who holds the gc-tracked objects grown from day 1 to the last day (bench/holders.py)")
+    ap.add_argument("--trim-wall", action="store_true",
+                    help="the heap-trim job every TRIM_EVERY_S of wall time (before session 7), not simulated time")
     ap.add_argument("--trim-every-min", type=int, default=0,
                     help="experiment: glibc malloc_trim(0) every N simulated minutes (0: never)")
     ap.add_argument("--baseline", default="", help="a git revision soaked side by side with this tree")
@@ -280,14 +304,16 @@ def main() -> int:  # noqa: C901, PLR0915 - one linear script
                 bad_answers += r.status_code != 200
                 w.zyn.dispatcher.handle(Envelope("cli", "owner", "status"))
                 messages += 5
-            if trim_job and time.monotonic() >= next_trim:  # the scheduler's cadence, in wall time
+            if trim_job and not args.trim_wall and minute % max(1, round(TRIM_EVERY_S / 60)) == 0:
+                w.zyn.scheduler.run_now("native_heap_trim")  # the scheduler's interval, on the soak's clock
+            if trim_job and args.trim_wall and time.monotonic() >= next_trim:  # its interval in wall time
                 w.zyn.scheduler.run_now("native_heap_trim")
                 next_trim += TRIM_EVERY_S
             if args.trim_every_min and minute % args.trim_every_min == 0:
                 import ctypes
 
                 ctypes.CDLL(None).malloc_trim(0)
-            if args.forget_replies and minute % 1440 == 0:
+            if not args.keep_replies and minute % 1440 == 0:
                 w.tg.wait_for("/sendMessage", lambda c: c.params.get("chat_id") == str(OWNER_CHAT),
                               count=n - forgotten, timeout=300)
                 for fake in (w.tg, w.slack):
@@ -297,7 +323,7 @@ def main() -> int:  # noqa: C901, PLR0915 - one linear script
             if minute % 1440 == 0:
                 samples.append((minute // 1440, rss_mb()))
                 traced = (f", traced since warm-up {tracemalloc.get_traced_memory()[0] / 2**20:7.1f} MB, "
-                          f"{native_heap()}" if args.trace else f", {python_arenas()}")
+                          f"{native_heap()}" if args.trace else f", {native_heap()}")
                 print(f"day {minute // 1440:2d}: RSS {samples[-1][1]:7.1f} MB{traced}, wall "
                       f"{time.monotonic() - t_wall:6.0f} s, errors so far {len(errors)}", flush=True)
                 if args.trace and minute // 1440 == 1:
@@ -331,7 +357,8 @@ def main() -> int:  # noqa: C901, PLR0915 - one linear script
     first = samples[1][1] if len(samples) > 1 else samples[0][1]
     spread = (max(r for _, r in samples[1:]) - min(r for _, r in samples[1:])) / first * 100 if len(samples) > 2 else 0
     print(json.dumps({
-        "code": CODE or "this tree", "heap_trim_job": bool(trim_job),
+        "code": CODE or "this tree", "fakes_forget_replies": not args.keep_replies,
+        "heap_trim_job": ("every 60 s wall" if args.trim_wall else "every simulated minute") if trim_job else "none",
         "pairs": len(pairs), "load_pairs": bool(args.pairs), "warmup_days": args.warmup_days if args.pairs else 60,
         "pairs_traded": len(w.zyn.autopilot.pairs),
         "decisions": decisions, "days": args.days,

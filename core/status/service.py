@@ -34,20 +34,20 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from core.domain import Order, UserError
 from core.learning.switch import SwitchState, load_switch
-from core.markets.pairs import split_pair
 from core.ports import Clock, Exchange
 from core.status.cache import Account, CacheView, ExchangeCache
 from core.status.equity_curve import recorded_equity
+from core.status.holdings import positions_from
 from core.status.pnl import PnlReport, compute_pnl
-from core.status.positions import Held, Targets, position_rows, stop_price_of
-from core.status.trades import closed_stats, iso_utc, journal_trades
+from core.status.reads import all_trades, targets
+from core.status.trades import closed_stats, iso_utc
 from core.strategy.daily_loss import cents, money
 from core.telemetry.kv import KeyValueStore
-from core.telemetry.models import EquitySnapshotRow, OrderRow, PositionRow, TradeRow
+from core.telemetry.models import EquitySnapshotRow
 
 log = logging.getLogger(__name__)
 
@@ -191,33 +191,8 @@ class StatusService:
         it); a sell no trade of ours closed is the FIFO round trip with the exchange's order id."""
         self._cache.refresh(wait_s=READ_WAIT_S)
         gen, view = self._cache.stamped_view()
-        trades = self._all_trades(view, self._held_base(gen, view)[1])
+        trades = all_trades(self._db, self._mode, view, self._held_base(gen, view)[1])
         return trades[:n] if n > 0 else []
-
-    def _all_trades(self, view: CacheView, report: PnlReport) -> list[dict[str, Any]]:
-        marks = view.account.prices if view.account is not None else {}
-        try:
-            with Session(self._db) as s:
-                rows = s.exec(select(TradeRow).where(TradeRow.source == self._mode)).all()
-                saved = {p.trade_id: p for p in s.exec(select(PositionRow)).all()}
-        except Exception as exc:
-            log.warning("status: trades table unreadable (%s)", type(exc).__name__)
-            rows, saved = [], {}
-        journaled = {r.id for r in rows}
-        known = self._our_orders([t.order_id for t in report.round_trips])
-        outside = [(t, *known.get(t.order_id, ("", None))) for t in report.round_trips]
-        return journal_trades(rows, saved, marks, [o for o in outside if o[2] not in journaled])
-
-    def _our_orders(self, exchange_ids: list[str]) -> dict[str, tuple[str, int | None]]:
-        if not exchange_ids:
-            return {}
-        try:
-            with Session(self._db) as s:
-                rows = s.exec(select(OrderRow).where(col(OrderRow.exchange_id).in_(exchange_ids))).all()
-        except Exception as exc:
-            log.warning("status: orders table unreadable (%s)", type(exc).__name__)
-            return {}
-        return {r.exchange_id: (r.purpose, r.trade_id) for r in rows}
 
     def positions(self) -> list[dict[str, Any]]:
         positions: list[dict[str, Any]] = self.snapshot()["positions"]
@@ -278,10 +253,10 @@ class StatusService:
             "source": "cache",  # replaced per read (`_source`); here to keep the contract's key order
             "balances": self._balances(acc),
             "equity_usd": self._equity(acc),
-            "positions": self._positions_from(acc, report),
+            "positions": positions_from(acc, report, self._pairs, targets(self._db, self._mode)),
             "open_orders": [_order_dict(o) for o in acc.orders] if acc else [],
             "pnl": report.pnl if view.fills is not None else dict.fromkeys(("today", "week", "all_time")),
-            "trades": closed_stats(self._all_trades(view, report)),
+            "trades": closed_stats(all_trades(self._db, self._mode, view, report)),
         }
 
     def _one_today(self, snap: dict[str, Any]) -> dict[str, Any]:
@@ -357,69 +332,6 @@ class StatusService:
         if changed and unpriced:
             log.info("equity_usd excludes %s: no %s price", ", ".join(sorted(unpriced)), self._quote)
         return float(total)
-
-    def _positions_from(self, acc: Account | None, report: PnlReport) -> list[dict[str, Any]]:
-        """One row per open position. A pair holding one position (or coins Zyn did not buy)
-        is the exchange's balance with its FIFO entry; a pair holding several (a manual buy beside
-        the autopilot's) gets one row per position, each with its own amount, entry, stop order and
-        target, plus a row for any coins beyond them."""
-        if acc is None:
-            return []
-        targets = self._targets()
-        out: list[dict[str, Any]] = []
-        for pair in dict.fromkeys([*self._pairs, *targets.held]):  # + pairs held outside the list
-            amount = acc.balances.total.get(split_pair(pair)[0], Decimal(0))
-            if amount <= 0:
-                continue
-            mark = acc.prices.get(pair)
-            held = targets.open.get(pair, [])
-            if len(held) > 1 or (held and all(h.exact for h in held)):
-                # the position aggregate is the truth: FIFO over the pair's fills would hand a
-                # manual position the entry of an autopilot lot bought after it (issue 22.1)
-                out.extend(position_rows(held, amount, acc.orders, mark))
-                continue
-            lots = report.open_lots.get(pair)
-            unrealized = None
-            if lots is not None and mark is not None and lots.amount > 0:
-                unrealized = float(amount) * (float(mark) - lots.cost / lots.amount)
-            out.append({
-                "pair": pair, "amount": float(amount),
-                "entry_price": lots.entry_price if lots else None,
-                "mark_price": float(mark) if mark is not None else None,
-                "unrealized_pnl": unrealized,
-                "stop_price": stop_price_of(acc.orders, pair),
-                "take_profit_price": targets.get(pair),
-                "trade_id": held[0].trade_id if held else None,
-                "origin": held[0].origin if held else None,
-            })
-        return out
-
-    def _targets(self) -> Targets:
-        """Bot-watched take-profit per pair: the newest open trade of this mode (not backtests),
-        and this mode's open positions per pair (`open`, oldest first).
-
-        `held` also names open trades' pairs outside the configured list (a universe pair that
-        dropped out, a manual buy of another pair): their positions must still show."""
-        try:
-            with Session(self._db) as s:
-                rows = s.exec(
-                    select(TradeRow).where(
-                        TradeRow.status == "open", TradeRow.source != "backtest", TradeRow.source != "bootstrap",
-                    ).order_by(col(TradeRow.entry_ms))
-                ).all()
-                saved = {p.trade_id: p for p in s.exec(select(PositionRow)).all()}
-        except Exception as exc:
-            log.warning("status: trades table unreadable (%s)", type(exc).__name__)
-            return Targets()
-        out = Targets()
-        for r in sorted(rows, key=lambda r: (r.source == self._mode, r.entry_ms, r.id or 0)):
-            if r.source == self._mode and r.pair not in out.held:
-                out.held.append(r.pair)
-            if r.target_price is not None:
-                out[r.pair] = float(r.target_price)
-            if r.source == self._mode and r.id is not None:
-                out.open.setdefault(r.pair, []).append(Held.of(r, saved.get(r.id)))
-        return out
 
     # -- persistence of the last good snapshot ------------------------------------------------
     def _persist(self, snap: dict[str, Any]) -> None:

@@ -73,3 +73,26 @@ def test_why_a_pair_holding_a_manual_and_an_autopilot_position_names_both(say: S
     assert "a manual trade, placed by hand by jimmy on telegram" in manual.text
     assert manual.row_dict()["Stop"] == "5,000.0" and "origin" not in manual.row_dict().get("Context", "")
     assert manual.row_dict()["Also open #8"] == "autopilot, 0.02 BTC/USD, stop 60,600.0, target 63,300.0"
+
+
+def test_why_reads_one_decision_however_many_there_are(say: Say, db: Engine) -> None:
+    """Issue 20.5: `first()` without LIMIT made the ORM build every matching DecisionRow (at 240
+    pairs up to 5,760 more a day) to keep one; each `why` is now one row, and still the newest."""
+    from sqlalchemy import event
+
+    with Session(db) as s:
+        for i in range(50):
+            s.add(DecisionRow(ts_ms=T0 - (50 - i) * HOUR, pair="ETH/USD", action="skip", reason=f"skip {i}"))
+        s.commit()
+    loaded: list[DecisionRow] = []
+
+    def count(target: DecisionRow, _context: object) -> None:
+        loaded.append(target)
+
+    event.listen(DecisionRow, "load", count)
+    try:
+        replies = [say("why"), say("why skip"), say("why skip ETH/USD"), say("why ETH/USD")]
+    finally:
+        event.remove(DecisionRow, "load", count)
+    assert all("skip — skip 49." in r.text for r in replies), [r.text for r in replies]
+    assert len(loaded) <= len(replies)
