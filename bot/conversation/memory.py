@@ -125,7 +125,7 @@ class ConversationMemory:
             last = s.exec(
                 select(MessageRow)
                 .where(MessageRow.channel == channel, MessageRow.user_id == user_id)
-                .order_by(col(MessageRow.id).desc())
+                .order_by(col(MessageRow.id).desc()).limit(1)
             ).first()
         upto = 0
         if last is not None and last.id is not None:
