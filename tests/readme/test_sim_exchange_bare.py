@@ -6,32 +6,13 @@ replay candles (`../shared/data/kraken` beside the checkout), and with neither i
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import ccxt
 
-
-def _zyn() -> list[str]:
-    """The console script the README names (`zyn`), from this interpreter's venv."""
-    script = Path(sys.executable).parent / "zyn"
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "bot"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _clean_env() -> dict[str, str]:
-    """No variable the README does not mention for this command."""
-    drop = ("ZYN_", "DATABASE_URL", "PAPER_", "KRAKEN_")
-    return {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+from tests.readme.jimmy import clean_env, free_port, zyn
 
 
 def _checkout_beside_shared(tmp_path: Path, data_dir: Path) -> Path:
@@ -54,9 +35,9 @@ def _keys(proc: subprocess.Popen[str]) -> tuple[str, str]:
 
 def test_bare_sim_exchange_serves_the_shared_candles(tmp_path: Path, data_dir: Path) -> None:
     checkout = _checkout_beside_shared(tmp_path, data_dir)
-    port = _free_port()
-    proc = subprocess.Popen([*_zyn(), "sim-exchange", "--port", str(port)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=_clean_env(), cwd=checkout)
+    port = free_port()
+    proc = subprocess.Popen([*zyn(), "sim-exchange", "--port", str(port)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=clean_env(), cwd=checkout)
     try:
         key, secret = _keys(proc)
         ex = ccxt.kraken({"apiKey": key, "secret": secret, "enableRateLimit": False})
@@ -79,8 +60,8 @@ def test_bare_sim_exchange_serves_the_shared_candles(tmp_path: Path, data_dir: P
 
 
 def test_bare_sim_exchange_without_candles_is_one_line(tmp_path: Path) -> None:
-    out = subprocess.run([*_zyn(), "sim-exchange", "--port", str(_free_port())], capture_output=True,
-                         text=True, env=_clean_env(), cwd=tmp_path, timeout=120)
+    out = subprocess.run([*zyn(), "sim-exchange", "--port", str(free_port())], capture_output=True,
+                         text=True, env=clean_env(), cwd=tmp_path, timeout=120)
     assert out.returncode == 2, out.stderr
     assert out.stderr.count("\n") == 1 and "--data" in out.stderr and "Traceback" not in out.stderr
     assert not (tmp_path / "var").exists()  # nothing written
