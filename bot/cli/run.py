@@ -237,13 +237,14 @@ def cmd_sim_exchange(args: argparse.Namespace, settings: ZynSettings) -> int:
         raise UserError(f"--fill-lag {args.fill_lag:g}: give seconds from 0 to 3600")
     if not 0 <= args.close_lag <= 3600:
         raise UserError(f"--close-lag {args.close_lag:g}: give seconds from 0 to 3600")
-    data, source = sim_data_path(args.data, settings.paper_data)  # the bare command works (contract)
+    faults, staked = [parse_fault(spec) for spec in args.fault], parse_staked(args.staked)
+    data, source = sim_data_path(args.data, settings.paper_data)  # after the flags: the bare command works
     if source != "--data":
         print(f"candles: {data} ({source}; --data CSV_OR_DIR picks others)", flush=True)
     run_sim_exchange(
         host=args.host, port=args.port, data_path=data, api_key=args.api_key, api_secret=secret,
         balances=balances, speed=settings.paper_speed, db_url=args.db,
-        faults=[parse_fault(spec) for spec in args.fault], staked=parse_staked(args.staked),
+        faults=faults, staked=staked,
         tier=settings.kraken_tier,  # Kraken's documented counters of KRAKEN_TIER (default starter), issue 21
         bad_day=bad_day,
         fill_lag_s=args.fill_lag, close_lag_s=args.close_lag,
