@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from bot.cli.chat_output import print_reply
+from bot.cli.ledger_mode import check_ledger_mode
 from bot.cli.output import print_json
 from bot.cli.preflight import check_database
 from bot.cli.shell import CLI_CHANNEL, OWNER, run_shell
@@ -29,6 +30,7 @@ def _session(settings: ZynSettings) -> Iterator[Any]:
     from bot.cli.session import CliSession  # lazy: keeps alembic, sqlalchemy, sqlmodel out of this import
 
     check_database(settings.database_url)  # an unreachable PostgreSQL: one line, exit 2, not 100 lines
+    check_ledger_mode(settings.mode, settings.database_url)  # owning for this command: the trades' mode
     session = CliSession(settings)
     try:
         yield session

@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 def add_data_parser(sub: Any) -> None:
     """The `data` command and its two verbs (called by `bot.cli.main.build_parser`)."""
     data = sub.add_parser("data", help="the candle store: import candle files, show coverage")
-    verbs = data.add_subparsers(dest="data_command", required=True, parser_class=type(data))
+    # the metavar names the verbs in "zyn data" typed bare (else argparse says "required: data_command")
+    verbs = data.add_subparsers(dest="data_command", required=True, parser_class=type(data),
+                                metavar="{import,status}")
     imp = verbs.add_parser("import", help="import a candle CSV (ours, or Kraken's OHLCVT download)")
     imp.add_argument("path")
     imp.add_argument("--pair")

@@ -77,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.cli.data import add_data_parser  # lazy: the slim terminal-client path
 
     add_data_parser(sub)  # zyn data import|status (issue 17: the candle store)
+    sub.metavar = "{" + ",".join(sub.choices) + "}"  # `zyn` typed bare names the commands, not "command"
     return p
 
 

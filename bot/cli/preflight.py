@@ -23,6 +23,7 @@ from loguru import logger
 
 from adapters.channels.config_checks import check_channels
 from adapters.kraken.public_pairs import listed_pairs
+from bot.cli.ledger_mode import check_ledger_mode
 from bot.settings import ZynSettings
 from core.config import Settings, redact_url
 from core.domain import UserError
@@ -140,6 +141,7 @@ def preflight(settings: Settings, *, pairs_explicit: bool, port: tuple[str, int]
         check_port_free(*port)
     check_paper_data(settings)
     check_database(settings.database_url)
+    check_ledger_mode(settings.mode, settings.database_url)  # another mode's open trades: not this mode's
     exchange_pairs: set[str] | None = None
     if pairs_explicit and not (settings.mode == "paper" and settings.paper_feed == "replay"):
 

@@ -220,6 +220,7 @@ def cmd_sim_exchange(args: argparse.Namespace, settings: ZynSettings) -> int:
     # lazy: keeps alembic, flask, sqlalchemy out of this import
     from adapters.sim_exchange.runner import run_sim_exchange
     from bot.cli.preflight import check_port_free  # lazy: keeps pydantic_settings out of this import
+    from bot.cli.sim_data import sim_data_path  # lazy: as the two above
 
     secret = api_secret(args.api_secret, args.api_secret_file)  # a file keeps it out of the process list
     if bool(args.api_key) != bool(secret):
@@ -236,10 +237,14 @@ def cmd_sim_exchange(args: argparse.Namespace, settings: ZynSettings) -> int:
         raise UserError(f"--fill-lag {args.fill_lag:g}: give seconds from 0 to 3600")
     if not 0 <= args.close_lag <= 3600:
         raise UserError(f"--close-lag {args.close_lag:g}: give seconds from 0 to 3600")
+    faults, staked = [parse_fault(spec) for spec in args.fault], parse_staked(args.staked)
+    data, source = sim_data_path(args.data, settings.paper_data)  # after the flags: the bare command works
+    if source != "--data":
+        print(f"candles: {data} ({source}; --data CSV_OR_DIR picks others)", flush=True)
     run_sim_exchange(
-        host=args.host, port=args.port, data_path=args.data, api_key=args.api_key, api_secret=secret,
+        host=args.host, port=args.port, data_path=data, api_key=args.api_key, api_secret=secret,
         balances=balances, speed=settings.paper_speed, db_url=args.db,
-        faults=[parse_fault(spec) for spec in args.fault], staked=parse_staked(args.staked),
+        faults=faults, staked=staked,
         tier=settings.kraken_tier,  # Kraken's documented counters of KRAKEN_TIER (default starter), issue 21
         bad_day=bad_day,
         fill_lag_s=args.fill_lag, close_lag_s=args.close_lag,

@@ -67,6 +67,9 @@ class ExchangeMarket:
         try:
             return self._exchange.fetch_ticker(pair).last
         except ZynError as exc:  # "EOrder:no price yet for X" reads badly: no code, no repetition
+            if pair not in self._trading.markets:  # "buy 100 EUR of BTC": say so as a coin order does
+                traded = ", ".join(sorted(self._trading.markets)) or "nothing"
+                raise UserError(f"unknown pair {pair}; I trade {traded}") from None
             raise UserError(no_price_line(pair, str(exc))) from None
 
     def price_decimals(self, pair: str) -> int:
