@@ -6,6 +6,9 @@ carry `Authorization: Bearer <token>` or the `zyn_token` cookie that `POST /logi
 SameSite=Strict, Secure over https; it holds a value derived from the token, see web_session.py;
 wrong tokens are throttled per client) — loopback too, because behind a local reverse proxy every request looks like
 loopback. Never `?token=`: a URL ends up in access logs, proxies and the browser's history.
+A browser opening `/status` without the cookie is sent to the sign-in form (and back to `/status`
+once signed in); API clients (`/api/...`, `Accept: application/json`, curl's `*/*`, a Bearer
+header) keep the 401 JSON answer.
 Every page of this blueprint says it must not be framed (X-Frame-Options and CSP
 frame-ancestors), so another site cannot overlay it to click "yes" for the owner.
 A trusted caller is the owner: the optional `"user"` field only names the conversation
@@ -57,6 +60,7 @@ COOKIE = "zyn_token"
 NO_FRAMING = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'"}
 THROTTLE_KEY = "zyn_signin_throttle"  # the app's one SignInThrottle, in Flask's app.extensions
 MAX_USER = 64
+SIGN_IN_RETURNS = ("zyn_web.status_page",)  # pages the sign-in form may return to (else the chat)
 DISPATCH_FAILED = "internal error; nothing was done"
 Decisions = Callable[[int], Sequence[dict[str, Any]]]
 Insights = Callable[[], Sequence[dict[str, Any]]]
@@ -123,7 +127,8 @@ def web_blueprint(
     @bp.get("/")
     def chat_page() -> str:
         signed_in = not token or _token_ok(token)
-        return render_template("chat.html", token_required=not signed_in, user_name=user_name)
+        return render_template("chat.html", token_required=not signed_in, user_name=user_name,
+                               next_page=_next_page(request.args.get("next")))
 
     @bp.post("/login")
     def login() -> ResponseReturnValue:
@@ -137,7 +142,7 @@ def web_blueprint(
             guard.failed(client)
             return _error("wrong token", 401)
         guard.succeeded(client)
-        resp = redirect(url_for("zyn_web.chat_page"), code=303)
+        resp = redirect(_next_page(request.form.get("next")) or url_for("zyn_web.chat_page"), code=303)
         secure = is_https(request.is_secure, request.headers.get("X-Forwarded-Proto"))
         resp.set_cookie(COOKIE, session_value(token), httponly=True, samesite="Strict", secure=secure)
         return resp
@@ -182,8 +187,11 @@ def _add_dashboard_routes(  # noqa: PLR0913
     """`/status` (server-rendered) and `/api/status/extra` (chart, decisions, insights for the refresh)."""
 
     @bp.get("/status")
-    def status_page() -> Response | tuple[str, int] | str:
+    def status_page() -> ResponseReturnValue:
         denied = _deny(token)
+        if denied is not None and denied.status_code == 401 and _browser_page():
+            # a browser without the cookie: to the sign-in form, and back here once signed in
+            return redirect(url_for("zyn_web.chat_page", next=url_for("zyn_web.status_page")), code=303)
         if denied is not None:
             return denied
         snap = safe_snapshot(status)
@@ -210,6 +218,21 @@ def _add_dashboard_routes(  # noqa: PLR0913
                 "insights": list(learned()),
             }
         )
+
+
+def _browser_page() -> bool:
+    """A browser opening the page (it prefers HTML and sends no token of its own), not an API
+    client: curl (`*/*`), `Accept: application/json` or a Bearer header keep the 401 JSON."""
+    if request.headers.get("Authorization"):
+        return False
+    accept = request.accept_mimetypes
+    return bool(request.headers.get("Accept")) and accept.best_match(["application/json", "text/html"]) == "text/html"
+
+
+def _next_page(wanted: str | None) -> str | None:
+    """Where the sign-in returns to: only this app's own pages, never a URL from the request (an
+    open redirect would let another site send the owner anywhere after signing in)."""
+    return wanted if wanted and wanted in {url_for(page) for page in SIGN_IN_RETURNS} else None
 
 
 def reply_json(reply: Reply) -> dict[str, Any]:

@@ -7,7 +7,6 @@ the pair a bare `backtest SOL` means — and the composition root only wires (is
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from decimal import Decimal
@@ -24,11 +23,10 @@ from core.status.service import READ_WAIT_S, StatusService
 from core.strategy.mtf import history_needed
 from core.strategy.trend_view import TrendView, trend_view
 from core.trading.commands import Command, Pause, Resume
+from core.trading.no_price import no_price_line
 from core.trading.results import TradeResult
 from core.trading.service import TradingService
 from core.trading.types import ManualOrder, OrderPreview
-
-_ERROR_CODE = re.compile(r"^E[A-Za-z]+:")  # Kraken's "EOrder:" style prefix
 
 
 class SyncedTrading:
@@ -77,13 +75,6 @@ class ExchangeMarket:
 
     def lot_decimals(self, pair: str) -> int:
         return int(self._market(pair).lot_decimals)
-
-
-def no_price_line(pair: str, error: str) -> str:
-    """One line for a failed price look-up, without the exchange's error code."""
-    reason = _ERROR_CODE.sub("", error).strip()
-    detail = "no market data yet" if "no price yet" in reason else reason
-    return f"no price for {pair} right now ({detail})"
 
 
 class StoreBacktests:

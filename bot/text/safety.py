@@ -18,8 +18,8 @@ from decimal import Decimal
 from typing import get_args
 
 from bot.text.flatten import flatten_text
-from bot.text.trading import pair_decimals
-from core.text import amount_text, fixed, money_text, number_text, price_places_text
+from bot.text.trading import exits_pnl_text, pair_decimals
+from core.text import amount_text, fixed, number_text, price_places_text
 from core.trading.events import (
     DailyLoss,
     Flattened,
@@ -63,7 +63,7 @@ def kill_switch_text(loss: DailyLoss) -> str:
 
 def _lock_line(action: str, o: ProfitLockOutcome) -> str:
     if o.what == "closed":
-        return f"{o.pair}: closed " + ", ".join(f"#{e.trade_id} P&L {money_text(e.pnl)}" for e in o.exits)
+        return f"{o.pair}: closed " + ", ".join(f"#{e.trade_id} P&L {exits_pnl_text((e,), o.pair)}" for e in o.exits)
     if o.what == "at_breakeven":
         return f"{o.pair}: stop {_price(o.pair, o.stop)} already at or above break-even"
     if o.what == "raised":

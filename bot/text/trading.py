@@ -65,6 +65,17 @@ def _exits(exits: tuple[ExitInfo, ...]) -> str:
     return ", ".join(f"#{e.trade_id} {e.origin}".strip() for e in exits)
 
 
+def exits_pnl_text(exits: tuple[ExitInfo, ...], pair: str = "") -> str:
+    """The P&L of closed positions with its currency, like every other money figure ('-0.21 USD').
+    A flatten's exits may span quotes (BTC/USD and ETH/EUR): one sum per quote, never one number
+    adding dollars to euros. `pair`: the command's pair, for exits that do not name their own."""
+    sums: dict[str, Decimal] = {}
+    for e in exits:
+        quote = _quote(e.pair or pair)
+        sums[quote] = sums.get(quote, Decimal(0)) + e.pnl
+    return ", ".join(f"{money_text(total)} {quote}" for quote, total in sums.items())
+
+
 def _validated(result: TradeResult, dp: int | None) -> str:
     """Validate mode: what the exchange accepted, nothing executed, and what the stop would do."""
     venue, pair = result.venue or "The exchange", result.pair
@@ -110,7 +121,7 @@ def result_text(result: TradeResult, decimals: int | None = None) -> str:  # noq
         if not result.exits and not result.canceled:
             return "Flattened: nothing was open." if code is not Code.CLOSED else f"Closed {pair}."
         what = f"Closed {len(result.exits)} position(s)" + (f" ({_exits(result.exits)})" if result.exits else "")
-        pnl = f", P&L {money_text(result.pnl)}" if result.exits else ""
+        pnl = f", P&L {exits_pnl_text(result.exits, pair)}" if result.exits else ""
         canceled = f"; canceled {result.canceled} order(s)" if result.canceled else ""
         head = "Flattened: " if code is not Code.CLOSED else ""
         return f"{head}{what}{pnl}{canceled}."

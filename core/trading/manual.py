@@ -27,6 +27,7 @@ from core.text import amount_text, money_text, price_text
 from core.trading.bracket import Bracket
 from core.trading.entries import enter_market, limit_entry
 from core.trading.manual_limits import account_equity, check_max_position
+from core.trading.no_price import no_price_line
 from core.trading.orders import action_failed
 from core.trading.outcome import EXITS, exit_infos
 from core.trading.parts import TradingParts
@@ -168,7 +169,7 @@ class ManualChecker:
         try:
             return self.exchange.fetch_ticker(pair).last
         except ZynError as exc:
-            raise UserError(f"no price for {pair} right now ({exc})") from None
+            raise UserError(no_price_line(pair, str(exc))) from None
 
     def _balances(self) -> Balances:
         try:

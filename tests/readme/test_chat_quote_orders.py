@@ -29,3 +29,16 @@ def test_a_dollar_order_without_market_data_says_so(tmp_path: Path) -> None:
     out = run(["chat", "buy $100 of BTC"], tmp_path, offline())
     assert out.returncode == 2
     assert "No price for BTC/USD right now (no market data yet)" in out.stdout + out.stderr
+
+
+def test_a_coin_order_without_market_data_says_it_like_a_dollar_order(tmp_path: Path) -> None:
+    """`buy 0.01 btc` before the feed has a price showed the paper engine's raw code ("No price for
+    BTC/USD right now (EOrder:no price yet for BTC/USD)"); now one plain line, as the dollar order."""
+    env = offline()
+    dollars = run(["chat", "buy $100 of BTC"], tmp_path, env)
+    for text in ("buy 0.01 btc", "buy 0.01 BTC/USD", "sell 0.01 btc"):
+        out = run(["chat", text], tmp_path, env)
+        said = out.stdout + out.stderr
+        assert out.returncode == 2, said
+        assert said.strip() == dollars.stdout.strip() + dollars.stderr.strip(), said
+        assert "No price for BTC/USD right now (no market data yet)" in said and "EOrder" not in said, said

@@ -15,7 +15,9 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.adapters.channels.conftest import LiveServer
+from adapters.channels.settings import ChannelSettings
+from bot.settings import ZynSettings as Settings
+from tests.adapters.channels.conftest import LiveServer, build_app, without
 from tests.fakes.chat_backend import FakeZyn
 
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -162,3 +164,24 @@ def test_a_table_reply_in_the_chat_fits_a_375px_phone(browser: WebDriver, live_s
         assert "-57.60 USD" in shown and "+180.43 USD" in shown and "target" in shown
     finally:
         browser.set_window_size(1280, 1000)
+
+
+def test_status_with_a_token_set_opens_the_sign_in_form_then_the_dashboard(
+    browser: WebDriver, zyn: FakeZyn, channels: ChannelSettings
+) -> None:
+    """Found running the README (s7): with WEB_CHAT_TOKEN set, a browser opening /status without
+    the cookie got a 401 JSON answer instead of the sign-in form. Now the form, then the dashboard."""
+    zyn.settings = Settings(channels=without(channels, web_chat_token="browser-s3cret"))
+    server = LiveServer(build_app(zyn))
+    browser.delete_all_cookies()
+    try:
+        browser.get(server.url + "/status")
+        wait = WebDriverWait(browser, 10)
+        box = wait.until(ec.presence_of_element_located((By.NAME, "token")))
+        assert "401" not in browser.page_source and '"error"' not in browser.page_source
+        box.send_keys("browser-s3cret", Keys.ENTER)
+        table = wait.until(ec.presence_of_element_located((By.ID, "positions")))
+        assert browser.current_url == server.url + "/status" and "BTC/USD" in table.text
+    finally:
+        browser.delete_all_cookies()
+        server.stop()

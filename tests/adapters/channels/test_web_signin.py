@@ -113,3 +113,41 @@ def test_a_locked_out_client_does_not_lock_out_another(zyn: FakeZyn, channels: C
         attacker.post("/login", data={"token": f"guess-{i}"}, environ_base={"REMOTE_ADDR": "203.0.113.9"})
     owner = app.test_client()
     assert owner.post("/login", data={"token": TOKEN}).status_code == 303
+
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"  # what Chromium sends
+
+
+def test_a_browser_opening_status_without_the_cookie_gets_the_sign_in_form(
+    zyn: FakeZyn, channels: ChannelSettings
+) -> None:
+    """Found running the README (s7): /status with the token set answered a browser with 401 JSON.
+    A browser is sent to the sign-in form and back to /status once signed in."""
+    client = signed_app(zyn, channels).test_client()
+    resp = client.get("/status", headers={"Accept": BROWSER})
+    assert resp.status_code == 303 and resp.headers["Location"] == "/?next=/status"
+    form = client.get(resp.headers["Location"], headers={"Accept": BROWSER}).get_data(as_text=True)
+    assert 'name="token"' in form and '<input type="hidden" name="next" value="/status">' in form
+    signed = client.post("/login", data={"token": TOKEN, "next": "/status"})
+    assert signed.status_code == 303 and signed.headers["Location"] == "/status"
+    page = client.get("/status", headers={"Accept": BROWSER})
+    assert page.status_code == 200 and 'id="positions"' in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("headers", [{}, {"Accept": "*/*"}, {"Accept": "application/json"},
+                                     {"Accept": BROWSER, "Authorization": "Bearer wrong"}])
+def test_api_clients_keep_the_401_json(zyn: FakeZyn, channels: ChannelSettings, headers: dict[str, str]) -> None:
+    client = signed_app(zyn, channels).test_client()
+    for path in ("/status", "/api/status/extra"):
+        resp = client.get(path, headers=headers)
+        assert resp.status_code == 401 and resp.is_json and "token" in resp.get_json()["error"], path
+    api = client.get("/api/status/extra", headers={**headers, "Accept": BROWSER})  # /api/... JSON for a browser too
+    assert api.status_code == 401 and api.is_json
+
+
+def test_the_sign_in_returns_only_to_this_apps_pages(zyn: FakeZyn, channels: ChannelSettings) -> None:
+    client = signed_app(zyn, channels).test_client()
+    for wanted in ("https://evil.example/", "//evil.example", "/status/../x"):
+        assert 'name="next"' not in client.get("/", query_string={"next": wanted}).get_data(as_text=True)
+        resp = client.post("/login", data={"token": TOKEN, "next": wanted})
+        assert resp.status_code == 303 and resp.headers["Location"] == "/", wanted

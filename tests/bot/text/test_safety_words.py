@@ -98,6 +98,6 @@ def test_the_daily_profit_target_says_what_it_did_to_each_pair() -> None:
                                                               D("63000"), D("12.345"), BTC),))
     assert words(ev.ProfitTargetReached(D("0.015"), "flatten", (closed,))) == (
         "Daily profit target reached (+1.5% today): no new entries until the next UTC day; flatten: "
-        "BTC/USD: closed #3 P&L +12.35")
+        "BTC/USD: closed #3 P&L +12.35 USD")
     assert words(ev.ProfitTargetReached(None, "hold", ())) == (
         "Daily profit target reached (the target today): no new entries until the next UTC day.")
