@@ -80,7 +80,10 @@ def test_owner_keeps_its_port_answers_503_and_resumes_when_a_lock_outlasting_its
         locker = _lock(tmp_path)
         began = time.monotonic()
         codes: list[int] = []
-        while time.monotonic() - began < 4 * LEASE_S + 6:  # well past the lease and the 5 s stall mark
+        # well past the lease and the 5 s stall mark, then on until the positive signal: a loaded
+        # machine can take longer than the window to notice (the port must stay open throughout)
+        deadline = began + 60
+        while time.monotonic() - began < 4 * LEASE_S + 6 or (codes[-1] != 503 and time.monotonic() < deadline):
             code, _ = get(f"http://127.0.0.1:{port}/healthz")  # raises if the port closed
             codes.append(code)
             assert proc.poll() is None, "zyn run exited during the outage"
@@ -120,7 +123,7 @@ def test_owner_exits_3_with_one_line_when_storage_stays_locked_past_the_outage_l
         code, _ = get(f"http://127.0.0.1:{port}/healthz")  # still serving at first
         assert proc.poll() is None
         try:
-            rc = proc.wait(timeout=25)
+            rc = proc.wait(timeout=90)  # an upper bound for a loaded machine; the limit is 6 s
         except subprocess.TimeoutExpired:
             rc = None
         waited = time.monotonic() - began
@@ -131,7 +134,7 @@ def test_owner_exits_3_with_one_line_when_storage_stays_locked_past_the_outage_l
         err = _stop(proc)
     print(f"outage past ZYN_STORAGE_OUTAGE_EXIT_S=6: exit {rc} after {waited:.1f} s")
     assert rc == 3, f"exit {rc} after {waited:.1f} s: {err[-2000:]}"
-    assert 4 <= waited < 20, waited
+    assert 4 <= waited < 90, waited  # never before the limit (lock held from `began`)
     said = [line for line in err.splitlines() if "ZYN_STORAGE_OUTAGE_EXIT_S" in line]
     assert len(said) == 1 and "code 3" in said[0], err[-2000:]
     assert "Traceback" not in err, err[-2000:]
@@ -144,7 +147,7 @@ def test_sigterm_stops_the_owner_promptly_while_storage_is_locked(tmp_path: Path
     try:
         wait_healthy(port, scheduled=True)
         locker = _lock(tmp_path)
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 60  # an upper bound: the 503 comes within seconds when quiet
         code = 200
         while code != 503 and time.monotonic() < deadline:  # the positive signal: it knows storage is out
             code, _ = get(f"http://127.0.0.1:{port}/healthz")

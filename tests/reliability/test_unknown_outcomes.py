@@ -87,8 +87,22 @@ def live(shared: tuple[Zyn, RunningSim, MethodCounter]) -> Iterator[tuple[Zyn, R
     yield zyn, sim, told
     zyn.notifier.flush()
     sim.sim.app.config["FAULTS"] = []
-    if zyn.trading.brackets():
-        zyn.trading.flatten("test cleanup")
+    flat_again(zyn, sim)
+
+
+def flat_again(zyn: Zyn, sim: RunningSim, timeout_s: float = 120.0) -> None:
+    """Close what the test left open, until Zyn holds no position. One flatten was not always
+    enough on a loaded machine: an exit within an order's grace reports FAILED (its outcome is
+    looked for again later), and the next test then met a leftover position. Flatten, sync and
+    try again until flat; the bound is for a stuck cleanup only."""
+    end = time.monotonic() + timeout_s
+    while zyn.trading.brackets():
+        assert time.monotonic() < end, f"still open after cleanup: {zyn.trading.brackets()}"
+        wait_until(lambda: visible(sim), timeout_s)
+        if zyn.trading.flatten("test cleanup").ok:
+            continue
+        time.sleep(0.5)  # an order within its grace: the next sync looks it up
+        zyn.trading.sync(full=True)
 
 
 def btc(sim: RunningSim) -> Decimal:
@@ -117,6 +131,20 @@ def wait_until(what: Callable[[], bool], timeout_s: float = 15.0) -> None:
         if time.monotonic() > end:
             raise AssertionError("timed out waiting")
         time.sleep(0.1)
+
+
+def sync_until(zyn: Zyn, what: Callable[[], bool], timeout_s: float = 60.0, full: bool = False) -> None:
+    """Sync until `what` holds. After the grace, one sync was enough on a quiet machine; under load
+    (CI at load 7-11) another order row of the same exit (its canceled rest, booked a moment later)
+    was still young for the first sync, and the stop went back on at the next one. What is checked
+    stays the same: the stop placed again, once, for the coins held."""
+    end = time.monotonic() + timeout_s
+    zyn.trading.sync(full=full)
+    while not what():
+        if time.monotonic() > end:
+            raise AssertionError("timed out syncing")
+        time.sleep(0.25)
+        zyn.trading.sync(full=full)
 
 
 def visible(sim: RunningSim) -> bool:
@@ -243,7 +271,7 @@ def test_a_flatten_whose_exit_sell_is_accepted_with_a_txid_never_placed_keeps_th
     [bracket] = zyn.trading.brackets("BTC/USD")
     fake = "OFAKEX-ACCPT-{:06d}".format(sim.sim.app.config["FAKE_ACCEPTS"])
     wait_until(lambda: time.time() * 1000 - row_last_sent(zyn, fake) > 2_000)
-    zyn.trading.sync()
+    sync_until(zyn, lambda: bool(sim_stops(sim)))
     [again] = zyn.trading.brackets("BTC/USD")
     assert again.trade_id == bracket.trade_id and sim_stops(sim) == [AMOUNT]
     assert again.stop_order_id == next(o.id for o in sim.sim.exchange.fetch_open_orders() if o.type == "stop-loss")
@@ -387,7 +415,8 @@ def test_a_flatten_whose_exit_sells_half_and_whose_new_stop_is_a_fake_accept_nev
             assert sum((b.amount for b in zyn.trading.brackets("ETH/USD")), Decimal(0)) == held, reply
             [bracket] = zyn.trading.brackets("ETH/USD")
             wait_until(lambda: time.time() * 1000 - row_created(zyn, bracket.stop_order_id) > 2_000)
-            zyn.trading.sync(full=True)  # the stop the exchange never placed is placed again
+            # the stop the exchange never placed is placed again
+            sync_until(zyn, lambda: bool(sim_stops(sim)), full=True)
             assert sim_stops(sim) == [held], reply
             [again] = zyn.trading.brackets("ETH/USD")
             assert again.stop_order_id == next(o.id for o in sim.sim.exchange.fetch_open_orders()

@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 
 
-def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def run(args: list[str], cwd: Path, *, timeout_s: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
+    """`zyn ARGS` in a child process; `timeout_s` is only an upper bound for a hung child (a heavy
+    command such as the pooled walk-forward passes a larger one: a loaded machine stretches it)."""
     full = {k: v for k, v in os.environ.items() if not k.startswith(("ZYN_", "PAPER_", "KRAKEN_", "DATABASE_URL"))}
     full.update(env)
     full["PYTHONPATH"] = str(Path(__file__).resolve().parents[3])
     return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=cwd,
-                          env=full, timeout=120)
+                          env=full, timeout=timeout_s)
 
 
 @pytest.mark.parametrize(

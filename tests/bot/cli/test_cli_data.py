@@ -20,8 +20,8 @@ H_S = 3600
 
 @pytest.fixture(autouse=True)
 def _own_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for key in list(os.environ):
-        if key.startswith(("ZYN_", "PAPER_", "KRAKEN_", "DATABASE_URL")):
+    for key in list(os.environ):  # ZYN_SHARED_DATA says where the test candles are: not a setting
+        if key.startswith(("ZYN_", "PAPER_", "KRAKEN_", "DATABASE_URL")) and key != "ZYN_SHARED_DATA":
             monkeypatch.delenv(key)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/zyn.db")
     monkeypatch.chdir(tmp_path)  # no stray .env is read

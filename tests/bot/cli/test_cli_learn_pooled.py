@@ -4,15 +4,29 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
-from tests.bot.cli.test_cli import run
+import pytest
+
+from tests.bot.cli.test_cli import run as run_cli
 from tests.bot.dask_cluster import executed_counts
 
 SUMMARY_KEYS = {
     "baseline_return", "learned_return", "control_return", "control_seeds", "seeds_beaten", "skill",
     "baseline_max_drawdown", "learned_max_drawdown",
 }
+
+
+# A pooled walk-forward is minutes of CPU-bound work on a loaded 2-core machine: the child's limit
+# is an upper bound for a hung run only (120 s was hit at load 14), and pytest's own limit covers
+# the module's slowest test (two runs back to back).
+LEARN_TIMEOUT_S = 600
+pytestmark = pytest.mark.timeout(2 * LEARN_TIMEOUT_S + 60)
+
+
+def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return run_cli(args, cwd, timeout_s=LEARN_TIMEOUT_S, **env)
 
 
 NAMES = ("KRAKEN-CDD_BTC-USD_1h.csv", "KRAKEN-CDD_ETH-USD_1h.csv", "KRAKEN-CDD_LTC-USD_1h.csv")

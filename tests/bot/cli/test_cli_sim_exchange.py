@@ -66,7 +66,8 @@ def test_sim_exchange_cli_serves_kraken_to_ccxt(tmp_path: Path, data_dir: Path) 
 
 
 def test_sim_exchange_cli_bad_balance_is_exit_2() -> None:
-    out = subprocess.run([sys.executable, "-m", "bot", "sim-exchange", "--balance", "USD=lots"],
+    out = subprocess.run([sys.executable, "-m", "bot", "sim-exchange", "--balance", "USD=lots",
+                          "--port", str(free_port())],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "USD=lots" in out.stderr and "Traceback" not in out.stderr
 
@@ -97,13 +98,15 @@ def test_sim_exchange_cli_injects_faults_and_staking_balances(tmp_path: Path, da
 
 
 def test_sim_exchange_cli_bad_fault_is_exit_2() -> None:
-    out = subprocess.run([sys.executable, "-m", "bot", "sim-exchange", "--fault", "AddOrder=explode"],
+    out = subprocess.run([sys.executable, "-m", "bot", "sim-exchange", "--fault", "AddOrder=explode",
+                          "--port", str(free_port())],  # not the default 8090: it may be taken
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "--fault" in out.stderr
 
 
 def test_sim_exchange_cli_bad_day_kind_is_exit_2() -> None:
     """Issue 19: `--bad-day SEED --bad-day-kinds LIST` is checked before anything starts."""
-    out = subprocess.run([sys.executable, "-m", "bot", "sim-exchange", "--bad-day", "4", "--bad-day-kinds", "rain"],
+    out = subprocess.run([sys.executable, "-m", "bot", "sim-exchange", "--bad-day", "4", "--bad-day-kinds", "rain",
+                          "--port", str(free_port())],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "--bad-day-kinds 'rain'" in out.stderr

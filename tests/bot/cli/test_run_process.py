@@ -85,5 +85,9 @@ def test_zyn_run_replays_trades_and_stops_cleanly(tmp_path: Path, data_dir: Path
         for proc in (second, first):
             if proc is not None:
                 proc.send_signal(signal.SIGTERM)
-    assert first.wait(timeout=30) == 0
-    assert second is not None and second.wait(timeout=30) == 0
+    # communicate, not wait: the pipes are drained and a failed stop shows its stderr
+    _, err = first.communicate(timeout=30)
+    assert first.returncode == 0, err[-3000:]
+    assert second is not None
+    _, err = second.communicate(timeout=30)
+    assert second.returncode == 0, err[-3000:]

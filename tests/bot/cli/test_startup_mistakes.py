@@ -44,6 +44,12 @@ CASES: list[tuple[str, list[str], dict[str, str], str]] = [
 ]
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def _env(tmp_path: Path, data_dir: Path, extra: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(CLEAN)}
     env["PAPER_FEED"] = "replay"  # never probe the internet from a test
@@ -56,8 +62,10 @@ def _env(tmp_path: Path, data_dir: Path, extra: dict[str, str]) -> dict[str, str
 def test_a_bad_setting_is_one_line_exit_2_and_writes_nothing(tmp_path: Path, data_dir: Path, command: list[str],
                                                              extra: dict[str, str], names: str) -> None:
     (tmp_path / "empty").mkdir()
-    out = subprocess.run([sys.executable, "-m", "bot", *command], cwd=tmp_path, capture_output=True, text=True,
-                         env=_env(tmp_path, data_dir, extra), timeout=60)
+    # a free port, not the default 5000: another `zyn run` on the machine must not answer for the setting
+    port = ["--port", str(_free_port())] if command == ["run"] else []
+    out = subprocess.run([sys.executable, "-m", "bot", *command, *port], cwd=tmp_path, capture_output=True,
+                         text=True, env=_env(tmp_path, data_dir, extra), timeout=60)
     lines = out.stderr.strip().splitlines()
     assert out.returncode == 2, out.stderr
     assert len(lines) == 1 and names in lines[0] and "Traceback" not in out.stderr, out.stderr
