@@ -88,6 +88,8 @@ def _validated(result: TradeResult, dp: int | None) -> str:
     text += {
         "accepted": f"; the stop-loss sell at {stop} would be accepted too",
         "refused": f"; the stop-loss at {stop} would be REFUSED: {result.detail}",
+        "needs_fill": f"; the stop-loss at {stop} could not be checked before a fill ({venue} checks a sell "
+                      "against the coins held, and a validated buy brings none)",
     }.get(result.stop_check, f"; the stop-loss could not be checked: {result.detail}")
     if result.target is not None:
         text += f"; target {_price(result.target, dp)} would be watched by Zyn"

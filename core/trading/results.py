@@ -111,7 +111,7 @@ class TradeResult:
     stop: Decimal | None = None  # a validated buy: the stop it would get
     target: Decimal | None = None
     venue: str = ""  # validate mode: the exchange that checked the order (Kraken)
-    stop_check: str = ""  # validate mode: accepted | refused | unchecked | no_price
+    stop_check: str = ""  # validate mode: accepted | refused | needs_fill | unchecked | no_price
     detail: str = ""
 
     @property

@@ -2,13 +2,18 @@
 
 The exchange answers an entry without a fill, so there is no position to bracket; instead the
 stop order Zyn would place is validated too, and the owner gets what would have happened.
+
+Kraken checks a validated sell against the coins held. A validated buy brings none, so a stop for
+coins the account does not hold yet is refused for funds only because nothing executed: that is
+reported as "could not be checked before a fill", not as a refusal the real stop would meet.
 """
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from core.domain import ExchangeError, ExchangeUnavailable, OrderRequest
+from core.domain import ExchangeError, ExchangeUnavailable, InsufficientFunds, OrderRequest
+from core.markets.pairs import split_pair
 from core.trading.conditional import CONDITIONAL_KEY
 from core.trading.parts import TradingParts
 from core.trading.positions import EntryPlan
@@ -41,6 +46,14 @@ def validated_entry(parts: TradingParts, pair: str, amount: Decimal, plan: Entry
         parts.desk.send(OrderRequest(pair, "sell", "stop-loss", amount, price), "stop")
         text += f"; the stop-loss sell at {px(pair, stop)} would be accepted too"
         check, why = "accepted", ""
+    except InsufficientFunds as exc:
+        if _holds(parts, pair, amount):  # the coins are there: the real stop would meet this refusal
+            text += f"; the stop-loss at {px(pair, stop)} would be REFUSED: {exc}"
+            check, why = "refused", str(exc)
+        else:
+            text += (f"; the stop-loss at {px(pair, stop)} could not be checked before a fill "
+                     f"({_venue(parts)} checks a sell against the coins held, and a validated buy brings none)")
+            check, why = "needs_fill", str(exc)
     except ExchangeError as exc:
         text += f"; the stop-loss at {px(pair, stop)} would be REFUSED: {exc}"
         check, why = "refused", str(exc)
@@ -55,6 +68,15 @@ def validated_entry(parts: TradingParts, pair: str, amount: Decimal, plan: Entry
         "target": target, "stop_check": check, "detail": why,
     }
     return ActionResult(True, text, data, "validated")
+
+
+def _holds(parts: TradingParts, pair: str, amount: Decimal) -> bool:
+    """Whether the account already holds `amount` of the pair's coins, free (unknown: False)."""
+    try:
+        free = parts.exchange.fetch_balances().free
+    except (ExchangeError, ExchangeUnavailable):
+        return False
+    return free.get(split_pair(pair)[0], Decimal(0)) >= amount
 
 
 def _venue(parts: TradingParts) -> str:
