@@ -140,7 +140,7 @@ def web_blueprint(
         if not token or not given or not hmac.compare_digest(given.encode(), token.encode()):
             log.bind(route="/login").warning("web: sign-in refused")
             guard.failed(client)
-            return _error("wrong token", 401)
+            return _sign_in_refused(user_name)
         guard.succeeded(client)
         resp = redirect(_next_page(request.form.get("next")) or url_for("zyn_web.chat_page"), code=303)
         secure = is_https(request.is_secure, request.headers.get("X-Forwarded-Proto"))
@@ -218,6 +218,15 @@ def _add_dashboard_routes(  # noqa: PLR0913
                 "insights": list(learned()),
             }
         )
+
+
+def _sign_in_refused(user_name: str) -> ResponseReturnValue:
+    """A wrong token: a browser gets the sign-in form again saying so (not a page of JSON), an API
+    client the JSON; 401 either way."""
+    if _browser_page():
+        return render_template("chat.html", token_required=True, user_name=user_name, sign_in_failed=True,
+                               next_page=_next_page(request.form.get("next"))), 401
+    return _error("wrong token", 401)
 
 
 def _browser_page() -> bool:

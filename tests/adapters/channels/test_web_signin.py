@@ -151,3 +151,18 @@ def test_the_sign_in_returns_only_to_this_apps_pages(zyn: FakeZyn, channels: Cha
         assert 'name="next"' not in client.get("/", query_string={"next": wanted}).get_data(as_text=True)
         resp = client.post("/login", data={"token": TOKEN, "next": wanted})
         assert resp.status_code == 303 and resp.headers["Location"] == "/", wanted
+
+
+def test_a_wrong_token_typed_in_the_form_shows_the_form_again(zyn: FakeZyn, channels: ChannelSettings) -> None:
+    """Found running the README (s7): a browser got a page of JSON after a typo in the token. It gets the
+    form again, saying the token was wrong, still 401 and counted; an API client keeps the JSON."""
+    client = signed_app(zyn, channels).test_client()
+    resp = client.post("/login", data={"token": "typo", "next": "/status"}, headers={"Accept": BROWSER})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 401 and not resp.is_json
+    assert "Wrong token." in page and 'name="token"' in page and TOKEN not in page and "typo" not in page
+    assert '<input type="hidden" name="next" value="/status">' in page
+    api = client.post("/login", data={"token": "typo"})
+    assert api.status_code == 401 and api.is_json and api.get_json() == {"error": "wrong token"}
+    signed = client.post("/login", data={"token": TOKEN, "next": "/status"}, headers={"Accept": BROWSER})
+    assert signed.status_code == 303 and signed.headers["Location"] == "/status"
