@@ -4,10 +4,11 @@ its own (one database), with no variable the README does not mention for the com
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.ports import free_port
 
 README_VARS = ("ZYN_", "DATABASE_URL", "PAPER_", "KRAKEN_", "OPENAI_", "TELEGRAM_", "SLACK_", "TWILIO_",
                "SMS_", "WEB_CHAT_TOKEN")
@@ -17,12 +18,6 @@ def zyn() -> list[str]:
     """The console script (`zyn`), from this interpreter's venv; `python -m bot` is the same."""
     script = Path(sys.executable).parent / "zyn"
     return [str(script)] if script.is_file() else [sys.executable, "-m", "bot"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def clean_env(**readme_vars: str) -> dict[str, str]:

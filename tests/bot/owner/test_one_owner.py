@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,15 +25,10 @@ from sqlalchemy.engine import Engine
 
 from core.telemetry.db import make_engine
 from tests.pg import BACKENDS, fresh_engine
+from tests.ports import free_port
 
 TRADING_TABLES = ("orders", "trades", "paper_orders", "paper_fills", "paper_balances", "safety_events")
 CLEAN = ("ZYN_", "DATABASE_URL", "PAPER_", "KRAKEN_", "TELEGRAM_", "SLACK_", "TWILIO_", "SMS_", "OPENAI_", "WEB_CHAT")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def base_env(**extra: str) -> dict[str, str]:
