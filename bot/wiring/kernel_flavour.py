@@ -21,8 +21,7 @@ from bot.wiring.modules import Modules
 from core.config import Settings
 from core.kernel.flavour import Flavour, by_universe
 from core.strategy.mtf import history_needed
-
-AUTOPILOT_HISTORY = 200  # candles the autopilot fetches per pair at least (core.trading.autopilot.Autopilot's default)
+from core.trading.autopilot import HISTORY_LIMIT
 
 
 def universe_size(settings: Settings, modules: Modules, market: MarketWiring) -> int:
@@ -41,7 +40,7 @@ def warm_candles(settings: Settings, modules: Modules) -> int:
     """Candles each pair is warmed from at its first close: what the autopilot fetches per pair
     (enough for mtf's longest confirming timeframe). The evidence record's first run over the
     pair's history comes on top, so this is the least of the first tick's work."""
-    return max(AUTOPILOT_HISTORY, history_needed(settings.timeframe, modules.rules.confirming))
+    return max(HISTORY_LIMIT, history_needed(settings.timeframe, modules.rules.confirming))
 
 
 def universe_flavour(settings: Settings, modules: Modules, market: MarketWiring) -> Flavour | None:

@@ -46,6 +46,7 @@ from core.trading.tick_reading import TickReader, TickReading
 GateProvider = Callable[[], GateFn | None]
 EvidenceFn = Callable[[str, int], PairEvidence]  # (pair, close ms) -> live/shadow (core.trading.servant)
 NO_DATA_EVERY_MS = 3_600_000
+HISTORY_LIMIT = 200  # candles fetched per pair at least (mtf asks more); the root sizes the kernel by it
 
 
 class Autopilot(AutopilotExits):
@@ -57,7 +58,7 @@ class Autopilot(AutopilotExits):
         pairs: Sequence[str] | None = None,
         feed: MarketFeed | None = None,
         gate: GateProvider | None = None,
-        history_limit: int = 200,
+        history_limit: int = HISTORY_LIMIT,
         snapshot_equity: bool = True,
         strategy: Strategy | None = None,
         policy: TradingPolicy | None = None,
