@@ -317,8 +317,7 @@ def main() -> int:  # noqa: C901, PLR0915 - one linear script
                 w.tg.wait_for("/sendMessage", lambda c: c.params.get("chat_id") == str(OWNER_CHAT),
                               count=n - forgotten, timeout=300)
                 for fake in (w.tg, w.slack):
-                    with fake._cond:  # noqa: SLF001 - the fake's own lock around its record
-                        fake.calls.clear()
+                    fake.forget_calls()
                 forgotten = n
             if minute % 1440 == 0:
                 samples.append((minute // 1440, rss_mb()))

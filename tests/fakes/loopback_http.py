@@ -151,6 +151,11 @@ class LoopbackServer:
     def route(self, call: Call) -> tuple[int, dict[str, str], bytes]:
         raise NotImplementedError
 
+    def forget_calls(self) -> None:
+        """Drop the calls recorded so far (a long run, e.g. bench/soak.py, keeps only a day's)."""
+        with self._cond:
+            self.calls.clear()
+
     def calls_to(self, suffix: str) -> list[Call]:
         with self._cond:
             return [c for c in self.calls if c.path.endswith(suffix)]
