@@ -11,6 +11,7 @@ differs from the open trades' is one line and exit 2, read-only, before anything
 from __future__ import annotations
 
 import sqlite3
+import urllib.parse
 from collections import Counter
 from pathlib import Path
 
@@ -28,7 +29,8 @@ def open_trades_by_mode(url: str) -> list[tuple[str, str]]:
         path = Path((rest[1:] if rest.startswith("/") else rest).split("?", 1)[0])
         if not path.is_file():
             return []  # a new database: nothing to check, and nothing is created here
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        # read-only, never created; quoted as a URI (a "?" or "#" in a folder name is a path, as in fast_client)
+        conn = sqlite3.connect(f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro", uri=True, timeout=5)
         try:
             return [(str(m), str(p)) for m, p in conn.execute(OPEN_TRADES)]
         except sqlite3.OperationalError:  # no trades table yet
